@@ -1,0 +1,38 @@
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createCookie } from "@remix-run/node";
+import { getEnv } from "~/env.server";
+
+/**
+ * Double-submit CSRF protection: a random token in a signed, HttpOnly, SameSite cookie must
+ * match the hidden field of every mutating form.
+ */
+function csrfCookie() {
+  const env = getEnv();
+  return createCookie("ff_csrf", {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: env.NODE_ENV === "production",
+    path: "/",
+    secrets: [env.sessionSecret],
+  });
+}
+
+async function readToken(request: Request): Promise<string | null> {
+  const value = await csrfCookie().parse(request.headers.get("Cookie"));
+  return typeof value === "string" && value.length >= 32 ? value : null;
+}
+
+/** The token for a page's forms, and a Set-Cookie header when the browser has none yet. */
+export async function issueCsrfToken(request: Request): Promise<{ token: string; headers: HeadersInit }> {
+  const existing = await readToken(request);
+  if (existing) return { token: existing, headers: {} };
+  const token = randomBytes(24).toString("base64url");
+  return { token, headers: { "Set-Cookie": await csrfCookie().serialize(token) } };
+}
+
+export async function isValidCsrf(request: Request, formData: FormData): Promise<boolean> {
+  const expected = await readToken(request);
+  const given = formData.get("csrf");
+  if (!expected || typeof given !== "string" || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(expected), Buffer.from(given));
+}

@@ -1,0 +1,65 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { campaigns, payments, plans } from "@db/schema";
+
+export type Campaign = typeof campaigns.$inferSelect;
+export type Plan = typeof plans.$inferSelect;
+
+export async function getDefaultCampaign(db: DB): Promise<Campaign | undefined> {
+  const [campaign] = await db.select().from(campaigns).where(eq(campaigns.isDefault, true)).limit(1);
+  return campaign;
+}
+
+export async function getCampaignBySlug(db: DB, { slug }: { slug: string }): Promise<Campaign | undefined> {
+  const [campaign] = await db.select().from(campaigns).where(eq(campaigns.slug, slug)).limit(1);
+  return campaign;
+}
+
+export async function getCampaignById(db: DB, { id }: { id: number }): Promise<Campaign | undefined> {
+  const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, id)).limit(1);
+  return campaign;
+}
+
+export type CampaignProgress = {
+  raisedMinor: number;
+  targetMinor: number;
+  currency: string;
+  percent: number;
+  supporters: number;
+  daysLeft: number | null;
+};
+
+/**
+ * Progress toward the target, from the ledger: every payment on the campaign (one-off,
+ * recurring, offline) net of refunds. Fee cover is excluded: it pays the card processor, not
+ * the campaign.
+ */
+export async function getCampaignProgress(db: DB, campaign: Campaign, now = new Date()): Promise<CampaignProgress> {
+  const net = sql`greatest(${payments.amountMinor} - ${payments.refundedMinor} - ${payments.feeCoverMinor}, 0)`;
+  const [row] = await db
+    .select({
+      raised: sql<string>`coalesce(sum(${net}), 0)`,
+      supporters: sql<string>`count(distinct ${payments.supporterId}) filter (where ${payments.amountMinor} > ${payments.refundedMinor})`,
+    })
+    .from(payments)
+    .where(and(eq(payments.campaignId, campaign.id), eq(payments.currency, campaign.currency)));
+  const raisedMinor = Number(row.raised);
+  const msLeft = campaign.endsAt ? campaign.endsAt.getTime() - now.getTime() : null;
+  return {
+    raisedMinor,
+    targetMinor: campaign.targetMinor,
+    currency: campaign.currency,
+    percent: campaign.targetMinor > 0 ? Math.floor((raisedMinor * 100) / campaign.targetMinor) : 0,
+    supporters: Number(row.supporters),
+    daysLeft: msLeft === null ? null : Math.max(0, Math.ceil(msLeft / 86_400_000)),
+  };
+}
+
+export async function listActivePlans(db: DB): Promise<Plan[]> {
+  return db.select().from(plans).where(eq(plans.active, true)).orderBy(asc(plans.sortOrder), asc(plans.id));
+}
+
+export async function getPlanByCode(db: DB, { code }: { code: string }): Promise<Plan | undefined> {
+  const [plan] = await db.select().from(plans).where(and(eq(plans.code, code), eq(plans.active, true))).limit(1);
+  return plan;
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import { eq } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { campaigns, checkouts, payments, plans } from "@db/schema";
+import type { Campaign, Plan } from "~/campaigns/campaigns.server";
+import { getEnv } from "~/env.server";
+import { formatMoney } from "~/money";
+import { getPaymentProvider } from "~/payments/provider.server";
+import type { Donation, TierChoice } from "./forms.server";
+
+type NewCheckout = {
+  campaign: Campaign;
+  plan: Plan | null;
+  kind: (typeof checkouts.$inferInsert)["kind"];
+  amountMinor: number;
+  feeCoverMinor: number;
+  email: string;
+  name: string | null;
+  anonymous: boolean;
+  message: string | null;
+  description: string;
+  returnPath: string;
+};
+
+/**
+ * Asks the provider for a hosted payment page first and writes our checkout row only once it
+ * exists: if the provider is down, nothing is written and the reader can simply try again.
+ */
+async function startCheckout(db: DB, input: NewCheckout): Promise<{ checkoutId: string; url: string }> {
+  const provider = getPaymentProvider();
+  const { appUrl } = getEnv();
+  const checkoutId = randomUUID();
+  const session = await provider.startCheckout({
+    checkoutId,
+    kind: input.kind,
+    amountMinor: input.amountMinor + input.feeCoverMinor,
+    currency: input.campaign.currency,
+    description: input.description,
+    campaign: { id: input.campaign.id, slug: input.campaign.slug, name: input.campaign.name },
+    plan: input.plan,
+    email: input.email,
+    collectAddress: input.plan?.tier === "print",
+    successUrl: `${appUrl}/thanks?ref=${checkoutId}`,
+    cancelUrl: `${appUrl}${input.returnPath}`,
+  });
+  await db.insert(checkouts).values({
+    id: checkoutId,
+    campaignId: input.campaign.id,
+    planId: input.plan?.id ?? null,
+    kind: input.kind,
+    amountMinor: input.amountMinor,
+    feeCoverMinor: input.feeCoverMinor,
+    currency: input.campaign.currency,
+    email: input.email,
+    name: input.name ?? "",
+    anonymous: input.anonymous,
+    message: input.message,
+    provider: provider.name,
+    providerSessionId: session.sessionId,
+  });
+  return { checkoutId, url: session.url };
+}
+
+export function startDonationCheckout(db: DB, { campaign, donation, returnPath }: { campaign: Campaign; donation: Donation; returnPath: string }) {
+  const amount = formatMoney(donation.amountMinor, campaign.currency);
+  return startCheckout(db, {
+    campaign,
+    plan: null,
+    kind: donation.kind,
+    amountMinor: donation.amountMinor,
+    feeCoverMinor: donation.feeCoverMinor,
+    email: donation.email,
+    name: donation.name,
+    anonymous: donation.anonymous,
+    message: donation.message,
+    description: donation.kind === "monthly" ? `Monthly gift of ${amount} to ${campaign.name}` : `Gift of ${amount} to ${campaign.name}`,
+    returnPath,
+  });
+}
+
+export function startTierCheckout(db: DB, { campaign, choice }: { campaign: Campaign; choice: TierChoice }) {
+  const { plan } = choice;
+  if (plan.currency !== campaign.currency) throw new Error(`Plan ${plan.code} is in ${plan.currency}, campaign ${campaign.slug} in ${campaign.currency}`);
+  return startCheckout(db, {
+    campaign,
+    plan,
+    kind: plan.billing === "monthly" ? "tier_monthly" : "tier_one_time",
+    amountMinor: plan.amountMinor,
+    feeCoverMinor: 0,
+    email: choice.email,
+    name: choice.name,
+    anonymous: false,
+    message: null,
+    description: plan.name,
+    returnPath: "/support",
+  });
+}
+
+export type CheckoutStatus = {
+  id: string;
+  status: "open" | "processing" | "completed" | "failed";
+  kind: (typeof checkouts.$inferSelect)["kind"];
+  /** From the ledger when paid; what was asked for otherwise. Never from the query string. */
+  amountMinor: number;
+  currency: string;
+  campaignName: string;
+  campaignSlug: string;
+  planName: string | null;
+  receiptNumber: number | null;
+};
+
+export async function getCheckoutStatus(db: DB, { checkoutId }: { checkoutId: string }): Promise<CheckoutStatus | null> {
+  const [row] = await db
+    .select({ checkout: checkouts, campaign: campaigns, planName: plans.name })
+    .from(checkouts)
+    .innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId))
+    .leftJoin(plans, eq(plans.id, checkouts.planId))
+    .where(eq(checkouts.id, checkoutId));
+  if (!row) return null;
+  const [payment] = await db
+    .select({ amountMinor: payments.amountMinor, currency: payments.currency, receiptNumber: payments.receiptNumber })
+    .from(payments)
+    .where(eq(payments.checkoutId, checkoutId))
+    .orderBy(payments.id)
+    .limit(1);
+  const paid = Boolean(payment);
+  return {
+    id: row.checkout.id,
+    status: paid ? "completed" : row.checkout.status === "completed" ? "processing" : row.checkout.status,
+    kind: row.checkout.kind,
+    amountMinor: payment?.amountMinor ?? row.checkout.amountMinor + row.checkout.feeCoverMinor,
+    currency: payment?.currency ?? row.checkout.currency,
+    campaignName: row.campaign.name,
+    campaignSlug: row.campaign.slug,
+    planName: row.planName,
+    receiptNumber: payment?.receiptNumber ?? null,
+  };
+}

@@ -1,0 +1,129 @@
+import { z } from "zod";
+import type { Campaign, Plan } from "~/campaigns/campaigns.server";
+import { t } from "~/i18n/t";
+import { estimateCardFee, formatMoney, parseMoney } from "~/money";
+import type { OrganisationSettings } from "~/organisation/settings.server";
+
+export type FieldErrors = Partial<Record<string, string>>;
+export type FormValues = Record<string, string>;
+export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; values: FormValues };
+
+/** The fields a person typed, echoed back on error so nothing they wrote is lost. */
+function formValues(formData: FormData, fields: readonly string[]): FormValues {
+  const values: FormValues = {};
+  for (const field of fields) {
+    const value = formData.get(field);
+    if (typeof value === "string") values[field] = value.slice(0, 2000);
+  }
+  return values;
+}
+
+const optionalText = (max: number, message: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, message)
+    .optional()
+    .transform((v) => (v ? v : null));
+const checkbox = z
+  .string()
+  .optional()
+  .transform((v) => v === "on" || v === "true" || v === "1");
+const email = z.string().trim().max(254, t("error.email")).pipe(z.email(t("error.email")));
+
+const DONATE_FIELDS = ["frequency", "amount", "customAmount", "name", "email", "anonymous", "message", "coverFees", "currency"] as const;
+
+export const DonateFormSchema = z.object({
+  frequency: z.enum(["once", "monthly"], { message: t("error.frequency") }),
+  amount: z.string({ message: t("error.amount.choose") }).min(1, t("error.amount.choose")),
+  customAmount: z.string().optional(),
+  name: optionalText(200, t("error.name")),
+  email,
+  anonymous: checkbox,
+  message: optionalText(500, t("error.message")),
+  coverFees: checkbox,
+  currency: z.string().optional(),
+});
+
+export type Donation = {
+  kind: "one_off" | "monthly";
+  amountMinor: number;
+  feeCoverMinor: number;
+  name: string | null;
+  email: string;
+  anonymous: boolean;
+  message: string | null;
+};
+
+function zodFieldErrors(error: z.ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? "form");
+    errors[field] ??= issue.message;
+  }
+  return errors;
+}
+
+/** Checks a typed amount against the campaign's bounds; returns minor units or a message. */
+function checkAmount(text: string, campaign: Campaign, locale: string): { amountMinor: number } | { error: string } {
+  const parsed = parseMoney(text, campaign.currency);
+  if (!parsed.ok) return { error: t(`error.amount.${parsed.error}`, { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }) };
+  if (parsed.amountMinor < campaign.minGiftMinor) return { error: t("error.amount.too_small", { min: formatMoney(campaign.minGiftMinor, campaign.currency, locale) }) };
+  if (parsed.amountMinor > campaign.maxGiftMinor) return { error: t("error.amount.too_large", { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }) };
+  return { amountMinor: parsed.amountMinor };
+}
+
+export function parseDonateForm(formData: FormData, campaign: Campaign, settings: OrganisationSettings, locale = "en-AU"): FormResult<Donation> {
+  const values = formValues(formData, DONATE_FIELDS);
+  const parsed = DonateFormSchema.safeParse(values);
+  const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error);
+  if (values.currency !== undefined && values.currency !== campaign.currency) {
+    errors.currency = t("error.currency", { currency: campaign.currency });
+  }
+  let amountMinor: number | undefined;
+  if (values.amount === "custom") {
+    const checked = checkAmount(values.customAmount ?? "", campaign, locale);
+    if ("error" in checked) errors.customAmount = checked.error;
+    else amountMinor = checked.amountMinor;
+  } else if (values.amount) {
+    const preset = Number(values.amount);
+    if (Number.isInteger(preset) && campaign.presetAmountsMinor.includes(preset)) amountMinor = preset;
+    else errors.amount = t("error.amount.choose");
+  }
+  if (!parsed.success || amountMinor === undefined || Object.keys(errors).length > 0) {
+    return { ok: false, errors, values };
+  }
+  const form = parsed.data;
+  return {
+    ok: true,
+    value: {
+      kind: form.frequency === "monthly" ? "monthly" : "one_off",
+      amountMinor,
+      feeCoverMinor: form.coverFees ? estimateCardFee(amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0,
+      name: form.name,
+      email: form.email,
+      anonymous: form.anonymous,
+      message: form.message,
+    },
+  };
+}
+
+const TIER_FIELDS = ["plan", "name", "email"] as const;
+
+export const TierFormSchema = z.object({
+  plan: z.string({ message: t("error.plan") }).min(1, t("error.plan")).max(100, t("error.plan")),
+  name: optionalText(200, t("error.name")),
+  email,
+});
+
+export type TierChoice = { plan: Plan; name: string | null; email: string };
+
+export function parseTierForm(formData: FormData, activePlans: Plan[]): FormResult<TierChoice> {
+  const values = formValues(formData, TIER_FIELDS);
+  const parsed = TierFormSchema.safeParse(values);
+  const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error);
+  const plan = activePlans.find((p) => p.code === values.plan);
+  if (!plan) errors.plan = t("error.plan");
+  if (!parsed.success || !plan || Object.keys(errors).length > 0) return { ok: false, errors, values };
+  return { ok: true, value: { plan, name: parsed.data.name, email: parsed.data.email } };
+}

@@ -1,0 +1,334 @@
+import { and, eq, inArray, or, sql } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import {
+  campaigns,
+  checkouts,
+  counters,
+  payments,
+  plans,
+  providerEvents,
+  receipts,
+  subscriptions,
+  supporters,
+} from "@db/schema";
+import { getEnv } from "~/env.server";
+import { enqueueEmail } from "~/email/outbox.server";
+import type { ReceiptSnapshot } from "~/email/templates";
+import { logger } from "~/log.server";
+import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+import { ensureSupporter, formatPostalAddress } from "~/supporters/supporters.server";
+import type { NormalizedEvent, ProviderDelivery } from "./events";
+
+type Checkout = typeof checkouts.$inferSelect;
+
+/**
+ * Verify → record → apply → acknowledge, the "record" and "apply" halves: the event id is
+ * inserted and the event applied in one transaction, so a failure leaves no trace and the
+ * provider's retry starts afresh, and a second delivery of the same id changes nothing.
+ */
+export async function applyDelivery(db: DB, delivery: ProviderDelivery): Promise<"applied" | "duplicate"> {
+  return db.transaction(async (tx) => {
+    const recorded = await tx
+      .insert(providerEvents)
+      .values({ id: delivery.eventId, type: delivery.type, providerCreatedAt: delivery.createdAt })
+      .onConflictDoNothing({ target: providerEvents.id })
+      .returning({ id: providerEvents.id });
+    if (recorded.length === 0) return "duplicate";
+    for (const event of delivery.events) await applyEvent(tx, event);
+    await tx.update(providerEvents).set({ processedAt: new Date() }).where(eq(providerEvents.id, delivery.eventId));
+    return "applied";
+  });
+}
+
+async function applyEvent(tx: DB, event: NormalizedEvent) {
+  switch (event.type) {
+    case "checkout.completed":
+      return applyCheckoutCompleted(tx, event);
+    case "checkout.failed":
+      return applyCheckoutFailed(tx, event);
+    case "payment.succeeded":
+      return applyPaymentSucceeded(tx, event);
+    case "payment.failed":
+      return applyPaymentFailed(tx, event);
+    case "subscription.changed":
+      return applySubscriptionChanged(tx, event);
+    case "payment.refunded":
+      return applyRefund(tx, event);
+  }
+}
+
+async function findCheckout(tx: DB, checkoutId: string, eventType: string): Promise<Checkout | undefined> {
+  const [checkout] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId));
+  // Objects made outside this app (the Stripe dashboard, another integration) carry no
+  // checkout of ours: acknowledged and left alone, deliberately.
+  if (!checkout) logger.warn({ checkoutId, eventType }, "event for an unknown checkout ignored");
+  return checkout;
+}
+
+function supporterFromCheckout(checkout: Checkout, customer: Extract<NormalizedEvent, { customer: unknown }>["customer"]) {
+  return {
+    email: customer.email || checkout.email,
+    name: customer.name || checkout.name,
+    anonymous: checkout.anonymous,
+    stripeCustomerId: customer.providerCustomerId ?? null,
+    address: customer.address ?? null,
+  };
+}
+
+async function applyCheckoutCompleted(tx: DB, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
+  const checkout = await findCheckout(tx, event.checkoutId, event.type);
+  if (!checkout) return;
+  await ensureSupporter(tx, supporterFromCheckout(checkout, event.customer));
+  // "completed" and "failed" are final; "processing" (an async payment method) only replaces "open".
+  if (event.paid) {
+    await tx
+      .update(checkouts)
+      .set({ status: "completed", completedAt: new Date() })
+      .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
+  } else {
+    await tx.update(checkouts).set({ status: "processing" }).where(and(eq(checkouts.id, checkout.id), eq(checkouts.status, "open")));
+  }
+}
+
+async function applyCheckoutFailed(tx: DB, event: Extract<NormalizedEvent, { type: "checkout.failed" }>) {
+  await tx
+    .update(checkouts)
+    .set({ status: "failed" })
+    .where(and(eq(checkouts.id, event.checkoutId), inArray(checkouts.status, ["open", "processing"])));
+}
+
+const SUBSCRIPTION_STATUS_RANK: Record<string, number> = { incomplete: 0, incomplete_expired: 2, canceled: 2 };
+const statusRank = (status: string) => SUBSCRIPTION_STATUS_RANK[status] ?? 1;
+
+/**
+ * Stripe delivers subscription events unordered. An event applies when it is newer than the
+ * last one applied; on a tie (Stripe's clock has one-second resolution) the state further
+ * along the lifecycle wins. A cancelled subscription is never resurrected.
+ */
+async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, { type: "subscription.changed" }>) {
+  const checkout = await findCheckout(tx, event.checkoutId, event.type);
+  if (!checkout || (checkout.kind !== "monthly" && checkout.kind !== "tier_monthly")) return;
+  const supporterId = await ensureSupporter(tx, supporterFromCheckout(checkout, event.customer));
+  await tx
+    .insert(subscriptions)
+    .values({
+      supporterId,
+      campaignId: checkout.campaignId,
+      planId: checkout.planId,
+      kind: checkout.kind,
+      amountMinor: event.amountMinor,
+      currency: event.currency,
+      status: event.status,
+      provider: checkout.provider,
+      providerSubscriptionId: event.providerSubscriptionId,
+      currentPeriodEnd: event.currentPeriodEnd,
+      cancelAtPeriodEnd: event.cancelAtPeriodEnd,
+      providerUpdatedAt: event.occurredAt,
+    })
+    .onConflictDoUpdate({
+      target: subscriptions.providerSubscriptionId,
+      set: {
+        status: event.status,
+        amountMinor: event.amountMinor,
+        currency: event.currency,
+        currentPeriodEnd: event.currentPeriodEnd,
+        cancelAtPeriodEnd: event.cancelAtPeriodEnd,
+        providerUpdatedAt: event.occurredAt,
+      },
+      setWhere: sql`${subscriptions.status} not in ('canceled', 'incomplete_expired') and (
+        ${subscriptions.providerUpdatedAt} < excluded.provider_updated_at
+        or (${subscriptions.providerUpdatedAt} = excluded.provider_updated_at
+            and ${statusRank(event.status)} >= (case ${subscriptions.status} when 'incomplete' then 0 else 1 end)))`,
+    });
+}
+
+/** A payment may arrive before the subscription it belongs to: create a placeholder any real event overrides. */
+async function ensureSubscriptionRow(tx: DB, checkout: Checkout, supporterId: number, event: Extract<NormalizedEvent, { type: "payment.succeeded" }>) {
+  if (!event.providerSubscriptionId || (checkout.kind !== "monthly" && checkout.kind !== "tier_monthly")) return null;
+  await tx
+    .insert(subscriptions)
+    .values({
+      supporterId,
+      campaignId: checkout.campaignId,
+      planId: checkout.planId,
+      kind: checkout.kind,
+      amountMinor: event.amountMinor,
+      currency: event.currency,
+      status: "active",
+      provider: checkout.provider,
+      providerSubscriptionId: event.providerSubscriptionId,
+      providerUpdatedAt: new Date(0),
+    })
+    .onConflictDoNothing({ target: subscriptions.providerSubscriptionId });
+  const [row] = await tx
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
+    .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId));
+  return row.id;
+}
+
+/**
+ * Takes the next receipt number. The counter row is locked until the transaction ends, which
+ * makes receipt numbers gapless and serialises payment recording (so the "already recorded?"
+ * check below cannot race).
+ */
+async function lockReceiptCounter(tx: DB): Promise<number> {
+  await tx.insert(counters).values({ name: "receipt", value: 0 }).onConflictDoNothing();
+  const [row] = await tx.select({ value: counters.value }).from(counters).where(eq(counters.name, "receipt")).for("update");
+  return row.value;
+}
+
+function describeGift(kind: Checkout["kind"], campaignName: string, planName: string | null): { description: string; frequency: ReceiptSnapshot["frequency"] } {
+  switch (kind) {
+    case "one_off":
+      return { description: `One-off gift to ${campaignName}`, frequency: "once" };
+    case "monthly":
+      return { description: `Monthly gift to ${campaignName}`, frequency: "monthly" };
+    case "tier_monthly":
+      return { description: `${planName ?? "Supporter"} — monthly`, frequency: "monthly" };
+    case "tier_one_time":
+      return { description: `${planName ?? "Supporter"} — 12 months`, frequency: "year" };
+  }
+}
+
+async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { type: "payment.succeeded" }>) {
+  const checkout = await findCheckout(tx, event.checkoutId, event.type);
+  if (!checkout) return;
+  const supporterId = await ensureSupporter(tx, supporterFromCheckout(checkout, event.customer));
+  const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event);
+
+  const lastReceipt = await lockReceiptCounter(tx);
+  const [existing] = await tx
+    .select({ id: payments.id, stripePaymentIntentId: payments.stripePaymentIntentId })
+    .from(payments)
+    .where(and(eq(payments.provider, checkout.provider), eq(payments.providerPaymentId, event.providerPaymentId)));
+  if (existing) {
+    if (event.paymentIntentId && !existing.stripePaymentIntentId) {
+      await tx.update(payments).set({ stripePaymentIntentId: event.paymentIntentId }).where(eq(payments.id, existing.id));
+    }
+    return;
+  }
+
+  const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, checkout.campaignId));
+  const [plan] = checkout.planId ? await tx.select().from(plans).where(eq(plans.id, checkout.planId)) : [];
+  const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, supporterId));
+  const organisation = organisationDetails(await getOrganisationSettings(tx));
+
+  const receiptNumber = lastReceipt + 1;
+  await tx.update(counters).set({ value: receiptNumber }).where(eq(counters.name, "receipt"));
+
+  const coversUntil = checkout.kind === "tier_one_time" ? addMonths(event.paidAt, 12) : null;
+  const feeCoverMinor = checkout.feeCoverMinor < event.amountMinor ? checkout.feeCoverMinor : 0;
+  const [payment] = await tx
+    .insert(payments)
+    .values({
+      supporterId,
+      campaignId: checkout.campaignId,
+      subscriptionId,
+      planId: checkout.planId,
+      checkoutId: checkout.id,
+      kind: checkout.kind,
+      method: event.method,
+      provider: checkout.provider,
+      providerPaymentId: event.providerPaymentId,
+      stripePaymentIntentId: event.paymentIntentId ?? null,
+      amountMinor: event.amountMinor,
+      feeCoverMinor,
+      currency: event.currency,
+      anonymous: checkout.anonymous,
+      message: event.firstOfSubscription ? checkout.message : null,
+      receiptNumber,
+      paidAt: event.paidAt,
+      coversUntil,
+    })
+    .returning({ id: payments.id });
+
+  const { description, frequency } = describeGift(checkout.kind, campaign.name, plan?.name ?? null);
+  const snapshot: ReceiptSnapshot = {
+    receiptNumber,
+    issuedAt: new Date().toISOString(),
+    paidAt: event.paidAt.toISOString(),
+    amountMinor: event.amountMinor,
+    feeCoverMinor,
+    currency: event.currency,
+    description,
+    frequency,
+    campaignName: campaign.name,
+    donor: { name: supporter.name || null, email: supporter.email },
+    organisation,
+  };
+  await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot });
+  await tx
+    .update(checkouts)
+    .set({ status: "completed", completedAt: new Date() })
+    .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
+
+  const idempotencyKey = `receipt:${payment.id}`;
+  if (plan && (checkout.kind === "tier_one_time" || event.firstOfSubscription)) {
+    await enqueueEmail(tx, {
+      template: "supporter-welcome",
+      to: supporter.email,
+      idempotencyKey,
+      props: {
+        receipt: snapshot,
+        tierName: plan.name,
+        benefits: plan.benefits,
+        billing: plan.billing,
+        postalAddress: plan.tier === "print" ? formatPostalAddress(supporter) : null,
+        coversUntil: coversUntil?.toISOString() ?? null,
+      },
+    });
+  } else if (checkout.kind === "one_off" || event.firstOfSubscription) {
+    await enqueueEmail(tx, { template: "donation-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot } });
+  } else {
+    await enqueueEmail(tx, { template: "recurring-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot } });
+  }
+  logger.info({ paymentId: payment.id, receiptNumber, campaignId: checkout.campaignId }, "payment recorded");
+}
+
+async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type: "payment.failed" }>) {
+  const checkout = await findCheckout(tx, event.checkoutId, event.type);
+  if (!checkout) return;
+  const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, checkout.campaignId));
+  const [plan] = checkout.planId ? await tx.select().from(plans).where(eq(plans.id, checkout.planId)) : [];
+  const organisation = organisationDetails(await getOrganisationSettings(tx));
+  await enqueueEmail(tx, {
+    template: "payment-failed",
+    to: checkout.email,
+    // One message per failed attempt, however often the event is delivered.
+    idempotencyKey: `payment-failed:${event.providerPaymentId}:${event.attemptCount}`,
+    props: {
+      organisation,
+      donorName: checkout.name || null,
+      description: describeGift(checkout.kind, campaign.name, plan?.name ?? null).description,
+      amountMinor: event.amountMinor,
+      currency: event.currency,
+      reason: event.reason,
+      nextAttemptAt: event.nextAttemptAt?.toISOString() ?? null,
+      fixUrl: event.fixUrl ?? `${getEnv().appUrl}/support`,
+    },
+  });
+  logger.info({ checkoutId: checkout.id, attempt: event.attemptCount }, "payment failure recorded");
+}
+
+/** Refund totals only grow, so an older charge.refunded event cannot undo a newer one. */
+async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "payment.refunded" }>) {
+  if (event.providerPaymentIds.length === 0) return;
+  const updated = await tx
+    .update(payments)
+    .set({ refundedMinor: sql`greatest(${payments.refundedMinor}, least(${event.refundedTotalMinor}, ${payments.amountMinor}))` })
+    .where(
+      or(
+        inArray(payments.stripePaymentIntentId, event.providerPaymentIds),
+        and(eq(payments.provider, "stripe"), inArray(payments.providerPaymentId, event.providerPaymentIds)),
+      ),
+    )
+    .returning({ id: payments.id });
+  if (updated.length === 0) logger.warn({ providerPaymentIds: event.providerPaymentIds }, "refund for an unknown payment ignored");
+}
+
+function addMonths(date: Date, months: number): Date {
+  const result = new Date(date);
+  result.setUTCMonth(result.getUTCMonth() + months);
+  return result;
+}

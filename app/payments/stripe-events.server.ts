@@ -1,0 +1,272 @@
+import { z } from "zod";
+import { CURRENCIES } from "@db/schema";
+import type { CustomerFacts, NormalizedEvent, PostalAddress, ProviderDelivery } from "./events";
+
+/**
+ * Stripe event → normalised events. Pure: validated with zod, no network. Only the fields we
+ * rely on are parsed; a payload without them is a malformed event, acknowledged and ignored.
+ */
+
+const currency = z
+  .string()
+  .transform((c) => c.toUpperCase())
+  .pipe(z.enum(CURRENCIES));
+
+const id = (value: unknown) => (typeof value === "string" ? value : value && typeof value === "object" && "id" in value ? String((value as { id: unknown }).id) : null);
+const idField = z.unknown().transform(id);
+
+const Metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
+
+const StripeAddress = z
+  .object({
+    line1: z.string().nullish(),
+    line2: z.string().nullish(),
+    city: z.string().nullish(),
+    state: z.string().nullish(),
+    postal_code: z.string().nullish(),
+    country: z.string().nullish(),
+  })
+  .nullish();
+
+function toPostalAddress(address: z.infer<typeof StripeAddress>): PostalAddress | null {
+  if (!address?.line1 || !address.country) return null;
+  return {
+    line1: address.line1,
+    line2: address.line2 ?? null,
+    city: address.city ?? "",
+    state: address.state ?? null,
+    postalCode: address.postal_code ?? "",
+    country: address.country,
+  };
+}
+
+const CheckoutSession = z.object({
+  id: z.string(),
+  mode: z.enum(["payment", "subscription", "setup"]),
+  payment_status: z.string(),
+  metadata: Metadata,
+  payment_intent: idField,
+  invoice: idField,
+  subscription: idField,
+  customer: idField,
+  amount_total: z.number().int().nullish(),
+  currency: currency.nullish(),
+  customer_details: z.object({ email: z.string().nullish(), name: z.string().nullish(), address: StripeAddress }).nullish(),
+  collected_information: z.object({ shipping_details: z.object({ name: z.string().nullish(), address: StripeAddress }).nullish() }).nullish(),
+});
+
+const Invoice = z.object({
+  id: z.string(),
+  amount_paid: z.number().int(),
+  amount_due: z.number().int(),
+  currency,
+  customer: idField,
+  customer_email: z.string().nullish(),
+  customer_name: z.string().nullish(),
+  billing_reason: z.string().nullish(),
+  attempt_count: z.number().int().nullish(),
+  next_payment_attempt: z.number().int().nullish(),
+  hosted_invoice_url: z.string().nullish(),
+  status_transitions: z.object({ paid_at: z.number().int().nullish() }).nullish(),
+  parent: z
+    .object({
+      subscription_details: z.object({ subscription: idField, metadata: Metadata }).nullish(),
+    })
+    .nullish(),
+  payments: z
+    .object({ data: z.array(z.object({ payment: z.object({ payment_intent: idField }).nullish() })) })
+    .nullish(),
+  last_finalization_error: z.object({ message: z.string().nullish() }).nullish(),
+});
+
+const Subscription = z.object({
+  id: z.string(),
+  status: z.string(),
+  customer: idField,
+  cancel_at_period_end: z.boolean(),
+  metadata: Metadata,
+  items: z.object({
+    data: z
+      .array(
+        z.object({
+          current_period_end: z.number().int().nullish(),
+          quantity: z.number().int().nullish(),
+          price: z.object({ unit_amount: z.number().int().nullish(), currency }),
+        }),
+      )
+      .min(1),
+  }),
+});
+
+const Charge = z.object({
+  id: z.string(),
+  payment_intent: idField,
+  amount_refunded: z.number().int().nonnegative(),
+});
+
+const StripeEventEnvelope = z.object({
+  id: z.string(),
+  type: z.string(),
+  created: z.number().int(),
+  data: z.object({ object: z.unknown() }),
+});
+
+export type StripeEventLike = z.input<typeof StripeEventEnvelope>;
+
+const fromUnix = (seconds: number) => new Date(seconds * 1000);
+
+function sessionCustomer(session: z.infer<typeof CheckoutSession>): CustomerFacts {
+  const shipping = session.collected_information?.shipping_details;
+  return {
+    email: session.customer_details?.email ?? null,
+    name: shipping?.name ?? session.customer_details?.name ?? null,
+    providerCustomerId: session.customer,
+    address: toPostalAddress(shipping?.address) ?? null,
+  };
+}
+
+function mapCheckoutSession(session: z.infer<typeof CheckoutSession>, created: Date, forcePaid: boolean): NormalizedEvent[] {
+  const checkoutId = session.metadata.checkout_id;
+  if (!checkoutId) return [];
+  const paid = forcePaid || session.payment_status === "paid";
+  const customer = sessionCustomer(session);
+  const events: NormalizedEvent[] = [{ type: "checkout.completed", checkoutId, paid, customer }];
+  const providerPaymentId = session.mode === "subscription" ? session.invoice : session.payment_intent;
+  if (paid && providerPaymentId && session.amount_total && session.currency) {
+    events.push({
+      type: "payment.succeeded",
+      checkoutId,
+      providerPaymentId,
+      paymentIntentId: session.mode === "payment" ? session.payment_intent : null,
+      providerSubscriptionId: session.subscription,
+      amountMinor: session.amount_total,
+      currency: session.currency,
+      paidAt: created,
+      method: "card",
+      firstOfSubscription: session.mode === "subscription",
+      customer,
+    });
+  }
+  return events;
+}
+
+function invoiceCheckoutId(invoice: z.infer<typeof Invoice>) {
+  return invoice.parent?.subscription_details?.metadata.checkout_id;
+}
+
+function mapEventObject(type: string, object: unknown, created: Date): NormalizedEvent[] {
+  switch (type) {
+    case "checkout.session.completed":
+      return mapCheckoutSession(CheckoutSession.parse(object), created, false);
+    case "checkout.session.async_payment_succeeded":
+      return mapCheckoutSession(CheckoutSession.parse(object), created, true);
+    case "checkout.session.async_payment_failed": {
+      const session = CheckoutSession.parse(object);
+      return session.metadata.checkout_id ? [{ type: "checkout.failed", checkoutId: session.metadata.checkout_id }] : [];
+    }
+    case "invoice.paid": {
+      const invoice = Invoice.parse(object);
+      const checkoutId = invoiceCheckoutId(invoice);
+      if (!checkoutId || invoice.amount_paid <= 0) return [];
+      const paymentIntentId = invoice.payments?.data.map((p) => p.payment?.payment_intent).find(Boolean) ?? null;
+      return [
+        {
+          type: "payment.succeeded",
+          checkoutId,
+          providerPaymentId: invoice.id,
+          paymentIntentId,
+          providerSubscriptionId: invoice.parent?.subscription_details?.subscription ?? null,
+          amountMinor: invoice.amount_paid,
+          currency: invoice.currency,
+          paidAt: invoice.status_transitions?.paid_at ? fromUnix(invoice.status_transitions.paid_at) : created,
+          method: "card",
+          firstOfSubscription: invoice.billing_reason === "subscription_create",
+          customer: { email: invoice.customer_email, name: invoice.customer_name, providerCustomerId: invoice.customer },
+        },
+      ];
+    }
+    case "invoice.payment_failed": {
+      const invoice = Invoice.parse(object);
+      const checkoutId = invoiceCheckoutId(invoice);
+      if (!checkoutId) return [];
+      return [
+        {
+          type: "payment.failed",
+          checkoutId,
+          providerPaymentId: invoice.id,
+          providerSubscriptionId: invoice.parent?.subscription_details?.subscription ?? null,
+          amountMinor: invoice.amount_due,
+          currency: invoice.currency,
+          attemptCount: invoice.attempt_count ?? 1,
+          nextAttemptAt: invoice.next_payment_attempt ? fromUnix(invoice.next_payment_attempt) : null,
+          reason: invoice.last_finalization_error?.message ?? null,
+          fixUrl: invoice.hosted_invoice_url ?? null,
+        },
+      ];
+    }
+    case "customer.subscription.created":
+    case "customer.subscription.updated":
+    case "customer.subscription.deleted": {
+      const subscription = Subscription.parse(object);
+      const checkoutId = subscription.metadata.checkout_id;
+      if (!checkoutId) return [];
+      const item = subscription.items.data[0];
+      return [
+        {
+          type: "subscription.changed",
+          checkoutId,
+          providerSubscriptionId: subscription.id,
+          status: type === "customer.subscription.deleted" ? "canceled" : subscription.status,
+          amountMinor: (item.price.unit_amount ?? 0) * (item.quantity ?? 1),
+          currency: item.price.currency,
+          currentPeriodEnd: item.current_period_end ? fromUnix(item.current_period_end) : null,
+          cancelAtPeriodEnd: subscription.cancel_at_period_end,
+          occurredAt: created,
+          customer: { providerCustomerId: subscription.customer },
+        },
+      ];
+    }
+    case "charge.refunded": {
+      const charge = Charge.parse(object);
+      return [
+        {
+          type: "payment.refunded",
+          providerPaymentIds: [charge.payment_intent].filter((v): v is string => Boolean(v)),
+          refundedTotalMinor: charge.amount_refunded,
+        },
+      ];
+    }
+    default:
+      return [];
+  }
+}
+
+export class MalformedEventError extends Error {}
+
+/** Maps a verified Stripe event. Unknown types map to no events: acknowledged, ignored. */
+export function mapStripeEvent(raw: unknown): ProviderDelivery {
+  const envelope = StripeEventEnvelope.safeParse(raw);
+  if (!envelope.success) throw new MalformedEventError("not a Stripe event");
+  const event = envelope.data;
+  const createdAt = fromUnix(event.created);
+  let events: NormalizedEvent[];
+  try {
+    events = mapEventObject(event.type, event.data.object, createdAt);
+  } catch (error) {
+    if (error instanceof z.ZodError) throw new MalformedEventError(`${event.type} payload lacks fields we rely on: ${error.issues[0]?.path.join(".")}`);
+    throw error;
+  }
+  return { eventId: event.id, type: event.type, createdAt, events };
+}
+
+export const HANDLED_STRIPE_EVENTS = [
+  "checkout.session.completed",
+  "checkout.session.async_payment_succeeded",
+  "checkout.session.async_payment_failed",
+  "invoice.paid",
+  "invoice.payment_failed",
+  "customer.subscription.created",
+  "customer.subscription.updated",
+  "customer.subscription.deleted",
+  "charge.refunded",
+] as const;

@@ -1,0 +1,76 @@
+import { eq, sql } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { supporters } from "@db/schema";
+import type { PostalAddress } from "~/payments/events";
+
+export type SupporterFacts = {
+  email: string;
+  name?: string | null;
+  anonymous?: boolean;
+  stripeCustomerId?: string | null;
+  address?: PostalAddress | null;
+};
+
+function addressColumns(address: PostalAddress | null | undefined) {
+  if (!address) return {};
+  return {
+    addressLine1: address.line1,
+    addressLine2: address.line2 ?? null,
+    addressCity: address.city,
+    addressState: address.state ?? null,
+    addressPostalCode: address.postalCode,
+    addressCountry: address.country,
+  };
+}
+
+/**
+ * Finds or creates the supporter for a payment, keyed by Stripe customer id first and then by
+ * email (case-insensitively). Later facts fill in what is missing; they never blank a field.
+ */
+export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<number> {
+  const update = {
+    ...(facts.name ? { name: facts.name } : {}),
+    ...(facts.anonymous !== undefined ? { anonymous: facts.anonymous } : {}),
+    ...addressColumns(facts.address),
+  };
+  if (facts.stripeCustomerId) {
+    const [byCustomer] = await tx
+      .select({ id: supporters.id })
+      .from(supporters)
+      .where(eq(supporters.stripeCustomerId, facts.stripeCustomerId));
+    if (byCustomer) {
+      if (Object.keys(update).length) await tx.update(supporters).set(update).where(eq(supporters.id, byCustomer.id));
+      return byCustomer.id;
+    }
+  }
+  const [row] = await tx
+    .insert(supporters)
+    .values({
+      email: facts.email.trim(),
+      name: facts.name ?? "",
+      anonymous: facts.anonymous ?? false,
+      stripeCustomerId: facts.stripeCustomerId ?? null,
+      ...addressColumns(facts.address),
+    })
+    .onConflictDoUpdate({
+      target: supporters.emailKey,
+      set: {
+        ...update,
+        // Keep the first customer id we learnt: one Stripe customer per supporter.
+        stripeCustomerId: sql`coalesce(${supporters.stripeCustomerId}, excluded.stripe_customer_id)`,
+      },
+    })
+    .returning({ id: supporters.id });
+  return row.id;
+}
+
+export function formatPostalAddress(s: typeof supporters.$inferSelect): string[] | null {
+  if (!s.addressLine1) return null;
+  return [
+    s.name,
+    s.addressLine1,
+    s.addressLine2,
+    [s.addressCity, s.addressState, s.addressPostalCode].filter(Boolean).join(" "),
+    s.addressCountry,
+  ].filter((line): line is string => Boolean(line));
+}

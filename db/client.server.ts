@@ -1,0 +1,107 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import * as schema from "./schema";
+
+/** The one database type: the same query code runs on PGlite and on PostgreSQL. */
+export type DB = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export type DatabaseOptions = {
+  /** postgres://… — when absent, embedded PGlite is used. */
+  url?: string;
+  /** PGlite data directory, or "memory://" for a throwaway database. */
+  dataDir?: string;
+};
+
+type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void> };
+
+// Works both from db/ (tsx, vitest) and from build/ (the Remix server bundle): both sit one
+// level below the project root.
+const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "db", "migrations");
+
+const MIGRATION_LOCK = 727_001;
+
+export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
+  if (options.url) {
+    // Apply migrations over a single connection holding an advisory lock, so two app
+    // processes starting at once do not race each other.
+    const migrationClient = postgres(options.url, { max: 1, onnotice: () => {} });
+    try {
+      await migrationClient`select pg_advisory_lock(${MIGRATION_LOCK})`;
+      await migratePostgres(drizzlePostgres(migrationClient), { migrationsFolder });
+      await migrationClient`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+    } finally {
+      await migrationClient.end();
+    }
+    const client = postgres(options.url, {
+      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      onnotice: () => {},
+      connect_timeout: 5,
+      idle_timeout: 30,
+    });
+    const db = drizzlePostgres(client, { schema }) as unknown as DB;
+    return { db, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+  }
+  const dataDir = options.dataDir ?? "./data/pglite";
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  const db = drizzlePglite(client, { schema });
+  await migratePglite(db, { migrationsFolder });
+  return { db: db as unknown as DB, driver: "pglite", close: () => client.close() };
+}
+
+let current: Handle | undefined;
+let opening: Promise<Handle> | undefined;
+
+/** Opens (once per process) the database the environment names, migrating it first. */
+export function connect(options: DatabaseOptions): Promise<Handle> {
+  if (current) return Promise.resolve(current);
+  opening ??= openDatabase(options).then((handle) => {
+    current = handle;
+    return handle;
+  });
+  return opening;
+}
+
+export function getDb(): DB {
+  if (!current) throw new Error("Database not connected: call connect() at start-up");
+  return current.db;
+}
+
+export function databaseDriver() {
+  return current?.driver;
+}
+
+export async function pingDatabase(timeoutMs = 2000): Promise<boolean> {
+  if (!current) return false;
+  const db = current.db;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      db.execute(sql`select 1`),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error("database ping timed out")), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function disconnect() {
+  const handle = current;
+  current = undefined;
+  opening = undefined;
+  await handle?.close();
+}

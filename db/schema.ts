@@ -1,0 +1,316 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  serial,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+/** Currencies the organisation may take; the constraint and the zod schemas share this list. */
+export const CURRENCIES = ["AUD", "NZD", "USD", "CAD", "GBP", "EUR"] as const;
+export type Currency = (typeof CURRENCIES)[number];
+const currencyCheck = (column: string) =>
+  sql.raw(`${column} in (${CURRENCIES.map((c) => `'${c}'`).join(", ")})`);
+
+const minor = (name: string) => bigint(name, { mode: "number" });
+const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
+
+/** One organisation runs one installation: its public details are data, never code. */
+export const settings = pgTable(
+  "settings",
+  {
+    id: smallint("id").primaryKey().default(1),
+    orgName: text("org_name").notNull(),
+    contactEmail: text("contact_email").notNull(),
+    contactAddress: text("contact_address").notNull().default(""),
+    phone: text("phone").notNull().default(""),
+    receiptFooter: text("receipt_footer").notNull().default(""),
+    accentColor: text("accent_color").notNull().default("#b3261e"),
+    /** Card fee estimate offered to donors: basis points plus a fixed part in minor units. */
+    feePercentBps: integer("fee_percent_bps").notNull().default(175),
+    feeFixedMinor: integer("fee_fixed_minor").notNull().default(30),
+    financialYearStartMonth: smallint("financial_year_start_month").notNull().default(7),
+  },
+  (t) => [
+    check("settings_single_row", sql`${t.id} = 1`),
+    check("settings_fee_non_negative", sql`${t.feePercentBps} >= 0 and ${t.feeFixedMinor} >= 0`),
+    check("settings_fy_month", sql`${t.financialYearStartMonth} between 1 and 12`),
+  ],
+);
+
+export const campaigns = pgTable(
+  "campaigns",
+  {
+    id: serial("id").primaryKey(),
+    slug: text("slug").notNull(),
+    name: text("name").notNull(),
+    headline: text("headline").notNull(),
+    description: text("description").notNull().default(""),
+    currency: text("currency").$type<Currency>().notNull(),
+    targetMinor: minor("target_minor").notNull(),
+    minGiftMinor: minor("min_gift_minor").notNull().default(200),
+    maxGiftMinor: minor("max_gift_minor").notNull().default(1_000_000),
+    phone: text("phone").notNull().default(""),
+    presetAmountsMinor: jsonb("preset_amounts_minor").$type<number[]>().notNull().default([2500, 5000, 10000, 25000]),
+    isDefault: boolean("is_default").notNull().default(false),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("campaigns_slug_unique").on(t.slug),
+    uniqueIndex("campaigns_one_default").on(t.isDefault).where(sql`${t.isDefault}`),
+    check("campaigns_currency_known", currencyCheck("currency")),
+    check("campaigns_target_non_negative", sql`${t.targetMinor} >= 0`),
+    check("campaigns_gift_bounds", sql`${t.minGiftMinor} > 0 and ${t.maxGiftMinor} >= ${t.minGiftMinor}`),
+    check("campaigns_slug_format", sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`),
+  ],
+);
+
+export const TIERS = ["digital", "print"] as const;
+export type Tier = (typeof TIERS)[number];
+export const BILLINGS = ["monthly", "one_time_year"] as const;
+export type Billing = (typeof BILLINGS)[number];
+
+/** Supporter tiers and their prices. `lookupKey` finds the Stripe Price. */
+export const plans = pgTable(
+  "plans",
+  {
+    id: serial("id").primaryKey(),
+    code: text("code").notNull(),
+    tier: text("tier").$type<Tier>().notNull(),
+    billing: text("billing").$type<Billing>().notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    benefits: jsonb("benefits").$type<string[]>().notNull().default([]),
+    amountMinor: minor("amount_minor").notNull(),
+    currency: text("currency").$type<Currency>().notNull(),
+    lookupKey: text("lookup_key").notNull(),
+    active: boolean("active").notNull().default(true),
+    sortOrder: integer("sort_order").notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("plans_code_unique").on(t.code),
+    uniqueIndex("plans_lookup_key_unique").on(t.lookupKey),
+    check("plans_currency_known", currencyCheck("currency")),
+    check("plans_amount_positive", sql`${t.amountMinor} > 0`),
+    check("plans_tier_known", sql`${t.tier} in ('digital', 'print')`),
+    check("plans_billing_known", sql`${t.billing} in ('monthly', 'one_time_year')`),
+  ],
+);
+
+export const supporters = pgTable(
+  "supporters",
+  {
+    id: serial("id").primaryKey(),
+    email: text("email").notNull(),
+    /** Unique, so one person is one supporter however they capitalise their address. */
+    emailKey: text("email_key").notNull().generatedAlwaysAs(sql`lower(email)`),
+    name: text("name").notNull().default(""),
+    stripeCustomerId: text("stripe_customer_id"),
+    anonymous: boolean("anonymous").notNull().default(false),
+    addressLine1: text("address_line1"),
+    addressLine2: text("address_line2"),
+    addressCity: text("address_city"),
+    addressState: text("address_state"),
+    addressPostalCode: text("address_postal_code"),
+    addressCountry: text("address_country"),
+    createdAt: createdAt(),
+    erasedAt: timestamp("erased_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("supporters_email_unique").on(t.emailKey),
+    uniqueIndex("supporters_stripe_customer_unique").on(t.stripeCustomerId),
+  ],
+);
+
+export const GIFT_KINDS = ["one_off", "monthly", "tier_monthly", "tier_one_time"] as const;
+export type GiftKind = (typeof GIFT_KINDS)[number];
+const giftKindCheck = (column: string) =>
+  sql.raw(`${column} in (${GIFT_KINDS.map((k) => `'${k}'`).join(", ")})`);
+
+/**
+ * What a reader asked for before they were sent to pay. The thank-you page and every event
+ * find their way back here through the checkout id in the provider's metadata, so nothing is
+ * ever read from a query string but this opaque id.
+ */
+export const checkouts = pgTable(
+  "checkouts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    planId: integer("plan_id").references(() => plans.id),
+    kind: text("kind").$type<GiftKind>().notNull(),
+    amountMinor: minor("amount_minor").notNull(),
+    feeCoverMinor: minor("fee_cover_minor").notNull().default(0),
+    currency: text("currency").$type<Currency>().notNull(),
+    email: text("email").notNull(),
+    name: text("name").notNull().default(""),
+    anonymous: boolean("anonymous").notNull().default(false),
+    message: text("message"),
+    provider: text("provider").$type<"stripe" | "simulated">().notNull(),
+    providerSessionId: text("provider_session_id"),
+    status: text("status").$type<"open" | "processing" | "completed" | "failed">().notNull().default("open"),
+    createdAt: createdAt(),
+    completedAt: timestamp("completed_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("checkouts_provider_session_unique").on(t.providerSessionId),
+    check("checkouts_kind_known", giftKindCheck("kind")),
+    check("checkouts_currency_known", currencyCheck("currency")),
+    check("checkouts_amount_positive", sql`${t.amountMinor} > 0 and ${t.feeCoverMinor} >= 0`),
+    check("checkouts_status_known", sql`${t.status} in ('open', 'processing', 'completed', 'failed')`),
+  ],
+);
+
+export const subscriptions = pgTable(
+  "subscriptions",
+  {
+    id: serial("id").primaryKey(),
+    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    planId: integer("plan_id").references(() => plans.id),
+    kind: text("kind").$type<"monthly" | "tier_monthly">().notNull(),
+    amountMinor: minor("amount_minor").notNull(),
+    currency: text("currency").$type<Currency>().notNull(),
+    interval: text("interval").$type<"month">().notNull().default("month"),
+    status: text("status").notNull(),
+    provider: text("provider").$type<"stripe" | "simulated">().notNull(),
+    providerSubscriptionId: text("provider_subscription_id").notNull(),
+    currentPeriodEnd: timestamp("current_period_end", { withTimezone: true }),
+    cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+    /** The provider's timestamp of the newest event applied: older events never overwrite. */
+    providerUpdatedAt: timestamp("provider_updated_at", { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("subscriptions_provider_unique").on(t.providerSubscriptionId),
+    index("subscriptions_supporter_idx").on(t.supporterId),
+    check("subscriptions_kind_known", sql`${t.kind} in ('monthly', 'tier_monthly')`),
+    check("subscriptions_currency_known", currencyCheck("currency")),
+    check("subscriptions_amount_positive", sql`${t.amountMinor} > 0`),
+  ],
+);
+
+export const PAYMENT_METHODS = ["card", "simulated", "cheque", "bank_transfer", "cash", "other"] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** The ledger: one row per money movement received. Every total is computed from here. */
+export const payments = pgTable(
+  "payments",
+  {
+    id: serial("id").primaryKey(),
+    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    subscriptionId: integer("subscription_id").references(() => subscriptions.id),
+    planId: integer("plan_id").references(() => plans.id),
+    checkoutId: uuid("checkout_id").references(() => checkouts.id),
+    kind: text("kind").$type<GiftKind>().notNull(),
+    method: text("method").$type<PaymentMethod>().notNull(),
+    provider: text("provider").$type<"stripe" | "simulated" | "offline">().notNull(),
+    /** Stripe: the PaymentIntent (one-off) or Invoice (subscription) id. */
+    providerPaymentId: text("provider_payment_id").notNull(),
+    stripePaymentIntentId: text("stripe_payment_intent_id"),
+    amountMinor: minor("amount_minor").notNull(),
+    feeCoverMinor: minor("fee_cover_minor").notNull().default(0),
+    refundedMinor: minor("refunded_minor").notNull().default(0),
+    currency: text("currency").$type<Currency>().notNull(),
+    anonymous: boolean("anonymous").notNull().default(false),
+    message: text("message"),
+    receiptNumber: integer("receipt_number").notNull(),
+    paidAt: timestamp("paid_at", { withTimezone: true }).notNull(),
+    /** For one-time tier payments: the entitlement runs until this date. */
+    coversUntil: timestamp("covers_until", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("payments_provider_payment_unique").on(t.provider, t.providerPaymentId),
+    uniqueIndex("payments_stripe_payment_intent_unique").on(t.stripePaymentIntentId),
+    uniqueIndex("payments_receipt_number_unique").on(t.receiptNumber),
+    index("payments_campaign_idx").on(t.campaignId),
+    index("payments_supporter_idx").on(t.supporterId),
+    check("payments_kind_known", giftKindCheck("kind")),
+    check("payments_currency_known", currencyCheck("currency")),
+    check("payments_amount_positive", sql`${t.amountMinor} > 0 and ${t.feeCoverMinor} >= 0`),
+    check("payments_refund_bounds", sql`${t.refundedMinor} >= 0 and ${t.refundedMinor} <= ${t.amountMinor}`),
+  ],
+);
+
+/** Gapless counters (receipt numbers): a row lock inside the payment's transaction. */
+export const counters = pgTable("counters", {
+  name: text("name").primaryKey(),
+  value: bigint("value", { mode: "number" }).notNull().default(0),
+});
+
+/** A receipt as issued: its content never changes; a correction is a new document. */
+export const receipts = pgTable(
+  "receipts",
+  {
+    id: serial("id").primaryKey(),
+    paymentId: integer("payment_id").notNull().references(() => payments.id),
+    receiptNumber: integer("receipt_number").notNull(),
+    issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
+    snapshot: jsonb("snapshot").$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [uniqueIndex("receipts_payment_unique").on(t.paymentId), uniqueIndex("receipts_number_unique").on(t.receiptNumber)],
+);
+
+/** Idempotency for provider deliveries: one row per Stripe event id. */
+export const providerEvents = pgTable("provider_events", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  providerCreatedAt: timestamp("provider_created_at", { withTimezone: true }).notNull(),
+  receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  processedAt: timestamp("processed_at", { withTimezone: true }),
+});
+
+/** Mail to send, written in the same transaction as the change that caused it. */
+export const outbox = pgTable(
+  "outbox",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    template: text("template").notNull(),
+    toEmail: text("to_email").notNull(),
+    props: jsonb("props").$type<Record<string, unknown>>().notNull(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    failedAt: timestamp("failed_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    providerMessageId: text("provider_message_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("outbox_idempotency_unique").on(t.idempotencyKey),
+    index("outbox_pending_idx").on(t.nextAttemptAt).where(sql`${t.sentAt} is null and ${t.failedAt} is null`),
+  ],
+);
+
+/** Where mail goes when no RESEND_API_KEY is set: readable at /dev/mailbox. */
+export const devMailbox = pgTable("dev_mailbox", {
+  id: serial("id").primaryKey(),
+  outboxId: uuid("outbox_id").notNull(),
+  toEmail: text("to_email").notNull(),
+  subject: text("subject").notNull(),
+  html: text("html").notNull(),
+  text: text("text").notNull(),
+  createdAt: createdAt(),
+}, (t) => [uniqueIndex("dev_mailbox_outbox_unique").on(t.outboxId)]);
+
+/** Fixed-window counters for rate limits, shared by every app process. */
+export const rateLimits = pgTable("rate_limits", {
+  key: text("key").primaryKey(),
+  windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
+  hits: integer("hits").notNull(),
+});

@@ -1,0 +1,105 @@
+import { sql } from "drizzle-orm";
+import type { DB } from "./client.server";
+import { campaigns, plans, settings } from "./schema";
+
+/**
+ * Demo data for a fresh installation: the organisation, a default campaign and the supporter
+ * tiers. Runs only on an empty database; amounts are data, editable later, never code.
+ */
+export async function seedDemoData(db: DB): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [{ count }] = await tx.select({ count: sql<number>`count(*)::int` }).from(campaigns);
+    if (count > 0) return false;
+    await tx
+      .insert(settings)
+      .values({
+        id: 1,
+        orgName: "Fighting Fund Demo Press",
+        contactEmail: "supporters@example.org",
+        contactAddress: "PO Box 1234, Melbourne VIC 3000, Australia",
+        phone: "03 9000 0000",
+        receiptFooter: "Thank you for keeping independent journalism alive. ABN 00 000 000 000.",
+        feePercentBps: 175,
+        feeFixedMinor: 30,
+        financialYearStartMonth: 7,
+      })
+      .onConflictDoNothing();
+    await tx.insert(campaigns).values([
+      {
+        slug: "fighting-fund-2026",
+        name: "Fighting Fund 2026",
+        headline: "Keep independent journalism free to read",
+        description:
+          "We answer to our readers, not advertisers or billionaires. This year's fighting fund pays for reporters on the ground, the print edition and our legal defence.",
+        currency: "AUD",
+        targetMinor: 25_000_000,
+        phone: "03 9000 0000",
+        isDefault: true,
+        startsAt: new Date("2026-01-01T00:00:00Z"),
+        endsAt: new Date("2026-12-31T23:59:59Z"),
+      },
+      {
+        slug: "defence-fund",
+        name: "Legal defence fund",
+        headline: "Stand with our reporters in court",
+        description: "Two of our journalists face charges for reporting on a protest. Your gift pays their lawyers.",
+        currency: "AUD",
+        targetMinor: 4_000_000,
+        phone: "03 9000 0000",
+        startsAt: new Date("2026-06-01T00:00:00Z"),
+        endsAt: new Date("2027-03-31T23:59:59Z"),
+      },
+    ]);
+    await tx.insert(plans).values([
+      {
+        code: "digital-monthly",
+        tier: "digital",
+        billing: "monthly",
+        name: "Digital supporter",
+        description: "The digital edition, every week.",
+        benefits: ["The weekly digital edition", "Supporter newsletter"],
+        amountMinor: 500,
+        currency: "AUD",
+        lookupKey: "ff_digital_monthly_aud",
+        sortOrder: 1,
+      },
+      {
+        code: "print-monthly",
+        tier: "print",
+        billing: "monthly",
+        name: "Print supporter",
+        description: "The print edition posted to you, plus digital.",
+        benefits: ["The print edition, posted weekly", "The weekly digital edition", "Supporter newsletter"],
+        amountMinor: 1000,
+        currency: "AUD",
+        lookupKey: "ff_print_monthly_aud",
+        sortOrder: 2,
+      },
+      {
+        code: "digital-year",
+        tier: "digital",
+        billing: "one_time_year",
+        name: "Digital supporter — 12 months",
+        description: "One payment, a year of the digital edition.",
+        benefits: ["The weekly digital edition for 12 months", "Supporter newsletter"],
+        amountMinor: 5500,
+        currency: "AUD",
+        lookupKey: "ff_digital_year_aud",
+        sortOrder: 3,
+      },
+      {
+        code: "print-year",
+        tier: "print",
+        billing: "one_time_year",
+        name: "Print supporter — 12 months",
+        description: "One payment, a year of the print edition posted to you, plus digital.",
+        benefits: ["The print edition, posted weekly for 12 months", "The weekly digital edition", "Supporter newsletter"],
+        amountMinor: 11000,
+        currency: "AUD",
+        lookupKey: "ff_print_year_aud",
+        sortOrder: 4,
+      },
+    ]);
+    return true;
+  });
+}

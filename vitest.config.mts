@@ -1,0 +1,26 @@
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+const root = path.dirname(new URL(import.meta.url).pathname);
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "~": path.join(root, "app"),
+      "@db": path.join(root, "db"),
+      "@emails": path.join(root, "emails"),
+    },
+  },
+  esbuild: { jsx: "automatic" },
+  test: {
+    include: ["tests/**/*.test.{ts,tsx}"],
+    environment: "node",
+    setupFiles: ["tests/support/setup.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    fileParallelism: true,
+    maxWorkers: 2,
+    reporters: ["default", "./tests/support/summary-reporter.ts"],
+  },
+});
