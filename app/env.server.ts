@@ -9,7 +9,7 @@ const optionalText = z
 const EnvSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default("0.0.0.0"),
     APP_URL: optionalText.pipe(z.url({ message: "must be a URL such as https://give.example.org" }).optional()),
     DATABASE_URL: optionalText.pipe(
@@ -29,19 +29,22 @@ const EnvSchema = z
     SEED_DEMO: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
-  })
-  .superRefine((env, ctx) => {
-    if (env.STRIPE_SECRET_KEY && !env.STRIPE_WEBHOOK_SECRET)
-      ctx.addIssue({ code: "custom", path: ["STRIPE_WEBHOOK_SECRET"], message: "is required when STRIPE_SECRET_KEY is set" });
-    if (env.STRIPE_WEBHOOK_SECRET && !env.STRIPE_SECRET_KEY)
-      ctx.addIssue({ code: "custom", path: ["STRIPE_SECRET_KEY"], message: "is required when STRIPE_WEBHOOK_SECRET is set" });
-    if (env.RESEND_API_KEY && !env.MAIL_FROM)
-      ctx.addIssue({ code: "custom", path: ["MAIL_FROM"], message: "is required when RESEND_API_KEY is set (a sender on your verified Resend domain)" });
-    if (env.NODE_ENV === "production") {
-      if (!env.SESSION_SECRET) ctx.addIssue({ code: "custom", path: ["SESSION_SECRET"], message: "is required in production" });
-      if (!env.APP_URL) ctx.addIssue({ code: "custom", path: ["APP_URL"], message: "is required in production (the public address of the app)" });
-    }
+    TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   });
+
+/** Rules between variables, checked on the raw values so every problem is reported at once. */
+function crossFieldProblems(source: Record<string, string | undefined>): string[] {
+  const has = (name: string) => Boolean(source[name]?.trim());
+  const lines: string[] = [];
+  if (has("STRIPE_SECRET_KEY") && !has("STRIPE_WEBHOOK_SECRET")) lines.push("STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set");
+  if (has("STRIPE_WEBHOOK_SECRET") && !has("STRIPE_SECRET_KEY")) lines.push("STRIPE_SECRET_KEY: is required when STRIPE_WEBHOOK_SECRET is set");
+  if (has("RESEND_API_KEY") && !has("MAIL_FROM")) lines.push("MAIL_FROM: is required when RESEND_API_KEY is set (a sender on your verified Resend domain)");
+  if (source.NODE_ENV === "production") {
+    if (!has("SESSION_SECRET")) lines.push("SESSION_SECRET: is required in production");
+    if (!has("APP_URL")) lines.push("APP_URL: is required in production (the public address of the app)");
+  }
+  return lines;
+}
 
 export type Env = z.output<typeof EnvSchema> & {
   appUrl: string;
@@ -59,9 +62,11 @@ export class EnvError extends Error {
 /** Validates an environment; throws EnvError with one line per problem. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = EnvSchema.safeParse(source);
-  if (!result.success) {
-    throw new EnvError(result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`));
-  }
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`)),
+    ...crossFieldProblems(source),
+  ];
+  if (!result.success || problems.length > 0) throw new EnvError(problems);
   const env = result.data;
   return {
     ...env,

@@ -15,7 +15,7 @@ export type MoneyParseError = "empty" | "not_a_number" | "too_many_decimals" | "
  */
 export function parseMoney(input: string, currency: string): { ok: true; amountMinor: number } | { ok: false; error: MoneyParseError } {
   const exponent = currencyExponent(currency);
-  const cleaned = input.trim().replace(/^[A-Z]{0,3}\s*[$£€]?\s*/i, "").replace(/,(?=\d{3}(\D|$))/g, "").replace(/\s/g, "");
+  const cleaned = input.trim().replace(/^(?:[A-Z]{3}(?=[\s\d$£€-]))?\s*[$£€]?\s*/, "").replace(/,(?=\d{3}(\D|$))/g, "").replace(/\s/g, "");
   if (cleaned === "") return { ok: false, error: "empty" };
   if (/^-/.test(cleaned)) return { ok: false, error: "not_positive" };
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);

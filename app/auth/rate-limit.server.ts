@@ -34,10 +34,3 @@ export async function hitRateLimit(db: DB, rule: RateLimitRule, subject: string,
     .returning({ hits: rateLimits.hits });
   return row.hits <= rule.limit;
 }
-
-/** The client address as the first proxy saw it (trusting X-Forwarded-For only behind a proxy). */
-export function clientAddress(request: Request): string {
-  const forwarded = request.headers.get("X-Forwarded-For");
-  if (forwarded && process.env.TRUST_PROXY === "true") return forwarded.split(",")[0].trim();
-  return request.headers.get("X-Client-Address") ?? "unknown";
-}

@@ -11,7 +11,7 @@ export const en = {
   "donate.once": "Once",
   "donate.monthly": "Monthly",
   "donate.amount": "Amount",
-  "donate.otherAmount": "Other amount",
+  "donate.otherAmount": "Other",
   "donate.customAmount": "Your amount ({currency})",
   "donate.customHint": "Between {min} and {max}",
   "donate.name": "Your name",

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { checkouts } from "@db/schema";
+import { campaigns, checkouts, plans } from "@db/schema";
 import { applyDelivery } from "./apply-event.server";
 import type { NormalizedEvent, PostalAddress } from "./events";
 import type { PaymentProvider } from "./provider.server";
@@ -64,4 +64,25 @@ export async function completeSimulatedCheckout(db: DB, input: { checkoutId: str
   const eventId = `sim_evt_${checkout.id}_${input.outcome === "pay" ? "paid" : `declined_${randomUUID()}`}`;
   await applyDelivery(db, { eventId, type: `simulated.${input.outcome}`, createdAt: now, events });
   return "ok" as const;
+}
+
+/** What the simulated payment page shows: only open checkouts of this provider. */
+export async function getSimulatedCheckout(db: DB, { checkoutId }: { checkoutId: string }) {
+  const [row] = await db
+    .select({ checkout: checkouts, campaignName: campaigns.name, plan: plans })
+    .from(checkouts)
+    .innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId))
+    .leftJoin(plans, eq(plans.id, checkouts.planId))
+    .where(eq(checkouts.id, checkoutId));
+  if (!row || row.checkout.provider !== "simulated") return null;
+  return {
+    id: row.checkout.id,
+    status: row.checkout.status,
+    kind: row.checkout.kind,
+    totalMinor: row.checkout.amountMinor + row.checkout.feeCoverMinor,
+    currency: row.checkout.currency,
+    campaignName: row.campaignName,
+    planName: row.plan?.name ?? null,
+    needsAddress: row.plan?.tier === "print",
+  };
 }

@@ -1,0 +1,100 @@
+import { json, redirect } from "@remix-run/node";
+import type { DB } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { CHECKOUT_LIMITS, hitRateLimit } from "~/auth/rate-limit.server";
+import { getCampaignProgress, listActivePlans, type Campaign } from "~/campaigns/campaigns.server";
+import { t } from "~/i18n/t";
+import { logger } from "~/log.server";
+import { estimateCardFee } from "~/money";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import { PaymentProviderError } from "~/payments/provider.server";
+import { startDonationCheckout, startTierCheckout } from "./checkout.server";
+import { parseDonateForm, parseTierForm, type FieldErrors, type FormValues } from "./forms.server";
+
+export type FormActionData = { errors: FieldErrors; values: FormValues; formError?: string };
+
+/** Everything the campaign page shows; the same for "/" and "/c/<slug>". */
+export async function loadDonatePage(db: DB, request: Request, campaign: Campaign) {
+  const [progress, plans, settings, csrf] = await Promise.all([
+    getCampaignProgress(db, campaign),
+    listActivePlans(db),
+    getOrganisationSettings(db),
+    issueCsrfToken(request),
+  ]);
+  const fee = { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor };
+  return json(
+    {
+      campaign: {
+        slug: campaign.slug,
+        name: campaign.name,
+        headline: campaign.headline,
+        description: campaign.description,
+        currency: campaign.currency,
+        minGiftMinor: campaign.minGiftMinor,
+        maxGiftMinor: campaign.maxGiftMinor,
+        presets: campaign.presetAmountsMinor.map((amountMinor) => ({ amountMinor, feeMinor: estimateCardFee(amountMinor, fee) })),
+        phone: campaign.phone || settings.phone,
+      },
+      progress,
+      fee,
+      plans: plans.map((p) => ({ code: p.code, name: p.name, amountMinor: p.amountMinor, currency: p.currency, billing: p.billing, tier: p.tier })),
+      csrf: csrf.token,
+    },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
+}
+
+type Guarded = { ok: true; formData: FormData; values: FormValues } | { ok: false; response: Response };
+
+/** CSRF, honeypot and rate limits: the checks every checkout-starting form goes through. */
+async function guardCheckoutForm(db: DB, request: Request, clientAddress: string, fields: readonly string[]): Promise<Guarded> {
+  const formData = await request.formData();
+  const values: FormValues = {};
+  for (const field of fields) {
+    const v = formData.get(field);
+    if (typeof v === "string") values[field] = v.slice(0, 2000);
+  }
+  const fail = (status: number, formError: string) => ({ ok: false as const, response: json<FormActionData>({ errors: {}, values, formError }, { status }) });
+  if (!(await isValidCsrf(request, formData))) return fail(403, t("error.csrf"));
+  // Bots fill every field; people never see this one.
+  const honeypot = formData.get("website");
+  if (typeof honeypot === "string" && honeypot !== "") {
+    logger.warn({ reason: "honeypot" }, "checkout refused");
+    return fail(400, t("error.form"));
+  }
+  if (!(await hitRateLimit(db, CHECKOUT_LIMITS.perIp, clientAddress))) return fail(429, t("error.rateLimited"));
+  const email = formData.get("email");
+  if (typeof email === "string" && email.includes("@") && !(await hitRateLimit(db, CHECKOUT_LIMITS.perEmail, email.trim()))) {
+    return fail(429, t("error.rateLimited"));
+  }
+  return { ok: true, formData, values };
+}
+
+async function toCheckout(start: () => Promise<{ url: string }>, values: FormValues) {
+  try {
+    const { url } = await start();
+    return redirect(url, 303);
+  } catch (error) {
+    if (error instanceof PaymentProviderError) return json<FormActionData>({ errors: {}, values, formError: error.message }, { status: 503 });
+    throw error;
+  }
+}
+
+const DONATE_FORM_FIELDS = ["frequency", "amount", "customAmount", "name", "email", "anonymous", "message", "coverFees"] as const;
+
+export async function submitDonateForm(db: DB, request: Request, { campaign, clientAddress, returnPath }: { campaign: Campaign; clientAddress: string; returnPath: string }) {
+  const guarded = await guardCheckoutForm(db, request, clientAddress, DONATE_FORM_FIELDS);
+  if (!guarded.ok) return guarded.response;
+  const settings = await getOrganisationSettings(db);
+  const parsed = parseDonateForm(guarded.formData, campaign, settings);
+  if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  return toCheckout(() => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath }), guarded.values);
+}
+
+export async function submitTierForm(db: DB, request: Request, { campaign, clientAddress }: { campaign: Campaign; clientAddress: string }) {
+  const guarded = await guardCheckoutForm(db, request, clientAddress, ["plan", "name", "email"]);
+  if (!guarded.ok) return guarded.response;
+  const parsed = parseTierForm(guarded.formData, await listActivePlans(db));
+  if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  return toCheckout(() => startTierCheckout(db, { campaign, choice: parsed.value }), guarded.values);
+}

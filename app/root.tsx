@@ -1,0 +1,106 @@
+import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { isRouteErrorResponse, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { getDb } from "@db/client.server";
+import { getEnv } from "~/env.server";
+import { t } from "~/i18n/t";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import stylesheet from "~/styles/app.css";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+
+export async function loader(_: LoaderFunctionArgs) {
+  const settings = await getOrganisationSettings(getDb());
+  const env = getEnv();
+  return json({
+    orgName: settings.orgName,
+    accentColor: settings.accentColor,
+    contactEmail: settings.contactEmail,
+    phone: settings.phone,
+    simulated: env.paymentsMode === "simulated",
+    showMailbox: env.emailMode === "mailbox" && env.NODE_ENV !== "production",
+  });
+}
+
+function Layout({ children }: { children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("root");
+  const accent = data && /^#[0-9a-fA-F]{6}$/.test(data.accentColor) ? data.accentColor : undefined;
+  return (
+    <html lang="en">
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="strict-origin-when-cross-origin" />
+        <Meta />
+        <Links />
+      </head>
+      <body style={accent ? ({ "--accent": accent } as React.CSSProperties) : undefined}>
+        <a className="skip-link" href="#main">
+          {t("site.skipToContent")}
+        </a>
+        <header className="site-header">
+          <Link to="/" className="site-name">
+            {data?.orgName ?? "Fighting Fund"}
+          </Link>
+          <nav aria-label="Main">
+            <Link to="/">Give</Link>
+            <Link to="/support">Become a supporter</Link>
+          </nav>
+        </header>
+        {data?.simulated ? (
+          <p className="demo-banner" role="note">
+            Demo mode: payments are simulated and no money moves.
+            {data.showMailbox ? (
+              <>
+                {" "}
+                Emails go to the <Link to="/dev/mailbox">dev mailbox</Link>.
+              </>
+            ) : null}
+          </p>
+        ) : null}
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+        <footer className="site-footer">
+          <p>
+            {data?.orgName}
+            {data?.contactEmail ? <> · {data.contactEmail}</> : null}
+            {data?.phone ? <> · {data.phone}</> : null}
+          </p>
+          <p>No trackers, no third-party scripts. Payments are handled by our card processor; we never see your card.</p>
+        </footer>
+        <ScrollRestoration />
+        <Scripts />
+      </body>
+    </html>
+  );
+}
+
+export default function App() {
+  return (
+    <Layout>
+      <Outlet />
+    </Layout>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const notFound = isRouteErrorResponse(error) && error.status === 404;
+  return (
+    <Layout>
+      <div className="panel">
+        <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
+        <p>
+          {notFound
+            ? "We couldn't find that page."
+            : "We couldn't load this page just now. Nothing you sent was lost: please try again in a moment."}
+        </p>
+        <p>
+          <Link to="/">Back to the campaign</Link>
+        </p>
+      </div>
+    </Layout>
+  );
+}

@@ -1,0 +1,34 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { getDb } from "@db/client.server";
+import { getDefaultCampaign } from "~/campaigns/campaigns.server";
+import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
+import { CampaignPage } from "~/ui/CampaignPage";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.campaign.name} — give now` : "Give" },
+  { name: "description", content: data?.campaign.headline ?? "" },
+];
+
+async function requireDefaultCampaign() {
+  const campaign = await getDefaultCampaign(getDb());
+  if (!campaign) throw new Response("No campaign is running yet", { status: 404 });
+  return campaign;
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  return loadDonatePage(getDb(), request, await requireDefaultCampaign());
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const campaign = await requireDefaultCampaign();
+  return submitDonateForm(getDb(), request, { campaign, clientAddress: String(context.clientAddress ?? "unknown"), returnPath: "/" });
+}
+
+export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+export default function Index() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return <CampaignPage action="/?index" data={data} actionData={actionData} />;
+}

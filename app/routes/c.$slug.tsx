@@ -1,0 +1,38 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { getCampaignBySlug } from "~/campaigns/campaigns.server";
+import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
+import { CampaignPage } from "~/ui/CampaignPage";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.campaign.name} — give now` : "Campaign not found" },
+  { name: "description", content: data?.campaign.headline ?? "" },
+];
+
+const SlugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(100);
+
+async function requireCampaign(slug: string | undefined) {
+  const parsed = SlugSchema.safeParse(slug);
+  const campaign = parsed.success ? await getCampaignBySlug(getDb(), { slug: parsed.data }) : undefined;
+  if (!campaign) throw new Response("Campaign not found", { status: 404 });
+  return campaign;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  return loadDonatePage(getDb(), request, await requireCampaign(params.slug));
+}
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const campaign = await requireCampaign(params.slug);
+  return submitDonateForm(getDb(), request, { campaign, clientAddress: String(context.clientAddress ?? "unknown"), returnPath: `/c/${campaign.slug}` });
+}
+
+export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+export default function CampaignRoute() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return <CampaignPage action={`/c/${data.campaign.slug}`} data={data} actionData={actionData} />;
+}

@@ -1,0 +1,127 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { getEnv } from "~/env.server";
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+import { completeSimulatedCheckout, getSimulatedCheckout } from "~/payments/simulated.server";
+import { ErrorSummary, FieldError, fieldProps } from "~/ui/fields";
+
+export const meta: MetaFunction = () => [{ title: "Test checkout — no money moves" }];
+
+const IdSchema = z.uuid();
+
+async function requireCheckout(id: string | undefined) {
+  if (getEnv().paymentsMode !== "simulated") throw new Response("Not found", { status: 404 });
+  const parsed = IdSchema.safeParse(id);
+  const checkout = parsed.success ? await getSimulatedCheckout(getDb(), { checkoutId: parsed.data }) : null;
+  if (!checkout) throw new Response("Checkout not found", { status: 404 });
+  return checkout;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const checkout = await requireCheckout(params.id);
+  if (checkout.status === "completed") throw redirect(`/thanks?ref=${checkout.id}`, 303);
+  const csrf = await issueCsrfToken(request);
+  return json({ checkout, csrf: csrf.token }, { headers: csrf.headers });
+}
+
+const required = (label: string) => z.string().trim().min(1, `Enter your ${label}.`).max(200, `Keep the ${label} under 200 characters.`);
+const AddressSchema = z.object({
+  line1: required("street address"),
+  line2: z.string().trim().max(200).optional(),
+  city: required("town or city"),
+  state: z.string().trim().max(100).optional(),
+  postalCode: required("postcode").pipe(z.string().max(20, "Keep the postcode under 20 characters.")),
+  country: z.string().trim().regex(/^[A-Za-z]{2}$/, "Enter a two-letter country code such as AU.").transform((c) => c.toUpperCase()),
+});
+const OutcomeSchema = z.enum(["pay", "decline"]);
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const checkout = await requireCheckout(params.id);
+  const formData = await request.formData();
+  const values = Object.fromEntries([...formData.entries()].filter(([k, v]) => k !== "csrf" && typeof v === "string")) as Record<string, string>;
+  if (!(await isValidCsrf(request, formData))) return json({ errors: {} as Record<string, string>, values, formError: t("error.csrf") }, { status: 403 });
+  const outcome = OutcomeSchema.safeParse(formData.get("outcome"));
+  if (!outcome.success) return json({ errors: {} as Record<string, string>, values, formError: "Choose Pay or Decline." }, { status: 400 });
+  let address = null;
+  if (outcome.data === "pay" && checkout.needsAddress) {
+    const parsed = AddressSchema.safeParse(values);
+    if (!parsed.success) {
+      const errors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
+      return json({ errors, values, formError: t("error.form") }, { status: 400 });
+    }
+    address = parsed.data;
+  }
+  await completeSimulatedCheckout(getDb(), { checkoutId: checkout.id, outcome: outcome.data, address });
+  return redirect(`/thanks?ref=${checkout.id}`, 303);
+}
+
+const ADDRESS_FIELDS = [
+  { name: "line1", label: "Street address", autoComplete: "address-line1" },
+  { name: "line2", label: "Address line 2 (optional)", autoComplete: "address-line2" },
+  { name: "city", label: "Town or city", autoComplete: "address-level2" },
+  { name: "state", label: "State (optional)", autoComplete: "address-level1" },
+  { name: "postalCode", label: "Postcode", autoComplete: "postal-code" },
+  { name: "country", label: "Country code", autoComplete: "country" },
+] as const;
+
+export default function SimulatedCheckout() {
+  const { checkout, csrf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle";
+  const recurring = checkout.kind === "monthly" || checkout.kind === "tier_monthly";
+  const amount = formatMoney(checkout.totalMinor, checkout.currency);
+  const values = actionData?.values ?? {};
+  return (
+    <div className="narrow simulated-checkout">
+      <p className="test-banner" role="note">
+        <strong>{t("simulated.banner")}</strong> — this stands in for the card payment page. No card is asked for and nothing is charged.
+      </p>
+      <h1>Confirm your {recurring ? "monthly payment" : "payment"}</h1>
+      <dl className="summary">
+        <div>
+          <dt>For</dt>
+          <dd>{checkout.planName ?? checkout.campaignName}</dd>
+        </div>
+        <div>
+          <dt>Amount</dt>
+          <dd>
+            {amount} {checkout.currency}
+            {recurring ? " every month" : ""}
+          </dd>
+        </div>
+      </dl>
+      {checkout.status === "failed" ? <p className="notice">The last attempt was declined. You can try again.</p> : null}
+      <Form method="post" noValidate>
+        <input type="hidden" name="csrf" value={csrf} />
+        <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label]))} />
+        {checkout.needsAddress ? (
+          <fieldset>
+            <legend>Postal address for your print edition</legend>
+            {ADDRESS_FIELDS.map((field) => (
+              <div className="field" key={field.name}>
+                <label htmlFor={field.name}>{field.label}</label>
+                <input {...fieldProps(field.name, actionData?.errors)} type="text" autoComplete={field.autoComplete} defaultValue={values[field.name] ?? (field.name === "country" ? "AU" : "")} />
+                <FieldError id={`${field.name}-error`} message={actionData?.errors?.[field.name]} />
+              </div>
+            ))}
+          </fieldset>
+        ) : null}
+        <div className="button-row">
+          <button type="submit" name="outcome" value="pay" className="give-button" disabled={busy}>
+            {busy ? "Processing…" : `Pay ${amount}${recurring ? " every month" : ""} (test)`}
+          </button>
+          <button type="submit" name="outcome" value="decline" className="button-secondary" disabled={busy} formNoValidate>
+            Decline (test a failed card)
+          </button>
+        </div>
+      </Form>
+    </div>
+  );
+}

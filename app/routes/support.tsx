@@ -1,0 +1,48 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { useActionData, useLoaderData } from "@remix-run/react";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken } from "~/auth/csrf.server";
+import { getDefaultCampaign, listActivePlans } from "~/campaigns/campaigns.server";
+import { submitTierForm } from "~/giving/donate-page.server";
+import { t } from "~/i18n/t";
+import { TierForm } from "~/ui/TierForm";
+
+export const meta: MetaFunction = () => [{ title: "Become a supporter" }];
+
+async function requireDefaultCampaign() {
+  const campaign = await getDefaultCampaign(getDb());
+  if (!campaign) throw new Response("No campaign is running yet", { status: 404 });
+  return campaign;
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const [plans, csrf] = await Promise.all([listActivePlans(getDb()), issueCsrfToken(request)]);
+  return json(
+    {
+      plans: plans.map((p) => ({ code: p.code, name: p.name, description: p.description, benefits: p.benefits, amountMinor: p.amountMinor, currency: p.currency, billing: p.billing, tier: p.tier })),
+      csrf: csrf.token,
+    },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  // Tiers count toward the organisation's main campaign.
+  const campaign = await requireDefaultCampaign();
+  return submitTierForm(getDb(), request, { campaign, clientAddress: String(context.clientAddress ?? "unknown") });
+}
+
+export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+export default function Support() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <div className="narrow">
+      <h1>{t("support.heading")}</h1>
+      <p className="lede">{t("support.intro")}</p>
+      <TierForm csrf={data.csrf} plans={data.plans} actionData={actionData} />
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+import { connect, disconnect } from "@db/client.server";
+import { seedDemoData } from "@db/seed";
+import { getEnv } from "~/env.server";
+import { getMailer } from "~/email/mailer.server";
+import { startOutboxWorker } from "~/email/worker.server";
+import { logger } from "~/log.server";
+
+export type RunningApp = {
+  env: ReturnType<typeof getEnv>;
+  databaseDriver: "postgres" | "pglite";
+  seeded: boolean;
+  stop(): Promise<void>;
+};
+
+/**
+ * Everything the server does before it listens: validate the environment, open and migrate
+ * the database, seed a demo on an empty one, start the outbox worker. No call to Stripe or
+ * Resend happens here, so the app starts while they are unreachable.
+ */
+export async function startApp(): Promise<RunningApp> {
+  const env = getEnv();
+  const handle = await connect({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR });
+  const seeded = env.SEED_DEMO ? await seedDemoData(handle.db) : false;
+  const worker = startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS });
+  logger.info({ driver: handle.driver, payments: env.paymentsMode, emailMode: env.emailMode, mailer: getMailer(handle.db).name, seeded }, "started");
+  return {
+    env,
+    databaseDriver: handle.driver,
+    seeded,
+    async stop() {
+      await worker.stop();
+      await disconnect();
+    },
+  };
+}

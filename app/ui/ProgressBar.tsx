@@ -1,0 +1,50 @@
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+
+export type ProgressProps = {
+  raisedMinor: number;
+  targetMinor: number;
+  currency: string;
+  percent: number;
+  supporters: number;
+  daysLeft: number | null;
+};
+
+/** The funding target filling up: a bar to look at, with every figure also in words. */
+export function ProgressBar(progress: ProgressProps) {
+  const raised = formatMoney(progress.raisedMinor, progress.currency);
+  const target = formatMoney(progress.targetMinor, progress.currency);
+  const fill = Math.min(100, Math.max(0, progress.percent));
+  return (
+    <section className="progress" aria-labelledby="progress-heading">
+      <h2 id="progress-heading" className="progress-figure">
+        {t("progress.raised", { raised, target })}
+      </h2>
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={fill}
+        aria-valuetext={t("progress.percent", { percent: progress.percent })}
+        aria-label="Funding target"
+      >
+        <div className="progress-fill" style={{ width: `${fill}%` }} />
+      </div>
+      <dl className="progress-stats">
+        <div>
+          <dt>Target</dt>
+          <dd>{t("progress.percent", { percent: progress.percent })}</dd>
+        </div>
+        <div>
+          <dt>Supporters</dt>
+          <dd>{t("progress.supporters", { count: progress.supporters })}</dd>
+        </div>
+        <div>
+          <dt>Time</dt>
+          <dd>{progress.daysLeft === null ? "Ongoing" : progress.daysLeft === 0 ? t("progress.ended") : t("progress.daysLeft", { count: progress.daysLeft })}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}

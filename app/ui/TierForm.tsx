@@ -1,0 +1,94 @@
+import { Form, useNavigation } from "@remix-run/react";
+import { useEffect, useState } from "react";
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+import { ErrorSummary, FieldError, fieldProps, Hint, Honeypot } from "./fields";
+
+type PlanView = { code: string; name: string; description: string; benefits: string[]; amountMinor: number; currency: string; billing: "monthly" | "one_time_year"; tier: "digital" | "print" };
+
+export type TierFormProps = {
+  csrf: string;
+  plans: PlanView[];
+  actionData?: { errors: Partial<Record<string, string>>; values: Record<string, string>; formError?: string };
+};
+
+const submitLabel = (plan: PlanView) =>
+  t(plan.billing === "monthly" ? "support.submitMonthly" : "support.submitOnce", { amount: formatMoney(plan.amountMinor, plan.currency) });
+
+export function TierForm({ csrf, plans, actionData }: TierFormProps) {
+  const values = actionData?.values ?? {};
+  const errors = actionData?.errors;
+  const navigation = useNavigation();
+  const submitting = navigation.state !== "idle" && navigation.formAction === "/support";
+  const [hydrated, setHydrated] = useState(false);
+  const [chosen, setChosen] = useState(values.plan ?? plans[0]?.code);
+  useEffect(() => setHydrated(true), []);
+  const chosenPlan = plans.find((p) => p.code === chosen) ?? plans[0];
+  const rules = plans.map((p) => `.tier-form:has(#plan-${p.code}:checked) .for-${p.code}{display:inline}`).join("\n");
+  const groups = [
+    { billing: "monthly" as const, heading: "Monthly" },
+    { billing: "one_time_year" as const, heading: "One payment for 12 months" },
+  ];
+
+  return (
+    <Form method="post" action="/support" className="tier-form" noValidate>
+      {!hydrated ? <style>{rules}</style> : null}
+      <ErrorSummary formError={actionData?.formError} errors={errors} labels={{ plan: "Supporter option", name: "Name", email: "Email" }} />
+      <input type="hidden" name="csrf" value={csrf} />
+      <Honeypot />
+      <fieldset id="plan" tabIndex={-1} aria-describedby={errors?.plan ? "plan-error" : undefined}>
+        <legend>{t("support.choose")}</legend>
+        {groups.map((group) => (
+          <div key={group.billing} className="tier-group">
+            <h2>{group.heading}</h2>
+            <div className="tier-cards">
+              {plans
+                .filter((p) => p.billing === group.billing)
+                .map((plan) => (
+                  <label key={plan.code} className="tier-card">
+                    <input
+                      type="radio"
+                      name="plan"
+                      id={`plan-${plan.code}`}
+                      value={plan.code}
+                      defaultChecked={(values.plan ?? plans[0]?.code) === plan.code}
+                      onChange={() => setChosen(plan.code)}
+                    />
+                    <span className="tier-name">{plan.name}</span>
+                    <span className="tier-price">
+                      {plan.billing === "monthly"
+                        ? t("support.monthly", { amount: formatMoney(plan.amountMinor, plan.currency) })
+                        : t("support.oneTime", { amount: formatMoney(plan.amountMinor, plan.currency) })}
+                    </span>
+                    <span className="tier-benefits">{plan.benefits.join(" · ")}</span>
+                  </label>
+                ))}
+            </div>
+          </div>
+        ))}
+        <FieldError id="plan-error" message={errors?.plan} />
+      </fieldset>
+      <p className="hint" id="print-note">
+        {t("support.printNote")}
+      </p>
+      <div className="field">
+        <label htmlFor="name">{t("donate.name")}</label>
+        <input {...fieldProps("name", errors)} type="text" autoComplete="name" maxLength={200} defaultValue={values.name ?? ""} />
+        <FieldError id="name-error" message={errors?.name} />
+      </div>
+      <div className="field">
+        <label htmlFor="email">{t("donate.email")}</label>
+        <input {...fieldProps("email", errors, "email-hint")} type="email" autoComplete="email" required defaultValue={values.email ?? ""} />
+        <Hint id="email-hint">{t("donate.emailHint")}</Hint>
+        <FieldError id="email-error" message={errors?.email} />
+      </div>
+      <button type="submit" className="give-button" disabled={submitting}>
+        {submitting ? "Taking you to payment…" : hydrated && chosenPlan ? submitLabel(chosenPlan) : plans.map((p) => (
+          <span key={p.code} className={`pick for-${p.code}`}>
+            {submitLabel(p)}
+          </span>
+        ))}
+      </button>
+    </Form>
+  );
+}

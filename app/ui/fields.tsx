@@ -1,0 +1,65 @@
+import type { ReactNode } from "react";
+
+/** A form error tied to its field by id, announced with the field. */
+export function FieldError({ id, message }: { id: string; message?: string }) {
+  if (!message) return null;
+  return (
+    <p className="field-error" id={id}>
+      {message}
+    </p>
+  );
+}
+
+export function fieldProps(name: string, errors: Partial<Record<string, string>> | undefined, hintId?: string) {
+  const error = errors?.[name];
+  const describedBy = [error ? `${name}-error` : null, hintId].filter(Boolean).join(" ");
+  return {
+    id: name,
+    name,
+    "aria-invalid": error ? (true as const) : undefined,
+    "aria-describedby": describedBy || undefined,
+  };
+}
+
+/** The list of problems at the top of a form, each linking to its field. */
+export function ErrorSummary({ formError, errors, labels }: { formError?: string; errors?: Partial<Record<string, string>>; labels: Record<string, string> }) {
+  const entries = Object.entries(errors ?? {}).filter((e): e is [string, string] => Boolean(e[1]));
+  if (!formError && entries.length === 0) return null;
+  return (
+    <div className="error-summary" role="alert" tabIndex={-1}>
+      <p>
+        <strong>{formError ?? "Please check the form."}</strong>
+      </p>
+      {entries.length > 0 ? (
+        <ul>
+          {entries.map(([field, message]) => (
+            <li key={field}>
+              <a href={`#${field === "amount" ? "amount-group" : field}`}>
+                {labels[field] ? `${labels[field]}: ` : ""}
+                {message}
+              </a>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** Hidden from people, visible to form-filling bots. */
+export function Honeypot() {
+  return (
+    <div className="hp" aria-hidden="true">
+      <label htmlFor="website">Leave this field empty</label>
+      <input id="website" name="website" type="text" tabIndex={-1} autoComplete="off" defaultValue="" />
+    </div>
+  );
+}
+
+export function Hint({ id, children }: { id: string; children: ReactNode }) {
+  return (
+    <p className="hint" id={id}>
+      {children}
+    </p>
+  );
+}

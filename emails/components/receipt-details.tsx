@@ -1,0 +1,44 @@
+import { Heading, Section } from "@react-email/components";
+import type { CSSProperties } from "react";
+import type { ReceiptSnapshot } from "~/email/templates";
+import { formatEmailAmount, formatEmailDate } from "./format";
+import { styles } from "./layout";
+import { OrganisationContact } from "./organisation-contact";
+
+const table: CSSProperties = { borderCollapse: "collapse", width: "100%", margin: "0 0 16px" };
+const th: CSSProperties = { textAlign: "left", verticalAlign: "top", fontWeight: 400, color: "#404040", padding: "6px 12px 6px 0", fontSize: "15px", width: "40%" };
+const td: CSSProperties = { textAlign: "left", verticalAlign: "top", padding: "6px 0", fontSize: "15px" };
+
+/** The receipt as issued: every email that carries a receipt shows it the same way. */
+export function ReceiptDetails({ receipt }: { receipt: ReceiptSnapshot }) {
+  const rows: [string, string][] = [
+    ["Receipt number", String(receipt.receiptNumber)],
+    ["Date paid", formatEmailDate(receipt.paidAt)],
+    ["Amount", formatEmailAmount(receipt.amountMinor, receipt.currency)],
+  ];
+  if (receipt.feeCoverMinor > 0) rows.push(["Of which covers card fees", formatEmailAmount(receipt.feeCoverMinor, receipt.currency)]);
+  rows.push(["For", receipt.description]);
+  // Only what the reader gave us: no name, no line.
+  if (receipt.donor.name) rows.push(["Received from", receipt.donor.name]);
+
+  return (
+    <Section>
+      <Heading as="h2" style={styles.h2}>
+        {`Receipt ${receipt.receiptNumber}`}
+      </Heading>
+      <table className="receipt-details" style={table}>
+        <tbody>
+          {rows.map(([label, value]) => (
+            <tr key={label}>
+              <th scope="row" style={th}>
+                {label}
+              </th>
+              <td style={td}>{value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <OrganisationContact organisation={receipt.organisation} />
+    </Section>
+  );
+}

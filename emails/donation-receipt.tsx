@@ -1,0 +1,30 @@
+import type { EmailTemplates } from "~/email/templates";
+import { formatEmailAmount } from "./components/format";
+import { EmailLayout, Paragraph } from "./components/layout";
+import { previewReceipt } from "./components/preview-data";
+import { ReceiptDetails } from "./components/receipt-details";
+
+type Props = EmailTemplates["donation-receipt"];
+
+export function subject({ receipt }: Props): string {
+  return `Your receipt ${receipt.receiptNumber} from ${receipt.organisation.name}`;
+}
+
+export default function DonationReceipt({ receipt }: Props) {
+  const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
+  const thanks = receipt.donor.name ? `Thank you, ${receipt.donor.name}.` : "Thank you.";
+  const what =
+    receipt.frequency === "monthly"
+      ? `Your first monthly gift of ${amount} to ${receipt.campaignName} has arrived. We will send a receipt for each one.`
+      : `Your gift of ${amount} to ${receipt.campaignName} has arrived.`;
+  return (
+    <EmailLayout heading={thanks} preview={`Receipt ${receipt.receiptNumber}: ${amount} to ${receipt.organisation.name}`}>
+      <Paragraph>{what}</Paragraph>
+      <Paragraph>Please keep this email as your receipt.</Paragraph>
+      <ReceiptDetails receipt={receipt} />
+    </EmailLayout>
+  );
+}
+
+export const PreviewProps: Props = { receipt: previewReceipt() };
+DonationReceipt.PreviewProps = PreviewProps;

@@ -1,0 +1,56 @@
+// The production server: Express in front of the Remix build, with start-up (env, migrations,
+// seed, outbox worker) before listening and a graceful shutdown that closes the database pool.
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import compression from "compression";
+import express from "express";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const build = await import(pathToFileURL(path.join(root, "build", "index.js")).href);
+
+let app;
+try {
+  app = await build.entry.module.startApp();
+} catch (error) {
+  if (error instanceof build.entry.module.EnvError) {
+    console.error("Fighting Fund cannot start: the environment is not valid.");
+    for (const line of error.lines) console.error(`  ${line}`);
+  } else {
+    console.error("Fighting Fund cannot start:", error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+}
+
+const { env } = app;
+const server = express();
+server.disable("x-powered-by");
+// Behind a reverse proxy, req.ip must be the client, not the proxy (rate limits key on it).
+if (env.TRUST_PROXY) server.set("trust proxy", true);
+server.use(compression());
+server.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
+server.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
+server.all("*", createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req) => ({ clientAddress: req.ip ?? "unknown" }) }));
+
+const listener = server.listen(env.PORT, env.HOST, () => {
+  const url = `http://localhost:${listener.address().port}`;
+  console.log(`Fighting Fund is running at ${url}`);
+  console.log(`  database: ${app.databaseDriver === "pglite" ? `embedded PGlite (${env.PGLITE_DATA_DIR})` : "PostgreSQL (DATABASE_URL)"}${app.seeded ? ", demo campaign seeded" : ""}`);
+  console.log(`  payments: ${env.paymentsMode === "stripe" ? "Stripe" : `simulated — no money moves`}`);
+  console.log(`  email:    ${env.emailMode === "resend" ? "Resend" : `dev mailbox at ${url}/dev/mailbox`}`);
+});
+
+let stopping = false;
+async function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal} received, shutting down`);
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  listener.close();
+  listener.closeAllConnections?.();
+  await app.stop().catch(() => {});
+  process.exit(0);
+}
+process.on("SIGTERM", () => shutdown("SIGTERM"));
+process.on("SIGINT", () => shutdown("SIGINT"));

@@ -1,0 +1,786 @@
+import { randomBytes } from "node:crypto";
+import { http, HttpResponse, type HttpHandler } from "msw";
+import Stripe from "stripe";
+
+/**
+ * A small, faithful stand-in for the parts of api.stripe.com the app calls, over an in-memory
+ * store. Each `createStripeMock()` is independent, so test files never share state. The SDK
+ * itself talks to it (MSW intercepts Node's http client), so what is tested is what we send.
+ */
+
+const API = "https://api.stripe.com";
+export const STRIPE_TEST_API_VERSION = "2026-10-28.endive";
+
+export function stripeId(prefix: string, length = 24) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  const bytes = randomBytes(length);
+  let out = "";
+  for (const byte of bytes) out += alphabet[byte % alphabet.length];
+  return `${prefix}_${out}`;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+// ---------------------------------------------------------------------------------------------
+// Form bodies: the SDK sends `a[b][0][c]=v`; we keep both the flat pairs and a nested view.
+
+export type FormValue = string | FormValue[] | { [key: string]: FormValue };
+export type FormParams = { [key: string]: FormValue };
+
+function keyPath(key: string): string[] {
+  const head = key.match(/^[^[]*/)?.[0] ?? key;
+  const rest = [...key.slice(head.length).matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
+  return [head, ...rest];
+}
+
+function arraysFromIndexedObjects(value: FormValue): FormValue {
+  if (typeof value === "string") return value;
+  if (Array.isArray(value)) return value.map(arraysFromIndexedObjects);
+  const keys = Object.keys(value);
+  if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k))) {
+    return keys.sort((a, b) => Number(a) - Number(b)).map((k) => arraysFromIndexedObjects(value[k]));
+  }
+  return Object.fromEntries(keys.map((k) => [k, arraysFromIndexedObjects(value[k])]));
+}
+
+/** Parses Stripe's form encoding (`line_items[0][price_data][unit_amount]=2500`) into objects and arrays. */
+export function parseStripeForm(search: URLSearchParams): FormParams {
+  const root: Record<string, FormValue> = {};
+  for (const [key, value] of search) {
+    const path = keyPath(key);
+    let node: Record<string, FormValue> | FormValue[] = root;
+    path.forEach((segment, i) => {
+      const last = i === path.length - 1;
+      if (Array.isArray(node)) {
+        // `lookup_keys[]=a` appends.
+        if (last) node.push(value);
+        else {
+          const child: Record<string, FormValue> = {};
+          node.push(child);
+          node = child;
+        }
+        return;
+      }
+      if (last) {
+        node[segment] = value;
+        return;
+      }
+      const nextIsAppend = path[i + 1] === "";
+      node[segment] ??= nextIsAppend ? [] : {};
+      node = node[segment] as Record<string, FormValue> | FormValue[];
+    });
+  }
+  return arraysFromIndexedObjects(root) as FormParams;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors in Stripe's shape.
+
+type StripeErrorBody = { type: string; message: string; code?: string; param?: string };
+
+function stripeError(status: number, error: StripeErrorBody) {
+  return HttpResponse.json({ error: { ...error, request_log_url: `https://dashboard.stripe.com/test/logs/${stripeId("req", 14)}` } }, { status, headers: responseHeaders() });
+}
+
+function responseHeaders() {
+  return { "request-id": stripeId("req", 14), "stripe-version": STRIPE_TEST_API_VERSION };
+}
+
+const resourceMissing = (kind: string, id: string, param = "id") =>
+  stripeError(404, { type: "invalid_request_error", code: "resource_missing", param, message: `No such ${kind}: '${id}'` });
+
+const asString = (value: FormValue | undefined) => (typeof value === "string" ? value : undefined);
+const asRecord = (value: FormValue | undefined): Record<string, FormValue> =>
+  value && typeof value === "object" && !Array.isArray(value) ? value : {};
+const asStringRecord = (value: FormValue | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(asRecord(value)).filter((e): e is [string, string] => typeof e[1] === "string"));
+const asBoolean = (value: FormValue | undefined) => (value === undefined ? undefined : value === "true");
+
+// ---------------------------------------------------------------------------------------------
+// The store.
+
+export type MockPrice = {
+  id: string;
+  object: "price";
+  active: boolean;
+  billing_scheme: "per_unit";
+  created: number;
+  currency: string;
+  custom_unit_amount: null;
+  livemode: false;
+  lookup_key: string | null;
+  metadata: Record<string, string>;
+  nickname: string | null;
+  product: string;
+  recurring: { interval: string; interval_count: number; meter: null; usage_type: "licensed" } | null;
+  tax_behavior: "unspecified";
+  tiers_mode: null;
+  transform_quantity: null;
+  type: "one_time" | "recurring";
+  unit_amount: number;
+  unit_amount_decimal: string;
+};
+
+export type MockProduct = {
+  id: string;
+  object: "product";
+  active: boolean;
+  created: number;
+  default_price: string | null;
+  description: string | null;
+  images: string[];
+  livemode: false;
+  marketing_features: [];
+  metadata: Record<string, string>;
+  name: string;
+  package_dimensions: null;
+  shippable: null;
+  tax_code: null;
+  type: "service";
+  unit_label: null;
+  updated: number;
+  url: null;
+};
+
+export type MockCheckoutSession = ReturnType<typeof sessionFromParams>;
+
+export type RecordedStripeRequest = {
+  method: string;
+  /** e.g. `/v1/checkout/sessions` */
+  path: string;
+  /** The form body (POST) or query string (GET), nested. */
+  params: FormParams;
+  /** The same, as the flat pairs the SDK sent: `{ "line_items[0][quantity]": "1" }`. */
+  form: Record<string, string>;
+  idempotencyKey: string | null;
+  /** What the mock answered with, or how it failed. */
+  status: number | "network-error";
+};
+
+type Failure = { kind: "status"; status: number } | { kind: "network" };
+
+type Store = {
+  prices: Map<string, MockPrice>;
+  products: Map<string, MockProduct>;
+  sessions: Map<string, MockCheckoutSession>;
+  idempotent: Map<string, { method: string; path: string; body: string; status: number; json: unknown }>;
+};
+
+function sessionFromParams(params: FormParams, store: Store) {
+  const id = stripeId("cs_test", 58);
+  const mode = asString(params.mode) ?? "payment";
+  const lineItems = Array.isArray(params.line_items) ? params.line_items.map(asRecord) : [];
+  let amountTotal = 0;
+  let currency = asString(params.currency) ?? null;
+  for (const item of lineItems) {
+    const quantity = Number(asString(item.quantity) ?? "1");
+    const priceId = asString(item.price);
+    if (priceId) {
+      const price = store.prices.get(priceId);
+      if (!price) return { error: resourceMissing("price", priceId, "line_items[0][price]") } as const;
+      amountTotal += price.unit_amount * quantity;
+      currency ??= price.currency;
+    } else {
+      const priceData = asRecord(item.price_data);
+      amountTotal += Number(asString(priceData.unit_amount) ?? "0") * quantity;
+      currency ??= asString(priceData.currency) ?? null;
+    }
+  }
+  const created = now();
+  return {
+    id,
+    object: "checkout.session" as const,
+    after_expiration: null,
+    allow_promotion_codes: null,
+    amount_subtotal: amountTotal,
+    amount_total: amountTotal,
+    automatic_tax: { enabled: false, liability: null, status: null },
+    billing_address_collection: null,
+    cancel_url: asString(params.cancel_url) ?? null,
+    client_reference_id: asString(params.client_reference_id) ?? null,
+    collected_information: null,
+    created,
+    currency,
+    customer: null,
+    customer_creation: asString(params.customer_creation) ?? (mode === "payment" ? "if_required" : null),
+    customer_details: null,
+    customer_email: asString(params.customer_email) ?? null,
+    expires_at: created + 24 * 60 * 60,
+    invoice: null,
+    livemode: false,
+    locale: null,
+    metadata: asStringRecord(params.metadata),
+    mode,
+    payment_intent: null,
+    payment_method_types: ["card"],
+    payment_status: "unpaid",
+    shipping_address_collection: params.shipping_address_collection ?? null,
+    status: "open",
+    submit_type: asString(params.submit_type) ?? null,
+    subscription: null,
+    success_url: asString(params.success_url) ?? null,
+    ui_mode: "hosted",
+    url: `https://checkout.stripe.com/c/pay/${id}#fidkdWxOYHwnPyd1blpxYHZxWjA0`,
+  };
+}
+
+export type StripeMock = ReturnType<typeof createStripeMock>;
+
+/** Handlers over a fresh in-memory Stripe account. */
+export function createStripeMock() {
+  const store: Store = { prices: new Map(), products: new Map(), sessions: new Map(), idempotent: new Map() };
+  const requests: RecordedStripeRequest[] = [];
+  const failures: Failure[] = [];
+
+  type Context = { params: FormParams; pathParams: Record<string, string | readonly string[] | undefined> };
+  type Resolver = (context: Context) => Response | Promise<Response>;
+
+  /**
+   * Every route goes through here: parse, record, maybe fail, replay an idempotent POST the way
+   * Stripe does (same key and same body → the first answer; different body → an error).
+   */
+  function route(method: "get" | "post", path: string, resolve: Resolver): HttpHandler {
+    return http[method](`${API}${path}`, async ({ request, params: pathParams }) => {
+      const url = new URL(request.url);
+      const body = method === "post" ? await request.text() : url.search.slice(1);
+      const search = new URLSearchParams(body);
+      const entry: RecordedStripeRequest = {
+        method: request.method,
+        path: url.pathname,
+        params: parseStripeForm(search),
+        form: Object.fromEntries(search),
+        idempotencyKey: request.headers.get("idempotency-key"),
+        status: 200,
+      };
+      requests.push(entry);
+
+      const failure = failures.shift();
+      if (failure?.kind === "network") {
+        entry.status = "network-error";
+        return HttpResponse.error();
+      }
+      if (failure?.kind === "status") {
+        entry.status = failure.status;
+        return stripeError(failure.status, {
+          type: failure.status >= 500 ? "api_error" : "invalid_request_error",
+          message: failure.status >= 500 ? "An unknown error occurred" : "Injected failure",
+        });
+      }
+
+      const key = method === "post" ? entry.idempotencyKey : null;
+      const previous = key ? store.idempotent.get(key) : undefined;
+      if (previous) {
+        if (previous.method !== entry.method || previous.path !== entry.path || previous.body !== body) {
+          entry.status = 400;
+          return stripeError(400, {
+            type: "idempotency_error",
+            message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+          });
+        }
+        entry.status = previous.status;
+        return HttpResponse.json(previous.json as Record<string, unknown>, {
+          status: previous.status,
+          headers: { ...responseHeaders(), "idempotent-replayed": "true" },
+        });
+      }
+
+      const response = await resolve({ params: entry.params, pathParams });
+      entry.status = response.status;
+      if (key && response.status < 500) {
+        const json: unknown = await response.clone().json();
+        store.idempotent.set(key, { method: entry.method, path: entry.path, body, status: response.status, json });
+      }
+      return response;
+    });
+  }
+
+  const ok = (json: unknown) => HttpResponse.json(json as Record<string, unknown>, { headers: responseHeaders() });
+  const list = (url: string, data: unknown[]) => ok({ object: "list", data, has_more: false, url });
+  const pathId = (context: Context) => String(context.pathParams.id);
+
+  function createPrice(params: FormParams): Response {
+    const productId = asString(params.product);
+    if (!productId || !store.products.has(productId)) return resourceMissing("product", productId ?? "", "product");
+    const unitAmount = asString(params.unit_amount);
+    const currency = asString(params.currency);
+    if (!unitAmount || !currency) return stripeError(400, { type: "invalid_request_error", message: "Missing required param: unit_amount.", param: "unit_amount" });
+    const lookupKey = asString(params.lookup_key) ?? null;
+    if (lookupKey) {
+      const holder = [...store.prices.values()].find((p) => p.lookup_key === lookupKey);
+      if (holder && params.transfer_lookup_key !== "true") {
+        return stripeError(400, {
+          type: "invalid_request_error",
+          param: "lookup_key",
+          message: `A price (\`${holder.id}\`) already uses that lookup key.`,
+        });
+      }
+      if (holder) holder.lookup_key = null;
+    }
+    const recurring = asRecord(params.recurring);
+    const price = buildPrice({
+      product: productId,
+      unitAmount: Number(unitAmount),
+      currency,
+      lookupKey,
+      nickname: asString(params.nickname) ?? null,
+      interval: asString(recurring.interval) ?? null,
+      metadata: asStringRecord(params.metadata),
+    });
+    store.prices.set(price.id, price);
+    return ok(price);
+  }
+
+  const handlers: HttpHandler[] = [
+    route("post", "/v1/checkout/sessions", ({ params }) => {
+      const session = sessionFromParams(params, store);
+      if ("error" in session) return session.error;
+      store.sessions.set(session.id, session);
+      return ok(session);
+    }),
+
+    route("get", "/v1/prices", ({ params }) => {
+      const keys = Array.isArray(params.lookup_keys) ? params.lookup_keys.filter((k): k is string => typeof k === "string") : null;
+      const active = asBoolean(params.active);
+      const product = asString(params.product);
+      const limit = Number(asString(params.limit) ?? "10");
+      const data = [...store.prices.values()]
+        .filter((p) => (keys ? p.lookup_key !== null && keys.includes(p.lookup_key) : true))
+        .filter((p) => (active === undefined ? true : p.active === active))
+        .filter((p) => (product ? p.product === product : true))
+        // Newest first, as Stripe lists them.
+        .reverse()
+        .slice(0, limit);
+      return list("/v1/prices", data);
+    }),
+    route("post", "/v1/prices", ({ params }) => createPrice(params)),
+    route("get", "/v1/prices/:id", (context) => {
+      const price = store.prices.get(pathId(context));
+      return price ? ok(price) : resourceMissing("price", pathId(context));
+    }),
+    route("post", "/v1/prices/:id", (context) => {
+      const price = store.prices.get(pathId(context));
+      if (!price) return resourceMissing("price", pathId(context));
+      const { params } = context;
+      const active = asBoolean(params.active);
+      if (active !== undefined) price.active = active;
+      if (params.nickname !== undefined) price.nickname = asString(params.nickname) || null;
+      if (params.metadata !== undefined) price.metadata = { ...price.metadata, ...asStringRecord(params.metadata) };
+      if (params.lookup_key !== undefined) {
+        const lookupKey = asString(params.lookup_key) || null;
+        const holder = lookupKey ? [...store.prices.values()].find((p) => p.lookup_key === lookupKey && p.id !== price.id) : undefined;
+        if (holder && params.transfer_lookup_key !== "true") {
+          return stripeError(400, { type: "invalid_request_error", param: "lookup_key", message: `A price (\`${holder.id}\`) already uses that lookup key.` });
+        }
+        if (holder) holder.lookup_key = null;
+        price.lookup_key = lookupKey;
+      }
+      return ok(price);
+    }),
+
+    route("get", "/v1/products", ({ params }) => {
+      const active = asBoolean(params.active);
+      return list("/v1/products", [...store.products.values()].filter((p) => (active === undefined ? true : p.active === active)));
+    }),
+    route("post", "/v1/products", ({ params }) => {
+      const id = asString(params.id) ?? stripeId("prod", 14);
+      if (store.products.has(id)) return stripeError(400, { type: "invalid_request_error", code: "resource_already_exists", param: "id", message: "Product already exists." });
+      const name = asString(params.name);
+      if (!name) return stripeError(400, { type: "invalid_request_error", code: "parameter_missing", param: "name", message: "Missing required param: name." });
+      const product = buildProduct({ id, name, description: asString(params.description) ?? null, metadata: asStringRecord(params.metadata) });
+      store.products.set(id, product);
+      return ok(product);
+    }),
+    route("get", "/v1/products/:id", (context) => {
+      const product = store.products.get(pathId(context));
+      return product ? ok(product) : resourceMissing("product", pathId(context));
+    }),
+    route("post", "/v1/products/:id", (context) => {
+      const product = store.products.get(pathId(context));
+      if (!product) return resourceMissing("product", pathId(context));
+      const { params } = context;
+      if (asString(params.name)) product.name = asString(params.name)!;
+      if (params.description !== undefined) product.description = asString(params.description) || null;
+      const active = asBoolean(params.active);
+      if (active !== undefined) product.active = active;
+      if (params.metadata !== undefined) product.metadata = { ...product.metadata, ...asStringRecord(params.metadata) };
+      product.updated = now();
+      return ok(product);
+    }),
+  ];
+
+  return {
+    handlers,
+    store,
+    /** Every request the SDK made, oldest first. */
+    requests,
+    /** Requests other than GETs: what changed something. */
+    writes: () => requests.filter((r) => r.method !== "GET"),
+    requestsTo: (method: string, path: string) => requests.filter((r) => r.method === method && r.path === path),
+    clearRequests() {
+      requests.length = 0;
+    },
+    /** The next request (of any kind) fails: with an HTTP status in Stripe's error shape, or at the network. */
+    failNextRequest(failure: { status: number } | "network" = { status: 500 }) {
+      failures.push(failure === "network" ? { kind: "network" } : { kind: "status", status: failure.status });
+    },
+    /** A Product and Price that already exist in the account, as `npm run stripe:sync` would leave them. */
+    addPrice(input: { lookupKey: string; unitAmount: number; currency: string; interval?: "month" | "year" | null; productId?: string; productName?: string }) {
+      const productId = input.productId ?? stripeId("prod", 14);
+      if (!store.products.has(productId)) store.products.set(productId, buildProduct({ id: productId, name: input.productName ?? input.lookupKey, description: null, metadata: {} }));
+      const price = buildPrice({
+        product: productId,
+        unitAmount: input.unitAmount,
+        currency: input.currency.toLowerCase(),
+        lookupKey: input.lookupKey,
+        nickname: null,
+        interval: input.interval ?? null,
+        metadata: {},
+      });
+      store.prices.set(price.id, price);
+      return price;
+    },
+    pricesWithLookupKey: (lookupKey: string) => [...store.prices.values()].filter((p) => p.lookup_key === lookupKey),
+  };
+}
+
+function buildPrice(input: {
+  product: string;
+  unitAmount: number;
+  currency: string;
+  lookupKey: string | null;
+  nickname: string | null;
+  interval: string | null;
+  metadata: Record<string, string>;
+}): MockPrice {
+  return {
+    id: stripeId("price"),
+    object: "price",
+    active: true,
+    billing_scheme: "per_unit",
+    created: now(),
+    currency: input.currency,
+    custom_unit_amount: null,
+    livemode: false,
+    lookup_key: input.lookupKey,
+    metadata: input.metadata,
+    nickname: input.nickname,
+    product: input.product,
+    recurring: input.interval ? { interval: input.interval, interval_count: 1, meter: null, usage_type: "licensed" } : null,
+    tax_behavior: "unspecified",
+    tiers_mode: null,
+    transform_quantity: null,
+    type: input.interval ? "recurring" : "one_time",
+    unit_amount: input.unitAmount,
+    unit_amount_decimal: String(input.unitAmount),
+  };
+}
+
+function buildProduct(input: { id: string; name: string; description: string | null; metadata: Record<string, string> }): MockProduct {
+  const created = now();
+  return {
+    id: input.id,
+    object: "product",
+    active: true,
+    created,
+    default_price: null,
+    description: input.description,
+    images: [],
+    livemode: false,
+    marketing_features: [],
+    metadata: input.metadata,
+    name: input.name,
+    package_dimensions: null,
+    shippable: null,
+    tax_code: null,
+    type: "service",
+    unit_label: null,
+    updated: created,
+    url: null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Webhook events: realistic envelopes and objects in the pinned API version's shape.
+
+export type StripeEventEnvelope<T = unknown> = {
+  id: string;
+  object: "event";
+  api_version: string;
+  created: number;
+  data: { object: T; previous_attributes?: Record<string, unknown> };
+  livemode: false;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  type: string;
+};
+
+export function stripeEvent<T>(type: string, object: T, options: { id?: string; created?: number } = {}): StripeEventEnvelope<T> {
+  return {
+    id: options.id ?? stripeId("evt"),
+    object: "event",
+    api_version: STRIPE_TEST_API_VERSION,
+    created: options.created ?? now(),
+    data: { object },
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: stripeId("req", 14), idempotency_key: null },
+    type,
+  };
+}
+
+/** The `Stripe-Signature` header Stripe would send for this exact body. */
+export function signStripePayload(rawBody: string, secret: string, options: { timestamp?: number } = {}) {
+  return Stripe.webhooks.generateTestHeaderString({ payload: rawBody, secret, timestamp: options.timestamp });
+}
+
+/** A webhook delivery as `handleStripeWebhook` receives it: the raw body and its signature. */
+export function signedWebhookRequest(payload: unknown, secret: string, options: { timestamp?: number } = {}) {
+  const rawBody = typeof payload === "string" ? payload : JSON.stringify(payload, null, 2);
+  return { rawBody, signature: signStripePayload(rawBody, secret, options) };
+}
+
+type Address = { line1: string; line2?: string | null; city: string; state?: string | null; postal_code: string; country: string };
+const stripeAddress = (a: Address | null | undefined) =>
+  a ? { line1: a.line1, line2: a.line2 ?? null, city: a.city, state: a.state ?? null, postal_code: a.postal_code, country: a.country } : null;
+
+/** Metadata as `stripe.server.ts` sets it on the session (and on the subscription / PaymentIntent). */
+export function checkoutMetadata(input: { checkoutId: string; campaignId?: number; planId?: number | null; kind?: string }) {
+  return {
+    checkout_id: input.checkoutId,
+    campaign_id: String(input.campaignId ?? 1),
+    plan_id: input.planId ? String(input.planId) : "",
+    kind: input.kind ?? "one_off",
+  };
+}
+
+export function checkoutSessionObject(input: {
+  checkoutId?: string | null;
+  metadata?: Record<string, string>;
+  mode?: "payment" | "subscription";
+  amountTotal: number;
+  currency?: string;
+  paymentStatus?: "paid" | "unpaid" | "no_payment_required";
+  id?: string;
+  paymentIntent?: string | null;
+  invoice?: string | null;
+  subscription?: string | null;
+  customer?: string | null;
+  email?: string;
+  name?: string | null;
+  shipping?: { name: string; address: Address } | null;
+}) {
+  const mode = input.mode ?? "payment";
+  const id = input.id ?? stripeId("cs_test", 58);
+  const metadata = input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: mode === "subscription" ? "monthly" : "one_off" }) : {});
+  const created = now();
+  return {
+    id,
+    object: "checkout.session" as const,
+    amount_subtotal: input.amountTotal,
+    amount_total: input.amountTotal,
+    cancel_url: "http://localhost:3000/",
+    client_reference_id: input.checkoutId ?? null,
+    collected_information: input.shipping ? { business_name: null, individual_name: null, shipping_details: { name: input.shipping.name, address: stripeAddress(input.shipping.address) } } : null,
+    created,
+    currency: input.currency ?? "aud",
+    customer: input.customer === undefined ? stripeId("cus", 14) : input.customer,
+    customer_creation: mode === "payment" ? "always" : null,
+    customer_details: {
+      address: stripeAddress(input.shipping?.address) ?? { line1: null, line2: null, city: null, state: null, postal_code: null, country: "AU" },
+      email: input.email ?? "reader@example.net",
+      name: input.name ?? null,
+      phone: null,
+      tax_exempt: "none",
+      tax_ids: [],
+    },
+    customer_email: input.email ?? "reader@example.net",
+    expires_at: created + 24 * 60 * 60,
+    invoice: mode === "subscription" ? (input.invoice === undefined ? stripeId("in") : input.invoice) : null,
+    livemode: false,
+    metadata,
+    mode,
+    payment_intent: mode === "payment" ? (input.paymentIntent === undefined ? stripeId("pi") : input.paymentIntent) : null,
+    payment_method_types: ["card"],
+    payment_status: input.paymentStatus ?? "paid",
+    status: "complete",
+    submit_type: mode === "payment" ? "donate" : null,
+    subscription: mode === "subscription" ? (input.subscription === undefined ? stripeId("sub") : input.subscription) : null,
+    success_url: `http://localhost:3000/thanks?ref=${input.checkoutId ?? ""}`,
+    url: null,
+  };
+}
+
+export function invoiceObject(input: {
+  id?: string;
+  checkoutId?: string | null;
+  metadata?: Record<string, string>;
+  subscription: string;
+  customer?: string;
+  amount: number;
+  currency?: string;
+  status?: "paid" | "open";
+  billingReason?: "subscription_create" | "subscription_cycle" | "subscription_update" | "manual";
+  paymentIntent?: string | null;
+  attemptCount?: number;
+  nextPaymentAttempt?: number | null;
+  paidAt?: number | null;
+  email?: string;
+  hostedInvoiceUrl?: string;
+}) {
+  const id = input.id ?? stripeId("in");
+  const status = input.status ?? "paid";
+  const paid = status === "paid";
+  const created = now();
+  const metadata = input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: "monthly" }) : {});
+  const currency = input.currency ?? "aud";
+  const paymentIntent = input.paymentIntent === undefined ? stripeId("pi") : input.paymentIntent;
+  return {
+    id,
+    object: "invoice" as const,
+    account_country: "AU",
+    account_name: "Fighting Fund Demo Press",
+    amount_due: input.amount,
+    amount_overpaid: 0,
+    amount_paid: paid ? input.amount : 0,
+    amount_remaining: paid ? 0 : input.amount,
+    attempt_count: input.attemptCount ?? (paid ? 1 : 1),
+    attempted: true,
+    billing_reason: input.billingReason ?? "subscription_create",
+    collection_method: "charge_automatically",
+    created,
+    currency,
+    customer: input.customer ?? stripeId("cus", 14),
+    customer_email: input.email ?? "reader@example.net",
+    customer_name: null,
+    hosted_invoice_url: input.hostedInvoiceUrl ?? `https://invoice.stripe.com/i/acct_test/${id}`,
+    last_finalization_error: null,
+    lines: { object: "list", data: [], has_more: false, url: `/v1/invoices/${id}/lines` },
+    livemode: false,
+    metadata: {},
+    next_payment_attempt: input.nextPaymentAttempt ?? null,
+    number: `FF-${Math.floor(Math.random() * 1e6)}`,
+    parent: {
+      type: "subscription_details",
+      quote_details: null,
+      subscription_details: { metadata, subscription: input.subscription },
+    },
+    payments: {
+      object: "list",
+      data: paymentIntent
+        ? [
+            {
+              id: stripeId("inpay"),
+              object: "invoice_payment",
+              amount_paid: paid ? input.amount : null,
+              amount_requested: input.amount,
+              currency,
+              invoice: id,
+              is_default: true,
+              livemode: false,
+              payment: { type: "payment_intent", payment_intent: paymentIntent },
+              status: paid ? "paid" : "open",
+            },
+          ]
+        : [],
+      has_more: false,
+      url: "/v1/invoice_payments",
+    },
+    period_end: created,
+    period_start: created,
+    status,
+    status_transitions: {
+      finalized_at: created,
+      marked_uncollectible_at: null,
+      paid_at: paid ? (input.paidAt ?? created) : null,
+      voided_at: null,
+    },
+    subtotal: input.amount,
+    total: input.amount,
+  };
+}
+
+export function subscriptionObject(input: {
+  id: string;
+  checkoutId?: string | null;
+  metadata?: Record<string, string>;
+  status: "incomplete" | "incomplete_expired" | "trialing" | "active" | "past_due" | "canceled" | "unpaid" | "paused";
+  unitAmount: number;
+  currency?: string;
+  quantity?: number;
+  currentPeriodEnd: number;
+  cancelAtPeriodEnd?: boolean;
+  customer?: string;
+  priceId?: string;
+}) {
+  const created = now();
+  const currency = input.currency ?? "aud";
+  const metadata = input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: "monthly" }) : {});
+  const canceled = input.status === "canceled";
+  return {
+    id: input.id,
+    object: "subscription" as const,
+    billing_cycle_anchor: input.currentPeriodEnd - 30 * 86_400,
+    cancel_at: null,
+    cancel_at_period_end: input.cancelAtPeriodEnd ?? false,
+    canceled_at: canceled ? created : null,
+    collection_method: "charge_automatically",
+    created,
+    currency,
+    customer: input.customer ?? stripeId("cus", 14),
+    ended_at: canceled ? created : null,
+    items: {
+      object: "list",
+      data: [
+        {
+          id: stripeId("si", 14),
+          object: "subscription_item",
+          created,
+          current_period_end: input.currentPeriodEnd,
+          current_period_start: input.currentPeriodEnd - 30 * 86_400,
+          metadata: {},
+          price: {
+            id: input.priceId ?? stripeId("price"),
+            object: "price",
+            active: false,
+            currency,
+            lookup_key: null,
+            product: stripeId("prod", 14),
+            recurring: { interval: "month", interval_count: 1, meter: null, usage_type: "licensed" },
+            type: "recurring",
+            unit_amount: input.unitAmount,
+            unit_amount_decimal: String(input.unitAmount),
+          },
+          quantity: input.quantity ?? 1,
+          subscription: input.id,
+        },
+      ],
+      has_more: false,
+      url: `/v1/subscription_items?subscription=${input.id}`,
+    },
+    latest_invoice: stripeId("in"),
+    livemode: false,
+    metadata,
+    start_date: created,
+    status: input.status,
+  };
+}
+
+export function chargeObject(input: { id?: string; paymentIntent: string; amount: number; amountRefunded: number; currency?: string; customer?: string | null }) {
+  return {
+    id: input.id ?? stripeId("ch"),
+    object: "charge" as const,
+    amount: input.amount,
+    amount_captured: input.amount,
+    amount_refunded: input.amountRefunded,
+    captured: true,
+    created: now(),
+    currency: input.currency ?? "aud",
+    customer: input.customer ?? null,
+    livemode: false,
+    metadata: {},
+    paid: true,
+    payment_intent: input.paymentIntent,
+    refunded: input.amountRefunded >= input.amount,
+    status: "succeeded",
+  };
+}

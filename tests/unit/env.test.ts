@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { EnvError, parseEnv } from "~/env.server";
+
+function problems(source: Record<string, string>) {
+  try {
+    parseEnv(source);
+    return [];
+  } catch (error) {
+    if (error instanceof EnvError) return error.lines;
+    throw error;
+  }
+}
+
+describe("environment", () => {
+  it("needs nothing at all for the zero-key demo", () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({ paymentsMode: "simulated", emailMode: "mailbox", PORT: 3000, appUrl: "http://localhost:3000" });
+    expect(env.DATABASE_URL).toBeUndefined();
+  });
+
+  it("switches each part to the real service by its variable", () => {
+    const env = parseEnv({
+      DATABASE_URL: "postgres://u@db:5432/ff",
+      STRIPE_SECRET_KEY: "sk_test_123",
+      STRIPE_WEBHOOK_SECRET: "whsec_abc",
+      RESEND_API_KEY: "re_123",
+      MAIL_FROM: "Fund <fund@example.org>",
+    });
+    expect(env).toMatchObject({ paymentsMode: "stripe", emailMode: "resend", DATABASE_URL: "postgres://u@db:5432/ff" });
+  });
+
+  it("says in one line each what is missing or malformed", () => {
+    expect(problems({ STRIPE_SECRET_KEY: "sk_test_123" })).toEqual(["STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set"]);
+    expect(problems({ STRIPE_WEBHOOK_SECRET: "whsec_1" })).toEqual(["STRIPE_SECRET_KEY: is required when STRIPE_WEBHOOK_SECRET is set"]);
+    const lines = problems({ DATABASE_URL: "mysql://x", PORT: "eighty", RESEND_API_KEY: "re_1" });
+    expect(lines).toHaveLength(3);
+    expect(lines.join("\n")).toMatch(/DATABASE_URL: must start with postgres:\/\//);
+    expect(lines.join("\n")).toMatch(/PORT:/);
+    expect(lines.join("\n")).toMatch(/MAIL_FROM: is required when RESEND_API_KEY is set/);
+  });
+
+  it("refuses to run production without a session secret and public URL", () => {
+    expect(problems({ NODE_ENV: "production" })).toEqual(["SESSION_SECRET: is required in production", "APP_URL: is required in production (the public address of the app)"]);
+  });
+
+  it("treats empty variables as unset", () => {
+    expect(parseEnv({ STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "" }).paymentsMode).toBe("simulated");
+  });
+});
