@@ -22,10 +22,17 @@ export function isTemplateName(name: string): name is TemplateName {
   return Object.hasOwn(registry, name);
 }
 
-// Label and value on one line in the plain-text version, as a two-column table.
+// Plain text as a person would type it: headings not shouted (they often hold a name), and
+// receipt lines as "label   value" rather than label and value on separate lines.
 const plainText = {
   plainText: true,
-  htmlToTextOptions: { selectors: [{ selector: "table.receipt-details", format: "dataTable", options: { uppercaseHeaderCells: false } }] },
+  htmlToTextOptions: {
+    selectors: [
+      { selector: "h1", options: { uppercase: false } },
+      { selector: "h2", options: { uppercase: false } },
+      { selector: "table.receipt-details", format: "dataTable", options: { uppercaseHeaderCells: false } },
+    ],
+  },
 } as const;
 
 export async function renderEmail<T extends TemplateName>(template: T, props: EmailTemplates[T]): Promise<RenderedEmail> {

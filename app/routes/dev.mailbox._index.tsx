@@ -13,7 +13,8 @@ export async function loader() {
   return json({ messages }, { headers: { "Cache-Control": "no-store" } });
 }
 
-const timeFormat = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "medium" });
+// UTC on both server and browser, so the hydrated page matches the rendered one.
+const timeFormat = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC", timeZoneName: "short" });
 
 export default function DevMailbox() {
   const { messages } = useLoaderData<typeof loader>();
