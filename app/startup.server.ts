@@ -19,7 +19,7 @@ export type RunningApp = {
  */
 export async function startApp(): Promise<RunningApp> {
   const env = getEnv();
-  const handle = await connect({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR });
+  const handle = await connect({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR, poolSize: env.DATABASE_POOL_SIZE });
   const seeded = env.SEED_DEMO ? await seedDemoData(handle.db) : false;
   const worker = startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS });
   logger.info({ driver: handle.driver, payments: env.paymentsMode, emailMode: env.emailMode, mailer: getMailer(handle.db).name, seeded }, "started");

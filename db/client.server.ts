@@ -19,6 +19,8 @@ export type DatabaseOptions = {
   url?: string;
   /** PGlite data directory, or "memory://" for a throwaway database. */
   dataDir?: string;
+  /** PostgreSQL connections in this process's pool. */
+  poolSize?: number;
 };
 
 type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void> };
@@ -42,7 +44,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
       await migrationClient.end();
     }
     const client = postgres(options.url, {
-      max: Number(process.env.DATABASE_POOL_SIZE ?? 10),
+      max: options.poolSize ?? 10,
       onnotice: () => {},
       connect_timeout: 5,
       idle_timeout: 30,

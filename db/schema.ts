@@ -39,6 +39,8 @@ export const settings = pgTable(
     feePercentBps: integer("fee_percent_bps").notNull().default(175),
     feeFixedMinor: integer("fee_fixed_minor").notNull().default(30),
     financialYearStartMonth: smallint("financial_year_start_month").notNull().default(7),
+    /** IANA zone for dates on receipts: a gift at 11 pm in Melbourne is dated that day. */
+    timeZone: text("time_zone").notNull().default("Australia/Melbourne"),
   },
   (t) => [
     check("settings_single_row", sql`${t.id} = 1`),

@@ -17,7 +17,7 @@ export default function PaymentFailed({ organisation, donorName, description, am
     <EmailLayout heading={donorName ? `${donorName}, your payment didn't go through` : "Your payment didn't go through"} preview={`We couldn't take ${amount}: please check your card`}>
       <Paragraph>{`We tried to take ${amount} for ${description}, but the payment didn't go through. Nothing was charged.`}</Paragraph>
       {reason ? <Paragraph>{`The reason given: ${reason}`}</Paragraph> : null}
-      {nextAttemptAt ? <Paragraph>{`We will try again on ${formatEmailDate(nextAttemptAt)}.`}</Paragraph> : null}
+      {nextAttemptAt ? <Paragraph>{`We will try again on ${formatEmailDate(nextAttemptAt, organisation.timeZone)}.`}</Paragraph> : null}
       <Section style={{ margin: "8px 0 24px" }}>
         <Button href={fixUrl} style={styles.button}>
           Update your payment details

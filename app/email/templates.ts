@@ -22,6 +22,7 @@ export type OrganisationDetails = {
   contactAddress: string;
   phone: string;
   receiptFooter: string;
+  timeZone: string;
 };
 
 export type EmailTemplates = {

@@ -17,5 +17,6 @@ export function organisationDetails(s: OrganisationSettings): OrganisationDetail
     contactAddress: s.contactAddress,
     phone: s.phone,
     receiptFooter: s.receiptFooter,
+    timeZone: s.timeZone,
   };
 }

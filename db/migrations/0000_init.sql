@@ -154,6 +154,7 @@ CREATE TABLE "settings" (
 	"fee_percent_bps" integer DEFAULT 175 NOT NULL,
 	"fee_fixed_minor" integer DEFAULT 30 NOT NULL,
 	"financial_year_start_month" smallint DEFAULT 7 NOT NULL,
+	"time_zone" text DEFAULT 'Australia/Melbourne' NOT NULL,
 	CONSTRAINT "settings_single_row" CHECK ("settings"."id" = 1),
 	CONSTRAINT "settings_fee_non_negative" CHECK ("settings"."fee_percent_bps" >= 0 and "settings"."fee_fixed_minor" >= 0),
 	CONSTRAINT "settings_fy_month" CHECK ("settings"."financial_year_start_month" between 1 and 12)

@@ -1,13 +1,17 @@
 import { formatMoney } from "~/money";
 
 /**
- * Dates are shown in UTC until the organisation's settings carry a time zone: a receipt must
- * say the same date wherever the server runs.
+ * Dates are shown in the organisation's time zone (a setting, snapshotted with the receipt), so a
+ * receipt says the same date wherever the server runs.
  */
-const dateFormat = new Intl.DateTimeFormat("en-AU", { dateStyle: "long", timeZone: "UTC" });
-
-export function formatEmailDate(iso: string): string {
-  return dateFormat.format(new Date(iso));
+export function formatEmailDate(iso: string, timeZone: string): string {
+  let zone = timeZone;
+  try {
+    new Intl.DateTimeFormat("en-AU", { timeZone: zone });
+  } catch {
+    zone = "UTC";
+  }
+  return new Intl.DateTimeFormat("en-AU", { dateStyle: "long", timeZone: zone }).format(new Date(iso));
 }
 
 /** "$25.50 AUD": the symbol alone is ambiguous between dollars. */

@@ -7,6 +7,7 @@ export const previewOrganisation: OrganisationDetails = {
   contactAddress: "PO Box 1234, Melbourne VIC 3000, Australia",
   phone: "03 9000 0000",
   receiptFooter: "Thank you for keeping independent journalism alive. ABN 00 000 000 000.",
+  timeZone: "Australia/Melbourne",
 };
 
 export function previewReceipt(overrides: Partial<ReceiptSnapshot> = {}): ReceiptSnapshot {

@@ -13,7 +13,7 @@ const td: CSSProperties = { textAlign: "left", verticalAlign: "top", padding: "6
 export function ReceiptDetails({ receipt }: { receipt: ReceiptSnapshot }) {
   const rows: [string, string][] = [
     ["Receipt number", String(receipt.receiptNumber)],
-    ["Date paid", formatEmailDate(receipt.paidAt)],
+    ["Date paid", formatEmailDate(receipt.paidAt, receipt.organisation.timeZone)],
     ["Amount", formatEmailAmount(receipt.amountMinor, receipt.currency)],
   ];
   if (receipt.feeCoverMinor > 0) rows.push(["Of which covers card fees", formatEmailAmount(receipt.feeCoverMinor, receipt.currency)]);

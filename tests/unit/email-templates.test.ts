@@ -33,6 +33,14 @@ describe("email templates", () => {
     expect(email.html).toContain('<html dir="ltr" lang="en"');
   });
 
+  it("dates a receipt in the organisation's time zone, not the server's", async () => {
+    // 1 pm UTC on 1 March is already 2 March in Melbourne (UTC+11 in summer).
+    const receipt = withReceipt(donationReceipt.receipt, { paidAt: "2026-03-01T13:30:00.000Z" });
+    expect((await renderEmail("donation-receipt", { receipt })).text).toMatch(/Date paid\s+2 March 2026/);
+    const utc = withReceipt(receipt, { organisation: { ...receipt.organisation, timeZone: "UTC" } });
+    expect((await renderEmail("donation-receipt", { receipt: utc })).text).toMatch(/Date paid\s+1 March 2026/);
+  });
+
   it("a receipt for a reader who gave no name has no name line, and no fee line when no fee was covered", async () => {
     const receipt = withReceipt(donationReceipt.receipt, { donor: { name: null, email: "anon@example.net" }, feeCoverMinor: 0, amountMinor: 2500 });
     const email = await renderEmail("donation-receipt", { receipt });
