@@ -14,7 +14,7 @@ export async function loader() {
 }
 
 // UTC on both server and browser, so the hydrated page matches the rendered one.
-const timeFormat = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC", timeZoneName: "short" });
+const timeFormat = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" });
 
 export default function DevMailbox() {
   const { messages } = useLoaderData<typeof loader>();
@@ -42,7 +42,7 @@ export default function DevMailbox() {
                   <Link to={`/dev/mailbox/${message.id}`}>{message.subject}</Link>
                 </td>
                 <td>
-                  <time dateTime={message.createdAt}>{timeFormat.format(new Date(message.createdAt))}</time>
+                  <time dateTime={message.createdAt}>{`${timeFormat.format(new Date(message.createdAt))} UTC`}</time>
                 </td>
               </tr>
             ))}
