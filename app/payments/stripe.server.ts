@@ -136,9 +136,9 @@ export async function syncPlanToStripe(plan: PlanForSync): Promise<"created" | "
       { id: productId, name: plan.name, description: plan.description || undefined },
       { idempotencyKey: `product:${productId}` },
     );
-  } else if (product.name !== plan.name || !product.active) {
-    await stripe.products.update(productId, { name: plan.name, active: true });
   }
+  const productChanged = Boolean(product && (product.name !== plan.name || !product.active));
+  if (productChanged) await stripe.products.update(productId, { name: plan.name, active: true });
   const existing = await findPriceByLookupKey(plan.lookupKey);
   const wantRecurring = plan.billing === "monthly";
   if (
@@ -148,7 +148,7 @@ export async function syncPlanToStripe(plan: PlanForSync): Promise<"created" | "
     Boolean(existing.recurring) === wantRecurring &&
     (typeof existing.product === "string" ? existing.product : existing.product.id) === productId
   ) {
-    return product ? "unchanged" : "created";
+    return !product ? "created" : productChanged ? "updated" : "unchanged";
   }
   await stripe.prices.create(
     {
@@ -160,7 +160,9 @@ export async function syncPlanToStripe(plan: PlanForSync): Promise<"created" | "
       nickname: plan.name,
       ...(wantRecurring ? { recurring: { interval: "month" } } : {}),
     },
-    { idempotencyKey: `price:${plan.lookupKey}:${plan.amountMinor}:${plan.currency}:${plan.billing}` },
+    // Naming the price it replaces keeps the key unique per change: Stripe replays a seen key for
+    // 24 hours, so a bare amount-based key would hand back an old price when an amount is reverted.
+    { idempotencyKey: `price:${plan.lookupKey}:${plan.amountMinor}:${plan.currency}:${plan.billing}:replaces:${existing?.id ?? "none"}` },
   );
   if (existing) await stripe.prices.update(existing.id, { active: false });
   return existing || product ? "updated" : "created";

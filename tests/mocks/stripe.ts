@@ -142,7 +142,7 @@ export type MockProduct = {
   url: null;
 };
 
-export type MockCheckoutSession = ReturnType<typeof sessionFromParams>;
+export type MockCheckoutSession = Exclude<ReturnType<typeof sessionFromParams>, { error: Response }>;
 
 export type RecordedStripeRequest = {
   method: string;
@@ -166,6 +166,7 @@ type Store = {
   idempotent: Map<string, { method: string; path: string; body: string; status: number; json: unknown }>;
 };
 
+/** The session Stripe would create from these params, or the error it would answer with. */
 function sessionFromParams(params: FormParams, store: Store) {
   const id = stripeId("cs_test", 58);
   const mode = asString(params.mode) ?? "payment";
@@ -177,7 +178,7 @@ function sessionFromParams(params: FormParams, store: Store) {
     const priceId = asString(item.price);
     if (priceId) {
       const price = store.prices.get(priceId);
-      if (!price) return { error: resourceMissing("price", priceId, "line_items[0][price]") } as const;
+      if (!price) return { error: resourceMissing("price", priceId, "line_items[0][price]") as Response };
       amountTotal += price.unit_amount * quantity;
       currency ??= price.currency;
     } else {
@@ -333,7 +334,7 @@ export function createStripeMock() {
   const handlers: HttpHandler[] = [
     route("post", "/v1/checkout/sessions", ({ params }) => {
       const session = sessionFromParams(params, store);
-      if ("error" in session) return session.error;
+      if ("error" in session) return session.error as Response;
       store.sessions.set(session.id, session);
       return ok(session);
     }),
