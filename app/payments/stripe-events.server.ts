@@ -4,7 +4,8 @@ import type { CustomerFacts, NormalizedEvent, PostalAddress, ProviderDelivery } 
 
 /**
  * Stripe event → normalised events. Pure: validated with zod, no network. Only the fields we
- * rely on are parsed; a payload without them is a malformed event, acknowledged and ignored.
+ * rely on are parsed; a payload without them is a malformed event, answered 400 so that Stripe
+ * retries it (and shows it in the dashboard) until a fix can apply it.
  */
 
 const currency = z

@@ -30,12 +30,20 @@ export function getStripe(): Stripe {
   return client.stripe;
 }
 
+/** A plan with no Stripe Price: our configuration, not Stripe's availability. */
+class PlanNotInStripeError extends Error {}
+
 async function callStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     const result = await call();
     reportServiceSuccess("stripe");
     return result;
   } catch (error) {
+    if (error instanceof PlanNotInStripeError) {
+      reportServiceSuccess("stripe"); // Stripe answered; our catalogue is what is missing.
+      logger.error({ what, reason: error.message }, "stripe configuration incomplete");
+      throw new PaymentProviderError("This supporter option can't be paid online just now. Nothing was charged — please try another option or phone us.", error);
+    }
     reportServiceFailure("stripe", error);
     logger.error({ err: error instanceof Error ? { message: error.message, type: (error as { type?: string }).type } : String(error), what }, "stripe call failed");
     throw new PaymentProviderError("We couldn't reach our payment processor. Nothing was charged — please try again in a moment.", error);
@@ -89,7 +97,7 @@ export const stripeProvider: PaymentProvider = {
       let priceId: string | null = null;
       if (start.plan) {
         const price = await findPriceByLookupKey(start.plan.lookupKey);
-        if (!price) throw new Error(`No active Stripe price with lookup key ${start.plan.lookupKey}: run npm run stripe:sync`);
+        if (!price) throw new PlanNotInStripeError(`No active Stripe price with lookup key ${start.plan.lookupKey}: run npm run stripe:sync`);
         priceId = price.id;
       }
       const session = await getStripe().checkout.sessions.create(checkoutParams(start, priceId), {

@@ -1,5 +1,6 @@
 import { count, eq } from "drizzle-orm";
 import { setupServer } from "msw/node";
+import { recentServiceFailure } from "~/health.server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { checkouts } from "@db/schema";
 import { resetEnvCache } from "~/env.server";
@@ -165,6 +166,9 @@ describe("starting a Stripe Checkout", () => {
       (e: PaymentProviderError) => e,
     );
     expect(String((error?.cause as Error).message)).toMatch(new RegExp(`lookup key ${plan.lookupKey}.*stripe:sync`));
+    // Readers are told the option is unavailable, not that Stripe is down; health stays clean.
+    expect(error?.message).toMatch(/can't be paid online just now/);
+    expect(recentServiceFailure("stripe")).toBeNull();
     expect(stripe.requestsTo("POST", "/v1/checkout/sessions")).toHaveLength(0);
     expect(await checkoutCount()).toBe(before);
   });
