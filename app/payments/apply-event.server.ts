@@ -311,6 +311,17 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   logger.info({ checkoutId: checkout.id, attempt: event.attemptCount }, "payment failure recorded");
 }
 
+/** Whether the ledger knows a Stripe payment by any of these ids (PaymentIntent or Invoice). */
+export async function isKnownStripePayment(db: DB, ids: string[]): Promise<boolean> {
+  if (ids.length === 0) return false;
+  const [row] = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(or(inArray(payments.stripePaymentIntentId, ids), and(eq(payments.provider, "stripe"), inArray(payments.providerPaymentId, ids))))
+    .limit(1);
+  return Boolean(row);
+}
+
 /** Refund totals only grow, so an older charge.refunded event cannot undo a newer one. */
 async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "payment.refunded" }>) {
   if (event.providerPaymentIds.length === 0) return;

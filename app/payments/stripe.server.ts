@@ -109,6 +109,17 @@ export const stripeProvider: PaymentProvider = {
   },
 };
 
+/**
+ * The invoices a PaymentIntent paid. Charges no longer name their invoice, so a refund of a
+ * subscription payment is traced back through Stripe's invoice payments.
+ */
+export async function findInvoicesPaidBy(paymentIntentId: string): Promise<string[]> {
+  return callStripe("invoicePayments.list", async () => {
+    const list = await getStripe().invoicePayments.list({ payment: { type: "payment_intent", payment_intent: paymentIntentId }, limit: 10 });
+    return list.data.map((p) => (typeof p.invoice === "string" ? p.invoice : p.invoice.id));
+  });
+}
+
 /** Verifies a webhook's signature over the raw body; throws when it does not match. */
 export function verifyWebhook(rawBody: string, signature: string): Stripe.Event {
   const secret = getEnv().STRIPE_WEBHOOK_SECRET;

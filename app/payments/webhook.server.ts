@@ -1,8 +1,9 @@
 import type { DB } from "@db/client.server";
 import { logger } from "~/log.server";
-import { applyDelivery } from "./apply-event.server";
+import { applyDelivery, isKnownStripePayment } from "./apply-event.server";
+import type { ProviderDelivery } from "./events";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
-import { verifyWebhook } from "./stripe.server";
+import { findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -34,11 +35,26 @@ export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawB
     throw error;
   }
   try {
+    await traceSubscriptionRefunds(db, delivery);
     const outcome = await applyDelivery(db, delivery);
     logger.info({ eventId: event.id, type: event.type, outcome, applied: delivery.events.length }, "stripe event");
     return { status: 200, body: { received: true, outcome, ignored: delivery.events.length === 0 } };
   } catch (error) {
     logger.error({ eventId: event.id, type: event.type, err: error instanceof Error ? error.message : String(error) }, "stripe event not persisted");
     return { status: 500, body: { error: "could not persist the event; please retry" } };
+  }
+}
+
+/**
+ * A refunded charge names only its PaymentIntent. Subscription payments are in the ledger under
+ * their invoice id, and the PaymentIntent is not always known: ask Stripe which invoices it paid.
+ * Runs only for refunds the ledger cannot place, so ordinary deliveries make no API call.
+ */
+async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery) {
+  for (const event of delivery.events) {
+    if (event.type !== "payment.refunded" || (await isKnownStripePayment(db, event.providerPaymentIds))) continue;
+    for (const paymentIntentId of [...event.providerPaymentIds]) {
+      event.providerPaymentIds.push(...(await findInvoicesPaidBy(paymentIntentId)));
+    }
   }
 }

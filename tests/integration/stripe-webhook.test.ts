@@ -24,7 +24,8 @@ import { createTestDatabase, type TestDatabase } from "../support/database";
 const SECRET = "whsec_fighting_fund_webhook_tests";
 
 // No request should leave the process while a webhook is handled.
-const server = setupServer(...createStripeMock().handlers);
+const stripe = createStripeMock();
+const server = setupServer(...stripe.handlers);
 
 let t: TestDatabase;
 let fixtures: Awaited<ReturnType<typeof seeded>>;
@@ -434,6 +435,35 @@ describe("Stripe webhook: refunds", () => {
     await deliverOk(gift.refunded(5000, now + 60));
     expect(await refundedMinor(gift.checkout.id)).toBe(5000);
     expect((await raised()) - before).toBe(0);
+  });
+
+  it("a refund of a subscription payment whose PaymentIntent we never saw is traced through Stripe's invoice payments", async () => {
+    const checkout = await monthlyCheckout(1500);
+    const invoiceId = stripeId("in");
+    const paymentIntent = stripeId("pi");
+    const invoice = invoiceObject({ id: invoiceId, checkoutId: checkout.id, subscription: stripeId("sub"), amount: 1500, billingReason: "subscription_create", paymentIntent: null, email: checkout.email });
+    await deliverOk(stripeEvent("invoice.paid", invoice));
+    expect((await paymentsFor(checkout.id))[0].stripePaymentIntentId).toBeNull();
+    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500 });
+    const refund = stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount: 1500, amountRefunded: 500 }));
+
+    // Stripe unreachable while we ask: 500, nothing recorded, so Stripe delivers it again.
+    stripe.failNextRequest("network");
+    const before = await rowCounts();
+    expect((await deliver(refund)).status).toBe(500);
+    expect(await rowCounts()).toEqual(before);
+    expect((await paymentsFor(checkout.id))[0].refundedMinor).toBe(0);
+
+    await deliverOk(refund);
+    expect((await paymentsFor(checkout.id))[0].refundedMinor).toBe(500);
+    expect(stripe.requestsTo("GET", "/v1/invoice_payments").length).toBe(2);
+  });
+
+  it("a refund of a payment the ledger knows makes no call to Stripe", async () => {
+    stripe.clearRequests();
+    const gift = await paidGift();
+    await deliverOk(gift.refunded(100, Math.floor(Date.now() / 1000)));
+    expect(stripe.requests).toEqual([]);
   });
 
   it("delivered out of order, the older partial refund does not undo the full one", async () => {

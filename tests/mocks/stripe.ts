@@ -164,6 +164,7 @@ type Store = {
   products: Map<string, MockProduct>;
   sessions: Map<string, MockCheckoutSession>;
   idempotent: Map<string, { method: string; path: string; body: string; status: number; json: unknown }>;
+  invoicePayments: { invoice: string; paymentIntent: string; amount: number }[];
 };
 
 /** The session Stripe would create from these params, or the error it would answer with. */
@@ -229,7 +230,7 @@ export type StripeMock = ReturnType<typeof createStripeMock>;
 
 /** Handlers over a fresh in-memory Stripe account. */
 export function createStripeMock() {
-  const store: Store = { prices: new Map(), products: new Map(), sessions: new Map(), idempotent: new Map() };
+  const store: Store = { prices: new Map(), products: new Map(), sessions: new Map(), idempotent: new Map(), invoicePayments: [] };
   const requests: RecordedStripeRequest[] = [];
   const failures: Failure[] = [];
 
@@ -354,6 +355,26 @@ export function createStripeMock() {
       return list("/v1/prices", data);
     }),
     route("post", "/v1/prices", ({ params }) => createPrice(params)),
+    route("get", "/v1/invoice_payments", ({ params }) => {
+      const payment = params.payment && typeof params.payment === "object" && !Array.isArray(params.payment) ? params.payment : {};
+      const paymentIntent = asString(payment.payment_intent);
+      const data = store.invoicePayments
+        .filter((p) => (paymentIntent ? p.paymentIntent === paymentIntent : true))
+        .map((p) => ({
+          id: stripeId("inpay"),
+          object: "invoice_payment",
+          invoice: p.invoice,
+          amount_paid: p.amount,
+          currency: "aud",
+          is_default: true,
+          livemode: false,
+          status: "paid",
+          payment: { type: "payment_intent", payment_intent: p.paymentIntent },
+          created: now(),
+          status_transitions: { paid_at: now(), canceled_at: null },
+        }));
+      return list("/v1/invoice_payments", data);
+    }),
     route("get", "/v1/prices/:id", (context) => {
       const price = store.prices.get(pathId(context));
       return price ? ok(price) : resourceMissing("price", pathId(context));
@@ -439,6 +460,10 @@ export function createStripeMock() {
       });
       store.prices.set(price.id, price);
       return price;
+    },
+    /** Stripe's record that a PaymentIntent paid an invoice (what `invoice_payments` lists). */
+    addInvoicePayment(input: { invoice: string; paymentIntent: string; amount: number }) {
+      store.invoicePayments.push(input);
     },
     pricesWithLookupKey: (lookupKey: string) => [...store.prices.values()].filter((p) => p.lookup_key === lookupKey),
   };
