@@ -17,7 +17,7 @@ export default function SupporterWelcome({ receipt, tierName, benefits, billing,
     billing === "monthly"
       ? `You pay ${amount} each month until you cancel.`
       : coversUntil
-        ? `You paid ${amount} once. Your support runs until ${formatEmailDate(coversUntil)}, and nothing more will be charged.`
+        ? `You paid ${amount} once. Your support runs until ${formatEmailDate(coversUntil, receipt.organisation.timeZone)}, and nothing more will be charged.`
         : `You paid ${amount} once; nothing more will be charged.`;
   return (
     <EmailLayout

@@ -73,7 +73,7 @@ describe("the server entry", () => {
     expect(existsSync(path.join(root, "build/index.js")), "run `npm run build` first (npm test does)").toBe(true);
     const result = spawnSync(process.execPath, ["server.mjs"], {
       cwd: root,
-      env: { PATH: process.env.PATH, STRIPE_SECRET_KEY: "sk_test_x", DATABASE_URL: "mysql://nope", PORT: "0" },
+      env: { PATH: process.env.PATH, NODE_ENV: "development", STRIPE_SECRET_KEY: "sk_test_x", DATABASE_URL: "mysql://nope", PORT: "0" },
       encoding: "utf8",
       timeout: 30_000,
     });
