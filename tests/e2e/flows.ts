@@ -1,0 +1,93 @@
+// What a person does on the site, as steps the e2e tests share. Selectors are roles and labels.
+import type { Page } from "playwright-core";
+
+export const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+export const CHECKOUT_URL = new RegExp(`/simulated-checkout/(${UUID})$`);
+export const THANKS_URL = new RegExp(`/thanks\\?ref=(${UUID})$`);
+
+export function giveButton(page: Page) {
+  return page.getByRole("button", { name: /^Give / });
+}
+
+/** Fills the donate form on the current campaign page with a preset gift and submits it; returns the checkout id. */
+export async function submitGift(page: Page, gift: { amount: string; email: string; name?: string; frequency?: "Once" | "Monthly" }) {
+  await page.getByRole("radio", { name: gift.frequency ?? "Once", exact: true }).check();
+  await page.getByRole("radio", { name: gift.amount, exact: true }).check();
+  if (gift.name) await page.getByLabel("Your name", { exact: true }).fill(gift.name);
+  await page.getByLabel("Email", { exact: true }).fill(gift.email);
+  await giveButton(page).click();
+  await page.waitForURL(CHECKOUT_URL);
+  return CHECKOUT_URL.exec(page.url())![1];
+}
+
+/** Presses Pay (or Decline) on the simulated checkout and waits for the thanks page. */
+export async function finishCheckout(page: Page, outcome: "Pay" | "Decline" = "Pay") {
+  await page.getByRole("button", { name: outcome === "Pay" ? /^Pay / : /^Decline/ }).click();
+  await page.waitForURL(THANKS_URL);
+  return THANKS_URL.exec(page.url())![1];
+}
+
+/** A paid one-off gift from the front page, start to finish; returns the checkout id (the thanks page's ref). */
+export async function completeGift(page: Page, gift: { amount: string; email: string; name?: string }) {
+  await page.goto("/");
+  await submitGift(page, gift);
+  const ref = await finishCheckout(page, "Pay");
+  await page.getByRole("heading", { level: 1, name: /confirmed/ }).waitFor();
+  return ref;
+}
+
+export async function mainHeading(page: Page) {
+  return (await page.getByRole("heading", { level: 1 }).innerText()).trim();
+}
+
+/** The progress figures as the campaign page words them. */
+export async function readProgress(page: Page) {
+  const progress = page.getByRole("region", { name: /raised of/ });
+  return {
+    raised: (await progress.getByRole("heading").innerText()).trim(),
+    supporters: (await progress.locator("dt", { hasText: "Supporters" }).locator("xpath=following-sibling::dd[1]").innerText()).trim(),
+  };
+}
+
+export type Mail = { subject: string; to: string; html: string; text: string };
+
+/**
+ * Opens the newest dev-mailbox message to `to` whose subject matches, reloading the list while
+ * the outbox worker has not delivered it yet.
+ */
+export async function openMail(page: Page, { to, subject, timeoutMs = 10_000 }: { to: string; subject: RegExp; timeoutMs?: number }): Promise<Mail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.goto("/dev/mailbox");
+    const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: to, exact: true }) }).filter({ has: page.getByRole("link", { name: subject }) });
+    if ((await row.count()) > 0) {
+      // A full load rather than a click: a client-side transition could still show the list's heading.
+      await page.goto((await row.first().getByRole("link", { name: subject }).getAttribute("href"))!);
+      break;
+    }
+    if (Date.now() > deadline) {
+      const list = await page.locator("main").innerText();
+      throw new Error(`no email to ${to} matching ${subject} reached the dev mailbox within ${timeoutMs} ms; the mailbox shows:\n${list}`);
+    }
+    await page.waitForTimeout(250);
+  }
+  const frame = page.frameLocator("iframe[title^='Email:']");
+  return {
+    subject: await mainHeading(page),
+    to: (await page.locator("dt", { hasText: /^To$/ }).locator("xpath=following-sibling::dd[1]").innerText()).trim(),
+    html: await frame.locator("body").innerText(),
+    text: await page.locator("pre").innerText(),
+  };
+}
+
+/** True when the page can be read without scrolling sideways at the current viewport width. */
+export async function horizontalOverflow(page: Page) {
+  return page.evaluate(() => {
+    const scroller = document.scrollingElement ?? document.documentElement;
+    const wide = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .slice(0, 5)
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""} (right edge ${Math.round(el.getBoundingClientRect().right)}px)`);
+    return { scrollWidth: scroller.scrollWidth, clientWidth: window.innerWidth, widest: wide };
+  });
+}

@@ -1,0 +1,216 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import postgres from "postgres";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+
+export type AppServer = {
+  /** http://127.0.0.1:<port>, no trailing slash. */
+  origin: string;
+  /** Everything the server printed, for failure messages. */
+  output: () => string;
+  stop: () => Promise<void>;
+};
+
+/** A fresh database for one server: a new PostgreSQL database when DATABASE_URL is set (CI), else a temp PGlite dir. */
+async function createServerDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "ff-e2e-"));
+    return { env: { PGLITE_DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const name = `ff_e2e_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    drop: async () => {
+      try {
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
+
+function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+/**
+ * Starts `node server.mjs` from the existing build on an ephemeral port with a fresh database,
+ * and resolves once it prints its address. The server gets its own environment, not the test
+ * process's (which says NODE_ENV=test): the dev mailbox only exists in development.
+ */
+export async function startAppServer({ timeoutMs = 45_000 } = {}): Promise<AppServer> {
+  if (!existsSync(path.join(root, "build", "index.js"))) throw new Error("build/index.js is missing: run `npx remix build` before the e2e tests");
+  const database = await createServerDatabase();
+  const child = spawn(process.execPath, ["server.mjs"], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? os.tmpdir(),
+      TMPDIR: os.tmpdir(),
+      NODE_ENV: "development",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      OUTBOX_POLL_MS: "200",
+      LOG_LEVEL: "warn",
+      ...database.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      if (!(await waitForExit(child, 10_000))) {
+        child.kill("SIGKILL");
+        await waitForExit(child, 5_000);
+      }
+    }
+    await database.drop();
+  };
+
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the server did not print its address within ${timeoutMs} ms`)), timeoutMs);
+      const onData = () => {
+        const match = /Fighting Fund is running at http:\/\/localhost:(\d+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      };
+      child.stdout!.on("data", onData);
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`the server exited (code ${code}, signal ${signal}) before listening`));
+      });
+    });
+    return { origin: `http://127.0.0.1:${port}`, output: () => output, stop };
+  } catch (error) {
+    await stop();
+    throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);
+  }
+}
+
+/**
+ * Debian's Chromium, never a downloaded browser. Missing is a failure, not a skip: call this at
+ * the top of a browser test file, so the file fails to load (a hook failure would only mark
+ * its tests skipped).
+ */
+export function requireChromium() {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: the browser tests cannot run. Install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+  }
+}
+
+export async function launchChromium(): Promise<Browser> {
+  requireChromium();
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+export type E2E = {
+  server: AppServer;
+  browser: Browser;
+  url: (pathname: string) => string;
+  /**
+   * A browser context that records every request: a request to any origin but the app's is
+   * blocked and fails the test when the context closes, as does an uncaught page error.
+   */
+  withPage: (options: BrowserContextOptions, run: (page: Page, context: BrowserContext) => Promise<void>) => Promise<void>;
+  close: () => Promise<void>;
+};
+
+/** One server (fresh database) and one browser for a test file. */
+export async function startE2E(): Promise<E2E> {
+  const [server, browser] = await Promise.allSettled([startAppServer(), launchChromium()]);
+  if (server.status === "rejected" || browser.status === "rejected") {
+    if (server.status === "fulfilled") await server.value.stop();
+    if (browser.status === "fulfilled") await browser.value.close();
+    throw server.status === "rejected" ? server.reason : (browser as PromiseRejectedResult).reason;
+  }
+  const app = server.value;
+  const origin = app.origin;
+  return {
+    server: app,
+    browser: browser.value,
+    url: (pathname) => new URL(pathname, origin).toString(),
+    async withPage(options, run) {
+      const context = await browser.value.newContext({ baseURL: origin, ...options });
+      context.setDefaultTimeout(10_000);
+      const foreign: string[] = [];
+      const pageErrors: string[] = [];
+      await context.route("**/*", (route) => {
+        const url = route.request().url();
+        if (new URL(url).origin === origin) return route.continue();
+        foreign.push(`${route.request().method()} ${url}`);
+        return route.abort("blockedbyclient");
+      });
+      // Requests that bypass routing (none expected) are still seen here.
+      context.on("request", (request) => {
+        const url = request.url();
+        if (/^https?:/.test(url) && new URL(url).origin !== origin && !foreign.includes(`${request.method()} ${url}`)) foreign.push(`${request.method()} ${url}`);
+      });
+      context.on("page", (page) => watchPage(page, pageErrors));
+      const page = await context.newPage();
+      let failure: unknown;
+      try {
+        await run(page, context);
+      } catch (error) {
+        failure = error;
+      } finally {
+        await context.close();
+      }
+      if (failure) throw failure;
+      if (foreign.length > 0) throw new Error(`the pages made requests to hosts other than ${origin}:\n  ${foreign.join("\n  ")}`);
+      if (pageErrors.length > 0) throw new Error(`the pages reported errors:\n  ${pageErrors.join("\n  ")}`);
+    },
+    async close() {
+      await Promise.allSettled([browser.value.close(), app.stop()]);
+    },
+  };
+}
+
+function watchPage(page: Page, errors: string[]) {
+  page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
+  page.on("console", (message) => {
+    // A 4xx answer to a form post is the app working (validation), not a page error.
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) errors.push(`${page.url()}: console.error ${message.text()}`);
+  });
+}
+
+/**
+ * Resolves once React has hydrated the page and run its effects: the footer carries React's
+ * fiber, and the forms have swapped their no-JavaScript button wording for the exact sum.
+ */
+export async function waitForHydration(page: Page) {
+  await page.waitForFunction(() => {
+    const footer = document.querySelector(".site-footer");
+    const hydrated = footer !== null && Object.keys(footer).some((key) => key.startsWith("__reactFiber"));
+    return hydrated && document.querySelector(".give-button .pick") === null;
+  });
+}
