@@ -8,7 +8,7 @@ import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { completeSimulatedCheckout, getSimulatedCheckout } from "~/payments/simulated.server";
-import { ErrorSummary, FieldError, fieldProps } from "~/ui/fields";
+import { ErrorSummary, TextField } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Test checkout — no money moves" }];
 
@@ -105,11 +105,7 @@ export default function SimulatedCheckout() {
           <fieldset>
             <legend>Postal address for your print edition</legend>
             {ADDRESS_FIELDS.map((field) => (
-              <div className="field" key={field.name}>
-                <label htmlFor={field.name}>{field.label}</label>
-                <input {...fieldProps(field.name, actionData?.errors)} type="text" autoComplete={field.autoComplete} defaultValue={values[field.name] ?? (field.name === "country" ? "AU" : "")} />
-                <FieldError id={`${field.name}-error`} message={actionData?.errors?.[field.name]} />
-              </div>
+              <TextField key={field.name} name={field.name} label={field.label} autoComplete={field.autoComplete} defaultValue={field.name === "country" ? "AU" : ""} errors={actionData?.errors} values={values} />
             ))}
           </fieldset>
         ) : null}

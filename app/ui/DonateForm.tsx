@@ -2,7 +2,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { t } from "~/i18n/t";
 import { estimateCardFee, formatMoney, parseMoney } from "~/money";
-import { ErrorSummary, FieldError, fieldProps, Hint, Honeypot } from "./fields";
+import { ContactFields, ErrorSummary, FieldError, fieldProps, Hint, Honeypot } from "./fields";
 
 export type DonateFormProps = {
   action: string;
@@ -142,18 +142,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
         </div>
       </fieldset>
 
-      <div className="field">
-        <label htmlFor="name">{t("donate.name")}</label>
-        <input {...fieldProps("name", errors, "name-hint")} type="text" autoComplete="name" maxLength={200} defaultValue={values.name ?? ""} />
-        <Hint id="name-hint">{t("donate.nameHint")}</Hint>
-        <FieldError id="name-error" message={errors?.name} />
-      </div>
-      <div className="field">
-        <label htmlFor="email">{t("donate.email")}</label>
-        <input {...fieldProps("email", errors, "email-hint")} type="email" autoComplete="email" required defaultValue={values.email ?? ""} />
-        <Hint id="email-hint">{t("donate.emailHint")}</Hint>
-        <FieldError id="email-error" message={errors?.email} />
-      </div>
+      <ContactFields errors={errors} values={values} />
       <div className="check">
         <input type="checkbox" id="anonymous" name="anonymous" defaultChecked={values.anonymous === "on"} />
         <label htmlFor="anonymous">{t("donate.anonymous")}</label>

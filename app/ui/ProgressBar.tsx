@@ -1,14 +1,8 @@
+import type { CampaignProgress } from "~/campaigns/campaigns.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 
-export type ProgressProps = {
-  raisedMinor: number;
-  targetMinor: number;
-  currency: string;
-  percent: number;
-  supporters: number;
-  daysLeft: number | null;
-};
+export type ProgressProps = CampaignProgress;
 
 /** The funding target filling up: a bar to look at, with every figure also in words. */
 export function ProgressBar(progress: ProgressProps) {

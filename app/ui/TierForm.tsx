@@ -2,7 +2,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
-import { ErrorSummary, FieldError, fieldProps, Hint, Honeypot } from "./fields";
+import { ContactFields, ErrorSummary, FieldError, Honeypot } from "./fields";
 
 type PlanView = { code: string; name: string; description: string; benefits: string[]; amountMinor: number; currency: string; billing: "monthly" | "one_time_year"; tier: "digital" | "print" };
 
@@ -71,17 +71,7 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
       <p className="hint" id="print-note">
         {t("support.printNote")}
       </p>
-      <div className="field">
-        <label htmlFor="name">{t("donate.name")}</label>
-        <input {...fieldProps("name", errors)} type="text" autoComplete="name" maxLength={200} defaultValue={values.name ?? ""} />
-        <FieldError id="name-error" message={errors?.name} />
-      </div>
-      <div className="field">
-        <label htmlFor="email">{t("donate.email")}</label>
-        <input {...fieldProps("email", errors, "email-hint")} type="email" autoComplete="email" required defaultValue={values.email ?? ""} />
-        <Hint id="email-hint">{t("donate.emailHint")}</Hint>
-        <FieldError id="email-error" message={errors?.email} />
-      </div>
+      <ContactFields errors={errors} values={values} />
       <button type="submit" className="give-button" disabled={submitting}>
         {submitting ? "Taking you to payment…" : hydrated && chosenPlan ? submitLabel(chosenPlan) : plans.map((p) => (
           <span key={p.code} className={`pick for-${p.code}`}>

@@ -1,4 +1,5 @@
-import type { ReactNode } from "react";
+import type { InputHTMLAttributes, ReactNode } from "react";
+import { t } from "~/i18n/t";
 
 /** A form error tied to its field by id, announced with the field. */
 export function FieldError({ id, message }: { id: string; message?: string }) {
@@ -61,5 +62,37 @@ export function Hint({ id, children }: { id: string; children: ReactNode }) {
     <p className="hint" id={id}>
       {children}
     </p>
+  );
+}
+
+type Errors = Partial<Record<string, string>> | undefined;
+
+/** A labelled text input with its hint and error, keeping what was typed after an error. */
+export function TextField({
+  name,
+  label,
+  hint,
+  errors,
+  values,
+  ...input
+}: { name: string; label: string; hint?: string; errors: Errors; values: Record<string, string> } & InputHTMLAttributes<HTMLInputElement>) {
+  const hintId = hint ? `${name}-hint` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      <input type="text" {...input} {...fieldProps(name, errors, hintId)} defaultValue={values[name] ?? input.defaultValue ?? ""} />
+      {hint && hintId ? <Hint id={hintId}>{hint}</Hint> : null}
+      <FieldError id={`${name}-error`} message={errors?.[name]} />
+    </div>
+  );
+}
+
+/** Name and email: who a receipt goes to. */
+export function ContactFields({ errors, values }: { errors: Errors; values: Record<string, string> }) {
+  return (
+    <>
+      <TextField name="name" label={t("donate.name")} hint={t("donate.nameHint")} autoComplete="name" maxLength={200} errors={errors} values={values} />
+      <TextField name="email" label={t("donate.email")} hint={t("donate.emailHint")} type="email" autoComplete="email" required errors={errors} values={values} />
+    </>
   );
 }
