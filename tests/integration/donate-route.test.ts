@@ -1,5 +1,8 @@
 import { count, eq } from "drizzle-orm";
+import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resetEnvCache } from "~/env.server";
+import { createStripeMock } from "../mocks/stripe";
 import { checkouts, payments, supporters } from "@db/schema";
 import { action as campaignAction, loader as campaignLoader } from "~/routes/c.$slug";
 import { action as indexAction, loader as indexLoader } from "~/routes/_index";
@@ -126,6 +129,51 @@ describe("supporter tiers", () => {
     const response = await postForm(supportAction, "/support", { csrf: token, plan: "gold-forever", email: uniqueEmail() }, { cookie });
     expect(response.status).toBe(400);
     expect((await response.json()).errors.plan).toMatch(/Choose one of the supporter options/);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe("with Stripe configured", () => {
+  const stripe = createStripeMock();
+  const server = setupServer(...stripe.handlers);
+  beforeAll(() => {
+    process.env.STRIPE_SECRET_KEY = "sk_test_donate_route";
+    process.env.STRIPE_WEBHOOK_SECRET = "whsec_donate_route";
+    resetEnvCache();
+    server.listen({ onUnhandledRequest: "error" });
+  });
+  afterAll(() => {
+    server.close();
+    delete process.env.STRIPE_SECRET_KEY;
+    delete process.env.STRIPE_WEBHOOK_SECRET;
+    resetEnvCache();
+  });
+
+  it("bad input never reaches Stripe", async () => {
+    stripe.clearRequests();
+    const before = await rowCounts();
+    for (const fields of [{ amount: "custom", customAmount: "abc" }, { email: "nope" }, { currency: "EUR" }]) {
+      expect((await donate(fields)).status).toBe(400);
+    }
+    expect(stripe.requests).toEqual([]);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it("a good gift goes to Stripe Checkout with a 303", async () => {
+    const response = await donate({ amount: "5000" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    expect(stripe.requestsTo("POST", "/v1/checkout/sessions")).toHaveLength(1);
+  });
+
+  it("when Stripe is down the form comes back with a clear message and what was typed", async () => {
+    stripe.failNextRequest({ status: 500 });
+    const before = await rowCounts();
+    const response = await donate({ name: "Kept Name" });
+    expect(response.status).toBe(503);
+    const body = await response.json();
+    expect(body.formError).toMatch(/couldn't reach our payment processor/);
+    expect(body.values.name).toBe("Kept Name");
     expect(await rowCounts()).toEqual(before);
   });
 });
