@@ -41,6 +41,8 @@ export const settings = pgTable(
     financialYearStartMonth: smallint("financial_year_start_month").notNull().default(7),
     /** IANA zone for dates on receipts: a gift at 11 pm in Melbourne is dated that day. */
     timeZone: text("time_zone").notNull().default("Australia/Melbourne"),
+    /** Erase one-off donors' personal details after this many months without activity; null = off. */
+    retentionMonths: integer("retention_months"),
   },
   (t) => [
     check("settings_single_row", sql`${t.id} = 1`),
@@ -127,7 +129,13 @@ export const supporters = pgTable(
     addressState: text("address_state"),
     addressPostalCode: text("address_postal_code"),
     addressCountry: text("address_country"),
+    /** The default card, for expiry reminders only: never more than brand, last 4 and expiry. */
+    cardBrand: text("card_brand"),
+    cardLast4: text("card_last4"),
+    cardExpMonth: smallint("card_exp_month"),
+    cardExpYear: smallint("card_exp_year"),
     createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     erasedAt: timestamp("erased_at", { withTimezone: true }),
   },
   (t) => [
@@ -191,6 +199,11 @@ export const subscriptions = pgTable(
     providerSubscriptionId: text("provider_subscription_id").notNull(),
     currentPeriodEnd: timestamp("current_period_end", { withTimezone: true }),
     cancelAtPeriodEnd: boolean("cancel_at_period_end").notNull().default(false),
+    /** Collection paused until this date (Stripe pause_collection.resumes_at); null = not paused. */
+    pausedUntil: timestamp("paused_until", { withTimezone: true }),
+    cancelReason: text("cancel_reason"),
+    /** A change asked of the provider and not yet confirmed by it: the page says "updating". */
+    pendingChange: jsonb("pending_change").$type<{ kind: string; requestedAt: string; [key: string]: unknown }>(),
     /** The provider's timestamp of the newest event applied: older events never overwrite. */
     providerUpdatedAt: timestamp("provider_updated_at", { withTimezone: true }).notNull(),
     createdAt: createdAt(),
@@ -316,3 +329,57 @@ export const rateLimits = pgTable("rate_limits", {
   windowStart: timestamp("window_start", { withTimezone: true }).notNull(),
   hits: integer("hits").notNull(),
 });
+
+/** Signed-in sessions (supporters now, staff later): the cookie holds a token, we keep its hash. */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull(),
+    supporterId: integer("supporter_id").references(() => supporters.id),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("sessions_token_unique").on(t.tokenHash), index("sessions_supporter_idx").on(t.supporterId)],
+);
+
+export const LOGIN_PURPOSES = ["sign_in", "manage", "email_change"] as const;
+export type LoginPurpose = (typeof LOGIN_PURPOSES)[number];
+
+/** Single-use links sent by email; stored hashed, bound to the address they were sent to. */
+export const loginTokens = pgTable(
+  "login_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull(),
+    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
+    email: text("email").notNull(),
+    purpose: text("purpose").$type<LoginPurpose>().notNull(),
+    newEmail: text("new_email"),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("login_tokens_token_unique").on(t.tokenHash),
+    index("login_tokens_supporter_idx").on(t.supporterId),
+    check("login_tokens_purpose_known", sql`${t.purpose} in ('sign_in', 'manage', 'email_change')`),
+  ],
+);
+
+/** Who did what to which record: staff actions, supporters' privacy actions, scheduled jobs. */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: serial("id").primaryKey(),
+    actorType: text("actor_type").$type<"staff" | "supporter" | "system">().notNull(),
+    actorId: integer("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id"),
+    details: jsonb("details").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_log_target_idx").on(t.targetType, t.targetId), index("audit_log_created_idx").on(t.createdAt)],
+);

@@ -1,5 +1,6 @@
 import type { EmailTemplates } from "~/email/templates";
 import { formatEmailAmount } from "./components/format";
+import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { previewReceipt } from "./components/preview-data";
 import { ReceiptDetails } from "./components/receipt-details";
@@ -10,7 +11,7 @@ export function subject({ receipt }: Props): string {
   return `Your receipt ${receipt.receiptNumber} from ${receipt.organisation.name}`;
 }
 
-export default function DonationReceipt({ receipt }: Props) {
+export default function DonationReceipt({ receipt, manageUrl }: Props) {
   const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
   const thanks = receipt.donor.name ? `Thank you, ${receipt.donor.name}.` : "Thank you.";
   const what =
@@ -22,6 +23,7 @@ export default function DonationReceipt({ receipt }: Props) {
       <Paragraph>{what}</Paragraph>
       <Paragraph>Please keep this email as your receipt.</Paragraph>
       <ReceiptDetails receipt={receipt} />
+      <ManageSupportLink manageUrl={manageUrl} />
     </EmailLayout>
   );
 }

@@ -1,6 +1,7 @@
 import { Button, Section } from "@react-email/components";
 import type { EmailTemplates } from "~/email/templates";
 import { formatEmailAmount, formatEmailDate } from "./components/format";
+import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, EmailLink, Paragraph, styles } from "./components/layout";
 import { OrganisationContact } from "./components/organisation-contact";
 import { previewOrganisation } from "./components/preview-data";
@@ -11,7 +12,7 @@ export function subject({ organisation }: Props): string {
   return `Your payment to ${organisation.name} didn't go through`;
 }
 
-export default function PaymentFailed({ organisation, donorName, description, amountMinor, currency, reason, nextAttemptAt, fixUrl }: Props) {
+export default function PaymentFailed({ organisation, donorName, description, amountMinor, currency, reason, nextAttemptAt, fixUrl, manageUrl }: Props) {
   const amount = formatEmailAmount(amountMinor, currency);
   return (
     <EmailLayout heading={donorName ? `${donorName}, your payment didn't go through` : "Your payment didn't go through"} preview={`We couldn't take ${amount}: please check your card`}>
@@ -28,6 +29,7 @@ export default function PaymentFailed({ organisation, donorName, description, am
         If the button doesn't work, copy this address into your browser: <EmailLink href={fixUrl}>{fixUrl}</EmailLink>
       </Paragraph>
       <OrganisationContact organisation={organisation} />
+      <ManageSupportLink manageUrl={manageUrl} />
     </EmailLayout>
   );
 }

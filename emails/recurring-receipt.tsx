@@ -1,5 +1,6 @@
 import type { EmailTemplates } from "~/email/templates";
 import { formatEmailAmount } from "./components/format";
+import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { previewReceipt } from "./components/preview-data";
 import { ReceiptDetails } from "./components/receipt-details";
@@ -10,7 +11,7 @@ export function subject({ receipt }: Props): string {
   return `Receipt ${receipt.receiptNumber}: your monthly support for ${receipt.organisation.name}`;
 }
 
-export default function RecurringReceipt({ receipt }: Props) {
+export default function RecurringReceipt({ receipt, manageUrl }: Props) {
   const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
   return (
     <EmailLayout
@@ -19,6 +20,7 @@ export default function RecurringReceipt({ receipt }: Props) {
     >
       <Paragraph>{`We have received this month's payment of ${amount}: ${receipt.description}. Regular support is what lets us plan ahead.`}</Paragraph>
       <ReceiptDetails receipt={receipt} />
+      <ManageSupportLink manageUrl={manageUrl} />
     </EmailLayout>
   );
 }

@@ -1,6 +1,7 @@
 import { Heading, Section } from "@react-email/components";
 import type { EmailTemplates } from "~/email/templates";
 import { formatEmailAmount, formatEmailDate } from "./components/format";
+import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, Paragraph, styles } from "./components/layout";
 import { previewReceipt } from "./components/preview-data";
 import { ReceiptDetails } from "./components/receipt-details";
@@ -11,7 +12,7 @@ export function subject({ receipt, tierName }: Props): string {
   return `Welcome to ${receipt.organisation.name}: ${tierName}`;
 }
 
-export default function SupporterWelcome({ receipt, tierName, benefits, billing, postalAddress, coversUntil }: Props) {
+export default function SupporterWelcome({ receipt, tierName, benefits, billing, postalAddress, coversUntil, manageUrl }: Props) {
   const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
   const how =
     billing === "monthly"
@@ -55,6 +56,7 @@ export default function SupporterWelcome({ receipt, tierName, benefits, billing,
         </Section>
       ) : null}
       <ReceiptDetails receipt={receipt} />
+      <ManageSupportLink manageUrl={manageUrl} />
     </EmailLayout>
   );
 }

@@ -3,6 +3,12 @@ import { createElement, type ComponentType } from "react";
 import DonationReceipt, { subject as donationReceiptSubject } from "@emails/donation-receipt";
 import PaymentFailed, { subject as paymentFailedSubject } from "@emails/payment-failed";
 import RecurringReceipt, { subject as recurringReceiptSubject } from "@emails/recurring-receipt";
+import SignInLink, { subject as signInLinkSubject } from "@emails/sign-in-link";
+import EmailChangeConfirm, { subject as emailChangeConfirmSubject } from "@emails/email-change-confirm";
+import SubscriptionChanged, { subject as subscriptionChangedSubject } from "@emails/subscription-changed";
+import CardExpiring, { subject as cardExpiringSubject } from "@emails/card-expiring";
+import RenewalReminder, { subject as renewalReminderSubject } from "@emails/renewal-reminder";
+import AnnualStatement, { subject as annualStatementSubject } from "@emails/annual-statement";
 import SupporterWelcome, { subject as supporterWelcomeSubject } from "@emails/supporter-welcome";
 import type { EmailTemplates, TemplateName } from "./templates";
 
@@ -15,6 +21,12 @@ const registry: { [K in TemplateName]: TemplateModule<EmailTemplates[K]> } = {
   "recurring-receipt": { Component: RecurringReceipt, subject: recurringReceiptSubject },
   "supporter-welcome": { Component: SupporterWelcome, subject: supporterWelcomeSubject },
   "payment-failed": { Component: PaymentFailed, subject: paymentFailedSubject },
+  "sign-in-link": { Component: SignInLink, subject: signInLinkSubject },
+  "email-change-confirm": { Component: EmailChangeConfirm, subject: emailChangeConfirmSubject },
+  "subscription-changed": { Component: SubscriptionChanged, subject: subscriptionChangedSubject },
+  "card-expiring": { Component: CardExpiring, subject: cardExpiringSubject },
+  "renewal-reminder": { Component: RenewalReminder, subject: renewalReminderSubject },
+  "annual-statement": { Component: AnnualStatement, subject: annualStatementSubject },
 };
 
 /** Outbox rows store the template as text; this tells a known name from a stale one. */

@@ -25,9 +25,12 @@ export type OrganisationDetails = {
   timeZone: string;
 };
 
+/** A 7-day link that signs the supporter straight in to /account ("manage your support"). */
+type ManageLink = { manageUrl?: string | null };
+
 export type EmailTemplates = {
-  "donation-receipt": { receipt: ReceiptSnapshot };
-  "recurring-receipt": { receipt: ReceiptSnapshot };
+  "donation-receipt": { receipt: ReceiptSnapshot } & ManageLink;
+  "recurring-receipt": { receipt: ReceiptSnapshot } & ManageLink;
   "supporter-welcome": {
     receipt: ReceiptSnapshot;
     tierName: string;
@@ -35,7 +38,7 @@ export type EmailTemplates = {
     billing: "monthly" | "one_time_year";
     postalAddress: string[] | null;
     coversUntil: string | null;
-  };
+  } & ManageLink;
   "payment-failed": {
     organisation: OrganisationDetails;
     donorName: string | null;
@@ -45,7 +48,21 @@ export type EmailTemplates = {
     reason: string | null;
     nextAttemptAt: string | null;
     fixUrl: string;
-  };
+  } & ManageLink;
+  "sign-in-link": { organisation: OrganisationDetails; url: string; expiresInMinutes: number };
+  "email-change-confirm": { organisation: OrganisationDetails; url: string; newEmail: string };
+  /** Confirms a change the supporter made: amount, tier, pause, resume, cancellation. */
+  "subscription-changed": { organisation: OrganisationDetails; donorName: string | null; description: string; summary: string } & ManageLink;
+  "card-expiring": { organisation: OrganisationDetails; donorName: string | null; cardBrand: string | null; cardLast4: string | null; expMonth: number; expYear: number; fixUrl: string };
+  "renewal-reminder": { organisation: OrganisationDetails; donorName: string | null; tierName: string; coversUntil: string; renewUrl: string } & ManageLink;
+  "annual-statement": {
+    organisation: OrganisationDetails;
+    donorName: string | null;
+    periodLabel: string;
+    totalMinor: number;
+    currency: Currency;
+    payments: { receiptNumber: number; paidAt: string; description: string; amountMinor: number; refundedMinor: number; currency: Currency }[];
+  } & ManageLink;
 };
 
 export type TemplateName = keyof EmailTemplates;

@@ -11,7 +11,7 @@ import {
   subscriptions,
   supporters,
 } from "@db/schema";
-import { getEnv } from "~/env.server";
+import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
 import { logger } from "~/log.server";
@@ -264,6 +264,7 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
 
   const idempotencyKey = `receipt:${payment.id}`;
+  const manageUrl = await createLoginLink(tx, { supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
   if (plan && (checkout.kind === "tier_one_time" || event.firstOfSubscription)) {
     await enqueueEmail(tx, {
       template: "supporter-welcome",
@@ -276,12 +277,13 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
         billing: plan.billing,
         postalAddress: plan.tier === "print" ? formatPostalAddress(supporter) : null,
         coversUntil: coversUntil?.toISOString() ?? null,
+        manageUrl,
       },
     });
   } else if (checkout.kind === "one_off" || event.firstOfSubscription) {
-    await enqueueEmail(tx, { template: "donation-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot } });
+    await enqueueEmail(tx, { template: "donation-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot, manageUrl } });
   } else {
-    await enqueueEmail(tx, { template: "recurring-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot } });
+    await enqueueEmail(tx, { template: "recurring-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot, manageUrl } });
   }
   logger.info({ paymentId: payment.id, receiptNumber, campaignId: checkout.campaignId }, "payment recorded");
 }
@@ -292,20 +294,32 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, checkout.campaignId));
   const [plan] = checkout.planId ? await tx.select().from(plans).where(eq(plans.id, checkout.planId)) : [];
   const organisation = organisationDetails(await getOrganisationSettings(tx));
+  // The subscription knows the supporter (whose email may have changed since checkout).
+  const [owner] = event.providerSubscriptionId
+    ? await tx
+        .select({ id: supporters.id, email: supporters.email, name: supporters.name })
+        .from(subscriptions)
+        .innerJoin(supporters, eq(supporters.id, subscriptions.supporterId))
+        .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId))
+    : [];
+  const supporterId = owner?.id ?? (await ensureSupporter(tx, { email: checkout.email, name: checkout.name }));
+  const email = owner?.email ?? checkout.email;
+  const manageUrl = await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
   await enqueueEmail(tx, {
     template: "payment-failed",
-    to: checkout.email,
+    to: email,
     // One message per failed attempt, however often the event is delivered.
     idempotencyKey: `payment-failed:${event.providerPaymentId}:${event.attemptCount}`,
     props: {
       organisation,
-      donorName: checkout.name || null,
+      donorName: owner?.name || checkout.name || null,
       description: describeGift(checkout.kind, campaign.name, plan?.name ?? null).description,
       amountMinor: event.amountMinor,
       currency: event.currency,
       reason: event.reason,
       nextAttemptAt: event.nextAttemptAt?.toISOString() ?? null,
-      fixUrl: event.fixUrl ?? `${getEnv().appUrl}/support`,
+      fixUrl: event.fixUrl ?? manageUrl,
+      manageUrl,
     },
   });
   logger.info({ checkoutId: checkout.id, attempt: event.attemptCount }, "payment failure recorded");

@@ -1,0 +1,118 @@
+import { createCookie, redirect } from "@remix-run/node";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { loginTokens, sessions, supporters, type LoginPurpose } from "@db/schema";
+import { getEnv } from "~/env.server";
+import { hashToken, newToken } from "./tokens.server";
+
+export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
+export const MANAGE_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
+export const EMAIL_CHANGE_TTL_MS = 24 * 60 * 60_000;
+const SESSION_TTL_MS = 30 * 24 * 60 * 60_000;
+
+function sessionCookie() {
+  const env = getEnv();
+  return createCookie("ff_session", {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: env.NODE_ENV === "production",
+    path: "/",
+    maxAge: SESSION_TTL_MS / 1000,
+    secrets: [env.sessionSecret],
+  });
+}
+
+/**
+ * Creates a single-use link token bound to the supporter's current email. Written in the
+ * caller's transaction, next to the email that carries it.
+ */
+export async function createLoginLink(
+  tx: DB,
+  input: { supporterId: number; email: string; purpose: LoginPurpose; newEmail?: string; ttlMs: number; now?: Date },
+): Promise<string> {
+  const token = newToken();
+  const now = input.now ?? new Date();
+  await tx.insert(loginTokens).values({
+    tokenHash: hashToken(token),
+    supporterId: input.supporterId,
+    email: input.email.toLowerCase(),
+    purpose: input.purpose,
+    newEmail: input.newEmail ?? null,
+    expiresAt: new Date(now.getTime() + input.ttlMs),
+  });
+  return `${getEnv().appUrl}/account/auth/${token}`;
+}
+
+export type LinkState =
+  | { state: "valid"; purpose: LoginPurpose; supporterId: number; newEmail: string | null }
+  | { state: "invalid" | "expired" | "used" };
+
+/** What a link is, without using it up: mail scanners open links before people do. */
+export async function inspectLoginLink(db: DB, token: string, now = new Date()): Promise<LinkState> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) return { state: "invalid" };
+  const [row] = await db
+    .select({ link: loginTokens, supporterEmail: supporters.email, erasedAt: supporters.erasedAt })
+    .from(loginTokens)
+    .innerJoin(supporters, eq(supporters.id, loginTokens.supporterId))
+    .where(eq(loginTokens.tokenHash, hashToken(token)));
+  // Bound to the address it was sent to: a link outlives no change of email, nor an erasure.
+  if (!row || row.erasedAt || row.supporterEmail.toLowerCase() !== row.link.email) return { state: "invalid" };
+  if (row.link.usedAt) return { state: "used" };
+  if (row.link.expiresAt <= now) return { state: "expired" };
+  return { state: "valid", purpose: row.link.purpose, supporterId: row.link.supporterId, newEmail: row.link.newEmail };
+}
+
+/** Uses a link up (exactly once, even when two requests race) and returns what it was for. */
+export async function consumeLoginLink(db: DB, token: string, now = new Date()): Promise<LinkState> {
+  const inspected = await inspectLoginLink(db, token, now);
+  if (inspected.state !== "valid") return inspected;
+  const used = await db
+    .update(loginTokens)
+    .set({ usedAt: now })
+    .where(and(eq(loginTokens.tokenHash, hashToken(token)), isNull(loginTokens.usedAt), gt(loginTokens.expiresAt, now)))
+    .returning({ id: loginTokens.id });
+  return used.length === 1 ? inspected : { state: "used" };
+}
+
+/** Starts a database-backed session; returns the Set-Cookie header. */
+export async function startSupporterSession(db: DB, supporterId: number, now = new Date()): Promise<string> {
+  const token = newToken();
+  await db.insert(sessions).values({ tokenHash: hashToken(token), supporterId, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
+  return sessionCookie().serialize(token);
+}
+
+export type SupporterSession = { sessionId: string; supporterId: number };
+
+export async function getSupporterSession(db: DB, request: Request, now = new Date()): Promise<SupporterSession | null> {
+  const token = await sessionCookie().parse(request.headers.get("Cookie"));
+  if (typeof token !== "string" || token.length < 20) return null;
+  const [row] = await db
+    .select({ sessionId: sessions.id, supporterId: sessions.supporterId, erasedAt: supporters.erasedAt })
+    .from(sessions)
+    .innerJoin(supporters, eq(supporters.id, sessions.supporterId))
+    .where(and(eq(sessions.tokenHash, hashToken(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
+  if (!row || row.supporterId === null || row.erasedAt) return null;
+  return { sessionId: row.sessionId, supporterId: row.supporterId };
+}
+
+/** A loader's first line: the signed-in supporter, or off to the sign-in page. */
+export async function requireSupporter(db: DB, request: Request): Promise<SupporterSession> {
+  const session = await getSupporterSession(db, request);
+  if (!session) throw redirect("/account/sign-in", 303);
+  return session;
+}
+
+export async function signOut(db: DB, request: Request, { everywhere }: { everywhere: boolean }): Promise<string> {
+  const session = await getSupporterSession(db, request);
+  if (session) {
+    const now = new Date();
+    if (everywhere) await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.supporterId, session.supporterId), isNull(sessions.revokedAt)));
+    else await db.update(sessions).set({ revokedAt: now }).where(eq(sessions.id, session.sessionId));
+  }
+  return sessionCookie().serialize("", { maxAge: 0 });
+}
+
+/** Ends every session of a supporter (erasure, email change). */
+export async function revokeAllSessions(db: DB, supporterId: number) {
+  await db.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.supporterId, supporterId), isNull(sessions.revokedAt)));
+}
