@@ -75,6 +75,21 @@ function supporterFromCheckout(checkout: Checkout, customer: Extract<NormalizedE
   };
 }
 
+/**
+ * The supporter an event is about. A subscription's later events belong to whoever owns it now,
+ * even if they changed their email since the checkout; otherwise the checkout's facts decide.
+ */
+async function resolveSupporter(tx: DB, checkout: Checkout, customer: Extract<NormalizedEvent, { customer: unknown }>["customer"], providerSubscriptionId?: string | null) {
+  if (providerSubscriptionId) {
+    const [owned] = await tx
+      .select({ supporterId: subscriptions.supporterId })
+      .from(subscriptions)
+      .where(eq(subscriptions.providerSubscriptionId, providerSubscriptionId));
+    if (owned) return owned.supporterId;
+  }
+  return ensureSupporter(tx, supporterFromCheckout(checkout, customer));
+}
+
 async function applyCheckoutCompleted(tx: DB, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout) return;
@@ -108,7 +123,7 @@ const statusRank = (status: string) => SUBSCRIPTION_STATUS_RANK[status] ?? 1;
 async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, { type: "subscription.changed" }>) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout || (checkout.kind !== "monthly" && checkout.kind !== "tier_monthly")) return;
-  const supporterId = await ensureSupporter(tx, supporterFromCheckout(checkout, event.customer));
+  const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   await tx
     .insert(subscriptions)
     .values({
@@ -194,7 +209,7 @@ function describeGift(kind: Checkout["kind"], campaignName: string, planName: st
 async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { type: "payment.succeeded" }>) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout) return;
-  const supporterId = await ensureSupporter(tx, supporterFromCheckout(checkout, event.customer));
+  const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event);
 
   const lastReceipt = await lockReceiptCounter(tx);

@@ -19,10 +19,26 @@ export type CheckoutStart = {
   cancelUrl: string;
 };
 
+/** A subscription as the provider knows it, for the changes a supporter can make. */
+export type SubscriptionRef = { providerSubscriptionId: string; checkoutId: string | null };
+
 export type PaymentProvider = {
   readonly name: "stripe" | "simulated";
   /** Creates a hosted payment page; card data never touches our servers. */
   startCheckout(start: CheckoutStart): Promise<{ sessionId: string; url: string }>;
+  /**
+   * Changes a supporter may make. Each asks the provider; our rows change only when the
+   * provider confirms (a webhook, or the simulated provider's immediate event), never here.
+   * `idempotencyKey` makes a retried request safe.
+   */
+  changeGiftAmount(input: SubscriptionRef & { amountMinor: number; currency: string; description: string; idempotencyKey: string }): Promise<void>;
+  switchTier(input: SubscriptionRef & { lookupKey: string; amountMinor: number; currency: string; idempotencyKey: string }): Promise<void>;
+  pauseCollection(input: SubscriptionRef & { resumesAt: Date; idempotencyKey: string }): Promise<void>;
+  resumeCollection(input: SubscriptionRef & { idempotencyKey: string }): Promise<void>;
+  /** At the end of the paid period, or at once (erasure). */
+  cancelSubscription(input: SubscriptionRef & { atPeriodEnd: boolean; idempotencyKey: string }): Promise<void>;
+  /** A hosted page where the supporter replaces their card (Stripe Customer Portal). */
+  startCardUpdate(input: { providerCustomerId: string | null; supporterId: number; returnUrl: string }): Promise<{ url: string }>;
 };
 
 /** A failure talking to the payment provider, with a message fit to show a reader. */

@@ -16,7 +16,18 @@ export const simulatedProvider: PaymentProvider = {
   async startCheckout(start) {
     return { sessionId: `sim_cs_${start.checkoutId}`, url: `/simulated-checkout/${start.checkoutId}` };
   },
+  // Implemented with the account area (issue 4).
+  changeGiftAmount: notYet,
+  switchTier: notYet,
+  pauseCollection: notYet,
+  resumeCollection: notYet,
+  cancelSubscription: notYet,
+  startCardUpdate: notYet,
 };
+
+async function notYet(): Promise<never> {
+  throw new Error("not implemented yet");
+}
 
 export async function completeSimulatedCheckout(db: DB, input: { checkoutId: string; outcome: "pay" | "decline"; address?: PostalAddress | null }) {
   const [checkout] = await db.select().from(checkouts).where(eq(checkouts.id, input.checkoutId));

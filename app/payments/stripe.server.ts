@@ -107,7 +107,18 @@ export const stripeProvider: PaymentProvider = {
       return { sessionId: session.id, url: session.url };
     });
   },
+  // Implemented with the account area (issue 4).
+  changeGiftAmount: notYet,
+  switchTier: notYet,
+  pauseCollection: notYet,
+  resumeCollection: notYet,
+  cancelSubscription: notYet,
+  startCardUpdate: notYet,
 };
+
+async function notYet(): Promise<never> {
+  throw new Error("not implemented yet");
+}
 
 /**
  * The invoices a PaymentIntent paid. Charges no longer name their invoice, so a refund of a
