@@ -33,6 +33,7 @@ server.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
 server.all("*", createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req) => ({ clientAddress: req.ip ?? "unknown" }) }));
 
 const listener = server.listen(env.PORT, env.HOST, () => {
+  build.entry.module.bindAppUrlToPort(listener.address().port);
   const url = `http://localhost:${listener.address().port}`;
   console.log(`Fighting Fund is running at ${url}`);
   console.log(`  database: ${app.databaseDriver === "pglite" ? `embedded PGlite (${env.PGLITE_DATA_DIR})` : "PostgreSQL (DATABASE_URL)"}${app.seeded ? ", demo campaign seeded" : ""}`);

@@ -7,7 +7,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import { logger } from "~/log.server";
 
 export { startApp } from "~/startup.server";
-export { EnvError } from "~/env.server";
+export { bindAppUrlToPort, EnvError } from "~/env.server";
 
 const ABORT_DELAY = 5_000;
 

@@ -87,6 +87,12 @@ export function getEnv(): Env {
   return cached;
 }
 
+/** With PORT=0 and no APP_URL, the public address is known only once the server listens. */
+export function bindAppUrlToPort(port: number) {
+  const env = getEnv();
+  if (!env.APP_URL) env.appUrl = `http://localhost:${port}`;
+}
+
 /** Tests change the environment between cases. */
 export function resetEnvCache() {
   cached = undefined;

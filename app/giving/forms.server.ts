@@ -89,6 +89,8 @@ export function parseDonateForm(formData: FormData, campaign: Campaign, settings
     const preset = Number(values.amount);
     if (Number.isInteger(preset) && campaign.presetAmountsMinor.includes(preset)) amountMinor = preset;
     else errors.amount = t("error.amount.choose");
+    // Without JavaScript, typing an amount does not select "Other": never take the preset silently.
+    if (values.customAmount?.trim()) errors.customAmount = t("error.amount.presetAndCustom");
   }
   if (!parsed.success || amountMinor === undefined || Object.keys(errors).length > 0) {
     return { ok: false, errors, values };

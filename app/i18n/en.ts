@@ -51,6 +51,7 @@ export const en = {
   "error.amount.too_large": "The most we can take online is {max}.",
   "error.amount.too_small": "The smallest gift we can take is {min}.",
   "error.amount.choose": "Choose an amount.",
+  "error.amount.presetAndCustom": "You typed an amount but chose a preset. Choose Other to give the amount you typed, or clear it.",
   "error.frequency": "Choose once or monthly.",
   "error.email": "Enter an email address like name@example.com.",
   "error.name": "Keep your name under 200 characters.",

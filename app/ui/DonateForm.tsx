@@ -102,7 +102,13 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
                 id={`amount-${p.amountMinor}`}
                 value={p.amountMinor}
                 defaultChecked={(values.amount ?? String(defaultPreset)) === String(p.amountMinor)}
-                onChange={() => setAmountChoice(String(p.amountMinor))}
+                onChange={() => {
+                  setAmountChoice(String(p.amountMinor));
+                  // A preset replaces whatever was typed as "Other".
+                  const custom = document.getElementById("customAmount") as HTMLInputElement | null;
+                  if (custom) custom.value = "";
+                  setCustomAmount("");
+                }}
               />
               <span>{money(p.amountMinor)}</span>
             </label>

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode } from "react";
+import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "react";
 import { t } from "~/i18n/t";
 
 /** A form error tied to its field by id, announced with the field. */
@@ -25,9 +25,14 @@ export function fieldProps(name: string, errors: Partial<Record<string, string>>
 /** The list of problems at the top of a form, each linking to its field. */
 export function ErrorSummary({ formError, errors, labels }: { formError?: string; errors?: Partial<Record<string, string>>; labels: Record<string, string> }) {
   const entries = Object.entries(errors ?? {}).filter((e): e is [string, string] => Boolean(e[1]));
+  const ref = useRef<HTMLDivElement>(null);
+  // After a submission with errors, keyboard and screen-reader users land on the list of them.
+  useEffect(() => {
+    ref.current?.focus();
+  }, [formError, errors]);
   if (!formError && entries.length === 0) return null;
   return (
-    <div className="error-summary" role="alert" tabIndex={-1}>
+    <div className="error-summary" role="alert" tabIndex={-1} ref={ref}>
       <p>
         <strong>{formError ?? "Please check the form."}</strong>
       </p>

@@ -13,8 +13,10 @@ export default class SummaryReporter implements Reporter {
         else if (state === "failed") failed++;
         else skipped++;
       }
-      // A file that failed to load has no tests but must still count as a failure.
-      if (module.state() === "failed" && [...module.children.allTests()].length === 0) failed++;
+      // A file that failed to load, or whose beforeAll failed (its tests then show as skipped),
+      // must still count as a failure.
+      const failedTests = [...module.children.allTests()].filter((test) => test.result().state === "failed").length;
+      if (module.state() === "failed" && failedTests === 0) failed++;
     }
     process.stdout.write(`\nTests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}\n`);
   }

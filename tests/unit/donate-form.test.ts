@@ -56,3 +56,11 @@ describe("the donate form", () => {
     expect(Object.keys(result.errors).sort()).toEqual(["amount", "currency", "email", "frequency"]);
   });
 });
+
+describe("the donate form without JavaScript", () => {
+  it("never takes a preset silently when an amount was typed too", () => {
+    const result = parseDonateForm(form({ ...valid, amount: "5000", customAmount: "40" }), campaign, settings);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.customAmount).toMatch(/Choose Other to give the amount you typed/);
+  });
+});

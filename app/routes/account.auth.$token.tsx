@@ -1,0 +1,74 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { consumeLoginLink, inspectLoginLink, startSupporterSession } from "~/auth/supporter-auth.server";
+import { confirmEmailChange } from "~/supporters/profile.server";
+
+export const meta: MetaFunction = () => [{ title: "Sign in" }, { name: "robots", content: "noindex" }];
+
+/**
+ * Opening a link (GET) changes nothing: mail scanners follow links before people do. The
+ * token is used up only by the Continue button's POST.
+ */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const link = await inspectLoginLink(getDb(), params.token ?? "");
+  const csrf = await issueCsrfToken(request);
+  return json(
+    { state: link.state, purpose: link.state === "valid" ? link.purpose : null, newEmail: link.state === "valid" ? link.newEmail : null, csrf: csrf.token },
+    { headers: { ...csrf.headers, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } },
+  );
+}
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const formData = await request.formData();
+  if (!(await isValidCsrf(request, formData))) throw redirect(`/account/auth/${params.token ?? ""}`, 303);
+  const db = getDb();
+  const link = await consumeLoginLink(db, params.token ?? "");
+  if (link.state !== "valid") return json({ state: link.state }, { status: 410 });
+  if (link.purpose === "email_change" && link.newEmail) {
+    const outcome = await confirmEmailChange(db, { supporterId: link.supporterId, newEmail: link.newEmail });
+    if (outcome === "taken") return json({ state: "taken" as const }, { status: 409 });
+  }
+  const cookie = await startSupporterSession(db, link.supporterId);
+  return redirect(link.purpose === "email_change" ? "/account/profile?email=changed" : "/account", { status: 303, headers: { "Set-Cookie": cookie } });
+}
+
+const MESSAGES = {
+  invalid: "This link isn't valid. It may have been copied incompletely, or replaced by a newer one.",
+  expired: "This link has expired. Sign-in links last 15 minutes and links in receipts 7 days.",
+  used: "This link has already been used. Each link works once.",
+  taken: "That email address already belongs to another supporter account, so we left yours unchanged.",
+} as const;
+
+export default function AuthLink() {
+  const data = useLoaderData<typeof loader>();
+  const failed = useActionData<typeof action>();
+  const state = failed?.state ?? data.state;
+  if (state !== "valid") {
+    return (
+      <div className="narrow panel">
+        <h1>This link can't be used</h1>
+        <p>{MESSAGES[state]}</p>
+        <p>
+          <Link to="/account/sign-in" className="button-secondary">
+            Email me a new link
+          </Link>
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="narrow panel">
+      <h1>{data.purpose === "email_change" ? "Confirm your new email address" : "Sign in to manage your support"}</h1>
+      {data.purpose === "email_change" && data.newEmail ? <p>We'll use {data.newEmail} from now on.</p> : <p>Press Continue to sign in on this device.</p>}
+      <Form method="post">
+        <input type="hidden" name="csrf" value={data.csrf} />
+        <button type="submit" className="give-button">
+          Continue
+        </button>
+      </Form>
+    </div>
+  );
+}

@@ -1,0 +1,81 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { requireSupporter } from "~/auth/supporter-auth.server";
+import { formatMoney } from "~/money";
+import { getReceiptForSupporter } from "~/supporters/account.server";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" }];
+
+const ParamsSchema = z.object({ paymentId: z.coerce.number().int().positive().max(2_147_483_647) });
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const db = getDb();
+  const { supporterId } = await requireSupporter(db, request);
+  const parsed = ParamsSchema.safeParse(params);
+  const found = parsed.success ? await getReceiptForSupporter(db, { supporterId, paymentId: parsed.data.paymentId }) : null;
+  // Someone else's receipt and no receipt look the same.
+  if (!found) throw new Response("Receipt not found", { status: 404 });
+  return json(found, { headers: { "Cache-Control": "private, no-store" } });
+}
+
+/** The receipt exactly as issued (its snapshot), printable. */
+export default function ReceiptPage() {
+  const { receipt, refundedMinor } = useLoaderData<typeof loader>();
+  const zone = (() => {
+    try {
+      new Intl.DateTimeFormat("en-AU", { timeZone: receipt.organisation.timeZone });
+      return receipt.organisation.timeZone;
+    } catch {
+      return "UTC";
+    }
+  })();
+  const date = new Intl.DateTimeFormat("en-AU", { dateStyle: "long", timeZone: zone }).format(new Date(receipt.paidAt));
+  const money = (minor: number) => `${formatMoney(minor, receipt.currency, "en-AU", { alwaysShowCents: true })} ${receipt.currency}`;
+  return (
+    <article className="narrow panel receipt">
+      <p className="no-print">
+        <Link to="/account">Back to your account</Link> · <button type="button" className="link-button" onClick={() => window.print()}>Print</button>
+      </p>
+      <h1>Receipt {receipt.receiptNumber}</h1>
+      <p>
+        <strong>{receipt.organisation.name}</strong>
+        <br />
+        {receipt.organisation.contactAddress}
+        <br />
+        {receipt.organisation.contactEmail}
+        {receipt.organisation.phone ? ` · ${receipt.organisation.phone}` : ""}
+      </p>
+      <dl className="summary">
+        <div>
+          <dt>Date paid</dt>
+          <dd>{date}</dd>
+        </div>
+        {receipt.donor.name ? (
+          <div>
+            <dt>Received from</dt>
+            <dd>{receipt.donor.name}</dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>For</dt>
+          <dd>{receipt.description}</dd>
+        </div>
+        <div>
+          <dt>Amount</dt>
+          <dd>{money(receipt.amountMinor)}</dd>
+        </div>
+        {receipt.feeCoverMinor > 0 ? (
+          <div>
+            <dt>Of which covers card fees</dt>
+            <dd>{money(receipt.feeCoverMinor)}</dd>
+          </div>
+        ) : null}
+      </dl>
+      {refundedMinor > 0 ? <p className="notice">{money(refundedMinor)} of this payment was later refunded.</p> : null}
+      {receipt.organisation.receiptFooter ? <p className="hint">{receipt.organisation.receiptFooter}</p> : null}
+    </article>
+  );
+}

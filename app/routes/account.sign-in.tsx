@@ -1,0 +1,62 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { getSupporterSession } from "~/auth/supporter-auth.server";
+import { t } from "~/i18n/t";
+import { requestSignInLink } from "~/supporters/sign-in.server";
+import { ErrorSummary, TextField } from "~/ui/fields";
+
+export const meta: MetaFunction = () => [{ title: "Sign in to manage your support" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  if (await getSupporterSession(getDb(), request)) throw redirect("/account", 303);
+  const csrf = await issueCsrfToken(request);
+  const sent = new URL(request.url).searchParams.get("sent") === "1";
+  return json({ csrf: csrf.token, sent }, { headers: csrf.headers });
+}
+
+const SignInSchema = z.object({ email: z.string().trim().max(254, t("error.email")).pipe(z.email(t("error.email"))) });
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const formData = await request.formData();
+  const values = { email: String(formData.get("email") ?? "").slice(0, 300) };
+  if (!(await isValidCsrf(request, formData))) return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
+  const parsed = SignInSchema.safeParse(values);
+  if (!parsed.success) return json({ errors: { email: t("error.email") }, values, formError: t("error.form") }, { status: 400 });
+  const outcome = await requestSignInLink(getDb(), { email: parsed.data.email, clientAddress: String(context.clientAddress ?? "unknown") });
+  if (outcome === "rate_limited") return json({ errors: {}, values, formError: t("error.rateLimited") }, { status: 429 });
+  // The same answer whether or not the address is known.
+  return redirect("/account/sign-in?sent=1", 303);
+}
+
+export default function SignIn() {
+  const { csrf, sent } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  if (sent) {
+    return (
+      <div className="narrow panel" role="status">
+        <h1>Check your email</h1>
+        <p>If that address belongs to one of our supporters, a sign-in link is on its way. It works once, for 15 minutes.</p>
+        <p>Nothing arrived? Check your spam folder, or <a href="/account/sign-in">ask for another link</a>.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="narrow panel">
+      <h1>Manage your support</h1>
+      <p>Type the email address you give with. We'll email you a link to sign in — no password needed.</p>
+      <Form method="post" noValidate>
+        <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{ email: "Email" }} />
+        <input type="hidden" name="csrf" value={csrf} />
+        <TextField name="email" label="Email" type="email" autoComplete="email" required errors={actionData?.errors} values={actionData?.values ?? {}} />
+        <button type="submit" className="give-button" disabled={busy}>
+          {busy ? "Sending…" : "Email me a sign-in link"}
+        </button>
+      </Form>
+    </div>
+  );
+}

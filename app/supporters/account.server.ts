@@ -1,0 +1,68 @@
+import { and, desc, eq, isNull } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { campaigns, payments, plans, receipts, subscriptions, supporters } from "@db/schema";
+import type { ReceiptSnapshot } from "~/email/templates";
+import { listEntitlements } from "./entitlements.server";
+import { formatPostalAddress } from "./supporters.server";
+
+/** Everything /account shows, all of it owned by this supporter. */
+export async function getAccountOverview(db: DB, { supporterId }: { supporterId: number }) {
+  const [supporter] = await db.select().from(supporters).where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
+  if (!supporter) return null;
+  const subs = await db
+    .select({ sub: subscriptions, planName: plans.name, tier: plans.tier, campaignName: campaigns.name })
+    .from(subscriptions)
+    .innerJoin(campaigns, eq(campaigns.id, subscriptions.campaignId))
+    .leftJoin(plans, eq(plans.id, subscriptions.planId))
+    .where(eq(subscriptions.supporterId, supporterId))
+    .orderBy(desc(subscriptions.createdAt));
+  const paid = await db
+    .select({ payment: payments, snapshot: receipts.snapshot })
+    .from(payments)
+    .leftJoin(receipts, eq(receipts.paymentId, payments.id))
+    .where(eq(payments.supporterId, supporterId))
+    .orderBy(desc(payments.paidAt))
+    .limit(200);
+  return {
+    supporter: {
+      name: supporter.name,
+      email: supporter.email,
+      anonymous: supporter.anonymous,
+      postalAddress: formatPostalAddress(supporter),
+      card: supporter.cardLast4 ? { brand: supporter.cardBrand, last4: supporter.cardLast4, expMonth: supporter.cardExpMonth, expYear: supporter.cardExpYear } : null,
+    },
+    subscriptions: subs.map(({ sub, planName, tier, campaignName }) => ({
+      id: sub.id,
+      kind: sub.kind,
+      what: planName ?? `Monthly gift to ${campaignName}`,
+      tier,
+      amountMinor: sub.amountMinor,
+      currency: sub.currency,
+      status: sub.status,
+      nextPaymentAt: sub.status === "canceled" || sub.cancelAtPeriodEnd ? null : sub.currentPeriodEnd,
+      endsAt: sub.cancelAtPeriodEnd ? sub.currentPeriodEnd : null,
+      pausedUntil: sub.pausedUntil,
+      updating: sub.pendingChange !== null,
+    })),
+    entitlements: await listEntitlements(db, { supporterId }),
+    payments: paid.map(({ payment, snapshot }) => ({
+      id: payment.id,
+      paidAt: payment.paidAt,
+      amountMinor: payment.amountMinor,
+      refundedMinor: payment.refundedMinor,
+      currency: payment.currency,
+      receiptNumber: payment.receiptNumber,
+      description: (snapshot as ReceiptSnapshot | null)?.description ?? payment.kind,
+    })),
+  };
+}
+
+/** One receipt, only if it belongs to this supporter. */
+export async function getReceiptForSupporter(db: DB, { supporterId, paymentId }: { supporterId: number; paymentId: number }) {
+  const [row] = await db
+    .select({ snapshot: receipts.snapshot, refundedMinor: payments.refundedMinor })
+    .from(receipts)
+    .innerJoin(payments, eq(payments.id, receipts.paymentId))
+    .where(and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId)));
+  return row ? { receipt: row.snapshot as ReceiptSnapshot, refundedMinor: row.refundedMinor } : null;
+}
