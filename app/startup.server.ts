@@ -3,6 +3,7 @@ import { seedDemoData } from "@db/seed";
 import { getEnv } from "~/env.server";
 import { getMailer } from "~/email/mailer.server";
 import { startOutboxWorker } from "~/email/worker.server";
+import { startScheduledJobs } from "~/jobs/scheduler.server";
 import { logger } from "~/log.server";
 
 export type RunningApp = {
@@ -14,20 +15,22 @@ export type RunningApp = {
 
 /**
  * Everything the server does before it listens: validate the environment, open and migrate
- * the database, seed a demo on an empty one, start the outbox worker. No call to Stripe or
- * Resend happens here, so the app starts while they are unreachable.
+ * the database, seed a demo on an empty one, start the outbox worker and the scheduled jobs.
+ * No call to Stripe or Resend happens here, so the app starts while they are unreachable.
  */
 export async function startApp(): Promise<RunningApp> {
   const env = getEnv();
   const handle = await connect({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR, poolSize: env.DATABASE_POOL_SIZE });
   const seeded = env.SEED_DEMO ? await seedDemoData(handle.db) : false;
   const worker = startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS });
+  const jobs = startScheduledJobs(handle.db);
   logger.info({ driver: handle.driver, payments: env.paymentsMode, emailMode: env.emailMode, mailer: getMailer(handle.db).name, seeded }, "started");
   return {
     env,
     databaseDriver: handle.driver,
     seeded,
     async stop() {
+      await jobs.stop();
       await worker.stop();
       await disconnect();
     },

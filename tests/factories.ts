@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { campaigns, checkouts, plans } from "@db/schema";
+import { campaigns, checkouts, payments, plans } from "@db/schema";
 import { seedDemoData } from "@db/seed";
+import { completeSimulatedCheckout } from "~/payments/simulated.server";
+import type { PostalAddress } from "~/payments/events";
 
 export async function seeded(db: DB) {
   await seedDemoData(db);
@@ -41,4 +43,24 @@ export async function createCheckout(
     })
     .returning();
   return row;
+}
+
+/**
+ * A gift paid through the simulated checkout, so the supporter, payment, receipt, emails and
+ * (for monthly kinds) subscription are made as in real life. `paidAt` backdates the payment.
+ */
+export async function giveGift(
+  db: DB,
+  input: Partial<typeof checkouts.$inferInsert> & { campaignId: number; paidAt?: Date; address?: PostalAddress },
+): Promise<{ checkout: typeof checkouts.$inferSelect; payment: typeof payments.$inferSelect; supporterId: number }> {
+  const { paidAt, address, ...overrides } = input;
+  const checkout = await createCheckout(db, { provider: "simulated", email: uniqueEmail("donor"), ...overrides });
+  await completeSimulatedCheckout(db, { checkoutId: checkout.id, outcome: "pay", address });
+  let [payment] = await db.select().from(payments).where(eq(payments.checkoutId, checkout.id));
+  if (paidAt) {
+    const coversUntil = payment.coversUntil ? new Date(paidAt) : null;
+    coversUntil?.setUTCMonth(coversUntil.getUTCMonth() + 12);
+    [payment] = await db.update(payments).set({ paidAt, coversUntil }).where(eq(payments.id, payment.id)).returning();
+  }
+  return { checkout, payment, supporterId: payment.supporterId };
 }

@@ -9,7 +9,7 @@ export type FormValues = Record<string, string>;
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; values: FormValues };
 
 /** The fields a person typed, echoed back on error so nothing they wrote is lost. */
-function formValues(formData: FormData, fields: readonly string[]): FormValues {
+export function formValues(formData: FormData, fields: readonly string[]): FormValues {
   const values: FormValues = {};
   for (const field of fields) {
     const value = formData.get(field);
@@ -55,7 +55,7 @@ export type Donation = {
   message: string | null;
 };
 
-function zodFieldErrors(error: z.ZodError): FieldErrors {
+export function zodFieldErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? "form");
@@ -65,7 +65,7 @@ function zodFieldErrors(error: z.ZodError): FieldErrors {
 }
 
 /** Checks a typed amount against the campaign's bounds; returns minor units or a message. */
-function checkAmount(text: string, campaign: Campaign, locale: string): { amountMinor: number } | { error: string } {
+export function checkAmount(text: string, campaign: Campaign, locale: string): { amountMinor: number } | { error: string } {
   const parsed = parseMoney(text, campaign.currency);
   if (!parsed.ok) return { error: t(`error.amount.${parsed.error}`, { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }) };
   if (parsed.amountMinor < campaign.minGiftMinor) return { error: t("error.amount.too_small", { min: formatMoney(campaign.minGiftMinor, campaign.currency, locale) }) };

@@ -16,6 +16,8 @@ import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
 import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+import { applyCardChanged } from "~/supporters/cards.server";
+import { settlePendingChange } from "~/supporters/pending-changes.server";
 import { ensureSupporter, formatPostalAddress } from "~/supporters/supporters.server";
 import type { NormalizedEvent, ProviderDelivery } from "./events";
 
@@ -54,6 +56,8 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
       return applySubscriptionChanged(tx, event);
     case "payment.refunded":
       return applyRefund(tx, event);
+    case "card.changed":
+      return applyCardChanged(tx, event);
   }
 }
 
@@ -124,12 +128,14 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout || (checkout.kind !== "monthly" && checkout.kind !== "tier_monthly")) return;
   const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
-  await tx
+  // A tier switch shows up as the price's lookup key; a price without one (a gift) keeps the plan.
+  const [plan] = event.planLookupKey ? await tx.select({ id: plans.id }).from(plans).where(eq(plans.lookupKey, event.planLookupKey)) : [];
+  const [applied] = await tx
     .insert(subscriptions)
     .values({
       supporterId,
       campaignId: checkout.campaignId,
-      planId: checkout.planId,
+      planId: plan?.id ?? checkout.planId,
       kind: checkout.kind,
       amountMinor: event.amountMinor,
       currency: event.currency,
@@ -138,6 +144,7 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
       providerSubscriptionId: event.providerSubscriptionId,
       currentPeriodEnd: event.currentPeriodEnd,
       cancelAtPeriodEnd: event.cancelAtPeriodEnd,
+      pausedUntil: event.pausedUntil,
       providerUpdatedAt: event.occurredAt,
     })
     .onConflictDoUpdate({
@@ -148,13 +155,18 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
         currency: event.currency,
         currentPeriodEnd: event.currentPeriodEnd,
         cancelAtPeriodEnd: event.cancelAtPeriodEnd,
+        pausedUntil: event.pausedUntil,
+        ...(plan ? { planId: plan.id } : {}),
         providerUpdatedAt: event.occurredAt,
       },
       setWhere: sql`${subscriptions.status} not in ('canceled', 'incomplete_expired') and (
         ${subscriptions.providerUpdatedAt} < excluded.provider_updated_at
         or (${subscriptions.providerUpdatedAt} = excluded.provider_updated_at
             and ${statusRank(event.status)} >= (case ${subscriptions.status} when 'incomplete' then 0 else 1 end)))`,
-    });
+    })
+    .returning();
+  // Only an event that was applied can confirm a change the supporter asked for.
+  if (applied) await settlePendingChange(tx, applied);
 }
 
 /** A payment may arrive before the subscription it belongs to: create a placeholder any real event overrides. */
@@ -250,8 +262,9 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
       amountMinor: event.amountMinor,
       feeCoverMinor,
       currency: event.currency,
-      anonymous: checkout.anonymous,
-      message: event.firstOfSubscription ? checkout.message : null,
+      anonymous: checkout.anonymous || supporter.anonymous,
+      // The message of support goes with the first payment only, not every renewal.
+      message: checkout.kind === "one_off" || checkout.kind === "tier_one_time" || event.firstOfSubscription ? checkout.message : null,
       receiptNumber,
       paidAt: event.paidAt,
       coversUntil,

@@ -20,6 +20,8 @@ export type CustomerFacts = {
   address?: PostalAddress | null;
 };
 
+export type CardFacts = { brand: string; last4: string; expMonth: number; expYear: number };
+
 export type NormalizedEvent =
   | {
       type: "checkout.completed";
@@ -63,8 +65,21 @@ export type NormalizedEvent =
       currency: Currency;
       currentPeriodEnd: Date | null;
       cancelAtPeriodEnd: boolean;
+      /** Collection paused until then (Stripe `pause_collection.resumes_at`); null = collecting. */
+      pausedUntil: Date | null;
+      /** The plan's price lookup key when the price has one (tiers): a tier switch changes it. */
+      planLookupKey: string | null;
       occurredAt: Date;
       customer: CustomerFacts;
+    }
+  | {
+      /** The card that pays: only brand, last 4 and expiry are ever kept (expiry reminders). */
+      type: "card.changed";
+      owner: { providerCustomerId: string } | { supporterId: number };
+      paymentMethodId: string | null;
+      card: CardFacts | null;
+      /** The customer's default card changed: every subscription of theirs must use it. */
+      defaultChanged: boolean;
     }
   | {
       type: "payment.refunded";

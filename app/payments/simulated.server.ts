@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { eq } from "drizzle-orm";
-import type { DB } from "@db/client.server";
-import { campaigns, checkouts, plans } from "@db/schema";
+import { getDb, type DB } from "@db/client.server";
+import { campaigns, checkouts, plans, subscriptions } from "@db/schema";
 import { applyDelivery } from "./apply-event.server";
 import type { NormalizedEvent, PostalAddress } from "./events";
-import type { PaymentProvider } from "./provider.server";
+import type { PaymentProvider, SubscriptionRef } from "./provider.server";
 
 /**
  * The zero-key demo provider: a local page (/simulated-checkout/:id) stands in for Stripe
@@ -16,17 +16,70 @@ export const simulatedProvider: PaymentProvider = {
   async startCheckout(start) {
     return { sessionId: `sim_cs_${start.checkoutId}`, url: `/simulated-checkout/${start.checkoutId}` };
   },
-  // Implemented with the account area (issue 4).
-  changeGiftAmount: notYet,
-  switchTier: notYet,
-  pauseCollection: notYet,
-  resumeCollection: notYet,
-  cancelSubscription: notYet,
-  startCardUpdate: notYet,
+  // A change is confirmed at once, by the same kind of event a Stripe webhook would bring.
+  changeGiftAmount: (input) => confirmSimulatedChange(input, { amountMinor: input.amountMinor }),
+  switchTier: (input) => confirmSimulatedChange(input, { amountMinor: input.amountMinor, planLookupKey: input.lookupKey }),
+  pauseCollection: (input) => confirmSimulatedChange(input, { pausedUntil: input.resumesAt }),
+  resumeCollection: (input) => confirmSimulatedChange(input, { pausedUntil: null }),
+  cancelSubscription: (input) => confirmSimulatedChange(input, input.atPeriodEnd ? { cancelAtPeriodEnd: true } : { status: "canceled" }),
+  async startCardUpdate() {
+    return { url: "/account/card/simulated" };
+  },
 };
 
-async function notYet(): Promise<never> {
-  throw new Error("not implemented yet");
+type SubscriptionChanged = Extract<NormalizedEvent, { type: "subscription.changed" }>;
+
+/** The subscription as it now is, with the change applied, reported as a provider event. */
+async function confirmSimulatedChange(
+  input: SubscriptionRef & { idempotencyKey: string },
+  change: Partial<Pick<SubscriptionChanged, "amountMinor" | "planLookupKey" | "pausedUntil" | "cancelAtPeriodEnd" | "status">>,
+) {
+  const db = getDb();
+  const [row] = await db
+    .select({ sub: subscriptions, lookupKey: plans.lookupKey })
+    .from(subscriptions)
+    .leftJoin(plans, eq(plans.id, subscriptions.planId))
+    .where(eq(subscriptions.providerSubscriptionId, input.providerSubscriptionId));
+  // Simulated subscriptions are named after the checkout that started them.
+  const checkoutId = input.checkoutId ?? input.providerSubscriptionId.replace(/^sim_sub_/, "");
+  if (!row || row.sub.provider !== "simulated") throw new Error(`No simulated subscription ${input.providerSubscriptionId}`);
+  const now = new Date();
+  const event: SubscriptionChanged = {
+    type: "subscription.changed",
+    checkoutId,
+    providerSubscriptionId: input.providerSubscriptionId,
+    status: row.sub.status,
+    amountMinor: row.sub.amountMinor,
+    currency: row.sub.currency,
+    currentPeriodEnd: row.sub.currentPeriodEnd,
+    cancelAtPeriodEnd: row.sub.cancelAtPeriodEnd,
+    pausedUntil: row.sub.pausedUntil,
+    planLookupKey: row.lookupKey,
+    occurredAt: now,
+    customer: {},
+    ...change,
+  };
+  // The idempotency key names the request: asking twice applies once.
+  await applyDelivery(db, { eventId: `sim_evt_${input.idempotencyKey}`, type: "simulated.subscription_changed", createdAt: now, events: [event] });
+}
+
+/** The simulated card page's "save a test card": a card that expires in three years. */
+export async function completeSimulatedCardUpdate(db: DB, { supporterId }: { supporterId: number }) {
+  const now = new Date();
+  await applyDelivery(db, {
+    eventId: `sim_evt_card_${randomUUID()}`,
+    type: "simulated.card_updated",
+    createdAt: now,
+    events: [
+      {
+        type: "card.changed",
+        owner: { supporterId },
+        paymentMethodId: null,
+        card: { brand: "Test", last4: "4242", expMonth: 12, expYear: now.getUTCFullYear() + 3 },
+        defaultChanged: true,
+      },
+    ],
+  });
 }
 
 export async function completeSimulatedCheckout(db: DB, input: { checkoutId: string; outcome: "pay" | "decline"; address?: PostalAddress | null }) {
@@ -54,6 +107,8 @@ export async function completeSimulatedCheckout(db: DB, input: { checkoutId: str
         currency: checkout.currency,
         currentPeriodEnd: periodEnd,
         cancelAtPeriodEnd: false,
+        pausedUntil: null,
+        planLookupKey: null,
         occurredAt: now,
         customer,
       });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CURRENCIES } from "@db/schema";
-import type { CustomerFacts, NormalizedEvent, PostalAddress, ProviderDelivery } from "./events";
+import type { CardFacts, CustomerFacts, NormalizedEvent, PostalAddress, ProviderDelivery } from "./events";
 
 /**
  * Stripe event → normalised events. Pure: validated with zod, no network. Only the fields we
@@ -85,6 +85,7 @@ const Subscription = z.object({
   status: z.string(),
   customer: idField,
   cancel_at_period_end: z.boolean(),
+  pause_collection: z.object({ resumes_at: z.number().int().nullish() }).nullish(),
   metadata: Metadata,
   items: z.object({
     data: z
@@ -92,11 +93,27 @@ const Subscription = z.object({
         z.object({
           current_period_end: z.number().int().nullish(),
           quantity: z.number().int().nullish(),
-          price: z.object({ unit_amount: z.number().int().nullish(), currency }),
+          price: z.object({ unit_amount: z.number().int().nullish(), currency, lookup_key: z.string().nullish() }),
         }),
       )
       .min(1),
   }),
+});
+
+/** Only what an expiry reminder needs: never the fingerprint, country or billing details. */
+const Card = z.object({
+  brand: z.string().max(40),
+  last4: z.string().regex(/^\d{4}$/),
+  exp_month: z.number().int().min(1).max(12),
+  exp_year: z.number().int().min(2000).max(2200),
+});
+const toCardFacts = (card: z.infer<typeof Card>): CardFacts => ({ brand: card.brand, last4: card.last4, expMonth: card.exp_month, expYear: card.exp_year });
+
+const PaymentMethod = z.object({ id: z.string(), type: z.string(), customer: idField, card: Card.nullish() });
+
+const Customer = z.object({
+  id: z.string(),
+  invoice_settings: z.object({ default_payment_method: z.union([z.string(), PaymentMethod]).nullish() }).nullish(),
 });
 
 const Charge = z.object({
@@ -222,8 +239,33 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
           currency: item.price.currency,
           currentPeriodEnd: item.current_period_end ? fromUnix(item.current_period_end) : null,
           cancelAtPeriodEnd: subscription.cancel_at_period_end,
+          pausedUntil: subscription.pause_collection?.resumes_at ? fromUnix(subscription.pause_collection.resumes_at) : null,
+          planLookupKey: item.price.lookup_key ?? null,
           occurredAt: created,
           customer: { providerCustomerId: subscription.customer },
+        },
+      ];
+    }
+    case "payment_method.attached":
+    case "payment_method.updated": {
+      const method = PaymentMethod.parse(object);
+      if (method.type !== "card" || !method.card || !method.customer) return [];
+      return [{ type: "card.changed", owner: { providerCustomerId: method.customer }, paymentMethodId: method.id, card: toCardFacts(method.card), defaultChanged: false }];
+    }
+    case "customer.updated": {
+      // Which card is the default now is asked of Stripe when applied (webhook.server.ts), so an
+      // older delivery can never put an old card back.
+      const customer = Customer.parse(object);
+      const defaultMethod = customer.invoice_settings?.default_payment_method;
+      if (!defaultMethod) return [];
+      const method = typeof defaultMethod === "string" ? null : defaultMethod;
+      return [
+        {
+          type: "card.changed",
+          owner: { providerCustomerId: customer.id },
+          paymentMethodId: method?.id ?? (defaultMethod as string),
+          card: method?.card ? toCardFacts(method.card) : null,
+          defaultChanged: true,
         },
       ];
     }
@@ -270,4 +312,7 @@ export const HANDLED_STRIPE_EVENTS = [
   "customer.subscription.updated",
   "customer.subscription.deleted",
   "charge.refunded",
+  "customer.updated",
+  "payment_method.attached",
+  "payment_method.updated",
 ] as const;

@@ -1,8 +1,10 @@
+import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
 import { getEnv } from "~/env.server";
 import { reportServiceFailure, reportServiceSuccess } from "~/health.server";
 import { logger } from "~/log.server";
-import type { CheckoutStart, PaymentProvider } from "./provider.server";
+import type { CardFacts } from "./events";
+import type { CheckoutStart, PaymentProvider, SubscriptionRef } from "./provider.server";
 import { PaymentProviderError } from "./provider.server";
 
 /** The only module that imports the Stripe SDK. The API version is pinned by the SDK release. */
@@ -33,7 +35,10 @@ export function getStripe(): Stripe {
 /** A plan with no Stripe Price: our configuration, not Stripe's availability. */
 class PlanNotInStripeError extends Error {}
 
-async function callStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
+const UNREACHABLE = "We couldn't reach our payment processor. Nothing was charged — please try again in a moment.";
+const CHANGE_NOT_MADE = "We couldn't make this change with our payment processor just now, so nothing has changed. Please try again in a moment.";
+
+async function callStripe<T>(what: string, call: () => Promise<T>, failureMessage = UNREACHABLE): Promise<T> {
   try {
     const result = await call();
     reportServiceSuccess("stripe");
@@ -46,7 +51,7 @@ async function callStripe<T>(what: string, call: () => Promise<T>): Promise<T> {
     }
     reportServiceFailure("stripe", error);
     logger.error({ err: error instanceof Error ? { message: error.message, type: (error as { type?: string }).type } : String(error), what }, "stripe call failed");
-    throw new PaymentProviderError("We couldn't reach our payment processor. Nothing was charged — please try again in a moment.", error);
+    throw new PaymentProviderError(failureMessage, error);
   }
 }
 
@@ -107,17 +112,110 @@ export const stripeProvider: PaymentProvider = {
       return { sessionId: session.id, url: session.url };
     });
   },
-  // Implemented with the account area (issue 4).
-  changeGiftAmount: notYet,
-  switchTier: notYet,
-  pauseCollection: notYet,
-  resumeCollection: notYet,
-  cancelSubscription: notYet,
-  startCardUpdate: notYet,
+  // Our rows change when the customer.subscription.updated webhook confirms each of these.
+  changeGiftAmount(input) {
+    return changeSubscription("subscriptions.update amount", input, async (item) => ({
+      // A gift has no catalogue price: a new inline price on the same product, from the next invoice.
+      items: [{ id: item.id, price_data: { currency: input.currency.toLowerCase(), unit_amount: input.amountMinor, recurring: { interval: "month" }, product: item.productId } }],
+      proration_behavior: "none",
+    }));
+  },
+  switchTier(input) {
+    return changeSubscription("subscriptions.update tier", input, async (item) => {
+      const price = await findPriceByLookupKey(input.lookupKey);
+      if (!price) throw new PlanNotInStripeError(`No active Stripe price with lookup key ${input.lookupKey}: run npm run stripe:sync`);
+      return { items: [{ id: item.id, price: price.id }], proration_behavior: "create_prorations" };
+    });
+  },
+  pauseCollection(input) {
+    return changeSubscription("subscriptions.update pause", input, async () => ({
+      pause_collection: { behavior: "void", resumes_at: Math.floor(input.resumesAt.getTime() / 1000) },
+    }));
+  },
+  resumeCollection(input) {
+    return changeSubscription("subscriptions.update resume", input, async () => ({ pause_collection: "" }));
+  },
+  async cancelSubscription(input) {
+    if (input.atPeriodEnd) return changeSubscription("subscriptions.update cancel", input, async () => ({ cancel_at_period_end: true }));
+    await callStripe("subscriptions.cancel", () => getStripe().subscriptions.cancel(input.providerSubscriptionId, {}, { idempotencyKey: input.idempotencyKey }), CHANGE_NOT_MADE);
+  },
+  async startCardUpdate({ providerCustomerId, supporterId, returnUrl }) {
+    if (!providerCustomerId) throw new PaymentProviderError("We have no card on file for you yet: it is saved with your first card payment.");
+    return callStripe(
+      "billingPortal.sessions.create",
+      async () => {
+        const session = await getStripe().billingPortal.sessions.create(
+          { customer: providerCustomerId, return_url: returnUrl, flow_data: { type: "payment_method_update" } },
+          // Each visit gets its own short-lived portal session.
+          { idempotencyKey: `card-update:${supporterId}:${randomUUID()}` },
+        );
+        return { url: session.url };
+      },
+      "We couldn't open the card update page just now. Your card has not changed — please try again in a moment.",
+    );
+  },
 };
 
-async function notYet(): Promise<never> {
-  throw new Error("not implemented yet");
+type SubscriptionItemRef = { id: string; productId: string };
+
+/** Reads the subscription's one item (its id and product), then asks for the change. */
+async function changeSubscription(
+  what: string,
+  input: SubscriptionRef & { idempotencyKey: string },
+  params: (item: SubscriptionItemRef) => Promise<Stripe.SubscriptionUpdateParams>,
+) {
+  await callStripe(
+    what,
+    async () => {
+      const stripe = getStripe();
+      const subscription = await stripe.subscriptions.retrieve(input.providerSubscriptionId);
+      const item = subscription.items.data[0];
+      if (!item) throw new Error(`Subscription ${subscription.id} has no items`);
+      const productId = typeof item.price.product === "string" ? item.price.product : item.price.product.id;
+      await stripe.subscriptions.update(input.providerSubscriptionId, await params({ id: item.id, productId }), { idempotencyKey: input.idempotencyKey });
+    },
+    CHANGE_NOT_MADE,
+  );
+}
+
+/**
+ * The customer's default card as Stripe has it now. Asked afresh for every card event, so
+ * deliveries in any order end on the current card.
+ */
+export async function findDefaultCard(customerId: string): Promise<{ paymentMethodId: string; card: CardFacts | null } | null> {
+  return callStripe("customers.retrieve", async () => {
+    const customer = await getStripe().customers.retrieve(customerId, { expand: ["invoice_settings.default_payment_method"] });
+    if (customer.deleted) return null;
+    const method = customer.invoice_settings?.default_payment_method;
+    if (!method) return null;
+    if (typeof method === "string") return { paymentMethodId: method, card: null };
+    const card = method.card;
+    return {
+      paymentMethodId: method.id,
+      card: card ? { brand: card.brand, last4: card.last4, expMonth: card.exp_month, expYear: card.exp_year } : null,
+    };
+  });
+}
+
+const LIVE_SUBSCRIPTION_STATUSES = new Set(["active", "trialing", "past_due", "unpaid", "paused"]);
+
+/**
+ * Makes every live subscription of the customer pay with this card. A card replaced only as the
+ * customer's default leaves renewals on the old card, so each subscription is told. Keys name the
+ * webhook event, so Stripe retrying a delivery asks nothing new.
+ */
+export async function useCardForAllSubscriptions({ customerId, paymentMethodId, eventId }: { customerId: string; paymentMethodId: string; eventId: string }): Promise<string[]> {
+  return callStripe("subscriptions.update default_payment_method", async () => {
+    const stripe = getStripe();
+    const updated: string[] = [];
+    for await (const subscription of stripe.subscriptions.list({ customer: customerId, limit: 100 })) {
+      const current = typeof subscription.default_payment_method === "string" ? subscription.default_payment_method : (subscription.default_payment_method?.id ?? null);
+      if (!LIVE_SUBSCRIPTION_STATUSES.has(subscription.status) || current === paymentMethodId) continue;
+      await stripe.subscriptions.update(subscription.id, { default_payment_method: paymentMethodId }, { idempotencyKey: `default-card:${eventId}:${subscription.id}` });
+      updated.push(subscription.id);
+    }
+    return updated;
+  });
 }
 
 /**

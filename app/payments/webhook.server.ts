@@ -2,6 +2,7 @@ import type { DB } from "@db/client.server";
 import { logger } from "~/log.server";
 import { applyDelivery, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
+import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
 import { findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
 
@@ -36,6 +37,7 @@ export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawB
   }
   try {
     await traceSubscriptionRefunds(db, delivery);
+    await resolveCardChanges(db, delivery);
     const outcome = await applyDelivery(db, delivery);
     logger.info({ eventId: event.id, type: event.type, outcome, applied: delivery.events.length }, "stripe event");
     return { status: 200, body: { received: true, outcome, ignored: delivery.events.length === 0 } };

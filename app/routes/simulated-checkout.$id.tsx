@@ -8,6 +8,8 @@ import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { completeSimulatedCheckout, getSimulatedCheckout } from "~/payments/simulated.server";
+import { PostalAddressSchema } from "~/supporters/postal-address.server";
+import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Test checkout — no money moves" }];
@@ -29,15 +31,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ checkout, csrf: csrf.token }, { headers: csrf.headers });
 }
 
-const required = (label: string) => z.string().trim().min(1, `Enter your ${label}.`).max(200, `Keep the ${label} under 200 characters.`);
-const AddressSchema = z.object({
-  line1: required("street address"),
-  line2: z.string().trim().max(200).optional(),
-  city: required("town or city"),
-  state: z.string().trim().max(100).optional(),
-  postalCode: required("postcode").pipe(z.string().max(20, "Keep the postcode under 20 characters.")),
-  country: z.string().trim().regex(/^[A-Za-z]{2}$/, "Enter a two-letter country code such as AU.").transform((c) => c.toUpperCase()),
-});
 const OutcomeSchema = z.enum(["pay", "decline"]);
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -49,7 +42,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!outcome.success) return json({ errors: {} as Record<string, string>, values, formError: "Choose Pay or Decline." }, { status: 400 });
   let address = null;
   if (outcome.data === "pay" && checkout.needsAddress) {
-    const parsed = AddressSchema.safeParse(values);
+    const parsed = PostalAddressSchema.safeParse(values);
     if (!parsed.success) {
       const errors: Record<string, string> = {};
       for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
@@ -60,15 +53,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   await completeSimulatedCheckout(getDb(), { checkoutId: checkout.id, outcome: outcome.data, address });
   return redirect(`/thanks?ref=${checkout.id}`, 303);
 }
-
-const ADDRESS_FIELDS = [
-  { name: "line1", label: "Street address", autoComplete: "address-line1" },
-  { name: "line2", label: "Address line 2 (optional)", autoComplete: "address-line2" },
-  { name: "city", label: "Town or city", autoComplete: "address-level2" },
-  { name: "state", label: "State (optional)", autoComplete: "address-level1" },
-  { name: "postalCode", label: "Postcode", autoComplete: "postal-code" },
-  { name: "country", label: "Country code", autoComplete: "country" },
-] as const;
 
 export default function SimulatedCheckout() {
   const { checkout, csrf } = useLoaderData<typeof loader>();

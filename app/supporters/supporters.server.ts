@@ -30,7 +30,9 @@ function addressColumns(address: PostalAddress | null | undefined) {
 export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<number> {
   const update = {
     ...(facts.name ? { name: facts.name } : {}),
-    ...(facts.anonymous !== undefined ? { anonymous: facts.anonymous } : {}),
+    // Ticking "don't show my name" on a gift turns the preference on; an unticked box on a later
+    // gift never turns off what the supporter chose in their account.
+    ...(facts.anonymous ? { anonymous: true } : {}),
     ...addressColumns(facts.address),
   };
   if (facts.stripeCustomerId) {

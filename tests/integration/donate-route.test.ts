@@ -152,7 +152,8 @@ describe("with Stripe configured", () => {
   it("bad input never reaches Stripe", async () => {
     stripe.clearRequests();
     const before = await rowCounts();
-    for (const fields of [{ amount: "custom", customAmount: "abc" }, { email: "nope" }, { currency: "EUR" }]) {
+    const bad: Record<string, string>[] = [{ amount: "custom", customAmount: "abc" }, { email: "nope" }, { currency: "EUR" }];
+    for (const fields of bad) {
       expect((await donate(fields)).status).toBe(400);
     }
     expect(stripe.requests).toEqual([]);
@@ -175,5 +176,15 @@ describe("with Stripe configured", () => {
     expect(body.formError).toMatch(/couldn't reach our payment processor/);
     expect(body.values.name).toBe("Kept Name");
     expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe("CSRF tokens", () => {
+  it("a layout and its page loading for the same request hand out one token", async () => {
+    const { issueCsrfToken } = await import("~/auth/csrf.server");
+    const request = new Request("http://localhost:3000/account/profile");
+    const [layout, page] = await Promise.all([issueCsrfToken(request), issueCsrfToken(request)]);
+    expect(layout.token).toBe(page.token);
+    expect((await issueCsrfToken(new Request("http://localhost:3000/"))).token).not.toBe(layout.token);
   });
 });

@@ -16,13 +16,13 @@ afterAll(() => t.close());
 
 describe("simulated checkout", () => {
   it("records a one-off gift once, with a receipt and a receipt email, however often Pay is pressed", async () => {
-    const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated", amountMinor: 2500, feeCoverMinor: 74 });
+    const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated", amountMinor: 2500, feeCoverMinor: 74, message: "Solidarity from Footscray" });
     const before = await getCampaignProgress(t.db, fixtures.campaign);
     expect(await completeSimulatedCheckout(t.db, { checkoutId: checkout.id, outcome: "pay" })).toBe("ok");
     await completeSimulatedCheckout(t.db, { checkoutId: checkout.id, outcome: "pay" });
     const rows = await t.db.select().from(payments).where(eq(payments.checkoutId, checkout.id));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ amountMinor: 2574, feeCoverMinor: 74, currency: "AUD", kind: "one_off", method: "simulated" });
+    expect(rows[0]).toMatchObject({ amountMinor: 2574, feeCoverMinor: 74, currency: "AUD", kind: "one_off", method: "simulated", message: "Solidarity from Footscray" });
     const [receipt] = await t.db.select().from(receipts).where(eq(receipts.paymentId, rows[0].id));
     expect(receipt.receiptNumber).toBe(rows[0].receiptNumber);
     const mail = await t.db.select().from(outbox).where(eq(outbox.idempotencyKey, `receipt:${rows[0].id}`));

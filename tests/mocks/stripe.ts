@@ -165,7 +165,23 @@ type Store = {
   sessions: Map<string, MockCheckoutSession>;
   idempotent: Map<string, { method: string; path: string; body: string; status: number; json: unknown }>;
   invoicePayments: { invoice: string; paymentIntent: string; amount: number }[];
+  subscriptions: Map<string, MockSubscription>;
+  customers: Map<string, MockCustomer>;
+  paymentMethods: Map<string, MockPaymentMethod>;
 };
+
+/** A subscription as the store keeps it: the webhook builder's shape, plus what updates change. */
+export type MockSubscription = Omit<ReturnType<typeof subscriptionObject>, "status" | "items"> & {
+  status: string;
+  items: { object: string; has_more: boolean; url: string; data: MockSubscriptionItem[] };
+  pause_collection: { behavior: string; resumes_at: number | null } | null;
+  default_payment_method: string | null;
+};
+type MockSubscriptionItem = Omit<ReturnType<typeof subscriptionObject>["items"]["data"][number], "price"> & {
+  price: { id: string; product: string; unit_amount: number; currency: string; lookup_key: string | null; [key: string]: unknown };
+};
+export type MockCustomer = ReturnType<typeof customerObject>;
+export type MockPaymentMethod = ReturnType<typeof paymentMethodObject>;
 
 /** The session Stripe would create from these params, or the error it would answer with. */
 function sessionFromParams(params: FormParams, store: Store) {
@@ -230,7 +246,16 @@ export type StripeMock = ReturnType<typeof createStripeMock>;
 
 /** Handlers over a fresh in-memory Stripe account. */
 export function createStripeMock() {
-  const store: Store = { prices: new Map(), products: new Map(), sessions: new Map(), idempotent: new Map(), invoicePayments: [] };
+  const store: Store = {
+    prices: new Map(),
+    products: new Map(),
+    sessions: new Map(),
+    idempotent: new Map(),
+    invoicePayments: [],
+    subscriptions: new Map(),
+    customers: new Map(),
+    paymentMethods: new Map(),
+  };
   const requests: RecordedStripeRequest[] = [];
   const failures: Failure[] = [];
 
@@ -241,7 +266,7 @@ export function createStripeMock() {
    * Every route goes through here: parse, record, maybe fail, replay an idempotent POST the way
    * Stripe does (same key and same body → the first answer; different body → an error).
    */
-  function route(method: "get" | "post", path: string, resolve: Resolver): HttpHandler {
+  function route(method: "get" | "post" | "delete", path: string, resolve: Resolver): HttpHandler {
     return http[method](`${API}${path}`, async ({ request, params: pathParams }) => {
       const url = new URL(request.url);
       const body = method === "post" ? await request.text() : url.search.slice(1);
@@ -428,6 +453,96 @@ export function createStripeMock() {
       product.updated = now();
       return ok(product);
     }),
+
+    route("get", "/v1/subscriptions", ({ params }) => {
+      const customer = asString(params.customer);
+      const status = asString(params.status);
+      const data = [...store.subscriptions.values()]
+        .filter((sub) => (customer ? sub.customer === customer : true))
+        // Stripe lists every status but canceled unless asked.
+        .filter((sub) => (status === "all" ? true : status ? sub.status === status : sub.status !== "canceled"));
+      return list("/v1/subscriptions", data);
+    }),
+    route("get", "/v1/subscriptions/:id", (context) => {
+      const sub = store.subscriptions.get(pathId(context));
+      return sub ? ok(sub) : resourceMissing("subscription", pathId(context));
+    }),
+    route("post", "/v1/subscriptions/:id", (context) => {
+      const sub = store.subscriptions.get(pathId(context));
+      if (!sub) return resourceMissing("subscription", pathId(context));
+      if (sub.status === "canceled") {
+        return stripeError(400, { type: "invalid_request_error", message: "A canceled subscription can only update its cancellation_details and metadata." });
+      }
+      const { params } = context;
+      const items = Array.isArray(params.items) ? params.items.map(asRecord) : [];
+      for (const change of items) {
+        const item = sub.items.data.find((i) => i.id === asString(change.id));
+        if (!item) return resourceMissing("subscription_item", asString(change.id) ?? "", "items[0][id]");
+        const priceId = asString(change.price);
+        if (priceId) {
+          const price = store.prices.get(priceId);
+          if (!price) return resourceMissing("price", priceId, "items[0][price]");
+          item.price = { ...price };
+        } else if (change.price_data) {
+          const data = asRecord(change.price_data);
+          const product = asString(data.product);
+          if (!product) return stripeError(400, { type: "invalid_request_error", code: "parameter_missing", param: "items[0][price_data][product]", message: "Missing required param: items[0][price_data][product]." });
+          // Inline prices are real, inactive prices in Stripe.
+          const price = buildPrice({ product, unitAmount: Number(asString(data.unit_amount) ?? "0"), currency: asString(data.currency) ?? sub.currency, lookupKey: null, nickname: null, interval: asString(asRecord(data.recurring).interval) ?? "month", metadata: {} });
+          price.active = false;
+          store.prices.set(price.id, price);
+          item.price = { ...price };
+        }
+      }
+      const cancelAtPeriodEnd = asBoolean(params.cancel_at_period_end);
+      if (cancelAtPeriodEnd !== undefined) sub.cancel_at_period_end = cancelAtPeriodEnd;
+      if (params.pause_collection !== undefined) {
+        const pause = asRecord(params.pause_collection);
+        sub.pause_collection = params.pause_collection === "" ? null : { behavior: asString(pause.behavior) ?? "void", resumes_at: pause.resumes_at ? Number(asString(pause.resumes_at)) : null };
+      }
+      const defaultPaymentMethod = asString(params.default_payment_method);
+      if (defaultPaymentMethod !== undefined) {
+        if (!store.paymentMethods.has(defaultPaymentMethod)) return resourceMissing("payment_method", defaultPaymentMethod, "default_payment_method");
+        sub.default_payment_method = defaultPaymentMethod;
+      }
+      if (params.metadata !== undefined) sub.metadata = { ...sub.metadata, ...asStringRecord(params.metadata) };
+      return ok(sub);
+    }),
+    route("delete", "/v1/subscriptions/:id", (context) => {
+      const sub = store.subscriptions.get(pathId(context));
+      if (!sub) return resourceMissing("subscription", pathId(context));
+      sub.status = "canceled";
+      return ok(sub);
+    }),
+
+    route("get", "/v1/customers/:id", (context) => {
+      const customer = store.customers.get(pathId(context));
+      if (!customer) return resourceMissing("customer", pathId(context));
+      const expand = Array.isArray(context.params.expand) ? context.params.expand : [];
+      const defaultId = customer.invoice_settings.default_payment_method;
+      if (!expand.includes("invoice_settings.default_payment_method") || !defaultId) return ok(customer);
+      return ok({ ...customer, invoice_settings: { ...customer.invoice_settings, default_payment_method: store.paymentMethods.get(defaultId) ?? defaultId } });
+    }),
+
+    route("post", "/v1/billing_portal/sessions", ({ params }) => {
+      const customer = asString(params.customer);
+      if (!customer || !store.customers.has(customer)) return resourceMissing("customer", customer ?? "", "customer");
+      const id = stripeId("bps", 24);
+      const flow = asRecord(params.flow_data);
+      return ok({
+        id,
+        object: "billing_portal.session",
+        configuration: stripeId("bpc", 24),
+        created: now(),
+        customer,
+        flow: flow.type ? { type: asString(flow.type), after_completion: { type: "portal_homepage", hosted_confirmation: null, redirect: null } } : null,
+        livemode: false,
+        locale: null,
+        on_behalf_of: null,
+        return_url: asString(params.return_url) ?? null,
+        url: `https://billing.stripe.com/p/session/test_${id.slice(4)}`,
+      });
+    }),
   ];
 
   return {
@@ -466,6 +581,33 @@ export function createStripeMock() {
       store.invoicePayments.push(input);
     },
     pricesWithLookupKey: (lookupKey: string) => [...store.prices.values()].filter((p) => p.lookup_key === lookupKey),
+    /** A subscription that already exists in the account (made by Checkout), as its webhooks describe it. */
+    addSubscription(input: Parameters<typeof subscriptionObject>[0] & { defaultPaymentMethod?: string | null }) {
+      const built = subscriptionObject(input);
+      const stored = input.priceId ? store.prices.get(input.priceId) : undefined;
+      const subscription: MockSubscription = {
+        ...built,
+        items: { ...built.items, data: built.items.data.map((item) => ({ ...item, price: stored ? { ...stored } : item.price })) },
+        pause_collection: null,
+        default_payment_method: input.defaultPaymentMethod ?? null,
+      };
+      store.subscriptions.set(subscription.id, subscription);
+      return subscription;
+    },
+    addCustomer(input: { id?: string; email?: string; defaultPaymentMethod?: string | null } = {}) {
+      const customer = customerObject({ id: input.id ?? stripeId("cus", 14), email: input.email ?? null, defaultPaymentMethod: input.defaultPaymentMethod ?? null });
+      store.customers.set(customer.id, customer);
+      return customer;
+    },
+    /** A card attached to a customer (what the Customer Portal leaves behind). */
+    addCard(input: { customer: string; brand?: string; last4?: string; expMonth?: number; expYear?: number; makeDefault?: boolean }) {
+      const method = paymentMethodObject({ customer: input.customer, brand: input.brand ?? "visa", last4: input.last4 ?? "4242", expMonth: input.expMonth ?? 12, expYear: input.expYear ?? 2030 });
+      store.paymentMethods.set(method.id, method);
+      const customer = store.customers.get(input.customer);
+      if (customer && input.makeDefault) customer.invoice_settings.default_payment_method = method.id;
+      return method;
+    },
+
   };
 }
 
@@ -808,5 +950,44 @@ export function chargeObject(input: { id?: string; paymentIntent: string; amount
     payment_intent: input.paymentIntent,
     refunded: input.amountRefunded >= input.amount,
     status: "succeeded",
+  };
+}
+
+export function customerObject(input: { id: string; email: string | null; defaultPaymentMethod: string | null }) {
+  return {
+    id: input.id,
+    object: "customer" as const,
+    created: now(),
+    email: input.email,
+    invoice_settings: { custom_fields: null, default_payment_method: input.defaultPaymentMethod, footer: null, rendering_options: null },
+    livemode: false,
+    metadata: {} as Record<string, string>,
+    name: null,
+  };
+}
+
+export function paymentMethodObject(input: { id?: string; customer: string | null; brand: string; last4: string; expMonth: number; expYear: number }) {
+  return {
+    id: input.id ?? stripeId("pm"),
+    object: "payment_method" as const,
+    billing_details: { address: null, email: null, name: null, phone: null },
+    card: {
+      brand: input.brand,
+      checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: "pass" },
+      country: "AU",
+      display_brand: input.brand,
+      exp_month: input.expMonth,
+      exp_year: input.expYear,
+      fingerprint: stripeId("fp", 16),
+      funding: "credit",
+      last4: input.last4,
+      networks: { available: [input.brand], preferred: null },
+      wallet: null,
+    },
+    created: now(),
+    customer: input.customer,
+    livemode: false,
+    metadata: {} as Record<string, string>,
+    type: "card" as const,
   };
 }

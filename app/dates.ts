@@ -1,0 +1,52 @@
+/**
+ * Calendar dates in the organisation's time zone (a setting): a gift at 11 pm in Melbourne
+ * belongs to that day, and to that financial year, wherever the server runs.
+ */
+
+/** The zone if Intl knows it, else UTC: a mistyped setting must not break a page. */
+export function safeTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone });
+    return timeZone;
+  } catch {
+    return "UTC";
+  }
+}
+
+export function formatDate(date: Date | string, timeZone: string, style: "long" | "medium" = "long", locale = "en-AU"): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: safeTimeZone(timeZone) }).format(new Date(date));
+}
+
+/** The wall-clock year, month (1–12) and day of an instant in a zone. */
+export function zonedParts(date: Date, timeZone: string): { year: number; month: number; day: number } {
+  const parts = new Intl.DateTimeFormat("en-US", { timeZone: safeTimeZone(timeZone), year: "numeric", month: "numeric", day: "numeric" }).formatToParts(date);
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: part("year"), month: part("month"), day: part("day") };
+}
+
+/** How far the zone's wall clock is ahead of UTC at an instant, in ms. */
+function zoneOffsetMs(instant: number, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(new Date(instant));
+  const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part("year"), part("month") - 1, part("day"), part("hour"), part("minute"), part("second"));
+  return wall - Math.floor(instant / 1000) * 1000;
+}
+
+/** The instant a day starts in a zone (month 1–12; months past 12 roll into the next year). */
+export function startOfDayInZone(year: number, month: number, day: number, timeZone: string): Date {
+  const zone = safeTimeZone(timeZone);
+  const wall = Date.UTC(year, month - 1, day);
+  // Twice: the offset at the guessed instant may differ from the offset at the answer (DST).
+  let instant = wall - zoneOffsetMs(wall, zone);
+  instant = wall - zoneOffsetMs(instant, zone);
+  return new Date(instant);
+}

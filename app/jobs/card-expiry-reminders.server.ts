@@ -1,0 +1,69 @@
+import { and, eq, exists, inArray, isNotNull, isNull, sql } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { subscriptions, supporters } from "@db/schema";
+import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
+import { enqueueEmail } from "~/email/outbox.server";
+import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+import { queuedKeys } from "./existing-keys.server";
+
+export const CARD_NOTICE_DAYS = 31;
+
+/** A card works to the end of its expiry month (taken in UTC: the card network's day, not ours). */
+const cardExpiresAt = sql`(make_timestamptz(${supporters.cardExpYear}, ${supporters.cardExpMonth}, 1, 0, 0, 0, 'UTC') + interval '1 month')`;
+
+/**
+ * Supporters paying monthly whose card runs out within a month and before their next payment:
+ * one email per card expiry, with a sign-in link to replace the card.
+ */
+export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queued: number }> {
+  const horizon = new Date(now.getTime() + CARD_NOTICE_DAYS * 24 * 60 * 60_000);
+  const due = await tx
+    .select({
+      supporterId: supporters.id,
+      email: supporters.email,
+      name: supporters.name,
+      brand: supporters.cardBrand,
+      last4: supporters.cardLast4,
+      expMonth: supporters.cardExpMonth,
+      expYear: supporters.cardExpYear,
+    })
+    .from(supporters)
+    .where(
+      and(
+        isNull(supporters.erasedAt),
+        isNotNull(supporters.cardExpYear),
+        // A malformed month would make make_timestamptz fail the whole run.
+        sql`${supporters.cardExpMonth} between 1 and 12`,
+        sql`${cardExpiresAt} > ${now.toISOString()}::timestamptz`,
+        sql`${cardExpiresAt} <= ${horizon.toISOString()}::timestamptz`,
+        exists(
+          tx
+            .select({ id: subscriptions.id })
+            .from(subscriptions)
+            .where(
+              and(
+                eq(subscriptions.supporterId, supporters.id),
+                inArray(subscriptions.status, ["active", "trialing"]),
+                eq(subscriptions.cancelAtPeriodEnd, false),
+                sql`${subscriptions.currentPeriodEnd} > ${cardExpiresAt}`,
+              ),
+            ),
+        ),
+      ),
+    );
+  const key = (d: (typeof due)[number]) => `card-expiring:${d.supporterId}:${d.expYear}-${d.expMonth}:${d.last4 ?? ""}`;
+  const queued = await queuedKeys(tx, due.map(key));
+  const todo = due.filter((d) => !queued.has(key(d)));
+  if (todo.length === 0) return { queued: 0 };
+  const organisation = organisationDetails(await getOrganisationSettings(tx));
+  for (const card of todo) {
+    const fixUrl = await createLoginLink(tx, { supporterId: card.supporterId, email: card.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS, now });
+    await enqueueEmail(tx, {
+      template: "card-expiring",
+      to: card.email,
+      idempotencyKey: key(card),
+      props: { organisation, donorName: card.name || null, cardBrand: card.brand, cardLast4: card.last4, expMonth: card.expMonth!, expYear: card.expYear!, fixUrl },
+    });
+  }
+  return { queued: todo.length };
+}

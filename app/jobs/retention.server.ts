@@ -1,0 +1,56 @@
+import { and, asc, eq, gt, gte, isNull, lt, notExists, or, sql } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { checkouts, payments, sessions, subscriptions, supporters } from "@db/schema";
+import { logger } from "~/log.server";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import { eraseSupporterRecords } from "~/supporters/privacy.server";
+
+/** Erasures per run, so one run's transaction stays short; the next run carries on. */
+export const RETENTION_BATCH = 200;
+
+export type RetentionReport = { retentionMonths: number | null; erased: number };
+
+function monthsBefore(date: Date, months: number): Date {
+  const result = new Date(date);
+  result.setUTCMonth(result.getUTCMonth() - months);
+  return result;
+}
+
+/**
+ * When the organisation sets a retention period, erases the personal details of one-off donors
+ * with no activity for that long: never had a subscription (so there is nothing to cancel at
+ * the provider), no gift, sign-in or started checkout since, and no one-time tier still running.
+ */
+export async function applyRetention(tx: DB, now: Date): Promise<RetentionReport> {
+  const { retentionMonths } = await getOrganisationSettings(tx);
+  if (!retentionMonths) return { retentionMonths: null, erased: 0 };
+  const cutoff = monthsBefore(now, retentionMonths);
+  const stale = await tx
+    .select({ id: supporters.id })
+    .from(supporters)
+    .where(
+      and(
+        isNull(supporters.erasedAt),
+        lt(supporters.createdAt, cutoff),
+        lt(supporters.updatedAt, cutoff),
+        notExists(tx.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.supporterId, supporters.id))),
+        notExists(
+          tx
+            .select({ id: payments.id })
+            .from(payments)
+            .where(and(eq(payments.supporterId, supporters.id), or(gte(payments.paidAt, cutoff), gt(payments.coversUntil, now)))),
+        ),
+        notExists(tx.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.supporterId, supporters.id), gte(sessions.createdAt, cutoff)))),
+        // A gift under way must not land on a record erased the moment before.
+        notExists(tx.select({ id: checkouts.id }).from(checkouts).where(and(sql`lower(${checkouts.email}) = ${supporters.emailKey}`, gte(checkouts.createdAt, cutoff)))),
+      ),
+    )
+    .orderBy(asc(supporters.id))
+    .limit(RETENTION_BATCH);
+  let erased = 0;
+  for (const { id } of stale) {
+    if (await eraseSupporterRecords(tx, { supporterId: id, actor: { type: "system", id: null }, reason: "retention", now })) erased += 1;
+  }
+  logger.info({ retentionMonths, erased }, "retention applied");
+  return { retentionMonths, erased };
+}

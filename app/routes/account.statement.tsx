@@ -1,0 +1,157 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { isValidCsrf } from "~/auth/csrf.server";
+import { requireSupporter } from "~/auth/supporter-auth.server";
+import { formatDate } from "~/dates";
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import { currentFinancialYear, emailAnnualStatement, financialYear, getAnnualStatement, listStatementYears } from "~/supporters/statement.server";
+import { ErrorSummary } from "~/ui/fields";
+import type { loader as layoutLoader } from "./account";
+
+export const meta: MetaFunction = () => [{ title: "Your annual statement" }, { name: "robots", content: "noindex" }];
+
+/** A four-digit year from 2000 to next year: a statement for any other is not a thing. */
+function yearSchema(current: number) {
+  return z
+    .string()
+    .regex(/^\d{4}$/, t("error.statement.year"))
+    .transform(Number)
+    .pipe(z.number().int().min(2000, t("error.statement.year")).max(current + 1, t("error.statement.year")));
+}
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const db = getDb();
+  const { supporterId } = await requireSupporter(db, request);
+  const settings = await getOrganisationSettings(db);
+  const current = currentFinancialYear(settings);
+  const asked = new URL(request.url).searchParams;
+  const year = yearSchema(current).safeParse(asked.get("year") ?? String(current));
+  const years = (await listStatementYears(db, { supporterId })).map((y) => ({ year: y, label: financialYear(y, settings).label }));
+  const headers = { "Cache-Control": "private, no-store" };
+  const sent = asked.get("sent") === "1";
+  if (!year.success) {
+    return json({ statement: null, years, year: null, timeZone: settings.timeZone, sent: false, errors: { year: year.error.issues[0].message } }, { status: 400, headers });
+  }
+  const statement = await getAnnualStatement(db, { supporterId, year: year.data });
+  if (!statement) throw new Response("Not found", { status: 404 });
+  return json({ statement, years, year: year.data, timeZone: settings.timeZone, sent, errors: {} as Record<string, string> }, { headers });
+}
+
+export async function action({ request }: ActionFunctionArgs) {
+  const db = getDb();
+  const { supporterId } = await requireSupporter(db, request);
+  const formData = await request.formData();
+  if (!(await isValidCsrf(request, formData))) return json({ errors: {} as Record<string, string>, formError: t("error.csrf") }, { status: 403 });
+  const current = currentFinancialYear(await getOrganisationSettings(db));
+  const year = yearSchema(current).safeParse(formData.get("year") ?? "");
+  if (!year.success) return json({ errors: { year: year.error.issues[0].message }, formError: t("error.form") }, { status: 400 });
+  const outcome = await emailAnnualStatement(db, { supporterId, year: year.data });
+  if (outcome === "not_found") throw new Response("Not found", { status: 404 });
+  if (outcome === "nothing_to_send") return json({ errors: {} as Record<string, string>, formError: "There are no gifts in this year, so there is no statement to send." }, { status: 400 });
+  return redirect(`/account/statement?year=${year.data}&sent=1`, 303);
+}
+
+export default function Statement() {
+  const data = useLoaderData<typeof loader>();
+  const layout = useRouteLoaderData<typeof layoutLoader>("routes/account");
+  const actionData = useActionData<typeof action>();
+  const busy = useNavigation().state !== "idle";
+  const { statement } = data;
+  return (
+    <div className="account-page">
+      <h1>Your annual statement</h1>
+      <Form method="get" className="no-print">
+        <ErrorSummary errors={data.errors} labels={{ year: "Year" }} />
+        <div className="field">
+          <label htmlFor="year">Year</label>
+          <select id="year" name="year" defaultValue={data.year ?? data.years[0].year} aria-invalid={data.errors.year ? true : undefined}>
+            {data.years.map((y) => (
+              <option key={y.year} value={y.year}>
+                {y.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="submit" className="button-secondary">
+          Show this year
+        </button>
+      </Form>
+
+      {statement ? (
+        <section className="panel" aria-labelledby="statement-heading">
+          <h2 id="statement-heading">Your giving in {statement.period.label}</h2>
+          <p>
+            {statement.period.range}
+            {statement.donorName ? ` · ${statement.donorName}` : ""}
+          </p>
+          {statement.payments.length === 0 ? (
+            <p>We have no gifts from you in this year.</p>
+          ) : (
+            <>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Date</th>
+                    <th scope="col">Receipt</th>
+                    <th scope="col">For</th>
+                    <th scope="col">Amount</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {statement.payments.map((p) => (
+                    <tr key={p.paymentId}>
+                      <td>{formatDate(p.paidAt, data.timeZone, "medium")}</td>
+                      <td>{p.receiptNumber}</td>
+                      <td>{p.description}</td>
+                      <td>
+                        {formatMoney(p.amountMinor - p.refundedMinor, p.currency)} {p.currency}
+                        {p.refundedMinor ? ` (${formatMoney(p.refundedMinor, p.currency)} refunded)` : ""}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {statement.totals.map((total) => (
+                <p key={total.currency}>
+                  <strong>
+                    Total {formatMoney(total.totalMinor, total.currency)} {total.currency}
+                  </strong>
+                  , net of refunds.
+                </p>
+              ))}
+            </>
+          )}
+        </section>
+      ) : null}
+
+      {statement && statement.payments.length > 0 ? (
+        <section className="panel no-print" aria-labelledby="send-heading">
+          <h2 id="send-heading">Keep a copy</h2>
+          {data.sent ? (
+            <p className="notice-done" role="status">
+              We've emailed this statement to {statement.email}.
+            </p>
+          ) : null}
+          <Form method="post">
+            <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
+            <input type="hidden" name="year" value={statement.period.year} />
+            <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{ year: "Year" }} />
+            <div className="button-row">
+              <button type="submit" className="button-secondary" disabled={busy}>
+                Email it to me
+              </button>
+              <button type="button" className="button-secondary" onClick={() => window.print()}>
+                Print
+              </button>
+            </div>
+          </Form>
+        </section>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,306 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, SerializeFrom } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
+import { useEffect, type ReactNode } from "react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { formatDate } from "~/dates";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireSupporter } from "~/auth/supporter-auth.server";
+import type { FieldErrors, FormValues } from "~/giving/forms.server";
+import type { MessageKey } from "~/i18n/en";
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+import { getSubscriptionPage, parseSubscriptionChangeForm, submitSubscriptionChange } from "~/supporters/subscription-changes.server";
+import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fields";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? data.subscription.what : "Your support" }];
+
+const ParamsSchema = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+
+async function requireOwnedId(request: Request, params: LoaderFunctionArgs["params"]) {
+  const db = getDb();
+  const { supporterId } = await requireSupporter(db, request);
+  const parsed = ParamsSchema.safeParse(params);
+  if (!parsed.success) throw new Response("Not found", { status: 404 });
+  return { db, supporterId, subscriptionId: parsed.data.id };
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const { db, supporterId, subscriptionId } = await requireOwnedId(request, params);
+  const subscription = await getSubscriptionPage(db, { supporterId, subscriptionId });
+  // Someone else's subscription and no subscription look the same.
+  if (!subscription) throw new Response("Not found", { status: 404 });
+  const csrf = await issueCsrfToken(request);
+  const confirmCancel = new URL(request.url).searchParams.get("confirm") === "cancel" && subscription.canChange;
+  return json({ subscription, confirmCancel, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+}
+
+type ActionData = { intent: string | null; errors: FieldErrors; values: FormValues; formError: string; needsAddress?: boolean };
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const { db, supporterId, subscriptionId } = await requireOwnedId(request, params);
+  const formData = await request.formData();
+  const intent = typeof formData.get("intent") === "string" ? String(formData.get("intent")).slice(0, 20) : null;
+  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ intent, errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  const parsed = parseSubscriptionChangeForm(formData);
+  if (!parsed.ok) return json<ActionData>({ intent, errors: parsed.errors, values: parsed.values, formError: parsed.formError }, { status: 400 });
+  const outcome = await submitSubscriptionChange(db, { supporterId, subscriptionId }, parsed.value);
+  if (outcome.ok) return redirect(outcome.redirectTo, 303);
+  if (outcome.status === 404) throw new Response("Not found", { status: 404 });
+  return json<ActionData>(
+    { intent, errors: outcome.errors, values: parsed.values, formError: outcome.formError, needsAddress: outcome.needsAddress },
+    { status: outcome.status },
+  );
+}
+
+const STATUS_KEYS: Record<string, MessageKey> = {
+  active: "account.sub.status.active",
+  trialing: "account.sub.status.active",
+  past_due: "account.sub.status.past_due",
+  unpaid: "account.sub.status.unpaid",
+  canceled: "account.sub.status.canceled",
+  incomplete_expired: "account.sub.status.canceled",
+  incomplete: "account.sub.status.incomplete",
+  paused: "account.sub.status.paused",
+};
+
+/** The pause lengths offered (the server accepts 1 to 6 months). */
+const PAUSE_MONTHS = [1, 2, 3, 4, 5, 6] as const;
+
+const LABELS = { monthlyAmount: "New monthly amount", plan: "Digital or print", months: "Pause payments for", reason: "Reason" };
+
+const dateFormatter = (timeZone: string) => (iso: string | null) => (iso ? formatDate(iso, timeZone) : null);
+
+export default function SubscriptionRoute() {
+  const { subscription: sub, confirmCancel, csrf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const revalidator = useRevalidator();
+  useEffect(() => {
+    if (!sub.updating) return;
+    const timer = setInterval(() => {
+      if (revalidator.state === "idle") revalidator.revalidate();
+    }, 2000);
+    return () => clearInterval(timer);
+  }, [sub.updating, revalidator]);
+  const date = dateFormatter(sub.timeZone);
+  const amount = formatMoney(sub.amountMinor, sub.currency);
+  const base = `/account/subscriptions/${sub.id}`;
+
+  return (
+    <div className="account-page account-subscription">
+      <p className="no-print">
+        <Link to="/account">{t("account.sub.back")}</Link>
+      </p>
+      <h1>{sub.what}</h1>
+      <dl className="summary panel">
+        <div>
+          <dt>{t("account.sub.amount")}</dt>
+          <dd>{t("account.sub.perMonth", { amount, currency: sub.currency })}</dd>
+        </div>
+        <div>
+          <dt>{t("account.sub.status")}</dt>
+          <dd>{t(STATUS_KEYS[sub.status] ?? "account.sub.status.active")}</dd>
+        </div>
+        {sub.pausedUntil ? (
+          <div>
+            <dt>{t("account.sub.pausedUntil")}</dt>
+            <dd>{date(sub.pausedUntil)}</dd>
+          </div>
+        ) : sub.endsAt ? (
+          <div>
+            <dt>{t("account.sub.endsOn")}</dt>
+            <dd>{date(sub.endsAt)}</dd>
+          </div>
+        ) : sub.nextPaymentAt ? (
+          <div>
+            <dt>{t("account.sub.nextPayment")}</dt>
+            <dd>{date(sub.nextPaymentAt)}</dd>
+          </div>
+        ) : null}
+      </dl>
+
+      {sub.updating ? (
+        <p className="notice-updating" role="status" aria-live="polite">
+          {/* Without JavaScript, the page reloads itself until the change is confirmed. */}
+          <noscript>
+            <meta httpEquiv="refresh" content="3" />
+          </noscript>
+          <span className="spinner" aria-hidden="true" /> {t("account.sub.updating")}
+        </p>
+      ) : null}
+
+      {actionData ? <ErrorSummary formError={actionData.formError} errors={actionData.errors} labels={LABELS} /> : null}
+
+      {sub.status === "past_due" ? (
+        <Form method="post" action="/account/card" className="panel attention">
+          <p>{t("account.sub.pastDue")}</p>
+          <input type="hidden" name="csrf" value={csrf} />
+          <button type="submit" className="give-button">
+            {t("account.sub.fixPayment")}
+          </button>
+        </Form>
+      ) : null}
+
+      {sub.status === "canceled" || sub.status === "incomplete_expired" ? (
+        <p className="panel">{t("account.sub.ended")}</p>
+      ) : sub.endsAt && !sub.updating ? (
+        <p className="panel">{t("account.sub.ending", { date: date(sub.endsAt) ?? "" })}</p>
+      ) : null}
+
+      {sub.canChange ? (
+        confirmCancel ? (
+          <CancelConfirmation sub={sub} csrf={csrf} base={base} actionData={actionData} date={date} />
+        ) : (
+          <>
+            {sub.amountBounds ? <AmountForm sub={sub} csrf={csrf} action={base} actionData={actionData} heading={t("account.sub.amount.heading")} /> : null}
+            {sub.otherTier ? <TierForm sub={sub} csrf={csrf} action={base} actionData={actionData} heading={t("account.sub.tier.heading")} /> : null}
+            {sub.yearPlan ? (
+              <ChangeForm action={base} csrf={csrf} intent="year" heading={t("account.sub.year.heading")}>
+                <p>{t("account.sub.year.body", { amount: formatMoney(sub.yearPlan.amountMinor, sub.currency), plan: sub.yearPlan.name })}</p>
+                <SubmitButton>{t("account.sub.year.submit", { amount: formatMoney(sub.yearPlan.amountMinor, sub.currency) })}</SubmitButton>
+              </ChangeForm>
+            ) : null}
+            {sub.pausedUntil ? (
+              <ChangeForm action={base} csrf={csrf} intent="resume" heading={t("account.sub.pause.heading")}>
+                <p>{t("account.sub.resume.body", { date: date(sub.pausedUntil) ?? "" })}</p>
+                <SubmitButton>{t("account.sub.resume.submit")}</SubmitButton>
+              </ChangeForm>
+            ) : (
+              <PauseForm csrf={csrf} action={base} actionData={actionData} heading={t("account.sub.pause.heading")} />
+            )}
+            <p className="panel">
+              <Link to={`${base}?confirm=cancel`} className="button-secondary">
+                {t("account.sub.cancel.link")}
+              </Link>
+            </p>
+          </>
+        )
+      ) : null}
+    </div>
+  );
+}
+
+type SubscriptionPage = SerializeFrom<typeof loader>["subscription"];
+type FormProps = { csrf: string; action: string; actionData: ActionData | undefined; heading: string };
+type SubProps = { sub: SubscriptionPage };
+
+/** Only the form that was sent shows its field messages. */
+const errorsFor = (actionData: ActionData | undefined, intent: string) => (actionData?.intent === intent ? actionData.errors : undefined);
+
+function SubmitButton({ children, secondary }: { children: ReactNode; secondary?: boolean }) {
+  const busy = useNavigation().state !== "idle";
+  return (
+    <button type="submit" className={secondary ? "button-secondary" : "give-button"} disabled={busy}>
+      {children}
+    </button>
+  );
+}
+
+function ChangeForm({ action, csrf, intent, heading, children, id }: { action: string; csrf: string; intent: string; heading: string; children: ReactNode; id?: string }) {
+  const headingId = `${intent}-heading`;
+  return (
+    <section className="panel change-section" aria-labelledby={headingId} id={id}>
+      <h2 id={headingId}>{heading}</h2>
+      <Form method="post" action={action} noValidate>
+        <input type="hidden" name="csrf" value={csrf} />
+        <input type="hidden" name="intent" value={intent} />
+        {children}
+      </Form>
+    </section>
+  );
+}
+
+function AmountForm({ sub, csrf, action, actionData, heading }: FormProps & SubProps) {
+  const bounds = sub.amountBounds!;
+  return (
+    <ChangeForm action={action} csrf={csrf} intent="amount" heading={heading}>
+      <TextField
+        name="monthlyAmount"
+        label={t("account.sub.amount.label", { currency: sub.currency })}
+        hint={t("account.sub.amount.hint", { min: formatMoney(bounds.minMinor, sub.currency), max: formatMoney(bounds.maxMinor, sub.currency) })}
+        inputMode="decimal"
+        autoComplete="off"
+        errors={errorsFor(actionData, "amount")}
+        values={actionData?.intent === "amount" ? actionData.values : {}}
+      />
+      <SubmitButton>{t("account.sub.amount.submit")}</SubmitButton>
+    </ChangeForm>
+  );
+}
+
+function TierForm({ sub, csrf, action, actionData, heading }: FormProps & SubProps) {
+  const other = sub.otherTier!;
+  const errors = errorsFor(actionData, "tier");
+  const needsAddress = other.tier === "print" && !sub.hasPostalAddress;
+  return (
+    <ChangeForm action={action} csrf={csrf} intent="tier" heading={heading} id="plan">
+      <input type="hidden" name="plan" value={other.code} />
+      <p className="hint" id="plan-hint">
+        {t("account.sub.tier.hint")}
+      </p>
+      <FieldError id="plan-error" message={errors?.plan} />
+      {needsAddress ? (
+        <p>
+          <Link to="/account/profile">{t("account.sub.tier.addAddress")}</Link>
+        </p>
+      ) : null}
+      <SubmitButton secondary>{t("account.sub.tier.submit", { plan: other.name, amount: formatMoney(other.amountMinor, sub.currency) })}</SubmitButton>
+    </ChangeForm>
+  );
+}
+
+function PauseForm({ csrf, action, actionData, heading }: FormProps) {
+  const errors = errorsFor(actionData, "pause");
+  const chosen = actionData?.intent === "pause" ? actionData.values.months : undefined;
+  return (
+    <ChangeForm action={action} csrf={csrf} intent="pause" heading={heading}>
+      <div className="field">
+        <label htmlFor="months">{t("account.sub.pause.label")}</label>
+        <select {...fieldProps("months", errors, "months-hint")} defaultValue={chosen ?? "1"}>
+          {PAUSE_MONTHS.map((n) => (
+            <option key={n} value={n}>
+              {t("account.sub.pause.option", { count: n })}
+            </option>
+          ))}
+        </select>
+        <Hint id="months-hint">{t("account.sub.pause.hint")}</Hint>
+        <FieldError id="months-error" message={errors?.months} />
+      </div>
+      <SubmitButton secondary>{t("account.sub.pause.submit")}</SubmitButton>
+    </ChangeForm>
+  );
+}
+
+/** Cancelling takes two steps; the first offers what costs less than leaving. */
+function CancelConfirmation({ sub, csrf, base, actionData, date }: { sub: SubscriptionPage; csrf: string; base: string; actionData: ActionData | undefined; date: (iso: string | null) => string | null }) {
+  const here = `${base}?confirm=cancel`;
+  const errors = errorsFor(actionData, "cancel");
+  const until = date(sub.nextPaymentAt ?? sub.endsAt);
+  return (
+    <>
+      <section className="panel" aria-labelledby="before-heading">
+        <h2 id="before-heading">{t("account.sub.cancel.heading")}</h2>
+        <p>{t("account.sub.cancel.intro")}</p>
+      </section>
+      {sub.amountBounds ? <AmountForm sub={sub} csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.lower")} /> : null}
+      {sub.otherTier?.tier === "digital" ? <TierForm sub={sub} csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.digital")} /> : null}
+      {sub.pausedUntil ? null : <PauseForm csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.pause")} />}
+      <ChangeForm action={here} csrf={csrf} intent="cancel" heading={t("account.sub.cancel.confirmHeading")}>
+        <p>{until ? t("account.sub.cancel.when", { date: until }) : t("account.sub.cancel.whenUnknown")}</p>
+        <div className="field">
+          <label htmlFor="reason">{t("account.sub.cancel.reason")}</label>
+          <textarea {...fieldProps("reason", errors, "reason-hint")} rows={3} maxLength={500} defaultValue={actionData?.intent === "cancel" ? (actionData.values.reason ?? "") : ""} />
+          <Hint id="reason-hint">{t("account.sub.cancel.reasonHint")}</Hint>
+          <FieldError id="reason-error" message={errors?.reason} />
+        </div>
+        <div className="button-row">
+          <SubmitButton secondary>{t("account.sub.cancel.submit")}</SubmitButton>
+          <Link to={base} className="give-button">
+            {t("account.sub.cancel.keep")}
+          </Link>
+        </div>
+      </ChangeForm>
+    </>
+  );
+}

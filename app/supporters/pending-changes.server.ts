@@ -1,0 +1,134 @@
+import { eq } from "drizzle-orm";
+import { z } from "zod";
+import type { DB } from "@db/client.server";
+import { campaigns, plans, subscriptions, supporters } from "@db/schema";
+import { formatEmailDate } from "@emails/components/format";
+import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
+import { enqueueEmail } from "~/email/outbox.server";
+import { logger } from "~/log.server";
+import { formatMoney } from "~/money";
+import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+
+/**
+ * A change a supporter asked the provider for and the provider has not confirmed yet. It is
+ * written before the provider is asked and cleared by the event that confirms it, which also
+ * queues the one confirmation email (keyed on the change's id).
+ */
+const base = { id: z.string().min(1), requestedAt: z.string() };
+const TierState = z.object({ planId: z.number().int(), planName: z.string(), amountMinor: z.number().int() });
+
+export const PendingChangeSchema = z.discriminatedUnion("kind", [
+  z.object({ ...base, kind: z.literal("amount"), from: z.object({ amountMinor: z.number().int() }), to: z.object({ amountMinor: z.number().int() }) }),
+  z.object({ ...base, kind: z.literal("tier"), from: TierState.extend({ planId: z.number().int().nullable() }), to: TierState }),
+  z.object({ ...base, kind: z.literal("pause"), from: z.object({ pausedUntil: z.null() }), to: z.object({ pausedUntil: z.string() }) }),
+  z.object({ ...base, kind: z.literal("resume"), from: z.object({ pausedUntil: z.string() }), to: z.object({ pausedUntil: z.null() }) }),
+  z.object({
+    ...base,
+    kind: z.literal("cancel"),
+    from: z.object({ cancelAtPeriodEnd: z.literal(false) }),
+    to: z.object({ cancelAtPeriodEnd: z.literal(true) }),
+    /** For staff; stored on the subscription once the provider confirms. */
+    reason: z.string().nullable(),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal("switch_to_year"),
+    from: z.object({ cancelAtPeriodEnd: z.literal(false) }),
+    to: z.object({ cancelAtPeriodEnd: z.literal(true), planName: z.string(), checkoutId: z.string() }),
+  }),
+]);
+
+export type PendingChange = z.infer<typeof PendingChangeSchema>;
+export type PendingChangeKind = PendingChange["kind"];
+
+type Subscription = typeof subscriptions.$inferSelect;
+
+const ENDED_STATUSES = ["canceled", "incomplete_expired"];
+
+/** Whether the subscription, as the provider now reports it, is what the change asked for. */
+function isSettledBy(change: PendingChange, row: Subscription): boolean {
+  switch (change.kind) {
+    case "amount":
+      return row.amountMinor === change.to.amountMinor;
+    case "tier":
+      return row.planId === change.to.planId;
+    case "pause":
+      // Stripe keeps whole seconds.
+      return row.pausedUntil !== null && Math.abs(row.pausedUntil.getTime() - Date.parse(change.to.pausedUntil)) < 1000;
+    case "resume":
+      return row.pausedUntil === null;
+    case "cancel":
+    case "switch_to_year":
+      return row.cancelAtPeriodEnd || row.status === "canceled";
+  }
+}
+
+/**
+ * Called with a subscription row just written by an applied provider event. Clears the pending
+ * change the event confirms (or one the subscription's end made moot) and queues the confirmation.
+ */
+export async function settlePendingChange(tx: DB, row: Subscription) {
+  if (!row.pendingChange) return;
+  const parsed = PendingChangeSchema.safeParse(row.pendingChange);
+  const confirmed = parsed.success && isSettledBy(parsed.data, row);
+  if (parsed.success && !confirmed && !ENDED_STATUSES.includes(row.status)) return;
+
+  const cancelReason = confirmed && parsed.data.kind === "cancel" ? { cancelReason: parsed.data.reason } : {};
+  await tx.update(subscriptions).set({ pendingChange: null, ...cancelReason }).where(eq(subscriptions.id, row.id));
+  if (!confirmed) {
+    logger.warn({ subscriptionId: row.id, status: row.status, readable: parsed.success }, "pending change dropped unconfirmed");
+    return;
+  }
+  await queueConfirmation(tx, row, parsed.data);
+  logger.info({ subscriptionId: row.id, change: parsed.data.kind, changeId: parsed.data.id }, "subscription change confirmed");
+}
+
+async function queueConfirmation(tx: DB, row: Subscription, change: PendingChange) {
+  const [owner] = await tx
+    .select({ supporter: supporters, campaignName: campaigns.name })
+    .from(supporters)
+    .innerJoin(campaigns, eq(campaigns.id, row.campaignId))
+    .where(eq(supporters.id, row.supporterId));
+  if (!owner || owner.supporter.erasedAt) return;
+  const organisation = organisationDetails(await getOrganisationSettings(tx));
+  const { supporter } = owner;
+  const manageUrl = await createLoginLink(tx, { supporterId: supporter.id, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
+  const [plan] = row.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, row.planId)) : [];
+  await enqueueEmail(tx, {
+    template: "subscription-changed",
+    to: supporter.email,
+    idempotencyKey: `subscription-changed:${change.id}`,
+    props: {
+      organisation,
+      donorName: supporter.name || null,
+      description: row.kind === "monthly" ? `Monthly gift to ${owner.campaignName}` : (plan?.name ?? "Your supporter subscription"),
+      summary: describeSettledChange(change, row, organisation.timeZone),
+      manageUrl,
+    },
+  });
+}
+
+/** The confirmation in plain words: "from your next payment you give $30 a month (was $25)." */
+export function describeSettledChange(change: PendingChange, row: Pick<Subscription, "amountMinor" | "currency" | "currentPeriodEnd" | "status">, timeZone: string): string {
+  const money = (amountMinor: number) => formatMoney(amountMinor, row.currency);
+  const date = (value: Date | string) => formatEmailDate(typeof value === "string" ? value : value.toISOString(), timeZone);
+  const periodEnd = row.currentPeriodEnd ? date(row.currentPeriodEnd) : null;
+  switch (change.kind) {
+    case "amount":
+      return `from your next payment you give ${money(change.to.amountMinor)} a month (was ${money(change.from.amountMinor)}).`;
+    case "tier":
+      return `you are now a ${change.to.planName}, at ${money(change.to.amountMinor)} a month (was ${change.from.planName}, ${money(change.from.amountMinor)} a month). The difference for the rest of the current month is settled with your next payment.`;
+    case "pause":
+      return `paused until ${date(change.to.pausedUntil)}. No payments are taken until then, and your support carries on afterwards.`;
+    case "resume":
+      return periodEnd ? `payments have resumed; your next payment is on ${periodEnd}.` : "payments have resumed.";
+    case "cancel":
+      return row.status === "canceled" || !periodEnd
+        ? "cancelled: your support has ended and no further payments will be taken."
+        : `cancelled: your support ends on ${periodEnd}, and no further payments will be taken.`;
+    case "switch_to_year":
+      return periodEnd
+        ? `your monthly payments end on ${periodEnd}. Your one payment for 12 months (${change.to.planName}) covers you from the day it is made.`
+        : `your monthly payments have ended. Your one payment for 12 months (${change.to.planName}) covers you from the day it is made.`;
+  }
+}

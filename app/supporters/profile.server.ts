@@ -1,0 +1,191 @@
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DB } from "@db/client.server";
+import { loginTokens, payments, sessions, supporters } from "@db/schema";
+import { recordAudit } from "~/audit/audit.server";
+import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
+import { createLoginLink, EMAIL_CHANGE_TTL_MS } from "~/auth/supporter-auth.server";
+import { enqueueEmail } from "~/email/outbox.server";
+import { formValues, zodFieldErrors, type FormResult } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
+import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+import type { PostalAddress } from "~/payments/events";
+import { listEntitlements } from "./entitlements.server";
+import { PostalAddressSchema } from "./postal-address.server";
+
+// Stripe keeps its own copy of the customer's name, email and address; syncing changes made
+// here to the Stripe customer is not done yet (receipts and our emails use our copy).
+
+export const EMAIL_CHANGE_LIMIT = { name: "email-change", limit: 5, windowSeconds: 3600 } satisfies RateLimitRule;
+
+const ADDRESS_FIELDS = Object.keys(PostalAddressSchema.shape);
+export const PROFILE_FIELDS = ["name", ...ADDRESS_FIELDS];
+
+export const ProfileDetailsSchema = z.object({ name: z.string().trim().max(200, t("error.name")).default("") });
+
+export type ProfileDetails = { name: string; address: PostalAddress | null };
+
+/** Name and postal address; an address left entirely blank is removed, a partial one is an error. */
+export function parseProfileDetails(formData: FormData): FormResult<ProfileDetails> {
+  const values = formValues(formData, PROFILE_FIELDS);
+  const name = ProfileDetailsSchema.safeParse(values);
+  const wantsAddress = ADDRESS_FIELDS.some((field) => values[field]?.trim());
+  const address = wantsAddress ? PostalAddressSchema.safeParse(values) : null;
+  const errors = {
+    ...(name.success ? {} : zodFieldErrors(name.error)),
+    ...(address && !address.success ? zodFieldErrors(address.error) : {}),
+  };
+  if (!name.success || (address && !address.success)) return { ok: false, errors, values };
+  return { ok: true, value: { name: name.data.name, address: address?.success ? address.data : null } };
+}
+
+export const EmailChangeSchema = z.object({
+  email: z.string({ message: t("error.email") }).trim().max(254, t("error.email")).pipe(z.email(t("error.email"))),
+});
+
+export function parseEmailChange(formData: FormData): FormResult<{ email: string }> {
+  const values = formValues(formData, ["email"]);
+  const parsed = EmailChangeSchema.safeParse(values);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: zodFieldErrors(parsed.error), values };
+}
+
+const notErased = (supporterId: number) => and(eq(supporters.id, supporterId), isNull(supporters.erasedAt));
+
+/** What the profile page shows, for the signed-in supporter only. */
+export async function getProfile(db: DB, { supporterId }: { supporterId: number }) {
+  const [row] = await db.select().from(supporters).where(notErased(supporterId));
+  if (!row) return null;
+  return {
+    name: row.name,
+    email: row.email,
+    anonymous: row.anonymous,
+    address: row.addressLine1
+      ? { line1: row.addressLine1, line2: row.addressLine2, city: row.addressCity, state: row.addressState, postalCode: row.addressPostalCode, country: row.addressCountry }
+      : null,
+  };
+}
+
+function addressColumns(address: PostalAddress | null) {
+  return {
+    addressLine1: address?.line1 ?? null,
+    addressLine2: address?.line2 ?? null,
+    addressCity: address?.city ?? null,
+    addressState: address?.state ?? null,
+    addressPostalCode: address?.postalCode ?? null,
+    addressCountry: address?.country ?? null,
+  };
+}
+
+export type ProfileUpdateOutcome = "saved" | "not_found" | "address_needed";
+
+export async function updateProfileDetails(db: DB, input: { supporterId: number } & ProfileDetails): Promise<ProfileUpdateOutcome> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(supporters).where(notErased(input.supporterId)).for("update");
+    if (!current) return "not_found";
+    if (!input.address && (await listEntitlements(tx, { supporterId: input.supporterId })).some((e) => e.tier === "print")) return "address_needed";
+    const next = { name: input.name, ...addressColumns(input.address) };
+    const changed = (Object.keys(next) as (keyof typeof next)[]).filter((key) => (current[key] ?? null) !== next[key]);
+    if (changed.length === 0) return "saved";
+    await tx.update(supporters).set({ ...next, updatedAt: new Date() }).where(eq(supporters.id, current.id));
+    // Which fields, never their values.
+    await recordAudit(tx, {
+      actor: { type: "supporter", id: current.id },
+      action: "supporter.update_details",
+      target: { type: "supporter", id: current.id },
+      details: { fields: changed },
+    });
+    return "saved";
+  });
+}
+
+export type EmailChangeRequest = "sent" | "same" | "rate_limited" | "not_found";
+
+/**
+ * Emails a confirmation link to the new address; nothing changes until it is used. Whether the
+ * address belongs to someone else is not revealed here (only the link's owner learns it).
+ */
+export async function requestEmailChange(db: DB, { supporterId, newEmail, now = new Date() }: { supporterId: number; newEmail: string; now?: Date }): Promise<EmailChangeRequest> {
+  const [current] = await db.select({ email: supporters.email }).from(supporters).where(notErased(supporterId));
+  if (!current) return "not_found";
+  if (current.email.toLowerCase() === newEmail.toLowerCase()) return "same";
+  if (!(await hitRateLimit(db, EMAIL_CHANGE_LIMIT, `supporter:${supporterId}`, now))) return "rate_limited";
+  return db.transaction(async (tx) => {
+    // A newer request replaces any earlier one still waiting.
+    await tx.delete(loginTokens).where(and(eq(loginTokens.supporterId, supporterId), eq(loginTokens.purpose, "email_change"), isNull(loginTokens.usedAt)));
+    const url = await createLoginLink(tx, { supporterId, email: current.email, purpose: "email_change", newEmail, ttlMs: EMAIL_CHANGE_TTL_MS, now });
+    await enqueueEmail(tx, {
+      template: "email-change-confirm",
+      to: newEmail,
+      idempotencyKey: `email-change:${url.slice(-43)}`,
+      props: { organisation: organisationDetails(await getOrganisationSettings(tx)), url, newEmail },
+    });
+    await recordAudit(tx, { actor: { type: "supporter", id: supporterId }, action: "supporter.request_email_change", target: { type: "supporter", id: supporterId } });
+    return "sent" as const;
+  });
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "23505") return true;
+  }
+  return false;
+}
+
+/**
+ * Applies a confirmed email change (called when the link sent to the new address is used).
+ * Refuses an address another supporter has, however it is capitalised. Ends the supporter's
+ * other sessions; the caller starts a fresh one.
+ */
+export async function confirmEmailChange(db: DB, input: { supporterId: number; newEmail: string; keepSessionId?: string }): Promise<"changed" | "taken"> {
+  const email = input.newEmail.trim();
+  try {
+    return await db.transaction(async (tx) => {
+      const [other] = await tx
+        .select({ id: supporters.id })
+        .from(supporters)
+        .where(and(eq(supporters.emailKey, email.toLowerCase()), ne(supporters.id, input.supporterId)));
+      if (other) return "taken" as const;
+      const updated = await tx.update(supporters).set({ email, updatedAt: new Date() }).where(notErased(input.supporterId)).returning({ id: supporters.id });
+      if (updated.length === 0) throw new Error(`supporter ${input.supporterId} cannot change email: not found or erased`);
+      await tx
+        .update(sessions)
+        .set({ revokedAt: new Date() })
+        .where(
+          and(
+            eq(sessions.supporterId, input.supporterId),
+            isNull(sessions.revokedAt),
+            input.keepSessionId ? ne(sessions.id, input.keepSessionId) : undefined,
+          ),
+        );
+      await recordAudit(tx, { actor: { type: "supporter", id: input.supporterId }, action: "supporter.change_email", target: { type: "supporter", id: input.supporterId } });
+      return "changed" as const;
+    });
+  } catch (error) {
+    // Two confirmations racing for one address: the unique index decides.
+    if (isUniqueViolation(error)) return "taken";
+    throw error;
+  }
+}
+
+/** A checkbox: "on" when ticked, absent when not. */
+export const AnonymousSchema = z.object({ anonymous: z.literal("on").optional().transform((v) => v === "on") });
+
+/** "Don't show my name publicly": for future gifts, and for every gift already given. */
+export async function setAnonymous(db: DB, { supporterId, anonymous }: { supporterId: number; anonymous: boolean }): Promise<"saved" | "not_found"> {
+  return db.transaction(async (tx) => {
+    const updated = await tx.update(supporters).set({ anonymous, updatedAt: new Date() }).where(notErased(supporterId)).returning({ id: supporters.id });
+    if (updated.length === 0) return "not_found";
+    const gifts = await tx
+      .update(payments)
+      .set({ anonymous })
+      .where(and(eq(payments.supporterId, supporterId), sql`${payments.anonymous} is distinct from ${anonymous}`))
+      .returning({ id: payments.id });
+    await recordAudit(tx, {
+      actor: { type: "supporter", id: supporterId },
+      action: "supporter.set_anonymous",
+      target: { type: "supporter", id: supporterId },
+      details: { anonymous, paymentsUpdated: gifts.length },
+    });
+    return "saved";
+  });
+}

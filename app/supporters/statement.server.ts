@@ -1,0 +1,126 @@
+import { and, asc, eq, gte, isNull, lt } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { payments, receipts, supporters, type Currency } from "@db/schema";
+import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
+import { enqueueEmail } from "~/email/outbox.server";
+import type { ReceiptSnapshot } from "~/email/templates";
+import { getOrganisationSettings, organisationDetails, type OrganisationSettings } from "~/organisation/settings.server";
+
+export type FinancialYear = { year: number; start: Date; end: Date; label: string; range: string };
+
+/**
+ * Financial year Y ends in calendar year Y: with a July start, FY2026 runs from 1 July 2025 to
+ * 30 June 2026; with a January start it is the calendar year. Bounds are midnights in the
+ * organisation's time zone; `end` is exclusive.
+ */
+export function financialYear(year: number, settings: Pick<OrganisationSettings, "financialYearStartMonth" | "timeZone">): FinancialYear {
+  const startMonth = settings.financialYearStartMonth;
+  const startYear = startMonth === 1 ? year : year - 1;
+  const start = startOfDayInZone(startYear, startMonth, 1, settings.timeZone);
+  const end = startOfDayInZone(startYear, startMonth + 12, 1, settings.timeZone);
+  const lastDay = new Date(end.getTime() - 1);
+  return {
+    year,
+    start,
+    end,
+    label: startMonth === 1 ? String(year) : `financial year ${startYear}–${String(year).slice(-2)}`,
+    range: `${formatDate(start, settings.timeZone)} – ${formatDate(lastDay, settings.timeZone)}`,
+  };
+}
+
+/** The financial year an instant falls in. */
+export function financialYearOf(date: Date, settings: Pick<OrganisationSettings, "financialYearStartMonth" | "timeZone">): number {
+  const { year, month } = zonedParts(date, settings.timeZone);
+  return settings.financialYearStartMonth === 1 || month < settings.financialYearStartMonth ? year : year + 1;
+}
+
+export type StatementLine = { paymentId: number; receiptNumber: number; paidAt: Date; description: string; amountMinor: number; refundedMinor: number; currency: Currency };
+export type AnnualStatement = {
+  period: FinancialYear;
+  donorName: string | null;
+  email: string;
+  payments: StatementLine[];
+  /** Net of refunds, one per currency given in. */
+  totals: { currency: Currency; totalMinor: number }[];
+};
+
+/** One supporter's gifts in one financial year; null when the supporter is not there to ask. */
+export async function getAnnualStatement(db: DB, { supporterId, year }: { supporterId: number; year: number }): Promise<AnnualStatement | null> {
+  const [supporter] = await db
+    .select({ name: supporters.name, email: supporters.email })
+    .from(supporters)
+    .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
+  if (!supporter) return null;
+  const period = financialYear(year, await getOrganisationSettings(db));
+  const rows = await db
+    .select({ payment: payments, snapshot: receipts.snapshot })
+    .from(payments)
+    .leftJoin(receipts, eq(receipts.paymentId, payments.id))
+    .where(and(eq(payments.supporterId, supporterId), gte(payments.paidAt, period.start), lt(payments.paidAt, period.end)))
+    .orderBy(asc(payments.paidAt), asc(payments.id));
+  const lines = rows.map(({ payment, snapshot }) => ({
+    paymentId: payment.id,
+    receiptNumber: payment.receiptNumber,
+    paidAt: payment.paidAt,
+    description: (snapshot as ReceiptSnapshot | null)?.description ?? payment.kind,
+    amountMinor: payment.amountMinor,
+    refundedMinor: payment.refundedMinor,
+    currency: payment.currency,
+  }));
+  const totals = new Map<Currency, number>();
+  for (const line of lines) totals.set(line.currency, (totals.get(line.currency) ?? 0) + line.amountMinor - line.refundedMinor);
+  return {
+    period,
+    donorName: supporter.name || null,
+    email: supporter.email,
+    payments: lines,
+    totals: [...totals].map(([currency, totalMinor]) => ({ currency, totalMinor })),
+  };
+}
+
+/** The years the chooser offers: the current one and every year with a gift. */
+export async function listStatementYears(db: DB, { supporterId, now = new Date() }: { supporterId: number; now?: Date }): Promise<number[]> {
+  const settings = await getOrganisationSettings(db);
+  const paid = await db.select({ paidAt: payments.paidAt }).from(payments).where(eq(payments.supporterId, supporterId));
+  const years = new Set([financialYearOf(now, settings), ...paid.map((p) => financialYearOf(p.paidAt, settings))]);
+  return [...years].sort((a, b) => b - a);
+}
+
+export function currentFinancialYear(settings: OrganisationSettings, now = new Date()) {
+  return financialYearOf(now, settings);
+}
+
+/**
+ * Queues the statement email: one per currency, since a total only adds up within one. Asking
+ * again the same day for the same figures queues nothing new.
+ */
+export async function emailAnnualStatement(
+  db: DB,
+  { supporterId, year, now = new Date() }: { supporterId: number; year: number; now?: Date },
+): Promise<"queued" | "nothing_to_send" | "not_found"> {
+  return db.transaction(async (tx) => {
+    const statement = await getAnnualStatement(tx, { supporterId, year });
+    if (!statement) return "not_found";
+    if (statement.payments.length === 0) return "nothing_to_send";
+    const organisation = organisationDetails(await getOrganisationSettings(tx));
+    for (const { currency, totalMinor } of statement.totals) {
+      const lines = statement.payments.filter((p) => p.currency === currency);
+      await enqueueEmail(tx, {
+        template: "annual-statement",
+        to: statement.email,
+        idempotencyKey: `annual-statement:${supporterId}:${year}:${currency}:${totalMinor}:${lines.length}:${now.toISOString().slice(0, 10)}`,
+        props: {
+          organisation,
+          donorName: statement.donorName,
+          periodLabel: statement.period.label,
+          totalMinor,
+          currency,
+          payments: lines.map((p) => ({ receiptNumber: p.receiptNumber, paidAt: p.paidAt.toISOString(), description: p.description, amountMinor: p.amountMinor, refundedMinor: p.refundedMinor, currency: p.currency })),
+          // No sign-in link: statements get forwarded to accountants and tax offices.
+          manageUrl: null,
+        },
+      });
+    }
+    return "queued";
+  });
+}

@@ -1,0 +1,399 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq, isNull, notInArray, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DB } from "@db/client.server";
+import { campaigns, payments, plans, subscriptions, supporters } from "@db/schema";
+import { recordAudit } from "~/audit/audit.server";
+import { getEnv } from "~/env.server";
+import { startTierCheckout } from "~/giving/checkout.server";
+import { checkAmount, formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
+import { logger } from "~/log.server";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import { getPaymentProvider, PaymentProviderError, type SubscriptionRef } from "~/payments/provider.server";
+import type { PendingChange } from "./pending-changes.server";
+
+/**
+ * Changes a supporter makes to their own subscription. Each one: loads the subscription owned by
+ * the signed-in supporter (ownership is part of every query), marks the change pending with an
+ * audit entry in its own transaction, then asks the provider. Our amount, tier, pause and
+ * cancellation change only when the provider's event confirms (settlePendingChange).
+ */
+
+export type ChangeFailure = { ok: false; status: 400 | 404 | 409 | 503; errors: FieldErrors; formError: string; needsAddress?: boolean };
+export type ChangeOutcome = { ok: true; redirectTo: string } | ChangeFailure;
+
+type Owner = { supporterId: number; subscriptionId: number };
+
+const ENDED_STATUSES = ["canceled", "incomplete_expired"];
+/** A change the provider never confirmed stops blocking new ones after this long. */
+const STALE_PENDING_MS = 15 * 60_000;
+
+const fail = (status: ChangeFailure["status"], formError: string, errors: FieldErrors = {}, extra: Partial<ChangeFailure> = {}): ChangeFailure => ({
+  ok: false,
+  status,
+  errors,
+  formError,
+  ...extra,
+});
+const notFound = () => fail(404, "Not found");
+const invalid = (field: string, message: string, extra: Partial<ChangeFailure> = {}) => fail(400, t("error.form"), { [field]: message }, extra);
+
+// ---------------------------------------------------------------------------------------------
+// The form: one zod schema per intent.
+
+const CHANGE_FIELDS = ["intent", "monthlyAmount", "plan", "months", "reason"] as const;
+
+export const SubscriptionChangeFormSchema = z.discriminatedUnion("intent", [
+  z.object({ intent: z.literal("amount"), monthlyAmount: z.string({ message: t("error.amount.empty") }).max(50, t("error.amount.not_a_number")) }),
+  z.object({ intent: z.literal("tier"), plan: z.string({ message: t("account.sub.error.plan") }).min(1, t("account.sub.error.plan")).max(100, t("account.sub.error.plan")) }),
+  z.object({ intent: z.literal("pause"), months: z.coerce.number({ message: t("account.sub.error.months") }).int(t("account.sub.error.months")).min(1, t("account.sub.error.months")).max(6, t("account.sub.error.months")) }),
+  z.object({ intent: z.literal("resume") }),
+  z.object({
+    intent: z.literal("cancel"),
+    reason: z
+      .string()
+      .trim()
+      .max(500, t("account.sub.error.reason"))
+      .optional()
+      .transform((v) => v || null),
+  }),
+  z.object({ intent: z.literal("year") }),
+]);
+export type SubscriptionChangeForm = z.infer<typeof SubscriptionChangeFormSchema>;
+
+export function parseSubscriptionChangeForm(
+  formData: FormData,
+): { ok: true; value: SubscriptionChangeForm; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues; formError: string } {
+  const values = formValues(formData, CHANGE_FIELDS);
+  const parsed = SubscriptionChangeFormSchema.safeParse(values);
+  if (parsed.success) return { ok: true, value: parsed.data, values };
+  const errors = zodFieldErrors(parsed.error);
+  if (errors.intent) return { ok: false, errors: {}, values, formError: t("account.sub.error.intent") };
+  return { ok: false, errors, values, formError: t("error.form") };
+}
+
+/** The route's one call: the change the form asked for. */
+export function submitSubscriptionChange(db: DB, owner: Owner, form: SubscriptionChangeForm): Promise<ChangeOutcome> {
+  switch (form.intent) {
+    case "amount":
+      return changeGiftAmount(db, { ...owner, amount: form.monthlyAmount });
+    case "tier":
+      return switchTier(db, { ...owner, planCode: form.plan });
+    case "pause":
+      return pauseSubscription(db, { ...owner, months: form.months });
+    case "resume":
+      return resumeSubscription(db, owner);
+    case "cancel":
+      return cancelSubscription(db, { ...owner, reason: form.reason });
+    case "year":
+      return switchToOneTimeYear(db, owner);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading, always by owner.
+
+async function loadOwnedSubscription(db: DB, { supporterId, subscriptionId }: Owner) {
+  const [row] = await db
+    .select({ sub: subscriptions, campaign: campaigns, plan: plans, supporter: supporters })
+    .from(subscriptions)
+    .innerJoin(campaigns, eq(campaigns.id, subscriptions.campaignId))
+    .innerJoin(supporters, eq(supporters.id, subscriptions.supporterId))
+    .leftJoin(plans, eq(plans.id, subscriptions.planId))
+    .where(and(eq(subscriptions.id, subscriptionId), eq(subscriptions.supporterId, supporterId), isNull(supporters.erasedAt)));
+  return row ?? null;
+}
+type Owned = NonNullable<Awaited<ReturnType<typeof loadOwnedSubscription>>>;
+
+function isPendingFresh(pending: Owned["sub"]["pendingChange"], now: Date) {
+  return Boolean(pending && now.getTime() - Date.parse(pending.requestedAt) < STALE_PENDING_MS);
+}
+
+const isPaused = (sub: Owned["sub"], now: Date) => sub.pausedUntil !== null && sub.pausedUntil > now;
+
+/** Why this subscription cannot be changed now, if it cannot. */
+function refusal(owned: Owned, now: Date): ChangeFailure | null {
+  const { sub } = owned;
+  if (ENDED_STATUSES.includes(sub.status)) return fail(409, t("account.sub.error.ended"));
+  if (sub.status === "incomplete") return fail(409, t("account.sub.error.notStarted"));
+  if (isPendingFresh(sub.pendingChange, now)) return fail(409, t("account.sub.error.busy"));
+  if (sub.cancelAtPeriodEnd) return fail(409, t("account.sub.error.ending"));
+  return null;
+}
+
+/** The checkout that started the subscription: the simulated provider reports events against it. */
+async function subscriptionRef(db: DB, sub: Owned["sub"]): Promise<SubscriptionRef> {
+  const [first] = await db
+    .select({ checkoutId: payments.checkoutId })
+    .from(payments)
+    .where(and(eq(payments.subscriptionId, sub.id), sql`${payments.checkoutId} is not null`))
+    .orderBy(asc(payments.id))
+    .limit(1);
+  return { providerSubscriptionId: sub.providerSubscriptionId, checkoutId: first?.checkoutId ?? null };
+}
+
+type NewChange = PendingChange extends infer C ? (C extends unknown ? Omit<C, "id" | "requestedAt"> : never) : never;
+
+/**
+ * Marks the change pending (refused if another is under way, or the subscription ended, since it
+ * was read), then asks the provider. If the provider fails, the mark is taken off again: neither
+ * side has changed, and the supporter is told so.
+ */
+async function requestChange(
+  db: DB,
+  owned: Owned,
+  change: NewChange,
+  ask: (ref: SubscriptionRef & { idempotencyKey: string }) => Promise<void>,
+  redirectTo = `/account/subscriptions/${owned.sub.id}`,
+): Promise<ChangeOutcome> {
+  const now = new Date();
+  const pending = { ...change, id: randomUUID(), requestedAt: now.toISOString() } as PendingChange;
+  const { sub, supporter } = owned;
+  const claimed = await db.transaction(async (tx) => {
+    const rows = await tx
+      .update(subscriptions)
+      .set({ pendingChange: pending })
+      .where(
+        and(
+          eq(subscriptions.id, sub.id),
+          eq(subscriptions.supporterId, supporter.id),
+          notInArray(subscriptions.status, ENDED_STATUSES),
+          or(isNull(subscriptions.pendingChange), sql`(${subscriptions.pendingChange}->>'requestedAt')::timestamptz < ${new Date(now.getTime() - STALE_PENDING_MS).toISOString()}::timestamptz`),
+        ),
+      )
+      .returning({ id: subscriptions.id });
+    if (rows.length === 0) return false;
+    await recordAudit(tx, {
+      actor: { type: "supporter", id: supporter.id },
+      action: `subscription.${pending.kind}`,
+      target: { type: "subscription", id: sub.id },
+      // Ids and amounts only: a cancellation reason is free text and stays out of the log.
+      details: { changeId: pending.id, from: pending.from, to: pending.to, ...(pending.kind === "cancel" ? { hasReason: pending.reason !== null } : {}) },
+    });
+    return true;
+  });
+  if (!claimed) return fail(409, t("account.sub.error.busy"));
+
+  const ref = await subscriptionRef(db, sub);
+  try {
+    await ask({ ...ref, idempotencyKey: `sub-change:${pending.id}` });
+  } catch (error) {
+    await db.transaction(async (tx) => {
+      await tx
+        .update(subscriptions)
+        .set({ pendingChange: null })
+        .where(and(eq(subscriptions.id, sub.id), eq(subscriptions.supporterId, supporter.id), sql`${subscriptions.pendingChange}->>'id' = ${pending.id}`));
+      await recordAudit(tx, {
+        actor: { type: "supporter", id: supporter.id },
+        action: "subscription.change_failed",
+        target: { type: "subscription", id: sub.id },
+        details: { changeId: pending.id, kind: pending.kind },
+      });
+    });
+    logger.warn({ subscriptionId: sub.id, change: pending.kind, changeId: pending.id }, "subscription change refused by the provider");
+    if (error instanceof PaymentProviderError) return fail(503, error.message);
+    throw error;
+  }
+  return { ok: true, redirectTo };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The changes.
+
+export async function changeGiftAmount(db: DB, input: Owner & { amount: string }): Promise<ChangeOutcome> {
+  const owned = await loadOwnedSubscription(db, input);
+  if (!owned) return notFound();
+  const refused = refusal(owned, new Date());
+  if (refused) return refused;
+  const { sub, campaign } = owned;
+  if (sub.kind !== "monthly") return fail(400, t("account.sub.error.notGift"));
+  const checked = checkAmount(input.amount, campaign, "en-AU");
+  if ("error" in checked) return invalid("monthlyAmount", checked.error);
+  if (checked.amountMinor === sub.amountMinor) return invalid("monthlyAmount", t("account.sub.error.sameAmount"));
+  const amountMinor = checked.amountMinor;
+  return requestChange(db, owned, { kind: "amount", from: { amountMinor: sub.amountMinor }, to: { amountMinor } }, (ref) =>
+    getPaymentProvider().changeGiftAmount({ ...ref, amountMinor, currency: sub.currency, description: `Monthly gift to ${campaign.name}` }),
+  );
+}
+
+/** The monthly plan of the other tier, if the supporter's tier has one. */
+async function findOtherTierPlan(db: DB, owned: Owned, planCode?: string) {
+  if (!owned.plan) return null;
+  const [plan] = await db
+    .select()
+    .from(plans)
+    .where(
+      and(
+        eq(plans.active, true),
+        eq(plans.billing, "monthly"),
+        eq(plans.currency, owned.sub.currency),
+        sql`${plans.tier} <> ${owned.plan.tier}`,
+        ...(planCode ? [eq(plans.code, planCode)] : []),
+      ),
+    )
+    .orderBy(asc(plans.sortOrder), asc(plans.id))
+    .limit(1);
+  return plan ?? null;
+}
+
+async function findYearPlan(db: DB, owned: Owned) {
+  if (!owned.plan) return null;
+  const [plan] = await db
+    .select()
+    .from(plans)
+    .where(and(eq(plans.active, true), eq(plans.billing, "one_time_year"), eq(plans.tier, owned.plan.tier), eq(plans.currency, owned.sub.currency)))
+    .orderBy(asc(plans.sortOrder), asc(plans.id))
+    .limit(1);
+  return plan ?? null;
+}
+
+/** Digital ↔ print, monthly. Prorated by the provider; print needs somewhere to post it. */
+export async function switchTier(db: DB, input: Owner & { planCode: string }): Promise<ChangeOutcome> {
+  const owned = await loadOwnedSubscription(db, input);
+  if (!owned) return notFound();
+  const refused = refusal(owned, new Date());
+  if (refused) return refused;
+  const { sub, plan: current, supporter } = owned;
+  if (sub.kind !== "tier_monthly" || !current) return fail(400, t("account.sub.error.notTier"));
+  const target = await findOtherTierPlan(db, owned, input.planCode);
+  if (!target) return invalid("plan", t("account.sub.error.plan"));
+  if (target.tier === "print" && !supporter.addressLine1) return invalid("plan", t("account.sub.error.needsAddress"), { needsAddress: true });
+  return requestChange(
+    db,
+    owned,
+    {
+      kind: "tier",
+      from: { planId: current.id, planName: current.name, amountMinor: sub.amountMinor },
+      to: { planId: target.id, planName: target.name, amountMinor: target.amountMinor },
+    },
+    (ref) => getPaymentProvider().switchTier({ ...ref, lookupKey: target.lookupKey, amountMinor: target.amountMinor, currency: target.currency }),
+  );
+}
+
+export async function pauseSubscription(db: DB, input: Owner & { months: number }): Promise<ChangeOutcome> {
+  if (!Number.isInteger(input.months) || input.months < 1 || input.months > 6) return invalid("months", t("account.sub.error.months"));
+  const owned = await loadOwnedSubscription(db, input);
+  if (!owned) return notFound();
+  const now = new Date();
+  const refused = refusal(owned, now);
+  if (refused) return refused;
+  if (isPaused(owned.sub, now)) return fail(409, t("account.sub.error.alreadyPaused"));
+  const resumesAt = new Date(now);
+  resumesAt.setUTCMonth(resumesAt.getUTCMonth() + input.months);
+  resumesAt.setUTCMilliseconds(0); // the provider keeps whole seconds
+  return requestChange(db, owned, { kind: "pause", from: { pausedUntil: null }, to: { pausedUntil: resumesAt.toISOString() } }, (ref) =>
+    getPaymentProvider().pauseCollection({ ...ref, resumesAt }),
+  );
+}
+
+export async function resumeSubscription(db: DB, input: Owner): Promise<ChangeOutcome> {
+  const owned = await loadOwnedSubscription(db, input);
+  if (!owned) return notFound();
+  const now = new Date();
+  const refused = refusal(owned, now);
+  if (refused) return refused;
+  const { pausedUntil } = owned.sub;
+  if (!pausedUntil || !isPaused(owned.sub, now)) return fail(409, t("account.sub.error.notPaused"));
+  return requestChange(db, owned, { kind: "resume", from: { pausedUntil: pausedUntil.toISOString() }, to: { pausedUntil: null } }, (ref) =>
+    getPaymentProvider().resumeCollection(ref),
+  );
+}
+
+/** At the end of the paid period; the optional reason is kept for staff once the provider confirms. */
+export async function cancelSubscription(db: DB, input: Owner & { reason: string | null }): Promise<ChangeOutcome> {
+  const reason = input.reason?.trim() || null;
+  if (reason && reason.length > 500) return invalid("reason", t("account.sub.error.reason"));
+  const owned = await loadOwnedSubscription(db, input);
+  if (!owned) return notFound();
+  const refused = refusal(owned, new Date());
+  if (refused) return refused;
+  return requestChange(db, owned, { kind: "cancel", from: { cancelAtPeriodEnd: false }, to: { cancelAtPeriodEnd: true }, reason }, (ref) =>
+    getPaymentProvider().cancelSubscription({ ...ref, atPeriodEnd: true }),
+  );
+}
+
+/**
+ * From monthly to one payment for 12 months of the same tier. The payment page is made first
+ * (nothing is written if the provider is down), then the monthly subscription is set to end at
+ * its period end, then the supporter goes to pay. Someone who leaves the payment page keeps
+ * their monthly support until the period they paid for ends; the confirmation email says so.
+ */
+export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeOutcome> {
+  const owned = await loadOwnedSubscription(db, input);
+  if (!owned) return notFound();
+  const refused = refusal(owned, new Date());
+  if (refused) return refused;
+  if (owned.sub.kind !== "tier_monthly") return fail(400, t("account.sub.error.notTier"));
+  const yearPlan = await findYearPlan(db, owned);
+  if (!yearPlan || yearPlan.currency !== owned.campaign.currency) return fail(409, t("account.sub.error.noYearPlan"));
+  let checkout: { checkoutId: string; url: string };
+  try {
+    checkout = await startTierCheckout(db, { campaign: owned.campaign, choice: { plan: yearPlan, name: owned.supporter.name || null, email: owned.supporter.email } });
+  } catch (error) {
+    if (error instanceof PaymentProviderError) return fail(503, error.message);
+    throw error;
+  }
+  return requestChange(
+    db,
+    owned,
+    { kind: "switch_to_year", from: { cancelAtPeriodEnd: false }, to: { cancelAtPeriodEnd: true, planName: yearPlan.name, checkoutId: checkout.checkoutId } },
+    (ref) => getPaymentProvider().cancelSubscription({ ...ref, atPeriodEnd: true }),
+    checkout.url,
+  );
+}
+
+/** A hosted page where the supporter replaces their card; it then pays for all their support. */
+export async function startCardUpdate(db: DB, { supporterId }: { supporterId: number }): Promise<{ ok: true; url: string } | { ok: false; formError: string }> {
+  const [supporter] = await db
+    .select({ id: supporters.id, stripeCustomerId: supporters.stripeCustomerId })
+    .from(supporters)
+    .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
+  if (!supporter) return { ok: false, formError: "Not found" };
+  try {
+    const { url } = await getPaymentProvider().startCardUpdate({ providerCustomerId: supporter.stripeCustomerId, supporterId, returnUrl: `${getEnv().appUrl}/account` });
+    return { ok: true, url };
+  } catch (error) {
+    if (error instanceof PaymentProviderError) return { ok: false, formError: error.message };
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the subscription page shows.
+
+export async function getSubscriptionPage(db: DB, owner: Owner) {
+  const owned = await loadOwnedSubscription(db, owner);
+  if (!owned) return null;
+  const now = new Date();
+  const { sub, campaign, plan, supporter } = owned;
+  const [otherTier, yearPlan, settings] = await Promise.all([
+    sub.kind === "tier_monthly" ? findOtherTierPlan(db, owned) : null,
+    sub.kind === "tier_monthly" ? findYearPlan(db, owned) : null,
+    getOrganisationSettings(db),
+  ]);
+  const ended = ENDED_STATUSES.includes(sub.status);
+  const paused = isPaused(sub, now);
+  const pending = isPendingFresh(sub.pendingChange, now) ? sub.pendingChange : null;
+  return {
+    id: sub.id,
+    kind: sub.kind,
+    what: plan?.name ?? `Monthly gift to ${campaign.name}`,
+    tier: plan?.tier ?? null,
+    amountMinor: sub.amountMinor,
+    currency: sub.currency,
+    status: sub.status,
+    nextPaymentAt: ended || sub.cancelAtPeriodEnd || paused ? null : sub.currentPeriodEnd,
+    endsAt: sub.cancelAtPeriodEnd ? sub.currentPeriodEnd : null,
+    pausedUntil: paused ? sub.pausedUntil : null,
+    updating: pending !== null,
+    pendingKind: pending?.kind ?? null,
+    canChange: !ended && sub.status !== "incomplete" && !sub.cancelAtPeriodEnd && pending === null,
+    amountBounds: sub.kind === "monthly" ? { minMinor: campaign.minGiftMinor, maxMinor: campaign.maxGiftMinor } : null,
+    otherTier: otherTier ? { code: otherTier.code, name: otherTier.name, tier: otherTier.tier, amountMinor: otherTier.amountMinor } : null,
+    yearPlan: yearPlan && yearPlan.currency === campaign.currency ? { code: yearPlan.code, name: yearPlan.name, amountMinor: yearPlan.amountMinor } : null,
+    hasPostalAddress: Boolean(supporter.addressLine1),
+    timeZone: settings.timeZone,
+  };
+}
+export type SubscriptionPage = NonNullable<Awaited<ReturnType<typeof getSubscriptionPage>>>;
