@@ -30,7 +30,7 @@ const issuedFor = new WeakMap<Request, Promise<{ token: string; headers: Headers
 export function issueCsrfToken(request: Request): Promise<{ token: string; headers: HeadersInit }> {
   let issued = issuedFor.get(request);
   if (!issued) {
-    issued = (async () => {
+    issued = (async (): Promise<{ token: string; headers: HeadersInit }> => {
       const existing = await readToken(request);
       if (existing) return { token: existing, headers: {} };
       const token = randomBytes(24).toString("base64url");
