@@ -37,6 +37,11 @@ export type PaymentProvider = {
   resumeCollection(input: SubscriptionRef & { idempotencyKey: string }): Promise<void>;
   /** At the end of the paid period, or at once (erasure). */
   cancelSubscription(input: SubscriptionRef & { atPeriodEnd: boolean; idempotencyKey: string }): Promise<void>;
+  /**
+   * Erasure: the provider forgets the person (Stripe deletes the Customer: name, email, address,
+   * cards); the payments themselves stay, as the law requires. Safe to repeat.
+   */
+  forgetCustomer(input: { providerCustomerId: string }): Promise<void>;
   /** A hosted page where the supporter replaces their card (Stripe Customer Portal). */
   startCardUpdate(input: { providerCustomerId: string | null; supporterId: number; returnUrl: string }): Promise<{ url: string }>;
 };

@@ -22,6 +22,9 @@ export const simulatedProvider: PaymentProvider = {
   pauseCollection: (input) => confirmSimulatedChange(input, { pausedUntil: input.resumesAt }),
   resumeCollection: (input) => confirmSimulatedChange(input, { pausedUntil: null }),
   cancelSubscription: (input) => confirmSimulatedChange(input, input.atPeriodEnd ? { cancelAtPeriodEnd: true } : { status: "canceled" }),
+  async forgetCustomer() {
+    // The simulated provider keeps nothing about people.
+  },
   async startCardUpdate() {
     return { url: "/account/card/simulated" };
   },

@@ -139,6 +139,16 @@ export const stripeProvider: PaymentProvider = {
     if (input.atPeriodEnd) return changeSubscription("subscriptions.update cancel", input, async () => ({ cancel_at_period_end: true }));
     await callStripe("subscriptions.cancel", () => getStripe().subscriptions.cancel(input.providerSubscriptionId, {}, { idempotencyKey: input.idempotencyKey }), CHANGE_NOT_MADE);
   },
+  async forgetCustomer({ providerCustomerId }) {
+    await callStripe("customers.del", async () => {
+      try {
+        await getStripe().customers.del(providerCustomerId);
+      } catch (error) {
+        // Already deleted (a repeated erasure): the outcome we want.
+        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+      }
+    });
+  },
   async startCardUpdate({ providerCustomerId, supporterId, returnUrl }) {
     if (!providerCustomerId) throw new PaymentProviderError("We have no card on file for you yet: it is saved with your first card payment.");
     return callStripe(

@@ -330,7 +330,10 @@ export async function eraseSupporter(
   db: DB,
   { supporterId, provider = getPaymentProvider(), now = new Date() }: { supporterId: number; provider?: PaymentProvider; now?: Date },
 ): Promise<EraseOutcome> {
-  const [supporter] = await db.select({ id: supporters.id }).from(supporters).where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
+  const [supporter] = await db
+    .select({ id: supporters.id, stripeCustomerId: supporters.stripeCustomerId })
+    .from(supporters)
+    .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!supporter) return { status: "not_found" };
   const live = await db
     .select({ id: subscriptions.id, providerSubscriptionId: subscriptions.providerSubscriptionId })
@@ -353,6 +356,15 @@ export async function eraseSupporter(
       });
     } catch (error) {
       logger.warn({ supporterId, subscriptionId: sub.id, err: error instanceof Error ? error.message : String(error) }, "erasure stopped: a subscription could not be cancelled");
+      return { status: "provider_failed", message: error instanceof PaymentProviderError ? error.message : t("error.provider") };
+    }
+  }
+  // Then the provider forgets them too: our placeholders mean little if Stripe keeps the name.
+  if (supporter.stripeCustomerId) {
+    try {
+      await provider.forgetCustomer({ providerCustomerId: supporter.stripeCustomerId });
+    } catch (error) {
+      logger.warn({ supporterId, err: error instanceof Error ? error.message : String(error) }, "erasure stopped: the provider could not forget the customer");
       return { status: "provider_failed", message: error instanceof PaymentProviderError ? error.message : t("error.provider") };
     }
   }

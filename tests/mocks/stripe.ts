@@ -515,6 +515,11 @@ export function createStripeMock() {
       return ok(sub);
     }),
 
+    route("delete", "/v1/customers/:id", (context) => {
+      const id = pathId(context);
+      if (!store.customers.delete(id)) return resourceMissing("customer", id);
+      return ok({ id, object: "customer", deleted: true });
+    }),
     route("get", "/v1/customers/:id", (context) => {
       const customer = store.customers.get(pathId(context));
       if (!customer) return resourceMissing("customer", pathId(context));

@@ -1,0 +1,65 @@
+import { eq } from "drizzle-orm";
+import { setupServer } from "msw/node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { supporters } from "@db/schema";
+import { resetEnvCache } from "~/env.server";
+import { eraseSupporter } from "~/supporters/privacy.server";
+import { giveGift, seeded } from "../factories";
+import { createStripeMock } from "../mocks/stripe";
+import { createTestDatabase, type TestDatabase } from "../support/database";
+
+const stripe = createStripeMock();
+const server = setupServer(...stripe.handlers);
+let t: TestDatabase;
+let fixtures: Awaited<ReturnType<typeof seeded>>;
+
+beforeAll(async () => {
+  process.env.STRIPE_SECRET_KEY = "sk_test_erasure";
+  process.env.STRIPE_WEBHOOK_SECRET = "whsec_erasure";
+  resetEnvCache();
+  server.listen({ onUnhandledRequest: "error" });
+  t = await createTestDatabase();
+  fixtures = await seeded(t.db);
+});
+afterAll(async () => {
+  server.close();
+  delete process.env.STRIPE_SECRET_KEY;
+  delete process.env.STRIPE_WEBHOOK_SECRET;
+  resetEnvCache();
+  await t.close();
+});
+
+/** A one-off donor whose Stripe customer exists in the mock account. */
+async function stripeDonor() {
+  const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id });
+  const customer = stripe.addCustomer();
+  await t.db.update(supporters).set({ stripeCustomerId: customer.id }).where(eq(supporters.id, supporterId));
+  return { supporterId, customerId: customer.id };
+}
+const row = async (id: number) => (await t.db.select().from(supporters).where(eq(supporters.id, id)))[0];
+
+describe("erasure with Stripe", () => {
+  it("deletes the Stripe customer, then erases our records", async () => {
+    const { supporterId, customerId } = await stripeDonor();
+    expect(await eraseSupporter(t.db, { supporterId })).toEqual({ status: "erased" });
+    expect(stripe.requestsTo("DELETE", `/v1/customers/${customerId}`)).toHaveLength(1);
+    expect(stripe.store.customers.has(customerId)).toBe(false);
+    expect((await row(supporterId)).erasedAt).not.toBeNull();
+  });
+
+  it("erases nothing when Stripe cannot be reached, and succeeds when asked again", async () => {
+    const { supporterId, customerId } = await stripeDonor();
+    stripe.failNextRequest("network");
+    const first = await eraseSupporter(t.db, { supporterId });
+    expect(first.status).toBe("provider_failed");
+    expect((await row(supporterId)).erasedAt).toBeNull();
+    expect(stripe.store.customers.has(customerId)).toBe(true);
+    expect(await eraseSupporter(t.db, { supporterId })).toEqual({ status: "erased" });
+  });
+
+  it("a customer Stripe already forgot does not block erasure", async () => {
+    const { supporterId, customerId } = await stripeDonor();
+    stripe.store.customers.delete(customerId);
+    expect(await eraseSupporter(t.db, { supporterId })).toEqual({ status: "erased" });
+  });
+});
