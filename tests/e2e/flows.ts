@@ -91,3 +91,38 @@ export async function horizontalOverflow(page: Page) {
     return { scrollWidth: scroller.scrollWidth, clientWidth: window.innerWidth, widest: wide };
   });
 }
+
+/** Chooses a supporter option on /support by its name (e.g. "Digital supporter") and pays on the simulated checkout; ends on the thanks page. */
+export async function becomeSupporter(page: Page, { plan, email }: { plan: string; email: string }) {
+  await page.goto("/support");
+  // The option's name starts with the plan's name and its price; "Digital supporter — 12 months" is another option.
+  await page.getByRole("radio", { name: new RegExp(`^${plan.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?! —)`) }).check();
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByRole("button", { name: /^Pay / }).click();
+  await page.waitForURL(CHECKOUT_URL);
+  return finishCheckout(page, "Pay");
+}
+
+/**
+ * Asks for a sign-in link at /account/sign-in and opens it from the dev mailbox: the page then
+ * offers Continue. Returns the link's path.
+ */
+export async function openSignInLink(page: Page, email: string) {
+  await page.goto("/account/sign-in");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await page.getByRole("heading", { name: "Check your email" }).waitFor();
+  const mail = await openMail(page, { to: email, subject: /sign-in link/ });
+  const link = /\/account\/auth\/[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
+  if (!link) throw new Error(`the sign-in email to ${email} has no /account/auth/ link:\n${mail.text}`);
+  await page.goto(link);
+  await page.getByRole("button", { name: "Continue" }).waitFor();
+  return link;
+}
+
+/** Signs in through the dev mailbox (ask for a link, open it, press Continue); ends on /account. */
+export async function signIn(page: Page, email: string) {
+  await openSignInLink(page, email);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.waitForURL(/\/account$/);
+}

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outbox, payments, sessions, supporters } from "@db/schema";
 import { createLoginLink, startSupporterSession } from "~/auth/supporter-auth.server";
 import { completeSimulatedCheckout } from "~/payments/simulated.server";
@@ -8,17 +8,11 @@ import { action as authAction, loader as authLoader } from "~/routes/account.aut
 import { loader as receiptLoader } from "~/routes/account.receipts.$paymentId";
 import { action as signInAction, loader as signInLoader } from "~/routes/account.sign-in";
 import { action as signOutAction } from "~/routes/account.sign-out";
-import { createCheckout, seeded, uniqueEmail } from "../factories";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { createCheckout, uniqueEmail } from "../factories";
+import { useSeededDatabase } from "../support/database";
 import { callLoader, csrfFor, postForm } from "../support/remix";
 
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(() => t.close());
+const { t, fixtures } = useSeededDatabase();
 
 /** A supporter who gave once through the simulated checkout; returns their id, email and payment. */
 async function donor() {

@@ -7,17 +7,11 @@ import { checkouts, payments, supporters } from "@db/schema";
 import { action as campaignAction, loader as campaignLoader } from "~/routes/c.$slug";
 import { action as indexAction, loader as indexLoader } from "~/routes/_index";
 import { action as supportAction, loader as supportLoader } from "~/routes/support";
-import { seeded, uniqueEmail } from "../factories";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { uniqueEmail } from "../factories";
+import { useSeededDatabase } from "../support/database";
 import { callLoader, csrfFor, postForm } from "../support/remix";
 
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(() => t.close());
+const { t, fixtures } = useSeededDatabase();
 
 const rowCounts = async () => ({
   checkouts: (await t.db.select({ n: count() }).from(checkouts))[0].n,

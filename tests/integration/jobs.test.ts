@@ -1,19 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditLog, checkouts, outbox, payments, settings, subscriptions, supporters } from "@db/schema";
 import { startSupporterSession } from "~/auth/supporter-auth.server";
 import { runJobsOnce, startScheduledJobs } from "~/jobs/scheduler.server";
 import { eraseSupporterRecords } from "~/supporters/privacy.server";
-import { giveGift, seeded, uniqueEmail } from "../factories";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { giveGift, uniqueEmail } from "../factories";
+import { useSeededDatabase } from "../support/database";
 
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(() => t.close());
+const { t, fixtures } = useSeededDatabase();
 
 const DAY = 24 * 60 * 60_000;
 const mailsTo = (email: string, template: string) => t.db.select().from(outbox).where(and(eq(outbox.toEmail, email), eq(outbox.template, template)));

@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { auditLog, checkouts, loginTokens, outbox, payments, receipts, sessions, subscriptions, supporters } from "@db/schema";
 import { PaymentProviderError } from "~/payments/provider.server";
 import { simulatedProvider } from "~/payments/simulated.server";
@@ -7,18 +7,12 @@ import { action as exportAction, loader as exportLoader } from "~/routes/account
 import { action as privacyAction, loader as privacyLoader } from "~/routes/account.privacy";
 import { loader as profileLoader } from "~/routes/account.profile";
 import { requestSignInLink } from "~/supporters/sign-in.server";
-import { giveGift, seeded, uniqueEmail } from "../factories";
+import { giveGift, uniqueEmail } from "../factories";
 import { signInAs } from "../support/supporter-session";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
 
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(() => t.close());
+const { t, fixtures } = useSeededDatabase();
 
 /** A supporter with a one-off gift, a monthly gift (with a message), an address and a card on file, signed in. */
 async function supporterWithHistory(name: string) {

@@ -1,21 +1,15 @@
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, loginTokens, outbox, payments, supporters } from "@db/schema";
 import { action as authAction, loader as authLoader } from "~/routes/account.auth.$token";
 import { action as profileAction, loader as profileLoader } from "~/routes/account.profile";
 import { confirmEmailChange } from "~/supporters/profile.server";
-import { giveGift, seeded, uniqueEmail } from "../factories";
+import { giveGift, uniqueEmail } from "../factories";
 import { signInAs } from "../support/supporter-session";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
 
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(() => t.close());
+const { t, fixtures } = useSeededDatabase();
 
 async function supporterWithSession(overrides: Partial<Parameters<typeof giveGift>[1]> = {}) {
   const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: "Rosa Reader", ...overrides });

@@ -1,18 +1,12 @@
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { outbox, payments, receipts, subscriptions, supporters } from "@db/schema";
 import { getCampaignProgress } from "~/campaigns/campaigns.server";
 import { completeSimulatedCheckout } from "~/payments/simulated.server";
-import { createCheckout, seeded } from "../factories";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { createCheckout } from "../factories";
+import { useSeededDatabase } from "../support/database";
 
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(() => t.close());
+const { t, fixtures } = useSeededDatabase();
 
 describe("simulated checkout", () => {
   it("records a one-off gift once, with a receipt and a receipt email, however often Pay is pressed", async () => {

@@ -1,20 +1,14 @@
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { outbox, payments, settings } from "@db/schema";
 import { action as statementAction, loader as statementLoader } from "~/routes/account.statement";
 import { financialYear, financialYearOf, getAnnualStatement } from "~/supporters/statement.server";
-import { giveGift, seeded, uniqueEmail } from "../factories";
+import { giveGift, uniqueEmail } from "../factories";
 import { signInAs } from "../support/supporter-session";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
 
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(() => t.close());
+const { t, fixtures } = useSeededDatabase();
 
 const MELBOURNE_JULY = { financialYearStartMonth: 7, timeZone: "Australia/Melbourne" };
 

@@ -1,40 +1,19 @@
 import { count, eq } from "drizzle-orm";
-import { setupServer } from "msw/node";
 import { recentServiceFailure } from "~/health.server";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { checkouts } from "@db/schema";
-import { resetEnvCache } from "~/env.server";
 import { startDonationCheckout, startTierCheckout } from "~/giving/checkout.server";
 import type { Donation } from "~/giving/forms.server";
 import { PaymentProviderError } from "~/payments/provider.server";
-import { seeded, uniqueEmail } from "../factories";
-import { createStripeMock } from "../mocks/stripe";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { uniqueEmail } from "../factories";
+import { useSeededDatabase } from "../support/database";
+import { useStripeMode } from "../support/stripe-mode";
 
-const stripe = createStripeMock();
-const server = setupServer(...stripe.handlers);
-
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-
-beforeAll(async () => {
-  process.env.STRIPE_SECRET_KEY = "sk_test_51FightingFundCheckoutTests";
-  process.env.STRIPE_WEBHOOK_SECRET = "whsec_fighting_fund_checkout_tests";
-  resetEnvCache();
-  server.listen({ onUnhandledRequest: "error" });
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
+const { stripe, server } = useStripeMode();
+const { t, fixtures } = useSeededDatabase();
 afterEach(() => {
   server.resetHandlers();
   stripe.clearRequests();
-});
-afterAll(async () => {
-  server.close();
-  delete process.env.STRIPE_SECRET_KEY;
-  delete process.env.STRIPE_WEBHOOK_SECRET;
-  resetEnvCache();
-  await t.close();
 });
 
 const checkoutCount = async () => (await t.db.select({ n: count() }).from(checkouts))[0].n;

@@ -1,33 +1,13 @@
 import { eq } from "drizzle-orm";
-import { setupServer } from "msw/node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { supporters } from "@db/schema";
-import { resetEnvCache } from "~/env.server";
 import { eraseSupporter } from "~/supporters/privacy.server";
-import { giveGift, seeded } from "../factories";
-import { createStripeMock } from "../mocks/stripe";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { giveGift } from "../factories";
+import { useSeededDatabase } from "../support/database";
+import { useStripeMode } from "../support/stripe-mode";
 
-const stripe = createStripeMock();
-const server = setupServer(...stripe.handlers);
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-
-beforeAll(async () => {
-  process.env.STRIPE_SECRET_KEY = "sk_test_erasure";
-  process.env.STRIPE_WEBHOOK_SECRET = "whsec_erasure";
-  resetEnvCache();
-  server.listen({ onUnhandledRequest: "error" });
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(async () => {
-  server.close();
-  delete process.env.STRIPE_SECRET_KEY;
-  delete process.env.STRIPE_WEBHOOK_SECRET;
-  resetEnvCache();
-  await t.close();
-});
+const { stripe } = useStripeMode();
+const { t, fixtures } = useSeededDatabase();
 
 /** A one-off donor whose Stripe customer exists in the mock account. */
 async function stripeDonor() {

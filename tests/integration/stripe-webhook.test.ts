@@ -1,17 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { and, count, eq } from "drizzle-orm";
-import { setupServer } from "msw/node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { checkouts, outbox, payments, providerEvents, receipts, subscriptions, supporters } from "@db/schema";
 import { getCampaignProgress } from "~/campaigns/campaigns.server";
-import { resetEnvCache } from "~/env.server";
 import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
-import { createCheckout, seeded } from "../factories";
+import { createCheckout } from "../factories";
 import {
   chargeObject,
   checkoutMetadata,
   checkoutSessionObject,
-  createStripeMock,
   invoiceObject,
   signedWebhookRequest,
   stripeEvent,
@@ -19,32 +16,14 @@ import {
   subscriptionObject,
   type StripeEventEnvelope,
 } from "../mocks/stripe";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { useSeededDatabase } from "../support/database";
+import { useStripeMode } from "../support/stripe-mode";
 
 const SECRET = "whsec_fighting_fund_webhook_tests";
 
 // No request should leave the process while a webhook is handled.
-const stripe = createStripeMock();
-const server = setupServer(...stripe.handlers);
-
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-
-beforeAll(async () => {
-  process.env.STRIPE_SECRET_KEY = "sk_test_51FightingFundWebhookTests";
-  process.env.STRIPE_WEBHOOK_SECRET = SECRET;
-  resetEnvCache();
-  server.listen({ onUnhandledRequest: "error" });
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(async () => {
-  server.close();
-  delete process.env.STRIPE_SECRET_KEY;
-  delete process.env.STRIPE_WEBHOOK_SECRET;
-  resetEnvCache();
-  await t.close();
-});
+const { stripe } = useStripeMode(SECRET);
+const { t, fixtures } = useSeededDatabase();
 
 const deliver = (event: unknown) => handleStripeWebhook(t.db, signedWebhookRequest(event, SECRET));
 

@@ -1,22 +1,16 @@
 import { and, count, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditLog, checkouts, outbox, subscriptions, supporters } from "@db/schema";
 import { completeSimulatedCheckout } from "~/payments/simulated.server";
 import { action as cardAction } from "~/routes/account.card";
 import { action as simulatedCardAction, loader as simulatedCardLoader } from "~/routes/account.card_.simulated";
 import { action, loader } from "~/routes/account.subscriptions.$id";
-import { createCheckout, seeded, uniqueEmail } from "../factories";
-import { createTestDatabase, type TestDatabase } from "../support/database";
+import { createCheckout, uniqueEmail } from "../factories";
+import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
 import { signInAs } from "../support/supporter-session";
 
-let t: TestDatabase;
-let fixtures: Awaited<ReturnType<typeof seeded>>;
-beforeAll(async () => {
-  t = await createTestDatabase();
-  fixtures = await seeded(t.db);
-});
-afterAll(() => t.close());
+const { t, fixtures } = useSeededDatabase();
 
 type Browser = Awaited<ReturnType<typeof signInAs>>;
 

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
+import { afterAll, beforeAll } from "vitest";
 import { connect, disconnect, type DB } from "@db/client.server";
+import { seeded } from "../factories";
 
 export type TestDatabase = { db: DB; url: string | undefined; close: () => Promise<void> };
 
@@ -30,4 +32,33 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await admin.end();
     },
   };
+}
+
+type Fixtures = Awaited<ReturnType<typeof seeded>>;
+
+/** Forwards every property access to whatever `current()` holds when it is accessed. */
+function late<T extends object>(current: () => T | undefined, what: string): T {
+  return new Proxy({} as T, {
+    get(_, key) {
+      const target = current();
+      if (!target) throw new Error(`${what} is not ready: use it inside a test or hook`);
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/**
+ * The usual test-file set-up: a fresh database (see createTestDatabase), seeded with the demo
+ * campaign and plans, closed after the file. Usable as `const { t, fixtures } = useSeededDatabase()`.
+ */
+export function useSeededDatabase(): { t: TestDatabase; fixtures: Fixtures } {
+  let t: TestDatabase | undefined;
+  let fixtures: Fixtures | undefined;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    fixtures = await seeded(t.db);
+  });
+  afterAll(() => t?.close());
+  return { t: late(() => t, "the test database"), fixtures: late(() => fixtures, "the seeded fixtures") };
 }
