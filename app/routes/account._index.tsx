@@ -105,6 +105,7 @@ export default function AccountOverview() {
         {payments.length === 0 ? (
           <p>No payments yet.</p>
         ) : (
+          <div className="table-scroll" role="region" aria-labelledby="pay-heading" tabIndex={0}>
           <table>
             <caption className="visually-hidden">Your payments, newest first</caption>
             <thead>
@@ -131,6 +132,7 @@ export default function AccountOverview() {
               ))}
             </tbody>
           </table>
+          </div>
         )}
         <p>
           <Link to="/account/statement">Annual statement</Link>

@@ -93,6 +93,7 @@ export default function Statement() {
             <p>We have no gifts from you in this year.</p>
           ) : (
             <>
+              <div className="table-scroll" role="region" aria-labelledby="statement-heading" tabIndex={0}>
               <table>
                 <thead>
                   <tr>
@@ -116,6 +117,7 @@ export default function Statement() {
                   ))}
                 </tbody>
               </table>
+              </div>
               {statement.totals.map((total) => (
                 <p key={total.currency}>
                   <strong>
