@@ -39,6 +39,7 @@ const listener = server.listen(env.PORT, env.HOST, () => {
   console.log(`  database: ${app.databaseDriver === "pglite" ? `embedded PGlite (${env.PGLITE_DATA_DIR})` : "PostgreSQL (DATABASE_URL)"}${app.seeded ? ", demo campaign seeded" : ""}`);
   console.log(`  payments: ${env.paymentsMode === "stripe" ? "Stripe" : `simulated — no money moves`}`);
   console.log(`  email:    ${env.emailMode === "resend" ? "Resend" : `dev mailbox at ${url}/dev/mailbox`}`);
+  if (app.demoAdmin) console.log(`  staff:    ${url}/admin — demo admin ${app.demoAdmin.email} / ${app.demoAdmin.password} (embedded database only)`);
 });
 
 let stopping = false;

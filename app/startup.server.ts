@@ -1,5 +1,6 @@
 import { connect, disconnect } from "@db/client.server";
 import { seedDemoData } from "@db/seed";
+import { DEMO_ADMIN, seedDemoAdmin } from "~/auth/staff-accounts.server";
 import { getEnv } from "~/env.server";
 import { getMailer } from "~/email/mailer.server";
 import { startOutboxWorker } from "~/email/worker.server";
@@ -10,6 +11,8 @@ export type RunningApp = {
   env: ReturnType<typeof getEnv>;
   databaseDriver: "postgres" | "pglite";
   seeded: boolean;
+  /** Shown on the console: only with the embedded database, which is never a production store. */
+  demoAdmin: { email: string; password: string } | null;
   stop(): Promise<void>;
 };
 
@@ -22,6 +25,8 @@ export async function startApp(): Promise<RunningApp> {
   const env = getEnv();
   const handle = await connect({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR, poolSize: env.DATABASE_POOL_SIZE });
   const seeded = env.SEED_DEMO ? await seedDemoData(handle.db) : false;
+  const embeddedDemo = env.SEED_DEMO && handle.driver === "pglite";
+  if (embeddedDemo) await seedDemoAdmin(handle.db);
   const worker = startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS });
   const jobs = startScheduledJobs(handle.db);
   logger.info({ driver: handle.driver, payments: env.paymentsMode, emailMode: env.emailMode, mailer: getMailer(handle.db).name, seeded }, "started");
@@ -29,6 +34,7 @@ export async function startApp(): Promise<RunningApp> {
     env,
     databaseDriver: handle.driver,
     seeded,
+    demoAdmin: embeddedDemo ? { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password } : null,
     async stop() {
       await jobs.stop();
       await worker.stop();

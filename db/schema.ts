@@ -330,18 +330,44 @@ export const rateLimits = pgTable("rate_limits", {
   hits: integer("hits").notNull(),
 });
 
-/** Signed-in sessions (supporters now, staff later): the cookie holds a token, we keep its hash. */
+export const STAFF_ROLES = ["admin", "staff"] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** People who answer the phone line and run the campaign. */
+export const staffUsers = pgTable(
+  "staff_users",
+  {
+    id: serial("id").primaryKey(),
+    email: text("email").notNull(),
+    emailKey: text("email_key").notNull().generatedAlwaysAs(sql`lower(email)`),
+    name: text("name").notNull(),
+    /** argon2id; null until the person sets a password. */
+    passwordHash: text("password_hash"),
+    role: text("role").$type<StaffRole>().notNull(),
+    createdAt: createdAt(),
+    disabledAt: timestamp("disabled_at", { withTimezone: true }),
+  },
+  (t) => [uniqueIndex("staff_users_email_unique").on(t.emailKey), check("staff_users_role_known", sql`${t.role} in ('admin', 'staff')`)],
+);
+
+/** Signed-in sessions of supporters and of staff: the cookie holds a token, we keep its hash. */
 export const sessions = pgTable(
   "sessions",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     tokenHash: text("token_hash").notNull(),
     supporterId: integer("supporter_id").references(() => supporters.id),
+    staffUserId: integer("staff_user_id").references(() => staffUsers.id),
     createdAt: createdAt(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("sessions_token_unique").on(t.tokenHash), index("sessions_supporter_idx").on(t.supporterId)],
+  (t) => [
+    uniqueIndex("sessions_token_unique").on(t.tokenHash),
+    index("sessions_supporter_idx").on(t.supporterId),
+    index("sessions_staff_idx").on(t.staffUserId),
+    check("sessions_one_subject", sql`(${t.supporterId} is null) <> (${t.staffUserId} is null)`),
+  ],
 );
 
 export const LOGIN_PURPOSES = ["sign_in", "manage", "email_change"] as const;

@@ -1,0 +1,40 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken } from "~/auth/csrf.server";
+import { getStaffSession } from "~/auth/staff-auth.server";
+
+/** The admin frame. Every child route requires a staff session (and a role) itself. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const [staff, csrf] = await Promise.all([getStaffSession(getDb(), request), issueCsrfToken(request)]);
+  return json({ staff: staff ? { name: staff.name, role: staff.role } : null, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+}
+
+export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+export default function AdminLayout() {
+  const { staff, csrf } = useLoaderData<typeof loader>();
+  return (
+    <div className="admin">
+      {staff ? (
+        <nav className="account-nav" aria-label="Administration">
+          <NavLink to="/admin" end>
+            Dashboard
+          </NavLink>
+          {staff.role === "admin" ? <NavLink to="/admin/audit">Audit log</NavLink> : null}
+          <span className="hint">
+            {staff.name} ({staff.role})
+          </span>
+          <Form method="post" action="/admin/sign-out" className="inline-form">
+            <input type="hidden" name="csrf" value={csrf} />
+            <button type="submit" className="link-button">
+              Sign out
+            </button>
+          </Form>
+        </nav>
+      ) : null}
+      <Outlet />
+    </div>
+  );
+}
