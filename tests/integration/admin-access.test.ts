@@ -42,8 +42,10 @@ beforeAll(async () => {
   }
 });
 
+const ROUTE_MODULES = import.meta.glob<{ loader: Loader }>("../../app/routes/admin*.tsx");
+
 async function status(route: string, cookie?: string) {
-  const module = (await import(`../../app/routes/${route}.tsx`)) as { loader: Loader };
+  const module = await ROUTE_MODULES[`../../app/routes/${route}.tsx`]();
   return (await callLoader(module.loader, ROUTES[route].path, { cookie })).status;
 }
 
@@ -54,7 +56,7 @@ describe("admin access", () => {
   });
 
   it("sends the anonymous to sign in and back to where they were going", async () => {
-    const module = await import("../../app/routes/admin.audit.tsx");
+    const module = await ROUTE_MODULES["../../app/routes/admin.audit.tsx"]();
     const response = await callLoader(module.loader, "/admin/audit");
     expect(response.headers.get("Location")).toBe("/admin/sign-in?next=%2Fadmin%2Faudit");
   });

@@ -1,0 +1,118 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { formatMoney } from "~/money";
+import { getDashboard } from "~/reports/dashboard.server";
+import { IncomeChart, monthName } from "~/ui/IncomeChart";
+import { ProgressBar } from "~/ui/ProgressBar";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Dashboard — ${data.campaign.name}` : "Dashboard" }];
+
+const DashboardQuerySchema = z.object({
+  campaign: z
+    .string()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+    .max(100)
+    .optional(),
+});
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request);
+  const query = DashboardQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+  const dashboard = query.success ? await getDashboard(db, { campaignSlug: query.data.campaign }) : null;
+  if (!dashboard) throw new Response("Campaign not found", { status: 404 });
+  return json(dashboard, { headers: { "Cache-Control": "private, no-store" } });
+}
+
+function Figure({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+export default function AdminDashboard() {
+  const d = useLoaderData<typeof loader>();
+  const currency = d.campaign.currency;
+  const money = (minor: number) => formatMoney(minor, currency);
+  return (
+    <div className="admin-dashboard">
+      <div className="dashboard-head">
+        <h1>{d.campaign.name}</h1>
+        {d.campaigns.length > 1 ? (
+          <Form method="get" className="campaign-chooser">
+            <label htmlFor="campaign">Campaign</label>
+            <select id="campaign" name="campaign" defaultValue={d.campaign.slug}>
+              {d.campaigns.map((c) => (
+                <option key={c.slug} value={c.slug}>
+                  {c.name}
+                  {c.isDefault ? " (default)" : ""}
+                </option>
+              ))}
+            </select>
+            <button type="submit" className="button-secondary">
+              Show
+            </button>
+          </Form>
+        ) : null}
+      </div>
+
+      <ProgressBar {...d.progress} />
+
+      <section className="panel" aria-labelledby="month-heading">
+        <h2 id="month-heading">{monthName(d.month)} so far</h2>
+        <dl className="figures">
+          <Figure label="Income">{money(d.income.totalMinor)}</Figure>
+          <Figure label="One-off">{money(d.income.oneOffMinor)}</Figure>
+          <Figure label="Recurring">{money(d.income.recurringMinor)}</Figure>
+          <Figure label="Offline">{money(d.income.offlineMinor)}</Figure>
+          <Figure label="New subscriptions">{d.changes.started}</Figure>
+          <Figure label="Cancelled">{d.changes.cancelled}</Figure>
+        </dl>
+        <p className="hint">Net of refunds and of card fees donors covered.</p>
+      </section>
+
+      <section className="panel" aria-labelledby="regular-heading">
+        <h2 id="regular-heading">Regular support</h2>
+        <dl className="figures">
+          <Figure label="Monthly recurring revenue">
+            {d.recurring.mrr.length === 0 ? money(0) : d.recurring.mrr.map((m) => `${formatMoney(m.amountMinor, m.currency)}${m.currency === currency ? "" : ` ${m.currency}`}`).join(" + ")}
+          </Figure>
+          <Figure label="Monthly donors">{d.recurring.monthlyDonors}</Figure>
+          <Figure label="Digital supporters">{d.tiers.digital}</Figure>
+          <Figure label="Print supporters">{d.tiers.print}</Figure>
+        </dl>
+      </section>
+
+      <section className={d.failing.total > 0 ? "panel attention" : "panel"} aria-labelledby="failing-heading">
+        <h2 id="failing-heading">Payments failing now ({d.failing.total})</h2>
+        {d.failing.total === 0 ? (
+          <p>No subscription is behind on payment.</p>
+        ) : (
+          <>
+            <ul className="failing-list">
+              {d.failing.subscriptions.map((f) => (
+                <li key={f.subscriptionId}>
+                  <Link to={`/admin/supporters/${f.supporterId}`}>{f.supporterName}</Link> — {f.planName ?? "Monthly gift"}, {formatMoney(f.amountMinor, f.currency)} a month
+                </li>
+              ))}
+            </ul>
+            {d.failing.total > d.failing.subscriptions.length ? <p className="hint">Showing the {d.failing.subscriptions.length} that have been failing longest.</p> : null}
+          </>
+        )}
+      </section>
+
+      <section className="panel" aria-labelledby="chart-heading">
+        <h2 id="chart-heading">Income, last 12 months</h2>
+        <IncomeChart months={d.chart} currency={currency} />
+      </section>
+    </div>
+  );
+}
