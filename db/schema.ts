@@ -121,6 +121,7 @@ export const supporters = pgTable(
     /** Unique, so one person is one supporter however they capitalise their address. */
     emailKey: text("email_key").notNull().generatedAlwaysAs(sql`lower(email)`),
     name: text("name").notNull().default(""),
+    phone: text("phone"),
     stripeCustomerId: text("stripe_customer_id"),
     anonymous: boolean("anonymous").notNull().default(false),
     addressLine1: text("address_line1"),
@@ -168,6 +169,8 @@ export const checkouts = pgTable(
     name: text("name").notNull().default(""),
     anonymous: boolean("anonymous").notNull().default(false),
     message: text("message"),
+    /** Set when the checkout pays a phone pledge (the pledge is marked paid by the same path). */
+    pledgeId: integer("pledge_id"),
     provider: text("provider").$type<"stripe" | "simulated">().notNull(),
     providerSessionId: text("provider_session_id"),
     status: text("status").$type<"open" | "processing" | "completed" | "failed">().notNull().default("open"),
@@ -202,6 +205,9 @@ export const subscriptions = pgTable(
     /** Collection paused until this date (Stripe pause_collection.resumes_at); null = not paused. */
     pausedUntil: timestamp("paused_until", { withTimezone: true }),
     cancelReason: text("cancel_reason"),
+    /** What the card issuer said when the last payment failed, and when Stripe tries again. */
+    lastFailureReason: text("last_failure_reason"),
+    nextRetryAt: timestamp("next_retry_at", { withTimezone: true }),
     /** A change asked of the provider and not yet confirmed by it: the page says "updating". */
     pendingChange: jsonb("pending_change").$type<{ kind: string; requestedAt: string; [key: string]: unknown }>(),
     /** The provider's timestamp of the newest event applied: older events never overwrite. */
@@ -243,6 +249,9 @@ export const payments = pgTable(
     anonymous: boolean("anonymous").notNull().default(false),
     message: text("message"),
     receiptNumber: integer("receipt_number").notNull(),
+    /** Offline payments: cheque number or bank reference, and who recorded it. */
+    reference: text("reference"),
+    recordedByStaffId: integer("recorded_by_staff_id"),
     paidAt: timestamp("paid_at", { withTimezone: true }).notNull(),
     /** For one-time tier payments: the entitlement runs until this date. */
     coversUntil: timestamp("covers_until", { withTimezone: true }),
@@ -408,4 +417,55 @@ export const auditLog = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("audit_log_target_idx").on(t.targetType, t.targetId), index("audit_log_created_idx").on(t.createdAt)],
+);
+
+export const PLEDGE_PAY_METHODS = ["link", "cheque", "bank_transfer", "cash"] as const;
+export type PledgePayMethod = (typeof PLEDGE_PAY_METHODS)[number];
+
+/** A gift promised on the phone line, paid by an emailed link or recorded offline. */
+export const pledges = pgTable(
+  "pledges",
+  {
+    id: serial("id").primaryKey(),
+    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
+    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    planId: integer("plan_id").references(() => plans.id),
+    kind: text("kind").$type<GiftKind>().notNull(),
+    amountMinor: minor("amount_minor").notNull(),
+    currency: text("currency").$type<Currency>().notNull(),
+    payMethod: text("pay_method").$type<PledgePayMethod>().notNull(),
+    status: text("status").$type<"pending" | "paid" | "cancelled" | "expired">().notNull().default("pending"),
+    notes: text("notes"),
+    takenByStaffId: integer("taken_by_staff_id").notNull().references(() => staffUsers.id),
+    /** The /pay/<token> link: stored hashed. */
+    linkTokenHash: text("link_token_hash"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    reminderSentAt: timestamp("reminder_sent_at", { withTimezone: true }),
+    paymentId: integer("payment_id").references(() => payments.id),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("pledges_link_token_unique").on(t.linkTokenHash),
+    index("pledges_status_idx").on(t.status, t.createdAt),
+    index("pledges_supporter_idx").on(t.supporterId),
+    check("pledges_kind_known", giftKindCheck("kind")),
+    check("pledges_currency_known", currencyCheck("currency")),
+    check("pledges_amount_positive", sql`${t.amountMinor} > 0`),
+    check("pledges_status_known", sql`${t.status} in ('pending', 'paid', 'cancelled', 'expired')`),
+    check("pledges_pay_method_known", sql`${t.payMethod} in ('link', 'cheque', 'bank_transfer', 'cash')`),
+  ],
+);
+
+/** What staff wrote about a supporter (never shown to the supporter, included in their data export). */
+export const staffNotes = pgTable(
+  "staff_notes",
+  {
+    id: serial("id").primaryKey(),
+    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
+    staffUserId: integer("staff_user_id").notNull().references(() => staffUsers.id),
+    body: text("body").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("staff_notes_supporter_idx").on(t.supporterId)],
 );
