@@ -28,6 +28,10 @@ function addressColumns(address: PostalAddress | null | undefined) {
  * email (case-insensitively). Later facts fill in what is missing; they never blank a field.
  */
 export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<number> {
+  // Events about one person arrive in parallel. Without a lock, two inserts can each miss the
+  // other's row and collide on a second unique key (the Stripe customer id), failing one event.
+  const keys = [`supporter-email:${facts.email.trim().toLowerCase()}`, ...(facts.stripeCustomerId ? [`supporter-customer:${facts.stripeCustomerId}`] : [])].sort();
+  for (const key of keys) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
   const update = {
     ...(facts.name ? { name: facts.name } : {}),
     // Ticking "don't show my name" on a gift turns the preference on; an unticked box on a later

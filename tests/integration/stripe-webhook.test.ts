@@ -177,7 +177,7 @@ describe("Stripe webhook: one-off gifts", () => {
       deliver(stripeEvent("checkout.session.async_payment_succeeded", session)),
       deliver(stripeEvent("checkout.session.completed", session)),
     ]);
-    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(results.map((r) => r.status), JSON.stringify(results.map((r) => r.body))).toEqual([200, 200, 200]);
     expect(await paymentsFor(checkout.id)).toHaveLength(1);
   });
 });
@@ -248,7 +248,7 @@ describe("Stripe webhook: monthly gifts", () => {
       deliver(stripeEvent("invoice.paid", gift.invoice)),
       deliver(stripeEvent("customer.subscription.created", subscriptionObject({ id: gift.subscriptionId, metadata: gift.metadata, customer: gift.customer, status: "active", unitAmount: 1500, currentPeriodEnd: Math.floor(Date.now() / 1000) + 30 * 86_400 }))),
     ]);
-    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(results.map((r) => r.status), JSON.stringify(results.map((r) => r.body))).toEqual([200, 200, 200]);
     const rows = await paymentsFor(gift.checkout.id);
     expect(rows).toHaveLength(1);
     expect(rows[0].stripePaymentIntentId).toBe(gift.paymentIntentId);
