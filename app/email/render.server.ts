@@ -10,6 +10,8 @@ import CardExpiring, { subject as cardExpiringSubject } from "@emails/card-expir
 import RenewalReminder, { subject as renewalReminderSubject } from "@emails/renewal-reminder";
 import AnnualStatement, { subject as annualStatementSubject } from "@emails/annual-statement";
 import SupporterWelcome, { subject as supporterWelcomeSubject } from "@emails/supporter-welcome";
+import RefundConfirmation, { subject as refundConfirmationSubject } from "@emails/refund-confirmation";
+import PledgePaymentLink, { subject as pledgePaymentLinkSubject } from "@emails/pledge-payment-link";
 import type { EmailTemplates, TemplateName } from "./templates";
 
 export type RenderedEmail = { subject: string; html: string; text: string };
@@ -27,6 +29,8 @@ const registry: { [K in TemplateName]: TemplateModule<EmailTemplates[K]> } = {
   "card-expiring": { Component: CardExpiring, subject: cardExpiringSubject },
   "renewal-reminder": { Component: RenewalReminder, subject: renewalReminderSubject },
   "annual-statement": { Component: AnnualStatement, subject: annualStatementSubject },
+  "refund-confirmation": { Component: RefundConfirmation, subject: refundConfirmationSubject },
+  "pledge-payment-link": { Component: PledgePaymentLink, subject: pledgePaymentLinkSubject },
 };
 
 /** Outbox rows store the template as text; this tells a known name from a stale one. */

@@ -55,6 +55,17 @@ export type EmailTemplates = {
   "subscription-changed": { organisation: OrganisationDetails; donorName: string | null; description: string; summary: string } & ManageLink;
   "card-expiring": { organisation: OrganisationDetails; donorName: string | null; cardBrand: string | null; cardLast4: string | null; expMonth: number; expYear: number; fixUrl: string };
   "renewal-reminder": { organisation: OrganisationDetails; donorName: string | null; tierName: string; coversUntil: string; renewUrl: string } & ManageLink;
+  /** A refund confirmed in the ledger: this refund and the payment's refunded total. */
+  "refund-confirmation": {
+    organisation: OrganisationDetails;
+    donorName: string | null;
+    receiptNumber: number;
+    description: string;
+    refundMinor: number;
+    refundedTotalMinor: number;
+    amountMinor: number;
+    currency: Currency;
+  } & ManageLink;
   "annual-statement": {
     organisation: OrganisationDetails;
     donorName: string | null;
@@ -63,6 +74,17 @@ export type EmailTemplates = {
     currency: Currency;
     payments: { receiptNumber: number; paidAt: string; description: string; amountMinor: number; refundedMinor: number; currency: Currency }[];
   } & ManageLink;
+  /** A phone pledge's secure payment link (/pay/<token>), and its one reminder. */
+  "pledge-payment-link": {
+    organisation: OrganisationDetails;
+    donorName: string | null;
+    description: string;
+    amountMinor: number;
+    currency: Currency;
+    payUrl: string;
+    expiresAt: string;
+    reminder: boolean;
+  };
 };
 
 export type TemplateName = keyof EmailTemplates;

@@ -20,13 +20,15 @@ type NewCheckout = {
   message: string | null;
   description: string;
   returnPath: string;
+  /** Set when the checkout pays a phone pledge: the payment marks the pledge paid. */
+  pledgeId?: number | null;
 };
 
 /**
  * Asks the provider for a hosted payment page first and writes our checkout row only once it
  * exists: if the provider is down, nothing is written and the reader can simply try again.
  */
-async function startCheckout(db: DB, input: NewCheckout): Promise<{ checkoutId: string; url: string }> {
+export async function startCheckout(db: DB, input: NewCheckout): Promise<{ checkoutId: string; url: string }> {
   const provider = getPaymentProvider();
   const { appUrl } = getEnv();
   const checkoutId = randomUUID();
@@ -55,6 +57,7 @@ async function startCheckout(db: DB, input: NewCheckout): Promise<{ checkoutId: 
     name: input.name ?? "",
     anonymous: input.anonymous,
     message: input.message,
+    pledgeId: input.pledgeId ?? null,
     provider: provider.name,
     providerSessionId: session.sessionId,
   });

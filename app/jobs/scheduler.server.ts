@@ -2,6 +2,7 @@ import type { DB } from "@db/client.server";
 import { logger } from "~/log.server";
 import { sendCardExpiryReminders } from "./card-expiry-reminders.server";
 import { JOB_KEYS, runExclusive } from "./job-lock.server";
+import { processPledgeLinks } from "./pledge-links.server";
 import { sendRenewalReminders } from "./renewal-reminders.server";
 import { applyRetention, type RetentionReport } from "./retention.server";
 
@@ -11,6 +12,7 @@ export type JobsReport = {
   renewalReminders: JobOutcome<{ queued: number }>;
   cardExpiryReminders: JobOutcome<{ queued: number }>;
   retention: JobOutcome<RetentionReport>;
+  pledgeLinks: JobOutcome<{ reminded: number; expired: number }>;
 };
 
 /** Every job is idempotent (outbox idempotency keys, erasure of the not-yet-erased), so running often is safe. */
@@ -33,6 +35,7 @@ export async function runJobsOnce(db: DB, now = new Date()): Promise<JobsReport>
     renewalReminders: await runJob(db, "renewalReminders", now, sendRenewalReminders),
     cardExpiryReminders: await runJob(db, "cardExpiryReminders", now, sendCardExpiryReminders),
     retention: await runJob(db, "retention", now, applyRetention),
+    pledgeLinks: await runJob(db, "pledgeLinks", now, processPledgeLinks),
   };
   logger.info({ report }, "scheduled jobs ran");
   return report;

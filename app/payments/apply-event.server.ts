@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import {
   campaigns,
@@ -6,6 +6,7 @@ import {
   counters,
   payments,
   plans,
+  pledges,
   providerEvents,
   receipts,
   subscriptions,
@@ -205,7 +206,7 @@ async function lockReceiptCounter(tx: DB): Promise<number> {
   return row.value;
 }
 
-function describeGift(kind: Checkout["kind"], campaignName: string, planName: string | null): { description: string; frequency: ReceiptSnapshot["frequency"] } {
+export function describeGift(kind: Checkout["kind"], campaignName: string, planName: string | null): { description: string; frequency: ReceiptSnapshot["frequency"] } {
   switch (kind) {
     case "one_off":
       return { description: `One-off gift to ${campaignName}`, frequency: "once" };
@@ -224,61 +225,132 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
   const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event);
 
+  const recorded = await recordPayment(tx, {
+    supporterId,
+    campaignId: checkout.campaignId,
+    subscriptionId,
+    planId: checkout.planId,
+    checkoutId: checkout.id,
+    kind: checkout.kind,
+    method: event.method,
+    provider: checkout.provider,
+    providerPaymentId: event.providerPaymentId,
+    stripePaymentIntentId: event.paymentIntentId ?? null,
+    amountMinor: event.amountMinor,
+    feeCoverMinor: checkout.feeCoverMinor,
+    currency: event.currency,
+    anonymous: checkout.anonymous,
+    // The message of support goes with the first payment only, not every renewal.
+    message: checkout.kind === "one_off" || checkout.kind === "tier_one_time" || event.firstOfSubscription ? checkout.message : null,
+    paidAt: event.paidAt,
+    firstOfSubscription: event.firstOfSubscription,
+  });
+  if (recorded.status === "duplicate") {
+    if (event.paymentIntentId && !recorded.stripePaymentIntentId) {
+      await tx.update(payments).set({ stripePaymentIntentId: event.paymentIntentId }).where(eq(payments.id, recorded.paymentId));
+    }
+    return;
+  }
+  await tx
+    .update(checkouts)
+    .set({ status: "completed", completedAt: new Date() })
+    .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
+  // A phone pledge paid through its link: marked paid by the same transaction that records the money.
+  if (checkout.pledgeId !== null) {
+    await tx
+      .update(pledges)
+      .set({ status: "paid", paymentId: recorded.paymentId, updatedAt: new Date() })
+      .where(and(eq(pledges.id, checkout.pledgeId), isNull(pledges.paymentId)));
+  }
+}
+
+export type NewPayment = {
+  supporterId: number;
+  campaignId: number;
+  subscriptionId: number | null;
+  planId: number | null;
+  checkoutId: string | null;
+  kind: Checkout["kind"];
+  method: (typeof payments.$inferInsert)["method"];
+  provider: (typeof payments.$inferInsert)["provider"];
+  providerPaymentId: string;
+  stripePaymentIntentId: string | null;
+  amountMinor: number;
+  feeCoverMinor: number;
+  currency: Checkout["currency"];
+  anonymous: boolean;
+  message: string | null;
+  paidAt: Date;
+  firstOfSubscription: boolean;
+  /** Offline payments: cheque number or bank reference, and who recorded it. */
+  reference?: string | null;
+  recordedByStaffId?: number | null;
+};
+
+export type RecordedPayment =
+  | { status: "recorded"; paymentId: number; receiptNumber: number }
+  | { status: "duplicate"; paymentId: number; stripePaymentIntentId: string | null };
+
+/**
+ * Records one payment in the ledger with the next gapless receipt number, its receipt snapshot
+ * and the receipt email, all in the caller's transaction. Card (webhook/simulated) and offline
+ * payments go through here alike. A payment already known by (provider, providerPaymentId)
+ * changes nothing.
+ */
+export async function recordPayment(tx: DB, input: NewPayment): Promise<RecordedPayment> {
   const lastReceipt = await lockReceiptCounter(tx);
   const [existing] = await tx
     .select({ id: payments.id, stripePaymentIntentId: payments.stripePaymentIntentId })
     .from(payments)
-    .where(and(eq(payments.provider, checkout.provider), eq(payments.providerPaymentId, event.providerPaymentId)));
-  if (existing) {
-    if (event.paymentIntentId && !existing.stripePaymentIntentId) {
-      await tx.update(payments).set({ stripePaymentIntentId: event.paymentIntentId }).where(eq(payments.id, existing.id));
-    }
-    return;
-  }
+    .where(and(eq(payments.provider, input.provider), eq(payments.providerPaymentId, input.providerPaymentId)));
+  if (existing) return { status: "duplicate", paymentId: existing.id, stripePaymentIntentId: existing.stripePaymentIntentId };
 
-  const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, checkout.campaignId));
-  const [plan] = checkout.planId ? await tx.select().from(plans).where(eq(plans.id, checkout.planId)) : [];
-  const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, supporterId));
+  const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, input.campaignId));
+  const [plan] = input.planId ? await tx.select().from(plans).where(eq(plans.id, input.planId)) : [];
+  const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, input.supporterId));
   const organisation = organisationDetails(await getOrganisationSettings(tx));
 
   const receiptNumber = lastReceipt + 1;
   await tx.update(counters).set({ value: receiptNumber }).where(eq(counters.name, "receipt"));
 
-  const coversUntil = checkout.kind === "tier_one_time" ? addMonths(event.paidAt, 12) : null;
-  const feeCoverMinor = checkout.feeCoverMinor < event.amountMinor ? checkout.feeCoverMinor : 0;
+  const coversUntil = input.kind === "tier_one_time" ? addMonths(input.paidAt, 12) : null;
+  const feeCoverMinor = input.feeCoverMinor < input.amountMinor ? input.feeCoverMinor : 0;
   const [payment] = await tx
     .insert(payments)
     .values({
-      supporterId,
-      campaignId: checkout.campaignId,
-      subscriptionId,
-      planId: checkout.planId,
-      checkoutId: checkout.id,
-      kind: checkout.kind,
-      method: event.method,
-      provider: checkout.provider,
-      providerPaymentId: event.providerPaymentId,
-      stripePaymentIntentId: event.paymentIntentId ?? null,
-      amountMinor: event.amountMinor,
+      supporterId: input.supporterId,
+      campaignId: input.campaignId,
+      subscriptionId: input.subscriptionId,
+      planId: input.planId,
+      checkoutId: input.checkoutId,
+      kind: input.kind,
+      method: input.method,
+      provider: input.provider,
+      providerPaymentId: input.providerPaymentId,
+      stripePaymentIntentId: input.stripePaymentIntentId,
+      amountMinor: input.amountMinor,
       feeCoverMinor,
-      currency: event.currency,
-      anonymous: checkout.anonymous || supporter.anonymous,
-      // The message of support goes with the first payment only, not every renewal.
-      message: checkout.kind === "one_off" || checkout.kind === "tier_one_time" || event.firstOfSubscription ? checkout.message : null,
+      currency: input.currency,
+      anonymous: input.anonymous || supporter.anonymous,
+      message: input.message,
       receiptNumber,
-      paidAt: event.paidAt,
+      reference: input.reference ?? null,
+      recordedByStaffId: input.recordedByStaffId ?? null,
+      paidAt: input.paidAt,
       coversUntil,
     })
     .returning({ id: payments.id });
+  // A payment that went through ends the failure staff were shown.
+  if (input.subscriptionId) await tx.update(subscriptions).set({ lastFailureReason: null, nextRetryAt: null }).where(eq(subscriptions.id, input.subscriptionId));
 
-  const { description, frequency } = describeGift(checkout.kind, campaign.name, plan?.name ?? null);
+  const { description, frequency } = describeGift(input.kind, campaign.name, plan?.name ?? null);
   const snapshot: ReceiptSnapshot = {
     receiptNumber,
     issuedAt: new Date().toISOString(),
-    paidAt: event.paidAt.toISOString(),
-    amountMinor: event.amountMinor,
+    paidAt: input.paidAt.toISOString(),
+    amountMinor: input.amountMinor,
     feeCoverMinor,
-    currency: event.currency,
+    currency: input.currency,
     description,
     frequency,
     campaignName: campaign.name,
@@ -286,14 +358,10 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     organisation,
   };
   await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot });
-  await tx
-    .update(checkouts)
-    .set({ status: "completed", completedAt: new Date() })
-    .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
 
   const idempotencyKey = `receipt:${payment.id}`;
-  const manageUrl = await createLoginLink(tx, { supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
-  if (plan && (checkout.kind === "tier_one_time" || event.firstOfSubscription)) {
+  const manageUrl = await createLoginLink(tx, { supporterId: input.supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
+  if (plan && (input.kind === "tier_one_time" || input.firstOfSubscription)) {
     await enqueueEmail(tx, {
       template: "supporter-welcome",
       to: supporter.email,
@@ -308,12 +376,13 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
         manageUrl,
       },
     });
-  } else if (checkout.kind === "one_off" || event.firstOfSubscription) {
+  } else if (input.kind === "one_off" || input.firstOfSubscription) {
     await enqueueEmail(tx, { template: "donation-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot, manageUrl } });
   } else {
     await enqueueEmail(tx, { template: "recurring-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot, manageUrl } });
   }
-  logger.info({ paymentId: payment.id, receiptNumber, campaignId: checkout.campaignId }, "payment recorded");
+  logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
+  return { status: "recorded", paymentId: payment.id, receiptNumber };
 }
 
 async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type: "payment.failed" }>) {
@@ -332,6 +401,13 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
     : [];
   const supporterId = owner?.id ?? (await ensureSupporter(tx, { email: checkout.email, name: checkout.name }));
   const email = owner?.email ?? checkout.email;
+  // Staff tell a caller what went wrong and when the card is tried again.
+  if (event.providerSubscriptionId) {
+    await tx
+      .update(subscriptions)
+      .set({ lastFailureReason: event.reason, nextRetryAt: event.nextAttemptAt })
+      .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId));
+  }
   const manageUrl = await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
   await enqueueEmail(tx, {
     template: "payment-failed",
@@ -364,20 +440,57 @@ export async function isKnownStripePayment(db: DB, ids: string[]): Promise<boole
   return Boolean(row);
 }
 
-/** Refund totals only grow, so an older charge.refunded event cannot undo a newer one. */
+/**
+ * Refund totals only grow, so an older charge.refunded event cannot undo a newer one. A total
+ * that grew queues one refund confirmation (keyed by payment and total: a redelivery adds none).
+ */
 async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "payment.refunded" }>) {
   if (event.providerPaymentIds.length === 0) return;
+  const matches = or(
+    inArray(payments.stripePaymentIntentId, event.providerPaymentIds),
+    and(inArray(payments.provider, ["stripe", "simulated"]), inArray(payments.providerPaymentId, event.providerPaymentIds)),
+  );
+  const before = await tx.select({ id: payments.id, refundedMinor: payments.refundedMinor }).from(payments).where(matches).for("update");
+  if (before.length === 0) {
+    logger.warn({ providerPaymentIds: event.providerPaymentIds }, "refund for an unknown payment ignored");
+    return;
+  }
   const updated = await tx
     .update(payments)
     .set({ refundedMinor: sql`greatest(${payments.refundedMinor}, least(${event.refundedTotalMinor}, ${payments.amountMinor}))` })
-    .where(
-      or(
-        inArray(payments.stripePaymentIntentId, event.providerPaymentIds),
-        and(eq(payments.provider, "stripe"), inArray(payments.providerPaymentId, event.providerPaymentIds)),
-      ),
-    )
-    .returning({ id: payments.id });
-  if (updated.length === 0) logger.warn({ providerPaymentIds: event.providerPaymentIds }, "refund for an unknown payment ignored");
+    .where(matches)
+    .returning({ id: payments.id, refundedMinor: payments.refundedMinor });
+  for (const row of updated) {
+    const previous = before.find((b) => b.id === row.id)?.refundedMinor ?? row.refundedMinor;
+    if (row.refundedMinor > previous) await queueRefundConfirmation(tx, { paymentId: row.id, previousRefundedMinor: previous, refundedTotalMinor: row.refundedMinor });
+  }
+}
+
+/** The refund confirmation for a payment whose refunded total grew, from its receipt as issued. */
+export async function queueRefundConfirmation(tx: DB, input: { paymentId: number; previousRefundedMinor: number; refundedTotalMinor: number }) {
+  const [row] = await tx
+    .select({ payment: payments, snapshot: receipts.snapshot, email: supporters.email, name: supporters.name, erasedAt: supporters.erasedAt })
+    .from(payments)
+    .innerJoin(supporters, eq(supporters.id, payments.supporterId))
+    .leftJoin(receipts, eq(receipts.paymentId, payments.id))
+    .where(eq(payments.id, input.paymentId));
+  if (!row || row.erasedAt || !row.email) return;
+  const snapshot = row.snapshot as ReceiptSnapshot | null;
+  await enqueueEmail(tx, {
+    template: "refund-confirmation",
+    to: row.email,
+    idempotencyKey: `refund:${input.paymentId}:${input.refundedTotalMinor}`,
+    props: {
+      organisation: snapshot?.organisation ?? organisationDetails(await getOrganisationSettings(tx)),
+      donorName: row.name || null,
+      receiptNumber: row.payment.receiptNumber,
+      description: snapshot?.description ?? row.payment.kind,
+      refundMinor: input.refundedTotalMinor - input.previousRefundedMinor,
+      refundedTotalMinor: input.refundedTotalMinor,
+      amountMinor: row.payment.amountMinor,
+      currency: row.payment.currency,
+    },
+  });
 }
 
 function addMonths(date: Date, months: number): Date {

@@ -42,6 +42,11 @@ export type PaymentProvider = {
    * cards); the payments themselves stay, as the law requires. Safe to repeat.
    */
   forgetCustomer(input: { providerCustomerId: string }): Promise<void>;
+  /**
+   * Refunds part or all of a card payment. The ledger changes only when the provider confirms
+   * (Stripe: charge.refunded; simulated: its immediate payment.refunded event).
+   */
+  refundPayment(input: { providerPaymentId: string; paymentIntentId: string | null; amountMinor: number; idempotencyKey: string }): Promise<void>;
   /** A hosted page where the supporter replaces their card (Stripe Customer Portal). */
   startCardUpdate(input: { providerCustomerId: string | null; supporterId: number; returnUrl: string }): Promise<{ url: string }>;
 };

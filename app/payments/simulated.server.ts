@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { getDb, type DB } from "@db/client.server";
-import { campaigns, checkouts, plans, subscriptions } from "@db/schema";
+import { campaigns, checkouts, payments, plans, subscriptions } from "@db/schema";
 import { applyDelivery } from "./apply-event.server";
 import type { NormalizedEvent, PostalAddress } from "./events";
 import type { PaymentProvider, SubscriptionRef } from "./provider.server";
@@ -27,6 +27,18 @@ export const simulatedProvider: PaymentProvider = {
   },
   async startCardUpdate() {
     return { url: "/account/card/simulated" };
+  },
+  async refundPayment(input) {
+    const db = getDb();
+    const [payment] = await db.select().from(payments).where(and(eq(payments.provider, "simulated"), eq(payments.providerPaymentId, input.providerPaymentId)));
+    if (!payment) throw new Error(`No simulated payment ${input.providerPaymentId}`);
+    const now = new Date();
+    await applyDelivery(db, {
+      eventId: `sim_evt_${input.idempotencyKey}`,
+      type: "simulated.refunded",
+      createdAt: now,
+      events: [{ type: "payment.refunded", providerPaymentIds: [input.providerPaymentId], refundedTotalMinor: Math.min(payment.amountMinor, payment.refundedMinor + input.amountMinor) }],
+    });
   },
 };
 

@@ -36,6 +36,7 @@ export function getStripe(): Stripe {
 class PlanNotInStripeError extends Error {}
 
 const UNREACHABLE = "We couldn't reach our payment processor. Nothing was charged — please try again in a moment.";
+const REFUND_NOT_MADE = "The payment processor didn't accept the refund, so nothing has been refunded. Please try again in a moment.";
 const CHANGE_NOT_MADE = "We couldn't make this change with our payment processor just now, so nothing has changed. Please try again in a moment.";
 
 async function callStripe<T>(what: string, call: () => Promise<T>, failureMessage = UNREACHABLE): Promise<T> {
@@ -148,6 +149,25 @@ export const stripeProvider: PaymentProvider = {
         if ((error as { statusCode?: number }).statusCode !== 404) throw error;
       }
     });
+  },
+  async refundPayment({ providerPaymentId, paymentIntentId, amountMinor, idempotencyKey }) {
+    await callStripe(
+      "refunds.create",
+      async () => {
+        const stripe = getStripe();
+        let paymentIntent = paymentIntentId ?? (providerPaymentId.startsWith("pi_") ? providerPaymentId : null);
+        if (!paymentIntent) {
+          // A subscription payment known by its invoice: the invoice payment names the PaymentIntent.
+          const list = await stripe.invoicePayments.list({ invoice: providerPaymentId, limit: 10 });
+          const paid = list.data.find((p) => p.payment.type === "payment_intent" && p.payment.payment_intent);
+          const intent = paid?.payment.payment_intent;
+          paymentIntent = typeof intent === "string" ? intent : (intent?.id ?? null);
+        }
+        if (!paymentIntent) throw new Error(`no PaymentIntent for ${providerPaymentId}`);
+        await stripe.refunds.create({ payment_intent: paymentIntent, amount: amountMinor }, { idempotencyKey });
+      },
+      REFUND_NOT_MADE,
+    );
   },
   async startCardUpdate({ providerCustomerId, supporterId, returnUrl }) {
     if (!providerCustomerId) throw new PaymentProviderError("We have no card on file for you yet: it is saved with your first card payment.");

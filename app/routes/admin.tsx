@@ -22,7 +22,20 @@ export default function AdminLayout() {
           <NavLink to="/admin" end>
             Dashboard
           </NavLink>
-          {staff.role === "admin" ? <NavLink to="/admin/audit">Audit log</NavLink> : null}
+          <NavLink to="/admin/pledges/new">New pledge</NavLink>
+          <NavLink to="/admin/pledges" end>
+            Pledges
+          </NavLink>
+          <NavLink to="/admin/supporters">Supporters</NavLink>
+          <NavLink to="/admin/exports">Exports</NavLink>
+          <NavLink to="/admin/mail">Mail log</NavLink>
+          {staff.role === "admin" ? (
+            <>
+              <NavLink to="/admin/events">Payment events</NavLink>
+              <NavLink to="/admin/staff">Staff</NavLink>
+              <NavLink to="/admin/audit">Audit log</NavLink>
+            </>
+          ) : null}
           <span className="hint">
             {staff.name} ({staff.role})
           </span>

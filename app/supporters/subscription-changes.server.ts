@@ -23,7 +23,8 @@ import type { PendingChange } from "./pending-changes.server";
 export type ChangeFailure = { ok: false; status: 400 | 404 | 409 | 503; errors: FieldErrors; formError: string; needsAddress?: boolean };
 export type ChangeOutcome = { ok: true; redirectTo: string } | ChangeFailure;
 
-type Owner = { supporterId: number; subscriptionId: number };
+/** `actor`/`returnTo`: staff acting on the supporter's behalf (audited as staff, back to the admin page). */
+type Owner = { supporterId: number; subscriptionId: number; actor?: { type: "staff"; id: number }; returnTo?: string };
 
 const ENDED_STATUSES = ["canceled", "incomplete_expired"];
 /** A change the provider never confirmed stops blocking new ones after this long. */
@@ -146,6 +147,7 @@ async function requestChange(
   change: NewChange,
   ask: (ref: SubscriptionRef & { idempotencyKey: string }) => Promise<void>,
   redirectTo = `/account/subscriptions/${owned.sub.id}`,
+  actor: { type: "supporter" | "staff"; id: number } = { type: "supporter", id: owned.supporter.id },
 ): Promise<ChangeOutcome> {
   const now = new Date();
   const pending = { ...change, id: randomUUID(), requestedAt: now.toISOString() } as PendingChange;
@@ -165,7 +167,7 @@ async function requestChange(
       .returning({ id: subscriptions.id });
     if (rows.length === 0) return false;
     await recordAudit(tx, {
-      actor: { type: "supporter", id: supporter.id },
+      actor,
       action: `subscription.${pending.kind}`,
       target: { type: "subscription", id: sub.id },
       // Ids and amounts only: a cancellation reason is free text and stays out of the log.
@@ -185,7 +187,7 @@ async function requestChange(
         .set({ pendingChange: null })
         .where(and(eq(subscriptions.id, sub.id), eq(subscriptions.supporterId, supporter.id), sql`${subscriptions.pendingChange}->>'id' = ${pending.id}`));
       await recordAudit(tx, {
-        actor: { type: "supporter", id: supporter.id },
+        actor,
         action: "subscription.change_failed",
         target: { type: "subscription", id: sub.id },
         details: { changeId: pending.id, kind: pending.kind },
@@ -284,6 +286,8 @@ export async function pauseSubscription(db: DB, input: Owner & { months: number 
   resumesAt.setUTCMilliseconds(0); // the provider keeps whole seconds
   return requestChange(db, owned, { kind: "pause", from: { pausedUntil: null }, to: { pausedUntil: resumesAt.toISOString() } }, (ref) =>
     getPaymentProvider().pauseCollection({ ...ref, resumesAt }),
+    input.returnTo,
+    input.actor,
   );
 }
 
@@ -310,6 +314,8 @@ export async function cancelSubscription(db: DB, input: Owner & { reason: string
   if (refused) return refused;
   return requestChange(db, owned, { kind: "cancel", from: { cancelAtPeriodEnd: false }, to: { cancelAtPeriodEnd: true }, reason }, (ref) =>
     getPaymentProvider().cancelSubscription({ ...ref, atPeriodEnd: true }),
+    input.returnTo,
+    input.actor,
   );
 }
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sessions, staffUsers } from "@db/schema";
+import { sessions, staffUsers, supporters } from "@db/schema";
 import { createStaffUser, disableStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { action as signInAction, loader as signInLoader } from "~/routes/admin.sign-in";
 import { useSeededDatabase } from "../support/database";
@@ -18,9 +18,20 @@ type Expected = { anonymous: number; staff: number; admin: number };
  * Every admin page and who may see it. A new admin route must be added here (the last test
  * fails otherwise), so no page ships without its access rule being checked.
  */
-const ROUTES: Record<string, { path: string; expected: Expected }> = {
+const ROUTES: Record<string, { path: string; params?: Record<string, string>; expected: Expected }> = {
   "admin._index": { path: "/admin", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.audit": { path: "/admin/audit", expected: { anonymous: 303, staff: 403, admin: 200 } },
+  "admin.supporters._index": { path: "/admin/supporters?q=matrix", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  "admin.supporters.$id": { path: "/admin/supporters/424242", params: { id: "424242" }, expected: { anonymous: 303, staff: 200, admin: 200 } },
+  "admin.exports._index": { path: "/admin/exports", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  "admin.exports.$kind[.csv]": { path: "/admin/exports/supporters.csv", params: { kind: "supporters" }, expected: { anonymous: 303, staff: 200, admin: 200 } },
+  "admin.mail": { path: "/admin/mail", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  "admin.events": { path: "/admin/events", expected: { anonymous: 303, staff: 403, admin: 200 } },
+  "admin.staff": { path: "/admin/staff", expected: { anonymous: 303, staff: 403, admin: 200 } },
+  "admin.pledges._index": { path: "/admin/pledges?status=pending", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  "admin.pledges.new": { path: "/admin/pledges/new?q=matrix", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  // No pledge 424242 here: signed-in staff reach the lookup (404), the anonymous never do.
+  "admin.pledges.$id": { path: "/admin/pledges/424242", params: { id: "424242" }, expected: { anonymous: 303, staff: 404, admin: 404 } },
 };
 /** Reachable by anyone, by design. */
 const PUBLIC = new Set(["admin", "admin.sign-in", "admin.sign-out"]);
@@ -36,6 +47,8 @@ async function signIn(email: string) {
 }
 
 beforeAll(async () => {
+  // The supporter the supporter page of the table above shows.
+  await t.db.insert(supporters).values({ id: 424242, email: "matrix@example.net", name: "Matrix Supporter" }).onConflictDoNothing();
   for (const role of ["staff", "admin"] as const) {
     ids[role] = await createStaffUser(t.db, { email: `${role}@fund.example`, name: `A ${role}`, role, password: PASSWORD });
     cookies[role] = await signIn(`${role}@fund.example`);
@@ -46,7 +59,7 @@ const ROUTE_MODULES = import.meta.glob<{ loader: Loader }>("../../app/routes/adm
 
 async function status(route: string, cookie?: string) {
   const module = await ROUTE_MODULES[`../../app/routes/${route}.tsx`]();
-  return (await callLoader(module.loader, ROUTES[route].path, { cookie })).status;
+  return (await callLoader(module.loader, ROUTES[route].path, { cookie, params: ROUTES[route].params })).status;
 }
 
 describe("admin access", () => {

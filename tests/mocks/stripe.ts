@@ -383,8 +383,10 @@ export function createStripeMock() {
     route("get", "/v1/invoice_payments", ({ params }) => {
       const payment = params.payment && typeof params.payment === "object" && !Array.isArray(params.payment) ? params.payment : {};
       const paymentIntent = asString(payment.payment_intent);
+      const invoice = asString(params.invoice);
       const data = store.invoicePayments
         .filter((p) => (paymentIntent ? p.paymentIntent === paymentIntent : true))
+        .filter((p) => (invoice ? p.invoice === invoice : true))
         .map((p) => ({
           id: stripeId("inpay"),
           object: "invoice_payment",
@@ -399,6 +401,13 @@ export function createStripeMock() {
           status_transitions: { paid_at: now(), canceled_at: null },
         }));
       return list("/v1/invoice_payments", data);
+    }),
+    // A refund of a PaymentIntent; the ledger learns of it from charge.refunded, as in real life.
+    route("post", "/v1/refunds", ({ params }) => {
+      const paymentIntent = asString(params.payment_intent);
+      if (!paymentIntent) return stripeError(400, { type: "invalid_request_error", message: "Missing required param: payment_intent.", param: "payment_intent" });
+      const amount = asString(params.amount);
+      return ok({ id: stripeId("re"), object: "refund", amount: amount ? Number(amount) : null, currency: "aud", payment_intent: paymentIntent, status: "succeeded", created: now(), metadata: {} });
     }),
     route("get", "/v1/prices/:id", (context) => {
       const price = store.prices.get(pathId(context));

@@ -1,0 +1,277 @@
+import { and, asc, eq, exists, gt, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { campaigns, payments, plans, subscriptions, supporters } from "@db/schema";
+import { z } from "zod";
+import { recordAudit } from "~/audit/audit.server";
+import { safeTimeZone, startOfDayInZone } from "~/dates";
+import { currencyExponent } from "~/money";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
+
+/** Rows fetched per query: memory stays constant however large the table. */
+export const EXPORT_BATCH = 2_000;
+
+type Cell = string | number | boolean | null | undefined;
+
+/**
+ * One CSV cell (RFC 4180). Text that a spreadsheet would run as a formula (= + - @, or a
+ * leading tab / carriage return) is prefixed with a single quote; numbers are ours, not input.
+ */
+export function csvCell(value: Cell): string {
+  if (value === null || value === undefined) return "";
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  let text = value;
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csvLine(cells: Cell[]): string {
+  return cells.map(csvCell).join(",") + "\r\n";
+}
+
+/**
+ * A CSV as a pull stream: each read fetches the next keyset batch after the last row seen,
+ * so the whole table is never held in memory. Nothing is queried until the body is read.
+ */
+export function csvStream<Row, Cursor>(options: {
+  header: string[];
+  fetch: (after: Cursor | null, limit: number) => Promise<Row[]>;
+  cursor: (row: Row) => Cursor;
+  cells: (row: Row) => Cell[];
+  batch?: number;
+}): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const limit = options.batch ?? EXPORT_BATCH;
+  let after: Cursor | null = null;
+  let started = false;
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!started) {
+          started = true;
+          // A byte-order mark, so spreadsheet programs read the file as UTF-8.
+          controller.enqueue(encoder.encode("\uFEFF" + csvLine(options.header)));
+          return;
+        }
+        if (done) return;
+        const rows = await options.fetch(after, limit);
+        if (rows.length > 0) {
+          after = options.cursor(rows[rows.length - 1]);
+          controller.enqueue(encoder.encode(rows.map((r) => csvLine(options.cells(r))).join("")));
+        }
+        if (rows.length < limit) {
+          done = true;
+          controller.close();
+        }
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+function decimal(amountMinor: number, currency: string): string {
+  const exponent = currencyExponent(currency);
+  return exponent === 0 ? String(amountMinor) : (amountMinor / 10 ** exponent).toFixed(exponent);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Print mailing list
+
+type PrintCursor = { country: string; postcode: string; name: string; id: number };
+
+/** Supporters with a print entitlement on `on`: a live print tier subscription, or an unrefunded print year covering that day. */
+export function printEntitled(on: Date) {
+  return or(
+    exists(
+      sql`(select 1 from ${subscriptions} join ${plans} on ${plans.id} = ${subscriptions.planId}
+        where ${subscriptions.supporterId} = ${supporters.id} and ${subscriptions.kind} = 'tier_monthly' and ${plans.tier} = 'print'
+        and ${inArray(subscriptions.status, [...ENTITLING_STATUSES])})`,
+    ),
+    exists(
+      sql`(select 1 from ${payments} join ${plans} on ${plans.id} = ${payments.planId}
+        where ${payments.supporterId} = ${supporters.id} and ${payments.kind} = 'tier_one_time' and ${plans.tier} = 'print'
+        and ${lte(payments.paidAt, on)} and ${gt(payments.coversUntil, on)} and ${payments.refundedMinor} < ${payments.amountMinor})`,
+    ),
+  )!;
+}
+
+export const PRINT_HEADER = ["Supporter id", "Name", "Address line 1", "Address line 2", "City", "State", "Postcode", "Country"];
+
+export function printMailingList(db: DB, { on, batch }: { on: Date; batch?: number }) {
+  const country = sql<string>`coalesce(${supporters.addressCountry}, '')`;
+  const postcode = sql<string>`coalesce(${supporters.addressPostalCode}, '')`;
+  return csvStream({
+    header: PRINT_HEADER,
+    batch,
+    fetch: (after: PrintCursor | null, limit) =>
+      db
+        .select({
+          id: supporters.id,
+          name: supporters.name,
+          line1: supporters.addressLine1,
+          line2: supporters.addressLine2,
+          city: supporters.addressCity,
+          state: supporters.addressState,
+          postcode,
+          country,
+        })
+        .from(supporters)
+        .where(
+          and(
+            isNull(supporters.erasedAt),
+            printEntitled(on),
+            after ? sql`(${country}, ${postcode}, ${supporters.name}, ${supporters.id}) > (${after.country}, ${after.postcode}, ${after.name}, ${after.id})` : undefined,
+          ),
+        )
+        .orderBy(asc(country), asc(postcode), asc(supporters.name), asc(supporters.id))
+        .limit(limit),
+    cursor: (r) => ({ country: r.country, postcode: r.postcode, name: r.name, id: r.id }),
+    cells: (r) => [r.id, r.name, r.line1, r.line2, r.city, r.state, r.postcode, r.country],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payments for the accountant
+
+export const PAYMENTS_HEADER = ["Receipt number", "Paid at (UTC)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"];
+
+/** Payments with `from <= paid_at < to`, in id order. */
+export function paymentsCsv(db: DB, { from, to, batch }: { from: Date; to: Date; batch?: number }) {
+  return csvStream({
+    header: PAYMENTS_HEADER,
+    batch,
+    fetch: (after: number | null, limit) =>
+      db
+        .select({
+          id: payments.id,
+          receiptNumber: payments.receiptNumber,
+          paidAt: payments.paidAt,
+          supporterId: payments.supporterId,
+          name: supporters.name,
+          kind: payments.kind,
+          method: payments.method,
+          amountMinor: payments.amountMinor,
+          refundedMinor: payments.refundedMinor,
+          currency: payments.currency,
+          campaign: campaigns.name,
+        })
+        .from(payments)
+        .innerJoin(supporters, eq(supporters.id, payments.supporterId))
+        .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
+        .where(and(gte(payments.paidAt, from), lt(payments.paidAt, to), after === null ? undefined : gt(payments.id, after)))
+        .orderBy(asc(payments.id))
+        .limit(limit),
+    cursor: (r) => r.id,
+    cells: (r) => [
+      r.receiptNumber,
+      r.paidAt.toISOString(),
+      r.supporterId,
+      r.name,
+      r.kind,
+      r.method,
+      decimal(r.amountMinor, r.currency),
+      r.currency,
+      decimal(r.refundedMinor, r.currency),
+      r.campaign,
+    ],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Supporters, without payment details
+
+export const SUPPORTERS_HEADER = ["Supporter id", "Email", "Name", "Phone", "Address line 1", "Address line 2", "City", "State", "Postcode", "Country", "Anonymous", "Joined (UTC)"];
+
+/** Every supporter not erased: contact details only, no card or payment data. */
+export function supportersCsv(db: DB, { batch }: { batch?: number } = {}) {
+  return csvStream({
+    header: SUPPORTERS_HEADER,
+    batch,
+    fetch: (after: number | null, limit) =>
+      db
+        .select({
+          id: supporters.id,
+          email: supporters.email,
+          name: supporters.name,
+          phone: supporters.phone,
+          line1: supporters.addressLine1,
+          line2: supporters.addressLine2,
+          city: supporters.addressCity,
+          state: supporters.addressState,
+          postcode: supporters.addressPostalCode,
+          country: supporters.addressCountry,
+          anonymous: supporters.anonymous,
+          createdAt: supporters.createdAt,
+        })
+        .from(supporters)
+        .where(and(isNull(supporters.erasedAt), after === null ? undefined : gt(supporters.id, after)))
+        .orderBy(asc(supporters.id))
+        .limit(limit),
+    cursor: (r) => r.id,
+    cells: (r) => [r.id, r.email, r.name, r.phone, r.line1, r.line2, r.city, r.state, r.postcode, r.country, r.anonymous ? "yes" : "no", r.createdAt.toISOString()],
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The three exports as the admin pages ask for them
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date is required (YYYY-MM-DD)").refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "not a real date");
+
+export const ExportQuerySchemas = {
+  "print-list": z.object({ on: Day }),
+  payments: z
+    .object({ from: Day, to: Day })
+    .refine((q) => q.from <= q.to, { message: "the end date must not be before the start date", path: ["to"] }),
+  supporters: z.object({}),
+} as const;
+export type ExportKind = keyof typeof ExportQuerySchemas;
+export const EXPORT_KINDS = Object.keys(ExportQuerySchemas) as ExportKind[];
+
+function dayStart(day: string, timeZone: string, plusDays = 0): Date {
+  const [y, m, d] = day.split("-").map(Number);
+  return startOfDayInZone(y, m, d + plusDays, timeZone);
+}
+
+/**
+ * Validates an export request and writes its audit entry before any row is read. Dates are days
+ * in the organisation's time zone: the print list as at the start of `on`, payments from the
+ * start of `from` to the end of `to`.
+ */
+export async function startExport(
+  db: DB,
+  { kind, query, staffUserId }: { kind: ExportKind; query: Record<string, string>; staffUserId: number },
+): Promise<{ ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; errors: Record<string, string> }> {
+  const parsed = ExportQuerySchemas[kind].safeParse(query);
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? "form")] ??= issue.message;
+    return { ok: false, errors };
+  }
+  const timeZone = safeTimeZone((await getOrganisationSettings(db)).timeZone);
+  const audit = (action: string, details: Record<string, unknown>) =>
+    recordAudit(db, { actor: { type: "staff", id: staffUserId }, action, target: { type: "export", id: null }, details });
+  if (kind === "print-list") {
+    const { on } = parsed.data as { on: string };
+    await audit("export.print_list", { on });
+    return { ok: true, filename: `print-mailing-list-${on}.csv`, body: printMailingList(db, { on: dayStart(on, timeZone) }) };
+  }
+  if (kind === "payments") {
+    const { from, to } = parsed.data as { from: string; to: string };
+    await audit("export.payments", { from, to });
+    return { ok: true, filename: `payments-${from}-to-${to}.csv`, body: paymentsCsv(db, { from: dayStart(from, timeZone), to: dayStart(to, timeZone, 1) }) };
+  }
+  await audit("export.supporters", {});
+  return { ok: true, filename: `supporters-${new Date().toISOString().slice(0, 10)}.csv`, body: supportersCsv(db) };
+}
+
+export function csvResponse(filename: string, body: ReadableStream<Uint8Array>): Response {
+  return new Response(body, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}

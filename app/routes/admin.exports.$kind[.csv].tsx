@@ -1,0 +1,16 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { getDb } from "@db/client.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { csvResponse, EXPORT_KINDS, startExport, type ExportKind } from "~/reports/exports.server";
+
+/** /admin/exports/print-list.csv?on=…, /admin/exports/payments.csv?from=…&to=…, /admin/exports/supporters.csv */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request);
+  const kind = params.kind as ExportKind;
+  if (!EXPORT_KINDS.includes(kind)) throw new Response("Not found", { status: 404 });
+  const query = Object.fromEntries(new URL(request.url).searchParams);
+  const result = await startExport(db, { kind, query, staffUserId: staff.staffUserId });
+  if (!result.ok) return new Response(`Invalid export request: ${Object.values(result.errors).join("; ")}`, { status: 400, headers: { "Cache-Control": "no-store" } });
+  return csvResponse(result.filename, result.body);
+}

@@ -1,0 +1,187 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+import { cancelPledge, getPledge, resendPledgeLink } from "~/pledges/pledges.server";
+
+export const meta: MetaFunction = () => [{ title: "Pledge" }];
+
+const PRIVATE = { "Cache-Control": "private, no-store" };
+const IdSchema = z.coerce.number().int().positive();
+
+async function requirePledge(id: string | undefined) {
+  const parsed = IdSchema.safeParse(id);
+  const row = parsed.success ? await getPledge(getDb(), { id: parsed.data }) : null;
+  if (!row) throw new Response("Pledge not found", { status: 404 });
+  return row;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  await requireStaff(getDb(), request);
+  const row = await requirePledge(params.id);
+  const csrf = await issueCsrfToken(request);
+  const url = new URL(request.url);
+  const { pledge, supporter } = row;
+  return json(
+    {
+      csrf: csrf.token,
+      notice: url.searchParams.get("created") ? "Pledge saved." : url.searchParams.get("done") === "resent" ? "A new payment link was emailed; the old one no longer works." : url.searchParams.get("done") === "cancelled" ? "Pledge cancelled; its link no longer works." : null,
+      pledge: {
+        id: pledge.id,
+        status: pledge.status,
+        kind: pledge.kind,
+        amountMinor: pledge.amountMinor,
+        currency: pledge.currency,
+        payMethod: pledge.payMethod,
+        notes: pledge.notes,
+        createdAt: pledge.createdAt.toISOString(),
+        expiresAt: pledge.expiresAt?.toISOString() ?? null,
+        reminderSentAt: pledge.reminderSentAt?.toISOString() ?? null,
+        paymentId: pledge.paymentId,
+      },
+      supporter: { id: supporter.id, name: supporter.name, email: supporter.email, phone: supporter.phone },
+      takenBy: row.takenBy,
+      campaignName: row.campaignName,
+      planName: row.planName,
+      receiptNumber: row.receiptNumber,
+      reference: row.reference,
+      method: row.method,
+    },
+    { headers: { ...csrf.headers, ...PRIVATE } },
+  );
+}
+
+const IntentSchema = z.enum(["resend", "cancel"]);
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request);
+  const { pledge } = await requirePledge(params.id);
+  const formData = await request.formData();
+  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  const intent = IntentSchema.safeParse(formData.get("intent"));
+  if (!intent.success) return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
+  if (intent.data === "cancel") {
+    const result = await cancelPledge(db, { staff, pledgeId: pledge.id });
+    if (result !== "cancelled") return json({ formError: "Only a pending pledge can be cancelled." }, { status: 409, headers: PRIVATE });
+    return redirect(`/admin/pledges/${pledge.id}?done=cancelled`, { status: 303, headers: PRIVATE });
+  }
+  const result = await resendPledgeLink(db, { staff, pledgeId: pledge.id });
+  if (result.status !== "sent") return json({ formError: "Only a pending or expired link pledge can have its link resent." }, { status: 409, headers: PRIVATE });
+  return redirect(`/admin/pledges/${pledge.id}?done=resent`, { status: 303, headers: PRIVATE });
+}
+
+const time = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const KIND_LABELS: Record<string, string> = { one_off: "One-off gift", monthly: "Monthly gift", tier_monthly: "Tier, monthly", tier_one_time: "Tier, 12 months" };
+const METHOD_LABELS: Record<string, string> = { link: "Payment link", cheque: "Cheque", bank_transfer: "Bank transfer", cash: "Cash" };
+
+export default function PledgeDetails() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const { pledge, supporter, csrf } = data;
+  const canResend = pledge.payMethod === "link" && (pledge.status === "pending" || pledge.status === "expired");
+  return (
+    <div className="panel">
+      <p>
+        <Link to="/admin/pledges">All pledges</Link>
+      </p>
+      <h1>Pledge #{pledge.id}</h1>
+      {data.notice ? (
+        <p className="notice notice-done" role="status">
+          {data.notice}
+        </p>
+      ) : null}
+      {actionData?.formError ? (
+        <p className="error-summary" role="alert">
+          {actionData.formError}
+        </p>
+      ) : null}
+      <dl className="summary">
+        <div>
+          <dt>Status</dt>
+          <dd>{pledge.status}</dd>
+        </div>
+        <div>
+          <dt>Supporter</dt>
+          <dd>
+            {supporter.name || "(no name)"} — {supporter.email}
+            {supporter.phone ? ` — ${supporter.phone}` : ""}
+          </dd>
+        </div>
+        <div>
+          <dt>What</dt>
+          <dd>
+            {KIND_LABELS[pledge.kind] ?? pledge.kind}
+            {data.planName ? ` — ${data.planName}` : ""} to {data.campaignName}
+          </dd>
+        </div>
+        <div>
+          <dt>Amount</dt>
+          <dd>
+            {formatMoney(pledge.amountMinor, pledge.currency)} {pledge.currency}
+          </dd>
+        </div>
+        <div>
+          <dt>Pay by</dt>
+          <dd>{METHOD_LABELS[pledge.payMethod] ?? pledge.payMethod}</dd>
+        </div>
+        <div>
+          <dt>Taken by</dt>
+          <dd>
+            {data.takenBy}, {time.format(new Date(pledge.createdAt))} UTC
+          </dd>
+        </div>
+        {pledge.expiresAt && pledge.status !== "paid" ? (
+          <div>
+            <dt>Link expires</dt>
+            <dd>{time.format(new Date(pledge.expiresAt))} UTC</dd>
+          </div>
+        ) : null}
+        {pledge.reminderSentAt ? (
+          <div>
+            <dt>Reminder sent</dt>
+            <dd>{time.format(new Date(pledge.reminderSentAt))} UTC</dd>
+          </div>
+        ) : null}
+        {data.receiptNumber ? (
+          <div>
+            <dt>Payment</dt>
+            <dd>
+              Payment #{pledge.paymentId}, receipt #{data.receiptNumber}
+              {data.method ? ` (${data.method}${data.reference ? `, ref. ${data.reference}` : ""})` : ""}
+            </dd>
+          </div>
+        ) : null}
+        {pledge.notes ? (
+          <div>
+            <dt>Notes</dt>
+            <dd>{pledge.notes}</dd>
+          </div>
+        ) : null}
+      </dl>
+      <div className="button-row">
+        {canResend ? (
+          <Form method="post" className="inline-form">
+            <input type="hidden" name="csrf" value={csrf} />
+            <button type="submit" name="intent" value="resend" className="button-secondary">
+              Email a new payment link
+            </button>
+          </Form>
+        ) : null}
+        {pledge.status === "pending" ? (
+          <Form method="post" className="inline-form">
+            <input type="hidden" name="csrf" value={csrf} />
+            <button type="submit" name="intent" value="cancel" className="button-secondary">
+              Cancel pledge
+            </button>
+          </Form>
+        ) : null}
+      </div>
+    </div>
+  );
+}

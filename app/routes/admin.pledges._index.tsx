@@ -1,0 +1,111 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { formatMoney } from "~/money";
+import { listPledges } from "~/pledges/pledges.server";
+
+// Here, not imported from the .server module: the filter is rendered in the browser too.
+const PLEDGE_STATUSES = ["pending", "paid", "cancelled", "expired"] as const;
+
+export const meta: MetaFunction = () => [{ title: "Pledges" }];
+
+const QuerySchema = z.object({
+  status: z.enum(PLEDGE_STATUSES).optional().catch(undefined),
+  before: z.coerce.number().int().positive().optional().catch(undefined),
+});
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request);
+  const { status, before } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const { pledges, next } = await listPledges(db, { status, cursor: before });
+  return json({ pledges, next, status: status ?? null }, { headers: { "Cache-Control": "private, no-store" } });
+}
+
+const KIND_LABELS: Record<string, string> = { one_off: "One-off gift", monthly: "Monthly gift", tier_monthly: "Tier, monthly", tier_one_time: "Tier, 12 months" };
+const METHOD_LABELS: Record<string, string> = { link: "Payment link", cheque: "Cheque", bank_transfer: "Bank transfer", cash: "Cash" };
+
+function age(iso: string, now = Date.now()): string {
+  const minutes = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60000));
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.round(hours / 24)} days`;
+}
+
+export default function Pledges() {
+  const { pledges, next, status } = useLoaderData<typeof loader>();
+  const query = (extra: Record<string, string>) => new URLSearchParams({ ...(status ? { status } : {}), ...extra }).toString();
+  return (
+    <div className="panel">
+      <h1>Pledges</h1>
+      <p>
+        <Link to="/admin/pledges/new" className="button">
+          Take a phone pledge
+        </Link>
+      </p>
+      <Form method="get" className="inline-form">
+        <label htmlFor="status">Status</label>{" "}
+        <select id="status" name="status" defaultValue={status ?? ""}>
+          <option value="">All</option>
+          {PLEDGE_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s[0].toUpperCase() + s.slice(1)}
+            </option>
+          ))}
+        </select>{" "}
+        <button type="submit" className="button-secondary">
+          Filter
+        </button>
+      </Form>
+      <div className="table-scroll">
+        <table>
+          <caption className="visually-hidden">Pledges, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Pledge</th>
+              <th scope="col">Status</th>
+              <th scope="col">Supporter</th>
+              <th scope="col">What</th>
+              <th scope="col">Amount</th>
+              <th scope="col">Pay by</th>
+              <th scope="col">Taken by</th>
+              <th scope="col">Age</th>
+              <th scope="col">Receipt</th>
+            </tr>
+          </thead>
+          <tbody>
+            {pledges.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <Link to={`/admin/pledges/${p.id}`}>#{p.id}</Link>
+                </td>
+                <td>{p.status}</td>
+                <td>
+                  {p.supporterName || "(no name)"}
+                  <br />
+                  <span className="hint">{p.supporterEmail}</span>
+                </td>
+                <td>{KIND_LABELS[p.kind] ?? p.kind}</td>
+                <td>{formatMoney(p.amountMinor, p.currency)}</td>
+                <td>{METHOD_LABELS[p.payMethod] ?? p.payMethod}</td>
+                <td>{p.takenBy}</td>
+                <td>{age(p.createdAt)}</td>
+                <td>{p.receiptNumber ? <Link to={`/admin/pledges/${p.id}`}>Receipt #{p.receiptNumber}</Link> : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {pledges.length === 0 ? <p>No pledges{status ? ` with status “${status}”` : ""}.</p> : null}
+      {next ? (
+        <p>
+          <Link to={`/admin/pledges?${query({ before: String(next) })}`}>Older pledges</Link>
+        </p>
+      ) : null}
+    </div>
+  );
+}

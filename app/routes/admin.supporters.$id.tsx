@@ -1,0 +1,443 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
+import { formatMoney, parseMoney } from "~/money";
+import {
+  addStaffNote,
+  updateSupporterContact,
+  getSupporterForStaff,
+  NoteSchema,
+  parseContactForm,
+  refundPayment,
+  REFUND_FIELDS,
+  resendReceipt,
+  type StaffFailure,
+} from "~/supporters/admin-supporters.server";
+import { cancelSubscription, pauseSubscription } from "~/supporters/subscription-changes.server";
+import { ADDRESS_FIELDS } from "~/ui/address-fields";
+import { ErrorSummary, TextField } from "~/ui/fields";
+
+export const meta: MetaFunction = () => [{ title: "Supporter" }];
+
+const IdSchema = z.coerce.number().int().positive();
+const NoticeSchema = z.object({ done: z.enum(["contact", "note", "resend", "cancel", "pause", "refund", "refund-requested"]).optional().catch(undefined) });
+const NOTICES: Record<string, string> = {
+  contact: "Contact details saved.",
+  note: "Note added.",
+  resend: "The receipt is on its way again.",
+  cancel: "The subscription will end at the end of the paid period.",
+  pause: "Collection is paused.",
+  refund: "Refund recorded. The supporter has been emailed a confirmation.",
+  "refund-requested": "Refund sent to the payment processor. The ledger updates, and the supporter is emailed, when it confirms.",
+};
+
+function supporterId(params: { id?: string }) {
+  const id = IdSchema.safeParse(params.id);
+  if (!id.success) throw new Response("Not found", { status: 404 });
+  return id.data;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request);
+  const page = await getSupporterForStaff(db, { supporterId: supporterId(params) });
+  if (!page) throw new Response("Not found", { status: 404 });
+  const csrf = await issueCsrfToken(request);
+  const notice = NoticeSchema.parse(Object.fromEntries(new URL(request.url).searchParams)).done ?? null;
+  return json({ page, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+}
+
+const INTENTS = ["contact", "note", "resend", "cancel", "pause", "refund"] as const;
+type Intent = (typeof INTENTS)[number];
+type ActionData = { intent: Intent | null; target?: number | null; errors: FieldErrors; values: FormValues; formError?: string };
+
+const TargetSchema = z.object({ subscriptionId: z.coerce.number().int().positive() });
+const PauseSchema = TargetSchema.extend({ months: z.coerce.number({ message: "Choose 1 to 6 months." }).int("Choose 1 to 6 months.").min(1, "Choose 1 to 6 months.").max(6, "Choose 1 to 6 months.") });
+const CancelSchema = TargetSchema.extend({ reason: z.string().trim().max(500, "Keep the reason under 500 characters.").optional().transform((v) => v || null) });
+const PaymentSchema = z.object({ paymentId: z.coerce.number().int().positive() });
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request);
+  const id = supporterId(params);
+  const formData = await request.formData();
+  const intentParse = z.enum(INTENTS).safeParse(formData.get("intent"));
+  const intent = intentParse.success ? intentParse.data : null;
+  const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent, ...data }, { status });
+  const failWith = (f: Pick<StaffFailure, "status" | "formError" | "errors">, values: FormValues = {}, target: number | null = null) =>
+    fail(f.status, { errors: f.errors, values, formError: f.formError, target });
+  const done = (what: keyof typeof NOTICES) => redirect(`/admin/supporters/${id}?done=${what}`, 303);
+
+  if (!(await isValidCsrf(request, formData))) return fail(403, { errors: {}, values: {}, formError: t("error.csrf") });
+  if (!intent) return fail(400, { errors: {}, values: {}, formError: "Unknown action." });
+  const actor = { type: "staff" as const, id: staff.staffUserId };
+
+  switch (intent) {
+    case "contact": {
+      const parsed = parseContactForm(formData);
+      if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values, formError: t("error.form") });
+      const outcome = await updateSupporterContact(db, { staff, supporterId: id, ...parsed.value });
+      return outcome.ok ? done("contact") : failWith(outcome, parsed.values);
+    }
+    case "note": {
+      const values = formValues(formData, ["body"]);
+      const parsed = NoteSchema.safeParse(values);
+      if (!parsed.success) return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form") });
+      const outcome = await addStaffNote(db, { staff, supporterId: id, body: parsed.data.body });
+      return outcome.ok ? done("note") : failWith(outcome, values);
+    }
+    case "resend": {
+      const parsed = PaymentSchema.safeParse(formValues(formData, ["paymentId"]));
+      if (!parsed.success) return fail(400, { errors: {}, values: {}, formError: "Choose a payment." });
+      const outcome = await resendReceipt(db, { staff, supporterId: id, paymentId: parsed.data.paymentId });
+      return outcome.ok ? done("resend") : failWith(outcome, {}, parsed.data.paymentId);
+    }
+    case "cancel":
+    case "pause": {
+      const values = formValues(formData, ["subscriptionId", "months", "reason"]);
+      const owner = { supporterId: id, actor, returnTo: `/admin/supporters/${id}?done=${intent}` };
+      if (intent === "pause") {
+        const parsed = PauseSchema.safeParse(values);
+        if (!parsed.success) return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form"), target: Number(values.subscriptionId) || null });
+        const outcome = await pauseSubscription(db, { ...owner, subscriptionId: parsed.data.subscriptionId, months: parsed.data.months });
+        return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
+      }
+      const parsed = CancelSchema.safeParse(values);
+      if (!parsed.success) return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form"), target: Number(values.subscriptionId) || null });
+      const outcome = await cancelSubscription(db, { ...owner, subscriptionId: parsed.data.subscriptionId, reason: parsed.data.reason });
+      return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
+    }
+    case "refund": {
+      // The form is only shown to admins; the role is checked again here, before anything else.
+      if (staff.role !== "admin") return fail(403, { errors: {}, values: {}, formError: "Only an administrator can refund a payment." });
+      const values = formValues(formData, REFUND_FIELDS);
+      const target = PaymentSchema.safeParse(values);
+      if (!target.success) return fail(400, { errors: {}, values, formError: "Choose a payment." });
+      const page = await getSupporterForStaff(db, { supporterId: id });
+      const payment = page?.payments.find((p) => p.id === target.data.paymentId);
+      if (!payment) return fail(404, { errors: {}, values, formError: "Not found", target: target.data.paymentId });
+      const amount = parseMoney(values.refundAmount ?? "", payment.currency);
+      if (!amount.ok) return fail(400, { errors: { refundAmount: "Enter the amount to refund, like 10 or 10.50." }, values, formError: t("error.form"), target: payment.id });
+      const outcome = await refundPayment(db, { staff, supporterId: id, paymentId: payment.id, amountMinor: amount.amountMinor });
+      if (!outcome.ok) return failWith(outcome, values, payment.id);
+      return done(outcome.pending ? "refund-requested" : "refund");
+    }
+  }
+}
+
+const date = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
+const dateTime = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const fmtDate = (d: string | null) => (d ? date.format(new Date(d)) : "");
+
+const CONTACT_LABELS: Record<string, string> = { name: "Name", email: "Email", phone: "Phone", ...Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label])) };
+
+export default function SupporterPage() {
+  const { page, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const { supporter } = page;
+  const errorsFor = (intent: Intent, target: number | null = null) =>
+    actionData && actionData.intent === intent && (target === null || actionData.target === target) ? actionData : null;
+  const contact = errorsFor("contact");
+  const contactValues: Record<string, string> = contact?.values ?? {
+    name: supporter.name,
+    email: supporter.email,
+    phone: supporter.phone ?? "",
+    line1: supporter.address.line1 ?? "",
+    line2: supporter.address.line2 ?? "",
+    city: supporter.address.city ?? "",
+    state: supporter.address.state ?? "",
+    postalCode: supporter.address.postalCode ?? "",
+    country: supporter.address.country ?? "",
+  };
+  const note = errorsFor("note");
+  const general = actionData && !["contact", "note"].includes(actionData.intent ?? "") && actionData.target == null ? actionData : null;
+
+  return (
+    <div className="admin-supporter">
+      <p>
+        <Link to="/admin/supporters">← Supporters</Link>
+      </p>
+      <h1>{supporter.name || supporter.email}</h1>
+      {notice ? (
+        <p className="notice-done" role="status">
+          {NOTICES[notice]}
+        </p>
+      ) : null}
+      {general?.formError ? (
+        <p className="notice" role="alert">
+          {general.formError}
+        </p>
+      ) : null}
+
+      <section className="panel" aria-labelledby="contact-heading">
+        <h2 id="contact-heading">Contact details</h2>
+        <ErrorSummary formError={contact?.formError} errors={contact?.errors} labels={CONTACT_LABELS} />
+        <Form method="post" noValidate>
+          <input type="hidden" name="csrf" value={csrf} />
+          <input type="hidden" name="intent" value="contact" />
+          <input type="hidden" name="expectedUpdatedAt" value={contact?.values.expectedUpdatedAt ?? supporter.version} />
+          <TextField name="name" label="Name" autoComplete="off" maxLength={200} errors={contact?.errors} values={contactValues} />
+          <TextField name="email" label="Email" type="email" autoComplete="off" required errors={contact?.errors} values={contactValues} />
+          <TextField name="phone" label="Phone" type="tel" autoComplete="off" maxLength={40} errors={contact?.errors} values={contactValues} />
+          <fieldset>
+            <legend>Postal address (leave empty if none)</legend>
+            {ADDRESS_FIELDS.map((f) => (
+              <TextField key={f.name} name={f.name} label={f.label} autoComplete="off" errors={contact?.errors} values={contactValues} />
+            ))}
+          </fieldset>
+          <button type="submit" className="button">
+            Save contact details
+          </button>
+        </Form>
+      </section>
+
+      <section className="panel" aria-labelledby="entitlements-heading">
+        <h2 id="entitlements-heading">Entitlements</h2>
+        {page.entitlements.length === 0 ? (
+          <p>None.</p>
+        ) : (
+          <ul>
+            {page.entitlements.map((e, i) => (
+              <li key={i}>
+                {e.planName} ({e.tier}) {e.until ? `until ${fmtDate(e.until)}` : "while it renews"}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className="panel" aria-labelledby="subscriptions-heading">
+        <h2 id="subscriptions-heading">Subscriptions</h2>
+        {page.subscriptions.length === 0 ? <p>None.</p> : null}
+        {page.subscriptions.map((s) => {
+          const failed = errorsFor("cancel", s.id) ?? errorsFor("pause", s.id);
+          return (
+            <div key={s.id} className="admin-subscription">
+              <h3>
+                {s.what}: {formatMoney(s.amountMinor, s.currency)} {s.currency} a month
+              </h3>
+              <p>
+                Status: {s.status}
+                {s.cancelAtPeriodEnd && s.currentPeriodEnd ? `, ends ${fmtDate(s.currentPeriodEnd)}` : ""}
+                {s.pausedUntil ? `, paused until ${fmtDate(s.pausedUntil)}` : ""}
+                {s.updating ? " (updating…)" : ""}
+              </p>
+              {s.lastFailureReason || s.nextRetryAt ? (
+                <p className="notice">
+                  Last payment failed{s.lastFailureReason ? `: ${s.lastFailureReason}` : ""}.{s.nextRetryAt ? ` Next retry ${fmtDate(s.nextRetryAt)}.` : ""}
+                </p>
+              ) : null}
+              {failed?.formError ? (
+                <p className="notice" role="alert">
+                  {failed.formError}
+                  {failed.errors && Object.values(failed.errors).length ? ` ${Object.values(failed.errors).join(" ")}` : ""}
+                </p>
+              ) : null}
+              {s.canChange ? (
+                <div className="button-row">
+                  <Form method="post">
+                    <input type="hidden" name="csrf" value={csrf} />
+                    <input type="hidden" name="intent" value="pause" />
+                    <input type="hidden" name="subscriptionId" value={s.id} />
+                    <label htmlFor={`months-${s.id}`}>Pause for (months)</label>{" "}
+                    <select id={`months-${s.id}`} name="months" defaultValue="1">
+                      {[1, 2, 3, 4, 5, 6].map((m) => (
+                        <option key={m} value={m}>
+                          {m}
+                        </option>
+                      ))}
+                    </select>{" "}
+                    <button type="submit" className="button button-secondary">
+                      Pause on their behalf
+                    </button>
+                  </Form>
+                  <Form method="post">
+                    <input type="hidden" name="csrf" value={csrf} />
+                    <input type="hidden" name="intent" value="cancel" />
+                    <input type="hidden" name="subscriptionId" value={s.id} />
+                    <label htmlFor={`reason-${s.id}`}>Reason (optional)</label>{" "}
+                    <input id={`reason-${s.id}`} name="reason" maxLength={500} defaultValue={failed?.values.reason ?? ""} />{" "}
+                    <button type="submit" className="button button-secondary">
+                      Cancel at period end on their behalf
+                    </button>
+                  </Form>
+                </div>
+              ) : null}
+            </div>
+          );
+        })}
+      </section>
+
+      <section className="panel" aria-labelledby="payments-heading">
+        <h2 id="payments-heading">Payments</h2>
+        {page.payments.length === 0 ? (
+          <p>None.</p>
+        ) : (
+          <table>
+            <caption className="visually-hidden">Payments, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Receipt</th>
+                <th scope="col">Date</th>
+                <th scope="col">For</th>
+                <th scope="col">Method</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Refunded</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.payments.map((p) => {
+                const refund = errorsFor("refund", p.id);
+                const resend = errorsFor("resend", p.id);
+                const remaining = p.amountMinor - p.refundedMinor;
+                return (
+                  <tr key={p.id}>
+                    <td>{p.receiptNumber}</td>
+                    <td>{fmtDate(p.paidAt)}</td>
+                    <td>{p.description}</td>
+                    <td>{p.method}</td>
+                    <td>
+                      {formatMoney(p.amountMinor, p.currency)} {p.currency}
+                    </td>
+                    <td>{p.refundedMinor ? `${formatMoney(p.refundedMinor, p.currency)} ${p.currency}` : ""}</td>
+                    <td>
+                      {p.hasReceipt ? (
+                        <Form method="post" className="inline-form">
+                          <input type="hidden" name="csrf" value={csrf} />
+                          <input type="hidden" name="intent" value="resend" />
+                          <input type="hidden" name="paymentId" value={p.id} />
+                          <button type="submit" className="button button-secondary">
+                            Resend receipt {p.receiptNumber}
+                          </button>
+                        </Form>
+                      ) : null}
+                      {resend?.formError ? <p className="field-error">{resend.formError}</p> : null}
+                      {isAdmin && remaining > 0 ? (
+                        <Form method="post" noValidate>
+                          <input type="hidden" name="csrf" value={csrf} />
+                          <input type="hidden" name="intent" value="refund" />
+                          <input type="hidden" name="paymentId" value={p.id} />
+                          <label htmlFor={`refundAmount-${p.id}`}>Refund amount ({p.currency}, up to {formatMoney(remaining, p.currency)})</label>{" "}
+                          <input
+                            id={`refundAmount-${p.id}`}
+                            name="refundAmount"
+                            inputMode="decimal"
+                            defaultValue={refund?.values.refundAmount ?? (remaining / 100).toFixed(2)}
+                            aria-invalid={refund?.errors.refundAmount ? true : undefined}
+                            aria-describedby={refund?.errors.refundAmount ? `refundAmount-${p.id}-error` : undefined}
+                          />{" "}
+                          <button type="submit" className="button button-secondary">
+                            Refund
+                          </button>
+                          {refund?.errors.refundAmount ? (
+                            <p className="field-error" id={`refundAmount-${p.id}-error`}>
+                              {refund.errors.refundAmount}
+                            </p>
+                          ) : refund?.formError ? (
+                            <p className="field-error" role="alert">
+                              {refund.formError}
+                            </p>
+                          ) : null}
+                        </Form>
+                      ) : null}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="panel" aria-labelledby="pledges-heading">
+        <h2 id="pledges-heading">Pledges</h2>
+        {page.pledges.length === 0 ? (
+          <p>None.</p>
+        ) : (
+          <ul>
+            {page.pledges.map((p) => (
+              <li key={p.id}>
+                {fmtDate(p.createdAt)}: {p.kind} {formatMoney(p.amountMinor, p.currency)} {p.currency}, {p.status}
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className="panel" aria-labelledby="emails-heading">
+        <h2 id="emails-heading">Emails sent</h2>
+        {page.emails.length === 0 ? (
+          <p>None.</p>
+        ) : (
+          <table>
+            <caption className="visually-hidden">Emails, newest first (times in UTC)</caption>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Status</th>
+                <th scope="col">Queued</th>
+                <th scope="col">Sent</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.emails.map((m) => (
+                <tr key={m.id}>
+                  <td>{m.template}</td>
+                  <td>
+                    {m.status}
+                    {m.status === "failed" && m.lastError ? `: ${m.lastError}` : ""}
+                  </td>
+                  <td>{dateTime.format(new Date(m.createdAt))}</td>
+                  <td>{m.sentAt ? dateTime.format(new Date(m.sentAt)) : ""}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="panel" aria-labelledby="notes-heading">
+        <h2 id="notes-heading">Staff notes</h2>
+        {page.notes.map((n) => (
+          <div key={n.id} className="staff-note">
+            <p>{n.body}</p>
+            <p className="hint">
+              {n.staffName}, {dateTime.format(new Date(n.createdAt))} UTC
+            </p>
+          </div>
+        ))}
+        <Form method="post" noValidate>
+          <input type="hidden" name="csrf" value={csrf} />
+          <input type="hidden" name="intent" value="note" />
+          <div className="field">
+            <label htmlFor="body">Add a note (never shown to the supporter)</label>
+            <textarea
+              id="body"
+              name="body"
+              rows={3}
+              maxLength={5000}
+              defaultValue={note?.values.body ?? ""}
+              aria-invalid={note?.errors.body ? true : undefined}
+              aria-describedby={note?.errors.body ? "body-error" : undefined}
+            />
+            {note?.errors.body ? (
+              <p className="field-error" id="body-error">
+                {note.errors.body}
+              </p>
+            ) : null}
+          </div>
+          <button type="submit" className="button">
+            Add note
+          </button>
+        </Form>
+      </section>
+    </div>
+  );
+}

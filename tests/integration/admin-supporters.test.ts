@@ -1,0 +1,294 @@
+import { randomUUID } from "node:crypto";
+import { and, count, eq } from "drizzle-orm";
+import { beforeAll, describe, expect, it } from "vitest";
+import { auditLog, counters, outbox, payments, receipts, staffNotes, subscriptions, supporters } from "@db/schema";
+import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
+import { getCampaignProgress } from "~/campaigns/campaigns.server";
+import { loader as searchLoader } from "~/routes/admin.supporters._index";
+import { action, loader } from "~/routes/admin.supporters.$id";
+import { searchSupporters, type SupporterForStaff } from "~/supporters/admin-supporters.server";
+import { giveGift, uniqueEmail } from "../factories";
+import { useSeededDatabase } from "../support/database";
+import { callLoader, postForm } from "../support/remix";
+
+const { t, fixtures } = useSeededDatabase();
+
+const PASSWORD = "a-long-staff-password";
+type Browser = { cookie: string; csrf: string; staffUserId: number };
+const browsers = {} as Record<"staff" | "admin", Browser>;
+
+/** A staff member signed in, with the CSRF cookie and token a supporter page hands out. */
+async function signedIn(role: "staff" | "admin", supporterId: number): Promise<Browser> {
+  const email = `${role}.${randomUUID().slice(0, 8)}@fund.example`;
+  const staffUserId = await createStaffUser(t.db, { email, name: `A ${role}`, role, password: PASSWORD });
+  const result = await signInStaff(t.db, { email, password: PASSWORD, clientAddress: "203.0.113.30" });
+  if (result.status !== "ok") throw new Error("sign-in failed");
+  const staffCookie = result.cookie.split(";")[0];
+  const page = await callLoader(loader, `/admin/supporters/${supporterId}`, { cookie: staffCookie, params: { id: String(supporterId) } });
+  const csrfCookie = (page.headers.get("Set-Cookie") ?? "").split(";")[0];
+  const body = (await page.json()) as { csrf: string };
+  return { cookie: `${staffCookie}; ${csrfCookie}`, csrf: body.csrf, staffUserId };
+}
+
+const pageOf = async (who: Browser, supporterId: number) => {
+  const response = await callLoader(loader, `/admin/supporters/${supporterId}`, { cookie: who.cookie, params: { id: String(supporterId) } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as PageData;
+};
+const post = (who: Browser, supporterId: number, fields: Record<string, string>) =>
+  postForm(action, `/admin/supporters/${supporterId}`, { csrf: who.csrf, ...fields }, { params: { id: String(supporterId) }, cookie: who.cookie });
+
+const n = async (table: typeof auditLog | typeof outbox | typeof staffNotes | typeof payments) => (await t.db.select({ n: count() }).from(table))[0].n;
+const everything = async (supporterId: number) => ({
+  supporter: (await t.db.select().from(supporters).where(eq(supporters.id, supporterId)))[0],
+  payments: await t.db.select().from(payments).where(eq(payments.supporterId, supporterId)),
+  audit: await n(auditLog),
+  outbox: await n(outbox),
+  notes: await n(staffNotes),
+});
+const auditOf = (action: string, targetId: number) =>
+  t.db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.targetId, String(targetId))));
+
+type PageData = { isAdmin: boolean; page: SupporterForStaff & { supporter: { version: string } } } & Record<string, unknown>;
+
+let donor: Awaited<ReturnType<typeof giveGift>>;
+
+beforeAll(async () => {
+  donor = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 5000, name: "Wilhelmina Quarrington" });
+  await t.db.update(supporters).set({ phone: "+61 3 9000 1234", addressLine1: "1 Printers Lane", addressCity: "Fitzroy", addressPostalCode: "3065", addressCountry: "AU" }).where(eq(supporters.id, donor.supporterId));
+  browsers.staff = await signedIn("staff", donor.supporterId);
+  browsers.admin = await signedIn("admin", donor.supporterId);
+});
+
+describe("supporter search", () => {
+  it("finds a supporter by name, email, phone and postcode, case-insensitively", async () => {
+    const [me] = await t.db.select().from(supporters).where(eq(supporters.id, donor.supporterId));
+    for (const q of ["quarrington", "WILHELMINA", me.email.toUpperCase().slice(0, 12), "9000 1234", "0390001234".slice(1), "3065"]) {
+      const { rows } = await searchSupporters(t.db, { q, limit: 10 });
+      expect(rows.map((r) => r.id), q).toContain(donor.supporterId);
+    }
+    expect((await searchSupporters(t.db, { q: "nobody-like-this", limit: 10 })).rows).toEqual([]);
+  });
+
+  it("pages by id and never shows the erased", async () => {
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, name: `Pagination Person ${i}` })).supporterId);
+    await t.db.update(supporters).set({ erasedAt: new Date() }).where(eq(supporters.id, ids[4]));
+    const first = await searchSupporters(t.db, { q: "pagination person", limit: 2 });
+    expect(first.rows.map((r) => r.id)).toEqual(ids.slice(0, 2));
+    const second = await searchSupporters(t.db, { q: "pagination person", after: first.next!, limit: 2 });
+    expect(second.rows.map((r) => r.id)).toEqual(ids.slice(2, 4));
+    expect(second.next).toBeNull();
+
+    const response = await callLoader(searchLoader, `/admin/supporters?q=Pagination+Person&after=${ids[1]}`, { cookie: browsers.staff.cookie });
+    const body = await response.json();
+    expect(body.rows.map((r: { id: number }) => r.id)).toEqual(ids.slice(2, 4));
+  });
+});
+
+describe("the supporter page", () => {
+  it("shows contact details, subscriptions with failure reason and retry, payments with receipt numbers, emails and notes", async () => {
+    const monthly = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 1500, name: "Failing Card" });
+    const retry = new Date("2026-12-01T09:00:00Z");
+    await t.db.update(subscriptions).set({ lastFailureReason: "Your card was declined.", nextRetryAt: retry }).where(eq(subscriptions.id, monthly.payment.subscriptionId!));
+    const { page, isAdmin } = await pageOf(browsers.staff, monthly.supporterId);
+    expect(isAdmin).toBe(false);
+    expect(page.supporter.name).toBe("Failing Card");
+    expect(page.subscriptions[0]).toMatchObject({ lastFailureReason: "Your card was declined.", nextRetryAt: retry.toISOString(), status: "active" });
+    expect(page.payments[0]).toMatchObject({ receiptNumber: monthly.payment.receiptNumber, amountMinor: 1500 });
+    expect(page.emails.map((e: { template: string }) => e.template)).toContain("donation-receipt");
+
+    const mine = await pageOf(browsers.staff, donor.supporterId);
+    expect(mine.page.supporter).toMatchObject({ phone: "+61 3 9000 1234", postalAddress: ["Wilhelmina Quarrington", "1 Printers Lane", "Fitzroy 3065", "AU"] });
+  });
+
+  it("is a 404 for an unknown or erased supporter", async () => {
+    const response = await callLoader(loader, "/admin/supporters/999999", { cookie: browsers.staff.cookie, params: { id: "999999" } });
+    expect(response.status).toBe(404);
+  });
+});
+
+describe("editing contact details", () => {
+  const form = (version: string, overrides: Record<string, string> = {}) => ({
+    intent: "contact",
+    expectedUpdatedAt: version,
+    name: "Wilhelmina Q.",
+    email: "",
+    phone: "03 9000 9999",
+    line1: "2 Printers Lane",
+    line2: "",
+    city: "Fitzroy",
+    state: "VIC",
+    postalCode: "3065",
+    country: "au",
+    ...overrides,
+  });
+
+  it("saves, audits, and refuses the second of two staff saving the same version", async () => {
+    const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: "Two Editors" });
+    const { page } = await pageOf(browsers.staff, supporterId);
+    const email = uniqueEmail("edited");
+    const first = await post(browsers.staff, supporterId, form(page.supporter.version, { email }));
+    expect(first.status).toBe(303);
+    const [saved] = await t.db.select().from(supporters).where(eq(supporters.id, supporterId));
+    expect(saved).toMatchObject({ name: "Wilhelmina Q.", email, phone: "03 9000 9999", addressLine1: "2 Printers Lane", addressState: "VIC", addressCountry: "AU" });
+    expect(await auditOf("supporter.update_contact", supporterId)).toHaveLength(1);
+
+    const second = await post(browsers.admin, supporterId, form(page.supporter.version, { email, name: "Someone Else" }));
+    expect(second.status).toBe(409);
+    const body = await second.json();
+    expect(body.formError).toMatch(/Someone else changed/);
+    expect(body.values.name).toBe("Someone Else");
+    expect((await t.db.select().from(supporters).where(eq(supporters.id, supporterId)))[0].name).toBe("Wilhelmina Q.");
+  });
+
+  it("bad input is a 400 with messages at the fields, keeps what was typed, writes nothing", async () => {
+    const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: "Bad Input" });
+    const { page } = await pageOf(browsers.staff, supporterId);
+    const before = await everything(supporterId);
+    const response = await post(browsers.staff, supporterId, form(page.supporter.version, { email: "not-an-email", postalCode: "", phone: "call me" }));
+    expect(response.status).toBe(400);
+    const body = await response.json();
+    expect(Object.keys(body.errors).sort()).toEqual(["email", "phone", "postalCode"]);
+    expect(body.values.email).toBe("not-an-email");
+    expect(await everything(supporterId)).toEqual(before);
+
+    const [other] = await t.db.select().from(supporters).where(eq(supporters.id, donor.supporterId));
+    const taken = await post(browsers.staff, supporterId, form(page.supporter.version, { email: other.email }));
+    expect(taken.status).toBe(400);
+    expect((await taken.json()).errors.email).toMatch(/Another supporter/);
+    expect(await everything(supporterId)).toEqual(before);
+  });
+
+  it("refuses a form without a valid CSRF token", async () => {
+    const before = await everything(donor.supporterId);
+    const response = await post({ ...browsers.staff, csrf: "x".repeat(32) }, donor.supporterId, form("whatever"));
+    expect(response.status).toBe(403);
+    expect(await everything(donor.supporterId)).toEqual(before);
+  });
+});
+
+describe("notes and receipts", () => {
+  it("adds a note, with its author, audited; an empty note is a 400", async () => {
+    expect((await post(browsers.staff, donor.supporterId, { intent: "note", body: "   " })).status).toBe(400);
+    expect(await n(staffNotes)).toBe(0);
+    expect((await post(browsers.staff, donor.supporterId, { intent: "note", body: "Prefers calls after 5 pm." })).status).toBe(303);
+    const { page } = await pageOf(browsers.staff, donor.supporterId);
+    expect(page.notes).toEqual([expect.objectContaining({ body: "Prefers calls after 5 pm.", staffName: "A staff" })]);
+    const [entry] = await auditOf("supporter.note", donor.supporterId);
+    expect(entry).toMatchObject({ actorType: "staff", actorId: browsers.staff.staffUserId });
+    expect(JSON.stringify(entry.details)).not.toContain("5 pm");
+  });
+
+  it("resends a receipt as issued, once per click, audited", async () => {
+    const [receipt] = await t.db.select().from(receipts).where(eq(receipts.paymentId, donor.payment.id));
+    const response = await post(browsers.staff, donor.supporterId, { intent: "resend", paymentId: String(donor.payment.id) });
+    expect(response.status).toBe(303);
+    const sent = await t.db.select().from(outbox).where(eq(outbox.template, "donation-receipt"));
+    const resends = sent.filter((m) => m.idempotencyKey.startsWith(`receipt:${donor.payment.id}:resend:`));
+    expect(resends).toHaveLength(1);
+    expect(resends[0].props).toEqual({ receipt: receipt.snapshot });
+    expect(await auditOf("payment.resend_receipt", donor.payment.id)).toHaveLength(1);
+    // Someone else's payment is not theirs to resend.
+    const other = await giveGift(t.db, { campaignId: fixtures.campaign.id });
+    expect((await post(browsers.staff, donor.supporterId, { intent: "resend", paymentId: String(other.payment.id) })).status).toBe(404);
+  });
+});
+
+describe("subscriptions on the supporter's behalf", () => {
+  it("cancels at period end, audited as the staff member", async () => {
+    const monthly = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 2000 });
+    const subscriptionId = monthly.payment.subscriptionId!;
+    const response = await post(browsers.staff, monthly.supporterId, { intent: "cancel", subscriptionId: String(subscriptionId), reason: "Moving overseas" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe(`/admin/supporters/${monthly.supporterId}?done=cancel`);
+    const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId));
+    expect(sub.cancelAtPeriodEnd).toBe(true);
+    const [entry] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "subscription.cancel"), eq(auditLog.targetId, String(subscriptionId))));
+    expect(entry).toMatchObject({ actorType: "staff", actorId: browsers.staff.staffUserId });
+  });
+
+  it("pauses; a bad month count is a 400 and nothing changes", async () => {
+    const monthly = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 2000 });
+    const subscriptionId = monthly.payment.subscriptionId!;
+    const before = await everything(monthly.supporterId);
+    expect((await post(browsers.staff, monthly.supporterId, { intent: "pause", subscriptionId: String(subscriptionId), months: "9" })).status).toBe(400);
+    expect(await everything(monthly.supporterId)).toEqual(before);
+    expect((await post(browsers.staff, monthly.supporterId, { intent: "pause", subscriptionId: String(subscriptionId), months: "2" })).status).toBe(303);
+    const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId));
+    expect(sub.pausedUntil!.getTime()).toBeGreaterThan(Date.now() + 50 * 86_400_000);
+    // Another supporter's subscription cannot be reached through this page.
+    expect((await post(browsers.staff, donor.supporterId, { intent: "pause", subscriptionId: String(subscriptionId), months: "1" })).status).toBe(404);
+  });
+});
+
+describe("refunds (simulated provider)", () => {
+  it("the form is for admins only; staff posting it get a 403 and nothing changes", async () => {
+    // The page renders the refund form only when the loader says isAdmin.
+    expect((await pageOf(browsers.staff, donor.supporterId)).isAdmin).toBe(false);
+    expect((await pageOf(browsers.admin, donor.supporterId)).isAdmin).toBe(true);
+
+    const before = await everything(donor.supporterId);
+    const response = await post(browsers.staff, donor.supporterId, { intent: "refund", paymentId: String(donor.payment.id), refundAmount: "10" });
+    expect(response.status).toBe(403);
+    expect(await everything(donor.supporterId)).toEqual(before);
+  });
+
+  it("an admin's partial refund changes the ledger and the campaign total and sends one email", async () => {
+    const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 4000 });
+    const admin = browsers.admin;
+    const totalBefore = (await getCampaignProgress(t.db, fixtures.campaign)).raisedMinor;
+
+    const tooMuch = await post(admin, gift.supporterId, { intent: "refund", paymentId: String(gift.payment.id), refundAmount: "40.01" });
+    expect(tooMuch.status).toBe(400);
+    expect((await tooMuch.json()).errors.refundAmount).toMatch(/more than is left/);
+    const garbled = await post(admin, gift.supporterId, { intent: "refund", paymentId: String(gift.payment.id), refundAmount: "ten" });
+    expect(garbled.status).toBe(400);
+    expect((await garbled.json()).values.refundAmount).toBe("ten");
+
+    const response = await post(admin, gift.supporterId, { intent: "refund", paymentId: String(gift.payment.id), refundAmount: "15.50" });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe(`/admin/supporters/${gift.supporterId}?done=refund`);
+    const [payment] = await t.db.select().from(payments).where(eq(payments.id, gift.payment.id));
+    expect(payment.refundedMinor).toBe(1550);
+    expect((await getCampaignProgress(t.db, fixtures.campaign)).raisedMinor).toBe(totalBefore - 1550);
+    const mail = await t.db.select().from(outbox).where(eq(outbox.template, "refund-confirmation"));
+    const mine = mail.filter((m) => m.idempotencyKey.startsWith(`refund:${gift.payment.id}:`));
+    expect(mine).toHaveLength(1);
+    expect(mine[0].props).toMatchObject({ refundMinor: 1550, refundedTotalMinor: 1550, amountMinor: 4000, receiptNumber: payment.receiptNumber });
+    const [entry] = await auditOf("payment.refund", gift.payment.id);
+    expect(entry).toMatchObject({ actorType: "staff", actorId: admin.staffUserId, details: expect.objectContaining({ amountMinor: 1550 }) });
+
+    // The rest, then nothing more can be refunded.
+    expect((await post(admin, gift.supporterId, { intent: "refund", paymentId: String(gift.payment.id), refundAmount: "24.50" })).status).toBe(303);
+    expect((await t.db.select().from(payments).where(eq(payments.id, gift.payment.id)))[0].refundedMinor).toBe(4000);
+    expect((await post(admin, gift.supporterId, { intent: "refund", paymentId: String(gift.payment.id), refundAmount: "1" })).status).toBe(400);
+    expect((await t.db.select().from(outbox).where(eq(outbox.template, "refund-confirmation"))).filter((m) => m.idempotencyKey.startsWith(`refund:${gift.payment.id}:`))).toHaveLength(2);
+  });
+
+  it("an offline payment's refund is recorded directly, with one email", async () => {
+    const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 1000 });
+    const [counter] = await t.db.select().from(counters).where(eq(counters.name, "receipt"));
+    await t.db.update(counters).set({ value: counter.value + 1 }).where(eq(counters.name, "receipt"));
+    const [cheque] = await t.db
+      .insert(payments)
+      .values({
+        supporterId: gift.supporterId,
+        campaignId: fixtures.campaign.id,
+        kind: "one_off",
+        method: "cheque",
+        provider: "offline",
+        providerPaymentId: `cheque-${randomUUID()}`,
+        amountMinor: 20000,
+        currency: "AUD",
+        receiptNumber: counter.value + 1,
+        paidAt: new Date(),
+      })
+      .returning();
+    const response = await post(browsers.admin, gift.supporterId, { intent: "refund", paymentId: String(cheque.id), refundAmount: "200" });
+    expect(response.status).toBe(303);
+    expect((await t.db.select().from(payments).where(eq(payments.id, cheque.id)))[0].refundedMinor).toBe(20000);
+    expect(await t.db.select().from(outbox).where(eq(outbox.idempotencyKey, `refund:${cheque.id}:20000`))).toHaveLength(1);
+    expect(await auditOf("payment.refund", cheque.id)).toHaveLength(1);
+  });
+});
