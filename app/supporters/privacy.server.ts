@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, ne, notInArray, or, sql } from "drizzle-
 import type { DB } from "@db/client.server";
 import {
   auditLog,
+  staffNotes,
   campaigns,
   checkouts,
   devMailbox,
@@ -124,6 +125,8 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
       .where(auditAbout(supporterId, subs.map((s) => s.sub.id), paymentIds))
       .orderBy(asc(auditLog.id));
 
+    const notes = await tx.select({ at: staffNotes.createdAt, body: staffNotes.body }).from(staffNotes).where(eq(staffNotes.supporterId, supporterId)).orderBy(asc(staffNotes.id));
+
     await recordAudit(tx, { actor: { type: "supporter", id: supporterId }, action: "supporter.export", target: { type: "supporter", id: supporterId } });
 
     const organisation = await getOrganisationSettings(tx);
@@ -204,6 +207,8 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
         completedAt: checkout.completedAt,
       })),
       emails: mail,
+      // What staff wrote about them is theirs to see too (without naming the member of staff).
+      staffNotes: notes,
       sessions: signIns,
       auditLog: audits.map((a) => ({
         at: a.createdAt,
@@ -281,6 +286,8 @@ export async function eraseSupporterRecords(
   if (mail.length) await tx.delete(devMailbox).where(inArray(devMailbox.outboxId, mail.map((m) => m.id)));
   await tx.update(subscriptions).set({ cancelReason: null }).where(eq(subscriptions.supporterId, supporter.id));
   await tx.delete(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
+  // Notes are free text about a person: they go with the person.
+  await tx.delete(staffNotes).where(eq(staffNotes.supporterId, supporter.id));
   await tx.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.supporterId, supporter.id), isNull(sessions.revokedAt)));
   await tx
     .update(supporters)
