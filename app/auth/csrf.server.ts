@@ -1,21 +1,11 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { createCookie } from "@remix-run/node";
-import { getEnv } from "~/env.server";
+import { signedCookie } from "./tokens.server";
 
 /**
  * Double-submit CSRF protection: a random token in a signed, HttpOnly, SameSite cookie must
  * match the hidden field of every mutating form.
  */
-function csrfCookie() {
-  const env = getEnv();
-  return createCookie("ff_csrf", {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: env.NODE_ENV === "production",
-    path: "/",
-    secrets: [env.sessionSecret],
-  });
-}
+const csrfCookie = () => signedCookie("ff_csrf");
 
 async function readToken(request: Request): Promise<string | null> {
   const value = await csrfCookie().parse(request.headers.get("Cookie"));

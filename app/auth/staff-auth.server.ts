@@ -1,11 +1,10 @@
 import { hash, verify } from "@node-rs/argon2";
-import { createCookie, redirect } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { sessions, staffUsers, type StaffRole } from "@db/schema";
-import { getEnv } from "~/env.server";
 import { hitRateLimit, type RateLimitRule } from "./rate-limit.server";
-import { hashToken, newToken } from "./tokens.server";
+import { hashToken, newToken, signedCookie } from "./tokens.server";
 
 const STAFF_SESSION_TTL_MS = 12 * 60 * 60_000;
 export const MIN_PASSWORD_LENGTH = 12;
@@ -25,17 +24,7 @@ export function hashPassword(password: string): Promise<string> {
 // Verified against when the email is unknown, so a wrong email takes as long as a wrong password.
 let dummyHash: Promise<string> | undefined;
 
-function staffCookie() {
-  const env = getEnv();
-  return createCookie("ff_staff", {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: env.NODE_ENV === "production",
-    path: "/",
-    maxAge: STAFF_SESSION_TTL_MS / 1000,
-    secrets: [env.sessionSecret],
-  });
-}
+const staffCookie = () => signedCookie("ff_staff", { maxAgeMs: STAFF_SESSION_TTL_MS });
 
 export async function createStaffUser(db: DB, input: { email: string; name: string; role: StaffRole; password: string | null }) {
   const [row] = await db

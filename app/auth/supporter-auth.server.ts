@@ -1,26 +1,16 @@
-import { createCookie, redirect } from "@remix-run/node";
+import { redirect } from "@remix-run/node";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { loginTokens, sessions, supporters, type LoginPurpose } from "@db/schema";
 import { getEnv } from "~/env.server";
-import { hashToken, newToken } from "./tokens.server";
+import { hashToken, newToken, signedCookie } from "./tokens.server";
 
 export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
 export const MANAGE_LINK_TTL_MS = 7 * 24 * 60 * 60_000;
 export const EMAIL_CHANGE_TTL_MS = 24 * 60 * 60_000;
 const SESSION_TTL_MS = 30 * 24 * 60 * 60_000;
 
-function sessionCookie() {
-  const env = getEnv();
-  return createCookie("ff_session", {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: env.NODE_ENV === "production",
-    path: "/",
-    maxAge: SESSION_TTL_MS / 1000,
-    secrets: [env.sessionSecret],
-  });
-}
+const sessionCookie = () => signedCookie("ff_session", { maxAgeMs: SESSION_TTL_MS });
 
 /**
  * Creates a single-use link token bound to the supporter's current email. Written in the

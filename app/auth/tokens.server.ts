@@ -1,3 +1,5 @@
+import { createCookie } from "@remix-run/node";
+import { getEnv } from "~/env.server";
 import { createHash, randomBytes } from "node:crypto";
 
 /** A random secret for a link or a cookie; only its hash is ever stored. */
@@ -7,4 +9,17 @@ export function newToken(): string {
 
 export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("base64url");
+}
+
+/** Every cookie we set: signed, HttpOnly, SameSite=Lax, Secure in production. */
+export function signedCookie(name: string, { maxAgeMs }: { maxAgeMs?: number } = {}) {
+  const env = getEnv();
+  return createCookie(name, {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: env.NODE_ENV === "production",
+    path: "/",
+    ...(maxAgeMs ? { maxAge: maxAgeMs / 1000 } : {}),
+    secrets: [env.sessionSecret],
+  });
 }
