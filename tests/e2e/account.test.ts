@@ -3,10 +3,9 @@
 // is the "somebody else" their data must not mention, and has every account page checked with axe
 // (WCAG 2.2 A and AA, serious or critical) and for sideways scrolling at 360 px.
 import { readFile } from "node:fs/promises";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations, describeViolations } from "../support/axe";
 import { requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
 import { becomeSupporter, completeGift, horizontalOverflow, openMail, openSignInLink, readProgress, signIn } from "./flows";
 
@@ -231,29 +230,3 @@ describe("a supporter's account", () => {
   });
 });
 
-// axe-core as tests/e2e/accessibility.test.ts runs it.
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
-
-type Violation = { id: string; impact: string | null; help: string; helpUrl: string; nodes: { target: string[]; failureSummary?: string }[] };
-
-async function axeViolations(page: Page): Promise<Violation[]> {
-  await page.addScriptTag({ content: axeSource });
-  return page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: Violation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      helpUrl: v.helpUrl,
-      nodes: v.nodes.map((n) => ({ target: n.target.map(String), failureSummary: n.failureSummary })),
-    }));
-  }, TAGS);
-}
-
-function describeViolations(violations: Violation[]) {
-  return violations
-    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.helpUrl})\n${v.nodes.map((n) => `    ${n.target.join(" ")}\n      ${(n.failureSummary ?? "").replace(/\n/g, "\n      ")}`).join("\n")}`)
-    .join("\n");
-}
