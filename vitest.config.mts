@@ -16,7 +16,8 @@ export default defineConfig({
     include: ["tests/**/*.test.{ts,tsx}"],
     environment: "node",
     setupFiles: ["tests/support/setup.ts"],
-    testTimeout: 30_000,
+    // Browser tests share two cores with a server and a database: generous, but still a bound.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
     fileParallelism: true,

@@ -227,6 +227,6 @@ describe("a supporter's account", () => {
       }
       expect(checked).toHaveLength(14);
     });
-  });
+  }, 120_000);
 });
 
