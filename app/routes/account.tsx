@@ -1,8 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken } from "~/auth/csrf.server";
+import { SignOutButton } from "~/ui/SignOutButton";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
 
 /** The account area's frame. Each child route checks the session itself. */
@@ -25,12 +26,7 @@ export default function AccountLayout() {
           <NavLink to="/account/profile">Details</NavLink>
           <NavLink to="/account/statement">Statement</NavLink>
           <NavLink to="/account/privacy">Privacy</NavLink>
-          <Form method="post" action="/account/sign-out" className="inline-form">
-            <input type="hidden" name="csrf" value={csrf} />
-            <button type="submit" className="link-button">
-              Sign out
-            </button>
-          </Form>
+          <SignOutButton action="/account/sign-out" csrf={csrf} />
         </nav>
       ) : null}
       <Outlet />

@@ -1,8 +1,9 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Form, NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken } from "~/auth/csrf.server";
+import { SignOutButton } from "~/ui/SignOutButton";
 import { getStaffSession } from "~/auth/staff-auth.server";
 
 /** The admin frame. Every child route requires a staff session (and a role) itself. */
@@ -39,12 +40,7 @@ export default function AdminLayout() {
           <span className="hint">
             {staff.name} ({staff.role})
           </span>
-          <Form method="post" action="/admin/sign-out" className="inline-form">
-            <input type="hidden" name="csrf" value={csrf} />
-            <button type="submit" className="link-button">
-              Sign out
-            </button>
-          </Form>
+          <SignOutButton action="/admin/sign-out" csrf={csrf} />
         </nav>
       ) : null}
       <Outlet />

@@ -1,0 +1,13 @@
+import { Form } from "@remix-run/react";
+
+/** The nav's sign-out: a CSRF-protected POST, never a link a crawler could follow. */
+export function SignOutButton({ action, csrf }: { action: string; csrf: string }) {
+  return (
+    <Form method="post" action={action} className="inline-form">
+      <input type="hidden" name="csrf" value={csrf} />
+      <button type="submit" className="link-button">
+        Sign out
+      </button>
+    </Form>
+  );
+}
