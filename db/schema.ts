@@ -117,9 +117,10 @@ export const supporters = pgTable(
   "supporters",
   {
     id: serial("id").primaryKey(),
-    email: text("email").notNull(),
+    /** Null for callers of the phone line who have no email address: they get printed receipts. */
+    email: text("email"),
     /** Unique, so one person is one supporter however they capitalise their address. */
-    emailKey: text("email_key").notNull().generatedAlwaysAs(sql`lower(email)`),
+    emailKey: text("email_key").generatedAlwaysAs(sql`lower(email)`),
     name: text("name").notNull().default(""),
     phone: text("phone"),
     stripeCustomerId: text("stripe_customer_id"),
@@ -142,6 +143,7 @@ export const supporters = pgTable(
   (t) => [
     uniqueIndex("supporters_email_unique").on(t.emailKey),
     uniqueIndex("supporters_stripe_customer_unique").on(t.stripeCustomerId),
+    check("supporters_reachable", sql`${t.email} is not null or ${t.phone} is not null or ${t.erasedAt} is not null`),
   ],
 );
 
@@ -285,6 +287,9 @@ export const receipts = pgTable(
     receiptNumber: integer("receipt_number").notNull(),
     issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
     snapshot: jsonb("snapshot").$type<Record<string, unknown>>().notNull(),
+    /** Supporters without an email address get a printed receipt: when staff marked it posted. */
+    postedAt: timestamp("posted_at", { withTimezone: true }),
+    postedByStaffId: integer("posted_by_staff_id"),
   },
   (t) => [uniqueIndex("receipts_payment_unique").on(t.paymentId), uniqueIndex("receipts_number_unique").on(t.receiptNumber)],
 );
@@ -297,6 +302,29 @@ export const providerEvents = pgTable("provider_events", {
   receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   processedAt: timestamp("processed_at", { withTimezone: true }),
 });
+
+/**
+ * Deliveries that were verified but could not be applied (the transaction rolled back): kept so
+ * staff can see the error and replay them. Stripe retries too; whichever applies first wins, the
+ * other is a duplicate. Resolved rows are deleted by the retention job.
+ */
+export const webhookFailures = pgTable(
+  "webhook_failures",
+  {
+    eventId: text("event_id").primaryKey(),
+    type: text("type").notNull(),
+    /** The verified Stripe event as JSON, for replay. */
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    error: text("error").notNull(),
+    attempts: integer("attempts").notNull().default(1),
+    firstFailedAt: timestamp("first_failed_at", { withTimezone: true }).notNull().defaultNow(),
+    lastFailedAt: timestamp("last_failed_at", { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    /** 'redelivered' (Stripe's retry applied it) or 'replayed' (staff pressed replay). */
+    resolution: text("resolution"),
+  },
+  (t) => [index("webhook_failures_open_idx").on(t.lastFailedAt).where(sql`${t.resolvedAt} is null`)],
+);
 
 /** Mail to send, written in the same transaction as the change that caused it. */
 export const outbox = pgTable(
@@ -357,6 +385,26 @@ export const staffUsers = pgTable(
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
   },
   (t) => [uniqueIndex("staff_users_email_unique").on(t.emailKey), check("staff_users_role_known", sql`${t.role} in ('admin', 'staff')`)],
+);
+
+/** Single-use set-password links for staff: an invitation, or a reset an admin sent. Stored hashed. */
+export const staffPasswordTokens = pgTable(
+  "staff_password_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tokenHash: text("token_hash").notNull(),
+    staffUserId: integer("staff_user_id").notNull().references(() => staffUsers.id),
+    purpose: text("purpose").$type<"invite" | "reset">().notNull(),
+    createdByStaffId: integer("created_by_staff_id"),
+    createdAt: createdAt(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("staff_password_tokens_token_unique").on(t.tokenHash),
+    index("staff_password_tokens_staff_idx").on(t.staffUserId),
+    check("staff_password_tokens_purpose_known", sql`${t.purpose} in ('invite', 'reset')`),
+  ],
 );
 
 /** Signed-in sessions of supporters and of staff: the cookie holds a token, we keep its hash. */

@@ -5,11 +5,16 @@ import type { EmailTemplates, TemplateName } from "./templates";
 /**
  * Queues an email inside the caller's transaction, so the state change and the mail it causes
  * commit together. The idempotency key makes a repeated command queue nothing new.
+ *
+ * `to: null` is a supporter of the phone line without an email address: nothing is queued
+ * (their receipts wait in the admin's "receipts to post" list instead). Returns whether a
+ * message was queued.
  */
 export async function enqueueEmail<T extends TemplateName>(
   tx: DB,
-  message: { template: T; to: string; props: EmailTemplates[T]; idempotencyKey: string },
-) {
+  message: { template: T; to: string | null; props: EmailTemplates[T]; idempotencyKey: string },
+): Promise<boolean> {
+  if (message.to === null) return false;
   await tx
     .insert(outbox)
     .values({
@@ -19,4 +24,5 @@ export async function enqueueEmail<T extends TemplateName>(
       idempotencyKey: message.idempotencyKey,
     })
     .onConflictDoNothing({ target: outbox.idempotencyKey });
+  return true;
 }
