@@ -1,0 +1,423 @@
+import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DB } from "@db/client.server";
+import { campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, type Currency } from "@db/schema";
+import { recordAudit } from "~/audit/audit.server";
+import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
+import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { formatMoney } from "~/money";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import { getCampaignProgress, type Campaign } from "./campaigns.server";
+import {
+  changedFields,
+  Checkbox,
+  CHECK_THE_FORM,
+  failure,
+  lockEditing,
+  moneyField,
+  moneyInput,
+  rowsOf,
+  staffActor,
+  versionOf,
+  type EditFailure,
+  type Staff,
+} from "./admin-editing.server";
+
+/**
+ * Admins create and edit campaigns. Dates are calendar days in the organisation's time zone;
+ * amounts are typed in the campaign's currency and stored in minor units.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// The list
+
+export async function listCampaignsForAdmin(db: DB) {
+  const [rows, settings] = await Promise.all([
+    db.select().from(campaigns).orderBy(desc(campaigns.isDefault), desc(campaigns.startsAt), asc(campaigns.id)),
+    getOrganisationSettings(db),
+  ]);
+  return Promise.all(
+    rows.map(async (c) => {
+      const progress = await getCampaignProgress(db, c);
+      return {
+        id: c.id,
+        name: c.name,
+        slug: c.slug,
+        currency: c.currency,
+        isDefault: c.isDefault,
+        phone: c.phone,
+        raised: formatMoney(progress.raisedMinor, c.currency),
+        target: formatMoney(c.targetMinor, c.currency),
+        percent: progress.percent,
+        starts: formatDate(c.startsAt, settings.timeZone, "medium"),
+        ends: c.endsAt ? formatDate(c.endsAt, settings.timeZone, "medium") : null,
+      };
+    }),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The form
+
+export const CAMPAIGN_FIELDS = [
+  "version",
+  "name",
+  "slug",
+  "headline",
+  "description",
+  "currency",
+  "target",
+  "minGift",
+  "maxGift",
+  "presetAmounts",
+  "phone",
+  "startsOn",
+  "endsOn",
+  "isDefault",
+] as const;
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const realDay = (text: string) => {
+  if (!DAY.test(text)) return false;
+  const [y, m, d] = text.split("-").map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 2000 && y <= 2100;
+};
+
+const CampaignFormSchema = z.object({
+  name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters."),
+  slug: z
+    .string({ message: "Enter a web address." })
+    .trim()
+    .toLowerCase()
+    .min(1, "Enter a web address.")
+    .max(80, "Keep the web address under 80 characters.")
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens, like fighting-fund-2026."),
+  headline: z.string({ message: "Enter a headline." }).trim().min(1, "Enter a headline.").max(200, "Keep the headline under 200 characters."),
+  description: z.string().trim().max(5000, "Keep the description under 5,000 characters.").default(""),
+  currency: z.enum(CURRENCIES, { message: "Choose a currency." }),
+  target: z.string({ message: "Enter a target." }),
+  minGift: z.string({ message: "Enter the smallest gift." }),
+  maxGift: z.string({ message: "Enter the largest gift." }),
+  presetAmounts: z.string({ message: "Enter the suggested amounts." }),
+  phone: z
+    .string()
+    .trim()
+    .max(40, "Keep the phone number under 40 characters.")
+    .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
+    .default(""),
+  startsOn: z.string({ message: "Enter the start date." }).trim().refine(realDay, "Enter the start date as a date, like 2026-01-31."),
+  endsOn: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.trim() : ""))
+    .refine((v) => v === "" || realDay(v), "Enter the end date as a date, like 2026-12-31, or leave it empty."),
+  isDefault: Checkbox,
+});
+
+export type CampaignInput = {
+  name: string;
+  slug: string;
+  headline: string;
+  description: string;
+  currency: Currency;
+  targetMinor: number;
+  minGiftMinor: number;
+  maxGiftMinor: number;
+  presetAmountsMinor: number[];
+  phone: string;
+  /** Calendar days (YYYY-MM-DD) in the organisation's time zone. */
+  startsOn: string;
+  endsOn: string | null;
+  isDefault: boolean;
+};
+
+const MAX_PRESETS = 6;
+
+/** "25, 50, 100" in the campaign's currency, each a gift the campaign accepts. Commas only separate. */
+function parsePresets(text: string, currency: Currency, bounds: { min?: number; max?: number }): { amounts: number[] } | { error: string } {
+  const parts = text.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  if (parts.length === 0) return { error: "Enter at least one suggested amount, like 25, 50, 100." };
+  if (parts.length > MAX_PRESETS) return { error: `Enter at most ${MAX_PRESETS} suggested amounts.` };
+  const amounts: number[] = [];
+  for (const part of parts) {
+    const money = moneyField(part, currency);
+    if ("error" in money) return { error: `“${part}” is not an amount. Separate amounts with commas, without thousands separators.` };
+    if (bounds.min !== undefined && money.amountMinor < bounds.min) return { error: `${part} is below the smallest gift.` };
+    if (bounds.max !== undefined && money.amountMinor > bounds.max) return { error: `${part} is above the largest gift.` };
+    if (amounts.includes(money.amountMinor)) return { error: `${part} is in the list twice.` };
+    amounts.push(money.amountMinor);
+  }
+  return { amounts };
+}
+
+/** Parses and checks the form on its own; what needs the database is checked when saving. */
+export function parseCampaignForm(formData: FormData): { ok: true; value: CampaignInput; version: string | null; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
+  const values = formValues(formData, CAMPAIGN_FIELDS);
+  const parsed = CampaignFormSchema.safeParse(values);
+  const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error);
+  const currency = CURRENCIES.find((c) => c === values.currency);
+  const money: Partial<Record<"target" | "minGift" | "maxGift", number>> = {};
+  let presets: number[] = [];
+  if (currency) {
+    for (const field of ["target", "minGift", "maxGift"] as const) {
+      const result = moneyField(values[field] ?? "", currency, { allowZero: field === "target" });
+      if ("error" in result) errors[field] ??= result.error;
+      else money[field] = result.amountMinor;
+    }
+    if (money.minGift !== undefined && money.maxGift !== undefined && money.minGift > money.maxGift) errors.maxGift ??= "The largest gift must be at least the smallest gift.";
+    const result = parsePresets(values.presetAmounts ?? "", currency, { min: money.minGift, max: money.maxGift });
+    if ("error" in result) errors.presetAmounts ??= result.error;
+    else presets = result.amounts;
+  }
+  const startsOn = values.startsOn?.trim() ?? "";
+  const endsOn = values.endsOn?.trim() ?? "";
+  if (realDay(startsOn) && realDay(endsOn) && endsOn < startsOn) errors.endsOn ??= "The campaign must end on or after the day it starts.";
+  if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors, values };
+  const v = parsed.data;
+  return {
+    ok: true,
+    version: values.version ?? null,
+    values,
+    value: {
+      name: v.name,
+      slug: v.slug,
+      headline: v.headline,
+      description: v.description,
+      currency: v.currency,
+      targetMinor: money.target!,
+      minGiftMinor: money.minGift!,
+      maxGiftMinor: money.maxGift!,
+      presetAmountsMinor: presets,
+      phone: v.phone,
+      startsOn: v.startsOn,
+      endsOn: v.endsOn || null,
+      isDefault: v.isDefault,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading for the edit form
+
+const campaignVersion = (c: Campaign) =>
+  versionOf([
+    c.slug,
+    c.name,
+    c.headline,
+    c.description,
+    c.currency,
+    c.targetMinor,
+    c.minGiftMinor,
+    c.maxGiftMinor,
+    c.presetAmountsMinor,
+    c.phone,
+    c.isDefault,
+    c.startsAt.toISOString(),
+    c.endsAt?.toISOString() ?? null,
+  ]);
+
+const dayIn = (date: Date, timeZone: string) => {
+  const { year, month, day } = zonedParts(date, timeZone);
+  return `${year}-${String(month).padStart(2, "0")}-${String(day).padStart(2, "0")}`;
+};
+
+/** The form's values for a stored campaign, as a person would type them. */
+function formValuesOf(c: Campaign, timeZone: string): FormValues {
+  return {
+    version: campaignVersion(c),
+    name: c.name,
+    slug: c.slug,
+    headline: c.headline,
+    description: c.description,
+    currency: c.currency,
+    target: moneyInput(c.targetMinor, c.currency),
+    minGift: moneyInput(c.minGiftMinor, c.currency),
+    maxGift: moneyInput(c.maxGiftMinor, c.currency),
+    presetAmounts: c.presetAmountsMinor.map((m) => moneyInput(m, c.currency)).join(", "),
+    phone: c.phone,
+    startsOn: dayIn(c.startsAt, timeZone),
+    endsOn: c.endsAt ? dayIn(c.endsAt, timeZone) : "",
+    ...(c.isDefault ? { isDefault: "on" } : {}),
+  };
+}
+
+/** Anything paid or started toward the campaign fixes its currency. */
+async function hasGifts(db: DB, campaignId: number): Promise<boolean> {
+  const result = await db.execute(sql`select (
+      exists (select 1 from ${payments} where ${payments.campaignId} = ${campaignId})
+      or exists (select 1 from ${checkouts} where ${checkouts.campaignId} = ${campaignId})
+      or exists (select 1 from ${subscriptions} where ${subscriptions.campaignId} = ${campaignId})
+      or exists (select 1 from ${pledges} where ${pledges.campaignId} = ${campaignId})
+    ) as used`);
+  return Boolean(rowsOf<{ used: boolean }>(result)[0]?.used);
+}
+
+export async function getCampaignForEdit(db: DB, { campaignId }: { campaignId: number }) {
+  const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+  if (!campaign) return null;
+  const [settings, used] = await Promise.all([getOrganisationSettings(db), hasGifts(db, campaignId)]);
+  return {
+    id: campaign.id,
+    name: campaign.name,
+    slug: campaign.slug,
+    isDefault: campaign.isDefault,
+    values: formValuesOf(campaign, settings.timeZone),
+    currencyLocked: used,
+    timeZone: settings.timeZone,
+  };
+}
+
+/** A new campaign's form: the default campaign's currency and gift limits, starting today. */
+export async function newCampaignValues(db: DB, now = new Date()): Promise<{ values: FormValues; timeZone: string }> {
+  const settings = await getOrganisationSettings(db);
+  const [current] = await db.select().from(campaigns).where(eq(campaigns.isDefault, true));
+  const currency = current?.currency ?? "AUD";
+  return {
+    timeZone: settings.timeZone,
+    values: {
+      currency,
+      target: "",
+      minGift: moneyInput(current?.minGiftMinor ?? 200, currency),
+      maxGift: moneyInput(current?.maxGiftMinor ?? 1_000_000, currency),
+      presetAmounts: (current?.presetAmountsMinor ?? [2500, 5000, 10000, 25000]).map((m) => moneyInput(m, currency)).join(", "),
+      phone: current?.phone ?? settings.phone,
+      startsOn: dayIn(now, settings.timeZone),
+      endsOn: "",
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving
+
+export const CAMPAIGN_CHANGED_MESSAGE =
+  "Someone else changed this campaign since you opened the page (or made another campaign the default). Nothing was saved: reload to see their changes, then make yours again.";
+
+/**
+ * The instants a form's days stand for: the start of the first day and the last second of the
+ * last, in the organisation's zone. A day left as it was keeps its stored instant exactly.
+ */
+function instantsFor(input: CampaignInput, timeZone: string, current?: Campaign) {
+  const [sy, sm, sd] = input.startsOn.split("-").map(Number);
+  const startsAt = current && dayIn(current.startsAt, timeZone) === input.startsOn ? current.startsAt : startOfDayInZone(sy, sm, sd, timeZone);
+  let endsAt: Date | null = null;
+  if (input.endsOn) {
+    const [ey, em, ed] = input.endsOn.split("-").map(Number);
+    endsAt = current?.endsAt && dayIn(current.endsAt, timeZone) === input.endsOn ? current.endsAt : new Date(startOfDayInZone(ey, em, ed + 1, timeZone).getTime() - 1000);
+  }
+  return { startsAt, endsAt };
+}
+
+/**
+ * Checks what needs the database (web address free; one default campaign, in the tiers'
+ * currency; currency fixed once there are gifts). Runs inside the saving transaction.
+ */
+async function checkAgainstOthers(tx: DB, input: CampaignInput, current?: Campaign): Promise<FieldErrors> {
+  const errors: FieldErrors = {};
+  const [clash] = await tx
+    .select({ id: campaigns.id })
+    .from(campaigns)
+    .where(and(eq(campaigns.slug, input.slug), current ? ne(campaigns.id, current.id) : undefined));
+  if (clash) errors.slug = "Another campaign already uses this web address. Choose another.";
+  if (current && current.currency !== input.currency && (await hasGifts(tx, current.id))) {
+    errors.currency = `This campaign already has gifts in ${current.currency}, so its currency can't change. Start a new campaign for another currency.`;
+  }
+  if (current?.isDefault && !input.isDefault) {
+    errors.isDefault = "There must always be a default campaign: make another campaign the default instead.";
+  }
+  if (input.isDefault && !errors.currency) {
+    const [other] = await tx
+      .select({ currency: plans.currency })
+      .from(plans)
+      .where(and(eq(plans.active, true), ne(plans.currency, input.currency)))
+      .limit(1);
+    // Supporter tiers are paid to the default campaign, in its currency.
+    if (other) errors.currency = `The supporter tiers are priced in ${other.currency}, so the default campaign must be in ${other.currency} too.`;
+  }
+  return errors;
+}
+
+function rowValues(input: CampaignInput, instants: { startsAt: Date; endsAt: Date | null }) {
+  return {
+    name: input.name,
+    slug: input.slug,
+    headline: input.headline,
+    description: input.description,
+    currency: input.currency,
+    targetMinor: input.targetMinor,
+    minGiftMinor: input.minGiftMinor,
+    maxGiftMinor: input.maxGiftMinor,
+    presetAmountsMinor: input.presetAmountsMinor,
+    phone: input.phone,
+    startsAt: instants.startsAt,
+    endsAt: instants.endsAt,
+    isDefault: input.isDefault,
+  };
+}
+
+/** Unsets the current default (if another), so the partial unique index sees one at a time. */
+async function takeOverDefault(tx: DB, campaignId: number | null): Promise<number | null> {
+  const [previous] = await tx
+    .update(campaigns)
+    .set({ isDefault: false })
+    .where(and(eq(campaigns.isDefault, true), campaignId === null ? undefined : ne(campaigns.id, campaignId)))
+    .returning({ id: campaigns.id });
+  return previous?.id ?? null;
+}
+
+export async function createCampaign(db: DB, { staff, input }: { staff: Staff; input: CampaignInput }): Promise<{ ok: true; campaignId: number } | EditFailure> {
+  if (staff.role !== "admin") return failure(403, "Only an administrator can create a campaign.");
+  const { timeZone } = await getOrganisationSettings(db);
+  return db.transaction(async (tx) => {
+    await lockEditing(tx, "campaigns");
+    const errors = await checkAgainstOthers(tx, input);
+    if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
+    const previousDefaultId = input.isDefault ? await takeOverDefault(tx, null) : null;
+    const [created] = await tx.insert(campaigns).values(rowValues(input, instantsFor(input, timeZone))).returning({ id: campaigns.id });
+    await recordAudit(tx, {
+      actor: staffActor(staff),
+      action: "campaign.create",
+      target: { type: "campaign", id: created.id },
+      details: { currency: input.currency, targetMinor: input.targetMinor, isDefault: input.isDefault, previousDefaultId },
+    });
+    return { ok: true as const, campaignId: created.id };
+  });
+}
+
+/**
+ * Saves only if nobody saved since the form was loaded (`version` is the loaded values' hash);
+ * making this campaign the default unsets the previous one in the same transaction.
+ */
+export async function updateCampaign(
+  db: DB,
+  { staff, campaignId, version, input }: { staff: Staff; campaignId: number; version: string | null; input: CampaignInput },
+): Promise<{ ok: true } | EditFailure> {
+  if (staff.role !== "admin") return failure(403, "Only an administrator can edit a campaign.");
+  const { timeZone } = await getOrganisationSettings(db);
+  return db.transaction(async (tx) => {
+    await lockEditing(tx, "campaigns");
+    const [current] = await tx.select().from(campaigns).where(eq(campaigns.id, campaignId)).for("update");
+    if (!current) return failure(404, "Not found");
+    if (version !== campaignVersion(current)) return failure(409, CAMPAIGN_CHANGED_MESSAGE);
+    const errors = await checkAgainstOthers(tx, input, current);
+    if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
+    const next = rowValues(input, instantsFor(input, timeZone, current));
+    const changed = changedFields(current, next);
+    if (changed.length === 0) return { ok: true as const };
+    const previousDefaultId = input.isDefault && !current.isDefault ? await takeOverDefault(tx, campaignId) : null;
+    await tx.update(campaigns).set(next).where(eq(campaigns.id, campaignId));
+    await recordAudit(tx, {
+      actor: staffActor(staff),
+      action: "campaign.update",
+      target: { type: "campaign", id: campaignId },
+      details: {
+        changed,
+        ...(changed.includes("targetMinor") ? { targetMinor: { from: current.targetMinor, to: next.targetMinor } } : {}),
+        ...(changed.includes("currency") ? { currency: { from: current.currency, to: next.currency } } : {}),
+        ...(previousDefaultId !== null ? { previousDefaultId } : {}),
+      },
+    });
+    return { ok: true as const };
+  });
+}

@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DB } from "@db/client.server";
+import type { StaffSession } from "~/auth/staff-auth.server";
+import type { FieldErrors } from "~/giving/forms.server";
+import { currencyExponent, parseMoney } from "~/money";
+
+/** What the campaign and plan editors share: failures, version tokens, money and lines in forms. */
+
+export type Staff = Pick<StaffSession, "staffUserId" | "role">;
+export const staffActor = (staff: Staff) => ({ type: "staff" as const, id: staff.staffUserId });
+
+export type EditFailure = { ok: false; status: 400 | 403 | 404 | 409 | 503; formError: string; errors: FieldErrors };
+export const failure = (status: EditFailure["status"], formError: string, errors: FieldErrors = {}): EditFailure => ({ ok: false, status, formError, errors });
+export const CHECK_THE_FORM = "Please fix the highlighted fields.";
+
+/**
+ * Campaigns and plans have no updated_at: the form carries a hash of the values it was loaded
+ * with, and a save goes ahead only while the locked row still hashes the same.
+ */
+export function versionOf(values: readonly unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(values)).digest("hex").slice(0, 32);
+}
+
+/**
+ * One editor at a time per kind of record (campaigns, plans): the checks made before a write —
+ * slug or code free, which campaign is the default — stay true until it commits.
+ */
+export async function lockEditing(tx: DB, what: "campaigns" | "plans") {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`admin-edit:${what}`}, 0))`);
+}
+
+/** postgres.js answers execute() with the rows, PGlite with { rows }. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
+
+/** Minor units as a person would type them back: "25", "25.50". */
+export function moneyInput(amountMinor: number, currency: string): string {
+  const exponent = currencyExponent(currency);
+  const scale = 10 ** exponent;
+  const whole = Math.floor(amountMinor / scale);
+  const fraction = amountMinor % scale;
+  return fraction === 0 ? String(whole) : `${whole}.${String(fraction).padStart(exponent, "0")}`;
+}
+
+const MONEY_MESSAGES: Record<string, string> = {
+  empty: "Enter an amount.",
+  not_a_number: "Enter an amount in numbers, like 25 or 25.50.",
+  too_many_decimals: "Use at most two decimal places.",
+  not_positive: "Enter an amount above zero.",
+  too_large: "That amount is too large.",
+};
+
+/** A typed amount in minor units, or what to say at the field. `allowZero` for targets. */
+export function moneyField(text: string, currency: string, { allowZero = false } = {}): { amountMinor: number } | { error: string } {
+  if (allowZero && /^\s*0+(?:\.0*)?\s*$/.test(text)) return { amountMinor: 0 };
+  const parsed = parseMoney(text, currency);
+  if (!parsed.ok) return { error: parsed.error === "too_many_decimals" && currencyExponent(currency) === 0 ? "Use whole amounts." : MONEY_MESSAGES[parsed.error] };
+  return { amountMinor: parsed.amountMinor };
+}
+
+/** A ticked checkbox posts "on"; an unticked one posts nothing. */
+export const Checkbox = z
+  .string()
+  .optional()
+  .transform((v) => v === "on" || v === "true" || v === "1");
+
+/** Field names whose values differ, for the audit entry (values themselves are not repeated there). */
+export function changedFields<T extends Record<string, unknown>>(before: T, after: Partial<T>): string[] {
+  return Object.keys(after).filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key]));
+}

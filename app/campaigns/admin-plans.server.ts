@@ -1,0 +1,321 @@
+import { and, asc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
+import { z } from "zod";
+import type { DB } from "@db/client.server";
+import { BILLINGS, campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, TIERS, type Billing, type Currency, type Tier } from "@db/schema";
+import { recordAudit } from "~/audit/audit.server";
+import { getEnv } from "~/env.server";
+import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { logger } from "~/log.server";
+import { formatMoney } from "~/money";
+import { syncPlanToStripe } from "~/payments/stripe.server";
+import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
+import type { Plan } from "./campaigns.server";
+import { changedFields, Checkbox, CHECK_THE_FORM, failure, lockEditing, moneyField, moneyInput, rowsOf, staffActor, versionOf, type EditFailure, type Staff } from "./admin-editing.server";
+
+/**
+ * Admins create and edit supporter tiers. A price change is for new supporters only: every
+ * subscription holds its own amount (and, with Stripe, its own Price), and nothing here touches
+ * them. With Stripe, checkout finds a tier's Price by lookup key, so a saved price change moves
+ * the key to a new Price first; if Stripe refuses, nothing is saved.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Who is on a plan
+
+/**
+ * Supporters whose support is running on the plan: live monthly subscriptions, or 12-month
+ * payments that have not run out (and were not refunded).
+ */
+async function countCurrentSupporters(db: DB, plan: Pick<Plan, "id" | "billing">, now = new Date()): Promise<number> {
+  if (plan.billing === "monthly") {
+    const [row] = await db
+      .select({ n: sql<string>`count(*)` })
+      .from(subscriptions)
+      .where(and(eq(subscriptions.planId, plan.id), inArray(subscriptions.status, [...ENTITLING_STATUSES])));
+    return Number(row.n);
+  }
+  const [row] = await db
+    .select({ n: sql<string>`count(distinct ${payments.supporterId})` })
+    .from(payments)
+    .where(and(eq(payments.planId, plan.id), eq(payments.kind, "tier_one_time"), gt(payments.coversUntil, now), lt(payments.refundedMinor, sql`${payments.amountMinor}`)));
+  return Number(row.n);
+}
+
+/** Anyone who ever chose the plan fixes its tier, billing and currency: entitlements read them. */
+async function planInUse(db: DB, planId: number): Promise<boolean> {
+  const result = await db.execute(sql`select (
+      exists (select 1 from ${subscriptions} where ${subscriptions.planId} = ${planId})
+      or exists (select 1 from ${payments} where ${payments.planId} = ${planId})
+      or exists (select 1 from ${checkouts} where ${checkouts.planId} = ${planId})
+      or exists (select 1 from ${pledges} where ${pledges.planId} = ${planId})
+    ) as used`);
+  return Boolean(rowsOf<{ used: boolean }>(result)[0]?.used);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list
+
+export async function listPlansForAdmin(db: DB) {
+  const rows = await db.select().from(plans).orderBy(asc(plans.sortOrder), asc(plans.id));
+  return Promise.all(
+    rows.map(async (p) => ({
+      id: p.id,
+      code: p.code,
+      name: p.name,
+      tier: p.tier,
+      billing: p.billing,
+      price: formatMoney(p.amountMinor, p.currency, "en-AU", { alwaysShowCents: true }),
+      currency: p.currency,
+      active: p.active,
+      sortOrder: p.sortOrder,
+      currentSupporters: await countCurrentSupporters(db, p),
+    })),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The form
+
+export const PLAN_FIELDS = ["version", "code", "name", "description", "benefits", "price", "currency", "tier", "billing", "active", "sortOrder", "confirmPriceChange"] as const;
+
+const PlanFormSchema = z.object({
+  name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters."),
+  description: z.string().trim().max(2000, "Keep the description under 2,000 characters.").default(""),
+  benefits: z
+    .string()
+    .default("")
+    .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ""))
+    .pipe(z.array(z.string().max(200, "Keep each benefit under 200 characters.")).max(12, "List at most 12 benefits, one per line.")),
+  price: z.string({ message: "Enter a price." }),
+  currency: z.enum(CURRENCIES, { message: "Choose a currency." }),
+  tier: z.enum(TIERS, { message: "Choose digital or print." }),
+  billing: z.enum(BILLINGS, { message: "Choose monthly or one payment for 12 months." }),
+  active: Checkbox,
+  sortOrder: z.coerce
+    .number({ message: "Enter a whole number, like 1." })
+    .int("Enter a whole number, like 1.")
+    .min(0, "Enter 0 or more.")
+    .max(10_000, "Enter a number up to 10,000.")
+    .default(0),
+  confirmPriceChange: Checkbox,
+});
+
+const CodeSchema = z
+  .string({ message: "Enter a code." })
+  .trim()
+  .toLowerCase()
+  .min(1, "Enter a code.")
+  .max(60, "Keep the code under 60 characters.")
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens, like digital-monthly.");
+
+export type PlanInput = {
+  name: string;
+  description: string;
+  benefits: string[];
+  amountMinor: number;
+  currency: Currency;
+  tier: Tier;
+  billing: Billing;
+  active: boolean;
+  sortOrder: number;
+};
+
+export type PlanForm = PlanInput & { code: string | null; version: string | null; confirmPriceChange: boolean };
+
+/** `withCode` for a new plan: the code (and the lookup key made from it) never changes later. */
+export function parsePlanForm(formData: FormData, { withCode }: { withCode: boolean }): { ok: true; value: PlanForm; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
+  const values = formValues(formData, PLAN_FIELDS);
+  // An empty sort order means 0, not "not a number".
+  const parsed = PlanFormSchema.safeParse({ ...values, sortOrder: values.sortOrder?.trim() || undefined });
+  const code = withCode ? CodeSchema.safeParse(values.code) : null;
+  const errors: FieldErrors = { ...(code && !code.success ? { code: code.error.issues[0]?.message } : {}), ...(parsed.success ? {} : zodFieldErrors(parsed.error)) };
+  const currency = CURRENCIES.find((c) => c === values.currency);
+  const price = currency ? moneyField(values.price ?? "", currency) : null;
+  if (price && "error" in price) errors.price ??= price.error;
+  if (!parsed.success || !price || "error" in price || (code && !code.success) || Object.keys(errors).length > 0) return { ok: false, errors, values };
+  const { price: _typed, ...rest } = parsed.data;
+  return { ok: true, values, value: { ...rest, amountMinor: price.amountMinor, code: code?.data ?? null, version: values.version ?? null } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading for the edit form
+
+const planVersion = (p: Plan) => versionOf([p.code, p.name, p.description, p.benefits, p.amountMinor, p.currency, p.tier, p.billing, p.active, p.sortOrder, p.lookupKey]);
+
+function formValuesOf(p: Plan): FormValues {
+  return {
+    version: planVersion(p),
+    code: p.code,
+    name: p.name,
+    description: p.description,
+    benefits: p.benefits.join("\n"),
+    price: moneyInput(p.amountMinor, p.currency),
+    currency: p.currency,
+    tier: p.tier,
+    billing: p.billing,
+    sortOrder: String(p.sortOrder),
+    ...(p.active ? { active: "on" } : {}),
+  };
+}
+
+export async function getPlanForEdit(db: DB, { planId }: { planId: number }) {
+  const [plan] = await db.select().from(plans).where(eq(plans.id, planId));
+  if (!plan) return null;
+  const [currentSupporters, inUse] = await Promise.all([countCurrentSupporters(db, plan), planInUse(db, planId)]);
+  return {
+    id: plan.id,
+    code: plan.code,
+    name: plan.name,
+    billing: plan.billing,
+    currency: plan.currency,
+    amountMinor: plan.amountMinor,
+    price: formatMoney(plan.amountMinor, plan.currency, "en-AU", { alwaysShowCents: true }),
+    values: formValuesOf(plan),
+    currentSupporters,
+    /** Tier, billing and currency are fixed once anyone chose the plan. */
+    locked: inUse,
+    stripe: getEnv().paymentsMode === "stripe",
+  };
+}
+
+/** A new plan's form: the default campaign's currency, monthly, active, last in the list. */
+export async function newPlanValues(db: DB): Promise<FormValues> {
+  const [current] = await db.select({ currency: campaigns.currency }).from(campaigns).where(eq(campaigns.isDefault, true));
+  const [last] = await db.select({ sortOrder: sql<number>`coalesce(max(${plans.sortOrder}), 0)` }).from(plans);
+  return { currency: current?.currency ?? "AUD", tier: "digital", billing: "monthly", active: "on", sortOrder: String(Number(last?.sortOrder ?? 0) + 1) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saving
+
+export const PLAN_CHANGED_MESSAGE = "Someone else changed this plan since you opened the page. Nothing was saved: reload to see their changes, then make yours again.";
+
+/** Thrown inside the saving transaction so that a Stripe refusal rolls our change back too. */
+class StripeSyncFailed extends Error {}
+
+function stripeFailure(error: unknown): EditFailure {
+  const said = error instanceof StripeSyncFailed && error.cause instanceof Error && error.cause.message ? ` Stripe said: “${error.cause.message}”` : "";
+  return failure(503, `Stripe didn't accept the change, so nothing was saved and the plan is as it was. Please try again in a moment.${said}`);
+}
+
+/** With Stripe, checkout pays the Price holding the plan's lookup key: make it match first. */
+async function syncToStripe(plan: Plan, why: string) {
+  try {
+    return await syncPlanToStripe(plan);
+  } catch (error) {
+    logger.warn({ planId: plan.id, why, err: error instanceof Error ? { message: error.message, type: (error as { type?: string }).type } : String(error) }, "plan sync to stripe failed");
+    throw new StripeSyncFailed("stripe sync failed", { cause: error });
+  }
+}
+
+/** Tiers are paid to the default campaign, in its currency, so an active plan must share it. */
+async function defaultCampaignCurrencyError(tx: DB, input: PlanInput): Promise<string | null> {
+  if (!input.active) return null;
+  const [current] = await tx.select({ currency: campaigns.currency }).from(campaigns).where(eq(campaigns.isDefault, true));
+  if (!current || current.currency === input.currency) return null;
+  return `Supporter tiers are paid to the default campaign, which takes ${current.currency}: price an active plan in ${current.currency}.`;
+}
+
+/** Only the columns the form edits, whatever else the caller's object carries. */
+const editable = (p: PlanInput): PlanInput => ({
+  name: p.name,
+  description: p.description,
+  benefits: p.benefits,
+  amountMinor: p.amountMinor,
+  currency: p.currency,
+  tier: p.tier,
+  billing: p.billing,
+  active: p.active,
+  sortOrder: p.sortOrder,
+});
+
+const lookupKeyFor = (code: string, currency: Currency) => `ff_${code.replace(/-/g, "_")}_${currency.toLowerCase()}`;
+
+export async function createPlan(db: DB, { staff, input }: { staff: Staff; input: PlanInput & { code: string } }): Promise<{ ok: true; planId: number } | EditFailure> {
+  if (staff.role !== "admin") return failure(403, "Only an administrator can create a plan.");
+  const lookupKey = lookupKeyFor(input.code, input.currency);
+  try {
+    return await db.transaction(async (tx) => {
+      await lockEditing(tx, "plans");
+      const errors: FieldErrors = {};
+      const [clash] = await tx
+        .select({ id: plans.id })
+        .from(plans)
+        .where(or(eq(plans.code, input.code), eq(plans.lookupKey, lookupKey)));
+      if (clash) errors.code = "Another plan already uses this code. Choose another.";
+      const currencyError = await defaultCampaignCurrencyError(tx, input);
+      if (currencyError) errors.currency = currencyError;
+      if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
+      const { code } = input;
+      const [created] = await tx.insert(plans).values({ ...editable(input), code, lookupKey }).returning();
+      const stripe = getEnv().paymentsMode === "stripe" && created.active ? await syncToStripe(created, "create") : null;
+      await recordAudit(tx, {
+        actor: staffActor(staff),
+        action: "plan.create",
+        target: { type: "plan", id: created.id },
+        details: { code, amountMinor: created.amountMinor, currency: created.currency, billing: created.billing, active: created.active, stripe },
+      });
+      return { ok: true as const, planId: created.id };
+    });
+  } catch (error) {
+    if (error instanceof StripeSyncFailed) return stripeFailure(error);
+    throw error;
+  }
+}
+
+/**
+ * Saves only if nobody saved since the form was loaded. A new price needs `confirmPriceChange`
+ * while anyone is on the plan; their subscriptions keep their own amount and Stripe Price.
+ */
+export async function updatePlan(
+  db: DB,
+  { staff, planId, version, input, confirmPriceChange }: { staff: Staff; planId: number; version: string | null; input: PlanInput; confirmPriceChange: boolean },
+): Promise<{ ok: true; currentSupporters: number; priceChanged: boolean } | EditFailure> {
+  if (staff.role !== "admin") return failure(403, "Only an administrator can edit a plan.");
+  try {
+    return await db.transaction(async (tx) => {
+      await lockEditing(tx, "plans");
+      const [current] = await tx.select().from(plans).where(eq(plans.id, planId)).for("update");
+      if (!current) return failure(404, "Not found");
+      if (version !== planVersion(current)) return failure(409, PLAN_CHANGED_MESSAGE);
+
+      const errors: FieldErrors = {};
+      if (await planInUse(tx, planId)) {
+        const fixed = "Supporters have chosen this plan, so this can't change: make a new plan instead.";
+        if (input.tier !== current.tier) errors.tier = fixed;
+        if (input.billing !== current.billing) errors.billing = fixed;
+        if (input.currency !== current.currency) errors.currency = fixed;
+      }
+      const currencyError = errors.currency ? null : await defaultCampaignCurrencyError(tx, input);
+      if (currencyError) errors.currency = currencyError;
+      const priceChanged = input.amountMinor !== current.amountMinor;
+      const currentSupporters = await countCurrentSupporters(tx, current);
+      if (priceChanged && currentSupporters > 0 && !confirmPriceChange) {
+        errors.confirmPriceChange = `Tick the box to confirm that the ${currentSupporters} current supporter${currentSupporters === 1 ? "" : "s"} keep${currentSupporters === 1 ? "s" : ""} ${formatMoney(current.amountMinor, current.currency, "en-AU", { alwaysShowCents: true })} and only new supporters pay the new price.`;
+      }
+      if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
+
+      const next = editable(input);
+      const changed = changedFields(current, next);
+      if (changed.length === 0) return { ok: true as const, currentSupporters, priceChanged };
+      const [saved] = await tx.update(plans).set(next).where(eq(plans.id, planId)).returning();
+      const stripeRelevant = ["amountMinor", "currency", "billing", "name", "active"].some((f) => changed.includes(f));
+      const stripe = getEnv().paymentsMode === "stripe" && saved.active && stripeRelevant ? await syncToStripe(saved, "update") : null;
+      await recordAudit(tx, {
+        actor: staffActor(staff),
+        action: "plan.update",
+        target: { type: "plan", id: planId },
+        details: {
+          changed,
+          ...(priceChanged ? { amountMinor: { from: current.amountMinor, to: saved.amountMinor }, currentSupportersKeepTheirPrice: currentSupporters } : {}),
+          ...(changed.includes("active") ? { active: saved.active } : {}),
+          stripe,
+        },
+      });
+      return { ok: true as const, currentSupporters, priceChanged };
+    });
+  } catch (error) {
+    if (error instanceof StripeSyncFailed) return stripeFailure(error);
+    throw error;
+  }
+}

@@ -1,0 +1,75 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { CURRENCIES } from "@db/schema";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { getCampaignForEdit, parseCampaignForm, updateCampaign } from "~/campaigns/admin-campaigns.server";
+import type { FieldErrors, FormValues } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
+import { CampaignForm } from "~/ui/CampaignForm";
+
+export const meta: MetaFunction = () => [{ title: "Edit campaign" }];
+
+const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
+
+function campaignId(params: { id?: string }) {
+  const id = IdSchema.safeParse(params.id);
+  if (!id.success) throw new Response("Not found", { status: 404 });
+  return id.data;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request, { role: "admin" });
+  const campaign = await getCampaignForEdit(db, { campaignId: campaignId(params) });
+  if (!campaign) throw new Response("Not found", { status: 404 });
+  const csrf = await issueCsrfToken(request);
+  return json({ campaign, currencies: CURRENCIES, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+}
+
+type ActionData = { errors: FieldErrors; values: FormValues; formError?: string };
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request, { role: "admin" });
+  const id = campaignId(params);
+  const formData = await request.formData();
+  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  const parsed = parseCampaignForm(formData);
+  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  const outcome = await updateCampaign(db, { staff, campaignId: id, version: parsed.version, input: parsed.value });
+  if (!outcome.ok) return json<ActionData>({ errors: outcome.errors, values: parsed.values, formError: outcome.formError }, { status: outcome.status });
+  return redirect("/admin/campaigns?done=saved", 303);
+}
+
+export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+export default function EditCampaign() {
+  const { campaign, currencies, csrf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <div className="panel">
+      <p>
+        <Link to="/admin/campaigns">← Campaigns</Link>
+      </p>
+      <h1>{campaign.name}</h1>
+      <p>
+        <Link to={`/c/${campaign.slug}`}>View the campaign page</Link>
+      </p>
+      <CampaignForm
+        csrf={csrf}
+        values={actionData?.values ?? campaign.values}
+        errors={actionData?.errors}
+        formError={actionData?.formError}
+        currencies={currencies}
+        currencyLockedTo={campaign.currencyLocked ? campaign.values.currency : null}
+        isDefault={campaign.isDefault}
+        timeZone={campaign.timeZone}
+        submitLabel="Save campaign"
+      />
+    </div>
+  );
+}

@@ -1,0 +1,77 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { CURRENCIES } from "@db/schema";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { getPlanForEdit, parsePlanForm, updatePlan } from "~/campaigns/admin-plans.server";
+import type { FieldErrors, FormValues } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
+import { PlanForm } from "~/ui/PlanForm";
+
+export const meta: MetaFunction = () => [{ title: "Edit plan" }];
+
+const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
+
+function planId(params: { id?: string }) {
+  const id = IdSchema.safeParse(params.id);
+  if (!id.success) throw new Response("Not found", { status: 404 });
+  return id.data;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request, { role: "admin" });
+  const plan = await getPlanForEdit(db, { planId: planId(params) });
+  if (!plan) throw new Response("Not found", { status: 404 });
+  const csrf = await issueCsrfToken(request);
+  return json({ plan, currencies: CURRENCIES, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+}
+
+type ActionData = { errors: FieldErrors; values: FormValues; formError?: string };
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request, { role: "admin" });
+  const id = planId(params);
+  const formData = await request.formData();
+  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  const parsed = parsePlanForm(formData, { withCode: false });
+  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  const { version, confirmPriceChange, ...input } = parsed.value;
+  const outcome = await updatePlan(db, { staff, planId: id, version, input, confirmPriceChange });
+  if (!outcome.ok) return json<ActionData>({ errors: outcome.errors, values: parsed.values, formError: outcome.formError }, { status: outcome.status });
+  return redirect(outcome.priceChanged ? `/admin/plans?done=price&kept=${outcome.currentSupporters}` : "/admin/plans?done=saved", 303);
+}
+
+export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+export default function EditPlan() {
+  const { plan, currencies, csrf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <div className="panel">
+      <p>
+        <Link to="/admin/plans">← Plans</Link>
+      </p>
+      <h1>{plan.name}</h1>
+      <p className="hint">
+        Code {plan.code}. Now {plan.price} {plan.currency} {plan.billing === "monthly" ? "a month" : "for 12 months"}.
+      </p>
+      <PlanForm
+        csrf={csrf}
+        values={actionData?.values ?? plan.values}
+        errors={actionData?.errors}
+        formError={actionData?.formError}
+        currencies={currencies}
+        isNew={false}
+        locked={plan.locked}
+        supporters={{ count: plan.currentSupporters, billing: plan.billing, price: plan.price }}
+        stripe={plan.stripe}
+        submitLabel="Save plan"
+      />
+    </div>
+  );
+}

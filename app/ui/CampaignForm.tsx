@@ -1,0 +1,137 @@
+import { Form } from "@remix-run/react";
+import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fields";
+
+type Errors = Partial<Record<string, string>> | undefined;
+
+export const CAMPAIGN_LABELS: Record<string, string> = {
+  name: "Name",
+  slug: "Web address",
+  headline: "Headline",
+  description: "Description",
+  currency: "Currency",
+  target: "Target",
+  minGift: "Smallest gift",
+  maxGift: "Largest gift",
+  presetAmounts: "Suggested amounts",
+  phone: "Phone number",
+  startsOn: "Starts on",
+  endsOn: "Ends on",
+  isDefault: "Default campaign",
+};
+
+/**
+ * The campaign editor, for a new campaign and an existing one. Works without JavaScript; the
+ * server re-renders it with field errors and every typed value kept.
+ */
+export function CampaignForm({
+  csrf,
+  values,
+  errors,
+  formError,
+  currencies,
+  currencyLockedTo,
+  isDefault,
+  timeZone,
+  submitLabel,
+}: {
+  csrf: string;
+  values: Record<string, string>;
+  errors: Errors;
+  formError?: string;
+  currencies: readonly string[];
+  /** Set when the campaign has gifts: its currency is shown, not offered. */
+  currencyLockedTo: string | null;
+  /** The campaign is the default now: another has to take over, it cannot just be unticked. */
+  isDefault: boolean;
+  timeZone: string;
+  submitLabel: string;
+}) {
+  const currency = currencyLockedTo ?? values.currency ?? currencies[0];
+  return (
+    <Form method="post" noValidate>
+      <ErrorSummary formError={formError} errors={errors} labels={CAMPAIGN_LABELS} />
+      <input type="hidden" name="csrf" value={csrf} />
+      {values.version ? <input type="hidden" name="version" value={values.version} /> : null}
+      <TextField name="name" label={CAMPAIGN_LABELS.name} autoComplete="off" required maxLength={200} errors={errors} values={values} />
+      <TextField
+        name="slug"
+        label={CAMPAIGN_LABELS.slug}
+        hint="The campaign's page is /c/ followed by this, e.g. fighting-fund-2026. Changing it breaks links already shared."
+        autoComplete="off"
+        required
+        maxLength={80}
+        errors={errors}
+        values={values}
+      />
+      <TextField name="headline" label={CAMPAIGN_LABELS.headline} autoComplete="off" required maxLength={200} errors={errors} values={values} />
+      <div className="field">
+        <label htmlFor="description">{CAMPAIGN_LABELS.description}</label>
+        <textarea {...fieldProps("description", errors)} rows={4} maxLength={5000} defaultValue={values.description ?? ""} />
+        <FieldError id="description-error" message={errors?.description} />
+      </div>
+
+      <div className="field">
+        <label htmlFor="currency">{CAMPAIGN_LABELS.currency}</label>
+        {currencyLockedTo ? (
+          <>
+            <input type="hidden" name="currency" value={currencyLockedTo} />
+            <p id="currency" className="hint" tabIndex={-1}>
+              <strong>{currencyLockedTo}</strong>. This campaign already has gifts in {currencyLockedTo}, so its currency can't change. Start a new campaign for another currency.
+            </p>
+          </>
+        ) : (
+          <>
+            <select {...fieldProps("currency", errors, "currency-hint")} defaultValue={values.currency ?? currencies[0]}>
+              {currencies.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+            <Hint id="currency-hint">Amounts below are in this currency. It can't change once the campaign has gifts.</Hint>
+          </>
+        )}
+        <FieldError id="currency-error" message={errors?.currency} />
+      </div>
+      <TextField name="target" label={`${CAMPAIGN_LABELS.target} (${currency})`} hint="Like 250000 or 250000.50; 0 for no target." inputMode="decimal" autoComplete="off" required errors={errors} values={values} />
+      <TextField name="minGift" label={`${CAMPAIGN_LABELS.minGift} (${currency})`} inputMode="decimal" autoComplete="off" required errors={errors} values={values} />
+      <TextField name="maxGift" label={`${CAMPAIGN_LABELS.maxGift} (${currency})`} inputMode="decimal" autoComplete="off" required errors={errors} values={values} />
+      <TextField
+        name="presetAmounts"
+        label={`${CAMPAIGN_LABELS.presetAmounts} (${currency})`}
+        hint="Up to 6 amounts offered on the donate form, separated by commas, like 25, 50, 100, 250. No thousands separators. Each must be between the smallest and largest gift."
+        autoComplete="off"
+        required
+        errors={errors}
+        values={values}
+      />
+      <TextField name="phone" label={CAMPAIGN_LABELS.phone} hint="The phone line shown on the campaign page. Leave empty for none." type="tel" autoComplete="off" maxLength={40} errors={errors} values={values} />
+      <TextField name="startsOn" label={CAMPAIGN_LABELS.startsOn} hint={`A day in ${timeZone} time.`} type="date" required errors={errors} values={values} />
+      <TextField name="endsOn" label={CAMPAIGN_LABELS.endsOn} hint="The campaign runs to the end of this day. Leave empty for no end." type="date" errors={errors} values={values} />
+
+      {isDefault ? (
+        <div className="field">
+          <input type="hidden" name="isDefault" value="on" />
+          <p id="isDefault" className="hint" tabIndex={-1}>
+            This is the default campaign: it is on the home page and supporter tiers count toward it. To change that, make another campaign the default.
+          </p>
+          <FieldError id="isDefault-error" message={errors?.isDefault} />
+        </div>
+      ) : (
+        <>
+          <div className="check">
+            <input type="checkbox" {...fieldProps("isDefault", errors, "isDefault-hint")} defaultChecked={values.isDefault === "on"} />
+            <label htmlFor="isDefault">Make this the default campaign</label>
+          </div>
+          <Hint id="isDefault-hint">The default campaign is on the home page and supporter tiers count toward it. The current default stops being the default.</Hint>
+          <FieldError id="isDefault-error" message={errors?.isDefault} />
+        </>
+      )}
+      <p>
+        <button type="submit" className="give-button">
+          {submitLabel}
+        </button>
+      </p>
+    </Form>
+  );
+}

@@ -1,0 +1,168 @@
+import { Form } from "@remix-run/react";
+import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fields";
+
+type Errors = Partial<Record<string, string>> | undefined;
+
+export const PLAN_LABELS: Record<string, string> = {
+  code: "Code",
+  name: "Name",
+  description: "Description",
+  benefits: "Benefits",
+  price: "Price",
+  currency: "Currency",
+  tier: "Tier",
+  billing: "Billing",
+  active: "Offered",
+  sortOrder: "Position",
+  confirmPriceChange: "Confirmation",
+};
+
+const TIER_LABELS: Record<string, string> = { digital: "Digital", print: "Print (posted; asks for an address)" };
+const BILLING_LABELS: Record<string, string> = { monthly: "Monthly", one_time_year: "One payment for 12 months" };
+
+/** Who is on the plan now, for the price-change warning. Absent for a new plan. */
+export type PlanSupporters = { count: number; billing: string; price: string };
+
+function Choice({ name, label, options, values, errors, lockedReason }: { name: string; label: string; options: Record<string, string>; values: Record<string, string>; errors: Errors; lockedReason: string | null }) {
+  const value = values[name] ?? Object.keys(options)[0];
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      {lockedReason ? (
+        <>
+          <input type="hidden" name={name} value={value} />
+          <p id={name} className="hint" tabIndex={-1}>
+            <strong>{options[value] ?? value}</strong>. {lockedReason}
+          </p>
+        </>
+      ) : (
+        <select {...fieldProps(name, errors)} defaultValue={value}>
+          {Object.entries(options).map(([key, text]) => (
+            <option key={key} value={key}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
+      <FieldError id={`${name}-error`} message={errors?.[name]} />
+    </div>
+  );
+}
+
+/** The plan editor. The price warning says plainly that current supporters keep their price. */
+export function PlanForm({
+  csrf,
+  values,
+  errors,
+  formError,
+  currencies,
+  isNew,
+  locked,
+  supporters,
+  stripe,
+  submitLabel,
+}: {
+  csrf: string;
+  values: Record<string, string>;
+  errors: Errors;
+  formError?: string;
+  currencies: readonly string[];
+  isNew: boolean;
+  /** Supporters have chosen the plan: tier, billing and currency are fixed. */
+  locked: boolean;
+  supporters: PlanSupporters | null;
+  /** Stripe is configured: saving reaches it first. */
+  stripe: boolean;
+  submitLabel: string;
+}) {
+  const lockedReason = locked ? "Supporters have chosen this plan, so this can't change: make a new plan instead." : null;
+  const currency = values.currency ?? currencies[0];
+  const monthly = supporters?.billing === "monthly";
+  return (
+    <Form method="post" noValidate>
+      <ErrorSummary formError={formError} errors={errors} labels={PLAN_LABELS} />
+      <input type="hidden" name="csrf" value={csrf} />
+      {values.version ? <input type="hidden" name="version" value={values.version} /> : null}
+      {isNew ? (
+        <TextField
+          name="code"
+          label={PLAN_LABELS.code}
+          hint="Lowercase letters, digits and hyphens, like digital-monthly. It names the plan to Stripe and can't change later."
+          autoComplete="off"
+          required
+          maxLength={60}
+          errors={errors}
+          values={values}
+        />
+      ) : null}
+      <TextField name="name" label={PLAN_LABELS.name} autoComplete="off" required maxLength={200} errors={errors} values={values} />
+      <div className="field">
+        <label htmlFor="description">{PLAN_LABELS.description}</label>
+        <textarea {...fieldProps("description", errors)} rows={2} maxLength={2000} defaultValue={values.description ?? ""} />
+        <FieldError id="description-error" message={errors?.description} />
+      </div>
+      <div className="field">
+        <label htmlFor="benefits">{PLAN_LABELS.benefits}</label>
+        <textarea {...fieldProps("benefits", errors, "benefits-hint")} rows={4} defaultValue={values.benefits ?? ""} />
+        <Hint id="benefits-hint">One per line, as supporters see them on the support page.</Hint>
+        <FieldError id="benefits-error" message={errors?.benefits} />
+      </div>
+
+      <Choice name="currency" label={PLAN_LABELS.currency} options={Object.fromEntries(currencies.map((c) => [c, c]))} values={values} errors={errors} lockedReason={lockedReason} />
+      <TextField
+        name="price"
+        label={`${PLAN_LABELS.price} (${currency})`}
+        hint={values.billing === "one_time_year" ? "Paid once for 12 months, like 55 or 55.50." : "Paid each month, like 5 or 5.50."}
+        inputMode="decimal"
+        autoComplete="off"
+        required
+        errors={errors}
+        values={values}
+      />
+      {supporters && supporters.count > 0 ? (
+        <div className="panel attention field" id="price-change">
+          <p>
+            <strong>
+              {supporters.count} {supporters.count === 1 ? "supporter is" : "supporters are"} on this plan now
+              {monthly ? `, paying ${supporters.price} a month.` : `, with 12 months paid at ${supporters.price}.`}
+            </strong>
+          </p>
+          <p>
+            {monthly
+              ? `If you change the price, they keep paying ${supporters.price}: each subscription holds its own amount${stripe ? " and its own Stripe Price, which this does not touch" : ""}. Only new supporters pay the new price.`
+              : "If you change the price, nothing changes for them: they have paid already. Only new supporters, and anyone who renews, pay the new price."}
+          </p>
+          <div className="check">
+            <input type="checkbox" {...fieldProps("confirmPriceChange", errors)} defaultChecked={values.confirmPriceChange === "on"} />
+            <label htmlFor="confirmPriceChange">
+              {monthly ? `I understand existing supporters keep paying ${supporters.price} and only new supporters pay the new price` : "I understand the new price is for new supporters only"}
+            </label>
+          </div>
+          <FieldError id="confirmPriceChange-error" message={errors?.confirmPriceChange} />
+        </div>
+      ) : supporters ? (
+        <p className="hint">Nobody is on this plan now: a new price applies to everyone who chooses it from now on.</p>
+      ) : null}
+      {stripe ? (
+        <p className="hint">
+          Stripe is connected: saving sends {isNew ? "the plan" : "a new price"} to Stripe for new checkouts first, and never changes existing Stripe subscriptions. If Stripe refuses, nothing is saved.
+        </p>
+      ) : null}
+
+      <Choice name="tier" label={PLAN_LABELS.tier} options={TIER_LABELS} values={values} errors={errors} lockedReason={lockedReason} />
+      <Choice name="billing" label={PLAN_LABELS.billing} options={BILLING_LABELS} values={values} errors={errors} lockedReason={lockedReason} />
+      <TextField name="sortOrder" label={PLAN_LABELS.sortOrder} hint="Plans are listed on the support page from the lowest number up." inputMode="numeric" autoComplete="off" errors={errors} values={values} />
+      <div className="check">
+        <input type="checkbox" {...fieldProps("active", errors, "active-hint")} defaultChecked={values.active === "on"} />
+        <label htmlFor="active">Offer this plan on the support page</label>
+      </div>
+      <Hint id="active-hint">Taking a plan off the support page never cancels anyone: current supporters carry on as they are.</Hint>
+      <FieldError id="active-error" message={errors?.active} />
+      <p>
+        <button type="submit" className="give-button">
+          {submitLabel}
+        </button>
+      </p>
+    </Form>
+  );
+}
