@@ -1,18 +1,37 @@
 import { hash, verify } from "@node-rs/argon2";
 import { redirect } from "@remix-run/node";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull } from "drizzle-orm";
+import { z } from "zod";
 import type { DB } from "@db/client.server";
-import { sessions, staffUsers, type StaffRole } from "@db/schema";
+import { sessions, staffPasswordTokens, staffUsers, type StaffRole } from "@db/schema";
+import { recordAudit } from "~/audit/audit.server";
+import { getEnv } from "~/env.server";
 import { hitRateLimit, type RateLimitRule } from "./rate-limit.server";
 import { hashToken, newToken, signedCookie } from "./tokens.server";
 
 const STAFF_SESSION_TTL_MS = 12 * 60 * 60_000;
 export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 256;
+/** Invitations and reset links: long enough to reach someone over a weekend. */
+export const STAFF_PASSWORD_LINK_TTL_MS = 72 * 60 * 60_000;
+
+export const StaffPasswordSchema = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `the password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(MAX_PASSWORD_LENGTH, `the password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+
+/** The set-password form: the new password twice. The confirmation is only compared; its bound keeps absurd input out. */
+export const SetStaffPasswordFormSchema = z
+  .object({ password: StaffPasswordSchema, confirmation: z.string().max(4 * MAX_PASSWORD_LENGTH, "the two passwords don't match") })
+  .refine((v) => v.password === v.confirmation, { path: ["confirmation"], message: "the two passwords don't match" });
 
 export const STAFF_SIGN_IN_LIMITS = {
   perAccount: { name: "staff-sign-in-account", limit: 5, windowSeconds: 900 },
   perIp: { name: "staff-sign-in-ip", limit: 20, windowSeconds: 900 },
 } satisfies Record<string, RateLimitRule>;
+
+/** Set-password POSTs per client: a person needs a few tries; a token guesser needs millions. */
+export const STAFF_SET_PASSWORD_LIMIT = { name: "staff-set-password-ip", limit: 10, windowSeconds: 900 } satisfies RateLimitRule;
 
 // OWASP's argon2id baseline (19 MiB, 2 passes).
 const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -44,9 +63,14 @@ export async function signInStaff(db: DB, { email, password, clientAddress }: { 
   dummyHash ??= hashPassword("no-such-staff-user-password");
   const valid = await verify(user?.passwordHash ?? (await dummyHash), password).catch(() => false);
   if (!user || !user.passwordHash || !valid || user.disabledAt) return { status: "invalid" };
+  return { status: "ok", cookie: await startStaffSession(db, user.id), staffUserId: user.id };
+}
+
+/** A new session row; returns the Set-Cookie header. */
+async function startStaffSession(db: DB, staffUserId: number, now = new Date()): Promise<string> {
   const token = newToken();
-  await db.insert(sessions).values({ tokenHash: hashToken(token), staffUserId: user.id, expiresAt: new Date(Date.now() + STAFF_SESSION_TTL_MS) });
-  return { status: "ok", cookie: await staffCookie().serialize(token), staffUserId: user.id };
+  await db.insert(sessions).values({ tokenHash: hashToken(token), staffUserId, expiresAt: new Date(now.getTime() + STAFF_SESSION_TTL_MS) });
+  return staffCookie().serialize(token);
 }
 
 export type StaffSession = { sessionId: string; staffUserId: number; role: StaffRole; name: string };
@@ -85,5 +109,84 @@ export async function disableStaffUser(db: DB, { staffUserId }: { staffUserId: n
   await db.transaction(async (tx) => {
     await tx.update(staffUsers).set({ disabledAt: new Date() }).where(eq(staffUsers.id, staffUserId));
     await tx.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.staffUserId, staffUserId), isNull(sessions.revokedAt)));
+  });
+}
+
+export type StaffPasswordPurpose = (typeof staffPasswordTokens.$inferSelect)["purpose"];
+
+/**
+ * A single-use set-password link (an invitation or a reset), written in the caller's transaction
+ * next to the email that carries it. Only the token's hash is stored; any older unused link of the
+ * person stops working, so only the newest one sent can be used.
+ */
+export async function createStaffPasswordLink(
+  tx: DB,
+  { staffUserId, purpose, createdByStaffId, now = new Date() }: { staffUserId: number; purpose: StaffPasswordPurpose; createdByStaffId: number | null; now?: Date },
+): Promise<{ id: string; url: string }> {
+  await expireOpenLinks(tx, staffUserId, now);
+  const token = newToken();
+  const [row] = await tx
+    .insert(staffPasswordTokens)
+    .values({ tokenHash: hashToken(token), staffUserId, purpose, createdByStaffId, expiresAt: new Date(now.getTime() + STAFF_PASSWORD_LINK_TTL_MS) })
+    .returning({ id: staffPasswordTokens.id });
+  return { id: row.id, url: `${getEnv().appUrl}/admin/set-password/${token}` };
+}
+
+async function expireOpenLinks(tx: DB, staffUserId: number, now: Date) {
+  await tx
+    .update(staffPasswordTokens)
+    .set({ expiresAt: now })
+    .where(and(eq(staffPasswordTokens.staffUserId, staffUserId), isNull(staffPasswordTokens.usedAt), gt(staffPasswordTokens.expiresAt, now)));
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
+
+export type StaffPasswordLink = { state: "valid"; staffUserId: number; purpose: StaffPasswordPurpose; name: string } | { state: "invalid" };
+
+/**
+ * What a link is, without using it up (mail scanners open links before people do). Unknown,
+ * used, expired, and a disabled person's links are all simply "invalid": one message for all.
+ */
+export async function inspectStaffPasswordLink(db: DB, token: string, now = new Date()): Promise<StaffPasswordLink> {
+  if (!TOKEN_SHAPE.test(token)) return { state: "invalid" };
+  const [row] = await db
+    .select({ link: staffPasswordTokens, name: staffUsers.name, disabledAt: staffUsers.disabledAt })
+    .from(staffPasswordTokens)
+    .innerJoin(staffUsers, eq(staffUsers.id, staffPasswordTokens.staffUserId))
+    .where(eq(staffPasswordTokens.tokenHash, hashToken(token)));
+  if (!row || row.link.usedAt || row.link.expiresAt <= now || row.disabledAt) return { state: "invalid" };
+  return { state: "valid", staffUserId: row.link.staffUserId, purpose: row.link.purpose, name: row.name };
+}
+
+export type SetStaffPassword = { status: "ok"; cookie: string; staffUserId: number } | { status: "invalid" };
+
+/**
+ * Uses a link up (exactly once, even when two requests race), sets the person's password, ends
+ * every session they had (after a reset an old session may be someone else's) and signs them in
+ * on this device. Audit-logged as the person themselves.
+ */
+export async function setStaffPasswordWithLink(db: DB, { token, password, now = new Date() }: { token: string; password: string; now?: Date }): Promise<SetStaffPassword> {
+  if (!TOKEN_SHAPE.test(token)) return { status: "invalid" };
+  // Hashing is slow on purpose: done before the transaction, which then holds its locks briefly.
+  const passwordHash = await hashPassword(password);
+  return db.transaction(async (tx) => {
+    const [link] = await tx
+      .update(staffPasswordTokens)
+      .set({ usedAt: now })
+      .where(
+        and(
+          eq(staffPasswordTokens.tokenHash, hashToken(token)),
+          isNull(staffPasswordTokens.usedAt),
+          gt(staffPasswordTokens.expiresAt, now),
+          inArray(staffPasswordTokens.staffUserId, tx.select({ id: staffUsers.id }).from(staffUsers).where(isNull(staffUsers.disabledAt))),
+        ),
+      )
+      .returning({ id: staffPasswordTokens.id, staffUserId: staffPasswordTokens.staffUserId, purpose: staffPasswordTokens.purpose });
+    if (!link) return { status: "invalid" as const };
+    await tx.update(staffUsers).set({ passwordHash }).where(eq(staffUsers.id, link.staffUserId));
+    await tx.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.staffUserId, link.staffUserId), isNull(sessions.revokedAt)));
+    await expireOpenLinks(tx, link.staffUserId, now);
+    await recordAudit(tx, { actor: { type: "staff", id: link.staffUserId }, action: "staff.password_set", target: { type: "staff_user", id: link.staffUserId }, details: { purpose: link.purpose } });
+    return { status: "ok" as const, cookie: await startStaffSession(tx, link.staffUserId, now), staffUserId: link.staffUserId };
   });
 }

@@ -12,6 +12,7 @@ import AnnualStatement, { subject as annualStatementSubject } from "@emails/annu
 import SupporterWelcome, { subject as supporterWelcomeSubject } from "@emails/supporter-welcome";
 import RefundConfirmation, { subject as refundConfirmationSubject } from "@emails/refund-confirmation";
 import PledgePaymentLink, { subject as pledgePaymentLinkSubject } from "@emails/pledge-payment-link";
+import StaffInvite, { subject as staffInviteSubject } from "@emails/staff-invite";
 import type { EmailTemplates, TemplateName } from "./templates";
 
 export type RenderedEmail = { subject: string; html: string; text: string };
@@ -31,6 +32,7 @@ const registry: { [K in TemplateName]: TemplateModule<EmailTemplates[K]> } = {
   "annual-statement": { Component: AnnualStatement, subject: annualStatementSubject },
   "refund-confirmation": { Component: RefundConfirmation, subject: refundConfirmationSubject },
   "pledge-payment-link": { Component: PledgePaymentLink, subject: pledgePaymentLinkSubject },
+  "staff-invite": { Component: StaffInvite, subject: staffInviteSubject },
 };
 
 /** Outbox rows store the template as text; this tells a known name from a stale one. */

@@ -85,6 +85,8 @@ export type EmailTemplates = {
     expiresAt: string;
     reminder: boolean;
   };
+  /** A staff member's single-use set-password link: an invitation, or a reset an admin sent. */
+  "staff-invite": { organisation: OrganisationDetails; staffName: string; purpose: "invite" | "reset"; url: string; expiresInHours: number };
 };
 
 export type TemplateName = keyof EmailTemplates;

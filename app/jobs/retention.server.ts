@@ -2,6 +2,7 @@ import { and, asc, eq, gt, gte, isNull, lt, notExists, or, sql } from "drizzle-o
 import type { DB } from "@db/client.server";
 import { checkouts, payments, sessions, subscriptions, supporters } from "@db/schema";
 import { logger } from "~/log.server";
+import { deleteOldResolvedWebhookFailures } from "~/payments/webhook-failures.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { eraseSupporterRecords } from "~/supporters/privacy.server";
 
@@ -17,11 +18,15 @@ function monthsBefore(date: Date, months: number): Date {
 }
 
 /**
- * When the organisation sets a retention period, erases the personal details of one-off donors
- * with no activity for that long: never had a subscription (so there is nothing to cancel at
- * the provider), no gift, sign-in or started checkout since, and no one-time tier still running.
+ * Deletes resolved webhook failures older than 30 days. When the organisation sets a retention
+ * period, also erases the personal details of one-off donors with no activity for that long:
+ * never had a subscription (so there is nothing to cancel at the provider), no gift, sign-in or
+ * started checkout since, and no one-time tier still running.
  */
 export async function applyRetention(tx: DB, now: Date): Promise<RetentionReport> {
+  // Whatever the organisation's setting: a resolved webhook failure's payload has served its purpose.
+  const failuresDeleted = await deleteOldResolvedWebhookFailures(tx, now);
+  if (failuresDeleted > 0) logger.info({ failuresDeleted }, "resolved webhook failures deleted");
   const { retentionMonths } = await getOrganisationSettings(tx);
   if (!retentionMonths) return { retentionMonths: null, erased: 0 };
   const cutoff = monthsBefore(now, retentionMonths);

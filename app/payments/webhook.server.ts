@@ -1,10 +1,12 @@
 import type { DB } from "@db/client.server";
+import { recordAudit } from "~/audit/audit.server";
 import { logger } from "~/log.server";
 import { applyDelivery, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
 import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
 import { findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
+import { describeApplyError, findWebhookFailure, recordWebhookFailure, resolveWebhookFailure, type FailureResolution } from "./webhook-failures.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -14,7 +16,8 @@ export type WebhookResult = { status: number; body: Record<string, unknown> };
 /**
  * Verify → record → apply → acknowledge. 400 for anything not signed by Stripe (nothing
  * written); 200 for applied, duplicate and deliberately ignored events; 500 only when we could
- * not persist, so that Stripe retries.
+ * not persist, so that Stripe retries. A verified event that could not be applied is also kept
+ * in `webhook_failures`, for staff to see and replay.
  */
 export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawBody: string; signature: string | null }): Promise<WebhookResult> {
   if (Buffer.byteLength(rawBody) > MAX_WEBHOOK_BYTES) return { status: 413, body: { error: "payload too large" } };
@@ -36,14 +39,71 @@ export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawB
     throw error;
   }
   try {
-    await traceSubscriptionRefunds(db, delivery);
-    await resolveCardChanges(db, delivery);
-    const outcome = await applyDelivery(db, delivery);
+    const outcome = await applyVerifiedDelivery(db, delivery, "redelivered");
     logger.info({ eventId: event.id, type: event.type, outcome, applied: delivery.events.length }, "stripe event");
     return { status: 200, body: { received: true, outcome, ignored: delivery.events.length === 0 } };
   } catch (error) {
-    logger.error({ eventId: event.id, type: event.type, err: error instanceof Error ? error.message : String(error) }, "stripe event not persisted");
+    const reason = describeApplyError(error);
+    logger.error({ eventId: event.id, type: event.type, err: reason }, "stripe event not persisted");
+    await keepFailure(db, { eventId: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, error: reason });
     return { status: 500, body: { error: "could not persist the event; please retry" } };
+  }
+}
+
+/**
+ * The one application path for a verified Stripe event, from a delivery or a replay: the
+ * Stripe look-ups some events need, then the event applied and any open failure of it resolved
+ * in one transaction. An event already applied changes nothing (and still resolves its failure).
+ */
+async function applyVerifiedDelivery(db: DB, delivery: ProviderDelivery, resolution: FailureResolution, audit?: { staffUserId: number }) {
+  await traceSubscriptionRefunds(db, delivery);
+  await resolveCardChanges(db, delivery);
+  return db.transaction(async (tx) => {
+    const outcome = await applyDelivery(tx, delivery);
+    await resolveWebhookFailure(tx, { eventId: delivery.eventId, resolution });
+    if (audit) {
+      await recordAudit(tx, { actor: { type: "staff", id: audit.staffUserId }, action: "webhook.replay", target: { type: "provider_event", id: delivery.eventId }, details: { outcome } });
+    }
+    return outcome;
+  });
+}
+
+/** Recording is best effort: with the database down there is nothing to write to, and Stripe retries anyway. */
+async function keepFailure(db: DB, failure: Parameters<typeof recordWebhookFailure>[1]) {
+  try {
+    await recordWebhookFailure(db, failure);
+  } catch (error) {
+    logger.error({ eventId: failure.eventId, err: describeApplyError(error) }, "stripe event failure not recorded");
+  }
+}
+
+export type ReplayOutcome =
+  | { status: "applied" | "duplicate" }
+  | { status: "not_found" | "already_resolved" }
+  | { status: "failed"; error: string; attempts: number };
+
+/**
+ * Staff press "Replay" on a failed delivery: the stored, verified event goes through the same
+ * mapping and application as a delivery. Idempotent: an event applied meanwhile changes nothing
+ * and its failure is resolved. Failing again keeps the failure open, one attempt more.
+ */
+export async function replayWebhookFailure(db: DB, { eventId, staffUserId }: { eventId: string; staffUserId: number }): Promise<ReplayOutcome> {
+  const failure = await findWebhookFailure(db, eventId);
+  if (!failure) return { status: "not_found" };
+  if (failure.resolvedAt) return { status: "already_resolved" };
+  try {
+    const outcome = await applyVerifiedDelivery(db, mapStripeEvent(failure.payload), "replayed", { staffUserId });
+    logger.info({ eventId, type: failure.type, outcome }, "stripe event replayed");
+    return { status: outcome };
+  } catch (error) {
+    const reason = describeApplyError(error);
+    logger.error({ eventId, type: failure.type, err: reason }, "stripe event replay failed");
+    const attempts = await db.transaction(async (tx) => {
+      await recordWebhookFailure(tx, { eventId, type: failure.type, payload: failure.payload, error: reason });
+      await recordAudit(tx, { actor: { type: "staff", id: staffUserId }, action: "webhook.replay_failed", target: { type: "provider_event", id: eventId } });
+      return (await findWebhookFailure(tx, eventId))?.attempts ?? failure.attempts + 1;
+    });
+    return { status: "failed", error: reason, attempts };
   }
 }
 

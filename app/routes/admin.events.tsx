@@ -1,11 +1,15 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { desc, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type DB } from "@db/client.server";
 import { providerEvents } from "@db/schema";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { t } from "~/i18n/t";
+import { listWebhookFailures, RESOLVED_FAILURE_RETENTION_DAYS } from "~/payments/webhook-failures.server";
+import { replayWebhookFailure } from "~/payments/webhook.server";
 
 export const meta: MetaFunction = () => [{ title: "Payment events" }];
 
@@ -25,8 +29,8 @@ const CursorSchema = z
   .catch(undefined);
 
 /**
- * Provider events as received, newest first. Only events applied successfully are stored: a
- * failed application rolls back its row, and Stripe delivers the event again.
+ * Provider events as received, newest first. Only events applied successfully are stored here: a
+ * failed application rolls back its row (and is kept in webhook_failures instead).
  */
 export async function listProviderEvents(db: DB, { before, limit = PAGE }: { before?: Cursor; limit?: number }) {
   const rows = await db
@@ -45,25 +49,180 @@ export async function listProviderEvents(db: DB, { before, limit = PAGE }: { bef
   return rows.map(({ cursorAt, ...r }) => ({ ...r, cursor: `${cursorAt}~${r.id}` }));
 }
 
+/** Everyone on staff reads the log; only admins replay (the action). */
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
-  await requireStaff(db, request, { role: "admin" });
+  const me = await requireStaff(db, request);
   const before = CursorSchema.parse(new URL(request.url).searchParams.get("before") ?? undefined);
-  const events = await listProviderEvents(db, { before });
-  return json({ events, next: events.length === PAGE ? events[events.length - 1].cursor : null }, { headers: { "Cache-Control": "private, no-store" } });
+  const [events, failures, csrf] = await Promise.all([listProviderEvents(db, { before }), listWebhookFailures(db), issueCsrfToken(request)]);
+  return json(
+    {
+      events,
+      next: events.length === PAGE ? events[events.length - 1].cursor : null,
+      failures,
+      // Sent with the data: a .server module's constants are not in the browser bundle.
+      resolvedDays: RESOLVED_FAILURE_RETENTION_DAYS,
+      canReplay: me.role === "admin",
+      csrf: csrf.token,
+    },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
+}
+
+const ReplaySchema = z.object({ intent: z.literal("replay"), eventId: z.string().regex(/^[A-Za-z0-9_]{1,255}$/) });
+
+type ActionData = { formError: string; eventId?: string };
+
+export async function action({ request }: ActionFunctionArgs) {
+  const db = getDb();
+  const me = await requireStaff(db, request, { role: "admin" });
+  const formData = await request.formData();
+  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ formError: t("error.csrf") }, { status: 403 });
+  const parsed = ReplaySchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return json<ActionData>({ formError: "That event cannot be replayed." }, { status: 400 });
+  const { eventId } = parsed.data;
+  const outcome = await replayWebhookFailure(db, { eventId, staffUserId: me.staffUserId });
+  switch (outcome.status) {
+    case "applied":
+    case "duplicate":
+      return redirect(`/admin/events?replayed=${outcome.status}`, 303);
+    case "already_resolved":
+      return json<ActionData>({ formError: "That failure has already been resolved; nothing was done.", eventId }, { status: 409 });
+    case "not_found":
+      return json<ActionData>({ formError: "There is no failed event with that id.", eventId }, { status: 404 });
+    case "failed":
+      return json<ActionData>(
+        {
+          formError: `The event still could not be applied (attempt ${outcome.attempts}): ${outcome.error}. Nothing was changed and it stays in the list; you can try again later.`,
+          eventId,
+        },
+        { status: 503 },
+      );
+  }
 }
 
 const time = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" });
 
+const REPLAYED = {
+  applied: "The event has been applied.",
+  duplicate: "The event had already been applied, so nothing changed. The failure is marked resolved.",
+} as const;
+
+type Failure = ReturnType<typeof useLoaderData<typeof loader>>["failures"]["open"][number];
+
+function ReplayButton({ eventId, csrf, busy }: { eventId: string; csrf: string; busy: boolean }) {
+  return (
+    <Form method="post" className="inline-form">
+      <input type="hidden" name="csrf" value={csrf} />
+      <input type="hidden" name="intent" value="replay" />
+      <input type="hidden" name="eventId" value={eventId} />
+      <button type="submit" className="link-button" disabled={busy}>
+        Replay<span className="visually-hidden"> {eventId}</span>
+      </button>
+    </Form>
+  );
+}
+
+function OpenFailures({ failures, canReplay, csrf }: { failures: Failure[]; canReplay: boolean; csrf: string }) {
+  const busy = useNavigation().state === "submitting";
+  if (failures.length === 0) return <p>No event is waiting: every event received has been applied.</p>;
+  return (
+    <table>
+      <caption className="visually-hidden">Events that failed to apply, most recent failure first</caption>
+      <thead>
+        <tr>
+          <th scope="col">Type</th>
+          <th scope="col">Event</th>
+          <th scope="col">Error</th>
+          <th scope="col">Attempts</th>
+          <th scope="col">First failure</th>
+          <th scope="col">Last failure</th>
+          {canReplay ? <th scope="col">Action</th> : null}
+        </tr>
+      </thead>
+      <tbody>
+        {failures.map((f) => (
+          <tr key={f.eventId}>
+            <td>{f.type}</td>
+            <td>
+              <code>{f.eventId}</code>
+            </td>
+            <td>{f.error}</td>
+            <td>{f.attempts}</td>
+            <td>{time.format(new Date(f.firstFailedAt))}</td>
+            <td>{time.format(new Date(f.lastFailedAt))}</td>
+            {canReplay ? (
+              <td>
+                <ReplayButton eventId={f.eventId} csrf={csrf} busy={busy} />
+              </td>
+            ) : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ResolvedFailures({ failures, days }: { failures: Failure[]; days: number }) {
+  if (failures.length === 0) return null;
+  return (
+    <>
+      <h2>Resolved failures (last {days} days)</h2>
+      <table>
+        <caption className="visually-hidden">Failed events resolved since, most recent first</caption>
+        <thead>
+          <tr>
+            <th scope="col">Type</th>
+            <th scope="col">Event</th>
+            <th scope="col">Last error</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Resolved</th>
+            <th scope="col">How</th>
+          </tr>
+        </thead>
+        <tbody>
+          {failures.map((f) => (
+            <tr key={f.eventId}>
+              <td>{f.type}</td>
+              <td>
+                <code>{f.eventId}</code>
+              </td>
+              <td>{f.error}</td>
+              <td>{f.attempts}</td>
+              <td>{f.resolvedAt ? time.format(new Date(f.resolvedAt)) : ""}</td>
+              <td>{f.resolution === "replayed" ? "replayed by staff" : "delivered again by the provider"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 export default function PaymentEvents() {
-  const { events, next } = useLoaderData<typeof loader>();
+  const { events, next, failures, resolvedDays, canReplay, csrf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
+  const [params] = useSearchParams();
+  const replayed = params.get("replayed");
   return (
     <div className="panel">
       <h1>Payment events</h1>
+      {replayed === "applied" || replayed === "duplicate" ? <p role="status">{REPLAYED[replayed]}</p> : null}
+      {actionData?.formError ? (
+        <p role="alert" className="field-error">
+          {actionData.formError}
+        </p>
+      ) : null}
+      <h2>Events that failed to apply</h2>
       <p>
-        Every event from the payment provider that has been applied, newest first. Times in UTC. An event that failed to apply is
-        not kept here: the provider delivers it again until it applies.
+        The payment provider keeps delivering these for a few days until one delivery applies.
+        {canReplay ? " Replay applies the stored event now; an event applied meanwhile is not applied twice." : " An administrator can replay them."}
       </p>
+      <OpenFailures failures={failures.open} canReplay={canReplay} csrf={csrf} />
+      <ResolvedFailures failures={failures.resolved} days={resolvedDays} />
+
+      <h2>Applied events</h2>
+      <p>Every event from the payment provider that has been applied, newest first. Times in UTC.</p>
       <table>
         <caption className="visually-hidden">Payment events, newest first</caption>
         <thead>

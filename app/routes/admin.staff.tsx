@@ -4,14 +4,14 @@ import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { addStaffAccount, listStaffAccounts, NewStaffSchema, setStaffAccountDisabled } from "~/auth/staff-accounts.server";
-import { MIN_PASSWORD_LENGTH, requireStaff } from "~/auth/staff-auth.server";
+import { InviteStaffSchema, inviteStaffAccount, listStaffAccounts, sendStaffPasswordLink, setStaffAccountDisabled } from "~/auth/staff-accounts.server";
+import { requireStaff } from "~/auth/staff-auth.server";
 import { t } from "~/i18n/t";
 import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Staff" }];
 
-const LABELS = { email: "Email", name: "Name", role: "Role", password: "Temporary password" };
+const LABELS = { email: "Email", name: "Name", role: "Role" };
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -20,7 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ staff, me: me.staffUserId, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 
-const ToggleSchema = z.object({ intent: z.enum(["disable", "enable"]), id: z.coerce.number().int().positive() });
+const PersonSchema = z.object({ intent: z.enum(["disable", "enable", "send-link"]), id: z.coerce.number().int().positive() });
 
 type ActionData = { errors?: Partial<Record<string, string>>; values?: Record<string, string>; formError?: string };
 
@@ -31,38 +31,85 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ formError: t("error.csrf") }, { status: 403 });
   const intent = formData.get("intent");
 
-  if (intent === "add") {
+  if (intent === "invite") {
     const values = { email: String(formData.get("email") ?? ""), name: String(formData.get("name") ?? ""), role: String(formData.get("role") ?? "") };
-    const parsed = NewStaffSchema.safeParse({ ...values, password: formData.get("password") ?? "" });
+    const parsed = InviteStaffSchema.safeParse(values);
     if (!parsed.success) {
       const errors: Record<string, string> = {};
       for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
       return json<ActionData>({ errors, values }, { status: 400 });
     }
-    const result = await addStaffAccount(db, { input: parsed.data, actorStaffId: me.staffUserId });
+    const result = await inviteStaffAccount(db, { input: parsed.data, actorStaffId: me.staffUserId });
     if (!result.ok) return json<ActionData>({ errors: { email: "someone already has an account with this email" }, values }, { status: 409 });
-    return redirect("/admin/staff?added=1", 303);
+    return redirect("/admin/staff?invited=1", 303);
   }
 
-  const parsed = ToggleSchema.safeParse({ intent, id: formData.get("id") });
+  const parsed = PersonSchema.safeParse({ intent, id: formData.get("id") });
   if (!parsed.success) return json<ActionData>({ formError: "Unknown request." }, { status: 400 });
-  const result = await setStaffAccountDisabled(db, { staffUserId: parsed.data.id, disabled: parsed.data.intent === "disable", actorStaffId: me.staffUserId });
+  const { id } = parsed.data;
+
+  if (parsed.data.intent === "send-link") {
+    const sent = await sendStaffPasswordLink(db, { staffUserId: id, actorStaffId: me.staffUserId });
+    if (sent.status !== "sent") {
+      return sent.status === "disabled"
+        ? json<ActionData>({ formError: "This account is disabled. Re-enable it before sending a link." }, { status: 409 })
+        : json<ActionData>({ formError: "No such staff account." }, { status: 404 });
+    }
+    return redirect(`/admin/staff?${sent.purpose === "invite" ? "reinvited" : "reset"}=1`, 303);
+  }
+
+  const result = await setStaffAccountDisabled(db, { staffUserId: id, disabled: parsed.data.intent === "disable", actorStaffId: me.staffUserId });
   if (result === "self") return json<ActionData>({ formError: "You cannot disable your own account. Ask another administrator." }, { status: 409 });
   if (result === "not_found") return json<ActionData>({ formError: "No such staff account." }, { status: 404 });
   return redirect(`/admin/staff?${parsed.data.intent === "disable" ? "disabled" : "enabled"}=1`, 303);
 }
 
+const NOTICES = {
+  invited: "The invitation is on its way. Their link works once, for 72 hours.",
+  reinvited: "A new invitation is on its way. Earlier links no longer work.",
+  reset: "A set-password link is on its way. Their current password works until they use it; earlier links no longer work.",
+  disabled: "The account is disabled and its sessions have ended.",
+  enabled: "The account can sign in again.",
+} as const;
+
 const date = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
+
+type Person = ReturnType<typeof useLoaderData<typeof loader>>["staff"][number];
+
+function status(person: Person) {
+  if (person.disabledAt) return `disabled ${date.format(new Date(person.disabledAt))}`;
+  if (!person.hasPassword) return person.linkPending ? "invited — no password yet" : "invitation expired";
+  return person.linkPending ? "active — reset link sent" : "active";
+}
+
+function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
+  return (
+    <Form method="post" className="inline-form">
+      <input type="hidden" name="csrf" value={csrf} />
+      <input type="hidden" name="id" value={person.id} />
+      {person.disabledAt ? null : (
+        <button type="submit" name="intent" value="send-link" className="link-button">
+          {person.hasPassword ? "Send reset link" : "Resend invitation"}
+          <span className="visually-hidden"> to {person.name}</span>
+        </button>
+      )}{" "}
+      <button type="submit" name="intent" value={person.disabledAt ? "enable" : "disable"} className="link-button">
+        {person.disabledAt ? "Re-enable" : "Disable"}
+        <span className="visually-hidden"> {person.name}</span>
+      </button>
+    </Form>
+  );
+}
 
 export default function Staff() {
   const { staff, me, csrf } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
-  const notice = params.get("added") ? "The account has been created. Tell them their temporary password in person or by phone." : params.get("disabled") ? "The account is disabled and its sessions have ended." : params.get("enabled") ? "The account can sign in again." : null;
+  const notice = (Object.keys(NOTICES) as (keyof typeof NOTICES)[]).find((key) => params.get(key));
   return (
     <div className="panel">
       <h1>Staff</h1>
-      {notice ? <p role="status">{notice}</p> : null}
+      {notice ? <p role="status">{NOTICES[notice]}</p> : null}
       {actionData?.formError && !actionData.errors ? (
         <p role="alert" className="field-error">
           {actionData.formError}
@@ -85,27 +132,15 @@ export default function Staff() {
               <td>{s.name}</td>
               <td>{s.email}</td>
               <td>{s.role}</td>
-              <td>{s.disabledAt ? `disabled ${date.format(new Date(s.disabledAt))}` : "active"}</td>
-              <td>
-                {s.id === me ? (
-                  <span className="hint">you</span>
-                ) : (
-                  <Form method="post" className="inline-form">
-                    <input type="hidden" name="csrf" value={csrf} />
-                    <input type="hidden" name="id" value={s.id} />
-                    <button type="submit" name="intent" value={s.disabledAt ? "enable" : "disable"} className="link-button">
-                      {s.disabledAt ? "Re-enable" : "Disable"}
-                      <span className="visually-hidden"> {s.name}</span>
-                    </button>
-                  </Form>
-                )}
-              </td>
+              <td>{status(s)}</td>
+              <td>{s.id === me ? <span className="hint">you</span> : <PersonActions person={s} csrf={csrf} />}</td>
             </tr>
           ))}
         </tbody>
       </table>
 
-      <h2>Add a person</h2>
+      <h2>Invite a person</h2>
+      <p>They get an email with a link to choose their own password. The link works once, for 72 hours.</p>
       <Form method="post" noValidate>
         <ErrorSummary errors={actionData?.errors} labels={LABELS} />
         <input type="hidden" name="csrf" value={csrf} />
@@ -119,19 +154,8 @@ export default function Staff() {
           </select>
           <FieldError id="role-error" message={actionData?.errors?.role} />
         </div>
-        <TextField
-          name="password"
-          label={LABELS.password}
-          type="password"
-          autoComplete="new-password"
-          required
-          minLength={MIN_PASSWORD_LENGTH}
-          hint={`At least ${MIN_PASSWORD_LENGTH} characters. Tell them in person or by phone, never by email.`}
-          errors={actionData?.errors}
-          values={{}}
-        />
-        <button type="submit" name="intent" value="add">
-          Add person
+        <button type="submit" name="intent" value="invite">
+          Send invitation
         </button>
       </Form>
     </div>

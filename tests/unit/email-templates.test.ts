@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { PreviewProps as donationReceipt } from "@emails/donation-receipt";
 import { PreviewProps as paymentFailed } from "@emails/payment-failed";
 import { PreviewProps as recurringReceipt } from "@emails/recurring-receipt";
+import { PreviewProps as staffInvite } from "@emails/staff-invite";
 import { PreviewProps as supporterWelcome } from "@emails/supporter-welcome";
 import { isTemplateName, renderEmail } from "~/email/render.server";
 import type { ReceiptSnapshot } from "~/email/templates";
@@ -117,6 +118,21 @@ describe("email templates", () => {
       expect(urls.every((url) => url === paymentFailed.fixUrl)).toBe(true);
       expect(body).not.toMatch(/<img|<link|<script|@import|url\(/i);
     }
+  });
+
+  it("a staff invitation greets the person, links to the set-password page and says how long the link works; a reset says the old password still works", async () => {
+    const invite = await renderEmail("staff-invite", staffInvite);
+    expect(invite.subject).toBe("You're invited to the Fighting Fund Demo Press staff area");
+    expect(invite.text).toContain("Welcome, Sam Staff");
+    expect(invite.html).toContain(`href="${staffInvite.url}"`);
+    expect(invite.text).toContain(staffInvite.url);
+    expect(invite.text).toContain("works once, for 72 hours");
+    expectOrganisationDetails(invite.text);
+
+    const reset = await renderEmail("staff-invite", { ...staffInvite, purpose: "reset" });
+    expect(reset.subject).toBe("Set a new password for the Fighting Fund Demo Press staff area");
+    expect(reset.text).toContain("your current password keeps working");
+    expect(reset.text).not.toContain("Welcome");
   });
 
   it("knows its template names", () => {
