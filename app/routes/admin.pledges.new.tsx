@@ -1,49 +1,49 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { asc, eq } from "drizzle-orm";
+import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
+import { asc } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { campaigns, supporters } from "@db/schema";
+import { campaigns } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { listActivePlans } from "~/campaigns/campaigns.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
-import { createPledge, pledgeInputFromForm, searchSupportersForPledge, type FieldErrors } from "~/pledges/pledges.server";
+import { createPledge, pledgeInputFromForm, type FieldErrors } from "~/pledges/pledges.server";
+import { CALLER_SEARCH } from "~/supporters/caller-search";
+import { getCallerForPledge, searchCallers } from "~/supporters/caller-search.server";
 import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
+import { callerDetails, SupporterCombobox } from "~/ui/SupporterCombobox";
 
 export const meta: MetaFunction = () => [{ title: "Take a phone pledge" }];
 
 const QuerySchema = z.object({
-  q: z.string().trim().max(100).optional().catch(undefined),
+  q: z.string().trim().max(CALLER_SEARCH.maxLength).optional().catch(undefined),
   supporter: z.coerce.number().int().positive().optional().catch(undefined),
 });
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
+/** The search results without JavaScript: a few more than the type-ahead, as each try costs a page load. */
+const PAGE_SEARCH_LIMIT = 12;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request);
   const { q, supporter: supporterId } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const [csrf, campaignRows, plans, matches, selectedRows] = await Promise.all([
+  const [csrf, campaignRows, plans, matches, selected] = await Promise.all([
     issueCsrfToken(request),
     db.select({ id: campaigns.id, name: campaigns.name, currency: campaigns.currency, isDefault: campaigns.isDefault }).from(campaigns).orderBy(asc(campaigns.id)),
     listActivePlans(db),
-    q ? searchSupportersForPledge(db, q) : Promise.resolve([]),
-    supporterId
-      ? db
-          .select({ id: supporters.id, name: supporters.name, email: supporters.email, phone: supporters.phone, addressLine1: supporters.addressLine1, postalCode: supporters.addressPostalCode })
-          .from(supporters)
-          .where(eq(supporters.id, supporterId))
-      : Promise.resolve([]),
+    q ? searchCallers(db, { q, limit: PAGE_SEARCH_LIMIT }) : Promise.resolve([]),
+    supporterId ? getCallerForPledge(db, { supporterId }) : Promise.resolve(null),
   ]);
   return json(
     {
       csrf: csrf.token,
       q: q ?? "",
       matches,
-      selected: selectedRows[0] ?? null,
+      selected,
       campaigns: campaignRows,
       plans: plans.map((p) => ({ code: p.code, name: p.name, billing: p.billing, tier: p.tier, amountMinor: p.amountMinor, currency: p.currency })),
     },
@@ -72,6 +72,9 @@ const LABELS: Record<string, string> = {
   name: "Name",
   phone: "Phone",
   addressLine1: "Postal address",
+  addressCity: "Suburb or town",
+  addressState: "State",
+  addressPostalCode: "Postcode",
   kind: "What",
   planCode: "Tier",
   amount: "Amount",
@@ -85,7 +88,7 @@ const KINDS = [
   ["one_off", "One-off gift"],
   ["monthly", "Monthly gift"],
   ["tier_monthly", "Tier, monthly"],
-  ["tier_one_time", "Tier, 12 months at once"],
+  ["tier_one_time", "Tier, 12 months"],
 ] as const;
 const METHODS = [
   ["link", "Email a payment link"],
@@ -94,135 +97,175 @@ const METHODS = [
   ["cash", "Cash"],
 ] as const;
 
+/** The pledge's own form; the caller's fields sit beside it (in the caller column) and join it by this id. */
+const FORM_ID = "pledge-form";
+
+type Errors = FieldErrors | undefined;
+
+function RadioGroup({ name, legend, options, checked, errors }: { name: string; legend: string; options: readonly (readonly [string, string])[]; checked: string; errors: Errors }) {
+  return (
+    <fieldset id={name} className="choice-grid" aria-describedby={errors?.[name] ? `${name}-error` : undefined}>
+      <legend>{legend}</legend>
+      {options.map(([value, label]) => (
+        <label key={value} className="check">
+          <input type="radio" name={name} value={value} defaultChecked={checked === value} /> {label}
+        </label>
+      ))}
+      <FieldError id={`${name}-error`} message={errors?.[name]} />
+    </fieldset>
+  );
+}
+
+/** Who is calling when they are not on file yet. Email is optional: some callers have none. */
+function NewCallerFields({ errors, values }: { errors: Errors; values: Record<string, string> }) {
+  const field = { form: FORM_ID, autoComplete: "off", errors, values };
+  return (
+    <fieldset className="new-caller">
+      <legend>New caller</legend>
+      <TextField name="name" label="Name" maxLength={200} {...field} />
+      <div className="field-pair">
+        <TextField name="phone" label="Phone" type="tel" maxLength={40} {...field} />
+        <div className="field">
+          <label htmlFor="email">Email (optional)</label>
+          <input type="email" form={FORM_ID} autoComplete="off" maxLength={254} {...fieldProps("email", errors, "email-hint")} defaultValue={values.email ?? ""} />
+          <FieldError id="email-error" message={errors?.email} />
+        </div>
+      </div>
+      <p className="hint" id="email-hint">
+        No email? Then a phone number and a postal address are needed: receipts go by post. A payment link needs an email.
+      </p>
+      <TextField name="addressLine1" label="Street address (needed for print)" maxLength={200} {...field} />
+      <div className="address-row">
+        <TextField name="addressCity" label="Suburb or town" maxLength={100} {...field} />
+        <TextField name="addressState" label="State" maxLength={100} {...field} />
+        <TextField name="addressPostalCode" label="Postcode" maxLength={20} {...field} />
+      </div>
+    </fieldset>
+  );
+}
+
 export default function NewPledge() {
   const { csrf, q, matches, selected, campaigns: campaignList, plans } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
+  const navigate = useNavigate();
   const busy = useNavigation().state === "submitting";
   const errors = actionData?.errors;
   const values: Record<string, string> = actionData?.values ?? {};
   const defaultCampaign = campaignList.find((c) => c.isDefault) ?? campaignList[0];
-  const supporterId = values.supporterId ?? (selected ? String(selected.id) : "");
   const kind = values.kind ?? "one_off";
   const payMethod = values.payMethod ?? "link";
   return (
-    <div className="panel">
+    <div className="panel pledge-screen">
       <h1>Take a phone pledge</h1>
       <ErrorSummary formError={actionData?.formError} errors={errors} labels={LABELS} />
 
-      <Form method="get" role="search" className="inline-form" aria-label="Find the caller">
-        <label htmlFor="q">Find the caller (email, name, phone or postcode)</label>{" "}
-        <input id="q" name="q" type="search" defaultValue={q} autoComplete="off" autoFocus={!selected && !actionData} />{" "}
-        <button type="submit" className="button-secondary">
-          Search
-        </button>
-      </Form>
-      {q ? (
-        matches.length > 0 ? (
-          <ul aria-label="Matching supporters">
-            {matches.map((m) => (
-              <li key={m.id}>
-                <Link to={`/admin/pledges/new?${new URLSearchParams({ q, supporter: String(m.id) })}`}>
-                  {m.name || "(no name)"} — {m.email}
-                  {m.phone ? ` — ${m.phone}` : ""}
-                  {m.postalCode ? ` — ${m.postalCode}` : ""}
-                </Link>
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p role="status">No supporter matches “{q}”: fill in a new caller below.</p>
-        )
-      ) : null}
+      <div className="pledge-grid">
+        <section className="pledge-caller" aria-label="Caller">
+          <Form method="get" role="search" aria-label="Find the caller">
+            <SupporterCombobox
+              id="q"
+              label="Find by phone, email, name or postcode"
+              defaultQuery={q}
+              autoFocus={!selected && !actionData}
+              onChoose={(match) => navigate(`/admin/pledges/new?${new URLSearchParams({ supporter: String(match.id) })}`, { preventScrollReset: true })}
+            />
+          </Form>
+          {q && !selected ? (
+            matches.length > 0 ? (
+              <ul aria-label="Matching supporters" className="match-list">
+                {matches.map((m) => (
+                  <li key={m.id}>
+                    <Link to={`/admin/pledges/new?${new URLSearchParams({ q, supporter: String(m.id) })}`}>{m.name || "(no name)"}</Link> — {callerDetails(m)}
+                    {m.entitlement ? ` — ${m.entitlement}` : ""}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p>No supporter matches “{q}”: fill in a new caller below.</p>
+            )
+          ) : null}
 
-      <Form method="post" noValidate>
-        <input type="hidden" name="csrf" value={csrf} />
-        <fieldset>
-          <legend>Caller</legend>
-          {supporterId && selected ? (
-            <>
-              <input type="hidden" name="supporterId" value={supporterId} />
+          {selected ? (
+            <div className="caller-card">
+              <input type="hidden" name="supporterId" value={selected.id} form={FORM_ID} />
               <p>
-                <strong>{selected.name || "(no name)"}</strong> — {selected.email}
-                {selected.phone ? ` — ${selected.phone}` : ""}
-                {selected.addressLine1 ? "" : " — no postal address on file"}{" "}
-                <Link to="/admin/pledges/new">Someone else</Link>
+                <strong>{selected.name || "(no name)"}</strong>
+                <br />
+                {callerDetails(selected)}
+                {selected.entitlement ? (
+                  <>
+                    <br />
+                    Receives: {selected.entitlement}
+                  </>
+                ) : null}
               </p>
+              {!selected.hasAddress ? <p className="hint">No postal address on file: add one on their page before a print pledge.</p> : null}
+              {!selected.email ? <p className="hint">No email on file: they cannot pay by emailed link.</p> : null}
               <FieldError id="supporterId-error" message={errors?.supporterId} />
               <FieldError id="addressLine1-error" message={errors?.addressLine1} />
-            </>
+              <p>
+                <Link to="/admin/pledges/new">Someone else (a new caller)</Link>
+              </p>
+            </div>
           ) : (
-            <>
-              <TextField name="name" label="Name" autoComplete="off" maxLength={200} errors={errors} values={values} />
-              <TextField name="email" label="Email" type="email" autoComplete="off" maxLength={254} errors={errors} values={values} />
-              <TextField name="phone" label="Phone (optional)" type="tel" autoComplete="off" maxLength={40} errors={errors} values={values} />
-              <TextField name="addressLine1" label="Street address (needed for print)" autoComplete="off" maxLength={200} errors={errors} values={values} />
-              <TextField name="addressCity" label="Suburb or town" autoComplete="off" maxLength={100} errors={errors} values={values} />
-              <TextField name="addressState" label="State" autoComplete="off" maxLength={100} errors={errors} values={values} />
-              <TextField name="addressPostalCode" label="Postcode" autoComplete="off" maxLength={20} errors={errors} values={values} />
-            </>
+            <NewCallerFields errors={errors} values={values} />
           )}
-        </fieldset>
+        </section>
 
-        <fieldset id="kind">
-          <legend>What they pledge</legend>
-          {KINDS.map(([value, label]) => (
-            <label key={value} className="check">
-              <input type="radio" name="kind" value={value} defaultChecked={kind === value} /> {label}
-            </label>
-          ))}
-          <FieldError id="kind-error" message={errors?.kind} />
-        </fieldset>
+        <Form id={FORM_ID} method="post" noValidate className="pledge-details">
+          <input type="hidden" name="csrf" value={csrf} />
+          <div>
+            <RadioGroup name="kind" legend="What they pledge" options={KINDS} checked={kind} errors={errors} />
 
-        <div className="field">
-          <label htmlFor="planCode">Tier (for tier pledges: the amount is the tier's price)</label>
-          <select {...fieldProps("planCode", errors)} defaultValue={values.planCode ?? ""}>
-            <option value="">—</option>
-            {plans.map((p) => (
-              <option key={p.code} value={p.code}>
-                {p.name} — {formatMoney(p.amountMinor, p.currency)}
-                {p.billing === "monthly" ? " a month" : " for 12 months"}
-              </option>
-            ))}
-          </select>
-          <FieldError id="planCode-error" message={errors?.planCode} />
-        </div>
+            <div className="field">
+              <label htmlFor="planCode">Tier (tier pledges cost the tier's price)</label>
+              <select {...fieldProps("planCode", errors)} defaultValue={values.planCode ?? ""}>
+                <option value="">—</option>
+                {plans.map((p) => (
+                  <option key={p.code} value={p.code}>
+                    {p.name} — {formatMoney(p.amountMinor, p.currency)}
+                    {p.billing === "monthly" ? " a month" : " for 12 months"}
+                  </option>
+                ))}
+              </select>
+              <FieldError id="planCode-error" message={errors?.planCode} />
+            </div>
 
-        <TextField name="amount" label="Amount (gifts)" inputMode="decimal" autoComplete="off" errors={errors} values={values} />
+            {/* The error summary links an amount problem to #amount-group. */}
+            <div id="amount-group">
+              <TextField name="amount" label="Amount (gifts)" inputMode="decimal" autoComplete="off" errors={errors} values={values} />
+            </div>
 
-        <div className="field">
-          <label htmlFor="campaignId">Campaign</label>
-          <select {...fieldProps("campaignId", errors)} defaultValue={values.campaignId ?? String(defaultCampaign?.id ?? "")}>
-            {campaignList.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name} ({c.currency})
-              </option>
-            ))}
-          </select>
-          <FieldError id="campaignId-error" message={errors?.campaignId} />
-        </div>
+            <div className="field">
+              <label htmlFor="campaignId">Campaign</label>
+              <select {...fieldProps("campaignId", errors)} defaultValue={values.campaignId ?? String(defaultCampaign?.id ?? "")}>
+                {campaignList.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name} ({c.currency})
+                  </option>
+                ))}
+              </select>
+              <FieldError id="campaignId-error" message={errors?.campaignId} />
+            </div>
+          </div>
 
-        <div className="field">
-          <label htmlFor="notes">Notes (optional)</label>
-          <textarea {...fieldProps("notes", errors)} rows={2} maxLength={2000} defaultValue={values.notes ?? ""} />
-          <FieldError id="notes-error" message={errors?.notes} />
-        </div>
+          <div>
+            <RadioGroup name="payMethod" legend="How they pay" options={METHODS} checked={payMethod} errors={errors} />
 
-        <fieldset id="payMethod">
-          <legend>How they pay</legend>
-          {METHODS.map(([value, label]) => (
-            <label key={value} className="check">
-              <input type="radio" name="payMethod" value={value} defaultChecked={payMethod === value} /> {label}
-            </label>
-          ))}
-          <FieldError id="payMethod-error" message={errors?.payMethod} />
-        </fieldset>
+            <TextField name="reference" label="Reference (cheque number or bank reference)" autoComplete="off" maxLength={100} errors={errors} values={values} />
 
-        <TextField name="reference" label="Reference (cheque number or bank reference)" autoComplete="off" maxLength={100} errors={errors} values={values} />
+            <div className="field">
+              <label htmlFor="notes">Notes (optional)</label>
+              <textarea {...fieldProps("notes", errors)} rows={2} maxLength={2000} defaultValue={values.notes ?? ""} />
+              <FieldError id="notes-error" message={errors?.notes} />
+            </div>
 
-        <button type="submit" className="button" disabled={busy}>
-          {busy ? "Saving…" : "Save pledge"}
-        </button>
-      </Form>
+            <button type="submit" className="give-button" disabled={busy}>
+              {busy ? "Saving…" : "Save pledge"}
+            </button>
+          </div>
+        </Form>
+      </div>
     </div>
   );
 }

@@ -126,3 +126,12 @@ export async function signIn(page: Page, email: string) {
   await page.getByRole("button", { name: "Continue" }).click();
   await page.waitForURL(/\/account$/);
 }
+
+/** Signs a staff member in at /admin/sign-in with email and password; ends on the dashboard. */
+export async function signInStaff(page: Page, { email, password }: { email: string; password: string }) {
+  await page.goto("/admin/sign-in");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(/\/admin$/);
+}

@@ -1,0 +1,31 @@
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { getStaffSession } from "~/auth/staff-auth.server";
+import { CALLER_SEARCH } from "~/supporters/caller-search";
+import { searchCallers } from "~/supporters/caller-search.server";
+
+/**
+ * GET /admin/supporters/search?q=… — the phone pledge screen's type-ahead, as JSON. A fetch is
+ * answered 401 rather than redirected to the sign-in page, which it could not show.
+ */
+
+const { minLength, maxLength } = CALLER_SEARCH;
+const SearchQuerySchema = z.object({
+  q: z
+    .string({ message: `Type at least ${minLength} characters.` })
+    .trim()
+    .min(minLength, `Type at least ${minLength} characters.`)
+    .max(maxLength, `Keep the search under ${maxLength} characters.`),
+});
+
+const PRIVATE = { "Cache-Control": "private, no-store" };
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const db = getDb();
+  if (!(await getStaffSession(db, request))) return json({ message: "Your session has ended: sign in again to search." }, { status: 401, headers: PRIVATE });
+  const parsed = SearchQuerySchema.safeParse({ q: new URL(request.url).searchParams.get("q") ?? undefined });
+  if (!parsed.success) return json({ message: parsed.error.issues[0].message }, { status: 400, headers: PRIVATE });
+  return json({ results: await searchCallers(db, { q: parsed.data.q }) }, { headers: PRIVATE });
+}
