@@ -31,6 +31,13 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
     TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+    // Card-testing defence on checkout starts (docs/decisions/011-proof-of-work.md).
+    CHECKOUT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
+    CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number().int().min(1).max(10_000).default(8),
+    CHECKOUT_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+    CHECKOUT_HARD_LIMIT_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
+    POW_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(16),
+    POW_MAX_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(20),
   });
 
 /** Rules between variables, checked on the raw values so every problem is reported at once. */
@@ -40,6 +47,10 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
   if (has("STRIPE_SECRET_KEY") && !has("STRIPE_WEBHOOK_SECRET")) lines.push("STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set");
   if (has("STRIPE_WEBHOOK_SECRET") && !has("STRIPE_SECRET_KEY")) lines.push("STRIPE_SECRET_KEY: is required when STRIPE_WEBHOOK_SECRET is set");
   if (has("RESEND_API_KEY") && !has("MAIL_FROM")) lines.push("MAIL_FROM: is required when RESEND_API_KEY is set (a sender on your verified Resend domain)");
+  const bits = (name: string, fallback: number) => (source[name]?.trim() ? Number(source[name]) : fallback);
+  const [powBase, powMax] = [bits("POW_DIFFICULTY_BITS", 16), bits("POW_MAX_DIFFICULTY_BITS", 20)];
+  // Only between two valid values: a malformed one is reported by the schema.
+  if ([powBase, powMax].every((n) => Number.isInteger(n) && n >= 1 && n <= 32) && powMax < powBase) lines.push("POW_MAX_DIFFICULTY_BITS: must not be below POW_DIFFICULTY_BITS");
   if (source.NODE_ENV === "production") {
     if (!has("SESSION_SECRET")) lines.push("SESSION_SECRET: is required in production");
     if (!has("APP_URL")) lines.push("APP_URL: is required in production (the public address of the app)");

@@ -1,17 +1,19 @@
 import { json, redirect } from "@remix-run/node";
 import type { DB } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { CHECKOUT_LIMITS, hitRateLimit } from "~/auth/rate-limit.server";
+import type { PowChallenge } from "~/auth/pow.server";
 import { getCampaignProgress, listActivePlans, type Campaign } from "~/campaigns/campaigns.server";
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { estimateCardFee } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { PaymentProviderError } from "~/payments/provider.server";
+import { passCheckoutGate } from "./checkout-gate.server";
 import { startDonationCheckout, startTierCheckout } from "./checkout.server";
-import { parseDonateForm, parseTierForm, type FieldErrors, type FormValues } from "./forms.server";
+import { parseDonateForm, parseTierForm, readFormData, type FieldErrors, type FormValues } from "./forms.server";
 
-export type FormActionData = { errors: FieldErrors; values: FormValues; formError?: string };
+/** `challenge`: past the checkout limits, a proof of work the page solves and sends back. */
+export type FormActionData = { errors: FieldErrors; values: FormValues; formError?: string; challenge?: PowChallenge };
 
 /** Everything the campaign page shows; the same for "/" and "/c/<slug>". */
 export async function loadDonatePage(db: DB, request: Request, campaign: Campaign) {
@@ -46,9 +48,9 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
 
 type Guarded = { ok: true; formData: FormData; values: FormValues } | { ok: false; response: Response };
 
-/** CSRF, honeypot and rate limits: the checks every checkout-starting form goes through. */
+/** CSRF, honeypot, rate limits and proof of work: the checks every checkout-starting form goes through. */
 async function guardCheckoutForm(db: DB, request: Request, clientAddress: string, fields: readonly string[]): Promise<Guarded> {
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const values: FormValues = {};
   for (const field of fields) {
     const v = formData.get(field);
@@ -62,10 +64,16 @@ async function guardCheckoutForm(db: DB, request: Request, clientAddress: string
     logger.warn({ reason: "honeypot" }, "checkout refused");
     return fail(400, t("error.form"));
   }
-  if (!(await hitRateLimit(db, CHECKOUT_LIMITS.perIp, clientAddress))) return fail(429, t("error.rateLimited"));
   const email = formData.get("email");
-  if (typeof email === "string" && email.includes("@") && !(await hitRateLimit(db, CHECKOUT_LIMITS.perEmail, email.trim()))) {
-    return fail(429, t("error.rateLimited"));
+  const field = (name: string) => (typeof formData.get(name) === "string" ? String(formData.get(name)) : null);
+  const gate = await passCheckoutGate(db, {
+    clientAddress,
+    email: typeof email === "string" && email.includes("@") ? email.trim().slice(0, 320) : null,
+    proof: { challenge: field("powChallenge"), nonce: field("powNonce") },
+  });
+  if (!gate.ok) {
+    const body: FormActionData = { errors: {}, values, formError: gate.message, ...(gate.challenge ? { challenge: gate.challenge } : {}) };
+    return { ok: false, response: json<FormActionData>(body, { status: 429, headers: { "Retry-After": String(gate.retryAfterSeconds) } }) };
   }
   return { ok: true, formData, values };
 }

@@ -8,6 +8,23 @@ export type FieldErrors = Partial<Record<string, string>>;
 export type FormValues = Record<string, string>;
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; values: FormValues };
 
+const FORM_TYPES = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i;
+
+/**
+ * The body of a form post. Browsers send forms url-encoded or multipart; anything else, or a
+ * body that does not parse, comes from a script: it gets a 4xx with words, never a crash.
+ */
+export async function readFormData(request: Request): Promise<FormData> {
+  if (!FORM_TYPES.test(request.headers.get("Content-Type") ?? "")) {
+    throw new Response(t("error.unreadableForm"), { status: 415, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  }
+  try {
+    return await request.formData();
+  } catch {
+    throw new Response(t("error.unreadableForm"), { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+  }
+}
+
 /** The fields a person typed, echoed back on error so nothing they wrote is lost. */
 export function formValues(formData: FormData, fields: readonly string[]): FormValues {
   const values: FormValues = {};
@@ -18,11 +35,23 @@ export function formValues(formData: FormData, fields: readonly string[]): FormV
   return values;
 }
 
-const optionalText = (max: number, message: string) =>
+// C0 control characters and DEL are never typed, only pasted or scripted; PostgreSQL refuses
+// NUL outright (a 500), and the rest end up in receipts, exports and emails.
+const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
+const CONTROL_CHARACTERS_BUT_LINE_BREAKS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** For a zod refine: true when the text has no control characters (line breaks allowed if multiline). */
+export const hasNoControlCharacters =
+  ({ multiline = false }: { multiline?: boolean } = {}) =>
+  (text: string) =>
+    !(multiline ? CONTROL_CHARACTERS_BUT_LINE_BREAKS : CONTROL_CHARACTERS).test(text);
+
+const optionalText = (max: number, message: string, { multiline = false } = {}) =>
   z
     .string()
     .trim()
     .max(max, message)
+    .refine(hasNoControlCharacters({ multiline }), t("error.text.control"))
     .optional()
     .transform((v) => (v ? v : null));
 const checkbox = z
@@ -40,7 +69,7 @@ export const DonateFormSchema = z.object({
   name: optionalText(200, t("error.name")),
   email,
   anonymous: checkbox,
-  message: optionalText(500, t("error.message")),
+  message: optionalText(500, t("error.message"), { multiline: true }),
   coverFees: checkbox,
   currency: z.string().optional(),
 });

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { requestSignInLink } from "~/supporters/sign-in.server";
 import { ErrorSummary, TextField } from "~/ui/fields";
@@ -21,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 const SignInSchema = z.object({ email: z.string().trim().max(254, t("error.email")).pipe(z.email(t("error.email"))) });
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const values = { email: String(formData.get("email") ?? "").slice(0, 300) };
   if (!(await isValidCsrf(request, formData))) return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
   const parsed = SignInSchema.safeParse(values);

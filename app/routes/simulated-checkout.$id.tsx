@@ -5,6 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getEnv } from "~/env.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { completeSimulatedCheckout, getSimulatedCheckout } from "~/payments/simulated.server";
@@ -35,7 +36,7 @@ const OutcomeSchema = z.enum(["pay", "decline"]);
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const checkout = await requireCheckout(params.id);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const values = Object.fromEntries([...formData.entries()].filter(([k, v]) => k !== "csrf" && typeof v === "string")) as Record<string, string>;
   if (!(await isValidCsrf(request, formData))) return json({ errors: {} as Record<string, string>, values, formError: t("error.csrf") }, { status: 403 });
   const outcome = OutcomeSchema.safeParse(formData.get("outcome"));

@@ -6,6 +6,7 @@ import { issueCsrfToken } from "~/auth/csrf.server";
 import { getDefaultCampaign, listActivePlans } from "~/campaigns/campaigns.server";
 import { submitTierForm } from "~/giving/donate-page.server";
 import { t } from "~/i18n/t";
+import { ProofOfWork, useHydrated } from "~/ui/ProofOfWork";
 import { TierForm } from "~/ui/TierForm";
 
 export const meta: MetaFunction = () => [{ title: "Become a supporter" }];
@@ -38,11 +39,14 @@ export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loader
 export default function Support() {
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
+  // With JavaScript, a challenge is solved rather than explained (ProofOfWork shows progress).
+  const solving = useHydrated() && Boolean(actionData?.challenge);
   return (
     <div className="narrow">
       <h1>{t("support.heading")}</h1>
       <p className="lede">{t("support.intro")}</p>
-      <TierForm csrf={data.csrf} plans={data.plans} actionData={actionData} />
+      <ProofOfWork challenge={actionData?.challenge} message={actionData?.formError} form=".tier-form" />
+      <TierForm csrf={data.csrf} plans={data.plans} actionData={solving && actionData ? { ...actionData, formError: undefined } : actionData} />
     </div>
   );
 }

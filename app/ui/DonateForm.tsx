@@ -3,6 +3,8 @@ import { useEffect, useState } from "react";
 import { t } from "~/i18n/t";
 import { estimateCardFee, formatMoney, parseMoney } from "~/money";
 import { ContactFields, ErrorSummary, FieldError, fieldProps, Hint, Honeypot } from "./fields";
+import { ProofOfWork } from "./ProofOfWork";
+import type { PowChallenge } from "./ProofOfWorkSolver";
 
 export type DonateFormProps = {
   action: string;
@@ -15,7 +17,7 @@ export type DonateFormProps = {
     presets: { amountMinor: number; feeMinor: number }[];
   };
   fee: { percentBps: number; fixedMinor: number };
-  actionData?: { errors: Partial<Record<string, string>>; values: Record<string, string>; formError?: string };
+  actionData?: { errors: Partial<Record<string, string>>; values: Record<string, string>; formError?: string; challenge?: PowChallenge };
 };
 
 const LABELS: Record<string, string> = {
@@ -67,7 +69,8 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
     <Form method="post" action={action} className="donate-form" noValidate aria-labelledby="donate-heading">
       <h2 id="donate-heading">{t("donate.heading", { campaign: campaign.name })}</h2>
       {!hydrated ? <style>{labelRules}</style> : null}
-      <ErrorSummary formError={actionData?.formError} errors={errors} labels={LABELS} />
+      {/* With JavaScript, a challenge is solved rather than explained (ProofOfWork shows progress). */}
+      <ErrorSummary formError={hydrated && actionData?.challenge ? undefined : actionData?.formError} errors={errors} labels={LABELS} />
       <input type="hidden" name="csrf" value={csrf} />
       <input type="hidden" name="currency" value={campaign.currency} />
       <Honeypot />
@@ -176,6 +179,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
         </label>
       </div>
 
+      <ProofOfWork challenge={actionData?.challenge} message={actionData?.formError} />
       <button type="submit" className="give-button" disabled={submitting} aria-live="polite">
         {submitting ? (
           "Taking you to payment…"
