@@ -4,6 +4,7 @@ import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans } from "@db/schema";
 import { seedDemoData } from "@db/seed";
 import { completeSimulatedCheckout } from "~/payments/simulated.server";
+import { createPledge } from "~/pledges/pledges.server";
 import type { PostalAddress } from "~/payments/events";
 
 export async function seeded(db: DB) {
@@ -63,4 +64,35 @@ export async function giveGift(
     [payment] = await db.update(payments).set({ paidAt, coversUntil }).where(eq(payments.id, payment.id)).returning();
   }
   return { checkout, payment, supporterId: payment.supporterId };
+}
+
+let phoneCounter = 0;
+
+/**
+ * A caller of the phone line without an email address who paid by cheque, taken as staff would
+ * (createPledge): a supporter with phone and postal address, a paid pledge, a payment and its
+ * receipt, and no email.
+ */
+export async function givePhoneOnlyCheque(
+  db: DB,
+  input: { campaignId: number; staffUserId: number; amountMinor?: number; name?: string; reference?: string },
+): Promise<{ supporterId: number; paymentId: number; pledgeId: number; phone: string }> {
+  phoneCounter += 1;
+  const phone = `03 9${String(phoneCounter).padStart(3, "0")} ${randomUUID().replace(/\D/g, "").padEnd(4, "7").slice(0, 4)}`;
+  const result = await createPledge(db, {
+    staff: { staffUserId: input.staffUserId },
+    supporter: {
+      name: input.name ?? "Pat Postal",
+      phone,
+      address: { line1: "12 Letterbox Road", city: "Castlemaine", state: "VIC", postalCode: "3450", country: "AU" },
+    },
+    campaignId: input.campaignId,
+    kind: "one_off",
+    amountMinor: input.amountMinor ?? 4000,
+    payMethod: "cheque",
+    reference: input.reference ?? "CHQ 100200",
+  });
+  if (!result.ok) throw new Error(`phone pledge refused: ${JSON.stringify(result.errors)}`);
+  const [payment] = await db.select().from(payments).where(eq(payments.id, result.paymentId!));
+  return { supporterId: payment.supporterId, paymentId: payment.id, pledgeId: result.pledgeId, phone };
 }

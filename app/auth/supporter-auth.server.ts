@@ -46,7 +46,8 @@ export async function inspectLoginLink(db: DB, token: string, now = new Date()):
     .innerJoin(supporters, eq(supporters.id, loginTokens.supporterId))
     .where(eq(loginTokens.tokenHash, hashToken(token)));
   // Bound to the address it was sent to: a link outlives no change of email, nor an erasure.
-  if (!row || row.erasedAt || row.supporterEmail.toLowerCase() !== row.link.email) return { state: "invalid" };
+  // ("" binds an email-change link of a supporter who had no address when asking.)
+  if (!row || row.erasedAt || (row.supporterEmail ?? "").toLowerCase() !== row.link.email) return { state: "invalid" };
   if (row.link.usedAt) return { state: "used" };
   if (row.link.expiresAt <= now) return { state: "expired" };
   return { state: "valid", purpose: row.link.purpose, supporterId: row.link.supporterId, newEmail: row.link.newEmail };

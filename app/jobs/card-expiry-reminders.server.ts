@@ -3,6 +3,7 @@ import type { DB } from "@db/client.server";
 import { subscriptions, supporters } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { hasEmail } from "~/supporters/supporters.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { queuedKeys } from "./existing-keys.server";
 
@@ -31,6 +32,8 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
     .where(
       and(
         isNull(supporters.erasedAt),
+        // Only supporters with an email address can pay monthly (Stripe Checkout needs one).
+        isNotNull(supporters.email),
         isNotNull(supporters.cardExpYear),
         // A malformed month would make make_timestamptz fail the whole run.
         sql`${supporters.cardExpMonth} between 1 and 12`,
@@ -53,7 +56,7 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
     );
   const key = (d: (typeof due)[number]) => `card-expiring:${d.supporterId}:${d.expYear}-${d.expMonth}:${d.last4 ?? ""}`;
   const queued = await queuedKeys(tx, due.map(key));
-  const todo = due.filter((d) => !queued.has(key(d)));
+  const todo = due.filter(hasEmail).filter((d) => !queued.has(key(d)));
   if (todo.length === 0) return { queued: 0 };
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   for (const card of todo) {

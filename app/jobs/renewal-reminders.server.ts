@@ -1,9 +1,10 @@
-import { and, eq, gt, inArray, isNull, lt, lte, notExists, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNotNull, isNull, lt, lte, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { DB } from "@db/client.server";
 import { payments, plans, supporters } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { hasEmail } from "~/supporters/supporters.server";
 import { getEnv } from "~/env.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { queuedKeys } from "./existing-keys.server";
@@ -13,7 +14,8 @@ export const RENEWAL_NOTICE_DAYS = 30;
 /**
  * One-time (12-month) supporters whose support ends within 30 days get one reminder per
  * payment — unless it was refunded in full, they were erased, or they already renewed (a
- * later tier payment exists).
+ * later tier payment exists). Supporters without an email address (phone-line callers who paid
+ * by cheque) get no reminder: this one is an email with a sign-in link.
  */
 export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued: number }> {
   const later = alias(payments, "later_payment");
@@ -30,6 +32,7 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
         lte(payments.coversUntil, horizon),
         lt(payments.refundedMinor, sql`${payments.amountMinor}`),
         isNull(supporters.erasedAt),
+        isNotNull(supporters.email),
         notExists(
           tx
             .select({ id: later.id })
@@ -40,7 +43,7 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
     );
   const key = (paymentId: number) => `renewal-reminder:${paymentId}`;
   const queued = await queuedKeys(tx, due.map((d) => key(d.paymentId)));
-  const todo = due.filter((d) => !queued.has(key(d.paymentId)));
+  const todo = due.filter(hasEmail).filter((d) => !queued.has(key(d.paymentId)));
   if (todo.length === 0) return { queued: 0 };
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   for (const reminder of todo) {

@@ -11,7 +11,7 @@ import { startCheckout } from "~/giving/checkout.server";
 import { parseMoney } from "~/money";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { describeGift, recordPayment } from "~/payments/apply-event.server";
-import { ensureSupporter } from "~/supporters/supporters.server";
+import { createSupporterWithoutEmail, ensureSupporter } from "~/supporters/supporters.server";
 
 export const PLEDGE_LINK_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 export const PLEDGE_REMINDER_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
@@ -31,21 +31,54 @@ const optionalText = (max: number) =>
     .optional()
     .transform((v) => (v ? v : null));
 
-const NewSupporterSchema = z.object({
-  email: z.string().trim().max(254).email("Enter a valid email address."),
-  name: trimmed(200).min(1, "Enter the caller's name."),
-  phone: optionalText(40),
-  address: z
-    .object({
-      line1: trimmed(200).min(1),
-      line2: optionalText(200),
-      city: trimmed(100).min(1),
-      state: optionalText(100),
-      postalCode: trimmed(20).min(1),
-      country: trimmed(2).min(2).default("AU"),
-    })
-    .nullish(),
+const requiredText = (max: number, message: string) => z.string({ error: message }).trim().min(1, message).max(max, `Keep this under ${max} characters.`);
+
+const PledgeAddressSchema = z.object({
+  line1: requiredText(200, "Enter their street address."),
+  line2: optionalText(200),
+  city: requiredText(100, "Enter their suburb or town."),
+  state: optionalText(100),
+  postalCode: requiredText(20, "Enter their postcode."),
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2}$/, "Enter a two-letter country code such as AU.")
+    .transform((c) => c.toUpperCase())
+    .default("AU"),
 });
+
+/** Shown on the payment method when there is no email address to send a link to. */
+export const LINK_NEEDS_EMAIL =
+  "A payment link is sent by email, so it needs an email address. Record a cheque, bank transfer or cash payment instead, or add their email address.";
+
+/**
+ * A new caller: with an email address, or — for callers who have none — with a phone number
+ * and a postal address, so their receipt can be posted.
+ */
+const NewSupporterSchema = z
+  .object({
+    email: z
+      .string()
+      .trim()
+      .max(254, "Enter a valid email address.")
+      .pipe(z.union([z.literal(""), z.email("Enter a valid email address.")]))
+      .optional()
+      .transform((v) => v || null),
+    name: trimmed(200).min(1, "Enter the caller's name."),
+    phone: z
+      .string()
+      .trim()
+      .max(40, "Keep the phone number under 40 characters.")
+      .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
+      .optional()
+      .transform((v) => v || null),
+    address: PledgeAddressSchema.nullish(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.email) return;
+    if (!s.phone) ctx.addIssue({ code: "custom", path: ["phone"], message: "Enter an email address or, if they have none, a phone number." });
+    if (!s.address) ctx.addIssue({ code: "custom", path: ["address"], message: "Without an email address the receipt is posted: enter their postal address." });
+  });
 
 export const PledgeInputSchema = z
   .object({
@@ -64,17 +97,22 @@ export const PledgeInputSchema = z
     if (!tier && v.amountMinor === undefined) ctx.addIssue({ code: "custom", path: ["amount"], message: "Enter an amount." });
     const recurring = v.kind === "monthly" || v.kind === "tier_monthly";
     if (recurring && v.payMethod !== "link") ctx.addIssue({ code: "custom", path: ["payMethod"], message: "A monthly gift can only be set up through an emailed payment link." });
+    const newWithoutEmail = !("existingId" in v.supporter) && !v.supporter.email;
+    if (newWithoutEmail && v.payMethod === "link") ctx.addIssue({ code: "custom", path: ["payMethod"], message: LINK_NEEDS_EMAIL });
   });
 export type PledgeInput = z.input<typeof PledgeInputSchema>;
 
 export type CreatePledgeResult = { ok: true; pledgeId: number; paymentId: number | null; payUrl: string | null } | { ok: false; errors: FieldErrors };
 
+/** The form's flat names for the address fields ("addressLine1", "addressCity" …). */
+const addressField = (part: string | undefined) => (part ? `address${part[0].toUpperCase()}${part.slice(1)}` : "addressLine1");
+
 function zodErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
-    // Nested supporter fields are shown at the form's flat field names ("email", "address" …).
+    // Nested supporter fields are shown at the form's flat field names ("email", "addressCity" …).
     const path = issue.path.filter((p) => p !== "supporter").map(String);
-    const key = path[0] === "address" ? "addressLine1" : path[0] === "amountMinor" ? "amount" : (path[0] ?? "form");
+    const key = path[0] === "address" ? addressField(path[1]) : path[0] === "amountMinor" ? "amount" : (path[0] ?? "form");
     errors[key] ??= issue.message;
   }
   return errors;
@@ -141,12 +179,20 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
         const [found] = await tx.select({ id: supporters.id }).from(supporters).where(and(eq(supporters.id, v.supporter.existingId), sql`${supporters.erasedAt} is null`));
         if (!found) throw new FieldError({ supporterId: "That supporter no longer exists: search again." });
         supporterId = found.id;
-      } else {
+      } else if (v.supporter.email) {
         const s = v.supporter;
-        supporterId = await ensureSupporter(tx, { email: s.email, name: s.name, address: s.address ?? null });
+        supporterId = await ensureSupporter(tx, { email: v.supporter.email, name: s.name, address: s.address ?? null });
         if (s.phone) await tx.update(supporters).set({ phone: s.phone, updatedAt: new Date() }).where(eq(supporters.id, supporterId));
+      } else {
+        // The schema made sure a caller without email gave a phone number and a postal address.
+        const s = v.supporter;
+        supporterId = await createSupporterWithoutEmail(tx, { name: s.name, phone: s.phone!, address: s.address! });
       }
       const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, supporterId));
+      if (!supporter.email) {
+        if (v.payMethod === "link") throw new FieldError({ payMethod: LINK_NEEDS_EMAIL });
+        if (!supporter.addressLine1) throw new FieldError({ addressLine1: "This supporter has no email address, so the receipt is posted: add their postal address on their supporter page first." });
+      }
       if (plan?.tier === "print" && !supporter.addressLine1) throw new FieldError({ addressLine1: "Print needs a postal address: add one for this supporter." });
 
       const [pledge] = await tx
@@ -197,7 +243,8 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
         actor: { type: "staff", id: input.staff.staffUserId },
         action: "pledge.create",
         target: { type: "pledge", id: pledge.id },
-        details: { supporterId, campaignId: campaign.id, kind: v.kind, amountMinor, payMethod: v.payMethod, paymentId },
+        // How the receipt reaches them: by email, or on paper from the "receipts to post" list.
+        details: { supporterId, campaignId: campaign.id, kind: v.kind, amountMinor, payMethod: v.payMethod, paymentId, receiptBy: supporter.email ? "email" : "post" },
       });
       return { ok: true as const, pledgeId: pledge.id, paymentId, payUrl };
     });
@@ -221,7 +268,8 @@ export async function pledgeInputFromForm(db: DB, form: Record<string, string>):
     else errors.amount = money.error === "empty" ? "Enter an amount." : "Enter an amount like 25 or 25.50.";
   }
   const existingId = Number(form.supporterId);
-  const hasAddress = Boolean(form.addressLine1?.trim());
+  // Any address field typed means an address was meant: its missing parts get their own errors.
+  const hasAddress = ["addressLine1", "addressLine2", "addressCity", "addressState", "addressPostalCode"].some((f) => form[f]?.trim());
   const supporter =
     form.supporterId && Number.isInteger(existingId) && existingId > 0
       ? { existingId }
@@ -230,7 +278,7 @@ export async function pledgeInputFromForm(db: DB, form: Record<string, string>):
           name: form.name ?? "",
           phone: form.phone,
           address: hasAddress
-            ? { line1: form.addressLine1, line2: form.addressLine2, city: form.addressCity ?? "", state: form.addressState, postalCode: form.addressPostalCode ?? "", country: form.addressCountry || "AU" }
+            ? { line1: form.addressLine1 ?? "", line2: form.addressLine2, city: form.addressCity ?? "", state: form.addressState, postalCode: form.addressPostalCode ?? "", country: form.addressCountry || "AU" }
             : null,
         };
   const input = {
@@ -270,6 +318,7 @@ export async function listPledges(db: DB, { status, cursor, limit = 50 }: { stat
       supporterId: supporters.id,
       supporterName: supporters.name,
       supporterEmail: supporters.email,
+      supporterPhone: supporters.phone,
       takenBy: staffUsers.name,
       campaignName: campaigns.name,
     })
@@ -398,6 +447,8 @@ export async function startPledgeCheckout(db: DB, { token }: { token: string }):
   const found = await findPledgeByToken(db, token);
   if (!found || found.view.status !== "pending") return { status: "unavailable", view: found?.view ?? null };
   const { pledge, campaign, plan, supporter } = found;
+  // Checkout needs an email address (a link pledge always had one; staff may have removed it since).
+  if (!supporter.email) return { status: "unavailable", view: found.view };
   const session = await startCheckout(db, {
     campaign,
     plan: plan ?? null,

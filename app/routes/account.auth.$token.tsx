@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { consumeLoginLink, inspectLoginLink, startSupporterSession } from "~/auth/supporter-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { confirmEmailChange } from "~/supporters/profile.server";
 
 export const meta: MetaFunction = () => [{ title: "Sign in" }, { name: "robots", content: "noindex" }];
@@ -22,7 +23,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) throw redirect(`/account/auth/${params.token ?? ""}`, 303);
   const db = getDb();
   const link = await consumeLoginLink(db, params.token ?? "");

@@ -4,6 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { getCardOnFile } from "~/supporters/cards.server";
 import { startCardUpdate } from "~/supporters/subscription-changes.server";
@@ -22,7 +23,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403 });
   const started = await startCardUpdate(db, { supporterId });
   if (!started.ok) return json({ formError: started.formError }, { status: 503 });

@@ -5,6 +5,7 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
 import { getEnv } from "~/env.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { completeSimulatedCardUpdate } from "~/payments/simulated.server";
 import { ErrorSummary } from "~/ui/fields";
@@ -30,7 +31,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request }: ActionFunctionArgs) {
   const { db, supporterId } = await requireSimulatedSupporter(request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403 });
   await completeSimulatedCardUpdate(db, { supporterId });
   return redirect("/account", 303);

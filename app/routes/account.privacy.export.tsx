@@ -3,6 +3,7 @@ import { redirect } from "@remix-run/node";
 import { getDb } from "@db/client.server";
 import { isValidCsrf } from "~/auth/csrf.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { exportSupporterData } from "~/supporters/privacy.server";
 
 /** The download is a POST: it is audit-logged, and no other site can make a browser fetch it. */
@@ -13,7 +14,7 @@ export async function loader() {
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return redirect("/account/privacy", 303);
   const data = await exportSupporterData(db, { supporterId });
   if (!data) throw new Response("Not found", { status: 404 });

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { isValidCsrf } from "~/auth/csrf.server";
 import { requireSupporter, signOut } from "~/auth/supporter-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { eraseSupporter, getPrivacyOverview } from "~/supporters/privacy.server";
 import { ErrorSummary } from "~/ui/fields";
@@ -33,7 +34,7 @@ type ActionData = { errors: Record<string, string>; formError: string };
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = EraseFormSchema.safeParse({ intent: formData.get("intent"), confirm: formData.get("confirm") ?? undefined });
   if (!parsed.success) {

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { isValidCsrf } from "~/auth/csrf.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
-import { formValues, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { formValues, readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import {
   AnonymousSchema,
@@ -45,7 +45,7 @@ const IntentSchema = z.enum(["details", "email", "anonymous"]);
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const intent = IntentSchema.safeParse(formData.get("intent"));
   const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent: intent.success ? intent.data : null, ...data }, { status });
   if (!(await isValidCsrf(request, formData))) return fail(403, { errors: {}, values: {}, formError: t("error.csrf") });

@@ -6,6 +6,7 @@ import { getDb } from "@db/client.server";
 import { isValidCsrf } from "~/auth/csrf.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
 import { formatDate } from "~/dates";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -45,7 +46,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ errors: {} as Record<string, string>, formError: t("error.csrf") }, { status: 403 });
   const current = currentFinancialYear(await getOrganisationSettings(db));
   const year = yearSchema(current).safeParse(formData.get("year") ?? "");

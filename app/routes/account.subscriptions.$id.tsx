@@ -7,7 +7,7 @@ import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
-import type { FieldErrors, FormValues } from "~/giving/forms.server";
+import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import type { MessageKey } from "~/i18n/en";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
@@ -40,7 +40,7 @@ type ActionData = { intent: string | null; errors: FieldErrors; values: FormValu
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { db, supporterId, subscriptionId } = await requireOwnedId(request, params);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const intent = typeof formData.get("intent") === "string" ? String(formData.get("intent")).slice(0, 20) : null;
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ intent, errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = parseSubscriptionChangeForm(formData);

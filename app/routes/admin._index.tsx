@@ -6,6 +6,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { formatMoney } from "~/money";
+import { countReceiptsToPost } from "~/payments/admin-payments.server";
 import { getDashboard } from "~/reports/dashboard.server";
 import { IncomeChart, monthName } from "~/ui/IncomeChart";
 import { ProgressBar } from "~/ui/ProgressBar";
@@ -26,7 +27,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const query = DashboardQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   const dashboard = query.success ? await getDashboard(db, { campaignSlug: query.data.campaign }) : null;
   if (!dashboard) throw new Response("Campaign not found", { status: 404 });
-  return json(dashboard, { headers: { "Cache-Control": "private, no-store" } });
+  // Across campaigns: a receipt waiting for the post is work whichever campaign it is for.
+  const receiptsToPost = await countReceiptsToPost(db);
+  return json({ ...dashboard, receiptsToPost }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 function Figure({ label, children }: { label: string; children: ReactNode }) {
@@ -106,6 +109,18 @@ export default function AdminDashboard() {
             </ul>
             {d.failing.total > d.failing.subscriptions.length ? <p className="hint">Showing the {d.failing.subscriptions.length} that have been failing longest.</p> : null}
           </>
+        )}
+      </section>
+
+      <section className={d.receiptsToPost > 0 ? "panel attention" : "panel"} aria-labelledby="post-heading">
+        <h2 id="post-heading">Receipts to post ({d.receiptsToPost})</h2>
+        {d.receiptsToPost === 0 ? (
+          <p>No printed receipt is waiting to be posted.</p>
+        ) : (
+          <p>
+            Supporters without an email address are waiting for {d.receiptsToPost === 1 ? "a printed receipt" : `${d.receiptsToPost} printed receipts`}.{" "}
+            <Link to="/admin/payments?to=post">Print and post them</Link>
+          </p>
         )}
       </section>
 

@@ -109,7 +109,7 @@ export default function PledgeDetails() {
         <div>
           <dt>Supporter</dt>
           <dd>
-            {supporter.name || "(no name)"} — {supporter.email}
+            <Link to={`/admin/supporters/${supporter.id}`}>{supporter.name || "(no name)"}</Link> — {supporter.email ?? "no email address (receipts are posted)"}
             {supporter.phone ? ` — ${supporter.phone}` : ""}
           </dd>
         </div>
@@ -152,7 +152,9 @@ export default function PledgeDetails() {
           <div>
             <dt>Payment</dt>
             <dd>
-              Payment #{pledge.paymentId}, receipt #{data.receiptNumber}
+              <Link to={`/admin/payments/${pledge.paymentId}`}>
+                Payment #{pledge.paymentId}, receipt #{data.receiptNumber}
+              </Link>
               {data.method ? ` (${data.method}${data.reference ? `, ref. ${data.reference}` : ""})` : ""}
             </dd>
           </div>

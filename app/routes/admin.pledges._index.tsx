@@ -87,14 +87,14 @@ export default function Pledges() {
                 <td>
                   {p.supporterName || "(no name)"}
                   <br />
-                  <span className="hint">{p.supporterEmail}</span>
+                  <span className="hint">{p.supporterEmail ?? (p.supporterPhone ? `${p.supporterPhone} (no email)` : "")}</span>
                 </td>
                 <td>{KIND_LABELS[p.kind] ?? p.kind}</td>
                 <td>{formatMoney(p.amountMinor, p.currency)}</td>
                 <td>{METHOD_LABELS[p.payMethod] ?? p.payMethod}</td>
                 <td>{p.takenBy}</td>
                 <td>{age(p.createdAt)}</td>
-                <td>{p.receiptNumber ? <Link to={`/admin/pledges/${p.id}`}>Receipt #{p.receiptNumber}</Link> : "—"}</td>
+                <td>{p.paymentId && p.receiptNumber ? <Link to={`/admin/payments/${p.paymentId}`}>Receipt #{p.receiptNumber}</Link> : "—"}</td>
               </tr>
             ))}
           </tbody>

@@ -146,7 +146,7 @@ export default function SupporterPage() {
   const contact = errorsFor("contact");
   const contactValues: Record<string, string> = contact?.values ?? {
     name: supporter.name,
-    email: supporter.email,
+    email: supporter.email ?? "",
     phone: supporter.phone ?? "",
     line1: supporter.address.line1 ?? "",
     line2: supporter.address.line2 ?? "",
@@ -163,7 +163,7 @@ export default function SupporterPage() {
       <p>
         <Link to="/admin/supporters">← Supporters</Link>
       </p>
-      <h1>{supporter.name || supporter.email}</h1>
+      <h1>{supporter.name || supporter.email || supporter.phone}</h1>
       {notice ? (
         <p className="notice-done" role="status">
           {NOTICES[notice]}
@@ -183,7 +183,7 @@ export default function SupporterPage() {
           <input type="hidden" name="intent" value="contact" />
           <input type="hidden" name="expectedUpdatedAt" value={contact?.values.expectedUpdatedAt ?? supporter.version} />
           <TextField name="name" label="Name" autoComplete="off" maxLength={200} errors={contact?.errors} values={contactValues} />
-          <TextField name="email" label="Email" type="email" autoComplete="off" required errors={contact?.errors} values={contactValues} />
+          <TextField name="email" label="Email" hint="Optional if you have their phone number: without an email address, receipts are posted." type="email" autoComplete="off" maxLength={254} errors={contact?.errors} values={contactValues} />
           <TextField name="phone" label="Phone" type="tel" autoComplete="off" maxLength={40} errors={contact?.errors} values={contactValues} />
           <fieldset>
             <legend>Postal address (leave empty if none)</legend>
@@ -299,7 +299,9 @@ export default function SupporterPage() {
                 const remaining = p.amountMinor - p.refundedMinor;
                 return (
                   <tr key={p.id}>
-                    <td>{p.receiptNumber}</td>
+                    <td>
+                      <Link to={`/admin/payments/${p.id}`}>{p.receiptNumber}</Link>
+                    </td>
                     <td>{fmtDate(p.paidAt)}</td>
                     <td>{p.description}</td>
                     <td>{p.method}</td>
@@ -308,7 +310,10 @@ export default function SupporterPage() {
                     </td>
                     <td>{p.refundedMinor ? `${formatMoney(p.refundedMinor, p.currency)} ${p.currency}` : ""}</td>
                     <td>
-                      {p.hasReceipt ? (
+                      {p.hasReceipt && !supporter.email ? (
+                        // No address to email it to: staff print and post it instead.
+                        <Link to={`/admin/payments/${p.id}/receipt`}>Print receipt {p.receiptNumber}</Link>
+                      ) : p.hasReceipt ? (
                         <Form method="post" className="inline-form">
                           <input type="hidden" name="csrf" value={csrf} />
                           <input type="hidden" name="intent" value="resend" />

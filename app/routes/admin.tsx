@@ -28,10 +28,13 @@ export default function AdminLayout() {
             Pledges
           </NavLink>
           <NavLink to="/admin/supporters">Supporters</NavLink>
+          <NavLink to="/admin/payments">Payments</NavLink>
           <NavLink to="/admin/exports">Exports</NavLink>
           <NavLink to="/admin/mail">Mail log</NavLink>
+          <NavLink to="/admin/campaigns">Campaigns</NavLink>
           {staff.role === "admin" ? (
             <>
+              <NavLink to="/admin/plans">Plans</NavLink>
               <NavLink to="/admin/events">Payment events</NavLink>
               <NavLink to="/admin/staff">Staff</NavLink>
               <NavLink to="/admin/audit">Audit log</NavLink>

@@ -89,9 +89,10 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
     .from(supporters)
     .innerJoin(campaigns, eq(campaigns.id, row.campaignId))
     .where(eq(supporters.id, row.supporterId));
-  if (!owner || owner.supporter.erasedAt) return;
+  // Subscriptions belong to supporters with an email address; should staff remove it, no mail.
+  if (!owner || owner.supporter.erasedAt || !owner.supporter.email) return;
   const organisation = organisationDetails(await getOrganisationSettings(tx));
-  const { supporter } = owner;
+  const supporter = { ...owner.supporter, email: owner.supporter.email };
   const manageUrl = await createLoginLink(tx, { supporterId: supporter.id, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
   const [plan] = row.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, row.planId)) : [];
   await enqueueEmail(tx, {

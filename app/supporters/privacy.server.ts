@@ -22,7 +22,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getPaymentProvider, PaymentProviderError, type PaymentProvider } from "~/payments/provider.server";
 
 /** Subscription states with nothing left to cancel. */
-const FINISHED_STATUSES = ["canceled", "incomplete_expired"];
+export const FINISHED_STATUSES = ["canceled", "incomplete_expired"];
 
 export function erasedEmail(supporterId: number) {
   return `erased-${supporterId}@invalid`;
@@ -33,9 +33,12 @@ export function erasedEmail(supporterId: number) {
  * sent to (login tokens record the address), unless someone else has since taken that address.
  * Lower-cased, as email_key is.
  */
-async function addressesOf(tx: DB, supporter: { id: number; email: string }): Promise<string[]> {
+async function addressesOf(tx: DB, supporter: { id: number; email: string | null }): Promise<string[]> {
   const earlier = await tx.selectDistinct({ email: loginTokens.email }).from(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
-  const candidates = [...new Set([supporter.email.toLowerCase(), ...earlier.map((r) => r.email.toLowerCase())])];
+  // A caller of the phone line may have no address at all (then only earlier ones, if any).
+  const current = supporter.email ? [supporter.email.toLowerCase()] : [];
+  const candidates = [...new Set([...current, ...earlier.map((r) => r.email.toLowerCase())])].filter(Boolean);
+  if (candidates.length === 0) return [];
   const takenByOthers = await tx
     .select({ key: supporters.emailKey })
     .from(supporters)
@@ -138,6 +141,7 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
         id: supporter.id,
         email: supporter.email,
         name: supporter.name,
+        phone: supporter.phone,
         anonymous: supporter.anonymous,
         postalAddress: supporter.addressLine1
           ? {
@@ -294,6 +298,7 @@ export async function eraseSupporterRecords(
     .set({
       email: placeholder,
       name: "",
+      phone: null,
       anonymous: true,
       stripeCustomerId: null,
       addressLine1: null,

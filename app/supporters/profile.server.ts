@@ -6,7 +6,7 @@ import { recordAudit } from "~/audit/audit.server";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
 import { createLoginLink, EMAIL_CHANGE_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
-import { formValues, zodFieldErrors, type FormResult } from "~/giving/forms.server";
+import { formValues, hasNoControlCharacters, zodFieldErrors, type FormResult } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import type { PostalAddress } from "~/payments/events";
@@ -21,7 +21,7 @@ export const EMAIL_CHANGE_LIMIT = { name: "email-change", limit: 5, windowSecond
 const ADDRESS_FIELDS = Object.keys(PostalAddressSchema.shape);
 export const PROFILE_FIELDS = ["name", ...ADDRESS_FIELDS];
 
-export const ProfileDetailsSchema = z.object({ name: z.string().trim().max(200, t("error.name")).default("") });
+export const ProfileDetailsSchema = z.object({ name: z.string().trim().max(200, t("error.name")).refine(hasNoControlCharacters(), t("error.text.control")).default("") });
 
 export type ProfileDetails = { name: string; address: PostalAddress | null };
 
@@ -107,12 +107,13 @@ export type EmailChangeRequest = "sent" | "same" | "rate_limited" | "not_found";
 export async function requestEmailChange(db: DB, { supporterId, newEmail, now = new Date() }: { supporterId: number; newEmail: string; now?: Date }): Promise<EmailChangeRequest> {
   const [current] = await db.select({ email: supporters.email }).from(supporters).where(notErased(supporterId));
   if (!current) return "not_found";
-  if (current.email.toLowerCase() === newEmail.toLowerCase()) return "same";
+  if (current.email?.toLowerCase() === newEmail.toLowerCase()) return "same";
   if (!(await hitRateLimit(db, EMAIL_CHANGE_LIMIT, `supporter:${supporterId}`, now))) return "rate_limited";
   return db.transaction(async (tx) => {
     // A newer request replaces any earlier one still waiting.
     await tx.delete(loginTokens).where(and(eq(loginTokens.supporterId, supporterId), eq(loginTokens.purpose, "email_change"), isNull(loginTokens.usedAt)));
-    const url = await createLoginLink(tx, { supporterId, email: current.email, purpose: "email_change", newEmail, ttlMs: EMAIL_CHANGE_TTL_MS, now });
+    // Bound to the current address ("" for someone who has none yet: adding one works the same way).
+    const url = await createLoginLink(tx, { supporterId, email: current.email ?? "", purpose: "email_change", newEmail, ttlMs: EMAIL_CHANGE_TTL_MS, now });
     await enqueueEmail(tx, {
       template: "email-change-confirm",
       to: newEmail,

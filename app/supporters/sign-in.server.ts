@@ -24,7 +24,7 @@ export async function requestSignInLink(db: DB, { email, clientAddress }: { emai
       .select({ id: supporters.id, email: supporters.email })
       .from(supporters)
       .where(and(eq(supporters.emailKey, email.toLowerCase()), isNull(supporters.erasedAt)));
-    if (!supporter) return;
+    if (!supporter?.email) return;
     const url = await createLoginLink(tx, { supporterId: supporter.id, email: supporter.email, purpose: "sign_in", ttlMs: SIGN_IN_LINK_TTL_MS });
     await enqueueEmail(tx, {
       template: "sign-in-link",

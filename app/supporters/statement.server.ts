@@ -38,7 +38,8 @@ export type StatementLine = { paymentId: number; receiptNumber: number; paidAt: 
 export type AnnualStatement = {
   period: FinancialYear;
   donorName: string | null;
-  email: string;
+  /** Null for a supporter without an email address: the statement can be printed, not emailed. */
+  email: string | null;
   payments: StatementLine[];
   /** Net of refunds, one per currency given in. */
   totals: { currency: Currency; totalMinor: number }[];
@@ -97,17 +98,19 @@ export function currentFinancialYear(settings: OrganisationSettings, now = new D
 export async function emailAnnualStatement(
   db: DB,
   { supporterId, year, now = new Date() }: { supporterId: number; year: number; now?: Date },
-): Promise<"queued" | "nothing_to_send" | "not_found"> {
+): Promise<"queued" | "nothing_to_send" | "no_email" | "not_found"> {
   return db.transaction(async (tx) => {
     const statement = await getAnnualStatement(tx, { supporterId, year });
     if (!statement) return "not_found";
     if (statement.payments.length === 0) return "nothing_to_send";
+    if (statement.email === null) return "no_email";
+    const to = statement.email;
     const organisation = organisationDetails(await getOrganisationSettings(tx));
     for (const { currency, totalMinor } of statement.totals) {
       const lines = statement.payments.filter((p) => p.currency === currency);
       await enqueueEmail(tx, {
         template: "annual-statement",
-        to: statement.email,
+        to,
         idempotencyKey: `annual-statement:${supporterId}:${year}:${currency}:${totalMinor}:${lines.length}:${now.toISOString().slice(0, 10)}`,
         props: {
           organisation,

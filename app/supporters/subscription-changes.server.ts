@@ -6,7 +6,7 @@ import { campaigns, payments, plans, subscriptions, supporters } from "@db/schem
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
 import { startTierCheckout } from "~/giving/checkout.server";
-import { checkAmount, formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { checkAmount, formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -56,6 +56,7 @@ export const SubscriptionChangeFormSchema = z.discriminatedUnion("intent", [
       .string()
       .trim()
       .max(500, t("account.sub.error.reason"))
+      .refine(hasNoControlCharacters({ multiline: true }), t("error.text.control"))
       .optional()
       .transform((v) => v || null),
   }),
@@ -333,9 +334,12 @@ export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeO
   if (owned.sub.kind !== "tier_monthly") return fail(400, t("account.sub.error.notTier"));
   const yearPlan = await findYearPlan(db, owned);
   if (!yearPlan || yearPlan.currency !== owned.campaign.currency) return fail(409, t("account.sub.error.noYearPlan"));
+  // Checkout needs an email address (subscriptions always start with one; staff could remove it).
+  const email = owned.supporter.email;
+  if (!email) return fail(409, t("account.sub.error.needsEmail"));
   let checkout: { checkoutId: string; url: string };
   try {
-    checkout = await startTierCheckout(db, { campaign: owned.campaign, choice: { plan: yearPlan, name: owned.supporter.name || null, email: owned.supporter.email } });
+    checkout = await startTierCheckout(db, { campaign: owned.campaign, choice: { plan: yearPlan, name: owned.supporter.name || null, email } });
   } catch (error) {
     if (error instanceof PaymentProviderError) return fail(503, error.message);
     throw error;

@@ -70,6 +70,27 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
   return row.id;
 }
 
+/**
+ * A caller of the phone line without an email address: always a new row, since there is no
+ * key to find them by (staff find existing callers by name, phone or postcode first). The
+ * postal address is required: their receipts are posted.
+ */
+export async function createSupporterWithoutEmail(tx: DB, facts: { name: string; phone: string; address: PostalAddress }): Promise<number> {
+  const [row] = await tx
+    .insert(supporters)
+    .values({ email: null, name: facts.name, phone: facts.phone, ...addressColumns(facts.address) })
+    .returning({ id: supporters.id });
+  return row.id;
+}
+
+/**
+ * Narrows a row to supporters we can email. Callers of the phone line may have no address:
+ * links and reminders skip them (their receipts are posted instead).
+ */
+export function hasEmail<T extends { email: string | null }>(row: T): row is T & { email: string } {
+  return row.email !== null;
+}
+
 export function formatPostalAddress(s: typeof supporters.$inferSelect): string[] | null {
   if (!s.addressLine1) return null;
   return [

@@ -4,7 +4,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { sessions, staffUsers, supporters } from "@db/schema";
-import { createStaffUser, disableStaffUser, signInStaff } from "~/auth/staff-auth.server";
+import { createStaffPasswordLink, createStaffUser, disableStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { action as signInAction, loader as signInLoader } from "~/routes/admin.sign-in";
 import { useSeededDatabase } from "../support/database";
 import { callLoader, csrfFor, postForm } from "../support/remix";
@@ -23,15 +23,32 @@ const ROUTES: Record<string, { path: string; params?: Record<string, string>; ex
   "admin.audit": { path: "/admin/audit", expected: { anonymous: 303, staff: 403, admin: 200 } },
   "admin.supporters._index": { path: "/admin/supporters?q=matrix", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.supporters.$id": { path: "/admin/supporters/424242", params: { id: "424242" }, expected: { anonymous: 303, staff: 200, admin: 200 } },
+  // JSON for the pledge screen's type-ahead: a fetch cannot follow a redirect to the sign-in page.
+  "admin.supporters.search": { path: "/admin/supporters/search?q=matrix", expected: { anonymous: 401, staff: 200, admin: 200 } },
   "admin.exports._index": { path: "/admin/exports", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.exports.$kind[.csv]": { path: "/admin/exports/supporters.csv", params: { kind: "supporters" }, expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.mail": { path: "/admin/mail", expected: { anonymous: 303, staff: 200, admin: 200 } },
-  "admin.events": { path: "/admin/events", expected: { anonymous: 303, staff: 403, admin: 200 } },
+  // Staff read the payment-events log; only admins replay a failed event (its action).
+  "admin.events": { path: "/admin/events", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.staff": { path: "/admin/staff", expected: { anonymous: 303, staff: 403, admin: 200 } },
+  // The emailed link is the credential: anyone holding a valid one reaches the form, signed in or
+  // not (the token is filled in below). Unknown, used, expired and disabled links: 410, see staff-invites.
+  "admin.set-password.$token": { path: "/admin/set-password/", params: { token: "" }, expected: { anonymous: 200, staff: 200, admin: 200 } },
   "admin.pledges._index": { path: "/admin/pledges?status=pending", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.pledges.new": { path: "/admin/pledges/new?q=matrix", expected: { anonymous: 303, staff: 200, admin: 200 } },
   // No pledge 424242 here: signed-in staff reach the lookup (404), the anonymous never do.
   "admin.pledges.$id": { path: "/admin/pledges/424242", params: { id: "424242" }, expected: { anonymous: 303, staff: 404, admin: 404 } },
+  "admin.payments._index": { path: "/admin/payments?to=post", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  // No payment 424242 either: staff and admins reach the lookup (404), the anonymous never do.
+  "admin.payments.$id": { path: "/admin/payments/424242", params: { id: "424242" }, expected: { anonymous: 303, staff: 404, admin: 404 } },
+  "admin.payments.$id_.receipt": { path: "/admin/payments/424242/receipt", params: { id: "424242" }, expected: { anonymous: 303, staff: 404, admin: 404 } },
+  // Staff read the campaign list (the phone line needs it); editing campaigns and anything about plans is for admins.
+  "admin.campaigns._index": { path: "/admin/campaigns", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  "admin.campaigns.new": { path: "/admin/campaigns/new", expected: { anonymous: 303, staff: 403, admin: 200 } },
+  "admin.campaigns.$id": { path: "/admin/campaigns/1", params: { id: "1" }, expected: { anonymous: 303, staff: 403, admin: 200 } },
+  "admin.plans._index": { path: "/admin/plans", expected: { anonymous: 303, staff: 403, admin: 200 } },
+  "admin.plans.new": { path: "/admin/plans/new", expected: { anonymous: 303, staff: 403, admin: 200 } },
+  "admin.plans.$id": { path: "/admin/plans/1", params: { id: "1" }, expected: { anonymous: 303, staff: 403, admin: 200 } },
 };
 /** Reachable by anyone, by design. */
 const PUBLIC = new Set(["admin", "admin.sign-in", "admin.sign-out"]);
@@ -53,12 +70,17 @@ beforeAll(async () => {
     ids[role] = await createStaffUser(t.db, { email: `${role}@fund.example`, name: `A ${role}`, role, password: PASSWORD });
     cookies[role] = await signIn(`${role}@fund.example`);
   }
+  const invitee = await createStaffUser(t.db, { email: "invitee@fund.example", name: "Invitee", role: "staff", password: null });
+  const { url } = await createStaffPasswordLink(t.db, { staffUserId: invitee, purpose: "invite", createdByStaffId: ids.admin });
+  const token = url.slice(url.lastIndexOf("/") + 1);
+  ROUTES["admin.set-password.$token"].path += token;
+  ROUTES["admin.set-password.$token"].params = { token };
 });
 
-const ROUTE_MODULES = import.meta.glob<{ loader: Loader }>("../../app/routes/admin*.tsx");
+const ROUTE_MODULES = import.meta.glob<{ loader: Loader }>("../../app/routes/admin*.{ts,tsx}");
 
 async function status(route: string, cookie?: string) {
-  const module = await ROUTE_MODULES[`../../app/routes/${route}.tsx`]();
+  const module = await (ROUTE_MODULES[`../../app/routes/${route}.tsx`] ?? ROUTE_MODULES[`../../app/routes/${route}.ts`])();
   return (await callLoader(module.loader, ROUTES[route].path, { cookie, params: ROUTES[route].params })).status;
 }
 

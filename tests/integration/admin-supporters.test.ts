@@ -63,7 +63,7 @@ beforeAll(async () => {
 describe("supporter search", () => {
   it("finds a supporter by name, email, phone and postcode, case-insensitively", async () => {
     const [me] = await t.db.select().from(supporters).where(eq(supporters.id, donor.supporterId));
-    for (const q of ["quarrington", "WILHELMINA", me.email.toUpperCase().slice(0, 12), "9000 1234", "0390001234".slice(1), "3065"]) {
+    for (const q of ["quarrington", "WILHELMINA", me.email!.toUpperCase().slice(0, 12), "9000 1234", "0390001234".slice(1), "3065"]) {
       const { rows } = await searchSupporters(t.db, { q, limit: 10 });
       expect(rows.map((r) => r.id), q).toContain(donor.supporterId);
     }
@@ -154,7 +154,7 @@ describe("editing contact details", () => {
     expect(await everything(supporterId)).toEqual(before);
 
     const [other] = await t.db.select().from(supporters).where(eq(supporters.id, donor.supporterId));
-    const taken = await post(browsers.staff, supporterId, form(page.supporter.version, { email: other.email }));
+    const taken = await post(browsers.staff, supporterId, form(page.supporter.version, { email: other.email! }));
     expect(taken.status).toBe(400);
     expect((await taken.json()).errors.email).toMatch(/Another supporter/);
     expect(await everything(supporterId)).toEqual(before);

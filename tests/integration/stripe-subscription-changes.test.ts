@@ -96,7 +96,7 @@ const post = (who: Supporter, fields: Record<string, string>) =>
 const subscriptionRow = async (id: number) => (await t.db.select().from(subscriptions).where(eq(subscriptions.id, id)))[0];
 const changeEmails = async (supporterId: number) => {
   const [supporter] = await t.db.select().from(supporters).where(eq(supporters.id, supporterId));
-  return t.db.select().from(outbox).where(and(eq(outbox.toEmail, supporter.email), eq(outbox.template, "subscription-changed")));
+  return t.db.select().from(outbox).where(and(eq(outbox.toEmail, supporter.email!), eq(outbox.template, "subscription-changed")));
 };
 const stripeWrites = () => stripe.writes().map((r) => ({ method: r.method, path: r.path, idempotencyKey: r.idempotencyKey, params: r.params, form: r.form }));
 /** What Stripe would now send: customer.subscription.updated with the subscription as it is. */

@@ -38,7 +38,7 @@ const post = (subscriptionId: number, browser: Browser, fields: Record<string, s
 const subscriptionRow = async (id: number) => (await t.db.select().from(subscriptions).where(eq(subscriptions.id, id)))[0];
 const changeEmails = async (supporterId: number) => {
   const [supporter] = await t.db.select().from(supporters).where(eq(supporters.id, supporterId));
-  return t.db.select().from(outbox).where(and(eq(outbox.toEmail, supporter.email), eq(outbox.template, "subscription-changed")));
+  return t.db.select().from(outbox).where(and(eq(outbox.toEmail, supporter.email!), eq(outbox.template, "subscription-changed")));
 };
 const auditFor = (subscriptionId: number) => t.db.select().from(auditLog).where(and(eq(auditLog.targetType, "subscription"), eq(auditLog.targetId, String(subscriptionId))));
 

@@ -1,0 +1,145 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import type { ReactNode } from "react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+import { getPaymentForStaff, markReceiptPosted } from "~/payments/admin-payments.server";
+import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Payment, receipt ${data.page.payment.receiptNumber}` : "Payment" }];
+
+const PRIVATE = { "Cache-Control": "private, no-store" };
+const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
+
+function paymentId(params: { id?: string }) {
+  const id = IdSchema.safeParse(params.id);
+  if (!id.success) throw new Response("Payment not found", { status: 404 });
+  return id.data;
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request);
+  const page = await getPaymentForStaff(db, { paymentId: paymentId(params) });
+  if (!page) throw new Response("Payment not found", { status: 404 });
+  const csrf = await issueCsrfToken(request);
+  const posted = new URL(request.url).searchParams.get("done") === "posted";
+  return json({ page, csrf: csrf.token, posted }, { headers: { ...csrf.headers, ...PRIVATE } });
+}
+
+/** "Mark as posted": the only change made from this page. */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request);
+  const id = paymentId(params);
+  const formData = await request.formData();
+  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  if (formData.get("intent") !== "mark-posted") return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
+  const outcome = await markReceiptPosted(db, { staff, paymentId: id });
+  if (outcome.status === "not_found") throw new Response("Payment not found", { status: 404 });
+  if (outcome.status === "already_posted") return json({ formError: `This receipt was already marked as posted on ${dateOnly.format(outcome.postedAt)}.` }, { status: 409, headers: PRIVATE });
+  return redirect(`/admin/payments/${id}?done=posted`, { status: 303, headers: PRIVATE });
+}
+
+const dateOnly = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
+const dateTime = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const MAIL_STATUS = { queued: "Emailed (waiting to send)", sent: "Emailed", failed: "Email failed" } as const;
+
+function Row({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+export default function PaymentPage() {
+  const { page, csrf, posted } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const { payment, supporter, delivery } = page;
+  const money = (minor: number) => `${formatMoney(minor, payment.currency, "en-AU", { alwaysShowCents: true })} ${payment.currency}`;
+  const canMarkPosted = page.hasReceipt && delivery.status !== "posted" && !supporter.erased;
+  return (
+    <div className="panel">
+      <p>
+        <Link to={`/admin/supporters/${supporter.id}`}>← {supporter.erased ? "Supporter (erased)" : supporter.name || supporter.email || supporter.phone || "Supporter"}</Link>
+      </p>
+      <h1>Payment, receipt {payment.receiptNumber}</h1>
+      {posted ? (
+        <p className="notice-done" role="status">
+          Marked as posted.
+        </p>
+      ) : null}
+      {actionData?.formError ? (
+        <p className="error-summary" role="alert">
+          {actionData.formError}
+        </p>
+      ) : null}
+      <dl className="summary">
+        <Row label="Receipt number">{payment.receiptNumber}</Row>
+        <Row label="Date paid">{dateTime.format(new Date(payment.paidAt))} UTC</Row>
+        <Row label="Supporter">
+          {supporter.erased ? (
+            "Erased"
+          ) : (
+            <Link to={`/admin/supporters/${supporter.id}`}>
+              {supporter.name || "(no name)"}
+              {supporter.email ? ` — ${supporter.email}` : supporter.phone ? ` — ${supporter.phone} (no email)` : ""}
+            </Link>
+          )}
+        </Row>
+        <Row label="Campaign">{page.campaignName}</Row>
+        <Row label="For">
+          {GIFT_KIND_LABELS[payment.kind] ?? payment.kind}
+          {page.planName ? ` — ${page.planName}` : ""}
+        </Row>
+        <Row label="Method">
+          {PAYMENT_METHOD_LABELS[payment.method] ?? payment.method}
+          {payment.recordedBy ? `, recorded by ${payment.recordedBy}` : ""}
+        </Row>
+        {payment.reference ? <Row label="Reference">{payment.reference}</Row> : null}
+        <Row label="Amount">{money(payment.amountMinor)}</Row>
+        {payment.feeCoverMinor > 0 ? <Row label="Of which covers card fees">{money(payment.feeCoverMinor)}</Row> : null}
+        <Row label="Refunded">{payment.refundedMinor > 0 ? money(payment.refundedMinor) : "Nothing"}</Row>
+        <Row label="Currency">{payment.currency}</Row>
+        {page.pledgeId ? (
+          <Row label="Pledge">
+            <Link to={`/admin/pledges/${page.pledgeId}`}>Pledge #{page.pledgeId}</Link>
+          </Row>
+        ) : null}
+        <Row label="Receipt">
+          {delivery.status === "posted"
+            ? `Posted on ${dateOnly.format(new Date(delivery.postedAt))}${delivery.postedBy ? ` by ${delivery.postedBy}` : ""}`
+            : delivery.status === "emailed"
+              ? `${MAIL_STATUS[delivery.mail]}, ${dateTime.format(new Date(delivery.at))} UTC`
+              : delivery.status === "to_post"
+                ? "To post: this supporter has no email address"
+                : delivery.status === "not_sent"
+                  ? "Not sent"
+                  : "No receipt was issued for this payment"}
+        </Row>
+      </dl>
+      {page.hasReceipt ? (
+        <div className="button-row">
+          <Link to={`/admin/payments/${payment.id}/receipt`} className="button">
+            Print receipt
+          </Link>
+          {canMarkPosted ? (
+            <Form method="post" className="inline-form">
+              <input type="hidden" name="csrf" value={csrf} />
+              <button type="submit" name="intent" value="mark-posted" className="button-secondary">
+                Mark as posted
+              </button>
+            </Form>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}

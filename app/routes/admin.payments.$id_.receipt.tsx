@@ -1,0 +1,135 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
+import { Form, Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { formatDate, safeTimeZone } from "~/dates";
+import { formatMoney } from "~/money";
+import { getPrintableReceipt } from "~/payments/admin-payments.server";
+import stylesheet from "~/styles/printed-receipt.css";
+import type { loader as adminLoader } from "./admin";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" }];
+
+const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request);
+  const id = IdSchema.safeParse(params.id);
+  const found = id.success ? await getPrintableReceipt(db, { paymentId: id.data }) : null;
+  if (!found) throw new Response("Receipt not found", { status: 404 });
+  return json(found, { headers: { "Cache-Control": "private, no-store" } });
+}
+
+/**
+ * The receipt exactly as issued (its snapshot), on an A4 letter for a window envelope. "Print"
+ * is a link to this page, so it works without JavaScript (then the browser's own Print command
+ * does the rest); with JavaScript it opens the print dialog.
+ */
+export default function PrintedReceipt() {
+  const { paymentId, receipt, refundedMinor, postalAddress, postedAt, sender } = useLoaderData<typeof loader>();
+  const layout = useRouteLoaderData<typeof adminLoader>("routes/admin");
+  const zone = safeTimeZone(receipt.organisation.timeZone);
+  const money = (minor: number) => `${formatMoney(minor, receipt.currency, "en-AU", { alwaysShowCents: true })} ${receipt.currency}`;
+  const self = `/admin/payments/${paymentId}/receipt`;
+  return (
+    <>
+      <div className="receipt-tools no-print">
+        <Link to={`/admin/payments/${paymentId}`}>← Payment</Link>
+        <a
+          href={self}
+          className="button"
+          onClick={(event) => {
+            event.preventDefault();
+            window.print();
+          }}
+        >
+          Print
+        </a>
+        <span className="hint">Without the Print button working, use your browser's Print command (Ctrl+P or ⌘P). Fold in three for a DL window envelope.</span>
+        {postedAt ? (
+          <span>Posted on {formatDate(postedAt, zone, "medium")}.</span>
+        ) : postalAddress ? (
+          <Form method="post" action={`/admin/payments/${paymentId}`} className="inline-form">
+            <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
+            <button type="submit" name="intent" value="mark-posted" className="button-secondary">
+              Mark as posted
+            </button>
+          </Form>
+        ) : null}
+      </div>
+      <article className="receipt-sheet" aria-label={`Receipt ${receipt.receiptNumber}`}>
+        <p className="receipt-letterhead">
+          <strong>{sender.name}</strong>
+          {sender.address ? (
+            <>
+              <br />
+              {sender.address}
+            </>
+          ) : null}
+          <br />
+          {sender.email}
+          {sender.phone ? (
+            <>
+              <br />
+              {sender.phone}
+            </>
+          ) : null}
+        </p>
+        <div className="receipt-window">
+          <p className="receipt-return">{[sender.name, sender.address].filter(Boolean).join(", ")}</p>
+          {postalAddress ? (
+            <address className="receipt-address">
+              {postalAddress.map((line, i) => (
+                <span key={i}>
+                  {line}
+                  <br />
+                </span>
+              ))}
+            </address>
+          ) : (
+            <p className="receipt-missing-address">No postal address on file: add one on the supporter page before posting.</p>
+          )}
+        </div>
+        <div className="receipt-body">
+          <h1>Receipt {receipt.receiptNumber}</h1>
+          <dl>
+            <dt>Date paid</dt>
+            <dd>{formatDate(receipt.paidAt, zone)}</dd>
+            {receipt.donor.name ? (
+              <>
+                <dt>Received from</dt>
+                <dd>{receipt.donor.name}</dd>
+              </>
+            ) : null}
+            <dt>For</dt>
+            <dd>{receipt.description}</dd>
+            <dt>Amount</dt>
+            <dd>{money(receipt.amountMinor)}</dd>
+            {receipt.feeCoverMinor > 0 ? (
+              <>
+                <dt>Of which covers card fees</dt>
+                <dd>{money(receipt.feeCoverMinor)}</dd>
+              </>
+            ) : null}
+            <dt>Issued</dt>
+            <dd>{formatDate(receipt.issuedAt, zone)}</dd>
+          </dl>
+          {refundedMinor > 0 ? <p>{money(refundedMinor)} of this payment was later refunded.</p> : null}
+          <p>Thank you for your support.</p>
+          <div className="receipt-footer">
+            <p>
+              {receipt.organisation.name}
+              {receipt.organisation.contactAddress ? `, ${receipt.organisation.contactAddress}` : ""}
+            </p>
+            {receipt.organisation.receiptFooter ? <p>{receipt.organisation.receiptFooter}</p> : null}
+          </div>
+        </div>
+      </article>
+    </>
+  );
+}

@@ -1,0 +1,178 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+import { countReceiptsToPost, listReceiptsToPost, listRecentPayments, markReceiptPosted } from "~/payments/admin-payments.server";
+import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.view === "to-post" ? "Receipts to post" : "Payments" }];
+
+const PRIVATE = { "Cache-Control": "private, no-store" };
+const QuerySchema = z.object({
+  to: z.enum(["post"]).optional().catch(undefined),
+  cursor: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined),
+  done: z.enum(["posted"]).optional().catch(undefined),
+});
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request);
+  const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const csrf = await issueCsrfToken(request);
+  const headers = { ...csrf.headers, ...PRIVATE };
+  const toPostCount = await countReceiptsToPost(db);
+  if (query.to === "post") {
+    const { rows, next } = await listReceiptsToPost(db, { after: query.cursor });
+    return json({ view: "to-post" as const, toPost: rows, recent: [], next, toPostCount, posted: query.done === "posted", csrf: csrf.token }, { headers });
+  }
+  const { rows, next } = await listRecentPayments(db, { before: query.cursor });
+  return json({ view: "recent" as const, toPost: [], recent: rows, next, toPostCount, posted: false, csrf: csrf.token }, { headers });
+}
+
+const MarkSchema = z.object({ intent: z.literal("mark-posted"), paymentId: z.coerce.number().int().positive().max(2_147_483_647) });
+
+/** "Mark as posted" from the list, one receipt at a time; back to the list afterwards. */
+export async function action({ request }: ActionFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request);
+  const formData = await request.formData();
+  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  const parsed = MarkSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return json({ formError: "Choose a receipt." }, { status: 400, headers: PRIVATE });
+  const outcome = await markReceiptPosted(db, { staff, paymentId: parsed.data.paymentId });
+  if (outcome.status === "not_found") return json({ formError: "That payment has no receipt." }, { status: 404, headers: PRIVATE });
+  // Already posted (by someone else a moment ago) is what was wanted: nothing to complain about.
+  return redirect("/admin/payments?to=post&done=posted", { status: 303, headers: PRIVATE });
+}
+
+const dateOnly = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
+
+export default function Payments() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const toPostView = data.view === "to-post";
+  return (
+    <div className="panel">
+      <h1>{toPostView ? "Receipts to post" : "Payments"}</h1>
+      <p>
+        {toPostView ? (
+          <Link to="/admin/payments">All payments</Link>
+        ) : (
+          <Link to="/admin/payments?to=post">Receipts to post ({data.toPostCount})</Link>
+        )}
+      </p>
+      {data.posted ? (
+        <p className="notice-done" role="status">
+          Marked as posted.
+        </p>
+      ) : null}
+      {actionData?.formError ? (
+        <p className="error-summary" role="alert">
+          {actionData.formError}
+        </p>
+      ) : null}
+      {toPostView ? (
+        <>
+          <p className="hint">Supporters without an email address get their receipts by post. Print each one, post it, then mark it as posted.</p>
+          {data.toPost.length === 0 ? (
+            <p>No receipts are waiting to be posted.</p>
+          ) : (
+            <div className="table-scroll">
+              <table>
+                <caption className="visually-hidden">Receipts to post, oldest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Receipt</th>
+                    <th scope="col">Date</th>
+                    <th scope="col">Supporter</th>
+                    <th scope="col">Amount</th>
+                    <th scope="col">Method</th>
+                    <th scope="col">Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.toPost.map((r) => (
+                    <tr key={r.paymentId}>
+                      <td>
+                        <Link to={`/admin/payments/${r.paymentId}`}>{r.receiptNumber}</Link>
+                      </td>
+                      <td>{dateOnly.format(new Date(r.paidAt))}</td>
+                      <td>
+                        <Link to={`/admin/supporters/${r.supporterId}`}>{r.supporterName || "(no name)"}</Link>
+                        {r.hasAddress ? "" : " — no postal address on file"}
+                      </td>
+                      <td>
+                        {formatMoney(r.amountMinor, r.currency)} {r.currency}
+                        {r.refundedMinor ? ` (${formatMoney(r.refundedMinor, r.currency)} refunded)` : ""}
+                      </td>
+                      <td>{PAYMENT_METHOD_LABELS[r.method] ?? r.method}</td>
+                      <td>
+                        <div className="button-row">
+                          <Link to={`/admin/payments/${r.paymentId}/receipt`}>Print receipt {r.receiptNumber}</Link>
+                          <Form method="post" className="inline-form">
+                            <input type="hidden" name="csrf" value={data.csrf} />
+                            <input type="hidden" name="paymentId" value={r.paymentId} />
+                            <button type="submit" name="intent" value="mark-posted" className="button-secondary">
+                              Mark receipt {r.receiptNumber} as posted
+                            </button>
+                          </Form>
+                        </div>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
+      ) : data.recent.length === 0 ? (
+        <p>No payments yet.</p>
+      ) : (
+        <div className="table-scroll">
+          <table>
+            <caption className="visually-hidden">Payments, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Receipt</th>
+                <th scope="col">Date</th>
+                <th scope="col">Supporter</th>
+                <th scope="col">For</th>
+                <th scope="col">Method</th>
+                <th scope="col">Amount</th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.recent.map((p) => (
+                <tr key={p.paymentId}>
+                  <td>
+                    <Link to={`/admin/payments/${p.paymentId}`}>{p.receiptNumber}</Link>
+                  </td>
+                  <td>{dateOnly.format(new Date(p.paidAt))}</td>
+                  <td>{p.erased ? "Erased" : <Link to={`/admin/supporters/${p.supporterId}`}>{p.supporterName || "(no name)"}</Link>}</td>
+                  <td>
+                    {GIFT_KIND_LABELS[p.kind] ?? p.kind}, {p.campaignName}
+                  </td>
+                  <td>{PAYMENT_METHOD_LABELS[p.method] ?? p.method}</td>
+                  <td>
+                    {formatMoney(p.amountMinor, p.currency)} {p.currency}
+                    {p.refundedMinor ? ` (${formatMoney(p.refundedMinor, p.currency)} refunded)` : ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {data.next ? (
+        <p>
+          <Link to={`/admin/payments?${new URLSearchParams({ ...(toPostView ? { to: "post" } : {}), cursor: String(data.next) })}`}>{toPostView ? "More receipts to post" : "Older payments"}</Link>
+        </p>
+      ) : null}
+    </div>
+  );
+}
