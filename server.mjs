@@ -28,9 +28,52 @@ server.disable("x-powered-by");
 // Behind a reverse proxy, req.ip must be the client, not the proxy (rate limits key on it).
 if (env.TRUST_PROXY) server.set("trust proxy", true);
 server.use(compression());
+server.use(securityHeaders);
 server.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
 server.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
-server.all("*", createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req) => ({ clientAddress: req.ip ?? "unknown" }) }));
+server.use(csrfBeforeRemix);
+server.all(
+  "*",
+  createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req, res) => ({ clientAddress: req.ip ?? "unknown", cspNonce: res.locals.cspNonce }) }),
+);
+
+/**
+ * Every response (pages, redirects, JSON, CSV, static files, errors) gets the headers of
+ * app/security-headers.server.ts, with a fresh CSP nonce that the page's scripts carry. They are
+ * filled in as the response starts, so a route that sets one of them itself (a download's own
+ * X-Content-Type-Options, say) keeps its value instead of getting two.
+ */
+function securityHeaders(req, res, next) {
+  const nonce = build.entry.module.newCspNonce();
+  res.locals.cspNonce = nonce;
+  const headers = build.entry.module.securityHeaders({ nonce, env });
+  const writeHead = res.writeHead;
+  res.writeHead = function writeHeadWithSecurityHeaders(...args) {
+    for (const [name, value] of Object.entries(headers)) if (!res.hasHeader(name)) res.setHeader(name, value);
+    return writeHead.apply(this, args);
+  };
+  next();
+}
+
+/**
+ * Before Remix: a form posted from another site is refused with a 403 (see isCrossSitePost), and
+ * a browser without a CSRF cookie gets one for all of the page's loaders (see ensureCsrfCookie).
+ */
+function csrfBeforeRemix(req, res, next) {
+  if (build.entry.module.isCrossSitePost({ method: req.method, path: req.path, header: (name) => req.get(name) })) {
+    res.status(403).type("text/plain; charset=utf-8").send(build.entry.module.CROSS_SITE_POST_MESSAGE);
+    return;
+  }
+  build.entry.module
+    .ensureCsrfCookie({ path: req.path, cookieHeader: req.headers.cookie })
+    .then((issued) => {
+      if (issued) {
+        req.headers.cookie = issued.cookieHeader;
+        res.append("Set-Cookie", issued.setCookie);
+      }
+      next();
+    }, next);
+}
 
 const listener = server.listen(env.PORT, env.HOST, () => {
   build.entry.module.bindAppUrlToPort(listener.address().port);

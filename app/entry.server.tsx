@@ -5,9 +5,13 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { logger } from "~/log.server";
+import { NonceProvider } from "~/ui/nonce";
 
 export { startApp } from "~/startup.server";
 export { bindAppUrlToPort, EnvError } from "~/env.server";
+// For server.mjs, which runs them before Remix: the response headers and the CSRF cookie.
+export { newCspNonce, securityHeaders } from "~/security-headers.server";
+export { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/auth/csrf.server";
 
 const ABORT_DELAY = 5_000;
 
@@ -16,17 +20,25 @@ export default function handleRequest(
   responseStatusCode: number,
   responseHeaders: Headers,
   remixContext: EntryContext,
-  _loadContext: AppLoadContext,
+  loadContext: AppLoadContext,
 ) {
   const bot = isbot(request.headers.get("user-agent") || "");
+  // server.mjs made the nonce and put it in the Content-Security-Policy header of this response.
+  const nonce = typeof loadContext.cspNonce === "string" ? loadContext.cspNonce : undefined;
   return new Promise((resolve, reject) => {
     let shellRendered = false;
-    const { pipe, abort } = renderToPipeableStream(<RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} />, {
+    const app = (
+      <NonceProvider value={nonce ?? ""}>
+        <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
+      </NonceProvider>
+    );
+    const { pipe, abort } = renderToPipeableStream(app, {
+      nonce,
       [bot ? "onAllReady" : "onShellReady"]() {
         shellRendered = true;
         const body = new PassThrough();
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
-        setSecurityHeaders(responseHeaders);
+        keepLoadersNoStore(remixContext, responseHeaders);
         resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
         pipe(body);
       },
@@ -47,13 +59,17 @@ export function handleError(error: unknown, { request }: { request: Request }) {
   logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), path: new URL(request.url).pathname }, "unhandled error");
 }
 
-/** No third-party origin is ever needed: scripts, styles, fonts and images are all our own. */
-function setSecurityHeaders(headers: Headers) {
-  headers.set(
-    "Content-Security-Policy",
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self' https://checkout.stripe.com; frame-ancestors 'none'; frame-src 'self'; base-uri 'self'; object-src 'none'",
-  );
-  headers.set("X-Content-Type-Options", "nosniff");
-  headers.set("Referrer-Policy", "strict-origin-when-cross-origin");
-  headers.set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()");
+/**
+ * Remix builds a page's headers only from routes that export `headers`, so a loader's "no-store"
+ * (/pay/<token>, say) would silently not reach the page: whatever a matched loader or action asked
+ * for here, the page gets. (Referrer-Policy is not carried: the global same-origin already keeps
+ * a page's address from other sites, and "no-referrer" would make its forms post Origin: null,
+ * which Remix refuses.)
+ */
+function keepLoadersNoStore(remixContext: EntryContext, responseHeaders: Headers) {
+  const { loaderHeaders, actionHeaders } = remixContext.staticHandlerContext;
+  const asked = [...Object.values(loaderHeaders ?? {}), ...Object.values(actionHeaders ?? {})];
+  if (asked.some((h) => /\bno-store\b/.test(h.get("Cache-Control") ?? "")) && !/\bno-store\b/.test(responseHeaders.get("Cache-Control") ?? "")) {
+    responseHeaders.set("Cache-Control", "private, no-store");
+  }
 }

@@ -2,11 +2,18 @@ import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { isRouteErrorResponse, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 import { getOrganisationSettings } from "~/organisation/settings.server";
+import { useNonce } from "~/ui/nonce";
 import stylesheet from "~/styles/app.css";
+
+// Zod probes for eval with `new Function` the first time it parses an object: the CSP forbids
+// eval, and the browser would report that probe as a violation. The root module runs before any
+// route's, so no parse happens before this.
+z.config({ jitless: true });
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 
@@ -26,12 +33,12 @@ export async function loader(_: LoaderFunctionArgs) {
 function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const accent = data && /^#[0-9a-fA-F]{6}$/.test(data.accentColor) ? data.accentColor : undefined;
+  const nonce = useNonce();
   return (
     <html lang="en">
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="strict-origin-when-cross-origin" />
         <Meta />
         <Links />
       </head>
@@ -70,8 +77,9 @@ function Layout({ children }: { children: ReactNode }) {
           </p>
           <p>No trackers, no third-party scripts. Payments are handled by our card processor; we never see your card.</p>
         </footer>
-        <ScrollRestoration />
-        <Scripts />
+        {/* The only inline scripts: Remix's own, carrying this response's CSP nonce. */}
+        <ScrollRestoration nonce={nonce} />
+        <Scripts nonce={nonce} />
       </body>
     </html>
   );

@@ -1,19 +1,46 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { getEnv } from "~/env.server";
 import { signedCookie } from "./tokens.server";
 
 /**
  * Double-submit CSRF protection: a random token in a signed, HttpOnly, SameSite cookie must
- * match the hidden field of every mutating form.
+ * match the hidden field of every mutating form, and the post must not come from another site.
  */
-const csrfCookie = () => signedCookie("ff_csrf");
+const CSRF_COOKIE = "ff_csrf";
+const csrfCookie = () => signedCookie(CSRF_COOKIE);
+
+const isToken = (value: unknown): value is string => typeof value === "string" && value.length >= 32;
+const newCsrfToken = () => randomBytes(24).toString("base64url");
 
 async function readToken(request: Request): Promise<string | null> {
   const value = await csrfCookie().parse(request.headers.get("Cookie"));
-  return typeof value === "string" && value.length >= 32 ? value : null;
+  return isToken(value) ? value : null;
 }
 
-// A page's loaders (layout and child) see the same Request: they must hand out the same new
-// token, or the cookie set last would invalidate the other's forms.
+/** Machine-to-machine endpoints: no browser, no forms, no cookie. */
+const NO_FORMS = [/^\/webhooks\//, /^\/healthz$/];
+
+/**
+ * Runs in server.mjs before Remix. Remix hands the layout's and the page's loaders separate
+ * Request objects, so without this a first visit would get two different tokens and the form
+ * whose cookie was overwritten (Sign out, in the layout) would fail once. A browser without a
+ * valid cookie gets one here, on the request every loader reads as well as on the response.
+ */
+export async function ensureCsrfCookie({ path, cookieHeader }: { path: string; cookieHeader: string | undefined }): Promise<{ cookieHeader: string; setCookie: string } | null> {
+  if (NO_FORMS.some((pattern) => pattern.test(path))) return null;
+  const cookie = csrfCookie();
+  if (isToken(await cookie.parse(cookieHeader ?? null))) return null;
+  const setCookie = await cookie.serialize(newCsrfToken());
+  // A stale or forged ff_csrf would be read before ours: replace it.
+  const others = (cookieHeader ?? "")
+    .split(";")
+    .map((pair) => pair.trim())
+    .filter((pair) => pair !== "" && !pair.startsWith(`${CSRF_COOKIE}=`));
+  return { cookieHeader: [...others, setCookie.split(";")[0]].join("; "), setCookie };
+}
+
+// Without server.mjs (tests calling loaders directly) a page's loaders may still share one Request:
+// they must then hand out the same new token.
 const issuedFor = new WeakMap<Request, Promise<{ token: string; headers: HeadersInit }>>();
 
 /** The token for a page's forms, and a Set-Cookie header when the browser has none yet. */
@@ -23,7 +50,7 @@ export function issueCsrfToken(request: Request): Promise<{ token: string; heade
     issued = (async (): Promise<{ token: string; headers: HeadersInit }> => {
       const existing = await readToken(request);
       if (existing) return { token: existing, headers: {} };
-      const token = randomBytes(24).toString("base64url");
+      const token = newCsrfToken();
       return { token, headers: { "Set-Cookie": await csrfCookie().serialize(token) } };
     })();
     issuedFor.set(request, issued);
@@ -31,7 +58,44 @@ export function issueCsrfToken(request: Request): Promise<{ token: string; heade
   return issued;
 }
 
+/**
+ * Defence in depth next to the token: a post another site's page made is refused even if it
+ * somehow carries a valid pair. Browsers say where a post comes from in Sec-Fetch-Site and Origin
+ * (with our Referrer-Policy, same-origin, they send our own origin; "null" only from sandboxes,
+ * odd redirects or pages with no-referrer, which Remix 2 refuses as well). No Origin at all (old
+ * browsers): the token alone decides. Hosts are compared, as Remix does.
+ */
+function comesFromAnotherSite({ origin, fetchSite, ownHosts }: { origin: string | null; fetchSite: string | null; ownHosts: (string | null | undefined)[] }): boolean {
+  if (fetchSite === "cross-site") return true;
+  if (origin === null) return false;
+  if (origin === "null") return true;
+  const host = URL.canParse(origin) ? new URL(origin).host : null;
+  return host === null || !ownHosts.includes(host);
+}
+
+const appHost = () => new URL(getEnv().appUrl).host;
+
+/**
+ * For server.mjs, before Remix: a form post from another site gets a plain 403 here (Remix would
+ * answer a mismatched Origin with a 500). Machine endpoints are signed instead and pass through.
+ */
+export function isCrossSitePost({ method, path, header }: { method: string; path: string; header: (name: string) => string | undefined }): boolean {
+  if (method === "GET" || method === "HEAD" || method === "OPTIONS" || NO_FORMS.some((pattern) => pattern.test(path))) return false;
+  const forwardedHost = header("x-forwarded-host")?.split(",")[0]?.trim();
+  return comesFromAnotherSite({ origin: header("origin") ?? null, fetchSite: header("sec-fetch-site") ?? null, ownHosts: [header("host"), forwardedHost, appHost()] });
+}
+
+/** What a person sees if that happens to them: nothing was done, and how to carry on. */
+export const CROSS_SITE_POST_MESSAGE =
+  "We didn't accept this form because it was sent from another website, not from our own pages. Nothing was changed. If you meant to send it, please open our site again and fill it in there.";
+
+function isFromOurPages(request: Request): boolean {
+  const header = (name: string) => request.headers.get(name);
+  return !comesFromAnotherSite({ origin: header("Origin"), fetchSite: header("Sec-Fetch-Site"), ownHosts: [new URL(request.url).host, appHost()] });
+}
+
 export async function isValidCsrf(request: Request, formData: FormData): Promise<boolean> {
+  if (!isFromOurPages(request)) return false;
   const expected = await readToken(request);
   const given = formData.get("csrf");
   if (!expected || typeof given !== "string" || given.length !== expected.length) return false;

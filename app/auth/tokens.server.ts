@@ -11,13 +11,16 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("base64url");
 }
 
-/** Every cookie we set: signed, HttpOnly, SameSite=Lax, Secure in production. */
+/**
+ * Every cookie we set: signed, HttpOnly, SameSite=Lax, and Secure in production or wherever the
+ * public address is https (the same rule as HSTS), so it never travels over plain http.
+ */
 export function signedCookie(name: string, { maxAgeMs }: { maxAgeMs?: number } = {}) {
   const env = getEnv();
   return createCookie(name, {
     httpOnly: true,
     sameSite: "lax",
-    secure: env.NODE_ENV === "production",
+    secure: env.NODE_ENV === "production" || env.appUrl.startsWith("https:"),
     path: "/",
     ...(maxAgeMs ? { maxAge: maxAgeMs / 1000 } : {}),
     secrets: [env.sessionSecret],

@@ -56,14 +56,51 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
   });
 }
 
+export type StartOptions = {
+  timeoutMs?: number;
+  /**
+   * Runs against the server's fresh database before the server starts (an embedded database
+   * cannot be shared with a running server), e.g. `createStaffAccount`.
+   */
+  prepare?: (databaseEnv: Record<string, string>) => Promise<void>;
+  /** Extra environment for the server (e.g. LOG_LEVEL, APP_URL), over the defaults below. */
+  env?: Record<string, string>;
+};
+
+/**
+ * Creates a staff account through the documented CLI (`npm run staff -- create`), password on
+ * stdin, in the database `databaseEnv` names. It also applies the migrations.
+ */
+export async function createStaffAccount(databaseEnv: Record<string, string>, staff: { email: string; name: string; role: "admin" | "staff"; password: string }) {
+  const child = spawn(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/staff.ts", "create", "--email", staff.email, "--name", staff.name, "--role", staff.role], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? os.tmpdir(), TMPDIR: os.tmpdir(), NODE_ENV: "development", LOG_LEVEL: "warn", ...databaseEnv },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+  child.stdin!.end(`${staff.password}\n`);
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  if (code !== 0) throw new Error(`npm run staff -- create failed (exit ${code}):\n${output}`);
+}
+
 /**
  * Starts `node server.mjs` from the existing build on an ephemeral port with a fresh database,
  * and resolves once it prints its address. The server gets its own environment, not the test
  * process's (which says NODE_ENV=test): the dev mailbox only exists in development.
  */
-export async function startAppServer({ timeoutMs = 45_000 } = {}): Promise<AppServer> {
+export async function startAppServer({ timeoutMs = 45_000, prepare, env = {} }: StartOptions = {}): Promise<AppServer> {
   if (!existsSync(path.join(root, "build", "index.js"))) throw new Error("build/index.js is missing: run `npx remix build` before the e2e tests");
   const database = await createServerDatabase();
+  if (prepare) {
+    try {
+      await prepare(database.env);
+    } catch (error) {
+      await database.drop();
+      throw error;
+    }
+  }
   const child = spawn(process.execPath, ["server.mjs"], {
     cwd: root,
     env: {
@@ -75,6 +112,7 @@ export async function startAppServer({ timeoutMs = 45_000 } = {}): Promise<AppSe
       HOST: "127.0.0.1",
       OUTBOX_POLL_MS: "200",
       LOG_LEVEL: "warn",
+      ...env,
       ...database.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -146,8 +184,8 @@ export type E2E = {
 };
 
 /** One server (fresh database) and one browser for a test file. */
-export async function startE2E(): Promise<E2E> {
-  const [server, browser] = await Promise.allSettled([startAppServer(), launchChromium()]);
+export async function startE2E(options: Pick<StartOptions, "prepare" | "env"> = {}): Promise<E2E> {
+  const [server, browser] = await Promise.allSettled([startAppServer(options), launchChromium()]);
   if (server.status === "rejected" || browser.status === "rejected") {
     if (server.status === "fulfilled") await server.value.stop();
     if (browser.status === "fulfilled") await browser.value.close();
@@ -176,6 +214,14 @@ export async function startE2E(): Promise<E2E> {
         if (/^https?:/.test(url) && new URL(url).origin !== origin && !foreign.includes(`${request.method()} ${url}`)) foreign.push(`${request.method()} ${url}`);
       });
       context.on("page", (page) => watchPage(page, pageErrors));
+      // A Content-Security-Policy violation breaks hydration silently: each one fails the test.
+      await context.exposeBinding("__reportCspViolation", ({ frame }, what: string) => pageErrors.push(`${frame.url()}: CSP violation: ${what}`));
+      await context.addInitScript(() => {
+        document.addEventListener("securitypolicyviolation", (event) => {
+          const report = (window as unknown as { __reportCspViolation: (what: string) => void }).__reportCspViolation;
+          report(`${event.effectiveDirective} blocked ${event.blockedURI || "an inline script or style"} (${event.sourceFile || "the page"}:${event.lineNumber})`);
+        });
+      });
       const page = await context.newPage();
       let failure: unknown;
       try {
@@ -200,6 +246,8 @@ function watchPage(page: Page, errors: string[]) {
   page.on("console", (message) => {
     // A 4xx answer to a form post is the app working (validation), not a page error.
     if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) errors.push(`${page.url()}: console.error ${message.text()}`);
+    // Without JavaScript (or in a sandboxed frame) no listener runs: the browser's own report is all there is.
+    else if (/Content Security Policy|Permissions-Policy/i.test(message.text())) errors.push(`${page.url()}: console.${message.type()} ${message.text()}`);
   });
 }
 

@@ -21,11 +21,12 @@ export async function postForm(
   action: Action,
   path: string,
   fields: Record<string, string>,
-  init: { params?: Record<string, string>; cookie?: string; clientAddress?: string } = {},
+  init: { params?: Record<string, string>; cookie?: string; clientAddress?: string; headers?: Record<string, string> } = {},
 ) {
   const request = new Request(`${BASE}${path}`, {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", ...(init.cookie ? { Cookie: init.cookie } : {}) },
+    // `headers`: what a browser adds by itself, such as Origin or Sec-Fetch-Site.
+    headers: { "Content-Type": "application/x-www-form-urlencoded", ...(init.cookie ? { Cookie: init.cookie } : {}), ...init.headers },
     body: new URLSearchParams(fields).toString(),
   });
   try {

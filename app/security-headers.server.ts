@@ -1,0 +1,77 @@
+import { randomBytes } from "node:crypto";
+import type { Env } from "~/env.server";
+
+/**
+ * The headers every response carries (server.mjs sets them before anything else runs; a route's
+ * own value for one of them wins). Why each choice: docs/decisions/010-security-headers.md.
+ */
+
+/** Where a form's redirect may land without JavaScript: Stripe's hosted Checkout and Customer Portal. */
+export const STRIPE_FORM_TARGETS = ["https://checkout.stripe.com", "https://billing.stripe.com"] as const;
+
+/** A fresh nonce per response: Remix's inline scripts carry it, nothing else may run inline. */
+export function newCspNonce(): string {
+  return randomBytes(18).toString("base64");
+}
+
+export function contentSecurityPolicy({ nonce, env }: { nonce: string; env: Pick<Env, "paymentsMode"> }): string {
+  // Chromium checks form-action on the redirect after a plain (no-JavaScript) form post too, so
+  // the forms that answer with a redirect to Stripe need its hosted pages here. Nothing is embedded.
+  const formTargets = env.paymentsMode === "stripe" ? ["'self'", ...STRIPE_FORM_TARGETS] : ["'self'"];
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'nonce-${nonce}'`,
+    // Stylesheets are ours, but inline styles are allowed: style="" attributes (the progress bar's
+    // width, the accent colour) and the <style> with which the giving forms' buttons follow the
+    // radios without JavaScript. With img-src, font-src and connect-src at 'self', injected CSS
+    // could not send anything to another host. See ADR 010 for the way to a nonce here too.
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "frame-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    `form-action ${formTargets.join(" ")}`,
+    "frame-ancestors 'none'",
+  ].join("; ");
+}
+
+/** Powerful features none of our pages use. */
+const PERMISSIONS_DENIED = [
+  "accelerometer",
+  "autoplay",
+  "camera",
+  "display-capture",
+  "encrypted-media",
+  "geolocation",
+  "gyroscope",
+  "hid",
+  "magnetometer",
+  "microphone",
+  "midi",
+  "payment",
+  "publickey-credentials-get",
+  "screen-wake-lock",
+  "serial",
+  "usb",
+  "xr-spatial-tracking",
+  "browsing-topics",
+];
+
+export function securityHeaders({ nonce, env }: { nonce: string; env: Pick<Env, "paymentsMode" | "appUrl"> }): Record<string, string> {
+  const headers: Record<string, string> = {
+    "Content-Security-Policy": contentSecurityPolicy({ nonce, env }),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    // No other site learns which of our pages someone came from; our own form posts keep their
+    // Origin header (with no-referrer browsers would send "Origin: null"), which the CSRF check reads.
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": PERMISSIONS_DENIED.map((feature) => `${feature}=()`).join(", "),
+  };
+  // Only where the public address is https: that is where browsers reach us over TLS. A year, this
+  // host only: the organisation's other subdomains are not ours to pin.
+  if (new URL(env.appUrl).protocol === "https:") headers["Strict-Transport-Security"] = "max-age=31536000";
+  return headers;
+}

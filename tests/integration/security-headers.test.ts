@@ -1,0 +1,229 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStaffAccount, startAppServer, type AppServer } from "../support/browser";
+
+/**
+ * The built app behind server.mjs, as browsers and Stripe meet it: every kind of response carries
+ * the security headers (ADR 010), each page's scripts carry that response's own CSP nonce, and a
+ * browser without a CSRF cookie gets exactly one, before any loader runs.
+ */
+
+const ADMIN = { email: "headers-admin@fund.example", name: "Headers Admin", role: "admin" as const, password: "a-long-headers-password" };
+
+let server: AppServer;
+let stripeServer: AppServer;
+beforeAll(async () => {
+  [server, stripeServer] = await Promise.all([
+    startAppServer({ prepare: (databaseEnv) => createStaffAccount(databaseEnv, ADMIN) }),
+    // Stripe mode behind a public https address (no call to Stripe is made: only headers are read).
+    startAppServer({ env: { STRIPE_SECRET_KEY: "sk_test_headers", STRIPE_WEBHOOK_SECRET: "whsec_headers", APP_URL: "https://give.example.org" } }),
+  ]);
+}, 120_000);
+afterAll(async () => {
+  await Promise.allSettled([server?.stop(), stripeServer?.stop()]);
+});
+
+/** A browser without JavaScript that follows nothing by itself and keeps cookies. */
+function browser(app: () => AppServer) {
+  const jar = new Map<string, string>();
+  return {
+    jar,
+    async request(path: string, init: { form?: Record<string, string>; method?: string } = {}) {
+      const response = await fetch(new URL(path, app().origin), {
+        method: init.method ?? (init.form ? "POST" : "GET"),
+        redirect: "manual",
+        headers: {
+          Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "),
+          ...(init.form ? { "Content-Type": "application/x-www-form-urlencoded", Origin: app().origin } : {}),
+        },
+        body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      });
+      for (const cookie of response.headers.getSetCookie()) {
+        const [pair] = cookie.split(";");
+        const eq = pair.indexOf("=");
+        jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+      }
+      return response;
+    },
+  };
+}
+
+const nonceOf = (response: Response) => /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
+const csrfInputs = (html: string) => [...html.matchAll(/<input[^>]*name="csrf"[^>]*value="([^"]*)"/g)].map((m) => m[1]);
+
+/** The headers every response must carry, whatever it is. */
+function expectSecurityHeaders(response: Response, what: string, { formAction = "'self'", referrer = "same-origin", hsts = false } = {}) {
+  const h = (name: string) => response.headers.get(name);
+  const csp = h("Content-Security-Policy") ?? "";
+  const directives = Object.fromEntries(
+    csp
+      .split(";")
+      .map((d) => d.trim().split(/\s+/))
+      .map(([name, ...values]) => [name, values.join(" ")]),
+  );
+  expect(directives, `${what}: Content-Security-Policy`).toMatchObject({
+    "default-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'none'",
+    "frame-ancestors": "'none'",
+    "form-action": formAction,
+    "connect-src": "'self'",
+  });
+  expect(directives["script-src"], `${what}: script-src`).toMatch(/^'self' 'nonce-[A-Za-z0-9+/=]{16,}'$/);
+  // Only our own origin and the nonce: no third party, no inline scripts, no eval.
+  expect(csp, what).not.toMatch(/https?:\/\/(?!checkout\.stripe\.com|billing\.stripe\.com)|'unsafe-eval'|\*/);
+  expect(
+    {
+      "X-Content-Type-Options": h("X-Content-Type-Options"),
+      "X-Frame-Options": h("X-Frame-Options"),
+      "Referrer-Policy": h("Referrer-Policy"),
+      "Cross-Origin-Opener-Policy": h("Cross-Origin-Opener-Policy"),
+      "Strict-Transport-Security": h("Strict-Transport-Security"),
+    },
+    what,
+  ).toEqual({
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": referrer,
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Strict-Transport-Security": hsts ? "max-age=31536000" : null,
+  });
+  const permissions = h("Permissions-Policy") ?? "";
+  for (const feature of ["camera", "microphone", "geolocation", "payment", "usb"]) expect(permissions, `${what}: Permissions-Policy`).toContain(`${feature}=()`);
+}
+
+describe("security headers", () => {
+  it("are on every kind of response: page, redirect, 404, JSON, CSV, webhook, health check, static file", async () => {
+    const admin = browser(() => server);
+    const signInPage = await admin.request("/admin/sign-in");
+    const signedIn = await admin.request("/admin/sign-in", { form: { csrf: csrfInputs(await signInPage.text())[0], email: ADMIN.email, password: ADMIN.password, next: "/admin" } });
+    expect(signedIn.status, "the admin signs in").toBe(303);
+
+    const anonymous = browser(() => server);
+    const page = await anonymous.request("/");
+    const html = await page.text();
+    const stylesheet = /<link rel="stylesheet" href="(\/build\/[^"]+\.css)"/.exec(html)?.[1];
+    expect(stylesheet, "the page links its stylesheet").toBeDefined();
+
+    const responses: Record<string, { response: Response; status: number; type: RegExp }> = {};
+    const record = async (what: string, response: Promise<Response>, status: number, type: RegExp) => {
+      responses[what] = { response: await response, status, type };
+    };
+    responses.page = { response: page, status: 200, type: /^text\/html/ };
+    await record("redirect", anonymous.request("/account"), 303, /.*/);
+    await record("not found", anonymous.request("/no-such-page"), 404, /^text\/html/);
+    await record("Remix data request", anonymous.request("/?_data=root"), 200, /^application\/json/);
+    await record("JSON resource route", anonymous.request("/webhooks/stripe"), 405, /^application\/json/);
+    await record("health check", anonymous.request("/healthz"), 200, /^application\/json/);
+    await record("static file", anonymous.request(stylesheet!), 200, /^text\/css/);
+    await record("CSV export", admin.request("/admin/exports/supporters.csv"), 200, /^text\/csv/);
+    await record("webhook (simulated mode)", anonymous.request("/webhooks/stripe", { method: "POST" }), 404, /^application\/json/);
+    await record("form post refused", anonymous.request("/account/sign-in", { form: { email: "someone@example.net" } }), 403, /^application\/json|^text\/html/);
+
+    for (const [what, { response, status, type }] of Object.entries(responses)) {
+      expect(response.status, what).toBe(status);
+      expect(response.headers.get("Content-Type") ?? "", what).toMatch(type);
+      expectSecurityHeaders(response, what);
+    }
+  });
+
+  it("a page whose loader asks for no-store gets it, though its route exports no headers", async () => {
+    const response = await browser(() => server).request("/pay/not-a-real-token-but-long-enough");
+    expect(response.status).toBe(404);
+    expect(response.headers.get("Content-Type")).toMatch(/^text\/html/);
+    expectSecurityHeaders(response, "/pay/<token>");
+    expect(response.headers.get("Cache-Control")).toMatch(/\bno-store\b/);
+  });
+
+  it("a form posted from another site is refused before Remix with a 403 that says so, never a 500", async () => {
+    const forged: Record<string, string>[] = [{ Origin: "https://evil.example" }, { Origin: "null" }, { "Sec-Fetch-Site": "cross-site" }];
+    for (const headers of forged) {
+      const response = await fetch(new URL("/account/sign-in", server.origin), {
+        method: "POST",
+        redirect: "manual",
+        headers: { "Content-Type": "application/x-www-form-urlencoded", ...headers },
+        body: "email=someone%40example.net",
+      });
+      expect(response.status, JSON.stringify(headers)).toBe(403);
+      expect(await response.text()).toMatch(/sent from another website/);
+      expectSecurityHeaders(response, `cross-site post ${JSON.stringify(headers)}`);
+    }
+    expect(server.output()).not.toMatch(/does not match `origin` header/);
+  });
+
+  it("gives every page its own nonce, carried by each of its scripts", async () => {
+    const reader = browser(() => server);
+    const seen = new Set<string>();
+    for (const path of ["/", "/", "/support", "/account/sign-in"]) {
+      const response = await reader.request(path);
+      const nonce = nonceOf(response);
+      expect(nonce, path).toBeDefined();
+      expect(seen.has(nonce!), `${path} reuses a nonce`).toBe(false);
+      seen.add(nonce!);
+      const scripts = [...(await response.text()).matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+      expect(scripts.length, `${path} has Remix's scripts`).toBeGreaterThanOrEqual(2);
+      for (const tag of scripts) expect(tag, path).toContain(` nonce="${nonce}"`);
+    }
+  });
+
+  it("in Stripe mode behind https: HSTS, Secure cookies, Stripe's hosted pages as form targets and a signature-checked webhook", async () => {
+    const reader = browser(() => stripeServer);
+    const page = await reader.request("/");
+    expect(page.status).toBe(200);
+    const stripe = { formAction: "'self' https://checkout.stripe.com https://billing.stripe.com", hsts: true };
+    expectSecurityHeaders(page, "page", stripe);
+    expect(page.headers.getSetCookie().find((c) => c.startsWith("ff_csrf="))).toMatch(/; Secure/i);
+
+    const webhook = await reader.request("/webhooks/stripe", { method: "POST" });
+    expect(webhook.status).toBe(400);
+    expectSecurityHeaders(webhook, "webhook", stripe);
+  });
+});
+
+describe("the CSRF cookie, issued before Remix runs", () => {
+  it("a first visit gets one cookie, and every form of the page carries its token", async () => {
+    const reader = browser(() => server);
+    const response = await reader.request("/");
+    const issued = response.headers.getSetCookie().filter((c) => c.startsWith("ff_csrf="));
+    expect(issued).toHaveLength(1);
+    const tokens = csrfInputs(await response.text());
+    expect(tokens.length).toBeGreaterThan(0);
+    // The token is the cookie's signed value: a post with both goes through the CSRF check.
+    const given = await reader.request("/?index", { form: { csrf: tokens[0], frequency: "once", amount: "2500", email: "headers.reader@example.net" } });
+    expect(given.status).toBe(303);
+  });
+
+  it("a signed-in admin whose browser lost the CSRF cookie can sign out at the first try", async () => {
+    const admin = browser(() => server);
+    const signInPage = await admin.request("/admin/sign-in");
+    await admin.request("/admin/sign-in", { form: { csrf: csrfInputs(await signInPage.text())[0], email: ADMIN.email, password: ADMIN.password, next: "/admin" } });
+    expect(admin.jar.has("ff_staff")).toBe(true);
+    // The CSRF cookie lasts as long as the browser session; the staff session outlives it.
+    admin.jar.delete("ff_csrf");
+
+    // The layout (Sign out) and the page (its own forms) both ask for a token on this one visit.
+    const page = await admin.request("/admin/staff");
+    expect(page.status).toBe(200);
+    expect(page.headers.getSetCookie().filter((c) => c.startsWith("ff_csrf="))).toHaveLength(1);
+    const tokens = new Set(csrfInputs(await page.text()));
+    expect(tokens.size, "the layout's and the page's forms carry one token").toBe(1);
+
+    const signedOut = await admin.request("/admin/sign-out", { form: { csrf: [...tokens][0] } });
+    expect(signedOut.status).toBe(303);
+    expect(signedOut.headers.get("Location")).toBe("/admin/sign-in");
+  });
+
+  it("a forged or stale CSRF cookie is replaced, not trusted", async () => {
+    const reader = browser(() => server);
+    reader.jar.set("ff_csrf", "forged-value-that-is-not-signed-by-us-at-all");
+    const response = await reader.request("/support");
+    const issued = response.headers.getSetCookie().filter((c) => c.startsWith("ff_csrf="));
+    expect(issued).toHaveLength(1);
+    expect(reader.jar.get("ff_csrf")).not.toBe("forged-value-that-is-not-signed-by-us-at-all");
+  });
+
+  it("machines (webhooks, health checks) get no cookie", async () => {
+    const reader = browser(() => server);
+    expect((await reader.request("/healthz")).headers.getSetCookie()).toEqual([]);
+    expect((await reader.request("/webhooks/stripe", { method: "POST" })).headers.getSetCookie()).toEqual([]);
+  });
+});
