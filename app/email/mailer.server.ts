@@ -30,7 +30,8 @@ export class MailerError extends Error {
   }
 }
 
-const SEND_TIMEOUT_MS = 15_000;
+/** A send that has not answered by then is abandoned and retried later under the same idempotency key. */
+export const SEND_TIMEOUT_MS = 15_000;
 
 /** Provider messages sometimes quote an address; errors end up in logs, the outbox and /healthz. */
 export function redactEmails(text: string): string {
@@ -62,7 +63,7 @@ function parseRetryAfter(headers: Record<string, string> | null): number | null 
  * Sends through Resend. The outbox id is the idempotency key, so a send retried after a lost
  * response (or by a second worker whose lease ran out) is delivered once.
  */
-export function resendMailer(options: { apiKey: string; from: string }): Mailer {
+export function resendMailer(options: { apiKey: string; from: string; timeoutMs?: number }): Mailer {
   const resend = new Resend(options.apiKey);
   return {
     name: "resend",
@@ -71,7 +72,7 @@ export function resendMailer(options: { apiKey: string; from: string }): Mailer 
       try {
         response = await resend.emails.send(
           { from: options.from, to: message.to, subject: message.subject, html: message.html, text: message.text },
-          { idempotencyKey: message.outboxId, signal: AbortSignal.timeout(SEND_TIMEOUT_MS) },
+          { idempotencyKey: message.outboxId, signal: AbortSignal.timeout(options.timeoutMs ?? SEND_TIMEOUT_MS) },
         );
       } catch (cause) {
         const error = new MailerError(redactEmails(`Resend request failed: ${cause instanceof Error ? cause.message : String(cause)}`), { retryable: true, code: "network_error" });

@@ -62,8 +62,14 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
   }
 }
 
+/**
+ * Parallel deliveries take their locks in one order, so that they wait for each other instead of
+ * deadlocking: the checkout row (here, first of all), the supporter (ensureSupporter's advisory
+ * locks and row, or recordPayment's share lock), the receipt counter, then ledger rows.
+ * "No key update" still lets payments referencing the checkout be inserted meanwhile.
+ */
 async function findCheckout(tx: DB, checkoutId: string, eventType: string): Promise<Checkout | undefined> {
-  const [checkout] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId));
+  const [checkout] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for("no key update");
   // Objects made outside this app (the Stripe dashboard, another integration) carry no
   // checkout of ours: acknowledged and left alone, deliberately.
   if (!checkout) logger.warn({ checkoutId, eventType }, "event for an unknown checkout ignored");
@@ -298,6 +304,9 @@ export type RecordedPayment =
  * changes nothing.
  */
 export async function recordPayment(tx: DB, input: NewPayment): Promise<RecordedPayment> {
+  // The supporter before the counter (see findCheckout): the payment's foreign key needs this lock
+  // anyway, and taken after the counter it can wait on a delivery that is waiting for the counter.
+  await tx.select({ id: supporters.id }).from(supporters).where(eq(supporters.id, input.supporterId)).for("key share");
   const lastReceipt = await lockReceiptCounter(tx);
   const [existing] = await tx
     .select({ id: payments.id, stripePaymentIntentId: payments.stripePaymentIntentId })
@@ -354,13 +363,17 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     description,
     frequency,
     campaignName: campaign.name,
-    donor: { name: supporter.name || null, email: supporter.email },
+    // "" for a caller of the phone line without an email address (their receipt is posted).
+    donor: { name: supporter.name || null, email: supporter.email ?? "" },
     organisation,
   };
   await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot });
 
   const idempotencyKey = `receipt:${payment.id}`;
-  const manageUrl = await createLoginLink(tx, { supporterId: input.supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
+  // No address, no email: enqueueEmail queues nothing and the receipt waits in "receipts to post".
+  const manageUrl = supporter.email
+    ? await createLoginLink(tx, { supporterId: input.supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
+    : null;
   if (plan && (input.kind === "tier_one_time" || input.firstOfSubscription)) {
     await enqueueEmail(tx, {
       template: "supporter-welcome",
@@ -401,8 +414,13 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
     : [];
   const supporterId = owner?.id ?? (await ensureSupporter(tx, { email: checkout.email, name: checkout.name }));
   const email = owner?.email ?? checkout.email;
-  // Staff tell a caller what went wrong and when the card is tried again.
-  if (event.providerSubscriptionId) {
+  // Staff tell a caller what went wrong and when the card is tried again; a failure delivered
+  // after the invoice was paid (Stripe delivers in any order) is over and changes nothing.
+  const [paidSince] = await tx
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(eq(payments.provider, checkout.provider), eq(payments.providerPaymentId, event.providerPaymentId)));
+  if (event.providerSubscriptionId && !paidSince) {
     await tx
       .update(subscriptions)
       .set({ lastFailureReason: event.reason, nextRetryAt: event.nextAttemptAt })
@@ -450,20 +468,56 @@ async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "paym
     inArray(payments.stripePaymentIntentId, event.providerPaymentIds),
     and(inArray(payments.provider, ["stripe", "simulated"]), inArray(payments.providerPaymentId, event.providerPaymentIds)),
   );
-  const before = await tx.select({ id: payments.id, refundedMinor: payments.refundedMinor }).from(payments).where(matches).for("update");
+  const before = await tx
+    .select({ id: payments.id, refundedMinor: payments.refundedMinor, stripePaymentIntentId: payments.stripePaymentIntentId })
+    .from(payments)
+    .where(matches)
+    .for("update");
   if (before.length === 0) {
-    logger.warn({ providerPaymentIds: event.providerPaymentIds }, "refund for an unknown payment ignored");
+    if (await isAwaitedPayment(tx, event)) throw new PaymentNotRecordedYetError(event.providerPaymentIds);
+    logger.warn({ providerPaymentIds: event.providerPaymentIds }, "refund of a payment not made through the app ignored");
     return;
   }
+  // A subscription payment found through its invoice learns its PaymentIntent: its next refund,
+  // or this one delivered again, is placed without asking Stripe. (One statement: a second update
+  // of a row this transaction changed would re-check its foreign keys, taking locks out of order.)
+  const learnsIntent = event.paymentIntentId && before.length === 1 && !before[0].stripePaymentIntentId ? { stripePaymentIntentId: event.paymentIntentId } : {};
   const updated = await tx
     .update(payments)
-    .set({ refundedMinor: sql`greatest(${payments.refundedMinor}, least(${event.refundedTotalMinor}, ${payments.amountMinor}))` })
+    .set({ refundedMinor: sql`greatest(${payments.refundedMinor}, least(${event.refundedTotalMinor}, ${payments.amountMinor}))`, ...learnsIntent })
     .where(matches)
     .returning({ id: payments.id, refundedMinor: payments.refundedMinor });
   for (const row of updated) {
     const previous = before.find((b) => b.id === row.id)?.refundedMinor ?? row.refundedMinor;
     if (row.refundedMinor > previous) await queueRefundConfirmation(tx, { paymentId: row.id, previousRefundedMinor: previous, refundedTotalMinor: row.refundedMinor });
   }
+}
+
+/**
+ * Stripe delivers a refund as readily before the payment it refunds as after. Answering 500 has
+ * Stripe deliver it again later (and the webhook lists it for staff meanwhile); acknowledging it
+ * would lose the refund for good.
+ */
+export class PaymentNotRecordedYetError extends Error {
+  constructor(providerPaymentIds: string[]) {
+    super(`refund of a payment not in the ledger yet (${providerPaymentIds.join(", ")}): Stripe will deliver it again`);
+    this.name = "PaymentNotRecordedYetError";
+  }
+}
+
+/**
+ * Whether a refund the ledger cannot place is of a payment of ours still on its way: the charge
+ * names a checkout of ours (a one-off charge carries its PaymentIntent's metadata), or Stripe
+ * said its PaymentIntent paid an invoice (the webhook asked; our subscription payments are
+ * recorded by invoice). A charge made in the Dashboard has neither and is left alone. A refund
+ * of an invoice made in the Dashboard cannot be told apart without asking Stripe for the
+ * invoice, so it is retried too: a late refund lost is worse than a delivery retried.
+ */
+async function isAwaitedPayment(tx: DB, event: Extract<NormalizedEvent, { type: "payment.refunded" }>): Promise<boolean> {
+  if (event.providerPaymentIds.some((id) => id !== event.paymentIntentId) && event.paymentIntentId) return true;
+  if (!event.checkoutId) return false;
+  const [checkout] = await tx.select({ id: checkouts.id }).from(checkouts).where(eq(checkouts.id, event.checkoutId));
+  return Boolean(checkout);
 }
 
 /** The refund confirmation for a payment whose refunded total grew, from its receipt as issued. */

@@ -86,6 +86,10 @@ export type NormalizedEvent =
       /** Stripe PaymentIntent id (one-off) — or the invoice id when known. */
       providerPaymentIds: string[];
       refundedTotalMinor: number;
+      /** The PaymentIntent the refunded charge belongs to (Stripe); other ids are invoices it paid. */
+      paymentIntentId?: string | null;
+      /** Our checkout, when the charge names it: a one-off gift's charge carries its PaymentIntent's metadata. */
+      checkoutId?: string | null;
     };
 
 /** One delivery from a provider: its id makes it idempotent. */

@@ -18,6 +18,11 @@ const idField = z.unknown().transform(id);
 
 const Metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
 
+// Our checkout ids are UUIDs. Anything else under the same key (another integration, another
+// account's test data) is not ours, and must not reach a uuid column as a query error.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ourCheckoutId = (metadata: Record<string, string>) => (UUID.test(metadata.checkout_id ?? "") ? metadata.checkout_id : null);
+
 const StripeAddress = z
   .object({
     line1: z.string().nullish(),
@@ -120,12 +125,15 @@ const Charge = z.object({
   id: z.string(),
   payment_intent: idField,
   amount_refunded: z.number().int().nonnegative(),
+  metadata: Metadata,
 });
 
 const StripeEventEnvelope = z.object({
   id: z.string(),
   type: z.string(),
   created: z.number().int(),
+  /** Set on events about a connected account's objects (Connect), which are never ours. */
+  account: z.string().nullish(),
   data: z.object({ object: z.unknown() }),
 });
 
@@ -144,7 +152,7 @@ function sessionCustomer(session: z.infer<typeof CheckoutSession>): CustomerFact
 }
 
 function mapCheckoutSession(session: z.infer<typeof CheckoutSession>, created: Date, forcePaid: boolean): NormalizedEvent[] {
-  const checkoutId = session.metadata.checkout_id;
+  const checkoutId = ourCheckoutId(session.metadata);
   if (!checkoutId) return [];
   const paid = forcePaid || session.payment_status === "paid";
   const customer = sessionCustomer(session);
@@ -169,7 +177,7 @@ function mapCheckoutSession(session: z.infer<typeof CheckoutSession>, created: D
 }
 
 function invoiceCheckoutId(invoice: z.infer<typeof Invoice>) {
-  return invoice.parent?.subscription_details?.metadata.checkout_id;
+  return ourCheckoutId(invoice.parent?.subscription_details?.metadata ?? {});
 }
 
 function mapEventObject(type: string, object: unknown, created: Date): NormalizedEvent[] {
@@ -179,8 +187,8 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
     case "checkout.session.async_payment_succeeded":
       return mapCheckoutSession(CheckoutSession.parse(object), created, true);
     case "checkout.session.async_payment_failed": {
-      const session = CheckoutSession.parse(object);
-      return session.metadata.checkout_id ? [{ type: "checkout.failed", checkoutId: session.metadata.checkout_id }] : [];
+      const checkoutId = ourCheckoutId(CheckoutSession.parse(object).metadata);
+      return checkoutId ? [{ type: "checkout.failed", checkoutId }] : [];
     }
     case "invoice.paid": {
       const invoice = Invoice.parse(object);
@@ -226,7 +234,7 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
     case "customer.subscription.updated":
     case "customer.subscription.deleted": {
       const subscription = Subscription.parse(object);
-      const checkoutId = subscription.metadata.checkout_id;
+      const checkoutId = ourCheckoutId(subscription.metadata);
       if (!checkoutId) return [];
       const item = subscription.items.data[0];
       return [
@@ -270,16 +278,21 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
       ];
     }
     case "charge.refunded": {
+      // The charge's running total, not one refund: totals only grow, so any order converges.
       const charge = Charge.parse(object);
       return [
         {
           type: "payment.refunded",
           providerPaymentIds: [charge.payment_intent].filter((v): v is string => Boolean(v)),
           refundedTotalMinor: charge.amount_refunded,
+          paymentIntentId: charge.payment_intent,
+          checkoutId: ourCheckoutId(charge.metadata),
         },
       ];
     }
     default:
+      // Including refund.* and charge.refund.updated: each names one refund, and adding those up
+      // would count a refund twice when both kinds arrive. charge.refunded carries the total.
       return [];
   }
 }
@@ -292,6 +305,8 @@ export function mapStripeEvent(raw: unknown): ProviderDelivery {
   if (!envelope.success) throw new MalformedEventError("not a Stripe event");
   const event = envelope.data;
   const createdAt = fromUnix(event.created);
+  // Another account's objects can carry metadata that looks like ours: never apply them.
+  if (event.account) return { eventId: event.id, type: event.type, createdAt, events: [] };
   let events: NormalizedEvent[];
   try {
     events = mapEventObject(event.type, event.data.object, createdAt);

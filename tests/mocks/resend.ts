@@ -58,5 +58,56 @@ export function resendFails(status: number, options: { once?: boolean; name?: st
   );
 }
 
+/** How the mock answers one request: an HTTP error, a hang (the request may still go through), or acceptance. */
+export type ResendAnswer = { status: number; retryAfterSeconds?: number } | { hangMs: number; delivered: boolean } | "accept";
+
+/**
+ * Resend through an outage, with its idempotency: `answer` decides each request from the
+ * message's idempotency key and how many times that key has been asked for. An accepted key is
+ * remembered, as Resend does for 24 hours: asking again returns the first message id and sends
+ * nothing. `sends` counts what each recipient would actually receive.
+ */
+export function resendService(answer: (request: { key: string | null; attempt: number }) => ResendAnswer) {
+  const attempts = new Map<string, number>();
+  const accepted = new Map<string, string>();
+  const sends = new Map<string, number>();
+  const replays: string[] = [];
+  const send = (key: string | null) => {
+    const id = `re_mock_${randomUUID()}`;
+    if (key) accepted.set(key, id);
+    sends.set(key ?? id, (sends.get(key ?? id) ?? 0) + 1);
+    return id;
+  };
+  const handler = http.post(RESEND_EMAILS_URL, async ({ request }) => {
+    await record(request);
+    const key = request.headers.get("Idempotency-Key");
+    const attempt = (attempts.get(key ?? "") ?? 0) + 1;
+    attempts.set(key ?? "", attempt);
+    const previous = key ? accepted.get(key) : undefined;
+    if (previous) {
+      replays.push(key!);
+      return HttpResponse.json({ id: previous });
+    }
+    const outcome = answer({ key, attempt });
+    if (outcome === "accept") return HttpResponse.json({ id: send(key) });
+    if ("hangMs" in outcome) {
+      // Resend got the message but its answer comes too late (or it never got it at all).
+      const id = outcome.delivered ? send(key) : null;
+      await delay(outcome.hangMs);
+      return id ? HttpResponse.json({ id }) : HttpResponse.json({ statusCode: 504, name: "application_error", message: "Mock timeout" }, { status: 504 });
+    }
+    const name = errorNames[outcome.status] ?? "application_error";
+    const headers: Record<string, string> = outcome.retryAfterSeconds !== undefined ? { "retry-after": String(outcome.retryAfterSeconds) } : {};
+    return HttpResponse.json({ statusCode: outcome.status, name, message: `Mock ${name}` }, { status: outcome.status, headers });
+  });
+  return {
+    handler,
+    /** Messages each recipient would have received, by idempotency key. */
+    sends,
+    /** Keys asked for again after Resend had accepted them (answered from its idempotency store). */
+    replays,
+  };
+}
+
 /** Default handlers for tests and offline development. */
 export const resendHandlers = [resendAccepts()];

@@ -893,8 +893,14 @@ export function subscriptionObject(input: {
   cancelAtPeriodEnd?: boolean;
   customer?: string;
   priceId?: string;
+  /** A catalogue price's lookup key (supporter tiers); gifts use inline prices without one. */
+  lookupKey?: string | null;
+  /** Collection paused until then (`pause_collection.resumes_at`). */
+  pauseResumesAt?: number | null;
+  /** When the subscription was created (defaults to now). */
+  created?: number;
 }) {
-  const created = now();
+  const created = input.created ?? now();
   const currency = input.currency ?? "aud";
   const metadata = input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: "monthly" }) : {});
   const canceled = input.status === "canceled";
@@ -925,7 +931,7 @@ export function subscriptionObject(input: {
             object: "price",
             active: false,
             currency,
-            lookup_key: null,
+            lookup_key: input.lookupKey ?? null,
             product: stripeId("prod", 14),
             recurring: { interval: "month", interval_count: 1, meter: null, usage_type: "licensed" },
             type: "recurring",
@@ -942,12 +948,17 @@ export function subscriptionObject(input: {
     latest_invoice: stripeId("in"),
     livemode: false,
     metadata,
+    pause_collection: (input.pauseResumesAt ? { behavior: "void", resumes_at: input.pauseResumesAt } : null) as { behavior: string; resumes_at: number | null } | null,
     start_date: created,
     status: input.status,
   };
 }
 
-export function chargeObject(input: { id?: string; paymentIntent: string; amount: number; amountRefunded: number; currency?: string; customer?: string | null }) {
+/**
+ * A Charge. A PaymentIntent's metadata is copied onto the charge it creates, so a one-off gift's
+ * charge carries our checkout metadata; an invoice's charge carries none.
+ */
+export function chargeObject(input: { id?: string; paymentIntent: string; amount: number; amountRefunded: number; currency?: string; customer?: string | null; metadata?: Record<string, string> }) {
   return {
     id: input.id ?? stripeId("ch"),
     object: "charge" as const,
@@ -959,11 +970,48 @@ export function chargeObject(input: { id?: string; paymentIntent: string; amount
     currency: input.currency ?? "aud",
     customer: input.customer ?? null,
     livemode: false,
-    metadata: {},
+    metadata: input.metadata ?? {},
     paid: true,
     payment_intent: input.paymentIntent,
     refunded: input.amountRefunded >= input.amount,
     status: "succeeded",
+  };
+}
+
+/** A PaymentIntent as `payment_intent.*` events carry it (Checkout copies our metadata onto it). */
+export function paymentIntentObject(input: { id: string; amount: number; currency?: string; customer?: string | null; status?: "succeeded" | "processing" | "requires_payment_method"; metadata?: Record<string, string>; latestCharge?: string | null }) {
+  return {
+    id: input.id,
+    object: "payment_intent" as const,
+    amount: input.amount,
+    amount_received: input.status === "succeeded" || input.status === undefined ? input.amount : 0,
+    capture_method: "automatic_async",
+    created: now(),
+    currency: input.currency ?? "aud",
+    customer: input.customer ?? null,
+    description: null,
+    last_payment_error: input.status === "requires_payment_method" ? { code: "payment_intent_payment_attempt_failed", message: "The payment failed." } : null,
+    latest_charge: input.latestCharge ?? null,
+    livemode: false,
+    metadata: input.metadata ?? {},
+    payment_method_types: ["card"],
+    status: input.status ?? "succeeded",
+  };
+}
+
+/** A Refund as `refund.*` and `charge.refund.updated` events carry it: one refund, not the charge's total. */
+export function refundObject(input: { id?: string; charge: string; paymentIntent: string; amount: number; currency?: string; status?: "pending" | "succeeded" | "failed" }) {
+  return {
+    id: input.id ?? stripeId("re"),
+    object: "refund" as const,
+    amount: input.amount,
+    charge: input.charge,
+    created: now(),
+    currency: input.currency ?? "aud",
+    metadata: {},
+    payment_intent: input.paymentIntent,
+    reason: "requested_by_customer",
+    status: input.status ?? "succeeded",
   };
 }
 

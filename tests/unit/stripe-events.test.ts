@@ -125,7 +125,15 @@ describe("mapping Stripe events", () => {
 
   it("maps charge.refunded to the cumulative refunded amount of its PaymentIntent", () => {
     const charge = chargeObject({ paymentIntent: "pi_9", amount: 5000, amountRefunded: 1200 });
-    expect(mapStripeEvent(stripeEvent("charge.refunded", charge)).events).toEqual([{ type: "payment.refunded", providerPaymentIds: ["pi_9"], refundedTotalMinor: 1200 }]);
+    expect(mapStripeEvent(stripeEvent("charge.refunded", charge)).events).toEqual([{ type: "payment.refunded", providerPaymentIds: ["pi_9"], refundedTotalMinor: 1200, paymentIntentId: "pi_9", checkoutId: null }]);
+  });
+
+  it("names our checkout when the charge carries its PaymentIntent's metadata, and only a checkout id of ours", () => {
+    const checkoutId = "3b241101-e2bb-4255-8caf-4136c566a962";
+    const ours = chargeObject({ paymentIntent: "pi_9", amount: 5000, amountRefunded: 100, metadata: { checkout_id: checkoutId } });
+    expect(mapStripeEvent(stripeEvent("charge.refunded", ours)).events).toEqual([expect.objectContaining({ checkoutId })]);
+    const foreign = chargeObject({ paymentIntent: "pi_9", amount: 5000, amountRefunded: 100, metadata: { checkout_id: "order_1234" } });
+    expect(mapStripeEvent(stripeEvent("charge.refunded", foreign)).events).toEqual([expect.objectContaining({ checkoutId: null })]);
   });
 
   it("maps an event type we do not handle to no events", () => {
