@@ -31,6 +31,17 @@ const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 const MIGRATION_LOCK = 727_001;
 
+/**
+ * Seconds before a pool connection tries to connect again after failing. postgres.js's own
+ * back-off grows to 20 s after a few failures, and queries queue behind it: during an outage
+ * every request would hang that long, and the app would stay down up to 20 s after the database
+ * came back. A refused connection costs next to nothing, so try again within a second; the
+ * jitter keeps several app processes from reconnecting in step.
+ */
+export function reconnectDelaySeconds(failures: number, random: () => number = Math.random): number {
+  return Math.min(0.05 * 2 ** failures, 1) * (0.5 + random() / 2);
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
   if (options.url) {
     // Apply migrations over a single connection holding an advisory lock, so two app
@@ -48,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
       onnotice: () => {},
       connect_timeout: 5,
       idle_timeout: 30,
+      backoff: reconnectDelaySeconds,
     });
     const db = drizzlePostgres(client, { schema }) as unknown as DB;
     return { db, driver: "postgres", close: () => client.end({ timeout: 5 }) };
