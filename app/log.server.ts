@@ -14,3 +14,50 @@ export const logger = pino({
     censor: "[redacted]",
   },
 });
+
+const EMAIL = /[^\s@"'<>()]+@[^\s@"'<>()]+\.[^\s@"'<>()]+/g;
+// SQLSTATE classes: two digits, or F0, HV, P0, XX (so "EPIPE" and friends are not mistaken for one).
+const SQLSTATE = /^(?:[0-9]{2}|F0|HV|P0|XX)[0-9A-Z]{3}$/;
+
+type ErrorLike = { name?: unknown; message?: unknown; code?: unknown; cause?: unknown; type?: unknown; statusCode?: unknown; constraint?: unknown; constraint_name?: unknown; table?: unknown; table_name?: unknown };
+
+function causes(error: unknown): ErrorLike[] {
+  const chain: ErrorLike[] = [];
+  let current: unknown = error;
+  while (current && typeof current === "object" && chain.length < 5) {
+    chain.push(current as ErrorLike);
+    current = (current as ErrorLike).cause;
+  }
+  return chain;
+}
+
+const text = (value: unknown) => (typeof value === "string" && value ? value : null);
+
+/**
+ * The error as staff may read it and logs may keep it: no personal data. A failed query's own
+ * message carries its parameters (names, emails), so database errors are told by their SQLSTATE,
+ * constraint and table only; Stripe errors by type and status; anything else by its message
+ * with email addresses removed.
+ */
+export function describeError(error: unknown): string {
+  const chain = causes(error);
+  const database = chain.find((e) => typeof e.code === "string" && SQLSTATE.test(e.code) && !text(e.type));
+  if (database) {
+    const constraint = text(database.constraint_name) ?? text(database.constraint);
+    const table = text(database.table_name) ?? text(database.table);
+    return [`Database error ${String(database.code)}`, table ? `on ${table}` : null, constraint ? `(constraint ${constraint})` : null].filter(Boolean).join(" ");
+  }
+  const stripe = chain.find((e) => typeof e.type === "string" && e.type.startsWith("Stripe"));
+  if (stripe) {
+    const status = typeof stripe.statusCode === "number" ? `HTTP ${stripe.statusCode}` : "no response";
+    return clip(`Stripe ${String(stripe.type)} (${status}): ${text(stripe.message) ?? "no message"}`);
+  }
+  const first = chain[0];
+  if (!first) return clip(String(error));
+  return clip(`${text(first.name) ?? "Error"}: ${text(first.message) ?? "no message"}`);
+}
+
+function clip(message: string) {
+  const safe = message.replace(EMAIL, "[email]").replace(/\s+/g, " ").trim();
+  return safe.length > 300 ? `${safe.slice(0, 299)}…` : safe;
+}

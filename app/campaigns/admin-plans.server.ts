@@ -5,7 +5,7 @@ import { BILLINGS, campaigns, checkouts, CURRENCIES, payments, plans, pledges, s
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
 import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
-import { logger } from "~/log.server";
+import { describeError, logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { syncPlanToStripe } from "~/payments/stripe.server";
 import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
@@ -203,7 +203,7 @@ async function syncToStripe(plan: Plan, why: string) {
   try {
     return await syncPlanToStripe(plan);
   } catch (error) {
-    logger.warn({ planId: plan.id, why, err: error instanceof Error ? { message: error.message, type: (error as { type?: string }).type } : String(error) }, "plan sync to stripe failed");
+    logger.warn({ planId: plan.id, why, err: describeError(error) }, "plan sync to stripe failed");
     throw new StripeSyncFailed("stripe sync failed", { cause: error });
   }
 }

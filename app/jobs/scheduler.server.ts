@@ -1,5 +1,5 @@
 import type { DB } from "@db/client.server";
-import { logger } from "~/log.server";
+import { describeError, logger } from "~/log.server";
 import { sendCardExpiryReminders } from "./card-expiry-reminders.server";
 import { JOB_KEYS, runExclusive } from "./job-lock.server";
 import { processPledgeLinks } from "./pledge-links.server";
@@ -24,7 +24,7 @@ async function runJob<T extends object>(db: DB, name: keyof typeof JOB_KEYS, now
     return result === null ? { status: "busy" } : { status: "done", ...result };
   } catch (error) {
     // One job failing leaves the others to run; the next run tries again.
-    logger.error({ job: name, err: error instanceof Error ? error.message : String(error) }, "scheduled job failed");
+    logger.error({ job: name, err: describeError(error) }, "scheduled job failed");
     return { status: "failed" };
   }
 }
@@ -56,7 +56,7 @@ export function startScheduledJobs(db: DB, { intervalMs = DEFAULT_JOBS_INTERVAL_
     if (stopped) return;
     timer = setTimeout(() => {
       running = runJobsOnce(db)
-        .catch((error) => logger.error({ err: error instanceof Error ? error.message : String(error) }, "scheduled jobs run failed"))
+        .catch((error) => logger.error({ err: describeError(error) }, "scheduled jobs run failed"))
         .finally(() => {
           running = undefined;
           schedule(intervalMs);
