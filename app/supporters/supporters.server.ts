@@ -24,6 +24,21 @@ function addressColumns(address: PostalAddress | null | undefined) {
 }
 
 /**
+ * Moves the row's version on (staff edit forms compare it: updateSupporterContact) when one of
+ * `update`'s values really changes, so a staff save made from an older form is refused instead of
+ * overwriting what the provider just told us; a webhook repeating what we know refuses nothing.
+ */
+function versionBump(update: Partial<typeof supporters.$inferInsert>) {
+  const keys = Object.keys(update) as (keyof typeof update)[];
+  if (keys.length === 0) return {};
+  const changed = sql.join(
+    keys.map((key) => sql`${supporters[key]} is distinct from ${update[key]}`),
+    sql` or `,
+  );
+  return { updatedAt: sql`case when ${changed} then greatest(now(), ${supporters.updatedAt} + interval '1 microsecond') else ${supporters.updatedAt} end` };
+}
+
+/**
  * Finds or creates the supporter for a payment, keyed by Stripe customer id first and then by
  * email (case-insensitively). Later facts fill in what is missing; they never blank a field.
  */
@@ -45,7 +60,7 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
       .from(supporters)
       .where(eq(supporters.stripeCustomerId, facts.stripeCustomerId));
     if (byCustomer) {
-      if (Object.keys(update).length) await tx.update(supporters).set(update).where(eq(supporters.id, byCustomer.id));
+      if (Object.keys(update).length) await tx.update(supporters).set({ ...update, ...versionBump(update) }).where(eq(supporters.id, byCustomer.id));
       return byCustomer.id;
     }
   }
@@ -62,6 +77,7 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
       target: supporters.emailKey,
       set: {
         ...update,
+        ...versionBump(update),
         // Keep the first customer id we learnt: one Stripe customer per supporter.
         stripeCustomerId: sql`coalesce(${supporters.stripeCustomerId}, excluded.stripe_customer_id)`,
       },

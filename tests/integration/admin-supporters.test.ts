@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { and, count, eq } from "drizzle-orm";
+import { createElement, type ComponentType } from "react";
+import { renderToString } from "react-dom/server";
+import { createStaticHandler, createStaticRouter, StaticRouterProvider } from "react-router-dom/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, counters, outbox, payments, receipts, staffNotes, subscriptions, supporters } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { getCampaignProgress } from "~/campaigns/campaigns.server";
+import { createPledge } from "~/pledges/pledges.server";
 import { loader as searchLoader } from "~/routes/admin.supporters._index";
-import { action, loader } from "~/routes/admin.supporters.$id";
+import SupporterPage, { action, loader } from "~/routes/admin.supporters.$id";
 import { searchSupporters, type SupporterForStaff } from "~/supporters/admin-supporters.server";
 import { giveGift, uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
@@ -100,6 +104,38 @@ describe("the supporter page", () => {
 
     const mine = await pageOf(browsers.staff, donor.supporterId);
     expect(mine.page.supporter).toMatchObject({ phone: "+61 3 9000 1234", postalAddress: ["Wilhelmina Quarrington", "1 Printers Lane", "Fitzroy 3065", "AU"] });
+  });
+
+  it("shows what the supporter receives and until when (digital, print), and their pledges", async () => {
+    const email = uniqueEmail("entitled");
+    const [printYear, digitalMonthly] = [fixtures.plan("print-year"), fixtures.plan("digital-monthly")];
+    const address = { line1: "3 Masthead Street", city: "Fitzroy", postalCode: "3065", country: "AU" };
+    const paidAt = new Date(Date.now() - 30 * 24 * 60 * 60_000);
+    const yearly = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "tier_one_time", planId: printYear.id, amountMinor: printYear.amountMinor, email, name: "Ettie Entitled", address, paidAt });
+    await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "tier_monthly", planId: digitalMonthly.id, amountMinor: digitalMonthly.amountMinor, email });
+    const pledge = await createPledge(t.db, { staff: browsers.staff, supporter: { email, name: "Ettie Entitled" }, campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 4200, payMethod: "link" });
+    expect(pledge.ok).toBe(true);
+    const coversUntil = yearly.payment.coversUntil!;
+
+    const data = await pageOf(browsers.staff, yearly.supporterId);
+    expect(data.page.entitlements).toEqual([
+      { tier: "digital", planName: digitalMonthly.name, until: null, source: "monthly" },
+      { tier: "print", planName: printYear.name, until: coversUntil.toISOString(), source: "one_time" },
+    ]);
+    expect(data.page.pledges).toMatchObject([{ kind: "one_off", amountMinor: 4200, currency: "AUD", status: "pending" }]);
+
+    // And on the page itself, as staff read it.
+    const handler = createStaticHandler([{ id: "routes/admin.supporters.$id", path: "/admin/supporters/:id", loader: () => data, Component: SupporterPage as ComponentType }]);
+    const context = await handler.query(new Request(`http://localhost/admin/supporters/${yearly.supporterId}`));
+    if (context instanceof Response) throw new Error("the supporter page redirected");
+    const html = renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, context), context, hydrate: false })).replace(/<!-- -->/g, "");
+    const day = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" }).format(coversUntil);
+    expect(html).toContain(`<li>${digitalMonthly.name} (digital) while it renews</li>`);
+    expect(html).toContain(`<li>${printYear.name} (print) until ${day}</li>`);
+    expect(html).toMatch(/<li>[^<]*: one_off \$42 AUD, pending<\/li>/);
+
+    // A one-off donor receives nothing and has pledged nothing.
+    expect((await pageOf(browsers.staff, donor.supporterId)).page).toMatchObject({ entitlements: [], pledges: [] });
   });
 
   it("is a 404 for an unknown or erased supporter", async () => {
