@@ -1,6 +1,6 @@
 import { connect, disconnect } from "@db/client.server";
 import { seedDemoData } from "@db/seed";
-import { DEMO_ADMIN, seedDemoAdmin } from "~/auth/staff-accounts.server";
+import { DEMO_ADMIN, demoAdminHasDemoPassword, seedDemoAdmin } from "~/auth/staff-accounts.server";
 import { getEnv } from "~/env.server";
 import { getMailer } from "~/email/mailer.server";
 import { startOutboxWorker } from "~/email/worker.server";
@@ -27,6 +27,8 @@ export async function startApp(): Promise<RunningApp> {
   const seeded = env.SEED_DEMO ? await seedDemoData(handle.db) : false;
   const embeddedDemo = env.SEED_DEMO && handle.driver === "pglite";
   if (embeddedDemo) await seedDemoAdmin(handle.db);
+  // Staff who were there first, or a demo password since changed: then there is nothing to print.
+  const showDemoAdmin = embeddedDemo && (await demoAdminHasDemoPassword(handle.db));
   const worker = startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS });
   const jobs = startScheduledJobs(handle.db);
   logger.info({ driver: handle.driver, payments: env.paymentsMode, emailMode: env.emailMode, mailer: getMailer(handle.db).name, seeded }, "started");
@@ -34,7 +36,7 @@ export async function startApp(): Promise<RunningApp> {
     env,
     databaseDriver: handle.driver,
     seeded,
-    demoAdmin: embeddedDemo ? { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password } : null,
+    demoAdmin: showDemoAdmin ? { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password } : null,
     async stop() {
       await jobs.stop();
       await worker.stop();

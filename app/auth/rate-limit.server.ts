@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, lt, lte, not, or, sql, type SQL } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { rateLimits } from "@db/schema";
 import { getEnv } from "~/env.server";
@@ -79,4 +79,33 @@ export async function claimOnce(db: DB, { kind, id, until }: { kind: string; id:
     .onConflictDoNothing({ target: rateLimits.key })
     .returning({ key: rateLimits.key });
   return claimed.length === 1;
+}
+
+/** No limit's window comes near this: a counter row this old belongs to a rule since removed. */
+const ORPHAN_AFTER_MS = 30 * 24 * 60 * 60 * 1000;
+
+/**
+ * A claimOnce row outlives its `until` by this much: another app process whose clock runs a
+ * little behind must still find the claim while it would accept the proof.
+ */
+export const CLAIM_GRACE_MS = 10 * 60 * 1000;
+
+const startsWith = (prefix: string) => sql`starts_with(${rateLimits.key}, ${prefix})`;
+
+/**
+ * Deletes rows that no longer count for anything: a counter whose window has passed (the next
+ * hit would start again at 1 either way), a claimOnce row a grace period past its `until` (kept
+ * in window_start), and any row of an unknown prefix untouched for 30 days. Returns how many.
+ */
+export async function deleteExpiredRateLimits(db: DB, { rules, onceKinds, now }: { rules: readonly RateLimitRule[]; onceKinds: readonly string[]; now: Date }): Promise<number> {
+  const expired: SQL[] = [];
+  for (const rule of rules) {
+    expired.push(and(startsWith(`${rule.name}:`), lte(rateLimits.windowStart, new Date(now.getTime() - rule.windowSeconds * 1000)))!);
+  }
+  for (const kind of onceKinds) expired.push(and(startsWith(`${kind}:`), lte(rateLimits.windowStart, new Date(now.getTime() - CLAIM_GRACE_MS)))!);
+  const known = [...rules.map((r) => `${r.name}:`), ...onceKinds.map((k) => `${k}:`)].map(startsWith);
+  const orphan = lt(rateLimits.windowStart, new Date(now.getTime() - ORPHAN_AFTER_MS));
+  expired.push(known.length ? and(not(or(...known)!), orphan)! : orphan);
+  const deleted = await db.delete(rateLimits).where(or(...expired)).returning({ key: rateLimits.key });
+  return deleted.length;
 }

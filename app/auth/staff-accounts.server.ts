@@ -1,9 +1,11 @@
+import { verify } from "@node-rs/argon2";
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { staffPasswordTokens, staffUsers, type StaffRole } from "@db/schema";
 import { recordAudit, type AuditEntry } from "~/audit/audit.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { hasNoControlCharacters } from "~/giving/forms.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import {
   createStaffPasswordLink,
@@ -18,7 +20,12 @@ import {
 /** Who an admin invites: no password, they choose their own through the emailed link. */
 export const InviteStaffSchema = z.object({
   email: z.string({ error: "a valid email address is required" }).trim().max(254).pipe(z.email("a valid email address is required")),
-  name: z.string({ error: "a name is required" }).trim().min(1, "a name is required").max(200),
+  name: z
+    .string({ error: "a name is required" })
+    .trim()
+    .min(1, "a name is required")
+    .max(200)
+    .refine(hasNoControlCharacters(), "a name cannot contain control characters"),
   role: z.enum(["admin", "staff"], { message: "role must be admin or staff" }),
 });
 
@@ -47,6 +54,19 @@ export async function seedDemoAdmin(db: DB): Promise<boolean> {
   if (any) return false;
   await createStaffUser(db, DEMO_ADMIN);
   return true;
+}
+
+/**
+ * Whether the console may print the demo admin's sign-in: only while that account exists, is
+ * an enabled admin and still has the demo password. A changed password is never hinted at.
+ */
+export async function demoAdminHasDemoPassword(db: DB): Promise<boolean> {
+  const [admin] = await db
+    .select({ passwordHash: staffUsers.passwordHash, role: staffUsers.role, disabledAt: staffUsers.disabledAt })
+    .from(staffUsers)
+    .where(eq(staffUsers.emailKey, DEMO_ADMIN.email.toLowerCase()));
+  if (!admin?.passwordHash || admin.role !== "admin" || admin.disabledAt) return false;
+  return verify(admin.passwordHash, DEMO_ADMIN.password).catch(() => false);
 }
 
 export type StaffAccount = {

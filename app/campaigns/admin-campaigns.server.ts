@@ -4,7 +4,8 @@ import type { DB } from "@db/client.server";
 import { campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, type Currency } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
-import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getCampaignProgress, type Campaign } from "./campaigns.server";
@@ -84,8 +85,11 @@ const realDay = (text: string) => {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 2000 && y <= 2100;
 };
 
+/** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
+const noControl = ({ multiline = false } = {}) => [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
+
 const CampaignFormSchema = z.object({
-  name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters."),
+  name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters.").refine(...noControl()),
   slug: z
     .string({ message: "Enter a web address." })
     .trim()
@@ -93,8 +97,13 @@ const CampaignFormSchema = z.object({
     .min(1, "Enter a web address.")
     .max(80, "Keep the web address under 80 characters.")
     .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens, like fighting-fund-2026."),
-  headline: z.string({ message: "Enter a headline." }).trim().min(1, "Enter a headline.").max(200, "Keep the headline under 200 characters."),
-  description: z.string().trim().max(5000, "Keep the description under 5,000 characters.").default(""),
+  headline: z.string({ message: "Enter a headline." }).trim().min(1, "Enter a headline.").max(200, "Keep the headline under 200 characters.").refine(...noControl()),
+  description: z
+    .string()
+    .trim()
+    .max(5000, "Keep the description under 5,000 characters.")
+    .refine(...noControl({ multiline: true }))
+    .default(""),
   currency: z.enum(CURRENCIES, { message: "Choose a currency." }),
   target: z.string({ message: "Enter a target." }),
   minGift: z.string({ message: "Enter the smallest gift." }),

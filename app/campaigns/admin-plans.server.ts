@@ -4,7 +4,8 @@ import type { DB } from "@db/client.server";
 import { BILLINGS, campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, TIERS, type Billing, type Currency, type Tier } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
-import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
 import { describeError, logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { syncPlanToStripe } from "~/payments/stripe.server";
@@ -78,14 +79,22 @@ export async function listPlansForAdmin(db: DB) {
 
 export const PLAN_FIELDS = ["version", "code", "name", "description", "benefits", "price", "currency", "tier", "billing", "active", "sortOrder", "confirmPriceChange"] as const;
 
+/** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
+const noControl = ({ multiline = false } = {}) => [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
+
 const PlanFormSchema = z.object({
-  name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters."),
-  description: z.string().trim().max(2000, "Keep the description under 2,000 characters.").default(""),
+  name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters.").refine(...noControl()),
+  description: z
+    .string()
+    .trim()
+    .max(2000, "Keep the description under 2,000 characters.")
+    .refine(...noControl({ multiline: true }))
+    .default(""),
   benefits: z
     .string()
     .default("")
     .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ""))
-    .pipe(z.array(z.string().max(200, "Keep each benefit under 200 characters.")).max(12, "List at most 12 benefits, one per line.")),
+    .pipe(z.array(z.string().max(200, "Keep each benefit under 200 characters.").refine(...noControl())).max(12, "List at most 12 benefits, one per line.")),
   price: z.string({ message: "Enter a price." }),
   currency: z.enum(CURRENCIES, { message: "Choose a currency." }),
   tier: z.enum(TIERS, { message: "Choose digital or print." }),

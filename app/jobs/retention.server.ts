@@ -1,10 +1,14 @@
 import { and, asc, eq, gt, gte, isNull, lt, notExists, or, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { checkouts, payments, sessions, subscriptions, supporters } from "@db/schema";
+import { STAFF_SET_PASSWORD_LIMIT, STAFF_SIGN_IN_LIMITS } from "~/auth/staff-auth.server";
+import { checkoutLimits, deleteExpiredRateLimits, type RateLimitRule } from "~/auth/rate-limit.server";
 import { logger } from "~/log.server";
 import { deleteOldResolvedWebhookFailures } from "~/payments/webhook-failures.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
+import { EMAIL_CHANGE_LIMIT } from "~/supporters/profile.server";
 import { eraseSupporterRecords } from "~/supporters/privacy.server";
+import { SIGN_IN_LIMITS } from "~/supporters/sign-in.server";
 
 /** Erasures per run, so one run's transaction stays short; the next run carries on. */
 export const RETENTION_BATCH = 200;
@@ -17,8 +21,17 @@ function monthsBefore(date: Date, months: number): Date {
   return result;
 }
 
+/** Every rate limit that writes counter rows, so each row is kept for exactly its window. */
+function rateLimitRules(): RateLimitRule[] {
+  return [...Object.values(checkoutLimits()), ...Object.values(SIGN_IN_LIMITS), ...Object.values(STAFF_SIGN_IN_LIMITS), STAFF_SET_PASSWORD_LIMIT, EMAIL_CHANGE_LIMIT];
+}
+
+/** claimOnce kinds (rows whose window_start is when they expire). */
+const ONE_TIME_CLAIMS = ["pow"] as const;
+
 /**
- * Deletes resolved webhook failures older than 30 days. When the organisation sets a retention
+ * Deletes resolved webhook failures older than 30 days and rate-limit rows that no longer count
+ * (a passed window, a used proof of work past its expiry). When the organisation sets a retention
  * period, also erases the personal details of one-off donors with no activity for that long:
  * never had a subscription (so there is nothing to cancel at the provider), no gift, sign-in or
  * started checkout since, and no one-time tier still running.
@@ -27,6 +40,8 @@ export async function applyRetention(tx: DB, now: Date): Promise<RetentionReport
   // Whatever the organisation's setting: a resolved webhook failure's payload has served its purpose.
   const failuresDeleted = await deleteOldResolvedWebhookFailures(tx, now);
   if (failuresDeleted > 0) logger.info({ failuresDeleted }, "resolved webhook failures deleted");
+  const rateLimitsDeleted = await deleteExpiredRateLimits(tx, { rules: rateLimitRules(), onceKinds: ONE_TIME_CLAIMS, now });
+  if (rateLimitsDeleted > 0) logger.info({ rateLimitsDeleted }, "expired rate-limit rows deleted");
   const { retentionMonths } = await getOrganisationSettings(tx);
   if (!retentionMonths) return { retentionMonths: null, erased: 0 };
   const cutoff = monthsBefore(now, retentionMonths);

@@ -15,6 +15,20 @@ const SHIPPING_COUNTRIES = ["AU", "NZ", "GB", "IE", "US", "CA", "DE", "FR", "NL"
 
 let client: { key: string; stripe: Stripe } | undefined;
 
+/**
+ * Benchmarks only (scripts/bench): STRIPE_API_BASE=http://127.0.0.1:<port> sends the SDK's calls
+ * to a local stub instead of api.stripe.com. Read here rather than in the env schema because no
+ * installation should ever set it; it is said loudly when it is.
+ */
+function stripeApiBase(): Pick<Stripe.StripeConfig, "host" | "port" | "protocol"> {
+  const raw = process.env.STRIPE_API_BASE?.trim();
+  if (!raw) return {};
+  const url = new URL(raw);
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("STRIPE_API_BASE must be an http(s) URL");
+  logger.warn({ host: url.host }, "STRIPE_API_BASE is set: Stripe API calls go to this host (benchmarks only)");
+  return { host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)), protocol: url.protocol === "https:" ? "https" : "http" };
+}
+
 export function getStripe(): Stripe {
   const { STRIPE_SECRET_KEY, NODE_ENV } = getEnv();
   if (!STRIPE_SECRET_KEY) throw new Error("STRIPE_SECRET_KEY is not set");
@@ -26,6 +40,7 @@ export function getStripe(): Stripe {
         maxNetworkRetries: NODE_ENV === "test" ? 0 : 2,
         timeout: 15_000,
         appInfo: { name: "Fighting Fund" },
+        ...stripeApiBase(),
       }),
     };
   }
@@ -61,7 +76,29 @@ export async function findPriceByLookupKey(lookupKey: string): Promise<Stripe.Pr
   return prices.data[0] ?? null;
 }
 
-function checkoutParams(start: CheckoutStart, priceId: string | null): Stripe.Checkout.SessionCreateParams {
+/**
+ * The line item for a checkout. A plan's catalogue Price is used when it is exactly the amount
+ * agreed; otherwise (a phone pledge taken before the plan's price changed) an inline price on the
+ * plan's product charges the agreed amount. Without a lookup key the subscription keeps the
+ * checkout's plan (see applySubscriptionChanged).
+ */
+function lineItemFor(start: CheckoutStart, catalogue: Stripe.Price | null, recurring: boolean): Stripe.Checkout.SessionCreateParams.LineItem {
+  if (catalogue && catalogue.unit_amount === start.amountMinor && catalogue.currency === start.currency.toLowerCase()) {
+    return { price: catalogue.id, quantity: 1 };
+  }
+  const product = catalogue ? { product: typeof catalogue.product === "string" ? catalogue.product : catalogue.product.id } : { product_data: { name: start.description } };
+  return {
+    quantity: 1,
+    price_data: {
+      currency: start.currency.toLowerCase(),
+      unit_amount: start.amountMinor,
+      ...product,
+      ...(recurring ? { recurring: { interval: "month" as const } } : {}),
+    },
+  };
+}
+
+function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): Stripe.Checkout.SessionCreateParams {
   const metadata = {
     checkout_id: start.checkoutId,
     campaign_id: String(start.campaign.id),
@@ -69,17 +106,7 @@ function checkoutParams(start: CheckoutStart, priceId: string | null): Stripe.Ch
     kind: start.kind,
   };
   const recurring = start.kind === "monthly" || start.kind === "tier_monthly";
-  const lineItem: Stripe.Checkout.SessionCreateParams.LineItem = priceId
-    ? { price: priceId, quantity: 1 }
-    : {
-        quantity: 1,
-        price_data: {
-          currency: start.currency.toLowerCase(),
-          unit_amount: start.amountMinor,
-          product_data: { name: start.description },
-          ...(recurring ? { recurring: { interval: "month" as const } } : {}),
-        },
-      };
+  const lineItem = lineItemFor(start, catalogue, recurring);
   return {
     mode: recurring ? "subscription" : "payment",
     ...(recurring ? {} : { submit_type: "donate" as const }),
@@ -100,13 +127,12 @@ export const stripeProvider: PaymentProvider = {
   name: "stripe",
   async startCheckout(start) {
     return callStripe("checkout.sessions.create", async () => {
-      let priceId: string | null = null;
+      let catalogue: Stripe.Price | null = null;
       if (start.plan) {
-        const price = await findPriceByLookupKey(start.plan.lookupKey);
-        if (!price) throw new PlanNotInStripeError(`No active Stripe price with lookup key ${start.plan.lookupKey}: run npm run stripe:sync`);
-        priceId = price.id;
+        catalogue = await findPriceByLookupKey(start.plan.lookupKey);
+        if (!catalogue) throw new PlanNotInStripeError(`No active Stripe price with lookup key ${start.plan.lookupKey}: run npm run stripe:sync`);
       }
-      const session = await getStripe().checkout.sessions.create(checkoutParams(start, priceId), {
+      const session = await getStripe().checkout.sessions.create(checkoutParams(start, catalogue), {
         idempotencyKey: `checkout:${start.checkoutId}`,
       });
       if (!session.url) throw new Error("Stripe returned a Checkout Session without a URL");
@@ -259,11 +285,33 @@ export async function findInvoicesPaidBy(paymentIntentId: string): Promise<strin
   });
 }
 
-/** Verifies a webhook's signature over the raw body; throws when it does not match. */
+/** How far a signed timestamp may be from now, either way: the SDK's default tolerance. */
+const WEBHOOK_TOLERANCE_SECONDS = 300;
+
+/**
+ * Verifies a webhook's signature over the raw body; throws when it does not match. The SDK
+ * refuses only timestamps that are too old, so a signature made for the future would stay
+ * replayable until then: those are refused here too.
+ */
 export function verifyWebhook(rawBody: string, signature: string): Stripe.Event {
   const secret = getEnv().STRIPE_WEBHOOK_SECRET;
   if (!secret) throw new Error("STRIPE_WEBHOOK_SECRET is not set");
-  return Stripe.webhooks.constructEvent(rawBody, signature, secret);
+  const event = Stripe.webhooks.constructEvent(rawBody, signature, secret, WEBHOOK_TOLERANCE_SECONDS);
+  const signedAt = signedTimestamp(signature);
+  if (signedAt === null || signedAt > Math.floor(Date.now() / 1000) + WEBHOOK_TOLERANCE_SECONDS) {
+    throw new Error("webhook timestamp is in the future");
+  }
+  return event;
+}
+
+/** The `t=` of a Stripe-Signature header, read as the SDK reads it (the last one counts). */
+function signedTimestamp(header: string): number | null {
+  let timestamp: number | null = null;
+  for (const item of header.split(",")) {
+    const [key, value] = item.split("=");
+    if (key === "t") timestamp = Number.parseInt(value ?? "", 10);
+  }
+  return timestamp !== null && Number.isFinite(timestamp) ? timestamp : null;
 }
 
 export type PlanForSync = {

@@ -33,7 +33,7 @@ export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawB
     delivery = mapStripeEvent(event);
   } catch (error) {
     if (error instanceof MalformedEventError) {
-      logger.warn({ eventId: event.id, type: event.type, reason: error.message }, "malformed stripe event rejected");
+      logger.warn({ ...envelopeFacts(event), reason: error.message }, "malformed stripe event rejected");
       return { status: 400, body: { error: "malformed event" } };
     }
     throw error;
@@ -48,6 +48,17 @@ export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawB
     await keepFailure(db, { eventId: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, error: reason });
     return { status: 500, body: { error: "could not persist the event; please retry" } };
   }
+}
+
+/**
+ * The id and type of a verified body that is not a Stripe event, for the log. It may be any JSON
+ * (`null`, a number, an array), so nothing is assumed; only short strings are kept.
+ */
+function envelopeFacts(event: unknown): { eventId?: string; type?: string } {
+  if (typeof event !== "object" || event === null) return {};
+  const { id, type } = event as Record<string, unknown>;
+  const short = (value: unknown) => (typeof value === "string" && value.length <= 100 ? value : undefined);
+  return { eventId: short(id), type: short(type) };
 }
 
 /**

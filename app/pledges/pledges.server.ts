@@ -8,6 +8,8 @@ import type { StaffSession } from "~/auth/staff-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { getEnv } from "~/env.server";
 import { startCheckout } from "~/giving/checkout.server";
+import { hasNoControlCharacters } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
 import { parseMoney } from "~/money";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { describeGift, recordPayment } from "~/payments/apply-event.server";
@@ -22,16 +24,29 @@ export type Pledge = typeof pledges.$inferSelect;
 export type FieldErrors = Partial<Record<string, string>>;
 type Staff = Pick<StaffSession, "staffUserId">;
 
-const trimmed = (max: number) => z.string().trim().max(max);
-const optionalText = (max: number) =>
+/** Staff paste from emails and spreadsheets: control characters are refused (PostgreSQL refuses NUL). */
+const noControl = ({ multiline = false } = {}) => [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
+const trimmed = (max: number) => z.string().trim().max(max).refine(...noControl());
+const optionalText = (max: number, { multiline = false } = {}) =>
   z
     .string()
     .trim()
     .max(max)
+    .refine(...noControl({ multiline }))
     .optional()
     .transform((v) => (v ? v : null));
 
-const requiredText = (max: number, message: string) => z.string({ error: message }).trim().min(1, message).max(max, `Keep this under ${max} characters.`);
+const requiredText = (max: number, message: string) =>
+  z
+    .string({ error: message })
+    .trim()
+    .min(1, message)
+    .max(max, `Keep this under ${max} characters.`)
+    .refine(...noControl());
+
+/** A row id: PostgreSQL's integer, so a bigger number is simply not found. */
+const MAX_ID = 2_147_483_647;
+const isRowId = (n: number) => Number.isInteger(n) && n > 0 && n <= MAX_ID;
 
 const PledgeAddressSchema = z.object({
   line1: requiredText(200, "Enter their street address."),
@@ -82,12 +97,12 @@ const NewSupporterSchema = z
 
 export const PledgeInputSchema = z
   .object({
-    supporter: z.union([z.object({ existingId: z.number().int().positive() }), NewSupporterSchema]),
-    campaignId: z.number({ error: "Choose a campaign." }).int().positive("Choose a campaign."),
+    supporter: z.union([z.object({ existingId: z.number().int().positive().max(MAX_ID) }), NewSupporterSchema]),
+    campaignId: z.number({ error: "Choose a campaign." }).int().positive("Choose a campaign.").max(MAX_ID, "Choose a campaign."),
     kind: z.enum(GIFT_KINDS, { error: "Choose what they are pledging." }),
     planCode: optionalText(100),
     amountMinor: z.number({ error: "Enter an amount." }).int().positive("Enter an amount above zero.").max(100_000_000, "That amount is too large.").optional(),
-    notes: optionalText(2000),
+    notes: optionalText(2000, { multiline: true }),
     payMethod: z.enum(PLEDGE_PAY_METHODS, { error: "Choose how they will pay." }),
     reference: optionalText(100),
   })
@@ -258,7 +273,7 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
 export async function pledgeInputFromForm(db: DB, form: Record<string, string>): Promise<{ ok: true; input: PledgeInput } | { ok: false; errors: FieldErrors }> {
   const errors: FieldErrors = {};
   const campaignId = Number(form.campaignId);
-  const [campaign] = Number.isInteger(campaignId) && campaignId > 0 ? await db.select().from(campaigns).where(eq(campaigns.id, campaignId)) : [];
+  const [campaign] = isRowId(campaignId) ? await db.select().from(campaigns).where(eq(campaigns.id, campaignId)) : [];
   if (!campaign) errors.campaignId = "Choose a campaign.";
   let amountMinor: number | undefined;
   const tier = form.kind === "tier_monthly" || form.kind === "tier_one_time";
@@ -268,10 +283,11 @@ export async function pledgeInputFromForm(db: DB, form: Record<string, string>):
     else errors.amount = money.error === "empty" ? "Enter an amount." : "Enter an amount like 25 or 25.50.";
   }
   const existingId = Number(form.supporterId);
+  if (form.supporterId && !isRowId(existingId)) errors.supporterId = "That supporter no longer exists: search again.";
   // Any address field typed means an address was meant: its missing parts get their own errors.
   const hasAddress = ["addressLine1", "addressLine2", "addressCity", "addressState", "addressPostalCode"].some((f) => form[f]?.trim());
   const supporter =
-    form.supporterId && Number.isInteger(existingId) && existingId > 0
+    form.supporterId && isRowId(existingId)
       ? { existingId }
       : {
           email: form.email ?? "",

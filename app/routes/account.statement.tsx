@@ -25,6 +25,10 @@ function yearSchema(current: number) {
     .pipe(z.number().int().min(2000, t("error.statement.year")).max(current + 1, t("error.statement.year")));
 }
 
+/** A supporter whose email address was removed (by staff, on their request) can still print. */
+const NO_EMAIL_MESSAGE =
+  "We don't have an email address for you, so we can't email this statement. You can print it (or save it as a PDF) instead, or add an email address on your details page.";
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
@@ -54,6 +58,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const outcome = await emailAnnualStatement(db, { supporterId, year: year.data });
   if (outcome === "not_found") throw new Response("Not found", { status: 404 });
   if (outcome === "nothing_to_send") return json({ errors: {} as Record<string, string>, formError: "There are no gifts in this year, so there is no statement to send." }, { status: 400 });
+  if (outcome === "no_email") return json({ errors: {} as Record<string, string>, formError: NO_EMAIL_MESSAGE }, { status: 409 });
   return redirect(`/account/statement?year=${year.data}&sent=1`, 303);
 }
 
@@ -144,10 +149,13 @@ export default function Statement() {
             <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
             <input type="hidden" name="year" value={statement.period.year} />
             <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{ year: "Year" }} />
+            {statement.email ? null : <p>{NO_EMAIL_MESSAGE}</p>}
             <div className="button-row">
-              <button type="submit" className="button-secondary" disabled={busy}>
-                Email it to me
-              </button>
+              {statement.email ? (
+                <button type="submit" className="button-secondary" disabled={busy}>
+                  Email it to me
+                </button>
+              ) : null}
               <button type="button" className="button-secondary" onClick={() => window.print()}>
                 Print
               </button>

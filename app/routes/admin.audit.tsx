@@ -8,7 +8,7 @@ import { requireStaff } from "~/auth/staff-auth.server";
 
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
 
-const QuerySchema = z.object({ before: z.coerce.number().int().positive().optional().catch(undefined) });
+const QuerySchema = z.object({ before: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined) });
 const PAGE = 50;
 
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -7,7 +7,7 @@ import { CURRENCIES } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { getCampaignForEdit, parseCampaignForm, updateCampaign } from "~/campaigns/admin-campaigns.server";
-import type { FieldErrors, FormValues } from "~/giving/forms.server";
+import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { CampaignForm } from "~/ui/CampaignForm";
 
@@ -36,7 +36,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request, { role: "admin" });
   const id = campaignId(params);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = parseCampaignForm(formData);
   if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });

@@ -7,6 +7,7 @@ import { getDb, type DB } from "@db/client.server";
 import { providerEvents } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { listWebhookFailures, RESOLVED_FAILURE_RETENTION_DAYS } from "~/payments/webhook-failures.server";
 import { replayWebhookFailure } from "~/payments/webhook.server";
@@ -76,7 +77,7 @@ type ActionData = { formError: string; eventId?: string };
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const me = await requireStaff(db, request, { role: "admin" });
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ formError: t("error.csrf") }, { status: 403 });
   const parsed = ReplaySchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return json<ActionData>({ formError: "That event cannot be replayed." }, { status: 400 });

@@ -9,6 +9,7 @@ import { outbox } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 
 export const meta: MetaFunction = () => [{ title: "Mail log" }];
@@ -77,7 +78,7 @@ const ResendSchema = z.object({ intent: z.literal("resend"), id: z.uuid() });
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403 });
   const parsed = ResendSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return json({ formError: "That message cannot be resent." }, { status: 400 });

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getPaymentForStaff, markReceiptPosted } from "~/payments/admin-payments.server";
@@ -37,7 +38,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
   const id = paymentId(params);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   if (formData.get("intent") !== "mark-posted") return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
   const outcome = await markReceiptPosted(db, { staff, paymentId: id });

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { countReceiptsToPost, listReceiptsToPost, listRecentPayments, markReceiptPosted } from "~/payments/admin-payments.server";
@@ -40,7 +41,7 @@ const MarkSchema = z.object({ intent: z.literal("mark-posted"), paymentId: z.coe
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const parsed = MarkSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return json({ formError: "Choose a receipt." }, { status: 400, headers: PRIVATE });

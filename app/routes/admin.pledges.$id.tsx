@@ -5,6 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { cancelPledge, getPledge, resendPledgeLink } from "~/pledges/pledges.server";
@@ -12,7 +13,7 @@ import { cancelPledge, getPledge, resendPledgeLink } from "~/pledges/pledges.ser
 export const meta: MetaFunction = () => [{ title: "Pledge" }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
-const IdSchema = z.coerce.number().int().positive();
+const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
 async function requirePledge(id: string | undefined) {
   const parsed = IdSchema.safeParse(id);
@@ -62,7 +63,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
   const { pledge } = await requirePledge(params.id);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const intent = IntentSchema.safeParse(formData.get("intent"));
   if (!intent.success) return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });

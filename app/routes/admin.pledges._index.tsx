@@ -14,7 +14,7 @@ export const meta: MetaFunction = () => [{ title: "Pledges" }];
 
 const QuerySchema = z.object({
   status: z.enum(PLEDGE_STATUSES).optional().catch(undefined),
-  before: z.coerce.number().int().positive().optional().catch(undefined),
+  before: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -8,6 +8,7 @@ import { campaigns } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { listActivePlans } from "~/campaigns/campaigns.server";
+import { hasNoControlCharacters, readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { createPledge, pledgeInputFromForm, type FieldErrors } from "~/pledges/pledges.server";
@@ -16,11 +17,15 @@ import { getCallerForPledge, searchCallers } from "~/supporters/caller-search.se
 import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
 import { callerDetails, SupporterCombobox } from "~/ui/SupporterCombobox";
 
+// Called only while parsing, on the server: a `.server` import is empty in the browser, where
+// this module's schemas are built too.
+const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
+
 export const meta: MetaFunction = () => [{ title: "Take a phone pledge" }];
 
 const QuerySchema = z.object({
-  q: z.string().trim().max(CALLER_SEARCH.maxLength).optional().catch(undefined),
-  supporter: z.coerce.number().int().positive().optional().catch(undefined),
+  q: z.string().trim().max(CALLER_SEARCH.maxLength).refine(withoutControlCharacters).optional().catch(undefined),
+  supporter: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined),
 });
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
@@ -56,7 +61,7 @@ type ActionData = { errors: FieldErrors; values: Record<string, string>; formErr
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const values = Object.fromEntries([...formData.entries()].filter(([k, v]) => k !== "csrf" && typeof v === "string")) as Record<string, string>;
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values, formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const parsed = await pledgeInputFromForm(db, values);

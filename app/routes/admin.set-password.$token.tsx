@@ -12,6 +12,7 @@ import {
   setStaffPasswordWithLink,
   STAFF_SET_PASSWORD_LIMIT,
 } from "~/auth/staff-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { ErrorSummary, FieldError, fieldProps, Hint } from "~/ui/fields";
 
@@ -43,7 +44,7 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   if (!(await hitRateLimit(db, STAFF_SET_PASSWORD_LIMIT, String(context.clientAddress ?? "unknown")))) {
     return json<ActionData>({ formError: t("error.rateLimited") }, { status: 429, headers: PRIVATE_HEADERS });
   }
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE_HEADERS });
   const token = params.token ?? "";
   if ((await inspectStaffPasswordLink(db, token)).state !== "valid") return json<ActionData>({ state: "invalid" }, { status: 410, headers: PRIVATE_HEADERS });

@@ -5,8 +5,13 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getStaffSession, signInStaff } from "~/auth/staff-auth.server";
+import { hasNoControlCharacters, readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { ErrorSummary, TextField } from "~/ui/fields";
+
+// Called only while parsing, on the server: a `.server` import is empty in the browser, where
+// this module's schemas are built too.
+const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
 
 export const meta: MetaFunction = () => [{ title: "Staff sign-in" }, { name: "robots", content: "noindex" }];
 
@@ -20,10 +25,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ csrf: csrf.token, next }, { headers: csrf.headers });
 }
 
-const SignInSchema = z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(1000) });
+const SignInSchema = z.object({ email: z.string().trim().min(3).max(254).refine(withoutControlCharacters), password: z.string().min(1).max(1000) });
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const values = { email: String(formData.get("email") ?? "").slice(0, 300) };
   if (!(await isValidCsrf(request, formData))) return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
   const parsed = SignInSchema.safeParse({ email: formData.get("email"), password: formData.get("password") });

@@ -6,6 +6,7 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { InviteStaffSchema, inviteStaffAccount, listStaffAccounts, sendStaffPasswordLink, setStaffAccountDisabled } from "~/auth/staff-accounts.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
 
@@ -20,14 +21,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ staff, me: me.staffUserId, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 
-const PersonSchema = z.object({ intent: z.enum(["disable", "enable", "send-link"]), id: z.coerce.number().int().positive() });
+const PersonSchema = z.object({ intent: z.enum(["disable", "enable", "send-link"]), id: z.coerce.number().int().positive().max(2_147_483_647) });
 
 type ActionData = { errors?: Partial<Record<string, string>>; values?: Record<string, string>; formError?: string };
 
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const me = await requireStaff(db, request, { role: "admin" });
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ formError: t("error.csrf") }, { status: 403 });
   const intent = formData.get("intent");
 

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
-import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { formValues, hasNoControlCharacters, readFormData, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney, parseMoney } from "~/money";
 import {
@@ -23,9 +23,13 @@ import { cancelSubscription, pauseSubscription } from "~/supporters/subscription
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 
+// Called only while parsing, on the server: a `.server` import is empty in the browser, where
+// this module's schemas are built too.
+const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
+
 export const meta: MetaFunction = () => [{ title: "Supporter" }];
 
-const IdSchema = z.coerce.number().int().positive();
+const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 const NoticeSchema = z.object({ done: z.enum(["contact", "note", "resend", "cancel", "pause", "refund", "refund-requested"]).optional().catch(undefined) });
 const NOTICES: Record<string, string> = {
   contact: "Contact details saved.",
@@ -57,16 +61,18 @@ const INTENTS = ["contact", "note", "resend", "cancel", "pause", "refund"] as co
 type Intent = (typeof INTENTS)[number];
 type ActionData = { intent: Intent | null; target?: number | null; errors: FieldErrors; values: FormValues; formError?: string };
 
-const TargetSchema = z.object({ subscriptionId: z.coerce.number().int().positive() });
+const TargetSchema = z.object({ subscriptionId: IdSchema });
 const PauseSchema = TargetSchema.extend({ months: z.coerce.number({ message: "Choose 1 to 6 months." }).int("Choose 1 to 6 months.").min(1, "Choose 1 to 6 months.").max(6, "Choose 1 to 6 months.") });
-const CancelSchema = TargetSchema.extend({ reason: z.string().trim().max(500, "Keep the reason under 500 characters.").optional().transform((v) => v || null) });
-const PaymentSchema = z.object({ paymentId: z.coerce.number().int().positive() });
+const CancelSchema = TargetSchema.extend({
+  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").refine(withoutControlCharacters, t("error.text.control")).optional().transform((v) => v || null),
+});
+const PaymentSchema = z.object({ paymentId: IdSchema });
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
   const id = supporterId(params);
-  const formData = await request.formData();
+  const formData = await readFormData(request);
   const intentParse = z.enum(INTENTS).safeParse(formData.get("intent"));
   const intent = intentParse.success ? intentParse.data : null;
   const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent, ...data }, { status });

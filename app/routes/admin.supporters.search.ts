@@ -3,8 +3,14 @@ import { json } from "@remix-run/node";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { getStaffSession } from "~/auth/staff-auth.server";
+import { hasNoControlCharacters } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
 import { CALLER_SEARCH } from "~/supporters/caller-search";
 import { searchCallers } from "~/supporters/caller-search.server";
+
+// Called only while parsing, on the server: a `.server` import is empty in the browser, where
+// this module's schemas are built too.
+const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
 
 /**
  * GET /admin/supporters/search?q=… — the phone pledge screen's type-ahead, as JSON. A fetch is
@@ -17,7 +23,8 @@ const SearchQuerySchema = z.object({
     .string({ message: `Type at least ${minLength} characters.` })
     .trim()
     .min(minLength, `Type at least ${minLength} characters.`)
-    .max(maxLength, `Keep the search under ${maxLength} characters.`),
+    .max(maxLength, `Keep the search under ${maxLength} characters.`)
+    .refine(withoutControlCharacters, t("error.text.control")),
 });
 
 const PRIVATE = { "Cache-Control": "private, no-store" };

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
+import { NavLink, Outlet, useLoaderData, useLocation } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { SignOutButton } from "~/ui/SignOutButton";
@@ -13,6 +13,43 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+/**
+ * Pages visited less often, in a "More" menu so the whole bar fits one line on a laptop screen
+ * (the pledge screen must fit 1280×800). Staff may read every page listed for them here.
+ */
+function moreLinks(role: "admin" | "staff") {
+  return [
+    { to: "/admin/mail", label: "Mail log" },
+    { to: "/admin/events", label: "Payment events" },
+    { to: "/admin/campaigns", label: "Campaigns" },
+    ...(role === "admin"
+      ? [
+          { to: "/admin/plans", label: "Plans" },
+          { to: "/admin/staff", label: "Staff" },
+          { to: "/admin/audit", label: "Audit log" },
+        ]
+      : []),
+  ];
+}
+
+/** A disclosure (works without JavaScript); it closes again on every navigation. */
+function MoreMenu({ links }: { links: { to: string; label: string }[] }) {
+  const { pathname } = useLocation();
+  const here = links.some((link) => pathname === link.to || pathname.startsWith(`${link.to}/`));
+  return (
+    <details key={pathname} className="admin-more">
+      <summary className={here ? "active" : undefined}>More</summary>
+      <ul>
+        {links.map((link) => (
+          <li key={link.to}>
+            <NavLink to={link.to}>{link.label}</NavLink>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
+}
 
 export default function AdminLayout() {
   const { staff, csrf } = useLoaderData<typeof loader>();
@@ -30,20 +67,13 @@ export default function AdminLayout() {
           <NavLink to="/admin/supporters">Supporters</NavLink>
           <NavLink to="/admin/payments">Payments</NavLink>
           <NavLink to="/admin/exports">Exports</NavLink>
-          <NavLink to="/admin/mail">Mail log</NavLink>
-          <NavLink to="/admin/campaigns">Campaigns</NavLink>
-          {staff.role === "admin" ? (
-            <>
-              <NavLink to="/admin/plans">Plans</NavLink>
-              <NavLink to="/admin/events">Payment events</NavLink>
-              <NavLink to="/admin/staff">Staff</NavLink>
-              <NavLink to="/admin/audit">Audit log</NavLink>
-            </>
-          ) : null}
-          <span className="hint">
-            {staff.name} ({staff.role})
+          <MoreMenu links={moreLinks(staff.role)} />
+          <span className="admin-who">
+            <span className="hint" title={`${staff.name} (${staff.role})`}>
+              {staff.name} ({staff.role})
+            </span>
+            <SignOutButton action="/admin/sign-out" csrf={csrf} />
           </span>
-          <SignOutButton action="/admin/sign-out" csrf={csrf} />
         </nav>
       ) : null}
       <Outlet />

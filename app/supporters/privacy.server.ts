@@ -14,6 +14,7 @@ import {
   sessions,
   subscriptions,
   supporters,
+  webhookFailures,
 } from "@db/schema";
 import { recordAudit, type AuditEntry } from "~/audit/audit.server";
 import { t } from "~/i18n/t";
@@ -240,7 +241,7 @@ export async function eraseSupporterRecords(
 ): Promise<boolean> {
   const now = input.now ?? new Date();
   const [supporter] = await tx
-    .select({ id: supporters.id, email: supporters.email })
+    .select({ id: supporters.id, email: supporters.email, stripeCustomerId: supporters.stripeCustomerId })
     .from(supporters)
     .where(and(eq(supporters.id, input.supporterId), isNull(supporters.erasedAt)))
     .for("update");
@@ -288,6 +289,7 @@ export async function eraseSupporterRecords(
         .returning({ id: outbox.id })
     : [];
   if (mail.length) await tx.delete(devMailbox).where(inArray(devMailbox.outboxId, mail.map((m) => m.id)));
+  const failures = await deleteWebhookFailuresNaming(tx, { addresses, stripeCustomerId: supporter.stripeCustomerId });
   await tx.update(subscriptions).set({ cancelReason: null }).where(eq(subscriptions.supporterId, supporter.id));
   await tx.delete(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
   // Notes are free text about a person: they go with the person.
@@ -325,9 +327,26 @@ export async function eraseSupporterRecords(
       payments: ledger.length,
       checkouts: scrubbedCheckouts.length,
       emails: mail.length,
+      webhookFailures: failures,
     },
   });
   return true;
+}
+
+/**
+ * Stored webhook failures are whole Stripe events, with the customer's email, name and address:
+ * those naming the person go. Matched as JSON strings (quotes included), so `a@b.co` does not
+ * take `xa@b.com`'s events with it. A replay of one could only bring the person back.
+ */
+async function deleteWebhookFailuresNaming(tx: DB, { addresses, stripeCustomerId }: { addresses: string[]; stripeCustomerId: string | null }): Promise<number> {
+  const payload = sql`${webhookFailures.payload}::text`;
+  const naming = or(
+    ...addresses.map((address) => sql`strpos(lower(${payload}), ${JSON.stringify(address.toLowerCase())}) > 0`),
+    stripeCustomerId ? sql`strpos(${payload}, ${JSON.stringify(stripeCustomerId)}) > 0` : undefined,
+  );
+  if (!naming) return 0;
+  const deleted = await tx.delete(webhookFailures).where(naming).returning({ eventId: webhookFailures.eventId });
+  return deleted.length;
 }
 
 export type EraseOutcome = { status: "erased" } | { status: "not_found" } | { status: "provider_failed"; message: string };

@@ -1,0 +1,97 @@
+// The admin menu in a real browser: one line on a 1280 px laptop screen for an administrator
+// (the longest menu) with a long name, every page staff may read linked for staff, and no
+// sideways scrolling on a phone.
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createStaffAccount, requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
+import { horizontalOverflow, signInStaff } from "./flows";
+
+requireChromium();
+
+const ADMIN = { email: "menu.admin@fund.example", name: "Alexandra Fitzgerald-Okonkwo", role: "admin" as const, password: "a-long-e2e-admin-password" };
+const STAFF = { email: "menu.staff@fund.example", name: "Sam Staff", role: "staff" as const, password: "a-long-e2e-staff-password" };
+const LAPTOP = { width: 1280, height: 800 };
+
+let app: E2E;
+const states: Record<"admin" | "staff", Awaited<ReturnType<BrowserContext["storageState"]>> | null> = { admin: null, staff: null };
+
+beforeAll(async () => {
+  app = await startE2E({
+    prepare: async (databaseEnv) => {
+      await createStaffAccount(databaseEnv, ADMIN);
+      await createStaffAccount(databaseEnv, STAFF);
+    },
+  });
+  for (const [who, person] of [["admin", ADMIN], ["staff", STAFF]] as const) {
+    await app.withPage({}, async (page, context) => {
+      await signInStaff(page, person);
+      states[who] = await context.storageState();
+    });
+  }
+}, 90_000);
+afterAll(async () => {
+  await app?.close();
+}, 30_000);
+
+const as = (who: "admin" | "staff", run: (page: Page) => Promise<void>, viewport = LAPTOP) => app.withPage({ storageState: states[who]!, viewport }, run);
+const menu = (page: Page) => page.getByRole("navigation", { name: "Administration" });
+
+/** The rows the menu's items sit on: distinct tops, rounded. */
+async function menuRows(page: Page) {
+  return menu(page).evaluate((nav) => {
+    const items = [...nav.querySelectorAll(":scope > *, :scope > * > a")].filter((el) => el.getBoundingClientRect().width > 0);
+    const rows = new Map<number, string[]>();
+    for (const el of items) {
+      const r = el.getBoundingClientRect();
+      const top = Math.round(r.top + r.height / 2);
+      const row = [...rows.keys()].find((t) => Math.abs(t - top) <= 4) ?? top;
+      rows.set(row, [...(rows.get(row) ?? []), (el.textContent ?? "").trim()]);
+    }
+    return [...rows.values()];
+  });
+}
+
+describe("the admin menu", () => {
+  it("fits one line at 1280 px for an administrator with a long name, the rest a click away", async () => {
+    await as("admin", async (page) => {
+      for (const path of ["/admin", "/admin/pledges/new", "/admin/audit"]) {
+        await page.goto(path);
+        const rows = await menuRows(page);
+        expect(rows, `menu rows on ${path}`).toHaveLength(1);
+        expect(rows[0].join(" ")).toContain("Sign out");
+      }
+      await waitForHydration(page);
+      await menu(page).getByText("More", { exact: true }).click();
+      for (const label of ["Mail log", "Payment events", "Campaigns", "Plans", "Staff", "Audit log"]) await menu(page).getByRole("link", { name: label, exact: true }).waitFor();
+      expect(await menu(page).getByRole("link", { name: "Audit log" }).getAttribute("aria-current")).toBe("page");
+    });
+  });
+
+  it("links staff to every admin page they may read, payment events included, and not to admin-only ones", async () => {
+    await as("staff", async (page) => {
+      await page.goto("/admin");
+      await waitForHydration(page);
+      expect(await menuRows(page)).toHaveLength(1);
+      await menu(page).getByText("More", { exact: true }).click();
+      for (const adminOnly of ["Plans", "Staff", "Audit log"]) expect(await menu(page).getByRole("link", { name: adminOnly, exact: true }).count(), adminOnly).toBe(0);
+      await menu(page).getByRole("link", { name: "Payment events" }).click();
+      await page.waitForURL(/\/admin\/events$/);
+      await page.getByRole("heading", { level: 1, name: "Payment events" }).waitFor();
+      // The menu closed behind the navigation, and says where we are.
+      expect(await menu(page).getByRole("link", { name: "Payment events" }).count()).toBe(0);
+      expect(await menuRows(page)).toHaveLength(1);
+    });
+  });
+
+  it("wraps on a phone without sideways scrolling", async () => {
+    await as(
+      "admin",
+      async (page) => {
+        await page.goto("/admin");
+        const overflow = await horizontalOverflow(page);
+        expect(overflow.scrollWidth, `wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(overflow.clientWidth);
+      },
+      { width: 360, height: 800 },
+    );
+  });
+});
