@@ -4,7 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { logger } from "~/log.server";
+import { describeError, logger } from "~/log.server";
 import { NonceProvider } from "~/ui/nonce";
 
 export { startApp } from "~/startup.server";
@@ -47,7 +47,7 @@ export default function handleRequest(
       },
       onError(error: unknown) {
         responseStatusCode = 500;
-        if (shellRendered) logger.error({ err: error instanceof Error ? error.message : String(error) }, "render error");
+        if (shellRendered) logger.error({ err: describeError(error) }, "render error");
       },
     });
     setTimeout(abort, ABORT_DELAY);
@@ -56,7 +56,9 @@ export default function handleRequest(
 
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
-  logger.error({ err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error), path: new URL(request.url).pathname }, "unhandled error");
+  // The message of a failed query quotes its parameters (names, emails): log a description and
+  // the stack without its first line, which repeats the message.
+  logger.error({ err: describeError(error), stack: error instanceof Error ? error.stack?.split("\n").slice(1).join("\n") : undefined, path: new URL(request.url).pathname }, "unhandled error");
 }
 
 /**

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import Stripe from "stripe";
 import { getEnv } from "~/env.server";
 import { reportServiceFailure, reportServiceSuccess } from "~/health.server";
-import { logger } from "~/log.server";
+import { describeError, logger } from "~/log.server";
 import type { CardFacts } from "./events";
 import type { CheckoutStart, PaymentProvider, SubscriptionRef } from "./provider.server";
 import { PaymentProviderError } from "./provider.server";
@@ -66,7 +66,7 @@ async function callStripe<T>(what: string, call: () => Promise<T>, failureMessag
       throw new PaymentProviderError("This supporter option can't be paid online just now. Nothing was charged — please try another option or phone us.", error);
     }
     reportServiceFailure("stripe", error);
-    logger.error({ err: error instanceof Error ? { message: error.message, type: (error as { type?: string }).type } : String(error), what }, "stripe call failed");
+    logger.error({ err: describeError(error), what }, "stripe call failed");
     throw new PaymentProviderError(failureMessage, error);
   }
 }

@@ -5,7 +5,7 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
-import { logger } from "~/log.server";
+import { describeError, logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { findPledgeByToken, startPledgeCheckout, type PayablePledge } from "~/pledges/pledges.server";
 
@@ -27,7 +27,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   try {
     started = await startPledgeCheckout(getDb(), { token: params.token ?? "" });
   } catch (error) {
-    logger.error({ err: error }, "pledge checkout could not start");
+    logger.error({ err: describeError(error) }, "pledge checkout could not start");
     return json({ formError: t("error.provider") }, { status: 502, headers: PRIVATE });
   }
   if (started.status === "unavailable") {

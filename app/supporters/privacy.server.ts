@@ -18,7 +18,7 @@ import {
 } from "@db/schema";
 import { recordAudit, type AuditEntry } from "~/audit/audit.server";
 import { t } from "~/i18n/t";
-import { logger } from "~/log.server";
+import { describeError, logger } from "~/log.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getPaymentProvider, PaymentProviderError, type PaymentProvider } from "~/payments/provider.server";
 
@@ -386,7 +386,7 @@ export async function eraseSupporter(
         idempotencyKey: `erase:${sub.providerSubscriptionId}`,
       });
     } catch (error) {
-      logger.warn({ supporterId, subscriptionId: sub.id, err: error instanceof Error ? error.message : String(error) }, "erasure stopped: a subscription could not be cancelled");
+      logger.warn({ supporterId, subscriptionId: sub.id, err: describeError(error) }, "erasure stopped: a subscription could not be cancelled");
       return { status: "provider_failed", message: error instanceof PaymentProviderError ? error.message : t("error.provider") };
     }
   }
@@ -395,7 +395,7 @@ export async function eraseSupporter(
     try {
       await provider.forgetCustomer({ providerCustomerId: supporter.stripeCustomerId });
     } catch (error) {
-      logger.warn({ supporterId, err: error instanceof Error ? error.message : String(error) }, "erasure stopped: the provider could not forget the customer");
+      logger.warn({ supporterId, err: describeError(error) }, "erasure stopped: the provider could not forget the customer");
       return { status: "provider_failed", message: error instanceof PaymentProviderError ? error.message : t("error.provider") };
     }
   }
