@@ -508,10 +508,9 @@ export class PaymentNotRecordedYetError extends Error {
 /**
  * Whether a refund the ledger cannot place is of a payment of ours still on its way: the charge
  * names a checkout of ours (a one-off charge carries its PaymentIntent's metadata), or Stripe
- * said its PaymentIntent paid an invoice (the webhook asked; our subscription payments are
- * recorded by invoice). A charge made in the Dashboard has neither and is left alone. A refund
- * of an invoice made in the Dashboard cannot be told apart without asking Stripe for the
- * invoice, so it is retried too: a late refund lost is worse than a delivery retried.
+ * said its PaymentIntent paid an invoice of ours (the webhook asked, reading each invoice's
+ * subscription metadata; our subscription payments are recorded by invoice). A charge or an
+ * invoice made in the Dashboard has neither and is left alone.
  */
 async function isAwaitedPayment(tx: DB, event: Extract<NormalizedEvent, { type: "payment.refunded" }>): Promise<boolean> {
   if (event.providerPaymentIds.some((id) => id !== event.paymentIntentId) && event.paymentIntentId) return true;

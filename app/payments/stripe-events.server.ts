@@ -176,7 +176,11 @@ function mapCheckoutSession(session: z.infer<typeof CheckoutSession>, created: D
   return events;
 }
 
-function invoiceCheckoutId(invoice: z.infer<typeof Invoice>) {
+/**
+ * The checkout of ours an invoice was made for, or null for an invoice made elsewhere (the
+ * Dashboard, another integration). Exported for the refund trace, which asks Stripe for invoices.
+ */
+export function invoiceCheckoutId(invoice: { parent?: { subscription_details?: { metadata?: Record<string, string> | null } | null } | null }) {
   return ourCheckoutId(invoice.parent?.subscription_details?.metadata ?? {});
 }
 

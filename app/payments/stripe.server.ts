@@ -6,6 +6,7 @@ import { describeError, logger } from "~/log.server";
 import type { CardFacts } from "./events";
 import type { CheckoutStart, PaymentProvider, SubscriptionRef } from "./provider.server";
 import { PaymentProviderError } from "./provider.server";
+import { invoiceCheckoutId } from "./stripe-events.server";
 
 /** The only module that imports the Stripe SDK. The API version is pinned by the SDK release. */
 export const STRIPE_API_VERSION = "2026-10-28.endive" as const;
@@ -275,13 +276,15 @@ export async function useCardForAllSubscriptions({ customerId, paymentMethodId, 
 }
 
 /**
- * The invoices a PaymentIntent paid. Charges no longer name their invoice, so a refund of a
- * subscription payment is traced back through Stripe's invoice payments.
+ * The invoices of ours a PaymentIntent paid. Charges no longer name their invoice, so a refund of
+ * a subscription payment is traced back through Stripe's invoice payments. Invoices are expanded
+ * so that one made in the Dashboard (no checkout of ours in its subscription metadata) is left
+ * out: its refund is then ignored rather than retried as a payment of ours still on its way.
  */
 export async function findInvoicesPaidBy(paymentIntentId: string): Promise<string[]> {
   return callStripe("invoicePayments.list", async () => {
-    const list = await getStripe().invoicePayments.list({ payment: { type: "payment_intent", payment_intent: paymentIntentId }, limit: 10 });
-    return list.data.map((p) => (typeof p.invoice === "string" ? p.invoice : p.invoice.id));
+    const list = await getStripe().invoicePayments.list({ payment: { type: "payment_intent", payment_intent: paymentIntentId }, expand: ["data.invoice"], limit: 10 });
+    return list.data.flatMap((p) => (typeof p.invoice === "object" && !p.invoice.deleted && invoiceCheckoutId(p.invoice) ? [p.invoice.id] : []));
   });
 }
 

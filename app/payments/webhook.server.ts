@@ -120,8 +120,10 @@ export async function replayWebhookFailure(db: DB, { eventId, staffUserId }: { e
 
 /**
  * A refunded charge names only its PaymentIntent. Subscription payments are in the ledger under
- * their invoice id, and the PaymentIntent is not always known: ask Stripe which invoices it paid.
- * Runs only for refunds the ledger cannot place, so ordinary deliveries make no API call.
+ * their invoice id, and the PaymentIntent is not always known: ask Stripe which invoices of ours
+ * it paid. None (a Dashboard invoice, a Dashboard charge) leaves the refund to be ignored; one of
+ * ours not recorded yet has it retried. Runs only for refunds the ledger cannot place, so
+ * ordinary deliveries make no API call.
  */
 async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery) {
   for (const event of delivery.events) {

@@ -67,7 +67,7 @@ describe("a refund Stripe delivers before the payment it refunds", () => {
     const gift = await monthlyGift(1500);
     const invoice = gift.invoice({ billingReason: "subscription_create" });
     const paymentIntent = stripeId("pi");
-    stripe.addInvoicePayment({ invoice: invoice.id, paymentIntent, amount: 1500 });
+    stripe.addInvoicePayment({ invoice: invoice.id, paymentIntent, amount: 1500, checkoutId: gift.checkout.id });
     // An invoice's charge carries no metadata of ours.
     const refund = stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount: 1500, amountRefunded: 500, customer: gift.customer }));
 
@@ -82,7 +82,7 @@ describe("a refund Stripe delivers before the payment it refunds", () => {
     const gift = await monthlyGift(2000);
     const invoice = gift.invoice({ billingReason: "subscription_create" });
     const paymentIntent = stripeId("pi");
-    stripe.addInvoicePayment({ invoice: invoice.id, paymentIntent, amount: 2000 });
+    stripe.addInvoicePayment({ invoice: invoice.id, paymentIntent, amount: 2000, checkoutId: gift.checkout.id });
     const chargeId = stripeId("ch");
     const refunded = (amountRefunded: number) => stripeEvent("charge.refunded", chargeObject({ id: chargeId, paymentIntent, amount: 2000, amountRefunded, customer: gift.customer }));
     await deliver(stripeEvent("invoice.paid", invoice));

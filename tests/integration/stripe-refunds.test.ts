@@ -72,7 +72,7 @@ describe("refunds through Stripe", () => {
     const [payment] = await t.db.select().from(payments).where(and(eq(payments.provider, "stripe"), eq(payments.providerPaymentId, invoiceId)));
     expect(payment.stripePaymentIntentId).toBeNull();
     const paymentIntent = stripeId("pi");
-    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500 });
+    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500, checkoutId: checkout.id });
     expect(await refundPayment(t.db, { staff: await anAdmin(), paymentId: payment.id, amountMinor: 1500 })).toMatchObject({ ok: true });
     expect(stripe.requestsTo("POST", "/v1/refunds").at(-1)!.params).toEqual({ payment_intent: paymentIntent, amount: "1500" });
   });

@@ -423,7 +423,7 @@ describe("Stripe webhook: refunds", () => {
     const invoice = invoiceObject({ id: invoiceId, checkoutId: checkout.id, subscription: stripeId("sub"), amount: 1500, billingReason: "subscription_create", paymentIntent: null, email: checkout.email });
     await deliverOk(stripeEvent("invoice.paid", invoice));
     expect((await paymentsFor(checkout.id))[0].stripePaymentIntentId).toBeNull();
-    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500 });
+    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500, checkoutId: checkout.id });
     const refund = stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount: 1500, amountRefunded: 500 }));
 
     // Stripe unreachable while we ask: 500, nothing recorded, so Stripe delivers it again.

@@ -66,7 +66,7 @@ async function subscriptionPaymentAndItsRefund(amount = 1500) {
   const [payment] = await t.db.select().from(payments).where(and(eq(payments.provider, "stripe"), eq(payments.providerPaymentId, invoiceId)));
   const paymentIntent = stripeId("pi");
   const refund = stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount, amountRefunded: amount }));
-  return { payment, invoiceId, paymentIntent, refund };
+  return { payment, invoiceId, paymentIntent, refund, checkoutId: checkout.id };
 }
 
 /** Delivers the refund while Stripe answers the invoice look-up with a 500. */
@@ -77,7 +77,7 @@ async function deliverWhileStripeFails(refund: StripeEventEnvelope) {
 
 describe("a verified event that cannot be applied", () => {
   it("answers 500, applies nothing, and is kept with its error and attempts; Stripe's redelivery applies it and resolves the failure", async () => {
-    const { payment, invoiceId, paymentIntent, refund } = await subscriptionPaymentAndItsRefund();
+    const { payment, invoiceId, paymentIntent, refund, checkoutId } = await subscriptionPaymentAndItsRefund();
 
     const first = await deliverWhileStripeFails(refund);
     expect(first.status).toBe(500);
@@ -97,7 +97,7 @@ describe("a verified event that cannot be applied", () => {
     expect(counted.lastFailedAt.getTime()).toBeGreaterThanOrEqual(counted.firstFailedAt.getTime());
 
     // Stripe now knows the PaymentIntent paid the invoice; its next delivery goes through.
-    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500 });
+    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500, checkoutId });
     const redelivered = await deliver(refund);
     expect(redelivered.status).toBe(200);
     expect(redelivered.body).toMatchObject({ outcome: "applied" });
@@ -107,8 +107,8 @@ describe("a verified event that cannot be applied", () => {
   });
 
   it("an event that applies at the first delivery leaves no failure behind", async () => {
-    const { invoiceId, paymentIntent, refund } = await subscriptionPaymentAndItsRefund();
-    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500 });
+    const { invoiceId, paymentIntent, refund, checkoutId } = await subscriptionPaymentAndItsRefund();
+    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500, checkoutId });
     expect((await deliver(refund)).status).toBe(200);
     expect(await failureRow(refund.id)).toBeUndefined();
   });
@@ -149,7 +149,7 @@ describe("the payment-events page", () => {
   });
 
   it("a replay applies the stored event once and resolves it; replaying again changes nothing", async () => {
-    stripe.addInvoicePayment({ invoice: failed.invoiceId, paymentIntent: failed.paymentIntent, amount: 2000 });
+    stripe.addInvoicePayment({ invoice: failed.invoiceId, paymentIntent: failed.paymentIntent, amount: 2000, checkoutId: failed.checkoutId });
     const response = await replay(failed.refund.id);
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe("/admin/events?replayed=applied");
@@ -173,8 +173,8 @@ describe("the payment-events page", () => {
 
   it("replaying an event that was applied meanwhile changes nothing and resolves the failure", async () => {
     // A parallel delivery applied the event while this one's failure was being written.
-    const { payment, invoiceId, paymentIntent, refund } = await subscriptionPaymentAndItsRefund(1200);
-    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1200 });
+    const { payment, invoiceId, paymentIntent, refund, checkoutId } = await subscriptionPaymentAndItsRefund(1200);
+    stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1200, checkoutId });
     expect((await deliver(refund)).status).toBe(200);
     await t.db.insert(webhookFailures).values({ eventId: refund.id, type: refund.type, payload: refund as unknown as Record<string, unknown>, error: "Database error 40001" });
     const mailsBefore = (await t.db.select({ n: count() }).from(outbox))[0].n;

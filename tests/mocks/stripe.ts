@@ -159,12 +159,15 @@ export type RecordedStripeRequest = {
 
 type Failure = { kind: "status"; status: number } | { kind: "network" };
 
+/** An invoice's subscription metadata names our checkout when we made it; a Dashboard invoice's does not. */
+type MockInvoicePayment = { invoice: string; paymentIntent: string; amount: number; checkoutId?: string | null; metadata?: Record<string, string> };
+
 type Store = {
   prices: Map<string, MockPrice>;
   products: Map<string, MockProduct>;
   sessions: Map<string, MockCheckoutSession>;
   idempotent: Map<string, { method: string; path: string; body: string; status: number; json: unknown }>;
-  invoicePayments: { invoice: string; paymentIntent: string; amount: number }[];
+  invoicePayments: MockInvoicePayment[];
   subscriptions: Map<string, MockSubscription>;
   customers: Map<string, MockCustomer>;
   paymentMethods: Map<string, MockPaymentMethod>;
@@ -384,13 +387,16 @@ export function createStripeMock() {
       const payment = params.payment && typeof params.payment === "object" && !Array.isArray(params.payment) ? params.payment : {};
       const paymentIntent = asString(payment.payment_intent);
       const invoice = asString(params.invoice);
+      const expand = Array.isArray(params.expand) ? params.expand : [];
       const data = store.invoicePayments
         .filter((p) => (paymentIntent ? p.paymentIntent === paymentIntent : true))
         .filter((p) => (invoice ? p.invoice === invoice : true))
         .map((p) => ({
           id: stripeId("inpay"),
           object: "invoice_payment",
-          invoice: p.invoice,
+          invoice: expand.includes("data.invoice")
+            ? invoiceObject({ id: p.invoice, checkoutId: p.checkoutId, metadata: p.metadata, subscription: stripeId("sub"), amount: p.amount, paymentIntent: p.paymentIntent })
+            : p.invoice,
           amount_paid: p.amount,
           currency: "aud",
           is_default: true,
@@ -590,8 +596,11 @@ export function createStripeMock() {
       store.prices.set(price.id, price);
       return price;
     },
-    /** Stripe's record that a PaymentIntent paid an invoice (what `invoice_payments` lists). */
-    addInvoicePayment(input: { invoice: string; paymentIntent: string; amount: number }) {
+    /**
+     * Stripe's record that a PaymentIntent paid an invoice (what `invoice_payments` lists). Give
+     * the checkout id (or metadata) for an invoice of ours; without either it is a Dashboard invoice.
+     */
+    addInvoicePayment(input: MockInvoicePayment) {
       store.invoicePayments.push(input);
     },
     pricesWithLookupKey: (lookupKey: string) => [...store.prices.values()].filter((p) => p.lookup_key === lookupKey),

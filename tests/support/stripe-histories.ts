@@ -137,7 +137,7 @@ export type History = {
   /** In the order Stripe created them (ties broken by the order things happened). */
   events: StripeEventEnvelope[];
   /** What Stripe's invoice_payments list knows: the PaymentIntent that paid each invoice. */
-  invoicePayments: { invoice: string; paymentIntent: string; amount: number }[];
+  invoicePayments: { invoice: string; paymentIntent: string; amount: number; checkoutId: string }[];
   /** Each supporter's email and the Stripe customers their gifts made. */
   people: { email: string; customers: string[] }[];
   /** A moment after the last event: entitlements are read at this time. */
@@ -267,7 +267,7 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
     const paidInvoice = (input: { at: number; reason: "subscription_create" | "subscription_cycle"; id?: string; refundPercent: number }) => {
       const id = input.id ?? stripeId("in");
       const paymentIntent = stripeId("pi");
-      history.invoicePayments.push({ invoice: id, paymentIntent, amount: state.amount });
+      history.invoicePayments.push({ invoice: id, paymentIntent, amount: state.amount, checkoutId });
       emit(input.at, "invoice.paid", invoice({ id, at: input.at, reason: input.reason, paid: true }));
       // An invoice's charge carries no metadata of ours: only Stripe knows which invoice it paid.
       if (input.refundPercent > 0) emitRefunds({ charge: stripeId("ch"), paymentIntent, amount: state.amount, customer: who.customer, metadata: {}, percents: [input.refundPercent], from: input.at + 2 * DAY });
