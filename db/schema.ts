@@ -7,12 +7,14 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   serial,
   smallint,
   text,
   timestamp,
   uniqueIndex,
   uuid,
+  type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 
 /** Currencies the organisation may take; the constraint and the zod schemas share this list. */
@@ -113,6 +115,22 @@ export const plans = pgTable(
   ],
 );
 
+/**
+ * What supporter search matches by prefix: the whole name, the name after its first word, the
+ * last word, the email, the phone's digits (from the start, and reversed so the last digits can
+ * be typed) and the postcode. Shared by the indexes below and the query
+ * (`searchSupporters`), which must use exactly these expressions for the indexes to apply.
+ */
+export const supporterSearchKeys = {
+  name: (name: AnyPgColumn) => sql`lower(${name})`,
+  // split_part and strpos rather than regular expressions: a quarter of the cost per row.
+  afterFirstWord: (name: AnyPgColumn) => sql`substr(lower(${name}), strpos(lower(${name}), ' ') + 1)`,
+  lastWord: (name: AnyPgColumn) => sql`reverse(split_part(reverse(lower(${name})), ' ', 1))`,
+  phoneDigits: (phone: AnyPgColumn) => sql`regexp_replace(${phone}, '[^0-9]', '', 'g')`,
+  phoneDigitsReversed: (phone: AnyPgColumn) => sql`reverse(regexp_replace(${phone}, '[^0-9]', '', 'g'))`,
+  postcode: (postcode: AnyPgColumn) => sql`lower(${postcode})`,
+};
+
 export const supporters = pgTable(
   "supporters",
   {
@@ -143,6 +161,24 @@ export const supporters = pgTable(
   (t) => [
     uniqueIndex("supporters_email_unique").on(t.emailKey),
     uniqueIndex("supporters_stripe_customer_unique").on(t.stripeCustomerId),
+    // The payments export names each payment's supporter from this alone, never the table.
+    index("supporters_names_idx").on(t.id, t.name),
+    // Staff search (migration 0005): a prefix range of each expression, answered from the index
+    // alone: the id follows the expression, then the column it is made of (without it Postgres
+    // reads the table to recheck), and the erased are left out.
+    ...Object.entries({
+      name: [supporterSearchKeys.name(t.name), t.name],
+      second_name: [supporterSearchKeys.afterFirstWord(t.name), t.name],
+      last_name: [supporterSearchKeys.lastWord(t.name), t.name],
+      email: [sql`${t.emailKey}`, null],
+      postcode: [supporterSearchKeys.postcode(t.addressPostalCode), t.addressPostalCode],
+    } as const).map(([key, [expression, column]]) =>
+      index(`supporters_search_${key}_idx`)
+        .on(sql`${expression} text_pattern_ops`, t.id, ...(column ? [column] : []))
+        .where(sql`${t.erasedAt} is null`),
+    ),
+    index("supporters_search_phone_idx").on(sql`${supporterSearchKeys.phoneDigits(t.phone)} text_pattern_ops`, t.id, t.phone).where(sql`${t.phone} is not null and ${t.erasedAt} is null`),
+    index("supporters_search_phone_end_idx").on(sql`${supporterSearchKeys.phoneDigitsReversed(t.phone)} text_pattern_ops`, t.id, t.phone).where(sql`${t.phone} is not null and ${t.erasedAt} is null`),
     check("supporters_reachable", sql`${t.email} is not null or ${t.phone} is not null or ${t.erasedAt} is not null`),
   ],
 );
@@ -219,6 +255,13 @@ export const subscriptions = pgTable(
   (t) => [
     uniqueIndex("subscriptions_provider_unique").on(t.providerSubscriptionId),
     index("subscriptions_supporter_idx").on(t.supporterId),
+    // The dashboard: failing and cancelled subscriptions of a campaign, those started in a month,
+    // and the live ones' revenue, donors and tiers read from the index alone.
+    index("subscriptions_campaign_status_idx").on(t.campaignId, t.status, t.providerUpdatedAt),
+    index("subscriptions_campaign_live_idx").on(t.campaignId, t.kind, t.status, t.cancelAtPeriodEnd, t.currency, t.amountMinor, t.supporterId, t.planId, t.pausedUntil),
+    index("subscriptions_campaign_created_idx").on(t.campaignId, t.createdAt, t.status),
+    // Who has which tier, from the index alone: the print mailing list.
+    index("subscriptions_tiers_idx").on(t.kind, t.status, t.planId, t.supporterId),
     check("subscriptions_kind_known", sql`${t.kind} in ('monthly', 'tier_monthly')`),
     check("subscriptions_currency_known", currencyCheck("currency")),
     check("subscriptions_amount_positive", sql`${t.amountMinor} > 0`),
@@ -264,12 +307,69 @@ export const payments = pgTable(
     uniqueIndex("payments_stripe_payment_intent_unique").on(t.stripePaymentIntentId),
     uniqueIndex("payments_receipt_number_unique").on(t.receiptNumber),
     index("payments_campaign_idx").on(t.campaignId),
-    index("payments_supporter_idx").on(t.supporterId),
+    // A supporter's payments, newest first (the account and staff pages list them by date).
+    index("payments_supporter_idx").on(t.supporterId, t.paidAt),
+    // The accountant's export pages through a date range in the order payments were made.
+    index("payments_paid_at_idx").on(t.paidAt, t.id),
+    // One-time tiers still running: the dashboard's supporter counts and the print mailing list.
+    index("payments_tier_years_idx")
+      .on(t.coversUntil, t.campaignId, t.supporterId, t.planId, t.paidAt, t.refundedMinor, t.amountMinor)
+      .where(sql`${t.kind} = 'tier_one_time'`),
     check("payments_kind_known", giftKindCheck("kind")),
     check("payments_currency_known", currencyCheck("currency")),
     check("payments_amount_positive", sql`${t.amountMinor} > 0 and ${t.feeCoverMinor} >= 0`),
     check("payments_refund_bounds", sql`${t.refundedMinor} >= 0 and ${t.refundedMinor} <= ${t.amountMinor}`),
   ],
+);
+
+/*
+ * Rollups of the ledger, kept by triggers on `payments` (migration 0005, ADR 012) so that a
+ * campaign page or the dashboard never sums millions of rows. Net means amount less refunds
+ * and fee cover, never below zero, as everywhere else. `rebuild_campaign_rollups()` recomputes
+ * all three from the ledger.
+ */
+
+/** Per campaign and currency: what the progress bar shows. */
+export const campaignTotals = pgTable(
+  "campaign_totals",
+  {
+    campaignId: integer("campaign_id").notNull(),
+    currency: text("currency").$type<Currency>().notNull(),
+    raisedMinor: minor("raised_minor").notNull().default(0),
+    /** People with at least one payment not refunded in full. */
+    supporters: integer("supporters").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.currency] })],
+);
+
+/** Per campaign, currency and supporter: makes the supporter count exact under refunds. */
+export const campaignSupporterTotals = pgTable(
+  "campaign_supporter_totals",
+  {
+    campaignId: integer("campaign_id").notNull(),
+    currency: text("currency").$type<Currency>().notNull(),
+    supporterId: integer("supporter_id").notNull(),
+    netMinor: minor("net_minor").notNull().default(0),
+    livePayments: integer("live_payments").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.currency, t.supporterId] })],
+);
+
+/**
+ * Net income per campaign, currency and quarter hour, split as the dashboard splits it. Every
+ * time zone's midnight falls on a quarter hour, so months in any zone add up exactly.
+ */
+export const campaignIncomeBuckets = pgTable(
+  "campaign_income_buckets",
+  {
+    campaignId: integer("campaign_id").notNull(),
+    currency: text("currency").$type<Currency>().notNull(),
+    bucketStart: timestamp("bucket_start", { withTimezone: true }).notNull(),
+    oneOffMinor: minor("one_off_minor").notNull().default(0),
+    recurringMinor: minor("recurring_minor").notNull().default(0),
+    offlineMinor: minor("offline_minor").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.campaignId, t.currency, t.bucketStart] })],
 );
 
 /** Gapless counters (receipt numbers): a row lock inside the payment's transaction. */
@@ -345,6 +445,8 @@ export const outbox = pgTable(
   },
   (t) => [
     uniqueIndex("outbox_idempotency_unique").on(t.idempotencyKey),
+    // The supporter page lists the mail sent to a person's address.
+    index("outbox_to_email_idx").on(sql`lower(${t.toEmail})`),
     index("outbox_pending_idx").on(t.nextAttemptAt).where(sql`${t.sentAt} is null and ${t.failedAt} is null`),
   ],
 );

@@ -1,6 +1,6 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { campaigns, payments, plans } from "@db/schema";
+import { campaigns, campaignTotals, plans } from "@db/schema";
 
 export type Campaign = typeof campaigns.$inferSelect;
 export type Plan = typeof plans.$inferSelect;
@@ -32,25 +32,22 @@ export type CampaignProgress = {
 /**
  * Progress toward the target, from the ledger: every payment on the campaign (one-off,
  * recurring, offline) net of refunds. Fee cover is excluded: it pays the card processor, not
- * the campaign.
+ * the campaign. Read from `campaign_totals`, which a trigger on payments keeps (ADR 012), so a
+ * page view costs one primary-key lookup however long the ledger grows.
  */
 export async function getCampaignProgress(db: DB, campaign: Campaign, now = new Date()): Promise<CampaignProgress> {
-  const net = sql`greatest(${payments.amountMinor} - ${payments.refundedMinor} - ${payments.feeCoverMinor}, 0)`;
   const [row] = await db
-    .select({
-      raised: sql<string>`coalesce(sum(${net}), 0)`,
-      supporters: sql<string>`count(distinct ${payments.supporterId}) filter (where ${payments.amountMinor} > ${payments.refundedMinor})`,
-    })
-    .from(payments)
-    .where(and(eq(payments.campaignId, campaign.id), eq(payments.currency, campaign.currency)));
-  const raisedMinor = Number(row.raised);
+    .select({ raised: campaignTotals.raisedMinor, supporters: campaignTotals.supporters })
+    .from(campaignTotals)
+    .where(and(eq(campaignTotals.campaignId, campaign.id), eq(campaignTotals.currency, campaign.currency)));
+  const raisedMinor = row?.raised ?? 0;
   const msLeft = campaign.endsAt ? campaign.endsAt.getTime() - now.getTime() : null;
   return {
     raisedMinor,
     targetMinor: campaign.targetMinor,
     currency: campaign.currency,
     percent: campaign.targetMinor > 0 ? Math.floor((raisedMinor * 100) / campaign.targetMinor) : 0,
-    supporters: Number(row.supporters),
+    supporters: row?.supporters ?? 0,
     daysLeft: msLeft === null ? null : Math.max(0, Math.ceil(msLeft / 86_400_000)),
   };
 }

@@ -1,4 +1,5 @@
-import { and, asc, eq, exists, gt, gte, inArray, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNull, lt, lte, param, sql } from "drizzle-orm";
+import { union } from "drizzle-orm/pg-core";
 import type { DB } from "@db/client.server";
 import { campaigns, payments, plans, subscriptions, supporters } from "@db/schema";
 import { z } from "zod";
@@ -8,8 +9,8 @@ import { currencyExponent } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
 
-/** Rows fetched per query: memory stays constant however large the table. */
-export const EXPORT_BATCH = 2_000;
+/** Rows fetched per query: memory stays constant however large the table (a batch is a few MB). */
+export const EXPORT_BATCH = 2_500;
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -31,7 +32,10 @@ export function csvLine(cells: Cell[]): string {
 
 /**
  * A CSV as a pull stream: each read fetches the next keyset batch after the last row seen,
- * so the whole table is never held in memory. Nothing is queried until the body is read.
+ * so the whole table is never held in memory. Nothing is queried until the body is read. The
+ * first batch is fetched when asked for (a small file starts at once); from the second on, the
+ * batch after it is fetched while it is being sent, so the database and the formatting overlap
+ * (at most two batches in memory).
  */
 export function csvStream<Row, Cursor>(options: {
   header: string[];
@@ -45,6 +49,8 @@ export function csvStream<Row, Cursor>(options: {
   let after: Cursor | null = null;
   let started = false;
   let done = false;
+  let batches = 0;
+  let next: Promise<Row[]> | null = null;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -55,23 +61,31 @@ export function csvStream<Row, Cursor>(options: {
           return;
         }
         if (done) return;
-        const rows = await options.fetch(after, limit);
-        if (rows.length > 0) {
-          after = options.cursor(rows[rows.length - 1]);
-          controller.enqueue(encoder.encode(rows.map((r) => csvLine(options.cells(r))).join("")));
-        }
+        const rows = await (next ?? options.fetch(after, limit));
+        next = null;
+        batches += 1;
+        if (rows.length > 0) after = options.cursor(rows[rows.length - 1]);
         if (rows.length < limit) {
           done = true;
-          controller.close();
+        } else if (batches > 1) {
+          next = options.fetch(after, limit);
+          // Its failure surfaces at the next read, not as an unhandled rejection meanwhile.
+          next.catch(() => {});
         }
+        if (rows.length > 0) controller.enqueue(encoder.encode(rows.map((r) => csvLine(options.cells(r))).join("")));
+        if (done) controller.close();
       },
     },
     { highWaterMark: 0 },
   );
 }
 
+// Asking Intl for a currency's exponent costs more than writing a whole row: once per currency.
+const exponents = new Map<string, number>();
+
 function decimal(amountMinor: number, currency: string): string {
-  const exponent = currencyExponent(currency);
+  let exponent = exponents.get(currency);
+  if (exponent === undefined) exponents.set(currency, (exponent = currencyExponent(currency)));
   return exponent === 0 ? String(amountMinor) : (amountMinor / 10 ** exponent).toFixed(exponent);
 }
 
@@ -80,32 +94,52 @@ function decimal(amountMinor: number, currency: string): string {
 
 type PrintCursor = { country: string; postcode: string; name: string; id: number };
 
-/** Supporters with a print entitlement on `on`: a live print tier subscription, or an unrefunded print year covering that day. */
-export function printEntitled(on: Date) {
-  return or(
-    exists(
-      sql`(select 1 from ${subscriptions} join ${plans} on ${plans.id} = ${subscriptions.planId}
-        where ${subscriptions.supporterId} = ${supporters.id} and ${subscriptions.kind} = 'tier_monthly' and ${plans.tier} = 'print'
-        and ${inArray(subscriptions.status, [...ENTITLING_STATUSES])})`,
-    ),
-    exists(
-      sql`(select 1 from ${payments} join ${plans} on ${plans.id} = ${payments.planId}
-        where ${payments.supporterId} = ${supporters.id} and ${payments.kind} = 'tier_one_time' and ${plans.tier} = 'print'
-        and ${lte(payments.paidAt, on)} and ${gt(payments.coversUntil, on)} and ${payments.refundedMinor} < ${payments.amountMinor})`,
-    ),
-  )!;
+/**
+ * Who has a print entitlement on `on`: a live print tier subscription, or an unrefunded print year
+ * covering that day. A set of supporter ids, found from the subscriptions and payments side
+ * (tens of thousands) rather than by checking each of a million supporters.
+ */
+export function printEntitledSupporters(db: DB, on: Date) {
+  const printPlans = db.select({ id: plans.id }).from(plans).where(eq(plans.tier, "print"));
+  const monthly = db
+    .select({ supporterId: subscriptions.supporterId })
+    .from(subscriptions)
+    .where(and(inArray(subscriptions.planId, printPlans), eq(subscriptions.kind, "tier_monthly"), inArray(subscriptions.status, [...ENTITLING_STATUSES])));
+  const years = db
+    .select({ supporterId: payments.supporterId })
+    .from(payments)
+    .where(
+      and(
+        eq(payments.kind, "tier_one_time"),
+        gt(payments.coversUntil, on),
+        lte(payments.paidAt, on),
+        inArray(payments.planId, printPlans),
+        lt(payments.refundedMinor, sql`${payments.amountMinor}`),
+      ),
+    );
+  return union(monthly, years);
 }
 
 export const PRINT_HEADER = ["Supporter id", "Name", "Address line 1", "Address line 2", "City", "State", "Postcode", "Country"];
 
+/**
+ * A print list is tens of thousands of people at most (a few MB): one or two batches, since each
+ * batch looks every listed supporter up again to sort them.
+ */
+const PRINT_BATCH = 50_000;
+
 export function printMailingList(db: DB, { on, batch }: { on: Date; batch?: number }) {
   const country = sql<string>`coalesce(${supporters.addressCountry}, '')`;
   const postcode = sql<string>`coalesce(${supporters.addressPostalCode}, '')`;
+  // Who is on the list, found once per export (ids only: a few hundred KB for a national campaign).
+  let entitled: number[] | null = null;
   return csvStream({
     header: PRINT_HEADER,
-    batch,
-    fetch: (after: PrintCursor | null, limit) =>
-      db
+    batch: batch ?? PRINT_BATCH,
+    fetch: async (after: PrintCursor | null, limit) => {
+      entitled ??= (await printEntitledSupporters(db, on)).map((r) => r.supporterId);
+      if (entitled.length === 0) return [];
+      return db
         .select({
           id: supporters.id,
           name: supporters.name,
@@ -120,12 +154,14 @@ export function printMailingList(db: DB, { on, batch }: { on: Date; batch?: numb
         .where(
           and(
             isNull(supporters.erasedAt),
-            printEntitled(on),
+            // One array parameter, looked up by primary key, however long the list.
+            sql`${supporters.id} = any(${param(entitled)}::int[])`,
             after ? sql`(${country}, ${postcode}, ${supporters.name}, ${supporters.id}) > (${after.country}, ${after.postcode}, ${after.name}, ${after.id})` : undefined,
           ),
         )
         .orderBy(asc(country), asc(postcode), asc(supporters.name), asc(supporters.id))
-        .limit(limit),
+        .limit(limit);
+    },
     cursor: (r) => ({ country: r.country, postcode: r.postcode, name: r.name, id: r.id }),
     cells: (r) => [r.id, r.name, r.line1, r.line2, r.city, r.state, r.postcode, r.country],
   });
@@ -136,17 +172,28 @@ export function printMailingList(db: DB, { on, batch }: { on: Date; batch?: numb
 
 export const PAYMENTS_HEADER = ["Receipt number", "Paid at (UTC)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"];
 
-/** Payments with `from <= paid_at < to`, in id order. */
+type PaymentCursor = { paidAt: string; id: number };
+
+/** A timestamp to the microsecond, as the keyset needs it (a JavaScript Date keeps milliseconds). */
+const exactPaidAt = sql<string>`to_char(${payments.paidAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/** As the file shows it (what Date.toISOString writes), formatted by the database: no Date per row. */
+const shownPaidAt = sql<string>`to_char(${payments.paidAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** Payments with `from <= paid_at < to`, in the order they were made (ties by id). */
 export function paymentsCsv(db: DB, { from, to, batch }: { from: Date; to: Date; batch?: number }) {
+  // A handful of campaigns: named from memory rather than joined on every row.
+  let campaignNames: Map<number, string> | null = null;
   return csvStream({
     header: PAYMENTS_HEADER,
     batch,
-    fetch: (after: number | null, limit) =>
-      db
+    fetch: async (after: PaymentCursor | null, limit) => {
+      campaignNames ??= new Map((await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns)).map((c) => [c.id, c.name]));
+      return db
         .select({
           id: payments.id,
+          cursorAt: exactPaidAt,
           receiptNumber: payments.receiptNumber,
-          paidAt: payments.paidAt,
+          paidAt: shownPaidAt,
           supporterId: payments.supporterId,
           name: supporters.name,
           kind: payments.kind,
@@ -154,18 +201,24 @@ export function paymentsCsv(db: DB, { from, to, batch }: { from: Date; to: Date;
           amountMinor: payments.amountMinor,
           refundedMinor: payments.refundedMinor,
           currency: payments.currency,
-          campaign: campaigns.name,
+          campaignId: payments.campaignId,
         })
         .from(payments)
         .innerJoin(supporters, eq(supporters.id, payments.supporterId))
-        .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
-        .where(and(gte(payments.paidAt, from), lt(payments.paidAt, to), after === null ? undefined : gt(payments.id, after)))
-        .orderBy(asc(payments.id))
-        .limit(limit),
-    cursor: (r) => r.id,
+        .where(
+          and(
+            gte(payments.paidAt, from),
+            lt(payments.paidAt, to),
+            after === null ? undefined : sql`(${payments.paidAt}, ${payments.id}) > (${after.paidAt}::timestamptz, ${after.id})`,
+          ),
+        )
+        .orderBy(asc(payments.paidAt), asc(payments.id))
+        .limit(limit);
+    },
+    cursor: (r) => ({ paidAt: r.cursorAt, id: r.id }),
     cells: (r) => [
       r.receiptNumber,
-      r.paidAt.toISOString(),
+      r.paidAt,
       r.supporterId,
       r.name,
       r.kind,
@@ -173,7 +226,7 @@ export function paymentsCsv(db: DB, { from, to, batch }: { from: Date; to: Date;
       decimal(r.amountMinor, r.currency),
       r.currency,
       decimal(r.refundedMinor, r.currency),
-      r.campaign,
+      campaignNames?.get(r.campaignId) ?? "",
     ],
   });
 }
