@@ -390,8 +390,15 @@ export const receipts = pgTable(
     /** Supporters without an email address get a printed receipt: when staff marked it posted. */
     postedAt: timestamp("posted_at", { withTimezone: true }),
     postedByStaffId: integer("posted_by_staff_id"),
+    /** Set when the receipt was issued to someone without an email address: it must be posted. */
+    needsPosting: boolean("needs_posting").notNull().default(false),
   },
-  (t) => [uniqueIndex("receipts_payment_unique").on(t.paymentId), uniqueIndex("receipts_number_unique").on(t.receiptNumber)],
+  (t) => [
+    uniqueIndex("receipts_payment_unique").on(t.paymentId),
+    uniqueIndex("receipts_number_unique").on(t.receiptNumber),
+    // The "receipts to post" list: a handful of rows, never a scan of the ledger.
+    index("receipts_to_post_idx").on(t.paymentId).where(sql`${t.needsPosting} and ${t.postedAt} is null`),
+  ],
 );
 
 /** Idempotency for provider deliveries: one row per Stripe event id. */

@@ -29,13 +29,12 @@ export type ReceiptDelivery =
 /** The receipt email of a payment: `receipt:<id>`, and resends `receipt:<id>:resend:<uuid>`. */
 const receiptMailOf = (paymentId: number) => or(eq(outbox.idempotencyKey, `receipt:${paymentId}`), like(outbox.idempotencyKey, `receipt:${paymentId}:%`));
 
-/** Receipts waiting to be printed and posted (one already emailed before the address was removed is not). */
-const toPost = and(
-  isNull(supporters.email),
-  isNull(supporters.erasedAt),
-  isNull(receipts.postedAt),
-  sql`not exists (select 1 from ${outbox} where ${outbox.idempotencyKey} = 'receipt:' || ${payments.id})`,
-);
+/**
+ * Receipts waiting to be printed and posted: issued to someone without an email address (flagged
+ * at issue, so this reads a small partial index, never the ledger), not posted yet, and the
+ * person not erased since.
+ */
+const toPost = and(eq(receipts.needsPosting, true), isNull(receipts.postedAt), isNull(supporters.erasedAt));
 
 export async function getPaymentForStaff(db: DB, { paymentId }: { paymentId: number }) {
   const postedBy = staffUsers;

@@ -367,7 +367,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     donor: { name: supporter.name || null, email: supporter.email ?? "" },
     organisation,
   };
-  await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot });
+  await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot, needsPosting: !supporter.email });
 
   const idempotencyKey = `receipt:${payment.id}`;
   // No address, no email: enqueueEmail queues nothing and the receipt waits in "receipts to post".

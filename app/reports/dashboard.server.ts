@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, notInArray, or, sql, type Column, type SQL } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { campaignIncomeBuckets, campaigns, payments, plans, subscriptions, supporters, type Currency } from "@db/schema";
+import { campaignIncomeBuckets, campaigns, payments, plans, pledges, subscriptions, supporters, type Currency } from "@db/schema";
 import { getCampaignBySlug, getCampaignProgress, getDefaultCampaign, type Campaign, type CampaignProgress } from "~/campaigns/campaigns.server";
 import { safeTimeZone, startOfDayInZone, zonedParts } from "~/dates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -178,6 +178,21 @@ export async function listFailingPayments(db: DB, { campaignId }: CampaignAt): P
   return { total, subscriptions: rows };
 }
 
+export type PendingPledges = { count: number; amountMinor: number; oldestAt: Date | null };
+
+/** Pledges taken on the phone line and not yet paid, cancelled or expired: money promised, not received. */
+export async function getPendingPledges(db: DB, { campaignId }: CampaignAt): Promise<PendingPledges> {
+  const [row] = await db
+    .select({
+      count: sql<number>`count(*)::int`,
+      amountMinor: sql<string>`coalesce(sum(${pledges.amountMinor}), 0)`,
+      oldestAt: sql<Date | null>`min(${pledges.createdAt})`.mapWith((value: string | Date | null) => (value === null ? null : new Date(value))),
+    })
+    .from(pledges)
+    .where(and(eq(pledges.campaignId, campaignId), eq(pledges.status, "pending")));
+  return { count: row.count, amountMinor: Number(row.amountMinor), oldestAt: row.oldestAt };
+}
+
 export type MonthlyIncome = { month: MonthKey; netMinor: number };
 
 /** The 12 calendar months ending with the one `now` is in, oldest first. */
@@ -227,6 +242,7 @@ export type Dashboard = {
   tiers: SupportersByTier;
   changes: SubscriptionChanges;
   failing: Awaited<ReturnType<typeof listFailingPayments>>;
+  pending: PendingPledges;
   chart: MonthlyIncome[];
 };
 
@@ -235,7 +251,7 @@ export async function getDashboard(db: DB, { campaignSlug, now = new Date() }: {
   const campaign = campaignSlug ? await getCampaignBySlug(db, { slug: campaignSlug }) : await getDefaultCampaign(db);
   if (!campaign) return null;
   const at = { campaignId: campaign.id, now };
-  const [choices, { month, timeZone }, progress, income, recurring, tiers, changes, failing, chart] = await Promise.all([
+  const [choices, { month, timeZone }, progress, income, recurring, tiers, changes, failing, pending, chart] = await Promise.all([
     listCampaignChoices(db),
     thisMonth(db, now),
     getCampaignProgress(db, campaign, now),
@@ -244,7 +260,8 @@ export async function getDashboard(db: DB, { campaignSlug, now = new Date() }: {
     getSupportersByTier(db, at),
     getSubscriptionChangesThisMonth(db, at),
     listFailingPayments(db, at),
+    getPendingPledges(db, at),
     getIncomeByMonth(db, at),
   ]);
-  return { campaign, campaigns: choices, month, timeZone, progress, income, recurring, tiers, changes, failing, chart };
+  return { campaign, campaigns: choices, month, timeZone, progress, income, recurring, tiers, changes, failing, pending, chart };
 }

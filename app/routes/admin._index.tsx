@@ -112,6 +112,19 @@ export default function AdminDashboard() {
         )}
       </section>
 
+      <section className="panel" aria-labelledby="pending-heading">
+        <h2 id="pending-heading">Pending pledges ({d.pending.count})</h2>
+        {d.pending.count === 0 ? (
+          <p>No pledge is waiting to be paid.</p>
+        ) : (
+          <p>
+            {formatMoney(d.pending.amountMinor, d.campaign.currency)} promised on the phone line and not paid yet
+            {d.pending.oldestAt ? `, the oldest since ${new Date(d.pending.oldestAt).toISOString().slice(0, 10)}` : ""}.{" "}
+            <Link to="/admin/pledges?status=pending">See pending pledges</Link>
+          </p>
+        )}
+      </section>
+
       <section className={d.receiptsToPost > 0 ? "panel attention" : "panel"} aria-labelledby="post-heading">
         <h2 id="post-heading">Receipts to post ({d.receiptsToPost})</h2>
         {d.receiptsToPost === 0 ? (

@@ -7,6 +7,7 @@ import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import {
   getDashboard,
   getIncomeByMonth,
+  getPendingPledges,
   getIncomeThisMonth,
   getRecurringRevenue,
   getSubscriptionChangesThisMonth,
@@ -17,6 +18,7 @@ import {
 } from "~/reports/dashboard.server";
 import { loader as dashboardLoader } from "~/routes/admin._index";
 import { IncomeChart } from "~/ui/IncomeChart";
+import { cancelPledge, createPledge } from "~/pledges/pledges.server";
 import { giveGift, uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
 import { callLoader } from "../support/remix";
@@ -208,5 +210,35 @@ describe("/admin", () => {
     const dashboard = await getDashboard(t.db, { now: NOW });
     expect(dashboard?.income.totalMinor).toBe(33200);
     expect(dashboard?.month).toBe("2026-05");
+  });
+});
+
+describe("pending pledges", () => {
+  it("counts the campaign's unpaid pledges and their sum, and drops one once it is cancelled", async () => {
+    const staffUserId = await createStaffUser(t.db, { email: uniqueEmail("pledger"), name: "Pat Phones", role: "staff", password: "a long enough password" });
+    const staff = { staffUserId };
+    const before = await getPendingPledges(t.db, { campaignId: fixtures.campaign.id, now: NOW });
+    const pledge = async (amountMinor: number, campaignId = fixtures.campaign.id) => {
+      const result = await createPledge(t.db, { staff, supporter: { email: uniqueEmail("caller"), name: "Carla Caller", phone: "0400 111 222" }, campaignId, kind: "one_off", amountMinor, payMethod: "link" });
+      if (!result.ok) throw new Error(JSON.stringify(result.errors));
+      return result.pledgeId;
+    };
+    const first = await pledge(4200);
+    await pledge(1800);
+    const other = await t.db.select({ id: campaigns.id }).from(campaigns).where(eq(campaigns.slug, "defence-fund"));
+    await pledge(9900, other[0].id);
+
+    const after = await getPendingPledges(t.db, { campaignId: fixtures.campaign.id, now: NOW });
+    expect(after.count - before.count).toBe(2);
+    expect(after.amountMinor - before.amountMinor).toBe(6000);
+    expect(after.oldestAt).toBeInstanceOf(Date);
+
+    expect(await cancelPledge(t.db, { staff, pledgeId: first })).toBe("cancelled");
+    const cancelled = await getPendingPledges(t.db, { campaignId: fixtures.campaign.id, now: NOW });
+    expect(cancelled.count - before.count).toBe(1);
+    expect(cancelled.amountMinor - before.amountMinor).toBe(1800);
+
+    const page = await (await callLoader(dashboardLoader, "/admin", { cookie: staffCookie })).json();
+    expect(page.pending.count).toBe(cancelled.count);
   });
 });
