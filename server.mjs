@@ -34,7 +34,13 @@ server.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
 server.use(csrfBeforeRemix);
 server.all(
   "*",
-  createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req, res) => ({ clientAddress: req.ip ?? "unknown", cspNonce: res.locals.cspNonce }) }),
+  createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req, res) => ({
+      clientAddress: req.ip ?? "unknown",
+      cspNonce: res.locals.cspNonce,
+      // Streamed downloads wait on this between batches: Remix's adapter writes without heeding
+      // backpressure, so a slow client would otherwise make a large export pile up in memory.
+      responseDrained: () => (res.writableNeedDrain ? new Promise((resolve) => { res.once("drain", resolve); res.once("close", resolve); }) : undefined),
+    }) }),
 );
 
 /**

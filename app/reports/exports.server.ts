@@ -43,6 +43,12 @@ export function csvStream<Row, Cursor>(options: {
   cursor: (row: Row) => Cursor;
   cells: (row: Row) => Cell[];
   batch?: number;
+  /**
+   * Resolves when the client can take more (the server's socket drained). Remix's Node adapter
+   * writes whatever the stream yields without waiting, so without this a slow client would make
+   * the whole file pile up in memory.
+   */
+  ready?: () => Promise<void> | void;
 }): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   const limit = options.batch ?? EXPORT_BATCH;
@@ -61,6 +67,7 @@ export function csvStream<Row, Cursor>(options: {
           return;
         }
         if (done) return;
+        await options.ready?.();
         const rows = await (next ?? options.fetch(after, limit));
         next = null;
         batches += 1;
@@ -128,7 +135,7 @@ export const PRINT_HEADER = ["Supporter id", "Name", "Address line 1", "Address 
  */
 const PRINT_BATCH = 50_000;
 
-export function printMailingList(db: DB, { on, batch }: { on: Date; batch?: number }) {
+export function printMailingList(db: DB, { on, batch, ready }: { on: Date; batch?: number; ready?: () => Promise<void> | void }) {
   const country = sql<string>`coalesce(${supporters.addressCountry}, '')`;
   const postcode = sql<string>`coalesce(${supporters.addressPostalCode}, '')`;
   // Who is on the list, found once per export (ids only: a few hundred KB for a national campaign).
@@ -136,6 +143,7 @@ export function printMailingList(db: DB, { on, batch }: { on: Date; batch?: numb
   return csvStream({
     header: PRINT_HEADER,
     batch: batch ?? PRINT_BATCH,
+    ready,
     fetch: async (after: PrintCursor | null, limit) => {
       entitled ??= (await printEntitledSupporters(db, on)).map((r) => r.supporterId);
       if (entitled.length === 0) return [];
@@ -180,12 +188,13 @@ const exactPaidAt = sql<string>`to_char(${payments.paidAt} at time zone 'UTC', '
 const shownPaidAt = sql<string>`to_char(${payments.paidAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** Payments with `from <= paid_at < to`, in the order they were made (ties by id). */
-export function paymentsCsv(db: DB, { from, to, batch }: { from: Date; to: Date; batch?: number }) {
+export function paymentsCsv(db: DB, { from, to, batch, ready }: { from: Date; to: Date; batch?: number; ready?: () => Promise<void> | void }) {
   // A handful of campaigns: named from memory rather than joined on every row.
   let campaignNames: Map<number, string> | null = null;
   return csvStream({
     header: PAYMENTS_HEADER,
     batch,
+    ready,
     fetch: async (after: PaymentCursor | null, limit) => {
       campaignNames ??= new Map((await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns)).map((c) => [c.id, c.name]));
       return db
@@ -237,10 +246,11 @@ export function paymentsCsv(db: DB, { from, to, batch }: { from: Date; to: Date;
 export const SUPPORTERS_HEADER = ["Supporter id", "Email", "Name", "Phone", "Address line 1", "Address line 2", "City", "State", "Postcode", "Country", "Anonymous", "Joined (UTC)"];
 
 /** Every supporter not erased: contact details only, no card or payment data. */
-export function supportersCsv(db: DB, { batch }: { batch?: number } = {}) {
+export function supportersCsv(db: DB, { batch, ready }: { batch?: number; ready?: () => Promise<void> | void } = {}) {
   return csvStream({
     header: SUPPORTERS_HEADER,
     batch,
+    ready,
     fetch: (after: number | null, limit) =>
       db
         .select({
@@ -293,7 +303,7 @@ function dayStart(day: string, timeZone: string, plusDays = 0): Date {
  */
 export async function startExport(
   db: DB,
-  { kind, query, staffUserId }: { kind: ExportKind; query: Record<string, string>; staffUserId: number },
+  { kind, query, staffUserId, ready }: { kind: ExportKind; query: Record<string, string>; staffUserId: number; ready?: () => Promise<void> | void },
 ): Promise<{ ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; errors: Record<string, string> }> {
   const parsed = ExportQuerySchemas[kind].safeParse(query);
   if (!parsed.success) {
@@ -307,15 +317,15 @@ export async function startExport(
   if (kind === "print-list") {
     const { on } = parsed.data as { on: string };
     await audit("export.print_list", { on });
-    return { ok: true, filename: `print-mailing-list-${on}.csv`, body: printMailingList(db, { on: dayStart(on, timeZone) }) };
+    return { ok: true, filename: `print-mailing-list-${on}.csv`, body: printMailingList(db, { on: dayStart(on, timeZone), ready }) };
   }
   if (kind === "payments") {
     const { from, to } = parsed.data as { from: string; to: string };
     await audit("export.payments", { from, to });
-    return { ok: true, filename: `payments-${from}-to-${to}.csv`, body: paymentsCsv(db, { from: dayStart(from, timeZone), to: dayStart(to, timeZone, 1) }) };
+    return { ok: true, filename: `payments-${from}-to-${to}.csv`, body: paymentsCsv(db, { from: dayStart(from, timeZone), to: dayStart(to, timeZone, 1), ready }) };
   }
   await audit("export.supporters", {});
-  return { ok: true, filename: `supporters-${new Date().toISOString().slice(0, 10)}.csv`, body: supportersCsv(db) };
+  return { ok: true, filename: `supporters-${new Date().toISOString().slice(0, 10)}.csv`, body: supportersCsv(db, { ready }) };
 }
 
 export function csvResponse(filename: string, body: ReadableStream<Uint8Array>): Response {

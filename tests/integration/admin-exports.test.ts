@@ -216,3 +216,35 @@ describe("supporters CSV and the audit log", () => {
     expect(JSON.stringify(entries)).not.toMatch(/Amy|example\.net/);
   });
 });
+
+describe("streaming to a slow client", () => {
+  it("fetches no further batch until the client has taken the last one (the server passes its socket's drain)", async () => {
+    let fetches = 0;
+    let release: (() => void) | null = null;
+    let clientBusy = true;
+    const ready = () => (clientBusy ? new Promise<void>((resolve) => (release = resolve)) : undefined);
+    const stream = csvStream({
+      header: ["n"],
+      batch: 2,
+      fetch: async (after: number | null) => {
+        fetches += 1;
+        const start = after ?? 0;
+        return start >= 10 ? [] : [start + 1, start + 2];
+      },
+      cursor: (row: number) => row,
+      cells: (row: number) => [row],
+      ready,
+    });
+    const reader = stream.getReader();
+    await reader.read(); // the header
+    const waiting = reader.read();
+    // However long the client is busy, nothing more is read from the database meanwhile.
+    for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(fetches).toBe(0);
+    clientBusy = false;
+    release!();
+    const chunks = [new TextDecoder().decode((await waiting).value)];
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) chunks.push(new TextDecoder().decode(chunk.value));
+    expect(chunks.join("").trim().split("\r\n").map(Number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+});
