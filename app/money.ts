@@ -3,8 +3,22 @@ import type { Currency } from "@db/schema";
 /** Money is integer minor units plus an ISO currency; never a float. */
 export type Money = { amountMinor: number; currency: Currency };
 
+// Making an Intl.NumberFormat costs far more than using one (it was 7% of rendering `/`), and
+// a page formats dozens of amounts in a handful of currencies: keep each one made. The keys are
+// few (currencies × locales × whole-or-cents); should a caller ever pass locales from a request,
+// the cap keeps the caches from growing without bound.
+const CACHE_LIMIT = 256;
+const exponents = new Map<string, number>();
+const formatters = new Map<string, Intl.NumberFormat>();
+
 export function currencyExponent(currency: string): number {
-  return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let exponent = exponents.get(currency);
+  if (exponent === undefined) {
+    exponent = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    if (exponents.size >= CACHE_LIMIT) exponents.clear();
+    exponents.set(currency, exponent);
+  }
+  return exponent;
 }
 
 export type MoneyParseError = "empty" | "not_a_number" | "too_many_decimals" | "not_positive" | "too_large";
@@ -32,13 +46,18 @@ export function parseMoney(input: string, currency: string): { ok: true; amountM
 export function formatMoney(amountMinor: number, currency: string, locale = "en-AU", options: { alwaysShowCents?: boolean } = {}): string {
   const exponent = currencyExponent(currency);
   const whole = amountMinor % 10 ** exponent === 0 && !options.alwaysShowCents;
-  return new Intl.NumberFormat(locale, {
-    style: "currency",
-    currency,
-    currencyDisplay: "narrowSymbol",
-    minimumFractionDigits: whole ? 0 : exponent,
-    maximumFractionDigits: exponent,
-  }).format(amountMinor / 10 ** exponent);
+  return moneyFormatter(locale, currency, whole ? 0 : exponent, exponent).format(amountMinor / 10 ** exponent);
+}
+
+function moneyFormatter(locale: string, currency: string, minimumFractionDigits: number, maximumFractionDigits: number): Intl.NumberFormat {
+  const key = `${locale}|${currency}|${minimumFractionDigits}|${maximumFractionDigits}`;
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.NumberFormat(locale, { style: "currency", currency, currencyDisplay: "narrowSymbol", minimumFractionDigits, maximumFractionDigits });
+    if (formatters.size >= CACHE_LIMIT) formatters.clear();
+    formatters.set(key, formatter);
+  }
+  return formatter;
 }
 
 /** Estimated card fee a donor may choose to cover: a percentage plus a fixed part, rounded up. */
