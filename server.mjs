@@ -27,7 +27,9 @@ const server = express();
 server.disable("x-powered-by");
 // Behind a reverse proxy, req.ip must be the client, not the proxy (rate limits key on it).
 if (env.TRUST_PROXY) server.set("trust proxy", true);
-server.use(compression());
+// CSV downloads go uncompressed: they stream in batches paced by the socket's drain (see
+// socketDrained), which compression's own buffering would hide.
+server.use(compression({ filter: (req, res) => !String(res.getHeader("Content-Type") ?? "").startsWith("text/csv") && compression.filter(req, res) }));
 server.use(securityHeaders);
 server.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
 server.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
@@ -37,11 +39,29 @@ server.all(
   createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req, res) => ({
       clientAddress: req.ip ?? "unknown",
       cspNonce: res.locals.cspNonce,
-      // Streamed downloads wait on this between batches: Remix's adapter writes without heeding
-      // backpressure, so a slow client would otherwise make a large export pile up in memory.
-      responseDrained: () => (res.writableNeedDrain ? new Promise((resolve) => { res.once("drain", resolve); res.once("close", resolve); }) : undefined),
+      responseDrained: () => socketDrained(res),
     }) }),
 );
+
+/**
+ * Streamed downloads wait on this between batches: Remix's adapter writes without heeding
+ * backpressure, so a slow client would otherwise make a large export pile up in memory. It
+ * listens on the socket itself: compression() redirects the response's "drain" listeners to
+ * its zlib stream (and CSV responses are not compressed, above).
+ */
+function socketDrained(res) {
+  const socket = res.socket;
+  if (!res.writableNeedDrain || !socket || socket.destroyed) return undefined;
+  return new Promise((resolve) => {
+    const done = () => {
+      socket.off("drain", done);
+      socket.off("close", done);
+      resolve();
+    };
+    socket.on("drain", done);
+    socket.on("close", done);
+  });
+}
 
 /**
  * Every response (pages, redirects, JSON, CSV, static files, errors) gets the headers of

@@ -55,7 +55,12 @@ export type Mail = { subject: string; to: string; html: string; text: string };
  * Opens the newest dev-mailbox message to `to` whose subject matches, reloading the list while
  * the outbox worker has not delivered it yet.
  */
-export async function openMail(page: Page, { to, subject, timeoutMs = 10_000 }: { to: string; subject: RegExp; timeoutMs?: number }): Promise<Mail> {
+export async function openMail(
+  page: Page,
+  { to, subject, containing, timeoutMs = 10_000 }: { to: string; subject: RegExp; containing?: RegExp; timeoutMs?: number },
+): Promise<Mail> {
+  // Several emails can share a subject ("Your support has changed"): with `containing`, wait for
+  // the newest one whose text matches, since the one just caused may still be in the outbox.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.goto("/dev/mailbox");
@@ -63,21 +68,20 @@ export async function openMail(page: Page, { to, subject, timeoutMs = 10_000 }: 
     if ((await row.count()) > 0) {
       // A full load rather than a click: a client-side transition could still show the list's heading.
       await page.goto((await row.first().getByRole("link", { name: subject }).getAttribute("href"))!);
-      break;
-    }
-    if (Date.now() > deadline) {
+      const frame = page.frameLocator("iframe[title^='Email:']");
+      const mail = {
+        subject: await mainHeading(page),
+        to: (await page.locator("dt", { hasText: /^To$/ }).locator("xpath=following-sibling::dd[1]").innerText()).trim(),
+        html: await frame.locator("body").innerText(),
+        text: await page.locator("pre").innerText(),
+      };
+      if (!containing || containing.test(mail.text) || Date.now() > deadline) return mail;
+    } else if (Date.now() > deadline) {
       const list = await page.locator("main").innerText();
       throw new Error(`no email to ${to} matching ${subject} reached the dev mailbox within ${timeoutMs} ms; the mailbox shows:\n${list}`);
     }
     await page.waitForTimeout(250);
   }
-  const frame = page.frameLocator("iframe[title^='Email:']");
-  return {
-    subject: await mainHeading(page),
-    to: (await page.locator("dt", { hasText: /^To$/ }).locator("xpath=following-sibling::dd[1]").innerText()).trim(),
-    html: await frame.locator("body").innerText(),
-    text: await page.locator("pre").innerText(),
-  };
 }
 
 /** True when the page can be read without scrolling sideways at the current viewport width. */

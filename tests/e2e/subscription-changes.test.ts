@@ -61,7 +61,7 @@ describe("changing monthly support in a browser", () => {
       await page.getByText(/^This support ends on /).waitFor();
       expect(await summaryValue(page, "Ends on")).toMatch(/^\d{1,2} \w+ \d{4}$/);
 
-      const mail = await openMail(page, { to: "changer@example.net", subject: /has changed/ });
+      const mail = await openMail(page, { to: "changer@example.net", subject: /has changed/, containing: /cancelled/ });
       expect(mail.text).toMatch(/cancelled: your support ends on/);
     });
   });
