@@ -1,4 +1,4 @@
-import { and, desc, eq, ilike, inArray, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { campaigns, GIFT_KINDS, payments, plans, pledges, PLEDGE_PAY_METHODS, staffUsers, supporters } from "@db/schema";
@@ -427,30 +427,6 @@ export async function findPledgeByToken(db: DB, token: string, now = new Date())
     expiresAt: row.pledge.expiresAt?.toISOString() ?? null,
   };
   return { view, ...row };
-}
-
-/** Type-ahead for the pledge screen: prefix match on email, name or phone; up to 10. */
-export async function searchSupportersForPledge(db: DB, q: string) {
-  const query = q.trim();
-  if (query.length < 2) return [];
-  const prefix = `${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  const digits = query.replace(/[^\d+]/g, "");
-  return db
-    .select({ id: supporters.id, name: supporters.name, email: supporters.email, phone: supporters.phone, postalCode: supporters.addressPostalCode, hasAddress: sql<boolean>`${supporters.addressLine1} is not null` })
-    .from(supporters)
-    .where(
-      and(
-        sql`${supporters.erasedAt} is null`,
-        or(
-          ilike(supporters.email, prefix),
-          ilike(supporters.name, prefix),
-          ilike(supporters.addressPostalCode, prefix),
-          digits.length >= 3 ? sql`regexp_replace(coalesce(${supporters.phone}, ''), '[^0-9+]', '', 'g') like ${`${digits}%`}` : undefined,
-        ),
-      ),
-    )
-    .orderBy(supporters.name, supporters.id)
-    .limit(10);
 }
 
 export type PledgeCheckoutStart = { status: "started"; url: string } | { status: "unavailable"; view: PayablePledge | null };
