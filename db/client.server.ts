@@ -14,6 +14,11 @@ import * as schema from "./schema";
 /** The one database type: the same query code runs on PGlite and on PostgreSQL. */
 export type DB = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** The rows of a raw `execute()`: postgres.js answers with the rows, PGlite with `{ rows }`. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
+
 export type DatabaseOptions = {
   /** postgres://… — when absent, embedded PGlite is used. */
   url?: string;

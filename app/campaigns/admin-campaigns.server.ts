@@ -4,8 +4,7 @@ import type { DB } from "@db/client.server";
 import { campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, type Currency } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
-import { formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
-import { t } from "~/i18n/t";
+import { formValues, noControl, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getCampaignProgress, type Campaign } from "./campaigns.server";
@@ -86,7 +85,6 @@ const realDay = (text: string) => {
 };
 
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
-const noControl = ({ multiline = false } = {}) => [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
 
 const CampaignFormSchema = z.object({
   name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters.").refine(...noControl()),

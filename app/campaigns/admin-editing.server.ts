@@ -1,18 +1,11 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { z } from "zod";
 import type { DB } from "@db/client.server";
-import type { StaffSession } from "~/auth/staff-auth.server";
-import type { FieldErrors } from "~/giving/forms.server";
 import { currencyExponent, parseMoney } from "~/money";
 
 /** What the campaign and plan editors share: failures, version tokens, money and lines in forms. */
 
-export type Staff = Pick<StaffSession, "staffUserId" | "role">;
-export const staffActor = (staff: Staff) => ({ type: "staff" as const, id: staff.staffUserId });
-
-export type EditFailure = { ok: false; status: 400 | 403 | 404 | 409 | 503; formError: string; errors: FieldErrors };
-export const failure = (status: EditFailure["status"], formError: string, errors: FieldErrors = {}): EditFailure => ({ ok: false, status, formError, errors });
+export { failure, staffActor, type Staff, type StaffFailure as EditFailure } from "~/auth/staff-actions.server";
 export const CHECK_THE_FORM = "Please fix the highlighted fields.";
 
 /**
@@ -31,10 +24,7 @@ export async function lockEditing(tx: DB, what: "campaigns" | "plans") {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`admin-edit:${what}`}, 0))`);
 }
 
-/** postgres.js answers execute() with the rows, PGlite with { rows }. */
-export function rowsOf<T>(result: unknown): T[] {
-  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
-}
+export { rowsOf } from "@db/client.server";
 
 /** Minor units as a person would type them back: "25", "25.50". */
 export function moneyInput(amountMinor: number, currency: string): string {
@@ -61,11 +51,7 @@ export function moneyField(text: string, currency: string, { allowZero = false }
   return { amountMinor: parsed.amountMinor };
 }
 
-/** A ticked checkbox posts "on"; an unticked one posts nothing. */
-export const Checkbox = z
-  .string()
-  .optional()
-  .transform((v) => v === "on" || v === "true" || v === "1");
+export { checkbox as Checkbox } from "~/giving/forms.server";
 
 /** Field names whose values differ, for the audit entry (values themselves are not repeated there). */
 export function changedFields<T extends Record<string, unknown>>(before: T, after: Partial<T>): string[] {

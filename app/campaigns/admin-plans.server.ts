@@ -4,8 +4,7 @@ import type { DB } from "@db/client.server";
 import { BILLINGS, campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, TIERS, type Billing, type Currency, type Tier } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
-import { formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
-import { t } from "~/i18n/t";
+import { formValues, noControl, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { describeError, logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { syncPlanToStripe } from "~/payments/stripe.server";
@@ -80,7 +79,6 @@ export async function listPlansForAdmin(db: DB) {
 export const PLAN_FIELDS = ["version", "code", "name", "description", "benefits", "price", "currency", "tier", "billing", "active", "sortOrder", "confirmPriceChange"] as const;
 
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
-const noControl = ({ multiline = false } = {}) => [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
 
 const PlanFormSchema = z.object({
   name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters.").refine(...noControl()),

@@ -46,6 +46,9 @@ export const hasNoControlCharacters =
   (text: string) =>
     !(multiline ? CONTROL_CHARACTERS_BUT_LINE_BREAKS : CONTROL_CHARACTERS).test(text);
 
+/** `.refine(...noControl())`: the check and its message, for any text field. */
+export const noControl = ({ multiline = false }: { multiline?: boolean } = {}) => [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
+
 const optionalText = (max: number, message: string, { multiline = false } = {}) =>
   z
     .string()
@@ -54,7 +57,8 @@ const optionalText = (max: number, message: string, { multiline = false } = {}) 
     .refine(hasNoControlCharacters({ multiline }), t("error.text.control"))
     .optional()
     .transform((v) => (v ? v : null));
-const checkbox = z
+/** A ticked checkbox posts "on"; an unticked one posts nothing. */
+export const checkbox = z
   .string()
   .optional()
   .transform((v) => v === "on" || v === "true" || v === "1");

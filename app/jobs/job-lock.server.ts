@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { DB } from "@db/client.server";
+import { rowsOf, type DB } from "@db/client.server";
 
 /** Advisory-lock namespace for scheduled jobs (the migration lock uses the one-key form). */
 const JOB_LOCK_NAMESPACE = 727_002;
@@ -14,8 +14,7 @@ export const JOB_KEYS = { renewalReminders: 1, cardExpiryReminders: 2, retention
 export async function runExclusive<T>(db: DB, key: number, job: (tx: DB) => Promise<T>): Promise<T | null> {
   return db.transaction(async (tx) => {
     const result = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${JOB_LOCK_NAMESPACE}::int, ${key}::int) as locked`);
-    // postgres.js answers with the rows, PGlite with { rows }.
-    const rows = Array.isArray(result) ? result : (result as unknown as { rows: { locked: boolean }[] }).rows;
+    const rows = rowsOf<{ locked: boolean }>(result);
     if (!rows[0]?.locked) return null;
     return job(tx);
   });

@@ -1,10 +1,7 @@
 import { and, desc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { providerEvents, webhookFailures } from "@db/schema";
-import { describeError } from "~/log.server";
 
-/** The error as staff may read it on /admin/events: see describeError. */
-export const describeApplyError = describeError;
 
 /** How long a resolved failure stays visible to staff before the retention job deletes it. */
 export const RESOLVED_FAILURE_RETENTION_DAYS = 30;

@@ -1,12 +1,12 @@
 import type { DB } from "@db/client.server";
 import { recordAudit } from "~/audit/audit.server";
-import { logger } from "~/log.server";
+import { describeError, logger } from "~/log.server";
 import { applyDelivery, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
 import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
 import { findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
-import { describeApplyError, findWebhookFailure, recordWebhookFailure, resolveWebhookFailure, type FailureResolution } from "./webhook-failures.server";
+import { findWebhookFailure, recordWebhookFailure, resolveWebhookFailure, type FailureResolution } from "./webhook-failures.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -43,7 +43,7 @@ export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawB
     logger.info({ eventId: event.id, type: event.type, outcome, applied: delivery.events.length }, "stripe event");
     return { status: 200, body: { received: true, outcome, ignored: delivery.events.length === 0 } };
   } catch (error) {
-    const reason = describeApplyError(error);
+    const reason = describeError(error);
     logger.error({ eventId: event.id, type: event.type, err: reason }, "stripe event not persisted");
     await keepFailure(db, { eventId: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, error: reason });
     return { status: 500, body: { error: "could not persist the event; please retry" } };
@@ -84,7 +84,7 @@ async function keepFailure(db: DB, failure: Parameters<typeof recordWebhookFailu
   try {
     await recordWebhookFailure(db, failure);
   } catch (error) {
-    logger.error({ eventId: failure.eventId, err: describeApplyError(error) }, "stripe event failure not recorded");
+    logger.error({ eventId: failure.eventId, err: describeError(error) }, "stripe event failure not recorded");
   }
 }
 
@@ -107,7 +107,7 @@ export async function replayWebhookFailure(db: DB, { eventId, staffUserId }: { e
     logger.info({ eventId, type: failure.type, outcome }, "stripe event replayed");
     return { status: outcome };
   } catch (error) {
-    const reason = describeApplyError(error);
+    const reason = describeError(error);
     logger.error({ eventId, type: failure.type, err: reason }, "stripe event replay failed");
     const attempts = await db.transaction(async (tx) => {
       await recordWebhookFailure(tx, { eventId, type: failure.type, payload: failure.payload, error: reason });

@@ -8,8 +8,7 @@ import type { StaffSession } from "~/auth/staff-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { getEnv } from "~/env.server";
 import { startCheckout } from "~/giving/checkout.server";
-import { hasNoControlCharacters } from "~/giving/forms.server";
-import { t } from "~/i18n/t";
+import { noControl } from "~/giving/forms.server";
 import { parseMoney } from "~/money";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { describeGift, recordPayment } from "~/payments/apply-event.server";
@@ -25,7 +24,6 @@ export type FieldErrors = Partial<Record<string, string>>;
 type Staff = Pick<StaffSession, "staffUserId">;
 
 /** Staff paste from emails and spreadsheets: control characters are refused (PostgreSQL refuses NUL). */
-const noControl = ({ multiline = false } = {}) => [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
 const trimmed = (max: number) => z.string().trim().max(max).refine(...noControl());
 const optionalText = (max: number, { multiline = false } = {}) =>
   z

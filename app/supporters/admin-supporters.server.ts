@@ -5,7 +5,6 @@ import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { campaigns, outbox, payments, plans, pledges, receipts, staffNotes, staffUsers, subscriptions, supporters, supporterSearchKeys } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
-import type { StaffSession } from "~/auth/staff-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
 import { formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
@@ -23,11 +22,8 @@ import { formatPostalAddress } from "./supporters.server";
  * receipts again, and refunds. Every change is audited with the staff member as actor.
  */
 
-type Staff = Pick<StaffSession, "staffUserId" | "role">;
-const staffActor = (staff: Staff) => ({ type: "staff" as const, id: staff.staffUserId });
-
-export type StaffFailure = { ok: false; status: 400 | 403 | 404 | 409 | 503; formError: string; errors: FieldErrors };
-const failure = (status: StaffFailure["status"], formError: string, errors: FieldErrors = {}): StaffFailure => ({ ok: false, status, formError, errors });
+import { failure, staffActor, type Staff, type StaffFailure } from "~/auth/staff-actions.server";
+export type { StaffFailure };
 
 // ---------------------------------------------------------------------------------------------
 // Search

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, outbox, payments, providerEvents, staffUsers, webhookFailures } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { applyRetention } from "~/jobs/retention.server";
-import { describeApplyError } from "~/payments/webhook-failures.server";
+import { describeError } from "~/log.server";
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { action as eventsAction, loader as eventsLoader } from "~/routes/admin.events";
 import { createCheckout } from "../factories";
@@ -203,14 +203,14 @@ describe("the error kept for staff", () => {
       (e: unknown) => e,
     );
     expect(String((error as Error).message)).toContain("Private.Person@example.net"); // what would leak
-    const described = describeApplyError(error);
+    const described = describeError(error);
     expect(described).toMatch(/^Database error 23505/);
     expect(described).toContain("staff_users_email_unique");
     expect(described).not.toMatch(/Private|example\.net/);
   });
 
   it("drops email addresses from any other message", () => {
-    expect(describeApplyError(new TypeError("cannot read reader@example.net's card"))).toBe("TypeError: cannot read [email]'s card");
+    expect(describeError(new TypeError("cannot read reader@example.net's card"))).toBe("TypeError: cannot read [email]'s card");
   });
 });
 
