@@ -6,10 +6,11 @@ import { getDb } from "@db/client.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
 import { formatMoney } from "~/money";
 import { getReceiptForSupporter } from "~/supporters/account.server";
+import { RowId } from "~/ids";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" }];
 
-const ParamsSchema = z.object({ paymentId: z.coerce.number().int().positive().max(2_147_483_647) });
+const ParamsSchema = z.object({ paymentId: RowId });
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();

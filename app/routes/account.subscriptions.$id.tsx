@@ -13,10 +13,11 @@ import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getSubscriptionPage, parseSubscriptionChangeForm, submitSubscriptionChange } from "~/supporters/subscription-changes.server";
 import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fields";
+import { RowId } from "~/ids";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? data.subscription.what : "Your support" }];
 
-const ParamsSchema = z.object({ id: z.coerce.number().int().positive().max(2_147_483_647) });
+const ParamsSchema = z.object({ id: RowId });
 
 async function requireOwnedId(request: Request, params: LoaderFunctionArgs["params"]) {
   const db = getDb();

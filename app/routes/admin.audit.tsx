@@ -5,10 +5,11 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { listAuditEntries } from "~/audit/audit-log.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { RowId } from "~/ids";
 
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
 
-const QuerySchema = z.object({ before: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined) });
+const QuerySchema = z.object({ before: RowId.optional().catch(undefined) });
 const PAGE = 50;
 
 export async function loader({ request }: LoaderFunctionArgs) {

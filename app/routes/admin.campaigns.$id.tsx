@@ -1,7 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
-import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { CURRENCIES } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
@@ -10,16 +9,12 @@ import { getCampaignForEdit, parseCampaignForm, updateCampaign } from "~/campaig
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { CampaignForm } from "~/ui/CampaignForm";
+import { rowIdParam } from "~/ids";
 
 export const meta: MetaFunction = () => [{ title: "Edit campaign" }];
 
-const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
-function campaignId(params: { id?: string }) {
-  const id = IdSchema.safeParse(params.id);
-  if (!id.success) throw new Response("Not found", { status: 404 });
-  return id.data;
-}
+const campaignId = (params: { id?: string }) => rowIdParam(params.id);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();

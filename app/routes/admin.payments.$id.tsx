@@ -2,7 +2,6 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
-import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
@@ -11,17 +10,13 @@ import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getPaymentForStaff, markReceiptPosted } from "~/payments/admin-payments.server";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
+import { rowIdParam } from "~/ids";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Payment, receipt ${data.page.payment.receiptNumber}` : "Payment" }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
-const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
-function paymentId(params: { id?: string }) {
-  const id = IdSchema.safeParse(params.id);
-  if (!id.success) throw new Response("Payment not found", { status: 404 });
-  return id.data;
-}
+const paymentId = (params: { id?: string }) => rowIdParam(params.id, "Payment not found");
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();

@@ -1,7 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
-import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { formatDate, safeTimeZone } from "~/dates";
@@ -9,17 +8,17 @@ import { formatMoney } from "~/money";
 import { getPrintableReceipt } from "~/payments/admin-payments.server";
 import stylesheet from "~/styles/printed-receipt.css";
 import type { loader as adminLoader } from "./admin";
+import { RowId } from "~/ids";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" }];
 
-const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request);
-  const id = IdSchema.safeParse(params.id);
+  const id = RowId.safeParse(params.id);
   const found = id.success ? await getPrintableReceipt(db, { paymentId: id.data }) : null;
   if (!found) throw new Response("Receipt not found", { status: 404 });
   return json(found, { headers: { "Cache-Control": "private, no-store" } });

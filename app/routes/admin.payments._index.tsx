@@ -10,13 +10,14 @@ import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { countReceiptsToPost, listReceiptsToPost, listRecentPayments, markReceiptPosted } from "~/payments/admin-payments.server";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
+import { RowId } from "~/ids";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.view === "to-post" ? "Receipts to post" : "Payments" }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 const QuerySchema = z.object({
   to: z.enum(["post"]).optional().catch(undefined),
-  cursor: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined),
+  cursor: RowId.optional().catch(undefined),
   done: z.enum(["posted"]).optional().catch(undefined),
 });
 
@@ -35,7 +36,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ view: "recent" as const, toPost: [], recent: rows, next, toPostCount, posted: false, csrf: csrf.token }, { headers });
 }
 
-const MarkSchema = z.object({ intent: z.literal("mark-posted"), paymentId: z.coerce.number().int().positive().max(2_147_483_647) });
+const MarkSchema = z.object({ intent: z.literal("mark-posted"), paymentId: RowId });
 
 /** "Mark as posted" from the list, one receipt at a time; back to the list afterwards. */
 export async function action({ request }: ActionFunctionArgs) {

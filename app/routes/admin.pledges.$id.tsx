@@ -9,14 +9,14 @@ import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { cancelPledge, getPledge, resendPledgeLink } from "~/pledges/pledges.server";
+import { RowId } from "~/ids";
 
 export const meta: MetaFunction = () => [{ title: "Pledge" }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
-const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 
 async function requirePledge(id: string | undefined) {
-  const parsed = IdSchema.safeParse(id);
+  const parsed = RowId.safeParse(id);
   const row = parsed.success ? await getPledge(getDb(), { id: parsed.data }) : null;
   if (!row) throw new Response("Pledge not found", { status: 404 });
   return row;

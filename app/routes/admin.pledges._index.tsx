@@ -6,6 +6,7 @@ import { getDb } from "@db/client.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { formatMoney } from "~/money";
 import { listPledges } from "~/pledges/pledges.server";
+import { RowId } from "~/ids";
 
 // Here, not imported from the .server module: the filter is rendered in the browser too.
 const PLEDGE_STATUSES = ["pending", "paid", "cancelled", "expired"] as const;
@@ -14,7 +15,7 @@ export const meta: MetaFunction = () => [{ title: "Pledges" }];
 
 const QuerySchema = z.object({
   status: z.enum(PLEDGE_STATUSES).optional().catch(undefined),
-  before: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined),
+  before: RowId.optional().catch(undefined),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {

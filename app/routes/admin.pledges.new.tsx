@@ -16,6 +16,7 @@ import { CALLER_SEARCH } from "~/supporters/caller-search";
 import { getCallerForPledge, searchCallers } from "~/supporters/caller-search.server";
 import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
 import { callerDetails, SupporterCombobox } from "~/ui/SupporterCombobox";
+import { RowId } from "~/ids";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -25,7 +26,7 @@ export const meta: MetaFunction = () => [{ title: "Take a phone pledge" }];
 
 const QuerySchema = z.object({
   q: z.string().trim().max(CALLER_SEARCH.maxLength).refine(withoutControlCharacters).optional().catch(undefined),
-  supporter: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined),
+  supporter: RowId.optional().catch(undefined),
 });
 
 const PRIVATE = { "Cache-Control": "private, no-store" };

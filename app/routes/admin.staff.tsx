@@ -9,6 +9,7 @@ import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
+import { RowId } from "~/ids";
 
 export const meta: MetaFunction = () => [{ title: "Staff" }];
 
@@ -21,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ staff, me: me.staffUserId, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 
-const PersonSchema = z.object({ intent: z.enum(["disable", "enable", "send-link"]), id: z.coerce.number().int().positive().max(2_147_483_647) });
+const PersonSchema = z.object({ intent: z.enum(["disable", "enable", "send-link"]), id: RowId });
 
 type ActionData = { errors?: Partial<Record<string, string>>; values?: Record<string, string>; formError?: string };
 

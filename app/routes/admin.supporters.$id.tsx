@@ -22,6 +22,7 @@ import {
 import { cancelSubscription, pauseSubscription } from "~/supporters/subscription-changes.server";
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
+import { RowId, rowIdParam } from "~/ids";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -29,7 +30,6 @@ const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text
 
 export const meta: MetaFunction = () => [{ title: "Supporter" }];
 
-const IdSchema = z.coerce.number().int().positive().max(2_147_483_647);
 const NoticeSchema = z.object({ done: z.enum(["contact", "note", "resend", "cancel", "pause", "refund", "refund-requested"]).optional().catch(undefined) });
 const NOTICES: Record<string, string> = {
   contact: "Contact details saved.",
@@ -41,11 +41,7 @@ const NOTICES: Record<string, string> = {
   "refund-requested": "Refund sent to the payment processor. The ledger updates, and the supporter is emailed, when it confirms.",
 };
 
-function supporterId(params: { id?: string }) {
-  const id = IdSchema.safeParse(params.id);
-  if (!id.success) throw new Response("Not found", { status: 404 });
-  return id.data;
-}
+const supporterId = (params: { id?: string }) => rowIdParam(params.id);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
@@ -61,12 +57,12 @@ const INTENTS = ["contact", "note", "resend", "cancel", "pause", "refund"] as co
 type Intent = (typeof INTENTS)[number];
 type ActionData = { intent: Intent | null; target?: number | null; errors: FieldErrors; values: FormValues; formError?: string };
 
-const TargetSchema = z.object({ subscriptionId: IdSchema });
+const TargetSchema = z.object({ subscriptionId: RowId });
 const PauseSchema = TargetSchema.extend({ months: z.coerce.number({ message: "Choose 1 to 6 months." }).int("Choose 1 to 6 months.").min(1, "Choose 1 to 6 months.").max(6, "Choose 1 to 6 months.") });
 const CancelSchema = TargetSchema.extend({
   reason: z.string().trim().max(500, "Keep the reason under 500 characters.").refine(withoutControlCharacters, t("error.text.control")).optional().transform((v) => v || null),
 });
-const PaymentSchema = z.object({ paymentId: IdSchema });
+const PaymentSchema = z.object({ paymentId: RowId });
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const db = getDb();

@@ -6,6 +6,7 @@ import { getDb } from "@db/client.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { hasNoControlCharacters } from "~/giving/forms.server";
 import { searchSupporters } from "~/supporters/admin-supporters.server";
+import { RowId } from "~/ids";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -16,7 +17,7 @@ export const meta: MetaFunction = () => [{ title: "Supporters" }];
 const PAGE = 25;
 const QuerySchema = z.object({
   q: z.string().trim().max(200).refine(withoutControlCharacters).catch("").default(""),
-  after: z.coerce.number().int().positive().max(2_147_483_647).optional().catch(undefined),
+  after: RowId.optional().catch(undefined),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {
