@@ -14,7 +14,7 @@ import { formatMoney } from "~/money";
 import { createPledge, pledgeInputFromForm, type FieldErrors } from "~/pledges/pledges.server";
 import { CALLER_SEARCH } from "~/supporters/caller-search";
 import { getCallerForPledge, searchCallers } from "~/supporters/caller-search.server";
-import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
+import { ErrorSummary, FieldError, fieldProps, TextAreaField, TextField } from "~/ui/fields";
 import { callerDetails, SupporterCombobox } from "~/ui/SupporterCombobox";
 import { RowId } from "~/ids";
 
@@ -260,11 +260,7 @@ export default function NewPledge() {
 
             <TextField name="reference" label="Reference (cheque number or bank reference)" autoComplete="off" maxLength={100} errors={errors} values={values} />
 
-            <div className="field">
-              <label htmlFor="notes">Notes (optional)</label>
-              <textarea {...fieldProps("notes", errors)} rows={2} maxLength={2000} defaultValue={values.notes ?? ""} />
-              <FieldError id="notes-error" message={errors?.notes} />
-            </div>
+            <TextAreaField name="notes" label="Notes (optional)" rows={2} maxLength={2000} errors={errors} values={values} />
 
             <button type="submit" className="give-button" disabled={busy}>
               {busy ? "Saving…" : "Save pledge"}

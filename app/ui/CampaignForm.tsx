@@ -1,5 +1,5 @@
 import { Form } from "@remix-run/react";
-import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fields";
+import { ErrorSummary, FieldError, fieldProps, Hint, TextAreaField, TextField } from "~/ui/fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
@@ -64,11 +64,7 @@ export function CampaignForm({
         values={values}
       />
       <TextField name="headline" label={CAMPAIGN_LABELS.headline} autoComplete="off" required maxLength={200} errors={errors} values={values} />
-      <div className="field">
-        <label htmlFor="description">{CAMPAIGN_LABELS.description}</label>
-        <textarea {...fieldProps("description", errors)} rows={4} maxLength={5000} defaultValue={values.description ?? ""} />
-        <FieldError id="description-error" message={errors?.description} />
-      </div>
+      <TextAreaField name="description" label={CAMPAIGN_LABELS.description} rows={4} maxLength={5000} errors={errors} values={values} />
 
       <div className="field">
         <label htmlFor="currency">{CAMPAIGN_LABELS.currency}</label>

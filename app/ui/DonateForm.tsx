@@ -2,7 +2,7 @@ import { Form, useNavigation } from "@remix-run/react";
 import { useEffect, useState } from "react";
 import { t } from "~/i18n/t";
 import { estimateCardFee, formatMoney, parseMoney } from "~/money";
-import { ContactFields, ErrorSummary, FieldError, fieldProps, Hint, Honeypot } from "./fields";
+import { ContactFields, ErrorSummary, FieldError, fieldProps, Hint, Honeypot, TextAreaField } from "./fields";
 import { ProofOfWork } from "./ProofOfWork";
 import type { PowChallenge } from "./ProofOfWorkSolver";
 
@@ -156,11 +156,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
         <input type="checkbox" id="anonymous" name="anonymous" defaultChecked={values.anonymous === "on"} />
         <label htmlFor="anonymous">{t("donate.anonymous")}</label>
       </div>
-      <div className="field">
-        <label htmlFor="message">{t("donate.message")}</label>
-        <textarea {...fieldProps("message", errors)} rows={3} maxLength={500} defaultValue={values.message ?? ""} />
-        <FieldError id="message-error" message={errors?.message} />
-      </div>
+      <TextAreaField name="message" label={t("donate.message")} rows={3} maxLength={500} errors={errors} values={values} />
       <div className="check">
         <input type="checkbox" id="coverFees" name="coverFees" defaultChecked={values.coverFees === "on"} />
         <label htmlFor="coverFees">

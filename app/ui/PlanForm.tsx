@@ -1,5 +1,5 @@
 import { Form } from "@remix-run/react";
-import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fields";
+import { ErrorSummary, FieldError, fieldProps, Hint, TextAreaField, TextField } from "~/ui/fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
@@ -96,17 +96,8 @@ export function PlanForm({
         />
       ) : null}
       <TextField name="name" label={PLAN_LABELS.name} autoComplete="off" required maxLength={200} errors={errors} values={values} />
-      <div className="field">
-        <label htmlFor="description">{PLAN_LABELS.description}</label>
-        <textarea {...fieldProps("description", errors)} rows={2} maxLength={2000} defaultValue={values.description ?? ""} />
-        <FieldError id="description-error" message={errors?.description} />
-      </div>
-      <div className="field">
-        <label htmlFor="benefits">{PLAN_LABELS.benefits}</label>
-        <textarea {...fieldProps("benefits", errors, "benefits-hint")} rows={4} defaultValue={values.benefits ?? ""} />
-        <Hint id="benefits-hint">One per line, as supporters see them on the support page.</Hint>
-        <FieldError id="benefits-error" message={errors?.benefits} />
-      </div>
+      <TextAreaField name="description" label={PLAN_LABELS.description} rows={2} maxLength={2000} errors={errors} values={values} />
+      <TextAreaField name="benefits" label={PLAN_LABELS.benefits} hint="One per line, as supporters see them on the support page." rows={4} errors={errors} values={values} />
 
       <Choice name="currency" label={PLAN_LABELS.currency} options={Object.fromEntries(currencies.map((c) => [c, c]))} values={values} errors={errors} lockedReason={lockedReason} />
       <TextField

@@ -1,4 +1,4 @@
-import { useEffect, useRef, type InputHTMLAttributes, type ReactNode } from "react";
+import { useEffect, useRef, type InputHTMLAttributes, type ReactNode, type TextareaHTMLAttributes } from "react";
 import { t } from "~/i18n/t";
 
 /** A form error tied to its field by id, announced with the field. */
@@ -86,6 +86,26 @@ export function TextField({
     <div className="field">
       <label htmlFor={name}>{label}</label>
       <input type="text" {...input} {...fieldProps(name, errors, hintId)} defaultValue={values[name] ?? input.defaultValue ?? ""} />
+      {hint && hintId ? <Hint id={hintId}>{hint}</Hint> : null}
+      <FieldError id={`${name}-error`} message={errors?.[name]} />
+    </div>
+  );
+}
+
+/** A labelled textarea with its hint and error, keeping what was typed after an error. */
+export function TextAreaField({
+  name,
+  label,
+  hint,
+  errors,
+  values,
+  ...textarea
+}: { name: string; label: string; hint?: ReactNode; errors: Errors; values: Record<string, string> } & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const hintId = hint ? `${name}-hint` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      <textarea {...textarea} {...fieldProps(name, errors, hintId)} defaultValue={values[name] ?? ""} />
       {hint && hintId ? <Hint id={hintId}>{hint}</Hint> : null}
       <FieldError id={`${name}-error`} message={errors?.[name]} />
     </div>
