@@ -33,12 +33,12 @@ export async function applyDelivery(db: DB, delivery: ProviderDelivery): Promise
   return db.transaction(async (tx) => {
     const recorded = await tx
       .insert(providerEvents)
-      .values({ id: delivery.eventId, type: delivery.type, providerCreatedAt: delivery.createdAt })
+      // Processed when this transaction commits, and not at all if it fails.
+      .values({ id: delivery.eventId, type: delivery.type, providerCreatedAt: delivery.createdAt, processedAt: new Date() })
       .onConflictDoNothing({ target: providerEvents.id })
       .returning({ id: providerEvents.id });
     if (recorded.length === 0) return "duplicate";
     for (const event of delivery.events) await applyEvent(tx, event);
-    await tx.update(providerEvents).set({ processedAt: new Date() }).where(eq(providerEvents.id, delivery.eventId));
     return "applied";
   });
 }
@@ -202,14 +202,28 @@ async function ensureSubscriptionRow(tx: DB, checkout: Checkout, supporterId: nu
 }
 
 /**
- * Takes the next receipt number. The counter row is locked until the transaction ends, which
- * makes receipt numbers gapless and serialises payment recording (so the "already recorded?"
- * check below cannot race).
+ * Takes the next receipt number: one statement that locks the counter row until the transaction
+ * ends, which makes receipt numbers gapless and serialises the insert of payments (so the "already
+ * recorded?" answer of the insert below cannot race). Every payment waits here for the one before
+ * it to commit, so callers take it as late as they can: after every read and every write that does
+ * not need the number.
  */
-async function lockReceiptCounter(tx: DB): Promise<number> {
-  await tx.insert(counters).values({ name: "receipt", value: 0 }).onConflictDoNothing();
-  const [row] = await tx.select({ value: counters.value }).from(counters).where(eq(counters.name, "receipt")).for("update");
-  return row.value;
+async function takeReceiptNumber(tx: DB): Promise<number> {
+  for (;;) {
+    const [row] = await tx
+      .update(counters)
+      .set({ value: sql`${counters.value} + 1` })
+      .where(eq(counters.name, "receipt"))
+      .returning({ value: counters.value });
+    if (row) return row.value;
+    // A database that has never issued a receipt: make the counter, then take its first number.
+    await tx.insert(counters).values({ name: "receipt", value: 0 }).onConflictDoNothing();
+  }
+}
+
+/** Gives back the number just taken, which nobody else can have seen: the row lock is still ours. */
+async function returnReceiptNumber(tx: DB, receiptNumber: number) {
+  await tx.update(counters).set({ value: receiptNumber - 1 }).where(and(eq(counters.name, "receipt"), eq(counters.value, receiptNumber)));
 }
 
 export function describeGift(kind: Checkout["kind"], campaignName: string, planName: string | null): { description: string; frequency: ReceiptSnapshot["frequency"] } {
@@ -230,6 +244,12 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
   if (!checkout) return;
   const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event);
+  // Before the payment, whose receipt number makes other deliveries wait for this one to commit.
+  // For a payment recorded already this changes nothing: its checkout was completed with it.
+  await tx
+    .update(checkouts)
+    .set({ status: "completed", completedAt: new Date() })
+    .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
 
   const recorded = await recordPayment(tx, {
     supporterId,
@@ -257,10 +277,6 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     }
     return;
   }
-  await tx
-    .update(checkouts)
-    .set({ status: "completed", completedAt: new Date() })
-    .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
   // A phone pledge paid through its link: marked paid by the same transaction that records the money.
   if (checkout.pledgeId !== null) {
     await tx
@@ -302,28 +318,33 @@ export type RecordedPayment =
  * and the receipt email, all in the caller's transaction. Card (webhook/simulated) and offline
  * payments go through here alike. A payment already known by (provider, providerPaymentId)
  * changes nothing.
+ *
+ * Everything that does not need the receipt number is read or written first; the number is taken
+ * last (see takeReceiptNumber), and the insert of the payment, whose rollup triggers lock the
+ * campaign's totals, comes right after it. So deliveries queue for those locks during four short
+ * statements and their commit, not during the whole delivery (ADR 018).
  */
 export async function recordPayment(tx: DB, input: NewPayment): Promise<RecordedPayment> {
   // The supporter before the counter (see findCheckout): the payment's foreign key needs this lock
   // anyway, and taken after the counter it can wait on a delivery that is waiting for the counter.
-  await tx.select({ id: supporters.id }).from(supporters).where(eq(supporters.id, input.supporterId)).for("key share");
-  const lastReceipt = await lockReceiptCounter(tx);
-  const [existing] = await tx
-    .select({ id: payments.id, stripePaymentIntentId: payments.stripePaymentIntentId })
-    .from(payments)
-    .where(and(eq(payments.provider, input.provider), eq(payments.providerPaymentId, input.providerPaymentId)));
-  if (existing) return { status: "duplicate", paymentId: existing.id, stripePaymentIntentId: existing.stripePaymentIntentId };
+  const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, input.supporterId)).for("key share");
+  const known = await findRecordedPayment(tx, input);
+  if (known) return known;
 
-  const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, input.campaignId));
-  const [plan] = input.planId ? await tx.select().from(plans).where(eq(plans.id, input.planId)) : [];
-  const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, input.supporterId));
-  const organisation = organisationDetails(await getOrganisationSettings(tx));
-
-  const receiptNumber = lastReceipt + 1;
-  await tx.update(counters).set({ value: receiptNumber }).where(eq(counters.name, "receipt"));
-
+  const [[campaign], [plan], settings] = await Promise.all([
+    tx.select().from(campaigns).where(eq(campaigns.id, input.campaignId)),
+    input.planId ? tx.select().from(plans).where(eq(plans.id, input.planId)) : Promise.resolve([]),
+    getOrganisationSettings(tx),
+  ]);
+  const organisation = organisationDetails(settings);
+  // No address, no email: no sign-in link, and the receipt waits in "receipts to post".
+  const manageUrl = supporter.email
+    ? await createLoginLink(tx, { supporterId: input.supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
+    : null;
   const coversUntil = input.kind === "tier_one_time" ? addMonths(input.paidAt, 12) : null;
   const feeCoverMinor = input.feeCoverMinor < input.amountMinor ? input.feeCoverMinor : 0;
+
+  const receiptNumber = await takeReceiptNumber(tx);
   const [payment] = await tx
     .insert(payments)
     .values({
@@ -348,7 +369,15 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
       paidAt: input.paidAt,
       coversUntil,
     })
+    .onConflictDoNothing({ target: [payments.provider, payments.providerPaymentId] })
     .returning({ id: payments.id });
+  if (!payment) {
+    // Recorded by a delivery that committed while this one waited for the counter.
+    await returnReceiptNumber(tx, receiptNumber);
+    const recorded = await findRecordedPayment(tx, input);
+    if (!recorded) throw new Error("payment conflict without a recorded payment");
+    return recorded;
+  }
   // A payment that went through ends the failure staff were shown.
   if (input.subscriptionId) await tx.update(subscriptions).set({ lastFailureReason: null, nextRetryAt: null }).where(eq(subscriptions.id, input.subscriptionId));
 
@@ -370,10 +399,6 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot, needsPosting: !supporter.email });
 
   const idempotencyKey = `receipt:${payment.id}`;
-  // No address, no email: enqueueEmail queues nothing and the receipt waits in "receipts to post".
-  const manageUrl = supporter.email
-    ? await createLoginLink(tx, { supporterId: input.supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
-    : null;
   if (plan && (input.kind === "tier_one_time" || input.firstOfSubscription)) {
     await enqueueEmail(tx, {
       template: "supporter-welcome",
@@ -396,6 +421,14 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   }
   logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
   return { status: "recorded", paymentId: payment.id, receiptNumber };
+}
+
+async function findRecordedPayment(tx: DB, input: Pick<NewPayment, "provider" | "providerPaymentId">): Promise<RecordedPayment | null> {
+  const [existing] = await tx
+    .select({ id: payments.id, stripePaymentIntentId: payments.stripePaymentIntentId })
+    .from(payments)
+    .where(and(eq(payments.provider, input.provider), eq(payments.providerPaymentId, input.providerPaymentId)));
+  return existing ? { status: "duplicate", paymentId: existing.id, stripePaymentIntentId: existing.stripePaymentIntentId } : null;
 }
 
 async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type: "payment.failed" }>) {

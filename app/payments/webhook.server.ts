@@ -70,8 +70,9 @@ async function applyVerifiedDelivery(db: DB, delivery: ProviderDelivery, resolut
   await traceSubscriptionRefunds(db, delivery);
   await resolveCardChanges(db, delivery);
   return db.transaction(async (tx) => {
-    const outcome = await applyDelivery(tx, delivery);
+    // Resolved first: the apply may take the receipt counter, held until commit (ADR 018).
     await resolveWebhookFailure(tx, { eventId: delivery.eventId, resolution });
+    const outcome = await applyDelivery(tx, delivery);
     if (audit) {
       await recordAudit(tx, { actor: { type: "staff", id: audit.staffUserId }, action: "webhook.replay", target: { type: "provider_event", id: delivery.eventId }, details: { outcome } });
     }
