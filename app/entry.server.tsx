@@ -12,6 +12,7 @@ export { bindAppUrlToPort, EnvError } from "~/env.server";
 // For server.mjs, which runs them before Remix: the response headers and the CSRF cookie.
 export { newCspNonce, securityHeaders } from "~/security-headers.server";
 export { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/auth/csrf.server";
+export { startPublicPageCache } from "~/http/public-pages.server";
 
 const ABORT_DELAY = 5_000;
 

@@ -28,7 +28,14 @@ export type DatabaseOptions = {
   poolSize?: number;
 };
 
-type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void> };
+/**
+ * Subscribes to a notification channel. `onListening` runs whenever the subscription is (again)
+ * in place: notifications sent while it was not are lost, so a listener treats that as "anything
+ * may have changed". Resolves to the unsubscribe function.
+ */
+export type Listen = (channel: string, onNotify: (payload: string) => void, onListening: () => void) => Promise<() => Promise<void>>;
+
+type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void>; listen: Listen };
 
 // Works both from db/ (tsx, vitest) and from build/ (the Remix server bundle): both sit one
 // level below the project root.
@@ -67,14 +74,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
       backoff: reconnectDelaySeconds,
     });
     const db = drizzlePostgres(client, { schema }) as unknown as DB;
-    return { db, driver: "postgres", close: () => client.end({ timeout: 5 }) };
+    // postgres.js listens on a connection of its own, reconnects it, and calls onlisten each time.
+    const listen: Listen = async (channel, onNotify, onListening) => {
+      const { unlisten } = await client.listen(channel, onNotify, onListening);
+      return unlisten;
+    };
+    return { db, driver: "postgres", close: () => client.end({ timeout: 5 }), listen };
   }
   const dataDir = options.dataDir ?? "./data/pglite";
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const client = new PGlite(dataDir);
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
-  return { db: db as unknown as DB, driver: "pglite", close: () => client.close() };
+  // In-process: the subscription cannot drop.
+  const listen: Listen = async (channel, onNotify, onListening) => {
+    const unsubscribe = await client.listen(channel, onNotify);
+    onListening();
+    return unsubscribe;
+  };
+  return { db: db as unknown as DB, driver: "pglite", close: () => client.close(), listen };
 }
 
 let current: Handle | undefined;
@@ -93,6 +111,12 @@ export function connect(options: DatabaseOptions): Promise<Handle> {
 export function getDb(): DB {
   if (!current) throw new Error("Database not connected: call connect() at start-up");
   return current.db;
+}
+
+/** Subscribes to a notification channel of the open database (see Listen). */
+export function listen(...args: Parameters<Listen>): ReturnType<Listen> {
+  if (!current) throw new Error("Database not connected: call connect() at start-up");
+  return current.listen(...args);
 }
 
 export function databaseDriver() {

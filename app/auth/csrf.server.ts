@@ -26,17 +26,24 @@ const NO_FORMS = [/^\/webhooks\//, /^\/healthz$/];
  * whose cookie was overwritten (Sign out, in the layout) would fail once. A browser without a
  * valid cookie gets one here, on the request every loader reads as well as on the response.
  */
-export async function ensureCsrfCookie({ path, cookieHeader }: { path: string; cookieHeader: string | undefined }): Promise<{ cookieHeader: string; setCookie: string } | null> {
+export async function ensureCsrfCookie({ path, cookieHeader }: { path: string; cookieHeader: string | undefined }): Promise<{ token: string; issued: { cookieHeader: string; setCookie: string } | null } | null> {
   if (NO_FORMS.some((pattern) => pattern.test(path))) return null;
   const cookie = csrfCookie();
-  if (isToken(await cookie.parse(cookieHeader ?? null))) return null;
-  const setCookie = await cookie.serialize(newCsrfToken());
+  const existing = await cookie.parse(cookieHeader ?? null);
+  if (isToken(existing)) return { token: existing, issued: null };
+  const token = newCsrfToken();
+  const setCookie = await cookie.serialize(token);
   // A stale or forged ff_csrf would be read before ours: replace it.
   const others = (cookieHeader ?? "")
     .split(";")
     .map((pair) => pair.trim())
     .filter((pair) => pair !== "" && !pair.startsWith(`${CSRF_COOKIE}=`));
-  return { cookieHeader: [...others, setCookie.split(";")[0]].join("; "), setCookie };
+  return { token, issued: { cookieHeader: [...others, setCookie.split(";")[0]].join("; "), setCookie } };
+}
+
+/** The Set-Cookie value carrying this token (the public page cache renders with a stand-in one). */
+export function csrfCookieFor(token: string): Promise<string> {
+  return csrfCookie().serialize(token);
 }
 
 // Without server.mjs (tests calling loaders directly) a page's loaders may still share one Request:

@@ -5,7 +5,7 @@ import { openDatabase } from "@db/client.server";
 import { supporters } from "@db/schema";
 import { createStaffUser } from "~/auth/staff-auth.server";
 import { createLoginLink, SIGN_IN_LINK_TTL_MS } from "~/auth/supporter-auth.server";
-import { startAppServer, type AppServer } from "../support/browser";
+import { noJsBrowser, startAppServer, type AppServer } from "../support/browser";
 
 /**
  * The real server as deployed: NODE_ENV=production behind an https address. Every cookie it sets
@@ -39,31 +39,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => server?.stop());
 
-/** A browser without JavaScript: keeps cookies, follows nothing, posts from the page it is on. */
-function browser() {
-  const jar = new Map<string, string>();
-  const setCookies: string[] = [];
-  return {
-    setCookies,
-    async request(path: string, form?: Record<string, string>) {
-      const response = await fetch(new URL(path, server.origin), {
-        method: form ? "POST" : "GET",
-        redirect: "manual",
-        headers: {
-          Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "),
-          ...(form ? { "Content-Type": "application/x-www-form-urlencoded", Origin: server.origin } : {}),
-        },
-        body: form ? new URLSearchParams(form).toString() : undefined,
-      });
-      for (const cookie of response.headers.getSetCookie()) {
-        setCookies.push(cookie);
-        const [pair] = cookie.split(";");
-        jar.set(pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1));
-      }
-      return response;
-    },
-  };
-}
+const browser = () => noJsBrowser(() => server.origin);
 
 const csrfOf = (html: string) => /<input[^>]*name="csrf"[^>]*value="([^"]*)"/.exec(html)?.[1] ?? "";
 const cookieNamed = (setCookies: string[], name: string) => setCookies.find((c) => c.startsWith(`${name}=`) && !/Max-Age=0/i.test(c));
@@ -85,7 +61,7 @@ describe("cookies and HSTS in production", () => {
     expect(page.headers.get("Strict-Transport-Security")).toBe(HSTS);
     expect(attributesOf(cookieNamed(admin.setCookies, "ff_csrf"))).toEqual({ secure: true, httpOnly: true, sameSite: "lax" });
 
-    const signedIn = await admin.request("/admin/sign-in", { csrf: csrfOf(await page.text()), email: STAFF.email, password: STAFF.password, next: "/admin" });
+    const signedIn = await admin.request("/admin/sign-in", { form: { csrf: csrfOf(await page.text()), email: STAFF.email, password: STAFF.password, next: "/admin" } });
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get("Strict-Transport-Security")).toBe(HSTS);
     expect(attributesOf(cookieNamed(admin.setCookies, "ff_staff"))).toEqual({ secure: true, httpOnly: true, sameSite: "lax" });
@@ -100,7 +76,7 @@ describe("cookies and HSTS in production", () => {
     const reader = browser();
     const page = await reader.request(`/account/auth/${loginToken}`);
     expect(page.status).toBe(200);
-    const signedIn = await reader.request(`/account/auth/${loginToken}`, { csrf: csrfOf(await page.text()) });
+    const signedIn = await reader.request(`/account/auth/${loginToken}`, { form: { csrf: csrfOf(await page.text()) } });
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get("Location")).toBe("/account");
     expect(signedIn.headers.get("Strict-Transport-Security")).toBe(HSTS);

@@ -252,13 +252,54 @@ function watchPage(page: Page, errors: string[]) {
 }
 
 /**
- * Resolves once React has hydrated the page and run its effects: the footer carries React's
- * fiber, and the forms have swapped their no-JavaScript button wording for the exact sum.
+ * Resolves once the page's JavaScript has taken over: React has hydrated it (the footer carries
+ * React's fiber) or, on a page sent without React (the campaign page, ADR 019), its own script
+ * has enhanced the donate form.
  */
 export async function waitForHydration(page: Page) {
   await page.waitForFunction(() => {
+    if (document.querySelector(".donate-form[data-enhanced]")) return true;
     const footer = document.querySelector(".site-footer");
-    const hydrated = footer !== null && Object.keys(footer).some((key) => key.startsWith("__reactFiber"));
-    return hydrated && document.querySelector(".give-button .pick") === null;
+    return footer !== null && Object.keys(footer).some((key) => key.startsWith("__reactFiber"));
   });
+}
+
+export type NoJsBrowser = {
+  jar: Map<string, string>;
+  /** Every Set-Cookie header received, in order. */
+  setCookies: string[];
+  request(path: string, init?: { form?: Record<string, string>; method?: string; headers?: Record<string, string> }): Promise<Response>;
+};
+
+/**
+ * A browser without JavaScript: keeps cookies, follows no redirect by itself, and posts forms
+ * from the page it is on (with its Origin). `origin` is read at each request, so it can be made
+ * before the server starts.
+ */
+export function noJsBrowser(origin: () => string): NoJsBrowser {
+  const jar = new Map<string, string>();
+  const setCookies: string[] = [];
+  return {
+    jar,
+    setCookies,
+    async request(path, init = {}) {
+      const response = await fetch(new URL(path, origin()), {
+        method: init.method ?? (init.form ? "POST" : "GET"),
+        redirect: "manual",
+        headers: {
+          Cookie: [...jar].map(([k, v]) => `${k}=${v}`).join("; "),
+          ...(init.form ? { "Content-Type": "application/x-www-form-urlencoded", Origin: origin() } : {}),
+          ...init.headers,
+        },
+        body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      });
+      for (const cookie of response.headers.getSetCookie()) {
+        setCookies.push(cookie);
+        const [pair] = cookie.split(";");
+        const eq = pair.indexOf("=");
+        jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+      }
+      return response;
+    },
+  };
 }

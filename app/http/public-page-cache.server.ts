@@ -1,0 +1,197 @@
+import { randomBytes } from "node:crypto";
+import type { AppLoadContext } from "@remix-run/node";
+import { csrfCookieFor } from "~/auth/csrf.server";
+import { describeError, logger } from "~/log.server";
+
+/**
+ * The public pages (`/`, `/support`, `/c/<slug>`) are the same for every reader but for two
+ * strings: the CSP nonce of the response and the reader's CSRF token. Rendering them with React
+ * for every request caps a server at a few hundred pages a second, and a campaign that goes viral
+ * sends thousands. So each page is rendered once, with a random stand-in for the nonce and the
+ * token, and served from memory with the reader's own nonce and token put in (ADR 021).
+ *
+ * Correct invalidation: the database notifies every app process when what these pages show
+ * changes (campaign totals, campaigns, plans, settings: migration 0007), and a notification
+ * makes every cached page stale. A stale page is rendered again on the next request, but not more
+ * than once a second, so a flood of payments costs one render a second, not one per payment: a
+ * page is at most about a second behind the ledger. A page also expires after ten seconds (the
+ * days left of a campaign move with the clock), and everything is stale whenever the notification
+ * channel (re)connects, since notifications sent meanwhile are lost.
+ */
+
+export type PublicPageRequest = {
+  method: string;
+  /** The path and query string, e.g. `/` or `/c/winter-appeal?x=1`. */
+  url: string;
+  cookieHeader: string | undefined;
+  /** This reader's CSRF token (from their cookie, or the one issued with this response). */
+  csrfToken: string;
+  /** This response's CSP nonce. */
+  nonce: string;
+};
+
+export type PublicPageResponse = { status: number; headers: [string, string][]; body: Buffer };
+
+type Render = (request: Request, context: AppLoadContext) => Promise<Response>;
+
+type Entry = {
+  /** The page split where the stand-ins were: text, slot, text, slot, …, text. */
+  parts: string[];
+  slots: ("nonce" | "token")[];
+  status: number;
+  headers: [string, string][];
+  generation: number;
+  renderedAt: number;
+};
+
+export type PublicPageCacheOptions = {
+  render: Render;
+  origin: string;
+  now?: () => number;
+  /** A changed page is rendered again at most this often. */
+  minRefreshMs?: number;
+  /** A page is rendered again at least this often. */
+  maxAgeMs?: number;
+  /** Distinct pages kept (`/c/<slug>` can name many campaigns). */
+  maxEntries?: number;
+};
+
+export const PUBLIC_PAGES_CHANNEL = "ff_public_pages";
+
+const CACHED_PATH = /^\/(?:support|c\/[a-z0-9][a-z0-9-]{0,62})?$/;
+/** Headers of the rendered page that are the reader's own or per response. */
+const NOT_REPLAYED = new Set(["set-cookie", "content-length", "date", "content-security-policy"]);
+
+export function isPublicPagePath(path: string): boolean {
+  return CACHED_PATH.test(path);
+}
+
+export class PublicPageCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly filling = new Map<string, Promise<Entry | null>>();
+  private generation = 0;
+  private readonly nonceStandIn = randomBytes(24).toString("base64url");
+  private readonly tokenStandIn = randomBytes(24).toString("base64url");
+  private readonly now: () => number;
+  private readonly minRefreshMs: number;
+  private readonly maxAgeMs: number;
+  private readonly maxEntries: number;
+  private readonly stats = { hits: 0, renders: 0, bypassed: 0 };
+
+  constructor(private readonly options: PublicPageCacheOptions) {
+    this.now = options.now ?? Date.now;
+    this.minRefreshMs = options.minRefreshMs ?? 1_000;
+    this.maxAgeMs = options.maxAgeMs ?? 10_000;
+    this.maxEntries = options.maxEntries ?? 200;
+  }
+
+  /** Something a public page shows has changed (or may have): every cached page is stale. */
+  invalidate() {
+    this.generation += 1;
+  }
+
+  counts() {
+    return { ...this.stats, pages: this.entries.size };
+  }
+
+  /**
+   * The page for this request from memory, rendering it if it is missing or stale; null when the
+   * request is not for a cacheable page (the caller lets Remix answer it as usual).
+   */
+  async serve(request: PublicPageRequest): Promise<PublicPageResponse | null> {
+    if (!this.cacheable(request)) {
+      this.stats.bypassed += 1;
+      return null;
+    }
+    const key = request.url;
+    let entry = this.entries.get(key);
+    if (!entry || this.mustRender(entry)) {
+      const rendered = await this.fill(key);
+      entry = rendered ?? undefined;
+    } else {
+      this.stats.hits += 1;
+    }
+    if (!entry) return null;
+    return { status: entry.status, headers: entry.headers, body: this.assemble(entry, request) };
+  }
+
+  private cacheable(request: PublicPageRequest): boolean {
+    if (request.method !== "GET" || !isPublicPagePath(request.url)) return false;
+    // Anyone signed in (a supporter, staff) gets a page of their own, rendered as usual: the
+    // public pages do not differ for them today, but nothing should make that an assumption.
+    const cookies = (request.cookieHeader ?? "").split(";").map((pair) => pair.trim().split("=")[0]);
+    return cookies.every((name) => name === "" || name === "ff_csrf");
+  }
+
+  private mustRender(entry: Entry): boolean {
+    const age = this.now() - entry.renderedAt;
+    if (age >= this.maxAgeMs) return true;
+    return entry.generation !== this.generation && age >= this.minRefreshMs;
+  }
+
+  /** One render per page at a time: readers arriving meanwhile wait for it. */
+  private fill(key: string): Promise<Entry | null> {
+    let filling = this.filling.get(key);
+    if (!filling) {
+      filling = this.render(key).finally(() => this.filling.delete(key));
+      this.filling.set(key, filling);
+    }
+    return filling;
+  }
+
+  private async render(key: string): Promise<Entry | null> {
+    const generation = this.generation;
+    const renderedAt = this.now();
+    this.stats.renders += 1;
+    let response: Response;
+    try {
+      const cookie = (await csrfCookieFor(this.tokenStandIn)).split(";")[0];
+      response = await this.options.render(new Request(new URL(key, this.options.origin), { headers: { cookie, "user-agent": "fighting-fund-page-cache" } }), {
+        clientAddress: "page-cache",
+        cspNonce: this.nonceStandIn,
+        responseDrained: () => undefined,
+      });
+    } catch (error) {
+      logger.warn({ err: describeError(error), path: key }, "public page not cached");
+      return null;
+    }
+    const html = await response.text();
+    // Errors, redirects and not-found pages are left to Remix, as is a page that did not carry
+    // the stand-in token (it would then not carry the reader's).
+    if (response.status !== 200 || !html.includes(this.tokenStandIn)) {
+      this.entries.delete(key);
+      return null;
+    }
+    const headers: [string, string][] = [];
+    response.headers.forEach((value, name) => {
+      if (!NOT_REPLAYED.has(name)) headers.push([name, value]);
+    });
+    const entry: Entry = { ...this.split(html), status: response.status, headers, generation, renderedAt };
+    if (!this.entries.has(key) && this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  private split(html: string): Pick<Entry, "parts" | "slots"> {
+    const parts: string[] = [];
+    const slots: Entry["slots"] = [];
+    const standIns = new RegExp(`${this.nonceStandIn}|${this.tokenStandIn}`, "g");
+    let last = 0;
+    for (const match of html.matchAll(standIns)) {
+      parts.push(html.slice(last, match.index));
+      slots.push(match[0] === this.nonceStandIn ? "nonce" : "token");
+      last = match.index + match[0].length;
+    }
+    parts.push(html.slice(last));
+    return { parts, slots };
+  }
+
+  private assemble(entry: Entry, request: PublicPageRequest): Buffer {
+    let html = entry.parts[0];
+    for (let i = 0; i < entry.slots.length; i++) html += (entry.slots[i] === "nonce" ? request.nonce : request.csrfToken) + entry.parts[i + 1];
+    return Buffer.from(html, "utf8");
+  }
+}

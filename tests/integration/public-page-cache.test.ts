@@ -1,0 +1,106 @@
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { noJsBrowser, startAppServer, type AppServer } from "../support/browser";
+
+/**
+ * The public pages served from memory by the built app behind server.mjs (ADR 021): each reader
+ * still gets their own nonce and a CSRF token that works, the page is what Remix would render, and
+ * a payment or an edit, by this process or another, shows within moments.
+ */
+
+let server: AppServer;
+let databaseUrl: string | undefined;
+beforeAll(async () => {
+  server = await startAppServer({
+    prepare: async (env) => {
+      databaseUrl = env.DATABASE_URL;
+    },
+  });
+}, 120_000);
+afterAll(() => server?.stop());
+
+const reader = () => noJsBrowser(() => server.origin);
+const nonceOf = (response: Response) => /'nonce-([A-Za-z0-9+/=]+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
+const csrfOf = (html: string) => /<input[^>]*name="csrf"[^>]*value="([^"]*)"/.exec(html)?.[1] ?? "";
+const text = (html: string) => html.replace(/<!-- -->/g, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+
+/** Reads `path` until `predicate` holds for its text, for up to five seconds: a change shows within about one. */
+async function eventually(path: string, predicate: (pageText: string) => boolean): Promise<string> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const page = text(await (await reader().request(path)).text());
+    if (predicate(page) || Date.now() > deadline) return page;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("public pages from memory", () => {
+  it("gives each reader this response's nonce in every script, and a CSRF token that matches their own cookie", async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const browser = reader();
+      const response = await browser.request("/");
+      expect(response.status).toBe(200);
+      const html = await response.text();
+      const nonce = nonceOf(response)!;
+      const nonces = [...html.matchAll(/<script[^>]*\snonce="([^"]*)"/g)].map((m) => m[1]);
+      expect(nonces.length).toBeGreaterThan(0);
+      expect(new Set(nonces)).toEqual(new Set([nonce]));
+      const token = csrfOf(html);
+      seen.add(nonce).add(token);
+      // The token works: the donate form starts a checkout with it (and the cookie it came with).
+      const given = await browser.request("/?index", { form: { csrf: token, currency: "AUD", frequency: "once", amount: "2500", name: "Page Reader", email: `page-reader-${i}@example.net` } });
+      expect(given.status, await given.clone().text()).toBe(303);
+      expect(given.headers.get("Location")).toMatch(/^\/simulated-checkout\//);
+      // A returning reader keeps their token and gets no new cookie.
+      const again = await browser.request("/");
+      expect(csrfOf(await again.text())).toBe(token);
+      expect(again.headers.getSetCookie()).toEqual([]);
+    }
+    expect(seen.size).toBe(6);
+  });
+
+  it("serves what Remix renders for the same page, but for the nonce and token", async () => {
+    for (const path of ["/", "/support"]) {
+      const cached = await reader().request(path);
+      // Any cookie but the CSRF one goes past the cache to Remix.
+      const rendered = await reader().request(path, { headers: { Cookie: "someone=else" } });
+      const normalise = async (response: Response) => {
+        const html = await response.text();
+        return html.replaceAll(nonceOf(response)!, "NONCE").replaceAll(csrfOf(html), "TOKEN");
+      };
+      expect(await normalise(cached)).toBe(await normalise(rendered));
+      expect(cached.headers.get("Cache-Control")).toBe("private, no-store");
+      expect(cached.headers.get("Content-Type")).toBe(rendered.headers.get("Content-Type"));
+    }
+  });
+
+  it("shows a gift on the campaign page within moments of its payment", async () => {
+    const before = text(await (await reader().request("/")).text());
+    const raised = (page: string) => /\$([\d,]+) raised of/.exec(page)?.[1];
+    expect(raised(before)).toBeDefined();
+
+    const browser = reader();
+    const token = csrfOf(await (await browser.request("/")).text());
+    const started = await browser.request("/?index", { form: { csrf: token, currency: "AUD", frequency: "once", amount: "5000", name: "Counted Reader", email: "counted@example.net" } });
+    const checkoutPath = started.headers.get("Location")!;
+    const checkout = await browser.request(checkoutPath);
+    const paid = await browser.request(checkoutPath, { form: { csrf: csrfOf(await checkout.text()), outcome: "pay" } });
+    expect(paid.status).toBe(303);
+
+    const expected = (Number(raised(before)!.replace(/,/g, "")) + 50).toLocaleString("en-AU");
+    expect(raised(await eventually("/", (page) => raised(page) === expected))).toBe(expected);
+  });
+
+  it.skipIf(!process.env.DATABASE_URL)("shows a change another process made (PostgreSQL notifies every app process)", async () => {
+    // Fill the cache first, so that only the notification can make it show the change.
+    await reader().request("/");
+    const other = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
+    try {
+      await other`update campaigns set headline = 'Changed by another process' where is_default`;
+    } finally {
+      await other.end();
+    }
+    expect(await eventually("/", (page) => page.includes("Changed by another process"))).toContain("Changed by another process");
+  });
+});

@@ -1,0 +1,155 @@
+import { describe, expect, it } from "vitest";
+import { PublicPageCache, type PublicPageRequest } from "~/http/public-page-cache.server";
+
+/**
+ * The cache in front of the public pages (ADR 021), with a fake renderer and clock: each reader
+ * gets their own nonce and CSRF token in a page rendered once; a change is shown after at most the
+ * refresh interval; nothing that is not a plain anonymous GET of a public page is served from it.
+ */
+
+type Rendered = { request: Request; nonce: string };
+
+function setUp(page: (n: number, token: string, nonce: string) => { status?: number; html: string } | Error = (n, token, nonce) => ({ html: `<script nonce="${nonce}">render ${n}</script><input name="csrf" value="${token}"><p>${token}</p>` })) {
+  let clock = 1_000_000;
+  const renders: Rendered[] = [];
+  const release: (() => void)[] = [];
+  let hold = false;
+  const cache = new PublicPageCache({
+    origin: "http://app.test",
+    now: () => clock,
+    minRefreshMs: 1_000,
+    maxAgeMs: 10_000,
+    maxEntries: 3,
+    render: async (request, context) => {
+      const nonce = String(context.cspNonce);
+      renders.push({ request, nonce });
+      if (hold) await new Promise<void>((resolve) => release.push(resolve));
+      // The stand-in token reaches the page through the CSRF cookie, as the real loaders read it.
+      const cookie = request.headers.get("cookie") ?? "";
+      const token = JSON.parse(Buffer.from(decodeURIComponent(cookie.split("=")[1].split(".")[0]), "base64").toString());
+      const made = page(renders.length, token, nonce);
+      if (made instanceof Error) throw made;
+      return new Response(made.html, { status: made.status ?? 200, headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store", "Set-Cookie": "leak=1" } });
+    },
+  });
+  const reader = (overrides: Partial<PublicPageRequest> = {}): PublicPageRequest => ({
+    method: "GET",
+    url: "/",
+    cookieHeader: undefined,
+    csrfToken: `token-${Math.random().toString(36).slice(2)}`,
+    nonce: `nonce-${Math.random().toString(36).slice(2)}`,
+    ...overrides,
+  });
+  return {
+    cache,
+    renders,
+    reader,
+    tick: (ms: number) => (clock += ms),
+    holdRenders: () => (hold = true),
+    releaseRenders: () => release.splice(0).forEach((r) => r()),
+  };
+}
+
+describe("public page cache", () => {
+  it("renders a page once and gives each reader their own nonce and CSRF token, in every place the page had them", async () => {
+    const { cache, renders, reader } = setUp();
+    const ann = reader();
+    const bob = reader({ cookieHeader: "ff_csrf=signed" });
+    const first = await cache.serve(ann);
+    const second = await cache.serve(bob);
+    expect(renders).toHaveLength(1);
+    expect(first!.body.toString()).toBe(`<script nonce="${ann.nonce}">render 1</script><input name="csrf" value="${ann.csrfToken}"><p>${ann.csrfToken}</p>`);
+    expect(second!.body.toString()).toBe(`<script nonce="${bob.nonce}">render 1</script><input name="csrf" value="${bob.csrfToken}"><p>${bob.csrfToken}</p>`);
+    // The render's own cookie, length and policy are not replayed to readers.
+    expect(Object.fromEntries(first!.headers)).toEqual({ "content-type": "text/html; charset=utf-8", "cache-control": "private, no-store" });
+    expect(cache.counts()).toMatchObject({ hits: 1, renders: 1 });
+  });
+
+  it("renders once for readers who arrive together", async () => {
+    const { cache, renders, reader, holdRenders, releaseRenders } = setUp();
+    holdRenders();
+    const pages = Array.from({ length: 20 }, () => cache.serve(reader()));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    releaseRenders();
+    const served = await Promise.all(pages);
+    expect(renders).toHaveLength(1);
+    expect(served.every((page) => page?.body.toString().includes("render 1"))).toBe(true);
+  });
+
+  it("shows a change on the first request a second after the last render, and renders once however many changes came", async () => {
+    const { cache, renders, reader, tick } = setUp();
+    await cache.serve(reader());
+    tick(1_500);
+    for (let i = 0; i < 50; i++) cache.invalidate();
+    expect((await cache.serve(reader()))!.body.toString()).toContain("render 2");
+    // Changes right after a render wait for the refresh interval: a flood of payments costs one render a second.
+    cache.invalidate();
+    tick(400);
+    expect((await cache.serve(reader()))!.body.toString()).toContain("render 2");
+    tick(600);
+    expect((await cache.serve(reader()))!.body.toString()).toContain("render 3");
+    expect(renders).toHaveLength(3);
+  });
+
+  it("does not keep a render as fresh when a change arrived while it was rendering", async () => {
+    const { cache, renders, reader, tick, holdRenders, releaseRenders } = setUp();
+    holdRenders();
+    const during = cache.serve(reader());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    cache.invalidate();
+    releaseRenders();
+    await during;
+    tick(1_000);
+    const next = cache.serve(reader());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    releaseRenders();
+    expect((await next)!.body.toString()).toContain("render 2");
+    expect(renders).toHaveLength(2);
+  });
+
+  it("renders a page again after ten seconds even without a change (days left move with the clock)", async () => {
+    const { cache, renders, reader, tick } = setUp();
+    await cache.serve(reader());
+    tick(9_999);
+    await cache.serve(reader());
+    expect(renders).toHaveLength(1);
+    tick(1);
+    expect((await cache.serve(reader()))!.body.toString()).toContain("render 2");
+  });
+
+  it("leaves errors, redirects, failed renders and pages without the token to Remix, and keeps none of them", async () => {
+    for (const made of [{ status: 500, html: "oops" }, { status: 404, html: "missing" }, { status: 302, html: "" }, new Error("database down"), { html: "<p>no form on this page</p>" }]) {
+      const { cache, renders, reader } = setUp(() => made);
+      expect(await cache.serve(reader())).toBeNull();
+      expect(await cache.serve(reader())).toBeNull();
+      expect(renders).toHaveLength(2);
+    }
+  });
+
+  it("serves only anonymous GETs of /, /support and /c/<slug>, without a query string", async () => {
+    const { cache, renders, reader } = setUp();
+    for (const url of ["/", "/support", "/c/winter-appeal"]) expect(await cache.serve(reader({ url }))).not.toBeNull();
+    const passed = [
+      reader({ method: "POST" }),
+      reader({ method: "HEAD" }),
+      reader({ url: "/?index" }),
+      reader({ url: "/?_data=root" }),
+      reader({ url: "/support?plan=print" }),
+      reader({ url: "/account" }),
+      reader({ url: "/admin" }),
+      reader({ url: "/c/Winter" }),
+      reader({ url: "/c/a/b" }),
+      reader({ url: "/thanks" }),
+      reader({ cookieHeader: "ff_csrf=x; ff_session=signed-in" }),
+      reader({ cookieHeader: "ff_staff=staff" }),
+    ];
+    for (const request of passed) expect(await cache.serve(request), JSON.stringify(request)).toBeNull();
+    expect(renders).toHaveLength(3);
+  });
+
+  it("keeps a bounded number of pages", async () => {
+    const { cache, reader } = setUp();
+    for (let i = 0; i < 10; i++) await cache.serve(reader({ url: `/c/campaign-${i}` }));
+    expect(cache.counts().pages).toBe(3);
+  });
+});
