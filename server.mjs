@@ -1,5 +1,6 @@
 // The production server: Express in front of the Remix build, with start-up (env, migrations,
 // seed, outbox worker) before listening and a graceful shutdown that closes the database pool.
+import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
@@ -32,9 +33,6 @@ if (env.TRUST_PROXY) server.set("trust proxy", true);
 // socketDrained), which compression's own buffering would hide.
 server.use(compression({ filter: (req, res) => !String(res.getHeader("Content-Type") ?? "").startsWith("text/csv") && compression.filter(req, res) }));
 server.use(securityHeaders);
-// The public pages from memory (ADR 021), ahead of the file system and of Remix.
-const publicPages = await build.entry.module.startPublicPageCache(createFetchHandler(build, env.NODE_ENV));
-if (publicPages) server.get(["/", "/support", "/c/:slug"], csrfBeforeRemix, servePublicPage);
 server.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
 server.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
 server.use(csrfBeforeRemix);
@@ -90,7 +88,6 @@ function securityHeaders(req, res, next) {
  * a browser without a CSRF cookie gets one for all of the page's loaders (see ensureCsrfCookie).
  */
 function csrfBeforeRemix(req, res, next) {
-  if (res.locals.csrfToken !== undefined) return next(); // a public page that went on to Remix
   if (build.entry.module.isCrossSitePost({ method: req.method, path: req.path, header: (name) => req.get(name) })) {
     res.status(403).type("text/plain; charset=utf-8").send(build.entry.module.CROSS_SITE_POST_MESSAGE);
     return;
@@ -98,7 +95,6 @@ function csrfBeforeRemix(req, res, next) {
   build.entry.module
     .ensureCsrfCookie({ path: req.path, cookieHeader: req.headers.cookie })
     .then((csrf) => {
-      res.locals.csrfToken = csrf?.token ?? null;
       if (csrf?.issued) {
         req.headers.cookie = csrf.issued.cookieHeader;
         res.append("Set-Cookie", csrf.issued.setCookie);
@@ -107,20 +103,17 @@ function csrfBeforeRemix(req, res, next) {
     }, next);
 }
 
-/** A public page from the cache, with this reader's nonce and CSRF token; anything else goes on. */
-function servePublicPage(req, res, next) {
-  publicPages
-    .serve({ method: req.method, url: req.originalUrl, cookieHeader: req.headers.cookie, csrfToken: res.locals.csrfToken, nonce: res.locals.cspNonce })
-    .then((page) => {
-      if (!page) return next();
-      res.statusCode = page.status;
-      for (const [name, value] of page.headers) res.setHeader(name, value);
-      res.setHeader("Content-Length", page.body.length);
-      res.end(page.body);
-    }, next);
-}
-
-const listener = server.listen(env.PORT, env.HOST, () => {
+// The public pages from memory (ADR 021), in front of Express; everything else, and any page the
+// cache declines, goes to Express and Remix.
+const publicPages = await build.entry.module.startPublicPageCache(createFetchHandler(build, env.NODE_ENV));
+const listener = http.createServer((req, res) => {
+  if (!publicPages?.wants(req)) return server(req, res);
+  publicPages.serve(req, res).then(
+    (served) => served || server(req, res),
+    () => server(req, res),
+  );
+});
+listener.listen(env.PORT, env.HOST, () => {
   build.entry.module.bindAppUrlToPort(listener.address().port);
   const url = `http://localhost:${listener.address().port}`;
   console.log(`Fighting Fund is running at ${url}`);

@@ -72,6 +72,8 @@ describe("public pages from memory", () => {
       expect(await normalise(cached)).toBe(await normalise(rendered));
       expect(cached.headers.get("Cache-Control")).toBe("private, no-store");
       expect(cached.headers.get("Content-Type")).toBe(rendered.headers.get("Content-Type"));
+      // fetch asks for gzip, as browsers do, and both answers are compressed.
+      expect([cached.headers.get("Content-Encoding"), rendered.headers.get("Content-Encoding")]).toEqual(["gzip", "gzip"]);
     }
   });
 

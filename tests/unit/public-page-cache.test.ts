@@ -153,3 +153,16 @@ describe("public page cache", () => {
     expect(cache.counts().pages).toBe(3);
   });
 });
+
+describe("acceptsGzip", () => {
+  it("reads Accept-Encoding as browsers and proxies send it", async () => {
+    const { acceptsGzip } = await import("~/http/public-pages.server");
+    expect(acceptsGzip("gzip, deflate, br, zstd")).toBe(true);
+    expect(acceptsGzip("br;q=1.0, GZIP;q=0.5")).toBe(true);
+    expect(acceptsGzip(["deflate", "gzip"])).toBe(true);
+    expect(acceptsGzip("gzip;q=0, br")).toBe(false);
+    expect(acceptsGzip("identity")).toBe(false);
+    expect(acceptsGzip("x-gzip")).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
+  });
+});
