@@ -12,11 +12,14 @@ import { describeError, logger } from "~/log.server";
  *
  * Correct invalidation: the database notifies every app process when what these pages show
  * changes (campaign totals, campaigns, plans, settings: migration 0007), and a notification
- * makes every cached page stale. A stale page is rendered again on the next request, but not more
- * than once a second, so a flood of payments costs one render a second, not one per payment: a
- * page is at most about a second behind the ledger. A page also expires after ten seconds (the
- * days left of a campaign move with the clock), and everything is stale whenever the notification
- * channel (re)connects, since notifications sent meanwhile are lost.
+ * makes every cached page stale. A changed page is rendered again on the next request, but not
+ * more than once a second, so a flood of payments costs one render a second, not one per payment:
+ * a page is at most about a second behind the ledger. Everything is stale whenever the
+ * notification channel (re)connects, since notifications sent meanwhile are lost.
+ * A page nothing changed is still rendered again after ten seconds (the days left of a campaign
+ * move with the clock); readers do not wait for that render, they get the page as it was until it
+ * is done. While renders fail (the database is down, say) the page as it was is served for up to
+ * a minute, then Remix answers (with its error page).
  */
 
 export type PublicPageRequest = {
@@ -52,6 +55,8 @@ export type PublicPageCacheOptions = {
   minRefreshMs?: number;
   /** A page is rendered again at least this often. */
   maxAgeMs?: number;
+  /** A page this old is not served while it is rendered again. */
+  staleLimitMs?: number;
   /** Distinct pages kept (`/c/<slug>` can name many campaigns). */
   maxEntries?: number;
 };
@@ -75,13 +80,15 @@ export class PublicPageCache {
   private readonly now: () => number;
   private readonly minRefreshMs: number;
   private readonly maxAgeMs: number;
+  private readonly staleLimitMs: number;
   private readonly maxEntries: number;
-  private readonly stats = { hits: 0, renders: 0, bypassed: 0 };
+  private readonly stats = { served: 0, renders: 0, bypassed: 0 };
 
   constructor(private readonly options: PublicPageCacheOptions) {
     this.now = options.now ?? Date.now;
     this.minRefreshMs = options.minRefreshMs ?? 1_000;
     this.maxAgeMs = options.maxAgeMs ?? 10_000;
+    this.staleLimitMs = options.staleLimitMs ?? 60_000;
     this.maxEntries = options.maxEntries ?? 200;
   }
 
@@ -105,14 +112,24 @@ export class PublicPageCache {
     }
     const key = request.url;
     let entry = this.entries.get(key);
-    if (!entry || this.mustRender(entry)) {
-      const rendered = await this.fill(key);
-      entry = rendered ?? undefined;
-    } else {
-      this.stats.hits += 1;
+    const due = entry ? this.renderDue(entry) : "missing";
+    const young = (page: Entry | undefined) => (page && this.now() - page.renderedAt < this.staleLimitMs ? page : undefined);
+    if (due === "missing") {
+      entry = (await this.fill(key)) ?? undefined;
+    } else if (due === "changed") {
+      entry = (await this.fill(key)) ?? young(entry);
+    } else if (due === "expired") {
+      const rendering = this.fill(key);
+      entry = young(entry) ?? (await rendering) ?? undefined;
     }
     if (!entry) return null;
+    this.stats.served += 1;
     return { status: entry.status, headers: entry.headers, body: this.assemble(entry, request) };
+  }
+
+  /** Resolves when no render is under way (for tests). */
+  async settled(): Promise<void> {
+    while (this.filling.size > 0) await Promise.all(this.filling.values());
   }
 
   private cacheable(request: PublicPageRequest): boolean {
@@ -123,10 +140,11 @@ export class PublicPageCache {
     return cookies.every((name) => name === "" || name === "ff_csrf");
   }
 
-  private mustRender(entry: Entry): boolean {
+  /** "changed": something it shows changed (readers wait for the new page); "expired": only time passed (they do not). */
+  private renderDue(entry: Entry): "changed" | "expired" | null {
     const age = this.now() - entry.renderedAt;
-    if (age >= this.maxAgeMs) return true;
-    return entry.generation !== this.generation && age >= this.minRefreshMs;
+    if (entry.generation !== this.generation && age >= this.minRefreshMs) return "changed";
+    return age >= this.maxAgeMs ? "expired" : null;
   }
 
   /** One render per page at a time: readers arriving meanwhile wait for it. */
@@ -144,6 +162,7 @@ export class PublicPageCache {
     const renderedAt = this.now();
     this.stats.renders += 1;
     let response: Response;
+    let html: string;
     try {
       const cookie = (await csrfCookieFor(this.tokenStandIn)).split(";")[0];
       response = await this.options.render(new Request(new URL(key, this.options.origin), { headers: { cookie, "user-agent": "fighting-fund-page-cache" } }), {
@@ -151,14 +170,16 @@ export class PublicPageCache {
         cspNonce: this.nonceStandIn,
         responseDrained: () => undefined,
       });
+      html = await response.text();
     } catch (error) {
-      logger.warn({ err: describeError(error), path: key }, "public page not cached");
+      // Remix answers the reader (or the page as it was, while it is young enough: see serve).
+      logger.warn({ err: describeError(error), path: key }, "public page not rendered");
       return null;
     }
-    const html = await response.text();
     // Errors, redirects and not-found pages are left to Remix, as is a page that did not carry
     // the stand-in token (it would then not carry the reader's).
     if (response.status !== 200 || !html.includes(this.tokenStandIn)) {
+      // What the page is now is not a page we keep: nobody gets the old one either.
       this.entries.delete(key);
       return null;
     }

@@ -62,7 +62,7 @@ describe("public page cache", () => {
     expect(second!.body.toString()).toBe(`<script nonce="${bob.nonce}">render 1</script><input name="csrf" value="${bob.csrfToken}"><p>${bob.csrfToken}</p>`);
     // The render's own cookie, length and policy are not replayed to readers.
     expect(Object.fromEntries(first!.headers)).toEqual({ "content-type": "text/html; charset=utf-8", "cache-control": "private, no-store" });
-    expect(cache.counts()).toMatchObject({ hits: 1, renders: 1 });
+    expect(cache.counts()).toMatchObject({ served: 2, renders: 1 });
   });
 
   it("renders once for readers who arrive together", async () => {
@@ -91,6 +91,22 @@ describe("public page cache", () => {
     expect(renders).toHaveLength(3);
   });
 
+  it("serves the page as it was while renders fail, for up to a minute, then leaves readers to Remix", async () => {
+    let failing = false;
+    const { cache, renders, reader, tick } = setUp((n, token, nonce) => (failing ? new Error("database down") : { html: `<p nonce="${nonce}">render ${n} ${token}</p>` }));
+    await cache.serve(reader());
+    failing = true;
+    tick(10_000);
+    expect((await cache.serve(reader()))!.body.toString()).toContain("render 1");
+    await cache.settled();
+    cache.invalidate();
+    tick(49_999);
+    expect((await cache.serve(reader()))!.body.toString()).toContain("render 1");
+    tick(1);
+    expect(await cache.serve(reader())).toBeNull();
+    expect(renders.length).toBe(4);
+  });
+
   it("does not keep a render as fresh when a change arrived while it was rendering", async () => {
     const { cache, renders, reader, tick, holdRenders, releaseRenders } = setUp();
     holdRenders();
@@ -107,13 +123,16 @@ describe("public page cache", () => {
     expect(renders).toHaveLength(2);
   });
 
-  it("renders a page again after ten seconds even without a change (days left move with the clock)", async () => {
+  it("renders a page again after ten seconds even without a change (days left move with the clock), without making readers wait", async () => {
     const { cache, renders, reader, tick } = setUp();
     await cache.serve(reader());
     tick(9_999);
     await cache.serve(reader());
     expect(renders).toHaveLength(1);
     tick(1);
+    // The reader who asks first gets the page as it was, and the page is rendered again meanwhile.
+    expect((await cache.serve(reader()))!.body.toString()).toContain("render 1");
+    await cache.settled();
     expect((await cache.serve(reader()))!.body.toString()).toContain("render 2");
   });
 
