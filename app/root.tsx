@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { isRouteErrorResponse, Link, Links, Meta, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { isRouteErrorResponse, Link, Links, Meta, Outlet, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { $ZodConfig } from "zod/v4/core";
 import { getDb } from "@db/client.server";
@@ -8,6 +8,7 @@ import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { useNonce } from "~/ui/nonce";
+import { PageScripts } from "~/ui/page-scripts";
 import stylesheet from "~/styles/app.css";
 
 // Zod probes for eval with `new Function` the first time it builds an object schema (not only
@@ -80,9 +81,8 @@ function Layout({ children }: { children: ReactNode }) {
           </p>
           <p>No trackers, no third-party scripts. Payments are handled by our card processor; we never see your card.</p>
         </footer>
-        {/* The only inline scripts: Remix's own, carrying this response's CSP nonce. */}
-        <ScrollRestoration nonce={nonce} />
-        <Scripts nonce={nonce} />
+        {/* Remix's scripts, or a page's own (app/ui/page-scripts.tsx), with this response's CSP nonce. */}
+        <PageScripts nonce={nonce} />
       </body>
     </html>
   );

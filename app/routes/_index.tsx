@@ -3,7 +3,7 @@ import { useActionData, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { getDefaultCampaign } from "~/campaigns/campaigns.server";
 import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
-import { CampaignPage } from "~/ui/CampaignPage";
+import { CampaignPage, campaignPageHandle } from "~/ui/CampaignPage";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.campaign.name} — give now` : "Give" },
@@ -26,6 +26,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+export const handle = campaignPageHandle;
 
 export default function Index() {
   const data = useLoaderData<typeof loader>();

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { getCampaignBySlug } from "~/campaigns/campaigns.server";
 import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
-import { CampaignPage } from "~/ui/CampaignPage";
+import { CampaignPage, campaignPageHandle } from "~/ui/CampaignPage";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? `${data.campaign.name} — give now` : "Campaign not found" },
@@ -30,6 +30,8 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+export const handle = campaignPageHandle;
 
 export default function CampaignRoute() {
   const data = useLoaderData<typeof loader>();

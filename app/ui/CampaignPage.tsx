@@ -2,7 +2,14 @@ import { Link } from "@remix-run/react";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { DonateForm, type DonateFormProps } from "./DonateForm";
+import { CAMPAIGN_PAGE_SCRIPT, type PageScriptHandle } from "./page-scripts";
 import { ProgressBar, type ProgressProps } from "./ProgressBar";
+
+/**
+ * The route handle of a campaign page (`/`, `/c/<slug>`): sent without React, with its own small
+ * script instead (docs/decisions/019-javascript-weight-on-the-campaign-page.md).
+ */
+export const campaignPageHandle: PageScriptHandle = { pageScript: CAMPAIGN_PAGE_SCRIPT };
 
 export type CampaignPageProps = {
   action: string;

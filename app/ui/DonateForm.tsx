@@ -1,9 +1,9 @@
-import { Form, useNavigation } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useEffect, useRef } from "react";
 import { t } from "~/i18n/t";
-import { estimateCardFee, formatMoney, parseMoney } from "~/money";
+import { formatMoney } from "~/money";
+import { enhanceDonateForm } from "./donate-form-enhancements";
 import { ContactFields, ErrorSummary, FieldError, fieldProps, Hint, Honeypot, TextAreaField } from "./fields";
-import { ProofOfWork } from "./ProofOfWork";
+import { ProofOfWorkStatus } from "./ProofOfWork";
 import type { PowChallenge } from "./ProofOfWorkSolver";
 
 export type DonateFormProps = {
@@ -31,46 +31,48 @@ const LABELS: Record<string, string> = {
 };
 
 /**
- * The donate form. Without JavaScript it is a plain POST, and the submit button's wording still
- * follows the choices through CSS :has() rules; with JavaScript the button states the exact sum.
+ * The donate form, complete without JavaScript: a plain POST, and the submit button's and fee
+ * label's wording follow the radios through CSS :has() rules. It is never hydrated (ADR 019):
+ * donate-form-enhancements.ts adds the rest (exact wording for a typed amount, the browser check
+ * past the checkout limits) from what is marked here with data attributes. It runs from the
+ * page's own script, or from the effect below when React renders the form in the browser.
  */
 export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFormProps) {
   const values = actionData?.values ?? {};
   const errors = actionData?.errors;
-  const navigation = useNavigation();
-  const submitting = navigation.state !== "idle" && navigation.formAction === action;
+  const challenge = actionData?.challenge;
   const defaultPreset = campaign.presets[1]?.amountMinor ?? campaign.presets[0]?.amountMinor;
-
-  const [hydrated, setHydrated] = useState(false);
-  const [frequency, setFrequency] = useState(values.frequency === "monthly" ? "monthly" : "once");
-  const [amountChoice, setAmountChoice] = useState(values.amount ?? String(defaultPreset));
-  const [customAmount, setCustomAmount] = useState(values.customAmount ?? "");
-  useEffect(() => setHydrated(true), []);
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => (form.current ? enhanceDonateForm(form.current) : undefined), []);
 
   const money = (minor: number) => formatMoney(minor, campaign.currency);
-  const chosenMinor = (() => {
-    if (amountChoice !== "custom") return Number(amountChoice);
-    const parsed = parseMoney(customAmount, campaign.currency);
-    return parsed.ok ? parsed.amountMinor : null;
-  })();
-  const submitKey = frequency === "monthly" ? "donate.submitMonthly" : "donate.submitOnce";
-  const exactLabel = t(submitKey, { amount: chosenMinor ? money(chosenMinor) : t("donate.yourAmount") });
-  const feeLabel = chosenMinor
-    ? t("donate.coverFees", { fee: money(estimateCardFee(chosenMinor, fee)) })
-    : t("donate.coverFeesCustom", { percent: fee.percentBps / 100, fixed: money(fee.fixedMinor) });
+  // The wording for a typed amount, with "{amount}" for the script to fill in.
+  const amountTemplate = (key: "donate.submitOnce" | "donate.submitMonthly" | "donate.coverFees") =>
+    key === "donate.coverFees" ? t(key, { fee: "{amount}" }) : t(key, { amount: "{amount}" });
 
-  // CSS that makes the no-JS button and fee label follow the radio buttons.
+  // CSS that makes the button and fee label follow the radio buttons.
   const labelRules = campaign.presets
     .map((p) => `.donate-form:has(#amount-${p.amountMinor}:checked) .for-${p.amountMinor}{display:inline}`)
     .concat(`.donate-form:has(#amount-custom:checked) .for-custom{display:inline}`)
     .join("\n");
 
   return (
-    <Form method="post" action={action} className="donate-form" noValidate aria-labelledby="donate-heading">
+    <form
+      ref={form}
+      method="post"
+      action={action}
+      className="donate-form"
+      noValidate
+      aria-labelledby="donate-heading"
+      data-currency={campaign.currency}
+      data-fee-percent-bps={fee.percentBps}
+      data-fee-fixed-minor={fee.fixedMinor}
+      data-pow-challenge={challenge?.challenge}
+      data-pow-difficulty={challenge?.difficulty}
+    >
       <h2 id="donate-heading">{t("donate.heading", { campaign: campaign.name })}</h2>
-      {!hydrated ? <style>{labelRules}</style> : null}
-      {/* With JavaScript, a challenge is solved rather than explained (ProofOfWork shows progress). */}
-      <ErrorSummary formError={hydrated && actionData?.challenge ? undefined : actionData?.formError} errors={errors} labels={LABELS} />
+      <style>{labelRules}</style>
+      <ErrorSummary formError={actionData?.formError} errors={errors} labels={LABELS} />
       <input type="hidden" name="csrf" value={csrf} />
       <input type="hidden" name="currency" value={campaign.currency} />
       <Honeypot />
@@ -86,7 +88,6 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
               id={`frequency-${value}`}
               value={value}
               defaultChecked={(values.frequency ?? "once") === value}
-              onChange={() => setFrequency(value)}
             />
             <span>{t(value === "once" ? "donate.once" : "donate.monthly")}</span>
           </label>
@@ -105,26 +106,12 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
                 id={`amount-${p.amountMinor}`}
                 value={p.amountMinor}
                 defaultChecked={(values.amount ?? String(defaultPreset)) === String(p.amountMinor)}
-                onChange={() => {
-                  setAmountChoice(String(p.amountMinor));
-                  // A preset replaces whatever was typed as "Other".
-                  const custom = document.getElementById("customAmount") as HTMLInputElement | null;
-                  if (custom) custom.value = "";
-                  setCustomAmount("");
-                }}
               />
               <span>{money(p.amountMinor)}</span>
             </label>
           ))}
           <label className="amount-option">
-            <input
-              type="radio"
-              name="amount"
-              id="amount-custom"
-              value="custom"
-              defaultChecked={values.amount === "custom"}
-              onChange={() => setAmountChoice("custom")}
-            />
+            <input type="radio" name="amount" id="amount-custom" value="custom" defaultChecked={values.amount === "custom"} />
             <span>{t("donate.otherAmount")}</span>
           </label>
         </div>
@@ -137,14 +124,6 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
             inputMode="decimal"
             autoComplete="off"
             defaultValue={values.customAmount ?? ""}
-            onChange={(e) => setCustomAmount(e.target.value)}
-            onFocus={() => {
-              const radio = document.getElementById("amount-custom") as HTMLInputElement | null;
-              if (radio && !radio.checked) {
-                radio.checked = true;
-                setAmountChoice("custom");
-              }
-            }}
           />
           <Hint id="customAmount-hint">{t("donate.customHint", { min: money(campaign.minGiftMinor), max: money(campaign.maxGiftMinor) })}</Hint>
           <FieldError id="customAmount-error" message={errors?.customAmount} />
@@ -160,42 +139,38 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
       <div className="check">
         <input type="checkbox" id="coverFees" name="coverFees" defaultChecked={values.coverFees === "on"} />
         <label htmlFor="coverFees">
-          {hydrated ? (
-            feeLabel
-          ) : (
-            <>
-              {campaign.presets.map((p) => (
-                <span key={p.amountMinor} className={`pick for-${p.amountMinor}`}>
-                  {t("donate.coverFees", { fee: money(p.feeMinor) })}
-                </span>
-              ))}
-              <span className="pick for-custom">{t("donate.coverFeesCustom", { percent: fee.percentBps / 100, fixed: money(fee.fixedMinor) })}</span>
-            </>
-          )}
+          {campaign.presets.map((p) => (
+            <span key={p.amountMinor} className={`pick for-${p.amountMinor}`}>
+              {t("donate.coverFees", { fee: money(p.feeMinor) })}
+            </span>
+          ))}
+          <span className="pick for-custom" data-amount-template={amountTemplate("donate.coverFees")} data-amount-of="fee">
+            {t("donate.coverFeesCustom", { percent: fee.percentBps / 100, fixed: money(fee.fixedMinor) })}
+          </span>
         </label>
       </div>
 
-      <ProofOfWork challenge={actionData?.challenge} message={actionData?.formError} />
-      <button type="submit" className="give-button" disabled={submitting} aria-live="polite">
-        {submitting ? (
-          "Taking you to payment…"
-        ) : hydrated ? (
-          exactLabel
-        ) : (
-          <>
-            {(["once", "monthly"] as const).map((f) => (
+      {challenge ? <ProofOfWorkStatus hidden /> : null}
+      <button type="submit" className="give-button" aria-live="polite">
+        <span className="choice-label">
+          {(["once", "monthly"] as const).map((f) => {
+            const key = f === "monthly" ? "donate.submitMonthly" : "donate.submitOnce";
+            return (
               <span key={f} className={`when-${f}`}>
                 {campaign.presets.map((p) => (
                   <span key={p.amountMinor} className={`pick for-${p.amountMinor}`}>
-                    {t(f === "monthly" ? "donate.submitMonthly" : "donate.submitOnce", { amount: money(p.amountMinor) })}
+                    {t(key, { amount: money(p.amountMinor) })}
                   </span>
                 ))}
-                <span className="pick for-custom">{t(f === "monthly" ? "donate.submitMonthly" : "donate.submitOnce", { amount: t("donate.yourAmount") })}</span>
+                <span className="pick for-custom" data-amount-template={amountTemplate(key)}>
+                  {t(key, { amount: t("donate.yourAmount") })}
+                </span>
               </span>
-            ))}
-          </>
-        )}
+            );
+          })}
+        </span>
+        <span className="submitting-label">Taking you to payment…</span>
       </button>
-    </Form>
+    </form>
   );
 }

@@ -1,6 +1,6 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type Ref } from "react";
 import { t } from "~/i18n/t";
-import { powProgress, solveWithWebCrypto, type PowChallenge } from "./ProofOfWorkSolver";
+import { clearSolution, MAX_AUTOMATIC_SUBMITS, powProgress, putSolution, solveWithWebCrypto, type PowChallenge } from "./ProofOfWorkSolver";
 
 /**
  * The browser check that stands in for a captcha (docs/decisions/011-proof-of-work.md). When a
@@ -18,23 +18,8 @@ type Props = {
   form?: string;
 };
 
-// A page re-submits by itself this many times; after that the person decides (a connection
-// whose address keeps changing would otherwise loop).
-const MAX_AUTOMATIC_SUBMITS = 3;
+// Counted per page: this form is sent with fetch, so the page outlives its submissions.
 let automaticSubmits = 0;
-
-const FIELDS = ["powChallenge", "powNonce"] as const;
-
-function setHiddenField(form: HTMLFormElement, name: string, value: string) {
-  let input = form.querySelector<HTMLInputElement>(`input[type=hidden][name=${name}]`);
-  if (!input) {
-    input = document.createElement("input");
-    input.type = "hidden";
-    input.name = name;
-    form.append(input);
-  }
-  input.value = value;
-}
 
 /** True once React runs in the browser (a challenge is solved only there). */
 export function useHydrated() {
@@ -51,8 +36,7 @@ export function ProofOfWork({ challenge, message, form }: Props) {
 
   useEffect(() => {
     const target = form ? document.querySelector<HTMLFormElement>(form) : anchor.current?.closest("form");
-    // An old solution must not ride along with the next submission.
-    if (target) for (const name of FIELDS) target.querySelector(`input[type=hidden][name=${name}]`)?.remove();
+    if (target) clearSolution(target);
     if (!challenge) {
       setState("idle");
       return;
@@ -69,8 +53,7 @@ export function ProofOfWork({ challenge, message, form }: Props) {
       onProgress: (tries) => setProgress(powProgress(tries, challenge.difficulty)),
     }).then((nonce) => {
       if (nonce === null || controller.signal.aborted) return;
-      setHiddenField(target, "powChallenge", challenge.challenge);
-      setHiddenField(target, "powNonce", nonce);
+      putSolution(target, challenge.challenge, nonce);
       automaticSubmits += 1;
       setState("sending");
       target.requestSubmit();
@@ -88,18 +71,32 @@ export function ProofOfWork({ challenge, message, form }: Props) {
     <>
       <span ref={anchor} hidden />
       {state === "working" || state === "sending" ? (
-        <div className="pow-status" role="status" aria-live="polite" ref={status}>
-          <p>
-            <span className="spinner" aria-hidden="true" /> {state === "sending" ? t("pow.checked") : t("pow.checking")}
-          </p>
-          <progress max={100} value={state === "sending" ? 100 : Math.round(progress * 100)} aria-label={t("pow.checking")} style={{ width: "100%" }} />
-          <p className="hint">{t("pow.why")}</p>
-        </div>
+        <ProofOfWorkStatus sending={state === "sending"} progress={progress} statusRef={status} />
       ) : state === "unavailable" && message ? (
         <p className="error-summary" role="alert">
           <strong>{message}</strong>
         </p>
       ) : null}
     </>
+  );
+}
+
+/**
+ * What a person sees while the check runs. The campaign page renders it hidden and its own script
+ * (donate-form-enhancements.ts) shows it and moves the bar: `data-pow-*` mark what that script
+ * changes.
+ */
+export function ProofOfWorkStatus({ sending = false, progress = 0, hidden, statusRef }: { sending?: boolean; progress?: number; hidden?: boolean; statusRef?: Ref<HTMLDivElement> }) {
+  return (
+    <div className="pow-status" role="status" aria-live="polite" ref={statusRef} hidden={hidden} data-pow-status="">
+      <p>
+        <span className="spinner" aria-hidden="true" />{" "}
+        <span data-pow-text="" data-pow-sending={t("pow.checked")}>
+          {sending ? t("pow.checked") : t("pow.checking")}
+        </span>
+      </p>
+      <progress max={100} value={sending ? 100 : Math.round(progress * 100)} aria-label={t("pow.checking")} style={{ width: "100%" }} />
+      <p className="hint">{t("pow.why")}</p>
+    </div>
   );
 }

@@ -1,7 +1,8 @@
 /**
  * The browser's half of the checkout proof of work (app/auth/pow.server.ts has the server's):
- * find a nonce such that SHA-256("<challenge>:<nonce>") starts with `difficulty` zero bits.
- * Plain functions with no server imports, so the page bundle and the server share them.
+ * find a nonce such that SHA-256("<challenge>:<nonce>") starts with `difficulty` zero bits, and
+ * send it back in the form. Plain functions with no server imports and no React, so the React
+ * form on /support, the campaign page's own script and the server's tests share them.
  */
 
 /** What the browser gets: the opaque challenge to hash, and what it needs to show progress. */
@@ -58,4 +59,33 @@ export async function solveWithWebCrypto(
     onProgress?.(start + BATCH);
   }
   return null;
+}
+
+/** The hidden fields a solution travels in. */
+const SOLUTION_FIELDS = ["powChallenge", "powNonce"] as const;
+
+/**
+ * A page sends a form again by itself at most this many times in a row; after that the person
+ * decides (a connection whose address keeps changing would otherwise loop).
+ */
+export const MAX_AUTOMATIC_SUBMITS = 3;
+
+/** Removes an earlier solution, which must not ride along with the next submission. */
+export function clearSolution(form: HTMLFormElement) {
+  for (const name of SOLUTION_FIELDS) form.querySelector(`input[type=hidden][name=${name}]`)?.remove();
+}
+
+/** Puts a solution in the form's hidden fields, ready to be sent. */
+export function putSolution(form: HTMLFormElement, challenge: string, nonce: string) {
+  const values = { powChallenge: challenge, powNonce: nonce };
+  for (const name of SOLUTION_FIELDS) {
+    let input = form.querySelector<HTMLInputElement>(`input[type=hidden][name=${name}]`);
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.append(input);
+    }
+    input.value = values[name];
+  }
 }
