@@ -10,14 +10,18 @@ import { t } from "~/i18n/t";
 import { formatMoney, parseMoney } from "~/money";
 import {
   addStaffNote,
+  findSupporterPayment,
   updateSupporterContact,
   getSupporterForStaff,
+  listPositionsQuery,
   NoteSchema,
   parseContactForm,
+  parseListPositions,
   refundPayment,
   REFUND_FIELDS,
   resendReceipt,
   type StaffFailure,
+  type SupporterList,
 } from "~/supporters/admin-supporters.server";
 import { cancelSubscription, pauseSubscription } from "~/supporters/subscription-changes.server";
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
@@ -46,11 +50,15 @@ const supporterId = (params: { id?: string }) => rowIdParam(params.id);
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
-  const page = await getSupporterForStaff(db, { supporterId: supporterId(params) });
+  const query = new URL(request.url).searchParams;
+  const at = parseListPositions(query);
+  const page = await getSupporterForStaff(db, { supporterId: supporterId(params), at });
   if (!page) throw new Response("Not found", { status: 404 });
   const csrf = await issueCsrfToken(request);
-  const notice = NoticeSchema.parse(Object.fromEntries(new URL(request.url).searchParams)).done ?? null;
-  return json({ page, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  const notice = NoticeSchema.parse(Object.fromEntries(query)).done ?? null;
+  // `at`: where each list is, so that paging one list keeps the others where they are.
+  const positions = listPositionsQuery(at).toString();
+  return json({ page, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 
 const INTENTS = ["contact", "note", "resend", "cancel", "pause", "refund"] as const;
@@ -74,7 +82,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent, ...data }, { status });
   const failWith = (f: Pick<StaffFailure, "status" | "formError" | "errors">, values: FormValues = {}, target: number | null = null) =>
     fail(f.status, { errors: f.errors, values, formError: f.formError, target });
-  const done = (what: keyof typeof NOTICES) => redirect(`/admin/supporters/${id}?done=${what}`, 303);
+  // Back to the same pages of each list (a form posts to the page's own URL, query included),
+  // except that a new note is shown where new notes are: on the newest page.
+  const backTo = (what: keyof typeof NOTICES) => {
+    const { notes, ...at } = parseListPositions(new URL(request.url).searchParams);
+    const query = listPositionsQuery(what === "note" ? at : { ...at, notes });
+    query.set("done", what);
+    return `/admin/supporters/${id}?${query}`;
+  };
+  const done = (what: keyof typeof NOTICES) => redirect(backTo(what), 303);
 
   if (!(await isValidCsrf(request, formData))) return fail(403, { errors: {}, values: {}, formError: t("error.csrf") });
   if (!intent) return fail(400, { errors: {}, values: {}, formError: "Unknown action." });
@@ -103,7 +119,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case "cancel":
     case "pause": {
       const values = formValues(formData, ["subscriptionId", "months", "reason"]);
-      const owner = { supporterId: id, actor, returnTo: `/admin/supporters/${id}?done=${intent}` };
+      const owner = { supporterId: id, actor, returnTo: backTo(intent) };
       if (intent === "pause") {
         const parsed = PauseSchema.safeParse(values);
         if (!parsed.success) return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form"), target: Number(values.subscriptionId) || null });
@@ -121,8 +137,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const values = formValues(formData, REFUND_FIELDS);
       const target = PaymentSchema.safeParse(values);
       if (!target.success) return fail(400, { errors: {}, values, formError: "Choose a payment." });
-      const page = await getSupporterForStaff(db, { supporterId: id });
-      const payment = page?.payments.find((p) => p.id === target.data.paymentId);
+      // Wherever it is in the supporter's payments, not only on the page they were looking at.
+      const payment = await findSupporterPayment(db, { supporterId: id, paymentId: target.data.paymentId });
       if (!payment) return fail(404, { errors: {}, values, formError: "Not found", target: target.data.paymentId });
       const amount = parseMoney(values.refundAmount ?? "", payment.currency);
       if (!amount.ok) return fail(400, { errors: { refundAmount: "Enter the amount to refund, like 10 or 10.50." }, values, formError: t("error.form"), target: payment.id });
@@ -139,10 +155,32 @@ const fmtDate = (d: string | null) => (d ? date.format(new Date(d)) : "");
 
 const CONTACT_LABELS: Record<string, string> = { name: "Name", email: "Email", phone: "Phone", ...Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label])) };
 
+/**
+ * "Newer …" and "Older …" under a list: plain links (no script needed), to this page with that
+ * list moved and the others left where they are, scrolled to the list's heading.
+ */
+function ListPager({ supporterId, positions, list, page }: { supporterId: number; positions: string; list: SupporterList; page: { older: string | null; newer: string | null } }) {
+  if (!page.older && !page.newer) return null;
+  const href = (direction: "before" | "after", key: string) => {
+    const query = new URLSearchParams(positions);
+    query.delete(`${list}_before`);
+    query.delete(`${list}_after`);
+    query.set(`${list}_${direction}`, key);
+    return `/admin/supporters/${supporterId}?${query}#${list}-heading`;
+  };
+  return (
+    <p className="button-row">
+      {page.newer ? <Link to={href("after", page.newer)}>Newer {list}</Link> : null}
+      {page.older ? <Link to={href("before", page.older)}>Older {list}</Link> : null}
+    </p>
+  );
+}
+
 export default function SupporterPage() {
-  const { page, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
+  const { page, positions, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { supporter } = page;
+  const pager = (list: SupporterList) => <ListPager supporterId={supporter.id} positions={positions} list={list} page={page[list]} />;
   const errorsFor = (intent: Intent, target: number | null = null) =>
     actionData && actionData.intent === intent && (target === null || actionData.target === target) ? actionData : null;
   const contact = errorsFor("contact");
@@ -216,8 +254,8 @@ export default function SupporterPage() {
 
       <section className="panel" aria-labelledby="subscriptions-heading">
         <h2 id="subscriptions-heading">Subscriptions</h2>
-        {page.subscriptions.length === 0 ? <p>None.</p> : null}
-        {page.subscriptions.map((s) => {
+        {page.subscriptions.rows.length === 0 ? <p>None.</p> : null}
+        {page.subscriptions.rows.map((s) => {
           const failed = errorsFor("cancel", s.id) ?? errorsFor("pause", s.id);
           return (
             <div key={s.id} className="admin-subscription">
@@ -274,11 +312,12 @@ export default function SupporterPage() {
             </div>
           );
         })}
+        {pager("subscriptions")}
       </section>
 
       <section className="panel" aria-labelledby="payments-heading">
         <h2 id="payments-heading">Payments</h2>
-        {page.payments.length === 0 ? (
+        {page.payments.rows.length === 0 ? (
           <p>None.</p>
         ) : (
           <table>
@@ -295,7 +334,7 @@ export default function SupporterPage() {
               </tr>
             </thead>
             <tbody>
-              {page.payments.map((p) => {
+              {page.payments.rows.map((p) => {
                 const refund = errorsFor("refund", p.id);
                 const resend = errorsFor("resend", p.id);
                 const remaining = p.amountMinor - p.refundedMinor;
@@ -361,26 +400,28 @@ export default function SupporterPage() {
             </tbody>
           </table>
         )}
+        {pager("payments")}
       </section>
 
       <section className="panel" aria-labelledby="pledges-heading">
         <h2 id="pledges-heading">Pledges</h2>
-        {page.pledges.length === 0 ? (
+        {page.pledges.rows.length === 0 ? (
           <p>None.</p>
         ) : (
           <ul>
-            {page.pledges.map((p) => (
+            {page.pledges.rows.map((p) => (
               <li key={p.id}>
                 {fmtDate(p.createdAt)}: {p.kind} {formatMoney(p.amountMinor, p.currency)} {p.currency}, {p.status}
               </li>
             ))}
           </ul>
         )}
+        {pager("pledges")}
       </section>
 
       <section className="panel" aria-labelledby="emails-heading">
         <h2 id="emails-heading">Emails sent</h2>
-        {page.emails.length === 0 ? (
+        {page.emails.rows.length === 0 ? (
           <p>None.</p>
         ) : (
           <table>
@@ -394,7 +435,7 @@ export default function SupporterPage() {
               </tr>
             </thead>
             <tbody>
-              {page.emails.map((m) => (
+              {page.emails.rows.map((m) => (
                 <tr key={m.id}>
                   <td>{m.template}</td>
                   <td>
@@ -408,11 +449,12 @@ export default function SupporterPage() {
             </tbody>
           </table>
         )}
+        {pager("emails")}
       </section>
 
       <section className="panel" aria-labelledby="notes-heading">
         <h2 id="notes-heading">Staff notes</h2>
-        {page.notes.map((n) => (
+        {page.notes.rows.map((n) => (
           <div key={n.id} className="staff-note">
             <p>{n.body}</p>
             <p className="hint">
@@ -420,6 +462,7 @@ export default function SupporterPage() {
             </p>
           </div>
         ))}
+        {pager("notes")}
         <Form method="post" noValidate>
           <input type="hidden" name="csrf" value={csrf} />
           <input type="hidden" name="intent" value="note" />

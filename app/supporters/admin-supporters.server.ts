@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, getTableColumns, gt, inArray, isNull, ne, notInArray, or, sql, type SQL } from "drizzle-orm";
-import { union } from "drizzle-orm/pg-core";
+import { union, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { campaigns, outbox, payments, plans, pledges, receipts, staffNotes, staffUsers, subscriptions, supporters, supporterSearchKeys } from "@db/schema";
@@ -9,6 +9,7 @@ import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
 import { formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
+import { RowId } from "~/ids";
 import { logger } from "~/log.server";
 import { queueRefundConfirmation } from "~/payments/apply-event.server";
 import { getPaymentProvider, PaymentProviderError } from "~/payments/provider.server";
@@ -119,48 +120,220 @@ export async function searchSupporters(db: DB, { q, after, limit = 25 }: { q: st
 /** The row's exact updated_at (microseconds), as the edit form's concurrency token. */
 const versionOf = sql<string>`to_char(${supporters.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 
-export async function getSupporterForStaff(db: DB, { supporterId }: { supporterId: number }) {
+/*
+ * Every list on the page is a keyset page, newest first: a supporter who has given every day for
+ * years (or been emailed as often) gets a page as fast as a new one. A position in a list is a
+ * row's "<timestamp to the microsecond>~<id>" (a JavaScript Date would drop the microseconds and
+ * skip rows), in the query as `<list>_before` (older than that row) or `<list>_after` (newer).
+ */
+
+const SUPPORTER_LISTS = ["subscriptions", "payments", "pledges", "emails", "notes"] as const;
+export type SupporterList = (typeof SUPPORTER_LISTS)[number];
+const SUPPORTER_PAGE_SIZE = 25;
+
+type Keyset = { at: string; id: string };
+type ListPosition = { before: Keyset } | { after: Keyset };
+export type ListPositions = Partial<Record<SupporterList, ListPosition>>;
+/** One page of a list, and the positions of the pages either side of it (null at either end). */
+type ListPage<Row> = { rows: Row[]; older: string | null; newer: string | null };
+
+/** A real instant, as the database writes it below; years before 1000 are not ours (nor all Postgres'). */
+const ExactTime = z
+  .string()
+  .regex(/^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+  .refine((s) => {
+    const ms = Date.parse(`${s.slice(0, 23)}Z`);
+    // Date.parse rolls 30 February over into March: only a date that round-trips is real.
+    return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 23) === s.slice(0, 23);
+  });
+const keysetOf = (id: z.ZodType<string, string>) =>
+  z
+    .string()
+    .max(80)
+    .transform((s) => ({ at: s.slice(0, s.indexOf("~")), id: s.slice(s.indexOf("~") + 1) }))
+    .pipe(z.object({ at: ExactTime, id }));
+const IntegerId = z
+  .string()
+  .regex(/^[1-9]\d*$/)
+  .refine((s) => RowId.safeParse(s).success);
+const KEYSETS: Record<SupporterList, z.ZodType<Keyset, string>> = {
+  subscriptions: keysetOf(IntegerId),
+  payments: keysetOf(IntegerId),
+  pledges: keysetOf(IntegerId),
+  emails: keysetOf(z.uuid()),
+  notes: keysetOf(IntegerId),
+};
+
+/**
+ * Where each list starts, from the page's query. A position that is not one (edited by hand,
+ * truncated in an email) is ignored: that list starts at its newest, and nothing is refused.
+ */
+export function parseListPositions(query: URLSearchParams): ListPositions {
+  const positions: ListPositions = {};
+  for (const list of SUPPORTER_LISTS) {
+    const before = KEYSETS[list].safeParse(query.get(`${list}_before`));
+    const after = KEYSETS[list].safeParse(query.get(`${list}_after`));
+    if (before.success) positions[list] = { before: before.data };
+    else if (after.success) positions[list] = { after: after.data };
+  }
+  return positions;
+}
+
+/** The query that shows these positions again (after an action, or beside another list's link). */
+export function listPositionsQuery(positions: ListPositions): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const list of SUPPORTER_LISTS) {
+    const position = positions[list];
+    if (position && "before" in position) query.set(`${list}_before`, `${position.before.at}~${position.before.id}`);
+    if (position && "after" in position) query.set(`${list}_after`, `${position.after.at}~${position.after.id}`);
+  }
+  return query;
+}
+
+const exactTime = (column: PgColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+type Keyed = { id: number | string; cursorAt: string };
+type KeysetList<Row extends Keyed> = {
+  table: PgTable;
+  /** The supporter's rows of the table. */
+  scope: SQL;
+  at: PgColumn;
+  id: PgColumn;
+  /** The rows meeting `where` (scope included), in this order. */
+  rows: (where: SQL | undefined, orderBy: SQL[], limit: number) => PromiseLike<Row[]>;
+};
+
+/**
+ * One page of a list newest first, by (at, id). A page newer than a position that would not be
+ * full is the newest page itself, and an older page with nothing on it is too: each page is
+ * always as long as it can be, and a stale or invented position shows the newest rows.
+ */
+async function keysetPage<Row extends Keyed>(db: DB, list: KeysetList<Row>, position: ListPosition | undefined, size = SUPPORTER_PAGE_SIZE): Promise<ListPage<Omit<Row, "cursorAt">>> {
+  const idType = sql.raw(list.id.getSQLType() === "uuid" ? "uuid" : "integer");
+  const key = (k: Keyset) => sql`(${k.at}::timestamptz, ${k.id}::${idType})`;
+  const row = sql`(${list.at}, ${list.id})`;
+  const rowsWhere = (where: SQL | undefined, orderBy: SQL[], limit: number) => list.rows(and(list.scope, where), orderBy, limit);
+  // Whether anything lies beyond the page on the other side of the position: one index probe.
+  const any = async (where: SQL) => (await db.select({ one: sql`1` }).from(list.table).where(and(list.scope, where)).limit(1)).length > 0;
+  const newestFirst = [desc(list.at), desc(list.id)];
+  const keyOf = (r: Row) => `${r.cursorAt}~${r.id}`;
+  const page = (rows: Row[], older: boolean, newer: boolean) => ({
+    rows: rows.map(({ cursorAt: _, ...r }) => r),
+    older: older ? keyOf(rows[rows.length - 1]) : null,
+    newer: newer ? keyOf(rows[0]) : null,
+  });
+  if (position && "after" in position) {
+    const [rows, older] = await Promise.all([rowsWhere(sql`${row} > ${key(position.after)}`, [asc(list.at), asc(list.id)], size + 1), any(sql`${row} <= ${key(position.after)}`)]);
+    if (rows.length > size) return page(rows.slice(0, size).reverse(), older, true);
+  } else if (position) {
+    const [rows, newer] = await Promise.all([rowsWhere(sql`${row} < ${key(position.before)}`, newestFirst, size + 1), any(sql`${row} >= ${key(position.before)}`)]);
+    if (rows.length > 0) return page(rows.slice(0, size), rows.length > size, newer);
+  }
+  const rows = await rowsWhere(undefined, newestFirst, size + 1);
+  return page(rows.slice(0, size), rows.length > size, false);
+}
+
+export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { supporterId: number; at?: ListPositions }) {
   const [row] = await db
     .select({ supporter: supporters, version: versionOf })
     .from(supporters)
     .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!row) return null;
   const { supporter } = row;
+
+  const subscriptionList = {
+    table: subscriptions,
+    scope: eq(subscriptions.supporterId, supporterId),
+    at: subscriptions.createdAt,
+    id: subscriptions.id,
+    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+      db
+        .select({ id: subscriptions.id, cursorAt: exactTime(subscriptions.createdAt), sub: subscriptions, planName: plans.name, campaignName: campaigns.name })
+        .from(subscriptions)
+        .innerJoin(campaigns, eq(campaigns.id, subscriptions.campaignId))
+        .leftJoin(plans, eq(plans.id, subscriptions.planId))
+        .where(where)
+        .orderBy(...orderBy)
+        .limit(limit),
+  };
+  const paymentList = {
+    table: payments,
+    scope: eq(payments.supporterId, supporterId),
+    at: payments.paidAt,
+    id: payments.id,
+    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+      db
+        .select({
+          id: payments.id,
+          cursorAt: exactTime(payments.paidAt),
+          receiptNumber: payments.receiptNumber,
+          paidAt: payments.paidAt,
+          kind: payments.kind,
+          method: payments.method,
+          provider: payments.provider,
+          amountMinor: payments.amountMinor,
+          refundedMinor: payments.refundedMinor,
+          currency: payments.currency,
+          campaignName: campaigns.name,
+          // What the receipt said, not the whole snapshot: the page shows nothing else of it.
+          receiptDescription: sql<string | null>`${receipts.snapshot} ->> 'description'`,
+          hasReceipt: sql<boolean>`${receipts.paymentId} is not null`,
+        })
+        .from(payments)
+        .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
+        .leftJoin(receipts, eq(receipts.paymentId, payments.id))
+        .where(where)
+        .orderBy(...orderBy)
+        .limit(limit),
+  };
+  const emailList = {
+    table: outbox,
+    // A caller without an email address has had no mail (their receipts are posted).
+    scope: supporter.email ? sql`lower(${outbox.toEmail}) = ${supporter.email.toLowerCase()}` : sql`false`,
+    at: outbox.createdAt,
+    id: outbox.id,
+    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+      db
+        .select({ id: outbox.id, cursorAt: exactTime(outbox.createdAt), template: outbox.template, createdAt: outbox.createdAt, sentAt: outbox.sentAt, failedAt: outbox.failedAt, lastError: outbox.lastError })
+        .from(outbox)
+        .where(where)
+        .orderBy(...orderBy)
+        .limit(limit),
+  };
+  const noteList = {
+    table: staffNotes,
+    scope: eq(staffNotes.supporterId, supporterId),
+    at: staffNotes.createdAt,
+    id: staffNotes.id,
+    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+      db
+        .select({ id: staffNotes.id, cursorAt: exactTime(staffNotes.createdAt), body: staffNotes.body, createdAt: staffNotes.createdAt, staffName: staffUsers.name })
+        .from(staffNotes)
+        .innerJoin(staffUsers, eq(staffUsers.id, staffNotes.staffUserId))
+        .where(where)
+        .orderBy(...orderBy)
+        .limit(limit),
+  };
+  const pledgeList = {
+    table: pledges,
+    scope: eq(pledges.supporterId, supporterId),
+    at: pledges.createdAt,
+    id: pledges.id,
+    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+      db
+        .select({ id: pledges.id, cursorAt: exactTime(pledges.createdAt), kind: pledges.kind, amountMinor: pledges.amountMinor, currency: pledges.currency, status: pledges.status, createdAt: pledges.createdAt })
+        .from(pledges)
+        .where(where)
+        .orderBy(...orderBy)
+        .limit(limit),
+  };
+
   const [subs, paid, mail, notes, pledgeRows, entitlements] = await Promise.all([
-    db
-      .select({ sub: subscriptions, planName: plans.name, campaignName: campaigns.name })
-      .from(subscriptions)
-      .innerJoin(campaigns, eq(campaigns.id, subscriptions.campaignId))
-      .leftJoin(plans, eq(plans.id, subscriptions.planId))
-      .where(eq(subscriptions.supporterId, supporterId))
-      .orderBy(desc(subscriptions.createdAt)),
-    db
-      .select({ payment: payments, snapshot: receipts.snapshot, campaignName: campaigns.name })
-      .from(payments)
-      .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
-      .leftJoin(receipts, eq(receipts.paymentId, payments.id))
-      .where(eq(payments.supporterId, supporterId))
-      .orderBy(desc(payments.paidAt))
-      .limit(200),
-    db
-      .select({ id: outbox.id, template: outbox.template, createdAt: outbox.createdAt, sentAt: outbox.sentAt, failedAt: outbox.failedAt, lastError: outbox.lastError })
-      .from(outbox)
-      // A caller without an email address has had no mail (their receipts are posted).
-      .where(supporter.email ? sql`lower(${outbox.toEmail}) = ${supporter.email.toLowerCase()}` : sql`false`)
-      .orderBy(desc(outbox.createdAt))
-      .limit(100),
-    db
-      .select({ id: staffNotes.id, body: staffNotes.body, createdAt: staffNotes.createdAt, staffName: staffUsers.name })
-      .from(staffNotes)
-      .innerJoin(staffUsers, eq(staffUsers.id, staffNotes.staffUserId))
-      .where(eq(staffNotes.supporterId, supporterId))
-      .orderBy(desc(staffNotes.createdAt), desc(staffNotes.id)),
-    db
-      .select({ id: pledges.id, kind: pledges.kind, amountMinor: pledges.amountMinor, currency: pledges.currency, status: pledges.status, createdAt: pledges.createdAt })
-      .from(pledges)
-      .where(eq(pledges.supporterId, supporterId))
-      .orderBy(desc(pledges.createdAt))
-      .limit(100),
+    keysetPage(db, subscriptionList, at.subscriptions),
+    keysetPage(db, paymentList, at.payments),
+    keysetPage(db, emailList, at.emails),
+    keysetPage(db, noteList, at.notes),
+    keysetPage(db, pledgeList, at.pledges),
     listEntitlements(db, { supporterId }),
   ]);
   return {
@@ -182,41 +355,40 @@ export async function getSupporterForStaff(db: DB, { supporterId }: { supporterI
       version: row.version,
     },
     entitlements,
-    subscriptions: subs.map(({ sub, planName, campaignName }) => ({
-      id: sub.id,
-      kind: sub.kind,
-      what: planName ?? `Monthly gift to ${campaignName}`,
-      amountMinor: sub.amountMinor,
-      currency: sub.currency,
-      status: sub.status,
-      currentPeriodEnd: sub.currentPeriodEnd,
-      cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
-      pausedUntil: sub.pausedUntil,
-      lastFailureReason: sub.lastFailureReason,
-      nextRetryAt: sub.nextRetryAt,
-      updating: sub.pendingChange !== null,
-      canChange: !["canceled", "incomplete_expired", "incomplete"].includes(sub.status) && !sub.cancelAtPeriodEnd && sub.pendingChange === null,
-    })),
-    payments: paid.map(({ payment, snapshot, campaignName }) => ({
-      id: payment.id,
-      receiptNumber: payment.receiptNumber,
-      paidAt: payment.paidAt,
-      kind: payment.kind,
-      method: payment.method,
-      provider: payment.provider,
-      amountMinor: payment.amountMinor,
-      refundedMinor: payment.refundedMinor,
-      currency: payment.currency,
-      campaignName,
-      description: (snapshot as ReceiptSnapshot | null)?.description ?? payment.kind,
-      hasReceipt: snapshot !== null,
-    })),
-    emails: mail.map((m) => ({ ...m, status: m.sentAt ? "sent" : m.failedAt ? "failed" : "queued" })),
+    subscriptions: {
+      ...subs,
+      rows: subs.rows.map(({ sub, planName, campaignName }) => ({
+        id: sub.id,
+        kind: sub.kind,
+        what: planName ?? `Monthly gift to ${campaignName}`,
+        amountMinor: sub.amountMinor,
+        currency: sub.currency,
+        status: sub.status,
+        currentPeriodEnd: sub.currentPeriodEnd,
+        cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+        pausedUntil: sub.pausedUntil,
+        lastFailureReason: sub.lastFailureReason,
+        nextRetryAt: sub.nextRetryAt,
+        updating: sub.pendingChange !== null,
+        canChange: !["canceled", "incomplete_expired", "incomplete"].includes(sub.status) && !sub.cancelAtPeriodEnd && sub.pendingChange === null,
+      })),
+    },
+    payments: { ...paid, rows: paid.rows.map(({ receiptDescription, ...p }) => ({ ...p, description: receiptDescription ?? p.kind })) },
+    emails: { ...mail, rows: mail.rows.map((m) => ({ ...m, status: m.sentAt ? "sent" : m.failedAt ? "failed" : "queued" })) },
     notes,
     pledges: pledgeRows,
   };
 }
 export type SupporterForStaff = NonNullable<Awaited<ReturnType<typeof getSupporterForStaff>>>;
+
+/** A payment of this supporter's, wherever it is in their list: what a refund needs to read its amount. */
+export async function findSupporterPayment(db: DB, { supporterId, paymentId }: { supporterId: number; paymentId: number }) {
+  const [payment] = await db
+    .select({ id: payments.id, currency: payments.currency })
+    .from(payments)
+    .where(and(eq(payments.id, paymentId), eq(payments.supporterId, supporterId)));
+  return payment ?? null;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Contact details

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, count, eq } from "drizzle-orm";
+import { and, count, desc, eq, sql } from "drizzle-orm";
 import { createElement, type ComponentType } from "react";
 import { renderToString } from "react-dom/server";
 import { createStaticHandler, createStaticRouter, StaticRouterProvider } from "react-router-dom/server";
@@ -55,6 +55,14 @@ const auditOf = (action: string, targetId: number) =>
 
 type PageData = { isAdmin: boolean; page: SupporterForStaff & { supporter: { version: string } } } & Record<string, unknown>;
 
+/** The page's HTML as the server renders it (what a browser without JavaScript gets). */
+async function render(data: PageData, path: string) {
+  const handler = createStaticHandler([{ id: "routes/admin.supporters.$id", path: "/admin/supporters/:id", loader: () => data, Component: SupporterPage as ComponentType }]);
+  const context = await handler.query(new Request(`http://localhost${path}`));
+  if (context instanceof Response) throw new Error("the supporter page redirected");
+  return renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, context), context, hydrate: false })).replace(/<!-- -->/g, "");
+}
+
 let donor: Awaited<ReturnType<typeof giveGift>>;
 
 beforeAll(async () => {
@@ -98,9 +106,9 @@ describe("the supporter page", () => {
     const { page, isAdmin } = await pageOf(browsers.staff, monthly.supporterId);
     expect(isAdmin).toBe(false);
     expect(page.supporter.name).toBe("Failing Card");
-    expect(page.subscriptions[0]).toMatchObject({ lastFailureReason: "Your card was declined.", nextRetryAt: retry.toISOString(), status: "active" });
-    expect(page.payments[0]).toMatchObject({ receiptNumber: monthly.payment.receiptNumber, amountMinor: 1500 });
-    expect(page.emails.map((e: { template: string }) => e.template)).toContain("donation-receipt");
+    expect(page.subscriptions.rows[0]).toMatchObject({ lastFailureReason: "Your card was declined.", nextRetryAt: retry.toISOString(), status: "active" });
+    expect(page.payments.rows[0]).toMatchObject({ receiptNumber: monthly.payment.receiptNumber, amountMinor: 1500 });
+    expect(page.emails.rows.map((e) => e.template)).toContain("donation-receipt");
 
     const mine = await pageOf(browsers.staff, donor.supporterId);
     expect(mine.page.supporter).toMatchObject({ phone: "+61 3 9000 1234", postalAddress: ["Wilhelmina Quarrington", "1 Printers Lane", "Fitzroy 3065", "AU"] });
@@ -122,20 +130,17 @@ describe("the supporter page", () => {
       { tier: "digital", planName: digitalMonthly.name, until: null, source: "monthly" },
       { tier: "print", planName: printYear.name, until: coversUntil.toISOString(), source: "one_time" },
     ]);
-    expect(data.page.pledges).toMatchObject([{ kind: "one_off", amountMinor: 4200, currency: "AUD", status: "pending" }]);
+    expect(data.page.pledges.rows).toMatchObject([{ kind: "one_off", amountMinor: 4200, currency: "AUD", status: "pending" }]);
 
     // And on the page itself, as staff read it.
-    const handler = createStaticHandler([{ id: "routes/admin.supporters.$id", path: "/admin/supporters/:id", loader: () => data, Component: SupporterPage as ComponentType }]);
-    const context = await handler.query(new Request(`http://localhost/admin/supporters/${yearly.supporterId}`));
-    if (context instanceof Response) throw new Error("the supporter page redirected");
-    const html = renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, context), context, hydrate: false })).replace(/<!-- -->/g, "");
+    const html = await render(data, `/admin/supporters/${yearly.supporterId}`);
     const day = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" }).format(coversUntil);
     expect(html).toContain(`<li>${digitalMonthly.name} (digital) while it renews</li>`);
     expect(html).toContain(`<li>${printYear.name} (print) until ${day}</li>`);
     expect(html).toMatch(/<li>[^<]*: one_off \$42 AUD, pending<\/li>/);
 
     // A one-off donor receives nothing and has pledged nothing.
-    expect((await pageOf(browsers.staff, donor.supporterId)).page).toMatchObject({ entitlements: [], pledges: [] });
+    expect((await pageOf(browsers.staff, donor.supporterId)).page).toMatchObject({ entitlements: [], pledges: { rows: [], older: null, newer: null } });
   });
 
   it("is a 404 for an unknown or erased supporter", async () => {
@@ -210,7 +215,7 @@ describe("notes and receipts", () => {
     expect(await n(staffNotes)).toBe(0);
     expect((await post(browsers.staff, donor.supporterId, { intent: "note", body: "Prefers calls after 5 pm." })).status).toBe(303);
     const { page } = await pageOf(browsers.staff, donor.supporterId);
-    expect(page.notes).toEqual([expect.objectContaining({ body: "Prefers calls after 5 pm.", staffName: "A staff" })]);
+    expect(page.notes.rows).toEqual([expect.objectContaining({ body: "Prefers calls after 5 pm.", staffName: "A staff" })]);
     const [entry] = await auditOf("supporter.note", donor.supporterId);
     expect(entry).toMatchObject({ actorType: "staff", actorId: browsers.staff.staffUserId });
     expect(JSON.stringify(entry.details)).not.toContain("5 pm");
@@ -326,5 +331,196 @@ describe("refunds (simulated provider)", () => {
     expect((await t.db.select().from(payments).where(eq(payments.id, cheque.id)))[0].refundedMinor).toBe(20000);
     expect(await t.db.select().from(outbox).where(eq(outbox.idempotencyKey, `refund:${cheque.id}:20000`))).toHaveLength(1);
     expect(await auditOf("payment.refund", cheque.id)).toHaveLength(1);
+  });
+});
+
+describe("long histories, a page at a time", () => {
+  /** Offline payments straight into the ledger, oldest first (so ids rise with time), at these instants. */
+  async function addPayments(supporterId: number, instants: string[]) {
+    const [counter] = await t.db
+      .update(counters)
+      .set({ value: sql`${counters.value} + ${instants.length}` })
+      .where(eq(counters.name, "receipt"))
+      .returning();
+    const first = counter.value - instants.length + 1;
+    await t.db.insert(payments).values(
+      instants.map((at, i) => ({
+        supporterId,
+        campaignId: fixtures.campaign.id,
+        kind: "one_off" as const,
+        method: "cheque" as const,
+        provider: "offline" as const,
+        providerPaymentId: `cheque-${randomUUID()}`,
+        amountMinor: 1000 + i,
+        currency: "AUD" as const,
+        receiptNumber: first + i,
+        paidAt: sql`${at}::timestamptz`,
+      })),
+    );
+  }
+  /** What the page should list, in its order: newest first, ties by id. */
+  const newestFirst = async (supporterId: number) =>
+    (await t.db.select({ id: payments.id }).from(payments).where(eq(payments.supporterId, supporterId)).orderBy(desc(payments.paidAt), desc(payments.id))).map((p) => p.id);
+  const pageAt = async (supporterId: number, query: string) => {
+    const response = await callLoader(loader, `/admin/supporters/${supporterId}?${query}`, { cookie: browsers.admin.cookie, params: { id: String(supporterId) } });
+    expect(response.status, query).toBe(200);
+    return (await response.json()) as PageData;
+  };
+  const ids = (data: PageData) => data.page.payments.rows.map((p) => p.id);
+  const q = (name: string, value: string) => new URLSearchParams({ [name]: value }).toString();
+  /** The link's target, as the HTML has it (the no-JS path): "Older payments" and so on. */
+  const hrefOf = (html: string, text: string) => {
+    const match = html.match(new RegExp(`<a [^>]*href="([^"]*)"[^>]*>${text}</a>`));
+    return match ? match[1].replace(/&amp;/g, "&") : null;
+  };
+
+  let busy: number;
+  beforeAll(async () => {
+    // 51 payments and the gift: the newest page ends inside three payments made at the same
+    // instant, and the second page ends between two payments a microsecond apart.
+    busy = (await giveGift(t.db, { campaignId: fixtures.campaign.id, name: "Every Day Giver" })).supporterId;
+    // Oldest first; the gift is the newest, so instants[k] is the (51 - k)th row on the list.
+    const instants = Array.from({ length: 51 }, (_, k) => new Date(Date.UTC(2025, 2, 1 + k, 9)).toISOString());
+    instants[26] = instants[27] = instants[28] = instants[27]; // rows 23-25, across the end of page 1
+    instants[2] = "2025-02-01T09:00:00.000002Z"; // row 49, the last of page 2...
+    instants[1] = "2025-02-01T09:00:00.000001Z"; // ...and row 50, a microsecond older
+    instants[0] = "2025-01-01T09:00:00Z";
+    await addPayments(busy, instants);
+  });
+
+  it("walks every payment exactly once, older then newer, with no link beyond either end", async () => {
+    const all = await newestFirst(busy);
+    expect(all).toHaveLength(52);
+    const first = await pageAt(busy, "");
+    expect(ids(first)).toEqual(all.slice(0, 25));
+    expect(first.page.payments.newer).toBeNull();
+    const second = await pageAt(busy, q("payments_before", first.page.payments.older!));
+    expect(ids(second)).toEqual(all.slice(25, 50));
+    const third = await pageAt(busy, q("payments_before", second.page.payments.older!));
+    expect(ids(third)).toEqual(all.slice(50));
+    expect(third.page.payments.older).toBeNull();
+
+    // And back: the same pages, and the newest page has nothing newer.
+    const back = await pageAt(busy, q("payments_after", third.page.payments.newer!));
+    expect(ids(back)).toEqual(all.slice(25, 50));
+    const top = await pageAt(busy, q("payments_after", back.page.payments.newer!));
+    expect(ids(top)).toEqual(all.slice(0, 25));
+    expect(top.page.payments).toMatchObject({ newer: null, older: first.page.payments.older });
+  });
+
+  it("a list of exactly one or two pages has no link past its end", async () => {
+    for (const count of [25, 50]) {
+      const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: `Exactly ${count}` });
+      await addPayments(supporterId, Array.from({ length: count - 1 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString()));
+      const all = await newestFirst(supporterId);
+      const first = await pageAt(supporterId, "");
+      expect(ids(first)).toEqual(all.slice(0, 25));
+      expect(first.page.payments.newer).toBeNull();
+      if (count === 25) {
+        expect(first.page.payments.older).toBeNull();
+        continue;
+      }
+      const last = await pageAt(supporterId, q("payments_before", first.page.payments.older!));
+      expect(ids(last)).toEqual(all.slice(25));
+      expect(last.page.payments.older).toBeNull();
+    }
+  });
+
+  it("a tampered, stale or invented position shows the newest payments, never an error", async () => {
+    const newest = ids(await pageAt(busy, ""));
+    const tampered = [
+      q("payments_before", "garbage"),
+      q("payments_before", "2025-02-30T09:00:00.000000Z~5"),
+      q("payments_before", "0000-01-01T00:00:00.000000Z~5"),
+      q("payments_before", "2025-03-01T09:00:00Z~5"),
+      q("payments_before", "2025-03-01T09:00:00.000000Z~99999999999"),
+      q("payments_before", "2025-03-01T09:00:00.000000Z~-1"),
+      q("payments_before", "2025-03-01T09:00:00.000000Z~1) or (1=1"),
+      q("payments_before", "2025-03-01T09:00:00.000000Z~"),
+      q("payments_before", `2025-03-01T09:00:00.000000Z~${"9".repeat(5000)}`),
+      q("payments_after", "2025-03-01T09:00:00.000000Z~0x10"),
+      q("payments_before", `2025-03-01T09:00:00.000000Z~${randomUUID()}`),
+      q("emails_before", "2025-03-01T09:00:00.000000Z~12"),
+      // Well formed, but beyond either end: still the newest page.
+      q("payments_before", "9999-12-31T23:59:59.999999Z~1"),
+      q("payments_before", "1000-01-01T00:00:00.000000Z~1"),
+      q("payments_after", "9999-12-31T23:59:59.999999Z~1"),
+    ];
+    for (const query of tampered) {
+      const data = await pageAt(busy, query);
+      expect(ids(data), query).toEqual(newest);
+      expect(data.page.payments.newer, query).toBeNull();
+    }
+    // Links on such a page do not carry the bad position along.
+    expect((await pageAt(busy, q("payments_before", "garbage"))).positions).toBe("");
+  });
+
+  it("refunds a payment on an older page, and returns to that page", async () => {
+    const first = await pageAt(busy, "");
+    const second = await pageAt(busy, q("payments_before", first.page.payments.older!));
+    const payment = second.page.payments.rows[3];
+    const here = `/admin/supporters/${busy}?${q("payments_before", first.page.payments.older!)}`;
+    const response = await postForm(action, here, { csrf: browsers.admin.csrf, intent: "refund", paymentId: String(payment.id), refundAmount: "2.50" }, { params: { id: String(busy) }, cookie: browsers.admin.cookie });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("Location")).toBe(`${here}&done=refund`);
+    expect((await t.db.select().from(payments).where(eq(payments.id, payment.id)))[0].refundedMinor).toBe(250);
+    expect(await auditOf("payment.refund", payment.id)).toHaveLength(1);
+
+    // From the newest page too, a payment on the last page (not shown there) is refunded...
+    const oldest = (await newestFirst(busy)).at(-1)!;
+    expect(ids(first)).not.toContain(oldest);
+    expect((await post(browsers.admin, busy, { intent: "refund", paymentId: String(oldest), refundAmount: "1" })).status).toBe(303);
+    expect((await t.db.select().from(payments).where(eq(payments.id, oldest)))[0].refundedMinor).toBe(100);
+    // ...but never another supporter's, wherever it is.
+    const before = await everything(donor.supporterId);
+    expect((await post(browsers.admin, donor.supporterId, { intent: "refund", paymentId: String(oldest), refundAmount: "1" })).status).toBe(404);
+    expect(await everything(donor.supporterId)).toEqual(before);
+  });
+
+  it("pages with plain links in the HTML, each list on its own, the others kept where they are", async () => {
+    // Enough notes and emails for two pages of each, some emails queued at one instant (uuid ids).
+    const [me] = await t.db.select().from(supporters).where(eq(supporters.id, busy));
+    const author = browsers.staff.staffUserId;
+    await t.db.insert(staffNotes).values(Array.from({ length: 27 }, (_, i) => ({ supporterId: busy, staffUserId: author, body: `Note ${i}`, createdAt: new Date(Date.UTC(2025, 5, 1, 0, i)) })));
+    const sameInstant = new Date(Date.UTC(2025, 6, 1));
+    await t.db
+      .insert(outbox)
+      .values(Array.from({ length: 30 }, (_, i) => ({ template: "donation-receipt", toEmail: me.email!.toUpperCase(), props: {}, idempotencyKey: `paging-${randomUUID()}`, createdAt: i < 10 ? sameInstant : new Date(Date.UTC(2025, 6, 2, 0, i)) })));
+
+    const path = `/admin/supporters/${busy}`;
+    const first = await pageAt(busy, "");
+    expect(first.page.notes.rows.map((n) => n.body)).toEqual(Array.from({ length: 25 }, (_, i) => `Note ${26 - i}`));
+    const html = await render(first, path);
+    expect(hrefOf(html, "Newer payments")).toBeNull();
+    expect(hrefOf(html, "Newer emails")).toBeNull();
+    const olderEmails = hrefOf(html, "Older emails")!;
+    expect(olderEmails).toBe(`${path}?${q("emails_before", first.page.emails.older!)}#emails-heading`);
+
+    // A browser without JavaScript follows the link: the emails move on, the payments stay.
+    const emailsPage = await pageAt(busy, olderEmails.slice(olderEmails.indexOf("?") + 1, olderEmails.indexOf("#")));
+    expect(emailsPage.page.emails.rows.length).toBeGreaterThan(0);
+    const allEmails = [...first.page.emails.rows, ...emailsPage.page.emails.rows].map((m) => m.id);
+    expect(new Set(allEmails).size).toBe(allEmails.length);
+    expect(emailsPage.page.emails.older).toBeNull();
+    expect(ids(emailsPage)).toEqual(ids(first));
+    const emailsHtml = await render(emailsPage, olderEmails);
+    const olderPayments = hrefOf(emailsHtml, "Older payments")!;
+    const kept = new URLSearchParams(olderPayments.slice(olderPayments.indexOf("?") + 1, olderPayments.indexOf("#")));
+    expect(Object.fromEntries(kept)).toEqual({ payments_before: first.page.payments.older, emails_before: first.page.emails.older });
+    expect(hrefOf(emailsHtml, "Newer emails")).toBe(`${path}?${q("emails_after", emailsPage.page.emails.newer!)}#emails-heading`);
+
+    const both = await pageAt(busy, kept.toString());
+    expect(both.page.emails.rows.map((m) => m.id)).toEqual(emailsPage.page.emails.rows.map((m) => m.id));
+    expect(ids(both)).toEqual((await newestFirst(busy)).slice(25, 50));
+
+    // The notes' second page: the two oldest.
+    const notesHref = hrefOf(html, "Older notes")!;
+    const notesPage = await pageAt(busy, notesHref.slice(notesHref.indexOf("?") + 1, notesHref.indexOf("#")));
+    expect(notesPage.page.notes.rows.map((n) => n.body)).toEqual(["Note 1", "Note 0"]);
+
+    // A note written there is shown where new notes are, the other lists staying put.
+    const from = `${path}?${new URLSearchParams({ payments_before: first.page.payments.older!, notes_before: first.page.notes.older! })}`;
+    const noted = await postForm(action, from, { csrf: browsers.staff.csrf, intent: "note", body: "Called back." }, { params: { id: String(busy) }, cookie: browsers.staff.cookie });
+    expect(noted.headers.get("Location")).toBe(`${path}?${q("payments_before", first.page.payments.older!)}&done=note`);
   });
 });
