@@ -38,19 +38,64 @@ export type RateLimitCount = {
 
 /** Counts one hit in a fixed window shared by every app process. */
 export async function countRateLimitHit(db: DB, rule: RateLimitRule, subject: string, now = new Date()): Promise<RateLimitCount> {
-  const windowStartFloor = new Date(now.getTime() - rule.windowSeconds * 1000);
-  const [row] = await db
+  const [count] = await countRateLimitHits(db, [{ rule, subject }], now);
+  return count;
+}
+
+/**
+ * Counts one hit in each of several windows with one statement (one round trip), each as
+ * countRateLimitHit would. Rows are written in key order, so two such statements running at
+ * once never wait for each other's rows in a cycle. Counts come back in the order asked.
+ */
+export async function countRateLimitHits(db: DB, hits: readonly { rule: RateLimitRule; subject: string }[], now = new Date()): Promise<RateLimitCount[]> {
+  if (hits.length === 0) return [];
+  const asked = hits.map(({ rule, subject }) => ({ rule, key: limitKey(rule, subject) }));
+  if (new Set(asked.map((a) => a.key)).size !== asked.length) throw new Error("countRateLimitHits: the same counter twice in one statement");
+  const sorted = [...asked].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const values: Record<string, string | Date> = { now };
+  sorted.forEach(({ rule, key }, i) => {
+    values[`key${i}`] = key;
+    // A row whose window started at or before this floor starts a new window.
+    values[`floor${i}`] = new Date(now.getTime() - rule.windowSeconds * 1000).toISOString();
+  });
+  const rows = await countHitsStatement(db, sorted.length).execute(values);
+  const byKey = new Map(rows.map((row) => [row.key, row]));
+  return asked.map(({ rule, key }) => {
+    const row = byKey.get(key)!;
+    return { allowed: row.hits <= rule.limit, hits: row.hits, limit: rule.limit, resetAt: new Date(row.windowStart.getTime() + rule.windowSeconds * 1000) };
+  });
+}
+
+/** Counting runs before every checkout start and sign-in: built once per database and row count, and prepared. */
+const countHitsStatements = new WeakMap<DB, Map<number, ReturnType<typeof buildCountHitsStatement>>>();
+
+function countHitsStatement(db: DB, rows: number) {
+  let byRows = countHitsStatements.get(db);
+  if (!byRows) countHitsStatements.set(db, (byRows = new Map()));
+  let statement = byRows.get(rows);
+  if (!statement) byRows.set(rows, (statement = buildCountHitsStatement(db, rows)));
+  return statement;
+}
+
+function buildCountHitsStatement(db: DB, rows: number) {
+  const indexes = Array.from({ length: rows }, (_, i) => i);
+  const floor = sql`case ${rateLimits.key} ${sql.join(
+    indexes.map((i) => sql`when ${sql.placeholder(`key${i}`)} then ${sql.placeholder(`floor${i}`)}::timestamptz`),
+    sql` `,
+  )} end`;
+  const expired = sql`${rateLimits.windowStart} <= ${floor}`;
+  return db
     .insert(rateLimits)
-    .values({ key: limitKey(rule, subject), windowStart: now, hits: 1 })
+    .values(indexes.map((i) => ({ key: sql.placeholder(`key${i}`), windowStart: sql.placeholder("now"), hits: 1 })))
     .onConflictDoUpdate({
       target: rateLimits.key,
       set: {
-        hits: sql`case when ${rateLimits.windowStart} <= ${windowStartFloor.toISOString()}::timestamptz then 1 else ${rateLimits.hits} + 1 end`,
-        windowStart: sql`case when ${rateLimits.windowStart} <= ${windowStartFloor.toISOString()}::timestamptz then excluded.window_start else ${rateLimits.windowStart} end`,
+        hits: sql`case when ${expired} then 1 else ${rateLimits.hits} + 1 end`,
+        windowStart: sql`case when ${expired} then excluded.window_start else ${rateLimits.windowStart} end`,
       },
     })
-    .returning({ hits: rateLimits.hits, windowStart: rateLimits.windowStart });
-  return { allowed: row.hits <= rule.limit, hits: row.hits, limit: rule.limit, resetAt: new Date(row.windowStart.getTime() + rule.windowSeconds * 1000) };
+    .returning({ key: rateLimits.key, hits: rateLimits.hits, windowStart: rateLimits.windowStart })
+    .prepare(`count_rate_limit_hits_${rows}`);
 }
 
 /** Counts one hit; false when over the limit. */

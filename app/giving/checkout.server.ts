@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans } from "@db/schema";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
@@ -45,7 +45,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     successUrl: `${appUrl}/thanks?ref=${checkoutId}`,
     cancelUrl: `${appUrl}${input.returnPath}`,
   });
-  await db.insert(checkouts).values({
+  await insertCheckoutFor(db).execute({
     id: checkoutId,
     campaignId: input.campaign.id,
     planId: input.plan?.id ?? null,
@@ -60,8 +60,26 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     pledgeId: input.pledgeId ?? null,
     provider: provider.name,
     providerSessionId: session.sessionId,
-  });
+  } satisfies Omit<typeof checkouts.$inferInsert, "status" | "createdAt" | "completedAt">);
   return { checkoutId, url: session.url };
+}
+
+/**
+ * Every checkout start writes one row: the statement is built once per database (and prepared by
+ * the driver) rather than by the query builder on each request.
+ */
+const preparedInserts = new WeakMap<DB, ReturnType<typeof prepareInsertCheckout>>();
+
+function prepareInsertCheckout(db: DB) {
+  const columns = ["id", "campaignId", "planId", "kind", "amountMinor", "feeCoverMinor", "currency", "email", "name", "anonymous", "message", "pledgeId", "provider", "providerSessionId"] as const;
+  const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<(typeof columns)[number], ReturnType<typeof sql.placeholder>>;
+  return db.insert(checkouts).values(values).prepare("insert_checkout");
+}
+
+function insertCheckoutFor(db: DB) {
+  let prepared = preparedInserts.get(db);
+  if (!prepared) preparedInserts.set(db, (prepared = prepareInsertCheckout(db)));
+  return prepared;
 }
 
 export function startDonationCheckout(db: DB, { campaign, donation, returnPath }: { campaign: Campaign; donation: Donation; returnPath: string }) {

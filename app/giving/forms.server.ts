@@ -106,7 +106,8 @@ export function checkAmount(text: string, campaign: Campaign, locale: string): {
   return { amountMinor: parsed.amountMinor };
 }
 
-export function parseDonateForm(formData: FormData, campaign: Campaign, settings: OrganisationSettings, locale = "en-AU"): FormResult<Donation> {
+/** `settings`: the card fee, needed only by a form that asks to cover it (null otherwise). */
+export function parseDonateForm(formData: FormData, campaign: Campaign, settings: Pick<OrganisationSettings, "feePercentBps" | "feeFixedMinor"> | null, locale = "en-AU"): FormResult<Donation> {
   const values = formValues(formData, DONATE_FIELDS);
   const parsed = DonateFormSchema.safeParse(values);
   const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error);
@@ -129,12 +130,13 @@ export function parseDonateForm(formData: FormData, campaign: Campaign, settings
     return { ok: false, errors, values };
   }
   const form = parsed.data;
+  if (form.coverFees && !settings) throw new Error("parseDonateForm: covering the card fee needs the fee settings");
   return {
     ok: true,
     value: {
       kind: form.frequency === "monthly" ? "monthly" : "one_off",
       amountMinor,
-      feeCoverMinor: form.coverFees ? estimateCardFee(amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0,
+      feeCoverMinor: form.coverFees && settings ? estimateCardFee(amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0,
       name: form.name,
       email: form.email,
       anonymous: form.anonymous,

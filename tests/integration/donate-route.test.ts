@@ -1,9 +1,10 @@
-import { count, eq } from "drizzle-orm";
+import { count, eq, inArray } from "drizzle-orm";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetEnvCache } from "~/env.server";
+import { estimateCardFee } from "~/money";
 import { createStripeMock } from "../mocks/stripe";
-import { checkouts, payments, supporters } from "@db/schema";
+import { checkouts, payments, settings, supporters } from "@db/schema";
 import { action as campaignAction, loader as campaignLoader } from "~/routes/c.$slug";
 import { action as indexAction, loader as indexLoader } from "~/routes/_index";
 import { action as supportAction, loader as supportLoader } from "~/routes/support";
@@ -56,6 +57,21 @@ describe("giving", () => {
     expect(location).toBe(`/simulated-checkout/${checkout.id}`);
     const after = await rowCounts();
     expect(after).toEqual({ ...before, checkouts: before.checkouts + 1 });
+  });
+
+  it("covers the card fee as the organisation's settings say at the time, and adds nothing when the box is left unticked", async () => {
+    const [saved] = await t.db.select().from(settings);
+    try {
+      await t.db.update(settings).set({ feePercentBps: 300, feeFixedMinor: 40 });
+      const covered = uniqueEmail();
+      expect((await donate({ email: covered, amount: "5000", coverFees: "on" })).status).toBe(303);
+      const plain = uniqueEmail();
+      expect((await donate({ email: plain, amount: "5000" })).status).toBe(303);
+      const fees = await t.db.select({ email: checkouts.email, feeCoverMinor: checkouts.feeCoverMinor }).from(checkouts).where(inArray(checkouts.email, [covered, plain]));
+      expect(Object.fromEntries(fees.map((f) => [f.email, f.feeCoverMinor]))).toEqual({ [covered]: estimateCardFee(5000, { percentBps: 300, fixedMinor: 40 }), [plain]: 0 });
+    } finally {
+      await t.db.update(settings).set({ feePercentBps: saved.feePercentBps, feeFixedMinor: saved.feeFixedMinor });
+    }
   });
 
   it("counts a gift given on a campaign page toward that campaign", async () => {

@@ -1,7 +1,7 @@
 import { like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rateLimits } from "@db/schema";
-import { CLAIM_GRACE_MS, checkoutLimits, claimOnce, countRateLimitHit } from "~/auth/rate-limit.server";
+import { CLAIM_GRACE_MS, checkoutLimits, claimOnce, countRateLimitHit, countRateLimitHits } from "~/auth/rate-limit.server";
 import { STAFF_SET_PASSWORD_LIMIT } from "~/auth/staff-auth.server";
 import { runJobsOnce } from "~/jobs/scheduler.server";
 import { SIGN_IN_LIMITS } from "~/supporters/sign-in.server";
@@ -64,5 +64,59 @@ describe("purging rate-limit rows", () => {
     ]);
     await runJobsOnce(t.db, now);
     expect(await keysLeft("t4-retired-rule:")).toEqual(["t4-retired-rule:recent"]);
+  });
+});
+
+describe("counting several windows in one statement (a checkout counts its address and its email at once)", () => {
+  const short = { name: "t5-short", limit: 2, windowSeconds: 60 };
+  const long = { name: "t5-long", limit: 3, windowSeconds: 600 };
+
+  it("each counter counts, and starts again, by its own rule; counts come back in the order asked", async () => {
+    const start = new Date();
+    const at = (seconds: number) => new Date(start.getTime() + seconds * SECOND);
+    const hits = [
+      { rule: long, subject: "203.0.113.60" },
+      { rule: short, subject: "reader@example.net" },
+    ];
+    const first = await countRateLimitHits(t.db, hits, at(0));
+    expect(first.map((c) => [c.hits, c.limit, c.allowed])).toEqual([
+      [1, 3, true],
+      [1, 2, true],
+    ]);
+    expect(first.map((c) => c.resetAt)).toEqual([at(600), at(60)]);
+    const second = await countRateLimitHits(t.db, hits, at(30));
+    expect(second.map((c) => [c.hits, c.allowed])).toEqual([
+      [2, true],
+      [2, true],
+    ]);
+    // The short window has passed and starts again at 1; the long one goes on counting.
+    const third = await countRateLimitHits(t.db, hits, at(90));
+    expect(third.map((c) => [c.hits, c.allowed])).toEqual([
+      [3, true],
+      [1, true],
+    ]);
+    expect(third.map((c) => c.resetAt)).toEqual([at(600), at(150)]);
+    const fourth = await countRateLimitHits(t.db, hits, at(100));
+    expect(fourth.map((c) => [c.hits, c.allowed])).toEqual([
+      [4, false],
+      [2, true],
+    ]);
+    // The same counters as one-at-a-time counting sees them.
+    expect((await countRateLimitHit(t.db, short, "reader@example.net", at(110))).hits).toBe(3);
+    expect((await countRateLimitHit(t.db, long, "203.0.113.60", at(110))).hits).toBe(5);
+  });
+
+  it("statements naming the same counters in either order all count, none waiting on another for ever", async () => {
+    const now = new Date();
+    const a = { rule: long, subject: "203.0.113.61" };
+    const b = { rule: short, subject: "other@example.net" };
+    await Promise.all(Array.from({ length: 20 }, (_, i) => countRateLimitHits(t.db, i % 2 ? [a, b] : [b, a], now)));
+    const [countA, countB] = await countRateLimitHits(t.db, [a, b], now);
+    expect([countA.hits, countB.hits]).toEqual([21, 21]);
+  });
+
+  it("refuses the same counter twice in one statement", async () => {
+    // Subjects are compared without case, as every counter keys them.
+    await expect(countRateLimitHits(t.db, [{ rule: short, subject: "twice@example.net" }, { rule: short, subject: "Twice@Example.net" }])).rejects.toThrow(/same counter twice/);
   });
 });
