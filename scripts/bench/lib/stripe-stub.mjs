@@ -6,7 +6,10 @@
 import http from "node:http";
 
 let sequence = 0;
-const nextId = (prefix) => `${prefix}_bench${(++sequence).toString(36).padStart(10, "0")}`;
+// Ids of one run of the stub differ from every earlier run's: the benchmark database keeps the
+// checkouts of earlier runs, and a Checkout Session id is unique among them.
+const run = Date.now().toString(36);
+const nextId = (prefix) => `${prefix}_bench${run}${(++sequence).toString(36).padStart(10, "0")}`;
 
 function answer(method, pathname) {
   if (method === "POST" && pathname === "/v1/checkout/sessions") {
