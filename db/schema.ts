@@ -254,7 +254,8 @@ export const subscriptions = pgTable(
   },
   (t) => [
     uniqueIndex("subscriptions_provider_unique").on(t.providerSubscriptionId),
-    index("subscriptions_supporter_idx").on(t.supporterId),
+    // The supporter page lists a person's subscriptions newest first, 25 at a time.
+    index("subscriptions_supporter_idx").on(t.supporterId, t.createdAt, t.id),
     // The dashboard: failing and cancelled subscriptions of a campaign, those started in a month,
     // and the live ones' revenue, donors and tiers read from the index alone.
     index("subscriptions_campaign_status_idx").on(t.campaignId, t.status, t.providerUpdatedAt),
@@ -312,6 +313,8 @@ export const payments = pgTable(
     // The accountant's export pages through a date range in the order payments were made.
     index("payments_paid_at_idx").on(t.paidAt, t.id),
     // One-time tiers still running: the dashboard's supporter counts and the print mailing list.
+    // A supporter's one-time tiers still running (their entitlements).
+    index("payments_supporter_tier_years_idx").on(t.supporterId, t.coversUntil).where(sql`${t.kind} = 'tier_one_time'`),
     index("payments_tier_years_idx")
       .on(t.coversUntil, t.campaignId, t.supporterId, t.planId, t.paidAt, t.refundedMinor, t.amountMinor)
       .where(sql`${t.kind} = 'tier_one_time'`),
@@ -452,8 +455,8 @@ export const outbox = pgTable(
   },
   (t) => [
     uniqueIndex("outbox_idempotency_unique").on(t.idempotencyKey),
-    // The supporter page lists the mail sent to a person's address.
-    index("outbox_to_email_idx").on(sql`lower(${t.toEmail})`),
+    // The supporter page lists the mail sent to a person's address, newest first, 25 at a time.
+    index("outbox_to_email_idx").on(sql`lower(${t.toEmail})`, t.createdAt, t.id),
     index("outbox_pending_idx").on(t.nextAttemptAt).where(sql`${t.sentAt} is null and ${t.failedAt} is null`),
   ],
 );
@@ -605,7 +608,7 @@ export const pledges = pgTable(
   (t) => [
     uniqueIndex("pledges_link_token_unique").on(t.linkTokenHash),
     index("pledges_status_idx").on(t.status, t.createdAt),
-    index("pledges_supporter_idx").on(t.supporterId),
+    index("pledges_supporter_idx").on(t.supporterId, t.createdAt, t.id),
     check("pledges_kind_known", giftKindCheck("kind")),
     check("pledges_currency_known", currencyCheck("currency")),
     check("pledges_amount_positive", sql`${t.amountMinor} > 0`),
@@ -624,5 +627,5 @@ export const staffNotes = pgTable(
     body: text("body").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("staff_notes_supporter_idx").on(t.supporterId)],
+  (t) => [index("staff_notes_supporter_idx").on(t.supporterId, t.createdAt, t.id)],
 );
