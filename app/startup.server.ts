@@ -26,9 +26,10 @@ export async function startApp(): Promise<RunningApp> {
   const handle = await connect({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR, poolSize: env.DATABASE_POOL_SIZE });
   const seeded = env.SEED_DEMO ? await seedDemoData(handle.db) : false;
   const embeddedDemo = env.SEED_DEMO && handle.driver === "pglite";
-  if (embeddedDemo) await seedDemoAdmin(handle.db);
+  const demoAdminCreated = embeddedDemo && (await seedDemoAdmin(handle.db));
   // Staff who were there first, or a demo password since changed: then there is nothing to print.
-  const showDemoAdmin = embeddedDemo && (await demoAdminHasDemoPassword(handle.db));
+  // Just created, it has the demo password: no second Argon2 run on the first start.
+  const showDemoAdmin = demoAdminCreated || (embeddedDemo && (await demoAdminHasDemoPassword(handle.db)));
   const worker = startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS });
   const jobs = startScheduledJobs(handle.db);
   logger.info({ driver: handle.driver, payments: env.paymentsMode, emailMode: env.emailMode, mailer: getMailer(handle.db).name, seeded }, "started");

@@ -1,7 +1,5 @@
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -9,6 +7,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { openPglite } from "./pglite.server.mjs";
 import * as schema from "./schema";
 
 /** The one database type: the same query code runs on PGlite and on PostgreSQL. */
@@ -81,9 +80,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
     };
     return { db, driver: "postgres", close: () => client.end({ timeout: 5 }), listen };
   }
-  const dataDir = options.dataDir ?? "./data/pglite";
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir);
+  // A new database is a copy of one made once per installation (db/pglite.server.mjs); under
+  // `npm start` it was already opened and migrated while the app was being built.
+  const client = await openPglite(options.dataDir ?? "./data/pglite");
   const db = drizzlePglite(client, { schema });
   await migratePglite(db, { migrationsFolder });
   // In-process: the subscription cannot drop.
