@@ -173,7 +173,7 @@ describe("links to the payment page", () => {
     const { paymentId, pledgeId, supporterId } = await givePhoneOnlyCheque(t.db, { campaignId: fixtures.campaign.id, staffUserId: browsers.staff.staffUserId });
     const listed = (await listPledges(t.db, { status: "paid", limit: 500 })).pledges.find((p) => p.id === pledgeId);
     expect(listed).toMatchObject({ paymentId, supporterEmail: null });
-    const supporterPage = await load<{ page: { payments: { id: number }[] } }>(supporterLoader, `/admin/supporters/${supporterId}`, { id: String(supporterId) });
-    expect(supporterPage.page.payments.map((p) => p.id)).toEqual([paymentId]);
+    const supporterPage = await load<{ page: { payments: { rows: { id: number }[] } } }>(supporterLoader, `/admin/supporters/${supporterId}`, { id: String(supporterId) });
+    expect(supporterPage.page.payments.rows.map((p) => p.id)).toEqual([paymentId]);
   });
 });
