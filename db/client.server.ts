@@ -1,5 +1,3 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -7,7 +5,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
-import { openPglite } from "./pglite.server.mjs";
+import { migrationsFolder, openPglite } from "./pglite.server.mjs";
 import * as schema from "./schema";
 
 /** The one database type: the same query code runs on PGlite and on PostgreSQL. */
@@ -35,10 +33,6 @@ export type DatabaseOptions = {
 export type Listen = (channel: string, onNotify: (payload: string) => void, onListening: () => void) => Promise<() => Promise<void>>;
 
 type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void>; listen: Listen };
-
-// Works both from db/ (tsx, vitest) and from build/ (the Remix server bundle): both sit one
-// level below the project root.
-const migrationsFolder = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "db", "migrations");
 
 const MIGRATION_LOCK = 727_001;
 

@@ -13,7 +13,8 @@ import { migrate } from "drizzle-orm/pglite/migrator";
 // Both db/ (scripts, tests) and build/ (where this file is bundled into the server) sit one level
 // below the project root.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const migrationsFolder = path.join(root, "db", "migrations");
+/** The SQL migrations, resolved from the project root rather than the working directory. */
+export const migrationsFolder = path.join(root, "db", "migrations");
 const templatesDir = path.join(root, "node_modules", ".cache", "fighting-fund");
 
 function pgliteVersion() {
