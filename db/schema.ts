@@ -257,9 +257,13 @@ export const subscriptions = pgTable(
     // The supporter page lists a person's subscriptions newest first, 25 at a time.
     index("subscriptions_supporter_idx").on(t.supporterId, t.createdAt, t.id),
     // The dashboard: failing and cancelled subscriptions of a campaign, those started in a month,
-    // and the live ones' revenue, donors and tiers read from the index alone.
+    // and the live ones' revenue, donors and tiers read from the index alone. Entitling rows only
+    // (ENTITLING_STATUSES, spelt out: queries must repeat the literal list to use it), in
+    // supporter order within a kind, so that counting distinct people needs no hashing.
     index("subscriptions_campaign_status_idx").on(t.campaignId, t.status, t.providerUpdatedAt),
-    index("subscriptions_campaign_live_idx").on(t.campaignId, t.kind, t.status, t.cancelAtPeriodEnd, t.currency, t.amountMinor, t.supporterId, t.planId, t.pausedUntil),
+    index("subscriptions_entitling_idx")
+      .on(t.campaignId, t.kind, t.supporterId, t.cancelAtPeriodEnd, t.currency, t.amountMinor, t.pausedUntil, t.planId)
+      .where(sql`${t.status} in ('active', 'trialing', 'past_due')`),
     index("subscriptions_campaign_created_idx").on(t.campaignId, t.createdAt, t.status),
     // Who has which tier, from the index alone: the print mailing list.
     index("subscriptions_tiers_idx").on(t.kind, t.status, t.planId, t.supporterId),

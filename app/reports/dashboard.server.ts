@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, notInArray, or, sql, type Column, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, notInArray, or, sql, type Column, type SQL } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaignIncomeBuckets, campaigns, payments, plans, pledges, subscriptions, supporters, type Currency } from "@db/schema";
 import { getCampaignBySlug, getCampaignProgress, getDefaultCampaign, type Campaign, type CampaignProgress } from "~/campaigns/campaigns.server";
@@ -30,10 +30,20 @@ const campaignIncomeBetween = (campaignId: number, start: Date, end: Date) =>
     lt(buckets.bucketStart, end),
   );
 
+/**
+ * `column in ('a', 'b')` with the values written into the SQL: a partial index is used only when
+ * the query's own text implies the index's predicate, which a bound parameter never does.
+ * For constants of the code only, never for input.
+ */
+const inLiterals = (column: Column, values: readonly string[]) => sql`${column} in (${sql.raw(values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", "))})`;
+
+/** Entitling subscriptions: the rows subscriptions_entitling_idx holds. */
+const entitling = inLiterals(subscriptions.status, ENTITLING_STATUSES);
+
 /** A subscription that will be collected next month: MRR and "monthly donors" both count these. */
 const collecting = (now: Date) =>
   and(
-    inArray(subscriptions.status, [...ENTITLING_STATUSES]),
+    entitling,
     eq(subscriptions.cancelAtPeriodEnd, false),
     or(isNull(subscriptions.pausedUntil), lte(subscriptions.pausedUntil, now)),
   );
@@ -71,11 +81,19 @@ export async function getIncomeThisMonth(db: DB, { campaignId, now }: CampaignAt
 
 export type RecurringRevenue = { mrr: { currency: Currency; amountMinor: number }[]; monthlyDonors: number };
 
-/** Monthly recurring revenue per currency (gifts and tiers), and how many people give monthly gifts. */
+/**
+ * Monthly recurring revenue per currency (gifts and tiers), and how many people give monthly gifts.
+ * Two scans of subscriptions_entitling_idx side by side: a plain sum, and the monthly gifts in
+ * supporter order, where distinct people are counted by skipping repeats (no hash of 70k ids).
+ * One scan grouped per supporter first measured 2–3× slower: Postgres pays per group.
+ */
 export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignAt): Promise<RecurringRevenue> {
   const live = and(eq(subscriptions.campaignId, campaignId), inArray(subscriptions.kind, [...RECURRING_KINDS]), collecting(now));
-  // Distinct people as a hashed subquery: count(distinct …) would sort every row.
-  const donorIds = db.selectDistinct({ supporterId: subscriptions.supporterId }).from(subscriptions).where(and(live, eq(subscriptions.kind, "monthly"))).as("donors");
+  const donorIds = db
+    .selectDistinct({ supporterId: subscriptions.supporterId })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.kind, "monthly"), collecting(now)))
+    .as("donors");
   const [mrr, [donors]] = await Promise.all([
     db
       .select({ currency: subscriptions.currency, amount: sql<string>`sum(${subscriptions.amountMinor})` })
@@ -93,29 +111,35 @@ export type SupportersByTier = { digital: number; print: number };
 /**
  * Distinct supporters entitled now, by the rules of listEntitlements: a tier subscription in an
  * entitling status, or an unexpired, unrefunded one-time tier payment. Print includes digital,
- * so each person counts once, at their highest tier.
+ * so each person counts once, at their highest tier: digital = everyone entitled − print.
+ * People are counted without grouping them (a state per person spilled to disk at full scale):
+ * subscribers distinct in index order, plus one-time buyers who have no such subscription.
  */
 export async function getSupportersByTier(db: DB, { campaignId, now }: CampaignAt): Promise<SupportersByTier> {
-  const monthly = db
-    .select({ supporterId: subscriptions.supporterId, tier: plans.tier })
-    .from(subscriptions)
-    .innerJoin(plans, eq(plans.id, subscriptions.planId))
-    .where(and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.kind, "tier_monthly"), inArray(subscriptions.status, [...ENTITLING_STATUSES])));
-  const oneTime = db
-    .select({ supporterId: payments.supporterId, tier: plans.tier })
-    .from(payments)
-    .innerJoin(plans, eq(plans.id, payments.planId))
-    .where(and(eq(payments.campaignId, campaignId), eq(payments.kind, "tier_one_time"), gt(payments.coversUntil, now), lt(payments.refundedMinor, sql`${payments.amountMinor}`)));
-  const entitled = monthly.unionAll(oneTime).as("entitled");
-  const people = db
-    .select({ supporterId: entitled.supporterId, print: sql<boolean>`bool_or(${entitled.tier} = 'print')`.as("print") })
-    .from(entitled)
-    .groupBy(entitled.supporterId)
-    .as("people");
-  const [row] = await db
-    .select({ print: sql<number>`count(*) filter (where ${people.print})::int`, digital: sql<number>`count(*) filter (where not ${people.print})::int` })
-    .from(people);
-  return { print: Number(row.print), digital: Number(row.digital) };
+  const printPlanIds = sql`array(select ${plans.id} from ${plans} where ${plans.tier} = 'print')`;
+  const countPeople = async (tier: "any" | "print") => {
+    const ofTier = (planId: Column) => (tier === "print" ? sql`${planId} = any(${printPlanIds})` : isNotNull(planId));
+    const subscribed = and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.kind, "tier_monthly"), entitling, ofTier(subscriptions.planId));
+    const subscribers = db.selectDistinct({ supporterId: subscriptions.supporterId }).from(subscriptions).where(subscribed).as("subscribers");
+    const buyersOnly = db
+      .selectDistinct({ supporterId: payments.supporterId })
+      .from(payments)
+      .where(
+        and(
+          eq(payments.campaignId, campaignId),
+          inLiterals(payments.kind, ["tier_one_time"]),
+          gt(payments.coversUntil, now),
+          lt(payments.refundedMinor, sql`${payments.amountMinor}`),
+          ofTier(payments.planId),
+          notExists(db.select({ one: sql`1` }).from(subscriptions).where(and(subscribed, eq(subscriptions.supporterId, payments.supporterId)))),
+        ),
+      )
+      .as("buyers_only");
+    const [[a], [b]] = await Promise.all([db.select({ n: count() }).from(subscribers), db.select({ n: count() }).from(buyersOnly)]);
+    return a.n + b.n;
+  };
+  const [everyone, print] = await Promise.all([countPeople("any"), countPeople("print")]);
+  return { print, digital: everyone - print };
 }
 
 export type SubscriptionChanges = { started: number; cancelled: number };

@@ -242,3 +242,74 @@ describe("pending pledges", () => {
     expect(page.pending.count).toBe(cancelled.count);
   });
 });
+
+describe("the live figures at their edges", () => {
+  // A campaign of its own, made after the tests above have counted the campaigns.
+  let campaignId: number;
+  beforeAll(async () => {
+    const [edge] = await t.db
+      .insert(campaigns)
+      .values({ slug: "edge-cases", name: "Edge cases", headline: "Edges", currency: "AUD", targetMinor: 100_000, startsAt: new Date("2025-01-01T00:00:00Z") })
+      .returning();
+    campaignId = edge.id;
+    const give = (email: string, paidAt: string, extra: Partial<Parameters<typeof giveGift>[1]>) => giveGift(t.db, { campaignId, email, paidAt: new Date(paidAt), ...extra });
+    const setSubscription = async (payment: { subscriptionId: number | null }, change: Partial<typeof subscriptions.$inferInsert>) => {
+      await t.db.update(subscriptions).set(change).where(eq(subscriptions.id, payment.subscriptionId!));
+    };
+    const refund = async (payment: { id: number }, refundedMinor: number) => {
+      await t.db.update(payments).set({ refundedMinor }).where(eq(payments.id, payment.id));
+    };
+    const plan = (code: string) => fixtures.plan(code).id;
+
+    // Two monthly gifts and a digital tier: one monthly donor, three amounts of revenue.
+    const both = uniqueEmail("both");
+    await give(both, "2026-02-01T00:00:00Z", { kind: "monthly", amountMinor: 1000 });
+    await give(both, "2026-03-01T00:00:00Z", { kind: "monthly", amountMinor: 2000 });
+    await give(both, "2026-03-02T00:00:00Z", { kind: "tier_monthly", planId: plan("digital-monthly"), amountMinor: 500 });
+    // A pause that ended before now: collected again.
+    const resumed = await give(uniqueEmail("resumed"), "2026-01-01T00:00:00Z", { kind: "monthly", amountMinor: 700 });
+    await setSubscription(resumed.payment, { pausedUntil: new Date("2026-05-01T00:00:00Z") });
+    // Monthly gifts in two currencies from one person: one donor, two currencies.
+    const twoCurrencies = uniqueEmail("two-currencies");
+    await give(twoCurrencies, "2026-02-01T00:00:00Z", { kind: "monthly", amountMinor: 400 });
+    await give(twoCurrencies, "2026-02-02T00:00:00Z", { kind: "monthly", amountMinor: 600, currency: "USD" });
+    // A print tier paused and ending: no revenue next month, still entitled now.
+    const pausedPrint = await give(uniqueEmail("paused-print"), "2026-01-01T00:00:00Z", { kind: "tier_monthly", planId: plan("print-monthly"), amountMinor: 1000 });
+    await setSubscription(pausedPrint.payment, { pausedUntil: new Date("2026-07-01T00:00:00Z"), cancelAtPeriodEnd: true });
+    // A digital subscriber who also bought a print year, partly refunded: print.
+    const upgraded = uniqueEmail("upgraded");
+    await give(upgraded, "2026-01-01T00:00:00Z", { kind: "tier_monthly", planId: plan("digital-monthly"), amountMinor: 500 });
+    const printYear = await give(upgraded, "2026-03-01T00:00:00Z", { kind: "tier_one_time", planId: plan("print-year"), amountMinor: 11000 });
+    await refund(printYear.payment, 1000);
+    // Two one-time years, digital and print: one person, print.
+    const twoYears = uniqueEmail("two-years");
+    await give(twoYears, "2026-01-15T00:00:00Z", { kind: "tier_one_time", planId: plan("digital-year"), amountMinor: 5500 });
+    await give(twoYears, "2026-02-15T00:00:00Z", { kind: "tier_one_time", planId: plan("print-year"), amountMinor: 11000 });
+    // A print year refunded in full beside a digital year: digital.
+    const refundedPrint = uniqueEmail("refunded-print");
+    await give(refundedPrint, "2026-01-20T00:00:00Z", { kind: "tier_one_time", planId: plan("digital-year"), amountMinor: 5500 });
+    const fullRefund = await give(refundedPrint, "2026-02-20T00:00:00Z", { kind: "tier_one_time", planId: plan("print-year"), amountMinor: 11000 });
+    await refund(fullRefund.payment, 11000);
+    // A cancelled print tier: neither revenue nor entitlement.
+    const gone = await give(uniqueEmail("gone"), "2025-10-01T00:00:00Z", { kind: "tier_monthly", planId: plan("print-monthly"), amountMinor: 1000 });
+    await setSubscription(gone.payment, { status: "canceled" });
+    // A digital year here, and a digital tier in another campaign only: counted here, once.
+    const elsewhere = uniqueEmail("elsewhere");
+    await give(elsewhere, "2026-02-01T00:00:00Z", { kind: "tier_one_time", planId: plan("digital-year"), amountMinor: 5500 });
+    await giveGift(t.db, { campaignId: fixtures.campaign.id, email: elsewhere, kind: "tier_monthly", planId: plan("digital-monthly"), amountMinor: 500 });
+  });
+
+  it("counts revenue per currency and each monthly donor once, whatever else they give", async () => {
+    expect(await getRecurringRevenue(t.db, { campaignId, now: NOW })).toEqual({
+      mrr: [
+        { currency: "AUD", amountMinor: 1000 + 2000 + 500 + 700 + 400 + 500 },
+        { currency: "USD", amountMinor: 600 },
+      ],
+      monthlyDonors: 3,
+    });
+  });
+
+  it("counts tiers by entitlement, not by collection, each person once at their highest tier", async () => {
+    expect(await getSupportersByTier(t.db, { campaignId, now: NOW })).toEqual({ print: 3, digital: 3 });
+  });
+});

@@ -1,0 +1,2 @@
+DROP INDEX "subscriptions_campaign_live_idx";--> statement-breakpoint
+CREATE INDEX "subscriptions_entitling_idx" ON "subscriptions" USING btree ("campaign_id","kind","supporter_id","cancel_at_period_end","currency","amount_minor","paused_until","plan_id") WHERE "subscriptions"."status" in ('active', 'trialing', 'past_due');
