@@ -1,8 +1,8 @@
-import { eq, inArray } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { auditLog, payments, subscriptions, supporters } from "@db/schema";
+import { auditLog, campaigns, payments, subscriptions, supporters } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
-import { csvStream, paymentsCsv, printMailingList } from "~/reports/exports.server";
+import { csvCell, csvStream, isoMillis, paymentsCsv, printMailingList } from "~/reports/exports.server";
 import { loader as exportLoader } from "~/routes/admin.exports.$kind[.csv]";
 import { loader as exportsPageLoader } from "~/routes/admin.exports._index";
 import type { PostalAddress } from "~/payments/events";
@@ -184,6 +184,79 @@ describe("payments CSV", () => {
     const ok = await callLoader(exportsPageLoader, "/admin/exports?kind=print-list&on=2026-05-15", { cookie: staffCookie });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("Location")).toBe("/admin/exports/print-list.csv?on=2026-05-15");
+  });
+});
+
+describe("payments CSV, byte for byte", () => {
+  // The file as it was first written: a Date per row, a regular expression per cell, csvLine.
+  const referenceCell = (value: string | number): string => {
+    if (typeof value === "number") return String(value);
+    let text = value;
+    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const NASTY = [
+    'He said "hi", then left',
+    "line one\nline two\r\nthree\r",
+    "=HYPERLINK(\"http://evil\")",
+    "+61 400 000 000",
+    "-minus",
+    "@handle",
+    "\tTabbed",
+    "\rReturn",
+    "",
+    '"',
+    "Zoë Ñandú 東京 🎉",
+    "'already quoted",
+    "plain name",
+  ];
+
+  it("writes exactly what the first version wrote, through the driver and through drizzle alike", async () => {
+    const campaignId = fixtures.campaign.id;
+    const times = ["2026-08-01T10:00:00.123456Z", "2026-08-01T10:00:00.123456Z", "2026-08-02T00:00:00Z", "2026-08-03T23:59:59.999999Z", "2026-08-04T01:02:03.1Z", "2026-08-05T01:02:03.000001Z"];
+    for (const [i, name] of NASTY.entries()) {
+      const gift = await giveGift(t.db, { campaignId, name: "placeholder", amountMinor: [1, 99, 100, 12_345, 123_456_789_012][i % 5] });
+      await t.db.update(supporters).set({ name }).where(eq(supporters.id, gift.supporterId));
+      await t.db
+        .update(payments)
+        .set({ paidAt: sql`${times[i % times.length]}::timestamptz`, refundedMinor: i % 3 === 0 ? 1 : 0 })
+        .where(eq(payments.id, gift.payment.id));
+    }
+    const from = new Date("2026-08-01T00:00:00Z");
+    const to = new Date("2026-09-01T00:00:00Z");
+    const names = new Map((await t.db.select().from(campaigns)).map((c) => [c.id, c.name]));
+    const rows = await t.db
+      .select({ payment: payments, name: supporters.name })
+      .from(payments)
+      .innerJoin(supporters, eq(supporters.id, payments.supporterId))
+      .where(and(gte(payments.paidAt, from), lt(payments.paidAt, to)))
+      .orderBy(asc(payments.paidAt), asc(payments.id));
+    expect(rows.length).toBeGreaterThanOrEqual(NASTY.length);
+    const money = (minor: number) => (minor / 100).toFixed(2);
+    const expected =
+      [["Receipt number", "Paid at (UTC)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"], ...rows.map(({ payment: p, name }) => [p.receiptNumber, p.paidAt.toISOString(), p.supporterId, name, p.kind, p.method, money(p.amountMinor), p.currency, money(p.refundedMinor), names.get(p.campaignId) ?? ""])]
+        .map((cells) => cells.map(referenceCell).join(",") + "\r\n")
+        .join("");
+    expect(expected).toContain("2026-08-01T10:00:00.123Z");
+    expect(expected).toContain("1234567890.12");
+
+    // On PostgreSQL the export reads rows through postgres.js directly: make sure that path is the one compared.
+    const client = (t.db as unknown as { $client?: { unsafe?: unknown; begin?: unknown } }).$client;
+    if (process.env.DATABASE_URL) expect([typeof client?.unsafe, typeof client?.begin]).toEqual(["function", "function"]);
+    for (const viaDriver of [true, false]) {
+      for (const batch of [1, 4, 10_000]) {
+        expect(await read(paymentsCsv(t.db, { from, to, batch, viaDriver })), `viaDriver ${viaDriver}, batch ${batch}`).toBe(expected);
+      }
+    }
+  });
+
+  it("escapes a cell as the regular expressions did, and reads PostgreSQL's timestamps to the millisecond", () => {
+    for (const text of [...NASTY, "a,b", "-", "=", "\t", "x=1"]) expect(csvCell(text)).toBe(referenceCell(text));
+    expect([csvCell(12), csvCell(null), csvCell(undefined), csvCell(true)]).toEqual(["12", "", "", "true"]);
+    expect(isoMillis("2026-08-01 10:00:00")).toBe("2026-08-01T10:00:00.000Z");
+    expect(isoMillis("2026-08-01 10:00:00.1")).toBe("2026-08-01T10:00:00.100Z");
+    expect(isoMillis("2026-08-01 10:00:00.999999")).toBe("2026-08-01T10:00:00.999Z");
+    expect(() => isoMillis("08/01/2026 10:00:00")).toThrow();
   });
 });
 
