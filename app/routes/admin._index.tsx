@@ -25,10 +25,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request);
   const query = DashboardQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
-  const dashboard = query.success ? await getDashboard(db, { campaignSlug: query.data.campaign }) : null;
-  if (!dashboard) throw new Response("Campaign not found", { status: 404 });
   // Across campaigns: a receipt waiting for the post is work whichever campaign it is for.
-  const receiptsToPost = await countReceiptsToPost(db);
+  const [dashboard, receiptsToPost] = await Promise.all([query.success ? getDashboard(db, { campaignSlug: query.data.campaign }) : null, countReceiptsToPost(db)]);
+  if (!dashboard) throw new Response("Campaign not found", { status: 404 });
   return json({ ...dashboard, receiptsToPost }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
