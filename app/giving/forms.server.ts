@@ -57,6 +57,16 @@ const optionalText = (max: number, message: string, { multiline = false } = {}) 
     .refine(hasNoControlCharacters({ multiline }), t("error.text.control"))
     .optional()
     .transform((v) => (v ? v : null));
+
+/** An email address that may be left empty (callers of the phone line may have none): null when empty. */
+export const optionalEmail = z
+  .string()
+  .trim()
+  .max(254, "Enter a valid email address.")
+  .pipe(z.union([z.literal(""), z.email("Enter a valid email address.")]))
+  .optional()
+  .transform((v) => v || null);
+
 /** A ticked checkbox posts "on"; an unticked one posts nothing. */
 export const checkbox = z
   .string()

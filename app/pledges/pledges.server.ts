@@ -8,7 +8,7 @@ import type { StaffSession } from "~/auth/staff-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { getEnv } from "~/env.server";
 import { startCheckout } from "~/giving/checkout.server";
-import { noControl } from "~/giving/forms.server";
+import { noControl, optionalEmail } from "~/giving/forms.server";
 import { parseMoney } from "~/money";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { describeGift, recordPayment } from "~/payments/apply-event.server";
@@ -70,13 +70,7 @@ export const LINK_NEEDS_EMAIL =
  */
 const NewSupporterSchema = z
   .object({
-    email: z
-      .string()
-      .trim()
-      .max(254, "Enter a valid email address.")
-      .pipe(z.union([z.literal(""), z.email("Enter a valid email address.")]))
-      .optional()
-      .transform((v) => v || null),
+    email: optionalEmail,
     name: trimmed(200).min(1, "Enter the caller's name."),
     phone: z
       .string()

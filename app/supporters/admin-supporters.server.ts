@@ -7,7 +7,7 @@ import { campaigns, outbox, payments, plans, pledges, receipts, staffNotes, staf
 import { recordAudit } from "~/audit/audit.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
-import { formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { formValues, hasNoControlCharacters, optionalEmail, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { RowId } from "~/ids";
 import { logger } from "~/log.server";
@@ -399,13 +399,7 @@ const ContactSchema = z.object({
   expectedUpdatedAt: z.string({ message: "Reload the page and try again." }).min(1, "Reload the page and try again.").max(40),
   name: z.string().trim().max(200, "Keep the name under 200 characters.").refine(hasNoControlCharacters(), t("error.text.control")),
   // Optional: callers of the phone line may have no email address, as long as we have a phone number.
-  email: z
-    .string()
-    .trim()
-    .max(254, "Enter a valid email address.")
-    .pipe(z.union([z.literal(""), z.email("Enter a valid email address.")]))
-    .optional()
-    .transform((v) => v || null),
+  email: optionalEmail,
   phone: z
     .string()
     .trim()
