@@ -199,8 +199,11 @@ type KeysetList<Row extends Keyed> = {
   scope: SQL;
   at: PgColumn;
   id: PgColumn;
-  /** The rows meeting `where` (scope included), in this order. */
-  rows: (where: SQL | undefined, orderBy: SQL[], limit: number) => PromiseLike<Row[]>;
+  /** A new select of the list's columns and joins (`$dynamic()`), which the page narrows, orders and limits. */
+  query: () => DynamicSelect<Row>;
+};
+type DynamicSelect<Row> = {
+  where(where: SQL | undefined): { orderBy(...orderBy: SQL[]): { limit(limit: number): PromiseLike<Row[]> } };
 };
 
 /**
@@ -212,7 +215,12 @@ async function keysetPage<Row extends Keyed>(db: DB, list: KeysetList<Row>, posi
   const idType = sql.raw(list.id.getSQLType() === "uuid" ? "uuid" : "integer");
   const key = (k: Keyset) => sql`(${k.at}::timestamptz, ${k.id}::${idType})`;
   const row = sql`(${list.at}, ${list.id})`;
-  const rowsWhere = (where: SQL | undefined, orderBy: SQL[], limit: number) => list.rows(and(list.scope, where), orderBy, limit);
+  const rowsWhere = (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+    list
+      .query()
+      .where(and(list.scope, where))
+      .orderBy(...orderBy)
+      .limit(limit);
   // Whether anything lies beyond the page on the other side of the position: one index probe.
   const any = async (where: SQL) => (await db.select({ one: sql`1` }).from(list.table).where(and(list.scope, where)).limit(1)).length > 0;
   const newestFirst = [desc(list.at), desc(list.id)];
@@ -246,22 +254,20 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
     scope: eq(subscriptions.supporterId, supporterId),
     at: subscriptions.createdAt,
     id: subscriptions.id,
-    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+    query: () =>
       db
         .select({ id: subscriptions.id, cursorAt: exactTime(subscriptions.createdAt), sub: subscriptions, planName: plans.name, campaignName: campaigns.name })
         .from(subscriptions)
         .innerJoin(campaigns, eq(campaigns.id, subscriptions.campaignId))
         .leftJoin(plans, eq(plans.id, subscriptions.planId))
-        .where(where)
-        .orderBy(...orderBy)
-        .limit(limit),
+        .$dynamic(),
   };
   const paymentList = {
     table: payments,
     scope: eq(payments.supporterId, supporterId),
     at: payments.paidAt,
     id: payments.id,
-    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+    query: () =>
       db
         .select({
           id: payments.id,
@@ -282,9 +288,7 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
         .from(payments)
         .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
         .leftJoin(receipts, eq(receipts.paymentId, payments.id))
-        .where(where)
-        .orderBy(...orderBy)
-        .limit(limit),
+        .$dynamic(),
   };
   const emailList = {
     table: outbox,
@@ -292,40 +296,34 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
     scope: supporter.email ? sql`lower(${outbox.toEmail}) = ${supporter.email.toLowerCase()}` : sql`false`,
     at: outbox.createdAt,
     id: outbox.id,
-    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+    query: () =>
       db
         .select({ id: outbox.id, cursorAt: exactTime(outbox.createdAt), template: outbox.template, createdAt: outbox.createdAt, sentAt: outbox.sentAt, failedAt: outbox.failedAt, lastError: outbox.lastError })
         .from(outbox)
-        .where(where)
-        .orderBy(...orderBy)
-        .limit(limit),
+        .$dynamic(),
   };
   const noteList = {
     table: staffNotes,
     scope: eq(staffNotes.supporterId, supporterId),
     at: staffNotes.createdAt,
     id: staffNotes.id,
-    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+    query: () =>
       db
         .select({ id: staffNotes.id, cursorAt: exactTime(staffNotes.createdAt), body: staffNotes.body, createdAt: staffNotes.createdAt, staffName: staffUsers.name })
         .from(staffNotes)
         .innerJoin(staffUsers, eq(staffUsers.id, staffNotes.staffUserId))
-        .where(where)
-        .orderBy(...orderBy)
-        .limit(limit),
+        .$dynamic(),
   };
   const pledgeList = {
     table: pledges,
     scope: eq(pledges.supporterId, supporterId),
     at: pledges.createdAt,
     id: pledges.id,
-    rows: (where: SQL | undefined, orderBy: SQL[], limit: number) =>
+    query: () =>
       db
         .select({ id: pledges.id, cursorAt: exactTime(pledges.createdAt), kind: pledges.kind, amountMinor: pledges.amountMinor, currency: pledges.currency, status: pledges.status, createdAt: pledges.createdAt })
         .from(pledges)
-        .where(where)
-        .orderBy(...orderBy)
-        .limit(limit),
+        .$dynamic(),
   };
 
   const [subs, paid, mail, notes, pledgeRows, entitlements] = await Promise.all([
