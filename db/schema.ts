@@ -256,15 +256,14 @@ export const subscriptions = pgTable(
     uniqueIndex("subscriptions_provider_unique").on(t.providerSubscriptionId),
     // The supporter page lists a person's subscriptions newest first, 25 at a time.
     index("subscriptions_supporter_idx").on(t.supporterId, t.createdAt, t.id),
-    // The dashboard: failing and cancelled subscriptions of a campaign, those started in a month,
-    // and the live ones' revenue, donors and tiers read from the index alone. Entitling rows only
-    // (ENTITLING_STATUSES, spelt out: queries must repeat the literal list to use it), in
-    // supporter order within a kind, so that counting distinct people needs no hashing.
+    // The dashboard: failing and cancelled subscriptions of a campaign, and those started in a
+    // month. Its revenue, donors and tiers come from rollups (ADR 024).
     index("subscriptions_campaign_status_idx").on(t.campaignId, t.status, t.providerUpdatedAt),
-    index("subscriptions_entitling_idx")
-      .on(t.campaignId, t.kind, t.supporterId, t.cancelAtPeriodEnd, t.currency, t.amountMinor, t.pausedUntil, t.planId)
-      .where(sql`${t.status} in ('active', 'trialing', 'past_due')`),
     index("subscriptions_campaign_created_idx").on(t.campaignId, t.createdAt, t.status),
+    // Paused subscriptions, for the dashboard's read-time correction of monthly revenue (ADR 024).
+    index("subscriptions_paused_idx")
+      .on(t.campaignId, t.pausedUntil, t.status, t.cancelAtPeriodEnd, t.currency, t.amountMinor)
+      .where(sql`${t.pausedUntil} is not null`),
     // Who has which tier, from the index alone: the print mailing list.
     index("subscriptions_tiers_idx").on(t.kind, t.status, t.planId, t.supporterId),
     check("subscriptions_kind_known", sql`${t.kind} in ('monthly', 'tier_monthly')`),
@@ -377,6 +376,61 @@ export const campaignIncomeBuckets = pgTable(
     offlineMinor: minor("offline_minor").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.currency, t.bucketStart] })],
+);
+
+/*
+ * Rollups of the live subscriptions and one-time tier years, kept by triggers on `subscriptions`
+ * and `payments` (migration 0011, ADR 024), so that the dashboard counts people and monthly
+ * revenue without reading every live subscription. What depends on the clock (a pause that ends,
+ * a year that runs out) is stored as a date and compared with "now" when read.
+ * `rebuild_subscription_rollups()` recomputes both tables from the subscriptions and the ledger.
+ */
+
+/** Per campaign and supporter: what their subscriptions and one-time years give them. */
+export const campaignSubscriptionPeople = pgTable(
+  "campaign_subscription_people",
+  {
+    campaignId: integer("campaign_id").notNull(),
+    supporterId: integer("supporter_id").notNull(),
+    /** Monthly gifts in an entitling status and not ending at the period's end (paused or not). */
+    monthlyGifts: integer("monthly_gifts").notNull().default(0),
+    /** Set only when every one of those gifts is paused: the earliest date one resumes. */
+    monthlyPausedUntil: timestamp("monthly_paused_until", { withTimezone: true }),
+    /** Monthly tier subscriptions in an entitling status, and those of them on a print plan. */
+    tierSubscriptions: integer("tier_subscriptions").notNull().default(0),
+    printSubscriptions: integer("print_subscriptions").notNull().default(0),
+    /** The latest end of a one-time tier year not refunded in full (any tier, print only). */
+    tierYearsUntil: timestamp("tier_years_until", { withTimezone: true }),
+    printYearsUntil: timestamp("print_years_until", { withTimezone: true }),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.supporterId] }),
+    // The read-time corrections: monthly donors whose every gift is paused, and people entitled
+    // only by a one-time year (a few thousand rows each, not every supporter).
+    index("campaign_subscription_people_paused_idx").on(t.campaignId, t.monthlyPausedUntil).where(sql`${t.monthlyPausedUntil} is not null`),
+    index("campaign_subscription_people_years_idx").on(t.campaignId, t.tierYearsUntil).where(sql`${t.tierSubscriptions} = 0 and ${t.tierYearsUntil} is not null`),
+    index("campaign_subscription_people_print_years_idx").on(t.campaignId, t.printYearsUntil).where(sql`${t.printSubscriptions} = 0 and ${t.printYearsUntil} is not null`),
+  ],
+);
+
+/**
+ * Changes to a campaign's figures, appended by the triggers and summed when read; a scheduled job
+ * folds them into one row per campaign and currency. Appending (never updating one hot row) keeps
+ * concurrent webhooks from queueing on each other. Monthly revenue is per currency and ignores
+ * pauses; the people counts carry no currency. Each count is of people with at least one such
+ * subscription: monthly donors (paused or not), tier subscribers, print subscribers.
+ */
+export const campaignSubscriptionFigures = pgTable(
+  "campaign_subscription_figures",
+  {
+    campaignId: integer("campaign_id").notNull(),
+    currency: text("currency").$type<Currency>(),
+    recurringMinor: minor("recurring_minor").notNull().default(0),
+    monthlyDonors: integer("monthly_donors").notNull().default(0),
+    tierPeople: integer("tier_people").notNull().default(0),
+    printPeople: integer("print_people").notNull().default(0),
+  },
+  (t) => [index("campaign_subscription_figures_campaign_idx").on(t.campaignId)],
 );
 
 /** Gapless counters (receipt numbers): a row lock inside the payment's transaction. */

@@ -3,6 +3,7 @@ import { describeError, logger } from "~/log.server";
 import { sendCardExpiryReminders } from "./card-expiry-reminders.server";
 import { JOB_KEYS, runExclusive } from "./job-lock.server";
 import { processPledgeLinks } from "./pledge-links.server";
+import { foldSubscriptionFigures } from "~/reports/dashboard.server";
 import { sendRenewalReminders } from "./renewal-reminders.server";
 import { applyRetention, type RetentionReport } from "./retention.server";
 
@@ -13,6 +14,7 @@ export type JobsReport = {
   cardExpiryReminders: JobOutcome<{ queued: number }>;
   retention: JobOutcome<RetentionReport>;
   pledgeLinks: JobOutcome<{ reminded: number; expired: number }>;
+  subscriptionFigures: JobOutcome<{ folded: number }>;
 };
 
 /** Every job is idempotent (outbox idempotency keys, erasure of the not-yet-erased), so running often is safe. */
@@ -36,6 +38,7 @@ export async function runJobsOnce(db: DB, now = new Date()): Promise<JobsReport>
     cardExpiryReminders: await runJob(db, "cardExpiryReminders", now, sendCardExpiryReminders),
     retention: await runJob(db, "retention", now, applyRetention),
     pledgeLinks: await runJob(db, "pledgeLinks", now, processPledgeLinks),
+    subscriptionFigures: await runJob(db, "subscriptionFigures", now, foldSubscriptionFigures),
   };
   logger.info({ report }, "scheduled jobs ran");
   return report;

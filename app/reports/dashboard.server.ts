@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, notExists, notInArray, or, sql, type Column, type SQL } from "drizzle-orm";
-import type { DB } from "@db/client.server";
-import { campaignIncomeBuckets, campaigns, payments, plans, pledges, subscriptions, supporters, type Currency } from "@db/schema";
+import { and, asc, count, desc, eq, gt, gte, lt, notInArray, sql, type Column, type SQL } from "drizzle-orm";
+import { rowsOf, type DB } from "@db/client.server";
+import { campaignIncomeBuckets, campaigns, campaignSubscriptionFigures, campaignSubscriptionPeople, plans, pledges, subscriptions, supporters, type Currency } from "@db/schema";
 import { getCampaignBySlug, getCampaignProgress, getDefaultCampaign, type Campaign, type CampaignProgress } from "~/campaigns/campaigns.server";
 import { safeTimeZone, startOfDayInZone, zonedParts } from "~/dates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -14,8 +14,6 @@ import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
  */
 
 type CampaignAt = { campaignId: number; now: Date };
-
-const RECURRING_KINDS = ["monthly", "tier_monthly"] as const;
 
 const buckets = campaignIncomeBuckets;
 const bucketNet = sql`${buckets.oneOffMinor} + ${buckets.recurringMinor} + ${buckets.offlineMinor}`;
@@ -37,16 +35,8 @@ const campaignIncomeBetween = (campaignId: number, start: Date, end: Date) =>
  */
 const inLiterals = (column: Column, values: readonly string[]) => sql`${column} in (${sql.raw(values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", "))})`;
 
-/** Entitling subscriptions: the rows subscriptions_entitling_idx holds. */
+/** Entitling subscriptions, the list written into the SQL so that a partial index may serve it. */
 const entitling = inLiterals(subscriptions.status, ENTITLING_STATUSES);
-
-/** A subscription that will be collected next month: MRR and "monthly donors" both count these. */
-const collecting = (now: Date) =>
-  and(
-    entitling,
-    eq(subscriptions.cancelAtPeriodEnd, false),
-    or(isNull(subscriptions.pausedUntil), lte(subscriptions.pausedUntil, now)),
-  );
 
 /** "2026-05" — a calendar month, as the chart and its table name it. */
 export type MonthKey = string;
@@ -81,29 +71,64 @@ export async function getIncomeThisMonth(db: DB, { campaignId, now }: CampaignAt
 
 export type RecurringRevenue = { mrr: { currency: Currency; amountMinor: number }[]; monthlyDonors: number };
 
+const figures = campaignSubscriptionFigures;
+const people = campaignSubscriptionPeople;
+
+/** The campaign's subscription figures as the triggers keep them (pauses and years not yet applied). */
+async function storedFigures(db: DB, campaignId: number) {
+  const rows = await db
+    .select({
+      currency: figures.currency,
+      recurring: total(figures.recurringMinor),
+      monthlyDonors: total(figures.monthlyDonors),
+      tierPeople: total(figures.tierPeople),
+      printPeople: total(figures.printPeople),
+    })
+    .from(figures)
+    .where(eq(figures.campaignId, campaignId))
+    .groupBy(figures.currency);
+  const sum = (key: "monthlyDonors" | "tierPeople" | "printPeople") => rows.reduce((n, row) => n + Number(row[key]), 0);
+  return {
+    recurring: rows.filter((row) => row.currency !== null).map((row) => ({ currency: row.currency as Currency, amountMinor: Number(row.recurring) })),
+    monthlyDonors: sum("monthlyDonors"),
+    tierPeople: sum("tierPeople"),
+    printPeople: sum("printPeople"),
+  };
+}
+
 /**
- * Monthly recurring revenue per currency (gifts and tiers), and how many people give monthly gifts.
- * Two scans of subscriptions_entitling_idx side by side: a plain sum, and the monthly gifts in
- * supporter order, where distinct people are counted by skipping repeats (no hash of 70k ids).
- * One scan grouped per supporter first measured 2–3× slower: Postgres pays per group.
+ * Monthly recurring revenue per currency (gifts and tiers) and how many people give monthly
+ * gifts, from the rollups the triggers keep (ADR 024), less what is paused at `now`: the
+ * subscriptions paused past it, and the donors whose every gift is.
  */
 export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignAt): Promise<RecurringRevenue> {
-  const live = and(eq(subscriptions.campaignId, campaignId), inArray(subscriptions.kind, [...RECURRING_KINDS]), collecting(now));
-  const donorIds = db
-    .selectDistinct({ supporterId: subscriptions.supporterId })
-    .from(subscriptions)
-    .where(and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.kind, "monthly"), collecting(now)))
-    .as("donors");
-  const [mrr, [donors]] = await Promise.all([
+  const [stored, paused, [pausedDonors]] = await Promise.all([
+    storedFigures(db, campaignId),
     db
-      .select({ currency: subscriptions.currency, amount: sql<string>`sum(${subscriptions.amountMinor})` })
+      .select({ currency: subscriptions.currency, amount: total(subscriptions.amountMinor) })
       .from(subscriptions)
-      .where(live)
-      .groupBy(subscriptions.currency)
-      .orderBy(asc(subscriptions.currency)),
-    db.select({ count: count() }).from(donorIds),
+      .where(and(eq(subscriptions.campaignId, campaignId), gt(subscriptions.pausedUntil, now), entitling, eq(subscriptions.cancelAtPeriodEnd, false)))
+      .groupBy(subscriptions.currency),
+    db
+      .select({ n: count() })
+      .from(people)
+      .where(and(eq(people.campaignId, campaignId), gt(people.monthlyPausedUntil, now))),
   ]);
-  return { mrr: mrr.map((r) => ({ currency: r.currency, amountMinor: Number(r.amount) })), monthlyDonors: donors.count };
+  const pausedIn = new Map(paused.map((row) => [row.currency, Number(row.amount)]));
+  const mrr = stored.recurring
+    .map(({ currency, amountMinor }) => ({ currency, amountMinor: amountMinor - (pausedIn.get(currency) ?? 0) }))
+    .filter((row) => row.amountMinor > 0)
+    .sort((a, b) => a.currency.localeCompare(b.currency));
+  return { mrr, monthlyDonors: stored.monthlyDonors - pausedDonors.n };
+}
+
+/**
+ * Folds the figures' appended changes into one row per campaign and currency (a scheduled job):
+ * reading them stays a sum of a few rows. Returns how many rows it took away.
+ */
+export async function foldSubscriptionFigures(db: DB): Promise<{ folded: number }> {
+  const [row] = rowsOf<{ folded: number }>(await db.execute(sql`select fold_subscription_figures() as folded`));
+  return { folded: Number(row.folded) };
 }
 
 export type SupportersByTier = { digital: number; print: number };
@@ -112,33 +137,23 @@ export type SupportersByTier = { digital: number; print: number };
  * Distinct supporters entitled now, by the rules of listEntitlements: a tier subscription in an
  * entitling status, or an unexpired, unrefunded one-time tier payment. Print includes digital,
  * so each person counts once, at their highest tier: digital = everyone entitled − print.
- * People are counted without grouping them (a state per person spilled to disk at full scale):
- * subscribers distinct in index order, plus one-time buyers who have no such subscription.
+ * Subscribers come from the rollups (ADR 024); to them are added the people with no such
+ * subscription whose latest one-time year ends after `now`.
  */
 export async function getSupportersByTier(db: DB, { campaignId, now }: CampaignAt): Promise<SupportersByTier> {
-  const printPlanIds = sql`array(select ${plans.id} from ${plans} where ${plans.tier} = 'print')`;
-  const countPeople = async (tier: "any" | "print") => {
-    const ofTier = (planId: Column) => (tier === "print" ? sql`${planId} = any(${printPlanIds})` : isNotNull(planId));
-    const subscribed = and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.kind, "tier_monthly"), entitling, ofTier(subscriptions.planId));
-    const subscribers = db.selectDistinct({ supporterId: subscriptions.supporterId }).from(subscriptions).where(subscribed).as("subscribers");
-    const buyersOnly = db
-      .selectDistinct({ supporterId: payments.supporterId })
-      .from(payments)
-      .where(
-        and(
-          eq(payments.campaignId, campaignId),
-          inLiterals(payments.kind, ["tier_one_time"]),
-          gt(payments.coversUntil, now),
-          lt(payments.refundedMinor, sql`${payments.amountMinor}`),
-          ofTier(payments.planId),
-          notExists(db.select({ one: sql`1` }).from(subscriptions).where(and(subscribed, eq(subscriptions.supporterId, payments.supporterId)))),
-        ),
-      )
-      .as("buyers_only");
-    const [[a], [b]] = await Promise.all([db.select({ n: count() }).from(subscribers), db.select({ n: count() }).from(buyersOnly)]);
-    return a.n + b.n;
-  };
-  const [everyone, print] = await Promise.all([countPeople("any"), countPeople("print")]);
+  const [stored, [yearsOnly], [printYearsOnly]] = await Promise.all([
+    storedFigures(db, campaignId),
+    db
+      .select({ n: count() })
+      .from(people)
+      .where(and(eq(people.campaignId, campaignId), eq(people.tierSubscriptions, 0), gt(people.tierYearsUntil, now))),
+    db
+      .select({ n: count() })
+      .from(people)
+      .where(and(eq(people.campaignId, campaignId), eq(people.printSubscriptions, 0), gt(people.printYearsUntil, now))),
+  ]);
+  const everyone = stored.tierPeople + yearsOnly.n;
+  const print = stored.printPeople + printYearsOnly.n;
   return { print, digital: everyone - print };
 }
 

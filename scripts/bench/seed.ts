@@ -525,9 +525,15 @@ async function main() {
     const years = planTierYears(ids, needsAddress);
     const pledges = planPledges(ids);
 
-    // The ledger is loaded with its rollup triggers off and the rollups rebuilt once at the end
-    // (the function migration 0005 defines for that), rather than firing a trigger per row.
-    await sql`alter table payments disable trigger payments_rollup_insert`;
+    // The ledger and the subscriptions are loaded with their rollup triggers off and the rollups
+    // rebuilt once at the end (the functions migrations 0005 and 0011 define for that), rather
+    // than firing a trigger per row.
+    const ROLLUP_TRIGGERS = [
+      ["payments", "payments_rollup_insert"],
+      ["payments", "payments_tier_years_insert"],
+      ["subscriptions", "subscriptions_rollup_insert"],
+    ] as const;
+    for (const [table, trigger] of ROLLUP_TRIGGERS) await sql.unsafe(`alter table ${table} disable trigger ${trigger}`);
     const deferred = await deferIndexesAndForeignKeys(sql);
     let loaded = false;
     try {
@@ -579,13 +585,14 @@ async function main() {
 
       console.log("Rebuilding the campaign rollups…");
       await sql`select rebuild_campaign_rollups()`;
+      await sql`select rebuild_subscription_rollups()`;
       await sql`insert into counters (name, value) values ('receipt', ${paymentCount}) on conflict (name) do update set value = excluded.value`;
       for (const table of ["supporters", "subscriptions", "payments", "pledges"]) {
         await sql.unsafe(`select setval(pg_get_serial_sequence('${table}', 'id'), (select max(id) from ${table}))`);
       }
       loaded = true;
     } finally {
-      await sql`alter table payments enable trigger payments_rollup_insert`;
+      for (const [table, trigger] of ROLLUP_TRIGGERS) await sql.unsafe(`alter table ${table} enable trigger ${trigger}`);
       // Even after a failure, so the schema is whole again; a broken reference then fails loudly here.
       if (loaded) await restoreIndexesAndForeignKeys(sql, deferred);
       else await restoreIndexesAndForeignKeys(sql, deferred).catch((error) => console.error(`Could not restore indexes and keys: ${error.message}`));
