@@ -47,6 +47,29 @@ export function reconnectDelaySeconds(failures: number, random: () => number = M
   return Math.min(0.05 * 2 ** failures, 1) * (0.5 + random() / 2);
 }
 
+/**
+ * Drizzle runs the queries it builds through postgres.js's `unsafe(text, params, { prepare: false })`,
+ * and for a statement with parameters postgres.js then asks the server for their types before
+ * binding them: two round trips, and the statement parsed and planned on every run. Prepared, a
+ * statement is parsed once per connection (postgres.js keys them by text and parameter types) and
+ * runs in one round trip. This hands drizzle a client whose every statement, inside transactions
+ * and savepoints too, is prepared (ADR 025).
+ */
+type Sql = postgres.Sql | postgres.TransactionSql;
+export function preparingStatements<T extends Sql>(client: T): T {
+  const inScope = (run: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
+    const body = args.pop() as (scoped: Sql) => unknown;
+    return run(...args, (scoped: Sql) => body(preparingStatements(scoped)));
+  };
+  return new Proxy(client, {
+    get(target, key) {
+      if (key === "unsafe") return (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => target.unsafe(text, params as never, { ...options, prepare: true });
+      if (key === "begin" || key === "savepoint") return inScope((target as unknown as Record<string, (...args: unknown[]) => unknown>)[key].bind(target));
+      return Reflect.get(target, key);
+    },
+  });
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
   if (options.url) {
     // Apply migrations over a single connection holding an advisory lock, so two app
@@ -66,7 +89,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
       idle_timeout: 30,
       backoff: reconnectDelaySeconds,
     });
-    const db = drizzlePostgres(client, { schema }) as unknown as DB;
+    const db = drizzlePostgres(preparingStatements(client), { schema }) as unknown as DB;
     // postgres.js listens on a connection of its own, reconnects it, and calls onlisten each time.
     const listen: Listen = async (channel, onNotify, onListening) => {
       const { unlisten } = await client.listen(channel, onNotify, onListening);
