@@ -66,7 +66,9 @@ function statusFieldMb(pid: number, field: string): number {
 export async function startServer(env: Record<string, string>, { timeoutMs = 60_000, cwd = ROOT, command = [path.join(cwd, "server.mjs")] } = {}): Promise<RunningServer & { readyMs: number }> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, command, {
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server a benchmark runs.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...command], {
     cwd,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
