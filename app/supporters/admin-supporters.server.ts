@@ -99,10 +99,22 @@ export async function searchSupporters(db: DB, { q, after, limit = 25 }: { q: st
       .orderBy(asc(supporters.id))
       .limit(limit + 1);
   };
-  // Otherwise: the ids from each index's prefix range (never the table), the page's worth of the
-  // smallest, and those rows, in one statement.
+  // Otherwise: from each index's prefix range (never the table) the page's worth of the smallest
+  // ids, kept by a top-N sort; of those, the page's worth of the smallest; and those rows, in one
+  // statement. The page is among each branch's first ids, so only a few hundred ids are merged
+  // instead of every match (a common prefix matches tens of thousands: 57 → 18 ms for "jo").
+  // `id + 0` keeps the planner from walking the primary key in id order instead, which is quick
+  // for a common prefix but reads the whole table for a rare one, and a prepared statement's
+  // generic plan cannot tell which it has.
   const inIndexes = () => {
-    const [first, second, ...rest] = branches.map((branch) => db.select({ id: supporters.id }).from(supporters).where(and(searchable, branch)));
+    const [first, second, ...rest] = branches.map((branch) =>
+      db
+        .select({ id: supporters.id })
+        .from(supporters)
+        .where(and(searchable, branch))
+        .orderBy(sql`${supporters.id} + 0`)
+        .limit(limit + 1),
+    );
     const pageIds = union(first, second, ...rest)
       .orderBy(sql`1`)
       .limit(limit + 1);

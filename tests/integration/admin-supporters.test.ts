@@ -96,6 +96,32 @@ describe("supporter search", () => {
     const body = await response.json();
     expect(body.rows.map((r: { id: number }) => r.id)).toEqual(ids.slice(2, 4));
   });
+
+  it("pages through matches of several kinds in id order, each page the smallest ids left", async () => {
+    // One term matching, for each person, only one of: the first word, the last word, the words
+    // after the first, the email; more of each kind than a page holds. Each index's own first ids
+    // must still make the right page.
+    const term = "zephyrine";
+    const expected: number[] = [];
+    const kinds = [
+      (i: number) => ({ name: `Zephyrine Kind${i}` }),
+      (i: number) => ({ name: `Ola Bo Zephyrine${i}` }),
+      (i: number) => ({ name: `Ola Zephyrine Mbeki${i}` }),
+      (i: number) => ({ name: `Ola Mbeki${i}`, email: `zephyrine.${i}@example.net` }),
+    ];
+    // Runs of one kind, then interleaved: a page may come from one index alone or from all four.
+    for (const kind of kinds) for (let i = 0; i < 4; i++) expected.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, ...kind(i) })).supporterId);
+    for (let i = 4; i < 6; i++) for (const kind of kinds) expected.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, ...kind(i) })).supporterId);
+    const found: number[] = [];
+    let after: number | undefined;
+    for (let page = 0; page < 10; page++) {
+      const { rows, next } = await searchSupporters(t.db, { q: term, after, limit: 3 });
+      found.push(...rows.map((r) => r.id));
+      if (next === null) break;
+      after = next;
+    }
+    expect(found).toEqual([...expected].sort((a, b) => a - b));
+  });
 });
 
 describe("the supporter page", () => {
