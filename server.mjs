@@ -103,10 +103,12 @@ function csrfBeforeRemix(req, res, next) {
     }, next);
 }
 
-// The public pages from memory (ADR 021), in front of Express; everything else, and any page the
-// cache declines, goes to Express and Remix.
+// The public pages from memory (ADR 021) and Stripe's deliveries (ADR 026), in front of Express;
+// everything else, and any page the cache declines, goes to Express and Remix.
 const publicPages = await build.entry.module.startPublicPageCache(createFetchHandler(build, env.NODE_ENV));
+const stripeWebhook = build.entry.module.stripeWebhookEndpoint();
 const listener = http.createServer((req, res) => {
+  if (stripeWebhook.wants(req)) return void stripeWebhook.serve(req, res);
   if (!publicPages?.wants(req)) return server(req, res);
   publicPages.serve(req, res).then(
     (served) => served || server(req, res),

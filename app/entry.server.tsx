@@ -13,6 +13,7 @@ export { bindAppUrlToPort, EnvError } from "~/env.server";
 export { newCspNonce, securityHeaders } from "~/security-headers.server";
 export { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/auth/csrf.server";
 export { startPublicPageCache } from "~/http/public-pages.server";
+export { stripeWebhookEndpoint } from "~/http/stripe-webhook-endpoint.server";
 
 const ABORT_DELAY = 5_000;
 

@@ -14,6 +14,22 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 export type WebhookResult = { status: number; body: Record<string, unknown> };
 
 /**
+ * The endpoint's answer, however the request reached it (the Remix route, or server.mjs in front
+ * of Express): 404 until Stripe is configured; 413 for a body longer than MAX_WEBHOOK_BYTES,
+ * which `readBody` reports as null without reading it all (the connection is then closed).
+ */
+export async function answerStripeWebhook(
+  db: DB,
+  { stripeConfigured, readBody, signature }: { stripeConfigured: boolean; readBody: () => Promise<string | null>; signature: string | null },
+): Promise<WebhookResult & { closeConnection?: true }> {
+  if (!stripeConfigured) return { status: 404, body: { error: "Stripe is not configured" } };
+  // The signature covers the exact bytes: read the raw body, never a parsed one.
+  const rawBody = await readBody();
+  if (rawBody === null) return { status: 413, body: { error: "payload too large" }, closeConnection: true };
+  return handleStripeWebhook(db, { rawBody, signature });
+}
+
+/**
  * Verify → record → apply → acknowledge. 400 for anything not signed by Stripe (nothing
  * written); 200 for applied, duplicate and deliberately ignored events; 500 only when we could
  * not persist, so that Stripe retries. A verified event that could not be applied is also kept

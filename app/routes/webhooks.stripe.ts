@@ -1,17 +1,20 @@
 import { json, type ActionFunctionArgs } from "@remix-run/node";
 import { getDb } from "@db/client.server";
 import { getEnv } from "~/env.server";
-import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
+import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
 
+// In production server.mjs answers POST /webhooks/stripe itself, in front of Express and Remix
+// (app/http/stripe-webhook-endpoint.server.ts), the same way: this route answers the rest
+// (other methods) and wherever the Remix handler is used directly.
 export async function action({ request }: ActionFunctionArgs) {
   if (request.method !== "POST") return json({ error: "method not allowed" }, { status: 405, headers: { Allow: "POST" } });
-  if (getEnv().paymentsMode !== "stripe") return json({ error: "Stripe is not configured" }, { status: 404 });
-  // The signature covers the exact bytes: read the raw body, never a parsed one.
-  const rawBody = await readBodyUpTo(request, MAX_WEBHOOK_BYTES);
+  const result = await answerStripeWebhook(getDb(), {
+    stripeConfigured: getEnv().paymentsMode === "stripe",
+    readBody: () => readBodyUpTo(request, MAX_WEBHOOK_BYTES),
+    signature: request.headers.get("stripe-signature"),
+  });
   // Closing the connection stops the sender; the rest of an oversized body is never read.
-  if (rawBody === null) return json({ error: "payload too large" }, { status: 413, headers: { Connection: "close" } });
-  const result = await handleStripeWebhook(getDb(), { rawBody, signature: request.headers.get("stripe-signature") });
-  return json(result.body, { status: result.status });
+  return json(result.body, { status: result.status, headers: result.closeConnection ? { Connection: "close" } : undefined });
 }
 
 /**

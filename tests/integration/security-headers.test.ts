@@ -155,6 +155,37 @@ describe("security headers", () => {
     expect(webhook.status).toBe(400);
     expectSecurityHeaders(webhook, "webhook", stripe);
   });
+
+  it("the webhook, answered in front of Express (ADR 026), refuses oversized and unsigned bodies as the Remix route does", async () => {
+    const url = `${stripeServer.origin}/webhooks/stripe`;
+    const unsigned = await fetch(`${url}?from=stripe`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    expect({ status: unsigned.status, body: await unsigned.json() }).toEqual({ status: 400, body: { error: "missing Stripe-Signature header" } });
+    const forged = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "Stripe-Signature": "t=1,v1=00" }, body: "{}" });
+    expect({ status: forged.status, body: await forged.json() }).toEqual({ status: 400, body: { error: "invalid signature" } });
+    expect(forged.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
+
+    const huge = "x".repeat(300 * 1024);
+    const declared = await fetch(url, { method: "POST", headers: { "Stripe-Signature": "t=1,v1=00" }, body: huge });
+    expect({ status: declared.status, body: await declared.json(), connection: declared.headers.get("Connection") }).toEqual({ status: 413, body: { error: "payload too large" }, connection: "close" });
+    // Without a Content-Length (chunked), the bytes are counted as they arrive.
+    const streamed = await fetch(url, {
+      method: "POST",
+      headers: { "Stripe-Signature": "t=1,v1=00" },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 30; i++) controller.enqueue(new TextEncoder().encode(huge.slice(0, 10 * 1024)));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expectSecurityHeaders(streamed, "webhook 413", { formAction: "'self' https://checkout.stripe.com https://billing.stripe.com", hsts: true });
+
+    // Other methods go on to the Remix route.
+    const get = await fetch(url);
+    expect({ status: get.status, allow: get.headers.get("Allow") }).toEqual({ status: 405, allow: "POST" });
+  });
 });
 
 describe("the CSRF cookie, issued before Remix runs", () => {

@@ -1,0 +1,68 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { getDb } from "@db/client.server";
+import { getEnv } from "~/env.server";
+import { describeError, logger } from "~/log.server";
+import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
+import { newCspNonce, securityHeaders } from "~/security-headers.server";
+
+export const STRIPE_WEBHOOK_PATH = "/webhooks/stripe";
+
+/**
+ * For server.mjs: Stripe's deliveries answered in front of Express and Remix, as the public pages
+ * are (ADR 021). A delivery is a signature check and one transaction; Remix's route matching, the
+ * Request objects it and Express build, and compression of a one-line reply cost more of the
+ * server's CPU than that (ADR 026). The answer is the Remix route's (answerStripeWebhook), with
+ * the security headers server.mjs gives every response; anything but a POST to the exact path
+ * goes on to Express.
+ */
+export function stripeWebhookEndpoint() {
+  const env = getEnv();
+  return {
+    wants(req: IncomingMessage): boolean {
+      return req.method === "POST" && (req.url ?? "").split("?")[0] === STRIPE_WEBHOOK_PATH;
+    },
+    async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      let result: Awaited<ReturnType<typeof answerStripeWebhook>>;
+      try {
+        const signature = req.headers["stripe-signature"];
+        result = await answerStripeWebhook(getDb(), {
+          stripeConfigured: env.paymentsMode === "stripe",
+          readBody: () => readBodyUpTo(req, MAX_WEBHOOK_BYTES),
+          signature: typeof signature === "string" ? signature : null,
+        });
+      } catch (error) {
+        logger.error({ err: describeError(error) }, "stripe webhook failed");
+        result = { status: 500, body: { error: "could not persist the event; please retry" } };
+      }
+      const body = JSON.stringify(result.body);
+      res.statusCode = result.status;
+      for (const [name, value] of Object.entries(securityHeaders({ nonce: newCspNonce(), env }))) res.setHeader(name, value);
+      res.setHeader("Content-Type", "application/json; charset=utf-8");
+      res.setHeader("Content-Length", Buffer.byteLength(body));
+      if (result.closeConnection) res.setHeader("Connection", "close");
+      res.end(body);
+    },
+  };
+}
+
+/** The body as text, or null as soon as it is longer than `limit` bytes (the rest is never read). */
+export function readBodyUpTo(req: IncomingMessage, limit: number): Promise<string | null> {
+  if (Number(req.headers["content-length"] ?? 0) > limit) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off("data", onData);
+        req.pause();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.once("error", reject);
+  });
+}
