@@ -1,4 +1,5 @@
-import { Button, Section } from "@react-email/components";
+import { Button } from "@react-email/button";
+import { Section } from "@react-email/section";
 import type { EmailTemplates } from "~/email/templates";
 import { formatEmailAmount, formatEmailDate } from "./components/format";
 import { EmailLayout, EmailLink, Paragraph, styles } from "./components/layout";

@@ -1,4 +1,5 @@
-import { Heading, Section } from "@react-email/components";
+import { Heading } from "@react-email/heading";
+import { Section } from "@react-email/section";
 import type { EmailTemplates } from "~/email/templates";
 import { formatEmailAmount, formatEmailDate } from "./components/format";
 import { ManageSupportLink } from "./components/manage-link";

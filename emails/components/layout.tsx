@@ -1,4 +1,11 @@
-import { Body, Container, Head, Heading, Html, Link, Preview, Text } from "@react-email/components";
+import { Body } from "@react-email/body";
+import { Container } from "@react-email/container";
+import { Head } from "@react-email/head";
+import { Heading } from "@react-email/heading";
+import { Html } from "@react-email/html";
+import { Link } from "@react-email/link";
+import { Preview } from "@react-email/preview";
+import { Text } from "@react-email/text";
 import type { CSSProperties, ReactNode } from "react";
 
 // System fonts and no images: every request to another host would tell it who opened the mail.

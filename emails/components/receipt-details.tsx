@@ -1,4 +1,5 @@
-import { Heading, Section } from "@react-email/components";
+import { Heading } from "@react-email/heading";
+import { Section } from "@react-email/section";
 import type { CSSProperties } from "react";
 import type { ReceiptSnapshot } from "~/email/templates";
 import { formatEmailAmount, formatEmailDate } from "./format";
