@@ -1,5 +1,6 @@
 import path from "node:path";
 import { defineConfig } from "vitest/config";
+import LongestFirstSequencer from "./tests/support/sequencer";
 
 const root = path.dirname(new URL(import.meta.url).pathname);
 
@@ -15,6 +16,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.{ts,tsx}"],
     environment: "node",
+    globalSetup: ["tests/support/global-setup.ts"],
     setupFiles: ["tests/support/setup.ts"],
     // Browser tests share two cores with a server and a database: generous, but still a bound.
     testTimeout: 60_000,
@@ -22,6 +24,7 @@ export default defineConfig({
     pool: "forks",
     fileParallelism: true,
     maxWorkers: 2,
+    sequence: { sequencer: LongestFirstSequencer },
     reporters: ["default", "./tests/support/summary-reporter.ts"],
   },
 });

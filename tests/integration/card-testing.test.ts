@@ -8,7 +8,7 @@ import { action as supportAction, loader as supportLoader } from "~/routes/suppo
 import { leadingZeroBits } from "~/ui/ProofOfWorkSolver";
 import { uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
-import { changedTables, countAllRows } from "../support/hostile";
+import { changedTables, countAllRows } from "../support/row-counts";
 import { csrfFor, postForm } from "../support/remix";
 import { useStripeMode } from "../support/stripe-mode";
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plans, subscriptions, webhookFailures } from "@db/schema";
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { signedWebhookRequest, type StripeEventEnvelope } from "../mocks/stripe";
-import { countAllRows } from "../support/hostile";
+import { countAllRows } from "../support/row-counts";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";
 import { buildHistory, ledgerSnapshot, resetToSeed, snapshotInvariants, worldScript, writeCheckouts, type History, type WorldScript } from "../support/stripe-histories";

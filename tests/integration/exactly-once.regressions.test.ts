@@ -5,7 +5,7 @@ import { outbox, payments, subscriptions, supporters, webhookFailures } from "@d
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { createCheckout, uniqueEmail } from "../factories";
 import { chargeObject, checkoutMetadata, checkoutSessionObject, invoiceObject, signedWebhookRequest, stripeEvent, stripeId } from "../mocks/stripe";
-import { countAllRows, changedTables } from "../support/hostile";
+import { countAllRows, changedTables } from "../support/row-counts";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";
 

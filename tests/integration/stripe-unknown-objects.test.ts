@@ -15,7 +15,7 @@ import {
   subscriptionObject,
   type StripeEventEnvelope,
 } from "../mocks/stripe";
-import { changedTables, countAllRows } from "../support/hostile";
+import { changedTables, countAllRows } from "../support/row-counts";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";
 

@@ -5,7 +5,7 @@ import { action, loader } from "~/routes/webhooks.stripe";
 import { createCheckout } from "../factories";
 import { checkoutMetadata, checkoutSessionObject, signStripePayload, stripeEvent } from "../mocks/stripe";
 import { useSeededDatabase } from "../support/database";
-import { changedTables, countAllRows } from "../support/hostile";
+import { changedTables, countAllRows } from "../support/row-counts";
 import { useStripeMode } from "../support/stripe-mode";
 
 /**

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { connect, disconnect, type DB } from "@db/client.server";
 import { seeded } from "../factories";
 
@@ -10,6 +10,8 @@ export type TestDatabase = { db: DB; url: string | undefined; close: () => Promi
  * A fresh, migrated database for one test file: a new PostgreSQL database when DATABASE_URL is
  * set (as in CI), otherwise an in-memory PGlite. It becomes the process's database (what
  * getDb() returns), so route modules can be called directly. Dropped again on close.
+ * On PostgreSQL it is a copy of the run's migrated template (global-setup.ts); connecting still
+ * runs the migrator, which finds nothing left to apply.
  */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL;
@@ -19,7 +21,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   }
   const name = `ff_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  const template = inject("templateDatabase");
+  await admin.unsafe(template ? `create database ${name} template ${template}` : `create database ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   const handle = await connect({ url: url.toString() });

@@ -357,20 +357,35 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
 // ---------------------------------------------------------------------------------------------
 // A fresh ledger between runs: every table emptied, the demo organisation seeded again.
 
-async function publicTables(db: DB): Promise<string[]> {
-  const result = (await db.execute(sql`select tablename from pg_tables where schemaname = current_schema()`)) as unknown;
-  // postgres.js returns the rows as an array; PGlite returns { rows }.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as { tablename: string }[];
-  return rows.map((r) => r.tablename);
-}
+/**
+ * Every table of the schema emptied and every sequence its columns own restarted, in one round
+ * trip: what `truncate … restart identity cascade` leaves, at a tenth of its cost on PostgreSQL
+ * (a truncate makes new files for every table and index, ~0.3 s here; these tables hold a few
+ * dozen rows). As with a truncate, no row trigger or foreign-key check runs while emptying.
+ */
+const EMPTY_ALL_TABLES = sql.raw(`DO $$
+DECLARE r record;
+BEGIN
+  PERFORM set_config('session_replication_role', 'replica', true);
+  FOR r IN SELECT tablename FROM pg_tables WHERE schemaname = current_schema() LOOP
+    EXECUTE format('DELETE FROM %I', r.tablename);
+  END LOOP;
+  FOR r IN SELECT s.relname FROM pg_class s
+      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype IN ('a', 'i')
+      JOIN pg_class t ON t.oid = d.refobjid
+      WHERE s.relkind = 'S' AND t.relnamespace = current_schema()::regnamespace LOOP
+    EXECUTE format('ALTER SEQUENCE %I RESTART', r.relname);
+  END LOOP;
+  PERFORM set_config('session_replication_role', 'origin', true);
+END
+$$`);
 
 /**
  * Empties every table (identities restarted) and seeds the demo data again, so campaign and
- * plan ids are the same as before. Far cheaper than a new database: milliseconds on PGlite.
+ * plan ids are the same as before. Far cheaper than a new database.
  */
 export async function resetToSeed(db: DB) {
-  const tables = await publicTables(db);
-  await db.execute(sql.raw(`truncate table ${tables.map((t) => `"${t}"`).join(", ")} restart identity cascade`));
+  await db.execute(EMPTY_ALL_TABLES);
   await seedDemoData(db);
 }
 
