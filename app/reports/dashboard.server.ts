@@ -74,6 +74,8 @@ export type RecurringRevenue = { mrr: { currency: Currency; amountMinor: number 
 const figures = campaignSubscriptionFigures;
 const people = campaignSubscriptionPeople;
 
+type StoredFigures = Awaited<ReturnType<typeof storedFigures>>;
+
 /** The campaign's subscription figures as the triggers keep them (pauses and years not yet applied). */
 async function storedFigures(db: DB, campaignId: number) {
   const rows = await db
@@ -101,9 +103,9 @@ async function storedFigures(db: DB, campaignId: number) {
  * gifts, from the rollups the triggers keep (ADR 024), less what is paused at `now`: the
  * subscriptions paused past it, and the donors whose every gift is.
  */
-export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignAt): Promise<RecurringRevenue> {
-  const [stored, paused, [pausedDonors]] = await Promise.all([
-    storedFigures(db, campaignId),
+export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignAt, stored: Promise<StoredFigures> = storedFigures(db, campaignId)): Promise<RecurringRevenue> {
+  const [{ recurring, monthlyDonors }, paused, [pausedDonors]] = await Promise.all([
+    stored,
     db
       .select({ currency: subscriptions.currency, amount: total(subscriptions.amountMinor) })
       .from(subscriptions)
@@ -115,11 +117,11 @@ export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignA
       .where(and(eq(people.campaignId, campaignId), gt(people.monthlyPausedUntil, now))),
   ]);
   const pausedIn = new Map(paused.map((row) => [row.currency, Number(row.amount)]));
-  const mrr = stored.recurring
+  const mrr = recurring
     .map(({ currency, amountMinor }) => ({ currency, amountMinor: amountMinor - (pausedIn.get(currency) ?? 0) }))
     .filter((row) => row.amountMinor > 0)
     .sort((a, b) => a.currency.localeCompare(b.currency));
-  return { mrr, monthlyDonors: stored.monthlyDonors - pausedDonors.n };
+  return { mrr, monthlyDonors: monthlyDonors - pausedDonors.n };
 }
 
 /**
@@ -140,9 +142,9 @@ export type SupportersByTier = { digital: number; print: number };
  * Subscribers come from the rollups (ADR 024); to them are added the people with no such
  * subscription whose latest one-time year ends after `now`.
  */
-export async function getSupportersByTier(db: DB, { campaignId, now }: CampaignAt): Promise<SupportersByTier> {
-  const [stored, [yearsOnly], [printYearsOnly]] = await Promise.all([
-    storedFigures(db, campaignId),
+export async function getSupportersByTier(db: DB, { campaignId, now }: CampaignAt, stored: Promise<StoredFigures> = storedFigures(db, campaignId)): Promise<SupportersByTier> {
+  const [{ tierPeople, printPeople }, [yearsOnly], [printYearsOnly]] = await Promise.all([
+    stored,
     db
       .select({ n: count() })
       .from(people)
@@ -152,8 +154,8 @@ export async function getSupportersByTier(db: DB, { campaignId, now }: CampaignA
       .from(people)
       .where(and(eq(people.campaignId, campaignId), eq(people.printSubscriptions, 0), gt(people.printYearsUntil, now))),
   ]);
-  const everyone = stored.tierPeople + yearsOnly.n;
-  const print = stored.printPeople + printYearsOnly.n;
+  const everyone = tierPeople + yearsOnly.n;
+  const print = printPeople + printYearsOnly.n;
   return { print, digital: everyone - print };
 }
 
@@ -290,13 +292,15 @@ export async function getDashboard(db: DB, { campaignSlug, now = new Date() }: {
   const campaign = campaignSlug ? await getCampaignBySlug(db, { slug: campaignSlug }) : await getDefaultCampaign(db);
   if (!campaign) return null;
   const at = { campaignId: campaign.id, now };
+  // Revenue and tiers share one read of the stored figures.
+  const stored = storedFigures(db, campaign.id);
   const [choices, { month, timeZone }, progress, income, recurring, tiers, changes, failing, pending, chart] = await Promise.all([
     listCampaignChoices(db),
     thisMonth(db, now),
     getCampaignProgress(db, campaign, now),
     getIncomeThisMonth(db, at),
-    getRecurringRevenue(db, at),
-    getSupportersByTier(db, at),
+    getRecurringRevenue(db, at, stored),
+    getSupportersByTier(db, at, stored),
     getSubscriptionChangesThisMonth(db, at),
     listFailingPayments(db, at),
     getPendingPledges(db, at),
