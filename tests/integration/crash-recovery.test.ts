@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { and, asc, count, eq, isNull, like, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -6,6 +5,7 @@ import { openDatabase, type DB } from "@db/client.server";
 import { campaigns, counters, devMailbox, outbox, payments, providerEvents, receipts } from "@db/schema";
 import { createCheckout } from "../factories";
 import { checkoutMetadata, checkoutSessionObject, signedWebhookRequest, stripeEvent } from "../mocks/stripe";
+import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database";
 import { spawnServer, type ServerProcess } from "../support/server-process";
 
 /*
@@ -30,7 +30,7 @@ type Delivery = { checkoutId: string; eventId: string; rawBody: string; signatur
 
 let unreachable: string | null = null;
 let admin: postgres.Sql | undefined;
-let databaseName: string | undefined;
+let scratch: ScratchDatabase | undefined;
 let databaseUrl = "";
 let handle: Awaited<ReturnType<typeof openDatabase>> | undefined;
 let server: ServerProcess | undefined;
@@ -47,17 +47,14 @@ beforeAll(async () => {
     console.warn(unreachable);
     return;
   }
-  databaseName = `ff_test_crash_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await admin.unsafe(`create database ${databaseName}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${databaseName}`;
-  databaseUrl = url.toString();
+  scratch = await createScratchDatabase(ADMIN_URL, "ff_test_crash");
+  databaseUrl = scratch.url;
 }, 60_000);
 
 afterAll(async () => {
   await server?.stop();
   await handle?.close();
-  if (databaseName) await admin?.unsafe(`drop database if exists ${databaseName} with (force)`);
+  await scratch?.drop();
   await admin?.end();
 });
 

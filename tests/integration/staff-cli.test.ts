@@ -1,15 +1,14 @@
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, disconnect } from "@db/client.server";
 import { staffUsers } from "@db/schema";
 import { action as signInAction, loader as signInLoader } from "~/routes/admin.sign-in";
 import { loader as staffPageLoader } from "~/routes/admin.staff";
 import { callLoader, csrfFor, postForm } from "../support/remix";
+import { createScratchDatabase } from "../support/scratch-database";
 
 /**
  * The documented way to make the first admin: `npm run staff -- create --email … --name …
@@ -31,16 +30,9 @@ beforeAll(async () => {
     drop = () => rm(dir, { recursive: true, force: true });
     return;
   }
-  const name = `ff_cli_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  databaseEnv = { DATABASE_URL: url.toString() };
-  drop = async () => {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  };
+  const scratch = await createScratchDatabase(adminUrl, "ff_cli");
+  databaseEnv = { DATABASE_URL: scratch.url };
+  drop = scratch.drop;
 });
 afterAll(async () => {
   await disconnect();

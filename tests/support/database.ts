@@ -1,8 +1,7 @@
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import { afterAll, beforeAll, inject } from "vitest";
 import { connect, disconnect, type DB } from "@db/client.server";
 import { seeded } from "../factories";
+import { createScratchDatabase } from "./scratch-database";
 
 export type TestDatabase = { db: DB; url: string | undefined; close: () => Promise<void> };
 
@@ -19,20 +18,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     const handle = await connect({ dataDir: "memory://" });
     return { db: handle.db, url: undefined, close: disconnect };
   }
-  const name = `ff_test_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  const template = inject("templateDatabase");
-  await admin.unsafe(template ? `create database ${name} template ${template}` : `create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await connect({ url: url.toString() });
+  const scratch = await createScratchDatabase(adminUrl, "ff_test", { template: inject("templateDatabase") || undefined });
+  const handle = await connect({ url: scratch.url });
   return {
     db: handle.db,
-    url: url.toString(),
+    url: scratch.url,
     close: async () => {
       await disconnect();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
+      await scratch.drop();
     },
   };
 }

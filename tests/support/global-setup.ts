@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
-import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "@db/client.server";
+import { createScratchDatabase } from "./scratch-database";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -22,22 +21,14 @@ export default async function setup(project: TestProject) {
     project.provide("templateDatabase", "");
     return;
   }
-  const name = `ff_test_template_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const template = await createScratchDatabase(adminUrl, "ff_test_template");
   try {
-    const handle = await openDatabase({ url: url.toString(), poolSize: 1 });
+    const handle = await openDatabase({ url: template.url, poolSize: 1 });
     await handle.close();
   } catch (error) {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await template.drop();
     throw error;
   }
-  project.provide("templateDatabase", name);
-  return async () => {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  };
+  project.provide("templateDatabase", template.name);
+  return template.drop;
 }

@@ -1,0 +1,33 @@
+import { randomBytes } from "node:crypto";
+import postgres from "postgres";
+
+export type ScratchDatabase = { name: string; url: string; drop: () => Promise<void> };
+
+/**
+ * A new, empty PostgreSQL database beside the one `adminUrl` names (or a copy of `template`),
+ * named `<prefix>_<time>_<random>`; `drop` removes it, whoever is still connected. CI drops any
+ * `ff_test_%` database a crashed run left behind. No vitest import: global setup uses it too.
+ */
+export async function createScratchDatabase(adminUrl: string, prefix: string, { template }: { template?: string } = {}): Promise<ScratchDatabase> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(template ? `create database ${name} template ${template}` : `create database ${name}`);
+  } catch (error) {
+    await admin.end();
+    throw error;
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    drop: async () => {
+      try {
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
