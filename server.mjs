@@ -107,14 +107,16 @@ function csrfBeforeRemix(req, res, next) {
 // everything else, and any page the cache declines, goes to Express and Remix.
 const publicPages = await build.entry.module.startPublicPageCache(createFetchHandler(build, env.NODE_ENV));
 const stripeWebhook = build.entry.module.stripeWebhookEndpoint();
-const listener = http.createServer((req, res) => {
+// Request ids, latency by route and /metrics around all three ways in (app/observability).
+const observed = (handler) => build.entry.module.observeRequests(handler, { routes: build.routes, publicDir: path.join(root, "public") });
+const listener = http.createServer(observed((req, res) => {
   if (stripeWebhook.wants(req)) return void stripeWebhook.serve(req, res);
   if (!publicPages?.wants(req)) return server(req, res);
   publicPages.serve(req, res).then(
     (served) => served || server(req, res),
     () => server(req, res),
   );
-});
+}));
 listener.listen(env.PORT, env.HOST, () => {
   build.entry.module.bindAppUrlToPort(listener.address().port);
   const url = `http://localhost:${listener.address().port}`;

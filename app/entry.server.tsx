@@ -14,6 +14,7 @@ export { newCspNonce, securityHeaders } from "~/security-headers.server";
 export { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/auth/csrf.server";
 export { startPublicPageCache } from "~/http/public-pages.server";
 export { stripeWebhookEndpoint } from "~/http/stripe-webhook-endpoint.server";
+export { observeRequests } from "~/observability/observe-requests.server";
 
 const ABORT_DELAY = 5_000;
 

@@ -1,4 +1,5 @@
 import pino from "pino";
+import { currentRequestContext } from "~/observability/request-context.server";
 
 /**
  * Structured JSON logs. Log ids, never names, emails, addresses or phone numbers: the redact
@@ -9,6 +10,11 @@ import pino from "pino";
 export const logger = pino({
   level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
   base: undefined,
+  // Every line written while a request is handled carries its id (request-context.server.ts).
+  mixin() {
+    const context = currentRequestContext();
+    return context ? { requestId: context.requestId } : {};
+  },
   redact: {
     paths: ["email", "*.email", "name", "*.name", "phone", "*.phone", "address", "*.address", "to", "*.to"],
     censor: "[redacted]",

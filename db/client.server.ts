@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -32,7 +33,14 @@ export type DatabaseOptions = {
  */
 export type Listen = (channel: string, onNotify: (payload: string) => void, onListening: () => void) => Promise<() => Promise<void>>;
 
-type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void>; listen: Listen };
+type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void>; listen: Listen; poolSize: number };
+
+/**
+ * This process's connections say who they are (`application_name`), so /metrics can count them
+ * in pg_stat_activity: postgres.js does not expose its pool. Random, not the pid: every
+ * container's app is pid 1.
+ */
+export const APPLICATION_NAME = `fighting-fund/${randomBytes(4).toString("hex")}`;
 
 const MIGRATION_LOCK = 727_001;
 
@@ -88,6 +96,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
       connect_timeout: 5,
       idle_timeout: 30,
       backoff: reconnectDelaySeconds,
+      connection: { application_name: APPLICATION_NAME },
     });
     const db = drizzlePostgres(preparingStatements(client), { schema }) as unknown as DB;
     // postgres.js listens on a connection of its own, reconnects it, and calls onlisten each time.
@@ -95,7 +104,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
       const { unlisten } = await client.listen(channel, onNotify, onListening);
       return unlisten;
     };
-    return { db, driver: "postgres", close: () => client.end({ timeout: 5 }), listen };
+    return { db, driver: "postgres", close: () => client.end({ timeout: 5 }), listen, poolSize: options.poolSize ?? 10 };
   }
   // A new database is a copy of one made once per installation (db/pglite.server.mjs); under
   // `npm start` it was already opened and migrated while the app was being built.
@@ -108,7 +117,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
     onListening();
     return unsubscribe;
   };
-  return { db: db as unknown as DB, driver: "pglite", close: () => client.close(), listen };
+  return { db: db as unknown as DB, driver: "pglite", close: () => client.close(), listen, poolSize: 1 };
 }
 
 let current: Handle | undefined;
@@ -137,6 +146,24 @@ export function listen(...args: Parameters<Listen>): ReturnType<Listen> {
 
 export function databaseDriver() {
   return current?.driver;
+}
+
+export type DatabasePool = {
+  driver: "postgres" | "pglite";
+  /** Connections this process may open (PGlite: its one in-process connection). */
+  size: number;
+  /** PostgreSQL only: this process's open connections by pg_stat_activity state (the LISTEN one included, the asking one not). */
+  connections: Record<string, number> | null;
+};
+
+/** For /metrics: the pool as the database server sees it (one cheap query on PostgreSQL). */
+export async function databasePool(): Promise<DatabasePool | null> {
+  if (!current) return null;
+  if (current.driver === "pglite") return { driver: "pglite", size: 1, connections: null };
+  const rows = rowsOf<{ state: string; n: number }>(
+    await current.db.execute(sql`select coalesce(state, 'unknown') as state, count(*)::int as n from pg_stat_activity where application_name = ${APPLICATION_NAME} and pid <> pg_backend_pid() group by 1`),
+  );
+  return { driver: "postgres", size: current.poolSize, connections: Object.fromEntries(rows.map((row) => [row.state, Number(row.n)])) };
 }
 
 export async function pingDatabase(timeoutMs = 2000): Promise<boolean> {

@@ -5,6 +5,7 @@ import { listen } from "@db/client.server";
 import { ensureCsrfCookie } from "~/auth/csrf.server";
 import { getEnv } from "~/env.server";
 import { describeError, logger } from "~/log.server";
+import { nameRoute } from "~/observability/request-context.server";
 import { newCspNonce, securityHeaders } from "~/security-headers.server";
 import { isPublicPagePath, PUBLIC_PAGES_CHANNEL, PublicPageCache } from "./public-page-cache.server";
 
@@ -47,6 +48,7 @@ export async function startPublicPageCache(render: Render) {
       const nonce = newCspNonce();
       const page = await cache.serve({ method: "GET", url: req.url ?? "", cookieHeader: csrf.issued?.cookieHeader ?? req.headers.cookie, csrfToken: csrf.token, nonce });
       if (!page) return false;
+      nameRoute("public-page-cache");
       res.statusCode = page.status;
       for (const [name, value] of Object.entries(securityHeaders({ nonce, env }))) res.setHeader(name, value);
       for (const [name, value] of page.headers) res.setHeader(name, value);

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { getDb } from "@db/client.server";
 import { getEnv } from "~/env.server";
 import { describeError, logger } from "~/log.server";
+import { nameRoute } from "~/observability/request-context.server";
 import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
 import { newCspNonce, securityHeaders } from "~/security-headers.server";
 
@@ -22,6 +23,7 @@ export function stripeWebhookEndpoint() {
       return req.method === "POST" && (req.url ?? "").split("?")[0] === STRIPE_WEBHOOK_PATH;
     },
     async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+      nameRoute("stripe-webhook");
       let result: Awaited<ReturnType<typeof answerStripeWebhook>>;
       try {
         const signature = req.headers["stripe-signature"];

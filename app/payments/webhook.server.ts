@@ -1,6 +1,7 @@
 import type { DB } from "@db/client.server";
 import { recordAudit } from "~/audit/audit.server";
 import { describeError, logger } from "~/log.server";
+import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
 import { applyDelivery, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
 import { resolveCardChanges } from "./stripe-cards.server";
@@ -25,8 +26,24 @@ export async function answerStripeWebhook(
   if (!stripeConfigured) return { status: 404, body: { error: "Stripe is not configured" } };
   // The signature covers the exact bytes: read the raw body, never a parsed one.
   const rawBody = await readBody();
-  if (rawBody === null) return { status: 413, body: { error: "payload too large" }, closeConnection: true };
-  return handleStripeWebhook(db, { rawBody, signature });
+  if (rawBody === null) {
+    countWebhookDelivery("rejected_too_large");
+    return { status: 413, body: { error: "payload too large" }, closeConnection: true };
+  }
+  const result = await handleStripeWebhook(db, { rawBody, signature }).catch((error: unknown) => {
+    countWebhookDelivery("failed");
+    throw error;
+  });
+  countWebhookDelivery(webhookOutcome(result));
+  return result;
+}
+
+/** For /metrics: what became of a delivery, told from the answer handleStripeWebhook gave. */
+function webhookOutcome(result: WebhookResult): WebhookOutcome {
+  if (result.status === 200) return result.body.outcome === "duplicate" ? "duplicate" : "applied";
+  if (result.status === 413) return "rejected_too_large";
+  if (result.status === 400) return result.body.error === "malformed event" ? "rejected_malformed" : "rejected_signature";
+  return "failed";
 }
 
 /**

@@ -1,0 +1,56 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { outbox } from "@db/schema";
+import { runJobsOnce } from "~/jobs/scheduler.server";
+import { renderMetrics } from "~/observability/metrics.server";
+import { useSeededDatabase } from "../support/database";
+
+const { t } = useSeededDatabase();
+
+const HOUR = 60 * 60_000;
+
+/** The value of one sample in Prometheus's text format, or undefined when absent. */
+function sample(text: string, name: string, labels = ""): number | undefined {
+  const escaped = labels.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const value = new RegExp(`^${name}${labels ? `\\{${escaped}\\}` : ""} (\\S+)$`, "m").exec(text)?.[1];
+  return value === undefined ? undefined : Number(value);
+}
+
+describe("metrics read when scraped", () => {
+  it("count the mail waiting in the outbox and the age of the oldest, not what was sent or given up on", async () => {
+    await t.db.delete(outbox);
+    const row = (ageMs: number, more: Partial<typeof outbox.$inferInsert> = {}) => ({
+      template: "receipt",
+      toEmail: "reader@example.net",
+      props: {},
+      idempotencyKey: `metrics:${randomUUID()}`,
+      createdAt: new Date(Date.now() - ageMs),
+      ...more,
+    });
+    expect(sample((await renderMetrics()).body, "ff_outbox_unsent")).toBe(0);
+    await t.db.insert(outbox).values([
+      row(2 * HOUR, { sentAt: new Date() }),
+      row(3 * HOUR, { failedAt: new Date() }),
+      row(HOUR),
+      row(60_000),
+    ]);
+    const text = (await renderMetrics()).body;
+    expect(sample(text, "ff_outbox_unsent")).toBe(2);
+    expect(sample(text, "ff_outbox_oldest_unsent_age_seconds")).toBeGreaterThanOrEqual(3600);
+    expect(sample(text, "ff_outbox_oldest_unsent_age_seconds")).toBeLessThan(3660);
+    expect(sample(text, "ff_metrics_database_up")).toBe(1);
+    expect(text).not.toContain("reader@example.net");
+  });
+
+  it("count the scheduled jobs this process ran, by job and outcome", async () => {
+    const before = (await renderMetrics()).body;
+    await runJobsOnce(t.db);
+    await runJobsOnce(t.db);
+    const after = (await renderMetrics()).body;
+    for (const job of ["renewalReminders", "cardExpiryReminders", "retention", "pledgeLinks", "subscriptionFigures"]) {
+      const labels = `job="${job}",outcome="done"`;
+      expect((sample(after, "ff_job_runs_total", labels) ?? 0) - (sample(before, "ff_job_runs_total", labels) ?? 0), job).toBe(2);
+      expect(sample(after, "ff_job_last_success_timestamp_seconds", `job="${job}"`)).toBeGreaterThan(Date.now() / 1000 - 60);
+    }
+  });
+});
