@@ -1,8 +1,12 @@
 import { randomUUID } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { outbox } from "@db/schema";
 import { runJobsOnce } from "~/jobs/scheduler.server";
+import { resetEnvCache } from "~/env.server";
 import { renderMetrics } from "~/observability/metrics.server";
+import { observeRequests } from "~/observability/observe-requests.server";
 import { useSeededDatabase } from "../support/database";
 
 const { t } = useSeededDatabase();
@@ -51,6 +55,29 @@ describe("metrics read when scraped", () => {
       const labels = `job="${job}",outcome="done"`;
       expect((sample(after, "ff_job_runs_total", labels) ?? 0) - (sample(before, "ff_job_runs_total", labels) ?? 0), job).toBe(2);
       expect(sample(after, "ff_job_last_success_timestamp_seconds", `job="${job}"`)).toBeGreaterThan(Date.now() / 1000 - 60);
+    }
+  });
+});
+
+describe("/metrics without METRICS_TOKEN", () => {
+  it("does not exist: the path goes on to the app, which has no such page", async () => {
+    delete process.env.METRICS_TOKEN;
+    resetEnvCache();
+    const app = (_req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.statusCode = 404;
+      res.end("the app's own not-found page");
+    };
+    const server = http.createServer(observeRequests(app, { routes: {} }));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const authorization of [undefined, "Bearer ", "Bearer undefined"]) {
+        const response = await fetch(`${origin}/metrics`, { headers: authorization ? { Authorization: authorization } : {} });
+        expect(response.status).toBe(404);
+        expect(await response.text()).toBe("the app's own not-found page");
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });
