@@ -100,7 +100,19 @@ export function routeNamer(routes: ServerBuild["routes"], publicDir?: string): (
       .map((route) => ({ id: route.id, path: route.path, index: route.index, caseSensitive: route.caseSensitive, children: route.index ? undefined : tree(route.id) }));
   const roots = tree(undefined);
   const publicFiles = new Set(listPublicFiles(publicDir));
+  // matchRoutes compiles every route's path on each call (ADR 026): remember each path's name,
+  // forgetting them all whenever the memo is full, so unique paths (/pay/<token>) cannot grow it.
+  const named = new Map<string, string>();
   return (url) => {
+    const known = named.get(url);
+    if (known) return known;
+    if (named.size >= 5_000) named.clear();
+    const name = nameOf(url);
+    named.set(url, name);
+    return name;
+  };
+
+  function nameOf(url: string): string {
     const parsed = new URL(url, "http://localhost");
     const path = parsed.pathname;
     if (path.startsWith("/build/") || publicFiles.has(path.slice(1))) return "static";
@@ -109,7 +121,7 @@ export function routeNamer(routes: ServerBuild["routes"], publicDir?: string): (
     // An index route has no children: the shape matchRoutes wants, which its types cannot see here.
     const matches = matchRoutes(roots as Parameters<typeof matchRoutes>[0], path);
     return matches?.at(-1)?.route.id ?? "unmatched";
-  };
+  }
 }
 
 function listPublicFiles(dir: string | undefined): string[] {
