@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { outbox } from "@db/schema";
 import { runJobsOnce } from "~/jobs/scheduler.server";
-import { resetEnvCache } from "~/env.server";
+import { EnvError, parseEnv, resetEnvCache } from "~/env.server";
 import { renderMetrics } from "~/observability/metrics.server";
 import { observeRequests } from "~/observability/observe-requests.server";
 import { useSeededDatabase } from "../support/database";
@@ -79,5 +79,23 @@ describe("/metrics without METRICS_TOKEN", () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe("METRICS_TOKEN", () => {
+  it("is a 16+ character token without spaces; empty means unset", () => {
+    const lines = (value: string) => {
+      try {
+        parseEnv({ METRICS_TOKEN: value });
+        return [];
+      } catch (error) {
+        if (error instanceof EnvError) return error.lines;
+        throw error;
+      }
+    };
+    expect(lines("short")).toEqual(["METRICS_TOKEN: must be at least 16 characters"]);
+    expect(lines("sixteen chars or more with spaces")).toEqual(["METRICS_TOKEN: must not contain spaces"]);
+    expect(parseEnv({ METRICS_TOKEN: "0123456789abcdef0123" }).METRICS_TOKEN).toBe("0123456789abcdef0123");
+    expect(parseEnv({ METRICS_TOKEN: "  " }).METRICS_TOKEN).toBeUndefined();
   });
 });
