@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { outbox } from "@db/schema";
 import { runJobsOnce } from "~/jobs/scheduler.server";
@@ -56,6 +57,22 @@ describe("metrics read when scraped", () => {
       expect((sample(after, "ff_job_runs_total", labels) ?? 0) - (sample(before, "ff_job_runs_total", labels) ?? 0), job).toBe(2);
       expect(sample(after, "ff_job_last_success_timestamp_seconds", `job="${job}"`)).toBeGreaterThan(Date.now() / 1000 - 60);
     }
+  });
+
+  it("count a job that failed under its own name, the others as done", async () => {
+    const before = (await renderMetrics()).body;
+    // The pledge-links job cannot find its table: it fails, the others run.
+    await t.db.execute(sql`alter table pledges rename to pledges_away`);
+    try {
+      expect((await runJobsOnce(t.db)).pledgeLinks).toEqual({ status: "failed" });
+    } finally {
+      await t.db.execute(sql`alter table pledges_away rename to pledges`);
+    }
+    const after = (await renderMetrics()).body;
+    const delta = (labels: string) => (sample(after, "ff_job_runs_total", labels) ?? 0) - (sample(before, "ff_job_runs_total", labels) ?? 0);
+    expect(delta('job="pledgeLinks",outcome="failed"')).toBe(1);
+    expect(delta('job="pledgeLinks",outcome="done"')).toBe(0);
+    expect(delta('job="retention",outcome="done"')).toBe(1);
   });
 });
 

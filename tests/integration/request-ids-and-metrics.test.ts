@@ -142,7 +142,10 @@ describe("/metrics", () => {
     await fetch(`${server.origin}/`);
     await fetch(`${server.origin}/`);
     await fetch(`${server.origin}/account/sign-in`);
-    await deliver();
+    const twice = unknownCheckoutDelivery();
+    for (let i = 0; i < 2; i++) {
+      await fetch(`${server.origin}/webhooks/stripe`, { method: "POST", headers: { "Stripe-Signature": twice.signature }, body: twice.rawBody });
+    }
     const bad = unknownCheckoutDelivery();
     await fetch(`${server.origin}/webhooks/stripe`, { method: "POST", headers: { "Stripe-Signature": bad.signature.replace(/v1=\w/, "v1=0") }, body: bad.rawBody });
 
@@ -154,7 +157,8 @@ describe("/metrics", () => {
     expect(Number(sample("ff_http_request_duration_seconds_count", 'route="stripe-webhook",method="POST",status_class="4xx"'))).toBeGreaterThanOrEqual(1);
     expect(Number(sample("ff_http_request_duration_seconds_count", 'route="routes/c.\\$slug",method="GET",status_class="4xx"'))).toBeGreaterThanOrEqual(1);
     expect(Number(sample("ff_webhook_deliveries_total", 'outcome="applied"'))).toBeGreaterThanOrEqual(1);
-    expect(Number(sample("ff_webhook_deliveries_total", 'outcome="rejected_signature"'))).toBeGreaterThanOrEqual(1);
+    expect(Number(sample("ff_webhook_deliveries_total", 'outcome="duplicate"'))).toBe(1);
+    expect(Number(sample("ff_webhook_deliveries_total", 'outcome="rejected_signature"'))).toBe(1);
     expect(text).toMatch(/^ff_outbox_unsent \d+$/m);
     expect(text).toMatch(/^ff_outbox_oldest_unsent_age_seconds [\d.e+-]+$/m);
     expect(text).toMatch(/^ff_metrics_database_up 1$/m);
