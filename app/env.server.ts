@@ -27,10 +27,10 @@ const EnvSchema = z
     STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
     RESEND_API_KEY: optionalText.pipe(z.string().startsWith("re_", "must start with re_").optional()),
     MAIL_FROM: optionalText,
+    METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional()),
     SEED_DEMO: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
-    METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional()),
     TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
     // Card-testing defence on checkout starts (docs/decisions/011-proof-of-work.md).
     CHECKOUT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
