@@ -1,6 +1,6 @@
 import type { DB } from "@db/client.server";
 import { describeError, logger } from "~/log.server";
-import { countJobRun } from "~/observability/metrics.server";
+import { countJobRuns } from "~/observability/metrics.server";
 import { sendCardExpiryReminders } from "./card-expiry-reminders.server";
 import { JOB_KEYS, runExclusive } from "./job-lock.server";
 import { processPledgeLinks } from "./pledge-links.server";
@@ -24,12 +24,10 @@ export const DEFAULT_JOBS_INTERVAL_MS = 60 * 60_000;
 async function runJob<T extends object>(db: DB, name: keyof typeof JOB_KEYS, now: Date, job: (tx: DB, now: Date) => Promise<T>): Promise<JobOutcome<T>> {
   try {
     const result = await runExclusive(db, JOB_KEYS[name], (tx) => job(tx, now));
-    countJobRun(name, result === null ? "busy" : "done");
     return result === null ? { status: "busy" } : { status: "done", ...result };
   } catch (error) {
     // One job failing leaves the others to run; the next run tries again.
     logger.error({ job: name, err: describeError(error) }, "scheduled job failed");
-    countJobRun(name, "failed");
     return { status: "failed" };
   }
 }
@@ -43,6 +41,7 @@ export async function runJobsOnce(db: DB, now = new Date()): Promise<JobsReport>
     pledgeLinks: await runJob(db, "pledgeLinks", now, processPledgeLinks),
     subscriptionFigures: await runJob(db, "subscriptionFigures", now, foldSubscriptionFigures),
   };
+  countJobRuns(report);
   logger.info({ report }, "scheduled jobs ran");
   return report;
 }

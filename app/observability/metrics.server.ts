@@ -34,7 +34,7 @@ export function countWebhookDelivery(outcome: WebhookOutcome) {
 
 const jobRuns = new Counter({
   name: "ff_job_runs_total",
-  help: "Scheduled job runs in this process by job and outcome: done, failed, or busy (another process held the job's lock).",
+  help: "Scheduled job runs in this process by job and outcome, the status the scheduler reported: done, failed, busy (another process held the job's lock).",
   labelNames: ["job", "outcome"] as const,
   registers: [registry],
 });
@@ -46,9 +46,12 @@ const jobLastSuccess = new Gauge({
   registers: [registry],
 });
 
-export function countJobRun(job: string, outcome: "done" | "failed" | "busy") {
-  jobRuns.inc({ job, outcome });
-  if (outcome === "done") jobLastSuccess.set({ job }, Date.now() / 1000);
+/** One pass of the scheduler, counted from its report (job name → outcome status). */
+export function countJobRuns(report: Record<string, { status: string }>) {
+  for (const [job, { status }] of Object.entries(report)) {
+    jobRuns.inc({ job, outcome: status });
+    if (status === "done") jobLastSuccess.set({ job }, Date.now() / 1000);
+  }
 }
 
 const outboxUnsent = new Gauge({ name: "ff_outbox_unsent", help: "Emails in the outbox not yet sent (nor given up on), read when scraped.", registers: [registry] });
