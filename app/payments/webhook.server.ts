@@ -40,7 +40,7 @@ export async function answerStripeWebhook(
 
 /** For /metrics: what became of a delivery, told from the answer handleStripeWebhook gave. */
 function webhookOutcome(result: WebhookResult): WebhookOutcome {
-  if (result.status === 200) return result.body.outcome === "duplicate" ? "duplicate" : "applied";
+  if (result.status === 200) return result.body.outcome === "applied" || result.body.outcome === "duplicate" ? result.body.outcome : "other";
   if (result.status === 413) return "rejected_too_large";
   if (result.status === 400) return result.body.error === "malformed event" ? "rejected_malformed" : "rejected_signature";
   return "failed";
