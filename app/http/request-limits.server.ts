@@ -13,10 +13,10 @@ const USED_METHODS = new Set(["GET", "HEAD", "POST"]);
 
 /** TRACE, TRACK, CONNECT, PUT, OPTIONS…: 405 with the methods the address does take, on every path. */
 export function refuseUnusedMethod(req: IncomingMessage, res: ServerResponse, env: Env): boolean {
-  const path = (req.url ?? "").split("?")[0];
-  const allowed = path === STRIPE_WEBHOOK_PATH ? ["POST"] : [...USED_METHODS];
-  if (allowed.includes(req.method ?? "")) return false;
-  answerPlainly(res, env, 405, "Method not allowed.", { Allow: allowed.join(", ") });
+  if (USED_METHODS.has(req.method ?? "")) return false;
+  // The webhook's own route answers a GET with its 405 (JSON); here it names the same method.
+  const allow = (req.url ?? "").split("?")[0] === STRIPE_WEBHOOK_PATH ? "POST" : [...USED_METHODS].join(", ");
+  answerPlainly(res, env, 405, "Method not allowed.", { Allow: allow });
   return true;
 }
 
