@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const optionalText = z
@@ -28,10 +29,16 @@ const EnvSchema = z
     RESEND_API_KEY: optionalText.pipe(z.string().startsWith("re_", "must start with re_").optional()),
     MAIL_FROM: optionalText,
     METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional()),
+    // Production without Stripe or Resend keys, on purpose: a demonstration (ADR 028).
+    DEMO_MODE: z.enum(["true", "false"], { message: "must be true or false" }).default("false").transform((v) => v === "true"),
     SEED_DEMO: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
-    TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+    TRUST_PROXY: optionalText.pipe(z.string().optional()).transform((value, ctx) => parseTrustProxy(value, ctx)),
+    // Form posts are read whole before Remix: larger ones get a 413 (ADR 028).
+    FORM_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+    // Graceful drain on SIGTERM: how long requests in flight may take to finish (ADR 028).
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(25),
     // Card-testing defence on checkout starts (docs/decisions/011-proof-of-work.md).
     CHECKOUT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
     CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number().int().min(1).max(10_000).default(8),
@@ -40,6 +47,54 @@ const EnvSchema = z
     POW_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(16),
     POW_MAX_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(20),
   });
+
+/** Names Express (proxy-addr) gives to address ranges. */
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** An address, or an address with a prefix length (`10.0.0.0/8`) or a netmask (`10.0.0.0/255.0.0.0`). */
+function isProxyAddress(text: string): boolean {
+  if (PROXY_RANGE_NAMES.has(text)) return true;
+  const [address, range, ...rest] = text.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
+/**
+ * TRUST_PROXY as Express's `trust proxy` takes it: false, a hop count, or the proxies' addresses.
+ * `true` (trust every hop) is refused: a client's own X-Forwarded-For would then name any address
+ * it likes, and every per-address limit would key on what the client wrote (ADR 028).
+ */
+export type TrustProxy = false | number | string[];
+
+function parseTrustProxy(value: string | undefined, ctx: z.RefinementCtx): TrustProxy {
+  if (value === undefined || value === "false") return false;
+  if (value === "true") {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "true would trust every X-Forwarded-For hop, including one a client writes itself; write the number of proxies in front of the app (1 for a single nginx or Caddy) or their addresses (e.g. loopback or 10.0.0.0/8)",
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) ctx.addIssue({ code: "custom", message: "a hop count must be between 0 and 10" });
+    return hops === 0 ? false : hops;
+  }
+  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const wrong = entries.filter((entry) => !isProxyAddress(entry));
+  if (wrong.length > 0 || entries.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${wrong.length > 0 ? wrong.map((entry) => JSON.stringify(entry)).join(", ") : "the list"} is not false, a hop count, or a comma list of addresses, CIDR ranges and loopback, linklocal, uniquelocal`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+}
 
 /** Rules between variables, checked on the raw values so every problem is reported at once. */
 function crossFieldProblems(source: Record<string, string | undefined>): string[] {
@@ -55,6 +110,14 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
   if (source.NODE_ENV === "production") {
     if (!has("SESSION_SECRET")) lines.push("SESSION_SECRET: is required in production");
     if (!has("APP_URL")) lines.push("APP_URL: is required in production (the public address of the app)");
+    // Simulated payments would let anyone mark a gift paid; the mailbox would keep sign-in links
+    // unsent. Only an explicit demonstration runs that way, and every page then says so.
+    const demo = source.DEMO_MODE?.trim() === "true";
+    if (!demo && !has("STRIPE_SECRET_KEY")) lines.push("STRIPE_SECRET_KEY: is required in production (without it payments are simulated and anyone can mark a gift paid); set DEMO_MODE=true only for a demonstration");
+    if (!demo && !has("RESEND_API_KEY")) lines.push("RESEND_API_KEY: is required in production (without it no email, sign-in links included, is sent); set DEMO_MODE=true only for a demonstration");
+  }
+  if (source.DEMO_MODE?.trim() === "true" && /^(sk|rk)_live_/.test(source.STRIPE_SECRET_KEY?.trim() ?? "")) {
+    lines.push("DEMO_MODE: cannot be true with a live Stripe key (the demo banner says no money moves)");
   }
   return lines;
 }
@@ -64,6 +127,8 @@ export type Env = z.output<typeof EnvSchema> & {
   sessionSecret: string;
   paymentsMode: "stripe" | "simulated";
   emailMode: "resend" | "mailbox";
+  /** Every page says that this is a demo and that no money moves (simulated payments, or DEMO_MODE). */
+  demoBanner: boolean;
 };
 
 export class EnvError extends Error {
@@ -88,6 +153,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     sessionSecret: env.SESSION_SECRET ?? "fighting-fund-development-secret-not-for-production",
     paymentsMode: env.STRIPE_SECRET_KEY ? "stripe" : "simulated",
     emailMode: env.RESEND_API_KEY ? "resend" : "mailbox",
+    demoBanner: env.DEMO_MODE || !env.STRIPE_SECRET_KEY,
   };
 }
 
