@@ -19,3 +19,17 @@ export async function runExclusive<T>(db: DB, key: number, job: (tx: DB) => Prom
     return job(tx);
   });
 }
+
+/**
+ * Marks a job's period as run, inside the job's transaction (so a failed run gives it back). The
+ * `counters` row `job:<key>` holds the start of the latest period run, in milliseconds since the
+ * epoch: no new table. False when that period (or a later one) was run already.
+ */
+export async function claimJobPeriod(tx: DB, key: number, periodStart: Date): Promise<boolean> {
+  const start = periodStart.getTime();
+  const result = await tx.execute<{ value: string }>(sql`
+    insert into counters (name, value) values (${`job:${key}`}, ${start})
+    on conflict (name) do update set value = excluded.value where counters.value < excluded.value
+    returning value`);
+  return rowsOf(result).length > 0;
+}
