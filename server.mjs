@@ -1,5 +1,6 @@
 // The production server: Express in front of the Remix build, with start-up (env, migrations,
-// seed, outbox worker) before listening and a graceful shutdown that closes the database pool.
+// seed, outbox worker) before listening and, on SIGTERM, a graceful drain that lets requests in
+// flight finish before the database pool closes (ADR 028).
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -27,8 +28,10 @@ try {
 const { env } = app;
 const server = express();
 server.disable("x-powered-by");
-// Behind a reverse proxy, req.ip must be the client, not the proxy (rate limits key on it).
-if (env.TRUST_PROXY) server.set("trust proxy", true);
+// Behind a reverse proxy, req.ip is the client, not the proxy: rate limits key on it. TRUST_PROXY
+// is false, a hop count or the proxies' addresses, never "every hop" (ADR 028), and req.ip is the
+// one place a client address is computed (see clientAddress).
+server.set("trust proxy", env.TRUST_PROXY);
 // CSV downloads go uncompressed: they stream in batches paced by the socket's drain (see
 // socketDrained), which compression's own buffering would hide.
 server.use(compression({ filter: (req, res) => !String(res.getHeader("Content-Type") ?? "").startsWith("text/csv") && compression.filter(req, res) }));
@@ -39,11 +42,20 @@ server.use(csrfBeforeRemix);
 server.all(
   "*",
   createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req, res) => ({
-      clientAddress: req.ip ?? "unknown",
+      clientAddress: clientAddress(req),
       cspNonce: res.locals.cspNonce,
       responseDrained: () => socketDrained(res),
     }) }),
 );
+
+/**
+ * The client's address as Express computes it under TRUST_PROXY: the socket's peer, or the
+ * nearest X-Forwarded-For entry the trusted proxies did not write themselves. Whatever a client
+ * puts in its own X-Forwarded-For sits further left and is never read.
+ */
+function clientAddress(req) {
+  return req.ip ?? "unknown";
+}
 
 /**
  * Streamed downloads wait on this between batches: Remix's adapter writes without heeding
@@ -107,14 +119,19 @@ function csrfBeforeRemix(req, res, next) {
 // everything else, and any page the cache declines, goes to Express and Remix.
 const publicPages = await build.entry.module.startPublicPageCache(createFetchHandler(build, env.NODE_ENV));
 const stripeWebhook = build.entry.module.stripeWebhookEndpoint();
-const listener = http.createServer((req, res) => {
+const listener = http.createServer(handleRequest);
+
+/** Every request: Stripe's deliveries, then the public pages from memory, then Express. */
+function handleRequest(req, res) {
+  trackInFlight(res);
   if (stripeWebhook.wants(req)) return void stripeWebhook.serve(req, res);
   if (!publicPages?.wants(req)) return server(req, res);
   publicPages.serve(req, res).then(
     (served) => served || server(req, res),
     () => server(req, res),
   );
-});
+}
+
 listener.listen(env.PORT, env.HOST, () => {
   build.entry.module.bindAppUrlToPort(listener.address().port);
   const url = `http://localhost:${listener.address().port}`;
@@ -125,15 +142,52 @@ listener.listen(env.PORT, env.HOST, () => {
   if (app.demoAdmin) console.log(`  staff:    ${url}/admin — demo admin ${app.demoAdmin.email} / ${app.demoAdmin.password} (embedded database only)`);
 });
 
-let stopping = false;
+// Graceful drain (ADR 028): on SIGTERM the listener stops accepting connections, /readyz answers
+// 503, idle keep-alive connections close, and every response finished from then on says
+// "Connection: close". Requests in flight (a streamed CSV, a checkout) get up to
+// SHUTDOWN_GRACE_SECONDS to finish; then the outbox worker, the scheduled jobs and the page
+// cache stop, the database pool closes, and the process exits 0.
+const inFlight = new Set();
+let draining = false;
+
+function trackInFlight(res) {
+  inFlight.add(res);
+  if (draining) res.shouldKeepAlive = false;
+  res.once("close", () => {
+    inFlight.delete(res);
+    // The connection it leaves idle would otherwise stay open for its keep-alive timeout.
+    if (draining) setImmediate(() => listener.closeIdleConnections());
+  });
+}
+
+/** Resolves true once no request is in flight, or false when `ms` pass first. */
+function requestsFinished(ms) {
+  return new Promise((resolve) => {
+    const deadline = setTimeout(() => resolve(false), ms);
+    const check = () => {
+      if (inFlight.size > 0) return void setTimeout(check, 50);
+      clearTimeout(deadline);
+      resolve(true);
+    };
+    check();
+  });
+}
+
 async function shutdown(signal) {
-  if (stopping) return;
-  stopping = true;
-  console.log(`${signal} received, shutting down`);
-  const force = setTimeout(() => process.exit(1), 10_000);
-  force.unref();
+  if (draining) return;
+  draining = true;
+  build.entry.module.markDraining();
+  const graceMs = env.SHUTDOWN_GRACE_SECONDS * 1000;
+  console.log(`${signal} received: draining ${inFlight.size} request(s) in flight, for up to ${env.SHUTDOWN_GRACE_SECONDS} s`);
+  // Should closing the pool hang, the process still ends.
+  setTimeout(() => process.exit(1), graceMs + 10_000).unref();
   listener.close();
-  listener.closeAllConnections?.();
+  for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+  listener.closeIdleConnections();
+  if (!(await requestsFinished(graceMs))) {
+    console.warn(`${inFlight.size} request(s) still running after ${env.SHUTDOWN_GRACE_SECONDS} s: closing their connections`);
+    listener.closeAllConnections();
+  }
   await publicPages?.stop();
   await app.stop().catch(() => {});
   process.exit(0);

@@ -9,6 +9,7 @@ import { NonceProvider } from "~/ui/nonce";
 
 export { startApp } from "~/startup.server";
 export { bindAppUrlToPort, EnvError } from "~/env.server";
+export { markDraining } from "~/health.server";
 // For server.mjs, which runs them before Remix: the response headers and the CSRF cookie.
 export { newCspNonce, securityHeaders } from "~/security-headers.server";
 export { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/auth/csrf.server";

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 
 const optionalText = z
@@ -30,7 +31,9 @@ const EnvSchema = z
     SEED_DEMO: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
-    TRUST_PROXY: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+    TRUST_PROXY: optionalText.pipe(z.string().optional()).transform((value, ctx) => parseTrustProxy(value, ctx)),
+    // Graceful drain on SIGTERM: how long requests in flight may take to finish (ADR 028).
+    SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(25),
     // Card-testing defence on checkout starts (docs/decisions/011-proof-of-work.md).
     CHECKOUT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
     CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number().int().min(1).max(10_000).default(8),
@@ -39,6 +42,54 @@ const EnvSchema = z
     POW_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(16),
     POW_MAX_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(20),
   });
+
+/** Names Express (proxy-addr) gives to address ranges. */
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+/** An address, or an address with a prefix length (`10.0.0.0/8`) or a netmask (`10.0.0.0/255.0.0.0`). */
+function isProxyAddress(text: string): boolean {
+  if (PROXY_RANGE_NAMES.has(text)) return true;
+  const [address, range, ...rest] = text.split("/");
+  const family = isIP(address ?? "");
+  if (family === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4;
+}
+
+/**
+ * TRUST_PROXY as Express's `trust proxy` takes it: false, a hop count, or the proxies' addresses.
+ * `true` (trust every hop) is refused: a client's own X-Forwarded-For would then name any address
+ * it likes, and every per-address limit would key on what the client wrote (ADR 028).
+ */
+export type TrustProxy = false | number | string[];
+
+function parseTrustProxy(value: string | undefined, ctx: z.RefinementCtx): TrustProxy {
+  if (value === undefined || value === "false") return false;
+  if (value === "true") {
+    ctx.addIssue({
+      code: "custom",
+      message:
+        "true would trust every X-Forwarded-For hop, including one a client writes itself; write the number of proxies in front of the app (1 for a single nginx or Caddy) or their addresses (e.g. loopback or 10.0.0.0/8)",
+    });
+    return z.NEVER;
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) ctx.addIssue({ code: "custom", message: "a hop count must be between 0 and 10" });
+    return hops === 0 ? false : hops;
+  }
+  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const wrong = entries.filter((entry) => !isProxyAddress(entry));
+  if (wrong.length > 0 || entries.length === 0) {
+    ctx.addIssue({
+      code: "custom",
+      message: `${wrong.length > 0 ? wrong.map((entry) => JSON.stringify(entry)).join(", ") : "the list"} is not false, a hop count, or a comma list of addresses, CIDR ranges and loopback, linklocal, uniquelocal`,
+    });
+    return z.NEVER;
+  }
+  return entries;
+}
 
 /** Rules between variables, checked on the raw values so every problem is reported at once. */
 function crossFieldProblems(source: Record<string, string | undefined>): string[] {

@@ -19,3 +19,18 @@ export function recentServiceFailure(service: "stripe" | "resend"): string | nul
   if (!failure || Date.now() - failure.at > RECENT_MS) return null;
   return failure.message;
 }
+
+/**
+ * Readiness, apart from liveness (/healthz): server.mjs marks the process as draining when
+ * SIGTERM arrives, and /readyz then answers 503 so that a load balancer sends new requests to
+ * the other servers while this one finishes what it has (ADR 028).
+ */
+let draining = false;
+
+export function markDraining() {
+  draining = true;
+}
+
+export function isDraining(): boolean {
+  return draining;
+}

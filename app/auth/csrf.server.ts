@@ -18,7 +18,7 @@ async function readToken(request: Request): Promise<string | null> {
 }
 
 /** Machine-to-machine endpoints: no browser, no forms, no cookie. */
-const NO_FORMS = [/^\/webhooks\//, /^\/healthz$/];
+const NO_FORMS = [/^\/webhooks\//, /^\/healthz$/, /^\/readyz$/];
 
 /**
  * Runs in server.mjs before Remix. Remix hands the layout's and the page's loaders separate

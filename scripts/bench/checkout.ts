@@ -36,7 +36,7 @@ export const checkoutBench: Bench = {
         STRIPE_SECRET_KEY: BENCH_STRIPE_KEY,
         STRIPE_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
         STRIPE_API_BASE: stub.base,
-        TRUST_PROXY: "true",
+        TRUST_PROXY: "1",
         CHECKOUT_LIMIT_PER_IP: "10000",
         CHECKOUT_LIMIT_PER_EMAIL: "10000",
         CHECKOUT_HARD_LIMIT_PER_HOUR: "10000",

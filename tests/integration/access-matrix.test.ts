@@ -100,6 +100,7 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   support: everyone("/support"),
   thanks: { path: () => `/thanks?ref=${ids.A.checkoutId}`, answers: { others: 200 } },
   healthz: everyone("/healthz"),
+  readyz: everyone("/readyz"),
   "webhooks.stripe": everyone("/webhooks/stripe", 405),
   // The link, the payment link and the checkout id are the credentials: whoever holds one gets the page.
   "account.auth.$token": { path: () => `/account/auth/${capabilities.loginToken}`, params: () => ({ token: capabilities.loginToken }), answers: { others: 200 } },

@@ -5,8 +5,9 @@ import { setupServer } from "msw/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { disconnect } from "@db/client.server";
 import { resetEnvCache } from "~/env.server";
-import { reportServiceFailure } from "~/health.server";
+import { markDraining, reportServiceFailure } from "~/health.server";
 import { loader as healthLoader } from "~/routes/healthz";
+import { loader as readyLoader } from "~/routes/readyz";
 import { startApp, type RunningApp } from "~/startup.server";
 import { callLoader } from "../support/remix";
 
@@ -59,11 +60,24 @@ describe("start-up", () => {
     expect(body.recentFailures.resend).toBeUndefined();
   });
 
+  it("is ready for requests (/readyz) while the database answers", async () => {
+    const response = await callLoader(readyLoader, "/readyz");
+    expect({ status: response.status, body: await response.json(), cache: response.headers.get("Cache-Control") }).toEqual({ status: 200, body: { ready: true }, cache: "no-store" });
+  });
+
   it("answers 503 when the database cannot be reached", async () => {
     await disconnect();
     const response = await callLoader(healthLoader, "/healthz");
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ db: "unreachable" });
+    const ready = await callLoader(readyLoader, "/readyz");
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 503, body: { ready: false, reason: "database unreachable" } });
+  });
+
+  it("is not ready once draining (SIGTERM), whatever the database says", async () => {
+    markDraining();
+    const ready = await callLoader(readyLoader, "/readyz");
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 503, body: { ready: false, reason: "draining" } });
   });
 });
 

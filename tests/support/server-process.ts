@@ -14,6 +14,8 @@ export type ServerProcess = {
   output: () => string;
   /** True while the process has neither exited nor been killed. */
   alive: () => boolean;
+  /** Its exit code once it has exited (null while it runs, or when a signal ended it). */
+  exitCode: () => number | null;
   /** SIGKILL, as a crash or the OOM killer would: no shutdown code runs. */
   kill: () => Promise<void>;
   /** SIGTERM (graceful shutdown), then SIGKILL if it hangs. */
@@ -84,7 +86,7 @@ export async function spawnServer(env: Record<string, string>, { timeoutMs = 45_
         reject(new Error(`the server exited (code ${code}, signal ${signal}) before listening`));
       });
     });
-    return { origin: `http://127.0.0.1:${port}`, pid: child.pid!, output: () => output, alive, kill, stop };
+    return { origin: `http://127.0.0.1:${port}`, pid: child.pid!, output: () => output, alive, exitCode: () => child.exitCode, kill, stop };
   } catch (error) {
     await kill();
     throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);

@@ -46,4 +46,21 @@ describe("environment", () => {
   it("treats empty variables as unset", () => {
     expect(parseEnv({ STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "" }).paymentsMode).toBe("simulated");
   });
+
+  it("takes TRUST_PROXY as false, a hop count or a list of proxies, as Express's trust proxy does", () => {
+    expect(parseEnv({}).TRUST_PROXY).toBe(false);
+    expect(parseEnv({ TRUST_PROXY: "false" }).TRUST_PROXY).toBe(false);
+    expect(parseEnv({ TRUST_PROXY: "0" }).TRUST_PROXY).toBe(false);
+    expect(parseEnv({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
+    expect(parseEnv({ TRUST_PROXY: "2" }).TRUST_PROXY).toBe(2);
+    expect(parseEnv({ TRUST_PROXY: "loopback, 10.0.0.0/8,192.168.1.7, fd00::/8, 172.16.0.0/255.240.0.0" }).TRUST_PROXY).toEqual(["loopback", "10.0.0.0/8", "192.168.1.7", "fd00::/8", "172.16.0.0/255.240.0.0"]);
+  });
+
+  it("refuses TRUST_PROXY=true with a line that says why and what to write instead", () => {
+    const [line, ...more] = problems({ TRUST_PROXY: "true" });
+    expect(more).toEqual([]);
+    expect(line).toMatch(/^TRUST_PROXY: true would trust every X-Forwarded-For hop, including one a client writes itself; write the number of proxies/);
+    expect(problems({ TRUST_PROXY: "nginx, 10.0.0.0/33" })).toEqual([expect.stringMatching(/^TRUST_PROXY: "nginx", "10.0.0.0\/33" is not false, a hop count/)]);
+    expect(problems({ TRUST_PROXY: "11" })).toEqual(["TRUST_PROXY: a hop count must be between 0 and 10"]);
+  });
 });
