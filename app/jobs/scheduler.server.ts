@@ -84,6 +84,9 @@ export async function runJobsOnce(db: DB, now = new Date(), { period }: { period
 
 export type ScheduledJobs = { stop(): Promise<void> };
 
+const BUSY_RETRIES = 5;
+const BUSY_RETRY_MS = 1000;
+
 /**
  * Runs the jobs soon after start (for the period under way, unless it was done already), then at
  * the start of every period of `intervalMs`, plus a random few percent so that several app
@@ -103,8 +106,7 @@ export function startScheduledJobs(db: DB, { intervalMs = jobsIntervalMs(), firs
   const schedule = (delayMs: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
-      const now = new Date();
-      running = runJobsOnce(db, now, { period: jobPeriodStart(now, intervalMs) })
+      running = runPeriod()
         .catch((error) => logger.error({ err: describeError(error) }, "scheduled jobs run failed"))
         .finally(() => {
           running = undefined;
@@ -112,6 +114,20 @@ export function startScheduledJobs(db: DB, { intervalMs = jobsIntervalMs(), firs
         });
     }, delayMs);
     timer.unref();
+  };
+
+  /**
+   * "busy" means another process holds that job's lock: for this period (it will claim it) or a
+   * late run for the last one. Asking again shortly, within the period, tells which.
+   */
+  const runPeriod = async () => {
+    const period = jobPeriodStart(new Date(), intervalMs);
+    for (let attempt = 0; attempt < BUSY_RETRIES; attempt++) {
+      const report = await runJobsOnce(db, new Date(), { period });
+      if (stopped || !Object.values(report).some((outcome) => outcome.status === "busy")) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(BUSY_RETRY_MS, intervalMs / 10)));
+      if (jobPeriodStart(new Date(), intervalMs).getTime() !== period.getTime()) return;
+    }
   };
 
   schedule(firstRunAfterMs);

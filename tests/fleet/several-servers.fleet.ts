@@ -142,6 +142,8 @@ afterAll(async () => {
       .filter((line) => line.trim() && (!line.startsWith("{") || /"level":(5|6)\d/.test(line)) && !line.startsWith("Fighting Fund is running") && !line.startsWith("  "));
     if (problems.length) console.log(`${server.name}: ${problems.length} error lines; the last ones:\n${problems.slice(-15).join("\n")}`);
   }
+  const nginxErrors = nginx?.errorLog().trim();
+  if (nginxErrors) console.log(`nginx error log:\n${nginxErrors.split("\n").slice(-15).join("\n")}`);
   // Everything started here goes, whatever happened above.
   await Promise.allSettled(servers.map((s) => s.kill()));
   await nginx?.stop().catch(() => {});
@@ -374,16 +376,23 @@ describe("three app servers behind nginx behave as one", () => {
   });
 
   it("each scheduled job runs once per period across the three servers", () => {
-    type Run = { job: string; period: number; server: string };
-    const runs: Run[] = [];
+    type Run = { job: string; period: number; server: string; status: string; time: number };
+    const attempts: Run[] = [];
     for (const server of servers) {
       for (const line of server.output().split("\n")) {
         if (!line.includes('"scheduled jobs ran"')) continue;
         const entry = JSON.parse(line) as { time: number; period?: string; report: Record<string, { status: string }> };
         const period = entry.period ? Date.parse(entry.period) : Math.floor(entry.time / JOBS_INTERVAL_MS) * JOBS_INTERVAL_MS;
-        for (const [job, outcome] of Object.entries(entry.report)) if (outcome.status === "done") runs.push({ job, period, server: server.name });
+        for (const [job, outcome] of Object.entries(entry.report)) attempts.push({ job, period, server: server.name, status: outcome.status, time: entry.time });
       }
     }
+    const runs = attempts.filter((a) => a.status === "done");
+    /** What every server did about a job in a period, for the failure message. */
+    const around = (job: string, period: number) =>
+      attempts
+        .filter((a) => a.job === job && Math.abs(a.period - period) <= JOBS_INTERVAL_MS)
+        .map((a) => `${new Date(a.period).toISOString().slice(11, 19)} ${a.server} ${a.status} at ${new Date(a.time).toISOString().slice(11, 23)}`)
+        .join("; ");
     const jobs = new Set(runs.map((r) => r.job));
     expect(jobs.size).toBe(5);
     for (const job of jobs) {
@@ -393,7 +402,8 @@ describe("three app servers behind nginx behave as one", () => {
       // Every period from the first run to the last had its run (some server was always up).
       const first = Math.min(...periods);
       const last = Math.max(...periods);
-      expect(periods.length, `${job}: periods run between the first and the last`).toBe((last - first) / JOBS_INTERVAL_MS + 1);
+      const missing = Array.from({ length: (last - first) / JOBS_INTERVAL_MS + 1 }, (_, i) => first + i * JOBS_INTERVAL_MS).filter((p) => !periods.includes(p));
+      expect(missing.map((p) => around(job, p)), `${job}: periods between the first run and the last that no server ran`).toEqual([]);
       expect(periods.length).toBeGreaterThan(5);
     }
     console.log(`scheduled job runs (job × period): ${runs.length}, by server: ${tally(runs.map((r) => r.server))}`);
