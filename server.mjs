@@ -4,7 +4,8 @@
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createRequestHandler } from "@remix-run/express";
+// The Express adapter's own request and response halves (its handler would read the body itself).
+import remixExpress from "@remix-run/express/dist/server.js";
 import { createRequestHandler as createFetchHandler } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
@@ -39,14 +40,40 @@ server.use(securityHeaders);
 server.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
 server.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
 server.use(csrfBeforeRemix);
-server.all(
-  "*",
-  createRequestHandler({ build, mode: env.NODE_ENV, getLoadContext: (req, res) => ({
-      clientAddress: clientAddress(req),
-      cspNonce: res.locals.cspNonce,
-      responseDrained: () => socketDrained(res),
-    }) }),
-);
+server.use(readFormBody);
+server.all("*", remix);
+
+const handleRemix = createFetchHandler(build, env.NODE_ENV);
+const { createRemixRequest, sendRemixResponse } = remixExpress;
+
+/**
+ * Remix with the body readFormBody read (Express's adapter, but for the body): Remix never reads
+ * a request stream itself, so no form is larger than FORM_BODY_LIMIT_BYTES.
+ */
+async function remix(req, res, next) {
+  try {
+    const streamed = createRemixRequest(req, res);
+    const body = res.locals.formBody;
+    const request = body === undefined ? streamed : new Request(streamed.url, { method: streamed.method, headers: streamed.headers, signal: streamed.signal, body, duplex: "half" });
+    const response = await handleRemix(request, { clientAddress: clientAddress(req), cspNonce: res.locals.cspNonce, responseDrained: () => socketDrained(res) });
+    await sendRemixResponse(res, response);
+  } catch (error) {
+    next(error);
+  }
+}
+
+/**
+ * Every body Express sees is read here first, up to FORM_BODY_LIMIT_BYTES whether it declared a
+ * length or came chunked; past that the answer is 413 and nothing runs (ADR 028).
+ */
+function readFormBody(req, res, next) {
+  if (req.method === "GET" || req.method === "HEAD") return next();
+  build.entry.module.readBodyUpTo(req, env.FORM_BODY_LIMIT_BYTES).then((body) => {
+    if (body === null) return void build.entry.module.answerPayloadTooLarge(res, env);
+    res.locals.formBody = body;
+    next();
+  }, next);
+}
 
 /**
  * The client's address as Express computes it under TRUST_PROXY: the socket's peer, or the
@@ -117,14 +144,19 @@ function csrfBeforeRemix(req, res, next) {
 
 // The public pages from memory (ADR 021) and Stripe's deliveries (ADR 026), in front of Express;
 // everything else, and any page the cache declines, goes to Express and Remix.
-const publicPages = await build.entry.module.startPublicPageCache(createFetchHandler(build, env.NODE_ENV));
+const publicPages = await build.entry.module.startPublicPageCache(handleRemix);
 const stripeWebhook = build.entry.module.stripeWebhookEndpoint();
 const listener = http.createServer(handleRequest);
 
-/** Every request: Stripe's deliveries, then the public pages from memory, then Express. */
+/**
+ * Every request: methods no route takes and bodies declared too large are refused, then Stripe's
+ * deliveries, the public pages from memory, and Express.
+ */
 function handleRequest(req, res) {
   trackInFlight(res);
+  if (build.entry.module.refuseUnusedMethod(req, res, env)) return;
   if (stripeWebhook.wants(req)) return void stripeWebhook.serve(req, res);
+  if (build.entry.module.refuseDeclaredOversize(req, res, env)) return;
   if (!publicPages?.wants(req)) return server(req, res);
   publicPages.serve(req, res).then(
     (served) => served || server(req, res),
@@ -132,13 +164,20 @@ function handleRequest(req, res) {
   );
 }
 
+// CONNECT never reaches handleRequest: Node hands it over as a tunnel request.
+listener.on("connect", refuseTunnel);
+
+function refuseTunnel(req, socket) {
+  socket.end("HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\nConnection: close\r\n\r\nMethod not allowed.\n");
+}
+
 listener.listen(env.PORT, env.HOST, () => {
   build.entry.module.bindAppUrlToPort(listener.address().port);
   const url = `http://localhost:${listener.address().port}`;
   console.log(`Fighting Fund is running at ${url}`);
   console.log(`  database: ${app.databaseDriver === "pglite" ? `embedded PGlite (${env.PGLITE_DATA_DIR})` : "PostgreSQL (DATABASE_URL)"}${app.seeded ? ", demo campaign seeded" : ""}`);
-  console.log(`  payments: ${env.paymentsMode === "stripe" ? "Stripe" : `simulated — no money moves`}`);
-  console.log(`  email:    ${env.emailMode === "resend" ? "Resend" : `dev mailbox at ${url}/dev/mailbox`}`);
+  console.log(`  payments: ${env.paymentsMode === "stripe" ? "Stripe" : `simulated — no money moves`}${env.DEMO_MODE ? " (DEMO_MODE: every page says so)" : ""}`);
+  console.log(`  email:    ${env.emailMode === "resend" ? "Resend" : env.NODE_ENV === "production" ? "not sent: kept in the database, shown on no page (DEMO_MODE)" : `dev mailbox at ${url}/dev/mailbox`}`);
   if (app.demoAdmin) console.log(`  staff:    ${url}/admin — demo admin ${app.demoAdmin.email} / ${app.demoAdmin.password} (embedded database only)`);
 });
 

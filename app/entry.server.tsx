@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import { describeError, logger } from "~/log.server";
@@ -15,6 +15,7 @@ export { newCspNonce, securityHeaders } from "~/security-headers.server";
 export { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/auth/csrf.server";
 export { startPublicPageCache } from "~/http/public-pages.server";
 export { stripeWebhookEndpoint } from "~/http/stripe-webhook-endpoint.server";
+export { answerPayloadTooLarge, readBodyUpTo, refuseDeclaredOversize, refuseUnusedMethod } from "~/http/request-limits.server";
 
 const ABORT_DELAY = 5_000;
 
@@ -59,6 +60,9 @@ export default function handleRequest(
 
 export function handleError(error: unknown, { request }: { request: Request }) {
   if (request.signal.aborted) return;
+  // A request Remix answers with 4xx (no such page, a method a route does not take) is the
+  // client's mistake, not ours: the answer says so, the error log does not.
+  if (isRouteErrorResponse(error) && error.status < 500) return;
   // The message of a failed query quotes its parameters (names, emails): log a description and
   // the stack without its first line, which repeats the message.
   logger.error({ err: describeError(error), stack: error instanceof Error ? error.stack?.split("\n").slice(1).join("\n") : undefined, path: new URL(request.url).pathname }, "unhandled error");

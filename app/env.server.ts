@@ -28,10 +28,14 @@ const EnvSchema = z
     STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
     RESEND_API_KEY: optionalText.pipe(z.string().startsWith("re_", "must start with re_").optional()),
     MAIL_FROM: optionalText,
+    // Production without Stripe or Resend keys, on purpose: a demonstration (ADR 028).
+    DEMO_MODE: z.enum(["true", "false"], { message: "must be true or false" }).default("false").transform((v) => v === "true"),
     SEED_DEMO: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
     TRUST_PROXY: optionalText.pipe(z.string().optional()).transform((value, ctx) => parseTrustProxy(value, ctx)),
+    // Form posts are read whole before Remix: larger ones get a 413 (ADR 028).
+    FORM_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
     // Graceful drain on SIGTERM: how long requests in flight may take to finish (ADR 028).
     SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(25),
     // Card-testing defence on checkout starts (docs/decisions/011-proof-of-work.md).
@@ -105,6 +109,14 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
   if (source.NODE_ENV === "production") {
     if (!has("SESSION_SECRET")) lines.push("SESSION_SECRET: is required in production");
     if (!has("APP_URL")) lines.push("APP_URL: is required in production (the public address of the app)");
+    // Simulated payments would let anyone mark a gift paid; the mailbox would keep sign-in links
+    // unsent. Only an explicit demonstration runs that way, and every page then says so.
+    const demo = source.DEMO_MODE?.trim() === "true";
+    if (!demo && !has("STRIPE_SECRET_KEY")) lines.push("STRIPE_SECRET_KEY: is required in production (without it payments are simulated and anyone can mark a gift paid); set DEMO_MODE=true only for a demonstration");
+    if (!demo && !has("RESEND_API_KEY")) lines.push("RESEND_API_KEY: is required in production (without it no email, sign-in links included, is sent); set DEMO_MODE=true only for a demonstration");
+  }
+  if (source.DEMO_MODE?.trim() === "true" && /^(sk|rk)_live_/.test(source.STRIPE_SECRET_KEY?.trim() ?? "")) {
+    lines.push("DEMO_MODE: cannot be true with a live Stripe key (the demo banner says no money moves)");
   }
   return lines;
 }
@@ -114,6 +126,8 @@ export type Env = z.output<typeof EnvSchema> & {
   sessionSecret: string;
   paymentsMode: "stripe" | "simulated";
   emailMode: "resend" | "mailbox";
+  /** Every page says that this is a demo and that no money moves (simulated payments, or DEMO_MODE). */
+  demoBanner: boolean;
 };
 
 export class EnvError extends Error {
@@ -138,6 +152,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     sessionSecret: env.SESSION_SECRET ?? "fighting-fund-development-secret-not-for-production",
     paymentsMode: env.STRIPE_SECRET_KEY ? "stripe" : "simulated",
     emailMode: env.RESEND_API_KEY ? "resend" : "mailbox",
+    demoBanner: env.DEMO_MODE || !env.STRIPE_SECRET_KEY,
   };
 }
 

@@ -19,7 +19,12 @@ import stylesheet from "~/styles/app.css";
 // even zod's `config` sent all of zod (93 KB compressed) to every page, `/` included.
 Object.assign(((globalThis as { __zod_globalConfig?: $ZodConfig }).__zod_globalConfig ??= {}), { jitless: true } satisfies $ZodConfig);
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
+// The app's own icon (public/): browsers ask for /favicon.ico whatever the page says.
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: stylesheet },
+  { rel: "icon", href: "/favicon.ico", sizes: "32x32" },
+  { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
+];
 
 export async function loader(_: LoaderFunctionArgs) {
   const settings = await getOrganisationSettings(getDb());
@@ -29,8 +34,8 @@ export async function loader(_: LoaderFunctionArgs) {
     accentColor: settings.accentColor,
     contactEmail: settings.contactEmail,
     phone: settings.phone,
-    simulated: env.paymentsMode === "simulated",
-    showMailbox: env.emailMode === "mailbox" && env.NODE_ENV !== "production",
+    // Every page, cached public pages included, says when this is a demo (ADR 028).
+    demo: env.demoBanner ? { payments: env.paymentsMode, mail: env.emailMode === "resend" ? "sent" : env.NODE_ENV === "production" ? "kept" : "mailbox" } : null,
   });
 }
 
@@ -59,14 +64,16 @@ function Layout({ children }: { children: ReactNode }) {
             <Link to="/support">Become a supporter</Link>
           </nav>
         </header>
-        {data?.simulated ? (
+        {data?.demo ? (
           <p className="demo-banner" role="note">
-            Demo mode: payments are simulated and no money moves.
-            {data.showMailbox ? (
+            {data.demo.payments === "simulated" ? "Demo mode: payments are simulated and no money moves." : "Demo mode: payments use Stripe's test mode and no money moves."}
+            {data.demo.mail === "mailbox" ? (
               <>
                 {" "}
                 Emails go to the <Link to="/dev/mailbox">dev mailbox</Link>.
               </>
+            ) : data.demo.mail === "kept" ? (
+              " Emails are not sent."
             ) : null}
           </p>
         ) : null}

@@ -4,6 +4,7 @@ import { getEnv } from "~/env.server";
 import { describeError, logger } from "~/log.server";
 import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
 import { newCspNonce, securityHeaders } from "~/security-headers.server";
+import { readBodyUpTo as readBodyBytesUpTo } from "./request-limits.server";
 
 export const STRIPE_WEBHOOK_PATH = "/webhooks/stripe";
 
@@ -46,23 +47,6 @@ export function stripeWebhookEndpoint() {
 }
 
 /** The body as text, or null as soon as it is longer than `limit` bytes (the rest is never read). */
-export function readBodyUpTo(req: IncomingMessage, limit: number): Promise<string | null> {
-  if (Number(req.headers["content-length"] ?? 0) > limit) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off("data", onData);
-        req.pause();
-        resolve(null);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.once("error", reject);
-  });
+export async function readBodyUpTo(req: IncomingMessage, limit: number): Promise<string | null> {
+  return (await readBodyBytesUpTo(req, limit))?.toString("utf8") ?? null;
 }

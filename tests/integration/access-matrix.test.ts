@@ -101,6 +101,7 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   thanks: { path: () => `/thanks?ref=${ids.A.checkoutId}`, answers: { others: 200 } },
   healthz: everyone("/healthz"),
   readyz: everyone("/readyz"),
+  $: everyone("/no-such-page", 404, () => ({ "*": "no-such-page" })),
   "webhooks.stripe": everyone("/webhooks/stripe", 405),
   // The link, the payment link and the checkout id are the credentials: whoever holds one gets the page.
   "account.auth.$token": { path: () => `/account/auth/${capabilities.loginToken}`, params: () => ({ token: capabilities.loginToken }), answers: { others: 200 } },
@@ -233,7 +234,8 @@ describe("the access matrix", () => {
 
   it("in production the dev mailbox does not exist for anyone", async () => {
     const saved = { NODE_ENV: process.env.NODE_ENV, SESSION_SECRET: process.env.SESSION_SECRET };
-    Object.assign(process.env, { NODE_ENV: "production", SESSION_SECRET: "a-production-secret-for-the-matrix-test-only" });
+    // A production demo (no Stripe or Resend keys), where mail is kept in the mailbox table.
+    Object.assign(process.env, { NODE_ENV: "production", DEMO_MODE: "true", SESSION_SECRET: "a-production-secret-for-the-matrix-test-only" });
     resetEnvCache();
     try {
       for (const [id, path, params] of [
@@ -245,6 +247,7 @@ describe("the access matrix", () => {
       }
     } finally {
       process.env.NODE_ENV = saved.NODE_ENV;
+      delete process.env.DEMO_MODE;
       if (saved.SESSION_SECRET === undefined) delete process.env.SESSION_SECRET;
       else process.env.SESSION_SECRET = saved.SESSION_SECRET;
       resetEnvCache();

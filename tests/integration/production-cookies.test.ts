@@ -22,7 +22,7 @@ let loginToken = "";
 let server: AppServer;
 beforeAll(async () => {
   server = await startAppServer({
-    env: { NODE_ENV: "production", APP_URL: PUBLIC_URL, SESSION_SECRET: "a-production-session-secret-for-this-test-only" },
+    env: { NODE_ENV: "production", DEMO_MODE: "true", APP_URL: PUBLIC_URL, SESSION_SECRET: "a-production-session-secret-for-this-test-only" },
     // The server's own database, before it starts: a staff account, and a supporter with a sign-in link.
     prepare: async (databaseEnv) => {
       const handle = await openDatabase({ url: databaseEnv.DATABASE_URL, dataDir: databaseEnv.PGLITE_DATA_DIR });

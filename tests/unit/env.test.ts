@@ -40,7 +40,31 @@ describe("environment", () => {
   });
 
   it("refuses to run production without a session secret and public URL", () => {
-    expect(problems({ NODE_ENV: "production" })).toEqual(["SESSION_SECRET: is required in production", "APP_URL: is required in production (the public address of the app)"]);
+    expect(problems({ NODE_ENV: "production", DEMO_MODE: "true" })).toEqual(["SESSION_SECRET: is required in production", "APP_URL: is required in production (the public address of the app)"]);
+  });
+
+  const production = { NODE_ENV: "production", APP_URL: "https://give.example.org", SESSION_SECRET: "s".repeat(32) };
+  const stripe = { STRIPE_SECRET_KEY: "sk_live_123", STRIPE_WEBHOOK_SECRET: "whsec_abc" };
+  const resend = { RESEND_API_KEY: "re_123", MAIL_FROM: "Fund <fund@example.org>" };
+
+  it("refuses to pretend in production: no Stripe key and no Resend key each stop the start with one line", () => {
+    expect(problems(production)).toEqual([
+      "STRIPE_SECRET_KEY: is required in production (without it payments are simulated and anyone can mark a gift paid); set DEMO_MODE=true only for a demonstration",
+      "RESEND_API_KEY: is required in production (without it no email, sign-in links included, is sent); set DEMO_MODE=true only for a demonstration",
+    ]);
+    expect(problems({ ...production, ...resend })).toEqual([expect.stringMatching(/^STRIPE_SECRET_KEY: is required in production/)]);
+    expect(problems({ ...production, ...stripe })).toEqual([expect.stringMatching(/^RESEND_API_KEY: is required in production/)]);
+    expect(parseEnv({ ...production, ...stripe, ...resend })).toMatchObject({ paymentsMode: "stripe", emailMode: "resend", demoBanner: false });
+  });
+
+  it("runs a production demo only when DEMO_MODE says so, with the banner on, and never with a live Stripe key", () => {
+    expect(parseEnv({ ...production, DEMO_MODE: "true" })).toMatchObject({ paymentsMode: "simulated", emailMode: "mailbox", demoBanner: true });
+    expect(parseEnv({ ...production, DEMO_MODE: "true", STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" })).toMatchObject({ paymentsMode: "stripe", demoBanner: true });
+    expect(problems({ ...production, ...stripe, DEMO_MODE: "true" })).toEqual(["DEMO_MODE: cannot be true with a live Stripe key (the demo banner says no money moves)"]);
+    expect(problems({ DEMO_MODE: "yes" })).toEqual(["DEMO_MODE: must be true or false"]);
+    // Development with no keys is the zero-key demo: the banner is on without the flag.
+    expect(parseEnv({}).demoBanner).toBe(true);
+    expect(parseEnv({ STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" }).demoBanner).toBe(false);
   });
 
   it("treats empty variables as unset", () => {

@@ -81,6 +81,8 @@ export async function startServer(env: Record<string, string>, { timeoutMs = 60_
       SESSION_SECRET: BENCH_SESSION_SECRET,
       LOG_LEVEL: "info",
       SEED_DEMO: "false",
+      // Production refuses to run without Stripe and Resend keys unless it is a demo (ADR 028).
+      DEMO_MODE: "true",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
