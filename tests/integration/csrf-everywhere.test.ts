@@ -167,8 +167,8 @@ const ROUTES: Record<string, Entry> = {
     mayWrite: { tables: ["rate_limits"], why: "each guess at a set-password link costs a rate-limit hit before anything else" },
   },
 };
-/** Signed by Stripe, not by a form: tried separately below. */
-const NOT_FORMS = new Set(["webhooks.stripe"]);
+/** Signed by Stripe, not by a form: tried separately below; and the not-found route, whose action only answers 404. */
+const NOT_FORMS = new Set(["webhooks.stripe", "$"]);
 
 const ROUTE_MODULES = import.meta.glob<{ action?: Action }>("../../app/routes/*.{ts,tsx}");
 const routesDir = path.resolve(__dirname, "../../app/routes");
