@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { describeError, logger } from "~/log.server";
 import { sendCardExpiryReminders } from "./card-expiry-reminders.server";
-import { claimJobPeriod, JOB_KEYS, runExclusive } from "./job-lock.server";
+import { JOB_KEYS, runExclusive, runOncePerPeriod } from "./job-lock.server";
 import { processPledgeLinks } from "./pledge-links.server";
 import { foldSubscriptionFigures } from "~/reports/dashboard.server";
 import { sendRenewalReminders } from "./renewal-reminders.server";
@@ -52,10 +52,7 @@ async function runJob<T extends object>(
   try {
     // A scheduled run first claims its period, in the job's own transaction: a failed job gives
     // the claim back, so another process (or the next attempt) runs it.
-    const result = await runExclusive(db, JOB_KEYS[name], async (tx) => {
-      if (period && !(await claimJobPeriod(tx, JOB_KEYS[name], period))) return "already-done" as const;
-      return job(tx, now);
-    });
+    const result = period ? await runOncePerPeriod(db, JOB_KEYS[name], period, (tx) => job(tx, now)) : await runExclusive(db, JOB_KEYS[name], (tx) => job(tx, now));
     if (result === "already-done") return { status: "already-done" };
     return result === null ? { status: "busy" } : { status: "done", ...result };
   } catch (error) {
@@ -98,9 +95,11 @@ export function startScheduledJobs(db: DB, { intervalMs = jobsIntervalMs(), firs
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;
+  let lastPeriod: Date | undefined;
+  // The start of the period after the last one run (however long that run took), plus a few percent.
   const untilNextPeriod = () => {
-    const now = Date.now();
-    return jobPeriodStart(new Date(now), intervalMs).getTime() + intervalMs - now + Math.floor(Math.random() * intervalMs * 0.05);
+    const next = (lastPeriod ?? jobPeriodStart(new Date(), intervalMs)).getTime() + intervalMs;
+    return Math.max(0, next - Date.now()) + Math.floor(Math.random() * intervalMs * 0.05);
   };
 
   const schedule = (delayMs: number) => {
@@ -116,12 +115,10 @@ export function startScheduledJobs(db: DB, { intervalMs = jobsIntervalMs(), firs
     timer.unref();
   };
 
-  /**
-   * "busy" means another process holds that job's lock: for this period (it will claim it) or a
-   * late run for the last one. Asking again shortly, within the period, tells which.
-   */
+  /** "busy": a run without a period (a one-off) holds that job's lock; ask again shortly, within the period. */
   const runPeriod = async () => {
     const period = jobPeriodStart(new Date(), intervalMs);
+    lastPeriod = period;
     for (let attempt = 0; attempt < BUSY_RETRIES; attempt++) {
       const report = await runJobsOnce(db, new Date(), { period });
       if (stopped || !Object.values(report).some((outcome) => outcome.status === "busy")) return;
