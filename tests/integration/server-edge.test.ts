@@ -169,8 +169,19 @@ describe("behind one proxy (TRUST_PROXY=1)", () => {
 });
 
 describe("graceful drain on SIGTERM", () => {
-  it("lets a request in flight finish with its answer, refuses new connections, and exits 0", async () => {
+  it("lets a request in flight finish with its answer, closes idle connections, refuses new ones, and exits 0", async () => {
     const { cookie, token } = await formSession("/account/sign-in");
+    // A kept-alive connection with nothing in flight, as a proxy or browser holds one.
+    const idle = await new Promise<import("node:net").Socket>((resolve, reject) => {
+      const agent = new http.Agent({ keepAlive: true });
+      const request = http.get(new URL("/readyz", server.origin), { agent }, (response) => {
+        response.resume();
+        response.on("end", () => resolve(request.socket!));
+      });
+      request.on("error", reject);
+    });
+    let idleClosed = false;
+    idle.once("close", () => (idleClosed = true));
     const body = new URLSearchParams({ csrf: token, email: "drain.reader@example.net" }).toString();
     const half = Math.floor(body.length / 2);
     let sendTheRest = () => {};
@@ -196,6 +207,7 @@ describe("graceful drain on SIGTERM", () => {
     process.kill(server.pid, "SIGTERM");
     await waitFor(() => /SIGTERM received: draining 1 request/.test(server.output()), "the server says it drains one request");
     await expect(fetch(new URL("/healthz", server.origin)), "a new connection is refused").rejects.toThrow();
+    await waitFor(() => idleClosed, "the idle kept-alive connection is closed");
 
     sendTheRest();
     expect(await answer).toEqual({ status: 303, location: "/account/sign-in?sent=1", connection: "close" });
