@@ -2,12 +2,18 @@ import { sql } from "drizzle-orm";
 import type { DB } from "./client.server";
 import { campaigns, plans, settings } from "./schema";
 
+/** Advisory-lock namespace of the demo seed (the jobs use 727_002, the migrations the one-key form). */
+const SEED_LOCK_NAMESPACE = 727_003;
+
 /**
  * Demo data for a fresh installation: the organisation, a default campaign and the supporter
- * tiers. Runs only on an empty database; amounts are data, editable later, never code.
+ * tiers. Runs only on an empty database; amounts are data, editable later, never code. Several
+ * app processes starting at once on an empty database take turns (a transaction-scoped advisory
+ * lock): the first seeds, the others then find the campaigns and leave them be.
  */
 export async function seedDemoData(db: DB): Promise<boolean> {
   return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK_NAMESPACE}::int, 1)`);
     const [{ count }] = await tx.select({ count: sql<number>`count(*)::int` }).from(campaigns);
     if (count > 0) return false;
     await tx

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, checkouts, outbox, payments, settings, subscriptions, supporters } from "@db/schema";
 import { startSupporterSession } from "~/auth/supporter-auth.server";
-import { runJobsOnce, startScheduledJobs } from "~/jobs/scheduler.server";
+import { jobPeriodStart, jobsIntervalMs, runJobsOnce, startScheduledJobs } from "~/jobs/scheduler.server";
 import { eraseSupporterRecords } from "~/supporters/privacy.server";
 import { giveGift, uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
@@ -186,5 +186,35 @@ describe("running the jobs", () => {
     }
     expect((await t.db.select().from(supporters).where(eq(supporters.id, stale.supporterId)))[0].erasedAt).not.toBeNull();
     expect((await t.db.select({ n: sql<number>`count(*)::int` }).from(auditLog))[0].n).toBeGreaterThan(before[0].n);
+  });
+});
+
+describe("scheduled runs across several app processes", () => {
+  it("runs each job once per period, however many processes ask at once, and again the next period", async () => {
+    const intervalMs = 60 * 60_000;
+    // A period of its own (years away), so no other test's scheduled run has claimed it.
+    const now = new Date(Date.UTC(2031, 0, 1, 10, 30));
+    const period = jobPeriodStart(now, intervalMs);
+    expect(period.toISOString()).toBe("2031-01-01T10:00:00.000Z");
+    const statuses = (reports: Awaited<ReturnType<typeof runJobsOnce>>[]) =>
+      Object.fromEntries((Object.keys(reports[0]!) as (keyof (typeof reports)[0])[]).map((job) => [job, reports.map((r) => r[job].status).sort()]));
+
+    // Three processes wake for the same period at the same moment.
+    const first = await Promise.all([1, 2, 3].map(() => runJobsOnce(t.db, now, { period })));
+    for (const list of Object.values(statuses(first))) expect(list.filter((s) => s === "done")).toHaveLength(1);
+    // One of them (or a restarted one) asks again later in the period: nothing runs.
+    const again = await runJobsOnce(t.db, new Date(now.getTime() + 20 * 60_000), { period });
+    expect(Object.values(again).map((o) => o.status)).toEqual(["already-done", "already-done", "already-done", "already-done", "already-done"]);
+    // The next period runs everything once more; a one-off run without a period always runs.
+    const next = new Date(now.getTime() + intervalMs);
+    expect(Object.values(await runJobsOnce(t.db, next, { period: jobPeriodStart(next, intervalMs) })).map((o) => o.status)).toEqual(["done", "done", "done", "done", "done"]);
+    expect(Object.values(await runJobsOnce(t.db, next)).map((o) => o.status)).toEqual(["done", "done", "done", "done", "done"]);
+  });
+
+  it("JOBS_INTERVAL_MS sets the period, and a bad value is refused with a clear line", () => {
+    expect(jobsIntervalMs({})).toBe(60 * 60_000);
+    expect(jobsIntervalMs({ JOBS_INTERVAL_MS: "3000" })).toBe(3000);
+    expect(() => jobsIntervalMs({ JOBS_INTERVAL_MS: "soon" })).toThrow("JOBS_INTERVAL_MS: must be a whole number of milliseconds from 1000 to 86400000");
+    expect(() => jobsIntervalMs({ JOBS_INTERVAL_MS: "10" })).toThrow("JOBS_INTERVAL_MS");
   });
 });
