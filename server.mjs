@@ -222,6 +222,9 @@ async function shutdown(signal) {
   console.log(`${signal} received: draining ${inFlight.size} request(s) in flight, for up to ${env.SHUTDOWN_GRACE_SECONDS} s`);
   // Should closing the pool hang, the process still ends.
   setTimeout(() => process.exit(1), graceMs + 10_000).unref();
+  // Connections already queued in the kernel's backlog would be reset by close(), and a proxy
+  // cannot resend a POST it has written: let this turn of the event loop accept them first.
+  await new Promise((resolve) => setImmediate(resolve));
   listener.close();
   for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
   listener.closeIdleConnections();
