@@ -5,8 +5,8 @@ import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { sessions, staffPasswordTokens, staffUsers, type StaffRole } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
-import { getEnv } from "~/env.server";
 import { hitRateLimit, type RateLimitRule } from "./rate-limit.server";
+import { linkUrl } from "./link-seal.server";
 import { hashToken, newToken, signedCookie } from "./tokens.server";
 
 const STAFF_SESSION_TTL_MS = 12 * 60 * 60_000;
@@ -104,11 +104,16 @@ export async function signOutStaff(db: DB, request: Request): Promise<string> {
   return staffCookie().serialize("", { maxAge: 0 });
 }
 
-/** Disabling a person ends their sessions at once. */
+/**
+ * Disabling a person ends their sessions and their unused set-password links at once, for good:
+ * enabling them again revives neither (they need a new link).
+ */
 export async function disableStaffUser(db: DB, { staffUserId }: { staffUserId: number }) {
   await db.transaction(async (tx) => {
-    await tx.update(staffUsers).set({ disabledAt: new Date() }).where(eq(staffUsers.id, staffUserId));
-    await tx.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.staffUserId, staffUserId), isNull(sessions.revokedAt)));
+    const now = new Date();
+    await tx.update(staffUsers).set({ disabledAt: now }).where(eq(staffUsers.id, staffUserId));
+    await tx.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.staffUserId, staffUserId), isNull(sessions.revokedAt)));
+    await expireOpenLinks(tx, staffUserId, now);
   });
 }
 
@@ -129,7 +134,7 @@ export async function createStaffPasswordLink(
     .insert(staffPasswordTokens)
     .values({ tokenHash: hashToken(token), staffUserId, purpose, createdByStaffId, expiresAt: new Date(now.getTime() + STAFF_PASSWORD_LINK_TTL_MS) })
     .returning({ id: staffPasswordTokens.id });
-  return { id: row.id, url: `${getEnv().appUrl}/admin/set-password/${token}` };
+  return { id: row.id, url: linkUrl("staffPassword", token) };
 }
 
 async function expireOpenLinks(tx: DB, staffUserId: number, now: Date) {

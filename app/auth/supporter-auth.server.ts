@@ -2,7 +2,7 @@ import { redirect } from "@remix-run/node";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { loginTokens, sessions, supporters, type LoginPurpose } from "@db/schema";
-import { getEnv } from "~/env.server";
+import { linkUrl } from "./link-seal.server";
 import { hashToken, newToken, signedCookie } from "./tokens.server";
 
 export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
@@ -30,7 +30,7 @@ export async function createLoginLink(
     newEmail: input.newEmail ?? null,
     expiresAt: new Date(now.getTime() + input.ttlMs),
   });
-  return `${getEnv().appUrl}/account/auth/${token}`;
+  return linkUrl("supporter", token);
 }
 
 export type LinkState =
