@@ -18,9 +18,11 @@ const sessionCookie = () => signedCookie("ff_session", { maxAgeMs: SESSION_TTL_M
  */
 export async function createLoginLink(
   tx: DB,
-  input: { supporterId: number; email: string; purpose: LoginPurpose; newEmail?: string; ttlMs: number; now?: Date },
+  input: { supporterId: number; email: string; purpose: LoginPurpose; newEmail?: string; ttlMs: number; now?: Date; token?: string },
 ): Promise<string> {
-  const token = newToken();
+  // A given token (the outbox worker's, derived from the message id so a retried send carries the
+  // same link) is written once: its first expiry stands.
+  const token = input.token ?? newToken();
   const now = input.now ?? new Date();
   await tx.insert(loginTokens).values({
     tokenHash: hashToken(token),
@@ -29,7 +31,7 @@ export async function createLoginLink(
     purpose: input.purpose,
     newEmail: input.newEmail ?? null,
     expiresAt: new Date(now.getTime() + input.ttlMs),
-  });
+  }).onConflictDoNothing({ target: loginTokens.tokenHash });
   return linkUrl("supporter", token);
 }
 
