@@ -2,6 +2,7 @@ import type { DB } from "@db/client.server";
 import { describeError, logger } from "~/log.server";
 import { sendCardExpiryReminders } from "./card-expiry-reminders.server";
 import { JOB_KEYS, runExclusive } from "./job-lock.server";
+import { pruneOutboxPayloads, type OutboxPruningReport } from "./outbox-pruning.server";
 import { processPledgeLinks } from "./pledge-links.server";
 import { foldSubscriptionFigures } from "~/reports/dashboard.server";
 import { sendRenewalReminders } from "./renewal-reminders.server";
@@ -15,6 +16,7 @@ export type JobsReport = {
   retention: JobOutcome<RetentionReport>;
   pledgeLinks: JobOutcome<{ reminded: number; expired: number }>;
   subscriptionFigures: JobOutcome<{ folded: number }>;
+  outboxPruning: JobOutcome<OutboxPruningReport>;
 };
 
 /** Every job is idempotent (outbox idempotency keys, erasure of the not-yet-erased), so running often is safe. */
@@ -39,6 +41,7 @@ export async function runJobsOnce(db: DB, now = new Date()): Promise<JobsReport>
     retention: await runJob(db, "retention", now, applyRetention),
     pledgeLinks: await runJob(db, "pledgeLinks", now, processPledgeLinks),
     subscriptionFigures: await runJob(db, "subscriptionFigures", now, foldSubscriptionFigures),
+    outboxPruning: await runJob(db, "outboxPruning", now, pruneOutboxPayloads),
   };
   logger.info({ report }, "scheduled jobs ran");
   return report;
