@@ -3,7 +3,7 @@ import { getEnv } from "~/env.server";
 
 /**
  * Links that carry a token: the only ones sealed in the outbox. Every place that mints such a link
- * builds it with linkUrl, so sealLinks recognises exactly these (docs/decisions/030-...).
+ * builds it with linkUrl, so sealLinks recognises exactly these (docs/decisions/030-sign-in-limits-and-links-at-rest.md).
  */
 export const TOKEN_LINK_PATHS = { supporter: "/account/auth/", pay: "/pay/", staffPassword: "/admin/set-password/" } as const;
 export type TokenLinkKind = keyof typeof TOKEN_LINK_PATHS;

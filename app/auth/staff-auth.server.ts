@@ -27,7 +27,7 @@ export const SetStaffPasswordFormSchema = z
 
 const DAY_SECONDS = 24 * 60 * 60;
 /**
- * Staff sign-in slows guessing down without locking anyone out (docs/decisions/030-...). Each
+ * Staff sign-in slows guessing down without locking anyone out (docs/decisions/030-sign-in-limits-and-links-at-rest.md). Each
  * counter allows some failures, then doubles the wait before the next attempt from 1 s up to
  * 15 minutes, and forgets after a day without attempts. From a client not known for the account:
  * per account and client address, per client address (across accounts), and per account across
