@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { and, eq, lt, lte, not, or, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, lt, lte, not, or, sql, type SQL } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { rateLimits } from "@db/schema";
 import { getEnv } from "~/env.server";
@@ -153,4 +153,82 @@ export async function deleteExpiredRateLimits(db: DB, { rules, onceKinds, now }:
   expired.push(known.length ? and(not(or(...known)!), orphan)! : orphan);
   const deleted = await db.delete(rateLimits).where(or(...expired)).returning({ key: rateLimits.key });
   return deleted.length;
+}
+
+/**
+ * Growing delays instead of a hard lock: after `freeFailures` failures the next attempt must wait
+ * base × 2^(failures − free), up to `maxDelaySeconds`; a counter untouched for
+ * `forgetAfterSeconds` starts again at 0 (docs/decisions/030-sign-in-limits-and-links-at-rest.md).
+ */
+export type BackoffRule = { name: string; freeFailures: number; baseDelaySeconds: number; maxDelaySeconds: number; forgetAfterSeconds: number };
+
+// 2^30 seconds is far past any ceiling; the cap keeps the power finite however high a count gets.
+const MAX_DOUBLINGS = 30;
+
+/** How long after the last counted attempt the next one may come, with `failures` counted. */
+export function backoffDelaySeconds(rule: BackoffRule, failures: number): number {
+  if (failures < rule.freeFailures) return 0;
+  return Math.min(rule.baseDelaySeconds * 2 ** Math.min(failures - rule.freeFailures, MAX_DOUBLINGS), rule.maxDelaySeconds);
+}
+
+/** A backoff counter's rows are pruned as a fixed-window rule whose window is the forget period. */
+export function backoffPruneRule(rule: BackoffRule): RateLimitRule {
+  return { name: rule.name, limit: 0, windowSeconds: rule.forgetAfterSeconds };
+}
+
+export type BackoffClaim = { allowed: true } | { allowed: false; retryAt: Date };
+type Counter = { rule: BackoffRule; subject: string };
+
+/**
+ * Counts an attempt on every counter, but only when none of them asks it to wait: a refused
+ * attempt writes nothing. Each counter is claimed by one conditional upsert, so two attempts
+ * racing for the same free slot cannot both have it (the loser is refused). Counted attempts
+ * stand as failures until forgetBackoff or refundBackoffAttempt settles them after a success.
+ * window_start holds the time of the last counted attempt, hits the count.
+ */
+export async function claimBackoffAttempt(db: DB, counters: readonly Counter[], now = new Date()): Promise<BackoffClaim> {
+  const keyed = counters.map((c) => ({ ...c, key: `${c.rule.name}:${subjectDigest(c.subject)}` })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const rows = await db.select().from(rateLimits).where(inArray(rateLimits.key, keyed.map((c) => c.key)));
+  const byKey = new Map(rows.map((row) => [row.key, row]));
+  let retryAt = now;
+  for (const { rule, key } of keyed) {
+    const row = byKey.get(key);
+    if (!row || row.windowStart.getTime() <= now.getTime() - rule.forgetAfterSeconds * 1000) continue;
+    const delaySeconds = backoffDelaySeconds(rule, row.hits);
+    // Within the free failures no wait at all (nor a wait for another server's clock to catch up).
+    if (delaySeconds === 0) continue;
+    const nextAt = new Date(row.windowStart.getTime() + delaySeconds * 1000);
+    if (nextAt > retryAt) retryAt = nextAt;
+  }
+  if (retryAt > now) return { allowed: false, retryAt };
+  for (const { rule, key } of keyed) {
+    const forgetFloor = sql`${new Date(now.getTime() - rule.forgetAfterSeconds * 1000).toISOString()}::timestamptz`;
+    const forgotten = sql`${rateLimits.windowStart} <= ${forgetFloor}`;
+    const delay = sql`(case when ${rateLimits.hits} < ${rule.freeFailures}::int then 0::float8 else least(${rule.baseDelaySeconds}::float8 * power(2::float8, least(${rateLimits.hits} - ${rule.freeFailures}::int, ${MAX_DOUBLINGS}::int)::float8), ${rule.maxDelaySeconds}::float8) end)`;
+    const nowSql = sql`${now.toISOString()}::timestamptz`;
+    const claimed = await db
+      .insert(rateLimits)
+      .values({ key, windowStart: now, hits: 1 })
+      .onConflictDoUpdate({
+        target: rateLimits.key,
+        set: { hits: sql`case when ${forgotten} then 1 else ${rateLimits.hits} + 1 end`, windowStart: sql`excluded.window_start` },
+        where: sql`${forgotten} or ${rateLimits.hits} < ${rule.freeFailures}::int or ${rateLimits.windowStart} + ${delay} * interval '1 second' <= ${nowSql}`,
+      })
+      .returning({ key: rateLimits.key });
+    if (claimed.length === 0) return { allowed: false, retryAt: new Date(now.getTime() + 1000) };
+  }
+  return { allowed: true };
+}
+
+/** After a success: the counter starts again from nothing (a person who got in is not guessing). */
+export async function forgetBackoff(db: DB, { rule, subject }: Counter): Promise<void> {
+  await db.delete(rateLimits).where(eq(rateLimits.key, `${rule.name}:${subjectDigest(subject)}`));
+}
+
+/** After a success: this attempt no longer counts as a failure, the others still do. */
+export async function refundBackoffAttempt(db: DB, { rule, subject }: Counter): Promise<void> {
+  await db
+    .update(rateLimits)
+    .set({ hits: sql`greatest(${rateLimits.hits} - 1, 0)` })
+    .where(eq(rateLimits.key, `${rule.name}:${subjectDigest(subject)}`));
 }

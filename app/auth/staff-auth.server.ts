@@ -5,8 +5,8 @@ import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { sessions, staffPasswordTokens, staffUsers, type StaffRole } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
-import { getEnv } from "~/env.server";
-import { hitRateLimit, type RateLimitRule } from "./rate-limit.server";
+import { claimBackoffAttempt, forgetBackoff, refundBackoffAttempt, type BackoffRule, type RateLimitRule } from "./rate-limit.server";
+import { linkUrl } from "./link-seal.server";
 import { hashToken, newToken, signedCookie } from "./tokens.server";
 
 const STAFF_SESSION_TTL_MS = 12 * 60 * 60_000;
@@ -25,10 +25,25 @@ export const SetStaffPasswordFormSchema = z
   .object({ password: StaffPasswordSchema, confirmation: z.string().max(4 * MAX_PASSWORD_LENGTH, "the two passwords don't match") })
   .refine((v) => v.password === v.confirmation, { path: ["confirmation"], message: "the two passwords don't match" });
 
-export const STAFF_SIGN_IN_LIMITS = {
-  perAccount: { name: "staff-sign-in-account", limit: 5, windowSeconds: 900 },
-  perIp: { name: "staff-sign-in-ip", limit: 20, windowSeconds: 900 },
-} satisfies Record<string, RateLimitRule>;
+const DAY_SECONDS = 24 * 60 * 60;
+/**
+ * Staff sign-in slows guessing down without locking anyone out (docs/decisions/030-sign-in-limits-and-links-at-rest.md). Each
+ * counter allows some failures, then doubles the wait before the next attempt from 1 s up to
+ * 15 minutes, and forgets after a day without attempts. From a client not known for the account:
+ * per account and client address, per client address (across accounts), and per account across
+ * every such client (a much higher allowance: many addresses guessing at one person). From a
+ * known device (signed in there before: the ff_staff_device cookie), only that device's own
+ * counter applies, so an attack from elsewhere never keeps the person out.
+ */
+export const STAFF_SIGN_IN_BACKOFF = {
+  perAccountAndClient: { name: "staff-sign-in-pair", freeFailures: 3, baseDelaySeconds: 1, maxDelaySeconds: 900, forgetAfterSeconds: DAY_SECONDS },
+  perClient: { name: "staff-sign-in-client", freeFailures: 10, baseDelaySeconds: 1, maxDelaySeconds: 900, forgetAfterSeconds: DAY_SECONDS },
+  perAccount: { name: "staff-sign-in-account", freeFailures: 30, baseDelaySeconds: 1, maxDelaySeconds: 900, forgetAfterSeconds: DAY_SECONDS },
+  perKnownDevice: { name: "staff-sign-in-device", freeFailures: 3, baseDelaySeconds: 1, maxDelaySeconds: 900, forgetAfterSeconds: DAY_SECONDS },
+} satisfies Record<string, BackoffRule>;
+
+/** How long a device stays known after its last sign-in there. */
+const KNOWN_DEVICE_TTL_MS = 180 * DAY_SECONDS * 1000;
 
 /** Set-password POSTs per client: a person needs a few tries; a token guesser needs millions. */
 export const STAFF_SET_PASSWORD_LIMIT = { name: "staff-set-password-ip", limit: 10, windowSeconds: 900 } satisfies RateLimitRule;
@@ -44,6 +59,16 @@ export function hashPassword(password: string): Promise<string> {
 let dummyHash: Promise<string> | undefined;
 
 const staffCookie = () => signedCookie("ff_staff", { maxAgeMs: STAFF_SESSION_TTL_MS });
+/** "<staff user id>.<random device id>", signed: bound to one person, unforgeable without SESSION_SECRET. */
+const knownDeviceCookie = () => signedCookie("ff_staff_device", { maxAgeMs: KNOWN_DEVICE_TTL_MS });
+
+async function knownDeviceOf(cookieHeader: string | null | undefined, staffUserId: number | undefined): Promise<string | null> {
+  if (!cookieHeader || staffUserId === undefined) return null;
+  const value = await knownDeviceCookie().parse(cookieHeader);
+  if (typeof value !== "string") return null;
+  const match = /^(\d+)\.([A-Za-z0-9_-]{20,100})$/.exec(value);
+  return match && Number(match[1]) === staffUserId ? match[2] : null;
+}
 
 export async function createStaffUser(db: DB, input: { email: string; name: string; role: StaffRole; password: string | null }) {
   const [row] = await db
@@ -53,17 +78,44 @@ export async function createStaffUser(db: DB, input: { email: string; name: stri
   return row.id;
 }
 
-export type StaffSignIn = { status: "ok"; cookie: string; staffUserId: number } | { status: "invalid" | "rate_limited" };
+export type StaffSignIn =
+  | { status: "ok"; cookie: string; deviceCookie: string; staffUserId: number }
+  | { status: "invalid" }
+  | { status: "rate_limited"; retryAfterSeconds: number };
 
-/** Email and password; failures say nothing about which part was wrong. */
-export async function signInStaff(db: DB, { email, password, clientAddress }: { email: string; password: string; clientAddress: string }): Promise<StaffSignIn> {
-  if (!(await hitRateLimit(db, STAFF_SIGN_IN_LIMITS.perIp, clientAddress))) return { status: "rate_limited" };
-  if (!(await hitRateLimit(db, STAFF_SIGN_IN_LIMITS.perAccount, email))) return { status: "rate_limited" };
-  const [user] = await db.select().from(staffUsers).where(eq(staffUsers.emailKey, email.trim().toLowerCase()));
+/**
+ * Email and password; failures say nothing about which part was wrong. `cookieHeader` is the
+ * request's Cookie header: a known-device cookie for this account lets the right password in
+ * whatever others are trying elsewhere. On success, `deviceCookie` (re)marks this device known.
+ */
+export async function signInStaff(
+  db: DB,
+  { email, password, clientAddress, cookieHeader, now = new Date() }: { email: string; password: string; clientAddress: string; cookieHeader?: string | null; now?: Date },
+): Promise<StaffSignIn> {
+  const emailKey = email.trim().toLowerCase();
+  const [user] = await db.select().from(staffUsers).where(eq(staffUsers.emailKey, emailKey));
+  const device = await knownDeviceOf(cookieHeader, user?.id);
+  const limits = STAFF_SIGN_IN_BACKOFF;
+  // Keys are keyed hashes of these subjects (subjectDigest): no address or email in the table.
+  const counters = device
+    ? [{ rule: limits.perKnownDevice, subject: `${user!.id}\n${device}` }]
+    : [
+        { rule: limits.perAccountAndClient, subject: `${emailKey}\n${clientAddress}` },
+        { rule: limits.perClient, subject: clientAddress },
+        { rule: limits.perAccount, subject: emailKey },
+      ];
+  const claim = await claimBackoffAttempt(db, counters, now);
+  if (!claim.allowed) return { status: "rate_limited", retryAfterSeconds: Math.max(1, Math.ceil((claim.retryAt.getTime() - now.getTime()) / 1000)) };
   dummyHash ??= hashPassword("no-such-staff-user-password");
   const valid = await verify(user?.passwordHash ?? (await dummyHash), password).catch(() => false);
   if (!user || !user.passwordHash || !valid || user.disabledAt) return { status: "invalid" };
-  return { status: "ok", cookie: await startStaffSession(db, user.id), staffUserId: user.id };
+  // The person's own counter starts again; the shared ones only lose this attempt, so signing in
+  // to one account never buys guesses at another.
+  const [own, ...shared] = counters;
+  await forgetBackoff(db, own);
+  for (const counter of shared) await refundBackoffAttempt(db, counter);
+  const deviceId = device ?? newToken();
+  return { status: "ok", cookie: await startStaffSession(db, user.id), deviceCookie: await knownDeviceCookie().serialize(`${user.id}.${deviceId}`), staffUserId: user.id };
 }
 
 /** A new session row; returns the Set-Cookie header. */
@@ -104,11 +156,16 @@ export async function signOutStaff(db: DB, request: Request): Promise<string> {
   return staffCookie().serialize("", { maxAge: 0 });
 }
 
-/** Disabling a person ends their sessions at once. */
+/**
+ * Disabling a person ends their sessions and their unused set-password links at once, for good:
+ * enabling them again revives neither (they need a new link).
+ */
 export async function disableStaffUser(db: DB, { staffUserId }: { staffUserId: number }) {
   await db.transaction(async (tx) => {
-    await tx.update(staffUsers).set({ disabledAt: new Date() }).where(eq(staffUsers.id, staffUserId));
-    await tx.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.staffUserId, staffUserId), isNull(sessions.revokedAt)));
+    const now = new Date();
+    await tx.update(staffUsers).set({ disabledAt: now }).where(eq(staffUsers.id, staffUserId));
+    await tx.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.staffUserId, staffUserId), isNull(sessions.revokedAt)));
+    await expireOpenLinks(tx, staffUserId, now);
   });
 }
 
@@ -129,7 +186,7 @@ export async function createStaffPasswordLink(
     .insert(staffPasswordTokens)
     .values({ tokenHash: hashToken(token), staffUserId, purpose, createdByStaffId, expiresAt: new Date(now.getTime() + STAFF_PASSWORD_LINK_TTL_MS) })
     .returning({ id: staffPasswordTokens.id });
-  return { id: row.id, url: `${getEnv().appUrl}/admin/set-password/${token}` };
+  return { id: row.id, url: linkUrl("staffPassword", token) };
 }
 
 async function expireOpenLinks(tx: DB, staffUserId: number, now: Date) {

@@ -2,7 +2,7 @@ import { redirect } from "@remix-run/node";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { loginTokens, sessions, supporters, type LoginPurpose } from "@db/schema";
-import { getEnv } from "~/env.server";
+import { linkUrl } from "./link-seal.server";
 import { hashToken, newToken, signedCookie } from "./tokens.server";
 
 export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
@@ -18,9 +18,11 @@ const sessionCookie = () => signedCookie("ff_session", { maxAgeMs: SESSION_TTL_M
  */
 export async function createLoginLink(
   tx: DB,
-  input: { supporterId: number; email: string; purpose: LoginPurpose; newEmail?: string; ttlMs: number; now?: Date },
+  input: { supporterId: number; email: string; purpose: LoginPurpose; newEmail?: string; ttlMs: number; now?: Date; token?: string },
 ): Promise<string> {
-  const token = newToken();
+  // A given token (the outbox worker's, derived from the message id so a retried send carries the
+  // same link) is written once: its first expiry stands.
+  const token = input.token ?? newToken();
   const now = input.now ?? new Date();
   await tx.insert(loginTokens).values({
     tokenHash: hashToken(token),
@@ -29,8 +31,8 @@ export async function createLoginLink(
     purpose: input.purpose,
     newEmail: input.newEmail ?? null,
     expiresAt: new Date(now.getTime() + input.ttlMs),
-  });
-  return `${getEnv().appUrl}/account/auth/${token}`;
+  }).onConflictDoNothing({ target: loginTokens.tokenHash });
+  return linkUrl("supporter", token);
 }
 
 export type LinkState =

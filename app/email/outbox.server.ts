@@ -1,4 +1,5 @@
 import type { DB } from "@db/client.server";
+import { sealLinks } from "~/auth/link-seal.server";
 import { outbox } from "@db/schema";
 import type { EmailTemplates, TemplateName } from "./templates";
 
@@ -8,7 +9,7 @@ import type { EmailTemplates, TemplateName } from "./templates";
  *
  * `to: null` is a supporter of the phone line without an email address: nothing is queued
  * (their receipts wait in the admin's "receipts to post" list instead). Returns whether a
- * message was queued.
+ * message was queued. Token links in the props are stored sealed: the outbox never holds a usable link.
  */
 export async function enqueueEmail<T extends TemplateName>(
   tx: DB,
@@ -20,7 +21,7 @@ export async function enqueueEmail<T extends TemplateName>(
     .values({
       template: message.template,
       toEmail: message.to,
-      props: message.props as Record<string, unknown>,
+      props: sealLinks(message.props) as Record<string, unknown>,
       idempotencyKey: message.idempotencyKey,
     })
     .onConflictDoNothing({ target: outbox.idempotencyKey });

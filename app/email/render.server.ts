@@ -13,6 +13,7 @@ import SupporterWelcome, { subject as supporterWelcomeSubject } from "@emails/su
 import RefundConfirmation, { subject as refundConfirmationSubject } from "@emails/refund-confirmation";
 import PledgePaymentLink, { subject as pledgePaymentLinkSubject } from "@emails/pledge-payment-link";
 import StaffInvite, { subject as staffInviteSubject } from "@emails/staff-invite";
+import { openLinks } from "~/auth/link-seal.server";
 import type { EmailTemplates, TemplateName } from "./templates";
 
 export type RenderedEmail = { subject: string; html: string; text: string };
@@ -53,8 +54,10 @@ const plainText = {
   },
 } as const;
 
-export async function renderEmail<T extends TemplateName>(template: T, props: EmailTemplates[T]): Promise<RenderedEmail> {
+/** Props as stored or as written: sealed links (link-seal.server.ts) are opened here, and only here. */
+export async function renderEmail<T extends TemplateName>(template: T, storedProps: EmailTemplates[T]): Promise<RenderedEmail> {
   const { Component, subject } = registry[template] as TemplateModule<EmailTemplates[T]>;
+  const props = openLinks(storedProps);
   const element = createElement(Component, props);
   const [html, text] = await Promise.all([render(element), render(element, plainText)]);
   return { subject: subject(props), html, text };

@@ -1,8 +1,10 @@
 import { and, asc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
+import { SealedLinkError } from "~/auth/link-seal.server";
 import { outbox } from "@db/schema";
 import { getEnv } from "~/env.server";
 import { logger } from "~/log.server";
+import { mintRequestedSignInLink, SIGN_IN_LINK_INTENT } from "~/supporters/sign-in.server";
 import { getMailer, MailerError, redactEmails, type Mailer } from "./mailer.server";
 import { isTemplateName, renderEmail } from "./render.server";
 
@@ -13,7 +15,8 @@ const BASE_RETRY_MS = 30_000;
 const MAX_RETRY_MS = 60 * 60_000;
 
 type OutboxRow = typeof outbox.$inferSelect;
-export type DrainResult = { sent: number; retried: number; failed: number };
+/** `skipped`, present only when it happened: sign-in requests for an address that is no supporter's. */
+export type DrainResult = { sent: number; retried: number; failed: number; skipped?: number };
 
 /** 2^attempts × 30 s, capped at an hour, ±20 % so a burst of failures does not retry in step. */
 export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
@@ -44,7 +47,7 @@ async function claimDueMessages(db: DB, { now, batchSize }: { now: Date; batchSi
   });
 }
 
-type Outcome = keyof DrainResult;
+type Outcome = keyof Required<DrainResult>;
 
 async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date): Promise<Outcome> {
   // Only the lease holder may settle the row: if our lease ran out and another worker took it,
@@ -64,11 +67,24 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
 
   let providerMessageId: string | null;
   try {
-    const email = await renderEmail(row.template, row.props as never);
-    ({ providerMessageId } = await mailer.send({ outboxId: row.id, to: row.toEmail, ...email }));
+    let { toEmail: to, props } = row;
+    if (props.url === SIGN_IN_LINK_INTENT) {
+      const link = await mintRequestedSignInLink(db, { outboxId: row.id, email: row.toEmail, now: clock() });
+      if (!link) {
+        // Nobody to sign in: nothing is sent and the typed address is not kept.
+        await db.delete(outbox).where(leaseHeld);
+        logger.info(context, "sign-in email skipped: no supporter has that address");
+        return "skipped";
+      }
+      ({ to } = link);
+      props = { ...props, url: link.url };
+    }
+    const email = await renderEmail(row.template, props as never);
+    ({ providerMessageId } = await mailer.send({ outboxId: row.id, to, ...email }));
   } catch (error) {
     // A render error is a bug a deploy may fix, so it is retried like a provider outage.
-    const retryable = error instanceof MailerError ? error.retryable : true;
+    // A link sealed under another SESSION_SECRET will never open: no use retrying.
+    const retryable = error instanceof MailerError ? error.retryable : !(error instanceof SealedLinkError);
     const lastError = redactEmails(error instanceof Error ? error.message : String(error)).slice(0, 1000);
     if (!retryable) return fail(lastError);
     if (row.attempts >= MAX_ATTEMPTS) return fail(`gave up after ${row.attempts} attempts: ${lastError}`);
@@ -92,7 +108,8 @@ export async function drainOutbox(db: DB, options: { mailer: Mailer; now?: Date;
   const claimed = await claimDueMessages(db, { now: clock(), batchSize });
   const result: DrainResult = { sent: 0, retried: 0, failed: 0 };
   for (const row of claimed) {
-    result[await deliver(db, row, options.mailer, clock)] += 1;
+    const outcome = await deliver(db, row, options.mailer, clock);
+    result[outcome] = (result[outcome] ?? 0) + 1;
   }
   return result;
 }
@@ -126,7 +143,7 @@ export function startOutboxWorker(db: DB, options: { intervalMs?: number; mailer
       while (again && !stopped) {
         kicked = false;
         const result = await drainOutbox(db, { mailer, batchSize });
-        again = kicked || result.sent + result.retried + result.failed >= batchSize;
+        again = kicked || result.sent + result.retried + result.failed + (result.skipped ?? 0) >= batchSize;
       }
     } catch (error) {
       logger.error({ err: error instanceof Error ? { message: redactEmails(error.message) } : undefined }, "outbox worker run failed");

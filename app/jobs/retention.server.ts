@@ -1,8 +1,8 @@
 import { and, asc, eq, gt, gte, isNull, lt, notExists, or, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { checkouts, payments, sessions, subscriptions, supporters } from "@db/schema";
-import { STAFF_SET_PASSWORD_LIMIT, STAFF_SIGN_IN_LIMITS } from "~/auth/staff-auth.server";
-import { checkoutLimits, deleteExpiredRateLimits, type RateLimitRule } from "~/auth/rate-limit.server";
+import { STAFF_SET_PASSWORD_LIMIT, STAFF_SIGN_IN_BACKOFF } from "~/auth/staff-auth.server";
+import { backoffPruneRule, checkoutLimits, deleteExpiredRateLimits, type RateLimitRule } from "~/auth/rate-limit.server";
 import { logger } from "~/log.server";
 import { deleteOldResolvedWebhookFailures } from "~/payments/webhook-failures.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -23,7 +23,7 @@ function monthsBefore(date: Date, months: number): Date {
 
 /** Every rate limit that writes counter rows, so each row is kept for exactly its window. */
 function rateLimitRules(): RateLimitRule[] {
-  return [...Object.values(checkoutLimits()), ...Object.values(SIGN_IN_LIMITS), ...Object.values(STAFF_SIGN_IN_LIMITS), STAFF_SET_PASSWORD_LIMIT, EMAIL_CHANGE_LIMIT];
+  return [...Object.values(checkoutLimits()), ...Object.values(SIGN_IN_LIMITS), ...Object.values(STAFF_SIGN_IN_BACKOFF).map(backoffPruneRule), STAFF_SET_PASSWORD_LIMIT, EMAIL_CHANGE_LIMIT];
 }
 
 /** claimOnce kinds (rows whose window_start is when they expire). */

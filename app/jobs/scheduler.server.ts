@@ -4,6 +4,7 @@ import { describeError, logger } from "~/log.server";
 import { countJobRuns } from "~/observability/metrics.server";
 import { sendCardExpiryReminders } from "./card-expiry-reminders.server";
 import { JOB_KEYS, runExclusive, runOncePerPeriod } from "./job-lock.server";
+import { pruneOutboxPayloads, type OutboxPruningReport } from "./outbox-pruning.server";
 import { processPledgeLinks } from "./pledge-links.server";
 import { foldSubscriptionFigures } from "~/reports/dashboard.server";
 import { sendRenewalReminders } from "./renewal-reminders.server";
@@ -20,6 +21,7 @@ export type JobsReport = {
   retention: JobOutcome<RetentionReport>;
   pledgeLinks: JobOutcome<{ reminded: number; expired: number }>;
   subscriptionFigures: JobOutcome<{ folded: number }>;
+  outboxPruning: JobOutcome<OutboxPruningReport>;
 };
 
 /** Every job is idempotent (outbox idempotency keys, erasure of the not-yet-erased), so running often is safe. */
@@ -75,6 +77,7 @@ export async function runJobsOnce(db: DB, now = new Date(), { period }: { period
     retention: await runJob(db, "retention", now, applyRetention, period),
     pledgeLinks: await runJob(db, "pledgeLinks", now, processPledgeLinks, period),
     subscriptionFigures: await runJob(db, "subscriptionFigures", now, foldSubscriptionFigures, period),
+    outboxPruning: await runJob(db, "outboxPruning", now, pruneOutboxPayloads, period),
   };
   countJobRuns(report);
   logger.info({ report, period: period?.toISOString() }, "scheduled jobs ran");

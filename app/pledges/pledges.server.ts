@@ -3,10 +3,10 @@ import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { campaigns, GIFT_KINDS, payments, plans, pledges, PLEDGE_PAY_METHODS, staffUsers, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
+import { linkUrl } from "~/auth/link-seal.server";
 import { hashToken, newToken } from "~/auth/tokens.server";
 import type { StaffSession } from "~/auth/staff-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
-import { getEnv } from "~/env.server";
 import { startCheckout } from "~/giving/checkout.server";
 import { noControl, optionalEmail } from "~/giving/forms.server";
 import { parseMoney } from "~/money";
@@ -139,7 +139,7 @@ export async function issueLink(tx: DB, pledge: Pledge, { reminder }: { reminder
   const [campaign] = await tx.select({ name: campaigns.name }).from(campaigns).where(eq(campaigns.id, pledge.campaignId));
   const [plan] = pledge.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, pledge.planId)) : [];
   const row = { supporter, campaignName: campaign.name, planName: plan?.name ?? null };
-  const payUrl = `${getEnv().appUrl}/pay/${token}`;
+  const payUrl = linkUrl("pay", token);
   await enqueueEmail(tx, {
     template: "pledge-payment-link",
     to: row.supporter.email,

@@ -11,6 +11,7 @@ import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
+import { isPruned, OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
 
 export const meta: MetaFunction = () => [{ title: "Mail log" }];
 
@@ -50,11 +51,15 @@ export async function listMail(db: DB, { before, limit = PAGE }: { before?: Curs
   return rows.map(({ cursorAt, ...r }) => ({ ...r, cursor: `${r.id}~${cursorAt}`, status: (r.sentAt ? "sent" : r.failedAt ? "failed" : "queued") as MailStatus }));
 }
 
-/** Queues a copy of a sent or failed message under a new idempotency key; the worker sends it as any other. */
+/**
+ * Queues a copy of a sent or failed message under a new idempotency key; the worker sends it as any
+ * other. The copy carries the same sealed link (or, for a sign-in email, a new one minted at send
+ * time); a message whose props were pruned has nothing left to send.
+ */
 export async function resendMail(db: DB, { outboxId, staffUserId }: { outboxId: string; staffUserId: number }): Promise<string | null> {
   return db.transaction(async (tx) => {
     const [original] = await tx.select().from(outbox).where(eq(outbox.id, outboxId));
-    if (!original || (!original.sentAt && !original.failedAt)) return null;
+    if (!original || (!original.sentAt && !original.failedAt) || isPruned(original.props)) return null;
     const [copy] = await tx
       .insert(outbox)
       .values({ template: original.template, toEmail: original.toEmail, props: original.props, idempotencyKey: `resend:${original.id}:${randomUUID()}` })
@@ -83,7 +88,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = ResendSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return json({ formError: "That message cannot be resent." }, { status: 400 });
   const copyId = await resendMail(db, { outboxId: parsed.data.id, staffUserId: staff.staffUserId });
-  if (!copyId) return json({ formError: "Only a sent or failed message can be resent." }, { status: 409 });
+  if (!copyId) return json({ formError: `Only a sent or failed message can be resent, within ${OUTBOX_PAYLOAD_DAYS} days.` }, { status: 409 });
   return redirect("/admin/mail?resent=1", 303);
 }
 

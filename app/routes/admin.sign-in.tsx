@@ -33,17 +33,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData))) return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
   const parsed = SignInSchema.safeParse({ email: formData.get("email"), password: formData.get("password") });
   if (!parsed.success) return json({ errors: {}, values, formError: "Enter your email and password." }, { status: 400 });
-  const result = await signInStaff(getDb(), { ...parsed.data, clientAddress: String(context.clientAddress ?? "unknown") });
+  const result = await signInStaff(getDb(), { ...parsed.data, clientAddress: String(context.clientAddress ?? "unknown"), cookieHeader: request.headers.get("Cookie") });
+  if (result.status === "rate_limited") {
+    return json({ errors: {}, values, formError: t("error.rateLimited") }, { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } });
+  }
   if (result.status !== "ok") {
     // One message for every failure: it never says whether the email or the password was wrong.
-    const limited = result.status === "rate_limited";
-    return json(
-      { errors: {}, values, formError: limited ? t("error.rateLimited") : "That email and password don't match an active staff account." },
-      { status: limited ? 429 : 401 },
-    );
+    return json({ errors: {}, values, formError: "That email and password don't match an active staff account." }, { status: 401 });
   }
   const next = NextSchema.parse(formData.get("next") ?? "/admin");
-  return redirect(next, { status: 303, headers: { "Set-Cookie": result.cookie } });
+  const headers = new Headers();
+  headers.append("Set-Cookie", result.cookie);
+  headers.append("Set-Cookie", result.deviceCookie);
+  return redirect(next, { status: 303, headers });
 }
 
 export default function StaffSignIn() {

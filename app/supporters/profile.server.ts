@@ -5,6 +5,7 @@ import { loginTokens, payments, sessions, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
 import { createLoginLink, EMAIL_CHANGE_TTL_MS } from "~/auth/supporter-auth.server";
+import { hashToken } from "~/auth/tokens.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { formValues, hasNoControlCharacters, zodFieldErrors, type FormResult } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
@@ -117,7 +118,8 @@ export async function requestEmailChange(db: DB, { supporterId, newEmail, now = 
     await enqueueEmail(tx, {
       template: "email-change-confirm",
       to: newEmail,
-      idempotencyKey: `email-change:${url.slice(-43)}`,
+      // The token's hash, never the token: the outbox holds no usable link.
+      idempotencyKey: `email-change:${hashToken(url.slice(url.lastIndexOf("/") + 1))}`,
       props: { organisation: organisationDetails(await getOrganisationSettings(tx)), url, newEmail },
     });
     await recordAudit(tx, { actor: { type: "supporter", id: supporterId }, action: "supporter.request_email_change", target: { type: "supporter", id: supporterId } });

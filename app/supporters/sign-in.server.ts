@@ -1,10 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { supporters } from "@db/schema";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
 import { createLoginLink, SIGN_IN_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { getEnv } from "~/env.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 
 export const SIGN_IN_LIMITS = {
@@ -12,26 +13,40 @@ export const SIGN_IN_LIMITS = {
   perIp: { name: "sign-in-ip", limit: 30, windowSeconds: 900 },
 } satisfies Record<string, RateLimitRule>;
 
+/** What a sign-in email's `url` holds until the outbox worker sends it (mintRequestedSignInLink). */
+export const SIGN_IN_LINK_INTENT = "link-intent:sign-in";
+
 /**
- * Emails a sign-in link if the address belongs to a supporter. The caller answers the same way
- * either way, so the page never tells whether someone gave to us.
+ * Queues a sign-in email for any well-formed address, without looking it up: the request does
+ * the same work, writes the same rows and answers the same way whether or not someone with that
+ * address gave to us. The outbox worker decides, at send time, whether there is anyone to send
+ * a link to (docs/decisions/030-sign-in-limits-and-links-at-rest.md).
  */
 export async function requestSignInLink(db: DB, { email, clientAddress }: { email: string; clientAddress: string }): Promise<"accepted" | "rate_limited"> {
   if (!(await hitRateLimit(db, SIGN_IN_LIMITS.perIp, clientAddress))) return "rate_limited";
   if (!(await hitRateLimit(db, SIGN_IN_LIMITS.perEmail, email))) return "rate_limited";
-  await db.transaction(async (tx) => {
-    const [supporter] = await tx
-      .select({ id: supporters.id, email: supporters.email })
-      .from(supporters)
-      .where(and(eq(supporters.emailKey, email.toLowerCase()), isNull(supporters.erasedAt)));
-    if (!supporter?.email) return;
-    const url = await createLoginLink(tx, { supporterId: supporter.id, email: supporter.email, purpose: "sign_in", ttlMs: SIGN_IN_LINK_TTL_MS });
-    await enqueueEmail(tx, {
-      template: "sign-in-link",
-      to: supporter.email,
-      idempotencyKey: `sign-in:${randomUUID()}`,
-      props: { organisation: organisationDetails(await getOrganisationSettings(tx)), url, expiresInMinutes: SIGN_IN_LINK_TTL_MS / 60_000 },
-    });
+  await enqueueEmail(db, {
+    template: "sign-in-link",
+    to: email.trim().toLowerCase(),
+    idempotencyKey: `sign-in:${randomUUID()}`,
+    props: { organisation: organisationDetails(await getOrganisationSettings(db)), url: SIGN_IN_LINK_INTENT, expiresInMinutes: SIGN_IN_LINK_TTL_MS / 60_000 },
   });
   return "accepted";
+}
+
+/**
+ * At send time: the link for a queued sign-in email, or null when the address belongs to no
+ * (unerased) supporter, in which case nothing is sent. The token is derived from the outbox id
+ * with SESSION_SECRET, so a retried send carries the same link (Resend's idempotency key is the
+ * outbox id) and the outbox never holds it.
+ */
+export async function mintRequestedSignInLink(db: DB, { outboxId, email, now }: { outboxId: string; email: string; now: Date }): Promise<{ to: string; url: string } | null> {
+  const [supporter] = await db
+    .select({ id: supporters.id, email: supporters.email })
+    .from(supporters)
+    .where(and(eq(supporters.emailKey, email.toLowerCase()), isNull(supporters.erasedAt)));
+  if (!supporter?.email) return null;
+  const token = createHmac("sha256", getEnv().sessionSecret).update(`sign-in-link:${outboxId}`).digest("base64url");
+  const url = await createLoginLink(db, { supporterId: supporter.id, email: supporter.email, purpose: "sign_in", ttlMs: SIGN_IN_LINK_TTL_MS, now, token });
+  return { to: supporter.email, url };
 }

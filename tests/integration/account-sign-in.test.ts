@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, getTableName } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { outbox, payments, sessions, supporters } from "@db/schema";
 import { createLoginLink, startSupporterSession } from "~/auth/supporter-auth.server";
@@ -8,9 +8,13 @@ import { action as authAction, loader as authLoader } from "~/routes/account.aut
 import { loader as receiptLoader } from "~/routes/account.receipts.$paymentId";
 import { action as signInAction, loader as signInLoader } from "~/routes/account.sign-in";
 import { action as signOutAction } from "~/routes/account.sign-out";
+import { requestSignInLink } from "~/supporters/sign-in.server";
 import { createCheckout, uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
+import { sendQueuedMail } from "../support/mail";
 import { callLoader, csrfFor, postForm } from "../support/remix";
+import { changedTables, countAllRows } from "../support/row-counts";
+import { openLinks } from "~/auth/link-seal.server";
 
 const { t, fixtures } = useSeededDatabase();
 
@@ -48,15 +52,57 @@ describe("signing in by email link", () => {
     expect(known.status).toBe(303);
     expect(unknown.status).toBe(303);
     expect(known.headers.get("Location")).toBe(unknown.headers.get("Location"));
+    // Both are queued alike; the worker sends the supporter a link and the stranger nothing,
+    // keeping no trace of the stranger's address.
+    const sent = await sendQueuedMail(t.db);
+    expect(sent.filter((m) => m.to === email && m.subject.startsWith("Your sign-in link"))).toHaveLength(1);
+    expect(sent.filter((m) => m.to === stranger)).toHaveLength(0);
     expect(await signInMails(email)).toHaveLength(1);
     expect(await signInMails(stranger)).toHaveLength(0);
+  });
+
+  it("does the same work on the request for a known and an unknown address: the same statements, the same rows", async () => {
+    const { email } = await donor();
+    const stranger = uniqueEmail("stranger");
+    await sendQueuedMail(t.db);
+    /** Records each query the request builds on the database handle (the builder and the table it names). */
+    function recording() {
+      const statements: string[] = [];
+      const db = new Proxy(t.db, {
+        get(target, key, receiver) {
+          const value = Reflect.get(target, key, receiver);
+          if (typeof value !== "function") return value;
+          return (...args: unknown[]) => {
+            statements.push(`${String(key)}(${args.map((a) => (a && typeof a === "object" ? getTableName(a as never) || "…" : typeof a)).join(",")})`);
+            return value.apply(target, args);
+          };
+        },
+      });
+      return { db, statements };
+    }
+    const asKnown = recording();
+    const asUnknown = recording();
+    const before = await countAllRows(t.db);
+    expect(await requestSignInLink(asKnown.db, { email, clientAddress: "198.51.100.90" })).toBe("accepted");
+    const afterKnown = await countAllRows(t.db);
+    expect(await requestSignInLink(asUnknown.db, { email: stranger, clientAddress: "198.51.100.91" })).toBe("accepted");
+    const afterUnknown = await countAllRows(t.db);
+    expect(asKnown.statements.length).toBeGreaterThan(0);
+    expect(asUnknown.statements).toEqual(asKnown.statements);
+    // The same rows written: two rate-limit counters and one outbox row, no link token.
+    expect(changedTables(before, afterKnown)).toEqual({ outbox: 1, rate_limits: 2 });
+    expect(changedTables(afterKnown, afterUnknown)).toEqual({ outbox: 1, rate_limits: 2 });
+    const [knownMail] = await signInMails(email);
+    const [unknownMail] = await signInMails(stranger);
+    expect(unknownMail.props).toEqual(knownMail.props);
+    expect({ ...unknownMail, id: "", toEmail: "", idempotencyKey: "", createdAt: null, nextAttemptAt: null }).toEqual({ ...knownMail, id: "", toEmail: "", idempotencyKey: "", createdAt: null, nextAttemptAt: null });
   });
 
   it("a link signs in once: opening it changes nothing, Continue uses it up", async () => {
     const { email, supporterId } = await donor();
     await requestLink(email);
-    const [mail] = await signInMails(email);
-    const linkToken = tokenOf((mail.props as { url: string }).url);
+    const [mail] = (await sendQueuedMail(t.db)).filter((m) => m.to === email && m.subject.startsWith("Your sign-in link"));
+    const linkToken = tokenOf(mail.text.match(/http:\/\/localhost:3000\/account\/auth\/[\w-]+/)![0]);
     // A mail scanner opening the link twice does not spend it.
     await callLoader(authLoader, `/account/auth/${linkToken}`, { params: { token: linkToken } });
     const { page, response } = await useLink(linkToken);
@@ -91,7 +137,7 @@ describe("signing in by email link", () => {
   it("the manage link in a receipt signs the supporter in", async () => {
     const { email } = await donor();
     const [receiptMail] = await t.db.select().from(outbox).where(and(eq(outbox.toEmail, email), eq(outbox.template, "donation-receipt")));
-    const manageUrl = (receiptMail.props as { manageUrl: string }).manageUrl;
+    const manageUrl = openLinks(receiptMail.props as { manageUrl: string }).manageUrl;
     expect(manageUrl).toMatch(/^http:\/\/localhost:3000\/account\/auth\//);
     const { page, response } = await useLink(tokenOf(manageUrl));
     expect(page).toMatchObject({ state: "valid", purpose: "manage" });

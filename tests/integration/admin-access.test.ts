@@ -140,10 +140,12 @@ describe("staff sign-in", () => {
     expect((await wrong.json()).formError).toBe((await unknown.json()).formError);
   });
 
-  it("limits attempts per account, whatever the address", async () => {
+  it("no longer locks an account after five wrong passwords from different addresses", async () => {
+    // Issue 12: growing delays with a much higher per-account allowance replace the 15-minute
+    // lock; the limits themselves are pinned in staff-sign-in-limits.test.ts.
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await attempt("target@fund.example", "guess-" + i, `192.0.2.${100 + i}`)).status);
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
   });
 
   it("never signs in a disabled account", async () => {

@@ -15,6 +15,7 @@ import { action as payAction, loader as payLoader } from "~/routes/pay.$token";
 import { uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
 import { callLoader, csrfFor, postForm } from "../support/remix";
+import { openLinks } from "~/auth/link-seal.server";
 
 const { t, fixtures } = useSeededDatabase();
 
@@ -58,7 +59,7 @@ describe("a pledge paid by emailed link", () => {
     const { pledgeId, email, token, payUrl } = await linkPledge();
     const [mail] = await t.db.select().from(outbox).where(eq(outbox.toEmail, email));
     expect(mail.template).toBe("pledge-payment-link");
-    expect(mail.props).toMatchObject({ payUrl, amountMinor: 4200, reminder: false, donorName: "Carla Caller" });
+    expect(openLinks(mail.props)).toMatchObject({ payUrl, amountMinor: 4200, reminder: false, donorName: "Carla Caller" });
     const rendered = await renderEmail("pledge-payment-link", mail.props as never);
     expect(rendered.text).toContain(payUrl!);
 
@@ -296,7 +297,7 @@ describe("the pledge-link job", () => {
     expect(await links(email)).toHaveLength(2);
 
     // The reminder's link works; it keeps the original expiry.
-    const reminderUrl = (sent.find((m) => (m.props as { reminder: boolean }).reminder)!.props as { payUrl: string }).payUrl;
+    const reminderUrl = openLinks(sent.find((m) => (m.props as { reminder: boolean }).reminder)!.props as { payUrl: string }).payUrl;
     const token = reminderUrl.split("/pay/")[1];
     expect((await (await callLoader(payLoader, `/pay/${token}`, { params: { token } })).json()).pledge.status).toBe("pending");
 

@@ -8,6 +8,7 @@ import { giveGift, uniqueEmail } from "../factories";
 import { signInAs } from "../support/supporter-session";
 import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
+import { openLinks } from "~/auth/link-seal.server";
 
 const { t, fixtures } = useSeededDatabase();
 
@@ -128,13 +129,13 @@ describe("changing email", () => {
     expect(response.headers.get("Location")).toBe("/account/profile?email=sent");
     expect((await supporterRow(rosa.supporterId)).email).toBe(rosa.checkout.email);
     const [mail] = await changeMails(newEmail);
-    expect(mail.props).toMatchObject({ newEmail, url: expect.stringMatching(/^http:\/\/localhost:3000\/account\/auth\/[\w-]+$/) });
+    expect(openLinks(mail.props)).toMatchObject({ newEmail, url: expect.stringMatching(/^http:\/\/localhost:3000\/account\/auth\/[\w-]+$/) });
     const [link] = await t.db.select().from(loginTokens).where(and(eq(loginTokens.supporterId, rosa.supporterId), eq(loginTokens.purpose, "email_change")));
     expect(link).toMatchObject({ newEmail, email: rosa.checkout.email.toLowerCase() });
     expect(link.expiresAt.getTime() - link.createdAt.getTime()).toBeGreaterThan(23.9 * 3600_000);
 
     // Using the link applies the change, signs in afresh and ends the other sessions.
-    const used = await useLink(tokenOf((mail.props as { url: string }).url));
+    const used = await useLink(tokenOf(openLinks(mail.props as { url: string }).url));
     expect(used.status).toBe(303);
     expect(used.headers.get("Location")).toBe("/account/profile?email=changed");
     expect((await supporterRow(rosa.supporterId)).email).toBe(newEmail);
@@ -149,7 +150,7 @@ describe("changing email", () => {
     await post(rosa, { intent: "email", email: first });
     await post(rosa, { intent: "email", email: uniqueEmail("second") });
     const [mail] = await changeMails(first);
-    const stale = await useLink(tokenOf((mail.props as { url: string }).url));
+    const stale = await useLink(tokenOf(openLinks(mail.props as { url: string }).url));
     expect(stale.status).toBe(410);
     expect((await supporterRow(rosa.supporterId)).email).toBe(rosa.checkout.email);
   });
@@ -160,7 +161,7 @@ describe("changing email", () => {
     const theirs = other.checkout.email.toUpperCase();
     expect((await post(rosa, { intent: "email", email: theirs })).status).toBe(303);
     const [mail] = await changeMails(theirs);
-    const used = await useLink(tokenOf((mail.props as { url: string }).url));
+    const used = await useLink(tokenOf(openLinks(mail.props as { url: string }).url));
     expect(used.status).toBe(409);
     expect((await supporterRow(rosa.supporterId)).email).toBe(rosa.checkout.email);
     expect(await confirmEmailChange(t.db, { supporterId: rosa.supporterId, newEmail: other.checkout.email })).toBe("taken");

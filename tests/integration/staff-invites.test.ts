@@ -173,6 +173,23 @@ describe("inviting staff by email", () => {
     expect((await (await staffPage()).post({ intent: "send-link", id: String(person.id) })).status).toBe(409);
   });
 
+  it("disabling ends a pending link for good: enabling the person again does not revive it", async () => {
+    await invite({ email: "returner@invites.example", name: "Returner", role: "staff" });
+    const { token } = await latestLinkTo("returner@invites.example");
+    const person = await personByEmail("returner@invites.example");
+    expect((await (await staffPage()).post({ intent: "disable", id: String(person.id) })).status).toBe(303);
+    expect((await (await staffPage()).post({ intent: "enable", id: String(person.id) })).status).toBe(303);
+    expect((await personByEmail("returner@invites.example")).disabledAt).toBeNull();
+    const link = await openLink(token);
+    expect(link.page.status).toBe(410);
+    expect((await link.submit({ password: "a brand new password", confirmation: "a brand new password" })).status).toBe(410);
+    expect((await personByEmail("returner@invites.example")).passwordHash).toBeNull();
+    // A new link, sent after re-enabling, works.
+    expect((await (await staffPage()).post({ intent: "send-link", id: String(person.id) })).status).toBe(303);
+    const fresh = await latestLinkTo("returner@invites.example");
+    expect((await openLink(fresh.token)).page.status).toBe(200);
+  });
+
   it("resending an invitation sends a new link; the earlier one stops working", async () => {
     await invite({ email: "slow@invites.example", name: "Slow", role: "admin" });
     const first = await latestLinkTo("slow@invites.example");

@@ -9,6 +9,7 @@ import { createCheckout, uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
 import { signInAs } from "../support/supporter-session";
+import { openLinks } from "~/auth/link-seal.server";
 
 const { t, fixtures } = useSeededDatabase();
 
@@ -63,7 +64,7 @@ describe("supporter subscription changes (simulated provider)", () => {
     const mail = await changeEmails(supporterId);
     expect(mail).toHaveLength(1);
     expect(mail[0].props).toMatchObject({ summary: "from your next payment you give $30 a month (was $25).", description: "Monthly gift to Fighting Fund 2026" });
-    expect(mail[0].props.manageUrl).toMatch(/^http:\/\/localhost:3000\/account\/auth\//);
+    expect(openLinks(mail[0].props).manageUrl).toMatch(/^http:\/\/localhost:3000\/account\/auth\//);
     const audit = await auditFor(sub.id);
     expect(audit).toEqual([expect.objectContaining({ actorType: "supporter", actorId: supporterId, action: "subscription.amount" })]);
     expect(audit[0].details).toMatchObject({ from: { amountMinor: 2500 }, to: { amountMinor: 3000 } });
