@@ -14,6 +14,7 @@ import {
   paymentIntentObject,
   refundObject,
   stripeEvent,
+  sessionIdFor,
   stripeId,
   subscriptionObject,
   type StripeEventEnvelope,
@@ -391,7 +392,7 @@ export async function resetToSeed(db: DB) {
 
 /** Writes the history's checkouts, as the donate form did before sending each reader to Stripe. */
 export async function writeCheckouts(db: DB, history: History) {
-  if (history.checkouts.length > 0) await db.insert(checkouts).values(history.checkouts);
+  if (history.checkouts.length > 0) await db.insert(checkouts).values(history.checkouts.map((c) => ({ providerSessionId: sessionIdFor(c.id), ...c })));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -423,6 +424,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
           currency: p.currency,
           paidAt: p.paidAt.toISOString(),
           coversUntil: p.coversUntil?.toISOString() ?? null,
+          deliveryAddress: p.deliveryAddress?.line1 ?? null,
           message: p.message,
         },
       ] as const)
@@ -459,6 +461,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
           cancelAtPeriodEnd: s.cancelAtPeriodEnd,
           pausedUntil: s.pausedUntil?.toISOString() ?? null,
           providerUpdatedAt: s.providerUpdatedAt.toISOString(),
+          deliveryAddress: s.deliveryAddress?.line1 ?? null,
         },
       ] as const)
       .sort(([a], [b]) => String(a).localeCompare(String(b))),
@@ -476,7 +479,9 @@ export async function ledgerSnapshot(db: DB, history: History) {
           // Which of their Stripe customers is remembered may follow delivery order; it must be theirs.
           const customers = history.people.find((p) => p.email === s.email)?.customers ?? [];
           const customerIsTheirs = s.stripeCustomerId === null || customers.includes(s.stripeCustomerId);
-          return [s.email ?? `#${s.id}`, { name: s.name, anonymous: s.anonymous, addressLine1: s.addressLine1, customerIsTheirs, entitlements }] as const;
+          // The profile's address is the first paid checkout's (ADR 027), which follows delivery
+          // order when one person has several: each print entitlement's own address (above) does not.
+          return [s.email ?? `#${s.id}`, { name: s.name, anonymous: s.anonymous, customerIsTheirs, entitlements }] as const;
         }),
     ),
   );
