@@ -66,7 +66,7 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
 
 /**
  * Parallel deliveries take their locks in one order, so that they wait for each other instead of
- * deadlocking: the checkout row (here, first of all), the supporter (ensureSupporter's advisory
+ * deadlocking: the checkout row (here, first of all), the supporter (supporterForCheckout's advisory
  * locks and row, or recordPayment's share lock), the receipt counter, then ledger rows.
  * "No key update" still lets payments referencing the checkout be inserted meanwhile.
  */

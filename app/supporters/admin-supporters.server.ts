@@ -16,7 +16,7 @@ import { getPaymentProvider, PaymentProviderError } from "~/payments/provider.se
 import { listEntitlements } from "./entitlements.server";
 import { PostalAddressSchema } from "./postal-address.server";
 import { FINISHED_STATUSES } from "./privacy.server";
-import { differingDetails, formatPostalAddress } from "./supporters.server";
+import { addressOf, differingDetails, formatAddress, formatPostalAddress } from "./supporters.server";
 
 /**
  * What staff see of and do for a supporter: search, the supporter page, contact edits, notes,
@@ -514,13 +514,8 @@ function checkoutDetailsFor(supporter: typeof supporters.$inferSelect) {
     givenAt: given.givenAt,
     name: differing.name ? { given: differing.name, stored: supporter.name } : null,
     phone: differing.phone ? { given: differing.phone, stored: supporter.phone } : null,
-    address: differing.address ? { given: formatAddressLines(differing.address), stored: formatAddressLines(supporter.addressLine1 ? { line1: supporter.addressLine1, line2: supporter.addressLine2, city: supporter.addressCity ?? "", state: supporter.addressState, postalCode: supporter.addressPostalCode ?? "", country: supporter.addressCountry ?? "" } : null) } : null,
+    address: differing.address ? { given: formatAddress(differing.address), stored: formatAddress(addressOf(supporter) ?? { line1: "", city: "", postalCode: "", country: "" }) } : null,
   };
-}
-
-function formatAddressLines(a: { line1: string; line2?: string | null; city: string; state?: string | null; postalCode: string; country: string } | null): string[] {
-  if (!a) return [];
-  return [a.line1, a.line2, [a.city, a.state, a.postalCode].filter(Boolean).join(" "), a.country].filter((line): line is string => Boolean(line));
 }
 
 const detailsToken = (given: NonNullable<typeof supporters.$inferSelect.checkoutDetails>) => `${given.checkoutId}@${given.givenAt}`;

@@ -206,15 +206,14 @@ export function hasEmail<T extends { email: string | null }>(row: T): row is T &
 
 export function formatPostalAddress(s: typeof supporters.$inferSelect): string[] | null {
   if (!s.addressLine1) return null;
-  return [
-    s.name,
-    s.addressLine1,
-    s.addressLine2,
-    [s.addressCity, s.addressState, s.addressPostalCode].filter(Boolean).join(" "),
-    s.addressCountry,
-  ].filter((line): line is string => Boolean(line));
+  return [s.name, ...formatAddress({ line1: s.addressLine1, line2: s.addressLine2, city: s.addressCity ?? "", state: s.addressState, postalCode: s.addressPostalCode ?? "", country: s.addressCountry ?? "" })].filter(Boolean);
+}
+
+/** An address as the lines of a label: street, second line, "city state postcode", country. */
+export function formatAddress(a: PostalAddress): string[] {
+  return [a.line1, a.line2, [a.city, a.state, a.postalCode].filter(Boolean).join(" "), a.country].filter((line): line is string => Boolean(line));
 }
 
 export function formatDeliveryAddress(a: DeliveryAddress): string[] {
-  return [a.name, a.line1, a.line2, [a.city, a.state, a.postalCode].filter(Boolean).join(" "), a.country].filter((line): line is string => Boolean(line));
+  return [a.name, ...formatAddress(a)].filter(Boolean);
 }
