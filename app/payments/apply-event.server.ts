@@ -20,7 +20,7 @@ import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { applyCardChanged } from "~/supporters/cards.server";
 import { settlePendingChange } from "~/supporters/pending-changes.server";
-import { deliveryAddressFrom, formatDeliveryAddress, formatPostalAddress, supporterForCheckout, type DetailsGiven } from "~/supporters/supporters.server";
+import { deliveryAddressFrom, differingDetails, formatDeliveryAddress, formatPostalAddress, supporterForCheckout, type DetailsGiven } from "~/supporters/supporters.server";
 import type { NormalizedEvent, ProviderDelivery } from "./events";
 import type { DeliveryAddress } from "@db/schema";
 
@@ -276,10 +276,12 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
   if (!checkout) return;
   const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event);
-  // The address given at checkout is where this subscription's editions go (the session's event
-  // brings it, in whichever order it arrives); the first one given stays.
+  // An address given at checkout that the profile does not hold (someone else's checkout) is
+  // where this subscription's or year's editions go; the same as the profile's, they follow the
+  // profile, which its owner and staff keep up to date. The session's event brings it, in
+  // whichever order it arrives; the first one given stays.
   const given = detailsGiven(checkout, event.customer);
-  const deliveryAddress = deliveryAddressFrom(given, checkout.name);
+  const deliveryAddress = await ownDeliveryAddress(tx, supporterId, given, checkout.name);
   if (subscriptionId && deliveryAddress) {
     await tx.update(subscriptions).set({ deliveryAddress }).where(and(eq(subscriptions.id, subscriptionId), isNull(subscriptions.deliveryAddress)));
   }
@@ -468,6 +470,13 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   }
   logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
   return { status: "recorded", paymentId: payment.id, receiptNumber };
+}
+
+async function ownDeliveryAddress(tx: DB, supporterId: number, given: DetailsGiven, fallbackName: string) {
+  if (!given.address) return null;
+  const [profile] = await tx.select().from(supporters).where(eq(supporters.id, supporterId));
+  const differing = differingDetails(profile, { name: given.name, address: given.address });
+  return differing.name || differing.address ? deliveryAddressFrom(given, fallbackName) : null;
 }
 
 /** Where a print subscription's editions go, as its welcome email says: its own address, else the profile's. */

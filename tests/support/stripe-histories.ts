@@ -401,7 +401,7 @@ export async function writeCheckouts(db: DB, history: History) {
 export async function ledgerSnapshot(db: DB, history: History) {
   const [campaign] = await db.select().from(campaigns).where(eq(campaigns.isDefault, true));
   const paymentRows = await db
-    .select({ payment: payments, planCode: plans.code, email: supporters.email, providerSubscriptionId: subscriptions.providerSubscriptionId })
+    .select({ payment: payments, planCode: plans.code, email: supporters.email, profileLine1: supporters.addressLine1, providerSubscriptionId: subscriptions.providerSubscriptionId })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
     .leftJoin(plans, eq(plans.id, payments.planId))
@@ -409,7 +409,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
   const providerIdOf = new Map(paymentRows.map((r) => [r.payment.id, r.payment.providerPaymentId]));
   const ledger = Object.fromEntries(
     paymentRows
-      .map(({ payment: p, planCode, email, providerSubscriptionId }) => [
+      .map(({ payment: p, planCode, email, profileLine1, providerSubscriptionId }) => [
         p.providerPaymentId,
         {
           stripePaymentIntentId: p.stripePaymentIntentId,
@@ -424,7 +424,8 @@ export async function ledgerSnapshot(db: DB, history: History) {
           currency: p.currency,
           paidAt: p.paidAt.toISOString(),
           coversUntil: p.coversUntil?.toISOString() ?? null,
-          deliveryAddress: p.deliveryAddress?.line1 ?? null,
+          // Where its editions go: its own address, else the profile's (ADR 027).
+          deliveredTo: planCode?.startsWith("print") ? (p.deliveryAddress?.line1 ?? profileLine1) : null,
           message: p.message,
         },
       ] as const)
@@ -442,13 +443,13 @@ export async function ledgerSnapshot(db: DB, history: History) {
   );
 
   const subscriptionRows = await db
-    .select({ row: subscriptions, planCode: plans.code, email: supporters.email })
+    .select({ row: subscriptions, planCode: plans.code, email: supporters.email, profileLine1: supporters.addressLine1 })
     .from(subscriptions)
     .innerJoin(supporters, eq(supporters.id, subscriptions.supporterId))
     .leftJoin(plans, eq(plans.id, subscriptions.planId));
   const subscriptionState = Object.fromEntries(
     subscriptionRows
-      .map(({ row: s, planCode, email }) => [
+      .map(({ row: s, planCode, email, profileLine1 }) => [
         s.providerSubscriptionId,
         {
           supporter: email,
@@ -461,7 +462,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
           cancelAtPeriodEnd: s.cancelAtPeriodEnd,
           pausedUntil: s.pausedUntil?.toISOString() ?? null,
           providerUpdatedAt: s.providerUpdatedAt.toISOString(),
-          deliveryAddress: s.deliveryAddress?.line1 ?? null,
+          deliveredTo: planCode?.startsWith("print") ? (s.deliveryAddress?.line1 ?? profileLine1) : null,
         },
       ] as const)
       .sort(([a], [b]) => String(a).localeCompare(String(b))),
@@ -480,7 +481,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
           const customers = history.people.find((p) => p.email === s.email)?.customers ?? [];
           const customerIsTheirs = s.stripeCustomerId === null || customers.includes(s.stripeCustomerId);
           // The profile's address is the first paid checkout's (ADR 027), which follows delivery
-          // order when one person has several: each print entitlement's own address (above) does not.
+          // order when one person has several; where each print entitlement's editions go (above) does not.
           return [s.email ?? `#${s.id}`, { name: s.name, anonymous: s.anonymous, customerIsTheirs, entitlements }] as const;
         }),
     ),
