@@ -424,8 +424,9 @@ export async function ledgerSnapshot(db: DB, history: History) {
           currency: p.currency,
           paidAt: p.paidAt.toISOString(),
           coversUntil: p.coversUntil?.toISOString() ?? null,
-          // Where its editions go: its own address, else the profile's (ADR 027).
-          deliveredTo: planCode?.startsWith("print") ? (p.deliveryAddress?.line1 ?? profileLine1) : null,
+          // A print year's editions go to its own address, else the profile's (ADR 027); a
+          // subscription's payments follow their subscription (below).
+          deliveredTo: p.kind === "tier_one_time" && planCode?.startsWith("print") ? (p.deliveryAddress?.line1 ?? profileLine1) : null,
           message: p.message,
         },
       ] as const)
