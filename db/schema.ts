@@ -131,6 +131,26 @@ export const supporterSearchKeys = {
   postcode: (postcode: AnyPgColumn) => sql`lower(${postcode})`,
 };
 
+/** A postal address as given for one print subscription or year (name included: it heads the label). */
+export type DeliveryAddress = {
+  name: string;
+  line1: string;
+  line2?: string | null;
+  city: string;
+  state?: string | null;
+  postalCode: string;
+  country: string;
+};
+
+/** What a checkout said about a person that their profile does not: only the fields that differ. */
+export type CheckoutDetailsGiven = {
+  checkoutId: string;
+  givenAt: string;
+  name?: string;
+  phone?: string;
+  address?: Omit<DeliveryAddress, "name">;
+};
+
 export const supporters = pgTable(
   "supporters",
   {
@@ -154,6 +174,11 @@ export const supporters = pgTable(
     cardLast4: text("card_last4"),
     cardExpMonth: smallint("card_exp_month"),
     cardExpYear: smallint("card_exp_year"),
+    /**
+     * Details typed at a checkout someone else started with this supporter's email, where they
+     * differ from the profile: kept for staff to accept or ignore, never applied by themselves.
+     */
+    checkoutDetails: jsonb("checkout_details").$type<CheckoutDetailsGiven>(),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     erasedAt: timestamp("erased_at", { withTimezone: true }),
@@ -209,6 +234,11 @@ export const checkouts = pgTable(
     message: text("message"),
     /** Set when the checkout pays a phone pledge (the pledge is marked paid by the same path). */
     pledgeId: integer("pledge_id"),
+    /**
+     * The supporter whose profile this checkout's details may change: whoever was signed in when
+     * they started it, or the record its own first payment created. Null for everyone else.
+     */
+    supporterId: integer("supporter_id").references(() => supporters.id),
     provider: text("provider").$type<"stripe" | "simulated">().notNull(),
     providerSessionId: text("provider_session_id"),
     status: text("status").$type<"open" | "processing" | "completed" | "failed">().notNull().default("open"),
@@ -248,6 +278,8 @@ export const subscriptions = pgTable(
     nextRetryAt: timestamp("next_retry_at", { withTimezone: true }),
     /** A change asked of the provider and not yet confirmed by it: the page says "updating". */
     pendingChange: jsonb("pending_change").$type<{ kind: string; requestedAt: string; [key: string]: unknown }>(),
+    /** Print tiers: where editions go, as given at its checkout; null = the supporter's own address. */
+    deliveryAddress: jsonb("delivery_address").$type<DeliveryAddress>(),
     /** The provider's timestamp of the newest event applied: older events never overwrite. */
     providerUpdatedAt: timestamp("provider_updated_at", { withTimezone: true }).notNull(),
     createdAt: createdAt(),
@@ -304,6 +336,8 @@ export const payments = pgTable(
     paidAt: timestamp("paid_at", { withTimezone: true }).notNull(),
     /** For one-time tier payments: the entitlement runs until this date. */
     coversUntil: timestamp("covers_until", { withTimezone: true }),
+    /** One-time print years: where editions go, as given at checkout; null = the supporter's own address. */
+    deliveryAddress: jsonb("delivery_address").$type<DeliveryAddress>(),
     createdAt: createdAt(),
   },
   (t) => [

@@ -5,6 +5,7 @@ import { campaigns, checkouts, payments, plans } from "@db/schema";
 import { seedDemoData } from "@db/seed";
 import { completeSimulatedCheckout } from "~/payments/simulated.server";
 import { createPledge } from "~/pledges/pledges.server";
+import { sessionIdFor } from "./mocks/stripe";
 import type { PostalAddress } from "~/payments/events";
 
 export async function seeded(db: DB) {
@@ -30,18 +31,12 @@ export async function createCheckout(
   db: DB,
   overrides: Partial<typeof checkouts.$inferInsert> & { campaignId: number },
 ): Promise<typeof checkouts.$inferSelect> {
+  const values = { id: randomUUID(), kind: "one_off" as const, amountMinor: 2500, currency: "AUD" as const, email: uniqueEmail(), name: "Rosa Reader", provider: "stripe" as const, ...overrides };
+  // A Stripe checkout holds the session startCheckout made for it (checkoutSessionObject builds that one).
+  const providerSessionId = overrides.providerSessionId !== undefined ? overrides.providerSessionId : values.provider === "stripe" ? sessionIdFor(values.id) : null;
   const [row] = await db
     .insert(checkouts)
-    .values({
-      id: randomUUID(),
-      kind: "one_off",
-      amountMinor: 2500,
-      currency: "AUD",
-      email: uniqueEmail(),
-      name: "Rosa Reader",
-      provider: "stripe",
-      ...overrides,
-    })
+    .values({ ...values, providerSessionId })
     .returning();
   return row;
 }

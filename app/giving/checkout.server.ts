@@ -22,6 +22,8 @@ type NewCheckout = {
   returnPath: string;
   /** Set when the checkout pays a phone pledge: the payment marks the pledge paid. */
   pledgeId?: number | null;
+  /** The signed-in supporter who started it: only they let a checkout change their profile. */
+  supporterId?: number | null;
 };
 
 /**
@@ -58,6 +60,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     anonymous: input.anonymous,
     message: input.message,
     pledgeId: input.pledgeId ?? null,
+    supporterId: input.supporterId ?? null,
     provider: provider.name,
     providerSessionId: session.sessionId,
   } satisfies Omit<typeof checkouts.$inferInsert, "status" | "createdAt" | "completedAt">);
@@ -71,7 +74,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
 const preparedInserts = new WeakMap<DB, ReturnType<typeof prepareInsertCheckout>>();
 
 function prepareInsertCheckout(db: DB) {
-  const columns = ["id", "campaignId", "planId", "kind", "amountMinor", "feeCoverMinor", "currency", "email", "name", "anonymous", "message", "pledgeId", "provider", "providerSessionId"] as const;
+  const columns = ["id", "campaignId", "planId", "kind", "amountMinor", "feeCoverMinor", "currency", "email", "name", "anonymous", "message", "pledgeId", "supporterId", "provider", "providerSessionId"] as const;
   const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<(typeof columns)[number], ReturnType<typeof sql.placeholder>>;
   return db.insert(checkouts).values(values).prepare("insert_checkout");
 }
@@ -82,7 +85,7 @@ function insertCheckoutFor(db: DB) {
   return prepared;
 }
 
-export function startDonationCheckout(db: DB, { campaign, donation, returnPath }: { campaign: Campaign; donation: Donation; returnPath: string }) {
+export function startDonationCheckout(db: DB, { campaign, donation, returnPath, supporterId }: { campaign: Campaign; donation: Donation; returnPath: string; supporterId?: number | null }) {
   const amount = formatMoney(donation.amountMinor, campaign.currency);
   return startCheckout(db, {
     campaign,
@@ -96,10 +99,11 @@ export function startDonationCheckout(db: DB, { campaign, donation, returnPath }
     message: donation.message,
     description: donation.kind === "monthly" ? `Monthly gift of ${amount} to ${campaign.name}` : `Gift of ${amount} to ${campaign.name}`,
     returnPath,
+    supporterId,
   });
 }
 
-export function startTierCheckout(db: DB, { campaign, choice }: { campaign: Campaign; choice: TierChoice }) {
+export function startTierCheckout(db: DB, { campaign, choice, supporterId }: { campaign: Campaign; choice: TierChoice; supporterId?: number | null }) {
   const { plan } = choice;
   if (plan.currency !== campaign.currency) throw new Error(`Plan ${plan.code} is in ${plan.currency}, campaign ${campaign.slug} in ${campaign.currency}`);
   return startCheckout(db, {
@@ -114,6 +118,7 @@ export function startTierCheckout(db: DB, { campaign, choice }: { campaign: Camp
     message: null,
     description: plan.name,
     returnPath: "/support",
+    supporterId,
   });
 }
 

@@ -1,6 +1,7 @@
 import { json, redirect } from "@remix-run/node";
 import type { DB } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { getSupporterSession } from "~/auth/supporter-auth.server";
 import type { PowChallenge } from "~/auth/pow.server";
 import { getCampaignProgress, listActivePlans, type Campaign } from "~/campaigns/campaigns.server";
 import { t } from "~/i18n/t";
@@ -97,7 +98,8 @@ export async function submitDonateForm(db: DB, request: Request, { campaign, cli
   const settings = checkbox.parse(guarded.values.coverFees) ? await getOrganisationSettings(db) : null;
   const parsed = parseDonateForm(guarded.formData, campaign, settings);
   if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
-  return toCheckout(() => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath }), guarded.values);
+  const supporterId = await signedInSupporterId(db, request);
+  return toCheckout(() => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath, supporterId }), guarded.values);
 }
 
 export async function submitTierForm(db: DB, request: Request, { campaign, clientAddress }: { campaign: Campaign; clientAddress: string }) {
@@ -105,5 +107,14 @@ export async function submitTierForm(db: DB, request: Request, { campaign, clien
   if (!guarded.ok) return guarded.response;
   const parsed = parseTierForm(guarded.formData, await listActivePlans(db));
   if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
-  return toCheckout(() => startTierCheckout(db, { campaign, choice: parsed.value }), guarded.values);
+  const supporterId = await signedInSupporterId(db, request);
+  return toCheckout(() => startTierCheckout(db, { campaign, choice: parsed.value, supporterId }), guarded.values);
+}
+
+/**
+ * A checkout started while signed in is the supporter's own: its details may update their
+ * profile (ADR 027). Anyone else's checkout never changes a stored record.
+ */
+async function signedInSupporterId(db: DB, request: Request): Promise<number | null> {
+  return (await getSupporterSession(db, request))?.supporterId ?? null;
 }

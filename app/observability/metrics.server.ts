@@ -19,11 +19,11 @@ export const httpRequestDuration = new Histogram({
   registers: [registry],
 });
 
-export type WebhookOutcome = "applied" | "duplicate" | "failed" | "rejected_signature" | "rejected_malformed" | "rejected_too_large" | "other";
+export type WebhookOutcome = "applied" | "duplicate" | "failed" | "rejected_signature" | "rejected_malformed" | "rejected_too_large" | "rejected_mismatch" | "other";
 
 const webhookDeliveries = new Counter({
   name: "ff_webhook_deliveries_total",
-  help: "Stripe webhook deliveries by outcome: applied, duplicate, failed (answered 5xx; Stripe retries), rejected_signature, rejected_malformed, rejected_too_large; other: a 200 answer with any other outcome.",
+  help: "Stripe webhook deliveries by outcome: applied, duplicate, failed (answered 5xx; Stripe retries), rejected_signature, rejected_malformed, rejected_too_large, rejected_mismatch (a signed session that does not match our checkout; kept for staff); other: a 200 answer with any other outcome.",
   labelNames: ["outcome"] as const,
   registers: [registry],
 });

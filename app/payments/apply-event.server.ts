@@ -15,12 +15,14 @@ import {
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
+import { getEnv } from "~/env.server";
 import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { applyCardChanged } from "~/supporters/cards.server";
 import { settlePendingChange } from "~/supporters/pending-changes.server";
-import { ensureSupporter, formatPostalAddress } from "~/supporters/supporters.server";
+import { deliveryAddressFrom, differingDetails, formatDeliveryAddress, formatPostalAddress, supporterForCheckout, type DetailsGiven } from "~/supporters/supporters.server";
 import type { NormalizedEvent, ProviderDelivery } from "./events";
+import type { DeliveryAddress } from "@db/schema";
 
 type Checkout = typeof checkouts.$inferSelect;
 
@@ -64,7 +66,7 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
 
 /**
  * Parallel deliveries take their locks in one order, so that they wait for each other instead of
- * deadlocking: the checkout row (here, first of all), the supporter (ensureSupporter's advisory
+ * deadlocking: the checkout row (here, first of all), the supporter (supporterForCheckout's advisory
  * locks and row, or recordPayment's share lock), the receipt counter, then ledger rows.
  * "No key update" still lets payments referencing the checkout be inserted meanwhile.
  */
@@ -76,13 +78,21 @@ async function findCheckout(tx: DB, checkoutId: string, eventType: string): Prom
   return checkout;
 }
 
-function supporterFromCheckout(checkout: Checkout, customer: Extract<NormalizedEvent, { customer: unknown }>["customer"]) {
+type Customer = Extract<NormalizedEvent, { customer: unknown }>["customer"];
+
+/** What the person paying typed about themselves: on our form, or on the provider's page. */
+function detailsGiven(checkout: Checkout, customer: Customer): DetailsGiven {
+  return { name: customer.name || checkout.name || null, phone: customer.phone ?? null, address: customer.address ?? null };
+}
+
+function identityFromCheckout(checkout: Checkout, customer: Customer) {
   return {
+    checkoutId: checkout.id,
     email: customer.email || checkout.email,
-    name: customer.name || checkout.name,
-    anonymous: checkout.anonymous,
     stripeCustomerId: customer.providerCustomerId ?? null,
-    address: customer.address ?? null,
+    anonymous: checkout.anonymous,
+    details: detailsGiven(checkout, customer),
+    ownerId: checkout.supporterId,
   };
 }
 
@@ -90,7 +100,7 @@ function supporterFromCheckout(checkout: Checkout, customer: Extract<NormalizedE
  * The supporter an event is about. A subscription's later events belong to whoever owns it now,
  * even if they changed their email since the checkout; otherwise the checkout's facts decide.
  */
-async function resolveSupporter(tx: DB, checkout: Checkout, customer: Extract<NormalizedEvent, { customer: unknown }>["customer"], providerSubscriptionId?: string | null) {
+async function resolveSupporter(tx: DB, checkout: Checkout, customer: Customer, providerSubscriptionId?: string | null) {
   if (providerSubscriptionId) {
     const [owned] = await tx
       .select({ supporterId: subscriptions.supporterId })
@@ -98,13 +108,35 @@ async function resolveSupporter(tx: DB, checkout: Checkout, customer: Extract<No
       .where(eq(subscriptions.providerSubscriptionId, providerSubscriptionId));
     if (owned) return owned.supporterId;
   }
-  return ensureSupporter(tx, supporterFromCheckout(checkout, customer));
+  return supporterForCheckout(tx, identityFromCheckout(checkout, customer));
+}
+
+/**
+ * A completed session must be the one we created, for the amount we asked: anything else is not
+ * applied (the webhook keeps it for staff, ADR 032). The simulated provider makes no sessions.
+ */
+function checkSessionMatches(checkout: Checkout, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
+  if (!event.session) return;
+  const expected = checkout.amountMinor + checkout.feeCoverMinor;
+  if (checkout.providerSessionId !== event.session.id) throw new CheckoutMismatchError(`session ${event.session.id} is not the session created for checkout ${checkout.id}`);
+  if (event.session.currency !== checkout.currency || event.session.amountMinor !== expected) {
+    throw new CheckoutMismatchError(`session amount ${event.session.amountMinor ?? "none"} ${event.session.currency ?? ""} does not match checkout ${checkout.id} (${expected} ${checkout.currency})`);
+  }
+}
+
+/** A signed event that contradicts the checkout we created: never applied, kept for staff. */
+export class CheckoutMismatchError extends Error {
+  constructor(reason: string) {
+    super(`checkout mismatch: ${reason}`);
+    this.name = "CheckoutMismatchError";
+  }
 }
 
 async function applyCheckoutCompleted(tx: DB, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout) return;
-  await ensureSupporter(tx, supporterFromCheckout(checkout, event.customer));
+  checkSessionMatches(checkout, event);
+  // No supporter yet: a record is made by the first payment, never for someone who has not paid.
   // "completed" and "failed" are final; "processing" (an async payment method) only replaces "open".
   if (event.paid) {
     await tx
@@ -244,6 +276,15 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
   if (!checkout) return;
   const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event);
+  // An address given at checkout that the profile does not hold (someone else's checkout) is
+  // where this subscription's or year's editions go; the same as the profile's, they follow the
+  // profile, which its owner and staff keep up to date. The session's event brings it, in
+  // whichever order it arrives; the first one given stays.
+  const given = detailsGiven(checkout, event.customer);
+  const deliveryAddress = await ownDeliveryAddress(tx, supporterId, given, checkout.name);
+  if (subscriptionId && deliveryAddress) {
+    await tx.update(subscriptions).set({ deliveryAddress }).where(and(eq(subscriptions.id, subscriptionId), isNull(subscriptions.deliveryAddress)));
+  }
   // Before the payment, whose receipt number makes other deliveries wait for this one to commit.
   // For a payment recorded already this changes nothing: its checkout was completed with it.
   await tx
@@ -270,6 +311,9 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     message: checkout.kind === "one_off" || checkout.kind === "tier_one_time" || event.firstOfSubscription ? checkout.message : null,
     paidAt: event.paidAt,
     firstOfSubscription: event.firstOfSubscription,
+    // The checkout's own payment carries what was typed there; a renewal, the supporter's name.
+    donorName: event.firstOfSubscription || !subscriptionId ? given.name ?? null : undefined,
+    deliveryAddress: subscriptionId ? null : deliveryAddress,
   });
   if (recorded.status === "duplicate") {
     if (event.paymentIntentId && !recorded.stripePaymentIntentId) {
@@ -307,6 +351,10 @@ export type NewPayment = {
   /** Offline payments: cheque number or bank reference, and who recorded it. */
   reference?: string | null;
   recordedByStaffId?: number | null;
+  /** The name typed at the checkout this payment came from, for its receipt; else the supporter's. */
+  donorName?: string | null;
+  /** One-time print years: where editions go, as given at checkout. */
+  deliveryAddress?: DeliveryAddress | null;
 };
 
 export type RecordedPayment =
@@ -368,6 +416,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
       recordedByStaffId: input.recordedByStaffId ?? null,
       paidAt: input.paidAt,
       coversUntil,
+      deliveryAddress: input.deliveryAddress ?? null,
     })
     .onConflictDoNothing({ target: [payments.provider, payments.providerPaymentId] })
     .returning({ id: payments.id });
@@ -393,7 +442,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     frequency,
     campaignName: campaign.name,
     // "" for a caller of the phone line without an email address (their receipt is posted).
-    donor: { name: supporter.name || null, email: supporter.email ?? "" },
+    donor: { name: (input.donorName === undefined ? supporter.name : input.donorName) || null, email: supporter.email ?? "" },
     organisation,
   };
   await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot, needsPosting: !supporter.email });
@@ -409,7 +458,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
         tierName: plan.name,
         benefits: plan.benefits,
         billing: plan.billing,
-        postalAddress: plan.tier === "print" ? formatPostalAddress(supporter) : null,
+        postalAddress: plan.tier === "print" ? (input.deliveryAddress ? formatDeliveryAddress(input.deliveryAddress) : await subscriptionDeliveryLines(tx, input.subscriptionId, supporter)) : null,
         coversUntil: coversUntil?.toISOString() ?? null,
         manageUrl,
       },
@@ -421,6 +470,19 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   }
   logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
   return { status: "recorded", paymentId: payment.id, receiptNumber };
+}
+
+async function ownDeliveryAddress(tx: DB, supporterId: number, given: DetailsGiven, fallbackName: string) {
+  if (!given.address) return null;
+  const [profile] = await tx.select().from(supporters).where(eq(supporters.id, supporterId));
+  const differing = differingDetails(profile, { name: given.name, address: given.address });
+  return differing.name || differing.address ? deliveryAddressFrom(given, fallbackName) : null;
+}
+
+/** Where a print subscription's editions go, as its welcome email says: its own address, else the profile's. */
+async function subscriptionDeliveryLines(tx: DB, subscriptionId: number | null, supporter: typeof supporters.$inferSelect) {
+  const [row] = subscriptionId ? await tx.select({ deliveryAddress: subscriptions.deliveryAddress }).from(subscriptions).where(eq(subscriptions.id, subscriptionId)) : [];
+  return row?.deliveryAddress ? formatDeliveryAddress(row.deliveryAddress) : formatPostalAddress(supporter);
 }
 
 async function findRecordedPayment(tx: DB, input: Pick<NewPayment, "provider" | "providerPaymentId">): Promise<RecordedPayment | null> {
@@ -445,8 +507,13 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
         .innerJoin(supporters, eq(supporters.id, subscriptions.supporterId))
         .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId))
     : [];
-  const supporterId = owner?.id ?? (await ensureSupporter(tx, { email: checkout.email, name: checkout.name }));
-  const email = owner?.email ?? checkout.email;
+  // Otherwise whoever already has the checkout's email: a failed payment makes no record and
+  // changes none (the first payment of a subscription can fail before anyone has paid).
+  const [known] = owner
+    ? [owner]
+    : await tx.select({ id: supporters.id, email: supporters.email, name: supporters.name }).from(supporters).where(eq(supporters.emailKey, checkout.email.trim().toLowerCase()));
+  const supporterId = known?.id ?? null;
+  const email = known?.email ?? checkout.email;
   // Staff tell a caller what went wrong and when the card is tried again; a failure delivered
   // after the invoice was paid (Stripe delivers in any order) is over and changes nothing.
   const [paidSince] = await tx
@@ -459,7 +526,7 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
       .set({ lastFailureReason: event.reason, nextRetryAt: event.nextAttemptAt })
       .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId));
   }
-  const manageUrl = await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
+  const manageUrl = supporterId !== null ? await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS }) : null;
   await enqueueEmail(tx, {
     template: "payment-failed",
     to: email,
@@ -467,13 +534,13 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
     idempotencyKey: `payment-failed:${event.providerPaymentId}:${event.attemptCount}`,
     props: {
       organisation,
-      donorName: owner?.name || checkout.name || null,
+      donorName: known?.name || checkout.name || null,
       description: describeGift(checkout.kind, campaign.name, plan?.name ?? null).description,
       amountMinor: event.amountMinor,
       currency: event.currency,
       reason: event.reason,
       nextAttemptAt: event.nextAttemptAt?.toISOString() ?? null,
-      fixUrl: event.fixUrl ?? manageUrl,
+      fixUrl: event.fixUrl ?? manageUrl ?? `${getEnv().appUrl}/account/sign-in`,
       manageUrl,
     },
   });

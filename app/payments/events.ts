@@ -16,6 +16,7 @@ export type PostalAddress = {
 export type CustomerFacts = {
   email?: string | null;
   name?: string | null;
+  phone?: string | null;
   providerCustomerId?: string | null;
   address?: PostalAddress | null;
 };
@@ -28,6 +29,8 @@ export type NormalizedEvent =
       checkoutId: string;
       paid: boolean;
       customer: CustomerFacts;
+      /** The provider's session as it was paid, checked against the checkout we created; none for the simulated provider. */
+      session?: { id: string; amountMinor: number | null; currency: Currency | null };
     }
   | { type: "checkout.failed"; checkoutId: string }
   | {

@@ -57,7 +57,7 @@ const CheckoutSession = z.object({
   customer: idField,
   amount_total: z.number().int().nullish(),
   currency: currency.nullish(),
-  customer_details: z.object({ email: z.string().nullish(), name: z.string().nullish(), address: StripeAddress }).nullish(),
+  customer_details: z.object({ email: z.string().nullish(), name: z.string().nullish(), phone: z.string().nullish(), address: StripeAddress }).nullish(),
   collected_information: z.object({ shipping_details: z.object({ name: z.string().nullish(), address: StripeAddress }).nullish() }).nullish(),
 });
 
@@ -146,6 +146,7 @@ function sessionCustomer(session: z.infer<typeof CheckoutSession>): CustomerFact
   return {
     email: session.customer_details?.email ?? null,
     name: shipping?.name ?? session.customer_details?.name ?? null,
+    phone: session.customer_details?.phone ?? null,
     providerCustomerId: session.customer,
     address: toPostalAddress(shipping?.address) ?? null,
   };
@@ -156,7 +157,9 @@ function mapCheckoutSession(session: z.infer<typeof CheckoutSession>, created: D
   if (!checkoutId) return [];
   const paid = forcePaid || session.payment_status === "paid";
   const customer = sessionCustomer(session);
-  const events: NormalizedEvent[] = [{ type: "checkout.completed", checkoutId, paid, customer }];
+  const events: NormalizedEvent[] = [
+    { type: "checkout.completed", checkoutId, paid, customer, session: { id: session.id, amountMinor: session.amount_total ?? null, currency: session.currency ?? null } },
+  ];
   const providerPaymentId = session.mode === "subscription" ? session.invoice : session.payment_intent;
   if (paid && providerPaymentId && session.amount_total && session.currency) {
     events.push({

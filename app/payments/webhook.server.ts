@@ -2,7 +2,7 @@ import type { DB } from "@db/client.server";
 import { recordAudit } from "~/audit/audit.server";
 import { describeError, logger } from "~/log.server";
 import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
-import { applyDelivery, isKnownStripePayment } from "./apply-event.server";
+import { applyDelivery, CheckoutMismatchError, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
 import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
@@ -40,7 +40,10 @@ export async function answerStripeWebhook(
 
 /** For /metrics: what became of a delivery, told from the answer handleStripeWebhook gave. */
 function webhookOutcome(result: WebhookResult): WebhookOutcome {
-  if (result.status === 200) return result.body.outcome === "applied" || result.body.outcome === "duplicate" ? result.body.outcome : "other";
+  if (result.status === 200) {
+    if (result.body.outcome === "applied" || result.body.outcome === "duplicate") return result.body.outcome;
+    return result.body.outcome === "rejected" ? "rejected_mismatch" : "other";
+  }
   if (result.status === 413) return "rejected_too_large";
   if (result.status === 400) return result.body.error === "malformed event" ? "rejected_malformed" : "rejected_signature";
   return "failed";
@@ -48,8 +51,9 @@ function webhookOutcome(result: WebhookResult): WebhookOutcome {
 
 /**
  * Verify → record → apply → acknowledge. 400 for anything not signed by Stripe (nothing
- * written); 200 for applied, duplicate and deliberately ignored events; 500 only when we could
- * not persist, so that Stripe retries. A verified event that could not be applied is also kept
+ * written); 200 for applied, duplicate and deliberately ignored events, and for a session that
+ * does not match its checkout (kept for staff, never applied); 500 only when we could not
+ * persist, so that Stripe retries. A verified event that could not be applied is also kept
  * in `webhook_failures`, for staff to see and replay.
  */
 export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawBody: string; signature: string | null }): Promise<WebhookResult> {
@@ -77,6 +81,14 @@ export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawB
     return { status: 200, body: { received: true, outcome, ignored: delivery.events.length === 0 } };
   } catch (error) {
     const reason = describeError(error);
+    if (error instanceof CheckoutMismatchError) {
+      // Signed by Stripe but not the session we created, or not for its amount: applying it would
+      // record money we did not ask for. It will not match on a retry either, so Stripe is told it
+      // arrived (200) and staff find it, with its reason, among the failed events (ADR 032).
+      logger.warn({ eventId: event.id, type: event.type, reason: error.message }, "stripe event does not match its checkout: not applied");
+      await keepFailure(db, { eventId: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, error: error.message });
+      return { status: 200, body: { received: true, outcome: "rejected" } };
+    }
     logger.error({ eventId: event.id, type: event.type, err: reason }, "stripe event not persisted");
     await keepFailure(db, { eventId: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, error: reason });
     return { status: 500, body: { error: "could not persist the event; please retry" } };

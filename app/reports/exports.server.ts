@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, gte, inArray, isNull, lt, lte, param, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNull, lt, lte, sql, type AnyColumn } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
-import type { DB } from "@db/client.server";
+import { rowsOf, type DB } from "@db/client.server";
 import { campaigns, payments, plans, subscriptions, supporters } from "@db/schema";
 import { z } from "zod";
 import { recordAudit } from "~/audit/audit.server";
@@ -111,21 +111,22 @@ function decimal(amountMinor: number, currency: string): string {
 // ---------------------------------------------------------------------------------------------
 // Print mailing list
 
-type PrintCursor = { country: string; postcode: string; name: string; id: number };
+type PrintCursor = { country: string; postcode: string; name: string; id: number; line1: string; line2: string; city: string; state: string };
 
 /**
- * Who has a print entitlement on `on`: a live print tier subscription, or an unrefunded print year
- * covering that day. A set of supporter ids, found from the subscriptions and payments side
+ * Who has a print entitlement on `on`, and where that entitlement's editions go: a live print
+ * tier subscription, or an unrefunded print year covering that day, each with the address given
+ * at its checkout (null: the supporter's own). Found from the subscriptions and payments side
  * (tens of thousands) rather than by checking each of a million supporters.
  */
 export function printEntitledSupporters(db: DB, on: Date) {
   const printPlans = db.select({ id: plans.id }).from(plans).where(eq(plans.tier, "print"));
   const monthly = db
-    .select({ supporterId: subscriptions.supporterId })
+    .select({ supporterId: subscriptions.supporterId, deliveryAddress: subscriptions.deliveryAddress })
     .from(subscriptions)
     .where(and(inArray(subscriptions.planId, printPlans), eq(subscriptions.kind, "tier_monthly"), inArray(subscriptions.status, [...ENTITLING_STATUSES])));
   const years = db
-    .select({ supporterId: payments.supporterId })
+    .select({ supporterId: payments.supporterId, deliveryAddress: payments.deliveryAddress })
     .from(payments)
     .where(
       and(
@@ -147,43 +148,49 @@ export const PRINT_HEADER = ["Supporter id", "Name", "Address line 1", "Address 
  */
 const PRINT_BATCH = 50_000;
 
+type PrintRow = { id: number; name: string; line1: string; line2: string; city: string; state: string; postcode: string; country: string };
+
+/**
+ * One line per address an edition goes to: each entitlement's own delivery address, or the
+ * supporter's profile address when its checkout gave none (ADR 027). A supporter whose
+ * entitlements all go to one address is listed once.
+ */
 export function printMailingList(db: DB, { on, batch, ready }: { on: Date; batch?: number; ready?: () => Promise<void> | void }) {
-  const country = sql<string>`coalesce(${supporters.addressCountry}, '')`;
-  const postcode = sql<string>`coalesce(${supporters.addressPostalCode}, '')`;
-  // Who is on the list, found once per export (ids only: a few hundred KB for a national campaign).
-  let entitled: number[] | null = null;
+  // Who is on the list and where, found once per export (a few hundred KB for a national campaign).
+  let entitled: string | null = null;
   return csvStream({
     header: PRINT_HEADER,
     batch: batch ?? PRINT_BATCH,
     ready,
     fetch: async (after: PrintCursor | null, limit) => {
-      entitled ??= (await printEntitledSupporters(db, on)).map((r) => r.supporterId);
-      if (entitled.length === 0) return [];
-      return db
-        .select({
-          id: supporters.id,
-          name: supporters.name,
-          line1: supporters.addressLine1,
-          line2: supporters.addressLine2,
-          city: supporters.addressCity,
-          state: supporters.addressState,
-          postcode,
-          country,
-        })
-        .from(supporters)
-        .where(
-          and(
-            isNull(supporters.erasedAt),
-            // One array parameter, looked up by primary key, however long the list.
-            sql`${supporters.id} = any(${param(entitled)}::int[])`,
-            after ? sql`(${country}, ${postcode}, ${supporters.name}, ${supporters.id}) > (${after.country}, ${after.postcode}, ${after.name}, ${after.id})` : undefined,
-          ),
-        )
-        .orderBy(asc(country), asc(postcode), asc(supporters.name), asc(supporters.id))
-        .limit(limit);
+      if (entitled === null) {
+        const rows = await printEntitledSupporters(db, on);
+        entitled = JSON.stringify(rows.map((r) => ({ supporter_id: r.supporterId, delivery: r.deliveryAddress })));
+      }
+      if (entitled === "[]") return [];
+      // One jsonb parameter, however long the list; each supporter looked up by primary key.
+      const d = (key: string) => sql.raw(`(e.delivery ->> '${key}')`);
+      const pick = (key: string, column: AnyColumn) => sql`coalesce(case when e.delivery is null then ${column} else ${d(key)} end, '')`;
+      const listed = sql`select distinct
+          ${supporters.id} as id,
+          coalesce(case when e.delivery is null then ${supporters.name} else coalesce(nullif(${d("name")}, ''), ${supporters.name}) end, '') as name,
+          ${pick("line1", supporters.addressLine1)} as line1,
+          ${pick("line2", supporters.addressLine2)} as line2,
+          ${pick("city", supporters.addressCity)} as city,
+          ${pick("state", supporters.addressState)} as state,
+          ${pick("postalCode", supporters.addressPostalCode)} as postcode,
+          ${pick("country", supporters.addressCountry)} as country
+        from jsonb_to_recordset(${entitled}::jsonb) as e(supporter_id int, delivery jsonb)
+        join ${supporters} on ${supporters.id} = e.supporter_id and ${supporters.erasedAt} is null`;
+      const key = sql`(country, postcode, name, id, line1, line2, city, state)`;
+      const result = await db.execute(sql`select * from (${listed}) as listed
+        ${after ? sql`where ${key} > (${after.country}, ${after.postcode}, ${after.name}, ${after.id}, ${after.line1}, ${after.line2}, ${after.city}, ${after.state})` : sql``}
+        order by country, postcode, name, id, line1, line2, city, state
+        limit ${limit}`);
+      return rowsOf<PrintRow>(result);
     },
-    cursor: (r) => ({ country: r.country, postcode: r.postcode, name: r.name, id: r.id }),
-    cells: (r) => [r.id, r.name, r.line1, r.line2, r.city, r.state, r.postcode, r.country],
+    cursor: (r) => ({ country: r.country, postcode: r.postcode, name: r.name, id: r.id, line1: r.line1, line2: r.line2, city: r.city, state: r.state }),
+    cells: (r) => [r.id, r.name, r.line1 || null, r.line2 || null, r.city || null, r.state || null, r.postcode, r.country],
   });
 }
 

@@ -10,6 +10,8 @@ import { t } from "~/i18n/t";
 import { formatMoney, parseMoney } from "~/money";
 import {
   addStaffNote,
+  answerCheckoutDetails,
+  CheckoutDetailsFormSchema,
   findSupporterPayment,
   updateSupporterContact,
   getSupporterForStaff,
@@ -34,9 +36,11 @@ const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text
 
 export const meta: MetaFunction = () => [{ title: "Supporter" }];
 
-const NoticeSchema = z.object({ done: z.enum(["contact", "note", "resend", "cancel", "pause", "refund", "refund-requested"]).optional().catch(undefined) });
+const NoticeSchema = z.object({ done: z.enum(["contact", "details-accepted", "details-ignored", "note", "resend", "cancel", "pause", "refund", "refund-requested"]).optional().catch(undefined) });
 const NOTICES: Record<string, string> = {
   contact: "Contact details saved.",
+  "details-accepted": "The details given at checkout are now their contact details.",
+  "details-ignored": "The details given at checkout were ignored. Their contact details are unchanged.",
   note: "Note added.",
   resend: "The receipt is on its way again.",
   cancel: "The subscription will end at the end of the paid period.",
@@ -61,7 +65,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ page, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 
-const INTENTS = ["contact", "note", "resend", "cancel", "pause", "refund"] as const;
+const INTENTS = ["contact", "accept-details", "ignore-details", "note", "resend", "cancel", "pause", "refund"] as const;
 type Intent = (typeof INTENTS)[number];
 type ActionData = { intent: Intent | null; target?: number | null; errors: FieldErrors; values: FormValues; formError?: string };
 
@@ -102,6 +106,14 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values, formError: t("error.form") });
       const outcome = await updateSupporterContact(db, { staff, supporterId: id, ...parsed.value });
       return outcome.ok ? done("contact") : failWith(outcome, parsed.values);
+    }
+    case "accept-details":
+    case "ignore-details": {
+      const parsed = CheckoutDetailsFormSchema.safeParse(formValues(formData, ["detailsToken", "expectedUpdatedAt"]));
+      if (!parsed.success) return fail(400, { errors: {}, values: {}, formError: "Reload the page and try again." });
+      const answer = intent === "accept-details" ? "accept" : "ignore";
+      const outcome = await answerCheckoutDetails(db, { staff, supporterId: id, answer, ...parsed.data });
+      return outcome.ok ? done(answer === "accept" ? "details-accepted" : "details-ignored") : failWith(outcome);
     }
     case "note": {
       const values = formValues(formData, ["body"]);
@@ -196,7 +208,9 @@ export default function SupporterPage() {
     country: supporter.address.country ?? "",
   };
   const note = errorsFor("note");
-  const general = actionData && !["contact", "note"].includes(actionData.intent ?? "") && actionData.target == null ? actionData : null;
+  const general = actionData && !["contact", "note", "accept-details", "ignore-details"].includes(actionData.intent ?? "") && actionData.target == null ? actionData : null;
+  const detailsAnswer = errorsFor("accept-details") ?? errorsFor("ignore-details");
+  const given = page.checkoutDetails;
 
   return (
     <div className="admin-supporter">
@@ -213,6 +227,76 @@ export default function SupporterPage() {
         <p className="notice" role="alert">
           {general.formError}
         </p>
+      ) : null}
+
+      {given || detailsAnswer?.formError ? (
+        <section className="panel" aria-labelledby="checkout-details-heading">
+          <h2 id="checkout-details-heading">Details given at checkout differ</h2>
+          {detailsAnswer?.formError ? (
+            <p className="notice" role="alert">
+              {detailsAnswer.formError}
+            </p>
+          ) : null}
+          {given ? (
+            <>
+              <p>
+                A checkout on {dateTime.format(new Date(given.givenAt))} (UTC) with this supporter&apos;s email gave other details. They were kept with that payment only: the
+                contact details below are unchanged until you accept them.
+              </p>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Field</th>
+                    <th scope="col">Given at checkout</th>
+                    <th scope="col">Contact details now</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {given.name ? (
+                    <tr>
+                      <th scope="row">Name</th>
+                      <td>{given.name.given}</td>
+                      <td>{given.name.stored || "(none)"}</td>
+                    </tr>
+                  ) : null}
+                  {given.phone ? (
+                    <tr>
+                      <th scope="row">Phone</th>
+                      <td>{given.phone.given}</td>
+                      <td>{given.phone.stored || "(none)"}</td>
+                    </tr>
+                  ) : null}
+                  {given.address ? (
+                    <tr>
+                      <th scope="row">Postal address</th>
+                      <td>{given.address.given.join(", ")}</td>
+                      <td>{given.address.stored.length ? given.address.stored.join(", ") : "(none)"}</td>
+                    </tr>
+                  ) : null}
+                </tbody>
+              </table>
+              <div className="button-row">
+                <Form method="post">
+                  <input type="hidden" name="csrf" value={csrf} />
+                  <input type="hidden" name="intent" value="accept-details" />
+                  <input type="hidden" name="detailsToken" value={given.token} />
+                  <input type="hidden" name="expectedUpdatedAt" value={supporter.version} />
+                  <button type="submit" className="button">
+                    Accept: make these their contact details
+                  </button>
+                </Form>
+                <Form method="post">
+                  <input type="hidden" name="csrf" value={csrf} />
+                  <input type="hidden" name="intent" value="ignore-details" />
+                  <input type="hidden" name="detailsToken" value={given.token} />
+                  <button type="submit" className="button button-secondary">
+                    Ignore
+                  </button>
+                </Form>
+              </div>
+            </>
+          ) : null}
+        </section>
       ) : null}
 
       <section className="panel" aria-labelledby="contact-heading">

@@ -16,7 +16,7 @@ import { getPaymentProvider, PaymentProviderError } from "~/payments/provider.se
 import { listEntitlements } from "./entitlements.server";
 import { PostalAddressSchema } from "./postal-address.server";
 import { FINISHED_STATUSES } from "./privacy.server";
-import { formatPostalAddress } from "./supporters.server";
+import { addressOf, differingDetails, formatAddress, formatPostalAddress } from "./supporters.server";
 
 /**
  * What staff see of and do for a supporter: search, the supporter page, contact edits, notes,
@@ -364,6 +364,7 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
       createdAt: supporter.createdAt,
       version: row.version,
     },
+    checkoutDetails: checkoutDetailsFor(supporter),
     entitlements,
     subscriptions: {
       ...subs,
@@ -488,6 +489,87 @@ export async function updateSupporterContact(db: DB, input: { staff: Staff; supp
       action: "supporter.update_contact",
       target: { type: "supporter", id: input.supporterId },
       details: { emailChanged: current.email !== input.email, hasAddress: a !== null },
+    });
+    return { ok: true as const };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Details given at checkout (ADR 027)
+
+export const CHECKOUT_DETAILS_CHANGED_MESSAGE = "The details given at checkout changed since you opened the page. Nothing was saved: look at them again.";
+
+/**
+ * What a checkout by someone else said about this supporter that their profile still does not:
+ * compared again when read, so a profile edited to match since shows nothing. `token` names the
+ * details staff saw (a newer checkout replaces them), for the accept and ignore forms.
+ */
+function checkoutDetailsFor(supporter: typeof supporters.$inferSelect) {
+  const given = supporter.checkoutDetails;
+  if (!given) return null;
+  const differing = differingDetails(supporter, { name: given.name, phone: given.phone, address: given.address });
+  if (Object.keys(differing).length === 0) return null;
+  return {
+    token: detailsToken(given),
+    givenAt: given.givenAt,
+    name: differing.name ? { given: differing.name, stored: supporter.name } : null,
+    phone: differing.phone ? { given: differing.phone, stored: supporter.phone } : null,
+    address: differing.address ? { given: formatAddress(differing.address), stored: formatAddress(addressOf(supporter) ?? { line1: "", city: "", postalCode: "", country: "" }) } : null,
+  };
+}
+
+const detailsToken = (given: NonNullable<typeof supporters.$inferSelect.checkoutDetails>) => `${given.checkoutId}@${given.givenAt}`;
+
+export const CheckoutDetailsFormSchema = z.object({
+  detailsToken: z.string().min(1).max(200),
+  expectedUpdatedAt: z.string().max(40).optional(),
+});
+
+/**
+ * Staff answer "details given at checkout differ". Accept copies them to the profile, but only
+ * if nobody changed the profile since the page was loaded (the contact form's version token) and
+ * they are still the details staff saw; Ignore discards them. Both are audited; neither says
+ * what the details were (the audit log outlives a correction).
+ */
+export async function answerCheckoutDetails(
+  db: DB,
+  input: { staff: Staff; supporterId: number; answer: "accept" | "ignore"; detailsToken: string; expectedUpdatedAt?: string },
+): Promise<{ ok: true } | StaffFailure> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx
+      .select({ supporter: supporters, version: versionOf })
+      .from(supporters)
+      .where(and(eq(supporters.id, input.supporterId), isNull(supporters.erasedAt)))
+      .for("update");
+    if (!current) return failure(404, "Not found");
+    const given = current.supporter.checkoutDetails;
+    if (!given || detailsToken(given) !== input.detailsToken) return failure(409, CHECKOUT_DETAILS_CHANGED_MESSAGE);
+    let fields: string[] = [];
+    if (input.answer === "accept") {
+      if (current.version !== input.expectedUpdatedAt) return failure(409, CONCURRENT_EDIT_MESSAGE);
+      const differing = differingDetails(current.supporter, { name: given.name, phone: given.phone, address: given.address });
+      fields = Object.keys(differing);
+      const a = differing.address;
+      await tx
+        .update(supporters)
+        .set({
+          ...(differing.name ? { name: differing.name } : {}),
+          ...(differing.phone ? { phone: differing.phone } : {}),
+          ...(a
+            ? { addressLine1: a.line1, addressLine2: a.line2 ?? null, addressCity: a.city, addressState: a.state ?? null, addressPostalCode: a.postalCode, addressCountry: a.country }
+            : {}),
+          checkoutDetails: null,
+          updatedAt: sql`greatest(now(), ${supporters.updatedAt} + interval '1 microsecond')`,
+        })
+        .where(eq(supporters.id, input.supporterId));
+    } else {
+      await tx.update(supporters).set({ checkoutDetails: null }).where(eq(supporters.id, input.supporterId));
+    }
+    await recordAudit(tx, {
+      actor: staffActor(input.staff),
+      action: input.answer === "accept" ? "supporter.accept_checkout_details" : "supporter.ignore_checkout_details",
+      target: { type: "supporter", id: input.supporterId },
+      details: { checkoutId: given.checkoutId, ...(input.answer === "accept" ? { fields } : {}) },
     });
     return { ok: true as const };
   });

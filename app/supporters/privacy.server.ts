@@ -156,6 +156,8 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
           : null,
         card: supporter.cardLast4 ? { brand: supporter.cardBrand, last4: supporter.cardLast4, expMonth: supporter.cardExpMonth, expYear: supporter.cardExpYear } : null,
         stripeCustomerId: supporter.stripeCustomerId,
+        // Details a checkout with their email gave that differ from the above, awaiting staff.
+        detailsGivenAtCheckout: supporter.checkoutDetails,
         createdAt: supporter.createdAt,
         updatedAt: supporter.updatedAt,
       },
@@ -174,6 +176,7 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
         cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
         pausedUntil: sub.pausedUntil,
         cancelReason: sub.cancelReason,
+        deliveryAddress: sub.deliveryAddress,
         createdAt: sub.createdAt,
       })),
       payments: paid.map(({ payment, campaignName, planName }) => ({
@@ -193,6 +196,7 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
         anonymous: payment.anonymous,
         message: payment.message,
         coversUntil: payment.coversUntil,
+        deliveryAddress: payment.deliveryAddress,
         subscriptionId: payment.subscriptionId,
       })),
       receipts: issued.map((r) => ({ receiptNumber: r.receiptNumber, paymentId: r.paymentId, issuedAt: r.issuedAt, snapshot: r.snapshot })),
@@ -262,7 +266,7 @@ export async function eraseSupporterRecords(
     .returning({ id: checkouts.id });
   const ledger = await tx
     .update(payments)
-    .set({ message: null, anonymous: true })
+    .set({ message: null, anonymous: true, deliveryAddress: null })
     .where(eq(payments.supporterId, supporter.id))
     .returning({ id: payments.id });
   if (ledger.length) {
@@ -290,7 +294,7 @@ export async function eraseSupporterRecords(
     : [];
   if (mail.length) await tx.delete(devMailbox).where(inArray(devMailbox.outboxId, mail.map((m) => m.id)));
   const failures = await deleteWebhookFailuresNaming(tx, { addresses, stripeCustomerId: supporter.stripeCustomerId });
-  await tx.update(subscriptions).set({ cancelReason: null }).where(eq(subscriptions.supporterId, supporter.id));
+  await tx.update(subscriptions).set({ cancelReason: null, deliveryAddress: null }).where(eq(subscriptions.supporterId, supporter.id));
   await tx.delete(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
   // Notes are free text about a person: they go with the person.
   await tx.delete(staffNotes).where(eq(staffNotes.supporterId, supporter.id));
@@ -313,6 +317,7 @@ export async function eraseSupporterRecords(
       cardLast4: null,
       cardExpMonth: null,
       cardExpYear: null,
+      checkoutDetails: null,
       erasedAt: now,
       updatedAt: now,
     })

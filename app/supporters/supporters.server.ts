@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { supporters } from "@db/schema";
+import { checkouts, supporters, type CheckoutDetailsGiven, type DeliveryAddress } from "@db/schema";
 import type { PostalAddress } from "~/payments/events";
 
 export type SupporterFacts = {
@@ -38,15 +38,112 @@ function versionBump(update: Partial<typeof supporters.$inferInsert>) {
   return { updatedAt: sql`case when ${changed} then greatest(now(), ${supporters.updatedAt} + interval '1 microsecond') else ${supporters.updatedAt} end` };
 }
 
+/** The advisory locks that make parallel events about one person queue instead of colliding. */
+async function lockSupporterKeys(tx: DB, email: string, stripeCustomerId: string | null | undefined) {
+  const keys = [`supporter-email:${email.trim().toLowerCase()}`, ...(stripeCustomerId ? [`supporter-customer:${stripeCustomerId}`] : [])].sort();
+  for (const key of keys) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+}
+
+/** What a person typed at checkout (on our form or the provider's page) about themselves. */
+export type DetailsGiven = { name?: string | null; phone?: string | null; address?: PostalAddress | null };
+
+export type CheckoutIdentity = {
+  checkoutId: string;
+  email: string;
+  stripeCustomerId?: string | null;
+  anonymous: boolean;
+  details: DetailsGiven;
+  /** checkouts.supporter_id: the one supporter whose profile this checkout may change. */
+  ownerId: number | null;
+};
+
+const sameText = (a: string | null | undefined, b: string | null | undefined) => (a ?? "").trim().toLowerCase() === (b ?? "").trim().toLowerCase();
+
+/** The fields of `given` that say something else than the profile does (blank fields say nothing). */
+export function differingDetails(profile: typeof supporters.$inferSelect, given: DetailsGiven): Omit<CheckoutDetailsGiven, "checkoutId" | "givenAt"> {
+  const out: Omit<CheckoutDetailsGiven, "checkoutId" | "givenAt"> = {};
+  if (given.name?.trim() && !sameText(given.name, profile.name)) out.name = given.name.trim();
+  if (given.phone?.trim() && !sameText(given.phone, profile.phone)) out.phone = given.phone.trim();
+  const a = given.address;
+  if (a) {
+    const stored = addressOf(profile);
+    const differs = !stored || (["line1", "line2", "city", "state", "postalCode", "country"] as const).some((k) => !sameText(a[k], stored[k]));
+    if (differs) out.address = { line1: a.line1, line2: a.line2 ?? null, city: a.city, state: a.state ?? null, postalCode: a.postalCode, country: a.country };
+  }
+  return out;
+}
+
+export function addressOf(s: typeof supporters.$inferSelect): PostalAddress | null {
+  if (!s.addressLine1 || !s.addressCountry) return null;
+  return { line1: s.addressLine1, line2: s.addressLine2, city: s.addressCity ?? "", state: s.addressState, postalCode: s.addressPostalCode ?? "", country: s.addressCountry };
+}
+
 /**
- * Finds or creates the supporter for a payment, keyed by Stripe customer id first and then by
- * email (case-insensitively). Later facts fill in what is missing; they never blank a field.
+ * The supporter a checkout's payment belongs to, found by Stripe customer id, then by email.
+ * Only the owner may change a profile (ADR 027): a checkout started by the signed-in supporter
+ * fills in their details (never blanking one); a checkout by anyone else with an existing
+ * supporter's email leaves the profile as it is, and what it said differently is kept in
+ * `checkout_details` for staff to accept or ignore. A new record is made from the details given,
+ * and the checkout becomes its owner: callers make one only once the payment is known.
+ */
+export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promise<number> {
+  await lockSupporterKeys(tx, who.email, who.stripeCustomerId);
+  const [byCustomer] = who.stripeCustomerId ? await tx.select().from(supporters).where(eq(supporters.stripeCustomerId, who.stripeCustomerId)) : [];
+  const [existing] = byCustomer ? [byCustomer] : await tx.select().from(supporters).where(eq(supporters.emailKey, who.email.trim().toLowerCase()));
+  if (!existing) {
+    const [created] = await tx
+      .insert(supporters)
+      .values({
+        email: who.email.trim(),
+        name: who.details.name?.trim() ?? "",
+        phone: who.details.phone?.trim() || null,
+        anonymous: who.anonymous,
+        stripeCustomerId: who.stripeCustomerId ?? null,
+        ...addressColumns(who.details.address),
+      })
+      .returning({ id: supporters.id });
+    // The person who typed these details made this record: later events of the same checkout
+    // (the subscription, then the payment with the address) complete it.
+    await tx.update(checkouts).set({ supporterId: created.id }).where(eq(checkouts.id, who.checkoutId));
+    return created.id;
+  }
+  // Keep the first customer id we learnt: one Stripe customer per supporter.
+  const link = who.stripeCustomerId && !existing.stripeCustomerId ? { stripeCustomerId: who.stripeCustomerId } : {};
+  if (who.ownerId === existing.id) {
+    const update = {
+      ...(who.details.name?.trim() ? { name: who.details.name.trim() } : {}),
+      ...(who.details.phone?.trim() ? { phone: who.details.phone.trim() } : {}),
+      // Ticking "don't show my name" turns the preference on; an unticked box never turns it off.
+      ...(who.anonymous ? { anonymous: true } : {}),
+      ...addressColumns(who.details.address),
+    };
+    if (Object.keys(update).length || Object.keys(link).length) await tx.update(supporters).set({ ...update, ...versionBump(update), ...link }).where(eq(supporters.id, existing.id));
+    return existing.id;
+  }
+  const differing = differingDetails(existing, who.details);
+  const keep = Object.keys(differing).length ? { checkoutDetails: { checkoutId: who.checkoutId, givenAt: new Date().toISOString(), ...differing } } : {};
+  // A repeated event of the checkout already kept changes nothing (the same details, the same time).
+  const already = existing.checkoutDetails?.checkoutId === who.checkoutId;
+  if (Object.keys(link).length || (keep.checkoutDetails && !already)) await tx.update(supporters).set({ ...link, ...(already ? {} : keep) }).where(eq(supporters.id, existing.id));
+  return existing.id;
+}
+
+/** A print delivery address from what was given at checkout; null when no address was given. */
+export function deliveryAddressFrom(details: DetailsGiven, fallbackName: string): DeliveryAddress | null {
+  const a = details.address;
+  if (!a) return null;
+  return { name: details.name?.trim() || fallbackName, line1: a.line1, line2: a.line2 ?? null, city: a.city, state: a.state ?? null, postalCode: a.postalCode, country: a.country };
+}
+
+/**
+ * Finds or creates a supporter as staff entered them (a phone pledge), keyed by Stripe customer
+ * id first and then by email (case-insensitively). Staff may change anyone's record, so the facts
+ * fill in what they give; they never blank a field. Checkouts use supporterForCheckout.
  */
 export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<number> {
   // Events about one person arrive in parallel. Without a lock, two inserts can each miss the
   // other's row and collide on a second unique key (the Stripe customer id), failing one event.
-  const keys = [`supporter-email:${facts.email.trim().toLowerCase()}`, ...(facts.stripeCustomerId ? [`supporter-customer:${facts.stripeCustomerId}`] : [])].sort();
-  for (const key of keys) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+  await lockSupporterKeys(tx, facts.email, facts.stripeCustomerId);
   const update = {
     ...(facts.name ? { name: facts.name } : {}),
     // Ticking "don't show my name" on a gift turns the preference on; an unticked box on a later
@@ -109,11 +206,14 @@ export function hasEmail<T extends { email: string | null }>(row: T): row is T &
 
 export function formatPostalAddress(s: typeof supporters.$inferSelect): string[] | null {
   if (!s.addressLine1) return null;
-  return [
-    s.name,
-    s.addressLine1,
-    s.addressLine2,
-    [s.addressCity, s.addressState, s.addressPostalCode].filter(Boolean).join(" "),
-    s.addressCountry,
-  ].filter((line): line is string => Boolean(line));
+  return [s.name, ...formatAddress({ line1: s.addressLine1, line2: s.addressLine2, city: s.addressCity ?? "", state: s.addressState, postalCode: s.addressPostalCode ?? "", country: s.addressCountry ?? "" })].filter(Boolean);
+}
+
+/** An address as the lines of a label: street, second line, "city state postcode", country. */
+export function formatAddress(a: PostalAddress): string[] {
+  return [a.line1, a.line2, [a.city, a.state, a.postalCode].filter(Boolean).join(" "), a.country].filter((line): line is string => Boolean(line));
+}
+
+export function formatDeliveryAddress(a: DeliveryAddress): string[] {
+  return [a.name, ...formatAddress(a)].filter(Boolean);
 }

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { and, count, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkouts, outbox, payments, providerEvents, receipts, subscriptions, supporters } from "@db/schema";
+import { checkouts, outbox, payments, providerEvents, receipts, subscriptions, supporters, webhookFailures } from "@db/schema";
 import { getCampaignProgress } from "~/campaigns/campaigns.server";
 import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
+import { listWebhookFailures } from "~/payments/webhook-failures.server";
 import { createCheckout } from "../factories";
 import {
   chargeObject,
@@ -456,6 +457,48 @@ describe("Stripe webhook: refunds", () => {
     await deliverOk(partial);
     expect(await refundedMinor(gift.checkout.id)).toBe(5000);
     expect((await raised()) - before).toBe(0);
+  });
+});
+
+describe("Stripe webhook: a session must match the checkout we created", () => {
+  const failureOf = async (eventId: string) => (await t.db.select().from(webhookFailures).where(eq(webhookFailures.eventId, eventId)))[0];
+
+  it.each([
+    ["completed", "another session id", (c: { id: string; amountMinor: number }) => ({ id: stripeId("cs_test", 58), amountTotal: c.amountMinor })],
+    ["completed", "another amount", (c: { id: string; amountMinor: number }) => ({ amountTotal: c.amountMinor + 1 })],
+    ["completed", "another currency", (c: { id: string; amountMinor: number }) => ({ amountTotal: c.amountMinor, currency: "nzd" })],
+    ["async_payment_succeeded", "another amount", (c: { id: string; amountMinor: number }) => ({ amountTotal: 1 })],
+  ] as const)("a signed checkout.session.%s with %s is not applied, is kept for staff with its reason, and answered 200", async (type, _what, change) => {
+    const checkout = await oneOffCheckout();
+    const before = await rowCounts();
+    const session = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }), email: checkout.email, ...change(checkout) });
+    const event = stripeEvent(`checkout.session.${type}`, session);
+
+    const result = await deliver(event);
+    // Retrying cannot make it match: Stripe is told it arrived, and staff decide.
+    expect(result).toEqual({ status: 200, body: { received: true, outcome: "rejected" } });
+    expect(await rowCounts()).toEqual(before);
+    expect(await paymentsFor(checkout.id)).toHaveLength(0);
+    expect((await checkoutRow(checkout.id)).status).toBe("open");
+    const failure = await failureOf(event.id);
+    expect(failure).toMatchObject({ type: `checkout.session.${type}`, resolvedAt: null });
+    expect(failure.error).toMatch(/^checkout mismatch: /);
+    expect(failure.error).toContain(checkout.id);
+    const listed = await listWebhookFailures(t.db);
+    expect(listed.open.map((f) => f.eventId)).toContain(event.id);
+
+    // Delivered again, it is still refused (and counted), never applied.
+    expect((await deliver(event)).status).toBe(200);
+    expect(await paymentsFor(checkout.id)).toHaveLength(0);
+    expect((await failureOf(event.id)).attempts).toBe(2);
+  });
+
+  it("the session we created, for the amount asked, is applied", async () => {
+    const checkout = await oneOffCheckout({ feeCoverMinor: 130 });
+    const event = stripeEvent("checkout.session.completed", paidOneOffSession(checkout));
+    expect((await deliverOk(event)).body).toMatchObject({ outcome: "applied" });
+    expect(await paymentsFor(checkout.id)).toHaveLength(1);
+    expect(await failureOf(event.id)).toBeUndefined();
   });
 });
 

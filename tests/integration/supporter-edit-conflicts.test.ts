@@ -35,8 +35,9 @@ beforeAll(async () => {
 const NEW_ADDRESS = { line1: "77 Webhook Street", city: "Brunswick", state: "VIC", postal_code: "3056", country: "AU" };
 
 /** A one-off card gift completed through Stripe's webhook, as in production. */
-async function completedGift({ email, customer, name, shipping }: { email: string; customer: string | null; name: string; shipping?: typeof NEW_ADDRESS }) {
-  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, email, name, amountMinor: 3000 });
+async function completedGift({ email, customer, name, shipping, owner }: { email: string; customer: string | null; name: string; shipping?: typeof NEW_ADDRESS; owner?: number }) {
+  // `owner`: started by that supporter while signed in, the only checkout that may change their record (ADR 027).
+  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, email, name, amountMinor: 3000, supporterId: owner ?? null });
   const session = checkoutSessionObject({
     metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id }),
     amountTotal: 3000,
@@ -77,13 +78,13 @@ const contactAudits = async (supporterId: number) =>
   (await t.db.select().from(auditLog).where(eq(auditLog.targetId, String(supporterId)))).filter((a) => a.action === "supporter.update_contact");
 
 describe("a staff edit and a webhook about the same supporter", () => {
-  it("a checkout under their Stripe customer renames them and moves their address: the staff save is refused", async () => {
+  it("their own checkout under their Stripe customer renames them and moves their address: the staff save is refused", async () => {
     const email = uniqueEmail("conflict-customer");
     await completedGift({ email, customer: "cus_ConflictByCustomer", name: "Nina Original" });
     const { id } = await supporterByEmail(email);
     const save = await openContactForm(id);
 
-    await completedGift({ email, customer: "cus_ConflictByCustomer", name: "Nina Newname", shipping: NEW_ADDRESS });
+    await completedGift({ email, customer: "cus_ConflictByCustomer", name: "Nina Newname", shipping: NEW_ADDRESS, owner: id });
     expect(await supporterByEmail(email)).toMatchObject({ name: "Nina Newname", addressLine1: NEW_ADDRESS.line1 });
 
     await expectRefused(await save(staffTyped));
@@ -91,17 +92,19 @@ describe("a staff edit and a webhook about the same supporter", () => {
     expect(await contactAudits(id)).toEqual([]);
   });
 
-  it("a guest checkout with the same email (no Stripe customer) does the same: the staff save is refused", async () => {
+  it("a guest checkout with the same email (no Stripe customer) changes nothing of theirs, so the staff save goes through", async () => {
     const email = uniqueEmail("conflict-email");
     await completedGift({ email, customer: null, name: "Gus Guest" });
     const { id } = await supporterByEmail(email);
     const save = await openContactForm(id);
 
     await completedGift({ email, customer: null, name: "Gus Renamed", shipping: NEW_ADDRESS });
-    expect(await supporterByEmail(email)).toMatchObject({ name: "Gus Renamed", addressLine1: NEW_ADDRESS.line1 });
+    // Kept for staff to accept or ignore (ADR 027), not written over the profile.
+    expect(await supporterByEmail(email)).toMatchObject({ name: "Gus Guest", addressLine1: null, checkoutDetails: { name: "Gus Renamed", address: { line1: NEW_ADDRESS.line1 } } });
 
-    await expectRefused(await save(staffTyped));
-    expect(await supporterByEmail(email)).toMatchObject({ name: "Gus Renamed", addressLine1: NEW_ADDRESS.line1 });
+    const saved = await save(staffTyped);
+    expect(saved.status).toBe(303);
+    expect(await supporterByEmail(email)).toMatchObject({ name: staffTyped.name, addressLine1: staffTyped.line1 });
   });
 
   it("a card change counts as a change to the record: the staff save is refused", async () => {

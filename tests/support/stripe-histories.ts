@@ -14,6 +14,7 @@ import {
   paymentIntentObject,
   refundObject,
   stripeEvent,
+  sessionIdFor,
   stripeId,
   subscriptionObject,
   type StripeEventEnvelope,
@@ -391,7 +392,7 @@ export async function resetToSeed(db: DB) {
 
 /** Writes the history's checkouts, as the donate form did before sending each reader to Stripe. */
 export async function writeCheckouts(db: DB, history: History) {
-  if (history.checkouts.length > 0) await db.insert(checkouts).values(history.checkouts);
+  if (history.checkouts.length > 0) await db.insert(checkouts).values(history.checkouts.map((c) => ({ providerSessionId: sessionIdFor(c.id), ...c })));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,7 +401,7 @@ export async function writeCheckouts(db: DB, history: History) {
 export async function ledgerSnapshot(db: DB, history: History) {
   const [campaign] = await db.select().from(campaigns).where(eq(campaigns.isDefault, true));
   const paymentRows = await db
-    .select({ payment: payments, planCode: plans.code, email: supporters.email, providerSubscriptionId: subscriptions.providerSubscriptionId })
+    .select({ payment: payments, planCode: plans.code, email: supporters.email, profileLine1: supporters.addressLine1, providerSubscriptionId: subscriptions.providerSubscriptionId })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
     .leftJoin(plans, eq(plans.id, payments.planId))
@@ -408,7 +409,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
   const providerIdOf = new Map(paymentRows.map((r) => [r.payment.id, r.payment.providerPaymentId]));
   const ledger = Object.fromEntries(
     paymentRows
-      .map(({ payment: p, planCode, email, providerSubscriptionId }) => [
+      .map(({ payment: p, planCode, email, profileLine1, providerSubscriptionId }) => [
         p.providerPaymentId,
         {
           stripePaymentIntentId: p.stripePaymentIntentId,
@@ -423,6 +424,9 @@ export async function ledgerSnapshot(db: DB, history: History) {
           currency: p.currency,
           paidAt: p.paidAt.toISOString(),
           coversUntil: p.coversUntil?.toISOString() ?? null,
+          // A print year's editions go to its own address, else the profile's (ADR 027); a
+          // subscription's payments follow their subscription (below).
+          deliveredTo: p.kind === "tier_one_time" && planCode?.startsWith("print") ? (p.deliveryAddress?.line1 ?? profileLine1) : null,
           message: p.message,
         },
       ] as const)
@@ -440,13 +444,13 @@ export async function ledgerSnapshot(db: DB, history: History) {
   );
 
   const subscriptionRows = await db
-    .select({ row: subscriptions, planCode: plans.code, email: supporters.email })
+    .select({ row: subscriptions, planCode: plans.code, email: supporters.email, profileLine1: supporters.addressLine1 })
     .from(subscriptions)
     .innerJoin(supporters, eq(supporters.id, subscriptions.supporterId))
     .leftJoin(plans, eq(plans.id, subscriptions.planId));
   const subscriptionState = Object.fromEntries(
     subscriptionRows
-      .map(({ row: s, planCode, email }) => [
+      .map(({ row: s, planCode, email, profileLine1 }) => [
         s.providerSubscriptionId,
         {
           supporter: email,
@@ -459,6 +463,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
           cancelAtPeriodEnd: s.cancelAtPeriodEnd,
           pausedUntil: s.pausedUntil?.toISOString() ?? null,
           providerUpdatedAt: s.providerUpdatedAt.toISOString(),
+          deliveredTo: planCode?.startsWith("print") ? (s.deliveryAddress?.line1 ?? profileLine1) : null,
         },
       ] as const)
       .sort(([a], [b]) => String(a).localeCompare(String(b))),
@@ -476,7 +481,9 @@ export async function ledgerSnapshot(db: DB, history: History) {
           // Which of their Stripe customers is remembered may follow delivery order; it must be theirs.
           const customers = history.people.find((p) => p.email === s.email)?.customers ?? [];
           const customerIsTheirs = s.stripeCustomerId === null || customers.includes(s.stripeCustomerId);
-          return [s.email ?? `#${s.id}`, { name: s.name, anonymous: s.anonymous, addressLine1: s.addressLine1, customerIsTheirs, entitlements }] as const;
+          // The profile's address is the first paid checkout's (ADR 027), which follows delivery
+          // order when one person has several; where each print entitlement's editions go (above) does not.
+          return [s.email ?? `#${s.id}`, { name: s.name, anonymous: s.anonymous, customerIsTheirs, entitlements }] as const;
         }),
     ),
   );

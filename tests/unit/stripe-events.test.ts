@@ -34,8 +34,11 @@ describe("mapping Stripe events", () => {
           email: "rosa@example.net",
           name: "Rosa R.",
           providerCustomerId: session.customer,
+          phone: null,
           address: { line1: "1 Printers Lane", line2: null, city: "Fitzroy", state: "VIC", postalCode: "3065", country: "AU" },
         },
+        // Checked against the checkout we created before anything is applied (ADR 032).
+        session: { id: session.id, amountMinor: 2574, currency: "AUD" },
       },
       expect.objectContaining({
         type: "payment.succeeded",
