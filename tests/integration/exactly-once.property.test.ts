@@ -226,7 +226,9 @@ describe("exactly-once money: any delivery of a history ends where one ordered d
         { numRuns: RUNS, seed, endOnFailure: true },
       );
     } catch (error) {
-      figures.failures.push({ seed, message: error instanceof Error ? error.message.slice(0, 8000) : String(error) });
+      // fast-check's message names the seed and the counterexample; its cause, the check that failed.
+      const cause = error instanceof Error && error.cause instanceof Error ? `\nCaused by: ${error.cause.message}` : "";
+      figures.failures.push({ seed, message: `${error instanceof Error ? error.message : String(error)}${cause}`.slice(0, 12_000) });
       throw error;
     }
   }, PROPERTY_TIMEOUT_MS);
