@@ -5,6 +5,15 @@ import { createScratchDatabase } from "./scratch-database";
 
 export type TestDatabase = { db: DB; url: string | undefined; close: () => Promise<void> };
 
+export type TestDatabaseOptions = {
+  /**
+   * PostgreSQL settings for every connection of the file's pool (ignored on PGlite), e.g.
+   * `{ synchronous_commit: "off" }`: commits are as atomic and as visible, only not waited onto
+   * disk, which no test of a running database can tell apart.
+   */
+  sessionSettings?: Record<string, string>;
+};
+
 /**
  * A fresh, migrated database for one test file: a new PostgreSQL database when DATABASE_URL is
  * set (as in CI), otherwise an in-memory PGlite. It becomes the process's database (what
@@ -12,14 +21,17 @@ export type TestDatabase = { db: DB; url: string | undefined; close: () => Promi
  * On PostgreSQL it is a copy of the run's migrated template (global-setup.ts); connecting still
  * runs the migrator, which finds nothing left to apply.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase({ sessionSettings = {} }: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const handle = await connect({ dataDir: "memory://" });
     return { db: handle.db, url: undefined, close: disconnect };
   }
   const scratch = await createScratchDatabase(adminUrl, "ff_test", { template: inject("templateDatabase") || undefined });
-  const handle = await connect({ url: scratch.url });
+  // postgres.js sends a URL parameter it does not know as a run-time setting of every connection.
+  const url = new URL(scratch.url);
+  for (const [name, value] of Object.entries(sessionSettings)) url.searchParams.set(name, value);
+  const handle = await connect({ url: url.toString() });
   return {
     db: handle.db,
     url: scratch.url,
@@ -48,11 +60,11 @@ function late<T extends object>(current: () => T | undefined, what: string): T {
  * The usual test-file set-up: a fresh database (see createTestDatabase), seeded with the demo
  * campaign and plans, closed after the file. Usable as `const { t, fixtures } = useSeededDatabase()`.
  */
-export function useSeededDatabase(): { t: TestDatabase; fixtures: Fixtures } {
+export function useSeededDatabase(options: TestDatabaseOptions = {}): { t: TestDatabase; fixtures: Fixtures } {
   let t: TestDatabase | undefined;
   let fixtures: Fixtures | undefined;
   beforeAll(async () => {
-    t = await createTestDatabase();
+    t = await createTestDatabase(options);
     fixtures = await seeded(t.db);
   });
   afterAll(() => t?.close());
