@@ -281,7 +281,7 @@ export default function SupporterPage() {
                   <input type="hidden" name="intent" value="accept-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
                   <input type="hidden" name="expectedUpdatedAt" value={supporter.version} />
-                  <button type="submit" className="button">
+                  <button type="submit" className="give-button button-compact">
                     Accept: make these their contact details
                   </button>
                 </Form>
@@ -289,8 +289,8 @@ export default function SupporterPage() {
                   <input type="hidden" name="csrf" value={csrf} />
                   <input type="hidden" name="intent" value="ignore-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
-                  <button type="submit" className="button button-secondary">
-                    Ignore
+                  <button type="submit" className="button-secondary button-compact">
+                    Ignore: keep their contact details
                   </button>
                 </Form>
               </div>
