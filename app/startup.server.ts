@@ -25,7 +25,9 @@ export async function startApp(): Promise<RunningApp> {
   const env = getEnv();
   const handle = await connect({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR, poolSize: env.DATABASE_POOL_SIZE });
   const seeded = env.SEED_DEMO ? await seedDemoData(handle.db) : false;
-  const embeddedDemo = env.SEED_DEMO && handle.driver === "pglite";
+  // Never in production, demo or not: a published password on a public server would open every
+  // supporter record that visitors typed into the demo.
+  const embeddedDemo = env.SEED_DEMO && handle.driver === "pglite" && env.NODE_ENV !== "production";
   const demoAdminCreated = embeddedDemo && (await seedDemoAdmin(handle.db));
   // Staff who were there first, or a demo password since changed: then there is nothing to print.
   // Just created, it has the demo password: no second Argon2 run on the first start.

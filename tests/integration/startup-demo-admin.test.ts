@@ -17,12 +17,12 @@ import { startApp } from "~/startup.server";
  */
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "ff-demo-admin-"));
-const KEYS = ["DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "RESEND_API_KEY", "MAIL_FROM", "SEED_DEMO", "PGLITE_DATA_DIR", "OUTBOX_POLL_MS"];
+const KEYS = ["NODE_ENV", "DEMO_MODE", "SESSION_SECRET", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "RESEND_API_KEY", "MAIL_FROM", "SEED_DEMO", "PGLITE_DATA_DIR", "OUTBOX_POLL_MS"];
 const saved = Object.fromEntries(KEYS.map((key) => [key, process.env[key]]));
 
 beforeAll(() => {
   for (const key of KEYS) delete process.env[key];
-  Object.assign(process.env, { PGLITE_DATA_DIR: dataDir, OUTBOX_POLL_MS: "60000" });
+  Object.assign(process.env, { NODE_ENV: "development", PGLITE_DATA_DIR: dataDir, OUTBOX_POLL_MS: "60000" });
   resetEnvCache();
 });
 afterAll(() => {
@@ -72,5 +72,26 @@ describe("the demo admin on the console", () => {
     });
     expect(await demoAdminShown()).toBeNull();
     await withDatabase(async (db) => expect(await db.select().from(staffUsers).where(eq(staffUsers.email, DEMO_ADMIN.email))).toHaveLength(0));
+  });
+
+  it("is never made in production, not even for a DEMO_MODE demonstration on the embedded database", async () => {
+    const productionDir = mkdtempSync(path.join(tmpdir(), "ff-demo-admin-production-"));
+    Object.assign(process.env, { NODE_ENV: "production", DEMO_MODE: "true", SESSION_SECRET: "a-production-secret-of-at-least-32-characters", PGLITE_DATA_DIR: productionDir });
+    resetEnvCache();
+    try {
+      expect(await demoAdminShown()).toBeNull();
+      const handle = await connect({ dataDir: productionDir });
+      try {
+        expect(await handle.db.select().from(staffUsers)).toHaveLength(0);
+      } finally {
+        await disconnect();
+      }
+    } finally {
+      Object.assign(process.env, { NODE_ENV: "development", PGLITE_DATA_DIR: dataDir });
+      delete process.env.DEMO_MODE;
+      delete process.env.SESSION_SECRET;
+      resetEnvCache();
+      rmSync(productionDir, { recursive: true, force: true });
+    }
   });
 });
