@@ -131,9 +131,8 @@ export const supporterSearchKeys = {
   postcode: (postcode: AnyPgColumn) => sql`lower(${postcode})`,
 };
 
-/** A postal address as given for one print subscription or year (name included: it heads the label). */
-export type DeliveryAddress = {
-  name: string;
+/** A postal address: the one shape every form, event and label uses. */
+export type PostalAddress = {
   line1: string;
   line2?: string | null;
   city: string;
@@ -141,6 +140,9 @@ export type DeliveryAddress = {
   postalCode: string;
   country: string;
 };
+
+/** A postal address as given for one print subscription or year (name included: it heads the label). */
+export type DeliveryAddress = PostalAddress & { name: string };
 
 /** What a checkout said about a person that their profile does not: only the fields that differ. */
 export type CheckoutDetailsGiven = {

@@ -1,17 +1,10 @@
-import type { Currency, PaymentMethod } from "@db/schema";
+import type { Currency, PaymentMethod, PostalAddress } from "@db/schema";
 
 /**
  * Provider-neutral facts about money. The Stripe webhook and the simulated checkout both turn
  * what happened into these, and one domain function applies them: there is one application path.
  */
-export type PostalAddress = {
-  line1: string;
-  line2?: string | null;
-  city: string;
-  state?: string | null;
-  postalCode: string;
-  country: string;
-};
+export type { PostalAddress } from "@db/schema";
 
 export type CustomerFacts = {
   email?: string | null;
