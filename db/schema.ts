@@ -181,6 +181,13 @@ export const supporters = pgTable(
      * differ from the profile: kept for staff to accept or ignore, never applied by themselves.
      */
     checkoutDetails: jsonb("checkout_details").$type<CheckoutDetailsGiven>(),
+    /**
+     * The checkout whose details made this record, while nobody has edited it since (its owner or
+     * staff clear it). Of the checkouts under one email, the one started first gives a new record
+     * its details, whichever of their events Stripe delivers first (ADR 034). No foreign key:
+     * abandoned checkouts may be pruned.
+     */
+    detailsFromCheckoutId: uuid("details_from_checkout_id"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     erasedAt: timestamp("erased_at", { withTimezone: true }),

@@ -20,7 +20,7 @@ import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { applyCardChanged } from "~/supporters/cards.server";
 import { settlePendingChange } from "~/supporters/pending-changes.server";
-import { deliveryAddressFrom, differingDetails, formatDeliveryAddress, formatPostalAddress, supporterForCheckout, type DetailsGiven } from "~/supporters/supporters.server";
+import { completeRecordFromItsCheckout, deliveryAddressFrom, differingDetails, formatDeliveryAddress, formatPostalAddress, supporterForCheckout, type DetailsGiven } from "~/supporters/supporters.server";
 import type { NormalizedEvent, ProviderDelivery } from "./events";
 import type { DeliveryAddress } from "@db/schema";
 
@@ -106,7 +106,10 @@ async function resolveSupporter(tx: DB, checkout: Checkout, customer: Customer, 
       .select({ supporterId: subscriptions.supporterId })
       .from(subscriptions)
       .where(eq(subscriptions.providerSubscriptionId, providerSubscriptionId));
-    if (owned) return owned.supporterId;
+    if (owned) {
+      await completeRecordFromItsCheckout(tx, owned.supporterId, identityFromCheckout(checkout, customer));
+      return owned.supporterId;
+    }
   }
   return supporterForCheckout(tx, identityFromCheckout(checkout, customer));
 }

@@ -189,7 +189,7 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
       } else if (v.supporter.email) {
         const s = v.supporter;
         supporterId = await ensureSupporter(tx, { email: v.supporter.email, name: s.name, address: s.address ?? null });
-        if (s.phone) await tx.update(supporters).set({ phone: s.phone, updatedAt: new Date() }).where(eq(supporters.id, supporterId));
+        if (s.phone) await tx.update(supporters).set({ phone: s.phone, detailsFromCheckoutId: null, updatedAt: new Date() }).where(eq(supporters.id, supporterId));
       } else {
         // The schema made sure a caller without email gave a phone number and a postal address.
         const s = v.supporter;

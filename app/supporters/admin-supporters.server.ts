@@ -481,6 +481,7 @@ export async function updateSupporterContact(db: DB, input: { staff: Staff; supp
         addressState: a?.state ?? null,
         addressPostalCode: a?.postalCode ?? null,
         addressCountry: a?.country ?? null,
+        detailsFromCheckoutId: null,
         updatedAt: sql`greatest(now(), ${supporters.updatedAt} + interval '1 microsecond')`,
       })
       .where(eq(supporters.id, input.supporterId));
@@ -559,11 +560,12 @@ export async function answerCheckoutDetails(
             ? { addressLine1: a.line1, addressLine2: a.line2 ?? null, addressCity: a.city, addressState: a.state ?? null, addressPostalCode: a.postalCode, addressCountry: a.country }
             : {}),
           checkoutDetails: null,
+          detailsFromCheckoutId: null,
           updatedAt: sql`greatest(now(), ${supporters.updatedAt} + interval '1 microsecond')`,
         })
         .where(eq(supporters.id, input.supporterId));
     } else {
-      await tx.update(supporters).set({ checkoutDetails: null }).where(eq(supporters.id, input.supporterId));
+      await tx.update(supporters).set({ checkoutDetails: null, detailsFromCheckoutId: null }).where(eq(supporters.id, input.supporterId));
     }
     await recordAudit(tx, {
       actor: staffActor(input.staff),

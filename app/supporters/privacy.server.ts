@@ -318,6 +318,7 @@ export async function eraseSupporterRecords(
       cardExpMonth: null,
       cardExpYear: null,
       checkoutDetails: null,
+      detailsFromCheckoutId: null,
       erasedAt: now,
       updatedAt: now,
     })

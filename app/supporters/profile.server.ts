@@ -87,7 +87,7 @@ export async function updateProfileDetails(db: DB, input: { supporterId: number 
     const next = { name: input.name, ...addressColumns(input.address) };
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((key) => (current[key] ?? null) !== next[key]);
     if (changed.length === 0) return "saved";
-    await tx.update(supporters).set({ ...next, updatedAt: new Date() }).where(eq(supporters.id, current.id));
+    await tx.update(supporters).set({ ...next, detailsFromCheckoutId: null, updatedAt: new Date() }).where(eq(supporters.id, current.id));
     // Which fields, never their values.
     await recordAudit(tx, {
       actor: { type: "supporter", id: current.id },
@@ -148,7 +148,7 @@ export async function confirmEmailChange(db: DB, input: { supporterId: number; n
         .from(supporters)
         .where(and(eq(supporters.emailKey, email.toLowerCase()), ne(supporters.id, input.supporterId)));
       if (other) return "taken" as const;
-      const updated = await tx.update(supporters).set({ email, updatedAt: new Date() }).where(notErased(input.supporterId)).returning({ id: supporters.id });
+      const updated = await tx.update(supporters).set({ email, detailsFromCheckoutId: null, updatedAt: new Date() }).where(notErased(input.supporterId)).returning({ id: supporters.id });
       if (updated.length === 0) throw new Error(`supporter ${input.supporterId} cannot change email: not found or erased`);
       await tx
         .update(sessions)
@@ -176,7 +176,7 @@ export const AnonymousSchema = z.object({ anonymous: z.literal("on").optional().
 /** "Don't show my name publicly": for future gifts, and for every gift already given. */
 export async function setAnonymous(db: DB, { supporterId, anonymous }: { supporterId: number; anonymous: boolean }): Promise<"saved" | "not_found"> {
   return db.transaction(async (tx) => {
-    const updated = await tx.update(supporters).set({ anonymous, updatedAt: new Date() }).where(notErased(supporterId)).returning({ id: supporters.id });
+    const updated = await tx.update(supporters).set({ anonymous, detailsFromCheckoutId: null, updatedAt: new Date() }).where(notErased(supporterId)).returning({ id: supporters.id });
     if (updated.length === 0) return "not_found";
     const gifts = await tx
       .update(payments)

@@ -1,6 +1,6 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { checkouts, supporters, type CheckoutDetailsGiven, type DeliveryAddress } from "@db/schema";
+import { checkouts, payments, subscriptions, supporters, type CheckoutDetailsGiven, type DeliveryAddress } from "@db/schema";
 import type { PostalAddress } from "~/payments/events";
 
 export type SupporterFacts = {
@@ -53,7 +53,7 @@ export type CheckoutIdentity = {
   stripeCustomerId?: string | null;
   anonymous: boolean;
   details: DetailsGiven;
-  /** checkouts.supporter_id: the one supporter whose profile this checkout may change. */
+  /** checkouts.supporter_id: the signed-in supporter who started it, whose profile it may change. */
   ownerId: number | null;
 };
 
@@ -83,8 +83,13 @@ export function addressOf(s: typeof supporters.$inferSelect): PostalAddress | nu
  * Only the owner may change a profile (ADR 027): a checkout started by the signed-in supporter
  * fills in their details (never blanking one); a checkout by anyone else with an existing
  * supporter's email leaves the profile as it is, and what it said differently is kept in
- * `checkout_details` for staff to accept or ignore. A new record is made from the details given,
- * and the checkout becomes its owner: callers make one only once the payment is known.
+ * `checkout_details` for staff to accept or ignore.
+ *
+ * A new record is made from the details given at its checkout, and that checkout's later events
+ * complete it (the subscription first, then the session with the address). Which checkout makes
+ * it must not depend on the order Stripe delivers in (ADR 034): while nobody has edited the
+ * record, a checkout that was started before the one that made it takes its place, as if its
+ * event had come first. Callers make a record only once the payment is known.
  */
 export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promise<number> {
   await lockSupporterKeys(tx, who.email, who.stripeCustomerId);
@@ -99,25 +104,22 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
         phone: who.details.phone?.trim() || null,
         anonymous: who.anonymous,
         stripeCustomerId: who.stripeCustomerId ?? null,
+        detailsFromCheckoutId: who.checkoutId,
         ...addressColumns(who.details.address),
       })
       .returning({ id: supporters.id });
-    // The person who typed these details made this record: later events of the same checkout
-    // (the subscription, then the payment with the address) complete it.
-    await tx.update(checkouts).set({ supporterId: created.id }).where(eq(checkouts.id, who.checkoutId));
-    return created.id;
+    return created!.id;
   }
   // Keep the first customer id we learnt: one Stripe customer per supporter.
   const link = who.stripeCustomerId && !existing.stripeCustomerId ? { stripeCustomerId: who.stripeCustomerId } : {};
-  if (who.ownerId === existing.id) {
-    const update = {
-      ...(who.details.name?.trim() ? { name: who.details.name.trim() } : {}),
-      ...(who.details.phone?.trim() ? { phone: who.details.phone.trim() } : {}),
-      // Ticking "don't show my name" turns the preference on; an unticked box never turns it off.
-      ...(who.anonymous ? { anonymous: true } : {}),
-      ...addressColumns(who.details.address),
-    };
-    if (Object.keys(update).length || Object.keys(link).length) await tx.update(supporters).set({ ...update, ...versionBump(update), ...link }).where(eq(supporters.id, existing.id));
+  const maker = existing.detailsFromCheckoutId !== null && existing.detailsFromCheckoutId === who.checkoutId;
+  if (maker || who.ownerId === existing.id) {
+    await fillIn(tx, existing.id, who, { ...link, ...(maker ? {} : { detailsFromCheckoutId: null }) });
+    return existing.id;
+  }
+  if (existing.detailsFromCheckoutId && (await startedBefore(tx, who.checkoutId, existing.detailsFromCheckoutId))) {
+    await takeTheMakersPlace(tx, existing, who);
+    if (Object.keys(link).length) await tx.update(supporters).set(link).where(eq(supporters.id, existing.id));
     return existing.id;
   }
   const differing = differingDetails(existing, who.details);
@@ -126,6 +128,83 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
   const already = existing.checkoutDetails?.checkoutId === who.checkoutId;
   if (Object.keys(link).length || (keep.checkoutDetails && !already)) await tx.update(supporters).set({ ...link, ...(already ? {} : keep) }).where(eq(supporters.id, existing.id));
   return existing.id;
+}
+
+/**
+ * The details a checkout gives fill in its owner's record, never blanking a field. `also`: columns
+ * set with them (a Stripe customer id learnt; the signed-in owner's own checkout is an edit, after
+ * which no earlier checkout takes the record's place).
+ */
+async function fillIn(tx: DB, supporterId: number, who: CheckoutIdentity, also: Partial<typeof supporters.$inferInsert>) {
+  const update = {
+    ...(who.details.name?.trim() ? { name: who.details.name.trim() } : {}),
+    ...(who.details.phone?.trim() ? { phone: who.details.phone.trim() } : {}),
+    // Ticking "don't show my name" turns the preference on; an unticked box never turns it off.
+    ...(who.anonymous ? { anonymous: true } : {}),
+    ...addressColumns(who.details.address),
+  };
+  if (Object.keys(update).length || Object.keys(also).length) await tx.update(supporters).set({ ...update, ...versionBump(update), ...also }).where(eq(supporters.id, supporterId));
+}
+
+/**
+ * A later event of a subscription already recorded (its session, with the address typed on
+ * Stripe's page): if its checkout made the record and nobody has edited it since, it completes
+ * the record, as it would had it come before the subscription's first event.
+ */
+export async function completeRecordFromItsCheckout(tx: DB, supporterId: number, who: CheckoutIdentity) {
+  await lockSupporterKeys(tx, who.email, who.stripeCustomerId);
+  const [current] = await tx.select({ detailsFromCheckoutId: supporters.detailsFromCheckoutId }).from(supporters).where(eq(supporters.id, supporterId));
+  if (current?.detailsFromCheckoutId === who.checkoutId) await fillIn(tx, supporterId, who, {});
+}
+
+/** Whether checkout `a` was started before checkout `b` (by when our page made it; ties by id). */
+async function startedBefore(tx: DB, a: string, b: string): Promise<boolean> {
+  const rows = await tx.select({ id: checkouts.id, createdAt: checkouts.createdAt }).from(checkouts).where(inArray(checkouts.id, [a, b]));
+  const first = rows.find((r) => r.id === a);
+  const second = rows.find((r) => r.id === b);
+  // The checkout that made the record is gone (pruned): the record stays as it is.
+  if (!first || !second) return false;
+  return first.createdAt.getTime() !== second.createdAt.getTime() ? first.createdAt < second.createdAt : a < b;
+}
+
+/**
+ * An earlier-started checkout arrives after a later one made the record, and nobody has edited it:
+ * the record becomes what it would be had this checkout's event come first. The later checkout's
+ * details are its own again: its paid rows keep its address where it differs (as ownDeliveryAddress
+ * would have kept it), and what it said differently waits for staff.
+ */
+async function takeTheMakersPlace(tx: DB, existing: typeof supporters.$inferSelect, who: CheckoutIdentity) {
+  const makersDetails: DetailsGiven = { name: existing.name || null, phone: existing.phone, address: addressOf(existing) };
+  const remade = {
+    name: who.details.name?.trim() ?? "",
+    phone: who.details.phone?.trim() || null,
+    anonymous: who.anonymous,
+    addressLine1: null,
+    addressLine2: null,
+    addressCity: null,
+    addressState: null,
+    addressPostalCode: null,
+    addressCountry: null,
+    ...addressColumns(who.details.address),
+  };
+  const profileAfter = { ...existing, ...remade };
+  const differing = differingDetails(profileAfter, makersDetails);
+  const makersAddress = differing.name || differing.address ? deliveryAddressFrom(makersDetails, existing.name) : null;
+  if (makersAddress) {
+    const paid = await tx
+      .select({ id: payments.id, subscriptionId: payments.subscriptionId })
+      .from(payments)
+      .where(and(eq(payments.checkoutId, existing.detailsFromCheckoutId!), eq(payments.supporterId, existing.id)));
+    const subscriptionIds = [...new Set(paid.map((p) => p.subscriptionId).filter((id): id is number => id !== null))];
+    const oneOffs = paid.filter((p) => p.subscriptionId === null).map((p) => p.id);
+    if (subscriptionIds.length) await tx.update(subscriptions).set({ deliveryAddress: makersAddress }).where(and(inArray(subscriptions.id, subscriptionIds), isNull(subscriptions.deliveryAddress)));
+    if (oneOffs.length) await tx.update(payments).set({ deliveryAddress: makersAddress }).where(and(inArray(payments.id, oneOffs), isNull(payments.deliveryAddress)));
+  }
+  const kept = Object.keys(differing).length ? { checkoutDetails: { checkoutId: existing.detailsFromCheckoutId!, givenAt: new Date().toISOString(), ...differing } } : {};
+  await tx
+    .update(supporters)
+    .set({ ...remade, ...kept, detailsFromCheckoutId: who.checkoutId, updatedAt: sql`greatest(now(), ${supporters.updatedAt} + interval '1 microsecond')` })
+    .where(eq(supporters.id, existing.id));
 }
 
 /** A print delivery address from what was given at checkout; null when no address was given. */
@@ -157,7 +236,7 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
       .from(supporters)
       .where(eq(supporters.stripeCustomerId, facts.stripeCustomerId));
     if (byCustomer) {
-      if (Object.keys(update).length) await tx.update(supporters).set({ ...update, ...versionBump(update) }).where(eq(supporters.id, byCustomer.id));
+      if (Object.keys(update).length) await tx.update(supporters).set({ ...update, ...versionBump(update), detailsFromCheckoutId: null }).where(eq(supporters.id, byCustomer.id));
       return byCustomer.id;
     }
   }

@@ -154,6 +154,10 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
   const emit = (at: number, type: string, object: unknown) => timeline.push({ at, seq: seq++, event: stripeEvent(type, structuredClone(object), { created: at }) });
   const history: History = { checkouts: [], events: [], invoicePayments: [], people: [], now: new Date() };
 
+  // The reader starts each checkout on our page just before its first event: a person's checkouts
+  // that start in the same second were started in the order they are built (and emitted).
+  const startedAt = (start: number) => new Date(start * 1000 - 1000 + history.checkouts.length);
+
   world.supporters.forEach((person, index) => {
     const email = `supporter.${index}.${randomUUID().slice(0, 8)}@example.net`;
     const customers: string[] = [];
@@ -171,7 +175,7 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
     const plan = gift.planCode ? context.plan(gift.planCode) : null;
     const amountMinor = plan ? plan.amountMinor : gift.amountMinor;
     const checkoutId = randomUUID();
-    history.checkouts.push({ id: checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind, amountMinor, feeCoverMinor: gift.feeCoverMinor, currency: "AUD", email: who.email, name: who.name, provider: "stripe" });
+    history.checkouts.push({ id: checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind, amountMinor, feeCoverMinor: gift.feeCoverMinor, currency: "AUD", email: who.email, name: who.name, provider: "stripe", createdAt: startedAt(who.start) });
     const metadata = checkoutMetadata({ checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind });
     const total = amountMinor + gift.feeCoverMinor;
     const paymentIntent = stripeId("pi");
@@ -218,7 +222,7 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
     let plan = gift.planCode ? context.plan(gift.planCode) : null;
     const checkoutId = randomUUID();
     const initialAmount = plan ? plan.amountMinor : gift.amountMinor;
-    history.checkouts.push({ id: checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind, amountMinor: initialAmount, feeCoverMinor: 0, currency: "AUD", email: who.email, name: who.name, provider: "stripe" });
+    history.checkouts.push({ id: checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind, amountMinor: initialAmount, feeCoverMinor: 0, currency: "AUD", email: who.email, name: who.name, provider: "stripe", createdAt: startedAt(who.start) });
     const metadata = checkoutMetadata({ checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind });
     const subscriptionId = stripeId("sub");
     const giftPriceId = stripeId("price");
@@ -481,9 +485,9 @@ export async function ledgerSnapshot(db: DB, history: History) {
           // Which of their Stripe customers is remembered may follow delivery order; it must be theirs.
           const customers = history.people.find((p) => p.email === s.email)?.customers ?? [];
           const customerIsTheirs = s.stripeCustomerId === null || customers.includes(s.stripeCustomerId);
-          // The profile's address is the first paid checkout's (ADR 027), which follows delivery
-          // order when one person has several; where each print entitlement's editions go (above) does not.
-          return [s.email ?? `#${s.id}`, { name: s.name, anonymous: s.anonymous, customerIsTheirs, entitlements }] as const;
+          // The profile's details are those of the person's first-started checkout, whichever of
+          // their checkouts' events came first (ADR 034).
+          return [s.email ?? `#${s.id}`, { name: s.name, anonymous: s.anonymous, address: s.addressLine1, customerIsTheirs, entitlements }] as const;
         }),
     ),
   );

@@ -1,0 +1,1 @@
+ALTER TABLE "supporters" ADD COLUMN "details_from_checkout_id" uuid;
