@@ -313,6 +313,9 @@ export const subscriptions = pgTable(
   ],
 );
 
+export const MESSAGE_STATUSES = ["pending", "approved", "hidden"] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
 export const PAYMENT_METHODS = ["card", "simulated", "cheque", "bank_transfer", "cash", "other"] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
@@ -338,6 +341,13 @@ export const payments = pgTable(
     currency: text("currency").$type<Currency>().notNull(),
     anonymous: boolean("anonymous").notNull().default(false),
     message: text("message"),
+    /**
+     * A message of support is read by staff before it may appear anywhere public: pending until
+     * approved or hidden (meaningless without a message).
+     */
+    messageStatus: text("message_status").$type<MessageStatus>().notNull().default("pending"),
+    messageModeratedAt: timestamp("message_moderated_at", { withTimezone: true }),
+    messageModeratedByStaffId: integer("message_moderated_by_staff_id"),
     receiptNumber: integer("receipt_number").notNull(),
     /** Offline payments: cheque number or bank reference, and who recorded it. */
     reference: text("reference"),
@@ -358,6 +368,11 @@ export const payments = pgTable(
     index("payments_supporter_idx").on(t.supporterId, t.paidAt),
     // The accountant's export pages through a date range in the order payments were made.
     index("payments_paid_at_idx").on(t.paidAt, t.id),
+    // The moderation list: messages by status, newest first, read from the few rows with a message.
+    index("payments_messages_idx")
+      .on(t.messageStatus, t.paidAt, t.id)
+      .where(sql`${t.message} is not null`),
+    check("payments_message_status_known", sql`${t.messageStatus} in ('pending', 'approved', 'hidden')`),
     // One-time tiers still running: the dashboard's supporter counts and the print mailing list.
     // A supporter's one-time tiers still running (their entitlements).
     index("payments_supporter_tier_years_idx").on(t.supporterId, t.coversUntil).where(sql`${t.kind} = 'tier_one_time'`),

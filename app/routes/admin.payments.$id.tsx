@@ -44,6 +44,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 const dateOnly = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
 const dateTime = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+const MESSAGE_STATE = { pending: "Not yet reviewed", approved: "Approved for the public wall", hidden: "Hidden from public view" } as const;
 const MAIL_STATUS = { queued: "Emailed (waiting to send)", sent: "Emailed", failed: "Email failed" } as const;
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -100,6 +101,16 @@ export default function PaymentPage() {
           {payment.recordedBy ? `, recorded by ${payment.recordedBy}` : ""}
         </Row>
         {payment.reference ? <Row label="Reference">{payment.reference}</Row> : null}
+        {payment.message ? (
+          <Row label="Message of support">
+            <blockquote className="message-quote">{payment.message}</blockquote>
+            <span className="hint">
+              {MESSAGE_STATE[payment.messageStatus]}
+              {payment.anonymous ? "; the writer asked not to be named publicly" : ""}.{" "}
+              <Link to={`/admin/messages?show=${payment.messageStatus === "pending" ? "review" : payment.messageStatus}`}>Review messages</Link>
+            </span>
+          </Row>
+        ) : null}
         <Row label="Amount">{money(payment.amountMinor)}</Row>
         {payment.feeCoverMinor > 0 ? <Row label="Of which covers card fees">{money(payment.feeCoverMinor)}</Row> : null}
         <Row label="Refunded">{payment.refundedMinor > 0 ? money(payment.refundedMinor) : "Nothing"}</Row>

@@ -428,7 +428,17 @@ export default function SupporterPage() {
                       <Link to={`/admin/payments/${p.id}`}>{p.receiptNumber}</Link>
                     </td>
                     <td>{fmtDate(p.paidAt)}</td>
-                    <td>{p.description}</td>
+                    <td>
+                      {p.description}
+                      {p.message ? (
+                        <>
+                          <blockquote className="message-quote">{p.message}</blockquote>
+                          <span className="hint">
+                            Message of support, {p.messageStatus === "pending" ? <Link to="/admin/messages?show=review">not yet reviewed</Link> : p.messageStatus === "approved" ? "approved for the public wall" : "hidden"}
+                          </span>
+                        </>
+                      ) : null}
+                    </td>
                     <td>{p.method}</td>
                     <td>
                       {formatMoney(p.amountMinor, p.currency)} {p.currency}

@@ -20,6 +20,7 @@ export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loader
  */
 function moreLinks(role: "admin" | "staff") {
   return [
+    { to: "/admin/messages", label: "Messages of support" },
     { to: "/admin/mail", label: "Mail log" },
     { to: "/admin/events", label: "Payment events" },
     { to: "/admin/campaigns", label: "Campaigns" },

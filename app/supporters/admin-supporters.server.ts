@@ -292,6 +292,8 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
           amountMinor: payments.amountMinor,
           refundedMinor: payments.refundedMinor,
           currency: payments.currency,
+          message: payments.message,
+          messageStatus: payments.messageStatus,
           campaignName: campaigns.name,
           // What the receipt said, not the whole snapshot: the page shows nothing else of it.
           receiptDescription: sql<string | null>`${receipts.snapshot} ->> 'description'`,

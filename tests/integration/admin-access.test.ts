@@ -28,6 +28,8 @@ const ROUTES: Record<string, { path: string; params?: Record<string, string>; ex
   "admin.exports._index": { path: "/admin/exports", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.exports.$kind[.csv]": { path: "/admin/exports/supporters.csv", params: { kind: "supporters" }, expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.mail": { path: "/admin/mail", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  // Staff on the phone line read and moderate messages of support.
+  "admin.messages": { path: "/admin/messages", expected: { anonymous: 303, staff: 200, admin: 200 } },
   // Staff read the payment-events log; only admins replay a failed event (its action).
   "admin.events": { path: "/admin/events", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.staff": { path: "/admin/staff", expected: { anonymous: 303, staff: 403, admin: 200 } },

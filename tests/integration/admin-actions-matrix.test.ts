@@ -187,6 +187,15 @@ const CASES: Case[] = [
       return { path: "/admin/mail", fields: { intent: "resend", id: message.id } };
     },
   },
+  ...(["approve", "hide"] as const).map((intent) => ({
+    route: "admin.messages",
+    intent,
+    role: "staff" as const,
+    target: async () => {
+      const { payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, message: "Solidarity from the matrix." });
+      return { path: "/admin/messages", fields: { intent, paymentId: String(payment.id) } };
+    },
+  })),
   {
     route: "admin.staff",
     intent: "invite",

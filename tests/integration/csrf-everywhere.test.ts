@@ -125,6 +125,13 @@ const ROUTES: Record<string, Entry> = {
     },
   },
   "admin.events": { actor: "admin", target: async () => ({ path: "/admin/events", fields: { eventId: "evt_csrf_test" } }) },
+  "admin.messages": {
+    actor: "staff",
+    target: async () => {
+      const { payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, message: "Solidarity, unforged." });
+      return { path: "/admin/messages", fields: { intent: "approve", paymentId: String(payment.id) } };
+    },
+  },
   "admin.pledges.new": {
     actor: "staff",
     target: async () => ({ path: "/admin/pledges/new", fields: { kind: "one_off", amount: "42", campaignId: String(fixtures.campaign.id), payMethod: "link", email: uniqueEmail("caller"), name: "Carla Caller" } }),

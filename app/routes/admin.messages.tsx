@@ -1,0 +1,149 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
+import { getDb } from "@db/client.server";
+import type { MessageStatus } from "@db/schema";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { formatDateTime } from "~/dates";
+import { readFormData } from "~/giving/forms.server";
+import { countMessagesToReview, listMessagesForStaff, moderateMessage, ModerateMessageSchema } from "~/giving/messages.server";
+import { t } from "~/i18n/t";
+import { formatMoney } from "~/money";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+
+export const meta: MetaFunction = () => [{ title: "Messages of support" }];
+
+const PRIVATE = { "Cache-Control": "private, no-store" };
+
+const SHOW = { review: "pending", approved: "approved", hidden: "hidden" } as const satisfies Record<string, MessageStatus>;
+type Show = keyof typeof SHOW;
+const TAB_LABEL: Record<Show, string> = { review: "To review", approved: "Approved", hidden: "Hidden" };
+
+const QuerySchema = z.object({
+  show: z.enum(["review", "approved", "hidden"]).catch("review"),
+  before: z
+    .string()
+    .regex(/^\d{13}-\d{1,10}$/)
+    .optional()
+    .catch(undefined),
+  done: z.enum(["approved", "hidden"]).optional().catch(undefined),
+});
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request);
+  const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const [ms, id] = query.before ? query.before.split("-").map(Number) : [];
+  const [list, toReview, settings, csrf] = await Promise.all([
+    listMessagesForStaff(db, { status: SHOW[query.show], before: ms && id ? { paidAt: new Date(ms), paymentId: id } : null }),
+    countMessagesToReview(db),
+    getOrganisationSettings(db),
+    issueCsrfToken(request),
+  ]);
+  return json(
+    {
+      show: query.show,
+      done: query.done ?? null,
+      toReview,
+      timeZone: settings.timeZone,
+      messages: list.messages,
+      next: list.next ? `${list.next.paidAt.getTime()}-${list.next.paymentId}` : null,
+      csrf: csrf.token,
+    },
+    { headers: { ...csrf.headers, ...PRIVATE } },
+  );
+}
+
+/** Approve or hide one message, then back to the list it was on, which says what happened. */
+export async function action({ request }: ActionFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request);
+  const formData = await readFormData(request);
+  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  const parsed = ModerateMessageSchema.safeParse(Object.fromEntries(formData));
+  if (!parsed.success) return json({ formError: parsed.error.issues[0]?.message ?? "Choose Approve or Hide." }, { status: 400, headers: PRIVATE });
+  const outcome = await moderateMessage(db, { staff, ...parsed.data });
+  if (outcome.status === "not_found") return json({ formError: "That message was not found: it may have been erased with its writer's details." }, { status: 404, headers: PRIVATE });
+  const back = z.enum(["review", "approved", "hidden"]).catch("review").parse(formData.get("show"));
+  return redirect(`/admin/messages?show=${back}&done=${outcome.now}`, { status: 303, headers: PRIVATE });
+}
+
+const DONE_TEXT = {
+  approved: "Approved: the message may now appear on the campaign's public wall, as its writer chose to be named.",
+  hidden: "Hidden: the message will not appear anywhere public.",
+} as const;
+
+export default function Messages() {
+  const { show, done, toReview, timeZone, messages, next, csrf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  return (
+    <div className="panel">
+      <h1>Messages of support</h1>
+      <p>What readers wrote with their gift. Read each one before it may appear on the public wall; you can change your mind later.</p>
+      <nav aria-label="Messages" className="message-tabs">
+        {(Object.keys(SHOW) as Show[]).map((tab) => (
+          <Link key={tab} to={`/admin/messages?show=${tab}`} aria-current={tab === show ? "page" : undefined}>
+            {TAB_LABEL[tab]}
+            {tab === "review" ? ` (${toReview})` : ""}
+          </Link>
+        ))}
+      </nav>
+      {done ? (
+        <p className="notice-done" role="status">
+          {DONE_TEXT[done]}
+        </p>
+      ) : null}
+      {actionData?.formError ? (
+        <p className="error-summary" role="alert">
+          {actionData.formError}
+        </p>
+      ) : null}
+      {messages.length === 0 ? (
+        <p>{show === "review" ? "Nothing to review: every message has been read." : `No ${TAB_LABEL[show].toLowerCase()} messages.`}</p>
+      ) : (
+        <ol className="message-list">
+          {messages.map((m) => (
+            <li key={m.paymentId} className="message-card">
+              <blockquote>
+                <p>{m.message}</p>
+              </blockquote>
+              <p className="hint">
+                {m.supporter.erased ? "Erased supporter" : <Link to={`/admin/supporters/${m.supporter.id}`}>{m.supporter.name || "(no name)"}</Link>}
+                {m.anonymous ? " — asked not to be named publicly (shown as “Anonymous”)" : " — may be named publicly"}
+                {" · "}
+                <Link to={`/admin/payments/${m.paymentId}`}>
+                  {formatMoney(m.amountMinor, m.currency, "en-AU")} to {m.campaignName}
+                </Link>
+                {" · "}
+                {formatDateTime(m.paidAt, timeZone)}
+                {m.moderatedAt ? ` · ${m.status === "approved" ? "approved" : "hidden"} by ${m.moderatedBy ?? "staff"}, ${formatDateTime(m.moderatedAt, timeZone)}` : ""}
+              </p>
+              <Form method="post" className="message-actions">
+                <input type="hidden" name="csrf" value={csrf} />
+                <input type="hidden" name="paymentId" value={m.paymentId} />
+                <input type="hidden" name="show" value={show} />
+                {m.status !== "approved" ? (
+                  <button type="submit" name="intent" value="approve" className="give-button button-compact" aria-label={`Approve the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}>
+                    Approve
+                  </button>
+                ) : null}
+                {m.status !== "hidden" ? (
+                  <button type="submit" name="intent" value="hide" className="button-secondary button-compact" aria-label={`Hide the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}>
+                    Hide
+                  </button>
+                ) : null}
+              </Form>
+            </li>
+          ))}
+        </ol>
+      )}
+      {next ? (
+        <p>
+          <Link to={`/admin/messages?show=${show}&before=${next}`}>Older messages</Link>
+        </p>
+      ) : null}
+    </div>
+  );
+}
