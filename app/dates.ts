@@ -18,8 +18,8 @@ export function formatDate(date: Date | string, timeZone: string, style: "long" 
 }
 
 /** Date and time on the organisation's wall clock, naming the zone: "3 Dec 2026, 5:07 pm AEDT". */
-export function formatDateTime(date: Date | string, timeZone: string, locale = "en-AU"): string {
-  const when = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short", timeZone: safeTimeZone(timeZone) }).format(new Date(date));
+export function formatDateTime(date: Date | string, timeZone: string, { seconds = false, locale = "en-AU" }: { seconds?: boolean; locale?: string } = {}): string {
+  const when = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: seconds ? "medium" : "short", timeZone: safeTimeZone(timeZone) }).format(new Date(date));
   return `${when} ${zoneName(new Date(date), timeZone, locale)}`;
 }
 

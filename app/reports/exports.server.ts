@@ -197,7 +197,8 @@ export function printMailingList(db: DB, { on, batch, ready }: { on: Date; batch
 // ---------------------------------------------------------------------------------------------
 // Payments for the accountant
 
-export const PAYMENTS_HEADER = ["Receipt number", "Paid at (UTC)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"];
+/** The accountant's columns; times on the organisation's clock, the zone named in the heading. */
+export const paymentsHeader = (timeZone: string) => ["Receipt number", `Paid at (${timeZone})`, "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"];
 
 type PaymentCursor = { paidAt: string; id: number };
 
@@ -216,11 +217,15 @@ export function isoMillis(utc: string): string {
 }
 
 /**
- * One payment as the file needs it, in column order: id, paidAt (UTC, as text), receiptNumber, supporterId,
- * name, kind, method, amountMinor, refundedMinor, currency, campaignId. postgres.js hands bigint
+ * One payment as the file needs it, in column order: id, paidAt (UTC, as text: the keyset),
+ * receiptNumber, supporterId, name, kind, method, amountMinor, refundedMinor, currency,
+ * campaignId, paidAt on the organisation's wall clock (as text). postgres.js hands bigint
  * amounts over as text, hence `number | string`.
  */
-type PaymentRow = [number, string, number, number, string, string, string, number | string, number | string, string, number];
+type PaymentRow = [number, string, number, number, string, string, string, number | string, number | string, string, number, string];
+
+/** "2026-07-15 10:00:00.1234" → "2026-07-15 10:00:00": the wall-clock time to the second. */
+const wallClock = (text: string) => text.slice(0, 19);
 
 /** postgres.js, reached past drizzle: rows as arrays, without mapping each one to an object. */
 type PostgresJs = { unsafe: (query: string, params: unknown[]) => { values: () => Promise<unknown[][]> } };
@@ -246,13 +251,22 @@ export const PAYMENTS_BATCH = 5_000;
  */
 export function paymentsCsv(
   db: DB,
-  { from, to, batch, ready, viaDriver = true }: { from: Date; to: Date; batch?: number; ready?: () => Promise<void> | void; viaDriver?: boolean },
+  {
+    from,
+    to,
+    timeZone = "UTC",
+    batch,
+    ready,
+    viaDriver = true,
+  }: { from: Date; to: Date; timeZone?: string; batch?: number; ready?: () => Promise<void> | void; viaDriver?: boolean },
 ) {
+  const zone = safeTimeZone(timeZone);
+  const paidAtLocal = sql<string>`(${payments.paidAt} at time zone ${zone})::text`;
   // A handful of campaigns: named (and escaped) from memory rather than joined on every row.
   let campaignCells: Map<number, string> | null = null;
   const driver = viaDriver ? postgresJsOf(db) : null;
   return csvStream({
-    header: PAYMENTS_HEADER,
+    header: paymentsHeader(zone),
     batch: batch ?? PAYMENTS_BATCH,
     ready,
     fetch: async (after: PaymentCursor | null, limit): Promise<PaymentRow[]> => {
@@ -270,6 +284,7 @@ export function paymentsCsv(
           refundedMinor: payments.refundedMinor,
           currency: payments.currency,
           campaignId: payments.campaignId,
+          paidAtLocal,
         })
         .from(payments)
         .innerJoin(supporters, eq(supporters.id, payments.supporterId))
@@ -287,24 +302,25 @@ export function paymentsCsv(
         const { sql: text, params } = query.toSQL();
         return (await driver.unsafe(text, params).values()) as PaymentRow[];
       }
-      return (await query).map((r) => [r.id, r.paidAt, r.receiptNumber, r.supporterId, r.name, r.kind, r.method, r.amountMinor, r.refundedMinor, r.currency, r.campaignId]);
+      return (await query).map((r) => [r.id, r.paidAt, r.receiptNumber, r.supporterId, r.name, r.kind, r.method, r.amountMinor, r.refundedMinor, r.currency, r.campaignId, r.paidAtLocal]);
     },
     cursor: (r) => ({ paidAt: r[1], id: r[0] }),
     // What csvLine writes for these cells: the numbers need no escaping, every text cell gets it.
     line: (r) =>
-      `${r[2]},${csvCell(isoMillis(r[1]))},${r[3]},${csvCell(r[4])},${csvCell(r[5])},${csvCell(r[6])},${csvCell(decimal(Number(r[7]), r[9]))},${csvCell(r[9])},${csvCell(decimal(Number(r[8]), r[9]))},${campaignCells?.get(r[10]) ?? ""}\r\n`,
+      `${r[2]},${csvCell(wallClock(r[11]))},${r[3]},${csvCell(r[4])},${csvCell(r[5])},${csvCell(r[6])},${csvCell(decimal(Number(r[7]), r[9]))},${csvCell(r[9])},${csvCell(decimal(Number(r[8]), r[9]))},${campaignCells?.get(r[10]) ?? ""}\r\n`,
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Supporters, without payment details
 
-export const SUPPORTERS_HEADER = ["Supporter id", "Email", "Name", "Phone", "Address line 1", "Address line 2", "City", "State", "Postcode", "Country", "Anonymous", "Joined (UTC)"];
+export const supportersHeader = (timeZone: string) => ["Supporter id", "Email", "Name", "Phone", "Address line 1", "Address line 2", "City", "State", "Postcode", "Country", "Anonymous", `Joined (${timeZone})`];
 
 /** Every supporter not erased: contact details only, no card or payment data. */
-export function supportersCsv(db: DB, { batch, ready }: { batch?: number; ready?: () => Promise<void> | void } = {}) {
+export function supportersCsv(db: DB, { timeZone = "UTC", batch, ready }: { timeZone?: string; batch?: number; ready?: () => Promise<void> | void } = {}) {
+  const zone = safeTimeZone(timeZone);
   return csvStream({
-    header: SUPPORTERS_HEADER,
+    header: supportersHeader(zone),
     batch,
     ready,
     fetch: (after: number | null, limit) =>
@@ -321,14 +337,14 @@ export function supportersCsv(db: DB, { batch, ready }: { batch?: number; ready?
           postcode: supporters.addressPostalCode,
           country: supporters.addressCountry,
           anonymous: supporters.anonymous,
-          createdAt: supporters.createdAt,
+          joined: sql<string>`(${supporters.createdAt} at time zone ${zone})::text`,
         })
         .from(supporters)
         .where(and(isNull(supporters.erasedAt), after === null ? undefined : gt(supporters.id, after)))
         .orderBy(asc(supporters.id))
         .limit(limit),
     cursor: (r) => r.id,
-    cells: (r) => [r.id, r.email, r.name, r.phone, r.line1, r.line2, r.city, r.state, r.postcode, r.country, r.anonymous ? "yes" : "no", r.createdAt.toISOString()],
+    cells: (r) => [r.id, r.email, r.name, r.phone, r.line1, r.line2, r.city, r.state, r.postcode, r.country, r.anonymous ? "yes" : "no", wallClock(r.joined)],
   });
 }
 
@@ -378,10 +394,10 @@ export async function startExport(
   if (kind === "payments") {
     const { from, to } = parsed.data as { from: string; to: string };
     await audit("export.payments", { from, to });
-    return { ok: true, filename: `payments-${from}-to-${to}.csv`, body: paymentsCsv(db, { from: dayStart(from, timeZone), to: dayStart(to, timeZone, 1), ready }) };
+    return { ok: true, filename: `payments-${from}-to-${to}.csv`, body: paymentsCsv(db, { from: dayStart(from, timeZone), to: dayStart(to, timeZone, 1), timeZone, ready }) };
   }
   await audit("export.supporters", {});
-  return { ok: true, filename: `supporters-${new Date().toISOString().slice(0, 10)}.csv`, body: supportersCsv(db, { ready }) };
+  return { ok: true, filename: `supporters-${new Date().toISOString().slice(0, 10)}.csv`, body: supportersCsv(db, { timeZone, ready }) };
 }
 
 export function csvResponse(filename: string, body: ReadableStream<Uint8Array>): Response {

@@ -6,6 +6,7 @@ import { getDb } from "@db/client.server";
 import { listAuditEntries } from "~/audit/audit-log.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { RowId } from "~/ids";
+import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
 
@@ -20,14 +21,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ entries, next: entries.length === PAGE ? entries[entries.length - 1].id : null }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
-const time = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-
 export default function AuditLog() {
   const { entries, next } = useLoaderData<typeof loader>();
+  const { dateTime, timeZone } = useOrgTime();
   return (
     <div className="panel">
       <h1>Audit log</h1>
-      <p>Who did what, to which record. Times in UTC.</p>
+      <p>Who did what, to which record. Times on the organisation's clock ({timeZone}).</p>
       <table>
         <caption className="visually-hidden">Audit entries, newest first</caption>
         <thead>
@@ -41,7 +41,7 @@ export default function AuditLog() {
         <tbody>
           {entries.map((e) => (
             <tr key={e.id}>
-              <td>{time.format(new Date(e.createdAt))} UTC</td>
+              <td>{dateTime(e.createdAt)}</td>
               <td>
                 {e.actorType}
                 {e.actorId ? ` #${e.actorId}` : ""}

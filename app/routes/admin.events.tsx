@@ -11,6 +11,7 @@ import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { listWebhookFailures, RESOLVED_FAILURE_RETENTION_DAYS } from "~/payments/webhook-failures.server";
 import { replayWebhookFailure } from "~/payments/webhook.server";
+import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Payment events" }];
 
@@ -102,7 +103,6 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
-const time = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "medium", timeZone: "UTC" });
 
 const REPLAYED = {
   applied: "The event has been applied.",
@@ -125,6 +125,7 @@ function ReplayButton({ eventId, csrf, busy }: { eventId: string; csrf: string; 
 }
 
 function OpenFailures({ failures, canReplay, csrf }: { failures: Failure[]; canReplay: boolean; csrf: string }) {
+  const { dateTime } = useOrgTime();
   const busy = useNavigation().state === "submitting";
   if (failures.length === 0) return <p>No event is waiting: every event received has been applied.</p>;
   return (
@@ -150,8 +151,8 @@ function OpenFailures({ failures, canReplay, csrf }: { failures: Failure[]; canR
             </td>
             <td>{f.error}</td>
             <td>{f.attempts}</td>
-            <td>{time.format(new Date(f.firstFailedAt))}</td>
-            <td>{time.format(new Date(f.lastFailedAt))}</td>
+            <td>{dateTime(f.firstFailedAt, { seconds: true })}</td>
+            <td>{dateTime(f.lastFailedAt, { seconds: true })}</td>
             {canReplay ? (
               <td>
                 <ReplayButton eventId={f.eventId} csrf={csrf} busy={busy} />
@@ -165,6 +166,7 @@ function OpenFailures({ failures, canReplay, csrf }: { failures: Failure[]; canR
 }
 
 function ResolvedFailures({ failures, days }: { failures: Failure[]; days: number }) {
+  const { dateTime } = useOrgTime();
   if (failures.length === 0) return null;
   return (
     <>
@@ -190,7 +192,7 @@ function ResolvedFailures({ failures, days }: { failures: Failure[]; days: numbe
               </td>
               <td>{f.error}</td>
               <td>{f.attempts}</td>
-              <td>{f.resolvedAt ? time.format(new Date(f.resolvedAt)) : ""}</td>
+              <td>{f.resolvedAt ? dateTime(f.resolvedAt, { seconds: true }) : ""}</td>
               <td>{f.resolution === "replayed" ? "replayed by staff" : "delivered again by the provider"}</td>
             </tr>
           ))}
@@ -201,6 +203,7 @@ function ResolvedFailures({ failures, days }: { failures: Failure[]; days: numbe
 }
 
 export default function PaymentEvents() {
+  const { dateTime, timeZone } = useOrgTime();
   const { events, next, failures, resolvedDays, canReplay, csrf } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
@@ -223,7 +226,7 @@ export default function PaymentEvents() {
       <ResolvedFailures failures={failures.resolved} days={resolvedDays} />
 
       <h2>Applied events</h2>
-      <p>Every event from the payment provider that has been applied, newest first. Times in UTC.</p>
+      <p>Every event from the payment provider that has been applied, newest first. Times on the organisation's clock ({timeZone}).</p>
       <table>
         <caption className="visually-hidden">Payment events, newest first</caption>
         <thead>
@@ -241,8 +244,8 @@ export default function PaymentEvents() {
                 <code>{e.id}</code>
               </td>
               <td>{e.type}</td>
-              <td>{time.format(new Date(e.receivedAt))}</td>
-              <td>{e.processedAt ? time.format(new Date(e.processedAt)) : "not yet"}</td>
+              <td>{dateTime(e.receivedAt, { seconds: true })}</td>
+              <td>{e.processedAt ? dateTime(e.processedAt, { seconds: true }) : "not yet"}</td>
             </tr>
           ))}
         </tbody>

@@ -3,6 +3,8 @@ import { json, redirect } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { requireStaff } from "~/auth/staff-auth.server";
+import { safeTimeZone, zonedParts } from "~/dates";
+import { getOrganisationSettings } from "~/organisation/settings.server";
 import { EXPORT_KINDS, ExportQuerySchemas, type ExportKind } from "~/reports/exports.server";
 
 export const meta: MetaFunction = () => [{ title: "Exports" }];
@@ -21,7 +23,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
     if (parsed.success) throw redirect(`/admin/exports/${kind}.csv?${new URLSearchParams(query as Record<string, string>)}`, 303);
     for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? "form")] ??= issue.message;
   }
-  return json({ kind: kind ?? null, values: query, errors }, { headers: { "Cache-Control": "private, no-store" } });
+  // Sensible starting dates on the organisation's calendar: today, and this month so far.
+  const timeZone = safeTimeZone((await getOrganisationSettings(getDb())).timeZone);
+  const { year, month, day } = zonedParts(new Date(), timeZone);
+  const iso = (d: number) => `${year}-${String(month).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+  const defaults = { on: iso(day), from: iso(1), to: iso(day) };
+  return json({ kind: kind ?? null, values: query, errors, defaults, timeZone }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 function Field({ name, label, value, error, form }: { name: string; label: string; value?: string; error?: string; form: string }) {
@@ -40,14 +47,14 @@ function Field({ name, label, value, error, form }: { name: string; label: strin
 }
 
 export default function Exports() {
-  const { kind, values, errors } = useLoaderData<typeof loader>();
-  const at = (k: string) => (kind === k ? { values: values as Record<string, string>, errors } : { values: {} as Record<string, string>, errors: {} as Record<string, string> });
+  const { kind, values, errors, defaults, timeZone } = useLoaderData<typeof loader>();
+  const at = (k: string) => (kind === k ? { values: { ...defaults, ...(values as Record<string, string>) }, errors } : { values: defaults as Record<string, string>, errors: {} as Record<string, string> });
   const print = at("print-list");
   const pay = at("payments");
   return (
     <div className="panel">
       <h1>Exports</h1>
-      <p>CSV files, UTF-8, one row per record. Every export is written to the audit log. Dates are in the organisation's time zone.</p>
+      <p>CSV files, UTF-8, one row per record. Every export is written to the audit log. Dates and times are on the organisation's clock ({timeZone}).</p>
 
       <h2>Print mailing list</h2>
       <form method="get" action="/admin/exports">

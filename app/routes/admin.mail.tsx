@@ -12,6 +12,7 @@ import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { isPruned, OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
+import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Mail log" }];
 
@@ -92,16 +93,16 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect("/admin/mail?resent=1", 303);
 }
 
-const time = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 export default function MailLog() {
+  const { dateTime, timeZone } = useOrgTime();
   const { messages, next, csrf } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   return (
     <div className="panel">
       <h1>Mail log</h1>
-      <p>Every email the fund has queued, newest first. Times in UTC.</p>
+      <p>Every email the fund has queued, newest first. Times on the organisation's clock ({timeZone}).</p>
       {params.get("resent") ? <p role="status">A copy has been queued and will be sent shortly.</p> : null}
       {actionData?.formError ? (
         <p role="alert" className="field-error">
@@ -123,12 +124,12 @@ export default function MailLog() {
         <tbody>
           {messages.map((m) => (
             <tr key={m.id}>
-              <td>{time.format(new Date(m.createdAt))}</td>
+              <td>{dateTime(m.createdAt)}</td>
               <td>{m.toEmail}</td>
               <td>{m.template}</td>
               <td>
                 {m.status}
-                {m.sentAt ? ` ${time.format(new Date(m.sentAt))}` : ""}
+                {m.sentAt ? ` ${dateTime(m.sentAt)}` : ""}
                 {m.lastError ? <span className="hint"> — {m.lastError}</span> : null}
               </td>
               <td>{m.attempts}</td>

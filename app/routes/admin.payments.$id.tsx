@@ -3,6 +3,8 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { getDb } from "@db/client.server";
+import { formatDate } from "~/dates";
+import { getOrganisationSettings } from "~/organisation/settings.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
@@ -11,6 +13,7 @@ import { formatMoney } from "~/money";
 import { getPaymentForStaff, markReceiptPosted } from "~/payments/admin-payments.server";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { rowIdParam } from "~/ids";
+import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Payment, receipt ${data.page.payment.receiptNumber}` : "Payment" }];
 
@@ -38,12 +41,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (formData.get("intent") !== "mark-posted") return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
   const outcome = await markReceiptPosted(db, { staff, paymentId: id });
   if (outcome.status === "not_found") throw new Response("Payment not found", { status: 404 });
-  if (outcome.status === "already_posted") return json({ formError: `This receipt was already marked as posted on ${dateOnly.format(outcome.postedAt)}.` }, { status: 409, headers: PRIVATE });
+  if (outcome.status === "already_posted") return json({ formError: `This receipt was already marked as posted on ${formatDate(outcome.postedAt, (await getOrganisationSettings(db)).timeZone, "medium")}.` }, { status: 409, headers: PRIVATE });
   return redirect(`/admin/payments/${id}?done=posted`, { status: 303, headers: PRIVATE });
 }
 
-const dateOnly = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
-const dateTime = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const MESSAGE_STATE = { pending: "Not yet reviewed", approved: "Approved for the public wall", hidden: "Hidden from public view" } as const;
 const MAIL_STATUS = { queued: "Emailed (waiting to send)", sent: "Emailed", failed: "Email failed" } as const;
 
@@ -57,6 +58,7 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
 }
 
 export default function PaymentPage() {
+  const { dateTime, date } = useOrgTime();
   const { page, csrf, posted } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { payment, supporter, delivery } = page;
@@ -80,7 +82,7 @@ export default function PaymentPage() {
       ) : null}
       <dl className="summary">
         <Row label="Receipt number">{payment.receiptNumber}</Row>
-        <Row label="Date paid">{dateTime.format(new Date(payment.paidAt))} UTC</Row>
+        <Row label="Date paid">{dateTime(payment.paidAt)}</Row>
         <Row label="Supporter">
           {supporter.erased ? (
             "Erased"
@@ -122,9 +124,9 @@ export default function PaymentPage() {
         ) : null}
         <Row label="Receipt">
           {delivery.status === "posted"
-            ? `Posted on ${dateOnly.format(new Date(delivery.postedAt))}${delivery.postedBy ? ` by ${delivery.postedBy}` : ""}`
+            ? `Posted on ${date(delivery.postedAt)}${delivery.postedBy ? ` by ${delivery.postedBy}` : ""}`
             : delivery.status === "emailed"
-              ? `${MAIL_STATUS[delivery.mail]}, ${dateTime.format(new Date(delivery.at))} UTC`
+              ? `${MAIL_STATUS[delivery.mail]}, ${dateTime(delivery.at)}`
               : delivery.status === "to_post"
                 ? "To post: this supporter has no email address"
                 : delivery.status === "not_sent"

@@ -11,6 +11,7 @@ import { formatMoney } from "~/money";
 import { countReceiptsToPost, listReceiptsToPost, listRecentPayments, markReceiptPosted } from "~/payments/admin-payments.server";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { RowId } from "~/ids";
+import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.view === "to-post" ? "Receipts to post" : "Payments" }];
 
@@ -52,9 +53,9 @@ export async function action({ request }: ActionFunctionArgs) {
   return redirect("/admin/payments?to=post&done=posted", { status: 303, headers: PRIVATE });
 }
 
-const dateOnly = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
 
 export default function Payments() {
+  const { date } = useOrgTime();
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const toPostView = data.view === "to-post";
@@ -103,7 +104,7 @@ export default function Payments() {
                       <td>
                         <Link to={`/admin/payments/${r.paymentId}`}>{r.receiptNumber}</Link>
                       </td>
-                      <td>{dateOnly.format(new Date(r.paidAt))}</td>
+                      <td>{date(r.paidAt)}</td>
                       <td>
                         <Link to={`/admin/supporters/${r.supporterId}`}>{r.supporterName || "(no name)"}</Link>
                         {r.hasAddress ? "" : " — no postal address on file"}
@@ -154,7 +155,7 @@ export default function Payments() {
                   <td>
                     <Link to={`/admin/payments/${p.paymentId}`}>{p.receiptNumber}</Link>
                   </td>
-                  <td>{dateOnly.format(new Date(p.paidAt))}</td>
+                  <td>{date(p.paidAt)}</td>
                   <td>{p.erased ? "Erased" : <Link to={`/admin/supporters/${p.supporterId}`}>{p.supporterName || "(no name)"}</Link>}</td>
                   <td>
                     {GIFT_KIND_LABELS[p.kind] ?? p.kind}, {p.campaignName}

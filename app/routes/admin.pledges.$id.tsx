@@ -10,6 +10,7 @@ import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { cancelPledge, getPledge, resendPledgeLink } from "~/pledges/pledges.server";
 import { RowId } from "~/ids";
+import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Pledge" }];
 
@@ -77,11 +78,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return redirect(`/admin/pledges/${pledge.id}?done=resent`, { status: 303, headers: PRIVATE });
 }
 
-const time = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const KIND_LABELS: Record<string, string> = { one_off: "One-off gift", monthly: "Monthly gift", tier_monthly: "Tier, monthly", tier_one_time: "Tier, 12 months" };
 const METHOD_LABELS: Record<string, string> = { link: "Payment link", cheque: "Cheque", bank_transfer: "Bank transfer", cash: "Cash" };
 
 export default function PledgeDetails() {
+  const { dateTime } = useOrgTime();
   const data = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { pledge, supporter, csrf } = data;
@@ -134,19 +135,19 @@ export default function PledgeDetails() {
         <div>
           <dt>Taken by</dt>
           <dd>
-            {data.takenBy}, {time.format(new Date(pledge.createdAt))} UTC
+            {data.takenBy}, {dateTime(pledge.createdAt)}
           </dd>
         </div>
         {pledge.expiresAt && pledge.status !== "paid" ? (
           <div>
             <dt>Link expires</dt>
-            <dd>{time.format(new Date(pledge.expiresAt))} UTC</dd>
+            <dd>{dateTime(pledge.expiresAt)}</dd>
           </div>
         ) : null}
         {pledge.reminderSentAt ? (
           <div>
             <dt>Reminder sent</dt>
-            <dd>{time.format(new Date(pledge.reminderSentAt))} UTC</dd>
+            <dd>{dateTime(pledge.reminderSentAt)}</dd>
           </div>
         ) : null}
         {data.receiptNumber ? (

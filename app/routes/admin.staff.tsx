@@ -10,6 +10,7 @@ import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
 import { RowId } from "~/ids";
+import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Staff" }];
 
@@ -74,12 +75,11 @@ const NOTICES = {
   enabled: "The account can sign in again.",
 } as const;
 
-const date = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
 
 type Person = ReturnType<typeof useLoaderData<typeof loader>>["staff"][number];
 
-function status(person: Person) {
-  if (person.disabledAt) return `disabled ${date.format(new Date(person.disabledAt))}`;
+function status(person: Person, date: (at: string) => string) {
+  if (person.disabledAt) return `disabled ${date(person.disabledAt)}`;
   if (!person.hasPassword) return person.linkPending ? "invited — no password yet" : "invitation expired";
   return person.linkPending ? "active — reset link sent" : "active";
 }
@@ -104,6 +104,7 @@ function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
 }
 
 export default function Staff() {
+  const { date } = useOrgTime();
   const { staff, me, csrf } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
@@ -134,7 +135,7 @@ export default function Staff() {
               <td>{s.name}</td>
               <td>{s.email}</td>
               <td>{s.role}</td>
-              <td>{status(s)}</td>
+              <td>{status(s, date)}</td>
               <td>{s.id === me ? <span className="hint">you</span> : <PersonActions person={s} csrf={csrf} />}</td>
             </tr>
           ))}

@@ -29,6 +29,7 @@ import { cancelSubscription, pauseSubscription } from "~/supporters/subscription
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { RowId, rowIdParam } from "~/ids";
+import { useOrgTime } from "~/ui/org-time";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -161,9 +162,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
-const date = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
-const dateTime = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-const fmtDate = (d: string | null) => (d ? date.format(new Date(d)) : "");
 
 const CONTACT_LABELS: Record<string, string> = { name: "Name", email: "Email", phone: "Phone", ...Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label])) };
 
@@ -189,6 +187,8 @@ function ListPager({ supporterId, positions, list, page }: { supporterId: number
 }
 
 export default function SupporterPage() {
+  const { dateTime, date } = useOrgTime();
+  const fmtDate = (d: string | null) => (d ? date(d) : "");
   const { page, positions, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { supporter } = page;
@@ -240,7 +240,7 @@ export default function SupporterPage() {
           {given ? (
             <>
               <p>
-                A checkout on {dateTime.format(new Date(given.givenAt))} (UTC) with this supporter&apos;s email gave other details. They were kept with that payment only: the
+                A checkout on {dateTime(given.givenAt)} with this supporter&apos;s email gave other details. They were kept with that payment only: the
                 contact details below are unchanged until you accept them.
               </p>
               <table>
@@ -519,7 +519,7 @@ export default function SupporterPage() {
           <p>None.</p>
         ) : (
           <table>
-            <caption className="visually-hidden">Emails, newest first (times in UTC)</caption>
+            <caption className="visually-hidden">Emails, newest first </caption>
             <thead>
               <tr>
                 <th scope="col">Email</th>
@@ -536,8 +536,8 @@ export default function SupporterPage() {
                     {m.status}
                     {m.status === "failed" && m.lastError ? `: ${m.lastError}` : ""}
                   </td>
-                  <td>{dateTime.format(new Date(m.createdAt))}</td>
-                  <td>{m.sentAt ? dateTime.format(new Date(m.sentAt)) : ""}</td>
+                  <td>{dateTime(m.createdAt)}</td>
+                  <td>{m.sentAt ? dateTime(m.sentAt) : ""}</td>
                 </tr>
               ))}
             </tbody>
@@ -552,7 +552,7 @@ export default function SupporterPage() {
           <div key={n.id} className="staff-note">
             <p>{n.body}</p>
             <p className="hint">
-              {n.staffName}, {dateTime.format(new Date(n.createdAt))} UTC
+              {n.staffName}, {dateTime(n.createdAt)}
             </p>
           </div>
         ))}

@@ -5,11 +5,18 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { SignOutButton } from "~/ui/SignOutButton";
 import { getStaffSession } from "~/auth/staff-auth.server";
+import { safeTimeZone } from "~/dates";
+import { getOrganisationSettings } from "~/organisation/settings.server";
 
 /** The admin frame. Every child route requires a staff session (and a role) itself. */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [staff, csrf] = await Promise.all([getStaffSession(getDb(), request), issueCsrfToken(request)]);
-  return json({ staff: staff ? { name: staff.name, role: staff.role } : null, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  const db = getDb();
+  const [staff, csrf, settings] = await Promise.all([getStaffSession(db, request), issueCsrfToken(request), getOrganisationSettings(db)]);
+  // Every time on a staff screen is on the organisation's clock (useOrgTime).
+  return json(
+    { staff: staff ? { name: staff.name, role: staff.role } : null, csrf: csrf.token, timeZone: safeTimeZone(settings.timeZone) },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;

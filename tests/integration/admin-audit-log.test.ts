@@ -1,9 +1,11 @@
 import { createElement, type ComponentType } from "react";
 import { renderToString } from "react-dom/server";
+import { Outlet } from "react-router-dom";
 import { createStaticHandler, createStaticRouter, StaticRouterProvider } from "react-router-dom/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
+import { formatDateTime } from "~/dates";
 import AuditLog, { loader as auditLoader } from "~/routes/admin.audit";
 import { action as staffAction } from "~/routes/admin.staff";
 import { action as supporterAction } from "~/routes/admin.supporters.$id";
@@ -37,7 +39,7 @@ beforeAll(async () => {
   browsers.admin = await signedIn("admin");
 });
 
-type Entry = { id: number; actorType: string; actorId: number | null; action: string; targetType: string; targetId: string | null };
+type Entry = { id: number; createdAt: string; actorType: string; actorId: number | null; action: string; targetType: string; targetId: string | null };
 
 async function auditPage() {
   const response = await callLoader(auditLoader, "/admin/audit", { cookie: browsers.admin.cookie });
@@ -48,7 +50,10 @@ async function auditPage() {
 /** The page's HTML, rendered from its loader's data as the server would. */
 async function renderAuditPage() {
   const data = await auditPage();
-  const handler = createStaticHandler([{ id: "routes/admin.audit", path: "/admin/audit", loader: () => data, Component: AuditLog as ComponentType }]);
+  // Inside the admin frame, whose loader gives every staff screen the organisation's time zone.
+  const handler = createStaticHandler([
+    { id: "routes/admin", path: "/admin", loader: () => ({ timeZone: "Australia/Melbourne" }), Component: Outlet, children: [{ id: "routes/admin.audit", path: "audit", loader: () => data, Component: AuditLog as ComponentType }] },
+  ]);
   const context = await handler.query(new Request("http://localhost/admin/audit"));
   if (context instanceof Response) throw new Error("the audit page redirected");
   return renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, context), context, hydrate: false }));
@@ -79,7 +84,9 @@ describe("the audit log page", () => {
     // When, who, what, which record.
     expect(rows[0].slice(1)).toEqual([`staff #${browsers.admin.staffUserId}`, "staff.disable", `staff_user #${colleague}`]);
     expect(rows[1].slice(1)).toEqual([`staff #${browsers.staff.staffUserId}`, "supporter.note", `supporter #${supporterId}`]);
-    expect(rows[0][0]).toMatch(/UTC$/);
+    // On the organisation's clock, saying which (Melbourne: AEDT in summer, AEST in winter).
+    expect(rows[0][0]).toMatch(/ AE[DS]T$/);
+    expect(rows[0][0]).toBe(formatDateTime(entries[0]!.createdAt, "Australia/Melbourne"));
   });
 
   it("a refused action writes no entry, so the page shows none", async () => {

@@ -148,11 +148,12 @@ describe("payments CSV", () => {
     const text = await read(response.body!);
     expect(text).toContain('"Ann ""Nan"" O\'Neil,\nJunior"');
     const rows = parseCsv(text);
-    expect(rows[0]).toEqual(["Receipt number", "Paid at (UTC)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"]);
+    // Times on the organisation's clock (Melbourne), the zone named in the heading.
+    expect(rows[0]).toEqual(["Receipt number", "Paid at (Australia/Melbourne)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"]);
     expect(rows.slice(1).map((r) => r[0])).toEqual([first, formula, last].map((g) => String(g.payment.receiptNumber)));
     expect(rows[1]).toEqual([
       String(first.payment.receiptNumber),
-      "2026-06-30T14:00:00.000Z",
+      "2026-07-01 00:00:00",
       String(first.supporterId),
       "Ann \"Nan\" O'Neil,\nJunior",
       "one_off",
@@ -168,7 +169,8 @@ describe("payments CSV", () => {
     expect(text).not.toContain("Too Late");
     expect([before, after]).toHaveLength(2);
 
-    const direct = await read(paymentsCsv(t.db, { from: new Date("2026-06-30T14:00:00Z"), to: new Date("2026-07-31T14:00:00Z"), batch: 1 }));
+    expect(rows[3][1]).toBe("2026-07-31 23:59:59");
+    const direct = await read(paymentsCsv(t.db, { from: new Date("2026-06-30T14:00:00Z"), to: new Date("2026-07-31T14:00:00Z"), timeZone: "Australia/Melbourne", batch: 1 }));
     expect(parseCsv(direct)).toEqual(rows);
   });
 
@@ -184,6 +186,14 @@ describe("payments CSV", () => {
     const ok = await callLoader(exportsPageLoader, "/admin/exports?kind=print-list&on=2026-05-15", { cookie: staffCookie });
     expect(ok.status).toBe(303);
     expect(ok.headers.get("Location")).toBe("/admin/exports/print-list.csv?on=2026-05-15");
+  });
+
+  it("starts its date fields on the organisation's calendar: today, and this month so far", async () => {
+    const page = await callLoader(exportsPageLoader, "/admin/exports", { cookie: staffCookie });
+    const { defaults, timeZone } = (await page.json()) as { defaults: { on: string; from: string; to: string }; timeZone: string };
+    expect(timeZone).toBe("Australia/Melbourne");
+    const today = new Intl.DateTimeFormat("sv-SE", { timeZone: "Australia/Melbourne", dateStyle: "short" }).format(new Date());
+    expect(defaults).toEqual({ on: today, from: `${today.slice(0, 8)}01`, to: today });
   });
 });
 
@@ -234,10 +244,10 @@ describe("payments CSV, byte for byte", () => {
     expect(rows.length).toBeGreaterThanOrEqual(NASTY.length);
     const money = (minor: number) => (minor / 100).toFixed(2);
     const expected =
-      [["Receipt number", "Paid at (UTC)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"], ...rows.map(({ payment: p, name }) => [p.receiptNumber, p.paidAt.toISOString(), p.supporterId, name, p.kind, p.method, money(p.amountMinor), p.currency, money(p.refundedMinor), names.get(p.campaignId) ?? ""])]
+      [["Receipt number", "Paid at (UTC)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"], ...rows.map(({ payment: p, name }) => [p.receiptNumber, p.paidAt.toISOString().slice(0, 19).replace("T", " "), p.supporterId, name, p.kind, p.method, money(p.amountMinor), p.currency, money(p.refundedMinor), names.get(p.campaignId) ?? ""])]
         .map((cells) => cells.map(referenceCell).join(",") + "\r\n")
         .join("");
-    expect(expected).toContain("2026-08-01T10:00:00.123Z");
+    expect(expected).toContain("2026-08-01 10:00:00");
     expect(expected).toContain("1234567890.12");
 
     // On PostgreSQL the export reads rows through postgres.js directly: make sure that path is the one compared.
@@ -268,6 +278,12 @@ describe("supporters CSV and the audit log", () => {
     expect(rows[0]).not.toEqual(expect.arrayContaining([expect.stringMatching(/card|amount|stripe/i)]));
     expect(rows.some((r) => r[2] === "Erased Person")).toBe(false);
     expect(rows.some((r) => r[2] === "Amy Year")).toBe(true);
+    // When each joined, on the organisation's clock, the zone in the heading.
+    expect(rows[0]!.at(-1)).toBe("Joined (Australia/Melbourne)");
+    const amy = rows.find((r) => r[2] === "Amy Year")!;
+    const [joined] = await t.db.select({ at: supporters.createdAt }).from(supporters).where(eq(supporters.id, Number(amy[0])));
+    const melbourne = new Intl.DateTimeFormat("sv-SE", { timeZone: "Australia/Melbourne", dateStyle: "short", timeStyle: "medium" }).format(joined!.at);
+    expect(amy.at(-1)).toBe(melbourne);
 
     // Not read at all: the entry is there anyway.
     await callLoader(exportLoader, "/admin/exports/print-list.csv?on=2026-01-01", { params: { kind: "print-list" }, cookie: staffCookie });

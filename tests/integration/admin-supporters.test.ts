@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, count, desc, eq, sql } from "drizzle-orm";
 import { createElement, type ComponentType } from "react";
 import { renderToString } from "react-dom/server";
+import { Outlet } from "react-router-dom";
 import { createStaticHandler, createStaticRouter, StaticRouterProvider } from "react-router-dom/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, counters, outbox, payments, receipts, staffNotes, subscriptions, supporters } from "@db/schema";
@@ -57,7 +58,16 @@ type PageData = { isAdmin: boolean; page: SupporterForStaff & { supporter: { ver
 
 /** The page's HTML as the server renders it (what a browser without JavaScript gets). */
 async function render(data: PageData, path: string) {
-  const handler = createStaticHandler([{ id: "routes/admin.supporters.$id", path: "/admin/supporters/:id", loader: () => data, Component: SupporterPage as ComponentType }]);
+  // Inside the admin frame, whose loader gives every staff screen the organisation's time zone.
+  const handler = createStaticHandler([
+    {
+      id: "routes/admin",
+      path: "/admin",
+      loader: () => ({ timeZone: "Australia/Melbourne" }),
+      Component: Outlet,
+      children: [{ id: "routes/admin.supporters.$id", path: "supporters/:id", loader: () => data, Component: SupporterPage as ComponentType }],
+    },
+  ]);
   const context = await handler.query(new Request(`http://localhost${path}`));
   if (context instanceof Response) throw new Error("the supporter page redirected");
   return renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, context), context, hydrate: false })).replace(/<!-- -->/g, "");
@@ -160,7 +170,8 @@ describe("the supporter page", () => {
 
     // And on the page itself, as staff read it.
     const html = await render(data, `/admin/supporters/${yearly.supporterId}`);
-    const day = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" }).format(coversUntil);
+    // On the organisation's calendar (Melbourne), not UTC's.
+    const day = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "Australia/Melbourne" }).format(coversUntil);
     expect(html).toContain(`<li>${digitalMonthly.name} (digital) while it renews</li>`);
     expect(html).toContain(`<li>${printYear.name} (print) until ${day}</li>`);
     expect(html).toMatch(/<li>[^<]*: one_off \$42 AUD, pending<\/li>/);
