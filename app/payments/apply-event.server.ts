@@ -550,6 +550,12 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   logger.info({ checkoutId: checkout.id, attempt: event.attemptCount }, "payment failure recorded");
 }
 
+/** Whether a provider event has been applied already (a repeat changes nothing). */
+export async function isAppliedEvent(db: DB, eventId: string): Promise<boolean> {
+  const [row] = await db.select({ id: providerEvents.id }).from(providerEvents).where(eq(providerEvents.id, eventId));
+  return row !== undefined;
+}
+
 /** Whether the ledger knows a Stripe payment by any of these ids (PaymentIntent or Invoice). */
 export async function isKnownStripePayment(db: DB, ids: string[]): Promise<boolean> {
   if (ids.length === 0) return false;

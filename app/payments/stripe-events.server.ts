@@ -82,7 +82,6 @@ const Invoice = z.object({
   payments: z
     .object({ data: z.array(z.object({ payment: z.object({ payment_intent: idField }).nullish() })) })
     .nullish(),
-  last_finalization_error: z.object({ message: z.string().nullish() }).nullish(),
 });
 
 const Subscription = z.object({
@@ -232,7 +231,9 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
           currency: invoice.currency,
           attemptCount: invoice.attempt_count ?? 1,
           nextAttemptAt: invoice.next_payment_attempt ? fromUnix(invoice.next_payment_attempt) : null,
-          reason: invoice.last_finalization_error?.message ?? null,
+          // Not last_finalization_error: that is about finalising the invoice, not the card. The
+          // webhook asks Stripe for the attempt's error (explainFailedPayments).
+          reason: null,
           fixUrl: invoice.hosted_invoice_url ?? null,
         },
       ];

@@ -376,3 +376,25 @@ export async function syncPlanToStripe(plan: PlanForSync): Promise<"created" | "
   if (existing) await stripe.prices.update(existing.id, { active: false });
   return existing || product ? "updated" : "created";
 }
+
+/** What the card issuer (or Stripe) said when an attempt to pay failed: a PaymentIntent's last_payment_error. */
+export type PaymentAttemptError = { type: string | null; code: string | null; declineCode: string | null; message: string | null };
+
+/**
+ * Why the latest attempt to pay an invoice failed. In the pinned API version an invoice names no
+ * PaymentIntent, and `last_finalization_error` is about finalising the invoice, not the card: the
+ * invoice's payments list names each attempt's PaymentIntent, expanded for its last_payment_error.
+ * Null when Stripe knows of no failed attempt.
+ */
+export async function findInvoicePaymentError(invoiceId: string): Promise<PaymentAttemptError | null> {
+  return callStripe("invoicePayments.list", async () => {
+    const list = await getStripe().invoicePayments.list({ invoice: invoiceId, expand: ["data.payment.payment_intent"], limit: 10 });
+    const newestFirst = [...list.data].sort((a, b) => b.created - a.created);
+    for (const attempt of newestFirst) {
+      const intent = attempt.payment.payment_intent;
+      const error = typeof intent === "object" && intent ? intent.last_payment_error : null;
+      if (error) return { type: error.type ?? null, code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null };
+    }
+    return null;
+  });
+}

@@ -2,11 +2,12 @@ import type { DB } from "@db/client.server";
 import { recordAudit } from "~/audit/audit.server";
 import { describeError, logger } from "~/log.server";
 import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
-import { applyDelivery, CheckoutMismatchError, isKnownStripePayment } from "./apply-event.server";
+import { applyDelivery, CheckoutMismatchError, isAppliedEvent, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
 import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
-import { findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
+import { describePaymentError } from "./decline-reasons";
+import { findInvoicePaymentError, findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
 import { findWebhookFailure, recordWebhookFailure, resolveWebhookFailure, type FailureResolution } from "./webhook-failures.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
@@ -114,6 +115,7 @@ function envelopeFacts(event: unknown): { eventId?: string; type?: string } {
 async function applyVerifiedDelivery(db: DB, delivery: ProviderDelivery, resolution: FailureResolution, audit?: { staffUserId: number }) {
   await traceSubscriptionRefunds(db, delivery);
   await resolveCardChanges(db, delivery);
+  await explainFailedPayments(db, delivery);
   return db.transaction(async (tx) => {
     // Resolved first: the apply may take the receipt counter, held until commit (ADR 018).
     await resolveWebhookFailure(tx, { eventId: delivery.eventId, resolution });
@@ -171,6 +173,26 @@ export async function replayWebhookFailure(db: DB, { eventId, staffUserId }: { e
  * ours not recorded yet has it retried. Runs only for refunds the ledger cannot place, so
  * ordinary deliveries make no API call.
  */
+/**
+ * A failed invoice payment's event carries no card error in the pinned API version: Stripe is asked
+ * once (not for a repeat of an event already applied) why the attempt failed, so that staff can
+ * tell the caller in words. If Stripe cannot say just then, the failure is recorded without a
+ * reason rather than held back: the supporter's "payment failed" email and the page matter more.
+ */
+async function explainFailedPayments(db: DB, delivery: ProviderDelivery) {
+  const failed = delivery.events.filter((e) => e.type === "payment.failed" && e.reason === null && e.providerPaymentId.startsWith("in_"));
+  if (failed.length === 0 || (await isAppliedEvent(db, delivery.eventId))) return;
+  for (const event of failed) {
+    if (event.type !== "payment.failed") continue;
+    try {
+      const error = await findInvoicePaymentError(event.providerPaymentId);
+      if (error) event.reason = describePaymentError(error);
+    } catch (error) {
+      logger.warn({ eventId: delivery.eventId, err: describeError(error) }, "decline reason not available from Stripe; recorded without it");
+    }
+  }
+}
+
 async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery) {
   for (const event of delivery.events) {
     if (event.type !== "payment.refunded" || (await isKnownStripePayment(db, event.providerPaymentIds))) continue;

@@ -102,7 +102,8 @@ describe("a payment failure Stripe delivers after the invoice was paid", () => {
     const gift = await monthlyGift(1500);
     expect((await deliver(stripeEvent("invoice.paid", gift.invoice({ billingReason: "subscription_create" })))).status).toBe(200);
     const renewal = stripeId("in");
-    const failed = { ...gift.invoice({ id: renewal, billingReason: "subscription_cycle", status: "open" }), next_payment_attempt: Math.floor(Date.now() / 1000) + 3 * 86_400, last_finalization_error: { message: "Your card was declined." } };
+    const failed = { ...gift.invoice({ id: renewal, billingReason: "subscription_cycle", status: "open" }), next_payment_attempt: Math.floor(Date.now() / 1000) + 3 * 86_400 };
+    stripe.addInvoicePayment({ invoice: renewal, paymentIntent: stripeId("pi"), amount: 1500, failed: { at: Math.floor(Date.now() / 1000), error: { type: "card_error", code: "card_declined", message: "Your card was declined." } } });
     expect((await deliver(stripeEvent("invoice.paid", gift.invoice({ id: renewal, billingReason: "subscription_cycle" })))).status).toBe(200);
     expect((await deliver(stripeEvent("invoice.payment_failed", failed))).status).toBe(200);
 
@@ -113,10 +114,11 @@ describe("a payment failure Stripe delivers after the invoice was paid", () => {
   it("still marks it failing when the invoice is not paid", async () => {
     const gift = await monthlyGift(1500);
     await deliver(stripeEvent("invoice.paid", gift.invoice({ billingReason: "subscription_create" })));
-    const failed = { ...gift.invoice({ billingReason: "subscription_cycle", status: "open" }), last_finalization_error: { message: "Your card was declined." } };
+    const failed = gift.invoice({ billingReason: "subscription_cycle", status: "open" });
+    stripe.addInvoicePayment({ invoice: failed.id, paymentIntent: stripeId("pi"), amount: 1500, failed: { at: Math.floor(Date.now() / 1000), error: { type: "card_error", code: "card_declined", message: "Your card was declined." } } });
     expect((await deliver(stripeEvent("invoice.payment_failed", failed))).status).toBe(200);
     const [row] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, gift.subscription));
-    expect(row.lastFailureReason).toBe("Your card was declined.");
+    expect(row.lastFailureReason).toBe("Card declined");
   });
 });
 

@@ -127,13 +127,17 @@ describe("the supporter page in Stripe mode", () => {
     const subscriptionId = stripeId("sub");
     await deliverOk(stripeEvent("invoice.paid", invoiceObject({ checkoutId: checkout.id, subscription: subscriptionId, amount: 1500, billingReason: "subscription_create", email: checkout.email })));
     const retry = Math.floor(Date.now() / 1000) + 3 * 86_400;
-    const failed = {
-      ...invoiceObject({ checkoutId: checkout.id, subscription: subscriptionId, amount: 1500, billingReason: "subscription_cycle", status: "open", nextPaymentAttempt: retry, email: checkout.email }),
-      last_finalization_error: { message: "Your card has insufficient funds." },
-    };
+    const failed = invoiceObject({ checkoutId: checkout.id, subscription: subscriptionId, amount: 1500, billingReason: "subscription_cycle", status: "open", nextPaymentAttempt: retry, email: checkout.email });
+    // The card error is on the attempt's PaymentIntent (the invoice's payments), not on the invoice.
+    stripe.addInvoicePayment({
+      invoice: failed.id,
+      paymentIntent: stripeId("pi"),
+      amount: 1500,
+      failed: { at: Math.floor(Date.now() / 1000), error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." } },
+    });
     await deliverOk(stripeEvent("invoice.payment_failed", failed));
     const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscriptionId));
-    expect(sub).toMatchObject({ lastFailureReason: "Your card has insufficient funds.", nextRetryAt: new Date(retry * 1000) });
+    expect(sub).toMatchObject({ lastFailureReason: "Card declined — insufficient funds", nextRetryAt: new Date(retry * 1000) });
 
     // The retry goes through: the failure is over.
     await deliverOk(stripeEvent("invoice.paid", invoiceObject({ checkoutId: checkout.id, subscription: subscriptionId, amount: 1500, billingReason: "subscription_cycle", email: checkout.email })));

@@ -418,6 +418,7 @@ describe("Stripe webhook: refunds", () => {
   });
 
   it("a refund of a subscription payment whose PaymentIntent we never saw is traced through Stripe's invoice payments", async () => {
+    stripe.clearRequests();
     const checkout = await monthlyCheckout(1500);
     const invoiceId = stripeId("in");
     const paymentIntent = stripeId("pi");

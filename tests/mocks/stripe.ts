@@ -160,7 +160,17 @@ export type RecordedStripeRequest = {
 type Failure = { kind: "status"; status: number } | { kind: "network" };
 
 /** An invoice's subscription metadata names our checkout when we made it; a Dashboard invoice's does not. */
-type MockInvoicePayment = { invoice: string; paymentIntent: string; amount: number; checkoutId?: string | null; metadata?: Record<string, string> };
+/** A PaymentIntent's last_payment_error, as Stripe documents it for a card error. */
+export type MockPaymentError = { type: "card_error" | "api_error" | "invalid_request_error"; code?: string; decline_code?: string; message: string };
+type MockInvoicePayment = {
+  invoice: string;
+  paymentIntent: string;
+  amount: number;
+  checkoutId?: string | null;
+  metadata?: Record<string, string>;
+  /** A failed attempt (status open, nothing paid) and why its PaymentIntent failed. */
+  failed?: { error: MockPaymentError; at: number };
+};
 
 type Store = {
   prices: Map<string, MockPrice>;
@@ -397,14 +407,23 @@ export function createStripeMock() {
           invoice: expand.includes("data.invoice")
             ? invoiceObject({ id: p.invoice, checkoutId: p.checkoutId, metadata: p.metadata, subscription: stripeId("sub"), amount: p.amount, paymentIntent: p.paymentIntent })
             : p.invoice,
-          amount_paid: p.amount,
+          amount_paid: p.failed ? null : p.amount,
+          amount_requested: p.amount,
           currency: "aud",
           is_default: true,
           livemode: false,
-          status: "paid",
-          payment: { type: "payment_intent", payment_intent: p.paymentIntent },
-          created: now(),
-          status_transitions: { paid_at: now(), canceled_at: null },
+          status: p.failed ? "open" : "paid",
+          payment: {
+            type: "payment_intent",
+            payment_intent: expand.includes("data.payment.payment_intent")
+              ? {
+                  ...paymentIntentObject({ id: p.paymentIntent, amount: p.amount, status: p.failed ? "requires_payment_method" : "succeeded" }),
+                  ...(p.failed ? { last_payment_error: { ...p.failed.error, charge: stripeId("ch"), doc_url: `https://docs.stripe.com/error-codes/${p.failed.error.code ?? "card-declined"}` } } : {}),
+                }
+              : p.paymentIntent,
+          },
+          created: p.failed?.at ?? now(),
+          status_transitions: { paid_at: p.failed ? null : now(), canceled_at: null },
         }));
       return list("/v1/invoice_payments", data);
     }),
