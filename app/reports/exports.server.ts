@@ -1,11 +1,12 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lt, lte, sql, type AnyColumn } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
-import { campaigns, payments, plans, subscriptions, supporters } from "@db/schema";
+import { campaigns, payments, plans, subscriptions, supporters, type PaymentMethod } from "@db/schema";
 import { z } from "zod";
 import { recordAudit } from "~/audit/audit.server";
 import { safeTimeZone, startOfDayInZone } from "~/dates";
 import { currencyExponent } from "~/money";
+import { PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
 
@@ -197,8 +198,45 @@ export function printMailingList(db: DB, { on, batch, ready }: { on: Date; batch
 // ---------------------------------------------------------------------------------------------
 // Payments for the accountant
 
-/** The accountant's columns; times on the organisation's clock, the zone named in the heading. */
-export const paymentsHeader = (timeZone: string) => ["Receipt number", `Paid at (${timeZone})`, "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"];
+/**
+ * The accountant's columns: times on the organisation's clock (the zone named in the heading),
+ * kinds and methods in words, gross and what of it covered card fees, net to the campaign
+ * (gross less fee cover and refunds, as the campaign total counts it), the cheque or bank
+ * reference, and the provider's ids to reconcile against its reports.
+ */
+export const paymentsHeader = (timeZone: string) => [
+  "Receipt number",
+  `Paid at (${timeZone})`,
+  "Supporter id",
+  "Supporter name",
+  "Kind",
+  "Method",
+  "Amount",
+  "Currency",
+  "Refunded",
+  "Campaign",
+  "Fee cover",
+  "Net to campaign",
+  "Reference",
+  "Provider payment id",
+  "Stripe PaymentIntent",
+];
+
+/** A payment's kind as the accountant reads it: a gift is a donation; a tier buys an edition. */
+export function kindInWords(kind: string, planName: string | null): string {
+  switch (kind) {
+    case "one_off":
+      return "Gift";
+    case "monthly":
+      return "Monthly gift";
+    case "tier_monthly":
+      return `${planName ?? "Supporter"}, monthly`;
+    case "tier_one_time":
+      return `${planName ?? "Supporter"}, 12 months`;
+    default:
+      return kind;
+  }
+}
 
 type PaymentCursor = { paidAt: string; id: number };
 
@@ -219,10 +257,11 @@ export function isoMillis(utc: string): string {
 /**
  * One payment as the file needs it, in column order: id, paidAt (UTC, as text: the keyset),
  * receiptNumber, supporterId, name, kind, method, amountMinor, refundedMinor, currency,
- * campaignId, paidAt on the organisation's wall clock (as text). postgres.js hands bigint
+ * campaignId, paidAt on the organisation's wall clock (as text), feeCoverMinor, planId, reference,
+ * providerPaymentId, stripePaymentIntentId, provider. postgres.js hands bigint
  * amounts over as text, hence `number | string`.
  */
-type PaymentRow = [number, string, number, number, string, string, string, number | string, number | string, string, number, string];
+type PaymentRow = [number, string, number, number, string, string, string, number | string, number | string, string, number, string, number | string, number | null, string | null, string, string | null, string];
 
 /** "2026-07-15 10:00:00.1234" → "2026-07-15 10:00:00": the wall-clock time to the second. */
 const wallClock = (text: string) => text.slice(0, 19);
@@ -264,6 +303,7 @@ export function paymentsCsv(
   const paidAtLocal = sql<string>`(${payments.paidAt} at time zone ${zone})::text`;
   // A handful of campaigns: named (and escaped) from memory rather than joined on every row.
   let campaignCells: Map<number, string> | null = null;
+  let planNames: Map<number, string> | null = null;
   const driver = viaDriver ? postgresJsOf(db) : null;
   return csvStream({
     header: paymentsHeader(zone),
@@ -271,6 +311,7 @@ export function paymentsCsv(
     ready,
     fetch: async (after: PaymentCursor | null, limit): Promise<PaymentRow[]> => {
       campaignCells ??= new Map((await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns)).map((c) => [c.id, csvCell(c.name)]));
+      planNames ??= new Map((await db.select({ id: plans.id, name: plans.name }).from(plans)).map((p) => [p.id, p.name]));
       const query = db
         .select({
           id: payments.id,
@@ -285,6 +326,12 @@ export function paymentsCsv(
           currency: payments.currency,
           campaignId: payments.campaignId,
           paidAtLocal,
+          feeCoverMinor: payments.feeCoverMinor,
+          planId: payments.planId,
+          reference: payments.reference,
+          providerPaymentId: payments.providerPaymentId,
+          stripePaymentIntentId: payments.stripePaymentIntentId,
+          provider: payments.provider,
         })
         .from(payments)
         .innerJoin(supporters, eq(supporters.id, payments.supporterId))
@@ -302,12 +349,19 @@ export function paymentsCsv(
         const { sql: text, params } = query.toSQL();
         return (await driver.unsafe(text, params).values()) as PaymentRow[];
       }
-      return (await query).map((r) => [r.id, r.paidAt, r.receiptNumber, r.supporterId, r.name, r.kind, r.method, r.amountMinor, r.refundedMinor, r.currency, r.campaignId, r.paidAtLocal]);
+      return (await query).map((r) => [r.id, r.paidAt, r.receiptNumber, r.supporterId, r.name, r.kind, r.method, r.amountMinor, r.refundedMinor, r.currency, r.campaignId, r.paidAtLocal, r.feeCoverMinor, r.planId, r.reference, r.providerPaymentId, r.stripePaymentIntentId, r.provider]);
     },
     cursor: (r) => ({ paidAt: r[1], id: r[0] }),
     // What csvLine writes for these cells: the numbers need no escaping, every text cell gets it.
-    line: (r) =>
-      `${r[2]},${csvCell(wallClock(r[11]))},${r[3]},${csvCell(r[4])},${csvCell(r[5])},${csvCell(r[6])},${csvCell(decimal(Number(r[7]), r[9]))},${csvCell(r[9])},${csvCell(decimal(Number(r[8]), r[9]))},${campaignCells?.get(r[10]) ?? ""}\r\n`,
+    line: (r) => {
+      const amount = Number(r[7]);
+      const refunded = Number(r[8]);
+      const feeCover = Number(r[12]);
+      const planName = r[13] === null ? null : (planNames?.get(r[13]) ?? null);
+      // Simulated payments have made-up ids: only a real provider's ids help a reconciliation.
+      const real = r[17] === "stripe";
+      return `${r[2]},${csvCell(wallClock(r[11]))},${r[3]},${csvCell(r[4])},${csvCell(kindInWords(r[5], planName))},${csvCell(PAYMENT_METHOD_LABELS[r[6] as PaymentMethod] ?? r[6])},${csvCell(decimal(amount, r[9]))},${csvCell(r[9])},${csvCell(decimal(refunded, r[9]))},${campaignCells?.get(r[10]) ?? ""},${csvCell(decimal(feeCover, r[9]))},${csvCell(decimal(Math.max(amount - feeCover - refunded, 0), r[9]))},${csvCell(r[14] ?? "")},${real ? csvCell(r[15]) : ""},${real ? csvCell(r[16] ?? "") : ""}\r\n`;
+    },
   });
 }
 

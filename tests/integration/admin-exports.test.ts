@@ -2,7 +2,8 @@ import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, campaigns, payments, subscriptions, supporters } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
-import { csvCell, csvStream, isoMillis, paymentsCsv, printMailingList } from "~/reports/exports.server";
+import { PAYMENT_METHOD_LABELS } from "~/payments/labels";
+import { csvCell, csvStream, isoMillis, kindInWords, paymentsCsv, paymentsHeader, printMailingList } from "~/reports/exports.server";
 import { loader as exportLoader } from "~/routes/admin.exports.$kind[.csv]";
 import { loader as exportsPageLoader } from "~/routes/admin.exports._index";
 import type { PostalAddress } from "~/payments/events";
@@ -149,21 +150,43 @@ describe("payments CSV", () => {
     expect(text).toContain('"Ann ""Nan"" O\'Neil,\nJunior"');
     const rows = parseCsv(text);
     // Times on the organisation's clock (Melbourne), the zone named in the heading.
-    expect(rows[0]).toEqual(["Receipt number", "Paid at (Australia/Melbourne)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"]);
+    expect(rows[0]).toEqual([
+      "Receipt number",
+      "Paid at (Australia/Melbourne)",
+      "Supporter id",
+      "Supporter name",
+      "Kind",
+      "Method",
+      "Amount",
+      "Currency",
+      "Refunded",
+      "Campaign",
+      "Fee cover",
+      "Net to campaign",
+      "Reference",
+      "Provider payment id",
+      "Stripe PaymentIntent",
+    ]);
     expect(rows.slice(1).map((r) => r[0])).toEqual([first, formula, last].map((g) => String(g.payment.receiptNumber)));
     expect(rows[1]).toEqual([
       String(first.payment.receiptNumber),
       "2026-07-01 00:00:00",
       String(first.supporterId),
       "Ann \"Nan\" O'Neil,\nJunior",
-      "one_off",
-      "simulated",
+      "Gift",
+      "Card (simulated)",
       "25.00",
       "AUD",
       "0.00",
       fixtures.campaign.name,
+      "0.00",
+      "25.00",
+      "",
+      // A simulated payment's ids are made up: left out.
+      "",
+      "",
     ]);
-    expect(rows[2].slice(3, 9)).toEqual(["'-2+3", "one_off", "simulated", "12.34", "AUD", "2.34"]);
+    expect(rows[2].slice(3, 12)).toEqual(["'-2+3", "Gift", "Card (simulated)", "12.34", "AUD", "2.34", fixtures.campaign.name, "0.00", "10.00"]);
     expect(rows[3][3]).toBe("'@SUM(A1)");
     expect(text).not.toContain("Too Early");
     expect(text).not.toContain("Too Late");
@@ -244,7 +267,26 @@ describe("payments CSV, byte for byte", () => {
     expect(rows.length).toBeGreaterThanOrEqual(NASTY.length);
     const money = (minor: number) => (minor / 100).toFixed(2);
     const expected =
-      [["Receipt number", "Paid at (UTC)", "Supporter id", "Supporter name", "Kind", "Method", "Amount", "Currency", "Refunded", "Campaign"], ...rows.map(({ payment: p, name }) => [p.receiptNumber, p.paidAt.toISOString().slice(0, 19).replace("T", " "), p.supporterId, name, p.kind, p.method, money(p.amountMinor), p.currency, money(p.refundedMinor), names.get(p.campaignId) ?? ""])]
+      [
+        paymentsHeader("UTC"),
+        ...rows.map(({ payment: p, name }) => [
+          p.receiptNumber,
+          p.paidAt.toISOString().slice(0, 19).replace("T", " "),
+          p.supporterId,
+          name,
+          kindInWords(p.kind, null),
+          PAYMENT_METHOD_LABELS[p.method],
+          money(p.amountMinor),
+          p.currency,
+          money(p.refundedMinor),
+          names.get(p.campaignId) ?? "",
+          money(p.feeCoverMinor),
+          money(Math.max(p.amountMinor - p.feeCoverMinor - p.refundedMinor, 0)),
+          p.reference ?? "",
+          p.provider === "stripe" ? p.providerPaymentId : "",
+          p.provider === "stripe" ? (p.stripePaymentIntentId ?? "") : "",
+        ]),
+      ]
         .map((cells) => cells.map(referenceCell).join(",") + "\r\n")
         .join("");
     expect(expected).toContain("2026-08-01 10:00:00");
