@@ -4,6 +4,7 @@ import { describeError, logger } from "~/log.server";
 import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
 import { applyDelivery, CheckoutMismatchError, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
+import { endSubscriptionsReplacedBy } from "./replaced-subscriptions.server";
 import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
 import { findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
@@ -114,6 +115,7 @@ function envelopeFacts(event: unknown): { eventId?: string; type?: string } {
 async function applyVerifiedDelivery(db: DB, delivery: ProviderDelivery, resolution: FailureResolution, audit?: { staffUserId: number }) {
   await traceSubscriptionRefunds(db, delivery);
   await resolveCardChanges(db, delivery);
+  await endSubscriptionsReplacedBy(db, delivery);
   return db.transaction(async (tx) => {
     // Resolved first: the apply may take the receipt counter, held until commit (ADR 018).
     await resolveWebhookFailure(tx, { eventId: delivery.eventId, resolution });

@@ -226,7 +226,7 @@ describe("subscription changes through Stripe", () => {
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toMatch(/^https:\/\/billing\.stripe\.com\/p\/session\//);
     const [request] = stripe.requestsTo("POST", "/v1/billing_portal/sessions");
-    expect(request.params).toEqual({ customer: who.customer.id, return_url: "http://localhost:3000/account", flow_data: { type: "payment_method_update" } });
+    expect(request.params).toEqual({ customer: who.customer.id, return_url: "http://localhost:3000/account/card?returned=1", flow_data: { type: "payment_method_update" } });
     expect(request.idempotencyKey).toMatch(new RegExp(`^card-update:${who.supporterId}:`));
 
     stripe.failNextRequest("network");
