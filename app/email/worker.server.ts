@@ -136,11 +136,17 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
 export async function drainOutbox(db: DB, options: { mailer: Mailer; now?: Date; batchSize?: number }): Promise<DrainResult> {
   const clock = () => options.now ?? new Date();
   const batchSize = options.batchSize ?? 10;
-  const claimed = await claimDueMessages(db, { now: clock(), batchSize });
   const result: DrainResult = { sent: 0, retried: 0, failed: 0 };
-  for (const row of claimed) {
-    const outcome = await deliver(db, row, options.mailer, clock);
-    result[outcome] = (result[outcome] ?? 0) + 1;
+  // A superseded message frees the newer one waiting behind it: claimed in the same run.
+  for (let round = 0; round < 5; round++) {
+    const claimed = await claimDueMessages(db, { now: clock(), batchSize });
+    let superseded = 0;
+    for (const row of claimed) {
+      const outcome = await deliver(db, row, options.mailer, clock);
+      result[outcome] = (result[outcome] ?? 0) + 1;
+      if (outcome === "superseded") superseded++;
+    }
+    if (superseded === 0) break;
   }
   return result;
 }
