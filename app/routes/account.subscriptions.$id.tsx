@@ -145,6 +145,10 @@ export default function SubscriptionRoute() {
         {sub.paused ? (
           <>
             <div>
+              <dt>{t("account.sub.pausedUntil")}</dt>
+              <dd>{date(sub.pausedUntil)}</dd>
+            </div>
+            <div>
               <dt>{t("account.sub.paused.skipped")}</dt>
               <dd>
                 <ul className="paused-dates">
@@ -327,32 +331,36 @@ function TierForm({ sub, csrf, action, actionData, heading }: FormProps & SubPro
   );
 }
 
-/** Each length says which payments it skips and when they start again, before anything is confirmed. */
+/**
+ * Each length says which payments it skips and when they start again, before anything is
+ * confirmed: in its option (without JavaScript too) and, for the one chosen, in full below.
+ */
 function PauseForm({ sub, date, csrf, action, actionData, heading }: FormProps & SubProps & { date: (iso: string | null) => string | null }) {
   const errors = errorsFor(actionData, "pause");
-  const chosen = actionData?.intent === "pause" ? actionData.values.months : undefined;
+  const initial = (actionData?.intent === "pause" ? actionData.values.months : undefined) ?? "1";
+  const [chosen, setChosen] = useState(initial);
+  const describe = (option: SubscriptionPage["pauseOptions"][number]) =>
+    t("account.sub.pause.skips", { count: option.skipped.length, dates: joinDates(option.skipped.map((d) => date(d) ?? "")), date: date(option.resumesOn) ?? "" });
+  const selected = sub.pauseOptions.find((o) => String(o.months) === chosen);
   return (
     <ChangeForm action={action} csrf={csrf} intent="pause" heading={heading}>
-      <fieldset className="field" aria-describedby={errors?.months ? "months-hint months-error" : "months-hint"}>
-        <legend>{t("account.sub.pause.label")}</legend>
+      <div className="field">
+        <label htmlFor="months">{t("account.sub.pause.label")}</label>
+        <select {...fieldProps("months", errors, "months-dates months-hint")} defaultValue={initial} onChange={(event) => setChosen(event.target.value)} className="wide-select">
+          {sub.pauseOptions.map((option) => (
+            <option key={option.months} value={option.months}>
+              {t("account.sub.pause.option", { count: option.months })} — {describe(option)}
+            </option>
+          ))}
+        </select>
+        {selected ? (
+          <p className="hint" id="months-dates" aria-live="polite">
+            {describe(selected)}
+          </p>
+        ) : null}
         <Hint id="months-hint">{t("account.sub.pause.hint")}</Hint>
-        {sub.pauseOptions.map((option) => {
-          const id = `months-${option.months}`;
-          return (
-            <div className="check" key={option.months}>
-              <input type="radio" id={id} name="months" value={option.months} defaultChecked={(chosen ?? "1") === String(option.months)} aria-describedby={`${id}-dates`} />
-              <label htmlFor={id}>
-                {t("account.sub.pause.option", { count: option.months })}
-                <span className="hint" id={`${id}-dates`}>
-                  {" "}
-                  {t("account.sub.pause.skips", { count: option.skipped.length, dates: joinDates(option.skipped.map((d) => date(d) ?? "")), date: date(option.resumesOn) ?? "" })}
-                </span>
-              </label>
-            </div>
-          );
-        })}
         <FieldError id="months-error" message={errors?.months} />
-      </fieldset>
+      </div>
       <SubmitButton secondary>{t("account.sub.pause.submit")}</SubmitButton>
     </ChangeForm>
   );
