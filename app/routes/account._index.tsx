@@ -26,6 +26,7 @@ export default function AccountOverview() {
   const layout = useRouteLoaderData<typeof layoutLoader>("routes/account");
   const { supporter, subscriptions, entitlements, payments } = data;
   const live = subscriptions.filter((s) => s.status !== "canceled");
+  const ended = subscriptions.filter((s) => s.status === "canceled");
   return (
     <div className="account-overview">
       <h1>{supporter.name ? `Hello, ${supporter.name}` : "Your support"}</h1>
@@ -75,6 +76,26 @@ export default function AccountOverview() {
               {supporter.card ? `Update card (${supporter.card.brand ?? "card"} ending ${supporter.card.last4})` : "Update card"}
             </button>
           </Form>
+        ) : null}
+        {ended.length > 0 ? (
+          <>
+            <h3 id="ended-heading">Support that has ended</h3>
+            <ul className="card-list" aria-labelledby="ended-heading">
+              {ended.map((s) => (
+                <li key={s.id} className="card-item">
+                  <p className="card-title">{s.what}</p>
+                  <p>
+                    {formatMoney(s.amountMinor, s.currency)} {s.currency} a month · Ended
+                  </p>
+                  <p>
+                    <Link to={`/account/subscriptions/${s.id}`} aria-label={`Start ${s.what} again`}>
+                      Start again
+                    </Link>
+                  </p>
+                </li>
+              ))}
+            </ul>
+          </>
         ) : null}
       </section>
 

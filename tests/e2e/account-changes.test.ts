@@ -29,9 +29,12 @@ async function expectFlash(page: Page, text: RegExp) {
 }
 
 async function audit(page: Page, js: boolean, name: string) {
-  if (js) await waitForHydration(page);
-  const blocking = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect.soft(blocking, `axe on ${name} (${page.url()}):\n${describeViolations(blocking)}`).toEqual([]);
+  // axe runs on timers, which a page without JavaScript never fires: the same markup is checked in the runs with it.
+  if (js) {
+    await waitForHydration(page);
+    const blocking = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect.soft(blocking, `axe on ${name} (${page.url()}):\n${describeViolations(blocking)}`).toEqual([]);
+  }
   const overflow = await horizontalOverflow(page);
   expect.soft(overflow.scrollWidth, `${name} is wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(page.viewportSize()!.width);
 }
@@ -55,14 +58,14 @@ describe.each([
   it("an abandoned move to 12 months leaves the monthly support running with no end date; paying ends it at the period end", async () => {
     await app.withPage({ javaScriptEnabled: js, viewport }, async (page) => {
       const email = `year-${tag}@example.net`;
-      await becomeSupporter(page, { plan: "Print supporter", email });
+      await becomeSupporter(page, { plan: "Digital supporter", email });
       await signIn(page, email);
-      await openSubscription(page, /^Print supporter/);
+      await openSubscription(page, /^Digital supporter/);
       const nextPayment = await summaryValue(page, "Next payment");
       await page.getByRole("button", { name: /^Pay .* once instead$/ }).click();
       await page.waitForURL(CHECKOUT_URL);
       // Leaves without paying.
-      await openSubscription(page, /^Print supporter/);
+      await openSubscription(page, /^Digital supporter/);
       expect(await summaryValue(page, "Status")).toBe("Active");
       expect(await summaryValue(page, "Next payment")).toBe(nextPayment);
       expect(await page.locator("dt", { hasText: /^Ends on$/ }).count()).toBe(0);
@@ -72,7 +75,7 @@ describe.each([
       await page.getByRole("button", { name: /^Pay .* once instead$/ }).click();
       await page.waitForURL(CHECKOUT_URL);
       await finishCheckout(page, "Decline");
-      await openSubscription(page, /^Print supporter/);
+      await openSubscription(page, /^Digital supporter/);
       expect(await summaryValue(page, "Next payment")).toBe(nextPayment);
 
       // Paying does: the monthly ends where the month paid for ends, and the 12 months start there.
@@ -80,7 +83,7 @@ describe.each([
       await page.waitForURL(CHECKOUT_URL);
       await finishCheckout(page, "Pay");
       await page.goto("/account");
-      await page.getByRole("link", { name: /^Print supporter/ }).first().click();
+      await page.getByRole("link", { name: /^Digital supporter/ }).first().click();
       await page.getByText(/^Your 12-month payment is received/).waitFor();
       expect(await summaryValue(page, "Ends on")).toBe(nextPayment);
       expect(await page.getByRole("button", { name: "Keep my support" }).count()).toBe(0);
@@ -153,7 +156,7 @@ describe.each([
       await expectFlash(page, /^✓ Done: your new card is saved\./);
       await page.goto("/account/profile");
       await audit(page, js, "profile");
-      await page.getByLabel("Your name").fill("Changer");
+      await page.getByLabel("Your name", { exact: true }).fill("Changer");
       await page.getByRole("button", { name: "Save details" }).click();
       await expectFlash(page, /^✓ Done: your details are saved\.$/);
       // Said once: a reload no longer says it.
@@ -166,5 +169,5 @@ describe.each([
       await expectFlash(page, /^✓ You are signed out\.$/);
       await audit(page, js, "sign-in after signing out");
     });
-  }, 180_000);
+  }, 90_000);
 });
