@@ -3,7 +3,9 @@ import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
+import { formatDate } from "~/dates";
 import { formatMoney } from "~/money";
+import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getAccountOverview } from "~/supporters/account.server";
 import type { loader as layoutLoader } from "./account";
 
@@ -12,19 +14,19 @@ export const meta: MetaFunction = () => [{ title: "Your support" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
-  const overview = await getAccountOverview(db, { supporterId });
+  const [overview, settings] = await Promise.all([getAccountOverview(db, { supporterId }), getOrganisationSettings(db)]);
   if (!overview) throw new Response("Not found", { status: 404 });
-  return json(overview, { headers: { "Cache-Control": "private, no-store" } });
+  // Dates in the organisation's zone, as on the subscription page and in emails.
+  return json({ ...overview, timeZone: settings.timeZone }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
-const dateFormat = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
-const date = (iso: string | null) => (iso ? dateFormat.format(new Date(iso)) : null);
 const STATUS: Record<string, string> = { active: "Active", past_due: "Payment failed", canceled: "Cancelled", incomplete: "Starting", unpaid: "Unpaid", paused: "Paused", trialing: "Active" };
 
 export default function AccountOverview() {
   const data = useLoaderData<typeof loader>();
   const layout = useRouteLoaderData<typeof layoutLoader>("routes/account");
   const { supporter, subscriptions, entitlements, payments } = data;
+  const date = (iso: string | null) => (iso ? formatDate(iso, data.timeZone, "medium") : null);
   const live = subscriptions.filter((s) => s.status !== "canceled");
   const ended = subscriptions.filter((s) => s.status === "canceled");
   return (
