@@ -119,7 +119,7 @@ async function resolveSupporter(tx: DB, checkout: Checkout, customer: Customer, 
  * A completed session must be the one we created, for the amount we asked: anything else is not
  * applied (the webhook keeps it for staff, ADR 032). The simulated provider makes no sessions.
  */
-function checkSessionMatches(checkout: Checkout, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
+export function checkSessionMatches(checkout: Checkout, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
   if (!event.session) return;
   const expected = checkout.amountMinor + checkout.feeCoverMinor;
   if (checkout.providerSessionId !== event.session.id) throw new CheckoutMismatchError(`session ${event.session.id} is not the session created for checkout ${checkout.id}`);
