@@ -132,7 +132,7 @@ export const en = {
   "account.sub.error.ended": "This support has ended, so it can't be changed. You can start new support at any time.",
   "account.sub.error.notStarted": "This support hasn't started yet. Please try again once its first payment is confirmed.",
   "account.sub.error.busy": "We're still making your last change. Please wait a moment and try again.",
-  "account.sub.error.ending": "This support is already set to end, so it can't be changed. Please contact us if you'd like to keep it.",
+  "account.sub.error.ending": "This support is set to end, so it can't be changed. Press “Keep my support” first if you'd like to keep it.",
   "account.sub.error.sameAmount": "That is already your monthly amount.",
   "account.sub.error.notGift": "A supporter tier's amount is set by the tier: switch tier instead.",
   "account.sub.error.notTier": "Only supporter tiers can switch between digital and print.",
