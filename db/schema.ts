@@ -250,6 +250,11 @@ export const checkouts = pgTable(
     supporterId: integer("supporter_id").references(() => supporters.id),
     provider: text("provider").$type<"stripe" | "simulated">().notNull(),
     providerSessionId: text("provider_session_id"),
+    /**
+     * A 12-month checkout started from a monthly subscription's page: its payment, and only its
+     * payment, ends that subscription at the end of the period already paid (ADR 035).
+     */
+    replacesSubscriptionId: integer("replaces_subscription_id"),
     status: text("status").$type<"open" | "processing" | "completed" | "failed">().notNull().default("open"),
     createdAt: createdAt(),
     completedAt: timestamp("completed_at", { withTimezone: true }),
@@ -567,10 +572,17 @@ export const outbox = pgTable(
     failedAt: timestamp("failed_at", { withTimezone: true }),
     lastError: text("last_error"),
     providerMessageId: text("provider_message_id"),
+    /**
+     * Messages about one thing (`subscription:<id>`) go out oldest first, and one that a newer
+     * message of the same key supersedes is never sent (ADR 035).
+     */
+    supersedeKey: text("supersede_key"),
+    supersededAt: timestamp("superseded_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("outbox_idempotency_unique").on(t.idempotencyKey),
+    index("outbox_supersede_idx").on(t.supersedeKey, t.createdAt).where(sql`${t.supersedeKey} is not null`),
     // The supporter page lists the mail sent to a person's address, newest first, 25 at a time.
     index("outbox_to_email_idx").on(sql`lower(${t.toEmail})`, t.createdAt, t.id),
     index("outbox_pending_idx").on(t.nextAttemptAt).where(sql`${t.sentAt} is null and ${t.failedAt} is null`),

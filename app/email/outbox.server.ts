@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { sealLinks } from "~/auth/link-seal.server";
 import { outbox } from "@db/schema";
@@ -10,10 +11,15 @@ import type { EmailTemplates, TemplateName } from "./templates";
  * `to: null` is a supporter of the phone line without an email address: nothing is queued
  * (their receipts wait in the admin's "receipts to post" list instead). Returns whether a
  * message was queued. Token links in the props are stored sealed: the outbox never holds a usable link.
+ *
+ * `supersedeKey` names what the message is about (`subscription:<id>`): such messages are sent
+ * oldest first, and one with a newer message of the same key is never sent (see the worker).
+ * Their time is the clock's at insert, not the transaction's start: the caller holds the row lock
+ * of the thing by then, so that order is the order in which its changes happened.
  */
 export async function enqueueEmail<T extends TemplateName>(
   tx: DB,
-  message: { template: T; to: string | null; props: EmailTemplates[T]; idempotencyKey: string },
+  message: { template: T; to: string | null; props: EmailTemplates[T]; idempotencyKey: string; supersedeKey?: string },
 ): Promise<boolean> {
   if (message.to === null) return false;
   await tx
@@ -23,6 +29,7 @@ export async function enqueueEmail<T extends TemplateName>(
       toEmail: message.to,
       props: sealLinks(message.props) as Record<string, unknown>,
       idempotencyKey: message.idempotencyKey,
+      ...(message.supersedeKey ? { supersedeKey: message.supersedeKey, createdAt: sql`clock_timestamp()` } : {}),
     })
     .onConflictDoNothing({ target: outbox.idempotencyKey });
   return true;

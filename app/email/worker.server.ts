@@ -16,7 +16,7 @@ const MAX_RETRY_MS = 60 * 60_000;
 
 type OutboxRow = typeof outbox.$inferSelect;
 /** `skipped`, present only when it happened: sign-in requests for an address that is no supporter's. */
-export type DrainResult = { sent: number; retried: number; failed: number; skipped?: number };
+export type DrainResult = { sent: number; retried: number; failed: number; skipped?: number; superseded?: number };
 
 /** 2^attempts × 30 s, capped at an hour, ±20 % so a burst of failures does not retry in step. */
 export function retryDelayMs(attempts: number, random: () => number = Math.random): number {
@@ -34,7 +34,7 @@ async function claimDueMessages(db: DB, { now, batchSize }: { now: Date; batchSi
     const due = await tx
       .select({ id: outbox.id })
       .from(outbox)
-      .where(and(isNull(outbox.sentAt), isNull(outbox.failedAt), lte(outbox.nextAttemptAt, now)))
+      .where(and(isNull(outbox.sentAt), isNull(outbox.failedAt), isNull(outbox.supersededAt), lte(outbox.nextAttemptAt, now), noOlderUnsettled))
       .orderBy(asc(outbox.nextAttemptAt))
       .limit(batchSize)
       .for("update", { skipLocked: true });
@@ -45,6 +45,33 @@ async function claimDueMessages(db: DB, { now, batchSize }: { now: Date; batchSi
       .where(inArray(outbox.id, due.map((row) => row.id)))
       .returning();
   });
+}
+
+/**
+ * Messages with a supersede key wait for every older one of their key to be settled (sent,
+ * failed or superseded): one in flight can never reach the inbox after a newer one.
+ */
+const noOlderUnsettled = sql`("outbox"."supersede_key" is null or not exists (
+  select 1 from "outbox" as "older"
+  where "older"."supersede_key" = "outbox"."supersede_key"
+    and ("older"."created_at", "older"."id") < ("outbox"."created_at", "outbox"."id")
+    and "older"."sent_at" is null and "older"."failed_at" is null and "older"."superseded_at" is null))`;
+
+/** A newer message about the same thing exists (queued, sent or not). */
+const newerExists = sql`exists (
+  select 1 from "outbox" as "newer"
+  where "newer"."supersede_key" = "outbox"."supersede_key"
+    and ("newer"."created_at", "newer"."id") > ("outbox"."created_at", "outbox"."id"))`;
+
+/**
+ * Checked just before sending: a newer message about the same thing describes its state now,
+ * so this one is not sent (marked superseded). Newer ones queued after this check wait for this
+ * one to be settled (noOlderUnsettled), so the last to arrive is always the newest.
+ */
+async function supersedeIfNewerExists(db: DB, row: OutboxRow, leaseHeld: ReturnType<typeof and>, now: Date): Promise<boolean> {
+  if (!row.supersedeKey) return false;
+  const superseded = await db.update(outbox).set({ supersededAt: now }).where(and(leaseHeld, newerExists)).returning({ id: outbox.id });
+  return superseded.length > 0;
 }
 
 type Outcome = keyof Required<DrainResult>;
@@ -64,6 +91,10 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
   if (!isTemplateName(row.template)) return fail(`unknown template ${row.template}`);
   // Only reachable when workers died mid-send again and again.
   if (row.attempts > MAX_ATTEMPTS) return fail(`gave up after ${MAX_ATTEMPTS} attempts`);
+  if (await supersedeIfNewerExists(db, row, leaseHeld, clock())) {
+    logger.info(context, "email superseded by a newer one about the same subscription: not sent");
+    return "superseded";
+  }
 
   let providerMessageId: string | null;
   try {
@@ -105,11 +136,17 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
 export async function drainOutbox(db: DB, options: { mailer: Mailer; now?: Date; batchSize?: number }): Promise<DrainResult> {
   const clock = () => options.now ?? new Date();
   const batchSize = options.batchSize ?? 10;
-  const claimed = await claimDueMessages(db, { now: clock(), batchSize });
   const result: DrainResult = { sent: 0, retried: 0, failed: 0 };
-  for (const row of claimed) {
-    const outcome = await deliver(db, row, options.mailer, clock);
-    result[outcome] = (result[outcome] ?? 0) + 1;
+  // A superseded message frees the newer one waiting behind it: claimed in the same run.
+  for (let round = 0; round < 5; round++) {
+    const claimed = await claimDueMessages(db, { now: clock(), batchSize });
+    let superseded = 0;
+    for (const row of claimed) {
+      const outcome = await deliver(db, row, options.mailer, clock);
+      result[outcome] = (result[outcome] ?? 0) + 1;
+      if (outcome === "superseded") superseded++;
+    }
+    if (superseded === 0) break;
   }
   return result;
 }
@@ -143,7 +180,7 @@ export function startOutboxWorker(db: DB, options: { intervalMs?: number; mailer
       while (again && !stopped) {
         kicked = false;
         const result = await drainOutbox(db, { mailer, batchSize });
-        again = kicked || result.sent + result.retried + result.failed + (result.skipped ?? 0) >= batchSize;
+        again = kicked || result.sent + result.retried + result.failed + (result.skipped ?? 0) + (result.superseded ?? 0) >= batchSize;
       }
     } catch (error) {
       logger.error({ err: error instanceof Error ? { message: redactEmails(error.message) } : undefined }, "outbox worker run failed");

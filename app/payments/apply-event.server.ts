@@ -19,7 +19,8 @@ import { getEnv } from "~/env.server";
 import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { applyCardChanged } from "~/supporters/cards.server";
-import { settlePendingChange } from "~/supporters/pending-changes.server";
+import { addMonths } from "~/supporters/billing-dates";
+import { settlePendingChange, settleYearSwitch } from "~/supporters/pending-changes.server";
 import { completeRecordFromItsCheckout, deliveryAddressFrom, differingDetails, formatDeliveryAddress, formatPostalAddress, supporterForCheckout, type DetailsGiven } from "~/supporters/supporters.server";
 import type { NormalizedEvent, ProviderDelivery } from "./events";
 import type { DeliveryAddress } from "@db/schema";
@@ -118,7 +119,7 @@ async function resolveSupporter(tx: DB, checkout: Checkout, customer: Customer, 
  * A completed session must be the one we created, for the amount we asked: anything else is not
  * applied (the webhook keeps it for staff, ADR 032). The simulated provider makes no sessions.
  */
-function checkSessionMatches(checkout: Checkout, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
+export function checkSessionMatches(checkout: Checkout, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
   if (!event.session) return;
   const expected = checkout.amountMinor + checkout.feeCoverMinor;
   if (checkout.providerSessionId !== event.session.id) throw new CheckoutMismatchError(`session ${event.session.id} is not the session created for checkout ${checkout.id}`);
@@ -295,10 +296,14 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     .set({ status: "completed", completedAt: new Date() })
     .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
 
+  // A 12-month payment that replaces a monthly subscription starts where the month paid for ends.
+  const replaced = await replacedSubscription(tx, checkout, event.paidAt);
+
   const recorded = await recordPayment(tx, {
     supporterId,
     campaignId: checkout.campaignId,
     subscriptionId,
+    coversFrom: replaced?.coversFrom,
     planId: checkout.planId,
     checkoutId: checkout.id,
     kind: checkout.kind,
@@ -318,6 +323,11 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     donorName: event.firstOfSubscription || !subscriptionId ? given.name ?? null : undefined,
     deliveryAddress: subscriptionId ? null : deliveryAddress,
   });
+  // After the payment (and the receipt counter), like a renewal: the subscription's row lock is
+  // taken after the counter on every path.
+  if (replaced && recorded.status === "recorded") {
+    await settleYearSwitch(tx, { subscriptionId: replaced.subscriptionId, checkoutId: checkout.id, planName: replaced.planName, coversFrom: replaced.coversFrom });
+  }
   if (recorded.status === "duplicate") {
     if (event.paymentIntentId && !recorded.stripePaymentIntentId) {
       await tx.update(payments).set({ stripePaymentIntentId: event.paymentIntentId }).where(eq(payments.id, recorded.paymentId));
@@ -331,6 +341,23 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
       .set({ status: "paid", paymentId: recorded.paymentId, updatedAt: new Date() })
       .where(and(eq(pledges.id, checkout.pledgeId), isNull(pledges.paymentId)));
   }
+}
+
+/**
+ * The monthly subscription a 12-month checkout replaces, if it is still running: the 12 months
+ * start at the end of the period it has paid for, so nobody pays twice for the same weeks and
+ * nobody has a gap. (The provider was already asked to end it there: endSubscriptionsReplacedBy.)
+ */
+async function replacedSubscription(tx: DB, checkout: Checkout, paidAt: Date) {
+  if (checkout.kind !== "tier_one_time" || checkout.replacesSubscriptionId === null) return null;
+  const [row] = await tx
+    .select({ id: subscriptions.id, status: subscriptions.status, currentPeriodEnd: subscriptions.currentPeriodEnd, planName: plans.name })
+    .from(subscriptions)
+    .leftJoin(plans, eq(plans.id, checkout.planId ?? -1))
+    .where(eq(subscriptions.id, checkout.replacesSubscriptionId));
+  if (!row || row.status === "canceled" || row.status === "incomplete_expired") return null;
+  const coversFrom = row.currentPeriodEnd && row.currentPeriodEnd > paidAt ? row.currentPeriodEnd : paidAt;
+  return { subscriptionId: row.id, coversFrom, planName: row.planName ?? "Supporter" };
 }
 
 export type NewPayment = {
@@ -356,6 +383,8 @@ export type NewPayment = {
   recordedByStaffId?: number | null;
   /** The name typed at the checkout this payment came from, for its receipt; else the supporter's. */
   donorName?: string | null;
+  /** A 12-month payment that replaces a monthly subscription: its 12 months start here, not at paidAt. */
+  coversFrom?: Date;
   /** One-time print years: where editions go, as given at checkout. */
   deliveryAddress?: DeliveryAddress | null;
 };
@@ -392,7 +421,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   const manageUrl = supporter.email
     ? await createLoginLink(tx, { supporterId: input.supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
     : null;
-  const coversUntil = input.kind === "tier_one_time" ? addMonths(input.paidAt, 12) : null;
+  const coversUntil = input.kind === "tier_one_time" ? addMonths(input.coversFrom ?? input.paidAt, 12) : null;
   const feeCoverMinor = input.feeCoverMinor < input.amountMinor ? input.feeCoverMinor : 0;
 
   const receiptNumber = await takeReceiptNumber(tx);
@@ -653,10 +682,4 @@ export async function queueRefundConfirmation(tx: DB, input: { paymentId: number
       currency: row.payment.currency,
     },
   });
-}
-
-function addMonths(date: Date, months: number): Date {
-  const result = new Date(date);
-  result.setUTCMonth(result.getUTCMonth() + months);
-  return result;
 }

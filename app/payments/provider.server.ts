@@ -35,6 +35,8 @@ export type PaymentProvider = {
   switchTier(input: SubscriptionRef & { lookupKey: string; amountMinor: number; currency: string; idempotencyKey: string }): Promise<void>;
   pauseCollection(input: SubscriptionRef & { resumesAt: Date; idempotencyKey: string }): Promise<void>;
   resumeCollection(input: SubscriptionRef & { idempotencyKey: string }): Promise<void>;
+  /** Undoes a cancellation at the period end that has not happened yet: the subscription carries on. */
+  keepSubscription(input: SubscriptionRef & { idempotencyKey: string }): Promise<void>;
   /** At the end of the paid period, or at once (erasure). */
   cancelSubscription(input: SubscriptionRef & { atPeriodEnd: boolean; idempotencyKey: string }): Promise<void>;
   /**

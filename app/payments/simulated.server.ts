@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import { getDb, type DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans, subscriptions } from "@db/schema";
 import { applyDelivery } from "./apply-event.server";
+import { endSubscriptionsReplacedBy } from "./replaced-subscriptions.server";
 import type { NormalizedEvent, PostalAddress } from "./events";
 import type { PaymentProvider, SubscriptionRef } from "./provider.server";
 
@@ -21,6 +22,7 @@ export const simulatedProvider: PaymentProvider = {
   switchTier: (input) => confirmSimulatedChange(input, { amountMinor: input.amountMinor, planLookupKey: input.lookupKey }),
   pauseCollection: (input) => confirmSimulatedChange(input, { pausedUntil: input.resumesAt }),
   resumeCollection: (input) => confirmSimulatedChange(input, { pausedUntil: null }),
+  keepSubscription: (input) => confirmSimulatedChange(input, { cancelAtPeriodEnd: false }),
   cancelSubscription: (input) => confirmSimulatedChange(input, input.atPeriodEnd ? { cancelAtPeriodEnd: true } : { status: "canceled" }),
   async forgetCustomer() {
     // The simulated provider keeps nothing about people.
@@ -143,6 +145,7 @@ export async function completeSimulatedCheckout(db: DB, input: { checkoutId: str
   }
   // One event id per checkout: pressing Pay twice (or Pay after Decline's retry) records one payment.
   const eventId = `sim_evt_${checkout.id}_${input.outcome === "pay" ? "paid" : `declined_${randomUUID()}`}`;
+  await endSubscriptionsReplacedBy(db, { events });
   await applyDelivery(db, { eventId, type: `simulated.${input.outcome}`, createdAt: now, events });
   return "ok" as const;
 }

@@ -163,6 +163,9 @@ export const stripeProvider: PaymentProvider = {
   resumeCollection(input) {
     return changeSubscription("subscriptions.update resume", input, async () => ({ pause_collection: "" }));
   },
+  keepSubscription(input) {
+    return changeSubscription("subscriptions.update keep", input, async () => ({ cancel_at_period_end: false }));
+  },
   async cancelSubscription(input) {
     if (input.atPeriodEnd) return changeSubscription("subscriptions.update cancel", input, async () => ({ cancel_at_period_end: true }));
     await callStripe("subscriptions.cancel", () => getStripe().subscriptions.cancel(input.providerSubscriptionId, {}, { idempotencyKey: input.idempotencyKey }), CHANGE_NOT_MADE);

@@ -4,6 +4,7 @@ import { describeError, logger } from "~/log.server";
 import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
 import { applyDelivery, CheckoutMismatchError, isAppliedEvent, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
+import { endSubscriptionsReplacedBy } from "./replaced-subscriptions.server";
 import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
 import { describePaymentError } from "./decline-reasons";
@@ -116,6 +117,7 @@ async function applyVerifiedDelivery(db: DB, delivery: ProviderDelivery, resolut
   await traceSubscriptionRefunds(db, delivery);
   await resolveCardChanges(db, delivery);
   await explainFailedPayments(db, delivery);
+  await endSubscriptionsReplacedBy(db, delivery);
   return db.transaction(async (tx) => {
     // Resolved first: the apply may take the receipt counter, held until commit (ADR 018).
     await resolveWebhookFailure(tx, { eventId: delivery.eventId, resolution });

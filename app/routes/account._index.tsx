@@ -3,7 +3,9 @@ import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
+import { formatDate } from "~/dates";
 import { formatMoney } from "~/money";
+import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getAccountOverview } from "~/supporters/account.server";
 import type { loader as layoutLoader } from "./account";
 
@@ -12,20 +14,21 @@ export const meta: MetaFunction = () => [{ title: "Your support" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
-  const overview = await getAccountOverview(db, { supporterId });
+  const [overview, settings] = await Promise.all([getAccountOverview(db, { supporterId }), getOrganisationSettings(db)]);
   if (!overview) throw new Response("Not found", { status: 404 });
-  return json(overview, { headers: { "Cache-Control": "private, no-store" } });
+  // Dates in the organisation's zone, as on the subscription page and in emails.
+  return json({ ...overview, timeZone: settings.timeZone }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
-const dateFormat = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "UTC" });
-const date = (iso: string | null) => (iso ? dateFormat.format(new Date(iso)) : null);
 const STATUS: Record<string, string> = { active: "Active", past_due: "Payment failed", canceled: "Cancelled", incomplete: "Starting", unpaid: "Unpaid", paused: "Paused", trialing: "Active" };
 
 export default function AccountOverview() {
   const data = useLoaderData<typeof loader>();
   const layout = useRouteLoaderData<typeof layoutLoader>("routes/account");
   const { supporter, subscriptions, entitlements, payments } = data;
+  const date = (iso: string | null) => (iso ? formatDate(iso, data.timeZone, "medium") : null);
   const live = subscriptions.filter((s) => s.status !== "canceled");
+  const ended = subscriptions.filter((s) => s.status === "canceled");
   return (
     <div className="account-overview">
       <h1>{supporter.name ? `Hello, ${supporter.name}` : "Your support"}</h1>
@@ -75,6 +78,26 @@ export default function AccountOverview() {
               {supporter.card ? `Update card (${supporter.card.brand ?? "card"} ending ${supporter.card.last4})` : "Update card"}
             </button>
           </Form>
+        ) : null}
+        {ended.length > 0 ? (
+          <>
+            <h3 id="ended-heading">Support that has ended</h3>
+            <ul className="card-list" aria-labelledby="ended-heading">
+              {ended.map((s) => (
+                <li key={s.id} className="card-item">
+                  <p className="card-title">{s.what}</p>
+                  <p>
+                    {formatMoney(s.amountMinor, s.currency)} {s.currency} a month · Ended
+                  </p>
+                  <p>
+                    <Link to={`/account/subscriptions/${s.id}`} aria-label={`Start ${s.what} again`}>
+                      Start again
+                    </Link>
+                  </p>
+                </li>
+              ))}
+            </ul>
+          </>
         ) : null}
       </section>
 

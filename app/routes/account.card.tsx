@@ -8,6 +8,7 @@ import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { getCardOnFile } from "~/supporters/cards.server";
 import { startCardUpdate } from "~/supporters/subscription-changes.server";
+import { redirectWithFlash } from "~/http/flash.server";
 import { ErrorSummary } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: t("account.card.heading") }];
@@ -15,6 +16,8 @@ export const meta: MetaFunction = () => [{ title: t("account.card.heading") }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
+  // Back from the provider's card page: said once, on the overview, which shows the card.
+  if (new URL(request.url).searchParams.get("returned") === "1") throw await redirectWithFlash("/account", { key: "flash.card.returned", params: {} });
   const [card, csrf] = await Promise.all([getCardOnFile(db, { supporterId }), issueCsrfToken(request)]);
   return json({ card, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
@@ -8,6 +8,7 @@ import { getEnv } from "~/env.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { completeSimulatedCardUpdate } from "~/payments/simulated.server";
+import { redirectWithFlash } from "~/http/flash.server";
 import { ErrorSummary } from "~/ui/fields";
 
 /**
@@ -34,7 +35,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403 });
   await completeSimulatedCardUpdate(db, { supporterId });
-  return redirect("/account", 303);
+  return redirectWithFlash("/account", { key: "flash.card.saved", params: {} });
 }
 
 export default function SimulatedCardUpdate() {

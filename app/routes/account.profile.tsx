@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { json, redirect } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
@@ -18,7 +18,9 @@ import {
   updateProfileDetails,
 } from "~/supporters/profile.server";
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
+import { redirectWithFlash } from "~/http/flash.server";
 import { ErrorSummary, TextField } from "~/ui/fields";
+import { Flash } from "~/ui/Flash";
 import type { loader as layoutLoader } from "./account";
 
 export const meta: MetaFunction = () => [{ title: "Your details" }, { name: "robots", content: "noindex" }];
@@ -60,7 +62,7 @@ export async function action({ request }: ActionFunctionArgs) {
       if (outcome === "address_needed") {
         return fail(400, { errors: { line1: t("error.address.neededForPrint") }, values: formValues(formData, PROFILE_FIELDS), formError: t("error.form") });
       }
-      return redirect("/account/profile?saved=details", 303);
+      return redirectWithFlash("/account/profile?saved=details", { key: "flash.profile.saved", params: {} });
     }
     case "email": {
       const parsed = parseEmailChange(formData);
@@ -69,26 +71,20 @@ export async function action({ request }: ActionFunctionArgs) {
       if (outcome === "not_found") throw new Response("Not found", { status: 404 });
       if (outcome === "same") return fail(400, { errors: { email: t("error.email.same") }, values: { email: parsed.value.email }, formError: t("error.form") });
       if (outcome === "rate_limited") return fail(429, { errors: {}, values: { email: parsed.value.email }, formError: t("error.rateLimited") });
-      return redirect("/account/profile?email=sent", 303);
+      return redirectWithFlash("/account/profile?email=sent", { key: "flash.email.sent", params: {} });
     }
     case "anonymous": {
       const parsed = AnonymousSchema.safeParse({ anonymous: formData.get("anonymous") ?? undefined });
       if (!parsed.success) return fail(400, { errors: { anonymous: t("error.form") }, values: {}, formError: t("error.form") });
       const outcome = await setAnonymous(db, { supporterId, anonymous: parsed.data.anonymous });
       if (outcome === "not_found") throw new Response("Not found", { status: 404 });
-      return redirect("/account/profile?saved=anonymous", 303);
+      return redirectWithFlash("/account/profile?saved=anonymous", { key: "flash.profile.anonymous", params: {} });
     }
   }
 }
 
 const DETAIL_FIELDS = [{ name: "name", label: "Your name", autoComplete: "name" }, ...ADDRESS_FIELDS] as const;
 
-const NOTICES = {
-  details: "Your details are saved.",
-  anonymous: "Your name preference is saved. It applies to every gift, past and future.",
-  sent: "Check your new inbox: we sent a confirmation link to the new address. It works for 24 hours. Until you use it, we keep using your current address.",
-  changed: "Your email address is changed. We'll use it from now on.",
-} as const;
 
 export default function Profile() {
   const { profile, notice } = useLoaderData<typeof loader>();
@@ -109,15 +105,13 @@ export default function Profile() {
     postalCode: profile.address?.postalCode ?? "",
     country: profile.address?.country ?? "",
   };
-  const announced = notice.email ?? notice.saved;
+  // Saved details and a sent link confirm themselves through the session's flash (the layout);
+  // the link that changes the address lands here from an email, announced the same way.
+  const changedByLink = notice.email === "changed" && !layout?.flash;
   return (
     <div className="account-page">
       <h1>Your details</h1>
-      {announced ? (
-        <p className="notice-done" role="status">
-          {NOTICES[announced]}
-        </p>
-      ) : null}
+      {changedByLink ? <Flash flash={{ key: "flash.email.changed" }} /> : null}
       {actionData?.formError && !actionData.intent ? <ErrorSummary formError={actionData.formError} labels={{}} /> : null}
 
       <section className="panel" aria-labelledby="details-heading">

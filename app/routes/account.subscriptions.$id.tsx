@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, SerializeFrom } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
-import { useEffect, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
@@ -11,7 +11,8 @@ import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.
 import type { MessageKey } from "~/i18n/en";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
-import { getSubscriptionPage, parseSubscriptionChangeForm, submitSubscriptionChange } from "~/supporters/subscription-changes.server";
+import { redirectWithFlash, type Flash } from "~/http/flash.server";
+import { getSubscriptionPage, parseSubscriptionChangeForm, submitSubscriptionChange, type ChangeOutcome } from "~/supporters/subscription-changes.server";
 import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fields";
 import { RowId } from "~/ids";
 
@@ -47,12 +48,35 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const parsed = parseSubscriptionChangeForm(formData);
   if (!parsed.ok) return json<ActionData>({ intent, errors: parsed.errors, values: parsed.values, formError: parsed.formError }, { status: 400 });
   const outcome = await submitSubscriptionChange(db, { supporterId, subscriptionId }, parsed.value);
-  if (outcome.ok) return redirect(outcome.redirectTo, 303);
+  if (outcome.ok) {
+    const flash = flashFor(outcome);
+    return flash ? redirectWithFlash(outcome.redirectTo, flash) : redirect(outcome.redirectTo, 303);
+  }
   if (outcome.status === 404) throw new Response("Not found", { status: 404 });
   return json<ActionData>(
     { intent, errors: outcome.errors, values: parsed.values, formError: outcome.formError, needsAddress: outcome.needsAddress },
     { status: outcome.status },
   );
+}
+
+/** What the page says after the redirect; a move to a payment page says nothing yet (nothing changed). */
+function flashFor(outcome: Extract<ChangeOutcome, { ok: true }>): Flash | null {
+  if (!outcome.confirmed) return outcome.change === "year" || outcome.change === "restart" ? null : { key: "flash.pending", params: {} };
+  const amount = outcome.now ? formatMoney(outcome.now.amountMinor, outcome.now.currency) : "";
+  switch (outcome.change) {
+    case "amount":
+      return { key: "flash.amount", params: { amount } };
+    case "tier":
+      return { key: "flash.tier", params: { plan: outcome.now?.planName ?? "" } };
+    case "pause":
+    case "resume":
+    case "cancel":
+    case "keep":
+      return { key: `flash.${outcome.change}`, params: {} };
+    case "year":
+    case "restart":
+      return null;
+  }
 }
 
 const STATUS_KEYS: Record<string, MessageKey> = {
@@ -66,12 +90,26 @@ const STATUS_KEYS: Record<string, MessageKey> = {
   paused: "account.sub.status.paused",
 };
 
-/** The pause lengths offered (the server accepts 1 to 6 months). */
-const PAUSE_MONTHS = [1, 2, 3, 4, 5, 6] as const;
-
 const LABELS = { monthlyAmount: "New monthly amount", plan: "Digital or print", months: "Pause payments for", reason: "Reason" };
 
 const dateFormatter = (timeZone: string) => (iso: string | null) => (iso ? formatDate(iso, timeZone) : null);
+
+/** "3 Jan 2027, 3 Feb 2027 and 3 Mar 2027" */
+function joinDates(dates: string[]): string {
+  return dates.length <= 1 ? dates.join("") : `${dates.slice(0, -1).join(", ")} and ${dates.at(-1)}`;
+}
+
+/** True once, after a change the page was waiting for is confirmed (JavaScript only; without it the reload shows the new state). */
+function useJustConfirmed(updating: boolean) {
+  const was = useRef(updating);
+  const [confirmed, setConfirmed] = useState(false);
+  useEffect(() => {
+    if (was.current && !updating) setConfirmed(true);
+    if (updating) setConfirmed(false);
+    was.current = updating;
+  }, [updating]);
+  return confirmed;
+}
 
 export default function SubscriptionRoute() {
   const { subscription: sub, confirmCancel, csrf } = useLoaderData<typeof loader>();
@@ -84,6 +122,7 @@ export default function SubscriptionRoute() {
     }, 2000);
     return () => clearInterval(timer);
   }, [sub.updating, revalidator]);
+  const justConfirmed = useJustConfirmed(sub.updating);
   const date = dateFormatter(sub.timeZone);
   const amount = formatMoney(sub.amountMinor, sub.currency);
   const base = `/account/subscriptions/${sub.id}`;
@@ -103,7 +142,28 @@ export default function SubscriptionRoute() {
           <dt>{t("account.sub.status")}</dt>
           <dd>{t(STATUS_KEYS[sub.status] ?? "account.sub.status.active")}</dd>
         </div>
-        {sub.pausedUntil ? (
+        {sub.paused ? (
+          <>
+            <div>
+              <dt>{t("account.sub.pausedUntil")}</dt>
+              <dd>{date(sub.pausedUntil)}</dd>
+            </div>
+            <div>
+              <dt>{t("account.sub.paused.skipped")}</dt>
+              <dd>
+                <ul className="paused-dates">
+                  {sub.paused.skipped.map((d) => (
+                    <li key={d}>{date(d)}</li>
+                  ))}
+                </ul>
+              </dd>
+            </div>
+            <div>
+              <dt>{t("account.sub.paused.resumesOn")}</dt>
+              <dd>{date(sub.paused.resumesOn)}</dd>
+            </div>
+          </>
+        ) : sub.pausedUntil ? (
           <div>
             <dt>{t("account.sub.pausedUntil")}</dt>
             <dd>{date(sub.pausedUntil)}</dd>
@@ -129,6 +189,10 @@ export default function SubscriptionRoute() {
           </noscript>
           <span className="spinner" aria-hidden="true" /> {t("account.sub.updating")}
         </p>
+      ) : justConfirmed ? (
+        <p className="notice-done" role="status">
+          {t("account.sub.confirmed")}
+        </p>
       ) : null}
 
       {actionData ? <ErrorSummary formError={actionData.formError} errors={actionData.errors} labels={LABELS} /> : null}
@@ -145,8 +209,24 @@ export default function SubscriptionRoute() {
 
       {sub.status === "canceled" || sub.status === "incomplete_expired" ? (
         <p className="panel">{t("account.sub.ended")}</p>
+      ) : sub.replacedByYearUntil && sub.endsAt ? (
+        <p className="panel">{t("account.sub.replacedByYear", { date: date(sub.endsAt) ?? "", until: date(sub.replacedByYearUntil) ?? "" })}</p>
       ) : sub.endsAt && !sub.updating ? (
         <p className="panel">{t("account.sub.ending", { date: date(sub.endsAt) ?? "" })}</p>
+      ) : null}
+
+      {sub.canKeep ? (
+        <ChangeForm action={base} csrf={csrf} intent="keep" heading={t("account.sub.keep.heading")}>
+          <p>{sub.endsAt ? t("account.sub.keep.body", { date: date(sub.endsAt) ?? "" }) : t("account.sub.keep.bodyUnknown")}</p>
+          <SubmitButton>{t("account.sub.keep.submit")}</SubmitButton>
+        </ChangeForm>
+      ) : null}
+
+      {sub.restart ? (
+        <ChangeForm action={base} csrf={csrf} intent="restart" heading={t("account.sub.restart.heading")}>
+          <p>{t("account.sub.restart.body", { what: sub.restart.what, amount: formatMoney(sub.restart.amountMinor, sub.currency) })}</p>
+          <SubmitButton>{t("account.sub.restart.submit")}</SubmitButton>
+        </ChangeForm>
       ) : null}
 
       {sub.canChange ? (
@@ -168,7 +248,7 @@ export default function SubscriptionRoute() {
                 <SubmitButton>{t("account.sub.resume.submit")}</SubmitButton>
               </ChangeForm>
             ) : (
-              <PauseForm csrf={csrf} action={base} actionData={actionData} heading={t("account.sub.pause.heading")} />
+              <PauseForm sub={sub} date={date} csrf={csrf} action={base} actionData={actionData} heading={t("account.sub.pause.heading")} />
             )}
             <p className="panel">
               <Link to={`${base}?confirm=cancel`} className="button-secondary">
@@ -251,20 +331,33 @@ function TierForm({ sub, csrf, action, actionData, heading }: FormProps & SubPro
   );
 }
 
-function PauseForm({ csrf, action, actionData, heading }: FormProps) {
+/**
+ * Each length says which payments it skips and when they start again, before anything is
+ * confirmed: in its option (without JavaScript too) and, for the one chosen, in full below.
+ */
+function PauseForm({ sub, date, csrf, action, actionData, heading }: FormProps & SubProps & { date: (iso: string | null) => string | null }) {
   const errors = errorsFor(actionData, "pause");
-  const chosen = actionData?.intent === "pause" ? actionData.values.months : undefined;
+  const initial = (actionData?.intent === "pause" ? actionData.values.months : undefined) ?? "1";
+  const [chosen, setChosen] = useState(initial);
+  const describe = (option: SubscriptionPage["pauseOptions"][number]) =>
+    t("account.sub.pause.skips", { count: option.skipped.length, dates: joinDates(option.skipped.map((d) => date(d) ?? "")), date: date(option.resumesOn) ?? "" });
+  const selected = sub.pauseOptions.find((o) => String(o.months) === chosen);
   return (
     <ChangeForm action={action} csrf={csrf} intent="pause" heading={heading}>
       <div className="field">
         <label htmlFor="months">{t("account.sub.pause.label")}</label>
-        <select {...fieldProps("months", errors, "months-hint")} defaultValue={chosen ?? "1"}>
-          {PAUSE_MONTHS.map((n) => (
-            <option key={n} value={n}>
-              {t("account.sub.pause.option", { count: n })}
+        <select {...fieldProps("months", errors, "months-dates months-hint")} defaultValue={initial} onChange={(event) => setChosen(event.target.value)} className="wide-select">
+          {sub.pauseOptions.map((option) => (
+            <option key={option.months} value={option.months}>
+              {t("account.sub.pause.option", { count: option.months })} — {describe(option)}
             </option>
           ))}
         </select>
+        {selected ? (
+          <p className="hint" id="months-dates" aria-live="polite">
+            {describe(selected)}
+          </p>
+        ) : null}
         <Hint id="months-hint">{t("account.sub.pause.hint")}</Hint>
         <FieldError id="months-error" message={errors?.months} />
       </div>
@@ -286,7 +379,7 @@ function CancelConfirmation({ sub, csrf, base, actionData, date }: { sub: Subscr
       </section>
       {sub.amountBounds ? <AmountForm sub={sub} csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.lower")} /> : null}
       {sub.otherTier?.tier === "digital" ? <TierForm sub={sub} csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.digital")} /> : null}
-      {sub.pausedUntil ? null : <PauseForm csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.pause")} />}
+      {sub.pausedUntil ? null : <PauseForm sub={sub} date={date} csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.pause")} />}
       <ChangeForm action={here} csrf={csrf} intent="cancel" heading={t("account.sub.cancel.confirmHeading")}>
         <p>{until ? t("account.sub.cancel.when", { date: until }) : t("account.sub.cancel.whenUnknown")}</p>
         <div className="field">

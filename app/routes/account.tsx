@@ -5,17 +5,21 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { SignOutButton } from "~/ui/SignOutButton";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
+import { takeFlash } from "~/http/flash.server";
+import { Flash } from "~/ui/Flash";
 
-/** The account area's frame. Each child route checks the session itself. */
+/** The account area's frame, and the confirmation of the change just made. Each child route checks the session itself. */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [session, csrf] = await Promise.all([getSupporterSession(getDb(), request), issueCsrfToken(request)]);
-  return json({ signedIn: Boolean(session), csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  const [session, csrf, taken] = await Promise.all([getSupporterSession(getDb(), request), issueCsrfToken(request), takeFlash(request)]);
+  const headers = new Headers({ "Cache-Control": "private, no-store" });
+  for (const [name, value] of [...Object.entries(csrf.headers as Record<string, string>), ...Object.entries(taken.headers)]) headers.append(name, value);
+  return json({ signedIn: Boolean(session), csrf: csrf.token, flash: taken.flash }, { headers });
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
 
 export default function AccountLayout() {
-  const { signedIn, csrf } = useLoaderData<typeof loader>();
+  const { signedIn, csrf, flash } = useLoaderData<typeof loader>();
   return (
     <div className="account">
       {signedIn ? (
@@ -29,6 +33,7 @@ export default function AccountLayout() {
           <SignOutButton action="/account/sign-out" csrf={csrf} />
         </nav>
       ) : null}
+      <Flash flash={flash} />
       <Outlet />
     </div>
   );

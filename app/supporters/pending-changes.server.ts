@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { and, eq, notInArray } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { campaigns, plans, subscriptions, supporters } from "@db/schema";
@@ -8,6 +8,7 @@ import { enqueueEmail } from "~/email/outbox.server";
 import { logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+import { addMonths, pausedPayments } from "./billing-dates";
 
 /**
  * A change a supporter asked the provider for and the provider has not confirmed yet. It is
@@ -30,11 +31,17 @@ export const PendingChangeSchema = z.discriminatedUnion("kind", [
     /** For staff; stored on the subscription once the provider confirms. */
     reason: z.string().nullable(),
   }),
+  /** Undoes a pending cancellation: the subscription carries on as before. */
+  z.object({ ...base, kind: z.literal("keep"), from: z.object({ cancelAtPeriodEnd: z.literal(true) }), to: z.object({ cancelAtPeriodEnd: z.literal(false) }) }),
+  /**
+   * Written by the 12-month payment's own event, never before it is paid (ADR 035): the monthly
+   * subscription then ends at the end of the period already paid, where the 12 months start.
+   */
   z.object({
     ...base,
     kind: z.literal("switch_to_year"),
-    from: z.object({ cancelAtPeriodEnd: z.literal(false) }),
-    to: z.object({ cancelAtPeriodEnd: z.literal(true), planName: z.string(), checkoutId: z.string() }),
+    from: z.object({ cancelAtPeriodEnd: z.boolean() }),
+    to: z.object({ cancelAtPeriodEnd: z.literal(true), planName: z.string(), checkoutId: z.string(), coversFrom: z.string().optional(), coversUntil: z.string().optional() }),
   }),
 ]);
 
@@ -57,6 +64,8 @@ function isSettledBy(change: PendingChange, row: Subscription): boolean {
       return row.pausedUntil !== null && Math.abs(row.pausedUntil.getTime() - Date.parse(change.to.pausedUntil)) < 1000;
     case "resume":
       return row.pausedUntil === null;
+    case "keep":
+      return !row.cancelAtPeriodEnd && !ENDED_STATUSES.includes(row.status);
     case "cancel":
     case "switch_to_year":
       return row.cancelAtPeriodEnd || row.status === "canceled";
@@ -83,6 +92,30 @@ export async function settlePendingChange(tx: DB, row: Subscription) {
   logger.info({ subscriptionId: row.id, change: parsed.data.kind, changeId: parsed.data.id }, "subscription change confirmed");
 }
 
+/**
+ * The 12-month payment that replaces a monthly subscription was recorded (in this transaction):
+ * the subscription's end at its period end is now the change awaited. Confirmed at once if the
+ * provider's event saying so came first, else by that event when it arrives (ADR 035).
+ */
+export async function settleYearSwitch(tx: DB, input: { subscriptionId: number; checkoutId: string; planName: string; coversFrom: Date }) {
+  const coversUntil = addMonths(input.coversFrom, 12);
+  const [current] = await tx.select({ cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd }).from(subscriptions).where(eq(subscriptions.id, input.subscriptionId));
+  if (!current) return;
+  const change: PendingChange = {
+    kind: "switch_to_year",
+    id: `year:${input.checkoutId}`,
+    requestedAt: new Date().toISOString(),
+    from: { cancelAtPeriodEnd: current.cancelAtPeriodEnd },
+    to: { cancelAtPeriodEnd: true, planName: input.planName, checkoutId: input.checkoutId, coversFrom: input.coversFrom.toISOString(), coversUntil: coversUntil.toISOString() },
+  };
+  const [row] = await tx
+    .update(subscriptions)
+    .set({ pendingChange: change })
+    .where(and(eq(subscriptions.id, input.subscriptionId), notInArray(subscriptions.status, ENDED_STATUSES)))
+    .returning();
+  if (row) await settlePendingChange(tx, row);
+}
+
 async function queueConfirmation(tx: DB, row: Subscription, change: PendingChange) {
   const [owner] = await tx
     .select({ supporter: supporters, campaignName: campaigns.name })
@@ -99,6 +132,8 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
     template: "subscription-changed",
     to: supporter.email,
     idempotencyKey: `subscription-changed:${change.id}`,
+    // Two changes in quick succession: only the newest email about this subscription is sent.
+    supersedeKey: subscriptionEmailKey(row.id),
     props: {
       organisation,
       donorName: supporter.name || null,
@@ -108,6 +143,9 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
     },
   });
 }
+
+/** What the outbox calls every email about one subscription's state (see enqueueEmail's supersedeKey). */
+export const subscriptionEmailKey = (subscriptionId: number) => `subscription:${subscriptionId}`;
 
 /** The confirmation in plain words: "from your next payment you give $30 a month (was $25)." */
 export function describeSettledChange(change: PendingChange, row: Pick<Subscription, "amountMinor" | "currency" | "currentPeriodEnd" | "status">, timeZone: string): string {
@@ -119,17 +157,32 @@ export function describeSettledChange(change: PendingChange, row: Pick<Subscript
       return `from your next payment you give ${money(change.to.amountMinor)} a month (was ${money(change.from.amountMinor)}).`;
     case "tier":
       return `you are now a ${change.to.planName}, at ${money(change.to.amountMinor)} a month (was ${change.from.planName}, ${money(change.from.amountMinor)} a month). The difference for the rest of the current month is settled with your next payment.`;
-    case "pause":
-      return `paused until ${date(change.to.pausedUntil)}. No payments are taken until then, and your support carries on afterwards.`;
+    case "pause": {
+      if (!row.currentPeriodEnd) return `paused until ${date(change.to.pausedUntil)}. No payments are taken until then, and your support carries on afterwards.`;
+      const { skipped, resumesOn } = pausedPayments(row.currentPeriodEnd, new Date(change.to.pausedUntil));
+      const list = skipped.map((d) => date(d));
+      const skippedText = list.length === 0 ? "no payment is skipped" : `${list.length === 1 ? "the payment" : `the ${list.length} payments`} of ${joinList(list)} ${list.length === 1 ? "is" : "are"} skipped`;
+      return `paused: ${skippedText}, and payments start again on ${date(resumesOn)}. Your support carries on meanwhile.`;
+    }
     case "resume":
       return periodEnd ? `payments have resumed; your next payment is on ${periodEnd}.` : "payments have resumed.";
+    case "keep":
+      return periodEnd ? `your support carries on: it will not end, and your next payment is on ${periodEnd}.` : "your support carries on: it will not end.";
     case "cancel":
       return row.status === "canceled" || !periodEnd
         ? "cancelled: your support has ended and no further payments will be taken."
         : `cancelled: your support ends on ${periodEnd}, and no further payments will be taken.`;
-    case "switch_to_year":
-      return periodEnd
-        ? `your monthly payments end on ${periodEnd}. Your one payment for 12 months (${change.to.planName}) covers you from the day it is made.`
-        : `your monthly payments have ended. Your one payment for 12 months (${change.to.planName}) covers you from the day it is made.`;
+    case "switch_to_year": {
+      const from = change.to.coversFrom ? date(change.to.coversFrom) : periodEnd;
+      const until = change.to.coversUntil ? `, until ${date(change.to.coversUntil)}` : "";
+      return from
+        ? `your 12-month payment is received. Your monthly payments end on ${from}, the end of the month you have already paid for, and your 12 months (${change.to.planName}) run from then${until}.`
+        : `your 12-month payment is received and your monthly payments have ended. Your 12 months (${change.to.planName}) run from today${until}.`;
+    }
   }
+}
+
+function joinList(items: string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }

@@ -2,15 +2,16 @@ import { randomUUID } from "node:crypto";
 import { and, asc, eq, isNull, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
-import { campaigns, payments, plans, subscriptions, supporters } from "@db/schema";
+import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
-import { startTierCheckout } from "~/giving/checkout.server";
+import { startCheckout } from "~/giving/checkout.server";
 import { checkAmount, formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getPaymentProvider, PaymentProviderError, type SubscriptionRef } from "~/payments/provider.server";
+import { pausedPayments, planPause } from "./billing-dates";
 import type { PendingChange } from "./pending-changes.server";
 
 /**
@@ -21,7 +22,13 @@ import type { PendingChange } from "./pending-changes.server";
  */
 
 export type ChangeFailure = { ok: false; status: 400 | 404 | 409 | 503; errors: FieldErrors; formError: string; needsAddress?: boolean };
-export type ChangeOutcome = { ok: true; redirectTo: string } | ChangeFailure;
+/**
+ * `confirmed`: the provider had already confirmed the change when the request returned (the
+ * simulated provider always, Stripe when its webhook was quicker); otherwise the page says it
+ * is waiting. `checkout`: the supporter goes to a payment page, and nothing has changed yet.
+ */
+export type ChangeOutcome = { ok: true; redirectTo: string; change: ChangeKind; confirmed: boolean; now?: { amountMinor: number; currency: string; planName?: string } } | ChangeFailure;
+export type ChangeKind = SubscriptionChangeForm["intent"];
 
 /** `actor`/`returnTo`: staff acting on the supporter's behalf (audited as staff, back to the admin page). */
 type Owner = { supporterId: number; subscriptionId: number; actor?: { type: "staff"; id: number }; returnTo?: string };
@@ -44,6 +51,8 @@ const invalid = (field: string, message: string, extra: Partial<ChangeFailure> =
 // The form: one zod schema per intent.
 
 const CHANGE_FIELDS = ["intent", "monthlyAmount", "plan", "months", "reason"] as const;
+/** Pause lengths a supporter may choose. */
+export const PAUSE_MONTHS = [1, 2, 3, 4, 5, 6] as const;
 
 export const SubscriptionChangeFormSchema = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("amount"), monthlyAmount: z.string({ message: t("error.amount.empty") }).max(50, t("error.amount.not_a_number")) }),
@@ -61,6 +70,8 @@ export const SubscriptionChangeFormSchema = z.discriminatedUnion("intent", [
       .transform((v) => v || null),
   }),
   z.object({ intent: z.literal("year") }),
+  z.object({ intent: z.literal("keep") }),
+  z.object({ intent: z.literal("restart") }),
 ]);
 export type SubscriptionChangeForm = z.infer<typeof SubscriptionChangeFormSchema>;
 
@@ -90,6 +101,10 @@ export function submitSubscriptionChange(db: DB, owner: Owner, form: Subscriptio
       return cancelSubscription(db, { ...owner, reason: form.reason });
     case "year":
       return switchToOneTimeYear(db, owner);
+    case "keep":
+      return keepSubscription(db, owner);
+    case "restart":
+      return restartSubscription(db, owner);
   }
 }
 
@@ -114,13 +129,13 @@ function isPendingFresh(pending: Owned["sub"]["pendingChange"], now: Date) {
 
 const isPaused = (sub: Owned["sub"], now: Date) => sub.pausedUntil !== null && sub.pausedUntil > now;
 
-/** Why this subscription cannot be changed now, if it cannot. */
-function refusal(owned: Owned, now: Date): ChangeFailure | null {
+/** Why this subscription cannot be changed now, if it cannot. Only "keep" applies to one that is ending. */
+function refusal(owned: Owned, now: Date, { ending = false }: { ending?: boolean } = {}): ChangeFailure | null {
   const { sub } = owned;
   if (ENDED_STATUSES.includes(sub.status)) return fail(409, t("account.sub.error.ended"));
   if (sub.status === "incomplete") return fail(409, t("account.sub.error.notStarted"));
   if (isPendingFresh(sub.pendingChange, now)) return fail(409, t("account.sub.error.busy"));
-  if (sub.cancelAtPeriodEnd) return fail(409, t("account.sub.error.ending"));
+  if (ending ? !sub.cancelAtPeriodEnd : sub.cancelAtPeriodEnd) return fail(409, t(ending ? "account.sub.error.notEnding" : "account.sub.error.ending"));
   return null;
 }
 
@@ -198,7 +213,10 @@ async function requestChange(
     if (error instanceof PaymentProviderError) return fail(503, error.message);
     throw error;
   }
-  return { ok: true, redirectTo };
+  const [after] = await db.select({ pendingChange: subscriptions.pendingChange }).from(subscriptions).where(eq(subscriptions.id, sub.id));
+  const confirmed = (after?.pendingChange as { id?: string } | null)?.id !== pending.id;
+  const result = pending.kind === "amount" ? { amountMinor: pending.to.amountMinor, currency: sub.currency } : pending.kind === "tier" ? { amountMinor: pending.to.amountMinor, currency: sub.currency, planName: pending.to.planName } : undefined;
+  return { ok: true, redirectTo, change: pending.kind === "switch_to_year" ? "year" : pending.kind, confirmed, now: result };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,9 +300,7 @@ export async function pauseSubscription(db: DB, input: Owner & { months: number 
   const refused = refusal(owned, now);
   if (refused) return refused;
   if (isPaused(owned.sub, now)) return fail(409, t("account.sub.error.alreadyPaused"));
-  const resumesAt = new Date(now);
-  resumesAt.setUTCMonth(resumesAt.getUTCMonth() + input.months);
-  resumesAt.setUTCMilliseconds(0); // the provider keeps whole seconds
+  const { resumesAt } = planPause(nextPaymentFrom(owned.sub, now), input.months);
   return requestChange(db, owned, { kind: "pause", from: { pausedUntil: null }, to: { pausedUntil: resumesAt.toISOString() } }, (ref) =>
     getPaymentProvider().pauseCollection({ ...ref, resumesAt }),
     input.returnTo,
@@ -320,11 +336,30 @@ export async function cancelSubscription(db: DB, input: Owner & { reason: string
   );
 }
 
+/** Undo: a cancellation at the period end that has not happened yet is taken back in one step. */
+export async function keepSubscription(db: DB, input: Owner): Promise<ChangeOutcome> {
+  const owned = await loadOwnedSubscription(db, input);
+  if (!owned) return notFound();
+  const refused = refusal(owned, new Date(), { ending: true });
+  if (refused) return refused;
+  const [replaced] = await db.select({ id: checkouts.id }).from(checkouts).innerJoin(payments, eq(payments.checkoutId, checkouts.id)).where(eq(checkouts.replacesSubscriptionId, owned.sub.id)).limit(1);
+  if (replaced) return fail(409, t("account.sub.error.replaced"));
+  return requestChange(db, owned, { kind: "keep", from: { cancelAtPeriodEnd: true }, to: { cancelAtPeriodEnd: false } }, (ref) => getPaymentProvider().keepSubscription(ref), input.returnTo, input.actor);
+}
+
 /**
- * From monthly to one payment for 12 months of the same tier. The payment page is made first
- * (nothing is written if the provider is down), then the monthly subscription is set to end at
- * its period end, then the supporter goes to pay. Someone who leaves the payment page keeps
- * their monthly support until the period they paid for ends; the confirmation email says so.
+ * The next payment a pause skips first: the end of the period paid for, or now for a
+ * subscription whose period is unknown or behind (a failed payment being retried).
+ */
+function nextPaymentFrom(sub: Owned["sub"], now: Date): Date {
+  return sub.currentPeriodEnd && sub.currentPeriodEnd > now ? sub.currentPeriodEnd : now;
+}
+
+/**
+ * From monthly to one payment for 12 months of the same tier. Only the payment page is made
+ * here, linked to this subscription; the subscription is not touched. The payment's own event,
+ * and nothing else, ends the monthly subscription at the end of the period already paid, where
+ * the 12 months start (ADR 035). Leaving the payment page changes nothing and sends nothing.
  */
 export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeOutcome> {
   const owned = await loadOwnedSubscription(db, input);
@@ -337,20 +372,98 @@ export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeO
   // Checkout needs an email address (subscriptions always start with one; staff could remove it).
   const email = owned.supporter.email;
   if (!email) return fail(409, t("account.sub.error.needsEmail"));
+  return startReplacementCheckout(db, owned, {
+    plan: yearPlan,
+    kind: "tier_one_time",
+    amountMinor: yearPlan.amountMinor,
+    email,
+    description: yearPlan.name,
+    replacesSubscriptionId: owned.sub.id,
+    change: "year",
+  });
+}
+
+/**
+ * After support has ended: a new checkout with the same tier (or the same monthly gift) and
+ * the supporter's details, back on this page if they leave it. Print editions go to the
+ * supporter's postal address, which the checkout asks for again.
+ */
+export async function restartSubscription(db: DB, input: Owner): Promise<ChangeOutcome> {
+  const owned = await loadOwnedSubscription(db, input);
+  if (!owned) return notFound();
+  if (!ENDED_STATUSES.includes(owned.sub.status)) return fail(409, t("account.sub.error.notEnded"));
+  const email = owned.supporter.email;
+  if (!email) return fail(409, t("account.sub.error.needsEmail"));
+  const plan = owned.sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
+  if (owned.sub.kind === "tier_monthly" && !plan) return fail(409, t("account.sub.error.noRestartPlan"));
+  return startReplacementCheckout(db, owned, {
+    plan,
+    kind: owned.sub.kind,
+    amountMinor: plan ? plan.amountMinor : owned.sub.amountMinor,
+    email,
+    description: plan ? plan.name : `Monthly gift to ${owned.campaign.name}`,
+    replacesSubscriptionId: null,
+    change: "restart",
+  });
+}
+
+/** The same monthly plan, if still offered; else the current monthly plan of the same tier. */
+async function findRestartPlan(db: DB, owned: Owned) {
+  if (!owned.plan) return null;
+  if (owned.plan.active && owned.plan.billing === "monthly" && owned.plan.currency === owned.campaign.currency) return owned.plan;
+  const [plan] = await db
+    .select()
+    .from(plans)
+    .where(and(eq(plans.active, true), eq(plans.billing, "monthly"), eq(plans.tier, owned.plan.tier), eq(plans.currency, owned.campaign.currency)))
+    .orderBy(asc(plans.sortOrder), asc(plans.id))
+    .limit(1);
+  return plan ?? null;
+}
+
+async function startReplacementCheckout(
+  db: DB,
+  owned: Owned,
+  input: {
+    plan: typeof plans.$inferSelect | null;
+    kind: "tier_one_time" | "tier_monthly" | "monthly";
+    amountMinor: number;
+    email: string;
+    description: string;
+    replacesSubscriptionId: number | null;
+    change: "year" | "restart";
+  },
+): Promise<ChangeOutcome> {
   let checkout: { checkoutId: string; url: string };
   try {
-    checkout = await startTierCheckout(db, { campaign: owned.campaign, choice: { plan: yearPlan, name: owned.supporter.name || null, email } });
+    checkout = await startCheckout(db, {
+      campaign: owned.campaign,
+      plan: input.plan,
+      kind: input.kind,
+      amountMinor: input.amountMinor,
+      feeCoverMinor: 0,
+      email: input.email,
+      name: owned.supporter.name || null,
+      anonymous: owned.supporter.anonymous,
+      message: null,
+      description: input.description,
+      returnPath: `/account/subscriptions/${owned.sub.id}`,
+      supporterId: owned.supporter.id,
+    });
   } catch (error) {
     if (error instanceof PaymentProviderError) return fail(503, error.message);
     throw error;
   }
-  return requestChange(
-    db,
-    owned,
-    { kind: "switch_to_year", from: { cancelAtPeriodEnd: false }, to: { cancelAtPeriodEnd: true, planName: yearPlan.name, checkoutId: checkout.checkoutId } },
-    (ref) => getPaymentProvider().cancelSubscription({ ...ref, atPeriodEnd: true }),
-    checkout.url,
-  );
+  if (input.replacesSubscriptionId !== null) {
+    // Before anyone has the payment page's address, so its payment always finds the link.
+    await db.update(checkouts).set({ replacesSubscriptionId: input.replacesSubscriptionId }).where(eq(checkouts.id, checkout.checkoutId));
+  }
+  await recordAudit(db, {
+    actor: { type: "supporter", id: owned.supporter.id },
+    action: input.change === "year" ? "subscription.year_checkout" : "subscription.restart_checkout",
+    target: { type: "subscription", id: owned.sub.id },
+    details: { checkoutId: checkout.checkoutId },
+  });
+  return { ok: true, redirectTo: checkout.url, change: input.change, confirmed: false };
 }
 
 /** A hosted page where the supporter replaces their card; it then pays for all their support. */
@@ -361,7 +474,7 @@ export async function startCardUpdate(db: DB, { supporterId }: { supporterId: nu
     .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!supporter) return { ok: false, formError: "Not found" };
   try {
-    const { url } = await getPaymentProvider().startCardUpdate({ providerCustomerId: supporter.stripeCustomerId, supporterId, returnUrl: `${getEnv().appUrl}/account` });
+    const { url } = await getPaymentProvider().startCardUpdate({ providerCustomerId: supporter.stripeCustomerId, supporterId, returnUrl: `${getEnv().appUrl}/account/card?returned=1` });
     return { ok: true, url };
   } catch (error) {
     if (error instanceof PaymentProviderError) return { ok: false, formError: error.message };
@@ -385,6 +498,19 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
   const ended = ENDED_STATUSES.includes(sub.status);
   const paused = isPaused(sub, now);
   const pending = isPendingFresh(sub.pendingChange, now) ? sub.pendingChange : null;
+  const canChange = !ended && sub.status !== "incomplete" && !sub.cancelAtPeriodEnd && pending === null;
+  const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
+  const pausedDates = paused && sub.pausedUntil && sub.currentPeriodEnd ? pausedPayments(sub.currentPeriodEnd, sub.pausedUntil) : null;
+  const restartPlan = ended && sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
+  // A paid 12-month move ends this subscription on purpose: keeping it would charge twice.
+  const [replacedBy] = sub.kind === "tier_monthly"
+    ? await db
+        .select({ coversUntil: payments.coversUntil })
+        .from(payments)
+        .innerJoin(checkouts, eq(checkouts.id, payments.checkoutId))
+        .where(and(eq(checkouts.replacesSubscriptionId, sub.id), eq(payments.supporterId, supporter.id)))
+        .limit(1)
+    : [];
   return {
     id: sub.id,
     kind: sub.kind,
@@ -398,7 +524,21 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
     pausedUntil: paused ? sub.pausedUntil : null,
     updating: pending !== null,
     pendingKind: pending?.kind ?? null,
-    canChange: !ended && sub.status !== "incomplete" && !sub.cancelAtPeriodEnd && pending === null,
+    canChange,
+    /** A cancellation at the period end that can still be taken back. */
+    canKeep: !ended && sub.status !== "incomplete" && sub.cancelAtPeriodEnd && pending === null && !replacedBy,
+    replacedByYearUntil: replacedBy?.coversUntil ?? null,
+    /** Each pause length with the payments it skips and the first payment after it. */
+    pauseOptions:
+      canChange && !paused
+        ? PAUSE_MONTHS.map((months) => {
+            const plan = planPause(nextPaymentFrom(sub, now), months);
+            return { months, skipped: iso(plan.skipped), resumesOn: plan.resumesOn.toISOString() };
+          })
+        : [],
+    paused: pausedDates ? { skipped: iso(pausedDates.skipped), resumesOn: pausedDates.resumesOn.toISOString() } : null,
+    /** After support ended: the same tier (or gift) again, through a new checkout. */
+    restart: ended && (sub.kind === "monthly" || restartPlan) ? { what: restartPlan?.name ?? `a monthly gift to ${campaign.name}`, amountMinor: restartPlan?.amountMinor ?? sub.amountMinor } : null,
     amountBounds: sub.kind === "monthly" ? { minMinor: campaign.minGiftMinor, maxMinor: campaign.maxGiftMinor } : null,
     otherTier: otherTier ? { code: otherTier.code, name: otherTier.name, tier: otherTier.tier, amountMinor: otherTier.amountMinor } : null,
     yearPlan: yearPlan && yearPlan.currency === campaign.currency ? { code: yearPlan.code, name: yearPlan.name, amountMinor: yearPlan.amountMinor } : null,

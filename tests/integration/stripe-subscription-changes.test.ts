@@ -1,7 +1,7 @@
 import { and, count, eq } from "drizzle-orm";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditLog, outbox, providerEvents, subscriptions, supporters } from "@db/schema";
+import { auditLog, checkouts, outbox, payments, providerEvents, subscriptions, supporters } from "@db/schema";
 import { resetEnvCache } from "~/env.server";
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { action as cardAction } from "~/routes/account.card";
@@ -226,7 +226,7 @@ describe("subscription changes through Stripe", () => {
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toMatch(/^https:\/\/billing\.stripe\.com\/p\/session\//);
     const [request] = stripe.requestsTo("POST", "/v1/billing_portal/sessions");
-    expect(request.params).toEqual({ customer: who.customer.id, return_url: "http://localhost:3000/account", flow_data: { type: "payment_method_update" } });
+    expect(request.params).toEqual({ customer: who.customer.id, return_url: "http://localhost:3000/account/card?returned=1", flow_data: { type: "payment_method_update" } });
     expect(request.idempotencyKey).toMatch(new RegExp(`^card-update:${who.supporterId}:`));
 
     stripe.failNextRequest("network");
@@ -310,5 +310,64 @@ describe("the default card, for every subscription", () => {
     await deliverOk(stripeEvent("customer.updated", customerObject({ id: foreign.customer!, email: null, defaultPaymentMethod: foreign.id })));
     expect(stripe.requests).toEqual([]);
     expect(await t.db.select({ n: count() }).from(supporters)).toEqual(before);
+  });
+});
+
+describe("monthly → 12 months with Stripe: the monthly ends only when the year's payment arrives (ADR 035)", () => {
+  it("asks nothing of the subscription until paid; the payment event ends it at the period end once; a mismatched session or a duplicate asks nothing", async () => {
+    const yearPlan = fixtures.plan("digital-year");
+    stripe.addPrice({ lookupKey: yearPlan.lookupKey, unitAmount: yearPlan.amountMinor, currency: "aud" });
+    const who = await stripeSupporter({ kind: "tier_monthly", tier: "digital" });
+    const response = await post(who, { intent: "year" });
+    expect(response.status).toBe(303);
+    const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.replacesSubscriptionId, who.row.id));
+    expect(checkout).toMatchObject({ kind: "tier_one_time", provider: "stripe", supporterId: who.supporterId });
+    // Only the payment page was made: the subscription is not touched.
+    expect(stripeWrites().map((w) => w.path)).toEqual(["/v1/checkout/sessions"]);
+    expect(await subscriptionRow(who.row.id)).toMatchObject({ cancelAtPeriodEnd: false, pendingChange: null });
+    stripe.clearRequests();
+
+    const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, planId: yearPlan.id, kind: "tier_one_time" });
+    const session = checkoutSessionObject({ id: checkout.providerSessionId!, metadata, mode: "payment", amountTotal: yearPlan.amountMinor, email: checkout.email, customer: who.customer.id, paymentIntent: stripeId("pi") });
+    // A session that is not the one we made, or not for the year's price, ends nothing (ADR 032).
+    await deliverOk(stripeEvent("checkout.session.completed", { ...session, amount_total: 100, amount_subtotal: 100 }));
+    expect(stripeWrites()).toEqual([]);
+    const paid = stripeEvent("checkout.session.completed", session);
+    await deliverOk(paid);
+    const ended = stripeWrites();
+    expect(ended).toEqual([
+      expect.objectContaining({ method: "POST", path: `/v1/subscriptions/${who.subscription.id}`, idempotencyKey: `year-replaces:${checkout.id}`, params: expect.objectContaining({ cancel_at_period_end: "true" }) }),
+    ]);
+    // Paid, and waiting for Stripe's word: the page says "updating", no email yet.
+    expect(await subscriptionRow(who.row.id)).toMatchObject({ cancelAtPeriodEnd: false, pendingChange: expect.objectContaining({ kind: "switch_to_year" }) });
+    expect(await changeEmails(who.supporterId)).toHaveLength(0);
+
+    // The payment delivered again asks Stripe nothing and records nothing more.
+    stripe.clearRequests();
+    await deliverOk(stripeEvent("checkout.session.completed", session));
+    expect(stripeWrites()).toEqual([]);
+
+    await deliverOk(updatedEvent(stripe.store.subscriptions.get(who.subscription.id)!));
+    const row = await subscriptionRow(who.row.id);
+    expect(row).toMatchObject({ cancelAtPeriodEnd: true, pendingChange: null, status: "active" });
+    const mail = await changeEmails(who.supporterId);
+    expect(mail).toHaveLength(1);
+    expect(mail[0].props.summary).toMatch(/^your 12-month payment is received/);
+    const [year] = await t.db.select().from(payments).where(eq(payments.checkoutId, checkout.id));
+    const expectedUntil = new Date(row.currentPeriodEnd!);
+    expectedUntil.setUTCMonth(expectedUntil.getUTCMonth() + 12);
+    expect(year.coversUntil).toEqual(expectedUntil);
+  });
+
+  it("an abandoned year checkout (the session expires) leaves the monthly alone", async () => {
+    const who = await stripeSupporter({ kind: "tier_monthly", tier: "digital" });
+    expect((await post(who, { intent: "year" })).status).toBe(303);
+    const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.replacesSubscriptionId, who.row.id));
+    stripe.clearRequests();
+    const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, planId: checkout.planId, kind: "tier_one_time" });
+    await deliverOk(stripeEvent("checkout.session.expired", checkoutSessionObject({ metadata, mode: "payment", amountTotal: checkout.amountMinor, paymentStatus: "unpaid", email: checkout.email })));
+    expect(stripeWrites()).toEqual([]);
+    expect(await subscriptionRow(who.row.id)).toMatchObject({ cancelAtPeriodEnd: false, pendingChange: null });
+    expect(await changeEmails(who.supporterId)).toHaveLength(0);
   });
 });

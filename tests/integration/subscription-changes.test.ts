@@ -98,11 +98,12 @@ describe("supporter subscription changes (simulated provider)", () => {
     const { sub, browser, supporterId } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
     expectRedirectTo(await post(sub.id, browser, { intent: "pause", months: "3" }), `/account/subscriptions/${sub.id}`);
     const paused = await subscriptionRow(sub.id);
-    const expected = new Date();
-    expected.setUTCMonth(expected.getUTCMonth() + 3);
-    expect(Math.abs(paused.pausedUntil!.getTime() - expected.getTime())).toBeLessThan(60_000);
+    // Three payments skipped from the next one on: the pause ends the day before the fourth (ADR 035).
+    const fourth = new Date(sub.currentPeriodEnd!);
+    fourth.setUTCMonth(fourth.getUTCMonth() + 3);
+    expect(fourth.getTime() - paused.pausedUntil!.getTime()).toBe(24 * 60 * 60_000 + (fourth.getTime() % 1000));
     expect(paused.pendingChange).toBeNull();
-    expect((await changeEmails(supporterId))[0].props.summary).toMatch(/^paused until \d{1,2} \w+ \d{4}\./);
+    expect((await changeEmails(supporterId))[0].props.summary).toMatch(/^paused: the 3 payments of .+ are skipped, and payments start again on \d{1,2} \w+ \d{4}\./);
 
     expect((await post(sub.id, browser, { intent: "pause", months: "2" })).status).toBe(409);
     expectRedirectTo(await post(sub.id, browser, { intent: "resume" }), `/account/subscriptions/${sub.id}`);
@@ -223,17 +224,15 @@ describe("supporter subscription changes (simulated provider)", () => {
     expect(await snapshot(sub.id)).toEqual(before);
   });
 
-  it("monthly → one payment for 12 months: the monthly ends at its period end and the reader goes to pay", async () => {
+  it("monthly → one payment for 12 months: the reader goes to pay and nothing changes before they have (ADR 035)", async () => {
     const { sub, browser, supporterId } = await supporterWith({ kind: "tier_monthly", plan: "digital-monthly" });
     const response = await post(sub.id, browser, { intent: "year" });
     expectRedirectTo(response, /^\/simulated-checkout\/[0-9a-f-]{36}$/);
     const checkoutId = response.headers.get("Location")!.split("/").pop()!;
     const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.id, checkoutId));
     expect(checkout).toMatchObject({ kind: "tier_one_time", planId: fixtures.plan("digital-year").id, amountMinor: 5500, status: "open" });
-    expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: true, pendingChange: null, status: "active" });
-    const mail = await changeEmails(supporterId);
-    expect(mail).toHaveLength(1);
-    expect(mail[0].props.summary).toMatch(/^your monthly payments end on .+ Your one payment for 12 months \(Digital supporter — 12 months\)/);
+    expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: false, pendingChange: null, status: "active" });
+    expect(await changeEmails(supporterId)).toHaveLength(0);
   });
 
   it("the simulated card page saves a test card: brand, last 4 and expiry only", async () => {
