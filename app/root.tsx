@@ -106,18 +106,21 @@ export default function App() {
 export function ErrorBoundary() {
   const error = useRouteError();
   const notFound = isRouteErrorResponse(error) && error.status === 404;
+  // A role refusal (a staff member on an admin-only page) says what it is, not "something went wrong".
+  const denied = isRouteErrorResponse(error) && error.status === 403;
+  const deniedText = denied && typeof error.data === "string" && error.data.trim() ? error.data.trim() : "Your account can't open this page.";
   return (
     <Layout>
       <div className="panel">
-        <h1>{notFound ? "Page not found" : "Something went wrong"}</h1>
+        <h1>{notFound ? "Page not found" : denied ? "Not open to your account" : "Something went wrong"}</h1>
         <p>
           {notFound
             ? "We couldn't find that page."
-            : "We couldn't load this page just now. Nothing you sent was lost: please try again in a moment."}
+            : denied
+              ? `${deniedText} Ask an administrator if you need it done.`
+              : "We couldn't load this page just now. Nothing you sent was lost: please try again in a moment."}
         </p>
-        <p>
-          <Link to="/">Back to the campaign</Link>
-        </p>
+        <p>{denied ? <Link to="/admin">Back to the dashboard</Link> : <Link to="/">Back to the campaign</Link>}</p>
       </div>
     </Layout>
   );

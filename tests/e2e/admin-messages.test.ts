@@ -62,4 +62,15 @@ describe("messages of support, as staff see them", () => {
       });
     });
   }
+
+  it("a staff member who opens an admin-only page is told it is for administrators, not that something went wrong", async () => {
+    await app.withPage({ storageState: staffState, viewport: { width: 1280, height: 800 } }, async (page) => {
+      const response = await page.goto("/admin/staff");
+      expect(response?.status()).toBe(403);
+      await page.getByRole("heading", { level: 1, name: "Not open to your account" }).waitFor();
+      expect(await page.locator("main").innerText()).toContain("Only an administrator can do this. Ask an administrator if you need it done.");
+      await page.getByRole("link", { name: "Back to the dashboard" }).click();
+      await page.waitForURL(/\/admin$/);
+    });
+  });
 });
