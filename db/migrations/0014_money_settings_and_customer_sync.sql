@@ -1,0 +1,1 @@
+ALTER TABLE "supporters" ALTER COLUMN "stripe_customer_sync_due_at" SET DATA TYPE timestamp (3) with time zone;
