@@ -77,9 +77,14 @@ export type EmailTemplates = {
     organisation: OrganisationDetails;
     donorName: string | null;
     periodLabel: string;
+    /** Gifts (donations) net of refunds. Statements queued before subscriptions were told apart: everything. */
     totalMinor: number;
+    /** Supporter subscriptions net of refunds; absent on statements queued before the distinction. */
+    subscriptionsTotalMinor?: number;
+    /** What the organisation says about tax on gifts; null or absent: nothing. */
+    taxNote?: string | null;
     currency: Currency;
-    payments: { receiptNumber: number; paidAt: string; description: string; amountMinor: number; refundedMinor: number; currency: Currency }[];
+    payments: { receiptNumber: number; paidAt: string; description: string; amountMinor: number; refundedMinor: number; currency: Currency; purpose?: PaymentPurpose }[];
   } & ManageLink;
   /** A phone pledge's secure payment link (/pay/<token>), and its one reminder. */
   "pledge-payment-link": {
