@@ -23,15 +23,19 @@ export async function loader({ request }: LoaderFunctionArgs) {
 /** How often, when next, until when, and when the first print edition comes: what the supporter needs to know now. */
 function WhatHappensNext({ next, kind, amount, what }: { next: WhatNext; kind: string; amount: string; what: string }) {
   const date = (iso: string) => formatDate(iso, next.timeZone);
-  const opening =
+  const opening = t("thanks.recorded", { amount, what });
+  const how =
     next.frequency === "year" && next.coversUntil
-      ? t("thanks.year", { amount, what, date: date(next.coversUntil) })
+      ? t("thanks.year", { date: date(next.coversUntil) })
       : next.frequency === "monthly"
-        ? t(kind === "monthly" ? "thanks.monthlyGift" : "thanks.monthlyTier", { amount, what })
-        : t("thanks.once", { amount, what });
+        ? t(kind === "monthly" ? "thanks.monthlyGift" : "thanks.monthlyTier", { amount })
+        : null;
   return (
     <>
-      <p>{opening}</p>
+      <p>
+        {opening}
+        {how ? ` ${how}` : null}
+      </p>
       {next.nextPaymentAt ? <p>{t("thanks.nextPayment", { date: date(next.nextPaymentAt) })}</p> : null}
       {next.endsAt ? <p>{t("thanks.endsAt", { date: date(next.endsAt) })}</p> : null}
       {next.pausedUntil ? <p>{t("thanks.pausedUntil", { date: date(next.pausedUntil) })}</p> : null}
@@ -71,11 +75,15 @@ export default function Thanks() {
       {status.status === "completed" ? (
         <>
           <h1>{t("thanks.confirmedHeading")}</h1>
-          {next ? <WhatHappensNext next={next} kind={status.kind} amount={amount} what={what} /> : <p>{t("thanks.confirmed", { amount, what })}</p>}
-          <p>
-            {t("thanks.receiptSent")}
-            {status.receiptNumber ? ` Receipt number: ${status.receiptNumber}.` : null}
-          </p>
+          {next ? (
+            <>
+              <WhatHappensNext next={next} kind={status.kind} amount={amount} what={what} />
+              <p>{t("thanks.receiptSent")}</p>
+            </>
+          ) : (
+            <p>{t("thanks.confirmed", { amount, what })}</p>
+          )}
+          {status.receiptNumber ? <p>Receipt number: {status.receiptNumber}</p> : null}
           {next && next.frequency !== "once" ? (
             <p>
               {t("thanks.manage")}{" "}
