@@ -78,16 +78,27 @@ export default function SettingsPage() {
           <Hint id="giftsTaxDeductible-hint">Only gifts (one-off and monthly donations) can be tax-deductible; supporter subscriptions buy an edition.</Hint>
           {(Object.keys(TAX_LABELS) as (keyof typeof TAX_LABELS)[]).map((key) => (
             <div className="check" key={key}>
-              <input type="radio" {...fieldProps("giftsTaxDeductible", undefined)} id={`giftsTaxDeductible-${key}`} value={key} defaultChecked={values.giftsTaxDeductible === key} />
-              <label htmlFor={`giftsTaxDeductible-${key}`}>
-                {TAX_LABELS[key]}
-                <span className="hint"> — {data.sentences[key]}</span>
-              </label>
+              <input
+                type="radio"
+                {...fieldProps("giftsTaxDeductible", undefined)}
+                id={`giftsTaxDeductible-${key}`}
+                aria-describedby={`giftsTaxDeductible-${key}-says`}
+                value={key}
+                defaultChecked={values.giftsTaxDeductible === key}
+              />
+              <div>
+                <label htmlFor={`giftsTaxDeductible-${key}`}>{TAX_LABELS[key]}</label>
+                <p className="hint" id={`giftsTaxDeductible-${key}-says`}>
+                  {key === "not_stated" ? data.sentences[key] : `Statements say: “${data.sentences[key]}”`}
+                </p>
+              </div>
             </div>
           ))}
           <FieldError id="giftsTaxDeductible-error" message={errors?.giftsTaxDeductible} />
         </fieldset>
-        <button type="submit">Save settings</button>
+        <button type="submit" className="give-button">
+          Save settings
+        </button>
       </Form>
     </div>
   );

@@ -15,7 +15,7 @@ const DAY = 24 * 60 * 60_000;
 
 /** Any word said twice ("12 months — 12 months"). */
 function repeatedWords(text: string): string[] {
-  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const words: string[] = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
   return words.filter((word, i) => words.indexOf(word) !== i);
 }
 
