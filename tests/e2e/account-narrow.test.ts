@@ -94,6 +94,7 @@ describe("account pages show every column at 360 px and 1280 px", () => {
         expect(await payments.getByRole("cell", { name: "Supporter subscription" }).count()).toBe(1);
         await payments.getByRole("link", { name: /^No\. \d+$/ }).first().click();
         await page.waitForURL(/\/account\/receipts\/\d+$/);
+        await page.getByRole("heading", { level: 1, name: /^Receipt \d+$/ }).waitFor();
         const receiptText = (await page.locator("main").innerText()).replace(/\s+/g, " ");
         expect(receiptText).toContain("Type Supporter subscription (buys an edition; not a donation)");
         const receipt = await horizontalOverflow(page);
