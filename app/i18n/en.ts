@@ -55,6 +55,8 @@ export const en = {
   "thanks.receiptSent": "Your receipt is on its way to your inbox.",
   "thanks.manage": "You can change your amount or address, pause or cancel at any time in your account.",
   "thanks.manageLink": "Manage your support",
+  "thanks.manageYear": "Your account shows what you receive and until when; you can renew early from there.",
+  "thanks.accountLink": "Your account",
   "error.amount.empty": "Enter an amount.",
   "error.amount.not_a_number": "Enter an amount in numbers, like 25 or 25.50.",
   "error.amount.too_many_decimals": "Use at most two decimal places.",

@@ -84,10 +84,13 @@ export default function Thanks() {
             <p>{t("thanks.confirmed", { amount, what })}</p>
           )}
           {status.receiptNumber ? <p>Receipt number: {status.receiptNumber}</p> : null}
-          {next && next.frequency !== "once" ? (
+          {next?.frequency === "monthly" ? (
             <p>
-              {t("thanks.manage")}{" "}
-              <Link to="/account">{t("thanks.manageLink")}</Link>
+              {t("thanks.manage")} <Link to="/account">{t("thanks.manageLink")}</Link>
+            </p>
+          ) : next?.frequency === "year" ? (
+            <p>
+              {t("thanks.manageYear")} <Link to="/account">{t("thanks.accountLink")}</Link>
             </p>
           ) : null}
           <p>

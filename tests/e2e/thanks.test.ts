@@ -88,7 +88,9 @@ describe("the thank-you page says what happens next", () => {
         const text = await confirmed(page);
         expect(text).toContain("We have recorded $55 for Digital supporter — 12 months.");
         expect(text).toMatch(new RegExp(`Your support runs until ${DATE}; nothing more will be charged\\.`));
-        expect(text).not.toMatch(/12 months — 12 months|next payment|print edition/);
+        expect(text).not.toMatch(/12 months — 12 months|next payment|print edition|pause or cancel/);
+        expect(text).toContain("you can renew early from there.");
+        expect(await page.getByRole("link", { name: "Your account" }).getAttribute("href")).toBe("/account");
         await checkPage(page, `year-${width}-${javaScriptEnabled ? "js" : "nojs"}`, javaScriptEnabled);
       });
     });
