@@ -6,6 +6,7 @@ import { getMailer } from "~/email/mailer.server";
 import { startOutboxWorker } from "~/email/worker.server";
 import { startScheduledJobs } from "~/jobs/scheduler.server";
 import { logger } from "~/log.server";
+import { settleCustomerSyncKicks } from "~/supporters/customer-sync.server";
 
 export type RunningApp = {
   env: ReturnType<typeof getEnv>;
@@ -43,6 +44,8 @@ export async function startApp(): Promise<RunningApp> {
     async stop() {
       await jobs.stop();
       await worker.stop();
+      // A Stripe customer push started by a save finishes before the pool closes (ADR 036).
+      await settleCustomerSyncKicks();
       await disconnect();
     },
   };

@@ -27,6 +27,9 @@ const minor = (name: string) => bigint(name, { mode: "number" });
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
 
 /** One organisation runs one installation: its public details are data, never code. */
+export const GIFTS_TAX_DEDUCTIBLE = ["not_stated", "deductible", "not_deductible"] as const;
+export type GiftsTaxDeductible = (typeof GIFTS_TAX_DEDUCTIBLE)[number];
+
 export const settings = pgTable(
   "settings",
   {
@@ -45,11 +48,17 @@ export const settings = pgTable(
     timeZone: text("time_zone").notNull().default("Australia/Melbourne"),
     /** Erase one-off donors' personal details after this many months without activity; null = off. */
     retentionMonths: integer("retention_months"),
+    /** Days from a print supporter's first payment to their first posted edition; null = we don't say. */
+    firstPrintEditionDays: integer("first_print_edition_days").default(7),
+    /** What statements say about gifts and tax: nothing until staff choose (ADR 036). */
+    giftsTaxDeductible: text("gifts_tax_deductible").$type<GiftsTaxDeductible>().notNull().default("not_stated"),
   },
   (t) => [
     check("settings_single_row", sql`${t.id} = 1`),
     check("settings_fee_non_negative", sql`${t.feePercentBps} >= 0 and ${t.feeFixedMinor} >= 0`),
     check("settings_fy_month", sql`${t.financialYearStartMonth} between 1 and 12`),
+    check("settings_first_print_edition_days", sql`${t.firstPrintEditionDays} between 0 and 90`),
+    check("settings_gifts_tax_deductible", sql`${t.giftsTaxDeductible} in ('not_stated', 'deductible', 'not_deductible')`),
   ],
 );
 
@@ -188,6 +197,12 @@ export const supporters = pgTable(
      * abandoned checkouts may be pruned.
      */
     detailsFromCheckoutId: uuid("details_from_checkout_id"),
+    /**
+     * Set (to when) the name, email or address changed for a supporter with a Stripe customer;
+     * cleared once Stripe has the change. A job pushes whatever is due (ADR 036).
+     */
+    stripeCustomerSyncDueAt: timestamp("stripe_customer_sync_due_at", { withTimezone: true, precision: 3 }),
+    stripeCustomerSyncAttempts: integer("stripe_customer_sync_attempts").notNull().default(0),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     erasedAt: timestamp("erased_at", { withTimezone: true }),
@@ -195,6 +210,7 @@ export const supporters = pgTable(
   (t) => [
     uniqueIndex("supporters_email_unique").on(t.emailKey),
     uniqueIndex("supporters_stripe_customer_unique").on(t.stripeCustomerId),
+    index("supporters_stripe_sync_due_idx").on(t.stripeCustomerSyncDueAt).where(sql`${t.stripeCustomerSyncDueAt} is not null`),
     // The payments export names each payment's supporter from this alone, never the table.
     index("supporters_names_idx").on(t.id, t.name),
     // Staff search (migration 0005): a prefix range of each expression, answered from the index

@@ -1,5 +1,5 @@
 import type { EmailTemplates } from "~/email/templates";
-import { formatEmailAmount } from "./components/format";
+import { formatEmailAmount, formatEmailDate } from "./components/format";
 import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { previewReceipt } from "./components/preview-data";
@@ -19,6 +19,9 @@ export default function RecurringReceipt({ receipt, manageUrl }: Props) {
       preview={`Receipt ${receipt.receiptNumber}: ${amount} received`}
     >
       <Paragraph>{`We have received this month's payment of ${amount}: ${receipt.description}. Regular support is what lets us plan ahead.`}</Paragraph>
+      {receipt.nextPaymentAt ? (
+        <Paragraph>{`You pay ${amount} every month. The next payment is on ${formatEmailDate(receipt.nextPaymentAt, receipt.organisation.timeZone)}.`}</Paragraph>
+      ) : null}
       <ReceiptDetails receipt={receipt} />
       <ManageSupportLink manageUrl={manageUrl} />
     </EmailLayout>
@@ -32,6 +35,8 @@ export const PreviewProps: Props = {
     feeCoverMinor: 0,
     description: "Print supporter — monthly",
     frequency: "monthly",
+    purpose: "subscription",
+    nextPaymentAt: "2026-12-23T09:29:41.000Z",
   }),
 };
 RecurringReceipt.PreviewProps = PreviewProps;

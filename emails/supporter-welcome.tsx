@@ -13,11 +13,12 @@ export function subject({ receipt, tierName }: Props): string {
   return `Welcome to ${receipt.organisation.name}: ${tierName}`;
 }
 
-export default function SupporterWelcome({ receipt, tierName, benefits, billing, postalAddress, coversUntil, manageUrl }: Props) {
+export default function SupporterWelcome({ receipt, tierName, benefits, billing, postalAddress, coversUntil, firstEditionBy, manageUrl }: Props) {
   const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
+  const zone = receipt.organisation.timeZone;
   const how =
     billing === "monthly"
-      ? `You pay ${amount} each month until you cancel.`
+      ? `You pay ${amount} every month until you change or cancel it.${receipt.nextPaymentAt ? ` The next payment is on ${formatEmailDate(receipt.nextPaymentAt, zone)}.` : ""}`
       : coversUntil
         ? `You paid ${amount} once. Your support runs until ${formatEmailDate(coversUntil, receipt.organisation.timeZone)}, and nothing more will be charged.`
         : `You paid ${amount} once; nothing more will be charged.`;
@@ -53,6 +54,7 @@ export default function SupporterWelcome({ receipt, tierName, benefits, billing,
               </span>
             ))}
           </Paragraph>
+          {firstEditionBy ? <Paragraph>{`Expect your first print edition by ${formatEmailDate(firstEditionBy, zone)}.`}</Paragraph> : null}
           <Paragraph small>{`If this address is wrong, write to ${receipt.organisation.contactEmail} and we will fix it before the next edition is posted.`}</Paragraph>
         </Section>
       ) : null}
@@ -69,11 +71,13 @@ export const PreviewProps: Props = {
     feeCoverMinor: 0,
     description: "Print supporter — 12 months",
     frequency: "year",
+    purpose: "subscription",
   }),
   tierName: "Print supporter — 12 months",
   benefits: ["The print edition, posted weekly for 12 months", "The weekly digital edition", "Supporter newsletter"],
   billing: "one_time_year",
   postalAddress: ["Rosa Reader", "1 Printers Lane", "Fitzroy VIC 3065", "AU"],
   coversUntil: "2027-11-23T09:29:41.000Z",
+  firstEditionBy: "2026-11-30T09:29:41.000Z",
 };
 SupporterWelcome.PreviewProps = PreviewProps;

@@ -1,4 +1,5 @@
 import type { Currency } from "@db/schema";
+import type { PaymentPurpose } from "~/payments/labels";
 
 /** What a receipt said when it was issued. Stored once; emails and receipt pages render it as is. */
 export type ReceiptSnapshot = {
@@ -14,6 +15,10 @@ export type ReceiptSnapshot = {
   campaignName: string;
   donor: { name: string | null; email: string };
   organisation: OrganisationDetails;
+  /** A donation or a supporter subscription (absent on receipts issued before the distinction). */
+  purpose?: PaymentPurpose;
+  /** Monthly support: when the next payment is due, as known at issue. */
+  nextPaymentAt?: string | null;
 };
 
 export type OrganisationDetails = {
@@ -38,6 +43,8 @@ export type EmailTemplates = {
     billing: "monthly" | "one_time_year";
     postalAddress: string[] | null;
     coversUntil: string | null;
+    /** Print: by when the first posted edition should arrive (organisation setting); null = not said. */
+    firstEditionBy?: string | null;
   } & ManageLink;
   "payment-failed": {
     organisation: OrganisationDetails;
@@ -70,9 +77,14 @@ export type EmailTemplates = {
     organisation: OrganisationDetails;
     donorName: string | null;
     periodLabel: string;
+    /** Gifts (donations) net of refunds. Statements queued before subscriptions were told apart: everything. */
     totalMinor: number;
+    /** Supporter subscriptions net of refunds; absent on statements queued before the distinction. */
+    subscriptionsTotalMinor?: number;
+    /** What the organisation says about tax on gifts; null or absent: nothing. */
+    taxNote?: string | null;
     currency: Currency;
-    payments: { receiptNumber: number; paidAt: string; description: string; amountMinor: number; refundedMinor: number; currency: Currency }[];
+    payments: { receiptNumber: number; paidAt: string; description: string; amountMinor: number; refundedMinor: number; currency: Currency; purpose?: PaymentPurpose }[];
   } & ManageLink;
   /** A phone pledge's secure payment link (/pay/<token>), and its one reminder. */
   "pledge-payment-link": {

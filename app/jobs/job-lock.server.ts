@@ -4,7 +4,7 @@ import { rowsOf, type DB } from "@db/client.server";
 /** Advisory-lock namespace for scheduled jobs (the migration lock uses the one-key form). */
 const JOB_LOCK_NAMESPACE = 727_002;
 
-export const JOB_KEYS = { renewalReminders: 1, cardExpiryReminders: 2, retention: 3, pledgeLinks: 4, subscriptionFigures: 5, outboxPruning: 6 } as const;
+export const JOB_KEYS = { renewalReminders: 1, cardExpiryReminders: 2, retention: 3, pledgeLinks: 4, subscriptionFigures: 5, outboxPruning: 6, stripeCustomerSync: 7 } as const;
 
 /**
  * Runs a job in one transaction, only if no other app process is running it right now: the

@@ -9,6 +9,7 @@ import { processPledgeLinks } from "./pledge-links.server";
 import { foldSubscriptionFigures } from "~/reports/dashboard.server";
 import { sendRenewalReminders } from "./renewal-reminders.server";
 import { applyRetention, type RetentionReport } from "./retention.server";
+import { syncStripeCustomers } from "./stripe-customer-sync.server";
 
 /**
  * "busy": another app process was running that job at the time. "already-done": a scheduled run
@@ -22,6 +23,7 @@ export type JobsReport = {
   pledgeLinks: JobOutcome<{ reminded: number; expired: number }>;
   subscriptionFigures: JobOutcome<{ folded: number }>;
   outboxPruning: JobOutcome<OutboxPruningReport>;
+  stripeCustomerSync: JobOutcome<{ updated: number; failed: number; remaining: number }>;
 };
 
 /** Every job is idempotent (outbox idempotency keys, erasure of the not-yet-erased), so running often is safe. */
@@ -78,6 +80,7 @@ export async function runJobsOnce(db: DB, now = new Date(), { period }: { period
     pledgeLinks: await runJob(db, "pledgeLinks", now, processPledgeLinks, period),
     subscriptionFigures: await runJob(db, "subscriptionFigures", now, foldSubscriptionFigures, period),
     outboxPruning: await runJob(db, "outboxPruning", now, pruneOutboxPayloads, period),
+    stripeCustomerSync: await runJob(db, "stripeCustomerSync", now, syncStripeCustomers, period),
   };
   countJobRuns(report);
   logger.info({ report, period: period?.toISOString() }, "scheduled jobs ran");

@@ -23,6 +23,7 @@ import { addMonths } from "~/supporters/billing-dates";
 import { settlePendingChange, settleYearSwitch } from "~/supporters/pending-changes.server";
 import { completeRecordFromItsCheckout, deliveryAddressFrom, differingDetails, formatDeliveryAddress, formatPostalAddress, supporterForCheckout, type DetailsGiven } from "~/supporters/supporters.server";
 import type { NormalizedEvent, ProviderDelivery } from "./events";
+import { paymentPurpose, type PaymentPurpose } from "./labels";
 import type { DeliveryAddress } from "@db/schema";
 
 type Checkout = typeof checkouts.$inferSelect;
@@ -262,16 +263,27 @@ async function returnReceiptNumber(tx: DB, receiptNumber: number) {
   await tx.update(counters).set({ value: receiptNumber - 1 }).where(and(eq(counters.name, "receipt"), eq(counters.value, receiptNumber)));
 }
 
-export function describeGift(kind: Checkout["kind"], campaignName: string, planName: string | null): { description: string; frequency: ReceiptSnapshot["frequency"] } {
+/**
+ * A plan's name often says its billing already ("Digital supporter — 12 months"): the billing is
+ * added only when the name does not, so no description repeats itself (issue 13).
+ */
+function withBilling(planName: string | null, billing: string): string {
+  const name = (planName ?? "Supporter").trim();
+  const words = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  return ` ${words(name)} `.includes(` ${words(billing)} `) ? name : `${name} — ${billing}`;
+}
+
+export function describeGift(kind: Checkout["kind"], campaignName: string, planName: string | null): { description: string; frequency: ReceiptSnapshot["frequency"]; purpose: PaymentPurpose } {
+  const purpose = paymentPurpose(kind);
   switch (kind) {
     case "one_off":
-      return { description: `One-off gift to ${campaignName}`, frequency: "once" };
+      return { description: `One-off gift to ${campaignName}`, frequency: "once", purpose };
     case "monthly":
-      return { description: `Monthly gift to ${campaignName}`, frequency: "monthly" };
+      return { description: `Monthly gift to ${campaignName}`, frequency: "monthly", purpose };
     case "tier_monthly":
-      return { description: `${planName ?? "Supporter"} — monthly`, frequency: "monthly" };
+      return { description: withBilling(planName, "monthly"), frequency: "monthly", purpose };
     case "tier_one_time":
-      return { description: `${planName ?? "Supporter"} — 12 months`, frequency: "year" };
+      return { description: withBilling(planName, "12 months"), frequency: "year", purpose };
   }
 }
 
@@ -462,7 +474,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   // A payment that went through ends the failure staff were shown.
   if (input.subscriptionId) await tx.update(subscriptions).set({ lastFailureReason: null, nextRetryAt: null }).where(eq(subscriptions.id, input.subscriptionId));
 
-  const { description, frequency } = describeGift(input.kind, campaign.name, plan?.name ?? null);
+  const { description, frequency, purpose } = describeGift(input.kind, campaign.name, plan?.name ?? null);
   const snapshot: ReceiptSnapshot = {
     receiptNumber,
     issuedAt: new Date().toISOString(),
@@ -476,6 +488,8 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     // "" for a caller of the phone line without an email address (their receipt is posted).
     donor: { name: (input.donorName === undefined ? supporter.name : input.donorName) || null, email: supporter.email ?? "" },
     organisation,
+    purpose,
+    nextPaymentAt: frequency === "monthly" ? (await nextPaymentAfter(tx, input.subscriptionId, input.paidAt)).toISOString() : null,
   };
   await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot, needsPosting: !supporter.email });
 
@@ -492,6 +506,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
         billing: plan.billing,
         postalAddress: plan.tier === "print" ? (input.deliveryAddress ? formatDeliveryAddress(input.deliveryAddress) : await subscriptionDeliveryLines(tx, input.subscriptionId, supporter)) : null,
         coversUntil: coversUntil?.toISOString() ?? null,
+        firstEditionBy: plan.tier === "print" && settings.firstPrintEditionDays !== null ? addDays(input.paidAt, settings.firstPrintEditionDays).toISOString() : null,
         manageUrl,
       },
     });
@@ -502,6 +517,19 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   }
   logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
   return { status: "recorded", paymentId: payment.id, receiptNumber };
+}
+
+/**
+ * When a monthly payment's successor is due, as its receipt says: the subscription's period end
+ * when the provider told us already, else a month on (how Stripe Billing anchors a new subscription).
+ */
+async function nextPaymentAfter(tx: DB, subscriptionId: number | null, paidAt: Date): Promise<Date> {
+  const [row] = subscriptionId ? await tx.select({ end: subscriptions.currentPeriodEnd }).from(subscriptions).where(eq(subscriptions.id, subscriptionId)) : [];
+  return row?.end && row.end > paidAt ? row.end : addMonths(paidAt, 1);
+}
+
+function addDays(date: Date, days: number): Date {
+  return new Date(date.getTime() + days * 24 * 60 * 60_000);
 }
 
 async function ownDeliveryAddress(tx: DB, supporterId: number, given: DetailsGiven, fallbackName: string) {

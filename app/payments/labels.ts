@@ -16,3 +16,26 @@ export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
   cash: "Cash",
   other: "Other",
 };
+
+/**
+ * A gift (one-off or monthly) is a donation; a tier payment buys an edition, so it is a supporter
+ * subscription and never counted or described as giving (ADR 036). Receipts, the account and the
+ * annual statement all ask here.
+ */
+export type PaymentPurpose = "gift" | "subscription";
+export function paymentPurpose(kind: GiftKind): PaymentPurpose {
+  switch (kind) {
+    case "one_off":
+    case "monthly":
+      return "gift";
+    case "tier_monthly":
+    case "tier_one_time":
+      return "subscription";
+  }
+}
+
+/** How a supporter sees that difference, on receipts and in their account. */
+export const PAYMENT_PURPOSE_LABELS: Record<PaymentPurpose, string> = {
+  gift: "Donation",
+  subscription: "Supporter subscription (buys an edition; not a donation)",
+};

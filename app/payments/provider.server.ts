@@ -1,4 +1,4 @@
-import type { Billing, Currency, GiftKind, Tier } from "@db/schema";
+import type { Billing, Currency, GiftKind, PostalAddress, Tier } from "@db/schema";
 import { getEnv } from "~/env.server";
 import { simulatedProvider } from "./simulated.server";
 import { stripeProvider } from "./stripe.server";
@@ -44,6 +44,13 @@ export type PaymentProvider = {
    * cards); the payments themselves stay, as the law requires. Safe to repeat.
    */
   forgetCustomer(input: { providerCustomerId: string }): Promise<void>;
+  /**
+   * Gives the provider's customer the supporter's current name, email and postal address (what
+   * Stripe shows on invoices and in the portal). Null clears a field; an email of null is left as
+   * the provider has it (Stripe needs one to send its own mail). "missing": the provider no longer
+   * has this customer, so there is nothing to update. Throws PaymentProviderError when unreachable.
+   */
+  updateCustomer(input: { providerCustomerId: string; name: string | null; email: string | null; address: PostalAddress | null; idempotencyKey: string }): Promise<"updated" | "missing">;
   /**
    * Refunds part or all of a card payment. The ledger changes only when the provider confirms
    * (Stripe: charge.refunded; simulated: its immediate payment.refunded event).

@@ -27,6 +27,10 @@ export const simulatedProvider: PaymentProvider = {
   async forgetCustomer() {
     // The simulated provider keeps nothing about people.
   },
+  async updateCustomer() {
+    // Nor anything to update.
+    return "updated" as const;
+  },
   async startCardUpdate() {
     return { url: "/account/card/simulated" };
   },

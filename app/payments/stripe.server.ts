@@ -180,6 +180,29 @@ export const stripeProvider: PaymentProvider = {
       }
     });
   },
+  async updateCustomer({ providerCustomerId, name, email, address, idempotencyKey }) {
+    return callStripe("customers.update", async () => {
+      try {
+        await getStripe().customers.update(
+          providerCustomerId,
+          {
+            // "" unsets a field in Stripe's API.
+            name: name ?? "",
+            ...(email ? { email } : {}),
+            address: address
+              ? { line1: address.line1, line2: address.line2 ?? "", city: address.city, state: address.state ?? "", postal_code: address.postalCode, country: address.country }
+              : "",
+          },
+          { idempotencyKey },
+        );
+        return "updated" as const;
+      } catch (error) {
+        // Deleted in the Dashboard (or by an erasure): nothing left to keep up to date.
+        if ((error as { statusCode?: number }).statusCode === 404) return "missing" as const;
+        throw error;
+      }
+    });
+  },
   async refundPayment({ providerPaymentId, paymentIntentId, amountMinor, idempotencyKey }) {
     await callStripe(
       "refunds.create",

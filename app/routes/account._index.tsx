@@ -128,13 +128,13 @@ export default function AccountOverview() {
         {payments.length === 0 ? (
           <p>No payments yet.</p>
         ) : (
-          <div className="table-scroll" role="region" aria-labelledby="pay-heading" tabIndex={0}>
-          <table>
+          <table className="stack-table">
             <caption className="visually-hidden">Your payments, newest first</caption>
             <thead>
               <tr>
                 <th scope="col">Date</th>
                 <th scope="col">For</th>
+                <th scope="col">Type</th>
                 <th scope="col">Amount</th>
                 <th scope="col">Receipt</th>
               </tr>
@@ -142,20 +142,20 @@ export default function AccountOverview() {
             <tbody>
               {payments.map((p) => (
                 <tr key={p.id}>
-                  <td>{date(p.paidAt)}</td>
-                  <td>{p.description}</td>
-                  <td>
+                  <td data-label="Date">{date(p.paidAt)}</td>
+                  <td data-label="For">{p.description}</td>
+                  <td data-label="Type">{p.purpose === "gift" ? "Donation" : "Supporter subscription"}</td>
+                  <td data-label="Amount">
                     {formatMoney(p.amountMinor, p.currency)}
                     {p.refundedMinor > 0 ? ` (refunded ${formatMoney(p.refundedMinor, p.currency)})` : ""}
                   </td>
-                  <td>
+                  <td data-label="Receipt">
                     <Link to={`/account/receipts/${p.id}`}>No. {p.receiptNumber}</Link>
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
-          </div>
         )}
         <p>
           <Link to="/account/statement">Annual statement</Link>

@@ -7,6 +7,7 @@ import { requireSupporter } from "~/auth/supporter-auth.server";
 import { formatMoney } from "~/money";
 import { getReceiptForSupporter } from "~/supporters/account.server";
 import { RowId } from "~/ids";
+import { PAYMENT_PURPOSE_LABELS } from "~/payments/labels";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" }];
 
@@ -24,7 +25,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 /** The receipt exactly as issued (its snapshot), printable. */
 export default function ReceiptPage() {
-  const { receipt, refundedMinor } = useLoaderData<typeof loader>();
+  const { receipt, refundedMinor, purpose } = useLoaderData<typeof loader>();
   const zone = (() => {
     try {
       new Intl.DateTimeFormat("en-AU", { timeZone: receipt.organisation.timeZone });
@@ -65,6 +66,10 @@ export default function ReceiptPage() {
           <dd>{receipt.description}</dd>
         </div>
         <div>
+          <dt>Type</dt>
+          <dd>{PAYMENT_PURPOSE_LABELS[receipt.purpose ?? purpose]}</dd>
+        </div>
+        <div>
           <dt>Amount</dt>
           <dd>{money(receipt.amountMinor)}</dd>
         </div>
@@ -75,6 +80,11 @@ export default function ReceiptPage() {
           </div>
         ) : null}
       </dl>
+      {receipt.frequency === "monthly" ? (
+        <p className="no-print">
+          This payment repeats every month. You can change or cancel it from <Link to="/account">your account</Link>.
+        </p>
+      ) : null}
       {refundedMinor > 0 ? <p className="notice">{money(refundedMinor)} of this payment was later refunded.</p> : null}
       {receipt.organisation.receiptFooter ? <p className="hint">{receipt.organisation.receiptFooter}</p> : null}
     </article>

@@ -57,9 +57,56 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!year.success) return json({ errors: { year: year.error.issues[0].message }, formError: t("error.form") }, { status: 400 });
   const outcome = await emailAnnualStatement(db, { supporterId, year: year.data });
   if (outcome === "not_found") throw new Response("Not found", { status: 404 });
-  if (outcome === "nothing_to_send") return json({ errors: {} as Record<string, string>, formError: "There are no gifts in this year, so there is no statement to send." }, { status: 400 });
+  if (outcome === "nothing_to_send") return json({ errors: {} as Record<string, string>, formError: "There are no payments in this year, so there is no statement to send." }, { status: 400 });
   if (outcome === "no_email") return json({ errors: {} as Record<string, string>, formError: NO_EMAIL_MESSAGE }, { status: 409 });
   return redirect(`/account/statement?year=${year.data}&sent=1`, 303);
+}
+
+type Part = { lines: { paymentId: number; paidAt: string; receiptNumber: number; description: string; amountMinor: number; refundedMinor: number; currency: string }[]; totals: { currency: string; totalMinor: number }[] };
+
+/** One kind of payment (gifts, or subscriptions): a table that stacks into labelled rows on phones, and its totals. */
+function StatementPartView(props: { id: string; heading: string; intro?: string; part: Part; timeZone: string; empty: string | null; totalSentence: (total: string) => string }) {
+  const { id, part } = props;
+  if (part.lines.length === 0) return props.empty ? (
+    <>
+      <h3 id={`${id}-heading`}>{props.heading}</h3>
+      <p>{props.empty}</p>
+    </>
+  ) : null;
+  return (
+    <>
+      <h3 id={`${id}-heading`}>{props.heading}</h3>
+      {props.intro ? <p>{props.intro}</p> : null}
+      <table className="stack-table" aria-labelledby={`${id}-heading`}>
+        <thead>
+          <tr>
+            <th scope="col">Date</th>
+            <th scope="col">Receipt</th>
+            <th scope="col">For</th>
+            <th scope="col">Amount</th>
+          </tr>
+        </thead>
+        <tbody>
+          {part.lines.map((p) => (
+            <tr key={p.paymentId}>
+              <td data-label="Date">{formatDate(p.paidAt, props.timeZone, "medium")}</td>
+              <td data-label="Receipt">{p.receiptNumber}</td>
+              <td data-label="For">{p.description}</td>
+              <td data-label="Amount">
+                {formatMoney(p.amountMinor - p.refundedMinor, p.currency)} {p.currency}
+                {p.refundedMinor ? ` (${formatMoney(p.refundedMinor, p.currency)} refunded)` : ""}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {part.totals.map((total) => (
+        <p key={total.currency}>
+          <strong>{props.totalSentence(`${formatMoney(total.totalMinor, total.currency)} ${total.currency}`)}</strong>
+        </p>
+      ))}
+    </>
+  );
 }
 
 export default function Statement() {
@@ -90,50 +137,32 @@ export default function Statement() {
 
       {statement ? (
         <section className="panel" aria-labelledby="statement-heading">
-          <h2 id="statement-heading">Your giving in {statement.period.label}</h2>
+          <h2 id="statement-heading">Your statement for {statement.period.label}</h2>
           <p>
             {statement.period.range}
             {statement.donorName ? ` · ${statement.donorName}` : ""}
           </p>
-          {statement.payments.length === 0 ? (
-            <p>We have no gifts from you in this year.</p>
-          ) : (
-            <>
-              <div className="table-scroll" role="region" aria-labelledby="statement-heading" tabIndex={0}>
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Date</th>
-                    <th scope="col">Receipt</th>
-                    <th scope="col">For</th>
-                    <th scope="col">Amount</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {statement.payments.map((p) => (
-                    <tr key={p.paymentId}>
-                      <td>{formatDate(p.paidAt, data.timeZone, "medium")}</td>
-                      <td>{p.receiptNumber}</td>
-                      <td>{p.description}</td>
-                      <td>
-                        {formatMoney(p.amountMinor - p.refundedMinor, p.currency)} {p.currency}
-                        {p.refundedMinor ? ` (${formatMoney(p.refundedMinor, p.currency)} refunded)` : ""}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-              </div>
-              {statement.totals.map((total) => (
-                <p key={total.currency}>
-                  <strong>
-                    Total {formatMoney(total.totalMinor, total.currency)} {total.currency}
-                  </strong>
-                  , net of refunds.
-                </p>
-              ))}
-            </>
-          )}
+          {statement.payments.length === 0 ? <p>We have no payments from you in this year.</p> : null}
+          <StatementPartView
+            id="gifts"
+            heading="Gifts (donations)"
+            part={statement.gifts}
+            timeZone={data.timeZone}
+            empty={statement.payments.length > 0 ? "No gifts in this year." : null}
+            totalSentence={(total) => `You gave ${total}, net of refunds.`}
+          />
+          {statement.taxNote ? <p className="statement-tax">{statement.taxNote}</p> : null}
+          {statement.subscriptions.lines.length > 0 ? (
+            <StatementPartView
+              id="subscriptions"
+              heading="Supporter subscriptions"
+              intro="These payments buy an edition (digital or print): they are not gifts."
+              part={statement.subscriptions}
+              timeZone={data.timeZone}
+              empty={null}
+              totalSentence={(total) => `You paid ${total} for supporter subscriptions, net of refunds.`}
+            />
+          ) : null}
         </section>
       ) : null}
 

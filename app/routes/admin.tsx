@@ -34,6 +34,7 @@ function moreLinks(role: "admin" | "staff") {
     ...(role === "admin"
       ? [
           { to: "/admin/plans", label: "Plans" },
+          { to: "/admin/settings", label: "Settings" },
           { to: "/admin/staff", label: "Staff" },
           { to: "/admin/audit", label: "Audit log" },
         ]

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, payments, plans, receipts, subscriptions, supporters } from "@db/schema";
 import type { ReceiptSnapshot } from "~/email/templates";
+import { paymentPurpose } from "~/payments/labels";
 import { listEntitlements } from "./entitlements.server";
 import { formatPostalAddress } from "./supporters.server";
 
@@ -53,6 +54,7 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
       currency: payment.currency,
       receiptNumber: payment.receiptNumber,
       description: (snapshot as ReceiptSnapshot | null)?.description ?? payment.kind,
+      purpose: paymentPurpose(payment.kind),
     })),
   };
 }
@@ -60,9 +62,9 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
 /** One receipt, only if it belongs to this supporter. */
 export async function getReceiptForSupporter(db: DB, { supporterId, paymentId }: { supporterId: number; paymentId: number }) {
   const [row] = await db
-    .select({ snapshot: receipts.snapshot, refundedMinor: payments.refundedMinor })
+    .select({ snapshot: receipts.snapshot, refundedMinor: payments.refundedMinor, kind: payments.kind })
     .from(receipts)
     .innerJoin(payments, eq(payments.id, receipts.paymentId))
     .where(and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId)));
-  return row ? { receipt: row.snapshot as ReceiptSnapshot, refundedMinor: row.refundedMinor } : null;
+  return row ? { receipt: row.snapshot as ReceiptSnapshot, refundedMinor: row.refundedMinor, purpose: paymentPurpose(row.kind) } : null;
 }

@@ -11,11 +11,12 @@ import { formValues, hasNoControlCharacters, zodFieldErrors, type FormResult } f
 import { t } from "~/i18n/t";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import type { PostalAddress } from "~/payments/events";
+import { kickCustomerSync, markCustomerSyncDue } from "./customer-sync.server";
 import { listEntitlements } from "./entitlements.server";
 import { PostalAddressSchema } from "./postal-address.server";
 
-// Stripe keeps its own copy of the customer's name, email and address; syncing changes made
-// here to the Stripe customer is not done yet (receipts and our emails use our copy).
+// Stripe keeps its own copy of the customer's name, email and address: a change saved here marks
+// the customer due in the same transaction and is pushed after the commit (customer-sync.server).
 
 export const EMAIL_CHANGE_LIMIT = { name: "email-change", limit: 5, windowSeconds: 3600 } satisfies RateLimitRule;
 
@@ -80,13 +81,15 @@ function addressColumns(address: PostalAddress | null) {
 export type ProfileUpdateOutcome = "saved" | "not_found" | "address_needed";
 
 export async function updateProfileDetails(db: DB, input: { supporterId: number } & ProfileDetails): Promise<ProfileUpdateOutcome> {
-  return db.transaction(async (tx) => {
+  let syncDue = false;
+  const outcome = await db.transaction(async (tx): Promise<ProfileUpdateOutcome> => {
     const [current] = await tx.select().from(supporters).where(notErased(input.supporterId)).for("update");
     if (!current) return "not_found";
     if (!input.address && (await listEntitlements(tx, { supporterId: input.supporterId })).some((e) => e.tier === "print")) return "address_needed";
     const next = { name: input.name, ...addressColumns(input.address) };
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((key) => (current[key] ?? null) !== next[key]);
     if (changed.length === 0) return "saved";
+    syncDue = await markCustomerSyncDue(tx, { supporterId: current.id });
     await tx.update(supporters).set({ ...next, detailsFromCheckoutId: null, updatedAt: new Date() }).where(eq(supporters.id, current.id));
     // Which fields, never their values.
     await recordAudit(tx, {
@@ -97,6 +100,9 @@ export async function updateProfileDetails(db: DB, input: { supporterId: number 
     });
     return "saved";
   });
+  // After the commit, and never awaited: the supporter's save does not wait for Stripe.
+  if (syncDue) kickCustomerSync(db, input.supporterId);
+  return outcome;
 }
 
 export type EmailChangeRequest = "sent" | "same" | "rate_limited" | "not_found";
@@ -142,7 +148,8 @@ function isUniqueViolation(error: unknown): boolean {
 export async function confirmEmailChange(db: DB, input: { supporterId: number; newEmail: string; keepSessionId?: string }): Promise<"changed" | "taken"> {
   const email = input.newEmail.trim();
   try {
-    return await db.transaction(async (tx) => {
+    let syncDue = false;
+    const outcome = await db.transaction(async (tx) => {
       const [other] = await tx
         .select({ id: supporters.id })
         .from(supporters)
@@ -150,6 +157,7 @@ export async function confirmEmailChange(db: DB, input: { supporterId: number; n
       if (other) return "taken" as const;
       const updated = await tx.update(supporters).set({ email, detailsFromCheckoutId: null, updatedAt: new Date() }).where(notErased(input.supporterId)).returning({ id: supporters.id });
       if (updated.length === 0) throw new Error(`supporter ${input.supporterId} cannot change email: not found or erased`);
+      syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
       await tx
         .update(sessions)
         .set({ revokedAt: new Date() })
@@ -163,6 +171,8 @@ export async function confirmEmailChange(db: DB, input: { supporterId: number; n
       await recordAudit(tx, { actor: { type: "supporter", id: input.supporterId }, action: "supporter.change_email", target: { type: "supporter", id: input.supporterId } });
       return "changed" as const;
     });
+    if (syncDue) kickCustomerSync(db, input.supporterId);
+    return outcome;
   } catch (error) {
     // Two confirmations racing for one address: the unique index decides.
     if (isUniqueViolation(error)) return "taken";

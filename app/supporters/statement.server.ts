@@ -4,7 +4,8 @@ import { payments, receipts, supporters, type Currency } from "@db/schema";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
-import { getOrganisationSettings, organisationDetails, type OrganisationSettings } from "~/organisation/settings.server";
+import { getOrganisationSettings, giftsTaxSentence, organisationDetails, type OrganisationSettings } from "~/organisation/settings.server";
+import { paymentPurpose, type PaymentPurpose } from "~/payments/labels";
 
 export type FinancialYear = { year: number; start: Date; end: Date; label: string; range: string };
 
@@ -34,25 +35,53 @@ export function financialYearOf(date: Date, settings: Pick<OrganisationSettings,
   return settings.financialYearStartMonth === 1 || month < settings.financialYearStartMonth ? year : year + 1;
 }
 
-export type StatementLine = { paymentId: number; receiptNumber: number; paidAt: Date; description: string; amountMinor: number; refundedMinor: number; currency: Currency };
+export type StatementLine = {
+  paymentId: number;
+  receiptNumber: number;
+  paidAt: Date;
+  description: string;
+  amountMinor: number;
+  refundedMinor: number;
+  currency: Currency;
+  purpose: PaymentPurpose;
+};
+/** Net of refunds, one per currency paid in. */
+export type StatementTotal = { currency: Currency; totalMinor: number };
+export type StatementPart = { lines: StatementLine[]; totals: StatementTotal[] };
 export type AnnualStatement = {
   period: FinancialYear;
   donorName: string | null;
   /** Null for a supporter without an email address: the statement can be printed, not emailed. */
   email: string | null;
+  /** Every payment of the year, in date order. */
   payments: StatementLine[];
-  /** Net of refunds, one per currency given in. */
-  totals: { currency: Currency; totalMinor: number }[];
+  /** Donations, which alone may be presented as giving, and supporter subscriptions, which buy an edition. */
+  gifts: StatementPart;
+  subscriptions: StatementPart;
+  /** What the organisation says about tax on gifts; null when it has chosen to say nothing. */
+  taxNote: string | null;
 };
 
-/** One supporter's gifts in one financial year; null when the supporter is not there to ask. */
+function totalsOf(lines: StatementLine[]): StatementTotal[] {
+  const totals = new Map<Currency, number>();
+  for (const line of lines) totals.set(line.currency, (totals.get(line.currency) ?? 0) + line.amountMinor - line.refundedMinor);
+  return [...totals].map(([currency, totalMinor]) => ({ currency, totalMinor }));
+}
+
+function partOf(lines: StatementLine[], purpose: PaymentPurpose): StatementPart {
+  const mine = lines.filter((line) => line.purpose === purpose);
+  return { lines: mine, totals: totalsOf(mine) };
+}
+
+/** One supporter's payments in one financial year, gifts and subscriptions apart; null when the supporter is not there to ask. */
 export async function getAnnualStatement(db: DB, { supporterId, year }: { supporterId: number; year: number }): Promise<AnnualStatement | null> {
   const [supporter] = await db
     .select({ name: supporters.name, email: supporters.email })
     .from(supporters)
     .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!supporter) return null;
-  const period = financialYear(year, await getOrganisationSettings(db));
+  const settings = await getOrganisationSettings(db);
+  const period = financialYear(year, settings);
   const rows = await db
     .select({ payment: payments, snapshot: receipts.snapshot })
     .from(payments)
@@ -67,19 +96,21 @@ export async function getAnnualStatement(db: DB, { supporterId, year }: { suppor
     amountMinor: payment.amountMinor,
     refundedMinor: payment.refundedMinor,
     currency: payment.currency,
+    // From the ledger's kind, not the snapshot: receipts issued before the distinction have none.
+    purpose: paymentPurpose(payment.kind),
   }));
-  const totals = new Map<Currency, number>();
-  for (const line of lines) totals.set(line.currency, (totals.get(line.currency) ?? 0) + line.amountMinor - line.refundedMinor);
   return {
     period,
     donorName: supporter.name || null,
     email: supporter.email,
     payments: lines,
-    totals: [...totals].map(([currency, totalMinor]) => ({ currency, totalMinor })),
+    gifts: partOf(lines, "gift"),
+    subscriptions: partOf(lines, "subscription"),
+    taxNote: giftsTaxSentence(settings),
   };
 }
 
-/** The years the chooser offers: the current one and every year with a gift. */
+/** The years the chooser offers: the current one and every year with a payment. */
 export async function listStatementYears(db: DB, { supporterId, now = new Date() }: { supporterId: number; now?: Date }): Promise<number[]> {
   const settings = await getOrganisationSettings(db);
   const paid = await db.select({ paidAt: payments.paidAt }).from(payments).where(eq(payments.supporterId, supporterId));
@@ -106,19 +137,24 @@ export async function emailAnnualStatement(
     if (statement.email === null) return "no_email";
     const to = statement.email;
     const organisation = organisationDetails(await getOrganisationSettings(tx));
-    for (const { currency, totalMinor } of statement.totals) {
+    const currencies = [...new Set(statement.payments.map((p) => p.currency))];
+    for (const currency of currencies) {
       const lines = statement.payments.filter((p) => p.currency === currency);
+      const giftsMinor = statement.gifts.totals.find((total) => total.currency === currency)?.totalMinor ?? 0;
+      const subscriptionsMinor = statement.subscriptions.totals.find((total) => total.currency === currency)?.totalMinor ?? 0;
       await enqueueEmail(tx, {
         template: "annual-statement",
         to,
-        idempotencyKey: `annual-statement:${supporterId}:${year}:${currency}:${totalMinor}:${lines.length}:${now.toISOString().slice(0, 10)}`,
+        idempotencyKey: `annual-statement:${supporterId}:${year}:${currency}:${giftsMinor}:${subscriptionsMinor}:${lines.length}:${now.toISOString().slice(0, 10)}`,
         props: {
           organisation,
           donorName: statement.donorName,
           periodLabel: statement.period.label,
-          totalMinor,
+          totalMinor: giftsMinor,
+          subscriptionsTotalMinor: subscriptionsMinor,
+          taxNote: statement.taxNote,
           currency,
-          payments: lines.map((p) => ({ receiptNumber: p.receiptNumber, paidAt: p.paidAt.toISOString(), description: p.description, amountMinor: p.amountMinor, refundedMinor: p.refundedMinor, currency: p.currency })),
+          payments: lines.map((p) => ({ receiptNumber: p.receiptNumber, paidAt: p.paidAt.toISOString(), description: p.description, amountMinor: p.amountMinor, refundedMinor: p.refundedMinor, currency: p.currency, purpose: p.purpose })),
           // No sign-in link: statements get forwarded to accountants and tax offices.
           manageUrl: null,
         },

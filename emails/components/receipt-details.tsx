@@ -2,6 +2,7 @@ import { Heading } from "@react-email/heading";
 import { Section } from "@react-email/section";
 import type { CSSProperties } from "react";
 import type { ReceiptSnapshot } from "~/email/templates";
+import { PAYMENT_PURPOSE_LABELS } from "~/payments/labels";
 import { formatEmailAmount, formatEmailDate } from "./format";
 import { styles } from "./layout";
 import { OrganisationContact } from "./organisation-contact";
@@ -19,6 +20,7 @@ export function ReceiptDetails({ receipt }: { receipt: ReceiptSnapshot }) {
   ];
   if (receipt.feeCoverMinor > 0) rows.push(["Of which covers card fees", formatEmailAmount(receipt.feeCoverMinor, receipt.currency)]);
   rows.push(["For", receipt.description]);
+  if (receipt.purpose) rows.push(["Type", PAYMENT_PURPOSE_LABELS[receipt.purpose]]);
   // Only what the reader gave us: no name, no line.
   if (receipt.donor.name) rows.push(["Received from", receipt.donor.name]);
 

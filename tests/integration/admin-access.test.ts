@@ -48,6 +48,7 @@ const ROUTES: Record<string, { path: string; params?: Record<string, string>; ex
   "admin.campaigns._index": { path: "/admin/campaigns", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.campaigns.new": { path: "/admin/campaigns/new", expected: { anonymous: 303, staff: 403, admin: 200 } },
   "admin.campaigns.$id": { path: "/admin/campaigns/1", params: { id: "1" }, expected: { anonymous: 303, staff: 403, admin: 200 } },
+  "admin.settings": { path: "/admin/settings", expected: { anonymous: 303, staff: 403, admin: 200 } },
   "admin.plans._index": { path: "/admin/plans", expected: { anonymous: 303, staff: 403, admin: 200 } },
   "admin.plans.new": { path: "/admin/plans/new", expected: { anonymous: 303, staff: 403, admin: 200 } },
   "admin.plans.$id": { path: "/admin/plans/1", params: { id: "1" }, expected: { anonymous: 303, staff: 403, admin: 200 } },

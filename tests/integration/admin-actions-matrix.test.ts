@@ -263,6 +263,12 @@ const CASES: Case[] = [
     },
   },
   {
+    route: "admin.settings",
+    intent: "edit",
+    role: "admin",
+    target: async () => ({ path: "/admin/settings", fields: { firstPrintEditionDays: String(1 + Math.floor(Math.random() * 60)), giftsTaxDeductible: "not_stated" } }),
+  },
+  {
     route: "admin.events",
     intent: "replay",
     role: "admin",
@@ -343,7 +349,7 @@ describe("who may post each admin form", () => {
 
   it("staff posting an admin-only form get a 403, and nothing changes", async () => {
     const adminOnly = CASES.filter((c) => c.role === "admin");
-    expect(new Set(adminOnly.map((c) => c.route))).toEqual(new Set(["admin.supporters.$id", "admin.staff", "admin.campaigns.new", "admin.campaigns.$id", "admin.plans.new", "admin.plans.$id", "admin.events"]));
+    expect(new Set(adminOnly.map((c) => c.route))).toEqual(new Set(["admin.supporters.$id", "admin.staff", "admin.campaigns.new", "admin.campaigns.$id", "admin.plans.new", "admin.plans.$id", "admin.settings", "admin.events"]));
     const wrong: string[] = [];
     for (const c of adminOnly) {
       const target = await c.target();

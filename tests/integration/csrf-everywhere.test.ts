@@ -168,6 +168,7 @@ const ROUTES: Record<string, Entry> = {
     actor: "admin",
     target: async () => ({ path: `/admin/plans/${fixtures.plan("digital-monthly").id}`, params: { id: String(fixtures.plan("digital-monthly").id) }, fields: { name: "Forged plan" } }),
   },
+  "admin.settings": { actor: "admin", target: async () => ({ path: "/admin/settings", fields: { firstPrintEditionDays: "30", giftsTaxDeductible: "deductible" } }) },
   "admin.set-password.$token": {
     actor: "anonymous",
     target: async () => ({ path: "/admin/set-password/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", params: { token: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" }, fields: { password: "a-long-new-password", confirmation: "a-long-new-password" } }),

@@ -60,7 +60,7 @@ describe("the annual statement", () => {
   it("lists the year's gifts and totals them per currency, net of refunds", async () => {
     const statement = await getAnnualStatement(t.db, { supporterId: sam.supporterId, year: 2026 });
     expect(statement!.payments.map((p) => p.paymentId)).toEqual([sam.first.payment.id, sam.refunded.payment.id, sam.dollars.payment.id, sam.last.payment.id]);
-    expect(statement!.totals).toEqual([
+    expect(statement!.gifts.totals).toEqual([
       { currency: "AUD", totalMinor: 2500 + 5000 - 2000 + 300 },
       { currency: "USD", totalMinor: 700 },
     ]);

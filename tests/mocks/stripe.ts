@@ -271,6 +271,8 @@ export function createStripeMock() {
   };
   const requests: RecordedStripeRequest[] = [];
   const failures: Failure[] = [];
+  /** Stripe unreachable: every request fails at the network until brought back. */
+  let down = false;
 
   type Context = { params: FormParams; pathParams: Record<string, string | readonly string[] | undefined> };
   type Resolver = (context: Context) => Response | Promise<Response>;
@@ -294,7 +296,7 @@ export function createStripeMock() {
       };
       requests.push(entry);
 
-      const failure = failures.shift();
+      const failure = down ? ({ kind: "network" } as const) : failures.shift();
       if (failure?.kind === "network") {
         entry.status = "network-error";
         return HttpResponse.error();
@@ -554,6 +556,29 @@ export function createStripeMock() {
       if (!store.customers.delete(id)) return resourceMissing("customer", id);
       return ok({ id, object: "customer", deleted: true });
     }),
+    // Only the fields the app sends; "" unsets one, as in Stripe's API.
+    route("post", "/v1/customers/:id", ({ params, pathParams }) => {
+      const id = String(pathParams.id);
+      const customer = store.customers.get(id);
+      if (!customer) return resourceMissing("customer", id);
+      if (params.name !== undefined) customer.name = asString(params.name) || null;
+      if (params.email !== undefined) customer.email = asString(params.email) || null;
+      if (params.address !== undefined) {
+        const address = asRecord(params.address);
+        customer.address =
+          typeof params.address === "string"
+            ? null
+            : {
+                line1: asString(address.line1) || null,
+                line2: asString(address.line2) || null,
+                city: asString(address.city) || null,
+                state: asString(address.state) || null,
+                postal_code: asString(address.postal_code) || null,
+                country: asString(address.country) || null,
+              };
+      }
+      return ok(customer);
+    }),
     route("get", "/v1/customers/:id", (context) => {
       const customer = store.customers.get(pathId(context));
       if (!customer) return resourceMissing("customer", pathId(context));
@@ -594,6 +619,10 @@ export function createStripeMock() {
     requestsTo: (method: string, path: string) => requests.filter((r) => r.method === method && r.path === path),
     clearRequests() {
       requests.length = 0;
+    },
+    /** Stripe is unreachable (every request fails at the network) until called again with false. */
+    setDown(isDown: boolean) {
+      down = isDown;
     },
     /** The next request (of any kind) fails: with an HTTP status in Stripe's error shape, or at the network. */
     failNextRequest(failure: { status: number } | "network" = { status: 500 }) {
@@ -1061,7 +1090,8 @@ export function customerObject(input: { id: string; email: string | null; defaul
     invoice_settings: { custom_fields: null, default_payment_method: input.defaultPaymentMethod, footer: null, rendering_options: null },
     livemode: false,
     metadata: {} as Record<string, string>,
-    name: null,
+    name: null as string | null,
+    address: null as { line1: string | null; line2: string | null; city: string | null; state: string | null; postal_code: string | null; country: string | null } | null,
   };
 }
 

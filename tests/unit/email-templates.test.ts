@@ -83,7 +83,7 @@ describe("email templates", () => {
       receipt: withReceipt(supporterWelcome.receipt, { amountMinor: 500, frequency: "monthly", description: "Digital supporter — monthly" }),
     });
     expect(email.text).toContain("The weekly digital edition");
-    expect(email.text).toContain("$5 AUD each month");
+    expect(email.text).toContain("$5 AUD every month");
     expect(email.text).not.toMatch(/post your print edition/i);
     expect(email.text).not.toContain("runs until");
   });

@@ -1,0 +1,70 @@
+import { asc, eq } from "drizzle-orm";
+import type { DB } from "@db/client.server";
+import { payments, plans, subscriptions, type Tier } from "@db/schema";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import { getCheckoutStatus, type CheckoutStatus } from "./checkout.server";
+
+/**
+ * What happens after this payment, as the thank-you page tells it (issue 13): for monthly support
+ * how often and when next, for a year when it ends, for print when the first edition comes.
+ */
+export type WhatNext = {
+  frequency: "once" | "monthly" | "year";
+  tier: Tier | null;
+  /** Monthly: the next payment, from the provider's period end once known, else a month on. */
+  nextPaymentAt: string | null;
+  /** Monthly support already set to end (or paused): no "next payment" promise. */
+  endsAt: string | null;
+  pausedUntil: string | null;
+  /** 12 months: when the year paid for ends. */
+  coversUntil: string | null;
+  /** Print: by when the first posted edition should arrive (organisation setting); null = not said. */
+  firstEditionBy: string | null;
+  timeZone: string;
+};
+
+export type ThanksPage = { status: CheckoutStatus; next: WhatNext | null };
+
+const DAY_MS = 24 * 60 * 60_000;
+
+function monthAfter(date: Date): Date {
+  const next = new Date(date);
+  next.setUTCMonth(next.getUTCMonth() + 1);
+  return next;
+}
+
+export async function getThanksPage(db: DB, { checkoutId }: { checkoutId: string }): Promise<ThanksPage | null> {
+  const status = await getCheckoutStatus(db, { checkoutId });
+  if (!status) return null;
+  if (status.status !== "completed") return { status, next: null };
+  const [row] = await db
+    .select({ payment: payments, tier: plans.tier, subscription: subscriptions })
+    .from(payments)
+    .leftJoin(plans, eq(plans.id, payments.planId))
+    .leftJoin(subscriptions, eq(subscriptions.id, payments.subscriptionId))
+    .where(eq(payments.checkoutId, checkoutId))
+    .orderBy(asc(payments.id))
+    .limit(1);
+  if (!row) return { status, next: null };
+  const settings = await getOrganisationSettings(db);
+  const { payment, subscription } = row;
+  const monthly = status.kind === "monthly" || status.kind === "tier_monthly";
+  const ending = subscription?.cancelAtPeriodEnd || subscription?.status === "canceled";
+  const periodEnd = subscription?.currentPeriodEnd && subscription.currentPeriodEnd > payment.paidAt ? subscription.currentPeriodEnd : null;
+  const nextPaymentAt = monthly && !ending && !subscription?.pausedUntil ? (periodEnd ?? monthAfter(payment.paidAt)) : null;
+  const days = settings.firstPrintEditionDays;
+  return {
+    status,
+    next: {
+      frequency: monthly ? "monthly" : status.kind === "tier_one_time" ? "year" : "once",
+      tier: row.tier,
+      nextPaymentAt: nextPaymentAt?.toISOString() ?? null,
+      endsAt: monthly && ending ? (subscription?.currentPeriodEnd?.toISOString() ?? null) : null,
+      pausedUntil: monthly ? (subscription?.pausedUntil?.toISOString() ?? null) : null,
+      // The same date the welcome email and the account give ("until …").
+      coversUntil: payment.coversUntil?.toISOString() ?? null,
+      firstEditionBy: row.tier === "print" && days !== null ? new Date(payment.paidAt.getTime() + days * DAY_MS).toISOString() : null,
+      timeZone: settings.timeZone,
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json, redirect } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { getDb } from "@db/client.server";
+import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
+import { requireStaff } from "~/auth/staff-auth.server";
+import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { t } from "~/i18n/t";
+import { getOrganisationSettings, giftsTaxSentence, parseSupporterPageSettings, updateSupporterPageSettings } from "~/organisation/settings.server";
+import { ErrorSummary, fieldProps, FieldError, Hint, TextField } from "~/ui/fields";
+
+export const meta: MetaFunction = () => [{ title: "Settings" }];
+
+/** What supporters are promised after paying: the first print edition, and what statements say about tax. */
+export async function loader({ request }: LoaderFunctionArgs) {
+  const db = getDb();
+  await requireStaff(db, request, { role: "admin" });
+  const s = await getOrganisationSettings(db);
+  const csrf = await issueCsrfToken(request);
+  return json(
+    {
+      csrf: csrf.token,
+      values: { firstPrintEditionDays: s.firstPrintEditionDays === null ? "" : String(s.firstPrintEditionDays), giftsTaxDeductible: s.giftsTaxDeductible } as FormValues,
+      sentences: {
+        not_stated: "Statements say nothing about tax.",
+        deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "deductible" }),
+        not_deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "not_deductible" }),
+      },
+    },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
+}
+
+type ActionData = { errors: FieldErrors; values: FormValues; formError?: string };
+
+export async function action({ request }: ActionFunctionArgs) {
+  const db = getDb();
+  const staff = await requireStaff(db, request, { role: "admin" });
+  const formData = await readFormData(request);
+  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  const parsed = parseSupporterPageSettings(formData);
+  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  await updateSupporterPageSettings(db, { staffUserId: staff.staffUserId, input: parsed.value });
+  return redirect("/admin/settings?saved=1", 303);
+}
+
+export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
+
+const TAX_LABELS = { not_stated: "Say nothing (the default)", deductible: "Gifts are tax-deductible", not_deductible: "Gifts are not tax-deductible" } as const;
+
+export default function SettingsPage() {
+  const data = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const values = actionData?.values ?? data.values;
+  const errors = actionData?.errors;
+  return (
+    <div className="panel">
+      <h1>Settings</h1>
+      {params.get("saved") === "1" && !actionData ? (
+        <p className="notice-done" role="status">
+          Settings saved.
+        </p>
+      ) : null}
+      <Form method="post" noValidate>
+        <input type="hidden" name="csrf" value={data.csrf} />
+        <ErrorSummary formError={actionData?.formError} errors={errors} labels={{ firstPrintEditionDays: "Days until the first print edition", giftsTaxDeductible: "Tax on gifts" }} />
+        <TextField
+          name="firstPrintEditionDays"
+          label="Days until the first print edition"
+          hint="The thank-you page and welcome email tell new print supporters to expect their first edition this many days after paying. Leave blank to say nothing."
+          inputMode="numeric"
+          errors={errors}
+          values={values}
+        />
+        <fieldset className="field" {...(errors?.giftsTaxDeductible ? { "aria-describedby": "giftsTaxDeductible-error" } : {})}>
+          <legend>What annual statements say about tax on gifts</legend>
+          <Hint id="giftsTaxDeductible-hint">Only gifts (one-off and monthly donations) can be tax-deductible; supporter subscriptions buy an edition.</Hint>
+          {(Object.keys(TAX_LABELS) as (keyof typeof TAX_LABELS)[]).map((key) => (
+            <div className="check" key={key}>
+              <input
+                type="radio"
+                {...fieldProps("giftsTaxDeductible", undefined)}
+                id={`giftsTaxDeductible-${key}`}
+                aria-describedby={`giftsTaxDeductible-${key}-says`}
+                value={key}
+                defaultChecked={values.giftsTaxDeductible === key}
+              />
+              <div>
+                <label htmlFor={`giftsTaxDeductible-${key}`}>{TAX_LABELS[key]}</label>
+                <p className="hint" id={`giftsTaxDeductible-${key}-says`}>
+                  {key === "not_stated" ? data.sentences[key] : `Statements say: “${data.sentences[key]}”`}
+                </p>
+              </div>
+            </div>
+          ))}
+          <FieldError id="giftsTaxDeductible-error" message={errors?.giftsTaxDeductible} />
+        </fieldset>
+        <button type="submit" className="give-button">
+          Save settings
+        </button>
+      </Form>
+    </div>
+  );
+}
