@@ -12,6 +12,7 @@ import { t } from "~/i18n/t";
 import { RowId } from "~/ids";
 import { logger } from "~/log.server";
 import { queueRefundConfirmation } from "~/payments/apply-event.server";
+import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
 import { getPaymentProvider, PaymentProviderError } from "~/payments/provider.server";
 import { listEntitlements } from "./entitlements.server";
 import { PostalAddressSchema } from "./postal-address.server";
@@ -453,7 +454,8 @@ export const CONCURRENT_EDIT_MESSAGE = "Someone else changed this supporter's de
  * version token): the second of two staff saving is refused, and the first's save is kept.
  */
 export async function updateSupporterContact(db: DB, input: { staff: Staff; supporterId: number } & ContactInput): Promise<{ ok: true } | StaffFailure> {
-  return db.transaction(async (tx) => {
+  let syncDue = false;
+  const outcome = await db.transaction(async (tx) => {
     const [current] = await tx
       .select({ id: supporters.id, email: supporters.email, version: versionOf })
       .from(supporters)
@@ -493,8 +495,12 @@ export async function updateSupporterContact(db: DB, input: { staff: Staff; supp
       target: { type: "supporter", id: input.supporterId },
       details: { emailChanged: current.email !== input.email, hasAddress: a !== null },
     });
+    // The Stripe customer learns the new name, email and address too (after the commit; ADR 036).
+    syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
     return { ok: true as const };
   });
+  if (syncDue) kickCustomerSync(db, input.supporterId);
+  return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -538,7 +544,8 @@ export async function answerCheckoutDetails(
   db: DB,
   input: { staff: Staff; supporterId: number; answer: "accept" | "ignore"; detailsToken: string; expectedUpdatedAt?: string },
 ): Promise<{ ok: true } | StaffFailure> {
-  return db.transaction(async (tx) => {
+  let syncDue = false;
+  const outcome = await db.transaction(async (tx) => {
     const [current] = await tx
       .select({ supporter: supporters, version: versionOf })
       .from(supporters)
@@ -575,8 +582,11 @@ export async function answerCheckoutDetails(
       target: { type: "supporter", id: input.supporterId },
       details: { checkoutId: given.checkoutId, ...(input.answer === "accept" ? { fields } : {}) },
     });
+    if (input.answer === "accept" && fields.length > 0) syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
     return { ok: true as const };
   });
+  if (syncDue) kickCustomerSync(db, input.supporterId);
+  return outcome;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { http, HttpResponse } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import { supporters } from "@db/schema";
+import { createStaffUser } from "~/auth/staff-auth.server";
 import { runJobsOnce } from "~/jobs/scheduler.server";
+import { updateSupporterContact } from "~/supporters/admin-supporters.server";
 import { settleCustomerSyncKicks } from "~/supporters/customer-sync.server";
 import { confirmEmailChange, updateProfileDetails } from "~/supporters/profile.server";
 import { giveGift, uniqueEmail } from "../factories";
@@ -51,6 +53,24 @@ describe("profile changes reach the Stripe customer", () => {
     await settleCustomerSyncKicks();
     expect(stripe.store.customers.get(customerId)!.address).toBeNull();
     expect(updatesTo(customerId).at(-1)!.form.address).toBe("");
+  });
+
+  it("a staff member's edit of the contact details is sent to Stripe too", async () => {
+    const { supporterId, customerId } = await stripeSupporter();
+    const [{ version }] = await t.db.select({ version: sql<string>`to_char(${supporters.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')` }).from(supporters).where(eq(supporters.id, supporterId));
+    const staffUserId = await createStaffUser(t.db, { email: uniqueEmail("sync-staff"), name: "Phone Line", role: "staff", password: null });
+    const outcome = await updateSupporterContact(t.db, {
+      staff: { staffUserId, role: "staff" },
+      supporterId,
+      name: "Caller Corrected",
+      email: (await row(supporterId))!.email,
+      phone: null,
+      address: ADDRESS,
+      expectedUpdatedAt: version!,
+    });
+    expect(outcome).toEqual({ ok: true });
+    await settleCustomerSyncKicks();
+    expect(stripe.store.customers.get(customerId)!.name).toBe("Caller Corrected");
   });
 
   it("a confirmed email change is sent to Stripe", async () => {
