@@ -22,9 +22,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    isolate: false,
     fileParallelism: true,
     maxWorkers: 2,
     sequence: { sequencer: LongestFirstSequencer },
-    reporters: ["default", "./tests/support/summary-reporter.ts"],
+    reporters: ["default", "./tests/support/summary-reporter.ts", "./tests/support/typecheck-early.ts"],
   },
 });
