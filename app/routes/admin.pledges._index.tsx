@@ -23,13 +23,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireStaff(db, request);
   const { status, before } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const { pledges, next } = await listPledges(db, { status, cursor: before });
-  return json({ pledges, next, status: status ?? null }, { headers: { "Cache-Control": "private, no-store" } });
+  // The moment the ages are counted from, sent along: the page then reads the same in the
+  // browser as on the server, also when a minute turns in between (a hydration mismatch).
+  return json({ pledges, next, status: status ?? null, now: Date.now() }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 const KIND_LABELS: Record<string, string> = { one_off: "One-off gift", monthly: "Monthly gift", tier_monthly: "Tier, monthly", tier_one_time: "Tier, 12 months" };
 const METHOD_LABELS: Record<string, string> = { link: "Payment link", cheque: "Cheque", bank_transfer: "Bank transfer", cash: "Cash" };
 
-function age(iso: string, now = Date.now()): string {
+function age(iso: string, now: number): string {
   const minutes = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60000));
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.round(minutes / 60);
@@ -38,7 +40,7 @@ function age(iso: string, now = Date.now()): string {
 }
 
 export default function Pledges() {
-  const { pledges, next, status } = useLoaderData<typeof loader>();
+  const { pledges, next, status, now } = useLoaderData<typeof loader>();
   const query = (extra: Record<string, string>) => new URLSearchParams({ ...(status ? { status } : {}), ...extra }).toString();
   return (
     <div className="panel">
@@ -94,7 +96,7 @@ export default function Pledges() {
                 <td>{formatMoney(p.amountMinor, p.currency)}</td>
                 <td>{METHOD_LABELS[p.payMethod] ?? p.payMethod}</td>
                 <td>{p.takenBy}</td>
-                <td>{age(p.createdAt)}</td>
+                <td>{age(p.createdAt, now)}</td>
                 <td>{p.paymentId && p.receiptNumber ? <Link to={`/admin/payments/${p.paymentId}`}>Receipt #{p.receiptNumber}</Link> : "—"}</td>
               </tr>
             ))}

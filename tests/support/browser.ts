@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from "playwright-core";
+import { inject } from "vitest";
 import { createScratchDatabase } from "./scratch-database";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -20,14 +21,20 @@ export type AppServer = {
   stop: () => Promise<void>;
 };
 
-/** A fresh database for one server: a new PostgreSQL database when DATABASE_URL is set (CI), else a temp PGlite dir. */
+/**
+ * A fresh database for one server: a new PostgreSQL database when DATABASE_URL is set (CI), else a
+ * temp PGlite dir. On PostgreSQL it is a copy of the run's migrated template (global-setup.ts)
+ * when there is one, as createTestDatabase's are: the server still runs the migrator at start,
+ * which finds nothing left to apply (migrating an empty database is first-start.test.ts's and
+ * the template's own).
+ */
 async function createServerDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     const dir = await mkdtemp(path.join(os.tmpdir(), "ff-e2e-"));
     return { env: { PGLITE_DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
   }
-  const scratch = await createScratchDatabase(adminUrl, "ff_e2e");
+  const scratch = await createScratchDatabase(adminUrl, "ff_e2e", { template: inject("templateDatabase") || undefined });
   return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
 }
 
