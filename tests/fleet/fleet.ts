@@ -229,7 +229,7 @@ export async function startNginx({ port, upstreams }: { port: number; upstreams:
   const errorLog = path.join(dir, "error.log");
   const site = renderNginxSite({
     FF_LISTEN: `127.0.0.1:${port}`,
-    FF_UPSTREAM_SERVERS: upstreams.map((p) => `server 127.0.0.1:${p};`).join("\n    "),
+    FF_UPSTREAM_SERVERS: upstreams.map((p) => `server 127.0.0.1:${p} max_fails=0;`).join("\n    "),
     FF_ACCESS_LOG: accessLog,
   });
   writeFileSync(path.join(dir, "fighting-fund.conf"), site);
