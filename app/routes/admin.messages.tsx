@@ -6,12 +6,11 @@ import { getDb } from "@db/client.server";
 import type { MessageStatus } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
-import { formatDateTime } from "~/dates";
 import { readFormData } from "~/giving/forms.server";
 import { countMessagesToReview, listMessagesForStaff, moderateMessage, ModerateMessageSchema } from "~/giving/messages.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
-import { getOrganisationSettings } from "~/organisation/settings.server";
+import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Messages of support" }];
 
@@ -36,10 +35,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireStaff(db, request);
   const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [ms, id] = query.before ? query.before.split("-").map(Number) : [];
-  const [list, toReview, settings, csrf] = await Promise.all([
+  const [list, toReview, csrf] = await Promise.all([
     listMessagesForStaff(db, { status: SHOW[query.show], before: ms && id ? { paidAt: new Date(ms), paymentId: id } : null }),
     countMessagesToReview(db),
-    getOrganisationSettings(db),
     issueCsrfToken(request),
   ]);
   return json(
@@ -47,7 +45,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
       show: query.show,
       done: query.done ?? null,
       toReview,
-      timeZone: settings.timeZone,
       messages: list.messages,
       next: list.next ? `${list.next.paidAt.getTime()}-${list.next.paymentId}` : null,
       csrf: csrf.token,
@@ -76,7 +73,8 @@ const DONE_TEXT = {
 } as const;
 
 export default function Messages() {
-  const { show, done, toReview, timeZone, messages, next, csrf } = useLoaderData<typeof loader>();
+  const { show, done, toReview, messages, next, csrf } = useLoaderData<typeof loader>();
+  const { dateTime } = useOrgTime();
   const actionData = useActionData<typeof action>();
   return (
     <div className="panel">
@@ -117,8 +115,8 @@ export default function Messages() {
                   {formatMoney(m.amountMinor, m.currency, "en-AU")} to {m.campaignName}
                 </Link>
                 {" · "}
-                {formatDateTime(m.paidAt, timeZone)}
-                {m.moderatedAt ? ` · ${m.status === "approved" ? "approved" : "hidden"} by ${m.moderatedBy ?? "staff"}, ${formatDateTime(m.moderatedAt, timeZone)}` : ""}
+                {dateTime(m.paidAt)}
+                {m.moderatedAt ? ` · ${m.status === "approved" ? "approved" : "hidden"} by ${m.moderatedBy ?? "staff"}, ${dateTime(m.moderatedAt)}` : ""}
               </p>
               <Form method="post" className="message-actions">
                 <input type="hidden" name="csrf" value={csrf} />
