@@ -112,10 +112,18 @@ export async function becomeSupporter(page: Page, { plan, email }: { plan: strin
  * offers Continue. Returns the link's path.
  */
 export async function openSignInLink(page: Page, email: string) {
+  // A second sign-in with the same address must not open the first, used link while the new
+  // email is still in the outbox: wait until there is one more sign-in email than before.
+  const signInRows = async () => {
+    await page.goto("/dev/mailbox");
+    return page.getByRole("row").filter({ has: page.getByRole("cell", { name: email, exact: true }) }).filter({ has: page.getByRole("link", { name: /sign-in link/ }) }).count();
+  };
+  const before = await signInRows();
   await page.goto("/account/sign-in");
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByRole("button", { name: "Email me a sign-in link" }).click();
   await page.getByRole("heading", { name: "Check your email" }).waitFor();
+  for (const deadline = Date.now() + 10_000; (await signInRows()) <= before && Date.now() < deadline; ) await page.waitForTimeout(250);
   const mail = await openMail(page, { to: email, subject: /sign-in link/ });
   const link = /\/account\/auth\/[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
   if (!link) throw new Error(`the sign-in email to ${email} has no /account/auth/ link:\n${mail.text}`);
