@@ -24,6 +24,8 @@ type NewCheckout = {
   pledgeId?: number | null;
   /** The signed-in supporter who started it: only they let a checkout change their profile. */
   supporterId?: number | null;
+  /** That supporter's customer at the provider, when they have one: the payment page opens with their details. */
+  providerCustomerId?: string | null;
 };
 
 /**
@@ -43,6 +45,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     campaign: { id: input.campaign.id, slug: input.campaign.slug, name: input.campaign.name },
     plan: input.plan,
     email: input.email,
+    providerCustomerId: input.providerCustomerId ?? null,
     collectAddress: input.plan?.tier === "print",
     successUrl: `${appUrl}/thanks?ref=${checkoutId}`,
     cancelUrl: `${appUrl}${input.returnPath}`,

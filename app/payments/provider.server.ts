@@ -14,6 +14,12 @@ export type CheckoutStart = {
   campaign: { id: number; slug: string; name: string };
   plan: { id: number; code: string; lookupKey: string; name: string; tier: Tier; billing: Billing } | null;
   email: string;
+  /**
+   * The provider's customer for a signed-in supporter who already has one: the payment page then
+   * opens with their details (Stripe Checkout prefills email, name and the shipping address it
+   * holds from the supporter's profile). Null: a new reader, known by email only.
+   */
+  providerCustomerId?: string | null;
   collectAddress: boolean;
   successUrl: string;
   cancelUrl: string;

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import { getDb, type DB } from "@db/client.server";
-import { campaigns, checkouts, payments, plans, subscriptions } from "@db/schema";
+import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
+import { addressOf } from "~/supporters/supporters.server";
 import { applyDelivery } from "./apply-event.server";
 import { endSubscriptionsReplacedBy } from "./replaced-subscriptions.server";
 import type { NormalizedEvent, PostalAddress } from "./events";
@@ -157,12 +158,16 @@ export async function completeSimulatedCheckout(db: DB, input: { checkoutId: str
 /** What the simulated payment page shows: only open checkouts of this provider. */
 export async function getSimulatedCheckout(db: DB, { checkoutId }: { checkoutId: string }) {
   const [row] = await db
-    .select({ checkout: checkouts, campaignName: campaigns.name, plan: plans })
+    .select({ checkout: checkouts, campaignName: campaigns.name, plan: plans, supporter: supporters })
     .from(checkouts)
     .innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId))
     .leftJoin(plans, eq(plans.id, checkouts.planId))
+    // Started by a signed-in supporter (starting again, moving to a year): like Stripe Checkout
+    // opened for a known customer, the page fills in the postal address the supporter keeps.
+    .leftJoin(supporters, and(eq(supporters.id, checkouts.supporterId), isNull(supporters.erasedAt)))
     .where(eq(checkouts.id, checkoutId));
   if (!row || row.checkout.provider !== "simulated") return null;
+  const needsAddress = row.plan?.tier === "print";
   return {
     id: row.checkout.id,
     status: row.checkout.status,
@@ -171,6 +176,7 @@ export async function getSimulatedCheckout(db: DB, { checkoutId }: { checkoutId:
     currency: row.checkout.currency,
     campaignName: row.campaignName,
     planName: row.plan?.name ?? null,
-    needsAddress: row.plan?.tier === "print",
+    needsAddress,
+    prefillAddress: needsAddress && row.supporter ? addressOf(row.supporter) : null,
   };
 }

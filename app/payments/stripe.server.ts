@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { PostalAddress } from "@db/schema";
 import Stripe from "stripe";
 import { getEnv } from "~/env.server";
 import { reportServiceFailure, reportServiceSuccess } from "~/health.server";
@@ -99,6 +100,10 @@ function lineItemFor(start: CheckoutStart, catalogue: Stripe.Price | null, recur
   };
 }
 
+function stripeAddress(address: PostalAddress): Stripe.AddressParam {
+  return { line1: address.line1, line2: address.line2 ?? "", city: address.city, state: address.state ?? "", postal_code: address.postalCode, country: address.country };
+}
+
 function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): Stripe.Checkout.SessionCreateParams {
   const metadata = {
     checkout_id: start.checkoutId,
@@ -112,12 +117,14 @@ function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): S
     mode: recurring ? "subscription" : "payment",
     ...(recurring ? {} : { submit_type: "donate" as const }),
     line_items: [lineItem],
-    customer_email: start.email,
+    // A known customer opens Checkout with their details (and, for print, their shipping address)
+    // filled in; Stripe takes either a customer or an email, never both.
+    ...(start.providerCustomerId ? { customer: start.providerCustomerId } : { customer_email: start.email }),
     client_reference_id: start.checkoutId,
     metadata,
     ...(recurring
       ? { subscription_data: { metadata, description: start.description } }
-      : { payment_intent_data: { metadata, description: start.description }, customer_creation: "always" as const }),
+      : { payment_intent_data: { metadata, description: start.description }, ...(start.providerCustomerId ? {} : { customer_creation: "always" as const }) }),
     ...(start.collectAddress ? { shipping_address_collection: { allowed_countries: [...SHIPPING_COUNTRIES] } } : {}),
     success_url: start.successUrl,
     cancel_url: start.cancelUrl,
@@ -189,9 +196,9 @@ export const stripeProvider: PaymentProvider = {
             // "" unsets a field in Stripe's API.
             name: name ?? "",
             ...(email ? { email } : {}),
-            address: address
-              ? { line1: address.line1, line2: address.line2 ?? "", city: address.city, state: address.state ?? "", postal_code: address.postalCode, country: address.country }
-              : "",
+            address: address ? stripeAddress(address) : "",
+            // Where Checkout prefills a print edition's delivery when the supporter starts again.
+            shipping: address ? { name: name || email || "Supporter", address: stripeAddress(address) } : "",
           },
           { idempotencyKey },
         );

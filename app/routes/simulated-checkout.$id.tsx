@@ -90,7 +90,7 @@ export default function SimulatedCheckout() {
           <fieldset>
             <legend>Postal address for your print edition</legend>
             {ADDRESS_FIELDS.map((field) => (
-              <TextField key={field.name} name={field.name} label={field.label} autoComplete={field.autoComplete} defaultValue={field.name === "country" ? "AU" : ""} errors={actionData?.errors} values={values} />
+              <TextField key={field.name} name={field.name} label={field.label} autoComplete={field.autoComplete} defaultValue={checkout.prefillAddress?.[field.name] ?? (field.name === "country" ? "AU" : "")} errors={actionData?.errors} values={values} />
             ))}
           </fieldset>
         ) : null}

@@ -448,6 +448,7 @@ async function startReplacementCheckout(
       description: input.description,
       returnPath: `/account/subscriptions/${owned.sub.id}`,
       supporterId: owned.supporter.id,
+      providerCustomerId: owned.supporter.stripeCustomerId,
     });
   } catch (error) {
     if (error instanceof PaymentProviderError) return fail(503, error.message);

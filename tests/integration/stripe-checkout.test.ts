@@ -2,7 +2,7 @@ import { count, eq } from "drizzle-orm";
 import { recentServiceFailure } from "~/health.server";
 import { afterEach, describe, expect, it } from "vitest";
 import { checkouts } from "@db/schema";
-import { startDonationCheckout, startTierCheckout } from "~/giving/checkout.server";
+import { startCheckout, startDonationCheckout, startTierCheckout } from "~/giving/checkout.server";
 import type { Donation } from "~/giving/forms.server";
 import { PaymentProviderError } from "~/payments/provider.server";
 import { uniqueEmail } from "../factories";
@@ -120,6 +120,42 @@ describe("starting a Stripe Checkout", () => {
     expect(request.params).toMatchObject({ mode: "payment", line_items: [{ price: price.id }], metadata: { checkout_id: checkoutId, kind: "tier_one_time" } });
     expect(request.params).toHaveProperty("shipping_address_collection");
     expect(request.params).not.toHaveProperty("subscription_data");
+  });
+
+  it("opens a known supporter's payment page on their Stripe customer (details and shipping address filled in), never with a second customer", async () => {
+    const plan = fixtures.plan("print-monthly");
+    stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency, interval: "month" });
+    const customer = stripe.addCustomer({ email: uniqueEmail() });
+    const { checkoutId } = await startCheckout(t.db, {
+      campaign: fixtures.campaign,
+      plan,
+      kind: "tier_monthly",
+      amountMinor: plan.amountMinor,
+      feeCoverMinor: 0,
+      email: customer.email!,
+      name: "Returning Reader",
+      anonymous: false,
+      message: null,
+      description: plan.name,
+      returnPath: "/account",
+      providerCustomerId: customer.id,
+    });
+    const request = sessionRequest();
+    expect(request.params).toMatchObject({ customer: customer.id, client_reference_id: checkoutId, shipping_address_collection: expect.anything() });
+    expect(request.params).not.toHaveProperty("customer_email");
+    expect(request.params).not.toHaveProperty("customer_creation");
+    const [session] = [...stripe.store.sessions.values()].filter((s) => s.metadata.checkout_id === checkoutId);
+    expect(session.customer).toBe(customer.id);
+  });
+
+  it("a one-off payment for a known customer does not ask Stripe to create another", async () => {
+    const customer = stripe.addCustomer({ email: uniqueEmail() });
+    const plan = fixtures.plan("print-year");
+    stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency });
+    await startCheckout(t.db, { campaign: fixtures.campaign, plan, kind: "tier_one_time", amountMinor: plan.amountMinor, feeCoverMinor: 0, email: customer.email!, name: null, anonymous: false, message: null, description: plan.name, returnPath: "/account", providerCustomerId: customer.id });
+    const request = sessionRequest();
+    expect(request.params).toMatchObject({ mode: "payment", customer: customer.id });
+    expect(request.params).not.toHaveProperty("customer_creation");
   });
 
   it.each([

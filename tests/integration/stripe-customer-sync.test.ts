@@ -40,6 +40,8 @@ describe("profile changes reach the Stripe customer", () => {
     const customer = stripe.store.customers.get(customerId)!;
     expect(customer.name).toBe("Nadia New");
     expect(customer.address).toEqual({ line1: "9 Press Street", line2: "Flat 2", city: "Brunswick", state: "VIC", postal_code: "3056", country: "AU" });
+    // The shipping address too: Checkout fills it in when the supporter starts print again.
+    expect(customer.shipping).toEqual({ name: "Nadia New", phone: null, address: customer.address });
     const [update] = updatesTo(customerId);
     expect(update.idempotencyKey).toMatch(new RegExp(`^customer-sync:${supporterId}:\\d+$`));
     expect(await row(supporterId)).toMatchObject({ stripeCustomerSyncDueAt: null, stripeCustomerSyncAttempts: 0 });
@@ -52,6 +54,7 @@ describe("profile changes reach the Stripe customer", () => {
     await updateProfileDetails(t.db, { supporterId, name: "Nadia New", address: null });
     await settleCustomerSyncKicks();
     expect(stripe.store.customers.get(customerId)!.address).toBeNull();
+    expect(stripe.store.customers.get(customerId)!.shipping).toBeNull();
     expect(updatesTo(customerId).at(-1)!.form.address).toBe("");
   });
 

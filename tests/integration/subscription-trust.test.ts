@@ -5,7 +5,7 @@ import { checkouts, outbox, payments, subscriptions, supporters } from "@db/sche
 import type { Mailer } from "~/email/mailer.server";
 import { MailerError } from "~/email/mailer.server";
 import { drainOutbox } from "~/email/worker.server";
-import { completeSimulatedCheckout } from "~/payments/simulated.server";
+import { completeSimulatedCheckout, getSimulatedCheckout } from "~/payments/simulated.server";
 import { action, loader } from "~/routes/account.subscriptions.$id";
 import { createCheckout, uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
@@ -138,6 +138,21 @@ describe("undo", () => {
     const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.id, checkoutIdFrom(response)));
     const [supporter] = await t.db.select().from(supporters).where(eq(supporters.id, supporterId));
     expect(checkout).toMatchObject({ kind: "tier_monthly", planId: fixtures.plan("print-monthly").id, amountMinor: fixtures.plan("print-monthly").amountMinor, email: supporter.email, supporterId, replacesSubscriptionId: null });
+  });
+
+  it("the payment page for starting a print edition again opens with the supporter's postal address filled in", async () => {
+    const { sub, browser, supporterId } = await supporterWith({ kind: "tier_monthly", plan: "print-monthly" });
+    const address = { line1: "12 Quay Street", line2: null, city: "Geelong", state: "VIC", postalCode: "3220", country: "AU" };
+    await t.db
+      .update(supporters)
+      .set({ addressLine1: address.line1, addressCity: address.city, addressState: address.state, addressPostalCode: address.postalCode, addressCountry: address.country })
+      .where(eq(supporters.id, supporterId));
+    await t.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
+    const checkoutId = checkoutIdFrom(await post(sub.id, browser, { intent: "restart" }));
+    expect(await getSimulatedCheckout(t.db, { checkoutId })).toMatchObject({ needsAddress: true, prefillAddress: address });
+    // A reader's own checkout (nobody signed in) is never filled in from a stored record.
+    const stranger = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "tier_monthly", planId: fixtures.plan("print-monthly").id, amountMinor: 1000, email: uniqueEmail(), provider: "simulated" });
+    expect(await getSimulatedCheckout(t.db, { checkoutId: stranger.id })).toMatchObject({ needsAddress: true, prefillAddress: null });
   });
 
   it("a running subscription cannot be started again", async () => {

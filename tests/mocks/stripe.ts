@@ -200,6 +200,15 @@ export type MockPaymentMethod = ReturnType<typeof paymentMethodObject>;
 function sessionFromParams(params: FormParams, store: Store) {
   const id = stripeId("cs_test", 58);
   const mode = asString(params.mode) ?? "payment";
+  // Stripe's own rules: a session is for a customer or an email, and only a new customer can be created.
+  const customer = asString(params.customer) ?? null;
+  if (customer && params.customer_email !== undefined) {
+    return { error: stripeError(400, { type: "invalid_request_error", param: "customer_email", message: "You may only specify one of these parameters: customer, customer_email." }) as Response };
+  }
+  if (customer && params.customer_creation !== undefined) {
+    return { error: stripeError(400, { type: "invalid_request_error", param: "customer_creation", message: "`customer_creation` can only be used when `customer` is not set." }) as Response };
+  }
+  if (customer && !store.customers.has(customer)) return { error: resourceMissing("customer", customer, "customer") as Response };
   const lineItems = Array.isArray(params.line_items) ? params.line_items.map(asRecord) : [];
   let amountTotal = 0;
   let currency = asString(params.currency) ?? null;
@@ -232,7 +241,7 @@ function sessionFromParams(params: FormParams, store: Store) {
     collected_information: null,
     created,
     currency,
-    customer: null,
+    customer,
     customer_creation: asString(params.customer_creation) ?? (mode === "payment" ? "if_required" : null),
     customer_details: null,
     customer_email: asString(params.customer_email) ?? null,
@@ -563,19 +572,14 @@ export function createStripeMock() {
       if (!customer) return resourceMissing("customer", id);
       if (params.name !== undefined) customer.name = asString(params.name) || null;
       if (params.email !== undefined) customer.email = asString(params.email) || null;
-      if (params.address !== undefined) {
-        const address = asRecord(params.address);
-        customer.address =
-          typeof params.address === "string"
-            ? null
-            : {
-                line1: asString(address.line1) || null,
-                line2: asString(address.line2) || null,
-                city: asString(address.city) || null,
-                state: asString(address.state) || null,
-                postal_code: asString(address.postal_code) || null,
-                country: asString(address.country) || null,
-              };
+      if (params.address !== undefined) customer.address = typeof params.address === "string" ? null : addressFromParams(params.address);
+      if (params.shipping !== undefined) {
+        const shipping = asRecord(params.shipping);
+        // Stripe requires a name and an address line with a shipping address.
+        if (typeof params.shipping !== "string" && (!asString(shipping.name) || !asString(asRecord(shipping.address).line1))) {
+          return stripeError(400, { type: "invalid_request_error", code: "parameter_missing", param: "shipping[name]", message: "Missing required param: shipping[name]." });
+        }
+        customer.shipping = typeof params.shipping === "string" ? null : { name: asString(shipping.name) ?? "", phone: asString(shipping.phone) || null, address: addressFromParams(shipping.address) };
       }
       return ok(customer);
     }),
@@ -1091,7 +1095,22 @@ export function customerObject(input: { id: string; email: string | null; defaul
     livemode: false,
     metadata: {} as Record<string, string>,
     name: null as string | null,
-    address: null as { line1: string | null; line2: string | null; city: string | null; state: string | null; postal_code: string | null; country: string | null } | null,
+    address: null as MockAddress | null,
+    shipping: null as { name: string; phone: string | null; address: MockAddress } | null,
+  };
+}
+
+type MockAddress = { line1: string | null; line2: string | null; city: string | null; state: string | null; postal_code: string | null; country: string | null };
+
+function addressFromParams(value: FormValue | undefined): MockAddress {
+  const address = asRecord(value);
+  return {
+    line1: asString(address.line1) || null,
+    line2: asString(address.line2) || null,
+    city: asString(address.city) || null,
+    state: asString(address.state) || null,
+    postal_code: asString(address.postal_code) || null,
+    country: asString(address.country) || null,
   };
 }
 
