@@ -89,11 +89,13 @@ export default function AccountOverview() {
                   <p>
                     {formatMoney(s.amountMinor, s.currency)} {s.currency} a month · Ended
                   </p>
-                  <p>
-                    <Link to={`/account/subscriptions/${s.id}`} aria-label={`Start ${s.what} again`}>
-                      Start again
-                    </Link>
-                  </p>
+                  {s.canStartAgain ? (
+                    <p>
+                      <Link to={`/account/subscriptions/${s.id}`} aria-label={`Start ${s.what} again`}>
+                        Start again
+                      </Link>
+                    </p>
+                  ) : null}
                 </li>
               ))}
             </ul>

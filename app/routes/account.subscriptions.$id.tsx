@@ -222,6 +222,12 @@ export default function SubscriptionRoute() {
         </ChangeForm>
       ) : null}
 
+      {sub.runningAgainId ? (
+        <p className="panel">
+          {t("account.sub.restart.running")} <Link to={`/account/subscriptions/${sub.runningAgainId}`}>{t("account.sub.restart.runningLink")}</Link>
+        </p>
+      ) : null}
+
       {sub.restart ? (
         <ChangeForm action={base} csrf={csrf} intent="restart" heading={t("account.sub.restart.heading")}>
           <p>{t("account.sub.restart.body", { what: sub.restart.what, amount: formatMoney(sub.restart.amountMinor, sub.currency) })}</p>

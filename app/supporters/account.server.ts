@@ -33,6 +33,8 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
       card: supporter.cardLast4 ? { brand: supporter.cardBrand, last4: supporter.cardLast4, expMonth: supporter.cardExpMonth, expYear: supporter.cardExpYear } : null,
     },
     subscriptions: subs.map(({ sub, planName, tier, campaignName }) => ({
+      /** Ended, and nothing of the same kind for the same campaign runs now: it can be started again. */
+      canStartAgain: sub.status === "canceled" && !subs.some((other) => other.sub.campaignId === sub.campaignId && other.sub.kind === sub.kind && !["canceled", "incomplete_expired", "incomplete"].includes(other.sub.status)),
       id: sub.id,
       kind: sub.kind,
       what: planName ?? `Monthly gift to ${campaignName}`,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, isNull, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, isNull, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
@@ -392,6 +392,7 @@ export async function restartSubscription(db: DB, input: Owner): Promise<ChangeO
   const owned = await loadOwnedSubscription(db, input);
   if (!owned) return notFound();
   if (!ENDED_STATUSES.includes(owned.sub.status)) return fail(409, t("account.sub.error.notEnded"));
+  if (await runningOfSameKind(db, owned)) return fail(409, t("account.sub.error.runningAgain"));
   const email = owned.supporter.email;
   if (!email) return fail(409, t("account.sub.error.needsEmail"));
   const plan = owned.sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
@@ -405,6 +406,28 @@ export async function restartSubscription(db: DB, input: Owner): Promise<ChangeO
     replacesSubscriptionId: null,
     change: "restart",
   });
+}
+
+/**
+ * The supporter's running subscription of the same kind for the same campaign (started again, or
+ * started anew from /support): while there is one, an ended one is not offered again, since a
+ * second would charge twice for the same support.
+ */
+async function runningOfSameKind(db: DB, owned: Owned) {
+  const [row] = await db
+    .select({ id: subscriptions.id })
+    .from(subscriptions)
+    .where(
+      and(
+        eq(subscriptions.supporterId, owned.supporter.id),
+        eq(subscriptions.campaignId, owned.sub.campaignId),
+        eq(subscriptions.kind, owned.sub.kind),
+        notInArray(subscriptions.status, [...ENDED_STATUSES, "incomplete"]),
+      ),
+    )
+    .orderBy(desc(subscriptions.id))
+    .limit(1);
+  return row ?? null;
 }
 
 /** The same monthly plan, if still offered; else the current monthly plan of the same tier. */
@@ -502,7 +525,8 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
   const canChange = !ended && sub.status !== "incomplete" && !sub.cancelAtPeriodEnd && pending === null;
   const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
   const pausedDates = paused && sub.pausedUntil && sub.currentPeriodEnd ? pausedPayments(sub.currentPeriodEnd, sub.pausedUntil) : null;
-  const restartPlan = ended && sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
+  const runningAgain = ended ? await runningOfSameKind(db, owned) : null;
+  const restartPlan = ended && !runningAgain && sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
   // A paid 12-month move ends this subscription on purpose: keeping it would charge twice.
   const [replacedBy] = sub.kind === "tier_monthly"
     ? await db
@@ -539,7 +563,9 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
         : [],
     paused: pausedDates ? { skipped: iso(pausedDates.skipped), resumesOn: pausedDates.resumesOn.toISOString() } : null,
     /** After support ended: the same tier (or gift) again, through a new checkout. */
-    restart: ended && (sub.kind === "monthly" || restartPlan) ? { what: restartPlan?.name ?? `a monthly gift to ${campaign.name}`, amountMinor: restartPlan?.amountMinor ?? sub.amountMinor } : null,
+    /** The subscription that carries this support on now, when it was started again. */
+    runningAgainId: runningAgain?.id ?? null,
+    restart: ended && !runningAgain && (sub.kind === "monthly" || restartPlan) ? { what: restartPlan?.name ?? `a monthly gift to ${campaign.name}`, amountMinor: restartPlan?.amountMinor ?? sub.amountMinor } : null,
     amountBounds: sub.kind === "monthly" ? { minMinor: campaign.minGiftMinor, maxMinor: campaign.maxGiftMinor } : null,
     otherTier: otherTier ? { code: otherTier.code, name: otherTier.name, tier: otherTier.tier, amountMinor: otherTier.amountMinor } : null,
     yearPlan: yearPlan && yearPlan.currency === campaign.currency ? { code: yearPlan.code, name: yearPlan.name, amountMinor: yearPlan.amountMinor } : null,

@@ -11,6 +11,7 @@ import { createCheckout, uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
 import { signInAs } from "../support/supporter-session";
+import { getAccountOverview } from "~/supporters/account.server";
 
 /** Issue 13, points 1, 3, 4 and 5: supporters can trust every change they make. */
 const { t, fixtures } = useSeededDatabase();
@@ -153,6 +154,19 @@ describe("undo", () => {
     // A reader's own checkout (nobody signed in) is never filled in from a stored record.
     const stranger = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "tier_monthly", planId: fixtures.plan("print-monthly").id, amountMinor: 1000, email: uniqueEmail(), provider: "simulated" });
     expect(await getSimulatedCheckout(t.db, { checkoutId: stranger.id })).toMatchObject({ needsAddress: true, prefillAddress: null });
+  });
+
+  it("once started again and paid, the ended subscription is not offered again (a second would charge twice)", async () => {
+    const { sub, browser, supporterId } = await supporterWith({ kind: "tier_monthly", plan: "digital-monthly" });
+    await t.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
+    expect(await getAccountOverview(t.db, { supporterId })).toMatchObject({ subscriptions: [expect.objectContaining({ id: sub.id, canStartAgain: true })] });
+    await completeSimulatedCheckout(t.db, { checkoutId: checkoutIdFrom(await post(sub.id, browser, { intent: "restart" })), outcome: "pay" });
+    const [again] = await t.db.select().from(subscriptions).where(and(eq(subscriptions.supporterId, supporterId), eq(subscriptions.status, "active")));
+    expect(await page(sub.id, browser)).toMatchObject({ restart: null, runningAgainId: again.id });
+    const refused = await post(sub.id, browser, { intent: "restart" });
+    expect(refused.status).toBe(409);
+    const overview = await getAccountOverview(t.db, { supporterId });
+    expect(overview!.subscriptions.find((s) => s.id === sub.id)).toMatchObject({ canStartAgain: false });
   });
 
   it("a running subscription cannot be started again", async () => {
