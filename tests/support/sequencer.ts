@@ -23,12 +23,8 @@ const LONGEST_FIRST = [
   "tests/integration/crash-recovery.test.ts",
 ];
 
-/**
- * Files that mostly wait for something started at the beginning of the run, so they go last:
- * the type-check test waits for the tsc that tests/support/typecheck-early.ts starts beside the
- * workers, which has finished by then.
- */
-const LAST = ["tests/integration/typecheck.test.ts"];
+/** Files that mostly wait for something started at the beginning of the run go last (none now). */
+const LAST: string[] = [];
 
 export default class LongestFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
