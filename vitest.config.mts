@@ -32,6 +32,6 @@ export default defineConfig({
     // timed out on a busy machine (docs/performance.md, "Test suite time").
     maxWorkers: 2,
     sequence: { sequencer: LongestFirstSequencer },
-    reporters: ["default", "./tests/support/summary-reporter.ts"],
+    reporters: ["default", "./tests/support/summary-reporter.ts", "./tests/support/browser-check-reporter.ts"],
   },
 });
