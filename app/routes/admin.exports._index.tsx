@@ -17,7 +17,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireStaff(getDb(), request);
   const params = Object.fromEntries(new URL(request.url).searchParams);
   const { kind, ...query } = params;
-  let errors: Record<string, string> = {};
+  const errors: Record<string, string> = {};
   if (kind && (EXPORT_KINDS as string[]).includes(kind)) {
     const parsed = ExportQuerySchemas[kind as ExportKind].safeParse(query);
     if (parsed.success) throw redirect(`/admin/exports/${kind}.csv?${new URLSearchParams(query as Record<string, string>)}`, 303);

@@ -209,7 +209,11 @@ function countReordering(history: History, queue: StripeEventEnvelope[]) {
   const created = new Map(history.events.map((event, i) => [event.id, i]));
   const firstArrivals: number[] = [];
   const seen = new Set<string>();
-  for (const event of queue) if (!seen.has(event.id)) (seen.add(event.id), firstArrivals.push(created.get(event.id) ?? -1));
+  for (const event of queue) {
+    if (seen.has(event.id)) continue;
+    seen.add(event.id);
+    firstArrivals.push(created.get(event.id) ?? -1);
+  }
   let inversions = 0;
   for (let i = 0; i < firstArrivals.length; i += 1) for (let j = i + 1; j < firstArrivals.length; j += 1) if (firstArrivals[i] > firstArrivals[j]) inversions += 1;
   figures.inversions += inversions;
