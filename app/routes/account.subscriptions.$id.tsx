@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction, SerializeFrom } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
@@ -101,13 +101,13 @@ function joinDates(dates: string[]): string {
 
 /** True once, after a change the page was waiting for is confirmed (JavaScript only; without it the reload shows the new state). */
 function useJustConfirmed(updating: boolean) {
-  const was = useRef(updating);
+  // What the previous render saw, kept in state (React's pattern for reacting to a changed prop).
+  const [was, setWas] = useState(updating);
   const [confirmed, setConfirmed] = useState(false);
-  useEffect(() => {
-    if (was.current && !updating) setConfirmed(true);
-    if (updating) setConfirmed(false);
-    was.current = updating;
-  }, [updating]);
+  if (was !== updating) {
+    setWas(updating);
+    setConfirmed(was && !updating);
+  }
   return confirmed;
 }
 

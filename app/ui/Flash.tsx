@@ -1,5 +1,5 @@
 import { useLocation } from "@remix-run/react";
-import { useEffect, useRef, useState } from "react";
+import { useState } from "react";
 import type { MessageKey } from "~/i18n/en";
 import { t } from "~/i18n/t";
 
@@ -13,12 +13,14 @@ export type FlashMessage = { key: MessageKey; params?: Record<string, string | n
 export function Flash({ flash }: { flash: FlashMessage | null }) {
   const { pathname } = useLocation();
   const [shown, setShown] = useState<{ flash: FlashMessage; pathname: string } | null>(flash ? { flash, pathname } : null);
-  const landed = useRef(pathname);
-  useEffect(() => {
+  // What the previous render saw, kept in state (React's pattern for reacting to changed props):
+  // a new message replaces the shown one; moving to another page without one clears it.
+  const [seen, setSeen] = useState({ flash, pathname });
+  if (seen.flash !== flash || seen.pathname !== pathname) {
+    setSeen({ flash, pathname });
     if (flash) setShown({ flash, pathname });
-    else if (landed.current !== pathname) setShown(null);
-    landed.current = pathname;
-  }, [flash, pathname]);
+    else if (seen.pathname !== pathname) setShown(null);
+  }
   const message = shown && shown.pathname === pathname ? shown.flash : null;
   return (
     <div className="flash-region" role="status" aria-live="polite">

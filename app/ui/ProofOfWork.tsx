@@ -22,11 +22,7 @@ type Props = {
 let automaticSubmits = 0;
 
 /** True once React runs in the browser (a challenge is solved only there). */
-export function useHydrated() {
-  const [hydrated, setHydrated] = useState(false);
-  useEffect(() => setHydrated(true), []);
-  return hydrated;
-}
+export { useHydrated } from "./use-hydrated";
 
 export function ProofOfWork({ challenge, message, form }: Props) {
   const anchor = useRef<HTMLSpanElement>(null);
@@ -34,6 +30,9 @@ export function ProofOfWork({ challenge, message, form }: Props) {
   const [state, setState] = useState<"idle" | "working" | "sending" | "unavailable">("idle");
   const [progress, setProgress] = useState(0);
 
+  // The solver is an outside process this effect starts, cancels and reports from: its state is
+  // set from here on purpose.
+  /* eslint-disable react-hooks/set-state-in-effect */
   useEffect(() => {
     const target = form ? document.querySelector<HTMLFormElement>(form) : anchor.current?.closest("form");
     if (target) clearSolution(target);
@@ -60,6 +59,7 @@ export function ProofOfWork({ challenge, message, form }: Props) {
     });
     return () => controller.abort();
   }, [challenge, form]);
+  /* eslint-enable react-hooks/set-state-in-effect */
 
   // The person pressed a button further down: bring what is happening into view.
   const working = state === "working";

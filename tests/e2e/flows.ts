@@ -91,7 +91,18 @@ export async function horizontalOverflow(page: Page) {
     const wide = [...document.querySelectorAll("body *")]
       .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
       .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""} (right edge ${Math.round(el.getBoundingClientRect().right)}px)`);
+      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""} (right edge ${Math.round(el.getBoundingClientRect().right)}px; css width ${getComputedStyle(el).width}, parent ${el.parentElement ? getComputedStyle(el.parentElement).width : "none"})`);
+    // When something is too wide, say whether the page's stylesheets were applied at that moment.
+    if (wide.length > 0) {
+      const sheets = [...document.styleSheets].map((sheet) => {
+        try {
+          return `${sheet.href ?? "inline"} (${sheet.cssRules.length} rules)`;
+        } catch {
+          return `${sheet.href ?? "inline"} (rules unreadable)`;
+        }
+      });
+      wide.push(`stylesheets: ${sheets.join(", ") || "none"}; readyState ${document.readyState}`);
+    }
     return { scrollWidth: scroller.scrollWidth, clientWidth: window.innerWidth, widest: wide };
   });
 }
