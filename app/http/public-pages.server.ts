@@ -11,9 +11,9 @@ import { isPublicPagePath, PUBLIC_PAGES_CHANNEL, PublicPageCache } from "./publi
 type Render = (request: Request, context: AppLoadContext) => Promise<Response>;
 
 /**
- * For the server (app/http/server.server.ts), once the app has started: the public page cache (ADR 021), made stale by every
- * notification on the channel migration 0007's triggers send to, and by every (re)connection of
- * the listening connection (what was sent while it was down is lost).
+ * For the server (app/http/server.server.ts), once the app has started: the public page cache
+ * (ADR 021), made stale by every notification on the channel migration 0007's triggers send to,
+ * and by every (re)connection of the listening connection (what was sent while it was down is lost).
  *
  * It answers in front of Express: Express's own routing and middleware cost more than the page
  * does once it is in memory. The rules every response follows come from the same functions as

@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { Socket } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 // The Express adapter's own request and response halves (its handler would read the body itself).
 import { createRemixRequest, sendRemixResponse } from "@remix-run/express/dist/server.js";
@@ -82,7 +82,8 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
     try {
       const streamed = createRemixRequest(req, res);
       const body = formBodies.get(req);
-      const request = body === undefined ? streamed : new Request(streamed.url, { method: streamed.method, headers: streamed.headers, signal: streamed.signal, body, duplex: "half" } as RequestInit);
+      // A Buffer is a Uint8Array, which Request takes; the DOM types only want it on an ArrayBuffer.
+      const request = body === undefined ? streamed : new Request(streamed.url, { method: streamed.method, headers: streamed.headers, signal: streamed.signal, body: body as Uint8Array<ArrayBuffer>, duplex: "half" });
       const context: LoadContext = { clientAddress: clientAddress(req), cspNonce: cspNonceOf(res), responseDrained: () => socketDrained(res) };
       const response = await handleRemix(request, context);
       yieldToOwnHeaders(res, response.headers);
@@ -137,7 +138,7 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
   listener.on("connect", refuseTunnel);
 
   listener.listen(env.PORT, env.HOST, () => {
-    const port = (listener.address() as { port: number }).port;
+    const port = (listener.address() as AddressInfo).port;
     bindAppUrlToPort(port);
     const url = `http://localhost:${port}`;
     console.log(`Fighting Fund is running at ${url}`);
