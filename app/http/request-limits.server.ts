@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Env } from "~/env.server";
-import { sendBuffered } from "./response-rules.server";
+import { CACHING, sendBuffered } from "./response-rules.server";
 import { STRIPE_WEBHOOK_PATH } from "./stripe-webhook-endpoint.server";
 
 /**
@@ -36,7 +36,7 @@ export function answerPayloadTooLarge(req: IncomingMessage, res: ServerResponse,
 function answerPlainly(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string>) {
   sendBuffered(req, res, {
     status,
-    headers: [["Content-Type", "text/plain; charset=utf-8"], ["Cache-Control", "no-store"], ...Object.entries(headers)],
+    headers: [["Content-Type", "text/plain; charset=utf-8"], ["Cache-Control", CACHING.refusal], ...Object.entries(headers)],
     body: `${message}\n`,
   });
 }

@@ -16,7 +16,7 @@ import { newCspNonce, securityHeaders } from "~/security-headers.server";
  * - shouldCompress / acceptsGzip: what is compressed (Express's compression() middleware and
  *   sendBuffered both ask shouldCompress).
  * - sendBuffered: an answer written in one piece (the fast paths, the 405 and 413 refusals), with
- *   its length, the compression decision, and its Cache-Control.
+ *   its length and the compression decision; CACHING: the Cache-Control the server decides itself.
  *
  * Request ids, latency and logging around every request are app/observability/observe-requests;
  * body limits are app/http/request-limits.
@@ -54,6 +54,18 @@ export function cspNonceOf(res: ServerResponse): string {
 export function yieldToOwnHeaders(res: ServerResponse, own: Headers): void {
   for (const name of defaultNames.get(res) ?? []) if (own.has(name)) res.removeHeader(name);
 }
+
+/**
+ * Cache-Control where the server itself decides it: the built assets (fingerprinted, so kept a
+ * year), the other files in public/ (an hour), and the refusals (405, 413: never kept). Pages
+ * and data say their own in their routes (a loader's no-store reaches its page: entry.server.tsx),
+ * and a cached public page replays what its render said.
+ */
+export const CACHING = {
+  builtAssets: { immutable: true, maxAge: "1y" },
+  publicFiles: { maxAge: "1h" },
+  refusal: "no-store",
+} as const;
 
 /** Below this many bytes nothing is compressed (compression()'s own default threshold). */
 export const COMPRESSION_THRESHOLD_BYTES = 1024;

@@ -13,7 +13,7 @@ import { observeRequests } from "~/observability/observe-requests.server";
 import { startApp } from "~/startup.server";
 import { startPublicPageCache } from "./public-pages.server";
 import { answerPayloadTooLarge, readBodyUpTo, refuseDeclaredOversize, refuseUnusedMethod } from "./request-limits.server";
-import { beginResponse, cspNonceOf, shouldCompress, yieldToOwnHeaders } from "./response-rules.server";
+import { beginResponse, CACHING, cspNonceOf, shouldCompress, yieldToOwnHeaders } from "./response-rules.server";
 import { stripeWebhookEndpoint } from "./stripe-webhook-endpoint.server";
 
 /**
@@ -68,8 +68,8 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
   // one place a client address is computed (see clientAddress).
   server.set("trust proxy", env.TRUST_PROXY);
   server.use(compression({ filter: shouldCompress }));
-  server.use("/build", express.static(path.join(root, "public", "build"), { immutable: true, maxAge: "1y" }));
-  server.use(express.static(path.join(root, "public"), { maxAge: "1h" }));
+  server.use("/build", express.static(path.join(root, "public", "build"), CACHING.builtAssets));
+  server.use(express.static(path.join(root, "public"), CACHING.publicFiles));
   server.use(csrfBeforeRemix);
   server.use(readFormBody);
   server.all("*", remix);
