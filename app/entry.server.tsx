@@ -7,16 +7,8 @@ import { renderToPipeableStream } from "react-dom/server";
 import { describeError, logger } from "~/log.server";
 import { NonceProvider } from "~/ui/nonce";
 
-export { startApp } from "~/startup.server";
-export { bindAppUrlToPort, EnvError } from "~/env.server";
-export { markDraining } from "~/health.server";
-// For server.mjs, which runs them before Remix: the response headers and the CSRF cookie.
-export { newCspNonce, securityHeaders } from "~/security-headers.server";
-export { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/auth/csrf.server";
-export { startPublicPageCache } from "~/http/public-pages.server";
-export { stripeWebhookEndpoint } from "~/http/stripe-webhook-endpoint.server";
-export { observeRequests } from "~/observability/observe-requests.server";
-export { answerPayloadTooLarge, readBodyUpTo, refuseDeclaredOversize, refuseUnusedMethod } from "~/http/request-limits.server";
+// The production server (server.mjs loads the build and calls it): app/http/server.server.ts.
+export { runServer } from "~/http/server.server";
 
 const ABORT_DELAY = 5_000;
 
@@ -28,7 +20,8 @@ export default function handleRequest(
   loadContext: AppLoadContext,
 ) {
   const bot = isbot(request.headers.get("user-agent") || "");
-  // server.mjs made the nonce and put it in the Content-Security-Policy header of this response.
+  // The server made the nonce and put it in the Content-Security-Policy header of this response
+  // (app/http/response-rules.server.ts).
   const nonce = typeof loadContext.cspNonce === "string" ? loadContext.cspNonce : undefined;
   return new Promise((resolve, reject) => {
     let shellRendered = false;

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Env } from "~/env.server";
 
 /**
- * The headers every response carries (server.mjs sets them before anything else runs; a route's
- * own value for one of them wins). Why each choice: docs/decisions/010-security-headers.md.
+ * The headers every response carries (beginResponse in app/http/response-rules.server.ts sets them
+ * first, whichever way in answers; a route's own value for one of them wins). Why each choice: docs/decisions/010-security-headers.md.
  */
 
 /** Where a form's redirect may land without JavaScript: Stripe's hosted Checkout and Customer Portal. */

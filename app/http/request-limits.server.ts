@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Env } from "~/env.server";
-import { newCspNonce, securityHeaders } from "~/security-headers.server";
+import { CACHING, sendBuffered } from "./response-rules.server";
 import { STRIPE_WEBHOOK_PATH } from "./stripe-webhook-endpoint.server";
 
 /**
- * What server.mjs refuses before anything reads a request (ADR 028): methods no route takes, and
+ * What the server (app/http/server.server.ts) refuses before anything reads a request (ADR 028): methods no route takes, and
  * bodies over the form limit. Stripe's deliveries keep their own, larger cap (ADR 026).
  */
 
@@ -16,7 +16,7 @@ export function refuseUnusedMethod(req: IncomingMessage, res: ServerResponse, en
   if (USED_METHODS.has(req.method ?? "")) return false;
   // The webhook's own route answers a GET with its 405 (JSON); here it names the same method.
   const allow = (req.url ?? "").split("?")[0] === STRIPE_WEBHOOK_PATH ? "POST" : [...USED_METHODS].join(", ");
-  answerPlainly(res, env, 405, "Method not allowed.", { Allow: allow });
+  answerPlainly(req, res, 405, "Method not allowed.", { Allow: allow });
   return true;
 }
 
@@ -24,24 +24,21 @@ export function refuseUnusedMethod(req: IncomingMessage, res: ServerResponse, en
 export function refuseDeclaredOversize(req: IncomingMessage, res: ServerResponse, env: Env): boolean {
   if (req.url?.split("?")[0] === STRIPE_WEBHOOK_PATH) return false;
   if (!(Number(req.headers["content-length"] ?? 0) > env.FORM_BODY_LIMIT_BYTES)) return false;
-  answerPayloadTooLarge(res, env);
+  answerPayloadTooLarge(req, res, env);
   return true;
 }
 
 /** 413, and the connection closes: the rest of the body is never read. */
-export function answerPayloadTooLarge(res: ServerResponse, env: Env) {
-  answerPlainly(res, env, 413, `Too much was sent: a form may be at most ${Math.floor(env.FORM_BODY_LIMIT_BYTES / 1024)} KiB.`, { Connection: "close" });
+export function answerPayloadTooLarge(req: IncomingMessage, res: ServerResponse, env: Env) {
+  answerPlainly(req, res, 413, `Too much was sent: a form may be at most ${Math.floor(env.FORM_BODY_LIMIT_BYTES / 1024)} KiB.`, { Connection: "close" });
 }
 
-function answerPlainly(res: ServerResponse, env: Env, status: number, message: string, headers: Record<string, string>) {
-  const body = `${message}\n`;
-  res.statusCode = status;
-  for (const [name, value] of Object.entries(securityHeaders({ nonce: newCspNonce(), env }))) res.setHeader(name, value);
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res.setHeader("Content-Type", "text/plain; charset=utf-8");
-  res.setHeader("Content-Length", Buffer.byteLength(body));
-  res.setHeader("Cache-Control", "no-store");
-  res.end(body);
+function answerPlainly(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string>) {
+  sendBuffered(req, res, {
+    status,
+    headers: [["Content-Type", "text/plain; charset=utf-8"], ["Cache-Control", CACHING.refusal], ...Object.entries(headers)],
+    body: `${message}\n`,
+  });
 }
 
 /** The body, or null as soon as it is longer than `limit` bytes (the rest is never read). */

@@ -4,18 +4,18 @@ import { getEnv } from "~/env.server";
 import { describeError, logger } from "~/log.server";
 import { nameRoute } from "~/observability/request-context.server";
 import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
-import { newCspNonce, securityHeaders } from "~/security-headers.server";
 import { readBodyUpTo as readBodyBytesUpTo } from "./request-limits.server";
+import { sendBuffered } from "./response-rules.server";
 
 export const STRIPE_WEBHOOK_PATH = "/webhooks/stripe";
 
 /**
- * For server.mjs: Stripe's deliveries answered in front of Express and Remix, as the public pages
+ * For the server (app/http/server.server.ts): Stripe's deliveries answered in front of Express and Remix, as the public pages
  * are (ADR 021). A delivery is a signature check and one transaction; Remix's route matching, the
  * Request objects it and Express build, and compression of a one-line reply cost more of the
  * server's CPU than that (ADR 026). The answer is the Remix route's (answerStripeWebhook), with
- * the security headers server.mjs gives every response; anything but a POST to the exact path
- * goes on to Express.
+ * the rules every response follows (app/http/response-rules.server.ts: the security headers are
+ * already on `res`); anything but a POST to the exact path goes on to Express.
  */
 export function stripeWebhookEndpoint() {
   const env = getEnv();
@@ -37,13 +37,9 @@ export function stripeWebhookEndpoint() {
         logger.error({ err: describeError(error) }, "stripe webhook failed");
         result = { status: 500, body: { error: "could not persist the event; please retry" } };
       }
-      const body = JSON.stringify(result.body);
-      res.statusCode = result.status;
-      for (const [name, value] of Object.entries(securityHeaders({ nonce: newCspNonce(), env }))) res.setHeader(name, value);
-      res.setHeader("Content-Type", "application/json; charset=utf-8");
-      res.setHeader("Content-Length", Buffer.byteLength(body));
-      if (result.closeConnection) res.setHeader("Connection", "close");
-      res.end(body);
+      const headers: [string, string][] = [["Content-Type", "application/json; charset=utf-8"]];
+      if (result.closeConnection) headers.push(["Connection", "close"]);
+      sendBuffered(req, res, { status: result.status, headers, body: JSON.stringify(result.body) });
     },
   };
 }

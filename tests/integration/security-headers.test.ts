@@ -4,17 +4,19 @@ import { createStaffAccount, noJsBrowser, startAppServer, type AppServer } from 
 
 /**
  * The built app behind server.mjs, as browsers and Stripe meet it: every kind of response carries
- * the security headers (ADR 010), each page's scripts carry that response's own CSP nonce, and a
- * browser without a CSRF cookie gets exactly one, before any loader runs.
+ * the security headers (ADR 010), the same ones whichever way in answered it (ADR 041), each
+ * page's scripts carry that response's own CSP nonce, and a browser without a CSRF cookie gets
+ * exactly one, before any loader runs.
  */
 
+const METRICS_TOKEN = "metrics-token-for-the-headers-test";
 const ADMIN = { email: "headers-admin@fund.example", name: "Headers Admin", role: "admin" as const, password: "a-long-headers-password" };
 
 let server: AppServer;
 let stripeServer: AppServer;
 beforeAll(async () => {
   [server, stripeServer] = await Promise.all([
-    startAppServer({ prepare: (databaseEnv) => createStaffAccount(databaseEnv, ADMIN) }),
+    startAppServer({ prepare: (databaseEnv) => createStaffAccount(databaseEnv, ADMIN), env: { METRICS_TOKEN } }),
     // Stripe mode behind a public https address (no call to Stripe is made: only headers are read).
     startAppServer({ env: { STRIPE_SECRET_KEY: "sk_test_headers", STRIPE_WEBHOOK_SECRET: "whsec_headers", APP_URL: "https://give.example.org" } }),
   ]);
@@ -101,6 +103,37 @@ describe("security headers", () => {
       expect(response.status, what).toBe(status);
       expect(response.headers.get("Content-Type") ?? "", what).toMatch(type);
       expectSecurityHeaders(response, what);
+    }
+  });
+
+  it("are the same on every way in: Remix, the cached pages, the webhook, static files, the refusals, /metrics", async () => {
+    const reader = browser(() => server);
+    const remixPage = await reader.request("/account/sign-in");
+    const stylesheet = /<link rel="stylesheet" href="(\/build\/[^"]+\.css)"/.exec(await remixPage.clone().text())?.[1];
+    // A first visit to a public page is answered from memory (ADR 021), in front of Express.
+    const cachedPage = await fetch(new URL("/support", server.origin), { headers: { "Accept-Encoding": "gzip" } });
+    const paths: [string, Response, number][] = [
+      ["Remix page", remixPage, 200],
+      ["cached public page", cachedPage, 200],
+      ["webhook endpoint (in front of Express)", await reader.request("/webhooks/stripe", { method: "POST" }), 404],
+      ["static asset (built)", await reader.request(stylesheet!), 200],
+      ["static file (public/)", await reader.request("/favicon.ico"), 200],
+      ["404", await reader.request("/no-such-page"), 404],
+      ["405 (TRACE, before anything reads the request)", await rawRequest(server.origin, "/", { method: "TRACE" }), 405],
+      ["413 (declared, before anything reads the body)", await rawRequest(server.origin, "/account/sign-in", { method: "POST", headers: { "Content-Length": String(1024 * 1024) } }), 413],
+      ["413 (counted, as Express reads the body)", await rawRequest(server.origin, "/account/sign-in", { method: "POST", headers: { "Transfer-Encoding": "chunked" }, stream: true }), 413],
+      ["403 (a form from another site)", await fetch(new URL("/account/sign-in", server.origin), { method: "POST", headers: { Origin: "https://evil.example" }, body: "x=1" }), 403],
+      ["/metrics", await fetch(new URL("/metrics", server.origin), { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }), 200],
+    ];
+    expect(cachedPage.headers.get("Content-Encoding"), "the cached page came gzipped from memory").toBe("gzip");
+    const securityHeaderNames = ["Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy", "Strict-Transport-Security"];
+    const shared = (response: Response) => Object.fromEntries(securityHeaderNames.map((name) => [name, response.headers.get(name)?.replace(/'nonce-[^']+'/, "'nonce-…'") ?? null]));
+    const first = shared(remixPage);
+    for (const [what, response, status] of paths) {
+      expect(response.status, what).toBe(status);
+      expectSecurityHeaders(response, what);
+      expect(shared(response), `${what}: the same headers as a Remix page`).toEqual(first);
+      expect(response.headers.get("X-Request-Id"), `${what}: a request id`).toMatch(/^[A-Za-z0-9._-]{8,64}$/);
     }
   });
 
@@ -258,6 +291,39 @@ function postUntilAnswered(url: string, headers: Record<string, string>) {
       request.write(piece, () => setTimeout(next, 1));
     };
     request.flushHeaders();
+    next();
+  });
+}
+
+/**
+ * A request fetch() will not make (TRACE, a Content-Length it does not send) as a fetch Response.
+ * With `stream`, 10 KB pieces go out until the server answers (it refuses before the end).
+ */
+function rawRequest(origin: string, path: string, { method, headers = {}, stream = false }: { method: string; headers?: Record<string, string>; stream?: boolean }) {
+  return new Promise<Response>((resolve, reject) => {
+    let answered = false;
+    const request = http.request(new URL(path, origin), { method, headers }, (response) => {
+      answered = true;
+      let text = "";
+      response.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => {
+        const fetchHeaders = new Headers(Object.entries(response.headers).map(([name, value]) => [name, String(value)] as [string, string]));
+        resolve(new Response(text, { status: response.statusCode, headers: fetchHeaders }));
+        request.destroy();
+      });
+    });
+    request.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    request.flushHeaders();
+    if (!stream) return;
+    const piece = "x".repeat(10 * 1024);
+    let sent = 0;
+    const next = () => {
+      if (answered || sent >= 1024 * 1024) return void (answered || request.end());
+      sent += piece.length;
+      request.write(piece, () => setTimeout(next, 1));
+    };
     next();
   });
 }

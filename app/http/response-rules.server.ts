@@ -1,0 +1,118 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { gzipSync } from "node:zlib";
+import compression from "compression";
+import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
+import type { Env } from "~/env.server";
+import { newCspNonce, securityHeaders } from "~/security-headers.server";
+
+/**
+ * The rules every response follows, whichever of the three ways in answers it (Stripe's
+ * deliveries, the cached public pages, Express and Remix: app/http/server.server.ts, ADR 041).
+ * A new rule for every response is written here once:
+ *
+ * - beginResponse, first thing for every request: the security headers (ADR 010) with this
+ *   response's own CSP nonce (cspNonceOf). They are set before anything else, so whatever answers
+ *   may set one of them itself and its value wins (see yieldToOwnHeaders for Remix's responses).
+ * - shouldCompress / acceptsGzip: what is compressed (Express's compression() middleware and
+ *   sendBuffered both ask shouldCompress).
+ * - sendBuffered: an answer written in one piece (the fast paths, the 405 and 413 refusals), with
+ *   its length and the compression decision; CACHING: the Cache-Control the server decides itself.
+ *
+ * Request ids, latency and logging around every request are app/observability/observe-requests;
+ * body limits are app/http/request-limits.
+ */
+
+const nonces = new WeakMap<ServerResponse, string>();
+/** The names of the headers beginResponse sets, lower-cased. */
+const defaultNames = new WeakMap<ServerResponse, string[]>();
+
+/** The security headers with a fresh nonce, on the response before anyone writes to it. */
+export function beginResponse(res: ServerResponse, env: Pick<Env, "paymentsMode" | "appUrl">): void {
+  const nonce = newCspNonce();
+  nonces.set(res, nonce);
+  const headers = securityHeaders({ nonce, env });
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  defaultNames.set(
+    res,
+    Object.keys(headers).map((name) => name.toLowerCase()),
+  );
+}
+
+/** This response's CSP nonce, as its Content-Security-Policy header names it. */
+export function cspNonceOf(res: ServerResponse): string {
+  const nonce = nonces.get(res);
+  if (!nonce) throw new Error("cspNonceOf: beginResponse was not called for this response");
+  return nonce;
+}
+
+/**
+ * Before a Remix response's headers are added to `res` (Express's adapter appends them): a
+ * security header the route set itself (a download's own X-Content-Type-Options, say) replaces
+ * the default instead of making two. Express's own answers (static files, errors) set theirs
+ * with setHeader, which replaces the default already.
+ */
+export function yieldToOwnHeaders(res: ServerResponse, own: Headers): void {
+  for (const name of defaultNames.get(res) ?? []) if (own.has(name)) res.removeHeader(name);
+}
+
+/**
+ * Cache-Control where the server itself decides it: the built assets (fingerprinted, so kept a
+ * year), the other files in public/ (an hour), and the refusals (405, 413: never kept). Pages
+ * and data say their own in their routes (a loader's no-store reaches its page: entry.server.tsx),
+ * and a cached public page replays what its render said.
+ */
+export const CACHING = {
+  builtAssets: { immutable: true, maxAge: "1y" },
+  publicFiles: { maxAge: "1h" },
+  refusal: "no-store",
+} as const;
+
+/** Below this many bytes nothing is compressed (compression()'s own default threshold). */
+export const COMPRESSION_THRESHOLD_BYTES = 1024;
+
+/**
+ * Whether a response of this Content-Type may be compressed: the types compression() compresses
+ * (text, JSON, …), but not CSV downloads, which stream in batches paced by the socket's drain
+ * (see socketDrained in server.server.ts) that compression's own buffering would hide.
+ */
+export function shouldCompress(req: IncomingMessage, res: ServerResponse): boolean {
+  // compression.filter reads nothing but the response's Content-Type, which Node's own objects have.
+  return !String(res.getHeader("Content-Type") ?? "").startsWith("text/csv") && compression.filter(req as ExpressRequest, res as ExpressResponse);
+}
+
+/** `gzip` listed and not refused with q=0 (every browser lists it). */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  const value = Array.isArray(header) ? header.join(",") : (header ?? "");
+  return value.split(",").some((entry) => {
+    const [coding, ...params] = entry.trim().toLowerCase().split(";");
+    if (coding.trim() !== "gzip") return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+export type BufferedAnswer = {
+  status: number;
+  /** Content-Type first among them; a header named here replaces a default of beginResponse. */
+  headers: Iterable<readonly [string, string]>;
+  body: string | Buffer;
+};
+
+/**
+ * An answer written in one piece: its headers, then, as compression() would decide for it, the
+ * body gzipped (with Vary: Accept-Encoding for any compressible type), and its Content-Length.
+ */
+export function sendBuffered(req: IncomingMessage, res: ServerResponse, answer: BufferedAnswer): void {
+  res.statusCode = answer.status;
+  for (const [name, value] of answer.headers) res.setHeader(name, value);
+  let body = typeof answer.body === "string" ? Buffer.from(answer.body, "utf8") : answer.body;
+  if (shouldCompress(req, res)) {
+    res.setHeader("Vary", "Accept-Encoding");
+    if (body.length >= COMPRESSION_THRESHOLD_BYTES && acceptsGzip(req.headers["accept-encoding"])) {
+      body = gzipSync(body);
+      res.setHeader("Content-Encoding", "gzip");
+    }
+  }
+  res.setHeader("Content-Length", body.length);
+  res.end(body);
+}
