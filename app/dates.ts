@@ -62,3 +62,16 @@ export function startOfDayInZone(year: number, month: number, day: number, timeZ
   instant = wall - zoneOffsetMs(instant, zone);
   return new Date(instant);
 }
+
+/** The year, month (1–12) and day of a "YYYY-MM-DD" day; null when the text is not of that shape. */
+export function parseDay(text: string): { year: number; month: number; day: number } | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  return match ? { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]) } : null;
+}
+
+/** The instant a "YYYY-MM-DD" day, already validated, starts in a zone (`plusDays` on). */
+export function startOfDayTextInZone(text: string, timeZone: string, plusDays = 0): Date {
+  const parts = parseDay(text);
+  if (!parts) throw new Error("startOfDayTextInZone: not a YYYY-MM-DD day");
+  return startOfDayInZone(parts.year, parts.month, parts.day + plusDays, timeZone);
+}

@@ -33,8 +33,9 @@ export function parseMoney(input: string, currency: string): { ok: true; amountM
   if (cleaned === "") return { ok: false, error: "empty" };
   if (/^-/.test(cleaned)) return { ok: false, error: "not_positive" };
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
-  if (!match) return { ok: false, error: "not_a_number" };
-  const [, whole, fraction = ""] = match;
+  const whole = match?.[1];
+  if (whole === undefined) return { ok: false, error: "not_a_number" };
+  const fraction = match?.[2] ?? "";
   if (fraction.length > exponent) return { ok: false, error: "too_many_decimals" };
   if (whole.length > 12) return { ok: false, error: "too_large" };
   const amountMinor = Number(whole) * 10 ** exponent + Number(fraction.padEnd(exponent, "0") || "0");

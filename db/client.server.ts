@@ -72,7 +72,7 @@ export function preparingStatements<T extends Sql>(client: T): T {
   return new Proxy(client, {
     get(target, key) {
       if (key === "unsafe") return (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => target.unsafe(text, params as never, { ...options, prepare: true });
-      if (key === "begin" || key === "savepoint") return inScope((target as unknown as Record<string, (...args: unknown[]) => unknown>)[key].bind(target));
+      if (key === "begin" || key === "savepoint") return inScope((target as unknown as Record<"begin" | "savepoint", (...args: unknown[]) => unknown>)[key].bind(target));
       return Reflect.get(target, key);
     },
   });

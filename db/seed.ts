@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { DB } from "./client.server";
+import { one } from "./rows";
 import { campaigns, plans, settings } from "./schema";
 
 /** Advisory-lock namespace of the demo seed (the jobs use 727_002, the migrations the one-key form). */
@@ -14,7 +15,7 @@ const SEED_LOCK_NAMESPACE = 727_003;
 export async function seedDemoData(db: DB): Promise<boolean> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK_NAMESPACE}::int, 1)`);
-    const [{ count }] = await tx.select({ count: sql<number>`count(*)::int` }).from(campaigns);
+    const { count } = one(await tx.select({ count: sql<number>`count(*)::int` }).from(campaigns), "seedDemoData: count of campaigns");
     if (count > 0) return false;
     await tx
       .insert(settings)

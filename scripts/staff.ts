@@ -17,7 +17,7 @@ async function readPassword(): Promise<string> {
     chunks.push(chunk as Buffer);
     if (process.stdin.isTTY && chunk.toString().includes("\n")) break;
   }
-  return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0];
+  return Buffer.concat(chunks).toString("utf8").split(/\r?\n/)[0] ?? ""; // split always gives at least one
 }
 
 function reportIssues(issues: { path: PropertyKey[]; message: string }[]): number {

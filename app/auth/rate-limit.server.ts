@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { and, eq, inArray, lt, lte, not, or, sql, type SQL } from "drizzle-orm";
 import type { DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { rateLimits } from "@db/schema";
 import { getEnv } from "~/env.server";
 
@@ -38,8 +39,7 @@ export type RateLimitCount = {
 
 /** Counts one hit in a fixed window shared by every app process. */
 export async function countRateLimitHit(db: DB, rule: RateLimitRule, subject: string, now = new Date()): Promise<RateLimitCount> {
-  const [count] = await countRateLimitHits(db, [{ rule, subject }], now);
-  return count;
+  return one(await countRateLimitHits(db, [{ rule, subject }], now), "countRateLimitHit");
 }
 
 /**
@@ -177,7 +177,8 @@ export function backoffPruneRule(rule: BackoffRule): RateLimitRule {
 }
 
 export type BackoffClaim = { allowed: true } | { allowed: false; retryAt: Date };
-type Counter = { rule: BackoffRule; subject: string };
+export type BackoffCounter = { rule: BackoffRule; subject: string };
+type Counter = BackoffCounter;
 
 /**
  * Counts an attempt on every counter, but only when none of them asks it to wait: a refused

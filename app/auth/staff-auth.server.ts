@@ -3,9 +3,10 @@ import { redirect } from "@remix-run/node";
 import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { sessions, staffPasswordTokens, staffUsers, type StaffRole } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
-import { claimBackoffAttempt, forgetBackoff, refundBackoffAttempt, type BackoffRule, type RateLimitRule } from "./rate-limit.server";
+import { claimBackoffAttempt, forgetBackoff, refundBackoffAttempt, type BackoffCounter, type BackoffRule, type RateLimitRule } from "./rate-limit.server";
 import { linkUrl } from "./link-seal.server";
 import { hashToken, newToken, signedCookie } from "./tokens.server";
 
@@ -67,14 +68,17 @@ async function knownDeviceOf(cookieHeader: string | null | undefined, staffUserI
   const value = await knownDeviceCookie().parse(cookieHeader);
   if (typeof value !== "string") return null;
   const match = /^(\d+)\.([A-Za-z0-9_-]{20,100})$/.exec(value);
-  return match && Number(match[1]) === staffUserId ? match[2] : null;
+  return match && Number(match[1]) === staffUserId ? (match[2] ?? null) : null;
 }
 
 export async function createStaffUser(db: DB, input: { email: string; name: string; role: StaffRole; password: string | null }) {
-  const [row] = await db
-    .insert(staffUsers)
-    .values({ email: input.email.trim(), name: input.name.trim(), role: input.role, passwordHash: input.password ? await hashPassword(input.password) : null })
-    .returning({ id: staffUsers.id });
+  const row = one(
+    await db
+      .insert(staffUsers)
+      .values({ email: input.email.trim(), name: input.name.trim(), role: input.role, passwordHash: input.password ? await hashPassword(input.password) : null })
+      .returning({ id: staffUsers.id }),
+    "createStaffUser: insert staff user",
+  );
   return row.id;
 }
 
@@ -97,7 +101,8 @@ export async function signInStaff(
   const device = await knownDeviceOf(cookieHeader, user?.id);
   const limits = STAFF_SIGN_IN_BACKOFF;
   // Keys are keyed hashes of these subjects (subjectDigest): no address or email in the table.
-  const counters = device
+  // Never empty: the first counter is the person's own (forgotten on success below).
+  const counters: [BackoffCounter, ...BackoffCounter[]] = device
     ? [{ rule: limits.perKnownDevice, subject: `${user!.id}\n${device}` }]
     : [
         { rule: limits.perAccountAndClient, subject: `${emailKey}\n${clientAddress}` },
@@ -182,10 +187,13 @@ export async function createStaffPasswordLink(
 ): Promise<{ id: string; url: string }> {
   await expireOpenLinks(tx, staffUserId, now);
   const token = newToken();
-  const [row] = await tx
-    .insert(staffPasswordTokens)
-    .values({ tokenHash: hashToken(token), staffUserId, purpose, createdByStaffId, expiresAt: new Date(now.getTime() + STAFF_PASSWORD_LINK_TTL_MS) })
-    .returning({ id: staffPasswordTokens.id });
+  const row = one(
+    await tx
+      .insert(staffPasswordTokens)
+      .values({ tokenHash: hashToken(token), staffUserId, purpose, createdByStaffId, expiresAt: new Date(now.getTime() + STAFF_PASSWORD_LINK_TTL_MS) })
+      .returning({ id: staffPasswordTokens.id }),
+    "insert staff password link",
+  );
   return { id: row.id, url: linkUrl("staffPassword", token) };
 }
 

@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, type Currency } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
-import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
+import { formatDate, parseDay, startOfDayTextInZone, zonedParts } from "~/dates";
 import { formValues, noControl, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -76,10 +77,10 @@ export const CAMPAIGN_FIELDS = [
   "isDefault",
 ] as const;
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const realDay = (text: string) => {
-  if (!DAY.test(text)) return false;
-  const [y, m, d] = text.split("-").map(Number);
+  const parts = parseDay(text);
+  if (!parts) return false;
+  const { year: y, month: m, day: d } = parts;
   const date = new Date(Date.UTC(y, m - 1, d));
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 2000 && y <= 2100;
 };
@@ -306,12 +307,10 @@ export const CAMPAIGN_CHANGED_MESSAGE =
  * last, in the organisation's zone. A day left as it was keeps its stored instant exactly.
  */
 function instantsFor(input: CampaignInput, timeZone: string, current?: Campaign) {
-  const [sy, sm, sd] = input.startsOn.split("-").map(Number);
-  const startsAt = current && dayIn(current.startsAt, timeZone) === input.startsOn ? current.startsAt : startOfDayInZone(sy, sm, sd, timeZone);
+  const startsAt = current && dayIn(current.startsAt, timeZone) === input.startsOn ? current.startsAt : startOfDayTextInZone(input.startsOn, timeZone);
   let endsAt: Date | null = null;
   if (input.endsOn) {
-    const [ey, em, ed] = input.endsOn.split("-").map(Number);
-    endsAt = current?.endsAt && dayIn(current.endsAt, timeZone) === input.endsOn ? current.endsAt : new Date(startOfDayInZone(ey, em, ed + 1, timeZone).getTime() - 1000);
+    endsAt = current?.endsAt && dayIn(current.endsAt, timeZone) === input.endsOn ? current.endsAt : new Date(startOfDayTextInZone(input.endsOn, timeZone, 1).getTime() - 1000);
   }
   return { startsAt, endsAt };
 }
@@ -381,7 +380,7 @@ export async function createCampaign(db: DB, { staff, input }: { staff: Staff; i
     const errors = await checkAgainstOthers(tx, input);
     if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
     const previousDefaultId = input.isDefault ? await takeOverDefault(tx, null) : null;
-    const [created] = await tx.insert(campaigns).values(rowValues(input, instantsFor(input, timeZone))).returning({ id: campaigns.id });
+    const created = one(await tx.insert(campaigns).values(rowValues(input, instantsFor(input, timeZone))).returning({ id: campaigns.id }), "createCampaign: insert campaign");
     await recordAudit(tx, {
       actor: staffActor(staff),
       action: "campaign.create",

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { currencyExponent, parseMoney } from "~/money";
+import { currencyExponent, parseMoney, type MoneyParseError } from "~/money";
 
 /** What the campaign and plan editors share: failures, version tokens, money and lines in forms. */
 
@@ -35,7 +35,7 @@ export function moneyInput(amountMinor: number, currency: string): string {
   return fraction === 0 ? String(whole) : `${whole}.${String(fraction).padStart(exponent, "0")}`;
 }
 
-const MONEY_MESSAGES: Record<string, string> = {
+const MONEY_MESSAGES: Record<MoneyParseError, string> = {
   empty: "Enter an amount.",
   not_a_number: "Enter an amount in numbers, like 25 or 25.50.",
   too_many_decimals: "Use at most two decimal places.",

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { BILLINGS, campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, TIERS, type Billing, type Currency, type Tier } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
@@ -28,16 +29,22 @@ import { changedFields, Checkbox, CHECK_THE_FORM, failure, lockEditing, moneyFie
  */
 async function countCurrentSupporters(db: DB, plan: Pick<Plan, "id" | "billing">, now = new Date()): Promise<number> {
   if (plan.billing === "monthly") {
-    const [row] = await db
-      .select({ n: sql<string>`count(*)` })
-      .from(subscriptions)
-      .where(and(eq(subscriptions.planId, plan.id), inArray(subscriptions.status, [...ENTITLING_STATUSES])));
+    const row = one(
+      await db
+        .select({ n: sql<string>`count(*)` })
+        .from(subscriptions)
+        .where(and(eq(subscriptions.planId, plan.id), inArray(subscriptions.status, [...ENTITLING_STATUSES]))),
+      "count current monthly supporters",
+    );
     return Number(row.n);
   }
-  const [row] = await db
-    .select({ n: sql<string>`count(distinct ${payments.supporterId})` })
-    .from(payments)
-    .where(and(eq(payments.planId, plan.id), eq(payments.kind, "tier_one_time"), gt(payments.coversUntil, now), lt(payments.refundedMinor, sql`${payments.amountMinor}`)));
+  const row = one(
+    await db
+      .select({ n: sql<string>`count(distinct ${payments.supporterId})` })
+      .from(payments)
+      .where(and(eq(payments.planId, plan.id), eq(payments.kind, "tier_one_time"), gt(payments.coversUntil, now), lt(payments.refundedMinor, sql`${payments.amountMinor}`))),
+    "count current 12-month supporters",
+  );
   return Number(row.n);
 }
 
@@ -254,7 +261,7 @@ export async function createPlan(db: DB, { staff, input }: { staff: Staff; input
       if (currencyError) errors.currency = currencyError;
       if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
       const { code } = input;
-      const [created] = await tx.insert(plans).values({ ...editable(input), code, lookupKey }).returning();
+      const created = one(await tx.insert(plans).values({ ...editable(input), code, lookupKey }).returning(), "createPlan: insert plan");
       const stripe = getEnv().paymentsMode === "stripe" && created.active ? await syncToStripe(created, "create") : null;
       await recordAudit(tx, {
         actor: staffActor(staff),
@@ -305,7 +312,8 @@ export async function updatePlan(
       const next = editable(input);
       const changed = changedFields(current, next);
       if (changed.length === 0) return { ok: true as const, currentSupporters, priceChanged };
-      const [saved] = await tx.update(plans).set(next).where(eq(plans.id, planId)).returning();
+      // The row is locked above (for update), so the update finds it.
+      const saved = one(await tx.update(plans).set(next).where(eq(plans.id, planId)).returning(), "updatePlan: update plan");
       const stripeRelevant = ["amountMinor", "currency", "billing", "name", "active"].some((f) => changed.includes(f));
       const stripe = getEnv().paymentsMode === "stripe" && saved.active && stripeRelevant ? await syncToStripe(saved, "update") : null;
       await recordAudit(tx, {

@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
+import { one } from "@db/rows";
 import {
   campaigns,
   checkouts,
@@ -231,10 +232,11 @@ async function ensureSubscriptionRow(tx: DB, checkout: Checkout, supporterId: nu
       providerUpdatedAt: new Date(0),
     })
     .onConflictDoNothing({ target: subscriptions.providerSubscriptionId });
-  const [row] = await tx
-    .select({ id: subscriptions.id })
-    .from(subscriptions)
-    .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId));
+  // Inserted above, or there already: either way the row is there.
+  const row = one(
+    await tx.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId)),
+    "subscription just inserted or already there",
+  );
   return row.id;
 }
 
@@ -419,15 +421,16 @@ export type RecordedPayment =
 export async function recordPayment(tx: DB, input: NewPayment): Promise<RecordedPayment> {
   // The supporter before the counter (see findCheckout): the payment's foreign key needs this lock
   // anyway, and taken after the counter it can wait on a delivery that is waiting for the counter.
-  const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, input.supporterId)).for("key share");
+  const supporter = one(await tx.select().from(supporters).where(eq(supporters.id, input.supporterId)).for("key share"), "recordPayment: the payment's supporter");
   const known = await findRecordedPayment(tx, input);
   if (known) return known;
 
-  const [[campaign], [plan], settings] = await Promise.all([
+  const [campaignRows, [plan], settings] = await Promise.all([
     tx.select().from(campaigns).where(eq(campaigns.id, input.campaignId)),
     input.planId ? tx.select().from(plans).where(eq(plans.id, input.planId)) : Promise.resolve([]),
     getOrganisationSettings(tx),
   ]);
+  const campaign = one(campaignRows, "recordPayment: the payment's campaign");
   const organisation = organisationDetails(settings);
   // No address, no email: no sign-in link, and the receipt waits in "receipts to post".
   const manageUrl = supporter.email
@@ -534,7 +537,7 @@ function addDays(date: Date, days: number): Date {
 
 async function ownDeliveryAddress(tx: DB, supporterId: number, given: DetailsGiven, fallbackName: string) {
   if (!given.address) return null;
-  const [profile] = await tx.select().from(supporters).where(eq(supporters.id, supporterId));
+  const profile = one(await tx.select().from(supporters).where(eq(supporters.id, supporterId)), "ownDeliveryAddress: the supporter");
   const differing = differingDetails(profile, { name: given.name, address: given.address });
   return differing.name || differing.address ? deliveryAddressFrom(given, fallbackName) : null;
 }
@@ -556,7 +559,7 @@ async function findRecordedPayment(tx: DB, input: Pick<NewPayment, "provider" | 
 async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type: "payment.failed" }>) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout) return;
-  const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, checkout.campaignId));
+  const campaign = one(await tx.select().from(campaigns).where(eq(campaigns.id, checkout.campaignId)), "the failed checkout's campaign");
   const [plan] = checkout.planId ? await tx.select().from(plans).where(eq(plans.id, checkout.planId)) : [];
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   // The subscription knows the supporter (whose email may have changed since checkout).
@@ -647,7 +650,8 @@ async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "paym
   // A subscription payment found through its invoice learns its PaymentIntent: its next refund,
   // or this one delivered again, is placed without asking Stripe. (One statement: a second update
   // of a row this transaction changed would re-check its foreign keys, taking locks out of order.)
-  const learnsIntent = event.paymentIntentId && before.length === 1 && !before[0].stripePaymentIntentId ? { stripePaymentIntentId: event.paymentIntentId } : {};
+  const sole = before.length === 1 ? before[0] : undefined;
+  const learnsIntent = event.paymentIntentId && sole && !sole.stripePaymentIntentId ? { stripePaymentIntentId: event.paymentIntentId } : {};
   const updated = await tx
     .update(payments)
     .set({ refundedMinor: sql`greatest(${payments.refundedMinor}, least(${event.refundedTotalMinor}, ${payments.amountMinor}))`, ...learnsIntent })

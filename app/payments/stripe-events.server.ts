@@ -244,7 +244,9 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
       const subscription = Subscription.parse(object);
       const checkoutId = ourCheckoutId(subscription.metadata);
       if (!checkoutId) return [];
+      // The schema asks for at least one item, so parse has thrown already when there is none.
       const item = subscription.items.data[0];
+      if (!item) throw new Error("subscription without items");
       return [
         {
           type: "subscription.changed",

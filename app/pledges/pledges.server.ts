@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { campaigns, GIFT_KINDS, payments, plans, pledges, PLEDGE_PAY_METHODS, staffUsers, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { linkUrl } from "~/auth/link-seal.server";
@@ -112,7 +113,7 @@ export type PledgeInput = z.input<typeof PledgeInputSchema>;
 export type CreatePledgeResult = { ok: true; pledgeId: number; paymentId: number | null; payUrl: string | null } | { ok: false; errors: FieldErrors };
 
 /** The form's flat names for the address fields ("addressLine1", "addressCity" …). */
-const addressField = (part: string | undefined) => (part ? `address${part[0].toUpperCase()}${part.slice(1)}` : "addressLine1");
+const addressField = (part: string | undefined) => (part ? `address${part.charAt(0).toUpperCase()}${part.slice(1)}` : "addressLine1");
 
 function zodErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
@@ -135,8 +136,8 @@ export async function issueLink(tx: DB, pledge: Pledge, { reminder }: { reminder
   const token = newToken();
   const expiresAt = reminder && pledge.expiresAt ? pledge.expiresAt : new Date(Date.now() + PLEDGE_LINK_TTL_MS);
   await tx.update(pledges).set({ linkTokenHash: hashToken(token), expiresAt, updatedAt: new Date() }).where(eq(pledges.id, pledge.id));
-  const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, pledge.supporterId));
-  const [campaign] = await tx.select({ name: campaigns.name }).from(campaigns).where(eq(campaigns.id, pledge.campaignId));
+  const supporter = one(await tx.select().from(supporters).where(eq(supporters.id, pledge.supporterId)), "issueLink: the pledge's supporter");
+  const campaign = one(await tx.select({ name: campaigns.name }).from(campaigns).where(eq(campaigns.id, pledge.campaignId)), "issueLink: the pledge's campaign");
   const [plan] = pledge.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, pledge.planId)) : [];
   const row = { supporter, campaignName: campaign.name, planName: plan?.name ?? null };
   const payUrl = linkUrl("pay", token);
@@ -195,27 +196,30 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
         const s = v.supporter;
         supporterId = await createSupporterWithoutEmail(tx, { name: s.name, phone: s.phone!, address: s.address! });
       }
-      const [supporter] = await tx.select().from(supporters).where(eq(supporters.id, supporterId));
+      const supporter = one(await tx.select().from(supporters).where(eq(supporters.id, supporterId)), "createPledge: the supporter found or made above");
       if (!supporter.email) {
         if (v.payMethod === "link") throw new FieldError({ payMethod: LINK_NEEDS_EMAIL });
         if (!supporter.addressLine1) throw new FieldError({ addressLine1: "This supporter has no email address, so the receipt is posted: add their postal address on their supporter page first." });
       }
       if (plan?.tier === "print" && !supporter.addressLine1) throw new FieldError({ addressLine1: "Print needs a postal address: add one for this supporter." });
 
-      const [pledge] = await tx
-        .insert(pledges)
-        .values({
-          supporterId,
-          campaignId: campaign.id,
-          planId: plan?.id ?? null,
-          kind: v.kind,
-          amountMinor,
-          currency: campaign.currency,
-          payMethod: v.payMethod,
-          notes: v.notes,
-          takenByStaffId: input.staff.staffUserId,
-        })
-        .returning();
+      const pledge = one(
+        await tx
+          .insert(pledges)
+          .values({
+            supporterId,
+            campaignId: campaign.id,
+            planId: plan?.id ?? null,
+            kind: v.kind,
+            amountMinor,
+            currency: campaign.currency,
+            payMethod: v.payMethod,
+            notes: v.notes,
+            takenByStaffId: input.staff.staffUserId,
+          })
+          .returning(),
+        "createPledge: insert pledge",
+      );
 
       let payUrl: string | null = null;
       let paymentId: number | null = null;
@@ -338,7 +342,7 @@ export async function listPledges(db: DB, { status, cursor, limit = 50 }: { stat
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(pledges.id))
     .limit(limit);
-  return { pledges: rows, next: rows.length === limit ? rows[rows.length - 1].id : null };
+  return { pledges: rows, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }
 
 export async function getPledge(db: DB, { id }: { id: number }) {

@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, gte, lt, notInArray, sql, type Column, type SQL } from "drizzle-orm";
 import { rowsOf, type DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { campaignIncomeBuckets, campaigns, campaignSubscriptionFigures, campaignSubscriptionPeople, plans, pledges, subscriptions, supporters, type Currency } from "@db/schema";
 import { getCampaignBySlug, getCampaignProgress, getDefaultCampaign, type Campaign, type CampaignProgress } from "~/campaigns/campaigns.server";
 import { safeTimeZone, startOfDayInZone, zonedParts } from "~/dates";
@@ -61,10 +62,13 @@ export type MonthIncome = { oneOffMinor: number; recurringMinor: number; offline
 /** This month's income split by how it came: offline methods first, then recurring kinds, the rest one-off. */
 export async function getIncomeThisMonth(db: DB, { campaignId, now }: CampaignAt): Promise<MonthIncome> {
   const { start, end } = await thisMonth(db, now);
-  const [row] = await db
-    .select({ offline: total(buckets.offlineMinor), recurring: total(buckets.recurringMinor), oneOff: total(buckets.oneOffMinor) })
-    .from(buckets)
-    .where(campaignIncomeBetween(campaignId, start, end));
+  const row = one(
+    await db
+      .select({ offline: total(buckets.offlineMinor), recurring: total(buckets.recurringMinor), oneOff: total(buckets.oneOffMinor) })
+      .from(buckets)
+      .where(campaignIncomeBetween(campaignId, start, end)),
+    "getIncomeThisMonth: sums",
+  );
   const income = { oneOffMinor: Number(row.oneOff), recurringMinor: Number(row.recurring), offlineMinor: Number(row.offline) };
   return { ...income, totalMinor: income.oneOffMinor + income.recurringMinor + income.offlineMinor };
 }
@@ -104,7 +108,7 @@ async function storedFigures(db: DB, campaignId: number) {
  * subscriptions paused past it, and the donors whose every gift is.
  */
 export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignAt, stored: Promise<StoredFigures> = storedFigures(db, campaignId)): Promise<RecurringRevenue> {
-  const [{ recurring, monthlyDonors }, paused, [pausedDonors]] = await Promise.all([
+  const [{ recurring, monthlyDonors }, paused, pausedDonors] = await Promise.all([
     stored,
     db
       .select({ currency: subscriptions.currency, amount: total(subscriptions.amountMinor) })
@@ -114,7 +118,8 @@ export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignA
     db
       .select({ n: count() })
       .from(people)
-      .where(and(eq(people.campaignId, campaignId), gt(people.monthlyPausedUntil, now))),
+      .where(and(eq(people.campaignId, campaignId), gt(people.monthlyPausedUntil, now)))
+      .then((rows) => one(rows, "getRecurringRevenue: count of paused donors")),
   ]);
   const pausedIn = new Map(paused.map((row) => [row.currency, Number(row.amount)]));
   const mrr = recurring
@@ -129,7 +134,7 @@ export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignA
  * reading them stays a sum of a few rows. Returns how many rows it took away.
  */
 export async function foldSubscriptionFigures(db: DB): Promise<{ folded: number }> {
-  const [row] = rowsOf<{ folded: number }>(await db.execute(sql`select fold_subscription_figures() as folded`));
+  const row = one(rowsOf<{ folded: number }>(await db.execute(sql`select fold_subscription_figures() as folded`)), "fold_subscription_figures()");
   return { folded: Number(row.folded) };
 }
 
@@ -143,16 +148,18 @@ export type SupportersByTier = { digital: number; print: number };
  * subscription whose latest one-time year ends after `now`.
  */
 export async function getSupportersByTier(db: DB, { campaignId, now }: CampaignAt, stored: Promise<StoredFigures> = storedFigures(db, campaignId)): Promise<SupportersByTier> {
-  const [{ tierPeople, printPeople }, [yearsOnly], [printYearsOnly]] = await Promise.all([
+  const [{ tierPeople, printPeople }, yearsOnly, printYearsOnly] = await Promise.all([
     stored,
     db
       .select({ n: count() })
       .from(people)
-      .where(and(eq(people.campaignId, campaignId), eq(people.tierSubscriptions, 0), gt(people.tierYearsUntil, now))),
+      .where(and(eq(people.campaignId, campaignId), eq(people.tierSubscriptions, 0), gt(people.tierYearsUntil, now)))
+      .then((rows) => one(rows, "getSupportersByTier: count of tier years")),
     db
       .select({ n: count() })
       .from(people)
-      .where(and(eq(people.campaignId, campaignId), eq(people.printSubscriptions, 0), gt(people.printYearsUntil, now))),
+      .where(and(eq(people.campaignId, campaignId), eq(people.printSubscriptions, 0), gt(people.printYearsUntil, now)))
+      .then((rows) => one(rows, "getSupportersByTier: count of print years")),
   ]);
   const everyone = tierPeople + yearsOnly.n;
   const print = printPeople + printYearsOnly.n;
@@ -169,15 +176,17 @@ export async function getSubscriptionChangesThisMonth(db: DB, { campaignId, now 
   const { start, end } = await thisMonth(db, now);
   const inMonth = (column: Column) => and(gte(column, start), lt(column, end));
   // Two counts, each a range of one index, rather than one pass over every subscription.
-  const [[started], [cancelled]] = await Promise.all([
+  const [started, cancelled] = await Promise.all([
     db
       .select({ n: count() })
       .from(subscriptions)
-      .where(and(eq(subscriptions.campaignId, campaignId), inMonth(subscriptions.createdAt), notInArray(subscriptions.status, ["incomplete", "incomplete_expired"]))),
+      .where(and(eq(subscriptions.campaignId, campaignId), inMonth(subscriptions.createdAt), notInArray(subscriptions.status, ["incomplete", "incomplete_expired"])))
+      .then((rows) => one(rows, "count of subscriptions started")),
     db
       .select({ n: count() })
       .from(subscriptions)
-      .where(and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.status, "canceled"), inMonth(subscriptions.providerUpdatedAt))),
+      .where(and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.status, "canceled"), inMonth(subscriptions.providerUpdatedAt)))
+      .then((rows) => one(rows, "count of subscriptions cancelled")),
   ]);
   return { started: started.n, cancelled: cancelled.n };
 }
@@ -198,7 +207,7 @@ const FAILING_LIST_LIMIT = 50;
 /** Subscriptions whose last payment failed (past_due), longest-failing first; the total is counted apart. */
 export async function listFailingPayments(db: DB, { campaignId }: CampaignAt): Promise<{ total: number; subscriptions: FailingSubscription[] }> {
   const where = and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.status, "past_due"));
-  const [{ total }] = await db.select({ total: count() }).from(subscriptions).where(where);
+  const { total } = one(await db.select({ total: count() }).from(subscriptions).where(where), "count of failing subscriptions");
   const rows = await db
     .select({
       subscriptionId: subscriptions.id,
@@ -223,14 +232,17 @@ export type PendingPledges = { count: number; amountMinor: number; oldestAt: Dat
 
 /** Pledges taken on the phone line and not yet paid, cancelled or expired: money promised, not received. */
 export async function getPendingPledges(db: DB, { campaignId }: CampaignAt): Promise<PendingPledges> {
-  const [row] = await db
-    .select({
-      count: sql<number>`count(*)::int`,
-      amountMinor: sql<string>`coalesce(sum(${pledges.amountMinor}), 0)`,
-      oldestAt: sql<Date | null>`min(${pledges.createdAt})`.mapWith((value: string | Date | null) => (value === null ? null : new Date(value))),
-    })
-    .from(pledges)
-    .where(and(eq(pledges.campaignId, campaignId), eq(pledges.status, "pending")));
+  const row = one(
+    await db
+      .select({
+        count: sql<number>`count(*)::int`,
+        amountMinor: sql<string>`coalesce(sum(${pledges.amountMinor}), 0)`,
+        oldestAt: sql<Date | null>`min(${pledges.createdAt})`.mapWith((value: string | Date | null) => (value === null ? null : new Date(value))),
+      })
+      .from(pledges)
+      .where(and(eq(pledges.campaignId, campaignId), eq(pledges.status, "pending"))),
+    "getPendingPledges: sums",
+  );
   return { count: row.count, amountMinor: Number(row.amountMinor), oldestAt: row.oldestAt };
 }
 
@@ -258,7 +270,10 @@ export async function getIncomeByMonth(db: DB, { campaignId, now }: CampaignAt):
   const perMonth = Object.fromEntries(
     months.map(({ start, end }, i) => [`m${i}`, sql<string>`coalesce(sum(${bucketNet}) filter (where ${and(gte(buckets.bucketStart, start), lt(buckets.bucketStart, end))}), 0)`]),
   );
-  const [row] = await db.select(perMonth).from(buckets).where(campaignIncomeBetween(campaignId, months[0].start, months[11].end));
+  const first = months[0];
+  const last = months[months.length - 1];
+  if (!first || !last) throw new Error("lastTwelveMonths returned no months");
+  const row = one(await db.select(perMonth).from(buckets).where(campaignIncomeBetween(campaignId, first.start, last.end)), "getIncomeByMonth: sums");
   return toMonthlyBars(months, months.map(({ month }, i) => ({ month, netMinor: Number(row[`m${i}`]) })));
 }
 

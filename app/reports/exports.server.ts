@@ -4,7 +4,7 @@ import { rowsOf, type DB } from "@db/client.server";
 import { campaigns, payments, plans, subscriptions, supporters, type PaymentMethod } from "@db/schema";
 import { z } from "zod";
 import { recordAudit } from "~/audit/audit.server";
-import { safeTimeZone, startOfDayInZone } from "~/dates";
+import { safeTimeZone, startOfDayTextInZone } from "~/dates";
 import { currencyExponent } from "~/money";
 import { PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -80,7 +80,8 @@ export function csvStream<Row, Cursor>(options: {
         const rows = await (next ?? options.fetch(after, limit));
         next = null;
         batches += 1;
-        if (rows.length > 0) after = options.cursor(rows[rows.length - 1]);
+        const lastRow = rows.at(-1);
+        if (lastRow !== undefined) after = options.cursor(lastRow);
         if (rows.length < limit) {
           done = true;
         } else if (batches > 1) {
@@ -418,8 +419,7 @@ export type ExportKind = keyof typeof ExportQuerySchemas;
 export const EXPORT_KINDS = Object.keys(ExportQuerySchemas) as ExportKind[];
 
 function dayStart(day: string, timeZone: string, plusDays = 0): Date {
-  const [y, m, d] = day.split("-").map(Number);
-  return startOfDayInZone(y, m, d + plusDays, timeZone);
+  return startOfDayTextInZone(day, timeZone, plusDays);
 }
 
 /**

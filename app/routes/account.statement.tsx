@@ -17,6 +17,9 @@ import type { loader as layoutLoader } from "./account";
 export const meta: MetaFunction = () => [{ title: "Your annual statement" }, { name: "robots", content: "noindex" }];
 
 /** A four-digit year from 2000 to next year: a statement for any other is not a thing. */
+/** A failed parse has at least one issue; its message is the one shown at the field. */
+const firstIssue = (error: z.ZodError) => error.issues[0]?.message ?? error.message;
+
 function yearSchema(current: number) {
   return z
     .string()
@@ -40,7 +43,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const headers = { "Cache-Control": "private, no-store" };
   const sent = asked.get("sent") === "1";
   if (!year.success) {
-    return json({ statement: null, years, year: null, timeZone: settings.timeZone, sent: false, errors: { year: year.error.issues[0].message } }, { status: 400, headers });
+    return json({ statement: null, years, year: null, timeZone: settings.timeZone, sent: false, errors: { year: firstIssue(year.error) } }, { status: 400, headers });
   }
   const statement = await getAnnualStatement(db, { supporterId, year: year.data });
   if (!statement) throw new Response("Not found", { status: 404 });
@@ -54,7 +57,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData))) return json({ errors: {} as Record<string, string>, formError: t("error.csrf") }, { status: 403 });
   const current = currentFinancialYear(await getOrganisationSettings(db));
   const year = yearSchema(current).safeParse(formData.get("year") ?? "");
-  if (!year.success) return json({ errors: { year: year.error.issues[0].message }, formError: t("error.form") }, { status: 400 });
+  if (!year.success) return json({ errors: { year: firstIssue(year.error) }, formError: t("error.form") }, { status: 400 });
   const outcome = await emailAnnualStatement(db, { supporterId, year: year.data });
   if (outcome === "not_found") throw new Response("Not found", { status: 404 });
   if (outcome === "nothing_to_send") return json({ errors: {} as Record<string, string>, formError: "There are no payments in this year, so there is no statement to send." }, { status: 400 });
@@ -122,7 +125,7 @@ export default function Statement() {
         <ErrorSummary errors={data.errors} labels={{ year: "Year" }} />
         <div className="field">
           <label htmlFor="year">Year</label>
-          <select id="year" name="year" defaultValue={data.year ?? data.years[0].year} aria-invalid={data.errors.year ? true : undefined}>
+          <select id="year" name="year" defaultValue={data.year ?? data.years[0]?.year} aria-invalid={data.errors.year ? true : undefined}>
             {data.years.map((y) => (
               <option key={y.year} value={y.year}>
                 {y.label}

@@ -60,7 +60,7 @@ export default function EditCampaign() {
         errors={actionData?.errors}
         formError={actionData?.formError}
         currencies={currencies}
-        currencyLockedTo={campaign.currencyLocked ? campaign.values.currency : null}
+        currencyLockedTo={campaign.currencyLocked ? (campaign.values.currency ?? null) : null}
         isDefault={campaign.isDefault}
         timeZone={campaign.timeZone}
         submitLabel="Save campaign"

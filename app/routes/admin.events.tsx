@@ -60,7 +60,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json(
     {
       events,
-      next: events.length === PAGE ? events[events.length - 1].cursor : null,
+      next: events.length === PAGE ? (events.at(-1)?.cursor ?? null) : null,
       failures,
       // Sent with the data: a .server module's constants are not in the browser bundle.
       resolvedDays: RESOLVED_FAILURE_RETENTION_DAYS,

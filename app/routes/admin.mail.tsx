@@ -5,6 +5,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { outbox } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
@@ -61,10 +62,13 @@ export async function resendMail(db: DB, { outboxId, staffUserId }: { outboxId: 
   return db.transaction(async (tx) => {
     const [original] = await tx.select().from(outbox).where(eq(outbox.id, outboxId));
     if (!original || (!original.sentAt && !original.failedAt) || isPruned(original.props)) return null;
-    const [copy] = await tx
-      .insert(outbox)
-      .values({ template: original.template, toEmail: original.toEmail, props: original.props, idempotencyKey: `resend:${original.id}:${randomUUID()}` })
-      .returning({ id: outbox.id });
+    const copy = one(
+      await tx
+        .insert(outbox)
+        .values({ template: original.template, toEmail: original.toEmail, props: original.props, idempotencyKey: `resend:${original.id}:${randomUUID()}` })
+        .returning({ id: outbox.id }),
+      "resendMail: insert the copy",
+    );
     await recordAudit(tx, { actor: { type: "staff", id: staffUserId }, action: "email.resend", target: { type: "outbox", id: original.id }, details: { copyId: copy.id } });
     return copy.id;
   });
@@ -75,7 +79,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireStaff(db, request);
   const before = CursorSchema.parse(new URL(request.url).searchParams.get("before") ?? undefined);
   const [messages, csrf] = await Promise.all([listMail(db, { before }), issueCsrfToken(request)]);
-  const next = messages.length === PAGE ? messages[messages.length - 1].cursor : null;
+  const next = messages.length === PAGE ? (messages.at(-1)?.cursor ?? null) : null;
   return json({ messages, next, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 

@@ -56,7 +56,7 @@ export default function Pledges() {
           <option value="">All</option>
           {PLEDGE_STATUSES.map((s) => (
             <option key={s} value={s}>
-              {s[0].toUpperCase() + s.slice(1)}
+              {s.charAt(0).toUpperCase() + s.slice(1)}
             </option>
           ))}
         </select>{" "}

@@ -3,7 +3,7 @@ import { ErrorSummary, FieldError, fieldProps, Hint, TextAreaField, TextField } 
 
 type Errors = Partial<Record<string, string>> | undefined;
 
-export const CAMPAIGN_LABELS: Record<string, string> = {
+export const CAMPAIGN_LABELS = {
   name: "Name",
   slug: "Web address",
   headline: "Headline",
@@ -17,7 +17,7 @@ export const CAMPAIGN_LABELS: Record<string, string> = {
   startsOn: "Starts on",
   endsOn: "Ends on",
   isDefault: "Default campaign",
-};
+} satisfies Record<string, string>;
 
 /**
  * The campaign editor, for a new campaign and an existing one. Works without JavaScript; the

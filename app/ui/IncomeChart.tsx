@@ -71,7 +71,7 @@ export function IncomeChart(props: IncomeChartProps) {
   const chart = layoutIncomeChart(props);
   const first = chart.bars[0];
   const last = chart.bars[chart.bars.length - 1];
-  const best = chart.bars.reduce((a, b) => (b.netMinor > a.netMinor ? b : a), first);
+  const best = first ? chart.bars.reduce((a, b) => (b.netMinor > a.netMinor ? b : a), first) : undefined;
   return (
     <figure className="income-chart">
       <svg
@@ -83,7 +83,7 @@ export function IncomeChart(props: IncomeChartProps) {
       >
         <title id={`${id}-title`}>Net income per month</title>
         <desc id={`${id}-desc`}>
-          {first && last
+          {first && last && best
             ? `Bar chart of net income in ${props.currency}, ${first.name} to ${last.name}. The highest month is ${best.name} at ${best.amount}. The same figures are in the table that follows.`
             : "No months to show."}
         </desc>

@@ -3,7 +3,7 @@ import { ErrorSummary, FieldError, fieldProps, Hint, TextAreaField, TextField } 
 
 type Errors = Partial<Record<string, string>> | undefined;
 
-export const PLAN_LABELS: Record<string, string> = {
+export const PLAN_LABELS = {
   code: "Code",
   name: "Name",
   description: "Description",
@@ -15,7 +15,7 @@ export const PLAN_LABELS: Record<string, string> = {
   active: "Offered",
   sortOrder: "Position",
   confirmPriceChange: "Confirmation",
-};
+} satisfies Record<string, string>;
 
 const TIER_LABELS: Record<string, string> = { digital: "Digital", print: "Print (posted; asks for an address)" };
 const BILLING_LABELS: Record<string, string> = { monthly: "Monthly", one_time_year: "One payment for 12 months" };
@@ -24,7 +24,8 @@ const BILLING_LABELS: Record<string, string> = { monthly: "Monthly", one_time_ye
 export type PlanSupporters = { count: number; billing: string; price: string };
 
 function Choice({ name, label, options, values, errors, lockedReason }: { name: string; label: string; options: Record<string, string>; values: Record<string, string>; errors: Errors; lockedReason: string | null }) {
-  const value = values[name] ?? Object.keys(options)[0];
+  // Options are never empty; "" only keeps the type honest.
+  const value = values[name] ?? Object.keys(options)[0] ?? "";
   return (
     <div className="field">
       <label htmlFor={name}>{label}</label>

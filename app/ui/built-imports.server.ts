@@ -19,6 +19,7 @@ export function builtImports(moduleUrl: string): string[] | undefined {
   const visit = (url: string) => {
     const code = readFileSync(path.join(publicDir, url), "utf8");
     for (const [, specifier] of code.matchAll(/(?:\bfrom\s*|\bimport\s*)"([^"]+\.js)"/g)) {
+      if (specifier === undefined) continue; // the group always takes part in a match
       const imported = new URL(specifier, `http://localhost${url}`).pathname;
       if (imports.has(imported)) continue;
       imports.add(imported);

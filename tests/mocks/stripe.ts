@@ -29,18 +29,18 @@ export type FormParams = { [key: string]: FormValue };
 
 function keyPath(key: string): string[] {
   const head = key.match(/^[^[]*/)?.[0] ?? key;
-  const rest = [...key.slice(head.length).matchAll(/\[([^\]]*)\]/g)].map((m) => m[1]);
+  const rest = [...key.slice(head.length).matchAll(/\[([^\]]*)\]/g)].map((m) => m[1] ?? ""); // the group always matches
   return [head, ...rest];
 }
 
 function arraysFromIndexedObjects(value: FormValue): FormValue {
   if (typeof value === "string") return value;
   if (Array.isArray(value)) return value.map(arraysFromIndexedObjects);
-  const keys = Object.keys(value);
-  if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k))) {
-    return keys.sort((a, b) => Number(a) - Number(b)).map((k) => arraysFromIndexedObjects(value[k]));
+  const entries = Object.entries(value);
+  if (entries.length > 0 && entries.every(([k]) => /^\d+$/.test(k))) {
+    return entries.sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => arraysFromIndexedObjects(v));
   }
-  return Object.fromEntries(keys.map((k) => [k, arraysFromIndexedObjects(value[k])]));
+  return Object.fromEntries(entries.map(([k, v]) => [k, arraysFromIndexedObjects(v)]));
 }
 
 /** Parses Stripe's form encoding (`line_items[0][price_data][unit_amount]=2500`) into objects and arrays. */
