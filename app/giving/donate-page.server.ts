@@ -11,6 +11,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { PaymentProviderError } from "~/payments/provider.server";
 import { passCheckoutGate } from "./checkout-gate.server";
 import { startDonationCheckout, startTierCheckout } from "./checkout.server";
+import { bindCheckoutToBrowser, giftToRetry } from "./retry.server";
 import { checkbox, parseDonateForm, parseTierForm, readFormData, type FieldErrors, type FormValues } from "./forms.server";
 
 /** `challenge`: past the checkout limits, a proof of work the page solves and sends back. */
@@ -18,11 +19,12 @@ export type FormActionData = { errors: FieldErrors; values: FormValues; formErro
 
 /** Everything the campaign page shows; the same for "/" and "/c/<slug>". */
 export async function loadDonatePage(db: DB, request: Request, campaign: Campaign) {
-  const [progress, plans, settings, csrf] = await Promise.all([
+  const [progress, plans, settings, csrf, retry] = await Promise.all([
     getCampaignProgress(db, campaign),
     listActivePlans(db),
     getOrganisationSettings(db),
     issueCsrfToken(request),
+    giftToRetry(db, request, campaign),
   ]);
   const fee = { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor };
   return json(
@@ -42,6 +44,8 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
       fee,
       plans: plans.map((p) => ({ code: p.code, name: p.name, amountMinor: p.amountMinor, currency: p.currency, billing: p.billing, tier: p.tier })),
       csrf: csrf.token,
+      /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
+      retry,
     },
     { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
   );
@@ -79,10 +83,11 @@ async function guardCheckoutForm(db: DB, request: Request, clientAddress: string
   return { ok: true, formData, values };
 }
 
-async function toCheckout(start: () => Promise<{ url: string }>, values: FormValues) {
+async function toCheckout(start: () => Promise<{ url: string; checkoutId: string }>, values: FormValues, { bindToBrowser = false } = {}) {
   try {
-    const { url } = await start();
-    return redirect(url, 303);
+    const { url, checkoutId } = await start();
+    // A gift is bound to the browser that started it: only there does "Try again" fill the form in.
+    return redirect(url, bindToBrowser ? { status: 303, headers: { "Set-Cookie": await bindCheckoutToBrowser(checkoutId) } } : 303);
   } catch (error) {
     if (error instanceof PaymentProviderError) return json<FormActionData>({ errors: {}, values, formError: error.message }, { status: 503 });
     throw error;
@@ -99,7 +104,7 @@ export async function submitDonateForm(db: DB, request: Request, { campaign, cli
   const parsed = parseDonateForm(guarded.formData, campaign, settings);
   if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
   const supporterId = await signedInSupporterId(db, request);
-  return toCheckout(() => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath, supporterId }), guarded.values);
+  return toCheckout(() => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath, supporterId }), guarded.values, { bindToBrowser: true });
 }
 
 export async function submitTierForm(db: DB, request: Request, { campaign, clientAddress }: { campaign: Campaign; clientAddress: string }) {

@@ -8,6 +8,7 @@ import { formatDate } from "~/dates";
 import { getThanksPage, type WhatNext } from "~/giving/thanks.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
+import { retryPath } from "~/giving/retry-path";
 
 export const meta: MetaFunction = () => [{ title: "Thank you" }, { name: "robots", content: "noindex" }];
 
@@ -69,7 +70,8 @@ export default function Thanks() {
   }
   const what = status.planName ?? status.campaignName;
   const amount = formatMoney(status.amountMinor, status.currency);
-  const retry = status.kind === "tier_monthly" || status.kind === "tier_one_time" ? "/support" : `/c/${status.campaignSlug}`;
+  // A gift goes back to its form filled in as the reader left it (in the browser that started it, ADR 040).
+  const retry = status.kind === "tier_monthly" || status.kind === "tier_one_time" ? "/support" : retryPath(`/c/${status.campaignSlug}`, status.id);
   return (
     <div className="narrow panel" aria-live="polite">
       {status.status === "completed" ? (

@@ -17,6 +17,8 @@ export type DonateFormProps = {
     presets: { amountMinor: number; feeMinor: number }[];
   };
   fee: { percentBps: number; fixedMinor: number };
+  /** The form as the reader left it at a declined or abandoned payment (ADR 040). */
+  initialValues?: Record<string, string>;
   actionData?: { errors: Partial<Record<string, string>>; values: Record<string, string>; formError?: string; challenge?: PowChallenge };
 };
 
@@ -37,8 +39,8 @@ const LABELS: Record<string, string> = {
  * past the checkout limits) from what is marked here with data attributes. It runs from the
  * page's own script, or from the effect below when React renders the form in the browser.
  */
-export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFormProps) {
-  const values = actionData?.values ?? {};
+export function DonateForm({ action, csrf, campaign, fee, actionData, initialValues }: DonateFormProps) {
+  const values = actionData?.values ?? initialValues ?? {};
   const errors = actionData?.errors;
   const challenge = actionData?.challenge;
   const defaultPreset = campaign.presets[1]?.amountMinor ?? campaign.presets[0]?.amountMinor;
@@ -73,6 +75,11 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
       <h2 id="donate-heading">{t("donate.heading", { campaign: campaign.name })}</h2>
       <style>{labelRules}</style>
       <ErrorSummary formError={actionData?.formError} errors={errors} labels={LABELS} />
+      {initialValues && !actionData ? (
+        <p className="notice retry-notice" role="status">
+          {t("donate.retryKept")}
+        </p>
+      ) : null}
       <input type="hidden" name="csrf" value={csrf} />
       <input type="hidden" name="currency" value={campaign.currency} />
       <Honeypot />
