@@ -159,6 +159,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
 
       {challenge ? <ProofOfWorkStatus hidden /> : null}
       <button type="submit" className="give-button" aria-live="polite">
+        {/* The total the reader pays: with the card fees once they tick to cover them (ADR 040). */}
         <span className="choice-label">
           {(["once", "monthly"] as const).map((f) => {
             const key = f === "monthly" ? "donate.submitMonthly" : "donate.submitOnce";
@@ -166,11 +167,17 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
               <span key={f} className={`when-${f}`}>
                 {campaign.presets.map((p) => (
                   <span key={p.amountMinor} className={`pick for-${p.amountMinor}`}>
-                    {t(key, { amount: money(p.amountMinor) })}
+                    <span className="fees-off">{t(key, { amount: money(p.amountMinor) })}</span>
+                    <span className="fees-on">{t(key, { amount: money(p.amountMinor + p.feeMinor) })}</span>
                   </span>
                 ))}
-                <span className="pick for-custom" data-amount-template={amountTemplate(key)}>
-                  {t(key, { amount: t("donate.yourAmount") })}
+                <span className="pick for-custom">
+                  <span className="fees-off" data-amount-template={amountTemplate(key)}>
+                    {t(key, { amount: t("donate.yourAmount") })}
+                  </span>
+                  <span className="fees-on" data-amount-template={amountTemplate(key)} data-amount-of="total">
+                    {t(f === "monthly" ? "donate.submitMonthlyCustomCovered" : "donate.submitOnceCustomCovered")}
+                  </span>
                 </span>
               </span>
             );
