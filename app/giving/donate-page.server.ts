@@ -7,7 +7,7 @@ import { getCampaignProgress, listActivePlans, type Campaign } from "~/campaigns
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { estimateCardFee } from "~/money";
-import { getOrganisationSettings } from "~/organisation/settings.server";
+import { getOrganisationSettings, giftsTaxSentence } from "~/organisation/settings.server";
 import { PaymentProviderError } from "~/payments/provider.server";
 import { passCheckoutGate } from "./checkout-gate.server";
 import { startDonationCheckout, startTierCheckout } from "./checkout.server";
@@ -39,6 +39,8 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
         maxGiftMinor: campaign.maxGiftMinor,
         presets: campaign.presetAmountsMinor.map((amountMinor) => ({ amountMinor, feeMinor: estimateCardFee(amountMinor, fee) })),
         phone: campaign.phone || settings.phone,
+        /** The organisation's tax status for gifts, from its settings; null until staff say (ADR 040). */
+        taxNote: giftsTaxSentence(settings),
       },
       progress,
       fee,

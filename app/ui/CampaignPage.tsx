@@ -11,6 +11,12 @@ import { ProgressBar, type ProgressProps } from "./ProgressBar";
  */
 export const campaignPageHandle: PageScriptHandle = { pageScript: CAMPAIGN_PAGE_SCRIPT };
 
+/** A phone number as a `tel:` link: digits and a leading + only ("03 9000 0000" → "tel:0390000000"). */
+export function telHref(phone: string): string {
+  const trimmed = phone.trim();
+  return `tel:${trimmed.startsWith("+") ? "+" : ""}${trimmed.replace(/\D/g, "")}`;
+}
+
 export type CampaignPageProps = {
   action: string;
   data: {
@@ -55,7 +61,13 @@ export function CampaignPage({ action, data, actionData }: CampaignPageProps) {
             {t("donate.tiersLink")}
           </Link>
         </p>
-        {campaign.phone ? <p className="phone-note">{t("donate.phone", { phone: campaign.phone })}</p> : null}
+        {campaign.phone ? (
+          <p className="phone-note">
+            {t("donate.phone", { phone: "\u0000" })
+              .split("\u0000")
+              .flatMap((part, i) => (i === 0 ? [part] : [<a key="phone" href={telHref(campaign.phone)}>{campaign.phone}</a>, part]))}
+          </p>
+        ) : null}
       </aside>
     </div>
   );

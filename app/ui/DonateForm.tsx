@@ -15,6 +15,8 @@ export type DonateFormProps = {
     minGiftMinor: number;
     maxGiftMinor: number;
     presets: { amountMinor: number; feeMinor: number }[];
+    /** What the organisation says about tax on gifts (its settings); null: nothing said. */
+    taxNote?: string | null;
   };
   fee: { percentBps: number; fixedMinor: number };
   /** The form as the reader left it at a declined or abandoned payment (ADR 040). */
@@ -185,6 +187,11 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
         </span>
         <span className="submitting-label">Taking you to payment…</span>
       </button>
+      {/* Trust where people give (ADR 040): what happens to their details, and the tax status. */}
+      <p className="give-trust">
+        <a href="/privacy">{t("donate.privacyLink")}</a>
+      </p>
+      {campaign.taxNote ? <p className="give-trust hint">{campaign.taxNote}</p> : null}
     </form>
   );
 }
