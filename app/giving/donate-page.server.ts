@@ -1,4 +1,6 @@
 import { json, redirect } from "@remix-run/node";
+import { eq } from "drizzle-orm";
+import { campaigns, checkouts } from "@db/schema";
 import type { DB } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
@@ -10,8 +12,8 @@ import { estimateCardFee } from "~/money";
 import { getOrganisationSettings, giftsTaxSentence } from "~/organisation/settings.server";
 import { PaymentProviderError } from "~/payments/provider.server";
 import { passCheckoutGate } from "./checkout-gate.server";
-import { startDonationCheckout, startTierCheckout } from "./checkout.server";
-import { bindCheckoutToBrowser, giftToRetry } from "./retry.server";
+import { getCheckoutStatus, startDonationCheckout, startTierCheckout } from "./checkout.server";
+import { bindCheckoutToBrowser, checkoutOfThisBrowser, choiceFromQuery, giftToRetry } from "./retry.server";
 import { checkbox, parseDonateForm, parseTierForm, readFormData, type FieldErrors, type FormValues } from "./forms.server";
 
 /** `challenge`: past the checkout limits, a proof of work the page solves and sends back. */
@@ -48,6 +50,8 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
       csrf: csrf.token,
       /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
       retry,
+      /** A frequency and amount chosen by a link, when there is no gift to bring back. */
+      choice: retry ? null : choiceFromQuery(request, campaign),
     },
     { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
   );
@@ -116,6 +120,40 @@ export async function submitTierForm(db: DB, request: Request, { campaign, clien
   if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
   const supporterId = await signedInSupporterId(db, request);
   return toCheckout(() => startTierCheckout(db, { campaign, choice: parsed.value, supporterId }), guarded.values);
+}
+
+/**
+ * "Make it monthly" on the thank-you page after a one-off gift (issue 16 point 4, ADR 040): one
+ * press starts a monthly checkout for the same amount, with the same details and the same choice
+ * about card fees. Only the browser that gave (the ff_gift cookie) may: anyone else with the link
+ * gets the campaign's form with the amount and frequency chosen, never the giver's details.
+ */
+export async function submitMakeMonthly(db: DB, request: Request, { clientAddress }: { clientAddress: string }) {
+  const guarded = await guardCheckoutForm(db, request, clientAddress, ["ref"]);
+  if (!guarded.ok) return guarded.response;
+  const gift = await oneOffGiftOfThisBrowser(db, request, guarded.values.ref);
+  if (!gift) return json<FormActionData>({ errors: {}, values: guarded.values, formError: t("thanks.monthlyUnavailable") }, { status: 400 });
+  const settings = await getOrganisationSettings(db);
+  const donation = {
+    kind: "monthly" as const,
+    amountMinor: gift.checkout.amountMinor,
+    feeCoverMinor: gift.checkout.feeCoverMinor > 0 ? estimateCardFee(gift.checkout.amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0,
+    name: gift.checkout.name || null,
+    email: gift.checkout.email,
+    anonymous: gift.checkout.anonymous,
+    message: null,
+  };
+  const supporterId = await signedInSupporterId(db, request);
+  return toCheckout(() => startDonationCheckout(db, { campaign: gift.campaign, donation, returnPath: `/c/${gift.campaign.slug}`, supporterId }), guarded.values, { bindToBrowser: true });
+}
+
+/** A paid one-off gift this browser gave (its ff_gift cookie names it), with its campaign. */
+export async function oneOffGiftOfThisBrowser(db: DB, request: Request, ref: string | undefined) {
+  if (!ref || (await checkoutOfThisBrowser(request)) !== ref) return null;
+  const status = await getCheckoutStatus(db, { checkoutId: ref });
+  if (!status || status.status !== "completed" || status.kind !== "one_off") return null;
+  const [row] = await db.select({ checkout: checkouts, campaign: campaigns }).from(checkouts).innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId)).where(eq(checkouts.id, ref));
+  return row ?? null;
 }
 
 /**

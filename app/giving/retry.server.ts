@@ -71,3 +71,17 @@ export async function giftToRetry(db: DB, request: Request, campaign: Campaign):
   if (checkout.feeCoverMinor > 0) values.coverFees = "on";
   return values;
 }
+
+/**
+ * A frequency and a preset amount chosen by a link (`?frequency=monthly&amount=2500`: the
+ * thank-you page's "every month instead" for another browser). Nothing personal; anything else is ignored.
+ */
+export function choiceFromQuery(request: Request, campaign: Campaign): FormValues | null {
+  const query = new URL(request.url).searchParams;
+  const frequency = query.get("frequency");
+  const amount = query.get("amount");
+  if (frequency !== "once" && frequency !== "monthly") return null;
+  const values: FormValues = { frequency };
+  if (amount && campaign.presetAmountsMinor.map(String).includes(amount)) values.amount = amount;
+  return values;
+}

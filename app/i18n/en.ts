@@ -92,6 +92,8 @@ export const en = {
   "thanks.monthlyPitch": "Regular gifts let us plan ahead. You can change, pause or cancel any time from your account.",
   "thanks.monthlyButton": "Give {amount} every month",
   "thanks.monthlyElsewhere": "Give {amount} every month instead",
+  "thanks.monthlyUnavailable": "We couldn't start a monthly gift from here. Please choose it on the campaign page.",
+  "thanks.shareLink": "Campaign link",
   "thanks.shareHeading": "Tell others",
   "thanks.sharePitch": "Every reader who joins makes the campaign stronger. Share this link:",
   "thanks.shareEmail": "Share by email",

@@ -26,6 +26,7 @@ export type CampaignPageProps = {
     plans: { code: string; name: string; amountMinor: number; currency: string; billing: "monthly" | "one_time_year"; tier: "digital" | "print" }[];
     csrf: string;
     retry?: Record<string, string> | null;
+    choice?: Record<string, string> | null;
   };
   actionData?: DonateFormProps["actionData"];
 };
@@ -40,7 +41,7 @@ export function CampaignPage({ action, data, actionData }: CampaignPageProps) {
         {campaign.description ? <p className="lede">{campaign.description}</p> : null}
         <ProgressBar {...progress} />
       </section>
-      <DonateForm action={action} csrf={data.csrf} campaign={campaign} fee={data.fee} actionData={actionData} initialValues={data.retry ?? undefined} />
+      <DonateForm action={action} csrf={data.csrf} campaign={campaign} fee={data.fee} actionData={actionData} initialValues={data.retry ?? undefined} chosen={data.choice ?? undefined} />
       <aside className="panel tiers-teaser" aria-labelledby="tiers-heading">
         <h2 id="tiers-heading">{t("support.heading")}</h2>
         <p>{t("donate.tiersPitch")}</p>

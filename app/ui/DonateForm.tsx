@@ -21,6 +21,8 @@ export type DonateFormProps = {
   fee: { percentBps: number; fixedMinor: number };
   /** The form as the reader left it at a declined or abandoned payment (ADR 040). */
   initialValues?: Record<string, string>;
+  /** A frequency and amount chosen by a link: preselected, with no notice. */
+  chosen?: Record<string, string>;
   actionData?: { errors: Partial<Record<string, string>>; values: Record<string, string>; formError?: string; challenge?: PowChallenge };
 };
 
@@ -41,8 +43,8 @@ const LABELS: Record<string, string> = {
  * past the checkout limits) from what is marked here with data attributes. It runs from the
  * page's own script, or from the effect below when React renders the form in the browser.
  */
-export function DonateForm({ action, csrf, campaign, fee, actionData, initialValues }: DonateFormProps) {
-  const values = actionData?.values ?? initialValues ?? {};
+export function DonateForm({ action, csrf, campaign, fee, actionData, initialValues, chosen }: DonateFormProps) {
+  const values = actionData?.values ?? initialValues ?? chosen ?? {};
   const errors = actionData?.errors;
   const challenge = actionData?.challenge;
   const defaultPreset = campaign.presets[1]?.amountMinor ?? campaign.presets[0]?.amountMinor;
