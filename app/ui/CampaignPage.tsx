@@ -4,18 +4,13 @@ import { formatMoney } from "~/money";
 import { DonateForm, type DonateFormProps } from "./DonateForm";
 import { CAMPAIGN_PAGE_SCRIPT, type PageScriptHandle } from "./page-scripts";
 import { ProgressBar, type ProgressProps } from "./ProgressBar";
+import { telHref } from "./tel";
 
 /**
  * The route handle of a campaign page (`/`, `/c/<slug>`): sent without React, with its own small
  * script instead (docs/decisions/019-javascript-weight-on-the-campaign-page.md).
  */
 export const campaignPageHandle: PageScriptHandle = { pageScript: CAMPAIGN_PAGE_SCRIPT };
-
-/** A phone number as a `tel:` link: digits and a leading + only ("03 9000 0000" → "tel:0390000000"). */
-export function telHref(phone: string): string {
-  const trimmed = phone.trim();
-  return `tel:${trimmed.startsWith("+") ? "+" : ""}${trimmed.replace(/\D/g, "")}`;
-}
 
 export type CampaignPageProps = {
   action: string;

@@ -42,8 +42,9 @@ describe("trust where people give", () => {
         const privacy = page.locator(".donate-form .give-button + .give-trust").getByRole("link", { name: "Your privacy: what we keep and who sees it" });
         expect(await privacy.getAttribute("href")).toBe("/privacy");
         expect(await giveButton(page).isVisible()).toBe(true);
-        const phone = page.getByRole("link", { name: "03 9000 0000" });
-        expect(await phone.getAttribute("href")).toBe("tel:0390000000");
+        // The phone line, by the supporter options and in the footer, as tel: links.
+        expect(await page.locator(".phone-note").getByRole("link", { name: "03 9000 0000" }).getAttribute("href")).toBe("tel:0390000000");
+        expect(await page.locator("footer").getByRole("link", { name: "03 9000 0000" }).getAttribute("href")).toBe("tel:0390000000");
         // Nothing raised yet: the bar has no fill at all.
         expect(await page.getByRole("progressbar", { name: "Funding target" }).locator(".progress-fill").count()).toBe(0);
         // Each figure on one line, and no two figures overlapping.
