@@ -63,6 +63,10 @@ describe("trust where people give", () => {
             const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
             expect(overlap, `${a.text} overlaps ${b.text}`).toBe(false);
           }
+        // The supporter options' Pay button has it too.
+        await page.goto("/support");
+        expect(await page.locator(".tier-form .give-button + .give-trust").getByRole("link", { name: "Your privacy: what we keep and who sees it" }).getAttribute("href")).toBe("/privacy");
+        await page.goto("/");
         if (view.javaScriptEnabled) await axe(page);
         await page.screenshot({ path: `/tmp/money-shots/trust-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`, fullPage: true });
       });
