@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
@@ -31,10 +31,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return submitMakeMonthly(getDb(), request, { clientAddress: String(context.clientAddress ?? "unknown") });
 }
 
+const noSubscription = () => () => undefined;
+
 /** The Web Share API where the browser has it: a tiny enhancement of the plain links beside it. */
 function ShareButton({ url, title, text }: { url: string; title: string; text: string }) {
-  const [canShare, setCanShare] = useState(false);
-  useEffect(() => setCanShare(typeof navigator.share === "function"), []);
+  // False on the server and in the first render, so hydration matches; the browser's answer after.
+  const canShare = useSyncExternalStore(noSubscription, () => typeof navigator.share === "function", () => false);
   if (!canShare) return null;
   return (
     <button type="button" className="button-secondary" onClick={() => void navigator.share({ url, title, text }).catch(() => undefined)}>
