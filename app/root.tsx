@@ -10,6 +10,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { useNonce } from "~/ui/nonce";
 import { PageScripts } from "~/ui/page-scripts";
 import stylesheet from "~/styles/app.css";
+import { telHref } from "~/ui/tel";
 
 // Zod probes for eval with `new Function` the first time it builds an object schema (not only
 // when it parses): the CSP forbids eval, and the browser would report that probe as a violation.
@@ -84,7 +85,12 @@ function Layout({ children }: { children: ReactNode }) {
           <p>
             {data?.orgName}
             {data?.contactEmail ? <> · {data.contactEmail}</> : null}
-            {data?.phone ? <> · {data.phone}</> : null}
+            {data?.phone ? (
+              <>
+                {" · "}
+                <a href={telHref(data.phone)}>{data.phone}</a>
+              </>
+            ) : null}
           </p>
           <p>No trackers, no third-party scripts. Payments are handled by our card processor; we never see your card.</p>
         </footer>

@@ -7,6 +7,7 @@ import { getEnv } from "~/env.server";
 import { formatMoney } from "~/money";
 import { getPaymentProvider } from "~/payments/provider.server";
 import type { Donation, TierChoice } from "./forms.server";
+import { retryPath } from "./retry.server";
 
 type NewCheckout = {
   campaign: Campaign;
@@ -26,6 +27,8 @@ type NewCheckout = {
   supporterId?: number | null;
   /** That supporter's customer at the provider, when they have one: the payment page opens with their details. */
   providerCustomerId?: string | null;
+  /** A gift from the donate form: the payment page's cancel address names the checkout, so the form comes back filled in (ADR 040). */
+  retryable?: boolean;
 };
 
 /**
@@ -40,6 +43,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     checkoutId,
     kind: input.kind,
     amountMinor: input.amountMinor + input.feeCoverMinor,
+    feeCoverMinor: input.feeCoverMinor,
     currency: input.campaign.currency,
     description: input.description,
     campaign: { id: input.campaign.id, slug: input.campaign.slug, name: input.campaign.name },
@@ -48,7 +52,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     providerCustomerId: input.providerCustomerId ?? null,
     collectAddress: input.plan?.tier === "print",
     successUrl: `${appUrl}/thanks?ref=${checkoutId}`,
-    cancelUrl: `${appUrl}${input.returnPath}`,
+    cancelUrl: `${appUrl}${input.retryable ? retryPath(input.returnPath, checkoutId) : input.returnPath}`,
   });
   await insertCheckoutFor(db).execute({
     id: checkoutId,
@@ -103,6 +107,7 @@ export function startDonationCheckout(db: DB, { campaign, donation, returnPath, 
     description: donation.kind === "monthly" ? `Monthly gift of ${amount} to ${campaign.name}` : `Gift of ${amount} to ${campaign.name}`,
     returnPath,
     supporterId,
+    retryable: true,
   });
 }
 

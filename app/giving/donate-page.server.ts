@@ -1,4 +1,6 @@
 import { json, redirect } from "@remix-run/node";
+import { eq } from "drizzle-orm";
+import { campaigns, checkouts } from "@db/schema";
 import type { DB } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
@@ -7,10 +9,11 @@ import { getCampaignProgress, listActivePlans, type Campaign } from "~/campaigns
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { estimateCardFee } from "~/money";
-import { getOrganisationSettings } from "~/organisation/settings.server";
+import { getOrganisationSettings, giftsTaxSentence } from "~/organisation/settings.server";
 import { PaymentProviderError } from "~/payments/provider.server";
 import { passCheckoutGate } from "./checkout-gate.server";
-import { startDonationCheckout, startTierCheckout } from "./checkout.server";
+import { getCheckoutStatus, startDonationCheckout, startTierCheckout } from "./checkout.server";
+import { bindCheckoutToBrowser, checkoutOfThisBrowser, choiceFromQuery, giftToRetry } from "./retry.server";
 import { checkbox, parseDonateForm, parseTierForm, readFormData, type FieldErrors, type FormValues } from "./forms.server";
 
 /** `challenge`: past the checkout limits, a proof of work the page solves and sends back. */
@@ -18,11 +21,12 @@ export type FormActionData = { errors: FieldErrors; values: FormValues; formErro
 
 /** Everything the campaign page shows; the same for "/" and "/c/<slug>". */
 export async function loadDonatePage(db: DB, request: Request, campaign: Campaign) {
-  const [progress, plans, settings, csrf] = await Promise.all([
+  const [progress, plans, settings, csrf, retry] = await Promise.all([
     getCampaignProgress(db, campaign),
     listActivePlans(db),
     getOrganisationSettings(db),
     issueCsrfToken(request),
+    giftToRetry(db, request, campaign),
   ]);
   const fee = { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor };
   return json(
@@ -37,11 +41,17 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
         maxGiftMinor: campaign.maxGiftMinor,
         presets: campaign.presetAmountsMinor.map((amountMinor) => ({ amountMinor, feeMinor: estimateCardFee(amountMinor, fee) })),
         phone: campaign.phone || settings.phone,
+        /** The organisation's tax status for gifts, from its settings; null until staff say (ADR 040). */
+        taxNote: giftsTaxSentence(settings),
       },
       progress,
       fee,
       plans: plans.map((p) => ({ code: p.code, name: p.name, amountMinor: p.amountMinor, currency: p.currency, billing: p.billing, tier: p.tier })),
       csrf: csrf.token,
+      /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
+      retry,
+      /** A frequency and amount chosen by a link, when there is no gift to bring back. */
+      choice: retry ? null : choiceFromQuery(request, campaign),
     },
     { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
   );
@@ -79,10 +89,11 @@ async function guardCheckoutForm(db: DB, request: Request, clientAddress: string
   return { ok: true, formData, values };
 }
 
-async function toCheckout(start: () => Promise<{ url: string }>, values: FormValues) {
+async function toCheckout(start: () => Promise<{ url: string; checkoutId: string }>, values: FormValues, { bindToBrowser = false } = {}) {
   try {
-    const { url } = await start();
-    return redirect(url, 303);
+    const { url, checkoutId } = await start();
+    // A gift is bound to the browser that started it: only there does "Try again" fill the form in.
+    return redirect(url, bindToBrowser ? { status: 303, headers: { "Set-Cookie": await bindCheckoutToBrowser(checkoutId) } } : 303);
   } catch (error) {
     if (error instanceof PaymentProviderError) return json<FormActionData>({ errors: {}, values, formError: error.message }, { status: 503 });
     throw error;
@@ -99,7 +110,7 @@ export async function submitDonateForm(db: DB, request: Request, { campaign, cli
   const parsed = parseDonateForm(guarded.formData, campaign, settings);
   if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
   const supporterId = await signedInSupporterId(db, request);
-  return toCheckout(() => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath, supporterId }), guarded.values);
+  return toCheckout(() => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath, supporterId }), guarded.values, { bindToBrowser: true });
 }
 
 export async function submitTierForm(db: DB, request: Request, { campaign, clientAddress }: { campaign: Campaign; clientAddress: string }) {
@@ -109,6 +120,40 @@ export async function submitTierForm(db: DB, request: Request, { campaign, clien
   if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
   const supporterId = await signedInSupporterId(db, request);
   return toCheckout(() => startTierCheckout(db, { campaign, choice: parsed.value, supporterId }), guarded.values);
+}
+
+/**
+ * "Make it monthly" on the thank-you page after a one-off gift (issue 16 point 4, ADR 040): one
+ * press starts a monthly checkout for the same amount, with the same details and the same choice
+ * about card fees. Only the browser that gave (the ff_gift cookie) may: anyone else with the link
+ * gets the campaign's form with the amount and frequency chosen, never the giver's details.
+ */
+export async function submitMakeMonthly(db: DB, request: Request, { clientAddress }: { clientAddress: string }) {
+  const guarded = await guardCheckoutForm(db, request, clientAddress, ["ref"]);
+  if (!guarded.ok) return guarded.response;
+  const gift = await oneOffGiftOfThisBrowser(db, request, guarded.values.ref);
+  if (!gift) return json<FormActionData>({ errors: {}, values: guarded.values, formError: t("thanks.monthlyUnavailable") }, { status: 400 });
+  const settings = await getOrganisationSettings(db);
+  const donation = {
+    kind: "monthly" as const,
+    amountMinor: gift.checkout.amountMinor,
+    feeCoverMinor: gift.checkout.feeCoverMinor > 0 ? estimateCardFee(gift.checkout.amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0,
+    name: gift.checkout.name || null,
+    email: gift.checkout.email,
+    anonymous: gift.checkout.anonymous,
+    message: null,
+  };
+  const supporterId = await signedInSupporterId(db, request);
+  return toCheckout(() => startDonationCheckout(db, { campaign: gift.campaign, donation, returnPath: `/c/${gift.campaign.slug}`, supporterId }), guarded.values, { bindToBrowser: true });
+}
+
+/** A paid one-off gift this browser gave (its ff_gift cookie names it), with its campaign. */
+export async function oneOffGiftOfThisBrowser(db: DB, request: Request, ref: string | undefined) {
+  if (!ref || (await checkoutOfThisBrowser(request)) !== ref) return null;
+  const status = await getCheckoutStatus(db, { checkoutId: ref });
+  if (!status || status.status !== "completed" || status.kind !== "one_off") return null;
+  const [row] = await db.select({ checkout: checkouts, campaign: campaigns }).from(checkouts).innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId)).where(eq(checkouts.id, ref));
+  return row ?? null;
 }
 
 /**

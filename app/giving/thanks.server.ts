@@ -1,4 +1,8 @@
 import { asc, eq } from "drizzle-orm";
+import { checkouts } from "@db/schema";
+import { getEnv } from "~/env.server";
+import { estimateCardFee } from "~/money";
+import { checkoutOfThisBrowser } from "./retry.server";
 import type { DB } from "@db/client.server";
 import { payments, plans, subscriptions, type Tier } from "@db/schema";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -66,5 +70,41 @@ export async function getThanksPage(db: DB, { checkoutId }: { checkoutId: string
       firstEditionBy: row.tier === "print" && days !== null ? new Date(payment.paidAt.getTime() + days * DAY_MS).toISOString() : null,
       timeZone: settings.timeZone,
     },
+  };
+}
+
+/**
+ * After a paid one-off gift (issue 16 point 4, ADR 040): the offer to make it monthly, for the
+ * same amount and the same choice about card fees, and the campaign's link to share. `oneStep`:
+ * this browser gave it (its ff_gift cookie), so one press starts the monthly checkout; anyone
+ * else with the link gets the campaign's form with the amount and frequency chosen.
+ */
+export type AfterGift = {
+  amountMinor: number;
+  /** Every month, with the card fees covered if the reader covered them this time. */
+  monthlyTotalMinor: number;
+  currency: string;
+  oneStep: boolean;
+  /** The campaign's form with monthly and this amount chosen (for another browser). */
+  monthlyPath: string;
+  campaignName: string;
+  campaignUrl: string;
+};
+
+export async function getAfterGift(db: DB, request: Request, page: ThanksPage): Promise<AfterGift | null> {
+  const { status } = page;
+  if (status.status !== "completed" || status.kind !== "one_off") return null;
+  const [checkout] = await db.select().from(checkouts).where(eq(checkouts.id, status.id));
+  if (!checkout) return null;
+  const settings = await getOrganisationSettings(db);
+  const fee = checkout.feeCoverMinor > 0 ? estimateCardFee(checkout.amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0;
+  return {
+    amountMinor: checkout.amountMinor,
+    monthlyTotalMinor: checkout.amountMinor + fee,
+    currency: checkout.currency,
+    oneStep: (await checkoutOfThisBrowser(request)) === checkout.id,
+    monthlyPath: `/c/${status.campaignSlug}?frequency=monthly&amount=${checkout.amountMinor}`,
+    campaignName: status.campaignName,
+    campaignUrl: `${getEnv().appUrl}/c/${status.campaignSlug}`,
   };
 }

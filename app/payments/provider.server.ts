@@ -8,6 +8,8 @@ export type CheckoutStart = {
   kind: GiftKind;
   /** What the reader pays, fee cover included. */
   amountMinor: number;
+  /** Of amountMinor, what the reader added to cover card fees (0 when they did not): its own line on the payment page. */
+  feeCoverMinor: number;
   currency: Currency;
   /** Shown on the payment page and the card statement line's product. */
   description: string;

@@ -158,7 +158,7 @@ export async function completeSimulatedCheckout(db: DB, input: { checkoutId: str
 /** What the simulated payment page shows: only open checkouts of this provider. */
 export async function getSimulatedCheckout(db: DB, { checkoutId }: { checkoutId: string }) {
   const [row] = await db
-    .select({ checkout: checkouts, campaignName: campaigns.name, plan: plans, supporter: supporters })
+    .select({ checkout: checkouts, campaignName: campaigns.name, campaignSlug: campaigns.slug, plan: plans, supporter: supporters })
     .from(checkouts)
     .innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId))
     .leftJoin(plans, eq(plans.id, checkouts.planId))
@@ -173,8 +173,12 @@ export async function getSimulatedCheckout(db: DB, { checkoutId }: { checkoutId:
     status: row.checkout.status,
     kind: row.checkout.kind,
     totalMinor: row.checkout.amountMinor + row.checkout.feeCoverMinor,
+    /** The gift and the card fees the reader chose to cover, shown on separate lines (ADR 040). */
+    amountMinor: row.checkout.amountMinor,
+    feeCoverMinor: row.checkout.feeCoverMinor,
     currency: row.checkout.currency,
     campaignName: row.campaignName,
+    campaignSlug: row.campaignSlug,
     planName: row.plan?.name ?? null,
     needsAddress,
     prefillAddress: needsAddress && row.supporter ? addressOf(row.supporter) : null,

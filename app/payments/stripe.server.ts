@@ -3,7 +3,9 @@ import type { PostalAddress } from "@db/schema";
 import Stripe from "stripe";
 import { getEnv } from "~/env.server";
 import { reportServiceFailure, reportServiceSuccess } from "~/health.server";
+import { t } from "~/i18n/t";
 import { describeError, logger } from "~/log.server";
+import { formatMoney } from "~/money";
 import type { CardFacts } from "./events";
 import type { CheckoutStart, PaymentProvider, SubscriptionRef } from "./provider.server";
 import { PaymentProviderError } from "./provider.server";
@@ -79,25 +81,35 @@ export async function findPriceByLookupKey(lookupKey: string): Promise<Stripe.Pr
 }
 
 /**
- * The line item for a checkout. A plan's catalogue Price is used when it is exactly the amount
- * agreed; otherwise (a phone pledge taken before the plan's price changed) an inline price on the
- * plan's product charges the agreed amount. Without a lookup key the subscription keeps the
- * checkout's plan (see applySubscriptionChanged).
+ * The line item for a checkout's gift or plan. A plan's catalogue Price is used when it is exactly
+ * the amount agreed; otherwise (a phone pledge taken before the plan's price changed) an inline
+ * price on the plan's product charges the agreed amount. Without a lookup key the subscription
+ * keeps the checkout's plan (see applySubscriptionChanged). Card fees a reader covers are not in
+ * it for a one-off gift (their own line, see checkoutParams); a monthly gift stays one
+ * subscription item (every change to it reads "the" item), its product naming the cover (ADR 040).
  */
 function lineItemFor(start: CheckoutStart, catalogue: Stripe.Price | null, recurring: boolean): Stripe.Checkout.SessionCreateParams.LineItem {
-  if (catalogue && catalogue.unit_amount === start.amountMinor && catalogue.currency === start.currency.toLowerCase()) {
+  const feeApart = !recurring && start.feeCoverMinor > 0;
+  const unitAmount = feeApart ? start.amountMinor - start.feeCoverMinor : start.amountMinor;
+  if (catalogue && catalogue.unit_amount === unitAmount && catalogue.currency === start.currency.toLowerCase()) {
     return { price: catalogue.id, quantity: 1 };
   }
-  const product = catalogue ? { product: typeof catalogue.product === "string" ? catalogue.product : catalogue.product.id } : { product_data: { name: start.description } };
+  const coverSaid = recurring && start.feeCoverMinor > 0 ? { description: t("giftLines.includesFeeCover", { fee: formatMoney(start.feeCoverMinor, start.currency) }) } : {};
+  const product = catalogue ? { product: typeof catalogue.product === "string" ? catalogue.product : catalogue.product.id } : { product_data: { name: start.description, ...coverSaid } };
   return {
     quantity: 1,
     price_data: {
       currency: start.currency.toLowerCase(),
-      unit_amount: start.amountMinor,
+      unit_amount: unitAmount,
       ...product,
       ...(recurring ? { recurring: { interval: "month" as const } } : {}),
     },
   };
+}
+
+/** A one-off gift's card fees the reader chose to cover: a line of its own on the payment page. */
+function feeCoverLineItem(start: CheckoutStart): Stripe.Checkout.SessionCreateParams.LineItem {
+  return { quantity: 1, price_data: { currency: start.currency.toLowerCase(), unit_amount: start.feeCoverMinor, product_data: { name: t("giftLines.feeCover") } } };
 }
 
 function stripeAddress(address: PostalAddress): Stripe.AddressParam {
@@ -113,10 +125,12 @@ function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): S
   };
   const recurring = start.kind === "monthly" || start.kind === "tier_monthly";
   const lineItem = lineItemFor(start, catalogue, recurring);
+  // The session's amount_total is still the checkout's gift plus cover (checkSessionMatches).
+  const feeApart = !recurring && start.feeCoverMinor > 0;
   return {
     mode: recurring ? "subscription" : "payment",
     ...(recurring ? {} : { submit_type: "donate" as const }),
-    line_items: [lineItem],
+    line_items: feeApart ? [lineItem, feeCoverLineItem(start)] : [lineItem],
     // A known customer opens Checkout with their details (and, for print, their shipping address)
     // filled in; Stripe takes either a customer or an email, never both.
     ...(start.providerCustomerId ? { customer: start.providerCustomerId } : { customer_email: start.email }),

@@ -4,6 +4,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { requireSupporter } from "~/auth/supporter-auth.server";
+import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getReceiptForSupporter } from "~/supporters/account.server";
 import { RowId } from "~/ids";
@@ -69,16 +70,23 @@ export default function ReceiptPage() {
           <dt>Type</dt>
           <dd>{PAYMENT_PURPOSE_LABELS[receipt.purpose ?? purpose]}</dd>
         </div>
+        {/* The gift and the card fees covered on lines of their own, then what was paid (ADR 040). */}
+        {receipt.feeCoverMinor > 0 ? (
+          <>
+            <div>
+              <dt>{t("giftLines.gift")}</dt>
+              <dd>{money(receipt.amountMinor - receipt.feeCoverMinor)}</dd>
+            </div>
+            <div>
+              <dt>{t("giftLines.feeCover")}</dt>
+              <dd>{money(receipt.feeCoverMinor)}</dd>
+            </div>
+          </>
+        ) : null}
         <div>
           <dt>Amount</dt>
           <dd>{money(receipt.amountMinor)}</dd>
         </div>
-        {receipt.feeCoverMinor > 0 ? (
-          <div>
-            <dt>Of which covers card fees</dt>
-            <dd>{money(receipt.feeCoverMinor)}</dd>
-          </div>
-        ) : null}
       </dl>
       {receipt.frequency === "monthly" ? (
         <p className="no-print">

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getEnv } from "~/env.server";
 import { readFormData } from "~/giving/forms.server";
+import { retryPath } from "~/giving/retry-path";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { completeSimulatedCheckout, getSimulatedCheckout } from "~/payments/simulated.server";
@@ -61,6 +62,7 @@ export default function SimulatedCheckout() {
   const navigation = useNavigation();
   const busy = navigation.state !== "idle";
   const recurring = checkout.kind === "monthly" || checkout.kind === "tier_monthly";
+  const isGift = checkout.kind === "one_off" || checkout.kind === "monthly";
   const amount = formatMoney(checkout.totalMinor, checkout.currency);
   const values = actionData?.values ?? {};
   return (
@@ -74,8 +76,24 @@ export default function SimulatedCheckout() {
           <dt>For</dt>
           <dd>{checkout.planName ?? checkout.campaignName}</dd>
         </div>
+        {checkout.feeCoverMinor > 0 ? (
+          <>
+            <div>
+              <dt>{t("giftLines.gift")}</dt>
+              <dd>
+                {formatMoney(checkout.amountMinor, checkout.currency)} {checkout.currency}
+              </dd>
+            </div>
+            <div>
+              <dt>{t("giftLines.feeCover")}</dt>
+              <dd>
+                {formatMoney(checkout.feeCoverMinor, checkout.currency)} {checkout.currency}
+              </dd>
+            </div>
+          </>
+        ) : null}
         <div>
-          <dt>Amount</dt>
+          <dt>{checkout.feeCoverMinor > 0 ? t("giftLines.total") : "Amount"}</dt>
           <dd>
             {amount} {checkout.currency}
             {recurring ? " every month" : ""}
@@ -103,6 +121,10 @@ export default function SimulatedCheckout() {
           </button>
         </div>
       </Form>
+      {/* Like Stripe Checkout's back link: the cancel address, which brings a gift's form back filled in (ADR 040). */}
+      <p>
+        <Link to={isGift ? retryPath(`/c/${checkout.campaignSlug}`, checkout.id) : "/support"}>{t("simulated.cancel")}</Link>
+      </p>
     </div>
   );
 }

@@ -1,13 +1,17 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { Link, useLoaderData, useRevalidator } from "@remix-run/react";
-import { useEffect } from "react";
+import { Link, useActionData, useLoaderData, useRevalidator } from "@remix-run/react";
+import { useEffect, useSyncExternalStore } from "react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
-import { getThanksPage, type WhatNext } from "~/giving/thanks.server";
+import { issueCsrfToken } from "~/auth/csrf.server";
+import { submitMakeMonthly } from "~/giving/donate-page.server";
+import { getAfterGift, getThanksPage, type AfterGift, type WhatNext } from "~/giving/thanks.server";
+import { ErrorSummary, Honeypot } from "~/ui/fields";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
+import { retryPath } from "~/giving/retry-path";
 
 export const meta: MetaFunction = () => [{ title: "Thank you" }, { name: "robots", content: "noindex" }];
 
@@ -17,7 +21,73 @@ const QuerySchema = z.object({ ref: z.uuid() });
 export async function loader({ request }: LoaderFunctionArgs) {
   const query = QuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   const page = query.success ? await getThanksPage(getDb(), { checkoutId: query.data.ref }) : null;
-  return json({ status: page?.status ?? null, next: page?.next ?? null }, { headers: { "Cache-Control": "no-store" } });
+  const afterGift = page ? await getAfterGift(getDb(), request, page) : null;
+  const csrf = afterGift?.oneStep ? await issueCsrfToken(request) : null;
+  return json({ status: page?.status ?? null, next: page?.next ?? null, afterGift, csrf: csrf?.token ?? null }, { headers: { ...csrf?.headers, "Cache-Control": "no-store" } });
+}
+
+/** "Make it monthly": one press starts a monthly checkout for the same gift (ADR 040). */
+export async function action({ request, context }: ActionFunctionArgs) {
+  return submitMakeMonthly(getDb(), request, { clientAddress: String(context.clientAddress ?? "unknown") });
+}
+
+const noSubscription = () => () => undefined;
+
+/** The Web Share API where the browser has it: a tiny enhancement of the plain links beside it. */
+function ShareButton({ url, title, text }: { url: string; title: string; text: string }) {
+  // False on the server and in the first render, so hydration matches; the browser's answer after.
+  const canShare = useSyncExternalStore(noSubscription, () => typeof navigator.share === "function", () => false);
+  if (!canShare) return null;
+  return (
+    <button type="button" className="button-secondary" onClick={() => void navigator.share({ url, title, text }).catch(() => undefined)}>
+      {t("thanks.shareButton")}
+    </button>
+  );
+}
+
+/** After a one-off gift: make it monthly in one step, and share the campaign. */
+function AfterOneOffGift({ afterGift, csrf, refId, formError }: { afterGift: AfterGift; csrf: string | null; refId: string; formError?: string }) {
+  const monthly = formatMoney(afterGift.monthlyTotalMinor, afterGift.currency);
+  const subject = t("thanks.shareSubject", { campaign: afterGift.campaignName });
+  const body = t("thanks.shareBody", { campaign: afterGift.campaignName, url: afterGift.campaignUrl });
+  return (
+    <>
+      <section className="after-gift" aria-labelledby="monthly-heading">
+        <h2 id="monthly-heading">{t("thanks.monthlyHeading")}</h2>
+        <p>{t("thanks.monthlyPitch")}</p>
+        {afterGift.oneStep && csrf ? (
+          <form method="post" className="make-monthly">
+            <ErrorSummary formError={formError} errors={undefined} labels={{}} />
+            <input type="hidden" name="csrf" value={csrf} />
+            <input type="hidden" name="ref" value={refId} />
+            <Honeypot />
+            <button type="submit" className="give-button">
+              {t("thanks.monthlyButton", { amount: monthly })}
+            </button>
+          </form>
+        ) : (
+          <p>
+            <Link to={afterGift.monthlyPath} className="button-secondary">
+              {t("thanks.monthlyElsewhere", { amount: formatMoney(afterGift.amountMinor, afterGift.currency) })}
+            </Link>
+          </p>
+        )}
+      </section>
+      <section className="after-gift share" aria-labelledby="share-heading">
+        <h2 id="share-heading">{t("thanks.shareHeading")}</h2>
+        <p>{t("thanks.sharePitch")}</p>
+        <p className="share-link">
+          <a href={afterGift.campaignUrl}>{afterGift.campaignUrl}</a>
+        </p>
+        <p className="button-row">
+          <a className="button-secondary" href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`}>
+            {t("thanks.shareEmail")}
+          </a>
+          <ShareButton url={afterGift.campaignUrl} title={subject} text={body} />
+        </p>
+      </section>
+    </>
+  );
 }
 
 /** How often, when next, until when, and when the first print edition comes: what the supporter needs to know now. */
@@ -45,7 +115,8 @@ function WhatHappensNext({ next, kind, amount, what }: { next: WhatNext; kind: s
 }
 
 export default function Thanks() {
-  const { status, next } = useLoaderData<typeof loader>();
+  const { status, next, afterGift, csrf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
   const revalidator = useRevalidator();
   const waiting = status?.status === "open" || status?.status === "processing";
   useEffect(() => {
@@ -69,7 +140,8 @@ export default function Thanks() {
   }
   const what = status.planName ?? status.campaignName;
   const amount = formatMoney(status.amountMinor, status.currency);
-  const retry = status.kind === "tier_monthly" || status.kind === "tier_one_time" ? "/support" : `/c/${status.campaignSlug}`;
+  // A gift goes back to its form filled in as the reader left it (in the browser that started it, ADR 040).
+  const retry = status.kind === "tier_monthly" || status.kind === "tier_one_time" ? "/support" : retryPath(`/c/${status.campaignSlug}`, status.id);
   return (
     <div className="narrow panel" aria-live="polite">
       {status.status === "completed" ? (
@@ -93,6 +165,7 @@ export default function Thanks() {
               {t("thanks.manageYear")} <Link to="/account">{t("thanks.accountLink")}</Link>
             </p>
           ) : null}
+          {afterGift ? <AfterOneOffGift afterGift={afterGift} csrf={csrf} refId={status.id} formError={actionData?.formError} /> : null}
           <p>
             <Link to={`/c/${status.campaignSlug}`}>See the campaign</Link>
           </p>

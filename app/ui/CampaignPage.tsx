@@ -4,6 +4,7 @@ import { formatMoney } from "~/money";
 import { DonateForm, type DonateFormProps } from "./DonateForm";
 import { CAMPAIGN_PAGE_SCRIPT, type PageScriptHandle } from "./page-scripts";
 import { ProgressBar, type ProgressProps } from "./ProgressBar";
+import { telHref } from "./tel";
 
 /**
  * The route handle of a campaign page (`/`, `/c/<slug>`): sent without React, with its own small
@@ -19,6 +20,8 @@ export type CampaignPageProps = {
     fee: DonateFormProps["fee"];
     plans: { code: string; name: string; amountMinor: number; currency: string; billing: "monthly" | "one_time_year"; tier: "digital" | "print" }[];
     csrf: string;
+    retry?: Record<string, string> | null;
+    choice?: Record<string, string> | null;
   };
   actionData?: DonateFormProps["actionData"];
 };
@@ -33,7 +36,7 @@ export function CampaignPage({ action, data, actionData }: CampaignPageProps) {
         {campaign.description ? <p className="lede">{campaign.description}</p> : null}
         <ProgressBar {...progress} />
       </section>
-      <DonateForm action={action} csrf={data.csrf} campaign={campaign} fee={data.fee} actionData={actionData} />
+      <DonateForm action={action} csrf={data.csrf} campaign={campaign} fee={data.fee} actionData={actionData} initialValues={data.retry ?? undefined} chosen={data.choice ?? undefined} />
       <aside className="panel tiers-teaser" aria-labelledby="tiers-heading">
         <h2 id="tiers-heading">{t("support.heading")}</h2>
         <p>{t("donate.tiersPitch")}</p>
@@ -54,7 +57,13 @@ export function CampaignPage({ action, data, actionData }: CampaignPageProps) {
             {t("donate.tiersLink")}
           </Link>
         </p>
-        {campaign.phone ? <p className="phone-note">{t("donate.phone", { phone: campaign.phone })}</p> : null}
+        {campaign.phone ? (
+          <p className="phone-note">
+            {t("donate.phone", { phone: "\u0000" })
+              .split("\u0000")
+              .flatMap((part, i) => (i === 0 ? [part] : [<a key="phone" href={telHref(campaign.phone)}>{campaign.phone}</a>, part]))}
+          </p>
+        ) : null}
       </aside>
     </div>
   );

@@ -15,8 +15,14 @@ export type DonateFormProps = {
     minGiftMinor: number;
     maxGiftMinor: number;
     presets: { amountMinor: number; feeMinor: number }[];
+    /** What the organisation says about tax on gifts (its settings); null: nothing said. */
+    taxNote?: string | null;
   };
   fee: { percentBps: number; fixedMinor: number };
+  /** The form as the reader left it at a declined or abandoned payment (ADR 040). */
+  initialValues?: Record<string, string>;
+  /** A frequency and amount chosen by a link: preselected, with no notice. */
+  chosen?: Record<string, string>;
   actionData?: { errors: Partial<Record<string, string>>; values: Record<string, string>; formError?: string; challenge?: PowChallenge };
 };
 
@@ -37,8 +43,8 @@ const LABELS: Record<string, string> = {
  * past the checkout limits) from what is marked here with data attributes. It runs from the
  * page's own script, or from the effect below when React renders the form in the browser.
  */
-export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFormProps) {
-  const values = actionData?.values ?? {};
+export function DonateForm({ action, csrf, campaign, fee, actionData, initialValues, chosen }: DonateFormProps) {
+  const values = actionData?.values ?? initialValues ?? chosen ?? {};
   const errors = actionData?.errors;
   const challenge = actionData?.challenge;
   const defaultPreset = campaign.presets[1]?.amountMinor ?? campaign.presets[0]?.amountMinor;
@@ -73,6 +79,11 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
       <h2 id="donate-heading">{t("donate.heading", { campaign: campaign.name })}</h2>
       <style>{labelRules}</style>
       <ErrorSummary formError={actionData?.formError} errors={errors} labels={LABELS} />
+      {initialValues && !actionData ? (
+        <p className="notice retry-notice" role="status">
+          {t("donate.retryKept")}
+        </p>
+      ) : null}
       <input type="hidden" name="csrf" value={csrf} />
       <input type="hidden" name="currency" value={campaign.currency} />
       <Honeypot />
@@ -152,6 +163,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
 
       {challenge ? <ProofOfWorkStatus hidden /> : null}
       <button type="submit" className="give-button" aria-live="polite">
+        {/* The total the reader pays: with the card fees once they tick to cover them (ADR 040). */}
         <span className="choice-label">
           {(["once", "monthly"] as const).map((f) => {
             const key = f === "monthly" ? "donate.submitMonthly" : "donate.submitOnce";
@@ -159,11 +171,17 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
               <span key={f} className={`when-${f}`}>
                 {campaign.presets.map((p) => (
                   <span key={p.amountMinor} className={`pick for-${p.amountMinor}`}>
-                    {t(key, { amount: money(p.amountMinor) })}
+                    <span className="fees-off">{t(key, { amount: money(p.amountMinor) })}</span>
+                    <span className="fees-on">{t(key, { amount: money(p.amountMinor + p.feeMinor) })}</span>
                   </span>
                 ))}
-                <span className="pick for-custom" data-amount-template={amountTemplate(key)}>
-                  {t(key, { amount: t("donate.yourAmount") })}
+                <span className="pick for-custom">
+                  <span className="fees-off" data-amount-template={amountTemplate(key)}>
+                    {t(key, { amount: t("donate.yourAmount") })}
+                  </span>
+                  <span className="fees-on" data-amount-template={amountTemplate(key)} data-amount-of="total">
+                    {t(f === "monthly" ? "donate.submitMonthlyCustomCovered" : "donate.submitOnceCustomCovered")}
+                  </span>
                 </span>
               </span>
             );
@@ -171,6 +189,11 @@ export function DonateForm({ action, csrf, campaign, fee, actionData }: DonateFo
         </span>
         <span className="submitting-label">Taking you to payment…</span>
       </button>
+      {/* Trust where people give (ADR 040): what happens to their details, and the tax status. */}
+      <p className="give-trust">
+        <a href="/privacy">{t("donate.privacyLink")}</a>
+      </p>
+      {campaign.taxNote ? <p className="give-trust hint">{campaign.taxNote}</p> : null}
     </form>
   );
 }

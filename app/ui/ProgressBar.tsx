@@ -23,7 +23,8 @@ export function ProgressBar(progress: ProgressProps) {
         aria-valuetext={t("progress.percent", { percent: progress.percent })}
         aria-label="Funding target"
       >
-        <div className="progress-fill" style={{ width: `${fill}%` }} />
+        {/* Nothing raised: nothing drawn (the fill's minimum width would show a sliver). */}
+        {progress.raisedMinor > 0 ? <div className="progress-fill" style={{ width: `${fill}%` }} /> : null}
       </div>
       <dl className="progress-stats">
         <div>

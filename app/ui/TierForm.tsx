@@ -79,6 +79,10 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
           </span>
         ))}
       </button>
+      {/* What happens to the supporter's details, next to the button that sends them (ADR 040). */}
+      <p className="give-trust">
+        <a href="/privacy">{t("donate.privacyLink")}</a>
+      </p>
     </Form>
   );
 }

@@ -34,7 +34,8 @@ const automaticSubmits = {
 /**
  * What JavaScript adds to the donate form, which works completely without it (DonateForm.tsx;
  * the campaign page is not hydrated, see docs/decisions/019-javascript-weight-on-the-campaign-page.md):
- * - the button and the fee label state a typed-in amount exactly ("Give $37 now");
+ * - the button and the fee label state a typed-in amount exactly ("Give $37 now", "Give $37.95 now"
+ *   with the card fees covered);
  * - a preset clears the typed amount, and focusing "Your amount" picks "Other";
  * - a sent form says so and cannot be sent twice;
  * - after a refused submission, focus goes to the list of problems;
@@ -55,13 +56,14 @@ export function enhanceDonateForm(form: HTMLFormElement): () => void {
   const worded = [...form.querySelectorAll<HTMLElement>("[data-amount-template]")].map((element) => ({
     element,
     template: element.dataset.amountTemplate ?? "",
-    isFee: element.dataset.amountOf === "fee",
+    of: element.dataset.amountOf,
     fallback: element.textContent ?? "",
   }));
   const showTypedAmount = () => {
     const parsed = customAmount ? parseMoney(customAmount.value, currency) : null;
-    for (const { element, template, isFee, fallback } of worded) {
-      const minor = parsed?.ok ? (isFee ? estimateCardFee(parsed.amountMinor, fee) : parsed.amountMinor) : null;
+    for (const { element, template, of, fallback } of worded) {
+      // "fee": the card fee alone; "total": the amount with the fee covered (ADR 040).
+      const minor = parsed?.ok ? (of === "fee" ? estimateCardFee(parsed.amountMinor, fee) : of === "total" ? parsed.amountMinor + estimateCardFee(parsed.amountMinor, fee) : parsed.amountMinor) : null;
       const text = minor === null ? fallback : template.replace("{amount}", formatMoney(minor, currency));
       if (element.textContent !== text) element.textContent = text;
     }

@@ -2,6 +2,7 @@ import { Heading } from "@react-email/heading";
 import { Section } from "@react-email/section";
 import type { CSSProperties } from "react";
 import type { ReceiptSnapshot } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { PAYMENT_PURPOSE_LABELS } from "~/payments/labels";
 import { formatEmailAmount, formatEmailDate } from "./format";
 import { styles } from "./layout";
@@ -16,9 +17,13 @@ export function ReceiptDetails({ receipt }: { receipt: ReceiptSnapshot }) {
   const rows: [string, string][] = [
     ["Receipt number", String(receipt.receiptNumber)],
     ["Date paid", formatEmailDate(receipt.paidAt, receipt.organisation.timeZone)],
-    ["Amount", formatEmailAmount(receipt.amountMinor, receipt.currency)],
   ];
-  if (receipt.feeCoverMinor > 0) rows.push(["Of which covers card fees", formatEmailAmount(receipt.feeCoverMinor, receipt.currency)]);
+  // The gift and the card fees the reader chose to cover on lines of their own, then what was paid (ADR 040).
+  if (receipt.feeCoverMinor > 0) {
+    rows.push([t("giftLines.gift"), formatEmailAmount(receipt.amountMinor - receipt.feeCoverMinor, receipt.currency)]);
+    rows.push([t("giftLines.feeCover"), formatEmailAmount(receipt.feeCoverMinor, receipt.currency)]);
+  }
+  rows.push(["Amount", formatEmailAmount(receipt.amountMinor, receipt.currency)]);
   rows.push(["For", receipt.description]);
   if (receipt.purpose) rows.push(["Type", PAYMENT_PURPOSE_LABELS[receipt.purpose]]);
   // Only what the reader gave us: no name, no line.

@@ -172,13 +172,14 @@ describe("giving in a browser", () => {
       await page.goto("/");
       await waitForHydration(page);
       await submitGift(page, { amount: "$50", email: "declined@example.net" });
-      await finishCheckout(page, "Decline");
+      const ref = await finishCheckout(page, "Decline");
       await page.getByRole("heading", { level: 1, name: "Your payment didn't go through" }).waitFor();
       expect(await page.locator("main").innerText()).toContain("Nothing was charged.");
       const tryAgain = page.getByRole("link", { name: "Try again" });
-      expect(await tryAgain.getAttribute("href")).toBe("/c/fighting-fund-2026");
+      // The gift's own form, naming the declined checkout so it comes back filled in (ADR 040).
+      expect(await tryAgain.getAttribute("href")).toBe(`/c/fighting-fund-2026?retry=${ref}`);
       await tryAgain.click();
-      await page.waitForURL(/\/c\/fighting-fund-2026$/);
+      await page.waitForURL(new RegExp(`/c/fighting-fund-2026\\?retry=${ref}$`));
       await giveButton(page).waitFor();
     });
   });

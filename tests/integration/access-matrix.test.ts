@@ -98,6 +98,8 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   _index: everyone("/"),
   "c.$slug": everyone("/c/defence-fund", 200, () => ({ slug: "defence-fund" })),
   support: everyone("/support"),
+  // The privacy notice for readers (issue 16, ADR 040).
+  privacy: everyone("/privacy"),
   thanks: { path: () => `/thanks?ref=${ids.A.checkoutId}`, answers: { others: 200 } },
   healthz: everyone("/healthz"),
   readyz: everyone("/readyz"),

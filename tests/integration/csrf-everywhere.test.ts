@@ -80,6 +80,14 @@ const ROUTES: Record<string, Entry> = {
       return { path: `/simulated-checkout/${checkout.id}`, params: { id: checkout.id }, fields: { outcome: "pay" } };
     },
   },
+  // "Make it monthly" after a one-off gift (issue 16, ADR 040).
+  thanks: {
+    actor: "anonymous",
+    target: async () => {
+      const { checkout } = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "one_off" });
+      return { path: `/thanks?ref=${checkout.id}`, fields: { ref: checkout.id } };
+    },
+  },
   "pay.$token": {
     actor: "anonymous",
     target: async () => {

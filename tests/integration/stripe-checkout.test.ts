@@ -42,19 +42,28 @@ describe("starting a Stripe Checkout", () => {
       customer_email: gift.email,
       client_reference_id: checkoutId,
       success_url: `http://localhost:3000/thanks?ref=${checkoutId}`,
-      cancel_url: "http://localhost:3000/",
+      // Cancelling brings the form back filled in, in this browser (ADR 040).
+      cancel_url: `http://localhost:3000/?retry=${checkoutId}`,
       metadata: { checkout_id: checkoutId, campaign_id: String(fixtures.campaign.id), kind: "one_off" },
       payment_intent_data: { metadata: { checkout_id: checkoutId } },
     });
-    expect(request.form["line_items[0][price_data][unit_amount]"]).toBe("5118");
+    // The gift and the card fees covered on lines of their own (ADR 040); together the exact amount.
+    expect(request.form["line_items[0][price_data][unit_amount]"]).toBe("5000");
     expect(request.form["line_items[0][price_data][currency]"]).toBe("aud");
     expect(request.form["line_items[0][quantity]"]).toBe("1");
+    expect(request.form["line_items[1][price_data][unit_amount]"]).toBe("118");
+    expect(request.form["line_items[1][price_data][currency]"]).toBe("aud");
+    expect(request.form["line_items[1][price_data][product_data][name]"]).toBe("Card fees covered");
+    expect(request.form["line_items[1][quantity]"]).toBe("1");
+    expect(request.form).not.toHaveProperty("line_items[2][quantity]");
     expect(request.form).not.toHaveProperty("line_items[0][price_data][recurring][interval]");
+    expect(request.form).not.toHaveProperty("line_items[1][price_data][recurring][interval]");
     expect(request.params).not.toHaveProperty("subscription_data");
     expect(request.params).not.toHaveProperty("shipping_address_collection");
 
     const [session] = [...stripe.store.sessions.values()].filter((s) => s.metadata.checkout_id === checkoutId);
     expect(url).toBe(session.url);
+    expect(session.amount_total).toBe(5118);
     expect(await checkoutCount()).toBe(before + 1);
     const [row] = await t.db.select().from(checkouts).where(eq(checkouts.id, checkoutId));
     expect(row).toMatchObject({
@@ -76,7 +85,7 @@ describe("starting a Stripe Checkout", () => {
     expect(request.idempotencyKey).toBe(`checkout:${checkoutId}`);
     expect(request.params).toMatchObject({
       mode: "subscription",
-      cancel_url: "http://localhost:3000/donate",
+      cancel_url: `http://localhost:3000/donate?retry=${checkoutId}`,
       line_items: [{ quantity: "1", price_data: { currency: "aud", unit_amount: "1500", recurring: { interval: "month" } } }],
       subscription_data: { metadata: { checkout_id: checkoutId, campaign_id: String(fixtures.campaign.id), kind: "monthly" } },
       metadata: { checkout_id: checkoutId, kind: "monthly" },

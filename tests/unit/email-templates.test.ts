@@ -26,7 +26,8 @@ describe("email templates", () => {
     expect(email.text).toMatch(/Receipt number\s+1042/);
     expect(email.text).toMatch(/Date paid\s+23 November 2026/);
     expect(email.text).toMatch(/Amount\s+\$25\.74 AUD/);
-    expect(email.text).toMatch(/Of which covers card fees\s+\$0\.74 AUD/);
+    // The gift and the card fees covered on separate lines, before the amount paid (ADR 040).
+    expect(email.text).toMatch(/Gift\s+\$25 AUD\s+Card fees covered\s+\$0\.74 AUD\s+Amount\s+\$25\.74 AUD/);
     expect(email.text).toMatch(/For\s+One-off gift to Fighting Fund 2026/);
     expect(email.text).toMatch(/Received from\s+Rosa Reader/);
     expectOrganisationDetails(email.text);
