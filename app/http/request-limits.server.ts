@@ -12,7 +12,7 @@ import { STRIPE_WEBHOOK_PATH } from "./stripe-webhook-endpoint.server";
 const USED_METHODS = new Set(["GET", "HEAD", "POST"]);
 
 /** TRACE, TRACK, CONNECT, PUT, OPTIONS…: 405 with the methods the address does take, on every path. */
-export function refuseUnusedMethod(req: IncomingMessage, res: ServerResponse, env: Env): boolean {
+export function refuseUnusedMethod(req: IncomingMessage, res: ServerResponse, _env: Env): boolean {
   if (USED_METHODS.has(req.method ?? "")) return false;
   // The webhook's own route answers a GET with its 405 (JSON); here it names the same method.
   const allow = (req.url ?? "").split("?")[0] === STRIPE_WEBHOOK_PATH ? "POST" : [...USED_METHODS].join(", ");

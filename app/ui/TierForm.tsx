@@ -1,8 +1,9 @@
 import { Form, useNavigation } from "@remix-run/react";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { ContactFields, ErrorSummary, FieldError, Honeypot } from "./fields";
+import { useHydrated } from "./use-hydrated";
 
 type PlanView = { code: string; name: string; description: string; benefits: string[]; amountMinor: number; currency: string; billing: "monthly" | "one_time_year"; tier: "digital" | "print" };
 
@@ -20,9 +21,8 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
   const errors = actionData?.errors;
   const navigation = useNavigation();
   const submitting = navigation.state !== "idle" && navigation.formAction === "/support";
-  const [hydrated, setHydrated] = useState(false);
+  const hydrated = useHydrated();
   const [chosen, setChosen] = useState(values.plan ?? plans[0]?.code);
-  useEffect(() => setHydrated(true), []);
   const chosenPlan = plans.find((p) => p.code === chosen) ?? plans[0];
   const rules = plans.map((p) => `.tier-form:has(#plan-${p.code}:checked) .for-${p.code}{display:inline}`).join("\n");
   const groups = [
