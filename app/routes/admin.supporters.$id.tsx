@@ -7,20 +7,17 @@ import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { formValues, hasNoControlCharacters, readFormData, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
-import { formatMoney, parseMoney } from "~/money";
+import { formatMoney } from "~/money";
 import {
   addStaffNote,
   answerCheckoutDetails,
   CheckoutDetailsFormSchema,
-  findSupporterPayment,
   updateSupporterContact,
   getSupporterForStaff,
   listPositionsQuery,
   NoteSchema,
   parseContactForm,
   parseListPositions,
-  refundPayment,
-  REFUND_FIELDS,
   resendReceipt,
   type StaffFailure,
   type SupporterList,
@@ -30,6 +27,7 @@ import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { RowId, rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
+import { LinkButton } from "~/ui/admin";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -37,7 +35,7 @@ const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text
 
 export const meta: MetaFunction = () => [{ title: "Supporter" }];
 
-const NoticeSchema = z.object({ done: z.enum(["contact", "details-accepted", "details-ignored", "note", "resend", "cancel", "pause", "refund", "refund-requested"]).optional().catch(undefined) });
+const NoticeSchema = z.object({ done: z.enum(["contact", "details-accepted", "details-ignored", "note", "resend", "cancel", "pause", "refund", "refund-requested", "refund-already"]).optional().catch(undefined) });
 const NOTICES: Record<string, string> = {
   contact: "Contact details saved.",
   "details-accepted": "The details given at checkout are now their contact details.",
@@ -48,6 +46,7 @@ const NOTICES: Record<string, string> = {
   pause: "Collection is paused.",
   refund: "Refund recorded. The supporter has been emailed a confirmation.",
   "refund-requested": "Refund sent to the payment processor. The ledger updates, and the supporter is emailed, when it confirms.",
+  "refund-already": t("admin.refund.done.already"),
 };
 
 const supporterId = (params: { id?: string }) => rowIdParam(params.id);
@@ -66,7 +65,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json({ page, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 
-const INTENTS = ["contact", "accept-details", "ignore-details", "note", "resend", "cancel", "pause", "refund"] as const;
+const INTENTS = ["contact", "accept-details", "ignore-details", "note", "resend", "cancel", "pause"] as const;
 type Intent = (typeof INTENTS)[number];
 type ActionData = { intent: Intent | null; target?: number | null; errors: FieldErrors; values: FormValues; formError?: string };
 
@@ -143,21 +142,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (!parsed.success) return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form"), target: Number(values.subscriptionId) || null });
       const outcome = await cancelSubscription(db, { ...owner, subscriptionId: parsed.data.subscriptionId, reason: parsed.data.reason });
       return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
-    }
-    case "refund": {
-      // The form is only shown to admins; the role is checked again here, before anything else.
-      if (staff.role !== "admin") return fail(403, { errors: {}, values: {}, formError: "Only an administrator can refund a payment." });
-      const values = formValues(formData, REFUND_FIELDS);
-      const target = PaymentSchema.safeParse(values);
-      if (!target.success) return fail(400, { errors: {}, values, formError: "Choose a payment." });
-      // Wherever it is in the supporter's payments, not only on the page they were looking at.
-      const payment = await findSupporterPayment(db, { supporterId: id, paymentId: target.data.paymentId });
-      if (!payment) return fail(404, { errors: {}, values, formError: "Not found", target: target.data.paymentId });
-      const amount = parseMoney(values.refundAmount ?? "", payment.currency);
-      if (!amount.ok) return fail(400, { errors: { refundAmount: "Enter the amount to refund, like 10 or 10.50." }, values, formError: t("error.form"), target: payment.id });
-      const outcome = await refundPayment(db, { staff, supporterId: id, paymentId: payment.id, amountMinor: amount.amountMinor });
-      if (!outcome.ok) return failWith(outcome, values, payment.id);
-      return done(outcome.pending ? "refund-requested" : "refund");
     }
   }
 }
@@ -419,7 +403,6 @@ export default function SupporterPage() {
             </thead>
             <tbody>
               {page.payments.rows.map((p) => {
-                const refund = errorsFor("refund", p.id);
                 const resend = errorsFor("resend", p.id);
                 const remaining = p.amountMinor - p.refundedMinor;
                 return (
@@ -460,32 +443,10 @@ export default function SupporterPage() {
                       ) : null}
                       {resend?.formError ? <p className="field-error">{resend.formError}</p> : null}
                       {isAdmin && remaining > 0 ? (
-                        <Form method="post" noValidate>
-                          <input type="hidden" name="csrf" value={csrf} />
-                          <input type="hidden" name="intent" value="refund" />
-                          <input type="hidden" name="paymentId" value={p.id} />
-                          <label htmlFor={`refundAmount-${p.id}`}>Refund amount ({p.currency}, up to {formatMoney(remaining, p.currency)})</label>{" "}
-                          <input
-                            id={`refundAmount-${p.id}`}
-                            name="refundAmount"
-                            inputMode="decimal"
-                            defaultValue={refund?.values.refundAmount ?? (remaining / 100).toFixed(2)}
-                            aria-invalid={refund?.errors.refundAmount ? true : undefined}
-                            aria-describedby={refund?.errors.refundAmount ? `refundAmount-${p.id}-error` : undefined}
-                          />{" "}
-                          <button type="submit" className="button button-secondary">
-                            Refund
-                          </button>
-                          {refund?.errors.refundAmount ? (
-                            <p className="field-error" id={`refundAmount-${p.id}-error`}>
-                              {refund.errors.refundAmount}
-                            </p>
-                          ) : refund?.formError ? (
-                            <p className="field-error" role="alert">
-                              {refund.formError}
-                            </p>
-                          ) : null}
-                        </Form>
+                        // A deliberate refund: amount, reason, then a confirmation (ADR 039).
+                        <LinkButton to={`/admin/payments/${p.id}/refund?from=supporter${positions ? `&at=${encodeURIComponent(positions)}` : ""}`} variant="secondary" compact>
+                          {t("admin.refund.linkNamed", { receipt: p.receiptNumber })}
+                        </LinkButton>
                       ) : null}
                     </td>
                   </tr>
