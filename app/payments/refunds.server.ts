@@ -24,12 +24,7 @@ import { getPaymentProvider, PaymentProviderError } from "./provider.server";
 
 export const REFUND_FORM_FIELDS = ["amount", "reason", "note"] as const;
 
-export const REFUND_REASON_LABELS: Record<RefundReason, string> = {
-  requested_by_customer: t("admin.refund.reason.requested_by_customer"),
-  duplicate: t("admin.refund.reason.duplicate"),
-  fraudulent: t("admin.refund.reason.fraudulent"),
-  other: t("admin.refund.reason.other"),
-};
+export { REFUND_REASON_LABELS } from "./labels";
 
 /** How the money goes back: through Stripe, at once in the simulation, or by staff themselves. */
 export type RefundRoute = "stripe" | "simulated" | "offline";

@@ -18,12 +18,12 @@ import {
   mintRefundRequestId,
   parseRefundRequest,
   REFUND_FORM_FIELDS,
-  REFUND_REASON_LABELS,
   RefundRequestId,
   refundTimeZone,
   type RefundDescription,
 } from "~/payments/refunds.server";
 import { listPositionsQuery, parseListPositions } from "~/supporters/admin-supporters.server";
+import { REFUND_REASON_LABELS } from "~/payments/labels";
 import { Button, SummaryList } from "~/ui/admin";
 import { ErrorSummary, FieldError, TextAreaField, TextField } from "~/ui/fields";
 
