@@ -27,7 +27,8 @@ import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { RowId, rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
-import { LinkButton } from "~/ui/admin";
+import { Button, LinkButton, SummaryCard, SummaryList } from "~/ui/admin";
+import { getSupporterSummary } from "~/supporters/supporter-summary.server";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -62,7 +63,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const notice = NoticeSchema.parse(Object.fromEntries(query)).done ?? null;
   // `at`: where each list is, so that paging one list keeps the others where they are.
   const positions = listPositionsQuery(at).toString();
-  return json({ page, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  const summary = await getSupporterSummary(db, { supporterId: page.supporter.id });
+  // Editing is a view of its own (?edit=1): the page opens with who this person is.
+  const edit = query.get("edit") === "1";
+  return json({ page, summary, edit, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 
 const INTENTS = ["contact", "accept-details", "ignore-details", "note", "resend", "cancel", "pause"] as const;
@@ -173,7 +177,7 @@ function ListPager({ supporterId, positions, list, page }: { supporterId: number
 export default function SupporterPage() {
   const { dateTime, date } = useOrgTime();
   const fmtDate = (d: string | null) => (d ? date(d) : "");
-  const { page, positions, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
+  const { page, summary, edit, positions, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { supporter } = page;
   const pager = (list: SupporterList) => <ListPager supporterId={supporter.id} positions={positions} list={list} page={page[list]} />;
@@ -195,6 +199,21 @@ export default function SupporterPage() {
   const general = actionData && !["contact", "note", "accept-details", "ignore-details"].includes(actionData.intent ?? "") && actionData.target == null ? actionData : null;
   const detailsAnswer = errorsFor("accept-details") ?? errorsFor("ignore-details");
   const given = page.checkoutDetails;
+  const editing = edit || Boolean(contact);
+  const money = (minor: number, currency: string) => `${formatMoney(minor, currency)} ${currency}`;
+  const addressLine = [supporter.address.line1, supporter.address.line2, supporter.address.city, supporter.address.state, supporter.address.postalCode, supporter.address.country].filter(Boolean).join(", ");
+  const current = [
+    ...summary.live.map((l) => `${l.planName ?? (l.kind === "monthly" ? "Monthly gift" : "Supporter tier")}: ${money(l.amountMinor, l.currency)} a month (${l.status === "past_due" ? "payment failing" : l.status})`),
+    ...page.entitlements.filter((e) => e.source === "one_time").map((e) => `${e.planName} until ${fmtDate(e.until)}`),
+  ];
+  const given_ = summary.totals.filter((x) => x.gifts > 0).map((x) => money(x.gifts, x.currency));
+  const paidForTiers = summary.totals.filter((x) => x.subscriptions > 0).map((x) => money(x.subscriptions, x.currency));
+  const firstPaid = summary.totals.map((x) => x.first).filter((x): x is string => Boolean(x)).sort()[0] ?? null;
+  const flags = [
+    ...(summary.paymentFailing ? ["Payment failing: see Subscriptions below"] : []),
+    ...(summary.receiptsToPost > 0 ? [`${summary.receiptsToPost === 1 ? "A receipt" : `${summary.receiptsToPost} receipts`} to print and post`] : []),
+    ...(!supporter.email ? ["No email address"] : []),
+  ];
 
   return (
     <div className="admin-supporter">
@@ -283,8 +302,38 @@ export default function SupporterPage() {
         </section>
       ) : null}
 
+      {!editing ? (
+        <SummaryCard title="At a glance" headingId="summary-heading" tone={summary.paymentFailing || summary.receiptsToPost > 0 ? "warning" : undefined}>
+          {flags.length > 0 ? (
+            <ul className="admin-flags" aria-label="Needs attention">
+              {flags.map((f) => (
+                <li key={f}>{f}</li>
+              ))}
+            </ul>
+          ) : null}
+          <SummaryList
+            rows={[
+              { label: "Name", value: supporter.name || "(no name)" },
+              { label: "Email", value: supporter.email ? <a href={`mailto:${supporter.email}`}>{supporter.email}</a> : "None: receipts are posted" },
+              { label: "Phone", value: supporter.phone ? <a href={`tel:${supporter.phone.replace(/[^\d+]/g, "")}`}>{supporter.phone}</a> : "None" },
+              { label: "Postal address", value: addressLine || "None" },
+              { label: "Current support", value: current.length ? current.join("; ") : "No regular support or supporter tier now" },
+              { label: "Lifetime given (gifts, net of refunds)", value: given_.length ? given_.join(", ") : "Nothing yet" },
+              paidForTiers.length ? { label: "Paid for supporter subscriptions", value: paidForTiers.join(", ") } : null,
+              firstPaid ? { label: "Supporter since", value: fmtDate(firstPaid) } : null,
+            ]}
+          />
+          <div className="admin-actions">
+            <LinkButton to={`/admin/supporters/${supporter.id}?edit=1`} variant="primary">
+              Edit contact details
+            </LinkButton>
+          </div>
+        </SummaryCard>
+      ) : null}
+
+      {editing ? (
       <section className="panel" aria-labelledby="contact-heading">
-        <h2 id="contact-heading">Contact details</h2>
+        <h2 id="contact-heading">Edit contact details</h2>
         <ErrorSummary formError={contact?.formError} errors={contact?.errors} labels={CONTACT_LABELS} />
         <Form method="post" noValidate>
           <input type="hidden" name="csrf" value={csrf} />
@@ -299,11 +348,13 @@ export default function SupporterPage() {
               <TextField key={f.name} name={f.name} label={f.label} autoComplete="off" errors={contact?.errors} values={contactValues} />
             ))}
           </fieldset>
-          <button type="submit" className="button">
-            Save contact details
-          </button>
+          <div className="admin-actions">
+            <Button>Save contact details</Button>
+            <Link to={`/admin/supporters/${supporter.id}`}>Cancel: keep them as they are</Link>
+          </div>
         </Form>
       </section>
+      ) : null}
 
       <section className="panel" aria-labelledby="entitlements-heading">
         <h2 id="entitlements-heading">Entitlements</h2>

@@ -3,6 +3,7 @@
 // sideways scrolling on a phone.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations, describeViolations } from "../support/axe";
 import { createStaffAccount, requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
 import { horizontalOverflow, signInStaff } from "./flows";
 
@@ -93,5 +94,39 @@ describe("the admin menu", () => {
       },
       { width: 360, height: 800 },
     );
+  });
+
+  it("the admin has a header of its own, not the public site's navigation", async () => {
+    await as("staff", async (page) => {
+      for (const path of ["/admin", "/admin/supporters", "/admin/exports"]) {
+        await page.goto(path);
+        const banner = page.getByRole("banner");
+        expect(await banner.innerText(), path).toMatch(/Staff admin/);
+        expect(await page.getByRole("navigation", { name: "Main" }).count(), path).toBe(0);
+        expect(await banner.getByRole("link", { name: "Give", exact: true }).count(), path).toBe(0);
+      }
+    });
+    // The public pages keep theirs.
+    await app.withPage({}, async (page) => {
+      await page.goto("/");
+      expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Give" }).count()).toBe(1);
+    });
+  });
+
+  it("every page staff may open passes axe and fits a 1280×800 laptop and a 768 px tablet without sideways scrolling", async () => {
+    for (const viewport of [LAPTOP, { width: 768, height: 1024 }]) {
+      await app.withPage({ storageState: states.admin!, viewport, bypassCSP: true }, async (page) => {
+        const problems: string[] = [];
+        for (const path of ["/admin", "/admin/pledges", "/admin/pledges/new", "/admin/supporters", "/admin/payments", "/admin/exports", "/admin/messages", "/admin/mail", "/admin/events", "/admin/campaigns", "/admin/plans", "/admin/settings", "/admin/staff", "/admin/audit"]) {
+          await page.goto(path);
+          await waitForHydration(page);
+          const overflow = await horizontalOverflow(page);
+          if (overflow.scrollWidth > overflow.clientWidth) problems.push(`${path} at ${viewport.width} px is wider than the screen: ${overflow.widest.join(", ")}`);
+          const blocking = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+          if (blocking.length > 0) problems.push(`${path} at ${viewport.width} px:\n${describeViolations(blocking)}`);
+        }
+        expect(problems, problems.join("\n\n")).toEqual([]);
+      });
+    }
   });
 });

@@ -181,6 +181,31 @@ describe("the supporter page", () => {
     expect((await pageOf(browsers.staff, donor.supporterId)).page).toMatchObject({ entitlements: [], pledges: { rows: [], older: null, newer: null } });
   });
 
+  it("opens with who they are (contact, current support, lifetime given, flags); editing is its own view, ?edit=1", async () => {
+    const email = uniqueEmail("glance");
+    const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 2500, name: "Gloria Glance", email });
+    await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 1500, email });
+    await t.db.update(payments).set({ refundedMinor: 500 }).where(eq(payments.id, gift.payment.id));
+    await t.db.update(subscriptions).set({ lastFailureReason: "Card declined — insufficient funds" }).where(eq(subscriptions.supporterId, gift.supporterId));
+    const path = `/admin/supporters/${gift.supporterId}`;
+    const data = await pageOf(browsers.staff, gift.supporterId);
+    const html = await render(data, path);
+    expect(html).toContain(">At a glance</h2>");
+    expect(html).toMatch(/<dt>Lifetime given \(gifts, net of refunds\)<\/dt><dd>\$35 AUD<\/dd>/);
+    expect(html).toMatch(/<dt>Current support<\/dt><dd>Monthly gift: \$15 AUD a month \(active\)<\/dd>/);
+    expect(html).toContain("<li>Payment failing: see Subscriptions below</li>");
+    expect(html).toContain(`href="mailto:${email}"`);
+    expect(html).toMatch(/<a[^>]*href="\/admin\/supporters\/\d+\?edit=1"[^>]*>Edit contact details<\/a>/);
+    // No edit form until asked for.
+    expect(html).not.toContain('name="intent" value="contact"');
+
+    const editResponse = await callLoader(loader, `${path}?edit=1`, { cookie: browsers.staff.cookie, params: { id: String(gift.supporterId) } });
+    const editing = await render((await editResponse.json()) as PageData, `${path}?edit=1`);
+    expect(editing).toContain('name="intent" value="contact"');
+    expect(editing).toContain(">Edit contact details</h2>");
+    expect(editing).not.toContain(">At a glance</h2>");
+  });
+
   it("is a 404 for an unknown or erased supporter", async () => {
     const response = await callLoader(loader, "/admin/supporters/999999", { cookie: browsers.staff.cookie, params: { id: "999999" } });
     expect(response.status).toBe(404);
