@@ -129,4 +129,19 @@ describe("the admin menu", () => {
       });
     }
   });
+
+  it("a staff member opening an admin-only page is told it is for administrators, in the admin's own frame", async () => {
+    await as("staff", async (page) => {
+      for (const [path, said] of [
+        ["/admin/settings", /Only an administrator can do this\. Ask an administrator if you need it done\./],
+        ["/admin/payments/1/refund", /Refunds are for administrators\. Ask an administrator if you need it done\./],
+      ] as const) {
+        const response = await page.goto(path);
+        expect(response?.status(), path).toBe(403);
+        await page.getByRole("heading", { level: 1, name: "Not open to your account" }).waitFor();
+        expect(await page.locator("main").innerText(), path).toMatch(said);
+        expect(await page.getByRole("banner").innerText(), path).toMatch(/Staff admin/);
+      }
+    });
+  });
 });
