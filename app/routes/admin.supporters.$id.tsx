@@ -246,7 +246,8 @@ export default function SupporterPage() {
                 A checkout on {dateTime(given.givenAt)} with this supporter&apos;s email gave other details. They were kept with that payment only: the
                 contact details below are unchanged until you accept them.
               </p>
-              <table>
+              <div className="table-scroll">
+<table className="admin-table">
                 <thead>
                   <tr>
                     <th scope="col">Field</th>
@@ -278,23 +279,24 @@ export default function SupporterPage() {
                   ) : null}
                 </tbody>
               </table>
+</div>
               <div className="button-row">
                 <Form method="post">
                   <input type="hidden" name="csrf" value={csrf} />
                   <input type="hidden" name="intent" value="accept-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
                   <input type="hidden" name="expectedUpdatedAt" value={supporter.version} />
-                  <button type="submit" className="give-button button-compact">
+                  <Button compact>
                     Accept: make these their contact details
-                  </button>
+                  </Button>
                 </Form>
                 <Form method="post">
                   <input type="hidden" name="csrf" value={csrf} />
                   <input type="hidden" name="intent" value="ignore-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
-                  <button type="submit" className="button-secondary button-compact">
+                  <Button variant="secondary" compact>
                     Ignore: keep their contact details
-                  </button>
+                  </Button>
                 </Form>
               </div>
             </>
@@ -412,19 +414,19 @@ export default function SupporterPage() {
                         </option>
                       ))}
                     </select>{" "}
-                    <button type="submit" className="button button-secondary">
+                    <Button variant="secondary">
                       Pause on their behalf
-                    </button>
+                    </Button>
                   </Form>
                   <Form method="post">
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="cancel" />
                     <input type="hidden" name="subscriptionId" value={s.id} />
                     <label htmlFor={`reason-${s.id}`}>Reason (optional)</label>{" "}
-                    <input id={`reason-${s.id}`} name="reason" maxLength={500} defaultValue={failed?.values.reason ?? ""} />{" "}
-                    <button type="submit" className="button button-secondary">
+                    <input type="text" id={`reason-${s.id}`} name="reason" maxLength={500} defaultValue={failed?.values.reason ?? ""} />{" "}
+                    <Button variant="secondary">
                       Cancel at period end on their behalf
-                    </button>
+                    </Button>
                   </Form>
                 </div>
               ) : null}
@@ -439,7 +441,8 @@ export default function SupporterPage() {
         {page.payments.rows.length === 0 ? (
           <p>None.</p>
         ) : (
-          <table>
+          <div className="table-scroll">
+<table className="admin-table">
             <caption className="visually-hidden">Payments, newest first</caption>
             <thead>
               <tr>
@@ -487,9 +490,9 @@ export default function SupporterPage() {
                           <input type="hidden" name="csrf" value={csrf} />
                           <input type="hidden" name="intent" value="resend" />
                           <input type="hidden" name="paymentId" value={p.id} />
-                          <button type="submit" className="button button-secondary">
+                          <Button variant="secondary">
                             Resend receipt {p.receiptNumber}
-                          </button>
+                          </Button>
                         </Form>
                       ) : null}
                       {resend?.formError ? <p className="field-error">{resend.formError}</p> : null}
@@ -505,6 +508,7 @@ export default function SupporterPage() {
               })}
             </tbody>
           </table>
+</div>
         )}
         {pager("payments")}
       </section>
@@ -530,7 +534,8 @@ export default function SupporterPage() {
         {page.emails.rows.length === 0 ? (
           <p>None.</p>
         ) : (
-          <table>
+          <div className="table-scroll">
+<table className="admin-table">
             <caption className="visually-hidden">Emails, newest first </caption>
             <thead>
               <tr>
@@ -554,6 +559,7 @@ export default function SupporterPage() {
               ))}
             </tbody>
           </table>
+</div>
         )}
         {pager("emails")}
       </section>
@@ -589,9 +595,9 @@ export default function SupporterPage() {
               </p>
             ) : null}
           </div>
-          <button type="submit" className="button">
+          <Button>
             Add note
-          </button>
+          </Button>
         </Form>
       </section>
     </div>

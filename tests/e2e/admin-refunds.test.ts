@@ -106,4 +106,22 @@ describe("a refund from the payment page", () => {
       expect(await page.locator("dt", { hasText: /^Refunds made here$/ }).locator("xpath=following-sibling::dd[1]").getByRole("listitem").count()).toBe(2);
     });
   });
+
+  it("the supporter page opens with who they are, and passes axe at 1280×800 and 768 px", async () => {
+    for (const viewport of [LAPTOP, { width: 768, height: 1024 }]) {
+      await asAdmin(viewport, async (page) => {
+        await page.goto(paymentPath);
+        await page.getByRole("link", { name: new RegExp(`^${DONOR.name}`) }).first().click();
+        await page.getByRole("heading", { level: 1, name: DONOR.name }).waitFor();
+        await waitForHydration(page);
+        await page.getByRole("heading", { level: 2, name: "At a glance" }).waitFor();
+        expect(await summaryValue(page, "Email")).toBe(DONOR.email);
+        expect(await summaryValue(page, "Lifetime given \\(gifts, net of refunds\\)")).toMatch(/^\$\d+ AUD$/);
+        await expectAccessibleAndNarrowEnough(page, `the supporter page at ${viewport.width} px`);
+        await page.getByRole("link", { name: "Edit contact details" }).click();
+        await page.getByRole("heading", { level: 2, name: "Edit contact details" }).waitFor();
+        await expectAccessibleAndNarrowEnough(page, `the supporter page's edit view at ${viewport.width} px`);
+      });
+    }
+  });
 });
