@@ -37,6 +37,19 @@ afterAll(async () => {
 const as = (who: "admin" | "staff", run: (page: Page) => Promise<void>, viewport = LAPTOP) => app.withPage({ storageState: states[who]!, viewport }, run);
 const menu = (page: Page) => page.getByRole("navigation", { name: "Administration" });
 
+/** Controls left as the browser draws them (a native button is about 21 px tall): none on staff pages. */
+async function unstyledControls(page: Page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("main :is(button:not(.link-button), select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]))")]
+      .filter((el) => el.getBoundingClientRect().width > 0)
+      .filter((el) => {
+        const style = getComputedStyle(el);
+        return el.getBoundingClientRect().height < 40 || style.borderTopLeftRadius === "0px";
+      })
+      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || "").trim().slice(0, 40)}" (${Math.round(el.getBoundingClientRect().height)} px)`),
+  );
+}
+
 /** The rows the menu's items sit on: distinct tops, rounded. */
 async function menuRows(page: Page) {
   return menu(page).evaluate((nav) => {
@@ -142,6 +155,13 @@ describe("the admin menu", () => {
         expect(await page.locator("main").innerText(), path).toMatch(said);
         expect(await page.getByRole("banner").innerText(), path).toMatch(/Staff admin/);
       }
+    });
+  });
+
+  it("the exports page uses the admin's styled controls, no native unstyled ones", async () => {
+    await as("staff", async (page) => {
+      await page.goto("/admin/exports");
+      expect(await unstyledControls(page)).toEqual([]);
     });
   });
 });

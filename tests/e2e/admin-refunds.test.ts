@@ -40,6 +40,19 @@ afterAll(async () => {
 const asAdmin = (viewport: { width: number; height: number }, run: (page: Page) => Promise<void>) => app.withPage({ storageState: adminState, viewport, bypassCSP: true }, run);
 const summaryValue = (page: Page, term: string) => page.locator("dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]").innerText();
 
+/** Controls left as the browser draws them (a native button is about 21 px tall): none on staff pages. */
+async function unstyledControls(page: Page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("main :is(button:not(.link-button), select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]))")]
+      .filter((el) => el.getBoundingClientRect().width > 0)
+      .filter((el) => {
+        const style = getComputedStyle(el);
+        return el.getBoundingClientRect().height < 40 || style.borderTopLeftRadius === "0px";
+      })
+      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || "").trim().slice(0, 40)}" (${Math.round(el.getBoundingClientRect().height)} px)`),
+  );
+}
+
 async function expectAccessibleAndNarrowEnough(page: Page, label: string) {
   const blocking = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(blocking, `${label}:\n${describeViolations(blocking)}`).toEqual([]);
@@ -118,9 +131,11 @@ describe("a refund from the payment page", () => {
         expect(await summaryValue(page, "Email")).toBe(DONOR.email);
         expect(await summaryValue(page, "Lifetime given \\(gifts, net of refunds\\)")).toMatch(/^\$\d+ AUD$/);
         await expectAccessibleAndNarrowEnough(page, `the supporter page at ${viewport.width} px`);
+        expect(await unstyledControls(page), "native unstyled controls on the supporter page").toEqual([]);
         await page.getByRole("link", { name: "Edit contact details" }).click();
         await page.getByRole("heading", { level: 2, name: "Edit contact details" }).waitFor();
         await expectAccessibleAndNarrowEnough(page, `the supporter page's edit view at ${viewport.width} px`);
+        expect(await unstyledControls(page), "native unstyled controls on the edit view").toEqual([]);
       });
     }
   });
