@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { isRouteErrorResponse, Link, Links, Meta, Outlet, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import { isRouteErrorResponse, Link, Links, Meta, Outlet, useLocation, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { $ZodConfig } from "zod/v4/core";
 import { getDb } from "@db/client.server";
@@ -44,6 +44,8 @@ function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const accent = data && /^#[0-9a-fA-F]{6}$/.test(data.accentColor) ? data.accentColor : undefined;
   const nonce = useNonce();
+  // The staff side has a header of its own: the public site's navigation has no place there.
+  const admin = /^\/admin(\/|$)/.test(useLocation().pathname);
   return (
     <html lang="en">
       <head>
@@ -56,15 +58,26 @@ function Layout({ children }: { children: ReactNode }) {
         <a className="skip-link" href="#main">
           {t("site.skipToContent")}
         </a>
-        <header className="site-header">
-          <Link to="/" className="site-name">
-            {data?.orgName ?? "Fighting Fund"}
-          </Link>
-          <nav aria-label="Main">
-            <Link to="/">Give</Link>
-            <Link to="/support">Become a supporter</Link>
-          </nav>
-        </header>
+        {admin ? (
+          <header className="site-header admin-header">
+            <Link to="/admin" className="site-name">
+              {data?.orgName ?? "Fighting Fund"} <span className="admin-header-label">Staff admin</span>
+            </Link>
+            <Link to="/" className="admin-header-public">
+              Public site
+            </Link>
+          </header>
+        ) : (
+          <header className="site-header">
+            <Link to="/" className="site-name">
+              {data?.orgName ?? "Fighting Fund"}
+            </Link>
+            <nav aria-label="Main">
+              <Link to="/">Give</Link>
+              <Link to="/support">Become a supporter</Link>
+            </nav>
+          </header>
+        )}
         {data?.demo ? (
           <p className="demo-banner" role="note">
             {data.demo.payments === "simulated" ? "Demo mode: payments are simulated and no money moves." : "Demo mode: payments use Stripe's test mode and no money moves."}

@@ -762,6 +762,44 @@ export const pledges = pgTable(
 );
 
 /** What staff wrote about a supporter (never shown to the supporter, included in their data export). */
+/** Why staff refunded: Stripe's own reasons, or "other" (then the note says why). */
+export const REFUND_REASONS = ["requested_by_customer", "duplicate", "fraudulent", "other"] as const;
+export type RefundReason = (typeof REFUND_REASONS)[number];
+
+/**
+ * Each refund staff confirmed (ADR 039): what, why, who, keyed by the request id minted when the
+ * confirmation was shown, so the same confirmation posted twice refunds once while two
+ * confirmations are two refunds. The ledger total stays on payments.refunded_minor (Stripe's
+ * charge.refunded); this is the staff record beside it.
+ */
+export const paymentRefunds = pgTable(
+  "payment_refunds",
+  {
+    id: serial("id").primaryKey(),
+    paymentId: integer("payment_id").notNull().references(() => payments.id),
+    requestId: uuid("request_id").notNull(),
+    amountMinor: minor("amount_minor").notNull(),
+    currency: text("currency").$type<Currency>().notNull(),
+    reason: text("reason").$type<RefundReason>().notNull(),
+    /** Staff's words; may name the person, so erasure blanks it. */
+    note: text("note"),
+    staffUserId: integer("staff_user_id").notNull().references(() => staffUsers.id),
+    /** Stripe's Refund id once Stripe accepted it; null for offline and simulated refunds. */
+    providerRefundId: text("provider_refund_id"),
+    /** When the provider accepted it (or, offline, when it was recorded); null until then. */
+    acceptedAt: timestamp("accepted_at", { withTimezone: true }),
+    /** While one request is asking the provider: a second post of the same confirmation waits its turn. */
+    askingSince: timestamp("asking_since", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("payment_refunds_request_unique").on(t.requestId),
+    index("payment_refunds_payment_idx").on(t.paymentId, t.id),
+    check("payment_refunds_amount_positive", sql`${t.amountMinor} > 0`),
+    check("payment_refunds_reason_known", sql`${t.reason} in ('requested_by_customer', 'duplicate', 'fraudulent', 'other')`),
+  ],
+);
+
 export const staffNotes = pgTable(
   "staff_notes",
   {

@@ -1,4 +1,5 @@
-import type { GiftKind, PaymentMethod } from "@db/schema";
+import type { GiftKind, PaymentMethod, RefundReason } from "@db/schema";
+import { t } from "~/i18n/t";
 
 /** How staff pages name a payment's kind and method (shared by the payment pages and lists). */
 export const GIFT_KIND_LABELS: Record<GiftKind, string> = {
@@ -38,4 +39,12 @@ export function paymentPurpose(kind: GiftKind): PaymentPurpose {
 export const PAYMENT_PURPOSE_LABELS: Record<PaymentPurpose, string> = {
   gift: "Donation",
   subscription: "Supporter subscription (buys an edition; not a donation)",
+};
+
+/** Why staff refunded (ADR 039): Stripe's three reasons, or Other with a note. */
+export const REFUND_REASON_LABELS: Record<RefundReason, string> = {
+  requested_by_customer: t("admin.refund.reason.requested_by_customer"),
+  duplicate: t("admin.refund.reason.duplicate"),
+  fraudulent: t("admin.refund.reason.fraudulent"),
+  other: t("admin.refund.reason.other"),
 };

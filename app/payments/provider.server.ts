@@ -61,9 +61,17 @@ export type PaymentProvider = {
   updateCustomer(input: { providerCustomerId: string; name: string | null; email: string | null; address: PostalAddress | null; idempotencyKey: string }): Promise<"updated" | "missing">;
   /**
    * Refunds part or all of a card payment. The ledger changes only when the provider confirms
-   * (Stripe: charge.refunded; simulated: its immediate payment.refunded event).
+   * (Stripe: charge.refunded; simulated: its immediate payment.refunded event). One refund per
+   * idempotency key: the same key again is the same refund (ADR 039). `reason`: Stripe's own
+   * refund reasons only; staff's note never leaves the app. Answers the provider's refund id.
    */
-  refundPayment(input: { providerPaymentId: string; paymentIntentId: string | null; amountMinor: number; idempotencyKey: string }): Promise<void>;
+  refundPayment(input: {
+    providerPaymentId: string;
+    paymentIntentId: string | null;
+    amountMinor: number;
+    reason: "requested_by_customer" | "duplicate" | "fraudulent" | null;
+    idempotencyKey: string;
+  }): Promise<{ providerRefundId: string | null }>;
   /** A hosted page where the supporter replaces their card (Stripe Customer Portal). */
   startCardUpdate(input: { providerCustomerId: string | null; supporterId: number; returnUrl: string }): Promise<{ url: string }>;
 };

@@ -46,6 +46,7 @@ export const simulatedProvider: PaymentProvider = {
       createdAt: now,
       events: [{ type: "payment.refunded", providerPaymentIds: [input.providerPaymentId], refundedTotalMinor: Math.min(payment.amountMinor, payment.refundedMinor + input.amountMinor) }],
     });
+    return { providerRefundId: null };
   },
 };
 

@@ -224,8 +224,8 @@ export const stripeProvider: PaymentProvider = {
       }
     });
   },
-  async refundPayment({ providerPaymentId, paymentIntentId, amountMinor, idempotencyKey }) {
-    await callStripe(
+  async refundPayment({ providerPaymentId, paymentIntentId, amountMinor, reason, idempotencyKey }) {
+    return callStripe(
       "refunds.create",
       async () => {
         const stripe = getStripe();
@@ -238,7 +238,8 @@ export const stripeProvider: PaymentProvider = {
           paymentIntent = typeof intent === "string" ? intent : (intent?.id ?? null);
         }
         if (!paymentIntent) throw new Error(`no PaymentIntent for ${providerPaymentId}`);
-        await stripe.refunds.create({ payment_intent: paymentIntent, amount: amountMinor }, { idempotencyKey });
+        const refund = await stripe.refunds.create({ payment_intent: paymentIntent, amount: amountMinor, ...(reason ? { reason } : {}) }, { idempotencyKey });
+        return { providerRefundId: refund.id };
       },
       REFUND_NOT_MADE,
     );

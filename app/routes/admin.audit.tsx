@@ -6,6 +6,10 @@ import { getDb } from "@db/client.server";
 import { listAuditEntries } from "~/audit/audit-log.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { RowId } from "~/ids";
+import { AUDIT_TARGET_LABELS, describeAuditAction } from "~/audit/audit-labels";
+import { formatMoney } from "~/money";
+import { REFUND_REASON_LABELS } from "~/payments/labels";
+import { DataTable } from "~/ui/admin";
 import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
@@ -21,6 +25,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ entries, next: entries.length === PAGE ? entries[entries.length - 1].id : null }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
+/** Who acted, in words: the member of staff by name and email, or what kind of actor it was. */
+function actorOf(e: { actorType: string; actorId: number | null; actorStaff: { name: string; email: string } | null }) {
+  if (e.actorStaff) return `${e.actorStaff.name || e.actorStaff.email} (${e.actorStaff.email})`;
+  if (e.actorType === "staff") return `A former staff account${e.actorId ? ` (#${e.actorId})` : ""}`;
+  if (e.actorType === "supporter") return "The supporter, from their account";
+  return "The system";
+}
+
+/** A few details worth reading in words: a refund's amount and reason. */
+function detailsOf(e: { action: string; details: unknown }) {
+  const d = (e.details ?? {}) as Record<string, unknown>;
+  if (e.action === "payment.refund" && typeof d.amountMinor === "number" && typeof d.currency === "string") {
+    const reason = typeof d.reason === "string" && d.reason in REFUND_REASON_LABELS ? `: ${REFUND_REASON_LABELS[d.reason as keyof typeof REFUND_REASON_LABELS].toLowerCase()}` : "";
+    return ` — ${formatMoney(d.amountMinor, d.currency, "en-AU", { alwaysShowCents: true })} ${d.currency}${reason}`;
+  }
+  return "";
+}
+
 export default function AuditLog() {
   const { entries, next } = useLoaderData<typeof loader>();
   const { dateTime, timeZone } = useOrgTime();
@@ -28,8 +50,7 @@ export default function AuditLog() {
     <div className="panel">
       <h1>Audit log</h1>
       <p>Who did what, to which record. Times on the organisation's clock ({timeZone}).</p>
-      <table>
-        <caption className="visually-hidden">Audit entries, newest first</caption>
+      <DataTable caption="Audit entries, newest first">
         <thead>
           <tr>
             <th scope="col">When</th>
@@ -39,22 +60,23 @@ export default function AuditLog() {
           </tr>
         </thead>
         <tbody>
-          {entries.map((e) => (
-            <tr key={e.id}>
-              <td>{dateTime(e.createdAt)}</td>
-              <td>
-                {e.actorType}
-                {e.actorId ? ` #${e.actorId}` : ""}
-              </td>
-              <td>{e.action}</td>
-              <td>
-                {e.targetType}
-                {e.targetId ? ` #${e.targetId}` : ""}
-              </td>
-            </tr>
-          ))}
+          {entries.map((e) => {
+            const target = AUDIT_TARGET_LABELS[e.targetType];
+            const label = e.targetStaff ? `${target?.label ?? e.targetType}: ${e.targetStaff.name || e.targetStaff.email}` : `${target?.label ?? e.targetType}${e.targetId ? ` #${e.targetId}` : ""}`;
+            return (
+              <tr key={e.id}>
+                <td>{dateTime(e.createdAt)}</td>
+                <td>{actorOf(e)}</td>
+                <td>
+                  {describeAuditAction(e.action)}
+                  {detailsOf(e)}
+                </td>
+                <td>{target?.path && e.targetId ? <Link to={target.path(e.targetId)}>{label}</Link> : label}</td>
+              </tr>
+            );
+          })}
         </tbody>
-      </table>
+      </DataTable>
       {next ? (
         <p>
           <Link to={`/admin/audit?before=${next}`}>Older entries</Link>

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { z } from "zod";
 import type { ReactNode } from "react";
 import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
@@ -11,6 +12,9 @@ import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getPaymentForStaff, markReceiptPosted } from "~/payments/admin-payments.server";
+import { REFUND_REASON_LABELS } from "~/payments/labels";
+import { listPaymentRefunds } from "~/payments/refunds.server";
+import { LinkButton } from "~/ui/admin";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
@@ -21,14 +25,23 @@ const PRIVATE = { "Cache-Control": "private, no-store" };
 
 const paymentId = (params: { id?: string }) => rowIdParam(params.id, "Payment not found");
 
+const DONE = {
+  posted: "Marked as posted.",
+  refund: t("admin.refund.done.recorded"),
+  "refund-requested": t("admin.refund.done.requested"),
+  "refund-already": t("admin.refund.done.already"),
+} as const;
+const DoneSchema = z.enum(Object.keys(DONE) as [keyof typeof DONE]).optional().catch(undefined);
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
-  await requireStaff(db, request);
+  const staff = await requireStaff(db, request);
   const page = await getPaymentForStaff(db, { paymentId: paymentId(params) });
   if (!page) throw new Response("Payment not found", { status: 404 });
+  const refunds = await listPaymentRefunds(db, { paymentId: page.payment.id });
   const csrf = await issueCsrfToken(request);
-  const posted = new URL(request.url).searchParams.get("done") === "posted";
-  return json({ page, csrf: csrf.token, posted }, { headers: { ...csrf.headers, ...PRIVATE } });
+  const done = DoneSchema.parse(new URL(request.url).searchParams.get("done") ?? undefined) ?? null;
+  return json({ page, refunds, isAdmin: staff.role === "admin", csrf: csrf.token, done }, { headers: { ...csrf.headers, ...PRIVATE } });
 }
 
 /** "Mark as posted": the only change made from this page. */
@@ -59,7 +72,7 @@ function Row({ label, children }: { label: string; children: ReactNode }) {
 
 export default function PaymentPage() {
   const { dateTime, date } = useOrgTime();
-  const { page, csrf, posted } = useLoaderData<typeof loader>();
+  const { page, refunds, isAdmin, csrf, done } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { payment, supporter, delivery } = page;
   const money = (minor: number) => `${formatMoney(minor, payment.currency, "en-AU", { alwaysShowCents: true })} ${payment.currency}`;
@@ -70,9 +83,9 @@ export default function PaymentPage() {
         <Link to={`/admin/supporters/${supporter.id}`}>← {supporter.erased ? "Supporter (erased)" : supporter.name || supporter.email || supporter.phone || "Supporter"}</Link>
       </p>
       <h1>Payment, receipt {payment.receiptNumber}</h1>
-      {posted ? (
+      {done ? (
         <p className="notice-done" role="status">
-          Marked as posted.
+          {DONE[done]}
         </p>
       ) : null}
       {actionData?.formError ? (
@@ -116,6 +129,18 @@ export default function PaymentPage() {
         <Row label="Amount">{money(payment.amountMinor)}</Row>
         {payment.feeCoverMinor > 0 ? <Row label="Of which covers card fees">{money(payment.feeCoverMinor)}</Row> : null}
         <Row label="Refunded">{payment.refundedMinor > 0 ? money(payment.refundedMinor) : "Nothing"}</Row>
+        {refunds.length > 0 ? (
+          <Row label={t("admin.refund.history")}>
+            <ul className="plain-list">
+              {refunds.map((r) => (
+                <li key={r.id}>
+                  {t("admin.refund.history.by", { amount: money(r.amountMinor), name: r.staffName, when: r.at ? dateTime(r.at) : "" })}: {REFUND_REASON_LABELS[r.reason]}
+                  {r.note ? ` — “${r.note}”` : ""}
+                </li>
+              ))}
+            </ul>
+          </Row>
+        ) : null}
         <Row label="Currency">{payment.currency}</Row>
         {page.pledgeId ? (
           <Row label="Pledge">
@@ -134,6 +159,13 @@ export default function PaymentPage() {
                   : "No receipt was issued for this payment"}
         </Row>
       </dl>
+      {isAdmin && payment.amountMinor > payment.refundedMinor ? (
+        <p>
+          <LinkButton to={`/admin/payments/${payment.id}/refund`} variant="secondary">
+            {t("admin.refund.link")}
+          </LinkButton>
+        </p>
+      ) : null}
       {page.hasReceipt ? (
         <div className="button-row">
           <Link to={`/admin/payments/${payment.id}/receipt`} className="button">

@@ -7,20 +7,17 @@ import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { formValues, hasNoControlCharacters, readFormData, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
-import { formatMoney, parseMoney } from "~/money";
+import { formatMoney } from "~/money";
 import {
   addStaffNote,
   answerCheckoutDetails,
   CheckoutDetailsFormSchema,
-  findSupporterPayment,
   updateSupporterContact,
   getSupporterForStaff,
   listPositionsQuery,
   NoteSchema,
   parseContactForm,
   parseListPositions,
-  refundPayment,
-  REFUND_FIELDS,
   resendReceipt,
   type StaffFailure,
   type SupporterList,
@@ -30,6 +27,8 @@ import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { RowId, rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
+import { Button, LinkButton, SummaryCard, SummaryList } from "~/ui/admin";
+import { getSupporterSummary } from "~/supporters/supporter-summary.server";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -37,7 +36,7 @@ const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text
 
 export const meta: MetaFunction = () => [{ title: "Supporter" }];
 
-const NoticeSchema = z.object({ done: z.enum(["contact", "details-accepted", "details-ignored", "note", "resend", "cancel", "pause", "refund", "refund-requested"]).optional().catch(undefined) });
+const NoticeSchema = z.object({ done: z.enum(["contact", "details-accepted", "details-ignored", "note", "resend", "cancel", "pause", "refund", "refund-requested", "refund-already"]).optional().catch(undefined) });
 const NOTICES: Record<string, string> = {
   contact: "Contact details saved.",
   "details-accepted": "The details given at checkout are now their contact details.",
@@ -48,6 +47,7 @@ const NOTICES: Record<string, string> = {
   pause: "Collection is paused.",
   refund: "Refund recorded. The supporter has been emailed a confirmation.",
   "refund-requested": "Refund sent to the payment processor. The ledger updates, and the supporter is emailed, when it confirms.",
+  "refund-already": t("admin.refund.done.already"),
 };
 
 const supporterId = (params: { id?: string }) => rowIdParam(params.id);
@@ -63,10 +63,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const notice = NoticeSchema.parse(Object.fromEntries(query)).done ?? null;
   // `at`: where each list is, so that paging one list keeps the others where they are.
   const positions = listPositionsQuery(at).toString();
-  return json({ page, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  const summary = await getSupporterSummary(db, { supporterId: page.supporter.id });
+  // Editing is a view of its own (?edit=1): the page opens with who this person is.
+  const edit = query.get("edit") === "1";
+  return json({ page, summary, edit, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
 
-const INTENTS = ["contact", "accept-details", "ignore-details", "note", "resend", "cancel", "pause", "refund"] as const;
+const INTENTS = ["contact", "accept-details", "ignore-details", "note", "resend", "cancel", "pause"] as const;
 type Intent = (typeof INTENTS)[number];
 type ActionData = { intent: Intent | null; target?: number | null; errors: FieldErrors; values: FormValues; formError?: string };
 
@@ -144,21 +147,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const outcome = await cancelSubscription(db, { ...owner, subscriptionId: parsed.data.subscriptionId, reason: parsed.data.reason });
       return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
     }
-    case "refund": {
-      // The form is only shown to admins; the role is checked again here, before anything else.
-      if (staff.role !== "admin") return fail(403, { errors: {}, values: {}, formError: "Only an administrator can refund a payment." });
-      const values = formValues(formData, REFUND_FIELDS);
-      const target = PaymentSchema.safeParse(values);
-      if (!target.success) return fail(400, { errors: {}, values, formError: "Choose a payment." });
-      // Wherever it is in the supporter's payments, not only on the page they were looking at.
-      const payment = await findSupporterPayment(db, { supporterId: id, paymentId: target.data.paymentId });
-      if (!payment) return fail(404, { errors: {}, values, formError: "Not found", target: target.data.paymentId });
-      const amount = parseMoney(values.refundAmount ?? "", payment.currency);
-      if (!amount.ok) return fail(400, { errors: { refundAmount: "Enter the amount to refund, like 10 or 10.50." }, values, formError: t("error.form"), target: payment.id });
-      const outcome = await refundPayment(db, { staff, supporterId: id, paymentId: payment.id, amountMinor: amount.amountMinor });
-      if (!outcome.ok) return failWith(outcome, values, payment.id);
-      return done(outcome.pending ? "refund-requested" : "refund");
-    }
   }
 }
 
@@ -189,7 +177,7 @@ function ListPager({ supporterId, positions, list, page }: { supporterId: number
 export default function SupporterPage() {
   const { dateTime, date } = useOrgTime();
   const fmtDate = (d: string | null) => (d ? date(d) : "");
-  const { page, positions, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
+  const { page, summary, edit, positions, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { supporter } = page;
   const pager = (list: SupporterList) => <ListPager supporterId={supporter.id} positions={positions} list={list} page={page[list]} />;
@@ -211,6 +199,21 @@ export default function SupporterPage() {
   const general = actionData && !["contact", "note", "accept-details", "ignore-details"].includes(actionData.intent ?? "") && actionData.target == null ? actionData : null;
   const detailsAnswer = errorsFor("accept-details") ?? errorsFor("ignore-details");
   const given = page.checkoutDetails;
+  const editing = edit || Boolean(contact);
+  const money = (minor: number, currency: string) => `${formatMoney(minor, currency)} ${currency}`;
+  const addressLine = [supporter.address.line1, supporter.address.line2, supporter.address.city, supporter.address.state, supporter.address.postalCode, supporter.address.country].filter(Boolean).join(", ");
+  const current = [
+    ...summary.live.map((l) => `${l.planName ?? (l.kind === "monthly" ? "Monthly gift" : "Supporter tier")}: ${money(l.amountMinor, l.currency)} a month (${l.status === "past_due" ? "payment failing" : l.status})`),
+    ...page.entitlements.filter((e) => e.source === "one_time").map((e) => `${e.planName} until ${fmtDate(e.until)}`),
+  ];
+  const given_ = summary.totals.filter((x) => x.gifts > 0).map((x) => money(x.gifts, x.currency));
+  const paidForTiers = summary.totals.filter((x) => x.subscriptions > 0).map((x) => money(x.subscriptions, x.currency));
+  const firstPaid = summary.totals.map((x) => x.first).filter((x): x is string => Boolean(x)).sort()[0] ?? null;
+  const flags = [
+    ...(summary.paymentFailing ? ["Payment failing: see Subscriptions below"] : []),
+    ...(summary.receiptsToPost > 0 ? [`${summary.receiptsToPost === 1 ? "A receipt" : `${summary.receiptsToPost} receipts`} to print and post`] : []),
+    ...(!supporter.email ? ["No email address"] : []),
+  ];
 
   return (
     <div className="admin-supporter">
@@ -243,7 +246,8 @@ export default function SupporterPage() {
                 A checkout on {dateTime(given.givenAt)} with this supporter&apos;s email gave other details. They were kept with that payment only: the
                 contact details below are unchanged until you accept them.
               </p>
-              <table>
+              <div className="table-scroll">
+<table className="admin-table">
                 <thead>
                   <tr>
                     <th scope="col">Field</th>
@@ -275,23 +279,24 @@ export default function SupporterPage() {
                   ) : null}
                 </tbody>
               </table>
+</div>
               <div className="button-row">
                 <Form method="post">
                   <input type="hidden" name="csrf" value={csrf} />
                   <input type="hidden" name="intent" value="accept-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
                   <input type="hidden" name="expectedUpdatedAt" value={supporter.version} />
-                  <button type="submit" className="give-button button-compact">
+                  <Button compact>
                     Accept: make these their contact details
-                  </button>
+                  </Button>
                 </Form>
                 <Form method="post">
                   <input type="hidden" name="csrf" value={csrf} />
                   <input type="hidden" name="intent" value="ignore-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
-                  <button type="submit" className="button-secondary button-compact">
+                  <Button variant="secondary" compact>
                     Ignore: keep their contact details
-                  </button>
+                  </Button>
                 </Form>
               </div>
             </>
@@ -299,8 +304,38 @@ export default function SupporterPage() {
         </section>
       ) : null}
 
+      {!editing ? (
+        <SummaryCard title="At a glance" headingId="summary-heading" tone={summary.paymentFailing || summary.receiptsToPost > 0 ? "warning" : undefined}>
+          {flags.length > 0 ? (
+            <ul className="admin-flags" aria-label="Needs attention">
+              {flags.map((f) => (
+                <li key={f}>{f}</li>
+              ))}
+            </ul>
+          ) : null}
+          <SummaryList
+            rows={[
+              { label: "Name", value: supporter.name || "(no name)" },
+              { label: "Email", value: supporter.email ? <a href={`mailto:${supporter.email}`}>{supporter.email}</a> : "None: receipts are posted" },
+              { label: "Phone", value: supporter.phone ? <a href={`tel:${supporter.phone.replace(/[^\d+]/g, "")}`}>{supporter.phone}</a> : "None" },
+              { label: "Postal address", value: addressLine || "None" },
+              { label: "Current support", value: current.length ? current.join("; ") : "No regular support or supporter tier now" },
+              { label: "Lifetime given (gifts, net of refunds)", value: given_.length ? given_.join(", ") : "Nothing yet" },
+              paidForTiers.length ? { label: "Paid for supporter subscriptions", value: paidForTiers.join(", ") } : null,
+              firstPaid ? { label: "Supporter since", value: fmtDate(firstPaid) } : null,
+            ]}
+          />
+          <div className="admin-actions">
+            <LinkButton to={`/admin/supporters/${supporter.id}?edit=1`} variant="primary">
+              Edit contact details
+            </LinkButton>
+          </div>
+        </SummaryCard>
+      ) : null}
+
+      {editing ? (
       <section className="panel" aria-labelledby="contact-heading">
-        <h2 id="contact-heading">Contact details</h2>
+        <h2 id="contact-heading">Edit contact details</h2>
         <ErrorSummary formError={contact?.formError} errors={contact?.errors} labels={CONTACT_LABELS} />
         <Form method="post" noValidate>
           <input type="hidden" name="csrf" value={csrf} />
@@ -315,11 +350,13 @@ export default function SupporterPage() {
               <TextField key={f.name} name={f.name} label={f.label} autoComplete="off" errors={contact?.errors} values={contactValues} />
             ))}
           </fieldset>
-          <button type="submit" className="button">
-            Save contact details
-          </button>
+          <div className="admin-actions">
+            <Button>Save contact details</Button>
+            <Link to={`/admin/supporters/${supporter.id}`}>Cancel: keep them as they are</Link>
+          </div>
         </Form>
       </section>
+      ) : null}
 
       <section className="panel" aria-labelledby="entitlements-heading">
         <h2 id="entitlements-heading">Entitlements</h2>
@@ -377,19 +414,19 @@ export default function SupporterPage() {
                         </option>
                       ))}
                     </select>{" "}
-                    <button type="submit" className="button button-secondary">
+                    <Button variant="secondary">
                       Pause on their behalf
-                    </button>
+                    </Button>
                   </Form>
                   <Form method="post">
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="cancel" />
                     <input type="hidden" name="subscriptionId" value={s.id} />
                     <label htmlFor={`reason-${s.id}`}>Reason (optional)</label>{" "}
-                    <input id={`reason-${s.id}`} name="reason" maxLength={500} defaultValue={failed?.values.reason ?? ""} />{" "}
-                    <button type="submit" className="button button-secondary">
+                    <input type="text" id={`reason-${s.id}`} name="reason" maxLength={500} defaultValue={failed?.values.reason ?? ""} />{" "}
+                    <Button variant="secondary">
                       Cancel at period end on their behalf
-                    </button>
+                    </Button>
                   </Form>
                 </div>
               ) : null}
@@ -404,7 +441,8 @@ export default function SupporterPage() {
         {page.payments.rows.length === 0 ? (
           <p>None.</p>
         ) : (
-          <table>
+          <div className="table-scroll">
+<table className="admin-table">
             <caption className="visually-hidden">Payments, newest first</caption>
             <thead>
               <tr>
@@ -419,7 +457,6 @@ export default function SupporterPage() {
             </thead>
             <tbody>
               {page.payments.rows.map((p) => {
-                const refund = errorsFor("refund", p.id);
                 const resend = errorsFor("resend", p.id);
                 const remaining = p.amountMinor - p.refundedMinor;
                 return (
@@ -453,39 +490,17 @@ export default function SupporterPage() {
                           <input type="hidden" name="csrf" value={csrf} />
                           <input type="hidden" name="intent" value="resend" />
                           <input type="hidden" name="paymentId" value={p.id} />
-                          <button type="submit" className="button button-secondary">
+                          <Button variant="secondary">
                             Resend receipt {p.receiptNumber}
-                          </button>
+                          </Button>
                         </Form>
                       ) : null}
                       {resend?.formError ? <p className="field-error">{resend.formError}</p> : null}
                       {isAdmin && remaining > 0 ? (
-                        <Form method="post" noValidate>
-                          <input type="hidden" name="csrf" value={csrf} />
-                          <input type="hidden" name="intent" value="refund" />
-                          <input type="hidden" name="paymentId" value={p.id} />
-                          <label htmlFor={`refundAmount-${p.id}`}>Refund amount ({p.currency}, up to {formatMoney(remaining, p.currency)})</label>{" "}
-                          <input
-                            id={`refundAmount-${p.id}`}
-                            name="refundAmount"
-                            inputMode="decimal"
-                            defaultValue={refund?.values.refundAmount ?? (remaining / 100).toFixed(2)}
-                            aria-invalid={refund?.errors.refundAmount ? true : undefined}
-                            aria-describedby={refund?.errors.refundAmount ? `refundAmount-${p.id}-error` : undefined}
-                          />{" "}
-                          <button type="submit" className="button button-secondary">
-                            Refund
-                          </button>
-                          {refund?.errors.refundAmount ? (
-                            <p className="field-error" id={`refundAmount-${p.id}-error`}>
-                              {refund.errors.refundAmount}
-                            </p>
-                          ) : refund?.formError ? (
-                            <p className="field-error" role="alert">
-                              {refund.formError}
-                            </p>
-                          ) : null}
-                        </Form>
+                        // A deliberate refund: amount, reason, then a confirmation (ADR 039).
+                        <LinkButton to={`/admin/payments/${p.id}/refund?from=supporter${positions ? `&at=${encodeURIComponent(positions)}` : ""}`} variant="secondary" compact>
+                          {t("admin.refund.linkNamed", { receipt: p.receiptNumber })}
+                        </LinkButton>
                       ) : null}
                     </td>
                   </tr>
@@ -493,6 +508,7 @@ export default function SupporterPage() {
               })}
             </tbody>
           </table>
+</div>
         )}
         {pager("payments")}
       </section>
@@ -518,7 +534,8 @@ export default function SupporterPage() {
         {page.emails.rows.length === 0 ? (
           <p>None.</p>
         ) : (
-          <table>
+          <div className="table-scroll">
+<table className="admin-table">
             <caption className="visually-hidden">Emails, newest first </caption>
             <thead>
               <tr>
@@ -542,6 +559,7 @@ export default function SupporterPage() {
               ))}
             </tbody>
           </table>
+</div>
         )}
         {pager("emails")}
       </section>
@@ -577,9 +595,9 @@ export default function SupporterPage() {
               </p>
             ) : null}
           </div>
-          <button type="submit" className="button">
+          <Button>
             Add note
-          </button>
+          </Button>
         </Form>
       </section>
     </div>

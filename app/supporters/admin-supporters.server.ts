@@ -10,10 +10,7 @@ import type { ReceiptSnapshot } from "~/email/templates";
 import { formValues, hasNoControlCharacters, optionalEmail, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { RowId } from "~/ids";
-import { logger } from "~/log.server";
-import { queueRefundConfirmation } from "~/payments/apply-event.server";
 import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
-import { getPaymentProvider, PaymentProviderError } from "~/payments/provider.server";
 import { listEntitlements } from "./entitlements.server";
 import { PostalAddressSchema } from "./postal-address.server";
 import { FINISHED_STATUSES } from "./privacy.server";
@@ -395,15 +392,6 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
 }
 export type SupporterForStaff = NonNullable<Awaited<ReturnType<typeof getSupporterForStaff>>>;
 
-/** A payment of this supporter's, wherever it is in their list: what a refund needs to read its amount. */
-export async function findSupporterPayment(db: DB, { supporterId, paymentId }: { supporterId: number; paymentId: number }) {
-  const [payment] = await db
-    .select({ id: payments.id, currency: payments.currency })
-    .from(payments)
-    .where(and(eq(payments.id, paymentId), eq(payments.supporterId, supporterId)));
-  return payment ?? null;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Contact details
 
@@ -634,54 +622,3 @@ export async function resendReceipt(db: DB, { staff, supporterId, paymentId }: {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Refunds
-
-export const REFUND_FIELDS = ["paymentId", "refundAmount"] as const;
-
-/**
- * Admin only; at most what is left unrefunded. Card payments go through the provider and the
- * ledger changes when it confirms (Stripe: charge.refunded); offline payments are recorded here,
- * in one transaction with the audit entry and the confirmation email.
- */
-export async function refundPayment(
-  db: DB,
-  { staff, supporterId, paymentId, amountMinor }: { staff: Staff; supporterId?: number; paymentId: number; amountMinor: number },
-): Promise<{ ok: true; pending: boolean } | StaffFailure> {
-  if (staff.role !== "admin") return failure(403, "Only an administrator can refund a payment.");
-  const [payment] = await db
-    .select()
-    .from(payments)
-    .where(and(eq(payments.id, paymentId), supporterId === undefined ? undefined : eq(payments.supporterId, supporterId)));
-  if (!payment) return failure(404, "Not found");
-  const remaining = payment.amountMinor - payment.refundedMinor;
-  if (!Number.isInteger(amountMinor) || amountMinor <= 0) return failure(400, "Please check the form.", { refundAmount: "Enter an amount to refund." });
-  if (amountMinor > remaining) return failure(400, "Please check the form.", { refundAmount: "That is more than is left to refund on this payment." });
-  const audit = { actor: staffActor(staff), action: "payment.refund", target: { type: "payment", id: paymentId }, details: { amountMinor, currency: payment.currency, provider: payment.provider } };
-
-  if (payment.provider === "offline") {
-    return db.transaction(async (tx) => {
-      const [updated] = await tx
-        .update(payments)
-        .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}` })
-        .where(and(eq(payments.id, paymentId), eq(payments.refundedMinor, payment.refundedMinor)))
-        .returning({ refundedMinor: payments.refundedMinor });
-      if (!updated) return failure(409, "This payment changed while you were looking at it. Reload and check what is left to refund.");
-      await recordAudit(tx, audit);
-      await queueRefundConfirmation(tx, { paymentId, previousRefundedMinor: payment.refundedMinor, refundedTotalMinor: updated.refundedMinor });
-      return { ok: true as const, pending: false };
-    });
-  }
-
-  // Keyed by the payment's refunded total when asked: a double submit refunds once.
-  const idempotencyKey = `refund:${paymentId}:${payment.refundedMinor}:${amountMinor}`;
-  try {
-    await getPaymentProvider().refundPayment({ providerPaymentId: payment.providerPaymentId, paymentIntentId: payment.stripePaymentIntentId, amountMinor, idempotencyKey });
-  } catch (error) {
-    logger.warn({ paymentId, amountMinor }, "refund refused by the provider");
-    if (error instanceof PaymentProviderError) return failure(503, error.message);
-    throw error;
-  }
-  await recordAudit(db, audit);
-  return { ok: true as const, pending: payment.provider === "stripe" };
-}

@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, isNull, ne, notInArray, or, sql } from "drizzle-
 import type { DB } from "@db/client.server";
 import {
   auditLog,
+  paymentRefunds,
   staffNotes,
   campaigns,
   checkouts,
@@ -130,6 +131,14 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
       .orderBy(asc(auditLog.id));
 
     const notes = await tx.select({ at: staffNotes.createdAt, body: staffNotes.body }).from(staffNotes).where(eq(staffNotes.supporterId, supporterId)).orderBy(asc(staffNotes.id));
+    // Refunds staff made of their payments, with the reason and note (ADR 039).
+    const refundsMade = paymentIds.length
+      ? await tx
+          .select({ paymentId: paymentRefunds.paymentId, at: paymentRefunds.acceptedAt, amountMinor: paymentRefunds.amountMinor, currency: paymentRefunds.currency, reason: paymentRefunds.reason, note: paymentRefunds.note })
+          .from(paymentRefunds)
+          .where(and(inArray(paymentRefunds.paymentId, paymentIds), sql`${paymentRefunds.acceptedAt} is not null`))
+          .orderBy(asc(paymentRefunds.id))
+      : [];
 
     await recordAudit(tx, { actor: { type: "supporter", id: supporterId }, action: "supporter.export", target: { type: "supporter", id: supporterId } });
 
@@ -218,6 +227,7 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
       emails: mail,
       // What staff wrote about them is theirs to see too (without naming the member of staff).
       staffNotes: notes,
+      refunds: refundsMade,
       sessions: signIns,
       auditLog: audits.map((a) => ({
         at: a.createdAt,
@@ -298,6 +308,11 @@ export async function eraseSupporterRecords(
   await tx.delete(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
   // Notes are free text about a person: they go with the person.
   await tx.delete(staffNotes).where(eq(staffNotes.supporterId, supporter.id));
+  // So are refund notes; the refund itself (amount, reason) stays with the payment, as the books need.
+  await tx
+    .update(paymentRefunds)
+    .set({ note: null })
+    .where(inArray(paymentRefunds.paymentId, tx.select({ id: payments.id }).from(payments).where(eq(payments.supporterId, supporter.id))));
   await tx.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.supporterId, supporter.id), isNull(sessions.revokedAt)));
   await tx
     .update(supporters)

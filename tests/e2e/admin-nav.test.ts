@@ -3,6 +3,7 @@
 // sideways scrolling on a phone.
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { axeViolations, describeViolations } from "../support/axe";
 import { createStaffAccount, requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
 import { horizontalOverflow, signInStaff } from "./flows";
 
@@ -35,6 +36,19 @@ afterAll(async () => {
 
 const as = (who: "admin" | "staff", run: (page: Page) => Promise<void>, viewport = LAPTOP) => app.withPage({ storageState: states[who]!, viewport }, run);
 const menu = (page: Page) => page.getByRole("navigation", { name: "Administration" });
+
+/** Controls left as the browser draws them (a native button is about 21 px tall): none on staff pages. */
+async function unstyledControls(page: Page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll("main :is(button:not(.link-button), select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]))")]
+      .filter((el) => el.getBoundingClientRect().width > 0)
+      .filter((el) => {
+        const style = getComputedStyle(el);
+        return el.getBoundingClientRect().height < 40 || style.borderTopLeftRadius === "0px";
+      })
+      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || "").trim().slice(0, 40)}" (${Math.round(el.getBoundingClientRect().height)} px)`),
+  );
+}
 
 /** The rows the menu's items sit on: distinct tops, rounded. */
 async function menuRows(page: Page) {
@@ -93,5 +107,61 @@ describe("the admin menu", () => {
       },
       { width: 360, height: 800 },
     );
+  });
+
+  it("the admin has a header of its own, not the public site's navigation", async () => {
+    await as("staff", async (page) => {
+      for (const path of ["/admin", "/admin/supporters", "/admin/exports"]) {
+        await page.goto(path);
+        const banner = page.getByRole("banner");
+        expect(await banner.innerText(), path).toMatch(/Staff admin/);
+        expect(await page.getByRole("navigation", { name: "Main" }).count(), path).toBe(0);
+        expect(await banner.getByRole("link", { name: "Give", exact: true }).count(), path).toBe(0);
+      }
+    });
+    // The public pages keep theirs.
+    await app.withPage({}, async (page) => {
+      await page.goto("/");
+      expect(await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Give" }).count()).toBe(1);
+    });
+  });
+
+  it("every page staff may open passes axe and fits a 1280×800 laptop and a 768 px tablet without sideways scrolling", async () => {
+    for (const viewport of [LAPTOP, { width: 768, height: 1024 }]) {
+      await app.withPage({ storageState: states.admin!, viewport, bypassCSP: true }, async (page) => {
+        const problems: string[] = [];
+        for (const path of ["/admin", "/admin/pledges", "/admin/pledges/new", "/admin/supporters", "/admin/payments", "/admin/exports", "/admin/messages", "/admin/mail", "/admin/events", "/admin/campaigns", "/admin/plans", "/admin/settings", "/admin/staff", "/admin/audit"]) {
+          await page.goto(path);
+          await waitForHydration(page);
+          const overflow = await horizontalOverflow(page);
+          if (overflow.scrollWidth > overflow.clientWidth) problems.push(`${path} at ${viewport.width} px is wider than the screen: ${overflow.widest.join(", ")}`);
+          const blocking = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
+          if (blocking.length > 0) problems.push(`${path} at ${viewport.width} px:\n${describeViolations(blocking)}`);
+        }
+        expect(problems, problems.join("\n\n")).toEqual([]);
+      });
+    }
+  });
+
+  it("a staff member opening an admin-only page is told it is for administrators, in the admin's own frame", async () => {
+    await as("staff", async (page) => {
+      for (const [path, said] of [
+        ["/admin/settings", /Only an administrator can do this\. Ask an administrator if you need it done\./],
+        ["/admin/payments/1/refund", /Refunds are for administrators\. Ask an administrator if you need it done\./],
+      ] as const) {
+        const response = await page.goto(path);
+        expect(response?.status(), path).toBe(403);
+        await page.getByRole("heading", { level: 1, name: "Not open to your account" }).waitFor();
+        expect(await page.locator("main").innerText(), path).toMatch(said);
+        expect(await page.getByRole("banner").innerText(), path).toMatch(/Staff admin/);
+      }
+    });
+  });
+
+  it("the exports page uses the admin's styled controls, no native unstyled ones", async () => {
+    await as("staff", async (page) => {
+      await page.goto("/admin/exports");
+      expect(await unstyledControls(page)).toEqual([]);
+    });
   });
 });

@@ -123,12 +123,20 @@ describe("phone pledges", () => {
       const cheque = page.getByRole("row").filter({ has: page.getByRole("cell", { name: "cheque", exact: true }) });
       await cheque.waitFor();
       expect(await cheque.count()).toBe(1);
-      expect(await cheque.getByLabel(/^Refund amount/).inputValue()).toBe("60.00");
-      await cheque.getByRole("button", { name: "Refund" }).click();
+      // A deliberate refund (ADR 039): the amount box starts empty, a reason, then a confirmation.
+      await cheque.getByRole("link", { name: /^Refund receipt \d+…$/ }).click();
+      const amount = page.getByLabel(/^Amount to refund/);
+      expect(await amount.inputValue()).toBe("");
+      await amount.fill("60");
+      await page.getByRole("radio", { name: "The supporter asked for it" }).check();
+      await page.getByRole("button", { name: "Continue to check the refund" }).click();
+      expect(await summaryValue(page, "How")).toMatch(/^Recorded here only: this was a cheque payment/);
+      await page.getByRole("button", { name: "Refund $60.00 AUD" }).click();
       await page.getByRole("status").filter({ hasText: "Refund recorded." }).waitFor();
+      expect(new URL(page.url()).pathname).toBe(made.supporterPath);
       const refunded = page.getByRole("row").filter({ has: page.getByRole("cell", { name: "cheque", exact: true }) });
       expect(await refunded.getByRole("cell").nth(5).innerText()).toMatch(/^\$60(\.00)? AUD$/);
-      expect(await refunded.getByRole("button", { name: "Refund" }).count()).toBe(0);
+      expect(await refunded.getByRole("link", { name: /^Refund/ }).count()).toBe(0);
     });
   });
 

@@ -134,12 +134,13 @@ const CASES: Case[] = [
     },
   },
   {
-    route: "admin.supporters.$id",
-    intent: "refund",
+    // A refund's confirmation (ADR 039): the request id it was shown with, its amount and reason.
+    route: "admin.payments.$id_.refund",
+    intent: "confirm",
     role: "admin",
     target: async () => {
-      const { supporterId, payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 5000 });
-      return onSupporter(supporterId, { intent: "refund", paymentId: String(payment.id), refundAmount: "10" });
+      const { payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 5000 });
+      return { path: `/admin/payments/${payment.id}/refund`, params: { id: String(payment.id) }, fields: { intent: "confirm", requestId: randomUUID(), amount: "10", reason: "requested_by_customer", note: "" } };
     },
   },
   {
@@ -349,7 +350,7 @@ describe("who may post each admin form", () => {
 
   it("staff posting an admin-only form get a 403, and nothing changes", async () => {
     const adminOnly = CASES.filter((c) => c.role === "admin");
-    expect(new Set(adminOnly.map((c) => c.route))).toEqual(new Set(["admin.supporters.$id", "admin.staff", "admin.campaigns.new", "admin.campaigns.$id", "admin.plans.new", "admin.plans.$id", "admin.settings", "admin.events"]));
+    expect(new Set(adminOnly.map((c) => c.route))).toEqual(new Set(["admin.payments.$id_.refund", "admin.staff", "admin.campaigns.new", "admin.campaigns.$id", "admin.plans.new", "admin.plans.$id", "admin.settings", "admin.events"]));
     const wrong: string[] = [];
     for (const c of adminOnly) {
       const target = await c.target();

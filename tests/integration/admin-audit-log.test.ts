@@ -82,8 +82,9 @@ describe("the audit log page", () => {
 
     const rows = rowsOf(await renderAuditPage());
     // When, who, what, which record.
-    expect(rows[0].slice(1)).toEqual([`staff #${browsers.admin.staffUserId}`, "staff.disable", `staff_user #${colleague}`]);
-    expect(rows[1].slice(1)).toEqual([`staff #${browsers.staff.staffUserId}`, "supporter.note", `supporter #${supporterId}`]);
+    // People by name and email, actions in words, records named (and linked where staff can open them).
+    expect(rows[0].slice(1)).toEqual(["Audit admin (audit.admin@fund.example)", "Disabled a staff account", "Staff account: Audit Leaver"]);
+    expect(rows[1].slice(1)).toEqual(["Audit staff (audit.staff@fund.example)", "Added a note about a supporter", expect.stringMatching(new RegExp(`^<a [^>]*href="/admin/supporters/${supporterId}">Supporter #${supporterId}</a>$`))]);
     // On the organisation's clock, saying which (Melbourne: AEDT in summer, AEST in winter).
     expect(rows[0][0]).toMatch(/ AE[DS]T$/);
     expect(rows[0][0]).toBe(formatDateTime(entries[0]!.createdAt, "Australia/Melbourne"));

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import type { ActionFunctionArgs } from "@remix-run/node";
@@ -163,6 +164,13 @@ const ROUTES: Record<string, Entry> = {
     target: async () => {
       const { payment } = await supporter();
       return { path: `/admin/payments/${payment.id}`, params: { id: String(payment.id) }, fields: { intent: "mark-posted" } };
+    },
+  },
+  "admin.payments.$id_.refund": {
+    actor: "admin",
+    target: async () => {
+      const { payment } = await supporter();
+      return { path: `/admin/payments/${payment.id}/refund`, params: { id: String(payment.id) }, fields: { intent: "confirm", requestId: randomUUID(), amount: "1", reason: "requested_by_customer", note: "" } };
     },
   },
   "admin.payments._index": { actor: "staff", target: async () => ({ path: "/admin/payments", fields: { paymentId: String((await supporter()).payment.id) } }) },

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { eq } from "drizzle-orm";
 import fc from "fast-check";
@@ -14,6 +15,7 @@ import { action as campaignNewAction } from "~/routes/admin.campaigns.new";
 import { action as eventsAction } from "~/routes/admin.events";
 import { action as mailAction } from "~/routes/admin.mail";
 import { action as paymentAction } from "~/routes/admin.payments.$id";
+import { action as refundAction } from "~/routes/admin.payments.$id_.refund";
 import { action as paymentsAction } from "~/routes/admin.payments._index";
 import { action as planEditAction } from "~/routes/admin.plans.$id";
 import { action as planNewAction } from "~/routes/admin.plans.new";
@@ -48,7 +50,8 @@ const { t, fixtures } = useSeededDatabase();
 const RUNS = fuzzRuns(12);
 
 type Action = (args: ActionFunctionArgs) => Promise<Response> | Response;
-type Target = { name: string; action: Action; path: string; params?: Record<string, string>; fields: FieldSpec; cookie: () => string; refusalWrites?: readonly string[] };
+/** `showsSteps`: a 200 that writes nothing is a step of the form (the refund's confirmation), not a refusal. */
+type Target = { name: string; action: Action; path: string; params?: Record<string, string>; fields: FieldSpec; cookie: () => string; refusalWrites?: readonly string[]; showsSteps?: boolean };
 
 const PASSWORD = "a-long-fuzz-admin-password";
 const ADMIN_EMAIL = "fuzz.admin@fund.example";
@@ -188,7 +191,7 @@ const TARGETS: Target[] = [
     params: { id: "SUPPORTER" },
     cookie: adminCookie,
     fields: {
-      intent: fieldValue(["contact", "note", "resend", "cancel", "pause", "refund"]),
+      intent: fieldValue(["contact", "note", "resend", "cancel", "pause"]),
       expectedUpdatedAt: fieldValue(["2026-01-01T00:00:00.000Z"]),
       name: fieldValue(["Fay Fuzz"]),
       email: fieldValue(["fay@example.net", ""]),
@@ -202,7 +205,23 @@ const TARGETS: Target[] = [
       subscriptionId: ids(() => ctx.subscriptionId),
       months: fieldValue(["1", "6", "7", "0"]),
       reason: fieldValue(["Moving overseas"]),
-      refundAmount: money(["1", "50", "5000"]),
+    },
+  },
+  {
+    name: "/admin/payments/<id>/refund",
+    action: refundAction,
+    path: "/admin/payments/ID/refund",
+    params: { id: "PAYMENT" },
+    cookie: adminCookie,
+    showsSteps: true,
+    fields: {
+      intent: fieldValue(["review", "confirm", "change"]),
+      requestId: fieldValue(["5b0c8f5e-7d1e-4c39-9a55-0b8f6f0d2a11", "not-a-uuid"]),
+      amount: money(["0.01", "1", "5000"]),
+      reason: fieldValue(["requested_by_customer", "duplicate", "fraudulent", "other", "because"]),
+      note: fieldValue(["Asked on the phone", ""]),
+      from: fieldValue(["payment", "supporter"]),
+      at: fieldValue(["payments_before=2026-01-01T00:00:00.000000Z~1", "garbage"]),
     },
   },
   {
@@ -274,6 +293,10 @@ describe("admin forms as an administrator", () => {
           const result = await attempt(() => postPairs(target.action, path, pairs, { cookie: target.cookie(), params, clientAddress: ip }), target);
           // A redirect is an accepted change (or, for sign-out, a way back): it may write what it is for.
           if (result.status === 303 || result.status === 302) return;
+          if (target.showsSteps && result.status === 200) {
+            expect(result.written).toEqual({});
+            return;
+          }
           expectCleanRefusal(result, target.refusalWrites);
         }),
         fuzzParams(RUNS),
@@ -327,7 +350,9 @@ const VALID_FORMS: Record<string, (() => Promise<Record<string, string>>)[]> = {
     async () => ({ intent: "note", body: "Prefers calls" }),
     async () => ({ intent: "cancel", subscriptionId: String(ctx.subscriptionId), reason: "Moving" }),
     async () => ({ intent: "pause", subscriptionId: String(ctx.subscriptionId), months: "1" }),
-    async () => ({ intent: "refund", paymentId: String(ctx.paymentId), refundAmount: "0.01" }),
+  ],
+  "/admin/payments/<id>/refund": [
+    async () => ({ intent: "confirm", requestId: randomUUID(), amount: "0.01", reason: "other", note: "Asked on the phone" }),
   ],
   "/admin/sign-in": [async () => ({ email: ADMIN_EMAIL, password: PASSWORD, next: "/admin/pledges" })],
 };

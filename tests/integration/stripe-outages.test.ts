@@ -6,12 +6,13 @@ import { auditLog, checkouts, payments, supporters } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { action as indexAction, loader as indexLoader } from "~/routes/_index";
-import { action as supporterAction, loader as supporterLoader } from "~/routes/admin.supporters.$id";
+import { loader as supporterLoader } from "~/routes/admin.supporters.$id";
 import { loader as healthLoader } from "~/routes/healthz";
 import { action as supportAction, loader as supportLoader } from "~/routes/support";
 import { createCheckout, uniqueEmail } from "../factories";
 import { checkoutMetadata, checkoutSessionObject, signedWebhookRequest, stripeEvent } from "../mocks/stripe";
 import { useSeededDatabase } from "../support/database";
+import { confirmRefundForm, reviewRefund } from "../support/refunds";
 import { callLoader, csrfFor, postForm } from "../support/remix";
 import { useStripeMode } from "../support/stripe-mode";
 
@@ -116,7 +117,11 @@ describe("staff refund while Stripe is down", () => {
   }
 
   let staffCookie: string | undefined;
-  /** The supporter page as an admin sees it, and a function posting its refund form. */
+  /**
+   * The supporter page as an admin sees it, and a function that asks for a refund from it and
+   * confirms: the first call posts the request and its confirmation; each later call confirms
+   * again the confirmation the last answer showed (as "Refund" pressed again on the error page).
+   */
   async function refundForm(payment: { id: number; supporterId: number | null }) {
     if (!staffCookie) {
       await createStaffUser(t.db, { email: "outage-admin@fund.example", name: "Outage Admin", role: "admin", password: "a-long-staff-password" });
@@ -128,8 +133,13 @@ describe("staff refund while Stripe is down", () => {
     const page = await callLoader(supporterLoader, `/admin/supporters/${payment.supporterId}`, { cookie: staffCookie, params });
     const cookie = `${staffCookie}; ${(page.headers.get("Set-Cookie") ?? "").split(";")[0]}`;
     const { csrf } = (await page.json()) as { csrf: string };
-    return (refundAmount: string) =>
-      postForm(supporterAction, `/admin/supporters/${payment.supporterId}`, { csrf, intent: "refund", paymentId: String(payment.id), refundAmount }, { cookie, params });
+    let shown: { requestId?: string; values: Record<string, string> } | null = null;
+    return async (amount: string) => {
+      if (!shown) shown = (await reviewRefund({ cookie, csrf }, payment.id, { amount, from: "supporter" })).body;
+      const response = await confirmRefundForm({ cookie, csrf }, payment.id, shown);
+      if (response.status === 503) shown = (await response.clone().json()) as typeof shown;
+      return response;
+    };
   }
 
   const ledger = async (paymentId: number) => (await t.db.select().from(payments).where(eq(payments.id, paymentId)))[0];
@@ -144,7 +154,7 @@ describe("staff refund while Stripe is down", () => {
     stripe.failNextRequest("network");
     const failed = await refund("15.00");
     expect(failed.status).toBe(503);
-    expect(await failed.json()).toMatchObject({ intent: "refund", formError: expect.stringMatching(/try again/), values: { refundAmount: "15.00" } });
+    expect(await failed.json()).toMatchObject({ step: "confirm", formError: expect.stringMatching(/try again/), values: { amount: "15.00" } });
     expect((await ledger(payment.id)).refundedMinor).toBe(0);
     expect(await refundAudits()).toBe(auditsBefore);
 

@@ -2,13 +2,15 @@ import { and, count, eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { auditLog, outbox, payments, subscriptions } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
-import { action, loader } from "~/routes/admin.supporters.$id";
-import { refundPayment } from "~/supporters/admin-supporters.server";
+import { randomUUID } from "node:crypto";
+import { loader } from "~/routes/admin.supporters.$id";
+import { confirmRefund, type RefundRequest } from "~/payments/refunds.server";
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { createCheckout } from "../factories";
 import { chargeObject, checkoutMetadata, checkoutSessionObject, invoiceObject, signedWebhookRequest, stripeEvent, stripeId } from "../mocks/stripe";
 import { useSeededDatabase } from "../support/database";
-import { callLoader, postForm } from "../support/remix";
+import { confirmRefundForm, reviewRefund } from "../support/refunds";
+import { callLoader } from "../support/remix";
 import { useStripeMode } from "../support/stripe-mode";
 
 const SECRET = "whsec_fighting_fund_refund_tests";
@@ -40,17 +42,26 @@ async function anAdmin() {
 }
 const ledger = async (paymentId: number) => (await t.db.select().from(payments).where(eq(payments.id, paymentId)))[0];
 const refundMails = async (paymentId: number) => t.db.select().from(outbox).where(like(outbox.idempotencyKey, `refund:${paymentId}:%`));
+/** A confirmed refund, as the confirmation page makes it: its own request id each time. */
+const refundPayment = (db: typeof t.db, input: { staff: { staffUserId: number; role: "admin" | "staff" }; paymentId: number; amountMinor: number; reason?: RefundRequest["reason"]; requestId?: string }) =>
+  confirmRefund(db, {
+    staff: input.staff,
+    paymentId: input.paymentId,
+    requestId: input.requestId ?? randomUUID(),
+    request: { amountMinor: input.amountMinor, reason: input.reason ?? "requested_by_customer", note: null },
+  });
 const audits = async () => (await t.db.select({ n: count() }).from(auditLog).where(eq(auditLog.action, "payment.refund")))[0].n;
 
 describe("refunds through Stripe", () => {
   it("asks Stripe for the refund with the PaymentIntent, amount and an idempotency key; the ledger waits for charge.refunded", async () => {
     const { payment, paymentIntent } = await paidGift(5000);
     stripe.clearRequests();
-    const outcome = await refundPayment(t.db, { staff: await anAdmin(), paymentId: payment.id, amountMinor: 1200 });
-    expect(outcome).toEqual({ ok: true, pending: true });
+    const requestId = randomUUID();
+    const outcome = await refundPayment(t.db, { staff: await anAdmin(), paymentId: payment.id, amountMinor: 1200, reason: "duplicate", requestId });
+    expect(outcome).toEqual({ ok: true, pending: true, already: false });
     const [request] = stripe.requestsTo("POST", "/v1/refunds");
-    expect(request.params).toEqual({ payment_intent: paymentIntent, amount: "1200" });
-    expect(request.idempotencyKey).toBe(`refund:${payment.id}:0:1200`);
+    expect(request.params).toEqual({ payment_intent: paymentIntent, amount: "1200", reason: "duplicate" });
+    expect(request.idempotencyKey).toBe(`refund:${requestId}`);
     expect((await ledger(payment.id)).refundedMinor).toBe(0);
     expect(await refundMails(payment.id)).toEqual([]);
 
@@ -74,7 +85,7 @@ describe("refunds through Stripe", () => {
     const paymentIntent = stripeId("pi");
     stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500, checkoutId: checkout.id });
     expect(await refundPayment(t.db, { staff: await anAdmin(), paymentId: payment.id, amountMinor: 1500 })).toMatchObject({ ok: true });
-    expect(stripe.requestsTo("POST", "/v1/refunds").at(-1)!.params).toEqual({ payment_intent: paymentIntent, amount: "1500" });
+    expect(stripe.requestsTo("POST", "/v1/refunds").at(-1)!.params).toEqual({ payment_intent: paymentIntent, amount: "1500", reason: "requested_by_customer" });
   });
 
   it("a Stripe error gives a clear message and changes nothing", async () => {
@@ -109,15 +120,19 @@ describe("the supporter page in Stripe mode", () => {
     const cookie = `${staffCookie}; ${(page.headers.get("Set-Cookie") ?? "").split(";")[0]}`;
     const { csrf } = (await page.json()) as { csrf: string };
 
+    const browser = { cookie, csrf };
+    const confirmation = await reviewRefund(browser, payment.id, { amount: "12.50", from: "supporter" });
+    expect(confirmation.body.step).toBe("confirm");
     stripe.failNextRequest({ status: 500 });
-    const response = await postForm(action, `/admin/supporters/${payment.supporterId}`, { csrf, intent: "refund", paymentId: String(payment.id), refundAmount: "12.50" }, { cookie, params });
+    const response = await confirmRefundForm(browser, payment.id, confirmation.body);
     expect(response.status).toBe(503);
     const body = await response.json();
-    expect(body).toMatchObject({ intent: "refund", target: payment.id, formError: expect.stringMatching(/nothing has been refunded/), values: { refundAmount: "12.50" } });
+    // The confirmation again, with the same request id: confirming again can never refund twice.
+    expect(body).toMatchObject({ step: "confirm", requestId: confirmation.body.requestId, formError: expect.stringMatching(/nothing has been refunded/), values: { amount: "12.50" } });
     expect((await ledger(payment.id)).refundedMinor).toBe(0);
     expect(await refundMails(payment.id)).toEqual([]);
 
-    const ok = await postForm(action, `/admin/supporters/${payment.supporterId}`, { csrf, intent: "refund", paymentId: String(payment.id), refundAmount: "12.50" }, { cookie, params });
+    const ok = await confirmRefundForm(browser, payment.id, body);
     expect(ok.headers.get("Location")).toBe(`/admin/supporters/${payment.supporterId}?done=refund-requested`);
     expect((await ledger(payment.id)).refundedMinor).toBe(0); // until charge.refunded arrives
   });

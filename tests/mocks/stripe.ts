@@ -178,6 +178,8 @@ type Store = {
   sessions: Map<string, MockCheckoutSession>;
   idempotent: Map<string, { method: string; path: string; body: string; status: number; json: unknown }>;
   invoicePayments: MockInvoicePayment[];
+  /** Refunds made through the API, oldest first (not idempotent replays). */
+  refunds: (Omit<ReturnType<typeof refundObject>, "reason"> & { reason: string | null })[];
   subscriptions: Map<string, MockSubscription>;
   customers: Map<string, MockCustomer>;
   paymentMethods: Map<string, MockPaymentMethod>;
@@ -274,6 +276,7 @@ export function createStripeMock() {
     sessions: new Map(),
     idempotent: new Map(),
     invoicePayments: [],
+    refunds: [],
     subscriptions: new Map(),
     customers: new Map(),
     paymentMethods: new Map(),
@@ -439,11 +442,21 @@ export function createStripeMock() {
       return list("/v1/invoice_payments", data);
     }),
     // A refund of a PaymentIntent; the ledger learns of it from charge.refunded, as in real life.
+    // Each request (that is not an idempotent replay) makes a new Refund, kept in the store.
     route("post", "/v1/refunds", ({ params }) => {
       const paymentIntent = asString(params.payment_intent);
       if (!paymentIntent) return stripeError(400, { type: "invalid_request_error", message: "Missing required param: payment_intent.", param: "payment_intent" });
+      const reason = asString(params.reason);
+      if (reason !== undefined && !["duplicate", "fraudulent", "requested_by_customer"].includes(reason))
+        return stripeError(400, { type: "invalid_request_error", message: "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer", param: "reason" });
       const amount = asString(params.amount);
-      return ok({ id: stripeId("re"), object: "refund", amount: amount ? Number(amount) : null, currency: "aud", payment_intent: paymentIntent, status: "succeeded", created: now(), metadata: {} });
+      const refund = {
+        ...refundObject({ charge: stripeId("ch"), paymentIntent, amount: amount ? Number(amount) : 0 }),
+        reason: (reason ?? null) as string | null,
+        metadata: asStringRecord(params.metadata),
+      };
+      store.refunds.push(refund);
+      return ok(refund);
     }),
     route("get", "/v1/prices/:id", (context) => {
       const price = store.prices.get(pathId(context));
@@ -1069,19 +1082,27 @@ export function paymentIntentObject(input: { id: string; amount: number; currenc
   };
 }
 
-/** A Refund as `refund.*` and `charge.refund.updated` events carry it: one refund, not the charge's total. */
+/**
+ * A Refund as the API answers and `refund.*` and `charge.refund.updated` events carry it: one
+ * refund, not the charge's total.
+ */
 export function refundObject(input: { id?: string; charge: string; paymentIntent: string; amount: number; currency?: string; status?: "pending" | "succeeded" | "failed" }) {
   return {
     id: input.id ?? stripeId("re"),
     object: "refund" as const,
     amount: input.amount,
+    balance_transaction: stripeId("txn"),
     charge: input.charge,
     created: now(),
     currency: input.currency ?? "aud",
-    metadata: {},
+    destination_details: { type: "card", card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" } },
+    metadata: {} as Record<string, string>,
     payment_intent: input.paymentIntent,
     reason: "requested_by_customer",
+    receipt_number: null,
+    source_transfer_reversal: null,
     status: input.status ?? "succeeded",
+    transfer_reversal: null,
   };
 }
 
