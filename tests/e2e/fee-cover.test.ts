@@ -6,7 +6,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, describeViolations } from "../support/axe";
 import { requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
-import { CHECKOUT_URL, finishCheckout, giveButton, horizontalOverflow, openMail, signIn } from "./flows";
+import { auditBothWidths, CHECKOUT_URL, finishCheckout, FLOW_VIEWS, giveButton, horizontalOverflow, openMail, signIn } from "./flows";
 
 requireChromium();
 
@@ -27,12 +27,7 @@ async function axe(page: Page) {
 }
 
 describe("fee cover is visible", () => {
-  for (const { width, javaScriptEnabled } of [
-    { width: 360, javaScriptEnabled: false },
-    { width: 360, javaScriptEnabled: true },
-    { width: 1280, javaScriptEnabled: false },
-    { width: 1280, javaScriptEnabled: true },
-  ]) {
+  for (const { width, javaScriptEnabled } of FLOW_VIEWS) {
     const how = `${width} px, ${javaScriptEnabled ? "with" : "without"} JavaScript`;
 
     it(`the give button states the total with the cover, and the payment page shows both lines (${how})`, async () => {
@@ -56,7 +51,7 @@ describe("fee cover is visible", () => {
         await page.getByLabel("Your amount (AUD)").fill("37");
         // $37 + 1.75% + 30c = $37.95: said exactly with JavaScript; without, the button says the cover is added.
         await expect.poll(() => button.innerText()).toBe(javaScriptEnabled ? "Give $37.95 now" : "Give your amount + card fees now");
-        if (javaScriptEnabled) await axe(page);
+        await auditBothWidths(page, { axe: javaScriptEnabled });
         await page.screenshot({ path: `/tmp/money-shots/fee-cover-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`, fullPage: true });
 
         await page.getByLabel("Email", { exact: true }).fill(`cover-${width}-${javaScriptEnabled}@example.net`);
@@ -66,7 +61,7 @@ describe("fee cover is visible", () => {
         const summary = (await page.locator("dl.summary").innerText()).replace(/\s+/g, " ");
         expect(summary).toContain("Gift $37 AUD Card fees covered $0.95 AUD Total $37.95 AUD");
         expect(await page.getByRole("button", { name: /^Pay / }).innerText()).toBe("Pay $37.95 (test)");
-        if (javaScriptEnabled) await axe(page);
+        await auditBothWidths(page, { axe: javaScriptEnabled });
       });
     });
   }

@@ -1,5 +1,7 @@
 // What a person does on the site, as steps the e2e tests share. Selectors are roles and labels.
 import type { Page } from "playwright-core";
+import { expect } from "vitest";
+import { axeViolations, describeViolations } from "../support/axe";
 
 export const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 export const CHECKOUT_URL = new RegExp(`/simulated-checkout/(${UUID})$`);
@@ -158,3 +160,28 @@ export async function signInStaff(page: Page, { email, password }: { email: stri
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL(/\/admin$/);
 }
+
+/**
+ * Axe (only with JavaScript: axe runs on timers) and no sideways scroll, at the page's width and
+ * at the other of 360 and 1280 px; the viewport is then restored. A flow run once without
+ * JavaScript at 360 px and once with it at 1280 px thereby checks each page it reaches at both
+ * widths.
+ */
+export async function auditBothWidths(page: Page, { axe }: { axe: boolean }) {
+  const flow = page.viewportSize()!;
+  for (const width of [flow.width, flow.width <= 360 ? 1280 : 360]) {
+    await page.setViewportSize({ width, height: flow.height });
+    if (axe) {
+      const violations = await axeViolations(page);
+      expect(violations, `axe at ${width} px (${page.url()}):\n${describeViolations(violations)}`).toEqual([]);
+    }
+    expect((await horizontalOverflow(page)).widest, `sideways scroll at ${width} px (${page.url()})`).toEqual([]);
+  }
+  await page.setViewportSize(flow);
+}
+
+/** The two runs of a flow: without JavaScript at 360 px, with it at 1280 px (each audited at both widths). */
+export const FLOW_VIEWS = [
+  { width: 360, javaScriptEnabled: false },
+  { width: 1280, javaScriptEnabled: true },
+] as const;

@@ -3,9 +3,8 @@
 // JavaScript, at 360 px and 1280 px, checked with axe.
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { axeViolations, describeViolations } from "../support/axe";
 import { requireChromium, startE2E, type E2E } from "../support/browser";
-import { CHECKOUT_URL, finishCheckout, giveButton, horizontalOverflow, UUID } from "./flows";
+import { auditBothWidths, CHECKOUT_URL, finishCheckout, FLOW_VIEWS, giveButton, UUID } from "./flows";
 
 requireChromium();
 
@@ -42,20 +41,11 @@ async function expectKept(page: Page, gift: Gift, javaScriptEnabled: boolean) {
   expect(await page.getByLabel("Don't show my name publicly").isChecked()).toBe(true);
   expect(await page.getByLabel("Message of support (optional)").inputValue()).toBe(gift.message);
   expect(await page.getByRole("checkbox", { name: /cover card fees/ }).isChecked()).toBe(true);
-  if (javaScriptEnabled) {
-    const violations = await axeViolations(page);
-    expect(violations, describeViolations(violations)).toEqual([]);
-    expect((await horizontalOverflow(page)).widest).toEqual([]);
-  }
+  await auditBothWidths(page, { axe: javaScriptEnabled });
 }
 
 describe("a declined or abandoned payment keeps the gift", () => {
-  for (const { width, javaScriptEnabled } of [
-    { width: 360, javaScriptEnabled: false },
-    { width: 360, javaScriptEnabled: true },
-    { width: 1280, javaScriptEnabled: false },
-    { width: 1280, javaScriptEnabled: true },
-  ]) {
+  for (const { width, javaScriptEnabled } of FLOW_VIEWS) {
     const how = `${width} px, ${javaScriptEnabled ? "with" : "without"} JavaScript`;
     const gift = (what: string): Gift => ({ email: `${what}-${width}-${javaScriptEnabled}@example.net`, name: "Rosa Retry", message: "Stay strong, we are with you", customAmount: "37.50" });
 
