@@ -43,6 +43,7 @@ export async function passCheckoutGate(
     [{ rule: limits.perIp, subject: clientAddress }, ...(email ? [{ rule: limits.perEmail, subject: email }] : [])],
     now,
   );
+  if (!perIp) throw new Error("countRateLimitHits returned no count for the connection's counter");
   const overIp = perIp.hits - perIp.limit;
   const overEmail = perEmail ? perEmail.hits - perEmail.limit : 0;
   if (overIp <= 0 && overEmail <= 0) return { ok: true, proven: false };

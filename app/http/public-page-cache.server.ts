@@ -164,7 +164,7 @@ export class PublicPageCache {
     let response: Response;
     let html: string;
     try {
-      const cookie = (await csrfCookieFor(this.tokenStandIn)).split(";")[0];
+      const cookie = (await csrfCookieFor(this.tokenStandIn)).split(";")[0] ?? "";
       response = await this.options.render(new Request(new URL(key, this.options.origin), { headers: { cookie, "user-agent": "fighting-fund-page-cache" } }), {
         clientAddress: "page-cache",
         cspNonce: this.nonceStandIn,
@@ -211,8 +211,11 @@ export class PublicPageCache {
   }
 
   private assemble(entry: Entry, request: PublicPageRequest): Buffer {
-    let html = entry.parts[0];
-    for (let i = 0; i < entry.slots.length; i++) html += (entry.slots[i] === "nonce" ? request.nonce : request.csrfToken) + entry.parts[i + 1];
+    // parts has one more element than slots: the text before, between and after the slots.
+    let html = entry.parts[0] ?? "";
+    entry.slots.forEach((slot, i) => {
+      html += (slot === "nonce" ? request.nonce : request.csrfToken) + (entry.parts[i + 1] ?? "");
+    });
     return Buffer.from(html, "utf8");
   }
 }

@@ -84,7 +84,7 @@ export function shouldCompress(req: IncomingMessage, res: ServerResponse): boole
 export function acceptsGzip(header: string | string[] | undefined): boolean {
   const value = Array.isArray(header) ? header.join(",") : (header ?? "");
   return value.split(",").some((entry) => {
-    const [coding, ...params] = entry.trim().toLowerCase().split(";");
+    const [coding = "", ...params] = entry.trim().toLowerCase().split(";");
     if (coding.trim() !== "gzip") return false;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
     return q === undefined || Number(q.slice(2)) > 0;

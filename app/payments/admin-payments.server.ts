@@ -6,6 +6,7 @@ import type { StaffSession } from "~/auth/staff-auth.server";
 import type { ReceiptSnapshot } from "~/email/templates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { formatPostalAddress } from "~/supporters/supporters.server";
+import { one } from "@db/rows";
 
 /**
  * What staff see of one payment and its receipt, and the printed receipts of supporters without
@@ -152,7 +153,7 @@ export async function listReceiptsToPost(db: DB, { after, limit = 50 }: { after?
     .orderBy(asc(payments.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  return { rows: page, next: rows.length > limit ? page[page.length - 1].paymentId : null };
+  return { rows: page, next: rows.length > limit ? (page.at(-1)?.paymentId ?? null) : null };
 }
 export type ReceiptToPost = Awaited<ReturnType<typeof listReceiptsToPost>>["rows"][number];
 
@@ -180,16 +181,19 @@ export async function listRecentPayments(db: DB, { before, limit = 50 }: { befor
     .orderBy(desc(payments.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  return { rows: page, next: rows.length > limit ? page[page.length - 1].paymentId : null };
+  return { rows: page, next: rows.length > limit ? (page.at(-1)?.paymentId ?? null) : null };
 }
 
 export async function countReceiptsToPost(db: DB): Promise<number> {
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int` })
-    .from(receipts)
-    .innerJoin(payments, eq(payments.id, receipts.paymentId))
-    .innerJoin(supporters, eq(supporters.id, payments.supporterId))
-    .where(toPost);
+  const row = one(
+    await db
+      .select({ count: sql<number>`count(*)::int` })
+      .from(receipts)
+      .innerJoin(payments, eq(payments.id, receipts.paymentId))
+      .innerJoin(supporters, eq(supporters.id, payments.supporterId))
+      .where(toPost),
+    "count receipts to post",
+  );
   return row.count;
 }
 

@@ -14,6 +14,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { queueRefundConfirmation } from "./apply-event.server";
 import { PAYMENT_METHOD_LABELS } from "./labels";
 import { getPaymentProvider, PaymentProviderError } from "./provider.server";
+import { one } from "@db/rows";
 
 /**
  * Deliberate refunds (ADR 039): staff ask for a refund (amount, reason, note), read what it will
@@ -218,7 +219,11 @@ export async function confirmRefund(
   const refund = inserted ?? retaken;
   // Done, or being done by the other post of this same confirmation: nothing more to do here.
   if (!refund) return { ok: true, pending: context.route === "stripe", already: true };
-  const [payment] = await db.select({ providerPaymentId: payments.providerPaymentId, stripePaymentIntentId: payments.stripePaymentIntentId }).from(payments).where(eq(payments.id, paymentId));
+  // The refund row's foreign key names this payment: it is there.
+  const payment = one(
+    await db.select({ providerPaymentId: payments.providerPaymentId, stripePaymentIntentId: payments.stripePaymentIntentId }).from(payments).where(eq(payments.id, paymentId)),
+    "payment of a refund",
+  );
   let providerRefundId: string | null;
   try {
     ({ providerRefundId } = await getPaymentProvider().refundPayment({

@@ -22,7 +22,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireStaff(db, request, { role: "admin" });
   const { before } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const entries = await listAuditEntries(db, { before, limit: PAGE });
-  return json({ entries, next: entries.length === PAGE ? entries[entries.length - 1].id : null }, { headers: { "Cache-Control": "private, no-store" } });
+  return json({ entries, next: entries.length === PAGE ? (entries.at(-1)?.id ?? null) : null }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 /** Who acted, in words: the member of staff by name and email, or what kind of actor it was. */

@@ -1,6 +1,7 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { checkouts, payments, subscriptions, supporters, type CheckoutDetailsGiven, type DeliveryAddress } from "@db/schema";
+import { one } from "@db/rows";
 import type { PostalAddress } from "~/payments/events";
 
 export type SupporterFacts = {
@@ -240,7 +241,7 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
       return byCustomer.id;
     }
   }
-  const [row] = await tx
+  const inserted = await tx
     .insert(supporters)
     .values({
       email: facts.email.trim(),
@@ -259,7 +260,7 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
       },
     })
     .returning({ id: supporters.id });
-  return row.id;
+  return one(inserted, "upsert supporter").id;
 }
 
 /**
@@ -268,11 +269,11 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
  * postal address is required: their receipts are posted.
  */
 export async function createSupporterWithoutEmail(tx: DB, facts: { name: string; phone: string; address: PostalAddress }): Promise<number> {
-  const [row] = await tx
+  const inserted = await tx
     .insert(supporters)
     .values({ email: null, name: facts.name, phone: facts.phone, ...addressColumns(facts.address) })
     .returning({ id: supporters.id });
-  return row.id;
+  return one(inserted, "insert supporter without email").id;
 }
 
 /**
