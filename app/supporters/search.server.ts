@@ -1,6 +1,6 @@
 import { and, desc, eq, exists, gt, inArray, isNull, lt, notExists, or, sql, type SQL } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
-import type { DB } from "@db/client.server";
+import { rowsOf, type DB } from "@db/client.server";
 import { payments, plans, subscriptions, supporters, supporterSearchKeys, type Tier } from "@db/schema";
 import { ENTITLING_STATUSES } from "./entitlements.server";
 
@@ -9,8 +9,8 @@ import { ENTITLING_STATUSES } from "./entitlements.server";
  * PostgreSQL's own matching (pg_trgm, unaccent) over a stored, trigram-indexed search key.
  *
  * - Names and towns: any part of any word, whatever the case, accents, apostrophes, hyphens or
- *   alphabet ("obrien", "Brien", "jose", "Иванова" ↔ "Ivanova"); when that finds less than a page,
- *   near misses too (word similarity: "Quarington", "Smiht").
+ *   alphabet ("obrien", "Brien", "jose", "Иванова" ↔ "Ivanova"); when that finds nobody, near
+ *   misses (word similarity: "Quarington", "Smiht").
  * - Email and postcode: from their start; phone: its digits from the start or the end, however
  *   spaced, with or without the country code ("+61 3 9123 4567" finds "03 9123 4567").
  * - Ranked: an exact email, phone or postcode first, then a whole word, a word's start, a part,
@@ -40,11 +40,13 @@ export type SupporterFilters = {
 };
 
 /** Candidates each kind of match may bring to the ranking. */
-const CANDIDATES = 300;
+const CANDIDATES = 100;
 /** A term shorter than this (in letters and digits) has no trigram: it is matched from the start of words instead. */
 const TRIGRAM = 3;
 /** How alike a near miss must be (pg_trgm word similarity, 0–1): one or two letters wrong in a name. */
 const NEAR_MISS = 0.45;
+/** Words of a term looked for apart (more are ignored: nobody types a name of nine words). */
+const MAX_PIECES = 8;
 
 /** A position in ranked matches: "<rank>.<id>". In the list with nothing typed: "<id>". */
 const RankedCursor = /^(\d{1,6})\.([1-9]\d{0,9})$/;
@@ -136,10 +138,15 @@ export async function searchSupporters(
   const keys = supporterSearchKeys;
   const key = supporters.searchKey;
   const lowered = sql`lower(${term})`;
-  // The term as the search key holds words ("O'Brien" → "o brien"), and each piece typed apart.
-  const words = keys.words(term);
-  const pieces = term.split(/\s+/).filter((piece) => significant(piece).length > 0);
-  const trigrams = pieces.some((piece) => significant(piece).length >= TRIGRAM);
+  // The term as the search key holds words ("O'Brien" → "o brien"), and each piece typed apart,
+  // folded by the database (one round trip), so that every statement below compares plain values.
+  const typed = term.split(/\s+/).filter((piece) => significant(piece).length > 0).slice(0, MAX_PIECES);
+  const folded = rowsOf<Record<string, string | null>>(
+    await db.execute(sql`select ${sql.join([sql`${keys.words(term)} as words`, ...typed.map((piece, i) => sql`${keys.words(piece)} as ${sql.identifier(`p${i}`)}`)], sql`, `)}`),
+  )[0];
+  const words = folded.words ?? "";
+  const pieces = typed.map((_, i) => folded[`p${i}`] ?? "").filter((piece) => piece !== "");
+  const trigrams = pieces.some((piece) => piece.replace(/ /g, "").length >= TRIGRAM);
   const digits = term.replace(/\D/g, "");
   const mostlyDigits = digits.length >= 4 && digits.length >= significant(term).length - 1;
   // A national number's trunk 0 is not part of the stored international form: match what follows it at the end.
@@ -152,7 +159,7 @@ export async function searchSupporters(
   const matches: SQL[] = [];
   if (trigrams && !mostlyDigits) {
     // Every piece somewhere in the key, in any order ("smith john", "mary fitzroy"): pg_trgm's LIKE.
-    matches.push(and(...pieces.map((piece) => sql`${key} like ('%' || ${keys.words(piece)} || '%')`))!);
+    matches.push(and(...pieces.map((piece) => sql`${key} like ${`%${piece}%`}`))!);
   } else if (!trigrams && !mostlyDigits) {
     // One or two letters: the start of the name, of its second or last word (lower case only).
     matches.push(startsWith(keys.name(supporters.name), lowered), startsWith(keys.afterFirstWord(supporters.name), lowered), startsWith(keys.lastWord(supporters.name), lowered));
@@ -172,8 +179,8 @@ export async function searchSupporters(
   };
 
   // Whole email, phone or postcode; then the name and town: whole words in the order typed, the
-  // start of a word, a part (each plus, within it, the name as written and how close the whole key
-  // is, 0–1,999); below them all, a near miss, by how near (0–999).
+  // start of a word, a part; within each, the name as written and how close the whole key is
+  // (0–1,999). Near misses, looked for only when nothing matches, rank by how near (0–999).
   const phoneDigits = keys.phoneDigits(supporters.phone);
   const wholePhone = [
     sql`${phoneDigits} = ${digits}`,
@@ -181,25 +188,29 @@ export async function searchSupporters(
     ...(lastEight ? [sql`${phoneDigits} like ('%' || ${digits.slice(-8)})`] : []),
   ];
   const wordsOfKey = sql`(' ' || ${key} || ' ')`;
-  const everyPiece = pieces.length ? and(...pieces.map((piece) => sql`${key} like ('%' || ${keys.words(piece)} || '%')`))! : sql`false`;
+  const everyPiece = pieces.length ? and(...pieces.map((piece) => sql`${key} like ${`%${piece}%`}`))! : sql`false`;
   const tier = sql`greatest(
       case when ${supporters.emailKey} = ${lowered} then 5000 when ${startsWith(sql`${supporters.emailKey}`, lowered)} then 2500 else 0 end,
       ${digits.length >= 4 ? sql`case when ${digits.length >= 6 ? or(...wholePhone) : sql`false`} then 5000 when ${phoneDigits} like ('%' || ${digits} || '%') then 2500 else 0 end,` : sql``}
       case when ${keys.postcode(supporters.addressPostalCode)} = ${lowered} then 4000 when ${startsWith(keys.postcode(supporters.addressPostalCode), lowered)} then 2500 else 0 end,
-      case when ${wordsOfKey} like ('% ' || ${words} || ' %') then 3000
-           when ${wordsOfKey} like ('% ' || ${words} || '%') then 2000
+      case when ${words ? sql`${wordsOfKey} like ${`% ${words} %`}` : sql`false`} then 3000
+           when ${words ? sql`${wordsOfKey} like ${`% ${words}%`}` : sql`false`} then 2000
            when ${everyPiece} then 1000
            else 0 end)`;
   // The name as written holding what was typed, as typed (the same alphabet, the same accents)
   // ranks first among equals: "Иванова" puts Мария Иванова above Olga Ivanova, "Ivanova" the reverse.
   const asWritten = sql`case when strpos(lower(${supporters.name}), ${lowered}) > 0 then 1000 else 0 end`;
-  const rank = sql<number>`(case when ${tier} > 0 then ${tier} * 4 + ${asWritten} + round(similarity(${key}, ${words}) * 999) else round(word_similarity(${words}, ${key}) * 999) end)::int`;
+  const rank = sql<number>`(${tier} * 4 + ${asWritten} + round(similarity(${key}, ${words}) * 999))::int`;
+  const nearness = sql<number>`round(word_similarity(${words}, ${key}) * 999)::int`;
 
-  const ranked = async (tx: DB, branches: SQL[]) => {
+  // The page: the candidates' rows, ranked (each rank computed once: OFFSET 0 keeps the planner
+  // from copying its expression into the sort and the keyset condition), from the position on.
+  const ranked = async (tx: DB, branches: SQL[], by: SQL<number>) => {
     const found = tx
-      .select({ ...columns, rank: rank.as("rank") })
+      .select({ ...columns, rank: by.as("rank") })
       .from(supporters)
       .where(and(inArray(supporters.id, idsOf(tx, branches)), ...filterConditions(filters)))
+      .offset(0)
       .as("found");
     return tx
       .select()
@@ -209,13 +220,14 @@ export async function searchSupporters(
       .limit(limit + 1);
   };
 
-  let rows = await ranked(db, matches);
-  // Less than a page: near misses of the name or town too, ranked below every match. The
-  // threshold is pg_trgm's setting, so it is set for this transaction alone.
-  if (rows.length <= limit && trigrams && !mostlyDigits) {
+  let rows = await ranked(db, matches, rank);
+  // Nothing at all: near misses of the name or town (one or two letters wrong), ranked by how
+  // near. pg_trgm's threshold is a setting, set for this transaction alone, as is keeping the
+  // planner to the trigram index (a table scan filtered by word similarity is far slower).
+  if (rows.length === 0 && !cursor && trigrams && !mostlyDigits) {
     rows = await db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', ${String(NEAR_MISS)}, true)`);
-      return ranked(tx as unknown as DB, [...matches, sql`${words} <% ${key}`]);
+      await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', ${String(NEAR_MISS)}, true), set_config('enable_seqscan', 'off', true)`);
+      return ranked(tx as unknown as DB, [sql`${words} <% ${key}`], nearness);
     });
   }
   const page = rows.slice(0, limit).map(({ rank: _, ...row }) => row);

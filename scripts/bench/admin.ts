@@ -27,10 +27,10 @@ function get(url: string, cookie: string): Promise<{ status: number; body: strin
   });
 }
 
-type Person = { id: number; name: string; email: string | null; phone: string | null; postcode: string | null };
+export type Person = { id: number; name: string; email: string | null; phone: string | null; postcode: string | null };
 
 /** What staff type, keystroke by keystroke: names, surnames, emails, a phone's last digits, postcodes. */
-function typedQueries(people: Person[], random: () => number): string[] {
+export function typedQueries(people: Person[], random: () => number): string[] {
   const queries: string[] = [];
   const keystrokes = (text: string, from: number, to: number) => {
     for (let n = from; n <= Math.min(to, text.length); n++) queries.push(text.slice(0, n));
