@@ -4,11 +4,12 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { asc } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { campaigns, TIERS } from "@db/schema";
+import { campaigns } from "@db/schema";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { hasNoControlCharacters } from "~/giving/forms.server";
 import { RowId } from "~/ids";
-import { searchSupporters, SUPPORTER_STATUSES, type SupporterFilters } from "~/supporters/search.server";
+import { searchSupporters, type SupporterFilters } from "~/supporters/search.server";
+import { FILTER_TIERS, STATUS_LABELS, SUPPORTER_STATUSES, TIER_LABELS } from "~/supporters/supporter-filters";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -30,20 +31,12 @@ const QuerySchema = z.object({
     .regex(/^\d{1,10}(\.\d{1,10})?$/)
     .optional()
     .catch(undefined),
-  tier: z.enum(TIERS).optional().catch(undefined),
+  tier: z.enum(FILTER_TIERS).optional().catch(undefined),
   status: z.enum(SUPPORTER_STATUSES).optional().catch(undefined),
   failing: Checked,
   noEmail: Checked,
   campaign: RowId.optional().catch(undefined),
 });
-
-const STATUS_LABELS: Record<(typeof SUPPORTER_STATUSES)[number], string> = {
-  monthly: "Giving monthly",
-  paused: "Monthly gift paused",
-  cancelled: "Monthly gift cancelled",
-  one_off: "One-off gifts only",
-};
-const TIER_LABELS: Record<(typeof TIERS)[number], string> = { digital: "Digital", print: "Print" };
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -88,7 +81,7 @@ export default function SupporterSearch() {
             <label htmlFor="tier">Tier</label>
             <select id="tier" name="tier" defaultValue={kept.tier}>
               <option value="">Any</option>
-              {TIERS.map((tier) => (
+              {FILTER_TIERS.map((tier) => (
                 <option key={tier} value={tier}>
                   {TIER_LABELS[tier]}
                 </option>
@@ -117,17 +110,17 @@ export default function SupporterSearch() {
               ))}
             </select>
           </div>
-          <div className="field checkbox">
+          <div className="check">
             <input id="failing" name="failing" type="checkbox" value="1" defaultChecked={kept.failing === "1"} />
             <label htmlFor="failing">Payment failing</label>
           </div>
-          <div className="field checkbox">
+          <div className="check">
             <input id="noEmail" name="noEmail" type="checkbox" value="1" defaultChecked={kept.noEmail === "1"} />
             <label htmlFor="noEmail">No email address</label>
           </div>
         </fieldset>
         <button type="submit" className="button">
-          {kept.q ? "Search" : "Show"}
+          Search
         </button>
         {kept.q || filtered ? (
           <p>

@@ -1,8 +1,9 @@
 import { and, desc, eq, exists, gt, inArray, isNull, lt, notExists, or, sql, type SQL } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
-import { payments, plans, subscriptions, supporters, supporterSearchKeys, type Tier } from "@db/schema";
+import { payments, plans, subscriptions, supporters, supporterSearchKeys, TIERS, type Tier } from "@db/schema";
 import { ENTITLING_STATUSES } from "./entitlements.server";
+import { FILTER_TIERS, type FilterTier, type SupporterStatus } from "./supporter-filters";
 
 /**
  * Staff search (ADR 038): people found the way staff type them, best matches first, with
@@ -22,13 +23,11 @@ import { ENTITLING_STATUSES } from "./entitlements.server";
 
 export type SupporterSearchRow = { id: number; name: string; email: string | null; phone: string | null; postalCode: string | null; city: string | null };
 
-export const SUPPORTER_STATUSES = ["monthly", "paused", "cancelled", "one_off"] as const;
-export type SupporterStatus = (typeof SUPPORTER_STATUSES)[number];
 
 /** What the Supporters page narrows its list (or its matches) to. Every field is optional. */
 export type SupporterFilters = {
   /** Receives this tier now (a live monthly tier or an unexpired, unrefunded year). */
-  tier?: Tier;
+  tier?: FilterTier;
   /** monthly: a live monthly gift or tier; paused: one paused; cancelled: had one, none live; one_off: never had one. */
   status?: SupporterStatus;
   /** A monthly payment has failed and Stripe is retrying (past due). */
@@ -53,6 +52,9 @@ const RankedCursor = /^(\d{1,6})\.([1-9]\d{0,9})$/;
 const ListCursor = /^[1-9]\d{0,9}$/;
 
 export type SupporterSearchPage = { rows: SupporterSearchRow[]; next: string | null };
+
+// The filter's tiers are the schema's (a compile-time check both ways).
+export const FILTER_TIERS_ARE_TIERS: [readonly Tier[], readonly FilterTier[]] = [FILTER_TIERS, TIERS];
 
 const columns = {
   id: supporters.id,
@@ -172,8 +174,16 @@ export async function searchSupporters(
     if (lastEight) matches.push(sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigitsReversed(supporters.phone), lastEight)}`);
   }
 
-  const idsOf = (tx: DB, branches: SQL[]) => {
-    const candidates = (match: SQL) => tx.select({ id: supporters.id }).from(supporters).where(and(isNull(supporters.erasedAt), match)).limit(CANDIDATES);
+  // Each kind of match's candidates; near misses the nearest ones (all of them are read and sorted,
+  // which only a term that matched nobody pays for).
+  const idsOf = (tx: DB, branches: SQL[], nearestFirst?: SQL) => {
+    const candidates = (match: SQL) =>
+      tx
+        .select({ id: supporters.id })
+        .from(supporters)
+        .where(and(isNull(supporters.erasedAt), match))
+        .orderBy(...(nearestFirst ? [nearestFirst] : []))
+        .limit(CANDIDATES);
     const [first, second, ...rest] = branches.map(candidates);
     return second ? union(first, second, ...rest) : first;
   };
@@ -205,11 +215,11 @@ export async function searchSupporters(
 
   // The page: the candidates' rows, ranked (each rank computed once: OFFSET 0 keeps the planner
   // from copying its expression into the sort and the keyset condition), from the position on.
-  const ranked = async (tx: DB, branches: SQL[], by: SQL<number>) => {
+  const ranked = async (tx: DB, branches: SQL[], by: SQL<number>, nearestFirst?: SQL) => {
     const found = tx
       .select({ ...columns, rank: by.as("rank") })
       .from(supporters)
-      .where(and(inArray(supporters.id, idsOf(tx, branches)), ...filterConditions(filters)))
+      .where(and(inArray(supporters.id, idsOf(tx, branches, nearestFirst)), ...filterConditions(filters)))
       .offset(0)
       .as("found");
     return tx
@@ -227,7 +237,7 @@ export async function searchSupporters(
   if (rows.length === 0 && !cursor && trigrams && !mostlyDigits) {
     rows = await db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', ${String(NEAR_MISS)}, true), set_config('enable_seqscan', 'off', true)`);
-      return ranked(tx as unknown as DB, [sql`${words} <% ${key}`], nearness);
+      return ranked(tx as unknown as DB, [sql`${words} <% ${key}`], nearness, sql`${words} <<-> ${key}`);
     });
   }
   const page = rows.slice(0, limit).map(({ rank: _, ...row }) => row);
