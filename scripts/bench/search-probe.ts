@@ -4,7 +4,7 @@
 import postgres from "postgres";
 import { connect, disconnect } from "@db/client.server";
 import { searchSupporters } from "~/supporters/search.server";
-import { typedQueries, type Person } from "./admin";
+import { misspelt, typedQueries, type Person } from "./admin";
 import { percentile } from "./lib/load";
 import { seededRandom } from "./lib/people";
 
@@ -28,6 +28,16 @@ try {
   const ms = timed.map((t) => t.ms);
   console.log(`${timed.length} terms: p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms, max ${Math.max(...ms).toFixed(0)} ms; ${timed.filter((t) => t.n > 0).length} found someone`);
   console.log("slowest:", timed.sort((a, b) => b.ms - a.ms).slice(0, 15).map((t) => `${JSON.stringify(t.q)} ${t.ms.toFixed(1)} ms (${t.n})`).join(", "));
+  const near: number[] = [];
+  let hit = 0;
+  const typos = misspelt(people, seededRandom(5));
+  for (const { q, surname } of typos) {
+    const started = performance.now();
+    const { rows } = await searchSupporters(db, { q, limit: 25 });
+    near.push(performance.now() - started);
+    if (rows.some((r) => r.name.endsWith(` ${surname}`))) hit += 1;
+  }
+  console.log(`${typos.length} misspelt surnames: p50 ${percentile(near, 50).toFixed(1)} ms, p95 ${percentile(near, 95).toFixed(1)} ms, max ${Math.max(...near).toFixed(0)} ms; ${hit} had the right surname on the first page`);
 } finally {
   await disconnect();
 }
