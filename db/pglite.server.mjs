@@ -6,6 +6,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { fuzzystrmatch } from "@electric-sql/pglite/contrib/fuzzystrmatch";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
 import { drizzle } from "drizzle-orm/pglite";
@@ -63,7 +64,7 @@ function newestUsableTemplate({ tarball = false } = {}) {
  * The PostgreSQL extensions the migrations create (staff search, ADR 038). PGlite loads an
  * extension's code only when it is named here, so every PGlite this file opens names them.
  */
-const extensions = { pg_trgm, unaccent };
+const extensions = { fuzzystrmatch, pg_trgm, unaccent };
 
 const isDatabase = (dir) => existsSync(path.join(dir, "PG_VERSION"));
 const isEmptyDir = (dir) => statSync(dir).isDirectory() && readdirSync(dir).length === 0;

@@ -247,6 +247,20 @@ export const supporters = pgTable(
   ],
 );
 
+/**
+ * Every word of every search key (ADR 038), kept by a trigger on supporters (migration 0017): the
+ * dictionary a misspelt word is corrected against (pg_trgm's similarity to find candidates,
+ * fuzzystrmatch's Levenshtein distance to keep those one or two letters away). A word nobody
+ * has any more (a name changed, a supporter erased) is removed.
+ */
+export const supporterSearchWords = pgTable(
+  "supporter_search_words",
+  {
+    word: text("word").primaryKey(),
+  },
+  (t) => [index("supporter_search_words_trgm_idx").using("gin", sql`${t.word} gin_trgm_ops`)],
+);
+
 export const GIFT_KINDS = ["one_off", "monthly", "tier_monthly", "tier_one_time"] as const;
 export type GiftKind = (typeof GIFT_KINDS)[number];
 const giftKindCheck = (column: string) =>

@@ -1,7 +1,7 @@
 import { and, desc, eq, exists, gt, inArray, isNull, lt, notExists, or, sql, type SQL } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
-import { payments, plans, subscriptions, supporters, supporterSearchKeys, TIERS, type Tier } from "@db/schema";
+import { payments, plans, subscriptions, supporters, supporterSearchKeys, supporterSearchWords, TIERS, type Tier } from "@db/schema";
 import { ENTITLING_STATUSES } from "./entitlements.server";
 import { FILTER_TIERS, type FilterTier, type SupporterStatus } from "./supporter-filters";
 
@@ -10,12 +10,12 @@ import { FILTER_TIERS, type FilterTier, type SupporterStatus } from "./supporter
  * PostgreSQL's own matching (pg_trgm, unaccent) over a stored, trigram-indexed search key.
  *
  * - Names and towns: any part of any word, whatever the case, accents, apostrophes, hyphens or
- *   alphabet ("obrien", "Brien", "jose", "Иванова" ↔ "Ivanova"); when that finds nobody, near
- *   misses (word similarity: "Quarington", "Smiht").
+ *   alphabet ("obrien", "Brien", "jose", "Иванова" ↔ "Ivanova"); when that finds nobody, each word
+ *   corrected to the known words one or two letters away ("Quarington", "Smiht", "Talyor").
  * - Email and postcode: from their start; phone: its digits from the start or the end, however
  *   spaced, with or without the country code ("+61 3 9123 4567" finds "03 9123 4567").
  * - Ranked: an exact email, phone or postcode first, then a whole word, a word's start, a part,
- *   a near miss; within each, the closer the whole name, then the newest.
+ *   a corrected misspelling; within each, the closer the whole name, then the newest.
  *
  * Each kind of match first takes a bounded number of candidates from its own index, so a common
  * term ("mar" among a million) costs the same as a rare one: the ranking is then among those.
@@ -42,8 +42,10 @@ export type SupporterFilters = {
 const CANDIDATES = 100;
 /** A term shorter than this (in letters and digits) has no trigram: it is matched from the start of words instead. */
 const TRIGRAM = 3;
-/** How alike a near miss must be (pg_trgm word similarity, 0–1): one or two letters wrong in a name. */
-const NEAR_MISS = 0.45;
+/** How alike (pg_trgm similarity, 0–1) a dictionary word must be to be a candidate correction: loose, Levenshtein decides. */
+const CORRECTION_CANDIDATES = 0.15;
+/** Corrections looked for per misspelt word. */
+const CORRECTIONS = 5;
 /** Words of a term looked for apart (more are ignored: nobody types a name of nine words). */
 const MAX_PIECES = 8;
 
@@ -174,23 +176,16 @@ export async function searchSupporters(
     if (lastEight) matches.push(sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigitsReversed(supporters.phone), lastEight)}`);
   }
 
-  // Each kind of match's candidates; near misses the nearest ones (all of them are read and sorted,
-  // which only a term that matched nobody pays for).
-  const idsOf = (tx: DB, branches: SQL[], nearestFirst?: SQL) => {
-    const candidates = (match: SQL) =>
-      tx
-        .select({ id: supporters.id })
-        .from(supporters)
-        .where(and(isNull(supporters.erasedAt), match))
-        .orderBy(...(nearestFirst ? [nearestFirst] : []))
-        .limit(CANDIDATES);
+  const idsOf = (tx: DB, branches: SQL[]) => {
+    const candidates = (match: SQL) => tx.select({ id: supporters.id }).from(supporters).where(and(isNull(supporters.erasedAt), match)).limit(CANDIDATES);
     const [first, second, ...rest] = branches.map(candidates);
     return second ? union(first, second, ...rest) : first;
   };
 
   // Whole email, phone or postcode; then the name and town: whole words in the order typed, the
   // start of a word, a part; within each, the name as written and how close the whole key is
-  // (0–1,999). Near misses, looked for only when nothing matches, rank by how near (0–999).
+  // (0–1,999). Corrected misspellings, looked for only when nothing matches, rank by how near
+  // (0–999).
   const phoneDigits = keys.phoneDigits(supporters.phone);
   const wholePhone = [
     sql`${phoneDigits} = ${digits}`,
@@ -211,15 +206,14 @@ export async function searchSupporters(
   // ranks first among equals: "Иванова" puts Мария Иванова above Olga Ivanova, "Ivanova" the reverse.
   const asWritten = sql`case when strpos(lower(${supporters.name}), ${lowered}) > 0 then 1000 else 0 end`;
   const rank = sql<number>`(${tier} * 4 + ${asWritten} + round(similarity(${key}, ${words}) * 999))::int`;
-  const nearness = sql<number>`round(word_similarity(${words}, ${key}) * 999)::int`;
 
   // The page: the candidates' rows, ranked (each rank computed once: OFFSET 0 keeps the planner
   // from copying its expression into the sort and the keyset condition), from the position on.
-  const ranked = async (tx: DB, branches: SQL[], by: SQL<number>, nearestFirst?: SQL) => {
+  const ranked = async (tx: DB, branches: SQL[], by: SQL<number>) => {
     const found = tx
       .select({ ...columns, rank: by.as("rank") })
       .from(supporters)
-      .where(and(inArray(supporters.id, idsOf(tx, branches, nearestFirst)), ...filterConditions(filters)))
+      .where(and(inArray(supporters.id, idsOf(tx, branches)), ...filterConditions(filters)))
       .offset(0)
       .as("found");
     return tx
@@ -231,13 +225,36 @@ export async function searchSupporters(
   };
 
   let rows = await ranked(db, matches, rank);
-  // Nothing at all: near misses of the name or town (one or two letters wrong), ranked by how
-  // near. pg_trgm's threshold is a setting, set for this transaction alone, as is keeping the
-  // planner to the trigram index (a table scan filtered by word similarity is far slower).
+  // Nothing at all: a word may be misspelt. Each word of three letters or more is corrected
+  // against the words of everyone's keys (supporter_search_words): pg_trgm's similarity finds
+  // candidates (a loose threshold, set for this transaction alone), fuzzystrmatch's Levenshtein
+  // distance keeps those one letter away (two for words of five letters or more). Then the
+  // supporters whose key holds, for every word, it or one of its corrections, ranked by how
+  // near their key is to the corrected term.
   if (rows.length === 0 && !cursor && trigrams && !mostlyDigits) {
     rows = await db.transaction(async (tx) => {
-      await tx.execute(sql`select set_config('pg_trgm.word_similarity_threshold', ${String(NEAR_MISS)}, true), set_config('enable_seqscan', 'off', true)`);
-      return ranked(tx as unknown as DB, [sql`${words} <% ${key}`], nearness, sql`${words} <<-> ${key}`);
+      await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(CORRECTION_CANDIDATES)}, true)`);
+      const typedWords = [...new Set(pieces.flatMap((piece) => piece.split(" ")))];
+      const alternatives: string[][] = [];
+      for (const word of typedWords) {
+        if (word.length < TRIGRAM) {
+          alternatives.push([word]);
+          continue;
+        }
+        const distance = word.length >= 5 ? 2 : 1;
+        const corrections = rowsOf<{ word: string }>(
+          await tx.execute(sql`
+            select ${supporterSearchWords.word} as word from ${supporterSearchWords}
+            where ${supporterSearchWords.word} % ${word} and levenshtein_less_equal(${supporterSearchWords.word}, ${word}, ${distance}) <= ${distance}
+            order by levenshtein(${supporterSearchWords.word}, ${word}), ${supporterSearchWords.word} <-> ${word}
+            limit ${CORRECTIONS}`),
+        ).map((row) => row.word);
+        alternatives.push([...new Set([...corrections, word])]);
+      }
+      if (alternatives.every((words) => words.length === 1)) return [];
+      const corrected = alternatives.map((words) => words[0]).join(" ");
+      const holdsEach = and(...alternatives.map((words) => or(...words.map((word) => sql`${key} like ${`%${word}%`}`))))!;
+      return ranked(tx as unknown as DB, [holdsEach], sql<number>`round(word_similarity(${corrected}, ${key}) * 999)::int`);
     });
   }
   const page = rows.slice(0, limit).map(({ rank: _, ...row }) => row);

@@ -1,7 +1,8 @@
--- Staff search (ADR 038): PostgreSQL's trigram matching and accent folding, on PostgreSQL and on
--- PGlite alike (db/pglite.server.mjs loads both extensions into every PGlite it opens).
+-- Staff search (ADR 038): PostgreSQL's trigram matching, accent folding and edit distance, on
+-- PostgreSQL and on PGlite alike (db/pglite.server.mjs loads the extensions into every PGlite).
 CREATE EXTENSION IF NOT EXISTS pg_trgm;--> statement-breakpoint
 CREATE EXTENSION IF NOT EXISTS unaccent;--> statement-breakpoint
+CREATE EXTENSION IF NOT EXISTS fuzzystrmatch;--> statement-breakpoint
 -- Text as search compares it: accents off (unaccent's rules, which also fold ß, æ, ł, ø …),
 -- Cyrillic capitals lowered by hand (lower() leaves them alone under the C locale PGlite uses),
 -- then lower case, Russian and Ukrainian letters in the Latin spelling an English speaker would
@@ -38,5 +39,41 @@ BEGIN
   RETURN concat_ws(' ', nullif(words, ''), nullif(nullif(joined, words), ''), nullif(public.ff_search_words(coalesce(city, '')), ''));
 END;
 $fn$;--> statement-breakpoint
+CREATE TABLE "supporter_search_words" (
+	"word" text PRIMARY KEY NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "supporters" ADD COLUMN "search_key" text GENERATED ALWAYS AS (ff_search_key(name, address_city)) STORED;--> statement-breakpoint
-CREATE INDEX "supporters_search_key_idx" ON "supporters" USING gin ("search_key" gin_trgm_ops) WHERE "supporters"."erased_at" is null;
+CREATE INDEX "supporter_search_words_trgm_idx" ON "supporter_search_words" USING gin ("word" gin_trgm_ops);--> statement-breakpoint
+CREATE INDEX "supporters_search_key_idx" ON "supporters" USING gin ("search_key" gin_trgm_ops) WHERE "supporters"."erased_at" is null;--> statement-breakpoint
+-- The words of live supporters' search keys (three letters or more), for correcting a misspelt
+-- word: a new word is added as a supporter is saved; an old one is removed once no live
+-- supporter's key holds it (a name changed, a supporter erased).
+CREATE OR REPLACE FUNCTION ff_keep_search_words() RETURNS trigger
+LANGUAGE plpgsql
+AS $fn$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.search_key IS NOT DISTINCT FROM NEW.search_key AND (OLD.erased_at IS NULL) = (NEW.erased_at IS NULL) THEN
+    RETURN NULL;
+  END IF;
+  IF NEW.erased_at IS NULL THEN
+    INSERT INTO public.supporter_search_words (word)
+      SELECT DISTINCT w FROM unnest(string_to_array(NEW.search_key, ' ')) AS w WHERE length(w) >= 3
+      ON CONFLICT DO NOTHING;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    DELETE FROM public.supporter_search_words d
+      WHERE d.word = ANY (string_to_array(OLD.search_key, ' '))
+        -- The first LIKE is what the trigram index answers; the second keeps whole words only.
+        AND NOT EXISTS (SELECT 1 FROM public.supporters s WHERE s.erased_at IS NULL AND s.search_key LIKE '%' || d.word || '%'
+                        AND ' ' || s.search_key || ' ' LIKE '% ' || d.word || ' %');
+  END IF;
+  RETURN NULL;
+END;
+$fn$;--> statement-breakpoint
+CREATE TRIGGER supporters_search_words AFTER INSERT OR UPDATE OF name, address_city, erased_at ON supporters
+  FOR EACH ROW EXECUTE FUNCTION ff_keep_search_words();--> statement-breakpoint
+INSERT INTO supporter_search_words (word)
+  SELECT DISTINCT w FROM supporters, unnest(string_to_array(search_key, ' ')) AS w
+  WHERE erased_at IS NULL AND length(w) >= 3
+  ON CONFLICT DO NOTHING;

@@ -5,7 +5,7 @@
 // PGlite without DATABASE_URL, PostgreSQL with it. And the Supporters page with nothing typed.
 import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { campaigns, subscriptions, supporters } from "@db/schema";
+import { campaigns, subscriptions, supporters, supporterSearchWords } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { loader as supportersPage } from "~/routes/admin.supporters._index";
 import { listSupporters, searchSupporters } from "~/supporters/search.server";
@@ -29,6 +29,7 @@ const PEOPLE = {
   johnson: { name: "Peter Johnson", email: "pj@example.net", addressCity: "Geelong", addressPostalCode: "3220" },
   smithJones: { name: "Katherine Smith-Jones", email: "ksj@example.net", phone: "03 9876 5432", addressCity: "Hobart", addressPostalCode: "7000" },
   darcy: { name: "Ngaio D’Arcy", email: "ngaio@example.net", addressCity: "Launceston", addressPostalCode: "7250" },
+  nguyen: { name: "Minh Nguyen", email: "minh@example.net", addressCity: "Footscray", addressPostalCode: "3011" },
 } as const;
 type Who = keyof typeof PEOPLE;
 const ids = {} as Record<Who, number>;
@@ -86,6 +87,10 @@ describe("staff search finds people the way staff type them", () => {
     ["jonson", "johnson"],
     ["Smiht", "smithJones"],
     ["Fenwik", "fenwick"],
+    ["Jonhson", "johnson"],
+    ["Obrein", "obrien"],
+    ["Siobhan Obrein", "obrien"],
+    ["Nguen", "nguyen"],
     // Towns
     ["Fitzroy", "obrien"],
     ["marrickville", "jose"],
@@ -135,6 +140,18 @@ describe("staff search finds people the way staff type them", () => {
     const rows = await found(q);
     expect(rows.indexOf(ids[better]), JSON.stringify(rows)).toBeGreaterThanOrEqual(0);
     if (rows.includes(ids[worse])) expect(rows.indexOf(ids[better])).toBeLessThan(rows.indexOf(ids[worse]));
+  });
+
+  it("corrects against the words of live supporters only: a name changed or erased is no correction", async () => {
+    const words = async () => (await t.db.select({ word: supporterSearchWords.word }).from(supporterSearchWords)).map((w) => w.word);
+    const [row] = await t.db.insert(supporters).values({ name: "Zebedee Quillfeather", email: "zq@example.net" }).returning({ id: supporters.id });
+    expect(await words()).toContain("quillfeather");
+    expect(await found("Quilfeather")).toEqual([row.id]);
+    await t.db.update(supporters).set({ name: "Zebedee Quillfeathers" }).where(eq(supporters.id, row.id));
+    expect(await words()).toEqual(expect.arrayContaining(["quillfeathers", "zebedee"]));
+    await t.db.update(supporters).set({ erasedAt: new Date(), name: "" }).where(eq(supporters.id, row.id));
+    expect((await words()).filter((w) => w.startsWith("quill") || w === "zebedee")).toEqual([]);
+    expect(await found("Quilfeather")).toEqual([]);
   });
 
   it("finds nobody for what nobody is called, and never the erased", async () => {
