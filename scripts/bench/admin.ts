@@ -51,7 +51,8 @@ export function typedQueries(people: Person[], random: () => number): string[] {
 /**
  * The server's scheduled jobs run 10 s after it starts; on a fresh seed they queue thousands of
  * reminder emails, which its worker then sends. Staff pages are measured after that, not during
- * it: wait for the jobs' first run and for the outbox to have nothing due.
+ * it: wait for the jobs' first run and for the outbox to have nothing due (after a minute, what
+ * is still due is counted as sent).
  */
 async function afterStartUpWork(sql: postgres.Sql) {
   const started = Date.now();
@@ -59,6 +60,9 @@ async function afterStartUpWork(sql: postgres.Sql) {
   for (;;) {
     const [{ due }] = await sql<{ due: number }[]>`select count(*)::int as due from outbox where sent_at is null and failed_at is null and next_attempt_at <= now()`;
     if (due === 0) return;
+    // On a busy machine the worker may not get through them: after a minute, the rest count as
+    // sent (as the mail of earlier benchmarks does above), and the worker finds nothing to do.
+    if (Date.now() - started > 60_000) await sql`update outbox set sent_at = now() where sent_at is null and failed_at is null and next_attempt_at <= now()`;
     if (Date.now() - started > 180_000) throw new Error(`the outbox still has ${due} emails due after 3 minutes`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
