@@ -6,6 +6,9 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { fuzzystrmatch } from "@electric-sql/pglite/contrib/fuzzystrmatch";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import { unaccent } from "@electric-sql/pglite/contrib/unaccent";
 import { drizzle } from "drizzle-orm/pglite";
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { migrate } from "drizzle-orm/pglite/migrator";
@@ -57,6 +60,12 @@ function newestUsableTemplate({ tarball = false } = {}) {
   return templateNames().reverse().map((name) => path.join(templatesDir, name)).find(usable) ?? null;
 }
 
+/**
+ * The PostgreSQL extensions the migrations create (staff search, ADR 038). PGlite loads an
+ * extension's code only when it is named here, so every PGlite this file opens names them.
+ */
+const extensions = { fuzzystrmatch, pg_trgm, unaccent };
+
 const isDatabase = (dir) => existsSync(path.join(dir, "PG_VERSION"));
 const isEmptyDir = (dir) => statSync(dir).isDirectory() && readdirSync(dir).length === 0;
 const partial = (dir) => `${dir}.partial-${process.pid}`;
@@ -69,7 +78,7 @@ async function newDatabaseBeside(dir, { template }) {
   const tmp = partial(dir);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const pg = new PGlite(tmp);
+  const pg = new PGlite(tmp, { extensions });
   try {
     await pg.waitReady;
     if (template) {
@@ -146,10 +155,10 @@ async function openNew(dataDir) {
   if (dataDir.startsWith("memory://")) {
     // Loading the template's tarball costs ≈ 0.7 s of CPU; initdb and the migrations ≈ 5 s.
     const template = newestUsableTemplate({ tarball: true });
-    return template ? new PGlite(dataDir, { loadDataDir: new Blob([readFileSync(`${template}.tar`)]) }) : new PGlite(dataDir);
+    return template ? new PGlite(dataDir, { extensions, loadDataDir: new Blob([readFileSync(`${template}.tar`)]) }) : new PGlite(dataDir, { extensions });
   }
   await createPgliteDataDir(dataDir);
-  return new PGlite(dataDir);
+  return new PGlite(dataDir, { extensions });
 }
 
 // The database `npm start` opened before the server module was loaded. A global, because the

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -138,6 +138,12 @@ export const supporterSearchKeys = {
   phoneDigits: (phone: AnyPgColumn) => sql`regexp_replace(${phone}, '[^0-9]', '', 'g')`,
   phoneDigitsReversed: (phone: AnyPgColumn) => sql`reverse(regexp_replace(${phone}, '[^0-9]', '', 'g'))`,
   postcode: (postcode: AnyPgColumn) => sql`lower(${postcode})`,
+  /**
+   * A typed term as the search key holds words (migration 0017, ADR 038): lower case, accents
+   * off (unaccent), Cyrillic in Latin letters, punctuation and spaces as one space. "O'Brien" is
+   * "o brien", "Иванова" is "ivanova".
+   */
+  words: (term: SQL | string) => sql`ff_search_words(${term})`,
 };
 
 /** A postal address: the one shape every form, event and label uses. */
@@ -203,6 +209,12 @@ export const supporters = pgTable(
      */
     stripeCustomerSyncDueAt: timestamp("stripe_customer_sync_due_at", { withTimezone: true, precision: 3 }),
     stripeCustomerSyncAttempts: integer("stripe_customer_sync_attempts").notNull().default(0),
+    /**
+     * What staff search matches names and towns in (ADR 038): the name's words, the name again
+     * with its apostrophes and hyphens closed up ("o brien obrien"), and the town, each as
+     * `ff_search_words` makes them (migration 0017 defines both functions). Trigram-indexed.
+     */
+    searchKey: text("search_key").generatedAlwaysAs(sql`ff_search_key(name, address_city)`),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     erasedAt: timestamp("erased_at", { withTimezone: true }),
@@ -227,10 +239,26 @@ export const supporters = pgTable(
         .on(sql`${expression} text_pattern_ops`, t.id, ...(column ? [column] : []))
         .where(sql`${t.erasedAt} is null`),
     ),
+    // Any part of a name or town, and near misses of them (pg_trgm: LIKE and word similarity).
+    index("supporters_search_key_idx").using("gin", sql`${t.searchKey} gin_trgm_ops`).where(sql`${t.erasedAt} is null`),
     index("supporters_search_phone_idx").on(sql`${supporterSearchKeys.phoneDigits(t.phone)} text_pattern_ops`, t.id, t.phone).where(sql`${t.phone} is not null and ${t.erasedAt} is null`),
     index("supporters_search_phone_end_idx").on(sql`${supporterSearchKeys.phoneDigitsReversed(t.phone)} text_pattern_ops`, t.id, t.phone).where(sql`${t.phone} is not null and ${t.erasedAt} is null`),
     check("supporters_reachable", sql`${t.email} is not null or ${t.phone} is not null or ${t.erasedAt} is not null`),
   ],
+);
+
+/**
+ * Every word of every search key (ADR 038), kept by a trigger on supporters (migration 0017): the
+ * dictionary a misspelt word is corrected against (pg_trgm's similarity to find candidates,
+ * fuzzystrmatch's Levenshtein distance to keep those one or two letters away). A word nobody
+ * has any more (a name changed, a supporter erased) is removed.
+ */
+export const supporterSearchWords = pgTable(
+  "supporter_search_words",
+  {
+    word: text("word").primaryKey(),
+  },
+  (t) => [index("supporter_search_words_trgm_idx").using("gin", sql`${t.word} gin_trgm_ops`)],
 );
 
 export const GIFT_KINDS = ["one_off", "monthly", "tier_monthly", "tier_one_time"] as const;

@@ -1,12 +1,15 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
+import { asc } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
+import { campaigns } from "@db/schema";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { hasNoControlCharacters } from "~/giving/forms.server";
-import { searchSupporters } from "~/supporters/admin-supporters.server";
 import { RowId } from "~/ids";
+import { searchSupporters, type SupporterFilters } from "~/supporters/search.server";
+import { FILTER_TIERS, STATUS_LABELS, SUPPORTER_STATUSES, TIER_LABELS } from "~/supporters/supporter-filters";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -15,43 +18,126 @@ const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text
 export const meta: MetaFunction = () => [{ title: "Supporters" }];
 
 const PAGE = 25;
+const Checked = z
+  .literal("1")
+  .transform(() => true)
+  .optional()
+  .catch(undefined);
+/** Anything that is not a filter is no filter: the page never fails on a hand-edited address. */
 const QuerySchema = z.object({
   q: z.string().trim().max(200).refine(withoutControlCharacters).catch("").default(""),
-  after: RowId.optional().catch(undefined),
+  after: z
+    .string()
+    .regex(/^\d{1,10}(\.\d{1,10})?$/)
+    .optional()
+    .catch(undefined),
+  tier: z.enum(FILTER_TIERS).optional().catch(undefined),
+  status: z.enum(SUPPORTER_STATUSES).optional().catch(undefined),
+  failing: Checked,
+  noEmail: Checked,
+  campaign: RowId.optional().catch(undefined),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request);
-  const { q, after } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const { rows, next } = await searchSupporters(db, { q, after, limit: PAGE });
-  return json({ q, rows, next }, { headers: { "Cache-Control": "private, no-store" } });
+  const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
+  const filters: SupporterFilters = { tier: query.tier, status: query.status, failing: query.failing, noEmail: query.noEmail, campaignId: query.campaign };
+  const [{ rows, next }, campaignChoices] = await Promise.all([
+    searchSupporters(db, { q: query.q, after: query.after, limit: PAGE, filters }),
+    db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).orderBy(asc(campaigns.name)),
+  ]);
+  // What the form shows again and every page link keeps.
+  const kept = {
+    q: query.q,
+    tier: query.tier ?? "",
+    status: query.status ?? "",
+    failing: query.failing ? "1" : "",
+    noEmail: query.noEmail ? "1" : "",
+    campaign: query.campaign ? String(query.campaign) : "",
+  };
+  return json({ kept, paged: Boolean(query.after), rows, next, campaigns: campaignChoices }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 export default function SupporterSearch() {
-  const { q, rows, next } = useLoaderData<typeof loader>();
+  const { kept, paged, rows, next, campaigns: campaignChoices } = useLoaderData<typeof loader>();
+  const filtered = Boolean(kept.tier || kept.status || kept.failing || kept.noEmail || kept.campaign);
+  const link = (extra: Record<string, string>) => {
+    const params = new URLSearchParams(Object.entries({ ...kept, ...extra }).filter(([, v]) => v !== ""));
+    return `/admin/supporters${params.size ? `?${params}` : ""}`;
+  };
+  const caption = kept.q ? `Supporters matching “${kept.q}”, best matches first` : "Supporters, newest first";
   return (
     <div className="panel">
       <h1>Supporters</h1>
-      <Form method="get" role="search" className="admin-search">
+      <Form method="get" role="search" className="admin-search supporter-finder">
         <div className="field">
-          <label htmlFor="q">Name, email, phone or postcode</label>
-          <input id="q" name="q" type="search" defaultValue={q} maxLength={200} autoComplete="off" />
+          <label htmlFor="q">Name, town, email, phone or postcode</label>
+          <input id="q" name="q" type="search" defaultValue={kept.q} maxLength={200} autoComplete="off" />
         </div>
+        <fieldset className="supporter-filters">
+          <legend>Only show</legend>
+          <div className="field">
+            <label htmlFor="tier">Tier</label>
+            <select id="tier" name="tier" defaultValue={kept.tier}>
+              <option value="">Any</option>
+              {FILTER_TIERS.map((tier) => (
+                <option key={tier} value={tier}>
+                  {TIER_LABELS[tier]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="status">Status</label>
+            <select id="status" name="status" defaultValue={kept.status}>
+              <option value="">Any</option>
+              {SUPPORTER_STATUSES.map((status) => (
+                <option key={status} value={status}>
+                  {STATUS_LABELS[status]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="campaign">Campaign</label>
+            <select id="campaign" name="campaign" defaultValue={kept.campaign}>
+              <option value="">Any</option>
+              {campaignChoices.map((c) => (
+                <option key={c.id} value={String(c.id)}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="check">
+            <input id="failing" name="failing" type="checkbox" value="1" defaultChecked={kept.failing === "1"} />
+            <label htmlFor="failing">Payment failing</label>
+          </div>
+          <div className="check">
+            <input id="noEmail" name="noEmail" type="checkbox" value="1" defaultChecked={kept.noEmail === "1"} />
+            <label htmlFor="noEmail">No email address</label>
+          </div>
+        </fieldset>
         <button type="submit" className="button">
           Search
         </button>
+        {kept.q || filtered ? (
+          <p>
+            <Link to="/admin/supporters">Clear search and filters</Link>
+          </p>
+        ) : null}
       </Form>
-      {q ? (
-        rows.length > 0 ? (
+      {rows.length > 0 ? (
+        <div className="table-scroll">
           <table>
-            <caption className="visually-hidden">Supporters matching “{q}”</caption>
+            <caption className="visually-hidden">{caption}</caption>
             <thead>
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Email</th>
                 <th scope="col">Phone</th>
-                <th scope="col">Postcode</th>
+                <th scope="col">Postcode and town</th>
               </tr>
             </thead>
             <tbody>
@@ -60,22 +146,23 @@ export default function SupporterSearch() {
                   <td>
                     <Link to={`/admin/supporters/${s.id}`}>{s.name || "(no name)"}</Link>
                   </td>
-                  <td>{s.email}</td>
+                  <td>{s.email ?? "(no email)"}</td>
                   <td>{s.phone ?? ""}</td>
                   <td>{[s.postalCode, s.city].filter(Boolean).join(" ")}</td>
                 </tr>
               ))}
             </tbody>
           </table>
-        ) : (
-          <p>No supporters match “{q}”.</p>
-        )
-      ) : null}
-      {next ? (
-        <p>
-          <Link to={`/admin/supporters?${new URLSearchParams({ q, after: String(next) })}`}>Next page</Link>
-        </p>
-      ) : null}
+        </div>
+      ) : kept.q ? (
+        <p>No supporters match “{kept.q}”{filtered ? " with these filters" : ""}. Try fewer letters or another detail: a phone number, postcode or email.</p>
+      ) : (
+        <p>No supporters{filtered ? " with these filters" : " yet"}.</p>
+      )}
+      <nav aria-label="Pages of supporters" className="pager">
+        {paged ? <Link to={link({})}>First page</Link> : null}
+        {next ? <Link to={link({ after: next })}>Next page</Link> : null}
+      </nav>
     </div>
   );
 }

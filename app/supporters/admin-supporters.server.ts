@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, getTableColumns, gt, inArray, isNull, ne, notInArray, or, sql, type SQL } from "drizzle-orm";
-import { union, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
+import { and, asc, desc, eq, isNull, ne, notInArray, sql, type SQL } from "drizzle-orm";
+import { type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
-import { campaigns, outbox, payments, plans, pledges, receipts, staffNotes, staffUsers, subscriptions, supporters, supporterSearchKeys } from "@db/schema";
+import { campaigns, outbox, payments, plans, pledges, receipts, staffNotes, staffUsers, subscriptions, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
@@ -25,104 +25,9 @@ import { failure, staffActor, type Staff, type StaffFailure } from "~/auth/staff
 export type { StaffFailure };
 
 // ---------------------------------------------------------------------------------------------
-// Search
+// Search: app/supporters/search.server.ts (ADR 038)
 
-export type SupporterSearchRow = { id: number; name: string; email: string; phone: string | null; postalCode: string | null; city: string | null };
-
-/**
- * How many supporters (in id order) a short term's first try reads. A common prefix ("ma") fills
- * a page within them; a rarer one is looked up in the search indexes instead, as is every term
- * of four characters or more ("quarrington"), which is rarely common enough to be worth the try.
- */
-const SEARCH_WINDOW = 1_000;
-const SHORT_TERM = 4;
-
-/**
- * Type-ahead for staff: what was typed starts the name, its second or last word, the email, the
- * postcode, or the phone number's digits (from the start, or the last digits: "9000 1234" and
- * "03 9000 1234" find "+61 3 9000 1234"). Case-insensitive, keyset-paginated by id; erased
- * supporters are never found. Prefixes rather than "contains", so that each is a range of an
- * index (migration 0005, ADR 012) and a million supporters answer as fast as a hundred.
- */
-export async function searchSupporters(db: DB, { q, after, limit = 25 }: { q: string; after?: number; limit?: number }) {
-  const term = q.trim().slice(0, 200);
-  if (!term) return { rows: [] as SupporterSearchRow[], next: null as number | null };
-  // The prefix as a range of each index (not LIKE, which needs the row to check), so the ids
-  // come from the indexes alone. Lower-cased by the database, as the indexed expressions are.
-  const startsWith = (expression: SQL, prefix: SQL | string) => sql`(${expression} ~>=~ ${prefix} and ${expression} ~<~ (${prefix} || chr(1114111)))`;
-  const lowered = sql`lower(${term})`;
-  const digits = term.replace(/\D/g, "");
-  // A national number's trunk 0 is not part of the stored international form: match what follows it at the end.
-  const lastDigits = [...digits.replace(/^0+/, "")].reverse().join("");
-  const keys = supporterSearchKeys;
-  // Each branch names its index's expression and condition exactly, so that index can answer it.
-  const branches: SQL[] = [
-    startsWith(keys.name(supporters.name), lowered),
-    startsWith(sql`${supporters.emailKey}`, lowered),
-    startsWith(keys.postcode(supporters.addressPostalCode), lowered),
-    startsWith(keys.afterFirstWord(supporters.name), lowered),
-    startsWith(keys.lastWord(supporters.name), lowered),
-    ...(digits.length >= 4
-      ? [
-          sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigits(supporters.phone), digits)}`,
-          sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigitsReversed(supporters.phone), lastDigits)}`,
-        ]
-      : []),
-  ];
-  const searchable = and(isNull(supporters.erasedAt), after ? gt(supporters.id, after) : undefined);
-  const columns = {
-    id: supporters.id,
-    name: supporters.name,
-    email: supporters.email,
-    phone: supporters.phone,
-    postalCode: supporters.addressPostalCode,
-    city: supporters.addressCity,
-  };
-
-  // A short term first tries the next SEARCH_WINDOW supporters by id, filtered. The window is
-  // named like the table, so the branches' column references read from it.
-  const inWindow = () => {
-    const { id, name, email, emailKey, phone, addressPostalCode, addressCity, erasedAt } = getTableColumns(supporters);
-    const window = db
-      .select({ id, name, email, emailKey, phone, addressPostalCode, addressCity, erasedAt })
-      .from(supporters)
-      .where(after ? gt(supporters.id, after) : undefined)
-      .orderBy(asc(supporters.id))
-      .limit(SEARCH_WINDOW)
-      .as("supporters");
-    return db
-      .select(columns)
-      .from(window)
-      .where(and(isNull(supporters.erasedAt), or(...branches)))
-      .orderBy(asc(supporters.id))
-      .limit(limit + 1);
-  };
-  // Otherwise: from each index's prefix range (never the table) the page's worth of the smallest
-  // ids, kept by a top-N sort; of those, the page's worth of the smallest; and those rows, in one
-  // statement. The page is among each branch's first ids, so only a few hundred ids are merged
-  // instead of every match (a common prefix matches tens of thousands: 57 → 18 ms for "jo").
-  // `id + 0` keeps the planner from walking the primary key in id order instead, which is quick
-  // for a common prefix but reads the whole table for a rare one, and a prepared statement's
-  // generic plan cannot tell which it has.
-  const inIndexes = () => {
-    const [first, second, ...rest] = branches.map((branch) =>
-      db
-        .select({ id: supporters.id })
-        .from(supporters)
-        .where(and(searchable, branch))
-        .orderBy(sql`${supporters.id} + 0`)
-        .limit(limit + 1),
-    );
-    const pageIds = union(first, second, ...rest)
-      .orderBy(sql`1`)
-      .limit(limit + 1);
-    return db.select(columns).from(supporters).where(inArray(supporters.id, pageIds)).orderBy(asc(supporters.id));
-  };
-  let rows = term.length < SHORT_TERM ? await inWindow() : [];
-  if (rows.length <= limit) rows = await inIndexes();
-  const page = rows.slice(0, limit);
-  return { rows: page, next: rows.length > limit ? page[page.length - 1].id : null };
-}
+export { searchSupporters, type SupporterSearchRow } from "./search.server";
 
 // ---------------------------------------------------------------------------------------------
 // The supporter page

@@ -27,10 +27,10 @@ function get(url: string, cookie: string): Promise<{ status: number; body: strin
   });
 }
 
-type Person = { id: number; name: string; email: string | null; phone: string | null; postcode: string | null };
+export type Person = { id: number; name: string; email: string | null; phone: string | null; postcode: string | null };
 
 /** What staff type, keystroke by keystroke: names, surnames, emails, a phone's last digits, postcodes. */
-function typedQueries(people: Person[], random: () => number): string[] {
+export function typedQueries(people: Person[], random: () => number): string[] {
   const queries: string[] = [];
   const keystrokes = (text: string, from: number, to: number) => {
     for (let n = from; n <= Math.min(to, text.length); n++) queries.push(text.slice(0, n));
@@ -51,7 +51,8 @@ function typedQueries(people: Person[], random: () => number): string[] {
 /**
  * The server's scheduled jobs run 10 s after it starts; on a fresh seed they queue thousands of
  * reminder emails, which its worker then sends. Staff pages are measured after that, not during
- * it: wait for the jobs' first run and for the outbox to have nothing due.
+ * it: wait for the jobs' first run and for the outbox to have nothing due (after a minute, what
+ * is still due is counted as sent).
  */
 async function afterStartUpWork(sql: postgres.Sql) {
   const started = Date.now();
@@ -59,9 +60,28 @@ async function afterStartUpWork(sql: postgres.Sql) {
   for (;;) {
     const [{ due }] = await sql<{ due: number }[]>`select count(*)::int as due from outbox where sent_at is null and failed_at is null and next_attempt_at <= now()`;
     if (due === 0) return;
+    // On a busy machine the worker may not get through them: after a minute, the rest count as
+    // sent (as the mail of earlier benchmarks does above), and the worker finds nothing to do.
+    if (Date.now() - started > 60_000) await sql`update outbox set sent_at = now() where sent_at is null and failed_at is null and next_attempt_at <= now()`;
     if (Date.now() - started > 180_000) throw new Error(`the outbox still has ${due} emails due after 3 minutes`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
+}
+
+/**
+ * A surname as a caller spells it and staff mistype it (ADR 038): one letter dropped, or two
+ * swapped, away from the ends. Only names of five letters or more: shorter ones have no near miss.
+ */
+export function misspelt(people: Person[], random: () => number): { q: string; surname: string }[] {
+  const typed: { q: string; surname: string }[] = [];
+  for (const p of people) {
+    const last = p.name.split(" ").pop()!;
+    if (!/^[A-Za-z]{5,}$/.test(last)) continue;
+    const at = 1 + Math.floor(random() * (last.length - 3));
+    const q = random() < 0.5 ? last.slice(0, at) + last.slice(at + 1) : last.slice(0, at) + last[at + 1] + last[at] + last.slice(at + 2);
+    if (q.toLowerCase() !== last.toLowerCase()) typed.push({ q, surname: last });
+  }
+  return typed;
 }
 
 const summary = (ms: number[]) => `p50 ${fmt(percentile(ms, 50), 1)} ms, p95 ${fmt(percentile(ms, 95), 1)} ms, max ${fmt(Math.max(...ms), 0)} ms (${ms.length} requests)`;
@@ -101,6 +121,18 @@ export const adminBench: Bench = {
       }
       console.log(`type-ahead: ${summary(search)}; ${found} of ${queries.length} found someone`);
 
+      // Misspelt surnames, typed whole: the near-miss path, which only a term matching nobody takes.
+      const nearMisses: number[] = [];
+      let nearFound = 0;
+      const misspellings = misspelt(people, random);
+      for (const { q, surname } of misspellings) {
+        const r = await get(`${server.origin}/admin/supporters?q=${encodeURIComponent(q)}&_data=routes%2Fadmin.supporters._index`, cookie);
+        if (r.status !== 200) throw new Error(`search for ${q} answered ${r.status}`);
+        if ((JSON.parse(r.body) as { rows: { name: string }[] }).rows.some((row) => row.name.endsWith(` ${surname}`))) nearFound += 1;
+        nearMisses.push(r.ms);
+      }
+      console.log(`misspelt surnames: ${summary(nearMisses)}; ${nearFound} of ${misspellings.length} had the right surname on the first page`);
+
       const pages: number[] = [];
       for (const { id } of [...people.slice(0, 60), ...busiest]) {
         const r = await get(`${server.origin}/admin/supporters/${id}`, cookie);
@@ -135,6 +167,12 @@ export const adminBench: Bench = {
       const p95 = (ms: number[]) => percentile(ms, 95);
       return [
         { benchmark: "4 admin: supporter type-ahead", figure: summary(search), target: "p95 < 25 ms", met: p95(search) < 25 },
+        {
+          benchmark: "4 admin: misspelt surnames (near misses)",
+          figure: `${summary(nearMisses)}; ${nearFound} of ${misspellings.length} had the right surname on the first page`,
+          target: "p95 < 25 ms",
+          met: p95(nearMisses) < 25,
+        },
         { benchmark: "4 admin: supporter page", figure: summary(pages), target: "< 50 ms (p95)", met: p95(pages) < 50 },
         { benchmark: "4 admin: dashboard", figure: summary(dashboard), target: "< 150 ms (p95)", met: p95(dashboard) < 150 },
         { benchmark: "4 admin: dashboard figures only (getDashboard)", figure: summary(figures), target: "< 150 ms (p95)", met: p95(figures) < 150 },

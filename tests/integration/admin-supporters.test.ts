@@ -93,22 +93,26 @@ describe("supporter search", () => {
     expect((await searchSupporters(t.db, { q: "nobody-like-this", limit: 10 })).rows).toEqual([]);
   });
 
-  it("pages by id and never shows the erased", async () => {
+  // Matches are ranked (ADR 038); equally good matches come newest first, so these pages run
+  // from the newest id down (they ran up from the oldest before ranking).
+  it("pages equally good matches newest first and never shows the erased", async () => {
     const ids: number[] = [];
     for (let i = 0; i < 5; i++) ids.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, name: `Pagination Person ${i}` })).supporterId);
     await t.db.update(supporters).set({ erasedAt: new Date() }).where(eq(supporters.id, ids[4]));
+    const newestFirst = ids.slice(0, 4).reverse();
     const first = await searchSupporters(t.db, { q: "pagination person", limit: 2 });
-    expect(first.rows.map((r) => r.id)).toEqual(ids.slice(0, 2));
+    expect(first.rows.map((r) => r.id)).toEqual(newestFirst.slice(0, 2));
     const second = await searchSupporters(t.db, { q: "pagination person", after: first.next!, limit: 2 });
-    expect(second.rows.map((r) => r.id)).toEqual(ids.slice(2, 4));
+    expect(second.rows.map((r) => r.id)).toEqual(newestFirst.slice(2, 4));
     expect(second.next).toBeNull();
 
-    const response = await callLoader(searchLoader, `/admin/supporters?q=Pagination+Person&after=${ids[1]}`, { cookie: browsers.staff.cookie });
+    const response = await callLoader(searchLoader, `/admin/supporters?q=Pagination+Person&after=${first.next}`, { cookie: browsers.staff.cookie });
     const body = await response.json();
-    expect(body.rows.map((r: { id: number }) => r.id)).toEqual(ids.slice(2, 4));
+    expect(body.rows.map((r: { id: number }) => r.id)).toEqual(newestFirst.slice(2, 4));
   });
 
-  it("pages through matches of several kinds in id order, each page the smallest ids left", async () => {
+  // Ranked since ADR 038 (it was id order): every match still appears once across the pages.
+  it("pages through matches of several kinds, each once, best first", async () => {
     // One term matching, for each person, only one of: the first word, the last word, the words
     // after the first, the email; more of each kind than a page holds. Each index's own first ids
     // must still make the right page.
@@ -124,14 +128,18 @@ describe("supporter search", () => {
     for (const kind of kinds) for (let i = 0; i < 4; i++) expected.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, ...kind(i) })).supporterId);
     for (let i = 4; i < 6; i++) for (const kind of kinds) expected.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, ...kind(i) })).supporterId);
     const found: number[] = [];
-    let after: number | undefined;
+    let after: string | undefined;
     for (let page = 0; page < 10; page++) {
       const { rows, next } = await searchSupporters(t.db, { q: term, after, limit: 3 });
       found.push(...rows.map((r) => r.id));
       if (next === null) break;
       after = next;
     }
-    expect(found).toEqual([...expected].sort((a, b) => a - b));
+    expect(new Set(found).size).toBe(found.length);
+    expect([...found].sort((a, b) => a - b)).toEqual([...expected].sort((a, b) => a - b));
+    // The whole word first ("Zephyrine Kind0", "Ola Zephyrine Mbeki0"), before a word it starts.
+    const wholeWord = new Set(expected.filter((_, i) => [0, 2].includes(i < 16 ? Math.floor(i / 4) : (i - 16) % 4)));
+    expect(found.slice(0, wholeWord.size).every((id) => wholeWord.has(id))).toBe(true);
   });
 });
 
