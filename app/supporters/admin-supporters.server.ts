@@ -3,6 +3,7 @@ import { and, asc, desc, eq, isNull, ne, notInArray, sql, type SQL } from "drizz
 import { type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { campaigns, outbox, payments, plans, pledges, receipts, staffNotes, staffUsers, subscriptions, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { enqueueEmail } from "~/email/outbox.server";
@@ -140,11 +141,10 @@ async function keysetPage<Row extends Keyed>(db: DB, list: KeysetList<Row>, posi
   const any = async (where: SQL) => (await db.select({ one: sql`1` }).from(list.table).where(and(list.scope, where)).limit(1)).length > 0;
   const newestFirst = [desc(list.at), desc(list.id)];
   const keyOf = (r: Row) => `${r.cursorAt}~${r.id}`;
-  const page = (rows: Row[], older: boolean, newer: boolean) => ({
-    rows: rows.map(({ cursorAt: _, ...r }) => r),
-    older: older ? keyOf(rows[rows.length - 1]) : null,
-    newer: newer ? keyOf(rows[0]) : null,
-  });
+  const page = (rows: Row[], older: boolean, newer: boolean) => {
+    const [first, last] = [rows.at(0), rows.at(-1)];
+    return { rows: rows.map(({ cursorAt: _, ...r }) => r), older: older && last ? keyOf(last) : null, newer: newer && first ? keyOf(first) : null };
+  };
   if (position && "after" in position) {
     const [rows, older] = await Promise.all([rowsWhere(sql`${row} > ${key(position.after)}`, [asc(list.at), asc(list.id)], size + 1), any(sql`${row} <= ${key(position.after)}`)]);
     if (rows.length > size) return page(rows.slice(0, size).reverse(), older, true);
@@ -498,7 +498,7 @@ export async function addStaffNote(db: DB, { staff, supporterId, body }: { staff
   return db.transaction(async (tx) => {
     const [supporter] = await tx.select({ id: supporters.id }).from(supporters).where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
     if (!supporter) return failure(404, "Not found");
-    const [note] = await tx.insert(staffNotes).values({ supporterId, staffUserId: staff.staffUserId, body }).returning({ id: staffNotes.id });
+    const note = one(await tx.insert(staffNotes).values({ supporterId, staffUserId: staff.staffUserId, body }).returning({ id: staffNotes.id }), "insert staff note");
     await recordAudit(tx, { actor: staffActor(staff), action: "supporter.note", target: { type: "supporter", id: supporterId }, details: { noteId: note.id } });
     return { ok: true as const };
   });

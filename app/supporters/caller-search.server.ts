@@ -32,7 +32,7 @@ export async function searchCallers(db: DB, { q, limit = CALLER_SEARCH.limit }: 
     email: row.email ?? null,
     phone: row.phone,
     postcode: row.postalCode,
-    entitlement: describeEntitlements(entitlements[i]),
+    entitlement: describeEntitlements(entitlements[i] ?? []),
   }));
 }
 

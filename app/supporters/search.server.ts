@@ -1,6 +1,7 @@
 import { and, desc, eq, exists, gt, inArray, isNull, lt, notExists, or, sql, type SQL } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
+import { one } from "@db/rows";
 import { payments, plans, subscriptions, supporters, supporterSearchKeys, supporterSearchWords, TIERS, type Tier } from "@db/schema";
 import { ENTITLING_STATUSES } from "./entitlements.server";
 import { FILTER_TIERS, type FilterTier, type SupporterStatus } from "./supporter-filters";
@@ -121,7 +122,8 @@ export async function listSupporters(db: DB, { filters = {}, after, limit = 25 }
     .orderBy(desc(supporters.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
-  return { rows: page, next: rows.length > limit ? String(page[page.length - 1].id) : null };
+  const last = page.at(-1);
+  return { rows: page, next: rows.length > limit && last ? String(last.id) : null };
 }
 
 /** Letters and digits of a typed piece, roughly as the database folds them (only to choose how to match). */
@@ -145,9 +147,12 @@ export async function searchSupporters(
   // The term as the search key holds words ("O'Brien" → "o brien"), and each piece typed apart,
   // folded by the database (one round trip), so that every statement below compares plain values.
   const typed = term.split(/\s+/).filter((piece) => significant(piece).length > 0).slice(0, MAX_PIECES);
-  const folded = rowsOf<Record<string, string | null>>(
-    await db.execute(sql`select ${sql.join([sql`${keys.words(term)} as words`, ...typed.map((piece, i) => sql`${keys.words(piece)} as ${sql.identifier(`p${i}`)}`)], sql`, `)}`),
-  )[0];
+  const folded = one(
+    rowsOf<Record<string, string | null>>(
+      await db.execute(sql`select ${sql.join([sql`${keys.words(term)} as words`, ...typed.map((piece, i) => sql`${keys.words(piece)} as ${sql.identifier(`p${i}`)}`)], sql`, `)}`),
+    ),
+    "fold the search term",
+  );
   const words = folded.words ?? "";
   const pieces = typed.map((_, i) => folded[`p${i}`] ?? "").filter((piece) => piece !== "");
   const trigrams = pieces.some((piece) => piece.replace(/ /g, "").length >= TRIGRAM);
@@ -179,6 +184,7 @@ export async function searchSupporters(
   const idsOf = (tx: DB, branches: SQL[]) => {
     const candidates = (match: SQL) => tx.select({ id: supporters.id }).from(supporters).where(and(isNull(supporters.erasedAt), match)).limit(CANDIDATES);
     const [first, second, ...rest] = branches.map(candidates);
+    if (!first) throw new Error("a search needs at least one kind of match");
     return second ? union(first, second, ...rest) : first;
   };
 
@@ -259,5 +265,5 @@ export async function searchSupporters(
   }
   const page = rows.slice(0, limit).map(({ rank: _, ...row }) => row);
   const last = rows[limit - 1];
-  return { rows: page, next: rows.length > limit ? `${last.rank}.${last.id}` : null };
+  return { rows: page, next: rows.length > limit && last ? `${last.rank}.${last.id}` : null };
 }
