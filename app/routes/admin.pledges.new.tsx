@@ -172,6 +172,8 @@ export default function NewPledge() {
               id="q"
               label="Find by phone, email, name or postcode"
               defaultQuery={q}
+              // Staff on a call start here (see SupporterCombobox).
+              // eslint-disable-next-line jsx-a11y/no-autofocus
               autoFocus={!selected && !actionData}
               onChoose={(match) => navigate(`/admin/pledges/new?${new URLSearchParams({ supporter: String(match.id) })}`, { preventScrollReset: true })}
             />

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { CALLER_SEARCH, type CallerMatch } from "~/supporters/caller-search";
+import { useHydrated } from "./use-hydrated";
 
 const DEBOUNCE_MS = 150;
 
@@ -27,7 +28,7 @@ function announcement(lookup: Lookup, chosen: string | null) {
  * older request).
  */
 export function SupporterCombobox({ id, label, defaultQuery, autoFocus, onChoose }: { id: string; label: string; defaultQuery: string; autoFocus?: boolean; onChoose: (match: CallerMatch) => void }) {
-  const [enhanced, setEnhanced] = useState(false);
+  const enhanced = useHydrated();
   const [query, setQuery] = useState(defaultQuery);
   const [lookup, setLookup] = useState<Lookup>({ status: "idle" });
   const [open, setOpen] = useState(false);
@@ -40,7 +41,6 @@ export function SupporterCombobox({ id, label, defaultQuery, autoFocus, onChoose
   const expanded = enhanced && open && lookup.status === "done";
 
   useEffect(() => {
-    setEnhanced(true);
     return () => {
       clearTimeout(timer.current);
       inFlight.current?.abort();
@@ -63,7 +63,7 @@ export function SupporterCombobox({ id, label, defaultQuery, autoFocus, onChoose
       setLookup({ status: "done", query: q, results: body.results });
       setActive(-1);
       setOpen(true);
-    } catch (error) {
+    } catch {
       if (controller.signal.aborted) return;
       setLookup({ status: "failed", message: "The search did not work: press Search instead." });
     }
@@ -158,6 +158,8 @@ export function SupporterCombobox({ id, label, defaultQuery, autoFocus, onChoose
           maxLength={CALLER_SEARCH.maxLength}
           autoComplete="off"
           spellCheck={false}
+          // The phone line's first action is typing the caller's name: the pledge screen asks for it.
+          // eslint-disable-next-line jsx-a11y/no-autofocus
           autoFocus={autoFocus}
           {...comboboxProps}
         />
@@ -183,6 +185,9 @@ export function SupporterCombobox({ id, label, defaultQuery, autoFocus, onChoose
           </li>
         ) : null}
         {results.map((m, i) => (
+          // The keyboard stays in the input (arrow keys and Enter, aria-activedescendant): the
+          // combobox pattern of the ARIA Authoring Practices, so the option itself takes clicks only.
+          // eslint-disable-next-line jsx-a11y/click-events-have-key-events
           <li
             key={m.id}
             id={`${id}-option-${m.id}`}
