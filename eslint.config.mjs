@@ -14,7 +14,10 @@ export default tseslint.config(
     files: ["**/*.{ts,tsx,mts,mjs,js}"],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrorsIgnorePattern: "^_" },
+      ],
       // Control characters are matched on purpose: forms refuse them, tests strip them.
       "no-control-regex": "off",
     },

@@ -13,25 +13,45 @@ export function safeTimeZone(timeZone: string): string {
   }
 }
 
-export function formatDate(date: Date | string, timeZone: string, style: "long" | "medium" = "long", locale = "en-AU"): string {
+export function formatDate(
+  date: Date | string,
+  timeZone: string,
+  style: "long" | "medium" = "long",
+  locale = "en-AU",
+): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: safeTimeZone(timeZone) }).format(new Date(date));
 }
 
 /** Date and time on the organisation's wall clock, naming the zone: "3 Dec 2026, 5:07 pm AEDT". */
-export function formatDateTime(date: Date | string, timeZone: string, { seconds = false, locale = "en-AU" }: { seconds?: boolean; locale?: string } = {}): string {
-  const when = new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: seconds ? "medium" : "short", timeZone: safeTimeZone(timeZone) }).format(new Date(date));
+export function formatDateTime(
+  date: Date | string,
+  timeZone: string,
+  { seconds = false, locale = "en-AU" }: { seconds?: boolean; locale?: string } = {},
+): string {
+  const when = new Intl.DateTimeFormat(locale, {
+    dateStyle: "medium",
+    timeStyle: seconds ? "medium" : "short",
+    timeZone: safeTimeZone(timeZone),
+  }).format(new Date(date));
   return `${when} ${zoneName(new Date(date), timeZone, locale)}`;
 }
 
 /** The zone's short name at an instant ("AEDT", or "GMT+11" where the locale has no name for it). */
 export function zoneName(date: Date, timeZone: string, locale = "en-AU"): string {
-  const part = new Intl.DateTimeFormat(locale, { timeZone: safeTimeZone(timeZone), timeZoneName: "short" }).formatToParts(date).find((p) => p.type === "timeZoneName");
+  const part = new Intl.DateTimeFormat(locale, { timeZone: safeTimeZone(timeZone), timeZoneName: "short" })
+    .formatToParts(date)
+    .find((p) => p.type === "timeZoneName");
   return part?.value ?? safeTimeZone(timeZone);
 }
 
 /** The wall-clock year, month (1–12) and day of an instant in a zone. */
 export function zonedParts(date: Date, timeZone: string): { year: number; month: number; day: number } {
-  const parts = new Intl.DateTimeFormat("en-US", { timeZone: safeTimeZone(timeZone), year: "numeric", month: "numeric", day: "numeric" }).formatToParts(date);
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: safeTimeZone(timeZone),
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+  }).formatToParts(date);
   const part = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { year: part("year"), month: part("month"), day: part("day") };
 }

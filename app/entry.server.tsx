@@ -37,7 +37,12 @@ export default function handleRequest(
         const body = new PassThrough();
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
         keepLoadersNoStore(remixContext, responseHeaders);
-        resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
+        resolve(
+          new Response(createReadableStreamFromReadable(body), {
+            headers: responseHeaders,
+            status: responseStatusCode,
+          }),
+        );
         pipe(body);
       },
       onShellError(error: unknown) {
@@ -59,7 +64,14 @@ export function handleError(error: unknown, { request }: { request: Request }) {
   if (isRouteErrorResponse(error) && error.status < 500) return;
   // The message of a failed query quotes its parameters (names, emails): log a description and
   // the stack without its first line, which repeats the message.
-  logger.error({ err: describeError(error), stack: error instanceof Error ? error.stack?.split("\n").slice(1).join("\n") : undefined, path: new URL(request.url).pathname }, "unhandled error");
+  logger.error(
+    {
+      err: describeError(error),
+      stack: error instanceof Error ? error.stack?.split("\n").slice(1).join("\n") : undefined,
+      path: new URL(request.url).pathname,
+    },
+    "unhandled error",
+  );
 }
 
 /**
@@ -72,7 +84,10 @@ export function handleError(error: unknown, { request }: { request: Request }) {
 function keepLoadersNoStore(remixContext: EntryContext, responseHeaders: Headers) {
   const { loaderHeaders, actionHeaders } = remixContext.staticHandlerContext;
   const asked = [...Object.values(loaderHeaders ?? {}), ...Object.values(actionHeaders ?? {})];
-  if (asked.some((h) => /\bno-store\b/.test(h.get("Cache-Control") ?? "")) && !/\bno-store\b/.test(responseHeaders.get("Cache-Control") ?? "")) {
+  if (
+    asked.some((h) => /\bno-store\b/.test(h.get("Cache-Control") ?? "")) &&
+    !/\bno-store\b/.test(responseHeaders.get("Cache-Control") ?? "")
+  ) {
     responseHeaders.set("Cache-Control", "private, no-store");
   }
 }

@@ -7,46 +7,61 @@ const optionalText = z
   .transform((v) => (v === "" ? undefined : v))
   .optional();
 
-const EnvSchema = z
-  .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().default("0.0.0.0"),
-    APP_URL: optionalText.pipe(z.url({ message: "must be a URL such as https://give.example.org" }).optional()),
-    DATABASE_URL: optionalText.pipe(
-      z
-        .string()
-        .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
-        .optional(),
-    ),
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
-    PGLITE_DATA_DIR: z.string().default("./data/pglite"),
-    SESSION_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
-    STRIPE_SECRET_KEY: optionalText.pipe(
-      z.string().regex(/^(sk|rk)_(test|live)_/, "must look like sk_test_… or sk_live_…").optional(),
-    ),
-    STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
-    RESEND_API_KEY: optionalText.pipe(z.string().startsWith("re_", "must start with re_").optional()),
-    MAIL_FROM: optionalText,
-    METRICS_TOKEN: optionalText.pipe(z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional()),
-    // Production without Stripe or Resend keys, on purpose: a demonstration (ADR 028).
-    DEMO_MODE: z.enum(["true", "false"], { message: "must be true or false" }).default("false").transform((v) => v === "true"),
-    SEED_DEMO: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
-    TRUST_PROXY: optionalText.pipe(z.string().optional()).transform((value, ctx) => parseTrustProxy(value, ctx)),
-    // Form posts are read whole before Remix: larger ones get a 413 (ADR 028).
-    FORM_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
-    // Graceful drain on SIGTERM: how long requests in flight may take to finish (ADR 028).
-    SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(25),
-    // Card-testing defence on checkout starts (docs/decisions/011-proof-of-work.md).
-    CHECKOUT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
-    CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number().int().min(1).max(10_000).default(8),
-    CHECKOUT_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
-    CHECKOUT_HARD_LIMIT_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
-    POW_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(16),
-    POW_MAX_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(20),
-  });
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  APP_URL: optionalText.pipe(z.url({ message: "must be a URL such as https://give.example.org" }).optional()),
+  DATABASE_URL: optionalText.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must start with postgres:// or postgresql://")
+      .optional(),
+  ),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  PGLITE_DATA_DIR: z.string().default("./data/pglite"),
+  SESSION_SECRET: optionalText.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+  STRIPE_SECRET_KEY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_/, "must look like sk_test_… or sk_live_…")
+      .optional(),
+  ),
+  STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
+  RESEND_API_KEY: optionalText.pipe(z.string().startsWith("re_", "must start with re_").optional()),
+  MAIL_FROM: optionalText,
+  METRICS_TOKEN: optionalText.pipe(
+    z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional(),
+  ),
+  // Production without Stripe or Resend keys, on purpose: a demonstration (ADR 028).
+  DEMO_MODE: z
+    .enum(["true", "false"], { message: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true"),
+  SEED_DEMO: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
+  TRUST_PROXY: optionalText.pipe(z.string().optional()).transform((value, ctx) => parseTrustProxy(value, ctx)),
+  // Form posts are read whole before Remix: larger ones get a 413 (ADR 028).
+  FORM_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
+  // Graceful drain on SIGTERM: how long requests in flight may take to finish (ADR 028).
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(25),
+  // Card-testing defence on checkout starts (docs/decisions/011-proof-of-work.md).
+  CHECKOUT_LIMIT_PER_IP: z.coerce.number().int().min(1).max(10_000).default(20),
+  CHECKOUT_LIMIT_PER_EMAIL: z.coerce.number().int().min(1).max(10_000).default(8),
+  CHECKOUT_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
+  CHECKOUT_HARD_LIMIT_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
+  POW_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(16),
+  POW_MAX_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(20),
+});
 
 /** Names Express (proxy-addr) gives to address ranges. */
 const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
@@ -84,7 +99,10 @@ function parseTrustProxy(value: string | undefined, ctx: z.RefinementCtx): Trust
     if (hops > 10) ctx.addIssue({ code: "custom", message: "a hop count must be between 0 and 10" });
     return hops === 0 ? false : hops;
   }
-  const entries = value.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  const entries = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
   const wrong = entries.filter((entry) => !isProxyAddress(entry));
   if (wrong.length > 0 || entries.length === 0) {
     ctx.addIssue({
@@ -100,21 +118,31 @@ function parseTrustProxy(value: string | undefined, ctx: z.RefinementCtx): Trust
 function crossFieldProblems(source: Record<string, string | undefined>): string[] {
   const has = (name: string) => Boolean(source[name]?.trim());
   const lines: string[] = [];
-  if (has("STRIPE_SECRET_KEY") && !has("STRIPE_WEBHOOK_SECRET")) lines.push("STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set");
-  if (has("STRIPE_WEBHOOK_SECRET") && !has("STRIPE_SECRET_KEY")) lines.push("STRIPE_SECRET_KEY: is required when STRIPE_WEBHOOK_SECRET is set");
-  if (has("RESEND_API_KEY") && !has("MAIL_FROM")) lines.push("MAIL_FROM: is required when RESEND_API_KEY is set (a sender on your verified Resend domain)");
+  if (has("STRIPE_SECRET_KEY") && !has("STRIPE_WEBHOOK_SECRET"))
+    lines.push("STRIPE_WEBHOOK_SECRET: is required when STRIPE_SECRET_KEY is set");
+  if (has("STRIPE_WEBHOOK_SECRET") && !has("STRIPE_SECRET_KEY"))
+    lines.push("STRIPE_SECRET_KEY: is required when STRIPE_WEBHOOK_SECRET is set");
+  if (has("RESEND_API_KEY") && !has("MAIL_FROM"))
+    lines.push("MAIL_FROM: is required when RESEND_API_KEY is set (a sender on your verified Resend domain)");
   const bits = (name: string, fallback: number) => (source[name]?.trim() ? Number(source[name]) : fallback);
   const [powBase, powMax] = [bits("POW_DIFFICULTY_BITS", 16), bits("POW_MAX_DIFFICULTY_BITS", 20)];
   // Only between two valid values: a malformed one is reported by the schema.
-  if ([powBase, powMax].every((n) => Number.isInteger(n) && n >= 1 && n <= 32) && powMax < powBase) lines.push("POW_MAX_DIFFICULTY_BITS: must not be below POW_DIFFICULTY_BITS");
+  if ([powBase, powMax].every((n) => Number.isInteger(n) && n >= 1 && n <= 32) && powMax < powBase)
+    lines.push("POW_MAX_DIFFICULTY_BITS: must not be below POW_DIFFICULTY_BITS");
   if (source.NODE_ENV === "production") {
     if (!has("SESSION_SECRET")) lines.push("SESSION_SECRET: is required in production");
     if (!has("APP_URL")) lines.push("APP_URL: is required in production (the public address of the app)");
     // Simulated payments would let anyone mark a gift paid; the mailbox would keep sign-in links
     // unsent. Only an explicit demonstration runs that way, and every page then says so.
     const demo = source.DEMO_MODE?.trim() === "true";
-    if (!demo && !has("STRIPE_SECRET_KEY")) lines.push("STRIPE_SECRET_KEY: is required in production (without it payments are simulated and anyone can mark a gift paid); set DEMO_MODE=true only for a demonstration");
-    if (!demo && !has("RESEND_API_KEY")) lines.push("RESEND_API_KEY: is required in production (without it no email, sign-in links included, is sent); set DEMO_MODE=true only for a demonstration");
+    if (!demo && !has("STRIPE_SECRET_KEY"))
+      lines.push(
+        "STRIPE_SECRET_KEY: is required in production (without it payments are simulated and anyone can mark a gift paid); set DEMO_MODE=true only for a demonstration",
+      );
+    if (!demo && !has("RESEND_API_KEY"))
+      lines.push(
+        "RESEND_API_KEY: is required in production (without it no email, sign-in links included, is sent); set DEMO_MODE=true only for a demonstration",
+      );
   }
   if (source.DEMO_MODE?.trim() === "true" && /^(sk|rk)_live_/.test(source.STRIPE_SECRET_KEY?.trim() ?? "")) {
     lines.push("DEMO_MODE: cannot be true with a live Stripe key (the demo banner says no money moves)");
@@ -141,7 +169,9 @@ export class EnvError extends Error {
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const result = EnvSchema.safeParse(source);
   const problems = [
-    ...(result.success ? [] : result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`)),
+    ...(result.success
+      ? []
+      : result.error.issues.map((issue) => `${issue.path.join(".") || "environment"}: ${issue.message}`)),
     ...crossFieldProblems(source),
   ];
   if (!result.success || problems.length > 0) throw new EnvError(problems);

@@ -25,7 +25,18 @@ const EMAIL = /[^\s@"'<>()]+@[^\s@"'<>()]+\.[^\s@"'<>()]+/g;
 // SQLSTATE classes: two digits, or F0, HV, P0, XX (so "EPIPE" and friends are not mistaken for one).
 const SQLSTATE = /^(?:[0-9]{2}|F0|HV|P0|XX)[0-9A-Z]{3}$/;
 
-type ErrorLike = { name?: unknown; message?: unknown; code?: unknown; cause?: unknown; type?: unknown; statusCode?: unknown; constraint?: unknown; constraint_name?: unknown; table?: unknown; table_name?: unknown };
+type ErrorLike = {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  cause?: unknown;
+  type?: unknown;
+  statusCode?: unknown;
+  constraint?: unknown;
+  constraint_name?: unknown;
+  table?: unknown;
+  table_name?: unknown;
+};
 
 function causes(error: unknown): ErrorLike[] {
   const chain: ErrorLike[] = [];
@@ -51,7 +62,13 @@ export function describeError(error: unknown): string {
   if (database) {
     const constraint = text(database.constraint_name) ?? text(database.constraint);
     const table = text(database.table_name) ?? text(database.table);
-    return [`Database error ${String(database.code)}`, table ? `on ${table}` : null, constraint ? `(constraint ${constraint})` : null].filter(Boolean).join(" ");
+    return [
+      `Database error ${String(database.code)}`,
+      table ? `on ${table}` : null,
+      constraint ? `(constraint ${constraint})` : null,
+    ]
+      .filter(Boolean)
+      .join(" ");
   }
   const stripe = chain.find((e) => typeof e.type === "string" && e.type.startsWith("Stripe"));
   if (stripe) {

@@ -14,7 +14,8 @@ const formatters = new Map<string, Intl.NumberFormat>();
 export function currencyExponent(currency: string): number {
   let exponent = exponents.get(currency);
   if (exponent === undefined) {
-    exponent = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    exponent =
+      new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
     if (exponents.size >= CACHE_LIMIT) exponents.clear();
     exponents.set(currency, exponent);
   }
@@ -27,9 +28,16 @@ export type MoneyParseError = "empty" | "not_a_number" | "too_many_decimals" | "
  * Parses what a person typed ("25", "$25.50", "1,000") into minor units. Rejects rather than
  * rounds: "10.005" is a typo, not a gift of $10.01.
  */
-export function parseMoney(input: string, currency: string): { ok: true; amountMinor: number } | { ok: false; error: MoneyParseError } {
+export function parseMoney(
+  input: string,
+  currency: string,
+): { ok: true; amountMinor: number } | { ok: false; error: MoneyParseError } {
   const exponent = currencyExponent(currency);
-  const cleaned = input.trim().replace(/^(?:[A-Z]{3}(?=[\s\d$£€-]))?\s*[$£€]?\s*/, "").replace(/,(?=\d{3}(\D|$))/g, "").replace(/\s/g, "");
+  const cleaned = input
+    .trim()
+    .replace(/^(?:[A-Z]{3}(?=[\s\d$£€-]))?\s*[$£€]?\s*/, "")
+    .replace(/,(?=\d{3}(\D|$))/g, "")
+    .replace(/\s/g, "");
   if (cleaned === "") return { ok: false, error: "empty" };
   if (/^-/.test(cleaned)) return { ok: false, error: "not_positive" };
   const match = /^(\d+)(?:\.(\d*))?$/.exec(cleaned);
@@ -44,17 +52,33 @@ export function parseMoney(input: string, currency: string): { ok: true; amountM
 }
 
 /** Formats minor units for people. Whole amounts drop the cents: "$25", but "$25.50". */
-export function formatMoney(amountMinor: number, currency: string, locale = "en-AU", options: { alwaysShowCents?: boolean } = {}): string {
+export function formatMoney(
+  amountMinor: number,
+  currency: string,
+  locale = "en-AU",
+  options: { alwaysShowCents?: boolean } = {},
+): string {
   const exponent = currencyExponent(currency);
   const whole = amountMinor % 10 ** exponent === 0 && !options.alwaysShowCents;
   return moneyFormatter(locale, currency, whole ? 0 : exponent, exponent).format(amountMinor / 10 ** exponent);
 }
 
-function moneyFormatter(locale: string, currency: string, minimumFractionDigits: number, maximumFractionDigits: number): Intl.NumberFormat {
+function moneyFormatter(
+  locale: string,
+  currency: string,
+  minimumFractionDigits: number,
+  maximumFractionDigits: number,
+): Intl.NumberFormat {
   const key = `${locale}|${currency}|${minimumFractionDigits}|${maximumFractionDigits}`;
   let formatter = formatters.get(key);
   if (!formatter) {
-    formatter = new Intl.NumberFormat(locale, { style: "currency", currency, currencyDisplay: "narrowSymbol", minimumFractionDigits, maximumFractionDigits });
+    formatter = new Intl.NumberFormat(locale, {
+      style: "currency",
+      currency,
+      currencyDisplay: "narrowSymbol",
+      minimumFractionDigits,
+      maximumFractionDigits,
+    });
     if (formatters.size >= CACHE_LIMIT) formatters.clear();
     formatters.set(key, formatter);
   }

@@ -1,6 +1,15 @@
 import type { LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
-import { isRouteErrorResponse, Link, Links, Meta, Outlet, useLocation, useRouteError, useRouteLoaderData } from "@remix-run/react";
+import {
+  isRouteErrorResponse,
+  Link,
+  Links,
+  Meta,
+  Outlet,
+  useLocation,
+  useRouteError,
+  useRouteLoaderData,
+} from "@remix-run/react";
 import type { ReactNode } from "react";
 import type { $ZodConfig } from "zod/v4/core";
 import { getDb } from "@db/client.server";
@@ -18,7 +27,9 @@ import { telHref } from "~/ui/tel";
 // before any route's. Zod reads its settings from this global object, made before or after zod
 // loads (zod's core.ts documents setting it early), so the root need not import zod: importing
 // even zod's `config` sent all of zod (93 KB compressed) to every page, `/` included.
-Object.assign(((globalThis as { __zod_globalConfig?: $ZodConfig }).__zod_globalConfig ??= {}), { jitless: true } satisfies $ZodConfig);
+Object.assign(((globalThis as { __zod_globalConfig?: $ZodConfig }).__zod_globalConfig ??= {}), {
+  jitless: true,
+} satisfies $ZodConfig);
 
 // The app's own icon (public/): browsers ask for /favicon.ico whatever the page says.
 export const links: LinksFunction = () => [
@@ -36,7 +47,12 @@ export async function loader(_: LoaderFunctionArgs) {
     contactEmail: settings.contactEmail,
     phone: settings.phone,
     // Every page, cached public pages included, says when this is a demo (ADR 028).
-    demo: env.demoBanner ? { payments: env.paymentsMode, mail: env.emailMode === "resend" ? "sent" : env.NODE_ENV === "production" ? "kept" : "mailbox" } : null,
+    demo: env.demoBanner
+      ? {
+          payments: env.paymentsMode,
+          mail: env.emailMode === "resend" ? "sent" : env.NODE_ENV === "production" ? "kept" : "mailbox",
+        }
+      : null,
   });
 }
 
@@ -80,7 +96,9 @@ function Layout({ children }: { children: ReactNode }) {
         )}
         {data?.demo ? (
           <p className="demo-banner" role="note">
-            {data.demo.payments === "simulated" ? "Demo mode: payments are simulated and no money moves." : "Demo mode: payments use Stripe's test mode and no money moves."}
+            {data.demo.payments === "simulated"
+              ? "Demo mode: payments are simulated and no money moves."
+              : "Demo mode: payments use Stripe's test mode and no money moves."}
             {data.demo.mail === "mailbox" ? (
               <>
                 {" "}
@@ -105,7 +123,9 @@ function Layout({ children }: { children: ReactNode }) {
               </>
             ) : null}
           </p>
-          <p>No trackers, no third-party scripts. Payments are handled by our card processor; we never see your card.</p>
+          <p>
+            No trackers, no third-party scripts. Payments are handled by our card processor; we never see your card.
+          </p>
         </footer>
         {/* Remix's scripts, or a page's own (app/ui/page-scripts.tsx), with this response's CSP nonce. */}
         <PageScripts nonce={nonce} />
@@ -127,7 +147,10 @@ export function ErrorBoundary() {
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   // A role refusal (a staff member on an admin-only page) says what it is, not "something went wrong".
   const denied = isRouteErrorResponse(error) && error.status === 403;
-  const deniedText = denied && typeof error.data === "string" && error.data.trim() ? error.data.trim() : "Your account can't open this page.";
+  const deniedText =
+    denied && typeof error.data === "string" && error.data.trim()
+      ? error.data.trim()
+      : "Your account can't open this page.";
   return (
     <Layout>
       <div className="panel">

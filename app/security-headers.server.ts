@@ -59,7 +59,13 @@ const PERMISSIONS_DENIED = [
   "browsing-topics",
 ];
 
-export function securityHeaders({ nonce, env }: { nonce: string; env: Pick<Env, "paymentsMode" | "appUrl"> }): Record<string, string> {
+export function securityHeaders({
+  nonce,
+  env,
+}: {
+  nonce: string;
+  env: Pick<Env, "paymentsMode" | "appUrl">;
+}): Record<string, string> {
   const headers: Record<string, string> = {
     "Content-Security-Policy": contentSecurityPolicy({ nonce, env }),
     "X-Content-Type-Options": "nosniff",

@@ -24,7 +24,11 @@ export type RunningApp = {
  */
 export async function startApp(): Promise<RunningApp> {
   const env = getEnv();
-  const handle = await connect({ url: env.DATABASE_URL, dataDir: env.PGLITE_DATA_DIR, poolSize: env.DATABASE_POOL_SIZE });
+  const handle = await connect({
+    url: env.DATABASE_URL,
+    dataDir: env.PGLITE_DATA_DIR,
+    poolSize: env.DATABASE_POOL_SIZE,
+  });
   const seeded = env.SEED_DEMO ? await seedDemoData(handle.db) : false;
   // Never in production, demo or not: a published password on a public server would open every
   // supporter record that visitors typed into the demo.
@@ -35,7 +39,16 @@ export async function startApp(): Promise<RunningApp> {
   const showDemoAdmin = demoAdminCreated || (embeddedDemo && (await demoAdminHasDemoPassword(handle.db)));
   const worker = startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS });
   const jobs = startScheduledJobs(handle.db);
-  logger.info({ driver: handle.driver, payments: env.paymentsMode, emailMode: env.emailMode, mailer: getMailer(handle.db).name, seeded }, "started");
+  logger.info(
+    {
+      driver: handle.driver,
+      payments: env.paymentsMode,
+      emailMode: env.emailMode,
+      mailer: getMailer(handle.db).name,
+      seeded,
+    },
+    "started",
+  );
   return {
     env,
     databaseDriver: handle.driver,

@@ -31,7 +31,11 @@ export type DatabaseOptions = {
  * in place: notifications sent while it was not are lost, so a listener treats that as "anything
  * may have changed". Resolves to the unsubscribe function.
  */
-export type Listen = (channel: string, onNotify: (payload: string) => void, onListening: () => void) => Promise<() => Promise<void>>;
+export type Listen = (
+  channel: string,
+  onNotify: (payload: string) => void,
+  onListening: () => void,
+) => Promise<() => Promise<void>>;
 
 type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void>; listen: Listen; poolSize: number };
 
@@ -65,14 +69,21 @@ export function reconnectDelaySeconds(failures: number, random: () => number = M
  */
 type Sql = postgres.Sql | postgres.TransactionSql;
 export function preparingStatements<T extends Sql>(client: T): T {
-  const inScope = (run: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
-    const body = args.pop() as (scoped: Sql) => unknown;
-    return run(...args, (scoped: Sql) => body(preparingStatements(scoped)));
-  };
+  const inScope =
+    (run: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) => {
+      const body = args.pop() as (scoped: Sql) => unknown;
+      return run(...args, (scoped: Sql) => body(preparingStatements(scoped)));
+    };
   return new Proxy(client, {
     get(target, key) {
-      if (key === "unsafe") return (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => target.unsafe(text, params as never, { ...options, prepare: true });
-      if (key === "begin" || key === "savepoint") return inScope((target as unknown as Record<"begin" | "savepoint", (...args: unknown[]) => unknown>)[key].bind(target));
+      if (key === "unsafe")
+        return (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) =>
+          target.unsafe(text, params as never, { ...options, prepare: true });
+      if (key === "begin" || key === "savepoint")
+        return inScope(
+          (target as unknown as Record<"begin" | "savepoint", (...args: unknown[]) => unknown>)[key].bind(target),
+        );
       return Reflect.get(target, key);
     },
   });
@@ -104,7 +115,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
       const { unlisten } = await client.listen(channel, onNotify, onListening);
       return unlisten;
     };
-    return { db, driver: "postgres", close: () => client.end({ timeout: 5 }), listen, poolSize: options.poolSize ?? 10 };
+    return {
+      db,
+      driver: "postgres",
+      close: () => client.end({ timeout: 5 }),
+      listen,
+      poolSize: options.poolSize ?? 10,
+    };
   }
   // A new database is a copy of one made once per installation (db/pglite.server.mjs); under
   // `npm start` it was already opened and migrated while the app was being built.
@@ -161,9 +178,15 @@ export async function databasePool(): Promise<DatabasePool | null> {
   if (!current) return null;
   if (current.driver === "pglite") return { driver: "pglite", size: 1, connections: null };
   const rows = rowsOf<{ state: string; n: number }>(
-    await current.db.execute(sql`select coalesce(state, 'unknown') as state, count(*)::int as n from pg_stat_activity where application_name = ${APPLICATION_NAME} and pid <> pg_backend_pid() group by 1`),
+    await current.db.execute(
+      sql`select coalesce(state, 'unknown') as state, count(*)::int as n from pg_stat_activity where application_name = ${APPLICATION_NAME} and pid <> pg_backend_pid() group by 1`,
+    ),
   );
-  return { driver: "postgres", size: current.poolSize, connections: Object.fromEntries(rows.map((row) => [row.state, Number(row.n)])) };
+  return {
+    driver: "postgres",
+    size: current.poolSize,
+    connections: Object.fromEntries(rows.map((row) => [row.state, Number(row.n)])),
+  };
 }
 
 export async function pingDatabase(timeoutMs = 2000): Promise<boolean> {

@@ -2,7 +2,17 @@
 // (scripts/start.mjs) opens it while the app is still being built, before any TypeScript can
 // run, and the server then takes over that open database. docs/decisions/020-first-start.md.
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
@@ -22,7 +32,8 @@ const templatesDir = path.join(root, "node_modules", ".cache", "fighting-fund");
 
 function pgliteVersion() {
   try {
-    return JSON.parse(readFileSync(path.join(root, "node_modules", "@electric-sql", "pglite", "package.json"), "utf8")).version;
+    return JSON.parse(readFileSync(path.join(root, "node_modules", "@electric-sql", "pglite", "package.json"), "utf8"))
+      .version;
   } catch {
     return null;
   }
@@ -57,7 +68,12 @@ function pgliteTemplateDir() {
 /** The template holding the most of the current migrations (all, after `npm install`), if any. */
 function newestUsableTemplate({ tarball = false } = {}) {
   const usable = (dir) => (tarball ? existsSync(`${dir}.tar`) : isDatabase(dir));
-  return templateNames().reverse().map((name) => path.join(templatesDir, name)).find(usable) ?? null;
+  return (
+    templateNames()
+      .reverse()
+      .map((name) => path.join(templatesDir, name))
+      .find(usable) ?? null
+  );
 }
 
 /**
@@ -155,7 +171,9 @@ async function openNew(dataDir) {
   if (dataDir.startsWith("memory://")) {
     // Loading the template's tarball costs ≈ 0.7 s of CPU; initdb and the migrations ≈ 5 s.
     const template = newestUsableTemplate({ tarball: true });
-    return template ? new PGlite(dataDir, { extensions, loadDataDir: new Blob([readFileSync(`${template}.tar`)]) }) : new PGlite(dataDir, { extensions });
+    return template
+      ? new PGlite(dataDir, { extensions, loadDataDir: new Blob([readFileSync(`${template}.tar`)]) })
+      : new PGlite(dataDir, { extensions });
   }
   await createPgliteDataDir(dataDir);
   return new PGlite(dataDir, { extensions });

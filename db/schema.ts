@@ -20,8 +20,7 @@ import {
 /** Currencies the organisation may take; the constraint and the zod schemas share this list. */
 export const CURRENCIES = ["AUD", "NZD", "USD", "CAD", "GBP", "EUR"] as const;
 export type Currency = (typeof CURRENCIES)[number];
-const currencyCheck = (column: string) =>
-  sql.raw(`${column} in (${CURRENCIES.map((c) => `'${c}'`).join(", ")})`);
+const currencyCheck = (column: string) => sql.raw(`${column} in (${CURRENCIES.map((c) => `'${c}'`).join(", ")})`);
 
 const minor = (name: string) => bigint(name, { mode: "number" });
 const createdAt = () => timestamp("created_at", { withTimezone: true }).notNull().defaultNow();
@@ -58,7 +57,10 @@ export const settings = pgTable(
     check("settings_fee_non_negative", sql`${t.feePercentBps} >= 0 and ${t.feeFixedMinor} >= 0`),
     check("settings_fy_month", sql`${t.financialYearStartMonth} between 1 and 12`),
     check("settings_first_print_edition_days", sql`${t.firstPrintEditionDays} between 0 and 90`),
-    check("settings_gifts_tax_deductible", sql`${t.giftsTaxDeductible} in ('not_stated', 'deductible', 'not_deductible')`),
+    check(
+      "settings_gifts_tax_deductible",
+      sql`${t.giftsTaxDeductible} in ('not_stated', 'deductible', 'not_deductible')`,
+    ),
   ],
 );
 
@@ -83,7 +85,9 @@ export const campaigns = pgTable(
   },
   (t) => [
     uniqueIndex("campaigns_slug_unique").on(t.slug),
-    uniqueIndex("campaigns_one_default").on(t.isDefault).where(sql`${t.isDefault}`),
+    uniqueIndex("campaigns_one_default")
+      .on(t.isDefault)
+      .where(sql`${t.isDefault}`),
     check("campaigns_currency_known", currencyCheck("currency")),
     check("campaigns_target_non_negative", sql`${t.targetMinor} >= 0`),
     check("campaigns_gift_bounds", sql`${t.minGiftMinor} > 0 and ${t.maxGiftMinor} >= ${t.minGiftMinor}`),
@@ -222,7 +226,9 @@ export const supporters = pgTable(
   (t) => [
     uniqueIndex("supporters_email_unique").on(t.emailKey),
     uniqueIndex("supporters_stripe_customer_unique").on(t.stripeCustomerId),
-    index("supporters_stripe_sync_due_idx").on(t.stripeCustomerSyncDueAt).where(sql`${t.stripeCustomerSyncDueAt} is not null`),
+    index("supporters_stripe_sync_due_idx")
+      .on(t.stripeCustomerSyncDueAt)
+      .where(sql`${t.stripeCustomerSyncDueAt} is not null`),
     // The payments export names each payment's supporter from this alone, never the table.
     index("supporters_names_idx").on(t.id, t.name),
     // Staff search (migration 0005): a prefix range of each expression, answered from the index
@@ -240,9 +246,15 @@ export const supporters = pgTable(
         .where(sql`${t.erasedAt} is null`),
     ),
     // Any part of a name or town, and near misses of them (pg_trgm: LIKE and word similarity).
-    index("supporters_search_key_idx").using("gin", sql`${t.searchKey} gin_trgm_ops`).where(sql`${t.erasedAt} is null`),
-    index("supporters_search_phone_idx").on(sql`${supporterSearchKeys.phoneDigits(t.phone)} text_pattern_ops`, t.id, t.phone).where(sql`${t.phone} is not null and ${t.erasedAt} is null`),
-    index("supporters_search_phone_end_idx").on(sql`${supporterSearchKeys.phoneDigitsReversed(t.phone)} text_pattern_ops`, t.id, t.phone).where(sql`${t.phone} is not null and ${t.erasedAt} is null`),
+    index("supporters_search_key_idx")
+      .using("gin", sql`${t.searchKey} gin_trgm_ops`)
+      .where(sql`${t.erasedAt} is null`),
+    index("supporters_search_phone_idx")
+      .on(sql`${supporterSearchKeys.phoneDigits(t.phone)} text_pattern_ops`, t.id, t.phone)
+      .where(sql`${t.phone} is not null and ${t.erasedAt} is null`),
+    index("supporters_search_phone_end_idx")
+      .on(sql`${supporterSearchKeys.phoneDigitsReversed(t.phone)} text_pattern_ops`, t.id, t.phone)
+      .where(sql`${t.phone} is not null and ${t.erasedAt} is null`),
     check("supporters_reachable", sql`${t.email} is not null or ${t.phone} is not null or ${t.erasedAt} is not null`),
   ],
 );
@@ -263,8 +275,7 @@ export const supporterSearchWords = pgTable(
 
 export const GIFT_KINDS = ["one_off", "monthly", "tier_monthly", "tier_one_time"] as const;
 export type GiftKind = (typeof GIFT_KINDS)[number];
-const giftKindCheck = (column: string) =>
-  sql.raw(`${column} in (${GIFT_KINDS.map((k) => `'${k}'`).join(", ")})`);
+const giftKindCheck = (column: string) => sql.raw(`${column} in (${GIFT_KINDS.map((k) => `'${k}'`).join(", ")})`);
 
 /**
  * What a reader asked for before they were sent to pay. The thank-you page and every event
@@ -275,7 +286,9 @@ export const checkouts = pgTable(
   "checkouts",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id),
     planId: integer("plan_id").references(() => plans.id),
     kind: text("kind").$type<GiftKind>().notNull(),
     amountMinor: minor("amount_minor").notNull(),
@@ -316,8 +329,12 @@ export const subscriptions = pgTable(
   "subscriptions",
   {
     id: serial("id").primaryKey(),
-    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    supporterId: integer("supporter_id")
+      .notNull()
+      .references(() => supporters.id),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id),
     planId: integer("plan_id").references(() => plans.id),
     kind: text("kind").$type<"monthly" | "tier_monthly">().notNull(),
     amountMinor: minor("amount_minor").notNull(),
@@ -373,8 +390,12 @@ export const payments = pgTable(
   "payments",
   {
     id: serial("id").primaryKey(),
-    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    supporterId: integer("supporter_id")
+      .notNull()
+      .references(() => supporters.id),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id),
     subscriptionId: integer("subscription_id").references(() => subscriptions.id),
     planId: integer("plan_id").references(() => plans.id),
     checkoutId: uuid("checkout_id").references(() => checkouts.id),
@@ -424,7 +445,9 @@ export const payments = pgTable(
     check("payments_message_status_known", sql`${t.messageStatus} in ('pending', 'approved', 'hidden')`),
     // One-time tiers still running: the dashboard's supporter counts and the print mailing list.
     // A supporter's one-time tiers still running (their entitlements).
-    index("payments_supporter_tier_years_idx").on(t.supporterId, t.coversUntil).where(sql`${t.kind} = 'tier_one_time'`),
+    index("payments_supporter_tier_years_idx")
+      .on(t.supporterId, t.coversUntil)
+      .where(sql`${t.kind} = 'tier_one_time'`),
     index("payments_tier_years_idx")
       .on(t.coversUntil, t.campaignId, t.supporterId, t.planId, t.paidAt, t.refundedMinor, t.amountMinor)
       .where(sql`${t.kind} = 'tier_one_time'`),
@@ -514,9 +537,15 @@ export const campaignSubscriptionPeople = pgTable(
     primaryKey({ columns: [t.campaignId, t.supporterId] }),
     // The read-time corrections: monthly donors whose every gift is paused, and people entitled
     // only by a one-time year (a few thousand rows each, not every supporter).
-    index("campaign_subscription_people_paused_idx").on(t.campaignId, t.monthlyPausedUntil).where(sql`${t.monthlyPausedUntil} is not null`),
-    index("campaign_subscription_people_years_idx").on(t.campaignId, t.tierYearsUntil).where(sql`${t.tierSubscriptions} = 0 and ${t.tierYearsUntil} is not null`),
-    index("campaign_subscription_people_print_years_idx").on(t.campaignId, t.printYearsUntil).where(sql`${t.printSubscriptions} = 0 and ${t.printYearsUntil} is not null`),
+    index("campaign_subscription_people_paused_idx")
+      .on(t.campaignId, t.monthlyPausedUntil)
+      .where(sql`${t.monthlyPausedUntil} is not null`),
+    index("campaign_subscription_people_years_idx")
+      .on(t.campaignId, t.tierYearsUntil)
+      .where(sql`${t.tierSubscriptions} = 0 and ${t.tierYearsUntil} is not null`),
+    index("campaign_subscription_people_print_years_idx")
+      .on(t.campaignId, t.printYearsUntil)
+      .where(sql`${t.printSubscriptions} = 0 and ${t.printYearsUntil} is not null`),
   ],
 );
 
@@ -551,7 +580,9 @@ export const receipts = pgTable(
   "receipts",
   {
     id: serial("id").primaryKey(),
-    paymentId: integer("payment_id").notNull().references(() => payments.id),
+    paymentId: integer("payment_id")
+      .notNull()
+      .references(() => payments.id),
     receiptNumber: integer("receipt_number").notNull(),
     issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
     snapshot: jsonb("snapshot").$type<Record<string, unknown>>().notNull(),
@@ -565,7 +596,9 @@ export const receipts = pgTable(
     uniqueIndex("receipts_payment_unique").on(t.paymentId),
     uniqueIndex("receipts_number_unique").on(t.receiptNumber),
     // The "receipts to post" list: a handful of rows, never a scan of the ledger.
-    index("receipts_to_post_idx").on(t.paymentId).where(sql`${t.needsPosting} and ${t.postedAt} is null`),
+    index("receipts_to_post_idx")
+      .on(t.paymentId)
+      .where(sql`${t.needsPosting} and ${t.postedAt} is null`),
   ],
 );
 
@@ -598,7 +631,11 @@ export const webhookFailures = pgTable(
     /** 'redelivered' (Stripe's retry applied it) or 'replayed' (staff pressed replay). */
     resolution: text("resolution"),
   },
-  (t) => [index("webhook_failures_open_idx").on(t.lastFailedAt).where(sql`${t.resolvedAt} is null`)],
+  (t) => [
+    index("webhook_failures_open_idx")
+      .on(t.lastFailedAt)
+      .where(sql`${t.resolvedAt} is null`),
+  ],
 );
 
 /** Mail to send, written in the same transaction as the change that caused it. */
@@ -626,23 +663,31 @@ export const outbox = pgTable(
   },
   (t) => [
     uniqueIndex("outbox_idempotency_unique").on(t.idempotencyKey),
-    index("outbox_supersede_idx").on(t.supersedeKey, t.createdAt).where(sql`${t.supersedeKey} is not null`),
+    index("outbox_supersede_idx")
+      .on(t.supersedeKey, t.createdAt)
+      .where(sql`${t.supersedeKey} is not null`),
     // The supporter page lists the mail sent to a person's address, newest first, 25 at a time.
     index("outbox_to_email_idx").on(sql`lower(${t.toEmail})`, t.createdAt, t.id),
-    index("outbox_pending_idx").on(t.nextAttemptAt).where(sql`${t.sentAt} is null and ${t.failedAt} is null`),
+    index("outbox_pending_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.sentAt} is null and ${t.failedAt} is null`),
   ],
 );
 
 /** Where mail goes when no RESEND_API_KEY is set: readable at /dev/mailbox. */
-export const devMailbox = pgTable("dev_mailbox", {
-  id: serial("id").primaryKey(),
-  outboxId: uuid("outbox_id").notNull(),
-  toEmail: text("to_email").notNull(),
-  subject: text("subject").notNull(),
-  html: text("html").notNull(),
-  text: text("text").notNull(),
-  createdAt: createdAt(),
-}, (t) => [uniqueIndex("dev_mailbox_outbox_unique").on(t.outboxId)]);
+export const devMailbox = pgTable(
+  "dev_mailbox",
+  {
+    id: serial("id").primaryKey(),
+    outboxId: uuid("outbox_id").notNull(),
+    toEmail: text("to_email").notNull(),
+    subject: text("subject").notNull(),
+    html: text("html").notNull(),
+    text: text("text").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("dev_mailbox_outbox_unique").on(t.outboxId)],
+);
 
 /** Fixed-window counters for rate limits, shared by every app process. */
 export const rateLimits = pgTable("rate_limits", {
@@ -660,7 +705,9 @@ export const staffUsers = pgTable(
   {
     id: serial("id").primaryKey(),
     email: text("email").notNull(),
-    emailKey: text("email_key").notNull().generatedAlwaysAs(sql`lower(email)`),
+    emailKey: text("email_key")
+      .notNull()
+      .generatedAlwaysAs(sql`lower(email)`),
     name: text("name").notNull(),
     /** argon2id; null until the person sets a password. */
     passwordHash: text("password_hash"),
@@ -668,7 +715,10 @@ export const staffUsers = pgTable(
     createdAt: createdAt(),
     disabledAt: timestamp("disabled_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("staff_users_email_unique").on(t.emailKey), check("staff_users_role_known", sql`${t.role} in ('admin', 'staff')`)],
+  (t) => [
+    uniqueIndex("staff_users_email_unique").on(t.emailKey),
+    check("staff_users_role_known", sql`${t.role} in ('admin', 'staff')`),
+  ],
 );
 
 /** Single-use set-password links for staff: an invitation, or a reset an admin sent. Stored hashed. */
@@ -677,7 +727,9 @@ export const staffPasswordTokens = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     tokenHash: text("token_hash").notNull(),
-    staffUserId: integer("staff_user_id").notNull().references(() => staffUsers.id),
+    staffUserId: integer("staff_user_id")
+      .notNull()
+      .references(() => staffUsers.id),
     purpose: text("purpose").$type<"invite" | "reset">().notNull(),
     createdByStaffId: integer("created_by_staff_id"),
     createdAt: createdAt(),
@@ -720,7 +772,9 @@ export const loginTokens = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     tokenHash: text("token_hash").notNull(),
-    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
+    supporterId: integer("supporter_id")
+      .notNull()
+      .references(() => supporters.id),
     email: text("email").notNull(),
     purpose: text("purpose").$type<LoginPurpose>().notNull(),
     newEmail: text("new_email"),
@@ -759,8 +813,12 @@ export const pledges = pgTable(
   "pledges",
   {
     id: serial("id").primaryKey(),
-    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id),
+    supporterId: integer("supporter_id")
+      .notNull()
+      .references(() => supporters.id),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id),
     planId: integer("plan_id").references(() => plans.id),
     kind: text("kind").$type<GiftKind>().notNull(),
     amountMinor: minor("amount_minor").notNull(),
@@ -768,7 +826,9 @@ export const pledges = pgTable(
     payMethod: text("pay_method").$type<PledgePayMethod>().notNull(),
     status: text("status").$type<"pending" | "paid" | "cancelled" | "expired">().notNull().default("pending"),
     notes: text("notes"),
-    takenByStaffId: integer("taken_by_staff_id").notNull().references(() => staffUsers.id),
+    takenByStaffId: integer("taken_by_staff_id")
+      .notNull()
+      .references(() => staffUsers.id),
     /** The /pay/<token> link: stored hashed. */
     linkTokenHash: text("link_token_hash"),
     expiresAt: timestamp("expires_at", { withTimezone: true }),
@@ -804,14 +864,18 @@ export const paymentRefunds = pgTable(
   "payment_refunds",
   {
     id: serial("id").primaryKey(),
-    paymentId: integer("payment_id").notNull().references(() => payments.id),
+    paymentId: integer("payment_id")
+      .notNull()
+      .references(() => payments.id),
     requestId: uuid("request_id").notNull(),
     amountMinor: minor("amount_minor").notNull(),
     currency: text("currency").$type<Currency>().notNull(),
     reason: text("reason").$type<RefundReason>().notNull(),
     /** Staff's words; may name the person, so erasure blanks it. */
     note: text("note"),
-    staffUserId: integer("staff_user_id").notNull().references(() => staffUsers.id),
+    staffUserId: integer("staff_user_id")
+      .notNull()
+      .references(() => staffUsers.id),
     /** Stripe's Refund id once Stripe accepted it; null for offline and simulated refunds. */
     providerRefundId: text("provider_refund_id"),
     /** When the provider accepted it (or, offline, when it was recorded); null until then. */
@@ -824,7 +888,10 @@ export const paymentRefunds = pgTable(
     uniqueIndex("payment_refunds_request_unique").on(t.requestId),
     index("payment_refunds_payment_idx").on(t.paymentId, t.id),
     check("payment_refunds_amount_positive", sql`${t.amountMinor} > 0`),
-    check("payment_refunds_reason_known", sql`${t.reason} in ('requested_by_customer', 'duplicate', 'fraudulent', 'other')`),
+    check(
+      "payment_refunds_reason_known",
+      sql`${t.reason} in ('requested_by_customer', 'duplicate', 'fraudulent', 'other')`,
+    ),
   ],
 );
 
@@ -832,8 +899,12 @@ export const staffNotes = pgTable(
   "staff_notes",
   {
     id: serial("id").primaryKey(),
-    supporterId: integer("supporter_id").notNull().references(() => supporters.id),
-    staffUserId: integer("staff_user_id").notNull().references(() => staffUsers.id),
+    supporterId: integer("supporter_id")
+      .notNull()
+      .references(() => supporters.id),
+    staffUserId: integer("staff_user_id")
+      .notNull()
+      .references(() => staffUsers.id),
     body: text("body").notNull(),
     createdAt: createdAt(),
   },

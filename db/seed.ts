@@ -15,7 +15,10 @@ const SEED_LOCK_NAMESPACE = 727_003;
 export async function seedDemoData(db: DB): Promise<boolean> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${SEED_LOCK_NAMESPACE}::int, 1)`);
-    const { count } = one(await tx.select({ count: sql<number>`count(*)::int` }).from(campaigns), "seedDemoData: count of campaigns");
+    const { count } = one(
+      await tx.select({ count: sql<number>`count(*)::int` }).from(campaigns),
+      "seedDemoData: count of campaigns",
+    );
     if (count > 0) return false;
     await tx
       .insert(settings)
@@ -100,7 +103,11 @@ export async function seedDemoData(db: DB): Promise<boolean> {
         billing: "one_time_year",
         name: "Print supporter — 12 months",
         description: "One payment, a year of the print edition posted to you, plus digital.",
-        benefits: ["The print edition, posted weekly for 12 months", "The weekly digital edition", "Supporter newsletter"],
+        benefits: [
+          "The print edition, posted weekly for 12 months",
+          "The weekly digital edition",
+          "Supporter newsletter",
+        ],
         amountMinor: 11000,
         currency: "AUD",
         lookupKey: "ff_print_year_aud",

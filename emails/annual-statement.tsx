@@ -34,13 +34,26 @@ function Lines({ lines, timeZone }: { lines: Line[]; timeZone: string }) {
  * Gifts and supporter subscriptions apart (ADR 036): only gifts are giving. A statement queued
  * before the two were told apart has no purposes and no subscriptions total, and reads as before.
  */
-export default function AnnualStatement({ organisation, donorName, periodLabel, totalMinor, subscriptionsTotalMinor, taxNote, currency, payments, manageUrl }: Props) {
+export default function AnnualStatement({
+  organisation,
+  donorName,
+  periodLabel,
+  totalMinor,
+  subscriptionsTotalMinor,
+  taxNote,
+  currency,
+  payments,
+  manageUrl,
+}: Props) {
   const split = subscriptionsTotalMinor !== undefined;
   const gifts = split ? payments.filter((p) => p.purpose !== "subscription") : payments;
   const subscriptions = split ? payments.filter((p) => p.purpose === "subscription") : [];
   const zone = organisation.timeZone;
   return (
-    <EmailLayout heading={`Your statement for ${periodLabel}`} preview={`${formatEmailAmount(totalMinor, currency)} in gifts in ${periodLabel}`}>
+    <EmailLayout
+      heading={`Your statement for ${periodLabel}`}
+      preview={`${formatEmailAmount(totalMinor, currency)} in gifts in ${periodLabel}`}
+    >
       {gifts.length > 0 ? (
         <>
           {split ? (
@@ -79,8 +92,24 @@ export const PreviewProps: Props = {
   taxNote: null,
   currency: "AUD",
   payments: [
-    { receiptNumber: 1001, paidAt: "2025-08-01T01:00:00.000Z", description: "One-off gift to Fighting Fund 2026", amountMinor: 2500, refundedMinor: 0, currency: "AUD", purpose: "gift" },
-    { receiptNumber: 1044, paidAt: "2026-01-05T01:00:00.000Z", description: "Print supporter — 12 months", amountMinor: 11000, refundedMinor: 0, currency: "AUD", purpose: "subscription" },
+    {
+      receiptNumber: 1001,
+      paidAt: "2025-08-01T01:00:00.000Z",
+      description: "One-off gift to Fighting Fund 2026",
+      amountMinor: 2500,
+      refundedMinor: 0,
+      currency: "AUD",
+      purpose: "gift",
+    },
+    {
+      receiptNumber: 1044,
+      paidAt: "2026-01-05T01:00:00.000Z",
+      description: "Print supporter — 12 months",
+      amountMinor: 11000,
+      refundedMinor: 0,
+      currency: "AUD",
+      purpose: "subscription",
+    },
   ],
   manageUrl: null,
 };

@@ -14,13 +14,18 @@ export function subject({ receipt }: Props): string {
 export default function DonationReceipt({ receipt, manageUrl }: Props) {
   const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
   const thanks = receipt.donor.name ? `Thank you, ${receipt.donor.name}.` : "Thank you.";
-  const next = receipt.nextPaymentAt ? ` The next one is on ${formatEmailDate(receipt.nextPaymentAt, receipt.organisation.timeZone)}.` : "";
+  const next = receipt.nextPaymentAt
+    ? ` The next one is on ${formatEmailDate(receipt.nextPaymentAt, receipt.organisation.timeZone)}.`
+    : "";
   const what =
     receipt.frequency === "monthly"
       ? `Your first monthly gift of ${amount} to ${receipt.campaignName} has arrived. Your gift repeats every month until you change or cancel it, and we will send a receipt for each one.${next}`
       : `Your gift of ${amount} to ${receipt.campaignName} has arrived.`;
   return (
-    <EmailLayout heading={thanks} preview={`Receipt ${receipt.receiptNumber}: ${amount} to ${receipt.organisation.name}`}>
+    <EmailLayout
+      heading={thanks}
+      preview={`Receipt ${receipt.receiptNumber}: ${amount} to ${receipt.organisation.name}`}
+    >
       <Paragraph>{what}</Paragraph>
       <Paragraph>Please keep this email as your receipt.</Paragraph>
       <ReceiptDetails receipt={receipt} />

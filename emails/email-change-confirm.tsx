@@ -21,5 +21,9 @@ export default function EmailChangeConfirm({ organisation, url, newEmail }: Prop
   );
 }
 
-export const PreviewProps: Props = { organisation: previewOrganisation, url: "http://localhost:3000/account/auth/preview-token", newEmail: "rosa.new@example.net" };
+export const PreviewProps: Props = {
+  organisation: previewOrganisation,
+  url: "http://localhost:3000/account/auth/preview-token",
+  newEmail: "rosa.new@example.net",
+};
 EmailChangeConfirm.PreviewProps = PreviewProps;

@@ -13,13 +13,28 @@ export function subject({ organisation }: Props): string {
   return `Your payment to ${organisation.name} didn't go through`;
 }
 
-export default function PaymentFailed({ organisation, donorName, description, amountMinor, currency, reason, nextAttemptAt, fixUrl, manageUrl }: Props) {
+export default function PaymentFailed({
+  organisation,
+  donorName,
+  description,
+  amountMinor,
+  currency,
+  reason,
+  nextAttemptAt,
+  fixUrl,
+  manageUrl,
+}: Props) {
   const amount = formatEmailAmount(amountMinor, currency);
   return (
-    <EmailLayout heading={donorName ? `${donorName}, your payment didn't go through` : "Your payment didn't go through"} preview={`We couldn't take ${amount}: please check your card`}>
+    <EmailLayout
+      heading={donorName ? `${donorName}, your payment didn't go through` : "Your payment didn't go through"}
+      preview={`We couldn't take ${amount}: please check your card`}
+    >
       <Paragraph>{`We tried to take ${amount} for ${description}, but the payment didn't go through. Nothing was charged.`}</Paragraph>
       {reason ? <Paragraph>{`The reason given: ${reason}`}</Paragraph> : null}
-      {nextAttemptAt ? <Paragraph>{`We will try again on ${formatEmailDate(nextAttemptAt, organisation.timeZone)}.`}</Paragraph> : null}
+      {nextAttemptAt ? (
+        <Paragraph>{`We will try again on ${formatEmailDate(nextAttemptAt, organisation.timeZone)}.`}</Paragraph>
+      ) : null}
       <Section style={{ margin: "8px 0 24px" }}>
         <Button href={fixUrl} style={styles.button}>
           Update your payment details

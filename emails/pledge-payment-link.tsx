@@ -9,10 +9,21 @@ import { previewOrganisation } from "./components/preview-data";
 type Props = EmailTemplates["pledge-payment-link"];
 
 export function subject({ organisation, reminder }: Props): string {
-  return reminder ? `Reminder: complete your pledge to ${organisation.name}` : `Complete your pledge to ${organisation.name}`;
+  return reminder
+    ? `Reminder: complete your pledge to ${organisation.name}`
+    : `Complete your pledge to ${organisation.name}`;
 }
 
-export default function PledgePaymentLink({ organisation, donorName, description, amountMinor, currency, payUrl, expiresAt, reminder }: Props) {
+export default function PledgePaymentLink({
+  organisation,
+  donorName,
+  description,
+  amountMinor,
+  currency,
+  payUrl,
+  expiresAt,
+  reminder,
+}: Props) {
   const amount = formatEmailAmount(amountMinor, currency);
   const thanks = donorName ? `Thank you for your call, ${donorName}` : "Thank you for your call";
   return (
@@ -26,7 +37,9 @@ export default function PledgePaymentLink({ organisation, donorName, description
       <Paragraph small skipInText>
         If the button doesn't work, copy this address into your browser: <EmailLink href={payUrl}>{payUrl}</EmailLink>
       </Paragraph>
-      <Paragraph small>{`This link works until ${formatEmailDate(expiresAt, organisation.timeZone)}. If you didn't make this pledge, you can ignore this email.`}</Paragraph>
+      <Paragraph
+        small
+      >{`This link works until ${formatEmailDate(expiresAt, organisation.timeZone)}. If you didn't make this pledge, you can ignore this email.`}</Paragraph>
       <OrganisationContact organisation={organisation} />
     </EmailLayout>
   );

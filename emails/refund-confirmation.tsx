@@ -11,11 +11,24 @@ export function subject({ organisation, receiptNumber }: Props): string {
   return `Your refund for receipt ${receiptNumber} from ${organisation.name}`;
 }
 
-export default function RefundConfirmation({ organisation, donorName, receiptNumber, description, refundMinor, refundedTotalMinor, amountMinor, currency, manageUrl }: Props) {
+export default function RefundConfirmation({
+  organisation,
+  donorName,
+  receiptNumber,
+  description,
+  refundMinor,
+  refundedTotalMinor,
+  amountMinor,
+  currency,
+  manageUrl,
+}: Props) {
   const refund = formatEmailAmount(refundMinor, currency);
   const full = refundedTotalMinor >= amountMinor;
   return (
-    <EmailLayout heading={donorName ? `${donorName}, we've refunded ${refund}` : `We've refunded ${refund}`} preview={`A refund of ${refund} for receipt ${receiptNumber}`}>
+    <EmailLayout
+      heading={donorName ? `${donorName}, we've refunded ${refund}` : `We've refunded ${refund}`}
+      preview={`A refund of ${refund} for receipt ${receiptNumber}`}
+    >
       <Paragraph>{`We have refunded ${refund} of your payment of ${formatEmailAmount(amountMinor, currency)} for ${description} (receipt ${receiptNumber}).`}</Paragraph>
       <Paragraph>
         {full

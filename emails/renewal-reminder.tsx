@@ -12,10 +12,20 @@ export function subject({ organisation }: Props): string {
   return `Your ${organisation.name} support ends soon`;
 }
 
-export default function RenewalReminder({ organisation, donorName, tierName, coversUntil, renewUrl, manageUrl }: Props) {
+export default function RenewalReminder({
+  organisation,
+  donorName,
+  tierName,
+  coversUntil,
+  renewUrl,
+  manageUrl,
+}: Props) {
   const until = formatEmailDate(coversUntil, organisation.timeZone);
   return (
-    <EmailLayout heading={donorName ? `${donorName}, your support ends on ${until}` : `Your support ends on ${until}`} preview={`${tierName} ends on ${until}`}>
+    <EmailLayout
+      heading={donorName ? `${donorName}, your support ends on ${until}` : `Your support ends on ${until}`}
+      preview={`${tierName} ends on ${until}`}
+    >
       <Paragraph>{`Your ${tierName} runs until ${until}. We won't charge you automatically: renew whenever suits you, for another 12 months or monthly.`}</Paragraph>
       <ActionButton href={renewUrl}>Renew my support</ActionButton>
       <ManageSupportLink manageUrl={manageUrl} />

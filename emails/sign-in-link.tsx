@@ -12,7 +12,10 @@ export function subject({ organisation }: Props): string {
 
 export default function SignInLink({ organisation, url, expiresInMinutes }: Props) {
   return (
-    <EmailLayout heading="Sign in to manage your support" preview={`Your sign-in link (valid ${expiresInMinutes} minutes)`}>
+    <EmailLayout
+      heading="Sign in to manage your support"
+      preview={`Your sign-in link (valid ${expiresInMinutes} minutes)`}
+    >
       <Paragraph>{`Use this link within ${expiresInMinutes} minutes to sign in. It works once.`}</Paragraph>
       <ActionButton href={url}>Sign in</ActionButton>
       <Paragraph small>If you didn't ask to sign in, ignore this email: nothing happens without the link.</Paragraph>
@@ -21,5 +24,9 @@ export default function SignInLink({ organisation, url, expiresInMinutes }: Prop
   );
 }
 
-export const PreviewProps: Props = { organisation: previewOrganisation, url: "http://localhost:3000/account/auth/preview-token", expiresInMinutes: 15 };
+export const PreviewProps: Props = {
+  organisation: previewOrganisation,
+  url: "http://localhost:3000/account/auth/preview-token",
+  expiresInMinutes: 15,
+};
 SignInLink.PreviewProps = PreviewProps;

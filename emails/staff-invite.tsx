@@ -7,7 +7,9 @@ import { previewOrganisation } from "./components/preview-data";
 type Props = EmailTemplates["staff-invite"];
 
 export function subject({ organisation, purpose }: Props): string {
-  return purpose === "invite" ? `You're invited to the ${organisation.name} staff area` : `Set a new password for the ${organisation.name} staff area`;
+  return purpose === "invite"
+    ? `You're invited to the ${organisation.name} staff area`
+    : `Set a new password for the ${organisation.name} staff area`;
 }
 
 export default function StaffInvite({ organisation, staffName, purpose, url, expiresInHours }: Props) {
@@ -23,7 +25,9 @@ export default function StaffInvite({ organisation, staffName, purpose, url, exp
           : `An administrator has sent you a link to set a new password for your ${organisation.name} staff account. Until you do, your current password keeps working.`}
       </Paragraph>
       <ActionButton href={url}>{invite ? "Choose your password" : "Set a new password"}</ActionButton>
-      <Paragraph small>{`The link works once, for ${expiresInHours} hours. If it has expired, ask an administrator for a new one.`}</Paragraph>
+      <Paragraph
+        small
+      >{`The link works once, for ${expiresInHours} hours. If it has expired, ask an administrator for a new one.`}</Paragraph>
       <Paragraph small>If you weren't expecting this, ignore this email: nothing happens without the link.</Paragraph>
       <OrganisationContact organisation={organisation} />
     </EmailLayout>

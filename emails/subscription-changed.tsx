@@ -12,7 +12,10 @@ export function subject({ organisation }: Props): string {
 
 export default function SubscriptionChanged({ organisation, donorName, description, summary, manageUrl }: Props) {
   return (
-    <EmailLayout heading={donorName ? `${donorName}, your change is confirmed` : "Your change is confirmed"} preview={summary}>
+    <EmailLayout
+      heading={donorName ? `${donorName}, your change is confirmed` : "Your change is confirmed"}
+      preview={summary}
+    >
       <Paragraph>{`${description}: ${summary}`}</Paragraph>
       <Paragraph>If you didn't make this change, reply to this email or call us.</Paragraph>
       <ManageSupportLink manageUrl={manageUrl} />

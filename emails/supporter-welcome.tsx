@@ -13,7 +13,16 @@ export function subject({ receipt, tierName }: Props): string {
   return `Welcome to ${receipt.organisation.name}: ${tierName}`;
 }
 
-export default function SupporterWelcome({ receipt, tierName, benefits, billing, postalAddress, coversUntil, firstEditionBy, manageUrl }: Props) {
+export default function SupporterWelcome({
+  receipt,
+  tierName,
+  benefits,
+  billing,
+  postalAddress,
+  coversUntil,
+  firstEditionBy,
+  manageUrl,
+}: Props) {
   const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
   const zone = receipt.organisation.timeZone;
   const how =
@@ -54,8 +63,12 @@ export default function SupporterWelcome({ receipt, tierName, benefits, billing,
               </span>
             ))}
           </Paragraph>
-          {firstEditionBy ? <Paragraph>{`Expect your first print edition by ${formatEmailDate(firstEditionBy, zone)}.`}</Paragraph> : null}
-          <Paragraph small>{`If this address is wrong, write to ${receipt.organisation.contactEmail} and we will fix it before the next edition is posted.`}</Paragraph>
+          {firstEditionBy ? (
+            <Paragraph>{`Expect your first print edition by ${formatEmailDate(firstEditionBy, zone)}.`}</Paragraph>
+          ) : null}
+          <Paragraph
+            small
+          >{`If this address is wrong, write to ${receipt.organisation.contactEmail} and we will fix it before the next edition is posted.`}</Paragraph>
         </Section>
       ) : null}
       <ReceiptDetails receipt={receipt} />

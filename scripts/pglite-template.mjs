@@ -3,7 +3,8 @@
 // Never fails the install: without the template, a new database simply runs initdb itself.
 try {
   const { ensurePgliteTemplate } = await import("../db/pglite.server.mjs");
-  if (!(await ensurePgliteTemplate())) console.warn("fighting-fund: no PGlite template made; a new embedded database will run initdb itself.");
+  if (!(await ensurePgliteTemplate()))
+    console.warn("fighting-fund: no PGlite template made; a new embedded database will run initdb itself.");
 } catch (error) {
   console.warn(`fighting-fund: no PGlite template made (${error instanceof Error ? error.message : error}).`);
 }

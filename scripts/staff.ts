@@ -6,9 +6,15 @@
 import { parseArgs } from "node:util";
 import { connect, disconnect, type DB } from "@db/client.server";
 import { EnvError, getEnv, type Env } from "~/env.server";
-import { InviteStaffSchema, NewStaffSchema, upsertStaffAccount, upsertStaffAccountWithLink } from "~/auth/staff-accounts.server";
+import {
+  InviteStaffSchema,
+  NewStaffSchema,
+  upsertStaffAccount,
+  upsertStaffAccountWithLink,
+} from "~/auth/staff-accounts.server";
 
-const USAGE = "usage: npm run staff -- create --email E --name N --role admin|staff [--link]   (password on stdin, or --link for a set-password link)";
+const USAGE =
+  "usage: npm run staff -- create --email E --name N --role admin|staff [--link]   (password on stdin, or --link for a set-password link)";
 
 async function readPassword(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write("Password (at least 12 characters), then Enter: ");
@@ -30,7 +36,12 @@ async function main(): Promise<number> {
   try {
     args = parseArgs({
       allowPositionals: true,
-      options: { email: { type: "string" }, name: { type: "string" }, role: { type: "string", default: "staff" }, link: { type: "boolean", default: false } },
+      options: {
+        email: { type: "string" },
+        name: { type: "string" },
+        role: { type: "string", default: "staff" },
+        link: { type: "boolean", default: false },
+      },
     });
   } catch (error) {
     console.error(`staff: ${error instanceof Error ? error.message : String(error)}`);
@@ -57,7 +68,9 @@ async function main(): Promise<number> {
     if (!env.APP_URL) console.error(`staff: APP_URL is not set; the link assumes ${env.appUrl}`);
     return withDatabase(env, async (db) => {
       const { outcome, url } = await upsertStaffAccountWithLink(db, parsed.data);
-      console.error(`${outcome} ${parsed.data.role} account for ${parsed.data.email}; this link works once, for 72 hours:`);
+      console.error(
+        `${outcome} ${parsed.data.role} account for ${parsed.data.email}; this link works once, for 72 hours:`,
+      );
       console.log(url);
     });
   }

@@ -21,7 +21,10 @@ function newestMtime(dir) {
 function buildIsStale() {
   if (!existsSync(buildFile)) return true;
   const sources = ["app", "db", "emails"].map((d) => path.join(root, d)).filter(existsSync);
-  return Math.max(...sources.map(newestMtime), statSync(path.join(root, "remix.config.js")).mtimeMs) > statSync(buildFile).mtimeMs;
+  return (
+    Math.max(...sources.map(newestMtime), statSync(path.join(root, "remix.config.js")).mtimeMs) >
+    statSync(buildFile).mtimeMs
+  );
 }
 
 /**
@@ -33,9 +36,15 @@ function build() {
   console.log("Building the app…");
   const cli = path.join(root, "node_modules", "@remix-run", "dev", "dist", "cli.js");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, "build"], { cwd: root, stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+    const child = spawn(process.execPath, [cli, "build"], {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, NODE_ENV: "production" },
+    });
     child.once("error", reject);
-    child.once("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`remix build exited with ${signal ?? code}`))));
+    child.once("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`remix build exited with ${signal ?? code}`)),
+    );
   });
 }
 
@@ -49,7 +58,8 @@ const [built, opened] = await Promise.allSettled([
   embedded ? import("../db/pglite.server.mjs").then(({ openPgliteEarly }) => openPgliteEarly(dataDir)) : undefined,
 ]);
 if (built.status === "rejected" || opened.status === "rejected") {
-  if (built.status === "rejected") console.error(`Fighting Fund cannot start: the app did not build (${built.reason.message}).`);
+  if (built.status === "rejected")
+    console.error(`Fighting Fund cannot start: the app did not build (${built.reason.message}).`);
   if (opened.status === "rejected") {
     const reason = opened.reason instanceof Error ? opened.reason.message : String(opened.reason);
     console.error(`Fighting Fund cannot start: the embedded database in ${dataDir} could not be opened: ${reason}`);

@@ -7,10 +7,18 @@ import { EnvError, getEnv } from "~/env.server";
 import { formatMoney } from "~/money";
 import { syncPlanToStripe } from "~/payments/stripe.server";
 
-export type PlanSyncResult = { code: string; lookupKey: string; outcome: "created" | "updated" | "unchanged" | "failed"; error?: string };
+export type PlanSyncResult = {
+  code: string;
+  lookupKey: string;
+  outcome: "created" | "updated" | "unchanged" | "failed";
+  error?: string;
+};
 
 /** Syncs every active plan, one at a time; a failure is reported and the others still run. */
-export async function syncActivePlans(db: DB, { log = console.log }: { log?: (line: string) => void } = {}): Promise<PlanSyncResult[]> {
+export async function syncActivePlans(
+  db: DB,
+  { log = console.log }: { log?: (line: string) => void } = {},
+): Promise<PlanSyncResult[]> {
   const results: PlanSyncResult[] = [];
   for (const plan of await listActivePlans(db)) {
     const price = `${formatMoney(plan.amountMinor, plan.currency, "en-AU", { alwaysShowCents: true })} ${plan.currency}${plan.billing === "monthly" ? "/month" : " once"}`;
@@ -38,7 +46,9 @@ async function main(): Promise<number> {
     return 1;
   }
   if (!env.STRIPE_SECRET_KEY) {
-    console.error("stripe:sync: STRIPE_SECRET_KEY is not set. Set it (and STRIPE_WEBHOOK_SECRET) to the account to sync, e.g. sk_test_… for test mode.");
+    console.error(
+      "stripe:sync: STRIPE_SECRET_KEY is not set. Set it (and STRIPE_WEBHOOK_SECRET) to the account to sync, e.g. sk_test_… for test mode.",
+    );
     return 1;
   }
   const mode = env.STRIPE_SECRET_KEY.includes("_live_") ? "LIVE" : "test";

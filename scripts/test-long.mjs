@@ -70,7 +70,12 @@ function runChunk(chunk) {
   return new Promise((resolve) => {
     const child = spawn("npx", ["vitest", "run", TEST_FILE, "--maxWorkers=1", "--no-file-parallelism"], {
       cwd: root,
-      env: { ...process.env, FF_PROPERTY_RUNS: String(chunk.runs), FF_SEED: String(chunk.seed), FF_FIGURES_FILE: `${chunk.file}.partial` },
+      env: {
+        ...process.env,
+        FF_PROPERTY_RUNS: String(chunk.runs),
+        FF_SEED: String(chunk.seed),
+        FF_FIGURES_FILE: `${chunk.file}.partial`,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out = [];
@@ -95,7 +100,9 @@ async function worker() {
       // Side by side, each chunk takes about as long as it would alone on its own core.
       const estimate = (secondsPerHistory ?? 1) * chunk.runs * 1000;
       if (Date.now() + estimate > until) {
-        console.log(`test:long: stopping before chunk ${chunk.n}: it would not finish by ${new Date(until).toISOString()}`);
+        console.log(
+          `test:long: stopping before chunk ${chunk.n}: it would not finish by ${new Date(until).toISOString()}`,
+        );
         stopping = true;
         break;
       }
@@ -108,7 +115,10 @@ async function worker() {
       continue;
     }
     const figures = JSON.parse(readFileSync(`${chunk.file}.partial`, "utf8"));
-    writeFileSync(chunk.file, JSON.stringify({ chunk: chunk.n, seed: chunk.seed, exitCode: code, ...figures }, null, 2) + "\n");
+    writeFileSync(
+      chunk.file,
+      JSON.stringify({ chunk: chunk.n, seed: chunk.seed, exitCode: code, ...figures }, null, 2) + "\n",
+    );
     ranHere += 1;
     secondsPerHistory = (Date.now() - started) / 1000 / Math.max(figures.histories, 1);
     console.log(
@@ -123,7 +133,21 @@ const done = readdirSync(dir)
   .filter((name) => /^chunk-\d+\.json$/.test(name))
   .map((name) => JSON.parse(readFileSync(path.join(dir, name), "utf8")))
   .sort((a, b) => a.chunk - b.chunk);
-const SUMMED = ["histories", "historiesPassed", "eventsInHistories", "inOrderDeliveries", "chaoticDeliveries", "duplicateDeliveries", "shuffles", "reorderedShuffles", "inversions", "concurrentBatches", "retriedAfter500", "replayedDeliveries", "durationMs"];
+const SUMMED = [
+  "histories",
+  "historiesPassed",
+  "eventsInHistories",
+  "inOrderDeliveries",
+  "chaoticDeliveries",
+  "duplicateDeliveries",
+  "shuffles",
+  "reorderedShuffles",
+  "inversions",
+  "concurrentBatches",
+  "retriedAfter500",
+  "replayedDeliveries",
+  "durationMs",
+];
 const totals = {
   command: `npm run test:long -- --histories ${histories} --chunk ${chunkSize} --seed ${baseSeed}`,
   historiesAskedFor: histories,
@@ -140,9 +164,28 @@ const totals = {
   chunksWithFailures: done.filter((c) => (c.failures ?? []).length > 0 || c.exitCode !== 0).map((c) => c.chunk),
   seeds: done.map((c) => c.seed),
   firstFinishedAt: done.map((c) => c.finishedAt).sort()[0] ?? null,
-  lastFinishedAt: done.map((c) => c.finishedAt).sort().at(-1) ?? null,
+  lastFinishedAt:
+    done
+      .map((c) => c.finishedAt)
+      .sort()
+      .at(-1) ?? null,
 };
 writeFileSync(path.join(dir, "figures.json"), JSON.stringify(totals, null, 2) + "\n");
-console.log(`\ntest:long: ${ranHere} chunk(s) run now; totals over ${done.length} of ${chunks.length} chunks (${path.relative(root, path.join(dir, "figures.json"))}):`);
-console.log(JSON.stringify({ ...totals, failures: totals.failures.map((f) => ({ chunk: f.chunk, seed: f.seed, message: f.message.split("\n").slice(0, 6).join("\n") })) }, null, 2));
+console.log(
+  `\ntest:long: ${ranHere} chunk(s) run now; totals over ${done.length} of ${chunks.length} chunks (${path.relative(root, path.join(dir, "figures.json"))}):`,
+);
+console.log(
+  JSON.stringify(
+    {
+      ...totals,
+      failures: totals.failures.map((f) => ({
+        chunk: f.chunk,
+        seed: f.seed,
+        message: f.message.split("\n").slice(0, 6).join("\n"),
+      })),
+    },
+    null,
+    2,
+  ),
+);
 process.exit(totals.failures.length > 0 || totals.chunksWithFailures.length > 0 ? 1 : 0);

@@ -31,9 +31,23 @@ export async function createCheckout(
   db: DB,
   overrides: Partial<typeof checkouts.$inferInsert> & { campaignId: number },
 ): Promise<typeof checkouts.$inferSelect> {
-  const values = { id: randomUUID(), kind: "one_off" as const, amountMinor: 2500, currency: "AUD" as const, email: uniqueEmail(), name: "Rosa Reader", provider: "stripe" as const, ...overrides };
+  const values = {
+    id: randomUUID(),
+    kind: "one_off" as const,
+    amountMinor: 2500,
+    currency: "AUD" as const,
+    email: uniqueEmail(),
+    name: "Rosa Reader",
+    provider: "stripe" as const,
+    ...overrides,
+  };
   // A Stripe checkout holds the session startCheckout made for it (checkoutSessionObject builds that one).
-  const providerSessionId = overrides.providerSessionId !== undefined ? overrides.providerSessionId : values.provider === "stripe" ? sessionIdFor(values.id) : null;
+  const providerSessionId =
+    overrides.providerSessionId !== undefined
+      ? overrides.providerSessionId
+      : values.provider === "stripe"
+        ? sessionIdFor(values.id)
+        : null;
   const [row] = await db
     .insert(checkouts)
     .values({ ...values, providerSessionId })

@@ -26,7 +26,13 @@ const NO_FORMS = [/^\/webhooks\//, /^\/healthz$/, /^\/readyz$/];
  * whose cookie was overwritten (Sign out, in the layout) would fail once. A browser without a
  * valid cookie gets one here, on the request every loader reads as well as on the response.
  */
-export async function ensureCsrfCookie({ path, cookieHeader }: { path: string; cookieHeader: string | undefined }): Promise<{ token: string; issued: { cookieHeader: string; setCookie: string } | null } | null> {
+export async function ensureCsrfCookie({
+  path,
+  cookieHeader,
+}: {
+  path: string;
+  cookieHeader: string | undefined;
+}): Promise<{ token: string; issued: { cookieHeader: string; setCookie: string } | null } | null> {
   if (NO_FORMS.some((pattern) => pattern.test(path))) return null;
   const cookie = csrfCookie();
   const existing = await cookie.parse(cookieHeader ?? null);
@@ -72,7 +78,15 @@ export function issueCsrfToken(request: Request): Promise<{ token: string; heade
  * odd redirects or pages with no-referrer, which Remix 2 refuses as well). No Origin at all (old
  * browsers): the token alone decides. Hosts are compared, as Remix does.
  */
-function comesFromAnotherSite({ origin, fetchSite, ownHosts }: { origin: string | null; fetchSite: string | null; ownHosts: (string | null | undefined)[] }): boolean {
+function comesFromAnotherSite({
+  origin,
+  fetchSite,
+  ownHosts,
+}: {
+  origin: string | null;
+  fetchSite: string | null;
+  ownHosts: (string | null | undefined)[];
+}): boolean {
   if (fetchSite === "cross-site") return true;
   if (origin === null) return false;
   if (origin === "null") return true;
@@ -86,10 +100,23 @@ const appHost = () => new URL(getEnv().appUrl).host;
  * For server.mjs, before Remix: a form post from another site gets a plain 403 here (Remix would
  * answer a mismatched Origin with a 500). Machine endpoints are signed instead and pass through.
  */
-export function isCrossSitePost({ method, path, header }: { method: string; path: string; header: (name: string) => string | undefined }): boolean {
-  if (method === "GET" || method === "HEAD" || method === "OPTIONS" || NO_FORMS.some((pattern) => pattern.test(path))) return false;
+export function isCrossSitePost({
+  method,
+  path,
+  header,
+}: {
+  method: string;
+  path: string;
+  header: (name: string) => string | undefined;
+}): boolean {
+  if (method === "GET" || method === "HEAD" || method === "OPTIONS" || NO_FORMS.some((pattern) => pattern.test(path)))
+    return false;
   const forwardedHost = header("x-forwarded-host")?.split(",")[0]?.trim();
-  return comesFromAnotherSite({ origin: header("origin") ?? null, fetchSite: header("sec-fetch-site") ?? null, ownHosts: [header("host"), forwardedHost, appHost()] });
+  return comesFromAnotherSite({
+    origin: header("origin") ?? null,
+    fetchSite: header("sec-fetch-site") ?? null,
+    ownHosts: [header("host"), forwardedHost, appHost()],
+  });
 }
 
 /** What a person sees if that happens to them: nothing was done, and how to carry on. */
@@ -98,7 +125,11 @@ export const CROSS_SITE_POST_MESSAGE =
 
 function isFromOurPages(request: Request): boolean {
   const header = (name: string) => request.headers.get(name);
-  return !comesFromAnotherSite({ origin: header("Origin"), fetchSite: header("Sec-Fetch-Site"), ownHosts: [new URL(request.url).host, appHost()] });
+  return !comesFromAnotherSite({
+    origin: header("Origin"),
+    fetchSite: header("Sec-Fetch-Site"),
+    ownHosts: [new URL(request.url).host, appHost()],
+  });
 }
 
 export async function isValidCsrf(request: Request, formData: FormData): Promise<boolean> {

@@ -5,20 +5,26 @@ import { getEnv } from "~/env.server";
  * Links that carry a token: the only ones sealed in the outbox. Every place that mints such a link
  * builds it with linkUrl, so sealLinks recognises exactly these (docs/decisions/030-sign-in-limits-and-links-at-rest.md).
  */
-export const TOKEN_LINK_PATHS = { supporter: "/account/auth/", pay: "/pay/", staffPassword: "/admin/set-password/" } as const;
+export const TOKEN_LINK_PATHS = {
+  supporter: "/account/auth/",
+  pay: "/pay/",
+  staffPassword: "/admin/set-password/",
+} as const;
 export type TokenLinkKind = keyof typeof TOKEN_LINK_PATHS;
 
 export function linkUrl(kind: TokenLinkKind, token: string): string {
   return `${getEnv().appUrl}${TOKEN_LINK_PATHS[kind]}${token}`;
 }
 
-const TOKEN_LINK = /^https?:\/\/[^\s/]+(?:\/[^\s]*)?\/(?:account\/auth|pay|admin\/set-password)\/[A-Za-z0-9_-]{20,100}$/;
+const TOKEN_LINK =
+  /^https?:\/\/[^\s/]+(?:\/[^\s]*)?\/(?:account\/auth|pay|admin\/set-password)\/[A-Za-z0-9_-]{20,100}$/;
 const SEALED = "sealed-link:v1:";
 
 let cached: { secret: string; key: Buffer } | undefined;
 function sealKey(): Buffer {
   const secret = getEnv().sessionSecret;
-  if (cached?.secret !== secret) cached = { secret, key: Buffer.from(hkdfSync("sha256", secret, "", "fighting-fund outbox links v1", 32)) };
+  if (cached?.secret !== secret)
+    cached = { secret, key: Buffer.from(hkdfSync("sha256", secret, "", "fighting-fund outbox links v1", 32)) };
   return cached.key;
 }
 

@@ -31,12 +31,29 @@ const PayloadSchema = z.object({
   sub: z.string().max(64),
 });
 
-const sign = (payload: string) => createHmac("sha256", getEnv().sessionSecret).update(`pow:${payload}`).digest("base64url");
+const sign = (payload: string) =>
+  createHmac("sha256", getEnv().sessionSecret).update(`pow:${payload}`).digest("base64url");
 
 /** A new challenge for this connection (`subject`: the client's address). */
-export function issueChallenge({ subject, difficulty, now = new Date() }: { subject: string; difficulty: number; now?: Date }): PowChallenge {
+export function issueChallenge({
+  subject,
+  difficulty,
+  now = new Date(),
+}: {
+  subject: string;
+  difficulty: number;
+  now?: Date;
+}): PowChallenge {
   const exp = Math.floor(now.getTime() / 1000) + POW_CHALLENGE_TTL_SECONDS;
-  const payload = Buffer.from(JSON.stringify({ v: 1, id: randomBytes(16).toString("base64url"), d: difficulty, exp, sub: subjectDigest(subject) })).toString("base64url");
+  const payload = Buffer.from(
+    JSON.stringify({
+      v: 1,
+      id: randomBytes(16).toString("base64url"),
+      d: difficulty,
+      exp,
+      sub: subjectDigest(subject),
+    }),
+  ).toString("base64url");
   return { challenge: `${payload}.${sign(payload)}`, difficulty, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
@@ -46,8 +63,24 @@ export function powDigest(challenge: string, nonce: string): Uint8Array {
 }
 
 /** Checks a solution: signature, expiry, connection and work, in that order. No database. */
-export function verifySolution({ challenge, nonce, subject, now = new Date() }: { challenge: unknown; nonce: unknown; subject: string; now?: Date }): PowVerdict {
-  if (typeof challenge !== "string" || typeof nonce !== "string" || challenge.length > MAX_CHALLENGE_LENGTH || !NONCE.test(nonce)) return { ok: false, reason: "malformed" };
+export function verifySolution({
+  challenge,
+  nonce,
+  subject,
+  now = new Date(),
+}: {
+  challenge: unknown;
+  nonce: unknown;
+  subject: string;
+  now?: Date;
+}): PowVerdict {
+  if (
+    typeof challenge !== "string" ||
+    typeof nonce !== "string" ||
+    challenge.length > MAX_CHALLENGE_LENGTH ||
+    !NONCE.test(nonce)
+  )
+    return { ok: false, reason: "malformed" };
   const [payload, signature, ...rest] = challenge.split(".");
   if (!payload || !signature || rest.length > 0) return { ok: false, reason: "malformed" };
   const expected = Buffer.from(sign(payload));

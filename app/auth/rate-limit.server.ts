@@ -16,7 +16,11 @@ export function checkoutLimits() {
   const env = getEnv();
   return {
     perIp: { name: "checkout-ip", limit: env.CHECKOUT_LIMIT_PER_IP, windowSeconds: env.CHECKOUT_LIMIT_WINDOW_SECONDS },
-    perEmail: { name: "checkout-email", limit: env.CHECKOUT_LIMIT_PER_EMAIL, windowSeconds: env.CHECKOUT_LIMIT_WINDOW_SECONDS },
+    perEmail: {
+      name: "checkout-email",
+      limit: env.CHECKOUT_LIMIT_PER_EMAIL,
+      windowSeconds: env.CHECKOUT_LIMIT_WINDOW_SECONDS,
+    },
     proven: { name: "checkout-ip-proven", limit: env.CHECKOUT_HARD_LIMIT_PER_HOUR, windowSeconds: 3600 },
   } satisfies Record<string, RateLimitRule>;
 }
@@ -38,7 +42,12 @@ export type RateLimitCount = {
 };
 
 /** Counts one hit in a fixed window shared by every app process. */
-export async function countRateLimitHit(db: DB, rule: RateLimitRule, subject: string, now = new Date()): Promise<RateLimitCount> {
+export async function countRateLimitHit(
+  db: DB,
+  rule: RateLimitRule,
+  subject: string,
+  now = new Date(),
+): Promise<RateLimitCount> {
   return one(await countRateLimitHits(db, [{ rule, subject }], now), "countRateLimitHit");
 }
 
@@ -47,10 +56,15 @@ export async function countRateLimitHit(db: DB, rule: RateLimitRule, subject: st
  * countRateLimitHit would. Rows are written in key order, so two such statements running at
  * once never wait for each other's rows in a cycle. Counts come back in the order asked.
  */
-export async function countRateLimitHits(db: DB, hits: readonly { rule: RateLimitRule; subject: string }[], now = new Date()): Promise<RateLimitCount[]> {
+export async function countRateLimitHits(
+  db: DB,
+  hits: readonly { rule: RateLimitRule; subject: string }[],
+  now = new Date(),
+): Promise<RateLimitCount[]> {
   if (hits.length === 0) return [];
   const asked = hits.map(({ rule, subject }) => ({ rule, key: limitKey(rule, subject) }));
-  if (new Set(asked.map((a) => a.key)).size !== asked.length) throw new Error("countRateLimitHits: the same counter twice in one statement");
+  if (new Set(asked.map((a) => a.key)).size !== asked.length)
+    throw new Error("countRateLimitHits: the same counter twice in one statement");
   const sorted = [...asked].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const values: Record<string, string | Date> = { now };
   sorted.forEach(({ rule, key }, i) => {
@@ -62,7 +76,12 @@ export async function countRateLimitHits(db: DB, hits: readonly { rule: RateLimi
   const byKey = new Map(rows.map((row) => [row.key, row]));
   return asked.map(({ rule, key }) => {
     const row = byKey.get(key)!;
-    return { allowed: row.hits <= rule.limit, hits: row.hits, limit: rule.limit, resetAt: new Date(row.windowStart.getTime() + rule.windowSeconds * 1000) };
+    return {
+      allowed: row.hits <= rule.limit,
+      hits: row.hits,
+      limit: rule.limit,
+      resetAt: new Date(row.windowStart.getTime() + rule.windowSeconds * 1000),
+    };
   });
 }
 
@@ -104,8 +123,16 @@ export async function hitRateLimit(db: DB, rule: RateLimitRule, subject: string,
 }
 
 /** The count in the current window, without adding a hit. */
-export async function peekRateLimit(db: DB, rule: RateLimitRule, subject: string, now = new Date()): Promise<Omit<RateLimitCount, "allowed"> & { exhausted: boolean }> {
-  const [row] = await db.select().from(rateLimits).where(eq(rateLimits.key, limitKey(rule, subject)));
+export async function peekRateLimit(
+  db: DB,
+  rule: RateLimitRule,
+  subject: string,
+  now = new Date(),
+): Promise<Omit<RateLimitCount, "allowed"> & { exhausted: boolean }> {
+  const [row] = await db
+    .select()
+    .from(rateLimits)
+    .where(eq(rateLimits.key, limitKey(rule, subject)));
   const current = row && row.windowStart.getTime() > now.getTime() - rule.windowSeconds * 1000;
   const hits = current ? row.hits : 0;
   const resetAt = current ? new Date(row.windowStart.getTime() + rule.windowSeconds * 1000) : now;
@@ -117,7 +144,10 @@ export async function peekRateLimit(db: DB, rule: RateLimitRule, subject: string
  * It lives among the rate-limit rows (no table of its own): `until` is when it could no longer
  * be used anyway, after which the row may be purged.
  */
-export async function claimOnce(db: DB, { kind, id, until }: { kind: string; id: string; until: Date }): Promise<boolean> {
+export async function claimOnce(
+  db: DB,
+  { kind, id, until }: { kind: string; id: string; until: Date },
+): Promise<boolean> {
   const claimed = await db
     .insert(rateLimits)
     .values({ key: `${kind}:${id}`, windowStart: until, hits: 1 })
@@ -142,16 +172,28 @@ const startsWith = (prefix: string) => sql`starts_with(${rateLimits.key}, ${pref
  * hit would start again at 1 either way), a claimOnce row a grace period past its `until` (kept
  * in window_start), and any row of an unknown prefix untouched for 30 days. Returns how many.
  */
-export async function deleteExpiredRateLimits(db: DB, { rules, onceKinds, now }: { rules: readonly RateLimitRule[]; onceKinds: readonly string[]; now: Date }): Promise<number> {
+export async function deleteExpiredRateLimits(
+  db: DB,
+  { rules, onceKinds, now }: { rules: readonly RateLimitRule[]; onceKinds: readonly string[]; now: Date },
+): Promise<number> {
   const expired: SQL[] = [];
   for (const rule of rules) {
-    expired.push(and(startsWith(`${rule.name}:`), lte(rateLimits.windowStart, new Date(now.getTime() - rule.windowSeconds * 1000)))!);
+    expired.push(
+      and(
+        startsWith(`${rule.name}:`),
+        lte(rateLimits.windowStart, new Date(now.getTime() - rule.windowSeconds * 1000)),
+      )!,
+    );
   }
-  for (const kind of onceKinds) expired.push(and(startsWith(`${kind}:`), lte(rateLimits.windowStart, new Date(now.getTime() - CLAIM_GRACE_MS)))!);
+  for (const kind of onceKinds)
+    expired.push(and(startsWith(`${kind}:`), lte(rateLimits.windowStart, new Date(now.getTime() - CLAIM_GRACE_MS)))!);
   const known = [...rules.map((r) => `${r.name}:`), ...onceKinds.map((k) => `${k}:`)].map(startsWith);
   const orphan = lt(rateLimits.windowStart, new Date(now.getTime() - ORPHAN_AFTER_MS));
   expired.push(known.length ? and(not(or(...known)!), orphan)! : orphan);
-  const deleted = await db.delete(rateLimits).where(or(...expired)).returning({ key: rateLimits.key });
+  const deleted = await db
+    .delete(rateLimits)
+    .where(or(...expired))
+    .returning({ key: rateLimits.key });
   return deleted.length;
 }
 
@@ -160,7 +202,13 @@ export async function deleteExpiredRateLimits(db: DB, { rules, onceKinds, now }:
  * base × 2^(failures − free), up to `maxDelaySeconds`; a counter untouched for
  * `forgetAfterSeconds` starts again at 0 (docs/decisions/030-sign-in-limits-and-links-at-rest.md).
  */
-export type BackoffRule = { name: string; freeFailures: number; baseDelaySeconds: number; maxDelaySeconds: number; forgetAfterSeconds: number };
+export type BackoffRule = {
+  name: string;
+  freeFailures: number;
+  baseDelaySeconds: number;
+  maxDelaySeconds: number;
+  forgetAfterSeconds: number;
+};
 
 // 2^30 seconds is far past any ceiling; the cap keeps the power finite however high a count gets.
 const MAX_DOUBLINGS = 30;
@@ -168,7 +216,10 @@ const MAX_DOUBLINGS = 30;
 /** How long after the last counted attempt the next one may come, with `failures` counted. */
 export function backoffDelaySeconds(rule: BackoffRule, failures: number): number {
   if (failures < rule.freeFailures) return 0;
-  return Math.min(rule.baseDelaySeconds * 2 ** Math.min(failures - rule.freeFailures, MAX_DOUBLINGS), rule.maxDelaySeconds);
+  return Math.min(
+    rule.baseDelaySeconds * 2 ** Math.min(failures - rule.freeFailures, MAX_DOUBLINGS),
+    rule.maxDelaySeconds,
+  );
 }
 
 /** A backoff counter's rows are pruned as a fixed-window rule whose window is the forget period. */
@@ -187,9 +238,23 @@ type Counter = BackoffCounter;
  * stand as failures until forgetBackoff or refundBackoffAttempt settles them after a success.
  * window_start holds the time of the last counted attempt, hits the count.
  */
-export async function claimBackoffAttempt(db: DB, counters: readonly Counter[], now = new Date()): Promise<BackoffClaim> {
-  const keyed = counters.map((c) => ({ ...c, key: `${c.rule.name}:${subjectDigest(c.subject)}` })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const rows = await db.select().from(rateLimits).where(inArray(rateLimits.key, keyed.map((c) => c.key)));
+export async function claimBackoffAttempt(
+  db: DB,
+  counters: readonly Counter[],
+  now = new Date(),
+): Promise<BackoffClaim> {
+  const keyed = counters
+    .map((c) => ({ ...c, key: `${c.rule.name}:${subjectDigest(c.subject)}` }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const rows = await db
+    .select()
+    .from(rateLimits)
+    .where(
+      inArray(
+        rateLimits.key,
+        keyed.map((c) => c.key),
+      ),
+    );
   const byKey = new Map(rows.map((row) => [row.key, row]));
   let retryAt = now;
   for (const { rule, key } of keyed) {
@@ -212,7 +277,10 @@ export async function claimBackoffAttempt(db: DB, counters: readonly Counter[], 
       .values({ key, windowStart: now, hits: 1 })
       .onConflictDoUpdate({
         target: rateLimits.key,
-        set: { hits: sql`case when ${forgotten} then 1 else ${rateLimits.hits} + 1 end`, windowStart: sql`excluded.window_start` },
+        set: {
+          hits: sql`case when ${forgotten} then 1 else ${rateLimits.hits} + 1 end`,
+          windowStart: sql`excluded.window_start`,
+        },
         where: sql`${forgotten} or ${rateLimits.hits} < ${rule.freeFailures}::int or ${rateLimits.windowStart} + ${delay} * interval '1 second' <= ${nowSql}`,
       })
       .returning({ key: rateLimits.key });

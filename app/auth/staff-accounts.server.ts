@@ -19,7 +19,11 @@ import {
 
 /** Who an admin invites: no password, they choose their own through the emailed link. */
 export const InviteStaffSchema = z.object({
-  email: z.string({ error: "a valid email address is required" }).trim().max(254).pipe(z.email("a valid email address is required")),
+  email: z
+    .string({ error: "a valid email address is required" })
+    .trim()
+    .max(254)
+    .pipe(z.email("a valid email address is required")),
   name: z
     .string({ error: "a name is required" })
     .trim()
@@ -33,8 +37,14 @@ export const InviteStaffSchema = z.object({
 export const NewStaffSchema = InviteStaffSchema.extend({ password: StaffPasswordSchema });
 
 /** Creates a staff account, or sets the password and role of an existing one (the CLI's recovery path). */
-export async function upsertStaffAccount(db: DB, input: z.infer<typeof NewStaffSchema>): Promise<"created" | "updated"> {
-  const [existing] = await db.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.emailKey, input.email.toLowerCase()));
+export async function upsertStaffAccount(
+  db: DB,
+  input: z.infer<typeof NewStaffSchema>,
+): Promise<"created" | "updated"> {
+  const [existing] = await db
+    .select({ id: staffUsers.id })
+    .from(staffUsers)
+    .where(eq(staffUsers.emailKey, input.email.toLowerCase()));
   if (existing) {
     await db
       .update(staffUsers)
@@ -47,7 +57,12 @@ export async function upsertStaffAccount(db: DB, input: z.infer<typeof NewStaffS
 }
 
 /** The demo installation's administrator: only ever created on the embedded database. */
-export const DEMO_ADMIN = { email: "admin@example.org", name: "Demo Admin", role: "admin" as const, password: "fighting-fund-demo-admin" };
+export const DEMO_ADMIN = {
+  email: "admin@example.org",
+  name: "Demo Admin",
+  role: "admin" as const,
+  password: "fighting-fund-demo-admin",
+};
 
 export async function seedDemoAdmin(db: DB): Promise<boolean> {
   const [any] = await db.select({ id: staffUsers.id }).from(staffUsers).limit(1);
@@ -86,12 +101,24 @@ export type StaffAccount = {
 export async function listStaffAccounts(db: DB): Promise<StaffAccount[]> {
   const [rows, pending] = await Promise.all([
     db
-      .select({ id: staffUsers.id, email: staffUsers.email, name: staffUsers.name, role: staffUsers.role, createdAt: staffUsers.createdAt, disabledAt: staffUsers.disabledAt, passwordHash: staffUsers.passwordHash })
+      .select({
+        id: staffUsers.id,
+        email: staffUsers.email,
+        name: staffUsers.name,
+        role: staffUsers.role,
+        createdAt: staffUsers.createdAt,
+        disabledAt: staffUsers.disabledAt,
+        passwordHash: staffUsers.passwordHash,
+      })
       .from(staffUsers)
       .orderBy(asc(staffUsers.name), asc(staffUsers.id)),
     pendingLinkHolders(db),
   ]);
-  return rows.map(({ passwordHash, ...r }) => ({ ...r, hasPassword: passwordHash !== null, linkPending: pending.has(r.id) }));
+  return rows.map(({ passwordHash, ...r }) => ({
+    ...r,
+    hasPassword: passwordHash !== null,
+    linkPending: pending.has(r.id),
+  }));
 }
 
 type Actor = AuditEntry["actor"];
@@ -100,8 +127,25 @@ type Actor = AuditEntry["actor"];
  * Queues the set-password email with a fresh link and writes its audit entry, in the caller's
  * transaction. The email carries the link; the outbox idempotency key is the link's id.
  */
-async function sendPasswordLink(tx: DB, { person, purpose, actor, action }: { person: { id: number; email: string; name: string }; purpose: StaffPasswordPurpose; actor: Actor; action: string }) {
-  const link = await createStaffPasswordLink(tx, { staffUserId: person.id, purpose, createdByStaffId: actor.type === "staff" ? actor.id : null });
+async function sendPasswordLink(
+  tx: DB,
+  {
+    person,
+    purpose,
+    actor,
+    action,
+  }: {
+    person: { id: number; email: string; name: string };
+    purpose: StaffPasswordPurpose;
+    actor: Actor;
+    action: string;
+  },
+) {
+  const link = await createStaffPasswordLink(tx, {
+    staffUserId: person.id,
+    purpose,
+    createdByStaffId: actor.type === "staff" ? actor.id : null,
+  });
   await enqueueEmail(tx, {
     template: "staff-invite",
     to: person.email,
@@ -114,7 +158,12 @@ async function sendPasswordLink(tx: DB, { person, purpose, actor, action }: { pe
       expiresInHours: STAFF_PASSWORD_LINK_TTL_MS / 3_600_000,
     },
   });
-  await recordAudit(tx, { actor, action, target: { type: "staff_user", id: person.id }, details: { purpose, linkId: link.id } });
+  await recordAudit(tx, {
+    actor,
+    action,
+    target: { type: "staff_user", id: person.id },
+    details: { purpose, linkId: link.id },
+  });
 }
 
 /** An admin invites a person: an account without a password, and an emailed set-password link. Audit-logged. */
@@ -123,11 +172,24 @@ export async function inviteStaffAccount(
   { input, actorStaffId }: { input: z.infer<typeof InviteStaffSchema>; actorStaffId: number },
 ): Promise<{ ok: true; id: number } | { ok: false; error: "email_taken" }> {
   return db.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.emailKey, input.email.toLowerCase()));
+    const [existing] = await tx
+      .select({ id: staffUsers.id })
+      .from(staffUsers)
+      .where(eq(staffUsers.emailKey, input.email.toLowerCase()));
     if (existing) return { ok: false as const, error: "email_taken" as const };
     const id = await createStaffUser(tx, { ...input, password: null });
-    await recordAudit(tx, { actor: { type: "staff", id: actorStaffId }, action: "staff.create", target: { type: "staff_user", id }, details: { role: input.role } });
-    await sendPasswordLink(tx, { person: { id, email: input.email.trim(), name: input.name.trim() }, purpose: "invite", actor: { type: "staff", id: actorStaffId }, action: "staff.invite" });
+    await recordAudit(tx, {
+      actor: { type: "staff", id: actorStaffId },
+      action: "staff.create",
+      target: { type: "staff_user", id },
+      details: { role: input.role },
+    });
+    await sendPasswordLink(tx, {
+      person: { id, email: input.email.trim(), name: input.name.trim() },
+      purpose: "invite",
+      actor: { type: "staff", id: actorStaffId },
+      action: "staff.invite",
+    });
     return { ok: true as const, id };
   });
 }
@@ -146,7 +208,12 @@ export async function sendStaffPasswordLink(
     if (!person) return { status: "not_found" as const };
     if (person.disabledAt) return { status: "disabled" as const };
     const purpose = person.passwordHash ? "reset" : "invite";
-    await sendPasswordLink(tx, { person, purpose, actor: { type: "staff", id: actorStaffId }, action: purpose === "reset" ? "staff.reset_link" : "staff.invite_resend" });
+    await sendPasswordLink(tx, {
+      person,
+      purpose,
+      actor: { type: "staff", id: actorStaffId },
+      action: purpose === "reset" ? "staff.reset_link" : "staff.invite_resend",
+    });
     return { status: "sent" as const, purpose };
   });
 }
@@ -156,15 +223,36 @@ export async function sendStaffPasswordLink(
  * existing one and re-enables it, as the password path does) and returns a set-password link to
  * hand over, instead of emailing it. Audit-logged with the system as actor.
  */
-export async function upsertStaffAccountWithLink(db: DB, input: z.infer<typeof InviteStaffSchema>): Promise<{ outcome: "created" | "updated"; url: string }> {
+export async function upsertStaffAccountWithLink(
+  db: DB,
+  input: z.infer<typeof InviteStaffSchema>,
+): Promise<{ outcome: "created" | "updated"; url: string }> {
   return db.transaction(async (tx) => {
-    const [existing] = await tx.select({ id: staffUsers.id, passwordHash: staffUsers.passwordHash }).from(staffUsers).where(eq(staffUsers.emailKey, input.email.toLowerCase()));
+    const [existing] = await tx
+      .select({ id: staffUsers.id, passwordHash: staffUsers.passwordHash })
+      .from(staffUsers)
+      .where(eq(staffUsers.emailKey, input.email.toLowerCase()));
     const id = existing ? existing.id : await createStaffUser(tx, { ...input, password: null });
-    if (existing) await tx.update(staffUsers).set({ name: input.name, role: input.role, disabledAt: null }).where(eq(staffUsers.id, id));
-    else await recordAudit(tx, { actor: { type: "system", id: null }, action: "staff.create", target: { type: "staff_user", id }, details: { role: input.role } });
+    if (existing)
+      await tx
+        .update(staffUsers)
+        .set({ name: input.name, role: input.role, disabledAt: null })
+        .where(eq(staffUsers.id, id));
+    else
+      await recordAudit(tx, {
+        actor: { type: "system", id: null },
+        action: "staff.create",
+        target: { type: "staff_user", id },
+        details: { role: input.role },
+      });
     const purpose = existing?.passwordHash ? "reset" : "invite";
     const link = await createStaffPasswordLink(tx, { staffUserId: id, purpose, createdByStaffId: null });
-    await recordAudit(tx, { actor: { type: "system", id: null }, action: purpose === "reset" ? "staff.reset_link" : "staff.invite", target: { type: "staff_user", id }, details: { purpose, linkId: link.id, via: "cli" } });
+    await recordAudit(tx, {
+      actor: { type: "system", id: null },
+      action: purpose === "reset" ? "staff.reset_link" : "staff.invite",
+      target: { type: "staff_user", id },
+      details: { purpose, linkId: link.id, via: "cli" },
+    });
     return { outcome: existing ? ("updated" as const) : ("created" as const), url: link.url };
   });
 }
@@ -188,11 +276,19 @@ export async function setStaffAccountDisabled(
 ): Promise<"ok" | "self" | "not_found"> {
   if (disabled && staffUserId === actorStaffId) return "self";
   return db.transaction(async (tx) => {
-    const [user] = await tx.select({ id: staffUsers.id }).from(staffUsers).where(eq(staffUsers.id, staffUserId)).for("update");
+    const [user] = await tx
+      .select({ id: staffUsers.id })
+      .from(staffUsers)
+      .where(eq(staffUsers.id, staffUserId))
+      .for("update");
     if (!user) return "not_found" as const;
     if (disabled) await disableStaffUser(tx, { staffUserId });
     else await tx.update(staffUsers).set({ disabledAt: null }).where(eq(staffUsers.id, staffUserId));
-    await recordAudit(tx, { actor: { type: "staff", id: actorStaffId }, action: disabled ? "staff.disable" : "staff.enable", target: { type: "staff_user", id: staffUserId } });
+    await recordAudit(tx, {
+      actor: { type: "staff", id: actorStaffId },
+      action: disabled ? "staff.disable" : "staff.enable",
+      target: { type: "staff_user", id: staffUserId },
+    });
     return "ok" as const;
   });
 }

@@ -6,4 +6,9 @@ export type Staff = Pick<StaffSession, "staffUserId" | "role">;
 export const staffActor = (staff: Staff) => ({ type: "staff" as const, id: staff.staffUserId });
 
 export type StaffFailure = { ok: false; status: 400 | 403 | 404 | 409 | 503; formError: string; errors: FieldErrors };
-export const failure = (status: StaffFailure["status"], formError: string, errors: FieldErrors = {}): StaffFailure => ({ ok: false, status, formError, errors });
+export const failure = (status: StaffFailure["status"], formError: string, errors: FieldErrors = {}): StaffFailure => ({
+  ok: false,
+  status,
+  formError,
+  errors,
+});

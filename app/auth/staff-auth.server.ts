@@ -6,7 +6,14 @@ import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
 import { sessions, staffPasswordTokens, staffUsers, type StaffRole } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
-import { claimBackoffAttempt, forgetBackoff, refundBackoffAttempt, type BackoffCounter, type BackoffRule, type RateLimitRule } from "./rate-limit.server";
+import {
+  claimBackoffAttempt,
+  forgetBackoff,
+  refundBackoffAttempt,
+  type BackoffCounter,
+  type BackoffRule,
+  type RateLimitRule,
+} from "./rate-limit.server";
 import { linkUrl } from "./link-seal.server";
 import { hashToken, newToken, signedCookie } from "./tokens.server";
 
@@ -23,7 +30,10 @@ export const StaffPasswordSchema = z
 
 /** The set-password form: the new password twice. The confirmation is only compared; its bound keeps absurd input out. */
 export const SetStaffPasswordFormSchema = z
-  .object({ password: StaffPasswordSchema, confirmation: z.string().max(4 * MAX_PASSWORD_LENGTH, "the two passwords don't match") })
+  .object({
+    password: StaffPasswordSchema,
+    confirmation: z.string().max(4 * MAX_PASSWORD_LENGTH, "the two passwords don't match"),
+  })
   .refine((v) => v.password === v.confirmation, { path: ["confirmation"], message: "the two passwords don't match" });
 
 const DAY_SECONDS = 24 * 60 * 60;
@@ -37,17 +47,45 @@ const DAY_SECONDS = 24 * 60 * 60;
  * counter applies, so an attack from elsewhere never keeps the person out.
  */
 export const STAFF_SIGN_IN_BACKOFF = {
-  perAccountAndClient: { name: "staff-sign-in-pair", freeFailures: 3, baseDelaySeconds: 1, maxDelaySeconds: 900, forgetAfterSeconds: DAY_SECONDS },
-  perClient: { name: "staff-sign-in-client", freeFailures: 10, baseDelaySeconds: 1, maxDelaySeconds: 900, forgetAfterSeconds: DAY_SECONDS },
-  perAccount: { name: "staff-sign-in-account", freeFailures: 30, baseDelaySeconds: 1, maxDelaySeconds: 900, forgetAfterSeconds: DAY_SECONDS },
-  perKnownDevice: { name: "staff-sign-in-device", freeFailures: 3, baseDelaySeconds: 1, maxDelaySeconds: 900, forgetAfterSeconds: DAY_SECONDS },
+  perAccountAndClient: {
+    name: "staff-sign-in-pair",
+    freeFailures: 3,
+    baseDelaySeconds: 1,
+    maxDelaySeconds: 900,
+    forgetAfterSeconds: DAY_SECONDS,
+  },
+  perClient: {
+    name: "staff-sign-in-client",
+    freeFailures: 10,
+    baseDelaySeconds: 1,
+    maxDelaySeconds: 900,
+    forgetAfterSeconds: DAY_SECONDS,
+  },
+  perAccount: {
+    name: "staff-sign-in-account",
+    freeFailures: 30,
+    baseDelaySeconds: 1,
+    maxDelaySeconds: 900,
+    forgetAfterSeconds: DAY_SECONDS,
+  },
+  perKnownDevice: {
+    name: "staff-sign-in-device",
+    freeFailures: 3,
+    baseDelaySeconds: 1,
+    maxDelaySeconds: 900,
+    forgetAfterSeconds: DAY_SECONDS,
+  },
 } satisfies Record<string, BackoffRule>;
 
 /** How long a device stays known after its last sign-in there. */
 const KNOWN_DEVICE_TTL_MS = 180 * DAY_SECONDS * 1000;
 
 /** Set-password POSTs per client: a person needs a few tries; a token guesser needs millions. */
-export const STAFF_SET_PASSWORD_LIMIT = { name: "staff-set-password-ip", limit: 10, windowSeconds: 900 } satisfies RateLimitRule;
+export const STAFF_SET_PASSWORD_LIMIT = {
+  name: "staff-set-password-ip",
+  limit: 10,
+  windowSeconds: 900,
+} satisfies RateLimitRule;
 
 // OWASP's argon2id baseline (19 MiB, 2 passes).
 const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
@@ -63,7 +101,10 @@ const staffCookie = () => signedCookie("ff_staff", { maxAgeMs: STAFF_SESSION_TTL
 /** "<staff user id>.<random device id>", signed: bound to one person, unforgeable without SESSION_SECRET. */
 const knownDeviceCookie = () => signedCookie("ff_staff_device", { maxAgeMs: KNOWN_DEVICE_TTL_MS });
 
-async function knownDeviceOf(cookieHeader: string | null | undefined, staffUserId: number | undefined): Promise<string | null> {
+async function knownDeviceOf(
+  cookieHeader: string | null | undefined,
+  staffUserId: number | undefined,
+): Promise<string | null> {
   if (!cookieHeader || staffUserId === undefined) return null;
   const value = await knownDeviceCookie().parse(cookieHeader);
   if (typeof value !== "string") return null;
@@ -71,11 +112,19 @@ async function knownDeviceOf(cookieHeader: string | null | undefined, staffUserI
   return match && Number(match[1]) === staffUserId ? (match[2] ?? null) : null;
 }
 
-export async function createStaffUser(db: DB, input: { email: string; name: string; role: StaffRole; password: string | null }) {
+export async function createStaffUser(
+  db: DB,
+  input: { email: string; name: string; role: StaffRole; password: string | null },
+) {
   const row = one(
     await db
       .insert(staffUsers)
-      .values({ email: input.email.trim(), name: input.name.trim(), role: input.role, passwordHash: input.password ? await hashPassword(input.password) : null })
+      .values({
+        email: input.email.trim(),
+        name: input.name.trim(),
+        role: input.role,
+        passwordHash: input.password ? await hashPassword(input.password) : null,
+      })
       .returning({ id: staffUsers.id }),
     "createStaffUser: insert staff user",
   );
@@ -94,7 +143,13 @@ export type StaffSignIn =
  */
 export async function signInStaff(
   db: DB,
-  { email, password, clientAddress, cookieHeader, now = new Date() }: { email: string; password: string; clientAddress: string; cookieHeader?: string | null; now?: Date },
+  {
+    email,
+    password,
+    clientAddress,
+    cookieHeader,
+    now = new Date(),
+  }: { email: string; password: string; clientAddress: string; cookieHeader?: string | null; now?: Date },
 ): Promise<StaffSignIn> {
   const emailKey = email.trim().toLowerCase();
   const [user] = await db.select().from(staffUsers).where(eq(staffUsers.emailKey, emailKey));
@@ -110,7 +165,11 @@ export async function signInStaff(
         { rule: limits.perAccount, subject: emailKey },
       ];
   const claim = await claimBackoffAttempt(db, counters, now);
-  if (!claim.allowed) return { status: "rate_limited", retryAfterSeconds: Math.max(1, Math.ceil((claim.retryAt.getTime() - now.getTime()) / 1000)) };
+  if (!claim.allowed)
+    return {
+      status: "rate_limited",
+      retryAfterSeconds: Math.max(1, Math.ceil((claim.retryAt.getTime() - now.getTime()) / 1000)),
+    };
   dummyHash ??= hashPassword("no-such-staff-user-password");
   const valid = await verify(user?.passwordHash ?? (await dummyHash), password).catch(() => false);
   if (!user || !user.passwordHash || !valid || user.disabledAt) return { status: "invalid" };
@@ -120,13 +179,20 @@ export async function signInStaff(
   await forgetBackoff(db, own);
   for (const counter of shared) await refundBackoffAttempt(db, counter);
   const deviceId = device ?? newToken();
-  return { status: "ok", cookie: await startStaffSession(db, user.id), deviceCookie: await knownDeviceCookie().serialize(`${user.id}.${deviceId}`), staffUserId: user.id };
+  return {
+    status: "ok",
+    cookie: await startStaffSession(db, user.id),
+    deviceCookie: await knownDeviceCookie().serialize(`${user.id}.${deviceId}`),
+    staffUserId: user.id,
+  };
 }
 
 /** A new session row; returns the Set-Cookie header. */
 async function startStaffSession(db: DB, staffUserId: number, now = new Date()): Promise<string> {
   const token = newToken();
-  await db.insert(sessions).values({ tokenHash: hashToken(token), staffUserId, expiresAt: new Date(now.getTime() + STAFF_SESSION_TTL_MS) });
+  await db
+    .insert(sessions)
+    .values({ tokenHash: hashToken(token), staffUserId, expiresAt: new Date(now.getTime() + STAFF_SESSION_TTL_MS) });
   return staffCookie().serialize(token);
 }
 
@@ -140,7 +206,14 @@ export async function getStaffSession(db: DB, request: Request, now = new Date()
     .select({ sessionId: sessions.id, staffUserId: staffUsers.id, role: staffUsers.role, name: staffUsers.name })
     .from(sessions)
     .innerJoin(staffUsers, eq(staffUsers.id, sessions.staffUserId))
-    .where(and(eq(sessions.tokenHash, hashToken(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, now), isNull(staffUsers.disabledAt)));
+    .where(
+      and(
+        eq(sessions.tokenHash, hashToken(token)),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        isNull(staffUsers.disabledAt),
+      ),
+    );
   return row ?? null;
 }
 
@@ -151,7 +224,8 @@ export async function getStaffSession(db: DB, request: Request, now = new Date()
 export async function requireStaff(db: DB, request: Request, { role }: { role?: "admin" } = {}): Promise<StaffSession> {
   const session = await getStaffSession(db, request);
   if (!session) throw redirect(`/admin/sign-in?next=${encodeURIComponent(new URL(request.url).pathname)}`, 303);
-  if (role === "admin" && session.role !== "admin") throw new Response("Only an administrator can do this.", { status: 403 });
+  if (role === "admin" && session.role !== "admin")
+    throw new Response("Only an administrator can do this.", { status: 403 });
   return session;
 }
 
@@ -169,7 +243,10 @@ export async function disableStaffUser(db: DB, { staffUserId }: { staffUserId: n
   await db.transaction(async (tx) => {
     const now = new Date();
     await tx.update(staffUsers).set({ disabledAt: now }).where(eq(staffUsers.id, staffUserId));
-    await tx.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.staffUserId, staffUserId), isNull(sessions.revokedAt)));
+    await tx
+      .update(sessions)
+      .set({ revokedAt: now })
+      .where(and(eq(sessions.staffUserId, staffUserId), isNull(sessions.revokedAt)));
     await expireOpenLinks(tx, staffUserId, now);
   });
 }
@@ -183,14 +260,25 @@ export type StaffPasswordPurpose = (typeof staffPasswordTokens.$inferSelect)["pu
  */
 export async function createStaffPasswordLink(
   tx: DB,
-  { staffUserId, purpose, createdByStaffId, now = new Date() }: { staffUserId: number; purpose: StaffPasswordPurpose; createdByStaffId: number | null; now?: Date },
+  {
+    staffUserId,
+    purpose,
+    createdByStaffId,
+    now = new Date(),
+  }: { staffUserId: number; purpose: StaffPasswordPurpose; createdByStaffId: number | null; now?: Date },
 ): Promise<{ id: string; url: string }> {
   await expireOpenLinks(tx, staffUserId, now);
   const token = newToken();
   const row = one(
     await tx
       .insert(staffPasswordTokens)
-      .values({ tokenHash: hashToken(token), staffUserId, purpose, createdByStaffId, expiresAt: new Date(now.getTime() + STAFF_PASSWORD_LINK_TTL_MS) })
+      .values({
+        tokenHash: hashToken(token),
+        staffUserId,
+        purpose,
+        createdByStaffId,
+        expiresAt: new Date(now.getTime() + STAFF_PASSWORD_LINK_TTL_MS),
+      })
       .returning({ id: staffPasswordTokens.id }),
     "insert staff password link",
   );
@@ -201,12 +289,19 @@ async function expireOpenLinks(tx: DB, staffUserId: number, now: Date) {
   await tx
     .update(staffPasswordTokens)
     .set({ expiresAt: now })
-    .where(and(eq(staffPasswordTokens.staffUserId, staffUserId), isNull(staffPasswordTokens.usedAt), gt(staffPasswordTokens.expiresAt, now)));
+    .where(
+      and(
+        eq(staffPasswordTokens.staffUserId, staffUserId),
+        isNull(staffPasswordTokens.usedAt),
+        gt(staffPasswordTokens.expiresAt, now),
+      ),
+    );
 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{20,100}$/;
 
-export type StaffPasswordLink = { state: "valid"; staffUserId: number; purpose: StaffPasswordPurpose; name: string } | { state: "invalid" };
+export type StaffPasswordLink =
+  { state: "valid"; staffUserId: number; purpose: StaffPasswordPurpose; name: string } | { state: "invalid" };
 
 /**
  * What a link is, without using it up (mail scanners open links before people do). Unknown,
@@ -230,7 +325,10 @@ export type SetStaffPassword = { status: "ok"; cookie: string; staffUserId: numb
  * every session they had (after a reset an old session may be someone else's) and signs them in
  * on this device. Audit-logged as the person themselves.
  */
-export async function setStaffPasswordWithLink(db: DB, { token, password, now = new Date() }: { token: string; password: string; now?: Date }): Promise<SetStaffPassword> {
+export async function setStaffPasswordWithLink(
+  db: DB,
+  { token, password, now = new Date() }: { token: string; password: string; now?: Date },
+): Promise<SetStaffPassword> {
   if (!TOKEN_SHAPE.test(token)) return { status: "invalid" };
   // Hashing is slow on purpose: done before the transaction, which then holds its locks briefly.
   const passwordHash = await hashPassword(password);
@@ -243,15 +341,34 @@ export async function setStaffPasswordWithLink(db: DB, { token, password, now = 
           eq(staffPasswordTokens.tokenHash, hashToken(token)),
           isNull(staffPasswordTokens.usedAt),
           gt(staffPasswordTokens.expiresAt, now),
-          inArray(staffPasswordTokens.staffUserId, tx.select({ id: staffUsers.id }).from(staffUsers).where(isNull(staffUsers.disabledAt))),
+          inArray(
+            staffPasswordTokens.staffUserId,
+            tx.select({ id: staffUsers.id }).from(staffUsers).where(isNull(staffUsers.disabledAt)),
+          ),
         ),
       )
-      .returning({ id: staffPasswordTokens.id, staffUserId: staffPasswordTokens.staffUserId, purpose: staffPasswordTokens.purpose });
+      .returning({
+        id: staffPasswordTokens.id,
+        staffUserId: staffPasswordTokens.staffUserId,
+        purpose: staffPasswordTokens.purpose,
+      });
     if (!link) return { status: "invalid" as const };
     await tx.update(staffUsers).set({ passwordHash }).where(eq(staffUsers.id, link.staffUserId));
-    await tx.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.staffUserId, link.staffUserId), isNull(sessions.revokedAt)));
+    await tx
+      .update(sessions)
+      .set({ revokedAt: now })
+      .where(and(eq(sessions.staffUserId, link.staffUserId), isNull(sessions.revokedAt)));
     await expireOpenLinks(tx, link.staffUserId, now);
-    await recordAudit(tx, { actor: { type: "staff", id: link.staffUserId }, action: "staff.password_set", target: { type: "staff_user", id: link.staffUserId }, details: { purpose: link.purpose } });
-    return { status: "ok" as const, cookie: await startStaffSession(tx, link.staffUserId, now), staffUserId: link.staffUserId };
+    await recordAudit(tx, {
+      actor: { type: "staff", id: link.staffUserId },
+      action: "staff.password_set",
+      target: { type: "staff_user", id: link.staffUserId },
+      details: { purpose: link.purpose },
+    });
+    return {
+      status: "ok" as const,
+      cookie: await startStaffSession(tx, link.staffUserId, now),
+      staffUserId: link.staffUserId,
+    };
   });
 }

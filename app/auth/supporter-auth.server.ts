@@ -18,20 +18,31 @@ const sessionCookie = () => signedCookie("ff_session", { maxAgeMs: SESSION_TTL_M
  */
 export async function createLoginLink(
   tx: DB,
-  input: { supporterId: number; email: string; purpose: LoginPurpose; newEmail?: string; ttlMs: number; now?: Date; token?: string },
+  input: {
+    supporterId: number;
+    email: string;
+    purpose: LoginPurpose;
+    newEmail?: string;
+    ttlMs: number;
+    now?: Date;
+    token?: string;
+  },
 ): Promise<string> {
   // A given token (the outbox worker's, derived from the message id so a retried send carries the
   // same link) is written once: its first expiry stands.
   const token = input.token ?? newToken();
   const now = input.now ?? new Date();
-  await tx.insert(loginTokens).values({
-    tokenHash: hashToken(token),
-    supporterId: input.supporterId,
-    email: input.email.toLowerCase(),
-    purpose: input.purpose,
-    newEmail: input.newEmail ?? null,
-    expiresAt: new Date(now.getTime() + input.ttlMs),
-  }).onConflictDoNothing({ target: loginTokens.tokenHash });
+  await tx
+    .insert(loginTokens)
+    .values({
+      tokenHash: hashToken(token),
+      supporterId: input.supporterId,
+      email: input.email.toLowerCase(),
+      purpose: input.purpose,
+      newEmail: input.newEmail ?? null,
+      expiresAt: new Date(now.getTime() + input.ttlMs),
+    })
+    .onConflictDoNothing({ target: loginTokens.tokenHash });
   return linkUrl("supporter", token);
 }
 
@@ -70,13 +81,19 @@ export async function consumeLoginLink(db: DB, token: string, now = new Date()):
 /** Starts a database-backed session; returns the Set-Cookie header. */
 export async function startSupporterSession(db: DB, supporterId: number, now = new Date()): Promise<string> {
   const token = newToken();
-  await db.insert(sessions).values({ tokenHash: hashToken(token), supporterId, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
+  await db
+    .insert(sessions)
+    .values({ tokenHash: hashToken(token), supporterId, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
   return sessionCookie().serialize(token);
 }
 
 export type SupporterSession = { sessionId: string; supporterId: number };
 
-export async function getSupporterSession(db: DB, request: Request, now = new Date()): Promise<SupporterSession | null> {
+export async function getSupporterSession(
+  db: DB,
+  request: Request,
+  now = new Date(),
+): Promise<SupporterSession | null> {
   const token = await sessionCookie().parse(request.headers.get("Cookie"));
   if (typeof token !== "string" || token.length < 20) return null;
   const [row] = await db
@@ -99,7 +116,11 @@ export async function signOut(db: DB, request: Request, { everywhere }: { everyw
   const session = await getSupporterSession(db, request);
   if (session) {
     const now = new Date();
-    if (everywhere) await db.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.supporterId, session.supporterId), isNull(sessions.revokedAt)));
+    if (everywhere)
+      await db
+        .update(sessions)
+        .set({ revokedAt: now })
+        .where(and(eq(sessions.supporterId, session.supporterId), isNull(sessions.revokedAt)));
     else await db.update(sessions).set({ revokedAt: now }).where(eq(sessions.id, session.sessionId));
   }
   return sessionCookie().serialize("", { maxAge: 0 });
@@ -107,5 +128,8 @@ export async function signOut(db: DB, request: Request, { everywhere }: { everyw
 
 /** Ends every session of a supporter (erasure, email change). */
 export async function revokeAllSessions(db: DB, supporterId: number) {
-  await db.update(sessions).set({ revokedAt: new Date() }).where(and(eq(sessions.supporterId, supporterId), isNull(sessions.revokedAt)));
+  await db
+    .update(sessions)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(sessions.supporterId, supporterId), isNull(sessions.revokedAt)));
 }

@@ -82,13 +82,20 @@ const realDay = (text: string) => {
   if (!parts) return false;
   const { year: y, month: m, day: d } = parts;
   const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 2000 && y <= 2100;
+  return (
+    date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d && y >= 2000 && y <= 2100
+  );
 };
 
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
 
 const CampaignFormSchema = z.object({
-  name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters.").refine(...noControl()),
+  name: z
+    .string({ message: "Enter a name." })
+    .trim()
+    .min(1, "Enter a name.")
+    .max(200, "Keep the name under 200 characters.")
+    .refine(...noControl()),
   slug: z
     .string({ message: "Enter a web address." })
     .trim()
@@ -96,7 +103,12 @@ const CampaignFormSchema = z.object({
     .min(1, "Enter a web address.")
     .max(80, "Keep the web address under 80 characters.")
     .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens, like fighting-fund-2026."),
-  headline: z.string({ message: "Enter a headline." }).trim().min(1, "Enter a headline.").max(200, "Keep the headline under 200 characters.").refine(...noControl()),
+  headline: z
+    .string({ message: "Enter a headline." })
+    .trim()
+    .min(1, "Enter a headline.")
+    .max(200, "Keep the headline under 200 characters.")
+    .refine(...noControl()),
   description: z
     .string()
     .trim()
@@ -114,7 +126,10 @@ const CampaignFormSchema = z.object({
     .max(40, "Keep the phone number under 40 characters.")
     .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
     .default(""),
-  startsOn: z.string({ message: "Enter the start date." }).trim().refine(realDay, "Enter the start date as a date, like 2026-01-31."),
+  startsOn: z
+    .string({ message: "Enter the start date." })
+    .trim()
+    .refine(realDay, "Enter the start date as a date, like 2026-01-31."),
   endsOn: z
     .string()
     .optional()
@@ -143,16 +158,26 @@ export type CampaignInput = {
 const MAX_PRESETS = 6;
 
 /** "25, 50, 100" in the campaign's currency, each a gift the campaign accepts. Commas only separate. */
-function parsePresets(text: string, currency: Currency, bounds: { min?: number; max?: number }): { amounts: number[] } | { error: string } {
-  const parts = text.split(",").map((p) => p.trim()).filter((p) => p !== "");
+function parsePresets(
+  text: string,
+  currency: Currency,
+  bounds: { min?: number; max?: number },
+): { amounts: number[] } | { error: string } {
+  const parts = text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "");
   if (parts.length === 0) return { error: "Enter at least one suggested amount, like 25, 50, 100." };
   if (parts.length > MAX_PRESETS) return { error: `Enter at most ${MAX_PRESETS} suggested amounts.` };
   const amounts: number[] = [];
   for (const part of parts) {
     const money = moneyField(part, currency);
-    if ("error" in money) return { error: `“${part}” is not an amount. Separate amounts with commas, without thousands separators.` };
-    if (bounds.min !== undefined && money.amountMinor < bounds.min) return { error: `${part} is below the smallest gift.` };
-    if (bounds.max !== undefined && money.amountMinor > bounds.max) return { error: `${part} is above the largest gift.` };
+    if ("error" in money)
+      return { error: `“${part}” is not an amount. Separate amounts with commas, without thousands separators.` };
+    if (bounds.min !== undefined && money.amountMinor < bounds.min)
+      return { error: `${part} is below the smallest gift.` };
+    if (bounds.max !== undefined && money.amountMinor > bounds.max)
+      return { error: `${part} is above the largest gift.` };
     if (amounts.includes(money.amountMinor)) return { error: `${part} is in the list twice.` };
     amounts.push(money.amountMinor);
   }
@@ -160,7 +185,11 @@ function parsePresets(text: string, currency: Currency, bounds: { min?: number; 
 }
 
 /** Parses and checks the form on its own; what needs the database is checked when saving. */
-export function parseCampaignForm(formData: FormData): { ok: true; value: CampaignInput; version: string | null; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
+export function parseCampaignForm(
+  formData: FormData,
+):
+  | { ok: true; value: CampaignInput; version: string | null; values: FormValues }
+  | { ok: false; errors: FieldErrors; values: FormValues } {
   const values = formValues(formData, CAMPAIGN_FIELDS);
   const parsed = CampaignFormSchema.safeParse(values);
   const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error);
@@ -173,14 +202,16 @@ export function parseCampaignForm(formData: FormData): { ok: true; value: Campai
       if ("error" in result) errors[field] ??= result.error;
       else money[field] = result.amountMinor;
     }
-    if (money.minGift !== undefined && money.maxGift !== undefined && money.minGift > money.maxGift) errors.maxGift ??= "The largest gift must be at least the smallest gift.";
+    if (money.minGift !== undefined && money.maxGift !== undefined && money.minGift > money.maxGift)
+      errors.maxGift ??= "The largest gift must be at least the smallest gift.";
     const result = parsePresets(values.presetAmounts ?? "", currency, { min: money.minGift, max: money.maxGift });
     if ("error" in result) errors.presetAmounts ??= result.error;
     else presets = result.amounts;
   }
   const startsOn = values.startsOn?.trim() ?? "";
   const endsOn = values.endsOn?.trim() ?? "";
-  if (realDay(startsOn) && realDay(endsOn) && endsOn < startsOn) errors.endsOn ??= "The campaign must end on or after the day it starts.";
+  if (realDay(startsOn) && realDay(endsOn) && endsOn < startsOn)
+    errors.endsOn ??= "The campaign must end on or after the day it starts.";
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors, values };
   const v = parsed.data;
   return {
@@ -288,7 +319,9 @@ export async function newCampaignValues(db: DB, now = new Date()): Promise<{ val
       target: "",
       minGift: moneyInput(current?.minGiftMinor ?? 200, currency),
       maxGift: moneyInput(current?.maxGiftMinor ?? 1_000_000, currency),
-      presetAmounts: (current?.presetAmountsMinor ?? [2500, 5000, 10000, 25000]).map((m) => moneyInput(m, currency)).join(", "),
+      presetAmounts: (current?.presetAmountsMinor ?? [2500, 5000, 10000, 25000])
+        .map((m) => moneyInput(m, currency))
+        .join(", "),
       phone: current?.phone ?? settings.phone,
       startsOn: dayIn(now, settings.timeZone),
       endsOn: "",
@@ -307,10 +340,16 @@ export const CAMPAIGN_CHANGED_MESSAGE =
  * last, in the organisation's zone. A day left as it was keeps its stored instant exactly.
  */
 function instantsFor(input: CampaignInput, timeZone: string, current?: Campaign) {
-  const startsAt = current && dayIn(current.startsAt, timeZone) === input.startsOn ? current.startsAt : startOfDayTextInZone(input.startsOn, timeZone);
+  const startsAt =
+    current && dayIn(current.startsAt, timeZone) === input.startsOn
+      ? current.startsAt
+      : startOfDayTextInZone(input.startsOn, timeZone);
   let endsAt: Date | null = null;
   if (input.endsOn) {
-    endsAt = current?.endsAt && dayIn(current.endsAt, timeZone) === input.endsOn ? current.endsAt : new Date(startOfDayTextInZone(input.endsOn, timeZone, 1).getTime() - 1000);
+    endsAt =
+      current?.endsAt && dayIn(current.endsAt, timeZone) === input.endsOn
+        ? current.endsAt
+        : new Date(startOfDayTextInZone(input.endsOn, timeZone, 1).getTime() - 1000);
   }
   return { startsAt, endsAt };
 }
@@ -339,7 +378,8 @@ async function checkAgainstOthers(tx: DB, input: CampaignInput, current?: Campai
       .where(and(eq(plans.active, true), ne(plans.currency, input.currency)))
       .limit(1);
     // Supporter tiers are paid to the default campaign, in its currency.
-    if (other) errors.currency = `The supporter tiers are priced in ${other.currency}, so the default campaign must be in ${other.currency} too.`;
+    if (other)
+      errors.currency = `The supporter tiers are priced in ${other.currency}, so the default campaign must be in ${other.currency} too.`;
   }
   return errors;
 }
@@ -372,7 +412,10 @@ async function takeOverDefault(tx: DB, campaignId: number | null): Promise<numbe
   return previous?.id ?? null;
 }
 
-export async function createCampaign(db: DB, { staff, input }: { staff: Staff; input: CampaignInput }): Promise<{ ok: true; campaignId: number } | EditFailure> {
+export async function createCampaign(
+  db: DB,
+  { staff, input }: { staff: Staff; input: CampaignInput },
+): Promise<{ ok: true; campaignId: number } | EditFailure> {
   if (staff.role !== "admin") return failure(403, "Only an administrator can create a campaign.");
   const { timeZone } = await getOrganisationSettings(db);
   return db.transaction(async (tx) => {
@@ -380,12 +423,23 @@ export async function createCampaign(db: DB, { staff, input }: { staff: Staff; i
     const errors = await checkAgainstOthers(tx, input);
     if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
     const previousDefaultId = input.isDefault ? await takeOverDefault(tx, null) : null;
-    const created = one(await tx.insert(campaigns).values(rowValues(input, instantsFor(input, timeZone))).returning({ id: campaigns.id }), "createCampaign: insert campaign");
+    const created = one(
+      await tx
+        .insert(campaigns)
+        .values(rowValues(input, instantsFor(input, timeZone)))
+        .returning({ id: campaigns.id }),
+      "createCampaign: insert campaign",
+    );
     await recordAudit(tx, {
       actor: staffActor(staff),
       action: "campaign.create",
       target: { type: "campaign", id: created.id },
-      details: { currency: input.currency, targetMinor: input.targetMinor, isDefault: input.isDefault, previousDefaultId },
+      details: {
+        currency: input.currency,
+        targetMinor: input.targetMinor,
+        isDefault: input.isDefault,
+        previousDefaultId,
+      },
     });
     return { ok: true as const, campaignId: created.id };
   });
@@ -397,7 +451,12 @@ export async function createCampaign(db: DB, { staff, input }: { staff: Staff; i
  */
 export async function updateCampaign(
   db: DB,
-  { staff, campaignId, version, input }: { staff: Staff; campaignId: number; version: string | null; input: CampaignInput },
+  {
+    staff,
+    campaignId,
+    version,
+    input,
+  }: { staff: Staff; campaignId: number; version: string | null; input: CampaignInput },
 ): Promise<{ ok: true } | EditFailure> {
   if (staff.role !== "admin") return failure(403, "Only an administrator can edit a campaign.");
   const { timeZone } = await getOrganisationSettings(db);
@@ -419,7 +478,9 @@ export async function updateCampaign(
       target: { type: "campaign", id: campaignId },
       details: {
         changed,
-        ...(changed.includes("targetMinor") ? { targetMinor: { from: current.targetMinor, to: next.targetMinor } } : {}),
+        ...(changed.includes("targetMinor")
+          ? { targetMinor: { from: current.targetMinor, to: next.targetMinor } }
+          : {}),
         ...(changed.includes("currency") ? { currency: { from: current.currency, to: next.currency } } : {}),
         ...(previousDefaultId !== null ? { previousDefaultId } : {}),
       },

@@ -44,10 +44,20 @@ const MONEY_MESSAGES: Record<MoneyParseError, string> = {
 };
 
 /** A typed amount in minor units, or what to say at the field. `allowZero` for targets. */
-export function moneyField(text: string, currency: string, { allowZero = false } = {}): { amountMinor: number } | { error: string } {
+export function moneyField(
+  text: string,
+  currency: string,
+  { allowZero = false } = {},
+): { amountMinor: number } | { error: string } {
   if (allowZero && /^\s*0+(?:\.0*)?\s*$/.test(text)) return { amountMinor: 0 };
   const parsed = parseMoney(text, currency);
-  if (!parsed.ok) return { error: parsed.error === "too_many_decimals" && currencyExponent(currency) === 0 ? "Use whole amounts." : MONEY_MESSAGES[parsed.error] };
+  if (!parsed.ok)
+    return {
+      error:
+        parsed.error === "too_many_decimals" && currencyExponent(currency) === 0
+          ? "Use whole amounts."
+          : MONEY_MESSAGES[parsed.error],
+    };
   return { amountMinor: parsed.amountMinor };
 }
 

@@ -2,7 +2,20 @@ import { and, asc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
-import { BILLINGS, campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, TIERS, type Billing, type Currency, type Tier } from "@db/schema";
+import {
+  BILLINGS,
+  campaigns,
+  checkouts,
+  CURRENCIES,
+  payments,
+  plans,
+  pledges,
+  subscriptions,
+  TIERS,
+  type Billing,
+  type Currency,
+  type Tier,
+} from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
 import { formValues, noControl, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
@@ -11,7 +24,20 @@ import { formatMoney } from "~/money";
 import { syncPlanToStripe } from "~/payments/stripe.server";
 import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
 import type { Plan } from "./campaigns.server";
-import { changedFields, Checkbox, CHECK_THE_FORM, failure, lockEditing, moneyField, moneyInput, rowsOf, staffActor, versionOf, type EditFailure, type Staff } from "./admin-editing.server";
+import {
+  changedFields,
+  Checkbox,
+  CHECK_THE_FORM,
+  failure,
+  lockEditing,
+  moneyField,
+  moneyInput,
+  rowsOf,
+  staffActor,
+  versionOf,
+  type EditFailure,
+  type Staff,
+} from "./admin-editing.server";
 
 /**
  * Admins create and edit supporter tiers. A price change is for new supporters only: every
@@ -42,7 +68,14 @@ async function countCurrentSupporters(db: DB, plan: Pick<Plan, "id" | "billing">
     await db
       .select({ n: sql<string>`count(distinct ${payments.supporterId})` })
       .from(payments)
-      .where(and(eq(payments.planId, plan.id), eq(payments.kind, "tier_one_time"), gt(payments.coversUntil, now), lt(payments.refundedMinor, sql`${payments.amountMinor}`))),
+      .where(
+        and(
+          eq(payments.planId, plan.id),
+          eq(payments.kind, "tier_one_time"),
+          gt(payments.coversUntil, now),
+          lt(payments.refundedMinor, sql`${payments.amountMinor}`),
+        ),
+      ),
     "count current 12-month supporters",
   );
   return Number(row.n);
@@ -83,12 +116,30 @@ export async function listPlansForAdmin(db: DB) {
 // ---------------------------------------------------------------------------------------------
 // The form
 
-export const PLAN_FIELDS = ["version", "code", "name", "description", "benefits", "price", "currency", "tier", "billing", "active", "sortOrder", "confirmPriceChange"] as const;
+export const PLAN_FIELDS = [
+  "version",
+  "code",
+  "name",
+  "description",
+  "benefits",
+  "price",
+  "currency",
+  "tier",
+  "billing",
+  "active",
+  "sortOrder",
+  "confirmPriceChange",
+] as const;
 
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
 
 const PlanFormSchema = z.object({
-  name: z.string({ message: "Enter a name." }).trim().min(1, "Enter a name.").max(200, "Keep the name under 200 characters.").refine(...noControl()),
+  name: z
+    .string({ message: "Enter a name." })
+    .trim()
+    .min(1, "Enter a name.")
+    .max(200, "Keep the name under 200 characters.")
+    .refine(...noControl()),
   description: z
     .string()
     .trim()
@@ -98,8 +149,22 @@ const PlanFormSchema = z.object({
   benefits: z
     .string()
     .default("")
-    .transform((text) => text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== ""))
-    .pipe(z.array(z.string().max(200, "Keep each benefit under 200 characters.").refine(...noControl())).max(12, "List at most 12 benefits, one per line.")),
+    .transform((text) =>
+      text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== ""),
+    )
+    .pipe(
+      z
+        .array(
+          z
+            .string()
+            .max(200, "Keep each benefit under 200 characters.")
+            .refine(...noControl()),
+        )
+        .max(12, "List at most 12 benefits, one per line."),
+    ),
   price: z.string({ message: "Enter a price." }),
   currency: z.enum(CURRENCIES, { message: "Choose a currency." }),
   tier: z.enum(TIERS, { message: "Choose digital or print." }),
@@ -137,24 +202,48 @@ export type PlanInput = {
 export type PlanForm = PlanInput & { code: string | null; version: string | null; confirmPriceChange: boolean };
 
 /** `withCode` for a new plan: the code (and the lookup key made from it) never changes later. */
-export function parsePlanForm(formData: FormData, { withCode }: { withCode: boolean }): { ok: true; value: PlanForm; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
+export function parsePlanForm(
+  formData: FormData,
+  { withCode }: { withCode: boolean },
+): { ok: true; value: PlanForm; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
   const values = formValues(formData, PLAN_FIELDS);
   // An empty sort order means 0, not "not a number".
   const parsed = PlanFormSchema.safeParse({ ...values, sortOrder: values.sortOrder?.trim() || undefined });
   const code = withCode ? CodeSchema.safeParse(values.code) : null;
-  const errors: FieldErrors = { ...(code && !code.success ? { code: code.error.issues[0]?.message } : {}), ...(parsed.success ? {} : zodFieldErrors(parsed.error)) };
+  const errors: FieldErrors = {
+    ...(code && !code.success ? { code: code.error.issues[0]?.message } : {}),
+    ...(parsed.success ? {} : zodFieldErrors(parsed.error)),
+  };
   const currency = CURRENCIES.find((c) => c === values.currency);
   const price = currency ? moneyField(values.price ?? "", currency) : null;
   if (price && "error" in price) errors.price ??= price.error;
-  if (!parsed.success || !price || "error" in price || (code && !code.success) || Object.keys(errors).length > 0) return { ok: false, errors, values };
+  if (!parsed.success || !price || "error" in price || (code && !code.success) || Object.keys(errors).length > 0)
+    return { ok: false, errors, values };
   const { price: _typed, ...rest } = parsed.data;
-  return { ok: true, values, value: { ...rest, amountMinor: price.amountMinor, code: code?.data ?? null, version: values.version ?? null } };
+  return {
+    ok: true,
+    values,
+    value: { ...rest, amountMinor: price.amountMinor, code: code?.data ?? null, version: values.version ?? null },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Loading for the edit form
 
-const planVersion = (p: Plan) => versionOf([p.code, p.name, p.description, p.benefits, p.amountMinor, p.currency, p.tier, p.billing, p.active, p.sortOrder, p.lookupKey]);
+const planVersion = (p: Plan) =>
+  versionOf([
+    p.code,
+    p.name,
+    p.description,
+    p.benefits,
+    p.amountMinor,
+    p.currency,
+    p.tier,
+    p.billing,
+    p.active,
+    p.sortOrder,
+    p.lookupKey,
+  ]);
 
 function formValuesOf(p: Plan): FormValues {
   return {
@@ -194,22 +283,38 @@ export async function getPlanForEdit(db: DB, { planId }: { planId: number }) {
 
 /** A new plan's form: the default campaign's currency, monthly, active, last in the list. */
 export async function newPlanValues(db: DB): Promise<FormValues> {
-  const [current] = await db.select({ currency: campaigns.currency }).from(campaigns).where(eq(campaigns.isDefault, true));
+  const [current] = await db
+    .select({ currency: campaigns.currency })
+    .from(campaigns)
+    .where(eq(campaigns.isDefault, true));
   const [last] = await db.select({ sortOrder: sql<number>`coalesce(max(${plans.sortOrder}), 0)` }).from(plans);
-  return { currency: current?.currency ?? "AUD", tier: "digital", billing: "monthly", active: "on", sortOrder: String(Number(last?.sortOrder ?? 0) + 1) };
+  return {
+    currency: current?.currency ?? "AUD",
+    tier: "digital",
+    billing: "monthly",
+    active: "on",
+    sortOrder: String(Number(last?.sortOrder ?? 0) + 1),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Saving
 
-export const PLAN_CHANGED_MESSAGE = "Someone else changed this plan since you opened the page. Nothing was saved: reload to see their changes, then make yours again.";
+export const PLAN_CHANGED_MESSAGE =
+  "Someone else changed this plan since you opened the page. Nothing was saved: reload to see their changes, then make yours again.";
 
 /** Thrown inside the saving transaction so that a Stripe refusal rolls our change back too. */
 class StripeSyncFailed extends Error {}
 
 function stripeFailure(error: unknown): EditFailure {
-  const said = error instanceof StripeSyncFailed && error.cause instanceof Error && error.cause.message ? ` Stripe said: “${error.cause.message}”` : "";
-  return failure(503, `Stripe didn't accept the change, so nothing was saved and the plan is as it was. Please try again in a moment.${said}`);
+  const said =
+    error instanceof StripeSyncFailed && error.cause instanceof Error && error.cause.message
+      ? ` Stripe said: “${error.cause.message}”`
+      : "";
+  return failure(
+    503,
+    `Stripe didn't accept the change, so nothing was saved and the plan is as it was. Please try again in a moment.${said}`,
+  );
 }
 
 /** With Stripe, checkout pays the Price holding the plan's lookup key: make it match first. */
@@ -225,7 +330,10 @@ async function syncToStripe(plan: Plan, why: string) {
 /** Tiers are paid to the default campaign, in its currency, so an active plan must share it. */
 async function defaultCampaignCurrencyError(tx: DB, input: PlanInput): Promise<string | null> {
   if (!input.active) return null;
-  const [current] = await tx.select({ currency: campaigns.currency }).from(campaigns).where(eq(campaigns.isDefault, true));
+  const [current] = await tx
+    .select({ currency: campaigns.currency })
+    .from(campaigns)
+    .where(eq(campaigns.isDefault, true));
   if (!current || current.currency === input.currency) return null;
   return `Supporter tiers are paid to the default campaign, which takes ${current.currency}: price an active plan in ${current.currency}.`;
 }
@@ -245,7 +353,10 @@ const editable = (p: PlanInput): PlanInput => ({
 
 const lookupKeyFor = (code: string, currency: Currency) => `ff_${code.replace(/-/g, "_")}_${currency.toLowerCase()}`;
 
-export async function createPlan(db: DB, { staff, input }: { staff: Staff; input: PlanInput & { code: string } }): Promise<{ ok: true; planId: number } | EditFailure> {
+export async function createPlan(
+  db: DB,
+  { staff, input }: { staff: Staff; input: PlanInput & { code: string } },
+): Promise<{ ok: true; planId: number } | EditFailure> {
   if (staff.role !== "admin") return failure(403, "Only an administrator can create a plan.");
   const lookupKey = lookupKeyFor(input.code, input.currency);
   try {
@@ -261,13 +372,27 @@ export async function createPlan(db: DB, { staff, input }: { staff: Staff; input
       if (currencyError) errors.currency = currencyError;
       if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
       const { code } = input;
-      const created = one(await tx.insert(plans).values({ ...editable(input), code, lookupKey }).returning(), "createPlan: insert plan");
-      const stripe = getEnv().paymentsMode === "stripe" && created.active ? await syncToStripe(created, "create") : null;
+      const created = one(
+        await tx
+          .insert(plans)
+          .values({ ...editable(input), code, lookupKey })
+          .returning(),
+        "createPlan: insert plan",
+      );
+      const stripe =
+        getEnv().paymentsMode === "stripe" && created.active ? await syncToStripe(created, "create") : null;
       await recordAudit(tx, {
         actor: staffActor(staff),
         action: "plan.create",
         target: { type: "plan", id: created.id },
-        details: { code, amountMinor: created.amountMinor, currency: created.currency, billing: created.billing, active: created.active, stripe },
+        details: {
+          code,
+          amountMinor: created.amountMinor,
+          currency: created.currency,
+          billing: created.billing,
+          active: created.active,
+          stripe,
+        },
       });
       return { ok: true as const, planId: created.id };
     });
@@ -283,7 +408,13 @@ export async function createPlan(db: DB, { staff, input }: { staff: Staff; input
  */
 export async function updatePlan(
   db: DB,
-  { staff, planId, version, input, confirmPriceChange }: { staff: Staff; planId: number; version: string | null; input: PlanInput; confirmPriceChange: boolean },
+  {
+    staff,
+    planId,
+    version,
+    input,
+    confirmPriceChange,
+  }: { staff: Staff; planId: number; version: string | null; input: PlanInput; confirmPriceChange: boolean },
 ): Promise<{ ok: true; currentSupporters: number; priceChanged: boolean } | EditFailure> {
   if (staff.role !== "admin") return failure(403, "Only an administrator can edit a plan.");
   try {
@@ -313,16 +444,27 @@ export async function updatePlan(
       const changed = changedFields(current, next);
       if (changed.length === 0) return { ok: true as const, currentSupporters, priceChanged };
       // The row is locked above (for update), so the update finds it.
-      const saved = one(await tx.update(plans).set(next).where(eq(plans.id, planId)).returning(), "updatePlan: update plan");
+      const saved = one(
+        await tx.update(plans).set(next).where(eq(plans.id, planId)).returning(),
+        "updatePlan: update plan",
+      );
       const stripeRelevant = ["amountMinor", "currency", "billing", "name", "active"].some((f) => changed.includes(f));
-      const stripe = getEnv().paymentsMode === "stripe" && saved.active && stripeRelevant ? await syncToStripe(saved, "update") : null;
+      const stripe =
+        getEnv().paymentsMode === "stripe" && saved.active && stripeRelevant
+          ? await syncToStripe(saved, "update")
+          : null;
       await recordAudit(tx, {
         actor: staffActor(staff),
         action: "plan.update",
         target: { type: "plan", id: planId },
         details: {
           changed,
-          ...(priceChanged ? { amountMinor: { from: current.amountMinor, to: saved.amountMinor }, currentSupportersKeepTheirPrice: currentSupporters } : {}),
+          ...(priceChanged
+            ? {
+                amountMinor: { from: current.amountMinor, to: saved.amountMinor },
+                currentSupportersKeepTheirPrice: currentSupporters,
+              }
+            : {}),
           ...(changed.includes("active") ? { active: saved.active } : {}),
           stripe,
         },

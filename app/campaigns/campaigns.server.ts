@@ -57,6 +57,10 @@ export async function listActivePlans(db: DB): Promise<Plan[]> {
 }
 
 export async function getPlanByCode(db: DB, { code }: { code: string }): Promise<Plan | undefined> {
-  const [plan] = await db.select().from(plans).where(and(eq(plans.code, code), eq(plans.active, true))).limit(1);
+  const [plan] = await db
+    .select()
+    .from(plans)
+    .where(and(eq(plans.code, code), eq(plans.active, true)))
+    .limit(1);
   return plan;
 }

@@ -5,7 +5,12 @@ import { devMailbox } from "@db/schema";
 /** Newest first; the dev mailbox is a development aid, so a page of recent mail is enough. */
 export async function listMailbox(db: DB, { limit = 100 }: { limit?: number } = {}) {
   return db
-    .select({ id: devMailbox.id, toEmail: devMailbox.toEmail, subject: devMailbox.subject, createdAt: devMailbox.createdAt })
+    .select({
+      id: devMailbox.id,
+      toEmail: devMailbox.toEmail,
+      subject: devMailbox.subject,
+      createdAt: devMailbox.createdAt,
+    })
     .from(devMailbox)
     .orderBy(desc(devMailbox.id))
     .limit(limit);

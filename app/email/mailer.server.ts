@@ -20,7 +20,10 @@ export class MailerError extends Error {
   /** The provider asked us to wait at least this long (Retry-After). */
   readonly retryAfterMs: number | null;
 
-  constructor(message: string, options: { retryable: boolean; statusCode?: number | null; code?: string; retryAfterMs?: number | null }) {
+  constructor(
+    message: string,
+    options: { retryable: boolean; statusCode?: number | null; code?: string; retryAfterMs?: number | null },
+  ) {
     super(message);
     this.name = "MailerError";
     this.retryable = options.retryable;
@@ -39,7 +42,14 @@ export function redactEmails(text: string): string {
 }
 
 // Errors the API reports by name when a body carries no status code.
-const RETRYABLE_CODES = new Set(["rate_limit_exceeded", "daily_quota_exceeded", "monthly_quota_exceeded", "application_error", "internal_server_error", "concurrent_idempotent_requests"]);
+const RETRYABLE_CODES = new Set([
+  "rate_limit_exceeded",
+  "daily_quota_exceeded",
+  "monthly_quota_exceeded",
+  "application_error",
+  "internal_server_error",
+  "concurrent_idempotent_requests",
+]);
 // About this one message, not about Resend or our account: they say nothing of the service's health.
 const MESSAGE_PROBLEM_STATUSES = new Set([400, 409, 422]);
 
@@ -75,19 +85,25 @@ export function resendMailer(options: { apiKey: string; from: string; timeoutMs?
           { idempotencyKey: message.outboxId, signal: AbortSignal.timeout(options.timeoutMs ?? SEND_TIMEOUT_MS) },
         );
       } catch (cause) {
-        const error = new MailerError(redactEmails(`Resend request failed: ${cause instanceof Error ? cause.message : String(cause)}`), { retryable: true, code: "network_error" });
+        const error = new MailerError(
+          redactEmails(`Resend request failed: ${cause instanceof Error ? cause.message : String(cause)}`),
+          { retryable: true, code: "network_error" },
+        );
         reportServiceFailure("resend", error);
         throw error;
       }
       if (response.error) {
         const { error: failure, headers } = response;
         const statusCode = typeof failure.statusCode === "number" ? failure.statusCode : null;
-        const error = new MailerError(redactEmails(`Resend ${statusCode ?? "network"} ${failure.name}: ${failure.message}`), {
-          retryable: isRetryable(failure),
-          statusCode,
-          code: failure.name,
-          retryAfterMs: parseRetryAfter(headers),
-        });
+        const error = new MailerError(
+          redactEmails(`Resend ${statusCode ?? "network"} ${failure.name}: ${failure.message}`),
+          {
+            retryable: isRetryable(failure),
+            statusCode,
+            code: failure.name,
+            retryAfterMs: parseRetryAfter(headers),
+          },
+        );
         if (statusCode === null || !MESSAGE_PROBLEM_STATUSES.has(statusCode)) reportServiceFailure("resend", error);
         throw error;
       }
@@ -104,9 +120,18 @@ export function mailboxMailer(db: DB): Mailer {
     async send(message) {
       await db
         .insert(devMailbox)
-        .values({ outboxId: message.outboxId, toEmail: message.to, subject: message.subject, html: message.html, text: message.text })
+        .values({
+          outboxId: message.outboxId,
+          toEmail: message.to,
+          subject: message.subject,
+          html: message.html,
+          text: message.text,
+        })
         .onConflictDoNothing({ target: devMailbox.outboxId });
-      const [row] = await db.select({ id: devMailbox.id }).from(devMailbox).where(eq(devMailbox.outboxId, message.outboxId));
+      const [row] = await db
+        .select({ id: devMailbox.id })
+        .from(devMailbox)
+        .where(eq(devMailbox.outboxId, message.outboxId));
       return { providerMessageId: row ? `mailbox:${row.id}` : null };
     },
   };

@@ -55,7 +55,10 @@ const plainText = {
 } as const;
 
 /** Props as stored or as written: sealed links (link-seal.server.ts) are opened here, and only here. */
-export async function renderEmail<T extends TemplateName>(template: T, storedProps: EmailTemplates[T]): Promise<RenderedEmail> {
+export async function renderEmail<T extends TemplateName>(
+  template: T,
+  storedProps: EmailTemplates[T],
+): Promise<RenderedEmail> {
   const { Component, subject } = registry[template] as TemplateModule<EmailTemplates[T]>;
   const props = openLinks(storedProps);
   const element = createElement(Component, props);

@@ -59,9 +59,28 @@ export type EmailTemplates = {
   "sign-in-link": { organisation: OrganisationDetails; url: string; expiresInMinutes: number };
   "email-change-confirm": { organisation: OrganisationDetails; url: string; newEmail: string };
   /** Confirms a change the supporter made: amount, tier, pause, resume, cancellation. */
-  "subscription-changed": { organisation: OrganisationDetails; donorName: string | null; description: string; summary: string } & ManageLink;
-  "card-expiring": { organisation: OrganisationDetails; donorName: string | null; cardBrand: string | null; cardLast4: string | null; expMonth: number; expYear: number; fixUrl: string };
-  "renewal-reminder": { organisation: OrganisationDetails; donorName: string | null; tierName: string; coversUntil: string; renewUrl: string } & ManageLink;
+  "subscription-changed": {
+    organisation: OrganisationDetails;
+    donorName: string | null;
+    description: string;
+    summary: string;
+  } & ManageLink;
+  "card-expiring": {
+    organisation: OrganisationDetails;
+    donorName: string | null;
+    cardBrand: string | null;
+    cardLast4: string | null;
+    expMonth: number;
+    expYear: number;
+    fixUrl: string;
+  };
+  "renewal-reminder": {
+    organisation: OrganisationDetails;
+    donorName: string | null;
+    tierName: string;
+    coversUntil: string;
+    renewUrl: string;
+  } & ManageLink;
   /** A refund confirmed in the ledger: this refund and the payment's refunded total. */
   "refund-confirmation": {
     organisation: OrganisationDetails;
@@ -84,7 +103,15 @@ export type EmailTemplates = {
     /** What the organisation says about tax on gifts; null or absent: nothing. */
     taxNote?: string | null;
     currency: Currency;
-    payments: { receiptNumber: number; paidAt: string; description: string; amountMinor: number; refundedMinor: number; currency: Currency; purpose?: PaymentPurpose }[];
+    payments: {
+      receiptNumber: number;
+      paidAt: string;
+      description: string;
+      amountMinor: number;
+      refundedMinor: number;
+      currency: Currency;
+      purpose?: PaymentPurpose;
+    }[];
   } & ManageLink;
   /** A phone pledge's secure payment link (/pay/<token>), and its one reminder. */
   "pledge-payment-link": {
@@ -98,7 +125,13 @@ export type EmailTemplates = {
     reminder: boolean;
   };
   /** A staff member's single-use set-password link: an invitation, or a reset an admin sent. */
-  "staff-invite": { organisation: OrganisationDetails; staffName: string; purpose: "invite" | "reset"; url: string; expiresInHours: number };
+  "staff-invite": {
+    organisation: OrganisationDetails;
+    staffName: string;
+    purpose: "invite" | "reset";
+    url: string;
+    expiresInHours: number;
+  };
 };
 
 export type TemplateName = keyof EmailTemplates;

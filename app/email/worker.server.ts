@@ -34,7 +34,15 @@ async function claimDueMessages(db: DB, { now, batchSize }: { now: Date; batchSi
     const due = await tx
       .select({ id: outbox.id })
       .from(outbox)
-      .where(and(isNull(outbox.sentAt), isNull(outbox.failedAt), isNull(outbox.supersededAt), lte(outbox.nextAttemptAt, now), noOlderUnsettled))
+      .where(
+        and(
+          isNull(outbox.sentAt),
+          isNull(outbox.failedAt),
+          isNull(outbox.supersededAt),
+          lte(outbox.nextAttemptAt, now),
+          noOlderUnsettled,
+        ),
+      )
       .orderBy(asc(outbox.nextAttemptAt))
       .limit(batchSize)
       .for("update", { skipLocked: true });
@@ -42,7 +50,12 @@ async function claimDueMessages(db: DB, { now, batchSize }: { now: Date; batchSi
     return tx
       .update(outbox)
       .set({ attempts: sql`${outbox.attempts} + 1`, nextAttemptAt: new Date(now.getTime() + LEASE_MS) })
-      .where(inArray(outbox.id, due.map((row) => row.id)))
+      .where(
+        inArray(
+          outbox.id,
+          due.map((row) => row.id),
+        ),
+      )
       .returning();
   });
 }
@@ -68,9 +81,18 @@ const newerExists = sql`exists (
  * so this one is not sent (marked superseded). Newer ones queued after this check wait for this
  * one to be settled (noOlderUnsettled), so the last to arrive is always the newest.
  */
-async function supersedeIfNewerExists(db: DB, row: OutboxRow, leaseHeld: ReturnType<typeof and>, now: Date): Promise<boolean> {
+async function supersedeIfNewerExists(
+  db: DB,
+  row: OutboxRow,
+  leaseHeld: ReturnType<typeof and>,
+  now: Date,
+): Promise<boolean> {
   if (!row.supersedeKey) return false;
-  const superseded = await db.update(outbox).set({ supersededAt: now }).where(and(leaseHeld, newerExists)).returning({ id: outbox.id });
+  const superseded = await db
+    .update(outbox)
+    .set({ supersededAt: now })
+    .where(and(leaseHeld, newerExists))
+    .returning({ id: outbox.id });
   return superseded.length > 0;
 }
 
@@ -79,7 +101,12 @@ type Outcome = keyof Required<DrainResult>;
 async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date): Promise<Outcome> {
   // Only the lease holder may settle the row: if our lease ran out and another worker took it,
   // attempts has moved on and these updates match nothing.
-  const leaseHeld = and(eq(outbox.id, row.id), eq(outbox.attempts, row.attempts), isNull(outbox.sentAt), isNull(outbox.failedAt));
+  const leaseHeld = and(
+    eq(outbox.id, row.id),
+    eq(outbox.attempts, row.attempts),
+    isNull(outbox.sentAt),
+    isNull(outbox.failedAt),
+  );
   const context = { outboxId: row.id, template: row.template, attempts: row.attempts };
 
   const fail = async (lastError: string): Promise<Outcome> => {
@@ -126,14 +153,21 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
     return "retried";
   }
 
-  const settled = await db.update(outbox).set({ sentAt: clock(), providerMessageId, lastError: null }).where(leaseHeld).returning({ id: outbox.id });
+  const settled = await db
+    .update(outbox)
+    .set({ sentAt: clock(), providerMessageId, lastError: null })
+    .where(leaseHeld)
+    .returning({ id: outbox.id });
   if (settled.length === 0) logger.warn(context, "email sent after its lease ran out");
   logger.info({ ...context, mailer: mailer.name, providerMessageId }, "email sent");
   return "sent";
 }
 
 /** Sends what is due, once each. Safe to run from any number of processes at once. */
-export async function drainOutbox(db: DB, options: { mailer: Mailer; now?: Date; batchSize?: number }): Promise<DrainResult> {
+export async function drainOutbox(
+  db: DB,
+  options: { mailer: Mailer; now?: Date; batchSize?: number },
+): Promise<DrainResult> {
   const clock = () => options.now ?? new Date();
   const batchSize = options.batchSize ?? 10;
   const result: DrainResult = { sent: 0, retried: 0, failed: 0 };
@@ -158,7 +192,10 @@ export type OutboxWorker = { stop(): Promise<void>; kick(): void };
  * `kick()` (after enqueueing) starts a run without waiting for the interval. Errors are
  * logged and the next poll tries again.
  */
-export function startOutboxWorker(db: DB, options: { intervalMs?: number; mailer?: Mailer; batchSize?: number } = {}): OutboxWorker {
+export function startOutboxWorker(
+  db: DB,
+  options: { intervalMs?: number; mailer?: Mailer; batchSize?: number } = {},
+): OutboxWorker {
   const intervalMs = options.intervalMs ?? getEnv().OUTBOX_POLL_MS;
   const batchSize = options.batchSize ?? 10;
   const mailer = options.mailer ?? getMailer(db);
@@ -180,10 +217,15 @@ export function startOutboxWorker(db: DB, options: { intervalMs?: number; mailer
       while (again && !stopped) {
         kicked = false;
         const result = await drainOutbox(db, { mailer, batchSize });
-        again = kicked || result.sent + result.retried + result.failed + (result.skipped ?? 0) + (result.superseded ?? 0) >= batchSize;
+        again =
+          kicked ||
+          result.sent + result.retried + result.failed + (result.skipped ?? 0) + (result.superseded ?? 0) >= batchSize;
       }
     } catch (error) {
-      logger.error({ err: error instanceof Error ? { message: redactEmails(error.message) } : undefined }, "outbox worker run failed");
+      logger.error(
+        { err: error instanceof Error ? { message: redactEmails(error.message) } : undefined },
+        "outbox worker run failed",
+      );
     }
   };
 

@@ -1,6 +1,12 @@
 import type { DB } from "@db/client.server";
 import { difficultyFor, issueChallenge, verifySolution, type PowChallenge, type PowVerdict } from "~/auth/pow.server";
-import { checkoutLimits, claimOnce, countRateLimitHit, countRateLimitHits, peekRateLimit } from "~/auth/rate-limit.server";
+import {
+  checkoutLimits,
+  claimOnce,
+  countRateLimitHit,
+  countRateLimitHits,
+  peekRateLimit,
+} from "~/auth/rate-limit.server";
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 
@@ -31,10 +37,18 @@ const minutesUntil = (when: Date, now: Date) => Math.max(1, Math.ceil((when.getT
 
 export async function passCheckoutGate(
   db: DB,
-  { clientAddress, email, proof, now = new Date() }: { clientAddress: string; email: string | null; proof: ProofOfWork; now?: Date },
+  {
+    clientAddress,
+    email,
+    proof,
+    now = new Date(),
+  }: { clientAddress: string; email: string | null; proof: ProofOfWork; now?: Date },
 ): Promise<GateOutcome> {
   // The proof first: one HMAC and one hash, before any database work.
-  const verdict = proof.challenge || proof.nonce ? verifySolution({ challenge: proof.challenge, nonce: proof.nonce, subject: clientAddress, now }) : null;
+  const verdict =
+    proof.challenge || proof.nonce
+      ? verifySolution({ challenge: proof.challenge, nonce: proof.nonce, subject: clientAddress, now })
+      : null;
 
   const limits = checkoutLimits();
   // Both counters in one statement: one round trip for every checkout start.
@@ -48,15 +62,21 @@ export async function passCheckoutGate(
   const overEmail = perEmail ? perEmail.hits - perEmail.limit : 0;
   if (overIp <= 0 && overEmail <= 0) return { ok: true, proven: false };
 
-  let proofProblem: Extract<GateOutcome, { ok: false }>["proofProblem"] = verdict && !verdict.ok ? verdict.reason : null;
+  let proofProblem: Extract<GateOutcome, { ok: false }>["proofProblem"] =
+    verdict && !verdict.ok ? verdict.reason : null;
   const refuse = (resetAt: Date, challenge: PowChallenge | null): GateOutcome => {
     const minutes = minutesUntil(resetAt, now);
-    const message = challenge && proofProblem ? t("error.pow.failed") : t(overIp > 0 ? "error.tooManyAttempts.connection" : "error.tooManyAttempts.email", { minutes });
+    const message =
+      challenge && proofProblem
+        ? t("error.pow.failed")
+        : t(overIp > 0 ? "error.tooManyAttempts.connection" : "error.tooManyAttempts.email", { minutes });
     logger.warn({ reason: "checkout-limit", proofProblem, challenged: Boolean(challenge) }, "checkout refused");
     return { ok: false, message, retryAfterSeconds: minutes * 60, challenge, proofProblem };
   };
   // When the soft limits let this connection and email through again without a proof.
-  const softResetAt = new Date(Math.max(overIp > 0 ? perIp.resetAt.getTime() : 0, perEmail && overEmail > 0 ? perEmail.resetAt.getTime() : 0));
+  const softResetAt = new Date(
+    Math.max(overIp > 0 ? perIp.resetAt.getTime() : 0, perEmail && overEmail > 0 ? perEmail.resetAt.getTime() : 0),
+  );
   const earlier = (a: Date, b: Date) => (a < b ? a : b);
 
   // However much work is done: the hard limit per connection and hour.
@@ -71,6 +91,10 @@ export async function passCheckoutGate(
     }
     proofProblem = "reused";
   }
-  const challenge = issueChallenge({ subject: clientAddress, difficulty: difficultyFor(Math.max(overIp, overEmail)), now });
+  const challenge = issueChallenge({
+    subject: clientAddress,
+    difficulty: difficultyFor(Math.max(overIp, overEmail)),
+    now,
+  });
   return refuse(softResetAt, challenge);
 }

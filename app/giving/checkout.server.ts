@@ -81,8 +81,27 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
 const preparedInserts = new WeakMap<DB, ReturnType<typeof prepareInsertCheckout>>();
 
 function prepareInsertCheckout(db: DB) {
-  const columns = ["id", "campaignId", "planId", "kind", "amountMinor", "feeCoverMinor", "currency", "email", "name", "anonymous", "message", "pledgeId", "supporterId", "provider", "providerSessionId"] as const;
-  const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<(typeof columns)[number], ReturnType<typeof sql.placeholder>>;
+  const columns = [
+    "id",
+    "campaignId",
+    "planId",
+    "kind",
+    "amountMinor",
+    "feeCoverMinor",
+    "currency",
+    "email",
+    "name",
+    "anonymous",
+    "message",
+    "pledgeId",
+    "supporterId",
+    "provider",
+    "providerSessionId",
+  ] as const;
+  const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<
+    (typeof columns)[number],
+    ReturnType<typeof sql.placeholder>
+  >;
   return db.insert(checkouts).values(values).prepare("insert_checkout");
 }
 
@@ -92,7 +111,15 @@ function insertCheckoutFor(db: DB) {
   return prepared;
 }
 
-export function startDonationCheckout(db: DB, { campaign, donation, returnPath, supporterId }: { campaign: Campaign; donation: Donation; returnPath: string; supporterId?: number | null }) {
+export function startDonationCheckout(
+  db: DB,
+  {
+    campaign,
+    donation,
+    returnPath,
+    supporterId,
+  }: { campaign: Campaign; donation: Donation; returnPath: string; supporterId?: number | null },
+) {
   const amount = formatMoney(donation.amountMinor, campaign.currency);
   return startCheckout(db, {
     campaign,
@@ -104,16 +131,23 @@ export function startDonationCheckout(db: DB, { campaign, donation, returnPath, 
     name: donation.name,
     anonymous: donation.anonymous,
     message: donation.message,
-    description: donation.kind === "monthly" ? `Monthly gift of ${amount} to ${campaign.name}` : `Gift of ${amount} to ${campaign.name}`,
+    description:
+      donation.kind === "monthly"
+        ? `Monthly gift of ${amount} to ${campaign.name}`
+        : `Gift of ${amount} to ${campaign.name}`,
     returnPath,
     supporterId,
     retryable: true,
   });
 }
 
-export function startTierCheckout(db: DB, { campaign, choice, supporterId }: { campaign: Campaign; choice: TierChoice; supporterId?: number | null }) {
+export function startTierCheckout(
+  db: DB,
+  { campaign, choice, supporterId }: { campaign: Campaign; choice: TierChoice; supporterId?: number | null },
+) {
   const { plan } = choice;
-  if (plan.currency !== campaign.currency) throw new Error(`Plan ${plan.code} is in ${plan.currency}, campaign ${campaign.slug} in ${campaign.currency}`);
+  if (plan.currency !== campaign.currency)
+    throw new Error(`Plan ${plan.code} is in ${plan.currency}, campaign ${campaign.slug} in ${campaign.currency}`);
   return startCheckout(db, {
     campaign,
     plan,
@@ -143,7 +177,10 @@ export type CheckoutStatus = {
   receiptNumber: number | null;
 };
 
-export async function getCheckoutStatus(db: DB, { checkoutId }: { checkoutId: string }): Promise<CheckoutStatus | null> {
+export async function getCheckoutStatus(
+  db: DB,
+  { checkoutId }: { checkoutId: string },
+): Promise<CheckoutStatus | null> {
   const [row] = await db
     .select({ checkout: checkouts, campaign: campaigns, planName: plans.name })
     .from(checkouts)

@@ -14,7 +14,14 @@ import { PaymentProviderError } from "~/payments/provider.server";
 import { passCheckoutGate } from "./checkout-gate.server";
 import { getCheckoutStatus, startDonationCheckout, startTierCheckout } from "./checkout.server";
 import { bindCheckoutToBrowser, checkoutOfThisBrowser, choiceFromQuery, giftToRetry } from "./retry.server";
-import { checkbox, parseDonateForm, parseTierForm, readFormData, type FieldErrors, type FormValues } from "./forms.server";
+import {
+  checkbox,
+  parseDonateForm,
+  parseTierForm,
+  readFormData,
+  type FieldErrors,
+  type FormValues,
+} from "./forms.server";
 
 /** `challenge`: past the checkout limits, a proof of work the page solves and sends back. */
 export type FormActionData = { errors: FieldErrors; values: FormValues; formError?: string; challenge?: PowChallenge };
@@ -39,14 +46,24 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
         currency: campaign.currency,
         minGiftMinor: campaign.minGiftMinor,
         maxGiftMinor: campaign.maxGiftMinor,
-        presets: campaign.presetAmountsMinor.map((amountMinor) => ({ amountMinor, feeMinor: estimateCardFee(amountMinor, fee) })),
+        presets: campaign.presetAmountsMinor.map((amountMinor) => ({
+          amountMinor,
+          feeMinor: estimateCardFee(amountMinor, fee),
+        })),
         phone: campaign.phone || settings.phone,
         /** The organisation's tax status for gifts, from its settings; null until staff say (ADR 040). */
         taxNote: giftsTaxSentence(settings),
       },
       progress,
       fee,
-      plans: plans.map((p) => ({ code: p.code, name: p.name, amountMinor: p.amountMinor, currency: p.currency, billing: p.billing, tier: p.tier })),
+      plans: plans.map((p) => ({
+        code: p.code,
+        name: p.name,
+        amountMinor: p.amountMinor,
+        currency: p.currency,
+        billing: p.billing,
+        tier: p.tier,
+      })),
       csrf: csrf.token,
       /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
       retry,
@@ -60,14 +77,22 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
 type Guarded = { ok: true; formData: FormData; values: FormValues } | { ok: false; response: Response };
 
 /** CSRF, honeypot, rate limits and proof of work: the checks every checkout-starting form goes through. */
-async function guardCheckoutForm(db: DB, request: Request, clientAddress: string, fields: readonly string[]): Promise<Guarded> {
+async function guardCheckoutForm(
+  db: DB,
+  request: Request,
+  clientAddress: string,
+  fields: readonly string[],
+): Promise<Guarded> {
   const formData = await readFormData(request);
   const values: FormValues = {};
   for (const field of fields) {
     const v = formData.get(field);
     if (typeof v === "string") values[field] = v.slice(0, 2000);
   }
-  const fail = (status: number, formError: string) => ({ ok: false as const, response: json<FormActionData>({ errors: {}, values, formError }, { status }) });
+  const fail = (status: number, formError: string) => ({
+    ok: false as const,
+    response: json<FormActionData>({ errors: {}, values, formError }, { status }),
+  });
   if (!(await isValidCsrf(request, formData))) return fail(403, t("error.csrf"));
   // Bots fill every field; people never see this one.
   const honeypot = formData.get("website");
@@ -83,41 +108,86 @@ async function guardCheckoutForm(db: DB, request: Request, clientAddress: string
     proof: { challenge: field("powChallenge"), nonce: field("powNonce") },
   });
   if (!gate.ok) {
-    const body: FormActionData = { errors: {}, values, formError: gate.message, ...(gate.challenge ? { challenge: gate.challenge } : {}) };
-    return { ok: false, response: json<FormActionData>(body, { status: 429, headers: { "Retry-After": String(gate.retryAfterSeconds) } }) };
+    const body: FormActionData = {
+      errors: {},
+      values,
+      formError: gate.message,
+      ...(gate.challenge ? { challenge: gate.challenge } : {}),
+    };
+    return {
+      ok: false,
+      response: json<FormActionData>(body, { status: 429, headers: { "Retry-After": String(gate.retryAfterSeconds) } }),
+    };
   }
   return { ok: true, formData, values };
 }
 
-async function toCheckout(start: () => Promise<{ url: string; checkoutId: string }>, values: FormValues, { bindToBrowser = false } = {}) {
+async function toCheckout(
+  start: () => Promise<{ url: string; checkoutId: string }>,
+  values: FormValues,
+  { bindToBrowser = false } = {},
+) {
   try {
     const { url, checkoutId } = await start();
     // A gift is bound to the browser that started it: only there does "Try again" fill the form in.
-    return redirect(url, bindToBrowser ? { status: 303, headers: { "Set-Cookie": await bindCheckoutToBrowser(checkoutId) } } : 303);
+    return redirect(
+      url,
+      bindToBrowser ? { status: 303, headers: { "Set-Cookie": await bindCheckoutToBrowser(checkoutId) } } : 303,
+    );
   } catch (error) {
-    if (error instanceof PaymentProviderError) return json<FormActionData>({ errors: {}, values, formError: error.message }, { status: 503 });
+    if (error instanceof PaymentProviderError)
+      return json<FormActionData>({ errors: {}, values, formError: error.message }, { status: 503 });
     throw error;
   }
 }
 
-const DONATE_FORM_FIELDS = ["frequency", "amount", "customAmount", "name", "email", "anonymous", "message", "coverFees"] as const;
+const DONATE_FORM_FIELDS = [
+  "frequency",
+  "amount",
+  "customAmount",
+  "name",
+  "email",
+  "anonymous",
+  "message",
+  "coverFees",
+] as const;
 
-export async function submitDonateForm(db: DB, request: Request, { campaign, clientAddress, returnPath }: { campaign: Campaign; clientAddress: string; returnPath: string }) {
+export async function submitDonateForm(
+  db: DB,
+  request: Request,
+  { campaign, clientAddress, returnPath }: { campaign: Campaign; clientAddress: string; returnPath: string },
+) {
   const guarded = await guardCheckoutForm(db, request, clientAddress, DONATE_FORM_FIELDS);
   if (!guarded.ok) return guarded.response;
   // The card fee matters only to a reader who asked to cover it (unticked by default): one round trip fewer for the rest.
   const settings = checkbox.parse(guarded.values.coverFees) ? await getOrganisationSettings(db) : null;
   const parsed = parseDonateForm(guarded.formData, campaign, settings);
-  if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  if (!parsed.ok)
+    return json<FormActionData>(
+      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+      { status: 400 },
+    );
   const supporterId = await signedInSupporterId(db, request);
-  return toCheckout(() => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath, supporterId }), guarded.values, { bindToBrowser: true });
+  return toCheckout(
+    () => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath, supporterId }),
+    guarded.values,
+    { bindToBrowser: true },
+  );
 }
 
-export async function submitTierForm(db: DB, request: Request, { campaign, clientAddress }: { campaign: Campaign; clientAddress: string }) {
+export async function submitTierForm(
+  db: DB,
+  request: Request,
+  { campaign, clientAddress }: { campaign: Campaign; clientAddress: string },
+) {
   const guarded = await guardCheckoutForm(db, request, clientAddress, ["plan", "name", "email"]);
   if (!guarded.ok) return guarded.response;
   const parsed = parseTierForm(guarded.formData, await listActivePlans(db));
-  if (!parsed.ok) return json<FormActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  if (!parsed.ok)
+    return json<FormActionData>(
+      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+      { status: 400 },
+    );
   const supporterId = await signedInSupporterId(db, request);
   return toCheckout(() => startTierCheckout(db, { campaign, choice: parsed.value, supporterId }), guarded.values);
 }
@@ -132,19 +202,39 @@ export async function submitMakeMonthly(db: DB, request: Request, { clientAddres
   const guarded = await guardCheckoutForm(db, request, clientAddress, ["ref"]);
   if (!guarded.ok) return guarded.response;
   const gift = await oneOffGiftOfThisBrowser(db, request, guarded.values.ref);
-  if (!gift) return json<FormActionData>({ errors: {}, values: guarded.values, formError: t("thanks.monthlyUnavailable") }, { status: 400 });
+  if (!gift)
+    return json<FormActionData>(
+      { errors: {}, values: guarded.values, formError: t("thanks.monthlyUnavailable") },
+      { status: 400 },
+    );
   const settings = await getOrganisationSettings(db);
   const donation = {
     kind: "monthly" as const,
     amountMinor: gift.checkout.amountMinor,
-    feeCoverMinor: gift.checkout.feeCoverMinor > 0 ? estimateCardFee(gift.checkout.amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0,
+    feeCoverMinor:
+      gift.checkout.feeCoverMinor > 0
+        ? estimateCardFee(gift.checkout.amountMinor, {
+            percentBps: settings.feePercentBps,
+            fixedMinor: settings.feeFixedMinor,
+          })
+        : 0,
     name: gift.checkout.name || null,
     email: gift.checkout.email,
     anonymous: gift.checkout.anonymous,
     message: null,
   };
   const supporterId = await signedInSupporterId(db, request);
-  return toCheckout(() => startDonationCheckout(db, { campaign: gift.campaign, donation, returnPath: `/c/${gift.campaign.slug}`, supporterId }), guarded.values, { bindToBrowser: true });
+  return toCheckout(
+    () =>
+      startDonationCheckout(db, {
+        campaign: gift.campaign,
+        donation,
+        returnPath: `/c/${gift.campaign.slug}`,
+        supporterId,
+      }),
+    guarded.values,
+    { bindToBrowser: true },
+  );
 }
 
 /** A paid one-off gift this browser gave (its ff_gift cookie names it), with its campaign. */
@@ -152,7 +242,11 @@ export async function oneOffGiftOfThisBrowser(db: DB, request: Request, ref: str
   if (!ref || (await checkoutOfThisBrowser(request)) !== ref) return null;
   const status = await getCheckoutStatus(db, { checkoutId: ref });
   if (!status || status.status !== "completed" || status.kind !== "one_off") return null;
-  const [row] = await db.select({ checkout: checkouts, campaign: campaigns }).from(checkouts).innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId)).where(eq(checkouts.id, ref));
+  const [row] = await db
+    .select({ checkout: checkouts, campaign: campaigns })
+    .from(checkouts)
+    .innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId))
+    .where(eq(checkouts.id, ref));
   return row ?? null;
 }
 

@@ -16,12 +16,18 @@ const FORM_TYPES = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data
  */
 export async function readFormData(request: Request): Promise<FormData> {
   if (!FORM_TYPES.test(request.headers.get("Content-Type") ?? "")) {
-    throw new Response(t("error.unreadableForm"), { status: 415, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    throw new Response(t("error.unreadableForm"), {
+      status: 415,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
   }
   try {
     return await request.formData();
   } catch {
-    throw new Response(t("error.unreadableForm"), { status: 400, headers: { "Content-Type": "text/plain; charset=utf-8" } });
+    throw new Response(t("error.unreadableForm"), {
+      status: 400,
+      headers: { "Content-Type": "text/plain; charset=utf-8" },
+    });
   }
 }
 
@@ -47,7 +53,8 @@ export const hasNoControlCharacters =
     !(multiline ? CONTROL_CHARACTERS_BUT_LINE_BREAKS : CONTROL_CHARACTERS).test(text);
 
 /** `.refine(...noControl())`: the check and its message, for any text field. */
-export const noControl = ({ multiline = false }: { multiline?: boolean } = {}) => [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
+export const noControl = ({ multiline = false }: { multiline?: boolean } = {}) =>
+  [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
 
 const optionalText = (max: number, message: string, { multiline = false } = {}) =>
   z
@@ -72,9 +79,23 @@ export const checkbox = z
   .string()
   .optional()
   .transform((v) => v === "on" || v === "true" || v === "1");
-const email = z.string().trim().max(254, t("error.email")).pipe(z.email(t("error.email")));
+const email = z
+  .string()
+  .trim()
+  .max(254, t("error.email"))
+  .pipe(z.email(t("error.email")));
 
-const DONATE_FIELDS = ["frequency", "amount", "customAmount", "name", "email", "anonymous", "message", "coverFees", "currency"] as const;
+const DONATE_FIELDS = [
+  "frequency",
+  "amount",
+  "customAmount",
+  "name",
+  "email",
+  "anonymous",
+  "message",
+  "coverFees",
+  "currency",
+] as const;
 
 export const DonateFormSchema = z.object({
   frequency: z.enum(["once", "monthly"], { message: t("error.frequency") }),
@@ -108,16 +129,34 @@ export function zodFieldErrors(error: z.ZodError): FieldErrors {
 }
 
 /** Checks a typed amount against the campaign's bounds; returns minor units or a message. */
-export function checkAmount(text: string, campaign: Campaign, locale: string): { amountMinor: number } | { error: string } {
+export function checkAmount(
+  text: string,
+  campaign: Campaign,
+  locale: string,
+): { amountMinor: number } | { error: string } {
   const parsed = parseMoney(text, campaign.currency);
-  if (!parsed.ok) return { error: t(`error.amount.${parsed.error}`, { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }) };
-  if (parsed.amountMinor < campaign.minGiftMinor) return { error: t("error.amount.too_small", { min: formatMoney(campaign.minGiftMinor, campaign.currency, locale) }) };
-  if (parsed.amountMinor > campaign.maxGiftMinor) return { error: t("error.amount.too_large", { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }) };
+  if (!parsed.ok)
+    return {
+      error: t(`error.amount.${parsed.error}`, { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }),
+    };
+  if (parsed.amountMinor < campaign.minGiftMinor)
+    return {
+      error: t("error.amount.too_small", { min: formatMoney(campaign.minGiftMinor, campaign.currency, locale) }),
+    };
+  if (parsed.amountMinor > campaign.maxGiftMinor)
+    return {
+      error: t("error.amount.too_large", { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }),
+    };
   return { amountMinor: parsed.amountMinor };
 }
 
 /** `settings`: the card fee, needed only by a form that asks to cover it (null otherwise). */
-export function parseDonateForm(formData: FormData, campaign: Campaign, settings: Pick<OrganisationSettings, "feePercentBps" | "feeFixedMinor"> | null, locale = "en-AU"): FormResult<Donation> {
+export function parseDonateForm(
+  formData: FormData,
+  campaign: Campaign,
+  settings: Pick<OrganisationSettings, "feePercentBps" | "feeFixedMinor"> | null,
+  locale = "en-AU",
+): FormResult<Donation> {
   const values = formValues(formData, DONATE_FIELDS);
   const parsed = DonateFormSchema.safeParse(values);
   const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error);
@@ -146,7 +185,10 @@ export function parseDonateForm(formData: FormData, campaign: Campaign, settings
     value: {
       kind: form.frequency === "monthly" ? "monthly" : "one_off",
       amountMinor,
-      feeCoverMinor: form.coverFees && settings ? estimateCardFee(amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0,
+      feeCoverMinor:
+        form.coverFees && settings
+          ? estimateCardFee(amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor })
+          : 0,
       name: form.name,
       email: form.email,
       anonymous: form.anonymous,
@@ -158,7 +200,10 @@ export function parseDonateForm(formData: FormData, campaign: Campaign, settings
 const TIER_FIELDS = ["plan", "name", "email"] as const;
 
 export const TierFormSchema = z.object({
-  plan: z.string({ message: t("error.plan") }).min(1, t("error.plan")).max(100, t("error.plan")),
+  plan: z
+    .string({ message: t("error.plan") })
+    .min(1, t("error.plan"))
+    .max(100, t("error.plan")),
   name: optionalText(200, t("error.name")),
   email,
 });

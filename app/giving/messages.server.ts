@@ -31,7 +31,11 @@ export type MessageForStaff = {
 /** Newest first; `before` is the last row of the previous page (keyset). */
 export async function listMessagesForStaff(
   db: DB,
-  { status, before, limit = MESSAGE_LIST_SIZE }: { status: MessageStatus; before?: { paidAt: Date; paymentId: number } | null; limit?: number },
+  {
+    status,
+    before,
+    limit = MESSAGE_LIST_SIZE,
+  }: { status: MessageStatus; before?: { paidAt: Date; paymentId: number } | null; limit?: number },
 ): Promise<{ messages: MessageForStaff[]; next: { paidAt: Date; paymentId: number } | null }> {
   const moderator = staffUsers;
   const rows = await db
@@ -58,7 +62,12 @@ export async function listMessagesForStaff(
       and(
         isNotNull(payments.message),
         eq(payments.messageStatus, status),
-        before ? or(lt(payments.paidAt, before.paidAt), and(eq(payments.paidAt, before.paidAt), lt(payments.id, before.paymentId))) : undefined,
+        before
+          ? or(
+              lt(payments.paidAt, before.paidAt),
+              and(eq(payments.paidAt, before.paidAt), lt(payments.id, before.paymentId)),
+            )
+          : undefined,
       ),
     )
     .orderBy(desc(payments.paidAt), desc(payments.id))
@@ -99,7 +108,10 @@ export type ModerateMessageInput = z.infer<typeof ModerateMessageSchema>;
 export type ModerateOutcome = { status: "done"; now: MessageStatus; was: MessageStatus } | { status: "not_found" };
 
 /** Approve or hide one message; audited (which message and what, never its words). */
-export async function moderateMessage(db: DB, { staff, paymentId, intent }: ModerateMessageInput & { staff: Pick<StaffSession, "staffUserId"> }): Promise<ModerateOutcome> {
+export async function moderateMessage(
+  db: DB,
+  { staff, paymentId, intent }: ModerateMessageInput & { staff: Pick<StaffSession, "staffUserId"> },
+): Promise<ModerateOutcome> {
   const now: MessageStatus = intent === "approve" ? "approved" : "hidden";
   return db.transaction(async (tx) => {
     const [current] = await tx

@@ -56,7 +56,11 @@ export async function giftToRetry(db: DB, request: Request, campaign: Campaign):
   if (!checkout || (checkout.kind !== "one_off" && checkout.kind !== "monthly")) return null;
   if (checkout.status === "completed" || checkout.status === "processing") return null;
   if (Date.now() - checkout.createdAt.getTime() > RETRY_LIFETIME_MS) return null;
-  const [paid] = await db.select({ id: payments.id }).from(payments).where(eq(payments.checkoutId, checkout.id)).limit(1);
+  const [paid] = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(eq(payments.checkoutId, checkout.id))
+    .limit(1);
   if (paid) return null;
   const preset = campaign.presetAmountsMinor.includes(checkout.amountMinor);
   const values: FormValues = {

@@ -54,8 +54,12 @@ export async function getThanksPage(db: DB, { checkoutId }: { checkoutId: string
   const { payment, subscription } = row;
   const monthly = status.kind === "monthly" || status.kind === "tier_monthly";
   const ending = subscription?.cancelAtPeriodEnd || subscription?.status === "canceled";
-  const periodEnd = subscription?.currentPeriodEnd && subscription.currentPeriodEnd > payment.paidAt ? subscription.currentPeriodEnd : null;
-  const nextPaymentAt = monthly && !ending && !subscription?.pausedUntil ? (periodEnd ?? monthAfter(payment.paidAt)) : null;
+  const periodEnd =
+    subscription?.currentPeriodEnd && subscription.currentPeriodEnd > payment.paidAt
+      ? subscription.currentPeriodEnd
+      : null;
+  const nextPaymentAt =
+    monthly && !ending && !subscription?.pausedUntil ? (periodEnd ?? monthAfter(payment.paidAt)) : null;
   const days = settings.firstPrintEditionDays;
   return {
     status,
@@ -67,7 +71,8 @@ export async function getThanksPage(db: DB, { checkoutId }: { checkoutId: string
       pausedUntil: monthly ? (subscription?.pausedUntil?.toISOString() ?? null) : null,
       // The same date the welcome email and the account give ("until …").
       coversUntil: payment.coversUntil?.toISOString() ?? null,
-      firstEditionBy: row.tier === "print" && days !== null ? new Date(payment.paidAt.getTime() + days * DAY_MS).toISOString() : null,
+      firstEditionBy:
+        row.tier === "print" && days !== null ? new Date(payment.paidAt.getTime() + days * DAY_MS).toISOString() : null,
       timeZone: settings.timeZone,
     },
   };
@@ -97,7 +102,13 @@ export async function getAfterGift(db: DB, request: Request, page: ThanksPage): 
   const [checkout] = await db.select().from(checkouts).where(eq(checkouts.id, status.id));
   if (!checkout) return null;
   const settings = await getOrganisationSettings(db);
-  const fee = checkout.feeCoverMinor > 0 ? estimateCardFee(checkout.amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor }) : 0;
+  const fee =
+    checkout.feeCoverMinor > 0
+      ? estimateCardFee(checkout.amountMinor, {
+          percentBps: settings.feePercentBps,
+          fixedMinor: settings.feeFixedMinor,
+        })
+      : 0;
   return {
     amountMinor: checkout.amountMinor,
     monthlyTotalMinor: checkout.amountMinor + fee,

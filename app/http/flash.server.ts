@@ -40,7 +40,11 @@ export function flashCookieHeader(flash: Flash): Promise<string> {
 }
 
 /** A 303 to `url` that shows `flash` there. `headers` may carry other cookies (sign-out). */
-export async function redirectWithFlash(url: string, flash: Flash, headers: [string, string][] = []): Promise<Response> {
+export async function redirectWithFlash(
+  url: string,
+  flash: Flash,
+  headers: [string, string][] = [],
+): Promise<Response> {
   const all = new Headers();
   for (const [name, value] of headers) all.append(name, value);
   all.append("Set-Cookie", await flashCookieHeader(flash));

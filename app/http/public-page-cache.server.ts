@@ -113,7 +113,8 @@ export class PublicPageCache {
     const key = request.url;
     let entry = this.entries.get(key);
     const due = entry ? this.renderDue(entry) : "missing";
-    const young = (page: Entry | undefined) => (page && this.now() - page.renderedAt < this.staleLimitMs ? page : undefined);
+    const young = (page: Entry | undefined) =>
+      page && this.now() - page.renderedAt < this.staleLimitMs ? page : undefined;
     if (due === "missing") {
       entry = (await this.fill(key)) ?? undefined;
     } else if (due === "changed") {
@@ -165,11 +166,16 @@ export class PublicPageCache {
     let html: string;
     try {
       const cookie = (await csrfCookieFor(this.tokenStandIn)).split(";")[0] ?? "";
-      response = await this.options.render(new Request(new URL(key, this.options.origin), { headers: { cookie, "user-agent": "fighting-fund-page-cache" } }), {
-        clientAddress: "page-cache",
-        cspNonce: this.nonceStandIn,
-        responseDrained: () => undefined,
-      });
+      response = await this.options.render(
+        new Request(new URL(key, this.options.origin), {
+          headers: { cookie, "user-agent": "fighting-fund-page-cache" },
+        }),
+        {
+          clientAddress: "page-cache",
+          cspNonce: this.nonceStandIn,
+          responseDrained: () => undefined,
+        },
+      );
       html = await response.text();
     } catch (error) {
       // Remix answers the reader (or the page as it was, while it is young enough: see serve).

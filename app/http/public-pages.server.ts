@@ -46,7 +46,13 @@ export async function startPublicPageCache(render: Render) {
       const csrf = await ensureCsrfCookie({ path: req.url ?? "", cookieHeader: req.headers.cookie });
       if (!csrf) return false;
       const nonce = cspNonceOf(res);
-      const page = await cache.serve({ method: "GET", url: req.url ?? "", cookieHeader: csrf.issued?.cookieHeader ?? req.headers.cookie, csrfToken: csrf.token, nonce });
+      const page = await cache.serve({
+        method: "GET",
+        url: req.url ?? "",
+        cookieHeader: csrf.issued?.cookieHeader ?? req.headers.cookie,
+        csrfToken: csrf.token,
+        nonce,
+      });
       if (!page) return false;
       nameRoute("public-page-cache");
       if (csrf.issued) res.setHeader("Set-Cookie", csrf.issued.setCookie);

@@ -30,13 +30,29 @@ export function refuseDeclaredOversize(req: IncomingMessage, res: ServerResponse
 
 /** 413, and the connection closes: the rest of the body is never read. */
 export function answerPayloadTooLarge(req: IncomingMessage, res: ServerResponse, env: Env) {
-  answerPlainly(req, res, 413, `Too much was sent: a form may be at most ${Math.floor(env.FORM_BODY_LIMIT_BYTES / 1024)} KiB.`, { Connection: "close" });
+  answerPlainly(
+    req,
+    res,
+    413,
+    `Too much was sent: a form may be at most ${Math.floor(env.FORM_BODY_LIMIT_BYTES / 1024)} KiB.`,
+    { Connection: "close" },
+  );
 }
 
-function answerPlainly(req: IncomingMessage, res: ServerResponse, status: number, message: string, headers: Record<string, string>) {
+function answerPlainly(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string>,
+) {
   sendBuffered(req, res, {
     status,
-    headers: [["Content-Type", "text/plain; charset=utf-8"], ["Cache-Control", CACHING.refusal], ...Object.entries(headers)],
+    headers: [
+      ["Content-Type", "text/plain; charset=utf-8"],
+      ["Cache-Control", CACHING.refusal],
+      ...Object.entries(headers),
+    ],
     body: `${message}\n`,
   });
 }

@@ -77,7 +77,10 @@ export const COMPRESSION_THRESHOLD_BYTES = 1024;
  */
 export function shouldCompress(req: IncomingMessage, res: ServerResponse): boolean {
   // compression.filter reads nothing but the response's Content-Type, which Node's own objects have.
-  return !String(res.getHeader("Content-Type") ?? "").startsWith("text/csv") && compression.filter(req as ExpressRequest, res as ExpressResponse);
+  return (
+    !String(res.getHeader("Content-Type") ?? "").startsWith("text/csv") &&
+    compression.filter(req as ExpressRequest, res as ExpressResponse)
+  );
 }
 
 /** `gzip` listed and not refused with q=0 (every browser lists it). */

@@ -12,7 +12,12 @@ import { markDraining } from "~/health.server";
 import { observeRequests } from "~/observability/observe-requests.server";
 import { startApp } from "~/startup.server";
 import { startPublicPageCache } from "./public-pages.server";
-import { answerPayloadTooLarge, readBodyUpTo, refuseDeclaredOversize, refuseUnusedMethod } from "./request-limits.server";
+import {
+  answerPayloadTooLarge,
+  readBodyUpTo,
+  refuseDeclaredOversize,
+  refuseUnusedMethod,
+} from "./request-limits.server";
 import { beginResponse, CACHING, cspNonceOf, shouldCompress, yieldToOwnHeaders } from "./response-rules.server";
 import { stripeWebhookEndpoint } from "./stripe-webhook-endpoint.server";
 
@@ -83,8 +88,21 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
       const streamed = createRemixRequest(req, res);
       const body = formBodies.get(req);
       // A Buffer is a Uint8Array, which Request takes; the DOM types only want it on an ArrayBuffer.
-      const request = body === undefined ? streamed : new Request(streamed.url, { method: streamed.method, headers: streamed.headers, signal: streamed.signal, body: body as Uint8Array<ArrayBuffer>, duplex: "half" });
-      const context: LoadContext = { clientAddress: clientAddress(req), cspNonce: cspNonceOf(res), responseDrained: () => socketDrained(res) };
+      const request =
+        body === undefined
+          ? streamed
+          : new Request(streamed.url, {
+              method: streamed.method,
+              headers: streamed.headers,
+              signal: streamed.signal,
+              body: body as Uint8Array<ArrayBuffer>,
+              duplex: "half",
+            });
+      const context: LoadContext = {
+        clientAddress: clientAddress(req),
+        cspNonce: cspNonceOf(res),
+        responseDrained: () => socketDrained(res),
+      };
       const response = await handleRemix(request, context);
       yieldToOwnHeaders(res, response.headers);
       await sendRemixResponse(res, response);
@@ -142,10 +160,19 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
     bindAppUrlToPort(port);
     const url = `http://localhost:${port}`;
     console.log(`Fighting Fund is running at ${url}`);
-    console.log(`  database: ${app.databaseDriver === "pglite" ? `embedded PGlite (${env.PGLITE_DATA_DIR})` : "PostgreSQL (DATABASE_URL)"}${app.seeded ? ", demo campaign seeded" : ""}`);
-    console.log(`  payments: ${env.paymentsMode === "stripe" ? "Stripe" : `simulated — no money moves`}${env.DEMO_MODE ? " (DEMO_MODE: every page says so)" : ""}`);
-    console.log(`  email:    ${env.emailMode === "resend" ? "Resend" : env.NODE_ENV === "production" ? "not sent: kept in the database, shown on no page (DEMO_MODE)" : `dev mailbox at ${url}/dev/mailbox`}`);
-    if (app.demoAdmin) console.log(`  staff:    ${url}/admin — demo admin ${app.demoAdmin.email} / ${app.demoAdmin.password} (embedded database only)`);
+    console.log(
+      `  database: ${app.databaseDriver === "pglite" ? `embedded PGlite (${env.PGLITE_DATA_DIR})` : "PostgreSQL (DATABASE_URL)"}${app.seeded ? ", demo campaign seeded" : ""}`,
+    );
+    console.log(
+      `  payments: ${env.paymentsMode === "stripe" ? "Stripe" : `simulated — no money moves`}${env.DEMO_MODE ? " (DEMO_MODE: every page says so)" : ""}`,
+    );
+    console.log(
+      `  email:    ${env.emailMode === "resend" ? "Resend" : env.NODE_ENV === "production" ? "not sent: kept in the database, shown on no page (DEMO_MODE)" : `dev mailbox at ${url}/dev/mailbox`}`,
+    );
+    if (app.demoAdmin)
+      console.log(
+        `  staff:    ${url}/admin — demo admin ${app.demoAdmin.email} / ${app.demoAdmin.password} (embedded database only)`,
+      );
   });
 
   // Graceful drain (ADR 028): on SIGTERM the listener stops accepting connections, /readyz answers
@@ -184,7 +211,9 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
     draining = true;
     markDraining();
     const graceMs = env.SHUTDOWN_GRACE_SECONDS * 1000;
-    console.log(`${signal} received: draining ${inFlight.size} request(s) in flight, for up to ${env.SHUTDOWN_GRACE_SECONDS} s`);
+    console.log(
+      `${signal} received: draining ${inFlight.size} request(s) in flight, for up to ${env.SHUTDOWN_GRACE_SECONDS} s`,
+    );
     // Should closing the pool hang, the process still ends.
     setTimeout(() => process.exit(1), graceMs + 10_000).unref();
     // Connections already queued in the kernel's backlog would be reset by close(), and a proxy
@@ -194,7 +223,9 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
     for (const res of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
     listener.closeIdleConnections();
     if (!(await requestsFinished(graceMs))) {
-      console.warn(`${inFlight.size} request(s) still running after ${env.SHUTDOWN_GRACE_SECONDS} s: closing their connections`);
+      console.warn(
+        `${inFlight.size} request(s) still running after ${env.SHUTDOWN_GRACE_SECONDS} s: closing their connections`,
+      );
       listener.closeAllConnections();
     }
     await publicPages?.stop();
@@ -256,5 +287,7 @@ function csrfBeforeRemix(req: ExpressRequest, res: ExpressResponse, next: NextFu
 }
 
 function refuseTunnel(_req: IncomingMessage, socket: Socket) {
-  socket.end("HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\nConnection: close\r\n\r\nMethod not allowed.\n");
+  socket.end(
+    "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\nConnection: close\r\n\r\nMethod not allowed.\n",
+  );
 }

@@ -68,24 +68,34 @@ export const en = {
   "giftLines.includesFeeCover": "Includes {fee} to cover card fees",
   "simulated.cancel": "Cancel and go back to the form",
   "privacy.title": "Your privacy when you give",
-  "privacy.intro": "Some of our readers give at real risk to themselves. This page says plainly what we keep when you give, for how long, and who else handles it.",
+  "privacy.intro":
+    "Some of our readers give at real risk to themselves. This page says plainly what we keep when you give, for how long, and who else handles it.",
   "privacy.keptHeading": "What we keep",
-  "privacy.kept": "Your email address (for your receipt), your name if you give one, the amount and date of each gift, and your message of support if you write one. If you become a print supporter, the postal address for your edition.",
+  "privacy.kept":
+    "Your email address (for your receipt), your name if you give one, the amount and date of each gift, and your message of support if you write one. If you become a print supporter, the postal address for your edition.",
   "privacy.notKeptHeading": "What we never keep",
-  "privacy.notKept": "Your card number. It goes straight to the card processor and never reaches our servers. We do not use advertising trackers or third-party scripts, and we never sell or share your details.",
+  "privacy.notKept":
+    "Your card number. It goes straight to the card processor and never reaches our servers. We do not use advertising trackers or third-party scripts, and we never sell or share your details.",
   "privacy.anonymousHeading": "Giving anonymously",
-  "privacy.anonymous": "Tick \"Don't show my name publicly\" and your name is never shown on any public page. We still need an email address for your receipt; it is never shown to anyone but our staff.",
+  "privacy.anonymous":
+    'Tick "Don\'t show my name publicly" and your name is never shown on any public page. We still need an email address for your receipt; it is never shown to anyone but our staff.',
   "privacy.processorsHeading": "Who handles what",
   "privacy.stripe": "Stripe processes card payments. It sees your card details, your email address and the amount.",
-  "privacy.resend": "Resend delivers our emails (receipts, sign-in links). It sees your email address and the email's content.",
-  "privacy.simulatedPayments": "Card payments are simulated on this demonstration site: no card is asked for and nothing is charged. A live site names its card processor (Stripe) here.",
-  "privacy.simulatedEmail": "Emails are simulated on this demonstration site: they are kept in a test mailbox and never sent. A live site names its email service (Resend) here.",
-  "privacy.abuse": "To stop people testing stolen cards on this page, we count how often a checkout is started from each network address and each email address. These counts only last a short while and are then deleted automatically; they are never used for anything else.",
+  "privacy.resend":
+    "Resend delivers our emails (receipts, sign-in links). It sees your email address and the email's content.",
+  "privacy.simulatedPayments":
+    "Card payments are simulated on this demonstration site: no card is asked for and nothing is charged. A live site names its card processor (Stripe) here.",
+  "privacy.simulatedEmail":
+    "Emails are simulated on this demonstration site: they are kept in a test mailbox and never sent. A live site names its email service (Resend) here.",
+  "privacy.abuse":
+    "To stop people testing stolen cards on this page, we count how often a checkout is started from each network address and each email address. These counts only last a short while and are then deleted automatically; they are never used for anything else.",
   "privacy.howLongHeading": "How long we keep it",
-  "privacy.howLong": "Receipts and the amounts and dates of gifts are kept as long as the law requires us to keep financial records. Everything else is kept only while you support us.",
+  "privacy.howLong":
+    "Receipts and the amounts and dates of gifts are kept as long as the law requires us to keep financial records. Everything else is kept only while you support us.",
   "privacy.retention": "One-off givers who have not given for {months} months are erased automatically.",
   "privacy.controlHeading": "Your control",
-  "privacy.control": "Sign in to your account with your email address to see, download or correct everything we hold about you, or to erase it. Erasure removes your name, email, address and messages everywhere; the ledger keeps only amounts, dates and receipt numbers, which the law requires.",
+  "privacy.control":
+    "Sign in to your account with your email address to see, download or correct everything we hold about you, or to erase it. Erasure removes your name, email, address and messages everywhere; the ledger keeps only amounts, dates and receipt numbers, which the law requires.",
   "privacy.contact": "Questions? Write to {email}.",
   "privacy.back": "Back to the campaign",
   "thanks.monthlyHeading": "Make it monthly?",
@@ -108,7 +118,8 @@ export const en = {
   "error.amount.too_large": "The most we can take online is {max}.",
   "error.amount.too_small": "The smallest gift we can take is {min}.",
   "error.amount.choose": "Choose an amount.",
-  "error.amount.presetAndCustom": "You typed an amount but chose a preset. Choose Other to give the amount you typed, or clear it.",
+  "error.amount.presetAndCustom":
+    "You typed an amount but chose a preset. Choose Other to give the amount you typed, or clear it.",
   "error.frequency": "Choose once or monthly.",
   "error.email": "Enter an email address like name@example.com.",
   "error.name": "Keep your name under 200 characters.",
@@ -117,14 +128,19 @@ export const en = {
   "error.plan": "Choose one of the supporter options.",
   "error.csrf": "Your form expired. Please submit it again.",
   "error.rateLimited": "Too many attempts. Please wait a few minutes and try again.",
-  "error.tooManyAttempts.connection": "Too many attempts have come from this connection. Please try again in about {minutes, plural, one {# minute} other {# minutes}}.",
-  "error.tooManyAttempts.email": "Too many attempts have been made with this email address. Please try again in about {minutes, plural, one {# minute} other {# minutes}}.",
-  "error.pow.failed": "Too many attempts: the check of your browser didn't complete, so nothing was sent. Please try again.",
+  "error.tooManyAttempts.connection":
+    "Too many attempts have come from this connection. Please try again in about {minutes, plural, one {# minute} other {# minutes}}.",
+  "error.tooManyAttempts.email":
+    "Too many attempts have been made with this email address. Please try again in about {minutes, plural, one {# minute} other {# minutes}}.",
+  "error.pow.failed":
+    "Too many attempts: the check of your browser didn't complete, so nothing was sent. Please try again.",
   "pow.checking": "Checking your browser… this takes a few seconds.",
   "pow.checked": "Thanks — taking you to payment…",
-  "pow.why": "Lots of attempts have come from this connection, so we ask your browser to do a small calculation first. It keeps card fraudsters out; nothing is stored.",
+  "pow.why":
+    "Lots of attempts have come from this connection, so we ask your browser to do a small calculation first. It keeps card fraudsters out; nothing is stored.",
   "error.form": "Please fix the highlighted fields.",
-  "error.text.control": "This has invisible control characters in it (perhaps from copying and pasting). Please retype it.",
+  "error.text.control":
+    "This has invisible control characters in it (perhaps from copying and pasting). Please retype it.",
   "error.unreadableForm": "We couldn't read that form. Please reload the page and try again.",
   "error.address.line1": "Enter your street address.",
   "error.address.city": "Enter your town or city.",
@@ -150,7 +166,8 @@ export const en = {
   "account.sub.nextPayment": "Next payment",
   "account.sub.pausedUntil": "Paused until",
   "account.sub.endsOn": "Ends on",
-  "account.sub.updating": "Updating… we're waiting for our payment processor to confirm your change. This page updates by itself.",
+  "account.sub.updating":
+    "Updating… we're waiting for our payment processor to confirm your change. This page updates by itself.",
   "account.sub.ended": "This support has ended. Thank you for everything you gave.",
   "account.sub.ending": "This support ends on {date}. No further payments will be taken.",
   "account.sub.pastDue": "Your last payment didn't go through. Update your card to keep your support going.",
@@ -164,7 +181,8 @@ export const en = {
   "account.sub.tier.submit": "Switch to {plan} ({amount} a month)",
   "account.sub.tier.addAddress": "Add your postal address",
   "account.sub.year.heading": "Pay once for 12 months",
-  "account.sub.year.body": "Switch to {plan}: one payment of {amount}. Nothing changes until that payment is made; then your monthly payments stop at the end of the month you have already paid for, and your 12 months start there.",
+  "account.sub.year.body":
+    "Switch to {plan}: one payment of {amount}. Nothing changes until that payment is made; then your monthly payments stop at the end of the month you have already paid for, and your 12 months start there.",
   "account.sub.year.submit": "Pay {amount} once instead",
   "account.sub.pause.heading": "Take a break",
   "account.sub.pause.label": "Pause payments for",
@@ -181,15 +199,18 @@ export const en = {
   "account.sub.cancel.pause": "Pause instead",
   "account.sub.cancel.confirmHeading": "Cancel your support",
   "account.sub.cancel.when": "Your support continues until {date}. No further payments will be taken.",
-  "account.sub.cancel.whenUnknown": "Your support continues until the end of the period you have paid for. No further payments will be taken.",
+  "account.sub.cancel.whenUnknown":
+    "Your support continues until the end of the period you have paid for. No further payments will be taken.",
   "account.sub.cancel.reason": "Why are you cancelling? (optional)",
   "account.sub.cancel.reasonHint": "Only our staff read this. Up to 500 characters.",
   "account.sub.cancel.submit": "Cancel at the end of the paid period",
   "account.sub.cancel.keep": "Keep my support",
   "account.sub.error.ended": "This support has ended, so it can't be changed. You can start new support at any time.",
-  "account.sub.error.notStarted": "This support hasn't started yet. Please try again once its first payment is confirmed.",
+  "account.sub.error.notStarted":
+    "This support hasn't started yet. Please try again once its first payment is confirmed.",
   "account.sub.error.busy": "We're still making your last change. Please wait a moment and try again.",
-  "account.sub.error.ending": "This support is set to end, so it can't be changed. Press “Keep my support” first if you'd like to keep it.",
+  "account.sub.error.ending":
+    "This support is set to end, so it can't be changed. Press “Keep my support” first if you'd like to keep it.",
   "account.sub.error.sameAmount": "That is already your monthly amount.",
   "account.sub.error.notGift": "A supporter tier's amount is set by the tier: switch tier instead.",
   "account.sub.error.notTier": "Only supporter tiers can switch between digital and print.",
@@ -200,39 +221,48 @@ export const en = {
   "account.sub.error.notPaused": "Payments aren't paused.",
   "account.sub.error.reason": "Keep your reason under 500 characters.",
   "account.sub.error.noYearPlan": "Paying once for 12 months isn't offered for this tier.",
-  "account.sub.error.needsEmail": "Paying online needs an email address for your receipt: please add one to your details first.",
+  "account.sub.error.needsEmail":
+    "Paying online needs an email address for your receipt: please add one to your details first.",
   "account.sub.error.intent": "Choose one of the changes on this page.",
   "account.sub.error.notEnding": "This support isn't set to end.",
   "account.sub.error.notEnded": "This support is still running.",
   "account.sub.error.noRestartPlan": "This tier isn't offered any more. Please choose from the current tiers.",
-  "account.sub.pause.skips": "Skips {count, plural, one {the payment} other {the # payments}} of {dates}; payments start again on {date}.",
+  "account.sub.pause.skips":
+    "Skips {count, plural, one {the payment} other {the # payments}} of {dates}; payments start again on {date}.",
   "account.sub.paused.skipped": "Payments skipped",
   "account.sub.paused.resumesOn": "Payments start again on",
   "account.sub.keep.heading": "Changed your mind?",
-  "account.sub.keep.body": "Your support is set to end on {date}. Keep it and it carries on as before; nothing else changes.",
-  "account.sub.keep.bodyUnknown": "Your support is set to end at the end of the period you have paid for. Keep it and it carries on as before; nothing else changes.",
+  "account.sub.keep.body":
+    "Your support is set to end on {date}. Keep it and it carries on as before; nothing else changes.",
+  "account.sub.keep.bodyUnknown":
+    "Your support is set to end at the end of the period you have paid for. Keep it and it carries on as before; nothing else changes.",
   "account.sub.keep.submit": "Keep my support",
   "account.sub.restart.heading": "Start again",
-  "account.sub.restart.body": "Start {what} again at {amount} a month. Your details are filled in; you confirm the payment on the next page.",
+  "account.sub.restart.body":
+    "Start {what} again at {amount} a month. Your details are filled in; you confirm the payment on the next page.",
   "account.sub.restart.submit": "Start my support again",
   "account.sub.restart.running": "You have started this support again.",
   "account.sub.restart.runningLink": "See your current support",
   "account.sub.error.runningAgain": "This support is already running again: see your account.",
   "account.sub.confirmed": "Your change is confirmed.",
-  "account.sub.replacedByYear": "Your 12-month payment is received. This monthly support ends on {date}, the end of the month you have paid for, and your 12 months run from then until {until}.",
+  "account.sub.replacedByYear":
+    "Your 12-month payment is received. This monthly support ends on {date}, the end of the month you have paid for, and your 12 months run from then until {until}.",
   "account.sub.error.replaced": "Your 12 months replace this monthly support, so it ends as planned.",
   "flash.amount": "Done: your monthly amount is now {amount}, from your next payment.",
   "flash.tier": "Done: you have switched to {plan}.",
   "flash.pause": "Done: payments are paused. The payments skipped and the date they start again are below.",
   "flash.resume": "Done: payments have resumed.",
-  "flash.cancel": "Done: your support is cancelled. It continues until the end of the period you have paid for, and you can still keep it.",
+  "flash.cancel":
+    "Done: your support is cancelled. It continues until the end of the period you have paid for, and you can still keep it.",
   "flash.keep": "Done: your support carries on. It will not end.",
   "flash.pending": "We've asked our payment processor to make your change. This page says when it is confirmed.",
   "flash.card.saved": "Done: your new card is saved. It pays for all your regular support.",
-  "flash.card.returned": "You're back from the card page. A new card shows here as soon as our payment processor confirms it.",
+  "flash.card.returned":
+    "You're back from the card page. A new card shows here as soon as our payment processor confirms it.",
   "flash.profile.saved": "Done: your details are saved.",
   "flash.profile.anonymous": "Done: your name preference is saved. It applies to every gift, past and future.",
-  "flash.email.sent": "Check your new inbox: we sent a confirmation link to the new address. It works for 24 hours. Until you use it, we keep using your current address.",
+  "flash.email.sent":
+    "Check your new inbox: we sent a confirmation link to the new address. It works for 24 hours. Until you use it, we keep using your current address.",
   "flash.email.changed": "Done: your email address is changed. We'll use it from now on.",
   "flash.signedOut": "You are signed out.",
   "flash.signedOutEverywhere": "You are signed out on every device.",
@@ -240,11 +270,13 @@ export const en = {
   "account.card.heading": "Update your card",
   "account.card.current": "Card on file: {brand} ending {last4}, expires {expiry}.",
   "account.card.none": "We don't have a card on file for you yet.",
-  "account.card.body": "You enter the new card on our payment processor's secure page; we never see it. It then pays for all your regular support.",
+  "account.card.body":
+    "You enter the new card on our payment processor's secure page; we never see it. It then pays for all your regular support.",
   "account.card.submit": "Update card",
   "account.card.simulated.heading": "Update your card",
   "account.card.simulated.banner": "Test — no card is asked for",
-  "account.card.simulated.body": "This page stands in for the card processor's. Saving sets a test card (Test ending 4242) that pays for all your regular support.",
+  "account.card.simulated.body":
+    "This page stands in for the card processor's. Saving sets a test card (Test ending 4242) that pays for all your regular support.",
   "account.card.simulated.submit": "Save a test card",
   // Deliberate refunds (issue 15 point 2, ADR 039): the admin's refund request and confirmation.
   "admin.refund.heading": "Refund receipt {receipt}",
@@ -260,7 +292,8 @@ export const en = {
   "admin.refund.reason.fraudulent": "Fraudulent (not made by the card holder)",
   "admin.refund.reason.other": "Other (say why in the note)",
   "admin.refund.note": "Note for the record",
-  "admin.refund.noteHint": "Kept with the refund for staff; never sent to the supporter or to Stripe. Needed when the reason is Other.",
+  "admin.refund.noteHint":
+    "Kept with the refund for staff; never sent to the supporter or to Stripe. Needed when the reason is Other.",
   "admin.refund.continue": "Continue to check the refund",
   "admin.refund.confirm": "Refund {amount}",
   "admin.refund.change": "Change the refund",
@@ -276,20 +309,28 @@ export const en = {
   "admin.refund.row.left": "Left to refund afterwards",
   "admin.refund.method.stripe": "Card refund through Stripe, back to the card that paid.",
   "admin.refund.method.simulated": "Simulated card refund: no real money moves.",
-  "admin.refund.method.offline": "Recorded here only: this was a {method} payment, so the app moves no money. You return it to them yourselves (bank transfer, cheque or cash).",
-  "admin.refund.sees.stripe": "The money goes back to their card; card refunds take 5–10 business days to appear on their statement.",
+  "admin.refund.method.offline":
+    "Recorded here only: this was a {method} payment, so the app moves no money. You return it to them yourselves (bank transfer, cheque or cash).",
+  "admin.refund.sees.stripe":
+    "The money goes back to their card; card refunds take 5–10 business days to appear on their statement.",
   "admin.refund.sees.simulated": "The refund is recorded at once.",
   "admin.refund.sees.offline": "They see the money when you send it back.",
-  "admin.refund.email.whenConfirmed": "We email them a refund confirmation when Stripe confirms the refund (usually within a minute).",
+  "admin.refund.email.whenConfirmed":
+    "We email them a refund confirmation when Stripe confirms the refund (usually within a minute).",
   "admin.refund.email.now": "We email them a refund confirmation now.",
   "admin.refund.email.none": "They have no email address, so no confirmation is sent: tell them by phone or post.",
-  "admin.refund.entitlement.yearEndsPrint": "Refunded in full, {plan} ends when the refund is confirmed (it ran until {date}): they leave the print mailing list and receive no more editions.",
-  "admin.refund.entitlement.yearEndsDigital": "Refunded in full, {plan} ends when the refund is confirmed (it ran until {date}): their supporter access stops.",
+  "admin.refund.entitlement.yearEndsPrint":
+    "Refunded in full, {plan} ends when the refund is confirmed (it ran until {date}): they leave the print mailing list and receive no more editions.",
+  "admin.refund.entitlement.yearEndsDigital":
+    "Refunded in full, {plan} ends when the refund is confirmed (it ran until {date}): their supporter access stops.",
   "admin.refund.entitlement.yearContinues": "A part refund: {plan} carries on until {date}.",
   "admin.refund.entitlement.yearOver": "{plan} already ended ({date}): nothing else changes.",
-  "admin.refund.entitlement.tierMonthly": "{plan} carries on and renews as usual: a refund does not cancel it. To stop it, cancel it on the supporter page.",
-  "admin.refund.entitlement.monthlyGift": "The monthly gift carries on: a refund does not cancel it. To stop it, cancel it on the supporter page.",
-  "admin.refund.entitlement.gift": "A one-off gift: nothing else changes, and the campaign total goes down by the refund.",
+  "admin.refund.entitlement.tierMonthly":
+    "{plan} carries on and renews as usual: a refund does not cancel it. To stop it, cancel it on the supporter page.",
+  "admin.refund.entitlement.monthlyGift":
+    "The monthly gift carries on: a refund does not cancel it. To stop it, cancel it on the supporter page.",
+  "admin.refund.entitlement.gift":
+    "A one-off gift: nothing else changes, and the campaign total goes down by the refund.",
   "admin.refund.error.amountMissing": "Enter the amount to refund.",
   "admin.refund.error.amountFormat": "Enter the amount to refund, like 10 or 10.50.",
   "admin.refund.error.amountTooMuch": "That is more than is left to refund on this payment ({left}).",
@@ -297,11 +338,15 @@ export const en = {
   "admin.refund.error.noteForOther": "Say why in the note when the reason is Other.",
   "admin.refund.error.noteLong": "Keep the note under 1,000 characters.",
   "admin.refund.error.adminOnly": "Only an administrator can refund a payment.",
-  "admin.refund.error.changed": "This payment changed while you were looking at it. Nothing was refunded: check what is left to refund and try again.",
+  "admin.refund.error.changed":
+    "This payment changed while you were looking at it. Nothing was refunded: check what is left to refund and try again.",
   "admin.refund.error.retry": "Nothing has been refunded yet. Confirming again is safe: it can never refund twice.",
-  "admin.refund.done.recorded": "Refund recorded. The supporter has been emailed a confirmation if they have an email address.",
-  "admin.refund.done.requested": "Refund sent to Stripe. The ledger updates, and the supporter is emailed, when Stripe confirms it.",
-  "admin.refund.done.already": "That refund was already made (the confirmation was sent twice): nothing more was refunded.",
+  "admin.refund.done.recorded":
+    "Refund recorded. The supporter has been emailed a confirmation if they have an email address.",
+  "admin.refund.done.requested":
+    "Refund sent to Stripe. The ledger updates, and the supporter is emailed, when Stripe confirms it.",
+  "admin.refund.done.already":
+    "That refund was already made (the confirmation was sent twice): nothing more was refunded.",
   "admin.refund.history": "Refunds made here",
   "admin.refund.history.by": "{amount} by {name}, {when}",
 } as const;

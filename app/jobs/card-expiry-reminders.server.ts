@@ -60,12 +60,26 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
   if (todo.length === 0) return { queued: 0 };
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   for (const card of todo) {
-    const fixUrl = await createLoginLink(tx, { supporterId: card.supporterId, email: card.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS, now });
+    const fixUrl = await createLoginLink(tx, {
+      supporterId: card.supporterId,
+      email: card.email,
+      purpose: "manage",
+      ttlMs: MANAGE_LINK_TTL_MS,
+      now,
+    });
     await enqueueEmail(tx, {
       template: "card-expiring",
       to: card.email,
       idempotencyKey: key(card),
-      props: { organisation, donorName: card.name || null, cardBrand: card.brand, cardLast4: card.last4, expMonth: card.expMonth!, expYear: card.expYear!, fixUrl },
+      props: {
+        organisation,
+        donorName: card.name || null,
+        cardBrand: card.brand,
+        cardLast4: card.last4,
+        expMonth: card.expMonth!,
+        expYear: card.expYear!,
+        fixUrl,
+      },
     });
   }
   return { queued: todo.length };

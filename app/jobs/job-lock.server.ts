@@ -4,7 +4,15 @@ import { rowsOf, type DB } from "@db/client.server";
 /** Advisory-lock namespace for scheduled jobs (the migration lock uses the one-key form). */
 const JOB_LOCK_NAMESPACE = 727_002;
 
-export const JOB_KEYS = { renewalReminders: 1, cardExpiryReminders: 2, retention: 3, pledgeLinks: 4, subscriptionFigures: 5, outboxPruning: 6, stripeCustomerSync: 7 } as const;
+export const JOB_KEYS = {
+  renewalReminders: 1,
+  cardExpiryReminders: 2,
+  retention: 3,
+  pledgeLinks: 4,
+  subscriptionFigures: 5,
+  outboxPruning: 6,
+  stripeCustomerSync: 7,
+} as const;
 
 /**
  * Runs a job in one transaction, only if no other app process is running it right now: the
@@ -13,7 +21,9 @@ export const JOB_KEYS = { renewalReminders: 1, cardExpiryReminders: 2, retention
  */
 export async function runExclusive<T>(db: DB, key: number, job: (tx: DB) => Promise<T>): Promise<T | null> {
   return db.transaction(async (tx) => {
-    const result = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${JOB_LOCK_NAMESPACE}::int, ${key}::int) as locked`);
+    const result = await tx.execute<{ locked: boolean }>(
+      sql`select pg_try_advisory_xact_lock(${JOB_LOCK_NAMESPACE}::int, ${key}::int) as locked`,
+    );
     const rows = rowsOf<{ locked: boolean }>(result);
     if (!rows[0]?.locked) return null;
     return job(tx);
@@ -29,11 +39,18 @@ class JobBusy extends Error {}
  * the job for this period or the one before, so a second process waits for that run to end and
  * then sees the period taken (or, if that run failed and rolled its claim back, takes it).
  */
-export async function runOncePerPeriod<T>(db: DB, key: number, periodStart: Date, job: (tx: DB) => Promise<T>): Promise<T | "already-done" | null> {
+export async function runOncePerPeriod<T>(
+  db: DB,
+  key: number,
+  periodStart: Date,
+  job: (tx: DB) => Promise<T>,
+): Promise<T | "already-done" | null> {
   try {
     return await db.transaction(async (tx) => {
       if (!(await claimJobPeriod(tx, key, periodStart))) return "already-done" as const;
-      const result = await tx.execute<{ locked: boolean }>(sql`select pg_try_advisory_xact_lock(${JOB_LOCK_NAMESPACE}::int, ${key}::int) as locked`);
+      const result = await tx.execute<{ locked: boolean }>(
+        sql`select pg_try_advisory_xact_lock(${JOB_LOCK_NAMESPACE}::int, ${key}::int) as locked`,
+      );
       // Throwing rolls the claim back with the transaction: the next attempt may take it.
       if (!rowsOf<{ locked: boolean }>(result)[0]?.locked) throw new JobBusy();
       return job(tx);

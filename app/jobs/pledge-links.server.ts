@@ -20,7 +20,15 @@ export async function processPledgeLinks(tx: DB, now: Date): Promise<{ reminded:
   const due = await tx
     .select()
     .from(pledges)
-    .where(and(eq(pledges.status, "pending"), eq(pledges.payMethod, "link"), isNull(pledges.reminderSentAt), gt(pledges.expiresAt, now), lte(pledges.expiresAt, remindBy)))
+    .where(
+      and(
+        eq(pledges.status, "pending"),
+        eq(pledges.payMethod, "link"),
+        isNull(pledges.reminderSentAt),
+        gt(pledges.expiresAt, now),
+        lte(pledges.expiresAt, remindBy),
+      ),
+    )
     .for("update", { skipLocked: true });
   for (const pledge of due) {
     await issueLink(tx, pledge, { reminder: true });

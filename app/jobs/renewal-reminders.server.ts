@@ -21,7 +21,14 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
   const later = alias(payments, "later_payment");
   const horizon = new Date(now.getTime() + RENEWAL_NOTICE_DAYS * 24 * 60 * 60_000);
   const due = await tx
-    .select({ paymentId: payments.id, supporterId: supporters.id, email: supporters.email, name: supporters.name, coversUntil: payments.coversUntil, planName: plans.name })
+    .select({
+      paymentId: payments.id,
+      supporterId: supporters.id,
+      email: supporters.email,
+      name: supporters.name,
+      coversUntil: payments.coversUntil,
+      planName: plans.name,
+    })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
     .leftJoin(plans, eq(plans.id, payments.planId))
@@ -37,17 +44,32 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
           tx
             .select({ id: later.id })
             .from(later)
-            .where(and(eq(later.supporterId, payments.supporterId), inArray(later.kind, ["tier_one_time", "tier_monthly"]), gt(later.paidAt, payments.paidAt))),
+            .where(
+              and(
+                eq(later.supporterId, payments.supporterId),
+                inArray(later.kind, ["tier_one_time", "tier_monthly"]),
+                gt(later.paidAt, payments.paidAt),
+              ),
+            ),
         ),
       ),
     );
   const key = (paymentId: number) => `renewal-reminder:${paymentId}`;
-  const queued = await queuedKeys(tx, due.map((d) => key(d.paymentId)));
+  const queued = await queuedKeys(
+    tx,
+    due.map((d) => key(d.paymentId)),
+  );
   const todo = due.filter(hasEmail).filter((d) => !queued.has(key(d.paymentId)));
   if (todo.length === 0) return { queued: 0 };
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   for (const reminder of todo) {
-    const manageUrl = await createLoginLink(tx, { supporterId: reminder.supporterId, email: reminder.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS, now });
+    const manageUrl = await createLoginLink(tx, {
+      supporterId: reminder.supporterId,
+      email: reminder.email,
+      purpose: "manage",
+      ttlMs: MANAGE_LINK_TTL_MS,
+      now,
+    });
     await enqueueEmail(tx, {
       template: "renewal-reminder",
       to: reminder.email,

@@ -2,7 +2,12 @@ import { and, asc, eq, gt, gte, isNull, lt, notExists, or, sql } from "drizzle-o
 import type { DB } from "@db/client.server";
 import { checkouts, payments, sessions, subscriptions, supporters } from "@db/schema";
 import { STAFF_SET_PASSWORD_LIMIT, STAFF_SIGN_IN_BACKOFF } from "~/auth/staff-auth.server";
-import { backoffPruneRule, checkoutLimits, deleteExpiredRateLimits, type RateLimitRule } from "~/auth/rate-limit.server";
+import {
+  backoffPruneRule,
+  checkoutLimits,
+  deleteExpiredRateLimits,
+  type RateLimitRule,
+} from "~/auth/rate-limit.server";
 import { logger } from "~/log.server";
 import { deleteOldResolvedWebhookFailures } from "~/payments/webhook-failures.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -23,7 +28,13 @@ function monthsBefore(date: Date, months: number): Date {
 
 /** Every rate limit that writes counter rows, so each row is kept for exactly its window. */
 function rateLimitRules(): RateLimitRule[] {
-  return [...Object.values(checkoutLimits()), ...Object.values(SIGN_IN_LIMITS), ...Object.values(STAFF_SIGN_IN_BACKOFF).map(backoffPruneRule), STAFF_SET_PASSWORD_LIMIT, EMAIL_CHANGE_LIMIT];
+  return [
+    ...Object.values(checkoutLimits()),
+    ...Object.values(SIGN_IN_LIMITS),
+    ...Object.values(STAFF_SIGN_IN_BACKOFF).map(backoffPruneRule),
+    STAFF_SET_PASSWORD_LIMIT,
+    EMAIL_CHANGE_LIMIT,
+  ];
 }
 
 /** claimOnce kinds (rows whose window_start is when they expire). */
@@ -40,7 +51,11 @@ export async function applyRetention(tx: DB, now: Date): Promise<RetentionReport
   // Whatever the organisation's setting: a resolved webhook failure's payload has served its purpose.
   const failuresDeleted = await deleteOldResolvedWebhookFailures(tx, now);
   if (failuresDeleted > 0) logger.info({ failuresDeleted }, "resolved webhook failures deleted");
-  const rateLimitsDeleted = await deleteExpiredRateLimits(tx, { rules: rateLimitRules(), onceKinds: ONE_TIME_CLAIMS, now });
+  const rateLimitsDeleted = await deleteExpiredRateLimits(tx, {
+    rules: rateLimitRules(),
+    onceKinds: ONE_TIME_CLAIMS,
+    now,
+  });
   if (rateLimitsDeleted > 0) logger.info({ rateLimitsDeleted }, "expired rate-limit rows deleted");
   const { retentionMonths } = await getOrganisationSettings(tx);
   if (!retentionMonths) return { retentionMonths: null, erased: 0 };
@@ -53,23 +68,48 @@ export async function applyRetention(tx: DB, now: Date): Promise<RetentionReport
         isNull(supporters.erasedAt),
         lt(supporters.createdAt, cutoff),
         lt(supporters.updatedAt, cutoff),
-        notExists(tx.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.supporterId, supporters.id))),
+        notExists(
+          tx.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.supporterId, supporters.id)),
+        ),
         notExists(
           tx
             .select({ id: payments.id })
             .from(payments)
-            .where(and(eq(payments.supporterId, supporters.id), or(gte(payments.paidAt, cutoff), gt(payments.coversUntil, now)))),
+            .where(
+              and(
+                eq(payments.supporterId, supporters.id),
+                or(gte(payments.paidAt, cutoff), gt(payments.coversUntil, now)),
+              ),
+            ),
         ),
-        notExists(tx.select({ id: sessions.id }).from(sessions).where(and(eq(sessions.supporterId, supporters.id), gte(sessions.createdAt, cutoff)))),
+        notExists(
+          tx
+            .select({ id: sessions.id })
+            .from(sessions)
+            .where(and(eq(sessions.supporterId, supporters.id), gte(sessions.createdAt, cutoff))),
+        ),
         // A gift under way must not land on a record erased the moment before.
-        notExists(tx.select({ id: checkouts.id }).from(checkouts).where(and(sql`lower(${checkouts.email}) = ${supporters.emailKey}`, gte(checkouts.createdAt, cutoff)))),
+        notExists(
+          tx
+            .select({ id: checkouts.id })
+            .from(checkouts)
+            .where(and(sql`lower(${checkouts.email}) = ${supporters.emailKey}`, gte(checkouts.createdAt, cutoff))),
+        ),
       ),
     )
     .orderBy(asc(supporters.id))
     .limit(RETENTION_BATCH);
   let erased = 0;
   for (const { id } of stale) {
-    if (await eraseSupporterRecords(tx, { supporterId: id, actor: { type: "system", id: null }, reason: "retention", now })) erased += 1;
+    if (
+      await eraseSupporterRecords(tx, {
+        supporterId: id,
+        actor: { type: "system", id: null },
+        reason: "retention",
+        now,
+      })
+    )
+      erased += 1;
   }
   logger.info({ retentionMonths, erased }, "retention applied");
   return { retentionMonths, erased };

@@ -15,7 +15,8 @@ import { syncStripeCustomers } from "./stripe-customer-sync.server";
  * "busy": another app process was running that job at the time. "already-done": a scheduled run
  * found this period's run done (by this or another app process).
  */
-export type JobOutcome<T> = ({ status: "done" } & T) | { status: "busy" } | { status: "already-done" } | { status: "failed" };
+export type JobOutcome<T> =
+  ({ status: "done" } & T) | { status: "busy" } | { status: "already-done" } | { status: "failed" };
 export type JobsReport = {
   renewalReminders: JobOutcome<{ queued: number }>;
   cardExpiryReminders: JobOutcome<{ queued: number }>;
@@ -37,8 +38,14 @@ export const DEFAULT_JOBS_INTERVAL_MS = 60 * 60_000;
 export function jobsIntervalMs(source: Record<string, string | undefined> = process.env): number {
   const raw = source.JOBS_INTERVAL_MS?.trim();
   if (!raw) return DEFAULT_JOBS_INTERVAL_MS;
-  const parsed = z.coerce.number().int().min(1000).max(24 * 60 * 60_000).safeParse(raw);
-  if (!parsed.success) throw new Error("JOBS_INTERVAL_MS: must be a whole number of milliseconds from 1000 to 86400000");
+  const parsed = z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(24 * 60 * 60_000)
+    .safeParse(raw);
+  if (!parsed.success)
+    throw new Error("JOBS_INTERVAL_MS: must be a whole number of milliseconds from 1000 to 86400000");
   return parsed.data;
 }
 
@@ -57,7 +64,9 @@ async function runJob<T extends object>(
   try {
     // A scheduled run first claims its period, in the job's own transaction: a failed job gives
     // the claim back, so another process (or the next attempt) runs it.
-    const result = period ? await runOncePerPeriod(db, JOB_KEYS[name], period, (tx) => job(tx, now)) : await runExclusive(db, JOB_KEYS[name], (tx) => job(tx, now));
+    const result = period
+      ? await runOncePerPeriod(db, JOB_KEYS[name], period, (tx) => job(tx, now))
+      : await runExclusive(db, JOB_KEYS[name], (tx) => job(tx, now));
     if (result === "already-done") return { status: "already-done" };
     return result === null ? { status: "busy" } : { status: "done", ...result };
   } catch (error) {
@@ -99,7 +108,10 @@ const BUSY_RETRY_MS = 1000;
  * period across all of them (the claim in `counters`, ADR 031), and never twice at once (the
  * advisory lock).
  */
-export function startScheduledJobs(db: DB, { intervalMs = jobsIntervalMs(), firstRunAfterMs = 10_000 }: { intervalMs?: number; firstRunAfterMs?: number } = {}): ScheduledJobs {
+export function startScheduledJobs(
+  db: DB,
+  { intervalMs = jobsIntervalMs(), firstRunAfterMs = 10_000 }: { intervalMs?: number; firstRunAfterMs?: number } = {},
+): ScheduledJobs {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;

@@ -19,7 +19,15 @@ export const httpRequestDuration = new Histogram({
   registers: [registry],
 });
 
-export type WebhookOutcome = "applied" | "duplicate" | "failed" | "rejected_signature" | "rejected_malformed" | "rejected_too_large" | "rejected_mismatch" | "other";
+export type WebhookOutcome =
+  | "applied"
+  | "duplicate"
+  | "failed"
+  | "rejected_signature"
+  | "rejected_malformed"
+  | "rejected_too_large"
+  | "rejected_mismatch"
+  | "other";
 
 const webhookDeliveries = new Counter({
   name: "ff_webhook_deliveries_total",
@@ -54,20 +62,33 @@ export function countJobRuns(report: Record<string, { status: string }>) {
   }
 }
 
-const outboxUnsent = new Gauge({ name: "ff_outbox_unsent", help: "Emails in the outbox not yet sent (nor given up on), read when scraped.", registers: [registry] });
+const outboxUnsent = new Gauge({
+  name: "ff_outbox_unsent",
+  help: "Emails in the outbox not yet sent (nor given up on), read when scraped.",
+  registers: [registry],
+});
 const outboxOldestAge = new Gauge({
   name: "ff_outbox_oldest_unsent_age_seconds",
   help: "Age of the oldest email not yet sent (0 when none), read when scraped.",
   registers: [registry],
 });
-const poolSize = new Gauge({ name: "ff_db_pool_size", help: "Database connections this process may open (PGlite: its one in-process connection).", labelNames: ["driver"] as const, registers: [registry] });
+const poolSize = new Gauge({
+  name: "ff_db_pool_size",
+  help: "Database connections this process may open (PGlite: its one in-process connection).",
+  labelNames: ["driver"] as const,
+  registers: [registry],
+});
 const poolConnections = new Gauge({
   name: "ff_db_pool_connections",
   help: "PostgreSQL only: this process's open connections by pg_stat_activity state (active = in use; its LISTEN connection included).",
   labelNames: ["state"] as const,
   registers: [registry],
 });
-const databaseReadable = new Gauge({ name: "ff_metrics_database_up", help: "1 when the database figures of this scrape could be read, 0 when the database did not answer.", registers: [registry] });
+const databaseReadable = new Gauge({
+  name: "ff_metrics_database_up",
+  help: "1 when the database figures of this scrape could be read, 0 when the database did not answer.",
+  registers: [registry],
+});
 
 /** The figures read from the database, once per scrape: the outbox (its partial index of pending mail) and the pool. */
 async function readDatabaseFigures() {

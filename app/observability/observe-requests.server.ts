@@ -20,7 +20,10 @@ export const METRICS_PATH = "/metrics";
  * bounded route name; and GET /metrics is answered here, before anything else, when
  * METRICS_TOKEN is set (unset, the path goes on to the app, which has no such page: 404).
  */
-export function observeRequests(listener: Listener, { routes, publicDir }: { routes: ServerBuild["routes"]; publicDir?: string }): Listener {
+export function observeRequests(
+  listener: Listener,
+  { routes, publicDir }: { routes: ServerBuild["routes"]; publicDir?: string },
+): Listener {
   const token = getEnv().METRICS_TOKEN;
   const routeName = routeNamer(routes, publicDir);
   return (req, res) => {
@@ -30,7 +33,10 @@ export function observeRequests(listener: Listener, { routes, publicDir }: { rou
     res.once("close", () => {
       const route = context.route ?? routeName(req.url ?? "/");
       const statusClass = res.writableFinished ? `${Math.floor(res.statusCode / 100)}xx` : "aborted";
-      httpRequestDuration.observe({ route, method: methodLabel(req.method), status_class: statusClass }, Number(process.hrtime.bigint() - started) / 1e9);
+      httpRequestDuration.observe(
+        { route, method: methodLabel(req.method), status_class: statusClass },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     runWithRequestContext(context, () => {
       if (token && pathOf(req.url) === METRICS_PATH) {
@@ -46,8 +52,10 @@ export function observeRequests(listener: Listener, { routes, publicDir }: { rou
 async function serveMetrics(req: IncomingMessage, res: ServerResponse, token: string) {
   res.setHeader("Cache-Control", "no-store");
   res.setHeader("X-Content-Type-Options", "nosniff");
-  if (req.method !== "GET" && req.method !== "HEAD") return void plain(res, 405, "Method not allowed\n", { Allow: "GET, HEAD" });
-  if (!bearerMatches(req.headers.authorization, token)) return void plain(res, 401, "Unauthorized\n", { "WWW-Authenticate": 'Bearer realm="metrics"' });
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return void plain(res, 405, "Method not allowed\n", { Allow: "GET, HEAD" });
+  if (!bearerMatches(req.headers.authorization, token))
+    return void plain(res, 401, "Unauthorized\n", { "WWW-Authenticate": 'Bearer realm="metrics"' });
   try {
     const { contentType, body } = await renderMetrics();
     res.statusCode = 200;
@@ -97,7 +105,13 @@ export function routeNamer(routes: ServerBuild["routes"], publicDir?: string): (
   const tree = (parentId: string | undefined): RouteNode[] =>
     all
       .filter((route) => route.parentId === parentId)
-      .map((route) => ({ id: route.id, path: route.path, index: route.index, caseSensitive: route.caseSensitive, children: route.index ? undefined : tree(route.id) }));
+      .map((route) => ({
+        id: route.id,
+        path: route.path,
+        index: route.index,
+        caseSensitive: route.caseSensitive,
+        children: route.index ? undefined : tree(route.id),
+      }));
   const roots = tree(undefined);
   const publicFiles = new Set(listPublicFiles(publicDir));
   // matchRoutes compiles every route's path on each call (ADR 026): remember each path's name,

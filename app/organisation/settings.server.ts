@@ -42,7 +42,12 @@ const blankToNull = (value: unknown) => (typeof value === "string" && value.trim
 export const SupporterPageSettingsSchema = z.object({
   firstPrintEditionDays: z.preprocess(
     blankToNull,
-    z.coerce.number({ message: "Enter a whole number of days from 0 to 90, or leave it blank." }).int("Enter a whole number of days from 0 to 90, or leave it blank.").min(0, "Enter a whole number of days from 0 to 90, or leave it blank.").max(90, "Enter a whole number of days from 0 to 90, or leave it blank.").nullable(),
+    z.coerce
+      .number({ message: "Enter a whole number of days from 0 to 90, or leave it blank." })
+      .int("Enter a whole number of days from 0 to 90, or leave it blank.")
+      .min(0, "Enter a whole number of days from 0 to 90, or leave it blank.")
+      .max(90, "Enter a whole number of days from 0 to 90, or leave it blank.")
+      .nullable(),
   ),
   giftsTaxDeductible: z.enum(GIFTS_TAX_DEDUCTIBLE, { message: "Choose what statements say about tax." }),
 });
@@ -51,13 +56,23 @@ export type SupporterPageSettings = z.infer<typeof SupporterPageSettingsSchema>;
 export function parseSupporterPageSettings(formData: FormData): FormResult<SupporterPageSettings> {
   const values = formValues(formData, ["firstPrintEditionDays", "giftsTaxDeductible"]);
   const parsed = SupporterPageSettingsSchema.safeParse(values);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: zodFieldErrors(parsed.error), values };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, errors: zodFieldErrors(parsed.error), values };
 }
 
 /** Staff (admins) set what the thank-you page and statements promise; recorded in the audit log. */
-export async function updateSupporterPageSettings(db: DB, { staffUserId, input }: { staffUserId: number; input: SupporterPageSettings }): Promise<void> {
+export async function updateSupporterPageSettings(
+  db: DB,
+  { staffUserId, input }: { staffUserId: number; input: SupporterPageSettings },
+): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.update(settings).set(input).where(eq(settings.id, 1));
-    await recordAudit(tx, { actor: { type: "staff", id: staffUserId }, action: "settings.update", target: { type: "settings", id: 1 }, details: { ...input } });
+    await recordAudit(tx, {
+      actor: { type: "staff", id: staffUserId },
+      action: "settings.update",
+      target: { type: "settings", id: 1 },
+      details: { ...input },
+    });
   });
 }

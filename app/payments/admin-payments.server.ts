@@ -28,7 +28,8 @@ export type ReceiptDelivery =
   | { status: "none" };
 
 /** The receipt email of a payment: `receipt:<id>`, and resends `receipt:<id>:resend:<uuid>`. */
-const receiptMailOf = (paymentId: number) => or(eq(outbox.idempotencyKey, `receipt:${paymentId}`), like(outbox.idempotencyKey, `receipt:${paymentId}:%`));
+const receiptMailOf = (paymentId: number) =>
+  or(eq(outbox.idempotencyKey, `receipt:${paymentId}`), like(outbox.idempotencyKey, `receipt:${paymentId}:%`));
 
 /**
  * Receipts waiting to be printed and posted: issued to someone without an email address (flagged
@@ -44,8 +45,19 @@ export async function getPaymentForStaff(db: DB, { paymentId }: { paymentId: num
       payment: payments,
       campaignName: campaigns.name,
       planName: plans.name,
-      supporter: { id: supporters.id, name: supporters.name, email: supporters.email, phone: supporters.phone, erasedAt: supporters.erasedAt },
-      receipt: { number: receipts.receiptNumber, issuedAt: receipts.issuedAt, snapshot: receipts.snapshot, postedAt: receipts.postedAt },
+      supporter: {
+        id: supporters.id,
+        name: supporters.name,
+        email: supporters.email,
+        phone: supporters.phone,
+        erasedAt: supporters.erasedAt,
+      },
+      receipt: {
+        number: receipts.receiptNumber,
+        issuedAt: receipts.issuedAt,
+        snapshot: receipts.snapshot,
+        postedAt: receipts.postedAt,
+      },
       postedByName: postedBy.name,
     })
     .from(payments)
@@ -64,7 +76,9 @@ export async function getPaymentForStaff(db: DB, { paymentId }: { paymentId: num
       .orderBy(desc(outbox.createdAt))
       .limit(1),
     db.select({ id: pledges.id }).from(pledges).where(eq(pledges.paymentId, paymentId)).limit(1),
-    row.payment.recordedByStaffId ? db.select({ name: staffUsers.name }).from(staffUsers).where(eq(staffUsers.id, row.payment.recordedByStaffId)) : Promise.resolve([]),
+    row.payment.recordedByStaffId
+      ? db.select({ name: staffUsers.name }).from(staffUsers).where(eq(staffUsers.id, row.payment.recordedByStaffId))
+      : Promise.resolve([]),
   ]);
   const { payment, supporter, receipt } = row;
   const delivery: ReceiptDelivery = !receipt
@@ -72,7 +86,11 @@ export async function getPaymentForStaff(db: DB, { paymentId }: { paymentId: num
     : receipt.postedAt
       ? { status: "posted", postedAt: receipt.postedAt, postedBy: row.postedByName }
       : mail
-        ? { status: "emailed", mail: mail.sentAt ? "sent" : mail.failedAt ? "failed" : "queued", at: mail.sentAt ?? mail.failedAt ?? mail.createdAt }
+        ? {
+            status: "emailed",
+            mail: mail.sentAt ? "sent" : mail.failedAt ? "failed" : "queued",
+            at: mail.sentAt ?? mail.failedAt ?? mail.createdAt,
+          }
         : supporter.email === null && supporter.erasedAt === null
           ? { status: "to_post" }
           : { status: "not_sent" };
@@ -97,7 +115,13 @@ export async function getPaymentForStaff(db: DB, { paymentId }: { paymentId: num
     description: (receipt?.snapshot as ReceiptSnapshot | undefined)?.description ?? null,
     campaignName: row.campaignName,
     planName: row.planName,
-    supporter: { id: supporter.id, name: supporter.name, email: supporter.email, phone: supporter.phone, erased: supporter.erasedAt !== null },
+    supporter: {
+      id: supporter.id,
+      name: supporter.name,
+      email: supporter.email,
+      phone: supporter.phone,
+      erased: supporter.erasedAt !== null,
+    },
     pledgeId: pledge?.id ?? null,
     hasReceipt: receipt !== null,
     delivery,
@@ -112,7 +136,12 @@ export type PaymentForStaff = NonNullable<Awaited<ReturnType<typeof getPaymentFo
  */
 export async function getPrintableReceipt(db: DB, { paymentId }: { paymentId: number }) {
   const [row] = await db
-    .select({ snapshot: receipts.snapshot, postedAt: receipts.postedAt, refundedMinor: payments.refundedMinor, supporter: supporters })
+    .select({
+      snapshot: receipts.snapshot,
+      postedAt: receipts.postedAt,
+      refundedMinor: payments.refundedMinor,
+      supporter: supporters,
+    })
     .from(receipts)
     .innerJoin(payments, eq(payments.id, receipts.paymentId))
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
@@ -126,7 +155,12 @@ export async function getPrintableReceipt(db: DB, { paymentId }: { paymentId: nu
     postedAt: row.postedAt,
     // Erasure blanks the address: there is nothing to post to then.
     postalAddress: row.supporter.erasedAt ? null : formatPostalAddress(row.supporter),
-    sender: { name: settings.orgName, address: settings.contactAddress, email: settings.contactEmail, phone: settings.phone },
+    sender: {
+      name: settings.orgName,
+      address: settings.contactAddress,
+      email: settings.contactEmail,
+      phone: settings.phone,
+    },
   };
 }
 export type PrintableReceipt = NonNullable<Awaited<ReturnType<typeof getPrintableReceipt>>>;
@@ -197,13 +231,17 @@ export async function countReceiptsToPost(db: DB): Promise<number> {
   return row.count;
 }
 
-export type MarkPostedOutcome = { status: "posted" } | { status: "already_posted"; postedAt: Date } | { status: "not_found" };
+export type MarkPostedOutcome =
+  { status: "posted" } | { status: "already_posted"; postedAt: Date } | { status: "not_found" };
 
 /**
  * Records that the printed receipt went in the post. Only the first marking counts (a double
  * submit or two staff at once change nothing more), and it is audit-logged.
  */
-export async function markReceiptPosted(db: DB, { staff, paymentId, now = new Date() }: { staff: Staff; paymentId: number; now?: Date }): Promise<MarkPostedOutcome> {
+export async function markReceiptPosted(
+  db: DB,
+  { staff, paymentId, now = new Date() }: { staff: Staff; paymentId: number; now?: Date },
+): Promise<MarkPostedOutcome> {
   return db.transaction(async (tx) => {
     const [marked] = await tx
       .update(receipts)
@@ -211,8 +249,13 @@ export async function markReceiptPosted(db: DB, { staff, paymentId, now = new Da
       .where(and(eq(receipts.paymentId, paymentId), isNull(receipts.postedAt)))
       .returning({ receiptNumber: receipts.receiptNumber });
     if (!marked) {
-      const [existing] = await tx.select({ postedAt: receipts.postedAt }).from(receipts).where(eq(receipts.paymentId, paymentId));
-      return existing?.postedAt ? { status: "already_posted" as const, postedAt: existing.postedAt } : { status: "not_found" as const };
+      const [existing] = await tx
+        .select({ postedAt: receipts.postedAt })
+        .from(receipts)
+        .where(eq(receipts.paymentId, paymentId));
+      return existing?.postedAt
+        ? { status: "already_posted" as const, postedAt: existing.postedAt }
+        : { status: "not_found" as const };
     }
     await recordAudit(tx, {
       actor: { type: "staff", id: staff.staffUserId },

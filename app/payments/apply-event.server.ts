@@ -22,7 +22,15 @@ import { getOrganisationSettings, organisationDetails } from "~/organisation/set
 import { applyCardChanged } from "~/supporters/cards.server";
 import { addMonths } from "~/supporters/billing-dates";
 import { settlePendingChange, settleYearSwitch } from "~/supporters/pending-changes.server";
-import { completeRecordFromItsCheckout, deliveryAddressFrom, differingDetails, formatDeliveryAddress, formatPostalAddress, supporterForCheckout, type DetailsGiven } from "~/supporters/supporters.server";
+import {
+  completeRecordFromItsCheckout,
+  deliveryAddressFrom,
+  differingDetails,
+  formatDeliveryAddress,
+  formatPostalAddress,
+  supporterForCheckout,
+  type DetailsGiven,
+} from "~/supporters/supporters.server";
 import type { NormalizedEvent, ProviderDelivery } from "./events";
 import { paymentPurpose, type PaymentPurpose } from "./labels";
 import type { DeliveryAddress } from "@db/schema";
@@ -39,7 +47,12 @@ export async function applyDelivery(db: DB, delivery: ProviderDelivery): Promise
     const recorded = await tx
       .insert(providerEvents)
       // Processed when this transaction commits, and not at all if it fails.
-      .values({ id: delivery.eventId, type: delivery.type, providerCreatedAt: delivery.createdAt, processedAt: new Date() })
+      .values({
+        id: delivery.eventId,
+        type: delivery.type,
+        providerCreatedAt: delivery.createdAt,
+        processedAt: new Date(),
+      })
       .onConflictDoNothing({ target: providerEvents.id })
       .returning({ id: providerEvents.id });
     if (recorded.length === 0) return "duplicate";
@@ -85,7 +98,11 @@ type Customer = Extract<NormalizedEvent, { customer: unknown }>["customer"];
 
 /** What the person paying typed about themselves: on our form, or on the provider's page. */
 function detailsGiven(checkout: Checkout, customer: Customer): DetailsGiven {
-  return { name: customer.name || checkout.name || null, phone: customer.phone ?? null, address: customer.address ?? null };
+  return {
+    name: customer.name || checkout.name || null,
+    phone: customer.phone ?? null,
+    address: customer.address ?? null,
+  };
 }
 
 function identityFromCheckout(checkout: Checkout, customer: Customer) {
@@ -103,7 +120,12 @@ function identityFromCheckout(checkout: Checkout, customer: Customer) {
  * The supporter an event is about. A subscription's later events belong to whoever owns it now,
  * even if they changed their email since the checkout; otherwise the checkout's facts decide.
  */
-async function resolveSupporter(tx: DB, checkout: Checkout, customer: Customer, providerSubscriptionId?: string | null) {
+async function resolveSupporter(
+  tx: DB,
+  checkout: Checkout,
+  customer: Customer,
+  providerSubscriptionId?: string | null,
+) {
   if (providerSubscriptionId) {
     const [owned] = await tx
       .select({ supporterId: subscriptions.supporterId })
@@ -121,12 +143,20 @@ async function resolveSupporter(tx: DB, checkout: Checkout, customer: Customer, 
  * A completed session must be the one we created, for the amount we asked: anything else is not
  * applied (the webhook keeps it for staff, ADR 032). The simulated provider makes no sessions.
  */
-export function checkSessionMatches(checkout: Checkout, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
+export function checkSessionMatches(
+  checkout: Checkout,
+  event: Extract<NormalizedEvent, { type: "checkout.completed" }>,
+) {
   if (!event.session) return;
   const expected = checkout.amountMinor + checkout.feeCoverMinor;
-  if (checkout.providerSessionId !== event.session.id) throw new CheckoutMismatchError(`session ${event.session.id} is not the session created for checkout ${checkout.id}`);
+  if (checkout.providerSessionId !== event.session.id)
+    throw new CheckoutMismatchError(
+      `session ${event.session.id} is not the session created for checkout ${checkout.id}`,
+    );
   if (event.session.currency !== checkout.currency || event.session.amountMinor !== expected) {
-    throw new CheckoutMismatchError(`session amount ${event.session.amountMinor ?? "none"} ${event.session.currency ?? ""} does not match checkout ${checkout.id} (${expected} ${checkout.currency})`);
+    throw new CheckoutMismatchError(
+      `session amount ${event.session.amountMinor ?? "none"} ${event.session.currency ?? ""} does not match checkout ${checkout.id} (${expected} ${checkout.currency})`,
+    );
   }
 }
 
@@ -150,7 +180,10 @@ async function applyCheckoutCompleted(tx: DB, event: Extract<NormalizedEvent, { 
       .set({ status: "completed", completedAt: new Date() })
       .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
   } else {
-    await tx.update(checkouts).set({ status: "processing" }).where(and(eq(checkouts.id, checkout.id), eq(checkouts.status, "open")));
+    await tx
+      .update(checkouts)
+      .set({ status: "processing" })
+      .where(and(eq(checkouts.id, checkout.id), eq(checkouts.status, "open")));
   }
 }
 
@@ -174,7 +207,9 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
   if (!checkout || (checkout.kind !== "monthly" && checkout.kind !== "tier_monthly")) return;
   const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   // A tier switch shows up as the price's lookup key; a price without one (a gift) keeps the plan.
-  const [plan] = event.planLookupKey ? await tx.select({ id: plans.id }).from(plans).where(eq(plans.lookupKey, event.planLookupKey)) : [];
+  const [plan] = event.planLookupKey
+    ? await tx.select({ id: plans.id }).from(plans).where(eq(plans.lookupKey, event.planLookupKey))
+    : [];
   const [applied] = await tx
     .insert(subscriptions)
     .values({
@@ -215,7 +250,12 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
 }
 
 /** A payment may arrive before the subscription it belongs to: create a placeholder any real event overrides. */
-async function ensureSubscriptionRow(tx: DB, checkout: Checkout, supporterId: number, event: Extract<NormalizedEvent, { type: "payment.succeeded" }>) {
+async function ensureSubscriptionRow(
+  tx: DB,
+  checkout: Checkout,
+  supporterId: number,
+  event: Extract<NormalizedEvent, { type: "payment.succeeded" }>,
+) {
   if (!event.providerSubscriptionId || (checkout.kind !== "monthly" && checkout.kind !== "tier_monthly")) return null;
   await tx
     .insert(subscriptions)
@@ -234,7 +274,10 @@ async function ensureSubscriptionRow(tx: DB, checkout: Checkout, supporterId: nu
     .onConflictDoNothing({ target: subscriptions.providerSubscriptionId });
   // Inserted above, or there already: either way the row is there.
   const row = one(
-    await tx.select({ id: subscriptions.id }).from(subscriptions).where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId)),
+    await tx
+      .select({ id: subscriptions.id })
+      .from(subscriptions)
+      .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId)),
     "subscription just inserted or already there",
   );
   return row.id;
@@ -262,7 +305,10 @@ async function takeReceiptNumber(tx: DB): Promise<number> {
 
 /** Gives back the number just taken, which nobody else can have seen: the row lock is still ours. */
 async function returnReceiptNumber(tx: DB, receiptNumber: number) {
-  await tx.update(counters).set({ value: receiptNumber - 1 }).where(and(eq(counters.name, "receipt"), eq(counters.value, receiptNumber)));
+  await tx
+    .update(counters)
+    .set({ value: receiptNumber - 1 })
+    .where(and(eq(counters.name, "receipt"), eq(counters.value, receiptNumber)));
 }
 
 /**
@@ -271,11 +317,19 @@ async function returnReceiptNumber(tx: DB, receiptNumber: number) {
  */
 function withBilling(planName: string | null, billing: string): string {
   const name = (planName ?? "Supporter").trim();
-  const words = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  const words = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, " ")
+      .trim();
   return ` ${words(name)} `.includes(` ${words(billing)} `) ? name : `${name} — ${billing}`;
 }
 
-export function describeGift(kind: Checkout["kind"], campaignName: string, planName: string | null): { description: string; frequency: ReceiptSnapshot["frequency"]; purpose: PaymentPurpose } {
+export function describeGift(
+  kind: Checkout["kind"],
+  campaignName: string,
+  planName: string | null,
+): { description: string; frequency: ReceiptSnapshot["frequency"]; purpose: PaymentPurpose } {
   const purpose = paymentPurpose(kind);
   switch (kind) {
     case "one_off":
@@ -301,7 +355,10 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
   const given = detailsGiven(checkout, event.customer);
   const deliveryAddress = await ownDeliveryAddress(tx, supporterId, given, checkout.name);
   if (subscriptionId && deliveryAddress) {
-    await tx.update(subscriptions).set({ deliveryAddress }).where(and(eq(subscriptions.id, subscriptionId), isNull(subscriptions.deliveryAddress)));
+    await tx
+      .update(subscriptions)
+      .set({ deliveryAddress })
+      .where(and(eq(subscriptions.id, subscriptionId), isNull(subscriptions.deliveryAddress)));
   }
   // Before the payment, whose receipt number makes other deliveries wait for this one to commit.
   // For a payment recorded already this changes nothing: its checkout was completed with it.
@@ -330,21 +387,32 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     currency: event.currency,
     anonymous: checkout.anonymous,
     // The message of support goes with the first payment only, not every renewal.
-    message: checkout.kind === "one_off" || checkout.kind === "tier_one_time" || event.firstOfSubscription ? checkout.message : null,
+    message:
+      checkout.kind === "one_off" || checkout.kind === "tier_one_time" || event.firstOfSubscription
+        ? checkout.message
+        : null,
     paidAt: event.paidAt,
     firstOfSubscription: event.firstOfSubscription,
     // The checkout's own payment carries what was typed there; a renewal, the supporter's name.
-    donorName: event.firstOfSubscription || !subscriptionId ? given.name ?? null : undefined,
+    donorName: event.firstOfSubscription || !subscriptionId ? (given.name ?? null) : undefined,
     deliveryAddress: subscriptionId ? null : deliveryAddress,
   });
   // After the payment (and the receipt counter), like a renewal: the subscription's row lock is
   // taken after the counter on every path.
   if (replaced && recorded.status === "recorded") {
-    await settleYearSwitch(tx, { subscriptionId: replaced.subscriptionId, checkoutId: checkout.id, planName: replaced.planName, coversFrom: replaced.coversFrom });
+    await settleYearSwitch(tx, {
+      subscriptionId: replaced.subscriptionId,
+      checkoutId: checkout.id,
+      planName: replaced.planName,
+      coversFrom: replaced.coversFrom,
+    });
   }
   if (recorded.status === "duplicate") {
     if (event.paymentIntentId && !recorded.stripePaymentIntentId) {
-      await tx.update(payments).set({ stripePaymentIntentId: event.paymentIntentId }).where(eq(payments.id, recorded.paymentId));
+      await tx
+        .update(payments)
+        .set({ stripePaymentIntentId: event.paymentIntentId })
+        .where(eq(payments.id, recorded.paymentId));
     }
     return;
   }
@@ -365,7 +433,12 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
 async function replacedSubscription(tx: DB, checkout: Checkout, paidAt: Date) {
   if (checkout.kind !== "tier_one_time" || checkout.replacesSubscriptionId === null) return null;
   const [row] = await tx
-    .select({ id: subscriptions.id, status: subscriptions.status, currentPeriodEnd: subscriptions.currentPeriodEnd, planName: plans.name })
+    .select({
+      id: subscriptions.id,
+      status: subscriptions.status,
+      currentPeriodEnd: subscriptions.currentPeriodEnd,
+      planName: plans.name,
+    })
     .from(subscriptions)
     .leftJoin(plans, eq(plans.id, checkout.planId ?? -1))
     .where(eq(subscriptions.id, checkout.replacesSubscriptionId));
@@ -421,7 +494,10 @@ export type RecordedPayment =
 export async function recordPayment(tx: DB, input: NewPayment): Promise<RecordedPayment> {
   // The supporter before the counter (see findCheckout): the payment's foreign key needs this lock
   // anyway, and taken after the counter it can wait on a delivery that is waiting for the counter.
-  const supporter = one(await tx.select().from(supporters).where(eq(supporters.id, input.supporterId)).for("key share"), "recordPayment: the payment's supporter");
+  const supporter = one(
+    await tx.select().from(supporters).where(eq(supporters.id, input.supporterId)).for("key share"),
+    "recordPayment: the payment's supporter",
+  );
   const known = await findRecordedPayment(tx, input);
   if (known) return known;
 
@@ -434,7 +510,12 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   const organisation = organisationDetails(settings);
   // No address, no email: no sign-in link, and the receipt waits in "receipts to post".
   const manageUrl = supporter.email
-    ? await createLoginLink(tx, { supporterId: input.supporterId, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
+    ? await createLoginLink(tx, {
+        supporterId: input.supporterId,
+        email: supporter.email,
+        purpose: "manage",
+        ttlMs: MANAGE_LINK_TTL_MS,
+      })
     : null;
   const coversUntil = input.kind === "tier_one_time" ? addMonths(input.coversFrom ?? input.paidAt, 12) : null;
   const feeCoverMinor = input.feeCoverMinor < input.amountMinor ? input.feeCoverMinor : 0;
@@ -475,7 +556,11 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     return recorded;
   }
   // A payment that went through ends the failure staff were shown.
-  if (input.subscriptionId) await tx.update(subscriptions).set({ lastFailureReason: null, nextRetryAt: null }).where(eq(subscriptions.id, input.subscriptionId));
+  if (input.subscriptionId)
+    await tx
+      .update(subscriptions)
+      .set({ lastFailureReason: null, nextRetryAt: null })
+      .where(eq(subscriptions.id, input.subscriptionId));
 
   const { description, frequency, purpose } = describeGift(input.kind, campaign.name, plan?.name ?? null);
   const snapshot: ReceiptSnapshot = {
@@ -489,10 +574,14 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     frequency,
     campaignName: campaign.name,
     // "" for a caller of the phone line without an email address (their receipt is posted).
-    donor: { name: (input.donorName === undefined ? supporter.name : input.donorName) || null, email: supporter.email ?? "" },
+    donor: {
+      name: (input.donorName === undefined ? supporter.name : input.donorName) || null,
+      email: supporter.email ?? "",
+    },
     organisation,
     purpose,
-    nextPaymentAt: frequency === "monthly" ? (await nextPaymentAfter(tx, input.subscriptionId, input.paidAt)).toISOString() : null,
+    nextPaymentAt:
+      frequency === "monthly" ? (await nextPaymentAfter(tx, input.subscriptionId, input.paidAt)).toISOString() : null,
   };
   await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot, needsPosting: !supporter.email });
 
@@ -507,16 +596,34 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
         tierName: plan.name,
         benefits: plan.benefits,
         billing: plan.billing,
-        postalAddress: plan.tier === "print" ? (input.deliveryAddress ? formatDeliveryAddress(input.deliveryAddress) : await subscriptionDeliveryLines(tx, input.subscriptionId, supporter)) : null,
+        postalAddress:
+          plan.tier === "print"
+            ? input.deliveryAddress
+              ? formatDeliveryAddress(input.deliveryAddress)
+              : await subscriptionDeliveryLines(tx, input.subscriptionId, supporter)
+            : null,
         coversUntil: coversUntil?.toISOString() ?? null,
-        firstEditionBy: plan.tier === "print" && settings.firstPrintEditionDays !== null ? addDays(input.paidAt, settings.firstPrintEditionDays).toISOString() : null,
+        firstEditionBy:
+          plan.tier === "print" && settings.firstPrintEditionDays !== null
+            ? addDays(input.paidAt, settings.firstPrintEditionDays).toISOString()
+            : null,
         manageUrl,
       },
     });
   } else if (input.kind === "one_off" || input.firstOfSubscription) {
-    await enqueueEmail(tx, { template: "donation-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot, manageUrl } });
+    await enqueueEmail(tx, {
+      template: "donation-receipt",
+      to: supporter.email,
+      idempotencyKey,
+      props: { receipt: snapshot, manageUrl },
+    });
   } else {
-    await enqueueEmail(tx, { template: "recurring-receipt", to: supporter.email, idempotencyKey, props: { receipt: snapshot, manageUrl } });
+    await enqueueEmail(tx, {
+      template: "recurring-receipt",
+      to: supporter.email,
+      idempotencyKey,
+      props: { receipt: snapshot, manageUrl },
+    });
   }
   logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
   return { status: "recorded", paymentId: payment.id, receiptNumber };
@@ -527,7 +634,12 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
  * when the provider told us already, else a month on (how Stripe Billing anchors a new subscription).
  */
 async function nextPaymentAfter(tx: DB, subscriptionId: number | null, paidAt: Date): Promise<Date> {
-  const [row] = subscriptionId ? await tx.select({ end: subscriptions.currentPeriodEnd }).from(subscriptions).where(eq(subscriptions.id, subscriptionId)) : [];
+  const [row] = subscriptionId
+    ? await tx
+        .select({ end: subscriptions.currentPeriodEnd })
+        .from(subscriptions)
+        .where(eq(subscriptions.id, subscriptionId))
+    : [];
   return row?.end && row.end > paidAt ? row.end : addMonths(paidAt, 1);
 }
 
@@ -537,29 +649,49 @@ function addDays(date: Date, days: number): Date {
 
 async function ownDeliveryAddress(tx: DB, supporterId: number, given: DetailsGiven, fallbackName: string) {
   if (!given.address) return null;
-  const profile = one(await tx.select().from(supporters).where(eq(supporters.id, supporterId)), "ownDeliveryAddress: the supporter");
+  const profile = one(
+    await tx.select().from(supporters).where(eq(supporters.id, supporterId)),
+    "ownDeliveryAddress: the supporter",
+  );
   const differing = differingDetails(profile, { name: given.name, address: given.address });
   return differing.name || differing.address ? deliveryAddressFrom(given, fallbackName) : null;
 }
 
 /** Where a print subscription's editions go, as its welcome email says: its own address, else the profile's. */
-async function subscriptionDeliveryLines(tx: DB, subscriptionId: number | null, supporter: typeof supporters.$inferSelect) {
-  const [row] = subscriptionId ? await tx.select({ deliveryAddress: subscriptions.deliveryAddress }).from(subscriptions).where(eq(subscriptions.id, subscriptionId)) : [];
+async function subscriptionDeliveryLines(
+  tx: DB,
+  subscriptionId: number | null,
+  supporter: typeof supporters.$inferSelect,
+) {
+  const [row] = subscriptionId
+    ? await tx
+        .select({ deliveryAddress: subscriptions.deliveryAddress })
+        .from(subscriptions)
+        .where(eq(subscriptions.id, subscriptionId))
+    : [];
   return row?.deliveryAddress ? formatDeliveryAddress(row.deliveryAddress) : formatPostalAddress(supporter);
 }
 
-async function findRecordedPayment(tx: DB, input: Pick<NewPayment, "provider" | "providerPaymentId">): Promise<RecordedPayment | null> {
+async function findRecordedPayment(
+  tx: DB,
+  input: Pick<NewPayment, "provider" | "providerPaymentId">,
+): Promise<RecordedPayment | null> {
   const [existing] = await tx
     .select({ id: payments.id, stripePaymentIntentId: payments.stripePaymentIntentId })
     .from(payments)
     .where(and(eq(payments.provider, input.provider), eq(payments.providerPaymentId, input.providerPaymentId)));
-  return existing ? { status: "duplicate", paymentId: existing.id, stripePaymentIntentId: existing.stripePaymentIntentId } : null;
+  return existing
+    ? { status: "duplicate", paymentId: existing.id, stripePaymentIntentId: existing.stripePaymentIntentId }
+    : null;
 }
 
 async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type: "payment.failed" }>) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout) return;
-  const campaign = one(await tx.select().from(campaigns).where(eq(campaigns.id, checkout.campaignId)), "the failed checkout's campaign");
+  const campaign = one(
+    await tx.select().from(campaigns).where(eq(campaigns.id, checkout.campaignId)),
+    "the failed checkout's campaign",
+  );
   const [plan] = checkout.planId ? await tx.select().from(plans).where(eq(plans.id, checkout.planId)) : [];
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   // The subscription knows the supporter (whose email may have changed since checkout).
@@ -574,7 +706,10 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   // changes none (the first payment of a subscription can fail before anyone has paid).
   const [known] = owner
     ? [owner]
-    : await tx.select({ id: supporters.id, email: supporters.email, name: supporters.name }).from(supporters).where(eq(supporters.emailKey, checkout.email.trim().toLowerCase()));
+    : await tx
+        .select({ id: supporters.id, email: supporters.email, name: supporters.name })
+        .from(supporters)
+        .where(eq(supporters.emailKey, checkout.email.trim().toLowerCase()));
   const supporterId = known?.id ?? null;
   const email = known?.email ?? checkout.email;
   // Staff tell a caller what went wrong and when the card is tried again; a failure delivered
@@ -589,7 +724,10 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
       .set({ lastFailureReason: event.reason, nextRetryAt: event.nextAttemptAt })
       .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId));
   }
-  const manageUrl = supporterId !== null ? await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS }) : null;
+  const manageUrl =
+    supporterId !== null
+      ? await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
+      : null;
   await enqueueEmail(tx, {
     template: "payment-failed",
     to: email,
@@ -622,7 +760,12 @@ export async function isKnownStripePayment(db: DB, ids: string[]): Promise<boole
   const [row] = await db
     .select({ id: payments.id })
     .from(payments)
-    .where(or(inArray(payments.stripePaymentIntentId, ids), and(eq(payments.provider, "stripe"), inArray(payments.providerPaymentId, ids))))
+    .where(
+      or(
+        inArray(payments.stripePaymentIntentId, ids),
+        and(eq(payments.provider, "stripe"), inArray(payments.providerPaymentId, ids)),
+      ),
+    )
     .limit(1);
   return Boolean(row);
 }
@@ -635,31 +778,52 @@ async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "paym
   if (event.providerPaymentIds.length === 0) return;
   const matches = or(
     inArray(payments.stripePaymentIntentId, event.providerPaymentIds),
-    and(inArray(payments.provider, ["stripe", "simulated"]), inArray(payments.providerPaymentId, event.providerPaymentIds)),
+    and(
+      inArray(payments.provider, ["stripe", "simulated"]),
+      inArray(payments.providerPaymentId, event.providerPaymentIds),
+    ),
   );
   const before = await tx
-    .select({ id: payments.id, refundedMinor: payments.refundedMinor, stripePaymentIntentId: payments.stripePaymentIntentId })
+    .select({
+      id: payments.id,
+      refundedMinor: payments.refundedMinor,
+      stripePaymentIntentId: payments.stripePaymentIntentId,
+    })
     .from(payments)
     .where(matches)
     .for("update");
   if (before.length === 0) {
     if (await isAwaitedPayment(tx, event)) throw new PaymentNotRecordedYetError(event.providerPaymentIds);
-    logger.warn({ providerPaymentIds: event.providerPaymentIds }, "refund of a payment not made through the app ignored");
+    logger.warn(
+      { providerPaymentIds: event.providerPaymentIds },
+      "refund of a payment not made through the app ignored",
+    );
     return;
   }
   // A subscription payment found through its invoice learns its PaymentIntent: its next refund,
   // or this one delivered again, is placed without asking Stripe. (One statement: a second update
   // of a row this transaction changed would re-check its foreign keys, taking locks out of order.)
   const sole = before.length === 1 ? before[0] : undefined;
-  const learnsIntent = event.paymentIntentId && sole && !sole.stripePaymentIntentId ? { stripePaymentIntentId: event.paymentIntentId } : {};
+  const learnsIntent =
+    event.paymentIntentId && sole && !sole.stripePaymentIntentId
+      ? { stripePaymentIntentId: event.paymentIntentId }
+      : {};
   const updated = await tx
     .update(payments)
-    .set({ refundedMinor: sql`greatest(${payments.refundedMinor}, least(${event.refundedTotalMinor}, ${payments.amountMinor}))`, ...learnsIntent })
+    .set({
+      refundedMinor: sql`greatest(${payments.refundedMinor}, least(${event.refundedTotalMinor}, ${payments.amountMinor}))`,
+      ...learnsIntent,
+    })
     .where(matches)
     .returning({ id: payments.id, refundedMinor: payments.refundedMinor });
   for (const row of updated) {
     const previous = before.find((b) => b.id === row.id)?.refundedMinor ?? row.refundedMinor;
-    if (row.refundedMinor > previous) await queueRefundConfirmation(tx, { paymentId: row.id, previousRefundedMinor: previous, refundedTotalMinor: row.refundedMinor });
+    if (row.refundedMinor > previous)
+      await queueRefundConfirmation(tx, {
+        paymentId: row.id,
+        previousRefundedMinor: previous,
+        refundedTotalMinor: row.refundedMinor,
+      });
   }
 }
 
@@ -682,7 +846,10 @@ export class PaymentNotRecordedYetError extends Error {
  * subscription metadata; our subscription payments are recorded by invoice). A charge or an
  * invoice made in the Dashboard has neither and is left alone.
  */
-async function isAwaitedPayment(tx: DB, event: Extract<NormalizedEvent, { type: "payment.refunded" }>): Promise<boolean> {
+async function isAwaitedPayment(
+  tx: DB,
+  event: Extract<NormalizedEvent, { type: "payment.refunded" }>,
+): Promise<boolean> {
   if (event.providerPaymentIds.some((id) => id !== event.paymentIntentId) && event.paymentIntentId) return true;
   if (!event.checkoutId) return false;
   const [checkout] = await tx.select({ id: checkouts.id }).from(checkouts).where(eq(checkouts.id, event.checkoutId));
@@ -690,9 +857,18 @@ async function isAwaitedPayment(tx: DB, event: Extract<NormalizedEvent, { type: 
 }
 
 /** The refund confirmation for a payment whose refunded total grew, from its receipt as issued. */
-export async function queueRefundConfirmation(tx: DB, input: { paymentId: number; previousRefundedMinor: number; refundedTotalMinor: number }) {
+export async function queueRefundConfirmation(
+  tx: DB,
+  input: { paymentId: number; previousRefundedMinor: number; refundedTotalMinor: number },
+) {
   const [row] = await tx
-    .select({ payment: payments, snapshot: receipts.snapshot, email: supporters.email, name: supporters.name, erasedAt: supporters.erasedAt })
+    .select({
+      payment: payments,
+      snapshot: receipts.snapshot,
+      email: supporters.email,
+      name: supporters.name,
+      erasedAt: supporters.erasedAt,
+    })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
     .leftJoin(receipts, eq(receipts.paymentId, payments.id))

@@ -45,6 +45,7 @@ const CODES: Record<string, string> = {
 export function describePaymentError(error: PaymentAttemptError): string {
   if (error.declineCode && DECLINES[error.declineCode]) return `Card declined — ${DECLINES[error.declineCode]}`;
   if (error.code && CODES[error.code]) return CODES[error.code]!;
-  if (error.code === "card_declined") return error.declineCode ? `Card declined — ${error.declineCode.replace(/_/g, " ")}` : "Card declined";
+  if (error.code === "card_declined")
+    return error.declineCode ? `Card declined — ${error.declineCode.replace(/_/g, " ")}` : "Card declined";
   return error.message?.replace(/\.$/, "") || "The payment failed";
 }

@@ -39,8 +39,12 @@ export type PaymentProvider = {
    * provider confirms (a webhook, or the simulated provider's immediate event), never here.
    * `idempotencyKey` makes a retried request safe.
    */
-  changeGiftAmount(input: SubscriptionRef & { amountMinor: number; currency: string; description: string; idempotencyKey: string }): Promise<void>;
-  switchTier(input: SubscriptionRef & { lookupKey: string; amountMinor: number; currency: string; idempotencyKey: string }): Promise<void>;
+  changeGiftAmount(
+    input: SubscriptionRef & { amountMinor: number; currency: string; description: string; idempotencyKey: string },
+  ): Promise<void>;
+  switchTier(
+    input: SubscriptionRef & { lookupKey: string; amountMinor: number; currency: string; idempotencyKey: string },
+  ): Promise<void>;
   pauseCollection(input: SubscriptionRef & { resumesAt: Date; idempotencyKey: string }): Promise<void>;
   resumeCollection(input: SubscriptionRef & { idempotencyKey: string }): Promise<void>;
   /** Undoes a cancellation at the period end that has not happened yet: the subscription carries on. */
@@ -58,7 +62,13 @@ export type PaymentProvider = {
    * the provider has it (Stripe needs one to send its own mail). "missing": the provider no longer
    * has this customer, so there is nothing to update. Throws PaymentProviderError when unreachable.
    */
-  updateCustomer(input: { providerCustomerId: string; name: string | null; email: string | null; address: PostalAddress | null; idempotencyKey: string }): Promise<"updated" | "missing">;
+  updateCustomer(input: {
+    providerCustomerId: string;
+    name: string | null;
+    email: string | null;
+    address: PostalAddress | null;
+    idempotencyKey: string;
+  }): Promise<"updated" | "missing">;
   /**
    * Refunds part or all of a card payment. The ledger changes only when the provider confirms
    * (Stripe: charge.refunded; simulated: its immediate payment.refunded event). One refund per
@@ -73,12 +83,19 @@ export type PaymentProvider = {
     idempotencyKey: string;
   }): Promise<{ providerRefundId: string | null }>;
   /** A hosted page where the supporter replaces their card (Stripe Customer Portal). */
-  startCardUpdate(input: { providerCustomerId: string | null; supporterId: number; returnUrl: string }): Promise<{ url: string }>;
+  startCardUpdate(input: {
+    providerCustomerId: string | null;
+    supporterId: number;
+    returnUrl: string;
+  }): Promise<{ url: string }>;
 };
 
 /** A failure talking to the payment provider, with a message fit to show a reader. */
 export class PaymentProviderError extends Error {
-  constructor(message: string, readonly cause?: unknown) {
+  constructor(
+    message: string,
+    readonly cause?: unknown,
+  ) {
     super(message);
   }
 }

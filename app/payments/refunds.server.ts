@@ -36,7 +36,13 @@ export async function getRefundContext(db: DB, { paymentId }: { paymentId: numbe
       payment: payments,
       planName: plans.name,
       tier: plans.tier,
-      supporter: { id: supporters.id, name: supporters.name, email: supporters.email, phone: supporters.phone, erasedAt: supporters.erasedAt },
+      supporter: {
+        id: supporters.id,
+        name: supporters.name,
+        email: supporters.email,
+        phone: supporters.phone,
+        erasedAt: supporters.erasedAt,
+      },
     })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
@@ -58,7 +64,12 @@ export async function getRefundContext(db: DB, { paymentId }: { paymentId: numbe
       planName: row.planName,
       tier: row.tier,
     },
-    supporter: { id: supporter.id, name: supporter.name || supporter.email || supporter.phone || "", hasEmail: Boolean(supporter.email) && !supporter.erasedAt, erased: supporter.erasedAt !== null },
+    supporter: {
+      id: supporter.id,
+      name: supporter.name || supporter.email || supporter.phone || "",
+      hasEmail: Boolean(supporter.email) && !supporter.erasedAt,
+      erased: supporter.erasedAt !== null,
+    },
     remainingMinor: payment.amountMinor - payment.refundedMinor,
     route: payment.provider as RefundRoute,
   };
@@ -70,21 +81,47 @@ export type RefundContext = NonNullable<Awaited<ReturnType<typeof getRefundConte
  * when, and what happens to what the payment bought. Decided here, on the server, from the
  * payment as it now is.
  */
-export function describeRefund(context: RefundContext, amountMinor: number, { timeZone, now = new Date() }: { timeZone: string; now?: Date }) {
+export function describeRefund(
+  context: RefundContext,
+  amountMinor: number,
+  { timeZone, now = new Date() }: { timeZone: string; now?: Date },
+) {
   const { payment, supporter, route } = context;
-  const money = (minor: number) => `${formatMoney(minor, payment.currency, "en-AU", { alwaysShowCents: true })} ${payment.currency}`;
+  const money = (minor: number) =>
+    `${formatMoney(minor, payment.currency, "en-AU", { alwaysShowCents: true })} ${payment.currency}`;
   const full = payment.refundedMinor + amountMinor >= payment.amountMinor;
   const methodName = PAYMENT_METHOD_LABELS[payment.method] ?? payment.method;
-  const method = route === "stripe" ? t("admin.refund.method.stripe") : route === "simulated" ? t("admin.refund.method.simulated") : t("admin.refund.method.offline", { method: methodName.toLowerCase() });
-  const money_back = route === "stripe" ? t("admin.refund.sees.stripe") : route === "simulated" ? t("admin.refund.sees.simulated") : t("admin.refund.sees.offline");
-  const email = !supporter.hasEmail ? t("admin.refund.email.none") : route === "stripe" ? t("admin.refund.email.whenConfirmed") : t("admin.refund.email.now");
+  const method =
+    route === "stripe"
+      ? t("admin.refund.method.stripe")
+      : route === "simulated"
+        ? t("admin.refund.method.simulated")
+        : t("admin.refund.method.offline", { method: methodName.toLowerCase() });
+  const money_back =
+    route === "stripe"
+      ? t("admin.refund.sees.stripe")
+      : route === "simulated"
+        ? t("admin.refund.sees.simulated")
+        : t("admin.refund.sees.offline");
+  const email = !supporter.hasEmail
+    ? t("admin.refund.email.none")
+    : route === "stripe"
+      ? t("admin.refund.email.whenConfirmed")
+      : t("admin.refund.email.now");
   const plan = payment.planName ?? "";
   let entitlement: string;
   switch (payment.kind) {
     case "tier_one_time": {
       const until = payment.coversUntil ? formatDate(payment.coversUntil, timeZone) : null;
-      if (!payment.coversUntil || payment.coversUntil <= now) entitlement = t("admin.refund.entitlement.yearOver", { plan, date: until ?? "" });
-      else if (full) entitlement = t(payment.tier === "print" ? "admin.refund.entitlement.yearEndsPrint" : "admin.refund.entitlement.yearEndsDigital", { plan, date: until ?? "" });
+      if (!payment.coversUntil || payment.coversUntil <= now)
+        entitlement = t("admin.refund.entitlement.yearOver", { plan, date: until ?? "" });
+      else if (full)
+        entitlement = t(
+          payment.tier === "print"
+            ? "admin.refund.entitlement.yearEndsPrint"
+            : "admin.refund.entitlement.yearEndsDigital",
+          { plan, date: until ?? "" },
+        );
       else entitlement = t("admin.refund.entitlement.yearContinues", { plan, date: until ?? "" });
       break;
     }
@@ -118,14 +155,22 @@ const NoteSchema = z
 export type RefundRequest = { amountMinor: number; reason: RefundReason; note: string | null };
 
 /** The request form (amount, reason, note), read against what is left to refund. */
-export function parseRefundRequest(values: FormValues, context: RefundContext): { ok: true; value: RefundRequest } | { ok: false; errors: FieldErrors } {
+export function parseRefundRequest(
+  values: FormValues,
+  context: RefundContext,
+): { ok: true; value: RefundRequest } | { ok: false; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const amount = parseMoney(values.amount ?? "", context.payment.currency);
   let amountMinor = 0;
-  if (!amount.ok) errors.amount = values.amount?.trim() ? t("admin.refund.error.amountFormat") : t("admin.refund.error.amountMissing");
+  if (!amount.ok)
+    errors.amount = values.amount?.trim()
+      ? t("admin.refund.error.amountFormat")
+      : t("admin.refund.error.amountMissing");
   else if (amount.amountMinor <= 0) errors.amount = t("admin.refund.error.amountMissing");
   else if (amount.amountMinor > context.remainingMinor)
-    errors.amount = t("admin.refund.error.amountTooMuch", { left: formatMoney(context.remainingMinor, context.payment.currency, "en-AU", { alwaysShowCents: true }) });
+    errors.amount = t("admin.refund.error.amountTooMuch", {
+      left: formatMoney(context.remainingMinor, context.payment.currency, "en-AU", { alwaysShowCents: true }),
+    });
   else amountMinor = amount.amountMinor;
   const reason = z.enum(REFUND_REASONS).safeParse(values.reason);
   if (!reason.success) errors.reason = t("admin.refund.error.reasonMissing");
@@ -156,18 +201,29 @@ export type RefundOutcome = { ok: true; pending: boolean; already: boolean } | S
  */
 export async function confirmRefund(
   db: DB,
-  { staff, paymentId, requestId, request }: { staff: Staff; paymentId: number; requestId: string; request: RefundRequest },
+  {
+    staff,
+    paymentId,
+    requestId,
+    request,
+  }: { staff: Staff; paymentId: number; requestId: string; request: RefundRequest },
 ): Promise<RefundOutcome> {
   if (staff.role !== "admin") return failure(403, t("admin.refund.error.adminOnly"));
   const context = await getRefundContext(db, { paymentId });
   if (!context) return failure(404, "Not found");
   const [existing] = await db.select().from(paymentRefunds).where(eq(paymentRefunds.requestId, requestId));
-  if (existing && (existing.paymentId !== paymentId || existing.amountMinor !== request.amountMinor)) return failure(409, t("admin.refund.error.changed"));
+  if (existing && (existing.paymentId !== paymentId || existing.amountMinor !== request.amountMinor))
+    return failure(409, t("admin.refund.error.changed"));
   if (existing?.acceptedAt) return { ok: true, pending: context.route === "stripe", already: true };
   const { amountMinor, reason, note } = request;
   if (!existing && (!Number.isInteger(amountMinor) || amountMinor <= 0 || amountMinor > context.remainingMinor))
     return failure(400, t("error.form"), {
-      amount: amountMinor > 0 ? t("admin.refund.error.amountTooMuch", { left: formatMoney(context.remainingMinor, context.payment.currency, "en-AU", { alwaysShowCents: true }) }) : t("admin.refund.error.amountMissing"),
+      amount:
+        amountMinor > 0
+          ? t("admin.refund.error.amountTooMuch", {
+              left: formatMoney(context.remainingMinor, context.payment.currency, "en-AU", { alwaysShowCents: true }),
+            })
+          : t("admin.refund.error.amountMissing"),
     });
   const audit = (refundId: number) => ({
     actor: staffActor(staff),
@@ -176,33 +232,57 @@ export async function confirmRefund(
     // The note stays in the refund record (it may name people); the log keeps ids and amounts.
     details: { amountMinor, currency: context.payment.currency, provider: context.payment.provider, reason, refundId },
   });
-  const claim = { paymentId, requestId, amountMinor, currency: context.payment.currency, reason, note, staffUserId: staff.staffUserId };
+  const claim = {
+    paymentId,
+    requestId,
+    amountMinor,
+    currency: context.payment.currency,
+    reason,
+    note,
+    staffUserId: staff.staffUserId,
+  };
 
   if (context.route === "offline") {
     // Recorded here, in one transaction with the ledger, the audit entry and the email.
-    return db.transaction(async (tx) => {
-      const [claimed] = await tx.insert(paymentRefunds).values({ ...claim, acceptedAt: new Date() }).onConflictDoNothing().returning({ id: paymentRefunds.id });
-      if (!claimed) return { ok: true as const, pending: false, already: true };
-      const [updated] = await tx
-        .update(payments)
-        .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}` })
-        .where(and(eq(payments.id, paymentId), eq(payments.refundedMinor, context.payment.refundedMinor)))
-        .returning({ refundedMinor: payments.refundedMinor });
-      if (!updated) throw new PaymentChangedError();
-      await recordAudit(tx, audit(claimed.id));
-      await queueRefundConfirmation(tx, { paymentId, previousRefundedMinor: context.payment.refundedMinor, refundedTotalMinor: updated.refundedMinor });
-      return { ok: true as const, pending: false, already: false };
-    }).catch((error: unknown) => {
-      if (error instanceof PaymentChangedError) return failure(409, t("admin.refund.error.changed"));
-      throw error;
-    });
+    return db
+      .transaction(async (tx) => {
+        const [claimed] = await tx
+          .insert(paymentRefunds)
+          .values({ ...claim, acceptedAt: new Date() })
+          .onConflictDoNothing()
+          .returning({ id: paymentRefunds.id });
+        if (!claimed) return { ok: true as const, pending: false, already: true };
+        const [updated] = await tx
+          .update(payments)
+          .set({ refundedMinor: sql`${payments.refundedMinor} + ${amountMinor}` })
+          .where(and(eq(payments.id, paymentId), eq(payments.refundedMinor, context.payment.refundedMinor)))
+          .returning({ refundedMinor: payments.refundedMinor });
+        if (!updated) throw new PaymentChangedError();
+        await recordAudit(tx, audit(claimed.id));
+        await queueRefundConfirmation(tx, {
+          paymentId,
+          previousRefundedMinor: context.payment.refundedMinor,
+          refundedTotalMinor: updated.refundedMinor,
+        });
+        return { ok: true as const, pending: false, already: false };
+      })
+      .catch((error: unknown) => {
+        if (error instanceof PaymentChangedError) return failure(409, t("admin.refund.error.changed"));
+        throw error;
+      });
   }
 
   // Claimed first (committed), so that a second post of this confirmation finds it: only the
   // request holding the claim asks the provider. A claim left by a failed attempt (or by a
   // request that died mid-call, after a while) is taken over by the retry, same idempotency key.
   const now = new Date();
-  const [inserted] = existing ? [] : await db.insert(paymentRefunds).values({ ...claim, askingSince: now }).onConflictDoNothing().returning();
+  const [inserted] = existing
+    ? []
+    : await db
+        .insert(paymentRefunds)
+        .values({ ...claim, askingSince: now })
+        .onConflictDoNothing()
+        .returning();
   const [retaken] = inserted
     ? []
     : await db
@@ -212,7 +292,10 @@ export async function confirmRefund(
           and(
             eq(paymentRefunds.requestId, requestId),
             isNull(paymentRefunds.acceptedAt),
-            or(isNull(paymentRefunds.askingSince), lt(paymentRefunds.askingSince, new Date(now.getTime() - STALE_CLAIM_MS))),
+            or(
+              isNull(paymentRefunds.askingSince),
+              lt(paymentRefunds.askingSince, new Date(now.getTime() - STALE_CLAIM_MS)),
+            ),
           ),
         )
         .returning();
@@ -221,7 +304,10 @@ export async function confirmRefund(
   if (!refund) return { ok: true, pending: context.route === "stripe", already: true };
   // The refund row's foreign key names this payment: it is there.
   const payment = one(
-    await db.select({ providerPaymentId: payments.providerPaymentId, stripePaymentIntentId: payments.stripePaymentIntentId }).from(payments).where(eq(payments.id, paymentId)),
+    await db
+      .select({ providerPaymentId: payments.providerPaymentId, stripePaymentIntentId: payments.stripePaymentIntentId })
+      .from(payments)
+      .where(eq(payments.id, paymentId)),
     "payment of a refund",
   );
   let providerRefundId: string | null;

@@ -22,14 +22,17 @@ export async function endSubscriptionsReplacedBy(db: DB, delivery: Pick<Provider
       .from(checkouts)
       .innerJoin(subscriptions, eq(subscriptions.id, checkouts.replacesSubscriptionId))
       .where(and(eq(checkouts.id, event.checkoutId), eq(checkouts.kind, "tier_one_time")));
-    if (!row || row.sub.cancelAtPeriodEnd || row.sub.status === "canceled" || row.sub.status === "incomplete_expired") continue;
+    if (!row || row.sub.cancelAtPeriodEnd || row.sub.status === "canceled" || row.sub.status === "incomplete_expired")
+      continue;
     // A session that is not the one we made will not be applied (ADR 032): it ends nothing either.
     const completed = delivery.events.find((e) => e.type === "checkout.completed" && e.checkoutId === event.checkoutId);
     if (completed?.type === "checkout.completed" && !sessionMatches(row.checkout, completed)) continue;
     const [recorded] = await db
       .select({ id: payments.id })
       .from(payments)
-      .where(and(eq(payments.provider, row.checkout.provider), eq(payments.providerPaymentId, event.providerPaymentId)));
+      .where(
+        and(eq(payments.provider, row.checkout.provider), eq(payments.providerPaymentId, event.providerPaymentId)),
+      );
     if (recorded) continue;
     const [first] = await db
       .select({ checkoutId: payments.checkoutId })
@@ -43,11 +46,17 @@ export async function endSubscriptionsReplacedBy(db: DB, delivery: Pick<Provider
       atPeriodEnd: true,
       idempotencyKey: `year-replaces:${event.checkoutId}`,
     });
-    logger.info({ subscriptionId: row.sub.id, checkoutId: event.checkoutId }, "monthly subscription set to end: its 12-month replacement is paid");
+    logger.info(
+      { subscriptionId: row.sub.id, checkoutId: event.checkoutId },
+      "monthly subscription set to end: its 12-month replacement is paid",
+    );
   }
 }
 
-function sessionMatches(checkout: typeof checkouts.$inferSelect, event: Extract<NormalizedEvent, { type: "checkout.completed" }>) {
+function sessionMatches(
+  checkout: typeof checkouts.$inferSelect,
+  event: Extract<NormalizedEvent, { type: "checkout.completed" }>,
+) {
   try {
     checkSessionMatches(checkout, event);
     return true;

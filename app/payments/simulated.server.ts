@@ -20,11 +20,13 @@ export const simulatedProvider: PaymentProvider = {
   },
   // A change is confirmed at once, by the same kind of event a Stripe webhook would bring.
   changeGiftAmount: (input) => confirmSimulatedChange(input, { amountMinor: input.amountMinor }),
-  switchTier: (input) => confirmSimulatedChange(input, { amountMinor: input.amountMinor, planLookupKey: input.lookupKey }),
+  switchTier: (input) =>
+    confirmSimulatedChange(input, { amountMinor: input.amountMinor, planLookupKey: input.lookupKey }),
   pauseCollection: (input) => confirmSimulatedChange(input, { pausedUntil: input.resumesAt }),
   resumeCollection: (input) => confirmSimulatedChange(input, { pausedUntil: null }),
   keepSubscription: (input) => confirmSimulatedChange(input, { cancelAtPeriodEnd: false }),
-  cancelSubscription: (input) => confirmSimulatedChange(input, input.atPeriodEnd ? { cancelAtPeriodEnd: true } : { status: "canceled" }),
+  cancelSubscription: (input) =>
+    confirmSimulatedChange(input, input.atPeriodEnd ? { cancelAtPeriodEnd: true } : { status: "canceled" }),
   async forgetCustomer() {
     // The simulated provider keeps nothing about people.
   },
@@ -37,14 +39,23 @@ export const simulatedProvider: PaymentProvider = {
   },
   async refundPayment(input) {
     const db = getDb();
-    const [payment] = await db.select().from(payments).where(and(eq(payments.provider, "simulated"), eq(payments.providerPaymentId, input.providerPaymentId)));
+    const [payment] = await db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.provider, "simulated"), eq(payments.providerPaymentId, input.providerPaymentId)));
     if (!payment) throw new Error(`No simulated payment ${input.providerPaymentId}`);
     const now = new Date();
     await applyDelivery(db, {
       eventId: `sim_evt_${input.idempotencyKey}`,
       type: "simulated.refunded",
       createdAt: now,
-      events: [{ type: "payment.refunded", providerPaymentIds: [input.providerPaymentId], refundedTotalMinor: Math.min(payment.amountMinor, payment.refundedMinor + input.amountMinor) }],
+      events: [
+        {
+          type: "payment.refunded",
+          providerPaymentIds: [input.providerPaymentId],
+          refundedTotalMinor: Math.min(payment.amountMinor, payment.refundedMinor + input.amountMinor),
+        },
+      ],
     });
     return { providerRefundId: null };
   },
@@ -55,7 +66,9 @@ type SubscriptionChanged = Extract<NormalizedEvent, { type: "subscription.change
 /** The subscription as it now is, with the change applied, reported as a provider event. */
 async function confirmSimulatedChange(
   input: SubscriptionRef & { idempotencyKey: string },
-  change: Partial<Pick<SubscriptionChanged, "amountMinor" | "planLookupKey" | "pausedUntil" | "cancelAtPeriodEnd" | "status">>,
+  change: Partial<
+    Pick<SubscriptionChanged, "amountMinor" | "planLookupKey" | "pausedUntil" | "cancelAtPeriodEnd" | "status">
+  >,
 ) {
   const db = getDb();
   const [row] = await db
@@ -65,7 +78,8 @@ async function confirmSimulatedChange(
     .where(eq(subscriptions.providerSubscriptionId, input.providerSubscriptionId));
   // Simulated subscriptions are named after the checkout that started them.
   const checkoutId = input.checkoutId ?? input.providerSubscriptionId.replace(/^sim_sub_/, "");
-  if (!row || row.sub.provider !== "simulated") throw new Error(`No simulated subscription ${input.providerSubscriptionId}`);
+  if (!row || row.sub.provider !== "simulated")
+    throw new Error(`No simulated subscription ${input.providerSubscriptionId}`);
   const now = new Date();
   const event: SubscriptionChanged = {
     type: "subscription.changed",
@@ -83,7 +97,12 @@ async function confirmSimulatedChange(
     ...change,
   };
   // The idempotency key names the request: asking twice applies once.
-  await applyDelivery(db, { eventId: `sim_evt_${input.idempotencyKey}`, type: "simulated.subscription_changed", createdAt: now, events: [event] });
+  await applyDelivery(db, {
+    eventId: `sim_evt_${input.idempotencyKey}`,
+    type: "simulated.subscription_changed",
+    createdAt: now,
+    events: [event],
+  });
 }
 
 /** The simulated card page's "save a test card": a card that expires in three years. */
@@ -105,7 +124,10 @@ export async function completeSimulatedCardUpdate(db: DB, { supporterId }: { sup
   });
 }
 
-export async function completeSimulatedCheckout(db: DB, input: { checkoutId: string; outcome: "pay" | "decline"; address?: PostalAddress | null }) {
+export async function completeSimulatedCheckout(
+  db: DB,
+  input: { checkoutId: string; outcome: "pay" | "decline"; address?: PostalAddress | null },
+) {
   const [checkout] = await db.select().from(checkouts).where(eq(checkouts.id, input.checkoutId));
   if (!checkout || checkout.provider !== "simulated") return "not_found" as const;
   const now = new Date();
@@ -159,7 +181,13 @@ export async function completeSimulatedCheckout(db: DB, input: { checkoutId: str
 /** What the simulated payment page shows: only open checkouts of this provider. */
 export async function getSimulatedCheckout(db: DB, { checkoutId }: { checkoutId: string }) {
   const [row] = await db
-    .select({ checkout: checkouts, campaignName: campaigns.name, campaignSlug: campaigns.slug, plan: plans, supporter: supporters })
+    .select({
+      checkout: checkouts,
+      campaignName: campaigns.name,
+      campaignSlug: campaigns.slug,
+      plan: plans,
+      supporter: supporters,
+    })
     .from(checkouts)
     .innerJoin(campaigns, eq(campaigns.id, checkouts.campaignId))
     .leftJoin(plans, eq(plans.id, checkouts.planId))

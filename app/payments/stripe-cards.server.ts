@@ -27,7 +27,12 @@ export async function resolveCardChanges(db: DB, delivery: ProviderDelivery) {
     if (current) {
       event.paymentMethodId = current.paymentMethodId;
       event.card = current.card;
-      if (event.defaultChanged) await useCardForAllSubscriptions({ customerId, paymentMethodId: current.paymentMethodId, eventId: delivery.eventId });
+      if (event.defaultChanged)
+        await useCardForAllSubscriptions({
+          customerId,
+          paymentMethodId: current.paymentMethodId,
+          eventId: delivery.eventId,
+        });
     } else if (event.defaultChanged) {
       event.card = null;
     }
@@ -37,11 +42,17 @@ export async function resolveCardChanges(db: DB, delivery: ProviderDelivery) {
 }
 
 async function isAppliedDelivery(db: DB, eventId: string) {
-  const [row] = await db.select({ id: providerEvents.id }).from(providerEvents).where(and(eq(providerEvents.id, eventId), isNotNull(providerEvents.processedAt)));
+  const [row] = await db
+    .select({ id: providerEvents.id })
+    .from(providerEvents)
+    .where(and(eq(providerEvents.id, eventId), isNotNull(providerEvents.processedAt)));
   return Boolean(row);
 }
 
 async function isKnownCustomer(db: DB, customerId: string) {
-  const [row] = await db.select({ id: supporters.id }).from(supporters).where(eq(supporters.stripeCustomerId, customerId));
+  const [row] = await db
+    .select({ id: supporters.id })
+    .from(supporters)
+    .where(eq(supporters.stripeCustomerId, customerId));
   return Boolean(row);
 }

@@ -13,15 +13,24 @@ const currency = z
   .transform((c) => c.toUpperCase())
   .pipe(z.enum(CURRENCIES));
 
-const id = (value: unknown) => (typeof value === "string" ? value : value && typeof value === "object" && "id" in value ? String((value as { id: unknown }).id) : null);
+const id = (value: unknown) =>
+  typeof value === "string"
+    ? value
+    : value && typeof value === "object" && "id" in value
+      ? String((value as { id: unknown }).id)
+      : null;
 const idField = z.unknown().transform(id);
 
-const Metadata = z.record(z.string(), z.string()).nullish().transform((m) => m ?? {});
+const Metadata = z
+  .record(z.string(), z.string())
+  .nullish()
+  .transform((m) => m ?? {});
 
 // Our checkout ids are UUIDs. Anything else under the same key (another integration, another
 // account's test data) is not ours, and must not reach a uuid column as a query error.
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ourCheckoutId = (metadata: Record<string, string>) => (UUID.test(metadata.checkout_id ?? "") ? metadata.checkout_id : null);
+const ourCheckoutId = (metadata: Record<string, string>) =>
+  UUID.test(metadata.checkout_id ?? "") ? metadata.checkout_id : null;
 
 const StripeAddress = z
   .object({
@@ -57,8 +66,17 @@ const CheckoutSession = z.object({
   customer: idField,
   amount_total: z.number().int().nullish(),
   currency: currency.nullish(),
-  customer_details: z.object({ email: z.string().nullish(), name: z.string().nullish(), phone: z.string().nullish(), address: StripeAddress }).nullish(),
-  collected_information: z.object({ shipping_details: z.object({ name: z.string().nullish(), address: StripeAddress }).nullish() }).nullish(),
+  customer_details: z
+    .object({
+      email: z.string().nullish(),
+      name: z.string().nullish(),
+      phone: z.string().nullish(),
+      address: StripeAddress,
+    })
+    .nullish(),
+  collected_information: z
+    .object({ shipping_details: z.object({ name: z.string().nullish(), address: StripeAddress }).nullish() })
+    .nullish(),
 });
 
 const Invoice = z.object({
@@ -111,7 +129,12 @@ const Card = z.object({
   exp_month: z.number().int().min(1).max(12),
   exp_year: z.number().int().min(2000).max(2200),
 });
-const toCardFacts = (card: z.infer<typeof Card>): CardFacts => ({ brand: card.brand, last4: card.last4, expMonth: card.exp_month, expYear: card.exp_year });
+const toCardFacts = (card: z.infer<typeof Card>): CardFacts => ({
+  brand: card.brand,
+  last4: card.last4,
+  expMonth: card.exp_month,
+  expYear: card.exp_year,
+});
 
 const PaymentMethod = z.object({ id: z.string(), type: z.string(), customer: idField, card: Card.nullish() });
 
@@ -151,13 +174,23 @@ function sessionCustomer(session: z.infer<typeof CheckoutSession>): CustomerFact
   };
 }
 
-function mapCheckoutSession(session: z.infer<typeof CheckoutSession>, created: Date, forcePaid: boolean): NormalizedEvent[] {
+function mapCheckoutSession(
+  session: z.infer<typeof CheckoutSession>,
+  created: Date,
+  forcePaid: boolean,
+): NormalizedEvent[] {
   const checkoutId = ourCheckoutId(session.metadata);
   if (!checkoutId) return [];
   const paid = forcePaid || session.payment_status === "paid";
   const customer = sessionCustomer(session);
   const events: NormalizedEvent[] = [
-    { type: "checkout.completed", checkoutId, paid, customer, session: { id: session.id, amountMinor: session.amount_total ?? null, currency: session.currency ?? null } },
+    {
+      type: "checkout.completed",
+      checkoutId,
+      paid,
+      customer,
+      session: { id: session.id, amountMinor: session.amount_total ?? null, currency: session.currency ?? null },
+    },
   ];
   const providerPaymentId = session.mode === "subscription" ? session.invoice : session.payment_intent;
   if (paid && providerPaymentId && session.amount_total && session.currency) {
@@ -182,7 +215,9 @@ function mapCheckoutSession(session: z.infer<typeof CheckoutSession>, created: D
  * The checkout of ours an invoice was made for, or null for an invoice made elsewhere (the
  * Dashboard, another integration). Exported for the refund trace, which asks Stripe for invoices.
  */
-export function invoiceCheckoutId(invoice: { parent?: { subscription_details?: { metadata?: Record<string, string> | null } | null } | null }) {
+export function invoiceCheckoutId(invoice: {
+  parent?: { subscription_details?: { metadata?: Record<string, string> | null } | null } | null;
+}) {
   return ourCheckoutId(invoice.parent?.subscription_details?.metadata ?? {});
 }
 
@@ -213,7 +248,11 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
           paidAt: invoice.status_transitions?.paid_at ? fromUnix(invoice.status_transitions.paid_at) : created,
           method: "card",
           firstOfSubscription: invoice.billing_reason === "subscription_create",
-          customer: { email: invoice.customer_email, name: invoice.customer_name, providerCustomerId: invoice.customer },
+          customer: {
+            email: invoice.customer_email,
+            name: invoice.customer_name,
+            providerCustomerId: invoice.customer,
+          },
         },
       ];
     }
@@ -257,7 +296,9 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
           currency: item.price.currency,
           currentPeriodEnd: item.current_period_end ? fromUnix(item.current_period_end) : null,
           cancelAtPeriodEnd: subscription.cancel_at_period_end,
-          pausedUntil: subscription.pause_collection?.resumes_at ? fromUnix(subscription.pause_collection.resumes_at) : null,
+          pausedUntil: subscription.pause_collection?.resumes_at
+            ? fromUnix(subscription.pause_collection.resumes_at)
+            : null,
           planLookupKey: item.price.lookup_key ?? null,
           occurredAt: created,
           customer: { providerCustomerId: subscription.customer },
@@ -268,7 +309,15 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
     case "payment_method.updated": {
       const method = PaymentMethod.parse(object);
       if (method.type !== "card" || !method.card || !method.customer) return [];
-      return [{ type: "card.changed", owner: { providerCustomerId: method.customer }, paymentMethodId: method.id, card: toCardFacts(method.card), defaultChanged: false }];
+      return [
+        {
+          type: "card.changed",
+          owner: { providerCustomerId: method.customer },
+          paymentMethodId: method.id,
+          card: toCardFacts(method.card),
+          defaultChanged: false,
+        },
+      ];
     }
     case "customer.updated": {
       // Which card is the default now is asked of Stripe when applied (webhook.server.ts), so an
@@ -321,7 +370,10 @@ export function mapStripeEvent(raw: unknown): ProviderDelivery {
   try {
     events = mapEventObject(event.type, event.data.object, createdAt);
   } catch (error) {
-    if (error instanceof z.ZodError) throw new MalformedEventError(`${event.type} payload lacks fields we rely on: ${error.issues[0]?.path.join(".")}`);
+    if (error instanceof z.ZodError)
+      throw new MalformedEventError(
+        `${event.type} payload lacks fields we rely on: ${error.issues[0]?.path.join(".")}`,
+      );
     throw error;
   }
   return { eventId: event.id, type: event.type, createdAt, events };

@@ -15,7 +15,27 @@ import { invoiceCheckoutId } from "./stripe-events.server";
 export const STRIPE_API_VERSION = "2026-10-28.endive" as const;
 
 /** Where print editions can be posted: Checkout asks for an address in one of these. */
-const SHIPPING_COUNTRIES = ["AU", "NZ", "GB", "IE", "US", "CA", "DE", "FR", "NL", "SE", "NO", "DK", "FI", "ES", "IT", "AT", "CH", "BE", "PT"] as const;
+const SHIPPING_COUNTRIES = [
+  "AU",
+  "NZ",
+  "GB",
+  "IE",
+  "US",
+  "CA",
+  "DE",
+  "FR",
+  "NL",
+  "SE",
+  "NO",
+  "DK",
+  "FI",
+  "ES",
+  "IT",
+  "AT",
+  "CH",
+  "BE",
+  "PT",
+] as const;
 
 let client: { key: string; stripe: Stripe } | undefined;
 
@@ -30,7 +50,11 @@ function stripeApiBase(): Pick<Stripe.StripeConfig, "host" | "port" | "protocol"
   const url = new URL(raw);
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("STRIPE_API_BASE must be an http(s) URL");
   logger.warn({ host: url.host }, "STRIPE_API_BASE is set: Stripe API calls go to this host (benchmarks only)");
-  return { host: url.hostname, port: Number(url.port || (url.protocol === "https:" ? 443 : 80)), protocol: url.protocol === "https:" ? "https" : "http" };
+  return {
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === "https:" ? 443 : 80)),
+    protocol: url.protocol === "https:" ? "https" : "http",
+  };
 }
 
 export function getStripe(): Stripe {
@@ -55,8 +79,10 @@ export function getStripe(): Stripe {
 class PlanNotInStripeError extends Error {}
 
 const UNREACHABLE = "We couldn't reach our payment processor. Nothing was charged — please try again in a moment.";
-const REFUND_NOT_MADE = "The payment processor didn't accept the refund, so nothing has been refunded. Please try again in a moment.";
-const CHANGE_NOT_MADE = "We couldn't make this change with our payment processor just now, so nothing has changed. Please try again in a moment.";
+const REFUND_NOT_MADE =
+  "The payment processor didn't accept the refund, so nothing has been refunded. Please try again in a moment.";
+const CHANGE_NOT_MADE =
+  "We couldn't make this change with our payment processor just now, so nothing has changed. Please try again in a moment.";
 
 async function callStripe<T>(what: string, call: () => Promise<T>, failureMessage = UNREACHABLE): Promise<T> {
   try {
@@ -67,7 +93,10 @@ async function callStripe<T>(what: string, call: () => Promise<T>, failureMessag
     if (error instanceof PlanNotInStripeError) {
       reportServiceSuccess("stripe"); // Stripe answered; our catalogue is what is missing.
       logger.error({ what, reason: error.message }, "stripe configuration incomplete");
-      throw new PaymentProviderError("This supporter option can't be paid online just now. Nothing was charged — please try another option or phone us.", error);
+      throw new PaymentProviderError(
+        "This supporter option can't be paid online just now. Nothing was charged — please try another option or phone us.",
+        error,
+      );
     }
     reportServiceFailure("stripe", error);
     logger.error({ err: describeError(error), what }, "stripe call failed");
@@ -88,14 +117,23 @@ export async function findPriceByLookupKey(lookupKey: string): Promise<Stripe.Pr
  * it for a one-off gift (their own line, see checkoutParams); a monthly gift stays one
  * subscription item (every change to it reads "the" item), its product naming the cover (ADR 040).
  */
-function lineItemFor(start: CheckoutStart, catalogue: Stripe.Price | null, recurring: boolean): Stripe.Checkout.SessionCreateParams.LineItem {
+function lineItemFor(
+  start: CheckoutStart,
+  catalogue: Stripe.Price | null,
+  recurring: boolean,
+): Stripe.Checkout.SessionCreateParams.LineItem {
   const feeApart = !recurring && start.feeCoverMinor > 0;
   const unitAmount = feeApart ? start.amountMinor - start.feeCoverMinor : start.amountMinor;
   if (catalogue && catalogue.unit_amount === unitAmount && catalogue.currency === start.currency.toLowerCase()) {
     return { price: catalogue.id, quantity: 1 };
   }
-  const coverSaid = recurring && start.feeCoverMinor > 0 ? { description: t("giftLines.includesFeeCover", { fee: formatMoney(start.feeCoverMinor, start.currency) }) } : {};
-  const product = catalogue ? { product: typeof catalogue.product === "string" ? catalogue.product : catalogue.product.id } : { product_data: { name: start.description, ...coverSaid } };
+  const coverSaid =
+    recurring && start.feeCoverMinor > 0
+      ? { description: t("giftLines.includesFeeCover", { fee: formatMoney(start.feeCoverMinor, start.currency) }) }
+      : {};
+  const product = catalogue
+    ? { product: typeof catalogue.product === "string" ? catalogue.product : catalogue.product.id }
+    : { product_data: { name: start.description, ...coverSaid } };
   return {
     quantity: 1,
     price_data: {
@@ -109,11 +147,25 @@ function lineItemFor(start: CheckoutStart, catalogue: Stripe.Price | null, recur
 
 /** A one-off gift's card fees the reader chose to cover: a line of its own on the payment page. */
 function feeCoverLineItem(start: CheckoutStart): Stripe.Checkout.SessionCreateParams.LineItem {
-  return { quantity: 1, price_data: { currency: start.currency.toLowerCase(), unit_amount: start.feeCoverMinor, product_data: { name: t("giftLines.feeCover") } } };
+  return {
+    quantity: 1,
+    price_data: {
+      currency: start.currency.toLowerCase(),
+      unit_amount: start.feeCoverMinor,
+      product_data: { name: t("giftLines.feeCover") },
+    },
+  };
 }
 
 function stripeAddress(address: PostalAddress): Stripe.AddressParam {
-  return { line1: address.line1, line2: address.line2 ?? "", city: address.city, state: address.state ?? "", postal_code: address.postalCode, country: address.country };
+  return {
+    line1: address.line1,
+    line2: address.line2 ?? "",
+    city: address.city,
+    state: address.state ?? "",
+    postal_code: address.postalCode,
+    country: address.country,
+  };
 }
 
 function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): Stripe.Checkout.SessionCreateParams {
@@ -138,7 +190,10 @@ function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): S
     metadata,
     ...(recurring
       ? { subscription_data: { metadata, description: start.description } }
-      : { payment_intent_data: { metadata, description: start.description }, ...(start.providerCustomerId ? {} : { customer_creation: "always" as const }) }),
+      : {
+          payment_intent_data: { metadata, description: start.description },
+          ...(start.providerCustomerId ? {} : { customer_creation: "always" as const }),
+        }),
     ...(start.collectAddress ? { shipping_address_collection: { allowed_countries: [...SHIPPING_COUNTRIES] } } : {}),
     success_url: start.successUrl,
     cancel_url: start.cancelUrl,
@@ -152,7 +207,10 @@ export const stripeProvider: PaymentProvider = {
       let catalogue: Stripe.Price | null = null;
       if (start.plan) {
         catalogue = await findPriceByLookupKey(start.plan.lookupKey);
-        if (!catalogue) throw new PlanNotInStripeError(`No active Stripe price with lookup key ${start.plan.lookupKey}: run npm run stripe:sync`);
+        if (!catalogue)
+          throw new PlanNotInStripeError(
+            `No active Stripe price with lookup key ${start.plan.lookupKey}: run npm run stripe:sync`,
+          );
       }
       const session = await getStripe().checkout.sessions.create(checkoutParams(start, catalogue), {
         idempotencyKey: `checkout:${start.checkoutId}`,
@@ -165,14 +223,27 @@ export const stripeProvider: PaymentProvider = {
   changeGiftAmount(input) {
     return changeSubscription("subscriptions.update amount", input, async (item) => ({
       // A gift has no catalogue price: a new inline price on the same product, from the next invoice.
-      items: [{ id: item.id, price_data: { currency: input.currency.toLowerCase(), unit_amount: input.amountMinor, recurring: { interval: "month" }, product: item.productId } }],
+      items: [
+        {
+          id: item.id,
+          price_data: {
+            currency: input.currency.toLowerCase(),
+            unit_amount: input.amountMinor,
+            recurring: { interval: "month" },
+            product: item.productId,
+          },
+        },
+      ],
       proration_behavior: "none",
     }));
   },
   switchTier(input) {
     return changeSubscription("subscriptions.update tier", input, async (item) => {
       const price = await findPriceByLookupKey(input.lookupKey);
-      if (!price) throw new PlanNotInStripeError(`No active Stripe price with lookup key ${input.lookupKey}: run npm run stripe:sync`);
+      if (!price)
+        throw new PlanNotInStripeError(
+          `No active Stripe price with lookup key ${input.lookupKey}: run npm run stripe:sync`,
+        );
       return { items: [{ id: item.id, price: price.id }], proration_behavior: "create_prorations" };
     });
   },
@@ -188,8 +259,14 @@ export const stripeProvider: PaymentProvider = {
     return changeSubscription("subscriptions.update keep", input, async () => ({ cancel_at_period_end: false }));
   },
   async cancelSubscription(input) {
-    if (input.atPeriodEnd) return changeSubscription("subscriptions.update cancel", input, async () => ({ cancel_at_period_end: true }));
-    await callStripe("subscriptions.cancel", () => getStripe().subscriptions.cancel(input.providerSubscriptionId, {}, { idempotencyKey: input.idempotencyKey }), CHANGE_NOT_MADE);
+    if (input.atPeriodEnd)
+      return changeSubscription("subscriptions.update cancel", input, async () => ({ cancel_at_period_end: true }));
+    await callStripe(
+      "subscriptions.cancel",
+      () =>
+        getStripe().subscriptions.cancel(input.providerSubscriptionId, {}, { idempotencyKey: input.idempotencyKey }),
+      CHANGE_NOT_MADE,
+    );
   },
   async forgetCustomer({ providerCustomerId }) {
     await callStripe("customers.del", async () => {
@@ -238,14 +315,18 @@ export const stripeProvider: PaymentProvider = {
           paymentIntent = typeof intent === "string" ? intent : (intent?.id ?? null);
         }
         if (!paymentIntent) throw new Error(`no PaymentIntent for ${providerPaymentId}`);
-        const refund = await stripe.refunds.create({ payment_intent: paymentIntent, amount: amountMinor, ...(reason ? { reason } : {}) }, { idempotencyKey });
+        const refund = await stripe.refunds.create(
+          { payment_intent: paymentIntent, amount: amountMinor, ...(reason ? { reason } : {}) },
+          { idempotencyKey },
+        );
         return { providerRefundId: refund.id };
       },
       REFUND_NOT_MADE,
     );
   },
   async startCardUpdate({ providerCustomerId, supporterId, returnUrl }) {
-    if (!providerCustomerId) throw new PaymentProviderError("We have no card on file for you yet: it is saved with your first card payment.");
+    if (!providerCustomerId)
+      throw new PaymentProviderError("We have no card on file for you yet: it is saved with your first card payment.");
     return callStripe(
       "billingPortal.sessions.create",
       async () => {
@@ -277,7 +358,9 @@ async function changeSubscription(
       const item = subscription.items.data[0];
       if (!item) throw new Error(`Subscription ${subscription.id} has no items`);
       const productId = typeof item.price.product === "string" ? item.price.product : item.price.product.id;
-      await stripe.subscriptions.update(input.providerSubscriptionId, await params({ id: item.id, productId }), { idempotencyKey: input.idempotencyKey });
+      await stripe.subscriptions.update(input.providerSubscriptionId, await params({ id: item.id, productId }), {
+        idempotencyKey: input.idempotencyKey,
+      });
     },
     CHANGE_NOT_MADE,
   );
@@ -287,9 +370,13 @@ async function changeSubscription(
  * The customer's default card as Stripe has it now. Asked afresh for every card event, so
  * deliveries in any order end on the current card.
  */
-export async function findDefaultCard(customerId: string): Promise<{ paymentMethodId: string; card: CardFacts | null } | null> {
+export async function findDefaultCard(
+  customerId: string,
+): Promise<{ paymentMethodId: string; card: CardFacts | null } | null> {
   return callStripe("customers.retrieve", async () => {
-    const customer = await getStripe().customers.retrieve(customerId, { expand: ["invoice_settings.default_payment_method"] });
+    const customer = await getStripe().customers.retrieve(customerId, {
+      expand: ["invoice_settings.default_payment_method"],
+    });
     if (customer.deleted) return null;
     const method = customer.invoice_settings?.default_payment_method;
     if (!method) return null;
@@ -309,14 +396,29 @@ const LIVE_SUBSCRIPTION_STATUSES = new Set(["active", "trialing", "past_due", "u
  * customer's default leaves renewals on the old card, so each subscription is told. Keys name the
  * webhook event, so Stripe retrying a delivery asks nothing new.
  */
-export async function useCardForAllSubscriptions({ customerId, paymentMethodId, eventId }: { customerId: string; paymentMethodId: string; eventId: string }): Promise<string[]> {
+export async function useCardForAllSubscriptions({
+  customerId,
+  paymentMethodId,
+  eventId,
+}: {
+  customerId: string;
+  paymentMethodId: string;
+  eventId: string;
+}): Promise<string[]> {
   return callStripe("subscriptions.update default_payment_method", async () => {
     const stripe = getStripe();
     const updated: string[] = [];
     for await (const subscription of stripe.subscriptions.list({ customer: customerId, limit: 100 })) {
-      const current = typeof subscription.default_payment_method === "string" ? subscription.default_payment_method : (subscription.default_payment_method?.id ?? null);
+      const current =
+        typeof subscription.default_payment_method === "string"
+          ? subscription.default_payment_method
+          : (subscription.default_payment_method?.id ?? null);
       if (!LIVE_SUBSCRIPTION_STATUSES.has(subscription.status) || current === paymentMethodId) continue;
-      await stripe.subscriptions.update(subscription.id, { default_payment_method: paymentMethodId }, { idempotencyKey: `default-card:${eventId}:${subscription.id}` });
+      await stripe.subscriptions.update(
+        subscription.id,
+        { default_payment_method: paymentMethodId },
+        { idempotencyKey: `default-card:${eventId}:${subscription.id}` },
+      );
       updated.push(subscription.id);
     }
     return updated;
@@ -331,8 +433,14 @@ export async function useCardForAllSubscriptions({ customerId, paymentMethodId, 
  */
 export async function findInvoicesPaidBy(paymentIntentId: string): Promise<string[]> {
   return callStripe("invoicePayments.list", async () => {
-    const list = await getStripe().invoicePayments.list({ payment: { type: "payment_intent", payment_intent: paymentIntentId }, expand: ["data.invoice"], limit: 10 });
-    return list.data.flatMap((p) => (typeof p.invoice === "object" && !p.invoice.deleted && invoiceCheckoutId(p.invoice) ? [p.invoice.id] : []));
+    const list = await getStripe().invoicePayments.list({
+      payment: { type: "payment_intent", payment_intent: paymentIntentId },
+      expand: ["data.invoice"],
+      limit: 10,
+    });
+    return list.data.flatMap((p) =>
+      typeof p.invoice === "object" && !p.invoice.deleted && invoiceCheckoutId(p.invoice) ? [p.invoice.id] : [],
+    );
   });
 }
 
@@ -419,14 +527,21 @@ export async function syncPlanToStripe(plan: PlanForSync): Promise<"created" | "
     },
     // Naming the price it replaces keeps the key unique per change: Stripe replays a seen key for
     // 24 hours, so a bare amount-based key would hand back an old price when an amount is reverted.
-    { idempotencyKey: `price:${plan.lookupKey}:${plan.amountMinor}:${plan.currency}:${plan.billing}:replaces:${existing?.id ?? "none"}` },
+    {
+      idempotencyKey: `price:${plan.lookupKey}:${plan.amountMinor}:${plan.currency}:${plan.billing}:replaces:${existing?.id ?? "none"}`,
+    },
   );
   if (existing) await stripe.prices.update(existing.id, { active: false });
   return existing || product ? "updated" : "created";
 }
 
 /** What the card issuer (or Stripe) said when an attempt to pay failed: a PaymentIntent's last_payment_error. */
-export type PaymentAttemptError = { type: string | null; code: string | null; declineCode: string | null; message: string | null };
+export type PaymentAttemptError = {
+  type: string | null;
+  code: string | null;
+  declineCode: string | null;
+  message: string | null;
+};
 
 /**
  * Why the latest attempt to pay an invoice failed. In the pinned API version an invoice names no
@@ -436,12 +551,22 @@ export type PaymentAttemptError = { type: string | null; code: string | null; de
  */
 export async function findInvoicePaymentError(invoiceId: string): Promise<PaymentAttemptError | null> {
   return callStripe("invoicePayments.list", async () => {
-    const list = await getStripe().invoicePayments.list({ invoice: invoiceId, expand: ["data.payment.payment_intent"], limit: 10 });
+    const list = await getStripe().invoicePayments.list({
+      invoice: invoiceId,
+      expand: ["data.payment.payment_intent"],
+      limit: 10,
+    });
     const newestFirst = [...list.data].sort((a, b) => b.created - a.created);
     for (const attempt of newestFirst) {
       const intent = attempt.payment.payment_intent;
       const error = typeof intent === "object" && intent ? intent.last_payment_error : null;
-      if (error) return { type: error.type ?? null, code: error.code ?? null, declineCode: error.decline_code ?? null, message: error.message ?? null };
+      if (error)
+        return {
+          type: error.type ?? null,
+          code: error.code ?? null,
+          declineCode: error.decline_code ?? null,
+          message: error.message ?? null,
+        };
     }
     return null;
   });

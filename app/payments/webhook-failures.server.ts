@@ -2,7 +2,6 @@ import { and, desc, eq, gte, isNotNull, isNull, lt, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { providerEvents, webhookFailures } from "@db/schema";
 
-
 /** How long a resolved failure stays visible to staff before the retention job deletes it. */
 export const RESOLVED_FAILURE_RETENTION_DAYS = 30;
 const DAY_MS = 24 * 60 * 60_000;
@@ -17,7 +16,13 @@ export type FailureResolution = "redelivered" | "replayed";
  */
 export async function recordWebhookFailure(
   db: DB,
-  { eventId, type, payload, error, now = new Date() }: { eventId: string; type: string; payload: Record<string, unknown>; error: string; now?: Date },
+  {
+    eventId,
+    type,
+    payload,
+    error,
+    now = new Date(),
+  }: { eventId: string; type: string; payload: Record<string, unknown>; error: string; now?: Date },
 ): Promise<"recorded" | "already_applied"> {
   const [applied] = await db
     .select({ id: providerEvents.id })
@@ -29,13 +34,22 @@ export async function recordWebhookFailure(
     .values({ eventId, type, payload, error, attempts: 1, firstFailedAt: now, lastFailedAt: now })
     .onConflictDoUpdate({
       target: webhookFailures.eventId,
-      set: { error, attempts: sql`${webhookFailures.attempts} + 1`, lastFailedAt: now, resolvedAt: null, resolution: null },
+      set: {
+        error,
+        attempts: sql`${webhookFailures.attempts} + 1`,
+        lastFailedAt: now,
+        resolvedAt: null,
+        resolution: null,
+      },
     });
   return "recorded";
 }
 
 /** Marks an open failure resolved, in the transaction that applied the event. */
-export async function resolveWebhookFailure(tx: DB, { eventId, resolution, now = new Date() }: { eventId: string; resolution: FailureResolution; now?: Date }) {
+export async function resolveWebhookFailure(
+  tx: DB,
+  { eventId, resolution, now = new Date() }: { eventId: string; resolution: FailureResolution; now?: Date },
+) {
   const resolved = await tx
     .update(webhookFailures)
     .set({ resolvedAt: now, resolution })
@@ -67,8 +81,16 @@ const LISTED_COLUMNS = {
  * For the payment-events page: every open failure, most recent first, and those resolved in the
  * last 30 days. Never the payload: it holds supporters' details.
  */
-export async function listWebhookFailures(db: DB, { now = new Date(), limit = 200 }: { now?: Date; limit?: number } = {}) {
-  const open = await db.select(LISTED_COLUMNS).from(webhookFailures).where(isNull(webhookFailures.resolvedAt)).orderBy(desc(webhookFailures.lastFailedAt)).limit(limit);
+export async function listWebhookFailures(
+  db: DB,
+  { now = new Date(), limit = 200 }: { now?: Date; limit?: number } = {},
+) {
+  const open = await db
+    .select(LISTED_COLUMNS)
+    .from(webhookFailures)
+    .where(isNull(webhookFailures.resolvedAt))
+    .orderBy(desc(webhookFailures.lastFailedAt))
+    .limit(limit);
   const resolved = await db
     .select(LISTED_COLUMNS)
     .from(webhookFailures)
@@ -86,4 +108,3 @@ export async function deleteOldResolvedWebhookFailures(tx: DB, now: Date): Promi
     .returning({ eventId: webhookFailures.eventId });
   return deleted.length;
 }
-

@@ -9,7 +9,12 @@ import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
 import { describePaymentError } from "./decline-reasons";
 import { findInvoicePaymentError, findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
-import { findWebhookFailure, recordWebhookFailure, resolveWebhookFailure, type FailureResolution } from "./webhook-failures.server";
+import {
+  findWebhookFailure,
+  recordWebhookFailure,
+  resolveWebhookFailure,
+  type FailureResolution,
+} from "./webhook-failures.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -23,7 +28,11 @@ export type WebhookResult = { status: number; body: Record<string, unknown> };
  */
 export async function answerStripeWebhook(
   db: DB,
-  { stripeConfigured, readBody, signature }: { stripeConfigured: boolean; readBody: () => Promise<string | null>; signature: string | null },
+  {
+    stripeConfigured,
+    readBody,
+    signature,
+  }: { stripeConfigured: boolean; readBody: () => Promise<string | null>; signature: string | null },
 ): Promise<WebhookResult & { closeConnection?: true }> {
   if (!stripeConfigured) return { status: 404, body: { error: "Stripe is not configured" } };
   // The signature covers the exact bytes: read the raw body, never a parsed one.
@@ -47,7 +56,8 @@ function webhookOutcome(result: WebhookResult): WebhookOutcome {
     return result.body.outcome === "rejected" ? "rejected_mismatch" : "other";
   }
   if (result.status === 413) return "rejected_too_large";
-  if (result.status === 400) return result.body.error === "malformed event" ? "rejected_malformed" : "rejected_signature";
+  if (result.status === 400)
+    return result.body.error === "malformed event" ? "rejected_malformed" : "rejected_signature";
   return "failed";
 }
 
@@ -58,7 +68,10 @@ function webhookOutcome(result: WebhookResult): WebhookOutcome {
  * persist, so that Stripe retries. A verified event that could not be applied is also kept
  * in `webhook_failures`, for staff to see and replay.
  */
-export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawBody: string; signature: string | null }): Promise<WebhookResult> {
+export async function handleStripeWebhook(
+  db: DB,
+  { rawBody, signature }: { rawBody: string; signature: string | null },
+): Promise<WebhookResult> {
   if (Buffer.byteLength(rawBody) > MAX_WEBHOOK_BYTES) return { status: 413, body: { error: "payload too large" } };
   if (!signature) return { status: 400, body: { error: "missing Stripe-Signature header" } };
   let event;
@@ -87,12 +100,25 @@ export async function handleStripeWebhook(db: DB, { rawBody, signature }: { rawB
       // Signed by Stripe but not the session we created, or not for its amount: applying it would
       // record money we did not ask for. It will not match on a retry either, so Stripe is told it
       // arrived (200) and staff find it, with its reason, among the failed events (ADR 032).
-      logger.warn({ eventId: event.id, type: event.type, reason: error.message }, "stripe event does not match its checkout: not applied");
-      await keepFailure(db, { eventId: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, error: error.message });
+      logger.warn(
+        { eventId: event.id, type: event.type, reason: error.message },
+        "stripe event does not match its checkout: not applied",
+      );
+      await keepFailure(db, {
+        eventId: event.id,
+        type: event.type,
+        payload: event as unknown as Record<string, unknown>,
+        error: error.message,
+      });
       return { status: 200, body: { received: true, outcome: "rejected" } };
     }
     logger.error({ eventId: event.id, type: event.type, err: reason }, "stripe event not persisted");
-    await keepFailure(db, { eventId: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, error: reason });
+    await keepFailure(db, {
+      eventId: event.id,
+      type: event.type,
+      payload: event as unknown as Record<string, unknown>,
+      error: reason,
+    });
     return { status: 500, body: { error: "could not persist the event; please retry" } };
   }
 }
@@ -113,7 +139,12 @@ function envelopeFacts(event: unknown): { eventId?: string; type?: string } {
  * Stripe look-ups some events need, then the event applied and any open failure of it resolved
  * in one transaction. An event already applied changes nothing (and still resolves its failure).
  */
-async function applyVerifiedDelivery(db: DB, delivery: ProviderDelivery, resolution: FailureResolution, audit?: { staffUserId: number }) {
+async function applyVerifiedDelivery(
+  db: DB,
+  delivery: ProviderDelivery,
+  resolution: FailureResolution,
+  audit?: { staffUserId: number },
+) {
   await traceSubscriptionRefunds(db, delivery);
   await resolveCardChanges(db, delivery);
   await explainFailedPayments(db, delivery);
@@ -123,7 +154,12 @@ async function applyVerifiedDelivery(db: DB, delivery: ProviderDelivery, resolut
     await resolveWebhookFailure(tx, { eventId: delivery.eventId, resolution });
     const outcome = await applyDelivery(tx, delivery);
     if (audit) {
-      await recordAudit(tx, { actor: { type: "staff", id: audit.staffUserId }, action: "webhook.replay", target: { type: "provider_event", id: delivery.eventId }, details: { outcome } });
+      await recordAudit(tx, {
+        actor: { type: "staff", id: audit.staffUserId },
+        action: "webhook.replay",
+        target: { type: "provider_event", id: delivery.eventId },
+        details: { outcome },
+      });
     }
     return outcome;
   });
@@ -148,7 +184,10 @@ export type ReplayOutcome =
  * mapping and application as a delivery. Idempotent: an event applied meanwhile changes nothing
  * and its failure is resolved. Failing again keeps the failure open, one attempt more.
  */
-export async function replayWebhookFailure(db: DB, { eventId, staffUserId }: { eventId: string; staffUserId: number }): Promise<ReplayOutcome> {
+export async function replayWebhookFailure(
+  db: DB,
+  { eventId, staffUserId }: { eventId: string; staffUserId: number },
+): Promise<ReplayOutcome> {
   const failure = await findWebhookFailure(db, eventId);
   if (!failure) return { status: "not_found" };
   if (failure.resolvedAt) return { status: "already_resolved" };
@@ -161,7 +200,11 @@ export async function replayWebhookFailure(db: DB, { eventId, staffUserId }: { e
     logger.error({ eventId, type: failure.type, err: reason }, "stripe event replay failed");
     const attempts = await db.transaction(async (tx) => {
       await recordWebhookFailure(tx, { eventId, type: failure.type, payload: failure.payload, error: reason });
-      await recordAudit(tx, { actor: { type: "staff", id: staffUserId }, action: "webhook.replay_failed", target: { type: "provider_event", id: eventId } });
+      await recordAudit(tx, {
+        actor: { type: "staff", id: staffUserId },
+        action: "webhook.replay_failed",
+        target: { type: "provider_event", id: eventId },
+      });
       return (await findWebhookFailure(tx, eventId))?.attempts ?? failure.attempts + 1;
     });
     return { status: "failed", error: reason, attempts };
@@ -182,7 +225,9 @@ export async function replayWebhookFailure(db: DB, { eventId, staffUserId }: { e
  * reason rather than held back: the supporter's "payment failed" email and the page matter more.
  */
 async function explainFailedPayments(db: DB, delivery: ProviderDelivery) {
-  const failed = delivery.events.filter((e) => e.type === "payment.failed" && e.reason === null && e.providerPaymentId.startsWith("in_"));
+  const failed = delivery.events.filter(
+    (e) => e.type === "payment.failed" && e.reason === null && e.providerPaymentId.startsWith("in_"),
+  );
   if (failed.length === 0 || (await isAppliedEvent(db, delivery.eventId))) return;
   for (const event of failed) {
     if (event.type !== "payment.failed") continue;
@@ -190,7 +235,10 @@ async function explainFailedPayments(db: DB, delivery: ProviderDelivery) {
       const error = await findInvoicePaymentError(event.providerPaymentId);
       if (error) event.reason = describePaymentError(error);
     } catch (error) {
-      logger.warn({ eventId: delivery.eventId, err: describeError(error) }, "decline reason not available from Stripe; recorded without it");
+      logger.warn(
+        { eventId: delivery.eventId, err: describeError(error) },
+        "decline reason not available from Stripe; recorded without it",
+      );
     }
   }
 }

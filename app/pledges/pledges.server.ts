@@ -2,7 +2,16 @@ import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
-import { campaigns, GIFT_KINDS, payments, plans, pledges, PLEDGE_PAY_METHODS, staffUsers, supporters } from "@db/schema";
+import {
+  campaigns,
+  GIFT_KINDS,
+  payments,
+  plans,
+  pledges,
+  PLEDGE_PAY_METHODS,
+  staffUsers,
+  supporters,
+} from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { linkUrl } from "~/auth/link-seal.server";
 import { hashToken, newToken } from "~/auth/tokens.server";
@@ -25,7 +34,12 @@ export type FieldErrors = Partial<Record<string, string>>;
 type Staff = Pick<StaffSession, "staffUserId">;
 
 /** Staff paste from emails and spreadsheets: control characters are refused (PostgreSQL refuses NUL). */
-const trimmed = (max: number) => z.string().trim().max(max).refine(...noControl());
+const trimmed = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine(...noControl());
 const optionalText = (max: number, { multiline = false } = {}) =>
   z
     .string()
@@ -84,17 +98,36 @@ const NewSupporterSchema = z
   })
   .superRefine((s, ctx) => {
     if (s.email) return;
-    if (!s.phone) ctx.addIssue({ code: "custom", path: ["phone"], message: "Enter an email address or, if they have none, a phone number." });
-    if (!s.address) ctx.addIssue({ code: "custom", path: ["address"], message: "Without an email address the receipt is posted: enter their postal address." });
+    if (!s.phone)
+      ctx.addIssue({
+        code: "custom",
+        path: ["phone"],
+        message: "Enter an email address or, if they have none, a phone number.",
+      });
+    if (!s.address)
+      ctx.addIssue({
+        code: "custom",
+        path: ["address"],
+        message: "Without an email address the receipt is posted: enter their postal address.",
+      });
   });
 
 export const PledgeInputSchema = z
   .object({
     supporter: z.union([z.object({ existingId: z.number().int().positive().max(MAX_ID) }), NewSupporterSchema]),
-    campaignId: z.number({ error: "Choose a campaign." }).int().positive("Choose a campaign.").max(MAX_ID, "Choose a campaign."),
+    campaignId: z
+      .number({ error: "Choose a campaign." })
+      .int()
+      .positive("Choose a campaign.")
+      .max(MAX_ID, "Choose a campaign."),
     kind: z.enum(GIFT_KINDS, { error: "Choose what they are pledging." }),
     planCode: optionalText(100),
-    amountMinor: z.number({ error: "Enter an amount." }).int().positive("Enter an amount above zero.").max(100_000_000, "That amount is too large.").optional(),
+    amountMinor: z
+      .number({ error: "Enter an amount." })
+      .int()
+      .positive("Enter an amount above zero.")
+      .max(100_000_000, "That amount is too large.")
+      .optional(),
     notes: optionalText(2000, { multiline: true }),
     payMethod: z.enum(PLEDGE_PAY_METHODS, { error: "Choose how they will pay." }),
     reference: optionalText(100),
@@ -102,25 +135,35 @@ export const PledgeInputSchema = z
   .superRefine((v, ctx) => {
     const tier = v.kind === "tier_monthly" || v.kind === "tier_one_time";
     if (tier && !v.planCode) ctx.addIssue({ code: "custom", path: ["planCode"], message: "Choose a tier." });
-    if (!tier && v.amountMinor === undefined) ctx.addIssue({ code: "custom", path: ["amount"], message: "Enter an amount." });
+    if (!tier && v.amountMinor === undefined)
+      ctx.addIssue({ code: "custom", path: ["amount"], message: "Enter an amount." });
     const recurring = v.kind === "monthly" || v.kind === "tier_monthly";
-    if (recurring && v.payMethod !== "link") ctx.addIssue({ code: "custom", path: ["payMethod"], message: "A monthly gift can only be set up through an emailed payment link." });
+    if (recurring && v.payMethod !== "link")
+      ctx.addIssue({
+        code: "custom",
+        path: ["payMethod"],
+        message: "A monthly gift can only be set up through an emailed payment link.",
+      });
     const newWithoutEmail = !("existingId" in v.supporter) && !v.supporter.email;
-    if (newWithoutEmail && v.payMethod === "link") ctx.addIssue({ code: "custom", path: ["payMethod"], message: LINK_NEEDS_EMAIL });
+    if (newWithoutEmail && v.payMethod === "link")
+      ctx.addIssue({ code: "custom", path: ["payMethod"], message: LINK_NEEDS_EMAIL });
   });
 export type PledgeInput = z.input<typeof PledgeInputSchema>;
 
-export type CreatePledgeResult = { ok: true; pledgeId: number; paymentId: number | null; payUrl: string | null } | { ok: false; errors: FieldErrors };
+export type CreatePledgeResult =
+  { ok: true; pledgeId: number; paymentId: number | null; payUrl: string | null } | { ok: false; errors: FieldErrors };
 
 /** The form's flat names for the address fields ("addressLine1", "addressCity" …). */
-const addressField = (part: string | undefined) => (part ? `address${part.charAt(0).toUpperCase()}${part.slice(1)}` : "addressLine1");
+const addressField = (part: string | undefined) =>
+  part ? `address${part.charAt(0).toUpperCase()}${part.slice(1)}` : "addressLine1";
 
 function zodErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     // Nested supporter fields are shown at the form's flat field names ("email", "addressCity" …).
     const path = issue.path.filter((p) => p !== "supporter").map(String);
-    const key = path[0] === "address" ? addressField(path[1]) : path[0] === "amountMinor" ? "amount" : (path[0] ?? "form");
+    const key =
+      path[0] === "address" ? addressField(path[1]) : path[0] === "amountMinor" ? "amount" : (path[0] ?? "form");
     errors[key] ??= issue.message;
   }
   return errors;
@@ -135,10 +178,21 @@ class FieldError extends Error {
 export async function issueLink(tx: DB, pledge: Pledge, { reminder }: { reminder: boolean }) {
   const token = newToken();
   const expiresAt = reminder && pledge.expiresAt ? pledge.expiresAt : new Date(Date.now() + PLEDGE_LINK_TTL_MS);
-  await tx.update(pledges).set({ linkTokenHash: hashToken(token), expiresAt, updatedAt: new Date() }).where(eq(pledges.id, pledge.id));
-  const supporter = one(await tx.select().from(supporters).where(eq(supporters.id, pledge.supporterId)), "issueLink: the pledge's supporter");
-  const campaign = one(await tx.select({ name: campaigns.name }).from(campaigns).where(eq(campaigns.id, pledge.campaignId)), "issueLink: the pledge's campaign");
-  const [plan] = pledge.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, pledge.planId)) : [];
+  await tx
+    .update(pledges)
+    .set({ linkTokenHash: hashToken(token), expiresAt, updatedAt: new Date() })
+    .where(eq(pledges.id, pledge.id));
+  const supporter = one(
+    await tx.select().from(supporters).where(eq(supporters.id, pledge.supporterId)),
+    "issueLink: the pledge's supporter",
+  );
+  const campaign = one(
+    await tx.select({ name: campaigns.name }).from(campaigns).where(eq(campaigns.id, pledge.campaignId)),
+    "issueLink: the pledge's campaign",
+  );
+  const [plan] = pledge.planId
+    ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, pledge.planId))
+    : [];
   const row = { supporter, campaignName: campaign.name, planName: plan?.name ?? null };
   const payUrl = linkUrl("pay", token);
   await enqueueEmail(tx, {
@@ -173,35 +227,58 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
       const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, v.campaignId));
       if (!campaign) throw new FieldError({ campaignId: "Choose a campaign." });
       const tier = v.kind === "tier_monthly" || v.kind === "tier_one_time";
-      const [plan] = tier && v.planCode ? await tx.select().from(plans).where(and(eq(plans.code, v.planCode), eq(plans.active, true))) : [];
+      const [plan] =
+        tier && v.planCode
+          ? await tx
+              .select()
+              .from(plans)
+              .where(and(eq(plans.code, v.planCode), eq(plans.active, true)))
+          : [];
       if (tier) {
         const billing = v.kind === "tier_monthly" ? "monthly" : "one_time_year";
-        if (!plan || plan.billing !== billing) throw new FieldError({ planCode: "Choose a tier that matches what they are pledging." });
-        if (plan.currency !== campaign.currency) throw new FieldError({ planCode: "That tier is priced in another currency than the campaign." });
+        if (!plan || plan.billing !== billing)
+          throw new FieldError({ planCode: "Choose a tier that matches what they are pledging." });
+        if (plan.currency !== campaign.currency)
+          throw new FieldError({ planCode: "That tier is priced in another currency than the campaign." });
       }
       // Tiers are always their plan's price.
       const amountMinor = plan ? plan.amountMinor : v.amountMinor!;
 
       let supporterId: number;
       if ("existingId" in v.supporter) {
-        const [found] = await tx.select({ id: supporters.id }).from(supporters).where(and(eq(supporters.id, v.supporter.existingId), sql`${supporters.erasedAt} is null`));
+        const [found] = await tx
+          .select({ id: supporters.id })
+          .from(supporters)
+          .where(and(eq(supporters.id, v.supporter.existingId), sql`${supporters.erasedAt} is null`));
         if (!found) throw new FieldError({ supporterId: "That supporter no longer exists: search again." });
         supporterId = found.id;
       } else if (v.supporter.email) {
         const s = v.supporter;
         supporterId = await ensureSupporter(tx, { email: v.supporter.email, name: s.name, address: s.address ?? null });
-        if (s.phone) await tx.update(supporters).set({ phone: s.phone, detailsFromCheckoutId: null, updatedAt: new Date() }).where(eq(supporters.id, supporterId));
+        if (s.phone)
+          await tx
+            .update(supporters)
+            .set({ phone: s.phone, detailsFromCheckoutId: null, updatedAt: new Date() })
+            .where(eq(supporters.id, supporterId));
       } else {
         // The schema made sure a caller without email gave a phone number and a postal address.
         const s = v.supporter;
         supporterId = await createSupporterWithoutEmail(tx, { name: s.name, phone: s.phone!, address: s.address! });
       }
-      const supporter = one(await tx.select().from(supporters).where(eq(supporters.id, supporterId)), "createPledge: the supporter found or made above");
+      const supporter = one(
+        await tx.select().from(supporters).where(eq(supporters.id, supporterId)),
+        "createPledge: the supporter found or made above",
+      );
       if (!supporter.email) {
         if (v.payMethod === "link") throw new FieldError({ payMethod: LINK_NEEDS_EMAIL });
-        if (!supporter.addressLine1) throw new FieldError({ addressLine1: "This supporter has no email address, so the receipt is posted: add their postal address on their supporter page first." });
+        if (!supporter.addressLine1)
+          throw new FieldError({
+            addressLine1:
+              "This supporter has no email address, so the receipt is posted: add their postal address on their supporter page first.",
+          });
       }
-      if (plan?.tier === "print" && !supporter.addressLine1) throw new FieldError({ addressLine1: "Print needs a postal address: add one for this supporter." });
+      if (plan?.tier === "print" && !supporter.addressLine1)
+        throw new FieldError({ addressLine1: "Print needs a postal address: add one for this supporter." });
 
       const pledge = one(
         await tx
@@ -248,14 +325,25 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
           recordedByStaffId: input.staff.staffUserId,
         });
         paymentId = recorded.paymentId;
-        await tx.update(pledges).set({ status: "paid", paymentId, updatedAt: new Date() }).where(eq(pledges.id, pledge.id));
+        await tx
+          .update(pledges)
+          .set({ status: "paid", paymentId, updatedAt: new Date() })
+          .where(eq(pledges.id, pledge.id));
       }
       await recordAudit(tx, {
         actor: { type: "staff", id: input.staff.staffUserId },
         action: "pledge.create",
         target: { type: "pledge", id: pledge.id },
         // How the receipt reaches them: by email, or on paper from the "receipts to post" list.
-        details: { supporterId, campaignId: campaign.id, kind: v.kind, amountMinor, payMethod: v.payMethod, paymentId, receiptBy: supporter.email ? "email" : "post" },
+        details: {
+          supporterId,
+          campaignId: campaign.id,
+          kind: v.kind,
+          amountMinor,
+          payMethod: v.payMethod,
+          paymentId,
+          receiptBy: supporter.email ? "email" : "post",
+        },
       });
       return { ok: true as const, pledgeId: pledge.id, paymentId, payUrl };
     });
@@ -266,7 +354,10 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
 }
 
 /** The typed fields of the pledge form, turned into createPledge's input (amounts in the campaign's currency). */
-export async function pledgeInputFromForm(db: DB, form: Record<string, string>): Promise<{ ok: true; input: PledgeInput } | { ok: false; errors: FieldErrors }> {
+export async function pledgeInputFromForm(
+  db: DB,
+  form: Record<string, string>,
+): Promise<{ ok: true; input: PledgeInput } | { ok: false; errors: FieldErrors }> {
   const errors: FieldErrors = {};
   const campaignId = Number(form.campaignId);
   const [campaign] = isRowId(campaignId) ? await db.select().from(campaigns).where(eq(campaigns.id, campaignId)) : [];
@@ -281,7 +372,9 @@ export async function pledgeInputFromForm(db: DB, form: Record<string, string>):
   const existingId = Number(form.supporterId);
   if (form.supporterId && !isRowId(existingId)) errors.supporterId = "That supporter no longer exists: search again.";
   // Any address field typed means an address was meant: its missing parts get their own errors.
-  const hasAddress = ["addressLine1", "addressLine2", "addressCity", "addressState", "addressPostalCode"].some((f) => form[f]?.trim());
+  const hasAddress = ["addressLine1", "addressLine2", "addressCity", "addressState", "addressPostalCode"].some((f) =>
+    form[f]?.trim(),
+  );
   const supporter =
     form.supporterId && isRowId(existingId)
       ? { existingId }
@@ -290,7 +383,14 @@ export async function pledgeInputFromForm(db: DB, form: Record<string, string>):
           name: form.name ?? "",
           phone: form.phone,
           address: hasAddress
-            ? { line1: form.addressLine1 ?? "", line2: form.addressLine2, city: form.addressCity ?? "", state: form.addressState, postalCode: form.addressPostalCode ?? "", country: form.addressCountry || "AU" }
+            ? {
+                line1: form.addressLine1 ?? "",
+                line2: form.addressLine2,
+                city: form.addressCity ?? "",
+                state: form.addressState,
+                postalCode: form.addressPostalCode ?? "",
+                country: form.addressCountry || "AU",
+              }
             : null,
         };
   const input = {
@@ -311,7 +411,10 @@ export async function pledgeInputFromForm(db: DB, form: Record<string, string>):
 
 export type PledgeListItem = Awaited<ReturnType<typeof listPledges>>["pledges"][number];
 
-export async function listPledges(db: DB, { status, cursor, limit = 50 }: { status?: PledgeStatus; cursor?: number; limit?: number }) {
+export async function listPledges(
+  db: DB,
+  { status, cursor, limit = 50 }: { status?: PledgeStatus; cursor?: number; limit?: number },
+) {
   const where: SQL[] = [];
   if (status) where.push(eq(pledges.status, status));
   if (cursor) where.push(lt(pledges.id, cursor));
@@ -347,7 +450,16 @@ export async function listPledges(db: DB, { status, cursor, limit = 50 }: { stat
 
 export async function getPledge(db: DB, { id }: { id: number }) {
   const [row] = await db
-    .select({ pledge: pledges, supporter: supporters, takenBy: staffUsers.name, campaignName: campaigns.name, planName: plans.name, receiptNumber: payments.receiptNumber, reference: payments.reference, method: payments.method })
+    .select({
+      pledge: pledges,
+      supporter: supporters,
+      takenBy: staffUsers.name,
+      campaignName: campaigns.name,
+      planName: plans.name,
+      receiptNumber: payments.receiptNumber,
+      reference: payments.reference,
+      method: payments.method,
+    })
     .from(pledges)
     .innerJoin(supporters, eq(supporters.id, pledges.supporterId))
     .innerJoin(staffUsers, eq(staffUsers.id, pledges.takenByStaffId))
@@ -359,7 +471,10 @@ export async function getPledge(db: DB, { id }: { id: number }) {
 }
 
 /** Cancels a pending pledge; its link stops working at once (the page explains why). */
-export async function cancelPledge(db: DB, { staff, pledgeId }: { staff: Staff; pledgeId: number }): Promise<"cancelled" | "not_pending"> {
+export async function cancelPledge(
+  db: DB,
+  { staff, pledgeId }: { staff: Staff; pledgeId: number },
+): Promise<"cancelled" | "not_pending"> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .update(pledges)
@@ -368,23 +483,36 @@ export async function cancelPledge(db: DB, { staff, pledgeId }: { staff: Staff; 
       .where(and(eq(pledges.id, pledgeId), eq(pledges.status, "pending")))
       .returning({ id: pledges.id });
     if (!row) return "not_pending" as const;
-    await recordAudit(tx, { actor: { type: "staff", id: staff.staffUserId }, action: "pledge.cancel", target: { type: "pledge", id: pledgeId } });
+    await recordAudit(tx, {
+      actor: { type: "staff", id: staff.staffUserId },
+      action: "pledge.cancel",
+      target: { type: "pledge", id: pledgeId },
+    });
     return "cancelled" as const;
   });
 }
 
 /** Sends a fresh link (another 14 days); the old one dies. An expired link pledge is revived. */
-export async function resendPledgeLink(db: DB, { staff, pledgeId }: { staff: Staff; pledgeId: number }): Promise<{ status: "sent"; payUrl: string } | { status: "not_pending" }> {
+export async function resendPledgeLink(
+  db: DB,
+  { staff, pledgeId }: { staff: Staff; pledgeId: number },
+): Promise<{ status: "sent"; payUrl: string } | { status: "not_pending" }> {
   return db.transaction(async (tx) => {
     const [pledge] = await tx
       .select()
       .from(pledges)
-      .where(and(eq(pledges.id, pledgeId), eq(pledges.payMethod, "link"), inArray(pledges.status, ["pending", "expired"])))
+      .where(
+        and(eq(pledges.id, pledgeId), eq(pledges.payMethod, "link"), inArray(pledges.status, ["pending", "expired"])),
+      )
       .for("update");
     if (!pledge) return { status: "not_pending" as const };
     await tx.update(pledges).set({ status: "pending", reminderSentAt: null }).where(eq(pledges.id, pledgeId));
     const payUrl = await issueLink(tx, pledge, { reminder: false });
-    await recordAudit(tx, { actor: { type: "staff", id: staff.staffUserId }, action: "pledge.resend_link", target: { type: "pledge", id: pledgeId } });
+    await recordAudit(tx, {
+      actor: { type: "staff", id: staff.staffUserId },
+      action: "pledge.resend_link",
+      target: { type: "pledge", id: pledgeId },
+    });
     return { status: "sent" as const, payUrl };
   });
 }
@@ -411,7 +539,9 @@ export async function findPledgeByToken(db: DB, token: string, now = new Date())
     .leftJoin(plans, eq(plans.id, pledges.planId))
     .where(eq(pledges.linkTokenHash, hashToken(token)));
   if (!row) return null;
-  const expired = row.pledge.status === "expired" || (row.pledge.status === "pending" && (!row.pledge.expiresAt || row.pledge.expiresAt <= now));
+  const expired =
+    row.pledge.status === "expired" ||
+    (row.pledge.status === "pending" && (!row.pledge.expiresAt || row.pledge.expiresAt <= now));
   const view: PayablePledge = {
     id: row.pledge.id,
     status: expired ? "expired" : row.pledge.status,
@@ -425,7 +555,8 @@ export async function findPledgeByToken(db: DB, token: string, now = new Date())
   return { view, ...row };
 }
 
-export type PledgeCheckoutStart = { status: "started"; url: string } | { status: "unavailable"; view: PayablePledge | null };
+export type PledgeCheckoutStart =
+  { status: "started"; url: string } | { status: "unavailable"; view: PayablePledge | null };
 
 /**
  * Starts a new checkout for the pledge behind a /pay token each time the page is used, so the

@@ -1,8 +1,24 @@
 import { and, asc, count, desc, eq, gt, gte, lt, notInArray, sql, type Column, type SQL } from "drizzle-orm";
 import { rowsOf, type DB } from "@db/client.server";
 import { one } from "@db/rows";
-import { campaignIncomeBuckets, campaigns, campaignSubscriptionFigures, campaignSubscriptionPeople, plans, pledges, subscriptions, supporters, type Currency } from "@db/schema";
-import { getCampaignBySlug, getCampaignProgress, getDefaultCampaign, type Campaign, type CampaignProgress } from "~/campaigns/campaigns.server";
+import {
+  campaignIncomeBuckets,
+  campaigns,
+  campaignSubscriptionFigures,
+  campaignSubscriptionPeople,
+  plans,
+  pledges,
+  subscriptions,
+  supporters,
+  type Currency,
+} from "@db/schema";
+import {
+  getCampaignBySlug,
+  getCampaignProgress,
+  getDefaultCampaign,
+  type Campaign,
+  type CampaignProgress,
+} from "~/campaigns/campaigns.server";
 import { safeTimeZone, startOfDayInZone, zonedParts } from "~/dates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
@@ -34,7 +50,8 @@ const campaignIncomeBetween = (campaignId: number, start: Date, end: Date) =>
  * the query's own text implies the index's predicate, which a bound parameter never does.
  * For constants of the code only, never for input.
  */
-const inLiterals = (column: Column, values: readonly string[]) => sql`${column} in (${sql.raw(values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", "))})`;
+const inLiterals = (column: Column, values: readonly string[]) =>
+  sql`${column} in (${sql.raw(values.map((v) => `'${v.replaceAll("'", "''")}'`).join(", "))})`;
 
 /** Entitling subscriptions, the list written into the SQL so that a partial index may serve it. */
 const entitling = inLiterals(subscriptions.status, ENTITLING_STATUSES);
@@ -50,7 +67,12 @@ export function calendarMonth(now: Date, timeZone: string, offset = 0): Reportin
   const first = new Date(Date.UTC(year, month - 1 + offset, 1));
   const y = first.getUTCFullYear();
   const m = first.getUTCMonth() + 1;
-  return { timeZone, month: `${y}-${String(m).padStart(2, "0")}`, start: startOfDayInZone(y, m, 1, timeZone), end: startOfDayInZone(y, m + 1, 1, timeZone) };
+  return {
+    timeZone,
+    month: `${y}-${String(m).padStart(2, "0")}`,
+    start: startOfDayInZone(y, m, 1, timeZone),
+    end: startOfDayInZone(y, m + 1, 1, timeZone),
+  };
 }
 
 async function thisMonth(db: DB, now: Date): Promise<ReportingMonth> {
@@ -64,12 +86,20 @@ export async function getIncomeThisMonth(db: DB, { campaignId, now }: CampaignAt
   const { start, end } = await thisMonth(db, now);
   const row = one(
     await db
-      .select({ offline: total(buckets.offlineMinor), recurring: total(buckets.recurringMinor), oneOff: total(buckets.oneOffMinor) })
+      .select({
+        offline: total(buckets.offlineMinor),
+        recurring: total(buckets.recurringMinor),
+        oneOff: total(buckets.oneOffMinor),
+      })
       .from(buckets)
       .where(campaignIncomeBetween(campaignId, start, end)),
     "getIncomeThisMonth: sums",
   );
-  const income = { oneOffMinor: Number(row.oneOff), recurringMinor: Number(row.recurring), offlineMinor: Number(row.offline) };
+  const income = {
+    oneOffMinor: Number(row.oneOff),
+    recurringMinor: Number(row.recurring),
+    offlineMinor: Number(row.offline),
+  };
   return { ...income, totalMinor: income.oneOffMinor + income.recurringMinor + income.offlineMinor };
 }
 
@@ -95,7 +125,9 @@ async function storedFigures(db: DB, campaignId: number) {
     .groupBy(figures.currency);
   const sum = (key: "monthlyDonors" | "tierPeople" | "printPeople") => rows.reduce((n, row) => n + Number(row[key]), 0);
   return {
-    recurring: rows.filter((row) => row.currency !== null).map((row) => ({ currency: row.currency as Currency, amountMinor: Number(row.recurring) })),
+    recurring: rows
+      .filter((row) => row.currency !== null)
+      .map((row) => ({ currency: row.currency as Currency, amountMinor: Number(row.recurring) })),
     monthlyDonors: sum("monthlyDonors"),
     tierPeople: sum("tierPeople"),
     printPeople: sum("printPeople"),
@@ -107,13 +139,24 @@ async function storedFigures(db: DB, campaignId: number) {
  * gifts, from the rollups the triggers keep (ADR 024), less what is paused at `now`: the
  * subscriptions paused past it, and the donors whose every gift is.
  */
-export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignAt, stored: Promise<StoredFigures> = storedFigures(db, campaignId)): Promise<RecurringRevenue> {
+export async function getRecurringRevenue(
+  db: DB,
+  { campaignId, now }: CampaignAt,
+  stored: Promise<StoredFigures> = storedFigures(db, campaignId),
+): Promise<RecurringRevenue> {
   const [{ recurring, monthlyDonors }, paused, pausedDonors] = await Promise.all([
     stored,
     db
       .select({ currency: subscriptions.currency, amount: total(subscriptions.amountMinor) })
       .from(subscriptions)
-      .where(and(eq(subscriptions.campaignId, campaignId), gt(subscriptions.pausedUntil, now), entitling, eq(subscriptions.cancelAtPeriodEnd, false)))
+      .where(
+        and(
+          eq(subscriptions.campaignId, campaignId),
+          gt(subscriptions.pausedUntil, now),
+          entitling,
+          eq(subscriptions.cancelAtPeriodEnd, false),
+        ),
+      )
       .groupBy(subscriptions.currency),
     db
       .select({ n: count() })
@@ -134,7 +177,10 @@ export async function getRecurringRevenue(db: DB, { campaignId, now }: CampaignA
  * reading them stays a sum of a few rows. Returns how many rows it took away.
  */
 export async function foldSubscriptionFigures(db: DB): Promise<{ folded: number }> {
-  const row = one(rowsOf<{ folded: number }>(await db.execute(sql`select fold_subscription_figures() as folded`)), "fold_subscription_figures()");
+  const row = one(
+    rowsOf<{ folded: number }>(await db.execute(sql`select fold_subscription_figures() as folded`)),
+    "fold_subscription_figures()",
+  );
   return { folded: Number(row.folded) };
 }
 
@@ -147,7 +193,11 @@ export type SupportersByTier = { digital: number; print: number };
  * Subscribers come from the rollups (ADR 024); to them are added the people with no such
  * subscription whose latest one-time year ends after `now`.
  */
-export async function getSupportersByTier(db: DB, { campaignId, now }: CampaignAt, stored: Promise<StoredFigures> = storedFigures(db, campaignId)): Promise<SupportersByTier> {
+export async function getSupportersByTier(
+  db: DB,
+  { campaignId, now }: CampaignAt,
+  stored: Promise<StoredFigures> = storedFigures(db, campaignId),
+): Promise<SupportersByTier> {
   const [{ tierPeople, printPeople }, yearsOnly, printYearsOnly] = await Promise.all([
     stored,
     db
@@ -172,7 +222,10 @@ export type SubscriptionChanges = { started: number; cancelled: number };
  * Subscriptions started and cancelled this month. A cancellation is dated by the provider event
  * that applied it (providerUpdatedAt): a cancelled subscription takes no later events.
  */
-export async function getSubscriptionChangesThisMonth(db: DB, { campaignId, now }: CampaignAt): Promise<SubscriptionChanges> {
+export async function getSubscriptionChangesThisMonth(
+  db: DB,
+  { campaignId, now }: CampaignAt,
+): Promise<SubscriptionChanges> {
   const { start, end } = await thisMonth(db, now);
   const inMonth = (column: Column) => and(gte(column, start), lt(column, end));
   // Two counts, each a range of one index, rather than one pass over every subscription.
@@ -180,12 +233,24 @@ export async function getSubscriptionChangesThisMonth(db: DB, { campaignId, now 
     db
       .select({ n: count() })
       .from(subscriptions)
-      .where(and(eq(subscriptions.campaignId, campaignId), inMonth(subscriptions.createdAt), notInArray(subscriptions.status, ["incomplete", "incomplete_expired"])))
+      .where(
+        and(
+          eq(subscriptions.campaignId, campaignId),
+          inMonth(subscriptions.createdAt),
+          notInArray(subscriptions.status, ["incomplete", "incomplete_expired"]),
+        ),
+      )
       .then((rows) => one(rows, "count of subscriptions started")),
     db
       .select({ n: count() })
       .from(subscriptions)
-      .where(and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.status, "canceled"), inMonth(subscriptions.providerUpdatedAt)))
+      .where(
+        and(
+          eq(subscriptions.campaignId, campaignId),
+          eq(subscriptions.status, "canceled"),
+          inMonth(subscriptions.providerUpdatedAt),
+        ),
+      )
       .then((rows) => one(rows, "count of subscriptions cancelled")),
   ]);
   return { started: started.n, cancelled: cancelled.n };
@@ -205,9 +270,15 @@ export type FailingSubscription = {
 const FAILING_LIST_LIMIT = 50;
 
 /** Subscriptions whose last payment failed (past_due), longest-failing first; the total is counted apart. */
-export async function listFailingPayments(db: DB, { campaignId }: CampaignAt): Promise<{ total: number; subscriptions: FailingSubscription[] }> {
+export async function listFailingPayments(
+  db: DB,
+  { campaignId }: CampaignAt,
+): Promise<{ total: number; subscriptions: FailingSubscription[] }> {
   const where = and(eq(subscriptions.campaignId, campaignId), eq(subscriptions.status, "past_due"));
-  const { total } = one(await db.select({ total: count() }).from(subscriptions).where(where), "count of failing subscriptions");
+  const { total } = one(
+    await db.select({ total: count() }).from(subscriptions).where(where),
+    "count of failing subscriptions",
+  );
   const rows = await db
     .select({
       subscriptionId: subscriptions.id,
@@ -237,7 +308,9 @@ export async function getPendingPledges(db: DB, { campaignId }: CampaignAt): Pro
       .select({
         count: sql<number>`count(*)::int`,
         amountMinor: sql<string>`coalesce(sum(${pledges.amountMinor}), 0)`,
-        oldestAt: sql<Date | null>`min(${pledges.createdAt})`.mapWith((value: string | Date | null) => (value === null ? null : new Date(value))),
+        oldestAt: sql<Date | null>`min(${pledges.createdAt})`.mapWith((value: string | Date | null) =>
+          value === null ? null : new Date(value),
+        ),
       })
       .from(pledges)
       .where(and(eq(pledges.campaignId, campaignId), eq(pledges.status, "pending"))),
@@ -254,7 +327,10 @@ export function lastTwelveMonths(now: Date, timeZone: string): ReportingMonth[] 
 }
 
 /** One bar per month, months without income included. */
-export function toMonthlyBars(months: ReportingMonth[], rows: { month: MonthKey; netMinor: number }[]): MonthlyIncome[] {
+export function toMonthlyBars(
+  months: ReportingMonth[],
+  rows: { month: MonthKey; netMinor: number }[],
+): MonthlyIncome[] {
   const byMonth = new Map(rows.map((r) => [r.month, r.netMinor]));
   return months.map(({ month }) => ({ month, netMinor: byMonth.get(month) ?? 0 }));
 }
@@ -268,13 +344,25 @@ export async function getIncomeByMonth(db: DB, { campaignId, now }: CampaignAt):
   const { timeZone } = await thisMonth(db, now);
   const months = lastTwelveMonths(now, timeZone);
   const perMonth = Object.fromEntries(
-    months.map(({ start, end }, i) => [`m${i}`, sql<string>`coalesce(sum(${bucketNet}) filter (where ${and(gte(buckets.bucketStart, start), lt(buckets.bucketStart, end))}), 0)`]),
+    months.map(({ start, end }, i) => [
+      `m${i}`,
+      sql<string>`coalesce(sum(${bucketNet}) filter (where ${and(gte(buckets.bucketStart, start), lt(buckets.bucketStart, end))}), 0)`,
+    ]),
   );
   const first = months[0];
   const last = months[months.length - 1];
   if (!first || !last) throw new Error("lastTwelveMonths returned no months");
-  const row = one(await db.select(perMonth).from(buckets).where(campaignIncomeBetween(campaignId, first.start, last.end)), "getIncomeByMonth: sums");
-  return toMonthlyBars(months, months.map(({ month }, i) => ({ month, netMinor: Number(row[`m${i}`]) })));
+  const row = one(
+    await db
+      .select(perMonth)
+      .from(buckets)
+      .where(campaignIncomeBetween(campaignId, first.start, last.end)),
+    "getIncomeByMonth: sums",
+  );
+  return toMonthlyBars(
+    months,
+    months.map(({ month }, i) => ({ month, netMinor: Number(row[`m${i}`]) })),
+  );
 }
 
 export type CampaignChoice = { slug: string; name: string; isDefault: boolean };
@@ -303,23 +391,40 @@ export type Dashboard = {
 };
 
 /** Everything on /admin for one campaign (the default when no slug is given); null if there is no such campaign. */
-export async function getDashboard(db: DB, { campaignSlug, now = new Date() }: { campaignSlug?: string; now?: Date }): Promise<Dashboard | null> {
+export async function getDashboard(
+  db: DB,
+  { campaignSlug, now = new Date() }: { campaignSlug?: string; now?: Date },
+): Promise<Dashboard | null> {
   const campaign = campaignSlug ? await getCampaignBySlug(db, { slug: campaignSlug }) : await getDefaultCampaign(db);
   if (!campaign) return null;
   const at = { campaignId: campaign.id, now };
   // Revenue and tiers share one read of the stored figures.
   const stored = storedFigures(db, campaign.id);
-  const [choices, { month, timeZone }, progress, income, recurring, tiers, changes, failing, pending, chart] = await Promise.all([
-    listCampaignChoices(db),
-    thisMonth(db, now),
-    getCampaignProgress(db, campaign, now),
-    getIncomeThisMonth(db, at),
-    getRecurringRevenue(db, at, stored),
-    getSupportersByTier(db, at, stored),
-    getSubscriptionChangesThisMonth(db, at),
-    listFailingPayments(db, at),
-    getPendingPledges(db, at),
-    getIncomeByMonth(db, at),
-  ]);
-  return { campaign, campaigns: choices, month, timeZone, progress, income, recurring, tiers, changes, failing, pending, chart };
+  const [choices, { month, timeZone }, progress, income, recurring, tiers, changes, failing, pending, chart] =
+    await Promise.all([
+      listCampaignChoices(db),
+      thisMonth(db, now),
+      getCampaignProgress(db, campaign, now),
+      getIncomeThisMonth(db, at),
+      getRecurringRevenue(db, at, stored),
+      getSupportersByTier(db, at, stored),
+      getSubscriptionChangesThisMonth(db, at),
+      listFailingPayments(db, at),
+      getPendingPledges(db, at),
+      getIncomeByMonth(db, at),
+    ]);
+  return {
+    campaign,
+    campaigns: choices,
+    month,
+    timeZone,
+    progress,
+    income,
+    recurring,
+    tiers,
+    changes,
+    failing,
+    pending,
+    chart,
+  };
 }

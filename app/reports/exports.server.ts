@@ -113,7 +113,16 @@ function decimal(amountMinor: number, currency: string): string {
 // ---------------------------------------------------------------------------------------------
 // Print mailing list
 
-type PrintCursor = { country: string; postcode: string; name: string; id: number; line1: string; line2: string; city: string; state: string };
+type PrintCursor = {
+  country: string;
+  postcode: string;
+  name: string;
+  id: number;
+  line1: string;
+  line2: string;
+  city: string;
+  state: string;
+};
 
 /**
  * Who has a print entitlement on `on`, and where that entitlement's editions go: a live print
@@ -126,7 +135,13 @@ export function printEntitledSupporters(db: DB, on: Date) {
   const monthly = db
     .select({ supporterId: subscriptions.supporterId, deliveryAddress: subscriptions.deliveryAddress })
     .from(subscriptions)
-    .where(and(inArray(subscriptions.planId, printPlans), eq(subscriptions.kind, "tier_monthly"), inArray(subscriptions.status, [...ENTITLING_STATUSES])));
+    .where(
+      and(
+        inArray(subscriptions.planId, printPlans),
+        eq(subscriptions.kind, "tier_monthly"),
+        inArray(subscriptions.status, [...ENTITLING_STATUSES]),
+      ),
+    );
   const years = db
     .select({ supporterId: payments.supporterId, deliveryAddress: payments.deliveryAddress })
     .from(payments)
@@ -142,7 +157,16 @@ export function printEntitledSupporters(db: DB, on: Date) {
   return union(monthly, years);
 }
 
-export const PRINT_HEADER = ["Supporter id", "Name", "Address line 1", "Address line 2", "City", "State", "Postcode", "Country"];
+export const PRINT_HEADER = [
+  "Supporter id",
+  "Name",
+  "Address line 1",
+  "Address line 2",
+  "City",
+  "State",
+  "Postcode",
+  "Country",
+];
 
 /**
  * A print list is tens of thousands of people at most (a few MB): one or two batches, since each
@@ -150,14 +174,26 @@ export const PRINT_HEADER = ["Supporter id", "Name", "Address line 1", "Address 
  */
 const PRINT_BATCH = 50_000;
 
-type PrintRow = { id: number; name: string; line1: string; line2: string; city: string; state: string; postcode: string; country: string };
+type PrintRow = {
+  id: number;
+  name: string;
+  line1: string;
+  line2: string;
+  city: string;
+  state: string;
+  postcode: string;
+  country: string;
+};
 
 /**
  * One line per address an edition goes to: each entitlement's own delivery address, or the
  * supporter's profile address when its checkout gave none (ADR 027). A supporter whose
  * entitlements all go to one address is listed once.
  */
-export function printMailingList(db: DB, { on, batch, ready }: { on: Date; batch?: number; ready?: () => Promise<void> | void }) {
+export function printMailingList(
+  db: DB,
+  { on, batch, ready }: { on: Date; batch?: number; ready?: () => Promise<void> | void },
+) {
   // Who is on the list and where, found once per export (a few hundred KB for a national campaign).
   let entitled: string | null = null;
   return csvStream({
@@ -172,7 +208,8 @@ export function printMailingList(db: DB, { on, batch, ready }: { on: Date; batch
       if (entitled === "[]") return [];
       // One jsonb parameter, however long the list; each supporter looked up by primary key.
       const d = (key: string) => sql.raw(`(e.delivery ->> '${key}')`);
-      const pick = (key: string, column: AnyColumn) => sql`coalesce(case when e.delivery is null then ${column} else ${d(key)} end, '')`;
+      const pick = (key: string, column: AnyColumn) =>
+        sql`coalesce(case when e.delivery is null then ${column} else ${d(key)} end, '')`;
       const listed = sql`select distinct
           ${supporters.id} as id,
           coalesce(case when e.delivery is null then ${supporters.name} else coalesce(nullif(${d("name")}, ''), ${supporters.name}) end, '') as name,
@@ -191,8 +228,26 @@ export function printMailingList(db: DB, { on, batch, ready }: { on: Date; batch
         limit ${limit}`);
       return rowsOf<PrintRow>(result);
     },
-    cursor: (r) => ({ country: r.country, postcode: r.postcode, name: r.name, id: r.id, line1: r.line1, line2: r.line2, city: r.city, state: r.state }),
-    cells: (r) => [r.id, r.name, r.line1 || null, r.line2 || null, r.city || null, r.state || null, r.postcode, r.country],
+    cursor: (r) => ({
+      country: r.country,
+      postcode: r.postcode,
+      name: r.name,
+      id: r.id,
+      line1: r.line1,
+      line2: r.line2,
+      city: r.city,
+      state: r.state,
+    }),
+    cells: (r) => [
+      r.id,
+      r.name,
+      r.line1 || null,
+      r.line2 || null,
+      r.city || null,
+      r.state || null,
+      r.postcode,
+      r.country,
+    ],
   });
 }
 
@@ -251,7 +306,8 @@ const paidAtUtc = sql<string>`(${payments.paidAt} at time zone 'UTC')::text`;
 /** "2026-07-15 00:00:00.1234" → "2026-07-15T00:00:00.123Z", what Date.toISOString writes (milliseconds, truncated). */
 export function isoMillis(utc: string): string {
   // The ISO DateStyle (PostgreSQL's default, and PGlite's) is what this reads; anything else is refused, not misread.
-  if (utc.charCodeAt(4) !== 45 || utc.charCodeAt(10) !== 32 || (utc.length !== 19 && utc.charCodeAt(19) !== 46)) throw new Error(`unexpected timestamp text: ${utc}`);
+  if (utc.charCodeAt(4) !== 45 || utc.charCodeAt(10) !== 32 || (utc.length !== 19 && utc.charCodeAt(19) !== 46))
+    throw new Error(`unexpected timestamp text: ${utc}`);
   return `${utc.slice(0, 10)}T${utc.slice(11, 19)}.${utc.length > 20 ? utc.slice(20, 23).padEnd(3, "0") : "000"}Z`;
 }
 
@@ -262,7 +318,26 @@ export function isoMillis(utc: string): string {
  * providerPaymentId, stripePaymentIntentId, provider. postgres.js hands bigint
  * amounts over as text, hence `number | string`.
  */
-type PaymentRow = [number, string, number, number, string, string, string, number | string, number | string, string, number, string, number | string, number | null, string | null, string, string | null, string];
+type PaymentRow = [
+  number,
+  string,
+  number,
+  number,
+  string,
+  string,
+  string,
+  number | string,
+  number | string,
+  string,
+  number,
+  string,
+  number | string,
+  number | null,
+  string | null,
+  string,
+  string | null,
+  string,
+];
 
 /** "2026-07-15 10:00:00.1234" → "2026-07-15 10:00:00": the wall-clock time to the second. */
 const wallClock = (text: string) => text.slice(0, 19);
@@ -271,7 +346,9 @@ const wallClock = (text: string) => text.slice(0, 19);
 type PostgresJs = { unsafe: (query: string, params: unknown[]) => { values: () => Promise<unknown[][]> } };
 function postgresJsOf(db: DB): PostgresJs | null {
   const client = (db as unknown as { $client?: Partial<PostgresJs> & { begin?: unknown } }).$client;
-  return client && typeof client.unsafe === "function" && typeof client.begin === "function" ? (client as PostgresJs) : null;
+  return client && typeof client.unsafe === "function" && typeof client.begin === "function"
+    ? (client as PostgresJs)
+    : null;
 }
 
 /**
@@ -298,7 +375,14 @@ export function paymentsCsv(
     batch,
     ready,
     viaDriver = true,
-  }: { from: Date; to: Date; timeZone?: string; batch?: number; ready?: () => Promise<void> | void; viaDriver?: boolean },
+  }: {
+    from: Date;
+    to: Date;
+    timeZone?: string;
+    batch?: number;
+    ready?: () => Promise<void> | void;
+    viaDriver?: boolean;
+  },
 ) {
   const zone = safeTimeZone(timeZone);
   const paidAtLocal = sql<string>`(${payments.paidAt} at time zone ${zone})::text`;
@@ -311,8 +395,15 @@ export function paymentsCsv(
     batch: batch ?? PAYMENTS_BATCH,
     ready,
     fetch: async (after: PaymentCursor | null, limit): Promise<PaymentRow[]> => {
-      campaignCells ??= new Map((await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns)).map((c) => [c.id, csvCell(c.name)]));
-      planNames ??= new Map((await db.select({ id: plans.id, name: plans.name }).from(plans)).map((p) => [p.id, p.name]));
+      campaignCells ??= new Map(
+        (await db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns)).map((c) => [
+          c.id,
+          csvCell(c.name),
+        ]),
+      );
+      planNames ??= new Map(
+        (await db.select({ id: plans.id, name: plans.name }).from(plans)).map((p) => [p.id, p.name]),
+      );
       const query = db
         .select({
           id: payments.id,
@@ -340,7 +431,9 @@ export function paymentsCsv(
           and(
             gte(payments.paidAt, from),
             lt(payments.paidAt, to),
-            after === null ? undefined : sql`(${payments.paidAt}, ${payments.id}) > (${after.paidAt}::timestamp at time zone 'UTC', ${after.id})`,
+            after === null
+              ? undefined
+              : sql`(${payments.paidAt}, ${payments.id}) > (${after.paidAt}::timestamp at time zone 'UTC', ${after.id})`,
           ),
         )
         .orderBy(asc(payments.paidAt), asc(payments.id))
@@ -350,7 +443,26 @@ export function paymentsCsv(
         const { sql: text, params } = query.toSQL();
         return (await driver.unsafe(text, params).values()) as PaymentRow[];
       }
-      return (await query).map((r) => [r.id, r.paidAt, r.receiptNumber, r.supporterId, r.name, r.kind, r.method, r.amountMinor, r.refundedMinor, r.currency, r.campaignId, r.paidAtLocal, r.feeCoverMinor, r.planId, r.reference, r.providerPaymentId, r.stripePaymentIntentId, r.provider]);
+      return (await query).map((r) => [
+        r.id,
+        r.paidAt,
+        r.receiptNumber,
+        r.supporterId,
+        r.name,
+        r.kind,
+        r.method,
+        r.amountMinor,
+        r.refundedMinor,
+        r.currency,
+        r.campaignId,
+        r.paidAtLocal,
+        r.feeCoverMinor,
+        r.planId,
+        r.reference,
+        r.providerPaymentId,
+        r.stripePaymentIntentId,
+        r.provider,
+      ]);
     },
     cursor: (r) => ({ paidAt: r[1], id: r[0] }),
     // What csvLine writes for these cells: the numbers need no escaping, every text cell gets it.
@@ -369,10 +481,26 @@ export function paymentsCsv(
 // ---------------------------------------------------------------------------------------------
 // Supporters, without payment details
 
-export const supportersHeader = (timeZone: string) => ["Supporter id", "Email", "Name", "Phone", "Address line 1", "Address line 2", "City", "State", "Postcode", "Country", "Anonymous", `Joined (${timeZone})`];
+export const supportersHeader = (timeZone: string) => [
+  "Supporter id",
+  "Email",
+  "Name",
+  "Phone",
+  "Address line 1",
+  "Address line 2",
+  "City",
+  "State",
+  "Postcode",
+  "Country",
+  "Anonymous",
+  `Joined (${timeZone})`,
+];
 
 /** Every supporter not erased: contact details only, no card or payment data. */
-export function supportersCsv(db: DB, { timeZone = "UTC", batch, ready }: { timeZone?: string; batch?: number; ready?: () => Promise<void> | void } = {}) {
+export function supportersCsv(
+  db: DB,
+  { timeZone = "UTC", batch, ready }: { timeZone?: string; batch?: number; ready?: () => Promise<void> | void } = {},
+) {
   const zone = safeTimeZone(timeZone);
   return csvStream({
     header: supportersHeader(zone),
@@ -399,14 +527,33 @@ export function supportersCsv(db: DB, { timeZone = "UTC", batch, ready }: { time
         .orderBy(asc(supporters.id))
         .limit(limit),
     cursor: (r) => r.id,
-    cells: (r) => [r.id, r.email, r.name, r.phone, r.line1, r.line2, r.city, r.state, r.postcode, r.country, r.anonymous ? "yes" : "no", wallClock(r.joined)],
+    cells: (r) => [
+      r.id,
+      r.email,
+      r.name,
+      r.phone,
+      r.line1,
+      r.line2,
+      r.city,
+      r.state,
+      r.postcode,
+      r.country,
+      r.anonymous ? "yes" : "no",
+      wallClock(r.joined),
+    ],
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The three exports as the admin pages ask for them
 
-const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a date is required (YYYY-MM-DD)").refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), "not a real date");
+const Day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "a date is required (YYYY-MM-DD)")
+  .refine(
+    (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
+    "not a real date",
+  );
 
 export const ExportQuerySchemas = {
   "print-list": z.object({ on: Day }),
@@ -429,8 +576,15 @@ function dayStart(day: string, timeZone: string, plusDays = 0): Date {
  */
 export async function startExport(
   db: DB,
-  { kind, query, staffUserId, ready }: { kind: ExportKind; query: Record<string, string>; staffUserId: number; ready?: () => Promise<void> | void },
-): Promise<{ ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; errors: Record<string, string> }> {
+  {
+    kind,
+    query,
+    staffUserId,
+    ready,
+  }: { kind: ExportKind; query: Record<string, string>; staffUserId: number; ready?: () => Promise<void> | void },
+): Promise<
+  { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; errors: Record<string, string> }
+> {
   const parsed = ExportQuerySchemas[kind].safeParse(query);
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -439,19 +593,36 @@ export async function startExport(
   }
   const timeZone = safeTimeZone((await getOrganisationSettings(db)).timeZone);
   const audit = (action: string, details: Record<string, unknown>) =>
-    recordAudit(db, { actor: { type: "staff", id: staffUserId }, action, target: { type: "export", id: null }, details });
+    recordAudit(db, {
+      actor: { type: "staff", id: staffUserId },
+      action,
+      target: { type: "export", id: null },
+      details,
+    });
   if (kind === "print-list") {
     const { on } = parsed.data as { on: string };
     await audit("export.print_list", { on });
-    return { ok: true, filename: `print-mailing-list-${on}.csv`, body: printMailingList(db, { on: dayStart(on, timeZone), ready }) };
+    return {
+      ok: true,
+      filename: `print-mailing-list-${on}.csv`,
+      body: printMailingList(db, { on: dayStart(on, timeZone), ready }),
+    };
   }
   if (kind === "payments") {
     const { from, to } = parsed.data as { from: string; to: string };
     await audit("export.payments", { from, to });
-    return { ok: true, filename: `payments-${from}-to-${to}.csv`, body: paymentsCsv(db, { from: dayStart(from, timeZone), to: dayStart(to, timeZone, 1), timeZone, ready }) };
+    return {
+      ok: true,
+      filename: `payments-${from}-to-${to}.csv`,
+      body: paymentsCsv(db, { from: dayStart(from, timeZone), to: dayStart(to, timeZone, 1), timeZone, ready }),
+    };
   }
   await audit("export.supporters", {});
-  return { ok: true, filename: `supporters-${new Date().toISOString().slice(0, 10)}.csv`, body: supportersCsv(db, { timeZone, ready }) };
+  return {
+    ok: true,
+    filename: `supporters-${new Date().toISOString().slice(0, 10)}.csv`,
+    body: supportersCsv(db, { timeZone, ready }),
+  };
 }
 
 export function csvResponse(filename: string, body: ReadableStream<Uint8Array>): Response {

@@ -22,7 +22,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const campaign = await requireDefaultCampaign();
-  return submitDonateForm(getDb(), request, { campaign, clientAddress: String(context.clientAddress ?? "unknown"), returnPath: "/" });
+  return submitDonateForm(getDb(), request, {
+    campaign,
+    clientAddress: String(context.clientAddress ?? "unknown"),
+    returnPath: "/",
+  });
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;

@@ -14,13 +14,24 @@ export const meta: MetaFunction = () => [{ title: "Your support" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
-  const [overview, settings] = await Promise.all([getAccountOverview(db, { supporterId }), getOrganisationSettings(db)]);
+  const [overview, settings] = await Promise.all([
+    getAccountOverview(db, { supporterId }),
+    getOrganisationSettings(db),
+  ]);
   if (!overview) throw new Response("Not found", { status: 404 });
   // Dates in the organisation's zone, as on the subscription page and in emails.
   return json({ ...overview, timeZone: settings.timeZone }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
-const STATUS: Record<string, string> = { active: "Active", past_due: "Payment failed", canceled: "Cancelled", incomplete: "Starting", unpaid: "Unpaid", paused: "Paused", trialing: "Active" };
+const STATUS: Record<string, string> = {
+  active: "Active",
+  past_due: "Payment failed",
+  canceled: "Cancelled",
+  incomplete: "Starting",
+  unpaid: "Unpaid",
+  paused: "Paused",
+  trialing: "Active",
+};
 
 export default function AccountOverview() {
   const data = useLoaderData<typeof loader>();
@@ -37,7 +48,8 @@ export default function AccountOverview() {
         <h2 id="subs-heading">Regular support</h2>
         {live.length === 0 ? (
           <p>
-            You have no monthly support running. <Link to="/support">Become a supporter</Link> or <Link to="/">give monthly</Link>.
+            You have no monthly support running. <Link to="/support">Become a supporter</Link> or{" "}
+            <Link to="/">give monthly</Link>.
           </p>
         ) : (
           <ul className="card-list">
@@ -75,7 +87,9 @@ export default function AccountOverview() {
           <Form method="post" action="/account/card">
             <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
             <button type="submit" className="button-secondary">
-              {supporter.card ? `Update card (${supporter.card.brand ?? "card"} ending ${supporter.card.last4})` : "Update card"}
+              {supporter.card
+                ? `Update card (${supporter.card.brand ?? "card"} ending ${supporter.card.last4})`
+                : "Update card"}
             </button>
           </Form>
         ) : null}

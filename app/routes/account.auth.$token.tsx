@@ -17,7 +17,12 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const link = await inspectLoginLink(getDb(), params.token ?? "");
   const csrf = await issueCsrfToken(request);
   return json(
-    { state: link.state, purpose: link.state === "valid" ? link.purpose : null, newEmail: link.state === "valid" ? link.newEmail : null, csrf: csrf.token },
+    {
+      state: link.state,
+      purpose: link.state === "valid" ? link.purpose : null,
+      newEmail: link.state === "valid" ? link.newEmail : null,
+      csrf: csrf.token,
+    },
     { headers: { ...csrf.headers, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" } },
   );
 }
@@ -33,7 +38,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (outcome === "taken") return json({ state: "taken" as const }, { status: 409 });
   }
   const cookie = await startSupporterSession(db, link.supporterId);
-  return redirect(link.purpose === "email_change" ? "/account/profile?email=changed" : "/account", { status: 303, headers: { "Set-Cookie": cookie } });
+  return redirect(link.purpose === "email_change" ? "/account/profile?email=changed" : "/account", {
+    status: 303,
+    headers: { "Set-Cookie": cookie },
+  });
 }
 
 const MESSAGES = {
@@ -63,7 +71,11 @@ export default function AuthLink() {
   return (
     <div className="narrow panel">
       <h1>{data.purpose === "email_change" ? "Confirm your new email address" : "Sign in to manage your support"}</h1>
-      {data.purpose === "email_change" && data.newEmail ? <p>We'll use {data.newEmail} from now on.</p> : <p>Press Continue to sign in on this device.</p>}
+      {data.purpose === "email_change" && data.newEmail ? (
+        <p>We'll use {data.newEmail} from now on.</p>
+      ) : (
+        <p>Press Continue to sign in on this device.</p>
+      )}
       <Form method="post">
         <input type="hidden" name="csrf" value={data.csrf} />
         <button type="submit" className="give-button">

@@ -17,7 +17,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
   // Back from the provider's card page: said once, on the overview, which shows the card.
-  if (new URL(request.url).searchParams.get("returned") === "1") throw await redirectWithFlash("/account", { key: "flash.card.returned", params: {} });
+  if (new URL(request.url).searchParams.get("returned") === "1")
+    throw await redirectWithFlash("/account", { key: "flash.card.returned", params: {} });
   const [card, csrf] = await Promise.all([getCardOnFile(db, { supporterId }), issueCsrfToken(request)]);
   return json({ card, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
 }
@@ -43,7 +44,11 @@ export default function CardRoute() {
       <ErrorSummary formError={actionData?.formError} labels={{}} />
       <p>
         {card
-          ? t("account.card.current", { brand: card.brand ?? "Card", last4: card.last4 ?? "", expiry: `${String(card.expMonth ?? "").padStart(2, "0")}/${card.expYear ?? ""}` })
+          ? t("account.card.current", {
+              brand: card.brand ?? "Card",
+              last4: card.last4 ?? "",
+              expiry: `${String(card.expMonth ?? "").padStart(2, "0")}/${card.expYear ?? ""}`,
+            })
           : t("account.card.none")}
       </p>
       <p>{t("account.card.body")}</p>

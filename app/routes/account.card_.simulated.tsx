@@ -15,7 +15,9 @@ import { ErrorSummary } from "~/ui/fields";
  * The simulated provider's stand-in for the Stripe Customer Portal (the trailing underscore in the
  * file name keeps it out of /account/card's layout; its address is /account/card/simulated).
  */
-export const meta: MetaFunction = () => [{ title: `${t("account.card.simulated.heading")} — ${t("account.card.simulated.banner")}` }];
+export const meta: MetaFunction = () => [
+  { title: `${t("account.card.simulated.heading")} — ${t("account.card.simulated.banner")}` },
+];
 
 async function requireSimulatedSupporter(request: Request) {
   if (getEnv().paymentsMode !== "simulated") throw new Response("Not found", { status: 404 });

@@ -9,8 +9,9 @@ export default function Erased() {
     <div className="narrow panel">
       <h1>Your details are erased</h1>
       <p>
-        We replaced your name, email address, postal address and card details with anonymous placeholders, stopped any regular payments and signed you
-        out everywhere. The amounts and dates of your gifts stay in our accounts without your name.
+        We replaced your name, email address, postal address and card details with anonymous placeholders, stopped any
+        regular payments and signed you out everywhere. The amounts and dates of your gifts stay in our accounts without
+        your name.
       </p>
       <p>If you give again, you will be a new supporter to us.</p>
       <p>

@@ -21,7 +21,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const overview = await getPrivacyOverview(db, { supporterId });
   if (!overview) throw new Response("Not found", { status: 404 });
   const { step } = StepSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  return json({ ...overview, confirmingErase: step === "erase" }, { headers: { "Cache-Control": "private, no-store" } });
+  return json(
+    { ...overview, confirmingErase: step === "erase" },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
 }
 
 const EraseFormSchema = z.object({
@@ -35,17 +38,28 @@ export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, formError: t("error.csrf") }, { status: 403 });
-  const parsed = EraseFormSchema.safeParse({ intent: formData.get("intent"), confirm: formData.get("confirm") ?? undefined });
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ errors: {}, formError: t("error.csrf") }, { status: 403 });
+  const parsed = EraseFormSchema.safeParse({
+    intent: formData.get("intent"),
+    confirm: formData.get("confirm") ?? undefined,
+  });
   if (!parsed.success) {
     const confirmError = parsed.error.issues.find((issue) => issue.path[0] === "confirm");
-    return json<ActionData>({ errors: confirmError ? { confirm: confirmError.message } : {}, formError: t("error.form") }, { status: 400 });
+    return json<ActionData>(
+      { errors: confirmError ? { confirm: confirmError.message } : {}, formError: t("error.form") },
+      { status: 400 },
+    );
   }
   const outcome = await eraseSupporter(db, { supporterId });
   if (outcome.status === "not_found") throw new Response("Not found", { status: 404 });
-  if (outcome.status === "provider_failed") return json<ActionData>({ errors: {}, formError: outcome.message }, { status: 503 });
+  if (outcome.status === "provider_failed")
+    return json<ActionData>({ errors: {}, formError: outcome.message }, { status: 503 });
   // Sessions were revoked with the erasure; this clears the cookie in this browser too.
-  return redirect("/account/erased", { status: 303, headers: { "Set-Cookie": await signOut(db, request, { everywhere: true }) } });
+  return redirect("/account/erased", {
+    status: 303,
+    headers: { "Set-Cookie": await signOut(db, request, { everywhere: true }) },
+  });
 }
 
 export default function Privacy() {
@@ -62,8 +76,8 @@ export default function Privacy() {
       <section className="panel" aria-labelledby="download-heading">
         <h2 id="download-heading">Download your data</h2>
         <p>
-          A file (JSON) with everything we hold about you: your details, gifts and receipts, subscriptions, the emails we sent you and a log of changes
-          to your account.
+          A file (JSON) with everything we hold about you: your details, gifts and receipts, subscriptions, the emails
+          we sent you and a log of changes to your account.
         </p>
         {/* A full page request, so the browser saves the file. */}
         <Form method="post" action="/account/privacy/export" reloadDocument>
@@ -77,25 +91,36 @@ export default function Privacy() {
       <section className="panel" aria-labelledby="erase-heading">
         <h2 id="erase-heading">Erase your details</h2>
         <p>
-          We replace your name, email address, postal address and card details with anonymous placeholders, and delete the messages you wrote with your
-          gifts. We keep the amounts, dates and receipt numbers of your gifts without your name, because our accounts must still add up.
+          We replace your name, email address, postal address and card details with anonymous placeholders, and delete
+          the messages you wrote with your gifts. We keep the amounts, dates and receipt numbers of your gifts without
+          your name, because our accounts must still add up.
         </p>
         {data.liveSubscriptions > 0 ? (
           <p>
             <strong>
-              Your {data.liveSubscriptions === 1 ? "regular payment stops" : `${data.liveSubscriptions} regular payments stop`} straight away, and any
-              supporter benefits end.
+              Your{" "}
+              {data.liveSubscriptions === 1
+                ? "regular payment stops"
+                : `${data.liveSubscriptions} regular payments stop`}{" "}
+              straight away, and any supporter benefits end.
             </strong>
           </p>
         ) : null}
         {data.retentionMonths ? (
-          <p className="hint">Even if you do nothing, we erase the details of one-off donors after {data.retentionMonths} months without a gift.</p>
+          <p className="hint">
+            Even if you do nothing, we erase the details of one-off donors after {data.retentionMonths} months without a
+            gift.
+          </p>
         ) : null}
         {confirming ? (
           <Form method="post" noValidate>
             <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
             <input type="hidden" name="intent" value="erase" />
-            <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{ confirm: "Confirmation" }} />
+            <ErrorSummary
+              formError={actionData?.formError}
+              errors={actionData?.errors}
+              labels={{ confirm: "Confirmation" }}
+            />
             <div className="check">
               <input
                 type="checkbox"

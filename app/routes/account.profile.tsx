@@ -49,7 +49,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const { supporterId } = await requireSupporter(db, request);
   const formData = await readFormData(request);
   const intent = IntentSchema.safeParse(formData.get("intent"));
-  const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent: intent.success ? intent.data : null, ...data }, { status });
+  const fail = (status: number, data: Omit<ActionData, "intent">) =>
+    json<ActionData>({ intent: intent.success ? intent.data : null, ...data }, { status });
   if (!(await isValidCsrf(request, formData))) return fail(403, { errors: {}, values: {}, formError: t("error.csrf") });
   if (!intent.success) return fail(400, { errors: {}, values: {}, formError: t("error.form") });
 
@@ -60,7 +61,11 @@ export async function action({ request }: ActionFunctionArgs) {
       const outcome = await updateProfileDetails(db, { supporterId, ...parsed.value });
       if (outcome === "not_found") throw new Response("Not found", { status: 404 });
       if (outcome === "address_needed") {
-        return fail(400, { errors: { line1: t("error.address.neededForPrint") }, values: formValues(formData, PROFILE_FIELDS), formError: t("error.form") });
+        return fail(400, {
+          errors: { line1: t("error.address.neededForPrint") },
+          values: formValues(formData, PROFILE_FIELDS),
+          formError: t("error.form"),
+        });
       }
       return redirectWithFlash("/account/profile?saved=details", { key: "flash.profile.saved", params: {} });
     }
@@ -69,13 +74,20 @@ export async function action({ request }: ActionFunctionArgs) {
       if (!parsed.ok) return fail(400, { errors: parsed.errors, values: parsed.values, formError: t("error.form") });
       const outcome = await requestEmailChange(db, { supporterId, newEmail: parsed.value.email });
       if (outcome === "not_found") throw new Response("Not found", { status: 404 });
-      if (outcome === "same") return fail(400, { errors: { email: t("error.email.same") }, values: { email: parsed.value.email }, formError: t("error.form") });
-      if (outcome === "rate_limited") return fail(429, { errors: {}, values: { email: parsed.value.email }, formError: t("error.rateLimited") });
+      if (outcome === "same")
+        return fail(400, {
+          errors: { email: t("error.email.same") },
+          values: { email: parsed.value.email },
+          formError: t("error.form"),
+        });
+      if (outcome === "rate_limited")
+        return fail(429, { errors: {}, values: { email: parsed.value.email }, formError: t("error.rateLimited") });
       return redirectWithFlash("/account/profile?email=sent", { key: "flash.email.sent", params: {} });
     }
     case "anonymous": {
       const parsed = AnonymousSchema.safeParse({ anonymous: formData.get("anonymous") ?? undefined });
-      if (!parsed.success) return fail(400, { errors: { anonymous: t("error.form") }, values: {}, formError: t("error.form") });
+      if (!parsed.success)
+        return fail(400, { errors: { anonymous: t("error.form") }, values: {}, formError: t("error.form") });
       const outcome = await setAnonymous(db, { supporterId, anonymous: parsed.data.anonymous });
       if (outcome === "not_found") throw new Response("Not found", { status: 404 });
       return redirectWithFlash("/account/profile?saved=anonymous", { key: "flash.profile.anonymous", params: {} });
@@ -84,7 +96,6 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 const DETAIL_FIELDS = [{ name: "name", label: "Your name", autoComplete: "name" }, ...ADDRESS_FIELDS] as const;
-
 
 export default function Profile() {
   const { profile, notice } = useLoaderData<typeof loader>();
@@ -112,7 +123,9 @@ export default function Profile() {
     <div className="account-page">
       <h1>Your details</h1>
       {changedByLink ? <Flash flash={{ key: "flash.email.changed" }} /> : null}
-      {actionData?.formError && !actionData.intent ? <ErrorSummary formError={actionData.formError} labels={{}} /> : null}
+      {actionData?.formError && !actionData.intent ? (
+        <ErrorSummary formError={actionData.formError} labels={{}} />
+      ) : null}
 
       <section className="panel" aria-labelledby="details-heading">
         <h2 id="details-heading">Name and postal address</h2>
@@ -120,9 +133,21 @@ export default function Profile() {
         <Form method="post" noValidate>
           {csrf}
           <input type="hidden" name="intent" value="details" />
-          <ErrorSummary formError={details?.formError} errors={details?.errors} labels={Object.fromEntries(DETAIL_FIELDS.map((f) => [f.name, f.label]))} />
+          <ErrorSummary
+            formError={details?.formError}
+            errors={details?.errors}
+            labels={Object.fromEntries(DETAIL_FIELDS.map((f) => [f.name, f.label]))}
+          />
           {DETAIL_FIELDS.map((field) => (
-            <TextField key={field.name} name={field.name} label={field.label} autoComplete={field.autoComplete} maxLength={200} errors={details?.errors} values={details?.values ?? current} />
+            <TextField
+              key={field.name}
+              name={field.name}
+              label={field.label}
+              autoComplete={field.autoComplete}
+              maxLength={200}
+              errors={details?.errors}
+              values={details?.values ?? current}
+            />
           ))}
           <button type="submit" className="button-secondary" disabled={busy}>
             Save details
@@ -139,7 +164,15 @@ export default function Profile() {
           {csrf}
           <input type="hidden" name="intent" value="email" />
           <ErrorSummary formError={email?.formError} errors={email?.errors} labels={{ email: "New email address" }} />
-          <TextField name="email" label="New email address" hint="We'll email a link to the new address; the change happens when you use it." type="email" autoComplete="email" errors={email?.errors} values={email?.values ?? {}} />
+          <TextField
+            name="email"
+            label="New email address"
+            hint="We'll email a link to the new address; the change happens when you use it."
+            type="email"
+            autoComplete="email"
+            errors={email?.errors}
+            values={email?.values ?? {}}
+          />
           <button type="submit" className="button-secondary" disabled={busy}>
             Send confirmation link
           </button>

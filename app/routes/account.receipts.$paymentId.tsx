@@ -10,7 +10,9 @@ import { getReceiptForSupporter } from "~/supporters/account.server";
 import { RowId } from "~/ids";
 import { PAYMENT_PURPOSE_LABELS } from "~/payments/labels";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" },
+];
 
 const ParamsSchema = z.object({ paymentId: RowId });
 
@@ -18,7 +20,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
   const parsed = ParamsSchema.safeParse(params);
-  const found = parsed.success ? await getReceiptForSupporter(db, { supporterId, paymentId: parsed.data.paymentId }) : null;
+  const found = parsed.success
+    ? await getReceiptForSupporter(db, { supporterId, paymentId: parsed.data.paymentId })
+    : null;
   // Someone else's receipt and no receipt look the same.
   if (!found) throw new Response("Receipt not found", { status: 404 });
   return json(found, { headers: { "Cache-Control": "private, no-store" } });
@@ -36,11 +40,15 @@ export default function ReceiptPage() {
     }
   })();
   const date = new Intl.DateTimeFormat("en-AU", { dateStyle: "long", timeZone: zone }).format(new Date(receipt.paidAt));
-  const money = (minor: number) => `${formatMoney(minor, receipt.currency, "en-AU", { alwaysShowCents: true })} ${receipt.currency}`;
+  const money = (minor: number) =>
+    `${formatMoney(minor, receipt.currency, "en-AU", { alwaysShowCents: true })} ${receipt.currency}`;
   return (
     <article className="narrow panel receipt">
       <p className="no-print">
-        <Link to="/account">Back to your account</Link> · <button type="button" className="link-button" onClick={() => window.print()}>Print</button>
+        <Link to="/account">Back to your account</Link> ·{" "}
+        <button type="button" className="link-button" onClick={() => window.print()}>
+          Print
+        </button>
       </p>
       <h1>Receipt {receipt.receiptNumber}</h1>
       <p>

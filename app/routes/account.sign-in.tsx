@@ -19,16 +19,28 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ csrf: csrf.token, sent }, { headers: csrf.headers });
 }
 
-const SignInSchema = z.object({ email: z.string().trim().max(254, t("error.email")).pipe(z.email(t("error.email"))) });
+const SignInSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(254, t("error.email"))
+    .pipe(z.email(t("error.email"))),
+});
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   const values = { email: String(formData.get("email") ?? "").slice(0, 300) };
-  if (!(await isValidCsrf(request, formData))) return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
   const parsed = SignInSchema.safeParse(values);
-  if (!parsed.success) return json({ errors: { email: t("error.email") }, values, formError: t("error.form") }, { status: 400 });
-  const outcome = await requestSignInLink(getDb(), { email: parsed.data.email, clientAddress: String(context.clientAddress ?? "unknown") });
-  if (outcome === "rate_limited") return json({ errors: {}, values, formError: t("error.rateLimited") }, { status: 429 });
+  if (!parsed.success)
+    return json({ errors: { email: t("error.email") }, values, formError: t("error.form") }, { status: 400 });
+  const outcome = await requestSignInLink(getDb(), {
+    email: parsed.data.email,
+    clientAddress: String(context.clientAddress ?? "unknown"),
+  });
+  if (outcome === "rate_limited")
+    return json({ errors: {}, values, formError: t("error.rateLimited") }, { status: 429 });
   // The same answer whether or not the address is known.
   return redirect("/account/sign-in?sent=1", 303);
 }
@@ -41,8 +53,12 @@ export default function SignIn() {
     return (
       <div className="narrow panel" role="status">
         <h1>Check your email</h1>
-        <p>If that address belongs to one of our supporters, a sign-in link is on its way. It works once, for 15 minutes.</p>
-        <p>Nothing arrived? Check your spam folder, or <a href="/account/sign-in">ask for another link</a>.</p>
+        <p>
+          If that address belongs to one of our supporters, a sign-in link is on its way. It works once, for 15 minutes.
+        </p>
+        <p>
+          Nothing arrived? Check your spam folder, or <a href="/account/sign-in">ask for another link</a>.
+        </p>
       </div>
     );
   }
@@ -53,7 +69,15 @@ export default function SignIn() {
       <Form method="post" noValidate>
         <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{ email: "Email" }} />
         <input type="hidden" name="csrf" value={csrf} />
-        <TextField name="email" label="Email" type="email" autoComplete="email" required errors={actionData?.errors} values={actionData?.values ?? {}} />
+        <TextField
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          errors={actionData?.errors}
+          values={actionData?.values ?? {}}
+        />
         <button type="submit" className="give-button" disabled={busy}>
           {busy ? "Sending…" : "Email me a sign-in link"}
         </button>

@@ -11,7 +11,11 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData))) throw redirect("/account", 303);
   const everywhere = formData.get("everywhere") === "on";
   const cookie = await signOut(getDb(), request, { everywhere });
-  return redirectWithFlash("/account/sign-in", { key: everywhere ? "flash.signedOutEverywhere" : "flash.signedOut", params: {} }, [["Set-Cookie", cookie]]);
+  return redirectWithFlash(
+    "/account/sign-in",
+    { key: everywhere ? "flash.signedOutEverywhere" : "flash.signedOut", params: {} },
+    [["Set-Cookie", cookie]],
+  );
 }
 
 export function loader() {

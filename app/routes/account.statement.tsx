@@ -10,7 +10,13 @@ import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
-import { currentFinancialYear, emailAnnualStatement, financialYear, getAnnualStatement, listStatementYears } from "~/supporters/statement.server";
+import {
+  currentFinancialYear,
+  emailAnnualStatement,
+  financialYear,
+  getAnnualStatement,
+  listStatementYears,
+} from "~/supporters/statement.server";
 import { ErrorSummary } from "~/ui/fields";
 import type { loader as layoutLoader } from "./account";
 
@@ -25,7 +31,13 @@ function yearSchema(current: number) {
     .string()
     .regex(/^\d{4}$/, t("error.statement.year"))
     .transform(Number)
-    .pipe(z.number().int().min(2000, t("error.statement.year")).max(current + 1, t("error.statement.year")));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(2000, t("error.statement.year"))
+        .max(current + 1, t("error.statement.year")),
+    );
 }
 
 /** A supporter whose email address was removed (by staff, on their request) can still print. */
@@ -39,43 +51,89 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const current = currentFinancialYear(settings);
   const asked = new URL(request.url).searchParams;
   const year = yearSchema(current).safeParse(asked.get("year") ?? String(current));
-  const years = (await listStatementYears(db, { supporterId })).map((y) => ({ year: y, label: financialYear(y, settings).label }));
+  const years = (await listStatementYears(db, { supporterId })).map((y) => ({
+    year: y,
+    label: financialYear(y, settings).label,
+  }));
   const headers = { "Cache-Control": "private, no-store" };
   const sent = asked.get("sent") === "1";
   if (!year.success) {
-    return json({ statement: null, years, year: null, timeZone: settings.timeZone, sent: false, errors: { year: firstIssue(year.error) } }, { status: 400, headers });
+    return json(
+      {
+        statement: null,
+        years,
+        year: null,
+        timeZone: settings.timeZone,
+        sent: false,
+        errors: { year: firstIssue(year.error) },
+      },
+      { status: 400, headers },
+    );
   }
   const statement = await getAnnualStatement(db, { supporterId, year: year.data });
   if (!statement) throw new Response("Not found", { status: 404 });
-  return json({ statement, years, year: year.data, timeZone: settings.timeZone, sent, errors: {} as Record<string, string> }, { headers });
+  return json(
+    { statement, years, year: year.data, timeZone: settings.timeZone, sent, errors: {} as Record<string, string> },
+    { headers },
+  );
 }
 
 export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const { supporterId } = await requireSupporter(db, request);
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json({ errors: {} as Record<string, string>, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json({ errors: {} as Record<string, string>, formError: t("error.csrf") }, { status: 403 });
   const current = currentFinancialYear(await getOrganisationSettings(db));
   const year = yearSchema(current).safeParse(formData.get("year") ?? "");
-  if (!year.success) return json({ errors: { year: firstIssue(year.error) }, formError: t("error.form") }, { status: 400 });
+  if (!year.success)
+    return json({ errors: { year: firstIssue(year.error) }, formError: t("error.form") }, { status: 400 });
   const outcome = await emailAnnualStatement(db, { supporterId, year: year.data });
   if (outcome === "not_found") throw new Response("Not found", { status: 404 });
-  if (outcome === "nothing_to_send") return json({ errors: {} as Record<string, string>, formError: "There are no payments in this year, so there is no statement to send." }, { status: 400 });
-  if (outcome === "no_email") return json({ errors: {} as Record<string, string>, formError: NO_EMAIL_MESSAGE }, { status: 409 });
+  if (outcome === "nothing_to_send")
+    return json(
+      {
+        errors: {} as Record<string, string>,
+        formError: "There are no payments in this year, so there is no statement to send.",
+      },
+      { status: 400 },
+    );
+  if (outcome === "no_email")
+    return json({ errors: {} as Record<string, string>, formError: NO_EMAIL_MESSAGE }, { status: 409 });
   return redirect(`/account/statement?year=${year.data}&sent=1`, 303);
 }
 
-type Part = { lines: { paymentId: number; paidAt: string; receiptNumber: number; description: string; amountMinor: number; refundedMinor: number; currency: string }[]; totals: { currency: string; totalMinor: number }[] };
+type Part = {
+  lines: {
+    paymentId: number;
+    paidAt: string;
+    receiptNumber: number;
+    description: string;
+    amountMinor: number;
+    refundedMinor: number;
+    currency: string;
+  }[];
+  totals: { currency: string; totalMinor: number }[];
+};
 
 /** One kind of payment (gifts, or subscriptions): a table that stacks into labelled rows on phones, and its totals. */
-function StatementPartView(props: { id: string; heading: string; intro?: string; part: Part; timeZone: string; empty: string | null; totalSentence: (total: string) => string }) {
+function StatementPartView(props: {
+  id: string;
+  heading: string;
+  intro?: string;
+  part: Part;
+  timeZone: string;
+  empty: string | null;
+  totalSentence: (total: string) => string;
+}) {
   const { id, part } = props;
-  if (part.lines.length === 0) return props.empty ? (
-    <>
-      <h3 id={`${id}-heading`}>{props.heading}</h3>
-      <p>{props.empty}</p>
-    </>
-  ) : null;
+  if (part.lines.length === 0)
+    return props.empty ? (
+      <>
+        <h3 id={`${id}-heading`}>{props.heading}</h3>
+        <p>{props.empty}</p>
+      </>
+    ) : null;
   return (
     <>
       <h3 id={`${id}-heading`}>{props.heading}</h3>
@@ -125,7 +183,12 @@ export default function Statement() {
         <ErrorSummary errors={data.errors} labels={{ year: "Year" }} />
         <div className="field">
           <label htmlFor="year">Year</label>
-          <select id="year" name="year" defaultValue={data.year ?? data.years[0]?.year} aria-invalid={data.errors.year ? true : undefined}>
+          <select
+            id="year"
+            name="year"
+            defaultValue={data.year ?? data.years[0]?.year}
+            aria-invalid={data.errors.year ? true : undefined}
+          >
             {data.years.map((y) => (
               <option key={y.year} value={y.year}>
                 {y.label}

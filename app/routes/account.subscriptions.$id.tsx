@@ -12,11 +12,18 @@ import type { MessageKey } from "~/i18n/en";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { redirectWithFlash, type Flash } from "~/http/flash.server";
-import { getSubscriptionPage, parseSubscriptionChangeForm, submitSubscriptionChange, type ChangeOutcome } from "~/supporters/subscription-changes.server";
+import {
+  getSubscriptionPage,
+  parseSubscriptionChangeForm,
+  submitSubscriptionChange,
+  type ChangeOutcome,
+} from "~/supporters/subscription-changes.server";
 import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fields";
 import { RowId } from "~/ids";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? data.subscription.what : "Your support" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? data.subscription.what : "Your support" },
+];
 
 const ParamsSchema = z.object({ id: RowId });
 
@@ -35,18 +42,32 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!subscription) throw new Response("Not found", { status: 404 });
   const csrf = await issueCsrfToken(request);
   const confirmCancel = new URL(request.url).searchParams.get("confirm") === "cancel" && subscription.canChange;
-  return json({ subscription, confirmCancel, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  return json(
+    { subscription, confirmCancel, csrf: csrf.token },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
 }
 
-type ActionData = { intent: string | null; errors: FieldErrors; values: FormValues; formError: string; needsAddress?: boolean };
+type ActionData = {
+  intent: string | null;
+  errors: FieldErrors;
+  values: FormValues;
+  formError: string;
+  needsAddress?: boolean;
+};
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const { db, supporterId, subscriptionId } = await requireOwnedId(request, params);
   const formData = await readFormData(request);
   const intent = typeof formData.get("intent") === "string" ? String(formData.get("intent")).slice(0, 20) : null;
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ intent, errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ intent, errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = parseSubscriptionChangeForm(formData);
-  if (!parsed.ok) return json<ActionData>({ intent, errors: parsed.errors, values: parsed.values, formError: parsed.formError }, { status: 400 });
+  if (!parsed.ok)
+    return json<ActionData>(
+      { intent, errors: parsed.errors, values: parsed.values, formError: parsed.formError },
+      { status: 400 },
+    );
   const outcome = await submitSubscriptionChange(db, { supporterId, subscriptionId }, parsed.value);
   if (outcome.ok) {
     const flash = flashFor(outcome);
@@ -54,14 +75,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   if (outcome.status === 404) throw new Response("Not found", { status: 404 });
   return json<ActionData>(
-    { intent, errors: outcome.errors, values: parsed.values, formError: outcome.formError, needsAddress: outcome.needsAddress },
+    {
+      intent,
+      errors: outcome.errors,
+      values: parsed.values,
+      formError: outcome.formError,
+      needsAddress: outcome.needsAddress,
+    },
     { status: outcome.status },
   );
 }
 
 /** What the page says after the redirect; a move to a payment page says nothing yet (nothing changed). */
 function flashFor(outcome: Extract<ChangeOutcome, { ok: true }>): Flash | null {
-  if (!outcome.confirmed) return outcome.change === "year" || outcome.change === "restart" ? null : { key: "flash.pending", params: {} };
+  if (!outcome.confirmed)
+    return outcome.change === "year" || outcome.change === "restart" ? null : { key: "flash.pending", params: {} };
   const amount = outcome.now ? formatMoney(outcome.now.amountMinor, outcome.now.currency) : "";
   switch (outcome.change) {
     case "amount":
@@ -90,7 +118,12 @@ const STATUS_KEYS: Record<string, MessageKey> = {
   paused: "account.sub.status.paused",
 };
 
-const LABELS = { monthlyAmount: "New monthly amount", plan: "Digital or print", months: "Pause payments for", reason: "Reason" };
+const LABELS = {
+  monthlyAmount: "New monthly amount",
+  plan: "Digital or print",
+  months: "Pause payments for",
+  reason: "Reason",
+};
 
 const dateFormatter = (timeZone: string) => (iso: string | null) => (iso ? formatDate(iso, timeZone) : null);
 
@@ -210,27 +243,42 @@ export default function SubscriptionRoute() {
       {sub.status === "canceled" || sub.status === "incomplete_expired" ? (
         <p className="panel">{t("account.sub.ended")}</p>
       ) : sub.replacedByYearUntil && sub.endsAt ? (
-        <p className="panel">{t("account.sub.replacedByYear", { date: date(sub.endsAt) ?? "", until: date(sub.replacedByYearUntil) ?? "" })}</p>
+        <p className="panel">
+          {t("account.sub.replacedByYear", {
+            date: date(sub.endsAt) ?? "",
+            until: date(sub.replacedByYearUntil) ?? "",
+          })}
+        </p>
       ) : sub.endsAt && !sub.updating ? (
         <p className="panel">{t("account.sub.ending", { date: date(sub.endsAt) ?? "" })}</p>
       ) : null}
 
       {sub.canKeep ? (
         <ChangeForm action={base} csrf={csrf} intent="keep" heading={t("account.sub.keep.heading")}>
-          <p>{sub.endsAt ? t("account.sub.keep.body", { date: date(sub.endsAt) ?? "" }) : t("account.sub.keep.bodyUnknown")}</p>
+          <p>
+            {sub.endsAt
+              ? t("account.sub.keep.body", { date: date(sub.endsAt) ?? "" })
+              : t("account.sub.keep.bodyUnknown")}
+          </p>
           <SubmitButton>{t("account.sub.keep.submit")}</SubmitButton>
         </ChangeForm>
       ) : null}
 
       {sub.runningAgainId ? (
         <p className="panel">
-          {t("account.sub.restart.running")} <Link to={`/account/subscriptions/${sub.runningAgainId}`}>{t("account.sub.restart.runningLink")}</Link>
+          {t("account.sub.restart.running")}{" "}
+          <Link to={`/account/subscriptions/${sub.runningAgainId}`}>{t("account.sub.restart.runningLink")}</Link>
         </p>
       ) : null}
 
       {sub.restart ? (
         <ChangeForm action={base} csrf={csrf} intent="restart" heading={t("account.sub.restart.heading")}>
-          <p>{t("account.sub.restart.body", { what: sub.restart.what, amount: formatMoney(sub.restart.amountMinor, sub.currency) })}</p>
+          <p>
+            {t("account.sub.restart.body", {
+              what: sub.restart.what,
+              amount: formatMoney(sub.restart.amountMinor, sub.currency),
+            })}
+          </p>
           <SubmitButton>{t("account.sub.restart.submit")}</SubmitButton>
         </ChangeForm>
       ) : null}
@@ -240,12 +288,35 @@ export default function SubscriptionRoute() {
           <CancelConfirmation sub={sub} csrf={csrf} base={base} actionData={actionData} date={date} />
         ) : (
           <>
-            {sub.amountBounds ? <AmountForm sub={sub} csrf={csrf} action={base} actionData={actionData} heading={t("account.sub.amount.heading")} /> : null}
-            {sub.otherTier ? <TierForm sub={sub} csrf={csrf} action={base} actionData={actionData} heading={t("account.sub.tier.heading")} /> : null}
+            {sub.amountBounds ? (
+              <AmountForm
+                sub={sub}
+                csrf={csrf}
+                action={base}
+                actionData={actionData}
+                heading={t("account.sub.amount.heading")}
+              />
+            ) : null}
+            {sub.otherTier ? (
+              <TierForm
+                sub={sub}
+                csrf={csrf}
+                action={base}
+                actionData={actionData}
+                heading={t("account.sub.tier.heading")}
+              />
+            ) : null}
             {sub.yearPlan ? (
               <ChangeForm action={base} csrf={csrf} intent="year" heading={t("account.sub.year.heading")}>
-                <p>{t("account.sub.year.body", { amount: formatMoney(sub.yearPlan.amountMinor, sub.currency), plan: sub.yearPlan.name })}</p>
-                <SubmitButton>{t("account.sub.year.submit", { amount: formatMoney(sub.yearPlan.amountMinor, sub.currency) })}</SubmitButton>
+                <p>
+                  {t("account.sub.year.body", {
+                    amount: formatMoney(sub.yearPlan.amountMinor, sub.currency),
+                    plan: sub.yearPlan.name,
+                  })}
+                </p>
+                <SubmitButton>
+                  {t("account.sub.year.submit", { amount: formatMoney(sub.yearPlan.amountMinor, sub.currency) })}
+                </SubmitButton>
               </ChangeForm>
             ) : null}
             {sub.pausedUntil ? (
@@ -254,7 +325,14 @@ export default function SubscriptionRoute() {
                 <SubmitButton>{t("account.sub.resume.submit")}</SubmitButton>
               </ChangeForm>
             ) : (
-              <PauseForm sub={sub} date={date} csrf={csrf} action={base} actionData={actionData} heading={t("account.sub.pause.heading")} />
+              <PauseForm
+                sub={sub}
+                date={date}
+                csrf={csrf}
+                action={base}
+                actionData={actionData}
+                heading={t("account.sub.pause.heading")}
+              />
             )}
             <p className="panel">
               <Link to={`${base}?confirm=cancel`} className="button-secondary">
@@ -273,7 +351,8 @@ type FormProps = { csrf: string; action: string; actionData: ActionData | undefi
 type SubProps = { sub: SubscriptionPage };
 
 /** Only the form that was sent shows its field messages. */
-const errorsFor = (actionData: ActionData | undefined, intent: string) => (actionData?.intent === intent ? actionData.errors : undefined);
+const errorsFor = (actionData: ActionData | undefined, intent: string) =>
+  actionData?.intent === intent ? actionData.errors : undefined;
 
 function SubmitButton({ children, secondary }: { children: ReactNode; secondary?: boolean }) {
   const busy = useNavigation().state !== "idle";
@@ -284,7 +363,21 @@ function SubmitButton({ children, secondary }: { children: ReactNode; secondary?
   );
 }
 
-function ChangeForm({ action, csrf, intent, heading, children, id }: { action: string; csrf: string; intent: string; heading: string; children: ReactNode; id?: string }) {
+function ChangeForm({
+  action,
+  csrf,
+  intent,
+  heading,
+  children,
+  id,
+}: {
+  action: string;
+  csrf: string;
+  intent: string;
+  heading: string;
+  children: ReactNode;
+  id?: string;
+}) {
   const headingId = `${intent}-heading`;
   return (
     <section className="panel change-section" aria-labelledby={headingId} id={id}>
@@ -305,7 +398,10 @@ function AmountForm({ sub, csrf, action, actionData, heading }: FormProps & SubP
       <TextField
         name="monthlyAmount"
         label={t("account.sub.amount.label", { currency: sub.currency })}
-        hint={t("account.sub.amount.hint", { min: formatMoney(bounds.minMinor, sub.currency), max: formatMoney(bounds.maxMinor, sub.currency) })}
+        hint={t("account.sub.amount.hint", {
+          min: formatMoney(bounds.minMinor, sub.currency),
+          max: formatMoney(bounds.maxMinor, sub.currency),
+        })}
         inputMode="decimal"
         autoComplete="off"
         errors={errorsFor(actionData, "amount")}
@@ -332,7 +428,9 @@ function TierForm({ sub, csrf, action, actionData, heading }: FormProps & SubPro
           <Link to="/account/profile">{t("account.sub.tier.addAddress")}</Link>
         </p>
       ) : null}
-      <SubmitButton secondary>{t("account.sub.tier.submit", { plan: other.name, amount: formatMoney(other.amountMinor, sub.currency) })}</SubmitButton>
+      <SubmitButton secondary>
+        {t("account.sub.tier.submit", { plan: other.name, amount: formatMoney(other.amountMinor, sub.currency) })}
+      </SubmitButton>
     </ChangeForm>
   );
 }
@@ -341,18 +439,34 @@ function TierForm({ sub, csrf, action, actionData, heading }: FormProps & SubPro
  * Each length says which payments it skips and when they start again, before anything is
  * confirmed: in its option (without JavaScript too) and, for the one chosen, in full below.
  */
-function PauseForm({ sub, date, csrf, action, actionData, heading }: FormProps & SubProps & { date: (iso: string | null) => string | null }) {
+function PauseForm({
+  sub,
+  date,
+  csrf,
+  action,
+  actionData,
+  heading,
+}: FormProps & SubProps & { date: (iso: string | null) => string | null }) {
   const errors = errorsFor(actionData, "pause");
   const initial = (actionData?.intent === "pause" ? actionData.values.months : undefined) ?? "1";
   const [chosen, setChosen] = useState(initial);
   const describe = (option: SubscriptionPage["pauseOptions"][number]) =>
-    t("account.sub.pause.skips", { count: option.skipped.length, dates: joinDates(option.skipped.map((d) => date(d) ?? "")), date: date(option.resumesOn) ?? "" });
+    t("account.sub.pause.skips", {
+      count: option.skipped.length,
+      dates: joinDates(option.skipped.map((d) => date(d) ?? "")),
+      date: date(option.resumesOn) ?? "",
+    });
   const selected = sub.pauseOptions.find((o) => String(o.months) === chosen);
   return (
     <ChangeForm action={action} csrf={csrf} intent="pause" heading={heading}>
       <div className="field">
         <label htmlFor="months">{t("account.sub.pause.label")}</label>
-        <select {...fieldProps("months", errors, "months-dates months-hint")} defaultValue={initial} onChange={(event) => setChosen(event.target.value)} className="wide-select">
+        <select
+          {...fieldProps("months", errors, "months-dates months-hint")}
+          defaultValue={initial}
+          onChange={(event) => setChosen(event.target.value)}
+          className="wide-select"
+        >
           {sub.pauseOptions.map((option) => (
             <option key={option.months} value={option.months}>
               {t("account.sub.pause.option", { count: option.months })} — {describe(option)}
@@ -373,7 +487,19 @@ function PauseForm({ sub, date, csrf, action, actionData, heading }: FormProps &
 }
 
 /** Cancelling takes two steps; the first offers what costs less than leaving. */
-function CancelConfirmation({ sub, csrf, base, actionData, date }: { sub: SubscriptionPage; csrf: string; base: string; actionData: ActionData | undefined; date: (iso: string | null) => string | null }) {
+function CancelConfirmation({
+  sub,
+  csrf,
+  base,
+  actionData,
+  date,
+}: {
+  sub: SubscriptionPage;
+  csrf: string;
+  base: string;
+  actionData: ActionData | undefined;
+  date: (iso: string | null) => string | null;
+}) {
   const here = `${base}?confirm=cancel`;
   const errors = errorsFor(actionData, "cancel");
   const until = date(sub.nextPaymentAt ?? sub.endsAt);
@@ -383,14 +509,44 @@ function CancelConfirmation({ sub, csrf, base, actionData, date }: { sub: Subscr
         <h2 id="before-heading">{t("account.sub.cancel.heading")}</h2>
         <p>{t("account.sub.cancel.intro")}</p>
       </section>
-      {sub.amountBounds ? <AmountForm sub={sub} csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.lower")} /> : null}
-      {sub.otherTier?.tier === "digital" ? <TierForm sub={sub} csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.digital")} /> : null}
-      {sub.pausedUntil ? null : <PauseForm sub={sub} date={date} csrf={csrf} action={here} actionData={actionData} heading={t("account.sub.cancel.pause")} />}
+      {sub.amountBounds ? (
+        <AmountForm
+          sub={sub}
+          csrf={csrf}
+          action={here}
+          actionData={actionData}
+          heading={t("account.sub.cancel.lower")}
+        />
+      ) : null}
+      {sub.otherTier?.tier === "digital" ? (
+        <TierForm
+          sub={sub}
+          csrf={csrf}
+          action={here}
+          actionData={actionData}
+          heading={t("account.sub.cancel.digital")}
+        />
+      ) : null}
+      {sub.pausedUntil ? null : (
+        <PauseForm
+          sub={sub}
+          date={date}
+          csrf={csrf}
+          action={here}
+          actionData={actionData}
+          heading={t("account.sub.cancel.pause")}
+        />
+      )}
       <ChangeForm action={here} csrf={csrf} intent="cancel" heading={t("account.sub.cancel.confirmHeading")}>
         <p>{until ? t("account.sub.cancel.when", { date: until }) : t("account.sub.cancel.whenUnknown")}</p>
         <div className="field">
           <label htmlFor="reason">{t("account.sub.cancel.reason")}</label>
-          <textarea {...fieldProps("reason", errors, "reason-hint")} rows={3} maxLength={500} defaultValue={actionData?.intent === "cancel" ? (actionData.values.reason ?? "") : ""} />
+          <textarea
+            {...fieldProps("reason", errors, "reason-hint")}
+            rows={3}
+            maxLength={500}
+            defaultValue={actionData?.intent === "cancel" ? (actionData.values.reason ?? "") : ""}
+          />
           <Hint id="reason-hint">{t("account.sub.cancel.reasonHint")}</Hint>
           <FieldError id="reason-error" message={errors?.reason} />
         </div>

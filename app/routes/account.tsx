@@ -10,9 +10,17 @@ import { Flash } from "~/ui/Flash";
 
 /** The account area's frame, and the confirmation of the change just made. Each child route checks the session itself. */
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [session, csrf, taken] = await Promise.all([getSupporterSession(getDb(), request), issueCsrfToken(request), takeFlash(request)]);
+  const [session, csrf, taken] = await Promise.all([
+    getSupporterSession(getDb(), request),
+    issueCsrfToken(request),
+    takeFlash(request),
+  ]);
   const headers = new Headers({ "Cache-Control": "private, no-store" });
-  for (const [name, value] of [...Object.entries(csrf.headers as Record<string, string>), ...Object.entries(taken.headers)]) headers.append(name, value);
+  for (const [name, value] of [
+    ...Object.entries(csrf.headers as Record<string, string>),
+    ...Object.entries(taken.headers),
+  ])
+    headers.append(name, value);
   return json({ signedIn: Boolean(session), csrf: csrf.token, flash: taken.flash }, { headers });
 }
 

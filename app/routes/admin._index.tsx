@@ -11,7 +11,9 @@ import { getDashboard } from "~/reports/dashboard.server";
 import { IncomeChart, monthName } from "~/ui/IncomeChart";
 import { ProgressBar } from "~/ui/ProgressBar";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Dashboard — ${data.campaign.name}` : "Dashboard" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Dashboard — ${data.campaign.name}` : "Dashboard" },
+];
 
 const DashboardQuerySchema = z.object({
   campaign: z
@@ -26,7 +28,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireStaff(db, request);
   const query = DashboardQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
   // Across campaigns: a receipt waiting for the post is work whichever campaign it is for.
-  const [dashboard, receiptsToPost] = await Promise.all([query.success ? getDashboard(db, { campaignSlug: query.data.campaign }) : null, countReceiptsToPost(db)]);
+  const [dashboard, receiptsToPost] = await Promise.all([
+    query.success ? getDashboard(db, { campaignSlug: query.data.campaign }) : null,
+    countReceiptsToPost(db),
+  ]);
   if (!dashboard) throw new Response("Campaign not found", { status: 404 });
   return json({ ...dashboard, receiptsToPost }, { headers: { "Cache-Control": "private, no-store" } });
 }
@@ -85,7 +90,14 @@ export default function AdminDashboard() {
         <h2 id="regular-heading">Regular support</h2>
         <dl className="figures">
           <Figure label="Monthly recurring revenue">
-            {d.recurring.mrr.length === 0 ? money(0) : d.recurring.mrr.map((m) => `${formatMoney(m.amountMinor, m.currency)}${m.currency === currency ? "" : ` ${m.currency}`}`).join(" + ")}
+            {d.recurring.mrr.length === 0
+              ? money(0)
+              : d.recurring.mrr
+                  .map(
+                    (m) =>
+                      `${formatMoney(m.amountMinor, m.currency)}${m.currency === currency ? "" : ` ${m.currency}`}`,
+                  )
+                  .join(" + ")}
           </Figure>
           <Figure label="Monthly donors">{d.recurring.monthlyDonors}</Figure>
           <Figure label="Digital supporters">{d.tiers.digital}</Figure>
@@ -102,11 +114,14 @@ export default function AdminDashboard() {
             <ul className="failing-list">
               {d.failing.subscriptions.map((f) => (
                 <li key={f.subscriptionId}>
-                  <Link to={`/admin/supporters/${f.supporterId}`}>{f.supporterName}</Link> — {f.planName ?? "Monthly gift"}, {formatMoney(f.amountMinor, f.currency)} a month
+                  <Link to={`/admin/supporters/${f.supporterId}`}>{f.supporterName}</Link> —{" "}
+                  {f.planName ?? "Monthly gift"}, {formatMoney(f.amountMinor, f.currency)} a month
                 </li>
               ))}
             </ul>
-            {d.failing.total > d.failing.subscriptions.length ? <p className="hint">Showing the {d.failing.subscriptions.length} that have been failing longest.</p> : null}
+            {d.failing.total > d.failing.subscriptions.length ? (
+              <p className="hint">Showing the {d.failing.subscriptions.length} that have been failing longest.</p>
+            ) : null}
           </>
         )}
       </section>
@@ -118,8 +133,9 @@ export default function AdminDashboard() {
         ) : (
           <p>
             {formatMoney(d.pending.amountMinor, d.campaign.currency)} promised on the phone line and not paid yet
-            {d.pending.oldestAt ? `, the oldest since ${new Date(d.pending.oldestAt).toISOString().slice(0, 10)}` : ""}.{" "}
-            <Link to="/admin/pledges?status=pending">See pending pledges</Link>
+            {d.pending.oldestAt
+              ? `, the oldest since ${new Date(d.pending.oldestAt).toISOString().slice(0, 10)}`
+              : ""}. <Link to="/admin/pledges?status=pending">See pending pledges</Link>
           </p>
         )}
       </section>
@@ -130,7 +146,8 @@ export default function AdminDashboard() {
           <p>No printed receipt is waiting to be posted.</p>
         ) : (
           <p>
-            Supporters without an email address are waiting for {d.receiptsToPost === 1 ? "a printed receipt" : `${d.receiptsToPost} printed receipts`}.{" "}
+            Supporters without an email address are waiting for{" "}
+            {d.receiptsToPost === 1 ? "a printed receipt" : `${d.receiptsToPost} printed receipts`}.{" "}
             <Link to="/admin/payments?to=post">Print and post them</Link>
           </p>
         )}

@@ -22,7 +22,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireStaff(db, request, { role: "admin" });
   const { before } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const entries = await listAuditEntries(db, { before, limit: PAGE });
-  return json({ entries, next: entries.length === PAGE ? (entries.at(-1)?.id ?? null) : null }, { headers: { "Cache-Control": "private, no-store" } });
+  return json(
+    { entries, next: entries.length === PAGE ? (entries.at(-1)?.id ?? null) : null },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
 }
 
 /** Who acted, in words: the member of staff by name and email, or what kind of actor it was. */
@@ -37,7 +40,10 @@ function actorOf(e: { actorType: string; actorId: number | null; actorStaff: { n
 function detailsOf(e: { action: string; details: unknown }) {
   const d = (e.details ?? {}) as Record<string, unknown>;
   if (e.action === "payment.refund" && typeof d.amountMinor === "number" && typeof d.currency === "string") {
-    const reason = typeof d.reason === "string" && d.reason in REFUND_REASON_LABELS ? `: ${REFUND_REASON_LABELS[d.reason as keyof typeof REFUND_REASON_LABELS].toLowerCase()}` : "";
+    const reason =
+      typeof d.reason === "string" && d.reason in REFUND_REASON_LABELS
+        ? `: ${REFUND_REASON_LABELS[d.reason as keyof typeof REFUND_REASON_LABELS].toLowerCase()}`
+        : "";
     return ` — ${formatMoney(d.amountMinor, d.currency, "en-AU", { alwaysShowCents: true })} ${d.currency}${reason}`;
   }
   return "";
@@ -62,7 +68,9 @@ export default function AuditLog() {
         <tbody>
           {entries.map((e) => {
             const target = AUDIT_TARGET_LABELS[e.targetType];
-            const label = e.targetStaff ? `${target?.label ?? e.targetType}: ${e.targetStaff.name || e.targetStaff.email}` : `${target?.label ?? e.targetType}${e.targetId ? ` #${e.targetId}` : ""}`;
+            const label = e.targetStaff
+              ? `${target?.label ?? e.targetType}: ${e.targetStaff.name || e.targetStaff.email}`
+              : `${target?.label ?? e.targetType}${e.targetId ? ` #${e.targetId}` : ""}`;
             return (
               <tr key={e.id}>
                 <td>{dateTime(e.createdAt)}</td>

@@ -13,7 +13,6 @@ import { rowIdParam } from "~/ids";
 
 export const meta: MetaFunction = () => [{ title: "Edit campaign" }];
 
-
 const campaignId = (params: { id?: string }) => rowIdParam(params.id);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -22,7 +21,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const campaign = await getCampaignForEdit(db, { campaignId: campaignId(params) });
   if (!campaign) throw new Response("Not found", { status: 404 });
   const csrf = await issueCsrfToken(request);
-  return json({ campaign, currencies: CURRENCIES, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  return json(
+    { campaign, currencies: CURRENCIES, csrf: csrf.token },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
 }
 
 type ActionData = { errors: FieldErrors; values: FormValues; formError?: string };
@@ -32,11 +34,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const staff = await requireStaff(db, request, { role: "admin" });
   const id = campaignId(params);
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = parseCampaignForm(formData);
-  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  if (!parsed.ok)
+    return json<ActionData>(
+      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+      { status: 400 },
+    );
   const outcome = await updateCampaign(db, { staff, campaignId: id, version: parsed.version, input: parsed.value });
-  if (!outcome.ok) return json<ActionData>({ errors: outcome.errors, values: parsed.values, formError: outcome.formError }, { status: outcome.status });
+  if (!outcome.ok)
+    return json<ActionData>(
+      { errors: outcome.errors, values: parsed.values, formError: outcome.formError },
+      { status: outcome.status },
+    );
   return redirect("/admin/campaigns?done=saved", 303);
 }
 

@@ -17,7 +17,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const staff = await requireStaff(db, request);
   const campaigns = await listCampaignsForAdmin(db);
   const { done } = NoticeSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  return json({ campaigns, isAdmin: staff.role === "admin", notice: done ?? null }, { headers: { "Cache-Control": "private, no-store" } });
+  return json(
+    { campaigns, isAdmin: staff.role === "admin", notice: done ?? null },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
 }
 
 export default function Campaigns() {

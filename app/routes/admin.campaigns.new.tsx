@@ -16,7 +16,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request, { role: "admin" });
   const [{ values, timeZone }, csrf] = await Promise.all([newCampaignValues(db), issueCsrfToken(request)]);
-  return json({ values, timeZone, currencies: CURRENCIES, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  return json(
+    { values, timeZone, currencies: CURRENCIES, csrf: csrf.token },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
 }
 
 type ActionData = { errors: FieldErrors; values: FormValues; formError?: string };
@@ -25,11 +28,20 @@ export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request, { role: "admin" });
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = parseCampaignForm(formData);
-  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  if (!parsed.ok)
+    return json<ActionData>(
+      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+      { status: 400 },
+    );
   const outcome = await createCampaign(db, { staff, input: parsed.value });
-  if (!outcome.ok) return json<ActionData>({ errors: outcome.errors, values: parsed.values, formError: outcome.formError }, { status: outcome.status });
+  if (!outcome.ok)
+    return json<ActionData>(
+      { errors: outcome.errors, values: parsed.values, formError: outcome.formError },
+      { status: outcome.status },
+    );
   return redirect("/admin/campaigns?done=created", 303);
 }
 

@@ -45,7 +45,11 @@ export async function listProviderEvents(db: DB, { before, limit = PAGE }: { bef
       cursorAt: sql<string>`${providerEvents.receivedAt}::text`,
     })
     .from(providerEvents)
-    .where(before ? sql`(${providerEvents.receivedAt}, ${providerEvents.id}) < (${before.receivedAt}::timestamptz, ${before.id})` : undefined)
+    .where(
+      before
+        ? sql`(${providerEvents.receivedAt}, ${providerEvents.id}) < (${before.receivedAt}::timestamptz, ${before.id})`
+        : undefined,
+    )
     .orderBy(desc(providerEvents.receivedAt), desc(providerEvents.id))
     .limit(limit);
   return rows.map(({ cursorAt, ...r }) => ({ ...r, cursor: `${cursorAt}~${r.id}` }));
@@ -56,7 +60,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const me = await requireStaff(db, request);
   const before = CursorSchema.parse(new URL(request.url).searchParams.get("before") ?? undefined);
-  const [events, failures, csrf] = await Promise.all([listProviderEvents(db, { before }), listWebhookFailures(db), issueCsrfToken(request)]);
+  const [events, failures, csrf] = await Promise.all([
+    listProviderEvents(db, { before }),
+    listWebhookFailures(db),
+    issueCsrfToken(request),
+  ]);
   return json(
     {
       events,
@@ -89,7 +97,10 @@ export async function action({ request }: ActionFunctionArgs) {
     case "duplicate":
       return redirect(`/admin/events?replayed=${outcome.status}`, 303);
     case "already_resolved":
-      return json<ActionData>({ formError: "That failure has already been resolved; nothing was done.", eventId }, { status: 409 });
+      return json<ActionData>(
+        { formError: "That failure has already been resolved; nothing was done.", eventId },
+        { status: 409 },
+      );
     case "not_found":
       return json<ActionData>({ formError: "There is no failed event with that id.", eventId }, { status: 404 });
     case "failed":
@@ -102,7 +113,6 @@ export async function action({ request }: ActionFunctionArgs) {
       );
   }
 }
-
 
 const REPLAYED = {
   applied: "The event has been applied.",
@@ -220,13 +230,18 @@ export default function PaymentEvents() {
       <h2>Events that failed to apply</h2>
       <p>
         The payment provider keeps delivering these for a few days until one delivery applies.
-        {canReplay ? " Replay applies the stored event now; an event applied meanwhile is not applied twice." : " An administrator can replay them."}
+        {canReplay
+          ? " Replay applies the stored event now; an event applied meanwhile is not applied twice."
+          : " An administrator can replay them."}
       </p>
       <OpenFailures failures={failures.open} canReplay={canReplay} csrf={csrf} />
       <ResolvedFailures failures={failures.resolved} days={resolvedDays} />
 
       <h2>Applied events</h2>
-      <p>Every event from the payment provider that has been applied, newest first. Times on the organisation's clock ({timeZone}).</p>
+      <p>
+        Every event from the payment provider that has been applied, newest first. Times on the organisation's clock (
+        {timeZone}).
+      </p>
       <table>
         <caption className="visually-hidden">Payment events, newest first</caption>
         <thead>

@@ -11,8 +11,13 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!EXPORT_KINDS.includes(kind)) throw new Response("Not found", { status: 404 });
   const query = Object.fromEntries(new URL(request.url).searchParams);
   // server.mjs hands us a way to wait for the client's socket to drain (see csvStream's `ready`).
-  const ready = typeof context.responseDrained === "function" ? (context.responseDrained as () => Promise<void> | void) : undefined;
+  const ready =
+    typeof context.responseDrained === "function" ? (context.responseDrained as () => Promise<void> | void) : undefined;
   const result = await startExport(db, { kind, query, staffUserId: staff.staffUserId, ready });
-  if (!result.ok) return new Response(`Invalid export request: ${Object.values(result.errors).join("; ")}`, { status: 400, headers: { "Cache-Control": "no-store" } });
+  if (!result.ok)
+    return new Response(`Invalid export request: ${Object.values(result.errors).join("; ")}`, {
+      status: 400,
+      headers: { "Cache-Control": "no-store" },
+    });
   return csvResponse(result.filename, result.body);
 }

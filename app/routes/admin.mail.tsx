@@ -27,7 +27,9 @@ export type MailStatus = "queued" | "sent" | "failed";
 type Cursor = { id: string; createdAt: string };
 const CursorSchema = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}~\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/)
+  .regex(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}~\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/,
+  )
   .transform((s): Cursor => ({ id: s.slice(0, 36), createdAt: s.slice(37) }))
   .optional()
   .catch(undefined);
@@ -47,10 +49,18 @@ export async function listMail(db: DB, { before, limit = PAGE }: { before?: Curs
       cursorAt: sql<string>`${outbox.createdAt}::text`,
     })
     .from(outbox)
-    .where(before ? sql`(${outbox.createdAt}, ${outbox.id}) < (${before.createdAt}::timestamptz, ${before.id}::uuid)` : undefined)
+    .where(
+      before
+        ? sql`(${outbox.createdAt}, ${outbox.id}) < (${before.createdAt}::timestamptz, ${before.id}::uuid)`
+        : undefined,
+    )
     .orderBy(desc(outbox.createdAt), desc(outbox.id))
     .limit(limit);
-  return rows.map(({ cursorAt, ...r }) => ({ ...r, cursor: `${r.id}~${cursorAt}`, status: (r.sentAt ? "sent" : r.failedAt ? "failed" : "queued") as MailStatus }));
+  return rows.map(({ cursorAt, ...r }) => ({
+    ...r,
+    cursor: `${r.id}~${cursorAt}`,
+    status: (r.sentAt ? "sent" : r.failedAt ? "failed" : "queued") as MailStatus,
+  }));
 }
 
 /**
@@ -58,18 +68,31 @@ export async function listMail(db: DB, { before, limit = PAGE }: { before?: Curs
  * other. The copy carries the same sealed link (or, for a sign-in email, a new one minted at send
  * time); a message whose props were pruned has nothing left to send.
  */
-export async function resendMail(db: DB, { outboxId, staffUserId }: { outboxId: string; staffUserId: number }): Promise<string | null> {
+export async function resendMail(
+  db: DB,
+  { outboxId, staffUserId }: { outboxId: string; staffUserId: number },
+): Promise<string | null> {
   return db.transaction(async (tx) => {
     const [original] = await tx.select().from(outbox).where(eq(outbox.id, outboxId));
     if (!original || (!original.sentAt && !original.failedAt) || isPruned(original.props)) return null;
     const copy = one(
       await tx
         .insert(outbox)
-        .values({ template: original.template, toEmail: original.toEmail, props: original.props, idempotencyKey: `resend:${original.id}:${randomUUID()}` })
+        .values({
+          template: original.template,
+          toEmail: original.toEmail,
+          props: original.props,
+          idempotencyKey: `resend:${original.id}:${randomUUID()}`,
+        })
         .returning({ id: outbox.id }),
       "resendMail: insert the copy",
     );
-    await recordAudit(tx, { actor: { type: "staff", id: staffUserId }, action: "email.resend", target: { type: "outbox", id: original.id }, details: { copyId: copy.id } });
+    await recordAudit(tx, {
+      actor: { type: "staff", id: staffUserId },
+      action: "email.resend",
+      target: { type: "outbox", id: original.id },
+      details: { copyId: copy.id },
+    });
     return copy.id;
   });
 }
@@ -80,7 +103,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const before = CursorSchema.parse(new URL(request.url).searchParams.get("before") ?? undefined);
   const [messages, csrf] = await Promise.all([listMail(db, { before }), issueCsrfToken(request)]);
   const next = messages.length === PAGE ? (messages.at(-1)?.cursor ?? null) : null;
-  return json({ messages, next, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  return json(
+    { messages, next, csrf: csrf.token },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
 }
 
 const ResendSchema = z.object({ intent: z.literal("resend"), id: z.uuid() });
@@ -93,10 +119,13 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = ResendSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return json({ formError: "That message cannot be resent." }, { status: 400 });
   const copyId = await resendMail(db, { outboxId: parsed.data.id, staffUserId: staff.staffUserId });
-  if (!copyId) return json({ formError: `Only a sent or failed message can be resent, within ${OUTBOX_PAYLOAD_DAYS} days.` }, { status: 409 });
+  if (!copyId)
+    return json(
+      { formError: `Only a sent or failed message can be resent, within ${OUTBOX_PAYLOAD_DAYS} days.` },
+      { status: 409 },
+    );
   return redirect("/admin/mail?resent=1", 303);
 }
-
 
 export default function MailLog() {
   const { dateTime, timeZone } = useOrgTime();
@@ -144,7 +173,11 @@ export default function MailLog() {
                     <input type="hidden" name="intent" value="resend" />
                     <input type="hidden" name="id" value={m.id} />
                     <button type="submit" className="link-button">
-                      Resend<span className="visually-hidden"> {m.template} to {m.toEmail}</span>
+                      Resend
+                      <span className="visually-hidden">
+                        {" "}
+                        {m.template} to {m.toEmail}
+                      </span>
                     </button>
                   </Form>
                 ) : null}

@@ -7,7 +7,12 @@ import type { MessageStatus } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
-import { countMessagesToReview, listMessagesForStaff, moderateMessage, ModerateMessageSchema } from "~/giving/messages.server";
+import {
+  countMessagesToReview,
+  listMessagesForStaff,
+  moderateMessage,
+  ModerateMessageSchema,
+} from "~/giving/messages.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { useOrgTime } from "~/ui/org-time";
@@ -16,7 +21,10 @@ export const meta: MetaFunction = () => [{ title: "Messages of support" }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 
-const SHOW = { review: "pending", approved: "approved", hidden: "hidden" } as const satisfies Record<string, MessageStatus>;
+const SHOW = { review: "pending", approved: "approved", hidden: "hidden" } as const satisfies Record<
+  string,
+  MessageStatus
+>;
 type Show = keyof typeof SHOW;
 const TAB_LABEL: Record<Show, string> = { review: "To review", approved: "Approved", hidden: "Hidden" };
 
@@ -36,7 +44,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [ms, id] = query.before ? query.before.split("-").map(Number) : [];
   const [list, toReview, csrf] = await Promise.all([
-    listMessagesForStaff(db, { status: SHOW[query.show], before: ms && id ? { paidAt: new Date(ms), paymentId: id } : null }),
+    listMessagesForStaff(db, {
+      status: SHOW[query.show],
+      before: ms && id ? { paidAt: new Date(ms), paymentId: id } : null,
+    }),
     countMessagesToReview(db),
     issueCsrfToken(request),
   ]);
@@ -58,11 +69,20 @@ export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  if (!(await isValidCsrf(request, formData)))
+    return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const parsed = ModerateMessageSchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return json({ formError: parsed.error.issues[0]?.message ?? "Choose Approve or Hide." }, { status: 400, headers: PRIVATE });
+  if (!parsed.success)
+    return json(
+      { formError: parsed.error.issues[0]?.message ?? "Choose Approve or Hide." },
+      { status: 400, headers: PRIVATE },
+    );
   const outcome = await moderateMessage(db, { staff, ...parsed.data });
-  if (outcome.status === "not_found") return json({ formError: "That message was not found: it may have been erased with its writer's details." }, { status: 404, headers: PRIVATE });
+  if (outcome.status === "not_found")
+    return json(
+      { formError: "That message was not found: it may have been erased with its writer's details." },
+      { status: 404, headers: PRIVATE },
+    );
   const back = z.enum(["review", "approved", "hidden"]).catch("review").parse(formData.get("show"));
   return redirect(`/admin/messages?show=${back}&done=${outcome.now}`, { status: 303, headers: PRIVATE });
 }
@@ -79,7 +99,10 @@ export default function Messages() {
   return (
     <div className="panel">
       <h1>Messages of support</h1>
-      <p>What readers wrote with their gift. Read each one before it may appear on the public wall; you can change your mind later.</p>
+      <p>
+        What readers wrote with their gift. Read each one before it may appear on the public wall; you can change your
+        mind later.
+      </p>
       <nav aria-label="Messages" className="message-tabs">
         {(Object.keys(SHOW) as Show[]).map((tab) => (
           <Link key={tab} to={`/admin/messages?show=${tab}`} aria-current={tab === show ? "page" : undefined}>
@@ -99,7 +122,11 @@ export default function Messages() {
         </p>
       ) : null}
       {messages.length === 0 ? (
-        <p>{show === "review" ? "Nothing to review: every message has been read." : `No ${TAB_LABEL[show].toLowerCase()} messages.`}</p>
+        <p>
+          {show === "review"
+            ? "Nothing to review: every message has been read."
+            : `No ${TAB_LABEL[show].toLowerCase()} messages.`}
+        </p>
       ) : (
         <ol className="message-list">
           {messages.map((m) => (
@@ -108,7 +135,11 @@ export default function Messages() {
                 <p>{m.message}</p>
               </blockquote>
               <p className="hint">
-                {m.supporter.erased ? "Erased supporter" : <Link to={`/admin/supporters/${m.supporter.id}`}>{m.supporter.name || "(no name)"}</Link>}
+                {m.supporter.erased ? (
+                  "Erased supporter"
+                ) : (
+                  <Link to={`/admin/supporters/${m.supporter.id}`}>{m.supporter.name || "(no name)"}</Link>
+                )}
                 {m.anonymous ? " — asked not to be named publicly (shown as “Anonymous”)" : " — may be named publicly"}
                 {" · "}
                 <Link to={`/admin/payments/${m.paymentId}`}>
@@ -116,19 +147,33 @@ export default function Messages() {
                 </Link>
                 {" · "}
                 {dateTime(m.paidAt)}
-                {m.moderatedAt ? ` · ${m.status === "approved" ? "approved" : "hidden"} by ${m.moderatedBy ?? "staff"}, ${dateTime(m.moderatedAt)}` : ""}
+                {m.moderatedAt
+                  ? ` · ${m.status === "approved" ? "approved" : "hidden"} by ${m.moderatedBy ?? "staff"}, ${dateTime(m.moderatedAt)}`
+                  : ""}
               </p>
               <Form method="post" className="message-actions">
                 <input type="hidden" name="csrf" value={csrf} />
                 <input type="hidden" name="paymentId" value={m.paymentId} />
                 <input type="hidden" name="show" value={show} />
                 {m.status !== "approved" ? (
-                  <button type="submit" name="intent" value="approve" className="give-button button-compact" aria-label={`Approve the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="approve"
+                    className="give-button button-compact"
+                    aria-label={`Approve the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}
+                  >
                     Approve
                   </button>
                 ) : null}
                 {m.status !== "hidden" ? (
-                  <button type="submit" name="intent" value="hide" className="button-secondary button-compact" aria-label={`Hide the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}>
+                  <button
+                    type="submit"
+                    name="intent"
+                    value="hide"
+                    className="button-secondary button-compact"
+                    aria-label={`Hide the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}
+                  >
                     Hide
                   </button>
                 ) : null}

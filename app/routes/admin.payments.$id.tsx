@@ -19,7 +19,9 @@ import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Payment, receipt ${data.page.payment.receiptNumber}` : "Payment" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Payment, receipt ${data.page.payment.receiptNumber}` : "Payment" },
+];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 
@@ -31,7 +33,10 @@ const DONE = {
   "refund-requested": t("admin.refund.done.requested"),
   "refund-already": t("admin.refund.done.already"),
 } as const;
-const DoneSchema = z.enum(Object.keys(DONE) as [keyof typeof DONE]).optional().catch(undefined);
+const DoneSchema = z
+  .enum(Object.keys(DONE) as [keyof typeof DONE])
+  .optional()
+  .catch(undefined);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
@@ -41,7 +46,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const refunds = await listPaymentRefunds(db, { paymentId: page.payment.id });
   const csrf = await issueCsrfToken(request);
   const done = DoneSchema.parse(new URL(request.url).searchParams.get("done") ?? undefined) ?? null;
-  return json({ page, refunds, isAdmin: staff.role === "admin", csrf: csrf.token, done }, { headers: { ...csrf.headers, ...PRIVATE } });
+  return json(
+    { page, refunds, isAdmin: staff.role === "admin", csrf: csrf.token, done },
+    { headers: { ...csrf.headers, ...PRIVATE } },
+  );
 }
 
 /** "Mark as posted": the only change made from this page. */
@@ -50,15 +58,27 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const staff = await requireStaff(db, request);
   const id = paymentId(params);
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
-  if (formData.get("intent") !== "mark-posted") return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
+  if (!(await isValidCsrf(request, formData)))
+    return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  if (formData.get("intent") !== "mark-posted")
+    return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
   const outcome = await markReceiptPosted(db, { staff, paymentId: id });
   if (outcome.status === "not_found") throw new Response("Payment not found", { status: 404 });
-  if (outcome.status === "already_posted") return json({ formError: `This receipt was already marked as posted on ${formatDate(outcome.postedAt, (await getOrganisationSettings(db)).timeZone, "medium")}.` }, { status: 409, headers: PRIVATE });
+  if (outcome.status === "already_posted")
+    return json(
+      {
+        formError: `This receipt was already marked as posted on ${formatDate(outcome.postedAt, (await getOrganisationSettings(db)).timeZone, "medium")}.`,
+      },
+      { status: 409, headers: PRIVATE },
+    );
   return redirect(`/admin/payments/${id}?done=posted`, { status: 303, headers: PRIVATE });
 }
 
-const MESSAGE_STATE = { pending: "Not yet reviewed", approved: "Approved for the public wall", hidden: "Hidden from public view" } as const;
+const MESSAGE_STATE = {
+  pending: "Not yet reviewed",
+  approved: "Approved for the public wall",
+  hidden: "Hidden from public view",
+} as const;
 const MAIL_STATUS = { queued: "Emailed (waiting to send)", sent: "Emailed", failed: "Email failed" } as const;
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -75,12 +95,18 @@ export default function PaymentPage() {
   const { page, refunds, isAdmin, csrf, done } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { payment, supporter, delivery } = page;
-  const money = (minor: number) => `${formatMoney(minor, payment.currency, "en-AU", { alwaysShowCents: true })} ${payment.currency}`;
+  const money = (minor: number) =>
+    `${formatMoney(minor, payment.currency, "en-AU", { alwaysShowCents: true })} ${payment.currency}`;
   const canMarkPosted = page.hasReceipt && delivery.status !== "posted" && !supporter.erased;
   return (
     <div className="panel">
       <p>
-        <Link to={`/admin/supporters/${supporter.id}`}>← {supporter.erased ? "Supporter (erased)" : supporter.name || supporter.email || supporter.phone || "Supporter"}</Link>
+        <Link to={`/admin/supporters/${supporter.id}`}>
+          ←{" "}
+          {supporter.erased
+            ? "Supporter (erased)"
+            : supporter.name || supporter.email || supporter.phone || "Supporter"}
+        </Link>
       </p>
       <h1>Payment, receipt {payment.receiptNumber}</h1>
       {done ? (
@@ -122,7 +148,11 @@ export default function PaymentPage() {
             <span className="hint">
               {MESSAGE_STATE[payment.messageStatus]}
               {payment.anonymous ? "; the writer asked not to be named publicly" : ""}.{" "}
-              <Link to={`/admin/messages?show=${payment.messageStatus === "pending" ? "review" : payment.messageStatus}`}>Review messages</Link>
+              <Link
+                to={`/admin/messages?show=${payment.messageStatus === "pending" ? "review" : payment.messageStatus}`}
+              >
+                Review messages
+              </Link>
             </span>
           </Row>
         ) : null}
@@ -134,7 +164,12 @@ export default function PaymentPage() {
             <ul className="plain-list">
               {refunds.map((r) => (
                 <li key={r.id}>
-                  {t("admin.refund.history.by", { amount: money(r.amountMinor), name: r.staffName, when: r.at ? dateTime(r.at) : "" })}: {REFUND_REASON_LABELS[r.reason]}
+                  {t("admin.refund.history.by", {
+                    amount: money(r.amountMinor),
+                    name: r.staffName,
+                    when: r.at ? dateTime(r.at) : "",
+                  })}
+                  : {REFUND_REASON_LABELS[r.reason]}
                   {r.note ? ` — “${r.note}”` : ""}
                 </li>
               ))}

@@ -12,8 +12,9 @@ import { RowId } from "~/ids";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" }];
-
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" },
+];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
@@ -33,7 +34,8 @@ export default function PrintedReceipt() {
   const { paymentId, receipt, refundedMinor, postalAddress, postedAt, sender } = useLoaderData<typeof loader>();
   const layout = useRouteLoaderData<typeof adminLoader>("routes/admin");
   const zone = safeTimeZone(receipt.organisation.timeZone);
-  const money = (minor: number) => `${formatMoney(minor, receipt.currency, "en-AU", { alwaysShowCents: true })} ${receipt.currency}`;
+  const money = (minor: number) =>
+    `${formatMoney(minor, receipt.currency, "en-AU", { alwaysShowCents: true })} ${receipt.currency}`;
   const self = `/admin/payments/${paymentId}/receipt`;
   return (
     <>
@@ -49,7 +51,10 @@ export default function PrintedReceipt() {
         >
           Print
         </a>
-        <span className="hint">Without the Print button working, use your browser's Print command (Ctrl+P or ⌘P). Fold in three for a DL window envelope.</span>
+        <span className="hint">
+          Without the Print button working, use your browser's Print command (Ctrl+P or ⌘P). Fold in three for a DL
+          window envelope.
+        </span>
         {postedAt ? (
           <span>Posted on {formatDate(postedAt, zone, "medium")}.</span>
         ) : postalAddress ? (
@@ -91,7 +96,9 @@ export default function PrintedReceipt() {
               ))}
             </address>
           ) : (
-            <p className="receipt-missing-address">No postal address on file: add one on the supporter page before posting.</p>
+            <p className="receipt-missing-address">
+              No postal address on file: add one on the supporter page before posting.
+            </p>
           )}
         </div>
         <div className="receipt-body">

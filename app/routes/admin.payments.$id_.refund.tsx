@@ -33,13 +33,16 @@ import { ErrorSummary, FieldError, TextAreaField, TextField } from "~/ui/fields"
  * carries the request id minted when it was shown.
  */
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? t("admin.refund.heading", { receipt: data.context.payment.receiptNumber }) : "Refund" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? t("admin.refund.heading", { receipt: data.context.payment.receiptNumber }) : "Refund" },
+];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 const paymentId = (params: { id?: string }) => rowIdParam(params.id, "Payment not found");
 const From = z.enum(["payment", "supporter"]).catch("payment");
 /** Where the supporter page's lists were (paged), so going back lands on the same pages. */
-const listsAt = (raw: string | null | undefined) => listPositionsQuery(parseListPositions(new URLSearchParams(raw ?? ""))).toString();
+const listsAt = (raw: string | null | undefined) =>
+  listPositionsQuery(parseListPositions(new URLSearchParams(raw ?? ""))).toString();
 
 async function requireAdmin(request: Request) {
   const db = getDb();
@@ -56,11 +59,21 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const csrf = await issueCsrfToken(request);
   const query = new URL(request.url).searchParams;
   const from = From.parse(query.get("from") ?? undefined);
-  return json({ context, csrf: csrf.token, from, at: from === "supporter" ? listsAt(query.get("at")) : "" }, { headers: { ...csrf.headers, ...PRIVATE } });
+  return json(
+    { context, csrf: csrf.token, from, at: from === "supporter" ? listsAt(query.get("at")) : "" },
+    { headers: { ...csrf.headers, ...PRIVATE } },
+  );
 }
 
 type RequestStep = { step: "request"; errors: FieldErrors; values: FormValues; formError?: string };
-type ConfirmStep = { step: "confirm"; values: FormValues; requestId: string; description: RefundDescription; reasonLabel: string; formError?: string };
+type ConfirmStep = {
+  step: "confirm";
+  values: FormValues;
+  requestId: string;
+  description: RefundDescription;
+  reasonLabel: string;
+  formError?: string;
+};
 type ActionData = RequestStep | ConfirmStep;
 
 export async function action({ request, params }: ActionFunctionArgs) {
@@ -69,8 +82,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   const values = formValues(formData, [...REFUND_FORM_FIELDS, "requestId", "from", "at"]);
   const from = From.parse(values.from);
-  const requestStep = (status: number, data: Omit<RequestStep, "step">) => json<ActionData>({ step: "request", ...data }, { status, headers: PRIVATE });
-  if (!(await isValidCsrf(request, formData))) return requestStep(403, { errors: {}, values, formError: t("error.csrf") });
+  const requestStep = (status: number, data: Omit<RequestStep, "step">) =>
+    json<ActionData>({ step: "request", ...data }, { status, headers: PRIVATE });
+  if (!(await isValidCsrf(request, formData)))
+    return requestStep(403, { errors: {}, values, formError: t("error.csrf") });
   const context = await getRefundContext(db, { paymentId: id });
   if (!context) throw new Response("Payment not found", { status: 404 });
   const backTo = (done: string) => {
@@ -87,17 +102,32 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const requestId = RefundRequestId.safeParse(values.requestId);
     if (!requestId.success) return requestStep(400, { errors: {}, values, formError: t("error.form") });
     // The same confirmation again, after it was done: nothing more, and say so.
-    const [done] = await db.select({ acceptedAt: paymentRefunds.acceptedAt, paymentId: paymentRefunds.paymentId }).from(paymentRefunds).where(eq(paymentRefunds.requestId, requestId.data));
-    if (done?.acceptedAt && done.paymentId === id) return redirect(backTo("refund-already"), { status: 303, headers: PRIVATE });
+    const [done] = await db
+      .select({ acceptedAt: paymentRefunds.acceptedAt, paymentId: paymentRefunds.paymentId })
+      .from(paymentRefunds)
+      .where(eq(paymentRefunds.requestId, requestId.data));
+    if (done?.acceptedAt && done.paymentId === id)
+      return redirect(backTo("refund-already"), { status: 303, headers: PRIVATE });
     const parsed = parseRefundRequest(values, context);
     if (!parsed.ok) return requestStep(400, { errors: parsed.errors, values, formError: t("error.form") });
     const outcome = await confirmRefund(db, { staff, paymentId: id, requestId: requestId.data, request: parsed.value });
-    if (outcome.ok) return redirect(backTo(outcome.already ? "refund-already" : outcome.pending ? "refund-requested" : "refund"), { status: 303, headers: PRIVATE });
+    if (outcome.ok)
+      return redirect(backTo(outcome.already ? "refund-already" : outcome.pending ? "refund-requested" : "refund"), {
+        status: 303,
+        headers: PRIVATE,
+      });
     if (outcome.status === 503) {
       // Shown again with the same request id: confirming again is the same refund, never a second.
       const description = describeRefund(context, parsed.value.amountMinor, { timeZone: await refundTimeZone(db) });
       return json<ActionData>(
-        { step: "confirm", values, requestId: requestId.data, description, reasonLabel: REFUND_REASON_LABELS[parsed.value.reason], formError: `${outcome.formError} ${t("admin.refund.error.retry")}` },
+        {
+          step: "confirm",
+          values,
+          requestId: requestId.data,
+          description,
+          reasonLabel: REFUND_REASON_LABELS[parsed.value.reason],
+          formError: `${outcome.formError} ${t("admin.refund.error.retry")}`,
+        },
         { status: 503, headers: PRIVATE },
       );
     }
@@ -108,10 +138,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
   // "Continue": check the request, then show what it will do, under a fresh request id.
   const parsed = parseRefundRequest(values, context);
   if (!parsed.ok) return requestStep(400, { errors: parsed.errors, values, formError: t("error.form") });
-  const amount = formatMoney(parsed.value.amountMinor, context.payment.currency, "en-AU", { alwaysShowCents: true }).replace(/[^\d.]/g, "");
+  const amount = formatMoney(parsed.value.amountMinor, context.payment.currency, "en-AU", {
+    alwaysShowCents: true,
+  }).replace(/[^\d.]/g, "");
   const description = describeRefund(context, parsed.value.amountMinor, { timeZone: await refundTimeZone(db) });
   return json<ActionData>(
-    { step: "confirm", values: { ...values, amount, note: parsed.value.note ?? "" }, requestId: mintRefundRequestId(), description, reasonLabel: REFUND_REASON_LABELS[parsed.value.reason] },
+    {
+      step: "confirm",
+      values: { ...values, amount, note: parsed.value.note ?? "" },
+      requestId: mintRefundRequestId(),
+      description,
+      reasonLabel: REFUND_REASON_LABELS[parsed.value.reason],
+    },
     { headers: PRIVATE },
   );
 }
@@ -122,8 +160,10 @@ export default function RefundPage() {
   const { context, csrf, from, at } = useLoaderData<typeof loader>();
   const data = useActionData<typeof action>();
   const { payment, supporter } = context;
-  const money = (minor: number) => `${formatMoney(minor, payment.currency, "en-AU", { alwaysShowCents: true })} ${payment.currency}`;
-  const back = from === "supporter" ? `/admin/supporters/${supporter.id}${at ? `?${at}` : ""}` : `/admin/payments/${payment.id}`;
+  const money = (minor: number) =>
+    `${formatMoney(minor, payment.currency, "en-AU", { alwaysShowCents: true })} ${payment.currency}`;
+  const back =
+    from === "supporter" ? `/admin/supporters/${supporter.id}${at ? `?${at}` : ""}` : `/admin/payments/${payment.id}`;
   const hidden = (
     <>
       <input type="hidden" name="csrf" value={csrf} />
@@ -137,7 +177,9 @@ export default function RefundPage() {
     return (
       <div className="panel admin-refund">
         <p>
-          <Link to={back}>← {from === "supporter" ? supporter.name || "Supporter" : `Payment, receipt ${payment.receiptNumber}`}</Link>
+          <Link to={back}>
+            ← {from === "supporter" ? supporter.name || "Supporter" : `Payment, receipt ${payment.receiptNumber}`}
+          </Link>
         </p>
         <h1>{t("admin.refund.confirmHeading")}</h1>
         {data.formError ? (
@@ -148,7 +190,8 @@ export default function RefundPage() {
           </div>
         ) : null}
         <p>
-          Receipt {payment.receiptNumber}, {supporter.erased ? "an erased supporter" : supporter.name}: paid {money(payment.amountMinor)}
+          Receipt {payment.receiptNumber}, {supporter.erased ? "an erased supporter" : supporter.name}: paid{" "}
+          {money(payment.amountMinor)}
           {payment.refundedMinor > 0 ? `, ${money(payment.refundedMinor)} already refunded` : ""}.
         </p>
         <SummaryList
@@ -195,7 +238,9 @@ export default function RefundPage() {
   return (
     <div className="panel admin-refund">
       <p>
-        <Link to={back}>← {from === "supporter" ? supporter.name || "Supporter" : `Payment, receipt ${payment.receiptNumber}`}</Link>
+        <Link to={back}>
+          ← {from === "supporter" ? supporter.name || "Supporter" : `Payment, receipt ${payment.receiptNumber}`}
+        </Link>
       </p>
       <h1>{t("admin.refund.heading", { receipt: payment.receiptNumber })}</h1>
       <p>
@@ -212,7 +257,10 @@ export default function RefundPage() {
             <TextField
               name="amount"
               label={t("admin.refund.amount", { currency: payment.currency })}
-              hint={t("admin.refund.amountHint", { left: money(context.remainingMinor), paid: money(payment.amountMinor) })}
+              hint={t("admin.refund.amountHint", {
+                left: money(context.remainingMinor),
+                paid: money(payment.amountMinor),
+              })}
               inputMode="decimal"
               autoComplete="off"
               className="input-amount"
@@ -229,7 +277,15 @@ export default function RefundPage() {
               ))}
               <FieldError id="reason-error" message={errors.reason} />
             </fieldset>
-            <TextAreaField name="note" label={t("admin.refund.note")} hint={t("admin.refund.noteHint")} rows={3} maxLength={1000} errors={errors} values={values} />
+            <TextAreaField
+              name="note"
+              label={t("admin.refund.note")}
+              hint={t("admin.refund.noteHint")}
+              rows={3}
+              maxLength={1000}
+              errors={errors}
+              values={values}
+            />
             <div className="admin-actions">
               <Button name="intent" value="review">
                 {t("admin.refund.continue")}

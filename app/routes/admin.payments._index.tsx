@@ -8,12 +8,19 @@ import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
-import { countReceiptsToPost, listReceiptsToPost, listRecentPayments, markReceiptPosted } from "~/payments/admin-payments.server";
+import {
+  countReceiptsToPost,
+  listReceiptsToPost,
+  listRecentPayments,
+  markReceiptPosted,
+} from "~/payments/admin-payments.server";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.view === "to-post" ? "Receipts to post" : "Payments" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.view === "to-post" ? "Receipts to post" : "Payments" },
+];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 const QuerySchema = z.object({
@@ -31,10 +38,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const toPostCount = await countReceiptsToPost(db);
   if (query.to === "post") {
     const { rows, next } = await listReceiptsToPost(db, { after: query.cursor });
-    return json({ view: "to-post" as const, toPost: rows, recent: [], next, toPostCount, posted: query.done === "posted", csrf: csrf.token }, { headers });
+    return json(
+      {
+        view: "to-post" as const,
+        toPost: rows,
+        recent: [],
+        next,
+        toPostCount,
+        posted: query.done === "posted",
+        csrf: csrf.token,
+      },
+      { headers },
+    );
   }
   const { rows, next } = await listRecentPayments(db, { before: query.cursor });
-  return json({ view: "recent" as const, toPost: [], recent: rows, next, toPostCount, posted: false, csrf: csrf.token }, { headers });
+  return json(
+    { view: "recent" as const, toPost: [], recent: rows, next, toPostCount, posted: false, csrf: csrf.token },
+    { headers },
+  );
 }
 
 const MarkSchema = z.object({ intent: z.literal("mark-posted"), paymentId: RowId });
@@ -44,15 +65,16 @@ export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  if (!(await isValidCsrf(request, formData)))
+    return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const parsed = MarkSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success) return json({ formError: "Choose a receipt." }, { status: 400, headers: PRIVATE });
   const outcome = await markReceiptPosted(db, { staff, paymentId: parsed.data.paymentId });
-  if (outcome.status === "not_found") return json({ formError: "That payment has no receipt." }, { status: 404, headers: PRIVATE });
+  if (outcome.status === "not_found")
+    return json({ formError: "That payment has no receipt." }, { status: 404, headers: PRIVATE });
   // Already posted (by someone else a moment ago) is what was wanted: nothing to complain about.
   return redirect("/admin/payments?to=post&done=posted", { status: 303, headers: PRIVATE });
 }
-
 
 export default function Payments() {
   const { date } = useOrgTime();
@@ -81,7 +103,10 @@ export default function Payments() {
       ) : null}
       {toPostView ? (
         <>
-          <p className="hint">Supporters without an email address get their receipts by post. Print each one, post it, then mark it as posted.</p>
+          <p className="hint">
+            Supporters without an email address get their receipts by post. Print each one, post it, then mark it as
+            posted.
+          </p>
           {data.toPost.length === 0 ? (
             <p>No receipts are waiting to be posted.</p>
           ) : (
@@ -156,7 +181,13 @@ export default function Payments() {
                     <Link to={`/admin/payments/${p.paymentId}`}>{p.receiptNumber}</Link>
                   </td>
                   <td>{date(p.paidAt)}</td>
-                  <td>{p.erased ? "Erased" : <Link to={`/admin/supporters/${p.supporterId}`}>{p.supporterName || "(no name)"}</Link>}</td>
+                  <td>
+                    {p.erased ? (
+                      "Erased"
+                    ) : (
+                      <Link to={`/admin/supporters/${p.supporterId}`}>{p.supporterName || "(no name)"}</Link>
+                    )}
+                  </td>
                   <td>
                     {GIFT_KIND_LABELS[p.kind] ?? p.kind}, {p.campaignName}
                   </td>
@@ -173,7 +204,11 @@ export default function Payments() {
       )}
       {data.next ? (
         <p>
-          <Link to={`/admin/payments?${new URLSearchParams({ ...(toPostView ? { to: "post" } : {}), cursor: String(data.next) })}`}>{toPostView ? "More receipts to post" : "Older payments"}</Link>
+          <Link
+            to={`/admin/payments?${new URLSearchParams({ ...(toPostView ? { to: "post" } : {}), cursor: String(data.next) })}`}
+          >
+            {toPostView ? "More receipts to post" : "Older payments"}
+          </Link>
         </p>
       ) : null}
     </div>

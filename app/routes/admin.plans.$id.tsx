@@ -13,7 +13,6 @@ import { rowIdParam } from "~/ids";
 
 export const meta: MetaFunction = () => [{ title: "Edit plan" }];
 
-
 const planId = (params: { id?: string }) => rowIdParam(params.id);
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -22,7 +21,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const plan = await getPlanForEdit(db, { planId: planId(params) });
   if (!plan) throw new Response("Not found", { status: 404 });
   const csrf = await issueCsrfToken(request);
-  return json({ plan, currencies: CURRENCIES, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  return json(
+    { plan, currencies: CURRENCIES, csrf: csrf.token },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
 }
 
 type ActionData = { errors: FieldErrors; values: FormValues; formError?: string };
@@ -32,13 +34,25 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const staff = await requireStaff(db, request, { role: "admin" });
   const id = planId(params);
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = parsePlanForm(formData, { withCode: false });
-  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  if (!parsed.ok)
+    return json<ActionData>(
+      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+      { status: 400 },
+    );
   const { version, confirmPriceChange, ...input } = parsed.value;
   const outcome = await updatePlan(db, { staff, planId: id, version, input, confirmPriceChange });
-  if (!outcome.ok) return json<ActionData>({ errors: outcome.errors, values: parsed.values, formError: outcome.formError }, { status: outcome.status });
-  return redirect(outcome.priceChanged ? `/admin/plans?done=price&kept=${outcome.currentSupporters}` : "/admin/plans?done=saved", 303);
+  if (!outcome.ok)
+    return json<ActionData>(
+      { errors: outcome.errors, values: parsed.values, formError: outcome.formError },
+      { status: outcome.status },
+    );
+  return redirect(
+    outcome.priceChanged ? `/admin/plans?done=price&kept=${outcome.currentSupporters}` : "/admin/plans?done=saved",
+    303,
+  );
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;

@@ -29,11 +29,20 @@ export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request, { role: "admin" });
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = parsePlanForm(formData, { withCode: true });
-  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  if (!parsed.ok)
+    return json<ActionData>(
+      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+      { status: 400 },
+    );
   const outcome = await createPlan(db, { staff, input: { ...parsed.value, code: parsed.value.code! } });
-  if (!outcome.ok) return json<ActionData>({ errors: outcome.errors, values: parsed.values, formError: outcome.formError }, { status: outcome.status });
+  if (!outcome.ok)
+    return json<ActionData>(
+      { errors: outcome.errors, values: parsed.values, formError: outcome.formError },
+      { status: outcome.status },
+    );
   return redirect("/admin/plans?done=created", 303);
 }
 

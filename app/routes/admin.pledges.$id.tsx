@@ -32,7 +32,13 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return json(
     {
       csrf: csrf.token,
-      notice: url.searchParams.get("created") ? "Pledge saved." : url.searchParams.get("done") === "resent" ? "A new payment link was emailed; the old one no longer works." : url.searchParams.get("done") === "cancelled" ? "Pledge cancelled; its link no longer works." : null,
+      notice: url.searchParams.get("created")
+        ? "Pledge saved."
+        : url.searchParams.get("done") === "resent"
+          ? "A new payment link was emailed; the old one no longer works."
+          : url.searchParams.get("done") === "cancelled"
+            ? "Pledge cancelled; its link no longer works."
+            : null,
       pledge: {
         id: pledge.id,
         status: pledge.status,
@@ -65,21 +71,37 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const staff = await requireStaff(db, request);
   const { pledge } = await requirePledge(params.id);
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  if (!(await isValidCsrf(request, formData)))
+    return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const intent = IntentSchema.safeParse(formData.get("intent"));
   if (!intent.success) return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
   if (intent.data === "cancel") {
     const result = await cancelPledge(db, { staff, pledgeId: pledge.id });
-    if (result !== "cancelled") return json({ formError: "Only a pending pledge can be cancelled." }, { status: 409, headers: PRIVATE });
+    if (result !== "cancelled")
+      return json({ formError: "Only a pending pledge can be cancelled." }, { status: 409, headers: PRIVATE });
     return redirect(`/admin/pledges/${pledge.id}?done=cancelled`, { status: 303, headers: PRIVATE });
   }
   const result = await resendPledgeLink(db, { staff, pledgeId: pledge.id });
-  if (result.status !== "sent") return json({ formError: "Only a pending or expired link pledge can have its link resent." }, { status: 409, headers: PRIVATE });
+  if (result.status !== "sent")
+    return json(
+      { formError: "Only a pending or expired link pledge can have its link resent." },
+      { status: 409, headers: PRIVATE },
+    );
   return redirect(`/admin/pledges/${pledge.id}?done=resent`, { status: 303, headers: PRIVATE });
 }
 
-const KIND_LABELS: Record<string, string> = { one_off: "One-off gift", monthly: "Monthly gift", tier_monthly: "Tier, monthly", tier_one_time: "Tier, 12 months" };
-const METHOD_LABELS: Record<string, string> = { link: "Payment link", cheque: "Cheque", bank_transfer: "Bank transfer", cash: "Cash" };
+const KIND_LABELS: Record<string, string> = {
+  one_off: "One-off gift",
+  monthly: "Monthly gift",
+  tier_monthly: "Tier, monthly",
+  tier_one_time: "Tier, 12 months",
+};
+const METHOD_LABELS: Record<string, string> = {
+  link: "Payment link",
+  cheque: "Cheque",
+  bank_transfer: "Bank transfer",
+  cash: "Cash",
+};
 
 export default function PledgeDetails() {
   const { dateTime } = useOrgTime();
@@ -111,7 +133,8 @@ export default function PledgeDetails() {
         <div>
           <dt>Supporter</dt>
           <dd>
-            <Link to={`/admin/supporters/${supporter.id}`}>{supporter.name || "(no name)"}</Link> — {supporter.email ?? "no email address (receipts are posted)"}
+            <Link to={`/admin/supporters/${supporter.id}`}>{supporter.name || "(no name)"}</Link> —{" "}
+            {supporter.email ?? "no email address (receipts are posted)"}
             {supporter.phone ? ` — ${supporter.phone}` : ""}
           </dd>
         </div>

@@ -25,11 +25,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { pledges, next } = await listPledges(db, { status, cursor: before });
   // The moment the ages are counted from, sent along: the page then reads the same in the
   // browser as on the server, also when a minute turns in between (a hydration mismatch).
-  return json({ pledges, next, status: status ?? null, now: Date.now() }, { headers: { "Cache-Control": "private, no-store" } });
+  return json(
+    { pledges, next, status: status ?? null, now: Date.now() },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
 }
 
-const KIND_LABELS: Record<string, string> = { one_off: "One-off gift", monthly: "Monthly gift", tier_monthly: "Tier, monthly", tier_one_time: "Tier, 12 months" };
-const METHOD_LABELS: Record<string, string> = { link: "Payment link", cheque: "Cheque", bank_transfer: "Bank transfer", cash: "Cash" };
+const KIND_LABELS: Record<string, string> = {
+  one_off: "One-off gift",
+  monthly: "Monthly gift",
+  tier_monthly: "Tier, monthly",
+  tier_one_time: "Tier, 12 months",
+};
+const METHOD_LABELS: Record<string, string> = {
+  link: "Payment link",
+  cheque: "Cheque",
+  bank_transfer: "Bank transfer",
+  cash: "Cash",
+};
 
 function age(iso: string, now: number): string {
   const minutes = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60000));
@@ -41,7 +54,8 @@ function age(iso: string, now: number): string {
 
 export default function Pledges() {
   const { pledges, next, status, now } = useLoaderData<typeof loader>();
-  const query = (extra: Record<string, string>) => new URLSearchParams({ ...(status ? { status } : {}), ...extra }).toString();
+  const query = (extra: Record<string, string>) =>
+    new URLSearchParams({ ...(status ? { status } : {}), ...extra }).toString();
   return (
     <div className="panel">
       <h1>Pledges</h1>
@@ -90,14 +104,22 @@ export default function Pledges() {
                 <td>
                   {p.supporterName || "(no name)"}
                   <br />
-                  <span className="hint">{p.supporterEmail ?? (p.supporterPhone ? `${p.supporterPhone} (no email)` : "")}</span>
+                  <span className="hint">
+                    {p.supporterEmail ?? (p.supporterPhone ? `${p.supporterPhone} (no email)` : "")}
+                  </span>
                 </td>
                 <td>{KIND_LABELS[p.kind] ?? p.kind}</td>
                 <td>{formatMoney(p.amountMinor, p.currency)}</td>
                 <td>{METHOD_LABELS[p.payMethod] ?? p.payMethod}</td>
                 <td>{p.takenBy}</td>
                 <td>{age(p.createdAt, now)}</td>
-                <td>{p.paymentId && p.receiptNumber ? <Link to={`/admin/payments/${p.paymentId}`}>Receipt #{p.receiptNumber}</Link> : "—"}</td>
+                <td>
+                  {p.paymentId && p.receiptNumber ? (
+                    <Link to={`/admin/payments/${p.paymentId}`}>Receipt #{p.receiptNumber}</Link>
+                  ) : (
+                    "—"
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -39,7 +39,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { q, supporter: supporterId } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [csrf, campaignRows, plans, matches, selected] = await Promise.all([
     issueCsrfToken(request),
-    db.select({ id: campaigns.id, name: campaigns.name, currency: campaigns.currency, isDefault: campaigns.isDefault }).from(campaigns).orderBy(asc(campaigns.id)),
+    db
+      .select({ id: campaigns.id, name: campaigns.name, currency: campaigns.currency, isDefault: campaigns.isDefault })
+      .from(campaigns)
+      .orderBy(asc(campaigns.id)),
     listActivePlans(db),
     q ? searchCallers(db, { q, limit: PAGE_SEARCH_LIMIT }) : Promise.resolve([]),
     supporterId ? getCallerForPledge(db, { supporterId }) : Promise.resolve(null),
@@ -51,7 +54,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
       matches,
       selected,
       campaigns: campaignRows,
-      plans: plans.map((p) => ({ code: p.code, name: p.name, billing: p.billing, tier: p.tier, amountMinor: p.amountMinor, currency: p.currency })),
+      plans: plans.map((p) => ({
+        code: p.code,
+        name: p.name,
+        billing: p.billing,
+        tier: p.tier,
+        amountMinor: p.amountMinor,
+        currency: p.currency,
+      })),
     },
     { headers: { ...csrf.headers, ...PRIVATE } },
   );
@@ -63,12 +73,23 @@ export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
   const formData = await readFormData(request);
-  const values = Object.fromEntries([...formData.entries()].filter(([k, v]) => k !== "csrf" && typeof v === "string")) as Record<string, string>;
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values, formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  const values = Object.fromEntries(
+    [...formData.entries()].filter(([k, v]) => k !== "csrf" && typeof v === "string"),
+  ) as Record<string, string>;
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ errors: {}, values, formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const parsed = await pledgeInputFromForm(db, values);
-  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values, formError: t("error.form") }, { status: 400, headers: PRIVATE });
+  if (!parsed.ok)
+    return json<ActionData>(
+      { errors: parsed.errors, values, formError: t("error.form") },
+      { status: 400, headers: PRIVATE },
+    );
   const result = await createPledge(db, { ...parsed.input, staff });
-  if (!result.ok) return json<ActionData>({ errors: result.errors, values, formError: t("error.form") }, { status: 400, headers: PRIVATE });
+  if (!result.ok)
+    return json<ActionData>(
+      { errors: result.errors, values, formError: t("error.form") },
+      { status: 400, headers: PRIVATE },
+    );
   return redirect(`/admin/pledges/${result.pledgeId}?created=1`, { status: 303, headers: PRIVATE });
 }
 
@@ -108,7 +129,19 @@ const FORM_ID = "pledge-form";
 
 type Errors = FieldErrors | undefined;
 
-function RadioGroup({ name, legend, options, checked, errors }: { name: string; legend: string; options: readonly (readonly [string, string])[]; checked: string; errors: Errors }) {
+function RadioGroup({
+  name,
+  legend,
+  options,
+  checked,
+  errors,
+}: {
+  name: string;
+  legend: string;
+  options: readonly (readonly [string, string])[];
+  checked: string;
+  errors: Errors;
+}) {
   return (
     <fieldset id={name} className="choice-grid" aria-describedby={errors?.[name] ? `${name}-error` : undefined}>
       <legend>{legend}</legend>
@@ -133,12 +166,20 @@ function NewCallerFields({ errors, values }: { errors: Errors; values: Record<st
         <TextField name="phone" label="Phone" type="tel" maxLength={40} {...field} />
         <div className="field">
           <label htmlFor="email">Email (optional)</label>
-          <input type="email" form={FORM_ID} autoComplete="off" maxLength={254} {...fieldProps("email", errors, "email-hint")} defaultValue={values.email ?? ""} />
+          <input
+            type="email"
+            form={FORM_ID}
+            autoComplete="off"
+            maxLength={254}
+            {...fieldProps("email", errors, "email-hint")}
+            defaultValue={values.email ?? ""}
+          />
           <FieldError id="email-error" message={errors?.email} />
         </div>
       </div>
       <p className="hint" id="email-hint">
-        No email? Then a phone number and a postal address are needed: receipts go by post. A payment link needs an email.
+        No email? Then a phone number and a postal address are needed: receipts go by post. A payment link needs an
+        email.
       </p>
       <TextField name="addressLine1" label="Street address (needed for print)" maxLength={200} {...field} />
       <div className="address-row">
@@ -175,7 +216,11 @@ export default function NewPledge() {
               // Staff on a call start here (see SupporterCombobox).
               // eslint-disable-next-line jsx-a11y/no-autofocus
               autoFocus={!selected && !actionData}
-              onChoose={(match) => navigate(`/admin/pledges/new?${new URLSearchParams({ supporter: String(match.id) })}`, { preventScrollReset: true })}
+              onChoose={(match) =>
+                navigate(`/admin/pledges/new?${new URLSearchParams({ supporter: String(match.id) })}`, {
+                  preventScrollReset: true,
+                })
+              }
             />
           </Form>
           {q && !selected ? (
@@ -183,7 +228,10 @@ export default function NewPledge() {
               <ul aria-label="Matching supporters" className="match-list">
                 {matches.map((m) => (
                   <li key={m.id}>
-                    <Link to={`/admin/pledges/new?${new URLSearchParams({ q, supporter: String(m.id) })}`}>{m.name || "(no name)"}</Link> — {callerDetails(m)}
+                    <Link to={`/admin/pledges/new?${new URLSearchParams({ q, supporter: String(m.id) })}`}>
+                      {m.name || "(no name)"}
+                    </Link>{" "}
+                    — {callerDetails(m)}
                     {m.entitlement ? ` — ${m.entitlement}` : ""}
                   </li>
                 ))}
@@ -207,7 +255,9 @@ export default function NewPledge() {
                   </>
                 ) : null}
               </p>
-              {!selected.hasAddress ? <p className="hint">No postal address on file: add one on their page before a print pledge.</p> : null}
+              {!selected.hasAddress ? (
+                <p className="hint">No postal address on file: add one on their page before a print pledge.</p>
+              ) : null}
               {!selected.email ? <p className="hint">No email on file: they cannot pay by emailed link.</p> : null}
               <FieldError id="supporterId-error" message={errors?.supporterId} />
               <FieldError id="addressLine1-error" message={errors?.addressLine1} />
@@ -241,12 +291,22 @@ export default function NewPledge() {
 
             {/* The error summary links an amount problem to #amount-group. */}
             <div id="amount-group">
-              <TextField name="amount" label="Amount (gifts)" inputMode="decimal" autoComplete="off" errors={errors} values={values} />
+              <TextField
+                name="amount"
+                label="Amount (gifts)"
+                inputMode="decimal"
+                autoComplete="off"
+                errors={errors}
+                values={values}
+              />
             </div>
 
             <div className="field">
               <label htmlFor="campaignId">Campaign</label>
-              <select {...fieldProps("campaignId", errors)} defaultValue={values.campaignId ?? String(defaultCampaign?.id ?? "")}>
+              <select
+                {...fieldProps("campaignId", errors)}
+                defaultValue={values.campaignId ?? String(defaultCampaign?.id ?? "")}
+              >
                 {campaignList.map((c) => (
                   <option key={c.id} value={c.id}>
                     {c.name} ({c.currency})
@@ -260,9 +320,23 @@ export default function NewPledge() {
           <div>
             <RadioGroup name="payMethod" legend="How they pay" options={METHODS} checked={payMethod} errors={errors} />
 
-            <TextField name="reference" label="Reference (cheque number or bank reference)" autoComplete="off" maxLength={100} errors={errors} values={values} />
+            <TextField
+              name="reference"
+              label="Reference (cheque number or bank reference)"
+              autoComplete="off"
+              maxLength={100}
+              errors={errors}
+              values={values}
+            />
 
-            <TextAreaField name="notes" label="Notes (optional)" rows={2} maxLength={2000} errors={errors} values={values} />
+            <TextAreaField
+              name="notes"
+              label="Notes (optional)"
+              rows={2}
+              maxLength={2000}
+              errors={errors}
+              values={values}
+            />
 
             <button type="submit" className="give-button" disabled={busy}>
               {busy ? "Saving…" : "Save pledge"}

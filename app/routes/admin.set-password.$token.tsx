@@ -30,8 +30,15 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const headers = { ...csrf.headers, ...PRIVATE_HEADERS };
   // Lengths travel with the page: a .server module's constants are not in the browser bundle.
   const lengths = { min: MIN_PASSWORD_LENGTH, max: MAX_PASSWORD_LENGTH };
-  if (link.state !== "valid") return json({ state: "invalid" as const, purpose: null, name: null, lengths, csrf: csrf.token }, { status: 410, headers });
-  return json({ state: "valid" as const, purpose: link.purpose, name: link.name, lengths, csrf: csrf.token }, { headers });
+  if (link.state !== "valid")
+    return json(
+      { state: "invalid" as const, purpose: null, name: null, lengths, csrf: csrf.token },
+      { status: 410, headers },
+    );
+  return json(
+    { state: "valid" as const, purpose: link.purpose, name: link.name, lengths, csrf: csrf.token },
+    { headers },
+  );
 }
 
 const LABELS = { password: "New password", confirmation: "Type it again" };
@@ -45,10 +52,15 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
     return json<ActionData>({ formError: t("error.rateLimited") }, { status: 429, headers: PRIVATE_HEADERS });
   }
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE_HEADERS });
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE_HEADERS });
   const token = params.token ?? "";
-  if ((await inspectStaffPasswordLink(db, token)).state !== "valid") return json<ActionData>({ state: "invalid" }, { status: 410, headers: PRIVATE_HEADERS });
-  const parsed = SetStaffPasswordFormSchema.safeParse({ password: formData.get("password") ?? "", confirmation: formData.get("confirmation") ?? "" });
+  if ((await inspectStaffPasswordLink(db, token)).state !== "valid")
+    return json<ActionData>({ state: "invalid" }, { status: 410, headers: PRIVATE_HEADERS });
+  const parsed = SetStaffPasswordFormSchema.safeParse({
+    password: formData.get("password") ?? "",
+    confirmation: formData.get("confirmation") ?? "",
+  });
   if (!parsed.success) {
     const errors: Record<string, string> = {};
     for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;
@@ -61,13 +73,32 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
   return redirect("/admin?password=set", { status: 303, headers: { "Set-Cookie": result.cookie } });
 }
 
-function PasswordField({ name, label, hint, maxLength, errors }: { name: "password" | "confirmation"; label: string; hint?: string; maxLength: number; errors?: Partial<Record<string, string>> }) {
+function PasswordField({
+  name,
+  label,
+  hint,
+  maxLength,
+  errors,
+}: {
+  name: "password" | "confirmation";
+  label: string;
+  hint?: string;
+  maxLength: number;
+  errors?: Partial<Record<string, string>>;
+}) {
   const hintId = hint ? `${name}-hint` : undefined;
   // A password is never sent back to the page: after an error both fields start empty.
   return (
     <div className="field">
       <label htmlFor={name}>{label}</label>
-      <input type="password" autoComplete="new-password" required maxLength={maxLength} {...fieldProps(name, errors, hintId)} defaultValue="" />
+      <input
+        type="password"
+        autoComplete="new-password"
+        required
+        maxLength={maxLength}
+        {...fieldProps(name, errors, hintId)}
+        defaultValue=""
+      />
       {hint && hintId ? <Hint id={hintId}>{hint}</Hint> : null}
       <FieldError id={`${name}-error`} message={errors?.[name]} />
     </div>
@@ -83,8 +114,8 @@ export default function SetPassword() {
       <div className="narrow panel">
         <h1>This link can't be used</h1>
         <p>
-          Set-password links work once, for 72 hours, and only for an active account. Ask an administrator to send you a new one. If you
-          have already chosen your password, sign in with it.
+          Set-password links work once, for 72 hours, and only for an active account. Ask an administrator to send you a
+          new one. If you have already chosen your password, sign in with it.
         </p>
         <p>
           <Link to="/admin/sign-in" className="button-secondary">
@@ -98,7 +129,9 @@ export default function SetPassword() {
     <div className="narrow panel">
       <h1>{data.purpose === "invite" ? `Welcome, ${data.name}` : "Set a new password"}</h1>
       <p>
-        {data.purpose === "invite" ? "Choose the password you will sign in with." : "Choose a new password. Any other place you are signed in will be signed out."}
+        {data.purpose === "invite"
+          ? "Choose the password you will sign in with."
+          : "Choose a new password. Any other place you are signed in will be signed out."}
       </p>
       <Form method="post" noValidate>
         <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={LABELS} />
@@ -110,7 +143,12 @@ export default function SetPassword() {
           maxLength={data.lengths.max}
           errors={actionData?.errors}
         />
-        <PasswordField name="confirmation" label={LABELS.confirmation} maxLength={data.lengths.max} errors={actionData?.errors} />
+        <PasswordField
+          name="confirmation"
+          label={LABELS.confirmation}
+          maxLength={data.lengths.max}
+          errors={actionData?.errors}
+        />
         <button type="submit" className="give-button" disabled={busy}>
           {busy ? "Saving…" : "Save password and sign in"}
         </button>

@@ -6,7 +6,12 @@ import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
-import { getOrganisationSettings, giftsTaxSentence, parseSupporterPageSettings, updateSupporterPageSettings } from "~/organisation/settings.server";
+import {
+  getOrganisationSettings,
+  giftsTaxSentence,
+  parseSupporterPageSettings,
+  updateSupporterPageSettings,
+} from "~/organisation/settings.server";
 import { ErrorSummary, fieldProps, FieldError, Hint, TextField } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Settings" }];
@@ -20,7 +25,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json(
     {
       csrf: csrf.token,
-      values: { firstPrintEditionDays: s.firstPrintEditionDays === null ? "" : String(s.firstPrintEditionDays), giftsTaxDeductible: s.giftsTaxDeductible } as FormValues,
+      values: {
+        firstPrintEditionDays: s.firstPrintEditionDays === null ? "" : String(s.firstPrintEditionDays),
+        giftsTaxDeductible: s.giftsTaxDeductible,
+      } as FormValues,
       sentences: {
         not_stated: "Statements say nothing about tax.",
         deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "deductible" }),
@@ -37,16 +45,25 @@ export async function action({ request }: ActionFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request, { role: "admin" });
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json<ActionData>({ errors: {}, values: {}, formError: t("error.csrf") }, { status: 403 });
   const parsed = parseSupporterPageSettings(formData);
-  if (!parsed.ok) return json<ActionData>({ errors: parsed.errors, values: parsed.values, formError: t("error.form") }, { status: 400 });
+  if (!parsed.ok)
+    return json<ActionData>(
+      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+      { status: 400 },
+    );
   await updateSupporterPageSettings(db, { staffUserId: staff.staffUserId, input: parsed.value });
   return redirect("/admin/settings?saved=1", 303);
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
 
-const TAX_LABELS = { not_stated: "Say nothing (the default)", deductible: "Gifts are tax-deductible", not_deductible: "Gifts are not tax-deductible" } as const;
+const TAX_LABELS = {
+  not_stated: "Say nothing (the default)",
+  deductible: "Gifts are tax-deductible",
+  not_deductible: "Gifts are not tax-deductible",
+} as const;
 
 export default function SettingsPage() {
   const data = useLoaderData<typeof loader>();
@@ -64,7 +81,11 @@ export default function SettingsPage() {
       ) : null}
       <Form method="post" noValidate>
         <input type="hidden" name="csrf" value={data.csrf} />
-        <ErrorSummary formError={actionData?.formError} errors={errors} labels={{ firstPrintEditionDays: "Days until the first print edition", giftsTaxDeductible: "Tax on gifts" }} />
+        <ErrorSummary
+          formError={actionData?.formError}
+          errors={errors}
+          labels={{ firstPrintEditionDays: "Days until the first print edition", giftsTaxDeductible: "Tax on gifts" }}
+        />
         <TextField
           name="firstPrintEditionDays"
           label="Days until the first print edition"
@@ -73,9 +94,14 @@ export default function SettingsPage() {
           errors={errors}
           values={values}
         />
-        <fieldset className="field" {...(errors?.giftsTaxDeductible ? { "aria-describedby": "giftsTaxDeductible-error" } : {})}>
+        <fieldset
+          className="field"
+          {...(errors?.giftsTaxDeductible ? { "aria-describedby": "giftsTaxDeductible-error" } : {})}
+        >
           <legend>What annual statements say about tax on gifts</legend>
-          <Hint id="giftsTaxDeductible-hint">Only gifts (one-off and monthly donations) can be tax-deductible; supporter subscriptions buy an edition.</Hint>
+          <Hint id="giftsTaxDeductible-hint">
+            Only gifts (one-off and monthly donations) can be tax-deductible; supporter subscriptions buy an edition.
+          </Hint>
           {(Object.keys(TAX_LABELS) as (keyof typeof TAX_LABELS)[]).map((key) => (
             <div className="check" key={key}>
               <input

@@ -16,7 +16,10 @@ const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text
 export const meta: MetaFunction = () => [{ title: "Staff sign-in" }, { name: "robots", content: "noindex" }];
 
 /** Only our own paths: never an open redirect. */
-const NextSchema = z.string().regex(/^\/admin(\/[A-Za-z0-9/_-]*)?$/).catch("/admin");
+const NextSchema = z
+  .string()
+  .regex(/^\/admin(\/[A-Za-z0-9/_-]*)?$/)
+  .catch("/admin");
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const next = NextSchema.parse(new URL(request.url).searchParams.get("next") ?? "/admin");
@@ -25,21 +28,36 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ csrf: csrf.token, next }, { headers: csrf.headers });
 }
 
-const SignInSchema = z.object({ email: z.string().trim().min(3).max(254).refine(withoutControlCharacters), password: z.string().min(1).max(1000) });
+const SignInSchema = z.object({
+  email: z.string().trim().min(3).max(254).refine(withoutControlCharacters),
+  password: z.string().min(1).max(1000),
+});
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   const values = { email: String(formData.get("email") ?? "").slice(0, 300) };
-  if (!(await isValidCsrf(request, formData))) return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
+  if (!(await isValidCsrf(request, formData)))
+    return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
   const parsed = SignInSchema.safeParse({ email: formData.get("email"), password: formData.get("password") });
-  if (!parsed.success) return json({ errors: {}, values, formError: "Enter your email and password." }, { status: 400 });
-  const result = await signInStaff(getDb(), { ...parsed.data, clientAddress: String(context.clientAddress ?? "unknown"), cookieHeader: request.headers.get("Cookie") });
+  if (!parsed.success)
+    return json({ errors: {}, values, formError: "Enter your email and password." }, { status: 400 });
+  const result = await signInStaff(getDb(), {
+    ...parsed.data,
+    clientAddress: String(context.clientAddress ?? "unknown"),
+    cookieHeader: request.headers.get("Cookie"),
+  });
   if (result.status === "rate_limited") {
-    return json({ errors: {}, values, formError: t("error.rateLimited") }, { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } });
+    return json(
+      { errors: {}, values, formError: t("error.rateLimited") },
+      { status: 429, headers: { "Retry-After": String(result.retryAfterSeconds) } },
+    );
   }
   if (result.status !== "ok") {
     // One message for every failure: it never says whether the email or the password was wrong.
-    return json({ errors: {}, values, formError: "That email and password don't match an active staff account." }, { status: 401 });
+    return json(
+      { errors: {}, values, formError: "That email and password don't match an active staff account." },
+      { status: 401 },
+    );
   }
   const next = NextSchema.parse(formData.get("next") ?? "/admin");
   const headers = new Headers();
@@ -59,7 +77,15 @@ export default function StaffSignIn() {
         <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{}} />
         <input type="hidden" name="csrf" value={csrf} />
         <input type="hidden" name="next" value={next} />
-        <TextField name="email" label="Email" type="email" autoComplete="username" required errors={actionData?.errors} values={actionData?.values ?? {}} />
+        <TextField
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          errors={actionData?.errors}
+          values={actionData?.values ?? {}}
+        />
         <div className="field">
           <label htmlFor="password">Password</label>
           <input id="password" name="password" type="password" autoComplete="current-password" required />

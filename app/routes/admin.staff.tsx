@@ -4,7 +4,13 @@ import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { InviteStaffSchema, inviteStaffAccount, listStaffAccounts, sendStaffPasswordLink, setStaffAccountDisabled } from "~/auth/staff-accounts.server";
+import {
+  InviteStaffSchema,
+  inviteStaffAccount,
+  listStaffAccounts,
+  sendStaffPasswordLink,
+  setStaffAccountDisabled,
+} from "~/auth/staff-accounts.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
@@ -20,7 +26,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const me = await requireStaff(db, request, { role: "admin" });
   const [staff, csrf] = await Promise.all([listStaffAccounts(db), issueCsrfToken(request)]);
-  return json({ staff, me: me.staffUserId, csrf: csrf.token }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  return json(
+    { staff, me: me.staffUserId, csrf: csrf.token },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
 }
 
 const PersonSchema = z.object({ intent: z.enum(["disable", "enable", "send-link"]), id: RowId });
@@ -35,7 +44,11 @@ export async function action({ request }: ActionFunctionArgs) {
   const intent = formData.get("intent");
 
   if (intent === "invite") {
-    const values = { email: String(formData.get("email") ?? ""), name: String(formData.get("name") ?? ""), role: String(formData.get("role") ?? "") };
+    const values = {
+      email: String(formData.get("email") ?? ""),
+      name: String(formData.get("name") ?? ""),
+      role: String(formData.get("role") ?? ""),
+    };
     const parsed = InviteStaffSchema.safeParse(values);
     if (!parsed.success) {
       const errors: Record<string, string> = {};
@@ -43,7 +56,11 @@ export async function action({ request }: ActionFunctionArgs) {
       return json<ActionData>({ errors, values }, { status: 400 });
     }
     const result = await inviteStaffAccount(db, { input: parsed.data, actorStaffId: me.staffUserId });
-    if (!result.ok) return json<ActionData>({ errors: { email: "someone already has an account with this email" }, values }, { status: 409 });
+    if (!result.ok)
+      return json<ActionData>(
+        { errors: { email: "someone already has an account with this email" }, values },
+        { status: 409 },
+      );
     return redirect("/admin/staff?invited=1", 303);
   }
 
@@ -55,14 +72,25 @@ export async function action({ request }: ActionFunctionArgs) {
     const sent = await sendStaffPasswordLink(db, { staffUserId: id, actorStaffId: me.staffUserId });
     if (sent.status !== "sent") {
       return sent.status === "disabled"
-        ? json<ActionData>({ formError: "This account is disabled. Re-enable it before sending a link." }, { status: 409 })
+        ? json<ActionData>(
+            { formError: "This account is disabled. Re-enable it before sending a link." },
+            { status: 409 },
+          )
         : json<ActionData>({ formError: "No such staff account." }, { status: 404 });
     }
     return redirect(`/admin/staff?${sent.purpose === "invite" ? "reinvited" : "reset"}=1`, 303);
   }
 
-  const result = await setStaffAccountDisabled(db, { staffUserId: id, disabled: parsed.data.intent === "disable", actorStaffId: me.staffUserId });
-  if (result === "self") return json<ActionData>({ formError: "You cannot disable your own account. Ask another administrator." }, { status: 409 });
+  const result = await setStaffAccountDisabled(db, {
+    staffUserId: id,
+    disabled: parsed.data.intent === "disable",
+    actorStaffId: me.staffUserId,
+  });
+  if (result === "self")
+    return json<ActionData>(
+      { formError: "You cannot disable your own account. Ask another administrator." },
+      { status: 409 },
+    );
   if (result === "not_found") return json<ActionData>({ formError: "No such staff account." }, { status: 404 });
   return redirect(`/admin/staff?${parsed.data.intent === "disable" ? "disabled" : "enabled"}=1`, 303);
 }
@@ -70,11 +98,11 @@ export async function action({ request }: ActionFunctionArgs) {
 const NOTICES = {
   invited: "The invitation is on its way. Their link works once, for 72 hours.",
   reinvited: "A new invitation is on its way. Earlier links no longer work.",
-  reset: "A set-password link is on its way. Their current password works until they use it; earlier links no longer work.",
+  reset:
+    "A set-password link is on its way. Their current password works until they use it; earlier links no longer work.",
   disabled: "The account is disabled and its sessions have ended.",
   enabled: "The account can sign in again.",
 } as const;
-
 
 type Person = ReturnType<typeof useLoaderData<typeof loader>>["staff"][number];
 
@@ -147,8 +175,23 @@ export default function Staff() {
       <Form method="post" noValidate>
         <ErrorSummary errors={actionData?.errors} labels={LABELS} />
         <input type="hidden" name="csrf" value={csrf} />
-        <TextField name="name" label={LABELS.name} autoComplete="off" required errors={actionData?.errors} values={actionData?.values ?? {}} />
-        <TextField name="email" label={LABELS.email} type="email" autoComplete="off" required errors={actionData?.errors} values={actionData?.values ?? {}} />
+        <TextField
+          name="name"
+          label={LABELS.name}
+          autoComplete="off"
+          required
+          errors={actionData?.errors}
+          values={actionData?.values ?? {}}
+        />
+        <TextField
+          name="email"
+          label={LABELS.email}
+          type="email"
+          autoComplete="off"
+          required
+          errors={actionData?.errors}
+          values={actionData?.values ?? {}}
+        />
         <div className="field">
           <label htmlFor="role">{LABELS.role}</label>
           <select {...fieldProps("role", actionData?.errors)} defaultValue={actionData?.values?.role ?? "staff"}>

@@ -5,7 +5,14 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
-import { formValues, hasNoControlCharacters, readFormData, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import {
+  formValues,
+  hasNoControlCharacters,
+  readFormData,
+  zodFieldErrors,
+  type FieldErrors,
+  type FormValues,
+} from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import {
@@ -36,7 +43,23 @@ const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text
 
 export const meta: MetaFunction = () => [{ title: "Supporter" }];
 
-const NoticeSchema = z.object({ done: z.enum(["contact", "details-accepted", "details-ignored", "note", "resend", "cancel", "pause", "refund", "refund-requested", "refund-already"]).optional().catch(undefined) });
+const NoticeSchema = z.object({
+  done: z
+    .enum([
+      "contact",
+      "details-accepted",
+      "details-ignored",
+      "note",
+      "resend",
+      "cancel",
+      "pause",
+      "refund",
+      "refund-requested",
+      "refund-already",
+    ])
+    .optional()
+    .catch(undefined),
+});
 const NOTICES: Record<string, string> = {
   contact: "Contact details saved.",
   "details-accepted": "The details given at checkout are now their contact details.",
@@ -46,7 +69,8 @@ const NOTICES: Record<string, string> = {
   cancel: "The subscription will end at the end of the paid period.",
   pause: "Collection is paused.",
   refund: "Refund recorded. The supporter has been emailed a confirmation.",
-  "refund-requested": "Refund sent to the payment processor. The ledger updates, and the supporter is emailed, when it confirms.",
+  "refund-requested":
+    "Refund sent to the payment processor. The ledger updates, and the supporter is emailed, when it confirms.",
   "refund-already": t("admin.refund.done.already"),
 };
 
@@ -66,17 +90,38 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const summary = await getSupporterSummary(db, { supporterId: page.supporter.id });
   // Editing is a view of its own (?edit=1): the page opens with who this person is.
   const edit = query.get("edit") === "1";
-  return json({ page, summary, edit, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice }, { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } });
+  return json(
+    { page, summary, edit, positions, isAdmin: staff.role === "admin", csrf: csrf.token, notice },
+    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
+  );
 }
 
 const INTENTS = ["contact", "accept-details", "ignore-details", "note", "resend", "cancel", "pause"] as const;
 type Intent = (typeof INTENTS)[number];
-type ActionData = { intent: Intent | null; target?: number | null; errors: FieldErrors; values: FormValues; formError?: string };
+type ActionData = {
+  intent: Intent | null;
+  target?: number | null;
+  errors: FieldErrors;
+  values: FormValues;
+  formError?: string;
+};
 
 const TargetSchema = z.object({ subscriptionId: RowId });
-const PauseSchema = TargetSchema.extend({ months: z.coerce.number({ message: "Choose 1 to 6 months." }).int("Choose 1 to 6 months.").min(1, "Choose 1 to 6 months.").max(6, "Choose 1 to 6 months.") });
+const PauseSchema = TargetSchema.extend({
+  months: z.coerce
+    .number({ message: "Choose 1 to 6 months." })
+    .int("Choose 1 to 6 months.")
+    .min(1, "Choose 1 to 6 months.")
+    .max(6, "Choose 1 to 6 months."),
+});
 const CancelSchema = TargetSchema.extend({
-  reason: z.string().trim().max(500, "Keep the reason under 500 characters.").refine(withoutControlCharacters, t("error.text.control")).optional().transform((v) => v || null),
+  reason: z
+    .string()
+    .trim()
+    .max(500, "Keep the reason under 500 characters.")
+    .refine(withoutControlCharacters, t("error.text.control"))
+    .optional()
+    .transform((v) => v || null),
 });
 const PaymentSchema = z.object({ paymentId: RowId });
 
@@ -88,8 +133,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intentParse = z.enum(INTENTS).safeParse(formData.get("intent"));
   const intent = intentParse.success ? intentParse.data : null;
   const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent, ...data }, { status });
-  const failWith = (f: Pick<StaffFailure, "status" | "formError" | "errors">, values: FormValues = {}, target: number | null = null) =>
-    fail(f.status, { errors: f.errors, values, formError: f.formError, target });
+  const failWith = (
+    f: Pick<StaffFailure, "status" | "formError" | "errors">,
+    values: FormValues = {},
+    target: number | null = null,
+  ) => fail(f.status, { errors: f.errors, values, formError: f.formError, target });
   // Back to the same pages of each list (a form posts to the page's own URL, query included),
   // except that a new note is shown where new notes are: on the newest page.
   const backTo = (what: keyof typeof NOTICES) => {
@@ -122,7 +170,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case "note": {
       const values = formValues(formData, ["body"]);
       const parsed = NoteSchema.safeParse(values);
-      if (!parsed.success) return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form") });
+      if (!parsed.success)
+        return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form") });
       const outcome = await addStaffNote(db, { staff, supporterId: id, body: parsed.data.body });
       return outcome.ok ? done("note") : failWith(outcome, values);
     }
@@ -138,26 +187,60 @@ export async function action({ request, params }: ActionFunctionArgs) {
       const owner = { supporterId: id, actor, returnTo: backTo(intent) };
       if (intent === "pause") {
         const parsed = PauseSchema.safeParse(values);
-        if (!parsed.success) return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form"), target: Number(values.subscriptionId) || null });
-        const outcome = await pauseSubscription(db, { ...owner, subscriptionId: parsed.data.subscriptionId, months: parsed.data.months });
+        if (!parsed.success)
+          return fail(400, {
+            errors: zodFieldErrors(parsed.error),
+            values,
+            formError: t("error.form"),
+            target: Number(values.subscriptionId) || null,
+          });
+        const outcome = await pauseSubscription(db, {
+          ...owner,
+          subscriptionId: parsed.data.subscriptionId,
+          months: parsed.data.months,
+        });
         return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
       }
       const parsed = CancelSchema.safeParse(values);
-      if (!parsed.success) return fail(400, { errors: zodFieldErrors(parsed.error), values, formError: t("error.form"), target: Number(values.subscriptionId) || null });
-      const outcome = await cancelSubscription(db, { ...owner, subscriptionId: parsed.data.subscriptionId, reason: parsed.data.reason });
+      if (!parsed.success)
+        return fail(400, {
+          errors: zodFieldErrors(parsed.error),
+          values,
+          formError: t("error.form"),
+          target: Number(values.subscriptionId) || null,
+        });
+      const outcome = await cancelSubscription(db, {
+        ...owner,
+        subscriptionId: parsed.data.subscriptionId,
+        reason: parsed.data.reason,
+      });
       return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
     }
   }
 }
 
-
-const CONTACT_LABELS: Record<string, string> = { name: "Name", email: "Email", phone: "Phone", ...Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label])) };
+const CONTACT_LABELS: Record<string, string> = {
+  name: "Name",
+  email: "Email",
+  phone: "Phone",
+  ...Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label])),
+};
 
 /**
  * "Newer …" and "Older …" under a list: plain links (no script needed), to this page with that
  * list moved and the others left where they are, scrolled to the list's heading.
  */
-function ListPager({ supporterId, positions, list, page }: { supporterId: number; positions: string; list: SupporterList; page: { older: string | null; newer: string | null } }) {
+function ListPager({
+  supporterId,
+  positions,
+  list,
+  page,
+}: {
+  supporterId: number;
+  positions: string;
+  list: SupporterList;
+  page: { older: string | null; newer: string | null };
+}) {
   if (!page.older && !page.newer) return null;
   const href = (direction: "before" | "after", key: string) => {
     const query = new URLSearchParams(positions);
@@ -180,7 +263,9 @@ export default function SupporterPage() {
   const { page, summary, edit, positions, isAdmin, csrf, notice } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const { supporter } = page;
-  const pager = (list: SupporterList) => <ListPager supporterId={supporter.id} positions={positions} list={list} page={page[list]} />;
+  const pager = (list: SupporterList) => (
+    <ListPager supporterId={supporter.id} positions={positions} list={list} page={page[list]} />
+  );
   const errorsFor = (intent: Intent, target: number | null = null) =>
     actionData && actionData.intent === intent && (target === null || actionData.target === target) ? actionData : null;
   const contact = errorsFor("contact");
@@ -196,22 +281,45 @@ export default function SupporterPage() {
     country: supporter.address.country ?? "",
   };
   const note = errorsFor("note");
-  const general = actionData && !["contact", "note", "accept-details", "ignore-details"].includes(actionData.intent ?? "") && actionData.target == null ? actionData : null;
+  const general =
+    actionData &&
+    !["contact", "note", "accept-details", "ignore-details"].includes(actionData.intent ?? "") &&
+    actionData.target == null
+      ? actionData
+      : null;
   const detailsAnswer = errorsFor("accept-details") ?? errorsFor("ignore-details");
   const given = page.checkoutDetails;
   const editing = edit || Boolean(contact);
   const money = (minor: number, currency: string) => `${formatMoney(minor, currency)} ${currency}`;
-  const addressLine = [supporter.address.line1, supporter.address.line2, supporter.address.city, supporter.address.state, supporter.address.postalCode, supporter.address.country].filter(Boolean).join(", ");
+  const addressLine = [
+    supporter.address.line1,
+    supporter.address.line2,
+    supporter.address.city,
+    supporter.address.state,
+    supporter.address.postalCode,
+    supporter.address.country,
+  ]
+    .filter(Boolean)
+    .join(", ");
   const current = [
-    ...summary.live.map((l) => `${l.planName ?? (l.kind === "monthly" ? "Monthly gift" : "Supporter tier")}: ${money(l.amountMinor, l.currency)} a month (${l.status === "past_due" ? "payment failing" : l.status})`),
+    ...summary.live.map(
+      (l) =>
+        `${l.planName ?? (l.kind === "monthly" ? "Monthly gift" : "Supporter tier")}: ${money(l.amountMinor, l.currency)} a month (${l.status === "past_due" ? "payment failing" : l.status})`,
+    ),
     ...page.entitlements.filter((e) => e.source === "one_time").map((e) => `${e.planName} until ${fmtDate(e.until)}`),
   ];
   const given_ = summary.totals.filter((x) => x.gifts > 0).map((x) => money(x.gifts, x.currency));
   const paidForTiers = summary.totals.filter((x) => x.subscriptions > 0).map((x) => money(x.subscriptions, x.currency));
-  const firstPaid = summary.totals.map((x) => x.first).filter((x): x is string => Boolean(x)).sort()[0] ?? null;
+  const firstPaid =
+    summary.totals
+      .map((x) => x.first)
+      .filter((x): x is string => Boolean(x))
+      .sort()[0] ?? null;
   const flags = [
     ...(summary.paymentFailing ? ["Payment failing: see Subscriptions below"] : []),
-    ...(summary.receiptsToPost > 0 ? [`${summary.receiptsToPost === 1 ? "A receipt" : `${summary.receiptsToPost} receipts`} to print and post`] : []),
+    ...(summary.receiptsToPost > 0
+      ? [`${summary.receiptsToPost === 1 ? "A receipt" : `${summary.receiptsToPost} receipts`} to print and post`]
+      : []),
     ...(!supporter.email ? ["No email address"] : []),
   ];
 
@@ -243,52 +351,50 @@ export default function SupporterPage() {
           {given ? (
             <>
               <p>
-                A checkout on {dateTime(given.givenAt)} with this supporter&apos;s email gave other details. They were kept with that payment only: the
-                contact details below are unchanged until you accept them.
+                A checkout on {dateTime(given.givenAt)} with this supporter&apos;s email gave other details. They were
+                kept with that payment only: the contact details below are unchanged until you accept them.
               </p>
               <div className="table-scroll">
-<table className="admin-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">Given at checkout</th>
-                    <th scope="col">Contact details now</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {given.name ? (
+                <table className="admin-table">
+                  <thead>
                     <tr>
-                      <th scope="row">Name</th>
-                      <td>{given.name.given}</td>
-                      <td>{given.name.stored || "(none)"}</td>
+                      <th scope="col">Field</th>
+                      <th scope="col">Given at checkout</th>
+                      <th scope="col">Contact details now</th>
                     </tr>
-                  ) : null}
-                  {given.phone ? (
-                    <tr>
-                      <th scope="row">Phone</th>
-                      <td>{given.phone.given}</td>
-                      <td>{given.phone.stored || "(none)"}</td>
-                    </tr>
-                  ) : null}
-                  {given.address ? (
-                    <tr>
-                      <th scope="row">Postal address</th>
-                      <td>{given.address.given.join(", ")}</td>
-                      <td>{given.address.stored.length ? given.address.stored.join(", ") : "(none)"}</td>
-                    </tr>
-                  ) : null}
-                </tbody>
-              </table>
-</div>
+                  </thead>
+                  <tbody>
+                    {given.name ? (
+                      <tr>
+                        <th scope="row">Name</th>
+                        <td>{given.name.given}</td>
+                        <td>{given.name.stored || "(none)"}</td>
+                      </tr>
+                    ) : null}
+                    {given.phone ? (
+                      <tr>
+                        <th scope="row">Phone</th>
+                        <td>{given.phone.given}</td>
+                        <td>{given.phone.stored || "(none)"}</td>
+                      </tr>
+                    ) : null}
+                    {given.address ? (
+                      <tr>
+                        <th scope="row">Postal address</th>
+                        <td>{given.address.given.join(", ")}</td>
+                        <td>{given.address.stored.length ? given.address.stored.join(", ") : "(none)"}</td>
+                      </tr>
+                    ) : null}
+                  </tbody>
+                </table>
+              </div>
               <div className="button-row">
                 <Form method="post">
                   <input type="hidden" name="csrf" value={csrf} />
                   <input type="hidden" name="intent" value="accept-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
                   <input type="hidden" name="expectedUpdatedAt" value={supporter.version} />
-                  <Button compact>
-                    Accept: make these their contact details
-                  </Button>
+                  <Button compact>Accept: make these their contact details</Button>
                 </Form>
                 <Form method="post">
                   <input type="hidden" name="csrf" value={csrf} />
@@ -305,7 +411,11 @@ export default function SupporterPage() {
       ) : null}
 
       {!editing ? (
-        <SummaryCard title="At a glance" headingId="summary-heading" tone={summary.paymentFailing || summary.receiptsToPost > 0 ? "warning" : undefined}>
+        <SummaryCard
+          title="At a glance"
+          headingId="summary-heading"
+          tone={summary.paymentFailing || summary.receiptsToPost > 0 ? "warning" : undefined}
+        >
           {flags.length > 0 ? (
             <ul className="admin-flags" aria-label="Needs attention">
               {flags.map((f) => (
@@ -316,12 +426,34 @@ export default function SupporterPage() {
           <SummaryList
             rows={[
               { label: "Name", value: supporter.name || "(no name)" },
-              { label: "Email", value: supporter.email ? <a href={`mailto:${supporter.email}`}>{supporter.email}</a> : "None: receipts are posted" },
-              { label: "Phone", value: supporter.phone ? <a href={`tel:${supporter.phone.replace(/[^\d+]/g, "")}`}>{supporter.phone}</a> : "None" },
+              {
+                label: "Email",
+                value: supporter.email ? (
+                  <a href={`mailto:${supporter.email}`}>{supporter.email}</a>
+                ) : (
+                  "None: receipts are posted"
+                ),
+              },
+              {
+                label: "Phone",
+                value: supporter.phone ? (
+                  <a href={`tel:${supporter.phone.replace(/[^\d+]/g, "")}`}>{supporter.phone}</a>
+                ) : (
+                  "None"
+                ),
+              },
               { label: "Postal address", value: addressLine || "None" },
-              { label: "Current support", value: current.length ? current.join("; ") : "No regular support or supporter tier now" },
-              { label: "Lifetime given (gifts, net of refunds)", value: given_.length ? given_.join(", ") : "Nothing yet" },
-              paidForTiers.length ? { label: "Paid for supporter subscriptions", value: paidForTiers.join(", ") } : null,
+              {
+                label: "Current support",
+                value: current.length ? current.join("; ") : "No regular support or supporter tier now",
+              },
+              {
+                label: "Lifetime given (gifts, net of refunds)",
+                value: given_.length ? given_.join(", ") : "Nothing yet",
+              },
+              paidForTiers.length
+                ? { label: "Paid for supporter subscriptions", value: paidForTiers.join(", ") }
+                : null,
               firstPaid ? { label: "Supporter since", value: fmtDate(firstPaid) } : null,
             ]}
           />
@@ -334,28 +466,63 @@ export default function SupporterPage() {
       ) : null}
 
       {editing ? (
-      <section className="panel" aria-labelledby="contact-heading">
-        <h2 id="contact-heading">Edit contact details</h2>
-        <ErrorSummary formError={contact?.formError} errors={contact?.errors} labels={CONTACT_LABELS} />
-        <Form method="post" noValidate>
-          <input type="hidden" name="csrf" value={csrf} />
-          <input type="hidden" name="intent" value="contact" />
-          <input type="hidden" name="expectedUpdatedAt" value={contact?.values.expectedUpdatedAt ?? supporter.version} />
-          <TextField name="name" label="Name" autoComplete="off" maxLength={200} errors={contact?.errors} values={contactValues} />
-          <TextField name="email" label="Email" hint="Optional if you have their phone number: without an email address, receipts are posted." type="email" autoComplete="off" maxLength={254} errors={contact?.errors} values={contactValues} />
-          <TextField name="phone" label="Phone" type="tel" autoComplete="off" maxLength={40} errors={contact?.errors} values={contactValues} />
-          <fieldset>
-            <legend>Postal address (leave empty if none)</legend>
-            {ADDRESS_FIELDS.map((f) => (
-              <TextField key={f.name} name={f.name} label={f.label} autoComplete="off" errors={contact?.errors} values={contactValues} />
-            ))}
-          </fieldset>
-          <div className="admin-actions">
-            <Button>Save contact details</Button>
-            <Link to={`/admin/supporters/${supporter.id}`}>Cancel: keep them as they are</Link>
-          </div>
-        </Form>
-      </section>
+        <section className="panel" aria-labelledby="contact-heading">
+          <h2 id="contact-heading">Edit contact details</h2>
+          <ErrorSummary formError={contact?.formError} errors={contact?.errors} labels={CONTACT_LABELS} />
+          <Form method="post" noValidate>
+            <input type="hidden" name="csrf" value={csrf} />
+            <input type="hidden" name="intent" value="contact" />
+            <input
+              type="hidden"
+              name="expectedUpdatedAt"
+              value={contact?.values.expectedUpdatedAt ?? supporter.version}
+            />
+            <TextField
+              name="name"
+              label="Name"
+              autoComplete="off"
+              maxLength={200}
+              errors={contact?.errors}
+              values={contactValues}
+            />
+            <TextField
+              name="email"
+              label="Email"
+              hint="Optional if you have their phone number: without an email address, receipts are posted."
+              type="email"
+              autoComplete="off"
+              maxLength={254}
+              errors={contact?.errors}
+              values={contactValues}
+            />
+            <TextField
+              name="phone"
+              label="Phone"
+              type="tel"
+              autoComplete="off"
+              maxLength={40}
+              errors={contact?.errors}
+              values={contactValues}
+            />
+            <fieldset>
+              <legend>Postal address (leave empty if none)</legend>
+              {ADDRESS_FIELDS.map((f) => (
+                <TextField
+                  key={f.name}
+                  name={f.name}
+                  label={f.label}
+                  autoComplete="off"
+                  errors={contact?.errors}
+                  values={contactValues}
+                />
+              ))}
+            </fieldset>
+            <div className="admin-actions">
+              <Button>Save contact details</Button>
+              <Link to={`/admin/supporters/${supporter.id}`}>Cancel: keep them as they are</Link>
+            </div>
+          </Form>
+        </section>
       ) : null}
 
       <section className="panel" aria-labelledby="entitlements-heading">
@@ -391,13 +558,16 @@ export default function SupporterPage() {
               </p>
               {s.lastFailureReason || s.nextRetryAt ? (
                 <p className="notice">
-                  Last payment failed{s.lastFailureReason ? `: ${s.lastFailureReason}` : ""}.{s.nextRetryAt ? ` Next retry ${fmtDate(s.nextRetryAt)}.` : ""}
+                  Last payment failed{s.lastFailureReason ? `: ${s.lastFailureReason}` : ""}.
+                  {s.nextRetryAt ? ` Next retry ${fmtDate(s.nextRetryAt)}.` : ""}
                 </p>
               ) : null}
               {failed?.formError ? (
                 <p className="notice" role="alert">
                   {failed.formError}
-                  {failed.errors && Object.values(failed.errors).length ? ` ${Object.values(failed.errors).join(" ")}` : ""}
+                  {failed.errors && Object.values(failed.errors).length
+                    ? ` ${Object.values(failed.errors).join(" ")}`
+                    : ""}
                 </p>
               ) : null}
               {s.canChange ? (
@@ -414,19 +584,21 @@ export default function SupporterPage() {
                         </option>
                       ))}
                     </select>{" "}
-                    <Button variant="secondary">
-                      Pause on their behalf
-                    </Button>
+                    <Button variant="secondary">Pause on their behalf</Button>
                   </Form>
                   <Form method="post">
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="cancel" />
                     <input type="hidden" name="subscriptionId" value={s.id} />
                     <label htmlFor={`reason-${s.id}`}>Reason (optional)</label>{" "}
-                    <input type="text" id={`reason-${s.id}`} name="reason" maxLength={500} defaultValue={failed?.values.reason ?? ""} />{" "}
-                    <Button variant="secondary">
-                      Cancel at period end on their behalf
-                    </Button>
+                    <input
+                      type="text"
+                      id={`reason-${s.id}`}
+                      name="reason"
+                      maxLength={500}
+                      defaultValue={failed?.values.reason ?? ""}
+                    />{" "}
+                    <Button variant="secondary">Cancel at period end on their behalf</Button>
                   </Form>
                 </div>
               ) : null}
@@ -442,73 +614,82 @@ export default function SupporterPage() {
           <p>None.</p>
         ) : (
           <div className="table-scroll">
-<table className="admin-table">
-            <caption className="visually-hidden">Payments, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Receipt</th>
-                <th scope="col">Date</th>
-                <th scope="col">For</th>
-                <th scope="col">Method</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Refunded</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.payments.rows.map((p) => {
-                const resend = errorsFor("resend", p.id);
-                const remaining = p.amountMinor - p.refundedMinor;
-                return (
-                  <tr key={p.id}>
-                    <td>
-                      <Link to={`/admin/payments/${p.id}`}>{p.receiptNumber}</Link>
-                    </td>
-                    <td>{fmtDate(p.paidAt)}</td>
-                    <td>
-                      {p.description}
-                      {p.message ? (
-                        <>
-                          <blockquote className="message-quote">{p.message}</blockquote>
-                          <span className="hint">
-                            Message of support, {p.messageStatus === "pending" ? <Link to="/admin/messages?show=review">not yet reviewed</Link> : p.messageStatus === "approved" ? "approved for the public wall" : "hidden"}
-                          </span>
-                        </>
-                      ) : null}
-                    </td>
-                    <td>{p.method}</td>
-                    <td>
-                      {formatMoney(p.amountMinor, p.currency)} {p.currency}
-                    </td>
-                    <td>{p.refundedMinor ? `${formatMoney(p.refundedMinor, p.currency)} ${p.currency}` : ""}</td>
-                    <td>
-                      {p.hasReceipt && !supporter.email ? (
-                        // No address to email it to: staff print and post it instead.
-                        <Link to={`/admin/payments/${p.id}/receipt`}>Print receipt {p.receiptNumber}</Link>
-                      ) : p.hasReceipt ? (
-                        <Form method="post" className="inline-form">
-                          <input type="hidden" name="csrf" value={csrf} />
-                          <input type="hidden" name="intent" value="resend" />
-                          <input type="hidden" name="paymentId" value={p.id} />
-                          <Button variant="secondary">
-                            Resend receipt {p.receiptNumber}
-                          </Button>
-                        </Form>
-                      ) : null}
-                      {resend?.formError ? <p className="field-error">{resend.formError}</p> : null}
-                      {isAdmin && remaining > 0 ? (
-                        // A deliberate refund: amount, reason, then a confirmation (ADR 039).
-                        <LinkButton to={`/admin/payments/${p.id}/refund?from=supporter${positions ? `&at=${encodeURIComponent(positions)}` : ""}`} variant="secondary" compact>
-                          {t("admin.refund.linkNamed", { receipt: p.receiptNumber })}
-                        </LinkButton>
-                      ) : null}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-</div>
+            <table className="admin-table">
+              <caption className="visually-hidden">Payments, newest first</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Receipt</th>
+                  <th scope="col">Date</th>
+                  <th scope="col">For</th>
+                  <th scope="col">Method</th>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Refunded</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {page.payments.rows.map((p) => {
+                  const resend = errorsFor("resend", p.id);
+                  const remaining = p.amountMinor - p.refundedMinor;
+                  return (
+                    <tr key={p.id}>
+                      <td>
+                        <Link to={`/admin/payments/${p.id}`}>{p.receiptNumber}</Link>
+                      </td>
+                      <td>{fmtDate(p.paidAt)}</td>
+                      <td>
+                        {p.description}
+                        {p.message ? (
+                          <>
+                            <blockquote className="message-quote">{p.message}</blockquote>
+                            <span className="hint">
+                              Message of support,{" "}
+                              {p.messageStatus === "pending" ? (
+                                <Link to="/admin/messages?show=review">not yet reviewed</Link>
+                              ) : p.messageStatus === "approved" ? (
+                                "approved for the public wall"
+                              ) : (
+                                "hidden"
+                              )}
+                            </span>
+                          </>
+                        ) : null}
+                      </td>
+                      <td>{p.method}</td>
+                      <td>
+                        {formatMoney(p.amountMinor, p.currency)} {p.currency}
+                      </td>
+                      <td>{p.refundedMinor ? `${formatMoney(p.refundedMinor, p.currency)} ${p.currency}` : ""}</td>
+                      <td>
+                        {p.hasReceipt && !supporter.email ? (
+                          // No address to email it to: staff print and post it instead.
+                          <Link to={`/admin/payments/${p.id}/receipt`}>Print receipt {p.receiptNumber}</Link>
+                        ) : p.hasReceipt ? (
+                          <Form method="post" className="inline-form">
+                            <input type="hidden" name="csrf" value={csrf} />
+                            <input type="hidden" name="intent" value="resend" />
+                            <input type="hidden" name="paymentId" value={p.id} />
+                            <Button variant="secondary">Resend receipt {p.receiptNumber}</Button>
+                          </Form>
+                        ) : null}
+                        {resend?.formError ? <p className="field-error">{resend.formError}</p> : null}
+                        {isAdmin && remaining > 0 ? (
+                          // A deliberate refund: amount, reason, then a confirmation (ADR 039).
+                          <LinkButton
+                            to={`/admin/payments/${p.id}/refund?from=supporter${positions ? `&at=${encodeURIComponent(positions)}` : ""}`}
+                            variant="secondary"
+                            compact
+                          >
+                            {t("admin.refund.linkNamed", { receipt: p.receiptNumber })}
+                          </LinkButton>
+                        ) : null}
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         )}
         {pager("payments")}
       </section>
@@ -535,31 +716,31 @@ export default function SupporterPage() {
           <p>None.</p>
         ) : (
           <div className="table-scroll">
-<table className="admin-table">
-            <caption className="visually-hidden">Emails, newest first </caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Status</th>
-                <th scope="col">Queued</th>
-                <th scope="col">Sent</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.emails.rows.map((m) => (
-                <tr key={m.id}>
-                  <td>{m.template}</td>
-                  <td>
-                    {m.status}
-                    {m.status === "failed" && m.lastError ? `: ${m.lastError}` : ""}
-                  </td>
-                  <td>{dateTime(m.createdAt)}</td>
-                  <td>{m.sentAt ? dateTime(m.sentAt) : ""}</td>
+            <table className="admin-table">
+              <caption className="visually-hidden">Emails, newest first </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Email</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Queued</th>
+                  <th scope="col">Sent</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-</div>
+              </thead>
+              <tbody>
+                {page.emails.rows.map((m) => (
+                  <tr key={m.id}>
+                    <td>{m.template}</td>
+                    <td>
+                      {m.status}
+                      {m.status === "failed" && m.lastError ? `: ${m.lastError}` : ""}
+                    </td>
+                    <td>{dateTime(m.createdAt)}</td>
+                    <td>{m.sentAt ? dateTime(m.sentAt) : ""}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
         {pager("emails")}
       </section>
@@ -595,9 +776,7 @@ export default function SupporterPage() {
               </p>
             ) : null}
           </div>
-          <Button>
-            Add note
-          </Button>
+          <Button>Add note</Button>
         </Form>
       </section>
     </div>

@@ -42,7 +42,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request);
   const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const filters: SupporterFilters = { tier: query.tier, status: query.status, failing: query.failing, noEmail: query.noEmail, campaignId: query.campaign };
+  const filters: SupporterFilters = {
+    tier: query.tier,
+    status: query.status,
+    failing: query.failing,
+    noEmail: query.noEmail,
+    campaignId: query.campaign,
+  };
   const [{ rows, next }, campaignChoices] = await Promise.all([
     searchSupporters(db, { q: query.q, after: query.after, limit: PAGE, filters }),
     db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).orderBy(asc(campaigns.name)),
@@ -56,7 +62,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
     noEmail: query.noEmail ? "1" : "",
     campaign: query.campaign ? String(query.campaign) : "",
   };
-  return json({ kept, paged: Boolean(query.after), rows, next, campaigns: campaignChoices }, { headers: { "Cache-Control": "private, no-store" } });
+  return json(
+    { kept, paged: Boolean(query.after), rows, next, campaigns: campaignChoices },
+    { headers: { "Cache-Control": "private, no-store" } },
+  );
 }
 
 export default function SupporterSearch() {
@@ -155,7 +164,10 @@ export default function SupporterSearch() {
           </table>
         </div>
       ) : kept.q ? (
-        <p>No supporters match “{kept.q}”{filtered ? " with these filters" : ""}. Try fewer letters or another detail: a phone number, postcode or email.</p>
+        <p>
+          No supporters match “{kept.q}”{filtered ? " with these filters" : ""}. Try fewer letters or another detail: a
+          phone number, postcode or email.
+        </p>
       ) : (
         <p>No supporters{filtered ? " with these filters" : " yet"}.</p>
       )}

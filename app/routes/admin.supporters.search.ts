@@ -31,8 +31,13 @@ const PRIVATE = { "Cache-Control": "private, no-store" };
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
-  if (!(await getStaffSession(db, request))) return json({ message: "Your session has ended: sign in again to search." }, { status: 401, headers: PRIVATE });
+  if (!(await getStaffSession(db, request)))
+    return json({ message: "Your session has ended: sign in again to search." }, { status: 401, headers: PRIVATE });
   const parsed = SearchQuerySchema.safeParse({ q: new URL(request.url).searchParams.get("q") ?? undefined });
-  if (!parsed.success) return json({ message: parsed.error.issues[0]?.message ?? "Type something to search for." }, { status: 400, headers: PRIVATE });
+  if (!parsed.success)
+    return json(
+      { message: parsed.error.issues[0]?.message ?? "Type something to search for." },
+      { status: 400, headers: PRIVATE },
+    );
   return json({ results: await searchCallers(db, { q: parsed.data.q }) }, { headers: PRIVATE });
 }

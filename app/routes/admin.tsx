@@ -11,10 +11,18 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 /** The admin frame. Every child route requires a staff session (and a role) itself. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
-  const [staff, csrf, settings] = await Promise.all([getStaffSession(db, request), issueCsrfToken(request), getOrganisationSettings(db)]);
+  const [staff, csrf, settings] = await Promise.all([
+    getStaffSession(db, request),
+    issueCsrfToken(request),
+    getOrganisationSettings(db),
+  ]);
   // Every time on a staff screen is on the organisation's clock (useOrgTime).
   return json(
-    { staff: staff ? { name: staff.name, role: staff.role } : null, csrf: csrf.token, timeZone: safeTimeZone(settings.timeZone) },
+    {
+      staff: staff ? { name: staff.name, role: staff.role } : null,
+      csrf: csrf.token,
+      timeZone: safeTimeZone(settings.timeZone),
+    },
     { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
   );
 }

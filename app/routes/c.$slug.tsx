@@ -11,7 +11,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { name: "description", content: data?.campaign.headline ?? "" },
 ];
 
-const SlugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(100);
+const SlugSchema = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/)
+  .max(100);
 
 async function requireCampaign(slug: string | undefined) {
   const parsed = SlugSchema.safeParse(slug);
@@ -26,7 +29,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const campaign = await requireCampaign(params.slug);
-  return submitDonateForm(getDb(), request, { campaign, clientAddress: String(context.clientAddress ?? "unknown"), returnPath: `/c/${campaign.slug}` });
+  return submitDonateForm(getDb(), request, {
+    campaign,
+    clientAddress: String(context.clientAddress ?? "unknown"),
+    returnPath: `/c/${campaign.slug}`,
+  });
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;

@@ -6,10 +6,17 @@ import { getDb } from "@db/client.server";
 import { getMailboxMessage } from "~/email/mailbox.server";
 import { getEnv } from "~/env.server";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data ? `${data.message.subject} — Dev mailbox` : "Dev mailbox" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data ? `${data.message.subject} — Dev mailbox` : "Dev mailbox" },
+  { name: "robots", content: "noindex" },
+];
 
 // Digits only, within a Postgres integer: anything else is a page that does not exist, not an error.
-const IdSchema = z.string().regex(/^\d{1,10}$/).transform(Number).pipe(z.number().int().positive().max(2_147_483_647));
+const IdSchema = z
+  .string()
+  .regex(/^\d{1,10}$/)
+  .transform(Number)
+  .pipe(z.number().int().positive().max(2_147_483_647));
 
 export async function loader({ params }: LoaderFunctionArgs) {
   if (getEnv().NODE_ENV === "production") throw new Response("Not found", { status: 404 });

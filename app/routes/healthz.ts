@@ -15,7 +15,12 @@ export async function loader() {
       payments: env.paymentsMode,
       email: env.emailMode,
       ...(stripeFailure || resendFailure
-        ? { recentFailures: { ...(stripeFailure ? { stripe: stripeFailure } : {}), ...(resendFailure ? { resend: resendFailure } : {}) } }
+        ? {
+            recentFailures: {
+              ...(stripeFailure ? { stripe: stripeFailure } : {}),
+              ...(resendFailure ? { resend: resendFailure } : {}),
+            },
+          }
         : {}),
     },
     { status: dbOk ? 200 : 503, headers: { "Cache-Control": "no-store" } },

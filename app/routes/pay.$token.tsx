@@ -17,12 +17,16 @@ const PRIVATE = { "Cache-Control": "private, no-store", "Referrer-Policy": "no-r
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const found = await findPledgeByToken(getDb(), params.token ?? "");
   const csrf = await issueCsrfToken(request);
-  return json({ pledge: found?.view ?? null, csrf: csrf.token }, { status: found ? 200 : 404, headers: { ...csrf.headers, ...PRIVATE } });
+  return json(
+    { pledge: found?.view ?? null, csrf: csrf.token },
+    { status: found ? 200 : 404, headers: { ...csrf.headers, ...PRIVATE } },
+  );
 }
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const formData = await readFormData(request);
-  if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
+  if (!(await isValidCsrf(request, formData)))
+    return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   let started;
   try {
     started = await startPledgeCheckout(getDb(), { token: params.token ?? "" });
@@ -31,7 +35,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return json({ formError: t("error.provider") }, { status: 502, headers: PRIVATE });
   }
   if (started.status === "unavailable") {
-    return json({ formError: started.view ? unavailableMessage(started.view) : "This payment link isn't valid." }, { status: started.view ? 410 : 404, headers: PRIVATE });
+    return json(
+      { formError: started.view ? unavailableMessage(started.view) : "This payment link isn't valid." },
+      { status: started.view ? 410 : 404, headers: PRIVATE },
+    );
   }
   return redirect(started.url, { status: 303, headers: PRIVATE });
 }
@@ -59,7 +66,10 @@ export default function PayPledge() {
     return (
       <div className="narrow">
         <h1>This payment link isn't valid</h1>
-        <p>It may have been replaced by a newer link — please use the most recent email we sent you, or call us and we'll send a new one.</p>
+        <p>
+          It may have been replaced by a newer link — please use the most recent email we sent you, or call us and we'll
+          send a new one.
+        </p>
       </div>
     );
   }

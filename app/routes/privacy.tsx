@@ -59,7 +59,16 @@ export default function Privacy() {
         <p>
           {t("privacy.contact", { email: "\u0000" })
             .split("\u0000")
-            .flatMap((part, i) => (i === 0 ? [part] : [<a key="email" href={`mailto:${data.contactEmail}`}>{data.contactEmail}</a>, part]))}
+            .flatMap((part, i) =>
+              i === 0
+                ? [part]
+                : [
+                    <a key="email" href={`mailto:${data.contactEmail}`}>
+                      {data.contactEmail}
+                    </a>,
+                    part,
+                  ],
+            )}
         </p>
       ) : null}
       <p>

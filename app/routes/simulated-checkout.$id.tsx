@@ -38,10 +38,14 @@ const OutcomeSchema = z.enum(["pay", "decline"]);
 export async function action({ request, params }: ActionFunctionArgs) {
   const checkout = await requireCheckout(params.id);
   const formData = await readFormData(request);
-  const values = Object.fromEntries([...formData.entries()].filter(([k, v]) => k !== "csrf" && typeof v === "string")) as Record<string, string>;
-  if (!(await isValidCsrf(request, formData))) return json({ errors: {} as Record<string, string>, values, formError: t("error.csrf") }, { status: 403 });
+  const values = Object.fromEntries(
+    [...formData.entries()].filter(([k, v]) => k !== "csrf" && typeof v === "string"),
+  ) as Record<string, string>;
+  if (!(await isValidCsrf(request, formData)))
+    return json({ errors: {} as Record<string, string>, values, formError: t("error.csrf") }, { status: 403 });
   const outcome = OutcomeSchema.safeParse(formData.get("outcome"));
-  if (!outcome.success) return json({ errors: {} as Record<string, string>, values, formError: "Choose Pay or Decline." }, { status: 400 });
+  if (!outcome.success)
+    return json({ errors: {} as Record<string, string>, values, formError: "Choose Pay or Decline." }, { status: 400 });
   let address = null;
   if (outcome.data === "pay" && checkout.needsAddress) {
     const parsed = PostalAddressSchema.safeParse(values);
@@ -68,7 +72,8 @@ export default function SimulatedCheckout() {
   return (
     <div className="narrow simulated-checkout">
       <p className="test-banner" role="note">
-        <strong>{t("simulated.banner")}</strong> — this stands in for the card payment page. No card is asked for and nothing is charged.
+        <strong>{t("simulated.banner")}</strong> — this stands in for the card payment page. No card is asked for and
+        nothing is charged.
       </p>
       <h1>Confirm your {recurring ? "monthly payment" : "payment"}</h1>
       <dl className="summary">
@@ -100,15 +105,29 @@ export default function SimulatedCheckout() {
           </dd>
         </div>
       </dl>
-      {checkout.status === "failed" ? <p className="notice">The last attempt was declined. You can try again.</p> : null}
+      {checkout.status === "failed" ? (
+        <p className="notice">The last attempt was declined. You can try again.</p>
+      ) : null}
       <Form method="post" noValidate>
         <input type="hidden" name="csrf" value={csrf} />
-        <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label]))} />
+        <ErrorSummary
+          formError={actionData?.formError}
+          errors={actionData?.errors}
+          labels={Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label]))}
+        />
         {checkout.needsAddress ? (
           <fieldset>
             <legend>Postal address for your print edition</legend>
             {ADDRESS_FIELDS.map((field) => (
-              <TextField key={field.name} name={field.name} label={field.label} autoComplete={field.autoComplete} defaultValue={checkout.prefillAddress?.[field.name] ?? (field.name === "country" ? "AU" : "")} errors={actionData?.errors} values={values} />
+              <TextField
+                key={field.name}
+                name={field.name}
+                label={field.label}
+                autoComplete={field.autoComplete}
+                defaultValue={checkout.prefillAddress?.[field.name] ?? (field.name === "country" ? "AU" : "")}
+                errors={actionData?.errors}
+                values={values}
+              />
             ))}
           </fieldset>
         ) : null}
@@ -116,14 +135,23 @@ export default function SimulatedCheckout() {
           <button type="submit" name="outcome" value="pay" className="give-button" disabled={busy}>
             {busy ? "Processing…" : `Pay ${amount}${recurring ? " every month" : ""} (test)`}
           </button>
-          <button type="submit" name="outcome" value="decline" className="button-secondary" disabled={busy} formNoValidate>
+          <button
+            type="submit"
+            name="outcome"
+            value="decline"
+            className="button-secondary"
+            disabled={busy}
+            formNoValidate
+          >
             Decline (test a failed card)
           </button>
         </div>
       </Form>
       {/* Like Stripe Checkout's back link: the cancel address, which brings a gift's form back filled in (ADR 040). */}
       <p>
-        <Link to={isGift ? retryPath(`/c/${checkout.campaignSlug}`, checkout.id) : "/support"}>{t("simulated.cancel")}</Link>
+        <Link to={isGift ? retryPath(`/c/${checkout.campaignSlug}`, checkout.id) : "/support"}>
+          {t("simulated.cancel")}
+        </Link>
       </p>
     </div>
   );

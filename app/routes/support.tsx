@@ -21,7 +21,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const [plans, csrf] = await Promise.all([listActivePlans(getDb()), issueCsrfToken(request)]);
   return json(
     {
-      plans: plans.map((p) => ({ code: p.code, name: p.name, description: p.description, benefits: p.benefits, amountMinor: p.amountMinor, currency: p.currency, billing: p.billing, tier: p.tier })),
+      plans: plans.map((p) => ({
+        code: p.code,
+        name: p.name,
+        description: p.description,
+        benefits: p.benefits,
+        amountMinor: p.amountMinor,
+        currency: p.currency,
+        billing: p.billing,
+        tier: p.tier,
+      })),
       csrf: csrf.token,
     },
     { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
@@ -46,7 +55,11 @@ export default function Support() {
       <h1>{t("support.heading")}</h1>
       <p className="lede">{t("support.intro")}</p>
       <ProofOfWork challenge={actionData?.challenge} message={actionData?.formError} form=".tier-form" />
-      <TierForm csrf={data.csrf} plans={data.plans} actionData={solving && actionData ? { ...actionData, formError: undefined } : actionData} />
+      <TierForm
+        csrf={data.csrf}
+        plans={data.plans}
+        actionData={solving && actionData ? { ...actionData, formError: undefined } : actionData}
+      />
     </div>
   );
 }

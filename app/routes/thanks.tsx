@@ -23,7 +23,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const page = query.success ? await getThanksPage(getDb(), { checkoutId: query.data.ref }) : null;
   const afterGift = page ? await getAfterGift(getDb(), request, page) : null;
   const csrf = afterGift?.oneStep ? await issueCsrfToken(request) : null;
-  return json({ status: page?.status ?? null, next: page?.next ?? null, afterGift, csrf: csrf?.token ?? null }, { headers: { ...csrf?.headers, "Cache-Control": "no-store" } });
+  return json(
+    { status: page?.status ?? null, next: page?.next ?? null, afterGift, csrf: csrf?.token ?? null },
+    { headers: { ...csrf?.headers, "Cache-Control": "no-store" } },
+  );
 }
 
 /** "Make it monthly": one press starts a monthly checkout for the same gift (ADR 040). */
@@ -36,17 +39,35 @@ const noSubscription = () => () => undefined;
 /** The Web Share API where the browser has it: a tiny enhancement of the plain links beside it. */
 function ShareButton({ url, title, text }: { url: string; title: string; text: string }) {
   // False on the server and in the first render, so hydration matches; the browser's answer after.
-  const canShare = useSyncExternalStore(noSubscription, () => typeof navigator.share === "function", () => false);
+  const canShare = useSyncExternalStore(
+    noSubscription,
+    () => typeof navigator.share === "function",
+    () => false,
+  );
   if (!canShare) return null;
   return (
-    <button type="button" className="button-secondary" onClick={() => void navigator.share({ url, title, text }).catch(() => undefined)}>
+    <button
+      type="button"
+      className="button-secondary"
+      onClick={() => void navigator.share({ url, title, text }).catch(() => undefined)}
+    >
       {t("thanks.shareButton")}
     </button>
   );
 }
 
 /** After a one-off gift: make it monthly in one step, and share the campaign. */
-function AfterOneOffGift({ afterGift, csrf, refId, formError }: { afterGift: AfterGift; csrf: string | null; refId: string; formError?: string }) {
+function AfterOneOffGift({
+  afterGift,
+  csrf,
+  refId,
+  formError,
+}: {
+  afterGift: AfterGift;
+  csrf: string | null;
+  refId: string;
+  formError?: string;
+}) {
   const monthly = formatMoney(afterGift.monthlyTotalMinor, afterGift.currency);
   const subject = t("thanks.shareSubject", { campaign: afterGift.campaignName });
   const body = t("thanks.shareBody", { campaign: afterGift.campaignName, url: afterGift.campaignUrl });
@@ -80,7 +101,10 @@ function AfterOneOffGift({ afterGift, csrf, refId, formError }: { afterGift: Aft
           <a href={afterGift.campaignUrl}>{afterGift.campaignUrl}</a>
         </p>
         <p className="button-row">
-          <a className="button-secondary" href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`}>
+          <a
+            className="button-secondary"
+            href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`}
+          >
             {t("thanks.shareEmail")}
           </a>
           <ShareButton url={afterGift.campaignUrl} title={subject} text={body} />
@@ -141,7 +165,10 @@ export default function Thanks() {
   const what = status.planName ?? status.campaignName;
   const amount = formatMoney(status.amountMinor, status.currency);
   // A gift goes back to its form filled in as the reader left it (in the browser that started it, ADR 040).
-  const retry = status.kind === "tier_monthly" || status.kind === "tier_one_time" ? "/support" : retryPath(`/c/${status.campaignSlug}`, status.id);
+  const retry =
+    status.kind === "tier_monthly" || status.kind === "tier_one_time"
+      ? "/support"
+      : retryPath(`/c/${status.campaignSlug}`, status.id);
   return (
     <div className="narrow panel" aria-live="polite">
       {status.status === "completed" ? (
@@ -165,7 +192,9 @@ export default function Thanks() {
               {t("thanks.manageYear")} <Link to="/account">{t("thanks.accountLink")}</Link>
             </p>
           ) : null}
-          {afterGift ? <AfterOneOffGift afterGift={afterGift} csrf={csrf} refId={status.id} formError={actionData?.formError} /> : null}
+          {afterGift ? (
+            <AfterOneOffGift afterGift={afterGift} csrf={csrf} refId={status.id} formError={actionData?.formError} />
+          ) : null}
           <p>
             <Link to={`/c/${status.campaignSlug}`}>See the campaign</Link>
           </p>

@@ -7,14 +7,18 @@ import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.serve
 // (app/http/stripe-webhook-endpoint.server.ts), the same way: this route answers the rest
 // (other methods) and wherever the Remix handler is used directly.
 export async function action({ request }: ActionFunctionArgs) {
-  if (request.method !== "POST") return json({ error: "method not allowed" }, { status: 405, headers: { Allow: "POST" } });
+  if (request.method !== "POST")
+    return json({ error: "method not allowed" }, { status: 405, headers: { Allow: "POST" } });
   const result = await answerStripeWebhook(getDb(), {
     stripeConfigured: getEnv().paymentsMode === "stripe",
     readBody: () => readBodyUpTo(request, MAX_WEBHOOK_BYTES),
     signature: request.headers.get("stripe-signature"),
   });
   // Closing the connection stops the sender; the rest of an oversized body is never read.
-  return json(result.body, { status: result.status, headers: result.closeConnection ? { Connection: "close" } : undefined });
+  return json(result.body, {
+    status: result.status,
+    headers: result.closeConnection ? { Connection: "close" } : undefined,
+  });
 }
 
 /**

@@ -8,7 +8,10 @@ import { formatPostalAddress } from "./supporters.server";
 
 /** Everything /account shows, all of it owned by this supporter. */
 export async function getAccountOverview(db: DB, { supporterId }: { supporterId: number }) {
-  const [supporter] = await db.select().from(supporters).where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
+  const [supporter] = await db
+    .select()
+    .from(supporters)
+    .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!supporter) return null;
   const subs = await db
     .select({ sub: subscriptions, planName: plans.name, tier: plans.tier, campaignName: campaigns.name })
@@ -30,11 +33,25 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
       email: supporter.email,
       anonymous: supporter.anonymous,
       postalAddress: formatPostalAddress(supporter),
-      card: supporter.cardLast4 ? { brand: supporter.cardBrand, last4: supporter.cardLast4, expMonth: supporter.cardExpMonth, expYear: supporter.cardExpYear } : null,
+      card: supporter.cardLast4
+        ? {
+            brand: supporter.cardBrand,
+            last4: supporter.cardLast4,
+            expMonth: supporter.cardExpMonth,
+            expYear: supporter.cardExpYear,
+          }
+        : null,
     },
     subscriptions: subs.map(({ sub, planName, tier, campaignName }) => ({
       /** Ended, and nothing of the same kind for the same campaign runs now: it can be started again. */
-      canStartAgain: sub.status === "canceled" && !subs.some((other) => other.sub.campaignId === sub.campaignId && other.sub.kind === sub.kind && !["canceled", "incomplete_expired", "incomplete"].includes(other.sub.status)),
+      canStartAgain:
+        sub.status === "canceled" &&
+        !subs.some(
+          (other) =>
+            other.sub.campaignId === sub.campaignId &&
+            other.sub.kind === sub.kind &&
+            !["canceled", "incomplete_expired", "incomplete"].includes(other.sub.status),
+        ),
       id: sub.id,
       kind: sub.kind,
       what: planName ?? `Monthly gift to ${campaignName}`,
@@ -62,11 +79,16 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
 }
 
 /** One receipt, only if it belongs to this supporter. */
-export async function getReceiptForSupporter(db: DB, { supporterId, paymentId }: { supporterId: number; paymentId: number }) {
+export async function getReceiptForSupporter(
+  db: DB,
+  { supporterId, paymentId }: { supporterId: number; paymentId: number },
+) {
   const [row] = await db
     .select({ snapshot: receipts.snapshot, refundedMinor: payments.refundedMinor, kind: payments.kind })
     .from(receipts)
     .innerJoin(payments, eq(payments.id, receipts.paymentId))
     .where(and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId)));
-  return row ? { receipt: row.snapshot as ReceiptSnapshot, refundedMinor: row.refundedMinor, purpose: paymentPurpose(row.kind) } : null;
+  return row
+    ? { receipt: row.snapshot as ReceiptSnapshot, refundedMinor: row.refundedMinor, purpose: paymentPurpose(row.kind) }
+    : null;
 }

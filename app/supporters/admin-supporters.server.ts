@@ -4,11 +4,29 @@ import { type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
-import { campaigns, outbox, payments, plans, pledges, receipts, staffNotes, staffUsers, subscriptions, supporters } from "@db/schema";
+import {
+  campaigns,
+  outbox,
+  payments,
+  plans,
+  pledges,
+  receipts,
+  staffNotes,
+  staffUsers,
+  subscriptions,
+  supporters,
+} from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
-import { formValues, hasNoControlCharacters, optionalEmail, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import {
+  formValues,
+  hasNoControlCharacters,
+  optionalEmail,
+  zodFieldErrors,
+  type FieldErrors,
+  type FormValues,
+} from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { RowId } from "~/ids";
 import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
@@ -106,7 +124,8 @@ export function listPositionsQuery(positions: ListPositions): URLSearchParams {
   return query;
 }
 
-const exactTime = (column: PgColumn) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const exactTime = (column: PgColumn) =>
+  sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 type Keyed = { id: number | string; cursorAt: string };
 type KeysetList<Row extends Keyed> = {
@@ -127,7 +146,12 @@ type DynamicSelect<Row> = {
  * full is the newest page itself, and an older page with nothing on it is too: each page is
  * always as long as it can be, and a stale or invented position shows the newest rows.
  */
-async function keysetPage<Row extends Keyed>(db: DB, list: KeysetList<Row>, position: ListPosition | undefined, size = SUPPORTER_PAGE_SIZE): Promise<ListPage<Omit<Row, "cursorAt">>> {
+async function keysetPage<Row extends Keyed>(
+  db: DB,
+  list: KeysetList<Row>,
+  position: ListPosition | undefined,
+  size = SUPPORTER_PAGE_SIZE,
+): Promise<ListPage<Omit<Row, "cursorAt">>> {
   const idType = sql.raw(list.id.getSQLType() === "uuid" ? "uuid" : "integer");
   const key = (k: Keyset) => sql`(${k.at}::timestamptz, ${k.id}::${idType})`;
   const row = sql`(${list.at}, ${list.id})`;
@@ -138,25 +162,45 @@ async function keysetPage<Row extends Keyed>(db: DB, list: KeysetList<Row>, posi
       .orderBy(...orderBy)
       .limit(limit);
   // Whether anything lies beyond the page on the other side of the position: one index probe.
-  const any = async (where: SQL) => (await db.select({ one: sql`1` }).from(list.table).where(and(list.scope, where)).limit(1)).length > 0;
+  const any = async (where: SQL) =>
+    (
+      await db
+        .select({ one: sql`1` })
+        .from(list.table)
+        .where(and(list.scope, where))
+        .limit(1)
+    ).length > 0;
   const newestFirst = [desc(list.at), desc(list.id)];
   const keyOf = (r: Row) => `${r.cursorAt}~${r.id}`;
   const page = (rows: Row[], older: boolean, newer: boolean) => {
     const [first, last] = [rows.at(0), rows.at(-1)];
-    return { rows: rows.map(({ cursorAt: _, ...r }) => r), older: older && last ? keyOf(last) : null, newer: newer && first ? keyOf(first) : null };
+    return {
+      rows: rows.map(({ cursorAt: _, ...r }) => r),
+      older: older && last ? keyOf(last) : null,
+      newer: newer && first ? keyOf(first) : null,
+    };
   };
   if (position && "after" in position) {
-    const [rows, older] = await Promise.all([rowsWhere(sql`${row} > ${key(position.after)}`, [asc(list.at), asc(list.id)], size + 1), any(sql`${row} <= ${key(position.after)}`)]);
+    const [rows, older] = await Promise.all([
+      rowsWhere(sql`${row} > ${key(position.after)}`, [asc(list.at), asc(list.id)], size + 1),
+      any(sql`${row} <= ${key(position.after)}`),
+    ]);
     if (rows.length > size) return page(rows.slice(0, size).reverse(), older, true);
   } else if (position) {
-    const [rows, newer] = await Promise.all([rowsWhere(sql`${row} < ${key(position.before)}`, newestFirst, size + 1), any(sql`${row} >= ${key(position.before)}`)]);
+    const [rows, newer] = await Promise.all([
+      rowsWhere(sql`${row} < ${key(position.before)}`, newestFirst, size + 1),
+      any(sql`${row} >= ${key(position.before)}`),
+    ]);
     if (rows.length > 0) return page(rows.slice(0, size), rows.length > size, newer);
   }
   const rows = await rowsWhere(undefined, newestFirst, size + 1);
   return page(rows.slice(0, size), rows.length > size, false);
 }
 
-export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { supporterId: number; at?: ListPositions }) {
+export async function getSupporterForStaff(
+  db: DB,
+  { supporterId, at = {} }: { supporterId: number; at?: ListPositions },
+) {
   const [row] = await db
     .select({ supporter: supporters, version: versionOf })
     .from(supporters)
@@ -171,7 +215,13 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
     id: subscriptions.id,
     query: () =>
       db
-        .select({ id: subscriptions.id, cursorAt: exactTime(subscriptions.createdAt), sub: subscriptions, planName: plans.name, campaignName: campaigns.name })
+        .select({
+          id: subscriptions.id,
+          cursorAt: exactTime(subscriptions.createdAt),
+          sub: subscriptions,
+          planName: plans.name,
+          campaignName: campaigns.name,
+        })
         .from(subscriptions)
         .innerJoin(campaigns, eq(campaigns.id, subscriptions.campaignId))
         .leftJoin(plans, eq(plans.id, subscriptions.planId))
@@ -215,7 +265,15 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
     id: outbox.id,
     query: () =>
       db
-        .select({ id: outbox.id, cursorAt: exactTime(outbox.createdAt), template: outbox.template, createdAt: outbox.createdAt, sentAt: outbox.sentAt, failedAt: outbox.failedAt, lastError: outbox.lastError })
+        .select({
+          id: outbox.id,
+          cursorAt: exactTime(outbox.createdAt),
+          template: outbox.template,
+          createdAt: outbox.createdAt,
+          sentAt: outbox.sentAt,
+          failedAt: outbox.failedAt,
+          lastError: outbox.lastError,
+        })
         .from(outbox)
         .$dynamic(),
   };
@@ -226,7 +284,13 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
     id: staffNotes.id,
     query: () =>
       db
-        .select({ id: staffNotes.id, cursorAt: exactTime(staffNotes.createdAt), body: staffNotes.body, createdAt: staffNotes.createdAt, staffName: staffUsers.name })
+        .select({
+          id: staffNotes.id,
+          cursorAt: exactTime(staffNotes.createdAt),
+          body: staffNotes.body,
+          createdAt: staffNotes.createdAt,
+          staffName: staffUsers.name,
+        })
         .from(staffNotes)
         .innerJoin(staffUsers, eq(staffUsers.id, staffNotes.staffUserId))
         .$dynamic(),
@@ -238,7 +302,15 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
     id: pledges.id,
     query: () =>
       db
-        .select({ id: pledges.id, cursorAt: exactTime(pledges.createdAt), kind: pledges.kind, amountMinor: pledges.amountMinor, currency: pledges.currency, status: pledges.status, createdAt: pledges.createdAt })
+        .select({
+          id: pledges.id,
+          cursorAt: exactTime(pledges.createdAt),
+          kind: pledges.kind,
+          amountMinor: pledges.amountMinor,
+          currency: pledges.currency,
+          status: pledges.status,
+          createdAt: pledges.createdAt,
+        })
         .from(pledges)
         .$dynamic(),
   };
@@ -286,11 +358,20 @@ export async function getSupporterForStaff(db: DB, { supporterId, at = {} }: { s
         lastFailureReason: sub.lastFailureReason,
         nextRetryAt: sub.nextRetryAt,
         updating: sub.pendingChange !== null,
-        canChange: !["canceled", "incomplete_expired", "incomplete"].includes(sub.status) && !sub.cancelAtPeriodEnd && sub.pendingChange === null,
+        canChange:
+          !["canceled", "incomplete_expired", "incomplete"].includes(sub.status) &&
+          !sub.cancelAtPeriodEnd &&
+          sub.pendingChange === null,
       })),
     },
-    payments: { ...paid, rows: paid.rows.map(({ receiptDescription, ...p }) => ({ ...p, description: receiptDescription ?? p.kind })) },
-    emails: { ...mail, rows: mail.rows.map((m) => ({ ...m, status: m.sentAt ? "sent" : m.failedAt ? "failed" : "queued" })) },
+    payments: {
+      ...paid,
+      rows: paid.rows.map(({ receiptDescription, ...p }) => ({ ...p, description: receiptDescription ?? p.kind })),
+    },
+    emails: {
+      ...mail,
+      rows: mail.rows.map((m) => ({ ...m, status: m.sentAt ? "sent" : m.failedAt ? "failed" : "queued" })),
+    },
     notes,
     pledges: pledgeRows,
   };
@@ -300,32 +381,59 @@ export type SupporterForStaff = NonNullable<Awaited<ReturnType<typeof getSupport
 // ---------------------------------------------------------------------------------------------
 // Contact details
 
-const CONTACT_FIELDS = ["expectedUpdatedAt", "name", "email", "phone", "line1", "line2", "city", "state", "postalCode", "country"] as const;
+const CONTACT_FIELDS = [
+  "expectedUpdatedAt",
+  "name",
+  "email",
+  "phone",
+  "line1",
+  "line2",
+  "city",
+  "state",
+  "postalCode",
+  "country",
+] as const;
 
-const ContactSchema = z.object({
-  expectedUpdatedAt: z.string({ message: "Reload the page and try again." }).min(1, "Reload the page and try again.").max(40),
-  name: z.string().trim().max(200, "Keep the name under 200 characters.").refine(hasNoControlCharacters(), t("error.text.control")),
-  // Optional: callers of the phone line may have no email address, as long as we have a phone number.
-  email: optionalEmail,
-  phone: z
-    .string()
-    .trim()
-    .max(40, "Keep the phone number under 40 characters.")
-    .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
-    .optional()
-    .transform((v) => v || null),
-})
+const ContactSchema = z
+  .object({
+    expectedUpdatedAt: z
+      .string({ message: "Reload the page and try again." })
+      .min(1, "Reload the page and try again.")
+      .max(40),
+    name: z
+      .string()
+      .trim()
+      .max(200, "Keep the name under 200 characters.")
+      .refine(hasNoControlCharacters(), t("error.text.control")),
+    // Optional: callers of the phone line may have no email address, as long as we have a phone number.
+    email: optionalEmail,
+    phone: z
+      .string()
+      .trim()
+      .max(40, "Keep the phone number under 40 characters.")
+      .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
+      .optional()
+      .transform((v) => v || null),
+  })
   // The database keeps every supporter reachable one way or the other.
-  .refine((c) => c.email !== null || c.phone !== null, { path: ["email"], message: "Enter an email address or a phone number." });
+  .refine((c) => c.email !== null || c.phone !== null, {
+    path: ["email"],
+    message: "Enter an email address or a phone number.",
+  });
 
 export type ContactInput = z.infer<typeof ContactSchema> & { address: z.infer<typeof PostalAddressSchema> | null };
 
-export function parseContactForm(formData: FormData): { ok: true; value: ContactInput; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
+export function parseContactForm(
+  formData: FormData,
+): { ok: true; value: ContactInput; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
   const values = formValues(formData, CONTACT_FIELDS);
   const contact = ContactSchema.safeParse(values);
   const addressGiven = ["line1", "line2", "city", "state", "postalCode", "country"].some((f) => values[f]?.trim());
   const address = addressGiven ? PostalAddressSchema.safeParse(values) : null;
-  const errors = { ...(contact.success ? {} : zodFieldErrors(contact.error)), ...(address && !address.success ? zodFieldErrors(address.error) : {}) };
+  const errors = {
+    ...(contact.success ? {} : zodFieldErrors(contact.error)),
+    ...(address && !address.success ? zodFieldErrors(address.error) : {}),
+  };
   if (!contact.success || (address && !address.success)) return { ok: false, errors, values };
   return { ok: true, value: { ...contact.data, address: address?.success ? address.data : null }, values };
 }
@@ -340,13 +448,17 @@ async function hasLiveSubscription(tx: DB, supporterId: number): Promise<boolean
   return live !== undefined;
 }
 
-export const CONCURRENT_EDIT_MESSAGE = "Someone else changed this supporter's details since you opened the page. Nothing was saved: reload to see their changes, then make yours again.";
+export const CONCURRENT_EDIT_MESSAGE =
+  "Someone else changed this supporter's details since you opened the page. Nothing was saved: reload to see their changes, then make yours again.";
 
 /**
  * Saves only if nobody saved since the form was loaded (`expectedUpdatedAt` is the page's
  * version token): the second of two staff saving is refused, and the first's save is kept.
  */
-export async function updateSupporterContact(db: DB, input: { staff: Staff; supporterId: number } & ContactInput): Promise<{ ok: true } | StaffFailure> {
+export async function updateSupporterContact(
+  db: DB,
+  input: { staff: Staff; supporterId: number } & ContactInput,
+): Promise<{ ok: true } | StaffFailure> {
   let syncDue = false;
   const outcome = await db.transaction(async (tx) => {
     const [current] = await tx
@@ -361,9 +473,12 @@ export async function updateSupporterContact(db: DB, input: { staff: Staff; supp
         .select({ id: supporters.id })
         .from(supporters)
         .where(and(eq(supporters.emailKey, input.email.toLowerCase()), ne(supporters.id, input.supporterId)));
-      if (taken) return failure(400, "Please check the form.", { email: "Another supporter already has this email address." });
+      if (taken)
+        return failure(400, "Please check the form.", { email: "Another supporter already has this email address." });
     } else if (current.email && (await hasLiveSubscription(tx, input.supporterId))) {
-      return failure(400, "Please check the form.", { email: "This supporter gives by card each month: keep an email address for their receipts and card reminders." });
+      return failure(400, "Please check the form.", {
+        email: "This supporter gives by card each month: keep an email address for their receipts and card reminders.",
+      });
     }
     const a = input.address;
     await tx
@@ -399,7 +514,8 @@ export async function updateSupporterContact(db: DB, input: { staff: Staff; supp
 // ---------------------------------------------------------------------------------------------
 // Details given at checkout (ADR 027)
 
-export const CHECKOUT_DETAILS_CHANGED_MESSAGE = "The details given at checkout changed since you opened the page. Nothing was saved: look at them again.";
+export const CHECKOUT_DETAILS_CHANGED_MESSAGE =
+  "The details given at checkout changed since you opened the page. Nothing was saved: look at them again.";
 
 /**
  * What a checkout by someone else said about this supporter that their profile still does not:
@@ -416,11 +532,17 @@ function checkoutDetailsFor(supporter: typeof supporters.$inferSelect) {
     givenAt: given.givenAt,
     name: differing.name ? { given: differing.name, stored: supporter.name } : null,
     phone: differing.phone ? { given: differing.phone, stored: supporter.phone } : null,
-    address: differing.address ? { given: formatAddress(differing.address), stored: formatAddress(addressOf(supporter) ?? { line1: "", city: "", postalCode: "", country: "" }) } : null,
+    address: differing.address
+      ? {
+          given: formatAddress(differing.address),
+          stored: formatAddress(addressOf(supporter) ?? { line1: "", city: "", postalCode: "", country: "" }),
+        }
+      : null,
   };
 }
 
-const detailsToken = (given: NonNullable<typeof supporters.$inferSelect.checkoutDetails>) => `${given.checkoutId}@${given.givenAt}`;
+const detailsToken = (given: NonNullable<typeof supporters.$inferSelect.checkoutDetails>) =>
+  `${given.checkoutId}@${given.givenAt}`;
 
 export const CheckoutDetailsFormSchema = z.object({
   detailsToken: z.string().min(1).max(200),
@@ -435,7 +557,13 @@ export const CheckoutDetailsFormSchema = z.object({
  */
 export async function answerCheckoutDetails(
   db: DB,
-  input: { staff: Staff; supporterId: number; answer: "accept" | "ignore"; detailsToken: string; expectedUpdatedAt?: string },
+  input: {
+    staff: Staff;
+    supporterId: number;
+    answer: "accept" | "ignore";
+    detailsToken: string;
+    expectedUpdatedAt?: string;
+  },
 ): Promise<{ ok: true } | StaffFailure> {
   let syncDue = false;
   const outcome = await db.transaction(async (tx) => {
@@ -450,7 +578,11 @@ export async function answerCheckoutDetails(
     let fields: string[] = [];
     if (input.answer === "accept") {
       if (current.version !== input.expectedUpdatedAt) return failure(409, CONCURRENT_EDIT_MESSAGE);
-      const differing = differingDetails(current.supporter, { name: given.name, phone: given.phone, address: given.address });
+      const differing = differingDetails(current.supporter, {
+        name: given.name,
+        phone: given.phone,
+        address: given.address,
+      });
       fields = Object.keys(differing);
       const a = differing.address;
       await tx
@@ -459,7 +591,14 @@ export async function answerCheckoutDetails(
           ...(differing.name ? { name: differing.name } : {}),
           ...(differing.phone ? { phone: differing.phone } : {}),
           ...(a
-            ? { addressLine1: a.line1, addressLine2: a.line2 ?? null, addressCity: a.city, addressState: a.state ?? null, addressPostalCode: a.postalCode, addressCountry: a.country }
+            ? {
+                addressLine1: a.line1,
+                addressLine2: a.line2 ?? null,
+                addressCity: a.city,
+                addressState: a.state ?? null,
+                addressPostalCode: a.postalCode,
+                addressCountry: a.country,
+              }
             : {}),
           checkoutDetails: null,
           detailsFromCheckoutId: null,
@@ -467,7 +606,10 @@ export async function answerCheckoutDetails(
         })
         .where(eq(supporters.id, input.supporterId));
     } else {
-      await tx.update(supporters).set({ checkoutDetails: null, detailsFromCheckoutId: null }).where(eq(supporters.id, input.supporterId));
+      await tx
+        .update(supporters)
+        .set({ checkoutDetails: null, detailsFromCheckoutId: null })
+        .where(eq(supporters.id, input.supporterId));
     }
     await recordAudit(tx, {
       actor: staffActor(input.staff),
@@ -475,7 +617,8 @@ export async function answerCheckoutDetails(
       target: { type: "supporter", id: input.supporterId },
       details: { checkoutId: given.checkoutId, ...(input.answer === "accept" ? { fields } : {}) },
     });
-    if (input.answer === "accept" && fields.length > 0) syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
+    if (input.answer === "accept" && fields.length > 0)
+      syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
     return { ok: true as const };
   });
   if (syncDue) kickCustomerSync(db, input.supporterId);
@@ -494,27 +637,50 @@ export const NoteSchema = z.object({
     .refine(hasNoControlCharacters({ multiline: true }), t("error.text.control")),
 });
 
-export async function addStaffNote(db: DB, { staff, supporterId, body }: { staff: Staff; supporterId: number; body: string }): Promise<{ ok: true } | StaffFailure> {
+export async function addStaffNote(
+  db: DB,
+  { staff, supporterId, body }: { staff: Staff; supporterId: number; body: string },
+): Promise<{ ok: true } | StaffFailure> {
   return db.transaction(async (tx) => {
-    const [supporter] = await tx.select({ id: supporters.id }).from(supporters).where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
+    const [supporter] = await tx
+      .select({ id: supporters.id })
+      .from(supporters)
+      .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
     if (!supporter) return failure(404, "Not found");
-    const note = one(await tx.insert(staffNotes).values({ supporterId, staffUserId: staff.staffUserId, body }).returning({ id: staffNotes.id }), "insert staff note");
-    await recordAudit(tx, { actor: staffActor(staff), action: "supporter.note", target: { type: "supporter", id: supporterId }, details: { noteId: note.id } });
+    const note = one(
+      await tx
+        .insert(staffNotes)
+        .values({ supporterId, staffUserId: staff.staffUserId, body })
+        .returning({ id: staffNotes.id }),
+      "insert staff note",
+    );
+    await recordAudit(tx, {
+      actor: staffActor(staff),
+      action: "supporter.note",
+      target: { type: "supporter", id: supporterId },
+      details: { noteId: note.id },
+    });
     return { ok: true as const };
   });
 }
 
 /** Queues the receipt again, exactly as issued (the stored snapshot), to the supporter's current address. */
-export async function resendReceipt(db: DB, { staff, supporterId, paymentId }: { staff: Staff; supporterId: number; paymentId: number }): Promise<{ ok: true } | StaffFailure> {
+export async function resendReceipt(
+  db: DB,
+  { staff, supporterId, paymentId }: { staff: Staff; supporterId: number; paymentId: number },
+): Promise<{ ok: true } | StaffFailure> {
   return db.transaction(async (tx) => {
     const [row] = await tx
       .select({ snapshot: receipts.snapshot, email: supporters.email })
       .from(receipts)
       .innerJoin(payments, eq(payments.id, receipts.paymentId))
       .innerJoin(supporters, eq(supporters.id, payments.supporterId))
-      .where(and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId), isNull(supporters.erasedAt)));
+      .where(
+        and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId), isNull(supporters.erasedAt)),
+      );
     if (!row) return failure(404, "This payment has no receipt to send.");
-    if (!row.email) return failure(400, "This supporter has no email address: print the receipt from the payment page and post it.");
+    if (!row.email)
+      return failure(400, "This supporter has no email address: print the receipt from the payment page and post it.");
     const receipt = row.snapshot as ReceiptSnapshot;
     await enqueueEmail(tx, {
       template: receipt.frequency === "monthly" ? "recurring-receipt" : "donation-receipt",
@@ -522,8 +688,12 @@ export async function resendReceipt(db: DB, { staff, supporterId, paymentId }: {
       idempotencyKey: `receipt:${paymentId}:resend:${randomUUID()}`,
       props: { receipt },
     });
-    await recordAudit(tx, { actor: staffActor(staff), action: "payment.resend_receipt", target: { type: "payment", id: paymentId }, details: { receiptNumber: receipt.receiptNumber } });
+    await recordAudit(tx, {
+      actor: staffActor(staff),
+      action: "payment.resend_receipt",
+      target: { type: "payment", id: paymentId },
+      details: { receiptNumber: receipt.receiptNumber },
+    });
     return { ok: true as const };
   });
 }
-

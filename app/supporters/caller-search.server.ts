@@ -22,7 +22,10 @@ export function describeEntitlements(entitlements: Entitlement[]): string | null
  * The supporters search (name, email, phone or postcode), cut to a short list and told what each
  * receives, so staff on the phone can pick the right person without opening their page.
  */
-export async function searchCallers(db: DB, { q, limit = CALLER_SEARCH.limit }: { q: string; limit?: number }): Promise<CallerMatch[]> {
+export async function searchCallers(
+  db: DB,
+  { q, limit = CALLER_SEARCH.limit }: { q: string; limit?: number },
+): Promise<CallerMatch[]> {
   const { rows } = await searchSupporters(db, { q, limit });
   // At most `limit` small indexed lookups; a batched listEntitlements would save round trips if this grows.
   const entitlements = await Promise.all(rows.map((row) => listEntitlements(db, { supporterId: row.id })));
@@ -39,10 +42,25 @@ export async function searchCallers(db: DB, { q, limit = CALLER_SEARCH.limit }: 
 /** The caller chosen on the pledge screen, with what the form needs to warn about (no address, no email). */
 export async function getCallerForPledge(db: DB, { supporterId }: { supporterId: number }) {
   const [row] = await db
-    .select({ id: supporters.id, name: supporters.name, email: supporters.email, phone: supporters.phone, addressLine1: supporters.addressLine1, postcode: supporters.addressPostalCode })
+    .select({
+      id: supporters.id,
+      name: supporters.name,
+      email: supporters.email,
+      phone: supporters.phone,
+      addressLine1: supporters.addressLine1,
+      postcode: supporters.addressPostalCode,
+    })
     .from(supporters)
     .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!row) return null;
   const entitlements = await listEntitlements(db, { supporterId });
-  return { id: row.id, name: row.name, email: row.email ?? null, phone: row.phone, postcode: row.postcode, hasAddress: row.addressLine1 !== null, entitlement: describeEntitlements(entitlements) };
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email ?? null,
+    phone: row.phone,
+    postcode: row.postcode,
+    hasAddress: row.addressLine1 !== null,
+    entitlement: describeEntitlements(entitlements),
+  };
 }

@@ -9,7 +9,10 @@ import type { NormalizedEvent } from "~/payments/events";
  */
 export async function applyCardChanged(tx: DB, event: Extract<NormalizedEvent, { type: "card.changed" }>) {
   if (!event.card) return;
-  const owner = "supporterId" in event.owner ? eq(supporters.id, event.owner.supporterId) : eq(supporters.stripeCustomerId, event.owner.providerCustomerId);
+  const owner =
+    "supporterId" in event.owner
+      ? eq(supporters.id, event.owner.supporterId)
+      : eq(supporters.stripeCustomerId, event.owner.providerCustomerId);
   await tx
     .update(supporters)
     .set({
@@ -25,7 +28,12 @@ export async function applyCardChanged(tx: DB, event: Extract<NormalizedEvent, {
 /** The card on file, as the account pages show it. */
 export async function getCardOnFile(db: DB, { supporterId }: { supporterId: number }) {
   const [row] = await db
-    .select({ brand: supporters.cardBrand, last4: supporters.cardLast4, expMonth: supporters.cardExpMonth, expYear: supporters.cardExpYear })
+    .select({
+      brand: supporters.cardBrand,
+      last4: supporters.cardLast4,
+      expMonth: supporters.cardExpMonth,
+      expYear: supporters.cardExpYear,
+    })
     .from(supporters)
     .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!row?.last4) return null;

@@ -13,11 +13,16 @@ import { addressOf } from "./supporters.server";
  */
 
 /** Marks a supporter's Stripe customer as out of date, in the caller's transaction. No customer, nothing to do. */
-export async function markCustomerSyncDue(tx: DB, { supporterId, now = new Date() }: { supporterId: number; now?: Date }): Promise<boolean> {
+export async function markCustomerSyncDue(
+  tx: DB,
+  { supporterId, now = new Date() }: { supporterId: number; now?: Date },
+): Promise<boolean> {
   const marked = await tx
     .update(supporters)
     // Strictly later than any earlier mark, so a push of the older state cannot clear this one.
-    .set({ stripeCustomerSyncDueAt: sql`greatest(${now.toISOString()}::timestamptz, ${supporters.stripeCustomerSyncDueAt} + interval '1 millisecond')` })
+    .set({
+      stripeCustomerSyncDueAt: sql`greatest(${now.toISOString()}::timestamptz, ${supporters.stripeCustomerSyncDueAt} + interval '1 millisecond')`,
+    })
     .where(and(eq(supporters.id, supporterId), isNotNull(supporters.stripeCustomerId), isNull(supporters.erasedAt)))
     .returning({ id: supporters.id });
   return marked.length > 0;
@@ -29,11 +34,16 @@ export type CustomerPush = "updated" | "missing" | "not_due" | "failed";
  * Sends one supporter's current details to their Stripe customer, if still due. Whatever the row
  * holds when read is what Stripe gets; the mark is cleared only if no newer change came meanwhile.
  */
-export async function pushCustomer(db: DB, { supporterId, provider = getPaymentProvider() }: { supporterId: number; provider?: PaymentProvider }): Promise<CustomerPush> {
+export async function pushCustomer(
+  db: DB,
+  { supporterId, provider = getPaymentProvider() }: { supporterId: number; provider?: PaymentProvider },
+): Promise<CustomerPush> {
   const [row] = await db
     .select()
     .from(supporters)
-    .where(and(eq(supporters.id, supporterId), isNotNull(supporters.stripeCustomerSyncDueAt), isNull(supporters.erasedAt)));
+    .where(
+      and(eq(supporters.id, supporterId), isNotNull(supporters.stripeCustomerSyncDueAt), isNull(supporters.erasedAt)),
+    );
   if (!row?.stripeCustomerSyncDueAt || !row.stripeCustomerId) return "not_due";
   const due = row.stripeCustomerSyncDueAt;
   try {
@@ -56,7 +66,10 @@ export async function pushCustomer(db: DB, { supporterId, provider = getPaymentP
       .update(supporters)
       .set({ stripeCustomerSyncAttempts: sql`${supporters.stripeCustomerSyncAttempts} + 1` })
       .where(eq(supporters.id, row.id));
-    logger.warn({ supporterId: row.id, attempts: row.stripeCustomerSyncAttempts + 1, err: describeError(error) }, "stripe customer sync failed; will retry");
+    logger.warn(
+      { supporterId: row.id, attempts: row.stripeCustomerSyncAttempts + 1, err: describeError(error) },
+      "stripe customer sync failed; will retry",
+    );
     return "failed";
   }
 }
@@ -66,7 +79,10 @@ const BATCH = 100;
 const GIVE_UP_AFTER_FAILURES = 3;
 
 /** The scheduled job's part: every supporter still due, oldest change first. */
-export async function pushDueCustomers(db: DB, { provider = getPaymentProvider() }: { provider?: PaymentProvider } = {}): Promise<{ updated: number; failed: number; remaining: number }> {
+export async function pushDueCustomers(
+  db: DB,
+  { provider = getPaymentProvider() }: { provider?: PaymentProvider } = {},
+): Promise<{ updated: number; failed: number; remaining: number }> {
   const due = await db
     .select({ id: supporters.id })
     .from(supporters)

@@ -19,10 +19,30 @@ const base = { id: z.string().min(1), requestedAt: z.string() };
 const TierState = z.object({ planId: z.number().int(), planName: z.string(), amountMinor: z.number().int() });
 
 export const PendingChangeSchema = z.discriminatedUnion("kind", [
-  z.object({ ...base, kind: z.literal("amount"), from: z.object({ amountMinor: z.number().int() }), to: z.object({ amountMinor: z.number().int() }) }),
-  z.object({ ...base, kind: z.literal("tier"), from: TierState.extend({ planId: z.number().int().nullable() }), to: TierState }),
-  z.object({ ...base, kind: z.literal("pause"), from: z.object({ pausedUntil: z.null() }), to: z.object({ pausedUntil: z.string() }) }),
-  z.object({ ...base, kind: z.literal("resume"), from: z.object({ pausedUntil: z.string() }), to: z.object({ pausedUntil: z.null() }) }),
+  z.object({
+    ...base,
+    kind: z.literal("amount"),
+    from: z.object({ amountMinor: z.number().int() }),
+    to: z.object({ amountMinor: z.number().int() }),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal("tier"),
+    from: TierState.extend({ planId: z.number().int().nullable() }),
+    to: TierState,
+  }),
+  z.object({
+    ...base,
+    kind: z.literal("pause"),
+    from: z.object({ pausedUntil: z.null() }),
+    to: z.object({ pausedUntil: z.string() }),
+  }),
+  z.object({
+    ...base,
+    kind: z.literal("resume"),
+    from: z.object({ pausedUntil: z.string() }),
+    to: z.object({ pausedUntil: z.null() }),
+  }),
   z.object({
     ...base,
     kind: z.literal("cancel"),
@@ -32,7 +52,12 @@ export const PendingChangeSchema = z.discriminatedUnion("kind", [
     reason: z.string().nullable(),
   }),
   /** Undoes a pending cancellation: the subscription carries on as before. */
-  z.object({ ...base, kind: z.literal("keep"), from: z.object({ cancelAtPeriodEnd: z.literal(true) }), to: z.object({ cancelAtPeriodEnd: z.literal(false) }) }),
+  z.object({
+    ...base,
+    kind: z.literal("keep"),
+    from: z.object({ cancelAtPeriodEnd: z.literal(true) }),
+    to: z.object({ cancelAtPeriodEnd: z.literal(false) }),
+  }),
   /**
    * Written by the 12-month payment's own event, never before it is paid (ADR 035): the monthly
    * subscription then ends at the end of the period already paid, where the 12 months start.
@@ -41,7 +66,13 @@ export const PendingChangeSchema = z.discriminatedUnion("kind", [
     ...base,
     kind: z.literal("switch_to_year"),
     from: z.object({ cancelAtPeriodEnd: z.boolean() }),
-    to: z.object({ cancelAtPeriodEnd: z.literal(true), planName: z.string(), checkoutId: z.string(), coversFrom: z.string().optional(), coversUntil: z.string().optional() }),
+    to: z.object({
+      cancelAtPeriodEnd: z.literal(true),
+      planName: z.string(),
+      checkoutId: z.string(),
+      coversFrom: z.string().optional(),
+      coversUntil: z.string().optional(),
+    }),
   }),
 ]);
 
@@ -83,13 +114,22 @@ export async function settlePendingChange(tx: DB, row: Subscription) {
   if (parsed.success && !confirmed && !ENDED_STATUSES.includes(row.status)) return;
 
   const cancelReason = confirmed && parsed.data.kind === "cancel" ? { cancelReason: parsed.data.reason } : {};
-  await tx.update(subscriptions).set({ pendingChange: null, ...cancelReason }).where(eq(subscriptions.id, row.id));
+  await tx
+    .update(subscriptions)
+    .set({ pendingChange: null, ...cancelReason })
+    .where(eq(subscriptions.id, row.id));
   if (!confirmed) {
-    logger.warn({ subscriptionId: row.id, status: row.status, readable: parsed.success }, "pending change dropped unconfirmed");
+    logger.warn(
+      { subscriptionId: row.id, status: row.status, readable: parsed.success },
+      "pending change dropped unconfirmed",
+    );
     return;
   }
   await queueConfirmation(tx, row, parsed.data);
-  logger.info({ subscriptionId: row.id, change: parsed.data.kind, changeId: parsed.data.id }, "subscription change confirmed");
+  logger.info(
+    { subscriptionId: row.id, change: parsed.data.kind, changeId: parsed.data.id },
+    "subscription change confirmed",
+  );
 }
 
 /**
@@ -97,16 +137,28 @@ export async function settlePendingChange(tx: DB, row: Subscription) {
  * the subscription's end at its period end is now the change awaited. Confirmed at once if the
  * provider's event saying so came first, else by that event when it arrives (ADR 035).
  */
-export async function settleYearSwitch(tx: DB, input: { subscriptionId: number; checkoutId: string; planName: string; coversFrom: Date }) {
+export async function settleYearSwitch(
+  tx: DB,
+  input: { subscriptionId: number; checkoutId: string; planName: string; coversFrom: Date },
+) {
   const coversUntil = addMonths(input.coversFrom, 12);
-  const [current] = await tx.select({ cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd }).from(subscriptions).where(eq(subscriptions.id, input.subscriptionId));
+  const [current] = await tx
+    .select({ cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd })
+    .from(subscriptions)
+    .where(eq(subscriptions.id, input.subscriptionId));
   if (!current) return;
   const change: PendingChange = {
     kind: "switch_to_year",
     id: `year:${input.checkoutId}`,
     requestedAt: new Date().toISOString(),
     from: { cancelAtPeriodEnd: current.cancelAtPeriodEnd },
-    to: { cancelAtPeriodEnd: true, planName: input.planName, checkoutId: input.checkoutId, coversFrom: input.coversFrom.toISOString(), coversUntil: coversUntil.toISOString() },
+    to: {
+      cancelAtPeriodEnd: true,
+      planName: input.planName,
+      checkoutId: input.checkoutId,
+      coversFrom: input.coversFrom.toISOString(),
+      coversUntil: coversUntil.toISOString(),
+    },
   };
   const [row] = await tx
     .update(subscriptions)
@@ -126,7 +178,12 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
   if (!owner || owner.supporter.erasedAt || !owner.supporter.email) return;
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   const supporter = { ...owner.supporter, email: owner.supporter.email };
-  const manageUrl = await createLoginLink(tx, { supporterId: supporter.id, email: supporter.email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS });
+  const manageUrl = await createLoginLink(tx, {
+    supporterId: supporter.id,
+    email: supporter.email,
+    purpose: "manage",
+    ttlMs: MANAGE_LINK_TTL_MS,
+  });
   const [plan] = row.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, row.planId)) : [];
   await enqueueEmail(tx, {
     template: "subscription-changed",
@@ -137,7 +194,10 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
     props: {
       organisation,
       donorName: supporter.name || null,
-      description: row.kind === "monthly" ? `Monthly gift to ${owner.campaignName}` : (plan?.name ?? "Your supporter subscription"),
+      description:
+        row.kind === "monthly"
+          ? `Monthly gift to ${owner.campaignName}`
+          : (plan?.name ?? "Your supporter subscription"),
       summary: describeSettledChange(change, row, organisation.timeZone),
       manageUrl,
     },
@@ -148,9 +208,14 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
 export const subscriptionEmailKey = (subscriptionId: number) => `subscription:${subscriptionId}`;
 
 /** The confirmation in plain words: "from your next payment you give $30 a month (was $25)." */
-export function describeSettledChange(change: PendingChange, row: Pick<Subscription, "amountMinor" | "currency" | "currentPeriodEnd" | "status">, timeZone: string): string {
+export function describeSettledChange(
+  change: PendingChange,
+  row: Pick<Subscription, "amountMinor" | "currency" | "currentPeriodEnd" | "status">,
+  timeZone: string,
+): string {
   const money = (amountMinor: number) => formatMoney(amountMinor, row.currency);
-  const date = (value: Date | string) => formatEmailDate(typeof value === "string" ? value : value.toISOString(), timeZone);
+  const date = (value: Date | string) =>
+    formatEmailDate(typeof value === "string" ? value : value.toISOString(), timeZone);
   const periodEnd = row.currentPeriodEnd ? date(row.currentPeriodEnd) : null;
   switch (change.kind) {
     case "amount":
@@ -158,16 +223,22 @@ export function describeSettledChange(change: PendingChange, row: Pick<Subscript
     case "tier":
       return `you are now a ${change.to.planName}, at ${money(change.to.amountMinor)} a month (was ${change.from.planName}, ${money(change.from.amountMinor)} a month). The difference for the rest of the current month is settled with your next payment.`;
     case "pause": {
-      if (!row.currentPeriodEnd) return `paused until ${date(change.to.pausedUntil)}. No payments are taken until then, and your support carries on afterwards.`;
+      if (!row.currentPeriodEnd)
+        return `paused until ${date(change.to.pausedUntil)}. No payments are taken until then, and your support carries on afterwards.`;
       const { skipped, resumesOn } = pausedPayments(row.currentPeriodEnd, new Date(change.to.pausedUntil));
       const list = skipped.map((d) => date(d));
-      const skippedText = list.length === 0 ? "no payment is skipped" : `${list.length === 1 ? "the payment" : `the ${list.length} payments`} of ${joinList(list)} ${list.length === 1 ? "is" : "are"} skipped`;
+      const skippedText =
+        list.length === 0
+          ? "no payment is skipped"
+          : `${list.length === 1 ? "the payment" : `the ${list.length} payments`} of ${joinList(list)} ${list.length === 1 ? "is" : "are"} skipped`;
       return `paused: ${skippedText}, and payments start again on ${date(resumesOn)}. Your support carries on meanwhile.`;
     }
     case "resume":
       return periodEnd ? `payments have resumed; your next payment is on ${periodEnd}.` : "payments have resumed.";
     case "keep":
-      return periodEnd ? `your support carries on: it will not end, and your next payment is on ${periodEnd}.` : "your support carries on: it will not end.";
+      return periodEnd
+        ? `your support carries on: it will not end, and your next payment is on ${periodEnd}.`
+        : "your support carries on: it will not end.";
     case "cancel":
       return row.status === "canceled" || !periodEnd
         ? "cancelled: your support has ended and no further payments will be taken."

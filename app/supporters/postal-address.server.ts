@@ -3,7 +3,12 @@ import { hasNoControlCharacters } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 
 const required = (max: number, message: Parameters<typeof t>[0]) =>
-  z.string({ message: t(message) }).trim().min(1, t(message)).max(max, t("error.address.tooLong")).refine(hasNoControlCharacters(), t("error.text.control"));
+  z
+    .string({ message: t(message) })
+    .trim()
+    .min(1, t(message))
+    .max(max, t("error.address.tooLong"))
+    .refine(hasNoControlCharacters(), t("error.text.control"));
 const optional = (max: number) =>
   z
     .string()

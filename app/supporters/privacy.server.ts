@@ -36,7 +36,10 @@ export function erasedEmail(supporterId: number) {
  * Lower-cased, as email_key is.
  */
 async function addressesOf(tx: DB, supporter: { id: number; email: string | null }): Promise<string[]> {
-  const earlier = await tx.selectDistinct({ email: loginTokens.email }).from(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
+  const earlier = await tx
+    .selectDistinct({ email: loginTokens.email })
+    .from(loginTokens)
+    .where(eq(loginTokens.supporterId, supporter.id));
   // A caller of the phone line may have no address at all (then only earlier ones, if any).
   const current = supporter.email ? [supporter.email.toLowerCase()] : [];
   const candidates = [...new Set([...current, ...earlier.map((r) => r.email.toLowerCase())])].filter(Boolean);
@@ -52,7 +55,10 @@ async function addressesOf(tx: DB, supporter: { id: number; email: string | null
 /** The checkouts a supporter started: those their payments came from, and any under their addresses. */
 function checkoutsOf(supporterId: number, addresses: string[]) {
   return or(
-    inArray(checkouts.id, sql`(select ${payments.checkoutId} from ${payments} where ${payments.supporterId} = ${supporterId} and ${payments.checkoutId} is not null)`),
+    inArray(
+      checkouts.id,
+      sql`(select ${payments.checkoutId} from ${payments} where ${payments.supporterId} = ${supporterId} and ${payments.checkoutId} is not null)`,
+    ),
     addresses.length ? inArray(sql`lower(${checkouts.email})`, addresses) : undefined,
   );
 }
@@ -61,14 +67,21 @@ function auditAbout(supporterId: number, subscriptionIds: number[], paymentIds: 
   return or(
     and(eq(auditLog.actorType, "supporter"), eq(auditLog.actorId, supporterId)),
     and(eq(auditLog.targetType, "supporter"), eq(auditLog.targetId, String(supporterId))),
-    subscriptionIds.length ? and(eq(auditLog.targetType, "subscription"), inArray(auditLog.targetId, subscriptionIds.map(String))) : undefined,
-    paymentIds.length ? and(eq(auditLog.targetType, "payment"), inArray(auditLog.targetId, paymentIds.map(String))) : undefined,
+    subscriptionIds.length
+      ? and(eq(auditLog.targetType, "subscription"), inArray(auditLog.targetId, subscriptionIds.map(String)))
+      : undefined,
+    paymentIds.length
+      ? and(eq(auditLog.targetType, "payment"), inArray(auditLog.targetId, paymentIds.map(String)))
+      : undefined,
   );
 }
 
 /** What the privacy page needs to say before the supporter acts. */
 export async function getPrivacyOverview(db: DB, { supporterId }: { supporterId: number }) {
-  const [supporter] = await db.select({ email: supporters.email }).from(supporters).where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
+  const [supporter] = await db
+    .select({ email: supporters.email })
+    .from(supporters)
+    .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!supporter) return null;
   const live = await db
     .select({ id: subscriptions.id })
@@ -83,9 +96,15 @@ export async function getPrivacyOverview(db: DB, { supporterId }: { supporterId:
  * secrets are left out (they are keys, not facts about the person); so is anything about
  * anyone else, such as which staff member did something.
  */
-export async function exportSupporterData(db: DB, { supporterId, now = new Date() }: { supporterId: number; now?: Date }) {
+export async function exportSupporterData(
+  db: DB,
+  { supporterId, now = new Date() }: { supporterId: number; now?: Date },
+) {
   return db.transaction(async (tx) => {
-    const [supporter] = await tx.select().from(supporters).where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
+    const [supporter] = await tx
+      .select()
+      .from(supporters)
+      .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
     if (!supporter) return null;
     const addresses = await addressesOf(tx, supporter);
     const subs = await tx
@@ -104,7 +123,11 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
       .orderBy(asc(payments.paidAt), asc(payments.id));
     const paymentIds = paid.map((p) => p.payment.id);
     const issued = paymentIds.length
-      ? await tx.select().from(receipts).where(inArray(receipts.paymentId, paymentIds)).orderBy(asc(receipts.receiptNumber))
+      ? await tx
+          .select()
+          .from(receipts)
+          .where(inArray(receipts.paymentId, paymentIds))
+          .orderBy(asc(receipts.receiptNumber))
       : [];
     const started = await tx
       .select({ checkout: checkouts, campaignName: campaigns.name })
@@ -114,7 +137,13 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
       .orderBy(asc(checkouts.createdAt));
     const mail = addresses.length
       ? await tx
-          .select({ template: outbox.template, to: outbox.toEmail, createdAt: outbox.createdAt, sentAt: outbox.sentAt, failedAt: outbox.failedAt })
+          .select({
+            template: outbox.template,
+            to: outbox.toEmail,
+            createdAt: outbox.createdAt,
+            sentAt: outbox.sentAt,
+            failedAt: outbox.failedAt,
+          })
           .from(outbox)
           .where(inArray(sql`lower(${outbox.toEmail})`, addresses))
           .orderBy(asc(outbox.createdAt))
@@ -127,26 +156,51 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
     const audits = await tx
       .select()
       .from(auditLog)
-      .where(auditAbout(supporterId, subs.map((s) => s.sub.id), paymentIds))
+      .where(
+        auditAbout(
+          supporterId,
+          subs.map((s) => s.sub.id),
+          paymentIds,
+        ),
+      )
       .orderBy(asc(auditLog.id));
 
-    const notes = await tx.select({ at: staffNotes.createdAt, body: staffNotes.body }).from(staffNotes).where(eq(staffNotes.supporterId, supporterId)).orderBy(asc(staffNotes.id));
+    const notes = await tx
+      .select({ at: staffNotes.createdAt, body: staffNotes.body })
+      .from(staffNotes)
+      .where(eq(staffNotes.supporterId, supporterId))
+      .orderBy(asc(staffNotes.id));
     // Refunds staff made of their payments, with the reason and note (ADR 039).
     const refundsMade = paymentIds.length
       ? await tx
-          .select({ paymentId: paymentRefunds.paymentId, at: paymentRefunds.acceptedAt, amountMinor: paymentRefunds.amountMinor, currency: paymentRefunds.currency, reason: paymentRefunds.reason, note: paymentRefunds.note })
+          .select({
+            paymentId: paymentRefunds.paymentId,
+            at: paymentRefunds.acceptedAt,
+            amountMinor: paymentRefunds.amountMinor,
+            currency: paymentRefunds.currency,
+            reason: paymentRefunds.reason,
+            note: paymentRefunds.note,
+          })
           .from(paymentRefunds)
           .where(and(inArray(paymentRefunds.paymentId, paymentIds), sql`${paymentRefunds.acceptedAt} is not null`))
           .orderBy(asc(paymentRefunds.id))
       : [];
 
-    await recordAudit(tx, { actor: { type: "supporter", id: supporterId }, action: "supporter.export", target: { type: "supporter", id: supporterId } });
+    await recordAudit(tx, {
+      actor: { type: "supporter", id: supporterId },
+      action: "supporter.export",
+      target: { type: "supporter", id: supporterId },
+    });
 
     const organisation = await getOrganisationSettings(tx);
     return {
       format: "fighting-fund/supporter-data/1",
       exportedAt: now.toISOString(),
-      organisation: { name: organisation.orgName, contactEmail: organisation.contactEmail, contactAddress: organisation.contactAddress },
+      organisation: {
+        name: organisation.orgName,
+        contactEmail: organisation.contactEmail,
+        contactAddress: organisation.contactAddress,
+      },
       supporter: {
         id: supporter.id,
         email: supporter.email,
@@ -163,7 +217,14 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
               country: supporter.addressCountry,
             }
           : null,
-        card: supporter.cardLast4 ? { brand: supporter.cardBrand, last4: supporter.cardLast4, expMonth: supporter.cardExpMonth, expYear: supporter.cardExpYear } : null,
+        card: supporter.cardLast4
+          ? {
+              brand: supporter.cardBrand,
+              last4: supporter.cardLast4,
+              expMonth: supporter.cardExpMonth,
+              expYear: supporter.cardExpYear,
+            }
+          : null,
         stripeCustomerId: supporter.stripeCustomerId,
         // Details a checkout with their email gave that differ from the above, awaiting staff.
         detailsGivenAtCheckout: supporter.checkoutDetails,
@@ -208,7 +269,12 @@ export async function exportSupporterData(db: DB, { supporterId, now = new Date(
         deliveryAddress: payment.deliveryAddress,
         subscriptionId: payment.subscriptionId,
       })),
-      receipts: issued.map((r) => ({ receiptNumber: r.receiptNumber, paymentId: r.paymentId, issuedAt: r.issuedAt, snapshot: r.snapshot })),
+      receipts: issued.map((r) => ({
+        receiptNumber: r.receiptNumber,
+        paymentId: r.paymentId,
+        issuedAt: r.issuedAt,
+        snapshot: r.snapshot,
+      })),
       checkouts: started.map(({ checkout, campaignName }) => ({
         id: checkout.id,
         campaign: campaignName,
@@ -251,7 +317,13 @@ export type SupporterExport = NonNullable<Awaited<ReturnType<typeof exportSuppor
  */
 export async function eraseSupporterRecords(
   tx: DB,
-  input: { supporterId: number; actor: AuditEntry["actor"]; reason: "request" | "retention"; cancelledSubscriptionIds?: number[]; now?: Date },
+  input: {
+    supporterId: number;
+    actor: AuditEntry["actor"];
+    reason: "request" | "retention";
+    cancelledSubscriptionIds?: number[];
+    now?: Date;
+  },
 ): Promise<boolean> {
   const now = input.now ?? new Date();
   const [supporter] = await tx
@@ -282,12 +354,21 @@ export async function eraseSupporterRecords(
   if (ledger.length) {
     await tx
       .update(receipts)
-      .set({ snapshot: sql`jsonb_set(${receipts.snapshot}, '{donor}', ${JSON.stringify({ name: null, email: placeholder })}::jsonb)` })
-      .where(inArray(receipts.paymentId, ledger.map((p) => p.id)));
+      .set({
+        snapshot: sql`jsonb_set(${receipts.snapshot}, '{donor}', ${JSON.stringify({ name: null, email: placeholder })}::jsonb)`,
+      })
+      .where(
+        inArray(
+          receipts.paymentId,
+          ledger.map((p) => p.id),
+        ),
+      );
   }
   const mailTo = or(
     addresses.length ? inArray(sql`lower(${outbox.toEmail})`, addresses) : undefined,
-    pendingAddresses.length ? and(eq(outbox.template, "email-change-confirm"), inArray(sql`lower(${outbox.toEmail})`, pendingAddresses)) : undefined,
+    pendingAddresses.length
+      ? and(eq(outbox.template, "email-change-confirm"), inArray(sql`lower(${outbox.toEmail})`, pendingAddresses))
+      : undefined,
   );
   const mail = mailTo
     ? await tx
@@ -302,9 +383,18 @@ export async function eraseSupporterRecords(
         .where(mailTo)
         .returning({ id: outbox.id })
     : [];
-  if (mail.length) await tx.delete(devMailbox).where(inArray(devMailbox.outboxId, mail.map((m) => m.id)));
+  if (mail.length)
+    await tx.delete(devMailbox).where(
+      inArray(
+        devMailbox.outboxId,
+        mail.map((m) => m.id),
+      ),
+    );
   const failures = await deleteWebhookFailuresNaming(tx, { addresses, stripeCustomerId: supporter.stripeCustomerId });
-  await tx.update(subscriptions).set({ cancelReason: null, deliveryAddress: null }).where(eq(subscriptions.supporterId, supporter.id));
+  await tx
+    .update(subscriptions)
+    .set({ cancelReason: null, deliveryAddress: null })
+    .where(eq(subscriptions.supporterId, supporter.id));
   await tx.delete(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
   // Notes are free text about a person: they go with the person.
   await tx.delete(staffNotes).where(eq(staffNotes.supporterId, supporter.id));
@@ -312,8 +402,16 @@ export async function eraseSupporterRecords(
   await tx
     .update(paymentRefunds)
     .set({ note: null })
-    .where(inArray(paymentRefunds.paymentId, tx.select({ id: payments.id }).from(payments).where(eq(payments.supporterId, supporter.id))));
-  await tx.update(sessions).set({ revokedAt: now }).where(and(eq(sessions.supporterId, supporter.id), isNull(sessions.revokedAt)));
+    .where(
+      inArray(
+        paymentRefunds.paymentId,
+        tx.select({ id: payments.id }).from(payments).where(eq(payments.supporterId, supporter.id)),
+      ),
+    );
+  await tx
+    .update(sessions)
+    .set({ revokedAt: now })
+    .where(and(eq(sessions.supporterId, supporter.id), isNull(sessions.revokedAt)));
   await tx
     .update(supporters)
     .set({
@@ -359,7 +457,10 @@ export async function eraseSupporterRecords(
  * those naming the person go. Matched as JSON strings (quotes included), so `a@b.co` does not
  * take `xa@b.com`'s events with it. A replay of one could only bring the person back.
  */
-async function deleteWebhookFailuresNaming(tx: DB, { addresses, stripeCustomerId }: { addresses: string[]; stripeCustomerId: string | null }): Promise<number> {
+async function deleteWebhookFailuresNaming(
+  tx: DB,
+  { addresses, stripeCustomerId }: { addresses: string[]; stripeCustomerId: string | null },
+): Promise<number> {
   const payload = sql`${webhookFailures.payload}::text`;
   const naming = or(
     ...addresses.map((address) => sql`strpos(lower(${payload}), ${JSON.stringify(address.toLowerCase())}) > 0`),
@@ -370,7 +471,8 @@ async function deleteWebhookFailuresNaming(tx: DB, { addresses, stripeCustomerId
   return deleted.length;
 }
 
-export type EraseOutcome = { status: "erased" } | { status: "not_found" } | { status: "provider_failed"; message: string };
+export type EraseOutcome =
+  { status: "erased" } | { status: "not_found" } | { status: "provider_failed"; message: string };
 
 /**
  * "Erase me": first stops every live subscription at once through the payment provider (so no
@@ -380,7 +482,11 @@ export type EraseOutcome = { status: "erased" } | { status: "not_found" } | { st
  */
 export async function eraseSupporter(
   db: DB,
-  { supporterId, provider = getPaymentProvider(), now = new Date() }: { supporterId: number; provider?: PaymentProvider; now?: Date },
+  {
+    supporterId,
+    provider = getPaymentProvider(),
+    now = new Date(),
+  }: { supporterId: number; provider?: PaymentProvider; now?: Date },
 ): Promise<EraseOutcome> {
   const [supporter] = await db
     .select({ id: supporters.id, stripeCustomerId: supporters.stripeCustomerId })
@@ -393,9 +499,17 @@ export async function eraseSupporter(
     .where(and(eq(subscriptions.supporterId, supporterId), notInArray(subscriptions.status, FINISHED_STATUSES)));
   const origins = live.length
     ? await db
-        .selectDistinctOn([payments.subscriptionId], { subscriptionId: payments.subscriptionId, checkoutId: payments.checkoutId })
+        .selectDistinctOn([payments.subscriptionId], {
+          subscriptionId: payments.subscriptionId,
+          checkoutId: payments.checkoutId,
+        })
         .from(payments)
-        .where(inArray(payments.subscriptionId, live.map((s) => s.id)))
+        .where(
+          inArray(
+            payments.subscriptionId,
+            live.map((s) => s.id),
+          ),
+        )
         .orderBy(payments.subscriptionId, asc(payments.id))
     : [];
   for (const sub of live) {
@@ -407,8 +521,14 @@ export async function eraseSupporter(
         idempotencyKey: `erase:${sub.providerSubscriptionId}`,
       });
     } catch (error) {
-      logger.warn({ supporterId, subscriptionId: sub.id, err: describeError(error) }, "erasure stopped: a subscription could not be cancelled");
-      return { status: "provider_failed", message: error instanceof PaymentProviderError ? error.message : t("error.provider") };
+      logger.warn(
+        { supporterId, subscriptionId: sub.id, err: describeError(error) },
+        "erasure stopped: a subscription could not be cancelled",
+      );
+      return {
+        status: "provider_failed",
+        message: error instanceof PaymentProviderError ? error.message : t("error.provider"),
+      };
     }
   }
   // Then the provider forgets them too: our placeholders mean little if Stripe keeps the name.
@@ -416,12 +536,24 @@ export async function eraseSupporter(
     try {
       await provider.forgetCustomer({ providerCustomerId: supporter.stripeCustomerId });
     } catch (error) {
-      logger.warn({ supporterId, err: describeError(error) }, "erasure stopped: the provider could not forget the customer");
-      return { status: "provider_failed", message: error instanceof PaymentProviderError ? error.message : t("error.provider") };
+      logger.warn(
+        { supporterId, err: describeError(error) },
+        "erasure stopped: the provider could not forget the customer",
+      );
+      return {
+        status: "provider_failed",
+        message: error instanceof PaymentProviderError ? error.message : t("error.provider"),
+      };
     }
   }
   const erased = await db.transaction((tx) =>
-    eraseSupporterRecords(tx, { supporterId, actor: { type: "supporter", id: supporterId }, reason: "request", cancelledSubscriptionIds: live.map((s) => s.id), now }),
+    eraseSupporterRecords(tx, {
+      supporterId,
+      actor: { type: "supporter", id: supporterId },
+      reason: "request",
+      cancelledSubscriptionIds: live.map((s) => s.id),
+      now,
+    }),
   );
   if (erased) logger.info({ supporterId, subscriptionsCancelled: live.length }, "supporter erased on request");
   return erased ? { status: "erased" } : { status: "not_found" };

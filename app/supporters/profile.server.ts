@@ -23,7 +23,14 @@ export const EMAIL_CHANGE_LIMIT = { name: "email-change", limit: 5, windowSecond
 const ADDRESS_FIELDS = Object.keys(PostalAddressSchema.shape);
 export const PROFILE_FIELDS = ["name", ...ADDRESS_FIELDS];
 
-export const ProfileDetailsSchema = z.object({ name: z.string().trim().max(200, t("error.name")).refine(hasNoControlCharacters(), t("error.text.control")).default("") });
+export const ProfileDetailsSchema = z.object({
+  name: z
+    .string()
+    .trim()
+    .max(200, t("error.name"))
+    .refine(hasNoControlCharacters(), t("error.text.control"))
+    .default(""),
+});
 
 export type ProfileDetails = { name: string; address: PostalAddress | null };
 
@@ -42,13 +49,19 @@ export function parseProfileDetails(formData: FormData): FormResult<ProfileDetai
 }
 
 export const EmailChangeSchema = z.object({
-  email: z.string({ message: t("error.email") }).trim().max(254, t("error.email")).pipe(z.email(t("error.email"))),
+  email: z
+    .string({ message: t("error.email") })
+    .trim()
+    .max(254, t("error.email"))
+    .pipe(z.email(t("error.email"))),
 });
 
 export function parseEmailChange(formData: FormData): FormResult<{ email: string }> {
   const values = formValues(formData, ["email"]);
   const parsed = EmailChangeSchema.safeParse(values);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, errors: zodFieldErrors(parsed.error), values };
+  return parsed.success
+    ? { ok: true, value: parsed.data }
+    : { ok: false, errors: zodFieldErrors(parsed.error), values };
 }
 
 const notErased = (supporterId: number) => and(eq(supporters.id, supporterId), isNull(supporters.erasedAt));
@@ -62,7 +75,14 @@ export async function getProfile(db: DB, { supporterId }: { supporterId: number 
     email: row.email,
     anonymous: row.anonymous,
     address: row.addressLine1
-      ? { line1: row.addressLine1, line2: row.addressLine2, city: row.addressCity, state: row.addressState, postalCode: row.addressPostalCode, country: row.addressCountry }
+      ? {
+          line1: row.addressLine1,
+          line2: row.addressLine2,
+          city: row.addressCity,
+          state: row.addressState,
+          postalCode: row.addressPostalCode,
+          country: row.addressCountry,
+        }
       : null,
   };
 }
@@ -80,17 +100,27 @@ function addressColumns(address: PostalAddress | null) {
 
 export type ProfileUpdateOutcome = "saved" | "not_found" | "address_needed";
 
-export async function updateProfileDetails(db: DB, input: { supporterId: number } & ProfileDetails): Promise<ProfileUpdateOutcome> {
+export async function updateProfileDetails(
+  db: DB,
+  input: { supporterId: number } & ProfileDetails,
+): Promise<ProfileUpdateOutcome> {
   let syncDue = false;
   const outcome = await db.transaction(async (tx): Promise<ProfileUpdateOutcome> => {
     const [current] = await tx.select().from(supporters).where(notErased(input.supporterId)).for("update");
     if (!current) return "not_found";
-    if (!input.address && (await listEntitlements(tx, { supporterId: input.supporterId })).some((e) => e.tier === "print")) return "address_needed";
+    if (
+      !input.address &&
+      (await listEntitlements(tx, { supporterId: input.supporterId })).some((e) => e.tier === "print")
+    )
+      return "address_needed";
     const next = { name: input.name, ...addressColumns(input.address) };
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((key) => (current[key] ?? null) !== next[key]);
     if (changed.length === 0) return "saved";
     syncDue = await markCustomerSyncDue(tx, { supporterId: current.id });
-    await tx.update(supporters).set({ ...next, detailsFromCheckoutId: null, updatedAt: new Date() }).where(eq(supporters.id, current.id));
+    await tx
+      .update(supporters)
+      .set({ ...next, detailsFromCheckoutId: null, updatedAt: new Date() })
+      .where(eq(supporters.id, current.id));
     // Which fields, never their values.
     await recordAudit(tx, {
       actor: { type: "supporter", id: current.id },
@@ -111,16 +141,34 @@ export type EmailChangeRequest = "sent" | "same" | "rate_limited" | "not_found";
  * Emails a confirmation link to the new address; nothing changes until it is used. Whether the
  * address belongs to someone else is not revealed here (only the link's owner learns it).
  */
-export async function requestEmailChange(db: DB, { supporterId, newEmail, now = new Date() }: { supporterId: number; newEmail: string; now?: Date }): Promise<EmailChangeRequest> {
+export async function requestEmailChange(
+  db: DB,
+  { supporterId, newEmail, now = new Date() }: { supporterId: number; newEmail: string; now?: Date },
+): Promise<EmailChangeRequest> {
   const [current] = await db.select({ email: supporters.email }).from(supporters).where(notErased(supporterId));
   if (!current) return "not_found";
   if (current.email?.toLowerCase() === newEmail.toLowerCase()) return "same";
   if (!(await hitRateLimit(db, EMAIL_CHANGE_LIMIT, `supporter:${supporterId}`, now))) return "rate_limited";
   return db.transaction(async (tx) => {
     // A newer request replaces any earlier one still waiting.
-    await tx.delete(loginTokens).where(and(eq(loginTokens.supporterId, supporterId), eq(loginTokens.purpose, "email_change"), isNull(loginTokens.usedAt)));
+    await tx
+      .delete(loginTokens)
+      .where(
+        and(
+          eq(loginTokens.supporterId, supporterId),
+          eq(loginTokens.purpose, "email_change"),
+          isNull(loginTokens.usedAt),
+        ),
+      );
     // Bound to the current address ("" for someone who has none yet: adding one works the same way).
-    const url = await createLoginLink(tx, { supporterId, email: current.email ?? "", purpose: "email_change", newEmail, ttlMs: EMAIL_CHANGE_TTL_MS, now });
+    const url = await createLoginLink(tx, {
+      supporterId,
+      email: current.email ?? "",
+      purpose: "email_change",
+      newEmail,
+      ttlMs: EMAIL_CHANGE_TTL_MS,
+      now,
+    });
     await enqueueEmail(tx, {
       template: "email-change-confirm",
       to: newEmail,
@@ -128,7 +176,11 @@ export async function requestEmailChange(db: DB, { supporterId, newEmail, now = 
       idempotencyKey: `email-change:${hashToken(url.slice(url.lastIndexOf("/") + 1))}`,
       props: { organisation: organisationDetails(await getOrganisationSettings(tx)), url, newEmail },
     });
-    await recordAudit(tx, { actor: { type: "supporter", id: supporterId }, action: "supporter.request_email_change", target: { type: "supporter", id: supporterId } });
+    await recordAudit(tx, {
+      actor: { type: "supporter", id: supporterId },
+      action: "supporter.request_email_change",
+      target: { type: "supporter", id: supporterId },
+    });
     return "sent" as const;
   });
 }
@@ -145,7 +197,10 @@ function isUniqueViolation(error: unknown): boolean {
  * Refuses an address another supporter has, however it is capitalised. Ends the supporter's
  * other sessions; the caller starts a fresh one.
  */
-export async function confirmEmailChange(db: DB, input: { supporterId: number; newEmail: string; keepSessionId?: string }): Promise<"changed" | "taken"> {
+export async function confirmEmailChange(
+  db: DB,
+  input: { supporterId: number; newEmail: string; keepSessionId?: string },
+): Promise<"changed" | "taken"> {
   const email = input.newEmail.trim();
   try {
     let syncDue = false;
@@ -155,8 +210,13 @@ export async function confirmEmailChange(db: DB, input: { supporterId: number; n
         .from(supporters)
         .where(and(eq(supporters.emailKey, email.toLowerCase()), ne(supporters.id, input.supporterId)));
       if (other) return "taken" as const;
-      const updated = await tx.update(supporters).set({ email, detailsFromCheckoutId: null, updatedAt: new Date() }).where(notErased(input.supporterId)).returning({ id: supporters.id });
-      if (updated.length === 0) throw new Error(`supporter ${input.supporterId} cannot change email: not found or erased`);
+      const updated = await tx
+        .update(supporters)
+        .set({ email, detailsFromCheckoutId: null, updatedAt: new Date() })
+        .where(notErased(input.supporterId))
+        .returning({ id: supporters.id });
+      if (updated.length === 0)
+        throw new Error(`supporter ${input.supporterId} cannot change email: not found or erased`);
       syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
       await tx
         .update(sessions)
@@ -168,7 +228,11 @@ export async function confirmEmailChange(db: DB, input: { supporterId: number; n
             input.keepSessionId ? ne(sessions.id, input.keepSessionId) : undefined,
           ),
         );
-      await recordAudit(tx, { actor: { type: "supporter", id: input.supporterId }, action: "supporter.change_email", target: { type: "supporter", id: input.supporterId } });
+      await recordAudit(tx, {
+        actor: { type: "supporter", id: input.supporterId },
+        action: "supporter.change_email",
+        target: { type: "supporter", id: input.supporterId },
+      });
       return "changed" as const;
     });
     if (syncDue) kickCustomerSync(db, input.supporterId);
@@ -181,12 +245,24 @@ export async function confirmEmailChange(db: DB, input: { supporterId: number; n
 }
 
 /** A checkbox: "on" when ticked, absent when not. */
-export const AnonymousSchema = z.object({ anonymous: z.literal("on").optional().transform((v) => v === "on") });
+export const AnonymousSchema = z.object({
+  anonymous: z
+    .literal("on")
+    .optional()
+    .transform((v) => v === "on"),
+});
 
 /** "Don't show my name publicly": for future gifts, and for every gift already given. */
-export async function setAnonymous(db: DB, { supporterId, anonymous }: { supporterId: number; anonymous: boolean }): Promise<"saved" | "not_found"> {
+export async function setAnonymous(
+  db: DB,
+  { supporterId, anonymous }: { supporterId: number; anonymous: boolean },
+): Promise<"saved" | "not_found"> {
   return db.transaction(async (tx) => {
-    const updated = await tx.update(supporters).set({ anonymous, detailsFromCheckoutId: null, updatedAt: new Date() }).where(notErased(supporterId)).returning({ id: supporters.id });
+    const updated = await tx
+      .update(supporters)
+      .set({ anonymous, detailsFromCheckoutId: null, updatedAt: new Date() })
+      .where(notErased(supporterId))
+      .returning({ id: supporters.id });
     if (updated.length === 0) return "not_found";
     const gifts = await tx
       .update(payments)

@@ -2,7 +2,16 @@ import { and, desc, eq, exists, gt, inArray, isNull, lt, notExists, or, sql, typ
 import { union } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
 import { one } from "@db/rows";
-import { payments, plans, subscriptions, supporters, supporterSearchKeys, supporterSearchWords, TIERS, type Tier } from "@db/schema";
+import {
+  payments,
+  plans,
+  subscriptions,
+  supporters,
+  supporterSearchKeys,
+  supporterSearchWords,
+  TIERS,
+  type Tier,
+} from "@db/schema";
 import { ENTITLING_STATUSES } from "./entitlements.server";
 import { FILTER_TIERS, type FilterTier, type SupporterStatus } from "./supporter-filters";
 
@@ -22,8 +31,14 @@ import { FILTER_TIERS, type FilterTier, type SupporterStatus } from "./supporter
  * term ("mar" among a million) costs the same as a rare one: the ranking is then among those.
  */
 
-export type SupporterSearchRow = { id: number; name: string; email: string | null; phone: string | null; postalCode: string | null; city: string | null };
-
+export type SupporterSearchRow = {
+  id: number;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  postalCode: string | null;
+  city: string | null;
+};
 
 /** What the Supporters page narrows its list (or its matches) to. Every field is optional. */
 export type SupporterFilters = {
@@ -72,14 +87,18 @@ const columns = {
 function filterConditions(filters: SupporterFilters, now = new Date()): SQL[] {
   const of = eq(subscriptions.supporterId, supporters.id);
   const live = inArray(subscriptions.status, [...ENTITLING_STATUSES]);
-  const subscription = (where: SQL | undefined) => exists(sql`(select 1 from ${subscriptions} where ${and(of, where)})`);
+  const subscription = (where: SQL | undefined) =>
+    exists(sql`(select 1 from ${subscriptions} where ${and(of, where)})`);
   const conditions: SQL[] = [];
   if (filters.noEmail) conditions.push(isNull(supporters.email));
   if (filters.failing) conditions.push(subscription(eq(subscriptions.status, "past_due")));
   const paused = and(live, gt(subscriptions.pausedUntil, now));
   if (filters.status === "monthly") conditions.push(subscription(live));
   if (filters.status === "paused") conditions.push(subscription(paused));
-  if (filters.status === "cancelled") conditions.push(and(subscription(undefined), notExists(sql`(select 1 from ${subscriptions} where ${and(of, live)})`))!);
+  if (filters.status === "cancelled")
+    conditions.push(
+      and(subscription(undefined), notExists(sql`(select 1 from ${subscriptions} where ${and(of, live)})`))!,
+    );
   if (filters.status === "one_off") conditions.push(notExists(sql`(select 1 from ${subscriptions} where ${of})`));
   if (filters.tier) {
     const tierPlan = sql`(select ${plans.id} from ${plans} where ${plans.tier} = ${filters.tier})`;
@@ -101,7 +120,9 @@ function filterConditions(filters: SupporterFilters, now = new Date()): SQL[] {
   if (filters.campaignId) {
     conditions.push(
       or(
-        exists(sql`(select 1 from ${payments} where ${and(eq(payments.supporterId, supporters.id), eq(payments.campaignId, filters.campaignId))})`),
+        exists(
+          sql`(select 1 from ${payments} where ${and(eq(payments.supporterId, supporters.id), eq(payments.campaignId, filters.campaignId))})`,
+        ),
         subscription(eq(subscriptions.campaignId, filters.campaignId)),
       )!,
     );
@@ -113,12 +134,17 @@ function filterConditions(filters: SupporterFilters, now = new Date()): SQL[] {
  * The Supporters page with nothing typed: everyone (not erased) the filters allow, newest first,
  * a keyset page at a time (`after` is the last id of the page before).
  */
-export async function listSupporters(db: DB, { filters = {}, after, limit = 25 }: { filters?: SupporterFilters; after?: string; limit?: number }): Promise<SupporterSearchPage> {
+export async function listSupporters(
+  db: DB,
+  { filters = {}, after, limit = 25 }: { filters?: SupporterFilters; after?: string; limit?: number },
+): Promise<SupporterSearchPage> {
   const before = after && ListCursor.test(after) ? Number(after) : undefined;
   const rows = await db
     .select(columns)
     .from(supporters)
-    .where(and(isNull(supporters.erasedAt), before ? lt(supporters.id, before) : undefined, ...filterConditions(filters)))
+    .where(
+      and(isNull(supporters.erasedAt), before ? lt(supporters.id, before) : undefined, ...filterConditions(filters)),
+    )
     .orderBy(desc(supporters.id))
     .limit(limit + 1);
   const page = rows.slice(0, limit);
@@ -135,7 +161,12 @@ const significant = (text: string) => text.normalize("NFKD").replace(/[^\p{L}\p{
  */
 export async function searchSupporters(
   db: DB,
-  { q, after, limit = 25, filters = {} }: { q: string; after?: string | number; limit?: number; filters?: SupporterFilters },
+  {
+    q,
+    after,
+    limit = 25,
+    filters = {},
+  }: { q: string; after?: string | number; limit?: number; filters?: SupporterFilters },
 ): Promise<SupporterSearchPage> {
   const term = q.trim().slice(0, 200);
   if (!term) return listSupporters(db, { filters, after: after === undefined ? undefined : String(after), limit });
@@ -146,10 +177,15 @@ export async function searchSupporters(
   const lowered = sql`lower(${term})`;
   // The term as the search key holds words ("O'Brien" → "o brien"), and each piece typed apart,
   // folded by the database (one round trip), so that every statement below compares plain values.
-  const typed = term.split(/\s+/).filter((piece) => significant(piece).length > 0).slice(0, MAX_PIECES);
+  const typed = term
+    .split(/\s+/)
+    .filter((piece) => significant(piece).length > 0)
+    .slice(0, MAX_PIECES);
   const folded = one(
     rowsOf<Record<string, string | null>>(
-      await db.execute(sql`select ${sql.join([sql`${keys.words(term)} as words`, ...typed.map((piece, i) => sql`${keys.words(piece)} as ${sql.identifier(`p${i}`)}`)], sql`, `)}`),
+      await db.execute(
+        sql`select ${sql.join([sql`${keys.words(term)} as words`, ...typed.map((piece, i) => sql`${keys.words(piece)} as ${sql.identifier(`p${i}`)}`)], sql`, `)}`,
+      ),
     ),
     "fold the search term",
   );
@@ -162,7 +198,8 @@ export async function searchSupporters(
   const lastDigits = [...digits.replace(/^0+/, "")].reverse().join("");
   // With a country code ("+61 3 …", "0061 3 …"), the last eight digits are the subscriber's number in any form.
   const lastEight = digits.length > 8 ? [...digits.slice(-8)].reverse().join("") : null;
-  const startsWith = (expression: SQL, prefix: SQL | string) => sql`(${expression} ~>=~ ${prefix} and ${expression} ~<~ (${prefix} || chr(1114111)))`;
+  const startsWith = (expression: SQL, prefix: SQL | string) =>
+    sql`(${expression} ~>=~ ${prefix} and ${expression} ~<~ (${prefix} || chr(1114111)))`;
 
   // Each kind of match, as its index's expression and condition, so that index answers it.
   const matches: SQL[] = [];
@@ -171,18 +208,32 @@ export async function searchSupporters(
     matches.push(and(...pieces.map((piece) => sql`${key} like ${`%${piece}%`}`))!);
   } else if (!trigrams && !mostlyDigits) {
     // One or two letters: the start of the name, of its second or last word (lower case only).
-    matches.push(startsWith(keys.name(supporters.name), lowered), startsWith(keys.afterFirstWord(supporters.name), lowered), startsWith(keys.lastWord(supporters.name), lowered));
+    matches.push(
+      startsWith(keys.name(supporters.name), lowered),
+      startsWith(keys.afterFirstWord(supporters.name), lowered),
+      startsWith(keys.lastWord(supporters.name), lowered),
+    );
   }
   matches.push(startsWith(sql`${supporters.emailKey}`, lowered));
   matches.push(startsWith(keys.postcode(supporters.addressPostalCode), lowered));
   if (digits.length >= 4) {
     matches.push(sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigits(supporters.phone), digits)}`);
-    matches.push(sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigitsReversed(supporters.phone), lastDigits)}`);
-    if (lastEight) matches.push(sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigitsReversed(supporters.phone), lastEight)}`);
+    matches.push(
+      sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigitsReversed(supporters.phone), lastDigits)}`,
+    );
+    if (lastEight)
+      matches.push(
+        sql`${supporters.phone} is not null and ${startsWith(keys.phoneDigitsReversed(supporters.phone), lastEight)}`,
+      );
   }
 
   const idsOf = (tx: DB, branches: SQL[]) => {
-    const candidates = (match: SQL) => tx.select({ id: supporters.id }).from(supporters).where(and(isNull(supporters.erasedAt), match)).limit(CANDIDATES);
+    const candidates = (match: SQL) =>
+      tx
+        .select({ id: supporters.id })
+        .from(supporters)
+        .where(and(isNull(supporters.erasedAt), match))
+        .limit(CANDIDATES);
     const [first, second, ...rest] = branches.map(candidates);
     if (!first) throw new Error("a search needs at least one kind of match");
     return second ? union(first, second, ...rest) : first;
@@ -259,8 +310,14 @@ export async function searchSupporters(
       }
       if (alternatives.every((words) => words.length === 1)) return [];
       const corrected = alternatives.map((words) => words[0]).join(" ");
-      const holdsEach = and(...alternatives.map((words) => or(...words.map((word) => sql`${key} like ${`%${word}%`}`))))!;
-      return ranked(tx as unknown as DB, [holdsEach], sql<number>`round(word_similarity(${corrected}, ${key}) * 999)::int`);
+      const holdsEach = and(
+        ...alternatives.map((words) => or(...words.map((word) => sql`${key} like ${`%${word}%`}`))),
+      )!;
+      return ranked(
+        tx as unknown as DB,
+        [holdsEach],
+        sql<number>`round(word_similarity(${corrected}, ${key}) * 999)::int`,
+      );
     });
   }
   const page = rows.slice(0, limit).map(({ rank: _, ...row }) => row);

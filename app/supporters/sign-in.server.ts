@@ -22,14 +22,21 @@ export const SIGN_IN_LINK_INTENT = "link-intent:sign-in";
  * address gave to us. The outbox worker decides, at send time, whether there is anyone to send
  * a link to (docs/decisions/030-sign-in-limits-and-links-at-rest.md).
  */
-export async function requestSignInLink(db: DB, { email, clientAddress }: { email: string; clientAddress: string }): Promise<"accepted" | "rate_limited"> {
+export async function requestSignInLink(
+  db: DB,
+  { email, clientAddress }: { email: string; clientAddress: string },
+): Promise<"accepted" | "rate_limited"> {
   if (!(await hitRateLimit(db, SIGN_IN_LIMITS.perIp, clientAddress))) return "rate_limited";
   if (!(await hitRateLimit(db, SIGN_IN_LIMITS.perEmail, email))) return "rate_limited";
   await enqueueEmail(db, {
     template: "sign-in-link",
     to: email.trim().toLowerCase(),
     idempotencyKey: `sign-in:${randomUUID()}`,
-    props: { organisation: organisationDetails(await getOrganisationSettings(db)), url: SIGN_IN_LINK_INTENT, expiresInMinutes: SIGN_IN_LINK_TTL_MS / 60_000 },
+    props: {
+      organisation: organisationDetails(await getOrganisationSettings(db)),
+      url: SIGN_IN_LINK_INTENT,
+      expiresInMinutes: SIGN_IN_LINK_TTL_MS / 60_000,
+    },
   });
   return "accepted";
 }
@@ -40,13 +47,23 @@ export async function requestSignInLink(db: DB, { email, clientAddress }: { emai
  * with SESSION_SECRET, so a retried send carries the same link (Resend's idempotency key is the
  * outbox id) and the outbox never holds it.
  */
-export async function mintRequestedSignInLink(db: DB, { outboxId, email, now }: { outboxId: string; email: string; now: Date }): Promise<{ to: string; url: string } | null> {
+export async function mintRequestedSignInLink(
+  db: DB,
+  { outboxId, email, now }: { outboxId: string; email: string; now: Date },
+): Promise<{ to: string; url: string } | null> {
   const [supporter] = await db
     .select({ id: supporters.id, email: supporters.email })
     .from(supporters)
     .where(and(eq(supporters.emailKey, email.toLowerCase()), isNull(supporters.erasedAt)));
   if (!supporter?.email) return null;
   const token = createHmac("sha256", getEnv().sessionSecret).update(`sign-in-link:${outboxId}`).digest("base64url");
-  const url = await createLoginLink(db, { supporterId: supporter.id, email: supporter.email, purpose: "sign_in", ttlMs: SIGN_IN_LINK_TTL_MS, now, token });
+  const url = await createLoginLink(db, {
+    supporterId: supporter.id,
+    email: supporter.email,
+    purpose: "sign_in",
+    ttlMs: SIGN_IN_LINK_TTL_MS,
+    now,
+    token,
+  });
   return { to: supporter.email, url };
 }

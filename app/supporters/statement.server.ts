@@ -4,7 +4,12 @@ import { payments, receipts, supporters, type Currency } from "@db/schema";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
-import { getOrganisationSettings, giftsTaxSentence, organisationDetails, type OrganisationSettings } from "~/organisation/settings.server";
+import {
+  getOrganisationSettings,
+  giftsTaxSentence,
+  organisationDetails,
+  type OrganisationSettings,
+} from "~/organisation/settings.server";
 import { paymentPurpose, type PaymentPurpose } from "~/payments/labels";
 
 export type FinancialYear = { year: number; start: Date; end: Date; label: string; range: string };
@@ -14,7 +19,10 @@ export type FinancialYear = { year: number; start: Date; end: Date; label: strin
  * 30 June 2026; with a January start it is the calendar year. Bounds are midnights in the
  * organisation's time zone; `end` is exclusive.
  */
-export function financialYear(year: number, settings: Pick<OrganisationSettings, "financialYearStartMonth" | "timeZone">): FinancialYear {
+export function financialYear(
+  year: number,
+  settings: Pick<OrganisationSettings, "financialYearStartMonth" | "timeZone">,
+): FinancialYear {
   const startMonth = settings.financialYearStartMonth;
   const startYear = startMonth === 1 ? year : year - 1;
   const start = startOfDayInZone(startYear, startMonth, 1, settings.timeZone);
@@ -30,7 +38,10 @@ export function financialYear(year: number, settings: Pick<OrganisationSettings,
 }
 
 /** The financial year an instant falls in. */
-export function financialYearOf(date: Date, settings: Pick<OrganisationSettings, "financialYearStartMonth" | "timeZone">): number {
+export function financialYearOf(
+  date: Date,
+  settings: Pick<OrganisationSettings, "financialYearStartMonth" | "timeZone">,
+): number {
   const { year, month } = zonedParts(date, settings.timeZone);
   return settings.financialYearStartMonth === 1 || month < settings.financialYearStartMonth ? year : year + 1;
 }
@@ -64,7 +75,8 @@ export type AnnualStatement = {
 
 function totalsOf(lines: StatementLine[]): StatementTotal[] {
   const totals = new Map<Currency, number>();
-  for (const line of lines) totals.set(line.currency, (totals.get(line.currency) ?? 0) + line.amountMinor - line.refundedMinor);
+  for (const line of lines)
+    totals.set(line.currency, (totals.get(line.currency) ?? 0) + line.amountMinor - line.refundedMinor);
   return [...totals].map(([currency, totalMinor]) => ({ currency, totalMinor }));
 }
 
@@ -74,7 +86,10 @@ function partOf(lines: StatementLine[], purpose: PaymentPurpose): StatementPart 
 }
 
 /** One supporter's payments in one financial year, gifts and subscriptions apart; null when the supporter is not there to ask. */
-export async function getAnnualStatement(db: DB, { supporterId, year }: { supporterId: number; year: number }): Promise<AnnualStatement | null> {
+export async function getAnnualStatement(
+  db: DB,
+  { supporterId, year }: { supporterId: number; year: number },
+): Promise<AnnualStatement | null> {
   const [supporter] = await db
     .select({ name: supporters.name, email: supporters.email })
     .from(supporters)
@@ -86,7 +101,9 @@ export async function getAnnualStatement(db: DB, { supporterId, year }: { suppor
     .select({ payment: payments, snapshot: receipts.snapshot })
     .from(payments)
     .leftJoin(receipts, eq(receipts.paymentId, payments.id))
-    .where(and(eq(payments.supporterId, supporterId), gte(payments.paidAt, period.start), lt(payments.paidAt, period.end)))
+    .where(
+      and(eq(payments.supporterId, supporterId), gte(payments.paidAt, period.start), lt(payments.paidAt, period.end)),
+    )
     .orderBy(asc(payments.paidAt), asc(payments.id));
   const lines = rows.map(({ payment, snapshot }) => ({
     paymentId: payment.id,
@@ -111,7 +128,10 @@ export async function getAnnualStatement(db: DB, { supporterId, year }: { suppor
 }
 
 /** The years the chooser offers: the current one and every year with a payment. */
-export async function listStatementYears(db: DB, { supporterId, now = new Date() }: { supporterId: number; now?: Date }): Promise<number[]> {
+export async function listStatementYears(
+  db: DB,
+  { supporterId, now = new Date() }: { supporterId: number; now?: Date },
+): Promise<number[]> {
   const settings = await getOrganisationSettings(db);
   const paid = await db.select({ paidAt: payments.paidAt }).from(payments).where(eq(payments.supporterId, supporterId));
   const years = new Set([financialYearOf(now, settings), ...paid.map((p) => financialYearOf(p.paidAt, settings))]);
@@ -141,7 +161,8 @@ export async function emailAnnualStatement(
     for (const currency of currencies) {
       const lines = statement.payments.filter((p) => p.currency === currency);
       const giftsMinor = statement.gifts.totals.find((total) => total.currency === currency)?.totalMinor ?? 0;
-      const subscriptionsMinor = statement.subscriptions.totals.find((total) => total.currency === currency)?.totalMinor ?? 0;
+      const subscriptionsMinor =
+        statement.subscriptions.totals.find((total) => total.currency === currency)?.totalMinor ?? 0;
       await enqueueEmail(tx, {
         template: "annual-statement",
         to,
@@ -154,7 +175,15 @@ export async function emailAnnualStatement(
           subscriptionsTotalMinor: subscriptionsMinor,
           taxNote: statement.taxNote,
           currency,
-          payments: lines.map((p) => ({ receiptNumber: p.receiptNumber, paidAt: p.paidAt.toISOString(), description: p.description, amountMinor: p.amountMinor, refundedMinor: p.refundedMinor, currency: p.currency, purpose: p.purpose })),
+          payments: lines.map((p) => ({
+            receiptNumber: p.receiptNumber,
+            paidAt: p.paidAt.toISOString(),
+            description: p.description,
+            amountMinor: p.amountMinor,
+            refundedMinor: p.refundedMinor,
+            currency: p.currency,
+            purpose: p.purpose,
+          })),
           // No sign-in link: statements get forwarded to accountants and tax offices.
           manageUrl: null,
         },

@@ -6,7 +6,14 @@ import { campaigns, checkouts, payments, plans, subscriptions, supporters } from
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
 import { startCheckout } from "~/giving/checkout.server";
-import { checkAmount, formValues, hasNoControlCharacters, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import {
+  checkAmount,
+  formValues,
+  hasNoControlCharacters,
+  zodFieldErrors,
+  type FieldErrors,
+  type FormValues,
+} from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -21,13 +28,27 @@ import type { PendingChange } from "./pending-changes.server";
  * cancellation change only when the provider's event confirms (settlePendingChange).
  */
 
-export type ChangeFailure = { ok: false; status: 400 | 404 | 409 | 503; errors: FieldErrors; formError: string; needsAddress?: boolean };
+export type ChangeFailure = {
+  ok: false;
+  status: 400 | 404 | 409 | 503;
+  errors: FieldErrors;
+  formError: string;
+  needsAddress?: boolean;
+};
 /**
  * `confirmed`: the provider had already confirmed the change when the request returned (the
  * simulated provider always, Stripe when its webhook was quicker); otherwise the page says it
  * is waiting. `checkout`: the supporter goes to a payment page, and nothing has changed yet.
  */
-export type ChangeOutcome = { ok: true; redirectTo: string; change: ChangeKind; confirmed: boolean; now?: { amountMinor: number; currency: string; planName?: string } } | ChangeFailure;
+export type ChangeOutcome =
+  | {
+      ok: true;
+      redirectTo: string;
+      change: ChangeKind;
+      confirmed: boolean;
+      now?: { amountMinor: number; currency: string; planName?: string };
+    }
+  | ChangeFailure;
 export type ChangeKind = SubscriptionChangeForm["intent"];
 
 /** `actor`/`returnTo`: staff acting on the supporter's behalf (audited as staff, back to the admin page). */
@@ -37,7 +58,12 @@ const ENDED_STATUSES = ["canceled", "incomplete_expired"];
 /** A change the provider never confirmed stops blocking new ones after this long. */
 const STALE_PENDING_MS = 15 * 60_000;
 
-const fail = (status: ChangeFailure["status"], formError: string, errors: FieldErrors = {}, extra: Partial<ChangeFailure> = {}): ChangeFailure => ({
+const fail = (
+  status: ChangeFailure["status"],
+  formError: string,
+  errors: FieldErrors = {},
+  extra: Partial<ChangeFailure> = {},
+): ChangeFailure => ({
   ok: false,
   status,
   errors,
@@ -45,7 +71,8 @@ const fail = (status: ChangeFailure["status"], formError: string, errors: FieldE
   ...extra,
 });
 const notFound = () => fail(404, "Not found");
-const invalid = (field: string, message: string, extra: Partial<ChangeFailure> = {}) => fail(400, t("error.form"), { [field]: message }, extra);
+const invalid = (field: string, message: string, extra: Partial<ChangeFailure> = {}) =>
+  fail(400, t("error.form"), { [field]: message }, extra);
 
 // ---------------------------------------------------------------------------------------------
 // The form: one zod schema per intent.
@@ -55,9 +82,25 @@ const CHANGE_FIELDS = ["intent", "monthlyAmount", "plan", "months", "reason"] as
 export const PAUSE_MONTHS = [1, 2, 3, 4, 5, 6] as const;
 
 export const SubscriptionChangeFormSchema = z.discriminatedUnion("intent", [
-  z.object({ intent: z.literal("amount"), monthlyAmount: z.string({ message: t("error.amount.empty") }).max(50, t("error.amount.not_a_number")) }),
-  z.object({ intent: z.literal("tier"), plan: z.string({ message: t("account.sub.error.plan") }).min(1, t("account.sub.error.plan")).max(100, t("account.sub.error.plan")) }),
-  z.object({ intent: z.literal("pause"), months: z.coerce.number({ message: t("account.sub.error.months") }).int(t("account.sub.error.months")).min(1, t("account.sub.error.months")).max(6, t("account.sub.error.months")) }),
+  z.object({
+    intent: z.literal("amount"),
+    monthlyAmount: z.string({ message: t("error.amount.empty") }).max(50, t("error.amount.not_a_number")),
+  }),
+  z.object({
+    intent: z.literal("tier"),
+    plan: z
+      .string({ message: t("account.sub.error.plan") })
+      .min(1, t("account.sub.error.plan"))
+      .max(100, t("account.sub.error.plan")),
+  }),
+  z.object({
+    intent: z.literal("pause"),
+    months: z.coerce
+      .number({ message: t("account.sub.error.months") })
+      .int(t("account.sub.error.months"))
+      .min(1, t("account.sub.error.months"))
+      .max(6, t("account.sub.error.months")),
+  }),
   z.object({ intent: z.literal("resume") }),
   z.object({
     intent: z.literal("cancel"),
@@ -77,7 +120,9 @@ export type SubscriptionChangeForm = z.infer<typeof SubscriptionChangeFormSchema
 
 export function parseSubscriptionChangeForm(
   formData: FormData,
-): { ok: true; value: SubscriptionChangeForm; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues; formError: string } {
+):
+  | { ok: true; value: SubscriptionChangeForm; values: FormValues }
+  | { ok: false; errors: FieldErrors; values: FormValues; formError: string } {
   const values = formValues(formData, CHANGE_FIELDS);
   const parsed = SubscriptionChangeFormSchema.safeParse(values);
   if (parsed.success) return { ok: true, value: parsed.data, values };
@@ -118,7 +163,13 @@ async function loadOwnedSubscription(db: DB, { supporterId, subscriptionId }: Ow
     .innerJoin(campaigns, eq(campaigns.id, subscriptions.campaignId))
     .innerJoin(supporters, eq(supporters.id, subscriptions.supporterId))
     .leftJoin(plans, eq(plans.id, subscriptions.planId))
-    .where(and(eq(subscriptions.id, subscriptionId), eq(subscriptions.supporterId, supporterId), isNull(supporters.erasedAt)));
+    .where(
+      and(
+        eq(subscriptions.id, subscriptionId),
+        eq(subscriptions.supporterId, supporterId),
+        isNull(supporters.erasedAt),
+      ),
+    );
   return row ?? null;
 }
 type Owned = NonNullable<Awaited<ReturnType<typeof loadOwnedSubscription>>>;
@@ -135,7 +186,8 @@ function refusal(owned: Owned, now: Date, { ending = false }: { ending?: boolean
   if (ENDED_STATUSES.includes(sub.status)) return fail(409, t("account.sub.error.ended"));
   if (sub.status === "incomplete") return fail(409, t("account.sub.error.notStarted"));
   if (isPendingFresh(sub.pendingChange, now)) return fail(409, t("account.sub.error.busy"));
-  if (ending ? !sub.cancelAtPeriodEnd : sub.cancelAtPeriodEnd) return fail(409, t(ending ? "account.sub.error.notEnding" : "account.sub.error.ending"));
+  if (ending ? !sub.cancelAtPeriodEnd : sub.cancelAtPeriodEnd)
+    return fail(409, t(ending ? "account.sub.error.notEnding" : "account.sub.error.ending"));
   return null;
 }
 
@@ -177,7 +229,10 @@ async function requestChange(
           eq(subscriptions.id, sub.id),
           eq(subscriptions.supporterId, supporter.id),
           notInArray(subscriptions.status, ENDED_STATUSES),
-          or(isNull(subscriptions.pendingChange), sql`(${subscriptions.pendingChange}->>'requestedAt')::timestamptz < ${new Date(now.getTime() - STALE_PENDING_MS).toISOString()}::timestamptz`),
+          or(
+            isNull(subscriptions.pendingChange),
+            sql`(${subscriptions.pendingChange}->>'requestedAt')::timestamptz < ${new Date(now.getTime() - STALE_PENDING_MS).toISOString()}::timestamptz`,
+          ),
         ),
       )
       .returning({ id: subscriptions.id });
@@ -187,7 +242,12 @@ async function requestChange(
       action: `subscription.${pending.kind}`,
       target: { type: "subscription", id: sub.id },
       // Ids and amounts only: a cancellation reason is free text and stays out of the log.
-      details: { changeId: pending.id, from: pending.from, to: pending.to, ...(pending.kind === "cancel" ? { hasReason: pending.reason !== null } : {}) },
+      details: {
+        changeId: pending.id,
+        from: pending.from,
+        to: pending.to,
+        ...(pending.kind === "cancel" ? { hasReason: pending.reason !== null } : {}),
+      },
     });
     return true;
   });
@@ -201,7 +261,13 @@ async function requestChange(
       await tx
         .update(subscriptions)
         .set({ pendingChange: null })
-        .where(and(eq(subscriptions.id, sub.id), eq(subscriptions.supporterId, supporter.id), sql`${subscriptions.pendingChange}->>'id' = ${pending.id}`));
+        .where(
+          and(
+            eq(subscriptions.id, sub.id),
+            eq(subscriptions.supporterId, supporter.id),
+            sql`${subscriptions.pendingChange}->>'id' = ${pending.id}`,
+          ),
+        );
       await recordAudit(tx, {
         actor,
         action: "subscription.change_failed",
@@ -209,14 +275,31 @@ async function requestChange(
         details: { changeId: pending.id, kind: pending.kind },
       });
     });
-    logger.warn({ subscriptionId: sub.id, change: pending.kind, changeId: pending.id }, "subscription change refused by the provider");
+    logger.warn(
+      { subscriptionId: sub.id, change: pending.kind, changeId: pending.id },
+      "subscription change refused by the provider",
+    );
     if (error instanceof PaymentProviderError) return fail(503, error.message);
     throw error;
   }
-  const [after] = await db.select({ pendingChange: subscriptions.pendingChange }).from(subscriptions).where(eq(subscriptions.id, sub.id));
+  const [after] = await db
+    .select({ pendingChange: subscriptions.pendingChange })
+    .from(subscriptions)
+    .where(eq(subscriptions.id, sub.id));
   const confirmed = (after?.pendingChange as { id?: string } | null)?.id !== pending.id;
-  const result = pending.kind === "amount" ? { amountMinor: pending.to.amountMinor, currency: sub.currency } : pending.kind === "tier" ? { amountMinor: pending.to.amountMinor, currency: sub.currency, planName: pending.to.planName } : undefined;
-  return { ok: true, redirectTo, change: pending.kind === "switch_to_year" ? "year" : pending.kind, confirmed, now: result };
+  const result =
+    pending.kind === "amount"
+      ? { amountMinor: pending.to.amountMinor, currency: sub.currency }
+      : pending.kind === "tier"
+        ? { amountMinor: pending.to.amountMinor, currency: sub.currency, planName: pending.to.planName }
+        : undefined;
+  return {
+    ok: true,
+    redirectTo,
+    change: pending.kind === "switch_to_year" ? "year" : pending.kind,
+    confirmed,
+    now: result,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,8 +316,17 @@ export async function changeGiftAmount(db: DB, input: Owner & { amount: string }
   if ("error" in checked) return invalid("monthlyAmount", checked.error);
   if (checked.amountMinor === sub.amountMinor) return invalid("monthlyAmount", t("account.sub.error.sameAmount"));
   const amountMinor = checked.amountMinor;
-  return requestChange(db, owned, { kind: "amount", from: { amountMinor: sub.amountMinor }, to: { amountMinor } }, (ref) =>
-    getPaymentProvider().changeGiftAmount({ ...ref, amountMinor, currency: sub.currency, description: `Monthly gift to ${campaign.name}` }),
+  return requestChange(
+    db,
+    owned,
+    { kind: "amount", from: { amountMinor: sub.amountMinor }, to: { amountMinor } },
+    (ref) =>
+      getPaymentProvider().changeGiftAmount({
+        ...ref,
+        amountMinor,
+        currency: sub.currency,
+        description: `Monthly gift to ${campaign.name}`,
+      }),
   );
 }
 
@@ -263,7 +355,14 @@ async function findYearPlan(db: DB, owned: Owned) {
   const [plan] = await db
     .select()
     .from(plans)
-    .where(and(eq(plans.active, true), eq(plans.billing, "one_time_year"), eq(plans.tier, owned.plan.tier), eq(plans.currency, owned.sub.currency)))
+    .where(
+      and(
+        eq(plans.active, true),
+        eq(plans.billing, "one_time_year"),
+        eq(plans.tier, owned.plan.tier),
+        eq(plans.currency, owned.sub.currency),
+      ),
+    )
     .orderBy(asc(plans.sortOrder), asc(plans.id))
     .limit(1);
   return plan ?? null;
@@ -279,7 +378,8 @@ export async function switchTier(db: DB, input: Owner & { planCode: string }): P
   if (sub.kind !== "tier_monthly" || !current) return fail(400, t("account.sub.error.notTier"));
   const target = await findOtherTierPlan(db, owned, input.planCode);
   if (!target) return invalid("plan", t("account.sub.error.plan"));
-  if (target.tier === "print" && !supporter.addressLine1) return invalid("plan", t("account.sub.error.needsAddress"), { needsAddress: true });
+  if (target.tier === "print" && !supporter.addressLine1)
+    return invalid("plan", t("account.sub.error.needsAddress"), { needsAddress: true });
   return requestChange(
     db,
     owned,
@@ -288,12 +388,19 @@ export async function switchTier(db: DB, input: Owner & { planCode: string }): P
       from: { planId: current.id, planName: current.name, amountMinor: sub.amountMinor },
       to: { planId: target.id, planName: target.name, amountMinor: target.amountMinor },
     },
-    (ref) => getPaymentProvider().switchTier({ ...ref, lookupKey: target.lookupKey, amountMinor: target.amountMinor, currency: target.currency }),
+    (ref) =>
+      getPaymentProvider().switchTier({
+        ...ref,
+        lookupKey: target.lookupKey,
+        amountMinor: target.amountMinor,
+        currency: target.currency,
+      }),
   );
 }
 
 export async function pauseSubscription(db: DB, input: Owner & { months: number }): Promise<ChangeOutcome> {
-  if (!Number.isInteger(input.months) || input.months < 1 || input.months > 6) return invalid("months", t("account.sub.error.months"));
+  if (!Number.isInteger(input.months) || input.months < 1 || input.months > 6)
+    return invalid("months", t("account.sub.error.months"));
   const owned = await loadOwnedSubscription(db, input);
   if (!owned) return notFound();
   const now = new Date();
@@ -301,8 +408,11 @@ export async function pauseSubscription(db: DB, input: Owner & { months: number 
   if (refused) return refused;
   if (isPaused(owned.sub, now)) return fail(409, t("account.sub.error.alreadyPaused"));
   const { resumesAt } = planPause(nextPaymentFrom(owned.sub, now), input.months);
-  return requestChange(db, owned, { kind: "pause", from: { pausedUntil: null }, to: { pausedUntil: resumesAt.toISOString() } }, (ref) =>
-    getPaymentProvider().pauseCollection({ ...ref, resumesAt }),
+  return requestChange(
+    db,
+    owned,
+    { kind: "pause", from: { pausedUntil: null }, to: { pausedUntil: resumesAt.toISOString() } },
+    (ref) => getPaymentProvider().pauseCollection({ ...ref, resumesAt }),
     input.returnTo,
     input.actor,
   );
@@ -316,8 +426,11 @@ export async function resumeSubscription(db: DB, input: Owner): Promise<ChangeOu
   if (refused) return refused;
   const { pausedUntil } = owned.sub;
   if (!pausedUntil || !isPaused(owned.sub, now)) return fail(409, t("account.sub.error.notPaused"));
-  return requestChange(db, owned, { kind: "resume", from: { pausedUntil: pausedUntil.toISOString() }, to: { pausedUntil: null } }, (ref) =>
-    getPaymentProvider().resumeCollection(ref),
+  return requestChange(
+    db,
+    owned,
+    { kind: "resume", from: { pausedUntil: pausedUntil.toISOString() }, to: { pausedUntil: null } },
+    (ref) => getPaymentProvider().resumeCollection(ref),
   );
 }
 
@@ -329,8 +442,11 @@ export async function cancelSubscription(db: DB, input: Owner & { reason: string
   if (!owned) return notFound();
   const refused = refusal(owned, new Date());
   if (refused) return refused;
-  return requestChange(db, owned, { kind: "cancel", from: { cancelAtPeriodEnd: false }, to: { cancelAtPeriodEnd: true }, reason }, (ref) =>
-    getPaymentProvider().cancelSubscription({ ...ref, atPeriodEnd: true }),
+  return requestChange(
+    db,
+    owned,
+    { kind: "cancel", from: { cancelAtPeriodEnd: false }, to: { cancelAtPeriodEnd: true }, reason },
+    (ref) => getPaymentProvider().cancelSubscription({ ...ref, atPeriodEnd: true }),
     input.returnTo,
     input.actor,
   );
@@ -342,9 +458,21 @@ export async function keepSubscription(db: DB, input: Owner): Promise<ChangeOutc
   if (!owned) return notFound();
   const refused = refusal(owned, new Date(), { ending: true });
   if (refused) return refused;
-  const [replaced] = await db.select({ id: checkouts.id }).from(checkouts).innerJoin(payments, eq(payments.checkoutId, checkouts.id)).where(eq(checkouts.replacesSubscriptionId, owned.sub.id)).limit(1);
+  const [replaced] = await db
+    .select({ id: checkouts.id })
+    .from(checkouts)
+    .innerJoin(payments, eq(payments.checkoutId, checkouts.id))
+    .where(eq(checkouts.replacesSubscriptionId, owned.sub.id))
+    .limit(1);
   if (replaced) return fail(409, t("account.sub.error.replaced"));
-  return requestChange(db, owned, { kind: "keep", from: { cancelAtPeriodEnd: true }, to: { cancelAtPeriodEnd: false } }, (ref) => getPaymentProvider().keepSubscription(ref), input.returnTo, input.actor);
+  return requestChange(
+    db,
+    owned,
+    { kind: "keep", from: { cancelAtPeriodEnd: true }, to: { cancelAtPeriodEnd: false } },
+    (ref) => getPaymentProvider().keepSubscription(ref),
+    input.returnTo,
+    input.actor,
+  );
 }
 
 /**
@@ -433,11 +561,19 @@ async function runningOfSameKind(db: DB, owned: Owned) {
 /** The same monthly plan, if still offered; else the current monthly plan of the same tier. */
 async function findRestartPlan(db: DB, owned: Owned) {
   if (!owned.plan) return null;
-  if (owned.plan.active && owned.plan.billing === "monthly" && owned.plan.currency === owned.campaign.currency) return owned.plan;
+  if (owned.plan.active && owned.plan.billing === "monthly" && owned.plan.currency === owned.campaign.currency)
+    return owned.plan;
   const [plan] = await db
     .select()
     .from(plans)
-    .where(and(eq(plans.active, true), eq(plans.billing, "monthly"), eq(plans.tier, owned.plan.tier), eq(plans.currency, owned.campaign.currency)))
+    .where(
+      and(
+        eq(plans.active, true),
+        eq(plans.billing, "monthly"),
+        eq(plans.tier, owned.plan.tier),
+        eq(plans.currency, owned.campaign.currency),
+      ),
+    )
     .orderBy(asc(plans.sortOrder), asc(plans.id))
     .limit(1);
   return plan ?? null;
@@ -479,7 +615,10 @@ async function startReplacementCheckout(
   }
   if (input.replacesSubscriptionId !== null) {
     // Before anyone has the payment page's address, so its payment always finds the link.
-    await db.update(checkouts).set({ replacesSubscriptionId: input.replacesSubscriptionId }).where(eq(checkouts.id, checkout.checkoutId));
+    await db
+      .update(checkouts)
+      .set({ replacesSubscriptionId: input.replacesSubscriptionId })
+      .where(eq(checkouts.id, checkout.checkoutId));
   }
   await recordAudit(db, {
     actor: { type: "supporter", id: owned.supporter.id },
@@ -491,14 +630,21 @@ async function startReplacementCheckout(
 }
 
 /** A hosted page where the supporter replaces their card; it then pays for all their support. */
-export async function startCardUpdate(db: DB, { supporterId }: { supporterId: number }): Promise<{ ok: true; url: string } | { ok: false; formError: string }> {
+export async function startCardUpdate(
+  db: DB,
+  { supporterId }: { supporterId: number },
+): Promise<{ ok: true; url: string } | { ok: false; formError: string }> {
   const [supporter] = await db
     .select({ id: supporters.id, stripeCustomerId: supporters.stripeCustomerId })
     .from(supporters)
     .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!supporter) return { ok: false, formError: "Not found" };
   try {
-    const { url } = await getPaymentProvider().startCardUpdate({ providerCustomerId: supporter.stripeCustomerId, supporterId, returnUrl: `${getEnv().appUrl}/account/card?returned=1` });
+    const { url } = await getPaymentProvider().startCardUpdate({
+      providerCustomerId: supporter.stripeCustomerId,
+      supporterId,
+      returnUrl: `${getEnv().appUrl}/account/card?returned=1`,
+    });
     return { ok: true, url };
   } catch (error) {
     if (error instanceof PaymentProviderError) return { ok: false, formError: error.message };
@@ -524,18 +670,20 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
   const pending = isPendingFresh(sub.pendingChange, now) ? sub.pendingChange : null;
   const canChange = !ended && sub.status !== "incomplete" && !sub.cancelAtPeriodEnd && pending === null;
   const iso = (dates: Date[]) => dates.map((d) => d.toISOString());
-  const pausedDates = paused && sub.pausedUntil && sub.currentPeriodEnd ? pausedPayments(sub.currentPeriodEnd, sub.pausedUntil) : null;
+  const pausedDates =
+    paused && sub.pausedUntil && sub.currentPeriodEnd ? pausedPayments(sub.currentPeriodEnd, sub.pausedUntil) : null;
   const runningAgain = ended ? await runningOfSameKind(db, owned) : null;
   const restartPlan = ended && !runningAgain && sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
   // A paid 12-month move ends this subscription on purpose: keeping it would charge twice.
-  const [replacedBy] = sub.kind === "tier_monthly"
-    ? await db
-        .select({ coversUntil: payments.coversUntil })
-        .from(payments)
-        .innerJoin(checkouts, eq(checkouts.id, payments.checkoutId))
-        .where(and(eq(checkouts.replacesSubscriptionId, sub.id), eq(payments.supporterId, supporter.id)))
-        .limit(1)
-    : [];
+  const [replacedBy] =
+    sub.kind === "tier_monthly"
+      ? await db
+          .select({ coversUntil: payments.coversUntil })
+          .from(payments)
+          .innerJoin(checkouts, eq(checkouts.id, payments.checkoutId))
+          .where(and(eq(checkouts.replacesSubscriptionId, sub.id), eq(payments.supporterId, supporter.id)))
+          .limit(1)
+      : [];
   return {
     id: sub.id,
     kind: sub.kind,
@@ -565,10 +713,21 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
     /** After support ended: the same tier (or gift) again, through a new checkout. */
     /** The subscription that carries this support on now, when it was started again. */
     runningAgainId: runningAgain?.id ?? null,
-    restart: ended && !runningAgain && (sub.kind === "monthly" || restartPlan) ? { what: restartPlan?.name ?? `a monthly gift to ${campaign.name}`, amountMinor: restartPlan?.amountMinor ?? sub.amountMinor } : null,
+    restart:
+      ended && !runningAgain && (sub.kind === "monthly" || restartPlan)
+        ? {
+            what: restartPlan?.name ?? `a monthly gift to ${campaign.name}`,
+            amountMinor: restartPlan?.amountMinor ?? sub.amountMinor,
+          }
+        : null,
     amountBounds: sub.kind === "monthly" ? { minMinor: campaign.minGiftMinor, maxMinor: campaign.maxGiftMinor } : null,
-    otherTier: otherTier ? { code: otherTier.code, name: otherTier.name, tier: otherTier.tier, amountMinor: otherTier.amountMinor } : null,
-    yearPlan: yearPlan && yearPlan.currency === campaign.currency ? { code: yearPlan.code, name: yearPlan.name, amountMinor: yearPlan.amountMinor } : null,
+    otherTier: otherTier
+      ? { code: otherTier.code, name: otherTier.name, tier: otherTier.tier, amountMinor: otherTier.amountMinor }
+      : null,
+    yearPlan:
+      yearPlan && yearPlan.currency === campaign.currency
+        ? { code: yearPlan.code, name: yearPlan.name, amountMinor: yearPlan.amountMinor }
+        : null,
     hasPostalAddress: Boolean(supporter.addressLine1),
     timeZone: settings.timeZone,
   };

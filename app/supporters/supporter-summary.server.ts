@@ -12,8 +12,14 @@ export async function getSupporterSummary(db: DB, { supporterId }: { supporterId
     db
       .select({
         currency: payments.currency,
-        gifts: sql<number>`coalesce(sum(${payments.amountMinor} - ${payments.refundedMinor}) filter (where ${payments.kind} in ('one_off', 'monthly')), 0)::bigint`.mapWith(Number),
-        subscriptions: sql<number>`coalesce(sum(${payments.amountMinor} - ${payments.refundedMinor}) filter (where ${payments.kind} in ('tier_monthly', 'tier_one_time')), 0)::bigint`.mapWith(Number),
+        gifts:
+          sql<number>`coalesce(sum(${payments.amountMinor} - ${payments.refundedMinor}) filter (where ${payments.kind} in ('one_off', 'monthly')), 0)::bigint`.mapWith(
+            Number,
+          ),
+        subscriptions:
+          sql<number>`coalesce(sum(${payments.amountMinor} - ${payments.refundedMinor}) filter (where ${payments.kind} in ('tier_monthly', 'tier_one_time')), 0)::bigint`.mapWith(
+            Number,
+          ),
         count: sql<number>`count(*)::int`,
         first: sql<string>`min(${payments.paidAt})`,
       })
@@ -21,10 +27,22 @@ export async function getSupporterSummary(db: DB, { supporterId }: { supporterId
       .where(eq(payments.supporterId, supporterId))
       .groupBy(payments.currency),
     db
-      .select({ kind: subscriptions.kind, amountMinor: subscriptions.amountMinor, currency: subscriptions.currency, status: subscriptions.status, planName: plans.name, failing: sql<boolean>`(${subscriptions.lastFailureReason} is not null or ${subscriptions.nextRetryAt} is not null or ${subscriptions.status} = 'past_due')` })
+      .select({
+        kind: subscriptions.kind,
+        amountMinor: subscriptions.amountMinor,
+        currency: subscriptions.currency,
+        status: subscriptions.status,
+        planName: plans.name,
+        failing: sql<boolean>`(${subscriptions.lastFailureReason} is not null or ${subscriptions.nextRetryAt} is not null or ${subscriptions.status} = 'past_due')`,
+      })
       .from(subscriptions)
       .leftJoin(plans, eq(plans.id, subscriptions.planId))
-      .where(and(eq(subscriptions.supporterId, supporterId), inArray(subscriptions.status, ["active", "trialing", "past_due", "paused"]))),
+      .where(
+        and(
+          eq(subscriptions.supporterId, supporterId),
+          inArray(subscriptions.status, ["active", "trialing", "past_due", "paused"]),
+        ),
+      ),
     db
       .select({ count: sql<number>`count(*)::int` })
       .from(receipts)

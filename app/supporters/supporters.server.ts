@@ -1,6 +1,13 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { checkouts, payments, subscriptions, supporters, type CheckoutDetailsGiven, type DeliveryAddress } from "@db/schema";
+import {
+  checkouts,
+  payments,
+  subscriptions,
+  supporters,
+  type CheckoutDetailsGiven,
+  type DeliveryAddress,
+} from "@db/schema";
 import { one } from "@db/rows";
 import type { PostalAddress } from "~/payments/events";
 
@@ -36,12 +43,17 @@ function versionBump(update: Partial<typeof supporters.$inferInsert>) {
     keys.map((key) => sql`${supporters[key]} is distinct from ${update[key]}`),
     sql` or `,
   );
-  return { updatedAt: sql`case when ${changed} then greatest(now(), ${supporters.updatedAt} + interval '1 microsecond') else ${supporters.updatedAt} end` };
+  return {
+    updatedAt: sql`case when ${changed} then greatest(now(), ${supporters.updatedAt} + interval '1 microsecond') else ${supporters.updatedAt} end`,
+  };
 }
 
 /** The advisory locks that make parallel events about one person queue instead of colliding. */
 async function lockSupporterKeys(tx: DB, email: string, stripeCustomerId: string | null | undefined) {
-  const keys = [`supporter-email:${email.trim().toLowerCase()}`, ...(stripeCustomerId ? [`supporter-customer:${stripeCustomerId}`] : [])].sort();
+  const keys = [
+    `supporter-email:${email.trim().toLowerCase()}`,
+    ...(stripeCustomerId ? [`supporter-customer:${stripeCustomerId}`] : []),
+  ].sort();
   for (const key of keys) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
 }
 
@@ -58,25 +70,46 @@ export type CheckoutIdentity = {
   ownerId: number | null;
 };
 
-const sameText = (a: string | null | undefined, b: string | null | undefined) => (a ?? "").trim().toLowerCase() === (b ?? "").trim().toLowerCase();
+const sameText = (a: string | null | undefined, b: string | null | undefined) =>
+  (a ?? "").trim().toLowerCase() === (b ?? "").trim().toLowerCase();
 
 /** The fields of `given` that say something else than the profile does (blank fields say nothing). */
-export function differingDetails(profile: typeof supporters.$inferSelect, given: DetailsGiven): Omit<CheckoutDetailsGiven, "checkoutId" | "givenAt"> {
+export function differingDetails(
+  profile: typeof supporters.$inferSelect,
+  given: DetailsGiven,
+): Omit<CheckoutDetailsGiven, "checkoutId" | "givenAt"> {
   const out: Omit<CheckoutDetailsGiven, "checkoutId" | "givenAt"> = {};
   if (given.name?.trim() && !sameText(given.name, profile.name)) out.name = given.name.trim();
   if (given.phone?.trim() && !sameText(given.phone, profile.phone)) out.phone = given.phone.trim();
   const a = given.address;
   if (a) {
     const stored = addressOf(profile);
-    const differs = !stored || (["line1", "line2", "city", "state", "postalCode", "country"] as const).some((k) => !sameText(a[k], stored[k]));
-    if (differs) out.address = { line1: a.line1, line2: a.line2 ?? null, city: a.city, state: a.state ?? null, postalCode: a.postalCode, country: a.country };
+    const differs =
+      !stored ||
+      (["line1", "line2", "city", "state", "postalCode", "country"] as const).some((k) => !sameText(a[k], stored[k]));
+    if (differs)
+      out.address = {
+        line1: a.line1,
+        line2: a.line2 ?? null,
+        city: a.city,
+        state: a.state ?? null,
+        postalCode: a.postalCode,
+        country: a.country,
+      };
   }
   return out;
 }
 
 export function addressOf(s: typeof supporters.$inferSelect): PostalAddress | null {
   if (!s.addressLine1 || !s.addressCountry) return null;
-  return { line1: s.addressLine1, line2: s.addressLine2, city: s.addressCity ?? "", state: s.addressState, postalCode: s.addressPostalCode ?? "", country: s.addressCountry };
+  return {
+    line1: s.addressLine1,
+    line2: s.addressLine2,
+    city: s.addressCity ?? "",
+    state: s.addressState,
+    postalCode: s.addressPostalCode ?? "",
+    country: s.addressCountry,
+  };
 }
 
 /**
@@ -94,8 +127,12 @@ export function addressOf(s: typeof supporters.$inferSelect): PostalAddress | nu
  */
 export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promise<number> {
   await lockSupporterKeys(tx, who.email, who.stripeCustomerId);
-  const [byCustomer] = who.stripeCustomerId ? await tx.select().from(supporters).where(eq(supporters.stripeCustomerId, who.stripeCustomerId)) : [];
-  const [existing] = byCustomer ? [byCustomer] : await tx.select().from(supporters).where(eq(supporters.emailKey, who.email.trim().toLowerCase()));
+  const [byCustomer] = who.stripeCustomerId
+    ? await tx.select().from(supporters).where(eq(supporters.stripeCustomerId, who.stripeCustomerId))
+    : [];
+  const [existing] = byCustomer
+    ? [byCustomer]
+    : await tx.select().from(supporters).where(eq(supporters.emailKey, who.email.trim().toLowerCase()));
   if (!existing) {
     const [created] = await tx
       .insert(supporters)
@@ -124,10 +161,16 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
     return existing.id;
   }
   const differing = differingDetails(existing, who.details);
-  const keep = Object.keys(differing).length ? { checkoutDetails: { checkoutId: who.checkoutId, givenAt: new Date().toISOString(), ...differing } } : {};
+  const keep = Object.keys(differing).length
+    ? { checkoutDetails: { checkoutId: who.checkoutId, givenAt: new Date().toISOString(), ...differing } }
+    : {};
   // A repeated event of the checkout already kept changes nothing (the same details, the same time).
   const already = existing.checkoutDetails?.checkoutId === who.checkoutId;
-  if (Object.keys(link).length || (keep.checkoutDetails && !already)) await tx.update(supporters).set({ ...link, ...(already ? {} : keep) }).where(eq(supporters.id, existing.id));
+  if (Object.keys(link).length || (keep.checkoutDetails && !already))
+    await tx
+      .update(supporters)
+      .set({ ...link, ...(already ? {} : keep) })
+      .where(eq(supporters.id, existing.id));
   return existing.id;
 }
 
@@ -136,7 +179,12 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
  * set with them (a Stripe customer id learnt; the signed-in owner's own checkout is an edit, after
  * which no earlier checkout takes the record's place).
  */
-async function fillIn(tx: DB, supporterId: number, who: CheckoutIdentity, also: Partial<typeof supporters.$inferInsert>) {
+async function fillIn(
+  tx: DB,
+  supporterId: number,
+  who: CheckoutIdentity,
+  also: Partial<typeof supporters.$inferInsert>,
+) {
   const update = {
     ...(who.details.name?.trim() ? { name: who.details.name.trim() } : {}),
     ...(who.details.phone?.trim() ? { phone: who.details.phone.trim() } : {}),
@@ -144,7 +192,11 @@ async function fillIn(tx: DB, supporterId: number, who: CheckoutIdentity, also: 
     ...(who.anonymous ? { anonymous: true } : {}),
     ...addressColumns(who.details.address),
   };
-  if (Object.keys(update).length || Object.keys(also).length) await tx.update(supporters).set({ ...update, ...versionBump(update), ...also }).where(eq(supporters.id, supporterId));
+  if (Object.keys(update).length || Object.keys(also).length)
+    await tx
+      .update(supporters)
+      .set({ ...update, ...versionBump(update), ...also })
+      .where(eq(supporters.id, supporterId));
 }
 
 /**
@@ -154,13 +206,19 @@ async function fillIn(tx: DB, supporterId: number, who: CheckoutIdentity, also: 
  */
 export async function completeRecordFromItsCheckout(tx: DB, supporterId: number, who: CheckoutIdentity) {
   await lockSupporterKeys(tx, who.email, who.stripeCustomerId);
-  const [current] = await tx.select({ detailsFromCheckoutId: supporters.detailsFromCheckoutId }).from(supporters).where(eq(supporters.id, supporterId));
+  const [current] = await tx
+    .select({ detailsFromCheckoutId: supporters.detailsFromCheckoutId })
+    .from(supporters)
+    .where(eq(supporters.id, supporterId));
   if (current?.detailsFromCheckoutId === who.checkoutId) await fillIn(tx, supporterId, who, {});
 }
 
 /** Whether checkout `a` was started before checkout `b` (by when our page made it; ties by id). */
 async function startedBefore(tx: DB, a: string, b: string): Promise<boolean> {
-  const rows = await tx.select({ id: checkouts.id, createdAt: checkouts.createdAt }).from(checkouts).where(inArray(checkouts.id, [a, b]));
+  const rows = await tx
+    .select({ id: checkouts.id, createdAt: checkouts.createdAt })
+    .from(checkouts)
+    .where(inArray(checkouts.id, [a, b]));
   const first = rows.find((r) => r.id === a);
   const second = rows.find((r) => r.id === b);
   // The checkout that made the record is gone (pruned): the record stays as it is.
@@ -175,7 +233,11 @@ async function startedBefore(tx: DB, a: string, b: string): Promise<boolean> {
  * would have kept it), and what it said differently waits for staff.
  */
 async function takeTheMakersPlace(tx: DB, existing: typeof supporters.$inferSelect, who: CheckoutIdentity) {
-  const makersDetails: DetailsGiven = { name: existing.name || null, phone: existing.phone, address: addressOf(existing) };
+  const makersDetails: DetailsGiven = {
+    name: existing.name || null,
+    phone: existing.phone,
+    address: addressOf(existing),
+  };
   const remade = {
     name: who.details.name?.trim() ?? "",
     phone: who.details.phone?.trim() || null,
@@ -198,13 +260,34 @@ async function takeTheMakersPlace(tx: DB, existing: typeof supporters.$inferSele
       .where(and(eq(payments.checkoutId, existing.detailsFromCheckoutId!), eq(payments.supporterId, existing.id)));
     const subscriptionIds = [...new Set(paid.map((p) => p.subscriptionId).filter((id): id is number => id !== null))];
     const oneOffs = paid.filter((p) => p.subscriptionId === null).map((p) => p.id);
-    if (subscriptionIds.length) await tx.update(subscriptions).set({ deliveryAddress: makersAddress }).where(and(inArray(subscriptions.id, subscriptionIds), isNull(subscriptions.deliveryAddress)));
-    if (oneOffs.length) await tx.update(payments).set({ deliveryAddress: makersAddress }).where(and(inArray(payments.id, oneOffs), isNull(payments.deliveryAddress)));
+    if (subscriptionIds.length)
+      await tx
+        .update(subscriptions)
+        .set({ deliveryAddress: makersAddress })
+        .where(and(inArray(subscriptions.id, subscriptionIds), isNull(subscriptions.deliveryAddress)));
+    if (oneOffs.length)
+      await tx
+        .update(payments)
+        .set({ deliveryAddress: makersAddress })
+        .where(and(inArray(payments.id, oneOffs), isNull(payments.deliveryAddress)));
   }
-  const kept = Object.keys(differing).length ? { checkoutDetails: { checkoutId: existing.detailsFromCheckoutId!, givenAt: new Date().toISOString(), ...differing } } : {};
+  const kept = Object.keys(differing).length
+    ? {
+        checkoutDetails: {
+          checkoutId: existing.detailsFromCheckoutId!,
+          givenAt: new Date().toISOString(),
+          ...differing,
+        },
+      }
+    : {};
   await tx
     .update(supporters)
-    .set({ ...remade, ...kept, detailsFromCheckoutId: who.checkoutId, updatedAt: sql`greatest(now(), ${supporters.updatedAt} + interval '1 microsecond')` })
+    .set({
+      ...remade,
+      ...kept,
+      detailsFromCheckoutId: who.checkoutId,
+      updatedAt: sql`greatest(now(), ${supporters.updatedAt} + interval '1 microsecond')`,
+    })
     .where(eq(supporters.id, existing.id));
 }
 
@@ -212,7 +295,15 @@ async function takeTheMakersPlace(tx: DB, existing: typeof supporters.$inferSele
 export function deliveryAddressFrom(details: DetailsGiven, fallbackName: string): DeliveryAddress | null {
   const a = details.address;
   if (!a) return null;
-  return { name: details.name?.trim() || fallbackName, line1: a.line1, line2: a.line2 ?? null, city: a.city, state: a.state ?? null, postalCode: a.postalCode, country: a.country };
+  return {
+    name: details.name?.trim() || fallbackName,
+    line1: a.line1,
+    line2: a.line2 ?? null,
+    city: a.city,
+    state: a.state ?? null,
+    postalCode: a.postalCode,
+    country: a.country,
+  };
 }
 
 /**
@@ -237,7 +328,11 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
       .from(supporters)
       .where(eq(supporters.stripeCustomerId, facts.stripeCustomerId));
     if (byCustomer) {
-      if (Object.keys(update).length) await tx.update(supporters).set({ ...update, ...versionBump(update), detailsFromCheckoutId: null }).where(eq(supporters.id, byCustomer.id));
+      if (Object.keys(update).length)
+        await tx
+          .update(supporters)
+          .set({ ...update, ...versionBump(update), detailsFromCheckoutId: null })
+          .where(eq(supporters.id, byCustomer.id));
       return byCustomer.id;
     }
   }
@@ -268,7 +363,10 @@ export async function ensureSupporter(tx: DB, facts: SupporterFacts): Promise<nu
  * key to find them by (staff find existing callers by name, phone or postcode first). The
  * postal address is required: their receipts are posted.
  */
-export async function createSupporterWithoutEmail(tx: DB, facts: { name: string; phone: string; address: PostalAddress }): Promise<number> {
+export async function createSupporterWithoutEmail(
+  tx: DB,
+  facts: { name: string; phone: string; address: PostalAddress },
+): Promise<number> {
   const inserted = await tx
     .insert(supporters)
     .values({ email: null, name: facts.name, phone: facts.phone, ...addressColumns(facts.address) })
@@ -286,12 +384,24 @@ export function hasEmail<T extends { email: string | null }>(row: T): row is T &
 
 export function formatPostalAddress(s: typeof supporters.$inferSelect): string[] | null {
   if (!s.addressLine1) return null;
-  return [s.name, ...formatAddress({ line1: s.addressLine1, line2: s.addressLine2, city: s.addressCity ?? "", state: s.addressState, postalCode: s.addressPostalCode ?? "", country: s.addressCountry ?? "" })].filter(Boolean);
+  return [
+    s.name,
+    ...formatAddress({
+      line1: s.addressLine1,
+      line2: s.addressLine2,
+      city: s.addressCity ?? "",
+      state: s.addressState,
+      postalCode: s.addressPostalCode ?? "",
+      country: s.addressCountry ?? "",
+    }),
+  ].filter(Boolean);
 }
 
 /** An address as the lines of a label: street, second line, "city state postcode", country. */
 export function formatAddress(a: PostalAddress): string[] {
-  return [a.line1, a.line2, [a.city, a.state, a.postalCode].filter(Boolean).join(" "), a.country].filter((line): line is string => Boolean(line));
+  return [a.line1, a.line2, [a.city, a.state, a.postalCode].filter(Boolean).join(" "), a.country].filter(
+    (line): line is string => Boolean(line),
+  );
 }
 
 export function formatDeliveryAddress(a: DeliveryAddress): string[] {

@@ -52,7 +52,15 @@ export function CampaignForm({
       <ErrorSummary formError={formError} errors={errors} labels={CAMPAIGN_LABELS} />
       <input type="hidden" name="csrf" value={csrf} />
       {values.version ? <input type="hidden" name="version" value={values.version} /> : null}
-      <TextField name="name" label={CAMPAIGN_LABELS.name} autoComplete="off" required maxLength={200} errors={errors} values={values} />
+      <TextField
+        name="name"
+        label={CAMPAIGN_LABELS.name}
+        autoComplete="off"
+        required
+        maxLength={200}
+        errors={errors}
+        values={values}
+      />
       <TextField
         name="slug"
         label={CAMPAIGN_LABELS.slug}
@@ -63,8 +71,23 @@ export function CampaignForm({
         errors={errors}
         values={values}
       />
-      <TextField name="headline" label={CAMPAIGN_LABELS.headline} autoComplete="off" required maxLength={200} errors={errors} values={values} />
-      <TextAreaField name="description" label={CAMPAIGN_LABELS.description} rows={4} maxLength={5000} errors={errors} values={values} />
+      <TextField
+        name="headline"
+        label={CAMPAIGN_LABELS.headline}
+        autoComplete="off"
+        required
+        maxLength={200}
+        errors={errors}
+        values={values}
+      />
+      <TextAreaField
+        name="description"
+        label={CAMPAIGN_LABELS.description}
+        rows={4}
+        maxLength={5000}
+        errors={errors}
+        values={values}
+      />
 
       <div className="field">
         <label htmlFor="currency">{CAMPAIGN_LABELS.currency}</label>
@@ -72,26 +95,57 @@ export function CampaignForm({
           <>
             <input type="hidden" name="currency" value={currencyLockedTo} />
             <p id="currency" className="hint" tabIndex={-1}>
-              <strong>{currencyLockedTo}</strong>. This campaign already has gifts in {currencyLockedTo}, so its currency can't change. Start a new campaign for another currency.
+              <strong>{currencyLockedTo}</strong>. This campaign already has gifts in {currencyLockedTo}, so its
+              currency can't change. Start a new campaign for another currency.
             </p>
           </>
         ) : (
           <>
-            <select {...fieldProps("currency", errors, "currency-hint")} defaultValue={values.currency ?? currencies[0]}>
+            <select
+              {...fieldProps("currency", errors, "currency-hint")}
+              defaultValue={values.currency ?? currencies[0]}
+            >
               {currencies.map((c) => (
                 <option key={c} value={c}>
                   {c}
                 </option>
               ))}
             </select>
-            <Hint id="currency-hint">Amounts below are in this currency. It can't change once the campaign has gifts.</Hint>
+            <Hint id="currency-hint">
+              Amounts below are in this currency. It can't change once the campaign has gifts.
+            </Hint>
           </>
         )}
         <FieldError id="currency-error" message={errors?.currency} />
       </div>
-      <TextField name="target" label={`${CAMPAIGN_LABELS.target} (${currency})`} hint="Like 250000 or 250000.50; 0 for no target." inputMode="decimal" autoComplete="off" required errors={errors} values={values} />
-      <TextField name="minGift" label={`${CAMPAIGN_LABELS.minGift} (${currency})`} inputMode="decimal" autoComplete="off" required errors={errors} values={values} />
-      <TextField name="maxGift" label={`${CAMPAIGN_LABELS.maxGift} (${currency})`} inputMode="decimal" autoComplete="off" required errors={errors} values={values} />
+      <TextField
+        name="target"
+        label={`${CAMPAIGN_LABELS.target} (${currency})`}
+        hint="Like 250000 or 250000.50; 0 for no target."
+        inputMode="decimal"
+        autoComplete="off"
+        required
+        errors={errors}
+        values={values}
+      />
+      <TextField
+        name="minGift"
+        label={`${CAMPAIGN_LABELS.minGift} (${currency})`}
+        inputMode="decimal"
+        autoComplete="off"
+        required
+        errors={errors}
+        values={values}
+      />
+      <TextField
+        name="maxGift"
+        label={`${CAMPAIGN_LABELS.maxGift} (${currency})`}
+        inputMode="decimal"
+        autoComplete="off"
+        required
+        errors={errors}
+        values={values}
+      />
       <TextField
         name="presetAmounts"
         label={`${CAMPAIGN_LABELS.presetAmounts} (${currency})`}
@@ -101,25 +155,57 @@ export function CampaignForm({
         errors={errors}
         values={values}
       />
-      <TextField name="phone" label={CAMPAIGN_LABELS.phone} hint="The phone line shown on the campaign page. Leave empty for none." type="tel" autoComplete="off" maxLength={40} errors={errors} values={values} />
-      <TextField name="startsOn" label={CAMPAIGN_LABELS.startsOn} hint={`A day in ${timeZone} time.`} type="date" required errors={errors} values={values} />
-      <TextField name="endsOn" label={CAMPAIGN_LABELS.endsOn} hint="The campaign runs to the end of this day. Leave empty for no end." type="date" errors={errors} values={values} />
+      <TextField
+        name="phone"
+        label={CAMPAIGN_LABELS.phone}
+        hint="The phone line shown on the campaign page. Leave empty for none."
+        type="tel"
+        autoComplete="off"
+        maxLength={40}
+        errors={errors}
+        values={values}
+      />
+      <TextField
+        name="startsOn"
+        label={CAMPAIGN_LABELS.startsOn}
+        hint={`A day in ${timeZone} time.`}
+        type="date"
+        required
+        errors={errors}
+        values={values}
+      />
+      <TextField
+        name="endsOn"
+        label={CAMPAIGN_LABELS.endsOn}
+        hint="The campaign runs to the end of this day. Leave empty for no end."
+        type="date"
+        errors={errors}
+        values={values}
+      />
 
       {isDefault ? (
         <div className="field">
           <input type="hidden" name="isDefault" value="on" />
           <p id="isDefault" className="hint" tabIndex={-1}>
-            This is the default campaign: it is on the home page and supporter tiers count toward it. To change that, make another campaign the default.
+            This is the default campaign: it is on the home page and supporter tiers count toward it. To change that,
+            make another campaign the default.
           </p>
           <FieldError id="isDefault-error" message={errors?.isDefault} />
         </div>
       ) : (
         <>
           <div className="check">
-            <input type="checkbox" {...fieldProps("isDefault", errors, "isDefault-hint")} defaultChecked={values.isDefault === "on"} />
+            <input
+              type="checkbox"
+              {...fieldProps("isDefault", errors, "isDefault-hint")}
+              defaultChecked={values.isDefault === "on"}
+            />
             <label htmlFor="isDefault">Make this the default campaign</label>
           </div>
-          <Hint id="isDefault-hint">The default campaign is on the home page and supporter tiers count toward it. The current default stops being the default.</Hint>
+          <Hint id="isDefault-hint">
+            The default campaign is on the home page and supporter tiers count toward it. The current default stops
+            being the default.
+          </Hint>
           <FieldError id="isDefault-error" message={errors?.isDefault} />
         </>
       )}

@@ -18,7 +18,14 @@ export type CampaignPageProps = {
     campaign: DonateFormProps["campaign"] & { slug: string; headline: string; description: string; phone: string };
     progress: ProgressProps;
     fee: DonateFormProps["fee"];
-    plans: { code: string; name: string; amountMinor: number; currency: string; billing: "monthly" | "one_time_year"; tier: "digital" | "print" }[];
+    plans: {
+      code: string;
+      name: string;
+      amountMinor: number;
+      currency: string;
+      billing: "monthly" | "one_time_year";
+      tier: "digital" | "print";
+    }[];
     csrf: string;
     retry?: Record<string, string> | null;
     choice?: Record<string, string> | null;
@@ -36,7 +43,15 @@ export function CampaignPage({ action, data, actionData }: CampaignPageProps) {
         {campaign.description ? <p className="lede">{campaign.description}</p> : null}
         <ProgressBar {...progress} />
       </section>
-      <DonateForm action={action} csrf={data.csrf} campaign={campaign} fee={data.fee} actionData={actionData} initialValues={data.retry ?? undefined} chosen={data.choice ?? undefined} />
+      <DonateForm
+        action={action}
+        csrf={data.csrf}
+        campaign={campaign}
+        fee={data.fee}
+        actionData={actionData}
+        initialValues={data.retry ?? undefined}
+        chosen={data.choice ?? undefined}
+      />
       <aside className="panel tiers-teaser" aria-labelledby="tiers-heading">
         <h2 id="tiers-heading">{t("support.heading")}</h2>
         <p>{t("donate.tiersPitch")}</p>
@@ -61,7 +76,16 @@ export function CampaignPage({ action, data, actionData }: CampaignPageProps) {
           <p className="phone-note">
             {t("donate.phone", { phone: "\u0000" })
               .split("\u0000")
-              .flatMap((part, i) => (i === 0 ? [part] : [<a key="phone" href={telHref(campaign.phone)}>{campaign.phone}</a>, part]))}
+              .flatMap((part, i) =>
+                i === 0
+                  ? [part]
+                  : [
+                      <a key="phone" href={telHref(campaign.phone)}>
+                        {campaign.phone}
+                      </a>,
+                      part,
+                    ],
+              )}
           </p>
         ) : null}
       </aside>

@@ -23,7 +23,12 @@ export type DonateFormProps = {
   initialValues?: Record<string, string>;
   /** A frequency and amount chosen by a link: preselected, with no notice. */
   chosen?: Record<string, string>;
-  actionData?: { errors: Partial<Record<string, string>>; values: Record<string, string>; formError?: string; challenge?: PowChallenge };
+  actionData?: {
+    errors: Partial<Record<string, string>>;
+    values: Record<string, string>;
+    formError?: string;
+    challenge?: PowChallenge;
+  };
 };
 
 const LABELS: Record<string, string> = {
@@ -106,7 +111,12 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
         <FieldError id="frequency-error" message={errors?.frequency} />
       </fieldset>
 
-      <fieldset id="amount-group" className="amounts" tabIndex={-1} aria-describedby={errors?.amount ? "amount-error" : undefined}>
+      <fieldset
+        id="amount-group"
+        className="amounts"
+        tabIndex={-1}
+        aria-describedby={errors?.amount ? "amount-error" : undefined}
+      >
         <legend>{t("donate.amount")}</legend>
         <div className="amount-options">
           {campaign.presets.map((p) => (
@@ -122,7 +132,13 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
             </label>
           ))}
           <label className="amount-option">
-            <input type="radio" name="amount" id="amount-custom" value="custom" defaultChecked={values.amount === "custom"} />
+            <input
+              type="radio"
+              name="amount"
+              id="amount-custom"
+              value="custom"
+              defaultChecked={values.amount === "custom"}
+            />
             <span>{t("donate.otherAmount")}</span>
           </label>
         </div>
@@ -136,7 +152,9 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
             autoComplete="off"
             defaultValue={values.customAmount ?? ""}
           />
-          <Hint id="customAmount-hint">{t("donate.customHint", { min: money(campaign.minGiftMinor), max: money(campaign.maxGiftMinor) })}</Hint>
+          <Hint id="customAmount-hint">
+            {t("donate.customHint", { min: money(campaign.minGiftMinor), max: money(campaign.maxGiftMinor) })}
+          </Hint>
           <FieldError id="customAmount-error" message={errors?.customAmount} />
         </div>
       </fieldset>
@@ -146,7 +164,14 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
         <input type="checkbox" id="anonymous" name="anonymous" defaultChecked={values.anonymous === "on"} />
         <label htmlFor="anonymous">{t("donate.anonymous")}</label>
       </div>
-      <TextAreaField name="message" label={t("donate.message")} rows={3} maxLength={500} errors={errors} values={values} />
+      <TextAreaField
+        name="message"
+        label={t("donate.message")}
+        rows={3}
+        maxLength={500}
+        errors={errors}
+        values={values}
+      />
       <div className="check">
         <input type="checkbox" id="coverFees" name="coverFees" defaultChecked={values.coverFees === "on"} />
         <label htmlFor="coverFees">
@@ -155,7 +180,11 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
               {t("donate.coverFees", { fee: money(p.feeMinor) })}
             </span>
           ))}
-          <span className="pick for-custom" data-amount-template={amountTemplate("donate.coverFees")} data-amount-of="fee">
+          <span
+            className="pick for-custom"
+            data-amount-template={amountTemplate("donate.coverFees")}
+            data-amount-of="fee"
+          >
             {t("donate.coverFeesCustom", { percent: fee.percentBps / 100, fixed: money(fee.fixedMinor) })}
           </span>
         </label>

@@ -12,7 +12,9 @@ export type FlashMessage = { key: MessageKey; params?: Record<string, string | n
  */
 export function Flash({ flash }: { flash: FlashMessage | null }) {
   const { pathname } = useLocation();
-  const [shown, setShown] = useState<{ flash: FlashMessage; pathname: string } | null>(flash ? { flash, pathname } : null);
+  const [shown, setShown] = useState<{ flash: FlashMessage; pathname: string } | null>(
+    flash ? { flash, pathname } : null,
+  );
   // What the previous render saw, kept in state (React's pattern for reacting to changed props):
   // a new message replaces the shown one; moving to another page without one clears it.
   const [seen, setSeen] = useState({ flash, pathname });

@@ -31,7 +31,10 @@ export function layoutIncomeChart({ months, currency }: IncomeChartProps) {
   const max = Math.max(0, ...months.map((m) => m.netMinor));
   const step = niceStep(max, currency);
   const top = step * Math.max(1, Math.ceil(max / step));
-  const ticks = Array.from({ length: Math.round(top / step) + 1 }, (_, i) => ({ valueMinor: i * step, label: formatMoney(i * step, currency) }));
+  const ticks = Array.from({ length: Math.round(top / step) + 1 }, (_, i) => ({
+    valueMinor: i * step,
+    label: formatMoney(i * step, currency),
+  }));
   const left = Math.ceil(Math.max(...ticks.map((t) => t.label.length)) * CHAR_WIDTH) + 8;
   const plotHeight = HEIGHT - TOP - BOTTOM;
   const slot = (WIDTH - left - RIGHT) / Math.max(1, months.length);

@@ -23,7 +23,21 @@ const BILLING_LABELS: Record<string, string> = { monthly: "Monthly", one_time_ye
 /** Who is on the plan now, for the price-change warning. Absent for a new plan. */
 export type PlanSupporters = { count: number; billing: string; price: string };
 
-function Choice({ name, label, options, values, errors, lockedReason }: { name: string; label: string; options: Record<string, string>; values: Record<string, string>; errors: Errors; lockedReason: string | null }) {
+function Choice({
+  name,
+  label,
+  options,
+  values,
+  errors,
+  lockedReason,
+}: {
+  name: string;
+  label: string;
+  options: Record<string, string>;
+  values: Record<string, string>;
+  errors: Errors;
+  lockedReason: string | null;
+}) {
   // Options are never empty; "" only keeps the type honest.
   const value = values[name] ?? Object.keys(options)[0] ?? "";
   return (
@@ -76,7 +90,9 @@ export function PlanForm({
   stripe: boolean;
   submitLabel: string;
 }) {
-  const lockedReason = locked ? "Supporters have chosen this plan, so this can't change: make a new plan instead." : null;
+  const lockedReason = locked
+    ? "Supporters have chosen this plan, so this can't change: make a new plan instead."
+    : null;
   const currency = values.currency ?? currencies[0];
   const monthly = supporters?.billing === "monthly";
   return (
@@ -96,15 +112,48 @@ export function PlanForm({
           values={values}
         />
       ) : null}
-      <TextField name="name" label={PLAN_LABELS.name} autoComplete="off" required maxLength={200} errors={errors} values={values} />
-      <TextAreaField name="description" label={PLAN_LABELS.description} rows={2} maxLength={2000} errors={errors} values={values} />
-      <TextAreaField name="benefits" label={PLAN_LABELS.benefits} hint="One per line, as supporters see them on the support page." rows={4} errors={errors} values={values} />
+      <TextField
+        name="name"
+        label={PLAN_LABELS.name}
+        autoComplete="off"
+        required
+        maxLength={200}
+        errors={errors}
+        values={values}
+      />
+      <TextAreaField
+        name="description"
+        label={PLAN_LABELS.description}
+        rows={2}
+        maxLength={2000}
+        errors={errors}
+        values={values}
+      />
+      <TextAreaField
+        name="benefits"
+        label={PLAN_LABELS.benefits}
+        hint="One per line, as supporters see them on the support page."
+        rows={4}
+        errors={errors}
+        values={values}
+      />
 
-      <Choice name="currency" label={PLAN_LABELS.currency} options={Object.fromEntries(currencies.map((c) => [c, c]))} values={values} errors={errors} lockedReason={lockedReason} />
+      <Choice
+        name="currency"
+        label={PLAN_LABELS.currency}
+        options={Object.fromEntries(currencies.map((c) => [c, c]))}
+        values={values}
+        errors={errors}
+        lockedReason={lockedReason}
+      />
       <TextField
         name="price"
         label={`${PLAN_LABELS.price} (${currency})`}
-        hint={values.billing === "one_time_year" ? "Paid once for 12 months, like 55 or 55.50." : "Paid each month, like 5 or 5.50."}
+        hint={
+          values.billing === "one_time_year"
+            ? "Paid once for 12 months, like 55 or 55.50."
+            : "Paid each month, like 5 or 5.50."
+        }
         inputMode="decimal"
         autoComplete="off"
         required
@@ -125,9 +174,15 @@ export function PlanForm({
               : "If you change the price, nothing changes for them: they have paid already. Only new supporters, and anyone who renews, pay the new price."}
           </p>
           <div className="check">
-            <input type="checkbox" {...fieldProps("confirmPriceChange", errors)} defaultChecked={values.confirmPriceChange === "on"} />
+            <input
+              type="checkbox"
+              {...fieldProps("confirmPriceChange", errors)}
+              defaultChecked={values.confirmPriceChange === "on"}
+            />
             <label htmlFor="confirmPriceChange">
-              {monthly ? `I understand existing supporters keep paying ${supporters.price} and only new supporters pay the new price` : "I understand the new price is for new supporters only"}
+              {monthly
+                ? `I understand existing supporters keep paying ${supporters.price} and only new supporters pay the new price`
+                : "I understand the new price is for new supporters only"}
             </label>
           </div>
           <FieldError id="confirmPriceChange-error" message={errors?.confirmPriceChange} />
@@ -137,18 +192,47 @@ export function PlanForm({
       ) : null}
       {stripe ? (
         <p className="hint">
-          Stripe is connected: saving sends {isNew ? "the plan" : "a new price"} to Stripe for new checkouts first, and never changes existing Stripe subscriptions. If Stripe refuses, nothing is saved.
+          Stripe is connected: saving sends {isNew ? "the plan" : "a new price"} to Stripe for new checkouts first, and
+          never changes existing Stripe subscriptions. If Stripe refuses, nothing is saved.
         </p>
       ) : null}
 
-      <Choice name="tier" label={PLAN_LABELS.tier} options={TIER_LABELS} values={values} errors={errors} lockedReason={lockedReason} />
-      <Choice name="billing" label={PLAN_LABELS.billing} options={BILLING_LABELS} values={values} errors={errors} lockedReason={lockedReason} />
-      <TextField name="sortOrder" label={PLAN_LABELS.sortOrder} hint="Plans are listed on the support page from the lowest number up." inputMode="numeric" autoComplete="off" errors={errors} values={values} />
+      <Choice
+        name="tier"
+        label={PLAN_LABELS.tier}
+        options={TIER_LABELS}
+        values={values}
+        errors={errors}
+        lockedReason={lockedReason}
+      />
+      <Choice
+        name="billing"
+        label={PLAN_LABELS.billing}
+        options={BILLING_LABELS}
+        values={values}
+        errors={errors}
+        lockedReason={lockedReason}
+      />
+      <TextField
+        name="sortOrder"
+        label={PLAN_LABELS.sortOrder}
+        hint="Plans are listed on the support page from the lowest number up."
+        inputMode="numeric"
+        autoComplete="off"
+        errors={errors}
+        values={values}
+      />
       <div className="check">
-        <input type="checkbox" {...fieldProps("active", errors, "active-hint")} defaultChecked={values.active === "on"} />
+        <input
+          type="checkbox"
+          {...fieldProps("active", errors, "active-hint")}
+          defaultChecked={values.active === "on"}
+        />
         <label htmlFor="active">Offer this plan on the support page</label>
       </div>
-      <Hint id="active-hint">Taking a plan off the support page never cancels anyone: current supporters carry on as they are.</Hint>
+      <Hint id="active-hint">
+        Taking a plan off the support page never cancels anyone: current supporters carry on as they are.
+      </Hint>
       <FieldError id="active-error" message={errors?.active} />
       <p>
         <button type="submit" className="give-button">

@@ -37,7 +37,13 @@ export function ProgressBar(progress: ProgressProps) {
         </div>
         <div>
           <dt>Time</dt>
-          <dd>{progress.daysLeft === null ? "Ongoing" : progress.daysLeft === 0 ? t("progress.ended") : t("progress.daysLeft", { count: progress.daysLeft })}</dd>
+          <dd>
+            {progress.daysLeft === null
+              ? "Ongoing"
+              : progress.daysLeft === 0
+                ? t("progress.ended")
+                : t("progress.daysLeft", { count: progress.daysLeft })}
+          </dd>
         </div>
       </dl>
     </section>

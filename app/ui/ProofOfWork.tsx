@@ -1,6 +1,13 @@
 import { useEffect, useRef, useState, type Ref } from "react";
 import { t } from "~/i18n/t";
-import { clearSolution, MAX_AUTOMATIC_SUBMITS, powProgress, putSolution, solveWithWebCrypto, type PowChallenge } from "./ProofOfWorkSolver";
+import {
+  clearSolution,
+  MAX_AUTOMATIC_SUBMITS,
+  powProgress,
+  putSolution,
+  solveWithWebCrypto,
+  type PowChallenge,
+} from "./ProofOfWorkSolver";
 
 /**
  * The browser check that stands in for a captcha (docs/decisions/011-proof-of-work.md). When a
@@ -86,7 +93,17 @@ export function ProofOfWork({ challenge, message, form }: Props) {
  * (donate-form-enhancements.ts) shows it and moves the bar: `data-pow-*` mark what that script
  * changes.
  */
-export function ProofOfWorkStatus({ sending = false, progress = 0, hidden, statusRef }: { sending?: boolean; progress?: number; hidden?: boolean; statusRef?: Ref<HTMLDivElement> }) {
+export function ProofOfWorkStatus({
+  sending = false,
+  progress = 0,
+  hidden,
+  statusRef,
+}: {
+  sending?: boolean;
+  progress?: number;
+  hidden?: boolean;
+  statusRef?: Ref<HTMLDivElement>;
+}) {
   return (
     <div className="pow-status" role="status" aria-live="polite" ref={statusRef} hidden={hidden} data-pow-status="">
       <p>
@@ -95,7 +112,12 @@ export function ProofOfWorkStatus({ sending = false, progress = 0, hidden, statu
           {sending ? t("pow.checked") : t("pow.checking")}
         </span>
       </p>
-      <progress max={100} value={sending ? 100 : Math.round(progress * 100)} aria-label={t("pow.checking")} style={{ width: "100%" }} />
+      <progress
+        max={100}
+        value={sending ? 100 : Math.round(progress * 100)}
+        aria-label={t("pow.checking")}
+        style={{ width: "100%" }}
+      />
       <p className="hint">{t("pow.why")}</p>
     </div>
   );

@@ -41,7 +41,11 @@ const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 export async function solveWithWebCrypto(
   challenge: string,
   difficulty: number,
-  { onProgress, signal, maxTries = 2 ** 32 }: { onProgress?: (tries: number) => void; signal?: AbortSignal; maxTries?: number } = {},
+  {
+    onProgress,
+    signal,
+    maxTries = 2 ** 32,
+  }: { onProgress?: (tries: number) => void; signal?: AbortSignal; maxTries?: number } = {},
 ): Promise<string | null> {
   const encoder = new TextEncoder();
   let sliceStarted = Date.now();
@@ -52,7 +56,9 @@ export async function solveWithWebCrypto(
     }
     if (signal?.aborted) return null;
     const digests = await Promise.all(
-      Array.from({ length: BATCH }, (_, i) => crypto.subtle.digest("SHA-256", encoder.encode(powInput(challenge, start + i)))),
+      Array.from({ length: BATCH }, (_, i) =>
+        crypto.subtle.digest("SHA-256", encoder.encode(powInput(challenge, start + i))),
+      ),
     );
     const found = digests.findIndex((digest) => leadingZeroBits(new Uint8Array(digest)) >= difficulty);
     if (found >= 0) return String(start + found);

@@ -4,7 +4,11 @@ import { useHydrated } from "./use-hydrated";
 
 const DEBOUNCE_MS = 150;
 
-type Lookup = { status: "idle" } | { status: "loading" } | { status: "done"; query: string; results: CallerMatch[] } | { status: "failed"; message: string };
+type Lookup =
+  | { status: "idle" }
+  | { status: "loading" }
+  | { status: "done"; query: string; results: CallerMatch[] }
+  | { status: "failed"; message: string };
 
 /** One line of contact details under the name, so two people of the same name can be told apart. */
 export function callerDetails(m: Pick<CallerMatch, "email" | "phone" | "postcode">) {
@@ -27,7 +31,19 @@ function announcement(lookup: Lookup, chosen: string | null) {
  * characters looks callers up as you type (one request at a time: a newer keystroke aborts the
  * older request).
  */
-export function SupporterCombobox({ id, label, defaultQuery, autoFocus, onChoose }: { id: string; label: string; defaultQuery: string; autoFocus?: boolean; onChoose: (match: CallerMatch) => void }) {
+export function SupporterCombobox({
+  id,
+  label,
+  defaultQuery,
+  autoFocus,
+  onChoose,
+}: {
+  id: string;
+  label: string;
+  defaultQuery: string;
+  autoFocus?: boolean;
+  onChoose: (match: CallerMatch) => void;
+}) {
   const enhanced = useHydrated();
   const [query, setQuery] = useState(defaultQuery);
   const [lookup, setLookup] = useState<Lookup>({ status: "idle" });
@@ -53,7 +69,10 @@ export function SupporterCombobox({ id, label, defaultQuery, autoFocus, onChoose
     inFlight.current = controller;
     setLookup({ status: "loading" });
     try {
-      const response = await fetch(`/admin/supporters/search?${new URLSearchParams({ q })}`, { signal: controller.signal, headers: { Accept: "application/json" } });
+      const response = await fetch(`/admin/supporters/search?${new URLSearchParams({ q })}`, {
+        signal: controller.signal,
+        headers: { Accept: "application/json" },
+      });
       const body = (await response.json()) as { results?: CallerMatch[]; message?: string };
       if (controller.signal.aborted) return;
       if (!response.ok || !body.results) {
@@ -178,9 +197,21 @@ export function SupporterCombobox({ id, label, defaultQuery, autoFocus, onChoose
         {enhanced ? announcement(lookup, chosen) : ""}
       </p>
       {lookup.status === "failed" ? <p className="field-error">{lookup.message}</p> : null}
-      <ul id={listboxId} role="listbox" aria-label="Matching supporters" className="combobox-listbox" hidden={!expanded}>
+      <ul
+        id={listboxId}
+        role="listbox"
+        aria-label="Matching supporters"
+        className="combobox-listbox"
+        hidden={!expanded}
+      >
         {expanded && results.length === 0 ? (
-          <li role="option" aria-selected={false} aria-disabled="true" className="combobox-empty" id={`${id}-option-none`}>
+          <li
+            role="option"
+            aria-selected={false}
+            aria-disabled="true"
+            className="combobox-empty"
+            id={`${id}-option-none`}
+          >
             No supporter matches “{lookup.query}”: fill in a new caller.
           </li>
         ) : null}

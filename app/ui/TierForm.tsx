@@ -5,7 +5,16 @@ import { formatMoney } from "~/money";
 import { ContactFields, ErrorSummary, FieldError, Honeypot } from "./fields";
 import { useHydrated } from "./use-hydrated";
 
-type PlanView = { code: string; name: string; description: string; benefits: string[]; amountMinor: number; currency: string; billing: "monthly" | "one_time_year"; tier: "digital" | "print" };
+type PlanView = {
+  code: string;
+  name: string;
+  description: string;
+  benefits: string[];
+  amountMinor: number;
+  currency: string;
+  billing: "monthly" | "one_time_year";
+  tier: "digital" | "print";
+};
 
 export type TierFormProps = {
   csrf: string;
@@ -14,7 +23,9 @@ export type TierFormProps = {
 };
 
 const submitLabel = (plan: PlanView) =>
-  t(plan.billing === "monthly" ? "support.submitMonthly" : "support.submitOnce", { amount: formatMoney(plan.amountMinor, plan.currency) });
+  t(plan.billing === "monthly" ? "support.submitMonthly" : "support.submitOnce", {
+    amount: formatMoney(plan.amountMinor, plan.currency),
+  });
 
 export function TierForm({ csrf, plans, actionData }: TierFormProps) {
   const values = actionData?.values ?? {};
@@ -33,7 +44,11 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
   return (
     <Form method="post" action="/support" className="tier-form" noValidate>
       {!hydrated ? <style>{rules}</style> : null}
-      <ErrorSummary formError={actionData?.formError} errors={errors} labels={{ plan: "Supporter option", name: "Name", email: "Email" }} />
+      <ErrorSummary
+        formError={actionData?.formError}
+        errors={errors}
+        labels={{ plan: "Supporter option", name: "Name", email: "Email" }}
+      />
       <input type="hidden" name="csrf" value={csrf} />
       <Honeypot />
       <fieldset id="plan" tabIndex={-1} aria-describedby={errors?.plan ? "plan-error" : undefined}>
@@ -73,11 +88,15 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
       </p>
       <ContactFields errors={errors} values={values} />
       <button type="submit" className="give-button" disabled={submitting}>
-        {submitting ? "Taking you to payment…" : hydrated && chosenPlan ? submitLabel(chosenPlan) : plans.map((p) => (
-          <span key={p.code} className={`pick for-${p.code}`}>
-            {submitLabel(p)}
-          </span>
-        ))}
+        {submitting
+          ? "Taking you to payment…"
+          : hydrated && chosenPlan
+            ? submitLabel(chosenPlan)
+            : plans.map((p) => (
+                <span key={p.code} className={`pick for-${p.code}`}>
+                  {submitLabel(p)}
+                </span>
+              ))}
       </button>
       {/* What happens to the supporter's details, next to the button that sends them (ADR 040). */}
       <p className="give-trust">

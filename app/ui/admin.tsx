@@ -7,32 +7,66 @@ import type { ButtonHTMLAttributes, ReactNode } from "react";
  */
 
 type Variant = "primary" | "secondary" | "danger" | "quiet";
-const variantClass = (variant: Variant, compact?: boolean) => `admin-button admin-button--${variant}${compact ? " admin-button--compact" : ""}`;
+const variantClass = (variant: Variant, compact?: boolean) =>
+  `admin-button admin-button--${variant}${compact ? " admin-button--compact" : ""}`;
 
-export function Button({ variant = "primary", compact, className, type = "submit", ...button }: { variant?: Variant; compact?: boolean } & ButtonHTMLAttributes<HTMLButtonElement>) {
-  return <button type={type} {...button} className={[variantClass(variant, compact), className].filter(Boolean).join(" ")} />;
+export function Button({
+  variant = "primary",
+  compact,
+  className,
+  type = "submit",
+  ...button
+}: { variant?: Variant; compact?: boolean } & ButtonHTMLAttributes<HTMLButtonElement>) {
+  return (
+    <button type={type} {...button} className={[variantClass(variant, compact), className].filter(Boolean).join(" ")} />
+  );
 }
 
-export function LinkButton({ variant = "secondary", compact, className, ...link }: { variant?: Variant; compact?: boolean } & LinkProps) {
+export function LinkButton({
+  variant = "secondary",
+  compact,
+  className,
+  ...link
+}: { variant?: Variant; compact?: boolean } & LinkProps) {
   return <Link {...link} className={[variantClass(variant, compact), className].filter(Boolean).join(" ")} />;
 }
 
 /** Label and value pairs, one per line (a description list). */
-export function SummaryList({ rows, className }: { rows: ({ label: string; value: ReactNode } | null | false)[]; className?: string }) {
+export function SummaryList({
+  rows,
+  className,
+}: {
+  rows: ({ label: string; value: ReactNode } | null | false)[];
+  className?: string;
+}) {
   return (
     <dl className={["summary", "admin-summary", className].filter(Boolean).join(" ")}>
-      {rows.filter((r): r is { label: string; value: ReactNode } => Boolean(r)).map((r) => (
-        <div key={r.label}>
-          <dt>{r.label}</dt>
-          <dd>{r.value}</dd>
-        </div>
-      ))}
+      {rows
+        .filter((r): r is { label: string; value: ReactNode } => Boolean(r))
+        .map((r) => (
+          <div key={r.label}>
+            <dt>{r.label}</dt>
+            <dd>{r.value}</dd>
+          </div>
+        ))}
     </dl>
   );
 }
 
 /** A titled box of facts; `headingId` ties the section's name to its heading. */
-export function SummaryCard({ title, headingId, level = 2, children, tone }: { title: string; headingId: string; level?: 2 | 3; children: ReactNode; tone?: "warning" }) {
+export function SummaryCard({
+  title,
+  headingId,
+  level = 2,
+  children,
+  tone,
+}: {
+  title: string;
+  headingId: string;
+  level?: 2 | 3;
+  children: ReactNode;
+  tone?: "warning";
+}) {
   const Heading = level === 2 ? "h2" : "h3";
   return (
     <section className={`admin-card${tone ? ` admin-card--${tone}` : ""}`} aria-labelledby={headingId}>
@@ -43,7 +77,15 @@ export function SummaryCard({ title, headingId, level = 2, children, tone }: { t
 }
 
 /** A table that scrolls sideways inside its own region on narrow screens, never the page. */
-export function DataTable({ caption, captionHidden = true, children }: { caption: string; captionHidden?: boolean; children: ReactNode }) {
+export function DataTable({
+  caption,
+  captionHidden = true,
+  children,
+}: {
+  caption: string;
+  captionHidden?: boolean;
+  children: ReactNode;
+}) {
   return (
     <div className="table-scroll admin-table-wrap">
       <table className="admin-table">

@@ -1,5 +1,11 @@
 import { estimateCardFee, formatMoney, parseMoney } from "~/money";
-import { clearSolution, MAX_AUTOMATIC_SUBMITS, powProgress, putSolution, solveWithWebCrypto } from "./ProofOfWorkSolver";
+import {
+  clearSolution,
+  MAX_AUTOMATIC_SUBMITS,
+  powProgress,
+  putSolution,
+  solveWithWebCrypto,
+} from "./ProofOfWorkSolver";
 
 /**
  * Each automatic submission loads a new page, so they are counted in the tab's session storage;
@@ -63,7 +69,13 @@ export function enhanceDonateForm(form: HTMLFormElement): () => void {
     const parsed = customAmount ? parseMoney(customAmount.value, currency) : null;
     for (const { element, template, of, fallback } of worded) {
       // "fee": the card fee alone; "total": the amount with the fee covered (ADR 040).
-      const minor = parsed?.ok ? (of === "fee" ? estimateCardFee(parsed.amountMinor, fee) : of === "total" ? parsed.amountMinor + estimateCardFee(parsed.amountMinor, fee) : parsed.amountMinor) : null;
+      const minor = parsed?.ok
+        ? of === "fee"
+          ? estimateCardFee(parsed.amountMinor, fee)
+          : of === "total"
+            ? parsed.amountMinor + estimateCardFee(parsed.amountMinor, fee)
+            : parsed.amountMinor
+        : null;
       const text = minor === null ? fallback : template.replace("{amount}", formatMoney(minor, currency));
       if (element.textContent !== text) element.textContent = text;
     }

@@ -23,7 +23,15 @@ export function fieldProps(name: string, errors: Partial<Record<string, string>>
 }
 
 /** The list of problems at the top of a form, each linking to its field. */
-export function ErrorSummary({ formError, errors, labels }: { formError?: string; errors?: Partial<Record<string, string>>; labels: Record<string, string> }) {
+export function ErrorSummary({
+  formError,
+  errors,
+  labels,
+}: {
+  formError?: string;
+  errors?: Partial<Record<string, string>>;
+  labels: Record<string, string>;
+}) {
   const entries = Object.entries(errors ?? {}).filter((e): e is [string, string] => Boolean(e[1]));
   const ref = useRef<HTMLDivElement>(null);
   // After a submission with errors, keyboard and screen-reader users land on the list of them.
@@ -80,12 +88,23 @@ export function TextField({
   errors,
   values,
   ...input
-}: { name: string; label: string; hint?: string; errors: Errors; values: Record<string, string> } & InputHTMLAttributes<HTMLInputElement>) {
+}: {
+  name: string;
+  label: string;
+  hint?: string;
+  errors: Errors;
+  values: Record<string, string>;
+} & InputHTMLAttributes<HTMLInputElement>) {
   const hintId = hint ? `${name}-hint` : undefined;
   return (
     <div className="field">
       <label htmlFor={name}>{label}</label>
-      <input type="text" {...input} {...fieldProps(name, errors, hintId)} defaultValue={values[name] ?? input.defaultValue ?? ""} />
+      <input
+        type="text"
+        {...input}
+        {...fieldProps(name, errors, hintId)}
+        defaultValue={values[name] ?? input.defaultValue ?? ""}
+      />
       {hint && hintId ? <Hint id={hintId}>{hint}</Hint> : null}
       <FieldError id={`${name}-error`} message={errors?.[name]} />
     </div>
@@ -100,7 +119,13 @@ export function TextAreaField({
   errors,
   values,
   ...textarea
-}: { name: string; label: string; hint?: ReactNode; errors: Errors; values: Record<string, string> } & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+}: {
+  name: string;
+  label: string;
+  hint?: ReactNode;
+  errors: Errors;
+  values: Record<string, string>;
+} & TextareaHTMLAttributes<HTMLTextAreaElement>) {
   const hintId = hint ? `${name}-hint` : undefined;
   return (
     <div className="field">
@@ -116,8 +141,25 @@ export function TextAreaField({
 export function ContactFields({ errors, values }: { errors: Errors; values: Record<string, string> }) {
   return (
     <>
-      <TextField name="name" label={t("donate.name")} hint={t("donate.nameHint")} autoComplete="name" maxLength={200} errors={errors} values={values} />
-      <TextField name="email" label={t("donate.email")} hint={t("donate.emailHint")} type="email" autoComplete="email" required errors={errors} values={values} />
+      <TextField
+        name="name"
+        label={t("donate.name")}
+        hint={t("donate.nameHint")}
+        autoComplete="name"
+        maxLength={200}
+        errors={errors}
+        values={values}
+      />
+      <TextField
+        name="email"
+        label={t("donate.email")}
+        hint={t("donate.emailHint")}
+        type="email"
+        autoComplete="email"
+        required
+        errors={errors}
+        values={values}
+      />
     </>
   );
 }

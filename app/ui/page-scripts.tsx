@@ -26,7 +26,8 @@ function pageScriptOf(handle: unknown): string | undefined {
 export function PageScripts({ nonce }: { nonce: string }) {
   const matches = useMatches();
   const { manifest } = useContext(UNSAFE_RemixContext) ?? {};
-  const scriptId = typeof document === "undefined" ? matches.map((match) => pageScriptOf(match.handle)).find(Boolean) : undefined;
+  const scriptId =
+    typeof document === "undefined" ? matches.map((match) => pageScriptOf(match.handle)).find(Boolean) : undefined;
   if (!scriptId) {
     return (
       <>
@@ -36,7 +37,8 @@ export function PageScripts({ nonce }: { nonce: string }) {
     );
   }
   const script = manifest?.routes[scriptId];
-  if (!script) throw new Error(`The page script "${scriptId}" is not in the build: remix.config.js declares it as a route.`);
+  if (!script)
+    throw new Error(`The page script "${scriptId}" is not in the build: remix.config.js declares it as a route.`);
   // Preloaded, so that the browser fetches them in parallel (and the weight benchmark counts them).
   const imports = builtImports(script.module) ?? script.imports ?? [];
   return (

@@ -52,7 +52,15 @@ export function EmailLayout({ preview, heading, children }: { preview: string; h
   );
 }
 
-export function Paragraph({ children, small = false, skipInText = false }: { children: ReactNode; small?: boolean; skipInText?: boolean }) {
+export function Paragraph({
+  children,
+  small = false,
+  skipInText = false,
+}: {
+  children: ReactNode;
+  small?: boolean;
+  skipInText?: boolean;
+}) {
   return (
     <Text style={small ? styles.small : styles.text} data-skip-in-text={skipInText ? "true" : undefined}>
       {children}

@@ -5,7 +5,8 @@ export function ManageSupportLink({ manageUrl }: { manageUrl?: string | null }) 
   if (!manageUrl) return null;
   return (
     <Paragraph small>
-      Change your amount, card or address, pause or cancel: <EmailLink href={manageUrl}>manage your support</EmailLink>. This link signs you in for 7 days; don't forward this email.
+      Change your amount, card or address, pause or cancel: <EmailLink href={manageUrl}>manage your support</EmailLink>.
+      This link signs you in for 7 days; don't forward this email.
     </Paragraph>
   );
 }

@@ -9,7 +9,15 @@ import { styles } from "./layout";
 import { OrganisationContact } from "./organisation-contact";
 
 const table: CSSProperties = { borderCollapse: "collapse", width: "100%", margin: "0 0 16px" };
-const th: CSSProperties = { textAlign: "left", verticalAlign: "top", fontWeight: 400, color: "#404040", padding: "6px 12px 6px 0", fontSize: "15px", width: "40%" };
+const th: CSSProperties = {
+  textAlign: "left",
+  verticalAlign: "top",
+  fontWeight: 400,
+  color: "#404040",
+  padding: "6px 12px 6px 0",
+  fontSize: "15px",
+  width: "40%",
+};
 const td: CSSProperties = { textAlign: "left", verticalAlign: "top", padding: "6px 0", fontSize: "15px" };
 
 /** The receipt as issued: every email that carries a receipt shows it the same way. */

@@ -23,7 +23,10 @@ async function main() {
   const unknown = args.filter((a) => !BENCHES.some((b) => b.name === a));
   if (unknown.length) throw new Error(`unknown benchmark ${unknown.join(", ")}: try --list`);
   const chosen = args.length ? BENCHES.filter((b) => args.includes(b.name)) : BENCHES;
-  const context = { scale: benchScale(), databaseUrl: chosen.some((b) => b.usesDatabase !== false) ? benchDatabaseUrl() : "" };
+  const context = {
+    scale: benchScale(),
+    databaseUrl: chosen.some((b) => b.usesDatabase !== false) ? benchDatabaseUrl() : "",
+  };
   const all: Result[] = [];
   for (const bench of chosen) {
     console.log(`\n▶ ${bench.name}: ${bench.title}`);

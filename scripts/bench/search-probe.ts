@@ -26,8 +26,17 @@ try {
     timed.push({ q, ms: performance.now() - started, n: rows.length });
   }
   const ms = timed.map((t) => t.ms);
-  console.log(`${timed.length} terms: p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms, max ${Math.max(...ms).toFixed(0)} ms; ${timed.filter((t) => t.n > 0).length} found someone`);
-  console.log("slowest:", timed.sort((a, b) => b.ms - a.ms).slice(0, 15).map((t) => `${JSON.stringify(t.q)} ${t.ms.toFixed(1)} ms (${t.n})`).join(", "));
+  console.log(
+    `${timed.length} terms: p50 ${percentile(ms, 50).toFixed(1)} ms, p95 ${percentile(ms, 95).toFixed(1)} ms, max ${Math.max(...ms).toFixed(0)} ms; ${timed.filter((t) => t.n > 0).length} found someone`,
+  );
+  console.log(
+    "slowest:",
+    timed
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 15)
+      .map((t) => `${JSON.stringify(t.q)} ${t.ms.toFixed(1)} ms (${t.n})`)
+      .join(", "),
+  );
   const near: number[] = [];
   let hit = 0;
   const typos = misspelt(people, seededRandom(5));
@@ -37,7 +46,9 @@ try {
     near.push(performance.now() - started);
     if (rows.some((r) => r.name.endsWith(` ${surname}`))) hit += 1;
   }
-  console.log(`${typos.length} misspelt surnames: p50 ${percentile(near, 50).toFixed(1)} ms, p95 ${percentile(near, 95).toFixed(1)} ms, max ${Math.max(...near).toFixed(0)} ms; ${hit} had the right surname on the first page`);
+  console.log(
+    `${typos.length} misspelt surnames: p50 ${percentile(near, 50).toFixed(1)} ms, p95 ${percentile(near, 95).toFixed(1)} ms, max ${Math.max(...near).toFixed(0)} ms; ${hit} had the right surname on the first page`,
+  );
 } finally {
   await disconnect();
 }

@@ -52,12 +52,24 @@ function addMonths(date: Date, months: number) {
 
 // Supporters join faster as the campaign grows: id order is joining order, density ∝ √t.
 const joinedAt = (id: number) => new Date(T0.getTime() + SPAN * Math.pow(id / counts.supporters, 2 / 3));
-const lastIdBy = (date: Date) => Math.max(1, Math.min(counts.supporters, Math.floor(counts.supporters * Math.pow(Math.max(0, date.getTime() - T0.getTime()) / SPAN, 1.5))));
+const lastIdBy = (date: Date) =>
+  Math.max(
+    1,
+    Math.min(
+      counts.supporters,
+      Math.floor(counts.supporters * Math.pow(Math.max(0, date.getTime() - T0.getTime()) / SPAN, 1.5)),
+    ),
+  );
 /** Callers of the phone line without an email address: they pay offline and get posted receipts. */
 const phoneOnly = (id: number) => id % 50 === 7;
 const erased = (id: number) => id % 500 === 3;
 
-type Ids = { defaultCampaign: number; defenceCampaign: number; plans: Record<string, { id: number; amountMinor: number; name: string }>; staff: number[] };
+type Ids = {
+  defaultCampaign: number;
+  defenceCampaign: number;
+  plans: Record<string, { id: number; amountMinor: number; name: string }>;
+  staff: number[];
+};
 
 // ---------------------------------------------------------------------------------------------
 // Planning: who subscribes, buys a year or pledges, decided before any row is written, so that
@@ -96,7 +108,9 @@ function planSubscriptions(ids: Ids, hasFirstGift: Uint8Array, needsAddress: Uin
   for (let i = 0; i < total; i++) {
     const live = i < counts.liveSubscriptions;
     // Live subscriptions skew recent (growth); ended ones started any time and lasted months.
-    const start = live ? new Date(NOW.getTime() - SPAN * Math.pow(random(), 3)) : new Date(T0.getTime() + SPAN * random());
+    const start = live
+      ? new Date(NOW.getTime() - SPAN * Math.pow(random(), 3))
+      : new Date(T0.getTime() + SPAN * random());
     const startMonth = monthIndex(start);
     const endMonth = live ? MONTHS : Math.min(MONTHS - 1, startMonth + 1 + Math.floor(-Math.log(1 - random()) * 7));
     if (!live && endMonth <= startMonth) continue;
@@ -115,7 +129,9 @@ function planSubscriptions(ids: Ids, hasFirstGift: Uint8Array, needsAddress: Uin
       campaignId: random() < 0.9 ? ids.defaultCampaign : ids.defenceCampaign,
       kind,
       plan,
-      amountMinor: plan ? ids.plans[plan].amountMinor : pick(random, [500, 1000, 1000, 1500, 2000, 2500, 2500, 3000, 5000, 10000]),
+      amountMinor: plan
+        ? ids.plans[plan].amountMinor
+        : pick(random, [500, 1000, 1000, 1500, 2000, 2500, 2500, 3000, 5000, 10000]),
       start: joinedAt(supporterId) > start ? new Date(joinedAt(supporterId).getTime() + 60_000) : start,
       endMonth,
       status: live ? (random() < 0.03 ? "past_due" : "active") : "canceled",
@@ -149,11 +165,17 @@ function planPledges(ids: Ids): PlannedPledge[] {
     let supporterId = randomInt(1, lastIdBy(createdAt));
     if (random() < 0.4) supporterId = Math.max(7, supporterId - (supporterId % 50) + 7); // a caller without email
     if (joinedAt(supporterId) > createdAt || erased(supporterId)) supporterId = 7;
-    const payMethod = phoneOnly(supporterId) ? pick(random, ["cheque", "cheque", "bank_transfer", "cash"] as const) : pick(random, ["link", "link", "cheque", "bank_transfer"] as const);
+    const payMethod = phoneOnly(supporterId)
+      ? pick(random, ["cheque", "cheque", "bank_transfer", "cash"] as const)
+      : pick(random, ["link", "link", "cheque", "bank_transfer"] as const);
     const age = NOW.getTime() - createdAt.getTime();
     const roll = random();
-    const status = age < 14 * 86_400_000 && roll < 0.5 ? "pending" : roll < 0.7 ? "paid" : roll < 0.9 ? "expired" : "cancelled";
-    const paidAt = status === "paid" ? new Date(Math.min(NOW.getTime() - 60_000, createdAt.getTime() + randomInt(1, 10) * 86_400_000)) : null;
+    const status =
+      age < 14 * 86_400_000 && roll < 0.5 ? "pending" : roll < 0.7 ? "paid" : roll < 0.9 ? "expired" : "cancelled";
+    const paidAt =
+      status === "paid"
+        ? new Date(Math.min(NOW.getTime() - 60_000, createdAt.getTime() + randomInt(1, 10) * 86_400_000))
+        : null;
     pledges.push({
       id: i + 1,
       supporterId,
@@ -174,8 +196,25 @@ function planPledges(ids: Ids): PlannedPledge[] {
 // Supporters
 
 const SUPPORTER_COLUMNS = [
-  "id", "email", "name", "phone", "stripe_customer_id", "anonymous", "address_line1", "address_line2", "address_city", "address_state",
-  "address_postal_code", "address_country", "card_brand", "card_last4", "card_exp_month", "card_exp_year", "created_at", "updated_at", "erased_at",
+  "id",
+  "email",
+  "name",
+  "phone",
+  "stripe_customer_id",
+  "anonymous",
+  "address_line1",
+  "address_line2",
+  "address_city",
+  "address_state",
+  "address_postal_code",
+  "address_country",
+  "card_brand",
+  "card_last4",
+  "card_exp_month",
+  "card_exp_year",
+  "created_at",
+  "updated_at",
+  "erased_at",
 ] as const;
 
 function* supporterRows(needsAddress: Uint8Array): Generator<CopyValue[]> {
@@ -183,7 +222,27 @@ function* supporterRows(needsAddress: Uint8Array): Generator<CopyValue[]> {
     const who = person(random, id);
     const created = joinedAt(id);
     if (erased(id)) {
-      yield [id, `erased-${id}@invalid`, "", null, null, false, null, null, null, null, null, null, null, null, null, null, created, created, new Date(created.getTime() + 86_400_000)];
+      yield [
+        id,
+        `erased-${id}@invalid`,
+        "",
+        null,
+        null,
+        false,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        created,
+        created,
+        new Date(created.getTime() + 86_400_000),
+      ];
       continue;
     }
     const callerOnly = phoneOnly(id);
@@ -217,20 +276,69 @@ function* supporterRows(needsAddress: Uint8Array): Generator<CopyValue[]> {
 // ---------------------------------------------------------------------------------------------
 // Checkouts and subscriptions
 
-const CHECKOUT_COLUMNS = ["id", "campaign_id", "plan_id", "kind", "amount_minor", "fee_cover_minor", "currency", "email", "name", "anonymous", "provider", "provider_session_id", "status", "created_at", "completed_at"] as const;
+const CHECKOUT_COLUMNS = [
+  "id",
+  "campaign_id",
+  "plan_id",
+  "kind",
+  "amount_minor",
+  "fee_cover_minor",
+  "currency",
+  "email",
+  "name",
+  "anonymous",
+  "provider",
+  "provider_session_id",
+  "status",
+  "created_at",
+  "completed_at",
+] as const;
 
 function* checkoutRows(subscriptions: PlannedSubscription[], ids: Ids): Generator<CopyValue[]> {
   for (let i = 0; i < subscriptions.length; i++) {
     const s = subscriptions[i];
     const id = i + 1;
     // The email at checkout time; the supporter row may have changed since. Good enough for metadata lookups.
-    yield [seededCheckoutId(id), s.campaignId, s.plan ? ids.plans[s.plan].id : null, s.kind, s.amountMinor, 0, "AUD", `checkout-${id}@example.net`, "", false, "stripe", `cs_seed${id}`, "completed", s.start, s.start];
+    yield [
+      seededCheckoutId(id),
+      s.campaignId,
+      s.plan ? ids.plans[s.plan].id : null,
+      s.kind,
+      s.amountMinor,
+      0,
+      "AUD",
+      `checkout-${id}@example.net`,
+      "",
+      false,
+      "stripe",
+      `cs_seed${id}`,
+      "completed",
+      s.start,
+      s.start,
+    ];
   }
 }
 
 const SUBSCRIPTION_COLUMNS = [
-  "id", "supporter_id", "campaign_id", "plan_id", "kind", "amount_minor", "currency", "interval", "status", "provider", "provider_subscription_id",
-  "current_period_end", "cancel_at_period_end", "paused_until", "cancel_reason", "last_failure_reason", "next_retry_at", "provider_updated_at", "created_at",
+  "id",
+  "supporter_id",
+  "campaign_id",
+  "plan_id",
+  "kind",
+  "amount_minor",
+  "currency",
+  "interval",
+  "status",
+  "provider",
+  "provider_subscription_id",
+  "current_period_end",
+  "cancel_at_period_end",
+  "paused_until",
+  "cancel_reason",
+  "last_failure_reason",
+  "next_retry_at",
+  "provider_updated_at",
+  "created_at",
 ] as const;
 
 function* subscriptionRows(subscriptions: PlannedSubscription[], ids: Ids): Generator<CopyValue[]> {
@@ -238,7 +346,10 @@ function* subscriptionRows(subscriptions: PlannedSubscription[], ids: Ids): Gene
     const s = subscriptions[i];
     const startMonth = monthIndex(s.start);
     const lastPaid = addMonths(s.start, Math.max(0, s.endMonth - startMonth - 1));
-    const periodEnd = s.status === "canceled" ? addMonths(lastPaid, 1) : addMonths(s.start, Math.max(1, Math.ceil((NOW.getTime() - s.start.getTime()) / MONTH_MS)));
+    const periodEnd =
+      s.status === "canceled"
+        ? addMonths(lastPaid, 1)
+        : addMonths(s.start, Math.max(1, Math.ceil((NOW.getTime() - s.start.getTime()) / MONTH_MS)));
     const updated = s.status === "canceled" ? periodEnd : lastPaid;
     yield [
       i + 1,
@@ -255,7 +366,9 @@ function* subscriptionRows(subscriptions: PlannedSubscription[], ids: Ids): Gene
       periodEnd,
       s.cancelAtPeriodEnd,
       s.paused ? addMonths(NOW, 2) : null,
-      s.status === "canceled" && random() < 0.3 ? pick(random, ["Money is tight just now", "I read it elsewhere", "Moving overseas"]) : null,
+      s.status === "canceled" && random() < 0.3
+        ? pick(random, ["Money is tight just now", "I read it elsewhere", "Moving overseas"])
+        : null,
       s.status === "past_due" ? "Your card was declined." : null,
       s.status === "past_due" ? new Date(NOW.getTime() + randomInt(1, 5) * 86_400_000) : null,
       updated,
@@ -268,9 +381,29 @@ function* subscriptionRows(subscriptions: PlannedSubscription[], ids: Ids): Gene
 // Payments, month by month in the order they were made: ids and receipt numbers run together.
 
 const PAYMENT_COLUMNS = [
-  "id", "supporter_id", "campaign_id", "subscription_id", "plan_id", "checkout_id", "kind", "method", "provider", "provider_payment_id",
-  "stripe_payment_intent_id", "amount_minor", "fee_cover_minor", "refunded_minor", "currency", "anonymous", "message", "receipt_number",
-  "reference", "recorded_by_staff_id", "paid_at", "covers_until", "created_at",
+  "id",
+  "supporter_id",
+  "campaign_id",
+  "subscription_id",
+  "plan_id",
+  "checkout_id",
+  "kind",
+  "method",
+  "provider",
+  "provider_payment_id",
+  "stripe_payment_intent_id",
+  "amount_minor",
+  "fee_cover_minor",
+  "refunded_minor",
+  "currency",
+  "anonymous",
+  "message",
+  "receipt_number",
+  "reference",
+  "recorded_by_staff_id",
+  "paid_at",
+  "covers_until",
+  "created_at",
 ] as const;
 
 type Draft = {
@@ -287,7 +420,12 @@ type Draft = {
   pledge: PlannedPledge | null;
 };
 
-const MESSAGES = ["Keep up the good work!", "For the reporters on the ground.", "Thank you for your courage.", "In memory of Dad, who read every issue."];
+const MESSAGES = [
+  "Keep up the good work!",
+  "For the reporters on the ground.",
+  "Thank you for your courage.",
+  "In memory of Dad, who read every issue.",
+];
 
 function oneOffAmount() {
   return pick(random, [1000, 2000, 2500, 2500, 5000, 5000, 5000, 10000, 10000, 15000, 25000, 50000, 100000]);
@@ -326,16 +464,28 @@ function toPaymentRow(d: Draft, id: number, ids: Ids): CopyValue[] {
   ];
 }
 
-function* paymentRows(ids: Ids, subscriptions: PlannedSubscription[], years: PlannedYear[], pledges: PlannedPledge[], hasFirstGift: Uint8Array): Generator<CopyValue[]> {
+function* paymentRows(
+  ids: Ids,
+  subscriptions: PlannedSubscription[],
+  years: PlannedYear[],
+  pledges: PlannedPledge[],
+  hasFirstGift: Uint8Array,
+): Generator<CopyValue[]> {
   // How many payments the subscriptions, first gifts, years and pledges make; the rest are repeat gifts.
   let fixed = years.length + pledges.filter((p) => p.status === "paid").length;
-  for (const s of subscriptions) for (let m = monthIndex(s.start); m < s.endMonth; m++) if (subscriptionPaidIn(s, m)) fixed += 1;
+  for (const s of subscriptions)
+    for (let m = monthIndex(s.start); m < s.endMonth; m++) if (subscriptionPaidIn(s, m)) fixed += 1;
   for (let id = 1; id <= counts.supporters; id++) if (!hasFirstGift[id]) fixed += 1;
   const repeatGifts = Math.max(0, counts.payments - fixed);
-  const weights = Array.from({ length: MONTHS }, (_, m) => lastIdBy(new Date(Math.min(NOW.getTime(), monthStart(m).getTime() + MONTH_MS / 2))));
+  const weights = Array.from({ length: MONTHS }, (_, m) =>
+    lastIdBy(new Date(Math.min(NOW.getTime(), monthStart(m).getTime() + MONTH_MS / 2))),
+  );
   const weightSum = weights.reduce((a, b) => a + b, 0);
   const yearsByMonth = groupByMonth(years, (y) => y.paidAt);
-  const pledgesByMonth = groupByMonth(pledges.filter((p) => p.paidAt), (p) => p.paidAt!);
+  const pledgesByMonth = groupByMonth(
+    pledges.filter((p) => p.paidAt),
+    (p) => p.paidAt!,
+  );
 
   let nextId = 1;
   let firstSupporter = 1;
@@ -344,13 +494,26 @@ function* paymentRows(ids: Ids, subscriptions: PlannedSubscription[], years: Pla
     const from = monthStart(m);
     const to = m === MONTHS - 1 ? NOW : monthStart(m + 1);
     const drafts: Draft[] = [];
-    const card = (supporterId: number) => (phoneOnly(supporterId) ? pick(random, ["cheque", "bank_transfer", "cash"] as const) : "card");
+    const card = (supporterId: number) =>
+      phoneOnly(supporterId) ? pick(random, ["cheque", "bank_transfer", "cash"] as const) : "card";
 
     for (let i = 0; i < subscriptions.length; i++) {
       const s = subscriptions[i];
       if (!subscriptionPaidIn(s, m)) continue;
       const paidAt = addMonths(s.start, m - monthIndex(s.start));
-      drafts.push({ supporterId: s.supporterId, campaignId: s.campaignId, subscriptionId: i + 1, plan: s.plan, kind: s.kind, method: "card", amountMinor: s.amountMinor, feeCoverMinor: 0, paidAt, staffId: null, pledge: null });
+      drafts.push({
+        supporterId: s.supporterId,
+        campaignId: s.campaignId,
+        subscriptionId: i + 1,
+        plan: s.plan,
+        kind: s.kind,
+        method: "card",
+        amountMinor: s.amountMinor,
+        feeCoverMinor: 0,
+        paidAt,
+        staffId: null,
+        pledge: null,
+      });
     }
     // Everyone's first gift, soon after they joined, unless it was a subscription.
     const lastThisMonth = lastIdBy(to);
@@ -359,20 +522,46 @@ function* paymentRows(ids: Ids, subscriptions: PlannedSubscription[], years: Pla
       const paidAt = new Date(Math.min(NOW.getTime() - 1000, joinedAt(firstSupporter).getTime() + 60_000));
       drafts.push(giftDraft(ids, firstSupporter, paidAt, card(firstSupporter)));
     }
-    const repeats = m === MONTHS - 1 ? repeatsLeft : Math.min(repeatsLeft, Math.round((repeatGifts * weights[m]) / weightSum));
+    const repeats =
+      m === MONTHS - 1 ? repeatsLeft : Math.min(repeatsLeft, Math.round((repeatGifts * weights[m]) / weightSum));
     repeatsLeft -= repeats;
     for (let i = 0; i < repeats; i++) {
       const paidAt = new Date(from.getTime() + random() * (to.getTime() - from.getTime()));
       let supporterId = randomInt(1, lastIdBy(paidAt));
-      if (erased(supporterId) || joinedAt(supporterId) > paidAt) supporterId = randomInt(1, Math.max(1, lastIdBy(paidAt) - 100));
+      if (erased(supporterId) || joinedAt(supporterId) > paidAt)
+        supporterId = randomInt(1, Math.max(1, lastIdBy(paidAt) - 100));
       if (erased(supporterId)) supporterId += 1;
       drafts.push(giftDraft(ids, supporterId, paidAt, card(supporterId)));
     }
     for (const y of yearsByMonth.get(m) ?? []) {
-      drafts.push({ supporterId: y.supporterId, campaignId: y.campaignId, subscriptionId: null, plan: y.plan, kind: "tier_one_time", method: "card", amountMinor: ids.plans[y.plan].amountMinor, feeCoverMinor: 0, paidAt: y.paidAt, staffId: null, pledge: null });
+      drafts.push({
+        supporterId: y.supporterId,
+        campaignId: y.campaignId,
+        subscriptionId: null,
+        plan: y.plan,
+        kind: "tier_one_time",
+        method: "card",
+        amountMinor: ids.plans[y.plan].amountMinor,
+        feeCoverMinor: 0,
+        paidAt: y.paidAt,
+        staffId: null,
+        pledge: null,
+      });
     }
     for (const p of pledgesByMonth.get(m) ?? []) {
-      drafts.push({ supporterId: p.supporterId, campaignId: p.campaignId, subscriptionId: null, plan: null, kind: "one_off", method: p.payMethod === "link" ? "card" : p.payMethod, amountMinor: p.amountMinor, feeCoverMinor: 0, paidAt: p.paidAt!, staffId: p.staffId, pledge: p });
+      drafts.push({
+        supporterId: p.supporterId,
+        campaignId: p.campaignId,
+        subscriptionId: null,
+        plan: null,
+        kind: "one_off",
+        method: p.payMethod === "link" ? "card" : p.payMethod,
+        amountMinor: p.amountMinor,
+        feeCoverMinor: 0,
+        paidAt: p.paidAt!,
+        staffId: p.staffId,
+        pledge: p,
+      });
     }
 
     drafts.sort((a, b) => a.paidAt.getTime() - b.paidAt.getTime());
@@ -398,7 +587,19 @@ function giftDraft(ids: Ids, supporterId: number, paidAt: Date, method: Draft["m
   const amountMinor = oneOffAmount();
   // A third of card donors cover the fee (1.75% + 30c), which is part of what they paid.
   const feeCoverMinor = method === "card" && random() < 0.35 ? Math.round(amountMinor * 0.0175) + 30 : 0;
-  return { supporterId, campaignId: random() < 0.9 ? ids.defaultCampaign : ids.defenceCampaign, subscriptionId: null, plan: null, kind: "one_off", method, amountMinor: amountMinor + feeCoverMinor, feeCoverMinor, paidAt, staffId: null, pledge: null };
+  return {
+    supporterId,
+    campaignId: random() < 0.9 ? ids.defaultCampaign : ids.defenceCampaign,
+    subscriptionId: null,
+    plan: null,
+    kind: "one_off",
+    method,
+    amountMinor: amountMinor + feeCoverMinor,
+    feeCoverMinor,
+    paidAt,
+    staffId: null,
+    pledge: null,
+  };
 }
 
 function groupByMonth<T>(items: T[], at: (item: T) => Date): Map<number, T[]> {
@@ -415,7 +616,24 @@ function groupByMonth<T>(items: T[], at: (item: T) => Date): Map<number, T[]> {
 // ---------------------------------------------------------------------------------------------
 // Pledges
 
-const PLEDGE_COLUMNS = ["id", "supporter_id", "campaign_id", "kind", "amount_minor", "currency", "pay_method", "status", "notes", "taken_by_staff_id", "link_token_hash", "expires_at", "reminder_sent_at", "payment_id", "created_at", "updated_at"] as const;
+const PLEDGE_COLUMNS = [
+  "id",
+  "supporter_id",
+  "campaign_id",
+  "kind",
+  "amount_minor",
+  "currency",
+  "pay_method",
+  "status",
+  "notes",
+  "taken_by_staff_id",
+  "link_token_hash",
+  "expires_at",
+  "reminder_sent_at",
+  "payment_id",
+  "created_at",
+  "updated_at",
+] as const;
 
 function* pledgeRows(pledges: PlannedPledge[]): Generator<CopyValue[]> {
   for (const p of pledges) {
@@ -445,9 +663,20 @@ function* pledgeRows(pledges: PlannedPledge[]): Generator<CopyValue[]> {
 
 // ---------------------------------------------------------------------------------------------
 
-const LOADED_TABLES = ["supporters", "checkouts", "subscriptions", "payments", "pledges", "receipts", "outbox"] as const;
+const LOADED_TABLES = [
+  "supporters",
+  "checkouts",
+  "subscriptions",
+  "payments",
+  "pledges",
+  "receipts",
+  "outbox",
+] as const;
 
-type Deferred = { indexes: { name: string; definition: string }[]; foreignKeys: { table: string; name: string; definition: string }[] };
+type Deferred = {
+  indexes: { name: string; definition: string }[];
+  foreignKeys: { table: string; name: string; definition: string }[];
+};
 
 /**
  * Bulk loading's usual order: the loaded tables' secondary indexes and foreign keys are dropped
@@ -484,7 +713,12 @@ async function restoreIndexesAndForeignKeys(sql: postgres.Sql, deferred: Deferre
   progress.finish();
 }
 
-async function inChunks(sql: postgres.Sql, label: string, maxId: number, statement: (from: number, to: number) => Promise<unknown>) {
+async function inChunks(
+  sql: postgres.Sql,
+  label: string,
+  maxId: number,
+  statement: (from: number, to: number) => Promise<unknown>,
+) {
   const progress = new Progress(label, maxId);
   const step = 100_000;
   for (let from = 1; from <= maxId; from += step) {
@@ -497,25 +731,39 @@ async function inChunks(sql: postgres.Sql, label: string, maxId: number, stateme
 async function main() {
   const url = benchDatabaseUrl();
   const started = Date.now();
-  console.log(`Seeding ${url.replace(/\/\/[^@]*@/, "//")} at scale ${scale}: ${counts.supporters.toLocaleString("en")} supporters, ${counts.payments.toLocaleString("en")} payments, ${counts.liveSubscriptions.toLocaleString("en")} live subscriptions, ${counts.pledges.toLocaleString("en")} pledges`);
+  console.log(
+    `Seeding ${url.replace(/\/\/[^@]*@/, "//")} at scale ${scale}: ${counts.supporters.toLocaleString("en")} supporters, ${counts.payments.toLocaleString("en")} payments, ${counts.liveSubscriptions.toLocaleString("en")} live subscriptions, ${counts.pledges.toLocaleString("en")} pledges`,
+  );
   const handle = await openDatabase({ url, poolSize: 2 });
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from supporters`;
-    if (n > 0) throw new Error("The database already has supporters: seed an empty one (dropdb and createdb it again).");
+    if (n > 0)
+      throw new Error("The database already has supporters: seed an empty one (dropdb and createdb it again).");
     await seedDemoData(handle.db);
     const campaignRows = await sql<{ id: number; slug: string }[]>`select id, slug from campaigns`;
-    const planRows = await sql<{ id: number; code: string; amount_minor: string; name: string }[]>`select id, code, amount_minor, name from plans`;
+    const planRows = await sql<
+      { id: number; code: string; amount_minor: string; name: string }[]
+    >`select id, code, amount_minor, name from plans`;
     const staff: number[] = [];
     for (let i = 1; i <= counts.staff; i++) {
-      const [row] = await sql<{ id: number }[]>`insert into staff_users (email, name, role) values (${`phone${i}@example.org`}, ${`Phone Volunteer ${i}`}, 'staff') returning id`;
+      const [row] = await sql<
+        { id: number }[]
+      >`insert into staff_users (email, name, role) values (${`phone${i}@example.org`}, ${`Phone Volunteer ${i}`}, 'staff') returning id`;
       staff.push(row.id);
     }
-    await createStaffUser(handle.db, { email: BENCH_ADMIN.email, name: BENCH_ADMIN.name, role: "admin", password: BENCH_ADMIN.password });
+    await createStaffUser(handle.db, {
+      email: BENCH_ADMIN.email,
+      name: BENCH_ADMIN.name,
+      role: "admin",
+      password: BENCH_ADMIN.password,
+    });
     const ids: Ids = {
       defaultCampaign: campaignRows.find((c) => c.slug === "fighting-fund-2026")!.id,
       defenceCampaign: campaignRows.find((c) => c.slug === "defence-fund")!.id,
-      plans: Object.fromEntries(planRows.map((p) => [p.code, { id: p.id, amountMinor: Number(p.amount_minor), name: p.name }])),
+      plans: Object.fromEntries(
+        planRows.map((p) => [p.code, { id: p.id, amountMinor: Number(p.amount_minor), name: p.name }]),
+      ),
       staff,
     };
 
@@ -547,13 +795,23 @@ async function main() {
       await copyInto(sql, "subscriptions", SUBSCRIPTION_COLUMNS, subscriptionRows(subscriptions, ids), progress);
       progress.finish();
       progress = new Progress("payments", counts.payments);
-      const paymentCount = await copyInto(sql, "payments", PAYMENT_COLUMNS, paymentRows(ids, subscriptions, years, pledges, hasFirstGift), progress);
+      const paymentCount = await copyInto(
+        sql,
+        "payments",
+        PAYMENT_COLUMNS,
+        paymentRows(ids, subscriptions, years, pledges, hasFirstGift),
+        progress,
+      );
       progress.finish();
       progress = new Progress("pledges", pledges.length);
       await copyInto(sql, "pledges", PLEDGE_COLUMNS, pledgeRows(pledges), progress);
       progress.finish();
 
-      await inChunks(sql, "receipts", paymentCount, (from, to) => sql`
+      await inChunks(
+        sql,
+        "receipts",
+        paymentCount,
+        (from, to) => sql`
         insert into receipts (payment_id, receipt_number, issued_at, snapshot)
         select p.id, p.receipt_number, p.paid_at, jsonb_build_object(
           'receiptNumber', p.receipt_number, 'issuedAt', p.paid_at, 'paidAt', p.paid_at, 'amountMinor', p.amount_minor,
@@ -567,20 +825,28 @@ async function main() {
             'phone', st.phone, 'receiptFooter', st.receipt_footer, 'timeZone', st.time_zone))
         from payments p join supporters s on s.id = p.supporter_id join campaigns c on c.id = p.campaign_id
           left join plans pl on pl.id = p.plan_id cross join settings st
-        where p.id between ${from} and ${to}`);
+        where p.id between ${from} and ${to}`,
+      );
       // Callers without email had their receipts posted; mark most of them done.
       await sql`update receipts r set posted_at = r.issued_at + interval '2 days', posted_by_staff_id = ${staff[0]}
         from payments p join supporters s on s.id = p.supporter_id where p.id = r.payment_id and s.email is null and r.issued_at < now() - interval '7 days'`;
 
       // The last three months' receipt emails, sent: what the supporter page lists.
-      const [{ firstRecent }] = await sql<{ firstRecent: number | null }[]>`select min(id) as "firstRecent" from payments where paid_at >= now() - interval '90 days'`;
+      const [{ firstRecent }] = await sql<
+        { firstRecent: number | null }[]
+      >`select min(id) as "firstRecent" from payments where paid_at >= now() - interval '90 days'`;
       if (firstRecent) {
-        await inChunks(sql, "outbox", paymentCount - firstRecent + 1, (from, to) => sql`
+        await inChunks(
+          sql,
+          "outbox",
+          paymentCount - firstRecent + 1,
+          (from, to) => sql`
           insert into outbox (template, to_email, props, idempotency_key, attempts, next_attempt_at, sent_at, provider_message_id, created_at)
           select case when p.kind = 'one_off' then 'donation-receipt' else 'recurring-receipt' end, s.email,
             jsonb_build_object('receiptNumber', p.receipt_number), 'receipt:' || p.id, 1, p.paid_at, p.paid_at + interval '1 minute', 'seed-' || p.id, p.paid_at
           from payments p join supporters s on s.id = p.supporter_id
-          where p.id between ${from + firstRecent - 1} and ${to + firstRecent - 1} and s.email is not null and s.erased_at is null`);
+          where p.id between ${from + firstRecent - 1} and ${to + firstRecent - 1} and s.email is not null and s.erased_at is null`,
+        );
       }
 
       console.log("Rebuilding the campaign rollups…");
@@ -592,14 +858,20 @@ async function main() {
       }
       loaded = true;
     } finally {
-      for (const [table, trigger] of ROLLUP_TRIGGERS) await sql.unsafe(`alter table ${table} enable trigger ${trigger}`);
+      for (const [table, trigger] of ROLLUP_TRIGGERS)
+        await sql.unsafe(`alter table ${table} enable trigger ${trigger}`);
       // Even after a failure, so the schema is whole again; a broken reference then fails loudly here.
       if (loaded) await restoreIndexesAndForeignKeys(sql, deferred);
-      else await restoreIndexesAndForeignKeys(sql, deferred).catch((error) => console.error(`Could not restore indexes and keys: ${error.message}`));
+      else
+        await restoreIndexesAndForeignKeys(sql, deferred).catch((error) =>
+          console.error(`Could not restore indexes and keys: ${error.message}`),
+        );
     }
     console.log("VACUUM ANALYZE…");
     await sql`vacuum analyze`;
-    const [totals] = await sql<{ supporters: number; payments: number; live: number; pledges: number; receipts: number }[]>`
+    const [totals] = await sql<
+      { supporters: number; payments: number; live: number; pledges: number; receipts: number }[]
+    >`
       select (select count(*)::int from supporters) as supporters, (select count(*)::int from payments) as payments,
         (select count(*)::int from subscriptions where status in ('active', 'past_due')) as live, (select count(*)::int from pledges) as pledges,
         (select count(*)::int from receipts) as receipts`;

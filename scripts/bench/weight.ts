@@ -11,7 +11,15 @@ import { fmt, type Result } from "./lib/report";
 import { ensureBuild, startServer } from "./lib/server";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 const LIGHTHOUSE = "lighthouse@12.8.2";
 const PAGES = ["/", "/support"];
 
@@ -33,9 +41,13 @@ function transferSize(url: string): Promise<{ bytes: number; encoding: string | 
 function scriptUrls(html: string, origin: string): string[] {
   const urls = new Set<string>();
   for (const match of html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)) urls.add(new URL(match[1], origin).toString());
-  for (const match of html.matchAll(/<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"|<link[^>]*href="([^"]+)"[^>]*rel="modulepreload"/g)) urls.add(new URL(match[1] ?? match[2], origin).toString());
+  for (const match of html.matchAll(
+    /<link[^>]*rel="modulepreload"[^>]*href="([^"]+)"|<link[^>]*href="([^"]+)"[^>]*rel="modulepreload"/g,
+  ))
+    urls.add(new URL(match[1] ?? match[2], origin).toString());
   // Remix imports its entry from an inline module script.
-  for (const match of html.matchAll(/import\s*(?:\*\s*as\s*\w+\s*from\s*)?"(\/build\/[^"]+\.js)"/g)) urls.add(new URL(match[1], origin).toString());
+  for (const match of html.matchAll(/import\s*(?:\*\s*as\s*\w+\s*from\s*)?"(\/build\/[^"]+\.js)"/g))
+    urls.add(new URL(match[1], origin).toString());
   return [...urls];
 }
 
@@ -61,15 +73,33 @@ type Scores = { performance: number; accessibility: number; failed: string[] };
 async function lighthouse(url: string): Promise<Scores> {
   const { stdout } = await promisify(execFile)(
     "npx",
-    ["--yes", LIGHTHOUSE, url, "--quiet", "--output=json", "--output-path=stdout", "--only-categories=performance,accessibility", `--chrome-flags=${CHROMIUM_ARGS.join(" ")}`],
+    [
+      "--yes",
+      LIGHTHOUSE,
+      url,
+      "--quiet",
+      "--output=json",
+      "--output-path=stdout",
+      "--only-categories=performance,accessibility",
+      `--chrome-flags=${CHROMIUM_ARGS.join(" ")}`,
+    ],
     { env: { ...process.env, CHROME_PATH: CHROMIUM }, maxBuffer: 64 * 1024 * 1024, timeout: 180_000 },
   );
-  const report = JSON.parse(stdout) as { categories: Record<string, { score: number; auditRefs: { id: string; weight: number }[] }>; audits: Record<string, { score: number | null; title: string }> };
+  const report = JSON.parse(stdout) as {
+    categories: Record<string, { score: number; auditRefs: { id: string; weight: number }[] }>;
+    audits: Record<string, { score: number | null; title: string }>;
+  };
   const failed = Object.values(report.categories)
     .flatMap((c) => c.auditRefs)
-    .filter((ref) => ref.weight > 0 && report.audits[ref.id]?.score !== null && (report.audits[ref.id]?.score ?? 1) < 0.9)
+    .filter(
+      (ref) => ref.weight > 0 && report.audits[ref.id]?.score !== null && (report.audits[ref.id]?.score ?? 1) < 0.9,
+    )
     .map((ref) => `${ref.id} (${report.audits[ref.id].score})`);
-  return { performance: Math.round(report.categories.performance.score * 100), accessibility: Math.round(report.categories.accessibility.score * 100), failed };
+  return {
+    performance: Math.round(report.categories.performance.score * 100),
+    accessibility: Math.round(report.categories.accessibility.score * 100),
+    failed,
+  };
 }
 
 export const weightBench: Bench = {
@@ -87,22 +117,51 @@ export const weightBench: Bench = {
         if (!encoding) console.log(`  not compressed: ${url}`);
         jsBytes += bytes;
       }
-      const inlineBytes = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)].reduce((sum, m) => sum + Buffer.byteLength(m[1]), 0);
-      console.log(`/ loads ${scripts.length} script files, ${fmt(jsBytes / 1024, 1)} KB compressed (plus ${fmt(inlineBytes / 1024, 1)} KB of inline script in the HTML, uncompressed)`);
+      const inlineBytes = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)].reduce(
+        (sum, m) => sum + Buffer.byteLength(m[1]),
+        0,
+      );
+      console.log(
+        `/ loads ${scripts.length} script files, ${fmt(jsBytes / 1024, 1)} KB compressed (plus ${fmt(inlineBytes / 1024, 1)} KB of inline script in the HTML, uncompressed)`,
+      );
 
       const foreign = await thirdPartyRequests(server.origin);
-      console.log(`third-party requests from ${PAGES.join(" and ")}: ${foreign.length}${foreign.length ? `: ${foreign.slice(0, 5).join(", ")}` : ""}`);
+      console.log(
+        `third-party requests from ${PAGES.join(" and ")}: ${foreign.length}${foreign.length ? `: ${foreign.slice(0, 5).join(", ")}` : ""}`,
+      );
 
       const results: Result[] = [
-        { benchmark: "6 page weight: JavaScript on `/`", figure: `${fmt(jsBytes / 1024, 1)} KB compressed, ${scripts.length} files`, target: "≤ 90 KB", met: jsBytes <= 90 * 1024 },
-        { benchmark: "6 third-party requests", figure: `${foreign.length} from ${PAGES.join(" and ")}`, target: "0", met: foreign.length === 0 },
+        {
+          benchmark: "6 page weight: JavaScript on `/`",
+          figure: `${fmt(jsBytes / 1024, 1)} KB compressed, ${scripts.length} files`,
+          target: "≤ 90 KB",
+          met: jsBytes <= 90 * 1024,
+        },
+        {
+          benchmark: "6 third-party requests",
+          figure: `${foreign.length} from ${PAGES.join(" and ")}`,
+          target: "0",
+          met: foreign.length === 0,
+        },
       ];
       for (const path of PAGES) {
         const scores = await lighthouse(`${server.origin}${path}`);
-        console.log(`Lighthouse ${path}: performance ${scores.performance}, accessibility ${scores.accessibility}${scores.failed.length ? `; below 0.9: ${scores.failed.join(", ")}` : ""}`);
+        console.log(
+          `Lighthouse ${path}: performance ${scores.performance}, accessibility ${scores.accessibility}${scores.failed.length ? `; below 0.9: ${scores.failed.join(", ")}` : ""}`,
+        );
         results.push(
-          { benchmark: `6 Lighthouse ${path}: performance (mobile)`, figure: String(scores.performance), target: "≥ 95", met: scores.performance >= 95 },
-          { benchmark: `6 Lighthouse ${path}: accessibility`, figure: String(scores.accessibility), target: "100", met: scores.accessibility === 100 },
+          {
+            benchmark: `6 Lighthouse ${path}: performance (mobile)`,
+            figure: String(scores.performance),
+            target: "≥ 95",
+            met: scores.performance >= 95,
+          },
+          {
+            benchmark: `6 Lighthouse ${path}: accessibility`,
+            figure: String(scores.accessibility),
+            target: "100",
+            met: scores.accessibility === 100,
+          },
         );
       }
       return results;

@@ -9,7 +9,10 @@ import { CHECKOUT_URL, completeGift, giveButton } from "./flows";
 async function expectNoSeriousViolations(page: Page) {
   const violations = await axeViolations(page);
   const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  expect(blocking, `axe found serious or critical violations on ${page.url()}:\n${describeViolations(blocking)}`).toEqual([]);
+  expect(
+    blocking,
+    `axe found serious or critical violations on ${page.url()}:\n${describeViolations(blocking)}`,
+  ).toEqual([]);
   return violations;
 }
 

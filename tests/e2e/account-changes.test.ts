@@ -5,7 +5,15 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, describeViolations } from "../support/axe";
 import { requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
-import { becomeSupporter, CHECKOUT_URL, finishCheckout, horizontalOverflow, openMail, signIn, submitGift } from "./flows";
+import {
+  becomeSupporter,
+  CHECKOUT_URL,
+  finishCheckout,
+  horizontalOverflow,
+  openMail,
+  signIn,
+  submitGift,
+} from "./flows";
 
 requireChromium();
 
@@ -20,7 +28,11 @@ afterAll(async () => {
 const NARROW = { width: 360, height: 740 };
 const WIDE = { width: 1280, height: 900 };
 
-const summaryValue = (page: Page, term: string) => page.locator("dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]").innerText();
+const summaryValue = (page: Page, term: string) =>
+  page
+    .locator("dt", { hasText: new RegExp(`^${term}$`) })
+    .locator("xpath=following-sibling::dd[1]")
+    .innerText();
 const flash = (page: Page) => page.locator(".flash-region[role=status] .flash");
 
 /** The confirmation after a redirect: in the account's status region. */
@@ -45,7 +57,9 @@ async function audit(page: Page, js: boolean, name: string) {
       expect.soft(blocking, `axe on ${where} (${page.url()}):\n${describeViolations(blocking)}`).toEqual([]);
     }
     const overflow = await horizontalOverflow(page);
-    expect.soft(overflow.scrollWidth, `${where} is wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(viewport.width);
+    expect
+      .soft(overflow.scrollWidth, `${where} is wider than the screen: ${overflow.widest.join(", ")}`)
+      .toBeLessThanOrEqual(viewport.width);
   }
   await page.setViewportSize(flowViewport);
 }
@@ -94,11 +108,18 @@ describe.each([
       await page.waitForURL(CHECKOUT_URL);
       await finishCheckout(page, "Pay");
       await page.goto("/account");
-      await page.getByRole("link", { name: /^Digital supporter/ }).first().click();
+      await page
+        .getByRole("link", { name: /^Digital supporter/ })
+        .first()
+        .click();
       await page.getByText(/^Your 12-month payment is received/).waitFor();
       expect(await summaryValue(page, "Ends on")).toBe(nextPayment);
       expect(await page.getByRole("button", { name: "Keep my support" }).count()).toBe(0);
-      const mail = await openMail(page, { to: email, subject: /has changed/, containing: /12-month payment is received/ });
+      const mail = await openMail(page, {
+        to: email,
+        subject: /has changed/,
+        containing: /12-month payment is received/,
+      });
       expect(mail.text).toMatch(/Your monthly payments end on/);
     });
   }, 120_000);
@@ -128,10 +149,15 @@ describe.each([
       await page.getByRole("button", { name: "Pause payments" }).click();
       await expectFlash(page, /^✓ Done: payments are paused\./);
       // After confirming: the same two dates, and the one payments start again.
-      const skipped = await page.locator("dt", { hasText: /^Payments skipped$/ }).locator("xpath=following-sibling::dd[1]//li").allInnerTexts();
+      const skipped = await page
+        .locator("dt", { hasText: /^Payments skipped$/ })
+        .locator("xpath=following-sibling::dd[1]//li")
+        .allInnerTexts();
       expect(skipped).toHaveLength(2);
       expect(skipped[0]).toBe(nextPayment);
-      expect(option).toContain(`${skipped[0]} and ${skipped[1]}; payments start again on ${await summaryValue(page, "Payments start again on")}.`);
+      expect(option).toContain(
+        `${skipped[0]} and ${skipped[1]}; payments start again on ${await summaryValue(page, "Payments start again on")}.`,
+      );
       expect(await summaryValue(page, "Paused until")).toMatch(shortDate);
       await audit(page, js, "paused subscription");
 

@@ -52,16 +52,22 @@ async function hiddenColumns(page: Page): Promise<{ problems: Problem[]; cells: 
           const range = document.createRange();
           range.selectNodeContents(cell);
           const rect = range.getBoundingClientRect();
-          if (!cell.textContent?.trim() || rect.width < 1 || rect.height < 1) problems.push(`${where}: empty or zero-sized`);
-          if (rect.left < -0.5 || rect.right > window.innerWidth + 0.5) problems.push(`${where}: outside the viewport (${Math.round(rect.left)}–${Math.round(rect.right)} of ${window.innerWidth})`);
+          if (!cell.textContent?.trim() || rect.width < 1 || rect.height < 1)
+            problems.push(`${where}: empty or zero-sized`);
+          if (rect.left < -0.5 || rect.right > window.innerWidth + 0.5)
+            problems.push(
+              `${where}: outside the viewport (${Math.round(rect.left)}–${Math.round(rect.right)} of ${window.innerWidth})`,
+            );
           for (let box = cell.parentElement; box && box !== document.body; box = box.parentElement) {
             const style = getComputedStyle(box);
             if (style.overflowX === "visible" && style.overflowY === "visible") continue;
             const clip = box.getBoundingClientRect();
-            if (rect.left < clip.left - 0.5 || rect.right > clip.right + 0.5) problems.push(`${where}: clipped by ${box.tagName.toLowerCase()}.${box.className}`);
+            if (rect.left < clip.left - 0.5 || rect.right > clip.right + 0.5)
+              problems.push(`${where}: clipped by ${box.tagName.toLowerCase()}.${box.className}`);
           }
           const label = getComputedStyle(cell, "::before").content.replace(/^"|"$/g, "");
-          if (!headerShown && label !== column) problems.push(`${where}: no column name shown (header hidden, label "${label}")`);
+          if (!headerShown && label !== column)
+            problems.push(`${where}: no column name shown (header hidden, label "${label}")`);
         });
       }
     }
@@ -92,7 +98,10 @@ describe("account pages show every column at 360 px and 1280 px", () => {
         const payments = page.getByRole("table", { name: "Your payments, newest first" });
         expect(await payments.getByRole("cell", { name: "Donation" }).count()).toBe(2);
         expect(await payments.getByRole("cell", { name: "Supporter subscription" }).count()).toBe(1);
-        await payments.getByRole("link", { name: /^No\. \d+$/ }).first().click();
+        await payments
+          .getByRole("link", { name: /^No\. \d+$/ })
+          .first()
+          .click();
         await page.waitForURL(/\/account\/receipts\/\d+$/);
         await page.getByRole("heading", { level: 1, name: /^Receipt \d+$/ }).waitFor();
         const receiptText = (await page.locator("main").innerText()).replace(/\s+/g, " ");
@@ -106,7 +115,9 @@ describe("account pages show every column at 360 px and 1280 px", () => {
         await checkAccountPage(page, "/account/statement", `statement-${width}`, ["Date", "Receipt", "For", "Amount"]);
         const statement = (await page.locator("main").innerText()).replace(/\s+/g, " ");
         expect(statement).toMatch(/Gifts \(donations\).*You gave \$75 AUD, net of refunds\./);
-        expect(statement).toMatch(/Supporter subscriptions.*not gifts.*You paid \$55 AUD for supporter subscriptions, net of refunds\./);
+        expect(statement).toMatch(
+          /Supporter subscriptions.*not gifts.*You paid \$55 AUD for supporter subscriptions, net of refunds\./,
+        );
         // The organisation has said nothing about tax: neither does the statement.
         expect(statement).not.toMatch(/deductible/i);
       });

@@ -7,7 +7,15 @@ import type { BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, describeViolations } from "../support/axe";
 import { requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
-import { becomeSupporter, completeGift, horizontalOverflow, openMail, openSignInLink, readProgress, signIn } from "./flows";
+import {
+  becomeSupporter,
+  completeGift,
+  horizontalOverflow,
+  openMail,
+  openSignInLink,
+  readProgress,
+  signIn,
+} from "./flows";
 
 requireChromium();
 
@@ -31,12 +39,20 @@ afterAll(async () => {
   await app?.close();
 }, 30_000);
 
-const summaryValue = (page: Page, term: string) => page.locator("dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]").innerText();
+const summaryValue = (page: Page, term: string) =>
+  page
+    .locator("dt", { hasText: new RegExp(`^${term}$`) })
+    .locator("xpath=following-sibling::dd[1]")
+    .innerText();
 
 /** How many dev-mailbox rows are to `to` with a subject matching `subject`. */
 async function mailCount(page: Page, to: string, subject: RegExp) {
   await page.goto("/dev/mailbox");
-  return page.getByRole("row").filter({ has: page.getByRole("cell", { name: to, exact: true }) }).filter({ has: page.getByRole("link", { name: subject }) }).count();
+  return page
+    .getByRole("row")
+    .filter({ has: page.getByRole("cell", { name: to, exact: true }) })
+    .filter({ has: page.getByRole("link", { name: subject }) })
+    .count();
 }
 
 describe("a supporter's account", () => {
@@ -48,7 +64,10 @@ describe("a supporter's account", () => {
       expect(await receives.innerText()).toMatch(/Digital edition \(Digital supporter\), renewing monthly/);
       expect(await receives.innerText()).not.toMatch(/Print/);
 
-      await page.getByRole("region", { name: "Regular support" }).getByRole("link", { name: "Digital supporter", exact: true }).click();
+      await page
+        .getByRole("region", { name: "Regular support" })
+        .getByRole("link", { name: "Digital supporter", exact: true })
+        .click();
       await page.waitForURL(/\/account\/subscriptions\/\d+$/);
       const subscriptionPath = new URL(page.url()).pathname;
       await waitForHydration(page);
@@ -58,8 +77,12 @@ describe("a supporter's account", () => {
       const tier = page.getByRole("region", { name: "Digital or print" });
       await tier.getByRole("button", { name: "Switch to Print supporter ($10 a month)" }).click();
       await page.getByRole("alert").waitFor();
-      expect(await tier.locator("#plan-error").innerText()).toBe("Print editions are posted: add your postal address first.");
-      expect(await tier.getByRole("link", { name: "Add your postal address" }).getAttribute("href")).toBe("/account/profile");
+      expect(await tier.locator("#plan-error").innerText()).toBe(
+        "Print editions are posted: add your postal address first.",
+      );
+      expect(await tier.getByRole("link", { name: "Add your postal address" }).getAttribute("href")).toBe(
+        "/account/profile",
+      );
       expect(await page.getByRole("heading", { level: 1 }).innerText()).toBe("Digital supporter");
 
       // The details page: a missing postcode is explained at its field, and what was typed stays.
@@ -74,7 +97,12 @@ describe("a supporter's account", () => {
       await page.getByRole("alert").waitFor();
       expect(await page.locator("#postalCode-error").innerText()).toBe("Enter your postcode.");
       expect(await page.getByLabel("Postcode", { exact: true }).getAttribute("aria-invalid")).toBe("true");
-      expect(await page.getByRole("alert").getByRole("link", { name: "Postcode: Enter your postcode." }).getAttribute("href")).toBe("#postalCode");
+      expect(
+        await page
+          .getByRole("alert")
+          .getByRole("link", { name: "Postcode: Enter your postcode." })
+          .getAttribute("href"),
+      ).toBe("#postalCode");
       expect(await page.getByLabel("Street address", { exact: true }).inputValue()).toBe("12 Printers Lane");
       expect(await page.getByLabel("Town or city", { exact: true }).inputValue()).toBe("Fitzroy");
       expect(await page.getByLabel("State (optional)", { exact: true }).inputValue()).toBe("VIC");
@@ -86,7 +114,10 @@ describe("a supporter's account", () => {
       // Now the switch goes through: "updating" while the provider confirms, then the print tier.
       await page.goto(subscriptionPath);
       await waitForHydration(page);
-      await page.getByRole("region", { name: "Digital or print" }).getByRole("button", { name: "Switch to Print supporter ($10 a month)" }).click();
+      await page
+        .getByRole("region", { name: "Digital or print" })
+        .getByRole("button", { name: "Switch to Print supporter ($10 a month)" })
+        .click();
       const updating = page.getByRole("status").filter({ hasText: /^Updating…/ });
       const printHeading = page.getByRole("heading", { level: 1, name: "Print supporter", exact: true });
       await updating.or(printHeading).first().waitFor();
@@ -96,7 +127,9 @@ describe("a supporter's account", () => {
       expect(await page.getByRole("alert").count()).toBe(0);
 
       await page.goto("/account");
-      expect(await page.getByRole("region", { name: "What you receive" }).innerText()).toMatch(/Print and digital editions \(Print supporter\), renewing monthly/);
+      expect(await page.getByRole("region", { name: "What you receive" }).innerText()).toMatch(
+        /Print and digital editions \(Print supporter\), renewing monthly/,
+      );
 
       signedIn = await context.storageState();
       const mail = await openMail(page, { to: SUPPORTER, subject: /has changed/ });
@@ -108,15 +141,25 @@ describe("a supporter's account", () => {
     expect(signedIn, "the first test signs the supporter in").toBeDefined();
     await app.withPage({ storageState: signedIn }, async (page) => {
       await page.goto("/account");
-      const receiptNumbers = (await page.getByRole("link", { name: /^No\. \d+$/ }).allInnerTexts()).map((text) => Number(text.replace("No. ", "")));
+      const receiptNumbers = (await page.getByRole("link", { name: /^No\. \d+$/ }).allInnerTexts()).map((text) =>
+        Number(text.replace("No. ", "")),
+      );
       expect(receiptNumbers.length).toBeGreaterThan(0);
 
       await page.goto("/account/privacy");
       await waitForHydration(page);
-      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download my data" }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download my data" }).click(),
+      ]);
       expect(download.suggestedFilename()).toMatch(/^my-data-\d{4}-\d{2}-\d{2}\.json$/);
       const text = await readFile((await download.path())!, "utf8");
-      const data = JSON.parse(text) as { supporter: { email: string }; organisation: { contactEmail: string }; payments: { receiptNumber: number }[]; receipts: { receiptNumber: number }[] };
+      const data = JSON.parse(text) as {
+        supporter: { email: string };
+        organisation: { contactEmail: string };
+        payments: { receiptNumber: number }[];
+        receipts: { receiptNumber: number }[];
+      };
       expect(data.supporter.email).toBe(SUPPORTER);
       expect(data.payments.map((p) => p.receiptNumber).sort()).toEqual([...receiptNumbers].sort());
       expect(data.receipts.map((r) => r.receiptNumber).sort()).toEqual([...receiptNumbers].sort());
@@ -136,7 +179,9 @@ describe("a supporter's account", () => {
       await page.getByRole("link", { name: "Erase me…" }).click();
       await page.getByRole("button", { name: "Erase my details now" }).click();
       await page.getByRole("alert").waitFor();
-      expect(await page.locator("#confirm-error").innerText()).toBe("Tick the box to confirm that you want your details erased.");
+      expect(await page.locator("#confirm-error").innerText()).toBe(
+        "Tick the box to confirm that you want your details erased.",
+      );
       expect(page.url()).toMatch(/\/account\/privacy/);
       await page.getByLabel("I understand this cannot be undone, and that I will be signed out.").check();
       await page.getByRole("button", { name: "Erase my details now" }).click();
@@ -173,10 +218,20 @@ describe("a supporter's account", () => {
       const audit = async (name: string) => {
         await waitForHydration(page);
         const blocking = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
-        expect.soft(blocking, `axe found serious or critical violations on ${name} (${page.url()}):\n${describeViolations(blocking)}`).toEqual([]);
+        expect
+          .soft(
+            blocking,
+            `axe found serious or critical violations on ${name} (${page.url()}):\n${describeViolations(blocking)}`,
+          )
+          .toEqual([]);
         await page.setViewportSize({ width: 360, height: 740 });
         const overflow = await horizontalOverflow(page);
-        expect.soft(overflow.scrollWidth, `${name} (${page.url()}) is ${overflow.scrollWidth}px wide at 360px: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(360);
+        expect
+          .soft(
+            overflow.scrollWidth,
+            `${name} (${page.url()}) is ${overflow.scrollWidth}px wide at 360px: ${overflow.widest.join(", ")}`,
+          )
+          .toBeLessThanOrEqual(360);
         await page.setViewportSize({ width: 1280, height: 800 });
         checked.push(name);
       };
@@ -204,18 +259,32 @@ describe("a supporter's account", () => {
       await page.getByRole("button", { name: "Continue" }).click();
       await page.waitForURL(/\/account$/);
       await audit("the account overview");
-      const subscription = (await page.getByRole("region", { name: "Regular support" }).getByRole("link", { name: "Digital supporter", exact: true }).getAttribute("href"))!;
-      const receipt = (await page.getByRole("link", { name: /^No\. \d+$/ }).first().getAttribute("href"))!;
+      const subscription = (await page
+        .getByRole("region", { name: "Regular support" })
+        .getByRole("link", { name: "Digital supporter", exact: true })
+        .getAttribute("href"))!;
+      const receipt = (await page
+        .getByRole("link", { name: /^No\. \d+$/ })
+        .first()
+        .getAttribute("href"))!;
       expect(subscription).toMatch(/^\/account\/subscriptions\/\d+$/);
       expect(receipt).toMatch(/^\/account\/receipts\/\d+$/);
 
       const h1 = (name: string) => page.getByRole("heading", { level: 1, name });
       const pages: [name: string, path: string, ready: Locator][] = [
         ["the subscription", subscription, page.getByRole("heading", { name: "Take a break" })],
-        ["the cancel confirmation", `${subscription}?confirm=cancel`, page.getByRole("heading", { name: "Before you cancel" })],
+        [
+          "the cancel confirmation",
+          `${subscription}?confirm=cancel`,
+          page.getByRole("heading", { name: "Before you cancel" }),
+        ],
         ["the details page", "/account/profile", h1("Your details")],
         ["the privacy page", "/account/privacy", page.getByRole("link", { name: "Erase me…" })],
-        ["the privacy page confirming erasure", "/account/privacy?step=erase", page.getByRole("button", { name: "Erase my details now" })],
+        [
+          "the privacy page confirming erasure",
+          "/account/privacy?step=erase",
+          page.getByRole("button", { name: "Erase my details now" }),
+        ],
         ["the annual statement", "/account/statement", h1("Your annual statement")],
         ["a receipt", receipt, h1("Receipt")],
         ["the simulated card page", "/account/card/simulated", page.getByRole("button", { name: "Save a test card" })],
@@ -229,4 +298,3 @@ describe("a supporter's account", () => {
     });
   }, 120_000);
 });
-

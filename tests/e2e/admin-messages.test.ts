@@ -9,8 +9,16 @@ import { finishCheckout, horizontalOverflow, signInStaff, submitGift } from "./f
 
 requireChromium();
 
-const STAFF = { email: "messages.staff@fund.example", name: "Sam Staff", role: "staff" as const, password: "a-long-e2e-staff-password" };
-const MESSAGES = { wide: "Solidarity from the Ballarat branch. Free them all!", tablet: "From the Geelong reading group: we stand with you." };
+const STAFF = {
+  email: "messages.staff@fund.example",
+  name: "Sam Staff",
+  role: "staff" as const,
+  password: "a-long-e2e-staff-password",
+};
+const MESSAGES = {
+  wide: "Solidarity from the Ballarat branch. Free them all!",
+  tablet: "From the Geelong reading group: we stand with you.",
+};
 
 let app: E2E;
 let staffState: Awaited<ReturnType<BrowserContext["storageState"]>>;
@@ -47,18 +55,26 @@ describe("messages of support, as staff see them", () => {
         // axe and the overflow check run scripts in the page: with JavaScript on only.
         if (javaScriptEnabled) {
           const violations = await axeViolations(page);
-          expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical"), describeViolations(violations)).toEqual([]);
+          expect(
+            violations.filter((v) => v.impact === "serious" || v.impact === "critical"),
+            describeViolations(violations),
+          ).toEqual([]);
           expect((await horizontalOverflow(page)).widest).toEqual([]);
         }
         const card = page.locator(".message-card", { hasText: message });
         expect(await card.innerText()).toContain("asked not to be named publicly");
-        if (process.env.FF_SHOTS) await page.screenshot({ path: `${process.env.FF_SHOTS}/messages-${viewport.width}.png`, fullPage: true });
+        if (process.env.FF_SHOTS)
+          await page.screenshot({ path: `${process.env.FF_SHOTS}/messages-${viewport.width}.png`, fullPage: true });
         await card.getByRole("button", { name: /^Approve/ }).click();
         await page.getByRole("status").filter({ hasText: "Approved: the message may now appear" }).waitFor();
         expect(await page.locator(".message-card", { hasText: message }).count()).toBe(0);
         await page.getByRole("link", { name: "Approved", exact: true }).click();
         await page.locator(".message-card", { hasText: message }).getByRole("button", { name: /^Hide/ }).waitFor();
-        if (process.env.FF_SHOTS) await page.screenshot({ path: `${process.env.FF_SHOTS}/messages-approved-${viewport.width}.png`, fullPage: true });
+        if (process.env.FF_SHOTS)
+          await page.screenshot({
+            path: `${process.env.FF_SHOTS}/messages-approved-${viewport.width}.png`,
+            fullPage: true,
+          });
       });
     });
   }
@@ -68,7 +84,9 @@ describe("messages of support, as staff see them", () => {
       const response = await page.goto("/admin/staff");
       expect(response?.status()).toBe(403);
       await page.getByRole("heading", { level: 1, name: "Not open to your account" }).waitFor();
-      expect(await page.locator("main").innerText()).toContain("Only an administrator can do this. Ask an administrator if you need it done.");
+      expect(await page.locator("main").innerText()).toContain(
+        "Only an administrator can do this. Ask an administrator if you need it done.",
+      );
       await page.getByRole("link", { name: "Back to the dashboard" }).click();
       await page.waitForURL(/\/admin$/);
     });

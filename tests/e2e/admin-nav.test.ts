@@ -9,12 +9,25 @@ import { horizontalOverflow, signInStaff } from "./flows";
 
 requireChromium();
 
-const ADMIN = { email: "menu.admin@fund.example", name: "Alexandra Fitzgerald-Okonkwo", role: "admin" as const, password: "a-long-e2e-admin-password" };
-const STAFF = { email: "menu.staff@fund.example", name: "Sam Staff", role: "staff" as const, password: "a-long-e2e-staff-password" };
+const ADMIN = {
+  email: "menu.admin@fund.example",
+  name: "Alexandra Fitzgerald-Okonkwo",
+  role: "admin" as const,
+  password: "a-long-e2e-admin-password",
+};
+const STAFF = {
+  email: "menu.staff@fund.example",
+  name: "Sam Staff",
+  role: "staff" as const,
+  password: "a-long-e2e-staff-password",
+};
 const LAPTOP = { width: 1280, height: 800 };
 
 let app: E2E;
-const states: Record<"admin" | "staff", Awaited<ReturnType<BrowserContext["storageState"]>> | null> = { admin: null, staff: null };
+const states: Record<"admin" | "staff", Awaited<ReturnType<BrowserContext["storageState"]>> | null> = {
+  admin: null,
+  staff: null,
+};
 
 beforeAll(async () => {
   app = await startE2E({
@@ -23,7 +36,10 @@ beforeAll(async () => {
       await createStaffAccount(databaseEnv, STAFF);
     },
   });
-  for (const [who, person] of [["admin", ADMIN], ["staff", STAFF]] as const) {
+  for (const [who, person] of [
+    ["admin", ADMIN],
+    ["staff", STAFF],
+  ] as const) {
     await app.withPage({}, async (page, context) => {
       await signInStaff(page, person);
       states[who] = await context.storageState();
@@ -34,26 +50,36 @@ afterAll(async () => {
   await app?.close();
 }, 30_000);
 
-const as = (who: "admin" | "staff", run: (page: Page) => Promise<void>, viewport = LAPTOP) => app.withPage({ storageState: states[who]!, viewport }, run);
+const as = (who: "admin" | "staff", run: (page: Page) => Promise<void>, viewport = LAPTOP) =>
+  app.withPage({ storageState: states[who]!, viewport }, run);
 const menu = (page: Page) => page.getByRole("navigation", { name: "Administration" });
 
 /** Controls left as the browser draws them (a native button is about 21 px tall): none on staff pages. */
 async function unstyledControls(page: Page) {
   return page.evaluate(() =>
-    [...document.querySelectorAll("main :is(button:not(.link-button), select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]))")]
+    [
+      ...document.querySelectorAll(
+        "main :is(button:not(.link-button), select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]))",
+      ),
+    ]
       .filter((el) => el.getBoundingClientRect().width > 0)
       .filter((el) => {
         const style = getComputedStyle(el);
         return el.getBoundingClientRect().height < 40 || style.borderTopLeftRadius === "0px";
       })
-      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || "").trim().slice(0, 40)}" (${Math.round(el.getBoundingClientRect().height)} px)`),
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || "").trim().slice(0, 40)}" (${Math.round(el.getBoundingClientRect().height)} px)`,
+      ),
   );
 }
 
 /** The rows the menu's items sit on: distinct tops, rounded. */
 async function menuRows(page: Page) {
   return menu(page).evaluate((nav) => {
-    const items = [...nav.querySelectorAll(":scope > *, :scope > * > a")].filter((el) => el.getBoundingClientRect().width > 0);
+    const items = [...nav.querySelectorAll(":scope > *, :scope > * > a")].filter(
+      (el) => el.getBoundingClientRect().width > 0,
+    );
     const rows = new Map<number, string[]>();
     for (const el of items) {
       const r = el.getBoundingClientRect();
@@ -76,7 +102,8 @@ describe("the admin menu", () => {
       }
       await waitForHydration(page);
       await menu(page).getByText("More", { exact: true }).click();
-      for (const label of ["Mail log", "Payment events", "Campaigns", "Plans", "Staff", "Audit log"]) await menu(page).getByRole("link", { name: label, exact: true }).waitFor();
+      for (const label of ["Mail log", "Payment events", "Campaigns", "Plans", "Staff", "Audit log"])
+        await menu(page).getByRole("link", { name: label, exact: true }).waitFor();
       expect(await menu(page).getByRole("link", { name: "Audit log" }).getAttribute("aria-current")).toBe("page");
     });
   });
@@ -87,7 +114,8 @@ describe("the admin menu", () => {
       await waitForHydration(page);
       expect(await menuRows(page)).toHaveLength(1);
       await menu(page).getByText("More", { exact: true }).click();
-      for (const adminOnly of ["Plans", "Staff", "Audit log"]) expect(await menu(page).getByRole("link", { name: adminOnly, exact: true }).count(), adminOnly).toBe(0);
+      for (const adminOnly of ["Plans", "Staff", "Audit log"])
+        expect(await menu(page).getByRole("link", { name: adminOnly, exact: true }).count(), adminOnly).toBe(0);
       await menu(page).getByRole("link", { name: "Payment events" }).click();
       await page.waitForURL(/\/admin\/events$/);
       await page.getByRole("heading", { level: 1, name: "Payment events" }).waitFor();
@@ -103,7 +131,9 @@ describe("the admin menu", () => {
       async (page) => {
         await page.goto("/admin");
         const overflow = await horizontalOverflow(page);
-        expect(overflow.scrollWidth, `wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(overflow.clientWidth);
+        expect(overflow.scrollWidth, `wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(
+          overflow.clientWidth,
+        );
       },
       { width: 360, height: 800 },
     );
@@ -130,11 +160,27 @@ describe("the admin menu", () => {
     for (const viewport of [LAPTOP, { width: 768, height: 1024 }]) {
       await app.withPage({ storageState: states.admin!, viewport, bypassCSP: true }, async (page) => {
         const problems: string[] = [];
-        for (const path of ["/admin", "/admin/pledges", "/admin/pledges/new", "/admin/supporters", "/admin/payments", "/admin/exports", "/admin/messages", "/admin/mail", "/admin/events", "/admin/campaigns", "/admin/plans", "/admin/settings", "/admin/staff", "/admin/audit"]) {
+        for (const path of [
+          "/admin",
+          "/admin/pledges",
+          "/admin/pledges/new",
+          "/admin/supporters",
+          "/admin/payments",
+          "/admin/exports",
+          "/admin/messages",
+          "/admin/mail",
+          "/admin/events",
+          "/admin/campaigns",
+          "/admin/plans",
+          "/admin/settings",
+          "/admin/staff",
+          "/admin/audit",
+        ]) {
           await page.goto(path);
           await waitForHydration(page);
           const overflow = await horizontalOverflow(page);
-          if (overflow.scrollWidth > overflow.clientWidth) problems.push(`${path} at ${viewport.width} px is wider than the screen: ${overflow.widest.join(", ")}`);
+          if (overflow.scrollWidth > overflow.clientWidth)
+            problems.push(`${path} at ${viewport.width} px is wider than the screen: ${overflow.widest.join(", ")}`);
           const blocking = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
           if (blocking.length > 0) problems.push(`${path} at ${viewport.width} px:\n${describeViolations(blocking)}`);
         }

@@ -10,7 +10,12 @@ import { completeGift, horizontalOverflow, signInStaff } from "./flows";
 
 requireChromium();
 
-const ADMIN = { email: "refunds.admin@fund.example", name: "Rosa Refunder", role: "admin" as const, password: "a-long-e2e-refund-password" };
+const ADMIN = {
+  email: "refunds.admin@fund.example",
+  name: "Rosa Refunder",
+  role: "admin" as const,
+  password: "a-long-e2e-refund-password",
+};
 const DONOR = { name: "Rhoda Returned", email: "rhoda.returned@example.net" };
 const LAPTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 800 };
@@ -37,19 +42,31 @@ afterAll(async () => {
   await app?.close();
 }, 30_000);
 
-const asAdmin = (viewport: { width: number; height: number }, run: (page: Page) => Promise<void>) => app.withPage({ storageState: adminState, viewport, bypassCSP: true }, run);
-const summaryValue = (page: Page, term: string) => page.locator("dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]").innerText();
+const asAdmin = (viewport: { width: number; height: number }, run: (page: Page) => Promise<void>) =>
+  app.withPage({ storageState: adminState, viewport, bypassCSP: true }, run);
+const summaryValue = (page: Page, term: string) =>
+  page
+    .locator("dt", { hasText: new RegExp(`^${term}$`) })
+    .locator("xpath=following-sibling::dd[1]")
+    .innerText();
 
 /** Controls left as the browser draws them (a native button is about 21 px tall): none on staff pages. */
 async function unstyledControls(page: Page) {
   return page.evaluate(() =>
-    [...document.querySelectorAll("main :is(button:not(.link-button), select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]))")]
+    [
+      ...document.querySelectorAll(
+        "main :is(button:not(.link-button), select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]))",
+      ),
+    ]
       .filter((el) => el.getBoundingClientRect().width > 0)
       .filter((el) => {
         const style = getComputedStyle(el);
         return el.getBoundingClientRect().height < 40 || style.borderTopLeftRadius === "0px";
       })
-      .map((el) => `${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || "").trim().slice(0, 40)}" (${Math.round(el.getBoundingClientRect().height)} px)`),
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()} "${(el.textContent || (el as HTMLInputElement).name || "").trim().slice(0, 40)}" (${Math.round(el.getBoundingClientRect().height)} px)`,
+      ),
   );
 }
 
@@ -57,7 +74,9 @@ async function expectAccessibleAndNarrowEnough(page: Page, label: string) {
   const blocking = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(blocking, `${label}:\n${describeViolations(blocking)}`).toEqual([]);
   const overflow = await horizontalOverflow(page);
-  expect(overflow.scrollWidth, `${label} is wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(overflow.clientWidth);
+  expect(overflow.scrollWidth, `${label} is wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(
+    overflow.clientWidth,
+  );
 }
 
 describe("a refund from the payment page", () => {
@@ -87,7 +106,9 @@ describe("a refund from the payment page", () => {
       expect(await summaryValue(page, "Amount")).toBe("$15.00 AUD");
       expect(await summaryValue(page, "How")).toMatch(/card refund/i);
       expect(await summaryValue(page, "What the supporter sees, and when")).toMatch(/refund confirmation/);
-      expect(await summaryValue(page, "What happens to what they paid for")).toMatch(/one-off gift: nothing else changes/);
+      expect(await summaryValue(page, "What happens to what they paid for")).toMatch(
+        /one-off gift: nothing else changes/,
+      );
       expect(await summaryValue(page, "Reason")).toBe("The supporter asked for it");
       expect(await summaryValue(page, "Left to refund afterwards")).toBe("$35.00 AUD");
       await expectAccessibleAndNarrowEnough(page, "the refund confirmation at 1280 px");
@@ -97,7 +118,9 @@ describe("a refund from the payment page", () => {
       await page.waitForURL(/\/admin\/payments\/\d+\?done=refund$/);
       await page.getByRole("status").filter({ hasText: "Refund recorded." }).waitFor();
       expect(await summaryValue(page, "Refunded")).toBe("$15.00 AUD");
-      expect(await summaryValue(page, "Refunds made here")).toMatch(/\$15\.00 AUD by Rosa Refunder, .*: The supporter asked for it — “Rang to say it was meant to be \$35”/);
+      expect(await summaryValue(page, "Refunds made here")).toMatch(
+        /\$15\.00 AUD by Rosa Refunder, .*: The supporter asked for it — “Rang to say it was meant to be \$35”/,
+      );
     });
   });
 
@@ -116,7 +139,13 @@ describe("a refund from the payment page", () => {
       await page.getByRole("button", { name: "Refund $15.00 AUD" }).click();
       await page.getByRole("status").filter({ hasText: "Refund recorded." }).waitFor();
       expect(await summaryValue(page, "Refunded")).toBe("$30.00 AUD");
-      expect(await page.locator("dt", { hasText: /^Refunds made here$/ }).locator("xpath=following-sibling::dd[1]").getByRole("listitem").count()).toBe(2);
+      expect(
+        await page
+          .locator("dt", { hasText: /^Refunds made here$/ })
+          .locator("xpath=following-sibling::dd[1]")
+          .getByRole("listitem")
+          .count(),
+      ).toBe(2);
     });
   });
 
@@ -124,7 +153,10 @@ describe("a refund from the payment page", () => {
     for (const viewport of [LAPTOP, { width: 768, height: 1024 }]) {
       await asAdmin(viewport, async (page) => {
         await page.goto(paymentPath);
-        await page.getByRole("link", { name: new RegExp(`^${DONOR.name}`) }).first().click();
+        await page
+          .getByRole("link", { name: new RegExp(`^${DONOR.name}`) })
+          .first()
+          .click();
         await page.getByRole("heading", { level: 1, name: DONOR.name }).waitFor();
         await waitForHydration(page);
         await page.getByRole("heading", { level: 2, name: "At a glance" }).waitFor();

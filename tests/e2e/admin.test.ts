@@ -12,14 +12,26 @@ import { CHECKOUT_URL, completeGift, finishCheckout, horizontalOverflow, openMai
 requireChromium();
 
 /** Made with `npm run staff -- create` before the server starts: no demo admin on PostgreSQL. */
-const STAFF = { email: "phones@fund.example", name: "Pat Phones", role: "admin" as const, password: "a-long-e2e-staff-password" };
+const STAFF = {
+  email: "phones@fund.example",
+  name: "Pat Phones",
+  role: "admin" as const,
+  password: "a-long-e2e-staff-password",
+};
 const LAPTOP = { width: 1280, height: 800 };
 /** Pays by the emailed link. */
 const LINK_CALLER = { name: "Lindiwe Linkpay", email: "lindiwe.linkpay@example.net", phone: "03 9111 2222" };
 /** Gave on the website once; found with the type-ahead, pledges by cheque and is refunded. */
 const CHEQUE_DONOR = { name: "Chester Chequebook", email: "chester.chequebook@example.net" };
 /** No email: 12 months of print, paid by cheque, taken with the keyboard only. */
-const PRINT_CALLER = { name: "Priya Postal", phone: "0400 123 456", street: "7 Letterbox Lane", city: "Brunswick", state: "VIC", postcode: "3056" };
+const PRINT_CALLER = {
+  name: "Priya Postal",
+  phone: "0400 123 456",
+  street: "7 Letterbox Lane",
+  city: "Brunswick",
+  state: "VIC",
+  postcode: "3056",
+};
 
 let app: E2E;
 let staffState: Awaited<ReturnType<BrowserContext["storageState"]>>;
@@ -42,8 +54,15 @@ afterAll(async () => {
   await app?.close();
 }, 30_000);
 
-const asStaff = (run: (page: Page) => Promise<void>, options: { javaScriptEnabled?: boolean; bypassCSP?: boolean } = {}) => app.withPage({ storageState: staffState, viewport: LAPTOP, ...options }, run);
-const summaryValue = (page: Page, term: string) => page.locator("dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]").innerText();
+const asStaff = (
+  run: (page: Page) => Promise<void>,
+  options: { javaScriptEnabled?: boolean; bypassCSP?: boolean } = {},
+) => app.withPage({ storageState: staffState, viewport: LAPTOP, ...options }, run);
+const summaryValue = (page: Page, term: string) =>
+  page
+    .locator("dt", { hasText: new RegExp(`^${term}$`) })
+    .locator("xpath=following-sibling::dd[1]")
+    .innerText();
 const saveButton = (page: Page) => page.getByRole("button", { name: "Save pledge" });
 const combobox = (page: Page) => page.getByRole("combobox", { name: /^Find by phone/ });
 
@@ -97,7 +116,14 @@ describe("phone pledges", () => {
       const option = page.getByRole("option", { name: new RegExp(CHEQUE_DONOR.name) });
       await option.waitFor();
       expect(await option.innerText()).toContain(CHEQUE_DONOR.email);
-      await expect.poll(() => page.getByRole("status").filter({ hasText: /supporter matches/ }).innerText()).toMatch(/^1 supporter matches\./);
+      await expect
+        .poll(() =>
+          page
+            .getByRole("status")
+            .filter({ hasText: /supporter matches/ })
+            .innerText(),
+        )
+        .toMatch(/^1 supporter matches\./);
       expect(await input.getAttribute("aria-expanded")).toBe("true");
 
       await input.press("ArrowDown");
@@ -149,7 +175,8 @@ describe("phone pledges", () => {
           const el = document.activeElement as HTMLInputElement;
           const style = getComputedStyle(el);
           const visible = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2;
-          const name = el.type === "radio" ? `${el.name}=${el.value}` : el.tagName === "BUTTON" ? el.textContent!.trim() : el.name;
+          const name =
+            el.type === "radio" ? `${el.name}=${el.value}` : el.tagName === "BUTTON" ? el.textContent!.trim() : el.name;
           return visible ? name : `${name} (focus not visible)`;
         });
       const tab = async (expected: string) => {
@@ -178,7 +205,8 @@ describe("phone pledges", () => {
       for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowDown");
       expect(await focused()).toBe("kind=tier_one_time");
       await tab("planCode");
-      for (let i = 0; i < 8 && (await page.locator("#planCode").inputValue()) !== "print-year"; i++) await page.keyboard.press("ArrowDown");
+      for (let i = 0; i < 8 && (await page.locator("#planCode").inputValue()) !== "print-year"; i++)
+        await page.keyboard.press("ArrowDown");
       expect(await page.locator("#planCode").inputValue()).toBe("print-year");
       await tab("amount");
       await tab("campaignId");
@@ -199,12 +227,16 @@ describe("phone pledges", () => {
       const on = new Date(Date.now() + 7 * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
       await page.goto("/admin/exports");
       await page.getByLabel("Entitled on").fill(on);
-      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download mailing list" }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download mailing list" }).click(),
+      ]);
       expect(download.suggestedFilename()).toBe(`print-mailing-list-${on}.csv`);
       const csv = await readFile((await download.path())!, "utf8");
       const row = csv.split(/\r?\n/).find((line) => line.includes(PRINT_CALLER.name));
       expect(row, `a row for ${PRINT_CALLER.name} in:\n${csv}`).toBeDefined();
-      for (const part of [PRINT_CALLER.street, PRINT_CALLER.city, PRINT_CALLER.state, PRINT_CALLER.postcode, "AU"]) expect(row).toContain(part);
+      for (const part of [PRINT_CALLER.street, PRINT_CALLER.city, PRINT_CALLER.state, PRINT_CALLER.postcode, "AU"])
+        expect(row).toContain(part);
       expect(csv).not.toContain(CHEQUE_DONOR.name);
     });
   });
@@ -226,7 +258,12 @@ describe("phone pledges", () => {
         if (searches.length === 1) await firstHeld;
         await route.continue().catch(() => {});
       });
-      page.on("requestfailed", (request) => request.url().includes("/admin/supporters/search") && aborted.push(new URL(request.url()).searchParams.get("q")!));
+      page.on(
+        "requestfailed",
+        (request) =>
+          request.url().includes("/admin/supporters/search") &&
+          aborted.push(new URL(request.url()).searchParams.get("q")!),
+      );
 
       await combobox(page).pressSequentially("chester");
       expect(searches, "no search while typing continues").toHaveLength(0);
@@ -250,7 +287,10 @@ describe("phone pledges", () => {
         await page.goto("/admin/pledges/new");
         await page.getByLabel(/^Find by phone/).fill("chequebook");
         await page.getByRole("button", { name: "Search" }).click();
-        await page.getByRole("list", { name: "Matching supporters" }).getByRole("link", { name: CHEQUE_DONOR.name }).click();
+        await page
+          .getByRole("list", { name: "Matching supporters" })
+          .getByRole("link", { name: CHEQUE_DONOR.name })
+          .click();
         await page.locator(".caller-card", { hasText: CHEQUE_DONOR.name }).waitFor();
         expect(await page.locator("input[type=hidden][name=supporterId]").getAttribute("form")).toBe("pledge-form");
         expect(await page.getByLabel("Name", { exact: true }).count()).toBe(0);
@@ -280,12 +320,18 @@ describe("phone pledges", () => {
       expect(outside, "form controls below or beside the first screen").toEqual([]);
 
       await page.setViewportSize({ width: 360, height: 800 });
-      const [name, kind, submit] = await Promise.all([page.getByLabel("Name", { exact: true }).boundingBox(), page.getByRole("radio", { name: "One-off gift" }).boundingBox(), saveButton(page).boundingBox()]);
+      const [name, kind, submit] = await Promise.all([
+        page.getByLabel("Name", { exact: true }).boundingBox(),
+        page.getByRole("radio", { name: "One-off gift" }).boundingBox(),
+        saveButton(page).boundingBox(),
+      ]);
       expect(kind!.y).toBeGreaterThan(name!.y);
       expect(submit!.y).toBeGreaterThan(kind!.y);
       expect(Math.abs(submit!.x - name!.x)).toBeLessThan(2);
       const overflow = await horizontalOverflow(page);
-      expect(overflow.scrollWidth, `wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(overflow.clientWidth);
+      expect(overflow.scrollWidth, `wider than the screen: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(
+        overflow.clientWidth,
+      );
     });
   });
 });
@@ -303,27 +349,51 @@ describe("accessibility of the admin pages (axe, WCAG 2.2 A and AA)", () => {
       await waitForHydration(page);
       await check(page, "/admin/sign-in");
     });
-    await asStaff(async (page) => {
-      const paths = ["/admin", "/admin/pledges", "/admin/pledges/new", made.pledgePath, "/admin/supporters", "/admin/supporters?q=e", made.supporterPath, "/admin/exports", "/admin/mail", "/admin/events", "/admin/audit", "/admin/staff"];
-      expect(paths.filter((p) => !p), "the pledge and supporter pages the earlier tests made").toEqual([]);
-      for (const path of paths as string[]) {
-        await page.goto(path);
-        await waitForHydration(page).catch((error: Error) => {
-          throw new Error(`${path} did not hydrate: ${error.message}`);
-        });
-        await check(page, path);
-      }
+    await asStaff(
+      async (page) => {
+        const paths = [
+          "/admin",
+          "/admin/pledges",
+          "/admin/pledges/new",
+          made.pledgePath,
+          "/admin/supporters",
+          "/admin/supporters?q=e",
+          made.supporterPath,
+          "/admin/exports",
+          "/admin/mail",
+          "/admin/events",
+          "/admin/audit",
+          "/admin/staff",
+        ];
+        expect(
+          paths.filter((p) => !p),
+          "the pledge and supporter pages the earlier tests made",
+        ).toEqual([]);
+        for (const path of paths as string[]) {
+          await page.goto(path);
+          await waitForHydration(page).catch((error: Error) => {
+            throw new Error(`${path} did not hydrate: ${error.message}`);
+          });
+          await check(page, path);
+        }
 
-      // The pledge screen in its other states: the type-ahead's list open, and the form's errors.
-      await openPledgeScreen(page);
-      await combobox(page).pressSequentially("ch");
-      await page.getByRole("listbox").waitFor();
-      await check(page, "/admin/pledges/new with the type-ahead open");
-      await combobox(page).press("Escape");
-      await saveButton(page).click();
-      await page.getByRole("alert").waitFor();
-      await check(page, "/admin/pledges/new with errors");
-    }, { bypassCSP: true });
-    expect(found, Object.entries(found).map(([page, text]) => `${page}:\n${text}`).join("\n\n")).toEqual({});
+        // The pledge screen in its other states: the type-ahead's list open, and the form's errors.
+        await openPledgeScreen(page);
+        await combobox(page).pressSequentially("ch");
+        await page.getByRole("listbox").waitFor();
+        await check(page, "/admin/pledges/new with the type-ahead open");
+        await combobox(page).press("Escape");
+        await saveButton(page).click();
+        await page.getByRole("alert").waitFor();
+        await check(page, "/admin/pledges/new with errors");
+      },
+      { bypassCSP: true },
+    );
+    expect(
+      found,
+      Object.entries(found)
+        .map(([page, text]) => `${page}:\n${text}`)
+        .join("\n\n"),
+    ).toEqual({});
   });
 });

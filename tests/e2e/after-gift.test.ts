@@ -17,7 +17,9 @@ afterAll(async () => {
 }, 30_000);
 
 async function confirmed(page: Page) {
-  await page.getByRole("heading", { level: 1, name: "Thank you — your payment is confirmed" }).waitFor({ timeout: 10_000 });
+  await page
+    .getByRole("heading", { level: 1, name: "Thank you — your payment is confirmed" })
+    .waitFor({ timeout: 10_000 });
 }
 
 describe("after a one-off gift", () => {
@@ -29,7 +31,10 @@ describe("after a one-off gift", () => {
         if (javaScriptEnabled) {
           // A browser with the Web Share API: what it was asked to share is kept for the test.
           await page.addInitScript(() => {
-            Object.defineProperty(navigator, "share", { configurable: true, value: (data: unknown) => ((window as unknown as { shared: unknown }).shared = data, Promise.resolve()) });
+            Object.defineProperty(navigator, "share", {
+              configurable: true,
+              value: (data: unknown) => (((window as unknown as { shared: unknown }).shared = data), Promise.resolve()),
+            });
           });
         }
         await page.goto("/");
@@ -54,7 +59,10 @@ describe("after a one-off gift", () => {
           expect(await share.getByRole("button").count()).toBe(0);
         }
         await auditBothWidths(page, { axe: javaScriptEnabled });
-        await page.screenshot({ path: `/tmp/money-shots/after-gift-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`, fullPage: true });
+        await page.screenshot({
+          path: `/tmp/money-shots/after-gift-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
+          fullPage: true,
+        });
 
         // One step: the button states amount and frequency, and opens the payment page for it.
         await page.getByRole("button", { name: "Give $50 every month" }).click();
@@ -62,7 +70,9 @@ describe("after a one-off gift", () => {
         await page.getByRole("heading", { level: 1, name: "Confirm your monthly payment" }).waitFor();
         await finishCheckout(page, "Pay");
         await confirmed(page);
-        expect((await page.locator("main").innerText()).replace(/\s+/g, " ")).toContain("We have recorded $50 for Fighting Fund 2026. This gift repeats every month until you change or cancel it.");
+        expect((await page.locator("main").innerText()).replace(/\s+/g, " ")).toContain(
+          "We have recorded $50 for Fighting Fund 2026. This gift repeats every month until you change or cancel it.",
+        );
         // A monthly gift is not offered to be made monthly again.
         expect(await page.getByRole("heading", { name: "Make it monthly?" }).count()).toBe(0);
       });

@@ -10,7 +10,9 @@ requireChromium();
 
 let app: E2E;
 beforeAll(async () => {
-  app = await startE2E({ env: { CHECKOUT_LIMIT_PER_EMAIL: "1", POW_DIFFICULTY_BITS: "8", POW_MAX_DIFFICULTY_BITS: "8" } });
+  app = await startE2E({
+    env: { CHECKOUT_LIMIT_PER_EMAIL: "1", POW_DIFFICULTY_BITS: "8", POW_MAX_DIFFICULTY_BITS: "8" },
+  });
 }, 60_000);
 afterAll(async () => {
   await app?.close();
@@ -37,12 +39,23 @@ describe("the campaign page's own script", () => {
   it("runs without React or the Remix runtime, under the Content-Security-Policy", async () => {
     await app.withPage({}, async (page) => {
       const scripts: string[] = [];
-      page.on("request", (request) => request.resourceType() === "script" && scripts.push(new URL(request.url()).pathname));
+      page.on(
+        "request",
+        (request) => request.resourceType() === "script" && scripts.push(new URL(request.url()).pathname),
+      );
       await page.goto("/");
       await waitForHydration(page);
-      expect(scripts.some((url) => /\/build\/campaign-page-script-\w+\.js$/.test(url)), scripts.join("\n")).toBe(true);
-      expect(scripts.some((url) => url.includes("entry.client")), scripts.join("\n")).toBe(false);
-      const react = await page.evaluate(() => Object.keys(document.querySelector(".site-footer")!).some((key) => key.startsWith("__react")));
+      expect(
+        scripts.some((url) => /\/build\/campaign-page-script-\w+\.js$/.test(url)),
+        scripts.join("\n"),
+      ).toBe(true);
+      expect(
+        scripts.some((url) => url.includes("entry.client")),
+        scripts.join("\n"),
+      ).toBe(false);
+      const react = await page.evaluate(() =>
+        Object.keys(document.querySelector(".site-footer")!).some((key) => key.startsWith("__react")),
+      );
       expect(react).toBe(false);
     });
   });
@@ -94,13 +107,18 @@ describe("the campaign page's own script", () => {
       // once the answer arrives), after which the page presses it again.
       let report: (seen: { text: string; disabled: boolean }) => void = () => {};
       const seen = new Promise<{ text: string; disabled: boolean }>((resolve) => (report = resolve));
-      await page.exposeBinding("__reportButton", (_source, state: { text: string; disabled: boolean }) => report(state));
+      await page.exposeBinding("__reportButton", (_source, state: { text: string; disabled: boolean }) =>
+        report(state),
+      );
       await page.evaluate(() => {
         const form = document.querySelector<HTMLFormElement>("form.donate-form")!;
         const button = form.querySelector<HTMLButtonElement>(".give-button")!;
         form.addEventListener("submit", () =>
           setTimeout(() => {
-            (window as unknown as { __reportButton: (state: object) => void }).__reportButton({ text: button.innerText, disabled: button.disabled });
+            (window as unknown as { __reportButton: (state: object) => void }).__reportButton({
+              text: button.innerText,
+              disabled: button.disabled,
+            });
             button.click();
           }),
         );
@@ -128,7 +146,12 @@ describe("the campaign page's own script", () => {
             `${status.hidden ? "hidden" : "shown"}, ${status.querySelector("progress")?.value}%: ${status.querySelector("[data-pow-text]")?.textContent}; server's message ${summary?.hidden ? "hidden" : "shown"}`,
           );
         };
-        new MutationObserver(report).observe(document, { attributes: true, subtree: true, characterData: true, childList: true });
+        new MutationObserver(report).observe(document, {
+          attributes: true,
+          subtree: true,
+          characterData: true,
+          childList: true,
+        });
       });
       const proofs: string[] = [];
       page.on("request", (request) => {
@@ -138,7 +161,9 @@ describe("the campaign page's own script", () => {
       await page.goto("/");
       await waitForHydration(page);
       await fillGift(page, email);
-      const refused = page.waitForResponse((response) => response.request().method() === "POST" && response.status() === 429);
+      const refused = page.waitForResponse(
+        (response) => response.request().method() === "POST" && response.status() === 429,
+      );
       await giveButton(page).click();
       await refused;
       await page.waitForURL(CHECKOUT_URL);
@@ -159,7 +184,9 @@ describe("the campaign page's own script", () => {
       await fillGift(page, email);
       await giveButton(page).click();
       await page.getByRole("alert").waitFor();
-      expect(await page.getByRole("alert").innerText()).toMatch(/^Too many attempts have been made with this email address/);
+      expect(await page.getByRole("alert").innerText()).toMatch(
+        /^Too many attempts have been made with this email address/,
+      );
       expect(await page.getByRole("status").count()).toBe(0);
       expect(new URL(page.url()).pathname).toBe("/");
     });

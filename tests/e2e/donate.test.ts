@@ -2,7 +2,17 @@
 // database for this file, simulated payments and the dev mailbox.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
-import { CHECKOUT_URL, completeGift, finishCheckout, giveButton, horizontalOverflow, openMail, readProgress, submitGift, THANKS_URL } from "./flows";
+import {
+  CHECKOUT_URL,
+  completeGift,
+  finishCheckout,
+  giveButton,
+  horizontalOverflow,
+  openMail,
+  readProgress,
+  submitGift,
+  THANKS_URL,
+} from "./flows";
 
 requireChromium();
 
@@ -49,7 +59,10 @@ describe("giving in a browser", () => {
       const receiptNumber = /Receipt number: (\d+)/.exec(thanks)?.[1];
       expect(receiptNumber, thanks).toBeDefined();
 
-      const mail = await openMail(page, { to: "rosa@example.net", subject: new RegExp(`^Your receipt ${receiptNumber} from `) });
+      const mail = await openMail(page, {
+        to: "rosa@example.net",
+        subject: new RegExp(`^Your receipt ${receiptNumber} from `),
+      });
       expect(mail.subject).toBe(`Your receipt ${receiptNumber} from Fighting Fund Demo Press`);
       expect(mail.to).toBe("rosa@example.net");
       for (const body of [mail.html, mail.text]) {
@@ -83,7 +96,9 @@ describe("giving in a browser", () => {
       await page.getByLabel("Your name", { exact: true }).fill("Nadia Noscript");
       await page.getByLabel("Email", { exact: true }).fill("nadia@example.net");
 
-      const post = page.waitForRequest((request) => request.method() === "POST" && new URL(request.url()).search === "?index");
+      const post = page.waitForRequest(
+        (request) => request.method() === "POST" && new URL(request.url()).search === "?index",
+      );
       await button.click();
       await page.waitForURL(CHECKOUT_URL);
       const donatePost = await post;
@@ -95,7 +110,9 @@ describe("giving in a browser", () => {
       await page.waitForURL(THANKS_URL);
       expect((await (await payPost).response())?.status()).toBe(303);
       // Confirmation may lag the redirect: without JavaScript the page refreshes itself.
-      await page.getByRole("heading", { level: 1, name: "Thank you — your payment is confirmed" }).waitFor({ timeout: 10_000 });
+      await page
+        .getByRole("heading", { level: 1, name: "Thank you — your payment is confirmed" })
+        .waitFor({ timeout: 10_000 });
       expect(await page.locator("main").innerText()).toContain("We have recorded $25 for Fighting Fund 2026.");
     });
   });
@@ -157,13 +174,18 @@ describe("giving in a browser", () => {
       expect((await error.innerText()).trim()).toBe("Enter an amount in numbers, like 25 or 25.50.");
       // The error sits in the same field as the input it is about.
       expect(await page.locator(".field", { has: amount }).locator("#customAmount-error").count()).toBe(1);
-      expect(await page.getByRole("alert").innerText()).toContain("Your amount: Enter an amount in numbers, like 25 or 25.50.");
+      expect(await page.getByRole("alert").innerText()).toContain(
+        "Your amount: Enter an amount in numbers, like 25 or 25.50.",
+      );
 
       expect(await amount.inputValue()).toBe("abc");
       expect(await page.getByLabel("Email", { exact: true }).inputValue()).toBe("typo@example.net");
       expect(await page.getByLabel("Your name", { exact: true }).inputValue()).toBe("Tess Typo");
       expect(await page.getByRole("radio", { name: "Other", exact: true }).isChecked()).toBe(true);
-      expect(visited.some((url) => CHECKOUT_URL.test(url)), visited.join("\n")).toBe(false);
+      expect(
+        visited.some((url) => CHECKOUT_URL.test(url)),
+        visited.join("\n"),
+      ).toBe(false);
     });
   });
 
@@ -196,7 +218,10 @@ describe("giving in a browser", () => {
         await page.goto(path);
         await waitForHydration(page);
         const overflow = await horizontalOverflow(page);
-        expect(overflow.scrollWidth, `${path} is ${overflow.scrollWidth}px wide: ${overflow.widest.join(", ")}`).toBeLessThanOrEqual(360);
+        expect(
+          overflow.scrollWidth,
+          `${path} is ${overflow.scrollWidth}px wide: ${overflow.widest.join(", ")}`,
+        ).toBeLessThanOrEqual(360);
       }
     });
   });

@@ -6,7 +6,16 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { axeViolations, describeViolations } from "../support/axe";
 import { requireChromium, startE2E, waitForHydration, type E2E } from "../support/browser";
-import { auditBothWidths, CHECKOUT_URL, finishCheckout, FLOW_VIEWS, giveButton, horizontalOverflow, openMail, signIn } from "./flows";
+import {
+  auditBothWidths,
+  CHECKOUT_URL,
+  finishCheckout,
+  FLOW_VIEWS,
+  giveButton,
+  horizontalOverflow,
+  openMail,
+  signIn,
+} from "./flows";
 
 requireChromium();
 
@@ -50,9 +59,14 @@ describe("fee cover is visible", () => {
         await page.getByRole("radio", { name: "Other", exact: true }).check();
         await page.getByLabel("Your amount (AUD)").fill("37");
         // $37 + 1.75% + 30c = $37.95: said exactly with JavaScript; without, the button says the cover is added.
-        await expect.poll(() => button.innerText()).toBe(javaScriptEnabled ? "Give $37.95 now" : "Give your amount + card fees now");
+        await expect
+          .poll(() => button.innerText())
+          .toBe(javaScriptEnabled ? "Give $37.95 now" : "Give your amount + card fees now");
         await auditBothWidths(page, { axe: javaScriptEnabled });
-        await page.screenshot({ path: `/tmp/money-shots/fee-cover-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`, fullPage: true });
+        await page.screenshot({
+          path: `/tmp/money-shots/fee-cover-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
+          fullPage: true,
+        });
 
         await page.getByLabel("Email", { exact: true }).fill(`cover-${width}-${javaScriptEnabled}@example.net`);
         await button.click();
@@ -78,10 +92,14 @@ describe("fee cover is visible", () => {
       await finishCheckout(page, "Pay");
       await page.getByRole("heading", { level: 1, name: /confirmed/ }).waitFor();
       const mail = await openMail(page, { to: email, subject: /^Your receipt / });
-      for (const body of [mail.html, mail.text]) expect(body).toMatch(/Gift\s+\$25 AUD\s+Card fees covered\s+\$0\.74 AUD\s+Amount\s+\$25\.74 AUD/);
+      for (const body of [mail.html, mail.text])
+        expect(body).toMatch(/Gift\s+\$25 AUD\s+Card fees covered\s+\$0\.74 AUD\s+Amount\s+\$25\.74 AUD/);
 
       await signIn(page, email);
-      await page.getByRole("link", { name: /^No\. \d+$/ }).first().click();
+      await page
+        .getByRole("link", { name: /^No\. \d+$/ })
+        .first()
+        .click();
       await page.getByRole("heading", { level: 1, name: /Receipt/ }).waitFor();
       const receipt = (await page.locator("main").innerText()).replace(/\s+/g, " ");
       expect(receipt).toContain("Gift $25.00 AUD Card fees covered $0.74 AUD Amount $25.74 AUD");

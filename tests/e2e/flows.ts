@@ -12,7 +12,10 @@ export function giveButton(page: Page) {
 }
 
 /** Fills the donate form on the current campaign page with a preset gift and submits it; returns the checkout id. */
-export async function submitGift(page: Page, gift: { amount: string; email: string; name?: string; frequency?: "Once" | "Monthly" }) {
+export async function submitGift(
+  page: Page,
+  gift: { amount: string; email: string; name?: string; frequency?: "Once" | "Monthly" },
+) {
   await page.getByRole("radio", { name: gift.frequency ?? "Once", exact: true }).check();
   await page.getByRole("radio", { name: gift.amount, exact: true }).check();
   if (gift.name) await page.getByLabel("Your name", { exact: true }).fill(gift.name);
@@ -47,7 +50,9 @@ export async function readProgress(page: Page) {
   const progress = page.getByRole("region", { name: /raised of/ });
   return {
     raised: (await progress.getByRole("heading").innerText()).trim(),
-    supporters: (await progress.locator("dt", { hasText: "Supporters" }).locator("xpath=following-sibling::dd[1]").innerText()).trim(),
+    supporters: (
+      await progress.locator("dt", { hasText: "Supporters" }).locator("xpath=following-sibling::dd[1]").innerText()
+    ).trim(),
   };
 }
 
@@ -59,28 +64,40 @@ export type Mail = { subject: string; to: string; html: string; text: string };
  */
 export async function openMail(
   page: Page,
-  { to, subject, containing, timeoutMs = 10_000 }: { to: string; subject: RegExp; containing?: RegExp; timeoutMs?: number },
+  {
+    to,
+    subject,
+    containing,
+    timeoutMs = 10_000,
+  }: { to: string; subject: RegExp; containing?: RegExp; timeoutMs?: number },
 ): Promise<Mail> {
   // Several emails can share a subject ("Your support has changed"): with `containing`, wait for
   // the newest one whose text matches, since the one just caused may still be in the outbox.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.goto("/dev/mailbox");
-    const row = page.getByRole("row").filter({ has: page.getByRole("cell", { name: to, exact: true }) }).filter({ has: page.getByRole("link", { name: subject }) });
+    const row = page
+      .getByRole("row")
+      .filter({ has: page.getByRole("cell", { name: to, exact: true }) })
+      .filter({ has: page.getByRole("link", { name: subject }) });
     if ((await row.count()) > 0) {
       // A full load rather than a click: a client-side transition could still show the list's heading.
       await page.goto((await row.first().getByRole("link", { name: subject }).getAttribute("href"))!);
       const frame = page.frameLocator("iframe[title^='Email:']");
       const mail = {
         subject: await mainHeading(page),
-        to: (await page.locator("dt", { hasText: /^To$/ }).locator("xpath=following-sibling::dd[1]").innerText()).trim(),
+        to: (
+          await page.locator("dt", { hasText: /^To$/ }).locator("xpath=following-sibling::dd[1]").innerText()
+        ).trim(),
         html: await frame.locator("body").innerText(),
         text: await page.locator("pre").innerText(),
       };
       if (!containing || containing.test(mail.text) || Date.now() > deadline) return mail;
     } else if (Date.now() > deadline) {
       const list = await page.locator("main").innerText();
-      throw new Error(`no email to ${to} matching ${subject} reached the dev mailbox within ${timeoutMs} ms; the mailbox shows:\n${list}`);
+      throw new Error(
+        `no email to ${to} matching ${subject} reached the dev mailbox within ${timeoutMs} ms; the mailbox shows:\n${list}`,
+      );
     }
     await page.waitForTimeout(250);
   }
@@ -93,7 +110,10 @@ export async function horizontalOverflow(page: Page) {
     const wide = [...document.querySelectorAll("body *")]
       .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
       .slice(0, 5)
-      .map((el) => `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""} (right edge ${Math.round(el.getBoundingClientRect().right)}px; css width ${getComputedStyle(el).width}, parent ${el.parentElement ? getComputedStyle(el.parentElement).width : "none"})`);
+      .map(
+        (el) =>
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ""}${el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""} (right edge ${Math.round(el.getBoundingClientRect().right)}px; css width ${getComputedStyle(el).width}, parent ${el.parentElement ? getComputedStyle(el.parentElement).width : "none"})`,
+      );
     // When something is too wide, say whether the page's stylesheets were applied at that moment.
     if (wide.length > 0) {
       const sheets = [...document.styleSheets].map((sheet) => {
@@ -129,14 +149,19 @@ export async function openSignInLink(page: Page, email: string) {
   // email is still in the outbox: wait until there is one more sign-in email than before.
   const signInRows = async () => {
     await page.goto("/dev/mailbox");
-    return page.getByRole("row").filter({ has: page.getByRole("cell", { name: email, exact: true }) }).filter({ has: page.getByRole("link", { name: /sign-in link/ }) }).count();
+    return page
+      .getByRole("row")
+      .filter({ has: page.getByRole("cell", { name: email, exact: true }) })
+      .filter({ has: page.getByRole("link", { name: /sign-in link/ }) })
+      .count();
   };
   const before = await signInRows();
   await page.goto("/account/sign-in");
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByRole("button", { name: "Email me a sign-in link" }).click();
   await page.getByRole("heading", { name: "Check your email" }).waitFor();
-  for (const deadline = Date.now() + 10_000; (await signInRows()) <= before && Date.now() < deadline; ) await page.waitForTimeout(250);
+  for (const deadline = Date.now() + 10_000; (await signInRows()) <= before && Date.now() < deadline;)
+    await page.waitForTimeout(250);
   const mail = await openMail(page, { to: email, subject: /sign-in link/ });
   const link = /\/account\/auth\/[A-Za-z0-9_-]+/.exec(mail.text)?.[0];
   if (!link) throw new Error(`the sign-in email to ${email} has no /account/auth/ link:\n${mail.text}`);

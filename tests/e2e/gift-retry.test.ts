@@ -47,7 +47,12 @@ async function expectKept(page: Page, gift: Gift, javaScriptEnabled: boolean) {
 describe("a declined or abandoned payment keeps the gift", () => {
   for (const { width, javaScriptEnabled } of FLOW_VIEWS) {
     const how = `${width} px, ${javaScriptEnabled ? "with" : "without"} JavaScript`;
-    const gift = (what: string): Gift => ({ email: `${what}-${width}-${javaScriptEnabled}@example.net`, name: "Rosa Retry", message: "Stay strong, we are with you", customAmount: "37.50" });
+    const gift = (what: string): Gift => ({
+      email: `${what}-${width}-${javaScriptEnabled}@example.net`,
+      name: "Rosa Retry",
+      message: "Stay strong, we are with you",
+      customAmount: "37.50",
+    });
 
     it(`declined card → "Try again" → the form as it was left (${how})`, async () => {
       await app.withPage({ viewport: { width, height: 900 }, javaScriptEnabled }, async (page) => {
@@ -61,7 +66,10 @@ describe("a declined or abandoned payment keeps the gift", () => {
         await tryAgain.click();
         await page.waitForURL(new RegExp(`/c/fighting-fund-2026\\?retry=${ref}$`));
         await expectKept(page, typed, javaScriptEnabled);
-        await page.screenshot({ path: `/tmp/money-shots/retry-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`, fullPage: true });
+        await page.screenshot({
+          path: `/tmp/money-shots/retry-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
+          fullPage: true,
+        });
       });
     });
 
@@ -81,7 +89,12 @@ describe("a declined or abandoned payment keeps the gift", () => {
     let link = "";
     await app.withPage({}, async (page) => {
       await page.goto("/");
-      await fillGift(page, { email: "private-reader@example.net", name: "Private Reader", message: "Secret", customAmount: "12" });
+      await fillGift(page, {
+        email: "private-reader@example.net",
+        name: "Private Reader",
+        message: "Secret",
+        customAmount: "12",
+      });
       await finishCheckout(page, "Decline");
       link = (await page.getByRole("link", { name: "Try again" }).getAttribute("href"))!;
     });

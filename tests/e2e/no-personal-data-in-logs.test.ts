@@ -19,7 +19,12 @@ const SUPPORTER = {
   city: "Thornbury-on-Quill",
 };
 const CALLER = { name: "Calliope Ferntree", phone: "0491 570 156", email: "calliope.ferntree@example.com" };
-const STAFF = { email: "petra.phoneline@fund.example", name: "Petra Phoneline", role: "staff" as const, password: "a-long-phone-line-password" };
+const STAFF = {
+  email: "petra.phoneline@fund.example",
+  name: "Petra Phoneline",
+  role: "staff" as const,
+  password: "a-long-phone-line-password",
+};
 const NOBODY = "nobody.unknown-vexillum@example.net";
 
 /** Every detail a person typed in, as it might be written: as typed, lower case, digits only. */
@@ -42,7 +47,10 @@ const PERSONAL = [
 
 let app: E2E;
 beforeAll(async () => {
-  app = await startE2E({ env: { LOG_LEVEL: "trace" }, prepare: (databaseEnv) => createStaffAccount(databaseEnv, STAFF) });
+  app = await startE2E({
+    env: { LOG_LEVEL: "trace" },
+    prepare: (databaseEnv) => createStaffAccount(databaseEnv, STAFF),
+  });
 }, 90_000);
 afterAll(async () => {
   await app?.close();
@@ -70,10 +78,16 @@ describe("the server's logs", () => {
       await page.getByRole("status").filter({ hasText: "Your details are saved." }).waitFor();
       await page.getByLabel("New email address", { exact: true }).fill(SUPPORTER.newEmail);
       await page.getByRole("button", { name: "Send confirmation link" }).click();
-      await page.getByRole("status").filter({ hasText: /Check your new inbox/ }).waitFor();
+      await page
+        .getByRole("status")
+        .filter({ hasText: /Check your new inbox/ })
+        .waitFor();
 
       await page.goto("/account/privacy");
-      const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download my data" }).click()]);
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByRole("button", { name: "Download my data" }).click(),
+      ]);
       expect(await readFile((await download.path())!, "utf8")).toContain(SUPPORTER.line1);
       await page.goto("/account/privacy?step=erase");
       await page.getByLabel("I understand this cannot be undone, and that I will be signed out.").check();
@@ -109,8 +123,13 @@ describe("the server's logs", () => {
 
     // Wait for the outbox worker to send (and log) the five emails the flows queued: two receipts,
     // a welcome, a sign-in link and an email-change link (bounded, polled; not a timing assertion).
-    const sentEmails = () => app.server.output().split("\n").filter((line) => line.includes('"msg":"email sent"')).length;
-    for (let waited = 0; sentEmails() < 5 && waited < 20_000; waited += 250) await new Promise((resolve) => setTimeout(resolve, 250));
+    const sentEmails = () =>
+      app.server
+        .output()
+        .split("\n")
+        .filter((line) => line.includes('"msg":"email sent"')).length;
+    for (let waited = 0; sentEmails() < 5 && waited < 20_000; waited += 250)
+      await new Promise((resolve) => setTimeout(resolve, 250));
     const output = app.server.output();
     const logLines = output.split("\n").filter((line) => line.startsWith("{"));
     // The check is worth something only if the server logged while this ran: payments, emails,
@@ -119,7 +138,12 @@ describe("the server's logs", () => {
 
     const lower = output.toLowerCase();
     const found = PERSONAL.filter((detail) => lower.includes(detail.toLowerCase()));
-    const where = found.map((detail) => output.split("\n").find((line) => line.toLowerCase().includes(detail.toLowerCase()))!.slice(0, 300));
+    const where = found.map((detail) =>
+      output
+        .split("\n")
+        .find((line) => line.toLowerCase().includes(detail.toLowerCase()))!
+        .slice(0, 300),
+    );
     expect(found, `personal data in the server's logs:\n${where.join("\n")}`).toEqual([]);
   }, 180_000);
 });

@@ -32,7 +32,11 @@ async function monthlySupporterSignedIn(page: Page, email: string) {
   await page.waitForURL(/\/account\/subscriptions\/\d+$/);
 }
 
-const summaryValue = (page: Page, term: string) => page.locator("dt", { hasText: new RegExp(`^${term}$`) }).locator("xpath=following-sibling::dd[1]").innerText();
+const summaryValue = (page: Page, term: string) =>
+  page
+    .locator("dt", { hasText: new RegExp(`^${term}$`) })
+    .locator("xpath=following-sibling::dd[1]")
+    .innerText();
 
 describe("changing monthly support in a browser", () => {
   it("with JavaScript: change the amount, pause and resume, then cancel after the alternatives", async () => {

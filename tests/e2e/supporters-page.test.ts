@@ -9,7 +9,12 @@ import { completeGift, horizontalOverflow, signInStaff } from "./flows";
 
 requireChromium();
 
-const STAFF = { email: "finder@fund.example", name: "Fin Finder", role: "staff" as const, password: "a-long-e2e-staff-password" };
+const STAFF = {
+  email: "finder@fund.example",
+  name: "Fin Finder",
+  role: "staff" as const,
+  password: "a-long-e2e-staff-password",
+};
 const DONOR = { name: "Siobhan O'Brien", email: "siobhan.obrien@example.net" };
 const OTHER = { name: "Tomasz Nowak", email: "tomasz.nowak@example.net" };
 let app: E2E;
@@ -41,30 +46,44 @@ async function expectAccessible(page: Page, width: number) {
 }
 
 describe("the Supporters page", () => {
-  it.each([360, 1280])("without JavaScript lists the newest first, filters, and finds O'Brien as obrien at %i px", async (width) => {
-    await app.withPage({ storageState: staffState, javaScriptEnabled: false, viewport: { width, height: 800 } }, async (page) => {
-      await page.goto("/admin/supporters");
-      expect(await rowNames(page)).toEqual([OTHER.name, DONOR.name]);
+  it.each([360, 1280])(
+    "without JavaScript lists the newest first, filters, and finds O'Brien as obrien at %i px",
+    async (width) => {
+      await app.withPage(
+        { storageState: staffState, javaScriptEnabled: false, viewport: { width, height: 800 } },
+        async (page) => {
+          await page.goto("/admin/supporters");
+          expect(await rowNames(page)).toEqual([OTHER.name, DONOR.name]);
 
-      await page.getByLabel("No email address").check();
-      await page.getByRole("button", { name: "Search" }).click();
-      await page.waitForURL(/noEmail=1/);
-      await page.getByText("No supporters with these filters.").waitFor();
+          await page.getByLabel("No email address").check();
+          await page.getByRole("button", { name: "Search" }).click();
+          await page.waitForURL(/noEmail=1/);
+          await page.getByText("No supporters with these filters.").waitFor();
 
-      await page.goto("/admin/supporters");
-      await page.getByLabel("Name, town, email, phone or postcode").fill("obrien");
-      await page.getByRole("button", { name: "Search" }).click();
-      await page.waitForURL(/q=obrien/);
-      expect(await rowNames(page)).toEqual([DONOR.name]);
-    });
-  }, 60_000);
+          await page.goto("/admin/supporters");
+          await page.getByLabel("Name, town, email, phone or postcode").fill("obrien");
+          await page.getByRole("button", { name: "Search" }).click();
+          await page.waitForURL(/q=obrien/);
+          expect(await rowNames(page)).toEqual([DONOR.name]);
+        },
+      );
+    },
+    60_000,
+  );
 
-  it.each([360, 1280])("has no serious accessibility violation and fits %i px", async (width) => {
-    await app.withPage({ storageState: staffState, bypassCSP: true, viewport: { width, height: 800 } }, async (page) => {
-      for (const path of ["/admin/supporters", "/admin/supporters?q=obrien", "/admin/supporters?noEmail=1"]) {
-        await page.goto(path);
-        await expectAccessible(page, width);
-      }
-    });
-  }, 60_000);
+  it.each([360, 1280])(
+    "has no serious accessibility violation and fits %i px",
+    async (width) => {
+      await app.withPage(
+        { storageState: staffState, bypassCSP: true, viewport: { width, height: 800 } },
+        async (page) => {
+          for (const path of ["/admin/supporters", "/admin/supporters?q=obrien", "/admin/supporters?noEmail=1"]) {
+            await page.goto(path);
+            await expectAccessible(page, width);
+          }
+        },
+      );
+    },
+    60_000,
+  );
 });

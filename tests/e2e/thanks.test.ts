@@ -54,10 +54,16 @@ describe("the thank-you page says what happens next", () => {
     it(`a monthly gift: every month, the next payment date, and a way to manage it (${how})`, async () => {
       await app.withPage({ viewport: { width, height: 800 }, javaScriptEnabled }, async (page) => {
         await page.goto("/");
-        await submitGift(page, { amount: "$25", email: `monthly-${width}-${javaScriptEnabled}@example.net`, frequency: "Monthly" });
+        await submitGift(page, {
+          amount: "$25",
+          email: `monthly-${width}-${javaScriptEnabled}@example.net`,
+          frequency: "Monthly",
+        });
         await finishCheckout(page);
         const text = await confirmed(page);
-        expect(text).toContain("We have recorded $25 for Fighting Fund 2026. This gift repeats every month until you change or cancel it.");
+        expect(text).toContain(
+          "We have recorded $25 for Fighting Fund 2026. This gift repeats every month until you change or cancel it.",
+        );
         expect(text).toMatch(new RegExp(`Your next payment is on ${DATE}\\.`));
         expect(text).not.toMatch(/runs until|print edition/);
         const manage = page.getByRole("link", { name: "Manage your support" });
@@ -83,7 +89,9 @@ describe("the thank-you page says what happens next", () => {
         await address.getByLabel("Postcode").fill("3065");
         await finishCheckout(page);
         const text = await confirmed(page);
-        expect(text).toContain("We have recorded $10 for Print supporter. You pay $10 every month until you change or cancel it.");
+        expect(text).toContain(
+          "We have recorded $10 for Print supporter. You pay $10 every month until you change or cancel it.",
+        );
         expect(text).toMatch(new RegExp(`Your next payment is on ${DATE}\\.`));
         expect(text).toMatch(new RegExp(`Expect your first print edition by ${DATE}\\.`));
         await page.getByRole("link", { name: "Manage your support" }).waitFor();
@@ -93,7 +101,10 @@ describe("the thank-you page says what happens next", () => {
 
     it(`12 months: the end date, no next payment, no repeated words (${how})`, async () => {
       await app.withPage({ viewport: { width, height: 800 }, javaScriptEnabled }, async (page) => {
-        await becomeSupporter(page, { plan: "Digital supporter — 12 months", email: `year-${width}-${javaScriptEnabled}@example.net` });
+        await becomeSupporter(page, {
+          plan: "Digital supporter — 12 months",
+          email: `year-${width}-${javaScriptEnabled}@example.net`,
+        });
         const text = await confirmed(page);
         expect(text).toContain("We have recorded $55 for Digital supporter — 12 months.");
         expect(text).toMatch(new RegExp(`Your support runs until ${DATE}; nothing more will be charged\\.`));

@@ -9,7 +9,12 @@ import { giveButton, horizontalOverflow, signInStaff } from "./flows";
 
 requireChromium();
 
-const ADMIN = { email: "trust.admin@fund.example", name: "Trust Admin", role: "admin" as const, password: "a-long-e2e-trust-password" };
+const ADMIN = {
+  email: "trust.admin@fund.example",
+  name: "Trust Admin",
+  role: "admin" as const,
+  password: "a-long-e2e-trust-password",
+};
 
 let app: E2E;
 beforeAll(async () => {
@@ -25,7 +30,8 @@ const VIEWS = [
   { width: 1280, javaScriptEnabled: false },
   { width: 1280, javaScriptEnabled: true },
 ];
-const how = ({ width, javaScriptEnabled }: { width: number; javaScriptEnabled: boolean }) => `${width} px, ${javaScriptEnabled ? "with" : "without"} JavaScript`;
+const how = ({ width, javaScriptEnabled }: { width: number; javaScriptEnabled: boolean }) =>
+  `${width} px, ${javaScriptEnabled ? "with" : "without"} JavaScript`;
 
 async function axe(page: Page) {
   const violations = await axeViolations(page);
@@ -36,61 +42,102 @@ async function axe(page: Page) {
 describe("trust where people give", () => {
   for (const view of VIEWS) {
     it(`the campaign page: privacy link by the give button, tel: link, nothing drawn at zero, stats on clean lines (${how(view)})`, async () => {
-      await app.withPage({ viewport: { width: view.width, height: 900 }, javaScriptEnabled: view.javaScriptEnabled }, async (page) => {
-        await page.goto("/");
-        // The link sits right after the give button, inside the form.
-        const privacy = page.locator(".donate-form .give-button + .give-trust").getByRole("link", { name: "Your privacy: what we keep and who sees it" });
-        expect(await privacy.getAttribute("href")).toBe("/privacy");
-        expect(await giveButton(page).isVisible()).toBe(true);
-        // The phone line, by the supporter options and in the footer, as tel: links.
-        expect(await page.locator(".phone-note").getByRole("link", { name: "03 9000 0000" }).getAttribute("href")).toBe("tel:0390000000");
-        expect(await page.locator("footer").getByRole("link", { name: "03 9000 0000" }).getAttribute("href")).toBe("tel:0390000000");
-        // Nothing raised yet: the bar has no fill at all.
-        expect(await page.getByRole("progressbar", { name: "Funding target" }).locator(".progress-fill").count()).toBe(0);
-        // Each figure on one line, and no two figures overlapping.
-        const stats = await page.locator(".progress-stats dd").evaluateAll((dds) =>
-          dds.map((dd) => {
-            const range = document.createRange();
-            range.selectNodeContents(dd);
-            const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
-            const box = dd.getBoundingClientRect();
-            return { text: dd.textContent, lines, left: box.left, right: box.right, top: box.top, bottom: box.bottom };
-          }),
-        );
-        for (const stat of stats) expect(stat.lines, `${stat.text} wraps`).toBe(1);
-        for (const [i, a] of stats.entries())
-          for (const b of stats.slice(i + 1)) {
-            const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-            expect(overlap, `${a.text} overlaps ${b.text}`).toBe(false);
-          }
-        // The supporter options' Pay button has it too.
-        await page.goto("/support");
-        expect(await page.locator(".tier-form .give-button + .give-trust").getByRole("link", { name: "Your privacy: what we keep and who sees it" }).getAttribute("href")).toBe("/privacy");
-        await page.goto("/");
-        if (view.javaScriptEnabled) await axe(page);
-        await page.screenshot({ path: `/tmp/money-shots/trust-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`, fullPage: true });
-      });
+      await app.withPage(
+        { viewport: { width: view.width, height: 900 }, javaScriptEnabled: view.javaScriptEnabled },
+        async (page) => {
+          await page.goto("/");
+          // The link sits right after the give button, inside the form.
+          const privacy = page
+            .locator(".donate-form .give-button + .give-trust")
+            .getByRole("link", { name: "Your privacy: what we keep and who sees it" });
+          expect(await privacy.getAttribute("href")).toBe("/privacy");
+          expect(await giveButton(page).isVisible()).toBe(true);
+          // The phone line, by the supporter options and in the footer, as tel: links.
+          expect(
+            await page.locator(".phone-note").getByRole("link", { name: "03 9000 0000" }).getAttribute("href"),
+          ).toBe("tel:0390000000");
+          expect(await page.locator("footer").getByRole("link", { name: "03 9000 0000" }).getAttribute("href")).toBe(
+            "tel:0390000000",
+          );
+          // Nothing raised yet: the bar has no fill at all.
+          expect(
+            await page.getByRole("progressbar", { name: "Funding target" }).locator(".progress-fill").count(),
+          ).toBe(0);
+          // Each figure on one line, and no two figures overlapping.
+          const stats = await page.locator(".progress-stats dd").evaluateAll((dds) =>
+            dds.map((dd) => {
+              const range = document.createRange();
+              range.selectNodeContents(dd);
+              const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+              const box = dd.getBoundingClientRect();
+              return {
+                text: dd.textContent,
+                lines,
+                left: box.left,
+                right: box.right,
+                top: box.top,
+                bottom: box.bottom,
+              };
+            }),
+          );
+          for (const stat of stats) expect(stat.lines, `${stat.text} wraps`).toBe(1);
+          for (const [i, a] of stats.entries())
+            for (const b of stats.slice(i + 1)) {
+              const overlap = a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+              expect(overlap, `${a.text} overlaps ${b.text}`).toBe(false);
+            }
+          // The supporter options' Pay button has it too.
+          await page.goto("/support");
+          expect(
+            await page
+              .locator(".tier-form .give-button + .give-trust")
+              .getByRole("link", { name: "Your privacy: what we keep and who sees it" })
+              .getAttribute("href"),
+          ).toBe("/privacy");
+          await page.goto("/");
+          if (view.javaScriptEnabled) await axe(page);
+          await page.screenshot({
+            path: `/tmp/money-shots/trust-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`,
+            fullPage: true,
+          });
+        },
+      );
     });
 
     it(`the privacy page says what is kept, for how long, and who processes what (${how(view)})`, async () => {
-      await app.withPage({ viewport: { width: view.width, height: 900 }, javaScriptEnabled: view.javaScriptEnabled }, async (page) => {
-        await page.goto("/");
-        await page.getByRole("link", { name: "Your privacy: what we keep and who sees it" }).click();
-        await page.waitForURL(/\/privacy$/);
-        await page.getByRole("heading", { level: 1, name: "Your privacy when you give" }).waitFor();
-        const text = (await page.locator("main").innerText()).replace(/\s+/g, " ");
-        for (const heading of ["What we keep", "What we never keep", "Giving anonymously", "Who handles what", "How long we keep it", "Your control"]) {
-          expect(await page.getByRole("heading", { level: 2, name: heading }).isVisible()).toBe(true);
-        }
-        // This server runs simulated payments and the dev mailbox: the page says so, naming what a live site uses.
-        expect(text).toContain("Card payments are simulated on this demonstration site");
-        expect(text).toContain("Stripe");
-        expect(text).toContain("Emails are simulated on this demonstration site");
-        expect(text).toContain("Resend");
-        expect(await page.getByRole("link", { name: "supporters@example.org" }).getAttribute("href")).toBe("mailto:supporters@example.org");
-        if (view.javaScriptEnabled) await axe(page);
-        await page.screenshot({ path: `/tmp/money-shots/privacy-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`, fullPage: true });
-      });
+      await app.withPage(
+        { viewport: { width: view.width, height: 900 }, javaScriptEnabled: view.javaScriptEnabled },
+        async (page) => {
+          await page.goto("/");
+          await page.getByRole("link", { name: "Your privacy: what we keep and who sees it" }).click();
+          await page.waitForURL(/\/privacy$/);
+          await page.getByRole("heading", { level: 1, name: "Your privacy when you give" }).waitFor();
+          const text = (await page.locator("main").innerText()).replace(/\s+/g, " ");
+          for (const heading of [
+            "What we keep",
+            "What we never keep",
+            "Giving anonymously",
+            "Who handles what",
+            "How long we keep it",
+            "Your control",
+          ]) {
+            expect(await page.getByRole("heading", { level: 2, name: heading }).isVisible()).toBe(true);
+          }
+          // This server runs simulated payments and the dev mailbox: the page says so, naming what a live site uses.
+          expect(text).toContain("Card payments are simulated on this demonstration site");
+          expect(text).toContain("Stripe");
+          expect(text).toContain("Emails are simulated on this demonstration site");
+          expect(text).toContain("Resend");
+          expect(await page.getByRole("link", { name: "supporters@example.org" }).getAttribute("href")).toBe(
+            "mailto:supporters@example.org",
+          );
+          if (view.javaScriptEnabled) await axe(page);
+          await page.screenshot({
+            path: `/tmp/money-shots/privacy-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`,
+            fullPage: true,
+          });
+        },
+      );
     });
   }
 
@@ -106,7 +153,9 @@ describe("trust where people give", () => {
       await page.getByText("Settings saved.").waitFor();
       await page.goto("/");
       const note = page.locator(".donate-form .give-trust.hint");
-      expect(await note.innerText()).toBe("Gifts (donations) to Fighting Fund Demo Press are tax-deductible. Supporter subscriptions buy an edition and are not gifts.");
+      expect(await note.innerText()).toBe(
+        "Gifts (donations) to Fighting Fund Demo Press are tax-deductible. Supporter subscriptions buy an edition and are not gifts.",
+      );
     });
   });
 });

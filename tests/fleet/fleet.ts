@@ -20,21 +20,50 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // HTTP from a chosen loopback address (the whole of 127.0.0.0/8 is this machine), one connection
 // per request, so each simulated reader has an address of their own.
 
-export type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string; startedAt: number; finishedAt: number };
+export type Reply = {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  startedAt: number;
+  finishedAt: number;
+};
 
 export function send(
   url: string,
-  { method = "GET", headers = {}, body, from = "127.0.0.1", timeoutMs = 30_000 }: { method?: string; headers?: Record<string, string>; body?: string; from?: string; timeoutMs?: number } = {},
+  {
+    method = "GET",
+    headers = {},
+    body,
+    from = "127.0.0.1",
+    timeoutMs = 30_000,
+  }: { method?: string; headers?: Record<string, string>; body?: string; from?: string; timeoutMs?: number } = {},
 ): Promise<Reply> {
   const startedAt = Date.now();
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers: { ...headers, ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }) }, localAddress: from, agent: false }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (text += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text, startedAt, finishedAt: Date.now() }));
-      response.on("error", reject);
-    });
+    const request = http.request(
+      url,
+      {
+        method,
+        headers: { ...headers, ...(body === undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }) },
+        localAddress: from,
+        agent: false,
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: text,
+            startedAt,
+            finishedAt: Date.now(),
+          }),
+        );
+        response.on("error", reject);
+      },
+    );
     request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     request.on("error", reject);
     request.end(body);
@@ -42,16 +71,36 @@ export function send(
 }
 
 /** A request whose body is sent in two parts, so it is in flight for as long as the caller likes. */
-export function sendInTwoParts(url: string, { headers, body, from = "127.0.0.1" }: { headers: Record<string, string>; body: string; from?: string }) {
+export function sendInTwoParts(
+  url: string,
+  { headers, body, from = "127.0.0.1" }: { headers: Record<string, string>; body: string; from?: string },
+) {
   const startedAt = Date.now();
   let request!: http.ClientRequest;
   const reply = new Promise<Reply>((resolve, reject) => {
-    request = http.request(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, localAddress: from, agent: false }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => (text += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: text, startedAt, finishedAt: Date.now() }));
-    });
+    request = http.request(
+      url,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        localAddress: from,
+        agent: false,
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => (text += chunk));
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: text,
+            startedAt,
+            finishedAt: Date.now(),
+          }),
+        );
+      },
+    );
     request.setTimeout(30_000, () => request.destroy(new Error("no answer within 30 s")));
     request.on("error", reject);
   });
@@ -63,7 +112,12 @@ export function sendInTwoParts(url: string, { headers, body, from = "127.0.0.1" 
 
 /** The cookie pairs (name=value) a response sets, merged over the ones held. */
 export function withCookies(held: string, response: Reply): string {
-  const jar = new Map(held.split("; ").filter(Boolean).map((pair) => [pair.split("=")[0], pair] as const));
+  const jar = new Map(
+    held
+      .split("; ")
+      .filter(Boolean)
+      .map((pair) => [pair.split("=")[0], pair] as const),
+  );
   for (const line of response.headers["set-cookie"] ?? []) {
     const pair = line.split(";")[0];
     jar.set(pair.split("=")[0], pair);
@@ -85,11 +139,25 @@ export async function startStripeApi({ slowMs = 1500 } = {}) {
       const body = Buffer.concat(chunks).toString("utf8");
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string") headers.set(name, value);
-      const request = new Request(`https://api.stripe.com${req.url}`, { method: req.method, headers, body: req.method === "GET" || req.method === "DELETE" ? undefined : body });
-      if (req.method === "POST" && req.url === "/v1/checkout/sessions" && /slow/.test(decodeURIComponent(body))) await sleep(slowMs);
-      const response = (await getResponse(mock.handlers, request)) ?? Response.json({ error: { type: "invalid_request_error", message: `fleet stub: no ${req.method} ${req.url}` } }, { status: 404 });
+      const request = new Request(`https://api.stripe.com${req.url}`, {
+        method: req.method,
+        headers,
+        body: req.method === "GET" || req.method === "DELETE" ? undefined : body,
+      });
+      if (req.method === "POST" && req.url === "/v1/checkout/sessions" && /slow/.test(decodeURIComponent(body)))
+        await sleep(slowMs);
+      const response =
+        (await getResponse(mock.handlers, request)) ??
+        Response.json(
+          { error: { type: "invalid_request_error", message: `fleet stub: no ${req.method} ${req.url}` } },
+          { status: 404 },
+        );
       const bytes = Buffer.from(await response.arrayBuffer());
-      res.writeHead(response.status, { "content-type": response.headers.get("content-type") ?? "application/json", "content-length": String(bytes.length), "request-id": response.headers.get("request-id") ?? "req_fleet" });
+      res.writeHead(response.status, {
+        "content-type": response.headers.get("content-type") ?? "application/json",
+        "content-length": String(bytes.length),
+        "request-id": response.headers.get("request-id") ?? "req_fleet",
+      });
       res.end(bytes);
     });
   });
@@ -106,13 +174,17 @@ export async function startResendApi() {
     req.resume();
     req.on("end", () => {
       if (req.method !== "POST" || req.url !== "/emails") {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ statusCode: 404, name: "not_found", message: "fleet stub" }));
+        res
+          .writeHead(404, { "content-type": "application/json" })
+          .end(JSON.stringify({ statusCode: 404, name: "not_found", message: "fleet stub" }));
         return;
       }
       const key = req.headers["idempotency-key"];
       if (typeof key === "string") requestsByKey.set(key, (requestsByKey.get(key) ?? 0) + 1);
       else withoutKey.push(String(Date.now()));
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: `re_fleet_${typeof key === "string" ? key : Date.now()}` }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ id: `re_fleet_${typeof key === "string" ? key : Date.now()}` }));
     });
   });
   const base = await listen(server);
@@ -146,22 +218,42 @@ export type AppServer = {
   /** Starts the process; resolves once `readyPath` answers 200. */
   start: () => Promise<void>;
   /** Sends SIGTERM; resolves with the time the process exited (SIGKILL after `timeoutMs`). */
-  terminate: (timeoutMs?: number) => Promise<{ exitedAt: number; code: number | null; signal: string | null; killed: boolean }>;
+  terminate: (
+    timeoutMs?: number,
+  ) => Promise<{ exitedAt: number; code: number | null; signal: string | null; killed: boolean }>;
   kill: () => Promise<void>;
 };
 
-export function appServer(name: string, port: number, env: Record<string, string>, { readyPath }: { readyPath: string }): AppServer {
+export function appServer(
+  name: string,
+  port: number,
+  env: Record<string, string>,
+  { readyPath }: { readyPath: string },
+): AppServer {
   let child: ChildProcess | undefined;
   let output = "";
-  let exited: Promise<{ code: number | null; signal: string | null; at: number }> = Promise.resolve({ code: 0, signal: null, at: Date.now() });
+  let exited: Promise<{ code: number | null; signal: string | null; at: number }> = Promise.resolve({
+    code: 0,
+    signal: null,
+    at: Date.now(),
+  });
   const origin = `http://127.0.0.1:${port}`;
   const alive = () => !!child && child.exitCode === null && child.signalCode === null;
 
   const start = async () => {
-    if (!existsSync(path.join(ROOT, "build", "index.js"))) throw new Error("build/index.js is missing: run `npx remix build` first");
+    if (!existsSync(path.join(ROOT, "build", "index.js")))
+      throw new Error("build/index.js is missing: run `npx remix build` first");
     const proc = spawn(process.execPath, ["server.mjs"], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? os.tmpdir(), TMPDIR: os.tmpdir(), NODE_ENV: "production", ...env, PORT: String(port), HOST: "127.0.0.1" },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? os.tmpdir(),
+        TMPDIR: os.tmpdir(),
+        NODE_ENV: "production",
+        ...env,
+        PORT: String(port),
+        HOST: "127.0.0.1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child = proc;
@@ -176,7 +268,8 @@ export function appServer(name: string, port: number, env: Record<string, string
         () => false,
       );
       if (ready) return;
-      if (Date.now() > deadline) throw new Error(`${name} did not answer ${readyPath} with 200 within 45 s:\n${output.slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`${name} did not answer ${readyPath} with 200 within 45 s:\n${output.slice(-3000)}`);
       await sleep(100);
     }
   };
@@ -209,9 +302,19 @@ export function appServer(name: string, port: number, env: Record<string, string
 // ---------------------------------------------------------------------------------------------
 // nginx: Debian's binary as our own process, prefix, config, pid and logs in a temp directory.
 
-export type Nginx = { origin: string; dir: string; accessLog: () => string; errorLog: () => string; stop: () => Promise<void> };
+export type Nginx = {
+  origin: string;
+  dir: string;
+  accessLog: () => string;
+  errorLog: () => string;
+  stop: () => Promise<void>;
+};
 
-export function renderNginxSite(vars: { FF_LISTEN: string; FF_UPSTREAM_SERVERS: string; FF_ACCESS_LOG: string }): string {
+export function renderNginxSite(vars: {
+  FF_LISTEN: string;
+  FF_UPSTREAM_SERVERS: string;
+  FF_ACCESS_LOG: string;
+}): string {
   const template = readFileSync(NGINX_TEMPLATE, "utf8");
   // Like the nginx image's envsubst: only these names; nginx's own $variables are left alone.
   const rendered = template.replace(/\$\{(FF_[A-Z_]+)\}/g, (whole, name: string) => {
@@ -253,9 +356,13 @@ export async function startNginx({ port, upstreams }: { port: number; upstreams:
       "",
     ].join("\n"),
   );
-  const check = spawnSync(binary, ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", errorLog], { encoding: "utf8" });
+  const check = spawnSync(binary, ["-t", "-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", errorLog], {
+    encoding: "utf8",
+  });
   if (check.status !== 0) throw new Error(`nginx -t refused the configuration:\n${check.stderr}`);
-  const child = spawn(binary, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", errorLog], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(binary, ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", errorLog], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
@@ -273,7 +380,13 @@ export async function startNginx({ port, upstreams }: { port: number; upstreams:
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited (${child.exitCode}):\n${stderr}\n${read(errorLog)}`);
-    if (await send(`${origin}/healthz`, { timeoutMs: 1000 }).then(() => true, () => false)) break;
+    if (
+      await send(`${origin}/healthz`, { timeoutMs: 1000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`nginx did not answer on ${origin} within 10 s:\n${stderr}`);

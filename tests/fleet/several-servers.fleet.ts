@@ -9,7 +9,18 @@ import { upsertStaffAccount } from "~/auth/staff-accounts.server";
 import { JOB_KEYS } from "~/jobs/job-lock.server";
 import { checkoutSessionObject, signStripePayload, stripeEvent } from "../mocks/stripe";
 import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database";
-import { appServer, send, sendInTwoParts, startNginx, startResendApi, startStripeApi, withCookies, type AppServer, type Nginx, type Reply } from "./fleet";
+import {
+  appServer,
+  send,
+  sendInTwoParts,
+  startNginx,
+  startResendApi,
+  startStripeApi,
+  withCookies,
+  type AppServer,
+  type Nginx,
+  type Reply,
+} from "./fleet";
 
 const NGINX_PORT = 4500;
 const SERVER_PORTS = [4501, 4502, 4503];
@@ -17,15 +28,25 @@ const READY_PATH = "/readyz";
 const WEBHOOK_SECRET = "whsec_fighting_fund_fleet";
 const JOBS_INTERVAL_MS = 3000;
 const CHECKOUT_LIMIT_PER_IP = 6;
-const STAFF = { email: "fleet-admin@example.org", name: "Fleet Admin", password: "fleet-admin-password-not-secret", role: "admin" as const };
+const STAFF = {
+  email: "fleet-admin@example.org",
+  name: "Fleet Admin",
+  password: "fleet-admin-password-not-secret",
+  role: "admin" as const,
+};
 /** How long the steady load runs before, between and after the three restarts (each bounded). */
 const LOAD_LEAD_MS = 3000;
 const BETWEEN_RESTARTS_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** "a 3, b 1" (Object.groupBy arrives with Node 21). */
-const tally = (keys: string[]) => Object.entries(keys.reduce<Record<string, number>>((acc, k) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }), {})).map(([k, n]) => `${k} ${n}`).join(", ");
-const adminUrl = process.env.DATABASE_URL?.startsWith("postgres") ? process.env.DATABASE_URL : "postgres://postgres@127.0.0.1:5432/postgres";
+const tally = (keys: string[]) =>
+  Object.entries(keys.reduce<Record<string, number>>((acc, k) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }), {}))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+const adminUrl = process.env.DATABASE_URL?.startsWith("postgres")
+  ? process.env.DATABASE_URL
+  : "postgres://postgres@127.0.0.1:5432/postgres";
 
 let database: ScratchDatabase;
 let sql: postgres.Sql;
@@ -42,37 +63,66 @@ let addressSeq = 0;
 /** 127.1.0.1, 127.1.0.2, …: a new reader per call. */
 function newReader(): string {
   addressSeq += 1;
-  return `127.1.${(addressSeq >> 8) & 255}.${(addressSeq & 255) || 1}`;
+  return `127.1.${(addressSeq >> 8) & 255}.${addressSeq & 255 || 1}`;
 }
 
 const csrfOf = (page: Reply) => /name="csrf" value="([^"]+)"/.exec(page.body)?.[1];
 /** "$12,345 raised of $250,000": React may put comment nodes between the parts. */
 const raisedOn = (page: Reply) => /([^<>]*?)(?:<!-- -->)?\s*raised of/.exec(page.body)?.[1]?.trim();
 
-type Payment = { sessionId: string; checkoutId: string; email: string; amountMinor: number; eventId: string; body: string; acknowledged: boolean };
+type Payment = {
+  sessionId: string;
+  checkoutId: string;
+  email: string;
+  amountMinor: number;
+  eventId: string;
+  body: string;
+  acknowledged: boolean;
+};
 const payments: Payment[] = [];
 let emailSeq = 0;
 
 /** A reader opens the front page and starts a one-off gift: the checkout we created, or why not. */
-async function startCheckout(origin: string, { from = newReader(), amount = "2500", email = `fleet-${++emailSeq}@example.net` } = {}) {
+async function startCheckout(
+  origin: string,
+  { from = newReader(), amount = "2500", email = `fleet-${++emailSeq}@example.net` } = {},
+) {
   const page = await send(`${origin}/`, { from });
   const csrf = csrfOf(page);
-  if (page.status !== 200 || !csrf) return { ok: false as const, reply: page, detail: `GET / answered ${page.status}${csrf ? "" : " without a CSRF token"}` };
+  if (page.status !== 200 || !csrf)
+    return {
+      ok: false as const,
+      reply: page,
+      detail: `GET / answered ${page.status}${csrf ? "" : " without a CSRF token"}`,
+    };
   const reply = await send(`${origin}/?index`, {
     method: "POST",
     from,
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: withCookies("", page), origin },
-    body: new URLSearchParams({ csrf, currency: "AUD", frequency: "once", amount, name: "Fleet Reader", email }).toString(),
+    body: new URLSearchParams({
+      csrf,
+      currency: "AUD",
+      frequency: "once",
+      amount,
+      name: "Fleet Reader",
+      email,
+    }).toString(),
   });
-  const sessionId = /^https:\/\/checkout\.stripe\.com\/c\/pay\/(cs_test_[A-Za-z0-9]+)/.exec(String(reply.headers.location ?? ""))?.[1];
-  if (reply.status !== 303 || !sessionId) return { ok: false as const, reply, detail: `POST /?index answered ${reply.status} ${reply.body.slice(0, 200)}` };
+  const sessionId = /^https:\/\/checkout\.stripe\.com\/c\/pay\/(cs_test_[A-Za-z0-9]+)/.exec(
+    String(reply.headers.location ?? ""),
+  )?.[1];
+  if (reply.status !== 303 || !sessionId)
+    return { ok: false as const, reply, detail: `POST /?index answered ${reply.status} ${reply.body.slice(0, 200)}` };
   const session = stripe.mock.store.sessions.get(sessionId);
   if (!session) return { ok: false as const, reply, detail: `no Checkout Session ${sessionId} at the Stripe stub` };
   return { ok: true as const, reply, session, email };
 }
 
 /** Stripe's checkout.session.completed for a session the app created, signed as Stripe signs it. */
-function completedEvent(session: NonNullable<ReturnType<typeof stripe.mock.store.sessions.get>>, email: string): Payment {
+function completedEvent(
+  session: NonNullable<ReturnType<typeof stripe.mock.store.sessions.get>>,
+  email: string,
+): Payment {
   const object = checkoutSessionObject({
     id: session.id,
     metadata: session.metadata,
@@ -83,12 +133,28 @@ function completedEvent(session: NonNullable<ReturnType<typeof stripe.mock.store
     paymentStatus: "paid",
   });
   const event = stripeEvent("checkout.session.completed", object);
-  return { sessionId: session.id, checkoutId: session.metadata.checkout_id ?? "", email, amountMinor: session.amount_total, eventId: event.id, body: JSON.stringify(event), acknowledged: false };
+  return {
+    sessionId: session.id,
+    checkoutId: session.metadata.checkout_id ?? "",
+    email,
+    amountMinor: session.amount_total,
+    eventId: event.id,
+    body: JSON.stringify(event),
+    acknowledged: false,
+  };
 }
 
 /** One delivery of the event, signed afresh as Stripe signs each attempt; a 200 acknowledges it. */
 async function deliver(origin: string, payment: Payment, from = "127.0.0.1") {
-  const reply = await send(`${origin}/webhooks/stripe`, { method: "POST", from, headers: { "content-type": "application/json", "stripe-signature": signStripePayload(payment.body, WEBHOOK_SECRET) }, body: payment.body });
+  const reply = await send(`${origin}/webhooks/stripe`, {
+    method: "POST",
+    from,
+    headers: {
+      "content-type": "application/json",
+      "stripe-signature": signStripePayload(payment.body, WEBHOOK_SECRET),
+    },
+    body: payment.body,
+  });
   if (reply.status === 200) payment.acknowledged = true;
   return reply;
 }
@@ -140,8 +206,15 @@ afterAll(async () => {
     const problems = server
       .output()
       .split("\n")
-      .filter((line) => line.trim() && (!line.startsWith("{") || /"level":(5|6)\d/.test(line)) && !line.startsWith("Fighting Fund is running") && !line.startsWith("  "));
-    if (problems.length) console.log(`${server.name}: ${problems.length} error lines; the last ones:\n${problems.slice(-15).join("\n")}`);
+      .filter(
+        (line) =>
+          line.trim() &&
+          (!line.startsWith("{") || /"level":(5|6)\d/.test(line)) &&
+          !line.startsWith("Fighting Fund is running") &&
+          !line.startsWith("  "),
+      );
+    if (problems.length)
+      console.log(`${server.name}: ${problems.length} error lines; the last ones:\n${problems.slice(-15).join("\n")}`);
   }
   const nginxErrors = nginx?.errorLog().trim();
   if (nginxErrors) console.log(`nginx error log:\n${nginxErrors.split("\n").slice(-15).join("\n")}`);
@@ -152,7 +225,9 @@ afterAll(async () => {
   await resend?.close().catch(() => {});
   await sql?.end().catch(() => {});
   await database?.drop().catch(() => {});
-  console.log(`fleet test: ${((Date.now() - fleetStartedAt) / 1000).toFixed(1)} s from the first server start to the clean-up`);
+  console.log(
+    `fleet test: ${((Date.now() - fleetStartedAt) / 1000).toFixed(1)} s from the first server start to the clean-up`,
+  );
 }, 60_000);
 
 describe("three app servers behind nginx behave as one", () => {
@@ -163,8 +238,17 @@ describe("three app servers behind nginx behave as one", () => {
     expect(page.status).toBe(200);
     const signIn = await send(`${one.origin}/admin/sign-in`, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", cookie: withCookies("", page), origin: one.origin },
-      body: new URLSearchParams({ csrf: csrf ?? "", next: "/admin", email: STAFF.email, password: STAFF.password }).toString(),
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        cookie: withCookies("", page),
+        origin: one.origin,
+      },
+      body: new URLSearchParams({
+        csrf: csrf ?? "",
+        next: "/admin",
+        email: STAFF.email,
+        password: STAFF.password,
+      }).toString(),
     });
     expect([302, 303]).toContain(signIn.status);
     const cookie = withCookies(withCookies("", page), signIn);
@@ -249,14 +333,24 @@ describe("three app servers behind nginx behave as one", () => {
     let running = true;
     const record = (kind: string, reply: Reply | Error, ok: (r: Reply) => boolean) => {
       if (reply instanceof Error) outcomes.push({ kind, ok: false, detail: reply.message, at: Date.now() });
-      else outcomes.push({ kind, ok: ok(reply), detail: `${reply.status} ${reply.body.slice(0, 160)}`, at: reply.finishedAt });
+      else
+        outcomes.push({
+          kind,
+          ok: ok(reply),
+          detail: `${reply.status} ${reply.body.slice(0, 160)}`,
+          at: reply.finishedAt,
+        });
     };
     const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
     const pageViews = async (paths: string[]) => {
       for (let i = 0; running && i < 10_000; i++) {
         const path = paths[i % paths.length]!;
-        record(`GET ${path}`, await send(`${nginx.origin}${path}`, { from: newReader() }).catch(asError), (r) => r.status === 200);
+        record(
+          `GET ${path}`,
+          await send(`${nginx.origin}${path}`, { from: newReader() }).catch(asError),
+          (r) => r.status === 200,
+        );
         await sleep(60);
       }
     };
@@ -278,13 +372,20 @@ describe("three app servers behind nginx behave as one", () => {
         payments.push(payment);
         // Stripe delivers at least once: every fourth event twice, at the same moment.
         const copies = i % 4 === 0 ? 2 : 1;
-        const replies = await Promise.all(Array.from({ length: copies }, () => deliver(nginx.origin, payment).catch(asError)));
+        const replies = await Promise.all(
+          Array.from({ length: copies }, () => deliver(nginx.origin, payment).catch(asError)),
+        );
         for (const reply of replies) record("webhook", reply, (r) => r.status === 200);
         await sleep(120);
       }
     };
 
-    const load = Promise.all([pageViews(["/", "/support"]), pageViews(["/c/fighting-fund-2026", "/"]), checkoutsAndWebhooks(), checkoutsAndWebhooks()]);
+    const load = Promise.all([
+      pageViews(["/", "/support"]),
+      pageViews(["/c/fighting-fund-2026", "/"]),
+      checkoutsAndWebhooks(),
+      checkoutsAndWebhooks(),
+    ]);
     const restarts: string[] = [];
     const inFlight: string[] = [];
     try {
@@ -292,14 +393,24 @@ describe("three app servers behind nginx behave as one", () => {
       for (const server of servers) {
         // Two requests in flight on this server when it is told to stop: a Stripe delivery whose
         // body is only half sent, and a checkout start waiting on a slow Stripe API.
-        const slowStart = startCheckout(server.origin, { from: newReader(), email: `slow-${server.port}@example.net` }).catch(asError);
+        const slowStart = startCheckout(server.origin, {
+          from: newReader(),
+          email: `slow-${server.port}@example.net`,
+        }).catch(asError);
         const halfSent = await (async () => {
           // (acknowledged only if this very delivery, sent straight to the stopping server, succeeds)
           const started = await startCheckout(server.origin, { from: newReader() });
-          if (!started.ok) throw new Error(`could not start the checkout for the half-sent delivery: ${started.detail}`);
+          if (!started.ok)
+            throw new Error(`could not start the checkout for the half-sent delivery: ${started.detail}`);
           const payment = completedEvent(started.session, started.email);
           payments.push(payment);
-          const request = sendInTwoParts(`${server.origin}/webhooks/stripe`, { headers: { "content-type": "application/json", "stripe-signature": signStripePayload(payment.body, WEBHOOK_SECRET) }, body: payment.body });
+          const request = sendInTwoParts(`${server.origin}/webhooks/stripe`, {
+            headers: {
+              "content-type": "application/json",
+              "stripe-signature": signStripePayload(payment.body, WEBHOOK_SECRET),
+            },
+            body: payment.body,
+          });
           const reply = request.reply.then((r) => {
             if (r.status === 200) payment.acknowledged = true;
             return r;
@@ -317,7 +428,8 @@ describe("three app servers behind nginx behave as one", () => {
         );
         record("in-flight webhook", delivery, (r) => r.status === 200 && r.finishedAt <= exit.exitedAt);
         if (slow instanceof Error) record("in-flight checkout start", slow, () => false);
-        else if (!slow.ok) outcomes.push({ kind: "in-flight checkout start", ok: false, detail: slow.detail, at: Date.now() });
+        else if (!slow.ok)
+          outcomes.push({ kind: "in-flight checkout start", ok: false, detail: slow.detail, at: Date.now() });
         else {
           record("in-flight checkout start", slow.reply, (r) => r.finishedAt <= exit.exitedAt);
           payments.push(completedEvent(slow.session, slow.email));
@@ -327,7 +439,9 @@ describe("three app servers behind nginx behave as one", () => {
         expect(exit.code, `${server.name} exit code`).toBe(0);
         const restartedAt = Date.now();
         await server.start();
-        restarts.push(`${server.name} stopped and was ready again in ${((Date.now() - restartedAt) / 1000).toFixed(1)} s`);
+        restarts.push(
+          `${server.name} stopped and was ready again in ${((Date.now() - restartedAt) / 1000).toFixed(1)} s`,
+        );
         await sleep(BETWEEN_RESTARTS_MS);
       }
     } finally {
@@ -335,11 +449,19 @@ describe("three app servers behind nginx behave as one", () => {
       await load;
     }
     const failed = outcomes.filter((o) => !o.ok);
-    console.log(`rolling restart: ${outcomes.length} requests (${tally(outcomes.map((o) => o.kind))}), ${failed.length} failed\n  ${restarts.join("\n  ")}\n  in flight at SIGTERM: ${inFlight.join("; ")}`);
+    console.log(
+      `rolling restart: ${outcomes.length} requests (${tally(outcomes.map((o) => o.kind))}), ${failed.length} failed\n  ${restarts.join("\n  ")}\n  in flight at SIGTERM: ${inFlight.join("; ")}`,
+    );
     expect(failed.map((o) => `${o.kind}: ${o.detail}`)).toEqual([]);
     expect(outcomes.filter((o) => o.kind === "webhook").length).toBeGreaterThan(10);
     // nginx spread the load over all three.
-    const upstreams = new Set(nginx.accessLog().split("\n").map((line) => /upstream=(127\.0\.0\.1:\d+)/.exec(line)?.[1]).filter(Boolean));
+    const upstreams = new Set(
+      nginx
+        .accessLog()
+        .split("\n")
+        .map((line) => /upstream=(127\.0\.0\.1:\d+)/.exec(line)?.[1])
+        .filter(Boolean),
+    );
     expect([...upstreams].sort()).toEqual(SERVER_PORTS.map((p) => `127.0.0.1:${p}`));
   }, 150_000);
 
@@ -348,9 +470,13 @@ describe("three app servers behind nginx behave as one", () => {
     // the restarts cost, so that what is checked is "applied once", not "delivered".
     const unacknowledged = payments.filter((p) => !p.acknowledged);
     for (let attempt = 0; attempt < 3 && payments.some((p) => !p.acknowledged); attempt++) {
-      for (const payment of payments.filter((p) => !p.acknowledged)) await deliver(nginx.origin, payment).catch(() => undefined);
+      for (const payment of payments.filter((p) => !p.acknowledged))
+        await deliver(nginx.origin, payment).catch(() => undefined);
     }
-    if (unacknowledged.length) console.log(`Stripe's retries: ${unacknowledged.length} deliveries not acknowledged during the run were sent again`);
+    if (unacknowledged.length)
+      console.log(
+        `Stripe's retries: ${unacknowledged.length} deliveries not acknowledged during the run were sent again`,
+      );
     expect(payments.filter((p) => !p.acknowledged).map((p) => p.eventId)).toEqual([]);
     const rows = await sql<{ checkout_id: string; receipt_number: number; amount_minor: number }[]>`
       select checkout_id, receipt_number, amount_minor::int from payments where provider = 'stripe' order by receipt_number`;
@@ -371,7 +497,9 @@ describe("three app servers behind nginx behave as one", () => {
     }
     expect(unsent, "emails still unsent 20 s after the load").toBe(0);
     const sent = await sql<{ id: string }[]>`select id::text from outbox where sent_at is not null`;
-    const receipts = await sql<{ n: number }[]>`select count(*)::int as n from outbox where template = 'donation-receipt'`;
+    const receipts = await sql<
+      { n: number }[]
+    >`select count(*)::int as n from outbox where template = 'donation-receipt'`;
     expect(receipts[0]!.n).toBe(payments.length);
     expect(resend.withoutKey).toEqual([]);
     expect([...resend.requestsByKey.keys()].sort()).toEqual(sent.map((r) => r.id).sort());
@@ -386,8 +514,11 @@ describe("three app servers behind nginx behave as one", () => {
       for (const line of server.output().split("\n")) {
         if (!line.includes('"scheduled jobs ran"')) continue;
         const entry = JSON.parse(line) as { time: number; period?: string; report: Record<string, { status: string }> };
-        const period = entry.period ? Date.parse(entry.period) : Math.floor(entry.time / JOBS_INTERVAL_MS) * JOBS_INTERVAL_MS;
-        for (const [job, outcome] of Object.entries(entry.report)) attempts.push({ job, period, server: server.name, status: outcome.status, time: entry.time });
+        const period = entry.period
+          ? Date.parse(entry.period)
+          : Math.floor(entry.time / JOBS_INTERVAL_MS) * JOBS_INTERVAL_MS;
+        for (const [job, outcome] of Object.entries(entry.report))
+          attempts.push({ job, period, server: server.name, status: outcome.status, time: entry.time });
       }
     }
     const runs = attempts.filter((a) => a.status === "done");
@@ -395,19 +526,31 @@ describe("three app servers behind nginx behave as one", () => {
     const around = (job: string, period: number) =>
       attempts
         .filter((a) => a.job === job && Math.abs(a.period - period) <= JOBS_INTERVAL_MS)
-        .map((a) => `${new Date(a.period).toISOString().slice(11, 19)} ${a.server} ${a.status} at ${new Date(a.time).toISOString().slice(11, 23)}`)
+        .map(
+          (a) =>
+            `${new Date(a.period).toISOString().slice(11, 19)} ${a.server} ${a.status} at ${new Date(a.time).toISOString().slice(11, 23)}`,
+        )
         .join("; ");
     const jobs = new Set(runs.map((r) => r.job));
     expect(jobs.size).toBe(Object.keys(JOB_KEYS).length);
     for (const job of jobs) {
       const periods = runs.filter((r) => r.job === job).map((r) => r.period);
       const twice = periods.filter((p, i) => periods.indexOf(p) !== i);
-      expect(twice.map((p) => new Date(p).toISOString()), `${job}: periods run more than once`).toEqual([]);
+      expect(
+        twice.map((p) => new Date(p).toISOString()),
+        `${job}: periods run more than once`,
+      ).toEqual([]);
       // Every period from the first run to the last had its run (some server was always up).
       const first = Math.min(...periods);
       const last = Math.max(...periods);
-      const missing = Array.from({ length: (last - first) / JOBS_INTERVAL_MS + 1 }, (_, i) => first + i * JOBS_INTERVAL_MS).filter((p) => !periods.includes(p));
-      expect(missing.map((p) => around(job, p)), `${job}: periods between the first run and the last that no server ran`).toEqual([]);
+      const missing = Array.from(
+        { length: (last - first) / JOBS_INTERVAL_MS + 1 },
+        (_, i) => first + i * JOBS_INTERVAL_MS,
+      ).filter((p) => !periods.includes(p));
+      expect(
+        missing.map((p) => around(job, p)),
+        `${job}: periods between the first run and the last that no server ran`,
+      ).toEqual([]);
       // Enough periods to mean something; how many fit depends on how long the run took (about
       // 20–30 s of 3 s periods), so no more than that is asked.
       expect(periods.length, `${job}: too few periods to judge`).toBeGreaterThanOrEqual(3);

@@ -34,7 +34,12 @@ const cookies = {} as Record<Actor, string | undefined>;
 
 /** Two supporters with distinctive details, so any leak of one to the other is easy to find. */
 const people = {
-  A: { name: "Ada Alphamatrix", email: uniqueEmail("ada.alphamatrix"), phone: "0400 111 909", line1: "7 Alphamatrix Lane" },
+  A: {
+    name: "Ada Alphamatrix",
+    email: uniqueEmail("ada.alphamatrix"),
+    phone: "0400 111 909",
+    line1: "7 Alphamatrix Lane",
+  },
   B: { name: "Bo Betamatrix", email: uniqueEmail("bo.betamatrix"), phone: "0400 222 808", line1: "9 Betamatrix Road" },
 };
 type Person = { supporterId: number; paymentId: number; subscriptionId: number; checkoutId: string };
@@ -43,10 +48,29 @@ const capabilities = { loginToken: "", pledgeToken: "", pendingCheckout: "" };
 
 async function givingSupporter(who: "A" | "B"): Promise<Person> {
   const p = people[who];
-  const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", email: p.email, name: p.name });
-  await t.db.update(supporters).set({ phone: p.phone, addressLine1: p.line1, addressCity: "Fitzroy", addressPostalCode: "3065", addressCountry: "AU" }).where(eq(supporters.id, gift.supporterId));
+  const gift = await giveGift(t.db, {
+    campaignId: fixtures.campaign.id,
+    kind: "monthly",
+    email: p.email,
+    name: p.name,
+  });
+  await t.db
+    .update(supporters)
+    .set({
+      phone: p.phone,
+      addressLine1: p.line1,
+      addressCity: "Fitzroy",
+      addressPostalCode: "3065",
+      addressCountry: "AU",
+    })
+    .where(eq(supporters.id, gift.supporterId));
   const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.supporterId, gift.supporterId));
-  return { supporterId: gift.supporterId, paymentId: gift.payment.id, subscriptionId: sub.id, checkoutId: gift.checkout.id };
+  return {
+    supporterId: gift.supporterId,
+    paymentId: gift.payment.id,
+    subscriptionId: sub.id,
+    checkoutId: gift.checkout.id,
+  };
 }
 
 const sessionCookie = async (supporterId: number) => (await startSupporterSession(t.db, supporterId)).split(";")[0];
@@ -72,26 +96,56 @@ beforeAll(async () => {
   await disableStaffUser(t.db, { staffUserId: leaver.staffUserId });
   cookies.disabledStaff = leaver.cookie;
   // Both kinds of session, past their expiry: one of A's (started 31 days ago) and a staff one.
-  const staleSupporter = (await startSupporterSession(t.db, ids.A.supporterId, new Date(Date.now() - 31 * 24 * 60 * 60_000))).split(";")[0];
+  const staleSupporter = (
+    await startSupporterSession(t.db, ids.A.supporterId, new Date(Date.now() - 31 * 24 * 60 * 60_000))
+  ).split(";")[0];
   const staleStaff = await staffCookie("admin");
-  await t.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.staffUserId, staleStaff.staffUserId));
+  await t.db
+    .update(sessions)
+    .set({ expiresAt: new Date(Date.now() - 1000) })
+    .where(eq(sessions.staffUserId, staleStaff.staffUserId));
   cookies.expired = `${staleSupporter}; ${staleStaff.cookie}`;
 
-  const link = await createLoginLink(t.db, { supporterId: ids.A.supporterId, email: people.A.email, purpose: "sign_in", ttlMs: SIGN_IN_LINK_TTL_MS });
+  const link = await createLoginLink(t.db, {
+    supporterId: ids.A.supporterId,
+    email: people.A.email,
+    purpose: "sign_in",
+    ttlMs: SIGN_IN_LINK_TTL_MS,
+  });
   capabilities.loginToken = link.split("/account/auth/")[1];
-  const pledge = await createPledge(t.db, { staff: { staffUserId: staff.staffUserId }, supporter: { email: uniqueEmail("caller"), name: "Carla Caller" }, campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 4200, payMethod: "link" });
+  const pledge = await createPledge(t.db, {
+    staff: { staffUserId: staff.staffUserId },
+    supporter: { email: uniqueEmail("caller"), name: "Carla Caller" },
+    campaignId: fixtures.campaign.id,
+    kind: "one_off",
+    amountMinor: 4200,
+    payMethod: "link",
+  });
   if (!pledge.ok) throw new Error(JSON.stringify(pledge.errors));
   capabilities.pledgeToken = pledge.payUrl!.split("/pay/")[1];
-  capabilities.pendingCheckout = (await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated" })).id;
+  capabilities.pendingCheckout = (
+    await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated" })
+  ).id;
 });
 
 /** What a visitor gets: a status, or a redirect to a place. */
 type Answer = number | `→ ${string}`;
-type Expectation = { path: () => string; params?: () => Record<string, string>; answers: Partial<Record<Actor, Answer>> & { others: Answer } };
+type Expectation = {
+  path: () => string;
+  params?: () => Record<string, string>;
+  answers: Partial<Record<Actor, Answer>> & { others: Answer };
+};
 
 const SIGN_IN: Answer = "→ /account/sign-in";
-const supportersOnly = (p: string, extra: Partial<Record<Actor, Answer>> = {}): Expectation => ({ path: () => p, answers: { supporterA: 200, supporterB: 200, others: SIGN_IN, ...extra } });
-const everyone = (p: string, answer: Answer = 200, params?: () => Record<string, string>): Expectation => ({ path: () => p, params, answers: { others: answer } });
+const supportersOnly = (p: string, extra: Partial<Record<Actor, Answer>> = {}): Expectation => ({
+  path: () => p,
+  answers: { supporterA: 200, supporterB: 200, others: SIGN_IN, ...extra },
+});
+const everyone = (p: string, answer: Answer = 200, params?: () => Record<string, string>): Expectation => ({
+  path: () => p,
+  params,
+  answers: { others: answer },
+});
 
 /** Every route that is not under /admin, and what each visitor gets. */
 const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
@@ -106,9 +160,21 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   $: everyone("/no-such-page", 404, () => ({ "*": "no-such-page" })),
   "webhooks.stripe": everyone("/webhooks/stripe", 405),
   // The link, the payment link and the checkout id are the credentials: whoever holds one gets the page.
-  "account.auth.$token": { path: () => `/account/auth/${capabilities.loginToken}`, params: () => ({ token: capabilities.loginToken }), answers: { others: 200 } },
-  "pay.$token": { path: () => `/pay/${capabilities.pledgeToken}`, params: () => ({ token: capabilities.pledgeToken }), answers: { others: 200 } },
-  "simulated-checkout.$id": { path: () => `/simulated-checkout/${capabilities.pendingCheckout}`, params: () => ({ id: capabilities.pendingCheckout }), answers: { others: 200 } },
+  "account.auth.$token": {
+    path: () => `/account/auth/${capabilities.loginToken}`,
+    params: () => ({ token: capabilities.loginToken }),
+    answers: { others: 200 },
+  },
+  "pay.$token": {
+    path: () => `/pay/${capabilities.pledgeToken}`,
+    params: () => ({ token: capabilities.pledgeToken }),
+    answers: { others: 200 },
+  },
+  "simulated-checkout.$id": {
+    path: () => `/simulated-checkout/${capabilities.pendingCheckout}`,
+    params: () => ({ id: capabilities.pendingCheckout }),
+    answers: { others: 200 },
+  },
   // Development only (production: see below); it shows every email, so nobody's data is checked there.
   "dev.mailbox._index": everyone("/dev/mailbox"),
   "dev.mailbox.$id": everyone("/dev/mailbox/424242", 404, () => ({ id: "424242" })),
@@ -120,7 +186,10 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   "account.profile": supportersOnly("/account/profile"),
   "account.statement": supportersOnly("/account/statement"),
   "account.privacy.export": everyone("/account/privacy/export", "→ /account/privacy"),
-  "account.sign-in": { path: () => "/account/sign-in", answers: { supporterA: "→ /account", supporterB: "→ /account", others: 200 } },
+  "account.sign-in": {
+    path: () => "/account/sign-in",
+    answers: { supporterA: "→ /account", supporterB: "→ /account", others: 200 },
+  },
   "account.sign-out": everyone("/account/sign-out", "→ /account"),
   // A's receipt and subscription: B gets what a missing one gets.
   "account.receipts.$paymentId": {
@@ -137,11 +206,19 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
 /** Pages without a loader: the same static page for everyone. */
 const NO_LOADER = new Set(["account.erased"]);
 /** Pages that show a person's data to whoever holds their link (or, in development, every email). */
-const SHOWS_WHAT_THE_LINK_OPENS = new Set(["simulated-checkout.$id", "pay.$token", "dev.mailbox._index", "dev.mailbox.$id"]);
+const SHOWS_WHAT_THE_LINK_OPENS = new Set([
+  "simulated-checkout.$id",
+  "pay.$token",
+  "dev.mailbox._index",
+  "dev.mailbox.$id",
+]);
 
 const ROUTE_MODULES = import.meta.glob<{ loader?: Loader; action?: Action }>("../../app/routes/*.{ts,tsx}");
 const routesDir = path.resolve(__dirname, "../../app/routes");
-const routeFiles = () => readdirSync(routesDir).filter((f) => /\.tsx?$/.test(f)).sort();
+const routeFiles = () =>
+  readdirSync(routesDir)
+    .filter((f) => /\.tsx?$/.test(f))
+    .sort();
 const routeId = (file: string) => file.replace(/\.tsx?$/, "");
 const moduleOf = async (id: string) => {
   const file = routeFiles().find((f) => routeId(f) === id);
@@ -219,16 +296,25 @@ describe("the access matrix", () => {
       const { loader } = await moduleOf(id);
       if (!loader) continue;
       const params = Object.fromEntries([...id.matchAll(/\$(\w+)/g)].map(([, name]) => [name, "424242"]));
-      const urlPath = "/" + id.replace(/\._index$/, "").replace(/\$(\w+)/g, "424242").replace(/\[\.(\w+)\]/g, ".$1").replace(/_\./g, ".").replace(/\./g, "/");
+      const urlPath =
+        "/" +
+        id
+          .replace(/\._index$/, "")
+          .replace(/\$(\w+)/g, "424242")
+          .replace(/\[\.(\w+)\]/g, ".$1")
+          .replace(/_\./g, ".")
+          .replace(/\./g, "/");
       const anonymous = await visit(loader, urlPath, params, "anonymous");
       for (const actor of ["supporterA", "supporterB", "disabledStaff", "expired"] as const) {
         const { answer, body } = await visit(loader, urlPath, params, actor);
-        if (answer !== anonymous.answer) wrong.push(`${id} as ${actor}: ${answer}, the anonymous get ${anonymous.answer}`);
+        if (answer !== anonymous.answer)
+          wrong.push(`${id} as ${actor}: ${answer}, the anonymous get ${anonymous.answer}`);
         const leaked = [...detailsOf("A"), ...detailsOf("B")].filter((detail) => body.includes(detail));
         if (leaked.length > 0) wrong.push(`${id} as ${actor} shows ${leaked.join(", ")}`);
       }
       if (id === "admin") {
-        for (const actor of ["supporterA", "disabledStaff", "expired"] as const) expect(JSON.parse((await visit(loader, "/admin", undefined, actor)).body).staff, actor).toBeNull();
+        for (const actor of ["supporterA", "disabledStaff", "expired"] as const)
+          expect(JSON.parse((await visit(loader, "/admin", undefined, actor)).body).staff, actor).toBeNull();
       }
     }
     expect(wrong).toEqual([]);
@@ -237,7 +323,11 @@ describe("the access matrix", () => {
   it("in production the dev mailbox does not exist for anyone", async () => {
     const saved = { NODE_ENV: process.env.NODE_ENV, SESSION_SECRET: process.env.SESSION_SECRET };
     // A production demo (no Stripe or Resend keys), where mail is kept in the mailbox table.
-    Object.assign(process.env, { NODE_ENV: "production", DEMO_MODE: "true", SESSION_SECRET: "a-production-secret-for-the-matrix-test-only" });
+    Object.assign(process.env, {
+      NODE_ENV: "production",
+      DEMO_MODE: "true",
+      SESSION_SECRET: "a-production-secret-for-the-matrix-test-only",
+    });
     resetEnvCache();
     try {
       for (const [id, path, params] of [
@@ -264,7 +354,13 @@ async function browserOf(actor: Actor) {
   return { cookie: [cookies[actor], csrfCookie].filter(Boolean).join("; "), csrf: issued.token };
 }
 
-async function postAs(actor: Actor, id: string, urlPath: string, fields: Record<string, string>, params?: Record<string, string>) {
+async function postAs(
+  actor: Actor,
+  id: string,
+  urlPath: string,
+  fields: Record<string, string>,
+  params?: Record<string, string>,
+) {
   const { action } = await moduleOf(id);
   const browser = await browserOf(actor);
   return postForm(action!, urlPath, { csrf: browser.csrf, ...fields }, { params, cookie: browser.cookie });
@@ -281,25 +377,47 @@ async function tracked(run: () => Promise<Response>) {
 describe("guessed and swapped ids", () => {
   it("another supporter's receipt looks exactly like one that does not exist", async () => {
     const { loader } = await moduleOf("account.receipts.$paymentId");
-    const theirs = await visit(loader!, `/account/receipts/${ids.A.paymentId}`, { paymentId: String(ids.A.paymentId) }, "supporterB");
+    const theirs = await visit(
+      loader!,
+      `/account/receipts/${ids.A.paymentId}`,
+      { paymentId: String(ids.A.paymentId) },
+      "supporterB",
+    );
     const missing = await visit(loader!, "/account/receipts/2147483000", { paymentId: "2147483000" }, "supporterB");
     expect(theirs).toEqual(missing);
     expect(theirs.answer).toBe(404);
   });
 
   it("B cannot change A's subscription by posting to its address, whatever the intent", async () => {
-    const forms: Record<string, string>[] = [{ intent: "cancel" }, { intent: "amount", monthlyAmount: "1" }, { intent: "pause", months: "6" }];
+    const forms: Record<string, string>[] = [
+      { intent: "cancel" },
+      { intent: "amount", monthlyAmount: "1" },
+      { intent: "pause", months: "6" },
+    ];
     for (const fields of forms) {
-      const result = await tracked(() => postAs("supporterB", "account.subscriptions.$id", `/account/subscriptions/${ids.A.subscriptionId}`, fields, { id: String(ids.A.subscriptionId) }));
+      const result = await tracked(() =>
+        postAs("supporterB", "account.subscriptions.$id", `/account/subscriptions/${ids.A.subscriptionId}`, fields, {
+          id: String(ids.A.subscriptionId),
+        }),
+      );
       expect({ answer: result.answer, changed: result.changed }, fields.intent).toEqual({ answer: 404, changed: [] });
     }
   });
 
   it("ids smuggled into B's own forms act on B only", async () => {
-    const smuggled = { supporterId: String(ids.A.supporterId), id: String(ids.A.supporterId), subscriptionId: String(ids.A.subscriptionId), paymentId: String(ids.A.paymentId) };
+    const smuggled = {
+      supporterId: String(ids.A.supporterId),
+      id: String(ids.A.supporterId),
+      subscriptionId: String(ids.A.subscriptionId),
+      paymentId: String(ids.A.paymentId),
+    };
     const [aBefore] = await t.db.select().from(supporters).where(eq(supporters.id, ids.A.supporterId));
 
-    const anonymity = await postAs("supporterB", "account.profile", "/account/profile", { intent: "anonymous", anonymous: "on", ...smuggled });
+    const anonymity = await postAs("supporterB", "account.profile", "/account/profile", {
+      intent: "anonymous",
+      anonymous: "on",
+      ...smuggled,
+    });
     expect(anonymity.status).toBe(303);
     const [aAfter] = await t.db.select().from(supporters).where(eq(supporters.id, ids.A.supporterId));
     const [bAfter] = await t.db.select().from(supporters).where(eq(supporters.id, ids.B.supporterId));
@@ -313,7 +431,10 @@ describe("guessed and swapped ids", () => {
     expect(detailsOf("A").filter((d) => data.includes(d))).toEqual([]);
 
     const before = await t.db.select({ id: outbox.id }).from(outbox);
-    const statement = await postAs("supporterB", "account.statement", "/account/statement", { year: String(new Date().getUTCFullYear()), ...smuggled });
+    const statement = await postAs("supporterB", "account.statement", "/account/statement", {
+      year: String(new Date().getUTCFullYear()),
+      ...smuggled,
+    });
     expect([303, 400]).toContain(statement.status);
     const queued = (await t.db.select().from(outbox)).filter((row) => !before.some((b) => b.id === row.id));
     expect(queued.every((row) => row.toEmail === people.B.email)).toBe(true);
@@ -321,17 +442,28 @@ describe("guessed and swapped ids", () => {
 
   it("staff cannot act on a supporter through the supporter's account pages, whatever ids they post", async () => {
     const accountActions = [];
-    for (const id of routeFiles().map(routeId).filter((r) => r.startsWith("account.") && r !== "account.sign-in" && r !== "account.auth.$token")) {
+    for (const id of routeFiles()
+      .map(routeId)
+      .filter((r) => r.startsWith("account.") && r !== "account.sign-in" && r !== "account.auth.$token")) {
       if ((await moduleOf(id)).action) accountActions.push(id);
     }
     expect(accountActions.length).toBeGreaterThan(5);
-    const fields = { supporterId: String(ids.A.supporterId), id: String(ids.A.supporterId), intent: "erase", confirm: "on", anonymous: "on", year: "2026", subscriptionId: String(ids.A.subscriptionId) };
+    const fields = {
+      supporterId: String(ids.A.supporterId),
+      id: String(ids.A.supporterId),
+      intent: "erase",
+      confirm: "on",
+      anonymous: "on",
+      year: "2026",
+      subscriptionId: String(ids.A.subscriptionId),
+    };
     const wrong: string[] = [];
     for (const id of accountActions) {
       const urlPath = "/" + id.replace(/\$id/, String(ids.A.subscriptionId)).replace(/_\./g, ".").replace(/\./g, "/");
       for (const actor of ["staff", "admin"] as const) {
         const result = await tracked(() => postAs(actor, id, urlPath, fields, { id: String(ids.A.subscriptionId) }));
-        if (result.answer !== SIGN_IN || result.changed.length > 0) wrong.push(`${id} as ${actor}: ${result.answer}, wrote ${result.changed.join(", ") || "nothing"}`);
+        if (result.answer !== SIGN_IN || result.changed.length > 0)
+          wrong.push(`${id} as ${actor}: ${result.answer}, wrote ${result.changed.join(", ") || "nothing"}`);
       }
     }
     expect(wrong).toEqual([]);
@@ -347,12 +479,26 @@ describe("guessed and swapped ids", () => {
     ];
     for (const [actor, fields] of attempts) {
       const result = await tracked(() => postAs(actor, "admin.supporters.$id", page, fields, params));
-      expect(typeof result.answer === "number" && result.answer >= 400 && result.answer < 500, `${fields.intent}: ${result.answer}`).toBe(true);
+      expect(
+        typeof result.answer === "number" && result.answer >= 400 && result.answer < 500,
+        `${fields.intent}: ${result.answer}`,
+      ).toBe(true);
       expect(result.changed, fields.intent).toEqual([]);
-      expect(detailsOf("B").filter((d) => result.body.includes(d)), fields.intent).toEqual([]);
+      expect(
+        detailsOf("B").filter((d) => result.body.includes(d)),
+        fields.intent,
+      ).toEqual([]);
     }
     // The control: the same forms with A's own ids are accepted.
-    const own = await tracked(() => postAs("staff", "admin.supporters.$id", page, { intent: "pause", subscriptionId: String(ids.A.subscriptionId), months: "1" }, params));
+    const own = await tracked(() =>
+      postAs(
+        "staff",
+        "admin.supporters.$id",
+        page,
+        { intent: "pause", subscriptionId: String(ids.A.subscriptionId), months: "1" },
+        params,
+      ),
+    );
     expect(own.answer).toBe(`→ ${page}`);
   });
 });

@@ -20,14 +20,22 @@ const { t, fixtures } = useSeededDatabase();
 
 /** A supporter who gave once through the simulated checkout; returns their id, email and payment. */
 async function donor() {
-  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated", email: uniqueEmail("donor") });
+  const checkout = await createCheckout(t.db, {
+    campaignId: fixtures.campaign.id,
+    provider: "simulated",
+    email: uniqueEmail("donor"),
+  });
   await completeSimulatedCheckout(t.db, { checkoutId: checkout.id, outcome: "pay" });
   const [payment] = await t.db.select().from(payments).where(eq(payments.checkoutId, checkout.id));
   return { supporterId: payment.supporterId, email: checkout.email, paymentId: payment.id };
 }
 
 const tokenOf = (url: string) => url.split("/account/auth/")[1];
-const signInMails = (email: string) => t.db.select().from(outbox).where(and(eq(outbox.toEmail, email), eq(outbox.template, "sign-in-link")));
+const signInMails = (email: string) =>
+  t.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.toEmail, email), eq(outbox.template, "sign-in-link")));
 
 async function requestLink(email: string, clientAddress = "198.51.100.20") {
   const { cookie, token } = await csrfFor(signInLoader, "/account/sign-in");
@@ -39,7 +47,12 @@ async function useLink(linkToken: string) {
   const page = await callLoader(authLoader, `/account/auth/${linkToken}`, { params: { token: linkToken } });
   const cookie = (page.headers.get("Set-Cookie") ?? "").split(";")[0];
   const body = await page.json();
-  const response = await postForm(authAction, `/account/auth/${linkToken}`, { csrf: body.csrf }, { cookie, params: { token: linkToken } });
+  const response = await postForm(
+    authAction,
+    `/account/auth/${linkToken}`,
+    { csrf: body.csrf },
+    { cookie, params: { token: linkToken } },
+  );
   return { page: body, response };
 }
 
@@ -73,7 +86,9 @@ describe("signing in by email link", () => {
           const value = Reflect.get(target, key, receiver);
           if (typeof value !== "function") return value;
           return (...args: unknown[]) => {
-            statements.push(`${String(key)}(${args.map((a) => (a && typeof a === "object" ? getTableName(a as never) || "…" : typeof a)).join(",")})`);
+            statements.push(
+              `${String(key)}(${args.map((a) => (a && typeof a === "object" ? getTableName(a as never) || "…" : typeof a)).join(",")})`,
+            );
             return value.apply(target, args);
           };
         },
@@ -95,13 +110,22 @@ describe("signing in by email link", () => {
     const [knownMail] = await signInMails(email);
     const [unknownMail] = await signInMails(stranger);
     expect(unknownMail.props).toEqual(knownMail.props);
-    expect({ ...unknownMail, id: "", toEmail: "", idempotencyKey: "", createdAt: null, nextAttemptAt: null }).toEqual({ ...knownMail, id: "", toEmail: "", idempotencyKey: "", createdAt: null, nextAttemptAt: null });
+    expect({ ...unknownMail, id: "", toEmail: "", idempotencyKey: "", createdAt: null, nextAttemptAt: null }).toEqual({
+      ...knownMail,
+      id: "",
+      toEmail: "",
+      idempotencyKey: "",
+      createdAt: null,
+      nextAttemptAt: null,
+    });
   });
 
   it("a link signs in once: opening it changes nothing, Continue uses it up", async () => {
     const { email, supporterId } = await donor();
     await requestLink(email);
-    const [mail] = (await sendQueuedMail(t.db)).filter((m) => m.to === email && m.subject.startsWith("Your sign-in link"));
+    const [mail] = (await sendQueuedMail(t.db)).filter(
+      (m) => m.to === email && m.subject.startsWith("Your sign-in link"),
+    );
     const linkToken = tokenOf(mail.text.match(/http:\/\/localhost:3000\/account\/auth\/[\w-]+/)![0]);
     // A mail scanner opening the link twice does not spend it.
     await callLoader(authLoader, `/account/auth/${linkToken}`, { params: { token: linkToken } });
@@ -123,12 +147,21 @@ describe("signing in by email link", () => {
 
   it("refuses an expired link, an altered one, and one sent to an address the supporter no longer has", async () => {
     const { email, supporterId } = await donor();
-    const expired = await createLoginLink(t.db, { supporterId, email, purpose: "sign_in", ttlMs: 60_000, now: new Date(Date.now() - 3_600_000) });
+    const expired = await createLoginLink(t.db, {
+      supporterId,
+      email,
+      purpose: "sign_in",
+      ttlMs: 60_000,
+      now: new Date(Date.now() - 3_600_000),
+    });
     expect((await useLink(tokenOf(expired))).page.state).toBe("expired");
     const fresh = tokenOf(await createLoginLink(t.db, { supporterId, email, purpose: "sign_in", ttlMs: 60_000 }));
     expect((await useLink(`${fresh.slice(0, -2)}xx`)).page.state).toBe("invalid");
     expect((await useLink("short")).page.state).toBe("invalid");
-    await t.db.update(supporters).set({ email: uniqueEmail("moved") }).where(eq(supporters.id, supporterId));
+    await t.db
+      .update(supporters)
+      .set({ email: uniqueEmail("moved") })
+      .where(eq(supporters.id, supporterId));
     const { page, response } = await useLink(fresh);
     expect(page.state).toBe("invalid");
     expect(response.status).toBe(410);
@@ -136,7 +169,10 @@ describe("signing in by email link", () => {
 
   it("the manage link in a receipt signs the supporter in", async () => {
     const { email } = await donor();
-    const [receiptMail] = await t.db.select().from(outbox).where(and(eq(outbox.toEmail, email), eq(outbox.template, "donation-receipt")));
+    const [receiptMail] = await t.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.toEmail, email), eq(outbox.template, "donation-receipt")));
     const manageUrl = openLinks(receiptMail.props as { manageUrl: string }).manageUrl;
     expect(manageUrl).toMatch(/^http:\/\/localhost:3000\/account\/auth\//);
     const { page, response } = await useLink(tokenOf(manageUrl));
@@ -154,7 +190,10 @@ describe("signing in by email link", () => {
   it("re-renders a bad email with a message and sends nothing", async () => {
     const response = await requestLink("not an email");
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ errors: { email: expect.any(String) }, values: { email: "not an email" } });
+    expect(await response.json()).toMatchObject({
+      errors: { email: expect.any(String) },
+      values: { email: "not an email" },
+    });
   });
 });
 
@@ -169,10 +208,16 @@ describe("the account area", () => {
     const mine = await donor();
     const theirs = await donor();
     const cookie = (await startSupporterSession(t.db, mine.supporterId)).split(";")[0];
-    const own = await callLoader(receiptLoader, `/account/receipts/${mine.paymentId}`, { cookie, params: { paymentId: String(mine.paymentId) } });
+    const own = await callLoader(receiptLoader, `/account/receipts/${mine.paymentId}`, {
+      cookie,
+      params: { paymentId: String(mine.paymentId) },
+    });
     expect(own.status).toBe(200);
     expect((await own.json()).receipt.donor.email).toBe(mine.email);
-    const other = await callLoader(receiptLoader, `/account/receipts/${theirs.paymentId}`, { cookie, params: { paymentId: String(theirs.paymentId) } });
+    const other = await callLoader(receiptLoader, `/account/receipts/${theirs.paymentId}`, {
+      cookie,
+      params: { paymentId: String(theirs.paymentId) },
+    });
     expect(other.status).toBe(404);
     const junk = await callLoader(receiptLoader, "/account/receipts/abc", { cookie, params: { paymentId: "abc" } });
     expect(junk.status).toBe(404);
@@ -183,12 +228,22 @@ describe("the account area", () => {
     const phone = (await startSupporterSession(t.db, supporterId)).split(";")[0];
     const laptop = (await startSupporterSession(t.db, supporterId)).split(";")[0];
     const { cookie: csrfCookie, token } = await csrfFor(signInLoader, "/account/sign-in");
-    const out = await postForm(signOutAction, "/account/sign-out", { csrf: token }, { cookie: `${phone}; ${csrfCookie}` });
+    const out = await postForm(
+      signOutAction,
+      "/account/sign-out",
+      { csrf: token },
+      { cookie: `${phone}; ${csrfCookie}` },
+    );
     expect(out.status).toBe(303);
     expect((await callLoader(overviewLoader, "/account", { cookie: phone })).status).toBe(303);
     expect((await callLoader(overviewLoader, "/account", { cookie: laptop })).status).toBe(200);
     const tablet = (await startSupporterSession(t.db, supporterId)).split(";")[0];
-    await postForm(signOutAction, "/account/sign-out", { csrf: token, everywhere: "on" }, { cookie: `${tablet}; ${csrfCookie}` });
+    await postForm(
+      signOutAction,
+      "/account/sign-out",
+      { csrf: token, everywhere: "on" },
+      { cookie: `${tablet}; ${csrfCookie}` },
+    );
     expect((await callLoader(overviewLoader, "/account", { cookie: laptop })).status).toBe(303);
   });
 });

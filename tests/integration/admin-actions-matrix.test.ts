@@ -60,7 +60,12 @@ async function staffMember(role: Role) {
 }
 
 async function monthlyGiver() {
-  const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 1500, name: "Matrix Monthly" });
+  const gift = await giveGift(t.db, {
+    campaignId: fixtures.campaign.id,
+    kind: "monthly",
+    amountMinor: 1500,
+    name: "Matrix Monthly",
+  });
   const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.supporterId, gift.supporterId));
   return { ...gift, subscriptionId: sub.id };
 }
@@ -79,7 +84,13 @@ async function linkPledge() {
 }
 
 /** Someone for the staff-management forms to act on (never signed in: sign-ins are rate limited). */
-const otherStaffMember = () => createStaffUser(t.db, { email: uniqueEmail("matrix-colleague"), name: "Matrix Colleague", role: "staff", password: PASSWORD });
+const otherStaffMember = () =>
+  createStaffUser(t.db, {
+    email: uniqueEmail("matrix-colleague"),
+    name: "Matrix Colleague",
+    role: "staff",
+    password: PASSWORD,
+  });
 const chequeToPost = () => givePhoneOnlyCheque(t.db, { campaignId: fixtures.campaign.id, staffUserId: clerkId });
 
 const onSupporter = (supporterId: number, fields: Record<string, string>): Target => ({
@@ -97,14 +108,24 @@ const CASES: Case[] = [
     target: async () => {
       const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: "Matrix Contact" });
       const page = await getSupporterForStaff(t.db, { supporterId });
-      return onSupporter(supporterId, { intent: "contact", expectedUpdatedAt: page!.supporter.version, name: "Matrix Renamed", email: page!.supporter.email!, phone: "" });
+      return onSupporter(supporterId, {
+        intent: "contact",
+        expectedUpdatedAt: page!.supporter.version,
+        name: "Matrix Renamed",
+        email: page!.supporter.email!,
+        phone: "",
+      });
     },
   },
   {
     route: "admin.supporters.$id",
     intent: "note",
     role: "staff",
-    target: async () => onSupporter((await giveGift(t.db, { campaignId: fixtures.campaign.id })).supporterId, { intent: "note", body: "Called about a receipt." }),
+    target: async () =>
+      onSupporter((await giveGift(t.db, { campaignId: fixtures.campaign.id })).supporterId, {
+        intent: "note",
+        body: "Called about a receipt.",
+      }),
   },
   {
     route: "admin.supporters.$id",
@@ -130,7 +151,11 @@ const CASES: Case[] = [
     role: "staff",
     target: async () => {
       const { supporterId, subscriptionId } = await monthlyGiver();
-      return onSupporter(supporterId, { intent: "cancel", subscriptionId: String(subscriptionId), reason: "Asked on the phone." });
+      return onSupporter(supporterId, {
+        intent: "cancel",
+        subscriptionId: String(subscriptionId),
+        reason: "Asked on the phone.",
+      });
     },
   },
   {
@@ -140,7 +165,11 @@ const CASES: Case[] = [
     role: "admin",
     target: async () => {
       const { payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 5000 });
-      return { path: `/admin/payments/${payment.id}/refund`, params: { id: String(payment.id) }, fields: { intent: "confirm", requestId: randomUUID(), amount: "10", reason: "requested_by_customer", note: "" } };
+      return {
+        path: `/admin/payments/${payment.id}/refund`,
+        params: { id: String(payment.id) },
+        fields: { intent: "confirm", requestId: randomUUID(), amount: "10", reason: "requested_by_customer", note: "" },
+      };
     },
   },
   {
@@ -149,14 +178,21 @@ const CASES: Case[] = [
     role: "staff",
     target: async () => {
       const { paymentId } = await chequeToPost();
-      return { path: `/admin/payments/${paymentId}`, params: { id: String(paymentId) }, fields: { intent: "mark-posted" } };
+      return {
+        path: `/admin/payments/${paymentId}`,
+        params: { id: String(paymentId) },
+        fields: { intent: "mark-posted" },
+      };
     },
   },
   {
     route: "admin.payments._index",
     intent: "mark-posted",
     role: "staff",
-    target: async () => ({ path: "/admin/payments", fields: { intent: "mark-posted", paymentId: String((await chequeToPost()).paymentId) } }),
+    target: async () => ({
+      path: "/admin/payments",
+      fields: { intent: "mark-posted", paymentId: String((await chequeToPost()).paymentId) },
+    }),
   },
   {
     route: "admin.pledges.new",
@@ -164,27 +200,36 @@ const CASES: Case[] = [
     role: "staff",
     target: async () => ({
       path: "/admin/pledges/new",
-      fields: { kind: "one_off", amount: "42", campaignId: String(fixtures.campaign.id), payMethod: "link", email: uniqueEmail("matrix-caller"), name: "Matrix Caller" },
-    }),
-  },
-  ...(["cancel", "resend"] as const).map(
-    (intent): Case => ({
-      route: "admin.pledges.$id",
-      intent,
-      role: "staff",
-      target: async () => {
-        const pledgeId = await linkPledge();
-        return { path: `/admin/pledges/${pledgeId}`, params: { id: String(pledgeId) }, fields: { intent } };
+      fields: {
+        kind: "one_off",
+        amount: "42",
+        campaignId: String(fixtures.campaign.id),
+        payMethod: "link",
+        email: uniqueEmail("matrix-caller"),
+        name: "Matrix Caller",
       },
     }),
-  ),
+  },
+  ...(["cancel", "resend"] as const).map((intent): Case => ({
+    route: "admin.pledges.$id",
+    intent,
+    role: "staff",
+    target: async () => {
+      const pledgeId = await linkPledge();
+      return { path: `/admin/pledges/${pledgeId}`, params: { id: String(pledgeId) }, fields: { intent } };
+    },
+  })),
   {
     route: "admin.mail",
     intent: "resend",
     role: "staff",
     target: async () => {
       const { checkout } = await giveGift(t.db, { campaignId: fixtures.campaign.id });
-      const [message] = await t.db.update(outbox).set({ sentAt: new Date() }).where(eq(outbox.toEmail, checkout.email)).returning();
+      const [message] = await t.db
+        .update(outbox)
+        .set({ sentAt: new Date() })
+        .where(eq(outbox.toEmail, checkout.email))
+        .returning();
       return { path: "/admin/mail", fields: { intent: "resend", id: message.id } };
     },
   },
@@ -193,7 +238,10 @@ const CASES: Case[] = [
     intent,
     role: "staff" as const,
     target: async () => {
-      const { payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, message: "Solidarity from the matrix." });
+      const { payment } = await giveGift(t.db, {
+        campaignId: fixtures.campaign.id,
+        message: "Solidarity from the matrix.",
+      });
       return { path: "/admin/messages", fields: { intent, paymentId: String(payment.id) } };
     },
   })),
@@ -201,16 +249,17 @@ const CASES: Case[] = [
     route: "admin.staff",
     intent: "invite",
     role: "admin",
-    target: async () => ({ path: "/admin/staff", fields: { intent: "invite", email: uniqueEmail("matrix-invitee"), name: "Matrix Invitee", role: "admin" } }),
-  },
-  ...(["send-link", "disable"] as const).map(
-    (intent): Case => ({
-      route: "admin.staff",
-      intent,
-      role: "admin",
-      target: async () => ({ path: "/admin/staff", fields: { intent, id: String(await otherStaffMember()) } }),
+    target: async () => ({
+      path: "/admin/staff",
+      fields: { intent: "invite", email: uniqueEmail("matrix-invitee"), name: "Matrix Invitee", role: "admin" },
     }),
-  ),
+  },
+  ...(["send-link", "disable"] as const).map((intent): Case => ({
+    route: "admin.staff",
+    intent,
+    role: "admin",
+    target: async () => ({ path: "/admin/staff", fields: { intent, id: String(await otherStaffMember()) } }),
+  })),
   {
     route: "admin.staff",
     intent: "enable",
@@ -229,7 +278,20 @@ const CASES: Case[] = [
       const slug = `matrix-${randomUUID().slice(0, 8)}`;
       return {
         path: "/admin/campaigns/new",
-        fields: { name: "Matrix appeal", slug, headline: "Help", description: "", currency: "AUD", target: "1000", minGift: "5", maxGift: "500", presetAmounts: "10, 25", phone: "", startsOn: "2026-03-01", endsOn: "" },
+        fields: {
+          name: "Matrix appeal",
+          slug,
+          headline: "Help",
+          description: "",
+          currency: "AUD",
+          target: "1000",
+          minGift: "5",
+          maxGift: "500",
+          presetAmounts: "10, 25",
+          phone: "",
+          startsOn: "2026-03-01",
+          endsOn: "",
+        },
       };
     },
   },
@@ -239,7 +301,10 @@ const CASES: Case[] = [
     role: "admin",
     target: async () => {
       const campaign = await getCampaignForEdit(t.db, { campaignId: fixtures.campaign.id });
-      const fields = { ...(campaign!.values as Record<string, string>), headline: `Edited ${randomUUID().slice(0, 6)}` };
+      const fields = {
+        ...(campaign!.values as Record<string, string>),
+        headline: `Edited ${randomUUID().slice(0, 6)}`,
+      };
       return { path: `/admin/campaigns/${fixtures.campaign.id}`, params: { id: String(fixtures.campaign.id) }, fields };
     },
   },
@@ -249,7 +314,18 @@ const CASES: Case[] = [
     role: "admin",
     target: async () => ({
       path: "/admin/plans/new",
-      fields: { code: `matrix-${randomUUID().slice(0, 8)}`, name: "Matrix plan", description: "", benefits: "", price: "9", currency: "AUD", tier: "digital", billing: "monthly", active: "on", sortOrder: "" },
+      fields: {
+        code: `matrix-${randomUUID().slice(0, 8)}`,
+        name: "Matrix plan",
+        description: "",
+        benefits: "",
+        price: "9",
+        currency: "AUD",
+        tier: "digital",
+        billing: "monthly",
+        active: "on",
+        sortOrder: "",
+      },
     }),
   },
   {
@@ -267,7 +343,10 @@ const CASES: Case[] = [
     route: "admin.settings",
     intent: "edit",
     role: "admin",
-    target: async () => ({ path: "/admin/settings", fields: { firstPrintEditionDays: String(1 + Math.floor(Math.random() * 60)), giftsTaxDeductible: "not_stated" } }),
+    target: async () => ({
+      path: "/admin/settings",
+      fields: { firstPrintEditionDays: String(1 + Math.floor(Math.random() * 60)), giftsTaxDeductible: "not_stated" },
+    }),
   },
   {
     route: "admin.events",
@@ -275,9 +354,17 @@ const CASES: Case[] = [
     role: "admin",
     target: async () => {
       // A delivery that failed once; replayed, it names a checkout we never made, so it applies as "ignored".
-      const session = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: randomUUID(), campaignId: fixtures.campaign.id }), amountTotal: 2500 });
+      const session = checkoutSessionObject({
+        metadata: checkoutMetadata({ checkoutId: randomUUID(), campaignId: fixtures.campaign.id }),
+        amountTotal: 2500,
+      });
       const event = stripeEvent("checkout.session.completed", session);
-      await t.db.insert(webhookFailures).values({ eventId: event.id, type: event.type, payload: event as unknown as Record<string, unknown>, error: "Database error 40001" });
+      await t.db.insert(webhookFailures).values({
+        eventId: event.id,
+        type: event.type,
+        payload: event as unknown as Record<string, unknown>,
+        error: "Database error 40001",
+      });
       return { path: "/admin/events", fields: { intent: "replay", eventId: event.id } };
     },
   },
@@ -300,17 +387,25 @@ async function postAs(actor: Actor, action: Action, target: Target) {
   const issued = await issueCsrfToken(new Request(`${APP_ORIGIN}/`));
   const csrfCookie = (new Headers(issued.headers).get("Set-Cookie") ?? "").split(";")[0];
   const cookie = [cookies[actor], csrfCookie].filter(Boolean).join("; ");
-  return postForm(action, target.path, { ...target.fields, csrf: issued.token }, { params: target.params, cookie, headers: { Origin: APP_ORIGIN }, clientAddress: "203.0.113.88" });
+  return postForm(
+    action,
+    target.path,
+    { ...target.fields, csrf: issued.token },
+    { params: target.params, cookie, headers: { Origin: APP_ORIGIN }, clientAddress: "203.0.113.88" },
+  );
 }
 
-const answerOf = (response: Response) => `${response.status}${response.headers.get("Location") ? ` → ${response.headers.get("Location")}` : ""}`;
+const answerOf = (response: Response) =>
+  `${response.status}${response.headers.get("Location") ? ` → ${response.headers.get("Location")}` : ""}`;
 const signInFor = (target: Target) => `303 → /admin/sign-in?next=${encodeURIComponent(target.path.split("?")[0])}`;
 
 beforeAll(async () => {
   const clerk = await staffMember("staff");
   clerkId = clerk.staffUserId;
   cookies.anonymous = null;
-  cookies.supporter = (await startSupporterSession(t.db, (await giveGift(t.db, { campaignId: fixtures.campaign.id })).supporterId)).split(";")[0];
+  cookies.supporter = (
+    await startSupporterSession(t.db, (await giveGift(t.db, { campaignId: fixtures.campaign.id })).supporterId)
+  ).split(";")[0];
   cookies.staff = (await staffMember("staff")).cookie;
   cookies.admin = (await staffMember("admin")).cookie;
   // Admins, so that only the disabled account or the expired session can be what refuses them.
@@ -319,17 +414,24 @@ beforeAll(async () => {
   await t.db.update(staffUsers).set({ disabledAt: new Date() }).where(eq(staffUsers.id, leaver.staffUserId));
   cookies.disabledStaff = leaver.cookie;
   const stale = await staffMember("admin");
-  await t.db.update(sessions).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(sessions.staffUserId, stale.staffUserId));
+  await t.db
+    .update(sessions)
+    .set({ expiresAt: new Date(Date.now() - 1000) })
+    .where(eq(sessions.staffUserId, stale.staffUserId));
   cookies.expiredStaff = stale.cookie;
 });
 
 describe("who may post each admin form", () => {
   it("every admin route with an action has its forms in the table (or is deliberately open)", async () => {
     const withAction: string[] = [];
-    for (const file of routeFiles()) if ((await ROUTE_MODULES[`../../app/routes/${file}`]()).action) withAction.push(routeId(file));
+    for (const file of routeFiles())
+      if ((await ROUTE_MODULES[`../../app/routes/${file}`]()).action) withAction.push(routeId(file));
     expect(withAction.length).toBeGreaterThan(8);
     const covered = new Set(CASES.map((c) => c.route));
-    expect(withAction.filter((id) => !covered.has(id) && !(id in NOT_STAFF_ONLY)), "add these routes' forms to CASES with their role").toEqual([]);
+    expect(
+      withAction.filter((id) => !covered.has(id) && !(id in NOT_STAFF_ONLY)),
+      "add these routes' forms to CASES with their role",
+    ).toEqual([]);
   });
 
   it("the signed-out, supporters, disabled staff and expired sessions are sent to sign in, and nothing changes", async () => {
@@ -341,7 +443,8 @@ describe("who may post each admin form", () => {
         const before = await fingerprintDatabase(t.db);
         const answer = answerOf(await postAs(actor, action, target));
         const changed = changedTables(before, await fingerprintDatabase(t.db));
-        if (answer !== signInFor(target)) wrong.push(`${c.route} ${c.intent} as ${actor}: ${answer}, not ${signInFor(target)}`);
+        if (answer !== signInFor(target))
+          wrong.push(`${c.route} ${c.intent} as ${actor}: ${answer}, not ${signInFor(target)}`);
         if (changed.length > 0) wrong.push(`${c.route} ${c.intent} as ${actor}: wrote to ${changed.join(", ")}`);
       }
     }
@@ -350,7 +453,18 @@ describe("who may post each admin form", () => {
 
   it("staff posting an admin-only form get a 403, and nothing changes", async () => {
     const adminOnly = CASES.filter((c) => c.role === "admin");
-    expect(new Set(adminOnly.map((c) => c.route))).toEqual(new Set(["admin.payments.$id_.refund", "admin.staff", "admin.campaigns.new", "admin.campaigns.$id", "admin.plans.new", "admin.plans.$id", "admin.settings", "admin.events"]));
+    expect(new Set(adminOnly.map((c) => c.route))).toEqual(
+      new Set([
+        "admin.payments.$id_.refund",
+        "admin.staff",
+        "admin.campaigns.new",
+        "admin.campaigns.$id",
+        "admin.plans.new",
+        "admin.plans.$id",
+        "admin.settings",
+        "admin.events",
+      ]),
+    );
     const wrong: string[] = [];
     for (const c of adminOnly) {
       const target = await c.target();
@@ -374,7 +488,9 @@ describe("who may post each admin form", () => {
         const location = response.headers.get("Location") ?? "";
         // Every form here succeeds with a redirect to an admin page; each one writes its audit entry.
         if (response.status !== 303 || !location.startsWith("/admin") || location.startsWith("/admin/sign-in")) {
-          wrong.push(`${c.route} ${c.intent} as ${actor}: ${answerOf(response)} ${response.status === 303 ? "" : await response.text()}`);
+          wrong.push(
+            `${c.route} ${c.intent} as ${actor}: ${answerOf(response)} ${response.status === 303 ? "" : await response.text()}`,
+          );
         } else if (!changedTables(before, await fingerprintDatabase(t.db)).includes("audit_log")) {
           wrong.push(`${c.route} ${c.intent} as ${actor}: went through without an audit entry`);
         }

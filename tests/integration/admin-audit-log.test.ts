@@ -39,7 +39,15 @@ beforeAll(async () => {
   browsers.admin = await signedIn("admin");
 });
 
-type Entry = { id: number; createdAt: string; actorType: string; actorId: number | null; action: string; targetType: string; targetId: string | null };
+type Entry = {
+  id: number;
+  createdAt: string;
+  actorType: string;
+  actorId: number | null;
+  action: string;
+  targetType: string;
+  targetId: string | null;
+};
 
 async function auditPage() {
   const response = await callLoader(auditLoader, "/admin/audit", { cookie: browsers.admin.cookie });
@@ -52,11 +60,23 @@ async function renderAuditPage() {
   const data = await auditPage();
   // Inside the admin frame, whose loader gives every staff screen the organisation's time zone.
   const handler = createStaticHandler([
-    { id: "routes/admin", path: "/admin", loader: () => ({ timeZone: "Australia/Melbourne" }), Component: Outlet, children: [{ id: "routes/admin.audit", path: "audit", loader: () => data, Component: AuditLog as ComponentType }] },
+    {
+      id: "routes/admin",
+      path: "/admin",
+      loader: () => ({ timeZone: "Australia/Melbourne" }),
+      Component: Outlet,
+      children: [{ id: "routes/admin.audit", path: "audit", loader: () => data, Component: AuditLog as ComponentType }],
+    },
   ]);
   const context = await handler.query(new Request("http://localhost/admin/audit"));
   if (context instanceof Response) throw new Error("the audit page redirected");
-  return renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, context), context, hydrate: false }));
+  return renderToString(
+    createElement(StaticRouterProvider, {
+      router: createStaticRouter(handler.dataRoutes, context),
+      context,
+      hydrate: false,
+    }),
+  );
 }
 
 /** The table's body rows, each cell as text. */
@@ -68,23 +88,60 @@ const rowsOf = (html: string) =>
 describe("the audit log page", () => {
   it("shows who added a note to which supporter, and who disabled which colleague, newest first", async () => {
     const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: "Audited Supporter" });
-    const note = await postForm(supporterAction, `/admin/supporters/${supporterId}`, { csrf: browsers.staff.csrf, intent: "note", body: "Asked for a printed receipt." }, { params: { id: String(supporterId) }, cookie: browsers.staff.cookie });
+    const note = await postForm(
+      supporterAction,
+      `/admin/supporters/${supporterId}`,
+      { csrf: browsers.staff.csrf, intent: "note", body: "Asked for a printed receipt." },
+      { params: { id: String(supporterId) }, cookie: browsers.staff.cookie },
+    );
     expect(note.status).toBe(303);
-    const colleague = await createStaffUser(t.db, { email: "audit.leaver@fund.example", name: "Audit Leaver", role: "staff", password: null });
-    const disabled = await postForm(staffAction, "/admin/staff", { csrf: browsers.admin.csrf, intent: "disable", id: String(colleague) }, { cookie: browsers.admin.cookie });
+    const colleague = await createStaffUser(t.db, {
+      email: "audit.leaver@fund.example",
+      name: "Audit Leaver",
+      role: "staff",
+      password: null,
+    });
+    const disabled = await postForm(
+      staffAction,
+      "/admin/staff",
+      { csrf: browsers.admin.csrf, intent: "disable", id: String(colleague) },
+      { cookie: browsers.admin.cookie },
+    );
     expect(disabled.status).toBe(303);
 
     const { entries } = await auditPage();
     expect(entries.slice(0, 2)).toMatchObject([
-      { actorType: "staff", actorId: browsers.admin.staffUserId, action: "staff.disable", targetType: "staff_user", targetId: String(colleague) },
-      { actorType: "staff", actorId: browsers.staff.staffUserId, action: "supporter.note", targetType: "supporter", targetId: String(supporterId) },
+      {
+        actorType: "staff",
+        actorId: browsers.admin.staffUserId,
+        action: "staff.disable",
+        targetType: "staff_user",
+        targetId: String(colleague),
+      },
+      {
+        actorType: "staff",
+        actorId: browsers.staff.staffUserId,
+        action: "supporter.note",
+        targetType: "supporter",
+        targetId: String(supporterId),
+      },
     ]);
 
     const rows = rowsOf(await renderAuditPage());
     // When, who, what, which record.
     // People by name and email, actions in words, records named (and linked where staff can open them).
-    expect(rows[0].slice(1)).toEqual(["Audit admin (audit.admin@fund.example)", "Disabled a staff account", "Staff account: Audit Leaver"]);
-    expect(rows[1].slice(1)).toEqual(["Audit staff (audit.staff@fund.example)", "Added a note about a supporter", expect.stringMatching(new RegExp(`^<a [^>]*href="/admin/supporters/${supporterId}">Supporter #${supporterId}</a>$`))]);
+    expect(rows[0].slice(1)).toEqual([
+      "Audit admin (audit.admin@fund.example)",
+      "Disabled a staff account",
+      "Staff account: Audit Leaver",
+    ]);
+    expect(rows[1].slice(1)).toEqual([
+      "Audit staff (audit.staff@fund.example)",
+      "Added a note about a supporter",
+      expect.stringMatching(
+        new RegExp(`^<a [^>]*href="/admin/supporters/${supporterId}">Supporter #${supporterId}</a>$`),
+      ),
+    ]);
     // On the organisation's clock, saying which (Melbourne: AEDT in summer, AEST in winter).
     expect(rows[0][0]).toMatch(/ AE[DS]T$/);
     expect(rows[0][0]).toBe(formatDateTime(entries[0]!.createdAt, "Australia/Melbourne"));
@@ -93,7 +150,12 @@ describe("the audit log page", () => {
   it("a refused action writes no entry, so the page shows none", async () => {
     const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: "Not Audited" });
     const before = (await auditPage()).entries[0]?.id ?? null;
-    const refused = await postForm(supporterAction, `/admin/supporters/${supporterId}`, { csrf: browsers.staff.csrf, intent: "note", body: "" }, { params: { id: String(supporterId) }, cookie: browsers.staff.cookie });
+    const refused = await postForm(
+      supporterAction,
+      `/admin/supporters/${supporterId}`,
+      { csrf: browsers.staff.csrf, intent: "note", body: "" },
+      { params: { id: String(supporterId) }, cookie: browsers.staff.cookie },
+    );
     expect(refused.status).toBe(400);
     expect((await auditPage()).entries[0]?.id ?? null).toBe(before);
   });

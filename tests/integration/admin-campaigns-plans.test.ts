@@ -45,20 +45,34 @@ beforeAll(async () => {
 
 type Action = Parameters<typeof postForm>[0];
 type Loader = Parameters<typeof callLoader>[0];
-const post = (action: Action, path: string, fields: Record<string, string>, who: Browser = browsers.admin, params: Record<string, string> = {}) =>
-  postForm(action, path, { csrf: who.csrf, ...fields }, { cookie: who.cookie, params });
+const post = (
+  action: Action,
+  path: string,
+  fields: Record<string, string>,
+  who: Browser = browsers.admin,
+  params: Record<string, string> = {},
+) => postForm(action, path, { csrf: who.csrf, ...fields }, { cookie: who.cookie, params });
 
-async function pageData<T>(loader: Loader, path: string, params: Record<string, string>, who: Browser = browsers.admin): Promise<T> {
+async function pageData<T>(
+  loader: Loader,
+  path: string,
+  params: Record<string, string>,
+  who: Browser = browsers.admin,
+): Promise<T> {
   const response = await callLoader(loader, path, { cookie: who.cookie, params });
   expect(response.status).toBe(200);
   return (await response.json()) as T;
 }
 
-const n = async (table: typeof campaigns | typeof plans | typeof auditLog | typeof checkouts) => (await t.db.select({ n: count() }).from(table))[0].n;
+const n = async (table: typeof campaigns | typeof plans | typeof auditLog | typeof checkouts) =>
+  (await t.db.select({ n: count() }).from(table))[0].n;
 const campaignRow = async (id: number) => (await t.db.select().from(campaigns).where(eq(campaigns.id, id)))[0];
 const planRow = async (id: number) => (await t.db.select().from(plans).where(eq(plans.id, id)))[0];
 const auditFor = (action: string, targetId: number) =>
-  t.db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.targetId, String(targetId))));
+  t.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, action), eq(auditLog.targetId, String(targetId))));
 
 let slugCounter = 0;
 function campaignForm(overrides: Record<string, string | undefined> = {}): Record<string, string> {
@@ -81,9 +95,13 @@ function campaignForm(overrides: Record<string, string | undefined> = {}): Recor
   return Object.fromEntries(Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
-type EditCampaignData = { campaign: { id: number; isDefault: boolean; currencyLocked: boolean; values: Record<string, string> } };
-const loadCampaign = (id: number, who?: Browser) => pageData<EditCampaignData>(editCampaignPage, `/admin/campaigns/${id}`, { id: String(id) }, who);
-const saveCampaign = (id: number, fields: Record<string, string>, who?: Browser) => post(editCampaign, `/admin/campaigns/${id}`, fields, who, { id: String(id) });
+type EditCampaignData = {
+  campaign: { id: number; isDefault: boolean; currencyLocked: boolean; values: Record<string, string> };
+};
+const loadCampaign = (id: number, who?: Browser) =>
+  pageData<EditCampaignData>(editCampaignPage, `/admin/campaigns/${id}`, { id: String(id) }, who);
+const saveCampaign = (id: number, fields: Record<string, string>, who?: Browser) =>
+  post(editCampaign, `/admin/campaigns/${id}`, fields, who, { id: String(id) });
 
 async function createdCampaign(overrides: Record<string, string | undefined> = {}) {
   const form = campaignForm(overrides);
@@ -101,49 +119,84 @@ describe("creating a campaign", () => {
     expect(response.headers.get("Location")).toBe("/admin/campaigns?done=created");
 
     const [row] = await t.db.select().from(campaigns).where(eq(campaigns.slug, form.slug));
-    expect(row).toMatchObject({ currency: "AUD", targetMinor: 1_234_567, minGiftMinor: 500, maxGiftMinor: 500_000, presetAmountsMinor: [1000, 2550, 10000], phone: "03 9000 1111", isDefault: false });
+    expect(row).toMatchObject({
+      currency: "AUD",
+      targetMinor: 1_234_567,
+      minGiftMinor: 500,
+      maxGiftMinor: 500_000,
+      presetAmountsMinor: [1000, 2550, 10000],
+      phone: "03 9000 1111",
+      isDefault: false,
+    });
     // Melbourne is on daylight time (UTC+11) in March 2026: the campaign runs from its first to its last minute.
     expect(row.startsAt.toISOString()).toBe("2026-02-28T13:00:00.000Z");
     expect(row.endsAt!.toISOString()).toBe("2026-03-31T12:59:59.000Z");
     expect(await auditFor("campaign.create", row.id)).toHaveLength(1);
 
     const list = await callLoader(campaignList, "/admin/campaigns", { cookie: browsers.staff.cookie });
-    const body = (await list.json()) as { isAdmin: boolean; campaigns: { slug: string; isDefault: boolean; target: string; raised: string }[] };
+    const body = (await list.json()) as {
+      isAdmin: boolean;
+      campaigns: { slug: string; isDefault: boolean; target: string; raised: string }[];
+    };
     expect(body.isAdmin).toBe(false);
-    expect(body.campaigns.find((c) => c.slug === form.slug)).toMatchObject({ isDefault: false, target: "$12,345.67", raised: "$0" });
+    expect(body.campaigns.find((c) => c.slug === form.slug)).toMatchObject({
+      isDefault: false,
+      target: "$12,345.67",
+      raised: "$0",
+    });
     expect(body.campaigns[0]).toMatchObject({ slug: fixtures.campaign.slug, isDefault: true });
   });
 
   it("answers mistakes with field errors, keeps what was typed and writes nothing", async () => {
     const before = { campaigns: await n(campaigns), audit: await n(auditLog) };
-    const form = campaignForm({ slug: "Not a slug!", target: "100.005", minGift: "50", maxGift: "20", presetAmounts: "10, ten", startsOn: "2026-05-01", endsOn: "2026-04-30" });
+    const form = campaignForm({
+      slug: "Not a slug!",
+      target: "100.005",
+      minGift: "50",
+      maxGift: "20",
+      presetAmounts: "10, ten",
+      startsOn: "2026-05-01",
+      endsOn: "2026-04-30",
+    });
     const response = await post(newCampaign, "/admin/campaigns/new", form);
     expect(response.status).toBe(400);
     const body = (await response.json()) as { errors: Record<string, string>; values: Record<string, string> };
     expect(Object.keys(body.errors).sort()).toEqual(["endsOn", "maxGift", "presetAmounts", "slug", "target"]);
     expect(body.errors.maxGift).toMatch(/at least the smallest gift/);
-    expect(body.values).toMatchObject({ slug: "Not a slug!", target: "100.005", presetAmounts: "10, ten", endsOn: "2026-04-30", name: "Printing press appeal" });
+    expect(body.values).toMatchObject({
+      slug: "Not a slug!",
+      target: "100.005",
+      presetAmounts: "10, ten",
+      endsOn: "2026-04-30",
+      name: "Printing press appeal",
+    });
     expect({ campaigns: await n(campaigns), audit: await n(auditLog) }).toEqual(before);
   });
 
   it("refuses suggested amounts outside the gift limits", async () => {
     const response = await post(newCampaign, "/admin/campaigns/new", campaignForm({ presetAmounts: "2, 25" }));
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { errors: Record<string, string> }).errors).toEqual({ presetAmounts: expect.stringMatching(/below the smallest gift/) });
+    expect(((await response.json()) as { errors: Record<string, string> }).errors).toEqual({
+      presetAmounts: expect.stringMatching(/below the smallest gift/),
+    });
   });
 
   it("a web address already in use is a field error, not a failure, on create and on edit", async () => {
     const before = { campaigns: await n(campaigns), audit: await n(auditLog) };
     const clash = await post(newCampaign, "/admin/campaigns/new", campaignForm({ slug: "defence-fund" }));
     expect(clash.status).toBe(400);
-    expect(((await clash.json()) as { errors: Record<string, string> }).errors.slug).toMatch(/already uses this web address/);
+    expect(((await clash.json()) as { errors: Record<string, string> }).errors.slug).toMatch(
+      /already uses this web address/,
+    );
     expect({ campaigns: await n(campaigns), audit: await n(auditLog) }).toEqual(before);
 
     const mine = await createdCampaign();
     const { campaign } = await loadCampaign(mine.id);
     const edit = await saveCampaign(mine.id, { ...campaign.values, slug: "defence-fund" });
     expect(edit.status).toBe(400);
-    expect(((await edit.json()) as { errors: Record<string, string> }).errors.slug).toMatch(/already uses this web address/);
+    expect(((await edit.json()) as { errors: Record<string, string> }).errors.slug).toMatch(
+      /already uses this web address/,
+    );
     expect((await campaignRow(mine.id)).slug).toBe(mine.slug);
   });
 });
@@ -152,13 +205,31 @@ describe("editing a campaign", () => {
   it("saves the form as loaded without moving its dates, and saves changes", async () => {
     const mine = await createdCampaign();
     const { campaign } = await loadCampaign(mine.id);
-    expect(campaign.values).toMatchObject({ target: "12345.67", presetAmounts: "10, 25.50, 100", startsOn: "2026-03-01", endsOn: "2026-03-31" });
-    const response = await saveCampaign(mine.id, { ...campaign.values, name: "New press appeal", target: "20000", endsOn: "" });
+    expect(campaign.values).toMatchObject({
+      target: "12345.67",
+      presetAmounts: "10, 25.50, 100",
+      startsOn: "2026-03-01",
+      endsOn: "2026-03-31",
+    });
+    const response = await saveCampaign(mine.id, {
+      ...campaign.values,
+      name: "New press appeal",
+      target: "20000",
+      endsOn: "",
+    });
     expect(response.status).toBe(303);
     const row = await campaignRow(mine.id);
-    expect(row).toMatchObject({ name: "New press appeal", targetMinor: 2_000_000, endsAt: null, startsAt: mine.startsAt });
+    expect(row).toMatchObject({
+      name: "New press appeal",
+      targetMinor: 2_000_000,
+      endsAt: null,
+      startsAt: mine.startsAt,
+    });
     const [entry] = await auditFor("campaign.update", mine.id);
-    expect(entry.details).toMatchObject({ changed: expect.arrayContaining(["name", "targetMinor", "endsAt"]), targetMinor: { from: 1_234_567, to: 2_000_000 } });
+    expect(entry.details).toMatchObject({
+      changed: expect.arrayContaining(["name", "targetMinor", "endsAt"]),
+      targetMinor: { from: 1_234_567, to: 2_000_000 },
+    });
   });
 
   it("making a campaign the default unsets the previous default in the same save; the default cannot just be unticked", async () => {
@@ -172,12 +243,20 @@ describe("editing a campaign", () => {
     expect(entry.details).toMatchObject({ previousDefaultId: fixtures.campaign.id });
 
     // Unticking the default is refused: another campaign has to take over.
-    const unticked = await saveCampaign(defence.id, (({ isDefault: _, ...rest }) => rest)((await loadCampaign(defence.id)).campaign.values));
+    const unticked = await saveCampaign(
+      defence.id,
+      (({ isDefault: _, ...rest }) => rest)((await loadCampaign(defence.id)).campaign.values),
+    );
     expect(unticked.status).toBe(400);
-    expect(((await unticked.json()) as { errors: Record<string, string> }).errors.isDefault).toMatch(/always be a default campaign/);
+    expect(((await unticked.json()) as { errors: Record<string, string> }).errors.isDefault).toMatch(
+      /always be a default campaign/,
+    );
 
     // And back, so the rest of the file runs against the demo's default campaign.
-    const back = await saveCampaign(fixtures.campaign.id, { ...(await loadCampaign(fixtures.campaign.id)).campaign.values, isDefault: "on" });
+    const back = await saveCampaign(fixtures.campaign.id, {
+      ...(await loadCampaign(fixtures.campaign.id)).campaign.values,
+      isDefault: "on",
+    });
     expect(back.status).toBe(303);
     expect((await campaignRow(defence.id)).isDefault).toBe(false);
     expect((await campaignRow(fixtures.campaign.id)).isDefault).toBe(true);
@@ -190,7 +269,9 @@ describe("editing a campaign", () => {
     const auditBefore = await n(auditLog);
     const response = await saveCampaign(fixtures.campaign.id, { ...campaign.values, currency: "NZD" });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { errors: Record<string, string> }).errors.currency).toMatch(/already has gifts in AUD/);
+    expect(((await response.json()) as { errors: Record<string, string> }).errors.currency).toMatch(
+      /already has gifts in AUD/,
+    );
     expect((await campaignRow(fixtures.campaign.id)).currency).toBe("AUD");
     expect(await n(auditLog)).toBe(auditBefore);
 
@@ -217,7 +298,11 @@ describe("editing a campaign", () => {
     const second = await loadCampaign(mine.id);
     expect((await saveCampaign(mine.id, { ...first.campaign.values, name: "First editor's name" })).status).toBe(303);
     const auditBefore = await n(auditLog);
-    const late = await saveCampaign(mine.id, { ...second.campaign.values, name: "Second editor's name", headline: "Typed by the second" });
+    const late = await saveCampaign(mine.id, {
+      ...second.campaign.values,
+      name: "Second editor's name",
+      headline: "Typed by the second",
+    });
     expect(late.status).toBe(409);
     const body = (await late.json()) as { formError: string; values: Record<string, string> };
     expect(body.formError).toMatch(/Someone else changed this campaign/);
@@ -230,15 +315,29 @@ describe("editing a campaign", () => {
     const before = { campaigns: await n(campaigns), audit: await n(auditLog) };
     expect((await post(newCampaign, "/admin/campaigns/new", campaignForm(), browsers.staff)).status).toBe(403);
     const { campaign } = await loadCampaign(fixtures.campaign.id);
-    expect((await saveCampaign(fixtures.campaign.id, { ...campaign.values, name: "Staff rename" }, browsers.staff)).status).toBe(403);
-    expect((await callLoader(editCampaignPage, `/admin/campaigns/${fixtures.campaign.id}`, { cookie: browsers.staff.cookie, params: { id: String(fixtures.campaign.id) } })).status).toBe(403);
+    expect(
+      (await saveCampaign(fixtures.campaign.id, { ...campaign.values, name: "Staff rename" }, browsers.staff)).status,
+    ).toBe(403);
+    expect(
+      (
+        await callLoader(editCampaignPage, `/admin/campaigns/${fixtures.campaign.id}`, {
+          cookie: browsers.staff.cookie,
+          params: { id: String(fixtures.campaign.id) },
+        })
+      ).status,
+    ).toBe(403);
     expect({ campaigns: await n(campaigns), audit: await n(auditLog) }).toEqual(before);
     expect((await campaignRow(fixtures.campaign.id)).name).toBe(fixtures.campaign.name);
   });
 
   it("refuses a form without the CSRF token", async () => {
     const { campaign } = await loadCampaign(fixtures.campaign.id);
-    const response = await postForm(editCampaign, `/admin/campaigns/${fixtures.campaign.id}`, { ...campaign.values, name: "Forged" }, { cookie: browsers.admin.cookie, params: { id: String(fixtures.campaign.id) } });
+    const response = await postForm(
+      editCampaign,
+      `/admin/campaigns/${fixtures.campaign.id}`,
+      { ...campaign.values, name: "Forged" },
+      { cookie: browsers.admin.cookie, params: { id: String(fixtures.campaign.id) } },
+    );
     expect(response.status).toBe(403);
     expect((await campaignRow(fixtures.campaign.id)).name).toBe(fixtures.campaign.name);
   });
@@ -247,14 +346,20 @@ describe("editing a campaign", () => {
 // ---------------------------------------------------------------------------------------------
 // Plans
 
-type EditPlanData = { plan: { id: number; currentSupporters: number; locked: boolean; stripe: boolean; values: Record<string, string> } };
+type EditPlanData = {
+  plan: { id: number; currentSupporters: number; locked: boolean; stripe: boolean; values: Record<string, string> };
+};
 const loadPlan = (id: number) => pageData<EditPlanData>(editPlanPage, `/admin/plans/${id}`, { id: String(id) });
-const savePlan = (id: number, fields: Record<string, string>, who?: Browser) => post(editPlan, `/admin/plans/${id}`, fields, who, { id: String(id) });
+const savePlan = (id: number, fields: Record<string, string>, who?: Browser) =>
+  post(editPlan, `/admin/plans/${id}`, fields, who, { id: String(id) });
 
 /** A new tier checkout, as the support page would start it, with the plan as it is now. */
 async function newTierCheckout(planId: number) {
   const plan = await planRow(planId);
-  const { checkoutId } = await startTierCheckout(t.db, { campaign: fixtures.campaign, choice: { plan, name: "New Reader", email: uniqueEmail("new") } });
+  const { checkoutId } = await startTierCheckout(t.db, {
+    campaign: fixtures.campaign,
+    choice: { plan, name: "New Reader", email: uniqueEmail("new") },
+  });
   return (await t.db.select().from(checkouts).where(eq(checkouts.id, checkoutId)))[0];
 }
 
@@ -274,10 +379,23 @@ describe("plans", () => {
     });
     expect(response.status).toBe(303);
     const [row] = await t.db.select().from(plans).where(eq(plans.code, "zine-monthly"));
-    expect(row).toMatchObject({ amountMinor: 350, benefits: ["The zine, monthly", "Supporter newsletter"], lookupKey: "ff_zine_monthly_aud", active: true, sortOrder: 9 });
+    expect(row).toMatchObject({
+      amountMinor: 350,
+      benefits: ["The zine, monthly", "Supporter newsletter"],
+      lookupKey: "ff_zine_monthly_aud",
+      active: true,
+      sortOrder: 9,
+    });
     expect(await auditFor("plan.create", row.id)).toHaveLength(1);
 
-    const clash = await post(newPlan, "/admin/plans/new", { code: "zine-monthly", name: "Again", price: "3", currency: "AUD", tier: "digital", billing: "monthly" });
+    const clash = await post(newPlan, "/admin/plans/new", {
+      code: "zine-monthly",
+      name: "Again",
+      price: "3",
+      currency: "AUD",
+      tier: "digital",
+      billing: "monthly",
+    });
     expect(clash.status).toBe(400);
     expect(((await clash.json()) as { errors: Record<string, string> }).errors.code).toMatch(/already uses this code/);
   });
@@ -296,7 +414,12 @@ describe("plans", () => {
 
   it("a price change with supporters on the plan needs the box ticked; they keep their price and new checkouts pay the new one", async () => {
     const digital = fixtures.plan("digital-monthly");
-    const existing = await giveGift(t.db, { campaignId: fixtures.campaign.id, planId: digital.id, kind: "tier_monthly", amountMinor: digital.amountMinor });
+    const existing = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      planId: digital.id,
+      kind: "tier_monthly",
+      amountMinor: digital.amountMinor,
+    });
     const { plan } = await loadPlan(digital.id);
     expect(plan.currentSupporters).toBe(1);
 
@@ -314,13 +437,19 @@ describe("plans", () => {
     expect(confirmed.headers.get("Location")).toBe("/admin/plans?done=price&kept=1");
     expect((await planRow(digital.id)).amountMinor).toBe(700);
 
-    const [kept] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, existing.payment.subscriptionId!));
+    const [kept] = await t.db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.id, existing.payment.subscriptionId!));
     expect(kept).toMatchObject({ amountMinor: 500, status: "active", planId: digital.id });
 
     const checkout = await newTierCheckout(digital.id);
     expect(checkout.amountMinor).toBe(700);
     await completeSimulatedCheckout(t.db, { checkoutId: checkout.id, outcome: "pay" });
-    const onPlan = await t.db.select({ amountMinor: subscriptions.amountMinor }).from(subscriptions).where(eq(subscriptions.planId, digital.id));
+    const onPlan = await t.db
+      .select({ amountMinor: subscriptions.amountMinor })
+      .from(subscriptions)
+      .where(eq(subscriptions.planId, digital.id));
     expect(onPlan.map((s) => s.amountMinor).sort()).toEqual([500, 700]);
   });
 
@@ -328,7 +457,12 @@ describe("plans", () => {
     const digital = fixtures.plan("digital-monthly");
     const { plan } = await loadPlan(digital.id);
     expect(plan.locked).toBe(true);
-    const response = await savePlan(digital.id, { ...plan.values, tier: "print", billing: "one_time_year", currency: "NZD" });
+    const response = await savePlan(digital.id, {
+      ...plan.values,
+      tier: "print",
+      billing: "one_time_year",
+      currency: "NZD",
+    });
     expect(response.status).toBe(400);
     const { errors } = (await response.json()) as { errors: Record<string, string> };
     expect(Object.keys(errors).sort()).toEqual(["billing", "currency", "tier"]);
@@ -337,12 +471,21 @@ describe("plans", () => {
 
   it("taking a plan off the support page hides it and cancels nobody", async () => {
     const print = fixtures.plan("print-monthly");
-    const subscriber = await giveGift(t.db, { campaignId: fixtures.campaign.id, planId: print.id, kind: "tier_monthly", amountMinor: print.amountMinor, address: { line1: "1 Press St", line2: null, city: "Fitzroy", state: "VIC", postalCode: "3065", country: "AU" } });
+    const subscriber = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      planId: print.id,
+      kind: "tier_monthly",
+      amountMinor: print.amountMinor,
+      address: { line1: "1 Press St", line2: null, city: "Fitzroy", state: "VIC", postalCode: "3065", country: "AU" },
+    });
     const { plan } = await loadPlan(print.id);
     const { active: _, ...inactive } = plan.values;
     expect((await savePlan(print.id, inactive)).status).toBe(303);
     expect((await listActivePlans(t.db)).map((p) => p.code)).not.toContain("print-monthly");
-    const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, subscriber.payment.subscriptionId!));
+    const [sub] = await t.db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.id, subscriber.payment.subscriptionId!));
     expect(sub).toMatchObject({ status: "active", cancelAtPeriodEnd: false, amountMinor: print.amountMinor });
 
     const again = await loadPlan(print.id);
@@ -363,9 +506,27 @@ describe("plans", () => {
   it("keeps prices from staff: pages and saves are refused", async () => {
     const digital = fixtures.plan("digital-monthly");
     const { plan } = await loadPlan(digital.id);
-    expect((await callLoader(editPlanPage, `/admin/plans/${digital.id}`, { cookie: browsers.staff.cookie, params: { id: String(digital.id) } })).status).toBe(403);
-    expect((await savePlan(digital.id, { ...plan.values, price: "1", confirmPriceChange: "on" }, browsers.staff)).status).toBe(403);
-    expect((await post(newPlan, "/admin/plans/new", { code: "staff-plan", name: "Staff", price: "1", currency: "AUD", tier: "digital", billing: "monthly" }, browsers.staff)).status).toBe(403);
+    expect(
+      (
+        await callLoader(editPlanPage, `/admin/plans/${digital.id}`, {
+          cookie: browsers.staff.cookie,
+          params: { id: String(digital.id) },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await savePlan(digital.id, { ...plan.values, price: "1", confirmPriceChange: "on" }, browsers.staff)).status,
+    ).toBe(403);
+    expect(
+      (
+        await post(
+          newPlan,
+          "/admin/plans/new",
+          { code: "staff-plan", name: "Staff", price: "1", currency: "AUD", tier: "digital", billing: "monthly" },
+          browsers.staff,
+        )
+      ).status,
+    ).toBe(403);
     expect((await planRow(digital.id)).amountMinor).toBe(700);
     expect(await t.db.select().from(plans).where(eq(plans.code, "staff-plan"))).toEqual([]);
   });
@@ -403,7 +564,9 @@ describe("plan prices with Stripe", () => {
     expect(response.status).toBe(303);
     expect((await planRow(print.id)).amountMinor).toBe(1250);
 
-    expect(stripe.writes().every((w) => w.path.startsWith("/v1/prices") || w.path.startsWith("/v1/products"))).toBe(true);
+    expect(stripe.writes().every((w) => w.path.startsWith("/v1/prices") || w.path.startsWith("/v1/products"))).toBe(
+      true,
+    );
     const current = await findPriceByLookupKey(print.lookupKey);
     expect(current).toMatchObject({ unit_amount: 1250, currency: "aud", active: true });
     expect(current!.id).not.toBe(old!.id);
@@ -417,7 +580,10 @@ describe("plan prices with Stripe", () => {
     const [session] = stripe.requestsTo("POST", "/v1/checkout/sessions");
     expect(session.params).toMatchObject({ line_items: [{ price: current!.id }] });
 
-    const onPlan = await t.db.select({ amountMinor: subscriptions.amountMinor }).from(subscriptions).where(eq(subscriptions.planId, print.id));
+    const onPlan = await t.db
+      .select({ amountMinor: subscriptions.amountMinor })
+      .from(subscriptions)
+      .where(eq(subscriptions.planId, print.id));
     expect(onPlan.map((s) => s.amountMinor)).toEqual([1000]);
   });
 
@@ -440,7 +606,9 @@ describe("plan prices with Stripe", () => {
   it("a change Stripe does not price (the description) sends Stripe nothing", async () => {
     const print = await planRow(fixtures.plan("print-monthly").id);
     const { plan } = await loadPlan(print.id);
-    expect((await savePlan(print.id, { ...plan.values, description: "Posted weekly, plus digital." })).status).toBe(303);
+    expect((await savePlan(print.id, { ...plan.values, description: "Posted weekly, plus digital." })).status).toBe(
+      303,
+    );
     expect(stripe.requests).toEqual([]);
   });
 });

@@ -31,8 +31,12 @@ const NOW = new Date("2026-05-15T00:00:00Z");
 /** A known ledger on the default campaign, plus things the dashboard must leave out. */
 async function knownLedger() {
   const campaignId = fixtures.campaign.id;
-  const give = (paidAt: string, extra: Partial<Parameters<typeof giveGift>[1]> = {}) => giveGift(t.db, { campaignId, paidAt: new Date(paidAt), ...extra });
-  const setSubscription = async (payment: { subscriptionId: number | null }, change: Partial<typeof subscriptions.$inferInsert>) => {
+  const give = (paidAt: string, extra: Partial<Parameters<typeof giveGift>[1]> = {}) =>
+    giveGift(t.db, { campaignId, paidAt: new Date(paidAt), ...extra });
+  const setSubscription = async (
+    payment: { subscriptionId: number | null },
+    change: Partial<typeof subscriptions.$inferInsert>,
+  ) => {
     await t.db.update(subscriptions).set(change).where(eq(subscriptions.id, payment.subscriptionId!));
   };
 
@@ -47,15 +51,41 @@ async function knownLedger() {
   // Recurring this month: a monthly gift and a print tier.
   const monthly = await give("2026-05-05T00:00:00Z", { kind: "monthly", amountMinor: 1500 });
   const printEmail = uniqueEmail("print");
-  const print = await give("2026-05-06T00:00:00Z", { kind: "tier_monthly", planId: fixtures.plan("print-monthly").id, amountMinor: 1000, email: printEmail });
+  const print = await give("2026-05-06T00:00:00Z", {
+    kind: "tier_monthly",
+    planId: fixtures.plan("print-monthly").id,
+    amountMinor: 1000,
+    email: printEmail,
+  });
   // The same person also bought a digital year: still one supporter, counted at print.
-  await give("2026-02-10T00:00:00Z", { kind: "tier_one_time", planId: fixtures.plan("digital-year").id, amountMinor: 5500, email: printEmail });
-  await give("2026-01-10T00:00:00Z", { kind: "tier_one_time", planId: fixtures.plan("digital-year").id, amountMinor: 5500 });
-  const failing = await give("2026-03-01T00:00:00Z", { kind: "tier_monthly", planId: fixtures.plan("digital-monthly").id, amountMinor: 500 });
+  await give("2026-02-10T00:00:00Z", {
+    kind: "tier_one_time",
+    planId: fixtures.plan("digital-year").id,
+    amountMinor: 5500,
+    email: printEmail,
+  });
+  await give("2026-01-10T00:00:00Z", {
+    kind: "tier_one_time",
+    planId: fixtures.plan("digital-year").id,
+    amountMinor: 5500,
+  });
+  const failing = await give("2026-03-01T00:00:00Z", {
+    kind: "tier_monthly",
+    planId: fixtures.plan("digital-monthly").id,
+    amountMinor: 500,
+  });
   await setSubscription(failing.payment, { status: "past_due" });
   // Not entitled: a print year that ran out, and a digital year refunded in full.
-  await give("2025-03-01T00:00:00Z", { kind: "tier_one_time", planId: fixtures.plan("print-year").id, amountMinor: 11000 });
-  const refundedYear = await give("2026-04-01T00:00:00Z", { kind: "tier_one_time", planId: fixtures.plan("digital-year").id, amountMinor: 5500 });
+  await give("2025-03-01T00:00:00Z", {
+    kind: "tier_one_time",
+    planId: fixtures.plan("print-year").id,
+    amountMinor: 11000,
+  });
+  const refundedYear = await give("2026-04-01T00:00:00Z", {
+    kind: "tier_one_time",
+    planId: fixtures.plan("digital-year").id,
+    amountMinor: 5500,
+  });
   await t.db.update(payments).set({ refundedMinor: 5500 }).where(eq(payments.id, refundedYear.payment.id));
 
   // Monthly gifts that bring in nothing next month: paused, ending, cancelled this month.
@@ -85,8 +115,12 @@ async function knownLedger() {
   });
 
   // Started this month: the monthly gift, the print tier and the dollar gift; the rest earlier.
-  await t.db.update(subscriptions).set({ createdAt: new Date("2026-03-01T00:00:00Z") }).where(eq(subscriptions.campaignId, campaignId));
-  for (const gift of [monthly, print, dollars]) await setSubscription(gift.payment, { createdAt: new Date("2026-05-05T00:00:00Z") });
+  await t.db
+    .update(subscriptions)
+    .set({ createdAt: new Date("2026-03-01T00:00:00Z") })
+    .where(eq(subscriptions.campaignId, campaignId));
+  for (const gift of [monthly, print, dollars])
+    await setSubscription(gift.payment, { createdAt: new Date("2026-05-05T00:00:00Z") });
   await setSubscription(cancelled.payment, { status: "canceled", providerUpdatedAt: new Date("2026-05-10T00:00:00Z") });
 
   return { campaignId, failing };
@@ -108,7 +142,12 @@ beforeAll(async () => {
 describe("the dashboard's figures", () => {
   it("splits this month's income into one-off, recurring and offline, net of refunds and fee cover, in the organisation's time zone", async () => {
     const income = await getIncomeThisMonth(t.db, { campaignId: ledger.campaignId, now: NOW });
-    expect(income).toEqual({ oneOffMinor: 2500 + 5000 + 2500 + 700, recurringMinor: 1500 + 1000, offlineMinor: 20000, totalMinor: 33200 });
+    expect(income).toEqual({
+      oneOffMinor: 2500 + 5000 + 2500 + 700,
+      recurringMinor: 1500 + 1000,
+      offlineMinor: 20000,
+      totalMinor: 33200,
+    });
   });
 
   it("counts monthly recurring revenue per currency from subscriptions that will be collected, and the people giving monthly", async () => {
@@ -121,18 +160,29 @@ describe("the dashboard's figures", () => {
   });
 
   it("counts each entitled supporter once, at their highest tier", async () => {
-    expect(await getSupportersByTier(t.db, { campaignId: ledger.campaignId, now: NOW })).toEqual({ print: 1, digital: 2 });
+    expect(await getSupportersByTier(t.db, { campaignId: ledger.campaignId, now: NOW })).toEqual({
+      print: 1,
+      digital: 2,
+    });
   });
 
   it("counts subscriptions started and cancelled this month", async () => {
-    expect(await getSubscriptionChangesThisMonth(t.db, { campaignId: ledger.campaignId, now: NOW })).toEqual({ started: 3, cancelled: 1 });
+    expect(await getSubscriptionChangesThisMonth(t.db, { campaignId: ledger.campaignId, now: NOW })).toEqual({
+      started: 3,
+      cancelled: 1,
+    });
   });
 
   it("lists the subscriptions whose payments are failing now", async () => {
     const failing = await listFailingPayments(t.db, { campaignId: ledger.campaignId, now: NOW });
     expect(failing.total).toBe(1);
     expect(failing.subscriptions).toEqual([
-      expect.objectContaining({ supporterId: ledger.failing.supporterId, planName: "Digital supporter", amountMinor: 500, currency: "AUD" }),
+      expect.objectContaining({
+        supporterId: ledger.failing.supporterId,
+        planName: "Digital supporter",
+        amountMinor: 500,
+        currency: "AUD",
+      }),
     ]);
   });
 });
@@ -140,7 +190,20 @@ describe("the dashboard's figures", () => {
 describe("the 12-month income chart", () => {
   it("has twelve calendar months ending with this one, bounded at local midnights", () => {
     const months = lastTwelveMonths(NOW, "Australia/Melbourne");
-    expect(months.map((m) => m.month)).toEqual(["2025-06", "2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]);
+    expect(months.map((m) => m.month)).toEqual([
+      "2025-06",
+      "2025-07",
+      "2025-08",
+      "2025-09",
+      "2025-10",
+      "2025-11",
+      "2025-12",
+      "2026-01",
+      "2026-02",
+      "2026-03",
+      "2026-04",
+      "2026-05",
+    ]);
     expect(months[11].start.toISOString()).toBe("2026-04-30T14:00:00.000Z");
     expect(months[6].start.toISOString()).toBe("2025-11-30T13:00:00.000Z"); // summer time
     expect(toMonthlyBars(months.slice(0, 2), [{ month: "2025-07", netMinor: 5 }])).toEqual([
@@ -173,10 +236,10 @@ describe("the 12-month income chart", () => {
     expect(html.match(/<rect class="income-bar"/g)).toHaveLength(12);
     expect(html).toContain('viewBox="0 0 320 190"');
     expect(html).toMatch(/<svg[^>]*role="img"[^>]*aria-labelledby="income-chart-title income-chart-desc"/);
-    expect(html).toContain("<title id=\"income-chart-title\">");
+    expect(html).toContain('<title id="income-chart-title">');
     expect(html).toContain("The highest month is May 2026 at $332.");
     expect(html).toMatch(/>\$400<\/text>/);
-    expect(html).toContain("<th scope=\"row\">June 2025</th><td>$8</td>");
+    expect(html).toContain('<th scope="row">June 2025</th><td>$8</td>');
     expect(html.match(/<th scope="row">/g)).toHaveLength(12);
   });
 });
@@ -197,13 +260,19 @@ describe("/admin", () => {
     expect(data.chart).toHaveLength(12);
     expect(data.failing.subscriptions[0].supporterId).toBe(ledger.failing.supporterId);
 
-    const chosen = await (await callLoader(dashboardLoader, "/admin?campaign=defence-fund", { cookie: staffCookie })).json();
+    const chosen = await (
+      await callLoader(dashboardLoader, "/admin?campaign=defence-fund", { cookie: staffCookie })
+    ).json();
     expect(chosen.campaign.slug).toBe("defence-fund");
     expect(chosen.progress.raisedMinor).toBe(3000);
     expect(chosen.tiers).toEqual({ print: 0, digital: 0 });
 
-    expect((await callLoader(dashboardLoader, "/admin?campaign=no-such-campaign", { cookie: staffCookie })).status).toBe(404);
-    expect((await callLoader(dashboardLoader, "/admin?campaign=Not%20a%20slug", { cookie: staffCookie })).status).toBe(404);
+    expect(
+      (await callLoader(dashboardLoader, "/admin?campaign=no-such-campaign", { cookie: staffCookie })).status,
+    ).toBe(404);
+    expect((await callLoader(dashboardLoader, "/admin?campaign=Not%20a%20slug", { cookie: staffCookie })).status).toBe(
+      404,
+    );
   });
 
   it("matches the figures getDashboard computes for the same moment", async () => {
@@ -215,11 +284,23 @@ describe("/admin", () => {
 
 describe("pending pledges", () => {
   it("counts the campaign's unpaid pledges and their sum, and drops one once it is cancelled", async () => {
-    const staffUserId = await createStaffUser(t.db, { email: uniqueEmail("pledger"), name: "Pat Phones", role: "staff", password: "a long enough password" });
+    const staffUserId = await createStaffUser(t.db, {
+      email: uniqueEmail("pledger"),
+      name: "Pat Phones",
+      role: "staff",
+      password: "a long enough password",
+    });
     const staff = { staffUserId };
     const before = await getPendingPledges(t.db, { campaignId: fixtures.campaign.id, now: NOW });
     const pledge = async (amountMinor: number, campaignId = fixtures.campaign.id) => {
-      const result = await createPledge(t.db, { staff, supporter: { email: uniqueEmail("caller"), name: "Carla Caller", phone: "0400 111 222" }, campaignId, kind: "one_off", amountMinor, payMethod: "link" });
+      const result = await createPledge(t.db, {
+        staff,
+        supporter: { email: uniqueEmail("caller"), name: "Carla Caller", phone: "0400 111 222" },
+        campaignId,
+        kind: "one_off",
+        amountMinor,
+        payMethod: "link",
+      });
       if (!result.ok) throw new Error(JSON.stringify(result.errors));
       return result.pledgeId;
     };
@@ -249,11 +330,22 @@ describe("the live figures at their edges", () => {
   beforeAll(async () => {
     const [edge] = await t.db
       .insert(campaigns)
-      .values({ slug: "edge-cases", name: "Edge cases", headline: "Edges", currency: "AUD", targetMinor: 100_000, startsAt: new Date("2025-01-01T00:00:00Z") })
+      .values({
+        slug: "edge-cases",
+        name: "Edge cases",
+        headline: "Edges",
+        currency: "AUD",
+        targetMinor: 100_000,
+        startsAt: new Date("2025-01-01T00:00:00Z"),
+      })
       .returning();
     campaignId = edge.id;
-    const give = (email: string, paidAt: string, extra: Partial<Parameters<typeof giveGift>[1]>) => giveGift(t.db, { campaignId, email, paidAt: new Date(paidAt), ...extra });
-    const setSubscription = async (payment: { subscriptionId: number | null }, change: Partial<typeof subscriptions.$inferInsert>) => {
+    const give = (email: string, paidAt: string, extra: Partial<Parameters<typeof giveGift>[1]>) =>
+      giveGift(t.db, { campaignId, email, paidAt: new Date(paidAt), ...extra });
+    const setSubscription = async (
+      payment: { subscriptionId: number | null },
+      change: Partial<typeof subscriptions.$inferInsert>,
+    ) => {
       await t.db.update(subscriptions).set(change).where(eq(subscriptions.id, payment.subscriptionId!));
     };
     const refund = async (payment: { id: number }, refundedMinor: number) => {
@@ -265,7 +357,11 @@ describe("the live figures at their edges", () => {
     const both = uniqueEmail("both");
     await give(both, "2026-02-01T00:00:00Z", { kind: "monthly", amountMinor: 1000 });
     await give(both, "2026-03-01T00:00:00Z", { kind: "monthly", amountMinor: 2000 });
-    await give(both, "2026-03-02T00:00:00Z", { kind: "tier_monthly", planId: plan("digital-monthly"), amountMinor: 500 });
+    await give(both, "2026-03-02T00:00:00Z", {
+      kind: "tier_monthly",
+      planId: plan("digital-monthly"),
+      amountMinor: 500,
+    });
     // A pause that ended before now: collected again.
     const resumed = await give(uniqueEmail("resumed"), "2026-01-01T00:00:00Z", { kind: "monthly", amountMinor: 700 });
     await setSubscription(resumed.payment, { pausedUntil: new Date("2026-05-01T00:00:00Z") });
@@ -274,29 +370,74 @@ describe("the live figures at their edges", () => {
     await give(twoCurrencies, "2026-02-01T00:00:00Z", { kind: "monthly", amountMinor: 400 });
     await give(twoCurrencies, "2026-02-02T00:00:00Z", { kind: "monthly", amountMinor: 600, currency: "USD" });
     // A print tier paused and ending: no revenue next month, still entitled now.
-    const pausedPrint = await give(uniqueEmail("paused-print"), "2026-01-01T00:00:00Z", { kind: "tier_monthly", planId: plan("print-monthly"), amountMinor: 1000 });
-    await setSubscription(pausedPrint.payment, { pausedUntil: new Date("2026-07-01T00:00:00Z"), cancelAtPeriodEnd: true });
+    const pausedPrint = await give(uniqueEmail("paused-print"), "2026-01-01T00:00:00Z", {
+      kind: "tier_monthly",
+      planId: plan("print-monthly"),
+      amountMinor: 1000,
+    });
+    await setSubscription(pausedPrint.payment, {
+      pausedUntil: new Date("2026-07-01T00:00:00Z"),
+      cancelAtPeriodEnd: true,
+    });
     // A digital subscriber who also bought a print year, partly refunded: print.
     const upgraded = uniqueEmail("upgraded");
-    await give(upgraded, "2026-01-01T00:00:00Z", { kind: "tier_monthly", planId: plan("digital-monthly"), amountMinor: 500 });
-    const printYear = await give(upgraded, "2026-03-01T00:00:00Z", { kind: "tier_one_time", planId: plan("print-year"), amountMinor: 11000 });
+    await give(upgraded, "2026-01-01T00:00:00Z", {
+      kind: "tier_monthly",
+      planId: plan("digital-monthly"),
+      amountMinor: 500,
+    });
+    const printYear = await give(upgraded, "2026-03-01T00:00:00Z", {
+      kind: "tier_one_time",
+      planId: plan("print-year"),
+      amountMinor: 11000,
+    });
     await refund(printYear.payment, 1000);
     // Two one-time years, digital and print: one person, print.
     const twoYears = uniqueEmail("two-years");
-    await give(twoYears, "2026-01-15T00:00:00Z", { kind: "tier_one_time", planId: plan("digital-year"), amountMinor: 5500 });
-    await give(twoYears, "2026-02-15T00:00:00Z", { kind: "tier_one_time", planId: plan("print-year"), amountMinor: 11000 });
+    await give(twoYears, "2026-01-15T00:00:00Z", {
+      kind: "tier_one_time",
+      planId: plan("digital-year"),
+      amountMinor: 5500,
+    });
+    await give(twoYears, "2026-02-15T00:00:00Z", {
+      kind: "tier_one_time",
+      planId: plan("print-year"),
+      amountMinor: 11000,
+    });
     // A print year refunded in full beside a digital year: digital.
     const refundedPrint = uniqueEmail("refunded-print");
-    await give(refundedPrint, "2026-01-20T00:00:00Z", { kind: "tier_one_time", planId: plan("digital-year"), amountMinor: 5500 });
-    const fullRefund = await give(refundedPrint, "2026-02-20T00:00:00Z", { kind: "tier_one_time", planId: plan("print-year"), amountMinor: 11000 });
+    await give(refundedPrint, "2026-01-20T00:00:00Z", {
+      kind: "tier_one_time",
+      planId: plan("digital-year"),
+      amountMinor: 5500,
+    });
+    const fullRefund = await give(refundedPrint, "2026-02-20T00:00:00Z", {
+      kind: "tier_one_time",
+      planId: plan("print-year"),
+      amountMinor: 11000,
+    });
     await refund(fullRefund.payment, 11000);
     // A cancelled print tier: neither revenue nor entitlement.
-    const gone = await give(uniqueEmail("gone"), "2025-10-01T00:00:00Z", { kind: "tier_monthly", planId: plan("print-monthly"), amountMinor: 1000 });
+    const gone = await give(uniqueEmail("gone"), "2025-10-01T00:00:00Z", {
+      kind: "tier_monthly",
+      planId: plan("print-monthly"),
+      amountMinor: 1000,
+    });
     await setSubscription(gone.payment, { status: "canceled" });
     // A digital year here, and a digital tier in another campaign only: counted here, once.
     const elsewhere = uniqueEmail("elsewhere");
-    await give(elsewhere, "2026-02-01T00:00:00Z", { kind: "tier_one_time", planId: plan("digital-year"), amountMinor: 5500 });
-    await giveGift(t.db, { campaignId: fixtures.campaign.id, email: elsewhere, kind: "tier_monthly", planId: plan("digital-monthly"), amountMinor: 500 });
+    await give(elsewhere, "2026-02-01T00:00:00Z", {
+      kind: "tier_one_time",
+      planId: plan("digital-year"),
+      amountMinor: 5500,
+    });
+    await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      email: elsewhere,
+      kind: "tier_monthly",
+      planId: plan("digital-monthly"),
+      amountMinor: 500,
+    });
   });
 
   it("counts revenue per currency and each monthly donor once, whatever else they give", async () => {

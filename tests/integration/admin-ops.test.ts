@@ -17,7 +17,11 @@ const ids = { staff: 0, admin: 0 };
 const cookies = { staff: "", admin: "" };
 
 async function signIn(email: string, password = PASSWORD) {
-  const result = await signInStaff(t.db, { email, password, clientAddress: `198.51.100.${Math.floor(Math.random() * 200)}` });
+  const result = await signInStaff(t.db, {
+    email,
+    password,
+    clientAddress: `198.51.100.${Math.floor(Math.random() * 200)}`,
+  });
   if (result.status !== "ok") throw new Error(`sign-in failed: ${result.status}`);
   return result.cookie.split(";")[0];
 }
@@ -35,7 +39,12 @@ const request = (cookie: string) => new Request("http://localhost:3000/admin", {
 
 beforeAll(async () => {
   for (const role of ["staff", "admin"] as const) {
-    ids[role] = await createStaffUser(t.db, { email: `${role}@ops.example`, name: `An ${role}`, role, password: PASSWORD });
+    ids[role] = await createStaffUser(t.db, {
+      email: `${role}@ops.example`,
+      name: `An ${role}`,
+      role,
+      password: PASSWORD,
+    });
     cookies[role] = await signIn(`${role}@ops.example`);
   }
 });
@@ -48,7 +57,14 @@ describe("mail log", () => {
     const insert = async (n: number, change: Partial<typeof outbox.$inferInsert>) => {
       const [row] = await t.db
         .insert(outbox)
-        .values({ template: "magic_link", toEmail: `reader${n}@example.net`, props: { secret: "do-not-show" }, idempotencyKey: randomUUID(), createdAt: at(n), ...change })
+        .values({
+          template: "magic_link",
+          toEmail: `reader${n}@example.net`,
+          props: { secret: "do-not-show" },
+          idempotencyKey: randomUUID(),
+          createdAt: at(n),
+          ...change,
+        })
         .returning({ id: outbox.id });
       return row.id;
     };
@@ -61,7 +77,16 @@ describe("mail log", () => {
     const response = await callLoader(mailLoader, "/admin/mail", { cookie: cookies.staff });
     expect(response.status).toBe(200);
     const body = await response.json();
-    expect(body.messages.slice(0, 3).map((m: { id: string; status: string; toEmail: string; lastError: string | null }) => [m.id, m.status, m.toEmail, m.lastError])).toEqual([
+    expect(
+      body.messages
+        .slice(0, 3)
+        .map((m: { id: string; status: string; toEmail: string; lastError: string | null }) => [
+          m.id,
+          m.status,
+          m.toEmail,
+          m.lastError,
+        ]),
+    ).toEqual([
       [rows.queued, "queued", "reader3@example.net", null],
       [rows.sent, "sent", "reader2@example.net", null],
       [rows.failed, "failed", "reader1@example.net", "mailbox unavailable"],
@@ -73,8 +98,20 @@ describe("mail log", () => {
     const same = new Date("2031-01-01T00:00:00Z");
     // Microseconds apart: a cursor kept as a JavaScript Date would skip some of them.
     for (let i = 0; i < 5; i++) {
-      const [row] = await t.db.insert(outbox).values({ template: "magic_link", toEmail: `burst${i}@example.net`, props: {}, idempotencyKey: randomUUID(), createdAt: same }).returning({ id: outbox.id });
-      await t.db.update(outbox).set({ createdAt: sql`${outbox.createdAt} + make_interval(secs => ${i} / 1000000.0)` }).where(eq(outbox.id, row.id));
+      const [row] = await t.db
+        .insert(outbox)
+        .values({
+          template: "magic_link",
+          toEmail: `burst${i}@example.net`,
+          props: {},
+          idempotencyKey: randomUUID(),
+          createdAt: same,
+        })
+        .returning({ id: outbox.id });
+      await t.db
+        .update(outbox)
+        .set({ createdAt: sql`${outbox.createdAt} + make_interval(secs => ${i} / 1000000.0)` })
+        .where(eq(outbox.id, row.id));
     }
     const all = await listMail(t.db, { limit: 1000 });
     const paged: string[] = [];
@@ -87,7 +124,9 @@ describe("mail log", () => {
       before = { id: cursor.slice(0, 36), createdAt: cursor.slice(37) };
     }
     expect(paged).toEqual(all.map((m) => m.id));
-    const viaUrl = await callLoader(mailLoader, `/admin/mail?before=${encodeURIComponent(all[1].cursor)}`, { cookie: cookies.staff });
+    const viaUrl = await callLoader(mailLoader, `/admin/mail?before=${encodeURIComponent(all[1].cursor)}`, {
+      cookie: cookies.staff,
+    });
     expect((await viaUrl.json()).messages[0].id).toBe(all[2].id);
   });
 
@@ -98,9 +137,18 @@ describe("mail log", () => {
       expect(response.status).toBe(303);
     }
     const [original] = await t.db.select().from(outbox).where(eq(outbox.id, rows.failed));
-    const copies = await t.db.select().from(outbox).where(and(eq(outbox.toEmail, "reader1@example.net"), isNull(outbox.failedAt)));
+    const copies = await t.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.toEmail, "reader1@example.net"), isNull(outbox.failedAt)));
     expect(copies).toHaveLength(1);
-    expect(copies[0]).toMatchObject({ template: original.template, props: original.props, attempts: 0, sentAt: null, lastError: null });
+    expect(copies[0]).toMatchObject({
+      template: original.template,
+      props: original.props,
+      attempts: 0,
+      sentAt: null,
+      lastError: null,
+    });
     expect(copies[0].idempotencyKey).not.toBe(original.idempotencyKey);
 
     const entries = await t.db.select().from(auditLog).where(eq(auditLog.action, "email.resend"));
@@ -111,26 +159,53 @@ describe("mail log", () => {
     expect(entries[0].details).toEqual({ copyId: copies[0].id });
 
     const { cookie, csrf } = await formFor(mailLoader, "/admin/mail", cookies.staff);
-    expect((await postForm(mailAction, "/admin/mail", { csrf, intent: "resend", id: rows.queued }, { cookie })).status).toBe(409);
-    expect((await postForm(mailAction, "/admin/mail", { csrf: "forged-token-forged-token-forged-token", intent: "resend", id: rows.sent }, { cookie })).status).toBe(403);
+    expect(
+      (await postForm(mailAction, "/admin/mail", { csrf, intent: "resend", id: rows.queued }, { cookie })).status,
+    ).toBe(409);
+    expect(
+      (
+        await postForm(
+          mailAction,
+          "/admin/mail",
+          { csrf: "forged-token-forged-token-forged-token", intent: "resend", id: rows.sent },
+          { cookie },
+        )
+      ).status,
+    ).toBe(403);
   });
 });
 
 describe("payment events log", () => {
   it("lists provider events newest first, for staff and admins", async () => {
     await t.db.insert(providerEvents).values([
-      { id: "evt_old", type: "invoice.paid", providerCreatedAt: new Date("2030-01-01T00:00:00Z"), receivedAt: new Date("2030-01-01T00:00:01Z"), processedAt: new Date("2030-01-01T00:00:02Z") },
-      { id: "evt_new", type: "checkout.session.completed", providerCreatedAt: new Date("2030-01-02T00:00:00Z"), receivedAt: new Date("2030-01-02T00:00:01Z"), processedAt: null },
+      {
+        id: "evt_old",
+        type: "invoice.paid",
+        providerCreatedAt: new Date("2030-01-01T00:00:00Z"),
+        receivedAt: new Date("2030-01-01T00:00:01Z"),
+        processedAt: new Date("2030-01-01T00:00:02Z"),
+      },
+      {
+        id: "evt_new",
+        type: "checkout.session.completed",
+        providerCreatedAt: new Date("2030-01-02T00:00:00Z"),
+        receivedAt: new Date("2030-01-02T00:00:01Z"),
+        processedAt: null,
+      },
     ]);
     expect((await callLoader(eventsLoader, "/admin/events", { cookie: cookies.staff })).status).toBe(200);
     const response = await callLoader(eventsLoader, "/admin/events", { cookie: cookies.admin });
     expect(response.status).toBe(200);
     const { events } = await response.json();
-    expect(events.map((e: { id: string; type: string; processedAt: string | null }) => [e.id, e.type, e.processedAt])).toEqual([
+    expect(
+      events.map((e: { id: string; type: string; processedAt: string | null }) => [e.id, e.type, e.processedAt]),
+    ).toEqual([
       ["evt_new", "checkout.session.completed", null],
       ["evt_old", "invoice.paid", "2030-01-01T00:00:02.000Z"],
     ]);
-    const older = await listProviderEvents(t.db, { before: { receivedAt: events[0].cursor.split("~")[0], id: "evt_new" } });
+    const older = await listProviderEvents(t.db, {
+      before: { receivedAt: events[0].cursor.split("~")[0], id: "evt_new" },
+    });
     expect(older.map((e) => e.id)).toEqual(["evt_old"]);
     // Replaying failed events (admins only) is covered in webhook-failures.test.ts.
   });
@@ -141,13 +216,19 @@ describe("staff management", () => {
     expect((await callLoader(staffLoader, "/admin/staff", { cookie: cookies.staff })).status).toBe(403);
     const { cookie, csrf } = await formFor(staffLoader, "/admin/staff", cookies.admin);
     const staffCookie = cookie.replace(cookies.admin, cookies.staff);
-    const response = await postForm(staffAction, "/admin/staff", { csrf, intent: "disable", id: String(ids.admin) }, { cookie: staffCookie });
+    const response = await postForm(
+      staffAction,
+      "/admin/staff",
+      { csrf, intent: "disable", id: String(ids.admin) },
+      { cookie: staffCookie },
+    );
     expect(response.status).toBe(403);
   });
 
   it("invites a person without a password, refusing bad input and a taken email", async () => {
     const { cookie, csrf } = await formFor(staffLoader, "/admin/staff", cookies.admin);
-    const add = (fields: Record<string, string>) => postForm(staffAction, "/admin/staff", { csrf, intent: "invite", ...fields }, { cookie });
+    const add = (fields: Record<string, string>) =>
+      postForm(staffAction, "/admin/staff", { csrf, intent: "invite", ...fields }, { cookie });
 
     const bad = await add({ email: "not-an-email", name: "", role: "owner" });
     expect(bad.status).toBe(400);
@@ -156,15 +237,34 @@ describe("staff management", () => {
     expect(taken.status).toBe(409);
 
     // The temporary-password path is gone: a password sent with the form is ignored.
-    const ok = await add({ email: "new.person@ops.example", name: "New Person", role: "staff", password: "temporary-password-1" });
+    const ok = await add({
+      email: "new.person@ops.example",
+      name: "New Person",
+      role: "staff",
+      password: "temporary-password-1",
+    });
     expect(ok.status).toBe(303);
     const [person] = await t.db.select().from(staffUsers).where(eq(staffUsers.emailKey, "new.person@ops.example"));
     expect(person).toMatchObject({ name: "New Person", role: "staff", disabledAt: null, passwordHash: null });
-    expect((await signInStaff(t.db, { email: "new.person@ops.example", password: "temporary-password-1", clientAddress: "198.51.100.251" })).status).toBe("invalid");
+    expect(
+      (
+        await signInStaff(t.db, {
+          email: "new.person@ops.example",
+          password: "temporary-password-1",
+          clientAddress: "198.51.100.251",
+        })
+      ).status,
+    ).toBe("invalid");
     // Setting the password through the emailed link is covered in staff-invites.test.ts.
 
     const [entry] = await t.db.select().from(auditLog).where(eq(auditLog.action, "staff.create"));
-    expect(entry).toMatchObject({ actorType: "staff", actorId: ids.admin, targetType: "staff_user", targetId: String(person.id), details: { role: "staff" } });
+    expect(entry).toMatchObject({
+      actorType: "staff",
+      actorId: ids.admin,
+      targetType: "staff_user",
+      targetId: String(person.id),
+      details: { role: "staff" },
+    });
 
     const listed = await (await callLoader(staffLoader, "/admin/staff", { cookie: cookies.admin })).json();
     expect(listed.staff.map((s: { email: string }) => s.email)).toContain("new.person@ops.example");
@@ -172,24 +272,52 @@ describe("staff management", () => {
   });
 
   it("disabling signs the person out at once; re-enabling lets them sign in again; nobody disables themselves", async () => {
-    const leaverId = await createStaffUser(t.db, { email: "leaver@ops.example", name: "Leaver", role: "admin", password: PASSWORD });
+    const leaverId = await createStaffUser(t.db, {
+      email: "leaver@ops.example",
+      name: "Leaver",
+      role: "admin",
+      password: PASSWORD,
+    });
     const leaverCookie = await signIn("leaver@ops.example");
     expect(await getStaffSession(t.db, request(leaverCookie))).not.toBeNull();
 
     const { cookie, csrf } = await formFor(staffLoader, "/admin/staff", cookies.admin);
-    const disable = await postForm(staffAction, "/admin/staff", { csrf, intent: "disable", id: String(leaverId) }, { cookie });
+    const disable = await postForm(
+      staffAction,
+      "/admin/staff",
+      { csrf, intent: "disable", id: String(leaverId) },
+      { cookie },
+    );
     expect(disable.status).toBe(303);
     expect(await getStaffSession(t.db, request(leaverCookie))).toBeNull();
-    expect(await t.db.select().from(sessions).where(and(eq(sessions.staffUserId, leaverId), isNull(sessions.revokedAt)))).toEqual([]);
-    expect((await signInStaff(t.db, { email: "leaver@ops.example", password: PASSWORD, clientAddress: "198.51.100.250" })).status).toBe("invalid");
+    expect(
+      await t.db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.staffUserId, leaverId), isNull(sessions.revokedAt))),
+    ).toEqual([]);
+    expect(
+      (await signInStaff(t.db, { email: "leaver@ops.example", password: PASSWORD, clientAddress: "198.51.100.250" }))
+        .status,
+    ).toBe("invalid");
 
-    const enable = await postForm(staffAction, "/admin/staff", { csrf, intent: "enable", id: String(leaverId) }, { cookie });
+    const enable = await postForm(
+      staffAction,
+      "/admin/staff",
+      { csrf, intent: "enable", id: String(leaverId) },
+      { cookie },
+    );
     expect(enable.status).toBe(303);
     // The old session stays ended; a new sign-in works.
     expect(await getStaffSession(t.db, request(leaverCookie))).toBeNull();
     await signIn("leaver@ops.example");
 
-    const self = await postForm(staffAction, "/admin/staff", { csrf, intent: "disable", id: String(ids.admin) }, { cookie });
+    const self = await postForm(
+      staffAction,
+      "/admin/staff",
+      { csrf, intent: "disable", id: String(ids.admin) },
+      { cookie },
+    );
     expect(self.status).toBe(409);
     expect((await self.json()).formError).toMatch(/cannot disable your own account/);
     expect(await getStaffSession(t.db, request(cookies.admin))).not.toBeNull();

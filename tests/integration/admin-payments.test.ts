@@ -31,7 +31,12 @@ async function signedIn(role: "staff" | "admin"): Promise<Browser> {
   const staffCookie = result.cookie.split(";")[0];
   const page = await callLoader(listLoader, "/admin/payments?to=post", { cookie: staffCookie });
   const csrfCookie = (page.headers.get("Set-Cookie") ?? "").split(";")[0];
-  return { cookie: `${staffCookie}; ${csrfCookie}`, csrf: ((await page.json()) as { csrf: string }).csrf, staffUserId, name };
+  return {
+    cookie: `${staffCookie}; ${csrfCookie}`,
+    csrf: ((await page.json()) as { csrf: string }).csrf,
+    staffUserId,
+    name,
+  };
 }
 
 beforeAll(async () => {
@@ -39,7 +44,12 @@ beforeAll(async () => {
   browsers.admin = await signedIn("admin");
 });
 
-async function load<T>(loader: Parameters<typeof callLoader>[0], path: string, params: Record<string, string> = {}, who: Browser = browsers.staff): Promise<T> {
+async function load<T>(
+  loader: Parameters<typeof callLoader>[0],
+  path: string,
+  params: Record<string, string> = {},
+  who: Browser = browsers.staff,
+): Promise<T> {
   const response = await callLoader(loader, path, { cookie: who.cookie, params });
   expect(response.status, path).toBe(200);
   return (await response.json()) as T;
@@ -47,11 +57,22 @@ async function load<T>(loader: Parameters<typeof callLoader>[0], path: string, p
 
 type PaymentPage = { page: Awaited<ReturnType<typeof import("~/payments/admin-payments.server").getPaymentForStaff>> };
 type ToPostPage = { toPost: { paymentId: number; receiptNumber: number }[]; toPostCount: number };
-const paymentPage = async (id: number, who?: Browser) => (await load<PaymentPage>(paymentLoader, `/admin/payments/${id}`, { id: String(id) }, who)).page!;
-const toPostIds = async () => (await load<ToPostPage>(listLoader, "/admin/payments?to=post")).toPost.map((r) => r.paymentId);
+const paymentPage = async (id: number, who?: Browser) =>
+  (await load<PaymentPage>(paymentLoader, `/admin/payments/${id}`, { id: String(id) }, who)).page!;
+const toPostIds = async () =>
+  (await load<ToPostPage>(listLoader, "/admin/payments?to=post")).toPost.map((r) => r.paymentId);
 const markPosted = (id: number, who: Browser, csrf = who.csrf) =>
-  postForm(paymentAction, `/admin/payments/${id}`, { csrf, intent: "mark-posted" }, { cookie: who.cookie, params: { id: String(id) } });
-const postedAudits = (id: number) => t.db.select().from(auditLog).where(and(eq(auditLog.action, "receipt.mark_posted"), eq(auditLog.targetId, String(id))));
+  postForm(
+    paymentAction,
+    `/admin/payments/${id}`,
+    { csrf, intent: "mark-posted" },
+    { cookie: who.cookie, params: { id: String(id) } },
+  );
+const postedAudits = (id: number) =>
+  t.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, "receipt.mark_posted"), eq(auditLog.targetId, String(id))));
 
 /** Renders the print view's HTML from its loader's data, as the server would. */
 async function renderPrintView(paymentId: number) {
@@ -62,19 +83,47 @@ async function renderPrintView(paymentId: number) {
       id: "routes/admin",
       path: "/admin",
       loader: () => ({ csrf: "test-csrf-token" }),
-      children: [{ id: "routes/admin.payments.$id_.receipt", path: "payments/:id/receipt", loader: () => data, Component: PrintedReceipt as ComponentType }],
+      children: [
+        {
+          id: "routes/admin.payments.$id_.receipt",
+          path: "payments/:id/receipt",
+          loader: () => data,
+          Component: PrintedReceipt as ComponentType,
+        },
+      ],
     },
   ]);
   const context = await handler.query(new Request(`http://localhost${path}`));
   if (context instanceof Response) throw new Error("the print view redirected");
-  return renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, context), context, hydrate: false }));
+  return renderToString(
+    createElement(StaticRouterProvider, {
+      router: createStaticRouter(handler.dataRoutes, context),
+      context,
+      hydrate: false,
+    }),
+  );
 }
 
 describe("the payment page", () => {
   it("shows a phone pledge's cheque with its reference, linked pledge and 'to post' receipt", async () => {
-    const { paymentId, pledgeId, supporterId } = await givePhoneOnlyCheque(t.db, { campaignId: fixtures.campaign.id, staffUserId: browsers.staff.staffUserId, amountMinor: 6500, reference: "CHQ 777" });
+    const { paymentId, pledgeId, supporterId } = await givePhoneOnlyCheque(t.db, {
+      campaignId: fixtures.campaign.id,
+      staffUserId: browsers.staff.staffUserId,
+      amountMinor: 6500,
+      reference: "CHQ 777",
+    });
     const page = await paymentPage(paymentId);
-    expect(page.payment).toMatchObject({ id: paymentId, kind: "one_off", method: "cheque", reference: "CHQ 777", amountMinor: 6500, feeCoverMinor: 0, refundedMinor: 0, currency: "AUD", recordedBy: "Sam Staff" });
+    expect(page.payment).toMatchObject({
+      id: paymentId,
+      kind: "one_off",
+      method: "cheque",
+      reference: "CHQ 777",
+      amountMinor: 6500,
+      feeCoverMinor: 0,
+      refundedMinor: 0,
+      currency: "AUD",
+      recordedBy: "Sam Staff",
+    });
     expect(page.campaignName).toBe(fixtures.campaign.name);
     expect(page.supporter).toMatchObject({ id: supporterId, email: null, erased: false });
     expect(page.pledgeId).toBe(pledgeId);
@@ -84,7 +133,11 @@ describe("the payment page", () => {
   it("shows a card gift's receipt as emailed, and is the same for staff and admins", async () => {
     const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 2500, feeCoverMinor: 100 });
     const page = await paymentPage(gift.payment.id);
-    expect(page.payment).toMatchObject({ receiptNumber: gift.payment.receiptNumber, feeCoverMinor: 100, method: "simulated" });
+    expect(page.payment).toMatchObject({
+      receiptNumber: gift.payment.receiptNumber,
+      feeCoverMinor: 100,
+      method: "simulated",
+    });
     expect(page.pledgeId).toBeNull();
     expect(page.delivery).toMatchObject({ status: "emailed", mail: "queued" });
     expect(await paymentPage(gift.payment.id, browsers.admin)).toEqual(page);
@@ -92,19 +145,31 @@ describe("the payment page", () => {
   });
 
   it("an unknown or malformed id is a 404", async () => {
-    for (const id of ["999999", "abc", "-1"]) expect((await callLoader(paymentLoader, `/admin/payments/${id}`, { cookie: browsers.staff.cookie, params: { id } })).status).toBe(404);
+    for (const id of ["999999", "abc", "-1"])
+      expect(
+        (await callLoader(paymentLoader, `/admin/payments/${id}`, { cookie: browsers.staff.cookie, params: { id } }))
+          .status,
+      ).toBe(404);
   });
 });
 
 describe("receipts to post", () => {
   it("lists receipts of supporters without email until they are marked posted; the dashboard counts them", async () => {
-    const { paymentId } = await givePhoneOnlyCheque(t.db, { campaignId: fixtures.campaign.id, staffUserId: browsers.staff.staffUserId });
+    const { paymentId } = await givePhoneOnlyCheque(t.db, {
+      campaignId: fixtures.campaign.id,
+      staffUserId: browsers.staff.staffUserId,
+    });
     expect(await toPostIds()).toContain(paymentId);
     const countBefore = (await load<{ receiptsToPost: number }>(dashboardLoader, "/admin")).receiptsToPost;
     expect(countBefore).toBe((await load<ToPostPage>(listLoader, "/admin/payments?to=post")).toPostCount);
     expect(countBefore).toBeGreaterThanOrEqual(1);
 
-    const posted = await postForm(listAction, "/admin/payments?to=post&index", { csrf: browsers.staff.csrf, intent: "mark-posted", paymentId: String(paymentId) }, { cookie: browsers.staff.cookie });
+    const posted = await postForm(
+      listAction,
+      "/admin/payments?to=post&index",
+      { csrf: browsers.staff.csrf, intent: "mark-posted", paymentId: String(paymentId) },
+      { cookie: browsers.staff.cookie },
+    );
     expect(posted.status).toBe(303);
     expect(posted.headers.get("Location")).toBe("/admin/payments?to=post&done=posted");
     expect(await toPostIds()).not.toContain(paymentId);
@@ -113,14 +178,24 @@ describe("receipts to post", () => {
   });
 
   it("the print view puts the supporter's postal address in the envelope window, with the receipt as issued", async () => {
-    await t.db.update(settings).set({ contactAddress: "PO Box 42, Carlton VIC 3053", receiptFooter: "ABN 00 000 000 000" });
-    const { paymentId } = await givePhoneOnlyCheque(t.db, { campaignId: fixtures.campaign.id, staffUserId: browsers.staff.staffUserId, name: "Wendy Window", amountMinor: 12345 });
+    await t.db
+      .update(settings)
+      .set({ contactAddress: "PO Box 42, Carlton VIC 3053", receiptFooter: "ABN 00 000 000 000" });
+    const { paymentId } = await givePhoneOnlyCheque(t.db, {
+      campaignId: fixtures.campaign.id,
+      staffUserId: browsers.staff.staffUserId,
+      name: "Wendy Window",
+      amountMinor: 12345,
+    });
     const [receipt] = await t.db.select().from(receipts).where(eq(receipts.paymentId, paymentId));
     const html = await renderPrintView(paymentId);
     const window = html.match(/<div class="receipt-window">([\s\S]*?)<\/div>/)?.[1] ?? "";
     expect(window).toContain("PO Box 42, Carlton VIC 3053");
     const address = window.match(/<address class="receipt-address">([\s\S]*?)<\/address>/)?.[1] ?? "";
-    const lines = address.split("<br/>").map((l) => l.replace(/<[^>]+>/g, "").trim()).filter(Boolean);
+    const lines = address
+      .split("<br/>")
+      .map((l) => l.replace(/<[^>]+>/g, "").trim())
+      .filter(Boolean);
     expect(lines).toEqual(["Wendy Window", "12 Letterbox Road", "Castlemaine VIC 3450", "AU"]);
     expect(html).toContain(`Receipt ${receipt.receiptNumber}`);
     expect(html).toContain("$123.45 AUD");
@@ -132,7 +207,10 @@ describe("receipts to post", () => {
   });
 
   it("mark as posted needs the CSRF token, records who and when once, and the payment page says so", async () => {
-    const { paymentId } = await givePhoneOnlyCheque(t.db, { campaignId: fixtures.campaign.id, staffUserId: browsers.staff.staffUserId });
+    const { paymentId } = await givePhoneOnlyCheque(t.db, {
+      campaignId: fixtures.campaign.id,
+      staffUserId: browsers.staff.staffUserId,
+    });
     const forged = await markPosted(paymentId, browsers.admin, "x".repeat(32));
     expect(forged.status).toBe(403);
     expect((await t.db.select().from(receipts).where(eq(receipts.paymentId, paymentId)))[0].postedAt).toBeNull();
@@ -146,13 +224,20 @@ describe("receipts to post", () => {
     expect(receipt.postedByStaffId).toBe(browsers.admin.staffUserId);
     const audits = await postedAudits(paymentId);
     expect(audits).toHaveLength(1);
-    expect(audits[0]).toMatchObject({ actorType: "staff", actorId: browsers.admin.staffUserId, targetType: "payment", details: { receiptNumber: receipt.receiptNumber } });
+    expect(audits[0]).toMatchObject({
+      actorType: "staff",
+      actorId: browsers.admin.staffUserId,
+      targetType: "payment",
+      details: { receiptNumber: receipt.receiptNumber },
+    });
 
     const again = await markPosted(paymentId, browsers.staff);
     expect(again.status).toBe(409);
     expect((await again.json()).formError).toMatch(/already marked as posted/);
     expect(await postedAudits(paymentId)).toHaveLength(1);
-    expect((await t.db.select().from(receipts).where(eq(receipts.paymentId, paymentId)))[0].postedByStaffId).toBe(browsers.admin.staffUserId);
+    expect((await t.db.select().from(receipts).where(eq(receipts.paymentId, paymentId)))[0].postedByStaffId).toBe(
+      browsers.admin.staffUserId,
+    );
 
     const page = await paymentPage(paymentId);
     expect(page.delivery).toMatchObject({ status: "posted", postedBy: "Ada Admin" });
@@ -170,10 +255,17 @@ describe("receipts to post", () => {
 
 describe("links to the payment page", () => {
   it("paid pledges and the supporter page's payments carry the payment id the links point at", async () => {
-    const { paymentId, pledgeId, supporterId } = await givePhoneOnlyCheque(t.db, { campaignId: fixtures.campaign.id, staffUserId: browsers.staff.staffUserId });
+    const { paymentId, pledgeId, supporterId } = await givePhoneOnlyCheque(t.db, {
+      campaignId: fixtures.campaign.id,
+      staffUserId: browsers.staff.staffUserId,
+    });
     const listed = (await listPledges(t.db, { status: "paid", limit: 500 })).pledges.find((p) => p.id === pledgeId);
     expect(listed).toMatchObject({ paymentId, supporterEmail: null });
-    const supporterPage = await load<{ page: { payments: { rows: { id: number }[] } } }>(supporterLoader, `/admin/supporters/${supporterId}`, { id: String(supporterId) });
+    const supporterPage = await load<{ page: { payments: { rows: { id: number }[] } } }>(
+      supporterLoader,
+      `/admin/supporters/${supporterId}`,
+      { id: String(supporterId) },
+    );
     expect(supporterPage.page.payments.rows.map((p) => p.id)).toEqual([paymentId]);
   });
 });

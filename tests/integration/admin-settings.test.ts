@@ -31,12 +31,27 @@ describe("admin settings for what supporters are told", () => {
 
   it("saves both, records who changed them, and a blank number of days means: say nothing", async () => {
     const me = await admin();
-    const response = await postForm(saveSettings, "/admin/settings", { csrf: me.csrf, firstPrintEditionDays: "12", giftsTaxDeductible: "deductible" }, { cookie: me.cookie });
+    const response = await postForm(
+      saveSettings,
+      "/admin/settings",
+      { csrf: me.csrf, firstPrintEditionDays: "12", giftsTaxDeductible: "deductible" },
+      { cookie: me.cookie },
+    );
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe("/admin/settings?saved=1");
     expect(await current()).toMatchObject({ firstPrintEditionDays: 12, giftsTaxDeductible: "deductible" });
-    expect(await t.db.select().from(auditLog).where(and(eq(auditLog.action, "settings.update")))).toHaveLength(1);
-    await postForm(saveSettings, "/admin/settings", { csrf: me.csrf, firstPrintEditionDays: " ", giftsTaxDeductible: "not_stated" }, { cookie: me.cookie });
+    expect(
+      await t.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "settings.update"))),
+    ).toHaveLength(1);
+    await postForm(
+      saveSettings,
+      "/admin/settings",
+      { csrf: me.csrf, firstPrintEditionDays: " ", giftsTaxDeductible: "not_stated" },
+      { cookie: me.cookie },
+    );
     expect(await current()).toMatchObject({ firstPrintEditionDays: null, giftsTaxDeductible: "not_stated" });
   });
 
@@ -48,7 +63,12 @@ describe("admin settings for what supporters are told", () => {
   ])("refuses %o with a message on %s and changes nothing", async (fields, field) => {
     const me = await admin();
     const before = await current();
-    const response = await postForm(saveSettings, "/admin/settings", { csrf: me.csrf, ...fields }, { cookie: me.cookie });
+    const response = await postForm(
+      saveSettings,
+      "/admin/settings",
+      { csrf: me.csrf, ...fields },
+      { cookie: me.cookie },
+    );
     expect(response.status).toBe(400);
     const data = await response.json();
     expect(data.errors[field]).toMatch(/Enter a whole number|Choose what statements say/);

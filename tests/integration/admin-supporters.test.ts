@@ -30,21 +30,33 @@ async function signedIn(role: "staff" | "admin", supporterId: number): Promise<B
   const result = await signInStaff(t.db, { email, password: PASSWORD, clientAddress: "203.0.113.30" });
   if (result.status !== "ok") throw new Error("sign-in failed");
   const staffCookie = result.cookie.split(";")[0];
-  const page = await callLoader(loader, `/admin/supporters/${supporterId}`, { cookie: staffCookie, params: { id: String(supporterId) } });
+  const page = await callLoader(loader, `/admin/supporters/${supporterId}`, {
+    cookie: staffCookie,
+    params: { id: String(supporterId) },
+  });
   const csrfCookie = (page.headers.get("Set-Cookie") ?? "").split(";")[0];
   const body = (await page.json()) as { csrf: string };
   return { cookie: `${staffCookie}; ${csrfCookie}`, csrf: body.csrf, staffUserId };
 }
 
 const pageOf = async (who: Browser, supporterId: number) => {
-  const response = await callLoader(loader, `/admin/supporters/${supporterId}`, { cookie: who.cookie, params: { id: String(supporterId) } });
+  const response = await callLoader(loader, `/admin/supporters/${supporterId}`, {
+    cookie: who.cookie,
+    params: { id: String(supporterId) },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as PageData;
 };
 const post = (who: Browser, supporterId: number, fields: Record<string, string>) =>
-  postForm(action, `/admin/supporters/${supporterId}`, { csrf: who.csrf, ...fields }, { params: { id: String(supporterId) }, cookie: who.cookie });
+  postForm(
+    action,
+    `/admin/supporters/${supporterId}`,
+    { csrf: who.csrf, ...fields },
+    { params: { id: String(supporterId) }, cookie: who.cookie },
+  );
 
-const n = async (table: typeof auditLog | typeof outbox | typeof staffNotes | typeof payments) => (await t.db.select({ n: count() }).from(table))[0].n;
+const n = async (table: typeof auditLog | typeof outbox | typeof staffNotes | typeof payments) =>
+  (await t.db.select({ n: count() }).from(table))[0].n;
 const everything = async (supporterId: number) => ({
   supporter: (await t.db.select().from(supporters).where(eq(supporters.id, supporterId)))[0],
   payments: await t.db.select().from(payments).where(eq(payments.supporterId, supporterId)),
@@ -53,9 +65,15 @@ const everything = async (supporterId: number) => ({
   notes: await n(staffNotes),
 });
 const auditOf = (action: string, targetId: number) =>
-  t.db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.targetId, String(targetId))));
+  t.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, action), eq(auditLog.targetId, String(targetId))));
 
-type PageData = { isAdmin: boolean; page: SupporterForStaff & { supporter: { version: string } } } & Record<string, unknown>;
+type PageData = { isAdmin: boolean; page: SupporterForStaff & { supporter: { version: string } } } & Record<
+  string,
+  unknown
+>;
 
 /** The page's HTML as the server renders it (what a browser without JavaScript gets). */
 async function render(data: PageData, path: string) {
@@ -66,19 +84,41 @@ async function render(data: PageData, path: string) {
       path: "/admin",
       loader: () => ({ timeZone: "Australia/Melbourne" }),
       Component: Outlet,
-      children: [{ id: "routes/admin.supporters.$id", path: "supporters/:id", loader: () => data, Component: SupporterPage as ComponentType }],
+      children: [
+        {
+          id: "routes/admin.supporters.$id",
+          path: "supporters/:id",
+          loader: () => data,
+          Component: SupporterPage as ComponentType,
+        },
+      ],
     },
   ]);
   const context = await handler.query(new Request(`http://localhost${path}`));
   if (context instanceof Response) throw new Error("the supporter page redirected");
-  return renderToString(createElement(StaticRouterProvider, { router: createStaticRouter(handler.dataRoutes, context), context, hydrate: false })).replace(/<!-- -->/g, "");
+  return renderToString(
+    createElement(StaticRouterProvider, {
+      router: createStaticRouter(handler.dataRoutes, context),
+      context,
+      hydrate: false,
+    }),
+  ).replace(/<!-- -->/g, "");
 }
 
 let donor: Awaited<ReturnType<typeof giveGift>>;
 
 beforeAll(async () => {
   donor = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 5000, name: "Wilhelmina Quarrington" });
-  await t.db.update(supporters).set({ phone: "+61 3 9000 1234", addressLine1: "1 Printers Lane", addressCity: "Fitzroy", addressPostalCode: "3065", addressCountry: "AU" }).where(eq(supporters.id, donor.supporterId));
+  await t.db
+    .update(supporters)
+    .set({
+      phone: "+61 3 9000 1234",
+      addressLine1: "1 Printers Lane",
+      addressCity: "Fitzroy",
+      addressPostalCode: "3065",
+      addressCountry: "AU",
+    })
+    .where(eq(supporters.id, donor.supporterId));
   browsers.staff = await signedIn("staff", donor.supporterId);
   browsers.admin = await signedIn("admin", donor.supporterId);
 });
@@ -86,9 +126,19 @@ beforeAll(async () => {
 describe("supporter search", () => {
   it("finds a supporter by name, email, phone and postcode, case-insensitively", async () => {
     const [me] = await t.db.select().from(supporters).where(eq(supporters.id, donor.supporterId));
-    for (const q of ["quarrington", "WILHELMINA", me.email!.toUpperCase().slice(0, 12), "9000 1234", "0390001234".slice(1), "3065"]) {
+    for (const q of [
+      "quarrington",
+      "WILHELMINA",
+      me.email!.toUpperCase().slice(0, 12),
+      "9000 1234",
+      "0390001234".slice(1),
+      "3065",
+    ]) {
       const { rows } = await searchSupporters(t.db, { q, limit: 10 });
-      expect(rows.map((r) => r.id), q).toContain(donor.supporterId);
+      expect(
+        rows.map((r) => r.id),
+        q,
+      ).toContain(donor.supporterId);
     }
     expect((await searchSupporters(t.db, { q: "nobody-like-this", limit: 10 })).rows).toEqual([]);
   });
@@ -97,7 +147,10 @@ describe("supporter search", () => {
   // from the newest id down (they ran up from the oldest before ranking).
   it("pages equally good matches newest first and never shows the erased", async () => {
     const ids: number[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, name: `Pagination Person ${i}` })).supporterId);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await giveGift(t.db, { campaignId: fixtures.campaign.id, name: `Pagination Person ${i}` })).supporterId,
+      );
     await t.db.update(supporters).set({ erasedAt: new Date() }).where(eq(supporters.id, ids[4]));
     const newestFirst = ids.slice(0, 4).reverse();
     const first = await searchSupporters(t.db, { q: "pagination person", limit: 2 });
@@ -106,7 +159,9 @@ describe("supporter search", () => {
     expect(second.rows.map((r) => r.id)).toEqual(newestFirst.slice(2, 4));
     expect(second.next).toBeNull();
 
-    const response = await callLoader(searchLoader, `/admin/supporters?q=Pagination+Person&after=${first.next}`, { cookie: browsers.staff.cookie });
+    const response = await callLoader(searchLoader, `/admin/supporters?q=Pagination+Person&after=${first.next}`, {
+      cookie: browsers.staff.cookie,
+    });
     const body = await response.json();
     expect(body.rows.map((r: { id: number }) => r.id)).toEqual(newestFirst.slice(2, 4));
   });
@@ -125,8 +180,12 @@ describe("supporter search", () => {
       (i: number) => ({ name: `Ola Mbeki${i}`, email: `zephyrine.${i}@example.net` }),
     ];
     // Runs of one kind, then interleaved: a page may come from one index alone or from all four.
-    for (const kind of kinds) for (let i = 0; i < 4; i++) expected.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, ...kind(i) })).supporterId);
-    for (let i = 4; i < 6; i++) for (const kind of kinds) expected.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, ...kind(i) })).supporterId);
+    for (const kind of kinds)
+      for (let i = 0; i < 4; i++)
+        expected.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, ...kind(i) })).supporterId);
+    for (let i = 4; i < 6; i++)
+      for (const kind of kinds)
+        expected.push((await giveGift(t.db, { campaignId: fixtures.campaign.id, ...kind(i) })).supporterId);
     const found: number[] = [];
     let after: string | undefined;
     for (let page = 0; page < 10; page++) {
@@ -145,18 +204,33 @@ describe("supporter search", () => {
 
 describe("the supporter page", () => {
   it("shows contact details, subscriptions with failure reason and retry, payments with receipt numbers, emails and notes", async () => {
-    const monthly = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 1500, name: "Failing Card" });
+    const monthly = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      kind: "monthly",
+      amountMinor: 1500,
+      name: "Failing Card",
+    });
     const retry = new Date("2026-12-01T09:00:00Z");
-    await t.db.update(subscriptions).set({ lastFailureReason: "Your card was declined.", nextRetryAt: retry }).where(eq(subscriptions.id, monthly.payment.subscriptionId!));
+    await t.db
+      .update(subscriptions)
+      .set({ lastFailureReason: "Your card was declined.", nextRetryAt: retry })
+      .where(eq(subscriptions.id, monthly.payment.subscriptionId!));
     const { page, isAdmin } = await pageOf(browsers.staff, monthly.supporterId);
     expect(isAdmin).toBe(false);
     expect(page.supporter.name).toBe("Failing Card");
-    expect(page.subscriptions.rows[0]).toMatchObject({ lastFailureReason: "Your card was declined.", nextRetryAt: retry.toISOString(), status: "active" });
+    expect(page.subscriptions.rows[0]).toMatchObject({
+      lastFailureReason: "Your card was declined.",
+      nextRetryAt: retry.toISOString(),
+      status: "active",
+    });
     expect(page.payments.rows[0]).toMatchObject({ receiptNumber: monthly.payment.receiptNumber, amountMinor: 1500 });
     expect(page.emails.rows.map((e) => e.template)).toContain("donation-receipt");
 
     const mine = await pageOf(browsers.staff, donor.supporterId);
-    expect(mine.page.supporter).toMatchObject({ phone: "+61 3 9000 1234", postalAddress: ["Wilhelmina Quarrington", "1 Printers Lane", "Fitzroy 3065", "AU"] });
+    expect(mine.page.supporter).toMatchObject({
+      phone: "+61 3 9000 1234",
+      postalAddress: ["Wilhelmina Quarrington", "1 Printers Lane", "Fitzroy 3065", "AU"],
+    });
   });
 
   it("shows what the supporter receives and until when (digital, print), and their pledges", async () => {
@@ -164,9 +238,31 @@ describe("the supporter page", () => {
     const [printYear, digitalMonthly] = [fixtures.plan("print-year"), fixtures.plan("digital-monthly")];
     const address = { line1: "3 Masthead Street", city: "Fitzroy", postalCode: "3065", country: "AU" };
     const paidAt = new Date(Date.now() - 30 * 24 * 60 * 60_000);
-    const yearly = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "tier_one_time", planId: printYear.id, amountMinor: printYear.amountMinor, email, name: "Ettie Entitled", address, paidAt });
-    await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "tier_monthly", planId: digitalMonthly.id, amountMinor: digitalMonthly.amountMinor, email });
-    const pledge = await createPledge(t.db, { staff: browsers.staff, supporter: { email, name: "Ettie Entitled" }, campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 4200, payMethod: "link" });
+    const yearly = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      kind: "tier_one_time",
+      planId: printYear.id,
+      amountMinor: printYear.amountMinor,
+      email,
+      name: "Ettie Entitled",
+      address,
+      paidAt,
+    });
+    await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      kind: "tier_monthly",
+      planId: digitalMonthly.id,
+      amountMinor: digitalMonthly.amountMinor,
+      email,
+    });
+    const pledge = await createPledge(t.db, {
+      staff: browsers.staff,
+      supporter: { email, name: "Ettie Entitled" },
+      campaignId: fixtures.campaign.id,
+      kind: "one_off",
+      amountMinor: 4200,
+      payMethod: "link",
+    });
     expect(pledge.ok).toBe(true);
     const coversUntil = yearly.payment.coversUntil!;
 
@@ -175,26 +271,41 @@ describe("the supporter page", () => {
       { tier: "digital", planName: digitalMonthly.name, until: null, source: "monthly" },
       { tier: "print", planName: printYear.name, until: coversUntil.toISOString(), source: "one_time" },
     ]);
-    expect(data.page.pledges.rows).toMatchObject([{ kind: "one_off", amountMinor: 4200, currency: "AUD", status: "pending" }]);
+    expect(data.page.pledges.rows).toMatchObject([
+      { kind: "one_off", amountMinor: 4200, currency: "AUD", status: "pending" },
+    ]);
 
     // And on the page itself, as staff read it.
     const html = await render(data, `/admin/supporters/${yearly.supporterId}`);
     // On the organisation's calendar (Melbourne), not UTC's.
-    const day = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "Australia/Melbourne" }).format(coversUntil);
+    const day = new Intl.DateTimeFormat("en-AU", { dateStyle: "medium", timeZone: "Australia/Melbourne" }).format(
+      coversUntil,
+    );
     expect(html).toContain(`<li>${digitalMonthly.name} (digital) while it renews</li>`);
     expect(html).toContain(`<li>${printYear.name} (print) until ${day}</li>`);
     expect(html).toMatch(/<li>[^<]*: one_off \$42 AUD, pending<\/li>/);
 
     // A one-off donor receives nothing and has pledged nothing.
-    expect((await pageOf(browsers.staff, donor.supporterId)).page).toMatchObject({ entitlements: [], pledges: { rows: [], older: null, newer: null } });
+    expect((await pageOf(browsers.staff, donor.supporterId)).page).toMatchObject({
+      entitlements: [],
+      pledges: { rows: [], older: null, newer: null },
+    });
   });
 
   it("opens with who they are (contact, current support, lifetime given, flags); editing is its own view, ?edit=1", async () => {
     const email = uniqueEmail("glance");
-    const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 2500, name: "Gloria Glance", email });
+    const gift = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      amountMinor: 2500,
+      name: "Gloria Glance",
+      email,
+    });
     await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 1500, email });
     await t.db.update(payments).set({ refundedMinor: 500 }).where(eq(payments.id, gift.payment.id));
-    await t.db.update(subscriptions).set({ lastFailureReason: "Card declined — insufficient funds" }).where(eq(subscriptions.supporterId, gift.supporterId));
+    await t.db
+      .update(subscriptions)
+      .set({ lastFailureReason: "Card declined — insufficient funds" })
+      .where(eq(subscriptions.supporterId, gift.supporterId));
     const path = `/admin/supporters/${gift.supporterId}`;
     const data = await pageOf(browsers.staff, gift.supporterId);
     const html = await render(data, path);
@@ -207,7 +318,10 @@ describe("the supporter page", () => {
     // No edit form until asked for.
     expect(html).not.toContain('name="intent" value="contact"');
 
-    const editResponse = await callLoader(loader, `${path}?edit=1`, { cookie: browsers.staff.cookie, params: { id: String(gift.supporterId) } });
+    const editResponse = await callLoader(loader, `${path}?edit=1`, {
+      cookie: browsers.staff.cookie,
+      params: { id: String(gift.supporterId) },
+    });
     const editing = await render((await editResponse.json()) as PageData, `${path}?edit=1`);
     expect(editing).toContain('name="intent" value="contact"');
     expect(editing).toContain(">Edit contact details</h2>");
@@ -215,7 +329,10 @@ describe("the supporter page", () => {
   });
 
   it("is a 404 for an unknown or erased supporter", async () => {
-    const response = await callLoader(loader, "/admin/supporters/999999", { cookie: browsers.staff.cookie, params: { id: "999999" } });
+    const response = await callLoader(loader, "/admin/supporters/999999", {
+      cookie: browsers.staff.cookie,
+      params: { id: "999999" },
+    });
     expect(response.status).toBe(404);
   });
 });
@@ -243,10 +360,21 @@ describe("editing contact details", () => {
     const first = await post(browsers.staff, supporterId, form(page.supporter.version, { email }));
     expect(first.status).toBe(303);
     const [saved] = await t.db.select().from(supporters).where(eq(supporters.id, supporterId));
-    expect(saved).toMatchObject({ name: "Wilhelmina Q.", email, phone: "03 9000 9999", addressLine1: "2 Printers Lane", addressState: "VIC", addressCountry: "AU" });
+    expect(saved).toMatchObject({
+      name: "Wilhelmina Q.",
+      email,
+      phone: "03 9000 9999",
+      addressLine1: "2 Printers Lane",
+      addressState: "VIC",
+      addressCountry: "AU",
+    });
     expect(await auditOf("supporter.update_contact", supporterId)).toHaveLength(1);
 
-    const second = await post(browsers.admin, supporterId, form(page.supporter.version, { email, name: "Someone Else" }));
+    const second = await post(
+      browsers.admin,
+      supporterId,
+      form(page.supporter.version, { email, name: "Someone Else" }),
+    );
     expect(second.status).toBe(409);
     const body = await second.json();
     expect(body.formError).toMatch(/Someone else changed/);
@@ -258,7 +386,11 @@ describe("editing contact details", () => {
     const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: "Bad Input" });
     const { page } = await pageOf(browsers.staff, supporterId);
     const before = await everything(supporterId);
-    const response = await post(browsers.staff, supporterId, form(page.supporter.version, { email: "not-an-email", postalCode: "", phone: "call me" }));
+    const response = await post(
+      browsers.staff,
+      supporterId,
+      form(page.supporter.version, { email: "not-an-email", postalCode: "", phone: "call me" }),
+    );
     expect(response.status).toBe(400);
     const body = await response.json();
     expect(Object.keys(body.errors).sort()).toEqual(["email", "phone", "postalCode"]);
@@ -284,9 +416,13 @@ describe("notes and receipts", () => {
   it("adds a note, with its author, audited; an empty note is a 400", async () => {
     expect((await post(browsers.staff, donor.supporterId, { intent: "note", body: "   " })).status).toBe(400);
     expect(await n(staffNotes)).toBe(0);
-    expect((await post(browsers.staff, donor.supporterId, { intent: "note", body: "Prefers calls after 5 pm." })).status).toBe(303);
+    expect(
+      (await post(browsers.staff, donor.supporterId, { intent: "note", body: "Prefers calls after 5 pm." })).status,
+    ).toBe(303);
     const { page } = await pageOf(browsers.staff, donor.supporterId);
-    expect(page.notes.rows).toEqual([expect.objectContaining({ body: "Prefers calls after 5 pm.", staffName: "A staff" })]);
+    expect(page.notes.rows).toEqual([
+      expect.objectContaining({ body: "Prefers calls after 5 pm.", staffName: "A staff" }),
+    ]);
     const [entry] = await auditOf("supporter.note", donor.supporterId);
     expect(entry).toMatchObject({ actorType: "staff", actorId: browsers.staff.staffUserId });
     expect(JSON.stringify(entry.details)).not.toContain("5 pm");
@@ -294,7 +430,10 @@ describe("notes and receipts", () => {
 
   it("resends a receipt as issued, once per click, audited", async () => {
     const [receipt] = await t.db.select().from(receipts).where(eq(receipts.paymentId, donor.payment.id));
-    const response = await post(browsers.staff, donor.supporterId, { intent: "resend", paymentId: String(donor.payment.id) });
+    const response = await post(browsers.staff, donor.supporterId, {
+      intent: "resend",
+      paymentId: String(donor.payment.id),
+    });
     expect(response.status).toBe(303);
     const sent = await t.db.select().from(outbox).where(eq(outbox.template, "donation-receipt"));
     const resends = sent.filter((m) => m.idempotencyKey.startsWith(`receipt:${donor.payment.id}:resend:`));
@@ -303,7 +442,9 @@ describe("notes and receipts", () => {
     expect(await auditOf("payment.resend_receipt", donor.payment.id)).toHaveLength(1);
     // Someone else's payment is not theirs to resend.
     const other = await giveGift(t.db, { campaignId: fixtures.campaign.id });
-    expect((await post(browsers.staff, donor.supporterId, { intent: "resend", paymentId: String(other.payment.id) })).status).toBe(404);
+    expect(
+      (await post(browsers.staff, donor.supporterId, { intent: "resend", paymentId: String(other.payment.id) })).status,
+    ).toBe(404);
   });
 });
 
@@ -311,12 +452,19 @@ describe("subscriptions on the supporter's behalf", () => {
   it("cancels at period end, audited as the staff member", async () => {
     const monthly = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 2000 });
     const subscriptionId = monthly.payment.subscriptionId!;
-    const response = await post(browsers.staff, monthly.supporterId, { intent: "cancel", subscriptionId: String(subscriptionId), reason: "Moving overseas" });
+    const response = await post(browsers.staff, monthly.supporterId, {
+      intent: "cancel",
+      subscriptionId: String(subscriptionId),
+      reason: "Moving overseas",
+    });
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe(`/admin/supporters/${monthly.supporterId}?done=cancel`);
     const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId));
     expect(sub.cancelAtPeriodEnd).toBe(true);
-    const [entry] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "subscription.cancel"), eq(auditLog.targetId, String(subscriptionId))));
+    const [entry] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "subscription.cancel"), eq(auditLog.targetId, String(subscriptionId))));
     expect(entry).toMatchObject({ actorType: "staff", actorId: browsers.staff.staffUserId });
   });
 
@@ -324,13 +472,37 @@ describe("subscriptions on the supporter's behalf", () => {
     const monthly = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 2000 });
     const subscriptionId = monthly.payment.subscriptionId!;
     const before = await everything(monthly.supporterId);
-    expect((await post(browsers.staff, monthly.supporterId, { intent: "pause", subscriptionId: String(subscriptionId), months: "9" })).status).toBe(400);
+    expect(
+      (
+        await post(browsers.staff, monthly.supporterId, {
+          intent: "pause",
+          subscriptionId: String(subscriptionId),
+          months: "9",
+        })
+      ).status,
+    ).toBe(400);
     expect(await everything(monthly.supporterId)).toEqual(before);
-    expect((await post(browsers.staff, monthly.supporterId, { intent: "pause", subscriptionId: String(subscriptionId), months: "2" })).status).toBe(303);
+    expect(
+      (
+        await post(browsers.staff, monthly.supporterId, {
+          intent: "pause",
+          subscriptionId: String(subscriptionId),
+          months: "2",
+        })
+      ).status,
+    ).toBe(303);
     const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, subscriptionId));
     expect(sub.pausedUntil!.getTime()).toBeGreaterThan(Date.now() + 50 * 86_400_000);
     // Another supporter's subscription cannot be reached through this page.
-    expect((await post(browsers.staff, donor.supporterId, { intent: "pause", subscriptionId: String(subscriptionId), months: "1" })).status).toBe(404);
+    expect(
+      (
+        await post(browsers.staff, donor.supporterId, {
+          intent: "pause",
+          subscriptionId: String(subscriptionId),
+          months: "1",
+        })
+      ).status,
+    ).toBe(404);
   });
 });
 
@@ -368,21 +540,37 @@ describe("refunds (simulated provider)", () => {
     const mail = await t.db.select().from(outbox).where(eq(outbox.template, "refund-confirmation"));
     const mine = mail.filter((m) => m.idempotencyKey.startsWith(`refund:${gift.payment.id}:`));
     expect(mine).toHaveLength(1);
-    expect(mine[0].props).toMatchObject({ refundMinor: 1550, refundedTotalMinor: 1550, amountMinor: 4000, receiptNumber: payment.receiptNumber });
+    expect(mine[0].props).toMatchObject({
+      refundMinor: 1550,
+      refundedTotalMinor: 1550,
+      amountMinor: 4000,
+      receiptNumber: payment.receiptNumber,
+    });
     const [entry] = await auditOf("payment.refund", gift.payment.id);
-    expect(entry).toMatchObject({ actorType: "staff", actorId: admin.staffUserId, details: expect.objectContaining({ amountMinor: 1550 }) });
+    expect(entry).toMatchObject({
+      actorType: "staff",
+      actorId: admin.staffUserId,
+      details: expect.objectContaining({ amountMinor: 1550 }),
+    });
 
     // The rest, then nothing more can be refunded.
     expect((await refundThroughPages(admin, gift.payment.id, { amount: "24.50" })).status).toBe(303);
     expect((await t.db.select().from(payments).where(eq(payments.id, gift.payment.id)))[0].refundedMinor).toBe(4000);
     expect((await refundThroughPages(admin, gift.payment.id, { amount: "1" })).status).toBe(400);
-    expect((await t.db.select().from(outbox).where(eq(outbox.template, "refund-confirmation"))).filter((m) => m.idempotencyKey.startsWith(`refund:${gift.payment.id}:`))).toHaveLength(2);
+    expect(
+      (await t.db.select().from(outbox).where(eq(outbox.template, "refund-confirmation"))).filter((m) =>
+        m.idempotencyKey.startsWith(`refund:${gift.payment.id}:`),
+      ),
+    ).toHaveLength(2);
   });
 
   it("an offline payment's refund is recorded directly, with one email", async () => {
     const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 1000 });
     const [counter] = await t.db.select().from(counters).where(eq(counters.name, "receipt"));
-    await t.db.update(counters).set({ value: counter.value + 1 }).where(eq(counters.name, "receipt"));
+    await t.db
+      .update(counters)
+      .set({ value: counter.value + 1 })
+      .where(eq(counters.name, "receipt"));
     const [cheque] = await t.db
       .insert(payments)
       .values({
@@ -401,7 +589,12 @@ describe("refunds (simulated provider)", () => {
     const response = await refundThroughPages(browsers.admin, cheque.id, { amount: "200", reason: "duplicate" });
     expect(response.status).toBe(303);
     expect((await t.db.select().from(payments).where(eq(payments.id, cheque.id)))[0].refundedMinor).toBe(20000);
-    expect(await t.db.select().from(outbox).where(eq(outbox.idempotencyKey, `refund:${cheque.id}:20000`))).toHaveLength(1);
+    expect(
+      await t.db
+        .select()
+        .from(outbox)
+        .where(eq(outbox.idempotencyKey, `refund:${cheque.id}:20000`)),
+    ).toHaveLength(1);
     expect(await auditOf("payment.refund", cheque.id)).toHaveLength(1);
   });
 });
@@ -432,9 +625,18 @@ describe("long histories, a page at a time", () => {
   }
   /** What the page should list, in its order: newest first, ties by id. */
   const newestFirst = async (supporterId: number) =>
-    (await t.db.select({ id: payments.id }).from(payments).where(eq(payments.supporterId, supporterId)).orderBy(desc(payments.paidAt), desc(payments.id))).map((p) => p.id);
+    (
+      await t.db
+        .select({ id: payments.id })
+        .from(payments)
+        .where(eq(payments.supporterId, supporterId))
+        .orderBy(desc(payments.paidAt), desc(payments.id))
+    ).map((p) => p.id);
   const pageAt = async (supporterId: number, query: string) => {
-    const response = await callLoader(loader, `/admin/supporters/${supporterId}?${query}`, { cookie: browsers.admin.cookie, params: { id: String(supporterId) } });
+    const response = await callLoader(loader, `/admin/supporters/${supporterId}?${query}`, {
+      cookie: browsers.admin.cookie,
+      params: { id: String(supporterId) },
+    });
     expect(response.status, query).toBe(200);
     return (await response.json()) as PageData;
   };
@@ -483,7 +685,10 @@ describe("long histories, a page at a time", () => {
   it("a list of exactly one or two pages has no link past its end", async () => {
     for (const count of [25, 50]) {
       const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id, name: `Exactly ${count}` });
-      await addPayments(supporterId, Array.from({ length: count - 1 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString()));
+      await addPayments(
+        supporterId,
+        Array.from({ length: count - 1 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString()),
+      );
       const all = await newestFirst(supporterId);
       const first = await pageAt(supporterId, "");
       expect(ids(first)).toEqual(all.slice(0, 25));
@@ -533,7 +738,11 @@ describe("long histories, a page at a time", () => {
     const payment = second.page.payments.rows[3];
     const here = `/admin/supporters/${busy}?${q("payments_before", first.page.payments.older!)}`;
     // The refund link carries where the lists were; the refund pages hand it back.
-    const response = await refundThroughPages(browsers.admin, payment.id, { amount: "2.50", from: "supporter", at: q("payments_before", first.page.payments.older!) });
+    const response = await refundThroughPages(browsers.admin, payment.id, {
+      amount: "2.50",
+      from: "supporter",
+      at: q("payments_before", first.page.payments.older!),
+    });
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe(`${here}&done=refund`);
     expect((await t.db.select().from(payments).where(eq(payments.id, payment.id)))[0].refundedMinor).toBe(250);
@@ -542,7 +751,9 @@ describe("long histories, a page at a time", () => {
     // The supporter page itself refunds nothing any more: refunds are confirmed on their own page.
     const oldest = (await newestFirst(busy)).at(-1)!;
     const before = await everything(busy);
-    expect((await post(browsers.admin, busy, { intent: "refund", paymentId: String(oldest), refundAmount: "1" })).status).toBe(400);
+    expect(
+      (await post(browsers.admin, busy, { intent: "refund", paymentId: String(oldest), refundAmount: "1" })).status,
+    ).toBe(400);
     expect(await everything(busy)).toEqual(before);
   });
 
@@ -550,11 +761,24 @@ describe("long histories, a page at a time", () => {
     // Enough notes and emails for two pages of each, some emails queued at one instant (uuid ids).
     const [me] = await t.db.select().from(supporters).where(eq(supporters.id, busy));
     const author = browsers.staff.staffUserId;
-    await t.db.insert(staffNotes).values(Array.from({ length: 27 }, (_, i) => ({ supporterId: busy, staffUserId: author, body: `Note ${i}`, createdAt: new Date(Date.UTC(2025, 5, 1, 0, i)) })));
+    await t.db.insert(staffNotes).values(
+      Array.from({ length: 27 }, (_, i) => ({
+        supporterId: busy,
+        staffUserId: author,
+        body: `Note ${i}`,
+        createdAt: new Date(Date.UTC(2025, 5, 1, 0, i)),
+      })),
+    );
     const sameInstant = new Date(Date.UTC(2025, 6, 1));
-    await t.db
-      .insert(outbox)
-      .values(Array.from({ length: 30 }, (_, i) => ({ template: "donation-receipt", toEmail: me.email!.toUpperCase(), props: {}, idempotencyKey: `paging-${randomUUID()}`, createdAt: i < 10 ? sameInstant : new Date(Date.UTC(2025, 6, 2, 0, i)) })));
+    await t.db.insert(outbox).values(
+      Array.from({ length: 30 }, (_, i) => ({
+        template: "donation-receipt",
+        toEmail: me.email!.toUpperCase(),
+        props: {},
+        idempotencyKey: `paging-${randomUUID()}`,
+        createdAt: i < 10 ? sameInstant : new Date(Date.UTC(2025, 6, 2, 0, i)),
+      })),
+    );
 
     const path = `/admin/supporters/${busy}`;
     const first = await pageAt(busy, "");
@@ -575,8 +799,13 @@ describe("long histories, a page at a time", () => {
     const emailsHtml = await render(emailsPage, olderEmails);
     const olderPayments = hrefOf(emailsHtml, "Older payments")!;
     const kept = new URLSearchParams(olderPayments.slice(olderPayments.indexOf("?") + 1, olderPayments.indexOf("#")));
-    expect(Object.fromEntries(kept)).toEqual({ payments_before: first.page.payments.older, emails_before: first.page.emails.older });
-    expect(hrefOf(emailsHtml, "Newer emails")).toBe(`${path}?${q("emails_after", emailsPage.page.emails.newer!)}#emails-heading`);
+    expect(Object.fromEntries(kept)).toEqual({
+      payments_before: first.page.payments.older,
+      emails_before: first.page.emails.older,
+    });
+    expect(hrefOf(emailsHtml, "Newer emails")).toBe(
+      `${path}?${q("emails_after", emailsPage.page.emails.newer!)}#emails-heading`,
+    );
 
     const both = await pageAt(busy, kept.toString());
     expect(both.page.emails.rows.map((m) => m.id)).toEqual(emailsPage.page.emails.rows.map((m) => m.id));
@@ -589,7 +818,12 @@ describe("long histories, a page at a time", () => {
 
     // A note written there is shown where new notes are, the other lists staying put.
     const from = `${path}?${new URLSearchParams({ payments_before: first.page.payments.older!, notes_before: first.page.notes.older! })}`;
-    const noted = await postForm(action, from, { csrf: browsers.staff.csrf, intent: "note", body: "Called back." }, { params: { id: String(busy) }, cookie: browsers.staff.cookie });
+    const noted = await postForm(
+      action,
+      from,
+      { csrf: browsers.staff.csrf, intent: "note", body: "Called back." },
+      { params: { id: String(busy) }, cookie: browsers.staff.cookie },
+    );
     expect(noted.headers.get("Location")).toBe(`${path}?${q("payments_before", first.page.payments.older!)}&done=note`);
   });
 });

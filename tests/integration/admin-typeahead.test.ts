@@ -18,8 +18,20 @@ let cookie = "";
 let printSupporterId = 0;
 let callerWithoutEmailId = 0;
 
-type Match = { id: number; name: string; email: string | null; phone: string | null; postcode: string | null; entitlement: string | null };
-const search = (q: string | null, withCookie = cookie) => callLoader(loader, q === null ? "/admin/supporters/search" : `/admin/supporters/search?${new URLSearchParams({ q })}`, { cookie: withCookie });
+type Match = {
+  id: number;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  postcode: string | null;
+  entitlement: string | null;
+};
+const search = (q: string | null, withCookie = cookie) =>
+  callLoader(
+    loader,
+    q === null ? "/admin/supporters/search" : `/admin/supporters/search?${new URLSearchParams({ q })}`,
+    { cookie: withCookie },
+  );
 async function results(q: string) {
   const response = await search(q);
   expect(response.status).toBe(200);
@@ -28,7 +40,11 @@ async function results(q: string) {
 
 beforeAll(async () => {
   await createStaffUser(t.db, { email: "phones@fund.example", name: "Phone Line", role: "staff", password: PASSWORD });
-  const signedIn = await signInStaff(t.db, { email: "phones@fund.example", password: PASSWORD, clientAddress: "203.0.113.80" });
+  const signedIn = await signInStaff(t.db, {
+    email: "phones@fund.example",
+    password: PASSWORD,
+    clientAddress: "203.0.113.80",
+  });
   if (signedIn.status !== "ok") throw new Error("sign-in failed");
   cookie = signedIn.cookie.split(";")[0];
 
@@ -46,26 +62,47 @@ beforeAll(async () => {
   printSupporterId = print.supporterId;
   await t.db.update(supporters).set({ phone: "+61 3 9000 1234" }).where(eq(supporters.id, printSupporterId));
 
-  const [noEmail] = await t.db.insert(supporters).values({ email: null, name: "Quentin Nomail", phone: "0400 555 123", addressPostalCode: "3065" }).returning({ id: supporters.id });
+  const [noEmail] = await t.db
+    .insert(supporters)
+    .values({ email: null, name: "Quentin Nomail", phone: "0400 555 123", addressPostalCode: "3065" })
+    .returning({ id: supporters.id });
   callerWithoutEmailId = noEmail.id;
-  await t.db.insert(supporters).values({ email: "erased.quarrington@example.net", name: "Erased Quarrington", erasedAt: new Date() });
-  await t.db.insert(supporters).values(Array.from({ length: 10 }, (_, i) => ({ email: `tessellate.${i}@example.net`, name: `Tessellate ${i}` })));
+  await t.db
+    .insert(supporters)
+    .values({ email: "erased.quarrington@example.net", name: "Erased Quarrington", erasedAt: new Date() });
+  await t.db
+    .insert(supporters)
+    .values(Array.from({ length: 10 }, (_, i) => ({ email: `tessellate.${i}@example.net`, name: `Tessellate ${i}` })));
 });
 
 describe("the caller type-ahead", () => {
   it("finds a caller by phone (however it is spaced), email, name or postcode, and says what they receive", async () => {
     for (const q of ["9000 1234", "+61390001234", "w.quarr", "quarrington", "306"]) {
-      expect((await results(q)).map((m) => m.id), `searching for ${q}`).toContain(printSupporterId);
+      expect(
+        (await results(q)).map((m) => m.id),
+        `searching for ${q}`,
+      ).toContain(printSupporterId);
     }
     const [match] = await results("w.quarrington@example.net");
     expect(Object.keys(match).sort()).toEqual(["email", "entitlement", "id", "name", "phone", "postcode"]);
-    expect(match).toMatchObject({ id: printSupporterId, name: "Wilhelmina Quarrington", email: "w.quarrington@example.net", phone: "+61 3 9000 1234", postcode: "3065" });
+    expect(match).toMatchObject({
+      id: printSupporterId,
+      name: "Wilhelmina Quarrington",
+      email: "w.quarrington@example.net",
+      phone: "+61 3 9000 1234",
+      postcode: "3065",
+    });
     expect(match.entitlement).toMatch(/^Print and digital until \d{1,2} \w{3} \d{4}$/);
   });
 
   it("finds callers who have no email address, and never an erased supporter", async () => {
     const found = await results("3065");
-    expect(found.find((m) => m.id === callerWithoutEmailId)).toMatchObject({ name: "Quentin Nomail", email: null, phone: "0400 555 123", entitlement: null });
+    expect(found.find((m) => m.id === callerWithoutEmailId)).toMatchObject({
+      name: "Quentin Nomail",
+      email: null,
+      phone: "0400 555 123",
+      entitlement: null,
+    });
     expect((await results("quarrington")).map((m) => m.name)).toEqual(["Wilhelmina Quarrington"]);
   });
 
@@ -104,7 +141,13 @@ describe("the caller type-ahead", () => {
     const page = (await response.json()) as { matches: Match[] };
     expect(page.matches.map((m) => m.id).sort()).toEqual((await results("3065")).map((m) => m.id).sort());
 
-    const chosen = await callLoader(pledgePageLoader, `/admin/pledges/new?supporter=${callerWithoutEmailId}`, { cookie });
-    expect(((await chosen.json()) as { selected: unknown }).selected).toMatchObject({ id: callerWithoutEmailId, email: null, hasAddress: false });
+    const chosen = await callLoader(pledgePageLoader, `/admin/pledges/new?supporter=${callerWithoutEmailId}`, {
+      cookie,
+    });
+    expect(((await chosen.json()) as { selected: unknown }).selected).toMatchObject({
+      id: callerWithoutEmailId,
+      email: null,
+      hasAddress: false,
+    });
   });
 });

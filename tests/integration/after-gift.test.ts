@@ -19,14 +19,32 @@ let address = 0;
 async function give(fields: Record<string, string>, outcome: "pay" | "decline" = "pay") {
   const { cookie, token } = await csrfFor(indexLoader, "/");
   const email = uniqueEmail();
-  const response = await postForm(indexAction, "/?index", { csrf: token, currency: "AUD", frequency: "once", amount: "2500", email, name: "Mo Monthly", ...fields }, { cookie, clientAddress: `192.0.2.${++address}` });
+  const response = await postForm(
+    indexAction,
+    "/?index",
+    { csrf: token, currency: "AUD", frequency: "once", amount: "2500", email, name: "Mo Monthly", ...fields },
+    { cookie, clientAddress: `192.0.2.${++address}` },
+  );
   expect(response.status).toBe(303);
   const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.email, email));
   await completeSimulatedCheckout(t.db, { checkoutId: checkout.id, outcome });
-  return { checkout, csrfCookie: cookie, cookies: `${cookie}; ${(response.headers.get("Set-Cookie") ?? "").split(";")[0]}` };
+  return {
+    checkout,
+    csrfCookie: cookie,
+    cookies: `${cookie}; ${(response.headers.get("Set-Cookie") ?? "").split(";")[0]}`,
+  };
 }
 
-type ThanksData = { afterGift: { amountMinor: number; monthlyTotalMinor: number; oneStep: boolean; monthlyPath: string; campaignUrl: string } | null; csrf: string | null };
+type ThanksData = {
+  afterGift: {
+    amountMinor: number;
+    monthlyTotalMinor: number;
+    oneStep: boolean;
+    monthlyPath: string;
+    campaignUrl: string;
+  } | null;
+  csrf: string | null;
+};
 async function thanks(ref: string, cookie: string) {
   return (await (await callLoader(thanksLoader, `/thanks?ref=${ref}`, { cookie })).json()) as ThanksData;
 }
@@ -37,14 +55,33 @@ describe("make it monthly, after a one-off gift", () => {
     const [s] = await t.db.select().from(settings);
     const fee = estimateCardFee(2500, { percentBps: s.feePercentBps, fixedMinor: s.feeFixedMinor });
     const data = await thanks(checkout.id, cookies);
-    expect(data.afterGift).toMatchObject({ amountMinor: 2500, monthlyTotalMinor: 2500 + fee, oneStep: true, campaignUrl: "http://localhost:3000/c/fighting-fund-2026" });
-    const response = await postForm(thanksAction, `/thanks?ref=${checkout.id}`, { csrf: data.csrf!, ref: checkout.id }, { cookie: cookies, clientAddress: "192.0.2.200" });
+    expect(data.afterGift).toMatchObject({
+      amountMinor: 2500,
+      monthlyTotalMinor: 2500 + fee,
+      oneStep: true,
+      campaignUrl: "http://localhost:3000/c/fighting-fund-2026",
+    });
+    const response = await postForm(
+      thanksAction,
+      `/thanks?ref=${checkout.id}`,
+      { csrf: data.csrf!, ref: checkout.id },
+      { cookie: cookies, clientAddress: "192.0.2.200" },
+    );
     expect(response.status).toBe(303);
     const location = response.headers.get("Location") ?? "";
     const monthlyId = /\/simulated-checkout\/([0-9a-f-]{36})$/.exec(location)?.[1];
     expect(monthlyId).toBeDefined();
     const [monthly] = await t.db.select().from(checkouts).where(eq(checkouts.id, monthlyId!));
-    expect(monthly).toMatchObject({ kind: "monthly", amountMinor: 2500, feeCoverMinor: fee, email: checkout.email, name: "Mo Monthly", anonymous: true, status: "open", campaignId: checkout.campaignId });
+    expect(monthly).toMatchObject({
+      kind: "monthly",
+      amountMinor: 2500,
+      feeCoverMinor: fee,
+      email: checkout.email,
+      name: "Mo Monthly",
+      anonymous: true,
+      status: "open",
+      campaignId: checkout.campaignId,
+    });
     // The new checkout is this browser's too: a decline there brings it back filled in.
     expect(response.headers.get("Set-Cookie")).toMatch(/^ff_gift=/);
   });
@@ -53,13 +90,25 @@ describe("make it monthly, after a one-off gift", () => {
     const { checkout } = await give({});
     const { cookie: otherCookie, token } = await csrfFor(indexLoader, "/");
     const data = await thanks(checkout.id, otherCookie);
-    expect(data.afterGift).toMatchObject({ oneStep: false, monthlyPath: "/c/fighting-fund-2026?frequency=monthly&amount=2500" });
+    expect(data.afterGift).toMatchObject({
+      oneStep: false,
+      monthlyPath: "/c/fighting-fund-2026?frequency=monthly&amount=2500",
+    });
     expect(data.csrf).toBeNull();
     const before = (await t.db.select().from(checkouts)).length;
-    const response = await postForm(thanksAction, `/thanks?ref=${checkout.id}`, { csrf: token, ref: checkout.id }, { cookie: otherCookie, clientAddress: "192.0.2.201" });
+    const response = await postForm(
+      thanksAction,
+      `/thanks?ref=${checkout.id}`,
+      { csrf: token, ref: checkout.id },
+      { cookie: otherCookie, clientAddress: "192.0.2.201" },
+    );
     expect(response.status).toBe(400);
     expect((await t.db.select().from(checkouts)).length).toBe(before);
-    const form = (await (await callLoader(campaignLoader, "/c/fighting-fund-2026?frequency=monthly&amount=2500", { params: { slug: "fighting-fund-2026" } })).json()) as { choice: unknown; retry: unknown };
+    const form = (await (
+      await callLoader(campaignLoader, "/c/fighting-fund-2026?frequency=monthly&amount=2500", {
+        params: { slug: "fighting-fund-2026" },
+      })
+    ).json()) as { choice: unknown; retry: unknown };
     expect(form).toMatchObject({ choice: { frequency: "monthly", amount: "2500" }, retry: null });
   });
 

@@ -34,17 +34,23 @@ let workDir: string | undefined;
 
 beforeAll(async () => {
   if (!ADMIN_URL) {
-    skipReason = "backup and restore drill skipped: it needs PostgreSQL (set DATABASE_URL). PGlite is backed up by copying its stopped data directory (docs/operations.md)";
+    skipReason =
+      "backup and restore drill skipped: it needs PostgreSQL (set DATABASE_URL). PGlite is backed up by copying its stopped data directory (docs/operations.md)";
     return;
   }
   // pg_dump refuses a server newer than itself: say so rather than fail obscurely.
   const client = Number(/(\d+)\.\d+/.exec((await run(PG_DUMP, ["--version"])).stdout)?.[1]);
-  source = await createScratchDatabase(ADMIN_URL, "ff_test_backup", { template: inject("templateDatabase") || undefined });
+  source = await createScratchDatabase(ADMIN_URL, "ff_test_backup", {
+    template: inject("templateDatabase") || undefined,
+  });
   const handle = await openDatabase({ url: source.url, poolSize: 2 });
   handles.push(handle);
-  const [{ version }] = rowsOf<{ version: string }>(await handle.db.execute(sql`select current_setting('server_version_num') as version`));
+  const [{ version }] = rowsOf<{ version: string }>(
+    await handle.db.execute(sql`select current_setting('server_version_num') as version`),
+  );
   const server = Math.floor(Number(version) / 10_000);
-  if (client < server) skipReason = `backup and restore drill skipped: pg_dump ${client} cannot dump a PostgreSQL ${server} server; install postgresql-client-${server}`;
+  if (client < server)
+    skipReason = `backup and restore drill skipped: pg_dump ${client} cannot dump a PostgreSQL ${server} server; install postgresql-client-${server}`;
   workDir = await mkdtemp(path.join(os.tmpdir(), "ff-backup-"));
   process.env.STRIPE_SECRET_KEY = "sk_test_51BackupRestoreDrill";
   process.env.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET;
@@ -65,14 +71,25 @@ afterAll(async () => {
 async function takePayments(db: DB, campaignId: number, amounts: number[]) {
   for (const amountMinor of amounts.slice(1)) await giveGift(db, { campaignId, amountMinor, feeCoverMinor: 0 });
   const checkout = await createCheckout(db, { campaignId, amountMinor: amounts[0], feeCoverMinor: 0 });
-  const session = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId }), amountTotal: amounts[0], email: checkout.email });
-  const result = await handleStripeWebhook(db, signedWebhookRequest(stripeEvent("checkout.session.completed", session), WEBHOOK_SECRET));
+  const session = checkoutSessionObject({
+    metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId }),
+    amountTotal: amounts[0],
+    email: checkout.email,
+  });
+  const result = await handleStripeWebhook(
+    db,
+    signedWebhookRequest(stripeEvent("checkout.session.completed", session), WEBHOOK_SECRET),
+  );
   expect(result).toMatchObject({ status: 200, body: { outcome: "applied" } });
 }
 
 async function receiptNumbers(db: DB) {
-  const fromLedger = (await db.select({ n: payments.receiptNumber }).from(payments).orderBy(asc(payments.receiptNumber))).map((r) => r.n);
-  const issued = (await db.select({ n: receipts.receiptNumber }).from(receipts).orderBy(asc(receipts.receiptNumber))).map((r) => r.n);
+  const fromLedger = (
+    await db.select({ n: payments.receiptNumber }).from(payments).orderBy(asc(payments.receiptNumber))
+  ).map((r) => r.n);
+  const issued = (
+    await db.select({ n: receipts.receiptNumber }).from(receipts).orderBy(asc(receipts.receiptNumber))
+  ).map((r) => r.n);
   expect(issued).toEqual(fromLedger);
   return fromLedger;
 }
@@ -91,7 +108,12 @@ async function expectRollupsToMatchLedger(db: DB) {
     .groupBy(payments.campaignId, payments.currency)
     .orderBy(payments.campaignId, payments.currency);
   const kept = await db
-    .select({ campaignId: campaignTotals.campaignId, currency: campaignTotals.currency, raisedMinor: campaignTotals.raisedMinor, supporters: campaignTotals.supporters })
+    .select({
+      campaignId: campaignTotals.campaignId,
+      currency: campaignTotals.currency,
+      raisedMinor: campaignTotals.raisedMinor,
+      supporters: campaignTotals.supporters,
+    })
     .from(campaignTotals)
     .where(sql`${campaignTotals.raisedMinor} <> 0 or ${campaignTotals.supporters} <> 0`)
     .orderBy(campaignTotals.campaignId, campaignTotals.currency);
@@ -100,7 +122,9 @@ async function expectRollupsToMatchLedger(db: DB) {
 }
 
 describe("backup and restore", () => {
-  it("a dump restored into a new database keeps taking payments, receipt numbers continuing without a gap", async ({ skip }) => {
+  it("a dump restored into a new database keeps taking payments, receipt numbers continuing without a gap", async ({
+    skip,
+  }) => {
     if (skipReason) skip(skipReason);
     const live = handles[0].db;
     const { campaign } = await seeded(live);
@@ -129,6 +153,8 @@ describe("backup and restore", () => {
     const first = numbersBefore[0];
     expect(numbersAfter).toEqual(Array.from({ length: 7 }, (_, i) => first + i));
     const totals = await expectRollupsToMatchLedger(db);
-    expect(totals.find((r) => r.campaignId === campaign.id)?.raisedMinor).toBe(2500 + 1000 + 5000 + 1234 + 3000 + 700 + 4200);
+    expect(totals.find((r) => r.campaignId === campaign.id)?.raisedMinor).toBe(
+      2500 + 1000 + 5000 + 1234 + 3000 + 700 + 4200,
+    );
   });
 });

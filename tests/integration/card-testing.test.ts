@@ -33,7 +33,12 @@ beforeAll(() => {
   Object.assign(process.env, LIMITS);
   resetEnvCache();
   const plan = fixtures.plan("digital-monthly");
-  stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency, interval: "month" });
+  stripe.addPrice({
+    lookupKey: plan.lookupKey,
+    unitAmount: plan.amountMinor,
+    currency: plan.currency,
+    interval: "month",
+  });
 });
 afterAll(() => {
   for (const name of Object.keys(LIMITS)) delete process.env[name];
@@ -48,7 +53,15 @@ type Proof = { powChallenge: string; powNonce: string };
 
 async function give(clientAddress: string, fields: Record<string, string> = {}, proof?: Proof) {
   const { cookie, token } = await csrfFor(indexLoader, "/");
-  const form = { csrf: token, currency: "AUD", frequency: "once", amount: "2500", email: uniqueEmail(), ...fields, ...proof };
+  const form = {
+    csrf: token,
+    currency: "AUD",
+    frequency: "once",
+    amount: "2500",
+    email: uniqueEmail(),
+    ...fields,
+    ...proof,
+  };
   const before = await countAllRows(t.db);
   const stripeBefore = stripe.requests.length;
   const response = await postForm(indexAction, "/?index", form, { cookie, clientAddress });
@@ -70,7 +83,10 @@ function expectRefused(attempt: Awaited<ReturnType<typeof give>>) {
   expect(attempt.stripeCalls).toBe(0);
 }
 
-const solve = (challenge: { challenge: string; difficulty: number }): Proof => ({ powChallenge: challenge.challenge, powNonce: solveChallenge(challenge.challenge, challenge.difficulty)! });
+const solve = (challenge: { challenge: string; difficulty: number }): Proof => ({
+  powChallenge: challenge.challenge,
+  powNonce: solveChallenge(challenge.challenge, challenge.difficulty)!,
+});
 
 describe("past the soft limit, a checkout start needs a proof of work", () => {
   it("the attempt over the limit is a 429 with a challenge and a plain explanation; nothing reaches Stripe and no checkout is written", async () => {
@@ -78,9 +94,15 @@ describe("past the soft limit, a checkout start needs a proof of work", () => {
     await useUpSoftLimit(here);
     const over = await give(here);
     expectRefused(over);
-    expect(over.body?.challenge).toMatchObject({ challenge: expect.any(String), difficulty: 6, expiresAt: expect.any(String) });
+    expect(over.body?.challenge).toMatchObject({
+      challenge: expect.any(String),
+      difficulty: 6,
+      expiresAt: expect.any(String),
+    });
     // What a browser without JavaScript shows: why, and when to try again.
-    expect(over.body?.formError).toMatch(/^Too many attempts have come from this connection\. Please try again in about \d+ minutes?\.$/);
+    expect(over.body?.formError).toMatch(
+      /^Too many attempts have come from this connection\. Please try again in about \d+ minutes?\.$/,
+    );
     expect(Number(over.response.headers.get("Retry-After"))).toBeGreaterThan(0);
     // What was typed is kept.
     expect(over.body?.values).toMatchObject({ amount: "2500", frequency: "once" });
@@ -120,7 +142,9 @@ describe("past the soft limit, a checkout start needs a proof of work", () => {
     await useUpSoftLimit(here);
     const { challenge } = (await give(here)).body!.challenge!;
     const [payload, signature] = challenge.split(".");
-    const easier = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), d: 1 })).toString("base64url");
+    const easier = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url").toString()), d: 1 }),
+    ).toString("base64url");
     expectRefused(await give(here, {}, solve({ challenge: `${easier}.${signature}`, difficulty: 1 })));
     const otherKey = `${easier}.${createHmac("sha256", "someone-elses-secret-someone-elses").update(`pow:${easier}`).digest("base64url")}`;
     expectRefused(await give(here, {}, solve({ challenge: otherKey, difficulty: 1 })));
@@ -154,7 +178,8 @@ describe("past the soft limit, a checkout start needs a proof of work", () => {
 
   it("the email limit asks for proof too, whichever connection the attempts come from", async () => {
     const email = uniqueEmail("tester");
-    for (let i = 0; i < Number(LIMITS.CHECKOUT_LIMIT_PER_EMAIL); i++) expect((await give(newAddress(), { email })).status).toBe(303);
+    for (let i = 0; i < Number(LIMITS.CHECKOUT_LIMIT_PER_EMAIL); i++)
+      expect((await give(newAddress(), { email })).status).toBe(303);
     const here = newAddress();
     const over = await give(here, { email });
     expectRefused(over);
@@ -178,7 +203,9 @@ describe("the hard limit", () => {
     for (const refused of attempts.slice(hardLimit)) {
       expectRefused(refused);
       expect(refused.body?.challenge).toBeUndefined();
-      expect(refused.body?.formError).toMatch(/^Too many attempts have come from this connection\. Please try again in about \d+ minutes?\.$/);
+      expect(refused.body?.formError).toMatch(
+        /^Too many attempts have come from this connection\. Please try again in about \d+ minutes?\.$/,
+      );
     }
     // And no new challenge is handed out while it holds.
     const after = await give(here);
@@ -214,7 +241,12 @@ describe("the other defences still refuse, proof or not", () => {
     const here = newAddress();
     const tier = async (proof?: Proof) => {
       const { cookie, token } = await csrfFor(supportLoader, "/support");
-      return postForm(supportAction, "/support", { csrf: token, plan: "digital-monthly", email: uniqueEmail(), ...proof }, { cookie, clientAddress: here });
+      return postForm(
+        supportAction,
+        "/support",
+        { csrf: token, plan: "digital-monthly", email: uniqueEmail(), ...proof },
+        { cookie, clientAddress: here },
+      );
     };
     for (let i = 0; i < Number(LIMITS.CHECKOUT_LIMIT_PER_IP); i++) expect((await tier()).status).toBe(303);
     const over = await tier();
@@ -224,6 +256,12 @@ describe("the other defences still refuse, proof or not", () => {
   });
 
   it("the limits come from the environment", () => {
-    expect(getEnv()).toMatchObject({ CHECKOUT_LIMIT_PER_IP: 3, CHECKOUT_LIMIT_PER_EMAIL: 4, CHECKOUT_HARD_LIMIT_PER_HOUR: 4, POW_DIFFICULTY_BITS: 6, POW_MAX_DIFFICULTY_BITS: 8 });
+    expect(getEnv()).toMatchObject({
+      CHECKOUT_LIMIT_PER_IP: 3,
+      CHECKOUT_LIMIT_PER_EMAIL: 4,
+      CHECKOUT_HARD_LIMIT_PER_HOUR: 4,
+      POW_DIFFICULTY_BITS: 6,
+      POW_MAX_DIFFICULTY_BITS: 8,
+    });
   });
 });

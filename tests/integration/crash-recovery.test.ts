@@ -24,7 +24,11 @@ const DELIVERIES = 60;
 /** The worker's claim: a row claimed by a process that died is free again after this (worker.server.ts). */
 const LEASE_MS = 5 * 60_000;
 const BOUND = { timeout: 60_000, interval: 250 };
-const SERVER_ENV = { STRIPE_SECRET_KEY: "sk_test_51CrashRecovery", STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, OUTBOX_POLL_MS: "100" };
+const SERVER_ENV = {
+  STRIPE_SECRET_KEY: "sk_test_51CrashRecovery",
+  STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  OUTBOX_POLL_MS: "100",
+};
 
 type Delivery = { checkoutId: string; eventId: string; rawBody: string; signature: string };
 
@@ -72,7 +76,12 @@ async function paidCheckoutDeliveries(n: number): Promise<Delivery[]> {
   const [campaign] = await db().select().from(campaigns).where(eq(campaigns.isDefault, true));
   const deliveries: Delivery[] = [];
   for (let i = 0; i < n; i++) {
-    const checkout = await createCheckout(db(), { campaignId: campaign.id, kind: "one_off", amountMinor: 1000 + i, feeCoverMinor: 0 });
+    const checkout = await createCheckout(db(), {
+      campaignId: campaign.id,
+      kind: "one_off",
+      amountMinor: 1000 + i,
+      feeCoverMinor: 0,
+    });
     const session = checkoutSessionObject({
       metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: campaign.id, kind: "one_off" }),
       amountTotal: checkout.amountMinor,
@@ -88,9 +97,16 @@ async function paidCheckoutDeliveries(n: number): Promise<Delivery[]> {
 async function expectConsistentLedger() {
   const [{ n: paymentCount }] = await db().select({ n: count() }).from(payments);
   const [{ n: receiptCount }] = await db().select({ n: count() }).from(receipts);
-  const [{ n: receiptMail }] = await db().select({ n: count() }).from(outbox).where(like(outbox.idempotencyKey, "receipt:%"));
+  const [{ n: receiptMail }] = await db()
+    .select({ n: count() })
+    .from(outbox)
+    .where(like(outbox.idempotencyKey, "receipt:%"));
   const [{ n: applied }] = await db().select({ n: count() }).from(providerEvents);
-  expect({ receipts: receiptCount, receiptMail, events: applied }).toEqual({ receipts: paymentCount, receiptMail: paymentCount, events: paymentCount });
+  expect({ receipts: receiptCount, receiptMail, events: applied }).toEqual({
+    receipts: paymentCount,
+    receiptMail: paymentCount,
+    events: paymentCount,
+  });
   return paymentCount;
 }
 
@@ -110,7 +126,10 @@ describe("the app killed mid-way through a burst of payments", () => {
     const queue = [...deliveries];
     const lane = async () => {
       for (let delivery = queue.shift(); delivery; delivery = queue.shift()) {
-        const status = await deliver(origin, delivery).then((response) => response.status, () => "no response");
+        const status = await deliver(origin, delivery).then(
+          (response) => response.status,
+          () => "no response",
+        );
         (status === 200 ? acknowledged : unanswered).add(delivery.eventId);
       }
     };
@@ -119,7 +138,13 @@ describe("the app killed mid-way through a burst of payments", () => {
     const killWhenBusy = async (): Promise<"killed" | "too late"> => {
       while (unanswered.size === 0 && acknowledged.size < DELIVERIES) {
         const [{ sent, claimed }] = await db()
-          .select({ sent: count(devMailbox.id), claimed: sql<number>`count(*) filter (where ${outbox.sentAt} is null and ${outbox.nextAttemptAt} > now())`.mapWith(Number) })
+          .select({
+            sent: count(devMailbox.id),
+            claimed:
+              sql<number>`count(*) filter (where ${outbox.sentAt} is null and ${outbox.nextAttemptAt} > now())`.mapWith(
+                Number,
+              ),
+          })
           .from(outbox)
           .leftJoin(devMailbox, eq(devMailbox.outboxId, outbox.id));
         const busy = sent > 0 && (claimed > 0 || acknowledged.size >= (2 * DELIVERIES) / 3);
@@ -152,7 +177,9 @@ describe("the app killed mid-way through a burst of payments", () => {
     // Waiting five minutes for those leases to run out proves nothing more: move them to now, as
     // the clock would.
     if (claimed.length > 0) {
-      await db().execute(sql`update outbox set next_attempt_at = now() where sent_at is null and failed_at is null and next_attempt_at > now()`);
+      await db().execute(
+        sql`update outbox set next_attempt_at = now() where sent_at is null and failed_at is null and next_attempt_at > now()`,
+      );
     }
 
     // Restart on the same database; Stripe redelivers. It would only resend what got no 2xx:
@@ -163,21 +190,34 @@ describe("the app killed mid-way through a burst of payments", () => {
 
     // The outbox drains: no mail left unsent or failed.
     await vi.waitFor(async () => {
-      const [{ n: pending }] = await db().select({ n: count() }).from(outbox).where(and(isNull(outbox.sentAt), isNull(outbox.failedAt)));
+      const [{ n: pending }] = await db()
+        .select({ n: count() })
+        .from(outbox)
+        .where(and(isNull(outbox.sentAt), isNull(outbox.failedAt)));
       expect(pending).toBe(0);
     }, BOUND);
-    const [{ n: failed }] = await db().select({ n: count() }).from(outbox).where(sql`${outbox.failedAt} is not null`);
+    const [{ n: failed }] = await db()
+      .select({ n: count() })
+      .from(outbox)
+      .where(sql`${outbox.failedAt} is not null`);
     expect(failed).toBe(0);
 
     // Every payment once.
     expect(await expectConsistentLedger()).toBe(DELIVERIES);
-    const perCheckout = await db().select({ checkoutId: payments.checkoutId, n: count() }).from(payments).groupBy(payments.checkoutId);
+    const perCheckout = await db()
+      .select({ checkoutId: payments.checkoutId, n: count() })
+      .from(payments)
+      .groupBy(payments.checkoutId);
     expect(perCheckout).toHaveLength(DELIVERIES);
     expect(perCheckout.every((row) => row.n === 1)).toBe(true);
-    expect(new Set(perCheckout.map((row) => row.checkoutId))).toEqual(new Set(deliveries.map((delivery) => delivery.checkoutId)));
+    expect(new Set(perCheckout.map((row) => row.checkoutId))).toEqual(
+      new Set(deliveries.map((delivery) => delivery.checkoutId)),
+    );
 
     // Receipt numbers 1…n with no gap and no number burnt by a transaction the kill rolled back.
-    const numbers = (await db().select({ n: payments.receiptNumber }).from(payments).orderBy(asc(payments.receiptNumber))).map((row) => row.n);
+    const numbers = (
+      await db().select({ n: payments.receiptNumber }).from(payments).orderBy(asc(payments.receiptNumber))
+    ).map((row) => row.n);
     expect(numbers).toEqual(numbers.map((_, i) => numbers[0] + i));
     const [counter] = await db().select().from(counters).where(eq(counters.name, "receipt"));
     expect(counter.value).toBe(numbers.at(-1));

@@ -27,7 +27,8 @@ let server: ServerProcess | undefined;
 let handle: Awaited<ReturnType<typeof openDatabase>> | undefined;
 const db = (): DB => handle!.db;
 
-const skipReason = unavailable && `database outage tests skipped: no private PostgreSQL cluster on this machine (${unavailable})`;
+const skipReason =
+  unavailable && `database outage tests skipped: no private PostgreSQL cluster on this machine (${unavailable})`;
 
 beforeAll(async () => {
   // Said once where a person reads the run, not only in the skipped tests' notes.
@@ -60,7 +61,12 @@ function skipIfUnavailable(skip: (note: string) => never) {
 /** A paid one-off Checkout Session for a checkout of ours, signed as Stripe would sign it. */
 async function paidCheckoutDelivery() {
   const [campaign] = await db().select().from(campaigns).where(eq(campaigns.isDefault, true));
-  const checkout = await createCheckout(db(), { campaignId: campaign.id, kind: "one_off", amountMinor: 4200, feeCoverMinor: 0 });
+  const checkout = await createCheckout(db(), {
+    campaignId: campaign.id,
+    kind: "one_off",
+    amountMinor: 4200,
+    feeCoverMinor: 0,
+  });
   const session = checkoutSessionObject({
     metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: campaign.id, kind: "one_off" }),
     amountTotal: checkout.amountMinor,
@@ -88,8 +94,20 @@ async function get(pathname: string) {
 async function recorded(checkoutId: string, eventId: string) {
   const rows = await db().select({ id: payments.id }).from(payments).where(eq(payments.checkoutId, checkoutId));
   const ids = rows.map((row) => row.id);
-  const receiptCount = ids.length ? (await db().select({ n: count() }).from(receipts).where(inArray(receipts.paymentId, ids)))[0].n : 0;
-  const mail = ids.length ? await db().select().from(outbox).where(inArray(outbox.idempotencyKey, ids.map((id) => `receipt:${id}`))) : [];
+  const receiptCount = ids.length
+    ? (await db().select({ n: count() }).from(receipts).where(inArray(receipts.paymentId, ids)))[0].n
+    : 0;
+  const mail = ids.length
+    ? await db()
+        .select()
+        .from(outbox)
+        .where(
+          inArray(
+            outbox.idempotencyKey,
+            ids.map((id) => `receipt:${id}`),
+          ),
+        )
+    : [];
   const [events] = await db().select({ n: count() }).from(providerEvents).where(eq(providerEvents.id, eventId));
   return { payments: ids.length, receipts: receiptCount, receiptMail: mail, events: events.n };
 }
@@ -143,7 +161,9 @@ describe("PostgreSQL stops and starts again under a running app", () => {
     expect(JSON.parse((await get("/healthz")).text)).toMatchObject({ db: "ok", payments: "stripe" });
   });
 
-  it("a planned restart (stop -m fast): 5xx to Stripe, a friendly page, 503 health; then recovery and Stripe's retry applied once", async ({ skip }) => {
+  it("a planned restart (stop -m fast): 5xx to Stripe, a friendly page, 503 health; then recovery and Stripe's retry applied once", async ({
+    skip,
+  }) => {
     skipIfUnavailable(skip);
     const { checkout, eventId, delivery } = await paidCheckoutDelivery();
 
@@ -170,7 +190,10 @@ describe("PostgreSQL stops and starts again under a running app", () => {
 
     // The outbox worker kept polling through the outage and sends the receipt now.
     await vi.waitFor(async () => {
-      const [mail] = await db().select({ n: count() }).from(devMailbox).where(eq(devMailbox.outboxId, after.receiptMail[0].id));
+      const [mail] = await db()
+        .select({ n: count() })
+        .from(devMailbox)
+        .where(eq(devMailbox.outboxId, after.receiptMail[0].id));
       expect(mail.n).toBe(1);
     }, RECOVERY_BOUND);
 
@@ -220,12 +243,17 @@ function countingTransactions(target: DB) {
 }
 
 describe("background loops through an outage", () => {
-  it("the outbox worker and the scheduled jobs keep their schedule while PostgreSQL is down and work again after", async ({ skip }) => {
+  it("the outbox worker and the scheduled jobs keep their schedule while PostgreSQL is down and work again after", async ({
+    skip,
+  }) => {
     skipIfUnavailable(skip);
     const worker = countingTransactions(db());
     const jobs = countingTransactions(db());
     await cluster!.stop("immediate");
-    const running = [startOutboxWorker(worker.db, { intervalMs: 50 }), startScheduledJobs(jobs.db, { intervalMs: 50, firstRunAfterMs: 0 })];
+    const running = [
+      startOutboxWorker(worker.db, { intervalMs: 50 }),
+      startScheduledJobs(jobs.db, { intervalMs: 50, firstRunAfterMs: 0 }),
+    ];
     try {
       // Several failed runs each: a failure neither stopped a loop nor escaped it (an unhandled
       // rejection would fail this test file).

@@ -4,7 +4,15 @@ import { subscriptions } from "@db/schema";
 import { describePaymentError } from "~/payments/decline-reasons";
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { createCheckout } from "../factories";
-import { checkoutMetadata, checkoutSessionObject, invoiceObject, signedWebhookRequest, stripeEvent, stripeId, subscriptionObject } from "../mocks/stripe";
+import {
+  checkoutMetadata,
+  checkoutSessionObject,
+  invoiceObject,
+  signedWebhookRequest,
+  stripeEvent,
+  stripeId,
+  subscriptionObject,
+} from "../mocks/stripe";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";
 
@@ -31,16 +39,65 @@ async function monthlyGiftWithFailingRenewal() {
   const subscriptionId = stripeId("sub");
   const customer = stripeId("cus", 14);
   const firstInvoice = stripeId("in");
-  await deliver(stripeEvent("customer.subscription.created", subscriptionObject({ id: subscriptionId, metadata, customer, status: "active", unitAmount: 1500, currentPeriodEnd: Math.floor(Date.now() / 1000) + 30 * 86_400 })));
-  await deliver(stripeEvent("invoice.paid", invoiceObject({ id: firstInvoice, metadata, subscription: subscriptionId, customer, amount: 1500, email: checkout.email })));
-  await deliver(stripeEvent("checkout.session.completed", checkoutSessionObject({ metadata, mode: "subscription", amountTotal: 1500, email: checkout.email, invoice: firstInvoice, subscription: subscriptionId, customer })));
+  await deliver(
+    stripeEvent(
+      "customer.subscription.created",
+      subscriptionObject({
+        id: subscriptionId,
+        metadata,
+        customer,
+        status: "active",
+        unitAmount: 1500,
+        currentPeriodEnd: Math.floor(Date.now() / 1000) + 30 * 86_400,
+      }),
+    ),
+  );
+  await deliver(
+    stripeEvent(
+      "invoice.paid",
+      invoiceObject({
+        id: firstInvoice,
+        metadata,
+        subscription: subscriptionId,
+        customer,
+        amount: 1500,
+        email: checkout.email,
+      }),
+    ),
+  );
+  await deliver(
+    stripeEvent(
+      "checkout.session.completed",
+      checkoutSessionObject({
+        metadata,
+        mode: "subscription",
+        amountTotal: 1500,
+        email: checkout.email,
+        invoice: firstInvoice,
+        subscription: subscriptionId,
+        customer,
+      }),
+    ),
+  );
   const renewal = stripeId("in");
   const nextAttempt = Math.floor(Date.UTC(2026, 11, 12, 3) / 1000);
   const failedEvent = stripeEvent(
     "invoice.payment_failed",
-    invoiceObject({ id: renewal, metadata, subscription: subscriptionId, customer, amount: 1500, billingReason: "subscription_cycle", status: "open", attemptCount: 1, nextPaymentAttempt: nextAttempt, email: checkout.email }),
+    invoiceObject({
+      id: renewal,
+      metadata,
+      subscription: subscriptionId,
+      customer,
+      amount: 1500,
+      billingReason: "subscription_cycle",
+      status: "open",
+      attemptCount: 1,
+      nextPaymentAttempt: nextAttempt,
+      email: checkout.email,
+    }),
   );
-  const row = async () => (await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscriptionId)))[0]!;
+  const row = async () =>
+    (await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscriptionId)))[0]!;
   return { renewal, failedEvent, nextAttempt, row };
 }
 
@@ -51,11 +108,22 @@ describe("the card issuer's decline reason reaches staff", () => {
       invoice: gift.renewal,
       paymentIntent: stripeId("pi"),
       amount: 1500,
-      failed: { at: Math.floor(Date.now() / 1000), error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." } },
+      failed: {
+        at: Math.floor(Date.now() / 1000),
+        error: {
+          type: "card_error",
+          code: "card_declined",
+          decline_code: "insufficient_funds",
+          message: "Your card has insufficient funds.",
+        },
+      },
     });
     stripe.clearRequests();
     await deliver(gift.failedEvent);
-    expect(await gift.row()).toMatchObject({ lastFailureReason: "Card declined — insufficient funds", nextRetryAt: new Date(gift.nextAttempt * 1000) });
+    expect(await gift.row()).toMatchObject({
+      lastFailureReason: "Card declined — insufficient funds",
+      nextRetryAt: new Date(gift.nextAttempt * 1000),
+    });
     // Asked once, with the PaymentIntent expanded; a repeat of the event asks again for nothing.
     expect(stripe.requestsTo("GET", "/v1/invoice_payments")).toHaveLength(1);
     await deliver(gift.failedEvent);
@@ -65,8 +133,26 @@ describe("the card issuer's decline reason reaches staff", () => {
   it("the newest failed attempt is the one described", async () => {
     const gift = await monthlyGiftWithFailingRenewal();
     const now = Math.floor(Date.now() / 1000);
-    stripe.addInvoicePayment({ invoice: gift.renewal, paymentIntent: stripeId("pi"), amount: 1500, failed: { at: now - 3 * 86_400, error: { type: "card_error", code: "card_declined", decline_code: "insufficient_funds", message: "Your card has insufficient funds." } } });
-    stripe.addInvoicePayment({ invoice: gift.renewal, paymentIntent: stripeId("pi"), amount: 1500, failed: { at: now, error: { type: "card_error", code: "expired_card", message: "Your card has expired." } } });
+    stripe.addInvoicePayment({
+      invoice: gift.renewal,
+      paymentIntent: stripeId("pi"),
+      amount: 1500,
+      failed: {
+        at: now - 3 * 86_400,
+        error: {
+          type: "card_error",
+          code: "card_declined",
+          decline_code: "insufficient_funds",
+          message: "Your card has insufficient funds.",
+        },
+      },
+    });
+    stripe.addInvoicePayment({
+      invoice: gift.renewal,
+      paymentIntent: stripeId("pi"),
+      amount: 1500,
+      failed: { at: now, error: { type: "card_error", code: "expired_card", message: "Your card has expired." } },
+    });
     await deliver(gift.failedEvent);
     expect((await gift.row()).lastFailureReason).toBe("Card expired");
   });
@@ -79,11 +165,37 @@ describe("the card issuer's decline reason reaches staff", () => {
   });
 
   it("codes become words staff can say to a caller; an unknown code is never shown bare", () => {
-    expect(describePaymentError({ type: "card_error", code: "card_declined", declineCode: "do_not_honor", message: "Your card was declined." })).toBe(
-      "Card declined — the bank refused it without a reason (the supporter should call their bank)",
-    );
-    expect(describePaymentError({ type: "card_error", code: "card_declined", declineCode: "something_new", message: "Your card was declined." })).toBe("Card declined — something new");
-    expect(describePaymentError({ type: "card_error", code: "incorrect_cvc", declineCode: null, message: "Your card's security code is incorrect." })).toBe("Card declined — the security code (CVC) was wrong");
-    expect(describePaymentError({ type: "api_error", code: null, declineCode: null, message: "An error occurred while processing your card." })).toBe("An error occurred while processing your card");
+    expect(
+      describePaymentError({
+        type: "card_error",
+        code: "card_declined",
+        declineCode: "do_not_honor",
+        message: "Your card was declined.",
+      }),
+    ).toBe("Card declined — the bank refused it without a reason (the supporter should call their bank)");
+    expect(
+      describePaymentError({
+        type: "card_error",
+        code: "card_declined",
+        declineCode: "something_new",
+        message: "Your card was declined.",
+      }),
+    ).toBe("Card declined — something new");
+    expect(
+      describePaymentError({
+        type: "card_error",
+        code: "incorrect_cvc",
+        declineCode: null,
+        message: "Your card's security code is incorrect.",
+      }),
+    ).toBe("Card declined — the security code (CVC) was wrong");
+    expect(
+      describePaymentError({
+        type: "api_error",
+        code: null,
+        declineCode: null,
+        message: "An error occurred while processing your card.",
+      }),
+    ).toBe("An error occurred while processing your card");
   });
 });

@@ -22,7 +22,12 @@ const rowCounts = async () => ({
 
 async function donate(fields: Record<string, string>, clientAddress = "198.51.100.1") {
   const { cookie, token } = await csrfFor(indexLoader, "/");
-  return postForm(indexAction, "/?index", { csrf: token, currency: "AUD", frequency: "once", amount: "2500", email: uniqueEmail(), name: "Rosa", ...fields }, { cookie, clientAddress });
+  return postForm(
+    indexAction,
+    "/?index",
+    { csrf: token, currency: "AUD", frequency: "once", amount: "2500", email: uniqueEmail(), name: "Rosa", ...fields },
+    { cookie, clientAddress },
+  );
 }
 
 describe("the campaign page", () => {
@@ -31,14 +36,23 @@ describe("the campaign page", () => {
     expect(response.status).toBe(200);
     const data = await response.json();
     expect(data.campaign).toMatchObject({ name: "Fighting Fund 2026", currency: "AUD", phone: "03 9000 0000" });
-    expect(data.campaign.presets.map((p: { amountMinor: number }) => p.amountMinor)).toEqual([2500, 5000, 10000, 25000]);
+    expect(data.campaign.presets.map((p: { amountMinor: number }) => p.amountMinor)).toEqual([
+      2500, 5000, 10000, 25000,
+    ]);
     expect(data.progress).toMatchObject({ targetMinor: 25_000_000, raisedMinor: 0, supporters: 0 });
-    expect(data.plans.map((p: { code: string }) => p.code)).toEqual(["digital-monthly", "print-monthly", "digital-year", "print-year"]);
+    expect(data.plans.map((p: { code: string }) => p.code)).toEqual([
+      "digital-monthly",
+      "print-monthly",
+      "digital-year",
+      "print-year",
+    ]);
     expect(response.headers.get("Set-Cookie")).toMatch(/^ff_csrf=.*HttpOnly.*SameSite=Lax/i);
   });
 
   it("serves every campaign at /c/<slug> and 404s an unknown or malformed one", async () => {
-    expect((await callLoader(campaignLoader, "/c/defence-fund", { params: { slug: "defence-fund" } })).status).toBe(200);
+    expect((await callLoader(campaignLoader, "/c/defence-fund", { params: { slug: "defence-fund" } })).status).toBe(
+      200,
+    );
     expect((await callLoader(campaignLoader, "/c/nope", { params: { slug: "nope" } })).status).toBe(404);
     expect((await callLoader(campaignLoader, "/c/DROP%20TABLE", { params: { slug: "DROP TABLE" } })).status).toBe(404);
   });
@@ -48,12 +62,27 @@ describe("giving", () => {
   it("starts a simulated checkout with a 303 and records what was asked, nothing more", async () => {
     const before = await rowCounts();
     const email = uniqueEmail();
-    const response = await donate({ email, frequency: "monthly", amount: "custom", customAmount: "12.50", coverFees: "on", anonymous: "on" });
+    const response = await donate({
+      email,
+      frequency: "monthly",
+      amount: "custom",
+      customAmount: "12.50",
+      coverFees: "on",
+      anonymous: "on",
+    });
     expect(response.status).toBe(303);
     const location = response.headers.get("Location") ?? "";
     expect(location).toMatch(/^\/simulated-checkout\/[0-9a-f-]{36}$/);
     const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.email, email));
-    expect(checkout).toMatchObject({ kind: "monthly", amountMinor: 1250, feeCoverMinor: 52, currency: "AUD", anonymous: true, status: "open", campaignId: fixtures.campaign.id });
+    expect(checkout).toMatchObject({
+      kind: "monthly",
+      amountMinor: 1250,
+      feeCoverMinor: 52,
+      currency: "AUD",
+      anonymous: true,
+      status: "open",
+      campaignId: fixtures.campaign.id,
+    });
     expect(location).toBe(`/simulated-checkout/${checkout.id}`);
     const after = await rowCounts();
     expect(after).toEqual({ ...before, checkouts: before.checkouts + 1 });
@@ -67,8 +96,14 @@ describe("giving", () => {
       expect((await donate({ email: covered, amount: "5000", coverFees: "on" })).status).toBe(303);
       const plain = uniqueEmail();
       expect((await donate({ email: plain, amount: "5000" })).status).toBe(303);
-      const fees = await t.db.select({ email: checkouts.email, feeCoverMinor: checkouts.feeCoverMinor }).from(checkouts).where(inArray(checkouts.email, [covered, plain]));
-      expect(Object.fromEntries(fees.map((f) => [f.email, f.feeCoverMinor]))).toEqual({ [covered]: estimateCardFee(5000, { percentBps: 300, fixedMinor: 40 }), [plain]: 0 });
+      const fees = await t.db
+        .select({ email: checkouts.email, feeCoverMinor: checkouts.feeCoverMinor })
+        .from(checkouts)
+        .where(inArray(checkouts.email, [covered, plain]));
+      expect(Object.fromEntries(fees.map((f) => [f.email, f.feeCoverMinor]))).toEqual({
+        [covered]: estimateCardFee(5000, { percentBps: 300, fixedMinor: 40 }),
+        [plain]: 0,
+      });
     } finally {
       await t.db.update(settings).set({ feePercentBps: saved.feePercentBps, feeFixedMinor: saved.feeFixedMinor });
     }
@@ -77,7 +112,12 @@ describe("giving", () => {
   it("counts a gift given on a campaign page toward that campaign", async () => {
     const { cookie, token } = await csrfFor(campaignLoader, "/c/defence-fund", { slug: "defence-fund" });
     const email = uniqueEmail();
-    const response = await postForm(campaignAction, "/c/defence-fund", { csrf: token, currency: "AUD", frequency: "once", amount: "5000", email }, { cookie, params: { slug: "defence-fund" } });
+    const response = await postForm(
+      campaignAction,
+      "/c/defence-fund",
+      { csrf: token, currency: "AUD", frequency: "once", amount: "5000", email },
+      { cookie, params: { slug: "defence-fund" } },
+    );
     expect(response.status).toBe(303);
     const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.email, email));
     expect(checkout.campaignId).not.toBe(fixtures.campaign.id);
@@ -127,16 +167,30 @@ describe("supporter tiers", () => {
   it("lists the tiers and starts a print tier checkout", async () => {
     const { cookie, token } = await csrfFor(supportLoader, "/support");
     const email = uniqueEmail();
-    const response = await postForm(supportAction, "/support", { csrf: token, plan: "print-year", email, name: "Pat" }, { cookie });
+    const response = await postForm(
+      supportAction,
+      "/support",
+      { csrf: token, plan: "print-year", email, name: "Pat" },
+      { cookie },
+    );
     expect(response.status).toBe(303);
     const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.email, email));
-    expect(checkout).toMatchObject({ kind: "tier_one_time", amountMinor: 11000, planId: fixtures.plan("print-year").id });
+    expect(checkout).toMatchObject({
+      kind: "tier_one_time",
+      amountMinor: 11000,
+      planId: fixtures.plan("print-year").id,
+    });
   });
 
   it("rejects an unknown plan without writing anything", async () => {
     const before = await rowCounts();
     const { cookie, token } = await csrfFor(supportLoader, "/support");
-    const response = await postForm(supportAction, "/support", { csrf: token, plan: "gold-forever", email: uniqueEmail() }, { cookie });
+    const response = await postForm(
+      supportAction,
+      "/support",
+      { csrf: token, plan: "gold-forever", email: uniqueEmail() },
+      { cookie },
+    );
     expect(response.status).toBe(400);
     expect((await response.json()).errors.plan).toMatch(/Choose one of the supporter options/);
     expect(await rowCounts()).toEqual(before);
@@ -162,7 +216,11 @@ describe("with Stripe configured", () => {
   it("bad input never reaches Stripe", async () => {
     stripe.clearRequests();
     const before = await rowCounts();
-    const bad: Record<string, string>[] = [{ amount: "custom", customAmount: "abc" }, { email: "nope" }, { currency: "EUR" }];
+    const bad: Record<string, string>[] = [
+      { amount: "custom", customAmount: "abc" },
+      { email: "nope" },
+      { currency: "EUR" },
+    ];
     for (const fields of bad) {
       expect((await donate(fields)).status).toBe(400);
     }

@@ -8,7 +8,16 @@ import { signedWebhookRequest, type StripeEventEnvelope } from "../mocks/stripe"
 import { countAllRows } from "../support/row-counts";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";
-import { buildHistory, ledgerSnapshot, resetToSeed, snapshotInvariants, worldScript, writeCheckouts, type History, type WorldScript } from "../support/stripe-histories";
+import {
+  buildHistory,
+  ledgerSnapshot,
+  resetToSeed,
+  snapshotInvariants,
+  worldScript,
+  writeCheckouts,
+  type History,
+  type WorldScript,
+} from "../support/stripe-histories";
 
 /**
  * Exactly-once money, as a property. A history of Stripe events for a few supporters, delivered
@@ -68,7 +77,12 @@ const figures = {
 
 afterAll(() => {
   const report = JSON.stringify(
-    { ...figures, database: process.env.DATABASE_URL ? "postgresql" : "pglite", durationMs: Date.now() - startedAt, finishedAt: new Date().toISOString() },
+    {
+      ...figures,
+      database: process.env.DATABASE_URL ? "postgresql" : "pglite",
+      durationMs: Date.now() - startedAt,
+      finishedAt: new Date().toISOString(),
+    },
     null,
     2,
   );
@@ -149,10 +163,15 @@ function failuresSinceProgress() {
  * goes back into the queue. After every batch, no subscription whose deletion was taken may be
  * live again.
  */
-async function deliverChaotically(history: History, { seed, maxCopies = 5, maxBatch = 6 }: { seed: number; maxCopies?: number; maxBatch?: number }) {
+async function deliverChaotically(
+  history: History,
+  { seed, maxCopies = 5, maxBatch = 6 }: { seed: number; maxCopies?: number; maxBatch?: number },
+) {
   await freshWorld(history);
   const random = mulberry32(seed);
-  const copies = history.events.flatMap((event) => Array.from({ length: 1 + Math.floor(random() * maxCopies) }, () => event));
+  const copies = history.events.flatMap((event) =>
+    Array.from({ length: 1 + Math.floor(random() * maxCopies) }, () => event),
+  );
   const queue = shuffle(copies, random);
   figures.shuffles += 1;
   countReordering(history, queue);
@@ -187,11 +206,17 @@ async function deliverChaotically(history: History, { seed, maxCopies = 5, maxBa
     if (pendingGiveUp) {
       const stuck: StripeEventEnvelope = pendingGiveUp;
       const [failure] = await t.db.select().from(webhookFailures).where(eq(webhookFailures.eventId, stuck.id));
-      throw new Error(`${stuck.type} ${stuck.id} still answered 500 after ${attempts.get(stuck.id)} deliveries: ${failure?.error ?? "no failure recorded"}`);
+      throw new Error(
+        `${stuck.type} ${stuck.id} still answered 500 after ${attempts.get(stuck.id)} deliveries: ${failure?.error ?? "no failure recorded"}`,
+      );
     }
     if (deleted.size > 0) {
-      const rows = await t.db.select({ id: subscriptions.providerSubscriptionId, status: subscriptions.status }).from(subscriptions).where(inArray(subscriptions.providerSubscriptionId, [...deleted]));
-      for (const row of rows) expect(row.status, `subscription ${row.id} came back to life after its deletion was applied`).toBe("canceled");
+      const rows = await t.db
+        .select({ id: subscriptions.providerSubscriptionId, status: subscriptions.status })
+        .from(subscriptions)
+        .where(inArray(subscriptions.providerSubscriptionId, [...deleted]));
+      for (const row of rows)
+        expect(row.status, `subscription ${row.id} came back to life after its deletion was applied`).toBe("canceled");
     }
   }
   for (const failure of await t.db.select().from(webhookFailures)) {
@@ -215,7 +240,8 @@ function countReordering(history: History, queue: StripeEventEnvelope[]) {
     firstArrivals.push(created.get(event.id) ?? -1);
   }
   let inversions = 0;
-  for (let i = 0; i < firstArrivals.length; i += 1) for (let j = i + 1; j < firstArrivals.length; j += 1) if (firstArrivals[i] > firstArrivals[j]) inversions += 1;
+  for (let i = 0; i < firstArrivals.length; i += 1)
+    for (let j = i + 1; j < firstArrivals.length; j += 1) if (firstArrivals[i] > firstArrivals[j]) inversions += 1;
   figures.inversions += inversions;
   if (inversions > 0) figures.reorderedShuffles += 1;
 }
@@ -227,47 +253,59 @@ describe("exactly-once money: any delivery of a history ends where one ordered d
     expect(t.db).toBeDefined();
   });
 
-  it(`duplicated, shuffled and concurrent deliveries leave the same ledger, subscriptions, entitlements, totals and mail, and replaying the whole day changes nothing (${RUNS} histories)`, async () => {
-    // A fixed seed by default, so that `npm test` checks the same 50 histories on every run and a
-    // failure in CI is a change's doing; FF_SEED=random (or any number) explores others, as
-    // `npm run test:long` does with its own seeds. The long run's open finding (docs/reliability.md)
-    // is why CI must not draw new histories on its own.
-    const seed = process.env.FF_SEED === "random" ? Date.now() % 2_147_483_647 : Number(process.env.FF_SEED) || DEFAULT_SEED;
-    figures.seed = seed;
-    try {
-      await fc.assert(
-        fc.asyncProperty(worldScript, fc.integer(), async (world, orderSeed) => {
-          const history = await newHistory(world);
-          const expected = await deliverInOrder(history);
-          expect(snapshotInvariants(expected), describeHistory(history)).toEqual([]);
-          const actual = await deliverChaotically(history, { seed: orderSeed });
-          expect(snapshotInvariants(actual)).toEqual([]);
-          expect(actual).toEqual(expected);
+  it(
+    `duplicated, shuffled and concurrent deliveries leave the same ledger, subscriptions, entitlements, totals and mail, and replaying the whole day changes nothing (${RUNS} histories)`,
+    async () => {
+      // A fixed seed by default, so that `npm test` checks the same 50 histories on every run and a
+      // failure in CI is a change's doing; FF_SEED=random (or any number) explores others, as
+      // `npm run test:long` does with its own seeds. The long run's open finding (docs/reliability.md)
+      // is why CI must not draw new histories on its own.
+      const seed =
+        process.env.FF_SEED === "random" ? Date.now() % 2_147_483_647 : Number(process.env.FF_SEED) || DEFAULT_SEED;
+      figures.seed = seed;
+      try {
+        await fc.assert(
+          fc.asyncProperty(worldScript, fc.integer(), async (world, orderSeed) => {
+            const history = await newHistory(world);
+            const expected = await deliverInOrder(history);
+            expect(snapshotInvariants(expected), describeHistory(history)).toEqual([]);
+            const actual = await deliverChaotically(history, { seed: orderSeed });
+            expect(snapshotInvariants(actual)).toEqual([]);
+            expect(actual).toEqual(expected);
 
-          // Stripe (or an operator with `stripe events resend`) sends the whole day again, all at once.
-          const rowsBefore = await countAllRows(t.db);
-          stripe.clearRequests();
-          const again = shuffle(history.events, mulberry32(orderSeed ^ 0x5bd1e995));
-          const results = await Promise.all(again.map((event) => deliver(event)));
-          figures.replayedDeliveries += again.length;
-          expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
-          expect(results.filter((r) => r.body.outcome !== "duplicate")).toEqual([]);
-          expect(await countAllRows(t.db)).toEqual(rowsBefore);
-          expect(await ledgerSnapshot(t.db, history)).toEqual(actual);
-          // Nothing is asked of Stripe for events already applied.
-          expect(stripe.requests).toEqual([]);
-          figures.historiesPassed += 1;
-        }),
-        // FF_PATH (fast-check's printed path) replays just the failing history of a seed.
-        { numRuns: RUNS, seed, endOnFailure: true, ...(process.env.FF_PATH ? { path: process.env.FF_PATH } : {}) },
-      );
-      // The count CI claims: every history asked for was generated and passed every check.
-      expect({ histories: figures.histories, passed: figures.historiesPassed }).toEqual({ histories: RUNS, passed: RUNS });
-    } catch (error) {
-      // fast-check's message names the seed and the counterexample; its cause, the check that failed.
-      const cause = error instanceof Error && error.cause instanceof Error ? `\nCaused by: ${error.cause.message}` : "";
-      figures.failures.push({ seed, message: `${error instanceof Error ? error.message : String(error)}${cause}`.slice(0, 12_000) });
-      throw error;
-    }
-  }, PROPERTY_TIMEOUT_MS);
+            // Stripe (or an operator with `stripe events resend`) sends the whole day again, all at once.
+            const rowsBefore = await countAllRows(t.db);
+            stripe.clearRequests();
+            const again = shuffle(history.events, mulberry32(orderSeed ^ 0x5bd1e995));
+            const results = await Promise.all(again.map((event) => deliver(event)));
+            figures.replayedDeliveries += again.length;
+            expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+            expect(results.filter((r) => r.body.outcome !== "duplicate")).toEqual([]);
+            expect(await countAllRows(t.db)).toEqual(rowsBefore);
+            expect(await ledgerSnapshot(t.db, history)).toEqual(actual);
+            // Nothing is asked of Stripe for events already applied.
+            expect(stripe.requests).toEqual([]);
+            figures.historiesPassed += 1;
+          }),
+          // FF_PATH (fast-check's printed path) replays just the failing history of a seed.
+          { numRuns: RUNS, seed, endOnFailure: true, ...(process.env.FF_PATH ? { path: process.env.FF_PATH } : {}) },
+        );
+        // The count CI claims: every history asked for was generated and passed every check.
+        expect({ histories: figures.histories, passed: figures.historiesPassed }).toEqual({
+          histories: RUNS,
+          passed: RUNS,
+        });
+      } catch (error) {
+        // fast-check's message names the seed and the counterexample; its cause, the check that failed.
+        const cause =
+          error instanceof Error && error.cause instanceof Error ? `\nCaused by: ${error.cause.message}` : "";
+        figures.failures.push({
+          seed,
+          message: `${error instanceof Error ? error.message : String(error)}${cause}`.slice(0, 12_000),
+        });
+        throw error;
+      }
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 });

@@ -4,7 +4,15 @@ import { describe, expect, it } from "vitest";
 import { outbox, payments, subscriptions, supporters, webhookFailures } from "@db/schema";
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { createCheckout, uniqueEmail } from "../factories";
-import { chargeObject, checkoutMetadata, checkoutSessionObject, invoiceObject, signedWebhookRequest, stripeEvent, stripeId } from "../mocks/stripe";
+import {
+  chargeObject,
+  checkoutMetadata,
+  checkoutSessionObject,
+  invoiceObject,
+  signedWebhookRequest,
+  stripeEvent,
+  stripeId,
+} from "../mocks/stripe";
 import { countAllRows, changedTables } from "../support/row-counts";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";
@@ -19,16 +27,32 @@ const { stripe } = useStripeMode(SECRET);
 const { t, fixtures } = useSeededDatabase();
 
 const deliver = (event: unknown) => handleStripeWebhook(t.db, signedWebhookRequest(event, SECRET));
-const paymentByProviderId = async (id: string) => (await t.db.select().from(payments).where(and(eq(payments.provider, "stripe"), eq(payments.providerPaymentId, id))))[0];
-const refundMail = (paymentId: number) => t.db.select().from(outbox).where(like(outbox.idempotencyKey, `refund:${paymentId}:%`));
+const paymentByProviderId = async (id: string) =>
+  (
+    await t.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.provider, "stripe"), eq(payments.providerPaymentId, id)))
+  )[0];
+const refundMail = (paymentId: number) =>
+  t.db
+    .select()
+    .from(outbox)
+    .where(like(outbox.idempotencyKey, `refund:${paymentId}:%`));
 
 async function oneOffGift(amountMinor = 4000) {
-  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "one_off", amountMinor, feeCoverMinor: 0 });
+  const checkout = await createCheckout(t.db, {
+    campaignId: fixtures.campaign.id,
+    kind: "one_off",
+    amountMinor,
+    feeCoverMinor: 0,
+  });
   const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" });
   const session = checkoutSessionObject({ metadata, amountTotal: amountMinor, email: checkout.email });
   const paymentIntent = session.payment_intent!;
   // Stripe copies the PaymentIntent's metadata onto its charge.
-  const refunded = (amountRefunded: number) => stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount: amountMinor, amountRefunded, metadata }));
+  const refunded = (amountRefunded: number) =>
+    stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount: amountMinor, amountRefunded, metadata }));
   return { checkout, session, paymentIntent, refunded };
 }
 
@@ -37,8 +61,23 @@ async function monthlyGift(amountMinor = 1500) {
   const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "monthly" });
   const subscription = stripeId("sub");
   const customer = stripeId("cus", 14);
-  const invoice = (input: { id?: string; billingReason?: "subscription_create" | "subscription_cycle"; status?: "paid" | "open"; attemptCount?: number } = {}) =>
-    invoiceObject({ metadata, subscription, customer, amount: amountMinor, paymentIntent: null, email: checkout.email, ...input });
+  const invoice = (
+    input: {
+      id?: string;
+      billingReason?: "subscription_create" | "subscription_cycle";
+      status?: "paid" | "open";
+      attemptCount?: number;
+    } = {},
+  ) =>
+    invoiceObject({
+      metadata,
+      subscription,
+      customer,
+      amount: amountMinor,
+      paymentIntent: null,
+      email: checkout.email,
+      ...input,
+    });
   return { checkout, subscription, customer, invoice };
 }
 
@@ -69,7 +108,10 @@ describe("a refund Stripe delivers before the payment it refunds", () => {
     const paymentIntent = stripeId("pi");
     stripe.addInvoicePayment({ invoice: invoice.id, paymentIntent, amount: 1500, checkoutId: gift.checkout.id });
     // An invoice's charge carries no metadata of ours.
-    const refund = stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount: 1500, amountRefunded: 500, customer: gift.customer }));
+    const refund = stripeEvent(
+      "charge.refunded",
+      chargeObject({ paymentIntent, amount: 1500, amountRefunded: 500, customer: gift.customer }),
+    );
 
     expect((await deliver(refund)).status).toBe(500);
     expect((await deliver(stripeEvent("invoice.paid", invoice))).status).toBe(200);
@@ -84,7 +126,11 @@ describe("a refund Stripe delivers before the payment it refunds", () => {
     const paymentIntent = stripeId("pi");
     stripe.addInvoicePayment({ invoice: invoice.id, paymentIntent, amount: 2000, checkoutId: gift.checkout.id });
     const chargeId = stripeId("ch");
-    const refunded = (amountRefunded: number) => stripeEvent("charge.refunded", chargeObject({ id: chargeId, paymentIntent, amount: 2000, amountRefunded, customer: gift.customer }));
+    const refunded = (amountRefunded: number) =>
+      stripeEvent(
+        "charge.refunded",
+        chargeObject({ id: chargeId, paymentIntent, amount: 2000, amountRefunded, customer: gift.customer }),
+      );
     await deliver(stripeEvent("invoice.paid", invoice));
     const partial = refunded(500);
     expect((await deliver(partial)).status).toBe(200);
@@ -100,14 +146,33 @@ describe("a refund Stripe delivers before the payment it refunds", () => {
 describe("a payment failure Stripe delivers after the invoice was paid", () => {
   it("does not mark the subscription as failing", async () => {
     const gift = await monthlyGift(1500);
-    expect((await deliver(stripeEvent("invoice.paid", gift.invoice({ billingReason: "subscription_create" })))).status).toBe(200);
+    expect(
+      (await deliver(stripeEvent("invoice.paid", gift.invoice({ billingReason: "subscription_create" })))).status,
+    ).toBe(200);
     const renewal = stripeId("in");
-    const failed = { ...gift.invoice({ id: renewal, billingReason: "subscription_cycle", status: "open" }), next_payment_attempt: Math.floor(Date.now() / 1000) + 3 * 86_400 };
-    stripe.addInvoicePayment({ invoice: renewal, paymentIntent: stripeId("pi"), amount: 1500, failed: { at: Math.floor(Date.now() / 1000), error: { type: "card_error", code: "card_declined", message: "Your card was declined." } } });
-    expect((await deliver(stripeEvent("invoice.paid", gift.invoice({ id: renewal, billingReason: "subscription_cycle" })))).status).toBe(200);
+    const failed = {
+      ...gift.invoice({ id: renewal, billingReason: "subscription_cycle", status: "open" }),
+      next_payment_attempt: Math.floor(Date.now() / 1000) + 3 * 86_400,
+    };
+    stripe.addInvoicePayment({
+      invoice: renewal,
+      paymentIntent: stripeId("pi"),
+      amount: 1500,
+      failed: {
+        at: Math.floor(Date.now() / 1000),
+        error: { type: "card_error", code: "card_declined", message: "Your card was declined." },
+      },
+    });
+    expect(
+      (await deliver(stripeEvent("invoice.paid", gift.invoice({ id: renewal, billingReason: "subscription_cycle" }))))
+        .status,
+    ).toBe(200);
     expect((await deliver(stripeEvent("invoice.payment_failed", failed))).status).toBe(200);
 
-    const [row] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, gift.subscription));
+    const [row] = await t.db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.providerSubscriptionId, gift.subscription));
     expect(row).toMatchObject({ lastFailureReason: null, nextRetryAt: null });
   });
 
@@ -115,9 +180,20 @@ describe("a payment failure Stripe delivers after the invoice was paid", () => {
     const gift = await monthlyGift(1500);
     await deliver(stripeEvent("invoice.paid", gift.invoice({ billingReason: "subscription_create" })));
     const failed = gift.invoice({ billingReason: "subscription_cycle", status: "open" });
-    stripe.addInvoicePayment({ invoice: failed.id, paymentIntent: stripeId("pi"), amount: 1500, failed: { at: Math.floor(Date.now() / 1000), error: { type: "card_error", code: "card_declined", message: "Your card was declined." } } });
+    stripe.addInvoicePayment({
+      invoice: failed.id,
+      paymentIntent: stripeId("pi"),
+      amount: 1500,
+      failed: {
+        at: Math.floor(Date.now() / 1000),
+        error: { type: "card_error", code: "card_declined", message: "Your card was declined." },
+      },
+    });
     expect((await deliver(stripeEvent("invoice.payment_failed", failed))).status).toBe(200);
-    const [row] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, gift.subscription));
+    const [row] = await t.db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.providerSubscriptionId, gift.subscription));
     expect(row.lastFailureReason).toBe("Card declined");
   });
 });
@@ -142,9 +218,22 @@ describe("parallel deliveries about one supporter", () => {
           providerSubscriptionId: gift.subscription,
           providerUpdatedAt: new Date(),
         });
-        const oneOff = await createCheckout(t.db, { id: randomUUID(), campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 3000, email });
-        const session = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: oneOff.id, campaignId: fixtures.campaign.id }), amountTotal: 3000, email });
-        return [stripeEvent("checkout.session.completed", session), stripeEvent("invoice.paid", gift.invoice({ billingReason: "subscription_cycle" }))];
+        const oneOff = await createCheckout(t.db, {
+          id: randomUUID(),
+          campaignId: fixtures.campaign.id,
+          kind: "one_off",
+          amountMinor: 3000,
+          email,
+        });
+        const session = checkoutSessionObject({
+          metadata: checkoutMetadata({ checkoutId: oneOff.id, campaignId: fixtures.campaign.id }),
+          amountTotal: 3000,
+          email,
+        });
+        return [
+          stripeEvent("checkout.session.completed", session),
+          stripeEvent("invoice.paid", gift.invoice({ billingReason: "subscription_cycle" })),
+        ];
       }),
     );
     const results = await Promise.all(pairs.flat().map((event) => deliver(event)));

@@ -23,7 +23,12 @@ async function donate(fields: Record<string, string>) {
   const { cookie, token } = await csrfFor(indexLoader, "/");
   const email = uniqueEmail();
   stripe.clearRequests();
-  const response = await postForm(indexAction, "/?index", { csrf: token, currency: "AUD", frequency: "once", amount: "2500", email, ...fields }, { cookie, clientAddress: `198.51.100.${++address}` });
+  const response = await postForm(
+    indexAction,
+    "/?index",
+    { csrf: token, currency: "AUD", frequency: "once", amount: "2500", email, ...fields },
+    { cookie, clientAddress: `198.51.100.${++address}` },
+  );
   expect(response.status).toBe(303);
   const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.email, email));
   const [request] = stripe.requestsTo("POST", "/v1/checkout/sessions");
@@ -42,15 +47,33 @@ describe("fee cover on the payment page", () => {
     const { checkout, params, session } = await donate({ coverFees: "on" });
     expect(checkout).toMatchObject({ amountMinor: 2500, feeCoverMinor: cover });
     expect(params.line_items).toEqual([
-      { quantity: "1", price_data: { currency: "aud", unit_amount: "2500", product_data: { name: "Gift of $25 to Fighting Fund 2026" } } },
-      { quantity: "1", price_data: { currency: "aud", unit_amount: String(cover), product_data: { name: "Card fees covered" } } },
+      {
+        quantity: "1",
+        price_data: {
+          currency: "aud",
+          unit_amount: "2500",
+          product_data: { name: "Gift of $25 to Fighting Fund 2026" },
+        },
+      },
+      {
+        quantity: "1",
+        price_data: { currency: "aud", unit_amount: String(cover), product_data: { name: "Card fees covered" } },
+      },
     ]);
     expect(session.amount_total).toBe(2500 + cover);
     // Cancelling on the payment page comes back to the form, filled in (point 2).
     expect(params.cancel_url).toBe(`http://localhost:3000/?retry=${checkout.id}`);
 
-    const completed = checkoutSessionObject({ id: session.id, metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }), amountTotal: session.amount_total, email: checkout.email });
-    const result = await handleStripeWebhook(t.db, signedWebhookRequest(stripeEvent("checkout.session.completed", completed), SECRET));
+    const completed = checkoutSessionObject({
+      id: session.id,
+      metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }),
+      amountTotal: session.amount_total,
+      email: checkout.email,
+    });
+    const result = await handleStripeWebhook(
+      t.db,
+      signedWebhookRequest(stripeEvent("checkout.session.completed", completed), SECRET),
+    );
     expect(result.status, JSON.stringify(result.body)).toBe(200);
     const [payment] = await t.db.select().from(payments).where(eq(payments.checkoutId, checkout.id));
     expect(payment).toMatchObject({ amountMinor: 2500 + cover, feeCoverMinor: cover });
@@ -58,14 +81,28 @@ describe("fee cover on the payment page", () => {
 
   it("a session whose total leaves out the cover is still refused", async () => {
     const { checkout, session } = await donate({ coverFees: "on" });
-    const short = checkoutSessionObject({ id: session.id, metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }), amountTotal: 2500, email: checkout.email });
+    const short = checkoutSessionObject({
+      id: session.id,
+      metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }),
+      amountTotal: 2500,
+      email: checkout.email,
+    });
     await handleStripeWebhook(t.db, signedWebhookRequest(stripeEvent("checkout.session.completed", short), SECRET));
     expect(await t.db.select().from(payments).where(eq(payments.checkoutId, checkout.id))).toEqual([]);
   });
 
   it("without the cover: one line, as before", async () => {
     const { params, session } = await donate({});
-    expect(params.line_items).toEqual([{ quantity: "1", price_data: { currency: "aud", unit_amount: "2500", product_data: { name: "Gift of $25 to Fighting Fund 2026" } } }]);
+    expect(params.line_items).toEqual([
+      {
+        quantity: "1",
+        price_data: {
+          currency: "aud",
+          unit_amount: "2500",
+          product_data: { name: "Gift of $25 to Fighting Fund 2026" },
+        },
+      },
+    ]);
     expect(session.amount_total).toBe(2500);
   });
 
@@ -75,7 +112,15 @@ describe("fee cover on the payment page", () => {
     expect(params.line_items).toEqual([
       {
         quantity: "1",
-        price_data: { currency: "aud", unit_amount: String(2500 + cover), recurring: { interval: "month" }, product_data: { name: "Monthly gift of $25 to Fighting Fund 2026", description: `Includes $${(cover / 100).toFixed(2)} to cover card fees` } },
+        price_data: {
+          currency: "aud",
+          unit_amount: String(2500 + cover),
+          recurring: { interval: "month" },
+          product_data: {
+            name: "Monthly gift of $25 to Fighting Fund 2026",
+            description: `Includes $${(cover / 100).toFixed(2)} to cover card fees`,
+          },
+        },
       },
     ]);
     expect(session.amount_total).toBe(2500 + cover);

@@ -1,5 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
@@ -16,7 +27,9 @@ const root = path.resolve(__dirname, "../..");
 const scratch = mkdtempSync(path.join(tmpdir(), "ff-first-start-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const migrationCount = (JSON.parse(readFileSync(path.join(root, "db/migrations/meta/_journal.json"), "utf8")) as { entries: unknown[] }).entries.length;
+const migrationCount = (
+  JSON.parse(readFileSync(path.join(root, "db/migrations/meta/_journal.json"), "utf8")) as { entries: unknown[] }
+).entries.length;
 const leftovers = (dir: string) => readdirSync(path.dirname(dir)).filter((name) => name.includes(".partial-"));
 
 describe("a new embedded database", () => {
@@ -43,7 +56,9 @@ describe("a new embedded database", () => {
     await ensurePgliteTemplate();
     const client = await openPglite("memory://");
     try {
-      expect((await client.query("select count(*)::int as n from drizzle.__drizzle_migrations")).rows).toEqual([{ n: migrationCount }]);
+      expect((await client.query("select count(*)::int as n from drizzle.__drizzle_migrations")).rows).toEqual([
+        { n: migrationCount },
+      ]);
     } finally {
       await client.close();
     }
@@ -52,7 +67,9 @@ describe("a new embedded database", () => {
   it("opened early by npm start is migrated, and is the one the server then uses, once", async () => {
     const dataDir = path.join(scratch, "early");
     const early = await openPgliteEarly(dataDir);
-    expect((await early.query("select count(*)::int as n from drizzle.__drizzle_migrations")).rows).toEqual([{ n: migrationCount }]);
+    expect((await early.query("select count(*)::int as n from drizzle.__drizzle_migrations")).rows).toEqual([
+      { n: migrationCount },
+    ]);
     const handle = await openDatabase({ dataDir });
     try {
       await handle.db.execute(sql`create table taken_over (x int)`);
@@ -74,10 +91,14 @@ describe("npm start, building while it creates the database", () => {
   /** The start script in a project of its own: the given app sources, the real node_modules. */
   function project(name: string, files: Record<string, string>) {
     const dir = path.join(scratch, name);
-    for (const file of ["scripts/start.mjs", "db/pglite.server.mjs"]) cpSync(path.join(root, file), path.join(dir, file));
+    for (const file of ["scripts/start.mjs", "db/pglite.server.mjs"])
+      cpSync(path.join(root, file), path.join(dir, file));
     cpSync(path.join(root, "db/migrations"), path.join(dir, "db/migrations"), { recursive: true });
     symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
-    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "start-test", type: "module", dependencies: {} }));
+    writeFileSync(
+      path.join(dir, "package.json"),
+      JSON.stringify({ name: "start-test", type: "module", dependencies: {} }),
+    );
     writeFileSync(path.join(dir, "remix.config.js"), "export default {};\n");
     for (const [file, text] of Object.entries(files)) {
       mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
@@ -107,14 +128,19 @@ describe("npm start, building while it creates the database", () => {
   });
 
   it("stops with a clear message when the database cannot be created", () => {
-    const dir = project("no-database", { "app/root.tsx": "export default function Root() { return null; }\n", "build/index.js": "" });
+    const dir = project("no-database", {
+      "app/root.tsx": "export default function Root() { return null; }\n",
+      "build/index.js": "",
+    });
     // The build is newer than the sources, so only the database half runs.
     const later = new Date(Date.now() + 60_000);
     utimesSync(path.join(dir, "build/index.js"), later, later);
     writeFileSync(path.join(dir, "not-a-directory"), "");
     const result = start(dir, { PGLITE_DATA_DIR: path.join(dir, "not-a-directory", "pglite") });
     expect(result.status).toBe(1);
-    expect(result.stderr).toMatch(/Fighting Fund cannot start: the embedded database in .*not-a-directory\/pglite could not be opened: E[A-Z]+: /);
+    expect(result.stderr).toMatch(
+      /Fighting Fund cannot start: the embedded database in .*not-a-directory\/pglite could not be opened: E[A-Z]+: /,
+    );
     expect(result.stderr).not.toContain("did not build");
     expect(result.stderr).not.toContain("server.mjs"); // it never got as far as the server
   });

@@ -32,7 +32,22 @@ import { loader as searchLoader } from "~/routes/admin.supporters.search";
 import { getSupporterForStaff } from "~/supporters/admin-supporters.server";
 import { giveGift, uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
-import { changedTables, countAllRows, fieldValue, fuzzParams, fuzzRuns, getRaw, hostileAmount, hostileForm, hostileText, humanMessage, postPairs, postRaw, type FieldSpec, type RowCounts } from "../support/hostile";
+import {
+  changedTables,
+  countAllRows,
+  fieldValue,
+  fuzzParams,
+  fuzzRuns,
+  getRaw,
+  hostileAmount,
+  hostileForm,
+  hostileText,
+  humanMessage,
+  postPairs,
+  postRaw,
+  type FieldSpec,
+  type RowCounts,
+} from "../support/hostile";
 
 /**
  * Every admin action, posted to by a signed-in administrator with a valid CSRF token (most of
@@ -51,11 +66,32 @@ const RUNS = fuzzRuns(12);
 
 type Action = (args: ActionFunctionArgs) => Promise<Response> | Response;
 /** `showsSteps`: a 200 that writes nothing is a step of the form (the refund's confirmation), not a refusal. */
-type Target = { name: string; action: Action; path: string; params?: Record<string, string>; fields: FieldSpec; cookie: () => string; refusalWrites?: readonly string[]; showsSteps?: boolean };
+type Target = {
+  name: string;
+  action: Action;
+  path: string;
+  params?: Record<string, string>;
+  fields: FieldSpec;
+  cookie: () => string;
+  refusalWrites?: readonly string[];
+  showsSteps?: boolean;
+};
 
 const PASSWORD = "a-long-fuzz-admin-password";
 const ADMIN_EMAIL = "fuzz.admin@fund.example";
-const ctx = { admin: "", signOutOnly: "", csrf: "", csrfCookie: "", supporterId: 0, paymentId: 0, subscriptionId: 0, pledgeId: 0, outboxId: "", staffId: 0, token: "" };
+const ctx = {
+  admin: "",
+  signOutOnly: "",
+  csrf: "",
+  csrfCookie: "",
+  supporterId: 0,
+  paymentId: 0,
+  subscriptionId: 0,
+  pledgeId: 0,
+  outboxId: "",
+  staffId: 0,
+  token: "",
+};
 const adminCookie = () => `${ctx.admin}; ${ctx.csrfCookie}`;
 
 async function signIn(email: string, clientAddress: string) {
@@ -65,8 +101,18 @@ async function signIn(email: string, clientAddress: string) {
 }
 
 beforeAll(async () => {
-  const adminId = await createStaffUser(t.db, { email: ADMIN_EMAIL, name: "Fuzz Admin", role: "admin", password: PASSWORD });
-  ctx.staffId = await createStaffUser(t.db, { email: "fuzz.staff@fund.example", name: "Fuzz Staff", role: "staff", password: PASSWORD });
+  const adminId = await createStaffUser(t.db, {
+    email: ADMIN_EMAIL,
+    name: "Fuzz Admin",
+    role: "admin",
+    password: PASSWORD,
+  });
+  ctx.staffId = await createStaffUser(t.db, {
+    email: "fuzz.staff@fund.example",
+    name: "Fuzz Staff",
+    role: "staff",
+    password: PASSWORD,
+  });
   ctx.admin = await signIn(ADMIN_EMAIL, "198.51.100.1");
   // Signing out is fuzzed with a session of its own, so it cannot end the one everything else uses.
   ctx.signOutOnly = await signIn(ADMIN_EMAIL, "198.51.100.2");
@@ -76,27 +122,62 @@ beforeAll(async () => {
 
   const email = uniqueEmail("fuzzadmin");
   const once = await giveGift(t.db, { campaignId: fixtures.campaign.id, email, name: "Fay Fuzz", amountMinor: 5000 });
-  await giveGift(t.db, { campaignId: fixtures.campaign.id, email, name: "Fay Fuzz", kind: "monthly", amountMinor: 1500 });
+  await giveGift(t.db, {
+    campaignId: fixtures.campaign.id,
+    email,
+    name: "Fay Fuzz",
+    kind: "monthly",
+    amountMinor: 1500,
+  });
   ctx.supporterId = once.supporterId;
   ctx.paymentId = once.payment.id;
-  ctx.subscriptionId = (await t.db.select().from(subscriptions).where(eq(subscriptions.supporterId, once.supporterId)))[0].id;
+  ctx.subscriptionId = (
+    await t.db.select().from(subscriptions).where(eq(subscriptions.supporterId, once.supporterId))
+  )[0].id;
   ctx.outboxId = (await t.db.select().from(outbox).where(eq(outbox.toEmail, email)))[0].id;
-  const pledge = await createPledge(t.db, { staff: { staffUserId: adminId }, supporter: { email: uniqueEmail("fuzzpledge"), name: "Pat Pledge" }, campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 4200, payMethod: "link" });
+  const pledge = await createPledge(t.db, {
+    staff: { staffUserId: adminId },
+    supporter: { email: uniqueEmail("fuzzpledge"), name: "Pat Pledge" },
+    campaignId: fixtures.campaign.id,
+    kind: "one_off",
+    amountMinor: 4200,
+    payMethod: "link",
+  });
   if (!pledge.ok) throw new Error("pledge fixture failed");
   ctx.pledgeId = pledge.pledgeId;
   await t.db.insert(webhookFailures).values({
     eventId: "evt_fuzz_admin_1",
     type: "customer.created",
-    payload: { id: "evt_fuzz_admin_1", object: "event", type: "customer.created", created: 1_700_000_000, data: { object: { id: "cus_fuzz", object: "customer" } } },
+    payload: {
+      id: "evt_fuzz_admin_1",
+      object: "event",
+      type: "customer.created",
+      created: 1_700_000_000,
+      data: { object: { id: "cus_fuzz", object: "customer" } },
+    },
     error: "Database error 57P01",
   });
-  const invitee = await createStaffUser(t.db, { email: "fuzz.invitee@fund.example", name: "Fuzz Invitee", role: "staff", password: null });
-  const { url } = await createStaffPasswordLink(t.db, { staffUserId: invitee, purpose: "invite", createdByStaffId: adminId });
+  const invitee = await createStaffUser(t.db, {
+    email: "fuzz.invitee@fund.example",
+    name: "Fuzz Invitee",
+    role: "staff",
+    password: null,
+  });
+  const { url } = await createStaffPasswordLink(t.db, {
+    staffUserId: invitee,
+    purpose: "invite",
+    createdByStaffId: adminId,
+  });
   ctx.token = url.slice(url.lastIndexOf("/") + 1);
 });
 
 const money = (good: string[]) => fieldValue(good, hostileAmount);
-const ids = (good: () => number) => fc.oneof(fc.constant(0).map(() => String(good())), fc.constantFrom("0", "-1", "1.5", "2147483648", "99999999999", "1e3", "0x10", " 1"), hostileText);
+const ids = (good: () => number) =>
+  fc.oneof(
+    fc.constant(0).map(() => String(good())),
+    fc.constantFrom("0", "-1", "1.5", "2147483648", "99999999999", "1e3", "0x10", " 1"),
+    hostileText,
+  );
 const day = fieldValue(["2026-01-01", "2026-12-31", "2026-02-30", "1999-01-01"]);
 
 const campaignFields: FieldSpec = {
@@ -131,10 +212,36 @@ const planFields: FieldSpec = {
 };
 
 const TARGETS: Target[] = [
-  { name: "/admin/campaigns/new", action: campaignNewAction, path: "/admin/campaigns/new", fields: campaignFields, cookie: adminCookie },
-  { name: "/admin/campaigns/<id>", action: campaignEditAction, path: "/admin/campaigns/ID", params: { id: "CAMPAIGN" }, fields: campaignFields, cookie: adminCookie },
-  { name: "/admin/plans/new", action: planNewAction, path: "/admin/plans/new", fields: planFields, cookie: adminCookie },
-  { name: "/admin/plans/<id>", action: planEditAction, path: "/admin/plans/ID", params: { id: "PLAN" }, fields: planFields, cookie: adminCookie },
+  {
+    name: "/admin/campaigns/new",
+    action: campaignNewAction,
+    path: "/admin/campaigns/new",
+    fields: campaignFields,
+    cookie: adminCookie,
+  },
+  {
+    name: "/admin/campaigns/<id>",
+    action: campaignEditAction,
+    path: "/admin/campaigns/ID",
+    params: { id: "CAMPAIGN" },
+    fields: campaignFields,
+    cookie: adminCookie,
+  },
+  {
+    name: "/admin/plans/new",
+    action: planNewAction,
+    path: "/admin/plans/new",
+    fields: planFields,
+    cookie: adminCookie,
+  },
+  {
+    name: "/admin/plans/<id>",
+    action: planEditAction,
+    path: "/admin/plans/ID",
+    params: { id: "PLAN" },
+    fields: planFields,
+    cookie: adminCookie,
+  },
   {
     name: "/admin/pledges/new",
     action: pledgeNewAction,
@@ -159,10 +266,43 @@ const TARGETS: Target[] = [
       notes: fieldValue(["Called back\nat 3pm"]),
     },
   },
-  { name: "/admin/pledges/<id>", action: pledgeAction, path: "/admin/pledges/ID", params: { id: "PLEDGE" }, fields: { intent: fieldValue(["resend", "cancel"]) }, cookie: adminCookie },
-  { name: "/admin/payments", action: paymentsAction, path: "/admin/payments", fields: { intent: fieldValue(["mark-posted"]), paymentId: ids(() => ctx.paymentId) }, cookie: adminCookie },
-  { name: "/admin/payments/<id>", action: paymentAction, path: "/admin/payments/ID", params: { id: "PAYMENT" }, fields: { intent: fieldValue(["mark-posted"]) }, cookie: adminCookie },
-  { name: "/admin/mail", action: mailAction, path: "/admin/mail", fields: { intent: fieldValue(["resend"]), id: fc.oneof(fc.constant("").map(() => ctx.outboxId), fc.uuid().map(String), hostileText) }, cookie: adminCookie },
+  {
+    name: "/admin/pledges/<id>",
+    action: pledgeAction,
+    path: "/admin/pledges/ID",
+    params: { id: "PLEDGE" },
+    fields: { intent: fieldValue(["resend", "cancel"]) },
+    cookie: adminCookie,
+  },
+  {
+    name: "/admin/payments",
+    action: paymentsAction,
+    path: "/admin/payments",
+    fields: { intent: fieldValue(["mark-posted"]), paymentId: ids(() => ctx.paymentId) },
+    cookie: adminCookie,
+  },
+  {
+    name: "/admin/payments/<id>",
+    action: paymentAction,
+    path: "/admin/payments/ID",
+    params: { id: "PAYMENT" },
+    fields: { intent: fieldValue(["mark-posted"]) },
+    cookie: adminCookie,
+  },
+  {
+    name: "/admin/mail",
+    action: mailAction,
+    path: "/admin/mail",
+    fields: {
+      intent: fieldValue(["resend"]),
+      id: fc.oneof(
+        fc.constant("").map(() => ctx.outboxId),
+        fc.uuid().map(String),
+        hostileText,
+      ),
+    },
+    cookie: adminCookie,
+  },
   {
     name: "/admin/events",
     action: eventsAction,
@@ -229,7 +369,11 @@ const TARGETS: Target[] = [
     action: signInAction,
     path: "/admin/sign-in",
     cookie: () => ctx.csrfCookie,
-    fields: { email: fieldValue([ADMIN_EMAIL, ADMIN_EMAIL.toUpperCase()]), password: fieldValue([PASSWORD]), next: fieldValue(["/admin/pledges", "//evil.example", "/admin/../x"]) },
+    fields: {
+      email: fieldValue([ADMIN_EMAIL, ADMIN_EMAIL.toUpperCase()]),
+      password: fieldValue([PASSWORD]),
+      next: fieldValue(["/admin/pledges", "//evil.example", "/admin/../x"]),
+    },
     refusalWrites: ["rate_limits"],
   },
   {
@@ -242,7 +386,13 @@ const TARGETS: Target[] = [
     refusalWrites: ["rate_limits"],
   },
   // Last: a successful sign-out ends its session (its own, see beforeAll).
-  { name: "/admin/sign-out", action: signOutAction, path: "/admin/sign-out", fields: {}, cookie: () => `${ctx.signOutOnly}; ${ctx.csrfCookie}` },
+  {
+    name: "/admin/sign-out",
+    action: signOutAction,
+    path: "/admin/sign-out",
+    fields: {},
+    cookie: () => `${ctx.signOutOnly}; ${ctx.csrfCookie}`,
+  },
 ];
 
 /** The route's path and params with the fixtures' ids filled in. */
@@ -279,29 +429,41 @@ async function attempt(send: () => Promise<Response>, target?: Target) {
 
 function expectCleanRefusal(result: Awaited<ReturnType<typeof attempt>>, allowed: readonly string[] = []) {
   expect(result.status).toBeGreaterThanOrEqual(300);
-  if (result.status >= 400) expect(result.message.length, `status ${result.status} without a message`).toBeGreaterThan(0);
+  if (result.status >= 400)
+    expect(result.message.length, `status ${result.status} without a message`).toBeGreaterThan(0);
   const unexpected = Object.fromEntries(Object.entries(result.written).filter(([table]) => !allowed.includes(table)));
   expect(unexpected, `a refusal (${result.status}: ${result.message.slice(0, 200)}) wrote rows`).toEqual({});
 }
 
 describe("admin forms as an administrator", () => {
   for (const target of TARGETS) {
-    it(`${target.name}: never a 500; a refusal explains itself and writes nothing${target.refusalWrites ? ` but ${target.refusalWrites.join(" and ")}` : ""}`, { timeout: 60_000 }, async () => {
-      const { params, path } = resolve(target);
-      await fc.assert(
-        fc.asyncProperty(hostileForm(target.fields, () => ctx.csrf), fc.ipV4(), async (pairs, ip) => {
-          const result = await attempt(() => postPairs(target.action, path, pairs, { cookie: target.cookie(), params, clientAddress: ip }), target);
-          // A redirect is an accepted change (or, for sign-out, a way back): it may write what it is for.
-          if (result.status === 303 || result.status === 302) return;
-          if (target.showsSteps && result.status === 200) {
-            expect(result.written).toEqual({});
-            return;
-          }
-          expectCleanRefusal(result, target.refusalWrites);
-        }),
-        fuzzParams(RUNS),
-      );
-    });
+    it(
+      `${target.name}: never a 500; a refusal explains itself and writes nothing${target.refusalWrites ? ` but ${target.refusalWrites.join(" and ")}` : ""}`,
+      { timeout: 60_000 },
+      async () => {
+        const { params, path } = resolve(target);
+        await fc.assert(
+          fc.asyncProperty(
+            hostileForm(target.fields, () => ctx.csrf),
+            fc.ipV4(),
+            async (pairs, ip) => {
+              const result = await attempt(
+                () => postPairs(target.action, path, pairs, { cookie: target.cookie(), params, clientAddress: ip }),
+                target,
+              );
+              // A redirect is an accepted change (or, for sign-out, a way back): it may write what it is for.
+              if (result.status === 303 || result.status === 302) return;
+              if (target.showsSteps && result.status === 200) {
+                expect(result.written).toEqual({});
+                return;
+              }
+              expectCleanRefusal(result, target.refusalWrites);
+            },
+          ),
+          fuzzParams(RUNS),
+        );
+      },
+    );
   }
 });
 
@@ -310,8 +472,14 @@ const nonFormBodies = fc.oneof(
   fc.record({ contentType: fc.constant("application/json"), body: fc.json() }),
   fc.record({ contentType: fc.constant("text/plain"), body: hostileText }),
   fc.record({ contentType: fc.constant(null), body: hostileText }),
-  fc.record({ contentType: fc.constantFrom("multipart/form-data", "multipart/form-data; boundary=x"), body: hostileText }),
-  fc.record({ contentType: fc.constant("application/x-www-form-urlencoded"), body: fc.constantFrom("%", "%E0%A4%A", "a=%ZZ&&&=&b", "=".repeat(1000), "csrf=%00") }),
+  fc.record({
+    contentType: fc.constantFrom("multipart/form-data", "multipart/form-data; boundary=x"),
+    body: hostileText,
+  }),
+  fc.record({
+    contentType: fc.constant("application/x-www-form-urlencoded"),
+    body: fc.constantFrom("%", "%E0%A4%A", "a=%ZZ&&&=&b", "=".repeat(1000), "csrf=%00"),
+  }),
 );
 
 let serial = 0;
@@ -325,43 +493,133 @@ const VALID_FORMS: Record<string, (() => Promise<Record<string, string>>)[]> = {
   "/admin/campaigns/new": [
     async () => {
       const n = next();
-      return { name: `Fuzz appeal ${n}`, slug: `fuzz-appeal-${n}`, headline: "Help us", description: "One\r\nTwo", currency: "AUD", target: "10000", minGift: "5", maxGift: "10000", presetAmounts: "25, 50", phone: "", startsOn: "2026-01-01", endsOn: "" };
+      return {
+        name: `Fuzz appeal ${n}`,
+        slug: `fuzz-appeal-${n}`,
+        headline: "Help us",
+        description: "One\r\nTwo",
+        currency: "AUD",
+        target: "10000",
+        minGift: "5",
+        maxGift: "10000",
+        presetAmounts: "25, 50",
+        phone: "",
+        startsOn: "2026-01-01",
+        endsOn: "",
+      };
     },
   ],
   "/admin/campaigns/<id>": [async () => (await getCampaignForEdit(t.db, { campaignId: fixtures.campaign.id }))!.values],
   "/admin/plans/new": [
     async () => {
       const n = next();
-      return { code: `fuzz-plan-${n}`, name: `Fuzz plan ${n}`, description: "Described", benefits: "One\nTwo", price: "12", currency: "AUD", tier: "digital", billing: "monthly", active: "on", sortOrder: "5" };
+      return {
+        code: `fuzz-plan-${n}`,
+        name: `Fuzz plan ${n}`,
+        description: "Described",
+        benefits: "One\nTwo",
+        price: "12",
+        currency: "AUD",
+        tier: "digital",
+        billing: "monthly",
+        active: "on",
+        sortOrder: "5",
+      };
     },
   ],
-  "/admin/plans/<id>": [async () => ({ ...(await getPlanForEdit(t.db, { planId: fixtures.plan("digital-monthly").id }))!.values, confirmPriceChange: "on" })],
-  "/admin/pledges/new": [
-    async () => ({ name: "Carla Caller", email: uniqueEmail("fuzzcaller"), phone: "0400 111 222", kind: "one_off", amount: "25", campaignId: String(fixtures.campaign.id), payMethod: "cash", reference: "100234", notes: "Called\nback" }),
-    async () => ({ supporterId: String(ctx.supporterId), kind: "one_off", amount: "30", campaignId: String(fixtures.campaign.id), payMethod: "link", notes: "" }),
-    async () => ({ name: "Priya Postal", phone: "0400 123 456", addressLine1: "7 Letterbox Lane", addressCity: "Brunswick", addressState: "VIC", addressPostalCode: "3056", addressCountry: "AU", kind: "tier_one_time", planCode: "print-year", campaignId: String(fixtures.campaign.id), payMethod: "cheque", reference: "7" }),
+  "/admin/plans/<id>": [
+    async () => ({
+      ...(await getPlanForEdit(t.db, { planId: fixtures.plan("digital-monthly").id }))!.values,
+      confirmPriceChange: "on",
+    }),
   ],
-  "/admin/staff": [async () => ({ intent: "invite", email: `fuzz.invite.${next()}@fund.example`, name: "New Person", role: "staff" })],
+  "/admin/pledges/new": [
+    async () => ({
+      name: "Carla Caller",
+      email: uniqueEmail("fuzzcaller"),
+      phone: "0400 111 222",
+      kind: "one_off",
+      amount: "25",
+      campaignId: String(fixtures.campaign.id),
+      payMethod: "cash",
+      reference: "100234",
+      notes: "Called\nback",
+    }),
+    async () => ({
+      supporterId: String(ctx.supporterId),
+      kind: "one_off",
+      amount: "30",
+      campaignId: String(fixtures.campaign.id),
+      payMethod: "link",
+      notes: "",
+    }),
+    async () => ({
+      name: "Priya Postal",
+      phone: "0400 123 456",
+      addressLine1: "7 Letterbox Lane",
+      addressCity: "Brunswick",
+      addressState: "VIC",
+      addressPostalCode: "3056",
+      addressCountry: "AU",
+      kind: "tier_one_time",
+      planCode: "print-year",
+      campaignId: String(fixtures.campaign.id),
+      payMethod: "cheque",
+      reference: "7",
+    }),
+  ],
+  "/admin/staff": [
+    async () => ({ intent: "invite", email: `fuzz.invite.${next()}@fund.example`, name: "New Person", role: "staff" }),
+  ],
   "/admin/supporters/<id>": [
     async () => {
       const page = (await getSupporterForStaff(t.db, { supporterId: ctx.supporterId }))!;
-      return { intent: "contact", expectedUpdatedAt: page.supporter.version, name: "Fay Fuzz", email: page.supporter.email ?? "", phone: "0400 000 000", line1: "1 Collins St", city: "Melbourne", postalCode: "3000", country: "AU" };
+      return {
+        intent: "contact",
+        expectedUpdatedAt: page.supporter.version,
+        name: "Fay Fuzz",
+        email: page.supporter.email ?? "",
+        phone: "0400 000 000",
+        line1: "1 Collins St",
+        city: "Melbourne",
+        postalCode: "3000",
+        country: "AU",
+      };
     },
     async () => ({ intent: "note", body: "Prefers calls" }),
     async () => ({ intent: "cancel", subscriptionId: String(ctx.subscriptionId), reason: "Moving" }),
     async () => ({ intent: "pause", subscriptionId: String(ctx.subscriptionId), months: "1" }),
   ],
   "/admin/payments/<id>/refund": [
-    async () => ({ intent: "confirm", requestId: randomUUID(), amount: "0.01", reason: "other", note: "Asked on the phone" }),
+    async () => ({
+      intent: "confirm",
+      requestId: randomUUID(),
+      amount: "0.01",
+      reason: "other",
+      note: "Asked on the phone",
+    }),
   ],
   "/admin/sign-in": [async () => ({ email: ADMIN_EMAIL, password: PASSWORD, next: "/admin/pledges" })],
 };
 
 /** Values that broke forms before: a NUL, an escape, a lone surrogate, huge text, numbers PostgreSQL's integer can't hold. */
-const POISON = ["a\u0000b", "\u001B[31m", "\uD800", "x".repeat(100_000), "😀".repeat(25_000), "99999999999", "-1", "", " "];
+const POISON = [
+  "a\u0000b",
+  "\u001B[31m",
+  "\uD800",
+  "x".repeat(100_000),
+  "😀".repeat(25_000),
+  "99999999999",
+  "-1",
+  "",
+  " ",
+];
 
 /** Posts a valid form with one field changed: replaced, repeated with the bad value second, or left out. */
-function spoilt(form: Record<string, string>, spoil: { field: string; how: "replace" | "repeat" | "drop"; value: string }): [string, string][] {
+function spoilt(
+  form: Record<string, string>,
+  spoil: { field: string; how: "replace" | "repeat" | "drop"; value: string },
+): [string, string][] {
   const pairs: [string, string][] = [["csrf", ctx.csrf]];
   for (const [key, value] of Object.entries(form)) {
     if (key !== spoil.field) pairs.push([key, value]);
@@ -373,87 +631,229 @@ function spoilt(form: Record<string, string>, spoil: { field: string; how: "repl
 
 describe("admin forms that are valid but for one field", () => {
   for (const [name, variants] of Object.entries(VALID_FORMS)) {
-    it(`${name}: every field, given each known-bad value, is refused in words (or taken), never a 500`, { timeout: 60_000 }, async () => {
-      const target = TARGETS.find((x) => x.name === name)!;
-      const { params, path } = resolve(target);
-      for (const [index, variant] of variants.entries()) {
-        for (const field of Object.keys(await variant())) {
-          for (const value of POISON) {
-            const pairs = spoilt(await variant(), { field, how: "replace", value });
-            const result = await attempt(() => postPairs(target.action, path, pairs, { cookie: target.cookie(), params, clientAddress: `198.51.100.${(index * 40 + POISON.indexOf(value)) % 250}` }), target);
-            if (result.status === 303) continue;
-            expectCleanRefusal(result, target.refusalWrites);
+    it(
+      `${name}: every field, given each known-bad value, is refused in words (or taken), never a 500`,
+      { timeout: 60_000 },
+      async () => {
+        const target = TARGETS.find((x) => x.name === name)!;
+        const { params, path } = resolve(target);
+        for (const [index, variant] of variants.entries()) {
+          for (const field of Object.keys(await variant())) {
+            for (const value of POISON) {
+              const pairs = spoilt(await variant(), { field, how: "replace", value });
+              const result = await attempt(
+                () =>
+                  postPairs(target.action, path, pairs, {
+                    cookie: target.cookie(),
+                    params,
+                    clientAddress: `198.51.100.${(index * 40 + POISON.indexOf(value)) % 250}`,
+                  }),
+                target,
+              );
+              if (result.status === 303) continue;
+              expectCleanRefusal(result, target.refusalWrites);
+            }
           }
         }
-      }
-    });
+      },
+    );
   }
 
   for (const [name, variants] of Object.entries(VALID_FORMS)) {
-    it(`${name}: one field of random hostile text is refused in words (or taken), never a 500`, { timeout: 60_000 }, async () => {
-      const target = TARGETS.find((x) => x.name === name)!;
-      const { params, path } = resolve(target);
-      const spoil = fc.record({ variant: fc.nat(), field: fc.nat(), how: fc.constantFrom("replace" as const, "replace" as const, "repeat" as const, "drop" as const), value: fc.oneof(hostileText, hostileAmount) });
-      await fc.assert(
-        fc.asyncProperty(spoil, fc.ipV4(), async ({ variant, field, how, value }, ip) => {
-          const form = await variants[variant % variants.length]();
-          const names = Object.keys(form);
-          const pairs = spoilt(form, { field: names[field % names.length], how, value });
-          const result = await attempt(() => postPairs(target.action, path, pairs, { cookie: target.cookie(), params, clientAddress: ip }), target);
-          if (result.status === 303) return;
-          expectCleanRefusal(result, target.refusalWrites);
-        }),
-        fuzzParams(RUNS),
-      );
-    });
+    it(
+      `${name}: one field of random hostile text is refused in words (or taken), never a 500`,
+      { timeout: 60_000 },
+      async () => {
+        const target = TARGETS.find((x) => x.name === name)!;
+        const { params, path } = resolve(target);
+        const spoil = fc.record({
+          variant: fc.nat(),
+          field: fc.nat(),
+          how: fc.constantFrom("replace" as const, "replace" as const, "repeat" as const, "drop" as const),
+          value: fc.oneof(hostileText, hostileAmount),
+        });
+        await fc.assert(
+          fc.asyncProperty(spoil, fc.ipV4(), async ({ variant, field, how, value }, ip) => {
+            const form = await variants[variant % variants.length]();
+            const names = Object.keys(form);
+            const pairs = spoilt(form, { field: names[field % names.length], how, value });
+            const result = await attempt(
+              () => postPairs(target.action, path, pairs, { cookie: target.cookie(), params, clientAddress: ip }),
+              target,
+            );
+            if (result.status === 303) return;
+            expectCleanRefusal(result, target.refusalWrites);
+          }),
+          fuzzParams(RUNS),
+        );
+      },
+    );
   }
 });
 
 describe("bodies that are not forms", () => {
-  it("every admin action answers JSON, plain text, broken multipart or broken encoding with a 4xx in words", { timeout: 60_000 }, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...TARGETS.map((x) => x.name)), nonFormBodies, fc.ipV4(), async (name, init, ip) => {
-        const target = TARGETS.find((x) => x.name === name)!;
-        const { params, path } = resolve(target);
-        const result = await attempt(() => postRaw(target.action, path, { ...init, cookie: target.cookie(), params, clientAddress: ip }), target);
-        // Signing out without a token sends the browser back to the admin pages.
-        if (target.name === "/admin/sign-out" && result.status === 303) {
-          expect(result.written).toEqual({});
-          return;
-        }
-        expect(result.status).toBeGreaterThanOrEqual(400);
-        expectCleanRefusal(result, target.refusalWrites);
-      }),
-      fuzzParams(RUNS * 2),
-    );
-  });
+  it(
+    "every admin action answers JSON, plain text, broken multipart or broken encoding with a 4xx in words",
+    { timeout: 60_000 },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...TARGETS.map((x) => x.name)),
+          nonFormBodies,
+          fc.ipV4(),
+          async (name, init, ip) => {
+            const target = TARGETS.find((x) => x.name === name)!;
+            const { params, path } = resolve(target);
+            const result = await attempt(
+              () => postRaw(target.action, path, { ...init, cookie: target.cookie(), params, clientAddress: ip }),
+              target,
+            );
+            // Signing out without a token sends the browser back to the admin pages.
+            if (target.name === "/admin/sign-out" && result.status === 303) {
+              expect(result.written).toEqual({});
+              return;
+            }
+            expect(result.status).toBeGreaterThanOrEqual(400);
+            expectCleanRefusal(result, target.refusalWrites);
+          },
+        ),
+        fuzzParams(RUNS * 2),
+      );
+    },
+  );
 });
 
 describe("regressions found by fuzzing (forms, and the admin pages' query strings)", () => {
   const post = (target: string, pairs: [string, string][]) => {
     const found = TARGETS.find((x) => x.name === target)!;
     const { params, path } = resolve(found);
-    return attempt(() => postPairs(found.action, path, [["csrf", ctx.csrf], ...pairs], { cookie: found.cookie(), params }), found);
+    return attempt(
+      () => postPairs(found.action, path, [["csrf", ctx.csrf], ...pairs], { cookie: found.cookie(), params }),
+      found,
+    );
   };
 
   it.each([
-    ["/admin/supporters/<id>", [["intent", "note"], ["body", "Call\u0000back"]]],
-    ["/admin/supporters/<id>", [["intent", "cancel"], ["subscriptionId", "99999999999"]]],
-    ["/admin/supporters/<id>", [["intent", "resend"], ["paymentId", "2147483648"]]],
-    ["/admin/pledges/new", [["supporterId", "99999999999"], ["kind", "one_off"], ["amount", "25"], ["payMethod", "cash"], ["campaignId", "1"]]],
-    ["/admin/pledges/new", [["campaignId", "99999999999"], ["kind", "one_off"], ["amount", "25"], ["payMethod", "cash"], ["name", "Carla"], ["phone", "0400"]]],
-    ["/admin/pledges/new", [["name", "Carla\u0000"], ["email", "carla@example.net"], ["kind", "one_off"], ["amount", "25"], ["payMethod", "cash"], ["campaignId", "1"]]],
-    ["/admin/pledges/new", [["name", "Carla"], ["email", "carla@example.net"], ["kind", "tier_monthly"], ["planCode", "digital\u0000"], ["payMethod", "link"], ["campaignId", "1"]]],
-    ["/admin/staff", [["intent", "invite"], ["email", "new.person@fund.example"], ["name", "New\u0000Person"], ["role", "staff"]]],
-    ["/admin/staff", [["intent", "disable"], ["id", "99999999999"]]],
-    ["/admin/campaigns/new", [["name", "A\u0000"], ["slug", "nul-appeal"], ["headline", "x"], ["currency", "AUD"], ["target", "1"], ["minGift", "1"], ["maxGift", "10"], ["presetAmounts", "5"], ["startsOn", "2026-01-01"]]],
-    ["/admin/plans/new", [["code", "nul-plan"], ["name", "Plan\u0000"], ["price", "5"], ["currency", "AUD"], ["tier", "digital"], ["billing", "monthly"]]],
-    ["/admin/sign-in", [["email", "a\u0000@fund.example"], ["password", "x"]]],
-  ] as [string, [string, string][]][])("%s %j is a 4xx in words, not a 500, and writes nothing", async (target, pairs) => {
-    const result = await post(target, pairs);
-    expect(result.status).toBeGreaterThanOrEqual(400);
-    expectCleanRefusal(result, TARGETS.find((x) => x.name === target)!.refusalWrites);
-  });
+    [
+      "/admin/supporters/<id>",
+      [
+        ["intent", "note"],
+        ["body", "Call\u0000back"],
+      ],
+    ],
+    [
+      "/admin/supporters/<id>",
+      [
+        ["intent", "cancel"],
+        ["subscriptionId", "99999999999"],
+      ],
+    ],
+    [
+      "/admin/supporters/<id>",
+      [
+        ["intent", "resend"],
+        ["paymentId", "2147483648"],
+      ],
+    ],
+    [
+      "/admin/pledges/new",
+      [
+        ["supporterId", "99999999999"],
+        ["kind", "one_off"],
+        ["amount", "25"],
+        ["payMethod", "cash"],
+        ["campaignId", "1"],
+      ],
+    ],
+    [
+      "/admin/pledges/new",
+      [
+        ["campaignId", "99999999999"],
+        ["kind", "one_off"],
+        ["amount", "25"],
+        ["payMethod", "cash"],
+        ["name", "Carla"],
+        ["phone", "0400"],
+      ],
+    ],
+    [
+      "/admin/pledges/new",
+      [
+        ["name", "Carla\u0000"],
+        ["email", "carla@example.net"],
+        ["kind", "one_off"],
+        ["amount", "25"],
+        ["payMethod", "cash"],
+        ["campaignId", "1"],
+      ],
+    ],
+    [
+      "/admin/pledges/new",
+      [
+        ["name", "Carla"],
+        ["email", "carla@example.net"],
+        ["kind", "tier_monthly"],
+        ["planCode", "digital\u0000"],
+        ["payMethod", "link"],
+        ["campaignId", "1"],
+      ],
+    ],
+    [
+      "/admin/staff",
+      [
+        ["intent", "invite"],
+        ["email", "new.person@fund.example"],
+        ["name", "New\u0000Person"],
+        ["role", "staff"],
+      ],
+    ],
+    [
+      "/admin/staff",
+      [
+        ["intent", "disable"],
+        ["id", "99999999999"],
+      ],
+    ],
+    [
+      "/admin/campaigns/new",
+      [
+        ["name", "A\u0000"],
+        ["slug", "nul-appeal"],
+        ["headline", "x"],
+        ["currency", "AUD"],
+        ["target", "1"],
+        ["minGift", "1"],
+        ["maxGift", "10"],
+        ["presetAmounts", "5"],
+        ["startsOn", "2026-01-01"],
+      ],
+    ],
+    [
+      "/admin/plans/new",
+      [
+        ["code", "nul-plan"],
+        ["name", "Plan\u0000"],
+        ["price", "5"],
+        ["currency", "AUD"],
+        ["tier", "digital"],
+        ["billing", "monthly"],
+      ],
+    ],
+    [
+      "/admin/sign-in",
+      [
+        ["email", "a\u0000@fund.example"],
+        ["password", "x"],
+      ],
+    ],
+  ] as [string, [string, string][]][])(
+    "%s %j is a 4xx in words, not a 500, and writes nothing",
+    async (target, pairs) => {
+      const result = await post(target, pairs);
+      expect(result.status).toBeGreaterThanOrEqual(400);
+      expectCleanRefusal(result, TARGETS.find((x) => x.name === target)!.refusalWrites);
+    },
+  );
 
   it.each([
     ["/admin/audit?before=99999999999", auditLoader],
@@ -469,7 +869,10 @@ describe("regressions found by fuzzing (forms, and the admin pages' query string
   });
 
   it("a multi-line note, description or benefit list is still fine", async () => {
-    const result = await post("/admin/supporters/<id>", [["intent", "note"], ["body", "Prefers calls\r\nafter 5pm\tweekdays"]]);
+    const result = await post("/admin/supporters/<id>", [
+      ["intent", "note"],
+      ["body", "Prefers calls\r\nafter 5pm\tweekdays"],
+    ]);
     expect(result.status).toBe(303);
     expect(result.written).toMatchObject({ staff_notes: 1, audit_log: 1 });
   });

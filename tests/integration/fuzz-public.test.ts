@@ -74,7 +74,11 @@ async function attempt(send: () => Promise<Response>, { allowWrites = [] as read
   const outcome = await outcomeOf(response);
   expect(outcome.status, outcome.message.slice(0, 300)).toBeLessThan(500);
   const after = await countAllRows(t.db);
-  return { outcome, written: changedTables(before, after, allowWrites), stripeCalls: stripe.requests.length - stripeBefore };
+  return {
+    outcome,
+    written: changedTables(before, after, allowWrites),
+    stripeCalls: stripe.requests.length - stripeBefore,
+  };
 }
 
 function expectCleanRefusal(result: Awaited<ReturnType<typeof attempt>>) {
@@ -90,7 +94,10 @@ const names = ["Rosa", "Zoë Ó Briain", "李小龍", "محمد"];
 describe("donate forms (/?index and /c/<slug>)", () => {
   const donateFields = {
     frequency: fieldValue(["once", "monthly"]),
-    amount: fieldValue(["2500", "5000", "custom", "custom"], fc.oneof(hostileAmount, fc.constantFrom("2600", "-2500", "2500.0", "25"))),
+    amount: fieldValue(
+      ["2500", "5000", "custom", "custom"],
+      fc.oneof(hostileAmount, fc.constantFrom("2600", "-2500", "2500.0", "25")),
+    ),
     customAmount: hostileAmount,
     name: fieldValue(names),
     email: fieldValue(emails),
@@ -102,26 +109,47 @@ describe("donate forms (/?index and /c/<slug>)", () => {
   };
 
   for (const target of [
-    { name: "/?index", action: indexAction, loader: indexLoader, path: "/?index", loaderPath: "/", params: {} as Record<string, string> },
-    { name: "/c/defence-fund", action: campaignAction, loader: campaignLoader, path: "/c/defence-fund", loaderPath: "/c/defence-fund", params: { slug: "defence-fund" } },
+    {
+      name: "/?index",
+      action: indexAction,
+      loader: indexLoader,
+      path: "/?index",
+      loaderPath: "/",
+      params: {} as Record<string, string>,
+    },
+    {
+      name: "/c/defence-fund",
+      action: campaignAction,
+      loader: campaignLoader,
+      path: "/c/defence-fund",
+      loaderPath: "/c/defence-fund",
+      params: { slug: "defence-fund" },
+    },
   ]) {
     it(`${target.name}: never a 500; a refusal explains itself and writes nothing but rate-limit counters`, async () => {
       const { cookie, token } = await csrfFor(target.loader, target.loaderPath, target.params);
       let accepted = 0;
       await fc.assert(
-        fc.asyncProperty(hostileForm(donateFields, () => token), fc.ipV4(), async (pairs, ip) => {
-          const result = await attempt(() => postPairs(target.action, target.path, pairs, { cookie, params: target.params, clientAddress: ip }), { allowWrites: RATE_LIMIT_TABLES });
-          if (result.outcome.status === 303) {
-            // A valid gift: one checkout row, one Checkout Session, off to Stripe.
-            accepted += 1;
-            expect(result.outcome.location).toMatch(/^https:\/\/checkout\.stripe\.com\//);
-            expect(result.written).toEqual({ checkouts: 1 });
-            expect(result.stripeCalls).toBe(1);
-            return;
-          }
-          expect([400, 403, 429]).toContain(result.outcome.status);
-          expectCleanRefusal(result);
-        }),
+        fc.asyncProperty(
+          hostileForm(donateFields, () => token),
+          fc.ipV4(),
+          async (pairs, ip) => {
+            const result = await attempt(
+              () => postPairs(target.action, target.path, pairs, { cookie, params: target.params, clientAddress: ip }),
+              { allowWrites: RATE_LIMIT_TABLES },
+            );
+            if (result.outcome.status === 303) {
+              // A valid gift: one checkout row, one Checkout Session, off to Stripe.
+              accepted += 1;
+              expect(result.outcome.location).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+              expect(result.written).toEqual({ checkouts: 1 });
+              expect(result.stripeCalls).toBe(1);
+              return;
+            }
+            expect([400, 403, 429]).toContain(result.outcome.status);
+            expectCleanRefusal(result);
+          },
+        ),
         fuzzParams(RUNS),
       );
       expect(accepted).toBeLessThanOrEqual(RUNS);
@@ -131,7 +159,9 @@ describe("donate forms (/?index and /c/<slug>)", () => {
   it("the slug itself: any text is a 404 with words, never a 500", async () => {
     await fc.assert(
       fc.asyncProperty(hostileText, async (slug) => {
-        const result = await attempt(() => getRaw(campaignLoader, `/c/${encodeURIComponent(wellFormed(slug))}`, { params: { slug } }));
+        const result = await attempt(() =>
+          getRaw(campaignLoader, `/c/${encodeURIComponent(wellFormed(slug))}`, { params: { slug } }),
+        );
         if (result.outcome.status === 200) return;
         expect(result.outcome.status).toBe(404);
         expectCleanRefusal(result);
@@ -146,7 +176,12 @@ describe("the supporter tiers form (/support)", () => {
     // As `npm run stripe:sync` leaves the account.
     for (const code of ["digital-monthly", "print-monthly", "digital-year", "print-year"]) {
       const plan = fixtures.plan(code);
-      stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency, interval: plan.billing === "monthly" ? "month" : null });
+      stripe.addPrice({
+        lookupKey: plan.lookupKey,
+        unitAmount: plan.amountMinor,
+        currency: plan.currency,
+        interval: plan.billing === "monthly" ? "month" : null,
+      });
     }
   });
 
@@ -159,17 +194,24 @@ describe("the supporter tiers form (/support)", () => {
       website: fieldValue(["", ""]),
     };
     await fc.assert(
-      fc.asyncProperty(hostileForm(fields, () => token), fc.ipV4(), async (pairs, ip) => {
-        const result = await attempt(() => postPairs(supportAction, "/support", pairs, { cookie, clientAddress: ip }), { allowWrites: RATE_LIMIT_TABLES });
-        if (result.outcome.status === 303) {
-          expect(result.written).toEqual({ checkouts: 1 });
-          // The tier's Price, found by lookup key, then the Checkout Session.
-          expect(result.stripeCalls).toBe(2);
-          return;
-        }
-        expect([400, 403, 429]).toContain(result.outcome.status);
-        expectCleanRefusal(result);
-      }),
+      fc.asyncProperty(
+        hostileForm(fields, () => token),
+        fc.ipV4(),
+        async (pairs, ip) => {
+          const result = await attempt(
+            () => postPairs(supportAction, "/support", pairs, { cookie, clientAddress: ip }),
+            { allowWrites: RATE_LIMIT_TABLES },
+          );
+          if (result.outcome.status === 303) {
+            expect(result.written).toEqual({ checkouts: 1 });
+            // The tier's Price, found by lookup key, then the Checkout Session.
+            expect(result.stripeCalls).toBe(2);
+            return;
+          }
+          expect([400, 403, 429]).toContain(result.outcome.status);
+          expectCleanRefusal(result);
+        },
+      ),
       fuzzParams(RUNS),
     );
   });
@@ -177,7 +219,9 @@ describe("the supporter tiers form (/support)", () => {
 
 describe("regressions found by fuzzing (Stripe mode)", () => {
   it("a JSON body posted to the donate form is a 415 in words, not a 500", async () => {
-    const result = await attempt(() => postRaw(indexAction, "/?index", { contentType: "application/json", body: '{"amount":2500}' }));
+    const result = await attempt(() =>
+      postRaw(indexAction, "/?index", { contentType: "application/json", body: '{"amount":2500}' }),
+    );
     expect(result.outcome).toMatchObject({ status: 415, message: expect.stringMatching(/couldn't read that form/) });
     expectCleanRefusal(result);
   });
@@ -186,25 +230,59 @@ describe("regressions found by fuzzing (Stripe mode)", () => {
     ["name", "Rosa\u0000Reader"],
     ["message", "Keep going\u0000"],
     ["name", "Rosa\u001B[31m"],
-  ])("a control character in the donate form's %s is a field error, not a 500 (and Stripe is not asked first)", async (field, value) => {
-    const { cookie, token } = await csrfFor(indexLoader, "/");
-    const fields: [string, string][] = [["csrf", token], ["frequency", "once"], ["amount", "2500"], ["email", uniqueEmail()], ["currency", "AUD"], [field, value]];
-    const result = await attempt(() => postPairs(indexAction, "/?index", fields, { cookie, clientAddress: "198.51.100.201" }), { allowWrites: RATE_LIMIT_TABLES });
-    expect(result.outcome.status).toBe(400);
-    expect(JSON.parse(await (await postPairs(indexAction, "/?index", fields, { cookie, clientAddress: "198.51.100.202" })).text()).errors[field]).toMatch(/control characters/);
-    expectCleanRefusal(result);
-  });
+  ])(
+    "a control character in the donate form's %s is a field error, not a 500 (and Stripe is not asked first)",
+    async (field, value) => {
+      const { cookie, token } = await csrfFor(indexLoader, "/");
+      const fields: [string, string][] = [
+        ["csrf", token],
+        ["frequency", "once"],
+        ["amount", "2500"],
+        ["email", uniqueEmail()],
+        ["currency", "AUD"],
+        [field, value],
+      ];
+      const result = await attempt(
+        () => postPairs(indexAction, "/?index", fields, { cookie, clientAddress: "198.51.100.201" }),
+        { allowWrites: RATE_LIMIT_TABLES },
+      );
+      expect(result.outcome.status).toBe(400);
+      expect(
+        JSON.parse(
+          await (await postPairs(indexAction, "/?index", fields, { cookie, clientAddress: "198.51.100.202" })).text(),
+        ).errors[field],
+      ).toMatch(/control characters/);
+      expectCleanRefusal(result);
+    },
+  );
 
   it("line breaks in a message of support are still fine", async () => {
     const { cookie, token } = await csrfFor(indexLoader, "/");
-    const fields: [string, string][] = [["csrf", token], ["frequency", "once"], ["amount", "2500"], ["email", uniqueEmail()], ["currency", "AUD"], ["message", "Keep going!\r\nFrom all of us"]];
-    expect((await postPairs(indexAction, "/?index", fields, { cookie, clientAddress: "198.51.100.203" })).status).toBe(303);
+    const fields: [string, string][] = [
+      ["csrf", token],
+      ["frequency", "once"],
+      ["amount", "2500"],
+      ["email", uniqueEmail()],
+      ["currency", "AUD"],
+      ["message", "Keep going!\r\nFrom all of us"],
+    ];
+    expect((await postPairs(indexAction, "/?index", fields, { cookie, clientAddress: "198.51.100.203" })).status).toBe(
+      303,
+    );
   });
 
   it("a control character in the tier form's name is a field error, not a 500", async () => {
     const { cookie, token } = await csrfFor(supportLoader, "/support");
-    const fields: [string, string][] = [["csrf", token], ["plan", "digital-monthly"], ["email", uniqueEmail()], ["name", "\u0000"]];
-    const result = await attempt(() => postPairs(supportAction, "/support", fields, { cookie, clientAddress: "198.51.100.204" }), { allowWrites: RATE_LIMIT_TABLES });
+    const fields: [string, string][] = [
+      ["csrf", token],
+      ["plan", "digital-monthly"],
+      ["email", uniqueEmail()],
+      ["name", "\u0000"],
+    ];
+    const result = await attempt(
+      () => postPairs(supportAction, "/support", fields, { cookie, clientAddress: "198.51.100.204" }),
+      { allowWrites: RATE_LIMIT_TABLES },
+    );
     expect(result.outcome.status).toBe(400);
     expectCleanRefusal(result);
   });
@@ -215,19 +293,35 @@ const nonFormBodies = fc.oneof(
   fc.record({ contentType: fc.constant("application/json"), body: fc.json() }),
   fc.record({ contentType: fc.constant("text/plain"), body: hostileText }),
   fc.record({ contentType: fc.constant(null), body: hostileText }),
-  fc.record({ contentType: fc.constantFrom("multipart/form-data", "multipart/form-data; boundary=x"), body: hostileText }),
-  fc.record({ contentType: fc.constant("application/x-www-form-urlencoded"), body: fc.constantFrom("%", "%E0%A4%A", "a=%ZZ&&&=&b", "=".repeat(1000), "csrf=%00") }),
+  fc.record({
+    contentType: fc.constantFrom("multipart/form-data", "multipart/form-data; boundary=x"),
+    body: hostileText,
+  }),
+  fc.record({
+    contentType: fc.constant("application/x-www-form-urlencoded"),
+    body: fc.constantFrom("%", "%E0%A4%A", "a=%ZZ&&&=&b", "=".repeat(1000), "csrf=%00"),
+  }),
 );
 type RawBody = { contentType: string | null; body: string };
 
 describe("bodies that are not forms", () => {
   const routes = [
     { name: "/?index", send: (init: RawBody) => postRaw(indexAction, "/?index", init) },
-    { name: "/c/<slug>", send: (init: RawBody) => postRaw(campaignAction, "/c/defence-fund", { ...init, params: { slug: "defence-fund" } }) },
+    {
+      name: "/c/<slug>",
+      send: (init: RawBody) =>
+        postRaw(campaignAction, "/c/defence-fund", { ...init, params: { slug: "defence-fund" } }),
+    },
     { name: "/support", send: (init: RawBody) => postRaw(supportAction, "/support", init) },
     { name: "/account/sign-in", send: (init: RawBody) => postRaw(signInAction, "/account/sign-in", init) },
-    { name: "/pay/<token>", send: (init: RawBody) => postRaw(payAction, "/pay/abc", { ...init, params: { token: "abc" } }) },
-    { name: "/account/auth/<token>", send: (init: RawBody) => postRaw(authAction, "/account/auth/abc", { ...init, params: { token: "abc" } }) },
+    {
+      name: "/pay/<token>",
+      send: (init: RawBody) => postRaw(payAction, "/pay/abc", { ...init, params: { token: "abc" } }),
+    },
+    {
+      name: "/account/auth/<token>",
+      send: (init: RawBody) => postRaw(authAction, "/account/auth/abc", { ...init, params: { token: "abc" } }),
+    },
   ];
   for (const route of routes) {
     it(`${route.name}: JSON, plain text, broken multipart or broken encoding is a 4xx, never a 500`, async () => {
@@ -251,17 +345,27 @@ describe("bodies that are not forms", () => {
 describe("the thanks page and health check", () => {
   it("/thanks: any query string shows the page (unknown payment at worst), writes nothing", async () => {
     const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id });
-    const refs = fc.oneof(hostileText, fc.uuid().map(String), fc.constant(checkout.id), fc.constant(checkout.id.toUpperCase()));
+    const refs = fc.oneof(
+      hostileText,
+      fc.uuid().map(String),
+      fc.constant(checkout.id),
+      fc.constant(checkout.id.toUpperCase()),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom("ref", "ref", "amount", "status", "ref[]"), refs), { maxLength: 3 }), async (query) => {
-        const search = new URLSearchParams(query).toString();
-        const result = await attempt(() => getRaw(thanksLoader, `/thanks?${search}`));
-        expect(result.outcome.status).toBe(200);
-        expect(result.written).toEqual({});
-        // The amount shown comes from our database, never from the query string.
-        const body = JSON.parse(await (await getRaw(thanksLoader, `/thanks?${search}`)).text()) as { status: { amountMinor: number } | null };
-        if (body.status) expect(body.status.amountMinor).toBe(checkout.amountMinor);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom("ref", "ref", "amount", "status", "ref[]"), refs), { maxLength: 3 }),
+        async (query) => {
+          const search = new URLSearchParams(query).toString();
+          const result = await attempt(() => getRaw(thanksLoader, `/thanks?${search}`));
+          expect(result.outcome.status).toBe(200);
+          expect(result.written).toEqual({});
+          // The amount shown comes from our database, never from the query string.
+          const body = JSON.parse(await (await getRaw(thanksLoader, `/thanks?${search}`)).text()) as {
+            status: { amountMinor: number } | null;
+          };
+          if (body.status) expect(body.status.amountMinor).toBe(checkout.amountMinor);
+        },
+      ),
       fuzzParams(RUNS),
     );
   });
@@ -284,30 +388,48 @@ describe("sign-in and sign-in links", () => {
     const { cookie, token } = await csrfFor(signInLoader, "/account/sign-in");
     const fields = { email: fieldValue([...emails, known.checkout.email, known.checkout.email.toUpperCase()]) };
     await fc.assert(
-      fc.asyncProperty(hostileForm(fields, () => token), fc.ipV4(), async (pairs, ip) => {
-        const result = await attempt(() => postPairs(signInAction, "/account/sign-in", pairs, { cookie, clientAddress: ip }), { allowWrites: RATE_LIMIT_TABLES });
-        if (result.outcome.status === 303) {
-          // The same answer whether or not the address is known; only a supporter gets a link.
-          expect(result.outcome.location).toBe("/account/sign-in?sent=1");
-          expect(Object.keys(result.written).every((table) => ["login_tokens", "outbox"].includes(table))).toBe(true);
-          return;
-        }
-        expect([400, 403, 429]).toContain(result.outcome.status);
-        expectCleanRefusal(result);
-      }),
+      fc.asyncProperty(
+        hostileForm(fields, () => token),
+        fc.ipV4(),
+        async (pairs, ip) => {
+          const result = await attempt(
+            () => postPairs(signInAction, "/account/sign-in", pairs, { cookie, clientAddress: ip }),
+            { allowWrites: RATE_LIMIT_TABLES },
+          );
+          if (result.outcome.status === 303) {
+            // The same answer whether or not the address is known; only a supporter gets a link.
+            expect(result.outcome.location).toBe("/account/sign-in?sent=1");
+            expect(Object.keys(result.written).every((table) => ["login_tokens", "outbox"].includes(table))).toBe(true);
+            return;
+          }
+          expect([400, 403, 429]).toContain(result.outcome.status);
+          expectCleanRefusal(result);
+        },
+      ),
       fuzzParams(RUNS),
     );
   });
 
   it("/account/auth/<token>: any token is refused in words, and nothing is written", async () => {
-    const tokens = fc.oneof(hostileText, fc.base64String({ minLength: 20, maxLength: 100 }), fc.stringMatching(/^[A-Za-z0-9_-]{20,100}$/));
+    const tokens = fc.oneof(
+      hostileText,
+      fc.base64String({ minLength: 20, maxLength: 100 }),
+      fc.stringMatching(/^[A-Za-z0-9_-]{20,100}$/),
+    );
     await fc.assert(
       fc.asyncProperty(tokens, async (token) => {
-        const loaded = await attempt(() => getRaw(authLoader, `/account/auth/${encodeURIComponent(wellFormed(token))}`, { params: { token } }));
+        const loaded = await attempt(() =>
+          getRaw(authLoader, `/account/auth/${encodeURIComponent(wellFormed(token))}`, { params: { token } }),
+        );
         expect(loaded.outcome.status).toBe(200);
         expect(loaded.written).toEqual({});
         const { cookie, token: csrf } = await csrfFor(authLoader, "/account/auth/x", { token: "x" });
-        const posted = await attempt(() => postPairs(authAction, `/account/auth/${encodeURIComponent(wellFormed(token))}`, [["csrf", csrf]], { cookie, params: { token } }));
+        const posted = await attempt(() =>
+          postPairs(authAction, `/account/auth/${encodeURIComponent(wellFormed(token))}`, [["csrf", csrf]], {
+            cookie,
+            params: { token },
+          }),
+        );
         expect(posted.outcome.status).toBe(410);
         expect(posted.written).toEqual({});
       }),
@@ -321,11 +443,21 @@ describe("pledge payment links (/pay/<token>)", () => {
     const tokens = fc.oneof(hostileText, fc.stringMatching(/^[A-Za-z0-9_-]{20,60}$/));
     await fc.assert(
       fc.asyncProperty(tokens, async (token) => {
-        const loaded = await attempt(() => getRaw(payLoader, `/pay/${encodeURIComponent(wellFormed(token))}`, { params: { token } }));
+        const loaded = await attempt(() =>
+          getRaw(payLoader, `/pay/${encodeURIComponent(wellFormed(token))}`, { params: { token } }),
+        );
         expect(loaded.outcome.status).toBe(404);
         expect(loaded.written).toEqual({});
-        const { cookie, token: csrf } = await csrfFor(payLoader as never, "/pay/x", { token: "x" }).catch(() => ({ cookie: "", token: "" }));
-        const posted = await attempt(() => postPairs(payAction, `/pay/${encodeURIComponent(wellFormed(token))}`, [["csrf", csrf]], { cookie, params: { token } }));
+        const { cookie, token: csrf } = await csrfFor(payLoader as never, "/pay/x", { token: "x" }).catch(() => ({
+          cookie: "",
+          token: "",
+        }));
+        const posted = await attempt(() =>
+          postPairs(payAction, `/pay/${encodeURIComponent(wellFormed(token))}`, [["csrf", csrf]], {
+            cookie,
+            params: { token },
+          }),
+        );
         expect([403, 404]).toContain(posted.outcome.status);
         expectCleanRefusal(posted);
       }),
@@ -336,7 +468,15 @@ describe("pledge payment links (/pay/<token>)", () => {
 
 describe("the Stripe webhook", () => {
   it("any body with any signature is refused with a 4xx and writes nothing", async () => {
-    const bodies = fc.oneof(hostileText, fc.json(), fc.jsonValue().map((v) => JSON.stringify({ id: "evt_x", type: "checkout.session.completed", created: 1, data: { object: v } })));
+    const bodies = fc.oneof(
+      hostileText,
+      fc.json(),
+      fc
+        .jsonValue()
+        .map((v) =>
+          JSON.stringify({ id: "evt_x", type: "checkout.session.completed", created: 1, data: { object: v } }),
+        ),
+    );
     const signatures = (body: string) =>
       fc.oneof(
         fc.constant(null),
@@ -352,7 +492,11 @@ describe("the Stripe webhook", () => {
         bodies.chain((body) => fc.tuple(fc.constant(body), signatures(body))),
         async ([body, signature]) => {
           const result = await attempt(() => {
-            const request = new Request("http://localhost:3000/webhooks/stripe", { method: "POST", body, headers: signature === null ? {} : { "Stripe-Signature": signature.slice(0, 8000) } });
+            const request = new Request("http://localhost:3000/webhooks/stripe", {
+              method: "POST",
+              body,
+              headers: signature === null ? {} : { "Stripe-Signature": signature.slice(0, 8000) },
+            });
             return webhookAction({ request, params: {}, context: {} });
           });
           expect([400, 413]).toContain(result.outcome.status);
@@ -366,16 +510,37 @@ describe("the Stripe webhook", () => {
   it("a correctly signed body of the wrong shape is a 400 and writes nothing", async () => {
     const wrongShapes = fc.oneof(
       // Top-level JSON null is the one case left out: see the next test.
-      fc.jsonValue().filter((v) => v !== null).map((v) => JSON.stringify(v)),
-      fc.jsonValue().map((v) => JSON.stringify({ id: "evt_fuzz", type: "checkout.session.completed", created: 1_700_000_000, data: { object: v } })),
-      fc.jsonValue().map((v) => JSON.stringify({ id: "evt_fuzz", type: "invoice.paid", created: 1_700_000_000, data: { object: { object: "invoice", id: v } } })),
+      fc
+        .jsonValue()
+        .filter((v) => v !== null)
+        .map((v) => JSON.stringify(v)),
+      fc.jsonValue().map((v) =>
+        JSON.stringify({
+          id: "evt_fuzz",
+          type: "checkout.session.completed",
+          created: 1_700_000_000,
+          data: { object: v },
+        }),
+      ),
+      fc.jsonValue().map((v) =>
+        JSON.stringify({
+          id: "evt_fuzz",
+          type: "invoice.paid",
+          created: 1_700_000_000,
+          data: { object: { object: "invoice", id: v } },
+        }),
+      ),
       fc.constantFrom("", "[]", "{}", '{"type":"charge.refunded"}', '{"id":1,"type":2,"created":"x","data":null}'),
       hostileText,
     );
     await fc.assert(
       fc.asyncProperty(wrongShapes, async (body) => {
         const result = await attempt(() => {
-          const request = new Request("http://localhost:3000/webhooks/stripe", { method: "POST", body, headers: { "Stripe-Signature": signStripePayload(body, SECRET) } });
+          const request = new Request("http://localhost:3000/webhooks/stripe", {
+            method: "POST",
+            body,
+            headers: { "Stripe-Signature": signStripePayload(body, SECRET) },
+          });
           return webhookAction({ request, params: {}, context: {} });
         });
         expect([400, 413]).toContain(result.outcome.status);
@@ -389,7 +554,11 @@ describe("the Stripe webhook", () => {
   it("a correctly signed JSON null (or any non-object) is a 400 and writes nothing", async () => {
     for (const body of ["null", "42", '"evt"', "true", "[]"]) {
       const result = await attempt(() => {
-        const request = new Request("http://localhost:3000/webhooks/stripe", { method: "POST", body, headers: { "Stripe-Signature": signStripePayload(body, SECRET) } });
+        const request = new Request("http://localhost:3000/webhooks/stripe", {
+          method: "POST",
+          body,
+          headers: { "Stripe-Signature": signStripePayload(body, SECRET) },
+        });
         return webhookAction({ request, params: {}, context: {} });
       });
       expect(result.outcome.status, body).toBe(400);
@@ -425,29 +594,61 @@ describe("with simulated payments", () => {
 
   it("/simulated-checkout/<id>: never a 500; a refusal explains itself and writes nothing", async () => {
     const printPlan = fixtures.plan("print-year");
-    let checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated", kind: "tier_one_time", planId: printPlan.id, amountMinor: printPlan.amountMinor });
+    let checkout = await createCheckout(t.db, {
+      campaignId: fixtures.campaign.id,
+      provider: "simulated",
+      kind: "tier_one_time",
+      planId: printPlan.id,
+      amountMinor: printPlan.amountMinor,
+    });
     const { cookie, token } = await csrfFor(simulatedLoader, `/simulated-checkout/${checkout.id}`, { id: checkout.id });
     const fields = { outcome: fieldValue(["pay", "decline", "PAY"]), ...addressFields };
     await fc.assert(
-      fc.asyncProperty(hostileForm(fields, () => token), fc.oneof({ weight: 4, arbitrary: fc.constant("") }, { weight: 1, arbitrary: fc.oneof(hostileText, fc.uuid().map(String)) }), async (pairs, otherId) => {
-        const id = otherId || checkout.id;
-        const result = await attempt(() => postPairs(simulatedAction, `/simulated-checkout/${encodeURIComponent(wellFormed(id))}`, pairs, { cookie, params: { id } }));
-        if (result.outcome.status === 303) {
-          expect(result.outcome.location).toBe(`/thanks?ref=${checkout.id}`);
-          // Paid (or declined): the next runs need an open checkout again.
-          checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated", kind: "tier_one_time", planId: printPlan.id, amountMinor: printPlan.amountMinor });
-          return;
-        }
-        expect([400, 403, 404]).toContain(result.outcome.status);
-        expectCleanRefusal(result);
-      }),
+      fc.asyncProperty(
+        hostileForm(fields, () => token),
+        fc.oneof(
+          { weight: 4, arbitrary: fc.constant("") },
+          { weight: 1, arbitrary: fc.oneof(hostileText, fc.uuid().map(String)) },
+        ),
+        async (pairs, otherId) => {
+          const id = otherId || checkout.id;
+          const result = await attempt(() =>
+            postPairs(simulatedAction, `/simulated-checkout/${encodeURIComponent(wellFormed(id))}`, pairs, {
+              cookie,
+              params: { id },
+            }),
+          );
+          if (result.outcome.status === 303) {
+            expect(result.outcome.location).toBe(`/thanks?ref=${checkout.id}`);
+            // Paid (or declined): the next runs need an open checkout again.
+            checkout = await createCheckout(t.db, {
+              campaignId: fixtures.campaign.id,
+              provider: "simulated",
+              kind: "tier_one_time",
+              planId: printPlan.id,
+              amountMinor: printPlan.amountMinor,
+            });
+            return;
+          }
+          expect([400, 403, 404]).toContain(result.outcome.status);
+          expectCleanRefusal(result);
+        },
+      ),
       fuzzParams(RUNS),
     );
   });
 
   async function signedInSupporter() {
-    const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 2500, name: "Rosa Reader" });
-    const [subscription] = await t.db.select().from(subscriptions).where(eq(subscriptions.supporterId, gift.supporterId));
+    const gift = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      kind: "monthly",
+      amountMinor: 2500,
+      name: "Rosa Reader",
+    });
+    const [subscription] = await t.db
+      .select()
+      .from(subscriptions)
+      .where(eq(subscriptions.supporterId, gift.supporterId));
     return { ...gift, subscription, ...(await signInAs(t.db, gift.supporterId)) };
   }
 
@@ -461,15 +662,21 @@ describe("with simulated payments", () => {
       ...addressFields,
     };
     await fc.assert(
-      fc.asyncProperty(hostileForm(fields, () => who.csrf), async (pairs) => {
-        const result = await attempt(() => postPairs(profileAction, "/account/profile", pairs, { cookie: who.cookie }), { allowWrites: RATE_LIMIT_TABLES });
-        if (result.outcome.status === 303) {
-          expect(result.outcome.location).toMatch(/^\/account\/profile\?(saved|email)=/);
-          return;
-        }
-        expect([400, 403, 429]).toContain(result.outcome.status);
-        expectCleanRefusal(result);
-      }),
+      fc.asyncProperty(
+        hostileForm(fields, () => who.csrf),
+        async (pairs) => {
+          const result = await attempt(
+            () => postPairs(profileAction, "/account/profile", pairs, { cookie: who.cookie }),
+            { allowWrites: RATE_LIMIT_TABLES },
+          );
+          if (result.outcome.status === 303) {
+            expect(result.outcome.location).toMatch(/^\/account\/profile\?(saved|email)=/);
+            return;
+          }
+          expect([400, 403, 429]).toContain(result.outcome.status);
+          expectCleanRefusal(result);
+        },
+      ),
       fuzzParams(RUNS),
     );
   });
@@ -483,19 +690,34 @@ describe("with simulated payments", () => {
       months: fieldValue(["1", "6", "0", "7", "1.5", "-1", "1e1", "NaN"], hostileAmount),
       reason: fieldValue(["Too expensive"]),
     };
-    const ids = fc.oneof({ weight: 5, arbitrary: fc.constant(String(who.subscription.id)) }, { weight: 1, arbitrary: fc.oneof(hostileAmount, fc.constantFrom("0", "-1", "2147483648", "1e3")) });
+    const ids = fc.oneof(
+      { weight: 5, arbitrary: fc.constant(String(who.subscription.id)) },
+      { weight: 1, arbitrary: fc.oneof(hostileAmount, fc.constantFrom("0", "-1", "2147483648", "1e3")) },
+    );
     await fc.assert(
-      fc.asyncProperty(hostileForm(fields, () => who.csrf), ids, async (pairs, id) => {
-        const result = await attempt(() => postPairs(subscriptionAction, `/account/subscriptions/${encodeURIComponent(wellFormed(id))}`, pairs, { cookie: who.cookie, params: { id } }));
-        if (result.outcome.status === 303) {
-          // A valid change, confirmed at once by the simulated provider. Put the subscription
-          // back as it was so that the next runs test validation, not "already changed".
-          await t.db.update(subscriptions).set({ ...who.subscription }).where(eq(subscriptions.id, who.subscription.id));
-          return;
-        }
-        expect([400, 403, 404, 409]).toContain(result.outcome.status);
-        expectCleanRefusal(result);
-      }),
+      fc.asyncProperty(
+        hostileForm(fields, () => who.csrf),
+        ids,
+        async (pairs, id) => {
+          const result = await attempt(() =>
+            postPairs(subscriptionAction, `/account/subscriptions/${encodeURIComponent(wellFormed(id))}`, pairs, {
+              cookie: who.cookie,
+              params: { id },
+            }),
+          );
+          if (result.outcome.status === 303) {
+            // A valid change, confirmed at once by the simulated provider. Put the subscription
+            // back as it was so that the next runs test validation, not "already changed".
+            await t.db
+              .update(subscriptions)
+              .set({ ...who.subscription })
+              .where(eq(subscriptions.id, who.subscription.id));
+            return;
+          }
+          expect([400, 403, 404, 409]).toContain(result.outcome.status);
+          expectCleanRefusal(result);
+        },
+      ),
       fuzzParams(RUNS),
     );
   });
@@ -507,7 +729,9 @@ describe("with simulated payments", () => {
       fc.asyncProperty(
         hostileForm(fields, () => who.csrf),
         async (pairs) => {
-          const result = await attempt(() => postPairs(privacyAction, "/account/privacy", pairs, { cookie: who.cookie }));
+          const result = await attempt(() =>
+            postPairs(privacyAction, "/account/privacy", pairs, { cookie: who.cookie }),
+          );
           if (result.outcome.status === 303) {
             expect(result.outcome.location).toBe("/account/erased");
             who = await signedInSupporter();
@@ -525,14 +749,35 @@ describe("with simulated payments", () => {
     const who = await signedInSupporter();
     const routes: [string, (init: RawBody) => Promise<Response>][] = [
       ["/account/profile", (init) => postRaw(profileAction, "/account/profile", { ...init, cookie: who.cookie })],
-      ["/account/subscriptions/<id>", (init) => postRaw(subscriptionAction, `/account/subscriptions/${who.subscription.id}`, { ...init, cookie: who.cookie, params: { id: String(who.subscription.id) } })],
+      [
+        "/account/subscriptions/<id>",
+        (init) =>
+          postRaw(subscriptionAction, `/account/subscriptions/${who.subscription.id}`, {
+            ...init,
+            cookie: who.cookie,
+            params: { id: String(who.subscription.id) },
+          }),
+      ],
       ["/account/privacy", (init) => postRaw(privacyAction, "/account/privacy", { ...init, cookie: who.cookie })],
-      ["/account/privacy/export", (init) => postRaw(exportAction, "/account/privacy/export", { ...init, cookie: who.cookie })],
+      [
+        "/account/privacy/export",
+        (init) => postRaw(exportAction, "/account/privacy/export", { ...init, cookie: who.cookie }),
+      ],
       ["/account/statement", (init) => postRaw(statementAction, "/account/statement", { ...init, cookie: who.cookie })],
       ["/account/card", (init) => postRaw(cardAction, "/account/card", { ...init, cookie: who.cookie })],
-      ["/account/card/simulated", (init) => postRaw(simulatedCardAction, "/account/card/simulated", { ...init, cookie: who.cookie })],
+      [
+        "/account/card/simulated",
+        (init) => postRaw(simulatedCardAction, "/account/card/simulated", { ...init, cookie: who.cookie }),
+      ],
       ["/account/sign-out", (init) => postRaw(signOutAction, "/account/sign-out", { ...init, cookie: who.cookie })],
-      ["/simulated-checkout/<id>", (init) => postRaw(simulatedAction, `/simulated-checkout/${who.checkout.id}`, { ...init, params: { id: who.checkout.id } })],
+      [
+        "/simulated-checkout/<id>",
+        (init) =>
+          postRaw(simulatedAction, `/simulated-checkout/${who.checkout.id}`, {
+            ...init,
+            params: { id: who.checkout.id },
+          }),
+      ],
     ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), nonFormBodies, async ([, send], init) => {
@@ -552,17 +797,40 @@ describe("with simulated payments", () => {
   describe("regressions found by fuzzing (simulated mode)", () => {
     it("a NUL in the simulated checkout's postal address is a field error, not a 500", async () => {
       const printPlan = fixtures.plan("print-year");
-      const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated", kind: "tier_one_time", planId: printPlan.id, amountMinor: printPlan.amountMinor });
-      const { cookie, token } = await csrfFor(simulatedLoader, `/simulated-checkout/${checkout.id}`, { id: checkout.id });
-      const fields: [string, string][] = [["csrf", token], ["outcome", "pay"], ["line1", "1 Collins St"], ["city", "\u0000"], ["postalCode", "3000"], ["country", "AU"]];
-      const result = await attempt(() => postPairs(simulatedAction, `/simulated-checkout/${checkout.id}`, fields, { cookie, params: { id: checkout.id } }));
+      const checkout = await createCheckout(t.db, {
+        campaignId: fixtures.campaign.id,
+        provider: "simulated",
+        kind: "tier_one_time",
+        planId: printPlan.id,
+        amountMinor: printPlan.amountMinor,
+      });
+      const { cookie, token } = await csrfFor(simulatedLoader, `/simulated-checkout/${checkout.id}`, {
+        id: checkout.id,
+      });
+      const fields: [string, string][] = [
+        ["csrf", token],
+        ["outcome", "pay"],
+        ["line1", "1 Collins St"],
+        ["city", "\u0000"],
+        ["postalCode", "3000"],
+        ["country", "AU"],
+      ];
+      const result = await attempt(() =>
+        postPairs(simulatedAction, `/simulated-checkout/${checkout.id}`, fields, {
+          cookie,
+          params: { id: checkout.id },
+        }),
+      );
       expect(result.outcome.status).toBe(400);
       expectCleanRefusal(result);
     });
 
     it("a NUL in the profile's name or address is a field error, not a 500", async () => {
       const who = await signedInSupporter();
-      for (const fields of [{ name: "Rosa\u0000" }, { name: "Rosa", line1: "1 Collins St", line2: "\u0000", city: "Melbourne", postalCode: "3000", country: "AU" }]) {
+      for (const fields of [
+        { name: "Rosa\u0000" },
+        { name: "Rosa", line1: "1 Collins St", line2: "\u0000", city: "Melbourne", postalCode: "3000", country: "AU" },
+      ]) {
         const pairs: [string, string][] = [["csrf", who.csrf], ["intent", "details"], ...Object.entries(fields)];
         const result = await attempt(() => postPairs(profileAction, "/account/profile", pairs, { cookie: who.cookie }));
         expect(result.outcome.status).toBe(400);
@@ -572,8 +840,17 @@ describe("with simulated payments", () => {
 
     it("a NUL in a cancellation reason is a field error, not a 500", async () => {
       const who = await signedInSupporter();
-      const pairs: [string, string][] = [["csrf", who.csrf], ["intent", "cancel"], ["reason", "Too dear\u0000"]];
-      const result = await attempt(() => postPairs(subscriptionAction, `/account/subscriptions/${who.subscription.id}`, pairs, { cookie: who.cookie, params: { id: String(who.subscription.id) } }));
+      const pairs: [string, string][] = [
+        ["csrf", who.csrf],
+        ["intent", "cancel"],
+        ["reason", "Too dear\u0000"],
+      ];
+      const result = await attempt(() =>
+        postPairs(subscriptionAction, `/account/subscriptions/${who.subscription.id}`, pairs, {
+          cookie: who.cookie,
+          params: { id: String(who.subscription.id) },
+        }),
+      );
       expect(result.outcome.status).toBe(400);
       expectCleanRefusal(result);
     });

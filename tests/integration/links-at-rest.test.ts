@@ -27,7 +27,9 @@ import { sendQueuedMail } from "../support/mail";
 
 const { t, fixtures } = useSeededDatabase();
 
-const TABLES = (Object.values(schema).filter((value) => is(value, PgTable)) as PgTable[]).map((table) => getTableName(table)).sort();
+const TABLES = (Object.values(schema).filter((value) => is(value, PgTable)) as PgTable[])
+  .map((table) => getTableName(table))
+  .sort();
 const LINK = /http:\/\/localhost:3000\/(account\/auth|pay|admin\/set-password)\/([A-Za-z0-9_-]{20,100})/g;
 
 /** Every row of every table as text, except the dev mailbox (the sent mail itself). */
@@ -66,7 +68,10 @@ async function expectNoUsableTokenStored() {
   const found = [
     ...(await t.db.select({ id: loginTokens.id }).from(loginTokens).where(inArray(loginTokens.tokenHash, hashes))),
     ...(await t.db.select({ id: pledges.id }).from(pledges).where(inArray(pledges.linkTokenHash, hashes))),
-    ...(await t.db.select({ id: staffPasswordTokens.id }).from(staffPasswordTokens).where(inArray(staffPasswordTokens.tokenHash, hashes))),
+    ...(await t.db
+      .select({ id: staffPasswordTokens.id })
+      .from(staffPasswordTokens)
+      .where(inArray(staffPasswordTokens.tokenHash, hashes))),
   ];
   expect(candidates.size).toBeGreaterThan(0);
   expect(found).toEqual([]);
@@ -75,11 +80,20 @@ async function expectNoUsableTokenStored() {
 
 let adminId = 0;
 beforeAll(async () => {
-  adminId = await createStaffUser(t.db, { email: "rest.admin@fund.example", name: "Rest Admin", role: "admin", password: "a-long-enough-password" });
+  adminId = await createStaffUser(t.db, {
+    email: "rest.admin@fund.example",
+    name: "Rest Admin",
+    role: "admin",
+    password: "a-long-enough-password",
+  });
 });
 
 async function donor() {
-  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, provider: "simulated", email: uniqueEmail("rest") });
+  const checkout = await createCheckout(t.db, {
+    campaignId: fixtures.campaign.id,
+    provider: "simulated",
+    email: uniqueEmail("rest"),
+  });
   await completeSimulatedCheckout(t.db, { checkoutId: checkout.id, outcome: "pay" });
   const [payment] = await t.db.select().from(payments).where(eq(payments.checkoutId, checkout.id));
   return { supporterId: payment.supporterId, email: checkout.email };
@@ -101,9 +115,14 @@ describe("link tokens at rest", () => {
       payMethod: "link",
     });
     if (!pledge.ok) throw new Error(JSON.stringify(pledge.errors));
-    expect((await resendPledgeLink(t.db, { staff: { staffUserId: adminId }, pledgeId: pledge.pledgeId })).status).toBe("sent");
+    expect((await resendPledgeLink(t.db, { staff: { staffUserId: adminId }, pledgeId: pledge.pledgeId })).status).toBe(
+      "sent",
+    );
     // A staff invitation, and the link sent again from the staff page.
-    const invited = await inviteStaffAccount(t.db, { input: { email: "rest.invitee@fund.example", name: "Rest Invitee", role: "staff" }, actorStaffId: adminId });
+    const invited = await inviteStaffAccount(t.db, {
+      input: { email: "rest.invitee@fund.example", name: "Rest Invitee", role: "staff" },
+      actorStaffId: adminId,
+    });
     if (!invited.ok) throw new Error(invited.error);
     expect((await sendStaffPasswordLink(t.db, { staffUserId: invited.id, actorStaffId: adminId })).status).toBe("sent");
 
@@ -121,7 +140,9 @@ describe("link tokens at rest", () => {
     const afterSending = await expectNoUsableTokenStored();
 
     // Every link as sent works, and none of them is anywhere in the database.
-    const links = sent.flatMap((m) => [...m.text.matchAll(LINK)].map((match) => ({ to: m.to, kind: match[1], token: match[2] })));
+    const links = sent.flatMap((m) =>
+      [...m.text.matchAll(LINK)].map((match) => ({ to: m.to, kind: match[1], token: match[2] })),
+    );
     const kinds = links.map((l) => l.kind);
     expect(kinds.filter((k) => k === "account/auth").length).toBeGreaterThanOrEqual(5); // receipt ×2, sign-in ×2, email change
     expect(kinds.filter((k) => k === "pay")).toHaveLength(2);
@@ -142,7 +163,10 @@ describe("link tokens at rest", () => {
     const { email } = await donor();
     await sendQueuedMail(t.db);
     const [receipt] = await t.db.select().from(outbox).where(eq(outbox.toEmail, email)).limit(1);
-    await t.db.insert(devMailbox).values({ outboxId: receipt.id, toEmail: email, subject: "s", html: "h", text: "t" }).onConflictDoNothing();
+    await t.db
+      .insert(devMailbox)
+      .values({ outboxId: receipt.id, toEmail: email, subject: "s", html: "h", text: "t" })
+      .onConflictDoNothing();
     const day = 24 * 60 * 60_000;
     const settled = receipt.sentAt!.getTime();
 
@@ -151,7 +175,11 @@ describe("link tokens at rest", () => {
     expect((await t.db.select().from(outbox).where(eq(outbox.id, receipt.id)))[0].props).not.toEqual({});
 
     const late = await runJobsOnce(t.db, new Date(settled + (OUTBOX_PAYLOAD_DAYS + 1) * day));
-    expect(late.outboxPruning).toMatchObject({ status: "done", pruned: expect.any(Number), mailboxDeleted: expect.any(Number) });
+    expect(late.outboxPruning).toMatchObject({
+      status: "done",
+      pruned: expect.any(Number),
+      mailboxDeleted: expect.any(Number),
+    });
     const [pruned] = await t.db.select().from(outbox).where(eq(outbox.id, receipt.id));
     expect(pruned.props).toEqual({});
     expect(pruned.sentAt).not.toBeNull();

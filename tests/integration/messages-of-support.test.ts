@@ -35,10 +35,18 @@ async function list(show = "review", query = "") {
   return (await response.json()) as Page;
 }
 
-const moderate = (fields: Record<string, string>) => postForm(action, "/admin/messages", { csrf: staff.csrf, show: "review", ...fields }, { cookie: staff.cookie });
+const moderate = (fields: Record<string, string>) =>
+  postForm(action, "/admin/messages", { csrf: staff.csrf, show: "review", ...fields }, { cookie: staff.cookie });
 
 async function giftWithMessage(message: string, anonymous = false) {
-  return giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 3000, name: "Rosa Reader", message, anonymous });
+  return giveGift(t.db, {
+    campaignId: fixtures.campaign.id,
+    kind: "one_off",
+    amountMinor: 3000,
+    name: "Rosa Reader",
+    message,
+    anonymous,
+  });
 }
 
 describe("messages of support reach staff, who approve or hide each one", () => {
@@ -49,7 +57,12 @@ describe("messages of support reach staff, who approve or hide each one", () => 
     const page = await list();
     expect(page.toReview).toBe(before + 1);
     const listed = page.messages.find((m) => m.paymentId === payment.id);
-    expect(listed).toMatchObject({ message: "Free them all. Solidarity from Ballarat.", anonymous: true, status: "pending", supporter: { name: "Rosa Reader" } });
+    expect(listed).toMatchObject({
+      message: "Free them all. Solidarity from Ballarat.",
+      anonymous: true,
+      status: "pending",
+      supporter: { name: "Rosa Reader" },
+    });
     // A gift without a message is not in the list at all.
     expect(page.messages.every((m) => m.message.length > 0)).toBe(true);
   });
@@ -66,18 +79,28 @@ describe("messages of support reach staff, who approve or hide each one", () => 
     const [row] = await t.db.select().from(payments).where(eq(payments.id, payment.id));
     expect(row!.messageStatus).toBe("approved");
     expect(row!.messageModeratedAt).not.toBeNull();
-    const audits = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "message.approve"), eq(auditLog.targetId, String(payment.id))));
+    const audits = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "message.approve"), eq(auditLog.targetId, String(payment.id))));
     expect(audits).toHaveLength(1);
     expect(JSON.stringify(audits[0]!.details)).not.toContain("truth");
     // Approving again changes nothing and writes no second audit entry.
     expect((await moderate({ intent: "approve", paymentId: String(payment.id) })).status).toBe(303);
-    expect(await t.db.select().from(auditLog).where(and(eq(auditLog.action, "message.approve"), eq(auditLog.targetId, String(payment.id))))).toHaveLength(1);
+    expect(
+      await t.db
+        .select()
+        .from(auditLog)
+        .where(and(eq(auditLog.action, "message.approve"), eq(auditLog.targetId, String(payment.id)))),
+    ).toHaveLength(1);
   });
 
   it("Hide takes an approved message back off the wall", async () => {
     const { payment } = await giftWithMessage("A message staff later think better of.");
     await moderate({ intent: "approve", paymentId: String(payment.id) });
-    expect((await moderate({ intent: "hide", paymentId: String(payment.id) })).headers.get("Location")).toBe("/admin/messages?show=review&done=hidden");
+    expect((await moderate({ intent: "hide", paymentId: String(payment.id) })).headers.get("Location")).toBe(
+      "/admin/messages?show=review&done=hidden",
+    );
     expect((await list("hidden")).messages.find((m) => m.paymentId === payment.id)?.status).toBe("hidden");
     expect((await list("approved")).messages.some((m) => m.paymentId === payment.id)).toBe(false);
   });
@@ -89,9 +112,18 @@ describe("messages of support reach staff, who approve or hide each one", () => 
     expect(((await unknownIntent.json()) as { formError: string }).formError).toBe("Choose Approve or Hide.");
     const noSuchPayment = await moderate({ intent: "approve", paymentId: "999999999" });
     expect(noSuchPayment.status).toBe(404);
-    const { payment: silent } = await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 1000 });
+    const { payment: silent } = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      kind: "one_off",
+      amountMinor: 1000,
+    });
     expect((await moderate({ intent: "approve", paymentId: String(silent.id) })).status).toBe(404);
-    const forged = await postForm(action, "/admin/messages", { csrf: "forged", intent: "approve", paymentId: String(payment.id) }, { cookie: staff.cookie });
+    const forged = await postForm(
+      action,
+      "/admin/messages",
+      { csrf: "forged", intent: "approve", paymentId: String(payment.id) },
+      { cookie: staff.cookie },
+    );
     expect(forged.status).toBe(403);
     const [row] = await t.db.select().from(payments).where(eq(payments.id, payment.id));
     expect(row!.messageStatus).toBe("pending");
@@ -99,15 +131,28 @@ describe("messages of support reach staff, who approve or hide each one", () => 
 
   it("the payment page shows the message, whether it was reviewed, and the anonymity asked for", async () => {
     const { payment } = await giftWithMessage("Seen on the payment page.", true);
-    const response = await callLoader(paymentLoader, `/admin/payments/${payment.id}`, { cookie: staff.cookie, params: { id: String(payment.id) } });
-    const data = (await response.json()) as { page: { payment: { message: string; messageStatus: string; anonymous: boolean } } };
-    expect(data.page.payment).toMatchObject({ message: "Seen on the payment page.", messageStatus: "pending", anonymous: true });
+    const response = await callLoader(paymentLoader, `/admin/payments/${payment.id}`, {
+      cookie: staff.cookie,
+      params: { id: String(payment.id) },
+    });
+    const data = (await response.json()) as {
+      page: { payment: { message: string; messageStatus: string; anonymous: boolean } };
+    };
+    expect(data.page.payment).toMatchObject({
+      message: "Seen on the payment page.",
+      messageStatus: "pending",
+      anonymous: true,
+    });
   });
 
   it("an erased supporter's message leaves the lists with the rest of their details", async () => {
     const { payment, supporterId } = await giftWithMessage("Please forget me later.");
     expect((await list()).messages.some((m) => m.paymentId === payment.id)).toBe(true);
-    expect(await t.db.transaction((tx) => eraseSupporterRecords(tx, { supporterId, actor: { type: "staff", id: null }, reason: "request" }))).toBe(true);
+    expect(
+      await t.db.transaction((tx) =>
+        eraseSupporterRecords(tx, { supporterId, actor: { type: "staff", id: null }, reason: "request" }),
+      ),
+    ).toBe(true);
     expect((await list()).messages.some((m) => m.paymentId === payment.id)).toBe(false);
     expect((await moderate({ intent: "approve", paymentId: String(payment.id) })).status).toBe(404);
   });

@@ -33,12 +33,9 @@ describe("metrics read when scraped", () => {
       ...more,
     });
     expect(sample((await renderMetrics()).body, "ff_outbox_unsent")).toBe(0);
-    await t.db.insert(outbox).values([
-      row(2 * HOUR, { sentAt: new Date() }),
-      row(3 * HOUR, { failedAt: new Date() }),
-      row(HOUR),
-      row(60_000),
-    ]);
+    await t.db
+      .insert(outbox)
+      .values([row(2 * HOUR, { sentAt: new Date() }), row(3 * HOUR, { failedAt: new Date() }), row(HOUR), row(60_000)]);
     const text = (await renderMetrics()).body;
     expect(sample(text, "ff_outbox_unsent")).toBe(2);
     expect(sample(text, "ff_outbox_oldest_unsent_age_seconds")).toBeGreaterThanOrEqual(3600);
@@ -54,8 +51,13 @@ describe("metrics read when scraped", () => {
     const after = (await renderMetrics()).body;
     for (const job of ["renewalReminders", "cardExpiryReminders", "retention", "pledgeLinks", "subscriptionFigures"]) {
       const labels = `job="${job}",outcome="done"`;
-      expect((sample(after, "ff_job_runs_total", labels) ?? 0) - (sample(before, "ff_job_runs_total", labels) ?? 0), job).toBe(2);
-      expect(sample(after, "ff_job_last_success_timestamp_seconds", `job="${job}"`)).toBeGreaterThan(Date.now() / 1000 - 60);
+      expect(
+        (sample(after, "ff_job_runs_total", labels) ?? 0) - (sample(before, "ff_job_runs_total", labels) ?? 0),
+        job,
+      ).toBe(2);
+      expect(sample(after, "ff_job_last_success_timestamp_seconds", `job="${job}"`)).toBeGreaterThan(
+        Date.now() / 1000 - 60,
+      );
     }
   });
 
@@ -69,7 +71,8 @@ describe("metrics read when scraped", () => {
       await t.db.execute(sql`alter table pledges_away rename to pledges`);
     }
     const after = (await renderMetrics()).body;
-    const delta = (labels: string) => (sample(after, "ff_job_runs_total", labels) ?? 0) - (sample(before, "ff_job_runs_total", labels) ?? 0);
+    const delta = (labels: string) =>
+      (sample(after, "ff_job_runs_total", labels) ?? 0) - (sample(before, "ff_job_runs_total", labels) ?? 0);
     expect(delta('job="pledgeLinks",outcome="failed"')).toBe(1);
     expect(delta('job="pledgeLinks",outcome="done"')).toBe(0);
     expect(delta('job="retention",outcome="done"')).toBe(1);
@@ -89,7 +92,9 @@ describe("/metrics without METRICS_TOKEN", () => {
     try {
       const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       for (const authorization of [undefined, "Bearer ", "Bearer undefined"]) {
-        const response = await fetch(`${origin}/metrics`, { headers: authorization ? { Authorization: authorization } : {} });
+        const response = await fetch(`${origin}/metrics`, {
+          headers: authorization ? { Authorization: authorization } : {},
+        });
         expect(response.status).toBe(404);
         expect(await response.text()).toBe("the app's own not-found page");
       }

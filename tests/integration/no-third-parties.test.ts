@@ -38,7 +38,13 @@ async function request(path: string, init: { form?: Record<string, string> } = {
   return response;
 }
 
-const decode = (value: string) => value.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
+const decode = (value: string) =>
+  value
+    .replace(/&amp;/g, "&")
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">");
 
 function isForeign(url: string, base: string): boolean {
   const trimmed = url.trim();
@@ -60,9 +66,12 @@ function thirdPartyReferences(html: string, base: string): string[] {
     for (const [, attribute, , double, single] of attributes.matchAll(/\s([\w:-]+)\s*=\s*("([^"]*)"|'([^']*)')/g)) {
       const attr = attribute.toLowerCase();
       const value = decode(double ?? single ?? "");
-      if (attr === "style") for (const [, url] of value.matchAll(/url\(\s*['"]?([^'")]+)/gi)) check(`<${name} style>`, url);
-      if (attr === "srcset" || attr === "imagesrcset") for (const candidate of value.split(",")) check(`<${name} ${attr}>`, candidate.trim().split(/\s+/)[0]);
-      if (["src", "action", "formaction", "data", "poster", "background", "xlink:href"].includes(attr)) check(`<${name} ${attr}>`, value);
+      if (attr === "style")
+        for (const [, url] of value.matchAll(/url\(\s*['"]?([^'")]+)/gi)) check(`<${name} style>`, url);
+      if (attr === "srcset" || attr === "imagesrcset")
+        for (const candidate of value.split(",")) check(`<${name} ${attr}>`, candidate.trim().split(/\s+/)[0]);
+      if (["src", "action", "formaction", "data", "poster", "background", "xlink:href"].includes(attr))
+        check(`<${name} ${attr}>`, value);
       // A link element loads what it names (stylesheets, fonts, preconnects); an anchor only when clicked.
       if (attr === "href" && name !== "a" && name !== "area") check(`<${name} href>`, value);
     }
@@ -77,8 +86,10 @@ function thirdPartyReferences(html: string, base: string): string[] {
 
 function cssReferences(css: string, base: string): string[] {
   const found: string[] = [];
-  for (const [, url] of css.matchAll(/url\(\s*['"]?([^'")]+)/gi)) if (isForeign(url, base)) found.push(`css url() → ${url}`);
-  for (const [, url] of css.matchAll(/@import\s+(?:url\()?\s*['"]?([^'")\s;]+)/gi)) if (isForeign(url, base)) found.push(`css @import → ${url}`);
+  for (const [, url] of css.matchAll(/url\(\s*['"]?([^'")]+)/gi))
+    if (isForeign(url, base)) found.push(`css url() → ${url}`);
+  for (const [, url] of css.matchAll(/@import\s+(?:url\()?\s*['"]?([^'")\s;]+)/gi))
+    if (isForeign(url, base)) found.push(`css @import → ${url}`);
   return found;
 }
 
@@ -122,7 +133,9 @@ describe("supporter-facing pages", () => {
 
     // Give, pay on the simulated checkout, and sign in with the receipt's "manage your support" link.
     const email = `privacy.${Date.now()}@example.net`;
-    const given = await request("/?index", { form: { csrf: csrfOf(front), currency: "AUD", frequency: "once", amount: "2500", email, name: "Pia Private" } });
+    const given = await request("/?index", {
+      form: { csrf: csrfOf(front), currency: "AUD", frequency: "once", amount: "2500", email, name: "Pia Private" },
+    });
     expect(given.status).toBe(303);
     const checkoutPath = given.headers.get("Location")!;
     const checkout = await visit(checkoutPath);

@@ -42,7 +42,11 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** Short, so a request that hangs costs the test a moment; production waits 15 s. */
 const CLIENT_TIMEOUT_MS = 150;
-const mailer = resendMailer({ apiKey: "re_test_outages", from: "Fighting Fund <receipts@example.org>", timeoutMs: CLIENT_TIMEOUT_MS });
+const mailer = resendMailer({
+  apiKey: "re_test_outages",
+  from: "Fighting Fund <receipts@example.org>",
+  timeoutMs: CLIENT_TIMEOUT_MS,
+});
 
 function useResend(answer: (request: { key: string | null; attempt: number }) => ResendAnswer) {
   const resend = resendService(answer);
@@ -53,7 +57,13 @@ function useResend(answer: (request: { key: string | null; attempt: number }) =>
 async function queueReceipts(count = 1) {
   const keys = Array.from({ length: count }, () => `outage-test:${randomUUID()}`);
   await t.db.transaction(async (tx) => {
-    for (const idempotencyKey of keys) await enqueueEmail(tx, { template: "donation-receipt", to: uniqueEmail(), props: donationReceipt, idempotencyKey });
+    for (const idempotencyKey of keys)
+      await enqueueEmail(tx, {
+        template: "donation-receipt",
+        to: uniqueEmail(),
+        props: donationReceipt,
+        idempotencyKey,
+      });
   });
   return t.db.select().from(outbox).where(inArray(outbox.idempotencyKey, keys));
 }
@@ -75,7 +85,11 @@ async function drainUntilSettled(id: string, start = later(new Date(), 1000)) {
     expect(result).toEqual({ sent: 0, retried: 1, failed: 0 });
     delays.push(row.nextAttemptAt.getTime() - now.getTime());
     // Just before it is due, nothing is sent.
-    expect(await drainOutbox(t.db, { mailer, now: later(row.nextAttemptAt, -1) })).toEqual({ sent: 0, retried: 0, failed: 0 });
+    expect(await drainOutbox(t.db, { mailer, now: later(row.nextAttemptAt, -1) })).toEqual({
+      sent: 0,
+      retried: 0,
+      failed: 0,
+    });
     now = row.nextAttemptAt;
   }
   throw new Error("the message never settled");
@@ -88,29 +102,36 @@ describe("mail through a Resend outage", () => {
     ["rate limiting (429)", 429],
     ["a server error (500)", 500],
     ["an unavailable service (503)", 503],
-  ])("%s: the message stays queued, backs off further each time, and is sent once when Resend is back", async (_, status) => {
-    const resend = useResend(({ attempt }) => (attempt <= 3 ? { status } : "accept"));
-    const [row] = await queueReceipts();
+  ])(
+    "%s: the message stays queued, backs off further each time, and is sent once when Resend is back",
+    async (_, status) => {
+      const resend = useResend(({ attempt }) => (attempt <= 3 ? { status } : "accept"));
+      const [row] = await queueReceipts();
 
-    const { row: settled, delays } = await drainUntilSettled(row.id);
-    expect(settled.sentAt).not.toBeNull();
-    expect(settled.failedAt).toBeNull();
-    expect(settled.attempts).toBe(4);
-    // 2^n × 30 s, ± 20 %: each wait longer than the one before.
-    expect(delays).toHaveLength(3);
-    delays.forEach((delay, i) => {
-      const base = 2 ** (i + 1) * 30_000;
-      expect(delay).toBeGreaterThanOrEqual(base * 0.8);
-      expect(delay).toBeLessThanOrEqual(base * 1.2);
-      if (i > 0) expect(delay).toBeGreaterThan(delays[i - 1]);
-    });
-    expect(requestsFor(row.id)).toHaveLength(4);
-    expect(resendRequests.every((r) => r.idempotencyKey === row.id)).toBe(true);
-    expect(resend.sends.get(row.id)).toBe(1);
-    // Sent is sent: later runs ask Resend nothing.
-    expect(await drainOutbox(t.db, { mailer, now: later(settled.sentAt!, 48 * HOUR) })).toEqual({ sent: 0, retried: 0, failed: 0 });
-    expect(requestsFor(row.id)).toHaveLength(4);
-  });
+      const { row: settled, delays } = await drainUntilSettled(row.id);
+      expect(settled.sentAt).not.toBeNull();
+      expect(settled.failedAt).toBeNull();
+      expect(settled.attempts).toBe(4);
+      // 2^n × 30 s, ± 20 %: each wait longer than the one before.
+      expect(delays).toHaveLength(3);
+      delays.forEach((delay, i) => {
+        const base = 2 ** (i + 1) * 30_000;
+        expect(delay).toBeGreaterThanOrEqual(base * 0.8);
+        expect(delay).toBeLessThanOrEqual(base * 1.2);
+        if (i > 0) expect(delay).toBeGreaterThan(delays[i - 1]);
+      });
+      expect(requestsFor(row.id)).toHaveLength(4);
+      expect(resendRequests.every((r) => r.idempotencyKey === row.id)).toBe(true);
+      expect(resend.sends.get(row.id)).toBe(1);
+      // Sent is sent: later runs ask Resend nothing.
+      expect(await drainOutbox(t.db, { mailer, now: later(settled.sentAt!, 48 * HOUR) })).toEqual({
+        sent: 0,
+        retried: 0,
+        failed: 0,
+      });
+      expect(requestsFor(row.id)).toHaveLength(4);
+    },
+  );
 
   it("a Retry-After longer than the back-off is waited out", async () => {
     useResend(({ attempt }) => (attempt === 1 ? { status: 429, retryAfterSeconds: 600 } : "accept"));
@@ -121,7 +142,9 @@ describe("mail through a Resend outage", () => {
   });
 
   it("a request that times out after Resend took the message is retried with the same key, and the reader gets one email", async () => {
-    const resend = useResend(({ attempt }) => (attempt === 1 ? { hangMs: CLIENT_TIMEOUT_MS * 20, delivered: true } : "accept"));
+    const resend = useResend(({ attempt }) =>
+      attempt === 1 ? { hangMs: CLIENT_TIMEOUT_MS * 20, delivered: true } : "accept",
+    );
     const [row] = await queueReceipts();
 
     const { row: settled, delays } = await drainUntilSettled(row.id);
@@ -135,7 +158,9 @@ describe("mail through a Resend outage", () => {
   });
 
   it("a request that times out before Resend took the message is sent on the retry", async () => {
-    const resend = useResend(({ attempt }) => (attempt === 1 ? { hangMs: CLIENT_TIMEOUT_MS * 20, delivered: false } : "accept"));
+    const resend = useResend(({ attempt }) =>
+      attempt === 1 ? { hangMs: CLIENT_TIMEOUT_MS * 20, delivered: false } : "accept",
+    );
     const [row] = await queueReceipts();
     const first = later(new Date(), 1000);
     expect(await drainOutbox(t.db, { mailer, now: first })).toEqual({ sent: 0, retried: 1, failed: 0 });
@@ -181,7 +206,17 @@ describe("mail through a Resend outage", () => {
     const rows = await queueReceipts(12);
     const now = later(new Date(), 1000);
     expect(await drainOutbox(t.db, { mailer, now, batchSize: 12 })).toEqual({ sent: 0, retried: 12, failed: 0 });
-    const delays = (await t.db.select().from(outbox).where(inArray(outbox.id, rows.map((r) => r.id)))).map((r) => r.nextAttemptAt.getTime() - now.getTime());
+    const delays = (
+      await t.db
+        .select()
+        .from(outbox)
+        .where(
+          inArray(
+            outbox.id,
+            rows.map((r) => r.id),
+          ),
+        )
+    ).map((r) => r.nextAttemptAt.getTime() - now.getTime());
     for (const delay of delays) {
       expect(delay).toBeGreaterThanOrEqual(retryDelayMs(1, () => 0));
       expect(delay).toBeLessThanOrEqual(retryDelayMs(1, () => 1));
@@ -194,10 +229,14 @@ describe("two workers at once", () => {
   it("two polling workers draining one outbox send every message exactly once", async () => {
     const resend = useResend(() => "accept");
     const rows = await queueReceipts(24);
-    const workers = [startOutboxWorker(t.db, { intervalMs: 5, mailer, batchSize: 3 }), startOutboxWorker(t.db, { intervalMs: 5, mailer, batchSize: 3 })];
+    const workers = [
+      startOutboxWorker(t.db, { intervalMs: 5, mailer, batchSize: 3 }),
+      startOutboxWorker(t.db, { intervalMs: 5, mailer, batchSize: 3 }),
+    ];
     try {
       const deadline = Date.now() + 30_000;
-      const unsent = async () => (await t.db.select({ id: outbox.id, sentAt: outbox.sentAt }).from(outbox)).filter((r) => !r.sentAt).length;
+      const unsent = async () =>
+        (await t.db.select({ id: outbox.id, sentAt: outbox.sentAt }).from(outbox)).filter((r) => !r.sentAt).length;
       while ((await unsent()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     } finally {
       await Promise.all(workers.map((w) => w.stop()));
@@ -225,7 +264,15 @@ describe("two workers at once", () => {
       await Promise.all([loop(), loop()]);
       now = later(now, 2 * HOUR);
     }
-    const after = await t.db.select().from(outbox).where(inArray(outbox.id, rows.map((r) => r.id)));
+    const after = await t.db
+      .select()
+      .from(outbox)
+      .where(
+        inArray(
+          outbox.id,
+          rows.map((r) => r.id),
+        ),
+      );
     expect(after.every((r) => r.sentAt !== null && r.attempts === 2)).toBe(true);
     for (const row of rows) {
       expect(requestsFor(row.id)).toHaveLength(2);

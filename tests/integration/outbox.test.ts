@@ -49,7 +49,12 @@ async function queueReceipts(count = 1) {
   const keys = Array.from({ length: count }, () => `test:${randomUUID()}`);
   await t.db.transaction(async (tx) => {
     for (const idempotencyKey of keys) {
-      await enqueueEmail(tx, { template: "donation-receipt", to: uniqueEmail(), props: donationReceipt, idempotencyKey });
+      await enqueueEmail(tx, {
+        template: "donation-receipt",
+        to: uniqueEmail(),
+        props: donationReceipt,
+        idempotencyKey,
+      });
     }
   });
   return t.db.select().from(outbox).where(inArray(outbox.idempotencyKey, keys));
@@ -88,7 +93,10 @@ describe("outbox delivery", () => {
 
     const list = await listMailbox(t.db);
     expect(list.map((m) => m.id)).toEqual([stored[0].id]);
-    expect(await getMailboxMessage(t.db, { id: stored[0].id })).toMatchObject({ subject: stored[0].subject, html: stored[0].html });
+    expect(await getMailboxMessage(t.db, { id: stored[0].id })).toMatchObject({
+      subject: stored[0].subject,
+      html: stored[0].html,
+    });
     expect(await getMailboxMessage(t.db, { id: stored[0].id + 1000 })).toBeNull();
     expect(resendRequests).toHaveLength(0);
   });
@@ -98,12 +106,20 @@ describe("outbox delivery", () => {
     expect(mailer.name).toBe("resend");
     const [row] = await queueReceipts();
 
-    expect(await drainOutbox(t.db, { mailer, now: later(new Date(), 1000) })).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(await drainOutbox(t.db, { mailer, now: later(new Date(), 1000) })).toEqual({
+      sent: 1,
+      retried: 0,
+      failed: 0,
+    });
     expect(resendRequests).toHaveLength(1);
     const [request] = resendRequests;
     expect(request.idempotencyKey).toBe(row.id);
     expect(request.authorization).toBe("Bearer re_test_123456789");
-    expect(request.body).toMatchObject({ from: MAIL_FROM, to: row.toEmail, subject: donationReceiptSubject(donationReceipt) });
+    expect(request.body).toMatchObject({
+      from: MAIL_FROM,
+      to: row.toEmail,
+      subject: donationReceiptSubject(donationReceipt),
+    });
     expect(request.body.text).toMatch(/Amount\s+\$25\.74 AUD/);
     expect(request.body.html).toContain("<html");
 
@@ -169,7 +185,11 @@ describe("outbox delivery", () => {
     expect(failed.failedAt).not.toBeNull();
     expect(failed).toMatchObject({ sentAt: null, attempts: 1 });
     expect(failed.lastError).toContain("validation_error");
-    expect(await drainOutbox(t.db, { mailer, now: later(now, 48 * HOURS) })).toEqual({ sent: 0, retried: 0, failed: 0 });
+    expect(await drainOutbox(t.db, { mailer, now: later(now, 48 * HOURS) })).toEqual({
+      sent: 0,
+      retried: 0,
+      failed: 0,
+    });
     expect(resendRequests).toHaveLength(1);
   });
 
@@ -181,13 +201,19 @@ describe("outbox delivery", () => {
 
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const result = await drainOutbox(t.db, { mailer, now: later(start, attempt * 2 * HOURS) });
-      expect(result).toEqual(attempt < MAX_ATTEMPTS ? { sent: 0, retried: 1, failed: 0 } : { sent: 0, retried: 0, failed: 1 });
+      expect(result).toEqual(
+        attempt < MAX_ATTEMPTS ? { sent: 0, retried: 1, failed: 0 } : { sent: 0, retried: 0, failed: 1 },
+      );
     }
     const failed = await reload(row.id);
     expect(failed).toMatchObject({ attempts: MAX_ATTEMPTS, sentAt: null });
     expect(failed.failedAt).not.toBeNull();
     expect(failed.lastError).toContain(`gave up after ${MAX_ATTEMPTS} attempts`);
-    expect(await drainOutbox(t.db, { mailer, now: later(start, 100 * HOURS) })).toEqual({ sent: 0, retried: 0, failed: 0 });
+    expect(await drainOutbox(t.db, { mailer, now: later(start, 100 * HOURS) })).toEqual({
+      sent: 0,
+      retried: 0,
+      failed: 0,
+    });
     expect(resendRequests).toHaveLength(MAX_ATTEMPTS);
   });
 
@@ -205,14 +231,25 @@ describe("outbox delivery", () => {
         sent += result.sent;
       }
     };
-    const [twoAtOnceA, twoAtOnceB] = await Promise.all([drainOutbox(t.db, { mailer, now, batchSize: 3 }), drainOutbox(t.db, { mailer, now, batchSize: 3 })]);
+    const [twoAtOnceA, twoAtOnceB] = await Promise.all([
+      drainOutbox(t.db, { mailer, now, batchSize: 3 }),
+      drainOutbox(t.db, { mailer, now, batchSize: 3 }),
+    ]);
     expect(twoAtOnceA.sent + twoAtOnceB.sent).toBe(6);
     const counts = await Promise.all([worker(), worker(), worker()]);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(4);
 
     expect(resendRequests).toHaveLength(10);
     expect(new Set(resendRequests.map((r) => r.idempotencyKey))).toEqual(new Set(rows.map((r) => r.id)));
-    const after = await t.db.select().from(outbox).where(inArray(outbox.id, rows.map((r) => r.id)));
+    const after = await t.db
+      .select()
+      .from(outbox)
+      .where(
+        inArray(
+          outbox.id,
+          rows.map((r) => r.id),
+        ),
+      );
     expect(after.every((r) => r.sentAt !== null && r.attempts === 1)).toBe(true);
   });
 

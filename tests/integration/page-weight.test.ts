@@ -21,14 +21,19 @@ const publicDir = path.join(root, "public");
 function readManifest(): { entry: { module: string }; routes: Record<string, { module: string; imports?: string[] }> } {
   const file = readdirSync(path.join(publicDir, "build")).find((name) => /^manifest-\w+\.js$/.test(name));
   if (!file) throw new Error("public/build has no manifest: run `npx remix build` first");
-  return JSON.parse(readFileSync(path.join(publicDir, "build", file), "utf8").replace(/^window\.__remixManifest=/, "").replace(/;\s*$/, ""));
+  return JSON.parse(
+    readFileSync(path.join(publicDir, "build", file), "utf8")
+      .replace(/^window\.__remixManifest=/, "")
+      .replace(/;\s*$/, ""),
+  );
 }
 
 /** Script URLs the HTML names: module scripts, modulepreload links, and Remix's inline imports. */
 function scriptsNamedBy(html: string): string[] {
   const urls = new Set<string>();
   for (const m of html.matchAll(/<script\b[^>]*\ssrc="([^"]+)"/g)) urls.add(m[1]);
-  for (const m of html.matchAll(/<link\b[^>]*>/g)) if (/rel="modulepreload"/.test(m[0])) urls.add(/href="([^"]+)"/.exec(m[0])![1]);
+  for (const m of html.matchAll(/<link\b[^>]*>/g))
+    if (/rel="modulepreload"/.test(m[0])) urls.add(/href="([^"]+)"/.exec(m[0])![1]);
   for (const m of html.matchAll(/import\s*(?:\*\s*as\s*\w+\s*from\s*)?\(?\s*"(\/build\/[^"]+\.js)"/g)) urls.add(m[1]);
   return [...urls];
 }
@@ -41,7 +46,10 @@ function withImports(urls: string[]): string[] {
   const visit = (url: string) => {
     if (seen.has(url)) return;
     seen.add(url);
-    for (const m of source(url).toString("utf8").matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)"([^"]+\.js)"/g)) visit(new URL(m[1], `http://x${url}`).pathname);
+    for (const m of source(url)
+      .toString("utf8")
+      .matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)"([^"]+\.js)"/g))
+      visit(new URL(m[1], `http://x${url}`).pathname);
   };
   urls.forEach(visit);
   return [...seen];

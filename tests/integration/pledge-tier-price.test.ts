@@ -22,14 +22,24 @@ const { t, fixtures } = useSeededDatabase();
 const admin = { staffUserId: 0, role: "admin" as const };
 
 beforeAll(async () => {
-  admin.staffUserId = await createStaffUser(t.db, { email: "prices@fund.example", name: "Price Admin", role: "admin", password: "a-long-admin-password" });
+  admin.staffUserId = await createStaffUser(t.db, {
+    email: "prices@fund.example",
+    name: "Price Admin",
+    role: "admin",
+    password: "a-long-admin-password",
+  });
   for (const code of ["digital-monthly", "print-year"]) await syncPlanToStripe(fixtures.plan(code));
 });
 
 async function tierPledge(code: string) {
   const result = await createPledge(t.db, {
     staff: admin,
-    supporter: { email: uniqueEmail("tier"), name: "Tess Tier", phone: "0400 000 111", address: { line1: "1 Collins St", city: "Melbourne", postalCode: "3000", country: "AU" } },
+    supporter: {
+      email: uniqueEmail("tier"),
+      name: "Tess Tier",
+      phone: "0400 000 111",
+      address: { line1: "1 Collins St", city: "Melbourne", postalCode: "3000", country: "AU" },
+    },
     campaignId: fixtures.campaign.id,
     kind: code.endsWith("monthly") ? "tier_monthly" : "tier_one_time",
     planCode: code,
@@ -58,7 +68,17 @@ async function changePlanPrice(code: string, amountMinor: number) {
     staff: admin,
     planId: plan.id,
     version: edit!.values.version,
-    input: { name: current.name, description: current.description, benefits: current.benefits, amountMinor, currency: current.currency, tier: current.tier, billing: current.billing, active: current.active, sortOrder: current.sortOrder },
+    input: {
+      name: current.name,
+      description: current.description,
+      benefits: current.benefits,
+      amountMinor,
+      currency: current.currency,
+      tier: current.tier,
+      billing: current.billing,
+      active: current.active,
+      sortOrder: current.sortOrder,
+    },
     confirmPriceChange: true,
   });
   expect(outcome.ok).toBe(true);
@@ -86,9 +106,19 @@ describe("paying a tier pledge by link", () => {
     const request = await payAndCapture(token);
     expect(request.params).toMatchObject({ mode: "subscription" });
     expect(request.params.line_items).toEqual([
-      { quantity: "1", price_data: { currency: plan.currency.toLowerCase(), unit_amount: String(pledged), product: productOf("digital-monthly"), recurring: { interval: "month" } } },
+      {
+        quantity: "1",
+        price_data: {
+          currency: plan.currency.toLowerCase(),
+          unit_amount: String(pledged),
+          product: productOf("digital-monthly"),
+          recurring: { interval: "month" },
+        },
+      },
     ]);
-    const [session] = [...stripe.store.sessions.values()].filter((s) => s.metadata.plan_id === String(plan.id)).slice(-1);
+    const [session] = [...stripe.store.sessions.values()]
+      .filter((s) => s.metadata.plan_id === String(plan.id))
+      .slice(-1);
     expect(session.amount_total).toBe(pledged);
     // Our checkout row keeps the plan, so the subscription is still the tier.
     const [row] = await t.db.select().from(checkouts).where(eq(checkouts.pledgeId, pledgeId));
@@ -103,6 +133,15 @@ describe("paying a tier pledge by link", () => {
 
     const request = await payAndCapture(token);
     expect(request.params).toMatchObject({ mode: "payment" });
-    expect(request.params.line_items).toEqual([{ quantity: "1", price_data: { currency: plan.currency.toLowerCase(), unit_amount: String(pledged), product: productOf("print-year") } }]);
+    expect(request.params.line_items).toEqual([
+      {
+        quantity: "1",
+        price_data: {
+          currency: plan.currency.toLowerCase(),
+          unit_amount: String(pledged),
+          product: productOf("print-year"),
+        },
+      },
+    ]);
   });
 });

@@ -24,8 +24,17 @@ const staff = { staffUserId: 0 };
 let cookie = "";
 
 beforeAll(async () => {
-  staff.staffUserId = await createStaffUser(t.db, { email: "phones@fund.example", name: "Phone Staff", role: "staff", password: PASSWORD });
-  const signedIn = await signInStaff(t.db, { email: "phones@fund.example", password: PASSWORD, clientAddress: "198.51.100.77" });
+  staff.staffUserId = await createStaffUser(t.db, {
+    email: "phones@fund.example",
+    name: "Phone Staff",
+    role: "staff",
+    password: PASSWORD,
+  });
+  const signedIn = await signInStaff(t.db, {
+    email: "phones@fund.example",
+    password: PASSWORD,
+    clientAddress: "198.51.100.77",
+  });
   if (signedIn.status !== "ok") throw new Error("sign-in failed");
   cookie = signedIn.cookie.split(";")[0];
 });
@@ -46,7 +55,10 @@ async function linkPledge(overrides: Partial<Parameters<typeof createPledge>[1]>
 }
 
 async function auditFor(pledgeId: number) {
-  return t.db.select().from(auditLog).where(and(eq(auditLog.targetType, "pledge"), eq(auditLog.targetId, String(pledgeId))));
+  return t.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.targetType, "pledge"), eq(auditLog.targetId, String(pledgeId))));
 }
 
 async function pay(token: string) {
@@ -59,7 +71,12 @@ describe("a pledge paid by emailed link", () => {
     const { pledgeId, email, token, payUrl } = await linkPledge();
     const [mail] = await t.db.select().from(outbox).where(eq(outbox.toEmail, email));
     expect(mail.template).toBe("pledge-payment-link");
-    expect(openLinks(mail.props)).toMatchObject({ payUrl, amountMinor: 4200, reminder: false, donorName: "Carla Caller" });
+    expect(openLinks(mail.props)).toMatchObject({
+      payUrl,
+      amountMinor: 4200,
+      reminder: false,
+      donorName: "Carla Caller",
+    });
     const rendered = await renderEmail("pledge-payment-link", mail.props as never);
     expect(rendered.text).toContain(payUrl!);
 
@@ -104,14 +121,23 @@ describe("a pledge paid by emailed link", () => {
 
   it("refuses expired and cancelled links, and an old link once a new one is sent", async () => {
     const expired = await linkPledge();
-    await t.db.update(pledges).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(pledges.id, expired.pledgeId));
-    expect((await (await callLoader(payLoader, `/pay/${expired.token}`, { params: { token: expired.token } })).json()).pledge.status).toBe("expired");
+    await t.db
+      .update(pledges)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(pledges.id, expired.pledgeId));
+    expect(
+      (await (await callLoader(payLoader, `/pay/${expired.token}`, { params: { token: expired.token } })).json()).pledge
+        .status,
+    ).toBe("expired");
     expect((await pay(expired.token)).status).toBe(410);
 
     const cancelled = await linkPledge();
     expect(await cancelPledge(t.db, { staff, pledgeId: cancelled.pledgeId })).toBe("cancelled");
     expect(await cancelPledge(t.db, { staff, pledgeId: cancelled.pledgeId })).toBe("not_pending");
-    expect((await (await callLoader(payLoader, `/pay/${cancelled.token}`, { params: { token: cancelled.token } })).json()).pledge.status).toBe("cancelled");
+    expect(
+      (await (await callLoader(payLoader, `/pay/${cancelled.token}`, { params: { token: cancelled.token } })).json())
+        .pledge.status,
+    ).toBe("cancelled");
     expect((await pay(cancelled.token)).status).toBe(410);
 
     const resent = await linkPledge();
@@ -146,13 +172,25 @@ describe("a pledge paid offline", () => {
     });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    const rows = await t.db.select().from(payments).where(eq(payments.providerPaymentId, `offline:${result.pledgeId}`));
+    const rows = await t.db
+      .select()
+      .from(payments)
+      .where(eq(payments.providerPaymentId, `offline:${result.pledgeId}`));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ provider: "offline", method: "cheque", reference: "CHQ 000123", recordedByStaffId: staff.staffUserId, amountMinor: 15000 });
+    expect(rows[0]).toMatchObject({
+      provider: "offline",
+      method: "cheque",
+      reference: "CHQ 000123",
+      recordedByStaffId: staff.staffUserId,
+      amountMinor: 15000,
+    });
     expect(rows[0].receiptNumber).toBeGreaterThan(0);
     const [receipt] = await t.db.select().from(receipts).where(eq(receipts.paymentId, rows[0].id));
     expect(receipt.receiptNumber).toBe(rows[0].receiptNumber);
-    const [mail] = await t.db.select().from(outbox).where(eq(outbox.idempotencyKey, `receipt:${rows[0].id}`));
+    const [mail] = await t.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.idempotencyKey, `receipt:${rows[0].id}`));
     expect(mail).toMatchObject({ template: "donation-receipt", toEmail: email });
     const [pledge] = await t.db.select().from(pledges).where(eq(pledges.id, result.pledgeId));
     expect(pledge).toMatchObject({ status: "paid", paymentId: rows[0].id, linkTokenHash: null });
@@ -161,7 +199,10 @@ describe("a pledge paid offline", () => {
     expect((await auditFor(result.pledgeId)).map((a) => a.action)).toEqual(["pledge.create"]);
 
     const listed = await listPledges(t.db, { status: "paid" });
-    expect(listed.pledges.find((p) => p.id === result.pledgeId)).toMatchObject({ receiptNumber: rows[0].receiptNumber, takenBy: "Phone Staff" });
+    expect(listed.pledges.find((p) => p.id === result.pledgeId)).toMatchObject({
+      receiptNumber: rows[0].receiptNumber,
+      takenBy: "Phone Staff",
+    });
   });
 
   it("tiers take their plan's price; print needs a postal address", async () => {
@@ -210,7 +251,11 @@ describe("a pledge paid offline", () => {
 });
 
 describe("the admin pledge screens", () => {
-  async function csrfAsStaff(loader: (args: LoaderFunctionArgs) => Promise<Response>, path: string, params?: Record<string, string>) {
+  async function csrfAsStaff(
+    loader: (args: LoaderFunctionArgs) => Promise<Response>,
+    path: string,
+    params?: Record<string, string>,
+  ) {
     const response = await callLoader(loader, path, { cookie, params });
     expect(response.status).toBe(200);
     const setCookie = (response.headers.get("Set-Cookie") ?? "").split(";")[0];
@@ -220,7 +265,14 @@ describe("the admin pledge screens", () => {
 
   it("finds the caller by email, name or phone prefix", async () => {
     const email = uniqueEmail("findme");
-    await createPledge(t.db, { staff, supporter: { email, name: "Zebedee Findable", phone: "+61 3 9000 4321" }, campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 500, payMethod: "cash" });
+    await createPledge(t.db, {
+      staff,
+      supporter: { email, name: "Zebedee Findable", phone: "+61 3 9000 4321" },
+      campaignId: fixtures.campaign.id,
+      kind: "one_off",
+      amountMinor: 500,
+      payMethod: "cash",
+    });
     for (const q of [email.slice(0, 8), "Zebedee", "+61390004"]) {
       const { body } = await csrfAsStaff(newLoader, `/admin/pledges/new?q=${encodeURIComponent(q)}`);
       expect((body as unknown as { matches: { email: string }[] }).matches.map((m) => m.email)).toContain(email);
@@ -231,7 +283,16 @@ describe("the admin pledge screens", () => {
     const { cookie: both, token } = await csrfAsStaff(newLoader, "/admin/pledges/new");
     const count = async () => (await t.db.select({ id: pledges.id }).from(pledges)).length;
     const before = await count();
-    const typed = { csrf: token, name: "Typed Name", email: "nope", kind: "one_off", amount: "abc", campaignId: String(fixtures.campaign.id), payMethod: "cheque", reference: "CHQ 9" };
+    const typed = {
+      csrf: token,
+      name: "Typed Name",
+      email: "nope",
+      kind: "one_off",
+      amount: "abc",
+      campaignId: String(fixtures.campaign.id),
+      payMethod: "cheque",
+      reference: "CHQ 9",
+    };
     const bad = await postForm(newAction, "/admin/pledges/new", typed, { cookie: both });
     expect(bad.status).toBe(400);
     const body = await bad.json();
@@ -239,15 +300,33 @@ describe("the admin pledge screens", () => {
     expect(body.values).toMatchObject({ name: "Typed Name", email: "nope", reference: "CHQ 9" });
     expect(await count()).toBe(before);
 
-    const forged = await postForm(newAction, "/admin/pledges/new", { ...typed, csrf: "x".repeat(32) }, { cookie: both });
+    const forged = await postForm(
+      newAction,
+      "/admin/pledges/new",
+      { ...typed, csrf: "x".repeat(32) },
+      { cookie: both },
+    );
     expect(forged.status).toBe(403);
 
     const email = uniqueEmail("form");
-    const ok = await postForm(newAction, "/admin/pledges/new", { ...typed, email, amount: "30.00", payMethod: "bank_transfer" }, { cookie: both });
+    const ok = await postForm(
+      newAction,
+      "/admin/pledges/new",
+      { ...typed, email, amount: "30.00", payMethod: "bank_transfer" },
+      { cookie: both },
+    );
     expect(ok.status).toBe(303);
     const id = ok.headers.get("Location")!.match(/\/admin\/pledges\/(\d+)/)![1];
-    const [pledge] = await t.db.select().from(pledges).where(eq(pledges.id, Number(id)));
-    expect(pledge).toMatchObject({ status: "paid", amountMinor: 3000, payMethod: "bank_transfer", takenByStaffId: staff.staffUserId });
+    const [pledge] = await t.db
+      .select()
+      .from(pledges)
+      .where(eq(pledges.id, Number(id)));
+    expect(pledge).toMatchObject({
+      status: "paid",
+      amountMinor: 3000,
+      payMethod: "bank_transfer",
+      takenByStaffId: staff.staffUserId,
+    });
 
     const list = await (await callLoader(listLoader, "/admin/pledges?status=paid", { cookie })).json();
     expect(list.pledges.map((p: { id: number }) => p.id)).toContain(pledge.id);
@@ -262,11 +341,20 @@ describe("the admin pledge screens", () => {
     const { cookie: both, token } = await csrfAsStaff(detailLoader, path, params);
     const resent = await postForm(detailAction, path, { csrf: token, intent: "resend" }, { cookie: both, params });
     expect(resent.status).toBe(303);
-    expect(await t.db.select().from(outbox).where(and(eq(outbox.toEmail, email), eq(outbox.template, "pledge-payment-link")))).toHaveLength(2);
+    expect(
+      await t.db
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.toEmail, email), eq(outbox.template, "pledge-payment-link"))),
+    ).toHaveLength(2);
     const cancelled = await postForm(detailAction, path, { csrf: token, intent: "cancel" }, { cookie: both, params });
     expect(cancelled.status).toBe(303);
-    expect((await postForm(detailAction, path, { csrf: token, intent: "cancel" }, { cookie: both, params })).status).toBe(409);
-    expect((await postForm(detailAction, path, { csrf: "y".repeat(32), intent: "resend" }, { cookie: both, params })).status).toBe(403);
+    expect(
+      (await postForm(detailAction, path, { csrf: token, intent: "cancel" }, { cookie: both, params })).status,
+    ).toBe(409);
+    expect(
+      (await postForm(detailAction, path, { csrf: "y".repeat(32), intent: "resend" }, { cookie: both, params })).status,
+    ).toBe(403);
     expect((await auditFor(pledgeId)).map((a) => [a.action, a.actorId])).toEqual([
       ["pledge.create", staff.staffUserId],
       ["pledge.resend_link", staff.staffUserId],
@@ -282,7 +370,11 @@ describe("the pledge-link job", () => {
     const { pledgeId, email } = await linkPledge();
     const paid = await linkPledge();
     await t.db.update(pledges).set({ status: "paid" }).where(eq(pledges.id, paid.pledgeId));
-    const links = async (to: string) => t.db.select().from(outbox).where(and(eq(outbox.toEmail, to), eq(outbox.template, "pledge-payment-link")));
+    const links = async (to: string) =>
+      t.db
+        .select()
+        .from(outbox)
+        .where(and(eq(outbox.toEmail, to), eq(outbox.template, "pledge-payment-link")));
 
     await runJobsOnce(t.db, new Date(Date.now() + 2 * DAY));
     expect(await links(email)).toHaveLength(1);
@@ -297,14 +389,20 @@ describe("the pledge-link job", () => {
     expect(await links(email)).toHaveLength(2);
 
     // The reminder's link works; it keeps the original expiry.
-    const reminderUrl = openLinks(sent.find((m) => (m.props as { reminder: boolean }).reminder)!.props as { payUrl: string }).payUrl;
+    const reminderUrl = openLinks(
+      sent.find((m) => (m.props as { reminder: boolean }).reminder)!.props as { payUrl: string },
+    ).payUrl;
     const token = reminderUrl.split("/pay/")[1];
-    expect((await (await callLoader(payLoader, `/pay/${token}`, { params: { token } })).json()).pledge.status).toBe("pending");
+    expect((await (await callLoader(payLoader, `/pay/${token}`, { params: { token } })).json()).pledge.status).toBe(
+      "pending",
+    );
 
     await runJobsOnce(t.db, new Date(Date.now() + 14 * DAY + 60_000));
     const [row] = await t.db.select().from(pledges).where(eq(pledges.id, pledgeId));
     expect(row.status).toBe("expired");
-    expect((await (await callLoader(payLoader, `/pay/${token}`, { params: { token } })).json()).pledge.status).toBe("expired");
+    expect((await (await callLoader(payLoader, `/pay/${token}`, { params: { token } })).json()).pledge.status).toBe(
+      "expired",
+    );
     // Staff can send a fresh link, which revives it.
     expect((await resendPledgeLink(t.db, { staff, pledgeId })).status).toBe("sent");
     expect((await t.db.select().from(pledges).where(eq(pledges.id, pledgeId)))[0].status).toBe("pending");

@@ -24,8 +24,10 @@ describe.skipIf(!onPostgres)("statements on PostgreSQL", () => {
   });
   afterAll(() => client.end());
 
-  const preparedTexts = async () => (await client<{ statement: string }[]>`select statement from pg_prepared_statements`).map((row) => row.statement);
-  const campaignBySlug = (slug: string) => db.select({ id: schema.campaigns.id }).from(schema.campaigns).where(eq(schema.campaigns.slug, slug));
+  const preparedTexts = async () =>
+    (await client<{ statement: string }[]>`select statement from pg_prepared_statements`).map((row) => row.statement);
+  const campaignBySlug = (slug: string) =>
+    db.select({ id: schema.campaigns.id }).from(schema.campaigns).where(eq(schema.campaigns.slug, slug));
 
   it("are prepared once and reused, with other parameters, outside and inside transactions and savepoints", async () => {
     const [first] = await campaignBySlug(fixtures.campaign.slug);

@@ -9,7 +9,11 @@ import { callLoader } from "../support/remix";
 useSeededDatabase();
 
 async function privacy() {
-  return (await (await callLoader(loader, "/privacy")).json()) as { stripe: boolean; resend: boolean; contactEmail: string };
+  return (await (await callLoader(loader, "/privacy")).json()) as {
+    stripe: boolean;
+    resend: boolean;
+    contactEmail: string;
+  };
 }
 
 describe("the privacy page", () => {
@@ -20,7 +24,12 @@ describe("the privacy page", () => {
   it("names Stripe and Resend when the installation uses them", async () => {
     const saved = { ...process.env };
     try {
-      Object.assign(process.env, { STRIPE_SECRET_KEY: "sk_test_51Privacy", STRIPE_WEBHOOK_SECRET: "whsec_privacy", RESEND_API_KEY: "re_privacy", MAIL_FROM: "Fund <fund@example.org>" });
+      Object.assign(process.env, {
+        STRIPE_SECRET_KEY: "sk_test_51Privacy",
+        STRIPE_WEBHOOK_SECRET: "whsec_privacy",
+        RESEND_API_KEY: "re_privacy",
+        MAIL_FROM: "Fund <fund@example.org>",
+      });
       resetEnvCache();
       expect(await privacy()).toMatchObject({ stripe: true, resend: true });
     } finally {

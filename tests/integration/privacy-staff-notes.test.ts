@@ -10,7 +10,10 @@ const { t, fixtures } = useSeededDatabase();
 describe("staff notes and a supporter's privacy", () => {
   it("are in the supporter's data export, without naming the member of staff, and go with an erasure", async () => {
     const { supporterId } = await giveGift(t.db, { campaignId: fixtures.campaign.id });
-    const [staff] = await t.db.insert(staffUsers).values({ email: "desk@fund.example", name: "Desk Person", role: "staff" }).returning();
+    const [staff] = await t.db
+      .insert(staffUsers)
+      .values({ email: "desk@fund.example", name: "Desk Person", role: "staff" })
+      .returning();
     await t.db.insert(staffNotes).values({ supporterId, staffUserId: staff.id, body: "Prefers a call after 6 pm" });
 
     const data = await exportSupporterData(t.db, { supporterId });

@@ -22,14 +22,32 @@ let loginToken = "";
 let server: AppServer;
 beforeAll(async () => {
   server = await startAppServer({
-    env: { NODE_ENV: "production", DEMO_MODE: "true", APP_URL: PUBLIC_URL, SESSION_SECRET: "a-production-session-secret-for-this-test-only" },
+    env: {
+      NODE_ENV: "production",
+      DEMO_MODE: "true",
+      APP_URL: PUBLIC_URL,
+      SESSION_SECRET: "a-production-session-secret-for-this-test-only",
+    },
     // The server's own database, before it starts: a staff account, and a supporter with a sign-in link.
     prepare: async (databaseEnv) => {
       const handle = await openDatabase({ url: databaseEnv.DATABASE_URL, dataDir: databaseEnv.PGLITE_DATA_DIR });
       try {
-        await createStaffUser(handle.db, { email: STAFF.email, name: "Production Admin", role: "admin", password: STAFF.password });
-        const [reader] = await handle.db.insert(supporters).values({ email: SUPPORTER_EMAIL, name: "Prod Reader" }).returning({ id: supporters.id });
-        const url = await createLoginLink(handle.db, { supporterId: reader.id, email: SUPPORTER_EMAIL, purpose: "sign_in", ttlMs: SIGN_IN_LINK_TTL_MS });
+        await createStaffUser(handle.db, {
+          email: STAFF.email,
+          name: "Production Admin",
+          role: "admin",
+          password: STAFF.password,
+        });
+        const [reader] = await handle.db
+          .insert(supporters)
+          .values({ email: SUPPORTER_EMAIL, name: "Prod Reader" })
+          .returning({ id: supporters.id });
+        const url = await createLoginLink(handle.db, {
+          supporterId: reader.id,
+          email: SUPPORTER_EMAIL,
+          purpose: "sign_in",
+          ttlMs: SIGN_IN_LINK_TTL_MS,
+        });
         loginToken = url.slice(url.lastIndexOf("/") + 1);
       } finally {
         await handle.close();
@@ -42,13 +60,21 @@ afterAll(() => server?.stop());
 const browser = () => noJsBrowser(() => server.origin);
 
 const csrfOf = (html: string) => /<input[^>]*name="csrf"[^>]*value="([^"]*)"/.exec(html)?.[1] ?? "";
-const cookieNamed = (setCookies: string[], name: string) => setCookies.find((c) => c.startsWith(`${name}=`) && !/Max-Age=0/i.test(c));
+const cookieNamed = (setCookies: string[], name: string) =>
+  setCookies.find((c) => c.startsWith(`${name}=`) && !/Max-Age=0/i.test(c));
 
 /** The attributes of one Set-Cookie header, lower-cased, without the name=value pair. */
 function attributesOf(setCookie: string | undefined) {
   expect(setCookie, "the cookie was set").toBeDefined();
-  const parts = setCookie!.split(";").slice(1).map((p) => p.trim().toLowerCase());
-  return { secure: parts.includes("secure"), httpOnly: parts.includes("httponly"), sameSite: parts.find((p) => p.startsWith("samesite="))?.slice("samesite=".length) };
+  const parts = setCookie!
+    .split(";")
+    .slice(1)
+    .map((p) => p.trim().toLowerCase());
+  return {
+    secure: parts.includes("secure"),
+    httpOnly: parts.includes("httponly"),
+    sameSite: parts.find((p) => p.startsWith("samesite="))?.slice("samesite=".length),
+  };
 }
 
 const HSTS = "max-age=31536000";
@@ -59,12 +85,22 @@ describe("cookies and HSTS in production", () => {
     const page = await admin.request("/admin/sign-in");
     expect(page.status).toBe(200);
     expect(page.headers.get("Strict-Transport-Security")).toBe(HSTS);
-    expect(attributesOf(cookieNamed(admin.setCookies, "ff_csrf"))).toEqual({ secure: true, httpOnly: true, sameSite: "lax" });
+    expect(attributesOf(cookieNamed(admin.setCookies, "ff_csrf"))).toEqual({
+      secure: true,
+      httpOnly: true,
+      sameSite: "lax",
+    });
 
-    const signedIn = await admin.request("/admin/sign-in", { form: { csrf: csrfOf(await page.text()), email: STAFF.email, password: STAFF.password, next: "/admin" } });
+    const signedIn = await admin.request("/admin/sign-in", {
+      form: { csrf: csrfOf(await page.text()), email: STAFF.email, password: STAFF.password, next: "/admin" },
+    });
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get("Strict-Transport-Security")).toBe(HSTS);
-    expect(attributesOf(cookieNamed(admin.setCookies, "ff_staff"))).toEqual({ secure: true, httpOnly: true, sameSite: "lax" });
+    expect(attributesOf(cookieNamed(admin.setCookies, "ff_staff"))).toEqual({
+      secure: true,
+      httpOnly: true,
+      sameSite: "lax",
+    });
 
     // The session works: the admin home answers instead of sending back to sign in.
     const home = await admin.request("/admin");
@@ -80,7 +116,11 @@ describe("cookies and HSTS in production", () => {
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get("Location")).toBe("/account");
     expect(signedIn.headers.get("Strict-Transport-Security")).toBe(HSTS);
-    expect(attributesOf(cookieNamed(reader.setCookies, "ff_session"))).toEqual({ secure: true, httpOnly: true, sameSite: "lax" });
+    expect(attributesOf(cookieNamed(reader.setCookies, "ff_session"))).toEqual({
+      secure: true,
+      httpOnly: true,
+      sameSite: "lax",
+    });
     expect((await reader.request("/account")).status).toBe(200);
   });
 

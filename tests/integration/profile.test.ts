@@ -18,8 +18,16 @@ async function supporterWithSession(overrides: Partial<Parameters<typeof giveGif
 }
 
 const supporterRow = async (id: number) => (await t.db.select().from(supporters).where(eq(supporters.id, id)))[0];
-const post = (who: { cookie: string; csrf: string }, fields: Record<string, string>) => postForm(profileAction, "/account/profile", { csrf: who.csrf, ...fields }, { cookie: who.cookie });
-const ADDRESS = { line1: "1 Collins St", line2: "", city: "Melbourne", state: "VIC", postalCode: "3000", country: "au" };
+const post = (who: { cookie: string; csrf: string }, fields: Record<string, string>) =>
+  postForm(profileAction, "/account/profile", { csrf: who.csrf, ...fields }, { cookie: who.cookie });
+const ADDRESS = {
+  line1: "1 Collins St",
+  line2: "",
+  city: "Melbourne",
+  state: "VIC",
+  postalCode: "3000",
+  country: "au",
+};
 
 describe("the profile page", () => {
   it("shows only the signed-in supporter's details, and sends anyone else to sign in", async () => {
@@ -27,12 +35,19 @@ describe("the profile page", () => {
     const page = await callLoader(profileLoader, "/account/profile", { cookie: rosa.cookie });
     expect(page.status).toBe(200);
     expect(page.headers.get("Cache-Control")).toBe("private, no-store");
-    expect((await page.json()).profile).toMatchObject({ name: "Rosa Reader", email: rosa.checkout.email, anonymous: false, address: null });
+    expect((await page.json()).profile).toMatchObject({
+      name: "Rosa Reader",
+      email: rosa.checkout.email,
+      anonymous: false,
+      address: null,
+    });
 
     const anonymous = await callLoader(profileLoader, "/account/profile");
     expect(anonymous.status).toBe(303);
     expect(anonymous.headers.get("Location")).toBe("/account/sign-in");
-    expect((await postForm(profileAction, "/account/profile", { intent: "details", name: "Mallory" })).status).toBe(303);
+    expect((await postForm(profileAction, "/account/profile", { intent: "details", name: "Mallory" })).status).toBe(
+      303,
+    );
     expect((await supporterRow(rosa.supporterId)).name).toBe("Rosa Reader");
   });
 });
@@ -58,8 +73,15 @@ describe("updating name and postal address", () => {
       addressPostalCode: "3000",
       addressCountry: "AU",
     });
-    const [entry] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "supporter.update_details"), eq(auditLog.targetId, String(rosa.supporterId))));
-    expect(entry).toMatchObject({ actorType: "supporter", actorId: rosa.supporterId, details: { fields: expect.arrayContaining(["name", "addressLine1", "addressCountry"]) } });
+    const [entry] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "supporter.update_details"), eq(auditLog.targetId, String(rosa.supporterId))));
+    expect(entry).toMatchObject({
+      actorType: "supporter",
+      actorId: rosa.supporterId,
+      details: { fields: expect.arrayContaining(["name", "addressLine1", "addressCountry"]) },
+    });
     expect(JSON.stringify(entry.details)).not.toMatch(/Collins|Rosa/);
     const page = await callLoader(profileLoader, "/account/profile?saved=details", { cookie: rosa.cookie });
     expect((await page.json()).notice).toEqual({ saved: "details" });
@@ -85,7 +107,12 @@ describe("updating name and postal address", () => {
 
   it("refuses a post without the CSRF token, or with an unknown intent", async () => {
     const rosa = unchanged;
-    const noToken = await postForm(profileAction, "/account/profile", { intent: "details", name: "Changed" }, { cookie: rosa.cookie });
+    const noToken = await postForm(
+      profileAction,
+      "/account/profile",
+      { intent: "details", name: "Changed" },
+      { cookie: rosa.cookie },
+    );
     expect(noToken.status).toBe(403);
     expect((await post(rosa, { intent: "delete-everyone", name: "Changed" })).status).toBe(400);
     expect((await supporterRow(rosa.supporterId)).name).toBe("Rosa Reader");
@@ -94,7 +121,12 @@ describe("updating name and postal address", () => {
   it("changes only the signed-in supporter, whatever ids the form carries", async () => {
     const rosa = await supporterWithSession();
     const other = await supporterWithSession({ name: "Other Person" });
-    const response = await post(rosa, { intent: "details", name: "Renamed", supporterId: String(other.supporterId), id: String(other.supporterId) });
+    const response = await post(rosa, {
+      intent: "details",
+      name: "Renamed",
+      supporterId: String(other.supporterId),
+      id: String(other.supporterId),
+    });
     expect(response.status).toBe(303);
     expect((await supporterRow(rosa.supporterId)).name).toBe("Renamed");
     expect((await supporterRow(other.supporterId)).name).toBe("Other Person");
@@ -102,7 +134,12 @@ describe("updating name and postal address", () => {
 
   it("keeps the postal address of a print supporter, who needs one", async () => {
     const plan = fixtures.plan("print-year");
-    const pat = await supporterWithSession({ kind: "tier_one_time", planId: plan.id, amountMinor: plan.amountMinor, address: { line1: "2 Smith St", city: "Fitzroy", postalCode: "3065", country: "AU" } });
+    const pat = await supporterWithSession({
+      kind: "tier_one_time",
+      planId: plan.id,
+      amountMinor: plan.amountMinor,
+      address: { line1: "2 Smith St", city: "Fitzroy", postalCode: "3065", country: "AU" },
+    });
     const response = await post(pat, { intent: "details", name: "Pat" });
     expect(response.status).toBe(400);
     expect((await response.json()).errors.line1).toMatch(/postal address/);
@@ -111,7 +148,11 @@ describe("updating name and postal address", () => {
 });
 
 describe("changing email", () => {
-  const changeMails = (to: string) => t.db.select().from(outbox).where(and(eq(outbox.toEmail, to), eq(outbox.template, "email-change-confirm")));
+  const changeMails = (to: string) =>
+    t.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.toEmail, to), eq(outbox.template, "email-change-confirm")));
   const tokenOf = (url: string) => url.split("/account/auth/")[1];
 
   async function useLink(linkToken: string) {
@@ -129,8 +170,14 @@ describe("changing email", () => {
     expect(response.headers.get("Location")).toBe("/account/profile?email=sent");
     expect((await supporterRow(rosa.supporterId)).email).toBe(rosa.checkout.email);
     const [mail] = await changeMails(newEmail);
-    expect(openLinks(mail.props)).toMatchObject({ newEmail, url: expect.stringMatching(/^http:\/\/localhost:3000\/account\/auth\/[\w-]+$/) });
-    const [link] = await t.db.select().from(loginTokens).where(and(eq(loginTokens.supporterId, rosa.supporterId), eq(loginTokens.purpose, "email_change")));
+    expect(openLinks(mail.props)).toMatchObject({
+      newEmail,
+      url: expect.stringMatching(/^http:\/\/localhost:3000\/account\/auth\/[\w-]+$/),
+    });
+    const [link] = await t.db
+      .select()
+      .from(loginTokens)
+      .where(and(eq(loginTokens.supporterId, rosa.supporterId), eq(loginTokens.purpose, "email_change")));
     expect(link).toMatchObject({ newEmail, email: rosa.checkout.email.toLowerCase() });
     expect(link.expiresAt.getTime() - link.createdAt.getTime()).toBeGreaterThan(23.9 * 3600_000);
 
@@ -140,7 +187,10 @@ describe("changing email", () => {
     expect(used.headers.get("Location")).toBe("/account/profile?email=changed");
     expect((await supporterRow(rosa.supporterId)).email).toBe(newEmail);
     expect((await callLoader(profileLoader, "/account/profile", { cookie: rosa.cookie })).status).toBe(303);
-    const [audit] = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "supporter.change_email"), eq(auditLog.targetId, String(rosa.supporterId))));
+    const [audit] = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "supporter.change_email"), eq(auditLog.targetId, String(rosa.supporterId))));
     expect(JSON.stringify(audit.details)).not.toContain("@");
   });
 
@@ -164,7 +214,9 @@ describe("changing email", () => {
     const used = await useLink(tokenOf(openLinks(mail.props as { url: string }).url));
     expect(used.status).toBe(409);
     expect((await supporterRow(rosa.supporterId)).email).toBe(rosa.checkout.email);
-    expect(await confirmEmailChange(t.db, { supporterId: rosa.supporterId, newEmail: other.checkout.email })).toBe("taken");
+    expect(await confirmEmailChange(t.db, { supporterId: rosa.supporterId, newEmail: other.checkout.email })).toBe(
+      "taken",
+    );
   });
 
   it.each([
@@ -177,7 +229,12 @@ describe("changing email", () => {
     const body = await response.json();
     expect(body.errors.email).toMatch(message);
     expect(body.values.email).toBe(email);
-    expect(await t.db.select().from(loginTokens).where(and(eq(loginTokens.supporterId, rosa.supporterId), eq(loginTokens.purpose, "email_change")))).toHaveLength(0);
+    expect(
+      await t.db
+        .select()
+        .from(loginTokens)
+        .where(and(eq(loginTokens.supporterId, rosa.supporterId), eq(loginTokens.purpose, "email_change"))),
+    ).toHaveLength(0);
   });
 
   it("says so when the new address is the current one", async () => {
@@ -189,11 +246,14 @@ describe("changing email", () => {
 });
 
 describe("the anonymous preference", () => {
-  const giftsOf = (supporterId: number) => t.db.select({ anonymous: payments.anonymous }).from(payments).where(eq(payments.supporterId, supporterId));
+  const giftsOf = (supporterId: number) =>
+    t.db.select({ anonymous: payments.anonymous }).from(payments).where(eq(payments.supporterId, supporterId));
 
   it("hides the name on past gifts and on later ones, and can be turned off again", async () => {
     const rosa = await supporterWithSession();
-    expect((await post(rosa, { intent: "anonymous", anonymous: "on" })).headers.get("Location")).toBe("/account/profile?saved=anonymous");
+    expect((await post(rosa, { intent: "anonymous", anonymous: "on" })).headers.get("Location")).toBe(
+      "/account/profile?saved=anonymous",
+    );
     expect((await supporterRow(rosa.supporterId)).anonymous).toBe(true);
     expect(await giftsOf(rosa.supporterId)).toEqual([{ anonymous: true }]);
 
@@ -205,7 +265,10 @@ describe("the anonymous preference", () => {
     await post(rosa, { intent: "anonymous" });
     expect((await supporterRow(rosa.supporterId)).anonymous).toBe(false);
     expect(await giftsOf(rosa.supporterId)).toEqual([{ anonymous: false }, { anonymous: false }]);
-    const audits = await t.db.select().from(auditLog).where(and(eq(auditLog.action, "supporter.set_anonymous"), eq(auditLog.targetId, String(rosa.supporterId))));
+    const audits = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.action, "supporter.set_anonymous"), eq(auditLog.targetId, String(rosa.supporterId))));
     expect(audits.map((a) => a.details)).toEqual([
       { anonymous: true, paymentsUpdated: 1 },
       { anonymous: false, paymentsUpdated: 2 },

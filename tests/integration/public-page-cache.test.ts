@@ -20,9 +20,14 @@ beforeAll(async () => {
 afterAll(() => server?.stop());
 
 const reader = () => noJsBrowser(() => server.origin);
-const nonceOf = (response: Response) => /'nonce-([A-Za-z0-9+/=]+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
+const nonceOf = (response: Response) =>
+  /'nonce-([A-Za-z0-9+/=]+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
 const csrfOf = (html: string) => /<input[^>]*name="csrf"[^>]*value="([^"]*)"/.exec(html)?.[1] ?? "";
-const text = (html: string) => html.replace(/<!-- -->/g, "").replace(/<[^>]+>/g, " ").replace(/\s+/g, " ");
+const text = (html: string) =>
+  html
+    .replace(/<!-- -->/g, "")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/\s+/g, " ");
 
 /** Reads `path` until `predicate` holds for its text, for up to five seconds: a change shows within about one. */
 async function eventually(path: string, predicate: (pageText: string) => boolean): Promise<string> {
@@ -49,7 +54,16 @@ describe("public pages from memory", () => {
       const token = csrfOf(html);
       seen.add(nonce).add(token);
       // The token works: the donate form starts a checkout with it (and the cookie it came with).
-      const given = await browser.request("/?index", { form: { csrf: token, currency: "AUD", frequency: "once", amount: "2500", name: "Page Reader", email: `page-reader-${i}@example.net` } });
+      const given = await browser.request("/?index", {
+        form: {
+          csrf: token,
+          currency: "AUD",
+          frequency: "once",
+          amount: "2500",
+          name: "Page Reader",
+          email: `page-reader-${i}@example.net`,
+        },
+      });
       expect(given.status, await given.clone().text()).toBe(303);
       expect(given.headers.get("Location")).toMatch(/^\/simulated-checkout\//);
       // A returning reader keeps their token and gets no new cookie.
@@ -73,7 +87,10 @@ describe("public pages from memory", () => {
       expect(cached.headers.get("Cache-Control")).toBe("private, no-store");
       expect(cached.headers.get("Content-Type")).toBe(rendered.headers.get("Content-Type"));
       // fetch asks for gzip, as browsers do, and both answers are compressed.
-      expect([cached.headers.get("Content-Encoding"), rendered.headers.get("Content-Encoding")]).toEqual(["gzip", "gzip"]);
+      expect([cached.headers.get("Content-Encoding"), rendered.headers.get("Content-Encoding")]).toEqual([
+        "gzip",
+        "gzip",
+      ]);
     }
   });
 
@@ -84,7 +101,16 @@ describe("public pages from memory", () => {
 
     const browser = reader();
     const token = csrfOf(await (await browser.request("/")).text());
-    const started = await browser.request("/?index", { form: { csrf: token, currency: "AUD", frequency: "once", amount: "5000", name: "Counted Reader", email: "counted@example.net" } });
+    const started = await browser.request("/?index", {
+      form: {
+        csrf: token,
+        currency: "AUD",
+        frequency: "once",
+        amount: "5000",
+        name: "Counted Reader",
+        email: "counted@example.net",
+      },
+    });
     const checkoutPath = started.headers.get("Location")!;
     const checkout = await browser.request(checkoutPath);
     const paid = await browser.request(checkoutPath, { form: { csrf: csrfOf(await checkout.text()), outcome: "pay" } });
@@ -94,15 +120,20 @@ describe("public pages from memory", () => {
     expect(raised(await eventually("/", (page) => raised(page) === expected))).toBe(expected);
   });
 
-  it.skipIf(!process.env.DATABASE_URL)("shows a change another process made (PostgreSQL notifies every app process)", async () => {
-    // Fill the cache first, so that only the notification can make it show the change.
-    await reader().request("/");
-    const other = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
-    try {
-      await other`update campaigns set headline = 'Changed by another process' where is_default`;
-    } finally {
-      await other.end();
-    }
-    expect(await eventually("/", (page) => page.includes("Changed by another process"))).toContain("Changed by another process");
-  });
+  it.skipIf(!process.env.DATABASE_URL)(
+    "shows a change another process made (PostgreSQL notifies every app process)",
+    async () => {
+      // Fill the cache first, so that only the notification can make it show the change.
+      await reader().request("/");
+      const other = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
+      try {
+        await other`update campaigns set headline = 'Changed by another process' where is_default`;
+      } finally {
+        await other.end();
+      }
+      expect(await eventually("/", (page) => page.includes("Changed by another process"))).toContain(
+        "Changed by another process",
+      );
+    },
+  );
 });

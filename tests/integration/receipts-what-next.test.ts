@@ -33,8 +33,15 @@ async function snapshotOf(paymentId: number) {
 describe("plan descriptions", () => {
   it("no plan or gift description repeats a word, whatever the plan is called", async () => {
     const all = await t.db.select().from(plans);
-    const descriptions = all.map((plan) => describeGift(plan.billing === "monthly" ? "tier_monthly" : "tier_one_time", fixtures.campaign.name, plan.name).description);
-    descriptions.push(describeGift("one_off", fixtures.campaign.name, null).description, describeGift("monthly", fixtures.campaign.name, null).description);
+    const descriptions = all.map(
+      (plan) =>
+        describeGift(plan.billing === "monthly" ? "tier_monthly" : "tier_one_time", fixtures.campaign.name, plan.name)
+          .description,
+    );
+    descriptions.push(
+      describeGift("one_off", fixtures.campaign.name, null).description,
+      describeGift("monthly", fixtures.campaign.name, null).description,
+    );
     expect(descriptions).toContain("Digital supporter — 12 months");
     expect(descriptions).toContain("Digital supporter — monthly");
     for (const description of descriptions) expect(repeatedWords(description), description).toEqual([]);
@@ -46,9 +53,19 @@ describe("plan descriptions", () => {
 describe("receipts say what happens next", () => {
   it("a 12-month receipt reads without repetition and says when the year ends", async () => {
     const email = uniqueEmail("year");
-    const { payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, email, kind: "tier_one_time", planId: fixtures.plan("digital-year").id, amountMinor: 5500 });
+    const { payment } = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      email,
+      kind: "tier_one_time",
+      planId: fixtures.plan("digital-year").id,
+      amountMinor: 5500,
+    });
     const snapshot = await snapshotOf(payment.id);
-    expect(snapshot).toMatchObject({ description: "Digital supporter — 12 months", purpose: "subscription", nextPaymentAt: null });
+    expect(snapshot).toMatchObject({
+      description: "Digital supporter — 12 months",
+      purpose: "subscription",
+      nextPaymentAt: null,
+    });
     const mail = await mailFor(email);
     expect(mail.template).toBe("supporter-welcome");
     expect(mail.text).not.toMatch(/12 months — 12 months/);
@@ -58,7 +75,12 @@ describe("receipts say what happens next", () => {
 
   it("a monthly gift's receipt says every month, the next payment date and how to manage it", async () => {
     const email = uniqueEmail("monthly");
-    const { payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, email, kind: "monthly", amountMinor: 1500 });
+    const { payment } = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      email,
+      kind: "monthly",
+      amountMinor: 1500,
+    });
     const snapshot = await snapshotOf(payment.id);
     expect(snapshot.purpose).toBe("gift");
     const next = new Date(snapshot.nextPaymentAt!);
@@ -77,7 +99,14 @@ describe("receipts say what happens next", () => {
     await t.db.update(settings).set({ firstPrintEditionDays: 10 });
     try {
       const email = uniqueEmail("print");
-      const { payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, email, kind: "tier_monthly", planId: fixtures.plan("print-monthly").id, amountMinor: 1000, address: PRINT_ADDRESS });
+      const { payment } = await giveGift(t.db, {
+        campaignId: fixtures.campaign.id,
+        email,
+        kind: "tier_monthly",
+        planId: fixtures.plan("print-monthly").id,
+        amountMinor: 1000,
+        address: PRINT_ADDRESS,
+      });
       const mail = await mailFor(email);
       expect(mail.template).toBe("supporter-welcome");
       const by = (mail.props as { firstEditionBy: string }).firstEditionBy;
@@ -92,17 +121,36 @@ describe("receipts say what happens next", () => {
 
 describe("the thank-you page's facts", () => {
   it("monthly: every month, the next payment date from the subscription", async () => {
-    const { checkout, payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, email: uniqueEmail("thanks"), kind: "monthly", amountMinor: 1500 });
+    const { checkout, payment } = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      email: uniqueEmail("thanks"),
+      kind: "monthly",
+      amountMinor: 1500,
+    });
     const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.id, payment.subscriptionId!));
     const page = await getThanksPage(t.db, { checkoutId: checkout.id });
     expect(page!.next).toMatchObject({ frequency: "monthly", tier: null, endsAt: null, firstEditionBy: null });
-    expect(page!.next!.nextPaymentAt).toBe((sub.currentPeriodEnd ?? new Date(payment.paidAt.getTime() + 30 * DAY)).toISOString());
+    expect(page!.next!.nextPaymentAt).toBe(
+      (sub.currentPeriodEnd ?? new Date(payment.paidAt.getTime() + 30 * DAY)).toISOString(),
+    );
   });
 
   it("print for 12 months: the end date and the first edition; nothing said when the setting is blank", async () => {
-    const { checkout, payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, email: uniqueEmail("thanks"), kind: "tier_one_time", planId: fixtures.plan("print-year").id, amountMinor: 11000, address: PRINT_ADDRESS });
+    const { checkout, payment } = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      email: uniqueEmail("thanks"),
+      kind: "tier_one_time",
+      planId: fixtures.plan("print-year").id,
+      amountMinor: 11000,
+      address: PRINT_ADDRESS,
+    });
     const page = await getThanksPage(t.db, { checkoutId: checkout.id });
-    expect(page!.next).toMatchObject({ frequency: "year", tier: "print", nextPaymentAt: null, coversUntil: payment.coversUntil!.toISOString() });
+    expect(page!.next).toMatchObject({
+      frequency: "year",
+      tier: "print",
+      nextPaymentAt: null,
+      coversUntil: payment.coversUntil!.toISOString(),
+    });
     expect(new Date(page!.next!.firstEditionBy!).getTime() - payment.paidAt.getTime()).toBe(7 * DAY);
     await t.db.update(settings).set({ firstPrintEditionDays: null });
     try {
@@ -113,8 +161,16 @@ describe("the thank-you page's facts", () => {
   });
 
   it("a monthly support already set to end promises no next payment", async () => {
-    const { checkout, payment } = await giveGift(t.db, { campaignId: fixtures.campaign.id, email: uniqueEmail("thanks"), kind: "monthly", amountMinor: 1500 });
-    await t.db.update(subscriptions).set({ cancelAtPeriodEnd: true }).where(and(eq(subscriptions.id, payment.subscriptionId!)));
+    const { checkout, payment } = await giveGift(t.db, {
+      campaignId: fixtures.campaign.id,
+      email: uniqueEmail("thanks"),
+      kind: "monthly",
+      amountMinor: 1500,
+    });
+    await t.db
+      .update(subscriptions)
+      .set({ cancelAtPeriodEnd: true })
+      .where(and(eq(subscriptions.id, payment.subscriptionId!)));
     const page = await getThanksPage(t.db, { checkoutId: checkout.id });
     expect(page!.next).toMatchObject({ nextPaymentAt: null, endsAt: expect.any(String) });
   });

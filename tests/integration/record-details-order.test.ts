@@ -5,7 +5,14 @@ import { handleStripeWebhook } from "~/payments/webhook.server";
 import { signedWebhookRequest, type StripeEventEnvelope } from "../mocks/stripe";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";
-import { buildHistory, ledgerSnapshot, resetToSeed, writeCheckouts, type GiftScript, type WorldScript } from "../support/stripe-histories";
+import {
+  buildHistory,
+  ledgerSnapshot,
+  resetToSeed,
+  writeCheckouts,
+  type GiftScript,
+  type WorldScript,
+} from "../support/stripe-histories";
 
 /**
  * Which checkout gives a new supporter record its details must not depend on the order Stripe
@@ -22,7 +29,15 @@ const { t, fixtures } = useSeededDatabase();
 // One start for every build, so that both deliveries of a world have the same dates.
 const START = Math.floor(Date.now() / 1000) - 200 * 86_400;
 
-const printYear: GiftScript = { kind: "tier_one_time", planCode: "print-year", amountMinor: 0, feeCoverMinor: 0, payment: "card", refundPercents: [], startDay: 5 };
+const printYear: GiftScript = {
+  kind: "tier_one_time",
+  planCode: "print-year",
+  amountMinor: 0,
+  feeCoverMinor: 0,
+  payment: "card",
+  refundPercents: [],
+  startDay: 5,
+};
 const digitalMonthlyBecomingPrint: GiftScript = {
   kind: "tier_monthly",
   planCode: "digital-monthly",
@@ -33,11 +48,24 @@ const digitalMonthlyBecomingPrint: GiftScript = {
   ending: "running",
   startDay: 20,
 };
-const printMonthly: GiftScript = { kind: "tier_monthly", planCode: "print-monthly", amountMinor: 0, activatedInSameSecond: true, firstRefundPercent: 0, months: [], ending: "running", startDay: 3 };
+const printMonthly: GiftScript = {
+  kind: "tier_monthly",
+  planCode: "print-monthly",
+  amountMinor: 0,
+  activatedInSameSecond: true,
+  firstRefundPercent: 0,
+  months: [],
+  ending: "running",
+  startDay: 3,
+};
 
 async function history(world: WorldScript) {
   const allPlans = await t.db.select().from(plans);
-  const plan = (code: string) => allPlans.find((p) => p.code === code) ?? (() => { throw new Error(`no plan ${code}`); })();
+  const plan = (code: string) =>
+    allPlans.find((p) => p.code === code) ??
+    (() => {
+      throw new Error(`no plan ${code}`);
+    })();
   const built = buildHistory(world, { campaignId: fixtures.campaign.id, plan, start: START });
   for (const paid of built.invoicePayments) stripe.addInvoicePayment(paid);
   return built;
@@ -66,7 +94,11 @@ async function outcome(world: WorldScript, order: "stripe" | "backwards") {
   const [row] = await t.db.select().from(supporters).where(eq(supporters.email, person!.email));
   return {
     profile: { name: row!.name, line1: row!.addressLine1, city: row!.addressCity },
-    subscriptions: Object.values(snapshot.subscriptions).map((s) => ({ plan: s.plan, deliveredTo: s.deliveredTo, status: s.status })),
+    subscriptions: Object.values(snapshot.subscriptions).map((s) => ({
+      plan: s.plan,
+      deliveredTo: s.deliveredTo,
+      status: s.status,
+    })),
     entitlements: Object.values(snapshot.supporters).map((s) => s.entitlements),
   };
 }
@@ -76,7 +108,9 @@ describe("the first-started checkout gives a new record its details, whatever or
     const world: WorldScript = { supporters: [{ name: "Mehmet Öz", gifts: [printYear, digitalMonthlyBecomingPrint] }] };
     const inOrder = await outcome(world, "stripe");
     expect(inOrder.profile.line1).toBe("12 Printers Lane");
-    expect(inOrder.subscriptions).toEqual([{ plan: "print-monthly", deliveredTo: "12 Printers Lane", status: "active" }]);
+    expect(inOrder.subscriptions).toEqual([
+      { plan: "print-monthly", deliveredTo: "12 Printers Lane", status: "active" },
+    ]);
     expect(await outcome(world, "backwards")).toEqual(inOrder);
   });
 
@@ -92,7 +126,9 @@ describe("the first-started checkout gives a new record its details, whatever or
     // record first and the monthly takes its place: both still go to the address given for them.
     const world: WorldScript = { supporters: [{ name: "Ana Ito", gifts: [printYear, printMonthly] }] };
     const inOrder = await outcome(world, "stripe");
-    expect(inOrder.subscriptions).toEqual([{ plan: "print-monthly", deliveredTo: "12 Printers Lane", status: "active" }]);
+    expect(inOrder.subscriptions).toEqual([
+      { plan: "print-monthly", deliveredTo: "12 Printers Lane", status: "active" },
+    ]);
     expect(await outcome(world, "backwards")).toEqual(inOrder);
   });
 });

@@ -30,7 +30,13 @@ beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "ff-observe-"));
     database.PGLITE_DATA_DIR = path.join(dataDir, "pglite");
   }
-  server = await spawnServer({ ...database, LOG_LEVEL: "info", STRIPE_SECRET_KEY: "sk_test_51RequestIds", STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, METRICS_TOKEN });
+  server = await spawnServer({
+    ...database,
+    LOG_LEVEL: "info",
+    STRIPE_SECRET_KEY: "sk_test_51RequestIds",
+    STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    METRICS_TOKEN,
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -41,13 +47,20 @@ afterAll(async () => {
 
 /** A signed checkout.session.completed for a checkout the app never created: applied as "ignored", with a warning. */
 function unknownCheckoutDelivery() {
-  const session = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: randomUUID() }), amountTotal: 2500 });
+  const session = checkoutSessionObject({
+    metadata: checkoutMetadata({ checkoutId: randomUUID() }),
+    amountTotal: 2500,
+  });
   return signedWebhookRequest(stripeEvent("checkout.session.completed", session), WEBHOOK_SECRET);
 }
 
 async function deliver(headers: Record<string, string> = {}) {
   const { rawBody, signature } = unknownCheckoutDelivery();
-  return fetch(`${server.origin}/webhooks/stripe`, { method: "POST", headers: { "Content-Type": "application/json", "Stripe-Signature": signature, ...headers }, body: rawBody });
+  return fetch(`${server.origin}/webhooks/stripe`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Stripe-Signature": signature, ...headers },
+    body: rawBody,
+  });
 }
 
 /** The JSON log lines the server printed with this message and request id, waited for (the write may trail the response). */
@@ -59,7 +72,8 @@ async function logLines(message: string, requestId: string | null): Promise<Arra
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .filter((line) => line.msg === message && line.requestId === requestId);
-  for (let waited = 0; read().length === 0 && waited < 5_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let waited = 0; read().length === 0 && waited < 5_000; waited += 50)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   return read();
 }
 
@@ -77,17 +91,28 @@ describe("request ids", () => {
     const staticFile = await fetch(`${server.origin}/build/${asset}`);
     const notFound = await fetch(`${server.origin}/no-such-page`);
     expect([remix.status, webhook.status, staticFile.status, notFound.status]).toEqual([200, 200, 200, 404]);
-    const ids = [page, cached, remix.headers.get("X-Request-Id"), webhook.headers.get("X-Request-Id"), staticFile.headers.get("X-Request-Id"), notFound.headers.get("X-Request-Id")];
+    const ids = [
+      page,
+      cached,
+      remix.headers.get("X-Request-Id"),
+      webhook.headers.get("X-Request-Id"),
+      staticFile.headers.get("X-Request-Id"),
+      notFound.headers.get("X-Request-Id"),
+    ];
     for (const id of ids) expect(id).toMatch(UUID);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
   it("keeps the caller's id when it is a short safe token, and replaces anything else", async () => {
     const fromProxy = "0f3c9a7e5b2d4c1a8e6f0a9b3c7d5e1f";
-    expect((await fetch(`${server.origin}/`, { headers: { "X-Request-Id": fromProxy } })).headers.get("X-Request-Id")).toBe(fromProxy);
+    expect(
+      (await fetch(`${server.origin}/`, { headers: { "X-Request-Id": fromProxy } })).headers.get("X-Request-Id"),
+    ).toBe(fromProxy);
     expect((await deliver({ "X-Request-Id": fromProxy })).headers.get("X-Request-Id")).toBe(fromProxy);
     for (const unsafe of ["short", "has spaces in it ok", `${"a".repeat(65)}`, '{"json":"in a log"}']) {
-      const id = (await fetch(`${server.origin}/account/sign-in`, { headers: { "X-Request-Id": unsafe } })).headers.get("X-Request-Id");
+      const id = (await fetch(`${server.origin}/account/sign-in`, { headers: { "X-Request-Id": unsafe } })).headers.get(
+        "X-Request-Id",
+      );
       expect(id).toMatch(UUID);
     }
   });
@@ -112,8 +137,19 @@ describe("request ids", () => {
     const response = await fetch(`${server.origin}/?index`, {
       method: "POST",
       redirect: "manual",
-      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie, Origin: server.origin, "Sec-Fetch-Site": "same-origin" },
-      body: new URLSearchParams({ csrf, website: "https://spam.example", amount: "25", frequency: "one_off", email: "bot@example.net" }).toString(),
+      headers: {
+        "Content-Type": "application/x-www-form-urlencoded",
+        Cookie: cookie,
+        Origin: server.origin,
+        "Sec-Fetch-Site": "same-origin",
+      },
+      body: new URLSearchParams({
+        csrf,
+        website: "https://spam.example",
+        amount: "25",
+        frequency: "one_off",
+        email: "bot@example.net",
+      }).toString(),
     });
     expect(response.status).toBe(400);
     const requestId = response.headers.get("X-Request-Id");
@@ -124,7 +160,12 @@ describe("request ids", () => {
 
 describe("/metrics", () => {
   it("answers only with the token, never from a cache", async () => {
-    for (const authorization of [undefined, "Bearer wrong-token-of-the-same-kind", `Basic ${METRICS_TOKEN}`, `Bearer ${METRICS_TOKEN}x`]) {
+    for (const authorization of [
+      undefined,
+      "Bearer wrong-token-of-the-same-kind",
+      `Basic ${METRICS_TOKEN}`,
+      `Bearer ${METRICS_TOKEN}x`,
+    ]) {
       const refused = await metrics(authorization);
       expect(refused.status).toBe(401);
       expect(await refused.text()).not.toContain("ff_");
@@ -144,18 +185,49 @@ describe("/metrics", () => {
     await fetch(`${server.origin}/account/sign-in`);
     const twice = unknownCheckoutDelivery();
     for (let i = 0; i < 2; i++) {
-      await fetch(`${server.origin}/webhooks/stripe`, { method: "POST", headers: { "Stripe-Signature": twice.signature }, body: twice.rawBody });
+      await fetch(`${server.origin}/webhooks/stripe`, {
+        method: "POST",
+        headers: { "Stripe-Signature": twice.signature },
+        body: twice.rawBody,
+      });
     }
     const bad = unknownCheckoutDelivery();
-    await fetch(`${server.origin}/webhooks/stripe`, { method: "POST", headers: { "Stripe-Signature": bad.signature.replace(/v1=\w/, "v1=0") }, body: bad.rawBody });
+    await fetch(`${server.origin}/webhooks/stripe`, {
+      method: "POST",
+      headers: { "Stripe-Signature": bad.signature.replace(/v1=\w/, "v1=0") },
+      body: bad.rawBody,
+    });
 
     const text = await (await metrics(`Bearer ${METRICS_TOKEN}`)).text();
     const sample = (name: string, labels: string) => new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, "m").exec(text)?.[1];
-    expect(Number(sample("ff_http_request_duration_seconds_count", 'route="routes/account.sign-in",method="GET",status_class="2xx"'))).toBeGreaterThanOrEqual(1);
-    expect(Number(sample("ff_http_request_duration_seconds_count", 'route="public-page-cache",method="GET",status_class="2xx"'))).toBeGreaterThanOrEqual(1);
-    expect(Number(sample("ff_http_request_duration_seconds_count", 'route="stripe-webhook",method="POST",status_class="2xx"'))).toBeGreaterThanOrEqual(1);
-    expect(Number(sample("ff_http_request_duration_seconds_count", 'route="stripe-webhook",method="POST",status_class="4xx"'))).toBeGreaterThanOrEqual(1);
-    expect(Number(sample("ff_http_request_duration_seconds_count", 'route="routes/c.\\$slug",method="GET",status_class="4xx"'))).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(
+        sample(
+          "ff_http_request_duration_seconds_count",
+          'route="routes/account.sign-in",method="GET",status_class="2xx"',
+        ),
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(
+        sample("ff_http_request_duration_seconds_count", 'route="public-page-cache",method="GET",status_class="2xx"'),
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(
+        sample("ff_http_request_duration_seconds_count", 'route="stripe-webhook",method="POST",status_class="2xx"'),
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(
+        sample("ff_http_request_duration_seconds_count", 'route="stripe-webhook",method="POST",status_class="4xx"'),
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(
+        sample("ff_http_request_duration_seconds_count", 'route="routes/c.\\$slug",method="GET",status_class="4xx"'),
+      ),
+    ).toBeGreaterThanOrEqual(1);
     expect(Number(sample("ff_webhook_deliveries_total", 'outcome="applied"'))).toBeGreaterThanOrEqual(1);
     expect(Number(sample("ff_webhook_deliveries_total", 'outcome="duplicate"'))).toBe(1);
     expect(Number(sample("ff_webhook_deliveries_total", 'outcome="rejected_signature"'))).toBe(1);
@@ -174,6 +246,7 @@ describe("/metrics", () => {
     expect(text).not.toContain("no-such-campaign");
     expect(text).not.toContain("example.net");
     const routes = new Set([...text.matchAll(/route="([^"]*)"/g)].map((match) => match[1]));
-    for (const route of routes) expect(route).toMatch(/^(root|routes\/[\w.$[\]_-]+|public-page-cache|stripe-webhook|static|metrics|unmatched)$/);
+    for (const route of routes)
+      expect(route).toMatch(/^(root|routes\/[\w.$[\]_-]+|public-page-cache|stripe-webhook|static|metrics|unmatched)$/);
   });
 });

@@ -1,7 +1,13 @@
 import { like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { rateLimits } from "@db/schema";
-import { CLAIM_GRACE_MS, checkoutLimits, claimOnce, countRateLimitHit, countRateLimitHits } from "~/auth/rate-limit.server";
+import {
+  CLAIM_GRACE_MS,
+  checkoutLimits,
+  claimOnce,
+  countRateLimitHit,
+  countRateLimitHits,
+} from "~/auth/rate-limit.server";
 import { STAFF_SET_PASSWORD_LIMIT } from "~/auth/staff-auth.server";
 import { runJobsOnce } from "~/jobs/scheduler.server";
 import { SIGN_IN_LIMITS } from "~/supporters/sign-in.server";
@@ -17,7 +23,14 @@ const SECOND = 1000;
 const DAY = 24 * 3600 * SECOND;
 
 async function keysLeft(prefix: string) {
-  return (await t.db.select({ key: rateLimits.key }).from(rateLimits).where(like(rateLimits.key, `${prefix}%`))).map((r) => r.key).sort();
+  return (
+    await t.db
+      .select({ key: rateLimits.key })
+      .from(rateLimits)
+      .where(like(rateLimits.key, `${prefix}%`))
+  )
+    .map((r) => r.key)
+    .sort();
 }
 
 describe("purging rate-limit rows", () => {
@@ -32,7 +45,8 @@ describe("purging rate-limit rows", () => {
       ]);
     }
     await runJobsOnce(t.db, now);
-    for (const rule of rules) expect(await keysLeft(`${rule.name}:t1-`), rule.name).toEqual([`${rule.name}:t1-current`]);
+    for (const rule of rules)
+      expect(await keysLeft(`${rule.name}:t1-`), rule.name).toEqual([`${rule.name}:t1-current`]);
   });
 
   it("a counter still counting is still enforced after the purge", async () => {
@@ -48,7 +62,9 @@ describe("purging rate-limit rows", () => {
     const now = new Date();
     const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
     expect(await claimOnce(t.db, { kind: "pow", id: "t3-long-expired", until: at(-3600 * SECOND) })).toBe(true);
-    expect(await claimOnce(t.db, { kind: "pow", id: "t3-just-expired", until: at(-CLAIM_GRACE_MS + 60 * SECOND) })).toBe(true);
+    expect(
+      await claimOnce(t.db, { kind: "pow", id: "t3-just-expired", until: at(-CLAIM_GRACE_MS + 60 * SECOND) }),
+    ).toBe(true);
     expect(await claimOnce(t.db, { kind: "pow", id: "t3-still-valid", until: at(120 * SECOND) })).toBe(true);
     await runJobsOnce(t.db, now);
     expect(await keysLeft("pow:t3-")).toEqual(["pow:t3-just-expired", "pow:t3-still-valid"]);
@@ -117,6 +133,11 @@ describe("counting several windows in one statement (a checkout counts its addre
 
   it("refuses the same counter twice in one statement", async () => {
     // Subjects are compared without case, as every counter keys them.
-    await expect(countRateLimitHits(t.db, [{ rule: short, subject: "twice@example.net" }, { rule: short, subject: "Twice@Example.net" }])).rejects.toThrow(/same counter twice/);
+    await expect(
+      countRateLimitHits(t.db, [
+        { rule: short, subject: "twice@example.net" },
+        { rule: short, subject: "Twice@Example.net" },
+      ]),
+    ).rejects.toThrow(/same counter twice/);
   });
 });

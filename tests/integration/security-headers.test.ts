@@ -10,7 +10,12 @@ import { createStaffAccount, noJsBrowser, startAppServer, type AppServer } from 
  */
 
 const METRICS_TOKEN = "metrics-token-for-the-headers-test";
-const ADMIN = { email: "headers-admin@fund.example", name: "Headers Admin", role: "admin" as const, password: "a-long-headers-password" };
+const ADMIN = {
+  email: "headers-admin@fund.example",
+  name: "Headers Admin",
+  role: "admin" as const,
+  password: "a-long-headers-password",
+};
 
 let server: AppServer;
 let stripeServer: AppServer;
@@ -18,7 +23,13 @@ beforeAll(async () => {
   [server, stripeServer] = await Promise.all([
     startAppServer({ prepare: (databaseEnv) => createStaffAccount(databaseEnv, ADMIN), env: { METRICS_TOKEN } }),
     // Stripe mode behind a public https address (no call to Stripe is made: only headers are read).
-    startAppServer({ env: { STRIPE_SECRET_KEY: "sk_test_headers", STRIPE_WEBHOOK_SECRET: "whsec_headers", APP_URL: "https://give.example.org" } }),
+    startAppServer({
+      env: {
+        STRIPE_SECRET_KEY: "sk_test_headers",
+        STRIPE_WEBHOOK_SECRET: "whsec_headers",
+        APP_URL: "https://give.example.org",
+      },
+    }),
   ]);
 }, 120_000);
 afterAll(async () => {
@@ -27,11 +38,16 @@ afterAll(async () => {
 
 const browser = (app: () => AppServer) => noJsBrowser(() => app().origin);
 
-const nonceOf = (response: Response) => /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
+const nonceOf = (response: Response) =>
+  /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
 const csrfInputs = (html: string) => [...html.matchAll(/<input[^>]*name="csrf"[^>]*value="([^"]*)"/g)].map((m) => m[1]);
 
 /** The headers every response must carry, whatever it is. */
-function expectSecurityHeaders(response: Response, what: string, { formAction = "'self'", referrer = "same-origin", hsts = false } = {}) {
+function expectSecurityHeaders(
+  response: Response,
+  what: string,
+  { formAction = "'self'", referrer = "same-origin", hsts = false } = {},
+) {
   const h = (name: string) => response.headers.get(name);
   const csp = h("Content-Security-Policy") ?? "";
   const directives = Object.fromEntries(
@@ -68,14 +84,22 @@ function expectSecurityHeaders(response: Response, what: string, { formAction = 
     "Strict-Transport-Security": hsts ? "max-age=31536000" : null,
   });
   const permissions = h("Permissions-Policy") ?? "";
-  for (const feature of ["camera", "microphone", "geolocation", "payment", "usb"]) expect(permissions, `${what}: Permissions-Policy`).toContain(`${feature}=()`);
+  for (const feature of ["camera", "microphone", "geolocation", "payment", "usb"])
+    expect(permissions, `${what}: Permissions-Policy`).toContain(`${feature}=()`);
 }
 
 describe("security headers", () => {
   it("are on every kind of response: page, redirect, 404, JSON, CSV, webhook, health check, static file", async () => {
     const admin = browser(() => server);
     const signInPage = await admin.request("/admin/sign-in");
-    const signedIn = await admin.request("/admin/sign-in", { form: { csrf: csrfInputs(await signInPage.text())[0], email: ADMIN.email, password: ADMIN.password, next: "/admin" } });
+    const signedIn = await admin.request("/admin/sign-in", {
+      form: {
+        csrf: csrfInputs(await signInPage.text())[0],
+        email: ADMIN.email,
+        password: ADMIN.password,
+        next: "/admin",
+      },
+    });
     expect(signedIn.status, "the admin signs in").toBe(303);
 
     const anonymous = browser(() => server);
@@ -96,8 +120,18 @@ describe("security headers", () => {
     await record("health check", anonymous.request("/healthz"), 200, /^application\/json/);
     await record("static file", anonymous.request(stylesheet!), 200, /^text\/css/);
     await record("CSV export", admin.request("/admin/exports/supporters.csv"), 200, /^text\/csv/);
-    await record("webhook (simulated mode)", anonymous.request("/webhooks/stripe", { method: "POST" }), 404, /^application\/json/);
-    await record("form post refused", anonymous.request("/account/sign-in", { form: { email: "someone@example.net" } }), 403, /^application\/json|^text\/html/);
+    await record(
+      "webhook (simulated mode)",
+      anonymous.request("/webhooks/stripe", { method: "POST" }),
+      404,
+      /^application\/json/,
+    );
+    await record(
+      "form post refused",
+      anonymous.request("/account/sign-in", { form: { email: "someone@example.net" } }),
+      403,
+      /^application\/json|^text\/html/,
+    );
 
     for (const [what, { response, status, type }] of Object.entries(responses)) {
       expect(response.status, what).toBe(status);
@@ -119,15 +153,60 @@ describe("security headers", () => {
       ["static asset (built)", await reader.request(stylesheet!), 200],
       ["static file (public/)", await reader.request("/favicon.ico"), 200],
       ["404", await reader.request("/no-such-page"), 404],
-      ["405 (TRACE, before anything reads the request)", await rawRequest(server.origin, "/", { method: "TRACE" }), 405],
-      ["413 (declared, before anything reads the body)", await rawRequest(server.origin, "/account/sign-in", { method: "POST", headers: { "Content-Length": String(1024 * 1024) } }), 413],
-      ["413 (counted, as Express reads the body)", await rawRequest(server.origin, "/account/sign-in", { method: "POST", headers: { "Transfer-Encoding": "chunked" }, stream: true }), 413],
-      ["403 (a form from another site)", await fetch(new URL("/account/sign-in", server.origin), { method: "POST", headers: { Origin: "https://evil.example" }, body: "x=1" }), 403],
-      ["/metrics", await fetch(new URL("/metrics", server.origin), { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }), 200],
+      [
+        "405 (TRACE, before anything reads the request)",
+        await rawRequest(server.origin, "/", { method: "TRACE" }),
+        405,
+      ],
+      [
+        "413 (declared, before anything reads the body)",
+        await rawRequest(server.origin, "/account/sign-in", {
+          method: "POST",
+          headers: { "Content-Length": String(1024 * 1024) },
+        }),
+        413,
+      ],
+      [
+        "413 (counted, as Express reads the body)",
+        await rawRequest(server.origin, "/account/sign-in", {
+          method: "POST",
+          headers: { "Transfer-Encoding": "chunked" },
+          stream: true,
+        }),
+        413,
+      ],
+      [
+        "403 (a form from another site)",
+        await fetch(new URL("/account/sign-in", server.origin), {
+          method: "POST",
+          headers: { Origin: "https://evil.example" },
+          body: "x=1",
+        }),
+        403,
+      ],
+      [
+        "/metrics",
+        await fetch(new URL("/metrics", server.origin), { headers: { Authorization: `Bearer ${METRICS_TOKEN}` } }),
+        200,
+      ],
     ];
     expect(cachedPage.headers.get("Content-Encoding"), "the cached page came gzipped from memory").toBe("gzip");
-    const securityHeaderNames = ["Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "Permissions-Policy", "Strict-Transport-Security"];
-    const shared = (response: Response) => Object.fromEntries(securityHeaderNames.map((name) => [name, response.headers.get(name)?.replace(/'nonce-[^']+'/, "'nonce-…'") ?? null]));
+    const securityHeaderNames = [
+      "Content-Security-Policy",
+      "X-Content-Type-Options",
+      "X-Frame-Options",
+      "Referrer-Policy",
+      "Cross-Origin-Opener-Policy",
+      "Permissions-Policy",
+      "Strict-Transport-Security",
+    ];
+    const shared = (response: Response) =>
+      Object.fromEntries(
+        securityHeaderNames.map((name) => [
+          name,
+          response.headers.get(name)?.replace(/'nonce-[^']+'/, "'nonce-…'") ?? null,
+        ]),
+      );
     const first = shared(remixPage);
     for (const [what, response, status] of paths) {
       expect(response.status, what).toBe(status);
@@ -146,7 +225,11 @@ describe("security headers", () => {
   });
 
   it("a form posted from another site is refused before Remix with a 403 that says so, never a 500", async () => {
-    const forged: Record<string, string>[] = [{ Origin: "https://evil.example" }, { Origin: "null" }, { "Sec-Fetch-Site": "cross-site" }];
+    const forged: Record<string, string>[] = [
+      { Origin: "https://evil.example" },
+      { Origin: "null" },
+      { "Sec-Fetch-Site": "cross-site" },
+    ];
     for (const headers of forged) {
       const response = await fetch(new URL("/account/sign-in", server.origin), {
         method: "POST",
@@ -192,21 +275,41 @@ describe("security headers", () => {
 
   it("the webhook, answered in front of Express (ADR 026), refuses oversized and unsigned bodies as the Remix route does", async () => {
     const url = `${stripeServer.origin}/webhooks/stripe`;
-    const unsigned = await fetch(`${url}?from=stripe`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
-    expect({ status: unsigned.status, body: await unsigned.json() }).toEqual({ status: 400, body: { error: "missing Stripe-Signature header" } });
-    const forged = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "Stripe-Signature": "t=1,v1=00" }, body: "{}" });
-    expect({ status: forged.status, body: await forged.json() }).toEqual({ status: 400, body: { error: "invalid signature" } });
+    const unsigned = await fetch(`${url}?from=stripe`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: "{}",
+    });
+    expect({ status: unsigned.status, body: await unsigned.json() }).toEqual({
+      status: 400,
+      body: { error: "missing Stripe-Signature header" },
+    });
+    const forged = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Stripe-Signature": "t=1,v1=00" },
+      body: "{}",
+    });
+    expect({ status: forged.status, body: await forged.json() }).toEqual({
+      status: 400,
+      body: { error: "invalid signature" },
+    });
     expect(forged.headers.get("Content-Type")).toBe("application/json; charset=utf-8");
 
     // The server answers 413 and closes before the body has all been sent, so the body goes out
     // a piece at a time until the answer comes (a client writing on regardless gets EPIPE).
-    const declared = await postUntilAnswered(url, { "Content-Length": String(300 * 1024), "Stripe-Signature": "t=1,v1=00" });
+    const declared = await postUntilAnswered(url, {
+      "Content-Length": String(300 * 1024),
+      "Stripe-Signature": "t=1,v1=00",
+    });
     expect(declared).toMatchObject({ status: 413, body: { error: "payload too large" }, connection: "close" });
     // Without a Content-Length (chunked), the bytes are counted as they arrive.
     const streamed = await postUntilAnswered(url, { "Transfer-Encoding": "chunked", "Stripe-Signature": "t=1,v1=00" });
     expect(streamed).toMatchObject({ status: 413, body: { error: "payload too large" }, connection: "close" });
     expect(streamed.sent).toBeGreaterThan(256 * 1024);
-    expectSecurityHeaders(streamed.response, "webhook 413", { formAction: "'self' https://checkout.stripe.com https://billing.stripe.com", hsts: true });
+    expectSecurityHeaders(streamed.response, "webhook 413", {
+      formAction: "'self' https://checkout.stripe.com https://billing.stripe.com",
+      hsts: true,
+    });
 
     // Other methods go on to the Remix route.
     const get = await fetch(url);
@@ -223,14 +326,23 @@ describe("the CSRF cookie, issued before Remix runs", () => {
     const tokens = csrfInputs(await response.text());
     expect(tokens.length).toBeGreaterThan(0);
     // The token is the cookie's signed value: a post with both goes through the CSRF check.
-    const given = await reader.request("/?index", { form: { csrf: tokens[0], frequency: "once", amount: "2500", email: "headers.reader@example.net" } });
+    const given = await reader.request("/?index", {
+      form: { csrf: tokens[0], frequency: "once", amount: "2500", email: "headers.reader@example.net" },
+    });
     expect(given.status).toBe(303);
   });
 
   it("a signed-in admin whose browser lost the CSRF cookie can sign out at the first try", async () => {
     const admin = browser(() => server);
     const signInPage = await admin.request("/admin/sign-in");
-    await admin.request("/admin/sign-in", { form: { csrf: csrfInputs(await signInPage.text())[0], email: ADMIN.email, password: ADMIN.password, next: "/admin" } });
+    await admin.request("/admin/sign-in", {
+      form: {
+        csrf: csrfInputs(await signInPage.text())[0],
+        email: ADMIN.email,
+        password: ADMIN.password,
+        next: "/admin",
+      },
+    });
     expect(admin.jar.has("ff_staff")).toBe(true);
     // The CSRF cookie lasts as long as the browser session; the staff session outlives it.
     admin.jar.delete("ff_csrf");
@@ -269,7 +381,13 @@ describe("the CSRF cookie, issued before Remix runs", () => {
  * closing on the rest of the body) are expected and ignored.
  */
 function postUntilAnswered(url: string, headers: Record<string, string>) {
-  return new Promise<{ status: number; body: unknown; connection: string | undefined; sent: number; response: Response }>((resolve, reject) => {
+  return new Promise<{
+    status: number;
+    body: unknown;
+    connection: string | undefined;
+    sent: number;
+    response: Response;
+  }>((resolve, reject) => {
     let answered = false;
     let sent = 0;
     const request = http.request(url, { method: "POST", headers }, (response) => {
@@ -277,8 +395,16 @@ function postUntilAnswered(url: string, headers: Record<string, string>) {
       let text = "";
       response.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
       response.on("end", () => {
-        const fetchHeaders = new Headers(Object.entries(response.headers).map(([name, value]) => [name, String(value)] as [string, string]));
-        resolve({ status: response.statusCode ?? 0, body: JSON.parse(text), connection: response.headers.connection, sent, response: new Response(text, { status: response.statusCode, headers: fetchHeaders }) });
+        const fetchHeaders = new Headers(
+          Object.entries(response.headers).map(([name, value]) => [name, String(value)] as [string, string]),
+        );
+        resolve({
+          status: response.statusCode ?? 0,
+          body: JSON.parse(text),
+          connection: response.headers.connection,
+          sent,
+          response: new Response(text, { status: response.statusCode, headers: fetchHeaders }),
+        });
       });
     });
     request.on("error", (error) => {
@@ -299,7 +425,11 @@ function postUntilAnswered(url: string, headers: Record<string, string>) {
  * A request fetch() will not make (TRACE, a Content-Length it does not send) as a fetch Response.
  * With `stream`, 10 KB pieces go out until the server answers (it refuses before the end).
  */
-function rawRequest(origin: string, path: string, { method, headers = {}, stream = false }: { method: string; headers?: Record<string, string>; stream?: boolean }) {
+function rawRequest(
+  origin: string,
+  path: string,
+  { method, headers = {}, stream = false }: { method: string; headers?: Record<string, string>; stream?: boolean },
+) {
   return new Promise<Response>((resolve, reject) => {
     let answered = false;
     const request = http.request(new URL(path, origin), { method, headers }, (response) => {
@@ -307,7 +437,9 @@ function rawRequest(origin: string, path: string, { method, headers = {}, stream
       let text = "";
       response.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
       response.on("end", () => {
-        const fetchHeaders = new Headers(Object.entries(response.headers).map(([name, value]) => [name, String(value)] as [string, string]));
+        const fetchHeaders = new Headers(
+          Object.entries(response.headers).map(([name, value]) => [name, String(value)] as [string, string]),
+        );
         resolve(new Response(text, { status: response.statusCode, headers: fetchHeaders }));
         request.destroy();
       });

@@ -17,7 +17,11 @@ import { spawnServer, type ServerProcess } from "../support/server-process";
  */
 
 const root = path.resolve(__dirname, "../..");
-const PRODUCTION = { NODE_ENV: "production" as const, APP_URL: "http://127.0.0.1", SESSION_SECRET: "server-edge-test-secret-of-32-characters-or-more" };
+const PRODUCTION = {
+  NODE_ENV: "production" as const,
+  APP_URL: "http://127.0.0.1",
+  SESSION_SECRET: "server-edge-test-secret-of-32-characters-or-more",
+};
 
 // Two supporters, so that a sign-in form asks for a link to be written to the outbox.
 const OVERSIZED_EMAIL = "oversized.reader@example.net";
@@ -72,7 +76,12 @@ async function formSession(pagePath: string) {
 
 describe("production refuses to pretend", () => {
   it("will not start without Stripe and Resend keys, one line for each, unless DEMO_MODE=true", () => {
-    const result = spawnSync(process.execPath, ["server.mjs"], { cwd: root, env: { PATH: process.env.PATH, PORT: "0", ...PRODUCTION }, encoding: "utf8", timeout: 30_000 });
+    const result = spawnSync(process.execPath, ["server.mjs"], {
+      cwd: root,
+      env: { PATH: process.env.PATH, PORT: "0", ...PRODUCTION },
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     expect(result.status).toBe(1);
     const lines = result.stderr.split("\n").filter((line) => /^\s+(STRIPE_SECRET_KEY|RESEND_API_KEY):/.test(line));
     expect(lines.map((line) => line.trim().split(":")[0])).toEqual(["STRIPE_SECRET_KEY", "RESEND_API_KEY"]);
@@ -80,14 +89,25 @@ describe("production refuses to pretend", () => {
   });
 
   it("a production demo says so on every page (cached public pages, staff, supporters, not found), and has no dev mailbox", async () => {
-    for (const pagePath of ["/", "/", "/c/defence-fund", "/support", "/admin/sign-in", "/account/sign-in", "/no-such-page"]) {
+    for (const pagePath of [
+      "/",
+      "/",
+      "/c/defence-fund",
+      "/support",
+      "/admin/sign-in",
+      "/account/sign-in",
+      "/no-such-page",
+    ]) {
       const response = await fetch(new URL(pagePath, server.origin));
       const html = await response.text();
       expect(response.status, pagePath).toBe(pagePath === "/no-such-page" ? 404 : 200);
-      expect(html, pagePath).toMatch(/<p class="demo-banner" role="note">Demo mode: payments are simulated and no money moves\.(<!-- -->)? Emails are not sent\.<\/p>/);
+      expect(html, pagePath).toMatch(
+        /<p class="demo-banner" role="note">Demo mode: payments are simulated and no money moves\.(<!-- -->)? Emails are not sent\.<\/p>/,
+      );
       expect(html, pagePath).not.toContain("/dev/mailbox");
     }
-    for (const pagePath of ["/dev/mailbox", "/dev/mailbox/1"]) expect((await fetch(new URL(pagePath, server.origin))).status, pagePath).toBe(404);
+    for (const pagePath of ["/dev/mailbox", "/dev/mailbox/1"])
+      expect((await fetch(new URL(pagePath, server.origin))).status, pagePath).toBe(404);
   });
 });
 
@@ -96,7 +116,11 @@ describe("what the server refuses before anything reads a request", () => {
     const { cookie, token } = await formSession("/account/sign-in");
     const headers = { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie, Origin: server.origin };
     const prefix = `csrf=${encodeURIComponent(token)}&email=${encodeURIComponent(OVERSIZED_EMAIL)}&padding=`;
-    const declared = await postUntilAnswered("/account/sign-in", { ...headers, "Content-Length": String(prefix.length + 70 * 1024) }, prefix);
+    const declared = await postUntilAnswered(
+      "/account/sign-in",
+      { ...headers, "Content-Length": String(prefix.length + 70 * 1024) },
+      prefix,
+    );
     expect(declared).toMatchObject({ status: 413, connection: "close", type: "text/plain; charset=utf-8" });
     expect(declared.body).toMatch(/^Too much was sent: a form may be at most 64 KiB\.$/m);
     const chunked = await postUntilAnswered("/account/sign-in", { ...headers, "Transfer-Encoding": "chunked" }, prefix);
@@ -104,8 +128,16 @@ describe("what the server refuses before anything reads a request", () => {
     expect(chunked.sent).toBeGreaterThan(64 * 1024);
     // The same form at an ordinary size goes through (what each wrote is read once the server
     // has stopped, at the end of this file: an embedded database has one user at a time).
-    const ordinary = await fetch(new URL("/account/sign-in", server.origin), { method: "POST", redirect: "manual", headers, body: `csrf=${encodeURIComponent(token)}&email=${encodeURIComponent(ORDINARY_EMAIL)}&padding=x` });
-    expect({ status: ordinary.status, location: ordinary.headers.get("Location") }).toEqual({ status: 303, location: "/account/sign-in?sent=1" });
+    const ordinary = await fetch(new URL("/account/sign-in", server.origin), {
+      method: "POST",
+      redirect: "manual",
+      headers,
+      body: `csrf=${encodeURIComponent(token)}&email=${encodeURIComponent(ORDINARY_EMAIL)}&padding=x`,
+    });
+    expect({ status: ordinary.status, location: ordinary.headers.get("Location") }).toEqual({
+      status: 303,
+      location: "/account/sign-in?sent=1",
+    });
   });
 
   it("TRACE, CONNECT and other unused methods get 405 with Allow, on every kind of path", async () => {
@@ -119,7 +151,12 @@ describe("what the server refuses before anything reads a request", () => {
     }
     const expected = (allow: string) => ({ status: 405, allow });
     expect(answers).toEqual(
-      Object.fromEntries(Object.keys(answers).map((key) => [key, expected(key.endsWith(" /webhooks/stripe") ? "POST" : "GET, HEAD, POST")])),
+      Object.fromEntries(
+        Object.keys(answers).map((key) => [
+          key,
+          expected(key.endsWith(" /webhooks/stripe") ? "POST" : "GET, HEAD, POST"),
+        ]),
+      ),
     );
     // CONNECT is handed over by Node as a tunnel request; TRACK is not HTTP, and Node's parser
     // answers it with 400 before the app sees it.
@@ -129,17 +166,33 @@ describe("what the server refuses before anything reads a request", () => {
 
   it("serves its own favicon, and a page that does not exist is a 404 that is not logged as an error", async () => {
     const icon = await fetch(new URL("/favicon.ico", server.origin));
-    expect({ status: icon.status, type: icon.headers.get("Content-Type") }).toEqual({ status: 200, type: "image/x-icon" });
+    expect({ status: icon.status, type: icon.headers.get("Content-Type") }).toEqual({
+      status: 200,
+      type: "image/x-icon",
+    });
     expect((await fetch(new URL("/favicon.svg", server.origin))).status).toBe(200);
     const page = await (await fetch(new URL("/", server.origin))).text();
     expect(page).toMatch(/<link rel="icon" href="\/favicon.ico" sizes="32x32"\/>/);
 
-    for (const pagePath of ["/apple-touch-icon.png", "/wp-login.php", "/no-such-page"]) expect((await fetch(new URL(pagePath, server.origin))).status, pagePath).toBe(404);
+    for (const pagePath of ["/apple-touch-icon.png", "/wp-login.php", "/no-such-page"])
+      expect((await fetch(new URL(pagePath, server.origin))).status, pagePath).toBe(404);
     const { cookie, token } = await formSession("/");
-    const posted = await fetch(new URL("/no-such-page", server.origin), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie, Origin: server.origin }, body: `csrf=${token}` });
+    const posted = await fetch(new URL("/no-such-page", server.origin), {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie, Origin: server.origin },
+      body: `csrf=${token}`,
+    });
     expect(posted.status).toBe(404);
     // A form posted to a page that takes none: Remix's own 405, the client's mistake too.
-    expect((await fetch(new URL("/thanks", server.origin), { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.origin }, body: "a=1" })).status).toBe(405);
+    expect(
+      (
+        await fetch(new URL("/thanks", server.origin), {
+          method: "POST",
+          headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: server.origin },
+          body: "a=1",
+        })
+      ).status,
+    ).toBe(405);
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(server.output()).not.toMatch(/unhandled error|"level":50/);
   });
@@ -152,8 +205,19 @@ describe("behind one proxy (TRUST_PROXY=1)", () => {
       const response = await fetch(new URL("/?index", server.origin), {
         method: "POST",
         redirect: "manual",
-        headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: cookie, Origin: server.origin, "X-Forwarded-For": forwardedFor },
-        body: new URLSearchParams({ csrf: token, currency: "AUD", frequency: "once", amount: "2500", email: `edge${Math.random().toString(36).slice(2)}@example.net` }).toString(),
+        headers: {
+          "Content-Type": "application/x-www-form-urlencoded",
+          Cookie: cookie,
+          Origin: server.origin,
+          "X-Forwarded-For": forwardedFor,
+        },
+        body: new URLSearchParams({
+          csrf: token,
+          currency: "AUD",
+          frequency: "once",
+          amount: "2500",
+          email: `edge${Math.random().toString(36).slice(2)}@example.net`,
+        }).toString(),
       });
       await response.arrayBuffer();
       return response.status;
@@ -185,27 +249,43 @@ describe("graceful drain on SIGTERM", () => {
     const body = new URLSearchParams({ csrf: token, email: "drain.reader@example.net" }).toString();
     const half = Math.floor(body.length / 2);
     let sendTheRest = () => {};
-    const answer = new Promise<{ status: number; location: string | undefined; connection: string | undefined }>((resolve, reject) => {
-      const request = http.request(
-        new URL("/account/sign-in", server.origin),
-        {
-          method: "POST",
-          headers: { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": String(Buffer.byteLength(body)), Cookie: cookie, Origin: server.origin },
-        },
-        (response) => {
-          response.resume();
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, connection: response.headers.connection }));
-        },
-      );
-      request.on("error", reject);
-      // Half the form now: the server has the request in hand and waits for the rest.
-      request.write(body.slice(0, half));
-      sendTheRest = () => request.end(body.slice(half));
-    });
+    const answer = new Promise<{ status: number; location: string | undefined; connection: string | undefined }>(
+      (resolve, reject) => {
+        const request = http.request(
+          new URL("/account/sign-in", server.origin),
+          {
+            method: "POST",
+            headers: {
+              "Content-Type": "application/x-www-form-urlencoded",
+              "Content-Length": String(Buffer.byteLength(body)),
+              Cookie: cookie,
+              Origin: server.origin,
+            },
+          },
+          (response) => {
+            response.resume();
+            response.on("end", () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                location: response.headers.location,
+                connection: response.headers.connection,
+              }),
+            );
+          },
+        );
+        request.on("error", reject);
+        // Half the form now: the server has the request in hand and waits for the rest.
+        request.write(body.slice(0, half));
+        sendTheRest = () => request.end(body.slice(half));
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     process.kill(server.pid, "SIGTERM");
-    await waitFor(() => /SIGTERM received: draining 1 request/.test(server.output()), "the server says it drains one request");
+    await waitFor(
+      () => /SIGTERM received: draining 1 request/.test(server.output()),
+      "the server says it drains one request",
+    );
     await expect(fetch(new URL("/healthz", server.origin)), "a new connection is refused").rejects.toThrow();
     await waitFor(() => idleClosed, "the idle kept-alive connection is closed");
 
@@ -221,7 +301,10 @@ describe("once the server has stopped", () => {
     expect(server.alive()).toBe(false);
     const handle = await openDatabase({ url: databaseEnv.DATABASE_URL, dataDir: databaseEnv.PGLITE_DATA_DIR });
     try {
-      const mail = await handle.db.select({ to: outbox.toEmail, template: outbox.template }).from(outbox).where(inArray(outbox.toEmail, [OVERSIZED_EMAIL, ORDINARY_EMAIL]));
+      const mail = await handle.db
+        .select({ to: outbox.toEmail, template: outbox.template })
+        .from(outbox)
+        .where(inArray(outbox.toEmail, [OVERSIZED_EMAIL, ORDINARY_EMAIL]));
       expect(mail.map((m) => m.to)).toEqual([ORDINARY_EMAIL]);
     } finally {
       await handle.close();
@@ -236,7 +319,6 @@ async function waitFor(condition: () => boolean, what: string, ms = 10_000) {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
-
 
 function connectRequest() {
   return new Promise<{ status: number; allow: string | undefined }>((resolve, reject) => {
@@ -268,14 +350,28 @@ function rawRequest(method: string, pagePath: string) {
  * much was sent. Errors after the answer (the server closing on the rest of the body) are expected.
  */
 function postUntilAnswered(pagePath: string, headers: Record<string, string>, prefix: string) {
-  return new Promise<{ status: number; body: string; type: string | undefined; connection: string | undefined; sent: number }>((resolve, reject) => {
+  return new Promise<{
+    status: number;
+    body: string;
+    type: string | undefined;
+    connection: string | undefined;
+    sent: number;
+  }>((resolve, reject) => {
     let answered = false;
     let sent = 0;
     const request = http.request(new URL(pagePath, server.origin), { method: "POST", headers }, (response) => {
       answered = true;
       let body = "";
       response.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body, type: response.headers["content-type"], connection: response.headers.connection, sent }));
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          body,
+          type: response.headers["content-type"],
+          connection: response.headers.connection,
+          sent,
+        }),
+      );
     });
     request.on("error", (error) => {
       if (!answered) reject(error);

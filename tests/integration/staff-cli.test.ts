@@ -17,7 +17,11 @@ import { createScratchDatabase } from "../support/scratch-database";
  */
 
 const root = path.resolve(__dirname, "../..");
-const ADMIN = { email: "first.cli.admin@fund.example", name: "First Cli Admin", password: "the first admin's long password" };
+const ADMIN = {
+  email: "first.cli.admin@fund.example",
+  name: "First Cli Admin",
+  password: "the first admin's long password",
+};
 
 /** A database the app has never opened: a new PostgreSQL database when DATABASE_URL is set, else an empty PGlite directory. */
 let databaseEnv: Record<string, string> = {};
@@ -43,7 +47,14 @@ afterAll(async () => {
 function runStaffCli(args: string[], stdin: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn("npm", ["run", "--silent", "staff", "--", ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? os.tmpdir(), TMPDIR: os.tmpdir(), NODE_ENV: "development", LOG_LEVEL: "warn", ...databaseEnv },
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: process.env.HOME ?? os.tmpdir(),
+      TMPDIR: os.tmpdir(),
+      NODE_ENV: "development",
+      LOG_LEVEL: "warn",
+      ...databaseEnv,
+    },
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";
@@ -72,11 +83,18 @@ describe("npm run staff -- create", () => {
     // The same database, opened by the app (it applies nothing new: the CLI migrated it).
     const { db } = await connect({ url: databaseEnv.DATABASE_URL, dataDir: databaseEnv.PGLITE_DATA_DIR });
     const people = await db.select().from(staffUsers);
-    expect(people.map((p) => ({ email: p.email, name: p.name, role: p.role, disabled: p.disabledAt !== null }))).toEqual([{ email: ADMIN.email, name: ADMIN.name, role: "admin", disabled: false }]);
+    expect(
+      people.map((p) => ({ email: p.email, name: p.name, role: p.role, disabled: p.disabledAt !== null })),
+    ).toEqual([{ email: ADMIN.email, name: ADMIN.name, role: "admin", disabled: false }]);
     expect(people[0].passwordHash).toMatch(/^\$argon2id\$/);
 
     const { cookie, token } = await csrfFor(signInLoader, "/admin/sign-in");
-    const signedIn = await postForm(signInAction, "/admin/sign-in", { csrf: token, email: ADMIN.email, password: ADMIN.password, next: "/admin/staff" }, { cookie, clientAddress: "203.0.113.160" });
+    const signedIn = await postForm(
+      signInAction,
+      "/admin/sign-in",
+      { csrf: token, email: ADMIN.email, password: ADMIN.password, next: "/admin/staff" },
+      { cookie, clientAddress: "203.0.113.160" },
+    );
     expect(signedIn.status).toBe(303);
     expect(signedIn.headers.get("Location")).toBe("/admin/staff");
     const staffCookie = (signedIn.headers.get("Set-Cookie") ?? "").split(";")[0];

@@ -29,26 +29,48 @@ async function cookieFor(email: string, password = PASSWORD) {
 
 beforeAll(async () => {
   for (const role of ["staff", "admin"] as const) {
-    ids[role] = await createStaffUser(t.db, { email: `${role}@invites.example`, name: `A ${role}`, role, password: PASSWORD });
+    ids[role] = await createStaffUser(t.db, {
+      email: `${role}@invites.example`,
+      name: `A ${role}`,
+      role,
+      password: PASSWORD,
+    });
     cookies[role] = await cookieFor(`${role}@invites.example`);
   }
 });
 
 /** The admins' staff page as the signed-in person, with its CSRF token; the cookie then carries both. */
 async function staffPage(cookie = cookies.admin) {
-  const response = await callLoader(staffLoader as (args: LoaderFunctionArgs) => Promise<Response>, "/admin/staff", { cookie: cookies.admin });
+  const response = await callLoader(staffLoader as (args: LoaderFunctionArgs) => Promise<Response>, "/admin/staff", {
+    cookie: cookies.admin,
+  });
   const csrfCookie = (response.headers.get("Set-Cookie") ?? "").split(";")[0];
   const { csrf } = (await response.json()) as { csrf: string };
-  return { post: (fields: Record<string, string>) => postForm(staffAction, "/admin/staff", { csrf, ...fields }, { cookie: [cookie, csrfCookie].filter(Boolean).join("; ") }) };
+  return {
+    post: (fields: Record<string, string>) =>
+      postForm(
+        staffAction,
+        "/admin/staff",
+        { csrf, ...fields },
+        { cookie: [cookie, csrfCookie].filter(Boolean).join("; ") },
+      ),
+  };
 }
 
-const invite = async (fields: { email: string; name: string; role: string }) => (await staffPage()).post({ intent: "invite", ...fields });
+const invite = async (fields: { email: string; name: string; role: string }) =>
+  (await staffPage()).post({ intent: "invite", ...fields });
 
-const personByEmail = async (email: string) => (await t.db.select().from(staffUsers).where(eq(staffUsers.emailKey, email.toLowerCase())))[0];
+const personByEmail = async (email: string) =>
+  (await t.db.select().from(staffUsers).where(eq(staffUsers.emailKey, email.toLowerCase())))[0];
 
 /** The newest set-password email to an address, rendered as it will be sent, and its link's token. */
 async function latestLinkTo(email: string) {
-  const [mail] = await t.db.select().from(outbox).where(and(eq(outbox.toEmail, email), eq(outbox.template, "staff-invite"))).orderBy(desc(outbox.createdAt)).limit(1);
+  const [mail] = await t.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.toEmail, email), eq(outbox.template, "staff-invite")))
+    .orderBy(desc(outbox.createdAt))
+    .limit(1);
   const props = mail.props as EmailTemplates["staff-invite"];
   const rendered = await renderEmail("staff-invite", props);
   const url = rendered.text.match(/http:\/\/localhost:3000\/admin\/set-password\/[A-Za-z0-9_-]+/)?.[0];
@@ -71,7 +93,13 @@ async function openLink(token: string) {
 }
 
 const audits = async (targetId: number) =>
-  (await t.db.select().from(auditLog).where(and(eq(auditLog.targetType, "staff_user"), eq(auditLog.targetId, String(targetId)))).orderBy(auditLog.id)).map((e) => [e.action, e.actorId]);
+  (
+    await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetType, "staff_user"), eq(auditLog.targetId, String(targetId))))
+      .orderBy(auditLog.id)
+  ).map((e) => [e.action, e.actorId]);
 
 describe("inviting staff by email", () => {
   it("invite → email with the link → form → field errors → password set → signed in, and sign-in works", async () => {
@@ -111,7 +139,10 @@ describe("inviting staff by email", () => {
     expect(done.headers.get("Location")).toBe("/admin?password=set");
     const sessionCookie = (done.headers.get("Set-Cookie") ?? "").split(";")[0];
     expect(sessionCookie).toMatch(/^ff_staff=/);
-    const session = await getStaffSession(t.db, new Request("http://localhost:3000/admin", { headers: { Cookie: sessionCookie } }));
+    const session = await getStaffSession(
+      t.db,
+      new Request("http://localhost:3000/admin", { headers: { Cookie: sessionCookie } }),
+    );
     expect(session).toMatchObject({ staffUserId: person.id, role: "staff" });
     expect((await personByEmail("new.person@invites.example")).passwordHash).toMatch(/^\$argon2id\$/);
     expect((await signIn("new.person@invites.example", "a brand new password")).status).toBe("ok");
@@ -120,7 +151,10 @@ describe("inviting staff by email", () => {
     const reused = await openLink(token);
     expect(reused.page.status).toBe(410);
     expect((await reused.page.json()).state).toBe("invalid");
-    const reusedPost = await reused.submit({ password: "another long password", confirmation: "another long password" });
+    const reusedPost = await reused.submit({
+      password: "another long password",
+      confirmation: "another long password",
+    });
     expect(reusedPost.status).toBe(410);
     expect((await signIn("new.person@invites.example", "another long password")).status).toBe("invalid");
 
@@ -143,20 +177,29 @@ describe("inviting staff by email", () => {
 
   it("staff cannot invite, resend or reset", async () => {
     const { post } = await staffPage(cookies.staff);
-    expect((await post({ intent: "invite", email: "sneaky@invites.example", name: "Sneaky", role: "admin" })).status).toBe(403);
+    expect(
+      (await post({ intent: "invite", email: "sneaky@invites.example", name: "Sneaky", role: "admin" })).status,
+    ).toBe(403);
     expect(await personByEmail("sneaky@invites.example")).toBeUndefined();
     expect((await post({ intent: "send-link", id: String(ids.admin) })).status).toBe(403);
-    expect(await t.db.select().from(staffPasswordTokens).where(eq(staffPasswordTokens.staffUserId, ids.admin))).toEqual([]);
+    expect(await t.db.select().from(staffPasswordTokens).where(eq(staffPasswordTokens.staffUserId, ids.admin))).toEqual(
+      [],
+    );
   });
 
   it("an expired link is refused", async () => {
     await invite({ email: "late@invites.example", name: "Late", role: "staff" });
     const { token } = await latestLinkTo("late@invites.example");
     const person = await personByEmail("late@invites.example");
-    await t.db.update(staffPasswordTokens).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(staffPasswordTokens.staffUserId, person.id));
+    await t.db
+      .update(staffPasswordTokens)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(staffPasswordTokens.staffUserId, person.id));
     const link = await openLink(token);
     expect(link.page.status).toBe(410);
-    expect((await link.submit({ password: "a brand new password", confirmation: "a brand new password" })).status).toBe(410);
+    expect((await link.submit({ password: "a brand new password", confirmation: "a brand new password" })).status).toBe(
+      410,
+    );
     expect((await personByEmail("late@invites.example")).passwordHash).toBeNull();
   });
 
@@ -167,7 +210,9 @@ describe("inviting staff by email", () => {
     expect((await (await staffPage()).post({ intent: "disable", id: String(person.id) })).status).toBe(303);
     const link = await openLink(token);
     expect(link.page.status).toBe(410);
-    expect((await link.submit({ password: "a brand new password", confirmation: "a brand new password" })).status).toBe(410);
+    expect((await link.submit({ password: "a brand new password", confirmation: "a brand new password" })).status).toBe(
+      410,
+    );
     expect((await personByEmail("leaver@invites.example")).passwordHash).toBeNull();
     // No new link for a disabled account either.
     expect((await (await staffPage()).post({ intent: "send-link", id: String(person.id) })).status).toBe(409);
@@ -182,7 +227,9 @@ describe("inviting staff by email", () => {
     expect((await personByEmail("returner@invites.example")).disabledAt).toBeNull();
     const link = await openLink(token);
     expect(link.page.status).toBe(410);
-    expect((await link.submit({ password: "a brand new password", confirmation: "a brand new password" })).status).toBe(410);
+    expect((await link.submit({ password: "a brand new password", confirmation: "a brand new password" })).status).toBe(
+      410,
+    );
     expect((await personByEmail("returner@invites.example")).passwordHash).toBeNull();
     // A new link, sent after re-enabling, works.
     expect((await (await staffPage()).post({ intent: "send-link", id: String(person.id) })).status).toBe(303);
@@ -200,7 +247,13 @@ describe("inviting staff by email", () => {
     expect(second.token).not.toBe(first.token);
     expect(second.mail.props).toMatchObject({ purpose: "invite" });
     expect((await openLink(first.token)).page.status).toBe(410);
-    expect((await (await openLink(second.token)).submit({ password: "slow but steady wins", confirmation: "slow but steady wins" })).status).toBe(303);
+    expect(
+      (
+        await (
+          await openLink(second.token)
+        ).submit({ password: "slow but steady wins", confirmation: "slow but steady wins" })
+      ).status,
+    ).toBe(303);
     expect(await audits(person.id)).toEqual([
       ["staff.create", ids.admin],
       ["staff.invite", ids.admin],
@@ -210,7 +263,12 @@ describe("inviting staff by email", () => {
   });
 
   it("a reset link keeps the old password working until used, then ends every other session", async () => {
-    const id = await createStaffUser(t.db, { email: "forgetful@invites.example", name: "Forgetful", role: "staff", password: PASSWORD });
+    const id = await createStaffUser(t.db, {
+      email: "forgetful@invites.example",
+      name: "Forgetful",
+      role: "staff",
+      password: PASSWORD,
+    });
     const oldSession = await cookieFor("forgetful@invites.example");
     const sent = await (await staffPage()).post({ intent: "send-link", id: String(id) });
     expect(sent.headers.get("Location")).toBe("/admin/staff?reset=1");
@@ -223,12 +281,23 @@ describe("inviting staff by email", () => {
     expect(await link.page.json()).toMatchObject({ state: "valid", purpose: "reset" });
     const done = await link.submit({ password: "remembered this time", confirmation: "remembered this time" });
     expect(done.status).toBe(303);
-    expect(await getStaffSession(t.db, new Request("http://localhost:3000/admin", { headers: { Cookie: oldSession } }))).toBeNull();
-    const live = await t.db.select().from(sessions).where(and(eq(sessions.staffUserId, id), isNull(sessions.revokedAt)));
+    expect(
+      await getStaffSession(t.db, new Request("http://localhost:3000/admin", { headers: { Cookie: oldSession } })),
+    ).toBeNull();
+    const live = await t.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.staffUserId, id), isNull(sessions.revokedAt)));
     expect(live).toHaveLength(1); // the one just started
     expect((await signIn("forgetful@invites.example")).status).toBe("invalid");
     expect((await signIn("forgetful@invites.example", "remembered this time")).status).toBe("ok");
-    const entries = await t.db.select().from(auditLog).where(and(eq(auditLog.targetId, String(id)), inArray(auditLog.action, ["staff.reset_link", "staff.password_set"]))).orderBy(auditLog.id);
+    const entries = await t.db
+      .select()
+      .from(auditLog)
+      .where(
+        and(eq(auditLog.targetId, String(id)), inArray(auditLog.action, ["staff.reset_link", "staff.password_set"])),
+      )
+      .orderBy(auditLog.id);
     expect(entries.map((e) => [e.action, e.actorId, e.details])).toEqual([
       ["staff.reset_link", ids.admin, expect.objectContaining({ purpose: "reset" })],
       ["staff.password_set", id, { purpose: "reset" }],
@@ -246,18 +315,34 @@ describe("inviting staff by email", () => {
   it("limits set-password attempts per client, before looking at the token", async () => {
     const statuses: number[] = [];
     for (let i = 0; i <= STAFF_SET_PASSWORD_LIMIT.limit; i++) {
-      statuses.push((await (await openLink(`guess${i}`.padEnd(43, "A"))).submit({ password: "whatever it is", confirmation: "whatever it is" }, "192.0.2.77")).status);
+      statuses.push(
+        (
+          await (
+            await openLink(`guess${i}`.padEnd(43, "A"))
+          ).submit({ password: "whatever it is", confirmation: "whatever it is" }, "192.0.2.77")
+        ).status,
+      );
     }
     expect(statuses.slice(0, -1).every((s) => s === 410)).toBe(true);
     expect(statuses.at(-1)).toBe(429);
   });
 
   it("the command line can hand out a one-time link instead of reading a password", async () => {
-    const { outcome, url } = await upsertStaffAccountWithLink(t.db, { email: "first.admin@invites.example", name: "First Admin", role: "admin" });
+    const { outcome, url } = await upsertStaffAccountWithLink(t.db, {
+      email: "first.admin@invites.example",
+      name: "First Admin",
+      role: "admin",
+    });
     expect(outcome).toBe("created");
     expect(url).toMatch(/^http:\/\/localhost:3000\/admin\/set-password\/[A-Za-z0-9_-]{43}$/);
     const token = url.slice(url.lastIndexOf("/") + 1);
-    expect((await (await openLink(token)).submit({ password: "the first admin's password", confirmation: "the first admin's password" })).status).toBe(303);
+    expect(
+      (
+        await (
+          await openLink(token)
+        ).submit({ password: "the first admin's password", confirmation: "the first admin's password" })
+      ).status,
+    ).toBe(303);
     expect((await signIn("first.admin@invites.example", "the first admin's password")).status).toBe("ok");
     // No email: the link was printed.
     expect(await t.db.select().from(outbox).where(eq(outbox.toEmail, "first.admin@invites.example"))).toEqual([]);

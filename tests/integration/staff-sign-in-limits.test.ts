@@ -19,17 +19,34 @@ const { t } = useSeededDatabase();
 const PASSWORD = "a-long-limits-staff-password";
 const ids = { target: 0, other: 0 };
 beforeAll(async () => {
-  ids.target = await createStaffUser(t.db, { email: "limits.admin@fund.example", name: "Limits Admin", role: "admin", password: PASSWORD });
-  ids.other = await createStaffUser(t.db, { email: "limits.other@fund.example", name: "Limits Other", role: "staff", password: PASSWORD });
+  ids.target = await createStaffUser(t.db, {
+    email: "limits.admin@fund.example",
+    name: "Limits Admin",
+    role: "admin",
+    password: PASSWORD,
+  });
+  ids.other = await createStaffUser(t.db, {
+    email: "limits.other@fund.example",
+    name: "Limits Other",
+    role: "staff",
+    password: PASSWORD,
+  });
 });
 
 async function attempt(email: string, password: string, clientAddress: string, deviceCookie = "") {
   const { cookie, token } = await csrfFor(signInLoader, "/admin/sign-in");
-  return postForm(signInAction, "/admin/sign-in", { csrf: token, email, password, next: "/admin" }, { cookie: [cookie, deviceCookie].filter(Boolean).join("; "), clientAddress });
+  return postForm(
+    signInAction,
+    "/admin/sign-in",
+    { csrf: token, email, password, next: "/admin" },
+    { cookie: [cookie, deviceCookie].filter(Boolean).join("; "), clientAddress },
+  );
 }
 
-const sessionsOf = async (id: number) => (await t.db.select({ n: count() }).from(sessions).where(eq(sessions.staffUserId, id)))[0].n;
-const deviceCookieFrom = (response: Response) => /ff_staff_device=[^;,]+/.exec(response.headers.get("Set-Cookie") ?? "")?.[0] ?? "";
+const sessionsOf = async (id: number) =>
+  (await t.db.select({ n: count() }).from(sessions).where(eq(sessions.staffUserId, id)))[0].n;
+const deviceCookieFrom = (response: Response) =>
+  /ff_staff_device=[^;,]+/.exec(response.headers.get("Set-Cookie") ?? "")?.[0] ?? "";
 
 describe("staff sign-in limits", () => {
   it("one client guessing at many accounts is slowed down with a 429, even with the right password; other clients are not", async () => {
@@ -37,12 +54,15 @@ describe("staff sign-in limits", () => {
     const { freeFailures } = STAFF_SIGN_IN_BACKOFF.perClient;
     const statuses: number[] = [];
     // A different account each time, so only the per-client counter adds up.
-    for (let i = 0; i < freeFailures; i++) statuses.push((await attempt(`guess.${i}@fund.example`, "not-the-password", guesser)).status);
+    for (let i = 0; i < freeFailures; i++)
+      statuses.push((await attempt(`guess.${i}@fund.example`, "not-the-password", guesser)).status);
     expect(statuses).toEqual(Array(freeFailures).fill(401));
 
     const refused = await attempt("limits.admin@fund.example", PASSWORD, guesser);
     expect(refused.status).toBe(429);
-    expect(refused.headers.get("Retry-After")).toBe(String(backoffDelaySeconds(STAFF_SIGN_IN_BACKOFF.perClient, freeFailures)));
+    expect(refused.headers.get("Retry-After")).toBe(
+      String(backoffDelaySeconds(STAFF_SIGN_IN_BACKOFF.perClient, freeFailures)),
+    );
     expect(refused.headers.get("Set-Cookie") ?? "").not.toMatch(/ff_staff=/);
     const body = (await refused.json()) as { formError: string; values: { email: string } };
     expect(body.formError).toBe(translate("error.rateLimited"));
@@ -60,7 +80,8 @@ describe("staff sign-in limits", () => {
     const rule = STAFF_SIGN_IN_BACKOFF.perAccountAndClient;
     const start = new Date(Date.now() + 60_000);
     const at = (ms: number) => new Date(start.getTime() + ms);
-    const tryAt = (password: string, ms: number, email = "limits.other@fund.example") => signInStaff(t.db, { email, password, clientAddress: "203.0.113.77", now: at(ms) });
+    const tryAt = (password: string, ms: number, email = "limits.other@fund.example") =>
+      signInStaff(t.db, { email, password, clientAddress: "203.0.113.77", now: at(ms) });
     for (let i = 0; i < rule.freeFailures; i++) expect((await tryAt("wrong", 0)).status).toBe("invalid");
     expect(await tryAt(PASSWORD, 0)).toEqual({ status: "rate_limited", retryAfterSeconds: 1 });
     expect((await tryAt("wrong", 1000)).status).toBe("invalid");
@@ -83,7 +104,15 @@ describe("staff sign-in limits", () => {
     // counted attempts failures leave behind (each one costs an argon2 verification otherwise).
     const { perAccount, perAccountAndClient, perClient } = STAFF_SIGN_IN_BACKOFF;
     for (let i = 0; i < 3; i++) {
-      expect((await signInStaff(t.db, { email: "limits.admin@fund.example", password: `guess-${i}`, clientAddress: `10.1.0.${i}` })).status).toBe("invalid");
+      expect(
+        (
+          await signInStaff(t.db, {
+            email: "limits.admin@fund.example",
+            password: `guess-${i}`,
+            clientAddress: `10.1.0.${i}`,
+          })
+        ).status,
+      ).toBe("invalid");
     }
     for (let i = 3; i < perAccount.freeFailures; i++) {
       const clientAddress = `10.1.0.${i}`;
@@ -100,7 +129,16 @@ describe("staff sign-in limits", () => {
     const othersDevice = deviceCookieFrom(await attempt("limits.other@fund.example", PASSWORD, "198.51.100.12"));
     expect(othersDevice).not.toBe("");
     expect((await attempt("limits.admin@fund.example", PASSWORD, "198.51.100.11", othersDevice)).status).toBe(429);
-    expect((await attempt("limits.admin@fund.example", PASSWORD, "198.51.100.11", device.replace(/.$/, (c) => (c === "A" ? "B" : "A")))).status).toBe(429);
+    expect(
+      (
+        await attempt(
+          "limits.admin@fund.example",
+          PASSWORD,
+          "198.51.100.11",
+          device.replace(/.$/, (c) => (c === "A" ? "B" : "A")),
+        )
+      ).status,
+    ).toBe(429);
     // …but the person's own device gets in, from wherever it is now.
     const known = await attempt("limits.admin@fund.example", PASSWORD, "203.0.113.99", device);
     expect(known.status).toBe(303);

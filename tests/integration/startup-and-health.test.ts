@@ -35,7 +35,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.stop();
   network.close();
-  for (const key of ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "RESEND_API_KEY", "MAIL_FROM", "PGLITE_DATA_DIR", "OUTBOX_POLL_MS"]) delete process.env[key];
+  for (const key of [
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "RESEND_API_KEY",
+    "MAIL_FROM",
+    "PGLITE_DATA_DIR",
+    "OUTBOX_POLL_MS",
+  ])
+    delete process.env[key];
   resetEnvCache();
 });
 
@@ -62,7 +70,11 @@ describe("start-up", () => {
 
   it("is ready for requests (/readyz) while the database answers", async () => {
     const response = await callLoader(readyLoader, "/readyz");
-    expect({ status: response.status, body: await response.json(), cache: response.headers.get("Cache-Control") }).toEqual({ status: 200, body: { ready: true }, cache: "no-store" });
+    expect({
+      status: response.status,
+      body: await response.json(),
+      cache: response.headers.get("Cache-Control"),
+    }).toEqual({ status: 200, body: { ready: true }, cache: "no-store" });
   });
 
   it("answers 503 when the database cannot be reached", async () => {
@@ -71,13 +83,19 @@ describe("start-up", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ db: "unreachable" });
     const ready = await callLoader(readyLoader, "/readyz");
-    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 503, body: { ready: false, reason: "database unreachable" } });
+    expect({ status: ready.status, body: await ready.json() }).toEqual({
+      status: 503,
+      body: { ready: false, reason: "database unreachable" },
+    });
   });
 
   it("is not ready once draining (SIGTERM), whatever the database says", async () => {
     markDraining();
     const ready = await callLoader(readyLoader, "/readyz");
-    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 503, body: { ready: false, reason: "draining" } });
+    expect({ status: ready.status, body: await ready.json() }).toEqual({
+      status: 503,
+      body: { ready: false, reason: "draining" },
+    });
   });
 });
 
@@ -87,7 +105,13 @@ describe("the server entry", () => {
     expect(existsSync(path.join(root, "build/index.js")), "run `npm run build` first (npm test does)").toBe(true);
     const result = spawnSync(process.execPath, ["server.mjs"], {
       cwd: root,
-      env: { PATH: process.env.PATH, NODE_ENV: "development", STRIPE_SECRET_KEY: "sk_test_x", DATABASE_URL: "mysql://nope", PORT: "0" },
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: "development",
+        STRIPE_SECRET_KEY: "sk_test_x",
+        DATABASE_URL: "mysql://nope",
+        PORT: "0",
+      },
       encoding: "utf8",
       timeout: 30_000,
     });

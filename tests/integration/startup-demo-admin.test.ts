@@ -17,7 +17,19 @@ import { startApp } from "~/startup.server";
  */
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "ff-demo-admin-"));
-const KEYS = ["NODE_ENV", "DEMO_MODE", "SESSION_SECRET", "DATABASE_URL", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET", "RESEND_API_KEY", "MAIL_FROM", "SEED_DEMO", "PGLITE_DATA_DIR", "OUTBOX_POLL_MS"];
+const KEYS = [
+  "NODE_ENV",
+  "DEMO_MODE",
+  "SESSION_SECRET",
+  "DATABASE_URL",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "RESEND_API_KEY",
+  "MAIL_FROM",
+  "SEED_DEMO",
+  "PGLITE_DATA_DIR",
+  "OUTBOX_POLL_MS",
+];
 const saved = Object.fromEntries(KEYS.map((key) => [key, process.env[key]]));
 
 beforeAll(() => {
@@ -61,22 +73,36 @@ describe("the demo admin on the console", () => {
 
   it("is not shown once its password was changed", async () => {
     const passwordHash = await hashPassword("a-new-and-private-password");
-    await withDatabase((db) => db.update(staffUsers).set({ passwordHash }).where(eq(staffUsers.email, DEMO_ADMIN.email)));
+    await withDatabase((db) =>
+      db.update(staffUsers).set({ passwordHash }).where(eq(staffUsers.email, DEMO_ADMIN.email)),
+    );
     expect(await demoAdminShown()).toBeNull();
   });
 
   it("is not shown (nor created) when other staff were there first", async () => {
     await withDatabase(async (db) => {
       await db.delete(staffUsers).where(eq(staffUsers.email, DEMO_ADMIN.email));
-      await createStaffUser(db, { email: "owner@fund.example", name: "Owner", role: "admin", password: "an-owner-password-1" });
+      await createStaffUser(db, {
+        email: "owner@fund.example",
+        name: "Owner",
+        role: "admin",
+        password: "an-owner-password-1",
+      });
     });
     expect(await demoAdminShown()).toBeNull();
-    await withDatabase(async (db) => expect(await db.select().from(staffUsers).where(eq(staffUsers.email, DEMO_ADMIN.email))).toHaveLength(0));
+    await withDatabase(async (db) =>
+      expect(await db.select().from(staffUsers).where(eq(staffUsers.email, DEMO_ADMIN.email))).toHaveLength(0),
+    );
   });
 
   it("is never made in production, not even for a DEMO_MODE demonstration on the embedded database", async () => {
     const productionDir = mkdtempSync(path.join(tmpdir(), "ff-demo-admin-production-"));
-    Object.assign(process.env, { NODE_ENV: "production", DEMO_MODE: "true", SESSION_SECRET: "a-production-secret-of-at-least-32-characters", PGLITE_DATA_DIR: productionDir });
+    Object.assign(process.env, {
+      NODE_ENV: "production",
+      DEMO_MODE: "true",
+      SESSION_SECRET: "a-production-secret-of-at-least-32-characters",
+      PGLITE_DATA_DIR: productionDir,
+    });
     resetEnvCache();
     try {
       expect(await demoAdminShown()).toBeNull();

@@ -25,8 +25,20 @@ async function giverAndSubscriber() {
     amountMinor: 11000,
     address: { line1: "1 Printers Lane", city: "Fitzroy", state: "VIC", postalCode: "3065", country: "AU" },
   });
-  const digitalMonth = await pay("2025-11-01T00:00:00Z", { kind: "tier_monthly", planId: fixtures.plan("digital-monthly").id, amountMinor: 500 });
-  return { email, supporterId: gift.supporterId, gift, monthlyGift, printYear, digitalMonth, ...(await signInAs(t.db, gift.supporterId)) };
+  const digitalMonth = await pay("2025-11-01T00:00:00Z", {
+    kind: "tier_monthly",
+    planId: fixtures.plan("digital-monthly").id,
+    amountMinor: 500,
+  });
+  return {
+    email,
+    supporterId: gift.supporterId,
+    gift,
+    monthlyGift,
+    printYear,
+    digitalMonth,
+    ...(await signInAs(t.db, gift.supporterId)),
+  };
 }
 
 describe("the annual statement keeps gifts and supporter subscriptions apart", () => {
@@ -42,28 +54,45 @@ describe("the annual statement keeps gifts and supporter subscriptions apart", (
     const statement = await getAnnualStatement(t.db, { supporterId: gita.supporterId, year: 2026 });
     expect(statement!.gifts.lines.map((l) => l.paymentId)).toEqual([gita.gift.payment.id, gita.monthlyGift.payment.id]);
     expect(statement!.gifts.totals).toEqual([{ currency: "AUD", totalMinor: 2500 + 1500 }]);
-    expect(statement!.subscriptions.lines.map((l) => l.paymentId)).toEqual([gita.printYear.payment.id, gita.digitalMonth.payment.id]);
+    expect(statement!.subscriptions.lines.map((l) => l.paymentId)).toEqual([
+      gita.printYear.payment.id,
+      gita.digitalMonth.payment.id,
+    ]);
     expect(statement!.subscriptions.totals).toEqual([{ currency: "AUD", totalMinor: 11000 + 500 }]);
   });
 
   it("says nothing about tax by default, and the organisation's sentence when it has chosen one", async () => {
     expect((await getAnnualStatement(t.db, { supporterId: gita.supporterId, year: 2026 }))!.taxNote).toBeNull();
-    const page = await (await callLoader(statementLoader, "/account/statement?year=2026", { cookie: gita.cookie })).json();
+    const page = await (
+      await callLoader(statementLoader, "/account/statement?year=2026", { cookie: gita.cookie })
+    ).json();
     expect(JSON.stringify(page)).not.toMatch(/deductible/i);
 
     await t.db.update(settings).set({ giftsTaxDeductible: "deductible" });
-    const deductible = await (await callLoader(statementLoader, "/account/statement?year=2026", { cookie: gita.cookie })).json();
+    const deductible = await (
+      await callLoader(statementLoader, "/account/statement?year=2026", { cookie: gita.cookie })
+    ).json();
     expect(deductible.statement.taxNote).toMatch(/^Gifts \(donations\) to .+ are tax-deductible\./);
 
     await t.db.update(settings).set({ giftsTaxDeductible: "not_deductible" });
-    expect((await getAnnualStatement(t.db, { supporterId: gita.supporterId, year: 2026 }))!.taxNote).toMatch(/are not tax-deductible\.$/);
+    expect((await getAnnualStatement(t.db, { supporterId: gita.supporterId, year: 2026 }))!.taxNote).toMatch(
+      /are not tax-deductible\.$/,
+    );
   });
 
   it("emails both totals, each under its own heading, with the tax sentence only when set", async () => {
     await t.db.update(settings).set({ giftsTaxDeductible: "deductible" });
-    const response = await postForm(statementAction, "/account/statement", { csrf: gita.csrf, year: "2026" }, { cookie: gita.cookie });
+    const response = await postForm(
+      statementAction,
+      "/account/statement",
+      { csrf: gita.csrf, year: "2026" },
+      { cookie: gita.cookie },
+    );
     expect(response.status).toBe(303);
-    const [mail] = await t.db.select().from(outbox).where(and(eq(outbox.toEmail, gita.email), eq(outbox.template, "annual-statement")));
+    const [mail] = await t.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.toEmail, gita.email), eq(outbox.template, "annual-statement")));
     const props = mail.props as EmailTemplates["annual-statement"];
     expect(props).toMatchObject({ totalMinor: 4000, subscriptionsTotalMinor: 11500 });
     const { text } = await renderEmail("annual-statement", props);
@@ -80,12 +109,28 @@ describe("the annual statement keeps gifts and supporter subscriptions apart", (
 
   it("renders a statement queued before the distinction as it was (one total, no headings)", async () => {
     const { text } = await renderEmail("annual-statement", {
-      organisation: { name: "Org", contactEmail: "a@example.org", contactAddress: "", phone: "", receiptFooter: "", timeZone: "UTC" },
+      organisation: {
+        name: "Org",
+        contactEmail: "a@example.org",
+        contactAddress: "",
+        phone: "",
+        receiptFooter: "",
+        timeZone: "UTC",
+      },
       donorName: null,
       periodLabel: "2026",
       totalMinor: 1000,
       currency: "AUD",
-      payments: [{ receiptNumber: 1, paidAt: "2026-01-01T00:00:00Z", description: "One-off gift to X", amountMinor: 1000, refundedMinor: 0, currency: "AUD" }],
+      payments: [
+        {
+          receiptNumber: 1,
+          paidAt: "2026-01-01T00:00:00Z",
+          description: "One-off gift to X",
+          amountMinor: 1000,
+          refundedMinor: 0,
+          currency: "AUD",
+        },
+      ],
       manageUrl: null,
     });
     expect(text).toMatch(/gave \$10 AUD/);

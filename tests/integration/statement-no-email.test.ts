@@ -19,12 +19,21 @@ const { t, fixtures } = useSeededDatabase();
 let staffUserId = 0;
 
 beforeAll(async () => {
-  staffUserId = await createStaffUser(t.db, { email: "statements@fund.example", name: "Statement Staff", role: "staff", password: "a-long-staff-password" });
+  staffUserId = await createStaffUser(t.db, {
+    email: "statements@fund.example",
+    name: "Statement Staff",
+    role: "staff",
+    password: "a-long-staff-password",
+  });
 });
 
 describe("the annual statement for a supporter without an email address", () => {
   it("shows the statement, and asking to email it explains instead of claiming it was sent", async () => {
-    const caller = await givePhoneOnlyCheque(t.db, { campaignId: fixtures.campaign.id, staffUserId, amountMinor: 3300 });
+    const caller = await givePhoneOnlyCheque(t.db, {
+      campaignId: fixtures.campaign.id,
+      staffUserId,
+      amountMinor: 3300,
+    });
     const { cookie, csrf } = await signInAs(t.db, caller.supporterId);
     const year = String(currentFinancialYear(await getOrganisationSettings(t.db)));
 

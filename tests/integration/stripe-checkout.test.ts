@@ -19,7 +19,16 @@ afterEach(() => {
 const checkoutCount = async () => (await t.db.select({ n: count() }).from(checkouts))[0].n;
 
 function donation(overrides: Partial<Donation> = {}): Donation {
-  return { kind: "one_off", amountMinor: 5000, feeCoverMinor: 118, name: "Rosa Reader", email: uniqueEmail(), anonymous: false, message: null, ...overrides };
+  return {
+    kind: "one_off",
+    amountMinor: 5000,
+    feeCoverMinor: 118,
+    name: "Rosa Reader",
+    email: uniqueEmail(),
+    anonymous: false,
+    message: null,
+    ...overrides,
+  };
 }
 
 function sessionRequest() {
@@ -32,7 +41,11 @@ describe("starting a Stripe Checkout", () => {
   it("asks Stripe for a one-off donation page for the exact amount, fee cover included, and records one checkout", async () => {
     const before = await checkoutCount();
     const gift = donation();
-    const { checkoutId, url } = await startDonationCheckout(t.db, { campaign: fixtures.campaign, donation: gift, returnPath: "/" });
+    const { checkoutId, url } = await startDonationCheckout(t.db, {
+      campaign: fixtures.campaign,
+      donation: gift,
+      returnPath: "/",
+    });
 
     const request = sessionRequest();
     expect(request.idempotencyKey).toBe(`checkout:${checkoutId}`);
@@ -79,15 +92,23 @@ describe("starting a Stripe Checkout", () => {
   });
 
   it("asks for a monthly subscription with an inline monthly price and the metadata on the subscription", async () => {
-    const { checkoutId } = await startDonationCheckout(t.db, { campaign: fixtures.campaign, donation: donation({ kind: "monthly", amountMinor: 1500, feeCoverMinor: 0 }), returnPath: "/donate" });
+    const { checkoutId } = await startDonationCheckout(t.db, {
+      campaign: fixtures.campaign,
+      donation: donation({ kind: "monthly", amountMinor: 1500, feeCoverMinor: 0 }),
+      returnPath: "/donate",
+    });
 
     const request = sessionRequest();
     expect(request.idempotencyKey).toBe(`checkout:${checkoutId}`);
     expect(request.params).toMatchObject({
       mode: "subscription",
       cancel_url: `http://localhost:3000/donate?retry=${checkoutId}`,
-      line_items: [{ quantity: "1", price_data: { currency: "aud", unit_amount: "1500", recurring: { interval: "month" } } }],
-      subscription_data: { metadata: { checkout_id: checkoutId, campaign_id: String(fixtures.campaign.id), kind: "monthly" } },
+      line_items: [
+        { quantity: "1", price_data: { currency: "aud", unit_amount: "1500", recurring: { interval: "month" } } },
+      ],
+      subscription_data: {
+        metadata: { checkout_id: checkoutId, campaign_id: String(fixtures.campaign.id), kind: "monthly" },
+      },
       metadata: { checkout_id: checkoutId, kind: "monthly" },
     });
     // Stripe rejects submit_type and payment_intent_data in subscription mode.
@@ -99,9 +120,17 @@ describe("starting a Stripe Checkout", () => {
 
   it("finds a print tier's Price by its lookup key and asks for a postal address", async () => {
     const plan = fixtures.plan("print-monthly");
-    const price = stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency, interval: "month" });
+    const price = stripe.addPrice({
+      lookupKey: plan.lookupKey,
+      unitAmount: plan.amountMinor,
+      currency: plan.currency,
+      interval: "month",
+    });
 
-    const { checkoutId } = await startTierCheckout(t.db, { campaign: fixtures.campaign, choice: { plan, name: "Paul Printreader", email: uniqueEmail() } });
+    const { checkoutId } = await startTierCheckout(t.db, {
+      campaign: fixtures.campaign,
+      choice: { plan, name: "Paul Printreader", email: uniqueEmail() },
+    });
 
     const lookups = stripe.requestsTo("GET", "/v1/prices");
     expect(lookups).toHaveLength(1);
@@ -124,16 +153,28 @@ describe("starting a Stripe Checkout", () => {
   it("sells a one-time print year as a one-off payment with a postal address", async () => {
     const plan = fixtures.plan("print-year");
     const price = stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency });
-    const { checkoutId } = await startTierCheckout(t.db, { campaign: fixtures.campaign, choice: { plan, name: null, email: uniqueEmail() } });
+    const { checkoutId } = await startTierCheckout(t.db, {
+      campaign: fixtures.campaign,
+      choice: { plan, name: null, email: uniqueEmail() },
+    });
     const request = sessionRequest();
-    expect(request.params).toMatchObject({ mode: "payment", line_items: [{ price: price.id }], metadata: { checkout_id: checkoutId, kind: "tier_one_time" } });
+    expect(request.params).toMatchObject({
+      mode: "payment",
+      line_items: [{ price: price.id }],
+      metadata: { checkout_id: checkoutId, kind: "tier_one_time" },
+    });
     expect(request.params).toHaveProperty("shipping_address_collection");
     expect(request.params).not.toHaveProperty("subscription_data");
   });
 
   it("opens a known supporter's payment page on their Stripe customer (details and shipping address filled in), never with a second customer", async () => {
     const plan = fixtures.plan("print-monthly");
-    stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency, interval: "month" });
+    stripe.addPrice({
+      lookupKey: plan.lookupKey,
+      unitAmount: plan.amountMinor,
+      currency: plan.currency,
+      interval: "month",
+    });
     const customer = stripe.addCustomer({ email: uniqueEmail() });
     const { checkoutId } = await startCheckout(t.db, {
       campaign: fixtures.campaign,
@@ -150,7 +191,11 @@ describe("starting a Stripe Checkout", () => {
       providerCustomerId: customer.id,
     });
     const request = sessionRequest();
-    expect(request.params).toMatchObject({ customer: customer.id, client_reference_id: checkoutId, shipping_address_collection: expect.anything() });
+    expect(request.params).toMatchObject({
+      customer: customer.id,
+      client_reference_id: checkoutId,
+      shipping_address_collection: expect.anything(),
+    });
     expect(request.params).not.toHaveProperty("customer_email");
     expect(request.params).not.toHaveProperty("customer_creation");
     const [session] = [...stripe.store.sessions.values()].filter((s) => s.metadata.checkout_id === checkoutId);
@@ -161,7 +206,20 @@ describe("starting a Stripe Checkout", () => {
     const customer = stripe.addCustomer({ email: uniqueEmail() });
     const plan = fixtures.plan("print-year");
     stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency });
-    await startCheckout(t.db, { campaign: fixtures.campaign, plan, kind: "tier_one_time", amountMinor: plan.amountMinor, feeCoverMinor: 0, email: customer.email!, name: null, anonymous: false, message: null, description: plan.name, returnPath: "/account", providerCustomerId: customer.id });
+    await startCheckout(t.db, {
+      campaign: fixtures.campaign,
+      plan,
+      kind: "tier_one_time",
+      amountMinor: plan.amountMinor,
+      feeCoverMinor: 0,
+      email: customer.email!,
+      name: null,
+      anonymous: false,
+      message: null,
+      description: plan.name,
+      returnPath: "/account",
+      providerCustomerId: customer.id,
+    });
     const request = sessionRequest();
     expect(request.params).toMatchObject({ mode: "payment", customer: customer.id });
     expect(request.params).not.toHaveProperty("customer_creation");
@@ -183,7 +241,10 @@ describe("starting a Stripe Checkout", () => {
   it("fails clearly, before creating a session, when a tier's lookup key has no Price in Stripe", async () => {
     const before = await checkoutCount();
     const plan = fixtures.plan("digital-year");
-    const attempt = startTierCheckout(t.db, { campaign: fixtures.campaign, choice: { plan, name: null, email: uniqueEmail() } });
+    const attempt = startTierCheckout(t.db, {
+      campaign: fixtures.campaign,
+      choice: { plan, name: null, email: uniqueEmail() },
+    });
     await expect(attempt).rejects.toBeInstanceOf(PaymentProviderError);
     const error = await attempt.then(
       () => null,

@@ -14,7 +14,14 @@ import { useStripeMode } from "../support/stripe-mode";
 const { stripe, server } = useStripeMode();
 const { t, fixtures } = useSeededDatabase();
 
-const ADDRESS = { line1: "9 Press Street", line2: "Flat 2", city: "Brunswick", state: "VIC", postalCode: "3056", country: "AU" };
+const ADDRESS = {
+  line1: "9 Press Street",
+  line2: "Flat 2",
+  city: "Brunswick",
+  state: "VIC",
+  postalCode: "3056",
+  country: "AU",
+};
 
 /** A supporter who paid through Stripe: their Stripe customer exists in the mock account. */
 async function stripeSupporter() {
@@ -39,7 +46,14 @@ describe("profile changes reach the Stripe customer", () => {
     await settleCustomerSyncKicks();
     const customer = stripe.store.customers.get(customerId)!;
     expect(customer.name).toBe("Nadia New");
-    expect(customer.address).toEqual({ line1: "9 Press Street", line2: "Flat 2", city: "Brunswick", state: "VIC", postal_code: "3056", country: "AU" });
+    expect(customer.address).toEqual({
+      line1: "9 Press Street",
+      line2: "Flat 2",
+      city: "Brunswick",
+      state: "VIC",
+      postal_code: "3056",
+      country: "AU",
+    });
     // The shipping address too: Checkout fills it in when the supporter starts print again.
     expect(customer.shipping).toEqual({ name: "Nadia New", phone: null, address: customer.address });
     const [update] = updatesTo(customerId);
@@ -60,8 +74,18 @@ describe("profile changes reach the Stripe customer", () => {
 
   it("a staff member's edit of the contact details is sent to Stripe too", async () => {
     const { supporterId, customerId } = await stripeSupporter();
-    const [{ version }] = await t.db.select({ version: sql<string>`to_char(${supporters.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')` }).from(supporters).where(eq(supporters.id, supporterId));
-    const staffUserId = await createStaffUser(t.db, { email: uniqueEmail("sync-staff"), name: "Phone Line", role: "staff", password: null });
+    const [{ version }] = await t.db
+      .select({
+        version: sql<string>`to_char(${supporters.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`,
+      })
+      .from(supporters)
+      .where(eq(supporters.id, supporterId));
+    const staffUserId = await createStaffUser(t.db, {
+      email: uniqueEmail("sync-staff"),
+      name: "Phone Line",
+      role: "staff",
+      password: null,
+    });
     const outcome = await updateSupporterContact(t.db, {
       staff: { staffUserId, role: "staff" },
       supporterId,
@@ -127,7 +151,10 @@ describe("profile changes reach the Stripe customer", () => {
     stripe.setDown(false);
     const recovered = await runJobsOnce(t.db);
     expect(recovered.stripeCustomerSync).toMatchObject({ status: "done" });
-    expect(stripe.store.customers.get(customerId)).toMatchObject({ name: "Back Again", address: expect.objectContaining({ line1: "9 Press Street" }) });
+    expect(stripe.store.customers.get(customerId)).toMatchObject({
+      name: "Back Again",
+      address: expect.objectContaining({ line1: "9 Press Street" }),
+    });
     expect(await row(supporterId)).toMatchObject({ stripeCustomerSyncDueAt: null, stripeCustomerSyncAttempts: 0 });
     // Nothing left to send: the next run asks Stripe nothing about this customer.
     const before = updatesTo(customerId).length;

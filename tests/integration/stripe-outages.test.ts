@@ -45,14 +45,25 @@ let address = 0;
 const nextAddress = () => `198.51.100.${(address += 1)}`;
 
 async function health() {
-  return (await callLoader(healthLoader, "/healthz")).json() as Promise<{ db: string; recentFailures?: { stripe?: string } }>;
+  return (await callLoader(healthLoader, "/healthz")).json() as Promise<{
+    db: string;
+    recentFailures?: { stripe?: string };
+  }>;
 }
 
 describe("a reader starts a checkout while Stripe is down", () => {
   it("the donate form comes back with a clear message and what was typed, nothing is written, and trying again works", async () => {
     const { cookie, token } = await csrfFor(indexLoader, "/");
     const clientAddress = nextAddress();
-    const form = { csrf: token, currency: "AUD", frequency: "once", amount: "custom", customAmount: "37.50", email: uniqueEmail(), name: "Kept Name" };
+    const form = {
+      csrf: token,
+      currency: "AUD",
+      frequency: "once",
+      amount: "custom",
+      customAmount: "37.50",
+      email: uniqueEmail(),
+      name: "Kept Name",
+    };
     const before = await rowCounts();
 
     stripe.failNextRequest("network");
@@ -76,41 +87,57 @@ describe("a reader starts a checkout while Stripe is down", () => {
   it.each([
     ["unreachable", "network" as const],
     ["answering 500", { status: 500 }],
-  ])("a supporter tier with Stripe %s: a clear message, the choice kept, nothing written, and a retry works", async (_, failure) => {
-    const plan = fixtures.plan("digital-monthly");
-    if (![...stripe.store.prices.values()].some((price) => price.lookup_key === plan.lookupKey)) {
-      stripe.addPrice({ lookupKey: plan.lookupKey, unitAmount: plan.amountMinor, currency: plan.currency, interval: "month" });
-    }
-    const { cookie, token } = await csrfFor(supportLoader, "/support");
-    const clientAddress = nextAddress();
-    const form = { csrf: token, plan: plan.code, email: uniqueEmail(), name: "Tier Reader" };
-    const before = await rowCounts();
+  ])(
+    "a supporter tier with Stripe %s: a clear message, the choice kept, nothing written, and a retry works",
+    async (_, failure) => {
+      const plan = fixtures.plan("digital-monthly");
+      if (![...stripe.store.prices.values()].some((price) => price.lookup_key === plan.lookupKey)) {
+        stripe.addPrice({
+          lookupKey: plan.lookupKey,
+          unitAmount: plan.amountMinor,
+          currency: plan.currency,
+          interval: "month",
+        });
+      }
+      const { cookie, token } = await csrfFor(supportLoader, "/support");
+      const clientAddress = nextAddress();
+      const form = { csrf: token, plan: plan.code, email: uniqueEmail(), name: "Tier Reader" };
+      const before = await rowCounts();
 
-    stripe.failNextRequest(failure);
-    const failed = await postForm(supportAction, "/support", form, { cookie, clientAddress });
-    expect(failed.status).toBe(503);
-    const body = await failed.json();
-    expect(body.formError).toMatch(/Nothing was charged/);
-    expect(body.values).toMatchObject({ plan: plan.code, name: "Tier Reader" });
-    expect(await rowCounts()).toEqual(before);
+      stripe.failNextRequest(failure);
+      const failed = await postForm(supportAction, "/support", form, { cookie, clientAddress });
+      expect(failed.status).toBe(503);
+      const body = await failed.json();
+      expect(body.formError).toMatch(/Nothing was charged/);
+      expect(body.values).toMatchObject({ plan: plan.code, name: "Tier Reader" });
+      expect(await rowCounts()).toEqual(before);
 
-    const retried = await postForm(supportAction, "/support", form, { cookie, clientAddress });
-    expect(retried.status).toBe(303);
-    expect(retried.headers.get("Location")).toMatch(/^https:\/\/checkout\.stripe\.com\//);
-    expect(await rowCounts()).toEqual({ ...before, checkouts: before.checkouts + 1 });
-  });
+      const retried = await postForm(supportAction, "/support", form, { cookie, clientAddress });
+      expect(retried.status).toBe(303);
+      expect(retried.headers.get("Location")).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+      expect(await rowCounts()).toEqual({ ...before, checkouts: before.checkouts + 1 });
+    },
+  );
 });
 
 describe("staff refund while Stripe is down", () => {
   /** A one-off card gift recorded through the webhook, as in production. */
   async function paidGift(amountMinor: number) {
-    const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "one_off", amountMinor, feeCoverMinor: 0 });
+    const checkout = await createCheckout(t.db, {
+      campaignId: fixtures.campaign.id,
+      kind: "one_off",
+      amountMinor,
+      feeCoverMinor: 0,
+    });
     const session = checkoutSessionObject({
       metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }),
       amountTotal: amountMinor,
       email: checkout.email,
     });
-    const delivered = await handleStripeWebhook(t.db, signedWebhookRequest(stripeEvent("checkout.session.completed", session), SECRET));
+    const delivered = await handleStripeWebhook(
+      t.db,
+      signedWebhookRequest(stripeEvent("checkout.session.completed", session), SECRET),
+    );
     expect(delivered.status).toBe(200);
     const [payment] = await t.db.select().from(payments).where(eq(payments.checkoutId, checkout.id));
     return payment;
@@ -124,13 +151,25 @@ describe("staff refund while Stripe is down", () => {
    */
   async function refundForm(payment: { id: number; supporterId: number | null }) {
     if (!staffCookie) {
-      await createStaffUser(t.db, { email: "outage-admin@fund.example", name: "Outage Admin", role: "admin", password: "a-long-staff-password" });
-      const signIn = await signInStaff(t.db, { email: "outage-admin@fund.example", password: "a-long-staff-password", clientAddress: "203.0.113.60" });
+      await createStaffUser(t.db, {
+        email: "outage-admin@fund.example",
+        name: "Outage Admin",
+        role: "admin",
+        password: "a-long-staff-password",
+      });
+      const signIn = await signInStaff(t.db, {
+        email: "outage-admin@fund.example",
+        password: "a-long-staff-password",
+        clientAddress: "203.0.113.60",
+      });
       if (signIn.status !== "ok") throw new Error("sign-in failed");
       staffCookie = signIn.cookie.split(";")[0];
     }
     const params = { id: String(payment.supporterId) };
-    const page = await callLoader(supporterLoader, `/admin/supporters/${payment.supporterId}`, { cookie: staffCookie, params });
+    const page = await callLoader(supporterLoader, `/admin/supporters/${payment.supporterId}`, {
+      cookie: staffCookie,
+      params,
+    });
     const cookie = `${staffCookie}; ${(page.headers.get("Set-Cookie") ?? "").split(";")[0]}`;
     const { csrf } = (await page.json()) as { csrf: string };
     let shown: { requestId?: string; values: Record<string, string> } | null = null;
@@ -143,7 +182,8 @@ describe("staff refund while Stripe is down", () => {
   }
 
   const ledger = async (paymentId: number) => (await t.db.select().from(payments).where(eq(payments.id, paymentId)))[0];
-  const refundAudits = async () => (await t.db.select({ n: count() }).from(auditLog).where(eq(auditLog.action, "payment.refund")))[0].n;
+  const refundAudits = async () =>
+    (await t.db.select({ n: count() }).from(auditLog).where(eq(auditLog.action, "payment.refund")))[0].n;
 
   it("Stripe unreachable: a clear message, the amount kept, nothing recorded; the retry asks Stripe once more with the same key", async () => {
     const payment = await paidGift(4000);
@@ -154,7 +194,11 @@ describe("staff refund while Stripe is down", () => {
     stripe.failNextRequest("network");
     const failed = await refund("15.00");
     expect(failed.status).toBe(503);
-    expect(await failed.json()).toMatchObject({ step: "confirm", formError: expect.stringMatching(/try again/), values: { amount: "15.00" } });
+    expect(await failed.json()).toMatchObject({
+      step: "confirm",
+      formError: expect.stringMatching(/try again/),
+      values: { amount: "15.00" },
+    });
     expect((await ledger(payment.id)).refundedMinor).toBe(0);
     expect(await refundAudits()).toBe(auditsBefore);
 
@@ -171,7 +215,10 @@ describe("staff refund while Stripe is down", () => {
     const refund = await refundForm(payment);
     // Every refund request reaches the mock Stripe (which keeps idempotency keys as Stripe does);
     // the first answer is then dropped on its way back, as a cut connection would.
-    const refundsRoute = stripe.handlers.find((handler): handler is HttpHandler => "info" in handler && handler.info.method === "POST" && String(handler.info.path).endsWith("/v1/refunds"));
+    const refundsRoute = stripe.handlers.find(
+      (handler): handler is HttpHandler =>
+        "info" in handler && handler.info.method === "POST" && String(handler.info.path).endsWith("/v1/refunds"),
+    );
     if (!refundsRoute) throw new Error("the Stripe mock has no refunds route");
     const refundIds: string[] = [];
     let answersDropped = 0;

@@ -40,8 +40,18 @@ beforeAll(async () => {
   fixtures = await seeded(t.db);
   // As `npm run stripe:sync` leaves them.
   prices = {
-    digital: stripe.addPrice({ lookupKey: fixtures.plan("digital-monthly").lookupKey, unitAmount: 500, currency: "aud", interval: "month" }),
-    print: stripe.addPrice({ lookupKey: fixtures.plan("print-monthly").lookupKey, unitAmount: 1000, currency: "aud", interval: "month" }),
+    digital: stripe.addPrice({
+      lookupKey: fixtures.plan("digital-monthly").lookupKey,
+      unitAmount: 500,
+      currency: "aud",
+      interval: "month",
+    }),
+    print: stripe.addPrice({
+      lookupKey: fixtures.plan("print-monthly").lookupKey,
+      unitAmount: 1000,
+      currency: "aud",
+      interval: "month",
+    }),
   };
 });
 afterAll(async () => {
@@ -62,14 +72,28 @@ async function deliverOk(event: unknown) {
 }
 
 /** A supporter whose monthly support Stripe Checkout set up an hour ago, signed in. */
-async function stripeSupporter(options: { kind: "monthly"; amountMinor: number } | { kind: "tier_monthly"; tier: "digital" | "print" }) {
+async function stripeSupporter(
+  options: { kind: "monthly"; amountMinor: number } | { kind: "tier_monthly"; tier: "digital" | "print" },
+) {
   const plan = options.kind === "tier_monthly" ? fixtures.plan(`${options.tier}-monthly`) : null;
   const amount = plan?.amountMinor ?? (options.kind === "monthly" ? options.amountMinor : 0);
   const email = uniqueEmail();
   const customer = stripe.addCustomer({ email });
   const card = stripe.addCard({ customer: customer.id, brand: "visa", last4: "1111", expMonth: 3, expYear: 2027 });
-  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: options.kind, planId: plan?.id ?? null, amountMinor: amount, email, provider: "stripe" });
-  const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, planId: plan?.id ?? null, kind: options.kind });
+  const checkout = await createCheckout(t.db, {
+    campaignId: fixtures.campaign.id,
+    kind: options.kind,
+    planId: plan?.id ?? null,
+    amountMinor: amount,
+    email,
+    provider: "stripe",
+  });
+  const metadata = checkoutMetadata({
+    checkoutId: checkout.id,
+    campaignId: fixtures.campaign.id,
+    planId: plan?.id ?? null,
+    kind: options.kind,
+  });
   const subscription = stripe.addSubscription({
     id: stripeId("sub"),
     metadata,
@@ -80,10 +104,20 @@ async function stripeSupporter(options: { kind: "monthly"; amountMinor: number }
     priceId: plan ? prices[plan.tier].id : undefined,
     defaultPaymentMethod: card.id,
   });
-  const session = checkoutSessionObject({ metadata, mode: "subscription", amountTotal: amount, email, subscription: subscription.id, customer: customer.id });
+  const session = checkoutSessionObject({
+    metadata,
+    mode: "subscription",
+    amountTotal: amount,
+    email,
+    subscription: subscription.id,
+    customer: customer.id,
+  });
   await deliverOk(stripeEvent("checkout.session.completed", session, { created: nowSeconds() - 3600 }));
   await deliverOk(stripeEvent("customer.subscription.created", subscription, { created: nowSeconds() - 3600 }));
-  const [row] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscription.id));
+  const [row] = await t.db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.providerSubscriptionId, subscription.id));
   const browser = await signInAs(t.db, row.supporterId);
   stripe.clearRequests();
   return { row, browser, customer, card, subscription, supporterId: row.supporterId };
@@ -92,15 +126,28 @@ async function stripeSupporter(options: { kind: "monthly"; amountMinor: number }
 type Supporter = Awaited<ReturnType<typeof stripeSupporter>>;
 
 const post = (who: Supporter, fields: Record<string, string>) =>
-  postForm(action, `/account/subscriptions/${who.row.id}`, { csrf: who.browser.csrf, ...fields }, { params: { id: String(who.row.id) }, cookie: who.browser.cookie });
-const subscriptionRow = async (id: number) => (await t.db.select().from(subscriptions).where(eq(subscriptions.id, id)))[0];
+  postForm(
+    action,
+    `/account/subscriptions/${who.row.id}`,
+    { csrf: who.browser.csrf, ...fields },
+    { params: { id: String(who.row.id) }, cookie: who.browser.cookie },
+  );
+const subscriptionRow = async (id: number) =>
+  (await t.db.select().from(subscriptions).where(eq(subscriptions.id, id)))[0];
 const changeEmails = async (supporterId: number) => {
   const [supporter] = await t.db.select().from(supporters).where(eq(supporters.id, supporterId));
-  return t.db.select().from(outbox).where(and(eq(outbox.toEmail, supporter.email!), eq(outbox.template, "subscription-changed")));
+  return t.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.toEmail, supporter.email!), eq(outbox.template, "subscription-changed")));
 };
-const stripeWrites = () => stripe.writes().map((r) => ({ method: r.method, path: r.path, idempotencyKey: r.idempotencyKey, params: r.params, form: r.form }));
+const stripeWrites = () =>
+  stripe
+    .writes()
+    .map((r) => ({ method: r.method, path: r.path, idempotencyKey: r.idempotencyKey, params: r.params, form: r.form }));
 /** What Stripe would now send: customer.subscription.updated with the subscription as it is. */
-const updatedEvent = (subscription: MockSubscription, created = nowSeconds()) => stripeEvent("customer.subscription.updated", structuredClone(subscription), { created });
+const updatedEvent = (subscription: MockSubscription, created = nowSeconds()) =>
+  stripeEvent("customer.subscription.updated", structuredClone(subscription), { created });
 
 /** Asks for a change, checks nothing local moved, then lets the webhook confirm it. */
 async function changeAndConfirm(who: Supporter, fields: Record<string, string>) {
@@ -112,7 +159,10 @@ async function changeAndConfirm(who: Supporter, fields: Record<string, string>) 
   // Until Stripe confirms, only the pending mark differs, and the page says "updating".
   expect({ ...pending, pendingChange: null }).toEqual({ ...before, pendingChange: null });
   expect(pending.pendingChange).toMatchObject({ kind: expect.any(String), id: expect.any(String) });
-  const page = await callLoader(loader, `/account/subscriptions/${who.row.id}`, { params: { id: String(who.row.id) }, cookie: who.browser.cookie });
+  const page = await callLoader(loader, `/account/subscriptions/${who.row.id}`, {
+    params: { id: String(who.row.id) },
+    cookie: who.browser.cookie,
+  });
   expect((await page.json()).subscription.updating).toBe(true);
   expect(await changeEmails(who.supporterId)).toHaveLength(emailsBefore);
   const writes = stripeWrites();
@@ -125,21 +175,40 @@ describe("subscription changes through Stripe", () => {
   it("a new amount: an inline price on the same product, no proration, keyed by the change; applied when the webhook confirms", async () => {
     const who = await stripeSupporter({ kind: "monthly", amountMinor: 2500 });
     const item = who.subscription.items.data[0];
-    const { pendingChange, writes, event, after } = await changeAndConfirm(who, { intent: "amount", monthlyAmount: "30" });
+    const { pendingChange, writes, event, after } = await changeAndConfirm(who, {
+      intent: "amount",
+      monthlyAmount: "30",
+    });
     expect(stripe.requestsTo("GET", `/v1/subscriptions/${who.subscription.id}`)).toHaveLength(1);
     expect(writes).toEqual([
       {
         method: "POST",
         path: `/v1/subscriptions/${who.subscription.id}`,
         idempotencyKey: `sub-change:${pendingChange.id}`,
-        params: { items: [{ id: item.id, price_data: { currency: "aud", unit_amount: "3000", recurring: { interval: "month" }, product: item.price.product } }], proration_behavior: "none" },
+        params: {
+          items: [
+            {
+              id: item.id,
+              price_data: {
+                currency: "aud",
+                unit_amount: "3000",
+                recurring: { interval: "month" },
+                product: item.price.product,
+              },
+            },
+          ],
+          proration_behavior: "none",
+        },
         form: expect.any(Object),
       },
     ]);
     expect(after).toMatchObject({ amountMinor: 3000, pendingChange: null });
     const mail = await changeEmails(who.supporterId);
     expect(mail).toHaveLength(1);
-    expect(mail[0]).toMatchObject({ idempotencyKey: `subscription-changed:${pendingChange.id}`, props: expect.objectContaining({ summary: "from your next payment you give $30 a month (was $25)." }) });
+    expect(mail[0]).toMatchObject({
+      idempotencyKey: `subscription-changed:${pendingChange.id}`,
+      props: expect.objectContaining({ summary: "from your next payment you give $30 a month (was $25)." }),
+    });
 
     // The same event again, the same state in a new event, and an older event: one email, no going back.
     expect((await deliverOk(event)).body.outcome).toBe("duplicate");
@@ -151,12 +220,18 @@ describe("subscription changes through Stripe", () => {
 
   it("digital → print: the print Price by lookup key, prorated; the plan changes when Stripe confirms", async () => {
     const who = await stripeSupporter({ kind: "tier_monthly", tier: "digital" });
-    await t.db.update(supporters).set({ addressLine1: "1 Printers Lane", addressCity: "Fitzroy", addressPostalCode: "3065", addressCountry: "AU" }).where(eq(supporters.id, who.supporterId));
+    await t.db
+      .update(supporters)
+      .set({ addressLine1: "1 Printers Lane", addressCity: "Fitzroy", addressPostalCode: "3065", addressCountry: "AU" })
+      .where(eq(supporters.id, who.supporterId));
     const { pendingChange, writes, after } = await changeAndConfirm(who, { intent: "tier", plan: "print-monthly" });
     expect(writes).toHaveLength(1);
     expect(writes[0]).toMatchObject({
       idempotencyKey: `sub-change:${pendingChange.id}`,
-      params: { items: [{ id: who.subscription.items.data[0].id, price: prices.print.id }], proration_behavior: "create_prorations" },
+      params: {
+        items: [{ id: who.subscription.items.data[0].id, price: prices.print.id }],
+        proration_behavior: "create_prorations",
+      },
     });
     expect(after).toMatchObject({ planId: fixtures.plan("print-monthly").id, amountMinor: 1000, pendingChange: null });
     expect((await changeEmails(who.supporterId))[0].props.summary).toMatch(/^you are now a Print supporter/);
@@ -180,7 +255,12 @@ describe("subscription changes through Stripe", () => {
     const who = await stripeSupporter({ kind: "tier_monthly", tier: "print" });
     const { writes, after } = await changeAndConfirm(who, { intent: "cancel", reason: "Moving overseas" });
     expect(writes[0].form).toEqual({ cancel_at_period_end: "true" });
-    expect(after).toMatchObject({ cancelAtPeriodEnd: true, cancelReason: "Moving overseas", status: "active", pendingChange: null });
+    expect(after).toMatchObject({
+      cancelAtPeriodEnd: true,
+      cancelReason: "Moving overseas",
+      status: "active",
+      pendingChange: null,
+    });
     expect((await changeEmails(who.supporterId))[0].props.summary).toMatch(/^cancelled: your support ends on/);
   });
 
@@ -199,7 +279,10 @@ describe("subscription changes through Stripe", () => {
     expect(await subscriptionRow(who.row.id)).toEqual(before);
     expect(stripe.store.subscriptions.get(who.subscription.id)).toEqual(stripeBefore);
     expect(await changeEmails(who.supporterId)).toHaveLength(0);
-    const audit = await t.db.select().from(auditLog).where(and(eq(auditLog.targetType, "subscription"), eq(auditLog.targetId, String(who.row.id))));
+    const audit = await t.db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.targetType, "subscription"), eq(auditLog.targetId, String(who.row.id))));
     expect(audit.map((a) => a.action)).toEqual(["subscription.amount", "subscription.change_failed"]);
     // …and the supporter can simply try again.
     expect((await post(who, { intent: "amount", monthlyAmount: "30" })).status).toBe(303);
@@ -222,15 +305,29 @@ describe("subscription changes through Stripe", () => {
 
   it("update card opens a Customer Portal session for the payment-method flow", async () => {
     const who = await stripeSupporter({ kind: "monthly", amountMinor: 2500 });
-    const response = await postForm(cardAction, "/account/card", { csrf: who.browser.csrf }, { cookie: who.browser.cookie });
+    const response = await postForm(
+      cardAction,
+      "/account/card",
+      { csrf: who.browser.csrf },
+      { cookie: who.browser.cookie },
+    );
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toMatch(/^https:\/\/billing\.stripe\.com\/p\/session\//);
     const [request] = stripe.requestsTo("POST", "/v1/billing_portal/sessions");
-    expect(request.params).toEqual({ customer: who.customer.id, return_url: "http://localhost:3000/account/card?returned=1", flow_data: { type: "payment_method_update" } });
+    expect(request.params).toEqual({
+      customer: who.customer.id,
+      return_url: "http://localhost:3000/account/card?returned=1",
+      flow_data: { type: "payment_method_update" },
+    });
     expect(request.idempotencyKey).toMatch(new RegExp(`^card-update:${who.supporterId}:`));
 
     stripe.failNextRequest("network");
-    const failed = await postForm(cardAction, "/account/card", { csrf: who.browser.csrf }, { cookie: who.browser.cookie });
+    const failed = await postForm(
+      cardAction,
+      "/account/card",
+      { csrf: who.browser.csrf },
+      { cookie: who.browser.cookie },
+    );
     expect(failed.status).toBe(503);
     expect((await failed.json()).formError).toMatch(/card has not changed/);
   });
@@ -240,11 +337,36 @@ describe("the default card, for every subscription", () => {
   /** A supporter with two live subscriptions (one already on the new card) and a cancelled one. */
   async function twoSubscriptions() {
     const who = await stripeSupporter({ kind: "monthly", amountMinor: 2500 });
-    const newCard = stripe.addCard({ customer: who.customer.id, brand: "mastercard", last4: "4444", expMonth: 8, expYear: 2031, makeDefault: true });
-    const onNewCard = stripe.addSubscription({ id: stripeId("sub"), customer: who.customer.id, status: "active", unitAmount: 1000, currentPeriodEnd: nowSeconds() + 86_400, defaultPaymentMethod: newCard.id, metadata: {} });
-    const cancelled = stripe.addSubscription({ id: stripeId("sub"), customer: who.customer.id, status: "canceled", unitAmount: 1000, currentPeriodEnd: nowSeconds(), defaultPaymentMethod: who.card.id, metadata: {} });
+    const newCard = stripe.addCard({
+      customer: who.customer.id,
+      brand: "mastercard",
+      last4: "4444",
+      expMonth: 8,
+      expYear: 2031,
+      makeDefault: true,
+    });
+    const onNewCard = stripe.addSubscription({
+      id: stripeId("sub"),
+      customer: who.customer.id,
+      status: "active",
+      unitAmount: 1000,
+      currentPeriodEnd: nowSeconds() + 86_400,
+      defaultPaymentMethod: newCard.id,
+      metadata: {},
+    });
+    const cancelled = stripe.addSubscription({
+      id: stripeId("sub"),
+      customer: who.customer.id,
+      status: "canceled",
+      unitAmount: 1000,
+      currentPeriodEnd: nowSeconds(),
+      defaultPaymentMethod: who.card.id,
+      metadata: {},
+    });
     const customerUpdated = (defaultPaymentMethod: string, created = nowSeconds()) =>
-      stripeEvent("customer.updated", customerObject({ id: who.customer.id, email: null, defaultPaymentMethod }), { created });
+      stripeEvent("customer.updated", customerObject({ id: who.customer.id, email: null, defaultPaymentMethod }), {
+        created,
+      });
     return { who, newCard, onNewCard, cancelled, customerUpdated };
   }
   const cardOf = async (supporterId: number) => {
@@ -257,7 +379,13 @@ describe("the default card, for every subscription", () => {
     const event = customerUpdated(newCard.id);
     await deliverOk(event);
     expect(stripeWrites()).toEqual([
-      { method: "POST", path: `/v1/subscriptions/${who.subscription.id}`, idempotencyKey: `default-card:${event.id}:${who.subscription.id}`, params: { default_payment_method: newCard.id }, form: expect.any(Object) },
+      {
+        method: "POST",
+        path: `/v1/subscriptions/${who.subscription.id}`,
+        idempotencyKey: `default-card:${event.id}:${who.subscription.id}`,
+        params: { default_payment_method: newCard.id },
+        form: expect.any(Object),
+      },
     ]);
     expect(stripe.store.subscriptions.get(who.subscription.id)?.default_payment_method).toBe(newCard.id);
     expect(stripe.store.subscriptions.get(onNewCard.id)?.default_payment_method).toBe(newCard.id);
@@ -279,7 +407,9 @@ describe("the default card, for every subscription", () => {
     stripe.failNextRequest("network");
     const result = await handleStripeWebhook(t.db, signedWebhookRequest(event, SECRET));
     expect(result.status).toBe(500);
-    expect(await t.db.select({ n: count() }).from(providerEvents).where(eq(providerEvents.id, event.id))).toEqual([{ n: 0 }]);
+    expect(await t.db.select({ n: count() }).from(providerEvents).where(eq(providerEvents.id, event.id))).toEqual([
+      { n: 0 },
+    ]);
     expect(await cardOf(who.supporterId)).toEqual({ brand: null, last4: null, expMonth: null, expYear: null });
 
     await deliverOk(event);
@@ -294,7 +424,14 @@ describe("the default card, for every subscription", () => {
     expect(await cardOf(who.supporterId)).toEqual({ brand: "visa", last4: "1111", expMonth: 3, expYear: 2027 });
 
     // The card updater extends the default card's expiry.
-    const renewed = stripe.addCard({ customer: who.customer.id, brand: "visa", last4: "1111", expMonth: 3, expYear: 2030, makeDefault: true });
+    const renewed = stripe.addCard({
+      customer: who.customer.id,
+      brand: "visa",
+      last4: "1111",
+      expMonth: 3,
+      expYear: 2030,
+      makeDefault: true,
+    });
     await deliverOk(stripeEvent("payment_method.updated", renewed));
     expect(await cardOf(who.supporterId)).toEqual({ brand: "visa", last4: "1111", expMonth: 3, expYear: 2030 });
     // An older card's event, delivered late, does not replace the default.
@@ -305,9 +442,20 @@ describe("the default card, for every subscription", () => {
 
   it("card events for a customer made outside the app are acknowledged and ignored", async () => {
     const before = await t.db.select({ n: count() }).from(supporters);
-    const foreign = paymentMethodObject({ customer: stripeId("cus", 14), brand: "visa", last4: "9999", expMonth: 1, expYear: 2030 });
+    const foreign = paymentMethodObject({
+      customer: stripeId("cus", 14),
+      brand: "visa",
+      last4: "9999",
+      expMonth: 1,
+      expYear: 2030,
+    });
     await deliverOk(stripeEvent("payment_method.attached", foreign));
-    await deliverOk(stripeEvent("customer.updated", customerObject({ id: foreign.customer!, email: null, defaultPaymentMethod: foreign.id })));
+    await deliverOk(
+      stripeEvent(
+        "customer.updated",
+        customerObject({ id: foreign.customer!, email: null, defaultPaymentMethod: foreign.id }),
+      ),
+    );
     expect(stripe.requests).toEqual([]);
     expect(await t.db.select({ n: count() }).from(supporters)).toEqual(before);
   });
@@ -327,8 +475,21 @@ describe("monthly → 12 months with Stripe: the monthly ends only when the year
     expect(await subscriptionRow(who.row.id)).toMatchObject({ cancelAtPeriodEnd: false, pendingChange: null });
     stripe.clearRequests();
 
-    const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, planId: yearPlan.id, kind: "tier_one_time" });
-    const session = checkoutSessionObject({ id: checkout.providerSessionId!, metadata, mode: "payment", amountTotal: yearPlan.amountMinor, email: checkout.email, customer: who.customer.id, paymentIntent: stripeId("pi") });
+    const metadata = checkoutMetadata({
+      checkoutId: checkout.id,
+      campaignId: fixtures.campaign.id,
+      planId: yearPlan.id,
+      kind: "tier_one_time",
+    });
+    const session = checkoutSessionObject({
+      id: checkout.providerSessionId!,
+      metadata,
+      mode: "payment",
+      amountTotal: yearPlan.amountMinor,
+      email: checkout.email,
+      customer: who.customer.id,
+      paymentIntent: stripeId("pi"),
+    });
     // A session that is not the one we made, or not for the year's price, ends nothing (ADR 032).
     await deliverOk(stripeEvent("checkout.session.completed", { ...session, amount_total: 100, amount_subtotal: 100 }));
     expect(stripeWrites()).toEqual([]);
@@ -336,10 +497,18 @@ describe("monthly → 12 months with Stripe: the monthly ends only when the year
     await deliverOk(paid);
     const ended = stripeWrites();
     expect(ended).toEqual([
-      expect.objectContaining({ method: "POST", path: `/v1/subscriptions/${who.subscription.id}`, idempotencyKey: `year-replaces:${checkout.id}`, params: expect.objectContaining({ cancel_at_period_end: "true" }) }),
+      expect.objectContaining({
+        method: "POST",
+        path: `/v1/subscriptions/${who.subscription.id}`,
+        idempotencyKey: `year-replaces:${checkout.id}`,
+        params: expect.objectContaining({ cancel_at_period_end: "true" }),
+      }),
     ]);
     // Paid, and waiting for Stripe's word: the page says "updating", no email yet.
-    expect(await subscriptionRow(who.row.id)).toMatchObject({ cancelAtPeriodEnd: false, pendingChange: expect.objectContaining({ kind: "switch_to_year" }) });
+    expect(await subscriptionRow(who.row.id)).toMatchObject({
+      cancelAtPeriodEnd: false,
+      pendingChange: expect.objectContaining({ kind: "switch_to_year" }),
+    });
     expect(await changeEmails(who.supporterId)).toHaveLength(0);
 
     // The payment delivered again asks Stripe nothing and records nothing more.
@@ -364,8 +533,24 @@ describe("monthly → 12 months with Stripe: the monthly ends only when the year
     expect((await post(who, { intent: "year" })).status).toBe(303);
     const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.replacesSubscriptionId, who.row.id));
     stripe.clearRequests();
-    const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, planId: checkout.planId, kind: "tier_one_time" });
-    await deliverOk(stripeEvent("checkout.session.expired", checkoutSessionObject({ metadata, mode: "payment", amountTotal: checkout.amountMinor, paymentStatus: "unpaid", email: checkout.email })));
+    const metadata = checkoutMetadata({
+      checkoutId: checkout.id,
+      campaignId: fixtures.campaign.id,
+      planId: checkout.planId,
+      kind: "tier_one_time",
+    });
+    await deliverOk(
+      stripeEvent(
+        "checkout.session.expired",
+        checkoutSessionObject({
+          metadata,
+          mode: "payment",
+          amountTotal: checkout.amountMinor,
+          paymentStatus: "unpaid",
+          email: checkout.email,
+        }),
+      ),
+    );
     expect(stripeWrites()).toEqual([]);
     expect(await subscriptionRow(who.row.id)).toMatchObject({ cancelAtPeriodEnd: false, pendingChange: null });
     expect(await changeEmails(who.supporterId)).toHaveLength(0);

@@ -45,16 +45,31 @@ describe("syncing plans to Stripe", () => {
     expect(await syncPlanToStripe(monthly)).toBe("created");
 
     const product = stripe.store.products.get(`ff_plan_${monthly.code.replace(/-/g, "_")}`);
-    expect(product).toMatchObject({ name: "Digital supporter", description: "The digital edition, every week.", active: true });
+    expect(product).toMatchObject({
+      name: "Digital supporter",
+      description: "The digital edition, every week.",
+      active: true,
+    });
     const [price] = stripe.pricesWithLookupKey(monthly.lookupKey);
-    expect(price).toMatchObject({ product: product!.id, unit_amount: 500, currency: "aud", active: true, type: "recurring", recurring: { interval: "month" } });
+    expect(price).toMatchObject({
+      product: product!.id,
+      unit_amount: 500,
+      currency: "aud",
+      active: true,
+      type: "recurring",
+      recurring: { interval: "month" },
+    });
     for (const write of stripe.writes()) expect(write.idempotencyKey).toBeTruthy();
   });
 
   it("creates a one-time price for a 12-month plan", async () => {
     const year = plan({ billing: "one_time_year", amountMinor: 5500 });
     expect(await syncPlanToStripe(year)).toBe("created");
-    expect(stripe.pricesWithLookupKey(year.lookupKey)[0]).toMatchObject({ unit_amount: 5500, recurring: null, type: "one_time" });
+    expect(stripe.pricesWithLookupKey(year.lookupKey)[0]).toMatchObject({
+      unit_amount: 5500,
+      recurring: null,
+      type: "one_time",
+    });
   });
 
   it("changes nothing on a second run: no POST at all", async () => {
@@ -76,7 +91,12 @@ describe("syncing plans to Stripe", () => {
 
     const created = stripe.requestsTo("POST", "/v1/prices");
     expect(created).toHaveLength(1);
-    expect(created[0].params).toMatchObject({ lookup_key: monthly.lookupKey, transfer_lookup_key: "true", unit_amount: "700", currency: "aud" });
+    expect(created[0].params).toMatchObject({
+      lookup_key: monthly.lookupKey,
+      transfer_lookup_key: "true",
+      unit_amount: "700",
+      currency: "aud",
+    });
     expect(stripe.requestsTo("POST", `/v1/prices/${old.id}`)[0]?.params).toEqual({ active: "false" });
     expect(stripe.store.prices.get(old.id)).toMatchObject({ active: false, lookup_key: null });
     const current = await findPriceByLookupKey(monthly.lookupKey);
@@ -100,7 +120,9 @@ describe("syncing plans to Stripe", () => {
     await syncPlanToStripe(monthly);
     stripe.clearRequests();
     expect(await syncPlanToStripe({ ...monthly, name: "Digital reader" })).toBe("updated");
-    expect(stripe.writes().map((w) => `${w.method} ${w.path}`)).toEqual([`POST /v1/products/ff_plan_${monthly.code.replace(/-/g, "_")}`]);
+    expect(stripe.writes().map((w) => `${w.method} ${w.path}`)).toEqual([
+      `POST /v1/products/ff_plan_${monthly.code.replace(/-/g, "_")}`,
+    ]);
   });
 
   it("reactivates a product archived in the Dashboard", async () => {
@@ -129,7 +151,12 @@ describe("npm run stripe:sync", () => {
   it("syncs every active plan and prints one line each; a second run prints unchanged", async () => {
     const first: string[] = [];
     const results = await syncActivePlans(t.db, { log: (line) => first.push(line) });
-    expect(results.map((r) => `${r.outcome} ${r.code}`)).toEqual(["created digital-monthly", "created print-monthly", "created digital-year", "created print-year"]);
+    expect(results.map((r) => `${r.outcome} ${r.code}`)).toEqual([
+      "created digital-monthly",
+      "created print-monthly",
+      "created digital-year",
+      "created print-year",
+    ]);
     expect(first).toHaveLength(4);
     expect(first[0]).toMatch(/^created\s+digital-monthly\s+\(ff_digital_monthly_aud, \$5\.00 AUD\/month\)$/);
 

@@ -53,22 +53,85 @@ describe("objects made outside the app", () => {
   const customer = () => stripeId("cus", 14);
 
   const cases: [string, () => StripeEventEnvelope][] = [
-    ["a Dashboard payment's checkout.session.completed", () => stripeEvent("checkout.session.completed", checkoutSessionObject({ metadata: dashboardMetadata, amountTotal: 9900 }))],
-    ["a Dashboard payment's payment_intent.succeeded", () => stripeEvent("payment_intent.succeeded", paymentIntentObject({ id: stripeId("pi"), amount: 9900, metadata: dashboardMetadata }))],
-    ["a Dashboard invoice's invoice.paid", () => stripeEvent("invoice.paid", invoiceObject({ metadata: {}, subscription: stripeId("sub"), amount: 12_000, billingReason: "manual" }))],
-    ["a Dashboard invoice's invoice.payment_failed", () => stripeEvent("invoice.payment_failed", invoiceObject({ metadata: {}, subscription: stripeId("sub"), amount: 12_000, status: "open" }))],
-    ...(["customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"] as const).map(
-      (type): [string, () => StripeEventEnvelope] => [`a Dashboard subscription's ${type}`, () => stripeEvent(type, subscriptionObject({ id: stripeId("sub"), metadata: {}, status: type.endsWith("deleted") ? "canceled" : "active", unitAmount: 2000, currentPeriodEnd: nowSeconds() + 30 * 86_400 }))],
-    ),
-    ["a refund of a Dashboard charge (no checkout of ours, no invoice)", () => stripeEvent("charge.refunded", chargeObject({ paymentIntent: stripeId("pi"), amount: 9900, amountRefunded: 9900, customer: customer(), metadata: dashboardMetadata }))],
-    ["a card added to a customer we do not know", () => stripeEvent("payment_method.attached", paymentMethodObject({ customer: customer(), brand: "visa", last4: "4242", expMonth: 12, expYear: 2030 }))],
+    [
+      "a Dashboard payment's checkout.session.completed",
+      () =>
+        stripeEvent(
+          "checkout.session.completed",
+          checkoutSessionObject({ metadata: dashboardMetadata, amountTotal: 9900 }),
+        ),
+    ],
+    [
+      "a Dashboard payment's payment_intent.succeeded",
+      () =>
+        stripeEvent(
+          "payment_intent.succeeded",
+          paymentIntentObject({ id: stripeId("pi"), amount: 9900, metadata: dashboardMetadata }),
+        ),
+    ],
+    [
+      "a Dashboard invoice's invoice.paid",
+      () =>
+        stripeEvent(
+          "invoice.paid",
+          invoiceObject({ metadata: {}, subscription: stripeId("sub"), amount: 12_000, billingReason: "manual" }),
+        ),
+    ],
+    [
+      "a Dashboard invoice's invoice.payment_failed",
+      () =>
+        stripeEvent(
+          "invoice.payment_failed",
+          invoiceObject({ metadata: {}, subscription: stripeId("sub"), amount: 12_000, status: "open" }),
+        ),
+    ],
+    ...(
+      ["customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"] as const
+    ).map((type): [string, () => StripeEventEnvelope] => [
+      `a Dashboard subscription's ${type}`,
+      () =>
+        stripeEvent(
+          type,
+          subscriptionObject({
+            id: stripeId("sub"),
+            metadata: {},
+            status: type.endsWith("deleted") ? "canceled" : "active",
+            unitAmount: 2000,
+            currentPeriodEnd: nowSeconds() + 30 * 86_400,
+          }),
+        ),
+    ]),
+    [
+      "a refund of a Dashboard charge (no checkout of ours, no invoice)",
+      () =>
+        stripeEvent(
+          "charge.refunded",
+          chargeObject({
+            paymentIntent: stripeId("pi"),
+            amount: 9900,
+            amountRefunded: 9900,
+            customer: customer(),
+            metadata: dashboardMetadata,
+          }),
+        ),
+    ],
+    [
+      "a card added to a customer we do not know",
+      () =>
+        stripeEvent(
+          "payment_method.attached",
+          paymentMethodObject({ customer: customer(), brand: "visa", last4: "4242", expMonth: 12, expYear: 2030 }),
+        ),
+    ],
   ];
   it.each(cases)("%s is acknowledged and changes nothing", async (_, event) => {
     await expectAcknowledgedAndIgnored(event());
   });
 
   it("a refund of a Dashboard charge asks Stripe only which invoices it paid, and nothing else", async () => {
-    await deliverAndDiff(stripeEvent("charge.refunded", chargeObject({ paymentIntent: stripeId("pi"), amount: 500, amountRefunded: 500 })));
+    await deliverAndDiff(
+      stripeEvent("charge.refunded", chargeObject({ paymentIntent: stripeId("pi"), amount: 500, amountRefunded: 500 })),
+    );
     expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1/invoice_payments"]);
   });
 });
@@ -80,15 +143,41 @@ describe("metadata that only looks like ours", () => {
     ["an empty value", ""],
   ])("a checkout_id holding %s is acknowledged and changes nothing (not a 500)", async (_, checkoutId) => {
     const metadata = { ...checkoutMetadata({ checkoutId, campaignId: fixtures.campaign.id }), checkout_id: checkoutId };
-    await expectAcknowledgedAndIgnored(stripeEvent("checkout.session.completed", checkoutSessionObject({ metadata, amountTotal: 2500 })));
-    await expectAcknowledgedAndIgnored(stripeEvent("invoice.paid", invoiceObject({ metadata, subscription: stripeId("sub"), amount: 2500 })));
-    await expectAcknowledgedAndIgnored(stripeEvent("customer.subscription.updated", subscriptionObject({ id: stripeId("sub"), metadata, status: "active", unitAmount: 2500, currentPeriodEnd: nowSeconds() })));
+    await expectAcknowledgedAndIgnored(
+      stripeEvent("checkout.session.completed", checkoutSessionObject({ metadata, amountTotal: 2500 })),
+    );
+    await expectAcknowledgedAndIgnored(
+      stripeEvent("invoice.paid", invoiceObject({ metadata, subscription: stripeId("sub"), amount: 2500 })),
+    );
+    await expectAcknowledgedAndIgnored(
+      stripeEvent(
+        "customer.subscription.updated",
+        subscriptionObject({
+          id: stripeId("sub"),
+          metadata,
+          status: "active",
+          unitAmount: 2500,
+          currentPeriodEnd: nowSeconds(),
+        }),
+      ),
+    );
   });
 
   it("another account's event (Connect) is ignored even when its metadata names a real checkout of ours", async () => {
-    const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 2500 });
-    const session = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id }), amountTotal: 2500, email: checkout.email });
-    await expectAcknowledgedAndIgnored({ ...stripeEvent("checkout.session.completed", session), account: "acct_1OtherAccount00" } as StripeEventEnvelope);
+    const checkout = await createCheckout(t.db, {
+      campaignId: fixtures.campaign.id,
+      kind: "one_off",
+      amountMinor: 2500,
+    });
+    const session = checkoutSessionObject({
+      metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id }),
+      amountTotal: 2500,
+      email: checkout.email,
+    });
+    await expectAcknowledgedAndIgnored({
+      ...stripeEvent("checkout.session.completed", session),
+      account: "acct_1OtherAccount00",
+    } as StripeEventEnvelope);
   });
 });
 
@@ -117,7 +206,9 @@ describe("a refund of an invoice made in the Dashboard", () => {
     const invoice = stripeId("in");
     const paymentIntent = stripeId("pi");
     stripe.addInvoicePayment({ invoice, paymentIntent, amount: 12_000 });
-    await expectAcknowledgedAndIgnored(stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount: 12_000, amountRefunded: 12_000 })));
+    await expectAcknowledgedAndIgnored(
+      stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount: 12_000, amountRefunded: 12_000 })),
+    );
     expect(stripe.requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /v1/invoice_payments"]);
     expect(stripe.requests[0].params).toMatchObject({ expand: ["data.invoice"] });
   });

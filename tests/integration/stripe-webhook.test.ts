@@ -1,7 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { and, count, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { checkouts, outbox, payments, providerEvents, receipts, subscriptions, supporters, webhookFailures } from "@db/schema";
+import {
+  checkouts,
+  outbox,
+  payments,
+  providerEvents,
+  receipts,
+  subscriptions,
+  supporters,
+  webhookFailures,
+} from "@db/schema";
 import { getCampaignProgress } from "~/campaigns/campaigns.server";
 import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
 import { listWebhookFailures } from "~/payments/webhook-failures.server";
@@ -35,8 +44,15 @@ async function deliverOk(event: unknown) {
 }
 
 async function rowCounts() {
-  const n = async (table: typeof providerEvents | typeof payments | typeof outbox | typeof checkouts | typeof supporters | typeof subscriptions) =>
-    (await t.db.select({ n: count() }).from(table))[0].n;
+  const n = async (
+    table:
+      | typeof providerEvents
+      | typeof payments
+      | typeof outbox
+      | typeof checkouts
+      | typeof supporters
+      | typeof subscriptions,
+  ) => (await t.db.select({ n: count() }).from(table))[0].n;
   return {
     providerEvents: await n(providerEvents),
     payments: await n(payments),
@@ -48,12 +64,20 @@ async function rowCounts() {
 }
 
 const paymentsFor = (checkoutId: string) => t.db.select().from(payments).where(eq(payments.checkoutId, checkoutId));
-const checkoutRow = async (checkoutId: string) => (await t.db.select().from(checkouts).where(eq(checkouts.id, checkoutId)))[0];
-const subscriptionRow = async (id: string) => (await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, id)))[0];
+const checkoutRow = async (checkoutId: string) =>
+  (await t.db.select().from(checkouts).where(eq(checkouts.id, checkoutId)))[0];
+const subscriptionRow = async (id: string) =>
+  (await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, id)))[0];
 const mailTo = (email: string) => t.db.select().from(outbox).where(eq(outbox.toEmail, email)).orderBy(outbox.createdAt);
 
 function oneOffCheckout(overrides: { amountMinor?: number; feeCoverMinor?: number } = {}) {
-  return createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 5000, feeCoverMinor: 0, ...overrides });
+  return createCheckout(t.db, {
+    campaignId: fixtures.campaign.id,
+    kind: "one_off",
+    amountMinor: 5000,
+    feeCoverMinor: 0,
+    ...overrides,
+  });
 }
 
 function monthlyCheckout(amountMinor = 1500) {
@@ -77,7 +101,10 @@ describe("Stripe webhook: only Stripe may speak", () => {
 
   const nowSeconds = () => Math.floor(Date.now() / 1000);
   it.each([
-    ["a forged signature", () => ({ rawBody: JSON.stringify(event), signature: `t=${nowSeconds()},v1=${"ab".repeat(32)}` })],
+    [
+      "a forged signature",
+      () => ({ rawBody: JSON.stringify(event), signature: `t=${nowSeconds()},v1=${"ab".repeat(32)}` }),
+    ],
     ["a signature made with another secret", () => signedWebhookRequest(event, "whsec_someone_else")],
     [
       "a body changed after signing",
@@ -89,7 +116,10 @@ describe("Stripe webhook: only Stripe may speak", () => {
       },
     ],
     ["no Stripe-Signature header", () => ({ rawBody: JSON.stringify(event), signature: null })],
-    ["a signature ten minutes old (a replay)", () => signedWebhookRequest(event, SECRET, { timestamp: nowSeconds() - 600 })],
+    [
+      "a signature ten minutes old (a replay)",
+      () => signedWebhookRequest(event, SECRET, { timestamp: nowSeconds() - 600 }),
+    ],
   ])("rejects %s with 400 and writes nothing", async (_, request) => {
     const before = await rowCounts();
     const result = await handleStripeWebhook(t.db, request());
@@ -99,7 +129,10 @@ describe("Stripe webhook: only Stripe may speak", () => {
 
   it("refuses an oversized body with 413 before looking at it", async () => {
     const before = await rowCounts();
-    const padded = { ...event, data: { object: { ...(event.data.object as object), padding: "x".repeat(MAX_WEBHOOK_BYTES) } } };
+    const padded = {
+      ...event,
+      data: { object: { ...(event.data.object as object), padding: "x".repeat(MAX_WEBHOOK_BYTES) } },
+    };
     const result = await deliver(padded);
     expect(result.status).toBe(413);
     expect(await rowCounts()).toEqual(before);
@@ -178,7 +211,10 @@ describe("Stripe webhook: one-off gifts", () => {
       deliver(stripeEvent("checkout.session.async_payment_succeeded", session)),
       deliver(stripeEvent("checkout.session.completed", session)),
     ]);
-    expect(results.map((r) => r.status), JSON.stringify(results.map((r) => r.body))).toEqual([200, 200, 200]);
+    expect(
+      results.map((r) => r.status),
+      JSON.stringify(results.map((r) => r.body)),
+    ).toEqual([200, 200, 200]);
     expect(await paymentsFor(checkout.id)).toHaveLength(1);
   });
 });
@@ -219,8 +255,24 @@ describe("Stripe webhook: monthly gifts", () => {
     const paymentIntentId = stripeId("pi");
     const customer = stripeId("cus", 14);
     const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "monthly" });
-    const session = checkoutSessionObject({ metadata, mode: "subscription", amountTotal: 1500, email: checkout.email, invoice: invoiceId, subscription: subscriptionId, customer });
-    const invoice = invoiceObject({ id: invoiceId, metadata, subscription: subscriptionId, customer, amount: 1500, paymentIntent: paymentIntentId, email: checkout.email });
+    const session = checkoutSessionObject({
+      metadata,
+      mode: "subscription",
+      amountTotal: 1500,
+      email: checkout.email,
+      invoice: invoiceId,
+      subscription: subscriptionId,
+      customer,
+    });
+    const invoice = invoiceObject({
+      id: invoiceId,
+      metadata,
+      subscription: subscriptionId,
+      customer,
+      amount: 1500,
+      paymentIntent: paymentIntentId,
+      email: checkout.email,
+    });
     return { checkout, subscriptionId, invoiceId, paymentIntentId, customer, metadata, session, invoice };
   }
 
@@ -229,12 +281,20 @@ describe("Stripe webhook: monthly gifts", () => {
     ["invoice.paid first", ["invoice", "session"] as const],
   ])("records the first payment once when both events report it (%s)", async (_, order) => {
     const gift = await firstMonth();
-    const events = { session: stripeEvent("checkout.session.completed", gift.session), invoice: stripeEvent("invoice.paid", gift.invoice) };
+    const events = {
+      session: stripeEvent("checkout.session.completed", gift.session),
+      invoice: stripeEvent("invoice.paid", gift.invoice),
+    };
     for (const which of order) await deliverOk(events[which]);
 
     const rows = await paymentsFor(gift.checkout.id);
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ providerPaymentId: gift.invoiceId, stripePaymentIntentId: gift.paymentIntentId, amountMinor: 1500, kind: "monthly" });
+    expect(rows[0]).toMatchObject({
+      providerPaymentId: gift.invoiceId,
+      stripePaymentIntentId: gift.paymentIntentId,
+      amountMinor: 1500,
+      kind: "monthly",
+    });
     const sub = await subscriptionRow(gift.subscriptionId);
     expect(rows[0].subscriptionId).toBe(sub.id);
     const mail = await mailTo(gift.checkout.email);
@@ -247,9 +307,24 @@ describe("Stripe webhook: monthly gifts", () => {
     const results = await Promise.all([
       deliver(stripeEvent("checkout.session.completed", gift.session)),
       deliver(stripeEvent("invoice.paid", gift.invoice)),
-      deliver(stripeEvent("customer.subscription.created", subscriptionObject({ id: gift.subscriptionId, metadata: gift.metadata, customer: gift.customer, status: "active", unitAmount: 1500, currentPeriodEnd: Math.floor(Date.now() / 1000) + 30 * 86_400 }))),
+      deliver(
+        stripeEvent(
+          "customer.subscription.created",
+          subscriptionObject({
+            id: gift.subscriptionId,
+            metadata: gift.metadata,
+            customer: gift.customer,
+            status: "active",
+            unitAmount: 1500,
+            currentPeriodEnd: Math.floor(Date.now() / 1000) + 30 * 86_400,
+          }),
+        ),
+      ),
     ]);
-    expect(results.map((r) => r.status), JSON.stringify(results.map((r) => r.body))).toEqual([200, 200, 200]);
+    expect(
+      results.map((r) => r.status),
+      JSON.stringify(results.map((r) => r.body)),
+    ).toEqual([200, 200, 200]);
     const rows = await paymentsFor(gift.checkout.id);
     expect(rows).toHaveLength(1);
     expect(rows[0].stripePaymentIntentId).toBe(gift.paymentIntentId);
@@ -260,12 +335,23 @@ describe("Stripe webhook: monthly gifts", () => {
   it("records a later month's invoice.paid as a second payment with a recurring receipt", async () => {
     const gift = await firstMonth();
     await deliverOk(stripeEvent("invoice.paid", gift.invoice));
-    const next = invoiceObject({ metadata: gift.metadata, subscription: gift.subscriptionId, customer: gift.customer, amount: 1500, billingReason: "subscription_cycle", email: gift.checkout.email });
+    const next = invoiceObject({
+      metadata: gift.metadata,
+      subscription: gift.subscriptionId,
+      customer: gift.customer,
+      amount: 1500,
+      billingReason: "subscription_cycle",
+      email: gift.checkout.email,
+    });
     const event = stripeEvent("invoice.paid", next);
     await deliverOk(event);
     await deliverOk(event);
 
-    const rows = await t.db.select().from(payments).where(eq(payments.checkoutId, gift.checkout.id)).orderBy(payments.id);
+    const rows = await t.db
+      .select()
+      .from(payments)
+      .where(eq(payments.checkoutId, gift.checkout.id))
+      .orderBy(payments.id);
     expect(rows.map((r) => r.providerPaymentId)).toEqual([gift.invoiceId, next.id]);
     expect(rows[1].subscriptionId).toBe(rows[0].subscriptionId);
     expect(rows[1].receiptNumber).toBeGreaterThan(rows[0].receiptNumber);
@@ -284,7 +370,16 @@ describe("Stripe webhook: monthly gifts", () => {
     const gift = await firstMonth();
     const nextTry = Math.floor(Date.now() / 1000) + 3 * 86_400;
     const failed = (attempt: number) =>
-      invoiceObject({ id: gift.invoiceId, metadata: gift.metadata, subscription: gift.subscriptionId, amount: 1500, status: "open", attemptCount: attempt, nextPaymentAttempt: nextTry, email: gift.checkout.email });
+      invoiceObject({
+        id: gift.invoiceId,
+        metadata: gift.metadata,
+        subscription: gift.subscriptionId,
+        amount: 1500,
+        status: "open",
+        attemptCount: attempt,
+        nextPaymentAttempt: nextTry,
+        email: gift.checkout.email,
+      });
     const first = stripeEvent("invoice.payment_failed", failed(1));
     await deliverOk(first);
     await deliverOk(first);
@@ -293,8 +388,16 @@ describe("Stripe webhook: monthly gifts", () => {
     await deliverOk(stripeEvent("invoice.payment_failed", failed(2)));
 
     const mail = (await mailTo(gift.checkout.email)).filter((m) => m.template === "payment-failed");
-    expect(mail.map((m) => m.idempotencyKey).sort()).toEqual([`payment-failed:${gift.invoiceId}:1`, `payment-failed:${gift.invoiceId}:2`]);
-    expect(mail[0].props).toMatchObject({ amountMinor: 1500, currency: "AUD", fixUrl: gift.invoice.hosted_invoice_url, nextAttemptAt: new Date(nextTry * 1000).toISOString() });
+    expect(mail.map((m) => m.idempotencyKey).sort()).toEqual([
+      `payment-failed:${gift.invoiceId}:1`,
+      `payment-failed:${gift.invoiceId}:2`,
+    ]);
+    expect(mail[0].props).toMatchObject({
+      amountMinor: 1500,
+      currency: "AUD",
+      fixUrl: gift.invoice.hosted_invoice_url,
+      nextAttemptAt: new Date(nextTry * 1000).toISOString(),
+    });
     expect(await paymentsFor(gift.checkout.id)).toHaveLength(0);
   });
 });
@@ -314,10 +417,20 @@ describe("Stripe webhook: a subscription's history, in any order", () => {
     const events = [
       stripeEvent("customer.subscription.created", sub("incomplete", start + 30 * DAY), { created: start }),
       stripeEvent("customer.subscription.updated", sub("active", start + 30 * DAY), { created: start + 5 }),
-      stripeEvent("invoice.paid", invoiceObject({ metadata, subscription: id, customer, amount: 2000, email: checkout.email, paidAt: start + 4 }), { created: start + 6 }),
-      stripeEvent("customer.subscription.updated", sub("past_due", start + 60 * DAY), { created: start + 30 * DAY + 60 }),
-      stripeEvent("customer.subscription.updated", sub("active", start + 60 * DAY, 2500), { created: start + 32 * DAY }),
-      stripeEvent("customer.subscription.deleted", sub("canceled", start + 60 * DAY, 2500), { created: start + 40 * DAY }),
+      stripeEvent(
+        "invoice.paid",
+        invoiceObject({ metadata, subscription: id, customer, amount: 2000, email: checkout.email, paidAt: start + 4 }),
+        { created: start + 6 },
+      ),
+      stripeEvent("customer.subscription.updated", sub("past_due", start + 60 * DAY), {
+        created: start + 30 * DAY + 60,
+      }),
+      stripeEvent("customer.subscription.updated", sub("active", start + 60 * DAY, 2500), {
+        created: start + 32 * DAY,
+      }),
+      stripeEvent("customer.subscription.deleted", sub("canceled", start + 60 * DAY, 2500), {
+        created: start + 40 * DAY,
+      }),
     ];
     return { checkout, id, events };
   }
@@ -354,18 +467,30 @@ describe("Stripe webhook: a subscription's history, in any order", () => {
     const inOrder = await history();
     for (const event of inOrder.events) await deliverOk(event);
     expected = finalState(await subscriptionRow(inOrder.id));
-    expect(expected).toMatchObject({ status: "canceled", amountMinor: 2500, providerUpdatedAt: new Date((start + 40 * DAY) * 1000).toISOString() });
+    expect(expected).toMatchObject({
+      status: "canceled",
+      amountMinor: 2500,
+      providerUpdatedAt: new Date((start + 40 * DAY) * 1000).toISOString(),
+    });
     expect(await paymentsFor(inOrder.checkout.id)).toHaveLength(1);
   });
 
-  it.each([1, 2, 3, 4, 5, 6, 7, 8])("shuffled with seed %i ends in the same subscription row as in order", async (seed) => {
-    const run = await history();
-    const order = shuffled(run.events, seed);
-    for (const event of order) await deliverOk(event);
-    expect(finalState(await subscriptionRow(run.id)), order.map((e) => `${e.type}@${e.created - start}`).join(" → ")).toEqual(expected);
-    expect(await paymentsFor(run.checkout.id)).toHaveLength(1);
-    expect(await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, run.id))).toHaveLength(1);
-  });
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    "shuffled with seed %i ends in the same subscription row as in order",
+    async (seed) => {
+      const run = await history();
+      const order = shuffled(run.events, seed);
+      for (const event of order) await deliverOk(event);
+      expect(
+        finalState(await subscriptionRow(run.id)),
+        order.map((e) => `${e.type}@${e.created - start}`).join(" → "),
+      ).toEqual(expected);
+      expect(await paymentsFor(run.checkout.id)).toHaveLength(1);
+      expect(
+        await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, run.id)),
+      ).toHaveLength(1);
+    },
+  );
 
   it("reversed, ends in the same subscription row as in order", async () => {
     const run = await history();
@@ -398,7 +523,9 @@ describe("Stripe webhook: refunds", () => {
     const paymentIntent = session.payment_intent!;
     const chargeId = stripeId("ch");
     const refunded = (amountRefunded: number, created: number) =>
-      stripeEvent("charge.refunded", chargeObject({ id: chargeId, paymentIntent, amount: 5000, amountRefunded }), { created });
+      stripeEvent("charge.refunded", chargeObject({ id: chargeId, paymentIntent, amount: 5000, amountRefunded }), {
+        created,
+      });
     return { checkout, refunded };
   }
   const refundedMinor = async (checkoutId: string) => (await paymentsFor(checkoutId))[0].refundedMinor;
@@ -422,7 +549,15 @@ describe("Stripe webhook: refunds", () => {
     const checkout = await monthlyCheckout(1500);
     const invoiceId = stripeId("in");
     const paymentIntent = stripeId("pi");
-    const invoice = invoiceObject({ id: invoiceId, checkoutId: checkout.id, subscription: stripeId("sub"), amount: 1500, billingReason: "subscription_create", paymentIntent: null, email: checkout.email });
+    const invoice = invoiceObject({
+      id: invoiceId,
+      checkoutId: checkout.id,
+      subscription: stripeId("sub"),
+      amount: 1500,
+      billingReason: "subscription_create",
+      paymentIntent: null,
+      email: checkout.email,
+    });
     await deliverOk(stripeEvent("invoice.paid", invoice));
     expect((await paymentsFor(checkout.id))[0].stripePaymentIntentId).toBeNull();
     stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1500, checkoutId: checkout.id });
@@ -462,37 +597,53 @@ describe("Stripe webhook: refunds", () => {
 });
 
 describe("Stripe webhook: a session must match the checkout we created", () => {
-  const failureOf = async (eventId: string) => (await t.db.select().from(webhookFailures).where(eq(webhookFailures.eventId, eventId)))[0];
+  const failureOf = async (eventId: string) =>
+    (await t.db.select().from(webhookFailures).where(eq(webhookFailures.eventId, eventId)))[0];
 
   it.each([
-    ["completed", "another session id", (c: { id: string; amountMinor: number }) => ({ id: stripeId("cs_test", 58), amountTotal: c.amountMinor })],
+    [
+      "completed",
+      "another session id",
+      (c: { id: string; amountMinor: number }) => ({ id: stripeId("cs_test", 58), amountTotal: c.amountMinor }),
+    ],
     ["completed", "another amount", (c: { id: string; amountMinor: number }) => ({ amountTotal: c.amountMinor + 1 })],
-    ["completed", "another currency", (c: { id: string; amountMinor: number }) => ({ amountTotal: c.amountMinor, currency: "nzd" })],
+    [
+      "completed",
+      "another currency",
+      (c: { id: string; amountMinor: number }) => ({ amountTotal: c.amountMinor, currency: "nzd" }),
+    ],
     ["async_payment_succeeded", "another amount", (_c: { id: string; amountMinor: number }) => ({ amountTotal: 1 })],
-  ] as const)("a signed checkout.session.%s with %s is not applied, is kept for staff with its reason, and answered 200", async (type, _what, change) => {
-    const checkout = await oneOffCheckout();
-    const before = await rowCounts();
-    const session = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }), email: checkout.email, ...change(checkout) });
-    const event = stripeEvent(`checkout.session.${type}`, session);
+  ] as const)(
+    "a signed checkout.session.%s with %s is not applied, is kept for staff with its reason, and answered 200",
+    async (type, _what, change) => {
+      const checkout = await oneOffCheckout();
+      const before = await rowCounts();
+      const session = checkoutSessionObject({
+        metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }),
+        email: checkout.email,
+        ...change(checkout),
+      });
+      const event = stripeEvent(`checkout.session.${type}`, session);
 
-    const result = await deliver(event);
-    // Retrying cannot make it match: Stripe is told it arrived, and staff decide.
-    expect(result).toEqual({ status: 200, body: { received: true, outcome: "rejected" } });
-    expect(await rowCounts()).toEqual(before);
-    expect(await paymentsFor(checkout.id)).toHaveLength(0);
-    expect((await checkoutRow(checkout.id)).status).toBe("open");
-    const failure = await failureOf(event.id);
-    expect(failure).toMatchObject({ type: `checkout.session.${type}`, resolvedAt: null });
-    expect(failure.error).toMatch(/^checkout mismatch: /);
-    expect(failure.error).toContain(checkout.id);
-    const listed = await listWebhookFailures(t.db);
-    expect(listed.open.map((f) => f.eventId)).toContain(event.id);
+      const result = await deliver(event);
+      // Retrying cannot make it match: Stripe is told it arrived, and staff decide.
+      expect(result).toEqual({ status: 200, body: { received: true, outcome: "rejected" } });
+      expect(await rowCounts()).toEqual(before);
+      expect(await paymentsFor(checkout.id)).toHaveLength(0);
+      expect((await checkoutRow(checkout.id)).status).toBe("open");
+      const failure = await failureOf(event.id);
+      expect(failure).toMatchObject({ type: `checkout.session.${type}`, resolvedAt: null });
+      expect(failure.error).toMatch(/^checkout mismatch: /);
+      expect(failure.error).toContain(checkout.id);
+      const listed = await listWebhookFailures(t.db);
+      expect(listed.open.map((f) => f.eventId)).toContain(event.id);
 
-    // Delivered again, it is still refused (and counted), never applied.
-    expect((await deliver(event)).status).toBe(200);
-    expect(await paymentsFor(checkout.id)).toHaveLength(0);
-    expect((await failureOf(event.id)).attempts).toBe(2);
-  });
+      // Delivered again, it is still refused (and counted), never applied.
+      expect((await deliver(event)).status).toBe(200);
+      expect(await paymentsFor(checkout.id)).toHaveLength(0);
+      expect((await failureOf(event.id)).attempts).toBe(2);
+    },
+  );
 
   it("the session we created, for the amount asked, is applied", async () => {
     const checkout = await oneOffCheckout({ feeCoverMinor: 130 });
@@ -506,7 +657,10 @@ describe("Stripe webhook: a session must match the checkout we created", () => {
 describe("Stripe webhook: what is not ours", () => {
   it("acknowledges an event for a checkout we never made, writing only its provider_events row", async () => {
     const before = await rowCounts();
-    const foreign = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: randomUUID() }), amountTotal: 9900 });
+    const foreign = checkoutSessionObject({
+      metadata: checkoutMetadata({ checkoutId: randomUUID() }),
+      amountTotal: 9900,
+    });
     const event = stripeEvent("checkout.session.completed", foreign);
     await deliverOk(event);
     expect(await rowCounts()).toEqual({ ...before, providerEvents: before.providerEvents + 1 });
@@ -516,15 +670,21 @@ describe("Stripe webhook: what is not ours", () => {
 
   it("acknowledges a payment made outside the app (no checkout_id), writing nothing else", async () => {
     const before = await rowCounts();
-    await deliverOk(stripeEvent("checkout.session.completed", checkoutSessionObject({ metadata: {}, amountTotal: 9900 })));
-    await deliverOk(stripeEvent("invoice.paid", invoiceObject({ metadata: {}, subscription: stripeId("sub"), amount: 900 })));
+    await deliverOk(
+      stripeEvent("checkout.session.completed", checkoutSessionObject({ metadata: {}, amountTotal: 9900 })),
+    );
+    await deliverOk(
+      stripeEvent("invoice.paid", invoiceObject({ metadata: {}, subscription: stripeId("sub"), amount: 900 })),
+    );
     expect(await rowCounts()).toEqual({ ...before, providerEvents: before.providerEvents + 2 });
   });
 
   it("a signed event whose payload we cannot read (a currency we do not take) writes nothing", async () => {
     const checkout = await oneOffCheckout();
     const before = await rowCounts();
-    const result = await deliver(stripeEvent("checkout.session.completed", { ...paidOneOffSession(checkout), currency: "jpy" }));
+    const result = await deliver(
+      stripeEvent("checkout.session.completed", { ...paidOneOffSession(checkout), currency: "jpy" }),
+    );
     expect(result.status).toBe(400);
     expect(result.body).toEqual({ error: "malformed event" });
     expect(await rowCounts()).toEqual(before);
@@ -532,11 +692,18 @@ describe("Stripe webhook: what is not ours", () => {
 
   it("acknowledges an event type we do not handle, writing only its provider_events row", async () => {
     const before = await rowCounts();
-    const event = stripeEvent("customer.created", { id: stripeId("cus", 14), object: "customer", email: "someone@example.net" });
+    const event = stripeEvent("customer.created", {
+      id: stripeId("cus", 14),
+      object: "customer",
+      email: "someone@example.net",
+    });
     const result = await deliverOk(event);
     expect(result.body).toMatchObject({ received: true, ignored: true });
     expect(await rowCounts()).toEqual({ ...before, providerEvents: before.providerEvents + 1 });
-    const [recorded] = await t.db.select().from(providerEvents).where(and(eq(providerEvents.id, event.id), eq(providerEvents.type, "customer.created")));
+    const [recorded] = await t.db
+      .select()
+      .from(providerEvents)
+      .where(and(eq(providerEvents.id, event.id), eq(providerEvents.type, "customer.created")));
     expect(recorded).toBeDefined();
   });
 });

@@ -16,7 +16,9 @@ const { t, fixtures } = useSeededDatabase();
 type Browser = Awaited<ReturnType<typeof signInAs>>;
 
 /** A supporter who gave through the simulated checkout, signed in. */
-async function supporterWith(options: { kind: "monthly"; amountMinor: number } | { kind: "tier_monthly"; plan: string; address?: boolean }) {
+async function supporterWith(
+  options: { kind: "monthly"; amountMinor: number } | { kind: "tier_monthly"; plan: string; address?: boolean },
+) {
   const plan = options.kind === "tier_monthly" ? fixtures.plan(options.plan) : null;
   const checkout = await createCheckout(t.db, {
     campaignId: fixtures.campaign.id,
@@ -26,27 +28,52 @@ async function supporterWith(options: { kind: "monthly"; amountMinor: number } |
     email: uniqueEmail(),
     provider: "simulated",
   });
-  const address = options.kind === "tier_monthly" && options.address ? { line1: "1 Printers Lane", city: "Fitzroy", postalCode: "3065", country: "AU" } : null;
+  const address =
+    options.kind === "tier_monthly" && options.address
+      ? { line1: "1 Printers Lane", city: "Fitzroy", postalCode: "3065", country: "AU" }
+      : null;
   await completeSimulatedCheckout(t.db, { checkoutId: checkout.id, outcome: "pay", address });
-  const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, `sim_sub_${checkout.id}`));
+  const [sub] = await t.db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.providerSubscriptionId, `sim_sub_${checkout.id}`));
   const browser = await signInAs(t.db, sub.supporterId);
   return { sub, browser, supporterId: sub.supporterId, checkout };
 }
 
 const post = (subscriptionId: number, browser: Browser, fields: Record<string, string>) =>
-  postForm(action, `/account/subscriptions/${subscriptionId}`, { csrf: browser.csrf, ...fields }, { params: { id: String(subscriptionId) }, cookie: browser.cookie });
+  postForm(
+    action,
+    `/account/subscriptions/${subscriptionId}`,
+    { csrf: browser.csrf, ...fields },
+    { params: { id: String(subscriptionId) }, cookie: browser.cookie },
+  );
 
-const subscriptionRow = async (id: number) => (await t.db.select().from(subscriptions).where(eq(subscriptions.id, id)))[0];
+const subscriptionRow = async (id: number) =>
+  (await t.db.select().from(subscriptions).where(eq(subscriptions.id, id)))[0];
 const changeEmails = async (supporterId: number) => {
   const [supporter] = await t.db.select().from(supporters).where(eq(supporters.id, supporterId));
-  return t.db.select().from(outbox).where(and(eq(outbox.toEmail, supporter.email!), eq(outbox.template, "subscription-changed")));
+  return t.db
+    .select()
+    .from(outbox)
+    .where(and(eq(outbox.toEmail, supporter.email!), eq(outbox.template, "subscription-changed")));
 };
-const auditFor = (subscriptionId: number) => t.db.select().from(auditLog).where(and(eq(auditLog.targetType, "subscription"), eq(auditLog.targetId, String(subscriptionId))));
+const auditFor = (subscriptionId: number) =>
+  t.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.targetType, "subscription"), eq(auditLog.targetId, String(subscriptionId))));
 
 /** Everything a refused request must leave alone. */
 async function snapshot(subscriptionId: number) {
-  const n = async (table: typeof auditLog | typeof outbox | typeof checkouts) => (await t.db.select({ n: count() }).from(table))[0].n;
-  return { row: await subscriptionRow(subscriptionId), audit: await n(auditLog), outbox: await n(outbox), checkouts: await n(checkouts) };
+  const n = async (table: typeof auditLog | typeof outbox | typeof checkouts) =>
+    (await t.db.select({ n: count() }).from(table))[0].n;
+  return {
+    row: await subscriptionRow(subscriptionId),
+    audit: await n(auditLog),
+    outbox: await n(outbox),
+    checkouts: await n(checkouts),
+  };
 }
 
 function expectRedirectTo(response: Response, location: string | RegExp) {
@@ -58,19 +85,32 @@ function expectRedirectTo(response: Response, location: string | RegExp) {
 describe("supporter subscription changes (simulated provider)", () => {
   it("a new monthly amount is applied, confirmed by one email and audit-logged", async () => {
     const { sub, browser, supporterId } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
-    expectRedirectTo(await post(sub.id, browser, { intent: "amount", monthlyAmount: "30" }), `/account/subscriptions/${sub.id}`);
+    expectRedirectTo(
+      await post(sub.id, browser, { intent: "amount", monthlyAmount: "30" }),
+      `/account/subscriptions/${sub.id}`,
+    );
 
     expect(await subscriptionRow(sub.id)).toMatchObject({ amountMinor: 3000, pendingChange: null, status: "active" });
     const mail = await changeEmails(supporterId);
     expect(mail).toHaveLength(1);
-    expect(mail[0].props).toMatchObject({ summary: "from your next payment you give $30 a month (was $25).", description: "Monthly gift to Fighting Fund 2026" });
+    expect(mail[0].props).toMatchObject({
+      summary: "from your next payment you give $30 a month (was $25).",
+      description: "Monthly gift to Fighting Fund 2026",
+    });
     expect(openLinks(mail[0].props).manageUrl).toMatch(/^http:\/\/localhost:3000\/account\/auth\//);
     const audit = await auditFor(sub.id);
-    expect(audit).toEqual([expect.objectContaining({ actorType: "supporter", actorId: supporterId, action: "subscription.amount" })]);
+    expect(audit).toEqual([
+      expect.objectContaining({ actorType: "supporter", actorId: supporterId, action: "subscription.amount" }),
+    ]);
     expect(audit[0].details).toMatchObject({ from: { amountMinor: 2500 }, to: { amountMinor: 3000 } });
 
-    const page = await callLoader(loader, `/account/subscriptions/${sub.id}`, { params: { id: String(sub.id) }, cookie: browser.cookie });
-    expect(await page.json()).toMatchObject({ subscription: { amountMinor: 3000, updating: false, canChange: true, what: "Monthly gift to Fighting Fund 2026" } });
+    const page = await callLoader(loader, `/account/subscriptions/${sub.id}`, {
+      params: { id: String(sub.id) },
+      cookie: browser.cookie,
+    });
+    expect(await page.json()).toMatchObject({
+      subscription: { amountMinor: 3000, updating: false, canChange: true, what: "Monthly gift to Fighting Fund 2026" },
+    });
   });
 
   it("print needs a postal address: without one the switch is refused with a field error", async () => {
@@ -85,12 +125,24 @@ describe("supporter subscription changes (simulated provider)", () => {
 
   it("digital → print with an address on file is applied and confirmed once", async () => {
     const { sub, browser, supporterId } = await supporterWith({ kind: "tier_monthly", plan: "digital-monthly" });
-    await t.db.update(supporters).set({ addressLine1: "1 Printers Lane", addressCity: "Fitzroy", addressPostalCode: "3065", addressCountry: "AU" }).where(eq(supporters.id, supporterId));
-    expectRedirectTo(await post(sub.id, browser, { intent: "tier", plan: "print-monthly" }), `/account/subscriptions/${sub.id}`);
-    expect(await subscriptionRow(sub.id)).toMatchObject({ planId: fixtures.plan("print-monthly").id, amountMinor: 1000, pendingChange: null });
+    await t.db
+      .update(supporters)
+      .set({ addressLine1: "1 Printers Lane", addressCity: "Fitzroy", addressPostalCode: "3065", addressCountry: "AU" })
+      .where(eq(supporters.id, supporterId));
+    expectRedirectTo(
+      await post(sub.id, browser, { intent: "tier", plan: "print-monthly" }),
+      `/account/subscriptions/${sub.id}`,
+    );
+    expect(await subscriptionRow(sub.id)).toMatchObject({
+      planId: fixtures.plan("print-monthly").id,
+      amountMinor: 1000,
+      pendingChange: null,
+    });
     const mail = await changeEmails(supporterId);
     expect(mail).toHaveLength(1);
-    expect(String(mail[0].props.summary)).toMatch(/^you are now a Print supporter, at \$10 a month \(was Digital supporter, \$5 a month\)/);
+    expect(String(mail[0].props.summary)).toMatch(
+      /^you are now a Print supporter, at \$10 a month \(was Digital supporter, \$5 a month\)/,
+    );
     expect((await auditFor(sub.id)).map((a) => a.action)).toEqual(["subscription.tier"]);
   });
 
@@ -103,7 +155,9 @@ describe("supporter subscription changes (simulated provider)", () => {
     fourth.setUTCMonth(fourth.getUTCMonth() + 3);
     expect(fourth.getTime() - paused.pausedUntil!.getTime()).toBe(24 * 60 * 60_000 + (fourth.getTime() % 1000));
     expect(paused.pendingChange).toBeNull();
-    expect((await changeEmails(supporterId))[0].props.summary).toMatch(/^paused: the 3 payments of .+ are skipped, and payments start again on \d{1,2} \w+ \d{4}\./);
+    expect((await changeEmails(supporterId))[0].props.summary).toMatch(
+      /^paused: the 3 payments of .+ are skipped, and payments start again on \d{1,2} \w+ \d{4}\./,
+    );
 
     expect((await post(sub.id, browser, { intent: "pause", months: "2" })).status).toBe(409);
     expectRedirectTo(await post(sub.id, browser, { intent: "resume" }), `/account/subscriptions/${sub.id}`);
@@ -116,15 +170,28 @@ describe("supporter subscription changes (simulated provider)", () => {
 
   it("cancel at the end of the paid period keeps the reason for staff, confirms once, and ends further changes", async () => {
     const { sub, browser, supporterId } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
-    const confirm = await callLoader(loader, `/account/subscriptions/${sub.id}?confirm=cancel`, { params: { id: String(sub.id) }, cookie: browser.cookie });
+    const confirm = await callLoader(loader, `/account/subscriptions/${sub.id}?confirm=cancel`, {
+      params: { id: String(sub.id) },
+      cookie: browser.cookie,
+    });
     expect(await confirm.json()).toMatchObject({ confirmCancel: true });
 
-    expectRedirectTo(await post(sub.id, browser, { intent: "cancel", reason: "  Money is tight this year.  " }), `/account/subscriptions/${sub.id}`);
+    expectRedirectTo(
+      await post(sub.id, browser, { intent: "cancel", reason: "  Money is tight this year.  " }),
+      `/account/subscriptions/${sub.id}`,
+    );
     const row = await subscriptionRow(sub.id);
-    expect(row).toMatchObject({ cancelAtPeriodEnd: true, cancelReason: "Money is tight this year.", status: "active", pendingChange: null });
+    expect(row).toMatchObject({
+      cancelAtPeriodEnd: true,
+      cancelReason: "Money is tight this year.",
+      status: "active",
+      pendingChange: null,
+    });
     const mail = await changeEmails(supporterId);
     expect(mail).toHaveLength(1);
-    expect(mail[0].props.summary).toMatch(/^cancelled: your support ends on \d{1,2} \w+ \d{4}, and no further payments will be taken\.$/);
+    expect(mail[0].props.summary).toMatch(
+      /^cancelled: your support ends on \d{1,2} \w+ \d{4}, and no further payments will be taken\.$/,
+    );
     // The reason is free text: it stays out of the audit log.
     expect(JSON.stringify((await auditFor(sub.id))[0].details)).not.toMatch(/Money/);
 
@@ -138,7 +205,11 @@ describe("supporter subscription changes (simulated provider)", () => {
     const { sub, browser } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
     await t.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
     const before = await snapshot(sub.id);
-    const attempts: Record<string, string>[] = [{ intent: "amount", monthlyAmount: "10" }, { intent: "pause", months: "1" }, { intent: "cancel" }];
+    const attempts: Record<string, string>[] = [
+      { intent: "amount", monthlyAmount: "10" },
+      { intent: "pause", months: "1" },
+      { intent: "cancel" },
+    ];
     for (const fields of attempts) {
       const response = await post(sub.id, browser, fields);
       expect(response.status).toBe(409);
@@ -161,7 +232,14 @@ describe("supporter subscription changes (simulated provider)", () => {
     for (const fields of attempts) {
       expect((await post(theirs.sub.id, mine.browser, fields)).status).toBe(404);
     }
-    expect((await callLoader(loader, `/account/subscriptions/${theirs.sub.id}`, { params: { id: String(theirs.sub.id) }, cookie: mine.browser.cookie })).status).toBe(404);
+    expect(
+      (
+        await callLoader(loader, `/account/subscriptions/${theirs.sub.id}`, {
+          params: { id: String(theirs.sub.id) },
+          cookie: mine.browser.cookie,
+        })
+      ).status,
+    ).toBe(404);
     expect(await snapshot(theirs.sub.id)).toEqual(before);
   });
 
@@ -175,17 +253,20 @@ describe("supporter subscription changes (simulated provider)", () => {
     [{ intent: "pause", months: "0" }, "months"],
     [{ intent: "pause", months: "two" }, "months"],
     [{ intent: "cancel", reason: "x".repeat(501) }, "reason"],
-  ])("bad input %j is answered 400 with a message at %s, keeps what was typed, and changes nothing", async (fields, field) => {
-    const { sub, browser } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
-    const before = await snapshot(sub.id);
-    const response = await post(sub.id, browser, fields);
-    expect(response.status).toBe(400);
-    const body = await response.json();
-    expect(body.errors[field]).toEqual(expect.any(String));
-    expect(body.intent).toBe(fields.intent);
-    expect(body.values[field]).toBe(fields[field as keyof typeof fields]);
-    expect(await snapshot(sub.id)).toEqual(before);
-  });
+  ])(
+    "bad input %j is answered 400 with a message at %s, keeps what was typed, and changes nothing",
+    async (fields, field) => {
+      const { sub, browser } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
+      const before = await snapshot(sub.id);
+      const response = await post(sub.id, browser, fields);
+      expect(response.status).toBe(400);
+      const body = await response.json();
+      expect(body.errors[field]).toEqual(expect.any(String));
+      expect(body.intent).toBe(fields.intent);
+      expect(body.values[field]).toBe(fields[field as keyof typeof fields]);
+      expect(await snapshot(sub.id)).toEqual(before);
+    },
+  );
 
   it("an unknown intent, a tier change on a gift, a made-up plan and a missing CSRF token change nothing", async () => {
     const gift = await supporterWith({ kind: "monthly", amountMinor: 2500 });
@@ -198,25 +279,54 @@ describe("supporter subscription changes (simulated provider)", () => {
     expect((await madeUp.json()).errors.plan).toMatch(/Choose digital or print/);
     // The current tier is not a switch.
     expect((await post(tier.sub.id, tier.browser, { intent: "tier", plan: "digital-monthly" })).status).toBe(400);
-    const noToken = await postForm(action, `/account/subscriptions/${gift.sub.id}`, { intent: "amount", monthlyAmount: "30" }, { params: { id: String(gift.sub.id) }, cookie: gift.browser.cookie });
+    const noToken = await postForm(
+      action,
+      `/account/subscriptions/${gift.sub.id}`,
+      { intent: "amount", monthlyAmount: "30" },
+      { params: { id: String(gift.sub.id) }, cookie: gift.browser.cookie },
+    );
     expect(noToken.status).toBe(403);
     expect([await snapshot(gift.sub.id), await snapshot(tier.sub.id)]).toEqual(before);
   });
 
   it("signed out, the page and its actions send the reader to sign in", async () => {
     const { sub } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
-    expectRedirectTo(await callLoader(loader, `/account/subscriptions/${sub.id}`, { params: { id: String(sub.id) } }), "/account/sign-in");
-    expectRedirectTo(await postForm(action, `/account/subscriptions/${sub.id}`, { intent: "resume" }, { params: { id: String(sub.id) } }), "/account/sign-in");
+    expectRedirectTo(
+      await callLoader(loader, `/account/subscriptions/${sub.id}`, { params: { id: String(sub.id) } }),
+      "/account/sign-in",
+    );
+    expectRedirectTo(
+      await postForm(
+        action,
+        `/account/subscriptions/${sub.id}`,
+        { intent: "resume" },
+        { params: { id: String(sub.id) } },
+      ),
+      "/account/sign-in",
+    );
   });
 
   it("while the provider has not confirmed, the page says updating and a second change waits", async () => {
     const { sub, browser } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
     await t.db
       .update(subscriptions)
-      .set({ pendingChange: { id: "c0ffee00-0000-4000-8000-000000000000", kind: "amount", requestedAt: new Date().toISOString(), from: { amountMinor: 2500 }, to: { amountMinor: 4000 } } })
+      .set({
+        pendingChange: {
+          id: "c0ffee00-0000-4000-8000-000000000000",
+          kind: "amount",
+          requestedAt: new Date().toISOString(),
+          from: { amountMinor: 2500 },
+          to: { amountMinor: 4000 },
+        },
+      })
       .where(eq(subscriptions.id, sub.id));
-    const page = await callLoader(loader, `/account/subscriptions/${sub.id}`, { params: { id: String(sub.id) }, cookie: browser.cookie });
-    expect(await page.json()).toMatchObject({ subscription: { updating: true, pendingKind: "amount", canChange: false } });
+    const page = await callLoader(loader, `/account/subscriptions/${sub.id}`, {
+      params: { id: String(sub.id) },
+      cookie: browser.cookie,
+    });
+    expect(await page.json()).toMatchObject({
+      subscription: { updating: true, pendingKind: "amount", canChange: false },
+    });
     const before = await snapshot(sub.id);
     const response = await post(sub.id, browser, { intent: "amount", monthlyAmount: "30" });
     expect(response.status).toBe(409);
@@ -230,19 +340,46 @@ describe("supporter subscription changes (simulated provider)", () => {
     expectRedirectTo(response, /^\/simulated-checkout\/[0-9a-f-]{36}$/);
     const checkoutId = response.headers.get("Location")!.split("/").pop()!;
     const [checkout] = await t.db.select().from(checkouts).where(eq(checkouts.id, checkoutId));
-    expect(checkout).toMatchObject({ kind: "tier_one_time", planId: fixtures.plan("digital-year").id, amountMinor: 5500, status: "open" });
-    expect(await subscriptionRow(sub.id)).toMatchObject({ cancelAtPeriodEnd: false, pendingChange: null, status: "active" });
+    expect(checkout).toMatchObject({
+      kind: "tier_one_time",
+      planId: fixtures.plan("digital-year").id,
+      amountMinor: 5500,
+      status: "open",
+    });
+    expect(await subscriptionRow(sub.id)).toMatchObject({
+      cancelAtPeriodEnd: false,
+      pendingChange: null,
+      status: "active",
+    });
     expect(await changeEmails(supporterId)).toHaveLength(0);
   });
 
   it("the simulated card page saves a test card: brand, last 4 and expiry only", async () => {
     const { browser, supporterId } = await supporterWith({ kind: "monthly", amountMinor: 2500 });
-    expectRedirectTo(await postForm(cardAction, "/account/card", { csrf: browser.csrf }, { cookie: browser.cookie }), "/account/card/simulated");
+    expectRedirectTo(
+      await postForm(cardAction, "/account/card", { csrf: browser.csrf }, { cookie: browser.cookie }),
+      "/account/card/simulated",
+    );
     const page = await callLoader(simulatedCardLoader, "/account/card/simulated", { cookie: browser.cookie });
     expect(page.status).toBe(200);
-    expectRedirectTo(await postForm(simulatedCardAction, "/account/card/simulated", { csrf: browser.csrf }, { cookie: browser.cookie }), "/account");
+    expectRedirectTo(
+      await postForm(
+        simulatedCardAction,
+        "/account/card/simulated",
+        { csrf: browser.csrf },
+        { cookie: browser.cookie },
+      ),
+      "/account",
+    );
     const [supporter] = await t.db.select().from(supporters).where(eq(supporters.id, supporterId));
-    expect(supporter).toMatchObject({ cardBrand: "Test", cardLast4: "4242", cardExpMonth: 12, cardExpYear: new Date().getUTCFullYear() + 3 });
-    expect((await postForm(simulatedCardAction, "/account/card/simulated", {}, { cookie: browser.cookie })).status).toBe(403);
+    expect(supporter).toMatchObject({
+      cardBrand: "Test",
+      cardLast4: "4242",
+      cardExpMonth: 12,
+      cardExpYear: new Date().getUTCFullYear() + 3,
+    });
+    expect(
+      (await postForm(simulatedCardAction, "/account/card/simulated", {}, { cookie: browser.cookie })).status,
+    ).toBe(403);
   });
 });

@@ -1,7 +1,14 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { DB } from "@db/client.server";
-import { campaigns, campaignSubscriptionFigures, campaignSubscriptionPeople, payments, receipts, subscriptions } from "@db/schema";
+import {
+  campaigns,
+  campaignSubscriptionFigures,
+  campaignSubscriptionPeople,
+  payments,
+  receipts,
+  subscriptions,
+} from "@db/schema";
 import { runJobsOnce } from "~/jobs/scheduler.server";
 import { getRecurringRevenue, getSupportersByTier } from "~/reports/dashboard.server";
 import { giveGift } from "../factories";
@@ -18,18 +25,27 @@ import { useSeededDatabase } from "../support/database";
 const { t, fixtures } = useSeededDatabase();
 
 const ENTITLING = sql.raw("('active', 'trialing', 'past_due')");
-const rowsOf = <T>(result: unknown): T[] => ((result as { rows?: T[] }).rows ?? (result as T[]));
+const rowsOf = <T>(result: unknown): T[] => (result as { rows?: T[] }).rows ?? (result as T[]);
 
 /** What the dashboard showed before rollups: the figures straight from the rows. */
 async function fromTheRows(db: DB, campaignId: number, now: Date) {
   const at = sql`${now.toISOString()}::timestamptz`;
   const collecting = sql`status in ${ENTITLING} and not cancel_at_period_end and (paused_until is null or paused_until <= ${at})`;
   const mrr = rowsOf<{ currency: string; amount: string }>(
-    await db.execute(sql`select currency, sum(amount_minor) as amount from subscriptions where campaign_id = ${campaignId} and ${collecting} group by currency order by currency`),
+    await db.execute(
+      sql`select currency, sum(amount_minor) as amount from subscriptions where campaign_id = ${campaignId} and ${collecting} group by currency order by currency`,
+    ),
   );
-  const [donors] = rowsOf<{ n: number }>(await db.execute(sql`select count(distinct supporter_id)::int as n from subscriptions where campaign_id = ${campaignId} and kind = 'monthly' and ${collecting}`));
+  const [donors] = rowsOf<{ n: number }>(
+    await db.execute(
+      sql`select count(distinct supporter_id)::int as n from subscriptions where campaign_id = ${campaignId} and kind = 'monthly' and ${collecting}`,
+    ),
+  );
   const entitled = async (tier: "any" | "print") => {
-    const ofTier = (planId: string) => (tier === "print" ? sql.raw(`${planId} in (select id from plans where tier = 'print')`) : sql.raw(`${planId} is not null`));
+    const ofTier = (planId: string) =>
+      tier === "print"
+        ? sql.raw(`${planId} in (select id from plans where tier = 'print')`)
+        : sql.raw(`${planId} is not null`);
     const [row] = rowsOf<{ n: number }>(
       await db.execute(sql`select count(*)::int as n from (
         select supporter_id from subscriptions where campaign_id = ${campaignId} and kind = 'tier_monthly' and status in ${ENTITLING} and ${ofTier("plan_id")}
@@ -41,18 +57,27 @@ async function fromTheRows(db: DB, campaignId: number, now: Date) {
   };
   const [everyone, print] = [await entitled("any"), await entitled("print")];
   return {
-    recurring: { mrr: mrr.map((r) => ({ currency: r.currency, amountMinor: Number(r.amount) })), monthlyDonors: donors.n },
+    recurring: {
+      mrr: mrr.map((r) => ({ currency: r.currency, amountMinor: Number(r.amount) })),
+      monthlyDonors: donors.n,
+    },
     tiers: { print, digital: everyone - print },
   };
 }
 
 async function fromTheRollups(db: DB, campaignId: number, now: Date) {
-  return { recurring: await getRecurringRevenue(db, { campaignId, now }), tiers: await getSupportersByTier(db, { campaignId, now }) };
+  return {
+    recurring: await getRecurringRevenue(db, { campaignId, now }),
+    tiers: await getSupportersByTier(db, { campaignId, now }),
+  };
 }
 
 /** The rollup tables as rows to compare: people in order, and the figures summed per campaign and currency. */
 async function rollupTables(db: DB) {
-  const peopleRows = await db.select().from(campaignSubscriptionPeople).orderBy(campaignSubscriptionPeople.campaignId, campaignSubscriptionPeople.supporterId);
+  const peopleRows = await db
+    .select()
+    .from(campaignSubscriptionPeople)
+    .orderBy(campaignSubscriptionPeople.campaignId, campaignSubscriptionPeople.supporterId);
   const sums = rowsOf<Record<string, string | number | null>>(
     await db.execute(sql`select campaign_id, currency, sum(recurring_minor)::bigint::text as recurring, sum(monthly_donors)::int as donors,
         sum(tier_people)::int as tier, sum(print_people)::int as print
@@ -60,7 +85,15 @@ async function rollupTables(db: DB) {
       having (sum(recurring_minor), sum(monthly_donors), sum(tier_people), sum(print_people)) <> (0, 0, 0, 0)
       order by 1, 2 nulls first`),
   );
-  return { people: peopleRows.map((p) => ({ ...p, monthlyPausedUntil: p.monthlyPausedUntil?.toISOString() ?? null, tierYearsUntil: p.tierYearsUntil?.toISOString() ?? null, printYearsUntil: p.printYearsUntil?.toISOString() ?? null })), sums };
+  return {
+    people: peopleRows.map((p) => ({
+      ...p,
+      monthlyPausedUntil: p.monthlyPausedUntil?.toISOString() ?? null,
+      tierYearsUntil: p.tierYearsUntil?.toISOString() ?? null,
+      printYearsUntil: p.printYearsUntil?.toISOString() ?? null,
+    })),
+    sums,
+  };
 }
 
 const day = (iso: string) => new Date(`${iso}T00:00:00Z`);
@@ -70,19 +103,34 @@ const INSTANTS = ["2025-06-01", "2026-01-15", "2026-05-15", "2026-09-30", "2027-
 describe("subscription rollups", () => {
   it("agree with the subscriptions and the ledger after random changes to everything they read, and with a rebuild", async () => {
     let seed = 2024;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];
     const [defence] = await t.db.select().from(campaigns).where(eq(campaigns.slug, "defence-fund"));
     const campaignIds = [fixtures.campaign.id, defence.id];
     const tierPlans = [fixtures.plan("digital-monthly").id, fixtures.plan("print-monthly").id];
     const yearPlans = [fixtures.plan("digital-year").id, fixtures.plan("print-year").id];
-    const dates = ["2025-03-01", "2025-11-20", "2026-02-01", "2026-05-15", "2026-07-01", "2027-01-01", "2027-06-30"].map(day);
+    const dates = [
+      "2025-03-01",
+      "2025-11-20",
+      "2026-02-01",
+      "2026-05-15",
+      "2026-07-01",
+      "2027-01-01",
+      "2027-06-30",
+    ].map(day);
 
     // People with several subscriptions and years each, so "a person counts once" is tested.
     const supporterIds: number[] = [];
     const gift = async (kind: "monthly" | "tier_monthly" | "tier_one_time", supporterEmail?: string) => {
       const planId = kind === "monthly" ? undefined : pick(kind === "tier_monthly" ? tierPlans : yearPlans);
-      const result = await giveGift(t.db, { campaignId: pick(campaignIds), kind, planId, amountMinor: 500 + Math.floor(random() * 8) * 250, ...(supporterEmail ? { email: supporterEmail } : {}), paidAt: pick(dates) });
+      const result = await giveGift(t.db, {
+        campaignId: pick(campaignIds),
+        kind,
+        planId,
+        amountMinor: 500 + Math.floor(random() * 8) * 250,
+        ...(supporterEmail ? { email: supporterEmail } : {}),
+        paidAt: pick(dates),
+      });
       if (!supporterIds.includes(result.supporterId)) supporterIds.push(result.supporterId);
       return result;
     };
@@ -111,7 +159,10 @@ describe("subscription rollups", () => {
           { currency: pick(["AUD", "USD"] as const) },
           { campaignId: pick(campaignIds) },
           { supporterId: pick(supporterIds) },
-          { kind: sub.kind === "monthly" ? "tier_monthly" : "monthly", planId: sub.kind === "monthly" ? pick(tierPlans) : null },
+          {
+            kind: sub.kind === "monthly" ? "tier_monthly" : "monthly",
+            planId: sub.kind === "monthly" ? pick(tierPlans) : null,
+          },
         ]);
         if (random() < 0.05) {
           await t.db.update(payments).set({ subscriptionId: null }).where(eq(payments.subscriptionId, sub.id));
@@ -147,7 +198,11 @@ describe("subscription rollups", () => {
         seen.onlyAYear += corrected.years;
         seen.onlyAPrintYear += corrected.printYears;
         for (const campaignId of campaignIds) {
-          for (const now of INSTANTS) expect(await fromTheRollups(t.db, campaignId, now), `campaign ${campaignId} at ${now.toISOString()} after step ${step}`).toEqual(await fromTheRows(t.db, campaignId, now));
+          for (const now of INSTANTS)
+            expect(
+              await fromTheRollups(t.db, campaignId, now),
+              `campaign ${campaignId} at ${now.toISOString()} after step ${step}`,
+            ).toEqual(await fromTheRows(t.db, campaignId, now));
         }
       }
     }
@@ -158,7 +213,9 @@ describe("subscription rollups", () => {
     expect(seen.onlyAPrintYear).toBeGreaterThan(0);
 
     // Somebody is counted somewhere: the walk did not wander into an empty world.
-    const figuresNow = await Promise.all(campaignIds.flatMap((campaignId) => INSTANTS.map((now) => fromTheRows(t.db, campaignId, now))));
+    const figuresNow = await Promise.all(
+      campaignIds.flatMap((campaignId) => INSTANTS.map((now) => fromTheRows(t.db, campaignId, now))),
+    );
     expect(figuresNow.some((f) => f.recurring.monthlyDonors > 0 && f.tiers.digital + f.tiers.print > 0)).toBe(true);
 
     const kept = await rollupTables(t.db);
@@ -180,19 +237,34 @@ describe("subscription rollups", () => {
     expect(aud(withBoth)).toBe(aud(before) + 3000);
 
     // One paused until after "now": still a donor through the other; both paused: not a donor.
-    await t.db.update(subscriptions).set({ pausedUntil: day("2026-08-01") }).where(eq(subscriptions.id, first.payment.subscriptionId!));
-    expect((await fromTheRollups(t.db, campaignId, now)).recurring.monthlyDonors).toBe(before.recurring.monthlyDonors + 1);
-    await t.db.update(subscriptions).set({ pausedUntil: day("2026-07-01") }).where(eq(subscriptions.id, second.payment.subscriptionId!));
+    await t.db
+      .update(subscriptions)
+      .set({ pausedUntil: day("2026-08-01") })
+      .where(eq(subscriptions.id, first.payment.subscriptionId!));
+    expect((await fromTheRollups(t.db, campaignId, now)).recurring.monthlyDonors).toBe(
+      before.recurring.monthlyDonors + 1,
+    );
+    await t.db
+      .update(subscriptions)
+      .set({ pausedUntil: day("2026-07-01") })
+      .where(eq(subscriptions.id, second.payment.subscriptionId!));
     const paused = await fromTheRollups(t.db, campaignId, now);
     expect(paused.recurring.monthlyDonors).toBe(before.recurring.monthlyDonors);
     expect(aud(paused)).toBe(aud(before));
     // When the earlier pause ends, they give again (the later one still paused).
-    for (const instant of ["2026-06-30", "2026-07-02", "2026-08-02"].map(day)) expect(await fromTheRollups(t.db, campaignId, instant)).toEqual(await fromTheRows(t.db, campaignId, instant));
+    for (const instant of ["2026-06-30", "2026-07-02", "2026-08-02"].map(day))
+      expect(await fromTheRollups(t.db, campaignId, instant)).toEqual(await fromTheRows(t.db, campaignId, instant));
 
-    await t.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.supporterId, first.supporterId));
+    await t.db
+      .update(subscriptions)
+      .set({ status: "canceled" })
+      .where(eq(subscriptions.supporterId, first.supporterId));
     const cancelled = await fromTheRollups(t.db, campaignId, day("2026-09-01"));
     expect(cancelled).toEqual(await fromTheRows(t.db, campaignId, day("2026-09-01")));
-    const [row] = await t.db.select().from(campaignSubscriptionPeople).where(eq(campaignSubscriptionPeople.supporterId, first.supporterId));
+    const [row] = await t.db
+      .select()
+      .from(campaignSubscriptionPeople)
+      .where(eq(campaignSubscriptionPeople.supporterId, first.supporterId));
     expect(row).toBeUndefined();
   });
 
@@ -201,7 +273,15 @@ describe("subscription rollups", () => {
     const email = "busy.person@example.net";
     const gifts = [];
     for (const kind of ["monthly", "monthly", "tier_monthly", "tier_monthly", "monthly"] as const) {
-      gifts.push(await giveGift(t.db, { campaignId, kind, email, amountMinor: 1000, planId: kind === "tier_monthly" ? fixtures.plan("print-monthly").id : undefined }));
+      gifts.push(
+        await giveGift(t.db, {
+          campaignId,
+          kind,
+          email,
+          amountMinor: 1000,
+          planId: kind === "tier_monthly" ? fixtures.plan("print-monthly").id : undefined,
+        }),
+      );
     }
     const ids = gifts.map((g) => g.payment.subscriptionId!);
     // Every subscription cancelled and restarted several times, each change in its own
@@ -210,10 +290,16 @@ describe("subscription rollups", () => {
       await Promise.all(
         ids.flatMap((id, i) => [
           t.db.transaction(async (tx) => {
-            await tx.update(subscriptions).set({ status: (round + i) % 2 === 0 ? "canceled" : "active" }).where(eq(subscriptions.id, id));
+            await tx
+              .update(subscriptions)
+              .set({ status: (round + i) % 2 === 0 ? "canceled" : "active" })
+              .where(eq(subscriptions.id, id));
           }),
           t.db.transaction(async (tx) => {
-            await tx.update(subscriptions).set({ cancelAtPeriodEnd: round === 1 }).where(eq(subscriptions.id, id));
+            await tx
+              .update(subscriptions)
+              .set({ cancelAtPeriodEnd: round === 1 })
+              .where(eq(subscriptions.id, id));
           }),
         ]),
       );
@@ -229,12 +315,20 @@ describe("subscription rollups", () => {
     await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 4200 });
     const now = new Date();
     const figures = await fromTheRollups(t.db, fixtures.campaign.id, now);
-    const [{ rows: before }] = rowsOf<{ rows: number }>(await t.db.execute(sql`select count(*)::int as rows from ${campaignSubscriptionFigures}`));
+    const [{ rows: before }] = rowsOf<{ rows: number }>(
+      await t.db.execute(sql`select count(*)::int as rows from ${campaignSubscriptionFigures}`),
+    );
     const report = await runJobsOnce(t.db, now);
     expect(report.subscriptionFigures).toEqual({ status: "done", folded: expect.any(Number) });
-    const groups = rowsOf<{ n: number }>(await t.db.execute(sql`select count(*)::int as n from ${campaignSubscriptionFigures} group by campaign_id, currency`));
+    const groups = rowsOf<{ n: number }>(
+      await t.db.execute(
+        sql`select count(*)::int as n from ${campaignSubscriptionFigures} group by campaign_id, currency`,
+      ),
+    );
     expect(groups.every((g) => g.n === 1)).toBe(true);
-    const [{ rows: after }] = rowsOf<{ rows: number }>(await t.db.execute(sql`select count(*)::int as rows from ${campaignSubscriptionFigures}`));
+    const [{ rows: after }] = rowsOf<{ rows: number }>(
+      await t.db.execute(sql`select count(*)::int as rows from ${campaignSubscriptionFigures}`),
+    );
     expect(after).toBeLessThan(before);
     expect(report.subscriptionFigures.status === "done" && report.subscriptionFigures.folded).toBe(before - after);
     expect(await fromTheRollups(t.db, fixtures.campaign.id, now)).toEqual(figures);

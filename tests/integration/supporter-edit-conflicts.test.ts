@@ -26,8 +26,17 @@ const { t, fixtures } = useSeededDatabase();
 
 let staffCookie = "";
 beforeAll(async () => {
-  await createStaffUser(t.db, { email: "conflicts@fund.example", name: "Conflict Staff", role: "staff", password: "a-long-conflict-password" });
-  const result = await signInStaff(t.db, { email: "conflicts@fund.example", password: "a-long-conflict-password", clientAddress: "203.0.113.120" });
+  await createStaffUser(t.db, {
+    email: "conflicts@fund.example",
+    name: "Conflict Staff",
+    role: "staff",
+    password: "a-long-conflict-password",
+  });
+  const result = await signInStaff(t.db, {
+    email: "conflicts@fund.example",
+    password: "a-long-conflict-password",
+    clientAddress: "203.0.113.120",
+  });
   if (result.status !== "ok") throw new Error("sign-in failed");
   staffCookie = result.cookie.split(";")[0];
 });
@@ -35,9 +44,27 @@ beforeAll(async () => {
 const NEW_ADDRESS = { line1: "77 Webhook Street", city: "Brunswick", state: "VIC", postal_code: "3056", country: "AU" };
 
 /** A one-off card gift completed through Stripe's webhook, as in production. */
-async function completedGift({ email, customer, name, shipping, owner }: { email: string; customer: string | null; name: string; shipping?: typeof NEW_ADDRESS; owner?: number }) {
+async function completedGift({
+  email,
+  customer,
+  name,
+  shipping,
+  owner,
+}: {
+  email: string;
+  customer: string | null;
+  name: string;
+  shipping?: typeof NEW_ADDRESS;
+  owner?: number;
+}) {
   // `owner`: started by that supporter while signed in, the only checkout that may change their record (ADR 027).
-  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, email, name, amountMinor: 3000, supporterId: owner ?? null });
+  const checkout = await createCheckout(t.db, {
+    campaignId: fixtures.campaign.id,
+    email,
+    name,
+    amountMinor: 3000,
+    supporterId: owner ?? null,
+  });
   const session = checkoutSessionObject({
     metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id }),
     amountTotal: 3000,
@@ -46,11 +73,15 @@ async function completedGift({ email, customer, name, shipping, owner }: { email
     customer,
     shipping: shipping ? { name, address: shipping } : null,
   });
-  const delivered = await handleStripeWebhook(t.db, signedWebhookRequest(stripeEvent("checkout.session.completed", session), SECRET));
+  const delivered = await handleStripeWebhook(
+    t.db,
+    signedWebhookRequest(stripeEvent("checkout.session.completed", session), SECRET),
+  );
   expect(delivered.status).toBe(200);
 }
 
-const supporterByEmail = async (email: string) => (await t.db.select().from(supporters).where(eq(supporters.email, email)))[0];
+const supporterByEmail = async (email: string) =>
+  (await t.db.select().from(supporters).where(eq(supporters.email, email)))[0];
 
 /** The supporter page as staff open it, and its contact form posted with what they typed. */
 async function openContactForm(supporterId: number) {
@@ -61,10 +92,23 @@ async function openContactForm(supporterId: number) {
   const data = (await page.json()) as { csrf: string; page: { supporter: { version: string; email: string } } };
   const { version, email } = data.page.supporter;
   return (typed: Record<string, string>) =>
-    postForm(action, `/admin/supporters/${supporterId}`, { csrf: data.csrf, intent: "contact", expectedUpdatedAt: version, email, phone: "", ...typed }, { cookie, params });
+    postForm(
+      action,
+      `/admin/supporters/${supporterId}`,
+      { csrf: data.csrf, intent: "contact", expectedUpdatedAt: version, email, phone: "", ...typed },
+      { cookie, params },
+    );
 }
 
-const staffTyped = { name: "Staff Typed Name", line1: "1 Old Form Road", line2: "", city: "Carlton", state: "VIC", postalCode: "3053", country: "AU" };
+const staffTyped = {
+  name: "Staff Typed Name",
+  line1: "1 Old Form Road",
+  line2: "",
+  city: "Carlton",
+  state: "VIC",
+  postalCode: "3053",
+  country: "AU",
+};
 
 async function expectRefused(response: Response) {
   expect(response.status).toBe(409);
@@ -75,7 +119,12 @@ async function expectRefused(response: Response) {
 }
 
 const contactAudits = async (supporterId: number) =>
-  (await t.db.select().from(auditLog).where(eq(auditLog.targetId, String(supporterId)))).filter((a) => a.action === "supporter.update_contact");
+  (
+    await t.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, String(supporterId)))
+  ).filter((a) => a.action === "supporter.update_contact");
 
 describe("a staff edit and a webhook about the same supporter", () => {
   it("their own checkout under their Stripe customer renames them and moves their address: the staff save is refused", async () => {
@@ -84,11 +133,21 @@ describe("a staff edit and a webhook about the same supporter", () => {
     const { id } = await supporterByEmail(email);
     const save = await openContactForm(id);
 
-    await completedGift({ email, customer: "cus_ConflictByCustomer", name: "Nina Newname", shipping: NEW_ADDRESS, owner: id });
+    await completedGift({
+      email,
+      customer: "cus_ConflictByCustomer",
+      name: "Nina Newname",
+      shipping: NEW_ADDRESS,
+      owner: id,
+    });
     expect(await supporterByEmail(email)).toMatchObject({ name: "Nina Newname", addressLine1: NEW_ADDRESS.line1 });
 
     await expectRefused(await save(staffTyped));
-    expect(await supporterByEmail(email)).toMatchObject({ name: "Nina Newname", addressLine1: NEW_ADDRESS.line1, addressCity: NEW_ADDRESS.city });
+    expect(await supporterByEmail(email)).toMatchObject({
+      name: "Nina Newname",
+      addressLine1: NEW_ADDRESS.line1,
+      addressCity: NEW_ADDRESS.city,
+    });
     expect(await contactAudits(id)).toEqual([]);
   });
 
@@ -100,7 +159,11 @@ describe("a staff edit and a webhook about the same supporter", () => {
 
     await completedGift({ email, customer: null, name: "Gus Renamed", shipping: NEW_ADDRESS });
     // Kept for staff to accept or ignore (ADR 027), not written over the profile.
-    expect(await supporterByEmail(email)).toMatchObject({ name: "Gus Guest", addressLine1: null, checkoutDetails: { name: "Gus Renamed", address: { line1: NEW_ADDRESS.line1 } } });
+    expect(await supporterByEmail(email)).toMatchObject({
+      name: "Gus Guest",
+      addressLine1: null,
+      checkoutDetails: { name: "Gus Renamed", address: { line1: NEW_ADDRESS.line1 } },
+    });
 
     const saved = await save(staffTyped);
     expect(saved.status).toBe(303);
@@ -113,7 +176,13 @@ describe("a staff edit and a webhook about the same supporter", () => {
     const { id } = await supporterByEmail(email);
     const save = await openContactForm(id);
 
-    await applyCardChanged(t.db, { type: "card.changed", owner: { providerCustomerId: "cus_ConflictCard" }, paymentMethodId: "pm_conflict", card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2030 }, defaultChanged: false });
+    await applyCardChanged(t.db, {
+      type: "card.changed",
+      owner: { providerCustomerId: "cus_ConflictCard" },
+      paymentMethodId: "pm_conflict",
+      card: { brand: "visa", last4: "4242", expMonth: 12, expYear: 2030 },
+      defaultChanged: false,
+    });
     expect(await supporterByEmail(email)).toMatchObject({ cardLast4: "4242" });
 
     await expectRefused(await save(staffTyped));
@@ -130,7 +199,11 @@ describe("a staff edit and a webhook about the same supporter", () => {
 
     const saved = await save(staffTyped);
     expect(saved.status).toBe(303);
-    expect(await supporterByEmail(email)).toMatchObject({ name: staffTyped.name, addressLine1: staffTyped.line1, addressCity: staffTyped.city });
+    expect(await supporterByEmail(email)).toMatchObject({
+      name: staffTyped.name,
+      addressLine1: staffTyped.line1,
+      addressCity: staffTyped.city,
+    });
     expect(await contactAudits(id)).toHaveLength(1);
   });
 });

@@ -17,17 +17,45 @@ const { t, fixtures } = useSeededDatabase();
 
 /** The people a phone line meets, and a few who look like them (who must not come first). */
 const PEOPLE = {
-  obrien: { name: "Siobhan O'Brien", email: "siobhan.obrien@example.net", phone: "+61 3 9123 4567", addressCity: "Fitzroy", addressPostalCode: "3065" },
+  obrien: {
+    name: "Siobhan O'Brien",
+    email: "siobhan.obrien@example.net",
+    phone: "+61 3 9123 4567",
+    addressCity: "Fitzroy",
+    addressPostalCode: "3065",
+  },
   obrecht: { name: "Brian Obrecht", email: "b.obrecht@example.net", addressCity: "Geelong", addressPostalCode: "3220" },
-  fenwick: { name: "Harriet Fenwick-Ashdown", email: "hfa@example.net", addressCity: "Ballarat", addressPostalCode: "3350" },
+  fenwick: {
+    name: "Harriet Fenwick-Ashdown",
+    email: "hfa@example.net",
+    addressCity: "Ballarat",
+    addressPostalCode: "3350",
+  },
   jose: { name: "José Núñez", email: "jnunez@example.net", addressCity: "Marrickville", addressPostalCode: "2204" },
-  josephine: { name: "Josephine Nunn", email: "jo.nunn@example.net", addressCity: "Newtown", addressPostalCode: "2042" },
+  josephine: {
+    name: "Josephine Nunn",
+    email: "jo.nunn@example.net",
+    addressCity: "Newtown",
+    addressPostalCode: "2042",
+  },
   mariya: { name: "Мария Иванова", email: "m.ivanova@example.ru", addressCity: "Brunswick", addressPostalCode: "3056" },
   olga: { name: "Olga Ivanova", email: "olga.i@example.net", addressCity: "Coburg", addressPostalCode: "3058" },
   petrov: { name: "Ivan Petrov", email: "ipetrov@example.net", addressCity: "Footscray", addressPostalCode: "3011" },
-  quarrington: { name: "Wilhelmina Quarrington", email: null, phone: "0400 555 123", addressCity: "Melbourne", addressPostalCode: "3000" },
+  quarrington: {
+    name: "Wilhelmina Quarrington",
+    email: null,
+    phone: "0400 555 123",
+    addressCity: "Melbourne",
+    addressPostalCode: "3000",
+  },
   johnson: { name: "Peter Johnson", email: "pj@example.net", addressCity: "Geelong", addressPostalCode: "3220" },
-  smithJones: { name: "Katherine Smith-Jones", email: "ksj@example.net", phone: "03 9876 5432", addressCity: "Hobart", addressPostalCode: "7000" },
+  smithJones: {
+    name: "Katherine Smith-Jones",
+    email: "ksj@example.net",
+    phone: "03 9876 5432",
+    addressCity: "Hobart",
+    addressPostalCode: "7000",
+  },
   darcy: { name: "Ngaio D’Arcy", email: "ngaio@example.net", addressCity: "Launceston", addressPostalCode: "7250" },
   nguyen: { name: "Minh Nguyen", email: "minh@example.net", addressCity: "Footscray", addressPostalCode: "3011" },
 } as const;
@@ -40,7 +68,12 @@ beforeAll(async () => {
     ids[who] = row.id;
   }
   // Erased people are never found, however well they match.
-  await t.db.insert(supporters).values({ name: "Siobhan O'Brien", email: "erased.obrien@example.net", addressCity: "Fitzroy", erasedAt: new Date() });
+  await t.db.insert(supporters).values({
+    name: "Siobhan O'Brien",
+    email: "erased.obrien@example.net",
+    addressCity: "Fitzroy",
+    erasedAt: new Date(),
+  });
 });
 
 const found = async (q: string) => (await searchSupporters(t.db, { q, limit: 25 })).rows.map((r) => r.id);
@@ -143,8 +176,12 @@ describe("staff search finds people the way staff type them", () => {
   });
 
   it("corrects against the words of live supporters only: a name changed or erased is no correction", async () => {
-    const words = async () => (await t.db.select({ word: supporterSearchWords.word }).from(supporterSearchWords)).map((w) => w.word);
-    const [row] = await t.db.insert(supporters).values({ name: "Zebedee Quillfeather", email: "zq@example.net" }).returning({ id: supporters.id });
+    const words = async () =>
+      (await t.db.select({ word: supporterSearchWords.word }).from(supporterSearchWords)).map((w) => w.word);
+    const [row] = await t.db
+      .insert(supporters)
+      .values({ name: "Zebedee Quillfeather", email: "zq@example.net" })
+      .returning({ id: supporters.id });
     expect(await words()).toContain("quillfeather");
     expect(await found("Quilfeather")).toEqual([row.id]);
     await t.db.update(supporters).set({ name: "Zebedee Quillfeathers" }).where(eq(supporters.id, row.id));
@@ -167,25 +204,62 @@ describe("the Supporters page with nothing typed", () => {
   let otherCampaignId = 0;
 
   beforeAll(async () => {
-    await createStaffUser(t.db, { email: "list@fund.example", name: "List Staff", role: "staff", password: "a-long-staff-password" });
-    const signedIn = await signInStaff(t.db, { email: "list@fund.example", password: "a-long-staff-password", clientAddress: "203.0.113.90" });
+    await createStaffUser(t.db, {
+      email: "list@fund.example",
+      name: "List Staff",
+      role: "staff",
+      password: "a-long-staff-password",
+    });
+    const signedIn = await signInStaff(t.db, {
+      email: "list@fund.example",
+      password: "a-long-staff-password",
+      clientAddress: "203.0.113.90",
+    });
     if (signedIn.status !== "ok") throw new Error("sign-in failed");
     cookie = signedIn.cookie.split(";")[0];
 
     const [other] = await t.db
       .insert(campaigns)
-      .values({ slug: "list-test-appeal", name: "List test appeal", headline: "Another appeal", currency: "AUD", targetMinor: 100_000, startsAt: new Date("2026-01-01T00:00:00Z") })
+      .values({
+        slug: "list-test-appeal",
+        name: "List test appeal",
+        headline: "Another appeal",
+        currency: "AUD",
+        targetMinor: 100_000,
+        startsAt: new Date("2026-01-01T00:00:00Z"),
+      })
       .returning({ id: campaigns.id });
     otherCampaignId = other.id;
     const print = fixtures.plan("print-year");
-    listed.print = (await giveGift(t.db, { campaignId: fixtures.campaign.id, kind: "tier_one_time", planId: print.id, amountMinor: print.amountMinor, name: "Listed Print Reader" })).supporterId;
-    listed.other = (await giveGift(t.db, { campaignId: otherCampaignId, amountMinor: 2500, name: "Listed Other Appeal" })).supporterId;
-    listed.failing = (await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 1500, name: "Listed Failing Monthly" })).supporterId;
-    listed.paused = (await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 1500, name: "Listed Paused Monthly" })).supporterId;
-    listed.cancelled = (await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 1500, name: "Listed Cancelled Monthly" })).supporterId;
+    listed.print = (
+      await giveGift(t.db, {
+        campaignId: fixtures.campaign.id,
+        kind: "tier_one_time",
+        planId: print.id,
+        amountMinor: print.amountMinor,
+        name: "Listed Print Reader",
+      })
+    ).supporterId;
+    listed.other = (
+      await giveGift(t.db, { campaignId: otherCampaignId, amountMinor: 2500, name: "Listed Other Appeal" })
+    ).supporterId;
+    listed.failing = (
+      await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 1500, name: "Listed Failing Monthly" })
+    ).supporterId;
+    listed.paused = (
+      await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 1500, name: "Listed Paused Monthly" })
+    ).supporterId;
+    listed.cancelled = (
+      await giveGift(t.db, { campaignId: fixtures.campaign.id, amountMinor: 1500, name: "Listed Cancelled Monthly" })
+    ).supporterId;
     // More than a page of people.
-    await t.db.insert(supporters).values(Array.from({ length: 30 }, (_, i) => ({ name: `Listed Filler ${i}`, email: `filler.${i}@example.net` })));
-    const [noEmail] = await t.db.insert(supporters).values({ name: "Listed No Email", email: null, phone: "0411 222 333" }).returning({ id: supporters.id });
+    await t.db
+      .insert(supporters)
+      .values(Array.from({ length: 30 }, (_, i) => ({ name: `Listed Filler ${i}`, email: `filler.${i}@example.net` })));
+    const [noEmail] = await t.db
+      .insert(supporters)
+      .values({ name: "Listed No Email", email: null, phone: "0411 222 333" })
+      .returning({ id: supporters.id });
     listed.noEmail = noEmail.id;
     const monthly = (supporterId: number, status: string, extra: Partial<typeof subscriptions.$inferInsert> = {}) =>
       t.db.insert(subscriptions).values({
@@ -214,7 +288,10 @@ describe("the Supporters page with nothing typed", () => {
   it("shows the newest supporters first, a keyset page at a time, without the erased", async () => {
     const first = await list({});
     const all = await t.db.select({ id: supporters.id, erasedAt: supporters.erasedAt }).from(supporters);
-    const newest = all.filter((s) => !s.erasedAt).map((s) => s.id).sort((a, b) => b - a);
+    const newest = all
+      .filter((s) => !s.erasedAt)
+      .map((s) => s.id)
+      .sort((a, b) => b - a);
     expect(first.rows.map((r) => r.id)).toEqual(newest.slice(0, 25));
     expect(first.next).not.toBeNull();
     const second = await list({ after: first.next! });
@@ -231,7 +308,12 @@ describe("the Supporters page with nothing typed", () => {
   ])("filters by %s", async (_name, query, expected) => {
     const { rows } = await list(query);
     const ours = Object.fromEntries(Object.entries(listed).map(([k, v]) => [v, k]));
-    expect(rows.map((r) => ours[r.id]).filter(Boolean).sort()).toEqual([...expected].sort());
+    expect(
+      rows
+        .map((r) => ours[r.id])
+        .filter(Boolean)
+        .sort(),
+    ).toEqual([...expected].sort());
     if (query.noEmail) expect(rows.map((r) => r.id)).not.toContain(ids.obrien);
   });
 
@@ -250,7 +332,10 @@ describe("the Supporters page with nothing typed", () => {
   it("is the same list from the module, for the page and anyone else", async () => {
     const direct = await listSupporters(t.db, { filters: { noEmail: true } });
     expect(direct.rows.map((r) => r.id)).toContain(listed.noEmail);
-    const [row] = await t.db.select({ email: supporters.email }).from(supporters).where(eq(supporters.id, listed.noEmail));
+    const [row] = await t.db
+      .select({ email: supporters.email })
+      .from(supporters)
+      .where(eq(supporters.id, listed.noEmail));
     expect(row.email).toBeNull();
   });
 });

@@ -8,7 +8,14 @@ import { describeError } from "~/log.server";
 import { handleStripeWebhook } from "~/payments/webhook.server";
 import { action as eventsAction, loader as eventsLoader } from "~/routes/admin.events";
 import { createCheckout } from "../factories";
-import { chargeObject, invoiceObject, signedWebhookRequest, stripeEvent, stripeId, type StripeEventEnvelope } from "../mocks/stripe";
+import {
+  chargeObject,
+  invoiceObject,
+  signedWebhookRequest,
+  stripeEvent,
+  stripeId,
+  type StripeEventEnvelope,
+} from "../mocks/stripe";
 import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
 import { useStripeMode } from "../support/stripe-mode";
@@ -25,8 +32,17 @@ const ids = { staff: 0, admin: 0 };
 
 beforeAll(async () => {
   for (const role of ["staff", "admin"] as const) {
-    ids[role] = await createStaffUser(t.db, { email: `${role}@failures.example`, name: `A ${role}`, role, password: PASSWORD });
-    const signIn = await signInStaff(t.db, { email: `${role}@failures.example`, password: PASSWORD, clientAddress: `198.51.100.${role === "admin" ? 1 : 2}` });
+    ids[role] = await createStaffUser(t.db, {
+      email: `${role}@failures.example`,
+      name: `A ${role}`,
+      role,
+      password: PASSWORD,
+    });
+    const signIn = await signInStaff(t.db, {
+      email: `${role}@failures.example`,
+      password: PASSWORD,
+      clientAddress: `198.51.100.${role === "admin" ? 1 : 2}`,
+    });
     if (signIn.status !== "ok") throw new Error("sign-in failed");
     cookies[role] = signIn.cookie.split(";")[0];
   }
@@ -43,27 +59,60 @@ async function formFor(loader: (args: LoaderFunctionArgs) => Promise<Response>, 
 
 const replay = async (eventId: string, as: "admin" | "staff" = "admin") => {
   const { cookie, csrf } = await formFor(eventsLoader, cookies.admin);
-  return postForm(eventsAction, "/admin/events", { csrf, intent: "replay", eventId }, { cookie: as === "admin" ? cookie : cookie.replace(cookies.admin, cookies.staff) });
+  return postForm(
+    eventsAction,
+    "/admin/events",
+    { csrf, intent: "replay", eventId },
+    { cookie: as === "admin" ? cookie : cookie.replace(cookies.admin, cookies.staff) },
+  );
 };
 
-const failureRow = async (eventId: string) => (await t.db.select().from(webhookFailures).where(eq(webhookFailures.eventId, eventId)))[0];
-const isApplied = async (eventId: string) => (await t.db.select().from(providerEvents).where(eq(providerEvents.id, eventId))).length === 1;
+const failureRow = async (eventId: string) =>
+  (await t.db.select().from(webhookFailures).where(eq(webhookFailures.eventId, eventId)))[0];
+const isApplied = async (eventId: string) =>
+  (await t.db.select().from(providerEvents).where(eq(providerEvents.id, eventId))).length === 1;
 const ledger = async (paymentId: number) => (await t.db.select().from(payments).where(eq(payments.id, paymentId)))[0];
-const refundMails = async (paymentId: number) => t.db.select().from(outbox).where(like(outbox.idempotencyKey, `refund:${paymentId}:%`));
-const audits = async (action: string, eventId: string) => t.db.select().from(auditLog).where(and(eq(auditLog.action, action), eq(auditLog.targetId, eventId)));
+const refundMails = async (paymentId: number) =>
+  t.db
+    .select()
+    .from(outbox)
+    .where(like(outbox.idempotencyKey, `refund:${paymentId}:%`));
+const audits = async (action: string, eventId: string) =>
+  t.db
+    .select()
+    .from(auditLog)
+    .where(and(eq(auditLog.action, action), eq(auditLog.targetId, eventId)));
 
 /**
  * A monthly payment the ledger knows only by its invoice: a refund of it names a PaymentIntent,
  * so applying the refund must ask Stripe which invoice that PaymentIntent paid.
  */
 async function subscriptionPaymentAndItsRefund(amount = 1500) {
-  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: amount });
+  const checkout = await createCheckout(t.db, {
+    campaignId: fixtures.campaign.id,
+    kind: "monthly",
+    amountMinor: amount,
+  });
   const invoiceId = stripeId("in");
   const delivered = await deliver(
-    stripeEvent("invoice.paid", invoiceObject({ id: invoiceId, checkoutId: checkout.id, subscription: stripeId("sub"), amount, billingReason: "subscription_create", paymentIntent: null, email: checkout.email })),
+    stripeEvent(
+      "invoice.paid",
+      invoiceObject({
+        id: invoiceId,
+        checkoutId: checkout.id,
+        subscription: stripeId("sub"),
+        amount,
+        billingReason: "subscription_create",
+        paymentIntent: null,
+        email: checkout.email,
+      }),
+    ),
   );
   expect(delivered.status).toBe(200);
-  const [payment] = await t.db.select().from(payments).where(and(eq(payments.provider, "stripe"), eq(payments.providerPaymentId, invoiceId)));
+  const [payment] = await t.db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.provider, "stripe"), eq(payments.providerPaymentId, invoiceId)));
   const paymentIntent = stripeId("pi");
   const refund = stripeEvent("charge.refunded", chargeObject({ paymentIntent, amount, amountRefunded: amount }));
   return { payment, invoiceId, paymentIntent, refund, checkoutId: checkout.id };
@@ -103,7 +152,11 @@ describe("a verified event that cannot be applied", () => {
     expect(redelivered.body).toMatchObject({ outcome: "applied" });
     expect((await ledger(payment.id)).refundedMinor).toBe(1500);
     expect(await refundMails(payment.id)).toHaveLength(1);
-    expect(await failureRow(refund.id)).toMatchObject({ attempts: 2, resolution: "redelivered", resolvedAt: expect.any(Date) });
+    expect(await failureRow(refund.id)).toMatchObject({
+      attempts: 2,
+      resolution: "redelivered",
+      resolvedAt: expect.any(Date),
+    });
   });
 
   it("an event that applies at the first delivery leaves no failure behind", async () => {
@@ -127,9 +180,17 @@ describe("the payment-events page", () => {
     const page = await asStaff.json();
     expect(page.canReplay).toBe(false);
     const open = page.failures.open.find((f: { eventId: string }) => f.eventId === failed.refund.id);
-    expect(open).toMatchObject({ type: "charge.refunded", attempts: 1, error: expect.stringMatching(/HTTP 500/), firstFailedAt: expect.any(String), lastFailedAt: expect.any(String) });
+    expect(open).toMatchObject({
+      type: "charge.refunded",
+      attempts: 1,
+      error: expect.stringMatching(/HTTP 500/),
+      firstFailedAt: expect.any(String),
+      lastFailedAt: expect.any(String),
+    });
     expect(open).not.toHaveProperty("payload");
-    expect((await (await callLoader(eventsLoader, "/admin/events", { cookie: cookies.admin })).json()).canReplay).toBe(true);
+    expect((await (await callLoader(eventsLoader, "/admin/events", { cookie: cookies.admin })).json()).canReplay).toBe(
+      true,
+    );
 
     const refused = await replay(failed.refund.id, "staff");
     expect(refused.status).toBe(403);
@@ -149,7 +210,12 @@ describe("the payment-events page", () => {
   });
 
   it("a replay applies the stored event once and resolves it; replaying again changes nothing", async () => {
-    stripe.addInvoicePayment({ invoice: failed.invoiceId, paymentIntent: failed.paymentIntent, amount: 2000, checkoutId: failed.checkoutId });
+    stripe.addInvoicePayment({
+      invoice: failed.invoiceId,
+      paymentIntent: failed.paymentIntent,
+      amount: 2000,
+      checkoutId: failed.checkoutId,
+    });
     const response = await replay(failed.refund.id);
     expect(response.status).toBe(303);
     expect(response.headers.get("Location")).toBe("/admin/events?replayed=applied");
@@ -158,7 +224,12 @@ describe("the payment-events page", () => {
     expect(await refundMails(failed.payment.id)).toHaveLength(1);
     expect(await failureRow(failed.refund.id)).toMatchObject({ resolution: "replayed", resolvedAt: expect.any(Date) });
     const [entry] = await audits("webhook.replay", failed.refund.id);
-    expect(entry).toMatchObject({ actorType: "staff", actorId: ids.admin, targetType: "provider_event", details: { outcome: "applied" } });
+    expect(entry).toMatchObject({
+      actorType: "staff",
+      actorId: ids.admin,
+      targetType: "provider_event",
+      details: { outcome: "applied" },
+    });
 
     const again = await replay(failed.refund.id);
     expect(again.status).toBe(409);
@@ -168,7 +239,9 @@ describe("the payment-events page", () => {
 
     const page = await (await callLoader(eventsLoader, "/admin/events", { cookie: cookies.admin })).json();
     expect(page.failures.open.map((f: { eventId: string }) => f.eventId)).not.toContain(failed.refund.id);
-    expect(page.failures.resolved.find((f: { eventId: string }) => f.eventId === failed.refund.id)).toMatchObject({ resolution: "replayed" });
+    expect(page.failures.resolved.find((f: { eventId: string }) => f.eventId === failed.refund.id)).toMatchObject({
+      resolution: "replayed",
+    });
   });
 
   it("replaying an event that was applied meanwhile changes nothing and resolves the failure", async () => {
@@ -176,7 +249,12 @@ describe("the payment-events page", () => {
     const { payment, invoiceId, paymentIntent, refund, checkoutId } = await subscriptionPaymentAndItsRefund(1200);
     stripe.addInvoicePayment({ invoice: invoiceId, paymentIntent, amount: 1200, checkoutId });
     expect((await deliver(refund)).status).toBe(200);
-    await t.db.insert(webhookFailures).values({ eventId: refund.id, type: refund.type, payload: refund as unknown as Record<string, unknown>, error: "Database error 40001" });
+    await t.db.insert(webhookFailures).values({
+      eventId: refund.id,
+      type: refund.type,
+      payload: refund as unknown as Record<string, unknown>,
+      error: "Database error 40001",
+    });
     const mailsBefore = (await t.db.select({ n: count() }).from(outbox))[0].n;
 
     const response = await replay(refund.id);
@@ -188,7 +266,16 @@ describe("the payment-events page", () => {
 
   it("refuses a forged form and an unknown event id", async () => {
     const { cookie } = await formFor(eventsLoader, cookies.admin);
-    expect((await postForm(eventsAction, "/admin/events", { csrf: "forged-token-forged-token-forged-token", intent: "replay", eventId: "evt_x" }, { cookie })).status).toBe(403);
+    expect(
+      (
+        await postForm(
+          eventsAction,
+          "/admin/events",
+          { csrf: "forged-token-forged-token-forged-token", intent: "replay", eventId: "evt_x" },
+          { cookie },
+        )
+      ).status,
+    ).toBe(403);
     expect((await replay("evt_never_seen")).status).toBe(404);
     expect((await replay("not an id; drop table")).status).toBe(400);
   });
@@ -198,10 +285,13 @@ describe("the error kept for staff", () => {
   it("names a failed query's SQLSTATE, table and constraint, never its parameters", async () => {
     const person = { email: "Private.Person@example.net", name: "Private Person", role: "staff" as const };
     await t.db.insert(staffUsers).values(person);
-    const error = await t.db.insert(staffUsers).values(person).then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const error = await t.db
+      .insert(staffUsers)
+      .values(person)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
     expect(String((error as Error).message)).toContain("Private.Person@example.net"); // what would leak
     const described = describeError(error);
     expect(described).toMatch(/^Database error 23505/);
@@ -210,7 +300,9 @@ describe("the error kept for staff", () => {
   });
 
   it("drops email addresses from any other message", () => {
-    expect(describeError(new TypeError("cannot read reader@example.net's card"))).toBe("TypeError: cannot read [email]'s card");
+    expect(describeError(new TypeError("cannot read reader@example.net's card"))).toBe(
+      "TypeError: cannot read [email]'s card",
+    );
   });
 });
 
@@ -228,7 +320,9 @@ describe("retention of failures", () => {
       resolvedAt: resolvedDaysAgo === null ? null : daysAgo(resolvedDaysAgo),
       resolution: resolvedDaysAgo === null ? null : "redelivered",
     });
-    await t.db.insert(webhookFailures).values([row("evt_retention_old", 31), row("evt_retention_recent", 29), row("evt_retention_open", null)]);
+    await t.db
+      .insert(webhookFailures)
+      .values([row("evt_retention_old", 31), row("evt_retention_recent", 29), row("evt_retention_open", null)]);
     await applyRetention(t.db, now);
     expect(await failureRow("evt_retention_old")).toBeUndefined();
     expect(await failureRow("evt_retention_recent")).toBeDefined();

@@ -24,16 +24,27 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 const TOLERANCE_SECONDS = 300;
 
 function post(body: BodyInit | null, headers: Record<string, string> = {}, init: RequestInit = {}) {
-  const request = new Request(URL, { method: "POST", body, headers, ...init, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+  const request = new Request(URL, {
+    method: "POST",
+    body,
+    headers,
+    ...init,
+    ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+  } as RequestInit);
   return action({ request, params: {}, context: {} });
 }
 
 /** A v1 signature as Stripe computes it: HMAC-SHA256 of "<timestamp>.<body>" with the secret. */
-const v1 = (body: string, timestamp: number, secret = SECRET) => createHmac("sha256", secret).update(`${timestamp}.${body}`, "utf8").digest("hex");
+const v1 = (body: string, timestamp: number, secret = SECRET) =>
+  createHmac("sha256", secret).update(`${timestamp}.${body}`, "utf8").digest("hex");
 
 async function paidSessionEvent() {
   const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "one_off", amountMinor: 5000 });
-  const session = checkoutSessionObject({ metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }), amountTotal: 5000, email: checkout.email });
+  const session = checkoutSessionObject({
+    metadata: checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "one_off" }),
+    amountTotal: 5000,
+    email: checkout.email,
+  });
   return JSON.stringify(stripeEvent("checkout.session.completed", session), null, 2);
 }
 
@@ -132,7 +143,13 @@ describe("the Stripe webhook refuses what Stripe did not sign", () => {
   it("a header in the wrong format: 400", async () => {
     const body = await paidSessionEvent();
     const now = nowSeconds();
-    for (const header of [`v1=${v1(body, now)}`, `t=${now}`, `t=abc,v1=${v1(body, now)}`, "garbage", `t=${now},v1=${v1(body, now).toUpperCase()}x`]) {
+    for (const header of [
+      `v1=${v1(body, now)}`,
+      `t=${now}`,
+      `t=abc,v1=${v1(body, now)}`,
+      "garbage",
+      `t=${now},v1=${v1(body, now).toUpperCase()}x`,
+    ]) {
       await expectRefused(() => post(body, { "Stripe-Signature": header }), 400);
     }
   });
@@ -174,7 +191,10 @@ describe("the Stripe webhook refuses oversized bodies without buffering them", (
         controller.enqueue(new Uint8Array(1024));
       },
     });
-    const response = await expectRefused(() => post(stream, { "Content-Length": String(MAX_WEBHOOK_BYTES + 1), "Stripe-Signature": "t=1,v1=00" }), 413);
+    const response = await expectRefused(
+      () => post(stream, { "Content-Length": String(MAX_WEBHOOK_BYTES + 1), "Stripe-Signature": "t=1,v1=00" }),
+      413,
+    );
     expect(response.headers.get("Connection")).toBe("close");
     // The stream may have been primed with a chunk or two; it was not read through.
     expect(pulled * 1024).toBeLessThan(MAX_WEBHOOK_BYTES);

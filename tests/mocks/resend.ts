@@ -45,13 +45,17 @@ const errorNames: Record<number, string> = {
 };
 
 /** Answers with Resend's error body; `once` lets a later handler (or the default) answer next. */
-export function resendFails(status: number, options: { once?: boolean; name?: string; retryAfterSeconds?: number } = {}) {
+export function resendFails(
+  status: number,
+  options: { once?: boolean; name?: string; retryAfterSeconds?: number } = {},
+) {
   return http.post(
     RESEND_EMAILS_URL,
     async ({ request }) => {
       await record(request);
       const name = options.name ?? errorNames[status] ?? "application_error";
-      const headers: Record<string, string> = options.retryAfterSeconds !== undefined ? { "retry-after": String(options.retryAfterSeconds) } : {};
+      const headers: Record<string, string> =
+        options.retryAfterSeconds !== undefined ? { "retry-after": String(options.retryAfterSeconds) } : {};
       return HttpResponse.json({ statusCode: status, name, message: `Mock ${name}` }, { status, headers });
     },
     { once: options.once ?? false },
@@ -59,7 +63,8 @@ export function resendFails(status: number, options: { once?: boolean; name?: st
 }
 
 /** How the mock answers one request: an HTTP error, a hang (the request may still go through), or acceptance. */
-export type ResendAnswer = { status: number; retryAfterSeconds?: number } | { hangMs: number; delivered: boolean } | "accept";
+export type ResendAnswer =
+  { status: number; retryAfterSeconds?: number } | { hangMs: number; delivered: boolean } | "accept";
 
 /**
  * Resend through an outage, with its idempotency: `answer` decides each request from the
@@ -94,11 +99,17 @@ export function resendService(answer: (request: { key: string | null; attempt: n
       // Resend got the message but its answer comes too late (or it never got it at all).
       const id = outcome.delivered ? send(key) : null;
       await delay(outcome.hangMs);
-      return id ? HttpResponse.json({ id }) : HttpResponse.json({ statusCode: 504, name: "application_error", message: "Mock timeout" }, { status: 504 });
+      return id
+        ? HttpResponse.json({ id })
+        : HttpResponse.json({ statusCode: 504, name: "application_error", message: "Mock timeout" }, { status: 504 });
     }
     const name = errorNames[outcome.status] ?? "application_error";
-    const headers: Record<string, string> = outcome.retryAfterSeconds !== undefined ? { "retry-after": String(outcome.retryAfterSeconds) } : {};
-    return HttpResponse.json({ statusCode: outcome.status, name, message: `Mock ${name}` }, { status: outcome.status, headers });
+    const headers: Record<string, string> =
+      outcome.retryAfterSeconds !== undefined ? { "retry-after": String(outcome.retryAfterSeconds) } : {};
+    return HttpResponse.json(
+      { statusCode: outcome.status, name, message: `Mock ${name}` },
+      { status: outcome.status, headers },
+    );
   });
   return {
     handler,

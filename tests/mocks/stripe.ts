@@ -79,7 +79,10 @@ export function parseStripeForm(search: URLSearchParams): FormParams {
 type StripeErrorBody = { type: string; message: string; code?: string; param?: string };
 
 function stripeError(status: number, error: StripeErrorBody) {
-  return HttpResponse.json({ error: { ...error, request_log_url: `https://dashboard.stripe.com/test/logs/${stripeId("req", 14)}` } }, { status, headers: responseHeaders() });
+  return HttpResponse.json(
+    { error: { ...error, request_log_url: `https://dashboard.stripe.com/test/logs/${stripeId("req", 14)}` } },
+    { status, headers: responseHeaders() },
+  );
 }
 
 function responseHeaders() {
@@ -87,7 +90,12 @@ function responseHeaders() {
 }
 
 const resourceMissing = (kind: string, id: string, param = "id") =>
-  stripeError(404, { type: "invalid_request_error", code: "resource_missing", param, message: `No such ${kind}: '${id}'` });
+  stripeError(404, {
+    type: "invalid_request_error",
+    code: "resource_missing",
+    param,
+    message: `No such ${kind}: '${id}'`,
+  });
 
 const asString = (value: FormValue | undefined) => (typeof value === "string" ? value : undefined);
 const asRecord = (value: FormValue | undefined): Record<string, FormValue> =>
@@ -161,7 +169,12 @@ type Failure = { kind: "status"; status: number } | { kind: "network" };
 
 /** An invoice's subscription metadata names our checkout when we made it; a Dashboard invoice's does not. */
 /** A PaymentIntent's last_payment_error, as Stripe documents it for a card error. */
-export type MockPaymentError = { type: "card_error" | "api_error" | "invalid_request_error"; code?: string; decline_code?: string; message: string };
+export type MockPaymentError = {
+  type: "card_error" | "api_error" | "invalid_request_error";
+  code?: string;
+  decline_code?: string;
+  message: string;
+};
 type MockInvoicePayment = {
   invoice: string;
   paymentIntent: string;
@@ -193,7 +206,14 @@ export type MockSubscription = Omit<ReturnType<typeof subscriptionObject>, "stat
   default_payment_method: string | null;
 };
 type MockSubscriptionItem = Omit<ReturnType<typeof subscriptionObject>["items"]["data"][number], "price"> & {
-  price: { id: string; product: string; unit_amount: number; currency: string; lookup_key: string | null; [key: string]: unknown };
+  price: {
+    id: string;
+    product: string;
+    unit_amount: number;
+    currency: string;
+    lookup_key: string | null;
+    [key: string]: unknown;
+  };
 };
 export type MockCustomer = ReturnType<typeof customerObject>;
 export type MockPaymentMethod = ReturnType<typeof paymentMethodObject>;
@@ -205,12 +225,25 @@ function sessionFromParams(params: FormParams, store: Store) {
   // Stripe's own rules: a session is for a customer or an email, and only a new customer can be created.
   const customer = asString(params.customer) ?? null;
   if (customer && params.customer_email !== undefined) {
-    return { error: stripeError(400, { type: "invalid_request_error", param: "customer_email", message: "You may only specify one of these parameters: customer, customer_email." }) as Response };
+    return {
+      error: stripeError(400, {
+        type: "invalid_request_error",
+        param: "customer_email",
+        message: "You may only specify one of these parameters: customer, customer_email.",
+      }) as Response,
+    };
   }
   if (customer && params.customer_creation !== undefined) {
-    return { error: stripeError(400, { type: "invalid_request_error", param: "customer_creation", message: "`customer_creation` can only be used when `customer` is not set." }) as Response };
+    return {
+      error: stripeError(400, {
+        type: "invalid_request_error",
+        param: "customer_creation",
+        message: "`customer_creation` can only be used when `customer` is not set.",
+      }) as Response,
+    };
   }
-  if (customer && !store.customers.has(customer)) return { error: resourceMissing("customer", customer, "customer") as Response };
+  if (customer && !store.customers.has(customer))
+    return { error: resourceMissing("customer", customer, "customer") as Response };
   const lineItems = Array.isArray(params.line_items) ? params.line_items.map(asRecord) : [];
   let amountTotal = 0;
   let currency = asString(params.currency) ?? null;
@@ -357,7 +390,12 @@ export function createStripeMock() {
     if (!productId || !store.products.has(productId)) return resourceMissing("product", productId ?? "", "product");
     const unitAmount = asString(params.unit_amount);
     const currency = asString(params.currency);
-    if (!unitAmount || !currency) return stripeError(400, { type: "invalid_request_error", message: "Missing required param: unit_amount.", param: "unit_amount" });
+    if (!unitAmount || !currency)
+      return stripeError(400, {
+        type: "invalid_request_error",
+        message: "Missing required param: unit_amount.",
+        param: "unit_amount",
+      });
     const lookupKey = asString(params.lookup_key) ?? null;
     if (lookupKey) {
       const holder = [...store.prices.values()].find((p) => p.lookup_key === lookupKey);
@@ -393,7 +431,9 @@ export function createStripeMock() {
     }),
 
     route("get", "/v1/prices", ({ params }) => {
-      const keys = Array.isArray(params.lookup_keys) ? params.lookup_keys.filter((k): k is string => typeof k === "string") : null;
+      const keys = Array.isArray(params.lookup_keys)
+        ? params.lookup_keys.filter((k): k is string => typeof k === "string")
+        : null;
       const active = asBoolean(params.active);
       const product = asString(params.product);
       const limit = Number(asString(params.limit) ?? "10");
@@ -408,7 +448,8 @@ export function createStripeMock() {
     }),
     route("post", "/v1/prices", ({ params }) => createPrice(params)),
     route("get", "/v1/invoice_payments", ({ params }) => {
-      const payment = params.payment && typeof params.payment === "object" && !Array.isArray(params.payment) ? params.payment : {};
+      const payment =
+        params.payment && typeof params.payment === "object" && !Array.isArray(params.payment) ? params.payment : {};
       const paymentIntent = asString(payment.payment_intent);
       const invoice = asString(params.invoice);
       const expand = Array.isArray(params.expand) ? params.expand : [];
@@ -419,7 +460,14 @@ export function createStripeMock() {
           id: stripeId("inpay"),
           object: "invoice_payment",
           invoice: expand.includes("data.invoice")
-            ? invoiceObject({ id: p.invoice, checkoutId: p.checkoutId, metadata: p.metadata, subscription: stripeId("sub"), amount: p.amount, paymentIntent: p.paymentIntent })
+            ? invoiceObject({
+                id: p.invoice,
+                checkoutId: p.checkoutId,
+                metadata: p.metadata,
+                subscription: stripeId("sub"),
+                amount: p.amount,
+                paymentIntent: p.paymentIntent,
+              })
             : p.invoice,
           amount_paid: p.failed ? null : p.amount,
           amount_requested: p.amount,
@@ -431,8 +479,20 @@ export function createStripeMock() {
             type: "payment_intent",
             payment_intent: expand.includes("data.payment.payment_intent")
               ? {
-                  ...paymentIntentObject({ id: p.paymentIntent, amount: p.amount, status: p.failed ? "requires_payment_method" : "succeeded" }),
-                  ...(p.failed ? { last_payment_error: { ...p.failed.error, charge: stripeId("ch"), doc_url: `https://docs.stripe.com/error-codes/${p.failed.error.code ?? "card-declined"}` } } : {}),
+                  ...paymentIntentObject({
+                    id: p.paymentIntent,
+                    amount: p.amount,
+                    status: p.failed ? "requires_payment_method" : "succeeded",
+                  }),
+                  ...(p.failed
+                    ? {
+                        last_payment_error: {
+                          ...p.failed.error,
+                          charge: stripeId("ch"),
+                          doc_url: `https://docs.stripe.com/error-codes/${p.failed.error.code ?? "card-declined"}`,
+                        },
+                      }
+                    : {}),
                 }
               : p.paymentIntent,
           },
@@ -445,10 +505,19 @@ export function createStripeMock() {
     // Each request (that is not an idempotent replay) makes a new Refund, kept in the store.
     route("post", "/v1/refunds", ({ params }) => {
       const paymentIntent = asString(params.payment_intent);
-      if (!paymentIntent) return stripeError(400, { type: "invalid_request_error", message: "Missing required param: payment_intent.", param: "payment_intent" });
+      if (!paymentIntent)
+        return stripeError(400, {
+          type: "invalid_request_error",
+          message: "Missing required param: payment_intent.",
+          param: "payment_intent",
+        });
       const reason = asString(params.reason);
       if (reason !== undefined && !["duplicate", "fraudulent", "requested_by_customer"].includes(reason))
-        return stripeError(400, { type: "invalid_request_error", message: "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer", param: "reason" });
+        return stripeError(400, {
+          type: "invalid_request_error",
+          message: "Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer",
+          param: "reason",
+        });
       const amount = asString(params.amount);
       const refund = {
         ...refundObject({ charge: stripeId("ch"), paymentIntent, amount: amount ? Number(amount) : 0 }),
@@ -472,9 +541,15 @@ export function createStripeMock() {
       if (params.metadata !== undefined) price.metadata = { ...price.metadata, ...asStringRecord(params.metadata) };
       if (params.lookup_key !== undefined) {
         const lookupKey = asString(params.lookup_key) || null;
-        const holder = lookupKey ? [...store.prices.values()].find((p) => p.lookup_key === lookupKey && p.id !== price.id) : undefined;
+        const holder = lookupKey
+          ? [...store.prices.values()].find((p) => p.lookup_key === lookupKey && p.id !== price.id)
+          : undefined;
         if (holder && params.transfer_lookup_key !== "true") {
-          return stripeError(400, { type: "invalid_request_error", param: "lookup_key", message: `A price (\`${holder.id}\`) already uses that lookup key.` });
+          return stripeError(400, {
+            type: "invalid_request_error",
+            param: "lookup_key",
+            message: `A price (\`${holder.id}\`) already uses that lookup key.`,
+          });
         }
         if (holder) holder.lookup_key = null;
         price.lookup_key = lookupKey;
@@ -484,14 +559,34 @@ export function createStripeMock() {
 
     route("get", "/v1/products", ({ params }) => {
       const active = asBoolean(params.active);
-      return list("/v1/products", [...store.products.values()].filter((p) => (active === undefined ? true : p.active === active)));
+      return list(
+        "/v1/products",
+        [...store.products.values()].filter((p) => (active === undefined ? true : p.active === active)),
+      );
     }),
     route("post", "/v1/products", ({ params }) => {
       const id = asString(params.id) ?? stripeId("prod", 14);
-      if (store.products.has(id)) return stripeError(400, { type: "invalid_request_error", code: "resource_already_exists", param: "id", message: "Product already exists." });
+      if (store.products.has(id))
+        return stripeError(400, {
+          type: "invalid_request_error",
+          code: "resource_already_exists",
+          param: "id",
+          message: "Product already exists.",
+        });
       const name = asString(params.name);
-      if (!name) return stripeError(400, { type: "invalid_request_error", code: "parameter_missing", param: "name", message: "Missing required param: name." });
-      const product = buildProduct({ id, name, description: asString(params.description) ?? null, metadata: asStringRecord(params.metadata) });
+      if (!name)
+        return stripeError(400, {
+          type: "invalid_request_error",
+          code: "parameter_missing",
+          param: "name",
+          message: "Missing required param: name.",
+        });
+      const product = buildProduct({
+        id,
+        name,
+        description: asString(params.description) ?? null,
+        metadata: asStringRecord(params.metadata),
+      });
       store.products.set(id, product);
       return ok(product);
     }),
@@ -529,7 +624,10 @@ export function createStripeMock() {
       const sub = store.subscriptions.get(pathId(context));
       if (!sub) return resourceMissing("subscription", pathId(context));
       if (sub.status === "canceled") {
-        return stripeError(400, { type: "invalid_request_error", message: "A canceled subscription can only update its cancellation_details and metadata." });
+        return stripeError(400, {
+          type: "invalid_request_error",
+          message: "A canceled subscription can only update its cancellation_details and metadata.",
+        });
       }
       const { params } = context;
       const items = Array.isArray(params.items) ? params.items.map(asRecord) : [];
@@ -544,9 +642,23 @@ export function createStripeMock() {
         } else if (change.price_data) {
           const data = asRecord(change.price_data);
           const product = asString(data.product);
-          if (!product) return stripeError(400, { type: "invalid_request_error", code: "parameter_missing", param: "items[0][price_data][product]", message: "Missing required param: items[0][price_data][product]." });
+          if (!product)
+            return stripeError(400, {
+              type: "invalid_request_error",
+              code: "parameter_missing",
+              param: "items[0][price_data][product]",
+              message: "Missing required param: items[0][price_data][product].",
+            });
           // Inline prices are real, inactive prices in Stripe.
-          const price = buildPrice({ product, unitAmount: Number(asString(data.unit_amount) ?? "0"), currency: asString(data.currency) ?? sub.currency, lookupKey: null, nickname: null, interval: asString(asRecord(data.recurring).interval) ?? "month", metadata: {} });
+          const price = buildPrice({
+            product,
+            unitAmount: Number(asString(data.unit_amount) ?? "0"),
+            currency: asString(data.currency) ?? sub.currency,
+            lookupKey: null,
+            nickname: null,
+            interval: asString(asRecord(data.recurring).interval) ?? "month",
+            metadata: {},
+          });
           price.active = false;
           store.prices.set(price.id, price);
           item.price = { ...price };
@@ -556,11 +668,18 @@ export function createStripeMock() {
       if (cancelAtPeriodEnd !== undefined) sub.cancel_at_period_end = cancelAtPeriodEnd;
       if (params.pause_collection !== undefined) {
         const pause = asRecord(params.pause_collection);
-        sub.pause_collection = params.pause_collection === "" ? null : { behavior: asString(pause.behavior) ?? "void", resumes_at: pause.resumes_at ? Number(asString(pause.resumes_at)) : null };
+        sub.pause_collection =
+          params.pause_collection === ""
+            ? null
+            : {
+                behavior: asString(pause.behavior) ?? "void",
+                resumes_at: pause.resumes_at ? Number(asString(pause.resumes_at)) : null,
+              };
       }
       const defaultPaymentMethod = asString(params.default_payment_method);
       if (defaultPaymentMethod !== undefined) {
-        if (!store.paymentMethods.has(defaultPaymentMethod)) return resourceMissing("payment_method", defaultPaymentMethod, "default_payment_method");
+        if (!store.paymentMethods.has(defaultPaymentMethod))
+          return resourceMissing("payment_method", defaultPaymentMethod, "default_payment_method");
         sub.default_payment_method = defaultPaymentMethod;
       }
       if (params.metadata !== undefined) sub.metadata = { ...sub.metadata, ...asStringRecord(params.metadata) };
@@ -585,14 +704,30 @@ export function createStripeMock() {
       if (!customer) return resourceMissing("customer", id);
       if (params.name !== undefined) customer.name = asString(params.name) || null;
       if (params.email !== undefined) customer.email = asString(params.email) || null;
-      if (params.address !== undefined) customer.address = typeof params.address === "string" ? null : addressFromParams(params.address);
+      if (params.address !== undefined)
+        customer.address = typeof params.address === "string" ? null : addressFromParams(params.address);
       if (params.shipping !== undefined) {
         const shipping = asRecord(params.shipping);
         // Stripe requires a name and an address line with a shipping address.
-        if (typeof params.shipping !== "string" && (!asString(shipping.name) || !asString(asRecord(shipping.address).line1))) {
-          return stripeError(400, { type: "invalid_request_error", code: "parameter_missing", param: "shipping[name]", message: "Missing required param: shipping[name]." });
+        if (
+          typeof params.shipping !== "string" &&
+          (!asString(shipping.name) || !asString(asRecord(shipping.address).line1))
+        ) {
+          return stripeError(400, {
+            type: "invalid_request_error",
+            code: "parameter_missing",
+            param: "shipping[name]",
+            message: "Missing required param: shipping[name].",
+          });
         }
-        customer.shipping = typeof params.shipping === "string" ? null : { name: asString(shipping.name) ?? "", phone: asString(shipping.phone) || null, address: addressFromParams(shipping.address) };
+        customer.shipping =
+          typeof params.shipping === "string"
+            ? null
+            : {
+                name: asString(shipping.name) ?? "",
+                phone: asString(shipping.phone) || null,
+                address: addressFromParams(shipping.address),
+              };
       }
       return ok(customer);
     }),
@@ -602,7 +737,13 @@ export function createStripeMock() {
       const expand = Array.isArray(context.params.expand) ? context.params.expand : [];
       const defaultId = customer.invoice_settings.default_payment_method;
       if (!expand.includes("invoice_settings.default_payment_method") || !defaultId) return ok(customer);
-      return ok({ ...customer, invoice_settings: { ...customer.invoice_settings, default_payment_method: store.paymentMethods.get(defaultId) ?? defaultId } });
+      return ok({
+        ...customer,
+        invoice_settings: {
+          ...customer.invoice_settings,
+          default_payment_method: store.paymentMethods.get(defaultId) ?? defaultId,
+        },
+      });
     }),
 
     route("post", "/v1/billing_portal/sessions", ({ params }) => {
@@ -616,7 +757,12 @@ export function createStripeMock() {
         configuration: stripeId("bpc", 24),
         created: now(),
         customer,
-        flow: flow.type ? { type: asString(flow.type), after_completion: { type: "portal_homepage", hosted_confirmation: null, redirect: null } } : null,
+        flow: flow.type
+          ? {
+              type: asString(flow.type),
+              after_completion: { type: "portal_homepage", hosted_confirmation: null, redirect: null },
+            }
+          : null,
         livemode: false,
         locale: null,
         on_behalf_of: null,
@@ -646,9 +792,20 @@ export function createStripeMock() {
       failures.push(failure === "network" ? { kind: "network" } : { kind: "status", status: failure.status });
     },
     /** A Product and Price that already exist in the account, as `npm run stripe:sync` would leave them. */
-    addPrice(input: { lookupKey: string; unitAmount: number; currency: string; interval?: "month" | "year" | null; productId?: string; productName?: string }) {
+    addPrice(input: {
+      lookupKey: string;
+      unitAmount: number;
+      currency: string;
+      interval?: "month" | "year" | null;
+      productId?: string;
+      productName?: string;
+    }) {
       const productId = input.productId ?? stripeId("prod", 14);
-      if (!store.products.has(productId)) store.products.set(productId, buildProduct({ id: productId, name: input.productName ?? input.lookupKey, description: null, metadata: {} }));
+      if (!store.products.has(productId))
+        store.products.set(
+          productId,
+          buildProduct({ id: productId, name: input.productName ?? input.lookupKey, description: null, metadata: {} }),
+        );
       const price = buildPrice({
         product: productId,
         unitAmount: input.unitAmount,
@@ -675,7 +832,10 @@ export function createStripeMock() {
       const stored = input.priceId ? store.prices.get(input.priceId) : undefined;
       const subscription: MockSubscription = {
         ...built,
-        items: { ...built.items, data: built.items.data.map((item) => ({ ...item, price: stored ? { ...stored } : item.price })) },
+        items: {
+          ...built.items,
+          data: built.items.data.map((item) => ({ ...item, price: stored ? { ...stored } : item.price })),
+        },
         pause_collection: null,
         default_payment_method: input.defaultPaymentMethod ?? null,
       };
@@ -683,19 +843,35 @@ export function createStripeMock() {
       return subscription;
     },
     addCustomer(input: { id?: string; email?: string; defaultPaymentMethod?: string | null } = {}) {
-      const customer = customerObject({ id: input.id ?? stripeId("cus", 14), email: input.email ?? null, defaultPaymentMethod: input.defaultPaymentMethod ?? null });
+      const customer = customerObject({
+        id: input.id ?? stripeId("cus", 14),
+        email: input.email ?? null,
+        defaultPaymentMethod: input.defaultPaymentMethod ?? null,
+      });
       store.customers.set(customer.id, customer);
       return customer;
     },
     /** A card attached to a customer (what the Customer Portal leaves behind). */
-    addCard(input: { customer: string; brand?: string; last4?: string; expMonth?: number; expYear?: number; makeDefault?: boolean }) {
-      const method = paymentMethodObject({ customer: input.customer, brand: input.brand ?? "visa", last4: input.last4 ?? "4242", expMonth: input.expMonth ?? 12, expYear: input.expYear ?? 2030 });
+    addCard(input: {
+      customer: string;
+      brand?: string;
+      last4?: string;
+      expMonth?: number;
+      expYear?: number;
+      makeDefault?: boolean;
+    }) {
+      const method = paymentMethodObject({
+        customer: input.customer,
+        brand: input.brand ?? "visa",
+        last4: input.last4 ?? "4242",
+        expMonth: input.expMonth ?? 12,
+        expYear: input.expYear ?? 2030,
+      });
       store.paymentMethods.set(method.id, method);
       const customer = store.customers.get(input.customer);
       if (customer && input.makeDefault) customer.invoice_settings.default_payment_method = method.id;
       return method;
     },
-
   };
 }
 
@@ -721,7 +897,9 @@ function buildPrice(input: {
     metadata: input.metadata,
     nickname: input.nickname,
     product: input.product,
-    recurring: input.interval ? { interval: input.interval, interval_count: 1, meter: null, usage_type: "licensed" } : null,
+    recurring: input.interval
+      ? { interval: input.interval, interval_count: 1, meter: null, usage_type: "licensed" }
+      : null,
     tax_behavior: "unspecified",
     tiers_mode: null,
     transform_quantity: null,
@@ -731,7 +909,12 @@ function buildPrice(input: {
   };
 }
 
-function buildProduct(input: { id: string; name: string; description: string | null; metadata: Record<string, string> }): MockProduct {
+function buildProduct(input: {
+  id: string;
+  name: string;
+  description: string | null;
+  metadata: Record<string, string>;
+}): MockProduct {
   const created = now();
   return {
     id: input.id,
@@ -770,7 +953,11 @@ export type StripeEventEnvelope<T = unknown> = {
   type: string;
 };
 
-export function stripeEvent<T>(type: string, object: T, options: { id?: string; created?: number } = {}): StripeEventEnvelope<T> {
+export function stripeEvent<T>(
+  type: string,
+  object: T,
+  options: { id?: string; created?: number } = {},
+): StripeEventEnvelope<T> {
   return {
     id: options.id ?? stripeId("evt"),
     object: "event",
@@ -795,12 +982,33 @@ export function signedWebhookRequest(payload: unknown, secret: string, options: 
   return { rawBody, signature: signStripePayload(rawBody, secret, options) };
 }
 
-type Address = { line1: string; line2?: string | null; city: string; state?: string | null; postal_code: string; country: string };
+type Address = {
+  line1: string;
+  line2?: string | null;
+  city: string;
+  state?: string | null;
+  postal_code: string;
+  country: string;
+};
 const stripeAddress = (a: Address | null | undefined) =>
-  a ? { line1: a.line1, line2: a.line2 ?? null, city: a.city, state: a.state ?? null, postal_code: a.postal_code, country: a.country } : null;
+  a
+    ? {
+        line1: a.line1,
+        line2: a.line2 ?? null,
+        city: a.city,
+        state: a.state ?? null,
+        postal_code: a.postal_code,
+        country: a.country,
+      }
+    : null;
 
 /** Metadata as `stripe.server.ts` sets it on the session (and on the subscription / PaymentIntent). */
-export function checkoutMetadata(input: { checkoutId: string; campaignId?: number; planId?: number | null; kind?: string }) {
+export function checkoutMetadata(input: {
+  checkoutId: string;
+  campaignId?: number;
+  planId?: number | null;
+  kind?: string;
+}) {
   return {
     checkout_id: input.checkoutId,
     campaign_id: String(input.campaignId ?? 1),
@@ -834,7 +1042,11 @@ export function checkoutSessionObject(input: {
   shipping?: { name: string; address: Address } | null;
 }) {
   const mode = input.mode ?? "payment";
-  const metadata = input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: mode === "subscription" ? "monthly" : "one_off" }) : {});
+  const metadata =
+    input.metadata ??
+    (input.checkoutId
+      ? checkoutMetadata({ checkoutId: input.checkoutId, kind: mode === "subscription" ? "monthly" : "one_off" })
+      : {});
   const ours = metadata.checkout_id ?? input.checkoutId;
   const id = input.id ?? (ours ? sessionIdFor(ours) : stripeId("cs_test", 58));
   const created = now();
@@ -845,13 +1057,26 @@ export function checkoutSessionObject(input: {
     amount_total: input.amountTotal,
     cancel_url: "http://localhost:3000/",
     client_reference_id: input.checkoutId ?? null,
-    collected_information: input.shipping ? { business_name: null, individual_name: null, shipping_details: { name: input.shipping.name, address: stripeAddress(input.shipping.address) } } : null,
+    collected_information: input.shipping
+      ? {
+          business_name: null,
+          individual_name: null,
+          shipping_details: { name: input.shipping.name, address: stripeAddress(input.shipping.address) },
+        }
+      : null,
     created,
     currency: input.currency ?? "aud",
     customer: input.customer === undefined ? stripeId("cus", 14) : input.customer,
     customer_creation: mode === "payment" ? "always" : null,
     customer_details: {
-      address: stripeAddress(input.shipping?.address) ?? { line1: null, line2: null, city: null, state: null, postal_code: null, country: "AU" },
+      address: stripeAddress(input.shipping?.address) ?? {
+        line1: null,
+        line2: null,
+        city: null,
+        state: null,
+        postal_code: null,
+        country: "AU",
+      },
       email: input.email ?? "reader@example.net",
       name: input.name ?? null,
       phone: null,
@@ -864,12 +1089,14 @@ export function checkoutSessionObject(input: {
     livemode: false,
     metadata,
     mode,
-    payment_intent: mode === "payment" ? (input.paymentIntent === undefined ? stripeId("pi") : input.paymentIntent) : null,
+    payment_intent:
+      mode === "payment" ? (input.paymentIntent === undefined ? stripeId("pi") : input.paymentIntent) : null,
     payment_method_types: ["card"],
     payment_status: input.paymentStatus ?? "paid",
     status: "complete",
     submit_type: mode === "payment" ? "donate" : null,
-    subscription: mode === "subscription" ? (input.subscription === undefined ? stripeId("sub") : input.subscription) : null,
+    subscription:
+      mode === "subscription" ? (input.subscription === undefined ? stripeId("sub") : input.subscription) : null,
     success_url: `http://localhost:3000/thanks?ref=${input.checkoutId ?? ""}`,
     url: null,
   };
@@ -896,7 +1123,8 @@ export function invoiceObject(input: {
   const status = input.status ?? "paid";
   const paid = status === "paid";
   const created = now();
-  const metadata = input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: "monthly" }) : {});
+  const metadata =
+    input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: "monthly" }) : {});
   const currency = input.currency ?? "aud";
   const paymentIntent = input.paymentIntent === undefined ? stripeId("pi") : input.paymentIntent;
   return {
@@ -985,7 +1213,8 @@ export function subscriptionObject(input: {
 }) {
   const created = input.created ?? now();
   const currency = input.currency ?? "aud";
-  const metadata = input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: "monthly" }) : {});
+  const metadata =
+    input.metadata ?? (input.checkoutId ? checkoutMetadata({ checkoutId: input.checkoutId, kind: "monthly" }) : {});
   const canceled = input.status === "canceled";
   return {
     id: input.id,
@@ -1031,7 +1260,10 @@ export function subscriptionObject(input: {
     latest_invoice: stripeId("in"),
     livemode: false,
     metadata,
-    pause_collection: (input.pauseResumesAt ? { behavior: "void", resumes_at: input.pauseResumesAt } : null) as { behavior: string; resumes_at: number | null } | null,
+    pause_collection: (input.pauseResumesAt ? { behavior: "void", resumes_at: input.pauseResumesAt } : null) as {
+      behavior: string;
+      resumes_at: number | null;
+    } | null,
     start_date: created,
     status: input.status,
   };
@@ -1041,7 +1273,15 @@ export function subscriptionObject(input: {
  * A Charge. A PaymentIntent's metadata is copied onto the charge it creates, so a one-off gift's
  * charge carries our checkout metadata; an invoice's charge carries none.
  */
-export function chargeObject(input: { id?: string; paymentIntent: string; amount: number; amountRefunded: number; currency?: string; customer?: string | null; metadata?: Record<string, string> }) {
+export function chargeObject(input: {
+  id?: string;
+  paymentIntent: string;
+  amount: number;
+  amountRefunded: number;
+  currency?: string;
+  customer?: string | null;
+  metadata?: Record<string, string>;
+}) {
   return {
     id: input.id ?? stripeId("ch"),
     object: "charge" as const,
@@ -1062,7 +1302,15 @@ export function chargeObject(input: { id?: string; paymentIntent: string; amount
 }
 
 /** A PaymentIntent as `payment_intent.*` events carry it (Checkout copies our metadata onto it). */
-export function paymentIntentObject(input: { id: string; amount: number; currency?: string; customer?: string | null; status?: "succeeded" | "processing" | "requires_payment_method"; metadata?: Record<string, string>; latestCharge?: string | null }) {
+export function paymentIntentObject(input: {
+  id: string;
+  amount: number;
+  currency?: string;
+  customer?: string | null;
+  status?: "succeeded" | "processing" | "requires_payment_method";
+  metadata?: Record<string, string>;
+  latestCharge?: string | null;
+}) {
   return {
     id: input.id,
     object: "payment_intent" as const,
@@ -1073,7 +1321,10 @@ export function paymentIntentObject(input: { id: string; amount: number; currenc
     currency: input.currency ?? "aud",
     customer: input.customer ?? null,
     description: null,
-    last_payment_error: input.status === "requires_payment_method" ? { code: "payment_intent_payment_attempt_failed", message: "The payment failed." } : null,
+    last_payment_error:
+      input.status === "requires_payment_method"
+        ? { code: "payment_intent_payment_attempt_failed", message: "The payment failed." }
+        : null,
     latest_charge: input.latestCharge ?? null,
     livemode: false,
     metadata: input.metadata ?? {},
@@ -1086,7 +1337,14 @@ export function paymentIntentObject(input: { id: string; amount: number; currenc
  * A Refund as the API answers and `refund.*` and `charge.refund.updated` events carry it: one
  * refund, not the charge's total.
  */
-export function refundObject(input: { id?: string; charge: string; paymentIntent: string; amount: number; currency?: string; status?: "pending" | "succeeded" | "failed" }) {
+export function refundObject(input: {
+  id?: string;
+  charge: string;
+  paymentIntent: string;
+  amount: number;
+  currency?: string;
+  status?: "pending" | "succeeded" | "failed";
+}) {
   return {
     id: input.id ?? stripeId("re"),
     object: "refund" as const,
@@ -1095,7 +1353,10 @@ export function refundObject(input: { id?: string; charge: string; paymentIntent
     charge: input.charge,
     created: now(),
     currency: input.currency ?? "aud",
-    destination_details: { type: "card", card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" } },
+    destination_details: {
+      type: "card",
+      card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" },
+    },
     metadata: {} as Record<string, string>,
     payment_intent: input.paymentIntent,
     reason: "requested_by_customer",
@@ -1112,7 +1373,12 @@ export function customerObject(input: { id: string; email: string | null; defaul
     object: "customer" as const,
     created: now(),
     email: input.email,
-    invoice_settings: { custom_fields: null, default_payment_method: input.defaultPaymentMethod, footer: null, rendering_options: null },
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: input.defaultPaymentMethod,
+      footer: null,
+      rendering_options: null,
+    },
     livemode: false,
     metadata: {} as Record<string, string>,
     name: null as string | null,
@@ -1121,7 +1387,14 @@ export function customerObject(input: { id: string; email: string | null; defaul
   };
 }
 
-type MockAddress = { line1: string | null; line2: string | null; city: string | null; state: string | null; postal_code: string | null; country: string | null };
+type MockAddress = {
+  line1: string | null;
+  line2: string | null;
+  city: string | null;
+  state: string | null;
+  postal_code: string | null;
+  country: string | null;
+};
 
 function addressFromParams(value: FormValue | undefined): MockAddress {
   const address = asRecord(value);
@@ -1135,7 +1408,14 @@ function addressFromParams(value: FormValue | undefined): MockAddress {
   };
 }
 
-export function paymentMethodObject(input: { id?: string; customer: string | null; brand: string; last4: string; expMonth: number; expYear: number }) {
+export function paymentMethodObject(input: {
+  id?: string;
+  customer: string | null;
+  brand: string;
+  last4: string;
+  expMonth: number;
+  expYear: number;
+}) {
   return {
     id: input.id ?? stripeId("pm"),
     object: "payment_method" as const,

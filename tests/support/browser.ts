@@ -12,7 +12,15 @@ import { createScratchDatabase } from "./scratch-database";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export { CHROMIUM_PATH };
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 export type AppServer = {
   /** http://127.0.0.1:<port>, no trailing slash. */
@@ -35,7 +43,9 @@ async function createServerDatabase(): Promise<{ env: Record<string, string>; dr
     const dir = await mkdtemp(path.join(os.tmpdir(), "ff-e2e-"));
     return { env: { PGLITE_DATA_DIR: dir }, drop: () => rm(dir, { recursive: true, force: true }) };
   }
-  const scratch = await createScratchDatabase(adminUrl, "ff_e2e", { template: inject("templateDatabase") || undefined });
+  const scratch = await createScratchDatabase(adminUrl, "ff_e2e", {
+    template: inject("templateDatabase") || undefined,
+  });
   return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
 }
 
@@ -65,12 +75,36 @@ export type StartOptions = {
  * Creates a staff account through the documented CLI (`npm run staff -- create`), password on
  * stdin, in the database `databaseEnv` names. It also applies the migrations.
  */
-export async function createStaffAccount(databaseEnv: Record<string, string>, staff: { email: string; name: string; role: "admin" | "staff"; password: string }) {
-  const child = spawn(process.execPath, [path.join(root, "node_modules", "tsx", "dist", "cli.mjs"), "scripts/staff.ts", "create", "--email", staff.email, "--name", staff.name, "--role", staff.role], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? os.tmpdir(), TMPDIR: os.tmpdir(), NODE_ENV: "development", LOG_LEVEL: "warn", ...databaseEnv },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+export async function createStaffAccount(
+  databaseEnv: Record<string, string>,
+  staff: { email: string; name: string; role: "admin" | "staff"; password: string },
+) {
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, "node_modules", "tsx", "dist", "cli.mjs"),
+      "scripts/staff.ts",
+      "create",
+      "--email",
+      staff.email,
+      "--name",
+      staff.name,
+      "--role",
+      staff.role,
+    ],
+    {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: process.env.HOME ?? os.tmpdir(),
+        TMPDIR: os.tmpdir(),
+        NODE_ENV: "development",
+        LOG_LEVEL: "warn",
+        ...databaseEnv,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let output = "";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
@@ -85,7 +119,8 @@ export async function createStaffAccount(databaseEnv: Record<string, string>, st
  * process's (which says NODE_ENV=test): the dev mailbox only exists in development.
  */
 export async function startAppServer({ timeoutMs = 45_000, prepare, env = {} }: StartOptions = {}): Promise<AppServer> {
-  if (!existsSync(path.join(root, "build", "index.js"))) throw new Error("build/index.js is missing: run `npx remix build` before the e2e tests");
+  if (!existsSync(path.join(root, "build", "index.js")))
+    throw new Error("build/index.js is missing: run `npx remix build` before the e2e tests");
   const database = await createServerDatabase();
   if (prepare) {
     try {
@@ -128,7 +163,10 @@ export async function startAppServer({ timeoutMs = 45_000, prepare, env = {} }: 
 
   try {
     const port = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the server did not print its address within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`the server did not print its address within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onData = () => {
         const match = /Fighting Fund is running at http:\/\/localhost:(\d+)/.exec(output);
         if (match) {
@@ -156,7 +194,9 @@ export async function startAppServer({ timeoutMs = 45_000, prepare, env = {} }: 
  */
 export function requireChromium() {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: the browser tests cannot run. Install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}: the browser tests cannot run. Install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`,
+    );
   }
 }
 
@@ -173,7 +213,10 @@ export type E2E = {
    * A browser context that records every request: a request to any origin but the app's is
    * blocked and fails the test when the context closes, as does an uncaught page error.
    */
-  withPage: (options: BrowserContextOptions, run: (page: Page, context: BrowserContext) => Promise<void>) => Promise<void>;
+  withPage: (
+    options: BrowserContextOptions,
+    run: (page: Page, context: BrowserContext) => Promise<void>,
+  ) => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -205,15 +248,20 @@ export async function startE2E(options: Pick<StartOptions, "prepare" | "env"> = 
       // Requests that bypass routing (none expected) are still seen here.
       context.on("request", (request) => {
         const url = request.url();
-        if (/^https?:/.test(url) && new URL(url).origin !== origin && !foreign.includes(`${request.method()} ${url}`)) foreign.push(`${request.method()} ${url}`);
+        if (/^https?:/.test(url) && new URL(url).origin !== origin && !foreign.includes(`${request.method()} ${url}`))
+          foreign.push(`${request.method()} ${url}`);
       });
       context.on("page", (page) => watchPage(page, pageErrors));
       // A Content-Security-Policy violation breaks hydration silently: each one fails the test.
-      await context.exposeBinding("__reportCspViolation", ({ frame }, what: string) => pageErrors.push(`${frame.url()}: CSP violation: ${what}`));
+      await context.exposeBinding("__reportCspViolation", ({ frame }, what: string) =>
+        pageErrors.push(`${frame.url()}: CSP violation: ${what}`),
+      );
       await context.addInitScript(() => {
         document.addEventListener("securitypolicyviolation", (event) => {
           const report = (window as unknown as { __reportCspViolation: (what: string) => void }).__reportCspViolation;
-          report(`${event.effectiveDirective} blocked ${event.blockedURI || "an inline script or style"} (${event.sourceFile || "the page"}:${event.lineNumber})`);
+          report(
+            `${event.effectiveDirective} blocked ${event.blockedURI || "an inline script or style"} (${event.sourceFile || "the page"}:${event.lineNumber})`,
+          );
         });
       });
       const page = await context.newPage();
@@ -226,7 +274,8 @@ export async function startE2E(options: Pick<StartOptions, "prepare" | "env"> = 
         await context.close();
       }
       if (failure) throw failure;
-      if (foreign.length > 0) throw new Error(`the pages made requests to hosts other than ${origin}:\n  ${foreign.join("\n  ")}`);
+      if (foreign.length > 0)
+        throw new Error(`the pages made requests to hosts other than ${origin}:\n  ${foreign.join("\n  ")}`);
       if (pageErrors.length > 0) throw new Error(`the pages reported errors:\n  ${pageErrors.join("\n  ")}`);
     },
     async close() {
@@ -239,9 +288,11 @@ function watchPage(page: Page, errors: string[]) {
   page.on("pageerror", (error) => errors.push(`${page.url()}: ${error.message}`));
   page.on("console", (message) => {
     // A 4xx answer to a form post is the app working (validation), not a page error.
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) errors.push(`${page.url()}: console.error ${message.text()}`);
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      errors.push(`${page.url()}: console.error ${message.text()}`);
     // Without JavaScript (or in a sandboxed frame) no listener runs: the browser's own report is all there is.
-    else if (/Content Security Policy|Permissions-Policy/i.test(message.text())) errors.push(`${page.url()}: console.${message.type()} ${message.text()}`);
+    else if (/Content Security Policy|Permissions-Policy/i.test(message.text()))
+      errors.push(`${page.url()}: console.${message.type()} ${message.text()}`);
   });
 }
 
@@ -262,7 +313,10 @@ export type NoJsBrowser = {
   jar: Map<string, string>;
   /** Every Set-Cookie header received, in order. */
   setCookies: string[];
-  request(path: string, init?: { form?: Record<string, string>; method?: string; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    path: string,
+    init?: { form?: Record<string, string>; method?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
 };
 
 /**

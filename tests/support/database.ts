@@ -27,7 +27,9 @@ export async function createTestDatabase({ sessionSettings = {} }: TestDatabaseO
     const handle = await connect({ dataDir: "memory://" });
     return { db: handle.db, url: undefined, close: disconnect };
   }
-  const scratch = await createScratchDatabase(adminUrl, "ff_test", { template: inject("templateDatabase") || undefined });
+  const scratch = await createScratchDatabase(adminUrl, "ff_test", {
+    template: inject("templateDatabase") || undefined,
+  });
   // postgres.js sends a URL parameter it does not know as a run-time setting of every connection.
   const url = new URL(scratch.url);
   for (const [name, value] of Object.entries(sessionSettings)) url.searchParams.set(name, value);

@@ -9,12 +9,15 @@ import * as schema from "@db/schema";
  */
 export type Fingerprint = Record<string, string>;
 
-const TABLE_NAMES = (Object.values(schema).filter((value) => is(value, PgTable)) as PgTable[]).map((table) => getTableName(table)).sort();
+const TABLE_NAMES = (Object.values(schema).filter((value) => is(value, PgTable)) as PgTable[])
+  .map((table) => getTableName(table))
+  .sort();
 
 export async function fingerprintDatabase(db: DB): Promise<Fingerprint> {
   const columns = sql.join(
     TABLE_NAMES.map(
-      (name) => sql`(select count(*) || ':' || coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from ${sql.identifier(name)} t) as ${sql.identifier(name)}`,
+      (name) =>
+        sql`(select count(*) || ':' || coalesce(md5(string_agg(t::text, '|' order by t::text)), '') from ${sql.identifier(name)} t) as ${sql.identifier(name)}`,
     ),
     sql`, `,
   );

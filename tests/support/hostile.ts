@@ -26,9 +26,17 @@ export async function postRaw(action: Action, path: string, init: RawPost): Prom
   const headers: Record<string, string> = {};
   if (init.contentType) headers["Content-Type"] = init.contentType;
   if (init.cookie) headers.Cookie = init.cookie;
-  const request = new Request(`http://localhost:3000${path}`, { method: init.method ?? "POST", headers, body: init.body });
+  const request = new Request(`http://localhost:3000${path}`, {
+    method: init.method ?? "POST",
+    headers,
+    body: init.body,
+  });
   try {
-    return await action({ request, params: init.params ?? {}, context: { clientAddress: init.clientAddress ?? "203.0.113.9" } });
+    return await action({
+      request,
+      params: init.params ?? {},
+      context: { clientAddress: init.clientAddress ?? "203.0.113.9" },
+    });
   } catch (thrown) {
     if (thrown instanceof Response) return thrown;
     throw thrown;
@@ -36,15 +44,28 @@ export async function postRaw(action: Action, path: string, init: RawPost): Prom
 }
 
 /** Posts form fields as ordered pairs, so a field can be repeated. */
-export function postPairs(action: Action, path: string, pairs: [string, string][], init: Omit<RawPost, "body" | "contentType"> = {}) {
-  return postRaw(action, path, { ...init, contentType: "application/x-www-form-urlencoded", body: new URLSearchParams(pairs).toString() });
+export function postPairs(
+  action: Action,
+  path: string,
+  pairs: [string, string][],
+  init: Omit<RawPost, "body" | "contentType"> = {},
+) {
+  return postRaw(action, path, {
+    ...init,
+    contentType: "application/x-www-form-urlencoded",
+    body: new URLSearchParams(pairs).toString(),
+  });
 }
 
 /** The text with lone surrogates replaced, as a browser encodes it into a URL. */
 export const wellFormed = (text: string) => text.replace(/[\uD800-\uDFFF]/gu, "\uFFFD");
 
 /** Calls a loader with any URL (query strings included). */
-export async function getRaw(loader: Loader, path: string, init: { params?: Record<string, string>; cookie?: string } = {}) {
+export async function getRaw(
+  loader: Loader,
+  path: string,
+  init: { params?: Record<string, string>; cookie?: string } = {},
+) {
   const request = new Request(`http://localhost:3000${path}`, { headers: init.cookie ? { Cookie: init.cookie } : {} });
   try {
     return await loader({ request, params: init.params ?? {}, context: { clientAddress: "203.0.113.9" } });
@@ -62,8 +83,11 @@ export async function humanMessage(response: Response): Promise<string> {
   const text = await response.clone().text();
   if ((response.headers.get("Content-Type") ?? "").includes("json")) {
     const body = JSON.parse(text) as Record<string, unknown>;
-    const fields = typeof body.errors === "object" && body.errors ? Object.values(body.errors as Record<string, unknown>) : [];
-    const candidates = [body.formError, body.error, body.message, ...fields].filter((v): v is string => typeof v === "string" && v.trim() !== "");
+    const fields =
+      typeof body.errors === "object" && body.errors ? Object.values(body.errors as Record<string, unknown>) : [];
+    const candidates = [body.formError, body.error, body.message, ...fields].filter(
+      (v): v is string => typeof v === "string" && v.trim() !== "",
+    );
     return candidates[0] ?? "";
   }
   return text.trim();
@@ -106,7 +130,9 @@ export const NASTY_STRINGS = [
 
 const unicode = fc.string({ unit: "binary", maxLength: 60 });
 const graphemes = fc.string({ unit: "grapheme", maxLength: 40 });
-const huge = fc.constantFrom(100_000, 65_536, 20_001).chain((n) => fc.constantFrom("x", "é", "😀", "\u200B", "<").map((c) => c.repeat(n)));
+const huge = fc
+  .constantFrom(100_000, 65_536, 20_001)
+  .chain((n) => fc.constantFrom("x", "é", "😀", "\u200B", "<").map((c) => c.repeat(n)));
 
 /** Any string: nasty, random code points (lone surrogates included), graphemes, or huge. */
 export const hostileText: fc.Arbitrary<string> = fc.oneof(
@@ -153,8 +179,13 @@ export const hostileAmount: fc.Arbitrary<string> = fc.oneof(
 );
 
 /** A plausible value, a hostile one, or (weighted in) one of the given good values. */
-export function fieldValue(good: readonly string[], extraBad: fc.Arbitrary<string> = hostileText): fc.Arbitrary<string> {
-  return good.length > 0 ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...good) }, { weight: 3, arbitrary: extraBad }) : extraBad;
+export function fieldValue(
+  good: readonly string[],
+  extraBad: fc.Arbitrary<string> = hostileText,
+): fc.Arbitrary<string> {
+  return good.length > 0
+    ? fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...good) }, { weight: 3, arbitrary: extraBad })
+    : extraBad;
 }
 
 export type FieldSpec = Record<string, fc.Arbitrary<string>>;
@@ -168,10 +199,28 @@ export function hostileForm(fields: FieldSpec, csrf: () => string): fc.Arbitrary
     fc.oneof(
       { weight: 6, arbitrary: value.map((v) => [[name, v]] as [string, string][]) },
       { weight: 2, arbitrary: fc.constant([] as [string, string][]) },
-      { weight: 1, arbitrary: fc.tuple(value, value).map(([a, b]) => [[name, a], [name, b]] as [string, string][]) },
+      {
+        weight: 1,
+        arbitrary: fc.tuple(value, value).map(
+          ([a, b]) =>
+            [
+              [name, a],
+              [name, b],
+            ] as [string, string][],
+        ),
+      },
     ),
   );
-  const extras = fc.array(fc.tuple(fc.oneof(fc.constantFrom("__proto__", "constructor", "csrf[]", "amount[]", "id", "supporterId", "status", "role"), unicode), hostileText), { maxLength: 3 });
+  const extras = fc.array(
+    fc.tuple(
+      fc.oneof(
+        fc.constantFrom("__proto__", "constructor", "csrf[]", "amount[]", "id", "supporterId", "status", "role"),
+        unicode,
+      ),
+      hostileText,
+    ),
+    { maxLength: 3 },
+  );
   const token = fc.oneof(
     { weight: 8, arbitrary: fc.constant("valid") },
     { weight: 1, arbitrary: fc.constant("missing") },
@@ -203,9 +252,14 @@ export function fuzzParams<T>(numRuns: number): fc.Parameters<T> {
     numRuns,
     reporter(details) {
       if (!details.failed) return;
-      const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance ?? "");
+      const cause =
+        details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance ?? "");
       const message = `${fc.defaultReportMessage(details) ?? "property failed"}\nCaused by: ${cause}`;
-      throw new Error(message.replace(/(.)\1{199,}/gsu, (run: string, c: string) => `${c.repeat(20)}…(${run.length}×)`).slice(0, 4000));
+      throw new Error(
+        message
+          .replace(/(.)\1{199,}/gsu, (run: string, c: string) => `${c.repeat(20)}…(${run.length}×)`)
+          .slice(0, 4000),
+      );
     },
   };
 }

@@ -14,7 +14,11 @@ const RUNUSER = ["/usr/sbin/runuser", "/usr/bin/runuser", "/sbin/runuser"].find(
 function postgresBinDir(): string | undefined {
   if (!existsSync(POSTGRES_ROOT)) return undefined;
   const versions = readdirSync(POSTGRES_ROOT)
-    .filter((version) => existsSync(path.join(POSTGRES_ROOT, version, "bin", "initdb")) && existsSync(path.join(POSTGRES_ROOT, version, "bin", "pg_ctl")))
+    .filter(
+      (version) =>
+        existsSync(path.join(POSTGRES_ROOT, version, "bin", "initdb")) &&
+        existsSync(path.join(POSTGRES_ROOT, version, "bin", "pg_ctl")),
+    )
     .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? path.join(POSTGRES_ROOT, versions[0], "bin") : undefined;
 }
@@ -66,7 +70,9 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
   const logFile = path.join(dir, "server.log");
   const port = await freePort();
   const tool = (name: string, args: string[]) => {
-    const [file, argv] = asRoot() ? [RUNUSER!, ["-u", "postgres", "--", path.join(bin, name), ...args]] : [path.join(bin, name), args];
+    const [file, argv] = asRoot()
+      ? [RUNUSER!, ["-u", "postgres", "--", path.join(bin, name), ...args]]
+      : [path.join(bin, name), args];
     return run(file, argv, { timeout: 60_000 });
   };
   const withLog = async (what: string, action: () => Promise<unknown>) => {
@@ -78,11 +84,17 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     }
   };
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
-  const start = () => withLog("pg_ctl start", () => tool("pg_ctl", ["-D", dataDir, "-o", options, "-l", logFile, "-w", "-t", "60", "start"]));
-  const stop = (mode: "fast" | "immediate") => withLog(`pg_ctl stop -m ${mode}`, () => tool("pg_ctl", ["-D", dataDir, "-m", mode, "-w", "-t", "60", "stop"]));
+  const start = () =>
+    withLog("pg_ctl start", () =>
+      tool("pg_ctl", ["-D", dataDir, "-o", options, "-l", logFile, "-w", "-t", "60", "start"]),
+    );
+  const stop = (mode: "fast" | "immediate") =>
+    withLog(`pg_ctl stop -m ${mode}`, () => tool("pg_ctl", ["-D", dataDir, "-m", mode, "-w", "-t", "60", "stop"]));
 
   try {
-    await withLog("initdb", () => tool("initdb", ["-D", dataDir, "--auth=trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]));
+    await withLog("initdb", () =>
+      tool("initdb", ["-D", dataDir, "--auth=trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]),
+    );
     await start();
   } catch (error) {
     await rm(dir, { recursive: true, force: true });

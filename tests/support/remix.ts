@@ -6,7 +6,11 @@ type Action = (args: ActionFunctionArgs) => Promise<Response> | Response;
 const BASE = "http://localhost:3000";
 
 /** Calls a route loader as Remix would, returning the Response (thrown Responses included). */
-export async function callLoader(loader: Loader, path: string, init: { params?: Record<string, string>; cookie?: string } = {}) {
+export async function callLoader(
+  loader: Loader,
+  path: string,
+  init: { params?: Record<string, string>; cookie?: string } = {},
+) {
   const request = new Request(`${BASE}${path}`, { headers: init.cookie ? { Cookie: init.cookie } : {} });
   try {
     return await loader({ request, params: init.params ?? {}, context: { clientAddress: "203.0.113.9" } });
@@ -21,16 +25,29 @@ export async function postForm(
   action: Action,
   path: string,
   fields: Record<string, string>,
-  init: { params?: Record<string, string>; cookie?: string; clientAddress?: string; headers?: Record<string, string> } = {},
+  init: {
+    params?: Record<string, string>;
+    cookie?: string;
+    clientAddress?: string;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const request = new Request(`${BASE}${path}`, {
     method: "POST",
     // `headers`: what a browser adds by itself, such as Origin or Sec-Fetch-Site.
-    headers: { "Content-Type": "application/x-www-form-urlencoded", ...(init.cookie ? { Cookie: init.cookie } : {}), ...init.headers },
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      ...(init.cookie ? { Cookie: init.cookie } : {}),
+      ...init.headers,
+    },
     body: new URLSearchParams(fields).toString(),
   });
   try {
-    return await action({ request, params: init.params ?? {}, context: { clientAddress: init.clientAddress ?? "203.0.113.9" } });
+    return await action({
+      request,
+      params: init.params ?? {},
+      context: { clientAddress: init.clientAddress ?? "203.0.113.9" },
+    });
   } catch (thrown) {
     if (thrown instanceof Response) return thrown;
     throw thrown;

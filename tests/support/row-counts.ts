@@ -23,12 +23,19 @@ export async function countAllRows(db: DB): Promise<RowCounts> {
   );
   const result = (await db.execute(sql`select ${columns}`)) as unknown;
   // postgres.js returns the rows as an array; PGlite returns { rows }.
-  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<string, number | string>[];
+  const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<
+    string,
+    number | string
+  >[];
   return Object.fromEntries(Object.entries(rows[0]).map(([name, n]) => [name, Number(n)]));
 }
 
 /** Tables whose counts changed between two snapshots, with the difference. */
-export function changedTables(before: RowCounts, after: RowCounts, allowed: readonly string[] = []): Record<string, number> {
+export function changedTables(
+  before: RowCounts,
+  after: RowCounts,
+  allowed: readonly string[] = [],
+): Record<string, number> {
   const changed: Record<string, number> = {};
   for (const name of Object.keys(after)) {
     if (allowed.includes(name)) continue;

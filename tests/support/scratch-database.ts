@@ -8,7 +8,11 @@ export type ScratchDatabase = { name: string; url: string; drop: () => Promise<v
  * named `<prefix>_<time>_<random>`; `drop` removes it, whoever is still connected. CI drops any
  * `ff_test_%` database a crashed run left behind. No vitest import: global setup uses it too.
  */
-export async function createScratchDatabase(adminUrl: string, prefix: string, { template }: { template?: string } = {}): Promise<ScratchDatabase> {
+export async function createScratchDatabase(
+  adminUrl: string,
+  prefix: string,
+  { template }: { template?: string } = {},
+): Promise<ScratchDatabase> {
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {

@@ -39,7 +39,8 @@ function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
  * it on stop): the outage and crash tests stop the database under it, or restart it on the same data.
  */
 export async function spawnServer(env: Record<string, string>, { timeoutMs = 45_000 } = {}): Promise<ServerProcess> {
-  if (!existsSync(path.join(root, "build", "index.js"))) throw new Error("build/index.js is missing: run `npx remix build` first");
+  if (!existsSync(path.join(root, "build", "index.js")))
+    throw new Error("build/index.js is missing: run `npx remix build` first");
   const child = spawn(process.execPath, ["server.mjs"], {
     cwd: root,
     env: {
@@ -72,7 +73,10 @@ export async function spawnServer(env: Record<string, string>, { timeoutMs = 45_
 
   try {
     const port = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the server did not print its address within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`the server did not print its address within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const onData = () => {
         const match = /Fighting Fund is running at http:\/\/localhost:(\d+)/.exec(output);
         if (match) {
@@ -86,7 +90,15 @@ export async function spawnServer(env: Record<string, string>, { timeoutMs = 45_
         reject(new Error(`the server exited (code ${code}, signal ${signal}) before listening`));
       });
     });
-    return { origin: `http://127.0.0.1:${port}`, pid: child.pid!, output: () => output, alive, exitCode: () => child.exitCode, kill, stop };
+    return {
+      origin: `http://127.0.0.1:${port}`,
+      pid: child.pid!,
+      output: () => output,
+      alive,
+      exitCode: () => child.exitCode,
+      kill,
+      stop,
+    };
   } catch (error) {
     await kill();
     throw new Error(`${(error as Error).message}\n--- server output ---\n${output}`);

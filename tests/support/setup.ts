@@ -8,7 +8,9 @@ vi.resetModules();
 
 // The environment as the worker started, restored before each file: a file that sets a variable
 // and forgets it cannot change the next file's start.
-const startEnv = ((globalThis as { __ffStartEnv?: Record<string, string | undefined> }).__ffStartEnv ??= { ...process.env });
+const startEnv = ((globalThis as { __ffStartEnv?: Record<string, string | undefined> }).__ffStartEnv ??= {
+  ...process.env,
+});
 for (const key of Object.keys(process.env)) if (!(key in startEnv)) delete process.env[key];
 Object.assign(process.env, startEnv);
 

@@ -2,7 +2,17 @@ import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import fc from "fast-check";
 import type { DB } from "@db/client.server";
-import { campaigns, checkouts, outbox, payments, plans, providerEvents, receipts, subscriptions, supporters } from "@db/schema";
+import {
+  campaigns,
+  checkouts,
+  outbox,
+  payments,
+  plans,
+  providerEvents,
+  receipts,
+  subscriptions,
+  supporters,
+} from "@db/schema";
 import { seedDemoData } from "@db/seed";
 import { getCampaignProgress } from "~/campaigns/campaigns.server";
 import { listEntitlements } from "~/supporters/entitlements.server";
@@ -67,11 +77,16 @@ export type MonthlyScript = {
 };
 
 export type GiftScript = (OneOffScript | MonthlyScript) & { startDay: number };
-const isOneOff = (gift: GiftScript): gift is OneOffScript & { startDay: number } => gift.kind === "one_off" || gift.kind === "tier_one_time";
+const isOneOff = (gift: GiftScript): gift is OneOffScript & { startDay: number } =>
+  gift.kind === "one_off" || gift.kind === "tier_one_time";
 export type SupporterScript = { name: string; gifts: GiftScript[] };
 export type WorldScript = { supporters: SupporterScript[] };
 
-const refundPercent = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.constantFrom(25, 50, 100) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }) });
+const refundPercent = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.constantFrom(25, 50, 100) },
+  { weight: 1, arbitrary: fc.integer({ min: 1, max: 100 }) },
+);
 
 const oneOffScript: fc.Arbitrary<OneOffScript> = fc.oneof(
   fc.record({
@@ -109,15 +124,33 @@ const monthlyScript: fc.Arbitrary<MonthlyScript> = fc
     activatedInSameSecond: fc.boolean(),
     firstRefundPercent: refundPercent,
     months: fc.array(monthScript, { maxLength: 3 }),
-    ending: fc.constantFrom("running" as const, "running" as const, "cancel_at_period_end" as const, "deleted" as const),
+    ending: fc.constantFrom(
+      "running" as const,
+      "running" as const,
+      "cancel_at_period_end" as const,
+      "deleted" as const,
+    ),
   })
-  .map(({ tier, planCode, ...rest }) => ({ ...rest, kind: tier ? ("tier_monthly" as const) : ("monthly" as const), planCode: tier ? planCode : null }));
+  .map(({ tier, planCode, ...rest }) => ({
+    ...rest,
+    kind: tier ? ("tier_monthly" as const) : ("monthly" as const),
+    planCode: tier ? planCode : null,
+  }));
 
 const giftScript: fc.Arbitrary<GiftScript> = fc
   .tuple(fc.oneof(oneOffScript, monthlyScript), fc.integer({ min: 0, max: 20 }))
   .map(([gift, startDay]) => ({ ...gift, startDay }));
 
-const NAMES = ["Rosa Reader", "Ana Ito", "Kwame Mensah", "Li Wei", "Siobhán Ní Bhriain", "Mehmet Öz", "Aroha Ngata", "Jo Bloggs"];
+const NAMES = [
+  "Rosa Reader",
+  "Ana Ito",
+  "Kwame Mensah",
+  "Li Wei",
+  "Siobhán Ní Bhriain",
+  "Mehmet Öz",
+  "Aroha Ngata",
+  "Jo Bloggs",
+];
 
 /** Two to four supporters, most with one gift, some with two. */
 export const worldScript: fc.Arbitrary<WorldScript> = fc.record({
@@ -145,13 +178,17 @@ export type History = {
   now: Date;
 };
 
-const PRINT_ADDRESS = { name: "", address: { line1: "12 Printers Lane", city: "Fitzroy", state: "VIC", postal_code: "3065", country: "AU" } };
+const PRINT_ADDRESS = {
+  name: "",
+  address: { line1: "12 Printers Lane", city: "Fitzroy", state: "VIC", postal_code: "3065", country: "AU" },
+};
 
 /** Builds the history. Ids are fresh each time, so a history can be built again for a retry. */
 export function buildHistory(world: WorldScript, context: HistoryContext): History {
   const timeline: { at: number; seq: number; event: StripeEventEnvelope }[] = [];
   let seq = 0;
-  const emit = (at: number, type: string, object: unknown) => timeline.push({ at, seq: seq++, event: stripeEvent(type, structuredClone(object), { created: at }) });
+  const emit = (at: number, type: string, object: unknown) =>
+    timeline.push({ at, seq: seq++, event: stripeEvent(type, structuredClone(object), { created: at }) });
   const history: History = { checkouts: [], events: [], invoicePayments: [], people: [], now: new Date() };
 
   // The reader starts each checkout on our page just before its first event: a person's checkouts
@@ -175,14 +212,42 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
     const plan = gift.planCode ? context.plan(gift.planCode) : null;
     const amountMinor = plan ? plan.amountMinor : gift.amountMinor;
     const checkoutId = randomUUID();
-    history.checkouts.push({ id: checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind, amountMinor, feeCoverMinor: gift.feeCoverMinor, currency: "AUD", email: who.email, name: who.name, provider: "stripe", createdAt: startedAt(who.start) });
-    const metadata = checkoutMetadata({ checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind });
+    history.checkouts.push({
+      id: checkoutId,
+      campaignId: context.campaignId,
+      planId: plan?.id ?? null,
+      kind: gift.kind,
+      amountMinor,
+      feeCoverMinor: gift.feeCoverMinor,
+      currency: "AUD",
+      email: who.email,
+      name: who.name,
+      provider: "stripe",
+      createdAt: startedAt(who.start),
+    });
+    const metadata = checkoutMetadata({
+      checkoutId,
+      campaignId: context.campaignId,
+      planId: plan?.id ?? null,
+      kind: gift.kind,
+    });
     const total = amountMinor + gift.feeCoverMinor;
     const paymentIntent = stripeId("pi");
     const shipping = plan?.tier === "print" ? { ...PRINT_ADDRESS, name: who.name } : null;
     const session = (paymentStatus: "paid" | "unpaid") =>
-      checkoutSessionObject({ metadata, mode: "payment", amountTotal: total, paymentIntent, customer: who.customer, email: who.email, name: who.name, paymentStatus, shipping });
-    const intent = (status: "succeeded" | "processing" | "requires_payment_method") => paymentIntentObject({ id: paymentIntent, amount: total, customer: who.customer, status, metadata });
+      checkoutSessionObject({
+        metadata,
+        mode: "payment",
+        amountTotal: total,
+        paymentIntent,
+        customer: who.customer,
+        email: who.email,
+        name: who.name,
+        paymentStatus,
+        shipping,
+      });
+    const intent = (status: "succeeded" | "processing" | "requires_payment_method") =>
+      paymentIntentObject({ id: paymentIntent, amount: total, customer: who.customer, status, metadata });
 
     let paidAt: number | null = null;
     if (gift.payment === "card") {
@@ -204,16 +269,49 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
     }
     if (paidAt === null) return;
     // A one-off charge carries its PaymentIntent's metadata, so the refund names our checkout.
-    emitRefunds({ charge: stripeId("ch"), paymentIntent, amount: total, customer: who.customer, metadata, percents: gift.refundPercents, from: paidAt + 5 * DAY });
+    emitRefunds({
+      charge: stripeId("ch"),
+      paymentIntent,
+      amount: total,
+      customer: who.customer,
+      metadata,
+      percents: gift.refundPercents,
+      from: paidAt + 5 * DAY,
+    });
   }
 
-  function emitRefunds(input: { charge: string; paymentIntent: string; amount: number; customer: string; metadata: Record<string, string>; percents: number[]; from: number }) {
-    const totals = [...new Set(input.percents.map((p) => Math.max(1, Math.floor((input.amount * p) / 100))))].sort((a, b) => a - b);
+  function emitRefunds(input: {
+    charge: string;
+    paymentIntent: string;
+    amount: number;
+    customer: string;
+    metadata: Record<string, string>;
+    percents: number[];
+    from: number;
+  }) {
+    const totals = [...new Set(input.percents.map((p) => Math.max(1, Math.floor((input.amount * p) / 100))))].sort(
+      (a, b) => a - b,
+    );
     let previous = 0;
     totals.forEach((total, i) => {
       const at = input.from + i * DAY;
-      emit(at, "refund.created", refundObject({ charge: input.charge, paymentIntent: input.paymentIntent, amount: total - previous }));
-      emit(at, "charge.refunded", chargeObject({ id: input.charge, paymentIntent: input.paymentIntent, amount: input.amount, amountRefunded: total, customer: input.customer, metadata: input.metadata }));
+      emit(
+        at,
+        "refund.created",
+        refundObject({ charge: input.charge, paymentIntent: input.paymentIntent, amount: total - previous }),
+      );
+      emit(
+        at,
+        "charge.refunded",
+        chargeObject({
+          id: input.charge,
+          paymentIntent: input.paymentIntent,
+          amount: input.amount,
+          amountRefunded: total,
+          customer: input.customer,
+          metadata: input.metadata,
+        }),
+      );
       previous = total;
     });
   }
@@ -222,8 +320,25 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
     let plan = gift.planCode ? context.plan(gift.planCode) : null;
     const checkoutId = randomUUID();
     const initialAmount = plan ? plan.amountMinor : gift.amountMinor;
-    history.checkouts.push({ id: checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind, amountMinor: initialAmount, feeCoverMinor: 0, currency: "AUD", email: who.email, name: who.name, provider: "stripe", createdAt: startedAt(who.start) });
-    const metadata = checkoutMetadata({ checkoutId, campaignId: context.campaignId, planId: plan?.id ?? null, kind: gift.kind });
+    history.checkouts.push({
+      id: checkoutId,
+      campaignId: context.campaignId,
+      planId: plan?.id ?? null,
+      kind: gift.kind,
+      amountMinor: initialAmount,
+      feeCoverMinor: 0,
+      currency: "AUD",
+      email: who.email,
+      name: who.name,
+      provider: "stripe",
+      createdAt: startedAt(who.start),
+    });
+    const metadata = checkoutMetadata({
+      checkoutId,
+      campaignId: context.campaignId,
+      planId: plan?.id ?? null,
+      kind: gift.kind,
+    });
     const subscriptionId = stripeId("sub");
     const giftPriceId = stripeId("price");
     const state = {
@@ -252,7 +367,14 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
         }),
       );
     // Webhook payloads leave invoice.payments out unless expanded: refunds are traced through Stripe.
-    const invoice = (input: { id: string; at: number; reason: "subscription_create" | "subscription_cycle"; paid: boolean; attempt?: number; nextAttempt?: number | null }) => {
+    const invoice = (input: {
+      id: string;
+      at: number;
+      reason: "subscription_create" | "subscription_cycle";
+      paid: boolean;
+      attempt?: number;
+      nextAttempt?: number | null;
+    }) => {
       const { payments: _notExpanded, ...object } = invoiceObject({
         id: input.id,
         metadata,
@@ -269,13 +391,27 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
       });
       return object;
     };
-    const paidInvoice = (input: { at: number; reason: "subscription_create" | "subscription_cycle"; id?: string; refundPercent: number }) => {
+    const paidInvoice = (input: {
+      at: number;
+      reason: "subscription_create" | "subscription_cycle";
+      id?: string;
+      refundPercent: number;
+    }) => {
       const id = input.id ?? stripeId("in");
       const paymentIntent = stripeId("pi");
       history.invoicePayments.push({ invoice: id, paymentIntent, amount: state.amount, checkoutId });
       emit(input.at, "invoice.paid", invoice({ id, at: input.at, reason: input.reason, paid: true }));
       // An invoice's charge carries no metadata of ours: only Stripe knows which invoice it paid.
-      if (input.refundPercent > 0) emitRefunds({ charge: stripeId("ch"), paymentIntent, amount: state.amount, customer: who.customer, metadata: {}, percents: [input.refundPercent], from: input.at + 2 * DAY });
+      if (input.refundPercent > 0)
+        emitRefunds({
+          charge: stripeId("ch"),
+          paymentIntent,
+          amount: state.amount,
+          customer: who.customer,
+          metadata: {},
+          percents: [input.refundPercent],
+          from: input.at + 2 * DAY,
+        });
       return id;
     };
 
@@ -284,12 +420,27 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
     state.status = "active";
     subscriptionEvent("customer.subscription.updated", activatedAt);
     const firstInvoice = stripeId("in");
-    paidInvoice({ id: firstInvoice, at: who.start + 1, reason: "subscription_create", refundPercent: gift.firstRefundPercent });
+    paidInvoice({
+      id: firstInvoice,
+      at: who.start + 1,
+      reason: "subscription_create",
+      refundPercent: gift.firstRefundPercent,
+    });
     const shipping = plan?.tier === "print" ? { ...PRINT_ADDRESS, name: who.name } : null;
     emit(
       who.start + 1,
       "checkout.session.completed",
-      checkoutSessionObject({ metadata, mode: "subscription", amountTotal: initialAmount, invoice: firstInvoice, subscription: subscriptionId, customer: who.customer, email: who.email, name: who.name, shipping }),
+      checkoutSessionObject({
+        metadata,
+        mode: "subscription",
+        amountTotal: initialAmount,
+        invoice: firstInvoice,
+        subscription: subscriptionId,
+        customer: who.customer,
+        email: who.email,
+        name: who.name,
+        shipping,
+      }),
     );
 
     let last = who.start + 1;
@@ -321,7 +472,18 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
         subscriptionEvent("customer.subscription.updated", due);
         for (let attempt = 1; attempt <= month.failures; attempt++) {
           const moreTries = attempt < month.failures || month.recovered;
-          emit(due + (attempt - 1) * 3 * DAY, "invoice.payment_failed", invoice({ id, at: due, reason: "subscription_cycle", paid: false, attempt, nextAttempt: moreTries ? due + attempt * 3 * DAY : null }));
+          emit(
+            due + (attempt - 1) * 3 * DAY,
+            "invoice.payment_failed",
+            invoice({
+              id,
+              at: due,
+              reason: "subscription_cycle",
+              paid: false,
+              attempt,
+              nextAttempt: moreTries ? due + attempt * 3 * DAY : null,
+            }),
+          );
         }
         const settled = due + month.failures * 3 * DAY;
         if (!month.recovered) {
@@ -396,7 +558,8 @@ export async function resetToSeed(db: DB) {
 
 /** Writes the history's checkouts, as the donate form did before sending each reader to Stripe. */
 export async function writeCheckouts(db: DB, history: History) {
-  if (history.checkouts.length > 0) await db.insert(checkouts).values(history.checkouts.map((c) => ({ providerSessionId: sessionIdFor(c.id), ...c })));
+  if (history.checkouts.length > 0)
+    await db.insert(checkouts).values(history.checkouts.map((c) => ({ providerSessionId: sessionIdFor(c.id), ...c })));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -405,7 +568,13 @@ export async function writeCheckouts(db: DB, history: History) {
 export async function ledgerSnapshot(db: DB, history: History) {
   const [campaign] = await db.select().from(campaigns).where(eq(campaigns.isDefault, true));
   const paymentRows = await db
-    .select({ payment: payments, planCode: plans.code, email: supporters.email, profileLine1: supporters.addressLine1, providerSubscriptionId: subscriptions.providerSubscriptionId })
+    .select({
+      payment: payments,
+      planCode: plans.code,
+      email: supporters.email,
+      profileLine1: supporters.addressLine1,
+      providerSubscriptionId: subscriptions.providerSubscriptionId,
+    })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
     .leftJoin(plans, eq(plans.id, payments.planId))
@@ -413,63 +582,87 @@ export async function ledgerSnapshot(db: DB, history: History) {
   const providerIdOf = new Map(paymentRows.map((r) => [r.payment.id, r.payment.providerPaymentId]));
   const ledger = Object.fromEntries(
     paymentRows
-      .map(({ payment: p, planCode, email, profileLine1, providerSubscriptionId }) => [
-        p.providerPaymentId,
-        {
-          stripePaymentIntentId: p.stripePaymentIntentId,
-          checkoutId: p.checkoutId,
-          kind: p.kind,
-          plan: planCode,
-          supporter: email,
-          subscription: providerSubscriptionId,
-          amountMinor: p.amountMinor,
-          feeCoverMinor: p.feeCoverMinor,
-          refundedMinor: p.refundedMinor,
-          currency: p.currency,
-          paidAt: p.paidAt.toISOString(),
-          coversUntil: p.coversUntil?.toISOString() ?? null,
-          // A print year's editions go to its own address, else the profile's (ADR 027); a
-          // subscription's payments follow their subscription (below).
-          deliveredTo: p.kind === "tier_one_time" && planCode?.startsWith("print") ? (p.deliveryAddress?.line1 ?? profileLine1) : null,
-          message: p.message,
-        },
-      ] as const)
+      .map(
+        ({ payment: p, planCode, email, profileLine1, providerSubscriptionId }) =>
+          [
+            p.providerPaymentId,
+            {
+              stripePaymentIntentId: p.stripePaymentIntentId,
+              checkoutId: p.checkoutId,
+              kind: p.kind,
+              plan: planCode,
+              supporter: email,
+              subscription: providerSubscriptionId,
+              amountMinor: p.amountMinor,
+              feeCoverMinor: p.feeCoverMinor,
+              refundedMinor: p.refundedMinor,
+              currency: p.currency,
+              paidAt: p.paidAt.toISOString(),
+              coversUntil: p.coversUntil?.toISOString() ?? null,
+              // A print year's editions go to its own address, else the profile's (ADR 027); a
+              // subscription's payments follow their subscription (below).
+              deliveredTo:
+                p.kind === "tier_one_time" && planCode?.startsWith("print")
+                  ? (p.deliveryAddress?.line1 ?? profileLine1)
+                  : null,
+              message: p.message,
+            },
+          ] as const,
+      )
       .sort(([a], [b]) => String(a).localeCompare(String(b))),
   );
 
-  const receiptRows = await db.select({ paymentId: receipts.paymentId, receiptNumber: receipts.receiptNumber, snapshot: receipts.snapshot }).from(receipts);
+  const receiptRows = await db
+    .select({ paymentId: receipts.paymentId, receiptNumber: receipts.receiptNumber, snapshot: receipts.snapshot })
+    .from(receipts);
   const receiptsByPayment = Object.fromEntries(
     receiptRows
       .map((r) => {
-        const s = r.snapshot as { amountMinor: number; description: string; frequency: string; donor: { email: string; name: string | null } };
-        return [providerIdOf.get(r.paymentId) ?? `unknown:${r.paymentId}`, { amountMinor: s.amountMinor, description: s.description, frequency: s.frequency, donor: s.donor }] as const;
+        const s = r.snapshot as {
+          amountMinor: number;
+          description: string;
+          frequency: string;
+          donor: { email: string; name: string | null };
+        };
+        return [
+          providerIdOf.get(r.paymentId) ?? `unknown:${r.paymentId}`,
+          { amountMinor: s.amountMinor, description: s.description, frequency: s.frequency, donor: s.donor },
+        ] as const;
       })
       .sort(([a], [b]) => a.localeCompare(b)),
   );
 
   const subscriptionRows = await db
-    .select({ row: subscriptions, planCode: plans.code, email: supporters.email, profileLine1: supporters.addressLine1 })
+    .select({
+      row: subscriptions,
+      planCode: plans.code,
+      email: supporters.email,
+      profileLine1: supporters.addressLine1,
+    })
     .from(subscriptions)
     .innerJoin(supporters, eq(supporters.id, subscriptions.supporterId))
     .leftJoin(plans, eq(plans.id, subscriptions.planId));
   const subscriptionState = Object.fromEntries(
     subscriptionRows
-      .map(({ row: s, planCode, email, profileLine1 }) => [
-        s.providerSubscriptionId,
-        {
-          supporter: email,
-          kind: s.kind,
-          plan: planCode,
-          status: s.status,
-          amountMinor: s.amountMinor,
-          currency: s.currency,
-          currentPeriodEnd: s.currentPeriodEnd?.toISOString() ?? null,
-          cancelAtPeriodEnd: s.cancelAtPeriodEnd,
-          pausedUntil: s.pausedUntil?.toISOString() ?? null,
-          providerUpdatedAt: s.providerUpdatedAt.toISOString(),
-          deliveredTo: planCode?.startsWith("print") ? (s.deliveryAddress?.line1 ?? profileLine1) : null,
-        },
-      ] as const)
+      .map(
+        ({ row: s, planCode, email, profileLine1 }) =>
+          [
+            s.providerSubscriptionId,
+            {
+              supporter: email,
+              kind: s.kind,
+              plan: planCode,
+              status: s.status,
+              amountMinor: s.amountMinor,
+              currency: s.currency,
+              currentPeriodEnd: s.currentPeriodEnd?.toISOString() ?? null,
+              cancelAtPeriodEnd: s.cancelAtPeriodEnd,
+              pausedUntil: s.pausedUntil?.toISOString() ?? null,
+              providerUpdatedAt: s.providerUpdatedAt.toISOString(),
+              deliveredTo: planCode?.startsWith("print") ? (s.deliveryAddress?.line1 ?? profileLine1) : null,
+            },
+          ] as const,
+      )
       .sort(([a], [b]) => String(a).localeCompare(String(b))),
   );
 
@@ -480,20 +673,34 @@ export async function ledgerSnapshot(db: DB, history: History) {
         .sort((a, b) => String(a.email).localeCompare(String(b.email)))
         .map(async (s) => {
           const entitlements = (await listEntitlements(db, { supporterId: s.id, now: history.now }))
-            .map((e) => ({ tier: e.tier, planName: e.planName, source: e.source, until: e.until?.toISOString() ?? null }))
+            .map((e) => ({
+              tier: e.tier,
+              planName: e.planName,
+              source: e.source,
+              until: e.until?.toISOString() ?? null,
+            }))
             .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
           // Which of their Stripe customers is remembered may follow delivery order; it must be theirs.
           const customers = history.people.find((p) => p.email === s.email)?.customers ?? [];
           const customerIsTheirs = s.stripeCustomerId === null || customers.includes(s.stripeCustomerId);
           // The profile's details are those of the person's first-started checkout, whichever of
           // their checkouts' events came first (ADR 034).
-          return [s.email ?? `#${s.id}`, { name: s.name, anonymous: s.anonymous, address: s.addressLine1, customerIsTheirs, entitlements }] as const;
+          return [
+            s.email ?? `#${s.id}`,
+            { name: s.name, anonymous: s.anonymous, address: s.addressLine1, customerIsTheirs, entitlements },
+          ] as const;
         }),
     ),
   );
 
-  const mail = await db.select({ template: outbox.template, key: outbox.idempotencyKey, to: outbox.toEmail, props: outbox.props }).from(outbox);
-  const normaliseKey = (key: string) => key.replace(/^(receipt|refund):(\d+)/, (_, kind: string, id: string) => `${kind}:${providerIdOf.get(Number(id)) ?? `unknown-payment-${id}`}`);
+  const mail = await db
+    .select({ template: outbox.template, key: outbox.idempotencyKey, to: outbox.toEmail, props: outbox.props })
+    .from(outbox);
+  const normaliseKey = (key: string) =>
+    key.replace(
+      /^(receipt|refund):(\d+)/,
+      (_, kind: string, id: string) => `${kind}:${providerIdOf.get(Number(id)) ?? `unknown-payment-${id}`}`,
+    );
   // Refund confirmations follow the running total Stripe reports: refunds delivered out of order
   // may be confirmed together in one email. What must hold is that they add up, exactly.
   const refundMail: Record<string, { confirmedMinor: number; lastTotalMinor: number }> = {};
@@ -533,16 +740,26 @@ export type LedgerSnapshot = Awaited<ReturnType<typeof ledgerSnapshot>>;
 export function snapshotInvariants(snapshot: LedgerSnapshot) {
   const problems: string[] = [];
   const n = snapshot.receiptNumbers.length;
-  if (snapshot.receiptNumbers.some((number, i) => number !== i + 1)) problems.push(`receipt numbers are not 1…${n}: ${snapshot.receiptNumbers.join(",")}`);
-  if (n !== Object.keys(snapshot.ledger).length) problems.push("a payment without a receipt (or a receipt without a payment)");
-  const receiptMail = snapshot.mail.filter((m) => /^(donation-receipt|recurring-receipt|supporter-welcome) receipt:/.test(m));
+  if (snapshot.receiptNumbers.some((number, i) => number !== i + 1))
+    problems.push(`receipt numbers are not 1…${n}: ${snapshot.receiptNumbers.join(",")}`);
+  if (n !== Object.keys(snapshot.ledger).length)
+    problems.push("a payment without a receipt (or a receipt without a payment)");
+  const receiptMail = snapshot.mail.filter((m) =>
+    /^(donation-receipt|recurring-receipt|supporter-welcome) receipt:/.test(m),
+  );
   if (receiptMail.length !== n) problems.push(`${receiptMail.length} receipt emails for ${n} payments`);
   for (const [payment, entry] of Object.entries(snapshot.ledger)) {
     const mail = snapshot.refundMail[payment];
-    if ((mail?.confirmedMinor ?? 0) !== entry.refundedMinor) problems.push(`payment ${payment}: refunded ${entry.refundedMinor}, confirmed ${mail?.confirmedMinor ?? 0}`);
+    if ((mail?.confirmedMinor ?? 0) !== entry.refundedMinor)
+      problems.push(`payment ${payment}: refunded ${entry.refundedMinor}, confirmed ${mail?.confirmedMinor ?? 0}`);
   }
-  for (const [email, person] of Object.entries(snapshot.supporters)) if (!person.customerIsTheirs) problems.push(`${email} holds another person's Stripe customer`);
-  const net = Object.values(snapshot.ledger).reduce((sum, p) => sum + Math.max(p.amountMinor - p.refundedMinor - p.feeCoverMinor, 0), 0);
-  if (net !== snapshot.campaign.raisedMinor) problems.push(`campaign shows ${snapshot.campaign.raisedMinor}, the ledger adds up to ${net}`);
+  for (const [email, person] of Object.entries(snapshot.supporters))
+    if (!person.customerIsTheirs) problems.push(`${email} holds another person's Stripe customer`);
+  const net = Object.values(snapshot.ledger).reduce(
+    (sum, p) => sum + Math.max(p.amountMinor - p.refundedMinor - p.feeCoverMinor, 0),
+    0,
+  );
+  if (net !== snapshot.campaign.raisedMinor)
+    problems.push(`campaign shows ${snapshot.campaign.raisedMinor}, the ledger adds up to ${net}`);
   return problems;
 }

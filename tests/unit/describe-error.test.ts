@@ -8,7 +8,10 @@ describe("describeError", () => {
       table_name: "supporters",
       constraint_name: "supporters_email_unique",
     });
-    const error = new Error("Failed query: insert into supporters (email, name) values ($1, $2)\nparams: ana@example.org,Ana Lima", { cause });
+    const error = new Error(
+      "Failed query: insert into supporters (email, name) values ($1, $2)\nparams: ana@example.org,Ana Lima",
+      { cause },
+    );
     const text = describeError(error);
     expect(text).toBe("Database error 23505 on supporters (constraint supporters_email_unique)");
     expect(text).not.toMatch(/ana|lima/i);

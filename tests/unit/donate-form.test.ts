@@ -25,13 +25,36 @@ describe("the donate form", () => {
   it("turns a preset into a one-off gift in minor units", () => {
     expect(parseDonateForm(form(valid), campaign, settings)).toEqual({
       ok: true,
-      value: { kind: "one_off", amountMinor: 2500, feeCoverMinor: 0, name: "Rosa", email: "rosa@example.net", anonymous: false, message: null },
+      value: {
+        kind: "one_off",
+        amountMinor: 2500,
+        feeCoverMinor: 0,
+        name: "Rosa",
+        email: "rosa@example.net",
+        anonymous: false,
+        message: null,
+      },
     });
   });
 
   it("reads a custom monthly amount, anonymity, a message and the fee cover", () => {
-    const result = parseDonateForm(form({ ...valid, frequency: "monthly", amount: "custom", customAmount: "12.50", anonymous: "on", coverFees: "on", message: " Solidarity " }), campaign, settings);
-    expect(result).toMatchObject({ ok: true, value: { kind: "monthly", amountMinor: 1250, feeCoverMinor: 52, anonymous: true, message: "Solidarity" } });
+    const result = parseDonateForm(
+      form({
+        ...valid,
+        frequency: "monthly",
+        amount: "custom",
+        customAmount: "12.50",
+        anonymous: "on",
+        coverFees: "on",
+        message: " Solidarity ",
+      }),
+      campaign,
+      settings,
+    );
+    expect(result).toMatchObject({
+      ok: true,
+      value: { kind: "monthly", amountMinor: 1250, feeCoverMinor: 52, anonymous: true, message: "Solidarity" },
+    });
   });
 
   it.each([
@@ -50,7 +73,11 @@ describe("the donate form", () => {
   });
 
   it("rejects a bad email, a forged preset, a forged currency and an unknown frequency", () => {
-    const result = parseDonateForm(form({ frequency: "weekly", amount: "2600", email: "not-an-email", currency: "USD" }), campaign, settings);
+    const result = parseDonateForm(
+      form({ frequency: "weekly", amount: "2600", email: "not-an-email", currency: "USD" }),
+      campaign,
+      settings,
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(Object.keys(result.errors).sort()).toEqual(["amount", "currency", "email", "frequency"]);

@@ -16,7 +16,8 @@ function withReceipt(receipt: ReceiptSnapshot, overrides: Partial<ReceiptSnapsho
 
 function expectOrganisationDetails(text: string) {
   const org = donationReceipt.receipt.organisation;
-  for (const fact of [org.name, org.contactAddress, org.contactEmail, org.phone, org.receiptFooter]) expect(text).toContain(fact);
+  for (const fact of [org.name, org.contactAddress, org.contactEmail, org.phone, org.receiptFooter])
+    expect(text).toContain(fact);
 }
 
 describe("email templates", () => {
@@ -44,7 +45,11 @@ describe("email templates", () => {
   });
 
   it("a receipt for a reader who gave no name has no name line, and no fee line when no fee was covered", async () => {
-    const receipt = withReceipt(donationReceipt.receipt, { donor: { name: null, email: "anon@example.net" }, feeCoverMinor: 0, amountMinor: 2500 });
+    const receipt = withReceipt(donationReceipt.receipt, {
+      donor: { name: null, email: "anon@example.net" },
+      feeCoverMinor: 0,
+      amountMinor: 2500,
+    });
     const email = await renderEmail("donation-receipt", { receipt });
     expect(email.text).not.toContain("Received from");
     expect(email.text).not.toContain("Rosa");
@@ -81,7 +86,11 @@ describe("email templates", () => {
       billing: "monthly",
       postalAddress: null,
       coversUntil: null,
-      receipt: withReceipt(supporterWelcome.receipt, { amountMinor: 500, frequency: "monthly", description: "Digital supporter — monthly" }),
+      receipt: withReceipt(supporterWelcome.receipt, {
+        amountMinor: 500,
+        frequency: "monthly",
+        description: "Digital supporter — monthly",
+      }),
     });
     expect(email.text).toContain("The weekly digital edition");
     expect(email.text).toContain("$5 AUD every month");
@@ -99,7 +108,12 @@ describe("email templates", () => {
     expect(email.text).toContain("$10 AUD");
     expectOrganisationDetails(email.text);
 
-    const bare = await renderEmail("payment-failed", { ...paymentFailed, reason: null, nextAttemptAt: null, donorName: null });
+    const bare = await renderEmail("payment-failed", {
+      ...paymentFailed,
+      reason: null,
+      nextAttemptAt: null,
+      donorName: null,
+    });
     expect(bare.text).not.toContain("reason");
     expect(bare.text).not.toContain("try again on");
     expect(bare.text).not.toContain("Rosa");

@@ -9,10 +9,12 @@ const NOW = new Date("2026-11-23T10:00:00Z");
 
 /** A nonce whose hash has fewer than `bits` leading zero bits: work not done. */
 function unsolvedNonce(challenge: string, bits: number) {
-  for (let nonce = 0; ; nonce += 1) if (leadingZeroBits(powDigest(challenge, String(nonce))) < bits) return String(nonce);
+  for (let nonce = 0; ; nonce += 1)
+    if (leadingZeroBits(powDigest(challenge, String(nonce))) < bits) return String(nonce);
 }
 
-const decode = (challenge: string) => JSON.parse(Buffer.from(challenge.split(".")[0], "base64url").toString("utf8")) as Record<string, unknown>;
+const decode = (challenge: string) =>
+  JSON.parse(Buffer.from(challenge.split(".")[0], "base64url").toString("utf8")) as Record<string, unknown>;
 const encode = (payload: Record<string, unknown>) => Buffer.from(JSON.stringify(payload)).toString("base64url");
 
 afterEach(() => {
@@ -53,7 +55,9 @@ describe("issuing and verifying a challenge", () => {
   it("the browser's WebCrypto solver finds what the server accepts", async () => {
     const issued = issueChallenge({ subject: HERE, difficulty: 8, now: NOW });
     const progress: number[] = [];
-    const nonce = await solveWithWebCrypto(issued.challenge, issued.difficulty, { onProgress: (tries) => progress.push(tries) });
+    const nonce = await solveWithWebCrypto(issued.challenge, issued.difficulty, {
+      onProgress: (tries) => progress.push(tries),
+    });
     expect(verifySolution({ challenge: issued.challenge, nonce, subject: HERE, now: NOW })).toMatchObject({ ok: true });
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
@@ -67,34 +71,51 @@ describe("issuing and verifying a challenge", () => {
   it("refuses work not done: a nonce short of the difficulty", () => {
     const issued = issueChallenge({ subject: HERE, difficulty: 12, now: NOW });
     const nonce = unsolvedNonce(issued.challenge, 12);
-    expect(verifySolution({ challenge: issued.challenge, nonce, subject: HERE, now: NOW })).toEqual({ ok: false, reason: "unsolved" });
+    expect(verifySolution({ challenge: issued.challenge, nonce, subject: HERE, now: NOW })).toEqual({
+      ok: false,
+      reason: "unsolved",
+    });
   });
 
   it("refuses an expired challenge, even solved", () => {
     const issued = issueChallenge({ subject: HERE, difficulty: 6, now: NOW });
     const nonce = solveChallenge(issued.challenge, 6);
     const later = new Date(NOW.getTime() + 10 * 60_000);
-    expect(verifySolution({ challenge: issued.challenge, nonce, subject: HERE, now: later })).toEqual({ ok: false, reason: "expired" });
+    expect(verifySolution({ challenge: issued.challenge, nonce, subject: HERE, now: later })).toEqual({
+      ok: false,
+      reason: "expired",
+    });
   });
 
   it("refuses a challenge issued to another connection", () => {
     const issued = issueChallenge({ subject: HERE, difficulty: 6, now: NOW });
     const nonce = solveChallenge(issued.challenge, 6);
-    expect(verifySolution({ challenge: issued.challenge, nonce, subject: "203.0.113.50", now: NOW })).toEqual({ ok: false, reason: "other_connection" });
+    expect(verifySolution({ challenge: issued.challenge, nonce, subject: "203.0.113.50", now: NOW })).toEqual({
+      ok: false,
+      reason: "other_connection",
+    });
   });
 
   it("refuses a forged challenge: an easier difficulty written in, a changed signature, another key", () => {
     const issued = issueChallenge({ subject: HERE, difficulty: 20, now: NOW });
     const [, signature] = issued.challenge.split(".");
     const easier = `${encode({ ...decode(issued.challenge), d: 1 })}.${signature}`;
-    expect(verifySolution({ challenge: easier, nonce: solveChallenge(easier, 1), subject: HERE, now: NOW })).toEqual({ ok: false, reason: "forged" });
+    expect(verifySolution({ challenge: easier, nonce: solveChallenge(easier, 1), subject: HERE, now: NOW })).toEqual({
+      ok: false,
+      reason: "forged",
+    });
 
     const flipped = `${issued.challenge.slice(0, -1)}${issued.challenge.endsWith("A") ? "B" : "A"}`;
-    expect(verifySolution({ challenge: flipped, nonce: "1", subject: HERE, now: NOW })).toEqual({ ok: false, reason: "forged" });
+    expect(verifySolution({ challenge: flipped, nonce: "1", subject: HERE, now: NOW })).toEqual({
+      ok: false,
+      reason: "forged",
+    });
 
     const payload = encode({ ...decode(issued.challenge), d: 1 });
     const otherKey = `${payload}.${createHmac("sha256", "not-our-secret-not-our-secret-not-ours").update(`pow:${payload}`).digest("base64url")}`;
-    expect(verifySolution({ challenge: otherKey, nonce: solveChallenge(otherKey, 1), subject: HERE, now: NOW })).toEqual({ ok: false, reason: "forged" });
+    expect(
+      verifySolution({ challenge: otherKey, nonce: solveChallenge(otherKey, 1), subject: HERE, now: NOW }),
+    ).toEqual({ ok: false, reason: "forged" });
   });
 
   it.each([
@@ -127,7 +148,10 @@ describe("configuration", () => {
       POW_DIFFICULTY_BITS: 16,
       POW_MAX_DIFFICULTY_BITS: 20,
     });
-    expect(parseEnv({ CHECKOUT_LIMIT_PER_IP: "50", POW_DIFFICULTY_BITS: "18" })).toMatchObject({ CHECKOUT_LIMIT_PER_IP: 50, POW_DIFFICULTY_BITS: 18 });
+    expect(parseEnv({ CHECKOUT_LIMIT_PER_IP: "50", POW_DIFFICULTY_BITS: "18" })).toMatchObject({
+      CHECKOUT_LIMIT_PER_IP: 50,
+      POW_DIFFICULTY_BITS: 18,
+    });
     const problems = (source: Record<string, string>) => {
       try {
         parseEnv(source);
@@ -138,7 +162,9 @@ describe("configuration", () => {
     };
     expect(problems({ CHECKOUT_LIMIT_PER_IP: "lots" })).toEqual([expect.stringMatching(/^CHECKOUT_LIMIT_PER_IP: /)]);
     expect(problems({ POW_DIFFICULTY_BITS: "40" })).toEqual([expect.stringMatching(/^POW_DIFFICULTY_BITS: /)]);
-    expect(problems({ POW_DIFFICULTY_BITS: "18", POW_MAX_DIFFICULTY_BITS: "17" })).toEqual(["POW_MAX_DIFFICULTY_BITS: must not be below POW_DIFFICULTY_BITS"]);
+    expect(problems({ POW_DIFFICULTY_BITS: "18", POW_MAX_DIFFICULTY_BITS: "17" })).toEqual([
+      "POW_MAX_DIFFICULTY_BITS: must not be below POW_DIFFICULTY_BITS",
+    ]);
   });
 });
 

@@ -9,7 +9,11 @@ import { PublicPageCache, type PublicPageRequest } from "~/http/public-page-cach
 
 type Rendered = { request: Request; nonce: string };
 
-function setUp(page: (n: number, token: string, nonce: string) => { status?: number; html: string } | Error = (n, token, nonce) => ({ html: `<script nonce="${nonce}">render ${n}</script><input name="csrf" value="${token}"><p>${token}</p>` })) {
+function setUp(
+  page: (n: number, token: string, nonce: string) => { status?: number; html: string } | Error = (n, token, nonce) => ({
+    html: `<script nonce="${nonce}">render ${n}</script><input name="csrf" value="${token}"><p>${token}</p>`,
+  }),
+) {
   let clock = 1_000_000;
   const renders: Rendered[] = [];
   const release: (() => void)[] = [];
@@ -26,10 +30,19 @@ function setUp(page: (n: number, token: string, nonce: string) => { status?: num
       if (hold) await new Promise<void>((resolve) => release.push(resolve));
       // The stand-in token reaches the page through the CSRF cookie, as the real loaders read it.
       const cookie = request.headers.get("cookie") ?? "";
-      const token = JSON.parse(Buffer.from(decodeURIComponent(cookie.split("=")[1].split(".")[0]), "base64").toString());
+      const token = JSON.parse(
+        Buffer.from(decodeURIComponent(cookie.split("=")[1].split(".")[0]), "base64").toString(),
+      );
       const made = page(renders.length, token, nonce);
       if (made instanceof Error) throw made;
-      return new Response(made.html, { status: made.status ?? 200, headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store", "Set-Cookie": "leak=1" } });
+      return new Response(made.html, {
+        status: made.status ?? 200,
+        headers: {
+          "Content-Type": "text/html; charset=utf-8",
+          "Cache-Control": "private, no-store",
+          "Set-Cookie": "leak=1",
+        },
+      });
     },
   });
   const reader = (overrides: Partial<PublicPageRequest> = {}): PublicPageRequest => ({
@@ -58,10 +71,17 @@ describe("public page cache", () => {
     const first = await cache.serve(ann);
     const second = await cache.serve(bob);
     expect(renders).toHaveLength(1);
-    expect(first!.body.toString()).toBe(`<script nonce="${ann.nonce}">render 1</script><input name="csrf" value="${ann.csrfToken}"><p>${ann.csrfToken}</p>`);
-    expect(second!.body.toString()).toBe(`<script nonce="${bob.nonce}">render 1</script><input name="csrf" value="${bob.csrfToken}"><p>${bob.csrfToken}</p>`);
+    expect(first!.body.toString()).toBe(
+      `<script nonce="${ann.nonce}">render 1</script><input name="csrf" value="${ann.csrfToken}"><p>${ann.csrfToken}</p>`,
+    );
+    expect(second!.body.toString()).toBe(
+      `<script nonce="${bob.nonce}">render 1</script><input name="csrf" value="${bob.csrfToken}"><p>${bob.csrfToken}</p>`,
+    );
     // The render's own cookie, length and policy are not replayed to readers.
-    expect(Object.fromEntries(first!.headers)).toEqual({ "content-type": "text/html; charset=utf-8", "cache-control": "private, no-store" });
+    expect(Object.fromEntries(first!.headers)).toEqual({
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "private, no-store",
+    });
     expect(cache.counts()).toMatchObject({ served: 2, renders: 1 });
   });
 
@@ -93,7 +113,9 @@ describe("public page cache", () => {
 
   it("serves the page as it was while renders fail, for up to a minute, then leaves readers to Remix", async () => {
     let failing = false;
-    const { cache, renders, reader, tick } = setUp((n, token, nonce) => (failing ? new Error("database down") : { html: `<p nonce="${nonce}">render ${n} ${token}</p>` }));
+    const { cache, renders, reader, tick } = setUp((n, token, nonce) =>
+      failing ? new Error("database down") : { html: `<p nonce="${nonce}">render ${n} ${token}</p>` },
+    );
     await cache.serve(reader());
     failing = true;
     tick(10_000);
@@ -137,7 +159,13 @@ describe("public page cache", () => {
   });
 
   it("leaves errors, redirects, failed renders and pages without the token to Remix, and keeps none of them", async () => {
-    for (const made of [{ status: 500, html: "oops" }, { status: 404, html: "missing" }, { status: 302, html: "" }, new Error("database down"), { html: "<p>no form on this page</p>" }]) {
+    for (const made of [
+      { status: 500, html: "oops" },
+      { status: 404, html: "missing" },
+      { status: 302, html: "" },
+      new Error("database down"),
+      { html: "<p>no form on this page</p>" },
+    ]) {
       const { cache, renders, reader } = setUp(() => made);
       expect(await cache.serve(reader())).toBeNull();
       expect(await cache.serve(reader())).toBeNull();

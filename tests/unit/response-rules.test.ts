@@ -18,25 +18,38 @@ afterEach(async () => {
   listener = undefined;
 });
 
-async function serve(handle: (req: IncomingMessage, res: ServerResponse) => void, headers: Record<string, string> = {}) {
+async function serve(
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+  headers: Record<string, string> = {},
+) {
   listener = http.createServer((req, res) => {
     beginResponse(res, env);
     handle(req, res);
   });
   await new Promise<void>((resolve) => listener!.listen(0, "127.0.0.1", resolve));
   const { port } = listener.address() as AddressInfo;
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; raw: string[]; body: Buffer }>((resolve, reject) => {
-    http
-      .get({ host: "127.0.0.1", port, path: "/", headers }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, headers: response.headers, raw: response.rawHeaders, body: Buffer.concat(chunks) }));
-      })
-      .on("error", reject);
-  });
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; raw: string[]; body: Buffer }>(
+    (resolve, reject) => {
+      http
+        .get({ host: "127.0.0.1", port, path: "/", headers }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              raw: response.rawHeaders,
+              body: Buffer.concat(chunks),
+            }),
+          );
+        })
+        .on("error", reject);
+    },
+  );
 }
 
-const count = (raw: string[], name: string) => raw.filter((value, i) => i % 2 === 0 && value.toLowerCase() === name.toLowerCase()).length;
+const count = (raw: string[], name: string) =>
+  raw.filter((value, i) => i % 2 === 0 && value.toLowerCase() === name.toLowerCase()).length;
 
 describe("response rules", () => {
   it("every response starts with the security headers and its own nonce", async () => {
@@ -65,20 +78,42 @@ describe("response rules", () => {
 
   it("an answer in one piece is gzipped when asked for and at least 1 KiB, never a CSV", async () => {
     const html = "<p>page</p>".repeat(200);
-    const page = await serve((req, res) => sendBuffered(req, res, { status: 200, headers: [["Content-Type", "text/html; charset=utf-8"]], body: html }), { "Accept-Encoding": "gzip" });
+    const page = await serve(
+      (req, res) =>
+        sendBuffered(req, res, { status: 200, headers: [["Content-Type", "text/html; charset=utf-8"]], body: html }),
+      { "Accept-Encoding": "gzip" },
+    );
     expect(page.headers["content-encoding"]).toBe("gzip");
     expect(page.headers.vary).toBe("Accept-Encoding");
     expect(Number(page.headers["content-length"])).toBe(page.body.length);
     expect(gunzipSync(page.body).toString("utf8")).toBe(html);
 
-    const small = await serve((req, res) => sendBuffered(req, res, { status: 404, headers: [["Content-Type", "application/json; charset=utf-8"]], body: "{}" }), { "Accept-Encoding": "gzip" });
+    const small = await serve(
+      (req, res) =>
+        sendBuffered(req, res, {
+          status: 404,
+          headers: [["Content-Type", "application/json; charset=utf-8"]],
+          body: "{}",
+        }),
+      { "Accept-Encoding": "gzip" },
+    );
     expect(small.headers["content-encoding"]).toBeUndefined();
     expect(small.body.toString("utf8")).toBe("{}");
 
-    const notAsked = await serve((req, res) => sendBuffered(req, res, { status: 200, headers: [["Content-Type", "text/html; charset=utf-8"]], body: html }));
+    const notAsked = await serve((req, res) =>
+      sendBuffered(req, res, { status: 200, headers: [["Content-Type", "text/html; charset=utf-8"]], body: html }),
+    );
     expect(notAsked.headers["content-encoding"]).toBeUndefined();
 
-    const csv = await serve((req, res) => sendBuffered(req, res, { status: 200, headers: [["Content-Type", "text/csv; charset=utf-8"]], body: "a,b\n".repeat(1000) }), { "Accept-Encoding": "gzip" });
+    const csv = await serve(
+      (req, res) =>
+        sendBuffered(req, res, {
+          status: 200,
+          headers: [["Content-Type", "text/csv; charset=utf-8"]],
+          body: "a,b\n".repeat(1000),
+        }),
+      { "Accept-Encoding": "gzip" },
+    );
     expect(csv.headers["content-encoding"]).toBeUndefined();
     expect(csv.headers["x-content-type-options"]).toBe("nosniff");
   });

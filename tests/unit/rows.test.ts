@@ -8,7 +8,9 @@ describe("one", () => {
   });
 
   it("throws an Error naming the statement when it returned none", () => {
-    expect(() => one([], "createPledge: insert pledge")).toThrow("createPledge: insert pledge: expected a row, got none");
+    expect(() => one([], "createPledge: insert pledge")).toThrow(
+      "createPledge: insert pledge: expected a row, got none",
+    );
   });
 });
 
@@ -20,7 +22,9 @@ describe("parseDay and startOfDayTextInZone", () => {
   });
 
   it("gives the instant the day starts in the zone, days on", () => {
-    expect(startOfDayTextInZone("2026-12-31", "Australia/Melbourne", 1)).toEqual(startOfDayInZone(2027, 1, 1, "Australia/Melbourne"));
+    expect(startOfDayTextInZone("2026-12-31", "Australia/Melbourne", 1)).toEqual(
+      startOfDayInZone(2027, 1, 1, "Australia/Melbourne"),
+    );
     expect(() => startOfDayTextInZone("31/12/2026", "UTC")).toThrow("not a YYYY-MM-DD day");
   });
 });

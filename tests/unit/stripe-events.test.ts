@@ -21,10 +21,17 @@ describe("mapping Stripe events", () => {
       currency: "aud",
       email: "rosa@example.net",
       name: "Rosa Reader",
-      shipping: { name: "Rosa R.", address: { line1: "1 Printers Lane", city: "Fitzroy", state: "VIC", postal_code: "3065", country: "AU" } },
+      shipping: {
+        name: "Rosa R.",
+        address: { line1: "1 Printers Lane", city: "Fitzroy", state: "VIC", postal_code: "3065", country: "AU" },
+      },
     });
     const delivery = mapStripeEvent(stripeEvent("checkout.session.completed", session, { id: "evt_1", created }));
-    expect(delivery).toMatchObject({ eventId: "evt_1", type: "checkout.session.completed", createdAt: new Date(created * 1000) });
+    expect(delivery).toMatchObject({
+      eventId: "evt_1",
+      type: "checkout.session.completed",
+      createdAt: new Date(created * 1000),
+    });
     expect(delivery.events).toEqual([
       {
         type: "checkout.completed",
@@ -35,7 +42,14 @@ describe("mapping Stripe events", () => {
           name: "Rosa R.",
           providerCustomerId: session.customer,
           phone: null,
-          address: { line1: "1 Printers Lane", line2: null, city: "Fitzroy", state: "VIC", postalCode: "3065", country: "AU" },
+          address: {
+            line1: "1 Printers Lane",
+            line2: null,
+            city: "Fitzroy",
+            state: "VIC",
+            postalCode: "3065",
+            country: "AU",
+          },
         },
         // Checked against the checkout we created before anything is applied (ADR 032).
         session: { id: session.id, amountMinor: 2574, currency: "AUD" },
@@ -54,9 +68,20 @@ describe("mapping Stripe events", () => {
   });
 
   it("keys a subscription session's payment on its first invoice, like invoice.paid", () => {
-    const session = checkoutSessionObject({ metadata, mode: "subscription", amountTotal: 1500, invoice: "in_first", subscription: "sub_1" });
+    const session = checkoutSessionObject({
+      metadata,
+      mode: "subscription",
+      amountTotal: 1500,
+      invoice: "in_first",
+      subscription: "sub_1",
+    });
     const [, payment] = mapStripeEvent(stripeEvent("checkout.session.completed", session)).events;
-    expect(payment).toMatchObject({ providerPaymentId: "in_first", paymentIntentId: null, providerSubscriptionId: "sub_1", firstOfSubscription: true });
+    expect(payment).toMatchObject({
+      providerPaymentId: "in_first",
+      paymentIntentId: null,
+      providerSubscriptionId: "sub_1",
+      firstOfSubscription: true,
+    });
   });
 
   it("upper-cases currencies", () => {
@@ -72,14 +97,22 @@ describe("mapping Stripe events", () => {
   });
 
   it("rejects a handled type whose object lacks the fields we rely on", () => {
-    expect(() => mapStripeEvent(stripeEvent("invoice.paid", { id: "in_1", object: "invoice" }))).toThrow(/invoice.paid payload lacks/);
+    expect(() => mapStripeEvent(stripeEvent("invoice.paid", { id: "in_1", object: "invoice" }))).toThrow(
+      /invoice.paid payload lacks/,
+    );
     expect(() => mapStripeEvent({ id: "evt_1", type: "invoice.paid" })).toThrow(MalformedEventError);
   });
 
   it("maps objects without our checkout_id (made outside the app) to no events", () => {
     const session = checkoutSessionObject({ metadata: {}, amountTotal: 1000 });
     const invoice = invoiceObject({ metadata: {}, subscription: "sub_1", amount: 1500 });
-    const subscription = subscriptionObject({ id: "sub_1", metadata: {}, status: "active", unitAmount: 1500, currentPeriodEnd: created });
+    const subscription = subscriptionObject({
+      id: "sub_1",
+      metadata: {},
+      status: "active",
+      unitAmount: 1500,
+      currentPeriodEnd: created,
+    });
     expect(mapStripeEvent(stripeEvent("checkout.session.completed", session)).events).toEqual([]);
     expect(mapStripeEvent(stripeEvent("checkout.session.async_payment_failed", session)).events).toEqual([]);
     expect(mapStripeEvent(stripeEvent("invoice.paid", invoice)).events).toEqual([]);
@@ -93,7 +126,15 @@ describe("mapping Stripe events", () => {
   });
 
   it("reads invoice.paid in the current API shape: subscription and metadata under parent, PaymentIntent under payments", () => {
-    const invoice = invoiceObject({ id: "in_2", metadata, subscription: "sub_1", amount: 1500, paymentIntent: "pi_2", billingReason: "subscription_cycle", paidAt: created });
+    const invoice = invoiceObject({
+      id: "in_2",
+      metadata,
+      subscription: "sub_1",
+      amount: 1500,
+      paymentIntent: "pi_2",
+      billingReason: "subscription_cycle",
+      paidAt: created,
+    });
     expect(mapStripeEvent(stripeEvent("invoice.paid", invoice)).events).toEqual([
       expect.objectContaining({
         type: "payment.succeeded",
@@ -107,36 +148,95 @@ describe("mapping Stripe events", () => {
   });
 
   it("maps a failed invoice to one payment.failed with its attempt number", () => {
-    const invoice = invoiceObject({ id: "in_3", metadata, subscription: "sub_1", amount: 1500, status: "open", attemptCount: 2, nextPaymentAttempt: created });
+    const invoice = invoiceObject({
+      id: "in_3",
+      metadata,
+      subscription: "sub_1",
+      amount: 1500,
+      status: "open",
+      attemptCount: 2,
+      nextPaymentAttempt: created,
+    });
     expect(mapStripeEvent(stripeEvent("invoice.payment_failed", invoice)).events).toEqual([
-      expect.objectContaining({ type: "payment.failed", providerPaymentId: "in_3", amountMinor: 1500, attemptCount: 2, nextAttemptAt: new Date(created * 1000), fixUrl: invoice.hosted_invoice_url }),
+      expect.objectContaining({
+        type: "payment.failed",
+        providerPaymentId: "in_3",
+        amountMinor: 1500,
+        attemptCount: 2,
+        nextAttemptAt: new Date(created * 1000),
+        fixUrl: invoice.hosted_invoice_url,
+      }),
     ]);
   });
 
   it("maps subscription events with the item's period end, and deleted as canceled", () => {
-    const subscription = subscriptionObject({ id: "sub_1", metadata, status: "active", unitAmount: 500, quantity: 3, currentPeriodEnd: created, cancelAtPeriodEnd: true });
+    const subscription = subscriptionObject({
+      id: "sub_1",
+      metadata,
+      status: "active",
+      unitAmount: 500,
+      quantity: 3,
+      currentPeriodEnd: created,
+      cancelAtPeriodEnd: true,
+    });
     const [event] = mapStripeEvent(stripeEvent("customer.subscription.deleted", subscription, { created })).events;
-    expect(event).toMatchObject({ type: "subscription.changed", status: "canceled", amountMinor: 1500, currency: "AUD", currentPeriodEnd: new Date(created * 1000), cancelAtPeriodEnd: true, occurredAt: new Date(created * 1000) });
+    expect(event).toMatchObject({
+      type: "subscription.changed",
+      status: "canceled",
+      amountMinor: 1500,
+      currency: "AUD",
+      currentPeriodEnd: new Date(created * 1000),
+      cancelAtPeriodEnd: true,
+      occurredAt: new Date(created * 1000),
+    });
   });
 
   it("maps async outcomes: success as paid, failure as a failed checkout", () => {
     const session = checkoutSessionObject({ metadata, amountTotal: 1000, paymentStatus: "unpaid" });
-    expect(mapStripeEvent(stripeEvent("checkout.session.completed", session)).events).toEqual([expect.objectContaining({ type: "checkout.completed", paid: false })]);
-    expect(mapStripeEvent(stripeEvent("checkout.session.async_payment_succeeded", session)).events.map((e) => e.type)).toEqual(["checkout.completed", "payment.succeeded"]);
-    expect(mapStripeEvent(stripeEvent("checkout.session.async_payment_failed", session)).events).toEqual([{ type: "checkout.failed", checkoutId }]);
+    expect(mapStripeEvent(stripeEvent("checkout.session.completed", session)).events).toEqual([
+      expect.objectContaining({ type: "checkout.completed", paid: false }),
+    ]);
+    expect(
+      mapStripeEvent(stripeEvent("checkout.session.async_payment_succeeded", session)).events.map((e) => e.type),
+    ).toEqual(["checkout.completed", "payment.succeeded"]);
+    expect(mapStripeEvent(stripeEvent("checkout.session.async_payment_failed", session)).events).toEqual([
+      { type: "checkout.failed", checkoutId },
+    ]);
   });
 
   it("maps charge.refunded to the cumulative refunded amount of its PaymentIntent", () => {
     const charge = chargeObject({ paymentIntent: "pi_9", amount: 5000, amountRefunded: 1200 });
-    expect(mapStripeEvent(stripeEvent("charge.refunded", charge)).events).toEqual([{ type: "payment.refunded", providerPaymentIds: ["pi_9"], refundedTotalMinor: 1200, paymentIntentId: "pi_9", checkoutId: null }]);
+    expect(mapStripeEvent(stripeEvent("charge.refunded", charge)).events).toEqual([
+      {
+        type: "payment.refunded",
+        providerPaymentIds: ["pi_9"],
+        refundedTotalMinor: 1200,
+        paymentIntentId: "pi_9",
+        checkoutId: null,
+      },
+    ]);
   });
 
   it("names our checkout when the charge carries its PaymentIntent's metadata, and only a checkout id of ours", () => {
     const checkoutId = "3b241101-e2bb-4255-8caf-4136c566a962";
-    const ours = chargeObject({ paymentIntent: "pi_9", amount: 5000, amountRefunded: 100, metadata: { checkout_id: checkoutId } });
-    expect(mapStripeEvent(stripeEvent("charge.refunded", ours)).events).toEqual([expect.objectContaining({ checkoutId })]);
-    const foreign = chargeObject({ paymentIntent: "pi_9", amount: 5000, amountRefunded: 100, metadata: { checkout_id: "order_1234" } });
-    expect(mapStripeEvent(stripeEvent("charge.refunded", foreign)).events).toEqual([expect.objectContaining({ checkoutId: null })]);
+    const ours = chargeObject({
+      paymentIntent: "pi_9",
+      amount: 5000,
+      amountRefunded: 100,
+      metadata: { checkout_id: checkoutId },
+    });
+    expect(mapStripeEvent(stripeEvent("charge.refunded", ours)).events).toEqual([
+      expect.objectContaining({ checkoutId }),
+    ]);
+    const foreign = chargeObject({
+      paymentIntent: "pi_9",
+      amount: 5000,
+      amountRefunded: 100,
+      metadata: { checkout_id: "order_1234" },
+    });
+    expect(mapStripeEvent(stripeEvent("charge.refunded", foreign)).events).toEqual([
+      expect.objectContaining({ checkoutId: null }),
+    ]);
   });
 
   it("maps an event type we do not handle to no events", () => {

@@ -13,7 +13,9 @@ export function copyText(value: CopyValue): string {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === "boolean") return value ? "t" : "f";
   if (typeof value === "number") return String(value);
-  return /[\\\t\n\r]/.test(value) ? value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r") : value;
+  return /[\\\t\n\r]/.test(value)
+    ? value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r")
+    : value;
 }
 
 export function copyLine(values: CopyValue[]): string {
@@ -24,7 +26,13 @@ export function copyLine(values: CopyValue[]): string {
  * Streams rows into `table`. `rows` yields arrays of values in `columns` order; they are sent in
  * chunks of a few hundred kilobytes. Returns how many rows were sent.
  */
-export async function copyInto(sql: Sql, table: string, columns: readonly string[], rows: Iterable<CopyValue[]> | AsyncIterable<CopyValue[]>, progress?: Progress): Promise<number> {
+export async function copyInto(
+  sql: Sql,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<CopyValue[]> | AsyncIterable<CopyValue[]>,
+  progress?: Progress,
+): Promise<number> {
   const writable = await sql.unsafe(`copy ${table} (${columns.join(", ")}) from stdin`).writable();
   let count = 0;
   async function* chunks() {

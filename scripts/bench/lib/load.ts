@@ -6,7 +6,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
-export type LoadResult = { requestsPerSecond: number; p50: number; p99: number; total: number; non2xx: number; errors: number; statuses: Record<string, number> };
+export type LoadResult = {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+  non2xx: number;
+  errors: number;
+  statuses: Record<string, number>;
+};
 
 /** autocannon's options, with the warm-up it supports and its types do not name yet. */
 export type LoadOptions = autocannon.Options & { warmup?: { connections: number; duration: number } };
@@ -14,7 +22,8 @@ export type LoadOptions = autocannon.Options & { warmup?: { connections: number;
 export async function load(options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon(options);
   const statuses: Record<string, number> = {};
-  for (const [code, count] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = (count as { count: number }).count;
+  for (const [code, count] of Object.entries(result.statusCodeStats ?? {}))
+    statuses[code] = (count as { count: number }).count;
   return {
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -33,7 +42,8 @@ export async function record(url: string, init?: RequestInit): Promise<Recorded>
   const response = await fetch(url, { redirect: "manual", ...init });
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => {
-    if (!["date", "connection", "keep-alive", "transfer-encoding", "content-length"].includes(key)) headers[key] = value;
+    if (!["date", "connection", "keep-alive", "transfer-encoding", "content-length"].includes(key))
+      headers[key] = value;
   });
   return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) };
 }
@@ -41,8 +51,15 @@ export async function record(url: string, init?: RequestInit): Promise<Recorded>
 /** A plain `http` server in its own process answering every request with the recorded response: the ceiling for this machine. */
 export async function startBareServer(recorded: Recorded): Promise<{ origin: string; close: () => Promise<void> }> {
   const file = path.join(os.tmpdir(), `ff-bench-recorded-${process.pid}.json`);
-  writeFileSync(file, JSON.stringify({ status: recorded.status, headers: recorded.headers, body: recorded.body.toString("base64") }));
-  const child = spawn(process.execPath, [path.join(path.dirname(fileURLToPath(import.meta.url)), "bare-server.mjs"), file], { stdio: ["ignore", "pipe", "inherit"] });
+  writeFileSync(
+    file,
+    JSON.stringify({ status: recorded.status, headers: recorded.headers, body: recorded.body.toString("base64") }),
+  );
+  const child = spawn(
+    process.execPath,
+    [path.join(path.dirname(fileURLToPath(import.meta.url)), "bare-server.mjs"), file],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
   process.once("exit", () => child.kill());
   const origin = await new Promise<string>((resolve, reject) => {
     let output = "";

@@ -20,7 +20,8 @@ export type Result = {
 export const PERFORMANCE_DOC = path.join(ROOT, "docs", "performance.md");
 const RESULTS_MARKER = "<!-- benchmark results: appended by scripts/bench -->";
 
-export const fmt = (n: number, digits = 0) => n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 export const percent = (ratio: number) => `${fmt(ratio * 100, 0)}%`;
 
 function commit(): string {
@@ -39,7 +40,14 @@ export function machineNote(): string {
 }
 
 export function printResults(results: Result[]) {
-  const rows = results.map((r) => [r.benchmark, r.figure, r.baseline ?? "—", r.ratio === undefined ? "—" : percent(r.ratio), r.target, r.met === null ? "—" : r.met ? "yes" : "NO"]);
+  const rows = results.map((r) => [
+    r.benchmark,
+    r.figure,
+    r.baseline ?? "—",
+    r.ratio === undefined ? "—" : percent(r.ratio),
+    r.target,
+    r.met === null ? "—" : r.met ? "yes" : "NO",
+  ]);
   const header = ["benchmark", "figure", "baseline", "ratio", "target", "met"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ");
@@ -58,8 +66,9 @@ export function appendResults(results: Result[], note: string) {
   const date = new Date().toISOString().slice(0, 10);
   const sha = commit();
   const cell = (s: string) => s.replace(/\|/g, "\\|");
-  const lines = results.map((r) =>
-    `| ${cell(r.benchmark)} | ${cell(r.figure)} | ${cell(r.baseline ?? "—")} | ${r.ratio === undefined ? "—" : percent(r.ratio)} | ${cell(r.target)}${r.met === false ? " (not met)" : ""} | ${date} | ${sha} | ${cell(note)} |`,
+  const lines = results.map(
+    (r) =>
+      `| ${cell(r.benchmark)} | ${cell(r.figure)} | ${cell(r.baseline ?? "—")} | ${r.ratio === undefined ? "—" : percent(r.ratio)} | ${cell(r.target)}${r.met === false ? " (not met)" : ""} | ${date} | ${sha} | ${cell(note)} |`,
   );
   appendFileSync(PERFORMANCE_DOC, lines.join("\n") + "\n");
 }

@@ -30,7 +30,11 @@ export function ensureBuild() {
   const sources = ["app", "db", "emails"].map((d) => path.join(ROOT, d)).filter(existsSync);
   if (existsSync(buildFile) && Math.max(...sources.map(newestMtime)) <= statSync(buildFile).mtimeMs) return;
   console.log("Building the app…");
-  const result = spawnSync(process.execPath, [path.join(ROOT, "node_modules", "@remix-run", "dev", "dist", "cli.js"), "build"], { cwd: ROOT, stdio: "inherit" });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(ROOT, "node_modules", "@remix-run", "dev", "dist", "cli.js"), "build"],
+    { cwd: ROOT, stdio: "inherit" },
+  );
   if (result.status !== 0) throw new Error("remix build failed");
 }
 
@@ -63,7 +67,10 @@ function statusFieldMb(pid: number, field: string): number {
 }
 
 /** Starts the server and resolves once it answers /healthz with 200; `readyMs` is how long that took. */
-export async function startServer(env: Record<string, string>, { timeoutMs = 60_000, cwd = ROOT, command = [path.join(cwd, "server.mjs")] } = {}): Promise<RunningServer & { readyMs: number }> {
+export async function startServer(
+  env: Record<string, string>,
+  { timeoutMs = 60_000, cwd = ROOT, command = [path.join(cwd, "server.mjs")] } = {},
+): Promise<RunningServer & { readyMs: number }> {
   const port = await freePort();
   const started = performance.now();
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server a benchmark runs.
@@ -108,7 +115,8 @@ export async function startServer(env: Record<string, string>, { timeoutMs = 60_
 
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} before answering:\n${output}`);
+    if (child.exitCode !== null)
+      throw new Error(`the server exited with ${child.exitCode} before answering:\n${output}`);
     try {
       const response = await fetch(`${origin}/healthz`);
       if (response.status === 200) break;
@@ -123,5 +131,14 @@ export async function startServer(env: Record<string, string>, { timeoutMs = 60_
   }
   const readyMs = performance.now() - started;
   const pid = child.pid!;
-  return { origin, pid, child, output: () => output, peakRssMb: () => statusFieldMb(pid, "VmHWM"), rssMb: () => statusFieldMb(pid, "VmRSS"), stop, readyMs };
+  return {
+    origin,
+    pid,
+    child,
+    output: () => output,
+    peakRssMb: () => statusFieldMb(pid, "VmHWM"),
+    rssMb: () => statusFieldMb(pid, "VmRSS"),
+    stop,
+    readyMs,
+  };
 }

@@ -14,7 +14,7 @@ export async function signInBenchAdmin(origin: string): Promise<string> {
     body: new URLSearchParams({ csrf, next: "/admin", email: BENCH_ADMIN.email, password: BENCH_ADMIN.password }),
   });
   const staffCookie = response.headers.getSetCookie().map((c) => c.split(";")[0]);
-  if (response.status !== 302 && response.status !== 303) throw new Error(`staff sign-in answered ${response.status}: is the database seeded by npm run bench:seed?`);
+  if (response.status !== 302 && response.status !== 303)
+    throw new Error(`staff sign-in answered ${response.status}: is the database seeded by npm run bench:seed?`);
   return [csrfCookie, ...staffCookie].join("; ");
 }
-

@@ -14,14 +14,33 @@ const nextId = (prefix) => `${prefix}_bench${run}${(++sequence).toString(36).pad
 function answer(method, pathname) {
   if (method === "POST" && pathname === "/v1/checkout/sessions") {
     const id = nextId("cs_test");
-    return [200, { id, object: "checkout.session", url: `https://checkout.stripe.com/c/pay/${id}`, status: "open", payment_status: "unpaid" }];
+    return [
+      200,
+      {
+        id,
+        object: "checkout.session",
+        url: `https://checkout.stripe.com/c/pay/${id}`,
+        status: "open",
+        payment_status: "unpaid",
+      },
+    ];
   }
   const customer = /^\/v1\/customers\/([^/]+)$/.exec(pathname);
   if (method === "GET" && customer) {
     const card = { brand: "visa", last4: "4242", exp_month: 12, exp_year: new Date().getUTCFullYear() + 3 };
-    return [200, { id: customer[1], object: "customer", invoice_settings: { default_payment_method: { id: nextId("pm"), object: "payment_method", type: "card", card } } }];
+    return [
+      200,
+      {
+        id: customer[1],
+        object: "customer",
+        invoice_settings: {
+          default_payment_method: { id: nextId("pm"), object: "payment_method", type: "card", card },
+        },
+      },
+    ];
   }
-  if (method === "GET" && pathname === "/v1/prices") return [200, { object: "list", data: [{ id: nextId("price"), object: "price", active: true }], has_more: false }];
+  if (method === "GET" && pathname === "/v1/prices")
+    return [200, { object: "list", data: [{ id: nextId("price"), object: "price", active: true }], has_more: false }];
   if (method === "GET" && pathname === "/v1/subscriptions") return [200, { object: "list", data: [], has_more: false }];
   return [404, { error: { type: "invalid_request_error", message: `benchmark stub: no ${method} ${pathname}` } }];
 }
@@ -33,7 +52,11 @@ const server = http.createServer((request, response) => {
   request.on("end", () => {
     const [status, body] = answer(request.method ?? "GET", new URL(request.url ?? "/", "http://stub").pathname);
     const text = JSON.stringify(body);
-    response.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(text), "Request-Id": nextId("req") });
+    response.writeHead(status, {
+      "Content-Type": "application/json",
+      "Content-Length": Buffer.byteLength(text),
+      "Request-Id": nextId("req"),
+    });
     response.end(text);
   });
 });
