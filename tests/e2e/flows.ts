@@ -105,6 +105,9 @@ export async function openMail(
 
 /** True when the page can be read without scrolling sideways at the current viewport width. */
 export async function horizontalOverflow(page: Page) {
+  // Measured once the page has loaded: a heading can be on screen while the rest of the document
+  // and its stylesheet are still arriving (a form's redirect without JavaScript).
+  await page.waitForLoadState("load");
   return page.evaluate(() => {
     const scroller = document.scrollingElement ?? document.documentElement;
     const wide = [...document.querySelectorAll("body *")]

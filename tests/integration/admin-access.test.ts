@@ -77,6 +77,12 @@ const ROUTES: Record<string, { path: string; params?: Record<string, string>; ex
     params: { id: "424242" },
     expected: { anonymous: 303, staff: 404, admin: 404 },
   },
+  // Refunds are for admins: staff are told so before any lookup; an admin reaches the lookup (404).
+  "admin.payments.$id_.refund": {
+    path: "/admin/payments/424242/refund",
+    params: { id: "424242" },
+    expected: { anonymous: 303, staff: 403, admin: 404 },
+  },
   // Staff read the campaign list (the phone line needs it); editing campaigns and anything about plans is for admins.
   "admin.campaigns._index": { path: "/admin/campaigns", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.campaigns.new": { path: "/admin/campaigns/new", expected: { anonymous: 303, staff: 403, admin: 200 } },
