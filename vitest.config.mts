@@ -1,17 +1,9 @@
-import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { aliases } from "./vitest.shared";
 import LongestFirstSequencer from "./tests/support/sequencer";
 
-const root = path.dirname(new URL(import.meta.url).pathname);
-
 export default defineConfig({
-  resolve: {
-    alias: {
-      "~": path.join(root, "app"),
-      "@db": path.join(root, "db"),
-      "@emails": path.join(root, "emails"),
-    },
-  },
+  resolve: { alias: aliases },
   esbuild: { jsx: "automatic" },
   test: {
     include: ["tests/**/*.test.{ts,tsx}"],

@@ -1,18 +1,10 @@
-import path from "node:path";
 import { defineConfig } from "vitest/config";
-
-const root = path.dirname(new URL(import.meta.url).pathname);
+import { aliases } from "./vitest.shared";
 
 // `npm run test:fleet`: the several-servers test (tests/fleet), its own CI step after `npm test`
 // (which does not include it). One file, one worker: it runs three app servers and nginx.
 export default defineConfig({
-  resolve: {
-    alias: {
-      "~": path.join(root, "app"),
-      "@db": path.join(root, "db"),
-      "@emails": path.join(root, "emails"),
-    },
-  },
+  resolve: { alias: aliases },
   esbuild: { jsx: "automatic" },
   test: {
     include: ["tests/fleet/**/*.fleet.ts"],

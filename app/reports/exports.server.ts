@@ -303,14 +303,6 @@ type PaymentCursor = { paidAt: string; id: number };
  */
 const paidAtUtc = sql<string>`(${payments.paidAt} at time zone 'UTC')::text`;
 
-/** "2026-07-15 00:00:00.1234" → "2026-07-15T00:00:00.123Z", what Date.toISOString writes (milliseconds, truncated). */
-export function isoMillis(utc: string): string {
-  // The ISO DateStyle (PostgreSQL's default, and PGlite's) is what this reads; anything else is refused, not misread.
-  if (utc.charCodeAt(4) !== 45 || utc.charCodeAt(10) !== 32 || (utc.length !== 19 && utc.charCodeAt(19) !== 46))
-    throw new Error(`unexpected timestamp text: ${utc}`);
-  return `${utc.slice(0, 10)}T${utc.slice(11, 19)}.${utc.length > 20 ? utc.slice(20, 23).padEnd(3, "0") : "000"}Z`;
-}
-
 /**
  * One payment as the file needs it, in column order: id, paidAt (UTC, as text: the keyset),
  * receiptNumber, supporterId, name, kind, method, amountMinor, refundedMinor, currency,
