@@ -38,6 +38,9 @@ const flash = (page: Page) => page.locator(".flash-region[role=status] .flash");
 /** The confirmation after a redirect: in the account's status region. */
 async function expectFlash(page: Page, text: RegExp) {
   await expect.poll(() => flash(page).innerText()).toMatch(text);
+  // Without JavaScript the confirmation, at the top, shows while the rest of the page is still
+  // arriving: what the test reads next (lists that are not waited for) must be there.
+  await page.waitForLoadState("load");
 }
 
 /**
