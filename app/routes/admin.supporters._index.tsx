@@ -86,39 +86,24 @@ export default function SupporterSearch() {
         </div>
         <fieldset className="supporter-filters">
           <legend>Only show</legend>
-          <div className="field">
-            <label htmlFor="tier">Tier</label>
-            <select id="tier" name="tier" defaultValue={kept.tier}>
-              <option value="">Any</option>
-              {FILTER_TIERS.map((tier) => (
-                <option key={tier} value={tier}>
-                  {TIER_LABELS[tier]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="status">Status</label>
-            <select id="status" name="status" defaultValue={kept.status}>
-              <option value="">Any</option>
-              {SUPPORTER_STATUSES.map((status) => (
-                <option key={status} value={status}>
-                  {STATUS_LABELS[status]}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="campaign">Campaign</label>
-            <select id="campaign" name="campaign" defaultValue={kept.campaign}>
-              <option value="">Any</option>
-              {campaignChoices.map((c) => (
-                <option key={c.id} value={String(c.id)}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <FilterSelect
+            name="tier"
+            label="Tier"
+            value={kept.tier}
+            choices={FILTER_TIERS.map((tier) => [tier, TIER_LABELS[tier]])}
+          />
+          <FilterSelect
+            name="status"
+            label="Status"
+            value={kept.status}
+            choices={SUPPORTER_STATUSES.map((status) => [status, STATUS_LABELS[status]])}
+          />
+          <FilterSelect
+            name="campaign"
+            label="Campaign"
+            value={kept.campaign}
+            choices={campaignChoices.map((c) => [String(c.id), c.name])}
+          />
           <div className="check">
             <input id="failing" name="failing" type="checkbox" value="1" defaultChecked={kept.failing === "1"} />
             <label htmlFor="failing">Payment failing</label>
@@ -175,6 +160,33 @@ export default function SupporterSearch() {
         {paged ? <Link to={link({})}>First page</Link> : null}
         {next ? <Link to={link({ after: next })}>Next page</Link> : null}
       </nav>
+    </div>
+  );
+}
+
+/** One filter of the list: "Any", then its choices as [value, label]. */
+function FilterSelect({
+  name,
+  label,
+  value,
+  choices,
+}: {
+  name: string;
+  label: string;
+  value: string;
+  choices: [string, string][];
+}) {
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      <select id={name} name={name} defaultValue={value}>
+        <option value="">Any</option>
+        {choices.map(([choice, text]) => (
+          <option key={choice} value={choice}>
+            {text}
+          </option>
+        ))}
+      </select>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { campaigns, payments, plans, receipts, subscriptions, supporters } from 
 import type { ReceiptSnapshot } from "~/email/templates";
 import { paymentPurpose } from "~/payments/labels";
 import { listEntitlements } from "./entitlements.server";
+import { isRunning } from "./subscription-status";
 import { formatPostalAddress } from "./supporters.server";
 
 /** Everything /account shows, all of it owned by this supporter. */
@@ -48,9 +49,7 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
         sub.status === "canceled" &&
         !subs.some(
           (other) =>
-            other.sub.campaignId === sub.campaignId &&
-            other.sub.kind === sub.kind &&
-            !["canceled", "incomplete_expired", "incomplete"].includes(other.sub.status),
+            other.sub.campaignId === sub.campaignId && other.sub.kind === sub.kind && isRunning(other.sub.status),
         ),
       id: sub.id,
       kind: sub.kind,

@@ -3,6 +3,7 @@ import { and, asc, desc, eq, isNull, ne, notInArray, sql, type SQL } from "drizz
 import { type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { isRunning } from "./subscription-status";
 import { one } from "@db/rows";
 import {
   campaigns,
@@ -358,10 +359,7 @@ export async function getSupporterForStaff(
         lastFailureReason: sub.lastFailureReason,
         nextRetryAt: sub.nextRetryAt,
         updating: sub.pendingChange !== null,
-        canChange:
-          !["canceled", "incomplete_expired", "incomplete"].includes(sub.status) &&
-          !sub.cancelAtPeriodEnd &&
-          sub.pendingChange === null,
+        canChange: isRunning(sub.status) && !sub.cancelAtPeriodEnd && sub.pendingChange === null,
       })),
     },
     payments: {

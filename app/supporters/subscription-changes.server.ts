@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, isNull, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { NOT_RUNNING_STATUSES } from "./subscription-status";
 import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
@@ -550,7 +551,7 @@ async function runningOfSameKind(db: DB, owned: Owned) {
         eq(subscriptions.supporterId, owned.supporter.id),
         eq(subscriptions.campaignId, owned.sub.campaignId),
         eq(subscriptions.kind, owned.sub.kind),
-        notInArray(subscriptions.status, [...ENDED_STATUSES, "incomplete"]),
+        notInArray(subscriptions.status, [...NOT_RUNNING_STATUSES]),
       ),
     )
     .orderBy(desc(subscriptions.id))
