@@ -16,8 +16,9 @@ export type Violation = {
 
 export async function axeViolations(page: Page): Promise<Violation[]> {
   // Evaluated through the DevTools protocol: the page's Content-Security-Policy (rightly) refuses
-  // an injected inline <script>.
-  await page.evaluate(axeSource);
+  // an injected inline <script>. Once per document: auditing the same page at a second width
+  // reuses it (parsing axe's 500 KB again costs more than some of the pages under test).
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(axeSource);
   return page.evaluate(async (tags) => {
     const axe = (
       window as unknown as {
