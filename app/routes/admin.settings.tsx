@@ -5,6 +5,7 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 import {
   getOrganisationSettings,
@@ -12,7 +13,7 @@ import {
   parseSupporterPageSettings,
   updateSupporterPageSettings,
 } from "~/organisation/settings.server";
-import { ErrorSummary, fieldProps, FieldError, Hint, TextField } from "~/ui/fields";
+import { ErrorSummary, fieldProps, FieldError, Hint, TextAreaField, TextField } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Settings" }];
 
@@ -28,7 +29,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
       values: {
         firstPrintEditionDays: s.firstPrintEditionDays === null ? "" : String(s.firstPrintEditionDays),
         giftsTaxDeductible: s.giftsTaxDeductible,
+        embedOrigins: s.embedOrigins.join("\n"),
       } as FormValues,
+      appUrl: getEnv().appUrl,
       sentences: {
         not_stated: "Statements say nothing about tax.",
         deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "deductible" }),
@@ -84,7 +87,11 @@ export default function SettingsPage() {
         <ErrorSummary
           formError={actionData?.formError}
           errors={errors}
-          labels={{ firstPrintEditionDays: "Days until the first print edition", giftsTaxDeductible: "Tax on gifts" }}
+          labels={{
+            firstPrintEditionDays: "Days until the first print edition",
+            giftsTaxDeductible: "Tax on gifts",
+            embedOrigins: "Sites that may show the appeal block",
+          }}
         />
         <TextField
           name="firstPrintEditionDays"
@@ -122,6 +129,23 @@ export default function SettingsPage() {
           ))}
           <FieldError id="giftsTaxDeductible-error" message={errors?.giftsTaxDeductible} />
         </fieldset>
+        <TextAreaField
+          name="embedOrigins"
+          label="Sites that may show the appeal block"
+          hint={
+            <>
+              The appeal block (<code>{`${data.appUrl}/embed/<campaign>`}</code>) shows a campaign&rsquo;s progress and
+              a give button inside another site&rsquo;s pages. Browsers show it only on the sites listed here: one
+              address a line, like <code>https://news.example.org</code> (list the www. address too if readers use it).
+              Leave empty to let no site show it. How to add it to a page: docs/embedding.md.
+            </>
+          }
+          rows={4}
+          spellCheck={false}
+          autoCapitalize="off"
+          errors={errors}
+          values={values}
+        />
         <button type="submit" className="give-button">
           Save settings
         </button>
