@@ -80,6 +80,10 @@ export function progressSvg(appeal: PublicAppeal): string {
     ...title.map(
       (line, i) => `<text x="${margin}" y="${172 + i * 66}" font-size="56" font-weight="700">${xml(line)}</text>`,
     ),
+    // One line of name leaves room for the headline under it.
+    title.length === 1 && campaign.headline
+      ? `<text x="${margin}" y="234" font-size="34" fill="#4a4a52">${xml(wrap(campaign.headline, 52, 1)[0] ?? "")}</text>`
+      : "",
     `<text x="${margin}" y="${title.length > 1 ? 395 : 360}"><tspan font-size="72" font-weight="800">${xml(raised)}</tspan><tspan font-size="36" dx="16" fill="#4a4a52">${xml(t("progressImage.raisedOf", { target }))}</tspan></text>`,
     `<rect x="${track.x}" y="${track.y}" width="${track.width}" height="${track.height}" rx="${track.height / 2}" fill="#e4e0d8" stroke="#8a8a93" stroke-width="2"/>`,
     fill > 0
