@@ -44,3 +44,36 @@ export async function getPublicAppeal(db: DB, { slug }: { slug: unknown }): Prom
     embedOrigins: settings.embedOrigins,
   };
 }
+
+const html = (text: string) =>
+  text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c] ?? c);
+
+/**
+ * What a site pastes into a page to show a campaign's appeal block: the frame, a plain link inside it
+ * for readers whose app strips frames, and the optional script that sets the frame's height from the
+ * block's message, accepted only from our origin and that frame. docs/embedding.md shows it for
+ * https://give.example.org and "winter-appeal" (a test keeps the two the same).
+ */
+export function appealBlockSnippet({ appUrl, slug, name }: { appUrl: string; slug: string; name: string }): string {
+  const origin = new URL(appUrl).origin;
+  return `<iframe
+  id="fighting-fund-appeal"
+  src="${origin}/embed/${slug}"
+  title="Support our journalism"
+  style="display: block; width: 100%; max-width: 36rem; height: 41rem; border: 0"
+  loading="lazy"
+>
+  <a href="${origin}/c/${slug}">Support our journalism: give to ${html(name)}</a>
+</iframe>
+<script>
+  window.addEventListener("message", function (event) {
+    var frame = document.getElementById("fighting-fund-appeal");
+    if (event.origin !== "${origin}" || !frame || event.source !== frame.contentWindow) return;
+    var data = event.data;
+    if (data && data.type === "fighting-fund:embed-height" && data.height > 0 && data.height < 4000) {
+      frame.style.height = data.height + "px";
+    }
+  });
+</script>
+`;
+}

@@ -5,6 +5,8 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { appealBlockSnippet } from "~/campaigns/appeal.server";
+import { getDefaultCampaign } from "~/campaigns/campaigns.server";
 import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 import {
@@ -21,8 +23,11 @@ export const meta: MetaFunction = () => [{ title: "Settings" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request, { role: "admin" });
-  const s = await getOrganisationSettings(db);
-  const csrf = await issueCsrfToken(request);
+  const [s, csrf, defaultCampaign] = await Promise.all([
+    getOrganisationSettings(db),
+    issueCsrfToken(request),
+    getDefaultCampaign(db),
+  ]);
   return json(
     {
       csrf: csrf.token,
@@ -32,6 +37,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
         embedOrigins: s.embedOrigins.join("\n"),
       } as FormValues,
       appUrl: getEnv().appUrl,
+      // The snippet for the campaign on the front page, ready to copy (docs/embedding.md explains it).
+      snippet: defaultCampaign
+        ? {
+            slug: defaultCampaign.slug,
+            text: appealBlockSnippet({
+              appUrl: getEnv().appUrl,
+              slug: defaultCampaign.slug,
+              name: defaultCampaign.name,
+            }),
+          }
+        : null,
       sentences: {
         not_stated: "Statements say nothing about tax.",
         deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "deductible" }),
@@ -137,7 +153,7 @@ export default function SettingsPage() {
               The appeal block (<code>{`${data.appUrl}/embed/<campaign>`}</code>) shows a campaign&rsquo;s progress and
               a give button inside another site&rsquo;s pages. Browsers show it only on the sites listed here: one
               address a line, like <code>https://news.example.org</code> (list the www. address too if readers use it).
-              Leave empty to let no site show it. How to add it to a page: docs/embedding.md.
+              Leave empty to let no site show it.
             </>
           }
           rows={4}
@@ -146,6 +162,18 @@ export default function SettingsPage() {
           errors={errors}
           values={values}
         />
+        {data.snippet ? (
+          <details className="field">
+            <summary>The snippet to paste into a page (WordPress: a Custom HTML block; Ghost: an HTML card)</summary>
+            <pre className="snippet">
+              <code>{data.snippet.text}</code>
+            </pre>
+            <p className="hint">
+              For another campaign, change <code>{data.snippet.slug}</code> to the end of its address (<code>/c/…</code>
+              ). The script is optional: it makes the frame as tall as the block.
+            </p>
+          </details>
+        ) : null}
         <button type="submit" className="give-button">
           Save settings
         </button>

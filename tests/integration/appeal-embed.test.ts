@@ -1,6 +1,9 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { settings } from "@db/schema";
+import { appealBlockSnippet } from "~/campaigns/appeal.server";
 import { loader as embedLoader } from "~/routes/embed.$slug";
 import { loader as pngLoader } from "~/routes/c.$slug_.progress[.png]";
 import { loader as svgLoader } from "~/routes/c.$slug_.progress[.svg]";
@@ -133,6 +136,16 @@ describe("the appeal block's own headers", () => {
     const data = await response.json();
     expect(data.campaign.presets.map((p: { amountMinor: number }) => p.amountMinor)).toEqual(
       fixtures.campaign.presetAmountsMinor,
+    );
+  });
+});
+
+describe("the snippet", () => {
+  it("docs/embedding.md shows exactly what the settings page gives staff to copy", async () => {
+    const docs = await readFile(path.join(import.meta.dirname, "../../docs/embedding.md"), "utf8");
+    const documented = /```html\n([\s\S]*?)```/.exec(docs)?.[1];
+    expect(documented).toBe(
+      appealBlockSnippet({ appUrl: "https://give.example.org", slug: "winter-appeal", name: "the winter appeal" }),
     );
   });
 });
