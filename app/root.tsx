@@ -46,6 +46,8 @@ export async function loader(_: LoaderFunctionArgs) {
     accentColor: settings.accentColor,
     contactEmail: settings.contactEmail,
     phone: settings.phone,
+    /** The public address, for absolute links in meta tags (Open Graph: ADR 044). */
+    appUrl: env.appUrl,
     // Every page, cached public pages included, says when this is a demo (ADR 028).
     demo: env.demoBanner
       ? {
@@ -60,8 +62,25 @@ function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
   const accent = data && /^#[0-9a-fA-F]{6}$/.test(data.accentColor) ? data.accentColor : undefined;
   const nonce = useNonce();
+  const { pathname } = useLocation();
   // The staff side has a header of its own: the public site's navigation has no place there.
-  const admin = /^\/admin(\/|$)/.test(useLocation().pathname);
+  const admin = /^\/admin(\/|$)/.test(pathname);
+  // The appeal block sits inside another site's page (ADR 044): no header, navigation or footer.
+  if (/^\/embed\//.test(pathname))
+    return (
+      <html lang="en">
+        <head>
+          <meta charSet="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <Meta />
+          <Links />
+        </head>
+        <body className="embed-body" style={accent ? ({ "--accent": accent } as React.CSSProperties) : undefined}>
+          {children}
+          <PageScripts nonce={nonce} />
+        </body>
+      </html>
+    );
   return (
     <html lang="en">
       <head>

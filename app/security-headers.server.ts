@@ -14,7 +14,24 @@ export function newCspNonce(): string {
   return randomBytes(18).toString("base64");
 }
 
-export function contentSecurityPolicy({ nonce, env }: { nonce: string; env: Pick<Env, "paymentsMode"> }): string {
+/**
+ * The one part of the site other sites may frame: the appeal block, /embed/<campaign> (ADR 044).
+ * Its route names the origins an admin allowed; every other response is framed by no one.
+ */
+export function isEmbedPath(path: string): boolean {
+  return /^\/embed\//.test(path);
+}
+
+export function contentSecurityPolicy({
+  nonce,
+  env,
+  frameAncestors = [],
+}: {
+  nonce: string;
+  env: Pick<Env, "paymentsMode">;
+  /** Origins allowed to frame this response (the embed's setting); none: 'none'. */
+  frameAncestors?: readonly string[];
+}): string {
   // Chromium checks form-action on the redirect after a plain (no-JavaScript) form post too, so
   // the forms that answer with a redirect to Stripe need its hosted pages here. Nothing is embedded.
   const formTargets = env.paymentsMode === "stripe" ? ["'self'", ...STRIPE_FORM_TARGETS] : ["'self'"];
@@ -33,7 +50,7 @@ export function contentSecurityPolicy({ nonce, env }: { nonce: string; env: Pick
     "object-src 'none'",
     "base-uri 'none'",
     `form-action ${formTargets.join(" ")}`,
-    "frame-ancestors 'none'",
+    `frame-ancestors ${frameAncestors.length > 0 ? frameAncestors.join(" ") : "'none'"}`,
   ].join("; ");
 }
 
@@ -62,14 +79,17 @@ const PERMISSIONS_DENIED = [
 export function securityHeaders({
   nonce,
   env,
+  path = "/",
 }: {
   nonce: string;
   env: Pick<Env, "paymentsMode" | "appUrl">;
+  /** The request's path: under /embed/ the route decides about framing (X-Frame-Options has no "allow"). */
+  path?: string;
 }): Record<string, string> {
   const headers: Record<string, string> = {
     "Content-Security-Policy": contentSecurityPolicy({ nonce, env }),
     "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
+    ...(isEmbedPath(path) ? {} : { "X-Frame-Options": "DENY" }),
     // No other site learns which of our pages someone came from; our own form posts keep their
     // Origin header (with no-referrer browsers would send "Origin: null"), which the CSRF check reads.
     "Referrer-Policy": "same-origin",

@@ -51,6 +51,11 @@ export const settings = pgTable(
     firstPrintEditionDays: integer("first_print_edition_days").default(7),
     /** What statements say about gifts and tax: nothing until staff choose (ADR 036). */
     giftsTaxDeductible: text("gifts_tax_deductible").$type<GiftsTaxDeductible>().notNull().default("not_stated"),
+    /** The sites allowed to frame /embed/<campaign> (CSP frame-ancestors), as origins; none = nowhere (ADR 044). */
+    embedOrigins: text("embed_origins")
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
   },
   (t) => [
     check("settings_single_row", sql`${t.id} = 1`),

@@ -27,15 +27,24 @@ const nonces = new WeakMap<ServerResponse, string>();
 const defaultNames = new WeakMap<ServerResponse, string[]>();
 
 /** The security headers with a fresh nonce, on the response before anyone writes to it. */
-export function beginResponse(res: ServerResponse, env: Pick<Env, "paymentsMode" | "appUrl">): void {
+export function beginResponse(res: ServerResponse, env: Pick<Env, "paymentsMode" | "appUrl">, path = "/"): void {
   const nonce = newCspNonce();
   nonces.set(res, nonce);
-  const headers = securityHeaders({ nonce, env });
+  const headers = securityHeaders({ nonce, env, path });
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   defaultNames.set(
     res,
     Object.keys(headers).map((name) => name.toLowerCase()),
   );
+}
+
+/**
+ * Responses that set no cookie, whoever asks (ADR 044): the appeal block other sites frame and the
+ * progress images newsletters and social previews load. No CSRF cookie (they have no form that
+ * posts), so a reader's browser stores nothing of ours when they merely read an article.
+ */
+export function isCookieFreePath(path: string): boolean {
+  return /^\/embed\//.test(path) || /^\/c\/[^/?#]+\/progress\.(?:svg|png)(?:[?#]|$)/.test(path);
 }
 
 /** This response's CSP nonce, as its Content-Security-Policy header names it. */

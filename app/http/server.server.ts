@@ -18,7 +18,14 @@ import {
   refuseDeclaredOversize,
   refuseUnusedMethod,
 } from "./request-limits.server";
-import { beginResponse, CACHING, cspNonceOf, shouldCompress, yieldToOwnHeaders } from "./response-rules.server";
+import {
+  beginResponse,
+  CACHING,
+  cspNonceOf,
+  isCookieFreePath,
+  shouldCompress,
+  yieldToOwnHeaders,
+} from "./response-rules.server";
 import { stripeWebhookEndpoint } from "./stripe-webhook-endpoint.server";
 
 /**
@@ -132,7 +139,7 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
   const observed = observeRequests(handleRequest, { routes: build.routes, publicDir: path.join(root, "public") });
   const listener = http.createServer((req, res) => {
     // The security headers, on every response, /metrics included.
-    beginResponse(res, env);
+    beginResponse(res, env, req.url);
     observed(req, res);
   });
 
@@ -270,13 +277,15 @@ function socketDrained(res: ServerResponse): Promise<void> | undefined {
 
 /**
  * Before Remix: a form posted from another site is refused with a 403 (see isCrossSitePost), and
- * a browser without a CSRF cookie gets one for all of the page's loaders (see ensureCsrfCookie).
+ * a browser without a CSRF cookie gets one for all of the page's loaders (see ensureCsrfCookie), but
+ * not on the cookie-free paths (the embed and the progress images: isCookieFreePath).
  */
 function csrfBeforeRemix(req: ExpressRequest, res: ExpressResponse, next: NextFunction) {
   if (isCrossSitePost({ method: req.method, path: req.path, header: (name) => req.get(name) })) {
     res.status(403).type("text/plain; charset=utf-8").send(CROSS_SITE_POST_MESSAGE);
     return;
   }
+  if (isCookieFreePath(req.path)) return next();
   ensureCsrfCookie({ path: req.path, cookieHeader: req.headers.cookie }).then((csrf) => {
     if (csrf?.issued) {
       req.headers.cookie = csrf.issued.cookieHeader;

@@ -349,6 +349,16 @@ export const en = {
     "That refund was already made (the confirmation was sent twice): nothing more was refunded.",
   "admin.refund.history": "Refunds made here",
   "admin.refund.history.by": "{amount} by {name}, {when}",
+  // The appeal where readers are: the appeal block other sites frame, the progress image (ADR 044).
+  "embed.give": "Give now",
+  "embed.giveOnce": "Give {amount}",
+  "embed.giveMonthly": "Give {amount} a month",
+  "embed.opensOurSite": "Opens {site} to pay securely. Nothing is charged until you confirm there.",
+  "embed.otherAmount": "Another amount? Choose it on the next page.",
+  "progressImage.title": "{campaign}: {raised} raised of {target}",
+  "progressImage.raisedOf": "raised of {target}",
+  "progressImage.stats": "{percent}% of target · {supporters}",
+  "progressImage.alt": "Progress of {campaign}: {raised} raised of {target}",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -39,6 +39,52 @@ export function giftsTaxSentence(s: Pick<OrganisationSettings, "orgName" | "gift
 
 const blankToNull = (value: unknown) => (typeof value === "string" && value.trim() === "" ? null : value);
 
+/** At most this many sites may frame the appeal block (each one is in every embed's CSP header). */
+export const EMBED_ORIGINS_MAX = 20;
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * One origin a site frames the appeal block from (ADR 044): `https://` and a host, an optional port,
+ * nothing after it (a path would make no difference to a browser, so it is refused rather than
+ * silently dropped). Plain `http://` only on this computer (localhost), for trying it out.
+ * Returns the origin as browsers write it (lower case, IDN in punycode), or a message.
+ */
+export function parseEmbedOrigin(text: string): { origin: string } | { error: string } {
+  const refused = (why: string) => ({ error: `“${text}” ${why}` });
+  if (!URL.canParse(text)) return refused("is not a web address. Write it like https://news.example.org");
+  const url = new URL(text);
+  const loopback = LOOPBACK_HOSTS.has(url.hostname);
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback))
+    return refused("must start with https:// (plain http:// is allowed only for localhost).");
+  if (url.username || url.password) return refused("must not contain a user name or password.");
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || /[?#]$/.test(text))
+    return refused("must be just the site's address, with no path: for example https://news.example.org");
+  if (url.hostname.includes("*"))
+    return refused("must name one site: list each site (www. and without) on its own line.");
+  return { origin: url.origin };
+}
+
+/** The textarea's lines (or commas, or spaces) as origins, in order, without repeats. */
+const EmbedOriginsSchema = z.preprocess(
+  (value) => (typeof value === "string" ? value.split(/[\s,]+/).filter((part) => part !== "") : []),
+  z
+    .array(z.string())
+    .max(EMBED_ORIGINS_MAX, `List at most ${EMBED_ORIGINS_MAX} sites that may show the appeal block.`)
+    .transform((texts, ctx) => {
+      const origins: string[] = [];
+      for (const text of texts) {
+        const parsed = parseEmbedOrigin(text);
+        if ("error" in parsed) {
+          ctx.addIssue({ code: "custom", message: parsed.error });
+          return z.NEVER;
+        }
+        if (!origins.includes(parsed.origin)) origins.push(parsed.origin);
+      }
+      return origins;
+    }),
+);
+
 export const SupporterPageSettingsSchema = z.object({
   firstPrintEditionDays: z.preprocess(
     blankToNull,
@@ -50,18 +96,22 @@ export const SupporterPageSettingsSchema = z.object({
       .nullable(),
   ),
   giftsTaxDeductible: z.enum(GIFTS_TAX_DEDUCTIBLE, { message: "Choose what statements say about tax." }),
+  embedOrigins: EmbedOriginsSchema,
 });
 export type SupporterPageSettings = z.infer<typeof SupporterPageSettingsSchema>;
 
 export function parseSupporterPageSettings(formData: FormData): FormResult<SupporterPageSettings> {
-  const values = formValues(formData, ["firstPrintEditionDays", "giftsTaxDeductible"]);
+  const values = formValues(formData, ["firstPrintEditionDays", "giftsTaxDeductible", "embedOrigins"]);
   const parsed = SupporterPageSettingsSchema.safeParse(values);
   return parsed.success
     ? { ok: true, value: parsed.data }
     : { ok: false, errors: zodFieldErrors(parsed.error), values };
 }
 
-/** Staff (admins) set what the thank-you page and statements promise; recorded in the audit log. */
+/**
+ * Staff (admins) set what the thank-you page and statements promise, and which sites may frame the
+ * appeal block; recorded in the audit log.
+ */
 export async function updateSupporterPageSettings(
   db: DB,
   { staffUserId, input }: { staffUserId: number; input: SupporterPageSettings },

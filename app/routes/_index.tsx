@@ -4,10 +4,14 @@ import { getDb } from "@db/client.server";
 import { getDefaultCampaign } from "~/campaigns/campaigns.server";
 import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
 import { CampaignPage, campaignPageHandle } from "~/ui/CampaignPage";
+import { campaignOpenGraph, rootDataOf } from "~/ui/open-graph";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
   { title: data ? `${data.campaign.name} — give now` : "Give" },
   { name: "description", content: data?.campaign.headline ?? "" },
+  ...(data
+    ? campaignOpenGraph({ root: rootDataOf(matches), path: "/", campaign: data.campaign, progress: data.progress })
+    : []),
 ];
 
 async function requireDefaultCampaign() {

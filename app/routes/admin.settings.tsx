@@ -5,6 +5,9 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { appealBlockSnippet } from "~/campaigns/appeal.server";
+import { getDefaultCampaign } from "~/campaigns/campaigns.server";
+import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 import {
   getOrganisationSettings,
@@ -12,7 +15,7 @@ import {
   parseSupporterPageSettings,
   updateSupporterPageSettings,
 } from "~/organisation/settings.server";
-import { ErrorSummary, fieldProps, FieldError, Hint, TextField } from "~/ui/fields";
+import { ErrorSummary, fieldProps, FieldError, Hint, TextAreaField, TextField } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Settings" }];
 
@@ -20,15 +23,31 @@ export const meta: MetaFunction = () => [{ title: "Settings" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request, { role: "admin" });
-  const s = await getOrganisationSettings(db);
-  const csrf = await issueCsrfToken(request);
+  const [s, csrf, defaultCampaign] = await Promise.all([
+    getOrganisationSettings(db),
+    issueCsrfToken(request),
+    getDefaultCampaign(db),
+  ]);
   return json(
     {
       csrf: csrf.token,
       values: {
         firstPrintEditionDays: s.firstPrintEditionDays === null ? "" : String(s.firstPrintEditionDays),
         giftsTaxDeductible: s.giftsTaxDeductible,
+        embedOrigins: s.embedOrigins.join("\n"),
       } as FormValues,
+      appUrl: getEnv().appUrl,
+      // The snippet for the campaign on the front page, ready to copy (docs/embedding.md explains it).
+      snippet: defaultCampaign
+        ? {
+            slug: defaultCampaign.slug,
+            text: appealBlockSnippet({
+              appUrl: getEnv().appUrl,
+              slug: defaultCampaign.slug,
+              name: defaultCampaign.name,
+            }),
+          }
+        : null,
       sentences: {
         not_stated: "Statements say nothing about tax.",
         deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "deductible" }),
@@ -84,7 +103,11 @@ export default function SettingsPage() {
         <ErrorSummary
           formError={actionData?.formError}
           errors={errors}
-          labels={{ firstPrintEditionDays: "Days until the first print edition", giftsTaxDeductible: "Tax on gifts" }}
+          labels={{
+            firstPrintEditionDays: "Days until the first print edition",
+            giftsTaxDeductible: "Tax on gifts",
+            embedOrigins: "Sites that may show the appeal block",
+          }}
         />
         <TextField
           name="firstPrintEditionDays"
@@ -122,6 +145,37 @@ export default function SettingsPage() {
           ))}
           <FieldError id="giftsTaxDeductible-error" message={errors?.giftsTaxDeductible} />
         </fieldset>
+        <TextAreaField
+          name="embedOrigins"
+          label="Sites that may show the appeal block"
+          hint={
+            <>
+              The appeal block (<code>{`${data.appUrl}/embed/<campaign>`}</code>) shows a campaign&rsquo;s progress and
+              a give button inside another site&rsquo;s pages. Browsers show it only on the sites listed here: one
+              address a line, like <code>https://news.example.org</code> (list the www. address too if readers use it).
+              Leave empty to let no site show it.
+            </>
+          }
+          rows={4}
+          spellCheck={false}
+          autoCapitalize="off"
+          errors={errors}
+          values={values}
+        />
+        {data.snippet ? (
+          <details className="field">
+            <summary>The snippet to paste into a page (WordPress: a Custom HTML block; Ghost: an HTML card)</summary>
+            {/* Scrolls sideways at phone widths: focusable, so a keyboard can scroll it too (axe: scrollable-region-focusable). */}
+            {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
+            <pre className="snippet" tabIndex={0} role="region" aria-label="Snippet">
+              <code>{data.snippet.text}</code>
+            </pre>
+            <p className="hint">
+              For another campaign, change <code>{data.snippet.slug}</code> to the end of its address (<code>/c/…</code>
+              ). The script is optional: it makes the frame as tall as the block.
+            </p>
+          </details>
+        ) : null}
         <button type="submit" className="give-button">
           Save settings
         </button>

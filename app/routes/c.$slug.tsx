@@ -5,10 +5,19 @@ import { getDb } from "@db/client.server";
 import { getCampaignBySlug } from "~/campaigns/campaigns.server";
 import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
 import { CampaignPage, campaignPageHandle } from "~/ui/CampaignPage";
+import { campaignOpenGraph, rootDataOf } from "~/ui/open-graph";
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
+export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
   { title: data ? `${data.campaign.name} — give now` : "Campaign not found" },
   { name: "description", content: data?.campaign.headline ?? "" },
+  ...(data
+    ? campaignOpenGraph({
+        root: rootDataOf(matches),
+        path: `/c/${data.campaign.slug}`,
+        campaign: data.campaign,
+        progress: data.progress,
+      })
+    : []),
 ];
 
 const SlugSchema = z

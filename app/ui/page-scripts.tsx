@@ -8,11 +8,14 @@ import { builtImports } from "./built-imports.server";
  */
 export const CAMPAIGN_PAGE_SCRIPT = "campaign-page-script";
 
+/** A page sent with no script from the build at all (the appeal block other sites frame: ADR 044). */
+export const NO_PAGE_SCRIPT = "none";
+
 /**
  * A route whose handle names a page script is sent without React: no hydration, no Remix
  * runtime, just that small script, which enhances markup that works without JavaScript.
  */
-export type PageScriptHandle = { pageScript: typeof CAMPAIGN_PAGE_SCRIPT };
+export type PageScriptHandle = { pageScript: typeof CAMPAIGN_PAGE_SCRIPT | typeof NO_PAGE_SCRIPT };
 
 function pageScriptOf(handle: unknown): string | undefined {
   return (handle as Partial<PageScriptHandle> | undefined)?.pageScript;
@@ -36,6 +39,7 @@ export function PageScripts({ nonce }: { nonce: string }) {
       </>
     );
   }
+  if (scriptId === NO_PAGE_SCRIPT) return null;
   const script = manifest?.routes[scriptId];
   if (!script)
     throw new Error(`The page script "${scriptId}" is not in the build: remix.config.js declares it as a route.`);

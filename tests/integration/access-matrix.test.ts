@@ -154,6 +154,10 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   support: everyone("/support"),
   // The privacy notice for readers (issue 16, ADR 040).
   privacy: everyone("/privacy"),
+  // The appeal where readers are (issue 16, ADR 044): the same public figures for everyone.
+  "embed.$slug": everyone("/embed/defence-fund", 200, () => ({ slug: "defence-fund" })),
+  "c.$slug_.progress[.svg]": everyone("/c/defence-fund/progress.svg", 200, () => ({ slug: "defence-fund" })),
+  "c.$slug_.progress[.png]": everyone("/c/defence-fund/progress.png", 200, () => ({ slug: "defence-fund" })),
   thanks: { path: () => `/thanks?ref=${ids.A.checkoutId}`, answers: { others: 200 } },
   healthz: everyone("/healthz"),
   readyz: everyone("/readyz"),

@@ -26,7 +26,7 @@ describe("admin settings for what supporters are told", () => {
   it("starts with 7 days to the first print edition and nothing said about tax", async () => {
     const me = await admin();
     const page = await (await callLoader(settingsPage, "/admin/settings", { cookie: me.cookie })).json();
-    expect(page.values).toEqual({ firstPrintEditionDays: "7", giftsTaxDeductible: "not_stated" });
+    expect(page.values).toEqual({ firstPrintEditionDays: "7", giftsTaxDeductible: "not_stated", embedOrigins: "" });
   });
 
   it("saves both, records who changed them, and a blank number of days means: say nothing", async () => {
@@ -74,5 +74,63 @@ describe("admin settings for what supporters are told", () => {
     expect(data.errors[field]).toMatch(/Enter a whole number|Choose what statements say/);
     expect(data.values).toMatchObject(fields);
     expect(await current()).toEqual(before);
+  });
+});
+
+describe("admin settings for the sites that may show the appeal block (ADR 044)", () => {
+  const save = (me: { csrf: string; cookie: string }, embedOrigins: string) =>
+    postForm(
+      saveSettings,
+      "/admin/settings",
+      { csrf: me.csrf, firstPrintEditionDays: "7", giftsTaxDeductible: "not_stated", embedOrigins },
+      { cookie: me.cookie },
+    );
+
+  it("saves one origin a line as browsers write it, without repeats, and shows them back", async () => {
+    const me = await admin();
+    const response = await save(
+      me,
+      "https://News.Example.org/\r\nhttps://www.news.example.org\n\nhttps://news.example.org:443\nhttp://localhost:8080",
+    );
+    expect(response.status).toBe(303);
+    expect((await current()).embedOrigins).toEqual([
+      "https://news.example.org",
+      "https://www.news.example.org",
+      "http://localhost:8080",
+    ]);
+    const page = await (await callLoader(settingsPage, "/admin/settings", { cookie: me.cookie })).json();
+    expect(page.values.embedOrigins).toBe(
+      "https://news.example.org\nhttps://www.news.example.org\nhttp://localhost:8080",
+    );
+    // Emptying the box allows no site again.
+    expect((await save(me, "  ")).status).toBe(303);
+    expect((await current()).embedOrigins).toEqual([]);
+  });
+
+  it("refuses anything but a list of https origins with a clear message, and saves nothing", async () => {
+    const me = await admin();
+    await save(me, "https://kept.example.org");
+    const before = await current();
+    expect(before.embedOrigins).toEqual(["https://kept.example.org"]);
+    const refused: [string, RegExp][] = [
+      ["http://news.example.org", /“http:\/\/news\.example\.org” must start with https:\/\//],
+      ["news.example.org", /“news\.example\.org” is not a web address/],
+      ["https://news.example.org/articles", /no path/],
+      ["https://news.example.org/?x=1", /no path/],
+      ["https://editor:secret@news.example.org", /user name or password/],
+      ["https://*.example.org", /list each site/],
+      ["'none'", /is not a web address/],
+      ["https://news.example.org; script-src *", /is not a web address|no path/],
+      [Array.from({ length: 21 }, (_, i) => `https://site${i}.example.org`).join("\n"), /at most 20 sites/],
+    ];
+    for (const [embedOrigins, message] of refused) {
+      const typed = `https://fine.example.org\n${embedOrigins}`;
+      const response = await save(me, typed);
+      expect(response.status, embedOrigins).toBe(400);
+      const data = await response.json();
+      expect(data.errors.embedOrigins, embedOrigins).toMatch(message);
+      expect(data.values.embedOrigins, "what was typed stays in the box").toBe(typed);
+      expect(await current(), embedOrigins).toEqual(before);
+    }
   });
 });

@@ -375,6 +375,98 @@ describe("the CSRF cookie, issued before Remix runs", () => {
   });
 });
 
+describe("the appeal block and the progress images (ADR 044)", () => {
+  const SLUG = "fighting-fund-2026";
+  const frameAncestors = (response: Response) =>
+    /(?:^|; )frame-ancestors ([^;]+)/.exec(response.headers.get("Content-Security-Policy") ?? "")?.[1];
+
+  it("only /embed/* may be framed, by exactly the origins an admin saved; it and the images set no cookie", async () => {
+    const admin = browser(() => server);
+    const signInPage = await admin.request("/admin/sign-in");
+    await admin.request("/admin/sign-in", {
+      form: {
+        csrf: csrfInputs(await signInPage.text())[0],
+        email: ADMIN.email,
+        password: ADMIN.password,
+        next: "/admin",
+      },
+    });
+    const saveOrigins = async (embedOrigins: string) => {
+      const form = await admin.request("/admin/settings");
+      const saved = await admin.request("/admin/settings", {
+        form: {
+          csrf: csrfInputs(await form.text())[0],
+          firstPrintEditionDays: "7",
+          giftsTaxDeductible: "not_stated",
+          embedOrigins,
+        },
+      });
+      expect(saved.status, "the settings are saved").toBe(303);
+    };
+
+    // Nothing allowed yet: framed by no one, as every page.
+    const before = await browser(() => server).request(`/embed/${SLUG}`);
+    expect(before.status).toBe(200);
+    expect(frameAncestors(before)).toBe("'none'");
+    expect(before.headers.get("X-Frame-Options")).toBe("DENY");
+
+    await saveOrigins("https://news.example.org\nhttps://www.news.example.org");
+    const reader = browser(() => server);
+    const embed = await reader.request(`/embed/${SLUG}`);
+    expect(embed.status).toBe(200);
+    expect(frameAncestors(embed)).toBe("https://news.example.org https://www.news.example.org");
+    expect(embed.headers.get("X-Frame-Options"), "X-Frame-Options has no 'allow these'").toBeNull();
+    expect(embed.headers.get("Cache-Control")).toBe("public, max-age=60");
+    const html = await embed.text();
+    expect(html).toMatch(/<form method="get" action="\/c\/fighting-fund-2026#donate-heading" target="_top"/);
+    // No script from the build (no React on someone else's article), only the height's, with the nonce.
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts).toEqual([`<script nonce="${nonceOf(embed)}">`]);
+    expect(html).not.toMatch(/modulepreload|\/build\/[^"]+\.js/);
+
+    const images = {
+      svg: await reader.request(`/c/${SLUG}/progress.svg`),
+      png: await reader.request(`/c/${SLUG}/progress.png`),
+    };
+    expect(images.svg.headers.get("Content-Type")).toBe("image/svg+xml; charset=utf-8");
+    expect(images.png.headers.get("Content-Type")).toBe("image/png");
+    for (const image of Object.values(images)) {
+      expect(image.status).toBe(200);
+      expect(image.headers.get("Cache-Control")).toBe("public, max-age=300");
+      expect(image.headers.get("ETag")).toMatch(/^"(svg|png)-/);
+    }
+    expect(reader.setCookies, "a reader who only sees the block and the images gets no cookie").toEqual([]);
+
+    // Everything else stays framed by no one, whatever the setting.
+    for (const path of [
+      "/",
+      `/c/${SLUG}`,
+      "/support",
+      "/account/sign-in",
+      "/no-such-page",
+      `/c/${SLUG}/progress.svg`,
+    ]) {
+      const response = await browser(() => server).request(path);
+      expect(frameAncestors(response), path).toBe("'none'");
+      expect(response.headers.get("X-Frame-Options"), path).toBe("DENY");
+    }
+    await saveOrigins("");
+    expect(frameAncestors(await reader.request(`/embed/${SLUG}`))).toBe("'none'");
+  });
+
+  it("campaign pages carry Open Graph tags whose image is the live PNG, at an absolute address", async () => {
+    const html = await (await browser(() => server).request(`/c/${SLUG}`)).text();
+    const meta = (property: string) =>
+      new RegExp(`<meta (?:property|name)="${property}" content="([^"]*)"`).exec(html)?.[1];
+    expect(meta("og:title")).toBe("Fighting Fund 2026");
+    expect(meta("og:url")).toBe(`${server.origin.replace("127.0.0.1", "localhost")}/c/${SLUG}`);
+    expect(meta("og:image")).toBe(`${server.origin.replace("127.0.0.1", "localhost")}/c/${SLUG}/progress.png`);
+    expect(meta("twitter:card")).toBe("summary_large_image");
+    const image = await fetch(new URL(`/c/${SLUG}/progress.png`, server.origin));
+    expect(image.headers.get("Content-Type")).toBe("image/png");
+  });
+});
+
 /**
  * POSTs 10 KB pieces (up to 300 KB) until the server answers; the answer, how much was sent, and
  * the answer as a fetch Response for the header checks. Errors after the answer (the server
