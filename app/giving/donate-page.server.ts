@@ -11,6 +11,7 @@ import { logger } from "~/log.server";
 import { estimateCardFee } from "~/money";
 import { getOrganisationSettings, giftsTaxSentence } from "~/organisation/settings.server";
 import { PaymentProviderError } from "~/payments/provider.server";
+import { checkoutNow } from "./checkout-clock.server";
 import { passCheckoutGate } from "./checkout-gate.server";
 import { formContentsHash, isCarriableActionPath, WAIT_PATH, waitingGiftCookie } from "./wait-ticket.server";
 import { getCheckoutStatus, startDonationCheckout, startTierCheckout } from "./checkout.server";
@@ -112,7 +113,7 @@ async function guardCheckoutForm(
     field("nojs") === "1" && isCarriableActionPath(actionPath)
       ? { contentsHash: formContentsHash(actionPath, values), ticket: field("waitTicket") }
       : null;
-  const now = new Date();
+  const now = checkoutNow();
   const gate = await passCheckoutGate(db, {
     clientAddress,
     email: typeof email === "string" && email.includes("@") ? email.trim().slice(0, 320) : null,

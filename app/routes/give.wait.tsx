@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { issueCsrfToken } from "~/auth/csrf.server";
+import { checkoutNow } from "~/giving/checkout-clock.server";
 import { readWaitingGift, readWaitTicketTimes } from "~/giving/wait-ticket.server";
 import { t } from "~/i18n/t";
 
@@ -31,7 +32,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 const startPath = (action: string) => (action === "/?index" ? "/" : action);
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const now = new Date();
+  const now = checkoutNow();
   const autoRefresh = new URL(request.url).searchParams.get("refresh") !== "off";
   const csrf = await issueCsrfToken(request);
   const headers = { ...csrf.headers, "Cache-Control": "private, no-store" };
