@@ -108,7 +108,8 @@ async function guardCheckoutForm(
   // limits it is asked to wait rather than to compute (ADR 045). Only forms whose gift can be
   // carried on from the waiting page.
   const url = new URL(request.url);
-  const actionPath = `${url.pathname}${url.search}`;
+  // Remix hands the action its URL without `?index`, which the front page's form needs to come back to.
+  const actionPath = url.pathname === "/" ? "/?index" : `${url.pathname}${url.search}`;
   const waiting =
     field("nojs") === "1" && isCarriableActionPath(actionPath)
       ? { contentsHash: formContentsHash(actionPath, values), ticket: field("waitTicket") }
