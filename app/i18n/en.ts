@@ -151,7 +151,7 @@ export const en = {
   "wait.checkYourself": "This page won't refresh by itself. When the time is up, check again to go on to payment.",
   "wait.checkAgain": "Check again",
   "wait.whyWaiting":
-    "Card fraudsters use donation forms to test stolen cards, often from shared networks such as VPNs, Tor or a university. Waiting costs them time and you only a moment. We don't use a puzzle or any outside service, and nothing is charged until you pay.",
+    "Card fraudsters use donation forms to test stolen cards, often from shared networks such as VPNs, Tor or a university. Asking everyone on a busy network to wait a little slows them down. We don't use a puzzle or any outside service, and nothing is charged until you pay.",
   "wait.readyTitle": "Thank you for waiting",
   "wait.ready": "Your gift is ready to go on to payment.",
   "wait.continue": "Continue to payment",
