@@ -155,6 +155,8 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   // The privacy notice for readers (issue 16, ADR 040).
   privacy: everyone("/privacy"),
   thanks: { path: () => `/thanks?ref=${ids.A.checkoutId}`, answers: { others: 200 } },
+  // The waiting page past the checkout limits (ADR 045): the gift lives only in the browser's own sealed cookie.
+  "give.wait": everyone("/give/wait", 410),
   healthz: everyone("/healthz"),
   readyz: everyone("/readyz"),
   $: everyone("/no-such-page", 404, () => ({ "*": "no-such-page" })),
