@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 import { z } from "zod";
 import { subjectDigest } from "~/auth/rate-limit.server";
 import { getEnv } from "~/env.server";
+import { t } from "~/i18n/t";
 
 /**
  * Waiting instead of JavaScript (docs/decisions/045-waiting-instead-of-javascript.md). Past the
@@ -208,4 +209,40 @@ export function readWaitingGift(request: Request): WaitingGift | null {
     if (name === WAIT_COOKIE) return unseal(rest.join("="));
   }
   return null;
+}
+
+/** Where "Start again" goes: the page whose form it was. */
+const startPath = (action: string) => (action === "/?index" ? "/" : action);
+
+/**
+ * What the waiting page shows this browser: nothing to go on with (no gift, or its ticket has
+ * expired), the wait and why (with or without the page refreshing itself), or, once the wait is
+ * over, the gift's fields and ticket for the form that carries it on.
+ */
+export function waitingPage(request: Request, { now, csrf }: { now: Date; csrf: string }) {
+  const autoRefresh = new URL(request.url).searchParams.get("refresh") !== "off";
+  const gift = readWaitingGift(request);
+  const times = gift ? readWaitTicketTimes(gift.ticket) : null;
+  if (!gift || !times || times.expiresAt <= now)
+    return { state: "gone" as const, startPath: gift ? startPath(gift.action) : "/" };
+  if (now < times.readyAt) {
+    const seconds = Math.max(1, Math.ceil((times.readyAt.getTime() - now.getTime()) / 1000));
+    const wait =
+      seconds < 120 ? t("wait.seconds", { seconds }) : t("wait.minutes", { minutes: Math.ceil(seconds / 60) });
+    return {
+      state: "waiting" as const,
+      seconds,
+      autoRefresh,
+      message: t(`wait.why.${gift.because}`, { wait }),
+      startPath: startPath(gift.action),
+    };
+  }
+  return {
+    state: "ready" as const,
+    action: gift.action,
+    ticket: gift.ticket,
+    values: Object.entries(gift.values),
+    csrf,
+    startPath: startPath(gift.action),
+  };
 }

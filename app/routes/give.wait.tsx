@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { checkoutNow } from "~/giving/checkout-clock.server";
-import { readWaitingGift, readWaitTicketTimes } from "~/giving/wait-ticket.server";
+import { waitingPage } from "~/giving/wait-ticket.server";
 import { t } from "~/i18n/t";
 
 /**
@@ -28,44 +28,13 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   ...(data?.state === "waiting" && data.autoRefresh ? [{ httpEquiv: "refresh", content: String(data.seconds) }] : []),
 ];
 
-/** Where "Start again" goes: the page whose form it was. */
-const startPath = (action: string) => (action === "/?index" ? "/" : action);
-
 export async function loader({ request }: LoaderFunctionArgs) {
-  const now = checkoutNow();
-  const autoRefresh = new URL(request.url).searchParams.get("refresh") !== "off";
   const csrf = await issueCsrfToken(request);
-  const headers = { ...csrf.headers, "Cache-Control": "private, no-store" };
-  const gift = readWaitingGift(request);
-  const times = gift ? readWaitTicketTimes(gift.ticket) : null;
-  if (!gift || !times || times.expiresAt <= now)
-    return json({ state: "gone" as const, startPath: gift ? startPath(gift.action) : "/" }, { status: 410, headers });
-  if (now < times.readyAt) {
-    const seconds = Math.max(1, Math.ceil((times.readyAt.getTime() - now.getTime()) / 1000));
-    const wait =
-      seconds < 120 ? t("wait.seconds", { seconds }) : t("wait.minutes", { minutes: Math.ceil(seconds / 60) });
-    return json(
-      {
-        state: "waiting" as const,
-        seconds,
-        autoRefresh,
-        message: t(`wait.why.${gift.because}`, { wait }),
-        startPath: startPath(gift.action),
-      },
-      { headers },
-    );
-  }
-  return json(
-    {
-      state: "ready" as const,
-      action: gift.action,
-      ticket: gift.ticket,
-      values: Object.entries(gift.values),
-      csrf: csrf.token,
-      startPath: startPath(gift.action),
-    },
-    { headers },
-  );
+  const page = waitingPage(request, { now: checkoutNow(), csrf: csrf.token });
+  return json(page, {
+    status: page.state === "gone" ? 410 : 200,
+    headers: { ...csrf.headers, "Cache-Control": "private, no-store" },
+  });
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;

@@ -15,6 +15,7 @@ import type { FormActionData } from "~/giving/donate-page.server";
 import { readWaitingGift, readWaitTicketTimes } from "~/giving/wait-ticket.server";
 import { loader as waitLoader, meta as waitMeta } from "~/routes/give.wait";
 import { action as indexAction, loader as indexLoader } from "~/routes/_index";
+import { action as supportAction, loader as supportLoader } from "~/routes/support";
 import { uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
 import { changedTables, countAllRows } from "../support/row-counts";
@@ -22,7 +23,7 @@ import { callLoader, csrfFor, postForm } from "../support/remix";
 import { useStripeMode } from "../support/stripe-mode";
 
 const { stripe } = useStripeMode();
-const { t } = useSeededDatabase();
+const { t, fixtures } = useSeededDatabase();
 
 // A long soft window, so that within one test hour "what the limits allow" is soft + hard.
 const LIMITS = {
@@ -47,6 +48,13 @@ beforeAll(() => {
   Object.assign(process.env, LIMITS);
   resetEnvCache();
   setCheckoutClock(() => clock);
+  const plan = fixtures.plan("digital-monthly");
+  stripe.addPrice({
+    lookupKey: plan.lookupKey,
+    unitAmount: plan.amountMinor,
+    currency: plan.currency,
+    interval: "month",
+  });
 });
 afterAll(() => {
   setCheckoutClock(null);
@@ -295,6 +303,34 @@ describe("past the limits, a reader without JavaScript waits instead of being re
     const { cookie: waitCookie, times } = waitingOf((await post(here, cookie, form)).response);
     advanceTo(times.expiresAt);
     expect(await openWaitPage(`${cookie}; ${waitCookie}`)).toMatchObject({ status: 410, data: { state: "gone" } });
+  });
+});
+
+describe("every form that starts a checkout waits the same way", () => {
+  it("the supporter tiers form: to the waiting page, then back to /support and on to checkout", async () => {
+    const here = newAddress();
+    const tier = async (fields: Record<string, string> = {}) => {
+      const { cookie, token } = await csrfFor(supportLoader, "/support");
+      const form = { csrf: token, nojs: "1", plan: "digital-monthly", email: uniqueEmail("tier"), ...fields };
+      return { cookie, response: await postForm(supportAction, "/support", form, { cookie, clientAddress: here }) };
+    };
+    for (let i = 0; i < SOFT; i++) expect((await tier()).response.status).toBe(303);
+    const over = await tier();
+    const { cookie: waitCookie, times } = waitingOf(over.response);
+    advanceTo(times.readyAt);
+    const page = await openWaitPage(`${over.cookie}; ${waitCookie}`);
+    if (page.data.state !== "ready") throw new Error(`expected the ready page, got ${page.data.state}`);
+    expect(page.data).toMatchObject({ action: "/support", startPath: "/support" });
+    const before = sessionsCreated();
+    const sent = await postForm(
+      supportAction,
+      page.data.action,
+      { csrf: page.data.csrf, nojs: "1", waitTicket: page.data.ticket, ...Object.fromEntries(page.data.values) },
+      { cookie: over.cookie, clientAddress: here },
+    );
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get("Location")).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    expect(sessionsCreated() - before).toBe(1);
   });
 });
 
