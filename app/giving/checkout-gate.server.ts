@@ -131,7 +131,8 @@ export async function passCheckoutGate(
       problem: Extract<GateOutcome, { wait: object }>["ticketProblem"],
       hardLimitFreesAt: Date | null = proven.exhausted ? proven.resetAt : null,
     ) => {
-      let readyAt = new Date(now.getTime() + waitSecondsFor(overBy) * 1000);
+      // Counted from the current whole second, as tickets keep whole seconds: the page says the wait it was given.
+      let readyAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + waitSecondsFor(overBy) * 1000);
       if (hardLimitFreesAt && hardLimitFreesAt > readyAt) readyAt = hardLimitFreesAt;
       return wait(
         issueWaitTicket({ subject: clientAddress, contentsHash: waiting.contentsHash, readyAt, now }),

@@ -90,7 +90,6 @@ export default function WaitPage() {
           {t("wait.continue")}
         </button>
       </form>
-      <p className="hint">{t("wait.whyWaiting")}</p>
     </div>
   );
 }
