@@ -61,6 +61,9 @@ const EnvSchema = z.object({
   CHECKOUT_HARD_LIMIT_PER_HOUR: z.coerce.number().int().min(0).max(10_000).default(20),
   POW_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(16),
   POW_MAX_DIFFICULTY_BITS: z.coerce.number().int().min(1).max(32).default(20),
+  // Without JavaScript, a wait stands in for the proof of work (docs/decisions/045-waiting-instead-of-javascript.md).
+  CHECKOUT_WAIT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  CHECKOUT_WAIT_MAX_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
 });
 
 /** Names Express (proxy-addr) gives to address ranges. */
@@ -129,6 +132,9 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
   // Only between two valid values: a malformed one is reported by the schema.
   if ([powBase, powMax].every((n) => Number.isInteger(n) && n >= 1 && n <= 32) && powMax < powBase)
     lines.push("POW_MAX_DIFFICULTY_BITS: must not be below POW_DIFFICULTY_BITS");
+  const [waitBase, waitMax] = [bits("CHECKOUT_WAIT_SECONDS", 30), bits("CHECKOUT_WAIT_MAX_SECONDS", 300)];
+  if ([waitBase, waitMax].every((n) => Number.isInteger(n) && n >= 1 && n <= 3600) && waitMax < waitBase)
+    lines.push("CHECKOUT_WAIT_MAX_SECONDS: must not be below CHECKOUT_WAIT_SECONDS");
   if (source.NODE_ENV === "production") {
     if (!has("SESSION_SECRET")) lines.push("SESSION_SECRET: is required in production");
     if (!has("APP_URL")) lines.push("APP_URL: is required in production (the public address of the app)");

@@ -11,7 +11,9 @@ import { logger } from "~/log.server";
 import { estimateCardFee } from "~/money";
 import { getOrganisationSettings, giftsTaxSentence } from "~/organisation/settings.server";
 import { PaymentProviderError } from "~/payments/provider.server";
+import { checkoutNow } from "./checkout-clock.server";
 import { passCheckoutGate } from "./checkout-gate.server";
+import { formContentsHash, isCarriableActionPath, WAIT_PATH, waitingGiftCookie } from "./wait-ticket.server";
 import { getCheckoutStatus, startDonationCheckout, startTierCheckout } from "./checkout.server";
 import { bindCheckoutToBrowser, checkoutOfThisBrowser, choiceFromQuery, giftToRetry } from "./retry.server";
 import {
@@ -102,11 +104,32 @@ async function guardCheckoutForm(
   }
   const email = formData.get("email");
   const field = (name: string) => (typeof formData.get(name) === "string" ? String(formData.get(name)) : null);
+  // A form sent without JavaScript says so (the page's script disables the field): past the
+  // limits it is asked to wait rather than to compute (ADR 045). Only forms whose gift can be
+  // carried on from the waiting page.
+  const url = new URL(request.url);
+  // Remix hands the action its URL without `?index`, which the front page's form needs to come back to.
+  const actionPath = url.pathname === "/" ? "/?index" : `${url.pathname}${url.search}`;
+  const waiting =
+    field("nojs") === "1" && isCarriableActionPath(actionPath)
+      ? { contentsHash: formContentsHash(actionPath, values), ticket: field("waitTicket") }
+      : null;
+  const now = checkoutNow();
   const gate = await passCheckoutGate(db, {
     clientAddress,
     email: typeof email === "string" && email.includes("@") ? email.trim().slice(0, 320) : null,
     proof: { challenge: field("powChallenge"), nonce: field("powNonce") },
+    waiting,
+    now,
   });
+  if (!gate.ok && gate.wait) {
+    const { ticket, expiresAt, because } = gate.wait;
+    const cookie = waitingGiftCookie({ action: actionPath, values, ticket, because }, { expiresAt, now });
+    // Post, then redirect to the waiting page: it can refresh itself without sending the form again.
+    if (cookie) return { ok: false, response: redirect(WAIT_PATH, { status: 303, headers: { "Set-Cookie": cookie } }) };
+    const minutes = Math.max(1, Math.ceil(gate.wait.seconds / 60));
+    return fail(429, t(`error.tooManyAttempts.${because}`, { minutes }));
+  }
   if (!gate.ok) {
     const body: FormActionData = {
       errors: {},

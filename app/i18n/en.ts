@@ -138,6 +138,27 @@ export const en = {
   "pow.checked": "Thanks — taking you to payment…",
   "pow.why":
     "Lots of attempts have come from this connection, so we ask your browser to do a small calculation first. It keeps card fraudsters out; nothing is stored.",
+  "wait.title": "One moment, please",
+  "wait.why.connection":
+    "Many people are giving from the same network as you. To protect against card fraud, please wait {wait}.",
+  "wait.why.email":
+    "Many attempts have been made with this email address. To protect against card fraud, please wait {wait}.",
+  "wait.seconds": "{seconds, plural, one {# second} other {# seconds}}",
+  "wait.minutes": "about {minutes, plural, one {# minute} other {# minutes}}",
+  "wait.refreshes":
+    "This page refreshes itself when the time is up: you don't need to do anything. Your gift is kept as you entered it.",
+  "wait.stopRefreshing": "Stop refreshing this page",
+  "wait.checkYourself": "This page won't refresh by itself. When the time is up, check again to go on to payment.",
+  "wait.checkAgain": "Check again",
+  "wait.whyWaiting":
+    "Card fraudsters use donation forms to test stolen cards, often from shared networks such as VPNs, Tor or a university. Asking everyone on a busy network to wait a little slows them down. We don't use a puzzle or any outside service, and nothing is charged until you pay.",
+  "wait.readyTitle": "Thank you for waiting",
+  "wait.ready": "Your gift is ready to go on to payment.",
+  "wait.continue": "Continue to payment",
+  "wait.goneTitle": "Your waiting gift has expired",
+  "wait.gone":
+    "We no longer have the gift you were waiting with (it expires after a while, or was already sent on). Nothing was charged.",
+  "wait.startAgain": "Start again",
   "error.form": "Please fix the highlighted fields.",
   "error.text.control":
     "This has invisible control characters in it (perhaps from copying and pasting). Please retype it.",

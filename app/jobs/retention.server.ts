@@ -37,8 +37,8 @@ function rateLimitRules(): RateLimitRule[] {
   ];
 }
 
-/** claimOnce kinds (rows whose window_start is when they expire). */
-const ONE_TIME_CLAIMS = ["pow"] as const;
+/** claimOnce kinds (rows whose window_start is when they expire): proofs of work, waiting tickets (ADR 045). */
+const ONE_TIME_CLAIMS = ["pow", "wait"] as const;
 
 /**
  * Deletes resolved webhook failures older than 30 days and rate-limit rows that no longer count

@@ -81,6 +81,8 @@ function AfterOneOffGift({
             <ErrorSummary formError={formError} errors={undefined} labels={{}} />
             <input type="hidden" name="csrf" value={csrf} />
             <input type="hidden" name="ref" value={refId} />
+            {/* No browser check runs on this page: past the checkout limits, every browser waits instead (ADR 045). */}
+            <input type="hidden" name="nojs" value="1" />
             <Honeypot />
             <button type="submit" className="give-button">
               {t("thanks.monthlyButton", { amount: monthly })}

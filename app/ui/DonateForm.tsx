@@ -91,6 +91,8 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
       ) : null}
       <input type="hidden" name="csrf" value={csrf} />
       <input type="hidden" name="currency" value={campaign.currency} />
+      {/* Without JavaScript, past the checkout limits, a wait instead of the browser check (ADR 045); the page's script disables it. */}
+      <input type="hidden" name="nojs" value="1" data-nojs="" />
       <Honeypot />
       {errors?.currency ? <FieldError id="currency-error" message={errors.currency} /> : null}
 

@@ -50,6 +50,8 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
         labels={{ plan: "Supporter option", name: "Name", email: "Email" }}
       />
       <input type="hidden" name="csrf" value={csrf} />
+      {/* Until React runs, the form is sent without JavaScript: past the limits, a wait instead of the browser check (ADR 045). */}
+      {!hydrated ? <input type="hidden" name="nojs" value="1" /> : null}
       <Honeypot />
       <fieldset id="plan" tabIndex={-1} aria-describedby={errors?.plan ? "plan-error" : undefined}>
         <legend>{t("support.choose")}</legend>

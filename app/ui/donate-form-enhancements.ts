@@ -119,6 +119,9 @@ export function enhanceDonateForm(form: HTMLFormElement): () => void {
   const summary = form.querySelector<HTMLElement>(".error-summary");
   const challenge = form.dataset.powChallenge;
   const status = form.querySelector<HTMLElement>("[data-pow-status]");
+  // This browser can do the check past the limits: it asks for that, not for the wait (ADR 045).
+  const noJavaScript = form.querySelector<HTMLInputElement>("input[data-nojs]");
+  if (noJavaScript) noJavaScript.disabled = Boolean(globalThis.crypto?.subtle);
   if (challenge && status && globalThis.crypto?.subtle && automaticSubmits.count() < MAX_AUTOMATIC_SUBMITS) {
     // The server's "try again in N minutes" is for browsers that cannot do the check.
     if (summary) summary.hidden = true;

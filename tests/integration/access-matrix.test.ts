@@ -159,6 +159,8 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   "c.$slug_.progress[.svg]": everyone("/c/defence-fund/progress.svg", 200, () => ({ slug: "defence-fund" })),
   "c.$slug_.progress[.png]": everyone("/c/defence-fund/progress.png", 200, () => ({ slug: "defence-fund" })),
   thanks: { path: () => `/thanks?ref=${ids.A.checkoutId}`, answers: { others: 200 } },
+  // The waiting page past the checkout limits (ADR 045): the gift lives only in the browser's own sealed cookie.
+  "give.wait": everyone("/give/wait", 410),
   healthz: everyone("/healthz"),
   readyz: everyone("/readyz"),
   $: everyone("/no-such-page", 404, () => ({ "*": "no-such-page" })),

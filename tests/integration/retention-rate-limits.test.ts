@@ -72,6 +72,16 @@ describe("purging rate-limit rows", () => {
     expect(await claimOnce(t.db, { kind: "pow", id: "t3-still-valid", until: at(120 * SECOND) })).toBe(false);
   });
 
+  it("deletes a used waiting ticket (ADR 045) once past its expiry (plus the grace), keeps it before", async () => {
+    const now = new Date();
+    const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
+    expect(await claimOnce(t.db, { kind: "wait", id: "t6-long-expired", until: at(-3600 * SECOND) })).toBe(true);
+    expect(await claimOnce(t.db, { kind: "wait", id: "t6-still-valid", until: at(120 * SECOND) })).toBe(true);
+    await runJobsOnce(t.db, now);
+    expect(await keysLeft("wait:t6-")).toEqual(["wait:t6-still-valid"]);
+    expect(await claimOnce(t.db, { kind: "wait", id: "t6-still-valid", until: at(120 * SECOND) })).toBe(false);
+  });
+
   it("deletes rows of a rule no longer in the code after 30 days", async () => {
     const now = new Date();
     await t.db.insert(rateLimits).values([
