@@ -107,6 +107,8 @@ const LABELS: Record<string, string> = {
   amount: "Amount",
   campaignId: "Campaign",
   notes: "Notes",
+  publicName: "Name shown publicly",
+  message: "Message of support",
   payMethod: "How they pay",
   reference: "Reference",
 };
@@ -116,6 +118,11 @@ const KINDS = [
   ["monthly", "Monthly gift"],
   ["tier_monthly", "Tier, monthly"],
   ["tier_one_time", "Tier, 12 months"],
+] as const;
+/** Asked on the phone as on the donate form; unasked, a caller is not named (ADR 043). */
+const PUBLIC_NAME = [
+  ["no", "No: shown as “Anonymous”"],
+  ["yes", "Yes: first name and town"],
 ] as const;
 const METHODS = [
   ["link", "Email a payment link"],
@@ -325,6 +332,23 @@ export default function NewPledge() {
               label="Reference (cheque number or bank reference)"
               autoComplete="off"
               maxLength={100}
+              errors={errors}
+              values={values}
+            />
+
+            <RadioGroup
+              name="publicName"
+              legend="Show their name publicly? (wall of solidarity)"
+              options={PUBLIC_NAME}
+              checked={values.publicName === "yes" ? "yes" : "no"}
+              errors={errors}
+            />
+
+            <TextAreaField
+              name="message"
+              label="Message of support (optional): staff read it before it appears on the wall"
+              rows={2}
+              maxLength={500}
               errors={errors}
               values={values}
             />

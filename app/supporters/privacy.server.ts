@@ -11,6 +11,7 @@ import {
   outbox,
   payments,
   plans,
+  pledges,
   receipts,
   sessions,
   subscriptions,
@@ -348,7 +349,15 @@ export async function eraseSupporterRecords(
     .returning({ id: checkouts.id });
   const ledger = await tx
     .update(payments)
-    .set({ message: null, anonymous: true, deliveryAddress: null })
+    // The wall of solidarity's name and town go with the message (ADR 043).
+    .set({
+      message: null,
+      anonymous: true,
+      deliveryAddress: null,
+      wallName: null,
+      wallTown: null,
+      wallShowsAmount: false,
+    })
     .where(eq(payments.supporterId, supporter.id))
     .returning({ id: payments.id });
   if (ledger.length) {
@@ -396,6 +405,8 @@ export async function eraseSupporterRecords(
     .set({ cancelReason: null, deliveryAddress: null })
     .where(eq(subscriptions.supporterId, supporter.id));
   await tx.delete(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
+  // A message of support given over the phone waits on its pledge until paid: it goes too.
+  await tx.update(pledges).set({ message: null, anonymous: true }).where(eq(pledges.supporterId, supporter.id));
   // Notes are free text about a person: they go with the person.
   await tx.delete(staffNotes).where(eq(staffNotes.supporterId, supporter.id));
   // So are refund notes; the refund itself (amount, reason) stays with the payment, as the books need.
