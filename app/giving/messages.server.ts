@@ -64,7 +64,8 @@ function townOf(city: string | null | undefined): string | null {
  * The columns that decide a message's wall name, for the snapshot taken on approval and for what
  * staff see before they approve. The name is the one typed with this gift (else the supporter's);
  * the town comes from an address this gift gave or, when the checkout was the supporter's own (or
- * staff took the gift), from the supporter's address: never the town of whoever else shares an email.
+ * staff took the gift, or the record's details came from it, or the names match), from the
+ * supporter's address: never the town of someone else who shares an email.
  */
 const wallSource = {
   paymentAnonymous: payments.anonymous,
@@ -72,6 +73,7 @@ const wallSource = {
   supporterId: supporters.id,
   supporterName: supporters.name,
   supporterCity: supporters.addressCity,
+  supporterDetailsFrom: supporters.detailsFromCheckoutId,
   deliveryAddress: payments.deliveryAddress,
   checkoutId: payments.checkoutId,
   checkoutName: checkouts.name,
@@ -84,6 +86,7 @@ type WallSource = {
   supporterId: number;
   supporterName: string;
   supporterCity: string | null;
+  supporterDetailsFrom: string | null;
   deliveryAddress: { city?: string | null } | null;
   checkoutId: string | null;
   checkoutName: string | null;
@@ -92,7 +95,12 @@ type WallSource = {
 };
 
 function wallNameFrom(row: WallSource): WallName & { showsAmount: boolean } {
-  const ownRecord = row.checkoutId === null || row.checkoutSupporterId === row.supporterId;
+  const sameName = (row.checkoutName ?? "").trim().toLowerCase() === row.supporterName.trim().toLowerCase();
+  const ownRecord =
+    row.checkoutId === null ||
+    row.checkoutSupporterId === row.supporterId ||
+    row.supporterDetailsFrom === row.checkoutId ||
+    sameName;
   return {
     anonymous: row.paymentAnonymous || row.supporterAnonymous,
     name: firstName(row.checkoutName || (ownRecord ? row.supporterName : null)),
