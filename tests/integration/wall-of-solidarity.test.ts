@@ -30,7 +30,12 @@ let staff: { cookie: string; csrf: string; staffUserId: number };
 
 beforeAll(async () => {
   const email = `wall.${randomUUID().slice(0, 8)}@fund.example`;
-  const user = await createStaffUser(t.db, { email, name: "Wall staff", role: "staff", password: "a-long-staff-password" });
+  const user = await createStaffUser(t.db, {
+    email,
+    name: "Wall staff",
+    role: "staff",
+    password: "a-long-staff-password",
+  });
   const signedIn = await signInStaff(t.db, { email, password: "a-long-staff-password", clientAddress: "203.0.113.42" });
   if (signedIn.status !== "ok") throw new Error("sign-in failed");
   const cookie = signedIn.cookie.split(";")[0]!;
@@ -211,7 +216,11 @@ describe("erasure and the public pages", () => {
     await approve(gift.payment.id);
     expect((await wallOf("/")).messages.find((m) => m.id === gift.payment.id)?.signature).toBe("Gil, Launceston");
     await t.db.transaction((tx) =>
-      eraseSupporterRecords(tx, { supporterId: gift.supporterId, actor: { type: "staff", id: null }, reason: "request" }),
+      eraseSupporterRecords(tx, {
+        supporterId: gift.supporterId,
+        actor: { type: "staff", id: null },
+        reason: "request",
+      }),
     );
     expect((await wallOf("/")).messages.some((m) => m.id === gift.payment.id)).toBe(false);
     const [row] = await t.db.select().from(payments).where(eq(payments.id, gift.payment.id));
