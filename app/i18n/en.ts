@@ -21,7 +21,8 @@ export const en = {
   "donate.anonymous": "Anonymous — don't show my name publicly",
   "donate.message": "Message of support (optional)",
   "donate.wallLegend": "On our wall of solidarity, show my message as from",
-  "donate.wallHint": "Messages appear after we have read them. We never show your surname or email.",
+  "donate.wallHint":
+    "Messages appear once we have read them. We show only your first name and, if you have given us a postal address, your town: never your surname or email.",
   "donate.wallName": "My first name and town",
   "donate.showAmount": "Also show the amount I give",
   "wall.heading": "Wall of solidarity",
@@ -92,7 +93,7 @@ export const en = {
     "Your card number. It goes straight to the card processor and never reaches our servers. We do not use advertising trackers or third-party scripts, and we never sell or share your details.",
   "privacy.anonymousHeading": "Giving anonymously",
   "privacy.anonymous":
-    'Tick "Don\'t show my name publicly" and your name is never shown on any public page. We still need an email address for your receipt; it is never shown to anyone but our staff.',
+    'A message of support appears on our wall of solidarity only after our staff have read it, signed with your first name and, if you have given us a postal address, your town, or as "Anonymous" if you choose "Anonymous — don\'t show my name publicly"; then your name is never shown on any public page. The amount is shown only if you tick "Also show the amount I give". We still need an email address for your receipt; it is never shown to anyone but our staff. Erasing your details removes your message from the wall.',
   "privacy.processorsHeading": "Who handles what",
   "privacy.stripe": "Stripe processes card payments. It sees your card details, your email address and the amount.",
   "privacy.resend":
