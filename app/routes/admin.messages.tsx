@@ -97,8 +97,8 @@ export default function Messages() {
     <div className="panel">
       <h1>Messages of support</h1>
       <p>
-        What readers wrote with their gift. Read each one before it may appear on the public wall; you can change your
-        mind later. Approved messages appear on the campaign’s wall of solidarity, signed as shown below.
+        What readers wrote with their gift. Read each one before it may appear on the campaign’s wall of solidarity,
+        signed as shown below; you can change your mind later.
       </p>
       <p>
         <Link to="/admin/messages/print">Print approved messages</Link> — a bundle to send on, one message a block.

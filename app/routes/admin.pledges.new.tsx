@@ -107,8 +107,8 @@ const LABELS: Record<string, string> = {
   amount: "Amount",
   campaignId: "Campaign",
   notes: "Notes",
-  publicName: "Name shown publicly",
-  message: "Message of support",
+  publicName: "Name them on the wall",
+  message: "Message for the wall",
   payMethod: "How they pay",
   reference: "Reference",
 };
@@ -121,8 +121,8 @@ const KINDS = [
 ] as const;
 /** Asked on the phone as on the donate form; unasked, a caller is not named (ADR 043). */
 const PUBLIC_NAME = [
-  ["no", "No: shown as “Anonymous”"],
-  ["yes", "Yes: first name and town"],
+  ["no", "No: “Anonymous”"],
+  ["yes", "Yes: first name, town"],
 ] as const;
 const METHODS = [
   ["link", "Email a payment link"],
@@ -322,6 +322,14 @@ export default function NewPledge() {
               </select>
               <FieldError id="campaignId-error" message={errors?.campaignId} />
             </div>
+
+            <RadioGroup
+              name="publicName"
+              legend="Name them on the wall of solidarity?"
+              options={PUBLIC_NAME}
+              checked={values.publicName === "yes" ? "yes" : "no"}
+              errors={errors}
+            />
           </div>
 
           <div>
@@ -336,17 +344,9 @@ export default function NewPledge() {
               values={values}
             />
 
-            <RadioGroup
-              name="publicName"
-              legend="Show their name publicly? (wall of solidarity)"
-              options={PUBLIC_NAME}
-              checked={values.publicName === "yes" ? "yes" : "no"}
-              errors={errors}
-            />
-
             <TextAreaField
               name="message"
-              label="Message of support (optional): staff read it before it appears on the wall"
+              label="Message for the wall (optional)"
               rows={2}
               maxLength={500}
               errors={errors}

@@ -98,8 +98,8 @@ beforeAll(async () => {
     await page.getByRole("radio", { name: "One-off gift" }).check();
     await page.getByLabel("Amount (gifts)").fill("30");
     await page.getByRole("radio", { name: "Cash" }).check();
-    expect(await page.getByRole("radio", { name: "No: shown as “Anonymous”" }).isChecked()).toBe(true);
-    await page.getByLabel(/^Message of support/).fill(PHONE_MESSAGE);
+    expect(await page.getByRole("radio", { name: "No: “Anonymous”" }).isChecked()).toBe(true);
+    await page.getByLabel("Message for the wall (optional)").fill(PHONE_MESSAGE);
     await page.getByRole("button", { name: "Save pledge" }).click();
     await page.waitForURL(/\/admin\/pledges\/\d+\?created=1$/);
   });
