@@ -303,6 +303,8 @@ export const checkouts = pgTable(
     name: text("name").notNull().default(""),
     anonymous: boolean("anonymous").notNull().default(false),
     message: text("message"),
+    /** The reader allowed the amount to be shown beside their message on the wall (off unless ticked). */
+    showAmount: boolean("show_amount").notNull().default(false),
     /** Set when the checkout pays a phone pledge (the pledge is marked paid by the same path). */
     pledgeId: integer("pledge_id"),
     /**
@@ -423,6 +425,14 @@ export const payments = pgTable(
     messageStatus: text("message_status").$type<MessageStatus>().notNull().default("pending"),
     messageModeratedAt: timestamp("message_moderated_at", { withTimezone: true }),
     messageModeratedByStaffId: integer("message_moderated_by_staff_id"),
+    /**
+     * The wall of solidarity shows these, taken when staff approve the message (ADR 043): the
+     * first word of the writer's name, the town of the address they gave, and whether they let
+     * the amount be shown. The wall never reads the supporter's record for them; erasure nulls them.
+     */
+    wallName: text("wall_name"),
+    wallTown: text("wall_town"),
+    wallShowsAmount: boolean("wall_shows_amount").notNull().default(false),
     receiptNumber: integer("receipt_number").notNull(),
     /** Offline payments: cheque number or bank reference, and who recorded it. */
     reference: text("reference"),
@@ -447,6 +457,10 @@ export const payments = pgTable(
     index("payments_messages_idx")
       .on(t.messageStatus, t.paidAt, t.id)
       .where(sql`${t.message} is not null`),
+    // The wall of solidarity: a campaign's approved messages, newest first.
+    index("payments_wall_idx")
+      .on(t.campaignId, t.paidAt, t.id)
+      .where(sql`${t.message} is not null and ${t.messageStatus} = 'approved'`),
     check("payments_message_status_known", sql`${t.messageStatus} in ('pending', 'approved', 'hidden')`),
     // One-time tiers still running: the dashboard's supporter counts and the print mailing list.
     // A supporter's one-time tiers still running (their entitlements).
@@ -831,6 +845,9 @@ export const pledges = pgTable(
     payMethod: text("pay_method").$type<PledgePayMethod>().notNull(),
     status: text("status").$type<"pending" | "paid" | "cancelled" | "expired">().notNull().default("pending"),
     notes: text("notes"),
+    /** The caller's wishes for the wall: not named publicly, and a message of support (moderated like any other). */
+    anonymous: boolean("anonymous").notNull().default(false),
+    message: text("message"),
     takenByStaffId: integer("taken_by_staff_id")
       .notNull()
       .references(() => staffUsers.id),

@@ -19,6 +19,8 @@ type NewCheckout = {
   name: string | null;
   anonymous: boolean;
   message: string | null;
+  /** The wall may show the amount beside the message. */
+  showAmount?: boolean;
   description: string;
   returnPath: string;
   /** Set when the checkout pays a phone pledge: the payment marks the pledge paid. */
@@ -66,6 +68,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     name: input.name ?? "",
     anonymous: input.anonymous,
     message: input.message,
+    showAmount: input.showAmount ?? false,
     pledgeId: input.pledgeId ?? null,
     supporterId: input.supporterId ?? null,
     provider: provider.name,
@@ -93,6 +96,7 @@ function prepareInsertCheckout(db: DB) {
     "name",
     "anonymous",
     "message",
+    "showAmount",
     "pledgeId",
     "supporterId",
     "provider",
@@ -131,6 +135,7 @@ export function startDonationCheckout(
     name: donation.name,
     anonymous: donation.anonymous,
     message: donation.message,
+    showAmount: donation.showAmount ?? false,
     description:
       donation.kind === "monthly"
         ? `Monthly gift of ${amount} to ${campaign.name}`

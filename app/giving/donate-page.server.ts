@@ -16,6 +16,7 @@ import { passCheckoutGate } from "./checkout-gate.server";
 import { formContentsHash, isCarriableActionPath, WAIT_PATH, waitingGiftCookie } from "./wait-ticket.server";
 import { getCheckoutStatus, startDonationCheckout, startTierCheckout } from "./checkout.server";
 import { bindCheckoutToBrowser, checkoutOfThisBrowser, choiceFromQuery, giftToRetry } from "./retry.server";
+import { loadWall } from "./wall.server";
 import {
   checkbox,
   parseDonateForm,
@@ -37,6 +38,7 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
     issueCsrfToken(request),
     giftToRetry(db, request, campaign),
   ]);
+  const wall = await loadWall(db, request, { campaign, timeZone: settings.timeZone });
   const fee = { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor };
   return json(
     {
@@ -71,6 +73,8 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
       retry,
       /** A frequency and amount chosen by a link, when there is no gift to bring back. */
       choice: retry ? null : choiceFromQuery(request, campaign),
+      /** The wall of solidarity: a page of approved messages (`?before=` for older ones). */
+      wall,
     },
     { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
   );
@@ -172,6 +176,7 @@ const DONATE_FORM_FIELDS = [
   "email",
   "anonymous",
   "message",
+  "showAmount",
   "coverFees",
 ] as const;
 

@@ -93,6 +93,7 @@ const DONATE_FIELDS = [
   "email",
   "anonymous",
   "message",
+  "showAmount",
   "coverFees",
   "currency",
 ] as const;
@@ -105,6 +106,7 @@ export const DonateFormSchema = z.object({
   email,
   anonymous: checkbox,
   message: optionalText(500, t("error.message"), { multiline: true }),
+  showAmount: checkbox,
   coverFees: checkbox,
   currency: z.string().optional(),
 });
@@ -117,6 +119,8 @@ export type Donation = {
   email: string;
   anonymous: boolean;
   message: string | null;
+  /** The wall may show the amount beside the message (off unless ticked). */
+  showAmount?: boolean;
 };
 
 export function zodFieldErrors(error: z.ZodError): FieldErrors {
@@ -193,6 +197,7 @@ export function parseDonateForm(
       email: form.email,
       anonymous: form.anonymous,
       message: form.message,
+      showAmount: form.showAmount,
     },
   };
 }

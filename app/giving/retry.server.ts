@@ -72,6 +72,7 @@ export async function giftToRetry(db: DB, request: Request, campaign: Campaign):
   };
   if (!preset) values.customAmount = typedAmount(checkout.amountMinor, checkout.currency);
   if (checkout.anonymous) values.anonymous = "on";
+  if (checkout.showAmount) values.showAmount = "on";
   if (checkout.feeCoverMinor > 0) values.coverFees = "on";
   return values;
 }

@@ -11,8 +11,8 @@ import { describeError, logger } from "~/log.server";
  * token, and served from memory with the reader's own nonce and token put in (ADR 021).
  *
  * Correct invalidation: the database notifies every app process when what these pages show
- * changes (campaign totals, campaigns, plans, settings: migration 0007), and a notification
- * makes every cached page stale. A changed page is rendered again on the next request, but not
+ * changes (campaign totals, campaigns, plans, settings: migration 0007; the wall of solidarity's
+ * messages: ADR 043), and a notification makes every cached page stale. A changed page is rendered again on the next request, but not
  * more than once a second, so a flood of payments costs one render a second, not one per payment:
  * a page is at most about a second behind the ledger. Everything is stale whenever the
  * notification channel (re)connects, since notifications sent meanwhile are lost.

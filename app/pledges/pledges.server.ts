@@ -129,6 +129,9 @@ export const PledgeInputSchema = z
       .max(100_000_000, "That amount is too large.")
       .optional(),
     notes: optionalText(2000, { multiline: true }),
+    /** The caller's wishes for the wall of solidarity: not named publicly unless they say so (ADR 043). */
+    anonymous: z.boolean().default(true),
+    message: optionalText(500, { multiline: true }),
     payMethod: z.enum(PLEDGE_PAY_METHODS, { error: "Choose how they will pay." }),
     reference: optionalText(100),
   })
@@ -292,6 +295,8 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
             currency: campaign.currency,
             payMethod: v.payMethod,
             notes: v.notes,
+            anonymous: v.anonymous,
+            message: v.message,
             takenByStaffId: input.staff.staffUserId,
           })
           .returning(),
@@ -317,8 +322,9 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
           amountMinor,
           feeCoverMinor: 0,
           currency: campaign.currency,
-          anonymous: false,
-          message: null,
+          anonymous: v.anonymous,
+          // Moderated like any other message before it may appear on the wall.
+          message: v.message,
           paidAt: new Date(),
           firstOfSubscription: false,
           reference: v.reference,
@@ -400,6 +406,8 @@ export async function pledgeInputFromForm(
     planCode: form.planCode,
     amountMinor,
     notes: form.notes,
+    anonymous: form.publicName !== "yes",
+    message: form.message,
     payMethod: form.payMethod as PledgeInput["payMethod"],
     reference: form.reference,
   };
@@ -576,8 +584,8 @@ export async function startPledgeCheckout(db: DB, { token }: { token: string }):
     feeCoverMinor: 0,
     email: supporter.email,
     name: supporter.name || null,
-    anonymous: false,
-    message: null,
+    anonymous: pledge.anonymous,
+    message: pledge.message,
     description: found.view.description,
     returnPath: `/pay/${token}`,
     pledgeId: pledge.id,

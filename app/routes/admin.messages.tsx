@@ -10,6 +10,8 @@ import { readFormData } from "~/giving/forms.server";
 import {
   countMessagesToReview,
   listMessagesForStaff,
+  MessageCursorSchema,
+  messageCursorParam,
   moderateMessage,
   ModerateMessageSchema,
 } from "~/giving/messages.server";
@@ -30,11 +32,7 @@ const TAB_LABEL: Record<Show, string> = { review: "To review", approved: "Approv
 
 const QuerySchema = z.object({
   show: z.enum(["review", "approved", "hidden"]).catch("review"),
-  before: z
-    .string()
-    .regex(/^\d{13}-\d{1,10}$/)
-    .optional()
-    .catch(undefined),
+  before: MessageCursorSchema,
   done: z.enum(["approved", "hidden"]).optional().catch(undefined),
 });
 
@@ -42,11 +40,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request);
   const query = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const [ms, id] = query.before ? query.before.split("-").map(Number) : [];
   const [list, toReview, csrf] = await Promise.all([
     listMessagesForStaff(db, {
       status: SHOW[query.show],
-      before: ms && id ? { paidAt: new Date(ms), paymentId: id } : null,
+      before: query.before ?? null,
     }),
     countMessagesToReview(db),
     issueCsrfToken(request),
@@ -57,7 +54,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       done: query.done ?? null,
       toReview,
       messages: list.messages,
-      next: list.next ? `${list.next.paidAt.getTime()}-${list.next.paymentId}` : null,
+      next: list.next ? messageCursorParam(list.next) : null,
       csrf: csrf.token,
     },
     { headers: { ...csrf.headers, ...PRIVATE } },
@@ -100,8 +97,11 @@ export default function Messages() {
     <div className="panel">
       <h1>Messages of support</h1>
       <p>
-        What readers wrote with their gift. Read each one before it may appear on the public wall; you can change your
-        mind later.
+        What readers wrote with their gift. Read each one before it may appear on the campaign’s wall of solidarity,
+        signed as shown below; you can change your mind later.
+      </p>
+      <p>
+        <Link to="/admin/messages/print">Print approved messages</Link> — a bundle to send on, one message a block.
       </p>
       <nav aria-label="Messages" className="message-tabs">
         {(Object.keys(SHOW) as Show[]).map((tab) => (
@@ -140,7 +140,8 @@ export default function Messages() {
                 ) : (
                   <Link to={`/admin/supporters/${m.supporter.id}`}>{m.supporter.name || "(no name)"}</Link>
                 )}
-                {m.anonymous ? " — asked not to be named publicly (shown as “Anonymous”)" : " — may be named publicly"}
+                {m.anonymous ? " — asked not to be named publicly" : " — may be named publicly"}
+                {` · on the wall as “${m.shownAs}”${m.showsAmount ? ", with the amount" : ""}`}
                 {" · "}
                 <Link to={`/admin/payments/${m.paymentId}`}>
                   {formatMoney(m.amountMinor, m.currency, "en-AU")} to {m.campaignName}

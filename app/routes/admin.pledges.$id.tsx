@@ -47,6 +47,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
         currency: pledge.currency,
         payMethod: pledge.payMethod,
         notes: pledge.notes,
+        anonymous: pledge.anonymous,
+        message: pledge.message,
         createdAt: pledge.createdAt.toISOString(),
         expiresAt: pledge.expiresAt?.toISOString() ?? null,
         reminderSentAt: pledge.reminderSentAt?.toISOString() ?? null,
@@ -184,6 +186,23 @@ export default function PledgeDetails() {
             </dd>
           </div>
         ) : null}
+        <div>
+          <dt>On the wall</dt>
+          <dd>
+            {pledge.anonymous ? "Not named (“Anonymous”)" : "First name and town"}
+            {pledge.message ? (
+              <>
+                {" · message: "}
+                <q>{pledge.message}</q>
+                {pledge.paymentId
+                  ? " (read under Messages of support before it appears)"
+                  : " (once paid, and read by staff)"}
+              </>
+            ) : (
+              " · no message"
+            )}
+          </dd>
+        </div>
         {pledge.notes ? (
           <div>
             <dt>Notes</dt>

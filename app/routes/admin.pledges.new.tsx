@@ -107,6 +107,8 @@ const LABELS: Record<string, string> = {
   amount: "Amount",
   campaignId: "Campaign",
   notes: "Notes",
+  publicName: "Name them on the wall",
+  message: "Message for the wall",
   payMethod: "How they pay",
   reference: "Reference",
 };
@@ -116,6 +118,11 @@ const KINDS = [
   ["monthly", "Monthly gift"],
   ["tier_monthly", "Tier, monthly"],
   ["tier_one_time", "Tier, 12 months"],
+] as const;
+/** Asked on the phone as on the donate form; unasked, a caller is not named (ADR 043). */
+const PUBLIC_NAME = [
+  ["no", "No: “Anonymous”"],
+  ["yes", "Yes: first name, town"],
 ] as const;
 const METHODS = [
   ["link", "Email a payment link"],
@@ -315,6 +322,14 @@ export default function NewPledge() {
               </select>
               <FieldError id="campaignId-error" message={errors?.campaignId} />
             </div>
+
+            <RadioGroup
+              name="publicName"
+              legend="Name them on the wall of solidarity?"
+              options={PUBLIC_NAME}
+              checked={values.publicName === "yes" ? "yes" : "no"}
+              errors={errors}
+            />
           </div>
 
           <div>
@@ -325,6 +340,15 @@ export default function NewPledge() {
               label="Reference (cheque number or bank reference)"
               autoComplete="off"
               maxLength={100}
+              errors={errors}
+              values={values}
+            />
+
+            <TextAreaField
+              name="message"
+              label="Message for the wall (optional)"
+              rows={2}
+              maxLength={500}
               errors={errors}
               values={values}
             />

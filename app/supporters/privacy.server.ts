@@ -11,6 +11,7 @@ import {
   outbox,
   payments,
   plans,
+  pledges,
   receipts,
   sessions,
   subscriptions,
@@ -265,6 +266,11 @@ export async function exportSupporterData(
         currency: payment.currency,
         anonymous: payment.anonymous,
         message: payment.message,
+        // The wall of solidarity: whether staff approved it, and how it is signed there (ADR 043).
+        messageStatus: payment.message ? payment.messageStatus : null,
+        wallName: payment.wallName,
+        wallTown: payment.wallTown,
+        wallShowsAmount: payment.wallShowsAmount,
         coversUntil: payment.coversUntil,
         deliveryAddress: payment.deliveryAddress,
         subscriptionId: payment.subscriptionId,
@@ -286,6 +292,7 @@ export async function exportSupporterData(
         name: checkout.name,
         anonymous: checkout.anonymous,
         message: checkout.message,
+        showAmount: checkout.showAmount,
         status: checkout.status,
         createdAt: checkout.createdAt,
         completedAt: checkout.completedAt,
@@ -348,7 +355,15 @@ export async function eraseSupporterRecords(
     .returning({ id: checkouts.id });
   const ledger = await tx
     .update(payments)
-    .set({ message: null, anonymous: true, deliveryAddress: null })
+    // The wall of solidarity's name and town go with the message (ADR 043).
+    .set({
+      message: null,
+      anonymous: true,
+      deliveryAddress: null,
+      wallName: null,
+      wallTown: null,
+      wallShowsAmount: false,
+    })
     .where(eq(payments.supporterId, supporter.id))
     .returning({ id: payments.id });
   if (ledger.length) {
@@ -396,6 +411,8 @@ export async function eraseSupporterRecords(
     .set({ cancelReason: null, deliveryAddress: null })
     .where(eq(subscriptions.supporterId, supporter.id));
   await tx.delete(loginTokens).where(eq(loginTokens.supporterId, supporter.id));
+  // A message of support given over the phone waits on its pledge until paid: it goes too.
+  await tx.update(pledges).set({ message: null, anonymous: true }).where(eq(pledges.supporterId, supporter.id));
   // Notes are free text about a person: they go with the person.
   await tx.delete(staffNotes).where(eq(staffNotes.supporterId, supporter.id));
   // So are refund notes; the refund itself (amount, reason) stays with the payment, as the books need.

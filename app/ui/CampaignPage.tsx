@@ -5,6 +5,7 @@ import { DonateForm, type DonateFormProps } from "./DonateForm";
 import { CAMPAIGN_PAGE_SCRIPT, type PageScriptHandle } from "./page-scripts";
 import { ProgressBar, type ProgressProps } from "./ProgressBar";
 import { telHref } from "./tel";
+import { Wall, type WallProps } from "./Wall";
 
 /**
  * The route handle of a campaign page (`/`, `/c/<slug>`): sent without React, with its own small
@@ -29,6 +30,7 @@ export type CampaignPageProps = {
     csrf: string;
     retry?: Record<string, string> | null;
     choice?: Record<string, string> | null;
+    wall?: WallProps["wall"];
   };
   actionData?: DonateFormProps["actionData"];
 };
@@ -89,6 +91,7 @@ export function CampaignPage({ action, data, actionData }: CampaignPageProps) {
           </p>
         ) : null}
       </aside>
+      {data.wall ? <Wall wall={data.wall} /> : null}
     </div>
   );
 }

@@ -162,10 +162,6 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
       </fieldset>
 
       <ContactFields errors={errors} values={values} />
-      <div className="check">
-        <input type="checkbox" id="anonymous" name="anonymous" defaultChecked={values.anonymous === "on"} />
-        <label htmlFor="anonymous">{t("donate.anonymous")}</label>
-      </div>
       <TextAreaField
         name="message"
         label={t("donate.message")}
@@ -174,6 +170,23 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
         errors={errors}
         values={values}
       />
+      {/* How the wall of solidarity signs the message (ADR 043); "anonymous" keeps its old meaning. */}
+      <fieldset className="wall-choice" aria-describedby="wall-hint">
+        <legend>{t("donate.wallLegend")}</legend>
+        <Hint id="wall-hint">{t("donate.wallHint")}</Hint>
+        <div className="check">
+          <input type="radio" id="wallName" name="anonymous" value="name" defaultChecked={values.anonymous !== "on"} />
+          <label htmlFor="wallName">{t("donate.wallName")}</label>
+        </div>
+        <div className="check">
+          <input type="radio" id="anonymous" name="anonymous" value="on" defaultChecked={values.anonymous === "on"} />
+          <label htmlFor="anonymous">{t("donate.anonymous")}</label>
+        </div>
+        <div className="check">
+          <input type="checkbox" id="showAmount" name="showAmount" defaultChecked={values.showAmount === "on"} />
+          <label htmlFor="showAmount">{t("donate.showAmount")}</label>
+        </div>
+      </fieldset>
       <div className="check">
         <input type="checkbox" id="coverFees" name="coverFees" defaultChecked={values.coverFees === "on"} />
         <label htmlFor="coverFees">

@@ -210,11 +210,14 @@ describe("phone pledges", () => {
       expect(await page.locator("#planCode").inputValue()).toBe("print-year");
       await tab("amount");
       await tab("campaignId");
+      // Unasked, a caller is not named on the wall of solidarity (ADR 043).
+      await tab("publicName=no");
       await tab("payMethod=link");
       await page.keyboard.press("ArrowDown");
       expect(await focused()).toBe("payMethod=cheque");
       await tab("reference");
       await type("200345");
+      await tab("message");
       await tab("notes");
       await tab("Save pledge");
       await page.keyboard.press("Enter");

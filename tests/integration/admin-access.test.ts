@@ -44,6 +44,11 @@ const ROUTES: Record<string, { path: string; params?: Record<string, string>; ex
   "admin.mail": { path: "/admin/mail", expected: { anonymous: 303, staff: 200, admin: 200 } },
   // Staff on the phone line read and moderate messages of support.
   "admin.messages": { path: "/admin/messages", expected: { anonymous: 303, staff: 200, admin: 200 } },
+  // The printable bundle of approved messages, to send on: staff, like the moderation list.
+  "admin.messages_.print": {
+    path: "/admin/messages/print",
+    expected: { anonymous: 303, staff: 200, admin: 200 },
+  },
   // Staff read the payment-events log; only admins replay a failed event (its action).
   "admin.events": { path: "/admin/events", expected: { anonymous: 303, staff: 200, admin: 200 } },
   "admin.staff": { path: "/admin/staff", expected: { anonymous: 303, staff: 403, admin: 200 } },

@@ -11,6 +11,7 @@ import {
   subscriptions,
   supporters,
 } from "@db/schema";
+import { listWall } from "~/giving/messages.server";
 import { PaymentProviderError } from "~/payments/provider.server";
 import { simulatedProvider } from "~/payments/simulated.server";
 import { action as exportAction, loader as exportLoader } from "~/routes/account.privacy.export";
@@ -222,6 +223,16 @@ describe("erasing me", () => {
       .from(subscriptions)
       .where(eq(subscriptions.supporterId, rosa.supporterId));
     await requestSignInLink(t.db, { email: rosa.email, clientAddress: "198.51.100.7" });
+    // Her message is on the wall of solidarity, signed with her first name and town (ADR 043).
+    await t.db
+      .update(payments)
+      .set({ messageStatus: "approved", wallName: "Rosa", wallTown: "Carlton", wallShowsAmount: true })
+      .where(eq(payments.id, rosa.payments[1]!.id));
+    const onWall = async () =>
+      (await listWall(t.db, { campaignId: fixtures.campaign.id, limit: 500 })).messages.some(
+        (m) => m.paymentId === rosa.payments[1]!.id,
+      );
+    expect(await onWall()).toBe(true);
     const ledgerBefore = await t.db.select().from(payments).where(eq(payments.supporterId, rosa.supporterId));
     const otherBefore = await supporterRow(other.supporterId);
     const otherMailBefore = await t.db.select().from(outbox).where(eq(outbox.toEmail, other.email));
@@ -263,6 +274,9 @@ describe("erasing me", () => {
         .sort();
     expect(figures(ledgerAfter)).toEqual(figures(ledgerBefore));
     expect(ledgerAfter.every((p) => p.message === null && p.anonymous)).toBe(true);
+    // Off the wall, with the name and town it was signed with.
+    expect(ledgerAfter.every((p) => p.wallName === null && p.wallTown === null && !p.wallShowsAmount)).toBe(true);
+    expect(await onWall()).toBe(false);
     const snapshots = await t.db
       .select()
       .from(receipts)

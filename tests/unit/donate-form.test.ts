@@ -33,8 +33,16 @@ describe("the donate form", () => {
         email: "rosa@example.net",
         anonymous: false,
         message: null,
+        showAmount: false,
       },
     });
+  });
+
+  it("reads the wall choice: the name radio is not anonymous, and the amount is shown only when ticked", () => {
+    const named = parseDonateForm(form({ ...valid, anonymous: "name", showAmount: "on" }), campaign, settings);
+    expect(named).toMatchObject({ ok: true, value: { anonymous: false, showAmount: true } });
+    const hidden = parseDonateForm(form({ ...valid, anonymous: "on" }), campaign, settings);
+    expect(hidden).toMatchObject({ ok: true, value: { anonymous: true, showAmount: false } });
   });
 
   it("reads a custom monthly amount, anonymity, a message and the fee cover", () => {
