@@ -48,16 +48,14 @@ export type RefundMovement = {
  */
 export async function refundMovements(
   db: DB,
-  {
-    from,
-    to,
-    paymentIds,
-    timeZone = "UTC",
-  }: { from: Date; to: Date; paymentIds?: number[]; timeZone?: string },
+  { from, to, paymentIds, timeZone = "UTC" }: { from: Date; to: Date; paymentIds?: number[]; timeZone?: string },
 ): Promise<RefundMovement[]> {
+  // Raw SQL: postgres.js takes timestamps as text.
+  const start = sql`${from.toISOString()}::timestamptz`;
+  const end = sql`${to.toISOString()}::timestamptz`;
   const only =
     paymentIds === undefined
-      ? sql`o.payment_id in (select payment_id from refund_observations where observed_at >= ${from} and observed_at < ${to})`
+      ? sql`o.payment_id in (select payment_id from refund_observations where observed_at >= ${start} and observed_at < ${end})`
       : paymentIds.length === 0
         ? sql`false`
         : sql`o.payment_id in (${sql.join(
@@ -74,7 +72,7 @@ export async function refundMovements(
       from refund_observations o
       where ${only}
     ) as w
-    where total > before and observed_at >= ${from} and observed_at < ${to}
+    where total > before and observed_at >= ${start} and observed_at < ${end}
     order by observed_at, payment_id, total`);
   return rowsOf<{
     payment_id: number;
@@ -110,8 +108,7 @@ function xeroDate(day: string, order: DateOrder): string {
 type Line = { at: Date; order: number; cells: [string, string, string, string, string] };
 
 export type StatementResult =
-  | { ok: true; csv: string; lines: number }
-  | { ok: false; field: "to" | "currency"; message: string };
+  { ok: true; csv: string; lines: number } | { ok: false; field: "to" | "currency"; message: string };
 
 /**
  * The statement for [from, to) on the organisation's calendar. Small by Xero's own limit, so it
@@ -127,6 +124,7 @@ export async function statementCsv(
     timeZone,
     dateOrder = "dmy",
     currency,
+    maxLines = XERO_MAX_LINES,
   }: {
     from: Date;
     to: Date;
@@ -134,6 +132,8 @@ export async function statementCsv(
     timeZone: string;
     dateOrder?: DateOrder;
     currency?: string;
+    /** Xero's limit; smaller in tests. */
+    maxLines?: number;
   },
 ): Promise<StatementResult> {
   const zone = safeTimeZone(timeZone);
@@ -169,7 +169,7 @@ export async function statementCsv(
       ),
     )
     .orderBy(asc(payments.paidAt), asc(payments.id))
-    .limit(XERO_MAX_LINES + 1);
+    .limit(maxLines + 1);
 
   const movements = await refundMovements(db, { from, to, timeZone: zone });
   const refunded =
@@ -242,11 +242,11 @@ export async function statementCsv(
       ],
     });
   }
-  if (lines.length > XERO_MAX_LINES)
+  if (lines.length > maxLines)
     return {
       ok: false,
       field: "to",
-      message: `More than ${XERO_MAX_LINES.toLocaleString("en")} lines for these dates, and Xero imports at most ${XERO_MAX_LINES.toLocaleString("en")} per file: choose fewer days.`,
+      message: `More than ${maxLines.toLocaleString("en")} lines for these dates, and Xero imports at most ${maxLines.toLocaleString("en")} per file: choose fewer days.`,
     };
   lines.sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order);
   // No byte-order mark: the file is for Xero, which reads UTF-8, and its first heading must be "*Date".
