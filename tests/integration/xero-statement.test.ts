@@ -9,6 +9,7 @@ import { refundMovements, statementCsv, STATEMENT_HEADER } from "~/reports/state
 import { loader as exportLoader } from "~/routes/admin.exports.$kind[.csv]";
 import { loader as exportsPageLoader } from "~/routes/admin.exports._index";
 import { giveGift, givePhoneOnlyCheque } from "../factories";
+import { parseCsv } from "../support/csv";
 import { useSeededDatabase } from "../support/database";
 import { callLoader } from "../support/remix";
 
@@ -38,26 +39,6 @@ beforeAll(async () => {
   if (result.status !== "ok") throw new Error("sign-in failed");
   cookie = result.cookie.split(";")[0];
 });
-
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') ((cell += '"'), i++);
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") (row.push(cell), (cell = ""));
-    else if (c === "\r" && text[i + 1] === "\n") {
-      (row.push(cell), rows.push(row), (row = []), (cell = ""), i++);
-    } else cell += c;
-  }
-  return rows;
-}
 
 /** A charge.refunded as the ledger receives it: the running total, at the event's time. */
 const refunded = (providerPaymentId: string, totalMinor: number, at: string) =>
@@ -208,7 +189,14 @@ describe("the Xero statement", () => {
 
     const [nz] = await t.db
       .insert(campaigns)
-      .values({ slug: `kiwi-${randomUUID().slice(0, 8)}`, name: "Kiwi appeal", headline: "Kiwi appeal", currency: "NZD", startsAt: new Date("2026-01-01T00:00:00Z"), targetMinor: 100000 })
+      .values({
+        slug: `kiwi-${randomUUID().slice(0, 8)}`,
+        name: "Kiwi appeal",
+        headline: "Kiwi appeal",
+        currency: "NZD",
+        startsAt: new Date("2026-01-01T00:00:00Z"),
+        targetMinor: 100000,
+      })
       .returning();
     await giveGift(t.db, {
       campaignId: nz.id,
