@@ -52,7 +52,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     ...new Set((await db.select({ currency: campaigns.currency }).from(campaigns)).map((c) => c.currency)),
   ].sort();
   return json(
-    { kind: kind ?? null, values: query, errors, defaults, timeZone, currencies },
+    // Xero's limit travels with the data: a `.server` module is not in the browser's bundle.
+    { kind: kind ?? null, values: query, errors, defaults, timeZone, currencies, maxLines: XERO_MAX_LINES },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 }
@@ -126,7 +127,7 @@ function SelectField({
 }
 
 export default function Exports() {
-  const { kind, values, errors, defaults, timeZone, currencies } = useLoaderData<typeof loader>();
+  const { kind, values, errors, defaults, timeZone, currencies, maxLines } = useLoaderData<typeof loader>();
   const at = (k: string) =>
     kind === k
       ? { values: { ...defaults, ...(values as Record<string, string>) }, errors }
@@ -173,7 +174,7 @@ export default function Exports() {
         <p className="hint">
           For Xero's "Import a Statement": one line per movement of money into the clearing account you choose — each
           payment in full (before Stripe's fees), each refund as a minus line on the day it was made. Stripe's fees and
-          payouts come from Stripe's own reports. At most {XERO_MAX_LINES.toLocaleString("en")} lines per file, as Xero
+          payouts come from Stripe's own reports. At most {maxLines.toLocaleString("en")} lines per file, as Xero
           allows.
         </p>
         <SelectField

@@ -1,0 +1,16 @@
+import { chromium } from "playwright-core";
+const [,, path, width, out] = process.argv;
+const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+const context = await browser.newContext({ baseURL: "http://127.0.0.1:3104", viewport: { width: Number(width), height: 900 } });
+const page = await context.newPage();
+await page.goto("/admin/sign-in");
+await page.getByLabel("Email", { exact: true }).fill("admin@example.org");
+await page.getByLabel("Password", { exact: true }).fill("fighting-fund-demo-admin");
+await page.getByRole("button", { name: "Sign in" }).click();
+await page.waitForURL(/\/admin$/);
+await page.goto(path);
+await page.waitForLoadState("load");
+const wide = await page.evaluate(() => [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5).map((el) => el.tagName + "." + el.className + " " + (el.textContent||"").slice(0,30)));
+console.log(wide.slice(0, 8));
+await page.screenshot({ path: out, fullPage: true });
+await browser.close();
