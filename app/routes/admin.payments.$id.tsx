@@ -14,7 +14,7 @@ import { formatMoney } from "~/money";
 import { getPaymentForStaff, markReceiptPosted } from "~/payments/admin-payments.server";
 import { REFUND_REASON_LABELS } from "~/payments/labels";
 import { listPaymentRefunds } from "~/payments/refunds.server";
-import { LinkButton } from "~/ui/admin";
+import { Button, LinkButton } from "~/ui/admin";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
@@ -203,15 +203,15 @@ export default function PaymentPage() {
       ) : null}
       {page.hasReceipt ? (
         <div className="button-row">
-          <Link to={`/admin/payments/${payment.id}/receipt`} className="button">
+          <LinkButton to={`/admin/payments/${payment.id}/receipt`} variant="primary">
             Print receipt
-          </Link>
+          </LinkButton>
           {canMarkPosted ? (
             <Form method="post" className="inline-form">
               <input type="hidden" name="csrf" value={csrf} />
-              <button type="submit" name="intent" value="mark-posted" className="button-secondary">
+              <Button variant="secondary" name="intent" value="mark-posted">
                 Mark as posted
-              </button>
+              </Button>
             </Form>
           ) : null}
         </div>
