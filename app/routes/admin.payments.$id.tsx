@@ -194,28 +194,26 @@ export default function PaymentPage() {
                   : "No receipt was issued for this payment"}
         </Row>
       </dl>
-      {isAdmin && payment.amountMinor > payment.refundedMinor ? (
-        <p>
+      <div className="admin-actions">
+        {isAdmin && payment.amountMinor > payment.refundedMinor ? (
           <LinkButton to={`/admin/payments/${payment.id}/refund`} variant="secondary">
             {t("admin.refund.link")}
           </LinkButton>
-        </p>
-      ) : null}
-      {page.hasReceipt ? (
-        <div className="button-row">
-          <LinkButton to={`/admin/payments/${payment.id}/receipt`} variant="primary">
+        ) : null}
+        {page.hasReceipt ? (
+          <LinkButton to={`/admin/payments/${payment.id}/receipt`} variant="secondary">
             Print receipt
           </LinkButton>
-          {canMarkPosted ? (
-            <Form method="post" className="inline-form">
-              <input type="hidden" name="csrf" value={csrf} />
-              <Button variant="secondary" name="intent" value="mark-posted">
-                Mark as posted
-              </Button>
-            </Form>
-          ) : null}
-        </div>
-      ) : null}
+        ) : null}
+        {page.hasReceipt && canMarkPosted ? (
+          <Form method="post">
+            <input type="hidden" name="csrf" value={csrf} />
+            <Button variant="secondary" name="intent" value="mark-posted">
+              Mark as posted
+            </Button>
+          </Form>
+        ) : null}
+      </div>
     </div>
   );
 }

@@ -192,9 +192,9 @@ export default function PledgeDetails() {
           </div>
         ) : null}
       </dl>
-      <div className="button-row">
+      <div className="admin-actions">
         {canResend ? (
-          <Form method="post" className="inline-form">
+          <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
             <Button variant="secondary" name="intent" value="resend">
               Email a new payment link
@@ -202,7 +202,7 @@ export default function PledgeDetails() {
           </Form>
         ) : null}
         {pledge.status === "pending" ? (
-          <Form method="post" className="inline-form">
+          <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
             <Button variant="danger" name="intent" value="cancel">
               Cancel pledge
