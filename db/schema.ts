@@ -917,6 +917,35 @@ export const paymentRefunds = pgTable(
   ],
 );
 
+/**
+ * What the ledger learnt of a payment's refunded total, and when (ADR 046): each charge.refunded
+ * says "by this time, this much of the charge was refunded"; an offline refund says it as it is
+ * recorded. The refunds themselves, dated, are derived from these (`refundMovements`): sorted by
+ * time, each rise of the running maximum is one refund. The set of observations is the same
+ * whatever order Stripe delivers its events in, so the dated refunds are too; they always add up
+ * to `payments.refunded_minor`.
+ */
+export const refundObservations = pgTable(
+  "refund_observations",
+  {
+    id: serial("id").primaryKey(),
+    paymentId: integer("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    /** When the provider said it (the event's `created`), or when an offline refund was recorded. */
+    observedAt: timestamp("observed_at", { withTimezone: true }).notNull(),
+    /** The payment's refunded total at that time, never more than the payment. */
+    refundedTotalMinor: minor("refunded_total_minor").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("refund_observations_unique").on(t.paymentId, t.observedAt, t.refundedTotalMinor),
+    // The statement export finds the refunds of a date range.
+    index("refund_observations_observed_idx").on(t.observedAt),
+    check("refund_observations_total_positive", sql`${t.refundedTotalMinor} > 0`),
+  ],
+);
+
 export const staffNotes = pgTable(
   "staff_notes",
   {

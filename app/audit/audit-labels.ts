@@ -8,6 +8,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   "email.resend": "Sent an email again",
   "export.payments": "Downloaded the payments export",
   "export.print_list": "Downloaded the print mailing list",
+  "export.statement": "Downloaded a bank statement for Xero",
   "export.supporters": "Downloaded the supporters export",
   "payment.refund": "Refunded a payment",
   "payment.resend_receipt": "Sent a receipt again",

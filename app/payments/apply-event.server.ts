@@ -10,6 +10,7 @@ import {
   pledges,
   providerEvents,
   receipts,
+  refundObservations,
   subscriptions,
   supporters,
 } from "@db/schema";
@@ -815,7 +816,17 @@ async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "paym
       ...learnsIntent,
     })
     .where(matches)
-    .returning({ id: payments.id, refundedMinor: payments.refundedMinor });
+    .returning({ id: payments.id, refundedMinor: payments.refundedMinor, amountMinor: payments.amountMinor });
+  // What this event says, kept whether or not it raised the total: an older event delivered late
+  // still dates the refund it reports (ADR 046).
+  const observed = updated
+    .map((row) => ({
+      paymentId: row.id,
+      observedAt: event.occurredAt,
+      refundedTotalMinor: Math.min(event.refundedTotalMinor, row.amountMinor),
+    }))
+    .filter((o) => o.refundedTotalMinor > 0);
+  if (observed.length > 0) await tx.insert(refundObservations).values(observed).onConflictDoNothing();
   for (const row of updated) {
     const previous = before.find((b) => b.id === row.id)?.refundedMinor ?? row.refundedMinor;
     if (row.refundedMinor > previous)

@@ -82,6 +82,8 @@ export type NormalizedEvent =
       /** Stripe PaymentIntent id (one-off) — or the invoice id when known. */
       providerPaymentIds: string[];
       refundedTotalMinor: number;
+      /** When the provider said so (Stripe: the event's `created`): the refund's date on the statement (ADR 046). */
+      occurredAt: Date;
       /** The PaymentIntent the refunded charge belongs to (Stripe); other ids are invoices it paid. */
       paymentIntentId?: string | null;
       /** Our checkout, when the charge names it: a one-off gift's charge carries its PaymentIntent's metadata. */

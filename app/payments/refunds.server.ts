@@ -2,7 +2,16 @@ import { randomUUID } from "node:crypto";
 import { and, asc, eq, isNotNull, isNull, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
-import { paymentRefunds, payments, plans, REFUND_REASONS, staffUsers, supporters, type RefundReason } from "@db/schema";
+import {
+  paymentRefunds,
+  payments,
+  plans,
+  REFUND_REASONS,
+  refundObservations,
+  staffUsers,
+  supporters,
+  type RefundReason,
+} from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { failure, staffActor, type Staff, type StaffFailure } from "~/auth/staff-actions.server";
 import { formatDate } from "~/dates";
@@ -244,11 +253,12 @@ export async function confirmRefund(
 
   if (context.route === "offline") {
     // Recorded here, in one transaction with the ledger, the audit entry and the email.
+    const acceptedAt = new Date();
     return db
       .transaction(async (tx) => {
         const [claimed] = await tx
           .insert(paymentRefunds)
-          .values({ ...claim, acceptedAt: new Date() })
+          .values({ ...claim, acceptedAt })
           .onConflictDoNothing()
           .returning({ id: paymentRefunds.id });
         if (!claimed) return { ok: true as const, pending: false, already: true };
@@ -258,6 +268,11 @@ export async function confirmRefund(
           .where(and(eq(payments.id, paymentId), eq(payments.refundedMinor, context.payment.refundedMinor)))
           .returning({ refundedMinor: payments.refundedMinor });
         if (!updated) throw new PaymentChangedError();
+        // The statement's dated refund (ADR 046).
+        await tx
+          .insert(refundObservations)
+          .values({ paymentId, observedAt: acceptedAt, refundedTotalMinor: updated.refundedMinor })
+          .onConflictDoNothing();
         await recordAudit(tx, audit(claimed.id));
         await queueRefundConfirmation(tx, {
           paymentId,

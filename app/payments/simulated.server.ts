@@ -54,6 +54,7 @@ export const simulatedProvider: PaymentProvider = {
           type: "payment.refunded",
           providerPaymentIds: [input.providerPaymentId],
           refundedTotalMinor: Math.min(payment.amountMinor, payment.refundedMinor + input.amountMinor),
+          occurredAt: now,
         },
       ],
     });

@@ -344,6 +344,9 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
           type: "payment.refunded",
           providerPaymentIds: [charge.payment_intent].filter((v): v is string => Boolean(v)),
           refundedTotalMinor: charge.amount_refunded,
+          // The pinned API version leaves `charge.refunds` out of webhook payloads: the event's
+          // own time is when the total reached this (ADR 046).
+          occurredAt: created,
           paymentIntentId: charge.payment_intent,
           checkoutId: ourCheckoutId(charge.metadata),
         },

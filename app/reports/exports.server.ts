@@ -1,7 +1,15 @@
 import { and, asc, eq, gt, gte, inArray, isNull, lt, lte, sql, type AnyColumn } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
-import { campaigns, payments, plans, subscriptions, supporters, type PaymentMethod } from "@db/schema";
+import {
+  campaigns,
+  payments,
+  plans,
+  refundObservations,
+  subscriptions,
+  supporters,
+  type PaymentMethod,
+} from "@db/schema";
 import { z } from "zod";
 import { recordAudit } from "~/audit/audit.server";
 import { safeTimeZone, startOfDayTextInZone } from "~/dates";
@@ -9,6 +17,7 @@ import { currencyExponent } from "~/money";
 import { PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
+import { statementCsv } from "./statement.server";
 
 /** Rows fetched per query: memory stays constant however large the table (a batch is a few MB). */
 export const EXPORT_BATCH = 2_500;
@@ -270,6 +279,7 @@ export const paymentsHeader = (timeZone: string) => [
   "Amount",
   "Currency",
   "Refunded",
+  `Last refund (${timeZone})`,
   "Campaign",
   "Fee cover",
   "Net to campaign",
@@ -307,7 +317,8 @@ const paidAtUtc = sql<string>`(${payments.paidAt} at time zone 'UTC')::text`;
  * One payment as the file needs it, in column order: id, paidAt (UTC, as text: the keyset),
  * receiptNumber, supporterId, name, kind, method, amountMinor, refundedMinor, currency,
  * campaignId, paidAt on the organisation's wall clock (as text), feeCoverMinor, planId, reference,
- * providerPaymentId, stripePaymentIntentId, provider. postgres.js hands bigint
+ * providerPaymentId, stripePaymentIntentId, provider, and the last refund on the wall clock (as
+ * text; null unless refunded). postgres.js hands bigint
  * amounts over as text, hence `number | string`.
  */
 type PaymentRow = [
@@ -329,6 +340,7 @@ type PaymentRow = [
   string,
   string | null,
   string,
+  string | null,
 ];
 
 /** "2026-07-15 10:00:00.1234" → "2026-07-15 10:00:00": the wall-clock time to the second. */
@@ -378,6 +390,9 @@ export function paymentsCsv(
 ) {
   const zone = safeTimeZone(timeZone);
   const paidAtLocal = sql<string>`(${payments.paidAt} at time zone ${zone})::text`;
+  // When the last refund was made (ADR 046): looked up only for the few payments refunded.
+  const lastRefundLocal = sql<string | null>`case when ${payments.refundedMinor} > 0 then
+    (select (max(o.observed_at) at time zone ${zone})::text from ${refundObservations} o where o.payment_id = ${payments.id}) end`;
   // A handful of campaigns: named (and escaped) from memory rather than joined on every row.
   let campaignCells: Map<number, string> | null = null;
   let planNames: Map<number, string> | null = null;
@@ -416,6 +431,7 @@ export function paymentsCsv(
           providerPaymentId: payments.providerPaymentId,
           stripePaymentIntentId: payments.stripePaymentIntentId,
           provider: payments.provider,
+          lastRefundLocal,
         })
         .from(payments)
         .innerJoin(supporters, eq(supporters.id, payments.supporterId))
@@ -454,6 +470,7 @@ export function paymentsCsv(
         r.providerPaymentId,
         r.stripePaymentIntentId,
         r.provider,
+        r.lastRefundLocal,
       ]);
     },
     cursor: (r) => ({ paidAt: r[1], id: r[0] }),
@@ -465,7 +482,7 @@ export function paymentsCsv(
       const planName = r[13] === null ? null : (planNames?.get(r[13]) ?? null);
       // Simulated payments have made-up ids: only a real provider's ids help a reconciliation.
       const real = r[17] === "stripe";
-      return `${r[2]},${csvCell(wallClock(r[11]))},${r[3]},${csvCell(r[4])},${csvCell(kindInWords(r[5], planName))},${csvCell(PAYMENT_METHOD_LABELS[r[6] as PaymentMethod] ?? r[6])},${csvCell(decimal(amount, r[9]))},${csvCell(r[9])},${csvCell(decimal(refunded, r[9]))},${campaignCells?.get(r[10]) ?? ""},${csvCell(decimal(feeCover, r[9]))},${csvCell(decimal(Math.max(amount - feeCover - refunded, 0), r[9]))},${csvCell(r[14] ?? "")},${real ? csvCell(r[15]) : ""},${real ? csvCell(r[16] ?? "") : ""}\r\n`;
+      return `${r[2]},${csvCell(wallClock(r[11]))},${r[3]},${csvCell(r[4])},${csvCell(kindInWords(r[5], planName))},${csvCell(PAYMENT_METHOD_LABELS[r[6] as PaymentMethod] ?? r[6])},${csvCell(decimal(amount, r[9]))},${csvCell(r[9])},${csvCell(decimal(refunded, r[9]))},${r[18] === null ? "" : csvCell(wallClock(r[18]))},${campaignCells?.get(r[10]) ?? ""},${csvCell(decimal(feeCover, r[9]))},${csvCell(decimal(Math.max(amount - feeCover - refunded, 0), r[9]))},${csvCell(r[14] ?? "")},${real ? csvCell(r[15]) : ""},${real ? csvCell(r[16] ?? "") : ""}\r\n`;
     },
   });
 }
@@ -553,9 +570,37 @@ export const ExportQuerySchemas = {
     .object({ from: Day, to: Day })
     .refine((q) => q.from <= q.to, { message: "the end date must not be before the start date", path: ["to"] }),
   supporters: z.object({}),
+  // Xero's CSV statement import (ADR 046): one clearing account's money movements.
+  statement: z
+    .object({
+      from: Day,
+      to: Day,
+      account: z.enum(["card", "offline"], { message: "choose the account" }),
+      dates: z.enum(["dmy", "mdy"], { message: "choose how Xero writes dates" }).default("dmy"),
+      currency: z
+        .string()
+        .regex(/^[A-Z]{3}$/, "choose a currency")
+        .optional()
+        .or(z.literal("").transform(() => undefined)),
+    })
+    .refine((q) => q.from <= q.to, { message: "the end date must not be before the start date", path: ["to"] }),
 } as const;
 export type ExportKind = keyof typeof ExportQuerySchemas;
 export const EXPORT_KINDS = Object.keys(ExportQuerySchemas) as ExportKind[];
+
+type StatementQuery = z.infer<(typeof ExportQuerySchemas)["statement"]>;
+
+/** The Xero statement for a valid request; the exports page asks it too, to show a refusal at its field. */
+export function statementFor(db: DB, q: StatementQuery, timeZone: string) {
+  return statementCsv(db, {
+    from: dayStart(q.from, timeZone),
+    to: dayStart(q.to, timeZone, 1),
+    account: q.account,
+    dateOrder: q.dates,
+    currency: q.currency,
+    timeZone,
+  });
+}
 
 function dayStart(day: string, timeZone: string, plusDays = 0): Date {
   return startOfDayTextInZone(day, timeZone, plusDays);
@@ -575,7 +620,8 @@ export async function startExport(
     ready,
   }: { kind: ExportKind; query: Record<string, string>; staffUserId: number; ready?: () => Promise<void> | void },
 ): Promise<
-  { ok: true; filename: string; body: ReadableStream<Uint8Array> } | { ok: false; errors: Record<string, string> }
+  | { ok: true; filename: string; body: ReadableStream<Uint8Array> | string }
+  | { ok: false; errors: Record<string, string> }
 > {
   const parsed = ExportQuerySchemas[kind].safeParse(query);
   if (!parsed.success) {
@@ -609,6 +655,17 @@ export async function startExport(
       body: paymentsCsv(db, { from: dayStart(from, timeZone), to: dayStart(to, timeZone, 1), timeZone, ready }),
     };
   }
+  if (kind === "statement") {
+    const q = parsed.data as StatementQuery;
+    const statement = await statementFor(db, q, timeZone);
+    if (!statement.ok) return { ok: false, errors: { [statement.field]: statement.message } };
+    await audit("export.statement", { from: q.from, to: q.to, account: q.account, lines: statement.lines });
+    return {
+      ok: true,
+      filename: `xero-statement-${q.account}-${q.from}-to-${q.to}.csv`,
+      body: statement.csv,
+    };
+  }
   await audit("export.supporters", {});
   return {
     ok: true,
@@ -617,7 +674,7 @@ export async function startExport(
   };
 }
 
-export function csvResponse(filename: string, body: ReadableStream<Uint8Array>): Response {
+export function csvResponse(filename: string, body: ReadableStream<Uint8Array> | string): Response {
   return new Response(body, {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",

@@ -2,40 +2,63 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
+import { campaigns } from "@db/schema";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { safeTimeZone, zonedParts } from "~/dates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
-import { EXPORT_KINDS, ExportQuerySchemas, type ExportKind } from "~/reports/exports.server";
+import { EXPORT_KINDS, ExportQuerySchemas, statementFor, type ExportKind } from "~/reports/exports.server";
+import { XERO_MAX_LINES } from "~/reports/statement.server";
+import { Button } from "~/ui/admin";
+import { FieldError } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Exports" }];
 
 /**
- * Three GET forms that submit to this page: a valid request is sent on to its CSV (which is
- * audit-logged there); an invalid one comes back with messages at the fields.
+ * Four GET forms that submit to this page: a valid request is sent on to its CSV (which is
+ * audit-logged there); an invalid one comes back with messages at the fields. A Xero statement
+ * is also refused here when Xero would refuse it (too many lines, several currencies).
  */
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requireStaff(getDb(), request);
+  const db = getDb();
+  await requireStaff(db, request);
   const params = Object.fromEntries(new URL(request.url).searchParams);
   const { kind, ...query } = params;
   const errors: Record<string, string> = {};
+  const timeZone = safeTimeZone((await getOrganisationSettings(db)).timeZone);
   if (kind && (EXPORT_KINDS as string[]).includes(kind)) {
     const parsed = ExportQuerySchemas[kind as ExportKind].safeParse(query);
-    if (parsed.success)
-      throw redirect(`/admin/exports/${kind}.csv?${new URLSearchParams(query as Record<string, string>)}`, 303);
-    for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? "form")] ??= issue.message;
+    if (parsed.success) {
+      const refused =
+        kind === "statement"
+          ? await statementFor(db, parsed.data as Parameters<typeof statementFor>[1], timeZone)
+          : null;
+      if (refused && !refused.ok) errors[refused.field] = refused.message;
+      else throw redirect(`/admin/exports/${kind}.csv?${new URLSearchParams(query as Record<string, string>)}`, 303);
+    } else for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? "form")] ??= issue.message;
   }
   // Sensible starting dates on the organisation's calendar: today, and this month so far.
-  const timeZone = safeTimeZone((await getOrganisationSettings(getDb())).timeZone);
   const { year, month, day } = zonedParts(new Date(), timeZone);
   const iso = (d: number) => `${year}-${String(month).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-  const defaults = { on: iso(day), from: iso(1), to: iso(day) };
+  const defaults = {
+    on: iso(day),
+    from: iso(1),
+    to: iso(day),
+    account: "card",
+    // Xero writes dates month first only in the United States.
+    dates: timeZone.startsWith("America/") ? "mdy" : "dmy",
+    currency: "",
+  };
+  const currencies = [
+    ...new Set((await db.select({ currency: campaigns.currency }).from(campaigns)).map((c) => c.currency)),
+  ].sort();
   return json(
-    { kind: kind ?? null, values: query, errors, defaults, timeZone },
+    // Xero's limit travels with the data: a `.server` module is not in the browser's bundle.
+    { kind: kind ?? null, values: query, errors, defaults, timeZone, currencies, maxLines: XERO_MAX_LINES },
     { headers: { "Cache-Control": "private, no-store" } },
   );
 }
 
-function Field({
+function DateField({
   name,
   label,
   value,
@@ -50,7 +73,7 @@ function Field({
 }) {
   const id = `${form}-${name}`;
   return (
-    <p>
+    <div className="field">
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
@@ -61,25 +84,59 @@ function Field({
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
       />
-      {error ? (
-        <span id={`${id}-error`} className="field-error">
-          {error}
-        </span>
-      ) : null}
-    </p>
+      <FieldError id={`${id}-error`} message={error} />
+    </div>
+  );
+}
+
+function SelectField({
+  name,
+  label,
+  value,
+  error,
+  form,
+  options,
+}: {
+  name: string;
+  label: string;
+  value?: string;
+  error?: string;
+  form: string;
+  options: [string, string][];
+}) {
+  const id = `${form}-${name}`;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        name={name}
+        defaultValue={value}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : undefined}
+      >
+        {options.map(([v, text]) => (
+          <option key={v} value={v}>
+            {text}
+          </option>
+        ))}
+      </select>
+      <FieldError id={`${id}-error`} message={error} />
+    </div>
   );
 }
 
 export default function Exports() {
-  const { kind, values, errors, defaults, timeZone } = useLoaderData<typeof loader>();
+  const { kind, values, errors, defaults, timeZone, currencies, maxLines } = useLoaderData<typeof loader>();
   const at = (k: string) =>
     kind === k
       ? { values: { ...defaults, ...(values as Record<string, string>) }, errors }
       : { values: defaults as Record<string, string>, errors: {} as Record<string, string> };
   const print = at("print-list");
   const pay = at("payments");
+  const statement = at("statement");
   return (
-    <div className="panel">
+    <div className="panel exports-page">
       <h1>Exports</h1>
       <p>
         CSV files, UTF-8, one row per record. Every export is written to the audit log. Dates and times are on the
@@ -93,26 +150,89 @@ export default function Exports() {
           Everyone entitled to the print edition on this date, with postal address, sorted by country, postcode and
           name.
         </p>
-        <Field form="print" name="on" label="Entitled on" value={print.values.on} error={print.errors.on} />
-        <button type="submit">Download mailing list</button>
+        <DateField form="print" name="on" label="Entitled on" value={print.values.on} error={print.errors.on} />
+        <Button>Download mailing list</Button>
       </form>
 
       <h2>Payments</h2>
       <form method="get" action="/admin/exports">
         <input type="hidden" name="kind" value="payments" />
         <p className="hint">
-          Receipt number, date, supporter, kind, method, amount, currency, refunded and campaign, for the accountant.
+          For the accountant: receipt number, local time, supporter, kind in words, method, amount, refunded and when,
+          campaign, fee cover, net to the campaign, cheque or bank reference and Stripe's ids.
         </p>
-        <Field form="payments" name="from" label="From" value={pay.values.from} error={pay.errors.from} />
-        <Field form="payments" name="to" label="To (inclusive)" value={pay.values.to} error={pay.errors.to} />
-        <button type="submit">Download payments</button>
+        <div className="field-pair">
+          <DateField form="payments" name="from" label="From" value={pay.values.from} error={pay.errors.from} />
+          <DateField form="payments" name="to" label="To (inclusive)" value={pay.values.to} error={pay.errors.to} />
+        </div>
+        <Button>Download payments</Button>
+      </form>
+
+      <h2>Bank statement for Xero</h2>
+      <form method="get" action="/admin/exports">
+        <input type="hidden" name="kind" value="statement" />
+        <p className="hint">
+          For Xero's "Import a Statement": one line per movement of money into the clearing account you choose — each
+          payment in full (before Stripe's fees), each refund as a minus line on the day it was made. Stripe's fees and
+          payouts come from Stripe's own reports. At most {maxLines.toLocaleString("en")} lines per file, as Xero
+          allows.
+        </p>
+        <SelectField
+          form="statement"
+          name="account"
+          label="Account"
+          value={statement.values.account}
+          error={statement.errors.account}
+          options={[
+            ["card", "Card payments (Stripe)"],
+            ["offline", "Cheques, bank transfers and cash"],
+          ]}
+        />
+        <div className="field-pair">
+          <DateField
+            form="statement"
+            name="from"
+            label="From"
+            value={statement.values.from}
+            error={statement.errors.from}
+          />
+          <DateField
+            form="statement"
+            name="to"
+            label="To (inclusive)"
+            value={statement.values.to}
+            error={statement.errors.to}
+          />
+        </div>
+        <SelectField
+          form="statement"
+          name="dates"
+          label="Dates as your Xero organisation writes them"
+          value={statement.values.dates}
+          error={statement.errors.dates}
+          options={[
+            ["dmy", "Day first: 31/12/2026"],
+            ["mdy", "Month first (United States): 12/31/2026"],
+          ]}
+        />
+        {currencies.length > 1 || statement.errors.currency ? (
+          <SelectField
+            form="statement"
+            name="currency"
+            label="Currency"
+            value={statement.values.currency}
+            error={statement.errors.currency}
+            options={[["", "Choose…"], ...currencies.map((c): [string, string] => [c, c])]}
+          />
+        ) : null}
+        <Button>Download statement</Button>
       </form>
 
       <h2>Supporters</h2>
       <form method="get" action="/admin/exports">
         <input type="hidden" name="kind" value="supporters" />
         <p className="hint">Contact details of every supporter, without payment details.</p>
-        <button type="submit">Download supporters</button>
+        <Button>Download supporters</Button>
       </form>
     </div>
   );

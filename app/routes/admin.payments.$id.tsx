@@ -14,7 +14,7 @@ import { formatMoney } from "~/money";
 import { getPaymentForStaff, markReceiptPosted } from "~/payments/admin-payments.server";
 import { REFUND_REASON_LABELS } from "~/payments/labels";
 import { listPaymentRefunds } from "~/payments/refunds.server";
-import { LinkButton } from "~/ui/admin";
+import { Button, LinkButton } from "~/ui/admin";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
@@ -194,28 +194,26 @@ export default function PaymentPage() {
                   : "No receipt was issued for this payment"}
         </Row>
       </dl>
-      {isAdmin && payment.amountMinor > payment.refundedMinor ? (
-        <p>
+      <div className="admin-actions">
+        {isAdmin && payment.amountMinor > payment.refundedMinor ? (
           <LinkButton to={`/admin/payments/${payment.id}/refund`} variant="secondary">
             {t("admin.refund.link")}
           </LinkButton>
-        </p>
-      ) : null}
-      {page.hasReceipt ? (
-        <div className="button-row">
-          <Link to={`/admin/payments/${payment.id}/receipt`} className="button">
+        ) : null}
+        {page.hasReceipt ? (
+          <LinkButton to={`/admin/payments/${payment.id}/receipt`} variant="secondary">
             Print receipt
-          </Link>
-          {canMarkPosted ? (
-            <Form method="post" className="inline-form">
-              <input type="hidden" name="csrf" value={csrf} />
-              <button type="submit" name="intent" value="mark-posted" className="button-secondary">
-                Mark as posted
-              </button>
-            </Form>
-          ) : null}
-        </div>
-      ) : null}
+          </LinkButton>
+        ) : null}
+        {page.hasReceipt && canMarkPosted ? (
+          <Form method="post">
+            <input type="hidden" name="csrf" value={csrf} />
+            <Button variant="secondary" name="intent" value="mark-posted">
+              Mark as posted
+            </Button>
+          </Form>
+        ) : null}
+      </div>
     </div>
   );
 }

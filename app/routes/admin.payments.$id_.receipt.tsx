@@ -9,6 +9,7 @@ import { getPrintableReceipt } from "~/payments/admin-payments.server";
 import stylesheet from "~/styles/printed-receipt.css";
 import type { loader as adminLoader } from "./admin";
 import { RowId } from "~/ids";
+import { Button } from "~/ui/admin";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 
@@ -60,9 +61,9 @@ export default function PrintedReceipt() {
         ) : postalAddress ? (
           <Form method="post" action={`/admin/payments/${paymentId}`} className="inline-form">
             <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
-            <button type="submit" name="intent" value="mark-posted" className="button-secondary">
+            <Button variant="secondary" name="intent" value="mark-posted">
               Mark as posted
-            </button>
+            </Button>
           </Form>
         ) : null}
       </div>

@@ -17,6 +17,7 @@ import {
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
+import { Button, DataTable } from "~/ui/admin";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data?.view === "to-post" ? "Receipts to post" : "Payments" },
@@ -110,97 +111,91 @@ export default function Payments() {
           {data.toPost.length === 0 ? (
             <p>No receipts are waiting to be posted.</p>
           ) : (
-            <div className="table-scroll">
-              <table>
-                <caption className="visually-hidden">Receipts to post, oldest first</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Receipt</th>
-                    <th scope="col">Date</th>
-                    <th scope="col">Supporter</th>
-                    <th scope="col">Amount</th>
-                    <th scope="col">Method</th>
-                    <th scope="col">Actions</th>
+            <DataTable caption="Receipts to post, oldest first">
+              <thead>
+                <tr>
+                  <th scope="col">Receipt</th>
+                  <th scope="col">Date</th>
+                  <th scope="col">Supporter</th>
+                  <th scope="col">Amount</th>
+                  <th scope="col">Method</th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.toPost.map((r) => (
+                  <tr key={r.paymentId}>
+                    <td>
+                      <Link to={`/admin/payments/${r.paymentId}`}>{r.receiptNumber}</Link>
+                    </td>
+                    <td>{date(r.paidAt)}</td>
+                    <td>
+                      <Link to={`/admin/supporters/${r.supporterId}`}>{r.supporterName || "(no name)"}</Link>
+                      {r.hasAddress ? "" : " — no postal address on file"}
+                    </td>
+                    <td>
+                      {formatMoney(r.amountMinor, r.currency)} {r.currency}
+                      {r.refundedMinor ? ` (${formatMoney(r.refundedMinor, r.currency)} refunded)` : ""}
+                    </td>
+                    <td>{PAYMENT_METHOD_LABELS[r.method] ?? r.method}</td>
+                    <td>
+                      <div className="button-row">
+                        <Link to={`/admin/payments/${r.paymentId}/receipt`}>Print receipt {r.receiptNumber}</Link>
+                        <Form method="post" className="inline-form">
+                          <input type="hidden" name="csrf" value={data.csrf} />
+                          <input type="hidden" name="paymentId" value={r.paymentId} />
+                          <Button variant="secondary" compact name="intent" value="mark-posted">
+                            Mark receipt {r.receiptNumber} as posted
+                          </Button>
+                        </Form>
+                      </div>
+                    </td>
                   </tr>
-                </thead>
-                <tbody>
-                  {data.toPost.map((r) => (
-                    <tr key={r.paymentId}>
-                      <td>
-                        <Link to={`/admin/payments/${r.paymentId}`}>{r.receiptNumber}</Link>
-                      </td>
-                      <td>{date(r.paidAt)}</td>
-                      <td>
-                        <Link to={`/admin/supporters/${r.supporterId}`}>{r.supporterName || "(no name)"}</Link>
-                        {r.hasAddress ? "" : " — no postal address on file"}
-                      </td>
-                      <td>
-                        {formatMoney(r.amountMinor, r.currency)} {r.currency}
-                        {r.refundedMinor ? ` (${formatMoney(r.refundedMinor, r.currency)} refunded)` : ""}
-                      </td>
-                      <td>{PAYMENT_METHOD_LABELS[r.method] ?? r.method}</td>
-                      <td>
-                        <div className="button-row">
-                          <Link to={`/admin/payments/${r.paymentId}/receipt`}>Print receipt {r.receiptNumber}</Link>
-                          <Form method="post" className="inline-form">
-                            <input type="hidden" name="csrf" value={data.csrf} />
-                            <input type="hidden" name="paymentId" value={r.paymentId} />
-                            <button type="submit" name="intent" value="mark-posted" className="button-secondary">
-                              Mark receipt {r.receiptNumber} as posted
-                            </button>
-                          </Form>
-                        </div>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+                ))}
+              </tbody>
+            </DataTable>
           )}
         </>
       ) : data.recent.length === 0 ? (
         <p>No payments yet.</p>
       ) : (
-        <div className="table-scroll">
-          <table>
-            <caption className="visually-hidden">Payments, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Receipt</th>
-                <th scope="col">Date</th>
-                <th scope="col">Supporter</th>
-                <th scope="col">For</th>
-                <th scope="col">Method</th>
-                <th scope="col">Amount</th>
+        <DataTable caption="Payments, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Receipt</th>
+              <th scope="col">Date</th>
+              <th scope="col">Supporter</th>
+              <th scope="col">For</th>
+              <th scope="col">Method</th>
+              <th scope="col">Amount</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.recent.map((p) => (
+              <tr key={p.paymentId}>
+                <td>
+                  <Link to={`/admin/payments/${p.paymentId}`}>{p.receiptNumber}</Link>
+                </td>
+                <td>{date(p.paidAt)}</td>
+                <td>
+                  {p.erased ? (
+                    "Erased"
+                  ) : (
+                    <Link to={`/admin/supporters/${p.supporterId}`}>{p.supporterName || "(no name)"}</Link>
+                  )}
+                </td>
+                <td>
+                  {GIFT_KIND_LABELS[p.kind] ?? p.kind}, {p.campaignName}
+                </td>
+                <td>{PAYMENT_METHOD_LABELS[p.method] ?? p.method}</td>
+                <td>
+                  {formatMoney(p.amountMinor, p.currency)} {p.currency}
+                  {p.refundedMinor ? ` (${formatMoney(p.refundedMinor, p.currency)} refunded)` : ""}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {data.recent.map((p) => (
-                <tr key={p.paymentId}>
-                  <td>
-                    <Link to={`/admin/payments/${p.paymentId}`}>{p.receiptNumber}</Link>
-                  </td>
-                  <td>{date(p.paidAt)}</td>
-                  <td>
-                    {p.erased ? (
-                      "Erased"
-                    ) : (
-                      <Link to={`/admin/supporters/${p.supporterId}`}>{p.supporterName || "(no name)"}</Link>
-                    )}
-                  </td>
-                  <td>
-                    {GIFT_KIND_LABELS[p.kind] ?? p.kind}, {p.campaignName}
-                  </td>
-                  <td>{PAYMENT_METHOD_LABELS[p.method] ?? p.method}</td>
-                  <td>
-                    {formatMoney(p.amountMinor, p.currency)} {p.currency}
-                    {p.refundedMinor ? ` (${formatMoney(p.refundedMinor, p.currency)} refunded)` : ""}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </DataTable>
       )}
       {data.next ? (
         <p>

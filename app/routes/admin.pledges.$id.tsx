@@ -11,6 +11,7 @@ import { formatMoney } from "~/money";
 import { cancelPledge, getPledge, resendPledgeLink } from "~/pledges/pledges.server";
 import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
+import { Button } from "~/ui/admin";
 
 export const meta: MetaFunction = () => [{ title: "Pledge" }];
 
@@ -210,21 +211,21 @@ export default function PledgeDetails() {
           </div>
         ) : null}
       </dl>
-      <div className="button-row">
+      <div className="admin-actions">
         {canResend ? (
-          <Form method="post" className="inline-form">
+          <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
-            <button type="submit" name="intent" value="resend" className="button-secondary">
+            <Button variant="secondary" name="intent" value="resend">
               Email a new payment link
-            </button>
+            </Button>
           </Form>
         ) : null}
         {pledge.status === "pending" ? (
-          <Form method="post" className="inline-form">
+          <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
-            <button type="submit" name="intent" value="cancel" className="button-secondary">
+            <Button variant="danger" name="intent" value="cancel">
               Cancel pledge
-            </button>
+            </Button>
           </Form>
         ) : null}
       </div>

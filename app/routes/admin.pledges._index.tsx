@@ -7,6 +7,7 @@ import { requireStaff } from "~/auth/staff-auth.server";
 import { formatMoney } from "~/money";
 import { listPledges } from "~/pledges/pledges.server";
 import { RowId } from "~/ids";
+import { Button, DataTable, LinkButton } from "~/ui/admin";
 
 // Here, not imported from the .server module: the filter is rendered in the browser too.
 const PLEDGE_STATUSES = ["pending", "paid", "cancelled", "expired"] as const;
@@ -60,71 +61,68 @@ export default function Pledges() {
     <div className="panel">
       <h1>Pledges</h1>
       <p>
-        <Link to="/admin/pledges/new" className="button">
+        <LinkButton to="/admin/pledges/new" variant="primary">
           Take a phone pledge
-        </Link>
+        </LinkButton>
       </p>
-      <Form method="get" className="inline-form">
-        <label htmlFor="status">Status</label>{" "}
-        <select id="status" name="status" defaultValue={status ?? ""}>
-          <option value="">All</option>
-          {PLEDGE_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s.charAt(0).toUpperCase() + s.slice(1)}
-            </option>
-          ))}
-        </select>{" "}
-        <button type="submit" className="button-secondary">
-          Filter
-        </button>
-      </Form>
-      <div className="table-scroll">
-        <table>
-          <caption className="visually-hidden">Pledges, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Pledge</th>
-              <th scope="col">Status</th>
-              <th scope="col">Supporter</th>
-              <th scope="col">What</th>
-              <th scope="col">Amount</th>
-              <th scope="col">Pay by</th>
-              <th scope="col">Taken by</th>
-              <th scope="col">Age</th>
-              <th scope="col">Receipt</th>
-            </tr>
-          </thead>
-          <tbody>
-            {pledges.map((p) => (
-              <tr key={p.id}>
-                <td>
-                  <Link to={`/admin/pledges/${p.id}`}>#{p.id}</Link>
-                </td>
-                <td>{p.status}</td>
-                <td>
-                  {p.supporterName || "(no name)"}
-                  <br />
-                  <span className="hint">
-                    {p.supporterEmail ?? (p.supporterPhone ? `${p.supporterPhone} (no email)` : "")}
-                  </span>
-                </td>
-                <td>{KIND_LABELS[p.kind] ?? p.kind}</td>
-                <td>{formatMoney(p.amountMinor, p.currency)}</td>
-                <td>{METHOD_LABELS[p.payMethod] ?? p.payMethod}</td>
-                <td>{p.takenBy}</td>
-                <td>{age(p.createdAt, now)}</td>
-                <td>
-                  {p.paymentId && p.receiptNumber ? (
-                    <Link to={`/admin/payments/${p.paymentId}`}>Receipt #{p.receiptNumber}</Link>
-                  ) : (
-                    "—"
-                  )}
-                </td>
-              </tr>
+      <Form method="get" className="filter-row">
+        <div className="field">
+          <label htmlFor="status">Status</label>
+          <select id="status" name="status" defaultValue={status ?? ""}>
+            <option value="">All</option>
+            {PLEDGE_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s.charAt(0).toUpperCase() + s.slice(1)}
+              </option>
             ))}
-          </tbody>
-        </table>
-      </div>
+          </select>
+        </div>
+        <Button variant="secondary">Filter</Button>
+      </Form>
+      <DataTable caption="Pledges, newest first">
+        <thead>
+          <tr>
+            <th scope="col">Pledge</th>
+            <th scope="col">Status</th>
+            <th scope="col">Supporter</th>
+            <th scope="col">What</th>
+            <th scope="col">Amount</th>
+            <th scope="col">Pay by</th>
+            <th scope="col">Taken by</th>
+            <th scope="col">Age</th>
+            <th scope="col">Receipt</th>
+          </tr>
+        </thead>
+        <tbody>
+          {pledges.map((p) => (
+            <tr key={p.id}>
+              <td>
+                <Link to={`/admin/pledges/${p.id}`}>#{p.id}</Link>
+              </td>
+              <td>{p.status}</td>
+              <td>
+                {p.supporterName || "(no name)"}
+                <br />
+                <span className="hint">
+                  {p.supporterEmail ?? (p.supporterPhone ? `${p.supporterPhone} (no email)` : "")}
+                </span>
+              </td>
+              <td>{KIND_LABELS[p.kind] ?? p.kind}</td>
+              <td>{formatMoney(p.amountMinor, p.currency)}</td>
+              <td>{METHOD_LABELS[p.payMethod] ?? p.payMethod}</td>
+              <td>{p.takenBy}</td>
+              <td>{age(p.createdAt, now)}</td>
+              <td>
+                {p.paymentId && p.receiptNumber ? (
+                  <Link to={`/admin/payments/${p.paymentId}`}>Receipt #{p.receiptNumber}</Link>
+                ) : (
+                  "—"
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </DataTable>
       {pledges.length === 0 ? <p>No pledges{status ? ` with status “${status}”` : ""}.</p> : null}
       {next ? (
         <p>

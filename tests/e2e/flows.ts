@@ -191,13 +191,13 @@ export async function signInStaff(page: Page, { email, password }: { email: stri
 
 /**
  * Axe (only with JavaScript: axe runs on timers) and no sideways scroll, at the page's width and
- * at the other of 360 and 1280 px; the viewport is then restored. A flow run once without
- * JavaScript at 360 px and once with it at 1280 px thereby checks each page it reaches at both
- * widths.
+ * at the other of 360 and 1280 px (or at `widths`, e.g. a staff page's 1280 px and tablet 768 px);
+ * the viewport is then restored. A flow run once without JavaScript at 360 px and once with it at
+ * 1280 px thereby checks each page it reaches at both widths.
  */
-export async function auditBothWidths(page: Page, { axe }: { axe: boolean }) {
+export async function auditBothWidths(page: Page, { axe, widths }: { axe: boolean; widths?: readonly number[] }) {
   const flow = page.viewportSize()!;
-  for (const width of [flow.width, flow.width <= 360 ? 1280 : 360]) {
+  for (const width of widths ?? [flow.width, flow.width <= 360 ? 1280 : 360]) {
     await page.setViewportSize({ width, height: flow.height });
     if (axe) {
       const violations = await axeViolations(page);

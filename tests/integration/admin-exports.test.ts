@@ -238,6 +238,7 @@ describe("payments CSV", () => {
       "Amount",
       "Currency",
       "Refunded",
+      "Last refund (Australia/Melbourne)",
       "Campaign",
       "Fee cover",
       "Net to campaign",
@@ -256,6 +257,7 @@ describe("payments CSV", () => {
       "25.00",
       "AUD",
       "0.00",
+      "",
       fixtures.campaign.name,
       "0.00",
       "25.00",
@@ -264,13 +266,15 @@ describe("payments CSV", () => {
       "",
       "",
     ]);
-    expect(rows[2].slice(3, 12)).toEqual([
+    // Refunded behind the ledger's back (no observation): the amount, no date.
+    expect(rows[2].slice(3, 13)).toEqual([
       "'-2+3",
       "Gift",
       "Card (simulated)",
       "12.34",
       "AUD",
       "2.34",
+      "",
       fixtures.campaign.name,
       "0.00",
       "10.00",
@@ -326,7 +330,15 @@ describe("payments CSV", () => {
     const today = new Intl.DateTimeFormat("sv-SE", { timeZone: "Australia/Melbourne", dateStyle: "short" }).format(
       new Date(),
     );
-    expect(defaults).toEqual({ on: today, from: `${today.slice(0, 8)}01`, to: today });
+    // The Xero statement starts on card payments, dates day first as Xero writes them outside the US.
+    expect(defaults).toEqual({
+      on: today,
+      from: `${today.slice(0, 8)}01`,
+      to: today,
+      account: "card",
+      dates: "dmy",
+      currency: "",
+    });
   });
 });
 
@@ -399,6 +411,7 @@ describe("payments CSV, byte for byte", () => {
         money(p.amountMinor),
         p.currency,
         money(p.refundedMinor),
+        "",
         names.get(p.campaignId) ?? "",
         money(p.feeCoverMinor),
         money(Math.max(p.amountMinor - p.feeCoverMinor - p.refundedMinor, 0)),

@@ -15,6 +15,7 @@ import {
 } from "@db/schema";
 import { seedDemoData } from "@db/seed";
 import { getCampaignProgress } from "~/campaigns/campaigns.server";
+import { refundMovements } from "~/reports/statement.server";
 import { listEntitlements } from "~/supporters/entitlements.server";
 import {
   chargeObject,
@@ -716,6 +717,15 @@ export async function ledgerSnapshot(db: DB, history: History) {
     .map((m) => `${m.template} ${normaliseKey(m.key)} → ${m.to}`)
     .sort();
 
+  // The statement's dated refunds (ADR 046): derived from what each event said and when, so the
+  // same whatever order the events came in.
+  const refundRows: Record<string, { at: string; amountMinor: number }[]> = {};
+  for (const m of await refundMovements(db, { from: new Date(0), to: new Date("2200-01-01T00:00:00Z") }))
+    (refundRows[providerIdOf.get(m.paymentId) ?? `unknown:${m.paymentId}`] ??= []).push({
+      at: m.at.toISOString(),
+      amountMinor: m.amountMinor,
+    });
+
   const progress = await getCampaignProgress(db, campaign);
   const checkoutRows = await db.select({ id: checkouts.id, status: checkouts.status }).from(checkouts);
   const events = await db.select({ id: providerEvents.id }).from(providerEvents);
@@ -730,6 +740,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
     checkouts: Object.fromEntries(checkoutRows.map((c) => [c.id, c.status]).sort(([a], [b]) => a.localeCompare(b))),
     mail: otherMail,
     refundMail: Object.fromEntries(Object.entries(refundMail).sort(([a], [b]) => a.localeCompare(b))),
+    refundRows: Object.fromEntries(Object.entries(refundRows).sort(([a], [b]) => a.localeCompare(b))),
     providerEvents: events.map((e) => e.id).sort(),
   };
 }
@@ -752,6 +763,11 @@ export function snapshotInvariants(snapshot: LedgerSnapshot) {
     const mail = snapshot.refundMail[payment];
     if ((mail?.confirmedMinor ?? 0) !== entry.refundedMinor)
       problems.push(`payment ${payment}: refunded ${entry.refundedMinor}, confirmed ${mail?.confirmedMinor ?? 0}`);
+  }
+  for (const [payment, entry] of Object.entries(snapshot.ledger)) {
+    const dated = (snapshot.refundRows[payment] ?? []).reduce((sum, r) => sum + r.amountMinor, 0);
+    if (dated !== entry.refundedMinor)
+      problems.push(`payment ${payment}: refunded ${entry.refundedMinor}, dated refunds ${dated}`);
   }
   for (const [email, person] of Object.entries(snapshot.supporters))
     if (!person.customerIsTheirs) problems.push(`${email} holds another person's Stripe customer`);

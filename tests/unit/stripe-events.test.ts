@@ -206,13 +206,15 @@ describe("mapping Stripe events", () => {
 
   it("maps charge.refunded to the cumulative refunded amount of its PaymentIntent", () => {
     const charge = chargeObject({ paymentIntent: "pi_9", amount: 5000, amountRefunded: 1200 });
-    expect(mapStripeEvent(stripeEvent("charge.refunded", charge)).events).toEqual([
+    // The pinned version's Charge carries no refunds list: the event's time dates the refund (ADR 046).
+    expect(mapStripeEvent(stripeEvent("charge.refunded", charge, { created: 1_800_000_000 })).events).toEqual([
       {
         type: "payment.refunded",
         providerPaymentIds: ["pi_9"],
         refundedTotalMinor: 1200,
         paymentIntentId: "pi_9",
         checkoutId: null,
+        occurredAt: new Date(1_800_000_000_000),
       },
     ]);
   });
