@@ -1,10 +1,10 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
-import { loginTokens, payments, sessions, supporters } from "@db/schema";
+import { loginTokens, payments, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
-import { createLoginLink, EMAIL_CHANGE_TTL_MS } from "~/auth/supporter-auth.server";
+import { createLoginLink, EMAIL_CHANGE_TTL_MS, revokeAllSessions } from "~/auth/supporter-auth.server";
 import { hashToken } from "~/auth/tokens.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { formValues, hasNoControlCharacters, zodFieldErrors, type FormResult } from "~/giving/forms.server";
@@ -218,16 +218,7 @@ export async function confirmEmailChange(
       if (updated.length === 0)
         throw new Error(`supporter ${input.supporterId} cannot change email: not found or erased`);
       syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
-      await tx
-        .update(sessions)
-        .set({ revokedAt: new Date() })
-        .where(
-          and(
-            eq(sessions.supporterId, input.supporterId),
-            isNull(sessions.revokedAt),
-            input.keepSessionId ? ne(sessions.id, input.keepSessionId) : undefined,
-          ),
-        );
+      await revokeAllSessions(tx, { supporterId: input.supporterId, except: input.keepSessionId || undefined });
       await recordAudit(tx, {
         actor: { type: "supporter", id: input.supporterId },
         action: "supporter.change_email",
