@@ -11,6 +11,7 @@ import { recordAudit } from "~/audit/audit.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
+import { canResend, mailStatus } from "~/email/mail-status";
 import { t } from "~/i18n/t";
 import { isPruned, OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
 import { useOrgTime } from "~/ui/org-time";
@@ -18,7 +19,6 @@ import { useOrgTime } from "~/ui/org-time";
 export const meta: MetaFunction = () => [{ title: "Mail log" }];
 
 const PAGE = 50;
-export type MailStatus = "queued" | "sent" | "failed";
 
 /**
  * "<uuid>~<created_at as Postgres prints it>": the last row of a page. The database's own text
@@ -45,6 +45,7 @@ export async function listMail(db: DB, { before, limit = PAGE }: { before?: Curs
       createdAt: outbox.createdAt,
       sentAt: outbox.sentAt,
       failedAt: outbox.failedAt,
+      supersededAt: outbox.supersededAt,
       lastError: outbox.lastError,
       cursorAt: sql<string>`${outbox.createdAt}::text`,
     })
@@ -59,7 +60,7 @@ export async function listMail(db: DB, { before, limit = PAGE }: { before?: Curs
   return rows.map(({ cursorAt, ...r }) => ({
     ...r,
     cursor: `${r.id}~${cursorAt}`,
-    status: (r.sentAt ? "sent" : r.failedAt ? "failed" : "queued") as MailStatus,
+    status: mailStatus(r),
   }));
 }
 
@@ -74,7 +75,7 @@ export async function resendMail(
 ): Promise<string | null> {
   return db.transaction(async (tx) => {
     const [original] = await tx.select().from(outbox).where(eq(outbox.id, outboxId));
-    if (!original || (!original.sentAt && !original.failedAt) || isPruned(original.props)) return null;
+    if (!original || !canResend(mailStatus(original)) || isPruned(original.props)) return null;
     const copy = one(
       await tx
         .insert(outbox)
@@ -167,7 +168,7 @@ export default function MailLog() {
               </td>
               <td>{m.attempts}</td>
               <td>
-                {m.status !== "queued" ? (
+                {canResend(m.status) ? (
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="resend" />

@@ -18,6 +18,7 @@ import {
   supporters,
 } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
+import { mailStatus } from "~/email/mail-status";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
 import {
@@ -273,6 +274,7 @@ export async function getSupporterForStaff(
           createdAt: outbox.createdAt,
           sentAt: outbox.sentAt,
           failedAt: outbox.failedAt,
+          supersededAt: outbox.supersededAt,
           lastError: outbox.lastError,
         })
         .from(outbox)
@@ -368,7 +370,7 @@ export async function getSupporterForStaff(
     },
     emails: {
       ...mail,
-      rows: mail.rows.map((m) => ({ ...m, status: m.sentAt ? "sent" : m.failedAt ? "failed" : "queued" })),
+      rows: mail.rows.map((m) => ({ ...m, status: mailStatus(m) })),
     },
     notes,
     pledges: pledgeRows,
