@@ -26,11 +26,8 @@ const Checked = z
 /** Anything that is not a filter is no filter: the page never fails on a hand-edited address. */
 const QuerySchema = z.object({
   q: z.string().trim().max(200).refine(withoutControlCharacters).catch("").default(""),
-  after: z
-    .string()
-    .regex(/^\d{1,10}(\.\d{1,10})?$/)
-    .optional()
-    .catch(undefined),
+  // A page's cursor, checked where it is read (db/keyset.server.ts): one that is not is the first page.
+  after: z.string().max(400).optional().catch(undefined),
   tier: z.enum(FILTER_TIERS).optional().catch(undefined),
   status: z.enum(SUPPORTER_STATUSES).optional().catch(undefined),
   failing: Checked,
