@@ -6,14 +6,12 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { campaigns } from "@db/schema";
 import { requireStaff } from "~/auth/staff-auth.server";
-import { hasNoControlCharacters } from "~/giving/forms.server";
+import { hasNoControlCharacters } from "~/validation/fields";
 import { RowId } from "~/ids";
 import { searchSupporters, type SupporterFilters } from "~/supporters/search.server";
 import { FILTER_TIERS, STATUS_LABELS, SUPPORTER_STATUSES, TIER_LABELS } from "~/supporters/supporter-filters";
 
-// Called only while parsing, on the server: a `.server` import is empty in the browser, where
-// this module's schemas are built too.
-const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
+const withoutControlCharacters = hasNoControlCharacters();
 
 export const meta: MetaFunction = () => [{ title: "Supporters" }];
 

@@ -21,18 +21,10 @@ import { recordAudit } from "~/audit/audit.server";
 import { mailStatus } from "~/email/mail-status";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
-import {
-  formValues,
-  hasNoControlCharacters,
-  optionalEmail,
-  zodFieldErrors,
-  type FieldErrors,
-  type FormValues,
-} from "~/giving/forms.server";
-import { t } from "~/i18n/t";
+import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { addressGiven, name, noControl, optionalEmail, optionalPhone, postalAddress } from "~/validation/fields";
 import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
 import { listEntitlements } from "./entitlements.server";
-import { PostalAddressSchema } from "./postal-address.server";
 import { FINISHED_STATUSES } from "./privacy.server";
 import { addressOf, differingDetails, formatAddress, formatPostalAddress } from "./supporters.server";
 
@@ -309,20 +301,10 @@ const ContactSchema = z
       .string({ message: "Reload the page and try again." })
       .min(1, "Reload the page and try again.")
       .max(40),
-    name: z
-      .string()
-      .trim()
-      .max(200, "Keep the name under 200 characters.")
-      .refine(hasNoControlCharacters(), t("error.text.control")),
+    name: name({ audience: "staff" }),
     // Optional: callers of the phone line may have no email address, as long as we have a phone number.
     email: optionalEmail,
-    phone: z
-      .string()
-      .trim()
-      .max(40, "Keep the phone number under 40 characters.")
-      .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
-      .optional()
-      .transform((v) => v || null),
+    phone: optionalPhone,
   })
   // The database keeps every supporter reachable one way or the other.
   .refine((c) => c.email !== null || c.phone !== null, {
@@ -330,15 +312,16 @@ const ContactSchema = z
     message: "Enter an email address or a phone number.",
   });
 
-export type ContactInput = z.infer<typeof ContactSchema> & { address: z.infer<typeof PostalAddressSchema> | null };
+const ContactAddressSchema = postalAddress({ audience: "staff" });
+
+export type ContactInput = z.infer<typeof ContactSchema> & { address: z.infer<typeof ContactAddressSchema> | null };
 
 export function parseContactForm(
   formData: FormData,
 ): { ok: true; value: ContactInput; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
   const values = formValues(formData, CONTACT_FIELDS);
   const contact = ContactSchema.safeParse(values);
-  const addressGiven = ["line1", "line2", "city", "state", "postalCode", "country"].some((f) => values[f]?.trim());
-  const address = addressGiven ? PostalAddressSchema.safeParse(values) : null;
+  const address = addressGiven(values) ? ContactAddressSchema.safeParse(values) : null;
   const errors = {
     ...(contact.success ? {} : zodFieldErrors(contact.error)),
     ...(address && !address.success ? zodFieldErrors(address.error) : {}),
@@ -543,7 +526,7 @@ export const NoteSchema = z.object({
     .trim()
     .min(1, "Write the note.")
     .max(5000, "Keep the note under 5,000 characters.")
-    .refine(hasNoControlCharacters({ multiline: true }), t("error.text.control")),
+    .refine(...noControl({ multiline: true })),
 });
 
 export async function addStaffNote(
