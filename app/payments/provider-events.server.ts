@@ -1,5 +1,5 @@
 import type { DB } from "@db/client.server";
-import { exactTime, keyset, newestFirstPage, type ListPage } from "@db/keyset.server";
+import { exactTime, keyset, newestFirstPage } from "@db/keyset.server";
 import { providerEvents } from "@db/schema";
 
 const EVENTS_PAGE = 50;
@@ -16,13 +16,7 @@ export async function listProviderEvents(
   { before, limit = EVENTS_PAGE }: { before?: string | null; limit?: number },
 ) {
   const position = byReceivedAndId.parse(before);
-  const page: ListPage<{
-    id: string;
-    type: string;
-    providerCreatedAt: Date;
-    receivedAt: Date;
-    processedAt: Date | null;
-  }> = await newestFirstPage(
+  return newestFirstPage(
     db,
     {
       table: providerEvents,
@@ -46,5 +40,4 @@ export async function listProviderEvents(
     position ? { before: position } : undefined,
     limit,
   );
-  return page;
 }
