@@ -1,5 +1,5 @@
 import { redirect } from "@remix-run/node";
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { loginTokens, sessions, supporters, type LoginPurpose } from "@db/schema";
 import { linkUrl } from "./link-seal.server";
@@ -115,21 +115,25 @@ export async function requireSupporter(db: DB, request: Request): Promise<Suppor
 export async function signOut(db: DB, request: Request, { everywhere }: { everywhere: boolean }): Promise<string> {
   const session = await getSupporterSession(db, request);
   if (session) {
-    const now = new Date();
-    if (everywhere)
-      await db
-        .update(sessions)
-        .set({ revokedAt: now })
-        .where(and(eq(sessions.supporterId, session.supporterId), isNull(sessions.revokedAt)));
-    else await db.update(sessions).set({ revokedAt: now }).where(eq(sessions.id, session.sessionId));
+    if (everywhere) await revokeAllSessions(db, { supporterId: session.supporterId });
+    else await db.update(sessions).set({ revokedAt: new Date() }).where(eq(sessions.id, session.sessionId));
   }
   return sessionCookie().serialize("", { maxAge: 0 });
 }
 
-/** Ends every session of a supporter (erasure, email change). */
-export async function revokeAllSessions(db: DB, supporterId: number) {
+/** Ends every session of a supporter (sign out everywhere, erasure, email change), but `except` one if given. */
+export async function revokeAllSessions(
+  db: DB,
+  { supporterId, except, now = new Date() }: { supporterId: number; except?: string; now?: Date },
+) {
   await db
     .update(sessions)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(sessions.supporterId, supporterId), isNull(sessions.revokedAt)));
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(sessions.supporterId, supporterId),
+        isNull(sessions.revokedAt),
+        except === undefined ? undefined : ne(sessions.id, except),
+      ),
+    );
 }

@@ -5,7 +5,8 @@ import { one } from "@db/rows";
 import { campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, type Currency } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { formatDate, parseDay, startOfDayTextInZone, zonedParts } from "~/dates";
-import { formValues, noControl, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { name, noControl, optionalPhone, parseAmount } from "~/validation/fields";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getCampaignProgress, type Campaign } from "./campaigns.server";
@@ -15,7 +16,6 @@ import {
   CHECK_THE_FORM,
   failure,
   lockEditing,
-  moneyField,
   moneyInput,
   rowsOf,
   staffActor,
@@ -90,12 +90,7 @@ const realDay = (text: string) => {
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
 
 const CampaignFormSchema = z.object({
-  name: z
-    .string({ message: "Enter a name." })
-    .trim()
-    .min(1, "Enter a name.")
-    .max(200, "Keep the name under 200 characters.")
-    .refine(...noControl()),
+  name: name({ audience: "staff", required: "Enter a name." }),
   slug: z
     .string({ message: "Enter a web address." })
     .trim()
@@ -120,12 +115,7 @@ const CampaignFormSchema = z.object({
   minGift: z.string({ message: "Enter the smallest gift." }),
   maxGift: z.string({ message: "Enter the largest gift." }),
   presetAmounts: z.string({ message: "Enter the suggested amounts." }),
-  phone: z
-    .string()
-    .trim()
-    .max(40, "Keep the phone number under 40 characters.")
-    .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
-    .default(""),
+  phone: optionalPhone.transform((v) => v ?? ""),
   startsOn: z
     .string({ message: "Enter the start date." })
     .trim()
@@ -171,7 +161,7 @@ function parsePresets(
   if (parts.length > MAX_PRESETS) return { error: `Enter at most ${MAX_PRESETS} suggested amounts.` };
   const amounts: number[] = [];
   for (const part of parts) {
-    const money = moneyField(part, currency);
+    const money = parseAmount(part, currency);
     if ("error" in money)
       return { error: `“${part}” is not an amount. Separate amounts with commas, without thousands separators.` };
     if (bounds.min !== undefined && money.amountMinor < bounds.min)
@@ -198,7 +188,7 @@ export function parseCampaignForm(
   let presets: number[] = [];
   if (currency) {
     for (const field of ["target", "minGift", "maxGift"] as const) {
-      const result = moneyField(values[field] ?? "", currency, { allowZero: field === "target" });
+      const result = parseAmount(values[field] ?? "", currency, { allowZero: field === "target" });
       if ("error" in result) errors[field] ??= result.error;
       else money[field] = result.amountMinor;
     }

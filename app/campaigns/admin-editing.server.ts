@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { currencyExponent, parseMoney, type MoneyParseError } from "~/money";
+import { currencyExponent } from "~/money";
 
 /** What the campaign and plan editors share: failures, version tokens, money and lines in forms. */
 
@@ -33,32 +33,6 @@ export function moneyInput(amountMinor: number, currency: string): string {
   const whole = Math.floor(amountMinor / scale);
   const fraction = amountMinor % scale;
   return fraction === 0 ? String(whole) : `${whole}.${String(fraction).padStart(exponent, "0")}`;
-}
-
-const MONEY_MESSAGES: Record<MoneyParseError, string> = {
-  empty: "Enter an amount.",
-  not_a_number: "Enter an amount in numbers, like 25 or 25.50.",
-  too_many_decimals: "Use at most two decimal places.",
-  not_positive: "Enter an amount above zero.",
-  too_large: "That amount is too large.",
-};
-
-/** A typed amount in minor units, or what to say at the field. `allowZero` for targets. */
-export function moneyField(
-  text: string,
-  currency: string,
-  { allowZero = false } = {},
-): { amountMinor: number } | { error: string } {
-  if (allowZero && /^\s*0+(?:\.0*)?\s*$/.test(text)) return { amountMinor: 0 };
-  const parsed = parseMoney(text, currency);
-  if (!parsed.ok)
-    return {
-      error:
-        parsed.error === "too_many_decimals" && currencyExponent(currency) === 0
-          ? "Use whole amounts."
-          : MONEY_MESSAGES[parsed.error],
-    };
-  return { amountMinor: parsed.amountMinor };
 }
 
 export { checkbox as Checkbox } from "~/giving/forms.server";

@@ -18,7 +18,8 @@ import {
 } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { getEnv } from "~/env.server";
-import { formValues, noControl, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { name, noControl, parseAmount } from "~/validation/fields";
 import { describeError, logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { syncPlanToStripe } from "~/payments/stripe.server";
@@ -30,7 +31,6 @@ import {
   CHECK_THE_FORM,
   failure,
   lockEditing,
-  moneyField,
   moneyInput,
   rowsOf,
   staffActor,
@@ -134,12 +134,7 @@ export const PLAN_FIELDS = [
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
 
 const PlanFormSchema = z.object({
-  name: z
-    .string({ message: "Enter a name." })
-    .trim()
-    .min(1, "Enter a name.")
-    .max(200, "Keep the name under 200 characters.")
-    .refine(...noControl()),
+  name: name({ audience: "staff", required: "Enter a name." }),
   description: z
     .string()
     .trim()
@@ -215,7 +210,7 @@ export function parsePlanForm(
     ...(parsed.success ? {} : zodFieldErrors(parsed.error)),
   };
   const currency = CURRENCIES.find((c) => c === values.currency);
-  const price = currency ? moneyField(values.price ?? "", currency) : null;
+  const price = currency ? parseAmount(values.price ?? "", currency) : null;
   if (price && "error" in price) errors.price ??= price.error;
   if (!parsed.success || !price || "error" in price || (code && !code.success) || Object.keys(errors).length > 0)
     return { ok: false, errors, values };

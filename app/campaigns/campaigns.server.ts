@@ -15,11 +15,6 @@ export async function getCampaignBySlug(db: DB, { slug }: { slug: string }): Pro
   return campaign;
 }
 
-export async function getCampaignById(db: DB, { id }: { id: number }): Promise<Campaign | undefined> {
-  const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, id)).limit(1);
-  return campaign;
-}
-
 export type CampaignProgress = {
   raisedMinor: number;
   targetMinor: number;
@@ -54,13 +49,4 @@ export async function getCampaignProgress(db: DB, campaign: Campaign, now = new 
 
 export async function listActivePlans(db: DB): Promise<Plan[]> {
   return db.select().from(plans).where(eq(plans.active, true)).orderBy(asc(plans.sortOrder), asc(plans.id));
-}
-
-export async function getPlanByCode(db: DB, { code }: { code: string }): Promise<Plan | undefined> {
-  const [plan] = await db
-    .select()
-    .from(plans)
-    .where(and(eq(plans.code, code), eq(plans.active, true)))
-    .limit(1);
-  return plan;
 }

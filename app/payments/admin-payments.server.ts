@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, isNull, like, lt, or, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, outbox, payments, plans, pledges, receipts, staffUsers, supporters } from "@db/schema";
+import { mailStatus, mailStatusAt, type MailStatus } from "~/email/mail-status";
 import { recordAudit } from "~/audit/audit.server";
 import type { StaffSession } from "~/auth/staff-auth.server";
 import type { ReceiptSnapshot } from "~/email/templates";
@@ -22,7 +23,7 @@ type Staff = Pick<StaffSession, "staffUserId">;
  */
 export type ReceiptDelivery =
   | { status: "posted"; postedAt: Date; postedBy: string | null }
-  | { status: "emailed"; mail: "queued" | "sent" | "failed"; at: Date }
+  | { status: "emailed"; mail: MailStatus; at: Date }
   | { status: "to_post" }
   | { status: "not_sent" }
   | { status: "none" };
@@ -70,7 +71,12 @@ export async function getPaymentForStaff(db: DB, { paymentId }: { paymentId: num
   if (!row) return null;
   const [[mail], [pledge], [recordedBy]] = await Promise.all([
     db
-      .select({ sentAt: outbox.sentAt, failedAt: outbox.failedAt, createdAt: outbox.createdAt })
+      .select({
+        sentAt: outbox.sentAt,
+        failedAt: outbox.failedAt,
+        supersededAt: outbox.supersededAt,
+        createdAt: outbox.createdAt,
+      })
       .from(outbox)
       .where(receiptMailOf(paymentId))
       .orderBy(desc(outbox.createdAt))
@@ -88,8 +94,8 @@ export async function getPaymentForStaff(db: DB, { paymentId }: { paymentId: num
       : mail
         ? {
             status: "emailed",
-            mail: mail.sentAt ? "sent" : mail.failedAt ? "failed" : "queued",
-            at: mail.sentAt ?? mail.failedAt ?? mail.createdAt,
+            mail: mailStatus(mail),
+            at: mailStatusAt(mail),
           }
         : supporter.email === null && supporter.erasedAt === null
           ? { status: "to_post" }

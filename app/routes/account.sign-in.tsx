@@ -7,6 +7,7 @@ import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
+import { email } from "~/validation/fields";
 import { requestSignInLink } from "~/supporters/sign-in.server";
 import { ErrorSummary, TextField } from "~/ui/fields";
 
@@ -19,13 +20,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ csrf: csrf.token, sent }, { headers: csrf.headers });
 }
 
-const SignInSchema = z.object({
-  email: z
-    .string()
-    .trim()
-    .max(254, t("error.email"))
-    .pipe(z.email(t("error.email"))),
-});
+const SignInSchema = z.object({ email });
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const formData = await readFormData(request);

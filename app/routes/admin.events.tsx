@@ -1,65 +1,24 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
-import { desc, sql } from "drizzle-orm";
 import { z } from "zod";
-import { getDb, type DB } from "@db/client.server";
-import { providerEvents } from "@db/schema";
+import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
+import { listProviderEvents } from "~/payments/provider-events.server";
 import { listWebhookFailures, RESOLVED_FAILURE_RETENTION_DAYS } from "~/payments/webhook-failures.server";
 import { replayWebhookFailure } from "~/payments/webhook.server";
 import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Payment events" }];
 
-const PAGE = 50;
-
-/**
- * "<received_at as Postgres prints it>~<event id>": the last row of a page. The database's text
- * keeps the microseconds a JavaScript Date would drop, so no event is skipped between pages.
- */
-type Cursor = { receivedAt: string; id: string };
-const CursorSchema = z
-  .string()
-  .max(300)
-  .regex(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?~[A-Za-z0-9_.:-]+$/)
-  .transform((s): Cursor => ({ receivedAt: s.slice(0, s.indexOf("~")), id: s.slice(s.indexOf("~") + 1) }))
-  .optional()
-  .catch(undefined);
-
-/**
- * Provider events as received, newest first. Only events applied successfully are stored here: a
- * failed application rolls back its row (and is kept in webhook_failures instead).
- */
-export async function listProviderEvents(db: DB, { before, limit = PAGE }: { before?: Cursor; limit?: number }) {
-  const rows = await db
-    .select({
-      id: providerEvents.id,
-      type: providerEvents.type,
-      providerCreatedAt: providerEvents.providerCreatedAt,
-      receivedAt: providerEvents.receivedAt,
-      processedAt: providerEvents.processedAt,
-      cursorAt: sql<string>`${providerEvents.receivedAt}::text`,
-    })
-    .from(providerEvents)
-    .where(
-      before
-        ? sql`(${providerEvents.receivedAt}, ${providerEvents.id}) < (${before.receivedAt}::timestamptz, ${before.id})`
-        : undefined,
-    )
-    .orderBy(desc(providerEvents.receivedAt), desc(providerEvents.id))
-    .limit(limit);
-  return rows.map(({ cursorAt, ...r }) => ({ ...r, cursor: `${cursorAt}~${r.id}` }));
-}
-
 /** Everyone on staff reads the log; only admins replay (the action). */
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   const me = await requireStaff(db, request);
-  const before = CursorSchema.parse(new URL(request.url).searchParams.get("before") ?? undefined);
+  const before = new URL(request.url).searchParams.get("before");
   const [events, failures, csrf] = await Promise.all([
     listProviderEvents(db, { before }),
     listWebhookFailures(db),
@@ -67,8 +26,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   ]);
   return json(
     {
-      events,
-      next: events.length === PAGE ? (events.at(-1)?.cursor ?? null) : null,
+      events: events.rows,
+      next: events.older,
       failures,
       // Sent with the data: a .server module's constants are not in the browser bundle.
       resolvedDays: RESOLVED_FAILURE_RETENTION_DAYS,

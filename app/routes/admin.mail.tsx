@@ -1,110 +1,26 @@
-import { randomUUID } from "node:crypto";
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { desc, eq, sql } from "drizzle-orm";
 import { z } from "zod";
-import { getDb, type DB } from "@db/client.server";
-import { one } from "@db/rows";
-import { outbox } from "@db/schema";
-import { recordAudit } from "~/audit/audit.server";
+import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
+import { listMail, resendMail } from "~/email/mail-log.server";
+import { canResend } from "~/email/mail-status";
 import { t } from "~/i18n/t";
-import { isPruned, OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
+import { OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
 import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Mail log" }];
 
-const PAGE = 50;
-export type MailStatus = "queued" | "sent" | "failed";
-
-/**
- * "<uuid>~<created_at as Postgres prints it>": the last row of a page. The database's own text
- * keeps the microseconds a JavaScript Date would drop, so no row is skipped between pages.
- */
-type Cursor = { id: string; createdAt: string };
-const CursorSchema = z
-  .string()
-  .regex(
-    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}~\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/,
-  )
-  .transform((s): Cursor => ({ id: s.slice(0, 36), createdAt: s.slice(37) }))
-  .optional()
-  .catch(undefined);
-
-/** The outbox, newest first, by keyset on (created_at, id). Props are never shown: they may hold anything. */
-export async function listMail(db: DB, { before, limit = PAGE }: { before?: Cursor; limit?: number }) {
-  const rows = await db
-    .select({
-      id: outbox.id,
-      template: outbox.template,
-      toEmail: outbox.toEmail,
-      attempts: outbox.attempts,
-      createdAt: outbox.createdAt,
-      sentAt: outbox.sentAt,
-      failedAt: outbox.failedAt,
-      lastError: outbox.lastError,
-      cursorAt: sql<string>`${outbox.createdAt}::text`,
-    })
-    .from(outbox)
-    .where(
-      before
-        ? sql`(${outbox.createdAt}, ${outbox.id}) < (${before.createdAt}::timestamptz, ${before.id}::uuid)`
-        : undefined,
-    )
-    .orderBy(desc(outbox.createdAt), desc(outbox.id))
-    .limit(limit);
-  return rows.map(({ cursorAt, ...r }) => ({
-    ...r,
-    cursor: `${r.id}~${cursorAt}`,
-    status: (r.sentAt ? "sent" : r.failedAt ? "failed" : "queued") as MailStatus,
-  }));
-}
-
-/**
- * Queues a copy of a sent or failed message under a new idempotency key; the worker sends it as any
- * other. The copy carries the same sealed link (or, for a sign-in email, a new one minted at send
- * time); a message whose props were pruned has nothing left to send.
- */
-export async function resendMail(
-  db: DB,
-  { outboxId, staffUserId }: { outboxId: string; staffUserId: number },
-): Promise<string | null> {
-  return db.transaction(async (tx) => {
-    const [original] = await tx.select().from(outbox).where(eq(outbox.id, outboxId));
-    if (!original || (!original.sentAt && !original.failedAt) || isPruned(original.props)) return null;
-    const copy = one(
-      await tx
-        .insert(outbox)
-        .values({
-          template: original.template,
-          toEmail: original.toEmail,
-          props: original.props,
-          idempotencyKey: `resend:${original.id}:${randomUUID()}`,
-        })
-        .returning({ id: outbox.id }),
-      "resendMail: insert the copy",
-    );
-    await recordAudit(tx, {
-      actor: { type: "staff", id: staffUserId },
-      action: "email.resend",
-      target: { type: "outbox", id: original.id },
-      details: { copyId: copy.id },
-    });
-    return copy.id;
-  });
-}
-
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request);
-  const before = CursorSchema.parse(new URL(request.url).searchParams.get("before") ?? undefined);
-  const [messages, csrf] = await Promise.all([listMail(db, { before }), issueCsrfToken(request)]);
-  const next = messages.length === PAGE ? (messages.at(-1)?.cursor ?? null) : null;
+  const before = new URL(request.url).searchParams.get("before");
+  const [page, csrf] = await Promise.all([listMail(db, { before }), issueCsrfToken(request)]);
   return json(
-    { messages, next, csrf: csrf.token },
+    { messages: page.rows, next: page.older, csrf: csrf.token },
     { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
   );
 }
@@ -167,7 +83,7 @@ export default function MailLog() {
               </td>
               <td>{m.attempts}</td>
               <td>
-                {m.status !== "queued" ? (
+                {canResend(m.status) ? (
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="resend" />

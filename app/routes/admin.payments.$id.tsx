@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { ReactNode } from "react";
 import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
+import type { MailStatus } from "~/email/mail-status";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
@@ -79,7 +80,12 @@ const MESSAGE_STATE = {
   approved: "Approved for the public wall",
   hidden: "Hidden from public view",
 } as const;
-const MAIL_STATUS = { queued: "Emailed (waiting to send)", sent: "Emailed", failed: "Email failed" } as const;
+const MAIL_STATUS: Record<MailStatus, string> = {
+  queued: "Emailed (waiting to send)",
+  sent: "Emailed",
+  failed: "Email failed",
+  superseded: "Email replaced by a newer one",
+};
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
   return (

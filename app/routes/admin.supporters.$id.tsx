@@ -36,6 +36,7 @@ import { RowId, rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 import { Button, LinkButton, SummaryCard, SummaryList } from "~/ui/admin";
 import { getSupporterSummary } from "~/supporters/supporter-summary.server";
+import { LIMITS } from "~/validation/fields";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -481,7 +482,7 @@ export default function SupporterPage() {
               name="name"
               label="Name"
               autoComplete="off"
-              maxLength={200}
+              maxLength={LIMITS.name}
               errors={contact?.errors}
               values={contactValues}
             />
@@ -491,7 +492,7 @@ export default function SupporterPage() {
               hint="Optional if you have their phone number: without an email address, receipts are posted."
               type="email"
               autoComplete="off"
-              maxLength={254}
+              maxLength={LIMITS.email}
               errors={contact?.errors}
               values={contactValues}
             />
@@ -500,7 +501,7 @@ export default function SupporterPage() {
               label="Phone"
               type="tel"
               autoComplete="off"
-              maxLength={40}
+              maxLength={LIMITS.phone}
               errors={contact?.errors}
               values={contactValues}
             />

@@ -6,14 +6,12 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { campaigns } from "@db/schema";
 import { requireStaff } from "~/auth/staff-auth.server";
-import { hasNoControlCharacters } from "~/giving/forms.server";
+import { hasNoControlCharacters } from "~/validation/fields";
 import { RowId } from "~/ids";
 import { searchSupporters, type SupporterFilters } from "~/supporters/search.server";
 import { FILTER_TIERS, STATUS_LABELS, SUPPORTER_STATUSES, TIER_LABELS } from "~/supporters/supporter-filters";
 
-// Called only while parsing, on the server: a `.server` import is empty in the browser, where
-// this module's schemas are built too.
-const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
+const withoutControlCharacters = hasNoControlCharacters();
 
 export const meta: MetaFunction = () => [{ title: "Supporters" }];
 
@@ -26,11 +24,8 @@ const Checked = z
 /** Anything that is not a filter is no filter: the page never fails on a hand-edited address. */
 const QuerySchema = z.object({
   q: z.string().trim().max(200).refine(withoutControlCharacters).catch("").default(""),
-  after: z
-    .string()
-    .regex(/^\d{1,10}(\.\d{1,10})?$/)
-    .optional()
-    .catch(undefined),
+  // A page's cursor, checked where it is read (db/keyset.server.ts): one that is not is the first page.
+  after: z.string().max(400).optional().catch(undefined),
   tier: z.enum(FILTER_TIERS).optional().catch(undefined),
   status: z.enum(SUPPORTER_STATUSES).optional().catch(undefined),
   failing: Checked,

@@ -3,14 +3,12 @@ import { json } from "@remix-run/node";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { getStaffSession } from "~/auth/staff-auth.server";
-import { hasNoControlCharacters } from "~/giving/forms.server";
+import { hasNoControlCharacters } from "~/validation/fields";
 import { t } from "~/i18n/t";
 import { CALLER_SEARCH } from "~/supporters/caller-search";
 import { searchCallers } from "~/supporters/caller-search.server";
 
-// Called only while parsing, on the server: a `.server` import is empty in the browser, where
-// this module's schemas are built too.
-const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
+const withoutControlCharacters = hasNoControlCharacters();
 
 /**
  * GET /admin/supporters/search?q=… — the phone pledge screen's type-ahead, as JSON. A fetch is

@@ -10,7 +10,7 @@ import { retryPath } from "~/giving/retry-path";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { completeSimulatedCheckout, getSimulatedCheckout } from "~/payments/simulated.server";
-import { PostalAddressSchema } from "~/supporters/postal-address.server";
+import { postalAddress } from "~/validation/fields";
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 
@@ -48,7 +48,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return json({ errors: {} as Record<string, string>, values, formError: "Choose Pay or Decline." }, { status: 400 });
   let address = null;
   if (outcome.data === "pay" && checkout.needsAddress) {
-    const parsed = PostalAddressSchema.safeParse(values);
+    const parsed = postalAddress({ audience: "supporter" }).safeParse(values);
     if (!parsed.success) {
       const errors: Record<string, string> = {};
       for (const issue of parsed.error.issues) errors[String(issue.path[0])] ??= issue.message;

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, isNull, ne, notInArray, sql, type SQL } from "drizzle-orm";
-import { type PgColumn, type PgTable } from "drizzle-orm/pg-core";
+import { and, eq, isNull, ne, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { isRunning } from "./subscription-status";
+import { exactTime, keyset, newestFirstPage, type Keyset, type ListPosition } from "@db/keyset.server";
 import { one } from "@db/rows";
 import {
   campaigns,
@@ -18,21 +18,13 @@ import {
   supporters,
 } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
+import { mailStatus } from "~/email/mail-status";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
-import {
-  formValues,
-  hasNoControlCharacters,
-  optionalEmail,
-  zodFieldErrors,
-  type FieldErrors,
-  type FormValues,
-} from "~/giving/forms.server";
-import { t } from "~/i18n/t";
-import { RowId } from "~/ids";
+import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
+import { addressGiven, name, noControl, optionalEmail, optionalPhone, postalAddress } from "~/validation/fields";
 import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
 import { listEntitlements } from "./entitlements.server";
-import { PostalAddressSchema } from "./postal-address.server";
 import { FINISHED_STATUSES } from "./privacy.server";
 import { addressOf, differingDetails, formatAddress, formatPostalAddress } from "./supporters.server";
 
@@ -56,47 +48,25 @@ export { searchSupporters, type SupporterSearchRow } from "./search.server";
 const versionOf = sql<string>`to_char(${supporters.updatedAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 
 /*
- * Every list on the page is a keyset page, newest first: a supporter who has given every day for
- * years (or been emailed as often) gets a page as fast as a new one. A position in a list is a
- * row's "<timestamp to the microsecond>~<id>" (a JavaScript Date would drop the microseconds and
- * skip rows), in the query as `<list>_before` (older than that row) or `<list>_after` (newer).
+ * Every list on the page is a keyset page, newest first (db/keyset.server.ts): a supporter who
+ * has given every day for years (or been emailed as often) gets a page as fast as a new one. A
+ * position in a list is in the query as `<list>_before` (older than that row) or `<list>_after`
+ * (newer).
  */
 
 const SUPPORTER_LISTS = ["subscriptions", "payments", "pledges", "emails", "notes"] as const;
 export type SupporterList = (typeof SUPPORTER_LISTS)[number];
 const SUPPORTER_PAGE_SIZE = 25;
 
-type Keyset = { at: string; id: string };
-type ListPosition = { before: Keyset } | { after: Keyset };
 export type ListPositions = Partial<Record<SupporterList, ListPosition>>;
-/** One page of a list, and the positions of the pages either side of it (null at either end). */
-type ListPage<Row> = { rows: Row[]; older: string | null; newer: string | null };
 
-/** A real instant, as the database writes it below; years before 1000 are not ours (nor all Postgres'). */
-const ExactTime = z
-  .string()
-  .regex(/^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
-  .refine((s) => {
-    const ms = Date.parse(`${s.slice(0, 23)}Z`);
-    // Date.parse rolls 30 February over into March: only a date that round-trips is real.
-    return Number.isFinite(ms) && new Date(ms).toISOString().slice(0, 23) === s.slice(0, 23);
-  });
-const keysetOf = (id: z.ZodType<string, string>) =>
-  z
-    .string()
-    .max(80)
-    .transform((s) => ({ at: s.slice(0, s.indexOf("~")), id: s.slice(s.indexOf("~") + 1) }))
-    .pipe(z.object({ at: ExactTime, id }));
-const IntegerId = z
-  .string()
-  .regex(/^[1-9]\d*$/)
-  .refine((s) => RowId.safeParse(s).success);
-const KEYSETS: Record<SupporterList, z.ZodType<Keyset, string>> = {
-  subscriptions: keysetOf(IntegerId),
-  payments: keysetOf(IntegerId),
-  pledges: keysetOf(IntegerId),
-  emails: keysetOf(z.uuid()),
-  notes: keysetOf(IntegerId),
+const byTimeAndRowId = keyset(["time", "integer"]);
+const KEYSETS: Record<SupporterList, Keyset> = {
+  subscriptions: byTimeAndRowId,
+  payments: byTimeAndRowId,
+  pledges: byTimeAndRowId,
+  emails: keyset(["time", "uuid"]),
+  notes: byTimeAndRowId,
 };
 
 /**
@@ -106,10 +76,10 @@ const KEYSETS: Record<SupporterList, z.ZodType<Keyset, string>> = {
 export function parseListPositions(query: URLSearchParams): ListPositions {
   const positions: ListPositions = {};
   for (const list of SUPPORTER_LISTS) {
-    const before = KEYSETS[list].safeParse(query.get(`${list}_before`));
-    const after = KEYSETS[list].safeParse(query.get(`${list}_after`));
-    if (before.success) positions[list] = { before: before.data };
-    else if (after.success) positions[list] = { after: after.data };
+    const before = KEYSETS[list].parse(query.get(`${list}_before`));
+    const after = KEYSETS[list].parse(query.get(`${list}_after`));
+    if (before) positions[list] = { before };
+    else if (after) positions[list] = { after };
   }
   return positions;
 }
@@ -119,83 +89,10 @@ export function listPositionsQuery(positions: ListPositions): URLSearchParams {
   const query = new URLSearchParams();
   for (const list of SUPPORTER_LISTS) {
     const position = positions[list];
-    if (position && "before" in position) query.set(`${list}_before`, `${position.before.at}~${position.before.id}`);
-    if (position && "after" in position) query.set(`${list}_after`, `${position.after.at}~${position.after.id}`);
+    if (position && "before" in position) query.set(`${list}_before`, KEYSETS[list].encode(position.before));
+    if (position && "after" in position) query.set(`${list}_after`, KEYSETS[list].encode(position.after));
   }
   return query;
-}
-
-const exactTime = (column: PgColumn) =>
-  sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
-type Keyed = { id: number | string; cursorAt: string };
-type KeysetList<Row extends Keyed> = {
-  table: PgTable;
-  /** The supporter's rows of the table. */
-  scope: SQL;
-  at: PgColumn;
-  id: PgColumn;
-  /** A new select of the list's columns and joins (`$dynamic()`), which the page narrows, orders and limits. */
-  query: () => DynamicSelect<Row>;
-};
-type DynamicSelect<Row> = {
-  where(where: SQL | undefined): { orderBy(...orderBy: SQL[]): { limit(limit: number): PromiseLike<Row[]> } };
-};
-
-/**
- * One page of a list newest first, by (at, id). A page newer than a position that would not be
- * full is the newest page itself, and an older page with nothing on it is too: each page is
- * always as long as it can be, and a stale or invented position shows the newest rows.
- */
-async function keysetPage<Row extends Keyed>(
-  db: DB,
-  list: KeysetList<Row>,
-  position: ListPosition | undefined,
-  size = SUPPORTER_PAGE_SIZE,
-): Promise<ListPage<Omit<Row, "cursorAt">>> {
-  const idType = sql.raw(list.id.getSQLType() === "uuid" ? "uuid" : "integer");
-  const key = (k: Keyset) => sql`(${k.at}::timestamptz, ${k.id}::${idType})`;
-  const row = sql`(${list.at}, ${list.id})`;
-  const rowsWhere = (where: SQL | undefined, orderBy: SQL[], limit: number) =>
-    list
-      .query()
-      .where(and(list.scope, where))
-      .orderBy(...orderBy)
-      .limit(limit);
-  // Whether anything lies beyond the page on the other side of the position: one index probe.
-  const any = async (where: SQL) =>
-    (
-      await db
-        .select({ one: sql`1` })
-        .from(list.table)
-        .where(and(list.scope, where))
-        .limit(1)
-    ).length > 0;
-  const newestFirst = [desc(list.at), desc(list.id)];
-  const keyOf = (r: Row) => `${r.cursorAt}~${r.id}`;
-  const page = (rows: Row[], older: boolean, newer: boolean) => {
-    const [first, last] = [rows.at(0), rows.at(-1)];
-    return {
-      rows: rows.map(({ cursorAt: _, ...r }) => r),
-      older: older && last ? keyOf(last) : null,
-      newer: newer && first ? keyOf(first) : null,
-    };
-  };
-  if (position && "after" in position) {
-    const [rows, older] = await Promise.all([
-      rowsWhere(sql`${row} > ${key(position.after)}`, [asc(list.at), asc(list.id)], size + 1),
-      any(sql`${row} <= ${key(position.after)}`),
-    ]);
-    if (rows.length > size) return page(rows.slice(0, size).reverse(), older, true);
-  } else if (position) {
-    const [rows, newer] = await Promise.all([
-      rowsWhere(sql`${row} < ${key(position.before)}`, newestFirst, size + 1),
-      any(sql`${row} >= ${key(position.before)}`),
-    ]);
-    if (rows.length > 0) return page(rows.slice(0, size), rows.length > size, newer);
-  }
-  const rows = await rowsWhere(undefined, newestFirst, size + 1);
-  return page(rows.slice(0, size), rows.length > size, false);
 }
 
 export async function getSupporterForStaff(
@@ -210,6 +107,7 @@ export async function getSupporterForStaff(
   const { supporter } = row;
 
   const subscriptionList = {
+    keyset: byTimeAndRowId,
     table: subscriptions,
     scope: eq(subscriptions.supporterId, supporterId),
     at: subscriptions.createdAt,
@@ -229,6 +127,7 @@ export async function getSupporterForStaff(
         .$dynamic(),
   };
   const paymentList = {
+    keyset: byTimeAndRowId,
     table: payments,
     scope: eq(payments.supporterId, supporterId),
     at: payments.paidAt,
@@ -259,6 +158,7 @@ export async function getSupporterForStaff(
         .$dynamic(),
   };
   const emailList = {
+    keyset: KEYSETS.emails,
     table: outbox,
     // A caller without an email address has had no mail (their receipts are posted).
     scope: supporter.email ? sql`lower(${outbox.toEmail}) = ${supporter.email.toLowerCase()}` : sql`false`,
@@ -273,12 +173,14 @@ export async function getSupporterForStaff(
           createdAt: outbox.createdAt,
           sentAt: outbox.sentAt,
           failedAt: outbox.failedAt,
+          supersededAt: outbox.supersededAt,
           lastError: outbox.lastError,
         })
         .from(outbox)
         .$dynamic(),
   };
   const noteList = {
+    keyset: byTimeAndRowId,
     table: staffNotes,
     scope: eq(staffNotes.supporterId, supporterId),
     at: staffNotes.createdAt,
@@ -297,6 +199,7 @@ export async function getSupporterForStaff(
         .$dynamic(),
   };
   const pledgeList = {
+    keyset: byTimeAndRowId,
     table: pledges,
     scope: eq(pledges.supporterId, supporterId),
     at: pledges.createdAt,
@@ -317,11 +220,11 @@ export async function getSupporterForStaff(
   };
 
   const [subs, paid, mail, notes, pledgeRows, entitlements] = await Promise.all([
-    keysetPage(db, subscriptionList, at.subscriptions),
-    keysetPage(db, paymentList, at.payments),
-    keysetPage(db, emailList, at.emails),
-    keysetPage(db, noteList, at.notes),
-    keysetPage(db, pledgeList, at.pledges),
+    newestFirstPage(db, subscriptionList, at.subscriptions, SUPPORTER_PAGE_SIZE),
+    newestFirstPage(db, paymentList, at.payments, SUPPORTER_PAGE_SIZE),
+    newestFirstPage(db, emailList, at.emails, SUPPORTER_PAGE_SIZE),
+    newestFirstPage(db, noteList, at.notes, SUPPORTER_PAGE_SIZE),
+    newestFirstPage(db, pledgeList, at.pledges, SUPPORTER_PAGE_SIZE),
     listEntitlements(db, { supporterId }),
   ]);
   return {
@@ -368,7 +271,7 @@ export async function getSupporterForStaff(
     },
     emails: {
       ...mail,
-      rows: mail.rows.map((m) => ({ ...m, status: m.sentAt ? "sent" : m.failedAt ? "failed" : "queued" })),
+      rows: mail.rows.map((m) => ({ ...m, status: mailStatus(m) })),
     },
     notes,
     pledges: pledgeRows,
@@ -398,20 +301,10 @@ const ContactSchema = z
       .string({ message: "Reload the page and try again." })
       .min(1, "Reload the page and try again.")
       .max(40),
-    name: z
-      .string()
-      .trim()
-      .max(200, "Keep the name under 200 characters.")
-      .refine(hasNoControlCharacters(), t("error.text.control")),
+    name: name({ audience: "staff" }),
     // Optional: callers of the phone line may have no email address, as long as we have a phone number.
     email: optionalEmail,
-    phone: z
-      .string()
-      .trim()
-      .max(40, "Keep the phone number under 40 characters.")
-      .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
-      .optional()
-      .transform((v) => v || null),
+    phone: optionalPhone,
   })
   // The database keeps every supporter reachable one way or the other.
   .refine((c) => c.email !== null || c.phone !== null, {
@@ -419,15 +312,16 @@ const ContactSchema = z
     message: "Enter an email address or a phone number.",
   });
 
-export type ContactInput = z.infer<typeof ContactSchema> & { address: z.infer<typeof PostalAddressSchema> | null };
+const ContactAddressSchema = postalAddress({ audience: "staff" });
+
+export type ContactInput = z.infer<typeof ContactSchema> & { address: z.infer<typeof ContactAddressSchema> | null };
 
 export function parseContactForm(
   formData: FormData,
 ): { ok: true; value: ContactInput; values: FormValues } | { ok: false; errors: FieldErrors; values: FormValues } {
   const values = formValues(formData, CONTACT_FIELDS);
   const contact = ContactSchema.safeParse(values);
-  const addressGiven = ["line1", "line2", "city", "state", "postalCode", "country"].some((f) => values[f]?.trim());
-  const address = addressGiven ? PostalAddressSchema.safeParse(values) : null;
+  const address = addressGiven(values) ? ContactAddressSchema.safeParse(values) : null;
   const errors = {
     ...(contact.success ? {} : zodFieldErrors(contact.error)),
     ...(address && !address.success ? zodFieldErrors(address.error) : {}),
@@ -632,7 +526,7 @@ export const NoteSchema = z.object({
     .trim()
     .min(1, "Write the note.")
     .max(5000, "Keep the note under 5,000 characters.")
-    .refine(hasNoControlCharacters({ multiline: true }), t("error.text.control")),
+    .refine(...noControl({ multiline: true })),
 });
 
 export async function addStaffNote(

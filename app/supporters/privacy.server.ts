@@ -19,6 +19,7 @@ import {
   webhookFailures,
 } from "@db/schema";
 import { recordAudit, type AuditEntry } from "~/audit/audit.server";
+import { revokeAllSessions } from "~/auth/supporter-auth.server";
 import { t } from "~/i18n/t";
 import { describeError, logger } from "~/log.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -425,10 +426,7 @@ export async function eraseSupporterRecords(
         tx.select({ id: payments.id }).from(payments).where(eq(payments.supporterId, supporter.id)),
       ),
     );
-  await tx
-    .update(sessions)
-    .set({ revokedAt: now })
-    .where(and(eq(sessions.supporterId, supporter.id), isNull(sessions.revokedAt)));
+  await revokeAllSessions(tx, { supporterId: supporter.id, now });
   await tx
     .update(supporters)
     .set({

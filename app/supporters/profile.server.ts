@@ -1,36 +1,28 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
-import { loginTokens, payments, sessions, supporters } from "@db/schema";
+import { loginTokens, payments, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
-import { createLoginLink, EMAIL_CHANGE_TTL_MS } from "~/auth/supporter-auth.server";
+import { createLoginLink, EMAIL_CHANGE_TTL_MS, revokeAllSessions } from "~/auth/supporter-auth.server";
 import { hashToken } from "~/auth/tokens.server";
 import { enqueueEmail } from "~/email/outbox.server";
-import { formValues, hasNoControlCharacters, zodFieldErrors, type FormResult } from "~/giving/forms.server";
-import { t } from "~/i18n/t";
+import { formValues, zodFieldErrors, type FormResult } from "~/giving/forms.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import type { PostalAddress } from "~/payments/events";
 import { kickCustomerSync, markCustomerSyncDue } from "./customer-sync.server";
 import { listEntitlements } from "./entitlements.server";
-import { PostalAddressSchema } from "./postal-address.server";
+import { addressGiven, ADDRESS_FIELD_NAMES, email, name, postalAddress } from "~/validation/fields";
 
 // Stripe keeps its own copy of the customer's name, email and address: a change saved here marks
 // the customer due in the same transaction and is pushed after the commit (customer-sync.server).
 
 export const EMAIL_CHANGE_LIMIT = { name: "email-change", limit: 5, windowSeconds: 3600 } satisfies RateLimitRule;
 
-const ADDRESS_FIELDS = Object.keys(PostalAddressSchema.shape);
-export const PROFILE_FIELDS = ["name", ...ADDRESS_FIELDS];
+export const PROFILE_FIELDS = ["name", ...ADDRESS_FIELD_NAMES];
 
-export const ProfileDetailsSchema = z.object({
-  name: z
-    .string()
-    .trim()
-    .max(200, t("error.name"))
-    .refine(hasNoControlCharacters(), t("error.text.control"))
-    .default(""),
-});
+export const ProfileDetailsSchema = z.object({ name: name({ audience: "supporter" }).default("") });
+const ProfileAddressSchema = postalAddress({ audience: "supporter" });
 
 export type ProfileDetails = { name: string; address: PostalAddress | null };
 
@@ -38,8 +30,7 @@ export type ProfileDetails = { name: string; address: PostalAddress | null };
 export function parseProfileDetails(formData: FormData): FormResult<ProfileDetails> {
   const values = formValues(formData, PROFILE_FIELDS);
   const name = ProfileDetailsSchema.safeParse(values);
-  const wantsAddress = ADDRESS_FIELDS.some((field) => values[field]?.trim());
-  const address = wantsAddress ? PostalAddressSchema.safeParse(values) : null;
+  const address = addressGiven(values) ? ProfileAddressSchema.safeParse(values) : null;
   const errors = {
     ...(name.success ? {} : zodFieldErrors(name.error)),
     ...(address && !address.success ? zodFieldErrors(address.error) : {}),
@@ -48,13 +39,7 @@ export function parseProfileDetails(formData: FormData): FormResult<ProfileDetai
   return { ok: true, value: { name: name.data.name, address: address?.success ? address.data : null } };
 }
 
-export const EmailChangeSchema = z.object({
-  email: z
-    .string({ message: t("error.email") })
-    .trim()
-    .max(254, t("error.email"))
-    .pipe(z.email(t("error.email"))),
-});
+export const EmailChangeSchema = z.object({ email });
 
 export function parseEmailChange(formData: FormData): FormResult<{ email: string }> {
   const values = formValues(formData, ["email"]);
@@ -218,16 +203,7 @@ export async function confirmEmailChange(
       if (updated.length === 0)
         throw new Error(`supporter ${input.supporterId} cannot change email: not found or erased`);
       syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
-      await tx
-        .update(sessions)
-        .set({ revokedAt: new Date() })
-        .where(
-          and(
-            eq(sessions.supporterId, input.supporterId),
-            isNull(sessions.revokedAt),
-            input.keepSessionId ? ne(sessions.id, input.keepSessionId) : undefined,
-          ),
-        );
+      await revokeAllSessions(tx, { supporterId: input.supporterId, except: input.keepSessionId || undefined });
       await recordAudit(tx, {
         actor: { type: "supporter", id: input.supporterId },
         action: "supporter.change_email",

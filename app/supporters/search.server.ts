@@ -1,6 +1,7 @@
 import { and, desc, eq, exists, gt, inArray, isNull, lt, notExists, or, sql, type SQL } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
+import { keyset, pageOf } from "@db/keyset.server";
 import { one } from "@db/rows";
 import {
   payments,
@@ -65,9 +66,9 @@ const CORRECTIONS = 5;
 /** Words of a term looked for apart (more are ignored: nobody types a name of nine words). */
 const MAX_PIECES = 8;
 
-/** A position in ranked matches: "<rank>.<id>". In the list with nothing typed: "<id>". */
-const RankedCursor = /^(\d{1,6})\.([1-9]\d{0,9})$/;
-const ListCursor = /^[1-9]\d{0,9}$/;
+/** A position in ranked matches: the rank, then the id. In the list with nothing typed: the id. */
+const byRankAndId = keyset(["integer", "integer"]);
+const byId = keyset(["integer"]);
 
 export type SupporterSearchPage = { rows: SupporterSearchRow[]; next: string | null };
 
@@ -138,18 +139,20 @@ export async function listSupporters(
   db: DB,
   { filters = {}, after, limit = 25 }: { filters?: SupporterFilters; after?: string; limit?: number },
 ): Promise<SupporterSearchPage> {
-  const before = after && ListCursor.test(after) ? Number(after) : undefined;
+  const before = byId.parse(after);
   const rows = await db
     .select(columns)
     .from(supporters)
     .where(
-      and(isNull(supporters.erasedAt), before ? lt(supporters.id, before) : undefined, ...filterConditions(filters)),
+      and(
+        isNull(supporters.erasedAt),
+        before ? byId.compare([supporters.id], "<", before) : undefined,
+        ...filterConditions(filters),
+      ),
     )
     .orderBy(desc(supporters.id))
     .limit(limit + 1);
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { rows: page, next: rows.length > limit && last ? String(last.id) : null };
+  return pageOf(rows, limit, (row) => byId.encode([row.id]));
 }
 
 /** Letters and digits of a typed piece, roughly as the database folds them (only to choose how to match). */
@@ -170,7 +173,7 @@ export async function searchSupporters(
 ): Promise<SupporterSearchPage> {
   const term = q.trim().slice(0, 200);
   if (!term) return listSupporters(db, { filters, after: after === undefined ? undefined : String(after), limit });
-  const cursor = typeof after === "string" ? RankedCursor.exec(after) : null;
+  const cursor = typeof after === "string" ? byRankAndId.parse(after) : undefined;
 
   const keys = supporterSearchKeys;
   const key = supporters.searchKey;
@@ -276,7 +279,7 @@ export async function searchSupporters(
     return tx
       .select()
       .from(found)
-      .where(cursor ? sql`(${found.rank}, ${found.id}) < (${Number(cursor[1])}, ${Number(cursor[2])})` : undefined)
+      .where(cursor ? byRankAndId.compare([found.rank, found.id], "<", cursor) : undefined)
       .orderBy(desc(found.rank), desc(found.id))
       .limit(limit + 1);
   };
@@ -320,7 +323,6 @@ export async function searchSupporters(
       );
     });
   }
-  const page = rows.slice(0, limit).map(({ rank: _, ...row }) => row);
-  const last = rows[limit - 1];
-  return { rows: page, next: rows.length > limit && last ? `${last.rank}.${last.id}` : null };
+  const page = pageOf(rows, limit, (row) => byRankAndId.encode([row.rank, row.id]));
+  return { ...page, rows: page.rows.map(({ rank: _, ...row }) => row) };
 }

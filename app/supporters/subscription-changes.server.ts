@@ -5,16 +5,10 @@ import type { DB } from "@db/client.server";
 import { NOT_RUNNING_STATUSES } from "./subscription-status";
 import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
+import { noControl, parseAmount } from "~/validation/fields";
 import { getEnv } from "~/env.server";
 import { startCheckout } from "~/giving/checkout.server";
-import {
-  checkAmount,
-  formValues,
-  hasNoControlCharacters,
-  zodFieldErrors,
-  type FieldErrors,
-  type FormValues,
-} from "~/giving/forms.server";
+import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -109,7 +103,7 @@ export const SubscriptionChangeFormSchema = z.discriminatedUnion("intent", [
       .string()
       .trim()
       .max(500, t("account.sub.error.reason"))
-      .refine(hasNoControlCharacters({ multiline: true }), t("error.text.control"))
+      .refine(...noControl({ multiline: true }))
       .optional()
       .transform((v) => v || null),
   }),
@@ -313,7 +307,11 @@ export async function changeGiftAmount(db: DB, input: Owner & { amount: string }
   if (refused) return refused;
   const { sub, campaign } = owned;
   if (sub.kind !== "monthly") return fail(400, t("account.sub.error.notGift"));
-  const checked = checkAmount(input.amount, campaign, "en-AU");
+  const checked = parseAmount(input.amount, campaign.currency, {
+    min: campaign.minGiftMinor,
+    max: campaign.maxGiftMinor,
+    locale: "en-AU",
+  });
   if ("error" in checked) return invalid("monthlyAmount", checked.error);
   if (checked.amountMinor === sub.amountMinor) return invalid("monthlyAmount", t("account.sub.error.sameAmount"));
   const amountMinor = checked.amountMinor;

@@ -1,5 +1,6 @@
 import { Form } from "@remix-run/react";
 import { ErrorSummary, FieldError, fieldProps, Hint, TextAreaField, TextField } from "~/ui/fields";
+import { LIMITS } from "~/validation/fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
@@ -57,7 +58,7 @@ export function CampaignForm({
         label={CAMPAIGN_LABELS.name}
         autoComplete="off"
         required
-        maxLength={200}
+        maxLength={LIMITS.name}
         errors={errors}
         values={values}
       />
@@ -161,7 +162,7 @@ export function CampaignForm({
         hint="The phone line shown on the campaign page. Leave empty for none."
         type="tel"
         autoComplete="off"
-        maxLength={40}
+        maxLength={LIMITS.phone}
         errors={errors}
         values={values}
       />

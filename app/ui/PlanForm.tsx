@@ -1,5 +1,6 @@
 import { Form } from "@remix-run/react";
 import { ErrorSummary, FieldError, fieldProps, Hint, TextAreaField, TextField } from "~/ui/fields";
+import { LIMITS } from "~/validation/fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
@@ -117,7 +118,7 @@ export function PlanForm({
         label={PLAN_LABELS.name}
         autoComplete="off"
         required
-        maxLength={200}
+        maxLength={LIMITS.name}
         errors={errors}
         values={values}
       />

@@ -1,4 +1,4 @@
-/** The postal address inputs, in order, named as PostalAddressSchema reads them. */
+/** The postal address inputs, in order, named as `postalAddress` (app/validation/fields.ts) reads them. */
 export const ADDRESS_FIELDS = [
   { name: "line1", label: "Street address", autoComplete: "address-line1" },
   { name: "line2", label: "Address line 2 (optional)", autoComplete: "address-line2" },

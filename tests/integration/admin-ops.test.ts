@@ -4,8 +4,10 @@ import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, outbox, providerEvents, sessions, staffUsers } from "@db/schema";
 import { createStaffUser, getStaffSession, signInStaff } from "~/auth/staff-auth.server";
-import { listProviderEvents, loader as eventsLoader } from "~/routes/admin.events";
-import { action as mailAction, listMail, loader as mailLoader } from "~/routes/admin.mail";
+import { listMail } from "~/email/mail-log.server";
+import { listProviderEvents } from "~/payments/provider-events.server";
+import { loader as eventsLoader } from "~/routes/admin.events";
+import { action as mailAction, loader as mailLoader } from "~/routes/admin.mail";
 import { action as staffAction, loader as staffLoader } from "~/routes/admin.staff";
 import { useSeededDatabase } from "../support/database";
 import { callLoader, postForm } from "../support/remix";
@@ -113,18 +115,19 @@ describe("mail log", () => {
         .set({ createdAt: sql`${outbox.createdAt} + make_interval(secs => ${i} / 1000000.0)` })
         .where(eq(outbox.id, row.id));
     }
-    const all = await listMail(t.db, { limit: 1000 });
+    const all = (await listMail(t.db, { limit: 1000 })).rows;
     const paged: string[] = [];
-    let before: { id: string; createdAt: string } | undefined;
+    let before: string | undefined;
     for (;;) {
       const page = await listMail(t.db, { before, limit: 2 });
-      paged.push(...page.map((m) => m.id));
-      if (page.length < 2) break;
-      const cursor = page[page.length - 1].cursor;
-      before = { id: cursor.slice(0, 36), createdAt: cursor.slice(37) };
+      paged.push(...page.rows.map((m) => m.id));
+      if (!page.older) break;
+      before = page.older;
     }
     expect(paged).toEqual(all.map((m) => m.id));
-    const viaUrl = await callLoader(mailLoader, `/admin/mail?before=${encodeURIComponent(all[1].cursor)}`, {
+    // The cursor after the second email: the first page of two's.
+    const afterSecond = (await listMail(t.db, { limit: 2 })).older!;
+    const viaUrl = await callLoader(mailLoader, `/admin/mail?before=${encodeURIComponent(afterSecond)}`, {
       cookie: cookies.staff,
     });
     expect((await viaUrl.json()).messages[0].id).toBe(all[2].id);
@@ -203,10 +206,9 @@ describe("payment events log", () => {
       ["evt_new", "checkout.session.completed", null],
       ["evt_old", "invoice.paid", "2030-01-01T00:00:02.000Z"],
     ]);
-    const older = await listProviderEvents(t.db, {
-      before: { receivedAt: events[0].cursor.split("~")[0], id: "evt_new" },
-    });
-    expect(older.map((e) => e.id)).toEqual(["evt_old"]);
+    const afterNewest = (await listProviderEvents(t.db, { limit: 1 })).older!;
+    const older = await listProviderEvents(t.db, { before: afterNewest });
+    expect(older.rows.map((e) => e.id)).toEqual(["evt_old"]);
     // Replaying failed events (admins only) is covered in webhook-failures.test.ts.
   });
 });

@@ -11,7 +11,7 @@ import { runJobsOnce } from "~/jobs/scheduler.server";
 import { OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
 import { completeSimulatedCheckout } from "~/payments/simulated.server";
 import { createPledge, findPledgeByToken, resendPledgeLink } from "~/pledges/pledges.server";
-import { resendMail } from "~/routes/admin.mail";
+import { resendMail } from "~/email/mail-log.server";
 import { requestEmailChange } from "~/supporters/profile.server";
 import { requestSignInLink } from "~/supporters/sign-in.server";
 import { createCheckout, uniqueEmail } from "../factories";
