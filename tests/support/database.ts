@@ -39,7 +39,7 @@ export async function createTestDatabase({ sessionSettings = {} }: TestDatabaseO
     url: scratch.url,
     close: async () => {
       await disconnect();
-      await scratch.drop();
+      await scratch.dropLater();
     },
   };
 }

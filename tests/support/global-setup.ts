@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "@db/client.server";
-import { createScratchDatabase } from "./scratch-database";
+import { createScratchDatabase, dropLeftovers } from "./scratch-database";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,6 +21,7 @@ export default async function setup(project: TestProject) {
     project.provide("templateDatabase", "");
     return;
   }
+  const started = Date.now();
   const template = await createScratchDatabase(adminUrl, "ff_test_template");
   try {
     const handle = await openDatabase({ url: template.url, poolSize: 1 });
@@ -30,5 +31,8 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   project.provide("templateDatabase", template.name);
-  return template.drop;
+  return async () => {
+    await template.drop();
+    await dropLeftovers(adminUrl, started);
+  };
 }
