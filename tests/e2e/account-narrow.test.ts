@@ -85,7 +85,7 @@ async function checkAccountPage(page: Page, path: string, name: string, expected
   expect((await horizontalOverflow(page)).widest).toEqual([]);
   const violations = await axeViolations(page);
   expect(violations, describeViolations(violations)).toEqual([]);
-  await page.screenshot({ path: `/tmp/money-shots/${name}.png`, fullPage: true });
+  if (process.env.FF_SHOTS) await page.screenshot({ path: `${process.env.FF_SHOTS}/${name}.png`, fullPage: true });
 }
 
 describe("account pages show every column at 360 px and 1280 px", () => {
@@ -110,7 +110,8 @@ describe("account pages show every column at 360 px and 1280 px", () => {
         expect(receipt.widest).toEqual([]);
         const violations = await axeViolations(page);
         expect(violations, describeViolations(violations)).toEqual([]);
-        await page.screenshot({ path: `/tmp/money-shots/receipt-${width}.png`, fullPage: true });
+        if (process.env.FF_SHOTS)
+          await page.screenshot({ path: `${process.env.FF_SHOTS}/receipt-${width}.png`, fullPage: true });
 
         await checkAccountPage(page, "/account/statement", `statement-${width}`, ["Date", "Receipt", "For", "Amount"]);
         const statement = (await page.locator("main").innerText()).replace(/\s+/g, " ");

@@ -59,10 +59,11 @@ describe("after a one-off gift", () => {
           expect(await share.getByRole("button").count()).toBe(0);
         }
         await auditBothWidths(page, { axe: javaScriptEnabled });
-        await page.screenshot({
-          path: `/tmp/money-shots/after-gift-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
-          fullPage: true,
-        });
+        if (process.env.FF_SHOTS)
+          await page.screenshot({
+            path: `${process.env.FF_SHOTS}/after-gift-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
+            fullPage: true,
+          });
 
         // One step: the button states amount and frequency, and opens the payment page for it.
         await page.getByRole("button", { name: "Give $50 every month" }).click();

@@ -63,10 +63,11 @@ describe("fee cover is visible", () => {
           .poll(() => button.innerText())
           .toBe(javaScriptEnabled ? "Give $37.95 now" : "Give your amount + card fees now");
         await auditBothWidths(page, { axe: javaScriptEnabled });
-        await page.screenshot({
-          path: `/tmp/money-shots/fee-cover-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
-          fullPage: true,
-        });
+        if (process.env.FF_SHOTS)
+          await page.screenshot({
+            path: `${process.env.FF_SHOTS}/fee-cover-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
+            fullPage: true,
+          });
 
         await page.getByLabel("Email", { exact: true }).fill(`cover-${width}-${javaScriptEnabled}@example.net`);
         await button.click();

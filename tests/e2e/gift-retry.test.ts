@@ -66,10 +66,11 @@ describe("a declined or abandoned payment keeps the gift", () => {
         await tryAgain.click();
         await page.waitForURL(new RegExp(`/c/fighting-fund-2026\\?retry=${ref}$`));
         await expectKept(page, typed, javaScriptEnabled);
-        await page.screenshot({
-          path: `/tmp/money-shots/retry-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
-          fullPage: true,
-        });
+        if (process.env.FF_SHOTS)
+          await page.screenshot({
+            path: `${process.env.FF_SHOTS}/retry-${width}-${javaScriptEnabled ? "js" : "nojs"}.png`,
+            fullPage: true,
+          });
       });
     });
 

@@ -2,7 +2,6 @@
 // every request comes from 127.0.0.1) is never locked out. Past the limit the form leads to a
 // waiting page that says why; it refreshes itself when the wait is over, and one press takes the
 // gift, as typed, to the payment page. Small limits and a tiny wait, set through the environment.
-import { mkdirSync } from "node:fs";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireChromium, startE2E, type E2E } from "../support/browser";
@@ -11,10 +10,10 @@ import { auditBothWidths, CHECKOUT_URL, giveButton, submitGift } from "./flows";
 
 requireChromium();
 
-const SHOTS = "/tmp/shots-ticket";
+/** Screenshots for a person to look at, only when FF_SHOTS names a folder. */
+const SHOTS = process.env.FF_SHOTS ?? "";
 let app: E2E;
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
   app = await startE2E({
     env: {
       CHECKOUT_LIMIT_PER_IP: "2",
@@ -54,7 +53,7 @@ async function auditWithAxe(noScript: BrowserContext, path: string, shot: string
     await page.goto(path);
     await page.getByRole("heading", { level: 1 }).waitFor();
     await auditBothWidths(page, { axe: true });
-    await page.screenshot({ path: `${SHOTS}/${shot}-1280.png`, fullPage: true });
+    if (process.env.FF_SHOTS) await page.screenshot({ path: `${SHOTS}/${shot}-1280.png`, fullPage: true });
   });
 }
 
@@ -88,7 +87,7 @@ describe("a reader without JavaScript behind a busy shared address", () => {
       await page.getByRole("heading", { level: 1, name: "Thank you for waiting" }).waitFor({ timeout: 30_000 });
       expect(page.url()).toMatch(/\/give\/wait$/);
       await auditBothWidths(page, { axe: false });
-      await page.screenshot({ path: `${SHOTS}/ready-360.png`, fullPage: true });
+      if (process.env.FF_SHOTS) await page.screenshot({ path: `${SHOTS}/ready-360.png`, fullPage: true });
       await auditWithAxe(context, "/give/wait", "ready");
 
       await page.getByRole("button", { name: "Continue to payment" }).click();
@@ -112,7 +111,7 @@ describe("a reader without JavaScript behind a busy shared address", () => {
       await fillGift(page, { ...typed, email: "second-reader@example.net" });
       await page.waitForURL(/\/give\/wait$/);
       expect(await page.getByRole("status").innerText()).toMatch(/please wait about \d+ minutes\.$/);
-      await page.screenshot({ path: `${SHOTS}/waiting-360.png`, fullPage: true });
+      if (process.env.FF_SHOTS) await page.screenshot({ path: `${SHOTS}/waiting-360.png`, fullPage: true });
       await page.getByRole("link", { name: "Stop refreshing this page" }).click();
       await page.waitForURL(/\/give\/wait\?refresh=off$/);
       expect(await page.locator('meta[http-equiv="refresh"]').count()).toBe(0);

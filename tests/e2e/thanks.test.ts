@@ -39,7 +39,8 @@ async function checkPage(page: Page, name: string, javaScriptEnabled: boolean) {
     }
     await page.setViewportSize(flowViewport);
   }
-  await page.screenshot({ path: `/tmp/money-shots/thanks-${name}.png`, fullPage: true });
+  if (process.env.FF_SHOTS)
+    await page.screenshot({ path: `${process.env.FF_SHOTS}/thanks-${name}.png`, fullPage: true });
 }
 
 describe("the thank-you page says what happens next", () => {

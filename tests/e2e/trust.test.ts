@@ -96,10 +96,11 @@ describe("trust where people give", () => {
           ).toBe("/privacy");
           await page.goto("/");
           if (view.javaScriptEnabled) await axe(page);
-          await page.screenshot({
-            path: `/tmp/money-shots/trust-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`,
-            fullPage: true,
-          });
+          if (process.env.FF_SHOTS)
+            await page.screenshot({
+              path: `${process.env.FF_SHOTS}/trust-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`,
+              fullPage: true,
+            });
         },
       );
     });
@@ -132,10 +133,11 @@ describe("trust where people give", () => {
             "mailto:supporters@example.org",
           );
           if (view.javaScriptEnabled) await axe(page);
-          await page.screenshot({
-            path: `/tmp/money-shots/privacy-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`,
-            fullPage: true,
-          });
+          if (process.env.FF_SHOTS)
+            await page.screenshot({
+              path: `${process.env.FF_SHOTS}/privacy-${view.width}-${view.javaScriptEnabled ? "js" : "nojs"}.png`,
+              fullPage: true,
+            });
         },
       );
     });
