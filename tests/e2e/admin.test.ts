@@ -354,20 +354,9 @@ describe("accessibility of the admin pages (axe, WCAG 2.2 A and AA)", () => {
     });
     await asStaff(
       async (page) => {
-        const paths = [
-          "/admin",
-          "/admin/pledges",
-          "/admin/pledges/new",
-          made.pledgePath,
-          "/admin/supporters",
-          "/admin/supporters?q=e",
-          made.supporterPath,
-          "/admin/exports",
-          "/admin/mail",
-          "/admin/events",
-          "/admin/audit",
-          "/admin/staff",
-        ];
+        // Every admin page as it first opens is audited at 1280×800 and 768 px in admin-nav.test.ts;
+        // here, the pages and states only the earlier tests here make.
+        const paths = [made.pledgePath, "/admin/supporters?q=e", made.supporterPath];
         expect(
           paths.filter((p) => !p),
           "the pledge and supporter pages the earlier tests made",
