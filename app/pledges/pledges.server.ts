@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { keyset, pageOf } from "@db/keyset.server";
 import { one } from "@db/rows";
 import {
   campaigns,
@@ -376,13 +377,18 @@ export async function pledgeInputFromForm(
 
 export type PledgeListItem = Awaited<ReturnType<typeof listPledges>>["pledges"][number];
 
+/** A pledge's place in the list: its id (db/keyset.server.ts). */
+const PLEDGE_KEYSET = keyset(["integer"]);
+
+/** Newest first, a page at a time (`cursor`: the previous page's `next`; one that is not one is the first page). */
 export async function listPledges(
   db: DB,
-  { status, cursor, limit = 50 }: { status?: PledgeStatus; cursor?: number; limit?: number },
+  { status, cursor, limit = 50 }: { status?: PledgeStatus; cursor?: string | null; limit?: number },
 ) {
   const where: SQL[] = [];
   if (status) where.push(eq(pledges.status, status));
-  if (cursor) where.push(lt(pledges.id, cursor));
+  const position = PLEDGE_KEYSET.parse(cursor);
+  if (position) where.push(PLEDGE_KEYSET.compare([pledges.id], "<", position));
   const rows = await db
     .select({
       id: pledges.id,
@@ -409,8 +415,9 @@ export async function listPledges(
     .leftJoin(payments, eq(payments.id, pledges.paymentId))
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(pledges.id))
-    .limit(limit);
-  return { pledges: rows, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+    .limit(limit + 1);
+  const page = pageOf(rows, limit, (p) => PLEDGE_KEYSET.encode([p.id]));
+  return { pledges: page.rows, next: page.next };
 }
 
 export async function getPledge(db: DB, { id }: { id: number }) {
