@@ -124,11 +124,7 @@ export type MessageForStaff = {
 /** Newest first; `before`: the cursor of the previous page's last row (`next`), as the page was given it. */
 export async function listMessagesForStaff(
   db: DB,
-  {
-    status,
-    before,
-    limit = MESSAGE_LIST_SIZE,
-  }: { status: MessageStatus; before?: string | null; limit?: number },
+  { status, before, limit = MESSAGE_LIST_SIZE }: { status: MessageStatus; before?: string | null; limit?: number },
 ): Promise<{ messages: MessageForStaff[]; next: string | null }> {
   const moderator = staffUsers;
   const rows = await db

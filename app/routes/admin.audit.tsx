@@ -21,10 +21,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requireStaff(db, request, { role: "admin" });
   const { before } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const { entries, next } = await listAuditEntries(db, { before, limit: PAGE });
-  return json(
-    { entries, next },
-    { headers: { "Cache-Control": "private, no-store" } },
-  );
+  return json({ entries, next }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 /** Who acted, in words: the member of staff by name and email, or what kind of actor it was. */

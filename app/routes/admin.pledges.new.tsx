@@ -182,7 +182,12 @@ function NewCallerFields({ errors, values }: { errors: Errors; values: Record<st
         No email? Then a phone number and a postal address are needed: receipts go by post. A payment link needs an
         email.
       </p>
-      <TextField name="addressLine1" label="Street address (needed for print)" maxLength={LIMITS.address.line1} {...field} />
+      <TextField
+        name="addressLine1"
+        label="Street address (needed for print)"
+        maxLength={LIMITS.address.line1}
+        {...field}
+      />
       <div className="address-row">
         <TextField name="addressCity" label="Suburb or town" maxLength={LIMITS.address.city} {...field} />
         <TextField name="addressState" label="State" maxLength={LIMITS.address.state} {...field} />

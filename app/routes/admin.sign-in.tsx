@@ -10,7 +10,6 @@ import { t } from "~/i18n/t";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { email } from "~/validation/fields";
 
-
 export const meta: MetaFunction = () => [{ title: "Staff sign-in" }, { name: "robots", content: "noindex" }];
 
 /** Only our own paths: never an open redirect. */
