@@ -5,8 +5,8 @@ import type { DB } from "@db/client.server";
 import { staffPasswordTokens, staffUsers, type StaffRole } from "@db/schema";
 import { recordAudit, type AuditEntry } from "~/audit/audit.server";
 import { enqueueEmail } from "~/email/outbox.server";
-import { hasNoControlCharacters } from "~/giving/forms.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+import { email, name } from "~/validation/fields";
 import {
   createStaffPasswordLink,
   createStaffUser,
@@ -19,17 +19,8 @@ import {
 
 /** Who an admin invites: no password, they choose their own through the emailed link. */
 export const InviteStaffSchema = z.object({
-  email: z
-    .string({ error: "a valid email address is required" })
-    .trim()
-    .max(254)
-    .pipe(z.email("a valid email address is required")),
-  name: z
-    .string({ error: "a name is required" })
-    .trim()
-    .min(1, "a name is required")
-    .max(200)
-    .refine(hasNoControlCharacters(), "a name cannot contain control characters"),
+  email,
+  name: name({ audience: "staff", required: "Enter their name." }),
   role: z.enum(["admin", "staff"], { message: "role must be admin or staff" }),
 });
 

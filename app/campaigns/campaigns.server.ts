@@ -2,6 +2,9 @@ import { and, asc, eq } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, campaignTotals, plans } from "@db/schema";
 
+/** The currencies a campaign or plan may be in (routes offer them from here, not from the schema). */
+export { CURRENCIES } from "@db/schema";
+
 export type Campaign = typeof campaigns.$inferSelect;
 export type Plan = typeof plans.$inferSelect;
 
@@ -49,4 +52,15 @@ export async function getCampaignProgress(db: DB, campaign: Campaign, now = new 
 
 export async function listActivePlans(db: DB): Promise<Plan[]> {
   return db.select().from(plans).where(eq(plans.active, true)).orderBy(asc(plans.sortOrder), asc(plans.id));
+}
+
+/** The campaigns to choose from in staff forms and filters: oldest first, or by name. */
+export async function listCampaignChoices(
+  db: DB,
+  { orderBy = "id" }: { orderBy?: "id" | "name" } = {},
+): Promise<{ id: number; name: string; currency: string; isDefault: boolean }[]> {
+  return db
+    .select({ id: campaigns.id, name: campaigns.name, currency: campaigns.currency, isDefault: campaigns.isDefault })
+    .from(campaigns)
+    .orderBy(asc(orderBy === "name" ? campaigns.name : campaigns.id));
 }

@@ -1,4 +1,3 @@
-import { json, redirect } from "@remix-run/node";
 import { eq } from "drizzle-orm";
 import { campaigns, checkouts } from "@db/schema";
 import type { DB } from "@db/client.server";
@@ -13,7 +12,7 @@ import { getOrganisationSettings, giftsTaxSentence } from "~/organisation/settin
 import { PaymentProviderError } from "~/payments/provider.server";
 import { checkoutNow } from "./checkout-clock.server";
 import { passCheckoutGate } from "./checkout-gate.server";
-import { formContentsHash, isCarriableActionPath, WAIT_PATH, waitingGiftCookie } from "./wait-ticket.server";
+import { formContentsHash, isCarriableActionPath, waitingGiftCookie } from "./wait-ticket.server";
 import { getCheckoutStatus, startDonationCheckout, startTierCheckout } from "./checkout.server";
 import { bindCheckoutToBrowser, checkoutOfThisBrowser, choiceFromQuery, giftToRetry } from "./retry.server";
 import { loadWall } from "./wall.server";
@@ -29,7 +28,23 @@ import {
 /** `challenge`: past the checkout limits, a proof of work the page solves and sends back. */
 export type FormActionData = { errors: FieldErrors; values: FormValues; formError?: string; challenge?: PowChallenge };
 
-/** Everything the campaign page shows; the same for "/" and "/c/<slug>". */
+/**
+ * What became of a form that starts a checkout: on to the payment page (the provider's URL, and
+ * the cookie that binds the gift to this browser), to the waiting page (the gift kept in a
+ * cookie), or refused, with what to show and why. The route says it in HTTP
+ * (app/http/checkout-form.server.ts).
+ */
+export type CheckoutFormOutcome =
+  | { kind: "checkout"; url: string; setCookie: string | null }
+  | { kind: "wait"; setCookie: string }
+  | { kind: "refused"; reason: CheckoutRefusal; data: FormActionData; retryAfterSeconds?: number };
+/** `bot`: the honeypot was filled; `limited`: past the checkout limits; `unavailable`: the provider failed. */
+export type CheckoutRefusal = "csrf" | "bot" | "invalid" | "limited" | "unavailable";
+
+/**
+ * Everything the campaign page shows; the same for "/" and "/c/<slug>". `csrfHeaders`: the
+ * CSRF cookie, for the route to send with the page.
+ */
 export async function loadDonatePage(db: DB, request: Request, campaign: Campaign) {
   const [progress, plans, settings, csrf, retry] = await Promise.all([
     getCampaignProgress(db, campaign),
@@ -40,47 +55,47 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
   ]);
   const wall = await loadWall(db, request, { campaign, timeZone: settings.timeZone });
   const fee = { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor };
-  return json(
-    {
-      campaign: {
-        slug: campaign.slug,
-        name: campaign.name,
-        headline: campaign.headline,
-        description: campaign.description,
-        currency: campaign.currency,
-        minGiftMinor: campaign.minGiftMinor,
-        maxGiftMinor: campaign.maxGiftMinor,
-        presets: campaign.presetAmountsMinor.map((amountMinor) => ({
-          amountMinor,
-          feeMinor: estimateCardFee(amountMinor, fee),
-        })),
-        phone: campaign.phone || settings.phone,
-        /** The organisation's tax status for gifts, from its settings; null until staff say (ADR 040). */
-        taxNote: giftsTaxSentence(settings),
-      },
-      progress,
-      fee,
-      plans: plans.map((p) => ({
-        code: p.code,
-        name: p.name,
-        amountMinor: p.amountMinor,
-        currency: p.currency,
-        billing: p.billing,
-        tier: p.tier,
+  const page = {
+    campaign: {
+      slug: campaign.slug,
+      name: campaign.name,
+      headline: campaign.headline,
+      description: campaign.description,
+      currency: campaign.currency,
+      minGiftMinor: campaign.minGiftMinor,
+      maxGiftMinor: campaign.maxGiftMinor,
+      presets: campaign.presetAmountsMinor.map((amountMinor) => ({
+        amountMinor,
+        feeMinor: estimateCardFee(amountMinor, fee),
       })),
-      csrf: csrf.token,
-      /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
-      retry,
-      /** A frequency and amount chosen by a link, when there is no gift to bring back. */
-      choice: retry ? null : choiceFromQuery(request, campaign),
-      /** The wall of solidarity: a page of approved messages (`?before=` for older ones). */
-      wall,
+      phone: campaign.phone || settings.phone,
+      /** The organisation's tax status for gifts, from its settings; null until staff say (ADR 040). */
+      taxNote: giftsTaxSentence(settings),
     },
-    { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
-  );
+    progress,
+    fee,
+    plans: plans.map((p) => ({
+      code: p.code,
+      name: p.name,
+      amountMinor: p.amountMinor,
+      currency: p.currency,
+      billing: p.billing,
+      tier: p.tier,
+    })),
+    csrf: csrf.token,
+    /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
+    retry,
+    /** A frequency and amount chosen by a link, when there is no gift to bring back. */
+    choice: retry ? null : choiceFromQuery(request, campaign),
+    /** The wall of solidarity: a page of approved messages (`?before=` for older ones). */
+    wall,
+  };
+  return { page, csrfHeaders: csrf.headers };
 }
 
-type Guarded = { ok: true; formData: FormData; values: FormValues } | { ok: false; response: Response };
+type Guarded =
+  | { ok: true; formData: FormData; values: FormValues }
+  | { ok: false; outcome: Exclude<CheckoutFormOutcome, { kind: "checkout" }> };
 
 /** CSRF, honeypot, rate limits and proof of work: the checks every checkout-starting form goes through. */
 async function guardCheckoutForm(
@@ -95,16 +110,16 @@ async function guardCheckoutForm(
     const v = formData.get(field);
     if (typeof v === "string") values[field] = v.slice(0, 2000);
   }
-  const fail = (status: number, formError: string) => ({
-    ok: false as const,
-    response: json<FormActionData>({ errors: {}, values, formError }, { status }),
+  const fail = (reason: CheckoutRefusal, formError: string): Guarded => ({
+    ok: false,
+    outcome: { kind: "refused", reason, data: { errors: {}, values, formError } },
   });
-  if (!(await isValidCsrf(request, formData))) return fail(403, t("error.csrf"));
+  if (!(await isValidCsrf(request, formData))) return fail("csrf", t("error.csrf"));
   // Bots fill every field; people never see this one.
   const honeypot = formData.get("website");
   if (typeof honeypot === "string" && honeypot !== "") {
     logger.warn({ reason: "honeypot" }, "checkout refused");
-    return fail(400, t("error.form"));
+    return fail("bot", t("error.form"));
   }
   const email = formData.get("email");
   const field = (name: string) => (typeof formData.get(name) === "string" ? String(formData.get(name)) : null);
@@ -130,9 +145,9 @@ async function guardCheckoutForm(
     const { ticket, expiresAt, because } = gate.wait;
     const cookie = waitingGiftCookie({ action: actionPath, values, ticket, because }, { expiresAt, now });
     // Post, then redirect to the waiting page: it can refresh itself without sending the form again.
-    if (cookie) return { ok: false, response: redirect(WAIT_PATH, { status: 303, headers: { "Set-Cookie": cookie } }) };
+    if (cookie) return { ok: false, outcome: { kind: "wait", setCookie: cookie } };
     const minutes = Math.max(1, Math.ceil(gate.wait.seconds / 60));
-    return fail(429, t(`error.tooManyAttempts.${because}`, { minutes }));
+    return fail("limited", t(`error.tooManyAttempts.${because}`, { minutes }));
   }
   if (!gate.ok) {
     const body: FormActionData = {
@@ -143,7 +158,7 @@ async function guardCheckoutForm(
     };
     return {
       ok: false,
-      response: json<FormActionData>(body, { status: 429, headers: { "Retry-After": String(gate.retryAfterSeconds) } }),
+      outcome: { kind: "refused", reason: "limited", data: body, retryAfterSeconds: gate.retryAfterSeconds },
     };
   }
   return { ok: true, formData, values };
@@ -153,17 +168,14 @@ async function toCheckout(
   start: () => Promise<{ url: string; checkoutId: string }>,
   values: FormValues,
   { bindToBrowser = false } = {},
-) {
+): Promise<CheckoutFormOutcome> {
   try {
     const { url, checkoutId } = await start();
     // A gift is bound to the browser that started it: only there does "Try again" fill the form in.
-    return redirect(
-      url,
-      bindToBrowser ? { status: 303, headers: { "Set-Cookie": await bindCheckoutToBrowser(checkoutId) } } : 303,
-    );
+    return { kind: "checkout", url, setCookie: bindToBrowser ? await bindCheckoutToBrowser(checkoutId) : null };
   } catch (error) {
     if (error instanceof PaymentProviderError)
-      return json<FormActionData>({ errors: {}, values, formError: error.message }, { status: 503 });
+      return { kind: "refused", reason: "unavailable", data: { errors: {}, values, formError: error.message } };
     throw error;
   }
 }
@@ -184,17 +196,18 @@ export async function submitDonateForm(
   db: DB,
   request: Request,
   { campaign, clientAddress, returnPath }: { campaign: Campaign; clientAddress: string; returnPath: string },
-) {
+): Promise<CheckoutFormOutcome> {
   const guarded = await guardCheckoutForm(db, request, clientAddress, DONATE_FORM_FIELDS);
-  if (!guarded.ok) return guarded.response;
+  if (!guarded.ok) return guarded.outcome;
   // The card fee matters only to a reader who asked to cover it (unticked by default): one round trip fewer for the rest.
   const settings = checkbox.parse(guarded.values.coverFees) ? await getOrganisationSettings(db) : null;
   const parsed = parseDonateForm(guarded.formData, campaign, settings);
   if (!parsed.ok)
-    return json<FormActionData>(
-      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
-      { status: 400 },
-    );
+    return {
+      kind: "refused",
+      reason: "invalid",
+      data: { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+    };
   const supporterId = await signedInSupporterId(db, request);
   return toCheckout(
     () => startDonationCheckout(db, { campaign, donation: parsed.value, returnPath, supporterId }),
@@ -207,15 +220,16 @@ export async function submitTierForm(
   db: DB,
   request: Request,
   { campaign, clientAddress }: { campaign: Campaign; clientAddress: string },
-) {
+): Promise<CheckoutFormOutcome> {
   const guarded = await guardCheckoutForm(db, request, clientAddress, ["plan", "name", "email"]);
-  if (!guarded.ok) return guarded.response;
+  if (!guarded.ok) return guarded.outcome;
   const parsed = parseTierForm(guarded.formData, await listActivePlans(db));
   if (!parsed.ok)
-    return json<FormActionData>(
-      { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
-      { status: 400 },
-    );
+    return {
+      kind: "refused",
+      reason: "invalid",
+      data: { errors: parsed.errors, values: parsed.values, formError: t("error.form") },
+    };
   const supporterId = await signedInSupporterId(db, request);
   return toCheckout(() => startTierCheckout(db, { campaign, choice: parsed.value, supporterId }), guarded.values);
 }
@@ -226,15 +240,20 @@ export async function submitTierForm(
  * about card fees. Only the browser that gave (the ff_gift cookie) may: anyone else with the link
  * gets the campaign's form with the amount and frequency chosen, never the giver's details.
  */
-export async function submitMakeMonthly(db: DB, request: Request, { clientAddress }: { clientAddress: string }) {
+export async function submitMakeMonthly(
+  db: DB,
+  request: Request,
+  { clientAddress }: { clientAddress: string },
+): Promise<CheckoutFormOutcome> {
   const guarded = await guardCheckoutForm(db, request, clientAddress, ["ref"]);
-  if (!guarded.ok) return guarded.response;
+  if (!guarded.ok) return guarded.outcome;
   const gift = await oneOffGiftOfThisBrowser(db, request, guarded.values.ref);
   if (!gift)
-    return json<FormActionData>(
-      { errors: {}, values: guarded.values, formError: t("thanks.monthlyUnavailable") },
-      { status: 400 },
-    );
+    return {
+      kind: "refused",
+      reason: "invalid",
+      data: { errors: {}, values: guarded.values, formError: t("thanks.monthlyUnavailable") },
+    };
   const settings = await getOrganisationSettings(db);
   const donation = {
     kind: "monthly" as const,

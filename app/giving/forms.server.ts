@@ -1,35 +1,16 @@
 import { z } from "zod";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
 import { t } from "~/i18n/t";
-import { estimateCardFee, formatMoney, parseMoney } from "~/money";
+import { estimateCardFee } from "~/money";
 import type { OrganisationSettings } from "~/organisation/settings.server";
+import { email, LIMITS, optionalText, parseAmount } from "~/validation/fields";
 
 export type FieldErrors = Partial<Record<string, string>>;
 export type FormValues = Record<string, string>;
 export type FormResult<T> = { ok: true; value: T } | { ok: false; errors: FieldErrors; values: FormValues };
 
-const FORM_TYPES = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i;
-
-/**
- * The body of a form post. Browsers send forms url-encoded or multipart; anything else, or a
- * body that does not parse, comes from a script: it gets a 4xx with words, never a crash.
- */
-export async function readFormData(request: Request): Promise<FormData> {
-  if (!FORM_TYPES.test(request.headers.get("Content-Type") ?? "")) {
-    throw new Response(t("error.unreadableForm"), {
-      status: 415,
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-    });
-  }
-  try {
-    return await request.formData();
-  } catch {
-    throw new Response(t("error.unreadableForm"), {
-      status: 400,
-      headers: { "Content-Type": "text/plain; charset=utf-8" },
-    });
-  }
-}
+// Reading a request's body is the HTTP layer's (app/http); re-exported for the routes that import it from here.
+export { readFormData } from "~/http/form-data.server";
 
 /** The fields a person typed, echoed back on error so nothing they wrote is lost. */
 export function formValues(formData: FormData, fields: readonly string[]): FormValues {
@@ -41,49 +22,14 @@ export function formValues(formData: FormData, fields: readonly string[]): FormV
   return values;
 }
 
-// C0 control characters and DEL are never typed, only pasted or scripted; PostgreSQL refuses
-// NUL outright (a 500), and the rest end up in receipts, exports and emails.
-const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/;
-const CONTROL_CHARACTERS_BUT_LINE_BREAKS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
-
-/** For a zod refine: true when the text has no control characters (line breaks allowed if multiline). */
-export const hasNoControlCharacters =
-  ({ multiline = false }: { multiline?: boolean } = {}) =>
-  (text: string) =>
-    !(multiline ? CONTROL_CHARACTERS_BUT_LINE_BREAKS : CONTROL_CHARACTERS).test(text);
-
-/** `.refine(...noControl())`: the check and its message, for any text field. */
-export const noControl = ({ multiline = false }: { multiline?: boolean } = {}) =>
-  [hasNoControlCharacters({ multiline }), t("error.text.control")] as const;
-
-const optionalText = (max: number, message: string, { multiline = false } = {}) =>
-  z
-    .string()
-    .trim()
-    .max(max, message)
-    .refine(hasNoControlCharacters({ multiline }), t("error.text.control"))
-    .optional()
-    .transform((v) => (v ? v : null));
-
-/** An email address that may be left empty (callers of the phone line may have none): null when empty. */
-export const optionalEmail = z
-  .string()
-  .trim()
-  .max(254, "Enter a valid email address.")
-  .pipe(z.union([z.literal(""), z.email("Enter a valid email address.")]))
-  .optional()
-  .transform((v) => v || null);
+// The shared field rules (ADR 047), re-exported for the modules that import them from here.
+export { hasNoControlCharacters, noControl, optionalEmail } from "~/validation/fields";
 
 /** A ticked checkbox posts "on"; an unticked one posts nothing. */
 export const checkbox = z
   .string()
   .optional()
   .transform((v) => v === "on" || v === "true" || v === "1");
-const email = z
-  .string()
-  .trim()
-  .max(254, t("error.email"))
-  .pipe(z.email(t("error.email")));
 
 const DONATE_FIELDS = [
   "frequency",
@@ -102,10 +48,10 @@ export const DonateFormSchema = z.object({
   frequency: z.enum(["once", "monthly"], { message: t("error.frequency") }),
   amount: z.string({ message: t("error.amount.choose") }).min(1, t("error.amount.choose")),
   customAmount: z.string().optional(),
-  name: optionalText(200, t("error.name")),
+  name: optionalText(LIMITS.name, { tooLong: t("error.name") }),
   email,
   anonymous: checkbox,
-  message: optionalText(500, t("error.message"), { multiline: true }),
+  message: optionalText(500, { tooLong: t("error.message"), multiline: true }),
   showAmount: checkbox,
   coverFees: checkbox,
   currency: z.string().optional(),
@@ -138,20 +84,7 @@ export function checkAmount(
   campaign: Campaign,
   locale: string,
 ): { amountMinor: number } | { error: string } {
-  const parsed = parseMoney(text, campaign.currency);
-  if (!parsed.ok)
-    return {
-      error: t(`error.amount.${parsed.error}`, { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }),
-    };
-  if (parsed.amountMinor < campaign.minGiftMinor)
-    return {
-      error: t("error.amount.too_small", { min: formatMoney(campaign.minGiftMinor, campaign.currency, locale) }),
-    };
-  if (parsed.amountMinor > campaign.maxGiftMinor)
-    return {
-      error: t("error.amount.too_large", { max: formatMoney(campaign.maxGiftMinor, campaign.currency, locale) }),
-    };
-  return { amountMinor: parsed.amountMinor };
+  return parseAmount(text, campaign.currency, { min: campaign.minGiftMinor, max: campaign.maxGiftMinor, locale });
 }
 
 /** `settings`: the card fee, needed only by a form that asks to cover it (null otherwise). */
@@ -209,7 +142,7 @@ export const TierFormSchema = z.object({
     .string({ message: t("error.plan") })
     .min(1, t("error.plan"))
     .max(100, t("error.plan")),
-  name: optionalText(200, t("error.name")),
+  name: optionalText(LIMITS.name, { tooLong: t("error.name") }),
   email,
 });
 

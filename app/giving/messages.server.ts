@@ -1,6 +1,7 @@
-import { and, count, desc, eq, gte, isNotNull, isNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, isNotNull, isNull, lt, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { exactTime, keyset, pageOf } from "@db/keyset.server";
 import { campaigns, checkouts, payments, staffUsers, supporters, type MessageStatus } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import type { StaffSession } from "~/auth/staff-auth.server";
@@ -14,29 +15,21 @@ import { t } from "~/i18n/t";
 
 export const MESSAGE_LIST_SIZE = 50;
 
-/** Where a page of messages ends: the next page starts after it (newest first, keyset). */
-export type MessageCursor = { paidAt: Date; paymentId: number };
+/**
+ * Where a page of messages ends, newest first: the paid time to the microsecond and the payment
+ * id (db/keyset.server.ts). The one cursor of every list of messages (staff and the public wall);
+ * a cursor that is not one is the first page.
+ */
+const MESSAGE_KEYSET = keyset(["time", "integer"]);
 
-/** `?before=<ms>-<id>`: the one cursor of every list of messages (staff and the public wall). */
-export const MessageCursorSchema = z
-  .string()
-  .regex(/^\d{13}-\d{1,10}$/)
-  .transform((v): MessageCursor => {
-    const [ms, id] = v.split("-").map(Number);
-    return { paidAt: new Date(ms ?? 0), paymentId: id ?? 0 };
-  })
-  .optional()
-  .catch(undefined);
-
-export function messageCursorParam(cursor: MessageCursor): string {
-  return `${cursor.paidAt.getTime()}-${cursor.paymentId}`;
+function olderThan(cursor: string | null | undefined): SQL | undefined {
+  const before = MESSAGE_KEYSET.parse(cursor);
+  return before ? MESSAGE_KEYSET.compare([payments.paidAt, payments.id], "<", before) : undefined;
 }
 
-function olderThan(before: MessageCursor | null | undefined): SQL | undefined {
-  return before
-    ? or(lt(payments.paidAt, before.paidAt), and(eq(payments.paidAt, before.paidAt), lt(payments.id, before.paymentId)))
-    : undefined;
-}
+/** The cursor of a message row (`cursorAt` is `exactTime(payments.paidAt)`). */
+const messageCursor = (row: { cursorAt: string; paymentId: number }) =>
+  MESSAGE_KEYSET.encode([row.cursorAt, row.paymentId]);
 
 /** What the wall shows of a writer: the first word of the name they gave, and a town. */
 export type WallName = { anonymous: boolean; name: string | null; town: string | null };
@@ -128,15 +121,11 @@ export type MessageForStaff = {
   showsAmount: boolean;
 };
 
-/** Newest first; `before` is the last row of the previous page (keyset). */
+/** Newest first; `before`: the cursor of the previous page's last row (`next`), as the page was given it. */
 export async function listMessagesForStaff(
   db: DB,
-  {
-    status,
-    before,
-    limit = MESSAGE_LIST_SIZE,
-  }: { status: MessageStatus; before?: { paidAt: Date; paymentId: number } | null; limit?: number },
-): Promise<{ messages: MessageForStaff[]; next: { paidAt: Date; paymentId: number } | null }> {
+  { status, before, limit = MESSAGE_LIST_SIZE }: { status: MessageStatus; before?: string | null; limit?: number },
+): Promise<{ messages: MessageForStaff[]; next: string | null }> {
   const moderator = staffUsers;
   const rows = await db
     .select({
@@ -144,6 +133,7 @@ export async function listMessagesForStaff(
       message: payments.message,
       status: payments.messageStatus,
       paidAt: payments.paidAt,
+      cursorAt: exactTime(payments.paidAt),
       amountMinor: payments.amountMinor,
       currency: payments.currency,
       anonymous: payments.anonymous,
@@ -164,7 +154,8 @@ export async function listMessagesForStaff(
     .where(and(isNotNull(payments.message), eq(payments.messageStatus, status), olderThan(before)))
     .orderBy(desc(payments.paidAt), desc(payments.id))
     .limit(limit + 1);
-  const messages = rows.slice(0, limit).map((r) => ({
+  const page = pageOf(rows, limit, messageCursor);
+  const messages = page.rows.map((r) => ({
     paymentId: r.paymentId,
     message: r.message ?? "",
     status: r.status,
@@ -178,8 +169,7 @@ export async function listMessagesForStaff(
     moderatedBy: r.moderatedBy,
     ...shownOnWall(r),
   }));
-  const last = messages.at(-1);
-  return { messages, next: rows.length > limit && last ? { paidAt: last.paidAt, paymentId: last.paymentId } : null };
+  return { messages, next: page.next };
 }
 
 /** An approved message as the wall shows it (its snapshot); any other as approval would show it. */
@@ -268,13 +258,14 @@ export type WallMessage = {
  */
 export async function listWall(
   db: DB,
-  { campaignId, before, limit = WALL_PAGE_SIZE }: { campaignId: number; before?: MessageCursor | null; limit?: number },
-): Promise<{ messages: WallMessage[]; next: MessageCursor | null }> {
+  { campaignId, before, limit = WALL_PAGE_SIZE }: { campaignId: number; before?: string | null; limit?: number },
+): Promise<{ messages: WallMessage[]; next: string | null; paged: boolean }> {
   const rows = await db
     .select({
       paymentId: payments.id,
       message: payments.message,
       paidAt: payments.paidAt,
+      cursorAt: exactTime(payments.paidAt),
       amountMinor: payments.amountMinor,
       currency: payments.currency,
       wallName: payments.wallName,
@@ -295,15 +286,16 @@ export async function listWall(
     )
     .orderBy(desc(payments.paidAt), desc(payments.id))
     .limit(limit + 1);
-  const messages = rows.slice(0, limit).map((r) => ({
+  const page = pageOf(rows, limit, messageCursor);
+  const messages = page.rows.map((r) => ({
     paymentId: r.paymentId,
     message: r.message ?? "",
     signature: wallSignature({ anonymous: r.anonymous, name: r.wallName, town: r.wallTown }),
     paidAt: r.paidAt,
     amount: r.wallShowsAmount && !r.anonymous ? { minor: r.amountMinor, currency: r.currency } : null,
   }));
-  const last = messages.at(-1);
-  return { messages, next: rows.length > limit && last ? { paidAt: last.paidAt, paymentId: last.paymentId } : null };
+  // `paged`: a page further back than the first (a cursor that is not one is the first page).
+  return { messages, next: page.next, paged: MESSAGE_KEYSET.parse(before) !== undefined };
 }
 
 /** The most messages one printable bundle holds: narrow the dates for more. */
@@ -331,6 +323,7 @@ export async function listMessagesForPrint(
       paymentId: payments.id,
       message: payments.message,
       paidAt: payments.paidAt,
+      cursorAt: exactTime(payments.paidAt),
       amountMinor: payments.amountMinor,
       currency: payments.currency,
       wallName: payments.wallName,

@@ -3,7 +3,7 @@ import type { Campaign } from "~/campaigns/campaigns.server";
 import { formatDate } from "~/dates";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
-import { listWall, MessageCursorSchema, messageCursorParam } from "./messages.server";
+import { listWall } from "./messages.server";
 
 export type WallView = {
   messages: { id: number; message: string; signature: string; date: string; dateIso: string; amount: string | null }[];
@@ -23,7 +23,8 @@ export async function loadWall(
   { campaign, timeZone }: { campaign: Pick<Campaign, "id">; timeZone: string },
 ): Promise<WallView> {
   const url = new URL(request.url);
-  const before = MessageCursorSchema.parse(url.searchParams.get("before") ?? undefined);
+  // Passed on as it came: a cursor that is not one is the first page (listWall).
+  const before = url.searchParams.get("before");
   const page = await listWall(db, { campaignId: campaign.id, before });
   return {
     messages: page.messages.map((m) => ({
@@ -34,7 +35,7 @@ export async function loadWall(
       dateIso: m.paidAt.toISOString(),
       amount: m.amount ? t("wall.gave", { amount: formatMoney(m.amount.minor, m.amount.currency) }) : null,
     })),
-    olderHref: page.next ? `${url.pathname}?before=${messageCursorParam(page.next)}#wall` : null,
-    newestHref: before ? `${url.pathname}#wall` : null,
+    olderHref: page.next ? `${url.pathname}?before=${encodeURIComponent(page.next)}#wall` : null,
+    newestHref: page.paged ? `${url.pathname}#wall` : null,
   };
 }

@@ -1,6 +1,7 @@
-import { and, desc, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
+import { keyset, pageOf } from "@db/keyset.server";
 import { one } from "@db/rows";
 import {
   campaigns,
@@ -18,11 +19,10 @@ import { hashToken, newToken } from "~/auth/tokens.server";
 import type { StaffSession } from "~/auth/staff-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { startCheckout } from "~/giving/checkout.server";
-import { noControl, optionalEmail } from "~/giving/forms.server";
-import { parseMoney } from "~/money";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { describeGift, recordPayment } from "~/payments/apply-event.server";
 import { createSupporterWithoutEmail, ensureSupporter } from "~/supporters/supporters.server";
+import { name, optionalEmail, optionalPhone, optionalText, parseAmount, postalAddress } from "~/validation/fields";
 
 export const PLEDGE_LINK_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 export const PLEDGE_REMINDER_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
@@ -33,47 +33,11 @@ export type Pledge = typeof pledges.$inferSelect;
 export type FieldErrors = Partial<Record<string, string>>;
 type Staff = Pick<StaffSession, "staffUserId">;
 
-/** Staff paste from emails and spreadsheets: control characters are refused (PostgreSQL refuses NUL). */
-const trimmed = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .refine(...noControl());
-const optionalText = (max: number, { multiline = false } = {}) =>
-  z
-    .string()
-    .trim()
-    .max(max)
-    .refine(...noControl({ multiline }))
-    .optional()
-    .transform((v) => (v ? v : null));
-
-const requiredText = (max: number, message: string) =>
-  z
-    .string({ error: message })
-    .trim()
-    .min(1, message)
-    .max(max, `Keep this under ${max} characters.`)
-    .refine(...noControl());
-
 /** A row id: PostgreSQL's integer, so a bigger number is simply not found. */
 const MAX_ID = 2_147_483_647;
 const isRowId = (n: number) => Number.isInteger(n) && n > 0 && n <= MAX_ID;
 
-const PledgeAddressSchema = z.object({
-  line1: requiredText(200, "Enter their street address."),
-  line2: optionalText(200),
-  city: requiredText(100, "Enter their suburb or town."),
-  state: optionalText(100),
-  postalCode: requiredText(20, "Enter their postcode."),
-  country: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z]{2}$/, "Enter a two-letter country code such as AU.")
-    .transform((c) => c.toUpperCase())
-    .default("AU"),
-});
+const PledgeAddressSchema = postalAddress({ audience: "staff", defaultCountry: "AU" });
 
 /** Shown on the payment method when there is no email address to send a link to. */
 export const LINK_NEEDS_EMAIL =
@@ -86,14 +50,8 @@ export const LINK_NEEDS_EMAIL =
 const NewSupporterSchema = z
   .object({
     email: optionalEmail,
-    name: trimmed(200).min(1, "Enter the caller's name."),
-    phone: z
-      .string()
-      .trim()
-      .max(40, "Keep the phone number under 40 characters.")
-      .regex(/^[0-9+()\-. ]*$/, "Use digits, spaces and + ( ) - only.")
-      .optional()
-      .transform((v) => v || null),
+    name: name({ audience: "staff", required: "Enter the caller's name." }),
+    phone: optionalPhone,
     address: PledgeAddressSchema.nullish(),
   })
   .superRefine((s, ctx) => {
@@ -371,9 +329,9 @@ export async function pledgeInputFromForm(
   let amountMinor: number | undefined;
   const tier = form.kind === "tier_monthly" || form.kind === "tier_one_time";
   if (!tier && campaign) {
-    const money = parseMoney(form.amount ?? "", campaign.currency);
-    if (money.ok) amountMinor = money.amountMinor;
-    else errors.amount = money.error === "empty" ? "Enter an amount." : "Enter an amount like 25 or 25.50.";
+    const money = parseAmount(form.amount ?? "", campaign.currency);
+    if ("error" in money) errors.amount = money.error;
+    else amountMinor = money.amountMinor;
   }
   const existingId = Number(form.supporterId);
   if (form.supporterId && !isRowId(existingId)) errors.supporterId = "That supporter no longer exists: search again.";
@@ -419,13 +377,18 @@ export async function pledgeInputFromForm(
 
 export type PledgeListItem = Awaited<ReturnType<typeof listPledges>>["pledges"][number];
 
+/** A pledge's place in the list: its id (db/keyset.server.ts). */
+const PLEDGE_KEYSET = keyset(["integer"]);
+
+/** Newest first, a page at a time (`cursor`: the previous page's `next`; one that is not one is the first page). */
 export async function listPledges(
   db: DB,
-  { status, cursor, limit = 50 }: { status?: PledgeStatus; cursor?: number; limit?: number },
+  { status, cursor, limit = 50 }: { status?: PledgeStatus; cursor?: string | null; limit?: number },
 ) {
   const where: SQL[] = [];
   if (status) where.push(eq(pledges.status, status));
-  if (cursor) where.push(lt(pledges.id, cursor));
+  const position = PLEDGE_KEYSET.parse(cursor);
+  if (position) where.push(PLEDGE_KEYSET.compare([pledges.id], "<", position));
   const rows = await db
     .select({
       id: pledges.id,
@@ -452,8 +415,9 @@ export async function listPledges(
     .leftJoin(payments, eq(payments.id, pledges.paymentId))
     .where(where.length ? and(...where) : undefined)
     .orderBy(desc(pledges.id))
-    .limit(limit);
-  return { pledges: rows, next: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
+    .limit(limit + 1);
+  const page = pageOf(rows, limit, (p) => PLEDGE_KEYSET.encode([p.id]));
+  return { pledges: page.rows, next: page.next };
 }
 
 export async function getPledge(db: DB, { id }: { id: number }) {

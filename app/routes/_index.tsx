@@ -1,8 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { getDefaultCampaign } from "~/campaigns/campaigns.server";
 import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
+import { checkoutFormResponse } from "~/http/checkout-form.server";
 import { CampaignPage, campaignPageHandle } from "~/ui/CampaignPage";
 import { campaignOpenGraph, rootDataOf } from "~/ui/open-graph";
 
@@ -21,16 +23,19 @@ async function requireDefaultCampaign() {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  return loadDonatePage(getDb(), request, await requireDefaultCampaign());
+  const { page, csrfHeaders } = await loadDonatePage(getDb(), request, await requireDefaultCampaign());
+  return json(page, { headers: { ...csrfHeaders, "Cache-Control": "private, no-store" } });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const campaign = await requireDefaultCampaign();
-  return submitDonateForm(getDb(), request, {
-    campaign,
-    clientAddress: String(context.clientAddress ?? "unknown"),
-    returnPath: "/",
-  });
+  return checkoutFormResponse(
+    await submitDonateForm(getDb(), request, {
+      campaign,
+      clientAddress: String(context.clientAddress ?? "unknown"),
+      returnPath: "/",
+    }),
+  );
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;

@@ -5,7 +5,6 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { listAuditEntries } from "~/audit/audit-log.server";
 import { requireStaff } from "~/auth/staff-auth.server";
-import { RowId } from "~/ids";
 import { AUDIT_TARGET_LABELS, describeAuditAction } from "~/audit/audit-labels";
 import { formatMoney } from "~/money";
 import { REFUND_REASON_LABELS } from "~/payments/labels";
@@ -14,18 +13,15 @@ import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Audit log" }];
 
-const QuerySchema = z.object({ before: RowId.optional().catch(undefined) });
+const QuerySchema = z.object({ before: z.string().max(400).optional().catch(undefined) });
 const PAGE = 50;
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request, { role: "admin" });
   const { before } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
-  const entries = await listAuditEntries(db, { before, limit: PAGE });
-  return json(
-    { entries, next: entries.length === PAGE ? (entries.at(-1)?.id ?? null) : null },
-    { headers: { "Cache-Control": "private, no-store" } },
-  );
+  const { entries, next } = await listAuditEntries(db, { before, limit: PAGE });
+  return json({ entries, next }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
 /** Who acted, in words: the member of staff by name and email, or what kind of actor it was. */
@@ -87,7 +83,7 @@ export default function AuditLog() {
       </DataTable>
       {next ? (
         <p>
-          <Link to={`/admin/audit?before=${next}`}>Older entries</Link>
+          <Link to={`/admin/audit?before=${encodeURIComponent(next)}`}>Older entries</Link>
         </p>
       ) : null}
     </div>

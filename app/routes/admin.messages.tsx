@@ -10,8 +10,6 @@ import { readFormData } from "~/giving/forms.server";
 import {
   countMessagesToReview,
   listMessagesForStaff,
-  MessageCursorSchema,
-  messageCursorParam,
   moderateMessage,
   ModerateMessageSchema,
 } from "~/giving/messages.server";
@@ -32,7 +30,7 @@ const TAB_LABEL: Record<Show, string> = { review: "To review", approved: "Approv
 
 const QuerySchema = z.object({
   show: z.enum(["review", "approved", "hidden"]).catch("review"),
-  before: MessageCursorSchema,
+  before: z.string().max(400).optional().catch(undefined),
   done: z.enum(["approved", "hidden"]).optional().catch(undefined),
 });
 
@@ -54,7 +52,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       done: query.done ?? null,
       toReview,
       messages: list.messages,
-      next: list.next ? messageCursorParam(list.next) : null,
+      next: list.next,
       csrf: csrf.token,
     },
     { headers: { ...csrf.headers, ...PRIVATE } },
@@ -185,7 +183,7 @@ export default function Messages() {
       )}
       {next ? (
         <p>
-          <Link to={`/admin/messages?show=${show}&before=${next}`}>Older messages</Link>
+          <Link to={`/admin/messages?show=${show}&before=${encodeURIComponent(next)}`}>Older messages</Link>
         </p>
       ) : null}
     </div>

@@ -2,9 +2,8 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { eq } from "drizzle-orm";
 import { getDb } from "@db/client.server";
-import { paymentRefunds, REFUND_REASONS } from "@db/schema";
+import type { RefundReason } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { formValues, readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
@@ -24,6 +23,7 @@ import {
 } from "~/payments/refunds.server";
 import { listPositionsQuery, parseListPositions } from "~/supporters/admin-supporters.server";
 import { REFUND_REASON_LABELS } from "~/payments/labels";
+import { refundRequestAccepted } from "~/payments/refund-requests.server";
 import { Button, SummaryList } from "~/ui/admin";
 import { ErrorSummary, FieldError, TextAreaField, TextField } from "~/ui/fields";
 
@@ -38,6 +38,8 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 ];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
+/** The reasons offered, in the order their labels are listed. */
+const REFUND_REASONS = Object.keys(REFUND_REASON_LABELS) as RefundReason[];
 const paymentId = (params: { id?: string }) => rowIdParam(params.id, "Payment not found");
 const From = z.enum(["payment", "supporter"]).catch("payment");
 /** Where the supporter page's lists were (paged), so going back lands on the same pages. */
@@ -102,11 +104,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     const requestId = RefundRequestId.safeParse(values.requestId);
     if (!requestId.success) return requestStep(400, { errors: {}, values, formError: t("error.form") });
     // The same confirmation again, after it was done: nothing more, and say so.
-    const [done] = await db
-      .select({ acceptedAt: paymentRefunds.acceptedAt, paymentId: paymentRefunds.paymentId })
-      .from(paymentRefunds)
-      .where(eq(paymentRefunds.requestId, requestId.data));
-    if (done?.acceptedAt && done.paymentId === id)
+    if (await refundRequestAccepted(db, { requestId: requestId.data, paymentId: id }))
       return redirect(backTo("refund-already"), { status: 303, headers: PRIVATE });
     const parsed = parseRefundRequest(values, context);
     if (!parsed.ok) return requestStep(400, { errors: parsed.errors, values, formError: t("error.form") });

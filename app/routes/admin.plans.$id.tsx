@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
-import { CURRENCIES } from "@db/schema";
+import { CURRENCIES } from "~/campaigns/campaigns.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { getPlanForEdit, parsePlanForm, updatePlan } from "~/campaigns/admin-plans.server";

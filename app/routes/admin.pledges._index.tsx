@@ -6,7 +6,6 @@ import { getDb } from "@db/client.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { formatMoney } from "~/money";
 import { listPledges } from "~/pledges/pledges.server";
-import { RowId } from "~/ids";
 import { Button, DataTable, LinkButton } from "~/ui/admin";
 
 // Here, not imported from the .server module: the filter is rendered in the browser too.
@@ -16,7 +15,7 @@ export const meta: MetaFunction = () => [{ title: "Pledges" }];
 
 const QuerySchema = z.object({
   status: z.enum(PLEDGE_STATUSES).optional().catch(undefined),
-  before: RowId.optional().catch(undefined),
+  before: z.string().max(400).optional().catch(undefined),
 });
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -126,7 +125,7 @@ export default function Pledges() {
       {pledges.length === 0 ? <p>No pledges{status ? ` with status “${status}”` : ""}.</p> : null}
       {next ? (
         <p>
-          <Link to={`/admin/pledges?${query({ before: String(next) })}`}>Older pledges</Link>
+          <Link to={`/admin/pledges?${query({ before: next })}`}>Older pledges</Link>
         </p>
       ) : null}
     </div>

@@ -1,14 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } from "@remix-run/react";
-import { asc } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { campaigns } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/auth/staff-auth.server";
-import { listActivePlans } from "~/campaigns/campaigns.server";
-import { hasNoControlCharacters, readFormData } from "~/giving/forms.server";
+import { listActivePlans, listCampaignChoices } from "~/campaigns/campaigns.server";
+import { readFormData } from "~/http/form-data.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { createPledge, pledgeInputFromForm, type FieldErrors } from "~/pledges/pledges.server";
@@ -17,10 +15,9 @@ import { getCallerForPledge, searchCallers } from "~/supporters/caller-search.se
 import { ErrorSummary, FieldError, fieldProps, TextAreaField, TextField } from "~/ui/fields";
 import { callerDetails, SupporterCombobox } from "~/ui/SupporterCombobox";
 import { RowId } from "~/ids";
+import { hasNoControlCharacters, LIMITS } from "~/validation/fields";
 
-// Called only while parsing, on the server: a `.server` import is empty in the browser, where
-// this module's schemas are built too.
-const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
+const withoutControlCharacters = hasNoControlCharacters();
 
 export const meta: MetaFunction = () => [{ title: "Take a phone pledge" }];
 
@@ -39,10 +36,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { q, supporter: supporterId } = QuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const [csrf, campaignRows, plans, matches, selected] = await Promise.all([
     issueCsrfToken(request),
-    db
-      .select({ id: campaigns.id, name: campaigns.name, currency: campaigns.currency, isDefault: campaigns.isDefault })
-      .from(campaigns)
-      .orderBy(asc(campaigns.id)),
+    listCampaignChoices(db),
     listActivePlans(db),
     q ? searchCallers(db, { q, limit: PAGE_SEARCH_LIMIT }) : Promise.resolve([]),
     supporterId ? getCallerForPledge(db, { supporterId }) : Promise.resolve(null),
@@ -168,16 +162,16 @@ function NewCallerFields({ errors, values }: { errors: Errors; values: Record<st
   return (
     <fieldset className="new-caller">
       <legend>New caller</legend>
-      <TextField name="name" label="Name" maxLength={200} {...field} />
+      <TextField name="name" label="Name" maxLength={LIMITS.name} {...field} />
       <div className="field-pair">
-        <TextField name="phone" label="Phone" type="tel" maxLength={40} {...field} />
+        <TextField name="phone" label="Phone" type="tel" maxLength={LIMITS.phone} {...field} />
         <div className="field">
           <label htmlFor="email">Email (optional)</label>
           <input
             type="email"
             form={FORM_ID}
             autoComplete="off"
-            maxLength={254}
+            maxLength={LIMITS.email}
             {...fieldProps("email", errors, "email-hint")}
             defaultValue={values.email ?? ""}
           />
@@ -188,11 +182,16 @@ function NewCallerFields({ errors, values }: { errors: Errors; values: Record<st
         No email? Then a phone number and a postal address are needed: receipts go by post. A payment link needs an
         email.
       </p>
-      <TextField name="addressLine1" label="Street address (needed for print)" maxLength={200} {...field} />
+      <TextField
+        name="addressLine1"
+        label="Street address (needed for print)"
+        maxLength={LIMITS.address.line1}
+        {...field}
+      />
       <div className="address-row">
-        <TextField name="addressCity" label="Suburb or town" maxLength={100} {...field} />
-        <TextField name="addressState" label="State" maxLength={100} {...field} />
-        <TextField name="addressPostalCode" label="Postcode" maxLength={20} {...field} />
+        <TextField name="addressCity" label="Suburb or town" maxLength={LIMITS.address.city} {...field} />
+        <TextField name="addressState" label="State" maxLength={LIMITS.address.state} {...field} />
+        <TextField name="addressPostalCode" label="Postcode" maxLength={LIMITS.address.postalCode} {...field} />
       </div>
     </fieldset>
   );

@@ -5,13 +5,10 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getStaffSession, signInStaff } from "~/auth/staff-auth.server";
-import { hasNoControlCharacters, readFormData } from "~/giving/forms.server";
+import { readFormData } from "~/http/form-data.server";
 import { t } from "~/i18n/t";
 import { ErrorSummary, TextField } from "~/ui/fields";
-
-// Called only while parsing, on the server: a `.server` import is empty in the browser, where
-// this module's schemas are built too.
-const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
+import { email } from "~/validation/fields";
 
 export const meta: MetaFunction = () => [{ title: "Staff sign-in" }, { name: "robots", content: "noindex" }];
 
@@ -29,7 +26,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 const SignInSchema = z.object({
-  email: z.string().trim().min(3).max(254).refine(withoutControlCharacters),
+  email,
   password: z.string().min(1).max(1000),
 });
 

@@ -1,10 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
-import { asc } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { campaigns } from "@db/schema";
+import { listCampaignChoices } from "~/campaigns/campaigns.server";
 import { requireStaff } from "~/auth/staff-auth.server";
 import { hasNoControlCharacters } from "~/validation/fields";
 import { RowId } from "~/ids";
@@ -46,7 +45,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
   const [{ rows, next }, campaignChoices] = await Promise.all([
     searchSupporters(db, { q: query.q, after: query.after, limit: PAGE, filters }),
-    db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).orderBy(asc(campaigns.name)),
+    listCampaignChoices(db, { orderBy: "name" }).then((rows) => rows.map(({ id, name }) => ({ id, name }))),
   ]);
   // What the form shows again and every page link keeps.
   const kept = {

@@ -1,9 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { json } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { getCampaignBySlug } from "~/campaigns/campaigns.server";
 import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
+import { checkoutFormResponse } from "~/http/checkout-form.server";
 import { CampaignPage, campaignPageHandle } from "~/ui/CampaignPage";
 import { campaignOpenGraph, rootDataOf } from "~/ui/open-graph";
 
@@ -33,16 +35,19 @@ async function requireCampaign(slug: string | undefined) {
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  return loadDonatePage(getDb(), request, await requireCampaign(params.slug));
+  const { page, csrfHeaders } = await loadDonatePage(getDb(), request, await requireCampaign(params.slug));
+  return json(page, { headers: { ...csrfHeaders, "Cache-Control": "private, no-store" } });
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const campaign = await requireCampaign(params.slug);
-  return submitDonateForm(getDb(), request, {
-    campaign,
-    clientAddress: String(context.clientAddress ?? "unknown"),
-    returnPath: `/c/${campaign.slug}`,
-  });
+  return checkoutFormResponse(
+    await submitDonateForm(getDb(), request, {
+      campaign,
+      clientAddress: String(context.clientAddress ?? "unknown"),
+      returnPath: `/c/${campaign.slug}`,
+    }),
+  );
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;

@@ -5,6 +5,7 @@ import { getDb } from "@db/client.server";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { getDefaultCampaign, listActivePlans } from "~/campaigns/campaigns.server";
 import { submitTierForm } from "~/giving/donate-page.server";
+import { checkoutFormResponse } from "~/http/checkout-form.server";
 import { t } from "~/i18n/t";
 import { ProofOfWork, useHydrated } from "~/ui/ProofOfWork";
 import { TierForm } from "~/ui/TierForm";
@@ -40,7 +41,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export async function action({ request, context }: ActionFunctionArgs) {
   // Tiers count toward the organisation's main campaign.
   const campaign = await requireDefaultCampaign();
-  return submitTierForm(getDb(), request, { campaign, clientAddress: String(context.clientAddress ?? "unknown") });
+  return checkoutFormResponse(
+    await submitTierForm(getDb(), request, { campaign, clientAddress: String(context.clientAddress ?? "unknown") }),
+  );
 }
 
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;

@@ -7,6 +7,7 @@ import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { submitMakeMonthly } from "~/giving/donate-page.server";
+import { checkoutFormResponse } from "~/http/checkout-form.server";
 import { getAfterGift, getThanksPage, type AfterGift, type WhatNext } from "~/giving/thanks.server";
 import { ErrorSummary, Honeypot } from "~/ui/fields";
 import { t } from "~/i18n/t";
@@ -31,7 +32,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 /** "Make it monthly": one press starts a monthly checkout for the same gift (ADR 040). */
 export async function action({ request, context }: ActionFunctionArgs) {
-  return submitMakeMonthly(getDb(), request, { clientAddress: String(context.clientAddress ?? "unknown") });
+  return checkoutFormResponse(
+    await submitMakeMonthly(getDb(), request, { clientAddress: String(context.clientAddress ?? "unknown") }),
+  );
 }
 
 const noSubscription = () => () => undefined;

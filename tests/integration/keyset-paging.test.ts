@@ -1,22 +1,33 @@
-// One keyset-paging helper (db/keyset.server.ts) behind the mail log, the events list and the
-// supporters list; one mail status (app/email/mail-status.ts) wherever an email's fate is shown.
+// One keyset-paging helper (db/keyset.server.ts) behind the mail log, the events list, the
+// supporters list, the messages of support (staff and the public wall), the audit log and the
+// pledges list; one mail status (app/email/mail-status.ts) wherever an email's fate is shown.
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { outbox, providerEvents, supporters } from "@db/schema";
+import { auditLog, campaigns, outbox, payments, providerEvents, supporters } from "@db/schema";
+import { listAuditEntries } from "~/audit/audit-log.server";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { listMail, resendMail } from "~/email/mail-log.server";
+import { listMessagesForStaff, listWall } from "~/giving/messages.server";
 import { listProviderEvents } from "~/payments/provider-events.server";
+import { listPledges } from "~/pledges/pledges.server";
+import { loader as auditLoader } from "~/routes/admin.audit";
 import { loader as eventsLoader } from "~/routes/admin.events";
 import { loader as mailLoader } from "~/routes/admin.mail";
+import { loader as messagesLoader } from "~/routes/admin.messages";
+import { loader as pledgesLoader } from "~/routes/admin.pledges._index";
 import { loader as supportersLoader } from "~/routes/admin.supporters._index";
+import { loader as campaignLoader } from "~/routes/c.$slug";
 import { searchSupporters } from "~/supporters/search.server";
+import { giveGift, givePhoneOnlyCheque } from "../factories";
 import { useSeededDatabase } from "../support/database";
 import { callLoader } from "../support/remix";
 
 const { t } = useSeededDatabase();
 let cookie = "";
 let staffUserId = 0;
+let campaign = { id: 0, slug: "" };
+const burstMessages: number[] = [];
 
 /** Cursors that are not one: each must show the first page, never an error. */
 const TAMPERED = [
@@ -63,6 +74,23 @@ beforeAll(async () => {
   }
   for (let i = 0; i < 3; i++)
     await t.db.insert(supporters).values({ name: `Paged Person ${i}`, email: `paged${i}@example.net` });
+
+  [campaign] = await t.db.select({ id: campaigns.id, slug: campaigns.slug }).from(campaigns).limit(1);
+  if (!campaign) throw new Error("the seeded database has no campaign");
+  // Messages of support paid microseconds apart, approved: the wall and the staff list page through them.
+  const paidAt = new Date("2033-06-01T00:00:00Z");
+  for (let i = 0; i < 5; i++) {
+    const gift = await giveGift(t.db, { campaignId: campaign.id, currency: "AUD", message: `Burst message ${i}` });
+    await t.db
+      .update(payments)
+      .set({
+        paidAt: sql`${paidAt.toISOString()}::timestamptz + make_interval(secs => ${i} / 1000000.0)`,
+        messageStatus: "approved",
+      })
+      .where(eq(payments.id, gift.payment.id));
+    burstMessages.unshift(gift.payment.id);
+  }
+  for (let i = 0; i < 3; i++) await givePhoneOnlyCheque(t.db, { campaignId: campaign.id, staffUserId });
 });
 
 const load = async (loader: Parameters<typeof callLoader>[0], path: string) => {
@@ -104,6 +132,88 @@ describe("a list paged by keyset", () => {
       expect((await load(supportersLoader, `/admin/supporters?q=paged&after=${at}`)).rows, cursor).toEqual(
         firstMatches,
       );
+    }
+  });
+
+  it("walks the messages of support a microsecond apart, on the wall and the staff list, newest first", async () => {
+    const walk = async (list: (before: string | null) => Promise<{ ids: number[]; next: string | null }>) => {
+      const ids: number[] = [];
+      let before: string | null = null;
+      do {
+        const page: { ids: number[]; next: string | null } = await list(before);
+        ids.push(...page.ids);
+        before = page.next;
+      } while (before);
+      return ids;
+    };
+    const wall = await walk(async (before) => {
+      const page = await listWall(t.db, { campaignId: campaign.id, before, limit: 2 });
+      return { ids: page.messages.map((m) => m.paymentId), next: page.next };
+    });
+    expect(wall.slice(0, 5)).toEqual(burstMessages);
+    expect(wall).toEqual(
+      (await listWall(t.db, { campaignId: campaign.id, limit: 1000 })).messages.map((m) => m.paymentId),
+    );
+    const staff = await walk(async (before) => {
+      const page = await listMessagesForStaff(t.db, { status: "approved", before, limit: 2 });
+      return { ids: page.messages.map((m) => m.paymentId), next: page.next };
+    });
+    expect(staff.slice(0, 5)).toEqual(burstMessages);
+  });
+
+  it("walks the audit log and the pledges, and offers no empty page after a full last one", async () => {
+    const allAudit = (await listAuditEntries(t.db, { limit: 10_000 })).entries.map((e) => e.id);
+    const [{ n } = { n: 0 }] = await t.db.select({ n: sql<number>`count(*)::int` }).from(auditLog);
+    expect(allAudit.length).toBe(n);
+    const audit: number[] = [];
+    let before: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof listAuditEntries>> = await listAuditEntries(t.db, { before, limit: 2 });
+      audit.push(...page.entries.map((e) => e.id));
+      before = page.next;
+    } while (before);
+    expect(audit).toEqual(allAudit);
+    expect((await listAuditEntries(t.db, { limit: allAudit.length })).next).toBeNull();
+
+    const allPledges = (await listPledges(t.db, { limit: 10_000 })).pledges.map((p) => p.id);
+    expect(allPledges.length).toBeGreaterThanOrEqual(3);
+    const pledged: number[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof listPledges>> = await listPledges(t.db, { cursor, limit: 2 });
+      pledged.push(...page.pledges.map((p) => p.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(pledged).toEqual(allPledges);
+    expect((await listPledges(t.db, { limit: allPledges.length })).next).toBeNull();
+  });
+
+  it("shows the first page for a cursor that is not one, on the messages, the wall, the audit log and the pledges", async () => {
+    const wallOf = async (query: string) =>
+      (
+        await (
+          await callLoader(campaignLoader, `/c/${campaign.slug}${query}`, { params: { slug: campaign.slug } })
+        ).json()
+      ).wall;
+    const firstMessages = (await load(messagesLoader, "/admin/messages?show=approved")).messages;
+    const firstWall = await wallOf("");
+    const firstAudit = (await load(auditLoader, "/admin/audit")).entries;
+    const firstPledges = (await load(pledgesLoader, "/admin/pledges")).pledges;
+    expect(firstMessages.length).toBeGreaterThan(0);
+    expect(firstWall.messages.length).toBeGreaterThan(0);
+    expect(firstAudit.length).toBeGreaterThan(0);
+    expect(firstPledges.length).toBeGreaterThan(0);
+    // The cursor formats these lists had before: old links open the first page too.
+    for (const cursor of [...TAMPERED, "1796083200000-12", "0000000000000-1"]) {
+      const at = encodeURIComponent(cursor);
+      expect((await load(messagesLoader, `/admin/messages?show=approved&before=${at}`)).messages, cursor).toEqual(
+        firstMessages,
+      );
+      const wall = await wallOf(`?before=${at}`);
+      expect(wall.messages, cursor).toEqual(firstWall.messages);
+      expect(wall.newestHref, cursor).toBeNull();
+      expect((await load(auditLoader, `/admin/audit?before=${at}`)).entries, cursor).toEqual(firstAudit);
+      expect((await load(pledgesLoader, `/admin/pledges?before=${at}`)).pledges, cursor).toEqual(firstPledges);
     }
   });
 

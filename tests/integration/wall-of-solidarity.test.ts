@@ -193,7 +193,8 @@ describe("the wall of solidarity on the campaign page", () => {
     const first = await wallOf("/c/defence-fund");
     expect(first.messages).toHaveLength(12);
     expect(first.newestHref).toBeNull();
-    expect(first.olderHref).toMatch(/^\/c\/defence-fund\?before=\d{13}-\d+#wall$/);
+    // The keyset cursor (ADR 047): the paid time to the microsecond in UTC, then the payment id.
+    expect(first.olderHref).toMatch(/^\/c\/defence-fund\?before=\d{4}-\d\d-\d\dT\d\d%3A\d\d%3A\d\d\.\d{6}Z~\d+#wall$/);
     const second = await wallOf(first.olderHref!.replace("#wall", ""));
     expect(second.olderHref).toBeNull();
     expect(second.newestHref).toBe("/c/defence-fund#wall");
