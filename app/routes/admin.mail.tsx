@@ -10,6 +10,7 @@ import { listMail, resendMail } from "~/email/mail-log.server";
 import { canResend } from "~/email/mail-status";
 import { t } from "~/i18n/t";
 import { OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
+import { Button, DataTable, Notice } from "~/ui/admin";
 import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Mail log" }];
@@ -52,14 +53,9 @@ export default function MailLog() {
     <div className="panel">
       <h1>Mail log</h1>
       <p>Every email the fund has queued, newest first. Times on the organisation's clock ({timeZone}).</p>
-      {params.get("resent") ? <p role="status">A copy has been queued and will be sent shortly.</p> : null}
-      {actionData?.formError ? (
-        <p role="alert" className="field-error">
-          {actionData.formError}
-        </p>
-      ) : null}
-      <table>
-        <caption className="visually-hidden">Emails, newest first</caption>
+      {params.get("resent") ? <Notice tone="done">A copy has been queued and will be sent shortly.</Notice> : null}
+      {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
+      <DataTable caption="Emails, newest first">
         <thead>
           <tr>
             <th scope="col">Queued</th>
@@ -88,20 +84,20 @@ export default function MailLog() {
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="resend" />
                     <input type="hidden" name="id" value={m.id} />
-                    <button type="submit" className="link-button">
+                    <Button variant="secondary" compact>
                       Resend
                       <span className="visually-hidden">
                         {" "}
                         {m.template} to {m.toEmail}
                       </span>
-                    </button>
+                    </Button>
                   </Form>
                 ) : null}
               </td>
             </tr>
           ))}
         </tbody>
-      </table>
+      </DataTable>
       {next ? (
         <p>
           <Link to={`/admin/mail?before=${encodeURIComponent(next)}`}>Older emails</Link>
