@@ -196,28 +196,32 @@ export default function PaymentEvents() {
         Every event from the payment provider that has been applied, newest first. Times on the organisation's clock (
         {timeZone}).
       </p>
-      <DataTable caption="Payment events, newest first">
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">Type</th>
-            <th scope="col">Received</th>
-            <th scope="col">Applied</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.id}>
-              <td>
-                <code>{e.id}</code>
-              </td>
-              <td>{e.type}</td>
-              <td>{dateTime(e.receivedAt, { seconds: true })}</td>
-              <td>{e.processedAt ? dateTime(e.processedAt, { seconds: true }) : "not yet"}</td>
+      {events.length === 0 ? (
+        <p>No event from the payment provider has been applied yet.</p>
+      ) : (
+        <DataTable caption="Payment events, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Event</th>
+              <th scope="col">Type</th>
+              <th scope="col">Received</th>
+              <th scope="col">Applied</th>
             </tr>
-          ))}
-        </tbody>
-      </DataTable>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <code>{e.id}</code>
+                </td>
+                <td>{e.type}</td>
+                <td>{dateTime(e.receivedAt, { seconds: true })}</td>
+                <td>{e.processedAt ? dateTime(e.processedAt, { seconds: true }) : "not yet"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+      )}
       {next ? (
         <p>
           <Link to={`/admin/events?before=${encodeURIComponent(next)}`}>Older events</Link>
