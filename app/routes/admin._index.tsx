@@ -56,15 +56,17 @@ export default function AdminDashboard() {
         <h1>{d.campaign.name}</h1>
         {d.campaigns.length > 1 ? (
           <Form method="get" className="campaign-chooser">
-            <label htmlFor="campaign">Campaign</label>
-            <select id="campaign" name="campaign" defaultValue={d.campaign.slug}>
-              {d.campaigns.map((c) => (
-                <option key={c.slug} value={c.slug}>
-                  {c.name}
-                  {c.isDefault ? " (default)" : ""}
-                </option>
-              ))}
-            </select>
+            <div className="field field--inline">
+              <label htmlFor="campaign">Campaign</label>
+              <select id="campaign" name="campaign" defaultValue={d.campaign.slug}>
+                {d.campaigns.map((c) => (
+                  <option key={c.slug} value={c.slug}>
+                    {c.name}
+                    {c.isDefault ? " (default)" : ""}
+                  </option>
+                ))}
+              </select>
+            </div>
             <Button variant="secondary">Show</Button>
           </Form>
         ) : null}

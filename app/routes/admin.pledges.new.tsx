@@ -17,6 +17,7 @@ import { getCallerForPledge, searchCallers } from "~/supporters/caller-search.se
 import { ErrorSummary, FieldError, fieldProps, TextAreaField, TextField } from "~/ui/fields";
 import { callerDetails, SupporterCombobox } from "~/ui/SupporterCombobox";
 import { RowId } from "~/ids";
+import { Button, FormActions } from "~/ui/admin";
 
 // Called only while parsing, on the server: a `.server` import is empty in the browser, where
 // this module's schemas are built too.
@@ -362,9 +363,9 @@ export default function NewPledge() {
               values={values}
             />
 
-            <button type="submit" className="give-button" disabled={busy}>
-              {busy ? "Saving…" : "Save pledge"}
-            </button>
+            <FormActions>
+              <Button disabled={busy}>{busy ? "Saving…" : "Save pledge"}</Button>
+            </FormActions>
           </div>
         </Form>
       </div>
