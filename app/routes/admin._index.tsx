@@ -8,6 +8,7 @@ import { requireStaff } from "~/auth/staff-auth.server";
 import { formatMoney } from "~/money";
 import { countReceiptsToPost } from "~/payments/admin-payments.server";
 import { getDashboard } from "~/reports/dashboard.server";
+import { Button, SummaryCard } from "~/ui/admin";
 import { IncomeChart, monthName } from "~/ui/IncomeChart";
 import { ProgressBar } from "~/ui/ProgressBar";
 
@@ -55,26 +56,25 @@ export default function AdminDashboard() {
         <h1>{d.campaign.name}</h1>
         {d.campaigns.length > 1 ? (
           <Form method="get" className="campaign-chooser">
-            <label htmlFor="campaign">Campaign</label>
-            <select id="campaign" name="campaign" defaultValue={d.campaign.slug}>
-              {d.campaigns.map((c) => (
-                <option key={c.slug} value={c.slug}>
-                  {c.name}
-                  {c.isDefault ? " (default)" : ""}
-                </option>
-              ))}
-            </select>
-            <button type="submit" className="button-secondary">
-              Show
-            </button>
+            <div className="field field--inline">
+              <label htmlFor="campaign">Campaign</label>
+              <select id="campaign" name="campaign" defaultValue={d.campaign.slug}>
+                {d.campaigns.map((c) => (
+                  <option key={c.slug} value={c.slug}>
+                    {c.name}
+                    {c.isDefault ? " (default)" : ""}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <Button variant="secondary">Show</Button>
           </Form>
         ) : null}
       </div>
 
       <ProgressBar {...d.progress} />
 
-      <section className="panel" aria-labelledby="month-heading">
-        <h2 id="month-heading">{monthName(d.month)} so far</h2>
+      <SummaryCard title={`${monthName(d.month)} so far`} headingId="month-heading">
         <dl className="figures">
           <Figure label="Income">{money(d.income.totalMinor)}</Figure>
           <Figure label="One-off">{money(d.income.oneOffMinor)}</Figure>
@@ -84,10 +84,9 @@ export default function AdminDashboard() {
           <Figure label="Cancelled">{d.changes.cancelled}</Figure>
         </dl>
         <p className="hint">Net of refunds and of card fees donors covered.</p>
-      </section>
+      </SummaryCard>
 
-      <section className="panel" aria-labelledby="regular-heading">
-        <h2 id="regular-heading">Regular support</h2>
+      <SummaryCard title="Regular support" headingId="regular-heading">
         <dl className="figures">
           <Figure label="Monthly recurring revenue">
             {d.recurring.mrr.length === 0
@@ -103,10 +102,13 @@ export default function AdminDashboard() {
           <Figure label="Digital supporters">{d.tiers.digital}</Figure>
           <Figure label="Print supporters">{d.tiers.print}</Figure>
         </dl>
-      </section>
+      </SummaryCard>
 
-      <section className={d.failing.total > 0 ? "panel attention" : "panel"} aria-labelledby="failing-heading">
-        <h2 id="failing-heading">Payments failing now ({d.failing.total})</h2>
+      <SummaryCard
+        title={`Payments failing now (${d.failing.total})`}
+        headingId="failing-heading"
+        tone={d.failing.total > 0 ? "warning" : undefined}
+      >
         {d.failing.total === 0 ? (
           <p>No subscription is behind on payment.</p>
         ) : (
@@ -124,10 +126,9 @@ export default function AdminDashboard() {
             ) : null}
           </>
         )}
-      </section>
+      </SummaryCard>
 
-      <section className="panel" aria-labelledby="pending-heading">
-        <h2 id="pending-heading">Pending pledges ({d.pending.count})</h2>
+      <SummaryCard title={`Pending pledges (${d.pending.count})`} headingId="pending-heading">
         {d.pending.count === 0 ? (
           <p>No pledge is waiting to be paid.</p>
         ) : (
@@ -138,10 +139,13 @@ export default function AdminDashboard() {
               : ""}. <Link to="/admin/pledges?status=pending">See pending pledges</Link>
           </p>
         )}
-      </section>
+      </SummaryCard>
 
-      <section className={d.receiptsToPost > 0 ? "panel attention" : "panel"} aria-labelledby="post-heading">
-        <h2 id="post-heading">Receipts to post ({d.receiptsToPost})</h2>
+      <SummaryCard
+        title={`Receipts to post (${d.receiptsToPost})`}
+        headingId="post-heading"
+        tone={d.receiptsToPost > 0 ? "warning" : undefined}
+      >
         {d.receiptsToPost === 0 ? (
           <p>No printed receipt is waiting to be posted.</p>
         ) : (
@@ -151,12 +155,11 @@ export default function AdminDashboard() {
             <Link to="/admin/payments?to=post">Print and post them</Link>
           </p>
         )}
-      </section>
+      </SummaryCard>
 
-      <section className="panel" aria-labelledby="chart-heading">
-        <h2 id="chart-heading">Income, last 12 months</h2>
+      <SummaryCard title="Income, last 12 months" headingId="chart-heading">
         <IncomeChart months={d.chart} currency={currency} />
-      </section>
+      </SummaryCard>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { DataTable, LinkButton, Notice } from "~/ui/admin";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { requireStaff } from "~/auth/staff-auth.server";
@@ -28,57 +29,50 @@ export default function Campaigns() {
   return (
     <div className="panel">
       <h1>Campaigns</h1>
-      {notice ? (
-        <p className="notice-done" role="status">
-          {NOTICES[notice]}
-        </p>
-      ) : null}
+      {notice ? <Notice tone="done">{NOTICES[notice]}</Notice> : null}
       {isAdmin ? (
         <p>
-          <Link to="/admin/campaigns/new" className="button">
+          <LinkButton to="/admin/campaigns/new" variant="primary">
             New campaign
-          </Link>
+          </LinkButton>
         </p>
       ) : null}
-      <div className="table-scroll">
-        <table>
-          <caption className="visually-hidden">Campaigns, the default first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Campaign</th>
-              <th scope="col">Web address</th>
-              <th scope="col">Raised of target</th>
-              <th scope="col">Dates</th>
-              <th scope="col">Phone</th>
+      <DataTable caption="Campaigns, the default first">
+        <thead>
+          <tr>
+            <th scope="col">Campaign</th>
+            <th scope="col">Web address</th>
+            <th scope="col">Raised of target</th>
+            <th scope="col">Dates</th>
+            <th scope="col">Phone</th>
+          </tr>
+        </thead>
+        <tbody>
+          {campaigns.map((c) => (
+            <tr key={c.id}>
+              <td>
+                {isAdmin ? <Link to={`/admin/campaigns/${c.id}`}>{c.name}</Link> : c.name}
+                {c.isDefault ? (
+                  <>
+                    {" "}
+                    <strong>(default)</strong>
+                  </>
+                ) : null}
+              </td>
+              <td>
+                <Link to={`/c/${c.slug}`}>/c/{c.slug}</Link>
+              </td>
+              <td>
+                {c.raised} of {c.target} {c.currency} ({c.percent}%)
+              </td>
+              <td>
+                {c.starts} – {c.ends ?? "no end"}
+              </td>
+              <td>{c.phone || "—"}</td>
             </tr>
-          </thead>
-          <tbody>
-            {campaigns.map((c) => (
-              <tr key={c.id}>
-                <td>
-                  {isAdmin ? <Link to={`/admin/campaigns/${c.id}`}>{c.name}</Link> : c.name}
-                  {c.isDefault ? (
-                    <>
-                      {" "}
-                      <strong>(default)</strong>
-                    </>
-                  ) : null}
-                </td>
-                <td>
-                  <Link to={`/c/${c.slug}`}>/c/{c.slug}</Link>
-                </td>
-                <td>
-                  {c.raised} of {c.target} {c.currency} ({c.percent}%)
-                </td>
-                <td>
-                  {c.starts} – {c.ends ?? "no end"}
-                </td>
-                <td>{c.phone || "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
       {campaigns.length === 0 ? <p>No campaigns yet.</p> : null}
     </div>
   );

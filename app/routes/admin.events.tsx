@@ -10,6 +10,7 @@ import { t } from "~/i18n/t";
 import { listProviderEvents } from "~/payments/provider-events.server";
 import { listWebhookFailures, RESOLVED_FAILURE_RETENTION_DAYS } from "~/payments/webhook-failures.server";
 import { replayWebhookFailure } from "~/payments/webhook.server";
+import { Button, DataTable, Notice } from "~/ui/admin";
 import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Payment events" }];
@@ -86,9 +87,9 @@ function ReplayButton({ eventId, csrf, busy }: { eventId: string; csrf: string; 
       <input type="hidden" name="csrf" value={csrf} />
       <input type="hidden" name="intent" value="replay" />
       <input type="hidden" name="eventId" value={eventId} />
-      <button type="submit" className="link-button" disabled={busy}>
+      <Button variant="secondary" compact disabled={busy}>
         Replay<span className="visually-hidden"> {eventId}</span>
-      </button>
+      </Button>
     </Form>
   );
 }
@@ -98,8 +99,7 @@ function OpenFailures({ failures, canReplay, csrf }: { failures: Failure[]; canR
   const busy = useNavigation().state === "submitting";
   if (failures.length === 0) return <p>No event is waiting: every event received has been applied.</p>;
   return (
-    <table>
-      <caption className="visually-hidden">Events that failed to apply, most recent failure first</caption>
+    <DataTable caption="Events that failed to apply, most recent failure first">
       <thead>
         <tr>
           <th scope="col">Type</th>
@@ -130,7 +130,7 @@ function OpenFailures({ failures, canReplay, csrf }: { failures: Failure[]; canR
           </tr>
         ))}
       </tbody>
-    </table>
+    </DataTable>
   );
 }
 
@@ -140,8 +140,7 @@ function ResolvedFailures({ failures, days }: { failures: Failure[]; days: numbe
   return (
     <>
       <h2>Resolved failures (last {days} days)</h2>
-      <table>
-        <caption className="visually-hidden">Failed events resolved since, most recent first</caption>
+      <DataTable caption="Failed events resolved since, most recent first">
         <thead>
           <tr>
             <th scope="col">Type</th>
@@ -166,7 +165,7 @@ function ResolvedFailures({ failures, days }: { failures: Failure[]; days: numbe
             </tr>
           ))}
         </tbody>
-      </table>
+      </DataTable>
     </>
   );
 }
@@ -180,12 +179,8 @@ export default function PaymentEvents() {
   return (
     <div className="panel">
       <h1>Payment events</h1>
-      {replayed === "applied" || replayed === "duplicate" ? <p role="status">{REPLAYED[replayed]}</p> : null}
-      {actionData?.formError ? (
-        <p role="alert" className="field-error">
-          {actionData.formError}
-        </p>
-      ) : null}
+      {replayed === "applied" || replayed === "duplicate" ? <Notice tone="done">{REPLAYED[replayed]}</Notice> : null}
+      {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       <h2>Events that failed to apply</h2>
       <p>
         The payment provider keeps delivering these for a few days until one delivery applies.
@@ -201,29 +196,32 @@ export default function PaymentEvents() {
         Every event from the payment provider that has been applied, newest first. Times on the organisation's clock (
         {timeZone}).
       </p>
-      <table>
-        <caption className="visually-hidden">Payment events, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Event</th>
-            <th scope="col">Type</th>
-            <th scope="col">Received</th>
-            <th scope="col">Applied</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e) => (
-            <tr key={e.id}>
-              <td>
-                <code>{e.id}</code>
-              </td>
-              <td>{e.type}</td>
-              <td>{dateTime(e.receivedAt, { seconds: true })}</td>
-              <td>{e.processedAt ? dateTime(e.processedAt, { seconds: true }) : "not yet"}</td>
+      {events.length === 0 ? (
+        <p>No event from the payment provider has been applied yet.</p>
+      ) : (
+        <DataTable caption="Payment events, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Event</th>
+              <th scope="col">Type</th>
+              <th scope="col">Received</th>
+              <th scope="col">Applied</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {events.map((e) => (
+              <tr key={e.id}>
+                <td>
+                  <code>{e.id}</code>
+                </td>
+                <td>{e.type}</td>
+                <td>{dateTime(e.receivedAt, { seconds: true })}</td>
+                <td>{e.processedAt ? dateTime(e.processedAt, { seconds: true }) : "not yet"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+      )}
       {next ? (
         <p>
           <Link to={`/admin/events?before=${encodeURIComponent(next)}`}>Older events</Link>

@@ -10,6 +10,7 @@ import { listMail, resendMail } from "~/email/mail-log.server";
 import { canResend } from "~/email/mail-status";
 import { t } from "~/i18n/t";
 import { OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
+import { Button, DataTable, Notice } from "~/ui/admin";
 import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: "Mail log" }];
@@ -52,56 +53,55 @@ export default function MailLog() {
     <div className="panel">
       <h1>Mail log</h1>
       <p>Every email the fund has queued, newest first. Times on the organisation's clock ({timeZone}).</p>
-      {params.get("resent") ? <p role="status">A copy has been queued and will be sent shortly.</p> : null}
-      {actionData?.formError ? (
-        <p role="alert" className="field-error">
-          {actionData.formError}
-        </p>
-      ) : null}
-      <table>
-        <caption className="visually-hidden">Emails, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Queued</th>
-            <th scope="col">To</th>
-            <th scope="col">Email</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Action</th>
-          </tr>
-        </thead>
-        <tbody>
-          {messages.map((m) => (
-            <tr key={m.id}>
-              <td>{dateTime(m.createdAt)}</td>
-              <td>{m.toEmail}</td>
-              <td>{m.template}</td>
-              <td>
-                {m.status}
-                {m.sentAt ? ` ${dateTime(m.sentAt)}` : ""}
-                {m.lastError ? <span className="hint"> — {m.lastError}</span> : null}
-              </td>
-              <td>{m.attempts}</td>
-              <td>
-                {canResend(m.status) ? (
-                  <Form method="post" className="inline-form">
-                    <input type="hidden" name="csrf" value={csrf} />
-                    <input type="hidden" name="intent" value="resend" />
-                    <input type="hidden" name="id" value={m.id} />
-                    <button type="submit" className="link-button">
-                      Resend
-                      <span className="visually-hidden">
-                        {" "}
-                        {m.template} to {m.toEmail}
-                      </span>
-                    </button>
-                  </Form>
-                ) : null}
-              </td>
+      {params.get("resent") ? <Notice tone="done">A copy has been queued and will be sent shortly.</Notice> : null}
+      {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
+      {messages.length === 0 ? (
+        <p>No email has been queued yet.</p>
+      ) : (
+        <DataTable caption="Emails, newest first">
+          <thead>
+            <tr>
+              <th scope="col">Queued</th>
+              <th scope="col">To</th>
+              <th scope="col">Email</th>
+              <th scope="col">Status</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Action</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {messages.map((m) => (
+              <tr key={m.id}>
+                <td>{dateTime(m.createdAt)}</td>
+                <td>{m.toEmail}</td>
+                <td>{m.template}</td>
+                <td>
+                  {m.status}
+                  {m.sentAt ? ` ${dateTime(m.sentAt)}` : ""}
+                  {m.lastError ? <span className="hint"> — {m.lastError}</span> : null}
+                </td>
+                <td>{m.attempts}</td>
+                <td>
+                  {canResend(m.status) ? (
+                    <Form method="post" className="inline-form">
+                      <input type="hidden" name="csrf" value={csrf} />
+                      <input type="hidden" name="intent" value="resend" />
+                      <input type="hidden" name="id" value={m.id} />
+                      <Button variant="secondary" compact>
+                        Resend
+                        <span className="visually-hidden">
+                          {" "}
+                          {m.template} to {m.toEmail}
+                        </span>
+                      </Button>
+                    </Form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </DataTable>
+      )}
       {next ? (
         <p>
           <Link to={`/admin/mail?before=${encodeURIComponent(next)}`}>Older emails</Link>

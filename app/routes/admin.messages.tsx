@@ -16,6 +16,7 @@ import {
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { useOrgTime } from "~/ui/org-time";
+import { Notice } from "~/ui/admin";
 
 export const meta: MetaFunction = () => [{ title: "Messages of support" }];
 
@@ -109,16 +110,8 @@ export default function Messages() {
           </Link>
         ))}
       </nav>
-      {done ? (
-        <p className="notice-done" role="status">
-          {DONE_TEXT[done]}
-        </p>
-      ) : null}
-      {actionData?.formError ? (
-        <p className="error-summary" role="alert">
-          {actionData.formError}
-        </p>
-      ) : null}
+      {done ? <Notice tone="done">{DONE_TEXT[done]}</Notice> : null}
+      {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       {messages.length === 0 ? (
         <p>
           {show === "review"

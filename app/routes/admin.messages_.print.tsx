@@ -14,6 +14,7 @@ import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import stylesheet from "~/styles/message-bundle.css";
+import { Notice } from "~/ui/admin";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 
@@ -94,9 +95,9 @@ export default function MessageBundle() {
           </div>
         </Form>
         {truncated ? (
-          <p className="notice-done" role="status">
+          <Notice tone="done">
             Only the first {PRINT_BUNDLE_LIMIT} messages are shown: choose a shorter date range for the rest.
-          </p>
+          </Notice>
         ) : null}
       </div>
       <h2>

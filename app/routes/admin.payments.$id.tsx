@@ -15,7 +15,7 @@ import { formatMoney } from "~/money";
 import { getPaymentForStaff, markReceiptPosted } from "~/payments/admin-payments.server";
 import { REFUND_REASON_LABELS } from "~/payments/labels";
 import { listPaymentRefunds } from "~/payments/refunds.server";
-import { Button, LinkButton } from "~/ui/admin";
+import { Button, LinkButton, Notice } from "~/ui/admin";
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
@@ -115,16 +115,8 @@ export default function PaymentPage() {
         </Link>
       </p>
       <h1>Payment, receipt {payment.receiptNumber}</h1>
-      {done ? (
-        <p className="notice-done" role="status">
-          {DONE[done]}
-        </p>
-      ) : null}
-      {actionData?.formError ? (
-        <p className="error-summary" role="alert">
-          {actionData.formError}
-        </p>
-      ) : null}
+      {done ? <Notice tone="done">{DONE[done]}</Notice> : null}
+      {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       <dl className="summary">
         <Row label="Receipt number">{payment.receiptNumber}</Row>
         <Row label="Date paid">{dateTime(payment.paidAt)}</Row>

@@ -17,7 +17,7 @@ import {
 import { GIFT_KIND_LABELS, PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
-import { Button, DataTable } from "~/ui/admin";
+import { Button, DataTable, Notice } from "~/ui/admin";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data?.view === "to-post" ? "Receipts to post" : "Payments" },
@@ -92,16 +92,8 @@ export default function Payments() {
           <Link to="/admin/payments?to=post">Receipts to post ({data.toPostCount})</Link>
         )}
       </p>
-      {data.posted ? (
-        <p className="notice-done" role="status">
-          Marked as posted.
-        </p>
-      ) : null}
-      {actionData?.formError ? (
-        <p className="error-summary" role="alert">
-          {actionData.formError}
-        </p>
-      ) : null}
+      {data.posted ? <Notice tone="done">Marked as posted.</Notice> : null}
+      {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       {toPostView ? (
         <>
           <p className="hint">

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
+import { DataTable, LinkButton, Notice } from "~/ui/admin";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { requireStaff } from "~/auth/staff-auth.server";
@@ -37,47 +38,40 @@ export default function Plans() {
   return (
     <div className="panel">
       <h1>Plans</h1>
-      {notice ? (
-        <p className="notice-done" role="status">
-          {notice}
-        </p>
-      ) : null}
+      {notice ? <Notice tone="done">{notice}</Notice> : null}
       <p>
-        <Link to="/admin/plans/new" className="button">
+        <LinkButton to="/admin/plans/new" variant="primary">
           New plan
-        </Link>
+        </LinkButton>
       </p>
-      <div className="table-scroll">
-        <table>
-          <caption className="visually-hidden">Supporter plans, in the order the support page lists them</caption>
-          <thead>
-            <tr>
-              <th scope="col">Plan</th>
-              <th scope="col">Tier</th>
-              <th scope="col">Price</th>
-              <th scope="col">Current supporters</th>
-              <th scope="col">On the support page</th>
+      <DataTable caption="Supporter plans, in the order the support page lists them">
+        <thead>
+          <tr>
+            <th scope="col">Plan</th>
+            <th scope="col">Tier</th>
+            <th scope="col">Price</th>
+            <th scope="col">Current supporters</th>
+            <th scope="col">On the support page</th>
+          </tr>
+        </thead>
+        <tbody>
+          {plans.map((p) => (
+            <tr key={p.id}>
+              <td>
+                <Link to={`/admin/plans/${p.id}`}>{p.name}</Link>
+                <br />
+                <span className="hint">{p.code}</span>
+              </td>
+              <td>{p.tier}</td>
+              <td>
+                {p.price} {p.currency} {BILLING[p.billing]}
+              </td>
+              <td>{p.currentSupporters}</td>
+              <td>{p.active ? `Yes (position ${p.sortOrder})` : "No"}</td>
             </tr>
-          </thead>
-          <tbody>
-            {plans.map((p) => (
-              <tr key={p.id}>
-                <td>
-                  <Link to={`/admin/plans/${p.id}`}>{p.name}</Link>
-                  <br />
-                  <span className="hint">{p.code}</span>
-                </td>
-                <td>{p.tier}</td>
-                <td>
-                  {p.price} {p.currency} {BILLING[p.billing]}
-                </td>
-                <td>{p.currentSupporters}</td>
-                <td>{p.active ? `Yes (position ${p.sortOrder})` : "No"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+          ))}
+        </tbody>
+      </DataTable>
       {plans.length === 0 ? <p>No plans yet.</p> : null}
     </div>
   );

@@ -11,7 +11,7 @@ import { formatMoney } from "~/money";
 import { cancelPledge, getPledge, resendPledgeLink } from "~/pledges/pledges.server";
 import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
-import { Button } from "~/ui/admin";
+import { Button, Notice } from "~/ui/admin";
 
 export const meta: MetaFunction = () => [{ title: "Pledge" }];
 
@@ -118,16 +118,8 @@ export default function PledgeDetails() {
         <Link to="/admin/pledges">All pledges</Link>
       </p>
       <h1>Pledge #{pledge.id}</h1>
-      {data.notice ? (
-        <p className="notice notice-done" role="status">
-          {data.notice}
-        </p>
-      ) : null}
-      {actionData?.formError ? (
-        <p className="error-summary" role="alert">
-          {actionData.formError}
-        </p>
-      ) : null}
+      {data.notice ? <Notice tone="done">{data.notice}</Notice> : null}
+      {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       <dl className="summary">
         <div>
           <dt>Status</dt>

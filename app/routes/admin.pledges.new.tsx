@@ -16,6 +16,7 @@ import { ErrorSummary, FieldError, fieldProps, TextAreaField, TextField } from "
 import { callerDetails, SupporterCombobox } from "~/ui/SupporterCombobox";
 import { RowId } from "~/ids";
 import { hasNoControlCharacters, LIMITS } from "~/validation/fields";
+import { Button, FormActions } from "~/ui/admin";
 
 const withoutControlCharacters = hasNoControlCharacters();
 
@@ -361,9 +362,9 @@ export default function NewPledge() {
               values={values}
             />
 
-            <button type="submit" className="give-button" disabled={busy}>
-              {busy ? "Saving…" : "Save pledge"}
-            </button>
+            <FormActions>
+              <Button disabled={busy}>{busy ? "Saving…" : "Save pledge"}</Button>
+            </FormActions>
           </div>
         </Form>
       </div>

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { hitRateLimit } from "~/auth/rate-limit.server";
@@ -14,6 +14,7 @@ import {
 } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
+import { Button, FormActions, LinkButton } from "~/ui/admin";
 import { ErrorSummary, FieldError, fieldProps, Hint } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Choose your password" }, { name: "robots", content: "noindex" }];
@@ -118,9 +119,7 @@ export default function SetPassword() {
           new one. If you have already chosen your password, sign in with it.
         </p>
         <p>
-          <Link to="/admin/sign-in" className="button-secondary">
-            Go to staff sign-in
-          </Link>
+          <LinkButton to="/admin/sign-in">Go to staff sign-in</LinkButton>
         </p>
       </div>
     );
@@ -149,9 +148,9 @@ export default function SetPassword() {
           maxLength={data.lengths.max}
           errors={actionData?.errors}
         />
-        <button type="submit" className="give-button" disabled={busy}>
-          {busy ? "Saving…" : "Save password and sign in"}
-        </button>
+        <FormActions>
+          <Button disabled={busy}>{busy ? "Saving…" : "Save password and sign in"}</Button>
+        </FormActions>
       </Form>
     </div>
   );

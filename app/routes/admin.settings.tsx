@@ -15,6 +15,7 @@ import {
   parseSupporterPageSettings,
   updateSupporterPageSettings,
 } from "~/organisation/settings.server";
+import { Button, FormActions, Notice } from "~/ui/admin";
 import { ErrorSummary, fieldProps, FieldError, Hint, TextAreaField, TextField } from "~/ui/fields";
 
 export const meta: MetaFunction = () => [{ title: "Settings" }];
@@ -93,11 +94,7 @@ export default function SettingsPage() {
   return (
     <div className="panel">
       <h1>Settings</h1>
-      {params.get("saved") === "1" && !actionData ? (
-        <p className="notice-done" role="status">
-          Settings saved.
-        </p>
-      ) : null}
+      {params.get("saved") === "1" && !actionData ? <Notice tone="done">Settings saved.</Notice> : null}
       <Form method="post" noValidate>
         <input type="hidden" name="csrf" value={data.csrf} />
         <ErrorSummary
@@ -176,9 +173,9 @@ export default function SettingsPage() {
             </p>
           </details>
         ) : null}
-        <button type="submit" className="give-button">
-          Save settings
-        </button>
+        <FormActions>
+          <Button>Save settings</Button>
+        </FormActions>
       </Form>
     </div>
   );

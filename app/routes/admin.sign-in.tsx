@@ -7,6 +7,7 @@ import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getStaffSession, signInStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/http/form-data.server";
 import { t } from "~/i18n/t";
+import { Button, FormActions } from "~/ui/admin";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { email } from "~/validation/fields";
 
@@ -87,9 +88,9 @@ export default function StaffSignIn() {
           <label htmlFor="password">Password</label>
           <input id="password" name="password" type="password" autoComplete="current-password" required />
         </div>
-        <button type="submit" className="give-button" disabled={busy}>
-          {busy ? "Signing in…" : "Sign in"}
-        </button>
+        <FormActions>
+          <Button disabled={busy}>{busy ? "Signing in…" : "Sign in"}</Button>
+        </FormActions>
       </Form>
     </div>
   );

@@ -14,7 +14,8 @@ import {
 import { requireStaff } from "~/auth/staff-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
-import { ErrorSummary, FieldError, fieldProps, TextField } from "~/ui/fields";
+import { Button, DataTable, FormActions, Notice } from "~/ui/admin";
+import { ErrorSummary, SelectField, TextField } from "~/ui/fields";
 import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 
@@ -114,19 +115,24 @@ function status(person: Person, date: (at: string) => string) {
 
 function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
   return (
-    <Form method="post" className="inline-form">
+    <Form method="post" className="button-row">
       <input type="hidden" name="csrf" value={csrf} />
       <input type="hidden" name="id" value={person.id} />
       {person.disabledAt ? null : (
-        <button type="submit" name="intent" value="send-link" className="link-button">
+        <Button variant="secondary" compact name="intent" value="send-link">
           {person.hasPassword ? "Send reset link" : "Resend invitation"}
           <span className="visually-hidden"> to {person.name}</span>
-        </button>
-      )}{" "}
-      <button type="submit" name="intent" value={person.disabledAt ? "enable" : "disable"} className="link-button">
+        </Button>
+      )}
+      <Button
+        variant={person.disabledAt ? "secondary" : "danger"}
+        compact
+        name="intent"
+        value={person.disabledAt ? "enable" : "disable"}
+      >
         {person.disabledAt ? "Re-enable" : "Disable"}
         <span className="visually-hidden"> {person.name}</span>
-      </button>
+      </Button>
     </Form>
   );
 }
@@ -140,14 +146,9 @@ export default function Staff() {
   return (
     <div className="panel">
       <h1>Staff</h1>
-      {notice ? <p role="status">{NOTICES[notice]}</p> : null}
-      {actionData?.formError && !actionData.errors ? (
-        <p role="alert" className="field-error">
-          {actionData.formError}
-        </p>
-      ) : null}
-      <table>
-        <caption className="visually-hidden">Staff accounts</caption>
+      {notice ? <Notice tone="done">{NOTICES[notice]}</Notice> : null}
+      {actionData?.formError && !actionData.errors ? <Notice tone="error">{actionData.formError}</Notice> : null}
+      <DataTable caption="Staff accounts">
         <thead>
           <tr>
             <th scope="col">Name</th>
@@ -168,7 +169,7 @@ export default function Staff() {
             </tr>
           ))}
         </tbody>
-      </table>
+      </DataTable>
 
       <h2>Invite a person</h2>
       <p>They get an email with a link to choose their own password. The link works once, for 72 hours.</p>
@@ -192,17 +193,21 @@ export default function Staff() {
           errors={actionData?.errors}
           values={actionData?.values ?? {}}
         />
-        <div className="field">
-          <label htmlFor="role">{LABELS.role}</label>
-          <select {...fieldProps("role", actionData?.errors)} defaultValue={actionData?.values?.role ?? "staff"}>
-            <option value="staff">staff — pledges, supporters, exports</option>
-            <option value="admin">admin — everything, including refunds and staff</option>
-          </select>
-          <FieldError id="role-error" message={actionData?.errors?.role} />
-        </div>
-        <button type="submit" name="intent" value="invite">
-          Send invitation
-        </button>
+        <SelectField
+          name="role"
+          label={LABELS.role}
+          options={{
+            staff: "staff — pledges, supporters, exports",
+            admin: "admin — everything, including refunds and staff",
+          }}
+          value={actionData?.values?.role ?? "staff"}
+          errors={actionData?.errors}
+        />
+        <FormActions>
+          <Button name="intent" value="invite">
+            Send invitation
+          </Button>
+        </FormActions>
       </Form>
     </div>
   );

@@ -34,7 +34,7 @@ import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { RowId, rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
-import { Button, LinkButton, SummaryCard, SummaryList } from "~/ui/admin";
+import { Button, LinkButton, Notice, SummaryCard, SummaryList } from "~/ui/admin";
 import { getSupporterSummary } from "~/supporters/supporter-summary.server";
 import { LIMITS } from "~/validation/fields";
 
@@ -330,25 +330,13 @@ export default function SupporterPage() {
         <Link to="/admin/supporters">← Supporters</Link>
       </p>
       <h1>{supporter.name || supporter.email || supporter.phone}</h1>
-      {notice ? (
-        <p className="notice-done" role="status">
-          {NOTICES[notice]}
-        </p>
-      ) : null}
-      {general?.formError ? (
-        <p className="notice" role="alert">
-          {general.formError}
-        </p>
-      ) : null}
+      {notice ? <Notice tone="done">{NOTICES[notice]}</Notice> : null}
+      {general?.formError ? <Notice tone="error">{general.formError}</Notice> : null}
 
       {given || detailsAnswer?.formError ? (
         <section className="panel" aria-labelledby="checkout-details-heading">
           <h2 id="checkout-details-heading">Details given at checkout differ</h2>
-          {detailsAnswer?.formError ? (
-            <p className="notice" role="alert">
-              {detailsAnswer.formError}
-            </p>
-          ) : null}
+          {detailsAnswer?.formError ? <Notice tone="error">{detailsAnswer.formError}</Notice> : null}
           {given ? (
             <>
               <p>
@@ -564,12 +552,12 @@ export default function SupporterPage() {
                 </p>
               ) : null}
               {failed?.formError ? (
-                <p className="notice" role="alert">
+                <Notice tone="error">
                   {failed.formError}
                   {failed.errors && Object.values(failed.errors).length
                     ? ` ${Object.values(failed.errors).join(" ")}`
                     : ""}
-                </p>
+                </Notice>
               ) : null}
               {s.canChange ? (
                 <div className="button-row">

@@ -9,6 +9,7 @@ import { hasNoControlCharacters } from "~/validation/fields";
 import { RowId } from "~/ids";
 import { searchSupporters, type SupporterFilters } from "~/supporters/search.server";
 import { FILTER_TIERS, STATUS_LABELS, SUPPORTER_STATUSES, TIER_LABELS } from "~/supporters/supporter-filters";
+import { Button } from "~/ui/admin";
 
 const withoutControlCharacters = hasNoControlCharacters();
 
@@ -107,9 +108,7 @@ export default function SupporterSearch() {
             <label htmlFor="noEmail">No email address</label>
           </div>
         </fieldset>
-        <button type="submit" className="button">
-          Search
-        </button>
+        <Button>Search</Button>
         {kept.q || filtered ? (
           <p>
             <Link to="/admin/supporters">Clear search and filters</Link>

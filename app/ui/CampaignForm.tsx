@@ -1,5 +1,5 @@
-import { Form } from "@remix-run/react";
-import { ErrorSummary, FieldError, fieldProps, Hint, TextAreaField, TextField } from "~/ui/fields";
+import { AdminForm } from "~/ui/admin";
+import { CheckField, FieldError, SelectField, TextAreaField, TextField } from "~/ui/fields";
 import { LIMITS } from "~/validation/fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
@@ -49,10 +49,14 @@ export function CampaignForm({
 }) {
   const currency = currencyLockedTo ?? values.currency ?? currencies[0];
   return (
-    <Form method="post" noValidate>
-      <ErrorSummary formError={formError} errors={errors} labels={CAMPAIGN_LABELS} />
-      <input type="hidden" name="csrf" value={csrf} />
-      {values.version ? <input type="hidden" name="version" value={values.version} /> : null}
+    <AdminForm
+      csrf={csrf}
+      version={values.version}
+      formError={formError}
+      errors={errors}
+      labels={CAMPAIGN_LABELS}
+      submitLabel={submitLabel}
+    >
       <TextField
         name="name"
         label={CAMPAIGN_LABELS.name}
@@ -90,35 +94,19 @@ export function CampaignForm({
         values={values}
       />
 
-      <div className="field">
-        <label htmlFor="currency">{CAMPAIGN_LABELS.currency}</label>
-        {currencyLockedTo ? (
-          <>
-            <input type="hidden" name="currency" value={currencyLockedTo} />
-            <p id="currency" className="hint" tabIndex={-1}>
-              <strong>{currencyLockedTo}</strong>. This campaign already has gifts in {currencyLockedTo}, so its
-              currency can't change. Start a new campaign for another currency.
-            </p>
-          </>
-        ) : (
-          <>
-            <select
-              {...fieldProps("currency", errors, "currency-hint")}
-              defaultValue={values.currency ?? currencies[0]}
-            >
-              {currencies.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-            <Hint id="currency-hint">
-              Amounts below are in this currency. It can't change once the campaign has gifts.
-            </Hint>
-          </>
-        )}
-        <FieldError id="currency-error" message={errors?.currency} />
-      </div>
+      <SelectField
+        name="currency"
+        label={CAMPAIGN_LABELS.currency}
+        options={Object.fromEntries(currencies.map((c) => [c, c]))}
+        value={currency ?? ""}
+        hint="Amounts below are in this currency. It can't change once the campaign has gifts."
+        lockedReason={
+          currencyLockedTo
+            ? `This campaign already has gifts in ${currencyLockedTo}, so its currency can't change. Start a new campaign for another currency.`
+            : null
+        }
+        errors={errors}
+      />
       <TextField
         name="target"
         label={`${CAMPAIGN_LABELS.target} (${currency})`}
@@ -194,27 +182,14 @@ export function CampaignForm({
           <FieldError id="isDefault-error" message={errors?.isDefault} />
         </div>
       ) : (
-        <>
-          <div className="check">
-            <input
-              type="checkbox"
-              {...fieldProps("isDefault", errors, "isDefault-hint")}
-              defaultChecked={values.isDefault === "on"}
-            />
-            <label htmlFor="isDefault">Make this the default campaign</label>
-          </div>
-          <Hint id="isDefault-hint">
-            The default campaign is on the home page and supporter tiers count toward it. The current default stops
-            being the default.
-          </Hint>
-          <FieldError id="isDefault-error" message={errors?.isDefault} />
-        </>
+        <CheckField
+          name="isDefault"
+          label="Make this the default campaign"
+          hint="The default campaign is on the home page and supporter tiers count toward it. The current default stops being the default."
+          checked={values.isDefault === "on"}
+          errors={errors}
+        />
       )}
-      <p>
-        <button type="submit" className="give-button">
-          {submitLabel}
-        </button>
-      </p>
-    </Form>
+    </AdminForm>
   );
 }

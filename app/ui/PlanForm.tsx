@@ -1,5 +1,5 @@
-import { Form } from "@remix-run/react";
-import { ErrorSummary, FieldError, fieldProps, Hint, TextAreaField, TextField } from "~/ui/fields";
+import { AdminForm } from "~/ui/admin";
+import { CheckField, SelectField, TextAreaField, TextField } from "~/ui/fields";
 import { LIMITS } from "~/validation/fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
@@ -24,6 +24,7 @@ const BILLING_LABELS: Record<string, string> = { monthly: "Monthly", one_time_ye
 /** Who is on the plan now, for the price-change warning. Absent for a new plan. */
 export type PlanSupporters = { count: number; billing: string; price: string };
 
+/** A choice that is fixed once supporters have chosen the plan. */
 function Choice({
   name,
   label,
@@ -42,26 +43,14 @@ function Choice({
   // Options are never empty; "" only keeps the type honest.
   const value = values[name] ?? Object.keys(options)[0] ?? "";
   return (
-    <div className="field">
-      <label htmlFor={name}>{label}</label>
-      {lockedReason ? (
-        <>
-          <input type="hidden" name={name} value={value} />
-          <p id={name} className="hint" tabIndex={-1}>
-            <strong>{options[value] ?? value}</strong>. {lockedReason}
-          </p>
-        </>
-      ) : (
-        <select {...fieldProps(name, errors)} defaultValue={value}>
-          {Object.entries(options).map(([key, text]) => (
-            <option key={key} value={key}>
-              {text}
-            </option>
-          ))}
-        </select>
-      )}
-      <FieldError id={`${name}-error`} message={errors?.[name]} />
-    </div>
+    <SelectField
+      name={name}
+      label={label}
+      options={options}
+      value={value}
+      lockedReason={lockedReason}
+      errors={errors}
+    />
   );
 }
 
@@ -97,10 +86,14 @@ export function PlanForm({
   const currency = values.currency ?? currencies[0];
   const monthly = supporters?.billing === "monthly";
   return (
-    <Form method="post" noValidate>
-      <ErrorSummary formError={formError} errors={errors} labels={PLAN_LABELS} />
-      <input type="hidden" name="csrf" value={csrf} />
-      {values.version ? <input type="hidden" name="version" value={values.version} /> : null}
+    <AdminForm
+      csrf={csrf}
+      version={values.version}
+      formError={formError}
+      errors={errors}
+      labels={PLAN_LABELS}
+      submitLabel={submitLabel}
+    >
       {isNew ? (
         <TextField
           name="code"
@@ -174,19 +167,16 @@ export function PlanForm({
               ? `If you change the price, they keep paying ${supporters.price}: each subscription holds its own amount${stripe ? " and its own Stripe Price, which this does not touch" : ""}. Only new supporters pay the new price.`
               : "If you change the price, nothing changes for them: they have paid already. Only new supporters, and anyone who renews, pay the new price."}
           </p>
-          <div className="check">
-            <input
-              type="checkbox"
-              {...fieldProps("confirmPriceChange", errors)}
-              defaultChecked={values.confirmPriceChange === "on"}
-            />
-            <label htmlFor="confirmPriceChange">
-              {monthly
+          <CheckField
+            name="confirmPriceChange"
+            label={
+              monthly
                 ? `I understand existing supporters keep paying ${supporters.price} and only new supporters pay the new price`
-                : "I understand the new price is for new supporters only"}
-            </label>
-          </div>
-          <FieldError id="confirmPriceChange-error" message={errors?.confirmPriceChange} />
+                : "I understand the new price is for new supporters only"
+            }
+            checked={values.confirmPriceChange === "on"}
+            errors={errors}
+          />
         </div>
       ) : supporters ? (
         <p className="hint">Nobody is on this plan now: a new price applies to everyone who chooses it from now on.</p>
@@ -223,23 +213,13 @@ export function PlanForm({
         errors={errors}
         values={values}
       />
-      <div className="check">
-        <input
-          type="checkbox"
-          {...fieldProps("active", errors, "active-hint")}
-          defaultChecked={values.active === "on"}
-        />
-        <label htmlFor="active">Offer this plan on the support page</label>
-      </div>
-      <Hint id="active-hint">
-        Taking a plan off the support page never cancels anyone: current supporters carry on as they are.
-      </Hint>
-      <FieldError id="active-error" message={errors?.active} />
-      <p>
-        <button type="submit" className="give-button">
-          {submitLabel}
-        </button>
-      </p>
-    </Form>
+      <CheckField
+        name="active"
+        label="Offer this plan on the support page"
+        hint="Taking a plan off the support page never cancels anyone: current supporters carry on as they are."
+        checked={values.active === "on"}
+        errors={errors}
+      />
+    </AdminForm>
   );
 }

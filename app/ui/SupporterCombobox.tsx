@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { CALLER_SEARCH, type CallerMatch } from "~/supporters/caller-search";
 import { useHydrated } from "./use-hydrated";
+import { Button } from "~/ui/admin";
 
 const DEBOUNCE_MS = 150;
 
@@ -182,9 +183,9 @@ export function SupporterCombobox({
           autoFocus={autoFocus}
           {...comboboxProps}
         />
-        <button type="submit" className="button-secondary button-compact">
+        <Button variant="secondary" compact>
           Search
-        </button>
+        </Button>
       </div>
       {enhanced ? (
         // Sighted people see the list open; the instruction is for screen readers.

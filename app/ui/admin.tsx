@@ -1,5 +1,6 @@
-import { Link, type LinkProps } from "@remix-run/react";
+import { Form, Link, type LinkProps } from "@remix-run/react";
 import type { ButtonHTMLAttributes, ReactNode } from "react";
+import { ErrorSummary } from "~/ui/fields";
 
 /**
  * The admin's shared look (issue 15 point 7): buttons, link-buttons, summary lists and cards,
@@ -96,15 +97,62 @@ export function DataTable({
   );
 }
 
-/** A "done" line after a change, or a problem, announced to screen readers. */
+/**
+ * The one way an admin page says how a change went: a "done" line (a status, announced without
+ * moving focus) or a problem that is not tied to one field (an alert in the error box). Problems
+ * with fields go in the form's ErrorSummary instead.
+ */
 export function Notice({ tone, children }: { tone: "done" | "error"; children: ReactNode }) {
   return tone === "done" ? (
     <p className="notice-done" role="status">
       {children}
     </p>
   ) : (
-    <p className="notice error-notice" role="alert">
+    <p className="error-summary" role="alert">
       {children}
     </p>
+  );
+}
+
+/** The row of buttons that ends a form or a section: wraps on narrow screens. */
+export function FormActions({ children }: { children: ReactNode }) {
+  return <div className="admin-actions">{children}</div>;
+}
+
+/**
+ * An admin editing form: posts with its CSRF token (and the record's version when editing), lists
+ * its problems first, and ends with one submit button.
+ */
+export function AdminForm({
+  csrf,
+  version,
+  formError,
+  errors,
+  labels,
+  submitLabel,
+  busyLabel,
+  busy,
+  children,
+}: {
+  csrf: string;
+  version?: string;
+  formError?: string;
+  errors?: Partial<Record<string, string>>;
+  labels: Record<string, string>;
+  submitLabel: string;
+  busyLabel?: string;
+  busy?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <Form method="post" noValidate className="admin-form">
+      <ErrorSummary formError={formError} errors={errors} labels={labels} />
+      <input type="hidden" name="csrf" value={csrf} />
+      {version ? <input type="hidden" name="version" value={version} /> : null}
+      {children}
+      <FormActions>
+        <Button disabled={busy}>{busy && busyLabel ? busyLabel : submitLabel}</Button>
+      </FormActions>
+    </Form>
   );
 }

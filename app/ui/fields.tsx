@@ -137,6 +137,81 @@ export function TextAreaField({
   );
 }
 
+/**
+ * A labelled choice from a short list, with its hint and error. When `lockedReason` is given the
+ * value is shown, not offered, and still posted (a hidden input), with the reason beside it.
+ */
+export function SelectField({
+  name,
+  label,
+  options,
+  hint,
+  errors,
+  value,
+  lockedReason,
+}: {
+  name: string;
+  label: string;
+  /** value → the words staff see, in the order offered. */
+  options: Record<string, string>;
+  hint?: ReactNode;
+  errors: Errors;
+  value: string;
+  lockedReason?: ReactNode;
+}) {
+  const hintId = hint && !lockedReason ? `${name}-hint` : undefined;
+  return (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      {lockedReason ? (
+        <>
+          <input type="hidden" name={name} value={value} />
+          <p id={name} className="hint" tabIndex={-1}>
+            <strong>{options[value] ?? value}</strong>. {lockedReason}
+          </p>
+        </>
+      ) : (
+        <select {...fieldProps(name, errors, hintId)} defaultValue={value}>
+          {Object.entries(options).map(([key, text]) => (
+            <option key={key} value={key}>
+              {text}
+            </option>
+          ))}
+        </select>
+      )}
+      {hint && hintId ? <Hint id={hintId}>{hint}</Hint> : null}
+      <FieldError id={`${name}-error`} message={errors?.[name]} />
+    </div>
+  );
+}
+
+/** A labelled checkbox ("on" when ticked) with its hint and error. */
+export function CheckField({
+  name,
+  label,
+  hint,
+  errors,
+  checked,
+}: {
+  name: string;
+  label: ReactNode;
+  hint?: ReactNode;
+  errors: Errors;
+  checked: boolean;
+}) {
+  const hintId = hint ? `${name}-hint` : undefined;
+  return (
+    <div className="field">
+      <div className="check">
+        <input type="checkbox" {...fieldProps(name, errors, hintId)} defaultChecked={checked} />
+        <label htmlFor={name}>{label}</label>
+      </div>
+      {hint && hintId ? <Hint id={hintId}>{hint}</Hint> : null}
+      <FieldError id={`${name}-error`} message={errors?.[name]} />
+    </div>
+  );
+}
+
 /** Name and email: who a receipt goes to. */
 export function ContactFields({ errors, values }: { errors: Errors; values: Record<string, string> }) {
   return (
