@@ -885,7 +885,7 @@ export async function queueRefundConfirmation(
     .leftJoin(receipts, eq(receipts.paymentId, payments.id))
     .where(eq(payments.id, input.paymentId));
   if (!row || row.erasedAt || !row.email) return;
-  const snapshot = row.snapshot as ReceiptSnapshot | null;
+  const snapshot = row.snapshot;
   await enqueueEmail(tx, {
     template: "refund-confirmation",
     to: row.email,

@@ -23,7 +23,9 @@ export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
  * subscription and never counted or described as giving (ADR 036). Receipts, the account and the
  * annual statement all ask here.
  */
-export type PaymentPurpose = "gift" | "subscription";
+import type { PaymentPurpose } from "@db/types";
+
+export type { PaymentPurpose };
 export function paymentPurpose(kind: GiftKind): PaymentPurpose {
   switch (kind) {
     case "one_off":

@@ -20,7 +20,6 @@ import {
 import { recordAudit } from "~/audit/audit.server";
 import { mailStatus } from "~/email/mail-status";
 import { enqueueEmail } from "~/email/outbox.server";
-import type { ReceiptSnapshot } from "~/email/templates";
 import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { addressGiven, name, noControl, optionalEmail, optionalPhone, postalAddress } from "~/validation/fields";
 import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
@@ -573,7 +572,7 @@ export async function resendReceipt(
     if (!row) return failure(404, "This payment has no receipt to send.");
     if (!row.email)
       return failure(400, "This supporter has no email address: print the receipt from the payment page and post it.");
-    const receipt = row.snapshot as ReceiptSnapshot;
+    const receipt = row.snapshot;
     await enqueueEmail(tx, {
       template: receipt.frequency === "monthly" ? "recurring-receipt" : "donation-receipt",
       to: row.email,
