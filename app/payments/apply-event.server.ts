@@ -35,6 +35,7 @@ import {
 import type { NormalizedEvent, ProviderDelivery } from "./events";
 import { paymentPurpose, type PaymentPurpose } from "./labels";
 import type { DeliveryAddress } from "@db/schema";
+import { assertNever } from "~/never";
 
 type Checkout = typeof checkouts.$inferSelect;
 
@@ -78,6 +79,8 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
       return applyRefund(tx, event);
     case "card.changed":
       return applyCardChanged(tx, event);
+    default:
+      return assertNever(event, "event type");
   }
 }
 
@@ -341,6 +344,8 @@ export function describeGift(
       return { description: withBilling(planName, "monthly"), frequency: "monthly", purpose };
     case "tier_one_time":
       return { description: withBilling(planName, "12 months"), frequency: "year", purpose };
+    default:
+      return assertNever(kind, "payment kind");
   }
 }
 

@@ -24,6 +24,7 @@ export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
  * annual statement all ask here.
  */
 import type { PaymentPurpose } from "@db/types";
+import { assertNever } from "~/never";
 
 export type { PaymentPurpose };
 export function paymentPurpose(kind: GiftKind): PaymentPurpose {
@@ -34,6 +35,8 @@ export function paymentPurpose(kind: GiftKind): PaymentPurpose {
     case "tier_monthly":
     case "tier_one_time":
       return "subscription";
+    default:
+      return assertNever(kind, "payment kind");
   }
 }
 

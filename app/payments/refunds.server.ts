@@ -24,6 +24,7 @@ import { queueRefundConfirmation } from "./apply-event.server";
 import { PAYMENT_METHOD_LABELS } from "./labels";
 import { getPaymentProvider, PaymentProviderError } from "./provider.server";
 import { one } from "@db/rows";
+import { assertNever } from "~/never";
 
 /**
  * Deliberate refunds (ADR 039): staff ask for a refund (amount, reason, note), read what it will
@@ -143,6 +144,8 @@ export function describeRefund(
     case "one_off":
       entitlement = t("admin.refund.entitlement.gift");
       break;
+    default:
+      return assertNever(payment.kind, "payment kind");
   }
   return {
     amount: money(amountMinor),

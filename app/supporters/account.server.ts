@@ -86,7 +86,5 @@ export async function getReceiptForSupporter(
     .from(receipts)
     .innerJoin(payments, eq(payments.id, receipts.paymentId))
     .where(and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId)));
-  return row
-    ? { receipt: row.snapshot, refundedMinor: row.refundedMinor, purpose: paymentPurpose(row.kind) }
-    : null;
+  return row ? { receipt: row.snapshot, refundedMinor: row.refundedMinor, purpose: paymentPurpose(row.kind) } : null;
 }

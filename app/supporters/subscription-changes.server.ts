@@ -15,6 +15,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getPaymentProvider, PaymentProviderError, type SubscriptionRef } from "~/payments/provider.server";
 import { pausedPayments, planPause } from "./billing-dates";
 import type { PendingChange } from "./pending-changes.server";
+import { assertNever } from "~/never";
 
 /**
  * Changes a supporter makes to their own subscription. Each one: loads the subscription owned by
@@ -145,6 +146,8 @@ export function submitSubscriptionChange(db: DB, owner: Owner, form: Subscriptio
       return keepSubscription(db, owner);
     case "restart":
       return restartSubscription(db, owner);
+    default:
+      return assertNever(form, "subscription change");
   }
 }
 
