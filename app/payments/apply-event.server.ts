@@ -761,7 +761,7 @@ export async function isAppliedEvent(db: DB, eventId: string): Promise<boolean> 
 }
 
 /** Whether the ledger knows a Stripe payment by any of these ids (PaymentIntent or Invoice). */
-export async function isKnownStripePayment(db: DB, ids: string[]): Promise<boolean> {
+export async function isKnownStripePayment(db: DB, ids: readonly string[]): Promise<boolean> {
   if (ids.length === 0) return false;
   const [row] = await db
     .select({ id: payments.id })
@@ -849,7 +849,7 @@ async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "paym
  * would lose the refund for good.
  */
 export class PaymentNotRecordedYetError extends Error {
-  constructor(providerPaymentIds: string[]) {
+  constructor(providerPaymentIds: readonly string[]) {
     super(`refund of a payment not in the ledger yet (${providerPaymentIds.join(", ")}): Stripe will deliver it again`);
     this.name = "PaymentNotRecordedYetError";
   }

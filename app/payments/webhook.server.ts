@@ -145,14 +145,15 @@ async function applyVerifiedDelivery(
   resolution: FailureResolution,
   audit?: { staffUserId: number },
 ) {
-  await traceSubscriptionRefunds(db, delivery);
-  await resolveCardChanges(db, delivery);
-  await explainFailedPayments(db, delivery);
-  await endSubscriptionsReplacedBy(db, delivery);
+  // Each look-up returns the delivery with what it learned; the next step and the apply take that one.
+  const traced = await traceSubscriptionRefunds(db, delivery);
+  const withCards = await resolveCardChanges(db, traced);
+  const explained = await explainFailedPayments(db, withCards);
+  await endSubscriptionsReplacedBy(db, explained);
   return db.transaction(async (tx) => {
     // Resolved first: the apply may take the receipt counter, held until commit (ADR 018).
-    await resolveWebhookFailure(tx, { eventId: delivery.eventId, resolution });
-    const outcome = await applyDelivery(tx, delivery);
+    await resolveWebhookFailure(tx, { eventId: explained.eventId, resolution });
+    const outcome = await applyDelivery(tx, explained);
     if (audit) {
       await recordAudit(tx, {
         actor: { type: "staff", id: audit.staffUserId },
@@ -212,42 +213,57 @@ export async function replayWebhookFailure(
 }
 
 /**
- * A refunded charge names only its PaymentIntent. Subscription payments are in the ledger under
- * their invoice id, and the PaymentIntent is not always known: ask Stripe which invoices of ours
- * it paid. None (a Dashboard invoice, a Dashboard charge) leaves the refund to be ignored; one of
- * ours not recorded yet has it retried. Runs only for refunds the ledger cannot place, so
- * ordinary deliveries make no API call.
- */
-/**
  * A failed invoice payment's event carries no card error in the pinned API version: Stripe is asked
  * once (not for a repeat of an event already applied) why the attempt failed, so that staff can
  * tell the caller in words. If Stripe cannot say just then, the failure is recorded without a
  * reason rather than held back: the supporter's "payment failed" email and the page matter more.
+ * Returns the delivery with the reasons filled in (a new value; the one given is left as it was).
  */
-async function explainFailedPayments(db: DB, delivery: ProviderDelivery) {
-  const failed = delivery.events.filter(
-    (e) => e.type === "payment.failed" && e.reason === null && e.providerPaymentId.startsWith("in_"),
-  );
-  if (failed.length === 0 || (await isAppliedEvent(db, delivery.eventId))) return;
-  for (const event of failed) {
-    if (event.type !== "payment.failed") continue;
+async function explainFailedPayments(db: DB, delivery: ProviderDelivery): Promise<ProviderDelivery> {
+  const needsReason = (e: ProviderDelivery["events"][number]) =>
+    e.type === "payment.failed" && e.reason === null && e.providerPaymentId.startsWith("in_");
+  if (!delivery.events.some(needsReason) || (await isAppliedEvent(db, delivery.eventId))) return delivery;
+  const events: ProviderDelivery["events"][number][] = [];
+  for (const event of delivery.events) {
+    if (event.type !== "payment.failed" || !needsReason(event)) {
+      events.push(event);
+      continue;
+    }
+    let reason: string | null = null;
     try {
       const error = await findInvoicePaymentError(event.providerPaymentId);
-      if (error) event.reason = describePaymentError(error);
+      if (error) reason = describePaymentError(error);
     } catch (error) {
       logger.warn(
         { eventId: delivery.eventId, err: describeError(error) },
         "decline reason not available from Stripe; recorded without it",
       );
     }
+    events.push({ ...event, reason });
   }
+  return { ...delivery, events };
 }
 
-async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery) {
+/**
+ * A refunded charge names only its PaymentIntent. Subscription payments are in the ledger under
+ * their invoice id, and the PaymentIntent is not always known: ask Stripe which invoices of ours
+ * it paid. None (a Dashboard invoice, a Dashboard charge) leaves the refund to be ignored; one of
+ * ours not recorded yet has it retried. Runs only for refunds the ledger cannot place, so
+ * ordinary deliveries make no API call. Returns the delivery with those invoice ids added to the
+ * refund's ids (a new value; the one given is left as it was).
+ */
+async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery): Promise<ProviderDelivery> {
+  if (!delivery.events.some((e) => e.type === "payment.refunded")) return delivery;
+  const events: ProviderDelivery["events"][number][] = [];
   for (const event of delivery.events) {
-    if (event.type !== "payment.refunded" || (await isKnownStripePayment(db, event.providerPaymentIds))) continue;
-    for (const paymentIntentId of [...event.providerPaymentIds]) {
-      event.providerPaymentIds.push(...(await findInvoicesPaidBy(paymentIntentId)));
+    if (event.type !== "payment.refunded" || (await isKnownStripePayment(db, event.providerPaymentIds))) {
+      events.push(event);
+      continue;
     }
+    const invoiceIds: string[] = [];
+    for (const paymentIntentId of event.providerPaymentIds)
+      invoiceIds.push(...(await findInvoicesPaidBy(paymentIntentId)));
+    events.push({ ...event, providerPaymentIds: [...event.providerPaymentIds, ...invoiceIds] });
   }
+  return { ...delivery, events };
 }
