@@ -1,7 +1,6 @@
 import type { DB } from "@db/client.server";
 import { recordAudit } from "~/audit/audit.server";
 import { describeError, logger } from "~/log.server";
-import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
 import { applyDelivery, CheckoutMismatchError, isAppliedEvent, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
 import { endSubscriptionsReplacedBy } from "./replaced-subscriptions.server";
@@ -19,66 +18,33 @@ import {
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 
-export type WebhookResult = { status: number; body: Record<string, unknown> };
+/**
+ * What became of one delivery. `applied`/`duplicate`: recorded (`ignored` when it mapped to none
+ * of our events); `rejected`: signed by Stripe but not the session we created, kept for staff and
+ * never applied. The failures say why nothing was recorded; only `not_persisted` is worth Stripe
+ * trying again. app/http/stripe-webhook.server.ts tells Stripe (status codes live there).
+ */
+export type WebhookDeliveryResult =
+  | { ok: true; outcome: "applied" | "duplicate"; ignored: boolean }
+  | { ok: true; outcome: "rejected" }
+  | { ok: false; error: "too_large" | "missing_signature" | "invalid_signature" | "malformed" | "not_persisted" };
 
 /**
- * The endpoint's answer, however the request reached it (the Remix route, or server.mjs in front
- * of Express): 404 until Stripe is configured; 413 for a body longer than MAX_WEBHOOK_BYTES,
- * which `readBody` reports as null without reading it all (the connection is then closed).
+ * Verify → record → apply. Nothing is written for anything not signed by Stripe. A verified event
+ * that could not be applied is also kept in `webhook_failures`, for staff to see and replay; so is
+ * a session that does not match its checkout (ADR 032).
  */
-export async function answerStripeWebhook(
-  db: DB,
-  {
-    stripeConfigured,
-    readBody,
-    signature,
-  }: { stripeConfigured: boolean; readBody: () => Promise<string | null>; signature: string | null },
-): Promise<WebhookResult & { closeConnection?: true }> {
-  if (!stripeConfigured) return { status: 404, body: { error: "Stripe is not configured" } };
-  // The signature covers the exact bytes: read the raw body, never a parsed one.
-  const rawBody = await readBody();
-  if (rawBody === null) {
-    countWebhookDelivery("rejected_too_large");
-    return { status: 413, body: { error: "payload too large" }, closeConnection: true };
-  }
-  const result = await handleStripeWebhook(db, { rawBody, signature }).catch((error: unknown) => {
-    countWebhookDelivery("failed");
-    throw error;
-  });
-  countWebhookDelivery(webhookOutcome(result));
-  return result;
-}
-
-/** For /metrics: what became of a delivery, told from the answer handleStripeWebhook gave. */
-function webhookOutcome(result: WebhookResult): WebhookOutcome {
-  if (result.status === 200) {
-    if (result.body.outcome === "applied" || result.body.outcome === "duplicate") return result.body.outcome;
-    return result.body.outcome === "rejected" ? "rejected_mismatch" : "other";
-  }
-  if (result.status === 413) return "rejected_too_large";
-  if (result.status === 400)
-    return result.body.error === "malformed event" ? "rejected_malformed" : "rejected_signature";
-  return "failed";
-}
-
-/**
- * Verify → record → apply → acknowledge. 400 for anything not signed by Stripe (nothing
- * written); 200 for applied, duplicate and deliberately ignored events, and for a session that
- * does not match its checkout (kept for staff, never applied); 500 only when we could not
- * persist, so that Stripe retries. A verified event that could not be applied is also kept
- * in `webhook_failures`, for staff to see and replay.
- */
-export async function handleStripeWebhook(
+export async function receiveStripeDelivery(
   db: DB,
   { rawBody, signature }: { rawBody: string; signature: string | null },
-): Promise<WebhookResult> {
-  if (Buffer.byteLength(rawBody) > MAX_WEBHOOK_BYTES) return { status: 413, body: { error: "payload too large" } };
-  if (!signature) return { status: 400, body: { error: "missing Stripe-Signature header" } };
+): Promise<WebhookDeliveryResult> {
+  if (Buffer.byteLength(rawBody) > MAX_WEBHOOK_BYTES) return { ok: false, error: "too_large" };
+  if (!signature) return { ok: false, error: "missing_signature" };
   let event;
   try {
     event = verifyWebhook(rawBody, signature);
   } catch {
-    return { status: 400, body: { error: "invalid signature" } };
+    return { ok: false, error: "invalid_signature" };
   }
   let delivery;
   try {
@@ -86,20 +52,20 @@ export async function handleStripeWebhook(
   } catch (error) {
     if (error instanceof MalformedEventError) {
       logger.warn({ ...envelopeFacts(event), reason: error.message }, "malformed stripe event rejected");
-      return { status: 400, body: { error: "malformed event" } };
+      return { ok: false, error: "malformed" };
     }
     throw error;
   }
   try {
     const outcome = await applyVerifiedDelivery(db, delivery, "redelivered");
     logger.info({ eventId: event.id, type: event.type, outcome, applied: delivery.events.length }, "stripe event");
-    return { status: 200, body: { received: true, outcome, ignored: delivery.events.length === 0 } };
+    return { ok: true, outcome, ignored: delivery.events.length === 0 };
   } catch (error) {
     const reason = describeError(error);
     if (error instanceof CheckoutMismatchError) {
       // Signed by Stripe but not the session we created, or not for its amount: applying it would
       // record money we did not ask for. It will not match on a retry either, so Stripe is told it
-      // arrived (200) and staff find it, with its reason, among the failed events (ADR 032).
+      // arrived and staff find it, with its reason, among the failed events (ADR 032).
       logger.warn(
         { eventId: event.id, type: event.type, reason: error.message },
         "stripe event does not match its checkout: not applied",
@@ -110,7 +76,7 @@ export async function handleStripeWebhook(
         payload: event as unknown as Record<string, unknown>,
         error: error.message,
       });
-      return { status: 200, body: { received: true, outcome: "rejected" } };
+      return { ok: true, outcome: "rejected" };
     }
     logger.error({ eventId: event.id, type: event.type, err: reason }, "stripe event not persisted");
     await keepFailure(db, {
@@ -119,7 +85,7 @@ export async function handleStripeWebhook(
       payload: event as unknown as Record<string, unknown>,
       error: reason,
     });
-    return { status: 500, body: { error: "could not persist the event; please retry" } };
+    return { ok: false, error: "not_persisted" };
   }
 }
 
