@@ -6,7 +6,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireSupporter } from "~/auth/supporter-auth.server";
+import { requireSupporter } from "~/http/guards.server";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import type { MessageKey } from "~/i18n/en";
 import { t } from "~/i18n/t";
