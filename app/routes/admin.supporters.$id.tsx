@@ -5,6 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { requireStaff } from "~/http/guards.server";
+import { statusFor } from "~/http/status";
 import {
   formValues,
   hasNoControlCharacters,
@@ -29,7 +30,7 @@ import {
   type StaffFailure,
   type SupporterList,
 } from "~/supporters/admin-supporters.server";
-import { cancelSubscription, pauseSubscription } from "~/supporters/subscription-changes.server";
+import { cancelSubscription, pauseSubscription, type ChangeFailure } from "~/supporters/subscription-changes.server";
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { RowId, rowIdParam } from "~/ids";
@@ -134,11 +135,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intentParse = z.enum(INTENTS).safeParse(formData.get("intent"));
   const intent = intentParse.success ? intentParse.data : null;
   const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent, ...data }, { status });
+  // Staff refusals still carry their status; subscription changes a domain error code (ADR 048).
   const failWith = (
-    f: Pick<StaffFailure, "status" | "formError" | "errors">,
+    f: Pick<StaffFailure, "status" | "formError" | "errors"> | Pick<ChangeFailure, "error" | "formError" | "errors">,
     values: FormValues = {},
     target: number | null = null,
-  ) => fail(f.status, { errors: f.errors, values, formError: f.formError, target });
+  ) => fail("error" in f ? statusFor(f.error) : f.status, { errors: f.errors, values, formError: f.formError, target });
   // Back to the same pages of each list (a form posts to the page's own URL, query included),
   // except that a new note is shown where new notes are: on the newest page.
   const backTo = (what: keyof typeof NOTICES) => {

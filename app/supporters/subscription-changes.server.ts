@@ -15,6 +15,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getPaymentProvider, PaymentProviderError, type SubscriptionRef } from "~/payments/provider.server";
 import { pausedPayments, planPause } from "./billing-dates";
 import type { PendingChange } from "./pending-changes.server";
+import type { DomainError } from "~/domain-result";
 import { assertNever } from "~/never";
 
 /**
@@ -26,7 +27,7 @@ import { assertNever } from "~/never";
 
 export type ChangeFailure = {
   ok: false;
-  status: 400 | 404 | 409 | 503;
+  error: Extract<DomainError, "invalid" | "not_found" | "conflict" | "unavailable">;
   errors: FieldErrors;
   formError: string;
   needsAddress?: boolean;
@@ -55,20 +56,20 @@ const ENDED_STATUSES = ["canceled", "incomplete_expired"];
 const STALE_PENDING_MS = 15 * 60_000;
 
 const fail = (
-  status: ChangeFailure["status"],
+  error: ChangeFailure["error"],
   formError: string,
   errors: FieldErrors = {},
   extra: Partial<ChangeFailure> = {},
 ): ChangeFailure => ({
   ok: false,
-  status,
+  error,
   errors,
   formError,
   ...extra,
 });
-const notFound = () => fail(404, "Not found");
+const notFound = () => fail("not_found", "Not found");
 const invalid = (field: string, message: string, extra: Partial<ChangeFailure> = {}) =>
-  fail(400, t("error.form"), { [field]: message }, extra);
+  fail("invalid", t("error.form"), { [field]: message }, extra);
 
 // ---------------------------------------------------------------------------------------------
 // The form: one zod schema per intent.
@@ -181,11 +182,11 @@ const isPaused = (sub: Owned["sub"], now: Date) => sub.pausedUntil !== null && s
 /** Why this subscription cannot be changed now, if it cannot. Only "keep" applies to one that is ending. */
 function refusal(owned: Owned, now: Date, { ending = false }: { ending?: boolean } = {}): ChangeFailure | null {
   const { sub } = owned;
-  if (ENDED_STATUSES.includes(sub.status)) return fail(409, t("account.sub.error.ended"));
-  if (sub.status === "incomplete") return fail(409, t("account.sub.error.notStarted"));
-  if (isPendingFresh(sub.pendingChange, now)) return fail(409, t("account.sub.error.busy"));
+  if (ENDED_STATUSES.includes(sub.status)) return fail("conflict", t("account.sub.error.ended"));
+  if (sub.status === "incomplete") return fail("conflict", t("account.sub.error.notStarted"));
+  if (isPendingFresh(sub.pendingChange, now)) return fail("conflict", t("account.sub.error.busy"));
   if (ending ? !sub.cancelAtPeriodEnd : sub.cancelAtPeriodEnd)
-    return fail(409, t(ending ? "account.sub.error.notEnding" : "account.sub.error.ending"));
+    return fail("conflict", t(ending ? "account.sub.error.notEnding" : "account.sub.error.ending"));
   return null;
 }
 
@@ -249,7 +250,7 @@ async function requestChange(
     });
     return true;
   });
-  if (!claimed) return fail(409, t("account.sub.error.busy"));
+  if (!claimed) return fail("conflict", t("account.sub.error.busy"));
 
   const ref = await subscriptionRef(db, sub);
   try {
@@ -277,7 +278,7 @@ async function requestChange(
       { subscriptionId: sub.id, change: pending.kind, changeId: pending.id },
       "subscription change refused by the provider",
     );
-    if (error instanceof PaymentProviderError) return fail(503, error.message);
+    if (error instanceof PaymentProviderError) return fail("unavailable", error.message);
     throw error;
   }
   const [after] = await db
@@ -309,7 +310,7 @@ export async function changeGiftAmount(db: DB, input: Owner & { amount: string }
   const refused = refusal(owned, new Date());
   if (refused) return refused;
   const { sub, campaign } = owned;
-  if (sub.kind !== "monthly") return fail(400, t("account.sub.error.notGift"));
+  if (sub.kind !== "monthly") return fail("invalid", t("account.sub.error.notGift"));
   const checked = parseAmount(input.amount, campaign.currency, {
     min: campaign.minGiftMinor,
     max: campaign.maxGiftMinor,
@@ -377,7 +378,7 @@ export async function switchTier(db: DB, input: Owner & { planCode: string }): P
   const refused = refusal(owned, new Date());
   if (refused) return refused;
   const { sub, plan: current, supporter } = owned;
-  if (sub.kind !== "tier_monthly" || !current) return fail(400, t("account.sub.error.notTier"));
+  if (sub.kind !== "tier_monthly" || !current) return fail("invalid", t("account.sub.error.notTier"));
   const target = await findOtherTierPlan(db, owned, input.planCode);
   if (!target) return invalid("plan", t("account.sub.error.plan"));
   if (target.tier === "print" && !supporter.addressLine1)
@@ -408,7 +409,7 @@ export async function pauseSubscription(db: DB, input: Owner & { months: number 
   const now = new Date();
   const refused = refusal(owned, now);
   if (refused) return refused;
-  if (isPaused(owned.sub, now)) return fail(409, t("account.sub.error.alreadyPaused"));
+  if (isPaused(owned.sub, now)) return fail("conflict", t("account.sub.error.alreadyPaused"));
   const { resumesAt } = planPause(nextPaymentFrom(owned.sub, now), input.months);
   return requestChange(
     db,
@@ -427,7 +428,7 @@ export async function resumeSubscription(db: DB, input: Owner): Promise<ChangeOu
   const refused = refusal(owned, now);
   if (refused) return refused;
   const { pausedUntil } = owned.sub;
-  if (!pausedUntil || !isPaused(owned.sub, now)) return fail(409, t("account.sub.error.notPaused"));
+  if (!pausedUntil || !isPaused(owned.sub, now)) return fail("conflict", t("account.sub.error.notPaused"));
   return requestChange(
     db,
     owned,
@@ -466,7 +467,7 @@ export async function keepSubscription(db: DB, input: Owner): Promise<ChangeOutc
     .innerJoin(payments, eq(payments.checkoutId, checkouts.id))
     .where(eq(checkouts.replacesSubscriptionId, owned.sub.id))
     .limit(1);
-  if (replaced) return fail(409, t("account.sub.error.replaced"));
+  if (replaced) return fail("conflict", t("account.sub.error.replaced"));
   return requestChange(
     db,
     owned,
@@ -496,12 +497,13 @@ export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeO
   if (!owned) return notFound();
   const refused = refusal(owned, new Date());
   if (refused) return refused;
-  if (owned.sub.kind !== "tier_monthly") return fail(400, t("account.sub.error.notTier"));
+  if (owned.sub.kind !== "tier_monthly") return fail("invalid", t("account.sub.error.notTier"));
   const yearPlan = await findYearPlan(db, owned);
-  if (!yearPlan || yearPlan.currency !== owned.campaign.currency) return fail(409, t("account.sub.error.noYearPlan"));
+  if (!yearPlan || yearPlan.currency !== owned.campaign.currency)
+    return fail("conflict", t("account.sub.error.noYearPlan"));
   // Checkout needs an email address (subscriptions always start with one; staff could remove it).
   const email = owned.supporter.email;
-  if (!email) return fail(409, t("account.sub.error.needsEmail"));
+  if (!email) return fail("conflict", t("account.sub.error.needsEmail"));
   return startReplacementCheckout(db, owned, {
     plan: yearPlan,
     kind: "tier_one_time",
@@ -521,12 +523,12 @@ export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeO
 export async function restartSubscription(db: DB, input: Owner): Promise<ChangeOutcome> {
   const owned = await loadOwnedSubscription(db, input);
   if (!owned) return notFound();
-  if (!ENDED_STATUSES.includes(owned.sub.status)) return fail(409, t("account.sub.error.notEnded"));
-  if (await runningOfSameKind(db, owned)) return fail(409, t("account.sub.error.runningAgain"));
+  if (!ENDED_STATUSES.includes(owned.sub.status)) return fail("conflict", t("account.sub.error.notEnded"));
+  if (await runningOfSameKind(db, owned)) return fail("conflict", t("account.sub.error.runningAgain"));
   const email = owned.supporter.email;
-  if (!email) return fail(409, t("account.sub.error.needsEmail"));
+  if (!email) return fail("conflict", t("account.sub.error.needsEmail"));
   const plan = owned.sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
-  if (owned.sub.kind === "tier_monthly" && !plan) return fail(409, t("account.sub.error.noRestartPlan"));
+  if (owned.sub.kind === "tier_monthly" && !plan) return fail("conflict", t("account.sub.error.noRestartPlan"));
   return startReplacementCheckout(db, owned, {
     plan,
     kind: owned.sub.kind,
@@ -612,7 +614,7 @@ async function startReplacementCheckout(
       providerCustomerId: owned.supporter.stripeCustomerId,
     });
   } catch (error) {
-    if (error instanceof PaymentProviderError) return fail(503, error.message);
+    if (error instanceof PaymentProviderError) return fail("unavailable", error.message);
     throw error;
   }
   if (input.replacesSubscriptionId !== null) {
