@@ -135,12 +135,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intentParse = z.enum(INTENTS).safeParse(formData.get("intent"));
   const intent = intentParse.success ? intentParse.data : null;
   const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent, ...data }, { status });
-  // Staff refusals still carry their status; subscription changes a domain error code (ADR 048).
   const failWith = (
-    f: Pick<StaffFailure, "status" | "formError" | "errors"> | Pick<ChangeFailure, "error" | "formError" | "errors">,
+    f: Pick<StaffFailure | ChangeFailure, "error" | "formError" | "errors">,
     values: FormValues = {},
     target: number | null = null,
-  ) => fail("error" in f ? statusFor(f.error) : f.status, { errors: f.errors, values, formError: f.formError, target });
+  ) => fail(statusFor(f.error), { errors: f.errors, values, formError: f.formError, target });
   // Back to the same pages of each list (a form posts to the page's own URL, query included),
   // except that a new note is shown where new notes are: on the newest page.
   const backTo = (what: keyof typeof NOTICES) => {
