@@ -72,7 +72,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const outcome = await submitSubscriptionChange(db, { supporterId, subscriptionId }, parsed.value);
   if (outcome.ok) {
     const flash = flashFor(outcome);
-    return flash ? redirectWithFlash(outcome.redirectTo, flash) : redirect(outcome.redirectTo, 303);
+    const to = outcome.paymentPageUrl ?? `/account/subscriptions/${subscriptionId}`;
+    return flash ? redirectWithFlash(to, flash) : redirect(to, 303);
   }
   if (outcome.error === "not_found") throw new Response("Not found", { status: 404 });
   return json<ActionData>(

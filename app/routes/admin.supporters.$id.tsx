@@ -186,7 +186,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case "cancel":
     case "pause": {
       const values = formValues(formData, ["subscriptionId", "months", "reason"]);
-      const owner = { supporterId: id, actor, returnTo: backTo(intent) };
+      const owner = { supporterId: id, actor };
       if (intent === "pause") {
         const parsed = PauseSchema.safeParse(values);
         if (!parsed.success)
@@ -201,7 +201,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
           subscriptionId: parsed.data.subscriptionId,
           months: parsed.data.months,
         });
-        return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
+        return outcome.ok ? redirect(backTo(intent), 303) : failWith(outcome, values, parsed.data.subscriptionId);
       }
       const parsed = CancelSchema.safeParse(values);
       if (!parsed.success)
@@ -216,7 +216,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         subscriptionId: parsed.data.subscriptionId,
         reason: parsed.data.reason,
       });
-      return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
+      return outcome.ok ? redirect(backTo(intent), 303) : failWith(outcome, values, parsed.data.subscriptionId);
     }
   }
 }

@@ -35,12 +35,13 @@ export type ChangeFailure = {
 /**
  * `confirmed`: the provider had already confirmed the change when the request returned (the
  * simulated provider always, Stripe when its webhook was quicker); otherwise the page says it
- * is waiting. `checkout`: the supporter goes to a payment page, and nothing has changed yet.
+ * is waiting. `paymentPageUrl`: the supporter goes to the provider's payment page; nothing has changed yet.
  */
 export type ChangeOutcome =
   | {
       ok: true;
-      redirectTo: string;
+      /** The provider's payment page the supporter must go to (a year's payment, a restart); nothing has changed yet. */
+      paymentPageUrl?: string;
       change: ChangeKind;
       confirmed: boolean;
       now?: { amountMinor: number; currency: string; planName?: string };
@@ -48,8 +49,8 @@ export type ChangeOutcome =
   | ChangeFailure;
 export type ChangeKind = SubscriptionChangeForm["intent"];
 
-/** `actor`/`returnTo`: staff acting on the supporter's behalf (audited as staff, back to the admin page). */
-type Owner = { supporterId: number; subscriptionId: number; actor?: { type: "staff"; id: number }; returnTo?: string };
+/** `actor`: staff acting on the supporter's behalf (audited as staff). */
+type Owner = { supporterId: number; subscriptionId: number; actor?: { type: "staff"; id: number } };
 
 const ENDED_STATUSES = ["canceled", "incomplete_expired"];
 /** A change the provider never confirmed stops blocking new ones after this long. */
@@ -213,7 +214,6 @@ async function requestChange(
   owned: Owned,
   change: NewChange,
   ask: (ref: SubscriptionRef & { idempotencyKey: string }) => Promise<void>,
-  redirectTo = `/account/subscriptions/${owned.sub.id}`,
   actor: { type: "supporter" | "staff"; id: number } = { type: "supporter", id: owned.supporter.id },
 ): Promise<ChangeOutcome> {
   const now = new Date();
@@ -294,7 +294,6 @@ async function requestChange(
         : undefined;
   return {
     ok: true,
-    redirectTo,
     change: pending.kind === "switch_to_year" ? "year" : pending.kind,
     confirmed,
     now: result,
@@ -416,7 +415,6 @@ export async function pauseSubscription(db: DB, input: Owner & { months: number 
     owned,
     { kind: "pause", from: { pausedUntil: null }, to: { pausedUntil: resumesAt.toISOString() } },
     (ref) => getPaymentProvider().pauseCollection({ ...ref, resumesAt }),
-    input.returnTo,
     input.actor,
   );
 }
@@ -450,7 +448,6 @@ export async function cancelSubscription(db: DB, input: Owner & { reason: string
     owned,
     { kind: "cancel", from: { cancelAtPeriodEnd: false }, to: { cancelAtPeriodEnd: true }, reason },
     (ref) => getPaymentProvider().cancelSubscription({ ...ref, atPeriodEnd: true }),
-    input.returnTo,
     input.actor,
   );
 }
@@ -473,7 +470,6 @@ export async function keepSubscription(db: DB, input: Owner): Promise<ChangeOutc
     owned,
     { kind: "keep", from: { cancelAtPeriodEnd: true }, to: { cancelAtPeriodEnd: false } },
     (ref) => getPaymentProvider().keepSubscription(ref),
-    input.returnTo,
     input.actor,
   );
 }
@@ -630,7 +626,7 @@ async function startReplacementCheckout(
     target: { type: "subscription", id: owned.sub.id },
     details: { checkoutId: checkout.checkoutId },
   });
-  return { ok: true, redirectTo: checkout.url, change: input.change, confirmed: false };
+  return { ok: true, paymentPageUrl: checkout.url, change: input.change, confirmed: false };
 }
 
 /** A hosted page where the supporter replaces their card; it then pays for all their support. */
