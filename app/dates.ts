@@ -4,7 +4,8 @@
  */
 
 /** The zone if Intl knows it, else UTC: a mistyped setting must not break a page. */
-export function safeTimeZone(timeZone: string): string {
+export function safeTimeZone(timeZone: string | undefined): string {
+  if (!timeZone) return "UTC";
   try {
     new Intl.DateTimeFormat("en", { timeZone });
     return timeZone;

@@ -17,9 +17,9 @@ import {
   type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 
-/** Currencies the organisation may take; the constraint and the zod schemas share this list. */
-export const CURRENCIES = ["AUD", "NZD", "USD", "CAD", "GBP", "EUR"] as const;
-export type Currency = (typeof CURRENCIES)[number];
+import { CURRENCIES, type Currency, type ReceiptSnapshot } from "./types";
+
+export { CURRENCIES, type Currency } from "./types";
 const currencyCheck = (column: string) => sql.raw(`${column} in (${CURRENCIES.map((c) => `'${c}'`).join(", ")})`);
 
 const minor = (name: string) => bigint(name, { mode: "number" });
@@ -604,7 +604,7 @@ export const receipts = pgTable(
       .references(() => payments.id),
     receiptNumber: integer("receipt_number").notNull(),
     issuedAt: timestamp("issued_at", { withTimezone: true }).notNull().defaultNow(),
-    snapshot: jsonb("snapshot").$type<Record<string, unknown>>().notNull(),
+    snapshot: jsonb("snapshot").$type<ReceiptSnapshot>().notNull(),
     /** Supporters without an email address get a printed receipt: when staff marked it posted. */
     postedAt: timestamp("posted_at", { withTimezone: true }),
     postedByStaffId: integer("posted_by_staff_id"),

@@ -1,3 +1,4 @@
+import type { DomainError } from "~/domain-result";
 import type { FieldErrors } from "~/giving/forms.server";
 import type { StaffSession } from "./staff-auth.server";
 
@@ -5,10 +6,29 @@ import type { StaffSession } from "./staff-auth.server";
 export type Staff = Pick<StaffSession, "staffUserId" | "role">;
 export const staffActor = (staff: Staff) => ({ type: "staff" as const, id: staff.staffUserId });
 
-export type StaffFailure = { ok: false; status: 400 | 403 | 404 | 409 | 503; formError: string; errors: FieldErrors };
-export const failure = (status: StaffFailure["status"], formError: string, errors: FieldErrors = {}): StaffFailure => ({
+/** A staff action refused (ADR 048): a domain error code, a message for the page and per-field messages. */
+export type StaffFailure = {
+  ok: false;
+  error: DomainError;
+  formError: string;
+  errors: FieldErrors;
+  /**
+   * @deprecated The HTTP status, for the admin routes not moved to `statusFor(error)` yet
+   * (refund, campaign and plan pages). Read `error`; this goes when they have moved.
+   */
+  status: 400 | 403 | 404 | 409 | 503;
+};
+const LEGACY_STATUS: Record<DomainError, StaffFailure["status"]> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unavailable: 503,
+};
+export const failure = (error: DomainError, formError: string, errors: FieldErrors = {}): StaffFailure => ({
   ok: false,
-  status,
+  error,
   formError,
   errors,
+  status: LEGACY_STATUS[error],
 });

@@ -1,4 +1,3 @@
-import { redirect } from "@remix-run/node";
 import { and, eq, gt, isNull, ne } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { loginTokens, sessions, supporters, type LoginPurpose } from "@db/schema";
@@ -103,13 +102,6 @@ export async function getSupporterSession(
     .where(and(eq(sessions.tokenHash, hashToken(token)), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)));
   if (!row || row.supporterId === null || row.erasedAt) return null;
   return { sessionId: row.sessionId, supporterId: row.supporterId };
-}
-
-/** A loader's first line: the signed-in supporter, or off to the sign-in page. */
-export async function requireSupporter(db: DB, request: Request): Promise<SupporterSession> {
-  const session = await getSupporterSession(db, request);
-  if (!session) throw redirect("/account/sign-in", 303);
-  return session;
 }
 
 export async function signOut(db: DB, request: Request, { everywhere }: { everywhere: boolean }): Promise<string> {

@@ -406,12 +406,12 @@ export async function createCampaign(
   db: DB,
   { staff, input }: { staff: Staff; input: CampaignInput },
 ): Promise<{ ok: true; campaignId: number } | EditFailure> {
-  if (staff.role !== "admin") return failure(403, "Only an administrator can create a campaign.");
+  if (staff.role !== "admin") return failure("forbidden", "Only an administrator can create a campaign.");
   const { timeZone } = await getOrganisationSettings(db);
   return db.transaction(async (tx) => {
     await lockEditing(tx, "campaigns");
     const errors = await checkAgainstOthers(tx, input);
-    if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
+    if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
     const previousDefaultId = input.isDefault ? await takeOverDefault(tx, null) : null;
     const created = one(
       await tx
@@ -448,15 +448,15 @@ export async function updateCampaign(
     input,
   }: { staff: Staff; campaignId: number; version: string | null; input: CampaignInput },
 ): Promise<{ ok: true } | EditFailure> {
-  if (staff.role !== "admin") return failure(403, "Only an administrator can edit a campaign.");
+  if (staff.role !== "admin") return failure("forbidden", "Only an administrator can edit a campaign.");
   const { timeZone } = await getOrganisationSettings(db);
   return db.transaction(async (tx) => {
     await lockEditing(tx, "campaigns");
     const [current] = await tx.select().from(campaigns).where(eq(campaigns.id, campaignId)).for("update");
-    if (!current) return failure(404, "Not found");
-    if (version !== campaignVersion(current)) return failure(409, CAMPAIGN_CHANGED_MESSAGE);
+    if (!current) return failure("not_found", "Not found");
+    if (version !== campaignVersion(current)) return failure("conflict", CAMPAIGN_CHANGED_MESSAGE);
     const errors = await checkAgainstOthers(tx, input, current);
-    if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
+    if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
     const next = rowValues(input, instantsFor(input, timeZone, current));
     const changed = changedFields(current, next);
     if (changed.length === 0) return { ok: true as const };

@@ -307,7 +307,7 @@ function stripeFailure(error: unknown): EditFailure {
       ? ` Stripe said: “${error.cause.message}”`
       : "";
   return failure(
-    503,
+    "unavailable",
     `Stripe didn't accept the change, so nothing was saved and the plan is as it was. Please try again in a moment.${said}`,
   );
 }
@@ -352,7 +352,7 @@ export async function createPlan(
   db: DB,
   { staff, input }: { staff: Staff; input: PlanInput & { code: string } },
 ): Promise<{ ok: true; planId: number } | EditFailure> {
-  if (staff.role !== "admin") return failure(403, "Only an administrator can create a plan.");
+  if (staff.role !== "admin") return failure("forbidden", "Only an administrator can create a plan.");
   const lookupKey = lookupKeyFor(input.code, input.currency);
   try {
     return await db.transaction(async (tx) => {
@@ -365,7 +365,7 @@ export async function createPlan(
       if (clash) errors.code = "Another plan already uses this code. Choose another.";
       const currencyError = await defaultCampaignCurrencyError(tx, input);
       if (currencyError) errors.currency = currencyError;
-      if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
+      if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
       const { code } = input;
       const created = one(
         await tx
@@ -411,13 +411,13 @@ export async function updatePlan(
     confirmPriceChange,
   }: { staff: Staff; planId: number; version: string | null; input: PlanInput; confirmPriceChange: boolean },
 ): Promise<{ ok: true; currentSupporters: number; priceChanged: boolean } | EditFailure> {
-  if (staff.role !== "admin") return failure(403, "Only an administrator can edit a plan.");
+  if (staff.role !== "admin") return failure("forbidden", "Only an administrator can edit a plan.");
   try {
     return await db.transaction(async (tx) => {
       await lockEditing(tx, "plans");
       const [current] = await tx.select().from(plans).where(eq(plans.id, planId)).for("update");
-      if (!current) return failure(404, "Not found");
-      if (version !== planVersion(current)) return failure(409, PLAN_CHANGED_MESSAGE);
+      if (!current) return failure("not_found", "Not found");
+      if (version !== planVersion(current)) return failure("conflict", PLAN_CHANGED_MESSAGE);
 
       const errors: FieldErrors = {};
       if (await planInUse(tx, planId)) {
@@ -433,7 +433,7 @@ export async function updatePlan(
       if (priceChanged && currentSupporters > 0 && !confirmPriceChange) {
         errors.confirmPriceChange = `Tick the box to confirm that the ${currentSupporters} current supporter${currentSupporters === 1 ? "" : "s"} keep${currentSupporters === 1 ? "s" : ""} ${formatMoney(current.amountMinor, current.currency, "en-AU", { alwaysShowCents: true })} and only new supporters pay the new price.`;
       }
-      if (Object.keys(errors).length > 0) return failure(400, CHECK_THE_FORM, errors);
+      if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
 
       const next = editable(input);
       const changed = changedFields(current, next);

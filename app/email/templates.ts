@@ -1,34 +1,6 @@
-import type { Currency } from "@db/schema";
-import type { PaymentPurpose } from "~/payments/labels";
+import type { Currency, OrganisationDetails, PaymentPurpose, ReceiptOrganisation, ReceiptSnapshot } from "@db/types";
 
-/** What a receipt said when it was issued. Stored once; emails and receipt pages render it as is. */
-export type ReceiptSnapshot = {
-  receiptNumber: number;
-  issuedAt: string;
-  paidAt: string;
-  amountMinor: number;
-  feeCoverMinor: number;
-  currency: Currency;
-  /** "One-off gift to Fighting Fund 2026", "Print supporter — 12 months", … */
-  description: string;
-  frequency: "once" | "monthly" | "year";
-  campaignName: string;
-  donor: { name: string | null; email: string };
-  organisation: OrganisationDetails;
-  /** A donation or a supporter subscription (absent on receipts issued before the distinction). */
-  purpose?: PaymentPurpose;
-  /** Monthly support: when the next payment is due, as known at issue. */
-  nextPaymentAt?: string | null;
-};
-
-export type OrganisationDetails = {
-  name: string;
-  contactEmail: string;
-  contactAddress: string;
-  phone: string;
-  receiptFooter: string;
-  timeZone: string;
-};
+export type { OrganisationDetails, ReceiptOrganisation, ReceiptSnapshot };
 
 /** A 7-day link that signs the supporter straight in to /account ("manage your support"). */
 type ManageLink = { manageUrl?: string | null };
@@ -83,7 +55,8 @@ export type EmailTemplates = {
   } & ManageLink;
   /** A refund confirmed in the ledger: this refund and the payment's refunded total. */
   "refund-confirmation": {
-    organisation: OrganisationDetails;
+    /** As the receipt recorded it (older receipts lack some details), else today's settings. */
+    organisation: ReceiptOrganisation;
     donorName: string | null;
     receiptNumber: number;
     description: string;

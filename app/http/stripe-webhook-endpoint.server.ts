@@ -3,7 +3,7 @@ import { getDb } from "@db/client.server";
 import { getEnv } from "~/env.server";
 import { describeError, logger } from "~/log.server";
 import { nameRoute } from "~/observability/request-context.server";
-import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
+import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "./stripe-webhook.server";
 import { readBodyUpTo as readBodyBytesUpTo } from "./request-limits.server";
 import { sendBuffered } from "./response-rules.server";
 

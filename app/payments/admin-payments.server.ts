@@ -4,7 +4,6 @@ import { campaigns, outbox, payments, plans, pledges, receipts, staffUsers, supp
 import { mailStatus, mailStatusAt, type MailStatus } from "~/email/mail-status";
 import { recordAudit } from "~/audit/audit.server";
 import type { StaffSession } from "~/auth/staff-auth.server";
-import type { ReceiptSnapshot } from "~/email/templates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { formatPostalAddress } from "~/supporters/supporters.server";
 import { one } from "@db/rows";
@@ -118,7 +117,7 @@ export async function getPaymentForStaff(db: DB, { paymentId }: { paymentId: num
       messageStatus: payment.messageStatus,
       anonymous: payment.anonymous,
     },
-    description: (receipt?.snapshot as ReceiptSnapshot | undefined)?.description ?? null,
+    description: receipt?.snapshot?.description ?? null,
     campaignName: row.campaignName,
     planName: row.planName,
     supporter: {
@@ -156,7 +155,7 @@ export async function getPrintableReceipt(db: DB, { paymentId }: { paymentId: nu
   const settings = await getOrganisationSettings(db);
   return {
     paymentId,
-    receipt: row.snapshot as ReceiptSnapshot,
+    receipt: row.snapshot,
     refundedMinor: row.refundedMinor,
     postedAt: row.postedAt,
     // Erasure blanks the address: there is nothing to post to then.

@@ -35,6 +35,7 @@ import {
 import type { NormalizedEvent, ProviderDelivery } from "./events";
 import { paymentPurpose, type PaymentPurpose } from "./labels";
 import type { DeliveryAddress } from "@db/schema";
+import { assertNever } from "~/never";
 
 type Checkout = typeof checkouts.$inferSelect;
 
@@ -78,6 +79,8 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
       return applyRefund(tx, event);
     case "card.changed":
       return applyCardChanged(tx, event);
+    default:
+      return assertNever(event, "event type");
   }
 }
 
@@ -341,6 +344,8 @@ export function describeGift(
       return { description: withBilling(planName, "monthly"), frequency: "monthly", purpose };
     case "tier_one_time":
       return { description: withBilling(planName, "12 months"), frequency: "year", purpose };
+    default:
+      return assertNever(kind, "payment kind");
   }
 }
 
@@ -756,7 +761,7 @@ export async function isAppliedEvent(db: DB, eventId: string): Promise<boolean> 
 }
 
 /** Whether the ledger knows a Stripe payment by any of these ids (PaymentIntent or Invoice). */
-export async function isKnownStripePayment(db: DB, ids: string[]): Promise<boolean> {
+export async function isKnownStripePayment(db: DB, ids: readonly string[]): Promise<boolean> {
   if (ids.length === 0) return false;
   const [row] = await db
     .select({ id: payments.id })
@@ -844,7 +849,7 @@ async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "paym
  * would lose the refund for good.
  */
 export class PaymentNotRecordedYetError extends Error {
-  constructor(providerPaymentIds: string[]) {
+  constructor(providerPaymentIds: readonly string[]) {
     super(`refund of a payment not in the ledger yet (${providerPaymentIds.join(", ")}): Stripe will deliver it again`);
     this.name = "PaymentNotRecordedYetError";
   }
@@ -885,7 +890,7 @@ export async function queueRefundConfirmation(
     .leftJoin(receipts, eq(receipts.paymentId, payments.id))
     .where(eq(payments.id, input.paymentId));
   if (!row || row.erasedAt || !row.email) return;
-  const snapshot = row.snapshot as ReceiptSnapshot | null;
+  const snapshot = row.snapshot;
   await enqueueEmail(tx, {
     template: "refund-confirmation",
     to: row.email,

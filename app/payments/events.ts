@@ -80,7 +80,7 @@ export type NormalizedEvent =
   | {
       type: "payment.refunded";
       /** Stripe PaymentIntent id (one-off) — or the invoice id when known. */
-      providerPaymentIds: string[];
+      providerPaymentIds: readonly string[];
       refundedTotalMinor: number;
       /** When the provider said so (Stripe: the event's `created`): the refund's date on the statement (ADR 046). */
       occurredAt: Date;
@@ -90,10 +90,13 @@ export type NormalizedEvent =
       checkoutId?: string | null;
     };
 
-/** One delivery from a provider: its id makes it idempotent. */
+/**
+ * One delivery from a provider: its id makes it idempotent. Read-only: a step that learns more
+ * (the webhook's Stripe look-ups) returns a new delivery rather than changing the one it was given.
+ */
 export type ProviderDelivery = {
-  eventId: string;
-  type: string;
-  createdAt: Date;
-  events: NormalizedEvent[];
+  readonly eventId: string;
+  readonly type: string;
+  readonly createdAt: Date;
+  readonly events: readonly Readonly<NormalizedEvent>[];
 };

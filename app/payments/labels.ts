@@ -23,7 +23,10 @@ export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
  * subscription and never counted or described as giving (ADR 036). Receipts, the account and the
  * annual statement all ask here.
  */
-export type PaymentPurpose = "gift" | "subscription";
+import type { PaymentPurpose } from "@db/types";
+import { assertNever } from "~/never";
+
+export type { PaymentPurpose };
 export function paymentPurpose(kind: GiftKind): PaymentPurpose {
   switch (kind) {
     case "one_off":
@@ -32,6 +35,8 @@ export function paymentPurpose(kind: GiftKind): PaymentPurpose {
     case "tier_monthly":
     case "tier_one_time":
       return "subscription";
+    default:
+      return assertNever(kind, "payment kind");
   }
 }
 

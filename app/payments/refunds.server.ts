@@ -24,6 +24,7 @@ import { queueRefundConfirmation } from "./apply-event.server";
 import { PAYMENT_METHOD_LABELS } from "./labels";
 import { getPaymentProvider, PaymentProviderError } from "./provider.server";
 import { one } from "@db/rows";
+import { assertNever } from "~/never";
 
 /**
  * Deliberate refunds (ADR 039): staff ask for a refund (amount, reason, note), read what it will
@@ -143,6 +144,8 @@ export function describeRefund(
     case "one_off":
       entitlement = t("admin.refund.entitlement.gift");
       break;
+    default:
+      return assertNever(payment.kind, "payment kind");
   }
   return {
     amount: money(amountMinor),
@@ -217,16 +220,16 @@ export async function confirmRefund(
     request,
   }: { staff: Staff; paymentId: number; requestId: string; request: RefundRequest },
 ): Promise<RefundOutcome> {
-  if (staff.role !== "admin") return failure(403, t("admin.refund.error.adminOnly"));
+  if (staff.role !== "admin") return failure("forbidden", t("admin.refund.error.adminOnly"));
   const context = await getRefundContext(db, { paymentId });
-  if (!context) return failure(404, "Not found");
+  if (!context) return failure("not_found", "Not found");
   const [existing] = await db.select().from(paymentRefunds).where(eq(paymentRefunds.requestId, requestId));
   if (existing && (existing.paymentId !== paymentId || existing.amountMinor !== request.amountMinor))
-    return failure(409, t("admin.refund.error.changed"));
+    return failure("conflict", t("admin.refund.error.changed"));
   if (existing?.acceptedAt) return { ok: true, pending: context.route === "stripe", already: true };
   const { amountMinor, reason, note } = request;
   if (!existing && (!Number.isInteger(amountMinor) || amountMinor <= 0 || amountMinor > context.remainingMinor))
-    return failure(400, t("error.form"), {
+    return failure("invalid", t("error.form"), {
       amount:
         amountMinor > 0
           ? t("admin.refund.error.amountTooMuch", {
@@ -282,7 +285,7 @@ export async function confirmRefund(
         return { ok: true as const, pending: false, already: false };
       })
       .catch((error: unknown) => {
-        if (error instanceof PaymentChangedError) return failure(409, t("admin.refund.error.changed"));
+        if (error instanceof PaymentChangedError) return failure("conflict", t("admin.refund.error.changed"));
         throw error;
       });
   }
@@ -337,7 +340,7 @@ export async function confirmRefund(
   } catch (error) {
     await db.update(paymentRefunds).set({ askingSince: null }).where(eq(paymentRefunds.id, refund.id));
     logger.warn({ paymentId, refundId: refund.id }, "refund refused by the provider");
-    if (error instanceof PaymentProviderError) return failure(503, error.message);
+    if (error instanceof PaymentProviderError) return failure("unavailable", error.message);
     throw error;
   }
   return db.transaction(async (tx) => {

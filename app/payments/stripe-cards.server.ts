@@ -12,33 +12,31 @@ type CardChanged = Extract<NormalizedEvent, { type: "card.changed" }>;
  * never an older one), and when the default changed every live subscription is moved onto it.
  * Throws when Stripe cannot be asked: the webhook answers 500 and Stripe delivers again.
  */
-export async function resolveCardChanges(db: DB, delivery: ProviderDelivery) {
-  const cardEvents = delivery.events.filter((e): e is CardChanged => e.type === "card.changed");
-  if (cardEvents.length === 0 || (await isAppliedDelivery(db, delivery.eventId))) return;
-  for (const event of cardEvents) {
-    if (!("providerCustomerId" in event.owner)) continue;
-    const customerId = event.owner.providerCustomerId;
-    // Customers made outside the app are not ours to change.
-    if (!(await isKnownCustomer(db, customerId))) {
-      event.card = null;
-      continue;
-    }
-    const current = await findDefaultCard(customerId);
-    if (current) {
-      event.paymentMethodId = current.paymentMethodId;
-      event.card = current.card;
-      if (event.defaultChanged)
-        await useCardForAllSubscriptions({
-          customerId,
-          paymentMethodId: current.paymentMethodId,
-          eventId: delivery.eventId,
-        });
-    } else if (event.defaultChanged) {
-      event.card = null;
-    }
-    // No default on the customer: Checkout puts the card on the subscription only, so the card
-    // this payment_method event names is the one that pays.
+export async function resolveCardChanges(db: DB, delivery: ProviderDelivery): Promise<ProviderDelivery> {
+  if (!delivery.events.some((e) => e.type === "card.changed") || (await isAppliedDelivery(db, delivery.eventId)))
+    return delivery;
+  const events: ProviderDelivery["events"][number][] = [];
+  for (const event of delivery.events) {
+    events.push(event.type === "card.changed" ? await resolveCardChange(db, delivery.eventId, event) : event);
   }
+  return { ...delivery, events };
+}
+
+/** One card event as it should be applied: a new value, the event given is left as it was. */
+async function resolveCardChange(db: DB, eventId: string, event: Readonly<CardChanged>): Promise<CardChanged> {
+  if (!("providerCustomerId" in event.owner)) return event;
+  const customerId = event.owner.providerCustomerId;
+  // Customers made outside the app are not ours to change.
+  if (!(await isKnownCustomer(db, customerId))) return { ...event, card: null };
+  const current = await findDefaultCard(customerId);
+  if (current) {
+    if (event.defaultChanged)
+      await useCardForAllSubscriptions({ customerId, paymentMethodId: current.paymentMethodId, eventId });
+    return { ...event, paymentMethodId: current.paymentMethodId, card: current.card };
+  }
+  // No default on the customer: Checkout puts the card on the subscription only, so the card
+  // this payment_method event names is the one that pays.
+  return event.defaultChanged ? { ...event, card: null } : event;
 }
 
 async function isAppliedDelivery(db: DB, eventId: string) {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CURRENCIES } from "@db/schema";
 import type { CardFacts, CustomerFacts, NormalizedEvent, PostalAddress, ProviderDelivery } from "./events";
+import { assertNever } from "~/never";
 
 /**
  * Stripe event → normalised events. Pure: validated with zod, no network. Only the fields we
@@ -221,7 +222,7 @@ export function invoiceCheckoutId(invoice: {
   return ourCheckoutId(invoice.parent?.subscription_details?.metadata ?? {});
 }
 
-function mapEventObject(type: string, object: unknown, created: Date): NormalizedEvent[] {
+function mapEventObject(type: HandledStripeEvent, object: unknown, created: Date): NormalizedEvent[] {
   switch (type) {
     case "checkout.session.completed":
       return mapCheckoutSession(CheckoutSession.parse(object), created, false);
@@ -353,9 +354,7 @@ function mapEventObject(type: string, object: unknown, created: Date): Normalize
       ];
     }
     default:
-      // Including refund.* and charge.refund.updated: each names one refund, and adding those up
-      // would count a refund twice when both kinds arrive. charge.refunded carries the total.
-      return [];
+      return assertNever(type, "Stripe event type");
   }
 }
 
@@ -369,6 +368,9 @@ export function mapStripeEvent(raw: unknown): ProviderDelivery {
   const createdAt = fromUnix(event.created);
   // Another account's objects can carry metadata that looks like ours: never apply them.
   if (event.account) return { eventId: event.id, type: event.type, createdAt, events: [] };
+  // Other types, including refund.* and charge.refund.updated, map to nothing: each names one refund,
+  // and adding those up would count a refund twice when both kinds arrive. charge.refunded carries the total.
+  if (!isHandledStripeEvent(event.type)) return { eventId: event.id, type: event.type, createdAt, events: [] };
   let events: NormalizedEvent[];
   try {
     events = mapEventObject(event.type, event.data.object, createdAt);
@@ -396,3 +398,9 @@ export const HANDLED_STRIPE_EVENTS = [
   "payment_method.attached",
   "payment_method.updated",
 ] as const;
+/** The Stripe event types we map; the switch in mapEventObject has one case for each (checked by tsc). */
+export type HandledStripeEvent = (typeof HANDLED_STRIPE_EVENTS)[number];
+
+function isHandledStripeEvent(type: string): type is HandledStripeEvent {
+  return (HANDLED_STRIPE_EVENTS as readonly string[]).includes(type);
+}

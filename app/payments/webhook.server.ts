@@ -1,7 +1,6 @@
 import type { DB } from "@db/client.server";
 import { recordAudit } from "~/audit/audit.server";
 import { describeError, logger } from "~/log.server";
-import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
 import { applyDelivery, CheckoutMismatchError, isAppliedEvent, isKnownStripePayment } from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
 import { endSubscriptionsReplacedBy } from "./replaced-subscriptions.server";
@@ -19,66 +18,33 @@ import {
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
 
-export type WebhookResult = { status: number; body: Record<string, unknown> };
+/**
+ * What became of one delivery. `applied`/`duplicate`: recorded (`ignored` when it mapped to none
+ * of our events); `rejected`: signed by Stripe but not the session we created, kept for staff and
+ * never applied. The failures say why nothing was recorded; only `not_persisted` is worth Stripe
+ * trying again. app/http/stripe-webhook.server.ts tells Stripe (status codes live there).
+ */
+export type WebhookDeliveryResult =
+  | { ok: true; outcome: "applied" | "duplicate"; ignored: boolean }
+  | { ok: true; outcome: "rejected" }
+  | { ok: false; error: "too_large" | "missing_signature" | "invalid_signature" | "malformed" | "not_persisted" };
 
 /**
- * The endpoint's answer, however the request reached it (the Remix route, or server.mjs in front
- * of Express): 404 until Stripe is configured; 413 for a body longer than MAX_WEBHOOK_BYTES,
- * which `readBody` reports as null without reading it all (the connection is then closed).
+ * Verify → record → apply. Nothing is written for anything not signed by Stripe. A verified event
+ * that could not be applied is also kept in `webhook_failures`, for staff to see and replay; so is
+ * a session that does not match its checkout (ADR 032).
  */
-export async function answerStripeWebhook(
-  db: DB,
-  {
-    stripeConfigured,
-    readBody,
-    signature,
-  }: { stripeConfigured: boolean; readBody: () => Promise<string | null>; signature: string | null },
-): Promise<WebhookResult & { closeConnection?: true }> {
-  if (!stripeConfigured) return { status: 404, body: { error: "Stripe is not configured" } };
-  // The signature covers the exact bytes: read the raw body, never a parsed one.
-  const rawBody = await readBody();
-  if (rawBody === null) {
-    countWebhookDelivery("rejected_too_large");
-    return { status: 413, body: { error: "payload too large" }, closeConnection: true };
-  }
-  const result = await handleStripeWebhook(db, { rawBody, signature }).catch((error: unknown) => {
-    countWebhookDelivery("failed");
-    throw error;
-  });
-  countWebhookDelivery(webhookOutcome(result));
-  return result;
-}
-
-/** For /metrics: what became of a delivery, told from the answer handleStripeWebhook gave. */
-function webhookOutcome(result: WebhookResult): WebhookOutcome {
-  if (result.status === 200) {
-    if (result.body.outcome === "applied" || result.body.outcome === "duplicate") return result.body.outcome;
-    return result.body.outcome === "rejected" ? "rejected_mismatch" : "other";
-  }
-  if (result.status === 413) return "rejected_too_large";
-  if (result.status === 400)
-    return result.body.error === "malformed event" ? "rejected_malformed" : "rejected_signature";
-  return "failed";
-}
-
-/**
- * Verify → record → apply → acknowledge. 400 for anything not signed by Stripe (nothing
- * written); 200 for applied, duplicate and deliberately ignored events, and for a session that
- * does not match its checkout (kept for staff, never applied); 500 only when we could not
- * persist, so that Stripe retries. A verified event that could not be applied is also kept
- * in `webhook_failures`, for staff to see and replay.
- */
-export async function handleStripeWebhook(
+export async function receiveStripeDelivery(
   db: DB,
   { rawBody, signature }: { rawBody: string; signature: string | null },
-): Promise<WebhookResult> {
-  if (Buffer.byteLength(rawBody) > MAX_WEBHOOK_BYTES) return { status: 413, body: { error: "payload too large" } };
-  if (!signature) return { status: 400, body: { error: "missing Stripe-Signature header" } };
+): Promise<WebhookDeliveryResult> {
+  if (Buffer.byteLength(rawBody) > MAX_WEBHOOK_BYTES) return { ok: false, error: "too_large" };
+  if (!signature) return { ok: false, error: "missing_signature" };
   let event;
   try {
     event = verifyWebhook(rawBody, signature);
   } catch {
-    return { status: 400, body: { error: "invalid signature" } };
+    return { ok: false, error: "invalid_signature" };
   }
   let delivery;
   try {
@@ -86,20 +52,20 @@ export async function handleStripeWebhook(
   } catch (error) {
     if (error instanceof MalformedEventError) {
       logger.warn({ ...envelopeFacts(event), reason: error.message }, "malformed stripe event rejected");
-      return { status: 400, body: { error: "malformed event" } };
+      return { ok: false, error: "malformed" };
     }
     throw error;
   }
   try {
     const outcome = await applyVerifiedDelivery(db, delivery, "redelivered");
     logger.info({ eventId: event.id, type: event.type, outcome, applied: delivery.events.length }, "stripe event");
-    return { status: 200, body: { received: true, outcome, ignored: delivery.events.length === 0 } };
+    return { ok: true, outcome, ignored: delivery.events.length === 0 };
   } catch (error) {
     const reason = describeError(error);
     if (error instanceof CheckoutMismatchError) {
       // Signed by Stripe but not the session we created, or not for its amount: applying it would
       // record money we did not ask for. It will not match on a retry either, so Stripe is told it
-      // arrived (200) and staff find it, with its reason, among the failed events (ADR 032).
+      // arrived and staff find it, with its reason, among the failed events (ADR 032).
       logger.warn(
         { eventId: event.id, type: event.type, reason: error.message },
         "stripe event does not match its checkout: not applied",
@@ -110,7 +76,7 @@ export async function handleStripeWebhook(
         payload: event as unknown as Record<string, unknown>,
         error: error.message,
       });
-      return { status: 200, body: { received: true, outcome: "rejected" } };
+      return { ok: true, outcome: "rejected" };
     }
     logger.error({ eventId: event.id, type: event.type, err: reason }, "stripe event not persisted");
     await keepFailure(db, {
@@ -119,7 +85,7 @@ export async function handleStripeWebhook(
       payload: event as unknown as Record<string, unknown>,
       error: reason,
     });
-    return { status: 500, body: { error: "could not persist the event; please retry" } };
+    return { ok: false, error: "not_persisted" };
   }
 }
 
@@ -145,14 +111,15 @@ async function applyVerifiedDelivery(
   resolution: FailureResolution,
   audit?: { staffUserId: number },
 ) {
-  await traceSubscriptionRefunds(db, delivery);
-  await resolveCardChanges(db, delivery);
-  await explainFailedPayments(db, delivery);
-  await endSubscriptionsReplacedBy(db, delivery);
+  // Each look-up returns the delivery with what it learned; the next step and the apply take that one.
+  const traced = await traceSubscriptionRefunds(db, delivery);
+  const withCards = await resolveCardChanges(db, traced);
+  const explained = await explainFailedPayments(db, withCards);
+  await endSubscriptionsReplacedBy(db, explained);
   return db.transaction(async (tx) => {
     // Resolved first: the apply may take the receipt counter, held until commit (ADR 018).
-    await resolveWebhookFailure(tx, { eventId: delivery.eventId, resolution });
-    const outcome = await applyDelivery(tx, delivery);
+    await resolveWebhookFailure(tx, { eventId: explained.eventId, resolution });
+    const outcome = await applyDelivery(tx, explained);
     if (audit) {
       await recordAudit(tx, {
         actor: { type: "staff", id: audit.staffUserId },
@@ -212,42 +179,57 @@ export async function replayWebhookFailure(
 }
 
 /**
- * A refunded charge names only its PaymentIntent. Subscription payments are in the ledger under
- * their invoice id, and the PaymentIntent is not always known: ask Stripe which invoices of ours
- * it paid. None (a Dashboard invoice, a Dashboard charge) leaves the refund to be ignored; one of
- * ours not recorded yet has it retried. Runs only for refunds the ledger cannot place, so
- * ordinary deliveries make no API call.
- */
-/**
  * A failed invoice payment's event carries no card error in the pinned API version: Stripe is asked
  * once (not for a repeat of an event already applied) why the attempt failed, so that staff can
  * tell the caller in words. If Stripe cannot say just then, the failure is recorded without a
  * reason rather than held back: the supporter's "payment failed" email and the page matter more.
+ * Returns the delivery with the reasons filled in (a new value; the one given is left as it was).
  */
-async function explainFailedPayments(db: DB, delivery: ProviderDelivery) {
-  const failed = delivery.events.filter(
-    (e) => e.type === "payment.failed" && e.reason === null && e.providerPaymentId.startsWith("in_"),
-  );
-  if (failed.length === 0 || (await isAppliedEvent(db, delivery.eventId))) return;
-  for (const event of failed) {
-    if (event.type !== "payment.failed") continue;
+async function explainFailedPayments(db: DB, delivery: ProviderDelivery): Promise<ProviderDelivery> {
+  const needsReason = (e: ProviderDelivery["events"][number]) =>
+    e.type === "payment.failed" && e.reason === null && e.providerPaymentId.startsWith("in_");
+  if (!delivery.events.some(needsReason) || (await isAppliedEvent(db, delivery.eventId))) return delivery;
+  const events: ProviderDelivery["events"][number][] = [];
+  for (const event of delivery.events) {
+    if (event.type !== "payment.failed" || !needsReason(event)) {
+      events.push(event);
+      continue;
+    }
+    let reason: string | null = null;
     try {
       const error = await findInvoicePaymentError(event.providerPaymentId);
-      if (error) event.reason = describePaymentError(error);
+      if (error) reason = describePaymentError(error);
     } catch (error) {
       logger.warn(
         { eventId: delivery.eventId, err: describeError(error) },
         "decline reason not available from Stripe; recorded without it",
       );
     }
+    events.push({ ...event, reason });
   }
+  return { ...delivery, events };
 }
 
-async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery) {
+/**
+ * A refunded charge names only its PaymentIntent. Subscription payments are in the ledger under
+ * their invoice id, and the PaymentIntent is not always known: ask Stripe which invoices of ours
+ * it paid. None (a Dashboard invoice, a Dashboard charge) leaves the refund to be ignored; one of
+ * ours not recorded yet has it retried. Runs only for refunds the ledger cannot place, so
+ * ordinary deliveries make no API call. Returns the delivery with those invoice ids added to the
+ * refund's ids (a new value; the one given is left as it was).
+ */
+async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery): Promise<ProviderDelivery> {
+  if (!delivery.events.some((e) => e.type === "payment.refunded")) return delivery;
+  const events: ProviderDelivery["events"][number][] = [];
   for (const event of delivery.events) {
-    if (event.type !== "payment.refunded" || (await isKnownStripePayment(db, event.providerPaymentIds))) continue;
-    for (const paymentIntentId of [...event.providerPaymentIds]) {
-      event.providerPaymentIds.push(...(await findInvoicesPaidBy(paymentIntentId)));
+    if (event.type !== "payment.refunded" || (await isKnownStripePayment(db, event.providerPaymentIds))) {
+      events.push(event);
+      continue;
     }
+    const invoiceIds: string[] = [];
+    for (const paymentIntentId of event.providerPaymentIds)
+      invoiceIds.push(...(await findInvoicesPaidBy(paymentIntentId)));
+    events.push({ ...event, providerPaymentIds: [...event.providerPaymentIds, ...invoiceIds] });
   }
+  return { ...delivery, events };
 }

@@ -621,13 +621,13 @@ export async function startExport(
   }: { kind: ExportKind; query: Record<string, string>; staffUserId: number; ready?: () => Promise<void> | void },
 ): Promise<
   | { ok: true; filename: string; body: ReadableStream<Uint8Array> | string }
-  | { ok: false; errors: Record<string, string> }
+  | { ok: false; error: "invalid"; errors: Record<string, string> }
 > {
   const parsed = ExportQuerySchemas[kind].safeParse(query);
   if (!parsed.success) {
     const errors: Record<string, string> = {};
     for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? "form")] ??= issue.message;
-    return { ok: false, errors };
+    return { ok: false, error: "invalid", errors };
   }
   const timeZone = safeTimeZone((await getOrganisationSettings(db)).timeZone);
   const audit = (action: string, details: Record<string, unknown>) =>
@@ -658,7 +658,7 @@ export async function startExport(
   if (kind === "statement") {
     const q = parsed.data as StatementQuery;
     const statement = await statementFor(db, q, timeZone);
-    if (!statement.ok) return { ok: false, errors: { [statement.field]: statement.message } };
+    if (!statement.ok) return { ok: false, error: "invalid", errors: { [statement.field]: statement.message } };
     await audit("export.statement", { from: q.from, to: q.to, account: q.account, lines: statement.lines });
     return {
       ok: true,
@@ -672,15 +672,4 @@ export async function startExport(
     filename: `supporters-${new Date().toISOString().slice(0, 10)}.csv`,
     body: supportersCsv(db, { timeZone, ready }),
   };
-}
-
-export function csvResponse(filename: string, body: ReadableStream<Uint8Array> | string): Response {
-  return new Response(body, {
-    headers: {
-      "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="${filename}"`,
-      "Cache-Control": "no-store",
-      "X-Content-Type-Options": "nosniff",
-    },
-  });
 }

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
-import { requireSupporter } from "~/auth/supporter-auth.server";
+import { requireSupporter } from "~/http/guards.server";
 import { formatDate } from "~/dates";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";

@@ -3,7 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireSupporter } from "~/auth/supporter-auth.server";
+import { requireSupporter } from "~/http/guards.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { getCardOnFile } from "~/supporters/cards.server";

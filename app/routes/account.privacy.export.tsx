@@ -2,7 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { redirect } from "@remix-run/node";
 import { getDb } from "@db/client.server";
 import { isValidCsrf } from "~/auth/csrf.server";
-import { requireSupporter } from "~/auth/supporter-auth.server";
+import { requireSupporter } from "~/http/guards.server";
 import { readFormData } from "~/giving/forms.server";
 import { exportSupporterData } from "~/supporters/privacy.server";
 

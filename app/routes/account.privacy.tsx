@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData, useNavigation, useRouteLoader
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { isValidCsrf } from "~/auth/csrf.server";
-import { requireSupporter, signOut } from "~/auth/supporter-auth.server";
+import { requireSupporter } from "~/http/guards.server";
+import { signOut } from "~/auth/supporter-auth.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { eraseSupporter, getPrivacyOverview } from "~/supporters/privacy.server";

@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { requireSupporter } from "~/auth/supporter-auth.server";
+import { requireSupporter } from "~/http/guards.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getReceiptForSupporter } from "~/supporters/account.server";

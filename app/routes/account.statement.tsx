@@ -4,7 +4,7 @@ import { Form, useActionData, useLoaderData, useNavigation, useRouteLoaderData }
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { isValidCsrf } from "~/auth/csrf.server";
-import { requireSupporter } from "~/auth/supporter-auth.server";
+import { requireSupporter } from "~/http/guards.server";
 import { formatDate } from "~/dates";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";

@@ -6,7 +6,8 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { formatDate } from "~/dates";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireSupporter } from "~/auth/supporter-auth.server";
+import { requireSupporter } from "~/http/guards.server";
+import { statusFor } from "~/http/status";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import type { MessageKey } from "~/i18n/en";
 import { t } from "~/i18n/t";
@@ -71,9 +72,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const outcome = await submitSubscriptionChange(db, { supporterId, subscriptionId }, parsed.value);
   if (outcome.ok) {
     const flash = flashFor(outcome);
-    return flash ? redirectWithFlash(outcome.redirectTo, flash) : redirect(outcome.redirectTo, 303);
+    const to = outcome.paymentPageUrl ?? `/account/subscriptions/${subscriptionId}`;
+    return flash ? redirectWithFlash(to, flash) : redirect(to, 303);
   }
-  if (outcome.status === 404) throw new Response("Not found", { status: 404 });
+  if (outcome.error === "not_found") throw new Response("Not found", { status: 404 });
   return json<ActionData>(
     {
       intent,
@@ -82,7 +84,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
       formError: outcome.formError,
       needsAddress: outcome.needsAddress,
     },
-    { status: outcome.status },
+    { status: statusFor(outcome.error) },
   );
 }
 

@@ -4,7 +4,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { formatMoney } from "~/money";
 import { countReceiptsToPost } from "~/payments/admin-payments.server";
 import { getDashboard } from "~/reports/dashboard.server";

@@ -4,7 +4,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { listAuditEntries } from "~/audit/audit-log.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { AUDIT_TARGET_LABELS, describeAuditAction } from "~/audit/audit-labels";
 import { formatMoney } from "~/money";
 import { REFUND_REASON_LABELS } from "~/payments/labels";

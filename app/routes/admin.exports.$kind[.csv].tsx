@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { getDb } from "@db/client.server";
-import { requireStaff } from "~/auth/staff-auth.server";
-import { csvResponse, EXPORT_KINDS, startExport, type ExportKind } from "~/reports/exports.server";
+import { requireStaff } from "~/http/guards.server";
+import { csvResponse } from "~/http/csv.server";
+import { EXPORT_KINDS, startExport, type ExportKind } from "~/reports/exports.server";
 
 /** /admin/exports/print-list.csv?on=…, /admin/exports/payments.csv?from=…&to=…, /admin/exports/supporters.csv */
 export async function loader({ request, params, context }: LoaderFunctionArgs) {

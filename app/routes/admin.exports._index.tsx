@@ -3,7 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { campaigns } from "@db/schema";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { safeTimeZone, zonedParts } from "~/dates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { EXPORT_KINDS, ExportQuerySchemas, statementFor, type ExportKind } from "~/reports/exports.server";

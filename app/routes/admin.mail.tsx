@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remi
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { readFormData } from "~/giving/forms.server";
 import { listMail, resendMail } from "~/email/mail-log.server";
 import { canResend } from "~/email/mail-status";

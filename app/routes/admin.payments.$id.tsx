@@ -8,7 +8,7 @@ import { formatDate } from "~/dates";
 import type { MailStatus } from "~/email/mail-status";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";

@@ -3,7 +3,7 @@ import { json, redirect } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { appealBlockSnippet } from "~/campaigns/appeal.server";
 import { getDefaultCampaign } from "~/campaigns/campaigns.server";

@@ -11,7 +11,7 @@ import {
   sendStaffPasswordLink,
   setStaffAccountDisabled,
 } from "~/auth/staff-accounts.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { Button, DataTable, FormActions, Notice } from "~/ui/admin";

@@ -4,7 +4,8 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
+import { statusFor } from "~/http/status";
 import {
   formValues,
   hasNoControlCharacters,
@@ -29,7 +30,7 @@ import {
   type StaffFailure,
   type SupporterList,
 } from "~/supporters/admin-supporters.server";
-import { cancelSubscription, pauseSubscription } from "~/supporters/subscription-changes.server";
+import { cancelSubscription, pauseSubscription, type ChangeFailure } from "~/supporters/subscription-changes.server";
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { RowId, rowIdParam } from "~/ids";
@@ -135,10 +136,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = intentParse.success ? intentParse.data : null;
   const fail = (status: number, data: Omit<ActionData, "intent">) => json<ActionData>({ intent, ...data }, { status });
   const failWith = (
-    f: Pick<StaffFailure, "status" | "formError" | "errors">,
+    f: Pick<StaffFailure | ChangeFailure, "error" | "formError" | "errors">,
     values: FormValues = {},
     target: number | null = null,
-  ) => fail(f.status, { errors: f.errors, values, formError: f.formError, target });
+  ) => fail(statusFor(f.error), { errors: f.errors, values, formError: f.formError, target });
   // Back to the same pages of each list (a form posts to the page's own URL, query included),
   // except that a new note is shown where new notes are: on the newest page.
   const backTo = (what: keyof typeof NOTICES) => {
@@ -185,7 +186,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case "cancel":
     case "pause": {
       const values = formValues(formData, ["subscriptionId", "months", "reason"]);
-      const owner = { supporterId: id, actor, returnTo: backTo(intent) };
+      const owner = { supporterId: id, actor };
       if (intent === "pause") {
         const parsed = PauseSchema.safeParse(values);
         if (!parsed.success)
@@ -200,7 +201,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
           subscriptionId: parsed.data.subscriptionId,
           months: parsed.data.months,
         });
-        return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
+        return outcome.ok ? redirect(backTo(intent), 303) : failWith(outcome, values, parsed.data.subscriptionId);
       }
       const parsed = CancelSchema.safeParse(values);
       if (!parsed.success)
@@ -215,7 +216,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         subscriptionId: parsed.data.subscriptionId,
         reason: parsed.data.reason,
       });
-      return outcome.ok ? redirect(outcome.redirectTo, 303) : failWith(outcome, values, parsed.data.subscriptionId);
+      return outcome.ok ? redirect(backTo(intent), 303) : failWith(outcome, values, parsed.data.subscriptionId);
     }
   }
 }

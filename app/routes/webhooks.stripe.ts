@@ -1,7 +1,7 @@
 import { json, type ActionFunctionArgs } from "@remix-run/node";
 import { getDb } from "@db/client.server";
 import { getEnv } from "~/env.server";
-import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
+import { answerStripeWebhook, MAX_WEBHOOK_BYTES } from "~/http/stripe-webhook.server";
 
 // In production server.mjs answers POST /webhooks/stripe itself, in front of Express and Remix
 // (app/http/stripe-webhook-endpoint.server.ts), the same way: this route answers the rest

@@ -1,7 +1,6 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, payments, plans, receipts, subscriptions, supporters } from "@db/schema";
-import type { ReceiptSnapshot } from "~/email/templates";
 import { paymentPurpose } from "~/payments/labels";
 import { listEntitlements } from "./entitlements.server";
 import { isRunning } from "./subscription-status";
@@ -71,7 +70,7 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
       refundedMinor: payment.refundedMinor,
       currency: payment.currency,
       receiptNumber: payment.receiptNumber,
-      description: (snapshot as ReceiptSnapshot | null)?.description ?? payment.kind,
+      description: snapshot?.description ?? payment.kind,
       purpose: paymentPurpose(payment.kind),
     })),
   };
@@ -87,7 +86,5 @@ export async function getReceiptForSupporter(
     .from(receipts)
     .innerJoin(payments, eq(payments.id, receipts.paymentId))
     .where(and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId)));
-  return row
-    ? { receipt: row.snapshot as ReceiptSnapshot, refundedMinor: row.refundedMinor, purpose: paymentPurpose(row.kind) }
-    : null;
+  return row ? { receipt: row.snapshot, refundedMinor: row.refundedMinor, purpose: paymentPurpose(row.kind) } : null;
 }

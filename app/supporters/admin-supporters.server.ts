@@ -20,7 +20,6 @@ import {
 import { recordAudit } from "~/audit/audit.server";
 import { mailStatus } from "~/email/mail-status";
 import { enqueueEmail } from "~/email/outbox.server";
-import type { ReceiptSnapshot } from "~/email/templates";
 import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { addressGiven, name, noControl, optionalEmail, optionalPhone, postalAddress } from "~/validation/fields";
 import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
@@ -358,17 +357,19 @@ export async function updateSupporterContact(
       .from(supporters)
       .where(and(eq(supporters.id, input.supporterId), isNull(supporters.erasedAt)))
       .for("update");
-    if (!current) return failure(404, "Not found");
-    if (current.version !== input.expectedUpdatedAt) return failure(409, CONCURRENT_EDIT_MESSAGE);
+    if (!current) return failure("not_found", "Not found");
+    if (current.version !== input.expectedUpdatedAt) return failure("conflict", CONCURRENT_EDIT_MESSAGE);
     if (input.email) {
       const [taken] = await tx
         .select({ id: supporters.id })
         .from(supporters)
         .where(and(eq(supporters.emailKey, input.email.toLowerCase()), ne(supporters.id, input.supporterId)));
       if (taken)
-        return failure(400, "Please check the form.", { email: "Another supporter already has this email address." });
+        return failure("invalid", "Please check the form.", {
+          email: "Another supporter already has this email address.",
+        });
     } else if (current.email && (await hasLiveSubscription(tx, input.supporterId))) {
-      return failure(400, "Please check the form.", {
+      return failure("invalid", "Please check the form.", {
         email: "This supporter gives by card each month: keep an email address for their receipts and card reminders.",
       });
     }
@@ -464,12 +465,13 @@ export async function answerCheckoutDetails(
       .from(supporters)
       .where(and(eq(supporters.id, input.supporterId), isNull(supporters.erasedAt)))
       .for("update");
-    if (!current) return failure(404, "Not found");
+    if (!current) return failure("not_found", "Not found");
     const given = current.supporter.checkoutDetails;
-    if (!given || detailsToken(given) !== input.detailsToken) return failure(409, CHECKOUT_DETAILS_CHANGED_MESSAGE);
+    if (!given || detailsToken(given) !== input.detailsToken)
+      return failure("conflict", CHECKOUT_DETAILS_CHANGED_MESSAGE);
     let fields: string[] = [];
     if (input.answer === "accept") {
-      if (current.version !== input.expectedUpdatedAt) return failure(409, CONCURRENT_EDIT_MESSAGE);
+      if (current.version !== input.expectedUpdatedAt) return failure("conflict", CONCURRENT_EDIT_MESSAGE);
       const differing = differingDetails(current.supporter, {
         name: given.name,
         phone: given.phone,
@@ -538,7 +540,7 @@ export async function addStaffNote(
       .select({ id: supporters.id })
       .from(supporters)
       .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
-    if (!supporter) return failure(404, "Not found");
+    if (!supporter) return failure("not_found", "Not found");
     const note = one(
       await tx
         .insert(staffNotes)
@@ -570,10 +572,13 @@ export async function resendReceipt(
       .where(
         and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId), isNull(supporters.erasedAt)),
       );
-    if (!row) return failure(404, "This payment has no receipt to send.");
+    if (!row) return failure("not_found", "This payment has no receipt to send.");
     if (!row.email)
-      return failure(400, "This supporter has no email address: print the receipt from the payment page and post it.");
-    const receipt = row.snapshot as ReceiptSnapshot;
+      return failure(
+        "invalid",
+        "This supporter has no email address: print the receipt from the payment page and post it.",
+      );
+    const receipt = row.snapshot;
     await enqueueEmail(tx, {
       template: receipt.frequency === "monthly" ? "recurring-receipt" : "donation-receipt",
       to: row.email,

@@ -9,6 +9,7 @@ import { logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { addMonths, pausedPayments } from "./billing-dates";
+import { assertNever } from "~/never";
 
 /**
  * A change a supporter asked the provider for and the provider has not confirmed yet. It is
@@ -100,6 +101,8 @@ function isSettledBy(change: PendingChange, row: Subscription): boolean {
     case "cancel":
     case "switch_to_year":
       return row.cancelAtPeriodEnd || row.status === "canceled";
+    default:
+      return assertNever(change, "pending change");
   }
 }
 
@@ -250,6 +253,8 @@ export function describeSettledChange(
         ? `your 12-month payment is received. Your monthly payments end on ${from}, the end of the month you have already paid for, and your 12 months (${change.to.planName}) run from then${until}.`
         : `your 12-month payment is received and your monthly payments have ended. Your 12 months (${change.to.planName}) run from today${until}.`;
     }
+    default:
+      return assertNever(change, "pending change");
   }
 }
 

@@ -3,7 +3,6 @@ import type { DB } from "@db/client.server";
 import { payments, receipts, supporters, type Currency } from "@db/schema";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
 import { enqueueEmail } from "~/email/outbox.server";
-import type { ReceiptSnapshot } from "~/email/templates";
 import {
   getOrganisationSettings,
   giftsTaxSentence,
@@ -109,7 +108,7 @@ export async function getAnnualStatement(
     paymentId: payment.id,
     receiptNumber: payment.receiptNumber,
     paidAt: payment.paidAt,
-    description: (snapshot as ReceiptSnapshot | null)?.description ?? payment.kind,
+    description: snapshot?.description ?? payment.kind,
     amountMinor: payment.amountMinor,
     refundedMinor: payment.refundedMinor,
     currency: payment.currency,

@@ -15,6 +15,8 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getPaymentProvider, PaymentProviderError, type SubscriptionRef } from "~/payments/provider.server";
 import { pausedPayments, planPause } from "./billing-dates";
 import type { PendingChange } from "./pending-changes.server";
+import type { DomainError } from "~/domain-result";
+import { assertNever } from "~/never";
 
 /**
  * Changes a supporter makes to their own subscription. Each one: loads the subscription owned by
@@ -25,7 +27,7 @@ import type { PendingChange } from "./pending-changes.server";
 
 export type ChangeFailure = {
   ok: false;
-  status: 400 | 404 | 409 | 503;
+  error: Extract<DomainError, "invalid" | "not_found" | "conflict" | "unavailable">;
   errors: FieldErrors;
   formError: string;
   needsAddress?: boolean;
@@ -33,12 +35,13 @@ export type ChangeFailure = {
 /**
  * `confirmed`: the provider had already confirmed the change when the request returned (the
  * simulated provider always, Stripe when its webhook was quicker); otherwise the page says it
- * is waiting. `checkout`: the supporter goes to a payment page, and nothing has changed yet.
+ * is waiting. `paymentPageUrl`: the supporter goes to the provider's payment page; nothing has changed yet.
  */
 export type ChangeOutcome =
   | {
       ok: true;
-      redirectTo: string;
+      /** The provider's payment page the supporter must go to (a year's payment, a restart); nothing has changed yet. */
+      paymentPageUrl?: string;
       change: ChangeKind;
       confirmed: boolean;
       now?: { amountMinor: number; currency: string; planName?: string };
@@ -46,28 +49,28 @@ export type ChangeOutcome =
   | ChangeFailure;
 export type ChangeKind = SubscriptionChangeForm["intent"];
 
-/** `actor`/`returnTo`: staff acting on the supporter's behalf (audited as staff, back to the admin page). */
-type Owner = { supporterId: number; subscriptionId: number; actor?: { type: "staff"; id: number }; returnTo?: string };
+/** `actor`: staff acting on the supporter's behalf (audited as staff). */
+type Owner = { supporterId: number; subscriptionId: number; actor?: { type: "staff"; id: number } };
 
 const ENDED_STATUSES = ["canceled", "incomplete_expired"];
 /** A change the provider never confirmed stops blocking new ones after this long. */
 const STALE_PENDING_MS = 15 * 60_000;
 
 const fail = (
-  status: ChangeFailure["status"],
+  error: ChangeFailure["error"],
   formError: string,
   errors: FieldErrors = {},
   extra: Partial<ChangeFailure> = {},
 ): ChangeFailure => ({
   ok: false,
-  status,
+  error,
   errors,
   formError,
   ...extra,
 });
-const notFound = () => fail(404, "Not found");
+const notFound = () => fail("not_found", "Not found");
 const invalid = (field: string, message: string, extra: Partial<ChangeFailure> = {}) =>
-  fail(400, t("error.form"), { [field]: message }, extra);
+  fail("invalid", t("error.form"), { [field]: message }, extra);
 
 // ---------------------------------------------------------------------------------------------
 // The form: one zod schema per intent.
@@ -145,6 +148,8 @@ export function submitSubscriptionChange(db: DB, owner: Owner, form: Subscriptio
       return keepSubscription(db, owner);
     case "restart":
       return restartSubscription(db, owner);
+    default:
+      return assertNever(form, "subscription change");
   }
 }
 
@@ -178,11 +183,11 @@ const isPaused = (sub: Owned["sub"], now: Date) => sub.pausedUntil !== null && s
 /** Why this subscription cannot be changed now, if it cannot. Only "keep" applies to one that is ending. */
 function refusal(owned: Owned, now: Date, { ending = false }: { ending?: boolean } = {}): ChangeFailure | null {
   const { sub } = owned;
-  if (ENDED_STATUSES.includes(sub.status)) return fail(409, t("account.sub.error.ended"));
-  if (sub.status === "incomplete") return fail(409, t("account.sub.error.notStarted"));
-  if (isPendingFresh(sub.pendingChange, now)) return fail(409, t("account.sub.error.busy"));
+  if (ENDED_STATUSES.includes(sub.status)) return fail("conflict", t("account.sub.error.ended"));
+  if (sub.status === "incomplete") return fail("conflict", t("account.sub.error.notStarted"));
+  if (isPendingFresh(sub.pendingChange, now)) return fail("conflict", t("account.sub.error.busy"));
   if (ending ? !sub.cancelAtPeriodEnd : sub.cancelAtPeriodEnd)
-    return fail(409, t(ending ? "account.sub.error.notEnding" : "account.sub.error.ending"));
+    return fail("conflict", t(ending ? "account.sub.error.notEnding" : "account.sub.error.ending"));
   return null;
 }
 
@@ -209,7 +214,6 @@ async function requestChange(
   owned: Owned,
   change: NewChange,
   ask: (ref: SubscriptionRef & { idempotencyKey: string }) => Promise<void>,
-  redirectTo = `/account/subscriptions/${owned.sub.id}`,
   actor: { type: "supporter" | "staff"; id: number } = { type: "supporter", id: owned.supporter.id },
 ): Promise<ChangeOutcome> {
   const now = new Date();
@@ -246,7 +250,7 @@ async function requestChange(
     });
     return true;
   });
-  if (!claimed) return fail(409, t("account.sub.error.busy"));
+  if (!claimed) return fail("conflict", t("account.sub.error.busy"));
 
   const ref = await subscriptionRef(db, sub);
   try {
@@ -274,7 +278,7 @@ async function requestChange(
       { subscriptionId: sub.id, change: pending.kind, changeId: pending.id },
       "subscription change refused by the provider",
     );
-    if (error instanceof PaymentProviderError) return fail(503, error.message);
+    if (error instanceof PaymentProviderError) return fail("unavailable", error.message);
     throw error;
   }
   const [after] = await db
@@ -290,7 +294,6 @@ async function requestChange(
         : undefined;
   return {
     ok: true,
-    redirectTo,
     change: pending.kind === "switch_to_year" ? "year" : pending.kind,
     confirmed,
     now: result,
@@ -306,7 +309,7 @@ export async function changeGiftAmount(db: DB, input: Owner & { amount: string }
   const refused = refusal(owned, new Date());
   if (refused) return refused;
   const { sub, campaign } = owned;
-  if (sub.kind !== "monthly") return fail(400, t("account.sub.error.notGift"));
+  if (sub.kind !== "monthly") return fail("invalid", t("account.sub.error.notGift"));
   const checked = parseAmount(input.amount, campaign.currency, {
     min: campaign.minGiftMinor,
     max: campaign.maxGiftMinor,
@@ -374,7 +377,7 @@ export async function switchTier(db: DB, input: Owner & { planCode: string }): P
   const refused = refusal(owned, new Date());
   if (refused) return refused;
   const { sub, plan: current, supporter } = owned;
-  if (sub.kind !== "tier_monthly" || !current) return fail(400, t("account.sub.error.notTier"));
+  if (sub.kind !== "tier_monthly" || !current) return fail("invalid", t("account.sub.error.notTier"));
   const target = await findOtherTierPlan(db, owned, input.planCode);
   if (!target) return invalid("plan", t("account.sub.error.plan"));
   if (target.tier === "print" && !supporter.addressLine1)
@@ -405,14 +408,13 @@ export async function pauseSubscription(db: DB, input: Owner & { months: number 
   const now = new Date();
   const refused = refusal(owned, now);
   if (refused) return refused;
-  if (isPaused(owned.sub, now)) return fail(409, t("account.sub.error.alreadyPaused"));
+  if (isPaused(owned.sub, now)) return fail("conflict", t("account.sub.error.alreadyPaused"));
   const { resumesAt } = planPause(nextPaymentFrom(owned.sub, now), input.months);
   return requestChange(
     db,
     owned,
     { kind: "pause", from: { pausedUntil: null }, to: { pausedUntil: resumesAt.toISOString() } },
     (ref) => getPaymentProvider().pauseCollection({ ...ref, resumesAt }),
-    input.returnTo,
     input.actor,
   );
 }
@@ -424,7 +426,7 @@ export async function resumeSubscription(db: DB, input: Owner): Promise<ChangeOu
   const refused = refusal(owned, now);
   if (refused) return refused;
   const { pausedUntil } = owned.sub;
-  if (!pausedUntil || !isPaused(owned.sub, now)) return fail(409, t("account.sub.error.notPaused"));
+  if (!pausedUntil || !isPaused(owned.sub, now)) return fail("conflict", t("account.sub.error.notPaused"));
   return requestChange(
     db,
     owned,
@@ -446,7 +448,6 @@ export async function cancelSubscription(db: DB, input: Owner & { reason: string
     owned,
     { kind: "cancel", from: { cancelAtPeriodEnd: false }, to: { cancelAtPeriodEnd: true }, reason },
     (ref) => getPaymentProvider().cancelSubscription({ ...ref, atPeriodEnd: true }),
-    input.returnTo,
     input.actor,
   );
 }
@@ -463,13 +464,12 @@ export async function keepSubscription(db: DB, input: Owner): Promise<ChangeOutc
     .innerJoin(payments, eq(payments.checkoutId, checkouts.id))
     .where(eq(checkouts.replacesSubscriptionId, owned.sub.id))
     .limit(1);
-  if (replaced) return fail(409, t("account.sub.error.replaced"));
+  if (replaced) return fail("conflict", t("account.sub.error.replaced"));
   return requestChange(
     db,
     owned,
     { kind: "keep", from: { cancelAtPeriodEnd: true }, to: { cancelAtPeriodEnd: false } },
     (ref) => getPaymentProvider().keepSubscription(ref),
-    input.returnTo,
     input.actor,
   );
 }
@@ -493,12 +493,13 @@ export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeO
   if (!owned) return notFound();
   const refused = refusal(owned, new Date());
   if (refused) return refused;
-  if (owned.sub.kind !== "tier_monthly") return fail(400, t("account.sub.error.notTier"));
+  if (owned.sub.kind !== "tier_monthly") return fail("invalid", t("account.sub.error.notTier"));
   const yearPlan = await findYearPlan(db, owned);
-  if (!yearPlan || yearPlan.currency !== owned.campaign.currency) return fail(409, t("account.sub.error.noYearPlan"));
+  if (!yearPlan || yearPlan.currency !== owned.campaign.currency)
+    return fail("conflict", t("account.sub.error.noYearPlan"));
   // Checkout needs an email address (subscriptions always start with one; staff could remove it).
   const email = owned.supporter.email;
-  if (!email) return fail(409, t("account.sub.error.needsEmail"));
+  if (!email) return fail("conflict", t("account.sub.error.needsEmail"));
   return startReplacementCheckout(db, owned, {
     plan: yearPlan,
     kind: "tier_one_time",
@@ -518,12 +519,12 @@ export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeO
 export async function restartSubscription(db: DB, input: Owner): Promise<ChangeOutcome> {
   const owned = await loadOwnedSubscription(db, input);
   if (!owned) return notFound();
-  if (!ENDED_STATUSES.includes(owned.sub.status)) return fail(409, t("account.sub.error.notEnded"));
-  if (await runningOfSameKind(db, owned)) return fail(409, t("account.sub.error.runningAgain"));
+  if (!ENDED_STATUSES.includes(owned.sub.status)) return fail("conflict", t("account.sub.error.notEnded"));
+  if (await runningOfSameKind(db, owned)) return fail("conflict", t("account.sub.error.runningAgain"));
   const email = owned.supporter.email;
-  if (!email) return fail(409, t("account.sub.error.needsEmail"));
+  if (!email) return fail("conflict", t("account.sub.error.needsEmail"));
   const plan = owned.sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
-  if (owned.sub.kind === "tier_monthly" && !plan) return fail(409, t("account.sub.error.noRestartPlan"));
+  if (owned.sub.kind === "tier_monthly" && !plan) return fail("conflict", t("account.sub.error.noRestartPlan"));
   return startReplacementCheckout(db, owned, {
     plan,
     kind: owned.sub.kind,
@@ -609,7 +610,7 @@ async function startReplacementCheckout(
       providerCustomerId: owned.supporter.stripeCustomerId,
     });
   } catch (error) {
-    if (error instanceof PaymentProviderError) return fail(503, error.message);
+    if (error instanceof PaymentProviderError) return fail("unavailable", error.message);
     throw error;
   }
   if (input.replacesSubscriptionId !== null) {
@@ -625,7 +626,7 @@ async function startReplacementCheckout(
     target: { type: "subscription", id: owned.sub.id },
     details: { checkoutId: checkout.checkoutId },
   });
-  return { ok: true, redirectTo: checkout.url, change: input.change, confirmed: false };
+  return { ok: true, paymentPageUrl: checkout.url, change: input.change, confirmed: false };
 }
 
 /** A hosted page where the supporter replaces their card; it then pays for all their support. */

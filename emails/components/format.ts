@@ -4,8 +4,9 @@ import { formatMoney } from "~/money";
  * Dates are shown in the organisation's time zone (a setting, snapshotted with the receipt), so a
  * receipt says the same date wherever the server runs.
  */
-export function formatEmailDate(iso: string, timeZone: string): string {
-  let zone = timeZone;
+export function formatEmailDate(iso: string, timeZone: string | undefined): string {
+  // Receipts issued before the zone was recorded have none: UTC, as for a zone that no longer exists.
+  let zone = timeZone ?? "UTC";
   try {
     new Intl.DateTimeFormat("en-AU", { timeZone: zone });
   } catch {

@@ -1,8 +1,8 @@
-import type { OrganisationDetails } from "~/email/templates";
+import type { ReceiptOrganisation } from "~/email/templates";
 import { EmailLink, Paragraph } from "./layout";
 
 /** Who sent this and how to reach them; empty settings are left out rather than shown blank. */
-export function OrganisationContact({ organisation }: { organisation: OrganisationDetails }) {
+export function OrganisationContact({ organisation }: { organisation: ReceiptOrganisation }) {
   return (
     <>
       <Paragraph small>

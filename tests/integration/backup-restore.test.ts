@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDatabase, rowsOf, type DB } from "@db/client.server";
 import { campaigns, campaignTotals, payments, receipts } from "@db/schema";
 import { resetEnvCache } from "~/env.server";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { createCheckout, giveGift, seeded } from "../factories";
 import { checkoutMetadata, checkoutSessionObject, signedWebhookRequest, stripeEvent } from "../mocks/stripe";
 import { countAllRows } from "../support/row-counts";

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { subscriptions } from "@db/schema";
 import { describePaymentError } from "~/payments/decline-reasons";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { createCheckout } from "../factories";
 import {
   checkoutMetadata,

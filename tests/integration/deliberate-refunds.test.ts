@@ -3,7 +3,7 @@ import { and, count, eq, like } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, counters, outbox, paymentRefunds, payments } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { describeRefund, type RefundContext } from "~/payments/refunds.server";
 import { eraseSupporter, exportSupporterData } from "~/supporters/privacy.server";
 import { loader } from "~/routes/admin.payments.$id_.refund";

@@ -3,7 +3,7 @@ import { eq, inArray } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plans, subscriptions, webhookFailures } from "@db/schema";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { signedWebhookRequest, type StripeEventEnvelope } from "../mocks/stripe";
 import { countAllRows } from "../support/row-counts";
 import { useSeededDatabase } from "../support/database";

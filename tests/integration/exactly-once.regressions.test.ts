@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { and, eq, like } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { outbox, payments, subscriptions, supporters, webhookFailures } from "@db/schema";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { createCheckout, uniqueEmail } from "../factories";
 import {
   chargeObject,

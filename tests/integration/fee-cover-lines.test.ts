@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { checkouts, payments, settings } from "@db/schema";
 import { estimateCardFee } from "~/money";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { action as indexAction, loader as indexLoader } from "~/routes/_index";
 import { uniqueEmail } from "../factories";
 import { checkoutMetadata, checkoutSessionObject, signedWebhookRequest, stripeEvent } from "../mocks/stripe";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { plans, supporters } from "@db/schema";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { signedWebhookRequest, type StripeEventEnvelope } from "../mocks/stripe";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";

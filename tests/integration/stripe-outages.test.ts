@@ -4,7 +4,7 @@ import { http, HttpResponse, type HttpHandler } from "msw";
 import { afterEach, describe, expect, it } from "vitest";
 import { auditLog, checkouts, payments, supporters } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { action as indexAction, loader as indexLoader } from "~/routes/_index";
 import { loader as supporterLoader } from "~/routes/admin.supporters.$id";
 import { loader as healthLoader } from "~/routes/healthz";

@@ -5,7 +5,7 @@ import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { randomUUID } from "node:crypto";
 import { loader } from "~/routes/admin.supporters.$id";
 import { confirmRefund, type RefundRequest } from "~/payments/refunds.server";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { createCheckout } from "../factories";
 import {
   chargeObject,

@@ -3,7 +3,7 @@ import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, checkouts, outbox, payments, providerEvents, subscriptions, supporters } from "@db/schema";
 import { resetEnvCache } from "~/env.server";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { action as cardAction } from "~/routes/account.card";
 import { action, loader } from "~/routes/account.subscriptions.$id";
 import { createCheckout, seeded, uniqueEmail } from "../factories";

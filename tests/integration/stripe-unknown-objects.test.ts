@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { createCheckout } from "../factories";
 import {
   chargeObject,

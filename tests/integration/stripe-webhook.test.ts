@@ -12,7 +12,7 @@ import {
   webhookFailures,
 } from "@db/schema";
 import { getCampaignProgress } from "~/campaigns/campaigns.server";
-import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
+import { handleStripeWebhook, MAX_WEBHOOK_BYTES } from "~/http/stripe-webhook.server";
 import { listWebhookFailures } from "~/payments/webhook-failures.server";
 import { createCheckout } from "../factories";
 import {

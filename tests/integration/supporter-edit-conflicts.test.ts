@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { auditLog, supporters } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { action, loader } from "~/routes/admin.supporters.$id";
 import { CONCURRENT_EDIT_MESSAGE } from "~/supporters/admin-supporters.server";
 import { applyCardChanged } from "~/supporters/cards.server";

@@ -5,7 +5,7 @@ import { auditLog, outbox, payments, providerEvents, staffUsers, webhookFailures
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { applyRetention } from "~/jobs/retention.server";
 import { describeError } from "~/log.server";
-import { handleStripeWebhook } from "~/payments/webhook.server";
+import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { action as eventsAction, loader as eventsLoader } from "~/routes/admin.events";
 import { createCheckout } from "../factories";
 import {

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { MAX_WEBHOOK_BYTES } from "~/payments/webhook.server";
+import { MAX_WEBHOOK_BYTES } from "~/http/stripe-webhook.server";
 import { action, loader } from "~/routes/webhooks.stripe";
 import { createCheckout } from "../factories";
 import { checkoutMetadata, checkoutSessionObject, signStripePayload, stripeEvent } from "../mocks/stripe";
