@@ -12,23 +12,10 @@ export type StaffFailure = {
   error: DomainError;
   formError: string;
   errors: FieldErrors;
-  /**
-   * @deprecated The HTTP status, for the admin routes not moved to `statusFor(error)` yet
-   * (refund, campaign and plan pages). Read `error`; this goes when they have moved.
-   */
-  status: 400 | 403 | 404 | 409 | 503;
-};
-const LEGACY_STATUS: Record<DomainError, StaffFailure["status"]> = {
-  invalid: 400,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  unavailable: 503,
 };
 export const failure = (error: DomainError, formError: string, errors: FieldErrors = {}): StaffFailure => ({
   ok: false,
   error,
   formError,
   errors,
-  status: LEGACY_STATUS[error],
 });

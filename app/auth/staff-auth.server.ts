@@ -219,7 +219,6 @@ export async function getStaffSession(db: DB, request: Request, now = new Date()
 /**
  * @deprecated Import from ~/http/guards.server (ADR 048). Kept for the admin routes not moved yet.
  */
-export { requireStaff } from "~/http/guards.server";
 
 export async function signOutStaff(db: DB, request: Request): Promise<string> {
   const session = await getStaffSession(db, request);

@@ -673,3 +673,9 @@ export async function startExport(
     body: supportersCsv(db, { timeZone, ready }),
   };
 }
+
+/** The currencies the campaigns take, for the statement's currency choice. */
+export async function campaignCurrencies(db: DB): Promise<string[]> {
+  const rows = await db.selectDistinct({ currency: campaigns.currency }).from(campaigns);
+  return rows.map((c) => c.currency).sort();
+}

@@ -4,7 +4,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { DataTable, LinkButton, Notice } from "~/ui/admin";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { listCampaignsForAdmin } from "~/campaigns/admin-campaigns.server";
 
 export const meta: MetaFunction = () => [{ title: "Campaigns" }];

@@ -2,11 +2,16 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json, redirect } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
-import { campaigns } from "@db/schema";
 import { requireStaff } from "~/http/guards.server";
 import { safeTimeZone, zonedParts } from "~/dates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
-import { EXPORT_KINDS, ExportQuerySchemas, statementFor, type ExportKind } from "~/reports/exports.server";
+import {
+  campaignCurrencies,
+  EXPORT_KINDS,
+  ExportQuerySchemas,
+  statementFor,
+  type ExportKind,
+} from "~/reports/exports.server";
 import { XERO_MAX_LINES } from "~/reports/statement.server";
 import { Button } from "~/ui/admin";
 import { FieldError } from "~/ui/fields";
@@ -48,9 +53,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     dates: timeZone.startsWith("America/") ? "mdy" : "dmy",
     currency: "",
   };
-  const currencies = [
-    ...new Set((await db.select({ currency: campaigns.currency }).from(campaigns)).map((c) => c.currency)),
-  ].sort();
+  const currencies = await campaignCurrencies(db);
   return json(
     // Xero's limit travels with the data: a `.server` module is not in the browser's bundle.
     { kind: kind ?? null, values: query, errors, defaults, timeZone, currencies, maxLines: XERO_MAX_LINES },

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import type { MessageStatus } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { readFormData } from "~/giving/forms.server";
 import {
   countMessagesToReview,

@@ -5,7 +5,8 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import type { RefundReason } from "@db/schema";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
+import { statusFor } from "~/http/status";
 import { formValues, readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
 import { rowIdParam } from "~/ids";
@@ -114,7 +115,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         status: 303,
         headers: PRIVATE,
       });
-    if (outcome.status === 503) {
+    if (outcome.error === "unavailable") {
       // Shown again with the same request id: confirming again is the same refund, never a second.
       const description = describeRefund(context, parsed.value.amountMinor, { timeZone: await refundTimeZone(db) });
       return json<ActionData>(
@@ -129,7 +130,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
         { status: 503, headers: PRIVATE },
       );
     }
-    return requestStep(outcome.status, { errors: outcome.errors, values, formError: outcome.formError });
+    return requestStep(statusFor(outcome.error), { errors: outcome.errors, values, formError: outcome.formError });
   }
 
   if (intent !== "review") return requestStep(400, { errors: {}, values, formError: "Unknown action." });

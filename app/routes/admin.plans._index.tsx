@@ -4,7 +4,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { DataTable, LinkButton, Notice } from "~/ui/admin";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { listPlansForAdmin } from "~/campaigns/admin-plans.server";
 
 export const meta: MetaFunction = () => [{ title: "Plans" }];

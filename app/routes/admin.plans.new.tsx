@@ -4,7 +4,8 @@ import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { CURRENCIES } from "~/campaigns/campaigns.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
+import { statusFor } from "~/http/status";
 import { createPlan, newPlanValues, parsePlanForm } from "~/campaigns/admin-plans.server";
 import { getEnv } from "~/env.server";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
@@ -41,7 +42,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!outcome.ok)
     return json<ActionData>(
       { errors: outcome.errors, values: parsed.values, formError: outcome.formError },
-      { status: outcome.status },
+      { status: statusFor(outcome.error) },
     );
   return redirect("/admin/plans?done=created", 303);
 }

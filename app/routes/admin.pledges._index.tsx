@@ -3,7 +3,7 @@ import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { formatMoney } from "~/money";
 import { listPledges } from "~/pledges/pledges.server";
 import { Button, DataTable, LinkButton } from "~/ui/admin";

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation } 
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { listActivePlans, listCampaignChoices } from "~/campaigns/campaigns.server";
 import { readFormData } from "~/http/form-data.server";
 import { t } from "~/i18n/t";

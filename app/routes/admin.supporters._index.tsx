@@ -4,7 +4,7 @@ import { Form, Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { listCampaignChoices } from "~/campaigns/campaigns.server";
-import { requireStaff } from "~/auth/staff-auth.server";
+import { requireStaff } from "~/http/guards.server";
 import { hasNoControlCharacters } from "~/validation/fields";
 import { RowId } from "~/ids";
 import { searchSupporters, type SupporterFilters } from "~/supporters/search.server";

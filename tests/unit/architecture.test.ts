@@ -46,24 +46,13 @@ function importsValueFrom(statement: string, module: RegExp): boolean {
  * Routes that still reach into the database, each with the domain module its query should move
  * to. Empty this list, never grow it.
  */
-const ROUTES_STILL_QUERYING: Record<string, string> = {
-  // The export page lists the campaigns' currencies itself: for app/reports (being thinned separately).
-  "app/routes/admin.exports._index.tsx": "app/reports",
-};
+const ROUTES_STILL_QUERYING: Record<string, string> = {};
 
 /**
  * Domain modules that still speak HTTP (a status code, a Response, a redirect), each to be given a
  * typed result the route maps. Empty this list, never grow it.
  */
-const DOMAIN_STILL_HTTP = new Set<string>([
-  // Sign-in guards throw Remix redirects and 403s; these modules are being thinned separately.
-  "app/auth/staff-auth.server.ts",
-  "app/auth/supporter-auth.server.ts",
-  "app/auth/staff-actions.server.ts",
-  "app/supporters/subscription-changes.server.ts",
-  "app/payments/webhook.server.ts",
-  "app/reports/exports.server.ts",
-]);
+const DOMAIN_STILL_HTTP = new Set<string>([]);
 
 describe("thin routes", () => {
   const routes = filesUnder(join(APP, "routes"), (name) => /\.tsx?$/.test(name));

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { failure } from "~/auth/staff-actions.server";
 import type { DomainError } from "~/domain-result";
 import { statusFor } from "~/http/status";
 
@@ -14,9 +13,5 @@ describe("domain refusals become HTTP statuses in one place (ADR 048)", () => {
       conflict: 409,
       unavailable: 503,
     });
-  });
-
-  it("keeps a staff refusal's deprecated status equal to statusFor(error)", () => {
-    for (const error of ERRORS) expect(failure(error, "No.").status).toBe(statusFor(error));
   });
 });
