@@ -1,5 +1,5 @@
 /**
- * The audit log in words (issue 15 point 7): what each recorded action was, as staff would say
+ * The audit log in words: what each recorded action was, as staff would say
  * it. An action not listed here is shown by its code, so a new one is never hidden.
  */
 export const AUDIT_ACTION_LABELS: Record<string, string> = {

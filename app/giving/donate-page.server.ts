@@ -235,7 +235,7 @@ export async function submitTierForm(
 }
 
 /**
- * "Make it monthly" on the thank-you page after a one-off gift (issue 16 point 4, ADR 040): one
+ * "Make it monthly" on the thank-you page after a one-off gift (ADR 040): one
  * press starts a monthly checkout for the same amount, with the same details and the same choice
  * about card fees. Only the browser that gave (the ff_gift cookie) may: anyone else with the link
  * gets the campaign's form with the amount and frequency chosen, never the giver's details.

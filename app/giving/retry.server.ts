@@ -7,7 +7,7 @@ import { currencyExponent } from "~/money";
 import type { FormValues } from "./forms.server";
 
 /**
- * A gift survives a declined or abandoned payment (issue 16 point 2, ADR 040). The checkout row
+ * A gift survives a declined or abandoned payment (ADR 040). The checkout row
  * already holds what the reader typed; "Try again" and the payment page's cancel address carry
  * its id (`?retry=<id>`), and the form is filled in from it only in the browser that started it:
  * a short-lived signed cookie names the checkout. A link passed on (or a guessed id) shows a

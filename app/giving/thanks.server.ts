@@ -9,7 +9,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getCheckoutStatus, type CheckoutStatus } from "./checkout.server";
 
 /**
- * What happens after this payment, as the thank-you page tells it (issue 13): for monthly support
+ * What happens after this payment, as the thank-you page tells it (ADR 035–036): for monthly support
  * how often and when next, for a year when it ends, for print when the first edition comes.
  */
 export type WhatNext = {
@@ -79,7 +79,7 @@ export async function getThanksPage(db: DB, { checkoutId }: { checkoutId: string
 }
 
 /**
- * After a paid one-off gift (issue 16 point 4, ADR 040): the offer to make it monthly, for the
+ * After a paid one-off gift (ADR 040): the offer to make it monthly, for the
  * same amount and the same choice about card fees, and the campaign's link to share. `oneStep`:
  * this browser gave it (its ff_gift cookie), so one press starts the monthly checkout; anyone
  * else with the link gets the campaign's form with the amount and frequency chosen.

@@ -72,7 +72,7 @@ export const en = {
   "thanks.manageLink": "Manage your support",
   "thanks.manageYear": "Your account shows what you receive and until when; you can renew early from there.",
   "thanks.accountLink": "Your account",
-  // Issue 16 (readers): retry keeps the gift, fee cover lines, trust where people give, what next after a gift (ADR 040).
+  // Readers: retry keeps the gift, fee cover lines, trust where people give, what next after a gift (ADR 040).
   "donate.retryKept": "Your gift is as you left it, and nothing was charged. Check the details and try again.",
   "donate.submitOnceCustomCovered": "Give your amount + card fees now",
   "donate.submitMonthlyCustomCovered": "Give your amount + card fees every month",
@@ -125,7 +125,7 @@ export const en = {
   "thanks.shareButton": "Share…",
   "thanks.shareSubject": "Support {campaign}",
   "thanks.shareBody": "I've just given to {campaign}. You can too: {url}",
-  // End of issue 16 (readers).
+  // End of the readers' strings.
   "error.amount.empty": "Enter an amount.",
   "error.amount.not_a_number": "Enter an amount in numbers, like 25 or 25.50.",
   "error.amount.too_many_decimals": "Use at most two decimal places.",
@@ -322,7 +322,7 @@ export const en = {
   "account.card.simulated.body":
     "This page stands in for the card processor's. Saving sets a test card (Test ending 4242) that pays for all your regular support.",
   "account.card.simulated.submit": "Save a test card",
-  // Deliberate refunds (issue 15 point 2, ADR 039): the admin's refund request and confirmation.
+  // Deliberate refunds (ADR 039): the admin's refund request and confirmation.
   "admin.refund.heading": "Refund receipt {receipt}",
   "admin.refund.confirmHeading": "Check and confirm the refund",
   "admin.refund.adminOnly": "Refunds are for administrators.",

@@ -317,7 +317,7 @@ async function returnReceiptNumber(tx: DB, receiptNumber: number) {
 
 /**
  * A plan's name often says its billing already ("Digital supporter — 12 months"): the billing is
- * added only when the name does not, so no description repeats itself (issue 13).
+ * added only when the name does not, so no description repeats itself (ADR 035–036).
  */
 function withBilling(planName: string | null, billing: string): string {
   const name = (planName ?? "Supporter").trim();

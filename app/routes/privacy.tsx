@@ -9,7 +9,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 export const meta: MetaFunction = () => [{ title: t("privacy.title") }];
 
 /**
- * What a reader should know before giving (issue 16 point 5, ADR 040), written for readers at
+ * What a reader should know before giving (ADR 040), written for readers at
  * risk: what is kept, for how long, and who handles what. The card processor and the email
  * service are named as this installation runs them (or said to be simulated in a demonstration).
  */

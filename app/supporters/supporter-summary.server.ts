@@ -3,7 +3,7 @@ import type { DB } from "@db/client.server";
 import { payments, plans, receipts, subscriptions } from "@db/schema";
 
 /**
- * Who this supporter is to us, at a glance (issue 15 point 7): what they give now, what they have
+ * Who this supporter is to us, at a glance: what they give now, what they have
  * given, and what needs staff's attention. Gifts and supporter subscriptions are told apart
  * (ADR 036): only gifts are giving. Totals are net of refunds, per currency.
  */

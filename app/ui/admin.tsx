@@ -3,7 +3,7 @@ import type { ButtonHTMLAttributes, ReactNode } from "react";
 import { ErrorSummary } from "~/ui/fields";
 
 /**
- * The admin's shared look (issue 15 point 7): buttons, link-buttons, summary lists and cards,
+ * The admin's shared look: buttons, link-buttons, summary lists and cards,
  * and tables that scroll inside themselves. Styled by the "Admin components" block of app.css.
  */
 

@@ -1,4 +1,4 @@
-// Issue 13: every change a supporter makes confirms itself, nothing ends before it is paid for,
+// Every change a supporter makes confirms itself, nothing ends before it is paid for,
 // pausing skips what it says, and a cancellation can be taken back. Real browser, 360 and 1280 px,
 // with and without JavaScript; axe on every page visited.
 import type { Page } from "playwright-core";

@@ -1,4 +1,4 @@
-// Every account page with a table shows every column's content at 360 px and 1280 px (issue 13):
+// Every account page with a table shows every column's content at 360 px and 1280 px (ADR 035–036):
 // on phones the tables become stacked rows, each cell labelled by its column. "Visible" means
 // inside the viewport and not clipped by any scrolling or hidden-overflow box around it.
 import type { Page } from "playwright-core";

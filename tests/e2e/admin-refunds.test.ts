@@ -1,4 +1,4 @@
-// A deliberate refund in a real browser (issue 15 point 2, ADR 039): from the payment page, the
+// A deliberate refund in a real browser (ADR 039): from the payment page, the
 // amount box empty, a reason required, a confirmation page saying what will happen, and only then
 // the refund; at 1280 px and at 360 px, with axe on each step. Two deliberate refunds of the same
 // amount are two refunds.

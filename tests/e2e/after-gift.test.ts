@@ -1,4 +1,4 @@
-// Issue 16 point 4 (ADR 040): after a one-off gift the thank-you page offers to make it monthly
+// ADR 040: after a one-off gift the thank-you page offers to make it monthly
 // (one step, amount prefilled, frequency on the button) and a share link (plain links, and the
 // Web Share API where the browser has it). 360 px and 1280 px, with and without JavaScript, axe.
 import type { Page } from "playwright-core";

@@ -1,4 +1,4 @@
-// Issue 16 point 7 (ADR 044): the appeal block on another site's page. A page served from another
+// ADR 044: the appeal block on another site's page. A page served from another
 // origin frames /embed/<campaign> with the snippet docs/embedding.md documents: from an origin an
 // admin allowed, the browser renders it, it sets no cookie and asks nothing of any third party,
 // and its button opens the donate page at the top with the choice made; from any other origin the

@@ -1,4 +1,4 @@
-// Issue 16 point 3 (ADR 040): fee cover is visible. The give button states the total with the
+// ADR 040: fee cover is visible. The give button states the total with the
 // card fees covered (live with JavaScript; through CSS without), the payment page and the receipt
 // (email and receipt page) show the gift and the cover on separate lines. 360 px and 1280 px,
 // with and without JavaScript, checked with axe.

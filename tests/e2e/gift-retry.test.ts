@@ -1,4 +1,4 @@
-// Issue 16 point 2 (ADR 040): after a declined card, or back from the payment page by its cancel
+// ADR 040: after a declined card, or back from the payment page by its cancel
 // link, the donate form comes back with everything the reader typed. With and without
 // JavaScript, at 360 px and 1280 px, checked with axe.
 import type { Page } from "playwright-core";

@@ -1,4 +1,4 @@
-// Issue 16 point 6 (ADR 045): a reader without JavaScript behind a busy shared address (here,
+// ADR 045: a reader without JavaScript behind a busy shared address (here,
 // every request comes from 127.0.0.1) is never locked out. Past the limit the form leads to a
 // waiting page that says why; it refreshes itself when the wait is over, and one press takes the
 // gift, as typed, to the payment page. Small limits and a tiny wait, set through the environment.

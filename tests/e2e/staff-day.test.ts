@@ -1,4 +1,4 @@
-// A phone team's day in a real browser (issue 15, "Tests"): a member of staff signs in, finds a
+// A phone team's day in a real browser: a member of staff signs in, finds a
 // caller by a misspelt name, takes a cheque pledge for them, refunds one of their payments through
 // the confirmation (a reason required), and downloads the accountant's payments CSV and the Xero
 // bank statement (ADR 046), checking their columns and that times are on the organisation's clock

@@ -1,4 +1,4 @@
-// The thank-you page says what happens next (issue 13): for monthly support how often, the next
+// The thank-you page says what happens next (ADR 035–036): for monthly support how often, the next
 // payment date and where to manage it; for print when the first edition comes; for 12 months the
 // end date. With and without JavaScript, at 360 px and 1280 px, checked with axe.
 import type { Page } from "playwright-core";

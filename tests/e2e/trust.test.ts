@@ -1,4 +1,4 @@
-// Issue 16 point 5 (ADR 040): trust where people give. A privacy page for readers at risk, linked
+// ADR 040: trust where people give. A privacy page for readers at risk, linked
 // next to the give button; the organisation's tax status from its settings; the phone number as
 // a tel: link; an empty progress bar draws nothing; the stats row wraps cleanly at 360 px.
 import type { Page } from "playwright-core";

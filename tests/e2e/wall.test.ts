@@ -1,4 +1,4 @@
-// The wall of solidarity in a real browser (issue 16 point 1, ADR 043): a reader's message, once
+// The wall of solidarity in a real browser (ADR 043): a reader's message, once
 // staff approve it, is on the campaign page signed as they chose ("Nadia", with the amount they
 // allowed); a gift staff take on the phone for a caller who does not want to be named reads
 // "Anonymous"; older messages are a plain link away without JavaScript; the printable bundle is

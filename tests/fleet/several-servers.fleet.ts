@@ -1,4 +1,4 @@
-// Issue 12, point 7: three app servers on one PostgreSQL database behind a real nginx behave as one.
+// Three app servers on one PostgreSQL database behind a real nginx behave as one.
 // Run with `npm run test:fleet` (its own CI step: it starts processes and takes about a minute).
 // Everything listens on loopback ports 4500-4503 (nginx, then the three servers); readers come
 // from addresses of their own in 127.0.0.0/8, as they would from the internet.

@@ -152,9 +152,9 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   _index: everyone("/"),
   "c.$slug": everyone("/c/defence-fund", 200, () => ({ slug: "defence-fund" })),
   support: everyone("/support"),
-  // The privacy notice for readers (issue 16, ADR 040).
+  // The privacy notice for readers (ADR 040).
   privacy: everyone("/privacy"),
-  // The appeal where readers are (issue 16, ADR 044): the same public figures for everyone.
+  // The appeal where readers are (ADR 044): the same public figures for everyone.
   "embed.$slug": everyone("/embed/defence-fund", 200, () => ({ slug: "defence-fund" })),
   "c.$slug_.progress[.svg]": everyone("/c/defence-fund/progress.svg", 200, () => ({ slug: "defence-fund" })),
   "c.$slug_.progress[.png]": everyone("/c/defence-fund/progress.png", 200, () => ({ slug: "defence-fund" })),

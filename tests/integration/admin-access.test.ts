@@ -241,7 +241,7 @@ describe("staff sign-in", () => {
   });
 
   it("no longer locks an account after five wrong passwords from different addresses", async () => {
-    // Issue 12: growing delays with a much higher per-account allowance replace the 15-minute
+    // Growing delays with a much higher per-account allowance replace the 15-minute
     // lock; the limits themselves are pinned in staff-sign-in-limits.test.ts.
     const statuses = [];
     for (let i = 0; i < 6; i++)

@@ -1,4 +1,4 @@
-// Issue 16 point 4 (ADR 040): after a one-off gift the thank-you page offers to make it monthly in
+// ADR 040: after a one-off gift the thank-you page offers to make it monthly in
 // one step (same amount, same details, same choice about card fees) — only in the browser that
 // gave; anyone else with the link gets the campaign's form with monthly and the amount chosen.
 import { eq } from "drizzle-orm";

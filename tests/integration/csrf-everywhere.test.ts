@@ -99,7 +99,7 @@ const ROUTES: Record<string, Entry> = {
       return { path: `/simulated-checkout/${checkout.id}`, params: { id: checkout.id }, fields: { outcome: "pay" } };
     },
   },
-  // "Make it monthly" after a one-off gift (issue 16, ADR 040).
+  // "Make it monthly" after a one-off gift (ADR 040).
   thanks: {
     actor: "anonymous",
     target: async () => {

@@ -27,7 +27,7 @@ import { callLoader } from "../support/remix";
 import { useStripeMode } from "../support/stripe-mode";
 
 /**
- * Issue 15 point 2 (ADR 039): a refund is asked for, shown for confirmation, then made; a reason
+ * ADR 039: a refund is asked for, shown for confirmation, then made; a reason
  * is required; the same confirmation posted twice refunds once, two confirmations twice. Stripe
  * is the MSW mock, which keeps idempotency keys and every Refund it makes as Stripe does.
  */

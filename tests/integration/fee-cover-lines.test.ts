@@ -1,7 +1,7 @@
-// Issue 16 point 3 (ADR 040): card fees a reader covers are visible. Stripe Checkout shows a
+// ADR 040: card fees a reader covers are visible. Stripe Checkout shows a
 // one-off gift and "Card fees covered" as two line items; a monthly gift stays one subscription
 // item whose product says what it includes. The session total still matches the checkout
-// (issue 12: a completed session is applied only for the amount we asked).
+// (ADR 030–032: a completed session is applied only for the amount we asked).
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { checkouts, payments, settings } from "@db/schema";
@@ -61,7 +61,7 @@ describe("fee cover on the payment page", () => {
       },
     ]);
     expect(session.amount_total).toBe(2500 + cover);
-    // Cancelling on the payment page comes back to the form, filled in (point 2).
+    // Cancelling on the payment page comes back to the form, filled in.
     expect(params.cancel_url).toBe(`http://localhost:3000/?retry=${checkout.id}`);
 
     const completed = checkoutSessionObject({

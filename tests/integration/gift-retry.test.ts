@@ -1,4 +1,4 @@
-// Issue 16 point 2 (ADR 040): a declined or abandoned payment keeps the gift. "Try again" and the
+// ADR 040: a declined or abandoned payment keeps the gift. "Try again" and the
 // payment page's cancel address name the checkout; the form comes back filled in only in the
 // browser that started it (a signed cookie), never for whoever else has the link.
 import { eq } from "drizzle-orm";

@@ -1,4 +1,4 @@
-// Issue 16 point 5 (ADR 040): the privacy page names the card processor and the email service
+// ADR 040: the privacy page names the card processor and the email service
 // this installation really uses, and says so when they are simulated.
 import { describe, expect, it } from "vitest";
 import { resetEnvCache } from "~/env.server";

@@ -335,7 +335,7 @@ describe("erasing me", () => {
     const rosa = await supporterWithHistory("Rosa Again");
     expect((await erase(rosa)).status).toBe(303);
     await requestSignInLink(t.db, { email: rosa.email, clientAddress: "198.51.100.8" });
-    // The request queues alike for any address (issue 12); sending finds no one and sends nothing.
+    // The request queues alike for any address (ADR 030–032); sending finds no one and sends nothing.
     expect((await sendQueuedMail(t.db)).filter((m) => m.to.toLowerCase() === rosa.email.toLowerCase())).toHaveLength(0);
     expect(
       await t.db

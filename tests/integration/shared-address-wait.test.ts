@@ -1,4 +1,4 @@
-// Issue 16 point 6 (ADR 045): a reader without JavaScript behind a busy shared address is never
+// ADR 045: a reader without JavaScript behind a busy shared address is never
 // locked out. Past the checkout limits the form's answer sends them to a waiting page that says
 // why; a signed, single-use ticket bound to the address and the gift becomes good after a wait
 // that grows with the address's load; then one press carries the gift on to payment. Tickets and

@@ -13,7 +13,7 @@ import { callLoader, postForm } from "../support/remix";
 import { signInAs } from "../support/supporter-session";
 import { getAccountOverview } from "~/supporters/account.server";
 
-/** Issue 13, points 1, 3, 4 and 5: supporters can trust every change they make. */
+/** supporters can trust every change they make. */
 const { t, fixtures } = useSeededDatabase();
 
 type Browser = Awaited<ReturnType<typeof signInAs>>;

@@ -1,4 +1,4 @@
-// Staff search finds people the way staff type them (issue 15, point 1; ADR 038): case, accents,
+// Staff search finds people the way staff type them (ADR 038): case, accents,
 // apostrophes, hyphens and spaces do not matter; any word of a name or its town; the start of a
 // word; one or two letters wrong; Cyrillic typed for Latin and the reverse; a phone in any
 // format; email and postcode; best match first. Runs on whatever database the environment gives:

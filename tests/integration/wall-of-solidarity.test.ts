@@ -16,7 +16,7 @@ import { useSeededDatabase } from "../support/database";
 import { callLoader, csrfFor, postForm } from "../support/remix";
 
 /**
- * The wall of solidarity (issue 16 point 1, ADR 043): approved messages only, signed as their
+ * The wall of solidarity (ADR 043): approved messages only, signed as their
  * writers chose, never a surname, an email or an amount they did not allow; paged without
  * JavaScript; gone with an erasure; and the same for gifts staff take on the phone.
  */

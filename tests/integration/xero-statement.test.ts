@@ -14,7 +14,7 @@ import { useSeededDatabase } from "../support/database";
 import { callLoader } from "../support/remix";
 
 /**
- * Issue 15 point 5 (ADR 046): a bank statement Xero imports, one line per movement of money —
+ * ADR 046: a bank statement Xero imports, one line per movement of money —
  * each payment in gross on its local day, each refund a minus line on the day it was made — and
  * the refund's date whatever order Stripe's charge.refunded events arrive in.
  */

@@ -1,4 +1,4 @@
-// Phone numbers as tel: links (issue 16 point 5, ADR 040).
+// Phone numbers as tel: links (ADR 040).
 import { describe, expect, it } from "vitest";
 import { telHref } from "~/ui/tel";
 
