@@ -20,7 +20,7 @@ export const en = {
   "donate.emailHint": "We send your receipt here. Never shared.",
   "donate.anonymous": "Anonymous — don't show my name publicly",
   "donate.message": "Message of support (optional)",
-  "donate.wallLegend": "On our wall of solidarity, show my message as from",
+  "donate.wallLegend": "Sign your message on our wall of solidarity as",
   "donate.wallHint":
     "Messages appear once we have read them. We show only your first name and, if you have given us a postal address, your town: never your surname or email.",
   "donate.wallName": "My first name and town",
