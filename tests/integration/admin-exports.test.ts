@@ -17,41 +17,13 @@ import type { PostalAddress } from "~/payments/events";
 import { giveGift } from "../factories";
 import { useSeededDatabase } from "../support/database";
 import { callLoader } from "../support/remix";
+import { parseCsv } from "../support/csv";
 
 const { t, fixtures } = useSeededDatabase();
 
 const PASSWORD = "a-long-staff-password";
 let staffCookie = "";
 let staffId = 0;
-
-/** A small RFC 4180 reader, so the tests check what a spreadsheet would see. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += c;
-  }
-  return rows;
-}
 
 async function read(stream: ReadableStream<Uint8Array>) {
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
