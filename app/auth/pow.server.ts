@@ -1,8 +1,9 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { getEnv } from "~/env.server";
 import { leadingZeroBits, powInput, type PowChallenge } from "~/ui/ProofOfWorkSolver";
 import { subjectDigest } from "./rate-limit.server";
+import { openSignedToken } from "./signed-token.server";
 
 /**
  * Self-hosted proof of work (docs/decisions/011-proof-of-work.md). The server hands out a
@@ -81,19 +82,9 @@ export function verifySolution({
     !NONCE.test(nonce)
   )
     return { ok: false, reason: "malformed" };
-  const [payload, signature, ...rest] = challenge.split(".");
-  if (!payload || !signature || rest.length > 0) return { ok: false, reason: "malformed" };
-  const expected = Buffer.from(sign(payload));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: "forged" };
-  let parsed;
-  try {
-    parsed = PayloadSchema.safeParse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
-  } catch {
-    return { ok: false, reason: "forged" };
-  }
-  if (!parsed.success) return { ok: false, reason: "forged" };
-  const { id, d, exp, sub } = parsed.data;
+  const opened = openSignedToken(challenge, sign, PayloadSchema);
+  if (!opened.ok) return opened;
+  const { id, d, exp, sub } = opened.data;
   if (exp * 1000 <= now.getTime()) return { ok: false, reason: "expired" };
   if (sub !== subjectDigest(subject)) return { ok: false, reason: "other_connection" };
   if (leadingZeroBits(powDigest(challenge, nonce)) < d) return { ok: false, reason: "unsolved" };

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { subjectDigest } from "~/auth/rate-limit.server";
+import { openSignedToken } from "~/auth/signed-token.server";
 import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 
@@ -104,19 +105,9 @@ export function verifyWaitTicket({
   now?: Date;
 }): WaitTicketVerdict {
   if (typeof ticket !== "string" || ticket.length > MAX_TICKET_LENGTH) return { ok: false, reason: "malformed" };
-  const [payload, signature, ...rest] = ticket.split(".");
-  if (!payload || !signature || rest.length > 0) return { ok: false, reason: "malformed" };
-  const expected = Buffer.from(sign(payload));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: "forged" };
-  let parsed;
-  try {
-    parsed = PayloadSchema.safeParse(JSON.parse(Buffer.from(payload, "base64url").toString("utf8")));
-  } catch {
-    return { ok: false, reason: "forged" };
-  }
-  if (!parsed.success) return { ok: false, reason: "forged" };
-  const { n, sub, h, nbf, exp } = parsed.data;
+  const opened = openSignedToken(ticket, sign, PayloadSchema);
+  if (!opened.ok) return opened;
+  const { n, sub, h, nbf, exp } = opened.data;
   const readyAt = new Date(nbf * 1000);
   const expiresAt = new Date(exp * 1000);
   if (exp * 1000 <= now.getTime()) return { ok: false, reason: "expired" };
