@@ -251,6 +251,48 @@ export type WallMessage = {
   amount: { minor: number; currency: string } | null;
 };
 
+/** What the wall (and the printed bundle) reads of a payment: the snapshot taken on approval. */
+const WALL_COLUMNS = {
+  paymentId: payments.id,
+  message: payments.message,
+  paidAt: payments.paidAt,
+  cursorAt: exactTime(payments.paidAt),
+  amountMinor: payments.amountMinor,
+  currency: payments.currency,
+  wallName: payments.wallName,
+  wallTown: payments.wallTown,
+  wallShowsAmount: payments.wallShowsAmount,
+  anonymous: sql<boolean>`${payments.anonymous} or ${supporters.anonymous}`,
+};
+
+/** What may be shown in public: approved messages of writers not erased. */
+const ON_THE_WALL = and(
+  isNotNull(payments.message),
+  eq(payments.messageStatus, "approved"),
+  isNull(supporters.erasedAt),
+);
+
+/** Signed as the writer chose; an amount only when they allowed it, never beside "Anonymous". */
+function toWallMessage(r: {
+  paymentId: number;
+  message: string | null;
+  paidAt: Date;
+  amountMinor: number;
+  currency: string;
+  wallName: string | null;
+  wallTown: string | null;
+  wallShowsAmount: boolean;
+  anonymous: boolean;
+}): WallMessage {
+  return {
+    paymentId: r.paymentId,
+    message: r.message ?? "",
+    signature: wallSignature({ anonymous: r.anonymous, name: r.wallName, town: r.wallTown }),
+    paidAt: r.paidAt,
+    amount: r.wallShowsAmount && !r.anonymous ? { minor: r.amountMinor, currency: r.currency } : null,
+  };
+}
+
 /**
  * The wall of solidarity of one campaign: approved messages of writers not erased, newest first,
  * a page at a time. Names come from the snapshot taken on approval; a writer who has since asked
@@ -261,39 +303,14 @@ export async function listWall(
   { campaignId, before, limit = WALL_PAGE_SIZE }: { campaignId: number; before?: string | null; limit?: number },
 ): Promise<{ messages: WallMessage[]; next: string | null; paged: boolean }> {
   const rows = await db
-    .select({
-      paymentId: payments.id,
-      message: payments.message,
-      paidAt: payments.paidAt,
-      cursorAt: exactTime(payments.paidAt),
-      amountMinor: payments.amountMinor,
-      currency: payments.currency,
-      wallName: payments.wallName,
-      wallTown: payments.wallTown,
-      wallShowsAmount: payments.wallShowsAmount,
-      anonymous: sql<boolean>`${payments.anonymous} or ${supporters.anonymous}`,
-    })
+    .select(WALL_COLUMNS)
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
-    .where(
-      and(
-        eq(payments.campaignId, campaignId),
-        isNotNull(payments.message),
-        eq(payments.messageStatus, "approved"),
-        isNull(supporters.erasedAt),
-        olderThan(before),
-      ),
-    )
+    .where(and(eq(payments.campaignId, campaignId), ON_THE_WALL, olderThan(before)))
     .orderBy(desc(payments.paidAt), desc(payments.id))
     .limit(limit + 1);
   const page = pageOf(rows, limit, messageCursor);
-  const messages = page.rows.map((r) => ({
-    paymentId: r.paymentId,
-    message: r.message ?? "",
-    signature: wallSignature({ anonymous: r.anonymous, name: r.wallName, town: r.wallTown }),
-    paidAt: r.paidAt,
-    amount: r.wallShowsAmount && !r.anonymous ? { minor: r.amountMinor, currency: r.currency } : null,
-  }));
+  const messages = page.rows.map(toWallMessage);
   // `paged`: a page further back than the first (a cursor that is not one is the first page).
   return { messages, next: page.next, paged: MESSAGE_KEYSET.parse(before) !== undefined };
 }
@@ -319,27 +336,13 @@ export async function listMessagesForPrint(
 ): Promise<{ messages: (WallMessage & { campaignName: string })[]; truncated: boolean }> {
   const dayStart = (day: string) => sql`(${day}::date)::timestamp at time zone ${timeZone}`;
   const rows = await db
-    .select({
-      paymentId: payments.id,
-      message: payments.message,
-      paidAt: payments.paidAt,
-      cursorAt: exactTime(payments.paidAt),
-      amountMinor: payments.amountMinor,
-      currency: payments.currency,
-      wallName: payments.wallName,
-      wallTown: payments.wallTown,
-      wallShowsAmount: payments.wallShowsAmount,
-      anonymous: sql<boolean>`${payments.anonymous} or ${supporters.anonymous}`,
-      campaignName: campaigns.name,
-    })
+    .select({ ...WALL_COLUMNS, campaignName: campaigns.name })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
     .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
     .where(
       and(
-        isNotNull(payments.message),
-        eq(payments.messageStatus, "approved"),
-        isNull(supporters.erasedAt),
+        ON_THE_WALL,
         campaignId ? eq(payments.campaignId, campaignId) : undefined,
         from ? gte(payments.paidAt, dayStart(from)) : undefined,
         to ? lt(payments.paidAt, sql`${dayStart(to)} + interval '1 day'`) : undefined,
@@ -348,19 +351,7 @@ export async function listMessagesForPrint(
     .orderBy(payments.paidAt, payments.id)
     .limit(PRINT_BUNDLE_LIMIT + 1);
   return {
-    messages: rows.slice(0, PRINT_BUNDLE_LIMIT).map((r) => ({
-      paymentId: r.paymentId,
-      message: r.message ?? "",
-      signature: wallSignature({ anonymous: r.anonymous, name: r.wallName, town: r.wallTown }),
-      paidAt: r.paidAt,
-      amount: r.wallShowsAmount && !r.anonymous ? { minor: r.amountMinor, currency: r.currency } : null,
-      campaignName: r.campaignName,
-    })),
+    messages: rows.slice(0, PRINT_BUNDLE_LIMIT).map((r) => ({ ...toWallMessage(r), campaignName: r.campaignName })),
     truncated: rows.length > PRINT_BUNDLE_LIMIT,
   };
-}
-
-/** The campaigns a bundle can be narrowed to. */
-export async function listCampaignChoices(db: DB): Promise<{ id: number; name: string }[]> {
-  return db.select({ id: campaigns.id, name: campaigns.name }).from(campaigns).orderBy(campaigns.name, campaigns.id);
 }

@@ -2,14 +2,10 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
+import { listCampaignChoices } from "~/campaigns/campaigns.server";
 import { requireStaff } from "~/http/guards.server";
 import { formatDate, safeTimeZone } from "~/dates";
-import {
-  listCampaignChoices,
-  listMessagesForPrint,
-  PRINT_BUNDLE_LIMIT,
-  PrintBundleQuerySchema,
-} from "~/giving/messages.server";
+import { listMessagesForPrint, PRINT_BUNDLE_LIMIT, PrintBundleQuerySchema } from "~/giving/messages.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -33,7 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const timeZone = safeTimeZone(settings.timeZone);
   const [bundle, campaignChoices] = await Promise.all([
     listMessagesForPrint(db, { campaignId: query.campaign, from: query.from, to: query.to, timeZone }),
-    listCampaignChoices(db),
+    listCampaignChoices(db, { orderBy: "name" }),
   ]);
   return json(
     {
