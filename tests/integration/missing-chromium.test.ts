@@ -33,7 +33,7 @@ describe("a run with browser tests on a machine without Chromium", () => {
     const said = `${run.stdout}\n${run.stderr}`.replace(/\x1b\[[0-9;]*m/g, "");
     const lines = said.split("\n").filter((line) => /chromium/i.test(line));
     expect(lines).toEqual([
-      "Chromium is not installed at /nonexistent/chromium, so the browser tests (1 file) cannot run: install it with `apt-get install -y chromium` (or set CHROMIUM_PATH), or run the other tests with `npm run test:unit`.",
+      "Chromium is not installed at /nonexistent/chromium, so the browser tests (1 file) cannot run: install it with `apt-get install -y chromium-headless-shell` (or set CHROMIUM_PATH), or run the other tests with `npm run test:unit`.",
     ]);
     // Nothing ran: no file's failure, just the one line and the summary CI reads.
     expect(said).not.toMatch(/FAIL|Error:/);

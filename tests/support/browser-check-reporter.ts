@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import type { Reporter, TestSpecification } from "vitest/node";
-import { CHROMIUM_PATH } from "./browser-path";
+import { CHROMIUM_PACKAGE, CHROMIUM_PATH } from "./browser-path";
 
 /**
  * A run that includes browser tests on a machine without Chromium stops before any file runs,
@@ -18,5 +18,5 @@ export default class BrowserCheck implements Reporter {
 }
 
 export function missingChromiumLine(browserFiles: number) {
-  return `Chromium is not installed at ${CHROMIUM_PATH}, so the browser tests (${browserFiles} ${browserFiles === 1 ? "file" : "files"}) cannot run: install it with \`apt-get install -y chromium\` (or set CHROMIUM_PATH), or run the other tests with \`npm run test:unit\`.`;
+  return `Chromium is not installed at ${CHROMIUM_PATH}, so the browser tests (${browserFiles} ${browserFiles === 1 ? "file" : "files"}) cannot run: install it with \`apt-get install -y ${CHROMIUM_PACKAGE}\` (or set CHROMIUM_PATH), or run the other tests with \`npm run test:unit\`.`;
 }
