@@ -10,7 +10,7 @@ import type { Bench } from "./lib/bench";
 import { fmt, type Result } from "./lib/report";
 import { ensureBuild, startServer } from "./lib/server";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/lib/chromium/chromium-headless-shell"; // as the browser tests (ADR 052)
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
