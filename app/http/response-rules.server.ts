@@ -72,6 +72,8 @@ export function yieldToOwnHeaders(res: ServerResponse, own: Headers): void {
  */
 export const CACHING = {
   builtAssets: { immutable: true, maxAge: "1y" },
+  /** The same, as the header built-assets.server.ts writes itself. */
+  builtAssetsHeader: "public, max-age=31536000, immutable",
   publicFiles: { maxAge: "1h" },
   refusal: "no-store",
 } as const;

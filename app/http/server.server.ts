@@ -11,6 +11,7 @@ import { bindAppUrlToPort, EnvError } from "~/env.server";
 import { markDraining } from "~/health.server";
 import { observeRequests } from "~/observability/observe-requests.server";
 import { startApp } from "~/startup.server";
+import { builtAssets } from "./built-assets.server";
 import { startPublicPageCache } from "./public-pages.server";
 import {
   answerPayloadTooLarge,
@@ -80,6 +81,7 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
   // one place a client address is computed (see clientAddress).
   server.set("trust proxy", env.TRUST_PROXY);
   server.use(compression({ filter: shouldCompress }));
+  server.use("/build", builtAssets(path.join(root, "public", "build")));
   server.use("/build", express.static(path.join(root, "public", "build"), CACHING.builtAssets));
   server.use(express.static(path.join(root, "public"), CACHING.publicFiles));
   server.use(csrfBeforeRemix);
