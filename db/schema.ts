@@ -189,6 +189,8 @@ export const supporters = pgTable(
     phone: text("phone"),
     stripeCustomerId: text("stripe_customer_id"),
     anonymous: boolean("anonymous").notNull().default(false),
+    /** Their language for receipts, reminders and statements (ADR 049): set at checkout and by the switcher. */
+    locale: text("locale").notNull().default("en"),
     addressLine1: text("address_line1"),
     addressLine2: text("address_line2"),
     addressCity: text("address_city"),

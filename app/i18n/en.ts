@@ -1,6 +1,25 @@
 /** The English message catalogue. A translation is another file with the same keys. */
 export const en = {
   "site.skipToContent": "Skip to content",
+  "site.nav.label": "Main",
+  "site.nav.give": "Give",
+  "site.nav.support": "Become a supporter",
+  "site.language": "Language",
+  "site.demo.simulated": "Demo mode: payments are simulated and no money moves.",
+  "site.demo.stripeTest": "Demo mode: payments use Stripe's test mode and no money moves.",
+  "site.demo.mailbox": "Emails go to the dev mailbox.",
+  "site.demo.mailKept": "Emails are not sent.",
+  "site.footer.noTrackers":
+    "No trackers, no third-party scripts. Payments are handled by our card processor; we never see your card.",
+  "site.error.deniedDefault": "Your account can't open this page.",
+  "site.error.notFoundHeading": "Page not found",
+  "site.error.deniedHeading": "Not open to your account",
+  "site.error.heading": "Something went wrong",
+  "site.error.notFound": "We couldn't find that page.",
+  "site.error.denied": "{reason} Ask an administrator if you need it done.",
+  "site.error.body": "We couldn't load this page just now. Nothing you sent was lost: please try again in a moment.",
+  "site.error.dashboard": "Back to the dashboard",
+  "site.error.backToCampaign": "Back to the campaign",
   "progress.raised": "{raised} raised of {target}",
   "progress.percent": "{percent}% of target",
   "progress.supporters": "{count, plural, one {# supporter} other {# supporters}}",
@@ -135,6 +154,7 @@ export const en = {
   "error.amount.huge": "That amount is too large.",
   "error.amount.whole": "Use whole amounts.",
   "error.amount.choose": "Choose an amount.",
+  "error.amount.wrong_currency": "That amount is in another currency. Enter it in {currency}.",
   "error.amount.presetAndCustom":
     "You typed an amount but chose a preset. Choose Other to give the amount you typed, or clear it.",
   "error.frequency": "Choose once or monthly.",
