@@ -30,6 +30,8 @@ export type LocaleInputs = {
  */
 export function negotiateLocale({ url, cookieHeader, acceptLanguage }: LocaleInputs): RequestLocale {
   const parsed = new URL(url, "http://x");
+  // Staff pages stay English (ADR 049), their money and dates included.
+  if (/^\/admin(?:\/|$)/.test(parsed.pathname)) return DEFAULT_LOCALE;
   const asked = parsed.searchParams.get("lang");
   if (isLocale(asked)) return asked;
   if (asked === PSEUDO_LOCALE && pseudoAllowed()) return PSEUDO_LOCALE;

@@ -1,1 +1,0 @@
-ALTER TABLE "supporters" ADD COLUMN "locale" text DEFAULT 'en' NOT NULL;
