@@ -19,7 +19,7 @@ import { ProgressBar } from "~/ui/ProgressBar";
  */
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? t("donate.heading", { campaign: data.campaign.name }) : "Campaign not found" },
+  { title: data ? t("donate.heading", { campaign: data.campaign.name }) : t("meta.campaignNotFound") },
 ];
 
 // No React, no Remix runtime on someone else's article page: the one script is the height below.
