@@ -14,7 +14,10 @@ export const LANG_COOKIE = "ff_lang";
 export const PSEUDO_LOCALE = "en-XA";
 export type RequestLocale = Locale | typeof PSEUDO_LOCALE;
 
-const pseudoAllowed = () => process.env.FF_PSEUDO_LOCALE === "1" && process.env.NODE_ENV !== "production";
+const pseudoAllowed = () => {
+  const env = getEnv();
+  return env.FF_PSEUDO_LOCALE && env.NODE_ENV !== "production";
+};
 
 export type LocaleInputs = {
   /** The path and query, or a whole URL. */

@@ -150,7 +150,6 @@ export const ru: Record<TranslatedKey, string> = {
   "thanks.monthlyElsewhere": "Жертвовать {amount} каждый месяц вместо этого",
   "thanks.monthlyUnavailable":
     "Отсюда не получилось оформить ежемесячное пожертвование. Выберите его, пожалуйста, на странице кампании.",
-  "thanks.shareLink": "Ссылка на кампанию",
   "thanks.shareHeading": "Расскажите другим",
   "thanks.sharePitch": "Каждый новый читатель делает кампанию сильнее. Поделитесь этой ссылкой:",
   "thanks.shareEmail": "Поделиться по почте",
@@ -347,7 +346,6 @@ export const ru: Record<TranslatedKey, string> = {
   "flash.email.changed": "Готово: адрес почты изменён. Теперь мы будем писать на него.",
   "flash.signedOut": "Вы вышли.",
   "flash.signedOutEverywhere": "Вы вышли на всех устройствах.",
-  "flash.dismiss": "Закрыть",
   "account.card.heading": "Обновить карту",
   "account.card.current": "Сохранённая карта: {brand} с последними цифрами {last4}, действует до {expiry}.",
   "account.card.none": "У нас пока нет вашей карты.",

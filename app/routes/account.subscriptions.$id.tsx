@@ -475,7 +475,7 @@ function PauseForm({
         >
           {sub.pauseOptions.map((option) => (
             <option key={option.months} value={option.months}>
-              {t("account.sub.pause.option", { count: option.months })} — {describe(option)}
+              {`${t("account.sub.pause.option", { count: option.months })} — ${describe(option)}`}
             </option>
           ))}
         </select>
