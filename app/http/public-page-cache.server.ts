@@ -5,7 +5,7 @@ import { LANG_COOKIE } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
 
 /**
- * The public pages (`/`, `/support`, `/c/<slug>`) are the same for every reader but for two
+ * The public pages (`/`, `/support`, `/c/<slug>`) are the same for every reader of a language (ADR 049) but for two
  * strings: the CSP nonce of the response and the reader's CSRF token. Rendering them with React
  * for every request caps a server at a few hundred pages a second, and a campaign that goes viral
  * sends thousands. So each page is rendered once, with a random stand-in for the nonce and the
