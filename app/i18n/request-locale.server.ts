@@ -46,6 +46,11 @@ export function negotiateLocale({ url, cookieHeader, acceptLanguage }: LocaleInp
   return fromAcceptLanguage(acceptLanguage);
 }
 
+/** Whether the reader has chosen a language in this browser. */
+export function hasLangCookie(request: Request): boolean {
+  return cookieValue(request.headers.get("cookie"), LANG_COOKIE) !== undefined;
+}
+
 export function localeOfRequest(request: Request): RequestLocale {
   return negotiateLocale({
     url: request.url,

@@ -7,6 +7,8 @@ import { t } from "~/i18n/t";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { consumeLoginLink, inspectLoginLink, startSupporterSession } from "~/auth/supporter-auth.server";
 import { readFormData } from "~/giving/forms.server";
+import { hasLangCookie, langCookie } from "~/i18n/request-locale.server";
+import { supporterLocale } from "~/supporters/locale.server";
 import { confirmEmailChange } from "~/supporters/profile.server";
 
 export const meta: MetaFunction = () => [{ title: t("signIn.short") }, { name: "robots", content: "noindex" }];
@@ -40,9 +42,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (outcome === "taken") return json({ state: "taken" as const }, { status: 409 });
   }
   const cookie = await startSupporterSession(db, link.supporterId);
+  const headers = new Headers({ "Set-Cookie": cookie });
+  // A browser with no language chosen yet takes the one the supporter keeps (ADR 049).
+  if (!hasLangCookie(request)) headers.append("Set-Cookie", langCookie(await supporterLocale(db, link.supporterId)));
   return redirect(link.purpose === "email_change" ? "/account/profile?email=changed" : "/account", {
     status: 303,
-    headers: { "Set-Cookie": cookie },
+    headers,
   });
 }
 
