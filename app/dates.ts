@@ -1,6 +1,9 @@
+import { activeIntlLocale } from "~/i18n/active";
+
 /**
  * Calendar dates in the organisation's time zone (a setting): a gift at 11 pm in Melbourne
- * belongs to that day, and to that financial year, wherever the server runs.
+ * belongs to that day, and to that financial year, wherever the server runs. Written in the
+ * language in use unless a locale is named (ADR 049): "4 December 2026", «4 декабря 2026 г.».
  */
 
 /** The zone if Intl knows it, else UTC: a mistyped setting must not break a page. */
@@ -18,7 +21,7 @@ export function formatDate(
   date: Date | string,
   timeZone: string,
   style: "long" | "medium" = "long",
-  locale = "en-AU",
+  locale = activeIntlLocale(),
 ): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: style, timeZone: safeTimeZone(timeZone) }).format(new Date(date));
 }
@@ -27,7 +30,7 @@ export function formatDate(
 export function formatDateTime(
   date: Date | string,
   timeZone: string,
-  { seconds = false, locale = "en-AU" }: { seconds?: boolean; locale?: string } = {},
+  { seconds = false, locale = activeIntlLocale() }: { seconds?: boolean; locale?: string } = {},
 ): string {
   const when = new Intl.DateTimeFormat(locale, {
     dateStyle: "medium",
@@ -38,7 +41,7 @@ export function formatDateTime(
 }
 
 /** The zone's short name at an instant ("AEDT", or "GMT+11" where the locale has no name for it). */
-export function zoneName(date: Date, timeZone: string, locale = "en-AU"): string {
+export function zoneName(date: Date, timeZone: string, locale = activeIntlLocale()): string {
   const part = new Intl.DateTimeFormat(locale, { timeZone: safeTimeZone(timeZone), timeZoneName: "short" })
     .formatToParts(date)
     .find((p) => p.type === "timeZoneName");

@@ -4,6 +4,8 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+// Installs the server's catalogues: t() in loaders, actions and rendering reads the request's language.
+import "~/i18n/catalogue.server";
 import { describeError, logger } from "~/log.server";
 import { NonceProvider } from "~/ui/nonce";
 
@@ -36,6 +38,8 @@ export default function handleRequest(
         shellRendered = true;
         const body = new PassThrough();
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
+        // A page's language comes from the cookie or Accept-Language (ADR 049).
+        responseHeaders.append("Vary", "Accept-Language, Cookie");
         keepLoadersNoStore(remixContext, responseHeaders);
         resolve(
           new Response(createReadableStreamFromReadable(body), {

@@ -38,6 +38,11 @@ const EnvSchema = z.object({
     .enum(["true", "false"], { message: "must be true or false" })
     .default("false")
     .transform((v) => v === "true"),
+  // Tests only: the pseudo language that shows text outside the catalogue (ADR 049); never in production.
+  FF_PSEUDO_LOCALE: z
+    .enum(["0", "1"])
+    .default("0")
+    .transform((v) => v === "1"),
   SEED_DEMO: z
     .enum(["true", "false"])
     .default("true")

@@ -14,6 +14,10 @@ import type { ReactNode } from "react";
 import type { $ZodConfig } from "zod/v4/core";
 import { getDb } from "@db/client.server";
 import { getEnv } from "~/env.server";
+import { clientMessages } from "~/i18n/catalogue.server";
+import { LOCALE_NAMES, LOCALES } from "~/i18n/locales";
+import { I18nProvider } from "~/i18n/react";
+import { requestLocale } from "~/i18n/request-locale.server";
 import { t } from "~/i18n/t";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { useNonce } from "~/ui/nonce";
@@ -38,10 +42,15 @@ export const links: LinksFunction = () => [
   { rel: "icon", href: "/favicon.svg", type: "image/svg+xml" },
 ];
 
-export async function loader(_: LoaderFunctionArgs) {
+export async function loader({ request }: LoaderFunctionArgs) {
   const settings = await getOrganisationSettings(getDb());
   const env = getEnv();
+  const locale = requestLocale();
+  const staff = /^\/admin(\/|$)/.test(new URL(request.url).pathname);
   return json({
+    /** The page's language and the messages its browser code may need (ADR 049): data, not JavaScript. */
+    locale,
+    messages: clientMessages(locale, { staff }),
     orgName: settings.orgName,
     accentColor: settings.accentColor,
     contactEmail: settings.contactEmail,
@@ -60,15 +69,49 @@ export async function loader(_: LoaderFunctionArgs) {
 
 function Layout({ children }: { children: ReactNode }) {
   const data = useRouteLoaderData<typeof loader>("root");
+  const locale = data?.locale ?? "en";
+  return (
+    <I18nProvider locale={locale} messages={data?.messages ?? {}}>
+      <Page lang={locale === "ru" ? "ru" : "en"}>{children}</Page>
+    </I18nProvider>
+  );
+}
+
+/** The language switcher (ADR 049): plain links, so it works without JavaScript; each name in its own language. */
+function LanguageSwitcher({ current, back }: { current: string; back: string }) {
+  return (
+    <nav aria-label={t("site.language")} className="language-switcher">
+      {LOCALES.map((locale) =>
+        locale === current ? (
+          <span key={locale} lang={locale} aria-current="true">
+            {LOCALE_NAMES[locale]}
+          </span>
+        ) : (
+          <a
+            key={locale}
+            lang={locale}
+            hrefLang={locale}
+            href={`/language?${new URLSearchParams({ to: locale, back }).toString()}`}
+          >
+            {LOCALE_NAMES[locale]}
+          </a>
+        ),
+      )}
+    </nav>
+  );
+}
+
+function Page({ lang, children }: { lang: string; children: ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("root");
   const accent = data && /^#[0-9a-fA-F]{6}$/.test(data.accentColor) ? data.accentColor : undefined;
   const nonce = useNonce();
-  const { pathname } = useLocation();
+  const { pathname, search } = useLocation();
   // The staff side has a header of its own: the public site's navigation has no place there.
   const admin = /^\/admin(\/|$)/.test(pathname);
   // The appeal block sits inside another site's page (ADR 044): no header, navigation or footer.
   if (/^\/embed\//.test(pathname))
     return (
-      <html lang="en">
+      <html lang={lang}>
         <head>
           <meta charSet="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -82,7 +125,7 @@ function Layout({ children }: { children: ReactNode }) {
       </html>
     );
   return (
-    <html lang="en">
+    <html lang={lang}>
       <head>
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -107,24 +150,23 @@ function Layout({ children }: { children: ReactNode }) {
             <Link to="/" className="site-name">
               {data?.orgName ?? "Fighting Fund"}
             </Link>
-            <nav aria-label="Main">
-              <Link to="/">Give</Link>
-              <Link to="/support">Become a supporter</Link>
+            <nav aria-label={t("site.nav.label")}>
+              <Link to="/">{t("site.nav.give")}</Link>
+              <Link to="/support">{t("site.nav.support")}</Link>
             </nav>
+            <LanguageSwitcher current={data?.locale ?? "en"} back={pathname + search} />
           </header>
         )}
         {data?.demo ? (
           <p className="demo-banner" role="note">
-            {data.demo.payments === "simulated"
-              ? "Demo mode: payments are simulated and no money moves."
-              : "Demo mode: payments use Stripe's test mode and no money moves."}
+            {data.demo.payments === "simulated" ? t("site.demo.simulated") : t("site.demo.stripeTest")}
             {data.demo.mail === "mailbox" ? (
               <>
                 {" "}
-                Emails go to the <Link to="/dev/mailbox">dev mailbox</Link>.
+                <Link to="/dev/mailbox">{t("site.demo.mailbox")}</Link>
               </>
             ) : data.demo.mail === "kept" ? (
-              " Emails are not sent."
+              <> {t("site.demo.mailKept")}</>
             ) : null}
           </p>
         ) : null}
@@ -142,9 +184,7 @@ function Layout({ children }: { children: ReactNode }) {
               </>
             ) : null}
           </p>
-          <p>
-            No trackers, no third-party scripts. Payments are handled by our card processor; we never see your card.
-          </p>
+          <p>{t("site.footer.noTrackers")}</p>
         </footer>
         {/* Remix's scripts, or a page's own (app/ui/page-scripts.tsx), with this response's CSP nonce. */}
         <PageScripts nonce={nonce} />
@@ -167,21 +207,31 @@ export function ErrorBoundary() {
   // A role refusal (a staff member on an admin-only page) says what it is, not "something went wrong".
   const denied = isRouteErrorResponse(error) && error.status === 403;
   const deniedText =
-    denied && typeof error.data === "string" && error.data.trim()
-      ? error.data.trim()
-      : "Your account can't open this page.";
+    denied && typeof error.data === "string" && error.data.trim() ? error.data.trim() : t("site.error.deniedDefault");
   return (
     <Layout>
       <div className="panel">
-        <h1>{notFound ? "Page not found" : denied ? "Not open to your account" : "Something went wrong"}</h1>
+        <h1>
+          {notFound
+            ? t("site.error.notFoundHeading")
+            : denied
+              ? t("site.error.deniedHeading")
+              : t("site.error.heading")}
+        </h1>
         <p>
           {notFound
-            ? "We couldn't find that page."
+            ? t("site.error.notFound")
             : denied
-              ? `${deniedText} Ask an administrator if you need it done.`
-              : "We couldn't load this page just now. Nothing you sent was lost: please try again in a moment."}
+              ? t("site.error.denied", { reason: deniedText })
+              : t("site.error.body")}
         </p>
-        <p>{denied ? <Link to="/admin">Back to the dashboard</Link> : <Link to="/">Back to the campaign</Link>}</p>
+        <p>
+          {denied ? (
+            <Link to="/admin">{t("site.error.dashboard")}</Link>
+          ) : (
+            <Link to="/">{t("site.error.backToCampaign")}</Link>
+          )}
+        </p>
       </div>
     </Layout>
   );

@@ -189,6 +189,8 @@ export const supporters = pgTable(
     phone: text("phone"),
     stripeCustomerId: text("stripe_customer_id"),
     anonymous: boolean("anonymous").notNull().default(false),
+    /** Their language for receipts, reminders and statements (ADR 049): set at checkout and by the switcher. */
+    locale: text("locale").notNull().default("en"),
     addressLine1: text("address_line1"),
     addressLine2: text("address_line2"),
     addressCity: text("address_city"),
@@ -305,6 +307,8 @@ export const checkouts = pgTable(
     message: text("message"),
     /** The reader allowed the amount to be shown beside their message on the wall (off unless ticked). */
     showAmount: boolean("show_amount").notNull().default(false),
+    /** The language the checkout was started in (ADR 049): the supporter's language once it is paid. */
+    locale: text("locale").notNull().default("en"),
     /** Set when the checkout pays a phone pledge (the pledge is marked paid by the same path). */
     pledgeId: integer("pledge_id"),
     /**

@@ -4,6 +4,7 @@ import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans } from "@db/schema";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
 import { getEnv } from "~/env.server";
+import { storableLocale } from "~/i18n/request-locale.server";
 import { formatMoney } from "~/money";
 import { getPaymentProvider } from "~/payments/provider.server";
 import type { Donation, TierChoice } from "./forms.server";
@@ -41,6 +42,8 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
   const provider = getPaymentProvider();
   const { appUrl } = getEnv();
   const checkoutId = randomUUID();
+  // The reader's language: Stripe's page opens in it, and it becomes the supporter's (ADR 049).
+  const locale = storableLocale();
   const session = await provider.startCheckout({
     checkoutId,
     kind: input.kind,
@@ -51,6 +54,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     campaign: { id: input.campaign.id, slug: input.campaign.slug, name: input.campaign.name },
     plan: input.plan,
     email: input.email,
+    locale,
     providerCustomerId: input.providerCustomerId ?? null,
     collectAddress: input.plan?.tier === "print",
     successUrl: `${appUrl}/thanks?ref=${checkoutId}`,
@@ -69,6 +73,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     anonymous: input.anonymous,
     message: input.message,
     showAmount: input.showAmount ?? false,
+    locale,
     pledgeId: input.pledgeId ?? null,
     supporterId: input.supporterId ?? null,
     provider: provider.name,
@@ -97,6 +102,7 @@ function prepareInsertCheckout(db: DB) {
     "anonymous",
     "message",
     "showAmount",
+    "locale",
     "pledgeId",
     "supporterId",
     "provider",

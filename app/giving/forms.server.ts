@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
+import { activeIntlLocale } from "~/i18n/active";
 import { t } from "~/i18n/t";
 import { estimateCardFee } from "~/money";
 import type { OrganisationSettings } from "~/organisation/settings.server";
@@ -92,7 +93,7 @@ export function parseDonateForm(
   formData: FormData,
   campaign: Campaign,
   settings: Pick<OrganisationSettings, "feePercentBps" | "feeFixedMinor"> | null,
-  locale = "en-AU",
+  locale = activeIntlLocale(),
 ): FormResult<Donation> {
   const values = formValues(formData, DONATE_FIELDS);
   const parsed = DonateFormSchema.safeParse(values);

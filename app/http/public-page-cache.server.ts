@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
 import { csrfCookieFor } from "~/auth/csrf.server";
+import { LANG_COOKIE } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
 
 /**
- * The public pages (`/`, `/support`, `/c/<slug>`) are the same for every reader but for two
+ * The public pages (`/`, `/support`, `/c/<slug>`) are the same for every reader of a language (ADR 049) but for two
  * strings: the CSP nonce of the response and the reader's CSRF token. Rendering them with React
  * for every request caps a server at a few hundred pages a second, and a campaign that goes viral
  * sends thousands. So each page is rendered once, with a random stand-in for the nonce and the
@@ -31,6 +32,8 @@ export type PublicPageRequest = {
   csrfToken: string;
   /** This response's CSP nonce. */
   nonce: string;
+  /** The reader's language (ADR 049): a page is kept once per language. */
+  locale: string;
 };
 
 export type PublicPageResponse = { status: number; headers: [string, string][]; body: Buffer };
@@ -110,7 +113,7 @@ export class PublicPageCache {
       this.stats.bypassed += 1;
       return null;
     }
-    const key = request.url;
+    const key = `${request.locale} ${request.url}`;
     let entry = this.entries.get(key);
     const due = entry ? this.renderDue(entry) : "missing";
     const young = (page: Entry | undefined) =>
@@ -138,7 +141,8 @@ export class PublicPageCache {
     // Anyone signed in (a supporter, staff) gets a page of their own, rendered as usual: the
     // public pages do not differ for them today, but nothing should make that an assumption.
     const cookies = (request.cookieHeader ?? "").split(";").map((pair) => pair.trim().split("=")[0]);
-    return cookies.every((name) => name === "" || name === "ff_csrf");
+    // The language cookie only chooses which language's page is served (ADR 049).
+    return cookies.every((name) => name === "" || name === "ff_csrf" || name === LANG_COOKIE);
   }
 
   /** "changed": something it shows changed (readers wait for the new page); "expired": only time passed (they do not). */
@@ -159,6 +163,7 @@ export class PublicPageCache {
   }
 
   private async render(key: string): Promise<Entry | null> {
+    const [locale = "en", url = "/"] = key.split(" ");
     const generation = this.generation;
     const renderedAt = this.now();
     this.stats.renders += 1;
@@ -167,8 +172,8 @@ export class PublicPageCache {
     try {
       const cookie = (await csrfCookieFor(this.tokenStandIn)).split(";")[0] ?? "";
       response = await this.options.render(
-        new Request(new URL(key, this.options.origin), {
-          headers: { cookie, "user-agent": "fighting-fund-page-cache" },
+        new Request(new URL(url, this.options.origin), {
+          headers: { cookie: `${cookie}; ${LANG_COOKIE}=${locale}`, "user-agent": "fighting-fund-page-cache" },
         }),
         {
           clientAddress: "page-cache",
@@ -179,7 +184,7 @@ export class PublicPageCache {
       html = await response.text();
     } catch (error) {
       // Remix answers the reader (or the page as it was, while it is young enough: see serve).
-      logger.warn({ err: describeError(error), path: key }, "public page not rendered");
+      logger.warn({ err: describeError(error), path: url }, "public page not rendered");
       return null;
     }
     // Errors, redirects and not-found pages are left to Remix, as is a page that did not carry

@@ -3,6 +3,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { listen } from "@db/client.server";
 import { ensureCsrfCookie } from "~/auth/csrf.server";
 import { getEnv } from "~/env.server";
+import { negotiateLocale } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
 import { nameRoute } from "~/observability/request-context.server";
 import { cspNonceOf, sendBuffered } from "./response-rules.server";
@@ -52,6 +53,11 @@ export async function startPublicPageCache(render: Render) {
         cookieHeader: csrf.issued?.cookieHeader ?? req.headers.cookie,
         csrfToken: csrf.token,
         nonce,
+        locale: negotiateLocale({
+          url: req.url ?? "",
+          cookieHeader: req.headers.cookie,
+          acceptLanguage: req.headers["accept-language"],
+        }),
       });
       if (!page) return false;
       nameRoute("public-page-cache");

@@ -121,7 +121,8 @@ export function sendBuffered(req: IncomingMessage, res: ServerResponse, answer: 
   for (const [name, value] of answer.headers) res.setHeader(name, value);
   let body = typeof answer.body === "string" ? Buffer.from(answer.body, "utf8") : answer.body;
   if (shouldCompress(req, res)) {
-    res.setHeader("Vary", "Accept-Encoding");
+    const vary = res.getHeader("Vary");
+    res.setHeader("Vary", vary ? `${String(vary)}, Accept-Encoding` : "Accept-Encoding");
     if (body.length >= COMPRESSION_THRESHOLD_BYTES && acceptsGzip(req.headers["accept-encoding"])) {
       body = gzipSync(body);
       res.setHeader("Content-Encoding", "gzip");

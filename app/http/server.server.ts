@@ -10,6 +10,7 @@ import { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/au
 import { bindAppUrlToPort, EnvError } from "~/env.server";
 import { markDraining } from "~/health.server";
 import { observeRequests } from "~/observability/observe-requests.server";
+import { localeOfRequest, withRequestLocale, type RequestLocale } from "~/i18n/request-locale.server";
 import { startApp } from "~/startup.server";
 import { builtAssets } from "./built-assets.server";
 import { startPublicPageCache } from "./public-pages.server";
@@ -50,6 +51,8 @@ export type LoadContext = {
   cspNonce: string;
   /** A promise while the client's socket is full (see socketDrained). */
   responseDrained: () => Promise<void> | undefined;
+  /** The request's language (ADR 049); t(), money and dates use it by themselves. */
+  locale?: RequestLocale;
 };
 
 export type ServerOptions = {
@@ -72,7 +75,7 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
   }
 
   const { env } = app;
-  const handleRemix = createRequestHandler(build, env.NODE_ENV);
+  const handleRemix = inRequestLocale(createRequestHandler(build, env.NODE_ENV));
 
   const server = express();
   server.disable("x-powered-by");
@@ -301,4 +304,17 @@ function refuseTunnel(_req: IncomingMessage, socket: Socket) {
   socket.end(
     "HTTP/1.1 405 Method Not Allowed\r\nAllow: GET, HEAD, POST\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 20\r\nConnection: close\r\n\r\nMethod not allowed.\n",
   );
+}
+
+type RemixHandler = ReturnType<typeof createRequestHandler>;
+
+/**
+ * Every request Remix answers, the page cache's renders included, runs in its language (ADR 049):
+ * the switcher's choice, the saved cookie, then Accept-Language.
+ */
+function inRequestLocale(handle: RemixHandler): RemixHandler {
+  return (request, context) => {
+    const locale = localeOfRequest(request);
+    return withRequestLocale(locale, () => handle(request, { ...context, locale }));
+  };
 }

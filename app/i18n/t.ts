@@ -1,22 +1,36 @@
-import { en, type MessageKey } from "./en";
+import { IntlMessageFormat } from "intl-messageformat";
+import { messagesFor } from "./active";
+import type { MessageKey } from "./en";
+import { intlLocale } from "./locales";
 
-type Params = Record<string, string | number>;
+export type MessageParams = Record<string, string | number>;
 
-const pluralRules = new Map<string, Intl.PluralRules>();
+// Parsing a message costs far more than formatting it: each (locale, message) is parsed once.
+const CACHE_LIMIT = 2_000;
+const compiled = new Map<string, IntlMessageFormat>();
+
+/** Formats one ICU MessageFormat message ("{count, plural, one {# day} other {# days}}"). */
+export function formatMessage(template: string, params: MessageParams, locale: string): string {
+  const cacheKey = `${locale}\u0000${template}`;
+  let format = compiled.get(cacheKey);
+  if (!format) {
+    // Plurals and numbers follow the language's rules (Russian one/few/many) and conventions.
+    format = new IntlMessageFormat(template, intlLocale(locale), undefined, { ignoreTag: true });
+    if (compiled.size >= CACHE_LIMIT) compiled.clear();
+    compiled.set(cacheKey, format);
+  }
+  const result = format.format(params);
+  return Array.isArray(result) ? result.join("") : String(result);
+}
 
 /**
- * Looks a message up and fills it in. Supports {name} and a minimal ICU plural:
- * "{count, plural, one {# day} other {# days}}".
+ * Looks a message up in the catalogue of the language in use (or `locale`, where one is named:
+ * emails go in the supporter's language) and fills it in (ADR 049). A missing message is a type
+ * error; should one still be missing at run time, the key shows rather than a crash.
  */
-export function t(key: MessageKey, params: Params = {}, locale = "en"): string {
-  const template: string = en[key];
-  return template
-    .replace(/\{(\w+), plural, ((?:\w+ \{[^}]*\}\s*)+)\}/g, (_, name: string, cases: string) => {
-      const n = Number(params[name]);
-      let rules = pluralRules.get(locale);
-      if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
-      const options = Object.fromEntries([...cases.matchAll(/(\w+) \{([^}]*)\}/g)].map((m) => [m[1], m[2]]));
-      return (options[rules.select(n)] ?? options.other ?? "").replace(/#/g, String(n));
-    })
-    .replace(/\{(\w+)\}/g, (match, name: string) => (name in params ? String(params[name]) : match));
+export function t(key: MessageKey, params: MessageParams = {}, locale?: string): string {
+  const { locale: used, messages } = messagesFor(locale);
+  const template = messages[key];
+  if (template === undefined) return key;
+  return formatMessage(template, params, used);
 }

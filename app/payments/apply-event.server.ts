@@ -117,6 +117,7 @@ function identityFromCheckout(checkout: Checkout, customer: Customer) {
     anonymous: checkout.anonymous,
     details: detailsGiven(checkout, customer),
     ownerId: checkout.supporterId,
+    locale: checkout.locale,
   };
 }
 

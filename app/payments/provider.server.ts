@@ -1,3 +1,4 @@
+import type { Locale } from "~/i18n/locales";
 import type { Billing, Currency, GiftKind, PostalAddress, Tier } from "@db/schema";
 import { getEnv } from "~/env.server";
 import { simulatedProvider } from "./simulated.server";
@@ -16,6 +17,8 @@ export type CheckoutStart = {
   campaign: { id: number; slug: string; name: string };
   plan: { id: number; code: string; lookupKey: string; name: string; tier: Tier; billing: Billing } | null;
   email: string;
+  /** The reader's language: the payment page opens in it (ADR 049). */
+  locale?: Locale;
   /**
    * The provider's customer for a signed-in supporter who already has one: the payment page then
    * opens with their details (Stripe Checkout prefills email, name and the shipping address it

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { PostalAddress } from "@db/schema";
 import Stripe from "stripe";
+import { storableLocale } from "~/i18n/request-locale.server";
 import { getEnv } from "~/env.server";
 import { reportServiceFailure, reportServiceSuccess } from "~/health.server";
 import { t } from "~/i18n/t";
@@ -187,6 +188,8 @@ function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): S
     // filled in; Stripe takes either a customer or an email, never both.
     ...(start.providerCustomerId ? { customer: start.providerCustomerId } : { customer_email: start.email }),
     client_reference_id: start.checkoutId,
+    // Stripe's page in the reader's language (ADR 049).
+    locale: start.locale ?? "en",
     metadata,
     ...(recurring
       ? { subscription_data: { metadata, description: start.description } }
@@ -331,7 +334,13 @@ export const stripeProvider: PaymentProvider = {
       "billingPortal.sessions.create",
       async () => {
         const session = await getStripe().billingPortal.sessions.create(
-          { customer: providerCustomerId, return_url: returnUrl, flow_data: { type: "payment_method_update" } },
+          {
+            customer: providerCustomerId,
+            return_url: returnUrl,
+            flow_data: { type: "payment_method_update" },
+            // The portal in the supporter's language, as the page that sent them there (ADR 049).
+            locale: storableLocale(),
+          },
           // Each visit gets its own short-lived portal session.
           { idempotencyKey: `card-update:${supporterId}:${randomUUID()}` },
         );

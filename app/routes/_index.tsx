@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
+import { t } from "~/i18n/t";
 import { getDefaultCampaign } from "~/campaigns/campaigns.server";
 import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
 import { checkoutFormResponse } from "~/http/checkout-form.server";
@@ -9,7 +10,7 @@ import { CampaignPage, campaignPageHandle } from "~/ui/CampaignPage";
 import { campaignOpenGraph, rootDataOf } from "~/ui/open-graph";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
-  { title: data ? `${data.campaign.name} — give now` : "Give" },
+  { title: data ? t("meta.give", { campaign: data.campaign.name }) : t("site.nav.give") },
   { name: "description", content: data?.campaign.headline ?? "" },
   ...(data
     ? campaignOpenGraph({ root: rootDataOf(matches), path: "/", campaign: data.campaign, progress: data.progress })

@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Form, Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
+import type { MessageKey } from "~/i18n/en";
+import { t } from "~/i18n/t";
 import { requireSupporter } from "~/http/guards.server";
 import { formatDate } from "~/dates";
 import { formatMoney } from "~/money";
@@ -9,7 +11,7 @@ import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getAccountOverview } from "~/supporters/account.server";
 import type { loader as layoutLoader } from "./account";
 
-export const meta: MetaFunction = () => [{ title: "Your support" }];
+export const meta: MetaFunction = () => [{ title: t("account.title") }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -23,14 +25,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return json({ ...overview, timeZone: settings.timeZone }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
-const STATUS: Record<string, string> = {
-  active: "Active",
-  past_due: "Payment failed",
-  canceled: "Cancelled",
-  incomplete: "Starting",
-  unpaid: "Unpaid",
-  paused: "Paused",
-  trialing: "Active",
+const STATUS: Record<string, MessageKey> = {
+  active: "account.sub.status.active",
+  past_due: "account.sub.status.past_due",
+  canceled: "account.sub.status.canceled",
+  incomplete: "account.sub.status.incomplete",
+  unpaid: "account.sub.status.unpaid",
+  paused: "account.sub.status.paused",
+  trialing: "account.sub.status.active",
+};
+const statusText = (status: string) => {
+  const key = STATUS[status];
+  return key ? t(key) : status;
 };
 
 export default function AccountOverview() {
@@ -42,14 +48,15 @@ export default function AccountOverview() {
   const ended = subscriptions.filter((s) => s.status === "canceled");
   return (
     <div className="account-overview">
-      <h1>{supporter.name ? `Hello, ${supporter.name}` : "Your support"}</h1>
+      <h1>{supporter.name ? t("account.hello", { name: supporter.name }) : t("account.title")}</h1>
 
       <section aria-labelledby="subs-heading" className="panel">
-        <h2 id="subs-heading">Regular support</h2>
+        <h2 id="subs-heading">{t("account.regular")}</h2>
         {live.length === 0 ? (
           <p>
-            You have no monthly support running. <Link to="/support">Become a supporter</Link> or{" "}
-            <Link to="/">give monthly</Link>.
+            {t("account.noMonthly")} <Link to="/support">{t("site.nav.support")}</Link>
+            {" · "}
+            <Link to="/">{t("account.giveMonthly")}</Link>
           </p>
         ) : (
           <ul className="card-list">
@@ -59,23 +66,24 @@ export default function AccountOverview() {
                   <Link to={`/account/subscriptions/${s.id}`}>{s.what}</Link>
                 </p>
                 <p>
-                  {formatMoney(s.amountMinor, s.currency)} {s.currency} a month · {STATUS[s.status] ?? s.status}
-                  {s.updating ? " · updating…" : ""}
+                  {t("account.sub.perMonth", { amount: formatMoney(s.amountMinor, s.currency), currency: s.currency })}{" "}
+                  · {statusText(s.status)}
+                  {s.updating ? ` · ${t("account.updating")}` : ""}
                 </p>
                 <p className="hint">
                   {s.pausedUntil
-                    ? `Paused until ${date(s.pausedUntil)}`
+                    ? t("account.pausedUntil", { date: date(s.pausedUntil) ?? "" })
                     : s.endsAt
-                      ? `Ends on ${date(s.endsAt)}`
+                      ? t("account.endsOn", { date: date(s.endsAt) ?? "" })
                       : s.nextPaymentAt
-                        ? `Next payment ${date(s.nextPaymentAt)}`
+                        ? t("account.nextPayment", { date: date(s.nextPaymentAt) ?? "" })
                         : null}
                 </p>
                 {s.status === "past_due" ? (
                   <Form method="post" action="/account/card">
                     <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
                     <button type="submit" className="give-button">
-                      Fix your payment
+                      {t("account.sub.fixPayment")}
                     </button>
                   </Form>
                 ) : null}
@@ -88,25 +96,35 @@ export default function AccountOverview() {
             <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
             <button type="submit" className="button-secondary">
               {supporter.card
-                ? `Update card (${supporter.card.brand ?? "card"} ending ${supporter.card.last4})`
-                : "Update card"}
+                ? t("account.updateCardNamed", {
+                    brand: supporter.card.brand ?? t("account.card"),
+                    last4: supporter.card.last4 ?? "",
+                  })
+                : t("account.card.submit")}
             </button>
           </Form>
         ) : null}
         {ended.length > 0 ? (
           <>
-            <h3 id="ended-heading">Support that has ended</h3>
+            <h3 id="ended-heading">{t("account.endedHeading")}</h3>
             <ul className="card-list" aria-labelledby="ended-heading">
               {ended.map((s) => (
                 <li key={s.id} className="card-item">
                   <p className="card-title">{s.what}</p>
                   <p>
-                    {formatMoney(s.amountMinor, s.currency)} {s.currency} a month · Ended
+                    {t("account.sub.perMonth", {
+                      amount: formatMoney(s.amountMinor, s.currency),
+                      currency: s.currency,
+                    })}{" "}
+                    · {t("account.ended")}
                   </p>
                   {s.canStartAgain ? (
                     <p>
-                      <Link to={`/account/subscriptions/${s.id}`} aria-label={`Start ${s.what} again`}>
-                        Start again
+                      <Link
+                        to={`/account/subscriptions/${s.id}`}
+                        aria-label={t("account.startAgainNamed", { what: s.what })}
+                      >
+                        {t("account.sub.restart.heading")}
                       </Link>
                     </p>
                   ) : null}
@@ -118,19 +136,23 @@ export default function AccountOverview() {
       </section>
 
       <section aria-labelledby="ent-heading" className="panel">
-        <h2 id="ent-heading">What you receive</h2>
+        <h2 id="ent-heading">{t("account.receive")}</h2>
         {entitlements.length === 0 ? (
-          <p>No edition at the moment.</p>
+          <p>{t("account.noEdition")}</p>
         ) : (
           <ul>
             {entitlements.map((e, i) => (
               <li key={i}>
-                {e.tier === "print" ? "Print and digital editions" : "Digital edition"} ({e.planName})
-                {e.until ? ` until ${date(e.until)}` : ", renewing monthly"}
+                {e.until
+                  ? t(e.tier === "print" ? "account.printUntil" : "account.digitalUntil", {
+                      plan: e.planName,
+                      date: date(e.until) ?? "",
+                    })
+                  : t(e.tier === "print" ? "account.printMonthly" : "account.digitalMonthly", { plan: e.planName })}
                 {e.source === "one_time" ? (
                   <>
                     {" "}
-                    · <Link to="/support">Renew early</Link>
+                    · <Link to="/support">{t("account.renewEarly")}</Link>
                   </>
                 ) : null}
               </li>
@@ -140,33 +162,37 @@ export default function AccountOverview() {
       </section>
 
       <section aria-labelledby="pay-heading" className="panel">
-        <h2 id="pay-heading">Payments and receipts</h2>
+        <h2 id="pay-heading">{t("account.payments")}</h2>
         {payments.length === 0 ? (
-          <p>No payments yet.</p>
+          <p>{t("account.noPayments")}</p>
         ) : (
           <table className="stack-table">
-            <caption className="visually-hidden">Your payments, newest first</caption>
+            <caption className="visually-hidden">{t("account.paymentsCaption")}</caption>
             <thead>
               <tr>
-                <th scope="col">Date</th>
-                <th scope="col">For</th>
-                <th scope="col">Type</th>
-                <th scope="col">Amount</th>
-                <th scope="col">Receipt</th>
+                <th scope="col">{t("account.col.date")}</th>
+                <th scope="col">{t("simulated.for")}</th>
+                <th scope="col">{t("account.col.type")}</th>
+                <th scope="col">{t("donate.amount")}</th>
+                <th scope="col">{t("account.col.receipt")}</th>
               </tr>
             </thead>
             <tbody>
               {payments.map((p) => (
                 <tr key={p.id}>
-                  <td data-label="Date">{date(p.paidAt)}</td>
-                  <td data-label="For">{p.description}</td>
-                  <td data-label="Type">{p.purpose === "gift" ? "Donation" : "Supporter subscription"}</td>
-                  <td data-label="Amount">
-                    {formatMoney(p.amountMinor, p.currency)}
-                    {p.refundedMinor > 0 ? ` (refunded ${formatMoney(p.refundedMinor, p.currency)})` : ""}
+                  <td data-label={t("account.col.date")}>{date(p.paidAt)}</td>
+                  <td data-label={t("simulated.for")}>{p.description}</td>
+                  <td data-label={t("account.col.type")}>
+                    {p.purpose === "gift" ? t("account.type.gift") : t("account.type.subscription")}
                   </td>
-                  <td data-label="Receipt">
-                    <Link to={`/account/receipts/${p.id}`}>No. {p.receiptNumber}</Link>
+                  <td data-label={t("donate.amount")}>
+                    {formatMoney(p.amountMinor, p.currency)}
+                    {p.refundedMinor > 0
+                      ? ` ${t("account.refunded", { amount: formatMoney(p.refundedMinor, p.currency) })}`
+                      : ""}
+                  </td>
+                  <td data-label={t("account.col.receipt")}>
+                    <Link to={`/account/receipts/${p.id}`}>{t("account.receiptNo", { number: p.receiptNumber })}</Link>
                   </td>
                 </tr>
               ))}
@@ -174,7 +200,7 @@ export default function AccountOverview() {
           </table>
         )}
         <p>
-          <Link to="/account/statement">Annual statement</Link>
+          <Link to="/account/statement">{t("account.annualStatement")}</Link>
         </p>
       </section>
 
@@ -182,10 +208,10 @@ export default function AccountOverview() {
         <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
         <div className="check">
           <input type="checkbox" id="everywhere" name="everywhere" />
-          <label htmlFor="everywhere">Sign out on every device</label>
+          <label htmlFor="everywhere">{t("account.signOutEverywhere")}</label>
         </div>
         <button type="submit" className="button-secondary">
-          Sign out
+          {t("account.signOut")}
         </button>
       </Form>
     </div>

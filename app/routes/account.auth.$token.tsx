@@ -2,12 +2,16 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remi
 import { json, redirect } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
+import type { MessageKey } from "~/i18n/en";
+import { t } from "~/i18n/t";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { consumeLoginLink, inspectLoginLink, startSupporterSession } from "~/auth/supporter-auth.server";
 import { readFormData } from "~/giving/forms.server";
+import { hasLangCookie, langCookie } from "~/i18n/request-locale.server";
+import { supporterLocale } from "~/supporters/locale.server";
 import { confirmEmailChange } from "~/supporters/profile.server";
 
-export const meta: MetaFunction = () => [{ title: "Sign in" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [{ title: t("signIn.short") }, { name: "robots", content: "noindex" }];
 
 /**
  * Opening a link (GET) changes nothing: mail scanners follow links before people do. The
@@ -38,18 +42,21 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (outcome === "taken") return json({ state: "taken" as const }, { status: 409 });
   }
   const cookie = await startSupporterSession(db, link.supporterId);
+  const headers = new Headers({ "Set-Cookie": cookie });
+  // A browser with no language chosen yet takes the one the supporter keeps (ADR 049).
+  if (!hasLangCookie(request)) headers.append("Set-Cookie", langCookie(await supporterLocale(db, link.supporterId)));
   return redirect(link.purpose === "email_change" ? "/account/profile?email=changed" : "/account", {
     status: 303,
-    headers: { "Set-Cookie": cookie },
+    headers,
   });
 }
 
 const MESSAGES = {
-  invalid: "This link isn't valid. It may have been copied incompletely, or replaced by a newer one.",
-  expired: "This link has expired. Sign-in links last 15 minutes and links in receipts 7 days.",
-  used: "This link has already been used. Each link works once.",
-  taken: "That email address already belongs to another supporter account, so we left yours unchanged.",
-} as const;
+  invalid: "link.invalid",
+  expired: "link.expired",
+  used: "link.used",
+  taken: "link.taken",
+} as const satisfies Record<string, MessageKey>;
 
 export default function AuthLink() {
   const data = useLoaderData<typeof loader>();
@@ -58,11 +65,11 @@ export default function AuthLink() {
   if (state !== "valid") {
     return (
       <div className="narrow panel">
-        <h1>This link can't be used</h1>
-        <p>{MESSAGES[state]}</p>
+        <h1>{t("link.unusable")}</h1>
+        <p>{t(MESSAGES[state])}</p>
         <p>
           <Link to="/account/sign-in" className="button-secondary">
-            Email me a new link
+            {t("link.newLink")}
           </Link>
         </p>
       </div>
@@ -70,16 +77,16 @@ export default function AuthLink() {
   }
   return (
     <div className="narrow panel">
-      <h1>{data.purpose === "email_change" ? "Confirm your new email address" : "Sign in to manage your support"}</h1>
+      <h1>{data.purpose === "email_change" ? t("link.confirmEmail") : t("signIn.title")}</h1>
       {data.purpose === "email_change" && data.newEmail ? (
-        <p>We'll use {data.newEmail} from now on.</p>
+        <p>{t("link.useFromNow", { email: data.newEmail })}</p>
       ) : (
-        <p>Press Continue to sign in on this device.</p>
+        <p>{t("link.pressContinue")}</p>
       )}
       <Form method="post">
         <input type="hidden" name="csrf" value={data.csrf} />
         <button type="submit" className="give-button">
-          Continue
+          {t("link.continue")}
         </button>
       </Form>
     </div>

@@ -45,7 +45,7 @@ export default function CardRoute() {
       <p>
         {card
           ? t("account.card.current", {
-              brand: card.brand ?? "Card",
+              brand: card.brand ?? t("account.card"),
               last4: card.last4 ?? "",
               expiry: `${String(card.expMonth ?? "").padStart(2, "0")}/${card.expYear ?? ""}`,
             })

@@ -12,7 +12,10 @@ import { eraseSupporter, getPrivacyOverview } from "~/supporters/privacy.server"
 import { ErrorSummary } from "~/ui/fields";
 import type { loader as layoutLoader } from "./account";
 
-export const meta: MetaFunction = () => [{ title: "Your data and privacy" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [
+  { title: t("accountPrivacy.heading") },
+  { name: "robots", content: "noindex" },
+];
 
 const StepSchema = z.object({ step: z.literal("erase").optional().catch(undefined) });
 
@@ -72,46 +75,30 @@ export default function Privacy() {
   const confirming = data.confirmingErase || Boolean(actionData);
   return (
     <div className="account-page">
-      <h1>Your data and privacy</h1>
+      <h1>{t("accountPrivacy.heading")}</h1>
 
       <section className="panel" aria-labelledby="download-heading">
-        <h2 id="download-heading">Download your data</h2>
-        <p>
-          A file (JSON) with everything we hold about you: your details, gifts and receipts, subscriptions, the emails
-          we sent you and a log of changes to your account.
-        </p>
+        <h2 id="download-heading">{t("accountPrivacy.downloadHeading")}</h2>
+        <p>{t("accountPrivacy.download")}</p>
         {/* A full page request, so the browser saves the file. */}
         <Form method="post" action="/account/privacy/export" reloadDocument>
           <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
           <button type="submit" className="button-secondary">
-            Download my data
+            {t("accountPrivacy.downloadSubmit")}
           </button>
         </Form>
       </section>
 
       <section className="panel" aria-labelledby="erase-heading">
-        <h2 id="erase-heading">Erase your details</h2>
-        <p>
-          We replace your name, email address, postal address and card details with anonymous placeholders, and delete
-          the messages you wrote with your gifts. We keep the amounts, dates and receipt numbers of your gifts without
-          your name, because our accounts must still add up.
-        </p>
+        <h2 id="erase-heading">{t("accountPrivacy.eraseHeading")}</h2>
+        <p>{t("accountPrivacy.erase")}</p>
         {data.liveSubscriptions > 0 ? (
           <p>
-            <strong>
-              Your{" "}
-              {data.liveSubscriptions === 1
-                ? "regular payment stops"
-                : `${data.liveSubscriptions} regular payments stop`}{" "}
-              straight away, and any supporter benefits end.
-            </strong>
+            <strong>{t("accountPrivacy.stops", { count: data.liveSubscriptions })}</strong>
           </p>
         ) : null}
         {data.retentionMonths ? (
-          <p className="hint">
-            Even if you do nothing, we erase the details of one-off donors after {data.retentionMonths} months without a
-            gift.
-          </p>
+          <p className="hint">{t("accountPrivacy.retention", { months: data.retentionMonths })}</p>
         ) : null}
         {confirming ? (
           <Form method="post" noValidate>
@@ -120,7 +107,7 @@ export default function Privacy() {
             <ErrorSummary
               formError={actionData?.formError}
               errors={actionData?.errors}
-              labels={{ confirm: "Confirmation" }}
+              labels={{ confirm: t("accountPrivacy.confirmLabel") }}
             />
             <div className="check">
               <input
@@ -130,7 +117,7 @@ export default function Privacy() {
                 aria-invalid={actionData?.errors.confirm ? true : undefined}
                 aria-describedby={actionData?.errors.confirm ? "confirm-error" : undefined}
               />
-              <label htmlFor="confirm">I understand this cannot be undone, and that I will be signed out.</label>
+              <label htmlFor="confirm">{t("accountPrivacy.confirm")}</label>
             </div>
             {actionData?.errors.confirm ? (
               <p className="field-error" id="confirm-error">
@@ -139,17 +126,17 @@ export default function Privacy() {
             ) : null}
             <div className="button-row">
               <button type="submit" className="give-button" disabled={busy}>
-                {busy ? "Erasing…" : "Erase my details now"}
+                {busy ? t("accountPrivacy.erasing") : t("accountPrivacy.eraseNow")}
               </button>
               <Link to="/account/privacy" className="button-secondary">
-                Keep my details
+                {t("accountPrivacy.keep")}
               </Link>
             </div>
           </Form>
         ) : (
           <p>
             <Link to="/account/privacy?step=erase" className="button-secondary">
-              Erase me…
+              {t("accountPrivacy.eraseMe")}
             </Link>
           </p>
         )}

@@ -23,7 +23,7 @@ import { ErrorSummary, TextField } from "~/ui/fields";
 import { Flash } from "~/ui/Flash";
 import type { loader as layoutLoader } from "./account";
 
-export const meta: MetaFunction = () => [{ title: "Your details" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [{ title: t("profile.heading") }, { name: "robots", content: "noindex" }];
 
 /** What a redirect back here may announce; anything else in the query string is ignored. */
 const NoticeSchema = z.object({
@@ -95,7 +95,16 @@ export async function action({ request }: ActionFunctionArgs) {
   }
 }
 
-const DETAIL_FIELDS = [{ name: "name", label: "Your name", autoComplete: "name" }, ...ADDRESS_FIELDS] as const;
+const DETAIL_FIELDS = [
+  {
+    name: "name",
+    get label() {
+      return t("donate.name");
+    },
+    autoComplete: "name",
+  },
+  ...ADDRESS_FIELDS,
+] as const;
 
 export default function Profile() {
   const { profile, notice } = useLoaderData<typeof loader>();
@@ -121,15 +130,15 @@ export default function Profile() {
   const changedByLink = notice.email === "changed" && !layout?.flash;
   return (
     <div className="account-page">
-      <h1>Your details</h1>
+      <h1>{t("profile.heading")}</h1>
       {changedByLink ? <Flash flash={{ key: "flash.email.changed" }} /> : null}
       {actionData?.formError && !actionData.intent ? (
         <ErrorSummary formError={actionData.formError} labels={{}} />
       ) : null}
 
       <section className="panel" aria-labelledby="details-heading">
-        <h2 id="details-heading">Name and postal address</h2>
-        <p className="hint">We post print editions to this address. Leave every address field empty to remove it.</p>
+        <h2 id="details-heading">{t("profile.detailsHeading")}</h2>
+        <p className="hint">{t("profile.detailsHint")}</p>
         <Form method="post" noValidate>
           {csrf}
           <input type="hidden" name="intent" value="details" />
@@ -150,37 +159,37 @@ export default function Profile() {
             />
           ))}
           <button type="submit" className="button-secondary" disabled={busy}>
-            Save details
+            {t("profile.saveDetails")}
           </button>
         </Form>
       </section>
 
       <section className="panel" aria-labelledby="email-heading">
-        <h2 id="email-heading">Email address</h2>
+        <h2 id="email-heading">{t("profile.emailHeading")}</h2>
         <p>
-          We send receipts and sign-in links to <strong>{profile.email}</strong>.
+          {t("profile.emailSentTo")} <strong>{profile.email}</strong>
         </p>
         <Form method="post" noValidate>
           {csrf}
           <input type="hidden" name="intent" value="email" />
-          <ErrorSummary formError={email?.formError} errors={email?.errors} labels={{ email: "New email address" }} />
+          <ErrorSummary formError={email?.formError} errors={email?.errors} labels={{ email: t("profile.newEmail") }} />
           <TextField
             name="email"
-            label="New email address"
-            hint="We'll email a link to the new address; the change happens when you use it."
+            label={t("profile.newEmail")}
+            hint={t("profile.newEmailHint")}
             type="email"
             autoComplete="email"
             errors={email?.errors}
             values={email?.values ?? {}}
           />
           <button type="submit" className="button-secondary" disabled={busy}>
-            Send confirmation link
+            {t("profile.sendLink")}
           </button>
         </Form>
       </section>
 
       <section className="panel" aria-labelledby="anonymous-heading">
-        <h2 id="anonymous-heading">Your name in public</h2>
+        <h2 id="anonymous-heading">{t("profile.anonymousHeading")}</h2>
         <Form method="post">
           {csrf}
           <input type="hidden" name="intent" value="anonymous" />
@@ -188,9 +197,9 @@ export default function Profile() {
             <input type="checkbox" id="anonymous" name="anonymous" defaultChecked={profile.anonymous} />
             <label htmlFor="anonymous">{t("donate.anonymous")}</label>
           </div>
-          <p className="hint">Applies to your past gifts and to every gift you make from now on.</p>
+          <p className="hint">{t("profile.anonymousHint")}</p>
           <button type="submit" className="button-secondary" disabled={busy}>
-            Save preference
+            {t("profile.savePreference")}
           </button>
         </Form>
       </section>

@@ -8,10 +8,10 @@ import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getReceiptForSupporter } from "~/supporters/account.server";
 import { RowId } from "~/ids";
-import { PAYMENT_PURPOSE_LABELS } from "~/payments/labels";
+import { activeIntlLocale } from "~/i18n/active";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" },
+  { title: data ? t("receipt.heading", { number: data.receipt.receiptNumber }) : t("account.col.receipt") },
 ];
 
 const ParamsSchema = z.object({ paymentId: RowId });
@@ -39,18 +39,20 @@ export default function ReceiptPage() {
       return "UTC";
     }
   })();
-  const date = new Intl.DateTimeFormat("en-AU", { dateStyle: "long", timeZone: zone }).format(new Date(receipt.paidAt));
+  const date = new Intl.DateTimeFormat(activeIntlLocale(), { dateStyle: "long", timeZone: zone }).format(
+    new Date(receipt.paidAt),
+  );
   const money = (minor: number) =>
-    `${formatMoney(minor, receipt.currency, "en-AU", { alwaysShowCents: true })} ${receipt.currency}`;
+    `${formatMoney(minor, receipt.currency, activeIntlLocale(), { alwaysShowCents: true })} ${receipt.currency}`;
   return (
     <article className="narrow panel receipt">
       <p className="no-print">
-        <Link to="/account">Back to your account</Link> ·{" "}
+        <Link to="/account">{t("account.sub.back")}</Link> ·{" "}
         <button type="button" className="link-button" onClick={() => window.print()}>
-          Print
+          {t("receipt.print")}
         </button>
       </p>
-      <h1>Receipt {receipt.receiptNumber}</h1>
+      <h1>{t("receipt.heading", { number: receipt.receiptNumber })}</h1>
       <p>
         <strong>{receipt.organisation.name}</strong>
         <br />
@@ -61,22 +63,22 @@ export default function ReceiptPage() {
       </p>
       <dl className="summary">
         <div>
-          <dt>Date paid</dt>
+          <dt>{t("receipt.datePaid")}</dt>
           <dd>{date}</dd>
         </div>
         {receipt.donor.name ? (
           <div>
-            <dt>Received from</dt>
+            <dt>{t("receipt.from")}</dt>
             <dd>{receipt.donor.name}</dd>
           </div>
         ) : null}
         <div>
-          <dt>For</dt>
+          <dt>{t("simulated.for")}</dt>
           <dd>{receipt.description}</dd>
         </div>
         <div>
-          <dt>Type</dt>
-          <dd>{PAYMENT_PURPOSE_LABELS[receipt.purpose ?? purpose]}</dd>
+          <dt>{t("account.col.type")}</dt>
+          <dd>{(receipt.purpose ?? purpose) === "gift" ? t("account.type.gift") : t("account.type.subscription")}</dd>
         </div>
         {/* The gift and the card fees covered on lines of their own, then what was paid (ADR 040). */}
         {receipt.feeCoverMinor > 0 ? (
@@ -92,16 +94,16 @@ export default function ReceiptPage() {
           </>
         ) : null}
         <div>
-          <dt>Amount</dt>
+          <dt>{t("donate.amount")}</dt>
           <dd>{money(receipt.amountMinor)}</dd>
         </div>
       </dl>
       {receipt.frequency === "monthly" ? (
         <p className="no-print">
-          This payment repeats every month. You can change or cancel it from <Link to="/account">your account</Link>.
+          {t("receipt.repeats")} <Link to="/account">{t("thanks.accountLink")}</Link>
         </p>
       ) : null}
-      {refundedMinor > 0 ? <p className="notice">{money(refundedMinor)} of this payment was later refunded.</p> : null}
+      {refundedMinor > 0 ? <p className="notice">{t("receipt.refunded", { amount: money(refundedMinor) })}</p> : null}
       {receipt.organisation.receiptFooter ? <p className="hint">{receipt.organisation.receiptFooter}</p> : null}
     </article>
   );

@@ -11,7 +11,7 @@ import { email } from "~/validation/fields";
 import { requestSignInLink } from "~/supporters/sign-in.server";
 import { ErrorSummary, TextField } from "~/ui/fields";
 
-export const meta: MetaFunction = () => [{ title: "Sign in to manage your support" }];
+export const meta: MetaFunction = () => [{ title: t("signIn.title") }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await getSupporterSession(getDb(), request)) throw redirect("/account", 303);
@@ -47,26 +47,28 @@ export default function SignIn() {
   if (sent) {
     return (
       <div className="narrow panel" role="status">
-        <h1>Check your email</h1>
+        <h1>{t("signIn.sentHeading")}</h1>
+        <p>{t("signIn.sent")}</p>
         <p>
-          If that address belongs to one of our supporters, a sign-in link is on its way. It works once, for 15 minutes.
-        </p>
-        <p>
-          Nothing arrived? Check your spam folder, or <a href="/account/sign-in">ask for another link</a>.
+          {t("signIn.nothingArrived")} <a href="/account/sign-in">{t("signIn.askAgain")}</a>
         </p>
       </div>
     );
   }
   return (
     <div className="narrow panel">
-      <h1>Manage your support</h1>
-      <p>Type the email address you give with. We'll email you a link to sign in — no password needed.</p>
+      <h1>{t("signIn.heading")}</h1>
+      <p>{t("signIn.intro")}</p>
       <Form method="post" noValidate>
-        <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{ email: "Email" }} />
+        <ErrorSummary
+          formError={actionData?.formError}
+          errors={actionData?.errors}
+          labels={{ email: t("donate.email") }}
+        />
         <input type="hidden" name="csrf" value={csrf} />
         <TextField
           name="email"
-          label="Email"
+          label={t("donate.email")}
           type="email"
           autoComplete="email"
           required
@@ -74,7 +76,7 @@ export default function SignIn() {
           values={actionData?.values ?? {}}
         />
         <button type="submit" className="give-button" disabled={busy}>
-          {busy ? "Sending…" : "Email me a sign-in link"}
+          {busy ? t("signIn.sending") : t("signIn.submit")}
         </button>
       </Form>
     </div>

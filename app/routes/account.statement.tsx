@@ -20,7 +20,7 @@ import {
 import { ErrorSummary } from "~/ui/fields";
 import type { loader as layoutLoader } from "./account";
 
-export const meta: MetaFunction = () => [{ title: "Your annual statement" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [{ title: t("statement.heading") }, { name: "robots", content: "noindex" }];
 
 /** A four-digit year from 2000 to next year: a statement for any other is not a thing. */
 /** A failed parse has at least one issue; its message is the one shown at the field. */
@@ -41,8 +41,7 @@ function yearSchema(current: number) {
 }
 
 /** A supporter whose email address was removed (by staff, on their request) can still print. */
-const NO_EMAIL_MESSAGE =
-  "We don't have an email address for you, so we can't email this statement. You can print it (or save it as a PDF) instead, or add an email address on your details page.";
+const noEmailMessage = () => t("statement.noEmail");
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -94,12 +93,12 @@ export async function action({ request }: ActionFunctionArgs) {
     return json(
       {
         errors: {} as Record<string, string>,
-        formError: "There are no payments in this year, so there is no statement to send.",
+        formError: t("statement.nothingToSend"),
       },
       { status: 400 },
     );
   if (outcome === "no_email")
-    return json({ errors: {} as Record<string, string>, formError: NO_EMAIL_MESSAGE }, { status: 409 });
+    return json({ errors: {} as Record<string, string>, formError: noEmailMessage() }, { status: 409 });
   return redirect(`/account/statement?year=${year.data}&sent=1`, 303);
 }
 
@@ -141,21 +140,23 @@ function StatementPartView(props: {
       <table className="stack-table" aria-labelledby={`${id}-heading`}>
         <thead>
           <tr>
-            <th scope="col">Date</th>
-            <th scope="col">Receipt</th>
-            <th scope="col">For</th>
-            <th scope="col">Amount</th>
+            <th scope="col">{t("account.col.date")}</th>
+            <th scope="col">{t("account.col.receipt")}</th>
+            <th scope="col">{t("simulated.for")}</th>
+            <th scope="col">{t("donate.amount")}</th>
           </tr>
         </thead>
         <tbody>
           {part.lines.map((p) => (
             <tr key={p.paymentId}>
-              <td data-label="Date">{formatDate(p.paidAt, props.timeZone, "medium")}</td>
-              <td data-label="Receipt">{p.receiptNumber}</td>
-              <td data-label="For">{p.description}</td>
-              <td data-label="Amount">
+              <td data-label={t("account.col.date")}>{formatDate(p.paidAt, props.timeZone, "medium")}</td>
+              <td data-label={t("account.col.receipt")}>{p.receiptNumber}</td>
+              <td data-label={t("simulated.for")}>{p.description}</td>
+              <td data-label={t("donate.amount")}>
                 {formatMoney(p.amountMinor - p.refundedMinor, p.currency)} {p.currency}
-                {p.refundedMinor ? ` (${formatMoney(p.refundedMinor, p.currency)} refunded)` : ""}
+                {p.refundedMinor
+                  ? ` ${t("account.refunded", { amount: formatMoney(p.refundedMinor, p.currency) })}`
+                  : ""}
               </td>
             </tr>
           ))}
@@ -178,11 +179,11 @@ export default function Statement() {
   const { statement } = data;
   return (
     <div className="account-page">
-      <h1>Your annual statement</h1>
+      <h1>{t("statement.heading")}</h1>
       <Form method="get" className="no-print">
-        <ErrorSummary errors={data.errors} labels={{ year: "Year" }} />
+        <ErrorSummary errors={data.errors} labels={{ year: t("statement.year") }} />
         <div className="field">
-          <label htmlFor="year">Year</label>
+          <label htmlFor="year">{t("statement.year")}</label>
           <select
             id="year"
             name="year"
@@ -197,36 +198,36 @@ export default function Statement() {
           </select>
         </div>
         <button type="submit" className="button-secondary">
-          Show this year
+          {t("statement.show")}
         </button>
       </Form>
 
       {statement ? (
         <section className="panel" aria-labelledby="statement-heading">
-          <h2 id="statement-heading">Your statement for {statement.period.label}</h2>
+          <h2 id="statement-heading">{t("statement.for", { period: statement.period.label })}</h2>
           <p>
             {statement.period.range}
             {statement.donorName ? ` · ${statement.donorName}` : ""}
           </p>
-          {statement.payments.length === 0 ? <p>We have no payments from you in this year.</p> : null}
+          {statement.payments.length === 0 ? <p>{t("statement.noPayments")}</p> : null}
           <StatementPartView
             id="gifts"
-            heading="Gifts (donations)"
+            heading={t("statement.gifts")}
             part={statement.gifts}
             timeZone={data.timeZone}
-            empty={statement.payments.length > 0 ? "No gifts in this year." : null}
-            totalSentence={(total) => `You gave ${total}, net of refunds.`}
+            empty={statement.payments.length > 0 ? t("statement.noGifts") : null}
+            totalSentence={(total) => t("statement.gave", { total })}
           />
           {statement.taxNote ? <p className="statement-tax">{statement.taxNote}</p> : null}
           {statement.subscriptions.lines.length > 0 ? (
             <StatementPartView
               id="subscriptions"
-              heading="Supporter subscriptions"
-              intro="These payments buy an edition (digital or print): they are not gifts."
+              heading={t("statement.subscriptions")}
+              intro={t("statement.subscriptionsIntro")}
               part={statement.subscriptions}
               timeZone={data.timeZone}
               empty={null}
-              totalSentence={(total) => `You paid ${total} for supporter subscriptions, net of refunds.`}
+              totalSentence={(total) => t("statement.paid", { total })}
             />
           ) : null}
         </section>
@@ -234,25 +235,29 @@ export default function Statement() {
 
       {statement && statement.payments.length > 0 ? (
         <section className="panel no-print" aria-labelledby="send-heading">
-          <h2 id="send-heading">Keep a copy</h2>
+          <h2 id="send-heading">{t("statement.keepCopy")}</h2>
           {data.sent ? (
             <p className="notice-done" role="status">
-              We've emailed this statement to {statement.email}.
+              {t("statement.emailed", { email: statement.email ?? "" })}
             </p>
           ) : null}
           <Form method="post">
             <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
             <input type="hidden" name="year" value={statement.period.year} />
-            <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{ year: "Year" }} />
-            {statement.email ? null : <p>{NO_EMAIL_MESSAGE}</p>}
+            <ErrorSummary
+              formError={actionData?.formError}
+              errors={actionData?.errors}
+              labels={{ year: t("statement.year") }}
+            />
+            {statement.email ? null : <p>{noEmailMessage()}</p>}
             <div className="button-row">
               {statement.email ? (
                 <button type="submit" className="button-secondary" disabled={busy}>
-                  Email it to me
+                  {t("statement.emailMe")}
                 </button>
               ) : null}
               <button type="button" className="button-secondary" onClick={() => window.print()}>
-                Print
+                {t("receipt.print")}
               </button>
             </div>
           </Form>

@@ -10,6 +10,7 @@ import { requireSupporter } from "~/http/guards.server";
 import { statusFor } from "~/http/status";
 import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import type { MessageKey } from "~/i18n/en";
+import { activeIntlLocale } from "~/i18n/active";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { redirectWithFlash, type Flash } from "~/http/flash.server";
@@ -23,7 +24,7 @@ import { ErrorSummary, FieldError, fieldProps, Hint, TextField } from "~/ui/fiel
 import { RowId } from "~/ids";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? data.subscription.what : "Your support" },
+  { title: data ? data.subscription.what : t("account.title") },
 ];
 
 const ParamsSchema = z.object({ id: RowId });
@@ -120,18 +121,19 @@ const STATUS_KEYS: Record<string, MessageKey> = {
   paused: "account.sub.status.paused",
 };
 
-const LABELS = {
-  monthlyAmount: "New monthly amount",
-  plan: "Digital or print",
-  months: "Pause payments for",
-  reason: "Reason",
-};
+const labels = () => ({
+  monthlyAmount: t("sub.label.amount"),
+  plan: t("account.sub.tier.heading"),
+  months: t("account.sub.pause.label"),
+  reason: t("sub.label.reason"),
+});
 
 const dateFormatter = (timeZone: string) => (iso: string | null) => (iso ? formatDate(iso, timeZone) : null);
 
 /** "3 Jan 2027, 3 Feb 2027 and 3 Mar 2027" */
 function joinDates(dates: string[]): string {
-  return dates.length <= 1 ? dates.join("") : `${dates.slice(0, -1).join(", ")} and ${dates.at(-1)}`;
+  // The language's own list ("A, B and C"; "A, B и C").
+  return new Intl.ListFormat(activeIntlLocale(), { type: "conjunction" }).format(dates);
 }
 
 /** True once, after a change the page was waiting for is confirmed (JavaScript only; without it the reload shows the new state). */
@@ -230,7 +232,9 @@ export default function SubscriptionRoute() {
         </p>
       ) : null}
 
-      {actionData ? <ErrorSummary formError={actionData.formError} errors={actionData.errors} labels={LABELS} /> : null}
+      {actionData ? (
+        <ErrorSummary formError={actionData.formError} errors={actionData.errors} labels={labels()} />
+      ) : null}
 
       {sub.status === "past_due" ? (
         <Form method="post" action="/account/card" className="panel attention">
@@ -471,7 +475,7 @@ function PauseForm({
         >
           {sub.pauseOptions.map((option) => (
             <option key={option.months} value={option.months}>
-              {t("account.sub.pause.option", { count: option.months })} — {describe(option)}
+              {`${t("account.sub.pause.option", { count: option.months })} — ${describe(option)}`}
             </option>
           ))}
         </select>

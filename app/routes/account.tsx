@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { NavLink, Outlet, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
+import { t } from "~/i18n/t";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { SignOutButton } from "~/ui/SignOutButton";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
@@ -31,13 +32,13 @@ export default function AccountLayout() {
   return (
     <div className="account">
       {signedIn ? (
-        <nav className="account-nav" aria-label="Your account">
+        <nav className="account-nav" aria-label={t("account.nav.label")}>
           <NavLink to="/account" end>
-            Overview
+            {t("account.nav.overview")}
           </NavLink>
-          <NavLink to="/account/profile">Details</NavLink>
-          <NavLink to="/account/statement">Statement</NavLink>
-          <NavLink to="/account/privacy">Privacy</NavLink>
+          <NavLink to="/account/profile">{t("account.nav.details")}</NavLink>
+          <NavLink to="/account/statement">{t("account.nav.statement")}</NavLink>
+          <NavLink to="/account/privacy">{t("account.nav.privacy")}</NavLink>
           <SignOutButton action="/account/sign-out" csrf={csrf} />
         </nav>
       ) : null}

@@ -3,6 +3,7 @@ import { json } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { getDb } from "@db/client.server";
+import { t } from "~/i18n/t";
 import { getCampaignBySlug } from "~/campaigns/campaigns.server";
 import { loadDonatePage, submitDonateForm } from "~/giving/donate-page.server";
 import { checkoutFormResponse } from "~/http/checkout-form.server";
@@ -10,7 +11,7 @@ import { CampaignPage, campaignPageHandle } from "~/ui/CampaignPage";
 import { campaignOpenGraph, rootDataOf } from "~/ui/open-graph";
 
 export const meta: MetaFunction<typeof loader> = ({ data, matches }) => [
-  { title: data ? `${data.campaign.name} — give now` : "Campaign not found" },
+  { title: data ? t("meta.give", { campaign: data.campaign.name }) : t("meta.campaignNotFound") },
   { name: "description", content: data?.campaign.headline ?? "" },
   ...(data
     ? campaignOpenGraph({

@@ -4,6 +4,8 @@ import { useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { getPublicAppeal } from "~/campaigns/appeal.server";
 import { getEnv } from "~/env.server";
+import { isLocale } from "~/i18n/locales";
+import { requestLocale } from "~/i18n/request-locale.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { contentSecurityPolicy } from "~/security-headers.server";
@@ -19,13 +21,13 @@ import { ProgressBar } from "~/ui/ProgressBar";
  */
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? t("donate.heading", { campaign: data.campaign.name }) : "Campaign not found" },
+  { title: data ? t("donate.heading", { campaign: data.campaign.name }) : t("meta.campaignNotFound") },
 ];
 
 // No React, no Remix runtime on someone else's article page: the one script is the height below.
 export const handle: PageScriptHandle = { pageScript: NO_PAGE_SCRIPT };
 
-export async function loader({ params, context }: LoaderFunctionArgs) {
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
   const appeal = await getPublicAppeal(getDb(), { slug: params.slug });
   if (!appeal) throw new Response("Campaign not found", { status: 404 });
   const env = getEnv();
@@ -55,6 +57,8 @@ export async function loader({ params, context }: LoaderFunctionArgs) {
       },
       progress,
       site: new URL(env.appUrl).host,
+      // A language the host site asked for (`?lang=ru`, ADR 049) carries on to the campaign page.
+      lang: isLocale(new URL(request.url).searchParams.get("lang")) ? requestLocale() : null,
     },
     { headers },
   );
@@ -72,7 +76,7 @@ const HEIGHT_SCRIPT = `(function(){if(window.parent===window)return;var box=docu
 const FREQUENCIES = ["once", "monthly"] as const;
 
 export default function EmbedRoute() {
-  const { campaign, progress, site } = useLoaderData<typeof loader>();
+  const { campaign, progress, site, lang } = useLoaderData<typeof loader>();
   const nonce = useNonce();
   const defaultPreset = campaign.presets[1]?.amountMinor ?? campaign.presets[0]?.amountMinor;
   // The button says what it will do, following the radios by CSS alone (as the donate form's does);
@@ -96,6 +100,7 @@ export default function EmbedRoute() {
       {/* target=_top: the campaign page, and Checkout after it, open in the reader's own window. */}
       <form method="get" action={`/c/${campaign.slug}#donate-heading`} target="_top" className="embed-form">
         <style>{buttonRules}</style>
+        {lang ? <input type="hidden" name="lang" value={lang} /> : null}
         <fieldset className="segmented">
           <legend>{t("donate.frequency")}</legend>
           {FREQUENCIES.map((value) => (

@@ -4,12 +4,13 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { getDb } from "@db/client.server";
 import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { readFormData } from "~/giving/forms.server";
+import { activeIntlLocale } from "~/i18n/active";
 import { t } from "~/i18n/t";
 import { describeError, logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { findPledgeByToken, startPledgeCheckout, type PayablePledge } from "~/pledges/pledges.server";
 
-export const meta: MetaFunction = () => [{ title: "Complete your pledge" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [{ title: t("pledge.complete") }, { name: "robots", content: "noindex" }];
 
 // The token is the only key to this page: never cached, never sent on as a referrer.
 const PRIVATE = { "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer" };
@@ -36,7 +37,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   if (started.status === "unavailable") {
     return json(
-      { formError: started.view ? unavailableMessage(started.view) : "This payment link isn't valid." },
+      { formError: started.view ? unavailableMessage(started.view) : t("pledge.invalidShort") },
       { status: started.view ? 410 : 404, headers: PRIVATE },
     );
   }
@@ -46,17 +47,20 @@ export async function action({ request, params }: ActionFunctionArgs) {
 function unavailableMessage(pledge: PayablePledge): string {
   switch (pledge.status) {
     case "paid":
-      return "This pledge has already been paid. Thank you — your receipt was sent by email.";
+      return t("pledge.paid");
     case "cancelled":
-      return "This pledge was cancelled, so it can't be paid through this link. If that's a mistake, please call us and we'll send a new one.";
+      return t("pledge.cancelled");
     case "expired":
-      return "This payment link has expired. Please call us and we'll send you a new one — it only takes a minute.";
+      return t("pledge.expired");
     default:
       return "";
   }
 }
 
-const dateFormat = new Intl.DateTimeFormat("en-AU", { dateStyle: "long", timeZone: "Australia/Melbourne" });
+const formatExpiry = (iso: string) =>
+  new Intl.DateTimeFormat(activeIntlLocale(), { dateStyle: "long", timeZone: "Australia/Melbourne" }).format(
+    new Date(iso),
+  );
 
 export default function PayPledge() {
   const { pledge, csrf } = useLoaderData<typeof loader>();
@@ -65,39 +69,36 @@ export default function PayPledge() {
   if (!pledge) {
     return (
       <div className="narrow">
-        <h1>This payment link isn't valid</h1>
-        <p>
-          It may have been replaced by a newer link — please use the most recent email we sent you, or call us and we'll
-          send a new one.
-        </p>
+        <h1>{t("pledge.invalidHeading")}</h1>
+        <p>{t("pledge.invalid")}</p>
       </div>
     );
   }
   const amount = formatMoney(pledge.amountMinor, pledge.currency);
   return (
     <div className="narrow">
-      <h1>{pledge.status === "pending" ? "Complete your pledge" : "Your pledge"}</h1>
+      <h1>{pledge.status === "pending" ? t("pledge.complete") : t("pledge.yours")}</h1>
       <dl className="summary">
         <div>
-          <dt>For</dt>
+          <dt>{t("simulated.for")}</dt>
           <dd>{pledge.description}</dd>
         </div>
         <div>
-          <dt>Amount</dt>
+          <dt>{t("donate.amount")}</dt>
           <dd>
             {amount} {pledge.currency}
           </dd>
         </div>
         {pledge.donorName ? (
           <div>
-            <dt>Pledged by</dt>
+            <dt>{t("pledge.by")}</dt>
             <dd>{pledge.donorName}</dd>
           </div>
         ) : null}
       </dl>
       {pledge.status === "pending" ? (
         <>
-          {pledge.expiresAt ? <p>This link works until {dateFormat.format(new Date(pledge.expiresAt))}.</p> : null}
+          {pledge.expiresAt ? <p>{t("pledge.worksUntil", { date: formatExpiry(pledge.expiresAt) })}</p> : null}
           {actionData?.formError ? (
             <p className="error-summary" role="alert">
               {actionData.formError}
@@ -106,10 +107,10 @@ export default function PayPledge() {
           <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
             <button type="submit" className="button" disabled={busy}>
-              {busy ? "Opening the secure payment page…" : `Pay ${amount}`}
+              {busy ? t("pledge.opening") : t("pledge.pay", { amount })}
             </button>
           </Form>
-          <p className="hint">You'll be taken to our card processor's secure page to pay.</p>
+          <p className="hint">{t("pledge.hint")}</p>
         </>
       ) : (
         <p role="status">{unavailableMessage(pledge)}</p>

@@ -14,7 +14,7 @@ import { postalAddress } from "~/validation/fields";
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
 import { ErrorSummary, TextField } from "~/ui/fields";
 
-export const meta: MetaFunction = () => [{ title: "Test checkout — no money moves" }];
+export const meta: MetaFunction = () => [{ title: t("simulated.banner") }];
 
 const IdSchema = z.uuid();
 
@@ -45,7 +45,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return json({ errors: {} as Record<string, string>, values, formError: t("error.csrf") }, { status: 403 });
   const outcome = OutcomeSchema.safeParse(formData.get("outcome"));
   if (!outcome.success)
-    return json({ errors: {} as Record<string, string>, values, formError: "Choose Pay or Decline." }, { status: 400 });
+    return json(
+      { errors: {} as Record<string, string>, values, formError: t("simulated.chooseOutcome") },
+      { status: 400 },
+    );
   let address = null;
   if (outcome.data === "pay" && checkout.needsAddress) {
     const parsed = postalAddress({ audience: "supporter" }).safeParse(values);
@@ -72,13 +75,12 @@ export default function SimulatedCheckout() {
   return (
     <div className="narrow simulated-checkout">
       <p className="test-banner" role="note">
-        <strong>{t("simulated.banner")}</strong> — this stands in for the card payment page. No card is asked for and
-        nothing is charged.
+        <strong>{t("simulated.banner")}</strong> — {t("simulated.standsIn")}
       </p>
-      <h1>Confirm your {recurring ? "monthly payment" : "payment"}</h1>
+      <h1>{recurring ? t("simulated.confirmMonthly") : t("simulated.confirm")}</h1>
       <dl className="summary">
         <div>
-          <dt>For</dt>
+          <dt>{t("simulated.for")}</dt>
           <dd>{checkout.planName ?? checkout.campaignName}</dd>
         </div>
         {checkout.feeCoverMinor > 0 ? (
@@ -98,16 +100,15 @@ export default function SimulatedCheckout() {
           </>
         ) : null}
         <div>
-          <dt>{checkout.feeCoverMinor > 0 ? t("giftLines.total") : "Amount"}</dt>
+          <dt>{checkout.feeCoverMinor > 0 ? t("giftLines.total") : t("donate.amount")}</dt>
           <dd>
-            {amount} {checkout.currency}
-            {recurring ? " every month" : ""}
+            {recurring
+              ? t("simulated.everyMonth", { amount: `${amount} ${checkout.currency}` })
+              : `${amount} ${checkout.currency}`}
           </dd>
         </div>
       </dl>
-      {checkout.status === "failed" ? (
-        <p className="notice">The last attempt was declined. You can try again.</p>
-      ) : null}
+      {checkout.status === "failed" ? <p className="notice">{t("simulated.declined")}</p> : null}
       <Form method="post" noValidate>
         <input type="hidden" name="csrf" value={csrf} />
         <ErrorSummary
@@ -117,7 +118,7 @@ export default function SimulatedCheckout() {
         />
         {checkout.needsAddress ? (
           <fieldset>
-            <legend>Postal address for your print edition</legend>
+            <legend>{t("simulated.addressLegend")}</legend>
             {ADDRESS_FIELDS.map((field) => (
               <TextField
                 key={field.name}
@@ -133,7 +134,11 @@ export default function SimulatedCheckout() {
         ) : null}
         <div className="button-row">
           <button type="submit" name="outcome" value="pay" className="give-button" disabled={busy}>
-            {busy ? "Processing…" : `Pay ${amount}${recurring ? " every month" : ""} (test)`}
+            {busy
+              ? t("simulated.processing")
+              : recurring
+                ? t("simulated.payMonthly", { amount })
+                : t("simulated.pay", { amount })}
           </button>
           <button
             type="submit"
@@ -143,7 +148,7 @@ export default function SimulatedCheckout() {
             disabled={busy}
             formNoValidate
           >
-            Decline (test a failed card)
+            {t("simulated.decline")}
           </button>
         </div>
       </Form>

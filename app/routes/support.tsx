@@ -10,7 +10,7 @@ import { t } from "~/i18n/t";
 import { ProofOfWork, useHydrated } from "~/ui/ProofOfWork";
 import { TierForm } from "~/ui/TierForm";
 
-export const meta: MetaFunction = () => [{ title: "Become a supporter" }];
+export const meta: MetaFunction = () => [{ title: t("support.heading") }];
 
 async function requireDefaultCampaign() {
   const campaign = await getDefaultCampaign(getDb());

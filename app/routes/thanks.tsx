@@ -14,7 +14,7 @@ import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { retryPath } from "~/giving/retry-path";
 
-export const meta: MetaFunction = () => [{ title: "Thank you" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [{ title: t("thanks.title") }, { name: "robots", content: "noindex" }];
 
 const QuerySchema = z.object({ ref: z.uuid() });
 
@@ -159,10 +159,10 @@ export default function Thanks() {
   if (!status) {
     return (
       <div className="narrow panel">
-        <h1>Thank you</h1>
+        <h1>{t("thanks.title")}</h1>
         <p>{t("thanks.unknown")}</p>
         <p>
-          <Link to="/">Back to the campaign</Link>
+          <Link to="/">{t("privacy.back")}</Link>
         </p>
       </div>
     );
@@ -187,7 +187,7 @@ export default function Thanks() {
           ) : (
             <p>{t("thanks.confirmed", { amount, what })}</p>
           )}
-          {status.receiptNumber ? <p>Receipt number: {status.receiptNumber}</p> : null}
+          {status.receiptNumber ? <p>{t("thanks.receiptNumber", { number: status.receiptNumber })}</p> : null}
           {next?.frequency === "monthly" ? (
             <p>
               {t("thanks.manage")} <Link to="/account">{t("thanks.manageLink")}</Link>
@@ -201,7 +201,7 @@ export default function Thanks() {
             <AfterOneOffGift afterGift={afterGift} csrf={csrf} refId={status.id} formError={actionData?.formError} />
           ) : null}
           <p>
-            <Link to={`/c/${status.campaignSlug}`}>See the campaign</Link>
+            <Link to={`/c/${status.campaignSlug}`}>{t("thanks.seeCampaign")}</Link>
           </p>
         </>
       ) : status.status === "failed" ? (

@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, payments, plans, receipts, subscriptions, supporters } from "@db/schema";
+import { t } from "~/i18n/t";
 import { paymentPurpose } from "~/payments/labels";
 import { listEntitlements } from "./entitlements.server";
 import { isRunning } from "./subscription-status";
@@ -52,7 +53,7 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
         ),
       id: sub.id,
       kind: sub.kind,
-      what: planName ?? `Monthly gift to ${campaignName}`,
+      what: planName ?? t("account.monthlyGiftTo", { campaign: campaignName }),
       tier,
       amountMinor: sub.amountMinor,
       currency: sub.currency,

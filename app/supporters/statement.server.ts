@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, isNull, lt } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { payments, receipts, supporters, type Currency } from "@db/schema";
+import { t } from "~/i18n/t";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
 import { enqueueEmail } from "~/email/outbox.server";
 import {
@@ -31,7 +32,10 @@ export function financialYear(
     year,
     start,
     end,
-    label: startMonth === 1 ? String(year) : `financial year ${startYear}–${String(year).slice(-2)}`,
+    label:
+      startMonth === 1
+        ? String(year)
+        : t("statement.financialYear", { start: String(startYear), end: String(year).slice(-2) }),
     range: `${formatDate(start, settings.timeZone)} – ${formatDate(lastDay, settings.timeZone)}`,
   };
 }

@@ -313,7 +313,6 @@ export async function changeGiftAmount(db: DB, input: Owner & { amount: string }
   const checked = parseAmount(input.amount, campaign.currency, {
     min: campaign.minGiftMinor,
     max: campaign.maxGiftMinor,
-    locale: "en-AU",
   });
   if ("error" in checked) return invalid("monthlyAmount", checked.error);
   if (checked.amountMinor === sub.amountMinor) return invalid("monthlyAmount", t("account.sub.error.sameAmount"));

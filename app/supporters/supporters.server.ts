@@ -10,6 +10,7 @@ import {
 } from "@db/schema";
 import { one } from "@db/rows";
 import type { PostalAddress } from "~/payments/events";
+import { isLocale } from "~/i18n/locales";
 
 export type SupporterFacts = {
   email: string;
@@ -68,6 +69,8 @@ export type CheckoutIdentity = {
   details: DetailsGiven;
   /** checkouts.supporter_id: the signed-in supporter who started it, whose profile it may change. */
   ownerId: number | null;
+  /** The language the checkout was made in (ADR 049): the new record's, or the owner's from now on. */
+  locale?: string;
 };
 
 const sameText = (a: string | null | undefined, b: string | null | undefined) =>
@@ -143,6 +146,7 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
         anonymous: who.anonymous,
         stripeCustomerId: who.stripeCustomerId ?? null,
         detailsFromCheckoutId: who.checkoutId,
+        ...(isLocale(who.locale) ? { locale: who.locale } : {}),
         ...addressColumns(who.details.address),
       })
       .returning({ id: supporters.id });
@@ -192,10 +196,12 @@ async function fillIn(
     ...(who.anonymous ? { anonymous: true } : {}),
     ...addressColumns(who.details.address),
   };
-  if (Object.keys(update).length || Object.keys(also).length)
+  // Not a detail that bumps the version: the language their emails are written in.
+  const language = isLocale(who.locale) ? { locale: who.locale } : {};
+  if (Object.keys(update).length || Object.keys(also).length || who.locale)
     await tx
       .update(supporters)
-      .set({ ...update, ...versionBump(update), ...also })
+      .set({ ...update, ...versionBump(update), ...also, ...language })
       .where(eq(supporters.id, supporterId));
 }
 

@@ -31,15 +31,16 @@ export type DonateFormProps = {
   };
 };
 
-const LABELS: Record<string, string> = {
-  frequency: "How often",
-  amount: "Amount",
-  customAmount: "Your amount",
-  name: "Name",
-  email: "Email",
-  message: "Message",
-  currency: "Currency",
-};
+/** The fields' names in the list of problems, in the page's language. */
+const labels = (): Record<string, string> => ({
+  frequency: t("form.label.frequency"),
+  amount: t("donate.amount"),
+  customAmount: t("form.label.customAmount"),
+  name: t("form.label.name"),
+  email: t("donate.email"),
+  message: t("form.label.message"),
+  currency: t("form.label.currency"),
+});
 
 /**
  * The donate form, complete without JavaScript: a plain POST, and the submit button's and fee
@@ -83,7 +84,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
     >
       <h2 id="donate-heading">{t("donate.heading", { campaign: campaign.name })}</h2>
       <style>{labelRules}</style>
-      <ErrorSummary formError={actionData?.formError} errors={errors} labels={LABELS} />
+      <ErrorSummary formError={actionData?.formError} errors={errors} labels={labels()} />
       {initialValues && !actionData ? (
         <p className="notice retry-notice" role="status">
           {t("donate.retryKept")}
@@ -231,7 +232,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
             );
           })}
         </span>
-        <span className="submitting-label">Taking you to payment…</span>
+        <span className="submitting-label">{t("form.takingYouToPayment")}</span>
       </button>
       {/* Trust where people give (ADR 040): what happens to their details, and the tax status. */}
       <p className="give-trust">

@@ -21,25 +21,25 @@ export function ProgressBar(progress: ProgressProps) {
         aria-valuemax={100}
         aria-valuenow={fill}
         aria-valuetext={t("progress.percent", { percent: progress.percent })}
-        aria-label="Funding target"
+        aria-label={t("progress.label")}
       >
         {/* Nothing raised: nothing drawn (the fill's minimum width would show a sliver). */}
         {progress.raisedMinor > 0 ? <div className="progress-fill" style={{ width: `${fill}%` }} /> : null}
       </div>
       <dl className="progress-stats">
         <div>
-          <dt>Target</dt>
+          <dt>{t("progress.target")}</dt>
           <dd>{t("progress.percent", { percent: progress.percent })}</dd>
         </div>
         <div>
-          <dt>Supporters</dt>
+          <dt>{t("progress.supportersLabel")}</dt>
           <dd>{t("progress.supporters", { count: progress.supporters })}</dd>
         </div>
         <div>
-          <dt>Time</dt>
+          <dt>{t("progress.time")}</dt>
           <dd>
             {progress.daysLeft === null
-              ? "Ongoing"
+              ? t("progress.ongoing")
               : progress.daysLeft === 0
                 ? t("progress.ended")
                 : t("progress.daysLeft", { count: progress.daysLeft })}

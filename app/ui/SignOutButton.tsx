@@ -1,4 +1,5 @@
 import { Form } from "@remix-run/react";
+import { t } from "~/i18n/t";
 
 /** The nav's sign-out: a CSRF-protected POST, never a link a crawler could follow. */
 export function SignOutButton({ action, csrf }: { action: string; csrf: string }) {
@@ -6,7 +7,7 @@ export function SignOutButton({ action, csrf }: { action: string; csrf: string }
     <Form method="post" action={action} className="inline-form">
       <input type="hidden" name="csrf" value={csrf} />
       <button type="submit" className="link-button">
-        Sign out
+        {t("account.signOut")}
       </button>
     </Form>
   );

@@ -37,8 +37,8 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
   const chosenPlan = plans.find((p) => p.code === chosen) ?? plans[0];
   const rules = plans.map((p) => `.tier-form:has(#plan-${p.code}:checked) .for-${p.code}{display:inline}`).join("\n");
   const groups = [
-    { billing: "monthly" as const, heading: "Monthly" },
-    { billing: "one_time_year" as const, heading: "One payment for 12 months" },
+    { billing: "monthly" as const, heading: t("donate.monthly") },
+    { billing: "one_time_year" as const, heading: t("support.yearHeading") },
   ];
 
   return (
@@ -47,7 +47,7 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
       <ErrorSummary
         formError={actionData?.formError}
         errors={errors}
-        labels={{ plan: "Supporter option", name: "Name", email: "Email" }}
+        labels={{ plan: t("form.label.plan"), name: t("form.label.name"), email: t("donate.email") }}
       />
       <input type="hidden" name="csrf" value={csrf} />
       {/* Until React runs, the form is sent without JavaScript: past the limits, a wait instead of the browser check (ADR 045). */}
@@ -91,7 +91,7 @@ export function TierForm({ csrf, plans, actionData }: TierFormProps) {
       <ContactFields errors={errors} values={values} />
       <button type="submit" className="give-button" disabled={submitting}>
         {submitting
-          ? "Taking you to payment…"
+          ? t("form.takingYouToPayment")
           : hydrated && chosenPlan
             ? submitLabel(chosenPlan)
             : plans.map((p) => (

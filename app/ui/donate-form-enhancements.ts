@@ -1,4 +1,5 @@
-import { estimateCardFee, formatMoney, parseMoney } from "~/money";
+import { intlLocale } from "~/i18n/locales";
+import { estimateCardFee, formatMoney, parseAmount } from "~/money";
 import {
   clearSolution,
   MAX_AUTOMATIC_SUBMITS,
@@ -53,6 +54,8 @@ export function enhanceDonateForm(form: HTMLFormElement): () => void {
   const controller = new AbortController();
   const { signal } = controller;
   const currency = form.dataset.currency ?? "";
+  // The page's language (ADR 049): amounts are read and written its way ("1 000,50 €").
+  const locale = form.dataset.locale || document.documentElement.lang || "en";
   const fee = { percentBps: Number(form.dataset.feePercentBps), fixedMinor: Number(form.dataset.feeFixedMinor) };
   const customAmount = form.querySelector<HTMLInputElement>("#customAmount");
   const customRadio = form.querySelector<HTMLInputElement>("#amount-custom");
@@ -66,7 +69,7 @@ export function enhanceDonateForm(form: HTMLFormElement): () => void {
     fallback: element.textContent ?? "",
   }));
   const showTypedAmount = () => {
-    const parsed = customAmount ? parseMoney(customAmount.value, currency) : null;
+    const parsed = customAmount ? parseAmount(customAmount.value, locale, currency) : null;
     for (const { element, template, of, fallback } of worded) {
       // "fee": the card fee alone; "total": the amount with the fee covered (ADR 040).
       const minor = parsed?.ok
@@ -76,7 +79,8 @@ export function enhanceDonateForm(form: HTMLFormElement): () => void {
             ? parsed.amountMinor + estimateCardFee(parsed.amountMinor, fee)
             : parsed.amountMinor
         : null;
-      const text = minor === null ? fallback : template.replace("{amount}", formatMoney(minor, currency));
+      const text =
+        minor === null ? fallback : template.replace("{amount}", formatMoney(minor, currency, intlLocale(locale)));
       if (element.textContent !== text) element.textContent = text;
     }
   };

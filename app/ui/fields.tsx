@@ -42,7 +42,7 @@ export function ErrorSummary({
   return (
     <div className="error-summary" role="alert" tabIndex={-1} ref={ref}>
       <p>
-        <strong>{formError ?? "Please check the form."}</strong>
+        <strong>{formError ?? t("form.check")}</strong>
       </p>
       {entries.length > 0 ? (
         <ul>
@@ -64,7 +64,7 @@ export function ErrorSummary({
 export function Honeypot() {
   return (
     <div className="hp" aria-hidden="true">
-      <label htmlFor="website">Leave this field empty</label>
+      <label htmlFor="website">{t("form.honeypot")}</label>
       <input id="website" name="website" type="text" tabIndex={-1} autoComplete="off" defaultValue="" />
     </div>
   );

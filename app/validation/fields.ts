@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { t } from "~/i18n/t";
-import { currencyExponent, formatMoney, parseMoney } from "~/money";
+import { activeIntlLocale } from "~/i18n/active";
+import { currencyExponent, formatMoney, parseAmount as parseLocalAmount } from "~/money";
 
 /**
  * The fields people type, each checked one way with one set of limits and messages (ADR 047):
@@ -144,9 +145,10 @@ export const addressGiven = (values: Partial<Record<string, string>>) =>
 // Money
 
 /**
- * An amount typed in a currency ("25", "$25.50", "1,000"), in minor units (app/money.ts parses
- * it), or what to say at the field. `allowZero` for targets; `min` and `max` (minor units) for the
- * bounds a campaign accepts, said in `locale`.
+ * An amount typed in a currency ("25", "$25.50", "1,000", "1 000,50 €"), in minor units
+ * (app/money.ts parses it the way `locale` writes numbers), or what to say at the field.
+ * `allowZero` for targets; `min` and `max` (minor units) for the bounds a campaign accepts, said
+ * in `locale` (an Intl locale; by default the language in use).
  */
 export function parseAmount(
   text: string,
@@ -155,18 +157,19 @@ export function parseAmount(
     allowZero = false,
     min,
     max,
-    locale = "en-AU",
+    locale = activeIntlLocale(),
   }: { allowZero?: boolean; min?: number; max?: number; locale?: string } = {},
 ): { amountMinor: number } | { error: string } {
   if (allowZero && /^\s*0+(?:\.0*)?\s*$/.test(text)) return { amountMinor: 0 };
   const money = (amountMinor: number) => formatMoney(amountMinor, currency, locale);
-  const parsed = parseMoney(text, currency);
+  // Typed the local way: "1 000,50" in Russian, "1,000.50" in English (ADR 049).
+  const parsed = parseLocalAmount(text, locale, currency);
   if (!parsed.ok) {
     if (parsed.error === "too_many_decimals" && currencyExponent(currency) === 0)
       return { error: t("error.amount.whole") };
     if (parsed.error === "too_large")
       return { error: max === undefined ? t("error.amount.huge") : t("error.amount.too_large", { max: money(max) }) };
-    return { error: t(`error.amount.${parsed.error}`) };
+    return { error: t(`error.amount.${parsed.error}`, { currency }) };
   }
   if (min !== undefined && parsed.amountMinor < min) return { error: t("error.amount.too_small", { min: money(min) }) };
   if (max !== undefined && parsed.amountMinor > max) return { error: t("error.amount.too_large", { max: money(max) }) };

@@ -161,6 +161,8 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   thanks: { path: () => `/thanks?ref=${ids.A.checkoutId}`, answers: { others: 200 } },
   // The waiting page past the checkout limits (ADR 045): the gift lives only in the browser's own sealed cookie.
   "give.wait": everyone("/give/wait", 410),
+  // The language switcher (ADR 049): back to the page it came from, a path on this site.
+  language: everyone("/language?to=ru&back=/support", "→ /support"),
   healthz: everyone("/healthz"),
   readyz: everyone("/readyz"),
   $: everyone("/no-such-page", 404, () => ({ "*": "no-such-page" })),

@@ -122,6 +122,8 @@ describe("signing in by email link", () => {
 
   it("a link signs in once: opening it changes nothing, Continue uses it up", async () => {
     const { email, supporterId } = await donor();
+    // The supporter keeps Russian (ADR 049): a browser with no language chosen takes it on signing in.
+    await t.db.update(supporters).set({ locale: "ru" }).where(eq(supporters.id, supporterId));
     await requestLink(email);
     const [mail] = (await sendQueuedMail(t.db)).filter(
       (m) => m.to === email && m.subject.startsWith("Your sign-in link"),
@@ -135,6 +137,7 @@ describe("signing in by email link", () => {
     expect(response.headers.get("Location")).toBe("/account");
     const sessionCookie = (response.headers.get("Set-Cookie") ?? "").split(";")[0];
     expect(response.headers.get("Set-Cookie")).toMatch(/ff_session=.*HttpOnly.*SameSite=Lax/i);
+    expect(response.headers.get("Set-Cookie")).toMatch(/ff_lang=ru; Path=\/;/);
     const overview = await callLoader(overviewLoader, "/account", { cookie: sessionCookie });
     expect(overview.status).toBe(200);
     expect((await overview.json()).supporter.email).toBe(email);

@@ -59,9 +59,12 @@ const gzipBytes = (url: string) => gzipSync(source(url)).length;
 
 let server: AppServer;
 let html: string;
+let htmlRu: string;
 beforeAll(async () => {
   server = await startAppServer();
   html = await (await fetch(`${server.origin}/`)).text();
+  // In Russian too (ADR 049): the messages are in the HTML, not in the JavaScript.
+  htmlRu = await (await fetch(`${server.origin}/`, { headers: { "Accept-Language": "ru" } })).text();
 });
 afterAll(() => server?.stop());
 
@@ -75,6 +78,11 @@ describe("the JavaScript of the campaign page", () => {
     // Nothing arrives unannounced: whatever a script imports is preloaded by the HTML too, so the
     // benchmark, which reads the HTML, counts it all.
     expect(loaded.sort()).toEqual(named.sort());
+  });
+
+  it("is the same in Russian", () => {
+    expect(htmlRu).toContain('<html lang="ru"');
+    expect(scriptsNamedBy(htmlRu).sort()).toEqual(scriptsNamedBy(html).sort());
   });
 
   it("is the page's own script from the build manifest, with the chunks it imports, and neither React nor the Remix runtime", () => {

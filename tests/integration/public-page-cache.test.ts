@@ -120,6 +120,25 @@ describe("public pages from memory", () => {
     expect(raised(await eventually("/", (page) => raised(page) === expected))).toBe(expected);
   });
 
+  it("keeps a page per language: Accept-Language or the saved choice picks it, and the answer varies by both (ADR 049)", async () => {
+    const english = await reader().request("/", { headers: { "Accept-Language": "en-GB,en;q=0.9" } });
+    const russian = await reader().request("/", { headers: { "Accept-Language": "ru-RU,ru;q=0.9" } });
+    const chosen = noJsBrowser(() => server.origin);
+    const switched = await chosen.request("/language?to=ru&back=/");
+    expect(switched.status).toBe(303);
+    expect(switched.headers.get("Location")).toBe("/");
+    const saved = await chosen.request("/", { headers: { "Accept-Language": "en" } });
+    expect(await english.text()).toMatch(/<html lang="en"[\s\S]* raised of /);
+    for (const page of [russian, saved]) expect(await page.text()).toMatch(/<html lang="ru"[\s\S]*Собрано /);
+    for (const page of [english, russian, saved]) {
+      expect(page.headers.get("Vary")).toMatch(/Accept-Language/);
+      expect(page.headers.get("Vary")).toMatch(/Cookie/);
+    }
+    // A switcher's way back is a path on this site, never another site.
+    const away = await chosen.request("/language?to=en&back=//evil.example/");
+    expect(away.headers.get("Location")).toBe("/");
+  });
+
   it.skipIf(!process.env.DATABASE_URL)(
     "shows a change another process made (PostgreSQL notifies every app process)",
     async () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { checkouts } from "@db/schema";
 import { startCheckout, startDonationCheckout, startTierCheckout } from "~/giving/checkout.server";
 import type { Donation } from "~/giving/forms.server";
+import { withRequestLocale } from "~/i18n/request-locale.server";
 import { PaymentProviderError } from "~/payments/provider.server";
 import { uniqueEmail } from "../factories";
 import { useSeededDatabase } from "../support/database";
@@ -59,6 +60,7 @@ describe("starting a Stripe Checkout", () => {
       cancel_url: `http://localhost:3000/?retry=${checkoutId}`,
       metadata: { checkout_id: checkoutId, campaign_id: String(fixtures.campaign.id), kind: "one_off" },
       payment_intent_data: { metadata: { checkout_id: checkoutId } },
+      locale: "en",
     });
     // The gift and the card fees covered on lines of their own (ADR 040); together the exact amount.
     expect(request.form["line_items[0][price_data][unit_amount]"]).toBe("5000");
@@ -89,6 +91,15 @@ describe("starting a Stripe Checkout", () => {
       currency: "AUD",
       email: gift.email,
     });
+  });
+
+  it("opens Stripe's page in the reader's language and keeps it on the checkout for the supporter (ADR 049)", async () => {
+    const { checkoutId } = await withRequestLocale("ru", () =>
+      startDonationCheckout(t.db, { campaign: fixtures.campaign, donation: donation(), returnPath: "/" }),
+    );
+    expect(sessionRequest().params).toMatchObject({ locale: "ru", client_reference_id: checkoutId });
+    const [row] = await t.db.select().from(checkouts).where(eq(checkouts.id, checkoutId));
+    expect(row?.locale).toBe("ru");
   });
 
   it("asks for a monthly subscription with an inline monthly price and the metadata on the subscription", async () => {

@@ -2,6 +2,7 @@ import { and, count, eq } from "drizzle-orm";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditLog, checkouts, outbox, payments, providerEvents, subscriptions, supporters } from "@db/schema";
+import { withRequestLocale } from "~/i18n/request-locale.server";
 import { resetEnvCache } from "~/env.server";
 import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { action as cardAction } from "~/routes/account.card";
@@ -318,7 +319,14 @@ describe("subscription changes through Stripe", () => {
       customer: who.customer.id,
       return_url: "http://localhost:3000/account/card?returned=1",
       flow_data: { type: "payment_method_update" },
+      locale: "en",
     });
+    // In Russian, the portal opens in Russian (ADR 049).
+    stripe.clearRequests();
+    await withRequestLocale("ru", () =>
+      postForm(cardAction, "/account/card", { csrf: who.browser.csrf }, { cookie: who.browser.cookie }),
+    );
+    expect(stripe.requestsTo("POST", "/v1/billing_portal/sessions")[0]?.params).toMatchObject({ locale: "ru" });
     expect(request.idempotencyKey).toMatch(new RegExp(`^card-update:${who.supporterId}:`));
 
     stripe.failNextRequest("network");

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, vi } from "vitest";
 // before the file is imported, has them evaluated afresh, with fresh module state (caches, env,
 // the process's database). Only node_modules stay loaded, as Node caches them.
 vi.resetModules();
+// The server's message catalogues, as app/entry.server.tsx installs them for the app (ADR 049).
+await import("~/i18n/catalogue.server");
 
 // The environment as the worker started, restored before each file: a file that sets a variable
 // and forgets it cannot change the next file's start.

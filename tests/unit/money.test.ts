@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { estimateCardFee, formatMoney, parseMoney } from "~/money";
+import { estimateCardFee, formatMoney, parseAmount, parseMoney } from "~/money";
 
 describe("parseMoney", () => {
   it.each([
@@ -47,5 +47,66 @@ describe("estimateCardFee", () => {
   it("rounds the percentage up and adds the fixed part", () => {
     expect(estimateCardFee(2500, { percentBps: 175, fixedMinor: 30 })).toBe(74);
     expect(estimateCardFee(10000, { percentBps: 175, fixedMinor: 30 })).toBe(205);
+  });
+});
+
+describe("parseAmount: amounts typed the local way (ADR 049)", () => {
+  const NBSP = "\u00a0";
+  const NNBSP = "\u202f";
+  it.each([
+    ["1 000,50", "ru", "EUR", 100050],
+    [`1${NBSP}000,50`, "ru", "EUR", 100050],
+    [`1${NNBSP}000,50 €`, "ru", "EUR", 100050],
+    ["1.000,50 €", "ru", "EUR", 100050],
+    ["1.000,50 €", "en", "EUR", 100050],
+    ["1,000.50", "en", "EUR", 100050],
+    ["1,000.50", "ru", "EUR", 100050],
+    ["€1,000.50", "en", "EUR", 100050],
+    ["1,000", "en", "EUR", 100000],
+    ["1.000", "ru", "EUR", 100000],
+    ["25,50", "en", "EUR", 2550],
+    ["25,5", "ru", "EUR", 2550],
+    ["25.5", "ru", "EUR", 2550],
+    ["500 ₽", "ru", "RUB", 50000],
+    ["500 руб.", "ru", "RUB", 50000],
+    ["1 500 RUB", "en", "RUB", 150000],
+    ["$25", "en", "AUD", 2500],
+    ["AUD 12.34", "en", "AUD", 1234],
+    ["12 345 678", "ru", "EUR", 1234567800],
+    ["1,000", "en", "JPY", 1000],
+    ["0,01", "ru", "EUR", 1],
+    ["0.29", "en", "AUD", 29],
+  ])("reads %j (%s, %s) as %i minor units", (input, locale, currency, expected) => {
+    expect(parseAmount(input, locale, currency)).toEqual({ ok: true, amountMinor: expected });
+  });
+
+  it.each([
+    ["", "ru", "EUR", "empty"],
+    ["   ", "ru", "EUR", "empty"],
+    ["500 ₽", "ru", "EUR", "wrong_currency"],
+    ["$25", "ru", "EUR", "wrong_currency"],
+    ["25 USD", "en", "EUR", "wrong_currency"],
+    ["£10", "en", "AUD", "wrong_currency"],
+    ["500 руб.", "en", "EUR", "wrong_currency"],
+    ["abc", "en", "EUR", "not_a_number"],
+    ["1e5", "en", "EUR", "not_a_number"],
+    ["12.3.4,5,6", "en", "EUR", "not_a_number"],
+    ["1,00,000", "en", "EUR", "not_a_number"],
+    ["1.000,5.0", "ru", "EUR", "not_a_number"],
+    ["12,345", "ru", "EUR", "too_many_decimals"],
+    ["10.005", "en", "EUR", "too_many_decimals"],
+    ["-5", "ru", "EUR", "not_positive"],
+    ["0,00", "ru", "EUR", "not_positive"],
+    ["9 999 999 999 999", "ru", "EUR", "too_large"],
+  ])("rejects %j (%s, %s): %s", (input, locale, currency, error) => {
+    expect(parseAmount(input, locale, currency)).toEqual({ ok: false, error });
+  });
+});
+
+describe("formatMoney in the language in use (ADR 049)", () => {
+  it("writes euros and roubles the Russian way", () => {
+    expect(formatMoney(100050, "EUR", "ru")).toBe("1\u00a0000,50\u00a0€");
+    expect(formatMoney(50000, "RUB", "ru")).toBe("500\u00a0₽");
+    expect(formatMoney(2500, "EUR", "en-AU")).toBe("€25");
   });
 });

@@ -51,6 +51,7 @@ function setUp(
     cookieHeader: undefined,
     csrfToken: `token-${Math.random().toString(36).slice(2)}`,
     nonce: `nonce-${Math.random().toString(36).slice(2)}`,
+    locale: "en",
     ...overrides,
   });
   return {
@@ -83,6 +84,16 @@ describe("public page cache", () => {
       "cache-control": "private, no-store",
     });
     expect(cache.counts()).toMatchObject({ served: 2, renders: 1 });
+  });
+
+  it("keeps one page per language and renders each in its own language (ADR 049)", async () => {
+    const { cache, renders, reader } = setUp();
+    await cache.serve(reader());
+    await cache.serve(reader({ locale: "ru", cookieHeader: "ff_csrf=signed; ff_lang=ru" }));
+    await cache.serve(reader({ locale: "ru" }));
+    await cache.serve(reader());
+    expect(renders).toHaveLength(2);
+    expect(renders.map((r) => /ff_lang=(\w+)/.exec(r.request.headers.get("cookie") ?? "")?.[1])).toEqual(["en", "ru"]);
   });
 
   it("renders once for readers who arrive together", async () => {

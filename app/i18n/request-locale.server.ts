@@ -1,0 +1,129 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { match } from "@formatjs/intl-localematcher";
+import { getEnv } from "~/env.server";
+import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from "./locales";
+
+/** The cookie a reader's own choice of language is kept in (ADR 049). */
+export const LANG_COOKIE = "ff_lang";
+
+/**
+ * A language used only by tests: every message wrapped in ⟦ ⟧, so a test can find text a page
+ * shows that did not come from the catalogue (tests/integration/pseudo-locale.test.ts). The server
+ * takes it only when FF_PSEUDO_LOCALE=1, never in production.
+ */
+export const PSEUDO_LOCALE = "en-XA";
+export type RequestLocale = Locale | typeof PSEUDO_LOCALE;
+
+const pseudoAllowed = () => {
+  const env = getEnv();
+  return env.FF_PSEUDO_LOCALE && env.NODE_ENV !== "production";
+};
+
+export type LocaleInputs = {
+  /** The path and query, or a whole URL. */
+  url: string;
+  cookieHeader: string | null | undefined;
+  acceptLanguage: string | null | undefined;
+};
+
+/**
+ * The language of a request (ADR 049): an explicit `?lang=`, then the reader's saved choice (the
+ * cookie), then Accept-Language, then English. The embedded appeal block is cookie-free (ADR 044):
+ * only `?lang=` and Accept-Language count there.
+ */
+export function negotiateLocale({ url, cookieHeader, acceptLanguage }: LocaleInputs): RequestLocale {
+  const parsed = new URL(url, "http://x");
+  // Staff pages stay English (ADR 049), their money and dates included.
+  if (/^\/admin(?:\/|$)/.test(parsed.pathname)) return DEFAULT_LOCALE;
+  const asked = parsed.searchParams.get("lang");
+  if (isLocale(asked)) return asked;
+  if (asked === PSEUDO_LOCALE && pseudoAllowed()) return PSEUDO_LOCALE;
+  if (!parsed.pathname.startsWith("/embed/")) {
+    const saved = cookieValue(cookieHeader, LANG_COOKIE);
+    if (isLocale(saved)) return saved;
+    if (saved === PSEUDO_LOCALE && pseudoAllowed()) return PSEUDO_LOCALE;
+  }
+  return fromAcceptLanguage(acceptLanguage);
+}
+
+/** Whether the reader has chosen a language in this browser. */
+export function hasLangCookie(request: Request): boolean {
+  return cookieValue(request.headers.get("cookie"), LANG_COOKIE) !== undefined;
+}
+
+export function localeOfRequest(request: Request): RequestLocale {
+  return negotiateLocale({
+    url: request.url,
+    cookieHeader: request.headers.get("cookie"),
+    acceptLanguage: request.headers.get("accept-language"),
+  });
+}
+
+/** The best of our languages for an Accept-Language header, by its q-values; English when none fits. */
+export function fromAcceptLanguage(header: string | null | undefined): Locale {
+  if (!header) return DEFAULT_LOCALE;
+  const requested = header
+    .split(",")
+    .slice(0, 20)
+    .map((part, index) => {
+      const [tag = "", ...params] = part.trim().split(";");
+      const q = params.map((p) => /^\s*q=([0-9.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+      return { tag: tag.trim(), q: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((r) => r.tag !== "" && r.tag !== "*" && r.q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(r.tag))
+    .sort((a, b) => b.q - a.q || a.index - b.index)
+    .map((r) => r.tag);
+  if (requested.length === 0) return DEFAULT_LOCALE;
+  try {
+    const found = match(requested, [...LOCALES], DEFAULT_LOCALE, { algorithm: "best fit" });
+    return isLocale(found) ? found : DEFAULT_LOCALE;
+  } catch {
+    return DEFAULT_LOCALE;
+  }
+}
+
+function cookieValue(header: string | null | undefined, name: string): string | undefined {
+  for (const pair of (header ?? "").split(";")) {
+    const [key, ...rest] = pair.trim().split("=");
+    if (key === name) return rest.join("=");
+  }
+  return undefined;
+}
+
+const storage = new AsyncLocalStorage<RequestLocale>();
+
+/** Runs a request's handling in its language: t(), money and dates use it unless told otherwise. */
+export function withRequestLocale<T>(locale: RequestLocale, run: () => T): T {
+  return storage.run(locale, run);
+}
+
+export function requestLocale(): RequestLocale {
+  return storage.getStore() ?? DEFAULT_LOCALE;
+}
+
+/** The request's language as one a supporter can keep (the pseudo locale is English). */
+export function storableLocale(): Locale {
+  const locale = requestLocale();
+  return isLocale(locale) ? locale : DEFAULT_LOCALE;
+}
+
+/**
+ * A Set-Cookie header keeping a reader's choice for a year. Unsigned: it holds only a language,
+ * read against the list of ours; HttpOnly, SameSite=Lax and Secure by the rule of our other cookies.
+ */
+export function langCookie(locale: Locale): string {
+  const env = getEnv();
+  const secure = env.NODE_ENV === "production" || env.appUrl.startsWith("https:");
+  return `${LANG_COOKIE}=${locale}; Path=/; Max-Age=${60 * 60 * 24 * 365}; SameSite=Lax; HttpOnly${secure ? "; Secure" : ""}`;
+}
+
+/** Where to go back to after choosing a language: a path on this site only, else the home page. */
+export function sameOriginPath(back: string | null | undefined): string {
+  if (!back || !back.startsWith("/") || back.startsWith("//") || back.startsWith("/\\")) return "/";
+  if (/[\u0000-\u001f\u007f]/.test(back)) return "/";
+  // Drop a `lang` the page was opened with: the choice just made is the one that counts.
+  const url = new URL(back, "http://x");
+  if (url.origin !== "http://x") return "/";
+  url.searchParams.delete("lang");
+  return url.pathname + url.search;
+}
