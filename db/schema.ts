@@ -224,6 +224,8 @@ export const supporters = pgTable(
      * `ff_search_words` makes them (migration 0017 defines both functions). Trigram-indexed.
      */
     searchKey: text("search_key").generatedAlwaysAs(sql`ff_search_key(name, address_city)`),
+    /** The language the supporter reads: their receipts, reminders and statements are written in it. */
+    locale: text("locale").notNull().default("en"),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     erasedAt: timestamp("erased_at", { withTimezone: true }),

@@ -1,0 +1,1 @@
+ALTER TABLE "supporters" ADD COLUMN "locale" text DEFAULT 'en' NOT NULL;
