@@ -1,4 +1,5 @@
 import { en, type MessageKey } from "./en";
+import { ruEmail } from "./ru-email";
 
 type Params = Record<string, string | number>;
 
@@ -9,7 +10,8 @@ const pluralRules = new Map<string, Intl.PluralRules>();
  * "{count, plural, one {# day} other {# days}}".
  */
 export function t(key: MessageKey, params: Params = {}, locale = "en"): string {
-  const template: string = en[key];
+  // Until the Russian catalogue lands, only the emails are in Russian; anything else falls back to English.
+  const template: string = (locale === "ru" ? (ruEmail as Record<string, string>)[key] : undefined) ?? en[key];
   return template
     .replace(/\{(\w+), plural, ((?:\w+ \{[^}]*\}\s*)+)\}/g, (_, name: string, cases: string) => {
       const n = Number(params[name]);
