@@ -4,6 +4,7 @@ import type { DB } from "@db/client.server";
 import { payments, plans, supporters } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale } from "~/email/templates";
 import { hasEmail } from "~/supporters/supporters.server";
 import { getEnv } from "~/env.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
@@ -26,6 +27,7 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
       supporterId: supporters.id,
       email: supporters.email,
       name: supporters.name,
+      locale: supporters.locale,
       coversUntil: payments.coversUntil,
       planName: plans.name,
     })
@@ -73,6 +75,7 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
     await enqueueEmail(tx, {
       template: "renewal-reminder",
       to: reminder.email,
+      locale: emailLocale(reminder.locale),
       idempotencyKey: key(reminder.paymentId),
       props: {
         organisation,

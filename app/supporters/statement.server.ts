@@ -3,6 +3,7 @@ import type { DB } from "@db/client.server";
 import { payments, receipts, supporters, type Currency } from "@db/schema";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale } from "~/email/templates";
 import {
   getOrganisationSettings,
   giftsTaxSentence,
@@ -155,6 +156,11 @@ export async function emailAnnualStatement(
     if (statement.payments.length === 0) return "nothing_to_send";
     if (statement.email === null) return "no_email";
     const to = statement.email;
+    const [reader] = await tx
+      .select({ locale: supporters.locale })
+      .from(supporters)
+      .where(eq(supporters.id, supporterId));
+    const locale = emailLocale(reader?.locale);
     const organisation = organisationDetails(await getOrganisationSettings(tx));
     const currencies = [...new Set(statement.payments.map((p) => p.currency))];
     for (const currency of currencies) {
@@ -165,6 +171,7 @@ export async function emailAnnualStatement(
       await enqueueEmail(tx, {
         template: "annual-statement",
         to,
+        locale,
         idempotencyKey: `annual-statement:${supporterId}:${year}:${currency}:${giftsMinor}:${subscriptionsMinor}:${lines.length}:${now.toISOString().slice(0, 10)}`,
         props: {
           organisation,
