@@ -18,7 +18,7 @@ import { formatMoney } from "~/money";
 import { useOrgTime } from "~/ui/org-time";
 import { Notice } from "~/ui/admin";
 
-export const meta: MetaFunction = () => [{ title: "Messages of support" }];
+export const meta: MetaFunction = () => [{ title: t("admin.messages.messagesOfSupport") }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 
@@ -94,15 +94,13 @@ export default function Messages() {
   const actionData = useActionData<typeof action>();
   return (
     <div className="panel">
-      <h1>Messages of support</h1>
+      <h1>{t("admin.messages.messagesOfSupport")}</h1>
+      <p>{t("admin.messages.whatReadersWroteWithTheir")}</p>
       <p>
-        What readers wrote with their gift. Read each one before it may appear on the campaign’s wall of solidarity,
-        signed as shown below; you can change your mind later.
+        <Link to="/admin/messages/print">{t("admin.messages.printApprovedMessages")}</Link>{" "}
+        {t("admin.messages.aBundleToSendOn")}
       </p>
-      <p>
-        <Link to="/admin/messages/print">Print approved messages</Link> — a bundle to send on, one message a block.
-      </p>
-      <nav aria-label="Messages" className="message-tabs">
+      <nav aria-label={t("admin.messages.messages")} className="message-tabs">
         {(Object.keys(SHOW) as Show[]).map((tab) => (
           <Link key={tab} to={`/admin/messages?show=${tab}`} aria-current={tab === show ? "page" : undefined}>
             {TAB_LABEL[tab]}
@@ -115,8 +113,8 @@ export default function Messages() {
       {messages.length === 0 ? (
         <p>
           {show === "review"
-            ? "Nothing to review: every message has been read."
-            : `No ${TAB_LABEL[show].toLowerCase()} messages.`}
+            ? t("admin.messages.nothingToReviewEveryMessage")
+            : t("admin.messages.noValueMessages", { value: String(TAB_LABEL[show].toLowerCase()) })}
         </p>
       ) : (
         <ol className="message-list">
@@ -127,15 +125,17 @@ export default function Messages() {
               </blockquote>
               <p className="hint">
                 {m.supporter.erased ? (
-                  "Erased supporter"
+                  t("admin.messages.erasedSupporter")
                 ) : (
-                  <Link to={`/admin/supporters/${m.supporter.id}`}>{m.supporter.name || "(no name)"}</Link>
+                  <Link to={`/admin/supporters/${m.supporter.id}`}>
+                    {m.supporter.name || t("admin.messages.noName")}
+                  </Link>
                 )}
-                {m.anonymous ? " — asked not to be named publicly" : " — may be named publicly"}
+                {m.anonymous ? t("admin.messages.askedNotToBeNamed") : t("admin.messages.mayBeNamedPublicly")}
                 {` · on the wall as “${m.shownAs}”${m.showsAmount ? ", with the amount" : ""}`}
                 {" · "}
                 <Link to={`/admin/payments/${m.paymentId}`}>
-                  {formatMoney(m.amountMinor, m.currency, "en-AU")} to {m.campaignName}
+                  {formatMoney(m.amountMinor, m.currency, "en-AU")} {t("admin.messages.to")} {m.campaignName}
                 </Link>
                 {" · "}
                 {dateTime(m.paidAt)}
@@ -155,7 +155,7 @@ export default function Messages() {
                     className="give-button button-compact"
                     aria-label={`Approve the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}
                   >
-                    Approve
+                    {t("admin.messages.approve")}
                   </button>
                 ) : null}
                 {m.status !== "hidden" ? (
@@ -166,7 +166,7 @@ export default function Messages() {
                     className="button-secondary button-compact"
                     aria-label={`Hide the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}
                   >
-                    Hide
+                    {t("admin.messages.hide")}
                   </button>
                 ) : null}
               </Form>
@@ -176,7 +176,9 @@ export default function Messages() {
       )}
       {next ? (
         <p>
-          <Link to={`/admin/messages?show=${show}&before=${encodeURIComponent(next)}`}>Older messages</Link>
+          <Link to={`/admin/messages?show=${show}&before=${encodeURIComponent(next)}`}>
+            {t("admin.messages.olderMessages")}
+          </Link>
         </p>
       ) : null}
     </div>

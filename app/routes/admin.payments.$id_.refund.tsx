@@ -177,7 +177,12 @@ export default function RefundPage() {
       <div className="panel admin-refund">
         <p>
           <Link to={back}>
-            ← {from === "supporter" ? supporter.name || "Supporter" : `Payment, receipt ${payment.receiptNumber}`}
+            ←{" "}
+            {from === "supporter"
+              ? supporter.name || t("admin.paymentsIdRefund.supporter")
+              : t("admin.paymentsIdRefund.paymentReceiptReceiptnumber", {
+                  receiptNumber: String(payment.receiptNumber),
+                })}
           </Link>
         </p>
         <h1>{t("admin.refund.confirmHeading")}</h1>
@@ -189,9 +194,15 @@ export default function RefundPage() {
           </div>
         ) : null}
         <p>
-          Receipt {payment.receiptNumber}, {supporter.erased ? "an erased supporter" : supporter.name}: paid{" "}
-          {money(payment.amountMinor)}
-          {payment.refundedMinor > 0 ? `, ${money(payment.refundedMinor)} already refunded` : ""}.
+          {t("admin.paymentsIdRefund.receipt")} {payment.receiptNumber},{" "}
+          {supporter.erased ? t("admin.paymentsIdRefund.anErasedSupporter") : supporter.name}
+          {t("admin.paymentsIdRefund.paid")} {money(payment.amountMinor)}
+          {payment.refundedMinor > 0
+            ? t("admin.paymentsIdRefund.refundedminorAlreadyRefunded", {
+                refundedMinor: String(money(payment.refundedMinor)),
+              })
+            : ""}
+          .
         </p>
         <SummaryList
           className="refund-confirmation"
@@ -238,13 +249,22 @@ export default function RefundPage() {
     <div className="panel admin-refund">
       <p>
         <Link to={back}>
-          ← {from === "supporter" ? supporter.name || "Supporter" : `Payment, receipt ${payment.receiptNumber}`}
+          ←{" "}
+          {from === "supporter"
+            ? supporter.name || t("admin.paymentsIdRefund.supporter")
+            : t("admin.paymentsIdRefund.paymentReceiptReceiptnumber", { receiptNumber: String(payment.receiptNumber) })}
         </Link>
       </p>
       <h1>{t("admin.refund.heading", { receipt: payment.receiptNumber })}</h1>
       <p>
-        {supporter.erased ? "An erased supporter" : supporter.name} paid {money(payment.amountMinor)}
-        {payment.refundedMinor > 0 ? `; ${money(payment.refundedMinor)} is already refunded` : ""}.
+        {supporter.erased ? t("admin.paymentsIdRefund.anErasedSupporter2") : supporter.name}{" "}
+        {t("admin.paymentsIdRefund.paid2")} {money(payment.amountMinor)}
+        {payment.refundedMinor > 0
+          ? t("admin.paymentsIdRefund.refundedminorIsAlreadyRefunded", {
+              refundedMinor: String(money(payment.refundedMinor)),
+            })
+          : ""}
+        .
       </p>
       {context.remainingMinor <= 0 ? (
         <p className="notice">{t("admin.refund.nothingLeft")}</p>

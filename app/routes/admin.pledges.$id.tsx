@@ -13,7 +13,7 @@ import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 import { Button, Notice } from "~/ui/admin";
 
-export const meta: MetaFunction = () => [{ title: "Pledge" }];
+export const meta: MetaFunction = () => [{ title: t("admin.pledgesId.pledge") }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 
@@ -115,90 +115,96 @@ export default function PledgeDetails() {
   return (
     <div className="panel">
       <p>
-        <Link to="/admin/pledges">All pledges</Link>
+        <Link to="/admin/pledges">{t("admin.pledgesId.allPledges")}</Link>
       </p>
-      <h1>Pledge #{pledge.id}</h1>
+      <h1>
+        {t("admin.pledgesId.pledge2")}
+        {pledge.id}
+      </h1>
       {data.notice ? <Notice tone="done">{data.notice}</Notice> : null}
       {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       <dl className="summary">
         <div>
-          <dt>Status</dt>
+          <dt>{t("admin.pledgesId.status")}</dt>
           <dd>{pledge.status}</dd>
         </div>
         <div>
-          <dt>Supporter</dt>
+          <dt>{t("admin.pledgesId.supporter")}</dt>
           <dd>
-            <Link to={`/admin/supporters/${supporter.id}`}>{supporter.name || "(no name)"}</Link> —{" "}
-            {supporter.email ?? "no email address (receipts are posted)"}
+            <Link to={`/admin/supporters/${supporter.id}`}>{supporter.name || t("admin.pledgesId.noName")}</Link> —{" "}
+            {supporter.email ?? t("admin.pledgesId.noEmailAddressReceiptsAre")}
             {supporter.phone ? ` — ${supporter.phone}` : ""}
           </dd>
         </div>
         <div>
-          <dt>What</dt>
+          <dt>{t("admin.pledgesId.what")}</dt>
           <dd>
             {KIND_LABELS[pledge.kind] ?? pledge.kind}
-            {data.planName ? ` — ${data.planName}` : ""} to {data.campaignName}
+            {data.planName ? ` — ${data.planName}` : ""} {t("admin.pledgesId.to")} {data.campaignName}
           </dd>
         </div>
         <div>
-          <dt>Amount</dt>
+          <dt>{t("admin.pledgesId.amount")}</dt>
           <dd>
             {formatMoney(pledge.amountMinor, pledge.currency)} {pledge.currency}
           </dd>
         </div>
         <div>
-          <dt>Pay by</dt>
+          <dt>{t("admin.pledgesId.payBy")}</dt>
           <dd>{METHOD_LABELS[pledge.payMethod] ?? pledge.payMethod}</dd>
         </div>
         <div>
-          <dt>Taken by</dt>
+          <dt>{t("admin.pledgesId.takenBy")}</dt>
           <dd>
             {data.takenBy}, {dateTime(pledge.createdAt)}
           </dd>
         </div>
         {pledge.expiresAt && pledge.status !== "paid" ? (
           <div>
-            <dt>Link expires</dt>
+            <dt>{t("admin.pledgesId.linkExpires")}</dt>
             <dd>{dateTime(pledge.expiresAt)}</dd>
           </div>
         ) : null}
         {pledge.reminderSentAt ? (
           <div>
-            <dt>Reminder sent</dt>
+            <dt>{t("admin.pledgesId.reminderSent")}</dt>
             <dd>{dateTime(pledge.reminderSentAt)}</dd>
           </div>
         ) : null}
         {data.receiptNumber ? (
           <div>
-            <dt>Payment</dt>
+            <dt>{t("admin.pledgesId.payment")}</dt>
             <dd>
               <Link to={`/admin/payments/${pledge.paymentId}`}>
-                Payment #{pledge.paymentId}, receipt #{data.receiptNumber}
+                {t("admin.pledgesId.payment2")}
+                {pledge.paymentId}
+                {t("admin.pledgesId.receipt")}
+                {data.receiptNumber}
               </Link>
               {data.method ? ` (${data.method}${data.reference ? `, ref. ${data.reference}` : ""})` : ""}
             </dd>
           </div>
         ) : null}
         <div>
-          <dt>On the wall</dt>
+          <dt>{t("admin.pledgesId.onTheWall")}</dt>
           <dd>
-            {pledge.anonymous ? "Not named (“Anonymous”)" : "First name and town"}
+            {pledge.anonymous ? t("admin.pledgesId.notNamedAnonymous") : t("admin.pledgesId.firstNameAndTown")}
             {pledge.message ? (
               <>
-                {" · message: "}
+                {t("admin.pledgesId.message")}
                 <q>{pledge.message}</q>
                 {pledge.paymentId
-                  ? " (read under Messages of support before it appears)"
-                  : " (once paid, and read by staff)"}
+                  ? t("admin.pledgesId.readUnderMessagesOfSupport")
+                  : t("admin.pledgesId.oncePaidAndReadBy")}
               </>
             ) : (
-              " · no message"
+              t("admin.pledgesId.noMessage")
             )}
           </dd>
         </div>
         {pledge.notes ? (
           <div>
-            <dt>Notes</dt>
+            <dt>{t("admin.pledgesId.notes")}</dt>
             <dd>{pledge.notes}</dd>
           </div>
         ) : null}
@@ -208,7 +214,7 @@ export default function PledgeDetails() {
           <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
             <Button variant="secondary" name="intent" value="resend">
-              Email a new payment link
+              {t("admin.pledgesId.emailANewPaymentLink")}
             </Button>
           </Form>
         ) : null}
@@ -216,7 +222,7 @@ export default function PledgeDetails() {
           <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
             <Button variant="danger" name="intent" value="cancel">
-              Cancel pledge
+              {t("admin.pledgesId.cancelPledge")}
             </Button>
           </Form>
         ) : null}

@@ -19,7 +19,7 @@ import { ErrorSummary, SelectField, TextField } from "~/ui/fields";
 import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 
-export const meta: MetaFunction = () => [{ title: "Staff" }];
+export const meta: MetaFunction = () => [{ title: t("admin.staff.staff") }];
 
 const LABELS = { email: "Email", name: "Name", role: "Role" };
 
@@ -120,8 +120,11 @@ function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
       <input type="hidden" name="id" value={person.id} />
       {person.disabledAt ? null : (
         <Button variant="secondary" compact name="intent" value="send-link">
-          {person.hasPassword ? "Send reset link" : "Resend invitation"}
-          <span className="visually-hidden"> to {person.name}</span>
+          {person.hasPassword ? t("admin.staff.sendResetLink") : t("admin.staff.resendInvitation")}
+          <span className="visually-hidden">
+            {" "}
+            {t("admin.staff.to")} {person.name}
+          </span>
         </Button>
       )}
       <Button
@@ -130,7 +133,7 @@ function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
         name="intent"
         value={person.disabledAt ? "enable" : "disable"}
       >
-        {person.disabledAt ? "Re-enable" : "Disable"}
+        {person.disabledAt ? t("admin.staff.reEnable") : t("admin.staff.disable")}
         <span className="visually-hidden"> {person.name}</span>
       </Button>
     </Form>
@@ -145,17 +148,17 @@ export default function Staff() {
   const notice = (Object.keys(NOTICES) as (keyof typeof NOTICES)[]).find((key) => params.get(key));
   return (
     <div className="panel">
-      <h1>Staff</h1>
+      <h1>{t("admin.staff.staff")}</h1>
       {notice ? <Notice tone="done">{NOTICES[notice]}</Notice> : null}
       {actionData?.formError && !actionData.errors ? <Notice tone="error">{actionData.formError}</Notice> : null}
-      <DataTable caption="Staff accounts">
+      <DataTable caption={t("admin.staff.staffAccounts")}>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            <th scope="col">Action</th>
+            <th scope="col">{t("admin.staff.name")}</th>
+            <th scope="col">{t("admin.staff.email")}</th>
+            <th scope="col">{t("admin.staff.role")}</th>
+            <th scope="col">{t("admin.staff.status")}</th>
+            <th scope="col">{t("admin.staff.action")}</th>
           </tr>
         </thead>
         <tbody>
@@ -165,14 +168,20 @@ export default function Staff() {
               <td>{s.email}</td>
               <td>{s.role}</td>
               <td>{status(s, date)}</td>
-              <td>{s.id === me ? <span className="hint">you</span> : <PersonActions person={s} csrf={csrf} />}</td>
+              <td>
+                {s.id === me ? (
+                  <span className="hint">{t("admin.staff.you")}</span>
+                ) : (
+                  <PersonActions person={s} csrf={csrf} />
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </DataTable>
 
-      <h2>Invite a person</h2>
-      <p>They get an email with a link to choose their own password. The link works once, for 72 hours.</p>
+      <h2>{t("admin.staff.inviteAPerson")}</h2>
+      <p>{t("admin.staff.theyGetAnEmailWith")}</p>
       <Form method="post" noValidate>
         <ErrorSummary errors={actionData?.errors} labels={LABELS} />
         <input type="hidden" name="csrf" value={csrf} />
@@ -205,7 +214,7 @@ export default function Staff() {
         />
         <FormActions>
           <Button name="intent" value="invite">
-            Send invitation
+            {t("admin.staff.sendInvitation")}
           </Button>
         </FormActions>
       </Form>

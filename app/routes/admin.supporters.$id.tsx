@@ -43,7 +43,7 @@ import { LIMITS } from "~/validation/fields";
 // this module's schemas are built too.
 const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
 
-export const meta: MetaFunction = () => [{ title: "Supporter" }];
+export const meta: MetaFunction = () => [{ title: t("admin.supportersId.supporter") }];
 
 const NoticeSchema = z.object({
   done: z
@@ -253,8 +253,16 @@ function ListPager({
   };
   return (
     <p className="button-row">
-      {page.newer ? <Link to={href("after", page.newer)}>Newer {list}</Link> : null}
-      {page.older ? <Link to={href("before", page.older)}>Older {list}</Link> : null}
+      {page.newer ? (
+        <Link to={href("after", page.newer)}>
+          {t("admin.supportersId.newer")} {list}
+        </Link>
+      ) : null}
+      {page.older ? (
+        <Link to={href("before", page.older)}>
+          {t("admin.supportersId.older")} {list}
+        </Link>
+      ) : null}
     </p>
   );
 }
@@ -328,7 +336,7 @@ export default function SupporterPage() {
   return (
     <div className="admin-supporter">
       <p>
-        <Link to="/admin/supporters">← Supporters</Link>
+        <Link to="/admin/supporters">{t("admin.supportersId.supporters")}</Link>
       </p>
       <h1>{supporter.name || supporter.email || supporter.phone}</h1>
       {notice ? <Notice tone="done">{NOTICES[notice]}</Notice> : null}
@@ -336,43 +344,45 @@ export default function SupporterPage() {
 
       {given || detailsAnswer?.formError ? (
         <section className="panel" aria-labelledby="checkout-details-heading">
-          <h2 id="checkout-details-heading">Details given at checkout differ</h2>
+          <h2 id="checkout-details-heading">{t("admin.supportersId.detailsGivenAtCheckoutDiffer")}</h2>
           {detailsAnswer?.formError ? <Notice tone="error">{detailsAnswer.formError}</Notice> : null}
           {given ? (
             <>
               <p>
-                A checkout on {dateTime(given.givenAt)} with this supporter&apos;s email gave other details. They were
-                kept with that payment only: the contact details below are unchanged until you accept them.
+                {t("admin.supportersId.aCheckoutOn")} {dateTime(given.givenAt)}{" "}
+                {t("admin.supportersId.withThisSupporterSEmail")}
               </p>
               <div className="table-scroll">
                 <table className="admin-table">
                   <thead>
                     <tr>
-                      <th scope="col">Field</th>
-                      <th scope="col">Given at checkout</th>
-                      <th scope="col">Contact details now</th>
+                      <th scope="col">{t("admin.supportersId.field")}</th>
+                      <th scope="col">{t("admin.supportersId.givenAtCheckout")}</th>
+                      <th scope="col">{t("admin.supportersId.contactDetailsNow")}</th>
                     </tr>
                   </thead>
                   <tbody>
                     {given.name ? (
                       <tr>
-                        <th scope="row">Name</th>
+                        <th scope="row">{t("admin.supportersId.name")}</th>
                         <td>{given.name.given}</td>
-                        <td>{given.name.stored || "(none)"}</td>
+                        <td>{given.name.stored || t("admin.supportersId.none")}</td>
                       </tr>
                     ) : null}
                     {given.phone ? (
                       <tr>
-                        <th scope="row">Phone</th>
+                        <th scope="row">{t("admin.supportersId.phone")}</th>
                         <td>{given.phone.given}</td>
-                        <td>{given.phone.stored || "(none)"}</td>
+                        <td>{given.phone.stored || t("admin.supportersId.none")}</td>
                       </tr>
                     ) : null}
                     {given.address ? (
                       <tr>
-                        <th scope="row">Postal address</th>
+                        <th scope="row">{t("admin.supportersId.postalAddress")}</th>
                         <td>{given.address.given.join(", ")}</td>
-                        <td>{given.address.stored.length ? given.address.stored.join(", ") : "(none)"}</td>
+                        <td>
+                          {given.address.stored.length ? given.address.stored.join(", ") : t("admin.supportersId.none")}
+                        </td>
                       </tr>
                     ) : null}
                   </tbody>
@@ -384,14 +394,14 @@ export default function SupporterPage() {
                   <input type="hidden" name="intent" value="accept-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
                   <input type="hidden" name="expectedUpdatedAt" value={supporter.version} />
-                  <Button compact>Accept: make these their contact details</Button>
+                  <Button compact>{t("admin.supportersId.acceptMakeTheseTheirContact")}</Button>
                 </Form>
                 <Form method="post">
                   <input type="hidden" name="csrf" value={csrf} />
                   <input type="hidden" name="intent" value="ignore-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
                   <Button variant="secondary" compact>
-                    Ignore: keep their contact details
+                    {t("admin.supportersId.ignoreKeepTheirContactDetails")}
                   </Button>
                 </Form>
               </div>
@@ -402,12 +412,12 @@ export default function SupporterPage() {
 
       {!editing ? (
         <SummaryCard
-          title="At a glance"
+          title={t("admin.supportersId.atAGlance")}
           headingId="summary-heading"
           tone={summary.paymentFailing || summary.receiptsToPost > 0 ? "warning" : undefined}
         >
           {flags.length > 0 ? (
-            <ul className="admin-flags" aria-label="Needs attention">
+            <ul className="admin-flags" aria-label={t("admin.supportersId.needsAttention")}>
               {flags.map((f) => (
                 <li key={f}>{f}</li>
               ))}
@@ -449,7 +459,7 @@ export default function SupporterPage() {
           />
           <div className="admin-actions">
             <LinkButton to={`/admin/supporters/${supporter.id}?edit=1`} variant="primary">
-              Edit contact details
+              {t("admin.supportersId.editContactDetails")}
             </LinkButton>
           </div>
         </SummaryCard>
@@ -457,7 +467,7 @@ export default function SupporterPage() {
 
       {editing ? (
         <section className="panel" aria-labelledby="contact-heading">
-          <h2 id="contact-heading">Edit contact details</h2>
+          <h2 id="contact-heading">{t("admin.supportersId.editContactDetails")}</h2>
           <ErrorSummary formError={contact?.formError} errors={contact?.errors} labels={CONTACT_LABELS} />
           <Form method="post" noValidate>
             <input type="hidden" name="csrf" value={csrf} />
@@ -469,7 +479,7 @@ export default function SupporterPage() {
             />
             <TextField
               name="name"
-              label="Name"
+              label={t("admin.supportersId.name")}
               autoComplete="off"
               maxLength={LIMITS.name}
               errors={contact?.errors}
@@ -477,8 +487,8 @@ export default function SupporterPage() {
             />
             <TextField
               name="email"
-              label="Email"
-              hint="Optional if you have their phone number: without an email address, receipts are posted."
+              label={t("admin.supportersId.email")}
+              hint={t("admin.supportersId.optionalIfYouHaveTheir")}
               type="email"
               autoComplete="off"
               maxLength={LIMITS.email}
@@ -487,7 +497,7 @@ export default function SupporterPage() {
             />
             <TextField
               name="phone"
-              label="Phone"
+              label={t("admin.supportersId.phone")}
               type="tel"
               autoComplete="off"
               maxLength={LIMITS.phone}
@@ -495,7 +505,7 @@ export default function SupporterPage() {
               values={contactValues}
             />
             <fieldset>
-              <legend>Postal address (leave empty if none)</legend>
+              <legend>{t("admin.supportersId.postalAddressLeaveEmptyIf")}</legend>
               {ADDRESS_FIELDS.map((f) => (
                 <TextField
                   key={f.name}
@@ -508,22 +518,25 @@ export default function SupporterPage() {
               ))}
             </fieldset>
             <div className="admin-actions">
-              <Button>Save contact details</Button>
-              <Link to={`/admin/supporters/${supporter.id}`}>Cancel: keep them as they are</Link>
+              <Button>{t("admin.supportersId.saveContactDetails")}</Button>
+              <Link to={`/admin/supporters/${supporter.id}`}>{t("admin.supportersId.cancelKeepThemAsThey")}</Link>
             </div>
           </Form>
         </section>
       ) : null}
 
       <section className="panel" aria-labelledby="entitlements-heading">
-        <h2 id="entitlements-heading">Entitlements</h2>
+        <h2 id="entitlements-heading">{t("admin.supportersId.entitlements")}</h2>
         {page.entitlements.length === 0 ? (
-          <p>None.</p>
+          <p>{t("admin.supportersId.none2")}</p>
         ) : (
           <ul>
             {page.entitlements.map((e, i) => (
               <li key={i}>
-                {e.planName} ({e.tier}) {e.until ? `until ${fmtDate(e.until)}` : "while it renews"}
+                {e.planName} ({e.tier}){" "}
+                {e.until
+                  ? t("admin.supportersId.untilUntil", { until: String(fmtDate(e.until)) })
+                  : t("admin.supportersId.whileItRenews")}
               </li>
             ))}
           </ul>
@@ -531,25 +544,34 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="subscriptions-heading">
-        <h2 id="subscriptions-heading">Subscriptions</h2>
-        {page.subscriptions.rows.length === 0 ? <p>None.</p> : null}
+        <h2 id="subscriptions-heading">{t("admin.supportersId.subscriptions")}</h2>
+        {page.subscriptions.rows.length === 0 ? <p>{t("admin.supportersId.none2")}</p> : null}
         {page.subscriptions.rows.map((s) => {
           const failed = errorsFor("cancel", s.id) ?? errorsFor("pause", s.id);
           return (
             <div key={s.id} className="admin-subscription">
               <h3>
-                {s.what}: {formatMoney(s.amountMinor, s.currency)} {s.currency} a month
+                {s.what}: {formatMoney(s.amountMinor, s.currency)} {s.currency} {t("admin.supportersId.aMonth")}
               </h3>
               <p>
-                Status: {s.status}
-                {s.cancelAtPeriodEnd && s.currentPeriodEnd ? `, ends ${fmtDate(s.currentPeriodEnd)}` : ""}
-                {s.pausedUntil ? `, paused until ${fmtDate(s.pausedUntil)}` : ""}
-                {s.updating ? " (updating…)" : ""}
+                {t("admin.supportersId.status")} {s.status}
+                {s.cancelAtPeriodEnd && s.currentPeriodEnd
+                  ? t("admin.supportersId.endsCurrentperiodend", {
+                      currentPeriodEnd: String(fmtDate(s.currentPeriodEnd)),
+                    })
+                  : ""}
+                {s.pausedUntil
+                  ? t("admin.supportersId.pausedUntilPauseduntil", { pausedUntil: String(fmtDate(s.pausedUntil)) })
+                  : ""}
+                {s.updating ? t("admin.supportersId.updating") : ""}
               </p>
               {s.lastFailureReason || s.nextRetryAt ? (
                 <p className="notice">
-                  Last payment failed{s.lastFailureReason ? `: ${s.lastFailureReason}` : ""}.
-                  {s.nextRetryAt ? ` Next retry ${fmtDate(s.nextRetryAt)}.` : ""}
+                  {t("admin.supportersId.lastPaymentFailed")}
+                  {s.lastFailureReason ? `: ${s.lastFailureReason}` : ""}.
+                  {s.nextRetryAt
+                    ? t("admin.supportersId.nextRetryNextretryat", { nextRetryAt: String(fmtDate(s.nextRetryAt)) })
+                    : ""}
                 </p>
               ) : null}
               {failed?.formError ? (
@@ -566,7 +588,7 @@ export default function SupporterPage() {
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="pause" />
                     <input type="hidden" name="subscriptionId" value={s.id} />
-                    <label htmlFor={`months-${s.id}`}>Pause for (months)</label>{" "}
+                    <label htmlFor={`months-${s.id}`}>{t("admin.supportersId.pauseForMonths")}</label>{" "}
                     <select id={`months-${s.id}`} name="months" defaultValue="1">
                       {[1, 2, 3, 4, 5, 6].map((m) => (
                         <option key={m} value={m}>
@@ -574,13 +596,13 @@ export default function SupporterPage() {
                         </option>
                       ))}
                     </select>{" "}
-                    <Button variant="secondary">Pause on their behalf</Button>
+                    <Button variant="secondary">{t("admin.supportersId.pauseOnTheirBehalf")}</Button>
                   </Form>
                   <Form method="post">
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="cancel" />
                     <input type="hidden" name="subscriptionId" value={s.id} />
-                    <label htmlFor={`reason-${s.id}`}>Reason (optional)</label>{" "}
+                    <label htmlFor={`reason-${s.id}`}>{t("admin.supportersId.reasonOptional")}</label>{" "}
                     <input
                       type="text"
                       id={`reason-${s.id}`}
@@ -588,7 +610,7 @@ export default function SupporterPage() {
                       maxLength={500}
                       defaultValue={failed?.values.reason ?? ""}
                     />{" "}
-                    <Button variant="secondary">Cancel at period end on their behalf</Button>
+                    <Button variant="secondary">{t("admin.supportersId.cancelAtPeriodEndOn")}</Button>
                   </Form>
                 </div>
               ) : null}
@@ -599,22 +621,22 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="payments-heading">
-        <h2 id="payments-heading">Payments</h2>
+        <h2 id="payments-heading">{t("admin.supportersId.payments")}</h2>
         {page.payments.rows.length === 0 ? (
-          <p>None.</p>
+          <p>{t("admin.supportersId.none2")}</p>
         ) : (
           <div className="table-scroll">
             <table className="admin-table">
-              <caption className="visually-hidden">Payments, newest first</caption>
+              <caption className="visually-hidden">{t("admin.supportersId.paymentsNewestFirst")}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Receipt</th>
-                  <th scope="col">Date</th>
-                  <th scope="col">For</th>
-                  <th scope="col">Method</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Refunded</th>
-                  <th scope="col">Actions</th>
+                  <th scope="col">{t("admin.supportersId.receipt")}</th>
+                  <th scope="col">{t("admin.supportersId.date")}</th>
+                  <th scope="col">{t("admin.supportersId.for")}</th>
+                  <th scope="col">{t("admin.supportersId.method")}</th>
+                  <th scope="col">{t("admin.supportersId.amount")}</th>
+                  <th scope="col">{t("admin.supportersId.refunded")}</th>
+                  <th scope="col">{t("admin.supportersId.actions")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -633,13 +655,13 @@ export default function SupporterPage() {
                           <>
                             <blockquote className="message-quote">{p.message}</blockquote>
                             <span className="hint">
-                              Message of support,{" "}
+                              {t("admin.supportersId.messageOfSupport")}{" "}
                               {p.messageStatus === "pending" ? (
-                                <Link to="/admin/messages?show=review">not yet reviewed</Link>
+                                <Link to="/admin/messages?show=review">{t("admin.supportersId.notYetReviewed")}</Link>
                               ) : p.messageStatus === "approved" ? (
-                                "approved for the public wall"
+                                t("admin.supportersId.approvedForThePublicWall")
                               ) : (
-                                "hidden"
+                                t("admin.supportersId.hidden")
                               )}
                             </span>
                           </>
@@ -653,13 +675,17 @@ export default function SupporterPage() {
                       <td>
                         {p.hasReceipt && !supporter.email ? (
                           // No address to email it to: staff print and post it instead.
-                          <Link to={`/admin/payments/${p.id}/receipt`}>Print receipt {p.receiptNumber}</Link>
+                          <Link to={`/admin/payments/${p.id}/receipt`}>
+                            {t("admin.supportersId.printReceipt")} {p.receiptNumber}
+                          </Link>
                         ) : p.hasReceipt ? (
                           <Form method="post" className="inline-form">
                             <input type="hidden" name="csrf" value={csrf} />
                             <input type="hidden" name="intent" value="resend" />
                             <input type="hidden" name="paymentId" value={p.id} />
-                            <Button variant="secondary">Resend receipt {p.receiptNumber}</Button>
+                            <Button variant="secondary">
+                              {t("admin.supportersId.resendReceipt")} {p.receiptNumber}
+                            </Button>
                           </Form>
                         ) : null}
                         {resend?.formError ? <p className="field-error">{resend.formError}</p> : null}
@@ -685,9 +711,9 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="pledges-heading">
-        <h2 id="pledges-heading">Pledges</h2>
+        <h2 id="pledges-heading">{t("admin.supportersId.pledges")}</h2>
         {page.pledges.rows.length === 0 ? (
-          <p>None.</p>
+          <p>{t("admin.supportersId.none2")}</p>
         ) : (
           <ul>
             {page.pledges.rows.map((p) => (
@@ -701,19 +727,19 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="emails-heading">
-        <h2 id="emails-heading">Emails sent</h2>
+        <h2 id="emails-heading">{t("admin.supportersId.emailsSent")}</h2>
         {page.emails.rows.length === 0 ? (
-          <p>None.</p>
+          <p>{t("admin.supportersId.none2")}</p>
         ) : (
           <div className="table-scroll">
             <table className="admin-table">
-              <caption className="visually-hidden">Emails, newest first </caption>
+              <caption className="visually-hidden">{t("admin.supportersId.emailsNewestFirst")} </caption>
               <thead>
                 <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Queued</th>
-                  <th scope="col">Sent</th>
+                  <th scope="col">{t("admin.supportersId.email")}</th>
+                  <th scope="col">{t("admin.supportersId.status2")}</th>
+                  <th scope="col">{t("admin.supportersId.queued")}</th>
+                  <th scope="col">{t("admin.supportersId.sent")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -736,7 +762,7 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="notes-heading">
-        <h2 id="notes-heading">Staff notes</h2>
+        <h2 id="notes-heading">{t("admin.supportersId.staffNotes")}</h2>
         {page.notes.rows.map((n) => (
           <div key={n.id} className="staff-note">
             <p>{n.body}</p>
@@ -750,7 +776,7 @@ export default function SupporterPage() {
           <input type="hidden" name="csrf" value={csrf} />
           <input type="hidden" name="intent" value="note" />
           <div className="field">
-            <label htmlFor="body">Add a note (never shown to the supporter)</label>
+            <label htmlFor="body">{t("admin.supportersId.addANoteNeverShown")}</label>
             <textarea
               id="body"
               name="body"
@@ -766,7 +792,7 @@ export default function SupporterPage() {
               </p>
             ) : null}
           </div>
-          <Button>Add note</Button>
+          <Button>{t("admin.supportersId.addNote")}</Button>
         </Form>
       </section>
     </div>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { CALLER_SEARCH, type CallerMatch } from "~/supporters/caller-search";
 import { useHydrated } from "./use-hydrated";
 import { Button } from "~/ui/admin";
+import { t } from "~/i18n/t";
 
 const DEBOUNCE_MS = 150;
 
@@ -184,13 +185,14 @@ export function SupporterCombobox({
           {...comboboxProps}
         />
         <Button variant="secondary" compact>
-          Search
+          {t("admin.supporterCombobox.search")}
         </Button>
       </div>
       {enhanced ? (
         // Sighted people see the list open; the instruction is for screen readers.
         <p id={`${id}-hint`} className="visually-hidden">
-          Type {CALLER_SEARCH.minLength} or more characters, then choose with the arrow keys and Enter.
+          {t("admin.supporterCombobox.type")} {CALLER_SEARCH.minLength}{" "}
+          {t("admin.supporterCombobox.orMoreCharactersThenChoose")}
         </p>
       ) : null}
       {/* Rendered empty and kept in the page, so screen readers announce each change. */}
@@ -201,7 +203,7 @@ export function SupporterCombobox({
       <ul
         id={listboxId}
         role="listbox"
-        aria-label="Matching supporters"
+        aria-label={t("admin.supporterCombobox.matchingSupporters")}
         className="combobox-listbox"
         hidden={!expanded}
       >
@@ -213,7 +215,9 @@ export function SupporterCombobox({
             className="combobox-empty"
             id={`${id}-option-none`}
           >
-            No supporter matches “{lookup.query}”: fill in a new caller.
+            {t("admin.supporterCombobox.noSupporterMatches")}
+            {lookup.query}
+            {t("admin.supporterCombobox.fillInANewCaller")}
           </li>
         ) : null}
         {results.map((m, i) => (
@@ -230,7 +234,7 @@ export function SupporterCombobox({
             onMouseDown={(e) => e.preventDefault()}
             onClick={() => choose(m)}
           >
-            <span className="combobox-name">{m.name || "(no name)"}</span>
+            <span className="combobox-name">{m.name || t("admin.supporterCombobox.noName")}</span>
             <span className="combobox-details">{callerDetails(m)}</span>
             {m.entitlement ? <span className="combobox-details">{m.entitlement}</span> : null}
           </li>
