@@ -14,7 +14,11 @@ import { ProgressBar } from "~/ui/ProgressBar";
 import { t } from "~/i18n/t";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Dashboard — ${data.campaign.name}` : "Dashboard" },
+  {
+    title: data
+      ? t("admin.dashboard.dashboardName", { name: String(data.campaign.name) })
+      : t("admin.dashboard.dashboard"),
+  },
 ];
 
 const DashboardQuerySchema = z.object({
@@ -34,7 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     query.success ? getDashboard(db, { campaignSlug: query.data.campaign }) : null,
     countReceiptsToPost(db),
   ]);
-  if (!dashboard) throw new Response("Campaign not found", { status: 404 });
+  if (!dashboard) throw new Response(t("admin.dashboard.campaignNotFound"), { status: 404 });
   return json({ ...dashboard, receiptsToPost }, { headers: { "Cache-Control": "private, no-store" } });
 }
 

@@ -28,9 +28,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 /** Who acted, in words: the member of staff by name and email, or what kind of actor it was. */
 function actorOf(e: { actorType: string; actorId: number | null; actorStaff: { name: string; email: string } | null }) {
   if (e.actorStaff) return `${e.actorStaff.name || e.actorStaff.email} (${e.actorStaff.email})`;
-  if (e.actorType === "staff") return `A former staff account${e.actorId ? ` (#${e.actorId})` : ""}`;
-  if (e.actorType === "supporter") return "The supporter, from their account";
-  return "The system";
+  if (e.actorType === "staff")
+    return e.actorId ? t("admin.audit.formerStaffNumbered", { id: String(e.actorId) }) : t("admin.audit.formerStaff");
+  if (e.actorType === "supporter") return t("admin.audit.theSupporterFromTheirAccount");
+  return t("admin.audit.theSystem");
 }
 
 /** A few details worth reading in words: a refund's amount and reason. */

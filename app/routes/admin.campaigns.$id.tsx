@@ -20,7 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request, { role: "admin" });
   const campaign = await getCampaignForEdit(db, { campaignId: campaignId(params) });
-  if (!campaign) throw new Response("Not found", { status: 404 });
+  if (!campaign) throw new Response(t("admin.campaignsId.notFound"), { status: 404 });
   const csrf = await issueCsrfToken(request);
   return json(
     { campaign, currencies: CURRENCIES, csrf: csrf.token },

@@ -11,7 +11,7 @@ import { t } from "~/i18n/t";
 export const meta: MetaFunction = () => [{ title: t("admin.campaigns.campaigns") }];
 
 const NoticeSchema = z.object({ done: z.enum(["created", "saved"]).optional().catch(undefined) });
-const NOTICES = { created: "Campaign created.", saved: "Campaign saved." };
+const NOTICES = { created: t("admin.campaigns.campaignCreated"), saved: t("admin.campaigns.campaignSaved") };
 
 /** Everyone on staff may read the list (the phone line needs names, numbers and dates); only admins edit. */
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -49,7 +49,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ formError: t("error.csrf") }, { status: 403 });
   const parsed = ReplaySchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return json<ActionData>({ formError: "That event cannot be replayed." }, { status: 400 });
+  if (!parsed.success)
+    return json<ActionData>({ formError: t("admin.events.thatEventCannotBeReplayed") }, { status: 400 });
   const { eventId } = parsed.data;
   const outcome = await replayWebhookFailure(db, { eventId, staffUserId: me.staffUserId });
   switch (outcome.status) {
@@ -57,16 +58,13 @@ export async function action({ request }: ActionFunctionArgs) {
     case "duplicate":
       return redirect(`/admin/events?replayed=${outcome.status}`, 303);
     case "already_resolved":
-      return json<ActionData>(
-        { formError: "That failure has already been resolved; nothing was done.", eventId },
-        { status: 409 },
-      );
+      return json<ActionData>({ formError: t("admin.events.alreadyResolved"), eventId }, { status: 409 });
     case "not_found":
-      return json<ActionData>({ formError: "There is no failed event with that id.", eventId }, { status: 404 });
+      return json<ActionData>({ formError: t("admin.events.noSuchFailure"), eventId }, { status: 404 });
     case "failed":
       return json<ActionData>(
         {
-          formError: `The event still could not be applied (attempt ${outcome.attempts}): ${outcome.error}. Nothing was changed and it stays in the list; you can try again later.`,
+          formError: t("admin.events.stillFailing", { attempts: String(outcome.attempts), error: outcome.error }),
           eventId,
         },
         { status: 503 },
@@ -75,8 +73,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 const REPLAYED = {
-  applied: "The event has been applied.",
-  duplicate: "The event had already been applied, so nothing changed. The failure is marked resolved.",
+  applied: t("admin.events.theEventHasBeenApplied"),
+  duplicate: t("admin.events.theEventHadAlreadyBeen"),
 } as const;
 
 type Failure = ReturnType<typeof useLoaderData<typeof loader>>["failures"]["open"][number];

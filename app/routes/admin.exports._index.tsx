@@ -197,8 +197,8 @@ export default function Exports() {
           value={statement.values.account}
           error={statement.errors.account}
           options={[
-            ["card", "Card payments (Stripe)"],
-            ["offline", "Cheques, bank transfers and cash"],
+            ["card", t("admin.exports.cardPaymentsStripe")],
+            ["offline", t("admin.exports.chequesBankTransfersAndCash")],
           ]}
         />
         <div className="field-pair">
@@ -224,8 +224,8 @@ export default function Exports() {
           value={statement.values.dates}
           error={statement.errors.dates}
           options={[
-            ["dmy", "Day first: 31/12/2026"],
-            ["mdy", "Month first (United States): 12/31/2026"],
+            ["dmy", t("admin.exports.dayFirst31122026")],
+            ["mdy", t("admin.exports.monthFirstUnitedStates12")],
           ]}
         />
         {currencies.length > 1 || statement.errors.currency ? (
@@ -235,7 +235,7 @@ export default function Exports() {
             label={t("admin.exports.currency")}
             value={statement.values.currency}
             error={statement.errors.currency}
-            options={[["", "Choose…"], ...currencies.map((c): [string, string] => [c, c])]}
+            options={[["", t("admin.exports.choose")], ...currencies.map((c): [string, string] => [c, c])]}
           />
         ) : null}
         <Button>{t("admin.exports.downloadStatement")}</Button>

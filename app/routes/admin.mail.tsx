@@ -34,11 +34,11 @@ export async function action({ request }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403 });
   const parsed = ResendSchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return json({ formError: "That message cannot be resent." }, { status: 400 });
+  if (!parsed.success) return json({ formError: t("admin.mail.thatMessageCannotBeResent") }, { status: 400 });
   const copyId = await resendMail(db, { outboxId: parsed.data.id, staffUserId: staff.staffUserId });
   if (!copyId)
     return json(
-      { formError: `Only a sent or failed message can be resent, within ${OUTBOX_PAYLOAD_DAYS} days.` },
+      { formError: t("admin.mail.onlyASentOrFailed", { OUTBOX_PAYLOAD_DAYS: String(OUTBOX_PAYLOAD_DAYS) }) },
       { status: 409 },
     );
   return redirect("/admin/mail?resent=1", 303);

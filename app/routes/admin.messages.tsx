@@ -27,7 +27,11 @@ const SHOW = { review: "pending", approved: "approved", hidden: "hidden" } as co
   MessageStatus
 >;
 type Show = keyof typeof SHOW;
-const TAB_LABEL: Record<Show, string> = { review: "To review", approved: "Approved", hidden: "Hidden" };
+const TAB_LABEL: Record<Show, string> = {
+  review: t("admin.messages.toReview"),
+  approved: t("admin.messages.approved"),
+  hidden: t("admin.messages.hidden"),
+};
 
 const QuerySchema = z.object({
   show: z.enum(["review", "approved", "hidden"]).catch("review"),
@@ -70,23 +74,25 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = ModerateMessageSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success)
     return json(
-      { formError: parsed.error.issues[0]?.message ?? "Choose Approve or Hide." },
+      { formError: parsed.error.issues[0]?.message ?? t("admin.messages.chooseApproveOrHide") },
       { status: 400, headers: PRIVATE },
     );
   const outcome = await moderateMessage(db, { staff, ...parsed.data });
   if (outcome.status === "not_found")
-    return json(
-      { formError: "That message was not found: it may have been erased with its writer's details." },
-      { status: 404, headers: PRIVATE },
-    );
+    return json({ formError: t("admin.messages.thatMessageWasNotFound") }, { status: 404, headers: PRIVATE });
   const back = z.enum(["review", "approved", "hidden"]).catch("review").parse(formData.get("show"));
   return redirect(`/admin/messages?show=${back}&done=${outcome.now}`, { status: 303, headers: PRIVATE });
 }
 
 const DONE_TEXT = {
-  approved: "Approved: the message may now appear on the campaign's public wall, as its writer chose to be named.",
-  hidden: "Hidden: the message will not appear anywhere public.",
+  approved: t("admin.messages.approvedTheMessageMayNow"),
+  hidden: t("admin.messages.hiddenTheMessageWillNot"),
 } as const;
+
+/** Who wrote a message, as the buttons name them for screen readers. */
+function writer(m: { anonymous: boolean; supporter: { name: string | null } }): string {
+  return m.anonymous ? t("admin.messages.anonymousSupporter") : m.supporter.name || t("admin.messages.aSupporter");
+}
 
 export default function Messages() {
   const { show, done, toReview, messages, next, csrf } = useLoaderData<typeof loader>();
@@ -132,7 +138,9 @@ export default function Messages() {
                   </Link>
                 )}
                 {m.anonymous ? t("admin.messages.askedNotToBeNamed") : t("admin.messages.mayBeNamedPublicly")}
-                {` · on the wall as “${m.shownAs}”${m.showsAmount ? ", with the amount" : ""}`}
+                {t(m.showsAmount ? "admin.messages.onWallAsWithAmount" : "admin.messages.onWallAs", {
+                  name: m.shownAs,
+                })}
                 {" · "}
                 <Link to={`/admin/payments/${m.paymentId}`}>
                   {formatMoney(m.amountMinor, m.currency, "en-AU")} {t("admin.messages.to")} {m.campaignName}
@@ -140,7 +148,10 @@ export default function Messages() {
                 {" · "}
                 {dateTime(m.paidAt)}
                 {m.moderatedAt
-                  ? ` · ${m.status === "approved" ? "approved" : "hidden"} by ${m.moderatedBy ?? "staff"}, ${dateTime(m.moderatedAt)}`
+                  ? t(m.status === "approved" ? "admin.messages.approvedBy" : "admin.messages.hiddenBy", {
+                      who: m.moderatedBy ?? t("admin.messages.staff"),
+                      when: dateTime(m.moderatedAt),
+                    })
                   : ""}
               </p>
               <Form method="post" className="message-actions">
@@ -153,7 +164,7 @@ export default function Messages() {
                     name="intent"
                     value="approve"
                     className="give-button button-compact"
-                    aria-label={`Approve the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}
+                    aria-label={t("admin.messages.approveFrom", { who: writer(m) })}
                   >
                     {t("admin.messages.approve")}
                   </button>
@@ -164,7 +175,7 @@ export default function Messages() {
                     name="intent"
                     value="hide"
                     className="button-secondary button-compact"
-                    aria-label={`Hide the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}
+                    aria-label={t("admin.messages.hideFrom", { who: writer(m) })}
                   >
                     {t("admin.messages.hide")}
                   </button>

@@ -21,15 +21,19 @@ import { rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Payment, receipt ${data.page.payment.receiptNumber}` : "Payment" },
+  {
+    title: data
+      ? t("admin.paymentsId.paymentReceiptReceiptnumber", { receiptNumber: String(data.page.payment.receiptNumber) })
+      : t("admin.paymentsId.payment"),
+  },
 ];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 
-const paymentId = (params: { id?: string }) => rowIdParam(params.id, "Payment not found");
+const paymentId = (params: { id?: string }) => rowIdParam(params.id, t("admin.paymentsId.paymentNotFound"));
 
 const DONE = {
-  posted: "Marked as posted.",
+  posted: t("admin.paymentsId.markedAsPosted"),
   refund: t("admin.refund.done.recorded"),
   "refund-requested": t("admin.refund.done.requested"),
   "refund-already": t("admin.refund.done.already"),
@@ -43,7 +47,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
   const page = await getPaymentForStaff(db, { paymentId: paymentId(params) });
-  if (!page) throw new Response("Payment not found", { status: 404 });
+  if (!page) throw new Response(t("admin.paymentsId.paymentNotFound"), { status: 404 });
   const refunds = await listPaymentRefunds(db, { paymentId: page.payment.id });
   const csrf = await issueCsrfToken(request);
   const done = DoneSchema.parse(new URL(request.url).searchParams.get("done") ?? undefined) ?? null;
@@ -62,13 +66,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData)))
     return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   if (formData.get("intent") !== "mark-posted")
-    return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
+    return json({ formError: t("admin.paymentsId.unknownAction") }, { status: 400, headers: PRIVATE });
   const outcome = await markReceiptPosted(db, { staff, paymentId: id });
-  if (outcome.status === "not_found") throw new Response("Payment not found", { status: 404 });
+  if (outcome.status === "not_found") throw new Response(t("admin.paymentsId.paymentNotFound"), { status: 404 });
   if (outcome.status === "already_posted")
     return json(
       {
-        formError: `This receipt was already marked as posted on ${formatDate(outcome.postedAt, (await getOrganisationSettings(db)).timeZone, "medium")}.`,
+        formError: t("admin.paymentsId.thisReceiptWasAlreadyMarked", {
+          postedAt: String(formatDate(outcome.postedAt, (await getOrganisationSettings(db)).timeZone, "medium")),
+        }),
       },
       { status: 409, headers: PRIVATE },
     );
@@ -76,15 +82,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 const MESSAGE_STATE = {
-  pending: "Not yet reviewed",
-  approved: "Approved for the public wall",
-  hidden: "Hidden from public view",
+  pending: t("admin.paymentsId.notYetReviewed"),
+  approved: t("admin.paymentsId.approvedForThePublicWall"),
+  hidden: t("admin.paymentsId.hiddenFromPublicView"),
 } as const;
 const MAIL_STATUS: Record<MailStatus, string> = {
-  queued: "Emailed (waiting to send)",
-  sent: "Emailed",
-  failed: "Email failed",
-  superseded: "Email replaced by a newer one",
+  queued: t("admin.paymentsId.emailedWaitingToSend"),
+  sent: t("admin.paymentsId.emailed"),
+  failed: t("admin.paymentsId.emailFailed"),
+  superseded: t("admin.paymentsId.emailReplacedByANewer"),
 };
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -197,7 +203,9 @@ export default function PaymentPage() {
         ) : null}
         <Row label={t("admin.paymentsId.receipt")}>
           {delivery.status === "posted"
-            ? `Posted on ${date(delivery.postedAt)}${delivery.postedBy ? ` by ${delivery.postedBy}` : ""}`
+            ? delivery.postedBy
+              ? t("admin.paymentsId.postedOnBy", { date: date(delivery.postedAt), who: delivery.postedBy })
+              : t("admin.paymentsId.postedOn", { date: date(delivery.postedAt) })
             : delivery.status === "emailed"
               ? `${MAIL_STATUS[delivery.mail]}, ${dateTime(delivery.at)}`
               : delivery.status === "to_post"

@@ -15,7 +15,11 @@ import { t } from "~/i18n/t";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" },
+  {
+    title: data
+      ? t("admin.paymentsIdReceipt.receiptReceiptnumber", { receiptNumber: String(data.receipt.receiptNumber) })
+      : t("admin.paymentsIdReceipt.receipt"),
+  },
 ];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -23,7 +27,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireStaff(db, request);
   const id = RowId.safeParse(params.id);
   const found = id.success ? await getPrintableReceipt(db, { paymentId: id.data }) : null;
-  if (!found) throw new Response("Receipt not found", { status: 404 });
+  if (!found) throw new Response(t("admin.paymentsIdReceipt.receiptNotFound"), { status: 404 });
   return json(found, { headers: { "Cache-Control": "private, no-store" } });
 }
 

@@ -20,7 +20,7 @@ import { useOrgTime } from "~/ui/org-time";
 import { Button, DataTable, Notice } from "~/ui/admin";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data?.view === "to-post" ? "Receipts to post" : "Payments" },
+  { title: data?.view === "to-post" ? t("admin.payments.receiptsToPost") : t("admin.payments.payments") },
 ];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
@@ -69,10 +69,11 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData)))
     return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const parsed = MarkSchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return json({ formError: "Choose a receipt." }, { status: 400, headers: PRIVATE });
+  if (!parsed.success)
+    return json({ formError: t("admin.payments.chooseAReceipt") }, { status: 400, headers: PRIVATE });
   const outcome = await markReceiptPosted(db, { staff, paymentId: parsed.data.paymentId });
   if (outcome.status === "not_found")
-    return json({ formError: "That payment has no receipt." }, { status: 404, headers: PRIVATE });
+    return json({ formError: t("admin.payments.thatPaymentHasNoReceipt") }, { status: 404, headers: PRIVATE });
   // Already posted (by someone else a moment ago) is what was wanted: nothing to complain about.
   return redirect("/admin/payments?to=post&done=posted", { status: 303, headers: PRIVATE });
 }

@@ -20,7 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request, { role: "admin" });
   const plan = await getPlanForEdit(db, { planId: planId(params) });
-  if (!plan) throw new Response("Not found", { status: 404 });
+  if (!plan) throw new Response(t("admin.plansId.notFound"), { status: 404 });
   const csrf = await issueCsrfToken(request);
   return json(
     { plan, currencies: CURRENCIES, csrf: csrf.token },

@@ -23,16 +23,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { done, kept } = NoticeSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const notice =
     done === "created"
-      ? "Plan created."
+      ? t("admin.plans.planCreated")
       : done === "price"
-        ? `Price changed for new supporters.${kept ? ` The ${kept} current supporter${kept === 1 ? "" : "s"} keep${kept === 1 ? "s" : ""} their price.` : ""}`
+        ? kept
+          ? t("admin.plans.priceChangedKept", { kept })
+          : t("admin.plans.priceChanged")
         : done === "saved"
-          ? "Plan saved."
+          ? t("admin.plans.planSaved")
           : null;
   return json({ plans, notice }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
-const BILLING = { monthly: "a month", one_time_year: "once, for 12 months" } as const;
+const BILLING = { monthly: t("admin.plans.aMonth"), one_time_year: t("admin.plans.onceFor12Months") } as const;
 
 export default function Plans() {
   const { plans, notice } = useLoaderData<typeof loader>();

@@ -20,7 +20,7 @@ const PRIVATE = { "Cache-Control": "private, no-store" };
 async function requirePledge(id: string | undefined) {
   const parsed = RowId.safeParse(id);
   const row = parsed.success ? await getPledge(getDb(), { id: parsed.data }) : null;
-  if (!row) throw new Response("Pledge not found", { status: 404 });
+  if (!row) throw new Response(t("admin.pledgesId.pledgeNotFound"), { status: 404 });
   return row;
 }
 
@@ -34,11 +34,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     {
       csrf: csrf.token,
       notice: url.searchParams.get("created")
-        ? "Pledge saved."
+        ? t("admin.pledgesId.pledgeSaved")
         : url.searchParams.get("done") === "resent"
-          ? "A new payment link was emailed; the old one no longer works."
+          ? t("admin.pledgesId.aNewPaymentLinkWas")
           : url.searchParams.get("done") === "cancelled"
-            ? "Pledge cancelled; its link no longer works."
+            ? t("admin.pledgesId.pledgeCancelledItsLinkNo")
             : null,
       pledge: {
         id: pledge.id,
@@ -77,33 +77,31 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData)))
     return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const intent = IntentSchema.safeParse(formData.get("intent"));
-  if (!intent.success) return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
+  if (!intent.success)
+    return json({ formError: t("admin.pledgesId.unknownAction") }, { status: 400, headers: PRIVATE });
   if (intent.data === "cancel") {
     const result = await cancelPledge(db, { staff, pledgeId: pledge.id });
     if (result !== "cancelled")
-      return json({ formError: "Only a pending pledge can be cancelled." }, { status: 409, headers: PRIVATE });
+      return json({ formError: t("admin.pledgesId.onlyAPendingPledgeCan") }, { status: 409, headers: PRIVATE });
     return redirect(`/admin/pledges/${pledge.id}?done=cancelled`, { status: 303, headers: PRIVATE });
   }
   const result = await resendPledgeLink(db, { staff, pledgeId: pledge.id });
   if (result.status !== "sent")
-    return json(
-      { formError: "Only a pending or expired link pledge can have its link resent." },
-      { status: 409, headers: PRIVATE },
-    );
+    return json({ formError: t("admin.pledgesId.onlyAPendingOrExpired") }, { status: 409, headers: PRIVATE });
   return redirect(`/admin/pledges/${pledge.id}?done=resent`, { status: 303, headers: PRIVATE });
 }
 
 const KIND_LABELS: Record<string, string> = {
-  one_off: "One-off gift",
-  monthly: "Monthly gift",
-  tier_monthly: "Tier, monthly",
-  tier_one_time: "Tier, 12 months",
+  one_off: t("admin.pledgesId.oneOffGift"),
+  monthly: t("admin.pledgesId.monthlyGift"),
+  tier_monthly: t("admin.pledgesId.tierMonthly"),
+  tier_one_time: t("admin.pledgesId.tier12Months"),
 };
 const METHOD_LABELS: Record<string, string> = {
-  link: "Payment link",
-  cheque: "Cheque",
-  bank_transfer: "Bank transfer",
-  cash: "Cash",
+  link: t("admin.pledgesId.paymentLink"),
+  cheque: t("admin.pledgesId.cheque"),
+  bank_transfer: t("admin.pledgesId.bankTransfer"),
+  cash: t("admin.pledgesId.cash"),
 };
 
 export default function PledgeDetails() {

@@ -33,24 +33,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 const KIND_LABELS: Record<string, string> = {
-  one_off: "One-off gift",
-  monthly: "Monthly gift",
-  tier_monthly: "Tier, monthly",
-  tier_one_time: "Tier, 12 months",
+  one_off: t("admin.pledges.oneOffGift"),
+  monthly: t("admin.pledges.monthlyGift"),
+  tier_monthly: t("admin.pledges.tierMonthly"),
+  tier_one_time: t("admin.pledges.tier12Months"),
 };
 const METHOD_LABELS: Record<string, string> = {
-  link: "Payment link",
-  cheque: "Cheque",
-  bank_transfer: "Bank transfer",
-  cash: "Cash",
+  link: t("admin.pledges.paymentLink"),
+  cheque: t("admin.pledges.cheque"),
+  bank_transfer: t("admin.pledges.bankTransfer"),
+  cash: t("admin.pledges.cash"),
 };
 
 function age(iso: string, now: number): string {
   const minutes = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60000));
-  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 60) return t("admin.pledges.minutesMin", { minutes: String(minutes) });
   const hours = Math.round(minutes / 60);
   if (hours < 48) return `${hours} h`;
-  return `${Math.round(hours / 24)} days`;
+  return t("admin.pledges.valueDays", { value: String(Math.round(hours / 24)) });
 }
 
 export default function Pledges() {

@@ -89,41 +89,41 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 const LABELS: Record<string, string> = {
-  supporterId: "Caller",
-  email: "Email",
-  name: "Name",
-  phone: "Phone",
-  addressLine1: "Postal address",
-  addressCity: "Suburb or town",
-  addressState: "State",
-  addressPostalCode: "Postcode",
-  kind: "What",
-  planCode: "Tier",
-  amount: "Amount",
-  campaignId: "Campaign",
-  notes: "Notes",
-  publicName: "Name them on the wall",
-  message: "Message for the wall",
-  payMethod: "How they pay",
-  reference: "Reference",
+  supporterId: t("admin.pledgesNew.caller"),
+  email: t("admin.pledgesNew.email"),
+  name: t("admin.pledgesNew.name"),
+  phone: t("admin.pledgesNew.phone"),
+  addressLine1: t("admin.pledgesNew.postalAddress"),
+  addressCity: t("admin.pledgesNew.suburbOrTown"),
+  addressState: t("admin.pledgesNew.state"),
+  addressPostalCode: t("admin.pledgesNew.postcode"),
+  kind: t("admin.pledgesNew.what"),
+  planCode: t("admin.pledgesNew.tier"),
+  amount: t("admin.pledgesNew.amount"),
+  campaignId: t("admin.pledgesNew.campaign"),
+  notes: t("admin.pledgesNew.notes"),
+  publicName: t("admin.pledgesNew.nameThemOnTheWall2"),
+  message: t("admin.pledgesNew.messageForTheWall"),
+  payMethod: t("admin.pledgesNew.howTheyPay"),
+  reference: t("admin.pledgesNew.reference"),
 };
 
 const KINDS = [
-  ["one_off", "One-off gift"],
-  ["monthly", "Monthly gift"],
-  ["tier_monthly", "Tier, monthly"],
-  ["tier_one_time", "Tier, 12 months"],
+  ["one_off", t("admin.pledgesNew.oneOffGift")],
+  ["monthly", t("admin.pledgesNew.monthlyGift")],
+  ["tier_monthly", t("admin.pledgesNew.tierMonthly")],
+  ["tier_one_time", t("admin.pledgesNew.tier12Months")],
 ] as const;
 /** Asked on the phone as on the donate form; unasked, a caller is not named (ADR 043). */
 const PUBLIC_NAME = [
-  ["no", "No: “Anonymous”"],
-  ["yes", "Yes: first name, town"],
+  ["no", t("admin.pledgesNew.noAnonymous")],
+  ["yes", t("admin.pledgesNew.yesFirstNameTown")],
 ] as const;
 const METHODS = [
-  ["link", "Email a payment link"],
-  ["cheque", "Cheque"],
-  ["bank_transfer", "Bank transfer"],
-  ["cash", "Cash"],
+  ["link", t("admin.pledgesNew.emailAPaymentLink")],
+  ["cheque", t("admin.pledgesNew.cheque")],
+  ["bank_transfer", t("admin.pledgesNew.bankTransfer")],
+  ["cash", t("admin.pledgesNew.cash")],
 ] as const;
 
 /** The pledge's own form; the caller's fields sit beside it (in the caller column) and join it by this id. */

@@ -45,7 +45,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   );
 }
 
-const LABELS = { password: "New password", confirmation: "Type it again" };
+const LABELS = {
+  password: t("admin.setPasswordToken.newPassword"),
+  confirmation: t("admin.setPasswordToken.typeItAgain"),
+};
 
 type ActionData = { state?: "invalid"; errors?: Partial<Record<string, string>>; formError?: string };
 

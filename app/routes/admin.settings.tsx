@@ -50,7 +50,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
           }
         : null,
       sentences: {
-        not_stated: "Statements say nothing about tax.",
+        not_stated: t("admin.settings.statementsSayNothingAboutTax"),
         deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "deductible" }),
         not_deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "not_deductible" }),
       },
@@ -80,9 +80,9 @@ export async function action({ request }: ActionFunctionArgs) {
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
 
 const TAX_LABELS = {
-  not_stated: "Say nothing (the default)",
-  deductible: "Gifts are tax-deductible",
-  not_deductible: "Gifts are not tax-deductible",
+  not_stated: t("admin.settings.sayNothingTheDefault"),
+  deductible: t("admin.settings.giftsAreTaxDeductible"),
+  not_deductible: t("admin.settings.giftsAreNotTaxDeductible"),
 } as const;
 
 export default function SettingsPage() {
@@ -103,9 +103,9 @@ export default function SettingsPage() {
           formError={actionData?.formError}
           errors={errors}
           labels={{
-            firstPrintEditionDays: "Days until the first print edition",
-            giftsTaxDeductible: "Tax on gifts",
-            embedOrigins: "Sites that may show the appeal block",
+            firstPrintEditionDays: t("admin.settings.daysUntilTheFirstPrint"),
+            giftsTaxDeductible: t("admin.settings.taxOnGifts"),
+            embedOrigins: t("admin.settings.sitesThatMayShowThe"),
           }}
         />
         <TextField

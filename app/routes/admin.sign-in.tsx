@@ -41,7 +41,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
   const parsed = SignInSchema.safeParse({ email: formData.get("email"), password: formData.get("password") });
   if (!parsed.success)
-    return json({ errors: {}, values, formError: "Enter your email and password." }, { status: 400 });
+    return json({ errors: {}, values, formError: t("admin.signIn.enterYourEmailAndPassword") }, { status: 400 });
   const result = await signInStaff(getDb(), {
     ...parsed.data,
     clientAddress: String(context.clientAddress ?? "unknown"),
@@ -55,10 +55,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (result.status !== "ok") {
     // One message for every failure: it never says whether the email or the password was wrong.
-    return json(
-      { errors: {}, values, formError: "That email and password don't match an active staff account." },
-      { status: 401 },
-    );
+    return json({ errors: {}, values, formError: t("admin.signIn.thatEmailAndPasswordDon") }, { status: 401 });
   }
   const next = NextSchema.parse(formData.get("next") ?? "/admin");
   const headers = new Headers();

@@ -21,7 +21,7 @@ import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction = () => [{ title: t("admin.staff.staff") }];
 
-const LABELS = { email: "Email", name: "Name", role: "Role" };
+const LABELS = { email: t("admin.staff.email"), name: t("admin.staff.name"), role: t("admin.staff.role") };
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -59,25 +59,22 @@ export async function action({ request }: ActionFunctionArgs) {
     const result = await inviteStaffAccount(db, { input: parsed.data, actorStaffId: me.staffUserId });
     if (!result.ok)
       return json<ActionData>(
-        { errors: { email: "someone already has an account with this email" }, values },
+        { errors: { email: t("admin.staff.someoneAlreadyHasAnAccount") }, values },
         { status: 409 },
       );
     return redirect("/admin/staff?invited=1", 303);
   }
 
   const parsed = PersonSchema.safeParse({ intent, id: formData.get("id") });
-  if (!parsed.success) return json<ActionData>({ formError: "Unknown request." }, { status: 400 });
+  if (!parsed.success) return json<ActionData>({ formError: t("admin.staff.unknownRequest") }, { status: 400 });
   const { id } = parsed.data;
 
   if (parsed.data.intent === "send-link") {
     const sent = await sendStaffPasswordLink(db, { staffUserId: id, actorStaffId: me.staffUserId });
     if (sent.status !== "sent") {
       return sent.status === "disabled"
-        ? json<ActionData>(
-            { formError: "This account is disabled. Re-enable it before sending a link." },
-            { status: 409 },
-          )
-        : json<ActionData>({ formError: "No such staff account." }, { status: 404 });
+        ? json<ActionData>({ formError: t("admin.staff.thisAccountIsDisabledRe") }, { status: 409 })
+        : json<ActionData>({ formError: t("admin.staff.noSuchStaffAccount") }, { status: 404 });
     }
     return redirect(`/admin/staff?${sent.purpose === "invite" ? "reinvited" : "reset"}=1`, 303);
   }
@@ -88,29 +85,27 @@ export async function action({ request }: ActionFunctionArgs) {
     actorStaffId: me.staffUserId,
   });
   if (result === "self")
-    return json<ActionData>(
-      { formError: "You cannot disable your own account. Ask another administrator." },
-      { status: 409 },
-    );
-  if (result === "not_found") return json<ActionData>({ formError: "No such staff account." }, { status: 404 });
+    return json<ActionData>({ formError: t("admin.staff.youCannotDisableYourOwn") }, { status: 409 });
+  if (result === "not_found")
+    return json<ActionData>({ formError: t("admin.staff.noSuchStaffAccount") }, { status: 404 });
   return redirect(`/admin/staff?${parsed.data.intent === "disable" ? "disabled" : "enabled"}=1`, 303);
 }
 
 const NOTICES = {
-  invited: "The invitation is on its way. Their link works once, for 72 hours.",
-  reinvited: "A new invitation is on its way. Earlier links no longer work.",
-  reset:
-    "A set-password link is on its way. Their current password works until they use it; earlier links no longer work.",
-  disabled: "The account is disabled and its sessions have ended.",
-  enabled: "The account can sign in again.",
+  invited: t("admin.staff.theInvitationIsOnIts"),
+  reinvited: t("admin.staff.aNewInvitationIsOn"),
+  reset: t("admin.staff.aSetPasswordLinkIs"),
+  disabled: t("admin.staff.theAccountIsDisabledAnd"),
+  enabled: t("admin.staff.theAccountCanSignIn"),
 } as const;
 
 type Person = ReturnType<typeof useLoaderData<typeof loader>>["staff"][number];
 
 function status(person: Person, date: (at: string) => string) {
-  if (person.disabledAt) return `disabled ${date(person.disabledAt)}`;
-  if (!person.hasPassword) return person.linkPending ? "invited — no password yet" : "invitation expired";
-  return person.linkPending ? "active — reset link sent" : "active";
+  if (person.disabledAt) return t("admin.staff.disabledDisabledat", { disabledAt: String(date(person.disabledAt)) });
+  if (!person.hasPassword)
+    return person.linkPending ? t("admin.staff.invitedNoPasswordYet") : t("admin.staff.invitationExpired");
+  return person.linkPending ? t("admin.staff.activeResetLinkSent") : t("admin.staff.active");
 }
 
 function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
@@ -206,8 +201,8 @@ export default function Staff() {
           name="role"
           label={LABELS.role}
           options={{
-            staff: "staff — pledges, supporters, exports",
-            admin: "admin — everything, including refunds and staff",
+            staff: t("admin.staff.roleStaff"),
+            admin: t("admin.staff.adminEverythingIncludingRefundsAnd"),
           }}
           value={actionData?.values?.role ?? "staff"}
           errors={actionData?.errors}

@@ -63,16 +63,15 @@ const NoticeSchema = z.object({
     .catch(undefined),
 });
 const NOTICES: Record<string, string> = {
-  contact: "Contact details saved.",
-  "details-accepted": "The details given at checkout are now their contact details.",
-  "details-ignored": "The details given at checkout were ignored. Their contact details are unchanged.",
-  note: "Note added.",
-  resend: "The receipt is on its way again.",
-  cancel: "The subscription will end at the end of the paid period.",
-  pause: "Collection is paused.",
-  refund: "Refund recorded. The supporter has been emailed a confirmation.",
-  "refund-requested":
-    "Refund sent to the payment processor. The ledger updates, and the supporter is emailed, when it confirms.",
+  contact: t("admin.supportersId.contactDetailsSaved"),
+  "details-accepted": t("admin.supportersId.theDetailsGivenAtCheckout"),
+  "details-ignored": t("admin.supportersId.theDetailsGivenAtCheckout2"),
+  note: t("admin.supportersId.noteAdded"),
+  resend: t("admin.supportersId.theReceiptIsOnIts"),
+  cancel: t("admin.supportersId.theSubscriptionWillEndAt"),
+  pause: t("admin.supportersId.collectionIsPaused"),
+  refund: t("admin.supportersId.refundRecordedTheSupporterHas"),
+  "refund-requested": t("admin.supportersId.refundSentToThePayment"),
   "refund-already": t("admin.refund.done.already"),
 };
 
@@ -84,7 +83,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const query = new URL(request.url).searchParams;
   const at = parseListPositions(query);
   const page = await getSupporterForStaff(db, { supporterId: supporterId(params), at });
-  if (!page) throw new Response("Not found", { status: 404 });
+  if (!page) throw new Response(t("admin.supportersId.notFound"), { status: 404 });
   const csrf = await issueCsrfToken(request);
   const notice = NoticeSchema.parse(Object.fromEntries(query)).done ?? null;
   // `at`: where each list is, so that paging one list keeps the others where they are.
@@ -111,16 +110,16 @@ type ActionData = {
 const TargetSchema = z.object({ subscriptionId: RowId });
 const PauseSchema = TargetSchema.extend({
   months: z.coerce
-    .number({ message: "Choose 1 to 6 months." })
-    .int("Choose 1 to 6 months.")
-    .min(1, "Choose 1 to 6 months.")
-    .max(6, "Choose 1 to 6 months."),
+    .number({ message: t("admin.supportersId.choose1To6Months") })
+    .int(t("admin.supportersId.choose1To6Months"))
+    .min(1, t("admin.supportersId.choose1To6Months"))
+    .max(6, t("admin.supportersId.choose1To6Months")),
 });
 const CancelSchema = TargetSchema.extend({
   reason: z
     .string()
     .trim()
-    .max(500, "Keep the reason under 500 characters.")
+    .max(500, t("admin.supportersId.keepTheReasonUnder500"))
     .refine(withoutControlCharacters, t("error.text.control"))
     .optional()
     .transform((v) => v || null),
@@ -151,7 +150,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const done = (what: keyof typeof NOTICES) => redirect(backTo(what), 303);
 
   if (!(await isValidCsrf(request, formData))) return fail(403, { errors: {}, values: {}, formError: t("error.csrf") });
-  if (!intent) return fail(400, { errors: {}, values: {}, formError: "Unknown action." });
+  if (!intent) return fail(400, { errors: {}, values: {}, formError: t("admin.supportersId.unknownAction") });
   const actor = { type: "staff" as const, id: staff.staffUserId };
 
   switch (intent) {
@@ -164,7 +163,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case "accept-details":
     case "ignore-details": {
       const parsed = CheckoutDetailsFormSchema.safeParse(formValues(formData, ["detailsToken", "expectedUpdatedAt"]));
-      if (!parsed.success) return fail(400, { errors: {}, values: {}, formError: "Reload the page and try again." });
+      if (!parsed.success)
+        return fail(400, { errors: {}, values: {}, formError: t("admin.supportersId.reloadThePageAndTry") });
       const answer = intent === "accept-details" ? "accept" : "ignore";
       const outcome = await answerCheckoutDetails(db, { staff, supporterId: id, answer, ...parsed.data });
       return outcome.ok ? done(answer === "accept" ? "details-accepted" : "details-ignored") : failWith(outcome);
@@ -179,7 +179,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     case "resend": {
       const parsed = PaymentSchema.safeParse(formValues(formData, ["paymentId"]));
-      if (!parsed.success) return fail(400, { errors: {}, values: {}, formError: "Choose a payment." });
+      if (!parsed.success)
+        return fail(400, { errors: {}, values: {}, formError: t("admin.supportersId.chooseAPayment") });
       const outcome = await resendReceipt(db, { staff, supporterId: id, paymentId: parsed.data.paymentId });
       return outcome.ok ? done("resend") : failWith(outcome, {}, parsed.data.paymentId);
     }
@@ -222,9 +223,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 const CONTACT_LABELS: Record<string, string> = {
-  name: "Name",
-  email: "Email",
-  phone: "Phone",
+  name: t("admin.supportersId.name"),
+  email: t("admin.supportersId.email"),
+  phone: t("admin.supportersId.phone"),
   ...Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label])),
 };
 
@@ -312,11 +313,20 @@ export default function SupporterPage() {
     .filter(Boolean)
     .join(", ");
   const current = [
-    ...summary.live.map(
-      (l) =>
-        `${l.planName ?? (l.kind === "monthly" ? "Monthly gift" : "Supporter tier")}: ${money(l.amountMinor, l.currency)} a month (${l.status === "past_due" ? "payment failing" : l.status})`,
+    ...summary.live.map((l) =>
+      t("admin.supportersId.liveLine", {
+        plan:
+          l.planName ??
+          (l.kind === "monthly" ? t("admin.supportersId.monthlyGift") : t("admin.supportersId.supporterTier")),
+        amount: money(l.amountMinor, l.currency),
+        status: l.status === "past_due" ? t("admin.supportersId.paymentFailing") : l.status,
+      }),
     ),
-    ...page.entitlements.filter((e) => e.source === "one_time").map((e) => `${e.planName} until ${fmtDate(e.until)}`),
+    ...page.entitlements
+      .filter((e) => e.source === "one_time")
+      .map((e) =>
+        t("admin.supportersId.plannameUntilUntil", { planName: String(e.planName), until: String(fmtDate(e.until)) }),
+      ),
   ];
   const given_ = summary.totals.filter((x) => x.gifts > 0).map((x) => money(x.gifts, x.currency));
   const paidForTiers = summary.totals.filter((x) => x.subscriptions > 0).map((x) => money(x.subscriptions, x.currency));
@@ -326,11 +336,9 @@ export default function SupporterPage() {
       .filter((x): x is string => Boolean(x))
       .sort()[0] ?? null;
   const flags = [
-    ...(summary.paymentFailing ? ["Payment failing: see Subscriptions below"] : []),
-    ...(summary.receiptsToPost > 0
-      ? [`${summary.receiptsToPost === 1 ? "A receipt" : `${summary.receiptsToPost} receipts`} to print and post`]
-      : []),
-    ...(!supporter.email ? ["No email address"] : []),
+    ...(summary.paymentFailing ? [t("admin.supportersId.paymentFailingSeeSubscriptionsBelow")] : []),
+    ...(summary.receiptsToPost > 0 ? [t("admin.supportersId.receiptsToPrint", { count: summary.receiptsToPost })] : []),
+    ...(!supporter.email ? [t("admin.supportersId.noEmailAddress")] : []),
   ];
 
   return (
@@ -425,36 +433,36 @@ export default function SupporterPage() {
           ) : null}
           <SummaryList
             rows={[
-              { label: "Name", value: supporter.name || "(no name)" },
+              { label: t("admin.supportersId.name"), value: supporter.name || t("admin.supportersId.noName") },
               {
-                label: "Email",
+                label: t("admin.supportersId.email"),
                 value: supporter.email ? (
                   <a href={`mailto:${supporter.email}`}>{supporter.email}</a>
                 ) : (
-                  "None: receipts are posted"
+                  t("admin.supportersId.noneReceiptsArePosted")
                 ),
               },
               {
-                label: "Phone",
+                label: t("admin.supportersId.phone"),
                 value: supporter.phone ? (
                   <a href={`tel:${supporter.phone.replace(/[^\d+]/g, "")}`}>{supporter.phone}</a>
                 ) : (
-                  "None"
+                  t("admin.supportersId.none3")
                 ),
               },
-              { label: "Postal address", value: addressLine || "None" },
+              { label: t("admin.supportersId.postalAddress"), value: addressLine || t("admin.supportersId.none3") },
               {
-                label: "Current support",
-                value: current.length ? current.join("; ") : "No regular support or supporter tier now",
+                label: t("admin.supportersId.currentSupport"),
+                value: current.length ? current.join("; ") : t("admin.supportersId.noRegularSupportOrSupporter"),
               },
               {
-                label: "Lifetime given (gifts, net of refunds)",
-                value: given_.length ? given_.join(", ") : "Nothing yet",
+                label: t("admin.supportersId.lifetimeGivenGiftsNetOf"),
+                value: given_.length ? given_.join(", ") : t("admin.supportersId.nothingYet"),
               },
               paidForTiers.length
-                ? { label: "Paid for supporter subscriptions", value: paidForTiers.join(", ") }
+                ? { label: t("admin.supportersId.paidForSupporterSubscriptions"), value: paidForTiers.join(", ") }
                 : null,
-              firstPaid ? { label: "Supporter since", value: fmtDate(firstPaid) } : null,
+              firstPaid ? { label: t("admin.supportersId.supporterSince"), value: fmtDate(firstPaid) } : null,
             ]}
           />
           <div className="admin-actions">

@@ -71,7 +71,9 @@ export default function SupporterSearch() {
     const params = new URLSearchParams(Object.entries({ ...kept, ...extra }).filter(([, v]) => v !== ""));
     return `/admin/supporters${params.size ? `?${params}` : ""}`;
   };
-  const caption = kept.q ? `Supporters matching “${kept.q}”, best matches first` : "Supporters, newest first";
+  const caption = kept.q
+    ? t("admin.supporters.supportersMatchingQBestMatches", { q: String(kept.q) })
+    : t("admin.supporters.supportersNewestFirst");
   return (
     <div className="panel">
       <h1>{t("admin.supporters.supporters")}</h1>

@@ -36,16 +36,16 @@ export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loader
  */
 function moreLinks(role: "admin" | "staff") {
   return [
-    { to: "/admin/messages", label: "Messages of support" },
-    { to: "/admin/mail", label: "Mail log" },
-    { to: "/admin/events", label: "Payment events" },
-    { to: "/admin/campaigns", label: "Campaigns" },
+    { to: "/admin/messages", label: t("admin.layout.messagesOfSupport") },
+    { to: "/admin/mail", label: t("admin.layout.mailLog") },
+    { to: "/admin/events", label: t("admin.layout.paymentEvents") },
+    { to: "/admin/campaigns", label: t("admin.layout.campaigns") },
     ...(role === "admin"
       ? [
-          { to: "/admin/plans", label: "Plans" },
-          { to: "/admin/settings", label: "Settings" },
-          { to: "/admin/staff", label: "Staff" },
-          { to: "/admin/audit", label: "Audit log" },
+          { to: "/admin/plans", label: t("admin.layout.plans") },
+          { to: "/admin/settings", label: t("admin.layout.settings") },
+          { to: "/admin/staff", label: t("admin.layout.staff") },
+          { to: "/admin/audit", label: t("admin.layout.auditLog") },
         ]
       : []),
   ];

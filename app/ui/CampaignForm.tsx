@@ -6,19 +6,19 @@ import { t } from "~/i18n/t";
 type Errors = Partial<Record<string, string>> | undefined;
 
 export const CAMPAIGN_LABELS = {
-  name: "Name",
-  slug: "Web address",
-  headline: "Headline",
-  description: "Description",
-  currency: "Currency",
-  target: "Target",
-  minGift: "Smallest gift",
-  maxGift: "Largest gift",
-  presetAmounts: "Suggested amounts",
-  phone: "Phone number",
-  startsOn: "Starts on",
-  endsOn: "Ends on",
-  isDefault: "Default campaign",
+  name: t("admin.campaignForm.name"),
+  slug: t("admin.campaignForm.webAddress"),
+  headline: t("admin.campaignForm.headline"),
+  description: t("admin.campaignForm.description"),
+  currency: t("admin.campaignForm.currency"),
+  target: t("admin.campaignForm.target"),
+  minGift: t("admin.campaignForm.smallestGift"),
+  maxGift: t("admin.campaignForm.largestGift"),
+  presetAmounts: t("admin.campaignForm.suggestedAmounts"),
+  phone: t("admin.campaignForm.phoneNumber"),
+  startsOn: t("admin.campaignForm.startsOn"),
+  endsOn: t("admin.campaignForm.endsOn"),
+  isDefault: t("admin.campaignForm.defaultCampaign"),
 } satisfies Record<string, string>;
 
 /**
@@ -103,7 +103,7 @@ export function CampaignForm({
         hint={t("admin.campaignForm.amountsBelowAreInThis")}
         lockedReason={
           currencyLockedTo
-            ? `This campaign already has gifts in ${currencyLockedTo}, so its currency can't change. Start a new campaign for another currency.`
+            ? t("admin.campaignForm.thisCampaignAlreadyHasGifts", { currencyLockedTo: String(currencyLockedTo) })
             : null
         }
         errors={errors}

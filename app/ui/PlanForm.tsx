@@ -6,21 +6,27 @@ import { t } from "~/i18n/t";
 type Errors = Partial<Record<string, string>> | undefined;
 
 export const PLAN_LABELS = {
-  code: "Code",
-  name: "Name",
-  description: "Description",
-  benefits: "Benefits",
-  price: "Price",
-  currency: "Currency",
-  tier: "Tier",
-  billing: "Billing",
-  active: "Offered",
-  sortOrder: "Position",
-  confirmPriceChange: "Confirmation",
+  code: t("admin.planForm.code"),
+  name: t("admin.planForm.name"),
+  description: t("admin.planForm.description"),
+  benefits: t("admin.planForm.benefits"),
+  price: t("admin.planForm.price"),
+  currency: t("admin.planForm.currency"),
+  tier: t("admin.planForm.tier"),
+  billing: t("admin.planForm.billing"),
+  active: t("admin.planForm.offered"),
+  sortOrder: t("admin.planForm.position"),
+  confirmPriceChange: t("admin.planForm.confirmation"),
 } satisfies Record<string, string>;
 
-const TIER_LABELS: Record<string, string> = { digital: "Digital", print: "Print (posted; asks for an address)" };
-const BILLING_LABELS: Record<string, string> = { monthly: "Monthly", one_time_year: "One payment for 12 months" };
+const TIER_LABELS: Record<string, string> = {
+  digital: t("admin.planForm.digital"),
+  print: t("admin.planForm.printPostedAsksForAn"),
+};
+const BILLING_LABELS: Record<string, string> = {
+  monthly: t("admin.planForm.monthly"),
+  one_time_year: t("admin.planForm.onePaymentFor12Months"),
+};
 
 /** Who is on the plan now, for the price-change warning. Absent for a new plan. */
 export type PlanSupporters = { count: number; billing: string; price: string };
@@ -81,9 +87,7 @@ export function PlanForm({
   stripe: boolean;
   submitLabel: string;
 }) {
-  const lockedReason = locked
-    ? "Supporters have chosen this plan, so this can't change: make a new plan instead."
-    : null;
+  const lockedReason = locked ? t("admin.planForm.supportersHaveChosenThisPlan") : null;
   const currency = values.currency ?? currencies[0];
   const monthly = supporters?.billing === "monthly";
   return (
@@ -169,7 +173,9 @@ export function PlanForm({
           </p>
           <p>
             {monthly
-              ? `If you change the price, they keep paying ${supporters.price}: each subscription holds its own amount${stripe ? " and its own Stripe Price, which this does not touch" : ""}. Only new supporters pay the new price.`
+              ? t(stripe ? "admin.planForm.priceChangeMonthlyStripe" : "admin.planForm.priceChangeMonthly", {
+                  price: supporters.price,
+                })
               : t("admin.planForm.ifYouChangeThePrice")}
           </p>
           <CheckField

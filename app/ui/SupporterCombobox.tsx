@@ -14,17 +14,17 @@ type Lookup =
 
 /** One line of contact details under the name, so two people of the same name can be told apart. */
 export function callerDetails(m: Pick<CallerMatch, "email" | "phone" | "postcode">) {
-  return [m.email ?? "no email", m.phone, m.postcode].filter(Boolean).join(" · ");
+  return [m.email ?? t("admin.supporterCombobox.noEmail"), m.phone, m.postcode].filter(Boolean).join(" · ");
 }
 
 function announcement(lookup: Lookup, chosen: string | null) {
-  if (chosen) return `Chosen: ${chosen}.`;
+  if (chosen) return t("admin.supporterCombobox.chosenChosen", { chosen: String(chosen) });
   if (lookup.status === "failed") return lookup.message;
   if (lookup.status !== "done") return "";
   const n = lookup.results.length;
-  if (n === 0) return "No supporter matches: fill in a new caller.";
-  const more = n === CALLER_SEARCH.limit ? ` (the first ${n}: type more to narrow them down)` : "";
-  return `${n} ${n === 1 ? "supporter matches" : "supporters match"}${more}. Use the up and down arrow keys to choose.`;
+  if (n === 0) return t("admin.supporterCombobox.noSupporterMatchesFillIn");
+  const more = n === CALLER_SEARCH.limit ? t("admin.supporterCombobox.theFirstNTypeMore", { n: String(n) }) : "";
+  return t("admin.supporterCombobox.matches", { n, more });
 }
 
 /**
@@ -78,7 +78,7 @@ export function SupporterCombobox({
       const body = (await response.json()) as { results?: CallerMatch[]; message?: string };
       if (controller.signal.aborted) return;
       if (!response.ok || !body.results) {
-        setLookup({ status: "failed", message: body.message ?? "The search did not work: press Search instead." });
+        setLookup({ status: "failed", message: body.message ?? t("admin.supporterCombobox.theSearchDidNotWork") });
         return;
       }
       setLookup({ status: "done", query: q, results: body.results });
@@ -86,7 +86,7 @@ export function SupporterCombobox({
       setOpen(true);
     } catch {
       if (controller.signal.aborted) return;
-      setLookup({ status: "failed", message: "The search did not work: press Search instead." });
+      setLookup({ status: "failed", message: t("admin.supporterCombobox.theSearchDidNotWork") });
     }
   }
 
@@ -106,7 +106,7 @@ export function SupporterCombobox({
 
   function choose(match: CallerMatch) {
     setQuery(match.name || match.email || match.phone || "");
-    setChosen(match.name || "a supporter with no name");
+    setChosen(match.name || t("admin.supporterCombobox.aSupporterWithNoName"));
     setOpen(false);
     setActive(-1);
     onChoose(match);
