@@ -133,6 +133,7 @@ export const enEmail = {
   "email.renewal.body":
     "Your {tier} runs until {date}. We won't charge you automatically: renew whenever suits you, for another 12 months or monthly.",
   "email.renewal.button": "Renew my support",
+  "email.renewal.defaultTier": "Your supporter tier",
 
   "email.refund.subject": "Your refund for receipt {number} from {organisation}",
   "email.refund.headingNamed": "{name}, we've refunded {amount}",
@@ -153,6 +154,9 @@ export const enEmail = {
   "email.statement.gave": "You gave {amount} in {period}, net of refunds. Thank you.",
   "email.statement.noGifts": "We have no gifts from you in {period}.",
   "email.statement.subscriptions": "Supporter subscriptions",
+  "email.statement.taxDeductible":
+    "Gifts (donations) to {organisation} are tax-deductible. Supporter subscriptions buy an edition and are not gifts.",
+  "email.statement.taxNotDeductible": "Gifts (donations) to {organisation} are not tax-deductible.",
   "email.statement.subscriptionsPaid":
     "You paid {amount} for supporter subscriptions in {period}, net of refunds. These payments buy an edition: they are not gifts.",
 

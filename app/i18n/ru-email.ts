@@ -134,6 +134,7 @@ export const ruEmail: Record<keyof typeof enEmail, string> = {
   "email.renewal.body":
     "Ваш план «{tier}» действует до {date}. Мы не списываем деньги автоматически: продлите, когда вам удобно, ещё на 12 месяцев или помесячно.",
   "email.renewal.button": "Продлить поддержку",
+  "email.renewal.defaultTier": "Ваш план сторонника",
 
   "email.refund.subject": "Возврат по квитанции {number} от {organisation}",
   "email.refund.headingNamed": "{name}, мы вернули {amount}",
@@ -154,6 +155,9 @@ export const ruEmail: Record<keyof typeof enEmail, string> = {
   "email.statement.gave": "За {period} вы пожертвовали {amount} за вычетом возвратов. Спасибо.",
   "email.statement.noGifts": "За {period} у нас нет от вас пожертвований.",
   "email.statement.subscriptions": "Подписки сторонника",
+  "email.statement.taxDeductible":
+    "Пожертвования в {organisation} вычитаются из налогооблагаемой базы. Подписки сторонника — это оплата издания, а не пожертвования.",
+  "email.statement.taxNotDeductible": "Пожертвования в {organisation} не вычитаются из налогооблагаемой базы.",
   "email.statement.subscriptionsPaid":
     "За {period} вы заплатили {amount} за подписки сторонника за вычетом возвратов. Это оплата издания, а не пожертвования.",
 

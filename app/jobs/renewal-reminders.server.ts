@@ -5,6 +5,7 @@ import { payments, plans, supporters } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { hasEmail } from "~/supporters/supporters.server";
 import { getEnv } from "~/env.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
@@ -80,7 +81,7 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
       props: {
         organisation,
         donorName: reminder.name || null,
-        tierName: reminder.planName ?? "Your supporter tier",
+        tierName: reminder.planName ?? t("email.renewal.defaultTier", {}, emailLocale(reminder.locale)),
         coversUntil: reminder.coversUntil!.toISOString(),
         renewUrl: `${getEnv().appUrl}/support`,
         manageUrl,

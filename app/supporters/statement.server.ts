@@ -3,7 +3,8 @@ import type { DB } from "@db/client.server";
 import { payments, receipts, supporters, type Currency } from "@db/schema";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
 import { enqueueEmail } from "~/email/outbox.server";
-import { emailLocale } from "~/email/templates";
+import { emailLocale, type EmailLocale } from "~/email/templates";
+import { t } from "~/i18n/t";
 import {
   getOrganisationSettings,
   giftsTaxSentence,
@@ -142,6 +143,17 @@ export function currentFinancialYear(settings: OrganisationSettings, now = new D
   return financialYearOf(now, settings);
 }
 
+/** What the statement email says about tax (as giftsTaxSentence says it on the page), in the reader's language. */
+function emailTaxNote(
+  settings: Pick<OrganisationSettings, "orgName" | "giftsTaxDeductible">,
+  locale: EmailLocale,
+): string | null {
+  if (giftsTaxSentence(settings) === null) return null;
+  const key =
+    settings.giftsTaxDeductible === "deductible" ? "email.statement.taxDeductible" : "email.statement.taxNotDeductible";
+  return t(key, { organisation: settings.orgName }, locale);
+}
+
 /**
  * Queues the statement email: one per currency, since a total only adds up within one. Asking
  * again the same day for the same figures queues nothing new.
@@ -161,7 +173,8 @@ export async function emailAnnualStatement(
       .from(supporters)
       .where(eq(supporters.id, supporterId));
     const locale = emailLocale(reader?.locale);
-    const organisation = organisationDetails(await getOrganisationSettings(tx));
+    const settings = await getOrganisationSettings(tx);
+    const organisation = organisationDetails(settings);
     const currencies = [...new Set(statement.payments.map((p) => p.currency))];
     for (const currency of currencies) {
       const lines = statement.payments.filter((p) => p.currency === currency);
@@ -179,7 +192,7 @@ export async function emailAnnualStatement(
           periodLabel: statement.period.label,
           totalMinor: giftsMinor,
           subscriptionsTotalMinor: subscriptionsMinor,
-          taxNote: statement.taxNote,
+          taxNote: emailTaxNote(settings, locale),
           currency,
           payments: lines.map((p) => ({
             receiptNumber: p.receiptNumber,

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { outbox, supporters } from "@db/schema";
+import { outbox, settings, supporters } from "@db/schema";
 import { renderEmail, type RenderedEmail } from "~/email/render.server";
 import type { EmailTemplates, TemplateName } from "~/email/templates";
 import { emailAnnualStatement } from "~/supporters/statement.server";
@@ -77,7 +77,12 @@ describe("emails are written in the supporter's stored language", () => {
 
   it("a Russian reader's annual statement: subject, period, lines and totals in Russian", async () => {
     const { email, supporterId, payment } = await giftFrom("ru");
-    expect(await emailAnnualStatement(t.db, { supporterId, year: 2026 })).toBe("queued");
+    await t.db.update(settings).set({ giftsTaxDeductible: "not_deductible" });
+    try {
+      expect(await emailAnnualStatement(t.db, { supporterId, year: 2026 })).toBe("queued");
+    } finally {
+      await t.db.update(settings).set({ giftsTaxDeductible: "not_stated" });
+    }
     const mail = await sentTo(email, "annual-statement");
     expect(mail.locale).toBe("ru");
     expect(mail.subject).toBe("Ваша выписка за финансовый год 2025–26 от Fighting Fund Demo Press");
@@ -86,7 +91,8 @@ describe("emails are written in the supporter's stored language", () => {
       "Вера Читатель, за финансовый год 2025–26 вы пожертвовали 1 000,50 € за вычетом возвратов. Спасибо.",
     );
     expect(text).toContain(`Квитанция ${payment.receiptNumber}, 2 сентября 2025 г.: Разовое пожертвование: `);
-    expect(text).not.toMatch(/statement|gave|Receipt/);
+    expect(text).toContain("Пожертвования в Fighting Fund Demo Press не вычитаются из налогооблагаемой базы.");
+    expect(text).not.toMatch(/statement|gave|Receipt|tax/);
     expect(mail.html).toContain('lang="ru"');
   });
 });
