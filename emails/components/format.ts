@@ -17,7 +17,11 @@ export function formatEmailDate(iso: string, timeZone: string | undefined, local
   } catch {
     zone = "UTC";
   }
-  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: "long", timeZone: zone }).format(new Date(iso));
+  const date = new Intl.DateTimeFormat(INTL_LOCALE[locale], { dateStyle: "long", timeZone: zone }).format(
+    new Date(iso),
+  );
+  // "2 сентября 2025 г.": the year's abbreviation would end a sentence in two full stops.
+  return locale === "ru" ? date.replace(/\s*г\.$/, "") : date;
 }
 
 // A sign that names one currency needs no code after it; a dollar sign could be any of several.
