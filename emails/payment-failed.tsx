@@ -38,7 +38,11 @@ export default function PaymentFailed({
       preview={t("email.paymentFailed.preview", { amount }, locale)}
     >
       <Paragraph>
-        {t("email.paymentFailed.body", { amount, description: localiseDescription(description, locale) }, locale)}
+        {t(
+          "email.paymentFailed.body",
+          { amount, description: localiseDescription(description, locale, { inSentence: true }) },
+          locale,
+        )}
       </Paragraph>
       {reason ? <Paragraph>{t("email.paymentFailed.reason", { reason }, locale)}</Paragraph> : null}
       {nextAttemptAt ? (

@@ -32,7 +32,7 @@ export default function PledgePaymentLink({
   const thanks = donorName
     ? t("email.pledge.thanksNamed", { name: donorName }, locale)
     : t("email.pledge.thanks", {}, locale);
-  const pledged = { amount, description: localiseDescription(description, locale) };
+  const pledged = { amount, description: localiseDescription(description, locale, { inSentence: true }) };
   return (
     <EmailLayout
       locale={locale}

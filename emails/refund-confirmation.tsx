@@ -41,7 +41,12 @@ export default function RefundConfirmation({
       <Paragraph>
         {t(
           "email.refund.body",
-          { refund, amount: money(amountMinor), description: localiseDescription(description, locale), number },
+          {
+            refund,
+            amount: money(amountMinor),
+            description: localiseDescription(description, locale, { inSentence: true }),
+            number,
+          },
           locale,
         )}
       </Paragraph>

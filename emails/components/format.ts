@@ -47,7 +47,11 @@ export function formatEmailList(items: string[], locale: EmailLocale = "en"): st
  * description that describeGift wrote ("One-off gift to …", "Print supporter — 12 months"); those
  * forms are recognised and written again, anything else (a plan's own name) is shown as stored.
  */
-export function localiseDescription(description: string, locale: EmailLocale = "en"): string {
+export function localiseDescription(
+  description: string,
+  locale: EmailLocale = "en",
+  { inSentence = false }: { inSentence?: boolean } = {},
+): string {
   if (locale === "en") return description;
   const patterns = [
     [/^One-off gift to (.+)$/s, "email.description.oneOff", "campaign"],
@@ -57,7 +61,10 @@ export function localiseDescription(description: string, locale: EmailLocale = "
   ] as const;
   for (const [pattern, key, name] of patterns) {
     const match = pattern.exec(description);
-    if (match?.[1] !== undefined) return t(key, { [name]: match[1] }, locale);
+    if (match?.[1] === undefined) continue;
+    const phrase = t(key, { [name]: match[1] }, locale);
+    // Russian starts a gift's description in lower case within a sentence; a plan's own name is kept.
+    return inSentence && name === "campaign" ? phrase.charAt(0).toLocaleLowerCase(locale) + phrase.slice(1) : phrase;
   }
   return description;
 }
