@@ -1,8 +1,9 @@
 import { Column } from "@react-email/column";
 import { Row } from "@react-email/row";
 import { Section } from "@react-email/section";
-import type { EmailTemplates } from "~/email/templates";
-import { formatEmailAmount, formatEmailDate } from "./components/format";
+import type { EmailLocale, EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
+import { formatEmailAmount, formatEmailDate, localiseDescription, localisePeriod } from "./components/format";
 import { Heading } from "@react-email/heading";
 import { EmailLayout, Paragraph, styles } from "./components/layout";
 import { ManageSupportLink } from "./components/manage-link";
@@ -11,21 +12,40 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["annual-statement"];
 
-export function subject({ organisation, periodLabel }: Props): string {
-  return `Your ${periodLabel} statement from ${organisation.name}`;
+export function subject({ organisation, periodLabel, locale }: Props): string {
+  return t(
+    "email.statement.subject",
+    { period: localisePeriod(periodLabel, locale), organisation: organisation.name },
+    locale,
+  );
 }
 
 type Line = Props["payments"][number];
 
-function Lines({ lines, timeZone }: { lines: Line[]; timeZone: string }) {
+function Lines({ lines, timeZone, locale }: { lines: Line[]; timeZone: string; locale: EmailLocale }) {
   return (
     <Section>
-      {lines.map((p) => (
-        <Row key={p.receiptNumber}>
-          <Column>{`Receipt ${p.receiptNumber}, ${formatEmailDate(p.paidAt, timeZone)}: ${p.description}`}</Column>
-          <Column align="right">{`${formatEmailAmount(p.amountMinor - p.refundedMinor, p.currency)}${p.refundedMinor ? " (after refund)" : ""}`}</Column>
-        </Row>
-      ))}
+      {lines.map((p) => {
+        const amount = formatEmailAmount(p.amountMinor - p.refundedMinor, p.currency, locale);
+        return (
+          <Row key={p.receiptNumber}>
+            <Column>
+              {t(
+                "email.statement.line",
+                {
+                  number: String(p.receiptNumber),
+                  date: formatEmailDate(p.paidAt, timeZone, locale),
+                  description: localiseDescription(p.description, locale),
+                },
+                locale,
+              )}
+            </Column>
+            <Column align="right">
+              {p.refundedMinor ? t("email.statement.afterRefund", { amount }, locale) : amount}
+            </Column>
+          </Row>
+        );
+      })}
     </Section>
   );
 }
@@ -44,41 +64,55 @@ export default function AnnualStatement({
   currency,
   payments,
   manageUrl,
+  locale = "en",
 }: Props) {
+  const period = localisePeriod(periodLabel, locale);
+  const total = formatEmailAmount(totalMinor, currency, locale);
   const split = subscriptionsTotalMinor !== undefined;
   const gifts = split ? payments.filter((p) => p.purpose !== "subscription") : payments;
   const subscriptions = split ? payments.filter((p) => p.purpose === "subscription") : [];
   const zone = organisation.timeZone;
   return (
     <EmailLayout
-      heading={`Your statement for ${periodLabel}`}
-      preview={`${formatEmailAmount(totalMinor, currency)} in gifts in ${periodLabel}`}
+      locale={locale}
+      heading={t("email.statement.heading", { period }, locale)}
+      preview={t("email.statement.preview", { amount: total, period }, locale)}
     >
       {gifts.length > 0 ? (
         <>
           {split ? (
             <Heading as="h2" style={styles.h2}>
-              Gifts (donations)
+              {t("email.statement.gifts", {}, locale)}
             </Heading>
           ) : null}
-          <Paragraph>{`${donorName ? `${donorName}, you` : "You"} gave ${formatEmailAmount(totalMinor, currency)} in ${periodLabel}, net of refunds. Thank you.`}</Paragraph>
-          <Lines lines={gifts} timeZone={zone} />
+          <Paragraph>
+            {donorName
+              ? t("email.statement.gaveNamed", { name: donorName, amount: total, period }, locale)
+              : t("email.statement.gave", { amount: total, period }, locale)}
+          </Paragraph>
+          <Lines lines={gifts} timeZone={zone} locale={locale} />
         </>
       ) : (
-        <Paragraph>{`We have no gifts from you in ${periodLabel}.`}</Paragraph>
+        <Paragraph>{t("email.statement.noGifts", { period }, locale)}</Paragraph>
       )}
       {subscriptions.length > 0 && subscriptionsTotalMinor !== undefined ? (
         <>
           <Heading as="h2" style={styles.h2}>
-            Supporter subscriptions
+            {t("email.statement.subscriptions", {}, locale)}
           </Heading>
-          <Paragraph>{`You paid ${formatEmailAmount(subscriptionsTotalMinor, currency)} for supporter subscriptions in ${periodLabel}, net of refunds. These payments buy an edition: they are not gifts.`}</Paragraph>
-          <Lines lines={subscriptions} timeZone={zone} />
+          <Paragraph>
+            {t(
+              "email.statement.subscriptionsPaid",
+              { amount: formatEmailAmount(subscriptionsTotalMinor, currency, locale), period },
+              locale,
+            )}
+          </Paragraph>
+          <Lines lines={subscriptions} timeZone={zone} locale={locale} />
         </>
       ) : null}
       {taxNote ? <Paragraph>{taxNote}</Paragraph> : null}
-      <ManageSupportLink manageUrl={manageUrl} />
-      <OrganisationContact organisation={organisation} />
+      <ManageSupportLink manageUrl={manageUrl} locale={locale} />
+      <OrganisationContact organisation={organisation} locale={locale} />
     </EmailLayout>
   );
 }

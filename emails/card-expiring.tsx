@@ -1,4 +1,5 @@
 import type { EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { ActionButton } from "./components/action-button";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { OrganisationContact } from "./components/organisation-contact";
@@ -6,8 +7,8 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["card-expiring"];
 
-export function subject({ organisation }: Props): string {
-  return `Your card for ${organisation.name} is about to expire`;
+export function subject({ organisation, locale }: Props): string {
+  return t("email.cardExpiring.subject", { organisation: organisation.name }, locale);
 }
 
 export default function CardExpiring({
@@ -18,18 +19,29 @@ export default function CardExpiring({
   expMonth,
   expYear,
   fixUrl,
+  locale = "en",
 }: Props) {
-  const card =
-    [cardBrand, cardLast4 ? `ending ${cardLast4}` : null].filter(Boolean).join(" ") || "The card we have on file";
+  const card = cardLast4
+    ? cardBrand
+      ? t("email.cardExpiring.brandLast4", { brand: cardBrand, last4: cardLast4 }, locale)
+      : t("email.cardExpiring.last4", { last4: cardLast4 }, locale)
+    : cardBrand || t("email.cardExpiring.onFile", {}, locale);
   const expiry = `${String(expMonth).padStart(2, "0")}/${expYear}`;
   return (
     <EmailLayout
-      heading={donorName ? `${donorName}, your card is about to expire` : "Your card is about to expire"}
-      preview={`${card} expires ${expiry}`}
+      locale={locale}
+      heading={
+        donorName
+          ? t("email.cardExpiring.headingNamed", { name: donorName }, locale)
+          : t("email.cardExpiring.heading", {}, locale)
+      }
+      preview={t("email.cardExpiring.preview", { card, expiry }, locale)}
     >
-      <Paragraph>{`${card} expires at the end of ${expiry}, before your next payment. Update it now and your support carries on without a gap.`}</Paragraph>
-      <ActionButton href={fixUrl}>Update your card</ActionButton>
-      <OrganisationContact organisation={organisation} />
+      <Paragraph>{t("email.cardExpiring.body", { card, expiry }, locale)}</Paragraph>
+      <ActionButton href={fixUrl} locale={locale}>
+        {t("email.cardExpiring.button", {}, locale)}
+      </ActionButton>
+      <OrganisationContact organisation={organisation} locale={locale} />
     </EmailLayout>
   );
 }

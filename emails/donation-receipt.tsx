@@ -1,4 +1,5 @@
 import type { EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { formatEmailAmount, formatEmailDate } from "./components/format";
 import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, Paragraph } from "./components/layout";
@@ -7,29 +8,41 @@ import { ReceiptDetails } from "./components/receipt-details";
 
 type Props = EmailTemplates["donation-receipt"];
 
-export function subject({ receipt }: Props): string {
-  return `Your receipt ${receipt.receiptNumber} from ${receipt.organisation.name}`;
+export function subject({ receipt, locale }: Props): string {
+  return t(
+    "email.donationReceipt.subject",
+    { number: String(receipt.receiptNumber), organisation: receipt.organisation.name },
+    locale,
+  );
 }
 
-export default function DonationReceipt({ receipt, manageUrl }: Props) {
-  const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
-  const thanks = receipt.donor.name ? `Thank you, ${receipt.donor.name}.` : "Thank you.";
+export default function DonationReceipt({ receipt, manageUrl, locale = "en" }: Props) {
+  const amount = formatEmailAmount(receipt.amountMinor, receipt.currency, locale);
+  const thanks = receipt.donor.name
+    ? t("email.donationReceipt.thanksNamed", { name: receipt.donor.name }, locale)
+    : t("email.donationReceipt.thanks", {}, locale);
   const next = receipt.nextPaymentAt
-    ? ` The next one is on ${formatEmailDate(receipt.nextPaymentAt, receipt.organisation.timeZone)}.`
+    ? ` ${t("email.donationReceipt.next", { date: formatEmailDate(receipt.nextPaymentAt, receipt.organisation.timeZone, locale) }, locale)}`
     : "";
+  const gift = { amount, campaign: receipt.campaignName };
   const what =
     receipt.frequency === "monthly"
-      ? `Your first monthly gift of ${amount} to ${receipt.campaignName} has arrived. Your gift repeats every month until you change or cancel it, and we will send a receipt for each one.${next}`
-      : `Your gift of ${amount} to ${receipt.campaignName} has arrived.`;
+      ? `${t("email.donationReceipt.monthly", gift, locale)}${next}`
+      : t("email.donationReceipt.once", gift, locale);
   return (
     <EmailLayout
+      locale={locale}
       heading={thanks}
-      preview={`Receipt ${receipt.receiptNumber}: ${amount} to ${receipt.organisation.name}`}
+      preview={t(
+        "email.donationReceipt.preview",
+        { number: String(receipt.receiptNumber), amount, organisation: receipt.organisation.name },
+        locale,
+      )}
     >
       <Paragraph>{what}</Paragraph>
-      <Paragraph>Please keep this email as your receipt.</Paragraph>
-      <ReceiptDetails receipt={receipt} />
-      <ManageSupportLink manageUrl={manageUrl} />
+      <Paragraph>{t("email.donationReceipt.keep", {}, locale)}</Paragraph>
+      <ReceiptDetails receipt={receipt} locale={locale} />
+      <ManageSupportLink manageUrl={manageUrl} locale={locale} />
     </EmailLayout>
   );
 }

@@ -1,4 +1,5 @@
 import type { EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { ActionButton } from "./components/action-button";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { OrganisationContact } from "./components/organisation-contact";
@@ -6,17 +7,23 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["email-change-confirm"];
 
-export function subject({ organisation }: Props): string {
-  return `Confirm your new email address for ${organisation.name}`;
+export function subject({ organisation, locale }: Props): string {
+  return t("email.emailChange.subject", { organisation: organisation.name }, locale);
 }
 
-export default function EmailChangeConfirm({ organisation, url, newEmail }: Props) {
+export default function EmailChangeConfirm({ organisation, url, newEmail, locale = "en" }: Props) {
   return (
-    <EmailLayout heading="Confirm your new email address" preview="One click to confirm your new address">
-      <Paragraph>{`You asked us to use ${newEmail} for your receipts and sign-in links. Confirm it within 24 hours; until then we keep using your old address.`}</Paragraph>
-      <ActionButton href={url}>Confirm this address</ActionButton>
-      <Paragraph small>If you didn't ask for this, ignore this email and nothing changes.</Paragraph>
-      <OrganisationContact organisation={organisation} />
+    <EmailLayout
+      locale={locale}
+      heading={t("email.emailChange.heading", {}, locale)}
+      preview={t("email.emailChange.preview", {}, locale)}
+    >
+      <Paragraph>{t("email.emailChange.body", { email: newEmail }, locale)}</Paragraph>
+      <ActionButton href={url} locale={locale}>
+        {t("email.emailChange.button", {}, locale)}
+      </ActionButton>
+      <Paragraph small>{t("email.emailChange.ignore", {}, locale)}</Paragraph>
+      <OrganisationContact organisation={organisation} locale={locale} />
     </EmailLayout>
   );
 }

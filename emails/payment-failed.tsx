@@ -1,7 +1,8 @@
 import { Button } from "@react-email/button";
 import { Section } from "@react-email/section";
 import type { EmailTemplates } from "~/email/templates";
-import { formatEmailAmount, formatEmailDate } from "./components/format";
+import { t } from "~/i18n/t";
+import { formatEmailAmount, formatEmailDate, localiseDescription } from "./components/format";
 import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, EmailLink, Paragraph, styles } from "./components/layout";
 import { OrganisationContact } from "./components/organisation-contact";
@@ -9,8 +10,8 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["payment-failed"];
 
-export function subject({ organisation }: Props): string {
-  return `Your payment to ${organisation.name} didn't go through`;
+export function subject({ organisation, locale }: Props): string {
+  return t("email.paymentFailed.subject", { organisation: organisation.name }, locale);
 }
 
 export default function PaymentFailed({
@@ -23,29 +24,47 @@ export default function PaymentFailed({
   nextAttemptAt,
   fixUrl,
   manageUrl,
+  locale = "en",
 }: Props) {
-  const amount = formatEmailAmount(amountMinor, currency);
+  const amount = formatEmailAmount(amountMinor, currency, locale);
   return (
     <EmailLayout
-      heading={donorName ? `${donorName}, your payment didn't go through` : "Your payment didn't go through"}
-      preview={`We couldn't take ${amount}: please check your card`}
+      locale={locale}
+      heading={
+        donorName
+          ? t("email.paymentFailed.headingNamed", { name: donorName }, locale)
+          : t("email.paymentFailed.heading", {}, locale)
+      }
+      preview={t("email.paymentFailed.preview", { amount }, locale)}
     >
-      <Paragraph>{`We tried to take ${amount} for ${description}, but the payment didn't go through. Nothing was charged.`}</Paragraph>
-      {reason ? <Paragraph>{`The reason given: ${reason}`}</Paragraph> : null}
+      <Paragraph>
+        {t(
+          "email.paymentFailed.body",
+          { amount, description: localiseDescription(description, locale, { inSentence: true }) },
+          locale,
+        )}
+      </Paragraph>
+      {reason ? <Paragraph>{t("email.paymentFailed.reason", { reason }, locale)}</Paragraph> : null}
       {nextAttemptAt ? (
-        <Paragraph>{`We will try again on ${formatEmailDate(nextAttemptAt, organisation.timeZone)}.`}</Paragraph>
+        <Paragraph>
+          {t(
+            "email.paymentFailed.retry",
+            { date: formatEmailDate(nextAttemptAt, organisation.timeZone, locale) },
+            locale,
+          )}
+        </Paragraph>
       ) : null}
       <Section style={{ margin: "8px 0 24px" }}>
         <Button href={fixUrl} style={styles.button}>
-          Update your payment details
+          {t("email.paymentFailed.button", {}, locale)}
         </Button>
       </Section>
       {/* The plain-text version already prints the address next to the button's label. */}
       <Paragraph small skipInText>
-        If the button doesn't work, copy this address into your browser: <EmailLink href={fixUrl}>{fixUrl}</EmailLink>
+        {t("email.button.fallback", {}, locale)} <EmailLink href={fixUrl}>{fixUrl}</EmailLink>
       </Paragraph>
-      <OrganisationContact organisation={organisation} />
-      <ManageSupportLink manageUrl={manageUrl} />
+      <OrganisationContact organisation={organisation} locale={locale} />
+      <ManageSupportLink manageUrl={manageUrl} locale={locale} />
     </EmailLayout>
   );
 }

@@ -1,17 +1,20 @@
 import { Button } from "@react-email/button";
 import { Section } from "@react-email/section";
 import type { EmailTemplates } from "~/email/templates";
-import { formatEmailAmount, formatEmailDate } from "./components/format";
+import { t } from "~/i18n/t";
+import { formatEmailAmount, formatEmailDate, localiseDescription } from "./components/format";
 import { EmailLayout, EmailLink, Paragraph, styles } from "./components/layout";
 import { OrganisationContact } from "./components/organisation-contact";
 import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["pledge-payment-link"];
 
-export function subject({ organisation, reminder }: Props): string {
-  return reminder
-    ? `Reminder: complete your pledge to ${organisation.name}`
-    : `Complete your pledge to ${organisation.name}`;
+export function subject({ organisation, reminder, locale }: Props): string {
+  return t(
+    reminder ? "email.pledge.subjectReminder" : "email.pledge.subject",
+    { organisation: organisation.name },
+    locale,
+  );
 }
 
 export default function PledgePaymentLink({
@@ -23,24 +26,32 @@ export default function PledgePaymentLink({
   payUrl,
   expiresAt,
   reminder,
+  locale = "en",
 }: Props) {
-  const amount = formatEmailAmount(amountMinor, currency);
-  const thanks = donorName ? `Thank you for your call, ${donorName}` : "Thank you for your call";
+  const amount = formatEmailAmount(amountMinor, currency, locale);
+  const thanks = donorName
+    ? t("email.pledge.thanksNamed", { name: donorName }, locale)
+    : t("email.pledge.thanks", {}, locale);
+  const pledged = { amount, description: localiseDescription(description, locale, { inSentence: true }) };
   return (
-    <EmailLayout heading={reminder ? "Your pledge is waiting" : thanks} preview={`Complete your pledge of ${amount}`}>
-      <Paragraph>{`${reminder ? "A reminder: you" : "You"} pledged ${amount} for ${description}. You can complete it securely on our page below.`}</Paragraph>
+    <EmailLayout
+      locale={locale}
+      heading={reminder ? t("email.pledge.headingReminder", {}, locale) : thanks}
+      preview={t("email.pledge.preview", { amount }, locale)}
+    >
+      <Paragraph>{t(reminder ? "email.pledge.bodyReminder" : "email.pledge.body", pledged, locale)}</Paragraph>
       <Section style={{ margin: "8px 0 24px" }}>
         <Button href={payUrl} style={styles.button}>
-          Complete your pledge
+          {t("email.pledge.button", {}, locale)}
         </Button>
       </Section>
       <Paragraph small skipInText>
-        If the button doesn't work, copy this address into your browser: <EmailLink href={payUrl}>{payUrl}</EmailLink>
+        {t("email.button.fallback", {}, locale)} <EmailLink href={payUrl}>{payUrl}</EmailLink>
       </Paragraph>
-      <Paragraph
-        small
-      >{`This link works until ${formatEmailDate(expiresAt, organisation.timeZone)}. If you didn't make this pledge, you can ignore this email.`}</Paragraph>
-      <OrganisationContact organisation={organisation} />
+      <Paragraph small>
+        {t("email.pledge.expiry", { date: formatEmailDate(expiresAt, organisation.timeZone, locale) }, locale)}
+      </Paragraph>
+      <OrganisationContact organisation={organisation} locale={locale} />
     </EmailLayout>
   );
 }

@@ -1,5 +1,6 @@
 import type { EmailTemplates } from "~/email/templates";
-import { formatEmailAmount, formatEmailDate } from "./components/format";
+import { t } from "~/i18n/t";
+import { formatEmailAmount, formatEmailDate, localiseDescription } from "./components/format";
 import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { previewReceipt } from "./components/preview-data";
@@ -7,23 +8,39 @@ import { ReceiptDetails } from "./components/receipt-details";
 
 type Props = EmailTemplates["recurring-receipt"];
 
-export function subject({ receipt }: Props): string {
-  return `Receipt ${receipt.receiptNumber}: your monthly support for ${receipt.organisation.name}`;
+export function subject({ receipt, locale }: Props): string {
+  return t(
+    "email.recurringReceipt.subject",
+    { number: String(receipt.receiptNumber), organisation: receipt.organisation.name },
+    locale,
+  );
 }
 
-export default function RecurringReceipt({ receipt, manageUrl }: Props) {
-  const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
+export default function RecurringReceipt({ receipt, manageUrl, locale = "en" }: Props) {
+  const amount = formatEmailAmount(receipt.amountMinor, receipt.currency, locale);
+  const description = localiseDescription(receipt.description, locale);
   return (
     <EmailLayout
-      heading={receipt.donor.name ? `Thank you, ${receipt.donor.name}` : "Thank you"}
-      preview={`Receipt ${receipt.receiptNumber}: ${amount} received`}
+      locale={locale}
+      heading={
+        receipt.donor.name
+          ? t("email.recurringReceipt.thanksNamed", { name: receipt.donor.name }, locale)
+          : t("email.recurringReceipt.thanks", {}, locale)
+      }
+      preview={t("email.recurringReceipt.preview", { number: String(receipt.receiptNumber), amount }, locale)}
     >
-      <Paragraph>{`We have received this month's payment of ${amount}: ${receipt.description}. Regular support is what lets us plan ahead.`}</Paragraph>
+      <Paragraph>{t("email.recurringReceipt.body", { amount, description }, locale)}</Paragraph>
       {receipt.nextPaymentAt ? (
-        <Paragraph>{`You pay ${amount} every month. The next payment is on ${formatEmailDate(receipt.nextPaymentAt, receipt.organisation.timeZone)}.`}</Paragraph>
+        <Paragraph>
+          {t(
+            "email.recurringReceipt.next",
+            { amount, date: formatEmailDate(receipt.nextPaymentAt, receipt.organisation.timeZone, locale) },
+            locale,
+          )}
+        </Paragraph>
       ) : null}
-      <ReceiptDetails receipt={receipt} />
-      <ManageSupportLink manageUrl={manageUrl} />
+      <ReceiptDetails receipt={receipt} locale={locale} />
+      <ManageSupportLink manageUrl={manageUrl} locale={locale} />
     </EmailLayout>
   );
 }

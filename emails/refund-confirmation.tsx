@@ -1,5 +1,6 @@
 import type { EmailTemplates } from "~/email/templates";
-import { formatEmailAmount } from "./components/format";
+import { t } from "~/i18n/t";
+import { formatEmailAmount, localiseDescription } from "./components/format";
 import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { OrganisationContact } from "./components/organisation-contact";
@@ -7,8 +8,8 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["refund-confirmation"];
 
-export function subject({ organisation, receiptNumber }: Props): string {
-  return `Your refund for receipt ${receiptNumber} from ${organisation.name}`;
+export function subject({ organisation, receiptNumber, locale }: Props): string {
+  return t("email.refund.subject", { number: String(receiptNumber), organisation: organisation.name }, locale);
 }
 
 export default function RefundConfirmation({
@@ -21,23 +22,42 @@ export default function RefundConfirmation({
   amountMinor,
   currency,
   manageUrl,
+  locale = "en",
 }: Props) {
-  const refund = formatEmailAmount(refundMinor, currency);
+  const money = (minor: number) => formatEmailAmount(minor, currency, locale);
+  const refund = money(refundMinor);
+  const number = String(receiptNumber);
   const full = refundedTotalMinor >= amountMinor;
   return (
     <EmailLayout
-      heading={donorName ? `${donorName}, we've refunded ${refund}` : `We've refunded ${refund}`}
-      preview={`A refund of ${refund} for receipt ${receiptNumber}`}
+      locale={locale}
+      heading={
+        donorName
+          ? t("email.refund.headingNamed", { name: donorName, amount: refund }, locale)
+          : t("email.refund.heading", { amount: refund }, locale)
+      }
+      preview={t("email.refund.preview", { amount: refund, number }, locale)}
     >
-      <Paragraph>{`We have refunded ${refund} of your payment of ${formatEmailAmount(amountMinor, currency)} for ${description} (receipt ${receiptNumber}).`}</Paragraph>
+      <Paragraph>
+        {t(
+          "email.refund.body",
+          {
+            refund,
+            amount: money(amountMinor),
+            description: localiseDescription(description, locale, { inSentence: true }),
+            number,
+          },
+          locale,
+        )}
+      </Paragraph>
       <Paragraph>
         {full
-          ? "The payment has been refunded in full."
-          : `In total ${formatEmailAmount(refundedTotalMinor, currency)} of this payment has been refunded; the rest stands as your gift.`}
+          ? t("email.refund.full", {}, locale)
+          : t("email.refund.part", { total: money(refundedTotalMinor) }, locale)}
       </Paragraph>
-      <Paragraph>A card refund usually reaches your account within 5 to 10 working days.</Paragraph>
-      <OrganisationContact organisation={organisation} />
-      <ManageSupportLink manageUrl={manageUrl} />
+      <Paragraph>{t("email.refund.timing", {}, locale)}</Paragraph>
+      <OrganisationContact organisation={organisation} locale={locale} />
+      <ManageSupportLink manageUrl={manageUrl} locale={locale} />
     </EmailLayout>
   );
 }

@@ -1,4 +1,5 @@
 import type { EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { ActionButton } from "./components/action-button";
 import { formatEmailDate } from "./components/format";
 import { EmailLayout, Paragraph } from "./components/layout";
@@ -8,8 +9,8 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["renewal-reminder"];
 
-export function subject({ organisation }: Props): string {
-  return `Your ${organisation.name} support ends soon`;
+export function subject({ organisation, locale }: Props): string {
+  return t("email.renewal.subject", { organisation: organisation.name }, locale);
 }
 
 export default function RenewalReminder({
@@ -19,17 +20,25 @@ export default function RenewalReminder({
   coversUntil,
   renewUrl,
   manageUrl,
+  locale = "en",
 }: Props) {
-  const until = formatEmailDate(coversUntil, organisation.timeZone);
+  const date = formatEmailDate(coversUntil, organisation.timeZone, locale);
   return (
     <EmailLayout
-      heading={donorName ? `${donorName}, your support ends on ${until}` : `Your support ends on ${until}`}
-      preview={`${tierName} ends on ${until}`}
+      locale={locale}
+      heading={
+        donorName
+          ? t("email.renewal.headingNamed", { name: donorName, date }, locale)
+          : t("email.renewal.heading", { date }, locale)
+      }
+      preview={t("email.renewal.preview", { tier: tierName, date }, locale)}
     >
-      <Paragraph>{`Your ${tierName} runs until ${until}. We won't charge you automatically: renew whenever suits you, for another 12 months or monthly.`}</Paragraph>
-      <ActionButton href={renewUrl}>Renew my support</ActionButton>
-      <ManageSupportLink manageUrl={manageUrl} />
-      <OrganisationContact organisation={organisation} />
+      <Paragraph>{t("email.renewal.body", { tier: tierName, date }, locale)}</Paragraph>
+      <ActionButton href={renewUrl} locale={locale}>
+        {t("email.renewal.button", {}, locale)}
+      </ActionButton>
+      <ManageSupportLink manageUrl={manageUrl} locale={locale} />
+      <OrganisationContact organisation={organisation} locale={locale} />
     </EmailLayout>
   );
 }

@@ -1,4 +1,5 @@
 import type { EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { ActionButton } from "./components/action-button";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { OrganisationContact } from "./components/organisation-contact";
@@ -6,20 +7,24 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["sign-in-link"];
 
-export function subject({ organisation }: Props): string {
-  return `Your sign-in link for ${organisation.name}`;
+export function subject({ organisation, locale }: Props): string {
+  return t("email.signIn.subject", { organisation: organisation.name }, locale);
 }
 
-export default function SignInLink({ organisation, url, expiresInMinutes }: Props) {
+export default function SignInLink({ organisation, url, expiresInMinutes, locale = "en" }: Props) {
+  const minutes = { minutes: expiresInMinutes };
   return (
     <EmailLayout
-      heading="Sign in to manage your support"
-      preview={`Your sign-in link (valid ${expiresInMinutes} minutes)`}
+      locale={locale}
+      heading={t("email.signIn.heading", {}, locale)}
+      preview={t("email.signIn.preview", minutes, locale)}
     >
-      <Paragraph>{`Use this link within ${expiresInMinutes} minutes to sign in. It works once.`}</Paragraph>
-      <ActionButton href={url}>Sign in</ActionButton>
-      <Paragraph small>If you didn't ask to sign in, ignore this email: nothing happens without the link.</Paragraph>
-      <OrganisationContact organisation={organisation} />
+      <Paragraph>{t("email.signIn.body", minutes, locale)}</Paragraph>
+      <ActionButton href={url} locale={locale}>
+        {t("email.signIn.button", {}, locale)}
+      </ActionButton>
+      <Paragraph small>{t("email.signIn.ignore", {}, locale)}</Paragraph>
+      <OrganisationContact organisation={organisation} locale={locale} />
     </EmailLayout>
   );
 }

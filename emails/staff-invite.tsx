@@ -1,4 +1,5 @@
 import type { EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { ActionButton } from "./components/action-button";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { OrganisationContact } from "./components/organisation-contact";
@@ -6,30 +7,37 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["staff-invite"];
 
-export function subject({ organisation, purpose }: Props): string {
-  return purpose === "invite"
-    ? `You're invited to the ${organisation.name} staff area`
-    : `Set a new password for the ${organisation.name} staff area`;
+export function subject({ organisation, purpose, locale }: Props): string {
+  const key = purpose === "invite" ? "email.staffInvite.subjectInvite" : "email.staffInvite.subjectReset";
+  return t(key, { organisation: organisation.name }, locale);
 }
 
-export default function StaffInvite({ organisation, staffName, purpose, url, expiresInHours }: Props) {
+/** Staff read English; the catalogue holds both languages all the same. */
+export default function StaffInvite({ organisation, staffName, purpose, url, expiresInHours, locale = "en" }: Props) {
   const invite = purpose === "invite";
+  const hours = { hours: expiresInHours };
+  const org = { organisation: organisation.name };
   return (
     <EmailLayout
-      heading={invite ? `Welcome, ${staffName}` : "Set a new password"}
-      preview={invite ? "Choose your password to start" : `Your set-password link (valid ${expiresInHours} hours)`}
+      locale={locale}
+      heading={
+        invite
+          ? t("email.staffInvite.headingInvite", { name: staffName }, locale)
+          : t("email.staffInvite.headingReset", {}, locale)
+      }
+      preview={
+        invite ? t("email.staffInvite.previewInvite", {}, locale) : t("email.staffInvite.previewReset", hours, locale)
+      }
     >
       <Paragraph>
-        {invite
-          ? `An administrator has made you a staff account for ${organisation.name}. Choose your password to sign in for the first time.`
-          : `An administrator has sent you a link to set a new password for your ${organisation.name} staff account. Until you do, your current password keeps working.`}
+        {invite ? t("email.staffInvite.bodyInvite", org, locale) : t("email.staffInvite.bodyReset", org, locale)}
       </Paragraph>
-      <ActionButton href={url}>{invite ? "Choose your password" : "Set a new password"}</ActionButton>
-      <Paragraph
-        small
-      >{`The link works once, for ${expiresInHours} hours. If it has expired, ask an administrator for a new one.`}</Paragraph>
-      <Paragraph small>If you weren't expecting this, ignore this email: nothing happens without the link.</Paragraph>
-      <OrganisationContact organisation={organisation} />
+      <ActionButton href={url} locale={locale}>
+        {invite ? t("email.staffInvite.buttonInvite", {}, locale) : t("email.staffInvite.buttonReset", {}, locale)}
+      </ActionButton>
+      <Paragraph small>{t("email.staffInvite.linkOnce", hours, locale)}</Paragraph>
+      <Paragraph small>{t("email.staffInvite.ignore", {}, locale)}</Paragraph>
+      <OrganisationContact organisation={organisation} locale={locale} />
     </EmailLayout>
   );
 }

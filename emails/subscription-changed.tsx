@@ -1,4 +1,6 @@
 import type { EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
+import { localiseDescription } from "./components/format";
 import { EmailLayout, Paragraph } from "./components/layout";
 import { ManageSupportLink } from "./components/manage-link";
 import { OrganisationContact } from "./components/organisation-contact";
@@ -6,20 +8,35 @@ import { previewOrganisation } from "./components/preview-data";
 
 type Props = EmailTemplates["subscription-changed"];
 
-export function subject({ organisation }: Props): string {
-  return `Your support for ${organisation.name} has changed`;
+export function subject({ organisation, locale }: Props): string {
+  return t("email.changed.subject", { organisation: organisation.name }, locale);
 }
 
-export default function SubscriptionChanged({ organisation, donorName, description, summary, manageUrl }: Props) {
+/** The summary is written in the supporter's language when queued (describeSettledChange). */
+export default function SubscriptionChanged({
+  organisation,
+  donorName,
+  description,
+  summary,
+  manageUrl,
+  locale = "en",
+}: Props) {
   return (
     <EmailLayout
-      heading={donorName ? `${donorName}, your change is confirmed` : "Your change is confirmed"}
+      locale={locale}
+      heading={
+        donorName
+          ? t("email.changed.headingNamed", { name: donorName }, locale)
+          : t("email.changed.heading", {}, locale)
+      }
       preview={summary}
     >
-      <Paragraph>{`${description}: ${summary}`}</Paragraph>
-      <Paragraph>If you didn't make this change, reply to this email or call us.</Paragraph>
-      <ManageSupportLink manageUrl={manageUrl} />
-      <OrganisationContact organisation={organisation} />
+      <Paragraph>
+        {t("email.changed.body", { description: localiseDescription(description, locale), summary }, locale)}
+      </Paragraph>
+      <Paragraph>{t("email.changed.notYou", {}, locale)}</Paragraph>
+      <ManageSupportLink manageUrl={manageUrl} locale={locale} />
+      <OrganisationContact organisation={organisation} locale={locale} />
     </EmailLayout>
   );
 }

@@ -1,6 +1,7 @@
 import { Heading } from "@react-email/heading";
 import { Section } from "@react-email/section";
 import type { EmailTemplates } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { formatEmailAmount, formatEmailDate } from "./components/format";
 import { ManageSupportLink } from "./components/manage-link";
 import { EmailLayout, Paragraph, styles } from "./components/layout";
@@ -9,8 +10,8 @@ import { ReceiptDetails } from "./components/receipt-details";
 
 type Props = EmailTemplates["supporter-welcome"];
 
-export function subject({ receipt, tierName }: Props): string {
-  return `Welcome to ${receipt.organisation.name}: ${tierName}`;
+export function subject({ receipt, tierName, locale }: Props): string {
+  return t("email.welcome.subject", { organisation: receipt.organisation.name, tier: tierName }, locale);
 }
 
 export default function SupporterWelcome({
@@ -22,26 +23,38 @@ export default function SupporterWelcome({
   coversUntil,
   firstEditionBy,
   manageUrl,
+  locale = "en",
 }: Props) {
-  const amount = formatEmailAmount(receipt.amountMinor, receipt.currency);
+  const amount = formatEmailAmount(receipt.amountMinor, receipt.currency, locale);
   const zone = receipt.organisation.timeZone;
+  const date = (iso: string) => formatEmailDate(iso, zone, locale);
+  const next = receipt.nextPaymentAt
+    ? ` ${t("email.welcome.nextPayment", { date: date(receipt.nextPaymentAt) }, locale)}`
+    : "";
   const how =
     billing === "monthly"
-      ? `You pay ${amount} every month until you change or cancel it.${receipt.nextPaymentAt ? ` The next payment is on ${formatEmailDate(receipt.nextPaymentAt, zone)}.` : ""}`
+      ? `${t("email.welcome.monthly", { amount }, locale)}${next}`
       : coversUntil
-        ? `You paid ${amount} once. Your support runs until ${formatEmailDate(coversUntil, receipt.organisation.timeZone)}, and nothing more will be charged.`
-        : `You paid ${amount} once; nothing more will be charged.`;
+        ? t("email.welcome.yearUntil", { amount, date: date(coversUntil) }, locale)
+        : t("email.welcome.once", { amount }, locale);
   return (
     <EmailLayout
-      heading={receipt.donor.name ? `Welcome, ${receipt.donor.name}` : "Welcome, and thank you"}
-      preview={`You are now a supporter: ${tierName}`}
+      locale={locale}
+      heading={
+        receipt.donor.name
+          ? t("email.welcome.headingNamed", { name: receipt.donor.name }, locale)
+          : t("email.welcome.heading", {}, locale)
+      }
+      preview={t("email.welcome.preview", { tier: tierName }, locale)}
     >
-      <Paragraph>{`Thank you for becoming a supporter of ${receipt.organisation.name}. Your plan: ${tierName}.`}</Paragraph>
+      <Paragraph>
+        {t("email.welcome.thanks", { organisation: receipt.organisation.name, tier: tierName }, locale)}
+      </Paragraph>
       <Paragraph>{how}</Paragraph>
       {benefits.length > 0 ? (
         <Section>
           <Heading as="h2" style={styles.h2}>
-            What your support includes
+            {t("email.welcome.benefits", {}, locale)}
           </Heading>
           <ul style={{ ...styles.text, paddingLeft: "24px" }}>
             {benefits.map((benefit) => (
@@ -53,7 +66,7 @@ export default function SupporterWelcome({
       {postalAddress && postalAddress.length > 0 ? (
         <Section>
           <Heading as="h2" style={styles.h2}>
-            Where we post your print edition
+            {t("email.welcome.address", {}, locale)}
           </Heading>
           <Paragraph>
             {postalAddress.map((line, i) => (
@@ -64,15 +77,15 @@ export default function SupporterWelcome({
             ))}
           </Paragraph>
           {firstEditionBy ? (
-            <Paragraph>{`Expect your first print edition by ${formatEmailDate(firstEditionBy, zone)}.`}</Paragraph>
+            <Paragraph>{t("email.welcome.firstEdition", { date: date(firstEditionBy) }, locale)}</Paragraph>
           ) : null}
-          <Paragraph
-            small
-          >{`If this address is wrong, write to ${receipt.organisation.contactEmail} and we will fix it before the next edition is posted.`}</Paragraph>
+          <Paragraph small>
+            {t("email.welcome.addressWrong", { email: receipt.organisation.contactEmail }, locale)}
+          </Paragraph>
         </Section>
       ) : null}
-      <ReceiptDetails receipt={receipt} />
-      <ManageSupportLink manageUrl={manageUrl} />
+      <ReceiptDetails receipt={receipt} locale={locale} />
+      <ManageSupportLink manageUrl={manageUrl} locale={locale} />
     </EmailLayout>
   );
 }

@@ -140,6 +140,8 @@ async function sendPasswordLink(
   await enqueueEmail(tx, {
     template: "staff-invite",
     to: person.email,
+    // Staff pages and staff emails are in English.
+    locale: "en",
     idempotencyKey: `staff-password-link:${link.id}`,
     props: {
       organisation: organisationDetails(await getOrganisationSettings(tx)),

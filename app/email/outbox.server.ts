@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { sealLinks } from "~/auth/link-seal.server";
 import { outbox } from "@db/schema";
-import type { EmailTemplates, TemplateName } from "./templates";
+import type { EmailLocale, EmailTemplates, TemplateName } from "./templates";
 
 /**
  * Queues an email inside the caller's transaction, so the state change and the mail it causes
@@ -16,10 +16,20 @@ import type { EmailTemplates, TemplateName } from "./templates";
  * oldest first, and one with a newer message of the same key is never sent (see the worker).
  * Their time is the clock's at insert, not the transaction's start: the caller holds the row lock
  * of the thing by then, so that order is the order in which its changes happened.
+ *
+ * `locale` is the language the message is written in: the supporter's stored choice (stored in
+ * the props, so the message reads the same however often it is retried).
  */
 export async function enqueueEmail<T extends TemplateName>(
   tx: DB,
-  message: { template: T; to: string | null; props: EmailTemplates[T]; idempotencyKey: string; supersedeKey?: string },
+  message: {
+    template: T;
+    to: string | null;
+    locale: EmailLocale;
+    props: EmailTemplates[T];
+    idempotencyKey: string;
+    supersedeKey?: string;
+  },
 ): Promise<boolean> {
   if (message.to === null) return false;
   await tx
@@ -27,7 +37,7 @@ export async function enqueueEmail<T extends TemplateName>(
     .values({
       template: message.template,
       toEmail: message.to,
-      props: sealLinks(message.props) as Record<string, unknown>,
+      props: sealLinks<EmailTemplates[T]>({ ...message.props, locale: message.locale }) as Record<string, unknown>,
       idempotencyKey: message.idempotencyKey,
       ...(message.supersedeKey ? { supersedeKey: message.supersedeKey, createdAt: sql`clock_timestamp()` } : {}),
     })

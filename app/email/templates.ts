@@ -5,9 +5,21 @@ export type { OrganisationDetails, ReceiptOrganisation, ReceiptSnapshot };
 /** A 7-day link that signs the supporter straight in to /account ("manage your support"). */
 type ManageLink = { manageUrl?: string | null };
 
+/** The languages emails are written in: the supporter's stored choice (supporters.locale). */
+export const EMAIL_LOCALES = ["en", "ru"] as const;
+export type EmailLocale = (typeof EMAIL_LOCALES)[number];
+
+/** A stored language, or English for anything unknown (rows queued before there was a choice). */
+export function emailLocale(value: string | null | undefined): EmailLocale {
+  return EMAIL_LOCALES.find((locale) => locale === value) ?? "en";
+}
+
+/** Every email says which language it is written in; messages queued before that are English. */
+type Localised = { locale?: EmailLocale };
+
 export type EmailTemplates = {
-  "donation-receipt": { receipt: ReceiptSnapshot } & ManageLink;
-  "recurring-receipt": { receipt: ReceiptSnapshot } & ManageLink;
+  "donation-receipt": { receipt: ReceiptSnapshot } & ManageLink & Localised;
+  "recurring-receipt": { receipt: ReceiptSnapshot } & ManageLink & Localised;
   "supporter-welcome": {
     receipt: ReceiptSnapshot;
     tierName: string;
@@ -17,7 +29,8 @@ export type EmailTemplates = {
     coversUntil: string | null;
     /** Print: by when the first posted edition should arrive (organisation setting); null = not said. */
     firstEditionBy?: string | null;
-  } & ManageLink;
+  } & ManageLink &
+    Localised;
   "payment-failed": {
     organisation: OrganisationDetails;
     donorName: string | null;
@@ -27,16 +40,18 @@ export type EmailTemplates = {
     reason: string | null;
     nextAttemptAt: string | null;
     fixUrl: string;
-  } & ManageLink;
-  "sign-in-link": { organisation: OrganisationDetails; url: string; expiresInMinutes: number };
-  "email-change-confirm": { organisation: OrganisationDetails; url: string; newEmail: string };
+  } & ManageLink &
+    Localised;
+  "sign-in-link": { organisation: OrganisationDetails; url: string; expiresInMinutes: number } & Localised;
+  "email-change-confirm": { organisation: OrganisationDetails; url: string; newEmail: string } & Localised;
   /** Confirms a change the supporter made: amount, tier, pause, resume, cancellation. */
   "subscription-changed": {
     organisation: OrganisationDetails;
     donorName: string | null;
     description: string;
     summary: string;
-  } & ManageLink;
+  } & ManageLink &
+    Localised;
   "card-expiring": {
     organisation: OrganisationDetails;
     donorName: string | null;
@@ -45,14 +60,15 @@ export type EmailTemplates = {
     expMonth: number;
     expYear: number;
     fixUrl: string;
-  };
+  } & Localised;
   "renewal-reminder": {
     organisation: OrganisationDetails;
     donorName: string | null;
     tierName: string;
     coversUntil: string;
     renewUrl: string;
-  } & ManageLink;
+  } & ManageLink &
+    Localised;
   /** A refund confirmed in the ledger: this refund and the payment's refunded total. */
   "refund-confirmation": {
     /** As the receipt recorded it (older receipts lack some details), else today's settings. */
@@ -64,7 +80,8 @@ export type EmailTemplates = {
     refundedTotalMinor: number;
     amountMinor: number;
     currency: Currency;
-  } & ManageLink;
+  } & ManageLink &
+    Localised;
   "annual-statement": {
     organisation: OrganisationDetails;
     donorName: string | null;
@@ -85,7 +102,8 @@ export type EmailTemplates = {
       currency: Currency;
       purpose?: PaymentPurpose;
     }[];
-  } & ManageLink;
+  } & ManageLink &
+    Localised;
   /** A phone pledge's secure payment link (/pay/<token>), and its one reminder. */
   "pledge-payment-link": {
     organisation: OrganisationDetails;
@@ -96,7 +114,7 @@ export type EmailTemplates = {
     payUrl: string;
     expiresAt: string;
     reminder: boolean;
-  };
+  } & Localised;
   /** A staff member's single-use set-password link: an invitation, or a reset an admin sent. */
   "staff-invite": {
     organisation: OrganisationDetails;
@@ -104,7 +122,7 @@ export type EmailTemplates = {
     purpose: "invite" | "reset";
     url: string;
     expiresInHours: number;
-  };
+  } & Localised;
 };
 
 export type TemplateName = keyof EmailTemplates;

@@ -135,7 +135,7 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
         return "skipped";
       }
       ({ to } = link);
-      props = { ...props, url: link.url };
+      props = { ...props, url: link.url, locale: link.locale };
     }
     const email = await renderEmail(row.template, props as never);
     ({ providerMessageId } = await mailer.send({ outboxId: row.id, to, ...email }));

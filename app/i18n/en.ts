@@ -1,5 +1,10 @@
+import { enAdmin } from "./en-admin";
+import { enEmail } from "./en-email";
+
 /** The English message catalogue. A translation is another file with the same keys. */
 export const en = {
+  ...enEmail,
+  ...enAdmin,
   "site.skipToContent": "Skip to content",
   "site.nav.label": "Main",
   "site.nav.give": "Give",

@@ -1,10 +1,12 @@
 import type { MessageKey } from "./en";
+import { ruEmail } from "./ru-email";
 
 /** Keys every reader-facing language must translate: all of en's but the staff pages' (ADR 049). */
 export type TranslatedKey = Exclude<MessageKey, `admin.${string}`>;
 
 /** The Russian catalogue (ADR 049): formal «вы», «ёлочки» quotes, plural forms one / few / many. */
 export const ru: Record<TranslatedKey, string> = {
+  ...ruEmail,
   "site.skipToContent": "Перейти к содержанию",
   "site.nav.label": "Основное меню",
   "site.nav.give": "Пожертвовать",

@@ -3,6 +3,7 @@ import type { DB } from "@db/client.server";
 import { subscriptions, supporters } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale } from "~/email/templates";
 import { hasEmail } from "~/supporters/supporters.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { queuedKeys } from "./existing-keys.server";
@@ -23,6 +24,7 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
       supporterId: supporters.id,
       email: supporters.email,
       name: supporters.name,
+      locale: supporters.locale,
       brand: supporters.cardBrand,
       last4: supporters.cardLast4,
       expMonth: supporters.cardExpMonth,
@@ -70,6 +72,7 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
     await enqueueEmail(tx, {
       template: "card-expiring",
       to: card.email,
+      locale: emailLocale(card.locale),
       idempotencyKey: key(card),
       props: {
         organisation,

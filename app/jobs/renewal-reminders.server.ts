@@ -4,6 +4,8 @@ import type { DB } from "@db/client.server";
 import { payments, plans, supporters } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { hasEmail } from "~/supporters/supporters.server";
 import { getEnv } from "~/env.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
@@ -26,6 +28,7 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
       supporterId: supporters.id,
       email: supporters.email,
       name: supporters.name,
+      locale: supporters.locale,
       coversUntil: payments.coversUntil,
       planName: plans.name,
     })
@@ -73,11 +76,12 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
     await enqueueEmail(tx, {
       template: "renewal-reminder",
       to: reminder.email,
+      locale: emailLocale(reminder.locale),
       idempotencyKey: key(reminder.paymentId),
       props: {
         organisation,
         donorName: reminder.name || null,
-        tierName: reminder.planName ?? "Your supporter tier",
+        tierName: reminder.planName ?? t("email.renewal.defaultTier", {}, emailLocale(reminder.locale)),
         coversUntil: reminder.coversUntil!.toISOString(),
         renewUrl: `${getEnv().appUrl}/support`,
         manageUrl,

@@ -16,7 +16,7 @@ import {
 } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
-import type { ReceiptSnapshot } from "~/email/templates";
+import { emailLocale, type ReceiptSnapshot } from "~/email/templates";
 import { getEnv } from "~/env.server";
 import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
@@ -597,6 +597,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     await enqueueEmail(tx, {
       template: "supporter-welcome",
       to: supporter.email,
+      locale: emailLocale(supporter.locale),
       idempotencyKey,
       props: {
         receipt: snapshot,
@@ -621,6 +622,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     await enqueueEmail(tx, {
       template: "donation-receipt",
       to: supporter.email,
+      locale: emailLocale(supporter.locale),
       idempotencyKey,
       props: { receipt: snapshot, manageUrl },
     });
@@ -628,6 +630,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     await enqueueEmail(tx, {
       template: "recurring-receipt",
       to: supporter.email,
+      locale: emailLocale(supporter.locale),
       idempotencyKey,
       props: { receipt: snapshot, manageUrl },
     });
@@ -704,7 +707,7 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   // The subscription knows the supporter (whose email may have changed since checkout).
   const [owner] = event.providerSubscriptionId
     ? await tx
-        .select({ id: supporters.id, email: supporters.email, name: supporters.name })
+        .select({ id: supporters.id, email: supporters.email, name: supporters.name, locale: supporters.locale })
         .from(subscriptions)
         .innerJoin(supporters, eq(supporters.id, subscriptions.supporterId))
         .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId))
@@ -714,7 +717,7 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   const [known] = owner
     ? [owner]
     : await tx
-        .select({ id: supporters.id, email: supporters.email, name: supporters.name })
+        .select({ id: supporters.id, email: supporters.email, name: supporters.name, locale: supporters.locale })
         .from(supporters)
         .where(eq(supporters.emailKey, checkout.email.trim().toLowerCase()));
   const supporterId = known?.id ?? null;
@@ -738,6 +741,8 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   await enqueueEmail(tx, {
     template: "payment-failed",
     to: email,
+    // Someone not yet known to us (a first payment that failed): English.
+    locale: emailLocale(known?.locale),
     // One message per failed attempt, however often the event is delivered.
     idempotencyKey: `payment-failed:${event.providerPaymentId}:${event.attemptCount}`,
     props: {
@@ -884,6 +889,7 @@ export async function queueRefundConfirmation(
       snapshot: receipts.snapshot,
       email: supporters.email,
       name: supporters.name,
+      locale: supporters.locale,
       erasedAt: supporters.erasedAt,
     })
     .from(payments)
@@ -895,6 +901,7 @@ export async function queueRefundConfirmation(
   await enqueueEmail(tx, {
     template: "refund-confirmation",
     to: row.email,
+    locale: emailLocale(row.locale),
     idempotencyKey: `refund:${input.paymentId}:${input.refundedTotalMinor}`,
     props: {
       organisation: snapshot?.organisation ?? organisationDetails(await getOrganisationSettings(tx)),

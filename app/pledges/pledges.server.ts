@@ -18,6 +18,7 @@ import { linkUrl } from "~/auth/link-seal.server";
 import { hashToken, newToken } from "~/auth/tokens.server";
 import type { StaffSession } from "~/auth/staff-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale } from "~/email/templates";
 import { startCheckout } from "~/giving/checkout.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { describeGift, recordPayment } from "~/payments/apply-event.server";
@@ -159,6 +160,7 @@ export async function issueLink(tx: DB, pledge: Pledge, { reminder }: { reminder
   await enqueueEmail(tx, {
     template: "pledge-payment-link",
     to: row.supporter.email,
+    locale: emailLocale(row.supporter.locale),
     idempotencyKey: `pledge-link:${hashToken(token)}`,
     props: {
       organisation: organisationDetails(await getOrganisationSettings(tx)),

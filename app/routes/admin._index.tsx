@@ -11,9 +11,14 @@ import { getDashboard } from "~/reports/dashboard.server";
 import { Button, SummaryCard } from "~/ui/admin";
 import { IncomeChart, monthName } from "~/ui/IncomeChart";
 import { ProgressBar } from "~/ui/ProgressBar";
+import { t } from "~/i18n/t";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Dashboard — ${data.campaign.name}` : "Dashboard" },
+  {
+    title: data
+      ? t("admin.dashboard.dashboardName", { name: String(data.campaign.name) })
+      : t("admin.dashboard.dashboard"),
+  },
 ];
 
 const DashboardQuerySchema = z.object({
@@ -33,7 +38,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     query.success ? getDashboard(db, { campaignSlug: query.data.campaign }) : null,
     countReceiptsToPost(db),
   ]);
-  if (!dashboard) throw new Response("Campaign not found", { status: 404 });
+  if (!dashboard) throw new Response(t("admin.dashboard.campaignNotFound"), { status: 404 });
   return json({ ...dashboard, receiptsToPost }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
@@ -57,38 +62,41 @@ export default function AdminDashboard() {
         {d.campaigns.length > 1 ? (
           <Form method="get" className="campaign-chooser">
             <div className="field field--inline">
-              <label htmlFor="campaign">Campaign</label>
+              <label htmlFor="campaign">{t("admin.dashboard.campaign")}</label>
               <select id="campaign" name="campaign" defaultValue={d.campaign.slug}>
                 {d.campaigns.map((c) => (
                   <option key={c.slug} value={c.slug}>
                     {c.name}
-                    {c.isDefault ? " (default)" : ""}
+                    {c.isDefault ? t("admin.dashboard.default") : ""}
                   </option>
                 ))}
               </select>
             </div>
-            <Button variant="secondary">Show</Button>
+            <Button variant="secondary">{t("admin.dashboard.show")}</Button>
           </Form>
         ) : null}
       </div>
 
       <ProgressBar {...d.progress} />
 
-      <SummaryCard title={`${monthName(d.month)} so far`} headingId="month-heading">
+      <SummaryCard
+        title={t("admin.dashboard.monthSoFar", { month: String(monthName(d.month)) })}
+        headingId="month-heading"
+      >
         <dl className="figures">
-          <Figure label="Income">{money(d.income.totalMinor)}</Figure>
-          <Figure label="One-off">{money(d.income.oneOffMinor)}</Figure>
-          <Figure label="Recurring">{money(d.income.recurringMinor)}</Figure>
-          <Figure label="Offline">{money(d.income.offlineMinor)}</Figure>
-          <Figure label="New subscriptions">{d.changes.started}</Figure>
-          <Figure label="Cancelled">{d.changes.cancelled}</Figure>
+          <Figure label={t("admin.dashboard.income")}>{money(d.income.totalMinor)}</Figure>
+          <Figure label={t("admin.dashboard.oneOff")}>{money(d.income.oneOffMinor)}</Figure>
+          <Figure label={t("admin.dashboard.recurring")}>{money(d.income.recurringMinor)}</Figure>
+          <Figure label={t("admin.dashboard.offline")}>{money(d.income.offlineMinor)}</Figure>
+          <Figure label={t("admin.dashboard.newSubscriptions")}>{d.changes.started}</Figure>
+          <Figure label={t("admin.dashboard.cancelled")}>{d.changes.cancelled}</Figure>
         </dl>
-        <p className="hint">Net of refunds and of card fees donors covered.</p>
+        <p className="hint">{t("admin.dashboard.netOfRefundsAndOf")}</p>
       </SummaryCard>
 
-      <SummaryCard title="Regular support" headingId="regular-heading">
+      <SummaryCard title={t("admin.dashboard.regularSupport")} headingId="regular-heading">
         <dl className="figures">
-          <Figure label="Monthly recurring revenue">
+          <Figure label={t("admin.dashboard.monthlyRecurringRevenue")}>
             {d.recurring.mrr.length === 0
               ? money(0)
               : d.recurring.mrr
@@ -98,66 +106,78 @@ export default function AdminDashboard() {
                   )
                   .join(" + ")}
           </Figure>
-          <Figure label="Monthly donors">{d.recurring.monthlyDonors}</Figure>
-          <Figure label="Digital supporters">{d.tiers.digital}</Figure>
-          <Figure label="Print supporters">{d.tiers.print}</Figure>
+          <Figure label={t("admin.dashboard.monthlyDonors")}>{d.recurring.monthlyDonors}</Figure>
+          <Figure label={t("admin.dashboard.digitalSupporters")}>{d.tiers.digital}</Figure>
+          <Figure label={t("admin.dashboard.printSupporters")}>{d.tiers.print}</Figure>
         </dl>
       </SummaryCard>
 
       <SummaryCard
-        title={`Payments failing now (${d.failing.total})`}
+        title={t("admin.dashboard.paymentsFailingNowTotal", { total: String(d.failing.total) })}
         headingId="failing-heading"
         tone={d.failing.total > 0 ? "warning" : undefined}
       >
         {d.failing.total === 0 ? (
-          <p>No subscription is behind on payment.</p>
+          <p>{t("admin.dashboard.noSubscriptionIsBehindOn")}</p>
         ) : (
           <>
             <ul className="failing-list">
               {d.failing.subscriptions.map((f) => (
                 <li key={f.subscriptionId}>
                   <Link to={`/admin/supporters/${f.supporterId}`}>{f.supporterName}</Link> —{" "}
-                  {f.planName ?? "Monthly gift"}, {formatMoney(f.amountMinor, f.currency)} a month
+                  {f.planName ?? t("admin.dashboard.monthlyGift")}, {formatMoney(f.amountMinor, f.currency)}{" "}
+                  {t("admin.dashboard.aMonth")}
                 </li>
               ))}
             </ul>
             {d.failing.total > d.failing.subscriptions.length ? (
-              <p className="hint">Showing the {d.failing.subscriptions.length} that have been failing longest.</p>
+              <p className="hint">
+                {t("admin.dashboard.showingThe")} {d.failing.subscriptions.length}{" "}
+                {t("admin.dashboard.thatHaveBeenFailingLongest")}
+              </p>
             ) : null}
           </>
         )}
       </SummaryCard>
 
-      <SummaryCard title={`Pending pledges (${d.pending.count})`} headingId="pending-heading">
+      <SummaryCard
+        title={t("admin.dashboard.pendingPledgesCount", { count: String(d.pending.count) })}
+        headingId="pending-heading"
+      >
         {d.pending.count === 0 ? (
-          <p>No pledge is waiting to be paid.</p>
+          <p>{t("admin.dashboard.noPledgeIsWaitingTo")}</p>
         ) : (
           <p>
-            {formatMoney(d.pending.amountMinor, d.campaign.currency)} promised on the phone line and not paid yet
+            {formatMoney(d.pending.amountMinor, d.campaign.currency)} {t("admin.dashboard.promisedOnThePhoneLine")}
             {d.pending.oldestAt
-              ? `, the oldest since ${new Date(d.pending.oldestAt).toISOString().slice(0, 10)}`
-              : ""}. <Link to="/admin/pledges?status=pending">See pending pledges</Link>
+              ? t("admin.dashboard.theOldestSinceValue", {
+                  value: String(new Date(d.pending.oldestAt).toISOString().slice(0, 10)),
+                })
+              : ""}
+            . <Link to="/admin/pledges?status=pending">{t("admin.dashboard.seePendingPledges")}</Link>
           </p>
         )}
       </SummaryCard>
 
       <SummaryCard
-        title={`Receipts to post (${d.receiptsToPost})`}
+        title={t("admin.dashboard.receiptsToPostReceiptstopost", { receiptsToPost: String(d.receiptsToPost) })}
         headingId="post-heading"
         tone={d.receiptsToPost > 0 ? "warning" : undefined}
       >
         {d.receiptsToPost === 0 ? (
-          <p>No printed receipt is waiting to be posted.</p>
+          <p>{t("admin.dashboard.noPrintedReceiptIsWaiting")}</p>
         ) : (
           <p>
-            Supporters without an email address are waiting for{" "}
-            {d.receiptsToPost === 1 ? "a printed receipt" : `${d.receiptsToPost} printed receipts`}.{" "}
-            <Link to="/admin/payments?to=post">Print and post them</Link>
+            {t("admin.dashboard.supportersWithoutAnEmailAddress")}{" "}
+            {d.receiptsToPost === 1
+              ? t("admin.dashboard.aPrintedReceipt")
+              : t("admin.dashboard.receiptstopostPrintedReceipts", { receiptsToPost: String(d.receiptsToPost) })}
+            . <Link to="/admin/payments?to=post">{t("admin.dashboard.printAndPostThem")}</Link>
           </p>
         )}
       </SummaryCard>
 
-      <SummaryCard title="Income, last 12 months" headingId="chart-heading">
+      <SummaryCard title={t("admin.dashboard.incomeLast12Months")} headingId="chart-heading">
         <IncomeChart months={d.chart} currency={currency} />
       </SummaryCard>
     </div>

@@ -10,8 +10,9 @@ import { formatMoney } from "~/money";
 import { REFUND_REASON_LABELS } from "~/payments/labels";
 import { DataTable } from "~/ui/admin";
 import { useOrgTime } from "~/ui/org-time";
+import { t } from "~/i18n/t";
 
-export const meta: MetaFunction = () => [{ title: "Audit log" }];
+export const meta: MetaFunction = () => [{ title: t("admin.audit.auditLog") }];
 
 const QuerySchema = z.object({ before: z.string().max(400).optional().catch(undefined) });
 const PAGE = 50;
@@ -27,9 +28,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 /** Who acted, in words: the member of staff by name and email, or what kind of actor it was. */
 function actorOf(e: { actorType: string; actorId: number | null; actorStaff: { name: string; email: string } | null }) {
   if (e.actorStaff) return `${e.actorStaff.name || e.actorStaff.email} (${e.actorStaff.email})`;
-  if (e.actorType === "staff") return `A former staff account${e.actorId ? ` (#${e.actorId})` : ""}`;
-  if (e.actorType === "supporter") return "The supporter, from their account";
-  return "The system";
+  if (e.actorType === "staff")
+    return e.actorId ? t("admin.audit.formerStaffNumbered", { id: String(e.actorId) }) : t("admin.audit.formerStaff");
+  if (e.actorType === "supporter") return t("admin.audit.theSupporterFromTheirAccount");
+  return t("admin.audit.theSystem");
 }
 
 /** A few details worth reading in words: a refund's amount and reason. */
@@ -50,15 +52,18 @@ export default function AuditLog() {
   const { dateTime, timeZone } = useOrgTime();
   return (
     <div className="panel">
-      <h1>Audit log</h1>
-      <p>Who did what, to which record. Times on the organisation's clock ({timeZone}).</p>
-      <DataTable caption="Audit entries, newest first">
+      <h1>{t("admin.audit.auditLog")}</h1>
+      <p>
+        {t("admin.audit.whoDidWhatToWhich")}
+        {timeZone}).
+      </p>
+      <DataTable caption={t("admin.audit.auditEntriesNewestFirst")}>
         <thead>
           <tr>
-            <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">What</th>
-            <th scope="col">Record</th>
+            <th scope="col">{t("admin.audit.when")}</th>
+            <th scope="col">{t("admin.audit.who")}</th>
+            <th scope="col">{t("admin.audit.what")}</th>
+            <th scope="col">{t("admin.audit.record")}</th>
           </tr>
         </thead>
         <tbody>
@@ -83,7 +88,7 @@ export default function AuditLog() {
       </DataTable>
       {next ? (
         <p>
-          <Link to={`/admin/audit?before=${encodeURIComponent(next)}`}>Older entries</Link>
+          <Link to={`/admin/audit?before=${encodeURIComponent(next)}`}>{t("admin.audit.olderEntries")}</Link>
         </p>
       ) : null}
     </div>

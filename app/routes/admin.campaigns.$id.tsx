@@ -12,7 +12,7 @@ import { t } from "~/i18n/t";
 import { CampaignForm } from "~/ui/CampaignForm";
 import { rowIdParam } from "~/ids";
 
-export const meta: MetaFunction = () => [{ title: "Edit campaign" }];
+export const meta: MetaFunction = () => [{ title: t("admin.campaignsId.editCampaign") }];
 
 const campaignId = (params: { id?: string }) => rowIdParam(params.id);
 
@@ -20,7 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request, { role: "admin" });
   const campaign = await getCampaignForEdit(db, { campaignId: campaignId(params) });
-  if (!campaign) throw new Response("Not found", { status: 404 });
+  if (!campaign) throw new Response(t("admin.campaignsId.notFound"), { status: 404 });
   const csrf = await issueCsrfToken(request);
   return json(
     { campaign, currencies: CURRENCIES, csrf: csrf.token },
@@ -60,11 +60,11 @@ export default function EditCampaign() {
   return (
     <div className="panel">
       <p>
-        <Link to="/admin/campaigns">← Campaigns</Link>
+        <Link to="/admin/campaigns">{t("admin.campaignsId.campaigns")}</Link>
       </p>
       <h1>{campaign.name}</h1>
       <p>
-        <Link to={`/c/${campaign.slug}`}>View the campaign page</Link>
+        <Link to={`/c/${campaign.slug}`}>{t("admin.campaignsId.viewTheCampaignPage")}</Link>
       </p>
       <CampaignForm
         csrf={csrf}
@@ -75,7 +75,7 @@ export default function EditCampaign() {
         currencyLockedTo={campaign.currencyLocked ? (campaign.values.currency ?? null) : null}
         isDefault={campaign.isDefault}
         timeZone={campaign.timeZone}
-        submitLabel="Save campaign"
+        submitLabel={t("admin.campaignsId.saveCampaign")}
       />
     </div>
   );

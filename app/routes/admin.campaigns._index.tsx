@@ -6,11 +6,12 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { requireStaff } from "~/http/guards.server";
 import { listCampaignsForAdmin } from "~/campaigns/admin-campaigns.server";
+import { t } from "~/i18n/t";
 
-export const meta: MetaFunction = () => [{ title: "Campaigns" }];
+export const meta: MetaFunction = () => [{ title: t("admin.campaigns.campaigns") }];
 
 const NoticeSchema = z.object({ done: z.enum(["created", "saved"]).optional().catch(undefined) });
-const NOTICES = { created: "Campaign created.", saved: "Campaign saved." };
+const NOTICES = { created: t("admin.campaigns.campaignCreated"), saved: t("admin.campaigns.campaignSaved") };
 
 /** Everyone on staff may read the list (the phone line needs names, numbers and dates); only admins edit. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -28,23 +29,23 @@ export default function Campaigns() {
   const { campaigns, isAdmin, notice } = useLoaderData<typeof loader>();
   return (
     <div className="panel">
-      <h1>Campaigns</h1>
+      <h1>{t("admin.campaigns.campaigns")}</h1>
       {notice ? <Notice tone="done">{NOTICES[notice]}</Notice> : null}
       {isAdmin ? (
         <p>
           <LinkButton to="/admin/campaigns/new" variant="primary">
-            New campaign
+            {t("admin.campaigns.newCampaign")}
           </LinkButton>
         </p>
       ) : null}
-      <DataTable caption="Campaigns, the default first">
+      <DataTable caption={t("admin.campaigns.campaignsTheDefaultFirst")}>
         <thead>
           <tr>
-            <th scope="col">Campaign</th>
-            <th scope="col">Web address</th>
-            <th scope="col">Raised of target</th>
-            <th scope="col">Dates</th>
-            <th scope="col">Phone</th>
+            <th scope="col">{t("admin.campaigns.campaign")}</th>
+            <th scope="col">{t("admin.campaigns.webAddress")}</th>
+            <th scope="col">{t("admin.campaigns.raisedOfTarget")}</th>
+            <th scope="col">{t("admin.campaigns.dates")}</th>
+            <th scope="col">{t("admin.campaigns.phone")}</th>
           </tr>
         </thead>
         <tbody>
@@ -55,25 +56,28 @@ export default function Campaigns() {
                 {c.isDefault ? (
                   <>
                     {" "}
-                    <strong>(default)</strong>
+                    <strong>{t("admin.campaigns.default")}</strong>
                   </>
                 ) : null}
               </td>
               <td>
-                <Link to={`/c/${c.slug}`}>/c/{c.slug}</Link>
+                <Link to={`/c/${c.slug}`}>
+                  {t("admin.campaigns.c")}
+                  {c.slug}
+                </Link>
               </td>
               <td>
-                {c.raised} of {c.target} {c.currency} ({c.percent}%)
+                {c.raised} {t("admin.campaigns.of")} {c.target} {c.currency} ({c.percent}%)
               </td>
               <td>
-                {c.starts} – {c.ends ?? "no end"}
+                {c.starts} – {c.ends ?? t("admin.campaigns.noEnd")}
               </td>
               <td>{c.phone || "—"}</td>
             </tr>
           ))}
         </tbody>
       </DataTable>
-      {campaigns.length === 0 ? <p>No campaigns yet.</p> : null}
+      {campaigns.length === 0 ? <p>{t("admin.campaigns.noCampaignsYet")}</p> : null}
     </div>
   );
 }

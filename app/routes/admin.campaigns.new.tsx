@@ -11,7 +11,7 @@ import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.
 import { t } from "~/i18n/t";
 import { CampaignForm } from "~/ui/CampaignForm";
 
-export const meta: MetaFunction = () => [{ title: "New campaign" }];
+export const meta: MetaFunction = () => [{ title: t("admin.campaignsNew.newCampaign") }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -54,9 +54,9 @@ export default function NewCampaign() {
   return (
     <div className="panel">
       <p>
-        <Link to="/admin/campaigns">← Campaigns</Link>
+        <Link to="/admin/campaigns">{t("admin.campaignsNew.campaigns")}</Link>
       </p>
-      <h1>New campaign</h1>
+      <h1>{t("admin.campaignsNew.newCampaign")}</h1>
       <CampaignForm
         csrf={csrf}
         values={actionData?.values ?? values}
@@ -66,7 +66,7 @@ export default function NewCampaign() {
         currencyLockedTo={null}
         isDefault={false}
         timeZone={timeZone}
-        submitLabel="Create campaign"
+        submitLabel={t("admin.campaignsNew.createCampaign")}
       />
     </div>
   );

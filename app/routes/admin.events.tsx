@@ -13,7 +13,7 @@ import { replayWebhookFailure } from "~/payments/webhook.server";
 import { Button, DataTable, Notice } from "~/ui/admin";
 import { useOrgTime } from "~/ui/org-time";
 
-export const meta: MetaFunction = () => [{ title: "Payment events" }];
+export const meta: MetaFunction = () => [{ title: t("admin.events.paymentEvents") }];
 
 /** Everyone on staff reads the log; only admins replay (the action). */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -49,7 +49,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json<ActionData>({ formError: t("error.csrf") }, { status: 403 });
   const parsed = ReplaySchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return json<ActionData>({ formError: "That event cannot be replayed." }, { status: 400 });
+  if (!parsed.success)
+    return json<ActionData>({ formError: t("admin.events.thatEventCannotBeReplayed") }, { status: 400 });
   const { eventId } = parsed.data;
   const outcome = await replayWebhookFailure(db, { eventId, staffUserId: me.staffUserId });
   switch (outcome.status) {
@@ -57,16 +58,13 @@ export async function action({ request }: ActionFunctionArgs) {
     case "duplicate":
       return redirect(`/admin/events?replayed=${outcome.status}`, 303);
     case "already_resolved":
-      return json<ActionData>(
-        { formError: "That failure has already been resolved; nothing was done.", eventId },
-        { status: 409 },
-      );
+      return json<ActionData>({ formError: t("admin.events.alreadyResolved"), eventId }, { status: 409 });
     case "not_found":
-      return json<ActionData>({ formError: "There is no failed event with that id.", eventId }, { status: 404 });
+      return json<ActionData>({ formError: t("admin.events.noSuchFailure"), eventId }, { status: 404 });
     case "failed":
       return json<ActionData>(
         {
-          formError: `The event still could not be applied (attempt ${outcome.attempts}): ${outcome.error}. Nothing was changed and it stays in the list; you can try again later.`,
+          formError: t("admin.events.stillFailing", { attempts: String(outcome.attempts), error: outcome.error }),
           eventId,
         },
         { status: 503 },
@@ -75,8 +73,8 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 const REPLAYED = {
-  applied: "The event has been applied.",
-  duplicate: "The event had already been applied, so nothing changed. The failure is marked resolved.",
+  applied: t("admin.events.theEventHasBeenApplied"),
+  duplicate: t("admin.events.theEventHadAlreadyBeen"),
 } as const;
 
 type Failure = ReturnType<typeof useLoaderData<typeof loader>>["failures"]["open"][number];
@@ -88,7 +86,8 @@ function ReplayButton({ eventId, csrf, busy }: { eventId: string; csrf: string; 
       <input type="hidden" name="intent" value="replay" />
       <input type="hidden" name="eventId" value={eventId} />
       <Button variant="secondary" compact disabled={busy}>
-        Replay<span className="visually-hidden"> {eventId}</span>
+        {t("admin.events.replay")}
+        <span className="visually-hidden"> {eventId}</span>
       </Button>
     </Form>
   );
@@ -97,18 +96,18 @@ function ReplayButton({ eventId, csrf, busy }: { eventId: string; csrf: string; 
 function OpenFailures({ failures, canReplay, csrf }: { failures: Failure[]; canReplay: boolean; csrf: string }) {
   const { dateTime } = useOrgTime();
   const busy = useNavigation().state === "submitting";
-  if (failures.length === 0) return <p>No event is waiting: every event received has been applied.</p>;
+  if (failures.length === 0) return <p>{t("admin.events.noEventIsWaitingEvery")}</p>;
   return (
-    <DataTable caption="Events that failed to apply, most recent failure first">
+    <DataTable caption={t("admin.events.eventsThatFailedToApply")}>
       <thead>
         <tr>
-          <th scope="col">Type</th>
-          <th scope="col">Event</th>
-          <th scope="col">Error</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">First failure</th>
-          <th scope="col">Last failure</th>
-          {canReplay ? <th scope="col">Action</th> : null}
+          <th scope="col">{t("admin.events.type")}</th>
+          <th scope="col">{t("admin.events.event")}</th>
+          <th scope="col">{t("admin.events.error")}</th>
+          <th scope="col">{t("admin.events.attempts")}</th>
+          <th scope="col">{t("admin.events.firstFailure")}</th>
+          <th scope="col">{t("admin.events.lastFailure")}</th>
+          {canReplay ? <th scope="col">{t("admin.events.action")}</th> : null}
         </tr>
       </thead>
       <tbody>
@@ -139,16 +138,18 @@ function ResolvedFailures({ failures, days }: { failures: Failure[]; days: numbe
   if (failures.length === 0) return null;
   return (
     <>
-      <h2>Resolved failures (last {days} days)</h2>
-      <DataTable caption="Failed events resolved since, most recent first">
+      <h2>
+        {t("admin.events.resolvedFailuresLast")} {days} {t("admin.events.days")}
+      </h2>
+      <DataTable caption={t("admin.events.failedEventsResolvedSinceMost")}>
         <thead>
           <tr>
-            <th scope="col">Type</th>
-            <th scope="col">Event</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Resolved</th>
-            <th scope="col">How</th>
+            <th scope="col">{t("admin.events.type")}</th>
+            <th scope="col">{t("admin.events.event")}</th>
+            <th scope="col">{t("admin.events.lastError")}</th>
+            <th scope="col">{t("admin.events.attempts")}</th>
+            <th scope="col">{t("admin.events.resolved")}</th>
+            <th scope="col">{t("admin.events.how")}</th>
           </tr>
         </thead>
         <tbody>
@@ -161,7 +162,11 @@ function ResolvedFailures({ failures, days }: { failures: Failure[]; days: numbe
               <td>{f.error}</td>
               <td>{f.attempts}</td>
               <td>{f.resolvedAt ? dateTime(f.resolvedAt, { seconds: true }) : ""}</td>
-              <td>{f.resolution === "replayed" ? "replayed by staff" : "delivered again by the provider"}</td>
+              <td>
+                {f.resolution === "replayed"
+                  ? t("admin.events.replayedByStaff")
+                  : t("admin.events.deliveredAgainByTheProvider")}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -178,34 +183,32 @@ export default function PaymentEvents() {
   const replayed = params.get("replayed");
   return (
     <div className="panel">
-      <h1>Payment events</h1>
+      <h1>{t("admin.events.paymentEvents")}</h1>
       {replayed === "applied" || replayed === "duplicate" ? <Notice tone="done">{REPLAYED[replayed]}</Notice> : null}
       {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
-      <h2>Events that failed to apply</h2>
+      <h2>{t("admin.events.eventsThatFailedToApply2")}</h2>
       <p>
-        The payment provider keeps delivering these for a few days until one delivery applies.
-        {canReplay
-          ? " Replay applies the stored event now; an event applied meanwhile is not applied twice."
-          : " An administrator can replay them."}
+        {t("admin.events.thePaymentProviderKeepsDelivering")}
+        {canReplay ? t("admin.events.replayAppliesTheStoredEvent") : t("admin.events.anAdministratorCanReplayThem")}
       </p>
       <OpenFailures failures={failures.open} canReplay={canReplay} csrf={csrf} />
       <ResolvedFailures failures={failures.resolved} days={resolvedDays} />
 
-      <h2>Applied events</h2>
+      <h2>{t("admin.events.appliedEvents")}</h2>
       <p>
-        Every event from the payment provider that has been applied, newest first. Times on the organisation's clock (
+        {t("admin.events.everyEventFromThePayment")}
         {timeZone}).
       </p>
       {events.length === 0 ? (
-        <p>No event from the payment provider has been applied yet.</p>
+        <p>{t("admin.events.noEventFromThePayment")}</p>
       ) : (
-        <DataTable caption="Payment events, newest first">
+        <DataTable caption={t("admin.events.paymentEventsNewestFirst")}>
           <thead>
             <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Type</th>
-              <th scope="col">Received</th>
-              <th scope="col">Applied</th>
+              <th scope="col">{t("admin.events.event")}</th>
+              <th scope="col">{t("admin.events.type")}</th>
+              <th scope="col">{t("admin.events.received")}</th>
+              <th scope="col">{t("admin.events.applied")}</th>
             </tr>
           </thead>
           <tbody>
@@ -216,7 +219,7 @@ export default function PaymentEvents() {
                 </td>
                 <td>{e.type}</td>
                 <td>{dateTime(e.receivedAt, { seconds: true })}</td>
-                <td>{e.processedAt ? dateTime(e.processedAt, { seconds: true }) : "not yet"}</td>
+                <td>{e.processedAt ? dateTime(e.processedAt, { seconds: true }) : t("admin.events.notYet")}</td>
               </tr>
             ))}
           </tbody>
@@ -224,7 +227,7 @@ export default function PaymentEvents() {
       )}
       {next ? (
         <p>
-          <Link to={`/admin/events?before=${encodeURIComponent(next)}`}>Older events</Link>
+          <Link to={`/admin/events?before=${encodeURIComponent(next)}`}>{t("admin.events.olderEvents")}</Link>
         </p>
       ) : null}
     </div>

@@ -15,8 +15,9 @@ import {
 import { XERO_MAX_LINES } from "~/reports/statement.server";
 import { Button } from "~/ui/admin";
 import { FieldError } from "~/ui/fields";
+import { t } from "~/i18n/t";
 
-export const meta: MetaFunction = () => [{ title: "Exports" }];
+export const meta: MetaFunction = () => [{ title: t("admin.exports.exports") }];
 
 /**
  * Four GET forms that submit to this page: a valid request is sent on to its CSV (which is
@@ -140,69 +141,78 @@ export default function Exports() {
   const statement = at("statement");
   return (
     <div className="panel exports-page">
-      <h1>Exports</h1>
+      <h1>{t("admin.exports.exports")}</h1>
       <p>
-        CSV files, UTF-8, one row per record. Every export is written to the audit log. Dates and times are on the
-        organisation's clock ({timeZone}).
+        {t("admin.exports.csvFilesUtf8One")}
+        {timeZone}).
       </p>
 
-      <h2>Print mailing list</h2>
+      <h2>{t("admin.exports.printMailingList")}</h2>
       <form method="get" action="/admin/exports">
         <input type="hidden" name="kind" value="print-list" />
-        <p className="hint">
-          Everyone entitled to the print edition on this date, with postal address, sorted by country, postcode and
-          name.
-        </p>
-        <DateField form="print" name="on" label="Entitled on" value={print.values.on} error={print.errors.on} />
-        <Button>Download mailing list</Button>
+        <p className="hint">{t("admin.exports.everyoneEntitledToThePrint")}</p>
+        <DateField
+          form="print"
+          name="on"
+          label={t("admin.exports.entitledOn")}
+          value={print.values.on}
+          error={print.errors.on}
+        />
+        <Button>{t("admin.exports.downloadMailingList")}</Button>
       </form>
 
-      <h2>Payments</h2>
+      <h2>{t("admin.exports.payments")}</h2>
       <form method="get" action="/admin/exports">
         <input type="hidden" name="kind" value="payments" />
-        <p className="hint">
-          For the accountant: receipt number, local time, supporter, kind in words, method, amount, refunded and when,
-          campaign, fee cover, net to the campaign, cheque or bank reference and Stripe's ids.
-        </p>
+        <p className="hint">{t("admin.exports.forTheAccountantReceiptNumber")}</p>
         <div className="field-pair">
-          <DateField form="payments" name="from" label="From" value={pay.values.from} error={pay.errors.from} />
-          <DateField form="payments" name="to" label="To (inclusive)" value={pay.values.to} error={pay.errors.to} />
+          <DateField
+            form="payments"
+            name="from"
+            label={t("admin.exports.from")}
+            value={pay.values.from}
+            error={pay.errors.from}
+          />
+          <DateField
+            form="payments"
+            name="to"
+            label={t("admin.exports.toInclusive")}
+            value={pay.values.to}
+            error={pay.errors.to}
+          />
         </div>
-        <Button>Download payments</Button>
+        <Button>{t("admin.exports.downloadPayments")}</Button>
       </form>
 
-      <h2>Bank statement for Xero</h2>
+      <h2>{t("admin.exports.bankStatementForXero")}</h2>
       <form method="get" action="/admin/exports">
         <input type="hidden" name="kind" value="statement" />
         <p className="hint">
-          For Xero's "Import a Statement": one line per movement of money into the clearing account you choose — each
-          payment in full (before Stripe's fees), each refund as a minus line on the day it was made. Stripe's fees and
-          payouts come from Stripe's own reports. At most {maxLines.toLocaleString("en")} lines per file, as Xero
-          allows.
+          {t("admin.exports.forXeroSImportA")} {maxLines.toLocaleString("en")} {t("admin.exports.linesPerFileAsXero")}
         </p>
         <SelectField
           form="statement"
           name="account"
-          label="Account"
+          label={t("admin.exports.account")}
           value={statement.values.account}
           error={statement.errors.account}
           options={[
-            ["card", "Card payments (Stripe)"],
-            ["offline", "Cheques, bank transfers and cash"],
+            ["card", t("admin.exports.cardPaymentsStripe")],
+            ["offline", t("admin.exports.chequesBankTransfersAndCash")],
           ]}
         />
         <div className="field-pair">
           <DateField
             form="statement"
             name="from"
-            label="From"
+            label={t("admin.exports.from")}
             value={statement.values.from}
             error={statement.errors.from}
           />
           <DateField
             form="statement"
             name="to"
-            label="To (inclusive)"
+            label={t("admin.exports.toInclusive")}
             value={statement.values.to}
             error={statement.errors.to}
           />
@@ -210,32 +220,32 @@ export default function Exports() {
         <SelectField
           form="statement"
           name="dates"
-          label="Dates as your Xero organisation writes them"
+          label={t("admin.exports.datesAsYourXeroOrganisation")}
           value={statement.values.dates}
           error={statement.errors.dates}
           options={[
-            ["dmy", "Day first: 31/12/2026"],
-            ["mdy", "Month first (United States): 12/31/2026"],
+            ["dmy", t("admin.exports.dayFirst31122026")],
+            ["mdy", t("admin.exports.monthFirstUnitedStates12")],
           ]}
         />
         {currencies.length > 1 || statement.errors.currency ? (
           <SelectField
             form="statement"
             name="currency"
-            label="Currency"
+            label={t("admin.exports.currency")}
             value={statement.values.currency}
             error={statement.errors.currency}
-            options={[["", "Choose…"], ...currencies.map((c): [string, string] => [c, c])]}
+            options={[["", t("admin.exports.choose")], ...currencies.map((c): [string, string] => [c, c])]}
           />
         ) : null}
-        <Button>Download statement</Button>
+        <Button>{t("admin.exports.downloadStatement")}</Button>
       </form>
 
-      <h2>Supporters</h2>
+      <h2>{t("admin.exports.supporters")}</h2>
       <form method="get" action="/admin/exports">
         <input type="hidden" name="kind" value="supporters" />
-        <p className="hint">Contact details of every supporter, without payment details.</p>
-        <Button>Download supporters</Button>
+        <p className="hint">{t("admin.exports.contactDetailsOfEverySupporter")}</p>
+        <Button>{t("admin.exports.downloadSupporters")}</Button>
       </form>
     </div>
   );

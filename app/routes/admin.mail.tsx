@@ -13,7 +13,7 @@ import { OUTBOX_PAYLOAD_DAYS } from "~/jobs/outbox-pruning.server";
 import { Button, DataTable, Notice } from "~/ui/admin";
 import { useOrgTime } from "~/ui/org-time";
 
-export const meta: MetaFunction = () => [{ title: "Mail log" }];
+export const meta: MetaFunction = () => [{ title: t("admin.mail.mailLog") }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -34,11 +34,11 @@ export async function action({ request }: ActionFunctionArgs) {
   const formData = await readFormData(request);
   if (!(await isValidCsrf(request, formData))) return json({ formError: t("error.csrf") }, { status: 403 });
   const parsed = ResendSchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return json({ formError: "That message cannot be resent." }, { status: 400 });
+  if (!parsed.success) return json({ formError: t("admin.mail.thatMessageCannotBeResent") }, { status: 400 });
   const copyId = await resendMail(db, { outboxId: parsed.data.id, staffUserId: staff.staffUserId });
   if (!copyId)
     return json(
-      { formError: `Only a sent or failed message can be resent, within ${OUTBOX_PAYLOAD_DAYS} days.` },
+      { formError: t("admin.mail.onlyASentOrFailed", { OUTBOX_PAYLOAD_DAYS: String(OUTBOX_PAYLOAD_DAYS) }) },
       { status: 409 },
     );
   return redirect("/admin/mail?resent=1", 303);
@@ -51,22 +51,25 @@ export default function MailLog() {
   const [params] = useSearchParams();
   return (
     <div className="panel">
-      <h1>Mail log</h1>
-      <p>Every email the fund has queued, newest first. Times on the organisation's clock ({timeZone}).</p>
-      {params.get("resent") ? <Notice tone="done">A copy has been queued and will be sent shortly.</Notice> : null}
+      <h1>{t("admin.mail.mailLog")}</h1>
+      <p>
+        {t("admin.mail.everyEmailTheFundHas")}
+        {timeZone}).
+      </p>
+      {params.get("resent") ? <Notice tone="done">{t("admin.mail.aCopyHasBeenQueued")}</Notice> : null}
       {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       {messages.length === 0 ? (
-        <p>No email has been queued yet.</p>
+        <p>{t("admin.mail.noEmailHasBeenQueued")}</p>
       ) : (
-        <DataTable caption="Emails, newest first">
+        <DataTable caption={t("admin.mail.emailsNewestFirst")}>
           <thead>
             <tr>
-              <th scope="col">Queued</th>
-              <th scope="col">To</th>
-              <th scope="col">Email</th>
-              <th scope="col">Status</th>
-              <th scope="col">Attempts</th>
-              <th scope="col">Action</th>
+              <th scope="col">{t("admin.mail.queued")}</th>
+              <th scope="col">{t("admin.mail.to")}</th>
+              <th scope="col">{t("admin.mail.email")}</th>
+              <th scope="col">{t("admin.mail.status")}</th>
+              <th scope="col">{t("admin.mail.attempts")}</th>
+              <th scope="col">{t("admin.mail.action")}</th>
             </tr>
           </thead>
           <tbody>
@@ -88,10 +91,10 @@ export default function MailLog() {
                       <input type="hidden" name="intent" value="resend" />
                       <input type="hidden" name="id" value={m.id} />
                       <Button variant="secondary" compact>
-                        Resend
+                        {t("admin.mail.resend")}
                         <span className="visually-hidden">
                           {" "}
-                          {m.template} to {m.toEmail}
+                          {m.template} {t("admin.mail.to2")} {m.toEmail}
                         </span>
                       </Button>
                     </Form>
@@ -104,7 +107,7 @@ export default function MailLog() {
       )}
       {next ? (
         <p>
-          <Link to={`/admin/mail?before=${encodeURIComponent(next)}`}>Older emails</Link>
+          <Link to={`/admin/mail?before=${encodeURIComponent(next)}`}>{t("admin.mail.olderEmails")}</Link>
         </p>
       ) : null}
     </div>

@@ -18,7 +18,7 @@ import { formatMoney } from "~/money";
 import { useOrgTime } from "~/ui/org-time";
 import { Notice } from "~/ui/admin";
 
-export const meta: MetaFunction = () => [{ title: "Messages of support" }];
+export const meta: MetaFunction = () => [{ title: t("admin.messages.messagesOfSupport") }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 
@@ -27,7 +27,11 @@ const SHOW = { review: "pending", approved: "approved", hidden: "hidden" } as co
   MessageStatus
 >;
 type Show = keyof typeof SHOW;
-const TAB_LABEL: Record<Show, string> = { review: "To review", approved: "Approved", hidden: "Hidden" };
+const TAB_LABEL: Record<Show, string> = {
+  review: t("admin.messages.toReview"),
+  approved: t("admin.messages.approved"),
+  hidden: t("admin.messages.hidden"),
+};
 
 const QuerySchema = z.object({
   show: z.enum(["review", "approved", "hidden"]).catch("review"),
@@ -70,23 +74,25 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = ModerateMessageSchema.safeParse(Object.fromEntries(formData));
   if (!parsed.success)
     return json(
-      { formError: parsed.error.issues[0]?.message ?? "Choose Approve or Hide." },
+      { formError: parsed.error.issues[0]?.message ?? t("admin.messages.chooseApproveOrHide") },
       { status: 400, headers: PRIVATE },
     );
   const outcome = await moderateMessage(db, { staff, ...parsed.data });
   if (outcome.status === "not_found")
-    return json(
-      { formError: "That message was not found: it may have been erased with its writer's details." },
-      { status: 404, headers: PRIVATE },
-    );
+    return json({ formError: t("admin.messages.thatMessageWasNotFound") }, { status: 404, headers: PRIVATE });
   const back = z.enum(["review", "approved", "hidden"]).catch("review").parse(formData.get("show"));
   return redirect(`/admin/messages?show=${back}&done=${outcome.now}`, { status: 303, headers: PRIVATE });
 }
 
 const DONE_TEXT = {
-  approved: "Approved: the message may now appear on the campaign's public wall, as its writer chose to be named.",
-  hidden: "Hidden: the message will not appear anywhere public.",
+  approved: t("admin.messages.approvedTheMessageMayNow"),
+  hidden: t("admin.messages.hiddenTheMessageWillNot"),
 } as const;
+
+/** Who wrote a message, as the buttons name them for screen readers. */
+function writer(m: { anonymous: boolean; supporter: { name: string | null } }): string {
+  return m.anonymous ? t("admin.messages.anonymousSupporter") : m.supporter.name || t("admin.messages.aSupporter");
+}
 
 export default function Messages() {
   const { show, done, toReview, messages, next, csrf } = useLoaderData<typeof loader>();
@@ -94,15 +100,13 @@ export default function Messages() {
   const actionData = useActionData<typeof action>();
   return (
     <div className="panel">
-      <h1>Messages of support</h1>
+      <h1>{t("admin.messages.messagesOfSupport")}</h1>
+      <p>{t("admin.messages.whatReadersWroteWithTheir")}</p>
       <p>
-        What readers wrote with their gift. Read each one before it may appear on the campaign’s wall of solidarity,
-        signed as shown below; you can change your mind later.
+        <Link to="/admin/messages/print">{t("admin.messages.printApprovedMessages")}</Link>{" "}
+        {t("admin.messages.aBundleToSendOn")}
       </p>
-      <p>
-        <Link to="/admin/messages/print">Print approved messages</Link> — a bundle to send on, one message a block.
-      </p>
-      <nav aria-label="Messages" className="message-tabs">
+      <nav aria-label={t("admin.messages.messages")} className="message-tabs">
         {(Object.keys(SHOW) as Show[]).map((tab) => (
           <Link key={tab} to={`/admin/messages?show=${tab}`} aria-current={tab === show ? "page" : undefined}>
             {TAB_LABEL[tab]}
@@ -115,8 +119,8 @@ export default function Messages() {
       {messages.length === 0 ? (
         <p>
           {show === "review"
-            ? "Nothing to review: every message has been read."
-            : `No ${TAB_LABEL[show].toLowerCase()} messages.`}
+            ? t("admin.messages.nothingToReviewEveryMessage")
+            : t("admin.messages.noValueMessages", { value: String(TAB_LABEL[show].toLowerCase()) })}
         </p>
       ) : (
         <ol className="message-list">
@@ -127,20 +131,27 @@ export default function Messages() {
               </blockquote>
               <p className="hint">
                 {m.supporter.erased ? (
-                  "Erased supporter"
+                  t("admin.messages.erasedSupporter")
                 ) : (
-                  <Link to={`/admin/supporters/${m.supporter.id}`}>{m.supporter.name || "(no name)"}</Link>
+                  <Link to={`/admin/supporters/${m.supporter.id}`}>
+                    {m.supporter.name || t("admin.messages.noName")}
+                  </Link>
                 )}
-                {m.anonymous ? " — asked not to be named publicly" : " — may be named publicly"}
-                {` · on the wall as “${m.shownAs}”${m.showsAmount ? ", with the amount" : ""}`}
+                {m.anonymous ? t("admin.messages.askedNotToBeNamed") : t("admin.messages.mayBeNamedPublicly")}
+                {t(m.showsAmount ? "admin.messages.onWallAsWithAmount" : "admin.messages.onWallAs", {
+                  name: m.shownAs,
+                })}
                 {" · "}
                 <Link to={`/admin/payments/${m.paymentId}`}>
-                  {formatMoney(m.amountMinor, m.currency, "en-AU")} to {m.campaignName}
+                  {formatMoney(m.amountMinor, m.currency, "en-AU")} {t("admin.messages.to")} {m.campaignName}
                 </Link>
                 {" · "}
                 {dateTime(m.paidAt)}
                 {m.moderatedAt
-                  ? ` · ${m.status === "approved" ? "approved" : "hidden"} by ${m.moderatedBy ?? "staff"}, ${dateTime(m.moderatedAt)}`
+                  ? t(m.status === "approved" ? "admin.messages.approvedBy" : "admin.messages.hiddenBy", {
+                      who: m.moderatedBy ?? t("admin.messages.staff"),
+                      when: dateTime(m.moderatedAt),
+                    })
                   : ""}
               </p>
               <Form method="post" className="message-actions">
@@ -153,9 +164,9 @@ export default function Messages() {
                     name="intent"
                     value="approve"
                     className="give-button button-compact"
-                    aria-label={`Approve the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}
+                    aria-label={t("admin.messages.approveFrom", { who: writer(m) })}
                   >
-                    Approve
+                    {t("admin.messages.approve")}
                   </button>
                 ) : null}
                 {m.status !== "hidden" ? (
@@ -164,9 +175,9 @@ export default function Messages() {
                     name="intent"
                     value="hide"
                     className="button-secondary button-compact"
-                    aria-label={`Hide the message from ${m.anonymous ? "an anonymous supporter" : m.supporter.name || "a supporter"}`}
+                    aria-label={t("admin.messages.hideFrom", { who: writer(m) })}
                   >
-                    Hide
+                    {t("admin.messages.hide")}
                   </button>
                 ) : null}
               </Form>
@@ -176,7 +187,9 @@ export default function Messages() {
       )}
       {next ? (
         <p>
-          <Link to={`/admin/messages?show=${show}&before=${encodeURIComponent(next)}`}>Older messages</Link>
+          <Link to={`/admin/messages?show=${show}&before=${encodeURIComponent(next)}`}>
+            {t("admin.messages.olderMessages")}
+          </Link>
         </p>
       ) : null}
     </div>

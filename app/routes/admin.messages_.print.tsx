@@ -14,7 +14,7 @@ import { Notice } from "~/ui/admin";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 
-export const meta: MetaFunction = () => [{ title: "Messages of support to print" }];
+export const meta: MetaFunction = () => [{ title: t("admin.messagesPrint.messagesOfSupportToPrint") }];
 
 /**
  * Approved messages as a printable bundle, to send on: one message a block, signed as the wall
@@ -57,18 +57,15 @@ export default function MessageBundle() {
     <div className="panel bundle">
       <div className="no-print">
         <p>
-          <Link to="/admin/messages?show=approved">Back to messages of support</Link>
+          <Link to="/admin/messages?show=approved">{t("admin.messagesPrint.backToMessagesOfSupport")}</Link>
         </p>
-        <h1>Messages of support to print</h1>
-        <p>
-          Approved messages, oldest first, one to a block that never splits across pages. Each is signed as its writer
-          chose: first name and town, or “Anonymous”. Use your browser’s Print command.
-        </p>
+        <h1>{t("admin.messagesPrint.messagesOfSupportToPrint")}</h1>
+        <p>{t("admin.messagesPrint.approvedMessagesOldestFirstOne")}</p>
         <Form method="get" className="bundle-filters">
           <div className="field">
-            <label htmlFor="campaign">Campaign</label>
+            <label htmlFor="campaign">{t("admin.messagesPrint.campaign")}</label>
             <select id="campaign" name="campaign" defaultValue={query.campaign ? String(query.campaign) : ""}>
-              <option value="">All campaigns</option>
+              <option value="">{t("admin.messagesPrint.allCampaigns")}</option>
               {campaigns.map((c) => (
                 <option key={c.id} value={c.id}>
                   {c.name}
@@ -77,33 +74,36 @@ export default function MessageBundle() {
             </select>
           </div>
           <div className="field">
-            <label htmlFor="from">From (date given)</label>
+            <label htmlFor="from">{t("admin.messagesPrint.fromDateGiven")}</label>
             <input type="date" id="from" name="from" defaultValue={query.from ?? ""} />
           </div>
           <div className="field">
-            <label htmlFor="to">To</label>
+            <label htmlFor="to">{t("admin.messagesPrint.to")}</label>
             <input type="date" id="to" name="to" defaultValue={query.to ?? ""} />
           </div>
           <div className="field">
             <button type="submit" className="button-secondary">
-              Show messages
+              {t("admin.messagesPrint.showMessages")}
             </button>
           </div>
         </Form>
         {truncated ? (
           <Notice tone="done">
-            Only the first {PRINT_BUNDLE_LIMIT} messages are shown: choose a shorter date range for the rest.
+            {t("admin.messagesPrint.onlyTheFirst")} {PRINT_BUNDLE_LIMIT}{" "}
+            {t("admin.messagesPrint.messagesAreShownChooseA")}
           </Notice>
         ) : null}
       </div>
       <h2>
-        {messages.length === 1 ? "1 message of support" : `${messages.length} messages of support`}
-        {campaignName ? ` for ${campaignName}` : ""}
+        {messages.length === 1
+          ? t("admin.messagesPrint.1MessageOfSupport")
+          : t("admin.messagesPrint.lengthMessagesOfSupport", { length: String(messages.length) })}
+        {campaignName ? t("admin.messagesPrint.forCampaignname", { campaignName: String(campaignName) }) : ""}
       </h2>
       {messages.length === 0 ? (
-        <p>No approved messages match. Approve messages under Messages of support first, or widen the dates.</p>
+        <p>{t("admin.messagesPrint.noApprovedMessagesMatchApprove")}</p>
       ) : (
-        <ol className="message-list" aria-label="Messages of support">
+        <ol className="message-list" aria-label={t("admin.messagesPrint.messagesOfSupport")}>
           {messages.map((m) => (
             <li key={m.id}>
               <figure className="bundle-message">

@@ -21,15 +21,19 @@ import { rowIdParam } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Payment, receipt ${data.page.payment.receiptNumber}` : "Payment" },
+  {
+    title: data
+      ? t("admin.paymentsId.paymentReceiptReceiptnumber", { receiptNumber: String(data.page.payment.receiptNumber) })
+      : t("admin.paymentsId.payment"),
+  },
 ];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 
-const paymentId = (params: { id?: string }) => rowIdParam(params.id, "Payment not found");
+const paymentId = (params: { id?: string }) => rowIdParam(params.id, t("admin.paymentsId.paymentNotFound"));
 
 const DONE = {
-  posted: "Marked as posted.",
+  posted: t("admin.paymentsId.markedAsPosted"),
   refund: t("admin.refund.done.recorded"),
   "refund-requested": t("admin.refund.done.requested"),
   "refund-already": t("admin.refund.done.already"),
@@ -43,7 +47,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   const staff = await requireStaff(db, request);
   const page = await getPaymentForStaff(db, { paymentId: paymentId(params) });
-  if (!page) throw new Response("Payment not found", { status: 404 });
+  if (!page) throw new Response(t("admin.paymentsId.paymentNotFound"), { status: 404 });
   const refunds = await listPaymentRefunds(db, { paymentId: page.payment.id });
   const csrf = await issueCsrfToken(request);
   const done = DoneSchema.parse(new URL(request.url).searchParams.get("done") ?? undefined) ?? null;
@@ -62,13 +66,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData)))
     return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   if (formData.get("intent") !== "mark-posted")
-    return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
+    return json({ formError: t("admin.paymentsId.unknownAction") }, { status: 400, headers: PRIVATE });
   const outcome = await markReceiptPosted(db, { staff, paymentId: id });
-  if (outcome.status === "not_found") throw new Response("Payment not found", { status: 404 });
+  if (outcome.status === "not_found") throw new Response(t("admin.paymentsId.paymentNotFound"), { status: 404 });
   if (outcome.status === "already_posted")
     return json(
       {
-        formError: `This receipt was already marked as posted on ${formatDate(outcome.postedAt, (await getOrganisationSettings(db)).timeZone, "medium")}.`,
+        formError: t("admin.paymentsId.thisReceiptWasAlreadyMarked", {
+          postedAt: String(formatDate(outcome.postedAt, (await getOrganisationSettings(db)).timeZone, "medium")),
+        }),
       },
       { status: 409, headers: PRIVATE },
     );
@@ -76,15 +82,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 const MESSAGE_STATE = {
-  pending: "Not yet reviewed",
-  approved: "Approved for the public wall",
-  hidden: "Hidden from public view",
+  pending: t("admin.paymentsId.notYetReviewed"),
+  approved: t("admin.paymentsId.approvedForThePublicWall"),
+  hidden: t("admin.paymentsId.hiddenFromPublicView"),
 } as const;
 const MAIL_STATUS: Record<MailStatus, string> = {
-  queued: "Emailed (waiting to send)",
-  sent: "Emailed",
-  failed: "Email failed",
-  superseded: "Email replaced by a newer one",
+  queued: t("admin.paymentsId.emailedWaitingToSend"),
+  sent: t("admin.paymentsId.emailed"),
+  failed: t("admin.paymentsId.emailFailed"),
+  superseded: t("admin.paymentsId.emailReplacedByANewer"),
 };
 
 function Row({ label, children }: { label: string; children: ReactNode }) {
@@ -110,53 +116,65 @@ export default function PaymentPage() {
         <Link to={`/admin/supporters/${supporter.id}`}>
           ←{" "}
           {supporter.erased
-            ? "Supporter (erased)"
-            : supporter.name || supporter.email || supporter.phone || "Supporter"}
+            ? t("admin.paymentsId.supporterErased")
+            : supporter.name || supporter.email || supporter.phone || t("admin.paymentsId.supporter")}
         </Link>
       </p>
-      <h1>Payment, receipt {payment.receiptNumber}</h1>
+      <h1>
+        {t("admin.paymentsId.paymentReceipt")} {payment.receiptNumber}
+      </h1>
       {done ? <Notice tone="done">{DONE[done]}</Notice> : null}
       {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       <dl className="summary">
-        <Row label="Receipt number">{payment.receiptNumber}</Row>
-        <Row label="Date paid">{dateTime(payment.paidAt)}</Row>
-        <Row label="Supporter">
+        <Row label={t("admin.paymentsId.receiptNumber")}>{payment.receiptNumber}</Row>
+        <Row label={t("admin.paymentsId.datePaid")}>{dateTime(payment.paidAt)}</Row>
+        <Row label={t("admin.paymentsId.supporter")}>
           {supporter.erased ? (
-            "Erased"
+            t("admin.paymentsId.erased")
           ) : (
             <Link to={`/admin/supporters/${supporter.id}`}>
-              {supporter.name || "(no name)"}
-              {supporter.email ? ` — ${supporter.email}` : supporter.phone ? ` — ${supporter.phone} (no email)` : ""}
+              {supporter.name || t("admin.paymentsId.noName")}
+              {supporter.email
+                ? ` — ${supporter.email}`
+                : supporter.phone
+                  ? t("admin.paymentsId.phoneNoEmail", { phone: String(supporter.phone) })
+                  : ""}
             </Link>
           )}
         </Row>
-        <Row label="Campaign">{page.campaignName}</Row>
-        <Row label="For">
+        <Row label={t("admin.paymentsId.campaign")}>{page.campaignName}</Row>
+        <Row label={t("admin.paymentsId.for")}>
           {GIFT_KIND_LABELS[payment.kind] ?? payment.kind}
           {page.planName ? ` — ${page.planName}` : ""}
         </Row>
-        <Row label="Method">
+        <Row label={t("admin.paymentsId.method")}>
           {PAYMENT_METHOD_LABELS[payment.method] ?? payment.method}
-          {payment.recordedBy ? `, recorded by ${payment.recordedBy}` : ""}
+          {payment.recordedBy
+            ? t("admin.paymentsId.recordedByRecordedby", { recordedBy: String(payment.recordedBy) })
+            : ""}
         </Row>
-        {payment.reference ? <Row label="Reference">{payment.reference}</Row> : null}
+        {payment.reference ? <Row label={t("admin.paymentsId.reference")}>{payment.reference}</Row> : null}
         {payment.message ? (
-          <Row label="Message of support">
+          <Row label={t("admin.paymentsId.messageOfSupport")}>
             <blockquote className="message-quote">{payment.message}</blockquote>
             <span className="hint">
               {MESSAGE_STATE[payment.messageStatus]}
-              {payment.anonymous ? "; the writer asked not to be named publicly" : ""}.{" "}
+              {payment.anonymous ? t("admin.paymentsId.theWriterAskedNotTo") : ""}.{" "}
               <Link
                 to={`/admin/messages?show=${payment.messageStatus === "pending" ? "review" : payment.messageStatus}`}
               >
-                Review messages
+                {t("admin.paymentsId.reviewMessages")}
               </Link>
             </span>
           </Row>
         ) : null}
-        <Row label="Amount">{money(payment.amountMinor)}</Row>
-        {payment.feeCoverMinor > 0 ? <Row label="Of which covers card fees">{money(payment.feeCoverMinor)}</Row> : null}
-        <Row label="Refunded">{payment.refundedMinor > 0 ? money(payment.refundedMinor) : "Nothing"}</Row>
+        <Row label={t("admin.paymentsId.amount")}>{money(payment.amountMinor)}</Row>
+        {payment.feeCoverMinor > 0 ? (
+          <Row label={t("admin.paymentsId.ofWhichCoversCardFees")}>{money(payment.feeCoverMinor)}</Row>
+        ) : null}
+        <Row label={t("admin.paymentsId.refunded")}>
+          {payment.refundedMinor > 0 ? money(payment.refundedMinor) : t("admin.paymentsId.nothing")}
+        </Row>
         {refunds.length > 0 ? (
           <Row label={t("admin.refund.history")}>
             <ul className="plain-list">
@@ -174,22 +192,27 @@ export default function PaymentPage() {
             </ul>
           </Row>
         ) : null}
-        <Row label="Currency">{payment.currency}</Row>
+        <Row label={t("admin.paymentsId.currency")}>{payment.currency}</Row>
         {page.pledgeId ? (
-          <Row label="Pledge">
-            <Link to={`/admin/pledges/${page.pledgeId}`}>Pledge #{page.pledgeId}</Link>
+          <Row label={t("admin.paymentsId.pledge")}>
+            <Link to={`/admin/pledges/${page.pledgeId}`}>
+              {t("admin.paymentsId.pledge2")}
+              {page.pledgeId}
+            </Link>
           </Row>
         ) : null}
-        <Row label="Receipt">
+        <Row label={t("admin.paymentsId.receipt")}>
           {delivery.status === "posted"
-            ? `Posted on ${date(delivery.postedAt)}${delivery.postedBy ? ` by ${delivery.postedBy}` : ""}`
+            ? delivery.postedBy
+              ? t("admin.paymentsId.postedOnBy", { date: date(delivery.postedAt), who: delivery.postedBy })
+              : t("admin.paymentsId.postedOn", { date: date(delivery.postedAt) })
             : delivery.status === "emailed"
               ? `${MAIL_STATUS[delivery.mail]}, ${dateTime(delivery.at)}`
               : delivery.status === "to_post"
-                ? "To post: this supporter has no email address"
+                ? t("admin.paymentsId.toPostThisSupporterHas")
                 : delivery.status === "not_sent"
-                  ? "Not sent"
-                  : "No receipt was issued for this payment"}
+                  ? t("admin.paymentsId.notSent")
+                  : t("admin.paymentsId.noReceiptWasIssuedFor")}
         </Row>
       </dl>
       <div className="admin-actions">
@@ -200,14 +223,14 @@ export default function PaymentPage() {
         ) : null}
         {page.hasReceipt ? (
           <LinkButton to={`/admin/payments/${payment.id}/receipt`} variant="secondary">
-            Print receipt
+            {t("admin.paymentsId.printReceipt")}
           </LinkButton>
         ) : null}
         {page.hasReceipt && canMarkPosted ? (
           <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
             <Button variant="secondary" name="intent" value="mark-posted">
-              Mark as posted
+              {t("admin.paymentsId.markAsPosted")}
             </Button>
           </Form>
         ) : null}

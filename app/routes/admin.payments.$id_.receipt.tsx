@@ -10,11 +10,16 @@ import stylesheet from "~/styles/printed-receipt.css";
 import type { loader as adminLoader } from "./admin";
 import { RowId } from "~/ids";
 import { Button } from "~/ui/admin";
+import { t } from "~/i18n/t";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesheet }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? `Receipt ${data.receipt.receiptNumber}` : "Receipt" },
+  {
+    title: data
+      ? t("admin.paymentsIdReceipt.receiptReceiptnumber", { receiptNumber: String(data.receipt.receiptNumber) })
+      : t("admin.paymentsIdReceipt.receipt"),
+  },
 ];
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -22,7 +27,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   await requireStaff(db, request);
   const id = RowId.safeParse(params.id);
   const found = id.success ? await getPrintableReceipt(db, { paymentId: id.data }) : null;
-  if (!found) throw new Response("Receipt not found", { status: 404 });
+  if (!found) throw new Response(t("admin.paymentsIdReceipt.receiptNotFound"), { status: 404 });
   return json(found, { headers: { "Cache-Control": "private, no-store" } });
 }
 
@@ -41,7 +46,7 @@ export default function PrintedReceipt() {
   return (
     <>
       <div className="receipt-tools no-print">
-        <Link to={`/admin/payments/${paymentId}`}>← Payment</Link>
+        <Link to={`/admin/payments/${paymentId}`}>{t("admin.paymentsIdReceipt.payment")}</Link>
         <a
           href={self}
           className="button"
@@ -50,24 +55,26 @@ export default function PrintedReceipt() {
             window.print();
           }}
         >
-          Print
+          {t("admin.paymentsIdReceipt.print")}
         </a>
-        <span className="hint">
-          Without the Print button working, use your browser's Print command (Ctrl+P or ⌘P). Fold in three for a DL
-          window envelope.
-        </span>
+        <span className="hint">{t("admin.paymentsIdReceipt.withoutThePrintButtonWorking")}</span>
         {postedAt ? (
-          <span>Posted on {formatDate(postedAt, zone, "medium")}.</span>
+          <span>
+            {t("admin.paymentsIdReceipt.postedOn")} {formatDate(postedAt, zone, "medium")}.
+          </span>
         ) : postalAddress ? (
           <Form method="post" action={`/admin/payments/${paymentId}`} className="inline-form">
             <input type="hidden" name="csrf" value={layout?.csrf ?? ""} />
             <Button variant="secondary" name="intent" value="mark-posted">
-              Mark as posted
+              {t("admin.paymentsIdReceipt.markAsPosted")}
             </Button>
           </Form>
         ) : null}
       </div>
-      <article className="receipt-sheet" aria-label={`Receipt ${receipt.receiptNumber}`}>
+      <article
+        className="receipt-sheet"
+        aria-label={t("admin.paymentsIdReceipt.receiptReceiptnumber", { receiptNumber: String(receipt.receiptNumber) })}
+      >
         <p className="receipt-letterhead">
           <strong>{sender.name}</strong>
           {sender.address ? (
@@ -97,37 +104,41 @@ export default function PrintedReceipt() {
               ))}
             </address>
           ) : (
-            <p className="receipt-missing-address">
-              No postal address on file: add one on the supporter page before posting.
-            </p>
+            <p className="receipt-missing-address">{t("admin.paymentsIdReceipt.noPostalAddressOnFile")}</p>
           )}
         </div>
         <div className="receipt-body">
-          <h1>Receipt {receipt.receiptNumber}</h1>
+          <h1>
+            {t("admin.paymentsIdReceipt.receipt")} {receipt.receiptNumber}
+          </h1>
           <dl>
-            <dt>Date paid</dt>
+            <dt>{t("admin.paymentsIdReceipt.datePaid")}</dt>
             <dd>{formatDate(receipt.paidAt, zone)}</dd>
             {receipt.donor.name ? (
               <>
-                <dt>Received from</dt>
+                <dt>{t("admin.paymentsIdReceipt.receivedFrom")}</dt>
                 <dd>{receipt.donor.name}</dd>
               </>
             ) : null}
-            <dt>For</dt>
+            <dt>{t("admin.paymentsIdReceipt.for")}</dt>
             <dd>{receipt.description}</dd>
-            <dt>Amount</dt>
+            <dt>{t("admin.paymentsIdReceipt.amount")}</dt>
             <dd>{money(receipt.amountMinor)}</dd>
             {receipt.feeCoverMinor > 0 ? (
               <>
-                <dt>Of which covers card fees</dt>
+                <dt>{t("admin.paymentsIdReceipt.ofWhichCoversCardFees")}</dt>
                 <dd>{money(receipt.feeCoverMinor)}</dd>
               </>
             ) : null}
-            <dt>Issued</dt>
+            <dt>{t("admin.paymentsIdReceipt.issued")}</dt>
             <dd>{formatDate(receipt.issuedAt, zone)}</dd>
           </dl>
-          {refundedMinor > 0 ? <p>{money(refundedMinor)} of this payment was later refunded.</p> : null}
-          <p>Thank you for your support.</p>
+          {refundedMinor > 0 ? (
+            <p>
+              {money(refundedMinor)} {t("admin.paymentsIdReceipt.ofThisPaymentWasLater")}
+            </p>
+          ) : null}
+          <p>{t("admin.paymentsIdReceipt.thankYouForYourSupport")}</p>
           <div className="receipt-footer">
             <p>
               {receipt.organisation.name}

@@ -35,13 +35,17 @@ import { ErrorSummary, FieldError, TextAreaField, TextField } from "~/ui/fields"
  */
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data ? t("admin.refund.heading", { receipt: data.context.payment.receiptNumber }) : "Refund" },
+  {
+    title: data
+      ? t("admin.refund.heading", { receipt: data.context.payment.receiptNumber })
+      : t("admin.paymentsIdRefund.refund"),
+  },
 ];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 /** The reasons offered, in the order their labels are listed. */
 const REFUND_REASONS = Object.keys(REFUND_REASON_LABELS) as RefundReason[];
-const paymentId = (params: { id?: string }) => rowIdParam(params.id, "Payment not found");
+const paymentId = (params: { id?: string }) => rowIdParam(params.id, t("admin.paymentsIdRefund.paymentNotFound"));
 const From = z.enum(["payment", "supporter"]).catch("payment");
 /** Where the supporter page's lists were (paged), so going back lands on the same pages. */
 const listsAt = (raw: string | null | undefined) =>
@@ -58,7 +62,7 @@ async function requireAdmin(request: Request) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { db } = await requireAdmin(request);
   const context = await getRefundContext(db, { paymentId: paymentId(params) });
-  if (!context) throw new Response("Payment not found", { status: 404 });
+  if (!context) throw new Response(t("admin.paymentsIdRefund.paymentNotFound"), { status: 404 });
   const csrf = await issueCsrfToken(request);
   const query = new URL(request.url).searchParams;
   const from = From.parse(query.get("from") ?? undefined);
@@ -90,7 +94,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData)))
     return requestStep(403, { errors: {}, values, formError: t("error.csrf") });
   const context = await getRefundContext(db, { paymentId: id });
-  if (!context) throw new Response("Payment not found", { status: 404 });
+  if (!context) throw new Response(t("admin.paymentsIdRefund.paymentNotFound"), { status: 404 });
   const backTo = (done: string) => {
     if (from !== "supporter") return `/admin/payments/${id}?done=${done}`;
     const query = new URLSearchParams(listsAt(values.at));
@@ -133,7 +137,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     return requestStep(statusFor(outcome.error), { errors: outcome.errors, values, formError: outcome.formError });
   }
 
-  if (intent !== "review") return requestStep(400, { errors: {}, values, formError: "Unknown action." });
+  if (intent !== "review")
+    return requestStep(400, { errors: {}, values, formError: t("admin.paymentsIdRefund.unknownAction") });
   // "Continue": check the request, then show what it will do, under a fresh request id.
   const parsed = parseRefundRequest(values, context);
   if (!parsed.ok) return requestStep(400, { errors: parsed.errors, values, formError: t("error.form") });
@@ -153,7 +158,11 @@ export async function action({ request, params }: ActionFunctionArgs) {
   );
 }
 
-const LABELS = { amount: "Amount", reason: t("admin.refund.reason"), note: t("admin.refund.note") };
+const LABELS = {
+  amount: t("admin.paymentsIdRefund.amount"),
+  reason: t("admin.refund.reason"),
+  note: t("admin.refund.note"),
+};
 
 export default function RefundPage() {
   const { context, csrf, from, at } = useLoaderData<typeof loader>();
@@ -177,7 +186,12 @@ export default function RefundPage() {
       <div className="panel admin-refund">
         <p>
           <Link to={back}>
-            ← {from === "supporter" ? supporter.name || "Supporter" : `Payment, receipt ${payment.receiptNumber}`}
+            ←{" "}
+            {from === "supporter"
+              ? supporter.name || t("admin.paymentsIdRefund.supporter")
+              : t("admin.paymentsIdRefund.paymentReceiptReceiptnumber", {
+                  receiptNumber: String(payment.receiptNumber),
+                })}
           </Link>
         </p>
         <h1>{t("admin.refund.confirmHeading")}</h1>
@@ -189,9 +203,15 @@ export default function RefundPage() {
           </div>
         ) : null}
         <p>
-          Receipt {payment.receiptNumber}, {supporter.erased ? "an erased supporter" : supporter.name}: paid{" "}
-          {money(payment.amountMinor)}
-          {payment.refundedMinor > 0 ? `, ${money(payment.refundedMinor)} already refunded` : ""}.
+          {t("admin.paymentsIdRefund.receipt")} {payment.receiptNumber},{" "}
+          {supporter.erased ? t("admin.paymentsIdRefund.anErasedSupporter") : supporter.name}
+          {t("admin.paymentsIdRefund.paid")} {money(payment.amountMinor)}
+          {payment.refundedMinor > 0
+            ? t("admin.paymentsIdRefund.refundedminorAlreadyRefunded", {
+                refundedMinor: String(money(payment.refundedMinor)),
+              })
+            : ""}
+          .
         </p>
         <SummaryList
           className="refund-confirmation"
@@ -238,13 +258,22 @@ export default function RefundPage() {
     <div className="panel admin-refund">
       <p>
         <Link to={back}>
-          ← {from === "supporter" ? supporter.name || "Supporter" : `Payment, receipt ${payment.receiptNumber}`}
+          ←{" "}
+          {from === "supporter"
+            ? supporter.name || t("admin.paymentsIdRefund.supporter")
+            : t("admin.paymentsIdRefund.paymentReceiptReceiptnumber", { receiptNumber: String(payment.receiptNumber) })}
         </Link>
       </p>
       <h1>{t("admin.refund.heading", { receipt: payment.receiptNumber })}</h1>
       <p>
-        {supporter.erased ? "An erased supporter" : supporter.name} paid {money(payment.amountMinor)}
-        {payment.refundedMinor > 0 ? `; ${money(payment.refundedMinor)} is already refunded` : ""}.
+        {supporter.erased ? t("admin.paymentsIdRefund.anErasedSupporter2") : supporter.name}{" "}
+        {t("admin.paymentsIdRefund.paid2")} {money(payment.amountMinor)}
+        {payment.refundedMinor > 0
+          ? t("admin.paymentsIdRefund.refundedminorIsAlreadyRefunded", {
+              refundedMinor: String(money(payment.refundedMinor)),
+            })
+          : ""}
+        .
       </p>
       {context.remainingMinor <= 0 ? (
         <p className="notice">{t("admin.refund.nothingLeft")}</p>

@@ -20,7 +20,7 @@ import { useOrgTime } from "~/ui/org-time";
 import { Button, DataTable, Notice } from "~/ui/admin";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data?.view === "to-post" ? "Receipts to post" : "Payments" },
+  { title: data?.view === "to-post" ? t("admin.payments.receiptsToPost") : t("admin.payments.payments") },
 ];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
@@ -69,10 +69,11 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData)))
     return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const parsed = MarkSchema.safeParse(Object.fromEntries(formData));
-  if (!parsed.success) return json({ formError: "Choose a receipt." }, { status: 400, headers: PRIVATE });
+  if (!parsed.success)
+    return json({ formError: t("admin.payments.chooseAReceipt") }, { status: 400, headers: PRIVATE });
   const outcome = await markReceiptPosted(db, { staff, paymentId: parsed.data.paymentId });
   if (outcome.status === "not_found")
-    return json({ formError: "That payment has no receipt." }, { status: 404, headers: PRIVATE });
+    return json({ formError: t("admin.payments.thatPaymentHasNoReceipt") }, { status: 404, headers: PRIVATE });
   // Already posted (by someone else a moment ago) is what was wanted: nothing to complain about.
   return redirect("/admin/payments?to=post&done=posted", { status: 303, headers: PRIVATE });
 }
@@ -84,34 +85,34 @@ export default function Payments() {
   const toPostView = data.view === "to-post";
   return (
     <div className="panel">
-      <h1>{toPostView ? "Receipts to post" : "Payments"}</h1>
+      <h1>{toPostView ? t("admin.payments.receiptsToPost") : t("admin.payments.payments")}</h1>
       <p>
         {toPostView ? (
-          <Link to="/admin/payments">All payments</Link>
+          <Link to="/admin/payments">{t("admin.payments.allPayments")}</Link>
         ) : (
-          <Link to="/admin/payments?to=post">Receipts to post ({data.toPostCount})</Link>
+          <Link to="/admin/payments?to=post">
+            {t("admin.payments.receiptsToPost2")}
+            {data.toPostCount})
+          </Link>
         )}
       </p>
-      {data.posted ? <Notice tone="done">Marked as posted.</Notice> : null}
+      {data.posted ? <Notice tone="done">{t("admin.payments.markedAsPosted")}</Notice> : null}
       {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       {toPostView ? (
         <>
-          <p className="hint">
-            Supporters without an email address get their receipts by post. Print each one, post it, then mark it as
-            posted.
-          </p>
+          <p className="hint">{t("admin.payments.supportersWithoutAnEmailAddress")}</p>
           {data.toPost.length === 0 ? (
-            <p>No receipts are waiting to be posted.</p>
+            <p>{t("admin.payments.noReceiptsAreWaitingTo")}</p>
           ) : (
-            <DataTable caption="Receipts to post, oldest first">
+            <DataTable caption={t("admin.payments.receiptsToPostOldestFirst")}>
               <thead>
                 <tr>
-                  <th scope="col">Receipt</th>
-                  <th scope="col">Date</th>
-                  <th scope="col">Supporter</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Method</th>
-                  <th scope="col">Actions</th>
+                  <th scope="col">{t("admin.payments.receipt")}</th>
+                  <th scope="col">{t("admin.payments.date")}</th>
+                  <th scope="col">{t("admin.payments.supporter")}</th>
+                  <th scope="col">{t("admin.payments.amount")}</th>
+                  <th scope="col">{t("admin.payments.method")}</th>
+                  <th scope="col">{t("admin.payments.actions")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -122,22 +123,30 @@ export default function Payments() {
                     </td>
                     <td>{date(r.paidAt)}</td>
                     <td>
-                      <Link to={`/admin/supporters/${r.supporterId}`}>{r.supporterName || "(no name)"}</Link>
-                      {r.hasAddress ? "" : " — no postal address on file"}
+                      <Link to={`/admin/supporters/${r.supporterId}`}>
+                        {r.supporterName || t("admin.payments.noName")}
+                      </Link>
+                      {r.hasAddress ? "" : t("admin.payments.noPostalAddressOnFile")}
                     </td>
                     <td>
                       {formatMoney(r.amountMinor, r.currency)} {r.currency}
-                      {r.refundedMinor ? ` (${formatMoney(r.refundedMinor, r.currency)} refunded)` : ""}
+                      {r.refundedMinor
+                        ? t("admin.payments.refundedminorRefunded", {
+                            refundedMinor: String(formatMoney(r.refundedMinor, r.currency)),
+                          })
+                        : ""}
                     </td>
                     <td>{PAYMENT_METHOD_LABELS[r.method] ?? r.method}</td>
                     <td>
                       <div className="button-row">
-                        <Link to={`/admin/payments/${r.paymentId}/receipt`}>Print receipt {r.receiptNumber}</Link>
+                        <Link to={`/admin/payments/${r.paymentId}/receipt`}>
+                          {t("admin.payments.printReceipt")} {r.receiptNumber}
+                        </Link>
                         <Form method="post" className="inline-form">
                           <input type="hidden" name="csrf" value={data.csrf} />
                           <input type="hidden" name="paymentId" value={r.paymentId} />
                           <Button variant="secondary" compact name="intent" value="mark-posted">
-                            Mark receipt {r.receiptNumber} as posted
+                            {t("admin.payments.markReceipt")} {r.receiptNumber} {t("admin.payments.asPosted")}
                           </Button>
                         </Form>
                       </div>
@@ -149,17 +158,17 @@ export default function Payments() {
           )}
         </>
       ) : data.recent.length === 0 ? (
-        <p>No payments yet.</p>
+        <p>{t("admin.payments.noPaymentsYet")}</p>
       ) : (
-        <DataTable caption="Payments, newest first">
+        <DataTable caption={t("admin.payments.paymentsNewestFirst")}>
           <thead>
             <tr>
-              <th scope="col">Receipt</th>
-              <th scope="col">Date</th>
-              <th scope="col">Supporter</th>
-              <th scope="col">For</th>
-              <th scope="col">Method</th>
-              <th scope="col">Amount</th>
+              <th scope="col">{t("admin.payments.receipt")}</th>
+              <th scope="col">{t("admin.payments.date")}</th>
+              <th scope="col">{t("admin.payments.supporter")}</th>
+              <th scope="col">{t("admin.payments.for")}</th>
+              <th scope="col">{t("admin.payments.method")}</th>
+              <th scope="col">{t("admin.payments.amount")}</th>
             </tr>
           </thead>
           <tbody>
@@ -171,9 +180,11 @@ export default function Payments() {
                 <td>{date(p.paidAt)}</td>
                 <td>
                   {p.erased ? (
-                    "Erased"
+                    t("admin.payments.erased")
                   ) : (
-                    <Link to={`/admin/supporters/${p.supporterId}`}>{p.supporterName || "(no name)"}</Link>
+                    <Link to={`/admin/supporters/${p.supporterId}`}>
+                      {p.supporterName || t("admin.payments.noName")}
+                    </Link>
                   )}
                 </td>
                 <td>
@@ -182,7 +193,11 @@ export default function Payments() {
                 <td>{PAYMENT_METHOD_LABELS[p.method] ?? p.method}</td>
                 <td>
                   {formatMoney(p.amountMinor, p.currency)} {p.currency}
-                  {p.refundedMinor ? ` (${formatMoney(p.refundedMinor, p.currency)} refunded)` : ""}
+                  {p.refundedMinor
+                    ? t("admin.payments.refundedminorRefunded", {
+                        refundedMinor: String(formatMoney(p.refundedMinor, p.currency)),
+                      })
+                    : ""}
                 </td>
               </tr>
             ))}
@@ -194,7 +209,7 @@ export default function Payments() {
           <Link
             to={`/admin/payments?${new URLSearchParams({ ...(toPostView ? { to: "post" } : {}), cursor: String(data.next) })}`}
           >
-            {toPostView ? "More receipts to post" : "Older payments"}
+            {toPostView ? t("admin.payments.moreReceiptsToPost") : t("admin.payments.olderPayments")}
           </Link>
         </p>
       ) : null}

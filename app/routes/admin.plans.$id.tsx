@@ -12,7 +12,7 @@ import { t } from "~/i18n/t";
 import { PlanForm } from "~/ui/PlanForm";
 import { rowIdParam } from "~/ids";
 
-export const meta: MetaFunction = () => [{ title: "Edit plan" }];
+export const meta: MetaFunction = () => [{ title: t("admin.plansId.editPlan") }];
 
 const planId = (params: { id?: string }) => rowIdParam(params.id);
 
@@ -20,7 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const db = getDb();
   await requireStaff(db, request, { role: "admin" });
   const plan = await getPlanForEdit(db, { planId: planId(params) });
-  if (!plan) throw new Response("Not found", { status: 404 });
+  if (!plan) throw new Response(t("admin.plansId.notFound"), { status: 404 });
   const csrf = await issueCsrfToken(request);
   return json(
     { plan, currencies: CURRENCIES, csrf: csrf.token },
@@ -64,11 +64,13 @@ export default function EditPlan() {
   return (
     <div className="panel">
       <p>
-        <Link to="/admin/plans">← Plans</Link>
+        <Link to="/admin/plans">{t("admin.plansId.plans")}</Link>
       </p>
       <h1>{plan.name}</h1>
       <p className="hint">
-        Code {plan.code}. Now {plan.price} {plan.currency} {plan.billing === "monthly" ? "a month" : "for 12 months"}.
+        {t("admin.plansId.code")} {plan.code}
+        {t("admin.plansId.now")} {plan.price} {plan.currency}{" "}
+        {plan.billing === "monthly" ? t("admin.plansId.aMonth") : t("admin.plansId.for12Months")}.
       </p>
       <PlanForm
         csrf={csrf}
@@ -80,7 +82,7 @@ export default function EditPlan() {
         locked={plan.locked}
         supporters={{ count: plan.currentSupporters, billing: plan.billing, price: plan.price }}
         stripe={plan.stripe}
-        submitLabel="Save plan"
+        submitLabel={t("admin.plansId.savePlan")}
       />
     </div>
   );

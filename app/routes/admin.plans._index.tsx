@@ -6,8 +6,9 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { requireStaff } from "~/http/guards.server";
 import { listPlansForAdmin } from "~/campaigns/admin-plans.server";
+import { t } from "~/i18n/t";
 
-export const meta: MetaFunction = () => [{ title: "Plans" }];
+export const meta: MetaFunction = () => [{ title: t("admin.plans.plans") }];
 
 const NoticeSchema = z.object({
   done: z.enum(["created", "saved", "price"]).optional().catch(undefined),
@@ -22,36 +23,38 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { done, kept } = NoticeSchema.parse(Object.fromEntries(new URL(request.url).searchParams));
   const notice =
     done === "created"
-      ? "Plan created."
+      ? t("admin.plans.planCreated")
       : done === "price"
-        ? `Price changed for new supporters.${kept ? ` The ${kept} current supporter${kept === 1 ? "" : "s"} keep${kept === 1 ? "s" : ""} their price.` : ""}`
+        ? kept
+          ? t("admin.plans.priceChangedKept", { kept })
+          : t("admin.plans.priceChanged")
         : done === "saved"
-          ? "Plan saved."
+          ? t("admin.plans.planSaved")
           : null;
   return json({ plans, notice }, { headers: { "Cache-Control": "private, no-store" } });
 }
 
-const BILLING = { monthly: "a month", one_time_year: "once, for 12 months" } as const;
+const BILLING = { monthly: t("admin.plans.aMonth"), one_time_year: t("admin.plans.onceFor12Months") } as const;
 
 export default function Plans() {
   const { plans, notice } = useLoaderData<typeof loader>();
   return (
     <div className="panel">
-      <h1>Plans</h1>
+      <h1>{t("admin.plans.plans")}</h1>
       {notice ? <Notice tone="done">{notice}</Notice> : null}
       <p>
         <LinkButton to="/admin/plans/new" variant="primary">
-          New plan
+          {t("admin.plans.newPlan")}
         </LinkButton>
       </p>
-      <DataTable caption="Supporter plans, in the order the support page lists them">
+      <DataTable caption={t("admin.plans.supporterPlansInTheOrder")}>
         <thead>
           <tr>
-            <th scope="col">Plan</th>
-            <th scope="col">Tier</th>
-            <th scope="col">Price</th>
-            <th scope="col">Current supporters</th>
-            <th scope="col">On the support page</th>
+            <th scope="col">{t("admin.plans.plan")}</th>
+            <th scope="col">{t("admin.plans.tier")}</th>
+            <th scope="col">{t("admin.plans.price")}</th>
+            <th scope="col">{t("admin.plans.currentSupporters")}</th>
+            <th scope="col">{t("admin.plans.onTheSupportPage")}</th>
           </tr>
         </thead>
         <tbody>
@@ -67,12 +70,16 @@ export default function Plans() {
                 {p.price} {p.currency} {BILLING[p.billing]}
               </td>
               <td>{p.currentSupporters}</td>
-              <td>{p.active ? `Yes (position ${p.sortOrder})` : "No"}</td>
+              <td>
+                {p.active
+                  ? t("admin.plans.yesPositionSortorder", { sortOrder: String(p.sortOrder) })
+                  : t("admin.plans.no")}
+              </td>
             </tr>
           ))}
         </tbody>
       </DataTable>
-      {plans.length === 0 ? <p>No plans yet.</p> : null}
+      {plans.length === 0 ? <p>{t("admin.plans.noPlansYet")}</p> : null}
     </div>
   );
 }

@@ -12,7 +12,7 @@ import { readFormData, type FieldErrors, type FormValues } from "~/giving/forms.
 import { t } from "~/i18n/t";
 import { PlanForm } from "~/ui/PlanForm";
 
-export const meta: MetaFunction = () => [{ title: "New plan" }];
+export const meta: MetaFunction = () => [{ title: t("admin.plansNew.newPlan") }];
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -55,9 +55,9 @@ export default function NewPlan() {
   return (
     <div className="panel">
       <p>
-        <Link to="/admin/plans">← Plans</Link>
+        <Link to="/admin/plans">{t("admin.plansNew.plans")}</Link>
       </p>
-      <h1>New plan</h1>
+      <h1>{t("admin.plansNew.newPlan")}</h1>
       <PlanForm
         csrf={csrf}
         values={actionData?.values ?? values}
@@ -68,7 +68,7 @@ export default function NewPlan() {
         locked={false}
         supporters={null}
         stripe={stripe}
-        submitLabel="Create plan"
+        submitLabel={t("admin.plansNew.createPlan")}
       />
     </div>
   );

@@ -13,14 +13,14 @@ import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 import { Button, Notice } from "~/ui/admin";
 
-export const meta: MetaFunction = () => [{ title: "Pledge" }];
+export const meta: MetaFunction = () => [{ title: t("admin.pledgesId.pledge") }];
 
 const PRIVATE = { "Cache-Control": "private, no-store" };
 
 async function requirePledge(id: string | undefined) {
   const parsed = RowId.safeParse(id);
   const row = parsed.success ? await getPledge(getDb(), { id: parsed.data }) : null;
-  if (!row) throw new Response("Pledge not found", { status: 404 });
+  if (!row) throw new Response(t("admin.pledgesId.pledgeNotFound"), { status: 404 });
   return row;
 }
 
@@ -34,11 +34,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     {
       csrf: csrf.token,
       notice: url.searchParams.get("created")
-        ? "Pledge saved."
+        ? t("admin.pledgesId.pledgeSaved")
         : url.searchParams.get("done") === "resent"
-          ? "A new payment link was emailed; the old one no longer works."
+          ? t("admin.pledgesId.aNewPaymentLinkWas")
           : url.searchParams.get("done") === "cancelled"
-            ? "Pledge cancelled; its link no longer works."
+            ? t("admin.pledgesId.pledgeCancelledItsLinkNo")
             : null,
       pledge: {
         id: pledge.id,
@@ -77,33 +77,31 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (!(await isValidCsrf(request, formData)))
     return json({ formError: t("error.csrf") }, { status: 403, headers: PRIVATE });
   const intent = IntentSchema.safeParse(formData.get("intent"));
-  if (!intent.success) return json({ formError: "Unknown action." }, { status: 400, headers: PRIVATE });
+  if (!intent.success)
+    return json({ formError: t("admin.pledgesId.unknownAction") }, { status: 400, headers: PRIVATE });
   if (intent.data === "cancel") {
     const result = await cancelPledge(db, { staff, pledgeId: pledge.id });
     if (result !== "cancelled")
-      return json({ formError: "Only a pending pledge can be cancelled." }, { status: 409, headers: PRIVATE });
+      return json({ formError: t("admin.pledgesId.onlyAPendingPledgeCan") }, { status: 409, headers: PRIVATE });
     return redirect(`/admin/pledges/${pledge.id}?done=cancelled`, { status: 303, headers: PRIVATE });
   }
   const result = await resendPledgeLink(db, { staff, pledgeId: pledge.id });
   if (result.status !== "sent")
-    return json(
-      { formError: "Only a pending or expired link pledge can have its link resent." },
-      { status: 409, headers: PRIVATE },
-    );
+    return json({ formError: t("admin.pledgesId.onlyAPendingOrExpired") }, { status: 409, headers: PRIVATE });
   return redirect(`/admin/pledges/${pledge.id}?done=resent`, { status: 303, headers: PRIVATE });
 }
 
 const KIND_LABELS: Record<string, string> = {
-  one_off: "One-off gift",
-  monthly: "Monthly gift",
-  tier_monthly: "Tier, monthly",
-  tier_one_time: "Tier, 12 months",
+  one_off: t("admin.pledgesId.oneOffGift"),
+  monthly: t("admin.pledgesId.monthlyGift"),
+  tier_monthly: t("admin.pledgesId.tierMonthly"),
+  tier_one_time: t("admin.pledgesId.tier12Months"),
 };
 const METHOD_LABELS: Record<string, string> = {
-  link: "Payment link",
-  cheque: "Cheque",
-  bank_transfer: "Bank transfer",
-  cash: "Cash",
+  link: t("admin.pledgesId.paymentLink"),
+  cheque: t("admin.pledgesId.cheque"),
+  bank_transfer: t("admin.pledgesId.bankTransfer"),
+  cash: t("admin.pledgesId.cash"),
 };
 
 export default function PledgeDetails() {
@@ -115,90 +113,96 @@ export default function PledgeDetails() {
   return (
     <div className="panel">
       <p>
-        <Link to="/admin/pledges">All pledges</Link>
+        <Link to="/admin/pledges">{t("admin.pledgesId.allPledges")}</Link>
       </p>
-      <h1>Pledge #{pledge.id}</h1>
+      <h1>
+        {t("admin.pledgesId.pledge2")}
+        {pledge.id}
+      </h1>
       {data.notice ? <Notice tone="done">{data.notice}</Notice> : null}
       {actionData?.formError ? <Notice tone="error">{actionData.formError}</Notice> : null}
       <dl className="summary">
         <div>
-          <dt>Status</dt>
+          <dt>{t("admin.pledgesId.status")}</dt>
           <dd>{pledge.status}</dd>
         </div>
         <div>
-          <dt>Supporter</dt>
+          <dt>{t("admin.pledgesId.supporter")}</dt>
           <dd>
-            <Link to={`/admin/supporters/${supporter.id}`}>{supporter.name || "(no name)"}</Link> —{" "}
-            {supporter.email ?? "no email address (receipts are posted)"}
+            <Link to={`/admin/supporters/${supporter.id}`}>{supporter.name || t("admin.pledgesId.noName")}</Link> —{" "}
+            {supporter.email ?? t("admin.pledgesId.noEmailAddressReceiptsAre")}
             {supporter.phone ? ` — ${supporter.phone}` : ""}
           </dd>
         </div>
         <div>
-          <dt>What</dt>
+          <dt>{t("admin.pledgesId.what")}</dt>
           <dd>
             {KIND_LABELS[pledge.kind] ?? pledge.kind}
-            {data.planName ? ` — ${data.planName}` : ""} to {data.campaignName}
+            {data.planName ? ` — ${data.planName}` : ""} {t("admin.pledgesId.to")} {data.campaignName}
           </dd>
         </div>
         <div>
-          <dt>Amount</dt>
+          <dt>{t("admin.pledgesId.amount")}</dt>
           <dd>
             {formatMoney(pledge.amountMinor, pledge.currency)} {pledge.currency}
           </dd>
         </div>
         <div>
-          <dt>Pay by</dt>
+          <dt>{t("admin.pledgesId.payBy")}</dt>
           <dd>{METHOD_LABELS[pledge.payMethod] ?? pledge.payMethod}</dd>
         </div>
         <div>
-          <dt>Taken by</dt>
+          <dt>{t("admin.pledgesId.takenBy")}</dt>
           <dd>
             {data.takenBy}, {dateTime(pledge.createdAt)}
           </dd>
         </div>
         {pledge.expiresAt && pledge.status !== "paid" ? (
           <div>
-            <dt>Link expires</dt>
+            <dt>{t("admin.pledgesId.linkExpires")}</dt>
             <dd>{dateTime(pledge.expiresAt)}</dd>
           </div>
         ) : null}
         {pledge.reminderSentAt ? (
           <div>
-            <dt>Reminder sent</dt>
+            <dt>{t("admin.pledgesId.reminderSent")}</dt>
             <dd>{dateTime(pledge.reminderSentAt)}</dd>
           </div>
         ) : null}
         {data.receiptNumber ? (
           <div>
-            <dt>Payment</dt>
+            <dt>{t("admin.pledgesId.payment")}</dt>
             <dd>
               <Link to={`/admin/payments/${pledge.paymentId}`}>
-                Payment #{pledge.paymentId}, receipt #{data.receiptNumber}
+                {t("admin.pledgesId.payment2")}
+                {pledge.paymentId}
+                {t("admin.pledgesId.receipt")}
+                {data.receiptNumber}
               </Link>
               {data.method ? ` (${data.method}${data.reference ? `, ref. ${data.reference}` : ""})` : ""}
             </dd>
           </div>
         ) : null}
         <div>
-          <dt>On the wall</dt>
+          <dt>{t("admin.pledgesId.onTheWall")}</dt>
           <dd>
-            {pledge.anonymous ? "Not named (“Anonymous”)" : "First name and town"}
+            {pledge.anonymous ? t("admin.pledgesId.notNamedAnonymous") : t("admin.pledgesId.firstNameAndTown")}
             {pledge.message ? (
               <>
-                {" · message: "}
+                {t("admin.pledgesId.message")}
                 <q>{pledge.message}</q>
                 {pledge.paymentId
-                  ? " (read under Messages of support before it appears)"
-                  : " (once paid, and read by staff)"}
+                  ? t("admin.pledgesId.readUnderMessagesOfSupport")
+                  : t("admin.pledgesId.oncePaidAndReadBy")}
               </>
             ) : (
-              " · no message"
+              t("admin.pledgesId.noMessage")
             )}
           </dd>
         </div>
         {pledge.notes ? (
           <div>
-            <dt>Notes</dt>
+            <dt>{t("admin.pledgesId.notes")}</dt>
             <dd>{pledge.notes}</dd>
           </div>
         ) : null}
@@ -208,7 +212,7 @@ export default function PledgeDetails() {
           <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
             <Button variant="secondary" name="intent" value="resend">
-              Email a new payment link
+              {t("admin.pledgesId.emailANewPaymentLink")}
             </Button>
           </Form>
         ) : null}
@@ -216,7 +220,7 @@ export default function PledgeDetails() {
           <Form method="post">
             <input type="hidden" name="csrf" value={csrf} />
             <Button variant="danger" name="intent" value="cancel">
-              Cancel pledge
+              {t("admin.pledgesId.cancelPledge")}
             </Button>
           </Form>
         ) : null}

@@ -7,11 +7,12 @@ import { requireStaff } from "~/http/guards.server";
 import { formatMoney } from "~/money";
 import { listPledges } from "~/pledges/pledges.server";
 import { Button, DataTable, LinkButton } from "~/ui/admin";
+import { t } from "~/i18n/t";
 
 // Here, not imported from the .server module: the filter is rendered in the browser too.
 const PLEDGE_STATUSES = ["pending", "paid", "cancelled", "expired"] as const;
 
-export const meta: MetaFunction = () => [{ title: "Pledges" }];
+export const meta: MetaFunction = () => [{ title: t("admin.pledges.pledges") }];
 
 const QuerySchema = z.object({
   status: z.enum(PLEDGE_STATUSES).optional().catch(undefined),
@@ -32,24 +33,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
 }
 
 const KIND_LABELS: Record<string, string> = {
-  one_off: "One-off gift",
-  monthly: "Monthly gift",
-  tier_monthly: "Tier, monthly",
-  tier_one_time: "Tier, 12 months",
+  one_off: t("admin.pledges.oneOffGift"),
+  monthly: t("admin.pledges.monthlyGift"),
+  tier_monthly: t("admin.pledges.tierMonthly"),
+  tier_one_time: t("admin.pledges.tier12Months"),
 };
 const METHOD_LABELS: Record<string, string> = {
-  link: "Payment link",
-  cheque: "Cheque",
-  bank_transfer: "Bank transfer",
-  cash: "Cash",
+  link: t("admin.pledges.paymentLink"),
+  cheque: t("admin.pledges.cheque"),
+  bank_transfer: t("admin.pledges.bankTransfer"),
+  cash: t("admin.pledges.cash"),
 };
 
 function age(iso: string, now: number): string {
   const minutes = Math.max(0, Math.round((now - new Date(iso).getTime()) / 60000));
-  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 60) return t("admin.pledges.minutesMin", { minutes: String(minutes) });
   const hours = Math.round(minutes / 60);
   if (hours < 48) return `${hours} h`;
-  return `${Math.round(hours / 24)} days`;
+  return t("admin.pledges.valueDays", { value: String(Math.round(hours / 24)) });
 }
 
 export default function Pledges() {
@@ -58,17 +59,17 @@ export default function Pledges() {
     new URLSearchParams({ ...(status ? { status } : {}), ...extra }).toString();
   return (
     <div className="panel">
-      <h1>Pledges</h1>
+      <h1>{t("admin.pledges.pledges")}</h1>
       <p>
         <LinkButton to="/admin/pledges/new" variant="primary">
-          Take a phone pledge
+          {t("admin.pledges.takeAPhonePledge")}
         </LinkButton>
       </p>
       <Form method="get" className="filter-row">
         <div className="field">
-          <label htmlFor="status">Status</label>
+          <label htmlFor="status">{t("admin.pledges.status")}</label>
           <select id="status" name="status" defaultValue={status ?? ""}>
-            <option value="">All</option>
+            <option value="">{t("admin.pledges.all")}</option>
             {PLEDGE_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s.charAt(0).toUpperCase() + s.slice(1)}
@@ -76,20 +77,20 @@ export default function Pledges() {
             ))}
           </select>
         </div>
-        <Button variant="secondary">Filter</Button>
+        <Button variant="secondary">{t("admin.pledges.filter")}</Button>
       </Form>
-      <DataTable caption="Pledges, newest first">
+      <DataTable caption={t("admin.pledges.pledgesNewestFirst")}>
         <thead>
           <tr>
-            <th scope="col">Pledge</th>
-            <th scope="col">Status</th>
-            <th scope="col">Supporter</th>
-            <th scope="col">What</th>
-            <th scope="col">Amount</th>
-            <th scope="col">Pay by</th>
-            <th scope="col">Taken by</th>
-            <th scope="col">Age</th>
-            <th scope="col">Receipt</th>
+            <th scope="col">{t("admin.pledges.pledge")}</th>
+            <th scope="col">{t("admin.pledges.status")}</th>
+            <th scope="col">{t("admin.pledges.supporter")}</th>
+            <th scope="col">{t("admin.pledges.what")}</th>
+            <th scope="col">{t("admin.pledges.amount")}</th>
+            <th scope="col">{t("admin.pledges.payBy")}</th>
+            <th scope="col">{t("admin.pledges.takenBy")}</th>
+            <th scope="col">{t("admin.pledges.age")}</th>
+            <th scope="col">{t("admin.pledges.receipt")}</th>
           </tr>
         </thead>
         <tbody>
@@ -100,10 +101,13 @@ export default function Pledges() {
               </td>
               <td>{p.status}</td>
               <td>
-                {p.supporterName || "(no name)"}
+                {p.supporterName || t("admin.pledges.noName")}
                 <br />
                 <span className="hint">
-                  {p.supporterEmail ?? (p.supporterPhone ? `${p.supporterPhone} (no email)` : "")}
+                  {p.supporterEmail ??
+                    (p.supporterPhone
+                      ? t("admin.pledges.supporterphoneNoEmail", { supporterPhone: String(p.supporterPhone) })
+                      : "")}
                 </span>
               </td>
               <td>{KIND_LABELS[p.kind] ?? p.kind}</td>
@@ -113,7 +117,10 @@ export default function Pledges() {
               <td>{age(p.createdAt, now)}</td>
               <td>
                 {p.paymentId && p.receiptNumber ? (
-                  <Link to={`/admin/payments/${p.paymentId}`}>Receipt #{p.receiptNumber}</Link>
+                  <Link to={`/admin/payments/${p.paymentId}`}>
+                    {t("admin.pledges.receipt2")}
+                    {p.receiptNumber}
+                  </Link>
                 ) : (
                   "—"
                 )}
@@ -122,10 +129,15 @@ export default function Pledges() {
           ))}
         </tbody>
       </DataTable>
-      {pledges.length === 0 ? <p>No pledges{status ? ` with status “${status}”` : ""}.</p> : null}
+      {pledges.length === 0 ? (
+        <p>
+          {t("admin.pledges.noPledges")}
+          {status ? t("admin.pledges.withStatusStatus", { status: String(status) }) : ""}.
+        </p>
+      ) : null}
       {next ? (
         <p>
-          <Link to={`/admin/pledges?${query({ before: next })}`}>Older pledges</Link>
+          <Link to={`/admin/pledges?${query({ before: next })}`}>{t("admin.pledges.olderPledges")}</Link>
         </p>
       ) : null}
     </div>

@@ -20,7 +20,7 @@ import { Button, FormActions } from "~/ui/admin";
 
 const withoutControlCharacters = hasNoControlCharacters();
 
-export const meta: MetaFunction = () => [{ title: "Take a phone pledge" }];
+export const meta: MetaFunction = () => [{ title: t("admin.pledgesNew.takeAPhonePledge") }];
 
 const QuerySchema = z.object({
   q: z.string().trim().max(CALLER_SEARCH.maxLength).refine(withoutControlCharacters).optional().catch(undefined),
@@ -89,41 +89,41 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 const LABELS: Record<string, string> = {
-  supporterId: "Caller",
-  email: "Email",
-  name: "Name",
-  phone: "Phone",
-  addressLine1: "Postal address",
-  addressCity: "Suburb or town",
-  addressState: "State",
-  addressPostalCode: "Postcode",
-  kind: "What",
-  planCode: "Tier",
-  amount: "Amount",
-  campaignId: "Campaign",
-  notes: "Notes",
-  publicName: "Name them on the wall",
-  message: "Message for the wall",
-  payMethod: "How they pay",
-  reference: "Reference",
+  supporterId: t("admin.pledgesNew.caller"),
+  email: t("admin.pledgesNew.email"),
+  name: t("admin.pledgesNew.name"),
+  phone: t("admin.pledgesNew.phone"),
+  addressLine1: t("admin.pledgesNew.postalAddress"),
+  addressCity: t("admin.pledgesNew.suburbOrTown"),
+  addressState: t("admin.pledgesNew.state"),
+  addressPostalCode: t("admin.pledgesNew.postcode"),
+  kind: t("admin.pledgesNew.what"),
+  planCode: t("admin.pledgesNew.tier"),
+  amount: t("admin.pledgesNew.amount"),
+  campaignId: t("admin.pledgesNew.campaign"),
+  notes: t("admin.pledgesNew.notes"),
+  publicName: t("admin.pledgesNew.nameThemOnTheWall2"),
+  message: t("admin.pledgesNew.messageForTheWall"),
+  payMethod: t("admin.pledgesNew.howTheyPay"),
+  reference: t("admin.pledgesNew.reference"),
 };
 
 const KINDS = [
-  ["one_off", "One-off gift"],
-  ["monthly", "Monthly gift"],
-  ["tier_monthly", "Tier, monthly"],
-  ["tier_one_time", "Tier, 12 months"],
+  ["one_off", t("admin.pledgesNew.oneOffGift")],
+  ["monthly", t("admin.pledgesNew.monthlyGift")],
+  ["tier_monthly", t("admin.pledgesNew.tierMonthly")],
+  ["tier_one_time", t("admin.pledgesNew.tier12Months")],
 ] as const;
 /** Asked on the phone as on the donate form; unasked, a caller is not named (ADR 043). */
 const PUBLIC_NAME = [
-  ["no", "No: “Anonymous”"],
-  ["yes", "Yes: first name, town"],
+  ["no", t("admin.pledgesNew.noAnonymous")],
+  ["yes", t("admin.pledgesNew.yesFirstNameTown")],
 ] as const;
 const METHODS = [
-  ["link", "Email a payment link"],
-  ["cheque", "Cheque"],
-  ["bank_transfer", "Bank transfer"],
-  ["cash", "Cash"],
+  ["link", t("admin.pledgesNew.emailAPaymentLink")],
+  ["cheque", t("admin.pledgesNew.cheque")],
+  ["bank_transfer", t("admin.pledgesNew.bankTransfer")],
+  ["cash", t("admin.pledgesNew.cash")],
 ] as const;
 
 /** The pledge's own form; the caller's fields sit beside it (in the caller column) and join it by this id. */
@@ -162,12 +162,12 @@ function NewCallerFields({ errors, values }: { errors: Errors; values: Record<st
   const field = { form: FORM_ID, autoComplete: "off", errors, values };
   return (
     <fieldset className="new-caller">
-      <legend>New caller</legend>
-      <TextField name="name" label="Name" maxLength={LIMITS.name} {...field} />
+      <legend>{t("admin.pledgesNew.newCaller")}</legend>
+      <TextField name="name" label={t("admin.pledgesNew.name")} maxLength={LIMITS.name} {...field} />
       <div className="field-pair">
-        <TextField name="phone" label="Phone" type="tel" maxLength={LIMITS.phone} {...field} />
+        <TextField name="phone" label={t("admin.pledgesNew.phone")} type="tel" maxLength={LIMITS.phone} {...field} />
         <div className="field">
-          <label htmlFor="email">Email (optional)</label>
+          <label htmlFor="email">{t("admin.pledgesNew.emailOptional")}</label>
           <input
             type="email"
             form={FORM_ID}
@@ -180,19 +180,33 @@ function NewCallerFields({ errors, values }: { errors: Errors; values: Record<st
         </div>
       </div>
       <p className="hint" id="email-hint">
-        No email? Then a phone number and a postal address are needed: receipts go by post. A payment link needs an
-        email.
+        {t("admin.pledgesNew.noEmailThenAPhone")}
       </p>
       <TextField
         name="addressLine1"
-        label="Street address (needed for print)"
+        label={t("admin.pledgesNew.streetAddressNeededForPrint")}
         maxLength={LIMITS.address.line1}
         {...field}
       />
       <div className="address-row">
-        <TextField name="addressCity" label="Suburb or town" maxLength={LIMITS.address.city} {...field} />
-        <TextField name="addressState" label="State" maxLength={LIMITS.address.state} {...field} />
-        <TextField name="addressPostalCode" label="Postcode" maxLength={LIMITS.address.postalCode} {...field} />
+        <TextField
+          name="addressCity"
+          label={t("admin.pledgesNew.suburbOrTown")}
+          maxLength={LIMITS.address.city}
+          {...field}
+        />
+        <TextField
+          name="addressState"
+          label={t("admin.pledgesNew.state")}
+          maxLength={LIMITS.address.state}
+          {...field}
+        />
+        <TextField
+          name="addressPostalCode"
+          label={t("admin.pledgesNew.postcode")}
+          maxLength={LIMITS.address.postalCode}
+          {...field}
+        />
       </div>
     </fieldset>
   );
@@ -210,15 +224,15 @@ export default function NewPledge() {
   const payMethod = values.payMethod ?? "link";
   return (
     <div className="panel pledge-screen">
-      <h1>Take a phone pledge</h1>
+      <h1>{t("admin.pledgesNew.takeAPhonePledge")}</h1>
       <ErrorSummary formError={actionData?.formError} errors={errors} labels={LABELS} />
 
       <div className="pledge-grid">
-        <section className="pledge-caller" aria-label="Caller">
-          <Form method="get" role="search" aria-label="Find the caller">
+        <section className="pledge-caller" aria-label={t("admin.pledgesNew.caller")}>
+          <Form method="get" role="search" aria-label={t("admin.pledgesNew.findTheCaller")}>
             <SupporterCombobox
               id="q"
-              label="Find by phone, email, name or postcode"
+              label={t("admin.pledgesNew.findByPhoneEmailName")}
               defaultQuery={q}
               // Staff on a call start here (see SupporterCombobox).
               // eslint-disable-next-line jsx-a11y/no-autofocus
@@ -232,11 +246,11 @@ export default function NewPledge() {
           </Form>
           {q && !selected ? (
             matches.length > 0 ? (
-              <ul aria-label="Matching supporters" className="match-list">
+              <ul aria-label={t("admin.pledgesNew.matchingSupporters")} className="match-list">
                 {matches.map((m) => (
                   <li key={m.id}>
                     <Link to={`/admin/pledges/new?${new URLSearchParams({ q, supporter: String(m.id) })}`}>
-                      {m.name || "(no name)"}
+                      {m.name || t("admin.pledgesNew.noName")}
                     </Link>{" "}
                     — {callerDetails(m)}
                     {m.entitlement ? ` — ${m.entitlement}` : ""}
@@ -244,7 +258,11 @@ export default function NewPledge() {
                 ))}
               </ul>
             ) : (
-              <p>No supporter matches “{q}”: fill in a new caller below.</p>
+              <p>
+                {t("admin.pledgesNew.noSupporterMatches")}
+                {q}
+                {t("admin.pledgesNew.fillInANewCaller")}
+              </p>
             )
           ) : null}
 
@@ -252,24 +270,22 @@ export default function NewPledge() {
             <div className="caller-card">
               <input type="hidden" name="supporterId" value={selected.id} form={FORM_ID} />
               <p>
-                <strong>{selected.name || "(no name)"}</strong>
+                <strong>{selected.name || t("admin.pledgesNew.noName")}</strong>
                 <br />
                 {callerDetails(selected)}
                 {selected.entitlement ? (
                   <>
                     <br />
-                    Receives: {selected.entitlement}
+                    {t("admin.pledgesNew.receives")} {selected.entitlement}
                   </>
                 ) : null}
               </p>
-              {!selected.hasAddress ? (
-                <p className="hint">No postal address on file: add one on their page before a print pledge.</p>
-              ) : null}
-              {!selected.email ? <p className="hint">No email on file: they cannot pay by emailed link.</p> : null}
+              {!selected.hasAddress ? <p className="hint">{t("admin.pledgesNew.noPostalAddressOnFile")}</p> : null}
+              {!selected.email ? <p className="hint">{t("admin.pledgesNew.noEmailOnFileThey")}</p> : null}
               <FieldError id="supporterId-error" message={errors?.supporterId} />
               <FieldError id="addressLine1-error" message={errors?.addressLine1} />
               <p>
-                <Link to="/admin/pledges/new">Someone else (a new caller)</Link>
+                <Link to="/admin/pledges/new">{t("admin.pledgesNew.someoneElseANewCaller")}</Link>
               </p>
             </div>
           ) : (
@@ -280,16 +296,22 @@ export default function NewPledge() {
         <Form id={FORM_ID} method="post" noValidate className="pledge-details">
           <input type="hidden" name="csrf" value={csrf} />
           <div>
-            <RadioGroup name="kind" legend="What they pledge" options={KINDS} checked={kind} errors={errors} />
+            <RadioGroup
+              name="kind"
+              legend={t("admin.pledgesNew.whatTheyPledge")}
+              options={KINDS}
+              checked={kind}
+              errors={errors}
+            />
 
             <div className="field">
-              <label htmlFor="planCode">Tier (tier pledges cost the tier's price)</label>
+              <label htmlFor="planCode">{t("admin.pledgesNew.tierTierPledgesCostThe")}</label>
               <select {...fieldProps("planCode", errors)} defaultValue={values.planCode ?? ""}>
                 <option value="">—</option>
                 {plans.map((p) => (
                   <option key={p.code} value={p.code}>
                     {p.name} — {formatMoney(p.amountMinor, p.currency)}
-                    {p.billing === "monthly" ? " a month" : " for 12 months"}
+                    {p.billing === "monthly" ? t("admin.pledgesNew.aMonth") : t("admin.pledgesNew.for12Months")}
                   </option>
                 ))}
               </select>
@@ -300,7 +322,7 @@ export default function NewPledge() {
             <div id="amount-group">
               <TextField
                 name="amount"
-                label="Amount (gifts)"
+                label={t("admin.pledgesNew.amountGifts")}
                 inputMode="decimal"
                 autoComplete="off"
                 errors={errors}
@@ -309,7 +331,7 @@ export default function NewPledge() {
             </div>
 
             <div className="field">
-              <label htmlFor="campaignId">Campaign</label>
+              <label htmlFor="campaignId">{t("admin.pledgesNew.campaign")}</label>
               <select
                 {...fieldProps("campaignId", errors)}
                 defaultValue={values.campaignId ?? String(defaultCampaign?.id ?? "")}
@@ -325,7 +347,7 @@ export default function NewPledge() {
 
             <RadioGroup
               name="publicName"
-              legend="Name them on the wall of solidarity?"
+              legend={t("admin.pledgesNew.nameThemOnTheWall")}
               options={PUBLIC_NAME}
               checked={values.publicName === "yes" ? "yes" : "no"}
               errors={errors}
@@ -333,11 +355,17 @@ export default function NewPledge() {
           </div>
 
           <div>
-            <RadioGroup name="payMethod" legend="How they pay" options={METHODS} checked={payMethod} errors={errors} />
+            <RadioGroup
+              name="payMethod"
+              legend={t("admin.pledgesNew.howTheyPay")}
+              options={METHODS}
+              checked={payMethod}
+              errors={errors}
+            />
 
             <TextField
               name="reference"
-              label="Reference (cheque number or bank reference)"
+              label={t("admin.pledgesNew.referenceChequeNumberOrBank")}
               autoComplete="off"
               maxLength={100}
               errors={errors}
@@ -346,7 +374,7 @@ export default function NewPledge() {
 
             <TextAreaField
               name="message"
-              label="Message for the wall (optional)"
+              label={t("admin.pledgesNew.messageForTheWallOptional")}
               rows={2}
               maxLength={500}
               errors={errors}
@@ -355,7 +383,7 @@ export default function NewPledge() {
 
             <TextAreaField
               name="notes"
-              label="Notes (optional)"
+              label={t("admin.pledgesNew.notesOptional")}
               rows={2}
               maxLength={2000}
               errors={errors}
@@ -363,7 +391,7 @@ export default function NewPledge() {
             />
 
             <FormActions>
-              <Button disabled={busy}>{busy ? "Saving…" : "Save pledge"}</Button>
+              <Button disabled={busy}>{busy ? t("admin.pledgesNew.saving") : t("admin.pledgesNew.savePledge")}</Button>
             </FormActions>
           </div>
         </Form>

@@ -17,7 +17,10 @@ import { t } from "~/i18n/t";
 import { Button, FormActions, LinkButton } from "~/ui/admin";
 import { ErrorSummary, FieldError, fieldProps, Hint } from "~/ui/fields";
 
-export const meta: MetaFunction = () => [{ title: "Choose your password" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [
+  { title: t("admin.setPasswordToken.chooseYourPassword") },
+  { name: "robots", content: "noindex" },
+];
 
 // The token is in the address: keep it out of caches and of Referer headers.
 const PRIVATE_HEADERS = { "Cache-Control": "no-store", "Referrer-Policy": "no-referrer" };
@@ -42,7 +45,10 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   );
 }
 
-const LABELS = { password: "New password", confirmation: "Type it again" };
+const LABELS = {
+  password: t("admin.setPasswordToken.newPassword"),
+  confirmation: t("admin.setPasswordToken.typeItAgain"),
+};
 
 type ActionData = { state?: "invalid"; errors?: Partial<Record<string, string>>; formError?: string };
 
@@ -113,24 +119,25 @@ export default function SetPassword() {
   if (data.state !== "valid" || actionData?.state === "invalid") {
     return (
       <div className="narrow panel">
-        <h1>This link can't be used</h1>
+        <h1>{t("admin.setPasswordToken.thisLinkCanTBe")}</h1>
+        <p>{t("admin.setPasswordToken.setPasswordLinksWorkOnce")}</p>
         <p>
-          Set-password links work once, for 72 hours, and only for an active account. Ask an administrator to send you a
-          new one. If you have already chosen your password, sign in with it.
-        </p>
-        <p>
-          <LinkButton to="/admin/sign-in">Go to staff sign-in</LinkButton>
+          <LinkButton to="/admin/sign-in">{t("admin.setPasswordToken.goToStaffSignIn")}</LinkButton>
         </p>
       </div>
     );
   }
   return (
     <div className="narrow panel">
-      <h1>{data.purpose === "invite" ? `Welcome, ${data.name}` : "Set a new password"}</h1>
+      <h1>
+        {data.purpose === "invite"
+          ? t("admin.setPasswordToken.welcomeName", { name: String(data.name) })
+          : t("admin.setPasswordToken.setANewPassword")}
+      </h1>
       <p>
         {data.purpose === "invite"
-          ? "Choose the password you will sign in with."
-          : "Choose a new password. Any other place you are signed in will be signed out."}
+          ? t("admin.setPasswordToken.chooseThePasswordYouWill")
+          : t("admin.setPasswordToken.chooseANewPasswordAny")}
       </p>
       <Form method="post" noValidate>
         <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={LABELS} />
@@ -138,7 +145,10 @@ export default function SetPassword() {
         <PasswordField
           name="password"
           label={LABELS.password}
-          hint={`${data.lengths.min} to ${data.lengths.max} characters. A few unrelated words make a good one.`}
+          hint={t("admin.setPasswordToken.minToMaxCharactersA", {
+            min: String(data.lengths.min),
+            max: String(data.lengths.max),
+          })}
           maxLength={data.lengths.max}
           errors={actionData?.errors}
         />
@@ -149,7 +159,9 @@ export default function SetPassword() {
           errors={actionData?.errors}
         />
         <FormActions>
-          <Button disabled={busy}>{busy ? "Saving…" : "Save password and sign in"}</Button>
+          <Button disabled={busy}>
+            {busy ? t("admin.setPasswordToken.saving") : t("admin.setPasswordToken.savePasswordAndSignIn")}
+          </Button>
         </FormActions>
       </Form>
     </div>

@@ -18,7 +18,7 @@ import {
 import { Button, FormActions, Notice } from "~/ui/admin";
 import { ErrorSummary, fieldProps, FieldError, Hint, TextAreaField, TextField } from "~/ui/fields";
 
-export const meta: MetaFunction = () => [{ title: "Settings" }];
+export const meta: MetaFunction = () => [{ title: t("admin.settings.settings") }];
 
 /** What supporters are promised after paying: the first print edition, and what statements say about tax. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -50,7 +50,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
           }
         : null,
       sentences: {
-        not_stated: "Statements say nothing about tax.",
+        not_stated: t("admin.settings.statementsSayNothingAboutTax"),
         deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "deductible" }),
         not_deductible: giftsTaxSentence({ orgName: s.orgName, giftsTaxDeductible: "not_deductible" }),
       },
@@ -80,9 +80,9 @@ export async function action({ request }: ActionFunctionArgs) {
 export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loaderHeaders;
 
 const TAX_LABELS = {
-  not_stated: "Say nothing (the default)",
-  deductible: "Gifts are tax-deductible",
-  not_deductible: "Gifts are not tax-deductible",
+  not_stated: t("admin.settings.sayNothingTheDefault"),
+  deductible: t("admin.settings.giftsAreTaxDeductible"),
+  not_deductible: t("admin.settings.giftsAreNotTaxDeductible"),
 } as const;
 
 export default function SettingsPage() {
@@ -93,23 +93,25 @@ export default function SettingsPage() {
   const errors = actionData?.errors;
   return (
     <div className="panel">
-      <h1>Settings</h1>
-      {params.get("saved") === "1" && !actionData ? <Notice tone="done">Settings saved.</Notice> : null}
+      <h1>{t("admin.settings.settings")}</h1>
+      {params.get("saved") === "1" && !actionData ? (
+        <Notice tone="done">{t("admin.settings.settingsSaved")}</Notice>
+      ) : null}
       <Form method="post" noValidate>
         <input type="hidden" name="csrf" value={data.csrf} />
         <ErrorSummary
           formError={actionData?.formError}
           errors={errors}
           labels={{
-            firstPrintEditionDays: "Days until the first print edition",
-            giftsTaxDeductible: "Tax on gifts",
-            embedOrigins: "Sites that may show the appeal block",
+            firstPrintEditionDays: t("admin.settings.daysUntilTheFirstPrint"),
+            giftsTaxDeductible: t("admin.settings.taxOnGifts"),
+            embedOrigins: t("admin.settings.sitesThatMayShowThe"),
           }}
         />
         <TextField
           name="firstPrintEditionDays"
-          label="Days until the first print edition"
-          hint="The thank-you page and welcome email tell new print supporters to expect their first edition this many days after paying. Leave blank to say nothing."
+          label={t("admin.settings.daysUntilTheFirstPrint")}
+          hint={t("admin.settings.theThankYouPageAnd")}
           inputMode="numeric"
           errors={errors}
           values={values}
@@ -118,10 +120,8 @@ export default function SettingsPage() {
           className="field"
           {...(errors?.giftsTaxDeductible ? { "aria-describedby": "giftsTaxDeductible-error" } : {})}
         >
-          <legend>What annual statements say about tax on gifts</legend>
-          <Hint id="giftsTaxDeductible-hint">
-            Only gifts (one-off and monthly donations) can be tax-deductible; supporter subscriptions buy an edition.
-          </Hint>
+          <legend>{t("admin.settings.whatAnnualStatementsSayAbout")}</legend>
+          <Hint id="giftsTaxDeductible-hint">{t("admin.settings.onlyGiftsOneOffAnd")}</Hint>
           {(Object.keys(TAX_LABELS) as (keyof typeof TAX_LABELS)[]).map((key) => (
             <div className="check" key={key}>
               <input
@@ -135,7 +135,9 @@ export default function SettingsPage() {
               <div>
                 <label htmlFor={`giftsTaxDeductible-${key}`}>{TAX_LABELS[key]}</label>
                 <p className="hint" id={`giftsTaxDeductible-${key}-says`}>
-                  {key === "not_stated" ? data.sentences[key] : `Statements say: “${data.sentences[key]}”`}
+                  {key === "not_stated"
+                    ? data.sentences[key]
+                    : t("admin.settings.statementsSayValue", { value: String(data.sentences[key]) })}
                 </p>
               </div>
             </div>
@@ -144,13 +146,13 @@ export default function SettingsPage() {
         </fieldset>
         <TextAreaField
           name="embedOrigins"
-          label="Sites that may show the appeal block"
+          label={t("admin.settings.sitesThatMayShowThe")}
           hint={
             <>
-              The appeal block (<code>{`${data.appUrl}/embed/<campaign>`}</code>) shows a campaign&rsquo;s progress and
-              a give button inside another site&rsquo;s pages. Browsers show it only on the sites listed here: one
-              address a line, like <code>https://news.example.org</code> (list the www. address too if readers use it).
-              Leave empty to let no site show it.
+              {t("admin.settings.theAppealBlock")}
+              <code>{`${data.appUrl}/embed/<campaign>`}</code>
+              {t("admin.settings.showsACampaignSProgress")} <code>{t("admin.settings.httpsNewsExampleOrg")}</code>{" "}
+              {t("admin.settings.listTheWwwAddressToo")}
             </>
           }
           rows={4}
@@ -161,20 +163,22 @@ export default function SettingsPage() {
         />
         {data.snippet ? (
           <details className="field">
-            <summary>The snippet to paste into a page (WordPress: a Custom HTML block; Ghost: an HTML card)</summary>
+            <summary>{t("admin.settings.theSnippetToPasteInto")}</summary>
             {/* Scrolls sideways at phone widths: focusable, so a keyboard can scroll it too (axe: scrollable-region-focusable). */}
             {/* eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex */}
-            <pre className="snippet" tabIndex={0} role="region" aria-label="Snippet">
+            <pre className="snippet" tabIndex={0} role="region" aria-label={t("admin.settings.snippet")}>
               <code>{data.snippet.text}</code>
             </pre>
             <p className="hint">
-              For another campaign, change <code>{data.snippet.slug}</code> to the end of its address (<code>/c/…</code>
-              ). The script is optional: it makes the frame as tall as the block.
+              {t("admin.settings.forAnotherCampaignChange")} <code>{data.snippet.slug}</code>{" "}
+              {t("admin.settings.toTheEndOfIts")}
+              <code>{t("admin.settings.c")}</code>
+              {t("admin.settings.theScriptIsOptionalIt")}
             </p>
           </details>
         ) : null}
         <FormActions>
-          <Button>Save settings</Button>
+          <Button>{t("admin.settings.saveSettings")}</Button>
         </FormActions>
       </Form>
     </div>

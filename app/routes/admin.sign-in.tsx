@@ -11,7 +11,10 @@ import { Button, FormActions } from "~/ui/admin";
 import { ErrorSummary, TextField } from "~/ui/fields";
 import { email } from "~/validation/fields";
 
-export const meta: MetaFunction = () => [{ title: "Staff sign-in" }, { name: "robots", content: "noindex" }];
+export const meta: MetaFunction = () => [
+  { title: t("admin.signIn.staffSignIn") },
+  { name: "robots", content: "noindex" },
+];
 
 /** Only our own paths: never an open redirect. */
 const NextSchema = z
@@ -38,7 +41,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return json({ errors: {}, values, formError: t("error.csrf") }, { status: 403 });
   const parsed = SignInSchema.safeParse({ email: formData.get("email"), password: formData.get("password") });
   if (!parsed.success)
-    return json({ errors: {}, values, formError: "Enter your email and password." }, { status: 400 });
+    return json({ errors: {}, values, formError: t("admin.signIn.enterYourEmailAndPassword") }, { status: 400 });
   const result = await signInStaff(getDb(), {
     ...parsed.data,
     clientAddress: String(context.clientAddress ?? "unknown"),
@@ -52,10 +55,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (result.status !== "ok") {
     // One message for every failure: it never says whether the email or the password was wrong.
-    return json(
-      { errors: {}, values, formError: "That email and password don't match an active staff account." },
-      { status: 401 },
-    );
+    return json({ errors: {}, values, formError: t("admin.signIn.thatEmailAndPasswordDon") }, { status: 401 });
   }
   const next = NextSchema.parse(formData.get("next") ?? "/admin");
   const headers = new Headers();
@@ -70,14 +70,14 @@ export default function StaffSignIn() {
   const busy = useNavigation().state !== "idle";
   return (
     <div className="narrow panel">
-      <h1>Staff sign-in</h1>
+      <h1>{t("admin.signIn.staffSignIn")}</h1>
       <Form method="post" noValidate>
         <ErrorSummary formError={actionData?.formError} errors={actionData?.errors} labels={{}} />
         <input type="hidden" name="csrf" value={csrf} />
         <input type="hidden" name="next" value={next} />
         <TextField
           name="email"
-          label="Email"
+          label={t("admin.signIn.email")}
           type="email"
           autoComplete="username"
           required
@@ -85,11 +85,11 @@ export default function StaffSignIn() {
           values={actionData?.values ?? {}}
         />
         <div className="field">
-          <label htmlFor="password">Password</label>
+          <label htmlFor="password">{t("admin.signIn.password")}</label>
           <input id="password" name="password" type="password" autoComplete="current-password" required />
         </div>
         <FormActions>
-          <Button disabled={busy}>{busy ? "Signing in…" : "Sign in"}</Button>
+          <Button disabled={busy}>{busy ? t("admin.signIn.signingIn") : t("admin.signIn.signIn")}</Button>
         </FormActions>
       </Form>
     </div>

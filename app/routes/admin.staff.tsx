@@ -19,9 +19,9 @@ import { ErrorSummary, SelectField, TextField } from "~/ui/fields";
 import { RowId } from "~/ids";
 import { useOrgTime } from "~/ui/org-time";
 
-export const meta: MetaFunction = () => [{ title: "Staff" }];
+export const meta: MetaFunction = () => [{ title: t("admin.staff.staff") }];
 
-const LABELS = { email: "Email", name: "Name", role: "Role" };
+const LABELS = { email: t("admin.staff.email"), name: t("admin.staff.name"), role: t("admin.staff.role") };
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
@@ -59,25 +59,22 @@ export async function action({ request }: ActionFunctionArgs) {
     const result = await inviteStaffAccount(db, { input: parsed.data, actorStaffId: me.staffUserId });
     if (!result.ok)
       return json<ActionData>(
-        { errors: { email: "someone already has an account with this email" }, values },
+        { errors: { email: t("admin.staff.someoneAlreadyHasAnAccount") }, values },
         { status: 409 },
       );
     return redirect("/admin/staff?invited=1", 303);
   }
 
   const parsed = PersonSchema.safeParse({ intent, id: formData.get("id") });
-  if (!parsed.success) return json<ActionData>({ formError: "Unknown request." }, { status: 400 });
+  if (!parsed.success) return json<ActionData>({ formError: t("admin.staff.unknownRequest") }, { status: 400 });
   const { id } = parsed.data;
 
   if (parsed.data.intent === "send-link") {
     const sent = await sendStaffPasswordLink(db, { staffUserId: id, actorStaffId: me.staffUserId });
     if (sent.status !== "sent") {
       return sent.status === "disabled"
-        ? json<ActionData>(
-            { formError: "This account is disabled. Re-enable it before sending a link." },
-            { status: 409 },
-          )
-        : json<ActionData>({ formError: "No such staff account." }, { status: 404 });
+        ? json<ActionData>({ formError: t("admin.staff.thisAccountIsDisabledRe") }, { status: 409 })
+        : json<ActionData>({ formError: t("admin.staff.noSuchStaffAccount") }, { status: 404 });
     }
     return redirect(`/admin/staff?${sent.purpose === "invite" ? "reinvited" : "reset"}=1`, 303);
   }
@@ -88,29 +85,27 @@ export async function action({ request }: ActionFunctionArgs) {
     actorStaffId: me.staffUserId,
   });
   if (result === "self")
-    return json<ActionData>(
-      { formError: "You cannot disable your own account. Ask another administrator." },
-      { status: 409 },
-    );
-  if (result === "not_found") return json<ActionData>({ formError: "No such staff account." }, { status: 404 });
+    return json<ActionData>({ formError: t("admin.staff.youCannotDisableYourOwn") }, { status: 409 });
+  if (result === "not_found")
+    return json<ActionData>({ formError: t("admin.staff.noSuchStaffAccount") }, { status: 404 });
   return redirect(`/admin/staff?${parsed.data.intent === "disable" ? "disabled" : "enabled"}=1`, 303);
 }
 
 const NOTICES = {
-  invited: "The invitation is on its way. Their link works once, for 72 hours.",
-  reinvited: "A new invitation is on its way. Earlier links no longer work.",
-  reset:
-    "A set-password link is on its way. Their current password works until they use it; earlier links no longer work.",
-  disabled: "The account is disabled and its sessions have ended.",
-  enabled: "The account can sign in again.",
+  invited: t("admin.staff.theInvitationIsOnIts"),
+  reinvited: t("admin.staff.aNewInvitationIsOn"),
+  reset: t("admin.staff.aSetPasswordLinkIs"),
+  disabled: t("admin.staff.theAccountIsDisabledAnd"),
+  enabled: t("admin.staff.theAccountCanSignIn"),
 } as const;
 
 type Person = ReturnType<typeof useLoaderData<typeof loader>>["staff"][number];
 
 function status(person: Person, date: (at: string) => string) {
-  if (person.disabledAt) return `disabled ${date(person.disabledAt)}`;
-  if (!person.hasPassword) return person.linkPending ? "invited — no password yet" : "invitation expired";
-  return person.linkPending ? "active — reset link sent" : "active";
+  if (person.disabledAt) return t("admin.staff.disabledDisabledat", { disabledAt: String(date(person.disabledAt)) });
+  if (!person.hasPassword)
+    return person.linkPending ? t("admin.staff.invitedNoPasswordYet") : t("admin.staff.invitationExpired");
+  return person.linkPending ? t("admin.staff.activeResetLinkSent") : t("admin.staff.active");
 }
 
 function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
@@ -120,8 +115,11 @@ function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
       <input type="hidden" name="id" value={person.id} />
       {person.disabledAt ? null : (
         <Button variant="secondary" compact name="intent" value="send-link">
-          {person.hasPassword ? "Send reset link" : "Resend invitation"}
-          <span className="visually-hidden"> to {person.name}</span>
+          {person.hasPassword ? t("admin.staff.sendResetLink") : t("admin.staff.resendInvitation")}
+          <span className="visually-hidden">
+            {" "}
+            {t("admin.staff.to")} {person.name}
+          </span>
         </Button>
       )}
       <Button
@@ -130,7 +128,7 @@ function PersonActions({ person, csrf }: { person: Person; csrf: string }) {
         name="intent"
         value={person.disabledAt ? "enable" : "disable"}
       >
-        {person.disabledAt ? "Re-enable" : "Disable"}
+        {person.disabledAt ? t("admin.staff.reEnable") : t("admin.staff.disable")}
         <span className="visually-hidden"> {person.name}</span>
       </Button>
     </Form>
@@ -145,17 +143,17 @@ export default function Staff() {
   const notice = (Object.keys(NOTICES) as (keyof typeof NOTICES)[]).find((key) => params.get(key));
   return (
     <div className="panel">
-      <h1>Staff</h1>
+      <h1>{t("admin.staff.staff")}</h1>
       {notice ? <Notice tone="done">{NOTICES[notice]}</Notice> : null}
       {actionData?.formError && !actionData.errors ? <Notice tone="error">{actionData.formError}</Notice> : null}
-      <DataTable caption="Staff accounts">
+      <DataTable caption={t("admin.staff.staffAccounts")}>
         <thead>
           <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Status</th>
-            <th scope="col">Action</th>
+            <th scope="col">{t("admin.staff.name")}</th>
+            <th scope="col">{t("admin.staff.email")}</th>
+            <th scope="col">{t("admin.staff.role")}</th>
+            <th scope="col">{t("admin.staff.status")}</th>
+            <th scope="col">{t("admin.staff.action")}</th>
           </tr>
         </thead>
         <tbody>
@@ -165,14 +163,20 @@ export default function Staff() {
               <td>{s.email}</td>
               <td>{s.role}</td>
               <td>{status(s, date)}</td>
-              <td>{s.id === me ? <span className="hint">you</span> : <PersonActions person={s} csrf={csrf} />}</td>
+              <td>
+                {s.id === me ? (
+                  <span className="hint">{t("admin.staff.you")}</span>
+                ) : (
+                  <PersonActions person={s} csrf={csrf} />
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
       </DataTable>
 
-      <h2>Invite a person</h2>
-      <p>They get an email with a link to choose their own password. The link works once, for 72 hours.</p>
+      <h2>{t("admin.staff.inviteAPerson")}</h2>
+      <p>{t("admin.staff.theyGetAnEmailWith")}</p>
       <Form method="post" noValidate>
         <ErrorSummary errors={actionData?.errors} labels={LABELS} />
         <input type="hidden" name="csrf" value={csrf} />
@@ -197,15 +201,15 @@ export default function Staff() {
           name="role"
           label={LABELS.role}
           options={{
-            staff: "staff — pledges, supporters, exports",
-            admin: "admin — everything, including refunds and staff",
+            staff: t("admin.staff.roleStaff"),
+            admin: t("admin.staff.adminEverythingIncludingRefundsAnd"),
           }}
           value={actionData?.values?.role ?? "staff"}
           errors={actionData?.errors}
         />
         <FormActions>
           <Button name="intent" value="invite">
-            Send invitation
+            {t("admin.staff.sendInvitation")}
           </Button>
         </FormActions>
       </Form>

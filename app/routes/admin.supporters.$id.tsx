@@ -43,7 +43,7 @@ import { LIMITS } from "~/validation/fields";
 // this module's schemas are built too.
 const withoutControlCharacters = (text: string) => hasNoControlCharacters()(text);
 
-export const meta: MetaFunction = () => [{ title: "Supporter" }];
+export const meta: MetaFunction = () => [{ title: t("admin.supportersId.supporter") }];
 
 const NoticeSchema = z.object({
   done: z
@@ -63,16 +63,15 @@ const NoticeSchema = z.object({
     .catch(undefined),
 });
 const NOTICES: Record<string, string> = {
-  contact: "Contact details saved.",
-  "details-accepted": "The details given at checkout are now their contact details.",
-  "details-ignored": "The details given at checkout were ignored. Their contact details are unchanged.",
-  note: "Note added.",
-  resend: "The receipt is on its way again.",
-  cancel: "The subscription will end at the end of the paid period.",
-  pause: "Collection is paused.",
-  refund: "Refund recorded. The supporter has been emailed a confirmation.",
-  "refund-requested":
-    "Refund sent to the payment processor. The ledger updates, and the supporter is emailed, when it confirms.",
+  contact: t("admin.supportersId.contactDetailsSaved"),
+  "details-accepted": t("admin.supportersId.theDetailsGivenAtCheckout"),
+  "details-ignored": t("admin.supportersId.theDetailsGivenAtCheckout2"),
+  note: t("admin.supportersId.noteAdded"),
+  resend: t("admin.supportersId.theReceiptIsOnIts"),
+  cancel: t("admin.supportersId.theSubscriptionWillEndAt"),
+  pause: t("admin.supportersId.collectionIsPaused"),
+  refund: t("admin.supportersId.refundRecordedTheSupporterHas"),
+  "refund-requested": t("admin.supportersId.refundSentToThePayment"),
   "refund-already": t("admin.refund.done.already"),
 };
 
@@ -84,7 +83,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const query = new URL(request.url).searchParams;
   const at = parseListPositions(query);
   const page = await getSupporterForStaff(db, { supporterId: supporterId(params), at });
-  if (!page) throw new Response("Not found", { status: 404 });
+  if (!page) throw new Response(t("admin.supportersId.notFound"), { status: 404 });
   const csrf = await issueCsrfToken(request);
   const notice = NoticeSchema.parse(Object.fromEntries(query)).done ?? null;
   // `at`: where each list is, so that paging one list keeps the others where they are.
@@ -111,16 +110,16 @@ type ActionData = {
 const TargetSchema = z.object({ subscriptionId: RowId });
 const PauseSchema = TargetSchema.extend({
   months: z.coerce
-    .number({ message: "Choose 1 to 6 months." })
-    .int("Choose 1 to 6 months.")
-    .min(1, "Choose 1 to 6 months.")
-    .max(6, "Choose 1 to 6 months."),
+    .number({ message: t("admin.supportersId.choose1To6Months") })
+    .int(t("admin.supportersId.choose1To6Months"))
+    .min(1, t("admin.supportersId.choose1To6Months"))
+    .max(6, t("admin.supportersId.choose1To6Months")),
 });
 const CancelSchema = TargetSchema.extend({
   reason: z
     .string()
     .trim()
-    .max(500, "Keep the reason under 500 characters.")
+    .max(500, t("admin.supportersId.keepTheReasonUnder500"))
     .refine(withoutControlCharacters, t("error.text.control"))
     .optional()
     .transform((v) => v || null),
@@ -151,7 +150,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const done = (what: keyof typeof NOTICES) => redirect(backTo(what), 303);
 
   if (!(await isValidCsrf(request, formData))) return fail(403, { errors: {}, values: {}, formError: t("error.csrf") });
-  if (!intent) return fail(400, { errors: {}, values: {}, formError: "Unknown action." });
+  if (!intent) return fail(400, { errors: {}, values: {}, formError: t("admin.supportersId.unknownAction") });
   const actor = { type: "staff" as const, id: staff.staffUserId };
 
   switch (intent) {
@@ -164,7 +163,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case "accept-details":
     case "ignore-details": {
       const parsed = CheckoutDetailsFormSchema.safeParse(formValues(formData, ["detailsToken", "expectedUpdatedAt"]));
-      if (!parsed.success) return fail(400, { errors: {}, values: {}, formError: "Reload the page and try again." });
+      if (!parsed.success)
+        return fail(400, { errors: {}, values: {}, formError: t("admin.supportersId.reloadThePageAndTry") });
       const answer = intent === "accept-details" ? "accept" : "ignore";
       const outcome = await answerCheckoutDetails(db, { staff, supporterId: id, answer, ...parsed.data });
       return outcome.ok ? done(answer === "accept" ? "details-accepted" : "details-ignored") : failWith(outcome);
@@ -179,7 +179,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
     }
     case "resend": {
       const parsed = PaymentSchema.safeParse(formValues(formData, ["paymentId"]));
-      if (!parsed.success) return fail(400, { errors: {}, values: {}, formError: "Choose a payment." });
+      if (!parsed.success)
+        return fail(400, { errors: {}, values: {}, formError: t("admin.supportersId.chooseAPayment") });
       const outcome = await resendReceipt(db, { staff, supporterId: id, paymentId: parsed.data.paymentId });
       return outcome.ok ? done("resend") : failWith(outcome, {}, parsed.data.paymentId);
     }
@@ -222,9 +223,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 const CONTACT_LABELS: Record<string, string> = {
-  name: "Name",
-  email: "Email",
-  phone: "Phone",
+  name: t("admin.supportersId.name"),
+  email: t("admin.supportersId.email"),
+  phone: t("admin.supportersId.phone"),
   ...Object.fromEntries(ADDRESS_FIELDS.map((f) => [f.name, f.label])),
 };
 
@@ -253,8 +254,16 @@ function ListPager({
   };
   return (
     <p className="button-row">
-      {page.newer ? <Link to={href("after", page.newer)}>Newer {list}</Link> : null}
-      {page.older ? <Link to={href("before", page.older)}>Older {list}</Link> : null}
+      {page.newer ? (
+        <Link to={href("after", page.newer)}>
+          {t("admin.supportersId.newer")} {list}
+        </Link>
+      ) : null}
+      {page.older ? (
+        <Link to={href("before", page.older)}>
+          {t("admin.supportersId.older")} {list}
+        </Link>
+      ) : null}
     </p>
   );
 }
@@ -304,11 +313,20 @@ export default function SupporterPage() {
     .filter(Boolean)
     .join(", ");
   const current = [
-    ...summary.live.map(
-      (l) =>
-        `${l.planName ?? (l.kind === "monthly" ? "Monthly gift" : "Supporter tier")}: ${money(l.amountMinor, l.currency)} a month (${l.status === "past_due" ? "payment failing" : l.status})`,
+    ...summary.live.map((l) =>
+      t("admin.supportersId.liveLine", {
+        plan:
+          l.planName ??
+          (l.kind === "monthly" ? t("admin.supportersId.monthlyGift") : t("admin.supportersId.supporterTier")),
+        amount: money(l.amountMinor, l.currency),
+        status: l.status === "past_due" ? t("admin.supportersId.paymentFailing") : l.status,
+      }),
     ),
-    ...page.entitlements.filter((e) => e.source === "one_time").map((e) => `${e.planName} until ${fmtDate(e.until)}`),
+    ...page.entitlements
+      .filter((e) => e.source === "one_time")
+      .map((e) =>
+        t("admin.supportersId.plannameUntilUntil", { planName: String(e.planName), until: String(fmtDate(e.until)) }),
+      ),
   ];
   const given_ = summary.totals.filter((x) => x.gifts > 0).map((x) => money(x.gifts, x.currency));
   const paidForTiers = summary.totals.filter((x) => x.subscriptions > 0).map((x) => money(x.subscriptions, x.currency));
@@ -318,17 +336,15 @@ export default function SupporterPage() {
       .filter((x): x is string => Boolean(x))
       .sort()[0] ?? null;
   const flags = [
-    ...(summary.paymentFailing ? ["Payment failing: see Subscriptions below"] : []),
-    ...(summary.receiptsToPost > 0
-      ? [`${summary.receiptsToPost === 1 ? "A receipt" : `${summary.receiptsToPost} receipts`} to print and post`]
-      : []),
-    ...(!supporter.email ? ["No email address"] : []),
+    ...(summary.paymentFailing ? [t("admin.supportersId.paymentFailingSeeSubscriptionsBelow")] : []),
+    ...(summary.receiptsToPost > 0 ? [t("admin.supportersId.receiptsToPrint", { count: summary.receiptsToPost })] : []),
+    ...(!supporter.email ? [t("admin.supportersId.noEmailAddress")] : []),
   ];
 
   return (
     <div className="admin-supporter">
       <p>
-        <Link to="/admin/supporters">← Supporters</Link>
+        <Link to="/admin/supporters">{t("admin.supportersId.supporters")}</Link>
       </p>
       <h1>{supporter.name || supporter.email || supporter.phone}</h1>
       {notice ? <Notice tone="done">{NOTICES[notice]}</Notice> : null}
@@ -336,43 +352,45 @@ export default function SupporterPage() {
 
       {given || detailsAnswer?.formError ? (
         <section className="panel" aria-labelledby="checkout-details-heading">
-          <h2 id="checkout-details-heading">Details given at checkout differ</h2>
+          <h2 id="checkout-details-heading">{t("admin.supportersId.detailsGivenAtCheckoutDiffer")}</h2>
           {detailsAnswer?.formError ? <Notice tone="error">{detailsAnswer.formError}</Notice> : null}
           {given ? (
             <>
               <p>
-                A checkout on {dateTime(given.givenAt)} with this supporter&apos;s email gave other details. They were
-                kept with that payment only: the contact details below are unchanged until you accept them.
+                {t("admin.supportersId.aCheckoutOn")} {dateTime(given.givenAt)}{" "}
+                {t("admin.supportersId.withThisSupporterSEmail")}
               </p>
               <div className="table-scroll">
                 <table className="admin-table">
                   <thead>
                     <tr>
-                      <th scope="col">Field</th>
-                      <th scope="col">Given at checkout</th>
-                      <th scope="col">Contact details now</th>
+                      <th scope="col">{t("admin.supportersId.field")}</th>
+                      <th scope="col">{t("admin.supportersId.givenAtCheckout")}</th>
+                      <th scope="col">{t("admin.supportersId.contactDetailsNow")}</th>
                     </tr>
                   </thead>
                   <tbody>
                     {given.name ? (
                       <tr>
-                        <th scope="row">Name</th>
+                        <th scope="row">{t("admin.supportersId.name")}</th>
                         <td>{given.name.given}</td>
-                        <td>{given.name.stored || "(none)"}</td>
+                        <td>{given.name.stored || t("admin.supportersId.none")}</td>
                       </tr>
                     ) : null}
                     {given.phone ? (
                       <tr>
-                        <th scope="row">Phone</th>
+                        <th scope="row">{t("admin.supportersId.phone")}</th>
                         <td>{given.phone.given}</td>
-                        <td>{given.phone.stored || "(none)"}</td>
+                        <td>{given.phone.stored || t("admin.supportersId.none")}</td>
                       </tr>
                     ) : null}
                     {given.address ? (
                       <tr>
-                        <th scope="row">Postal address</th>
+                        <th scope="row">{t("admin.supportersId.postalAddress")}</th>
                         <td>{given.address.given.join(", ")}</td>
-                        <td>{given.address.stored.length ? given.address.stored.join(", ") : "(none)"}</td>
+                        <td>
+                          {given.address.stored.length ? given.address.stored.join(", ") : t("admin.supportersId.none")}
+                        </td>
                       </tr>
                     ) : null}
                   </tbody>
@@ -384,14 +402,14 @@ export default function SupporterPage() {
                   <input type="hidden" name="intent" value="accept-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
                   <input type="hidden" name="expectedUpdatedAt" value={supporter.version} />
-                  <Button compact>Accept: make these their contact details</Button>
+                  <Button compact>{t("admin.supportersId.acceptMakeTheseTheirContact")}</Button>
                 </Form>
                 <Form method="post">
                   <input type="hidden" name="csrf" value={csrf} />
                   <input type="hidden" name="intent" value="ignore-details" />
                   <input type="hidden" name="detailsToken" value={given.token} />
                   <Button variant="secondary" compact>
-                    Ignore: keep their contact details
+                    {t("admin.supportersId.ignoreKeepTheirContactDetails")}
                   </Button>
                 </Form>
               </div>
@@ -402,12 +420,12 @@ export default function SupporterPage() {
 
       {!editing ? (
         <SummaryCard
-          title="At a glance"
+          title={t("admin.supportersId.atAGlance")}
           headingId="summary-heading"
           tone={summary.paymentFailing || summary.receiptsToPost > 0 ? "warning" : undefined}
         >
           {flags.length > 0 ? (
-            <ul className="admin-flags" aria-label="Needs attention">
+            <ul className="admin-flags" aria-label={t("admin.supportersId.needsAttention")}>
               {flags.map((f) => (
                 <li key={f}>{f}</li>
               ))}
@@ -415,41 +433,41 @@ export default function SupporterPage() {
           ) : null}
           <SummaryList
             rows={[
-              { label: "Name", value: supporter.name || "(no name)" },
+              { label: t("admin.supportersId.name"), value: supporter.name || t("admin.supportersId.noName") },
               {
-                label: "Email",
+                label: t("admin.supportersId.email"),
                 value: supporter.email ? (
                   <a href={`mailto:${supporter.email}`}>{supporter.email}</a>
                 ) : (
-                  "None: receipts are posted"
+                  t("admin.supportersId.noneReceiptsArePosted")
                 ),
               },
               {
-                label: "Phone",
+                label: t("admin.supportersId.phone"),
                 value: supporter.phone ? (
                   <a href={`tel:${supporter.phone.replace(/[^\d+]/g, "")}`}>{supporter.phone}</a>
                 ) : (
-                  "None"
+                  t("admin.supportersId.none3")
                 ),
               },
-              { label: "Postal address", value: addressLine || "None" },
+              { label: t("admin.supportersId.postalAddress"), value: addressLine || t("admin.supportersId.none3") },
               {
-                label: "Current support",
-                value: current.length ? current.join("; ") : "No regular support or supporter tier now",
+                label: t("admin.supportersId.currentSupport"),
+                value: current.length ? current.join("; ") : t("admin.supportersId.noRegularSupportOrSupporter"),
               },
               {
-                label: "Lifetime given (gifts, net of refunds)",
-                value: given_.length ? given_.join(", ") : "Nothing yet",
+                label: t("admin.supportersId.lifetimeGivenGiftsNetOf"),
+                value: given_.length ? given_.join(", ") : t("admin.supportersId.nothingYet"),
               },
               paidForTiers.length
-                ? { label: "Paid for supporter subscriptions", value: paidForTiers.join(", ") }
+                ? { label: t("admin.supportersId.paidForSupporterSubscriptions"), value: paidForTiers.join(", ") }
                 : null,
-              firstPaid ? { label: "Supporter since", value: fmtDate(firstPaid) } : null,
+              firstPaid ? { label: t("admin.supportersId.supporterSince"), value: fmtDate(firstPaid) } : null,
             ]}
           />
           <div className="admin-actions">
             <LinkButton to={`/admin/supporters/${supporter.id}?edit=1`} variant="primary">
-              Edit contact details
+              {t("admin.supportersId.editContactDetails")}
             </LinkButton>
           </div>
         </SummaryCard>
@@ -457,7 +475,7 @@ export default function SupporterPage() {
 
       {editing ? (
         <section className="panel" aria-labelledby="contact-heading">
-          <h2 id="contact-heading">Edit contact details</h2>
+          <h2 id="contact-heading">{t("admin.supportersId.editContactDetails")}</h2>
           <ErrorSummary formError={contact?.formError} errors={contact?.errors} labels={CONTACT_LABELS} />
           <Form method="post" noValidate>
             <input type="hidden" name="csrf" value={csrf} />
@@ -469,7 +487,7 @@ export default function SupporterPage() {
             />
             <TextField
               name="name"
-              label="Name"
+              label={t("admin.supportersId.name")}
               autoComplete="off"
               maxLength={LIMITS.name}
               errors={contact?.errors}
@@ -477,8 +495,8 @@ export default function SupporterPage() {
             />
             <TextField
               name="email"
-              label="Email"
-              hint="Optional if you have their phone number: without an email address, receipts are posted."
+              label={t("admin.supportersId.email")}
+              hint={t("admin.supportersId.optionalIfYouHaveTheir")}
               type="email"
               autoComplete="off"
               maxLength={LIMITS.email}
@@ -487,7 +505,7 @@ export default function SupporterPage() {
             />
             <TextField
               name="phone"
-              label="Phone"
+              label={t("admin.supportersId.phone")}
               type="tel"
               autoComplete="off"
               maxLength={LIMITS.phone}
@@ -495,7 +513,7 @@ export default function SupporterPage() {
               values={contactValues}
             />
             <fieldset>
-              <legend>Postal address (leave empty if none)</legend>
+              <legend>{t("admin.supportersId.postalAddressLeaveEmptyIf")}</legend>
               {ADDRESS_FIELDS.map((f) => (
                 <TextField
                   key={f.name}
@@ -508,22 +526,25 @@ export default function SupporterPage() {
               ))}
             </fieldset>
             <div className="admin-actions">
-              <Button>Save contact details</Button>
-              <Link to={`/admin/supporters/${supporter.id}`}>Cancel: keep them as they are</Link>
+              <Button>{t("admin.supportersId.saveContactDetails")}</Button>
+              <Link to={`/admin/supporters/${supporter.id}`}>{t("admin.supportersId.cancelKeepThemAsThey")}</Link>
             </div>
           </Form>
         </section>
       ) : null}
 
       <section className="panel" aria-labelledby="entitlements-heading">
-        <h2 id="entitlements-heading">Entitlements</h2>
+        <h2 id="entitlements-heading">{t("admin.supportersId.entitlements")}</h2>
         {page.entitlements.length === 0 ? (
-          <p>None.</p>
+          <p>{t("admin.supportersId.none2")}</p>
         ) : (
           <ul>
             {page.entitlements.map((e, i) => (
               <li key={i}>
-                {e.planName} ({e.tier}) {e.until ? `until ${fmtDate(e.until)}` : "while it renews"}
+                {e.planName} ({e.tier}){" "}
+                {e.until
+                  ? t("admin.supportersId.untilUntil", { until: String(fmtDate(e.until)) })
+                  : t("admin.supportersId.whileItRenews")}
               </li>
             ))}
           </ul>
@@ -531,25 +552,34 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="subscriptions-heading">
-        <h2 id="subscriptions-heading">Subscriptions</h2>
-        {page.subscriptions.rows.length === 0 ? <p>None.</p> : null}
+        <h2 id="subscriptions-heading">{t("admin.supportersId.subscriptions")}</h2>
+        {page.subscriptions.rows.length === 0 ? <p>{t("admin.supportersId.none2")}</p> : null}
         {page.subscriptions.rows.map((s) => {
           const failed = errorsFor("cancel", s.id) ?? errorsFor("pause", s.id);
           return (
             <div key={s.id} className="admin-subscription">
               <h3>
-                {s.what}: {formatMoney(s.amountMinor, s.currency)} {s.currency} a month
+                {s.what}: {formatMoney(s.amountMinor, s.currency)} {s.currency} {t("admin.supportersId.aMonth")}
               </h3>
               <p>
-                Status: {s.status}
-                {s.cancelAtPeriodEnd && s.currentPeriodEnd ? `, ends ${fmtDate(s.currentPeriodEnd)}` : ""}
-                {s.pausedUntil ? `, paused until ${fmtDate(s.pausedUntil)}` : ""}
-                {s.updating ? " (updating…)" : ""}
+                {t("admin.supportersId.status")} {s.status}
+                {s.cancelAtPeriodEnd && s.currentPeriodEnd
+                  ? t("admin.supportersId.endsCurrentperiodend", {
+                      currentPeriodEnd: String(fmtDate(s.currentPeriodEnd)),
+                    })
+                  : ""}
+                {s.pausedUntil
+                  ? t("admin.supportersId.pausedUntilPauseduntil", { pausedUntil: String(fmtDate(s.pausedUntil)) })
+                  : ""}
+                {s.updating ? t("admin.supportersId.updating") : ""}
               </p>
               {s.lastFailureReason || s.nextRetryAt ? (
                 <p className="notice">
-                  Last payment failed{s.lastFailureReason ? `: ${s.lastFailureReason}` : ""}.
-                  {s.nextRetryAt ? ` Next retry ${fmtDate(s.nextRetryAt)}.` : ""}
+                  {t("admin.supportersId.lastPaymentFailed")}
+                  {s.lastFailureReason ? `: ${s.lastFailureReason}` : ""}.
+                  {s.nextRetryAt
+                    ? t("admin.supportersId.nextRetryNextretryat", { nextRetryAt: String(fmtDate(s.nextRetryAt)) })
+                    : ""}
                 </p>
               ) : null}
               {failed?.formError ? (
@@ -566,7 +596,7 @@ export default function SupporterPage() {
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="pause" />
                     <input type="hidden" name="subscriptionId" value={s.id} />
-                    <label htmlFor={`months-${s.id}`}>Pause for (months)</label>{" "}
+                    <label htmlFor={`months-${s.id}`}>{t("admin.supportersId.pauseForMonths")}</label>{" "}
                     <select id={`months-${s.id}`} name="months" defaultValue="1">
                       {[1, 2, 3, 4, 5, 6].map((m) => (
                         <option key={m} value={m}>
@@ -574,13 +604,13 @@ export default function SupporterPage() {
                         </option>
                       ))}
                     </select>{" "}
-                    <Button variant="secondary">Pause on their behalf</Button>
+                    <Button variant="secondary">{t("admin.supportersId.pauseOnTheirBehalf")}</Button>
                   </Form>
                   <Form method="post">
                     <input type="hidden" name="csrf" value={csrf} />
                     <input type="hidden" name="intent" value="cancel" />
                     <input type="hidden" name="subscriptionId" value={s.id} />
-                    <label htmlFor={`reason-${s.id}`}>Reason (optional)</label>{" "}
+                    <label htmlFor={`reason-${s.id}`}>{t("admin.supportersId.reasonOptional")}</label>{" "}
                     <input
                       type="text"
                       id={`reason-${s.id}`}
@@ -588,7 +618,7 @@ export default function SupporterPage() {
                       maxLength={500}
                       defaultValue={failed?.values.reason ?? ""}
                     />{" "}
-                    <Button variant="secondary">Cancel at period end on their behalf</Button>
+                    <Button variant="secondary">{t("admin.supportersId.cancelAtPeriodEndOn")}</Button>
                   </Form>
                 </div>
               ) : null}
@@ -599,22 +629,22 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="payments-heading">
-        <h2 id="payments-heading">Payments</h2>
+        <h2 id="payments-heading">{t("admin.supportersId.payments")}</h2>
         {page.payments.rows.length === 0 ? (
-          <p>None.</p>
+          <p>{t("admin.supportersId.none2")}</p>
         ) : (
           <div className="table-scroll">
             <table className="admin-table">
-              <caption className="visually-hidden">Payments, newest first</caption>
+              <caption className="visually-hidden">{t("admin.supportersId.paymentsNewestFirst")}</caption>
               <thead>
                 <tr>
-                  <th scope="col">Receipt</th>
-                  <th scope="col">Date</th>
-                  <th scope="col">For</th>
-                  <th scope="col">Method</th>
-                  <th scope="col">Amount</th>
-                  <th scope="col">Refunded</th>
-                  <th scope="col">Actions</th>
+                  <th scope="col">{t("admin.supportersId.receipt")}</th>
+                  <th scope="col">{t("admin.supportersId.date")}</th>
+                  <th scope="col">{t("admin.supportersId.for")}</th>
+                  <th scope="col">{t("admin.supportersId.method")}</th>
+                  <th scope="col">{t("admin.supportersId.amount")}</th>
+                  <th scope="col">{t("admin.supportersId.refunded")}</th>
+                  <th scope="col">{t("admin.supportersId.actions")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -633,13 +663,13 @@ export default function SupporterPage() {
                           <>
                             <blockquote className="message-quote">{p.message}</blockquote>
                             <span className="hint">
-                              Message of support,{" "}
+                              {t("admin.supportersId.messageOfSupport")}{" "}
                               {p.messageStatus === "pending" ? (
-                                <Link to="/admin/messages?show=review">not yet reviewed</Link>
+                                <Link to="/admin/messages?show=review">{t("admin.supportersId.notYetReviewed")}</Link>
                               ) : p.messageStatus === "approved" ? (
-                                "approved for the public wall"
+                                t("admin.supportersId.approvedForThePublicWall")
                               ) : (
-                                "hidden"
+                                t("admin.supportersId.hidden")
                               )}
                             </span>
                           </>
@@ -653,13 +683,17 @@ export default function SupporterPage() {
                       <td>
                         {p.hasReceipt && !supporter.email ? (
                           // No address to email it to: staff print and post it instead.
-                          <Link to={`/admin/payments/${p.id}/receipt`}>Print receipt {p.receiptNumber}</Link>
+                          <Link to={`/admin/payments/${p.id}/receipt`}>
+                            {t("admin.supportersId.printReceipt")} {p.receiptNumber}
+                          </Link>
                         ) : p.hasReceipt ? (
                           <Form method="post" className="inline-form">
                             <input type="hidden" name="csrf" value={csrf} />
                             <input type="hidden" name="intent" value="resend" />
                             <input type="hidden" name="paymentId" value={p.id} />
-                            <Button variant="secondary">Resend receipt {p.receiptNumber}</Button>
+                            <Button variant="secondary">
+                              {t("admin.supportersId.resendReceipt")} {p.receiptNumber}
+                            </Button>
                           </Form>
                         ) : null}
                         {resend?.formError ? <p className="field-error">{resend.formError}</p> : null}
@@ -685,9 +719,9 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="pledges-heading">
-        <h2 id="pledges-heading">Pledges</h2>
+        <h2 id="pledges-heading">{t("admin.supportersId.pledges")}</h2>
         {page.pledges.rows.length === 0 ? (
-          <p>None.</p>
+          <p>{t("admin.supportersId.none2")}</p>
         ) : (
           <ul>
             {page.pledges.rows.map((p) => (
@@ -701,19 +735,19 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="emails-heading">
-        <h2 id="emails-heading">Emails sent</h2>
+        <h2 id="emails-heading">{t("admin.supportersId.emailsSent")}</h2>
         {page.emails.rows.length === 0 ? (
-          <p>None.</p>
+          <p>{t("admin.supportersId.none2")}</p>
         ) : (
           <div className="table-scroll">
             <table className="admin-table">
-              <caption className="visually-hidden">Emails, newest first </caption>
+              <caption className="visually-hidden">{t("admin.supportersId.emailsNewestFirst")} </caption>
               <thead>
                 <tr>
-                  <th scope="col">Email</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Queued</th>
-                  <th scope="col">Sent</th>
+                  <th scope="col">{t("admin.supportersId.email")}</th>
+                  <th scope="col">{t("admin.supportersId.status2")}</th>
+                  <th scope="col">{t("admin.supportersId.queued")}</th>
+                  <th scope="col">{t("admin.supportersId.sent")}</th>
                 </tr>
               </thead>
               <tbody>
@@ -736,7 +770,7 @@ export default function SupporterPage() {
       </section>
 
       <section className="panel" aria-labelledby="notes-heading">
-        <h2 id="notes-heading">Staff notes</h2>
+        <h2 id="notes-heading">{t("admin.supportersId.staffNotes")}</h2>
         {page.notes.rows.map((n) => (
           <div key={n.id} className="staff-note">
             <p>{n.body}</p>
@@ -750,7 +784,7 @@ export default function SupporterPage() {
           <input type="hidden" name="csrf" value={csrf} />
           <input type="hidden" name="intent" value="note" />
           <div className="field">
-            <label htmlFor="body">Add a note (never shown to the supporter)</label>
+            <label htmlFor="body">{t("admin.supportersId.addANoteNeverShown")}</label>
             <textarea
               id="body"
               name="body"
@@ -766,7 +800,7 @@ export default function SupporterPage() {
               </p>
             ) : null}
           </div>
-          <Button>Add note</Button>
+          <Button>{t("admin.supportersId.addNote")}</Button>
         </Form>
       </section>
     </div>

@@ -10,10 +10,11 @@ import { RowId } from "~/ids";
 import { searchSupporters, type SupporterFilters } from "~/supporters/search.server";
 import { FILTER_TIERS, STATUS_LABELS, SUPPORTER_STATUSES, TIER_LABELS } from "~/supporters/supporter-filters";
 import { Button } from "~/ui/admin";
+import { t } from "~/i18n/t";
 
 const withoutControlCharacters = hasNoControlCharacters();
 
-export const meta: MetaFunction = () => [{ title: "Supporters" }];
+export const meta: MetaFunction = () => [{ title: t("admin.supporters.supporters") }];
 
 const PAGE = 25;
 const Checked = z
@@ -70,48 +71,50 @@ export default function SupporterSearch() {
     const params = new URLSearchParams(Object.entries({ ...kept, ...extra }).filter(([, v]) => v !== ""));
     return `/admin/supporters${params.size ? `?${params}` : ""}`;
   };
-  const caption = kept.q ? `Supporters matching “${kept.q}”, best matches first` : "Supporters, newest first";
+  const caption = kept.q
+    ? t("admin.supporters.supportersMatchingQBestMatches", { q: String(kept.q) })
+    : t("admin.supporters.supportersNewestFirst");
   return (
     <div className="panel">
-      <h1>Supporters</h1>
+      <h1>{t("admin.supporters.supporters")}</h1>
       <Form method="get" role="search" className="admin-search supporter-finder">
         <div className="field">
-          <label htmlFor="q">Name, town, email, phone or postcode</label>
+          <label htmlFor="q">{t("admin.supporters.nameTownEmailPhoneOr")}</label>
           <input id="q" name="q" type="search" defaultValue={kept.q} maxLength={200} autoComplete="off" />
         </div>
         <fieldset className="supporter-filters">
-          <legend>Only show</legend>
+          <legend>{t("admin.supporters.onlyShow")}</legend>
           <FilterSelect
             name="tier"
-            label="Tier"
+            label={t("admin.supporters.tier")}
             value={kept.tier}
             choices={FILTER_TIERS.map((tier) => [tier, TIER_LABELS[tier]])}
           />
           <FilterSelect
             name="status"
-            label="Status"
+            label={t("admin.supporters.status")}
             value={kept.status}
             choices={SUPPORTER_STATUSES.map((status) => [status, STATUS_LABELS[status]])}
           />
           <FilterSelect
             name="campaign"
-            label="Campaign"
+            label={t("admin.supporters.campaign")}
             value={kept.campaign}
             choices={campaignChoices.map((c) => [String(c.id), c.name])}
           />
           <div className="check">
             <input id="failing" name="failing" type="checkbox" value="1" defaultChecked={kept.failing === "1"} />
-            <label htmlFor="failing">Payment failing</label>
+            <label htmlFor="failing">{t("admin.supporters.paymentFailing")}</label>
           </div>
           <div className="check">
             <input id="noEmail" name="noEmail" type="checkbox" value="1" defaultChecked={kept.noEmail === "1"} />
-            <label htmlFor="noEmail">No email address</label>
+            <label htmlFor="noEmail">{t("admin.supporters.noEmailAddress")}</label>
           </div>
         </fieldset>
-        <Button>Search</Button>
+        <Button>{t("admin.supporters.search")}</Button>
         {kept.q || filtered ? (
           <p>
-            <Link to="/admin/supporters">Clear search and filters</Link>
+            <Link to="/admin/supporters">{t("admin.supporters.clearSearchAndFilters")}</Link>
           </p>
         ) : null}
       </Form>
@@ -121,19 +124,19 @@ export default function SupporterSearch() {
             <caption className="visually-hidden">{caption}</caption>
             <thead>
               <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Phone</th>
-                <th scope="col">Postcode and town</th>
+                <th scope="col">{t("admin.supporters.name")}</th>
+                <th scope="col">{t("admin.supporters.email")}</th>
+                <th scope="col">{t("admin.supporters.phone")}</th>
+                <th scope="col">{t("admin.supporters.postcodeAndTown")}</th>
               </tr>
             </thead>
             <tbody>
               {rows.map((s) => (
                 <tr key={s.id}>
                   <td>
-                    <Link to={`/admin/supporters/${s.id}`}>{s.name || "(no name)"}</Link>
+                    <Link to={`/admin/supporters/${s.id}`}>{s.name || t("admin.supporters.noName")}</Link>
                   </td>
-                  <td>{s.email ?? "(no email)"}</td>
+                  <td>{s.email ?? t("admin.supporters.noEmail")}</td>
                   <td>{s.phone ?? ""}</td>
                   <td>{[s.postalCode, s.city].filter(Boolean).join(" ")}</td>
                 </tr>
@@ -143,15 +146,19 @@ export default function SupporterSearch() {
         </div>
       ) : kept.q ? (
         <p>
-          No supporters match “{kept.q}”{filtered ? " with these filters" : ""}. Try fewer letters or another detail: a
-          phone number, postcode or email.
+          {t("admin.supporters.noSupportersMatch")}
+          {kept.q}”{filtered ? t("admin.supporters.withTheseFilters") : ""}
+          {t("admin.supporters.tryFewerLettersOrAnother")}
         </p>
       ) : (
-        <p>No supporters{filtered ? " with these filters" : " yet"}.</p>
+        <p>
+          {t("admin.supporters.noSupporters")}
+          {filtered ? t("admin.supporters.withTheseFilters") : t("admin.supporters.yet")}.
+        </p>
       )}
-      <nav aria-label="Pages of supporters" className="pager">
-        {paged ? <Link to={link({})}>First page</Link> : null}
-        {next ? <Link to={link({ after: next })}>Next page</Link> : null}
+      <nav aria-label={t("admin.supporters.pagesOfSupporters")} className="pager">
+        {paged ? <Link to={link({})}>{t("admin.supporters.firstPage")}</Link> : null}
+        {next ? <Link to={link({ after: next })}>{t("admin.supporters.nextPage")}</Link> : null}
       </nav>
     </div>
   );
@@ -173,7 +180,7 @@ function FilterSelect({
     <div className="field">
       <label htmlFor={name}>{label}</label>
       <select id={name} name={name} defaultValue={value}>
-        <option value="">Any</option>
+        <option value="">{t("admin.supporters.any")}</option>
         {choices.map(([choice, text]) => (
           <option key={choice} value={choice}>
             {text}

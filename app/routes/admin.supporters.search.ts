@@ -18,10 +18,10 @@ const withoutControlCharacters = hasNoControlCharacters();
 const { minLength, maxLength } = CALLER_SEARCH;
 const SearchQuerySchema = z.object({
   q: z
-    .string({ message: `Type at least ${minLength} characters.` })
+    .string({ message: t("admin.supportersSearch.typeAtLeastMinlengthCharacters", { minLength: String(minLength) }) })
     .trim()
-    .min(minLength, `Type at least ${minLength} characters.`)
-    .max(maxLength, `Keep the search under ${maxLength} characters.`)
+    .min(minLength, t("admin.supportersSearch.typeAtLeastMinlengthCharacters", { minLength: String(minLength) }))
+    .max(maxLength, t("admin.supportersSearch.keepTheSearchUnderMaxlength", { maxLength: String(maxLength) }))
     .refine(withoutControlCharacters, t("error.text.control")),
 });
 
@@ -30,11 +30,11 @@ const PRIVATE = { "Cache-Control": "private, no-store" };
 export async function loader({ request }: LoaderFunctionArgs) {
   const db = getDb();
   if (!(await getStaffSession(db, request)))
-    return json({ message: "Your session has ended: sign in again to search." }, { status: 401, headers: PRIVATE });
+    return json({ message: t("admin.supportersSearch.yourSessionHasEndedSign") }, { status: 401, headers: PRIVATE });
   const parsed = SearchQuerySchema.safeParse({ q: new URL(request.url).searchParams.get("q") ?? undefined });
   if (!parsed.success)
     return json(
-      { message: parsed.error.issues[0]?.message ?? "Type something to search for." },
+      { message: parsed.error.issues[0]?.message ?? t("admin.supportersSearch.typeSomethingToSearchFor") },
       { status: 400, headers: PRIVATE },
     );
   return json({ results: await searchCallers(db, { q: parsed.data.q }) }, { headers: PRIVATE });

@@ -7,6 +7,7 @@ import { SignOutButton } from "~/ui/SignOutButton";
 import { getStaffSession } from "~/auth/staff-auth.server";
 import { safeTimeZone } from "~/dates";
 import { getOrganisationSettings } from "~/organisation/settings.server";
+import { t } from "~/i18n/t";
 
 /** The admin frame. Every child route requires a staff session (and a role) itself. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -35,16 +36,16 @@ export const headers = ({ loaderHeaders }: { loaderHeaders: Headers }) => loader
  */
 function moreLinks(role: "admin" | "staff") {
   return [
-    { to: "/admin/messages", label: "Messages of support" },
-    { to: "/admin/mail", label: "Mail log" },
-    { to: "/admin/events", label: "Payment events" },
-    { to: "/admin/campaigns", label: "Campaigns" },
+    { to: "/admin/messages", label: t("admin.layout.messagesOfSupport") },
+    { to: "/admin/mail", label: t("admin.layout.mailLog") },
+    { to: "/admin/events", label: t("admin.layout.paymentEvents") },
+    { to: "/admin/campaigns", label: t("admin.layout.campaigns") },
     ...(role === "admin"
       ? [
-          { to: "/admin/plans", label: "Plans" },
-          { to: "/admin/settings", label: "Settings" },
-          { to: "/admin/staff", label: "Staff" },
-          { to: "/admin/audit", label: "Audit log" },
+          { to: "/admin/plans", label: t("admin.layout.plans") },
+          { to: "/admin/settings", label: t("admin.layout.settings") },
+          { to: "/admin/staff", label: t("admin.layout.staff") },
+          { to: "/admin/audit", label: t("admin.layout.auditLog") },
         ]
       : []),
   ];
@@ -56,7 +57,7 @@ function MoreMenu({ links }: { links: { to: string; label: string }[] }) {
   const here = links.some((link) => pathname === link.to || pathname.startsWith(`${link.to}/`));
   return (
     <details key={pathname} className="admin-more">
-      <summary className={here ? "active" : undefined}>More</summary>
+      <summary className={here ? "active" : undefined}>{t("admin.layout.more")}</summary>
       <ul>
         {links.map((link) => (
           <li key={link.to}>
@@ -73,17 +74,17 @@ export default function AdminLayout() {
   return (
     <div className="admin">
       {staff ? (
-        <nav className="account-nav" aria-label="Administration">
+        <nav className="account-nav" aria-label={t("admin.layout.administration")}>
           <NavLink to="/admin" end>
-            Dashboard
+            {t("admin.layout.dashboard")}
           </NavLink>
-          <NavLink to="/admin/pledges/new">New pledge</NavLink>
+          <NavLink to="/admin/pledges/new">{t("admin.layout.newPledge")}</NavLink>
           <NavLink to="/admin/pledges" end>
-            Pledges
+            {t("admin.layout.pledges")}
           </NavLink>
-          <NavLink to="/admin/supporters">Supporters</NavLink>
-          <NavLink to="/admin/payments">Payments</NavLink>
-          <NavLink to="/admin/exports">Exports</NavLink>
+          <NavLink to="/admin/supporters">{t("admin.layout.supporters")}</NavLink>
+          <NavLink to="/admin/payments">{t("admin.layout.payments")}</NavLink>
+          <NavLink to="/admin/exports">{t("admin.layout.exports")}</NavLink>
           <MoreMenu links={moreLinks(staff.role)} />
           <span className="admin-who">
             <span className="hint" title={`${staff.name} (${staff.role})`}>

@@ -20,6 +20,7 @@ import {
 import { recordAudit } from "~/audit/audit.server";
 import { mailStatus } from "~/email/mail-status";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale } from "~/email/templates";
 import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { addressGiven, name, noControl, optionalEmail, optionalPhone, postalAddress } from "~/validation/fields";
 import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
@@ -565,7 +566,7 @@ export async function resendReceipt(
 ): Promise<{ ok: true } | StaffFailure> {
   return db.transaction(async (tx) => {
     const [row] = await tx
-      .select({ snapshot: receipts.snapshot, email: supporters.email })
+      .select({ snapshot: receipts.snapshot, email: supporters.email, locale: supporters.locale })
       .from(receipts)
       .innerJoin(payments, eq(payments.id, receipts.paymentId))
       .innerJoin(supporters, eq(supporters.id, payments.supporterId))
@@ -582,6 +583,7 @@ export async function resendReceipt(
     await enqueueEmail(tx, {
       template: receipt.frequency === "monthly" ? "recurring-receipt" : "donation-receipt",
       to: row.email,
+      locale: emailLocale(row.locale),
       idempotencyKey: `receipt:${paymentId}:resend:${randomUUID()}`,
       props: { receipt },
     });

@@ -2,9 +2,12 @@ import { and, eq, notInArray } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { campaigns, plans, subscriptions, supporters } from "@db/schema";
-import { formatEmailDate } from "@emails/components/format";
+import { formatEmailDate, formatEmailList } from "@emails/components/format";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale, type EmailLocale } from "~/email/templates";
+import type { MessageKey } from "~/i18n/en";
+import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
@@ -188,9 +191,11 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
     ttlMs: MANAGE_LINK_TTL_MS,
   });
   const [plan] = row.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, row.planId)) : [];
+  const locale = emailLocale(supporter.locale);
   await enqueueEmail(tx, {
     template: "subscription-changed",
     to: supporter.email,
+    locale,
     idempotencyKey: `subscription-changed:${change.id}`,
     // Two changes in quick succession: only the newest email about this subscription is sent.
     supersedeKey: subscriptionEmailKey(row.id),
@@ -199,9 +204,9 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
       donorName: supporter.name || null,
       description:
         row.kind === "monthly"
-          ? `Monthly gift to ${owner.campaignName}`
-          : (plan?.name ?? "Your supporter subscription"),
-      summary: describeSettledChange(change, row, organisation.timeZone),
+          ? t("email.description.monthly", { campaign: owner.campaignName }, locale)
+          : (plan?.name ?? t("email.changed.supporterSubscription", {}, locale)),
+      summary: describeSettledChange(change, row, organisation.timeZone, locale),
       manageUrl,
     },
   });
@@ -210,55 +215,54 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
 /** What the outbox calls every email about one subscription's state (see enqueueEmail's supersedeKey). */
 export const subscriptionEmailKey = (subscriptionId: number) => `subscription:${subscriptionId}`;
 
-/** The confirmation in plain words: "from your next payment you give $30 a month (was $25)." */
+/** The confirmation in plain words, in the supporter's language: "from your next payment you give $30 a month (was $25)." */
 export function describeSettledChange(
   change: PendingChange,
   row: Pick<Subscription, "amountMinor" | "currency" | "currentPeriodEnd" | "status">,
   timeZone: string,
+  locale: EmailLocale = "en",
 ): string {
-  const money = (amountMinor: number) => formatMoney(amountMinor, row.currency);
+  const money = (amountMinor: number) => formatMoney(amountMinor, row.currency, locale === "ru" ? "ru-RU" : "en-AU");
   const date = (value: Date | string) =>
-    formatEmailDate(typeof value === "string" ? value : value.toISOString(), timeZone);
+    formatEmailDate(typeof value === "string" ? value : value.toISOString(), timeZone, locale);
+  const say = (key: MessageKey, params: Record<string, string | number> = {}) => t(key, params, locale);
   const periodEnd = row.currentPeriodEnd ? date(row.currentPeriodEnd) : null;
   switch (change.kind) {
     case "amount":
-      return `from your next payment you give ${money(change.to.amountMinor)} a month (was ${money(change.from.amountMinor)}).`;
+      return say("email.changed.amount", { to: money(change.to.amountMinor), from: money(change.from.amountMinor) });
     case "tier":
-      return `you are now a ${change.to.planName}, at ${money(change.to.amountMinor)} a month (was ${change.from.planName}, ${money(change.from.amountMinor)} a month). The difference for the rest of the current month is settled with your next payment.`;
+      return say("email.changed.tier", {
+        toPlan: change.to.planName,
+        to: money(change.to.amountMinor),
+        fromPlan: change.from.planName,
+        from: money(change.from.amountMinor),
+      });
     case "pause": {
-      if (!row.currentPeriodEnd)
-        return `paused until ${date(change.to.pausedUntil)}. No payments are taken until then, and your support carries on afterwards.`;
+      if (!row.currentPeriodEnd) return say("email.changed.pausedUntil", { date: date(change.to.pausedUntil) });
       const { skipped, resumesOn } = pausedPayments(row.currentPeriodEnd, new Date(change.to.pausedUntil));
       const list = skipped.map((d) => date(d));
       const skippedText =
         list.length === 0
-          ? "no payment is skipped"
-          : `${list.length === 1 ? "the payment" : `the ${list.length} payments`} of ${joinList(list)} ${list.length === 1 ? "is" : "are"} skipped`;
-      return `paused: ${skippedText}, and payments start again on ${date(resumesOn)}. Your support carries on meanwhile.`;
+          ? say("email.changed.noneSkipped")
+          : say("email.changed.skipped", { count: list.length, dates: formatEmailList(list, locale) });
+      return say("email.changed.paused", { skipped: skippedText, date: date(resumesOn) });
     }
     case "resume":
-      return periodEnd ? `payments have resumed; your next payment is on ${periodEnd}.` : "payments have resumed.";
+      return periodEnd ? say("email.changed.resumedNext", { date: periodEnd }) : say("email.changed.resumed");
     case "keep":
-      return periodEnd
-        ? `your support carries on: it will not end, and your next payment is on ${periodEnd}.`
-        : "your support carries on: it will not end.";
+      return periodEnd ? say("email.changed.keepNext", { date: periodEnd }) : say("email.changed.keep");
     case "cancel":
       return row.status === "canceled" || !periodEnd
-        ? "cancelled: your support has ended and no further payments will be taken."
-        : `cancelled: your support ends on ${periodEnd}, and no further payments will be taken.`;
+        ? say("email.changed.cancelled")
+        : say("email.changed.cancelledOn", { date: periodEnd });
     case "switch_to_year": {
       const from = change.to.coversFrom ? date(change.to.coversFrom) : periodEnd;
-      const until = change.to.coversUntil ? `, until ${date(change.to.coversUntil)}` : "";
+      const until = change.to.coversUntil ? say("email.changed.untilDate", { date: date(change.to.coversUntil) }) : "";
       return from
-        ? `your 12-month payment is received. Your monthly payments end on ${from}, the end of the month you have already paid for, and your 12 months (${change.to.planName}) run from then${until}.`
-        : `your 12-month payment is received and your monthly payments have ended. Your 12 months (${change.to.planName}) run from today${until}.`;
+        ? say("email.changed.yearFrom", { from, plan: change.to.planName, until })
+        : say("email.changed.yearToday", { plan: change.to.planName, until });
     }
     default:
       return assertNever(change, "pending change");
   }
-}
-
-function joinList(items: string[]): string {
-  if (items.length <= 1) return items.join("");
-  return `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }

@@ -7,6 +7,7 @@ import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
 import { createLoginLink, EMAIL_CHANGE_TTL_MS, revokeAllSessions } from "~/auth/supporter-auth.server";
 import { hashToken } from "~/auth/tokens.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale } from "~/email/templates";
 import { formValues, zodFieldErrors, type FormResult } from "~/giving/forms.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import type { PostalAddress } from "~/payments/events";
@@ -130,7 +131,10 @@ export async function requestEmailChange(
   db: DB,
   { supporterId, newEmail, now = new Date() }: { supporterId: number; newEmail: string; now?: Date },
 ): Promise<EmailChangeRequest> {
-  const [current] = await db.select({ email: supporters.email }).from(supporters).where(notErased(supporterId));
+  const [current] = await db
+    .select({ email: supporters.email, locale: supporters.locale })
+    .from(supporters)
+    .where(notErased(supporterId));
   if (!current) return "not_found";
   if (current.email?.toLowerCase() === newEmail.toLowerCase()) return "same";
   if (!(await hitRateLimit(db, EMAIL_CHANGE_LIMIT, `supporter:${supporterId}`, now))) return "rate_limited";
@@ -157,6 +161,7 @@ export async function requestEmailChange(
     await enqueueEmail(tx, {
       template: "email-change-confirm",
       to: newEmail,
+      locale: emailLocale(current.locale),
       // The token's hash, never the token: the outbox holds no usable link.
       idempotencyKey: `email-change:${hashToken(url.slice(url.lastIndexOf("/") + 1))}`,
       props: { organisation: organisationDetails(await getOrganisationSettings(tx)), url, newEmail },

@@ -5,6 +5,7 @@ import { supporters } from "@db/schema";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
 import { createLoginLink, SIGN_IN_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale, type EmailLocale } from "~/email/templates";
 import { getEnv } from "~/env.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 
@@ -31,6 +32,8 @@ export async function requestSignInLink(
   await enqueueEmail(db, {
     template: "sign-in-link",
     to: email.trim().toLowerCase(),
+    // Nobody is looked up now: the worker writes it in the supporter's language when it sends.
+    locale: "en",
     idempotencyKey: `sign-in:${randomUUID()}`,
     props: {
       organisation: organisationDetails(await getOrganisationSettings(db)),
@@ -50,9 +53,9 @@ export async function requestSignInLink(
 export async function mintRequestedSignInLink(
   db: DB,
   { outboxId, email, now }: { outboxId: string; email: string; now: Date },
-): Promise<{ to: string; url: string } | null> {
+): Promise<{ to: string; url: string; locale: EmailLocale } | null> {
   const [supporter] = await db
-    .select({ id: supporters.id, email: supporters.email })
+    .select({ id: supporters.id, email: supporters.email, locale: supporters.locale })
     .from(supporters)
     .where(and(eq(supporters.emailKey, email.toLowerCase()), isNull(supporters.erasedAt)));
   if (!supporter?.email) return null;
@@ -65,5 +68,5 @@ export async function mintRequestedSignInLink(
     now,
     token,
   });
-  return { to: supporter.email, url };
+  return { to: supporter.email, url, locale: emailLocale(supporter.locale) };
 }

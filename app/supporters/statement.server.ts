@@ -4,6 +4,7 @@ import { payments, receipts, supporters, type Currency } from "@db/schema";
 import { t } from "~/i18n/t";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
 import { enqueueEmail } from "~/email/outbox.server";
+import { emailLocale, type EmailLocale } from "~/email/templates";
 import {
   getOrganisationSettings,
   giftsTaxSentence,
@@ -145,6 +146,17 @@ export function currentFinancialYear(settings: OrganisationSettings, now = new D
   return financialYearOf(now, settings);
 }
 
+/** What the statement email says about tax (as giftsTaxSentence says it on the page), in the reader's language. */
+function emailTaxNote(
+  settings: Pick<OrganisationSettings, "orgName" | "giftsTaxDeductible">,
+  locale: EmailLocale,
+): string | null {
+  if (giftsTaxSentence(settings) === null) return null;
+  const key =
+    settings.giftsTaxDeductible === "deductible" ? "email.statement.taxDeductible" : "email.statement.taxNotDeductible";
+  return t(key, { organisation: settings.orgName }, locale);
+}
+
 /**
  * Queues the statement email: one per currency, since a total only adds up within one. Asking
  * again the same day for the same figures queues nothing new.
@@ -159,7 +171,13 @@ export async function emailAnnualStatement(
     if (statement.payments.length === 0) return "nothing_to_send";
     if (statement.email === null) return "no_email";
     const to = statement.email;
-    const organisation = organisationDetails(await getOrganisationSettings(tx));
+    const [reader] = await tx
+      .select({ locale: supporters.locale })
+      .from(supporters)
+      .where(eq(supporters.id, supporterId));
+    const locale = emailLocale(reader?.locale);
+    const settings = await getOrganisationSettings(tx);
+    const organisation = organisationDetails(settings);
     const currencies = [...new Set(statement.payments.map((p) => p.currency))];
     for (const currency of currencies) {
       const lines = statement.payments.filter((p) => p.currency === currency);
@@ -169,6 +187,7 @@ export async function emailAnnualStatement(
       await enqueueEmail(tx, {
         template: "annual-statement",
         to,
+        locale,
         idempotencyKey: `annual-statement:${supporterId}:${year}:${currency}:${giftsMinor}:${subscriptionsMinor}:${lines.length}:${now.toISOString().slice(0, 10)}`,
         props: {
           organisation,
@@ -176,7 +195,7 @@ export async function emailAnnualStatement(
           periodLabel: statement.period.label,
           totalMinor: giftsMinor,
           subscriptionsTotalMinor: subscriptionsMinor,
-          taxNote: statement.taxNote,
+          taxNote: emailTaxNote(settings, locale),
           currency,
           payments: lines.map((p) => ({
             receiptNumber: p.receiptNumber,

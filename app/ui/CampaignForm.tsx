@@ -1,23 +1,24 @@
 import { AdminForm } from "~/ui/admin";
 import { CheckField, FieldError, SelectField, TextAreaField, TextField } from "~/ui/fields";
 import { LIMITS } from "~/validation/fields";
+import { t } from "~/i18n/t";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
 export const CAMPAIGN_LABELS = {
-  name: "Name",
-  slug: "Web address",
-  headline: "Headline",
-  description: "Description",
-  currency: "Currency",
-  target: "Target",
-  minGift: "Smallest gift",
-  maxGift: "Largest gift",
-  presetAmounts: "Suggested amounts",
-  phone: "Phone number",
-  startsOn: "Starts on",
-  endsOn: "Ends on",
-  isDefault: "Default campaign",
+  name: t("admin.campaignForm.name"),
+  slug: t("admin.campaignForm.webAddress"),
+  headline: t("admin.campaignForm.headline"),
+  description: t("admin.campaignForm.description"),
+  currency: t("admin.campaignForm.currency"),
+  target: t("admin.campaignForm.target"),
+  minGift: t("admin.campaignForm.smallestGift"),
+  maxGift: t("admin.campaignForm.largestGift"),
+  presetAmounts: t("admin.campaignForm.suggestedAmounts"),
+  phone: t("admin.campaignForm.phoneNumber"),
+  startsOn: t("admin.campaignForm.startsOn"),
+  endsOn: t("admin.campaignForm.endsOn"),
+  isDefault: t("admin.campaignForm.defaultCampaign"),
 } satisfies Record<string, string>;
 
 /**
@@ -69,7 +70,7 @@ export function CampaignForm({
       <TextField
         name="slug"
         label={CAMPAIGN_LABELS.slug}
-        hint="The campaign's page is /c/ followed by this, e.g. fighting-fund-2026. Changing it breaks links already shared."
+        hint={t("admin.campaignForm.theCampaignSPageIs")}
         autoComplete="off"
         required
         maxLength={80}
@@ -99,10 +100,10 @@ export function CampaignForm({
         label={CAMPAIGN_LABELS.currency}
         options={Object.fromEntries(currencies.map((c) => [c, c]))}
         value={currency ?? ""}
-        hint="Amounts below are in this currency. It can't change once the campaign has gifts."
+        hint={t("admin.campaignForm.amountsBelowAreInThis")}
         lockedReason={
           currencyLockedTo
-            ? `This campaign already has gifts in ${currencyLockedTo}, so its currency can't change. Start a new campaign for another currency.`
+            ? t("admin.campaignForm.thisCampaignAlreadyHasGifts", { currencyLockedTo: String(currencyLockedTo) })
             : null
         }
         errors={errors}
@@ -110,7 +111,7 @@ export function CampaignForm({
       <TextField
         name="target"
         label={`${CAMPAIGN_LABELS.target} (${currency})`}
-        hint="Like 250000 or 250000.50; 0 for no target."
+        hint={t("admin.campaignForm.like250000Or25000050")}
         inputMode="decimal"
         autoComplete="off"
         required
@@ -138,7 +139,7 @@ export function CampaignForm({
       <TextField
         name="presetAmounts"
         label={`${CAMPAIGN_LABELS.presetAmounts} (${currency})`}
-        hint="Up to 6 amounts offered on the donate form, separated by commas, like 25, 50, 100, 250. No thousands separators. Each must be between the smallest and largest gift."
+        hint={t("admin.campaignForm.upTo6AmountsOffered")}
         autoComplete="off"
         required
         errors={errors}
@@ -147,7 +148,7 @@ export function CampaignForm({
       <TextField
         name="phone"
         label={CAMPAIGN_LABELS.phone}
-        hint="The phone line shown on the campaign page. Leave empty for none."
+        hint={t("admin.campaignForm.thePhoneLineShownOn")}
         type="tel"
         autoComplete="off"
         maxLength={LIMITS.phone}
@@ -157,7 +158,7 @@ export function CampaignForm({
       <TextField
         name="startsOn"
         label={CAMPAIGN_LABELS.startsOn}
-        hint={`A day in ${timeZone} time.`}
+        hint={t("admin.campaignForm.aDayInTimezoneTime", { timeZone: String(timeZone) })}
         type="date"
         required
         errors={errors}
@@ -166,7 +167,7 @@ export function CampaignForm({
       <TextField
         name="endsOn"
         label={CAMPAIGN_LABELS.endsOn}
-        hint="The campaign runs to the end of this day. Leave empty for no end."
+        hint={t("admin.campaignForm.theCampaignRunsToThe")}
         type="date"
         errors={errors}
         values={values}
@@ -176,16 +177,15 @@ export function CampaignForm({
         <div className="field">
           <input type="hidden" name="isDefault" value="on" />
           <p id="isDefault" className="hint" tabIndex={-1}>
-            This is the default campaign: it is on the home page and supporter tiers count toward it. To change that,
-            make another campaign the default.
+            {t("admin.campaignForm.thisIsTheDefaultCampaign")}
           </p>
           <FieldError id="isDefault-error" message={errors?.isDefault} />
         </div>
       ) : (
         <CheckField
           name="isDefault"
-          label="Make this the default campaign"
-          hint="The default campaign is on the home page and supporter tiers count toward it. The current default stops being the default."
+          label={t("admin.campaignForm.makeThisTheDefaultCampaign")}
+          hint={t("admin.campaignForm.theDefaultCampaignIsOn")}
           checked={values.isDefault === "on"}
           errors={errors}
         />

@@ -1,4 +1,5 @@
 import { currencyExponent, formatMoney } from "~/money";
+import { t } from "~/i18n/t";
 
 export type IncomeChartMonth = { month: string; netMinor: number };
 export type IncomeChartProps = { months: IncomeChartMonth[]; currency: string; id?: string };
@@ -84,11 +85,17 @@ export function IncomeChart(props: IncomeChartProps) {
         aria-labelledby={`${id}-title ${id}-desc`}
         preserveAspectRatio="xMidYMid meet"
       >
-        <title id={`${id}-title`}>Net income per month</title>
+        <title id={`${id}-title`}>{t("admin.incomeChart.netIncomePerMonth")}</title>
         <desc id={`${id}-desc`}>
           {first && last && best
-            ? `Bar chart of net income in ${props.currency}, ${first.name} to ${last.name}. The highest month is ${best.name} at ${best.amount}. The same figures are in the table that follows.`
-            : "No months to show."}
+            ? t("admin.incomeChart.barChartOfNetIncome", {
+                currency: String(props.currency),
+                name: String(first.name),
+                name2: String(last.name),
+                name3: String(best.name),
+                amount: String(best.amount),
+              })
+            : t("admin.incomeChart.noMonthsToShow")}
         </desc>
         <g className="income-axis">
           {chart.ticks.map((t) => (
@@ -118,11 +125,13 @@ export function IncomeChart(props: IncomeChartProps) {
         <line className="income-baseline" x1={chart.left} x2={chart.width} y1={chart.baseline} y2={chart.baseline} />
       </svg>
       <table className="visually-hidden">
-        <caption>Net income per month, {props.currency}</caption>
+        <caption>
+          {t("admin.incomeChart.netIncomePerMonth2")} {props.currency}
+        </caption>
         <thead>
           <tr>
-            <th scope="col">Month</th>
-            <th scope="col">Net income</th>
+            <th scope="col">{t("admin.incomeChart.month")}</th>
+            <th scope="col">{t("admin.incomeChart.netIncome")}</th>
           </tr>
         </thead>
         <tbody>

@@ -1,25 +1,32 @@
 import { AdminForm } from "~/ui/admin";
 import { CheckField, SelectField, TextAreaField, TextField } from "~/ui/fields";
 import { LIMITS } from "~/validation/fields";
+import { t } from "~/i18n/t";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
 export const PLAN_LABELS = {
-  code: "Code",
-  name: "Name",
-  description: "Description",
-  benefits: "Benefits",
-  price: "Price",
-  currency: "Currency",
-  tier: "Tier",
-  billing: "Billing",
-  active: "Offered",
-  sortOrder: "Position",
-  confirmPriceChange: "Confirmation",
+  code: t("admin.planForm.code"),
+  name: t("admin.planForm.name"),
+  description: t("admin.planForm.description"),
+  benefits: t("admin.planForm.benefits"),
+  price: t("admin.planForm.price"),
+  currency: t("admin.planForm.currency"),
+  tier: t("admin.planForm.tier"),
+  billing: t("admin.planForm.billing"),
+  active: t("admin.planForm.offered"),
+  sortOrder: t("admin.planForm.position"),
+  confirmPriceChange: t("admin.planForm.confirmation"),
 } satisfies Record<string, string>;
 
-const TIER_LABELS: Record<string, string> = { digital: "Digital", print: "Print (posted; asks for an address)" };
-const BILLING_LABELS: Record<string, string> = { monthly: "Monthly", one_time_year: "One payment for 12 months" };
+const TIER_LABELS: Record<string, string> = {
+  digital: t("admin.planForm.digital"),
+  print: t("admin.planForm.printPostedAsksForAn"),
+};
+const BILLING_LABELS: Record<string, string> = {
+  monthly: t("admin.planForm.monthly"),
+  one_time_year: t("admin.planForm.onePaymentFor12Months"),
+};
 
 /** Who is on the plan now, for the price-change warning. Absent for a new plan. */
 export type PlanSupporters = { count: number; billing: string; price: string };
@@ -80,9 +87,7 @@ export function PlanForm({
   stripe: boolean;
   submitLabel: string;
 }) {
-  const lockedReason = locked
-    ? "Supporters have chosen this plan, so this can't change: make a new plan instead."
-    : null;
+  const lockedReason = locked ? t("admin.planForm.supportersHaveChosenThisPlan") : null;
   const currency = values.currency ?? currencies[0];
   const monthly = supporters?.billing === "monthly";
   return (
@@ -98,7 +103,7 @@ export function PlanForm({
         <TextField
           name="code"
           label={PLAN_LABELS.code}
-          hint="Lowercase letters, digits and hyphens, like digital-monthly. It names the plan to Stripe and can't change later."
+          hint={t("admin.planForm.lowercaseLettersDigitsAndHyphens")}
           autoComplete="off"
           required
           maxLength={60}
@@ -126,7 +131,7 @@ export function PlanForm({
       <TextAreaField
         name="benefits"
         label={PLAN_LABELS.benefits}
-        hint="One per line, as supporters see them on the support page."
+        hint={t("admin.planForm.onePerLineAsSupporters")}
         rows={4}
         errors={errors}
         values={values}
@@ -145,8 +150,8 @@ export function PlanForm({
         label={`${PLAN_LABELS.price} (${currency})`}
         hint={
           values.billing === "one_time_year"
-            ? "Paid once for 12 months, like 55 or 55.50."
-            : "Paid each month, like 5 or 5.50."
+            ? t("admin.planForm.paidOnceFor12Months")
+            : t("admin.planForm.paidEachMonthLike5")
         }
         inputMode="decimal"
         autoComplete="off"
@@ -158,33 +163,40 @@ export function PlanForm({
         <div className="panel attention field" id="price-change">
           <p>
             <strong>
-              {supporters.count} {supporters.count === 1 ? "supporter is" : "supporters are"} on this plan now
-              {monthly ? `, paying ${supporters.price} a month.` : `, with 12 months paid at ${supporters.price}.`}
+              {supporters.count}{" "}
+              {supporters.count === 1 ? t("admin.planForm.supporterIs") : t("admin.planForm.supportersAre")}{" "}
+              {t("admin.planForm.onThisPlanNow")}
+              {monthly
+                ? t("admin.planForm.payingPriceAMonth", { price: String(supporters.price) })
+                : t("admin.planForm.with12MonthsPaidAt", { price: String(supporters.price) })}
             </strong>
           </p>
           <p>
             {monthly
-              ? `If you change the price, they keep paying ${supporters.price}: each subscription holds its own amount${stripe ? " and its own Stripe Price, which this does not touch" : ""}. Only new supporters pay the new price.`
-              : "If you change the price, nothing changes for them: they have paid already. Only new supporters, and anyone who renews, pay the new price."}
+              ? t(stripe ? "admin.planForm.priceChangeMonthlyStripe" : "admin.planForm.priceChangeMonthly", {
+                  price: supporters.price,
+                })
+              : t("admin.planForm.ifYouChangeThePrice")}
           </p>
           <CheckField
             name="confirmPriceChange"
             label={
               monthly
-                ? `I understand existing supporters keep paying ${supporters.price} and only new supporters pay the new price`
-                : "I understand the new price is for new supporters only"
+                ? t("admin.planForm.iUnderstandExistingSupportersKeep", { price: String(supporters.price) })
+                : t("admin.planForm.iUnderstandTheNewPrice")
             }
             checked={values.confirmPriceChange === "on"}
             errors={errors}
           />
         </div>
       ) : supporters ? (
-        <p className="hint">Nobody is on this plan now: a new price applies to everyone who chooses it from now on.</p>
+        <p className="hint">{t("admin.planForm.nobodyIsOnThisPlan")}</p>
       ) : null}
       {stripe ? (
         <p className="hint">
-          Stripe is connected: saving sends {isNew ? "the plan" : "a new price"} to Stripe for new checkouts first, and
-          never changes existing Stripe subscriptions. If Stripe refuses, nothing is saved.
+          {t("admin.planForm.stripeIsConnectedSavingSends")}{" "}
+          {isNew ? t("admin.planForm.thePlan") : t("admin.planForm.aNewPrice")}{" "}
+          {t("admin.planForm.toStripeForNewCheckouts")}
         </p>
       ) : null}
 
@@ -207,7 +219,7 @@ export function PlanForm({
       <TextField
         name="sortOrder"
         label={PLAN_LABELS.sortOrder}
-        hint="Plans are listed on the support page from the lowest number up."
+        hint={t("admin.planForm.plansAreListedOnThe")}
         inputMode="numeric"
         autoComplete="off"
         errors={errors}
@@ -215,8 +227,8 @@ export function PlanForm({
       />
       <CheckField
         name="active"
-        label="Offer this plan on the support page"
-        hint="Taking a plan off the support page never cancels anyone: current supporters carry on as they are."
+        label={t("admin.planForm.offerThisPlanOnThe")}
+        hint={t("admin.planForm.takingAPlanOffThe")}
         checked={values.active === "on"}
         errors={errors}
       />

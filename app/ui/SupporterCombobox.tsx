@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { CALLER_SEARCH, type CallerMatch } from "~/supporters/caller-search";
 import { useHydrated } from "./use-hydrated";
 import { Button } from "~/ui/admin";
+import { t } from "~/i18n/t";
 
 const DEBOUNCE_MS = 150;
 
@@ -13,17 +14,17 @@ type Lookup =
 
 /** One line of contact details under the name, so two people of the same name can be told apart. */
 export function callerDetails(m: Pick<CallerMatch, "email" | "phone" | "postcode">) {
-  return [m.email ?? "no email", m.phone, m.postcode].filter(Boolean).join(" · ");
+  return [m.email ?? t("admin.supporterCombobox.noEmail"), m.phone, m.postcode].filter(Boolean).join(" · ");
 }
 
 function announcement(lookup: Lookup, chosen: string | null) {
-  if (chosen) return `Chosen: ${chosen}.`;
+  if (chosen) return t("admin.supporterCombobox.chosenChosen", { chosen: String(chosen) });
   if (lookup.status === "failed") return lookup.message;
   if (lookup.status !== "done") return "";
   const n = lookup.results.length;
-  if (n === 0) return "No supporter matches: fill in a new caller.";
-  const more = n === CALLER_SEARCH.limit ? ` (the first ${n}: type more to narrow them down)` : "";
-  return `${n} ${n === 1 ? "supporter matches" : "supporters match"}${more}. Use the up and down arrow keys to choose.`;
+  if (n === 0) return t("admin.supporterCombobox.noSupporterMatchesFillIn");
+  const more = n === CALLER_SEARCH.limit ? t("admin.supporterCombobox.theFirstNTypeMore", { n: String(n) }) : "";
+  return t("admin.supporterCombobox.matches", { n, more });
 }
 
 /**
@@ -77,7 +78,7 @@ export function SupporterCombobox({
       const body = (await response.json()) as { results?: CallerMatch[]; message?: string };
       if (controller.signal.aborted) return;
       if (!response.ok || !body.results) {
-        setLookup({ status: "failed", message: body.message ?? "The search did not work: press Search instead." });
+        setLookup({ status: "failed", message: body.message ?? t("admin.supporterCombobox.theSearchDidNotWork") });
         return;
       }
       setLookup({ status: "done", query: q, results: body.results });
@@ -85,7 +86,7 @@ export function SupporterCombobox({
       setOpen(true);
     } catch {
       if (controller.signal.aborted) return;
-      setLookup({ status: "failed", message: "The search did not work: press Search instead." });
+      setLookup({ status: "failed", message: t("admin.supporterCombobox.theSearchDidNotWork") });
     }
   }
 
@@ -105,7 +106,7 @@ export function SupporterCombobox({
 
   function choose(match: CallerMatch) {
     setQuery(match.name || match.email || match.phone || "");
-    setChosen(match.name || "a supporter with no name");
+    setChosen(match.name || t("admin.supporterCombobox.aSupporterWithNoName"));
     setOpen(false);
     setActive(-1);
     onChoose(match);
@@ -184,13 +185,14 @@ export function SupporterCombobox({
           {...comboboxProps}
         />
         <Button variant="secondary" compact>
-          Search
+          {t("admin.supporterCombobox.search")}
         </Button>
       </div>
       {enhanced ? (
         // Sighted people see the list open; the instruction is for screen readers.
         <p id={`${id}-hint`} className="visually-hidden">
-          Type {CALLER_SEARCH.minLength} or more characters, then choose with the arrow keys and Enter.
+          {t("admin.supporterCombobox.type")} {CALLER_SEARCH.minLength}{" "}
+          {t("admin.supporterCombobox.orMoreCharactersThenChoose")}
         </p>
       ) : null}
       {/* Rendered empty and kept in the page, so screen readers announce each change. */}
@@ -201,7 +203,7 @@ export function SupporterCombobox({
       <ul
         id={listboxId}
         role="listbox"
-        aria-label="Matching supporters"
+        aria-label={t("admin.supporterCombobox.matchingSupporters")}
         className="combobox-listbox"
         hidden={!expanded}
       >
@@ -213,7 +215,9 @@ export function SupporterCombobox({
             className="combobox-empty"
             id={`${id}-option-none`}
           >
-            No supporter matches “{lookup.query}”: fill in a new caller.
+            {t("admin.supporterCombobox.noSupporterMatches")}
+            {lookup.query}
+            {t("admin.supporterCombobox.fillInANewCaller")}
           </li>
         ) : null}
         {results.map((m, i) => (
@@ -230,7 +234,7 @@ export function SupporterCombobox({
             onMouseDown={(e) => e.preventDefault()}
             onClick={() => choose(m)}
           >
-            <span className="combobox-name">{m.name || "(no name)"}</span>
+            <span className="combobox-name">{m.name || t("admin.supporterCombobox.noName")}</span>
             <span className="combobox-details">{callerDetails(m)}</span>
             {m.entitlement ? <span className="combobox-details">{m.entitlement}</span> : null}
           </li>

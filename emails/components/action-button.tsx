@@ -1,9 +1,19 @@
 import { Button } from "@react-email/button";
 import { Section } from "@react-email/section";
+import type { EmailLocale } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { EmailLink, Paragraph, styles } from "./layout";
 
 /** A button with its address spelled out below, for clients that break buttons. */
-export function ActionButton({ href, children }: { href: string; children: string }) {
+export function ActionButton({
+  href,
+  locale = "en",
+  children,
+}: {
+  href: string;
+  locale?: EmailLocale | undefined;
+  children: string;
+}) {
   return (
     <>
       <Section style={{ margin: "8px 0 24px" }}>
@@ -12,7 +22,7 @@ export function ActionButton({ href, children }: { href: string; children: strin
         </Button>
       </Section>
       <Paragraph small skipInText>
-        If the button doesn't work, copy this address into your browser: <EmailLink href={href}>{href}</EmailLink>
+        {t("email.button.fallback", {}, locale)} <EmailLink href={href}>{href}</EmailLink>
       </Paragraph>
     </>
   );

@@ -7,6 +7,7 @@ import { Link } from "@react-email/link";
 import { Preview } from "@react-email/preview";
 import { Text } from "@react-email/text";
 import type { CSSProperties, ReactNode } from "react";
+import type { EmailLocale } from "~/email/templates";
 
 // System fonts and no images: every request to another host would tell it who opened the mail.
 const fontFamily = '-apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
@@ -32,9 +33,19 @@ export const styles = {
   },
 } satisfies Record<string, CSSProperties>;
 
-export function EmailLayout({ preview, heading, children }: { preview: string; heading: string; children: ReactNode }) {
+export function EmailLayout({
+  preview,
+  heading,
+  locale = "en",
+  children,
+}: {
+  preview: string;
+  heading: string;
+  locale?: EmailLocale | undefined;
+  children: ReactNode;
+}) {
   return (
-    <Html lang="en" dir="ltr">
+    <Html lang={locale} dir="ltr">
       <Head>
         <title>{heading}</title>
         <meta name="color-scheme" content="light" />

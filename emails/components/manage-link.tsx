@@ -1,12 +1,21 @@
+import type { EmailLocale } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { EmailLink, Paragraph } from "./layout";
 
 /** "Manage your support": signs the supporter straight in for 7 days. */
-export function ManageSupportLink({ manageUrl }: { manageUrl?: string | null }) {
+export function ManageSupportLink({
+  manageUrl,
+  locale = "en",
+}: {
+  manageUrl?: string | null | undefined;
+  locale?: EmailLocale | undefined;
+}) {
   if (!manageUrl) return null;
   return (
     <Paragraph small>
-      Change your amount, card or address, pause or cancel: <EmailLink href={manageUrl}>manage your support</EmailLink>.
-      This link signs you in for 7 days; don't forward this email.
+      {t("email.manage.before", {}, locale)}{" "}
+      <EmailLink href={manageUrl}>{t("email.manage.link", {}, locale)}</EmailLink>.{" "}
+      {t("email.manage.after", {}, locale)}
     </Paragraph>
   );
 }

@@ -1,8 +1,15 @@
-import type { ReceiptOrganisation } from "~/email/templates";
+import type { EmailLocale, ReceiptOrganisation } from "~/email/templates";
+import { t } from "~/i18n/t";
 import { EmailLink, Paragraph } from "./layout";
 
 /** Who sent this and how to reach them; empty settings are left out rather than shown blank. */
-export function OrganisationContact({ organisation }: { organisation: ReceiptOrganisation }) {
+export function OrganisationContact({
+  organisation,
+  locale = "en",
+}: {
+  organisation: ReceiptOrganisation;
+  locale?: EmailLocale | undefined;
+}) {
   return (
     <>
       <Paragraph small>
@@ -18,7 +25,7 @@ export function OrganisationContact({ organisation }: { organisation: ReceiptOrg
         {organisation.phone ? (
           <>
             <br />
-            {`Phone: ${organisation.phone}`}
+            {t("email.contact.phone", { phone: organisation.phone }, locale)}
           </>
         ) : null}
       </Paragraph>

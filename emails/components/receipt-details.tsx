@@ -1,10 +1,9 @@
 import { Heading } from "@react-email/heading";
 import { Section } from "@react-email/section";
 import type { CSSProperties } from "react";
-import type { ReceiptSnapshot } from "~/email/templates";
+import type { EmailLocale, ReceiptSnapshot } from "~/email/templates";
 import { t } from "~/i18n/t";
-import { PAYMENT_PURPOSE_LABELS } from "~/payments/labels";
-import { formatEmailAmount, formatEmailDate } from "./format";
+import { formatEmailAmount, formatEmailDate, localiseDescription } from "./format";
 import { styles } from "./layout";
 import { OrganisationContact } from "./organisation-contact";
 
@@ -21,26 +20,37 @@ const th: CSSProperties = {
 const td: CSSProperties = { textAlign: "left", verticalAlign: "top", padding: "6px 0", fontSize: "15px" };
 
 /** The receipt as issued: every email that carries a receipt shows it the same way. */
-export function ReceiptDetails({ receipt }: { receipt: ReceiptSnapshot }) {
+export function ReceiptDetails({
+  receipt,
+  locale = "en",
+}: {
+  receipt: ReceiptSnapshot;
+  locale?: EmailLocale | undefined;
+}) {
+  const money = (amountMinor: number) => formatEmailAmount(amountMinor, receipt.currency, locale);
   const rows: [string, string][] = [
-    ["Receipt number", String(receipt.receiptNumber)],
-    ["Date paid", formatEmailDate(receipt.paidAt, receipt.organisation.timeZone)],
+    [t("email.receipt.number", {}, locale), String(receipt.receiptNumber)],
+    [t("email.receipt.datePaid", {}, locale), formatEmailDate(receipt.paidAt, receipt.organisation.timeZone, locale)],
   ];
   // The gift and the card fees the reader chose to cover on lines of their own, then what was paid (ADR 040).
   if (receipt.feeCoverMinor > 0) {
-    rows.push([t("giftLines.gift"), formatEmailAmount(receipt.amountMinor - receipt.feeCoverMinor, receipt.currency)]);
-    rows.push([t("giftLines.feeCover"), formatEmailAmount(receipt.feeCoverMinor, receipt.currency)]);
+    rows.push([t("email.receipt.gift", {}, locale), money(receipt.amountMinor - receipt.feeCoverMinor)]);
+    rows.push([t("email.receipt.feeCover", {}, locale), money(receipt.feeCoverMinor)]);
   }
-  rows.push(["Amount", formatEmailAmount(receipt.amountMinor, receipt.currency)]);
-  rows.push(["For", receipt.description]);
-  if (receipt.purpose) rows.push(["Type", PAYMENT_PURPOSE_LABELS[receipt.purpose]]);
+  rows.push([t("email.receipt.amount", {}, locale), money(receipt.amountMinor)]);
+  rows.push([t("email.receipt.for", {}, locale), localiseDescription(receipt.description, locale)]);
+  if (receipt.purpose)
+    rows.push([
+      t("email.receipt.type", {}, locale),
+      t(receipt.purpose === "gift" ? "email.purpose.gift" : "email.purpose.subscription", {}, locale),
+    ]);
   // Only what the reader gave us: no name, no line.
-  if (receipt.donor.name) rows.push(["Received from", receipt.donor.name]);
+  if (receipt.donor.name) rows.push([t("email.receipt.receivedFrom", {}, locale), receipt.donor.name]);
 
   return (
     <Section>
       <Heading as="h2" style={styles.h2}>
-        {`Receipt ${receipt.receiptNumber}`}
+        {t("email.receipt.heading", { number: String(receipt.receiptNumber) }, locale)}
       </Heading>
       <table className="receipt-details" style={table}>
         <tbody>
@@ -54,7 +64,7 @@ export function ReceiptDetails({ receipt }: { receipt: ReceiptSnapshot }) {
           ))}
         </tbody>
       </table>
-      <OrganisationContact organisation={receipt.organisation} />
+      <OrganisationContact organisation={receipt.organisation} locale={locale} />
     </Section>
   );
 }

@@ -438,7 +438,7 @@ describe("notes and receipts", () => {
     const sent = await t.db.select().from(outbox).where(eq(outbox.template, "donation-receipt"));
     const resends = sent.filter((m) => m.idempotencyKey.startsWith(`receipt:${donor.payment.id}:resend:`));
     expect(resends).toHaveLength(1);
-    expect(resends[0].props).toEqual({ receipt: receipt.snapshot });
+    expect(resends[0].props).toEqual({ receipt: receipt.snapshot, locale: "en" });
     expect(await auditOf("payment.resend_receipt", donor.payment.id)).toHaveLength(1);
     // Someone else's payment is not theirs to resend.
     const other = await giveGift(t.db, { campaignId: fixtures.campaign.id });

@@ -52,6 +52,7 @@ async function queueReceipts(count = 1) {
       await enqueueEmail(tx, {
         template: "donation-receipt",
         to: uniqueEmail(),
+        locale: "en",
         props: donationReceipt,
         idempotencyKey,
       });
