@@ -30,6 +30,15 @@ const EnvSchema = z.object({
   STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
   RESEND_API_KEY: optionalText.pipe(z.string().startsWith("re_", "must start with re_").optional()),
   MAIL_FROM: optionalText,
+  // A discreet campaign's sender, e.g. "Receipts <receipts@neutral.example>" (ADR 051); unset: MAIL_FROM's address, neutral name.
+  DISCREET_MAIL_FROM: optionalText,
+  // The same app served at an onion service address, e.g. http://abc…xyz.onion (ADR 051).
+  ONION_ORIGIN: optionalText.pipe(
+    z
+      .url({ message: "must be a URL such as http://example2345abcd.onion" })
+      .refine((v) => /^https?:\/\/[a-z2-7]{56}\.onion\/?$/.test(v), "must be an http(s):// v3 .onion address with no path")
+      .optional(),
+  ),
   METRICS_TOKEN: optionalText.pipe(
     z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional(),
   ),

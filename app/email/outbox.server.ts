@@ -19,7 +19,15 @@ import type { EmailTemplates, TemplateName } from "./templates";
  */
 export async function enqueueEmail<T extends TemplateName>(
   tx: DB,
-  message: { template: T; to: string | null; props: EmailTemplates[T]; idempotencyKey: string; supersedeKey?: string },
+  message: {
+    template: T;
+    to: string | null;
+    props: EmailTemplates[T];
+    idempotencyKey: string;
+    supersedeKey?: string;
+    /** About a discreet campaign's gift: a neutral sender name and subject (ADR 051). */
+    discreet?: boolean;
+  },
 ): Promise<boolean> {
   if (message.to === null) return false;
   await tx
@@ -29,6 +37,7 @@ export async function enqueueEmail<T extends TemplateName>(
       toEmail: message.to,
       props: sealLinks(message.props) as Record<string, unknown>,
       idempotencyKey: message.idempotencyKey,
+      discreet: message.discreet ?? false,
       ...(message.supersedeKey ? { supersedeKey: message.supersedeKey, createdAt: sql`clock_timestamp()` } : {}),
     })
     .onConflictDoNothing({ target: outbox.idempotencyKey });

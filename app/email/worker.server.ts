@@ -137,8 +137,8 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
       ({ to } = link);
       props = { ...props, url: link.url };
     }
-    const email = await renderEmail(row.template, props as never);
-    ({ providerMessageId } = await mailer.send({ outboxId: row.id, to, ...email }));
+    const email = await renderEmail(row.template, props as never, { discreet: row.discreet });
+    ({ providerMessageId } = await mailer.send({ outboxId: row.id, to, discreet: row.discreet, ...email }));
   } catch (error) {
     // A render error is a bug a deploy may fix, so it is retried like a provider outage.
     // A link sealed under another SESSION_SECRET will never open: no use retrying.

@@ -4,6 +4,7 @@ import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans } from "@db/schema";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
 import { getEnv } from "~/env.server";
+import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getPaymentProvider } from "~/payments/provider.server";
 import type { Donation, TierChoice } from "./forms.server";
@@ -31,6 +32,9 @@ type NewCheckout = {
   providerCustomerId?: string | null;
   /** A gift from the donate form: the payment page's cancel address names the checkout, so the form comes back filled in (ADR 040). */
   retryable?: boolean;
+  /** Discreet giving (ADR 051): no email about this gift at all, or none with a sign-in link. */
+  noEmail?: boolean;
+  noAccountLink?: boolean;
 };
 
 /**
@@ -53,6 +57,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     email: input.email,
     providerCustomerId: input.providerCustomerId ?? null,
     collectAddress: input.plan?.tier === "print",
+    statementDescriptor: input.campaign.discreet ? input.campaign.statementDescriptor : null,
     successUrl: `${appUrl}/thanks?ref=${checkoutId}`,
     cancelUrl: `${appUrl}${input.retryable ? retryPath(input.returnPath, checkoutId) : input.returnPath}`,
   });
@@ -73,6 +78,8 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     supporterId: input.supporterId ?? null,
     provider: provider.name,
     providerSessionId: session.sessionId,
+    noEmail: input.noEmail ?? false,
+    noAccountLink: input.noAccountLink ?? false,
   } satisfies Omit<typeof checkouts.$inferInsert, "status" | "createdAt" | "completedAt">);
   return { checkoutId, url: session.url };
 }
@@ -101,6 +108,8 @@ function prepareInsertCheckout(db: DB) {
     "supporterId",
     "provider",
     "providerSessionId",
+    "noEmail",
+    "noAccountLink",
   ] as const;
   const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<
     (typeof columns)[number],
@@ -136,13 +145,17 @@ export function startDonationCheckout(
     anonymous: donation.anonymous,
     message: donation.message,
     showAmount: donation.showAmount ?? false,
-    description:
-      donation.kind === "monthly"
+    // A discreet campaign is not named where a bank, Stripe's receipts or a shared screen show it (ADR 051).
+    description: campaign.discreet
+      ? t(donation.kind === "monthly" ? "discreet.monthlyDescription" : "discreet.giftDescription", { amount })
+      : donation.kind === "monthly"
         ? `Monthly gift of ${amount} to ${campaign.name}`
         : `Gift of ${amount} to ${campaign.name}`,
     returnPath,
     supporterId,
     retryable: true,
+    noEmail: donation.noEmail ?? false,
+    noAccountLink: donation.noAccountLink ?? false,
   });
 }
 

@@ -42,6 +42,8 @@ const DONATE_FIELDS = [
   "showAmount",
   "coverFees",
   "currency",
+  "noEmail",
+  "noAccountLink",
 ] as const;
 
 export const DonateFormSchema = z.object({
@@ -55,6 +57,8 @@ export const DonateFormSchema = z.object({
   showAmount: checkbox,
   coverFees: checkbox,
   currency: z.string().optional(),
+  noEmail: checkbox,
+  noAccountLink: checkbox,
 });
 
 export type Donation = {
@@ -67,6 +71,9 @@ export type Donation = {
   message: string | null;
   /** The wall may show the amount beside the message (off unless ticked). */
   showAmount?: boolean;
+  /** Discreet campaigns only (ADR 051): no email at all about this gift, or none with a sign-in link. */
+  noEmail?: boolean;
+  noAccountLink?: boolean;
 };
 
 export function zodFieldErrors(error: z.ZodError): FieldErrors {
@@ -126,11 +133,24 @@ export function parseDonateForm(
         form.coverFees && settings
           ? estimateCardFee(amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor })
           : 0,
-      name: form.name,
-      email: form.email,
-      anonymous: form.anonymous,
-      message: form.message,
-      showAmount: form.showAmount,
+      // A discreet campaign's form asks for the fewest details: no name, no message for the wall (ADR 051).
+      ...(campaign.discreet
+        ? {
+            name: null,
+            email: form.email,
+            anonymous: true,
+            message: null,
+            showAmount: false,
+            noEmail: form.noEmail,
+            noAccountLink: form.noEmail || form.noAccountLink,
+          }
+        : {
+            name: form.name,
+            email: form.email,
+            anonymous: form.anonymous,
+            message: form.message,
+            showAmount: form.showAmount,
+          }),
     },
   };
 }

@@ -514,8 +514,11 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   ]);
   const campaign = one(campaignRows, "recordPayment: the payment's campaign");
   const organisation = organisationDetails(settings);
+  const choice = await emailChoiceOf(tx, input.checkoutId);
   // No address, no email: no sign-in link, and the receipt waits in "receipts to post".
-  const manageUrl = supporter.email
+  // A reader who asked for no email, or for none that signs them in, gets no link (ADR 051).
+  const manageUrl =
+    supporter.email && !choice.noAccountLink
     ? await createLoginLink(tx, {
         supporterId: input.supporterId,
         email: supporter.email,
@@ -592,11 +595,16 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot, needsPosting: !supporter.email });
 
   const idempotencyKey = `receipt:${payment.id}`;
-  if (plan && (input.kind === "tier_one_time" || input.firstOfSubscription)) {
+  const discreet = campaign.discreet;
+  if (choice.noEmail) {
+    // The receipt is on the thank-you page only, as the reader chose (ADR 051).
+    logger.info({ paymentId: payment.id }, "receipt not emailed: the reader chose no email");
+  } else if (plan && (input.kind === "tier_one_time" || input.firstOfSubscription)) {
     await enqueueEmail(tx, {
       template: "supporter-welcome",
       to: supporter.email,
       idempotencyKey,
+      discreet,
       props: {
         receipt: snapshot,
         tierName: plan.name,
@@ -621,6 +629,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
       template: "donation-receipt",
       to: supporter.email,
       idempotencyKey,
+      discreet,
       props: { receipt: snapshot, manageUrl },
     });
   } else {
@@ -628,11 +637,23 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
       template: "recurring-receipt",
       to: supporter.email,
       idempotencyKey,
+      discreet,
       props: { receipt: snapshot, manageUrl },
     });
   }
   logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
   return { status: "recorded", paymentId: payment.id, receiptNumber };
+}
+
+/** What the reader chose at the checkout about email (ADR 051); a payment without a checkout: every email. */
+async function emailChoiceOf(tx: DB, checkoutId: string | null): Promise<{ noEmail: boolean; noAccountLink: boolean }> {
+  const [row] = checkoutId
+    ? await tx
+        .select({ noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink })
+        .from(checkouts)
+        .where(eq(checkouts.id, checkoutId))
+    : [];
+  return { noEmail: row?.noEmail ?? false, noAccountLink: Boolean(row?.noEmail || row?.noAccountLink) };
 }
 
 /**
@@ -730,13 +751,18 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
       .set({ lastFailureReason: event.reason, nextRetryAt: event.nextAttemptAt })
       .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId));
   }
+  if (checkout.noEmail) {
+    logger.info({ checkoutId: checkout.id, attempt: event.attemptCount }, "payment failure recorded; no email, as chosen");
+    return;
+  }
   const manageUrl =
-    supporterId !== null
+    supporterId !== null && !checkout.noAccountLink
       ? await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
       : null;
   await enqueueEmail(tx, {
     template: "payment-failed",
     to: email,
+    discreet: campaign.discreet,
     // One message per failed attempt, however often the event is delivered.
     idempotencyKey: `payment-failed:${event.providerPaymentId}:${event.attemptCount}`,
     props: {
