@@ -36,7 +36,10 @@ const EnvSchema = z.object({
   ONION_ORIGIN: optionalText.pipe(
     z
       .url({ message: "must be a URL such as http://example2345abcd.onion" })
-      .refine((v) => /^https?:\/\/[a-z2-7]{56}\.onion\/?$/.test(v), "must be an http(s):// v3 .onion address with no path")
+      .refine(
+        (v) => /^https?:\/\/[a-z2-7]{56}\.onion\/?$/.test(v),
+        "must be an http(s):// v3 .onion address with no path",
+      )
       .optional(),
   ),
   METRICS_TOKEN: optionalText.pipe(

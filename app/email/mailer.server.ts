@@ -107,7 +107,11 @@ export function resendMailer(options: {
         response = await resend.emails.send(
           {
             from: message.discreet ? discreetSender(options.from, options.discreetFrom) : options.from,
-            to: message.to, subject: message.subject, html: message.html, text: message.text },
+            to: message.to,
+            subject: message.subject,
+            html: message.html,
+            text: message.text,
+          },
           { idempotencyKey: message.outboxId, signal: AbortSignal.timeout(options.timeoutMs ?? SEND_TIMEOUT_MS) },
         );
       } catch (cause) {

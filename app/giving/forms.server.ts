@@ -42,8 +42,7 @@ const DONATE_FIELDS = [
   "showAmount",
   "coverFees",
   "currency",
-  "noEmail",
-  "noAccountLink",
+  "emailChoice",
 ] as const;
 
 export const DonateFormSchema = z.object({
@@ -57,8 +56,8 @@ export const DonateFormSchema = z.object({
   showAmount: checkbox,
   coverFees: checkbox,
   currency: z.string().optional(),
-  noEmail: checkbox,
-  noAccountLink: checkbox,
+  /** Discreet campaigns (ADR 051): every email, none with a sign-in link, or none at all. */
+  emailChoice: z.enum(["all", "noLink", "none"], { message: t("error.emailChoice") }).optional(),
 });
 
 export type Donation = {
@@ -141,8 +140,8 @@ export function parseDonateForm(
             anonymous: true,
             message: null,
             showAmount: false,
-            noEmail: form.noEmail,
-            noAccountLink: form.noEmail || form.noAccountLink,
+            noEmail: form.emailChoice === "none",
+            noAccountLink: form.emailChoice === "none" || form.emailChoice === "noLink",
           }
         : {
             name: form.name,

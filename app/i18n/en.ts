@@ -420,6 +420,7 @@ export const en = {
   "discreet.subject.emailChange": "Confirm your new email address",
   "discreet.emailHint": "For the payment page and, unless you choose otherwise below, your receipt.",
   "discreet.emailLegend": "Emails about this gift",
+  "error.emailChoice": "Choose which emails you want about this gift.",
   "discreet.emailAll": "Email my receipt",
   "discreet.noAccountLink": "Email my receipt, without a link into an account",
   "discreet.noEmail": "Send me no email at all: I will keep the receipt from the next page",

@@ -519,13 +519,13 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   // A reader who asked for no email, or for none that signs them in, gets no link (ADR 051).
   const manageUrl =
     supporter.email && !choice.noAccountLink
-    ? await createLoginLink(tx, {
-        supporterId: input.supporterId,
-        email: supporter.email,
-        purpose: "manage",
-        ttlMs: MANAGE_LINK_TTL_MS,
-      })
-    : null;
+      ? await createLoginLink(tx, {
+          supporterId: input.supporterId,
+          email: supporter.email,
+          purpose: "manage",
+          ttlMs: MANAGE_LINK_TTL_MS,
+        })
+      : null;
   const coversUntil = input.kind === "tier_one_time" ? addMonths(input.coversFrom ?? input.paidAt, 12) : null;
   const feeCoverMinor = input.feeCoverMinor < input.amountMinor ? input.feeCoverMinor : 0;
 
@@ -752,7 +752,10 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
       .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId));
   }
   if (checkout.noEmail) {
-    logger.info({ checkoutId: checkout.id, attempt: event.attemptCount }, "payment failure recorded; no email, as chosen");
+    logger.info(
+      { checkoutId: checkout.id, attempt: event.attemptCount },
+      "payment failure recorded; no email, as chosen",
+    );
     return;
   }
   const manageUrl =
