@@ -170,6 +170,8 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
 
 export type Env = z.output<typeof EnvSchema> & {
   appUrl: string;
+  /** ONION_ORIGIN without a trailing slash, or null (ADR 051). */
+  onionOrigin: string | null;
   sessionSecret: string;
   paymentsMode: "stripe" | "simulated";
   emailMode: "resend" | "mailbox";
@@ -197,6 +199,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   return {
     ...env,
     appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
+    onionOrigin: env.ONION_ORIGIN ? new URL(env.ONION_ORIGIN).origin : null,
     // Development only: production refuses to start without SESSION_SECRET (above).
     sessionSecret: env.SESSION_SECRET ?? "fighting-fund-development-secret-not-for-production",
     paymentsMode: env.STRIPE_SECRET_KEY ? "stripe" : "simulated",

@@ -331,6 +331,8 @@ export const checkouts = pgTable(
     noEmail: boolean("no_email").notNull().default(false),
     /** Discreet giving: the reader's emails about this gift carry no link that signs them in. */
     noAccountLink: boolean("no_account_link").notNull().default(false),
+    /** Started at the onion service address (ADR 051): the links in its emails point there. */
+    onion: boolean("onion").notNull().default(false),
     createdAt: createdAt(),
     completedAt: timestamp("completed_at", { withTimezone: true }),
   },

@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans } from "@db/schema";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
-import { getEnv } from "~/env.server";
+import { onOnionOrigin, publicOrigin } from "~/origins.server";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getPaymentProvider } from "~/payments/provider.server";
@@ -43,7 +43,7 @@ type NewCheckout = {
  */
 export async function startCheckout(db: DB, input: NewCheckout): Promise<{ checkoutId: string; url: string }> {
   const provider = getPaymentProvider();
-  const { appUrl } = getEnv();
+  const appUrl = publicOrigin();
   const checkoutId = randomUUID();
   const session = await provider.startCheckout({
     checkoutId,
@@ -80,6 +80,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     providerSessionId: session.sessionId,
     noEmail: input.noEmail ?? false,
     noAccountLink: input.noAccountLink ?? false,
+    onion: onOnionOrigin(),
   } satisfies Omit<typeof checkouts.$inferInsert, "status" | "createdAt" | "completedAt">);
   return { checkoutId, url: session.url };
 }
@@ -110,6 +111,7 @@ function prepareInsertCheckout(db: DB) {
     "providerSessionId",
     "noEmail",
     "noAccountLink",
+    "onion",
   ] as const;
   const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<
     (typeof columns)[number],

@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import { checkouts } from "@db/schema";
-import { getEnv } from "~/env.server";
+import { publicOrigin } from "~/origins.server";
 import { estimateCardFee, formatMoney } from "~/money";
 import { checkoutOfThisBrowser } from "./retry.server";
 import type { DB } from "@db/client.server";
@@ -175,6 +175,6 @@ export async function getAfterGift(db: DB, request: Request, page: ThanksPage): 
     oneStep: (await checkoutOfThisBrowser(request)) === checkout.id,
     monthlyPath: `/c/${status.campaignSlug}?frequency=monthly&amount=${checkout.amountMinor}`,
     campaignName: status.campaignName,
-    campaignUrl: `${getEnv().appUrl}/c/${status.campaignSlug}`,
+    campaignUrl: `${publicOrigin()}/c/${status.campaignSlug}`,
   };
 }

@@ -15,6 +15,7 @@ import {
   supporters,
 } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
+import { withPublicOrigin } from "~/origins.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import type { ReceiptSnapshot } from "~/email/templates";
 import { getEnv } from "~/env.server";
@@ -519,12 +520,14 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   // A reader who asked for no email, or for none that signs them in, gets no link (ADR 051).
   const manageUrl =
     supporter.email && !choice.noAccountLink
-      ? await createLoginLink(tx, {
-          supporterId: input.supporterId,
-          email: supporter.email,
-          purpose: "manage",
-          ttlMs: MANAGE_LINK_TTL_MS,
-        })
+      ? await withOriginOf(choice, () =>
+          createLoginLink(tx, {
+            supporterId: input.supporterId,
+            email: supporter.email ?? "",
+            purpose: "manage",
+            ttlMs: MANAGE_LINK_TTL_MS,
+          }),
+        )
       : null;
   const coversUntil = input.kind === "tier_one_time" ? addMonths(input.coversFrom ?? input.paidAt, 12) : null;
   const feeCoverMinor = input.feeCoverMinor < input.amountMinor ? input.feeCoverMinor : 0;
@@ -646,14 +649,27 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
 }
 
 /** What the reader chose at the checkout about email (ADR 051); a payment without a checkout: every email. */
-async function emailChoiceOf(tx: DB, checkoutId: string | null): Promise<{ noEmail: boolean; noAccountLink: boolean }> {
+async function emailChoiceOf(
+  tx: DB,
+  checkoutId: string | null,
+): Promise<{ noEmail: boolean; noAccountLink: boolean; onion: boolean }> {
   const [row] = checkoutId
     ? await tx
-        .select({ noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink })
+        .select({ noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink, onion: checkouts.onion })
         .from(checkouts)
         .where(eq(checkouts.id, checkoutId))
     : [];
-  return { noEmail: row?.noEmail ?? false, noAccountLink: Boolean(row?.noEmail || row?.noAccountLink) };
+  return {
+    noEmail: row?.noEmail ?? false,
+    noAccountLink: Boolean(row?.noEmail || row?.noAccountLink),
+    onion: row?.onion ?? false,
+  };
+}
+
+/** A gift given at the onion address gets its emails' links there too (ADR 051). */
+function withOriginOf<T>(checkout: { onion: boolean }, work: () => T): T {
+  const { onionOrigin } = getEnv();
+  return checkout.onion && onionOrigin ? withPublicOrigin(onionOrigin, work) : work();
 }
 
 /**
@@ -760,7 +776,9 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   }
   const manageUrl =
     supporterId !== null && !checkout.noAccountLink
-      ? await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
+      ? await withOriginOf(checkout, () =>
+          createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS }),
+        )
       : null;
   await enqueueEmail(tx, {
     template: "payment-failed",
