@@ -8,6 +8,7 @@ import {
   deleteExpiredRateLimits,
   type RateLimitRule,
 } from "~/auth/rate-limit.server";
+import { DISCREET_ONE_OFF_RETENTION_DAYS } from "~/campaigns/discreet";
 import { logger } from "~/log.server";
 import { deleteOldResolvedWebhookFailures } from "~/payments/webhook-failures.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -18,11 +19,7 @@ import { SIGN_IN_LIMITS } from "~/supporters/sign-in.server";
 /** Erasures per run, so one run's transaction stays short; the next run carries on. */
 export const RETENTION_BATCH = 200;
 
-/**
- * One-off givers to discreet campaigns only (ADR 051): their details are erased this many days
- * after their last gift, whatever the organisation's general retention period (which, when shorter, wins).
- */
-export const DISCREET_ONE_OFF_RETENTION_DAYS = 90;
+export { DISCREET_ONE_OFF_RETENTION_DAYS };
 
 export type RetentionReport = { retentionMonths: number | null; erased: number; discreetErased?: number };
 

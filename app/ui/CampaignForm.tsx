@@ -1,5 +1,7 @@
 import { AdminForm } from "~/ui/admin";
 import { CheckField, FieldError, SelectField, TextAreaField, TextField } from "~/ui/fields";
+import { t } from "~/i18n/t";
+import { DISCREET_ONE_OFF_RETENTION_DAYS } from "~/campaigns/discreet";
 import { LIMITS } from "~/validation/fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
@@ -18,6 +20,8 @@ export const CAMPAIGN_LABELS = {
   startsOn: "Starts on",
   endsOn: "Ends on",
   isDefault: "Default campaign",
+  discreet: t("discreet.admin.discreet"),
+  statementDescriptor: t("discreet.admin.descriptor"),
 } satisfies Record<string, string>;
 
 /**
@@ -171,6 +175,26 @@ export function CampaignForm({
         errors={errors}
         values={values}
       />
+
+      <fieldset className="discreet-settings">
+        <legend>{t("discreet.admin.legend")}</legend>
+        <CheckField
+          name="discreet"
+          label={CAMPAIGN_LABELS.discreet}
+          hint={t("discreet.admin.discreetHint", { days: DISCREET_ONE_OFF_RETENTION_DAYS })}
+          checked={values.discreet === "on"}
+          errors={errors}
+        />
+        <TextField
+          name="statementDescriptor"
+          label={CAMPAIGN_LABELS.statementDescriptor}
+          hint={t("discreet.admin.descriptorHint")}
+          autoComplete="off"
+          maxLength={22}
+          errors={errors}
+          values={values}
+        />
+      </fieldset>
 
       {isDefault ? (
         <div className="field">
