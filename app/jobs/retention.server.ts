@@ -65,10 +65,12 @@ export async function applyRetention(tx: DB, now: Date): Promise<RetentionReport
   const discreetCutoff = new Date(now.getTime() - DISCREET_ONE_OFF_RETENTION_DAYS * 24 * 60 * 60_000);
   const discreetErased = await eraseStale(tx, now, discreetCutoff, { discreetOnly: true });
   if (discreetErased > 0) logger.info({ discreetErased }, "discreet one-off givers erased");
-  if (!retentionMonths) return { retentionMonths: null, erased: 0, discreetErased };
+  // Said only when it happened, like the outbox's skipped count.
+  const discreet = discreetErased > 0 ? { discreetErased } : {};
+  if (!retentionMonths) return { retentionMonths: null, erased: 0, ...discreet };
   const erased = await eraseStale(tx, now, monthsBefore(now, retentionMonths), { discreetOnly: false });
   logger.info({ retentionMonths, erased }, "retention applied");
-  return { retentionMonths, erased, discreetErased };
+  return { retentionMonths, erased, ...discreet };
 }
 
 /**
