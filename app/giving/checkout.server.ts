@@ -195,6 +195,8 @@ export type CheckoutStatus = {
   campaignSlug: string;
   planName: string | null;
   receiptNumber: number | null;
+  /** The campaign is discreet (ADR 051). */
+  discreet: boolean;
 };
 
 export async function getCheckoutStatus(
@@ -225,5 +227,6 @@ export async function getCheckoutStatus(
     campaignSlug: row.campaign.slug,
     planName: row.planName,
     receiptNumber: payment?.receiptNumber ?? null,
+    discreet: row.campaign.discreet,
   };
 }

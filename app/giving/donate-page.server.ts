@@ -271,6 +271,9 @@ export async function submitMakeMonthly(
     email: gift.checkout.email,
     anonymous: gift.checkout.anonymous,
     message: null,
+    // The reader's choice about email carries over to the monthly gift (ADR 051).
+    noEmail: gift.checkout.noEmail,
+    noAccountLink: gift.checkout.noAccountLink,
   };
   const supporterId = await signedInSupporterId(db, request);
   return toCheckout(

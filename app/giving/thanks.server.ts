@@ -153,6 +153,8 @@ export type AfterGift = {
   monthlyPath: string;
   campaignName: string;
   campaignUrl: string;
+  /** A discreet campaign (ADR 051): no invitation to share it, which could expose the reader. */
+  discreet: boolean;
 };
 
 export async function getAfterGift(db: DB, request: Request, page: ThanksPage): Promise<AfterGift | null> {
@@ -176,5 +178,6 @@ export async function getAfterGift(db: DB, request: Request, page: ThanksPage): 
     monthlyPath: `/c/${status.campaignSlug}?frequency=monthly&amount=${checkout.amountMinor}`,
     campaignName: status.campaignName,
     campaignUrl: `${publicOrigin()}/c/${status.campaignSlug}`,
+    discreet: status.discreet,
   };
 }

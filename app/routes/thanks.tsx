@@ -105,22 +105,24 @@ function AfterOneOffGift({
           </p>
         )}
       </section>
-      <section className="after-gift share" aria-labelledby="share-heading">
-        <h2 id="share-heading">{t("thanks.shareHeading")}</h2>
-        <p>{t("thanks.sharePitch")}</p>
-        <p className="share-link">
-          <a href={afterGift.campaignUrl}>{afterGift.campaignUrl}</a>
-        </p>
-        <p className="button-row">
-          <a
-            className="button-secondary"
-            href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`}
-          >
-            {t("thanks.shareEmail")}
-          </a>
-          <ShareButton url={afterGift.campaignUrl} title={subject} text={body} />
-        </p>
-      </section>
+      {afterGift.discreet ? null : (
+        <section className="after-gift share" aria-labelledby="share-heading">
+          <h2 id="share-heading">{t("thanks.shareHeading")}</h2>
+          <p>{t("thanks.sharePitch")}</p>
+          <p className="share-link">
+            <a href={afterGift.campaignUrl}>{afterGift.campaignUrl}</a>
+          </p>
+          <p className="button-row">
+            <a
+              className="button-secondary"
+              href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`}
+            >
+              {t("thanks.shareEmail")}
+            </a>
+            <ShareButton url={afterGift.campaignUrl} title={subject} text={body} />
+          </p>
+        </section>
+      )}
     </>
   );
 }

@@ -191,6 +191,8 @@ describe("no email at all", () => {
     const thanks = await callLoader(thanksLoader, `/thanks?ref=${checkout.id}`);
     const data = await thanks.json();
     expect(data.status).toMatchObject({ status: "completed", receiptNumber: payment.receiptNumber });
+    // No invitation to share a discreet campaign.
+    expect(data.afterGift).toMatchObject({ discreet: true });
     expect(data.keptReceipt).toMatchObject({
       receiptNumber: payment.receiptNumber,
       amountMinor: 2500,
