@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { campaigns, checkouts, outbox, payments, supporters } from "@db/schema";
 import { isCrossSitePost } from "~/auth/csrf.server";
 import { linkUrl } from "~/auth/link-seal.server";
+import { parseCampaignForm } from "~/campaigns/admin-campaigns.server";
 import { startDonationCheckout } from "~/giving/checkout.server";
 import { resendMailer } from "~/email/mailer.server";
 import { drainOutbox } from "~/email/worker.server";
@@ -107,6 +108,38 @@ describe("a discreet campaign's donate form", () => {
     expect(response.status, await response.clone().text()).toBe(303);
     const [row] = await t.db.select().from(checkouts).where(eq(checkouts.email, email));
     expect(row).toMatchObject({ name: "", noEmail: true, noAccountLink: true, anonymous: true, message: null });
+  });
+});
+
+describe("the campaign editor", () => {
+  const form = (fields: Record<string, string>) => {
+    const data = new FormData();
+    const base = {
+      name: "Quiet fund",
+      slug: "quiet-fund",
+      headline: "Quietly",
+      currency: "EUR",
+      target: "1000",
+      minGift: "2",
+      maxGift: "1000",
+      presetAmounts: "10, 25",
+      startsOn: "2026-01-01",
+    };
+    for (const [key, value] of Object.entries({ ...base, ...fields })) data.set(key, value);
+    return parseCampaignForm(data);
+  };
+
+  it("takes a discreet campaign's card statement text only as Stripe allows it", () => {
+    expect(form({ discreet: "on", statementDescriptor: "  Reading   club " })).toMatchObject({
+      ok: true,
+      value: { discreet: true, statementDescriptor: "Reading club" },
+    });
+    for (const bad of ["", "Клуб чтения", "Fund <b>", 'Say "hi"', "A*B", "12345", "x".repeat(23)])
+      expect(form({ discreet: "on", statementDescriptor: bad }), bad).toMatchObject({
+        ok: false,
+        errors: { statementDescriptor: expect.stringMatching(/Latin letters/) },
+      });
+    expect(form({})).toMatchObject({ ok: true, value: { discreet: false, statementDescriptor: null } });
   });
 });
 
