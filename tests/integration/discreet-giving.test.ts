@@ -11,6 +11,7 @@ import { resendMailer } from "~/email/mailer.server";
 import { drainOutbox } from "~/email/worker.server";
 import { resetEnvCache } from "~/env.server";
 import { applyRetention } from "~/jobs/retention.server";
+import { queueRefundConfirmation } from "~/payments/apply-event.server";
 import { cookiesAreSecure, originForHost, withPublicOrigin } from "~/origins.server";
 import { action as campaignAction, loader as campaignLoader } from "~/routes/c.$slug";
 import { loader as thanksLoader } from "~/routes/thanks";
@@ -236,6 +237,20 @@ describe("no email at all", () => {
     expect(file.status).toBe(200);
     expect(file.headers.get("Content-Disposition")).toBe(`attachment; filename="receipt-${payment.receiptNumber}.txt"`);
     expect(await file.text()).toContain(`Receipt ${payment.receiptNumber}`);
+  });
+
+  it("holds for a refund too, which is otherwise confirmed under a neutral subject", async () => {
+    const silent = await giveDiscreetly({ noEmail: true, noAccountLink: true });
+    const told = await giveDiscreetly();
+    for (const gift of [silent, told])
+      await queueRefundConfirmation(t.db, {
+        paymentId: gift.payment.id,
+        previousRefundedMinor: 0,
+        refundedTotalMinor: 500,
+      });
+    expect(await outboxFor(silent.checkout.email)).toEqual([]);
+    const toldMail = await outboxFor(told.checkout.email);
+    expect(toldMail.find((m) => m.template === "refund-confirmation")).toMatchObject({ discreet: true });
   });
 
   it("hands no receipt file out for a gift whose receipt was emailed", async () => {
