@@ -931,16 +931,22 @@ export async function queueRefundConfirmation(
       email: supporters.email,
       name: supporters.name,
       erasedAt: supporters.erasedAt,
+      discreet: campaigns.discreet,
+      noEmail: checkouts.noEmail,
     })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
+    .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
+    .leftJoin(checkouts, eq(checkouts.id, payments.checkoutId))
     .leftJoin(receipts, eq(receipts.paymentId, payments.id))
     .where(eq(payments.id, input.paymentId));
-  if (!row || row.erasedAt || !row.email) return;
+  // No email at all, as the reader chose for this gift (ADR 051).
+  if (!row || row.erasedAt || !row.email || row.noEmail) return;
   const snapshot = row.snapshot;
   await enqueueEmail(tx, {
     template: "refund-confirmation",
     to: row.email,
+    discreet: row.discreet,
     idempotencyKey: `refund:${input.paymentId}:${input.refundedTotalMinor}`,
     props: {
       organisation: snapshot?.organisation ?? organisationDetails(await getOrganisationSettings(tx)),
