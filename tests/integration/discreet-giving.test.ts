@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { campaigns, checkouts, outbox, payments, supporters } from "@db/schema";
+import { campaigns, checkouts, outbox, payments, subscriptions, supporters } from "@db/schema";
 import { isCrossSitePost } from "~/auth/csrf.server";
 import { linkUrl } from "~/auth/link-seal.server";
 import { parseCampaignForm } from "~/campaigns/admin-campaigns.server";
@@ -10,6 +10,7 @@ import { startDonationCheckout } from "~/giving/checkout.server";
 import { resendMailer } from "~/email/mailer.server";
 import { drainOutbox } from "~/email/worker.server";
 import { resetEnvCache } from "~/env.server";
+import { sendCardExpiryReminders } from "~/jobs/card-expiry-reminders.server";
 import { applyRetention } from "~/jobs/retention.server";
 import { queueRefundConfirmation } from "~/payments/apply-event.server";
 import { cookiesAreSecure, originForHost, withPublicOrigin } from "~/origins.server";
@@ -251,6 +252,36 @@ describe("no email at all", () => {
     expect(await outboxFor(silent.checkout.email)).toEqual([]);
     const toldMail = await outboxFor(told.checkout.email);
     expect(toldMail.find((m) => m.template === "refund-confirmation")).toMatchObject({ discreet: true });
+  });
+
+  it("holds for a card-expiry reminder, which is otherwise sent under a neutral subject", async () => {
+    const now = new Date("2030-03-05T00:00:00Z");
+    const monthly = async (choice: { noEmail?: boolean }) => {
+      const gift = await giveGift(t.db, {
+        campaignId: discreet.id,
+        currency: "EUR",
+        kind: "monthly",
+        amountMinor: 1000,
+        email: uniqueEmail("card"),
+        name: "",
+        ...choice,
+      });
+      await t.db
+        .update(supporters)
+        .set({ cardBrand: "Visa", cardLast4: "4242", cardExpMonth: 3, cardExpYear: 2030 })
+        .where(eq(supporters.id, gift.supporterId));
+      await t.db
+        .update(subscriptions)
+        .set({ currentPeriodEnd: new Date("2030-04-10T00:00:00Z") })
+        .where(eq(subscriptions.supporterId, gift.supporterId));
+      return gift;
+    };
+    const silent = await monthly({ noEmail: true });
+    const told = await monthly({});
+    await sendCardExpiryReminders(t.db, now);
+    expect((await outboxFor(silent.checkout.email)).filter((m) => m.template === "card-expiring")).toEqual([]);
+    const [reminder] = (await outboxFor(told.checkout.email)).filter((m) => m.template === "card-expiring");
+    expect(reminder).toMatchObject({ discreet: true });
   });
 
   it("hands no receipt file out for a gift whose receipt was emailed", async () => {
