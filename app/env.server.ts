@@ -30,6 +30,18 @@ const EnvSchema = z.object({
   STRIPE_WEBHOOK_SECRET: optionalText.pipe(z.string().startsWith("whsec_", "must start with whsec_").optional()),
   RESEND_API_KEY: optionalText.pipe(z.string().startsWith("re_", "must start with re_").optional()),
   MAIL_FROM: optionalText,
+  // A discreet campaign's sender, e.g. "Receipts <receipts@neutral.example>" (ADR 051); unset: MAIL_FROM's address, neutral name.
+  DISCREET_MAIL_FROM: optionalText,
+  // The same app served at an onion service address, e.g. http://abc…xyz.onion (ADR 051).
+  ONION_ORIGIN: optionalText.pipe(
+    z
+      .url({ message: "must be a URL such as http://example2345abcd.onion" })
+      .refine(
+        (v) => /^https?:\/\/[a-z2-7]{56}\.onion\/?$/.test(v),
+        "must be an http(s):// v3 .onion address with no path",
+      )
+      .optional(),
+  ),
   METRICS_TOKEN: optionalText.pipe(
     z.string().min(16, "must be at least 16 characters").regex(/^\S+$/, "must not contain spaces").optional(),
   ),
@@ -163,6 +175,8 @@ function crossFieldProblems(source: Record<string, string | undefined>): string[
 
 export type Env = z.output<typeof EnvSchema> & {
   appUrl: string;
+  /** ONION_ORIGIN without a trailing slash, or null (ADR 051). */
+  onionOrigin: string | null;
   sessionSecret: string;
   paymentsMode: "stripe" | "simulated";
   emailMode: "resend" | "mailbox";
@@ -190,6 +204,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   return {
     ...env,
     appUrl: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
+    onionOrigin: env.ONION_ORIGIN ? new URL(env.ONION_ORIGIN).origin : null,
     // Development only: production refuses to start without SESSION_SECRET (above).
     sessionSecret: env.SESSION_SECRET ?? "fighting-fund-development-secret-not-for-production",
     paymentsMode: env.STRIPE_SECRET_KEY ? "stripe" : "simulated",

@@ -86,6 +86,13 @@ export const campaigns = pgTable(
     isDefault: boolean("is_default").notNull().default(false),
     startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
     endsAt: timestamp("ends_at", { withTimezone: true }),
+    /**
+     * Discreet giving, for readers at risk (ADR 051): neutral card statements, email senders and
+     * subjects, the fewest fields, a choice of no email at all, and a shorter retention.
+     */
+    discreet: boolean("discreet").notNull().default(false),
+    /** The card statement's suffix after the Stripe account's prefix (ADR 051); null: Stripe's default. */
+    statementDescriptor: text("statement_descriptor"),
     createdAt: createdAt(),
   },
   (t) => [
@@ -324,6 +331,12 @@ export const checkouts = pgTable(
      */
     replacesSubscriptionId: integer("replaces_subscription_id"),
     status: text("status").$type<"open" | "processing" | "completed" | "failed">().notNull().default("open"),
+    /** Discreet giving (ADR 051): the reader asked for no email at all about this gift; the receipt is on the thank-you page. */
+    noEmail: boolean("no_email").notNull().default(false),
+    /** Discreet giving: the reader's emails about this gift carry no link that signs them in. */
+    noAccountLink: boolean("no_account_link").notNull().default(false),
+    /** Started at the onion service address (ADR 051): the links in its emails point there. */
+    onion: boolean("onion").notNull().default(false),
     createdAt: createdAt(),
     completedAt: timestamp("completed_at", { withTimezone: true }),
   },
@@ -682,6 +695,8 @@ export const outbox = pgTable(
      */
     supersedeKey: text("supersede_key"),
     supersededAt: timestamp("superseded_at", { withTimezone: true }),
+    /** About a discreet campaign's gift (ADR 051): sent under a neutral sender name and subject. */
+    discreet: boolean("discreet").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import { getEnv } from "~/env.server";
+import { allowedHosts } from "~/origins.server";
 import { signedCookie } from "./tokens.server";
 
 /**
@@ -94,8 +94,6 @@ function comesFromAnotherSite({
   return host === null || !ownHosts.includes(host);
 }
 
-const appHost = () => new URL(getEnv().appUrl).host;
-
 /**
  * For server.mjs, before Remix: a form post from another site gets a plain 403 here (Remix would
  * answer a mismatched Origin with a 500). Machine endpoints are signed instead and pass through.
@@ -115,7 +113,7 @@ export function isCrossSitePost({
   return comesFromAnotherSite({
     origin: header("origin") ?? null,
     fetchSite: header("sec-fetch-site") ?? null,
-    ownHosts: [header("host"), forwardedHost, appHost()],
+    ownHosts: [header("host"), forwardedHost, ...allowedHosts()],
   });
 }
 
@@ -128,7 +126,7 @@ function isFromOurPages(request: Request): boolean {
   return !comesFromAnotherSite({
     origin: header("Origin"),
     fetchSite: header("Sec-Fetch-Site"),
-    ownHosts: [new URL(request.url).host, appHost()],
+    ownHosts: [new URL(request.url).host, ...allowedHosts()],
   });
 }
 

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 import { getEnv } from "~/env.server";
+import { publicOrigin } from "~/origins.server";
 
 /**
  * Links that carry a token: the only ones sealed in the outbox. Every place that mints such a link
@@ -13,7 +14,7 @@ export const TOKEN_LINK_PATHS = {
 export type TokenLinkKind = keyof typeof TOKEN_LINK_PATHS;
 
 export function linkUrl(kind: TokenLinkKind, token: string): string {
-  return `${getEnv().appUrl}${TOKEN_LINK_PATHS[kind]}${token}`;
+  return `${publicOrigin()}${TOKEN_LINK_PATHS[kind]}${token}`;
 }
 
 const TOKEN_LINK =

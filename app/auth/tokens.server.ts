@@ -1,5 +1,6 @@
 import { createCookie } from "@remix-run/node";
 import { getEnv } from "~/env.server";
+import { cookiesAreSecure } from "~/origins.server";
 import { createHash, randomBytes } from "node:crypto";
 
 /** A random secret for a link or a cookie; only its hash is ever stored. */
@@ -12,15 +13,15 @@ export function hashToken(token: string): string {
 }
 
 /**
- * Every cookie we set: signed, HttpOnly, SameSite=Lax, and Secure in production or wherever the
- * public address is https (the same rule as HSTS), so it never travels over plain http.
+ * Every cookie we set: signed, HttpOnly, SameSite=Lax, and Secure as cookiesAreSecure says (in
+ * production or wherever the public address is https; not on an http onion origin, ADR 051).
  */
 export function signedCookie(name: string, { maxAgeMs }: { maxAgeMs?: number } = {}) {
   const env = getEnv();
   return createCookie(name, {
     httpOnly: true,
     sameSite: "lax",
-    secure: env.NODE_ENV === "production" || env.appUrl.startsWith("https:"),
+    secure: cookiesAreSecure(),
     path: "/",
     ...(maxAgeMs ? { maxAge: maxAgeMs / 1000 } : {}),
     secrets: [env.sessionSecret],

@@ -6,7 +6,8 @@ import { campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptio
 import { recordAudit } from "~/audit/audit.server";
 import { formatDate, parseDay, startOfDayTextInZone, zonedParts } from "~/dates";
 import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
-import { name, noControl, optionalPhone, parseAmount } from "~/validation/fields";
+import { t } from "~/i18n/t";
+import { name, noControl, optionalPhone, optionalStatementDescriptor, parseAmount } from "~/validation/fields";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getCampaignProgress, type Campaign } from "./campaigns.server";
@@ -75,6 +76,8 @@ export const CAMPAIGN_FIELDS = [
   "startsOn",
   "endsOn",
   "isDefault",
+  "discreet",
+  "statementDescriptor",
 ] as const;
 
 const realDay = (text: string) => {
@@ -126,6 +129,8 @@ const CampaignFormSchema = z.object({
     .transform((v) => (v ? v.trim() : ""))
     .refine((v) => v === "" || realDay(v), "Enter the end date as a date, like 2026-12-31, or leave it empty."),
   isDefault: Checkbox,
+  discreet: Checkbox,
+  statementDescriptor: optionalStatementDescriptor,
 });
 
 export type CampaignInput = {
@@ -143,6 +148,9 @@ export type CampaignInput = {
   startsOn: string;
   endsOn: string | null;
   isDefault: boolean;
+  /** Discreet giving (ADR 051), and its card statement text (required when discreet). */
+  discreet: boolean;
+  statementDescriptor: string | null;
 };
 
 const MAX_PRESETS = 6;
@@ -202,6 +210,8 @@ export function parseCampaignForm(
   const endsOn = values.endsOn?.trim() ?? "";
   if (realDay(startsOn) && realDay(endsOn) && endsOn < startsOn)
     errors.endsOn ??= "The campaign must end on or after the day it starts.";
+  if (parsed.success && parsed.data.discreet && !parsed.data.statementDescriptor)
+    errors.statementDescriptor ??= t("admin.discreet.descriptorError");
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors, values };
   const v = parsed.data;
   return {
@@ -222,6 +232,8 @@ export function parseCampaignForm(
       startsOn: v.startsOn,
       endsOn: v.endsOn || null,
       isDefault: v.isDefault,
+      discreet: v.discreet,
+      statementDescriptor: v.statementDescriptor,
     },
   };
 }
@@ -244,6 +256,8 @@ const campaignVersion = (c: Campaign) =>
     c.isDefault,
     c.startsAt.toISOString(),
     c.endsAt?.toISOString() ?? null,
+    c.discreet,
+    c.statementDescriptor,
   ]);
 
 const dayIn = (date: Date, timeZone: string) => {
@@ -268,6 +282,8 @@ function formValuesOf(c: Campaign, timeZone: string): FormValues {
     startsOn: dayIn(c.startsAt, timeZone),
     endsOn: c.endsAt ? dayIn(c.endsAt, timeZone) : "",
     ...(c.isDefault ? { isDefault: "on" } : {}),
+    ...(c.discreet ? { discreet: "on" } : {}),
+    statementDescriptor: c.statementDescriptor ?? "",
   };
 }
 
@@ -389,6 +405,8 @@ function rowValues(input: CampaignInput, instants: { startsAt: Date; endsAt: Dat
     startsAt: instants.startsAt,
     endsAt: instants.endsAt,
     isDefault: input.isDefault,
+    discreet: input.discreet,
+    statementDescriptor: input.statementDescriptor,
   };
 }
 

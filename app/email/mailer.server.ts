@@ -4,8 +4,27 @@ import type { DB } from "@db/client.server";
 import { devMailbox } from "@db/schema";
 import { getEnv } from "~/env.server";
 import { reportServiceFailure, reportServiceSuccess } from "~/health.server";
+import { t } from "~/i18n/t";
 
-export type OutgoingEmail = { outboxId: string; to: string; subject: string; html: string; text: string };
+export type OutgoingEmail = {
+  outboxId: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** About a discreet campaign's gift: sent under a neutral sender (ADR 051). */
+  discreet?: boolean;
+};
+
+/**
+ * The sender of a discreet campaign's mail: DISCREET_MAIL_FROM when set (an address on a domain
+ * that names nothing), else MAIL_FROM's address under a neutral display name.
+ */
+export function discreetSender(from: string, discreetFrom: string | undefined): string {
+  if (discreetFrom) return discreetFrom;
+  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+  return `${t("discreet.senderName")} <${address}>`;
+}
 
 export type Mailer = {
   name: "resend" | "mailbox";
@@ -73,7 +92,12 @@ function parseRetryAfter(headers: Record<string, string> | null): number | null 
  * Sends through Resend. The outbox id is the idempotency key, so a send retried after a lost
  * response (or by a second worker whose lease ran out) is delivered once.
  */
-export function resendMailer(options: { apiKey: string; from: string; timeoutMs?: number }): Mailer {
+export function resendMailer(options: {
+  apiKey: string;
+  from: string;
+  discreetFrom?: string;
+  timeoutMs?: number;
+}): Mailer {
   const resend = new Resend(options.apiKey);
   return {
     name: "resend",
@@ -81,7 +105,13 @@ export function resendMailer(options: { apiKey: string; from: string; timeoutMs?
       let response: Awaited<ReturnType<typeof resend.emails.send>>;
       try {
         response = await resend.emails.send(
-          { from: options.from, to: message.to, subject: message.subject, html: message.html, text: message.text },
+          {
+            from: message.discreet ? discreetSender(options.from, options.discreetFrom) : options.from,
+            to: message.to,
+            subject: message.subject,
+            html: message.html,
+            text: message.text,
+          },
           { idempotencyKey: message.outboxId, signal: AbortSignal.timeout(options.timeoutMs ?? SEND_TIMEOUT_MS) },
         );
       } catch (cause) {
@@ -140,7 +170,7 @@ export function mailboxMailer(db: DB): Mailer {
 export function getMailer(db: DB): Mailer {
   const env = getEnv();
   if (env.emailMode === "resend" && env.RESEND_API_KEY && env.MAIL_FROM) {
-    return resendMailer({ apiKey: env.RESEND_API_KEY, from: env.MAIL_FROM });
+    return resendMailer({ apiKey: env.RESEND_API_KEY, from: env.MAIL_FROM, discreetFrom: env.DISCREET_MAIL_FROM });
   }
   return mailboxMailer(db);
 }

@@ -29,6 +29,8 @@ export async function enqueueEmail<T extends TemplateName>(
     props: EmailTemplates[T];
     idempotencyKey: string;
     supersedeKey?: string;
+    /** About a discreet campaign's gift: a neutral sender name and subject (ADR 051). */
+    discreet?: boolean;
   },
 ): Promise<boolean> {
   if (message.to === null) return false;
@@ -39,6 +41,7 @@ export async function enqueueEmail<T extends TemplateName>(
       toEmail: message.to,
       props: sealLinks<EmailTemplates[T]>({ ...message.props, locale: message.locale }) as Record<string, unknown>,
       idempotencyKey: message.idempotencyKey,
+      discreet: message.discreet ?? false,
       ...(message.supersedeKey ? { supersedeKey: message.supersedeKey, createdAt: sql`clock_timestamp()` } : {}),
     })
     .onConflictDoNothing({ target: outbox.idempotencyKey });

@@ -14,6 +14,8 @@ import RefundConfirmation, { subject as refundConfirmationSubject } from "@email
 import PledgePaymentLink, { subject as pledgePaymentLinkSubject } from "@emails/pledge-payment-link";
 import StaffInvite, { subject as staffInviteSubject } from "@emails/staff-invite";
 import { openLinks } from "~/auth/link-seal.server";
+import type { MessageKey } from "~/i18n/en";
+import { t } from "~/i18n/t";
 import type { EmailTemplates, TemplateName } from "./templates";
 
 export type RenderedEmail = { subject: string; html: string; text: string };
@@ -54,14 +56,35 @@ const plainText = {
   },
 } as const;
 
+/**
+ * A discreet campaign's subjects (ADR 051): what a lock screen or a shared inbox shows names
+ * neither the organisation nor the cause.
+ */
+const NEUTRAL_SUBJECTS = {
+  "donation-receipt": "discreet.subject.receipt",
+  "recurring-receipt": "discreet.subject.receipt",
+  "supporter-welcome": "discreet.subject.receipt",
+  "refund-confirmation": "discreet.subject.refund",
+  "payment-failed": "discreet.subject.paymentFailed",
+  "subscription-changed": "discreet.subject.changed",
+  "card-expiring": "discreet.subject.card",
+  "renewal-reminder": "discreet.subject.reminder",
+  "annual-statement": "discreet.subject.statement",
+  "pledge-payment-link": "discreet.subject.payment",
+  "sign-in-link": "discreet.subject.signIn",
+  "email-change-confirm": "discreet.subject.emailChange",
+  "staff-invite": "discreet.subject.signIn",
+} as const satisfies Record<TemplateName, MessageKey>;
+
 /** Props as stored or as written: sealed links (link-seal.server.ts) are opened here, and only here. */
 export async function renderEmail<T extends TemplateName>(
   template: T,
   storedProps: EmailTemplates[T],
+  { discreet = false }: { discreet?: boolean } = {},
 ): Promise<RenderedEmail> {
   const { Component, subject } = registry[template] as TemplateModule<EmailTemplates[T]>;
   const props = openLinks(storedProps);
   const element = createElement(Component, props);
   const [html, text] = await Promise.all([render(element), render(element, plainText)]);
-  return { subject: subject(props), html, text };
+  return { subject: discreet ? t(NEUTRAL_SUBJECTS[template]) : subject(props), html, text };
 }

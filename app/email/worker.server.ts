@@ -4,7 +4,7 @@ import { SealedLinkError } from "~/auth/link-seal.server";
 import { outbox } from "@db/schema";
 import { getEnv } from "~/env.server";
 import { logger } from "~/log.server";
-import { mintRequestedSignInLink, SIGN_IN_LINK_INTENT } from "~/supporters/sign-in.server";
+import { mintRequestedSignInLink, ONION_SIGN_IN_LINK_INTENT, SIGN_IN_LINK_INTENT } from "~/supporters/sign-in.server";
 import { getMailer, MailerError, redactEmails, type Mailer } from "./mailer.server";
 import { isTemplateName, renderEmail } from "./render.server";
 
@@ -126,8 +126,13 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
   let providerMessageId: string | null;
   try {
     let { toEmail: to, props } = row;
-    if (props.url === SIGN_IN_LINK_INTENT) {
-      const link = await mintRequestedSignInLink(db, { outboxId: row.id, email: row.toEmail, now: clock() });
+    if (props.url === SIGN_IN_LINK_INTENT || props.url === ONION_SIGN_IN_LINK_INTENT) {
+      const link = await mintRequestedSignInLink(db, {
+        outboxId: row.id,
+        email: row.toEmail,
+        now: clock(),
+        onion: props.url === ONION_SIGN_IN_LINK_INTENT,
+      });
       if (!link) {
         // Nobody to sign in: nothing is sent and the typed address is not kept.
         await db.delete(outbox).where(leaseHeld);
@@ -137,8 +142,8 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
       ({ to } = link);
       props = { ...props, url: link.url, locale: link.locale };
     }
-    const email = await renderEmail(row.template, props as never);
-    ({ providerMessageId } = await mailer.send({ outboxId: row.id, to, ...email }));
+    const email = await renderEmail(row.template, props as never, { discreet: row.discreet });
+    ({ providerMessageId } = await mailer.send({ outboxId: row.id, to, discreet: row.discreet, ...email }));
   } catch (error) {
     // A render error is a bug a deploy may fix, so it is retried like a provider outage.
     // A link sealed under another SESSION_SECRET will never open: no use retrying.

@@ -3,8 +3,9 @@ import { eq, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans } from "@db/schema";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
-import { getEnv } from "~/env.server";
 import { storableLocale } from "~/i18n/request-locale.server";
+import { onOnionOrigin, publicOrigin } from "~/origins.server";
+import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { getPaymentProvider } from "~/payments/provider.server";
 import type { Donation, TierChoice } from "./forms.server";
@@ -32,6 +33,9 @@ type NewCheckout = {
   providerCustomerId?: string | null;
   /** A gift from the donate form: the payment page's cancel address names the checkout, so the form comes back filled in (ADR 040). */
   retryable?: boolean;
+  /** Discreet giving (ADR 051): no email about this gift at all, or none with a sign-in link. */
+  noEmail?: boolean;
+  noAccountLink?: boolean;
 };
 
 /**
@@ -40,7 +44,7 @@ type NewCheckout = {
  */
 export async function startCheckout(db: DB, input: NewCheckout): Promise<{ checkoutId: string; url: string }> {
   const provider = getPaymentProvider();
-  const { appUrl } = getEnv();
+  const appUrl = publicOrigin();
   const checkoutId = randomUUID();
   // The reader's language: Stripe's page opens in it, and it becomes the supporter's (ADR 049).
   const locale = storableLocale();
@@ -57,6 +61,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     locale,
     providerCustomerId: input.providerCustomerId ?? null,
     collectAddress: input.plan?.tier === "print",
+    statementDescriptor: input.campaign.discreet ? input.campaign.statementDescriptor : null,
     successUrl: `${appUrl}/thanks?ref=${checkoutId}`,
     cancelUrl: `${appUrl}${input.retryable ? retryPath(input.returnPath, checkoutId) : input.returnPath}`,
   });
@@ -78,6 +83,9 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     supporterId: input.supporterId ?? null,
     provider: provider.name,
     providerSessionId: session.sessionId,
+    noEmail: input.noEmail ?? false,
+    noAccountLink: input.noAccountLink ?? false,
+    onion: onOnionOrigin(),
   } satisfies Omit<typeof checkouts.$inferInsert, "status" | "createdAt" | "completedAt">);
   return { checkoutId, url: session.url };
 }
@@ -107,6 +115,9 @@ function prepareInsertCheckout(db: DB) {
     "supporterId",
     "provider",
     "providerSessionId",
+    "noEmail",
+    "noAccountLink",
+    "onion",
   ] as const;
   const values = Object.fromEntries(columns.map((column) => [column, sql.placeholder(column)])) as Record<
     (typeof columns)[number],
@@ -142,13 +153,17 @@ export function startDonationCheckout(
     anonymous: donation.anonymous,
     message: donation.message,
     showAmount: donation.showAmount ?? false,
-    description:
-      donation.kind === "monthly"
+    // A discreet campaign is not named where a bank, Stripe's receipts or a shared screen show it (ADR 051).
+    description: campaign.discreet
+      ? t(donation.kind === "monthly" ? "discreet.monthlyDescription" : "discreet.giftDescription", { amount })
+      : donation.kind === "monthly"
         ? `Monthly gift of ${amount} to ${campaign.name}`
         : `Gift of ${amount} to ${campaign.name}`,
     returnPath,
     supporterId,
     retryable: true,
+    noEmail: donation.noEmail ?? false,
+    noAccountLink: donation.noAccountLink ?? false,
   });
 }
 
@@ -186,6 +201,8 @@ export type CheckoutStatus = {
   campaignSlug: string;
   planName: string | null;
   receiptNumber: number | null;
+  /** The campaign is discreet (ADR 051). */
+  discreet: boolean;
 };
 
 export async function getCheckoutStatus(
@@ -216,5 +233,6 @@ export async function getCheckoutStatus(
     campaignSlug: row.campaign.slug,
     planName: row.planName,
     receiptNumber: payment?.receiptNumber ?? null,
+    discreet: row.campaign.discreet,
   };
 }

@@ -71,6 +71,8 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
       phone: campaign.phone || settings.phone,
       /** The organisation's tax status for gifts, from its settings; null until staff say (ADR 040). */
       taxNote: giftsTaxSentence(settings),
+      /** The fewest fields and a choice about email (ADR 051). */
+      discreet: campaign.discreet,
     },
     progress,
     fee,
@@ -269,6 +271,9 @@ export async function submitMakeMonthly(
     email: gift.checkout.email,
     anonymous: gift.checkout.anonymous,
     message: null,
+    // The reader's choice about email carries over to the monthly gift (ADR 051).
+    noEmail: gift.checkout.noEmail,
+    noAccountLink: gift.checkout.noAccountLink,
   };
   const supporterId = await signedInSupporterId(db, request);
   return toCheckout(

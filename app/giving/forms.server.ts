@@ -43,6 +43,7 @@ const DONATE_FIELDS = [
   "showAmount",
   "coverFees",
   "currency",
+  "emailChoice",
 ] as const;
 
 export const DonateFormSchema = z.object({
@@ -56,6 +57,8 @@ export const DonateFormSchema = z.object({
   showAmount: checkbox,
   coverFees: checkbox,
   currency: z.string().optional(),
+  /** Discreet campaigns (ADR 051): every email, none with a sign-in link, or none at all. */
+  emailChoice: z.enum(["all", "noLink", "none"], { message: t("error.emailChoice") }).optional(),
 });
 
 export type Donation = {
@@ -68,6 +71,9 @@ export type Donation = {
   message: string | null;
   /** The wall may show the amount beside the message (off unless ticked). */
   showAmount?: boolean;
+  /** Discreet campaigns only (ADR 051): no email at all about this gift, or none with a sign-in link. */
+  noEmail?: boolean;
+  noAccountLink?: boolean;
 };
 
 export function zodFieldErrors(error: z.ZodError): FieldErrors {
@@ -127,11 +133,24 @@ export function parseDonateForm(
         form.coverFees && settings
           ? estimateCardFee(amountMinor, { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor })
           : 0,
-      name: form.name,
-      email: form.email,
-      anonymous: form.anonymous,
-      message: form.message,
-      showAmount: form.showAmount,
+      // A discreet campaign's form asks for the fewest details: no name, no message for the wall (ADR 051).
+      ...(campaign.discreet
+        ? {
+            name: null,
+            email: form.email,
+            anonymous: true,
+            message: null,
+            showAmount: false,
+            noEmail: form.emailChoice === "none",
+            noAccountLink: form.emailChoice === "none" || form.emailChoice === "noLink",
+          }
+        : {
+            name: form.name,
+            email: form.email,
+            anonymous: form.anonymous,
+            message: form.message,
+            showAmount: form.showAmount,
+          }),
     },
   };
 }

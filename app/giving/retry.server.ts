@@ -74,6 +74,8 @@ export async function giftToRetry(db: DB, request: Request, campaign: Campaign):
   if (checkout.anonymous) values.anonymous = "on";
   if (checkout.showAmount) values.showAmount = "on";
   if (checkout.feeCoverMinor > 0) values.coverFees = "on";
+  // A reader who asked for no email must not find the form back at "email my receipt" (ADR 051).
+  if (checkout.noEmail || checkout.noAccountLink) values.emailChoice = checkout.noEmail ? "none" : "noLink";
   return values;
 }
 

@@ -1,10 +1,12 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { checkouts } from "@db/schema";
-import { getEnv } from "~/env.server";
-import { estimateCardFee } from "~/money";
+import { publicOrigin } from "~/origins.server";
+import { estimateCardFee, formatMoney } from "~/money";
 import { checkoutOfThisBrowser } from "./retry.server";
 import type { DB } from "@db/client.server";
-import { payments, plans, subscriptions, type Tier } from "@db/schema";
+import { payments, plans, receipts, subscriptions, type Tier } from "@db/schema";
+import { formatDate } from "~/dates";
+import { t } from "~/i18n/t";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getCheckoutStatus, type CheckoutStatus } from "./checkout.server";
 
@@ -27,7 +29,18 @@ export type WhatNext = {
   timeZone: string;
 };
 
-export type ThanksPage = { status: CheckoutStatus; next: WhatNext | null };
+/** A gift whose reader chose no email (ADR 051): its receipt, shown on the thank-you page only. */
+export type KeptReceipt = {
+  receiptNumber: number;
+  paidAt: string;
+  amountMinor: number;
+  currency: string;
+  description: string;
+  organisationName: string;
+  timeZone: string;
+};
+
+export type ThanksPage = { status: CheckoutStatus; next: WhatNext | null; keptReceipt?: KeptReceipt | null };
 
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -63,6 +76,7 @@ export async function getThanksPage(db: DB, { checkoutId }: { checkoutId: string
   const days = settings.firstPrintEditionDays;
   return {
     status,
+    keptReceipt: await keptReceiptOf(db, { checkoutId, paymentId: payment.id, timeZone: settings.timeZone }),
     next: {
       frequency: monthly ? "monthly" : status.kind === "tier_one_time" ? "year" : "once",
       tier: row.tier,
@@ -76,6 +90,51 @@ export async function getThanksPage(db: DB, { checkoutId }: { checkoutId: string
       timeZone: settings.timeZone,
     },
   };
+}
+
+async function keptReceiptOf(
+  db: DB,
+  { checkoutId, paymentId, timeZone }: { checkoutId: string; paymentId: number; timeZone: string },
+): Promise<KeptReceipt | null> {
+  const [row] = await db
+    .select({ snapshot: receipts.snapshot })
+    .from(receipts)
+    .innerJoin(checkouts, eq(checkouts.id, checkoutId))
+    .where(and(eq(receipts.paymentId, paymentId), eq(checkouts.noEmail, true)));
+  if (!row) return null;
+  const { snapshot } = row;
+  return {
+    receiptNumber: snapshot.receiptNumber,
+    paidAt: snapshot.paidAt,
+    amountMinor: snapshot.amountMinor,
+    currency: snapshot.currency,
+    description: snapshot.description,
+    organisationName: snapshot.organisation.name,
+    timeZone,
+  };
+}
+
+/**
+ * The receipt of a gift whose reader chose no email, as a plain text file to keep (ADR 051).
+ * Null for any other checkout: a receipt that was emailed is not handed out by its link.
+ */
+export async function getKeptReceiptText(
+  db: DB,
+  { checkoutId }: { checkoutId: string },
+): Promise<{ fileName: string; text: string } | null> {
+  const page = await getThanksPage(db, { checkoutId });
+  const receipt = page?.keptReceipt;
+  if (!receipt) return null;
+  const lines = [
+    t("discreet.receiptHeading", { number: receipt.receiptNumber }),
+    "",
+    `${t("discreet.receiptFrom")}: ${receipt.organisationName}`,
+    `${t("discreet.receiptDate")}: ${formatDate(receipt.paidAt, receipt.timeZone)}`,
+    `${t("discreet.receiptAmount")}: ${formatMoney(receipt.amountMinor, receipt.currency)} ${receipt.currency}`,
+    `${t("discreet.receiptFor")}: ${receipt.description}`,
+    "",
+  ];
+  return { fileName: `receipt-${receipt.receiptNumber}.txt`, text: lines.join("\r\n") };
 }
 
 /**
@@ -94,6 +153,8 @@ export type AfterGift = {
   monthlyPath: string;
   campaignName: string;
   campaignUrl: string;
+  /** A discreet campaign (ADR 051): no invitation to share it, which could expose the reader. */
+  discreet: boolean;
 };
 
 export async function getAfterGift(db: DB, request: Request, page: ThanksPage): Promise<AfterGift | null> {
@@ -116,6 +177,7 @@ export async function getAfterGift(db: DB, request: Request, page: ThanksPage): 
     oneStep: (await checkoutOfThisBrowser(request)) === checkout.id,
     monthlyPath: `/c/${status.campaignSlug}?frequency=monthly&amount=${checkout.amountMinor}`,
     campaignName: status.campaignName,
-    campaignUrl: `${getEnv().appUrl}/c/${status.campaignSlug}`,
+    campaignUrl: `${publicOrigin()}/c/${status.campaignSlug}`,
+    discreet: status.discreet,
   };
 }

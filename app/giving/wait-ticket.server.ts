@@ -3,6 +3,7 @@ import { z } from "zod";
 import { subjectDigest } from "~/auth/rate-limit.server";
 import { openSignedToken } from "~/auth/signed-token.server";
 import { getEnv } from "~/env.server";
+import { cookiesAreSecure } from "~/origins.server";
 import { t } from "~/i18n/t";
 
 /**
@@ -179,10 +180,7 @@ function unseal(value: string): WaitingGift | null {
   }
 }
 
-const secureCookies = () => {
-  const env = getEnv();
-  return env.NODE_ENV === "production" || env.appUrl.startsWith("https:");
-};
+const secureCookies = cookiesAreSecure;
 
 /** The Set-Cookie header keeping this gift until its ticket expires; null when it would not fit. */
 export function waitingGiftCookie(gift: WaitingGift, { expiresAt, now }: { expiresAt: Date; now: Date }) {

@@ -601,6 +601,62 @@ export const en = {
   "pledge.hint": "You'll be taken to our card processor's secure page to pay.",
   "statement.financialYear": "financial year {start}–{end}",
   "account.monthlyGiftTo": "Monthly gift to {campaign}",
+  // discreet giving (ADR 051): a campaign for readers at risk.
+  "discreet.senderName": "Receipts",
+  "discreet.productName": "Monthly payment",
+  "discreet.giftDescription": "Payment of {amount}",
+  "discreet.monthlyDescription": "Monthly payment of {amount}",
+  "discreet.subject.receipt": "Your receipt",
+  "discreet.subject.refund": "Your refund",
+  "discreet.subject.paymentFailed": "A payment did not go through",
+  "discreet.subject.changed": "A change to your payments",
+  "discreet.subject.card": "Your card is expiring",
+  "discreet.subject.reminder": "A reminder about your payments",
+  "discreet.subject.statement": "Your statement",
+  "discreet.subject.payment": "Your payment link",
+  "discreet.subject.signIn": "Your sign-in link",
+  "discreet.subject.emailChange": "Confirm your new email address",
+  "discreet.emailHint": "For the payment page and, unless you choose otherwise below, your receipt.",
+  "discreet.emailLegend": "Emails about this gift",
+  "error.emailChoice": "Choose which emails you want about this gift.",
+  "discreet.emailAll": "Email my receipt",
+  "discreet.noAccountLink": "Email my receipt, without a link into an account",
+  "discreet.noEmail": "Send me no email at all: I will keep the receipt from the next page",
+  "discreet.emailChoiceHint":
+    "The sender and subject lines name neither us nor this campaign. Without email, the receipt is shown only once, on the page after payment.",
+  "discreet.thanksNoEmail": "As you asked, we will send you no email about this gift. Keep your receipt now:",
+  "discreet.receiptDownload": "Download the receipt (text file)",
+  "discreet.receiptHeading": "Receipt {number}",
+  "discreet.receiptDate": "Date paid",
+  "discreet.receiptAmount": "Amount",
+  "discreet.receiptFor": "For",
+  "discreet.receiptFrom": "Received by",
+  "discreet.receiptPrint": "Print this page or save it as a PDF from your browser's menu.",
+  "discreet.privacyHeading": "Giving discreetly",
+  "discreet.privacyIntro":
+    "Some of our campaigns are marked discreet, for readers who could be at risk if they were seen supporting us. On those campaigns:",
+  "discreet.privacyStatement":
+    "Your card statement shows a neutral description that names neither us nor the campaign (after the short name of our payment account, which we keep neutral too).",
+  "discreet.privacyEmail":
+    "Emails come from a neutral sender name, and their subject lines name neither us nor the campaign.",
+  "discreet.privacyNoEmail":
+    "You may choose to receive no email at all: your receipt is then shown, and can be downloaded, only on the page after payment. Or you may choose emails with no link that signs you in to an account.",
+  "discreet.privacyFields":
+    "We ask only for the amount and an email address (the card processor needs one). We never ask for your name, and no message or name appears on our wall.",
+  "discreet.privacyRetention":
+    "If you give once, your details are erased {days} days after your gift. Only the payment itself stays in our accounts, as the law requires.",
+  "discreet.privacyOnion":
+    "You can also reach this site as an onion service in Tor Browser: {onion}. Every page, giving included, works there and without JavaScript.",
+  "discreet.privacyNoOnion": "Every page, giving included, works without JavaScript.",
+  "admin.discreet.legend": "Discreet giving",
+  "admin.discreet.discreet": "Discreet campaign (for readers at risk)",
+  "admin.discreet.discreetHint":
+    "Neutral card statements, email sender and subjects; fewest fields; readers may choose no email; one-off givers erased after {days} days.",
+  "admin.discreet.descriptor": "Card statement text",
+  "admin.discreet.descriptorHint":
+    "Shown after your Stripe account's prefix, e.g. READING CLUB. 2 to 22 Latin letters, digits, spaces and . , - & / #, with at least one letter. Set the account's own prefix to something neutral in Stripe too.",
+  "admin.discreet.descriptorError":
+    "Use 2 to 22 Latin letters, digits, spaces or . , - & / #, with at least one letter (no < > \\ ' \" *).",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -29,6 +29,14 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
       last4: supporters.cardLast4,
       expMonth: supporters.cardExpMonth,
       expYear: supporters.cardExpYear,
+      // Discreet giving (ADR 051): a neutral sender and subject if any monthly gift is to a discreet
+      // campaign; nothing at all if the reader asked for no email about one of them.
+      discreet: sql<boolean>`exists (
+        select 1 from subscriptions s join campaigns c on c.id = s.campaign_id
+        where s.supporter_id = "supporters"."id" and c.discreet)`,
+      noEmail: sql<boolean>`exists (
+        select 1 from payments p join checkouts k on k.id = p.checkout_id
+        where p.supporter_id = "supporters"."id" and p.subscription_id is not null and k.no_email)`,
     })
     .from(supporters)
     .where(
@@ -58,7 +66,10 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
     );
   const key = (d: (typeof due)[number]) => `card-expiring:${d.supporterId}:${d.expYear}-${d.expMonth}:${d.last4 ?? ""}`;
   const queued = await queuedKeys(tx, due.map(key));
-  const todo = due.filter(hasEmail).filter((d) => !queued.has(key(d)));
+  const todo = due
+    .filter(hasEmail)
+    .filter((d) => !queued.has(key(d)))
+    .filter((d) => !d.noEmail);
   if (todo.length === 0) return { queued: 0 };
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   for (const card of todo) {
@@ -73,6 +84,7 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
       template: "card-expiring",
       to: card.email,
       locale: emailLocale(card.locale),
+      discreet: card.discreet,
       idempotencyKey: key(card),
       props: {
         organisation,

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
 import { matchRoutes } from "@remix-run/react";
 import { getEnv } from "~/env.server";
+import { originForHost } from "~/origins.server";
 import { describeError, logger } from "~/log.server";
 import { httpRequestDuration, renderMetrics } from "./metrics.server";
 import { REQUEST_ID_HEADER, requestIdFrom, runWithRequestContext, type RequestContext } from "./request-context.server";
@@ -28,7 +29,11 @@ export function observeRequests(
   const routeName = routeNamer(routes, publicDir);
   return (req, res) => {
     const started = process.hrtime.bigint();
-    const context: RequestContext = { requestId: requestIdFrom(req.headers["x-request-id"]) };
+    const context: RequestContext = {
+      requestId: requestIdFrom(req.headers["x-request-id"]),
+      // Links made for this request point to the allowed address it came to (ADR 051).
+      origin: originForHost(req.headers.host),
+    };
     res.setHeader(REQUEST_ID_HEADER, context.requestId);
     res.once("close", () => {
       const route = context.route ?? routeName(req.url ?? "/");

@@ -6,7 +6,12 @@ import { randomUUID } from "node:crypto";
  * bounded name of what answered it (for the latency histogram). Held in AsyncLocalStorage, so
  * a module deep in the call stack logs with the id without anyone passing it along.
  */
-export type RequestContext = { requestId: string; route?: string };
+export type RequestContext = {
+  requestId: string;
+  route?: string;
+  /** The allowed origin the request came to (APP_URL or ONION_ORIGIN, ADR 051): its links point there. */
+  origin?: string;
+};
 
 const storage = new AsyncLocalStorage<RequestContext>();
 

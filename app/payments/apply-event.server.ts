@@ -15,6 +15,7 @@ import {
   supporters,
 } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
+import { withPublicOrigin } from "~/origins.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale, type ReceiptSnapshot } from "~/email/templates";
 import { getEnv } from "~/env.server";
@@ -515,15 +516,20 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   ]);
   const campaign = one(campaignRows, "recordPayment: the payment's campaign");
   const organisation = organisationDetails(settings);
+  const choice = await emailChoiceOf(tx, input.checkoutId);
   // No address, no email: no sign-in link, and the receipt waits in "receipts to post".
-  const manageUrl = supporter.email
-    ? await createLoginLink(tx, {
-        supporterId: input.supporterId,
-        email: supporter.email,
-        purpose: "manage",
-        ttlMs: MANAGE_LINK_TTL_MS,
-      })
-    : null;
+  // A reader who asked for no email, or for none that signs them in, gets no link (ADR 051).
+  const manageUrl =
+    supporter.email && !choice.noAccountLink
+      ? await withOriginOf(choice, () =>
+          createLoginLink(tx, {
+            supporterId: input.supporterId,
+            email: supporter.email ?? "",
+            purpose: "manage",
+            ttlMs: MANAGE_LINK_TTL_MS,
+          }),
+        )
+      : null;
   const coversUntil = input.kind === "tier_one_time" ? addMonths(input.coversFrom ?? input.paidAt, 12) : null;
   const feeCoverMinor = input.feeCoverMinor < input.amountMinor ? input.feeCoverMinor : 0;
 
@@ -593,12 +599,17 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot, needsPosting: !supporter.email });
 
   const idempotencyKey = `receipt:${payment.id}`;
-  if (plan && (input.kind === "tier_one_time" || input.firstOfSubscription)) {
+  const discreet = campaign.discreet;
+  if (choice.noEmail) {
+    // The receipt is on the thank-you page only, as the reader chose (ADR 051).
+    logger.info({ paymentId: payment.id }, "receipt not emailed: the reader chose no email");
+  } else if (plan && (input.kind === "tier_one_time" || input.firstOfSubscription)) {
     await enqueueEmail(tx, {
       template: "supporter-welcome",
       to: supporter.email,
       locale: emailLocale(supporter.locale),
       idempotencyKey,
+      discreet,
       props: {
         receipt: snapshot,
         tierName: plan.name,
@@ -624,6 +635,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
       to: supporter.email,
       locale: emailLocale(supporter.locale),
       idempotencyKey,
+      discreet,
       props: { receipt: snapshot, manageUrl },
     });
   } else {
@@ -632,11 +644,36 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
       to: supporter.email,
       locale: emailLocale(supporter.locale),
       idempotencyKey,
+      discreet,
       props: { receipt: snapshot, manageUrl },
     });
   }
   logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
   return { status: "recorded", paymentId: payment.id, receiptNumber };
+}
+
+/** What the reader chose at the checkout about email (ADR 051); a payment without a checkout: every email. */
+async function emailChoiceOf(
+  tx: DB,
+  checkoutId: string | null,
+): Promise<{ noEmail: boolean; noAccountLink: boolean; onion: boolean }> {
+  const [row] = checkoutId
+    ? await tx
+        .select({ noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink, onion: checkouts.onion })
+        .from(checkouts)
+        .where(eq(checkouts.id, checkoutId))
+    : [];
+  return {
+    noEmail: row?.noEmail ?? false,
+    noAccountLink: Boolean(row?.noEmail || row?.noAccountLink),
+    onion: row?.onion ?? false,
+  };
+}
+
+/** A gift given at the onion address gets its emails' links there too (ADR 051). */
+function withOriginOf<T>(checkout: { onion: boolean }, work: () => T): T {
+  const { onionOrigin } = getEnv();
+  return checkout.onion && onionOrigin ? withPublicOrigin(onionOrigin, work) : work();
 }
 
 /**
@@ -734,15 +771,25 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
       .set({ lastFailureReason: event.reason, nextRetryAt: event.nextAttemptAt })
       .where(eq(subscriptions.providerSubscriptionId, event.providerSubscriptionId));
   }
+  if (checkout.noEmail) {
+    logger.info(
+      { checkoutId: checkout.id, attempt: event.attemptCount },
+      "payment failure recorded; no email, as chosen",
+    );
+    return;
+  }
   const manageUrl =
-    supporterId !== null
-      ? await createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS })
+    supporterId !== null && !checkout.noAccountLink
+      ? await withOriginOf(checkout, () =>
+          createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS }),
+        )
       : null;
   await enqueueEmail(tx, {
     template: "payment-failed",
     to: email,
     // Someone not yet known to us (a first payment that failed): English.
     locale: emailLocale(known?.locale),
+    discreet: campaign.discreet,
     // One message per failed attempt, however often the event is delivered.
     idempotencyKey: `payment-failed:${event.providerPaymentId}:${event.attemptCount}`,
     props: {
@@ -891,17 +938,23 @@ export async function queueRefundConfirmation(
       name: supporters.name,
       locale: supporters.locale,
       erasedAt: supporters.erasedAt,
+      discreet: campaigns.discreet,
+      noEmail: checkouts.noEmail,
     })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
+    .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
+    .leftJoin(checkouts, eq(checkouts.id, payments.checkoutId))
     .leftJoin(receipts, eq(receipts.paymentId, payments.id))
     .where(eq(payments.id, input.paymentId));
-  if (!row || row.erasedAt || !row.email) return;
+  // No email at all, as the reader chose for this gift (ADR 051).
+  if (!row || row.erasedAt || !row.email || row.noEmail) return;
   const snapshot = row.snapshot;
   await enqueueEmail(tx, {
     template: "refund-confirmation",
     to: row.email,
     locale: emailLocale(row.locale),
+    discreet: row.discreet,
     idempotencyKey: `refund:${input.paymentId}:${input.refundedTotalMinor}`,
     props: {
       organisation: snapshot?.organisation ?? organisationDetails(await getOrganisationSettings(tx)),

@@ -26,6 +26,11 @@ export type CheckoutStart = {
    */
   providerCustomerId?: string | null;
   collectAddress: boolean;
+  /**
+   * A discreet campaign's neutral text for card statements (ADR 051): the suffix after the Stripe
+   * account's own prefix. Null: the account's default.
+   */
+  statementDescriptor?: string | null;
   successUrl: string;
   cancelUrl: string;
 };

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { PostalAddress } from "@db/schema";
 import Stripe from "stripe";
 import { storableLocale } from "~/i18n/request-locale.server";
@@ -122,6 +122,7 @@ function lineItemFor(
   start: CheckoutStart,
   catalogue: Stripe.Price | null,
   recurring: boolean,
+  discreetProductId: string | null,
 ): Stripe.Checkout.SessionCreateParams.LineItem {
   const feeApart = !recurring && start.feeCoverMinor > 0;
   const unitAmount = feeApart ? start.amountMinor - start.feeCoverMinor : start.amountMinor;
@@ -134,7 +135,9 @@ function lineItemFor(
       : {};
   const product = catalogue
     ? { product: typeof catalogue.product === "string" ? catalogue.product : catalogue.product.id }
-    : { product_data: { name: start.description, ...coverSaid } };
+    : discreetProductId
+      ? { product: discreetProductId }
+      : { product_data: { name: start.description, ...coverSaid } };
   return {
     quantity: 1,
     price_data: {
@@ -169,7 +172,19 @@ function stripeAddress(address: PostalAddress): Stripe.AddressParam {
   };
 }
 
-function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): Stripe.Checkout.SessionCreateParams {
+/**
+ * Cards refuse a whole `statement_descriptor` on a PaymentIntent in the pinned API version: only
+ * the suffix after the account's prefix can change per payment (ADR 051).
+ */
+function statementSuffix(start: CheckoutStart): { statement_descriptor_suffix?: string } {
+  return start.statementDescriptor ? { statement_descriptor_suffix: start.statementDescriptor } : {};
+}
+
+function checkoutParams(
+  start: CheckoutStart,
+  catalogue: Stripe.Price | null,
+  discreetProductId: string | null = null,
+): Stripe.Checkout.SessionCreateParams {
   const metadata = {
     checkout_id: start.checkoutId,
     campaign_id: String(start.campaign.id),
@@ -177,7 +192,7 @@ function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): S
     kind: start.kind,
   };
   const recurring = start.kind === "monthly" || start.kind === "tier_monthly";
-  const lineItem = lineItemFor(start, catalogue, recurring);
+  const lineItem = lineItemFor(start, catalogue, recurring, discreetProductId);
   // The session's amount_total is still the checkout's gift plus cover (checkSessionMatches).
   const feeApart = !recurring && start.feeCoverMinor > 0;
   return {
@@ -194,13 +209,34 @@ function checkoutParams(start: CheckoutStart, catalogue: Stripe.Price | null): S
     ...(recurring
       ? { subscription_data: { metadata, description: start.description } }
       : {
-          payment_intent_data: { metadata, description: start.description },
+          payment_intent_data: { metadata, description: start.description, ...statementSuffix(start) },
           ...(start.providerCustomerId ? {} : { customer_creation: "always" as const }),
         }),
     ...(start.collectAddress ? { shipping_address_collection: { allowed_countries: [...SHIPPING_COUNTRIES] } } : {}),
     success_url: start.successUrl,
     cancel_url: start.cancelUrl,
   };
+}
+
+/**
+ * A subscription's card payments are described by its first product's `statement_descriptor`
+ * (inline `product_data` cannot carry one), so a discreet campaign's monthly gifts are sold as a
+ * product of its own with a neutral name and that descriptor, made once per campaign and text.
+ */
+async function discreetProduct(campaignId: number, descriptor: string): Promise<string> {
+  const stripe = getStripe();
+  const id = `ff_discreet_${campaignId}_${createHash("sha256").update(descriptor).digest("hex").slice(0, 12)}`;
+  try {
+    await stripe.products.retrieve(id);
+    return id;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  }
+  await stripe.products.create(
+    { id, name: t("discreet.productName"), statement_descriptor: descriptor },
+    { idempotencyKey: `product:${id}` },
+  );
+  return id;
 }
 
 export const stripeProvider: PaymentProvider = {
@@ -215,7 +251,12 @@ export const stripeProvider: PaymentProvider = {
             `No active Stripe price with lookup key ${start.plan.lookupKey}: run npm run stripe:sync`,
           );
       }
-      const session = await getStripe().checkout.sessions.create(checkoutParams(start, catalogue), {
+      const recurring = start.kind === "monthly" || start.kind === "tier_monthly";
+      const discreetProductId =
+        recurring && !catalogue && start.statementDescriptor
+          ? await discreetProduct(start.campaign.id, start.statementDescriptor)
+          : null;
+      const session = await getStripe().checkout.sessions.create(checkoutParams(start, catalogue, discreetProductId), {
         idempotencyKey: `checkout:${start.checkoutId}`,
       });
       if (!session.url) throw new Error("Stripe returned a Checkout Session without a URL");

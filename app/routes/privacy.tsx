@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { json } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
+import { DISCREET_ONE_OFF_RETENTION_DAYS } from "~/campaigns/discreet";
 import { getEnv } from "~/env.server";
 import { t } from "~/i18n/t";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -23,6 +24,7 @@ export async function loader(_: LoaderFunctionArgs) {
       retentionMonths: settings.retentionMonths,
       stripe: env.paymentsMode === "stripe",
       resend: env.emailMode === "resend",
+      onionOrigin: env.onionOrigin,
     },
     { headers: { "Cache-Control": "public, max-age=60" } },
   );
@@ -51,6 +53,16 @@ export default function Privacy() {
         {t("privacy.howLong")}
         {data.retentionMonths ? ` ${t("privacy.retention", { months: data.retentionMonths })}` : null}
       </p>
+      <h2>{t("discreet.privacyHeading")}</h2>
+      <p>{t("discreet.privacyIntro")}</p>
+      <ul>
+        <li>{t("discreet.privacyStatement")}</li>
+        <li>{t("discreet.privacyEmail")}</li>
+        <li>{t("discreet.privacyNoEmail")}</li>
+        <li>{t("discreet.privacyFields")}</li>
+        <li>{t("discreet.privacyRetention", { days: DISCREET_ONE_OFF_RETENTION_DAYS })}</li>
+      </ul>
+      <p>{data.onionOrigin ? t("discreet.privacyOnion", { onion: data.onionOrigin }) : t("discreet.privacyNoOnion")}</p>
       <h2>{t("privacy.controlHeading")}</h2>
       <p>
         {t("privacy.control")} <Link to="/account">{t("thanks.accountLink")}</Link>

@@ -8,7 +8,7 @@ import { formatDate } from "~/dates";
 import { issueCsrfToken } from "~/auth/csrf.server";
 import { submitMakeMonthly } from "~/giving/donate-page.server";
 import { checkoutFormResponse } from "~/http/checkout-form.server";
-import { getAfterGift, getThanksPage, type AfterGift, type WhatNext } from "~/giving/thanks.server";
+import { getAfterGift, getThanksPage, type AfterGift, type KeptReceipt, type WhatNext } from "~/giving/thanks.server";
 import { ErrorSummary, Honeypot } from "~/ui/fields";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
@@ -25,7 +25,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const afterGift = page ? await getAfterGift(getDb(), request, page) : null;
   const csrf = afterGift?.oneStep ? await issueCsrfToken(request) : null;
   return json(
-    { status: page?.status ?? null, next: page?.next ?? null, afterGift, csrf: csrf?.token ?? null },
+    {
+      status: page?.status ?? null,
+      next: page?.next ?? null,
+      keptReceipt: page?.keptReceipt ?? null,
+      afterGift,
+      csrf: csrf?.token ?? null,
+    },
     { headers: { ...csrf?.headers, "Cache-Control": "no-store" } },
   );
 }
@@ -99,22 +105,24 @@ function AfterOneOffGift({
           </p>
         )}
       </section>
-      <section className="after-gift share" aria-labelledby="share-heading">
-        <h2 id="share-heading">{t("thanks.shareHeading")}</h2>
-        <p>{t("thanks.sharePitch")}</p>
-        <p className="share-link">
-          <a href={afterGift.campaignUrl}>{afterGift.campaignUrl}</a>
-        </p>
-        <p className="button-row">
-          <a
-            className="button-secondary"
-            href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`}
-          >
-            {t("thanks.shareEmail")}
-          </a>
-          <ShareButton url={afterGift.campaignUrl} title={subject} text={body} />
-        </p>
-      </section>
+      {afterGift.discreet ? null : (
+        <section className="after-gift share" aria-labelledby="share-heading">
+          <h2 id="share-heading">{t("thanks.shareHeading")}</h2>
+          <p>{t("thanks.sharePitch")}</p>
+          <p className="share-link">
+            <a href={afterGift.campaignUrl}>{afterGift.campaignUrl}</a>
+          </p>
+          <p className="button-row">
+            <a
+              className="button-secondary"
+              href={`mailto:?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`}
+            >
+              {t("thanks.shareEmail")}
+            </a>
+            <ShareButton url={afterGift.campaignUrl} title={subject} text={body} />
+          </p>
+        </section>
+      )}
     </>
   );
 }
@@ -143,8 +151,44 @@ function WhatHappensNext({ next, kind, amount, what }: { next: WhatNext; kind: s
   );
 }
 
+/** No email, as the reader chose (ADR 051): the receipt here, printable, and as a file to keep. */
+function KeptReceiptPanel({ receipt, refId }: { receipt: KeptReceipt; refId: string }) {
+  return (
+    <section className="kept-receipt" aria-labelledby="kept-receipt-heading">
+      <p>{t("discreet.thanksNoEmail")}</p>
+      <h2 id="kept-receipt-heading">{t("discreet.receiptHeading", { number: receipt.receiptNumber })}</h2>
+      <dl className="summary">
+        <div>
+          <dt>{t("discreet.receiptFrom")}</dt>
+          <dd>{receipt.organisationName}</dd>
+        </div>
+        <div>
+          <dt>{t("discreet.receiptDate")}</dt>
+          <dd>{formatDate(receipt.paidAt, receipt.timeZone)}</dd>
+        </div>
+        <div>
+          <dt>{t("discreet.receiptAmount")}</dt>
+          <dd>
+            {formatMoney(receipt.amountMinor, receipt.currency)} {receipt.currency}
+          </dd>
+        </div>
+        <div>
+          <dt>{t("discreet.receiptFor")}</dt>
+          <dd>{receipt.description}</dd>
+        </div>
+      </dl>
+      <p className="no-print">
+        <a href={`/thanks/receipt.txt?ref=${refId}`} download={`receipt-${receipt.receiptNumber}.txt`}>
+          {t("discreet.receiptDownload")}
+        </a>
+      </p>
+      <p className="hint no-print">{t("discreet.receiptPrint")}</p>
+    </section>
+  );
+}
+
 export default function Thanks() {
-  const { status, next, afterGift, csrf } = useLoaderData<typeof loader>();
+  const { status, next, keptReceipt, afterGift, csrf } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const revalidator = useRevalidator();
   const waiting = status?.status === "open" || status?.status === "processing";
@@ -182,12 +226,13 @@ export default function Thanks() {
           {next ? (
             <>
               <WhatHappensNext next={next} kind={status.kind} amount={amount} what={what} />
-              <p>{t("thanks.receiptSent")}</p>
+              {keptReceipt ? null : <p>{t("thanks.receiptSent")}</p>}
             </>
           ) : (
             <p>{t("thanks.confirmed", { amount, what })}</p>
           )}
           {status.receiptNumber ? <p>{t("thanks.receiptNumber", { number: status.receiptNumber })}</p> : null}
+          {keptReceipt ? <KeptReceiptPanel receipt={keptReceipt} refId={status.id} /> : null}
           {next?.frequency === "monthly" ? (
             <p>
               {t("thanks.manage")} <Link to="/account">{t("thanks.manageLink")}</Link>

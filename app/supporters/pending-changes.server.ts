@@ -176,7 +176,7 @@ export async function settleYearSwitch(
 
 async function queueConfirmation(tx: DB, row: Subscription, change: PendingChange) {
   const [owner] = await tx
-    .select({ supporter: supporters, campaignName: campaigns.name })
+    .select({ supporter: supporters, campaignName: campaigns.name, discreet: campaigns.discreet })
     .from(supporters)
     .innerJoin(campaigns, eq(campaigns.id, row.campaignId))
     .where(eq(supporters.id, row.supporterId));
@@ -196,6 +196,7 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
     template: "subscription-changed",
     to: supporter.email,
     locale,
+    discreet: owner.discreet,
     idempotencyKey: `subscription-changed:${change.id}`,
     // Two changes in quick succession: only the newest email about this subscription is sent.
     supersedeKey: subscriptionEmailKey(row.id),

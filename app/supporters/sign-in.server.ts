@@ -7,6 +7,7 @@ import { createLoginLink, SIGN_IN_LINK_TTL_MS } from "~/auth/supporter-auth.serv
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale, type EmailLocale } from "~/email/templates";
 import { getEnv } from "~/env.server";
+import { onOnionOrigin, withPublicOrigin } from "~/origins.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 
 export const SIGN_IN_LIMITS = {
@@ -16,6 +17,8 @@ export const SIGN_IN_LIMITS = {
 
 /** What a sign-in email's `url` holds until the outbox worker sends it (mintRequestedSignInLink). */
 export const SIGN_IN_LINK_INTENT = "link-intent:sign-in";
+/** The same, asked for at the onion service address: the link points there (ADR 051). */
+export const ONION_SIGN_IN_LINK_INTENT = "link-intent:sign-in:onion";
 
 /**
  * Queues a sign-in email for any well-formed address, without looking it up: the request does
@@ -37,7 +40,7 @@ export async function requestSignInLink(
     idempotencyKey: `sign-in:${randomUUID()}`,
     props: {
       organisation: organisationDetails(await getOrganisationSettings(db)),
-      url: SIGN_IN_LINK_INTENT,
+      url: onOnionOrigin() ? ONION_SIGN_IN_LINK_INTENT : SIGN_IN_LINK_INTENT,
       expiresInMinutes: SIGN_IN_LINK_TTL_MS / 60_000,
     },
   });
@@ -52,7 +55,7 @@ export async function requestSignInLink(
  */
 export async function mintRequestedSignInLink(
   db: DB,
-  { outboxId, email, now }: { outboxId: string; email: string; now: Date },
+  { outboxId, email, now, onion = false }: { outboxId: string; email: string; now: Date; onion?: boolean },
 ): Promise<{ to: string; url: string; locale: EmailLocale } | null> {
   const [supporter] = await db
     .select({ id: supporters.id, email: supporters.email, locale: supporters.locale })
@@ -60,13 +63,16 @@ export async function mintRequestedSignInLink(
     .where(and(eq(supporters.emailKey, email.toLowerCase()), isNull(supporters.erasedAt)));
   if (!supporter?.email) return null;
   const token = createHmac("sha256", getEnv().sessionSecret).update(`sign-in-link:${outboxId}`).digest("base64url");
-  const url = await createLoginLink(db, {
-    supporterId: supporter.id,
-    email: supporter.email,
-    purpose: "sign_in",
-    ttlMs: SIGN_IN_LINK_TTL_MS,
-    now,
-    token,
-  });
+  const { onionOrigin } = getEnv();
+  const mint = () =>
+    createLoginLink(db, {
+      supporterId: supporter.id,
+      email: supporter.email ?? "",
+      purpose: "sign_in",
+      ttlMs: SIGN_IN_LINK_TTL_MS,
+      now,
+      token,
+    });
+  const url = await (onion && onionOrigin ? withPublicOrigin(onionOrigin, mint) : mint());
   return { to: supporter.email, url, locale: emailLocale(supporter.locale) };
 }

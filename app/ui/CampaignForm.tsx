@@ -1,7 +1,8 @@
 import { AdminForm } from "~/ui/admin";
 import { CheckField, FieldError, SelectField, TextAreaField, TextField } from "~/ui/fields";
-import { LIMITS } from "~/validation/fields";
 import { t } from "~/i18n/t";
+import { DISCREET_ONE_OFF_RETENTION_DAYS } from "~/campaigns/discreet";
+import { LIMITS } from "~/validation/fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
@@ -19,6 +20,8 @@ export const CAMPAIGN_LABELS = {
   startsOn: t("admin.campaignForm.startsOn"),
   endsOn: t("admin.campaignForm.endsOn"),
   isDefault: t("admin.campaignForm.defaultCampaign"),
+  discreet: t("admin.discreet.discreet"),
+  statementDescriptor: t("admin.discreet.descriptor"),
 } satisfies Record<string, string>;
 
 /**
@@ -172,6 +175,26 @@ export function CampaignForm({
         errors={errors}
         values={values}
       />
+
+      <fieldset className="discreet-settings">
+        <legend>{t("admin.discreet.legend")}</legend>
+        <CheckField
+          name="discreet"
+          label={CAMPAIGN_LABELS.discreet}
+          hint={t("admin.discreet.discreetHint", { days: DISCREET_ONE_OFF_RETENTION_DAYS })}
+          checked={values.discreet === "on"}
+          errors={errors}
+        />
+        <TextField
+          name="statementDescriptor"
+          label={CAMPAIGN_LABELS.statementDescriptor}
+          hint={t("admin.discreet.descriptorHint")}
+          autoComplete="off"
+          maxLength={22}
+          errors={errors}
+          values={values}
+        />
+      </fieldset>
 
       {isDefault ? (
         <div className="field">

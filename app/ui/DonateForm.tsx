@@ -2,6 +2,7 @@ import { useEffect, useRef } from "react";
 import { t } from "~/i18n/t";
 import { formatMoney } from "~/money";
 import { enhanceDonateForm } from "./donate-form-enhancements";
+import { DiscreetContactFields } from "./DiscreetContactFields";
 import { ContactFields, ErrorSummary, FieldError, fieldProps, Hint, Honeypot, TextAreaField } from "./fields";
 import { ProofOfWorkStatus } from "./ProofOfWork";
 import type { PowChallenge } from "./ProofOfWorkSolver";
@@ -17,6 +18,8 @@ export type DonateFormProps = {
     presets: { amountMinor: number; feeMinor: number }[];
     /** What the organisation says about tax on gifts (its settings); null: nothing said. */
     taxNote?: string | null;
+    /** Discreet giving (ADR 051): email only, no name or wall message, and a choice about email. */
+    discreet?: boolean;
   };
   fee: { percentBps: number; fixedMinor: number };
   /** The form as the reader left it at a declined or abandoned payment (ADR 040). */
@@ -162,32 +165,49 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
         </div>
       </fieldset>
 
-      <ContactFields errors={errors} values={values} />
-      <TextAreaField
-        name="message"
-        label={t("donate.message")}
-        rows={3}
-        maxLength={500}
-        errors={errors}
-        values={values}
-      />
-      {/* How the wall of solidarity signs the message (ADR 043); "anonymous" keeps its old meaning. */}
-      <fieldset className="wall-choice" aria-describedby="wall-hint">
-        <legend>{t("donate.wallLegend")}</legend>
-        <Hint id="wall-hint">{t("donate.wallHint")}</Hint>
-        <div className="check">
-          <input type="radio" id="wallName" name="anonymous" value="name" defaultChecked={values.anonymous !== "on"} />
-          <label htmlFor="wallName">{t("donate.wallName")}</label>
-        </div>
-        <div className="check">
-          <input type="radio" id="anonymous" name="anonymous" value="on" defaultChecked={values.anonymous === "on"} />
-          <label htmlFor="anonymous">{t("donate.anonymous")}</label>
-        </div>
-        <div className="check">
-          <input type="checkbox" id="showAmount" name="showAmount" defaultChecked={values.showAmount === "on"} />
-          <label htmlFor="showAmount">{t("donate.showAmount")}</label>
-        </div>
-      </fieldset>
+      {campaign.discreet ? <DiscreetContactFields errors={errors} values={values} /> : null}
+      {campaign.discreet ? null : <ContactFields errors={errors} values={values} />}
+      {campaign.discreet ? null : (
+        <>
+          <TextAreaField
+            name="message"
+            label={t("donate.message")}
+            rows={3}
+            maxLength={500}
+            errors={errors}
+            values={values}
+          />
+          {/* How the wall of solidarity signs the message (ADR 043); "anonymous" keeps its old meaning. */}
+          <fieldset className="wall-choice" aria-describedby="wall-hint">
+            <legend>{t("donate.wallLegend")}</legend>
+            <Hint id="wall-hint">{t("donate.wallHint")}</Hint>
+            <div className="check">
+              <input
+                type="radio"
+                id="wallName"
+                name="anonymous"
+                value="name"
+                defaultChecked={values.anonymous !== "on"}
+              />
+              <label htmlFor="wallName">{t("donate.wallName")}</label>
+            </div>
+            <div className="check">
+              <input
+                type="radio"
+                id="anonymous"
+                name="anonymous"
+                value="on"
+                defaultChecked={values.anonymous === "on"}
+              />
+              <label htmlFor="anonymous">{t("donate.anonymous")}</label>
+            </div>
+            <div className="check">
+              <input type="checkbox" id="showAmount" name="showAmount" defaultChecked={values.showAmount === "on"} />
+              <label htmlFor="showAmount">{t("donate.showAmount")}</label>
+            </div>
+          </fieldset>
+        </>
+      )}
       <div className="check">
         <input type="checkbox" id="coverFees" name="coverFees" defaultChecked={values.coverFees === "on"} />
         <label htmlFor="coverFees">

@@ -108,6 +108,20 @@ export const optionalPhone = z
   .optional()
   .transform((v) => v || null);
 
+/**
+ * Card statement text (ADR 051): the suffix Stripe puts after the account's prefix. Stripe allows
+ * Latin characters only, at least one letter, none of < > \\ ' " *, and 22 characters at most
+ * (the whole line is cut to 22); a narrower set is allowed here so that nothing is stripped.
+ */
+export const STATEMENT_DESCRIPTOR = /^(?=.*[A-Za-z])[A-Za-z0-9 .,\-&/#]{2,22}$/;
+
+export const optionalStatementDescriptor = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v.replace(/\s+/g, " ") : null))
+  .refine((v) => v === null || STATEMENT_DESCRIPTOR.test(v), t("admin.discreet.descriptorError"));
+
 // ---------------------------------------------------------------------------------------------
 // Postal addresses
 
