@@ -1,7 +1,7 @@
-import { and, eq, notInArray } from "drizzle-orm";
+import { and, eq, notInArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
-import { campaigns, plans, subscriptions, supporters } from "@db/schema";
+import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
 import { formatEmailDate, formatEmailList } from "@emails/components/format";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
@@ -182,14 +182,27 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
     .where(eq(supporters.id, row.supporterId));
   // Subscriptions belong to supporters with an email address; should staff remove it, no mail.
   if (!owner || owner.supporter.erasedAt || !owner.supporter.email) return;
+  // What the reader chose about email when they started this support (ADR 051): no email at all,
+  // or no link into an account.
+  const [choice] = await tx
+    .select({
+      noEmail: sql<boolean>`bool_or(${checkouts.noEmail})`,
+      noAccountLink: sql<boolean>`bool_or(${checkouts.noEmail} or ${checkouts.noAccountLink})`,
+    })
+    .from(payments)
+    .innerJoin(checkouts, eq(checkouts.id, payments.checkoutId))
+    .where(eq(payments.subscriptionId, row.id));
+  if (choice?.noEmail) return;
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   const supporter = { ...owner.supporter, email: owner.supporter.email };
-  const manageUrl = await createLoginLink(tx, {
-    supporterId: supporter.id,
-    email: supporter.email,
-    purpose: "manage",
-    ttlMs: MANAGE_LINK_TTL_MS,
-  });
+  const manageUrl = choice?.noAccountLink
+    ? null
+    : await createLoginLink(tx, {
+        supporterId: supporter.id,
+        email: supporter.email,
+        purpose: "manage",
+        ttlMs: MANAGE_LINK_TTL_MS,
+      });
   const [plan] = row.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, row.planId)) : [];
   const locale = emailLocale(supporter.locale);
   await enqueueEmail(tx, {

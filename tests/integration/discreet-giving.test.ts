@@ -17,6 +17,7 @@ import { cookiesAreSecure, originForHost, withPublicOrigin } from "~/origins.ser
 import { action as campaignAction, loader as campaignLoader } from "~/routes/c.$slug";
 import { loader as thanksLoader } from "~/routes/thanks";
 import { loader as receiptFileLoader } from "~/routes/thanks_.receipt[.txt]";
+import { settlePendingChange } from "~/supporters/pending-changes.server";
 import { requestSignInLink } from "~/supporters/sign-in.server";
 import { DonateForm, type DonateFormProps } from "~/ui/DonateForm";
 import { giveGift, uniqueEmail } from "../factories";
@@ -282,6 +283,40 @@ describe("no email at all", () => {
     expect((await outboxFor(silent.checkout.email)).filter((m) => m.template === "card-expiring")).toEqual([]);
     const [reminder] = (await outboxFor(told.checkout.email)).filter((m) => m.template === "card-expiring");
     expect(reminder).toMatchObject({ discreet: true });
+  });
+
+  it("holds for the confirmation of a change to a monthly gift, which otherwise has no account link if none was wanted", async () => {
+    const changed = async (choice: { noEmail?: boolean; noAccountLink?: boolean }) => {
+      const gift = await giveGift(t.db, {
+        campaignId: discreet.id,
+        currency: "EUR",
+        kind: "monthly",
+        amountMinor: 1000,
+        email: uniqueEmail("change"),
+        name: "",
+        ...choice,
+      });
+      await t.db.delete(outbox).where(eq(outbox.toEmail, gift.checkout.email));
+      const keep = {
+        id: `keep-${gift.checkout.id}`,
+        requestedAt: new Date().toISOString(),
+        kind: "keep",
+        from: { cancelAtPeriodEnd: true },
+        to: { cancelAtPeriodEnd: false },
+      };
+      const [row] = await t.db
+        .update(subscriptions)
+        .set({ pendingChange: keep })
+        .where(eq(subscriptions.supporterId, gift.supporterId))
+        .returning();
+      await settlePendingChange(t.db, row!);
+      return (await outboxFor(gift.checkout.email)).filter((m) => m.template === "subscription-changed");
+    };
+    expect(await changed({ noEmail: true, noAccountLink: true })).toEqual([]);
+    const [withoutLink] = await changed({ noAccountLink: true });
+    expect(withoutLink).toMatchObject({ discreet: true, props: expect.objectContaining({ manageUrl: null }) });
+    const [withLink] = await changed({});
+    expect(withLink?.props).toMatchObject({ manageUrl: expect.any(String) });
   });
 
   it("hands no receipt file out for a gift whose receipt was emailed", async () => {
