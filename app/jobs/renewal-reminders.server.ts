@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray, isNotNull, isNull, lt, lte, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import type { DB } from "@db/client.server";
-import { payments, plans, supporters } from "@db/schema";
+import { campaigns, checkouts, payments, plans, supporters } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale } from "~/email/templates";
@@ -31,9 +31,15 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
       locale: supporters.locale,
       coversUntil: payments.coversUntil,
       planName: plans.name,
+      // Discreet giving (ADR 051): a neutral sender and subject, and the reader's choice about email.
+      discreet: campaigns.discreet,
+      noEmail: sql<boolean>`coalesce(${checkouts.noEmail}, false)`,
+      noAccountLink: sql<boolean>`coalesce(${checkouts.noEmail} or ${checkouts.noAccountLink}, false)`,
     })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
+    .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
+    .leftJoin(checkouts, eq(checkouts.id, payments.checkoutId))
     .leftJoin(plans, eq(plans.id, payments.planId))
     .where(
       and(
@@ -62,21 +68,24 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
     tx,
     due.map((d) => key(d.paymentId)),
   );
-  const todo = due.filter(hasEmail).filter((d) => !queued.has(key(d.paymentId)));
+  const todo = due.filter(hasEmail).filter((d) => !d.noEmail && !queued.has(key(d.paymentId)));
   if (todo.length === 0) return { queued: 0 };
   const organisation = organisationDetails(await getOrganisationSettings(tx));
   for (const reminder of todo) {
-    const manageUrl = await createLoginLink(tx, {
-      supporterId: reminder.supporterId,
-      email: reminder.email,
-      purpose: "manage",
-      ttlMs: MANAGE_LINK_TTL_MS,
-      now,
-    });
+    const manageUrl = reminder.noAccountLink
+      ? null
+      : await createLoginLink(tx, {
+          supporterId: reminder.supporterId,
+          email: reminder.email,
+          purpose: "manage",
+          ttlMs: MANAGE_LINK_TTL_MS,
+          now,
+        });
     await enqueueEmail(tx, {
       template: "renewal-reminder",
       to: reminder.email,
       locale: emailLocale(reminder.locale),
+      discreet: reminder.discreet,
       idempotencyKey: key(reminder.paymentId),
       props: {
         organisation,

@@ -11,6 +11,7 @@ import { resendMailer } from "~/email/mailer.server";
 import { drainOutbox } from "~/email/worker.server";
 import { resetEnvCache } from "~/env.server";
 import { sendCardExpiryReminders } from "~/jobs/card-expiry-reminders.server";
+import { sendRenewalReminders } from "~/jobs/renewal-reminders.server";
 import { applyRetention } from "~/jobs/retention.server";
 import { queueRefundConfirmation } from "~/payments/apply-event.server";
 import { cookiesAreSecure, originForHost, withPublicOrigin } from "~/origins.server";
@@ -317,6 +318,30 @@ describe("no email at all", () => {
     expect(withoutLink).toMatchObject({ discreet: true, props: expect.objectContaining({ manageUrl: null }) });
     const [withLink] = await changed({});
     expect(withLink?.props).toMatchObject({ manageUrl: expect.any(String) });
+  });
+
+  it("holds for the reminder before 12 months of support end, which is otherwise sent under a neutral subject", async () => {
+    const now = new Date("2031-06-01T00:00:00Z");
+    const year = async (choice: { noEmail?: boolean; noAccountLink?: boolean }) => {
+      const gift = await giveDiscreetly(choice);
+      await t.db
+        .update(payments)
+        .set({ kind: "tier_one_time", coversUntil: new Date("2031-06-20T00:00:00Z") })
+        .where(eq(payments.id, gift.payment.id));
+      return gift;
+    };
+    const silent = await year({ noEmail: true, noAccountLink: true });
+    const noLink = await year({ noAccountLink: true });
+    const told = await year({});
+    await sendRenewalReminders(t.db, now);
+    const reminders = async (email: string) =>
+      (await outboxFor(email)).filter((m) => m.template === "renewal-reminder");
+    expect(await reminders(silent.checkout.email)).toEqual([]);
+    expect((await reminders(noLink.checkout.email))[0]).toMatchObject({
+      discreet: true,
+      props: expect.objectContaining({ manageUrl: null }),
+    });
+    expect((await reminders(told.checkout.email))[0]?.props).toMatchObject({ manageUrl: expect.any(String) });
   });
 
   it("hands no receipt file out for a gift whose receipt was emailed", async () => {
