@@ -94,6 +94,34 @@ export function estimateAtRate(amountMinor: number, rate: string): number {
   return Number((scaled * 2n + scale) / (2n * scale));
 }
 
+/** One currency's income to a campaign (ADR 050): net as paid, and what of it is in the home currency yet. */
+export type CurrencyIncome = {
+  currency: string;
+  /** Net of refunds and fee cover, in the currency paid. */
+  paidMinor: number;
+  /** Of it, in the home currency: the home currency's own payments, and the others at what Stripe settled. */
+  homeMinor: number;
+  /** Payments not settled into the home currency yet, and their net in the currency paid. */
+  unconvertedPayments: number;
+  unconvertedMinor: number;
+};
+
+/** Every currency a campaign has been paid in, home first, from the rollup (one row each). */
+export async function getIncomeByCurrency(db: DB, campaign: Campaign): Promise<CurrencyIncome[]> {
+  const rows = await db
+    .select({
+      currency: campaignTotals.currency,
+      paidMinor: campaignTotals.raisedMinor,
+      homeMinor: campaignTotals.homeMinor,
+      unconvertedPayments: campaignTotals.unconvertedPayments,
+      unconvertedMinor: campaignTotals.unconvertedMinor,
+    })
+    .from(campaignTotals)
+    .where(eq(campaignTotals.campaignId, campaign.id))
+    .orderBy(asc(campaignTotals.currency));
+  return rows.sort((a, b) => Number(b.currency === campaign.currency) - Number(a.currency === campaign.currency));
+}
+
 export async function listActivePlans(db: DB): Promise<Plan[]> {
   return db.select().from(plans).where(eq(plans.active, true)).orderBy(asc(plans.sortOrder), asc(plans.id));
 }

@@ -8,7 +8,7 @@ import { requireStaff } from "~/http/guards.server";
 import { formatMoney } from "~/money";
 import { countReceiptsToPost } from "~/payments/admin-payments.server";
 import { getDashboard } from "~/reports/dashboard.server";
-import { Button, SummaryCard } from "~/ui/admin";
+import { Button, DataTable, SummaryCard } from "~/ui/admin";
 import { IncomeChart, monthName } from "~/ui/IncomeChart";
 import { ProgressBar } from "~/ui/ProgressBar";
 
@@ -73,6 +73,44 @@ export default function AdminDashboard() {
       </div>
 
       <ProgressBar {...d.progress} />
+
+      {d.byCurrency.length > 1 || d.byCurrency.some((c) => c.currency !== currency) ? (
+        // Income as paid in each currency, and what Stripe settled of it in the home currency (ADR 050).
+        <SummaryCard title="Income by currency" headingId="currencies-heading">
+          <DataTable caption="Income by currency, net of refunds">
+            <thead>
+              <tr>
+                <th scope="col">Currency</th>
+                <th scope="col">Paid</th>
+                <th scope="col">Settled in {currency}</th>
+                <th scope="col">Not settled yet</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.byCurrency.map((c) => (
+                <tr key={c.currency}>
+                  <th scope="row">{c.currency}</th>
+                  <td>{formatMoney(c.paidMinor, c.currency)}</td>
+                  <td>{money(c.homeMinor)}</td>
+                  <td>
+                    {c.unconvertedPayments === 0
+                      ? "—"
+                      : `${formatMoney(c.unconvertedMinor, c.currency)} (${c.unconvertedPayments})`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row">Settled total</th>
+                <td />
+                <td>{money(d.byCurrency.reduce((sum, c) => sum + c.homeMinor, 0))}</td>
+                <td />
+              </tr>
+            </tfoot>
+          </DataTable>
+        </SummaryCard>
+      ) : null}
 
       <SummaryCard title={`${monthName(d.month)} so far`} headingId="month-heading">
         <dl className="figures">
