@@ -125,6 +125,34 @@ export async function loadDonatePage(
   return { page, csrfHeaders: csrf.headers };
 }
 
+/**
+ * The supporter tiers as /support offers them (ADR 050): in the currency chosen (`?currency=`, the
+ * reader's region, else the campaign's own), only those priced in it.
+ */
+export async function loadSupportPlans(
+  db: DB,
+  request: Request,
+  campaign: Campaign,
+  locale = localeFromAcceptLanguage(request.headers.get("Accept-Language")),
+) {
+  const [plans, offers] = await Promise.all([listActivePlans(db), listCampaignCurrencies(db, campaign)]);
+  const prices = await listPlanPrices(
+    db,
+    plans.map((p) => p.id),
+  );
+  const currency = chooseCurrency(offers, { asked: new URL(request.url).searchParams.get("currency"), locale });
+  return {
+    currency,
+    currencies: offers.map((o) => o.currency),
+    plans: plans.flatMap((p) => {
+      const amountMinor = planPriceIn(p, prices.get(p.id) ?? [], currency);
+      if (amountMinor === undefined) return [];
+      const { code, name, description, benefits, billing, tier } = p;
+      return [{ code, name, description, benefits, amountMinor, currency, billing, tier }];
+    }),
+  };
+}
+
 type Guarded =
   | { ok: true; formData: FormData; values: FormValues }
   | { ok: false; outcome: Exclude<CheckoutFormOutcome, { kind: "checkout" }> };
