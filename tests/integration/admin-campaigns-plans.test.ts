@@ -419,7 +419,17 @@ describe("plans", () => {
   });
 
   it("keeps a plan's prices in other currencies, edited on its form (ADR 050)", async () => {
-    const [zine] = await t.db.select().from(plans).where(eq(plans.code, "zine-monthly"));
+    const created = await post(newPlan, "/admin/plans/new", {
+      code: "zine-abroad",
+      name: "Zine supporter abroad",
+      price: "3.50",
+      currency: "AUD",
+      tier: "digital",
+      billing: "monthly",
+      sortOrder: "10",
+    });
+    expect(created.status).toBe(303);
+    const [zine] = await t.db.select().from(plans).where(eq(plans.code, "zine-abroad"));
     const { plan } = await loadPlan(zine.id);
     const saved = await savePlan(zine.id, { ...plan.values, priceEUR: "2.50", priceUSD: "2.75" });
     expect(saved.status).toBe(303);
