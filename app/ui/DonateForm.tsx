@@ -99,7 +99,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
                 </option>
               ))}
             </select>
-            <button type="submit" form="currency-form" className="secondary">
+            <button type="submit" form="currency-form" className="button-secondary">
               {t("currency.change")}
             </button>
           </div>

@@ -66,7 +66,7 @@ export function TierForm({ csrf, plans, actionData, currency, currencies = [] }:
                 </option>
               ))}
             </select>
-            <button type="submit" form="tier-currency-form" className="secondary">
+            <button type="submit" form="tier-currency-form" className="button-secondary">
               {t("currency.change")}
             </button>
           </div>
