@@ -876,7 +876,7 @@ export async function isSettledStripePayment(
  */
 async function applySettlement(tx: DB, event: Extract<NormalizedEvent, { type: "payment.settled" }>) {
   const { settlement } = event;
-  if (!settlement || event.providerPaymentIds.length === 0) return;
+  if (event.providerPaymentIds.length === 0) return;
   const found = await tx
     .select({ id: payments.id, settledAt: payments.settledAt, currency: payments.currency })
     .from(payments)
@@ -896,6 +896,9 @@ async function applySettlement(tx: DB, event: Extract<NormalizedEvent, { type: "
     return;
   }
   if (payment.settledAt) return;
+  // Ours and not settled, but the webhook did not learn the figures (settled meanwhile, then undone
+  // by a rollback): answered 500, so Stripe delivers it again and the figures are asked for then.
+  if (!settlement) throw new Error(`settlement of payment ${payment.id} without its balance transaction`);
   await tx
     .update(payments)
     .set({

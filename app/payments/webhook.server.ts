@@ -261,6 +261,15 @@ async function learnSettlements(db: DB, delivery: ProviderDelivery): Promise<Pro
       events.push(event);
       continue;
     }
+    // A charge made elsewhere (the Dashboard, another integration) is none of ours: nothing to ask.
+    const ours =
+      Boolean(event.checkoutId) ||
+      event.providerPaymentIds.some((id) => id !== event.paymentIntentId) ||
+      (await isKnownStripePayment(db, event.providerPaymentIds));
+    if (!ours) {
+      events.push(event);
+      continue;
+    }
     events.push({ ...event, settlement: settlementFacts(await findBalanceTransaction(event.balanceTransactionId)) });
   }
   return { ...delivery, events };
