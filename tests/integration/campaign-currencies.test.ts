@@ -1,10 +1,13 @@
 import { count, eq } from "drizzle-orm";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { campaignCurrencies, campaigns, checkouts, payments, planPrices } from "@db/schema";
 import { getCampaignProgress, type Campaign } from "~/campaigns/campaigns.server";
 import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { getDashboard } from "~/reports/dashboard.server";
 import { action as campaignAction, loader as campaignLoader } from "~/routes/c.$slug";
+import { ProgressBar } from "~/ui/ProgressBar";
 import { syncActivePlans } from "../../scripts/stripe-sync";
 import { createCheckout, uniqueEmail } from "../factories";
 import { chargeObject, checkoutSessionObject, signedWebhookRequest, stripeEvent, stripeId } from "../mocks/stripe";
@@ -168,6 +171,13 @@ describe("a campaign that takes several currencies", () => {
     const estimated = await getCampaignProgress(t.db, campaign);
     expect(estimated.unconverted).toEqual({ estimatedGifts: 1, estimatedMinor: 1085, pendingGifts: 0 });
     expect(estimated.raisedMinor).toBe(start.raisedMinor + 2170 + 1085);
+    // The page says so beside the figure.
+    expect(renderToStaticMarkup(createElement(ProgressBar, estimated))).toContain(
+      "Includes an estimate for 1 gift in other currencies",
+    );
+    expect(renderToStaticMarkup(createElement(ProgressBar, pending))).toContain(
+      "1 gift in other currencies is not counted yet",
+    );
 
     // Its settlement arrives at a different rate: the estimate gives way to the settled amount.
     const txn2 = stripe.addBalanceTransaction({ amount: 1079, currency: "usd", exchangeRate: 1.079 });
