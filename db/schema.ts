@@ -6,6 +6,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgTable,
   primaryKey,
   serial,
@@ -107,6 +108,26 @@ export const campaigns = pgTable(
   ],
 );
 
+/**
+ * The currencies a campaign takes besides its home currency (ADR 050), each with the preset
+ * amounts its donate form offers. The home currency's presets stay on the campaign row. Only
+ * currencies of CURRENCIES (all two-decimal) may be here.
+ */
+export const campaignCurrencies = pgTable(
+  "campaign_currencies",
+  {
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id),
+    currency: text("currency").$type<Currency>().notNull(),
+    presetAmountsMinor: jsonb("preset_amounts_minor").$type<number[]>().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.campaignId, t.currency] }),
+    check("campaign_currencies_currency_known", currencyCheck("currency")),
+  ],
+);
+
 export const TIERS = ["digital", "print"] as const;
 export type Tier = (typeof TIERS)[number];
 export const BILLINGS = ["monthly", "one_time_year"] as const;
@@ -137,6 +158,26 @@ export const plans = pgTable(
     check("plans_amount_positive", sql`${t.amountMinor} > 0`),
     check("plans_tier_known", sql`${t.tier} in ('digital', 'print')`),
     check("plans_billing_known", sql`${t.billing} in ('monthly', 'one_time_year')`),
+  ],
+);
+
+/**
+ * A plan's price in a currency other than its own (ADR 050): Stripe's Price carries each as a
+ * `currency_options` entry, kept in step by `npm run stripe:sync`.
+ */
+export const planPrices = pgTable(
+  "plan_prices",
+  {
+    planId: integer("plan_id")
+      .notNull()
+      .references(() => plans.id),
+    currency: text("currency").$type<Currency>().notNull(),
+    amountMinor: minor("amount_minor").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.planId, t.currency] }),
+    check("plan_prices_currency_known", currencyCheck("currency")),
+    check("plan_prices_amount_positive", sql`${t.amountMinor} > 0`),
   ],
 );
 
@@ -451,6 +492,16 @@ export const payments = pgTable(
     wallTown: text("wall_town"),
     wallShowsAmount: boolean("wall_shows_amount").notNull().default(false),
     receiptNumber: integer("receipt_number").notNull(),
+    /**
+     * What the payment became in the provider's balance (ADR 050): Stripe's balance transaction
+     * for the charge (gross, before Stripe's fee), its currency, and the rate Stripe applied
+     * (null when no conversion happened). Null until known; set once, never changed.
+     */
+    settledAmountMinor: minor("settled_amount_minor"),
+    settledCurrency: text("settled_currency").$type<Currency>(),
+    settledExchangeRate: numeric("settled_exchange_rate"),
+    stripeBalanceTransactionId: text("stripe_balance_transaction_id"),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
     /** Offline payments: cheque number or bank reference, and who recorded it. */
     reference: text("reference"),
     recordedByStaffId: integer("recorded_by_staff_id"),
@@ -487,6 +538,15 @@ export const payments = pgTable(
     index("payments_tier_years_idx")
       .on(t.coversUntil, t.campaignId, t.supporterId, t.planId, t.paidAt, t.refundedMinor, t.amountMinor)
       .where(sql`${t.kind} = 'tier_one_time'`),
+    uniqueIndex("payments_stripe_balance_transaction_unique").on(t.stripeBalanceTransactionId),
+    // The estimate of a payment not settled yet: the newest rate Stripe applied to that pair (ADR 050).
+    index("payments_settled_rate_idx")
+      .on(t.currency, t.settledCurrency, t.settledAt)
+      .where(sql`${t.settledExchangeRate} is not null`),
+    check(
+      "payments_settlement_whole",
+      sql`(${t.settledAmountMinor} is null) = (${t.settledCurrency} is null) and (${t.settledAmountMinor} is null) = (${t.settledAt} is null)`,
+    ),
     check("payments_kind_known", giftKindCheck("kind")),
     check("payments_currency_known", currencyCheck("currency")),
     check("payments_amount_positive", sql`${t.amountMinor} > 0 and ${t.feeCoverMinor} >= 0`),
@@ -510,6 +570,15 @@ export const campaignTotals = pgTable(
     raisedMinor: minor("raised_minor").notNull().default(0),
     /** People with at least one payment not refunded in full. */
     supporters: integer("supporters").notNull().default(0),
+    /**
+     * Of raised_minor, in the campaign's home currency (ADR 050): payments in the home currency
+     * as they are, and payments in this currency that Stripe settled into the home currency, at
+     * the settled amount (net of refunds and fee cover in proportion).
+     */
+    homeMinor: minor("home_minor").notNull().default(0),
+    /** Of raised_minor, what is not in the home currency yet (in this currency), and of how many live payments. */
+    unconvertedMinor: minor("unconverted_minor").notNull().default(0),
+    unconvertedPayments: integer("unconverted_payments").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.campaignId, t.currency] })],
 );

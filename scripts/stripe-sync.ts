@@ -3,6 +3,7 @@
 import { pathToFileURL } from "node:url";
 import { connect, disconnect, type DB } from "@db/client.server";
 import { listActivePlans } from "~/campaigns/campaigns.server";
+import { listPlanPrices } from "~/campaigns/currencies.server";
 import { EnvError, getEnv } from "~/env.server";
 import { formatMoney } from "~/money";
 import { syncPlanToStripe } from "~/payments/stripe.server";
@@ -20,10 +21,15 @@ export async function syncActivePlans(
   { log = console.log }: { log?: (line: string) => void } = {},
 ): Promise<PlanSyncResult[]> {
   const results: PlanSyncResult[] = [];
-  for (const plan of await listActivePlans(db)) {
+  const plans = await listActivePlans(db);
+  const prices = await listPlanPrices(
+    db,
+    plans.map((p) => p.id),
+  );
+  for (const plan of plans) {
     const price = `${formatMoney(plan.amountMinor, plan.currency, "en-AU", { alwaysShowCents: true })} ${plan.currency}${plan.billing === "monthly" ? "/month" : " once"}`;
     try {
-      const outcome = await syncPlanToStripe(plan);
+      const outcome = await syncPlanToStripe({ ...plan, otherPrices: prices.get(plan.id) ?? [] });
       results.push({ code: plan.code, lookupKey: plan.lookupKey, outcome });
       log(`${outcome.padEnd(9)}  ${plan.code}  (${plan.lookupKey}, ${price})`);
     } catch (error) {

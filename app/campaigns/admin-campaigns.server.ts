@@ -2,7 +2,17 @@ import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
-import { campaigns, checkouts, CURRENCIES, payments, plans, pledges, subscriptions, type Currency } from "@db/schema";
+import {
+  campaignCurrencies,
+  campaigns,
+  checkouts,
+  CURRENCIES,
+  payments,
+  plans,
+  pledges,
+  subscriptions,
+  type Currency,
+} from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { formatDate, parseDay, startOfDayTextInZone, zonedParts } from "~/dates";
 import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
@@ -78,7 +88,11 @@ export const CAMPAIGN_FIELDS = [
   "isDefault",
   "discreet",
   "statementDescriptor",
+  ...CURRENCIES.map((c) => `presets${c}` as const),
 ] as const;
+
+/** The form field of a currency the campaign may take besides its own (ADR 050): its presets, empty = not taken. */
+export const otherPresetsField = (currency: Currency) => `presets${currency}` as const;
 
 const realDay = (text: string) => {
   const parts = parseDay(text);
@@ -143,6 +157,8 @@ export type CampaignInput = {
   minGiftMinor: number;
   maxGiftMinor: number;
   presetAmountsMinor: number[];
+  /** The other currencies it takes, with their presets (ADR 050). */
+  otherCurrencies: { currency: Currency; presetAmountsMinor: number[] }[];
   phone: string;
   /** Calendar days (YYYY-MM-DD) in the organisation's time zone. */
   startsOn: string;
@@ -194,6 +210,7 @@ export function parseCampaignForm(
   const currency = CURRENCIES.find((c) => c === values.currency);
   const money: Partial<Record<"target" | "minGift" | "maxGift", number>> = {};
   let presets: number[] = [];
+  const otherCurrencies: CampaignInput["otherCurrencies"] = [];
   if (currency) {
     for (const field of ["target", "minGift", "maxGift"] as const) {
       const result = parseAmount(values[field] ?? "", currency, { allowZero: field === "target" });
@@ -205,6 +222,14 @@ export function parseCampaignForm(
     const result = parsePresets(values.presetAmounts ?? "", currency, { min: money.minGift, max: money.maxGift });
     if ("error" in result) errors.presetAmounts ??= result.error;
     else presets = result.amounts;
+    // Every currency we allow has two decimals, so the same gift limits apply in each.
+    for (const other of CURRENCIES) {
+      const field = otherPresetsField(other);
+      if (other === currency || !values[field]?.trim()) continue;
+      const parsedOther = parsePresets(values[field] ?? "", other, { min: money.minGift, max: money.maxGift });
+      if ("error" in parsedOther) errors[field] ??= parsedOther.error;
+      else otherCurrencies.push({ currency: other, presetAmountsMinor: parsedOther.amounts });
+    }
   }
   const startsOn = values.startsOn?.trim() ?? "";
   const endsOn = values.endsOn?.trim() ?? "";
@@ -228,6 +253,7 @@ export function parseCampaignForm(
       minGiftMinor: money.minGift!,
       maxGiftMinor: money.maxGift!,
       presetAmountsMinor: presets,
+      otherCurrencies,
       phone: v.phone,
       startsOn: v.startsOn,
       endsOn: v.endsOn || null,
@@ -241,8 +267,9 @@ export function parseCampaignForm(
 // ---------------------------------------------------------------------------------------------
 // Loading for the edit form
 
-const campaignVersion = (c: Campaign) =>
+const campaignVersion = (c: Campaign, others: readonly OtherCurrency[]) =>
   versionOf([
+    others.map((o) => [o.currency, o.presetAmountsMinor]),
     c.slug,
     c.name,
     c.headline,
@@ -266,9 +293,15 @@ const dayIn = (date: Date, timeZone: string) => {
 };
 
 /** The form's values for a stored campaign, as a person would type them. */
-function formValuesOf(c: Campaign, timeZone: string): FormValues {
+function formValuesOf(c: Campaign, timeZone: string, others: readonly OtherCurrency[]): FormValues {
   return {
-    version: campaignVersion(c),
+    ...Object.fromEntries(
+      others.map((o) => [
+        otherPresetsField(o.currency),
+        o.presetAmountsMinor.map((m) => moneyInput(m, o.currency)).join(", "),
+      ]),
+    ),
+    version: campaignVersion(c, others),
     name: c.name,
     slug: c.slug,
     headline: c.headline,
@@ -287,6 +320,23 @@ function formValuesOf(c: Campaign, timeZone: string): FormValues {
   };
 }
 
+type OtherCurrency = { currency: Currency; presetAmountsMinor: number[] };
+
+async function otherCurrenciesOf(db: DB, campaignId: number): Promise<OtherCurrency[]> {
+  return db
+    .select({ currency: campaignCurrencies.currency, presetAmountsMinor: campaignCurrencies.presetAmountsMinor })
+    .from(campaignCurrencies)
+    .where(eq(campaignCurrencies.campaignId, campaignId))
+    .orderBy(campaignCurrencies.currency);
+}
+
+/** The currencies a campaign takes besides its own, as the form gave them: those left empty are no longer taken. */
+async function saveOtherCurrencies(tx: DB, campaignId: number, input: CampaignInput) {
+  await tx.delete(campaignCurrencies).where(eq(campaignCurrencies.campaignId, campaignId));
+  const others = input.otherCurrencies.filter((o) => o.currency !== input.currency);
+  if (others.length > 0) await tx.insert(campaignCurrencies).values(others.map((o) => ({ campaignId, ...o })));
+}
+
 /** Anything paid or started toward the campaign fixes its currency. */
 async function hasGifts(db: DB, campaignId: number): Promise<boolean> {
   const result = await db.execute(sql`select (
@@ -301,13 +351,17 @@ async function hasGifts(db: DB, campaignId: number): Promise<boolean> {
 export async function getCampaignForEdit(db: DB, { campaignId }: { campaignId: number }) {
   const [campaign] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
   if (!campaign) return null;
-  const [settings, used] = await Promise.all([getOrganisationSettings(db), hasGifts(db, campaignId)]);
+  const [settings, used, others] = await Promise.all([
+    getOrganisationSettings(db),
+    hasGifts(db, campaignId),
+    otherCurrenciesOf(db, campaignId),
+  ]);
   return {
     id: campaign.id,
     name: campaign.name,
     slug: campaign.slug,
     isDefault: campaign.isDefault,
-    values: formValuesOf(campaign, settings.timeZone),
+    values: formValuesOf(campaign, settings.timeZone, others),
     currencyLocked: used,
     timeZone: settings.timeZone,
   };
@@ -438,6 +492,7 @@ export async function createCampaign(
         .returning({ id: campaigns.id }),
       "createCampaign: insert campaign",
     );
+    await saveOtherCurrencies(tx, created.id, input);
     await recordAudit(tx, {
       actor: staffActor(staff),
       action: "campaign.create",
@@ -472,12 +527,17 @@ export async function updateCampaign(
     await lockEditing(tx, "campaigns");
     const [current] = await tx.select().from(campaigns).where(eq(campaigns.id, campaignId)).for("update");
     if (!current) return failure("not_found", "Not found");
-    if (version !== campaignVersion(current)) return failure("conflict", CAMPAIGN_CHANGED_MESSAGE);
+    const othersBefore = await otherCurrenciesOf(tx, campaignId);
+    if (version !== campaignVersion(current, othersBefore)) return failure("conflict", CAMPAIGN_CHANGED_MESSAGE);
     const errors = await checkAgainstOthers(tx, input, current);
     if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
     const next = rowValues(input, instantsFor(input, timeZone, current));
-    const changed = changedFields(current, next);
+    const othersChanged =
+      JSON.stringify(othersBefore) !==
+      JSON.stringify([...input.otherCurrencies].sort((a, b) => a.currency.localeCompare(b.currency)));
+    const changed = [...changedFields(current, next), ...(othersChanged ? ["otherCurrencies"] : [])];
     if (changed.length === 0) return { ok: true as const };
+    if (othersChanged) await saveOtherCurrencies(tx, campaignId, input);
     const previousDefaultId = input.isDefault && !current.isDefault ? await takeOverDefault(tx, campaignId) : null;
     await tx.update(campaigns).set(next).where(eq(campaigns.id, campaignId));
     await recordAudit(tx, {

@@ -8,6 +8,7 @@ import {
   checkouts,
   CURRENCIES,
   payments,
+  planPrices,
   plans,
   pledges,
   subscriptions,
@@ -25,6 +26,7 @@ import { formatMoney } from "~/money";
 import { syncPlanToStripe } from "~/payments/stripe.server";
 import { ENTITLING_STATUSES } from "~/supporters/entitlements.server";
 import type { Plan } from "./campaigns.server";
+import { planPricesOf, type PlanPrice } from "./currencies.server";
 import {
   changedFields,
   Checkbox,
@@ -129,6 +131,7 @@ export const PLAN_FIELDS = [
   "active",
   "sortOrder",
   "confirmPriceChange",
+  ...CURRENCIES.map((c) => `price${c}` as const),
 ] as const;
 
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
@@ -194,7 +197,15 @@ export type PlanInput = {
   sortOrder: number;
 };
 
-export type PlanForm = PlanInput & { code: string | null; version: string | null; confirmPriceChange: boolean };
+/** A plan's prices in other currencies (ADR 050): Stripe's Price holds each as a currency option. */
+export type OtherPrices = { currency: Currency; amountMinor: number }[];
+
+export type PlanForm = PlanInput & {
+  code: string | null;
+  version: string | null;
+  confirmPriceChange: boolean;
+  otherPrices: OtherPrices;
+};
 
 /** `withCode` for a new plan: the code (and the lookup key made from it) never changes later. */
 export function parsePlanForm(
@@ -212,21 +223,36 @@ export function parsePlanForm(
   const currency = CURRENCIES.find((c) => c === values.currency);
   const price = currency ? parseAmount(values.price ?? "", currency) : null;
   if (price && "error" in price) errors.price ??= price.error;
+  const otherPrices: OtherPrices = [];
+  for (const other of CURRENCIES) {
+    const typed = values[`price${other}`]?.trim();
+    if (other === currency || !typed) continue;
+    const parsedOther = parseAmount(typed, other);
+    if ("error" in parsedOther) errors[`price${other}`] ??= parsedOther.error;
+    else otherPrices.push({ currency: other, amountMinor: parsedOther.amountMinor });
+  }
   if (!parsed.success || !price || "error" in price || (code && !code.success) || Object.keys(errors).length > 0)
     return { ok: false, errors, values };
   const { price: _typed, ...rest } = parsed.data;
   return {
     ok: true,
     values,
-    value: { ...rest, amountMinor: price.amountMinor, code: code?.data ?? null, version: values.version ?? null },
+    value: {
+      ...rest,
+      amountMinor: price.amountMinor,
+      otherPrices,
+      code: code?.data ?? null,
+      version: values.version ?? null,
+    },
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Loading for the edit form
 
-const planVersion = (p: Plan) =>
+const planVersion = (p: Plan, others: readonly PlanPrice[]) =>
   versionOf([
+    others.map((o) => [o.currency, o.amountMinor]),
     p.code,
     p.name,
     p.description,
@@ -240,9 +266,10 @@ const planVersion = (p: Plan) =>
     p.lookupKey,
   ]);
 
-function formValuesOf(p: Plan): FormValues {
+function formValuesOf(p: Plan, others: readonly PlanPrice[]): FormValues {
   return {
-    version: planVersion(p),
+    ...Object.fromEntries(others.map((o) => [`price${o.currency}`, moneyInput(o.amountMinor, o.currency)])),
+    version: planVersion(p, others),
     code: p.code,
     name: p.name,
     description: p.description,
@@ -259,7 +286,11 @@ function formValuesOf(p: Plan): FormValues {
 export async function getPlanForEdit(db: DB, { planId }: { planId: number }) {
   const [plan] = await db.select().from(plans).where(eq(plans.id, planId));
   if (!plan) return null;
-  const [currentSupporters, inUse] = await Promise.all([countCurrentSupporters(db, plan), planInUse(db, planId)]);
+  const [currentSupporters, inUse, others] = await Promise.all([
+    countCurrentSupporters(db, plan),
+    planInUse(db, planId),
+    planPricesOf(db, plan),
+  ]);
   return {
     id: plan.id,
     code: plan.code,
@@ -268,7 +299,7 @@ export async function getPlanForEdit(db: DB, { planId }: { planId: number }) {
     currency: plan.currency,
     amountMinor: plan.amountMinor,
     price: formatMoney(plan.amountMinor, plan.currency, "en-AU", { alwaysShowCents: true }),
-    values: formValuesOf(plan),
+    values: formValuesOf(plan, others),
     currentSupporters,
     /** Tier, billing and currency are fixed once anyone chose the plan. */
     locked: inUse,
@@ -313,13 +344,23 @@ function stripeFailure(error: unknown): EditFailure {
 }
 
 /** With Stripe, checkout pays the Price holding the plan's lookup key: make it match first. */
-async function syncToStripe(plan: Plan, why: string) {
+async function syncToStripe(plan: Plan, why: string, otherPrices: readonly PlanPrice[]) {
   try {
-    return await syncPlanToStripe(plan);
+    return await syncPlanToStripe({ ...plan, otherPrices });
   } catch (error) {
     logger.warn({ planId: plan.id, why, err: describeError(error) }, "plan sync to stripe failed");
     throw new StripeSyncFailed("stripe sync failed", { cause: error });
   }
+}
+
+/** Replaces a plan's prices in other currencies with these; answers them as saved, sorted by currency. */
+async function savePlanPrices(tx: DB, plan: Plan, others: readonly PlanPrice[]): Promise<PlanPrice[]> {
+  const wanted = others
+    .filter((o) => o.currency !== plan.currency)
+    .sort((a, b) => a.currency.localeCompare(b.currency));
+  await tx.delete(planPrices).where(eq(planPrices.planId, plan.id));
+  if (wanted.length > 0) await tx.insert(planPrices).values(wanted.map((o) => ({ planId: plan.id, ...o })));
+  return wanted;
 }
 
 /** Tiers are paid to the default campaign, in its currency, so an active plan must share it. */
@@ -350,7 +391,7 @@ const lookupKeyFor = (code: string, currency: Currency) => `ff_${code.replace(/-
 
 export async function createPlan(
   db: DB,
-  { staff, input }: { staff: Staff; input: PlanInput & { code: string } },
+  { staff, input }: { staff: Staff; input: PlanInput & { code: string; otherPrices?: OtherPrices } },
 ): Promise<{ ok: true; planId: number } | EditFailure> {
   if (staff.role !== "admin") return failure("forbidden", "Only an administrator can create a plan.");
   const lookupKey = lookupKeyFor(input.code, input.currency);
@@ -374,8 +415,11 @@ export async function createPlan(
           .returning(),
         "createPlan: insert plan",
       );
+      const otherPrices = await savePlanPrices(tx, created, input.otherPrices ?? []);
       const stripe =
-        getEnv().paymentsMode === "stripe" && created.active ? await syncToStripe(created, "create") : null;
+        getEnv().paymentsMode === "stripe" && created.active
+          ? await syncToStripe(created, "create", otherPrices)
+          : null;
       await recordAudit(tx, {
         actor: staffActor(staff),
         action: "plan.create",
@@ -409,7 +453,13 @@ export async function updatePlan(
     version,
     input,
     confirmPriceChange,
-  }: { staff: Staff; planId: number; version: string | null; input: PlanInput; confirmPriceChange: boolean },
+  }: {
+    staff: Staff;
+    planId: number;
+    version: string | null;
+    input: PlanInput & { otherPrices?: OtherPrices };
+    confirmPriceChange: boolean;
+  },
 ): Promise<{ ok: true; currentSupporters: number; priceChanged: boolean } | EditFailure> {
   if (staff.role !== "admin") return failure("forbidden", "Only an administrator can edit a plan.");
   try {
@@ -417,7 +467,8 @@ export async function updatePlan(
       await lockEditing(tx, "plans");
       const [current] = await tx.select().from(plans).where(eq(plans.id, planId)).for("update");
       if (!current) return failure("not_found", "Not found");
-      if (version !== planVersion(current)) return failure("conflict", PLAN_CHANGED_MESSAGE);
+      const othersBefore = await planPricesOf(tx, current);
+      if (version !== planVersion(current, othersBefore)) return failure("conflict", PLAN_CHANGED_MESSAGE);
 
       const errors: FieldErrors = {};
       if (await planInUse(tx, planId)) {
@@ -436,17 +487,24 @@ export async function updatePlan(
       if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
 
       const next = editable(input);
-      const changed = changedFields(current, next);
+      const wantedOthers = (input.otherPrices ?? othersBefore)
+        .filter((o) => o.currency !== input.currency)
+        .sort((a, b) => a.currency.localeCompare(b.currency));
+      const othersChanged = JSON.stringify(othersBefore) !== JSON.stringify(wantedOthers);
+      const changed = [...changedFields(current, next), ...(othersChanged ? ["otherPrices"] : [])];
       if (changed.length === 0) return { ok: true as const, currentSupporters, priceChanged };
+      if (othersChanged) await savePlanPrices(tx, current, wantedOthers);
       // The row is locked above (for update), so the update finds it.
       const saved = one(
         await tx.update(plans).set(next).where(eq(plans.id, planId)).returning(),
         "updatePlan: update plan",
       );
-      const stripeRelevant = ["amountMinor", "currency", "billing", "name", "active"].some((f) => changed.includes(f));
+      const stripeRelevant = ["amountMinor", "currency", "billing", "name", "active", "otherPrices"].some((f) =>
+        changed.includes(f),
+      );
       const stripe =
         getEnv().paymentsMode === "stripe" && saved.active && stripeRelevant
-          ? await syncToStripe(saved, "update")
+          ? await syncToStripe(saved, "update", wantedOthers)
           : null;
       await recordAudit(tx, {
         actor: staffActor(staff),

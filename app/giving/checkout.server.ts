@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { campaigns, checkouts, payments, plans } from "@db/schema";
+import { campaigns, checkouts, payments, plans, type Currency } from "@db/schema";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
 import { storableLocale } from "~/i18n/request-locale.server";
 import { onOnionOrigin, publicOrigin } from "~/origins.server";
@@ -15,6 +15,8 @@ type NewCheckout = {
   campaign: Campaign;
   plan: Plan | null;
   kind: (typeof checkouts.$inferInsert)["kind"];
+  /** What the reader pays in: one of the campaign's currencies (ADR 050); the home currency when not given. */
+  currency?: Currency;
   amountMinor: number;
   feeCoverMinor: number;
   email: string;
@@ -48,12 +50,13 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
   const checkoutId = randomUUID();
   // The reader's language: Stripe's page opens in it, and it becomes the supporter's (ADR 049).
   const locale = storableLocale();
+  const currency = input.currency ?? input.campaign.currency;
   const session = await provider.startCheckout({
     checkoutId,
     kind: input.kind,
     amountMinor: input.amountMinor + input.feeCoverMinor,
     feeCoverMinor: input.feeCoverMinor,
-    currency: input.campaign.currency,
+    currency,
     description: input.description,
     campaign: { id: input.campaign.id, slug: input.campaign.slug, name: input.campaign.name },
     plan: input.plan,
@@ -72,7 +75,7 @@ export async function startCheckout(db: DB, input: NewCheckout): Promise<{ check
     kind: input.kind,
     amountMinor: input.amountMinor,
     feeCoverMinor: input.feeCoverMinor,
-    currency: input.campaign.currency,
+    currency,
     email: input.email,
     name: input.name ?? "",
     anonymous: input.anonymous,
@@ -141,11 +144,12 @@ export function startDonationCheckout(
     supporterId,
   }: { campaign: Campaign; donation: Donation; returnPath: string; supporterId?: number | null },
 ) {
-  const amount = formatMoney(donation.amountMinor, campaign.currency);
+  const amount = formatMoney(donation.amountMinor, donation.currency ?? campaign.currency);
   return startCheckout(db, {
     campaign,
     plan: null,
     kind: donation.kind,
+    currency: donation.currency,
     amountMinor: donation.amountMinor,
     feeCoverMinor: donation.feeCoverMinor,
     email: donation.email,
@@ -171,14 +175,13 @@ export function startTierCheckout(
   db: DB,
   { campaign, choice, supporterId }: { campaign: Campaign; choice: TierChoice; supporterId?: number | null },
 ) {
-  const { plan } = choice;
-  if (plan.currency !== campaign.currency)
-    throw new Error(`Plan ${plan.code} is in ${plan.currency}, campaign ${campaign.slug} in ${campaign.currency}`);
+  const { plan, currency = plan.currency, amountMinor = plan.amountMinor } = choice;
   return startCheckout(db, {
     campaign,
     plan,
     kind: plan.billing === "monthly" ? "tier_monthly" : "tier_one_time",
-    amountMinor: plan.amountMinor,
+    currency,
+    amountMinor,
     feeCoverMinor: 0,
     email: choice.email,
     name: choice.name,

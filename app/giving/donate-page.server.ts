@@ -5,6 +5,14 @@ import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
 import type { PowChallenge } from "~/auth/pow.server";
 import { getCampaignProgress, listActivePlans, type Campaign } from "~/campaigns/campaigns.server";
+import {
+  chooseCurrency,
+  listCampaignCurrencies,
+  listPlanPrices,
+  localeFromAcceptLanguage,
+  offerFor,
+  planPriceIn,
+} from "~/campaigns/currencies.server";
 import { t } from "~/i18n/t";
 import { logger } from "~/log.server";
 import { estimateCardFee } from "~/money";
@@ -45,29 +53,49 @@ export type CheckoutRefusal = "csrf" | "bot" | "invalid" | "limited" | "unavaila
  * Everything the campaign page shows; the same for "/" and "/c/<slug>". `csrfHeaders`: the
  * CSRF cookie, for the route to send with the page.
  */
-export async function loadDonatePage(db: DB, request: Request, campaign: Campaign) {
-  const [progress, plans, settings, csrf, retry] = await Promise.all([
+export async function loadDonatePage(
+  db: DB,
+  request: Request,
+  campaign: Campaign,
+  locale = localeFromAcceptLanguage(request.headers.get("Accept-Language")),
+) {
+  const [progress, plans, settings, csrf, retry, offers] = await Promise.all([
     getCampaignProgress(db, campaign),
     listActivePlans(db),
     getOrganisationSettings(db),
     issueCsrfToken(request),
     giftToRetry(db, request, campaign),
+    listCampaignCurrencies(db, campaign),
   ]);
-  const wall = await loadWall(db, request, { campaign, timeZone: settings.timeZone });
+  const [wall, planPrices] = await Promise.all([
+    loadWall(db, request, { campaign, timeZone: settings.timeZone }),
+    listPlanPrices(
+      db,
+      plans.map((p) => p.id),
+    ),
+  ]);
   const fee = { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor };
+  // The currency shown: a gift brought back keeps its own; else ?currency=, the reader's region, the home currency.
+  const currency = chooseCurrency(offers, {
+    asked: retry?.currency ?? new URL(request.url).searchParams.get("currency"),
+    locale,
+  });
+  const offer = offerFor(offers, currency) ?? offers[0];
+  const withFees = (amounts: readonly number[]) =>
+    amounts.map((amountMinor) => ({ amountMinor, feeMinor: estimateCardFee(amountMinor, fee) }));
   const page = {
     campaign: {
       slug: campaign.slug,
       name: campaign.name,
       headline: campaign.headline,
       description: campaign.description,
-      currency: campaign.currency,
+      /** The currency the form is in (ADR 050): the reader's choice among `currencies`. */
+      currency,
+      /** Every currency the campaign takes, home first: the chooser lists them. */
+      currencies: offers.map((o) => o.currency),
       minGiftMinor: campaign.minGiftMinor,
       maxGiftMinor: campaign.maxGiftMinor,
-      presets: campaign.presetAmountsMinor.map((amountMinor) => ({
-        amountMinor,
-        feeMinor: estimateCardFee(amountMinor, fee),
-      })),
+      presets: withFees(offer?.presetAmountsMinor ?? campaign.presetAmountsMinor),
       phone: campaign.phone || settings.phone,
       /** The organisation's tax status for gifts, from its settings; null until staff say (ADR 040). */
       taxNote: giftsTaxSentence(settings),
@@ -76,14 +104,18 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
     },
     progress,
     fee,
-    plans: plans.map((p) => ({
-      code: p.code,
-      name: p.name,
-      amountMinor: p.amountMinor,
-      currency: p.currency,
-      billing: p.billing,
-      tier: p.tier,
-    })),
+    // Each plan in the chosen currency when it has a price in it, else in its own (ADR 050).
+    plans: plans.map((p) => {
+      const inChosen = planPriceIn(p, planPrices.get(p.id) ?? [], currency);
+      return {
+        code: p.code,
+        name: p.name,
+        amountMinor: inChosen ?? p.amountMinor,
+        currency: inChosen === undefined ? p.currency : currency,
+        billing: p.billing,
+        tier: p.tier,
+      };
+    }),
     csrf: csrf.token,
     /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
     retry,
@@ -93,6 +125,34 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
     wall,
   };
   return { page, csrfHeaders: csrf.headers };
+}
+
+/**
+ * The supporter tiers as /support offers them (ADR 050): in the currency chosen (`?currency=`, the
+ * reader's region, else the campaign's own), only those priced in it.
+ */
+export async function loadSupportPlans(
+  db: DB,
+  request: Request,
+  campaign: Campaign,
+  locale = localeFromAcceptLanguage(request.headers.get("Accept-Language")),
+) {
+  const [plans, offers] = await Promise.all([listActivePlans(db), listCampaignCurrencies(db, campaign)]);
+  const prices = await listPlanPrices(
+    db,
+    plans.map((p) => p.id),
+  );
+  const currency = chooseCurrency(offers, { asked: new URL(request.url).searchParams.get("currency"), locale });
+  return {
+    currency,
+    currencies: offers.map((o) => o.currency),
+    plans: plans.flatMap((p) => {
+      const amountMinor = planPriceIn(p, prices.get(p.id) ?? [], currency);
+      if (amountMinor === undefined) return [];
+      const { code, name, description, benefits, billing, tier } = p;
+      return [{ code, name, description, benefits, amountMinor, currency, billing, tier }];
+    }),
+  };
 }
 
 type Guarded =
@@ -203,7 +263,13 @@ export async function submitDonateForm(
   if (!guarded.ok) return guarded.outcome;
   // The card fee matters only to a reader who asked to cover it (unticked by default): one round trip fewer for the rest.
   const settings = checkbox.parse(guarded.values.coverFees) ? await getOrganisationSettings(db) : null;
-  const parsed = parseDonateForm(guarded.formData, campaign, settings);
+  const parsed = parseDonateForm(
+    guarded.formData,
+    campaign,
+    settings,
+    undefined,
+    await listCampaignCurrencies(db, campaign),
+  );
   if (!parsed.ok)
     return {
       kind: "refused",
@@ -223,9 +289,14 @@ export async function submitTierForm(
   request: Request,
   { campaign, clientAddress }: { campaign: Campaign; clientAddress: string },
 ): Promise<CheckoutFormOutcome> {
-  const guarded = await guardCheckoutForm(db, request, clientAddress, ["plan", "name", "email"]);
+  const guarded = await guardCheckoutForm(db, request, clientAddress, ["plan", "name", "email", "currency"]);
   if (!guarded.ok) return guarded.outcome;
-  const parsed = parseTierForm(guarded.formData, await listActivePlans(db));
+  const [plans, offers] = await Promise.all([listActivePlans(db), listCampaignCurrencies(db, campaign)]);
+  const prices = await listPlanPrices(
+    db,
+    plans.map((p) => p.id),
+  );
+  const parsed = parseTierForm(guarded.formData, plans, { currencies: offers.map((o) => o.currency), prices });
   if (!parsed.ok)
     return {
       kind: "refused",
@@ -259,6 +330,7 @@ export async function submitMakeMonthly(
   const settings = await getOrganisationSettings(db);
   const donation = {
     kind: "monthly" as const,
+    currency: gift.checkout.currency,
     amountMinor: gift.checkout.amountMinor,
     feeCoverMinor:
       gift.checkout.feeCoverMinor > 0

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { CURRENCIES, type Currency } from "@db/schema";
 import type { Campaign, Plan } from "~/campaigns/campaigns.server";
 import { activeIntlLocale } from "~/i18n/active";
+import { offerFor, planPriceIn, type CurrencyOffer, type PlanPrice } from "~/campaigns/currencies.server";
 import { t } from "~/i18n/t";
 import { estimateCardFee } from "~/money";
 import type { OrganisationSettings } from "~/organisation/settings.server";
@@ -63,6 +65,8 @@ export const DonateFormSchema = z.object({
 
 export type Donation = {
   kind: "one_off" | "monthly";
+  /** One of the campaign's currencies (ADR 050); the amounts are in it. Absent: the home currency. */
+  currency?: Currency;
   amountMinor: number;
   feeCoverMinor: number;
   name: string | null;
@@ -90,8 +94,10 @@ export function checkAmount(
   text: string,
   campaign: Campaign,
   locale: string,
+  currency: string = campaign.currency,
 ): { amountMinor: number } | { error: string } {
-  return parseAmount(text, campaign.currency, { min: campaign.minGiftMinor, max: campaign.maxGiftMinor, locale });
+  // The same limits in every currency the campaign takes: all have two decimals (ADR 050).
+  return parseAmount(text, currency, { min: campaign.minGiftMinor, max: campaign.maxGiftMinor, locale });
 }
 
 /** `settings`: the card fee, needed only by a form that asks to cover it (null otherwise). */
@@ -100,21 +106,28 @@ export function parseDonateForm(
   campaign: Campaign,
   settings: Pick<OrganisationSettings, "feePercentBps" | "feeFixedMinor"> | null,
   locale = activeIntlLocale(),
+  offers: readonly CurrencyOffer[] = [{ currency: campaign.currency, presetAmountsMinor: campaign.presetAmountsMinor }],
 ): FormResult<Donation> {
   const values = formValues(formData, DONATE_FIELDS);
   const parsed = DonateFormSchema.safeParse(values);
   const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error);
-  if (values.currency !== undefined && values.currency !== campaign.currency) {
-    errors.currency = t("error.currency", { currency: campaign.currency });
+  // A form without the field is in the home currency (links and forms made before ADR 050).
+  const offer = offerFor(offers, values.currency ?? campaign.currency);
+  if (!offer) {
+    errors.currency = t("error.currency.notAccepted", {
+      currency: (values.currency ?? "").slice(0, 10),
+      accepted: offers.map((o) => o.currency).join(", "),
+    });
+    return { ok: false, errors, values };
   }
   let amountMinor: number | undefined;
   if (values.amount === "custom") {
-    const checked = checkAmount(values.customAmount ?? "", campaign, locale);
+    const checked = checkAmount(values.customAmount ?? "", campaign, locale, offer.currency);
     if ("error" in checked) errors.customAmount = checked.error;
     else amountMinor = checked.amountMinor;
   } else if (values.amount) {
     const preset = Number(values.amount);
-    if (Number.isInteger(preset) && campaign.presetAmountsMinor.includes(preset)) amountMinor = preset;
+    if (Number.isInteger(preset) && offer.presetAmountsMinor.includes(preset)) amountMinor = preset;
     else errors.amount = t("error.amount.choose");
     // Without JavaScript, typing an amount does not select "Other": never take the preset silently.
     if (values.customAmount?.trim()) errors.customAmount = t("error.amount.presetAndCustom");
@@ -128,6 +141,7 @@ export function parseDonateForm(
     ok: true,
     value: {
       kind: form.frequency === "monthly" ? "monthly" : "one_off",
+      currency: offer.currency,
       amountMinor,
       feeCoverMinor:
         form.coverFees && settings
@@ -155,7 +169,7 @@ export function parseDonateForm(
   };
 }
 
-const TIER_FIELDS = ["plan", "name", "email"] as const;
+const TIER_FIELDS = ["plan", "name", "email", "currency"] as const;
 
 export const TierFormSchema = z.object({
   plan: z
@@ -166,14 +180,32 @@ export const TierFormSchema = z.object({
   email,
 });
 
-export type TierChoice = { plan: Plan; name: string | null; email: string };
+/** `currency`, `amountMinor`: the plan's price chosen (ADR 050); absent, the plan's own. */
+export type TierChoice = { plan: Plan; currency?: Currency; amountMinor?: number; name: string | null; email: string };
 
-export function parseTierForm(formData: FormData, activePlans: Plan[]): FormResult<TierChoice> {
+/**
+ * `pricing`: the campaign's currencies and the plans' prices in other currencies (ADR 050); a
+ * form without a currency pays the plan in its own currency.
+ */
+export function parseTierForm(
+  formData: FormData,
+  activePlans: Plan[],
+  pricing: { currencies: readonly Currency[]; prices: ReadonlyMap<number, readonly PlanPrice[]> } | null = null,
+): FormResult<TierChoice> {
   const values = formValues(formData, TIER_FIELDS);
   const parsed = TierFormSchema.safeParse(values);
   const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error);
   const plan = activePlans.find((p) => p.code === values.plan);
   if (!plan) errors.plan = t("error.plan");
-  if (!parsed.success || !plan || Object.keys(errors).length > 0) return { ok: false, errors, values };
-  return { ok: true, value: { plan, name: parsed.data.name, email: parsed.data.email } };
+  const currency = (pricing?.currencies ?? CURRENCIES).find((c) => c === (values.currency ?? plan?.currency));
+  const amountMinor = plan && currency ? planPriceIn(plan, pricing?.prices.get(plan.id) ?? [], currency) : undefined;
+  if (!currency)
+    errors.currency = t("error.currency.notAccepted", {
+      currency: (values.currency ?? "").slice(0, 10),
+      accepted: (pricing?.currencies ?? []).join(", "),
+    });
+  else if (plan && amountMinor === undefined) errors.plan = t("error.plan.currency", { currency });
+  if (!parsed.success || !plan || !currency || amountMinor === undefined || Object.keys(errors).length > 0)
+    return { ok: false, errors, values };
+  return { ok: true, value: { plan, currency, amountMinor, name: parsed.data.name, email: parsed.data.email } };
 }

@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { DB } from "@db/client.server";
-import { checkouts, payments } from "@db/schema";
+import { campaignCurrencies, checkouts, payments } from "@db/schema";
 import { signedCookie } from "~/auth/tokens.server";
 import type { Campaign } from "~/campaigns/campaigns.server";
 import { currencyExponent } from "~/money";
@@ -62,8 +62,14 @@ export async function giftToRetry(db: DB, request: Request, campaign: Campaign):
     .where(eq(payments.checkoutId, checkout.id))
     .limit(1);
   if (paid) return null;
-  const preset = campaign.presetAmountsMinor.includes(checkout.amountMinor);
+  const [offer] = await db
+    .select({ presets: campaignCurrencies.presetAmountsMinor })
+    .from(campaignCurrencies)
+    .where(and(eq(campaignCurrencies.campaignId, campaign.id), eq(campaignCurrencies.currency, checkout.currency)));
+  const presets = checkout.currency === campaign.currency ? campaign.presetAmountsMinor : (offer?.presets ?? []);
+  const preset = presets.includes(checkout.amountMinor);
   const values: FormValues = {
+    currency: checkout.currency,
     frequency: checkout.kind === "monthly" ? "monthly" : "once",
     amount: preset ? String(checkout.amountMinor) : "custom",
     name: checkout.name,

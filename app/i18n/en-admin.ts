@@ -808,4 +808,12 @@ export const enAdmin = {
     "If you change the price, they keep paying {price}: each subscription holds its own amount and its own Stripe Price, which this does not touch. Only new supporters pay the new price.",
   "admin.supporterCombobox.matches":
     "{n, plural, one {# supporter matches} other {# supporters match}}{more}. Use the up and down arrow keys to choose.",
+  // Income by currency (ADR 050)
+  "admin.dashboard.byCurrency.title": "Income by currency",
+  "admin.dashboard.byCurrency.caption": "Income by currency, net of refunds",
+  "admin.dashboard.byCurrency.currency": "Currency",
+  "admin.dashboard.byCurrency.paid": "Paid",
+  "admin.dashboard.byCurrency.settledIn": "Settled in {currency}",
+  "admin.dashboard.byCurrency.notSettled": "Not settled yet",
+  "admin.dashboard.byCurrency.settledTotal": "Settled total",
 } as const;

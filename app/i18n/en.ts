@@ -168,7 +168,6 @@ export const en = {
   "error.phone.tooLong": "Keep the phone number under {max} characters.",
   "error.phone.characters": "Use digits, spaces and + ( ) - only.",
   "error.message": "Keep your message under 500 characters.",
-  "error.currency": "This campaign takes {currency} only. Reload the page and try again.",
   "error.plan": "Choose one of the supporter options.",
   "error.csrf": "Your form expired. Please submit it again.",
   "error.rateLimited": "Too many attempts. Please wait a few minutes and try again.",
@@ -657,6 +656,15 @@ export const en = {
     "Shown after your Stripe account's prefix, e.g. READING CLUB. 2 to 22 Latin letters, digits, spaces and . , - & / #, with at least one letter. Set the account's own prefix to something neutral in Stripe too.",
   "admin.discreet.descriptorError":
     "Use 2 to 22 Latin letters, digits, spaces or . , - & / #, with at least one letter (no < > \\ ' \" *).",
+  // currencies: a campaign that takes several (ADR 050)
+  "currency.legend": "Give in",
+  "currency.change": "Show amounts",
+  "currency.estimate":
+    "Includes an estimate for {count, plural, one {# gift} other {# gifts}} in other currencies, at the payment processor's latest rate, until it confirms the exact amount.",
+  "currency.pending":
+    "{count, plural, one {# gift} other {# gifts}} in other currencies {count, plural, one {is} other {are}} not counted yet: waiting for the payment processor to convert {count, plural, one {it} other {them}}.",
+  "error.currency.notAccepted": "This campaign doesn't take {currency}. Choose one of: {accepted}.",
+  "error.plan.currency": "This option isn't available in {currency}. Choose another currency or option.",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
 import {
@@ -78,6 +78,8 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
       return applySubscriptionChanged(tx, event);
     case "payment.refunded":
       return applyRefund(tx, event);
+    case "payment.settled":
+      return applySettlement(tx, event);
     case "card.changed":
       return applyCardChanged(tx, event);
     default:
@@ -896,6 +898,74 @@ async function applyRefund(tx: DB, event: Extract<NormalizedEvent, { type: "paym
   }
 }
 
+/** The payments a refund's or a settlement's ids name: by PaymentIntent, or by the provider's payment id. */
+function paymentsNamedBy(ids: readonly string[]) {
+  return or(
+    inArray(payments.stripePaymentIntentId, ids),
+    and(inArray(payments.provider, ["stripe", "simulated"]), inArray(payments.providerPaymentId, ids)),
+  );
+}
+
+/** Whether the ledger has settled the payment a settlement event is about (a repeat needs no look-up). */
+export async function isSettledStripePayment(
+  db: DB,
+  event: Extract<NormalizedEvent, { type: "payment.settled" }>,
+): Promise<boolean> {
+  if (event.providerPaymentIds.length === 0) return false;
+  const [row] = await db
+    .select({ id: payments.id })
+    .from(payments)
+    .where(and(paymentsNamedBy(event.providerPaymentIds), isNotNull(payments.settledAt)))
+    .limit(1);
+  return Boolean(row);
+}
+
+/**
+ * The provider settled a payment (ADR 050): its balance transaction's amount, currency and rate
+ * are written once, and the rollup trigger moves the campaign's home-currency total from the
+ * estimate to the settled amount. A balance transaction never changes, so whichever of its
+ * events (charge.succeeded, charge.updated, a redelivery) arrives first writes it and the rest
+ * find it written. One that arrives before its payment is retried, like a refund.
+ */
+async function applySettlement(tx: DB, event: Extract<NormalizedEvent, { type: "payment.settled" }>) {
+  const { settlement } = event;
+  if (event.providerPaymentIds.length === 0) return;
+  const found = await tx
+    .select({ id: payments.id, settledAt: payments.settledAt, currency: payments.currency })
+    .from(payments)
+    .where(paymentsNamedBy(event.providerPaymentIds))
+    .for("update");
+  if (found.length === 0) {
+    if (await isAwaitedPayment(tx, event)) throw new PaymentNotRecordedYetError(event.providerPaymentIds);
+    logger.warn(
+      { providerPaymentIds: event.providerPaymentIds },
+      "settlement of a payment not made through the app ignored",
+    );
+    return;
+  }
+  const [payment] = found;
+  if (found.length > 1 || !payment) {
+    logger.warn({ paymentIds: found.map((f) => f.id) }, "settlement names several payments: not applied");
+    return;
+  }
+  if (payment.settledAt) return;
+  // Ours and not settled, but the webhook did not learn the figures (settled meanwhile, then undone
+  // by a rollback): answered 500, so Stripe delivers it again and the figures are asked for then.
+  if (!settlement) throw new Error(`settlement of payment ${payment.id} without its balance transaction`);
+  await tx
+    .update(payments)
+    .set({
+      settledAmountMinor: settlement.amountMinor,
+      settledCurrency: settlement.currency,
+      settledExchangeRate: settlement.exchangeRate,
+      stripeBalanceTransactionId: settlement.balanceTransactionId.startsWith("txn_")
+        ? settlement.balanceTransactionId
+        : null,
+      settledAt: settlement.settledAt,
+    })
+    .where(and(eq(payments.id, payment.id), isNull(payments.settledAt)));
+}
+
 /**
  * Stripe delivers a refund as readily before the payment it refunds as after. Answering 500 has
  * Stripe deliver it again later (and the webhook lists it for staff meanwhile); acknowledging it
@@ -917,7 +987,7 @@ export class PaymentNotRecordedYetError extends Error {
  */
 async function isAwaitedPayment(
   tx: DB,
-  event: Extract<NormalizedEvent, { type: "payment.refunded" }>,
+  event: Extract<NormalizedEvent, { type: "payment.refunded" | "payment.settled" }>,
 ): Promise<boolean> {
   if (event.providerPaymentIds.some((id) => id !== event.paymentIntentId) && event.paymentIntentId) return true;
   if (!event.checkoutId) return false;

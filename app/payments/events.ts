@@ -16,6 +16,19 @@ export type CustomerFacts = {
 
 export type CardFacts = { brand: string; last4: string; expMonth: number; expYear: number };
 
+/**
+ * What a payment became in the provider's balance (ADR 050): Stripe's balance transaction for the
+ * charge. `exchangeRate`: Stripe's decimal rate from the paid currency into `currency`, as
+ * Stripe wrote it; null when nothing was converted.
+ */
+export type SettlementFacts = {
+  balanceTransactionId: string;
+  amountMinor: number;
+  currency: Currency;
+  exchangeRate: string | null;
+  settledAt: Date;
+};
+
 export type NormalizedEvent =
   | {
       type: "checkout.completed";
@@ -76,6 +89,17 @@ export type NormalizedEvent =
       card: CardFacts | null;
       /** The customer's default card changed: every subscription of theirs must use it. */
       defaultChanged: boolean;
+    }
+  | {
+      /** The provider settled a payment into its balance: the amount the campaign's target counts (ADR 050). */
+      type: "payment.settled";
+      /** Stripe: the charge's PaymentIntent; simulated: the payment's own id. */
+      providerPaymentIds: readonly string[];
+      paymentIntentId?: string | null;
+      checkoutId?: string | null;
+      /** The balance transaction's id, and its facts once known (the webhook asks Stripe for them). */
+      balanceTransactionId: string;
+      settlement: SettlementFacts | null;
     }
   | {
       type: "payment.refunded";

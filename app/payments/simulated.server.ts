@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import { getDb, type DB } from "@db/client.server";
-import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
+import { campaigns, checkouts, payments, plans, subscriptions, supporters, type Currency } from "@db/schema";
 import { addressOf } from "~/supporters/supporters.server";
 import { applyDelivery } from "./apply-event.server";
 import { endSubscriptionsReplacedBy } from "./replaced-subscriptions.server";
@@ -159,10 +159,11 @@ export async function completeSimulatedCheckout(
         customer,
       });
     }
+    const providerPaymentId = `${recurring ? "sim_in" : "sim_pi"}_${randomUUID()}`;
     events.push({
       type: "payment.succeeded",
       checkoutId: checkout.id,
-      providerPaymentId: `${recurring ? "sim_in" : "sim_pi"}_${randomUUID()}`,
+      providerPaymentId,
       providerSubscriptionId: subscriptionId,
       amountMinor: total,
       currency: checkout.currency,
@@ -171,12 +172,52 @@ export async function completeSimulatedCheckout(
       firstOfSubscription: recurring,
       customer,
     });
+    events.push(await simulatedSettlement(db, { checkout, providerPaymentId, total, now }));
   }
   // One event id per checkout: pressing Pay twice (or Pay after Decline's retry) records one payment.
   const eventId = `sim_evt_${checkout.id}_${input.outcome === "pay" ? "paid" : `declined_${randomUUID()}`}`;
   await endSubscriptionsReplacedBy(db, { events });
   await applyDelivery(db, { eventId, type: `simulated.${input.outcome}`, createdAt: now, events });
   return "ok" as const;
+}
+
+/**
+ * The simulated provider settles at once into the campaign's home currency, like a Stripe account
+ * that settles in it (ADR 050). Its rates are the provider's side of a demo, not ours: the app
+ * never converts anything itself, it only records what the provider says it settled.
+ */
+const SIMULATED_RATES_TO_USD: Record<Currency, number> = {
+  USD: 1,
+  EUR: 1.08,
+  GBP: 1.27,
+  AUD: 0.66,
+  NZD: 0.6,
+  CAD: 0.73,
+};
+
+async function simulatedSettlement(
+  db: DB,
+  input: { checkout: typeof checkouts.$inferSelect; providerPaymentId: string; total: number; now: Date },
+): Promise<NormalizedEvent> {
+  const [campaign] = await db
+    .select({ currency: campaigns.currency })
+    .from(campaigns)
+    .where(eq(campaigns.id, input.checkout.campaignId));
+  const home = campaign?.currency ?? input.checkout.currency;
+  const paid = input.checkout.currency;
+  const rate = paid === home ? null : (SIMULATED_RATES_TO_USD[paid] / SIMULATED_RATES_TO_USD[home]).toFixed(6);
+  return {
+    type: "payment.settled",
+    providerPaymentIds: [input.providerPaymentId],
+    balanceTransactionId: `sim_txn_${input.checkout.id}`,
+    settlement: {
+      balanceTransactionId: `sim_txn_${input.checkout.id}`,
+      amountMinor: rate === null ? input.total : Math.round(input.total * Number(rate)),
+      currency: home,
+      exchangeRate: rate,
+      settledAt: input.now,
+    },
+  };
 }
 
 /** What the simulated payment page shows: only open checkouts of this provider. */

@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { CURRENCIES } from "@db/schema";
-import type { CardFacts, CustomerFacts, NormalizedEvent, PostalAddress, ProviderDelivery } from "./events";
+import type {
+  CardFacts,
+  CustomerFacts,
+  NormalizedEvent,
+  PostalAddress,
+  ProviderDelivery,
+  SettlementFacts,
+} from "./events";
 import { assertNever } from "~/never";
 
 /**
@@ -149,6 +156,40 @@ const Charge = z.object({
   payment_intent: idField,
   amount_refunded: z.number().int().nonnegative(),
   metadata: Metadata,
+});
+
+/** A balance transaction (expanded on a charge, or asked for by id): what Stripe settled. */
+export const BalanceTransaction = z.object({
+  id: z.string(),
+  amount: z.number().int(),
+  currency: z.string().transform((c) => c.toUpperCase()),
+  exchange_rate: z.number().nullish(),
+  created: z.number().int(),
+});
+
+/** Facts of a balance transaction in one of our currencies; null for any other (it can fill no target). */
+export function settlementFacts(raw: unknown): SettlementFacts | null {
+  const transaction = BalanceTransaction.parse(raw);
+  const known = CURRENCIES.find((c) => c === transaction.currency);
+  if (!known) return null;
+  return {
+    balanceTransactionId: transaction.id,
+    amountMinor: transaction.amount,
+    currency: known,
+    // Kept as Stripe wrote it: a decimal, never re-rounded through our own arithmetic.
+    exchangeRate:
+      transaction.exchange_rate === null || transaction.exchange_rate === undefined
+        ? null
+        : String(transaction.exchange_rate),
+    settledAt: fromUnix(transaction.created),
+  };
+}
+
+const SettledCharge = z.object({
+  id: z.string(),
+  payment_intent: idField,
+  metadata: Metadata,
+  balance_transaction: z.unknown().nullish(),
 });
 
 const StripeEventEnvelope = z.object({
@@ -337,6 +378,25 @@ function mapEventObject(type: HandledStripeEvent, object: unknown, created: Date
         },
       ];
     }
+    case "charge.succeeded":
+    case "charge.updated": {
+      // The balance transaction may come later than the charge (asynchronous capture): it is
+      // there on charge.updated. A webhook names it only by id; the webhook asks Stripe (ADR 050).
+      const charge = SettledCharge.parse(object);
+      const balanceTransactionId = id(charge.balance_transaction);
+      if (!balanceTransactionId || !charge.payment_intent) return [];
+      const expanded = typeof charge.balance_transaction === "object" ? charge.balance_transaction : null;
+      return [
+        {
+          type: "payment.settled",
+          providerPaymentIds: [charge.payment_intent],
+          paymentIntentId: charge.payment_intent,
+          checkoutId: ourCheckoutId(charge.metadata),
+          balanceTransactionId,
+          settlement: expanded ? settlementFacts(expanded) : null,
+        },
+      ];
+    }
     case "charge.refunded": {
       // The charge's running total, not one refund: totals only grow, so any order converges.
       const charge = Charge.parse(object);
@@ -394,6 +454,8 @@ export const HANDLED_STRIPE_EVENTS = [
   "customer.subscription.updated",
   "customer.subscription.deleted",
   "charge.refunded",
+  "charge.succeeded",
+  "charge.updated",
   "customer.updated",
   "payment_method.attached",
   "payment_method.updated",

@@ -106,8 +106,21 @@ async function callStripe<T>(what: string, call: () => Promise<T>, failureMessag
 }
 
 export async function findPriceByLookupKey(lookupKey: string): Promise<Stripe.Price | null> {
-  const prices = await getStripe().prices.list({ lookup_keys: [lookupKey], active: true, limit: 1 });
+  // Its amounts in other currencies come only when asked for (ADR 050).
+  const prices = await getStripe().prices.list({
+    lookup_keys: [lookupKey],
+    active: true,
+    limit: 1,
+    expand: ["data.currency_options"],
+  });
   return prices.data[0] ?? null;
+}
+
+/** What a catalogue Price charges in a currency: its own amount, or its `currency_options` entry's. */
+export function catalogueAmountIn(price: Stripe.Price, currency: string): number | null {
+  const code = currency.toLowerCase();
+  if (price.currency === code) return price.unit_amount;
+  return price.currency_options?.[code]?.unit_amount ?? null;
 }
 
 /**
@@ -126,7 +139,8 @@ function lineItemFor(
 ): Stripe.Checkout.SessionCreateParams.LineItem {
   const feeApart = !recurring && start.feeCoverMinor > 0;
   const unitAmount = feeApart ? start.amountMinor - start.feeCoverMinor : start.amountMinor;
-  if (catalogue && catalogue.unit_amount === unitAmount && catalogue.currency === start.currency.toLowerCase()) {
+  // The session's `currency` picks the Price's amount in that currency (ADR 050).
+  if (catalogue && catalogueAmountIn(catalogue, start.currency) === unitAmount) {
     return { price: catalogue.id, quantity: 1 };
   }
   const coverSaid =
@@ -197,6 +211,8 @@ function checkoutParams(
   const feeApart = !recurring && start.feeCoverMinor > 0;
   return {
     mode: recurring ? "subscription" : "payment",
+    // The reader's chosen currency: catalogue Prices answer in it from their currency_options.
+    currency: start.currency.toLowerCase(),
     ...(recurring ? {} : { submit_type: "donate" as const }),
     line_items: feeApart ? [lineItem, feeCoverLineItem(start)] : [lineItem],
     // A known customer opens Checkout with their details (and, for print, their shipping address)
@@ -494,6 +510,13 @@ export async function findInvoicesPaidBy(paymentIntentId: string): Promise<strin
   });
 }
 
+/** A balance transaction as Stripe keeps it (ADR 050): read when a charge's event names one. */
+export async function findBalanceTransaction(balanceTransactionId: string): Promise<unknown> {
+  return callStripe("balanceTransactions.retrieve", () =>
+    getStripe().balanceTransactions.retrieve(balanceTransactionId),
+  );
+}
+
 /** How far a signed timestamp may be from now, either way: the SDK's default tolerance. */
 const WEBHOOK_TOLERANCE_SECONDS = 300;
 
@@ -531,6 +554,8 @@ export type PlanForSync = {
   amountMinor: number;
   currency: string;
   billing: "monthly" | "one_time_year";
+  /** Its prices in the other currencies campaigns take (ADR 050). */
+  otherPrices?: readonly { currency: string; amountMinor: number }[];
 };
 
 /**
@@ -556,8 +581,19 @@ export async function syncPlanToStripe(plan: PlanForSync): Promise<"created" | "
   if (productChanged) await stripe.products.update(productId, { name: plan.name, active: true });
   const existing = await findPriceByLookupKey(plan.lookupKey);
   const wantRecurring = plan.billing === "monthly";
+  // Its prices in other currencies as Stripe's `currency_options` (ADR 050), lower-case codes, sorted.
+  const options = [...(plan.otherPrices ?? [])]
+    .filter((p) => p.currency !== plan.currency)
+    .sort((a, b) => a.currency.localeCompare(b.currency));
+  const optionsKey = options.map((p) => `${p.currency}=${p.amountMinor}`).join(",");
+  const existingOptions = Object.entries(existing?.currency_options ?? {})
+    .filter(([code]) => code !== existing?.currency)
+    .map(([code, option]) => `${code.toUpperCase()}=${option.unit_amount}`)
+    .sort()
+    .join(",");
   if (
     existing &&
+    existingOptions === optionsKey &&
     existing.unit_amount === plan.amountMinor &&
     existing.currency === plan.currency.toLowerCase() &&
     Boolean(existing.recurring) === wantRecurring &&
@@ -574,11 +610,18 @@ export async function syncPlanToStripe(plan: PlanForSync): Promise<"created" | "
       transfer_lookup_key: true,
       nickname: plan.name,
       ...(wantRecurring ? { recurring: { interval: "month" } } : {}),
+      ...(options.length > 0
+        ? {
+            currency_options: Object.fromEntries(
+              options.map((p) => [p.currency.toLowerCase(), { unit_amount: p.amountMinor }]),
+            ),
+          }
+        : {}),
     },
     // Naming the price it replaces keeps the key unique per change: Stripe replays a seen key for
     // 24 hours, so a bare amount-based key would hand back an old price when an amount is reverted.
     {
-      idempotencyKey: `price:${plan.lookupKey}:${plan.amountMinor}:${plan.currency}:${plan.billing}:replaces:${existing?.id ?? "none"}`,
+      idempotencyKey: `price:${plan.lookupKey}:${plan.amountMinor}:${plan.currency}:${plan.billing}:${optionsKey}:replaces:${existing?.id ?? "none"}`,
     },
   );
   if (existing) await stripe.prices.update(existing.id, { active: false });

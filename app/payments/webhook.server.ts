@@ -1,13 +1,19 @@
 import type { DB } from "@db/client.server";
 import { recordAudit } from "~/audit/audit.server";
 import { describeError, logger } from "~/log.server";
-import { applyDelivery, CheckoutMismatchError, isAppliedEvent, isKnownStripePayment } from "./apply-event.server";
+import {
+  applyDelivery,
+  CheckoutMismatchError,
+  isAppliedEvent,
+  isKnownStripePayment,
+  isSettledStripePayment,
+} from "./apply-event.server";
 import type { ProviderDelivery } from "./events";
 import { endSubscriptionsReplacedBy } from "./replaced-subscriptions.server";
 import { resolveCardChanges } from "./stripe-cards.server";
-import { MalformedEventError, mapStripeEvent } from "./stripe-events.server";
+import { MalformedEventError, mapStripeEvent, settlementFacts } from "./stripe-events.server";
 import { describePaymentError } from "./decline-reasons";
-import { findInvoicePaymentError, findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
+import { findBalanceTransaction, findInvoicePaymentError, findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
 import {
   findWebhookFailure,
   recordWebhookFailure,
@@ -112,7 +118,7 @@ async function applyVerifiedDelivery(
   audit?: { staffUserId: number },
 ) {
   // Each look-up returns the delivery with what it learned; the next step and the apply take that one.
-  const traced = await traceSubscriptionRefunds(db, delivery);
+  const traced = await learnSettlements(db, await traceSubscriptionRefunds(db, delivery));
   const withCards = await resolveCardChanges(db, traced);
   const explained = await explainFailedPayments(db, withCards);
   await endSubscriptionsReplacedBy(db, explained);
@@ -219,10 +225,16 @@ async function explainFailedPayments(db: DB, delivery: ProviderDelivery): Promis
  * refund's ids (a new value; the one given is left as it was).
  */
 async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery): Promise<ProviderDelivery> {
-  if (!delivery.events.some((e) => e.type === "payment.refunded")) return delivery;
+  // A settlement names its charge's PaymentIntent the same way, and is placed the same way (ADR 050).
+  const traced = (e: ProviderDelivery["events"][number]) =>
+    e.type === "payment.refunded" || e.type === "payment.settled";
+  if (!delivery.events.some(traced)) return delivery;
   const events: ProviderDelivery["events"][number][] = [];
   for (const event of delivery.events) {
-    if (event.type !== "payment.refunded" || (await isKnownStripePayment(db, event.providerPaymentIds))) {
+    if (
+      (event.type !== "payment.refunded" && event.type !== "payment.settled") ||
+      (await isKnownStripePayment(db, event.providerPaymentIds))
+    ) {
       events.push(event);
       continue;
     }
@@ -230,6 +242,35 @@ async function traceSubscriptionRefunds(db: DB, delivery: ProviderDelivery): Pro
     for (const paymentIntentId of event.providerPaymentIds)
       invoiceIds.push(...(await findInvoicesPaidBy(paymentIntentId)));
     events.push({ ...event, providerPaymentIds: [...event.providerPaymentIds, ...invoiceIds] });
+  }
+  return { ...delivery, events };
+}
+
+/**
+ * A charge's event names its balance transaction by id: Stripe is asked for its amount, currency
+ * and rate (ADR 050), unless the ledger has settled the payment already (then the event is a
+ * repeat and changes nothing, so nothing is asked). If Stripe cannot answer, the delivery fails
+ * and Stripe delivers it again: a settlement is never recorded without its figures.
+ */
+async function learnSettlements(db: DB, delivery: ProviderDelivery): Promise<ProviderDelivery> {
+  const needs = (e: ProviderDelivery["events"][number]) => e.type === "payment.settled" && e.settlement === null;
+  if (!delivery.events.some(needs)) return delivery;
+  const events: ProviderDelivery["events"][number][] = [];
+  for (const event of delivery.events) {
+    if (event.type !== "payment.settled" || event.settlement || (await isSettledStripePayment(db, event))) {
+      events.push(event);
+      continue;
+    }
+    // A charge made elsewhere (the Dashboard, another integration) is none of ours: nothing to ask.
+    const ours =
+      Boolean(event.checkoutId) ||
+      event.providerPaymentIds.some((id) => id !== event.paymentIntentId) ||
+      (await isKnownStripePayment(db, event.providerPaymentIds));
+    if (!ours) {
+      events.push(event);
+      continue;
+    }
+    events.push({ ...event, settlement: settlementFacts(await findBalanceTransaction(event.balanceTransactionId)) });
   }
   return { ...delivery, events };
 }

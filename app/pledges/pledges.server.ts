@@ -546,6 +546,7 @@ export async function startPledgeCheckout(db: DB, { token }: { token: string }):
     campaign,
     plan: plan ?? null,
     kind: pledge.kind,
+    currency: pledge.currency,
     amountMinor: pledge.amountMinor,
     feeCoverMinor: 0,
     email: supporter.email,

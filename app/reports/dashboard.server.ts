@@ -15,6 +15,8 @@ import {
 import {
   getCampaignBySlug,
   getCampaignProgress,
+  getIncomeByCurrency,
+  type CurrencyIncome,
   getDefaultCampaign,
   type Campaign,
   type CampaignProgress,
@@ -381,6 +383,8 @@ export type Dashboard = {
   month: MonthKey;
   timeZone: string;
   progress: CampaignProgress;
+  /** All-time income per currency paid, and the total settled into the home currency (ADR 050). */
+  byCurrency: CurrencyIncome[];
   income: MonthIncome;
   recurring: RecurringRevenue;
   tiers: SupportersByTier;
@@ -400,25 +404,38 @@ export async function getDashboard(
   const at = { campaignId: campaign.id, now };
   // Revenue and tiers share one read of the stored figures.
   const stored = storedFigures(db, campaign.id);
-  const [choices, { month, timeZone }, progress, income, recurring, tiers, changes, failing, pending, chart] =
-    await Promise.all([
-      listCampaignChoices(db),
-      thisMonth(db, now),
-      getCampaignProgress(db, campaign, now),
-      getIncomeThisMonth(db, at),
-      getRecurringRevenue(db, at, stored),
-      getSupportersByTier(db, at, stored),
-      getSubscriptionChangesThisMonth(db, at),
-      listFailingPayments(db, at),
-      getPendingPledges(db, at),
-      getIncomeByMonth(db, at),
-    ]);
+  const [
+    choices,
+    { month, timeZone },
+    progress,
+    byCurrency,
+    income,
+    recurring,
+    tiers,
+    changes,
+    failing,
+    pending,
+    chart,
+  ] = await Promise.all([
+    listCampaignChoices(db),
+    thisMonth(db, now),
+    getCampaignProgress(db, campaign, now),
+    getIncomeByCurrency(db, campaign),
+    getIncomeThisMonth(db, at),
+    getRecurringRevenue(db, at, stored),
+    getSupportersByTier(db, at, stored),
+    getSubscriptionChangesThisMonth(db, at),
+    listFailingPayments(db, at),
+    getPendingPledges(db, at),
+    getIncomeByMonth(db, at),
+  ]);
   return {
     campaign,
     campaigns: choices,
     month,
     timeZone,
     progress,
+    byCurrency,
     income,
     recurring,
     tiers,

@@ -8,7 +8,7 @@ import { requireStaff } from "~/http/guards.server";
 import { formatMoney } from "~/money";
 import { countReceiptsToPost } from "~/payments/admin-payments.server";
 import { getDashboard } from "~/reports/dashboard.server";
-import { Button, SummaryCard } from "~/ui/admin";
+import { Button, DataTable, SummaryCard } from "~/ui/admin";
 import { IncomeChart, monthName } from "~/ui/IncomeChart";
 import { ProgressBar } from "~/ui/ProgressBar";
 import { t } from "~/i18n/t";
@@ -79,6 +79,43 @@ export default function AdminDashboard() {
 
       <ProgressBar {...d.progress} />
 
+      {d.byCurrency.length > 1 || d.byCurrency.some((c) => c.currency !== currency) ? (
+        // Income as paid in each currency, and what Stripe settled of it in the home currency (ADR 050).
+        <SummaryCard title={t("admin.dashboard.byCurrency.title")} headingId="currencies-heading">
+          <DataTable caption={t("admin.dashboard.byCurrency.caption")}>
+            <thead>
+              <tr>
+                <th scope="col">{t("admin.dashboard.byCurrency.currency")}</th>
+                <th scope="col">{t("admin.dashboard.byCurrency.paid")}</th>
+                <th scope="col">{t("admin.dashboard.byCurrency.settledIn", { currency })}</th>
+                <th scope="col">{t("admin.dashboard.byCurrency.notSettled")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.byCurrency.map((c) => (
+                <tr key={c.currency}>
+                  <th scope="row">{c.currency}</th>
+                  <td>{formatMoney(c.paidMinor, c.currency)}</td>
+                  <td>{money(c.homeMinor)}</td>
+                  <td>
+                    {c.unconvertedPayments === 0
+                      ? "—"
+                      : `${formatMoney(c.unconvertedMinor, c.currency)} (${c.unconvertedPayments})`}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row">{t("admin.dashboard.byCurrency.settledTotal")}</th>
+                <td />
+                <td>{money(d.byCurrency.reduce((sum, c) => sum + c.homeMinor, 0))}</td>
+                <td />
+              </tr>
+            </tfoot>
+          </DataTable>
+        </SummaryCard>
+      ) : null}
       <SummaryCard
         title={t("admin.dashboard.monthSoFar", { month: String(monthName(d.month)) })}
         headingId="month-heading"

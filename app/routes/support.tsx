@@ -3,8 +3,8 @@ import { json } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { getDb } from "@db/client.server";
 import { issueCsrfToken } from "~/auth/csrf.server";
-import { getDefaultCampaign, listActivePlans } from "~/campaigns/campaigns.server";
-import { submitTierForm } from "~/giving/donate-page.server";
+import { getDefaultCampaign } from "~/campaigns/campaigns.server";
+import { loadSupportPlans, submitTierForm } from "~/giving/donate-page.server";
 import { checkoutFormResponse } from "~/http/checkout-form.server";
 import { t } from "~/i18n/t";
 import { ProofOfWork, useHydrated } from "~/ui/ProofOfWork";
@@ -19,19 +19,11 @@ async function requireDefaultCampaign() {
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [plans, csrf] = await Promise.all([listActivePlans(getDb()), issueCsrfToken(request)]);
+  const campaign = await requireDefaultCampaign();
+  const [offered, csrf] = await Promise.all([loadSupportPlans(getDb(), request, campaign), issueCsrfToken(request)]);
   return json(
     {
-      plans: plans.map((p) => ({
-        code: p.code,
-        name: p.name,
-        description: p.description,
-        benefits: p.benefits,
-        amountMinor: p.amountMinor,
-        currency: p.currency,
-        billing: p.billing,
-        tier: p.tier,
-      })),
+      ...offered,
       csrf: csrf.token,
     },
     { headers: { ...csrf.headers, "Cache-Control": "private, no-store" } },
@@ -61,6 +53,8 @@ export default function Support() {
       <TierForm
         csrf={data.csrf}
         plans={data.plans}
+        currency={data.currency}
+        currencies={data.currencies}
         actionData={solving && actionData ? { ...actionData, formError: undefined } : actionData}
       />
     </div>

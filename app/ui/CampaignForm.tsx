@@ -58,7 +58,10 @@ export function CampaignForm({
       version={values.version}
       formError={formError}
       errors={errors}
-      labels={CAMPAIGN_LABELS}
+      labels={{
+        ...CAMPAIGN_LABELS,
+        ...Object.fromEntries(currencies.map((c) => [`presets${c}`, `${CAMPAIGN_LABELS.presetAmounts} (${c})`])),
+      }}
       submitLabel={submitLabel}
     >
       <TextField
@@ -148,6 +151,27 @@ export function CampaignForm({
         errors={errors}
         values={values}
       />
+      {/* The currencies readers may also pay in, each with its own suggested amounts (ADR 050). */}
+      <fieldset>
+        <legend>Other currencies readers may give in</legend>
+        <p className="hint">
+          Fill in suggested amounts for each currency this campaign should also take; leave a currency empty not to take
+          it. The smallest and largest gift apply in every currency. Gifts count toward the target at what the payment
+          processor settles them for in {currency}.
+        </p>
+        {currencies
+          .filter((c) => c !== currency)
+          .map((c) => (
+            <TextField
+              key={c}
+              name={`presets${c}`}
+              label={`${CAMPAIGN_LABELS.presetAmounts} (${c})`}
+              autoComplete="off"
+              errors={errors}
+              values={values}
+            />
+          ))}
+      </fieldset>
       <TextField
         name="phone"
         label={CAMPAIGN_LABELS.phone}

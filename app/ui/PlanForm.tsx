@@ -96,7 +96,10 @@ export function PlanForm({
       version={values.version}
       formError={formError}
       errors={errors}
-      labels={PLAN_LABELS}
+      labels={{
+        ...PLAN_LABELS,
+        ...Object.fromEntries(currencies.map((c) => [`price${c}`, `${PLAN_LABELS.price} (${c})`])),
+      }}
       submitLabel={submitLabel}
     >
       {isNew ? (
@@ -159,6 +162,27 @@ export function PlanForm({
         errors={errors}
         values={values}
       />
+      {/* Its price in other currencies, for campaigns that take them (ADR 050); empty = not offered in it. */}
+      <fieldset>
+        <legend>Prices in other currencies</legend>
+        <p className="hint">
+          Readers of a campaign that takes another currency see and pay this price in it. Leave a currency empty not to
+          offer the plan in it. Saving updates the plan&apos;s Stripe price.
+        </p>
+        {currencies
+          .filter((c) => c !== currency)
+          .map((c) => (
+            <TextField
+              key={c}
+              name={`price${c}`}
+              label={`${PLAN_LABELS.price} (${c})`}
+              inputMode="decimal"
+              autoComplete="off"
+              errors={errors}
+              values={values}
+            />
+          ))}
+      </fieldset>
       {supporters && supporters.count > 0 ? (
         <div className="panel attention field" id="price-change">
           <p>

@@ -46,6 +46,15 @@ export function ProgressBar(progress: ProgressProps) {
           </dd>
         </div>
       </dl>
+      {/* Gifts in other currencies not settled yet: said, never silently mixed in (ADR 050). */}
+      {progress.unconverted.estimatedGifts > 0 ? (
+        <p className="hint progress-estimate">
+          {t("currency.estimate", { count: progress.unconverted.estimatedGifts })}
+        </p>
+      ) : null}
+      {progress.unconverted.pendingGifts > 0 ? (
+        <p className="hint progress-estimate">{t("currency.pending", { count: progress.unconverted.pendingGifts })}</p>
+      ) : null}
     </section>
   );
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setupServer } from "msw/node";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, campaigns, checkouts, plans, subscriptions } from "@db/schema";
+import { auditLog, campaignCurrencies, campaigns, checkouts, planPrices, plans, subscriptions } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { listActivePlans } from "~/campaigns/campaigns.server";
 import { resetEnvCache } from "~/env.server";
@@ -179,6 +179,24 @@ describe("creating a campaign", () => {
     expect(((await response.json()) as { errors: Record<string, string> }).errors).toEqual({
       presetAmounts: expect.stringMatching(/below the smallest gift/),
     });
+  });
+
+  it("takes other currencies with their own suggested amounts, edited on the same form (ADR 050)", async () => {
+    const created = await createdCampaign({ presetsEUR: "5, 10, 20", presetsGBP: "" });
+    const stored = await t.db.select().from(campaignCurrencies).where(eq(campaignCurrencies.campaignId, created.id));
+    expect(stored).toEqual([{ campaignId: created.id, currency: "EUR", presetAmountsMinor: [500, 1000, 2000] }]);
+    const loaded = await loadCampaign(created.id);
+    expect(loaded.campaign.values.presetsEUR).toBe("5, 10, 20");
+    // A wrong amount in one currency: a field error, and nothing saved.
+    const refused = await saveCampaign(created.id, { ...loaded.campaign.values, presetsGBP: "2, 3.555" });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { errors: Record<string, string> }).errors.presetsGBP).toBeTruthy();
+    // Emptying EUR and filling GBP: the campaign takes GBP instead.
+    const saved = await saveCampaign(created.id, { ...loaded.campaign.values, presetsEUR: "", presetsGBP: "8, 16" });
+    expect(saved.status).toBe(303);
+    expect(await t.db.select().from(campaignCurrencies).where(eq(campaignCurrencies.campaignId, created.id))).toEqual([
+      { campaignId: created.id, currency: "GBP", presetAmountsMinor: [800, 1600] },
+    ]);
   });
 
   it("a web address already in use is a field error, not a failure, on create and on edit", async () => {
@@ -398,6 +416,34 @@ describe("plans", () => {
     });
     expect(clash.status).toBe(400);
     expect(((await clash.json()) as { errors: Record<string, string> }).errors.code).toMatch(/already uses this code/);
+  });
+
+  it("keeps a plan's prices in other currencies, edited on its form (ADR 050)", async () => {
+    const created = await post(newPlan, "/admin/plans/new", {
+      code: "zine-abroad",
+      name: "Zine supporter abroad",
+      price: "3.50",
+      currency: "AUD",
+      tier: "digital",
+      billing: "monthly",
+      sortOrder: "10",
+    });
+    expect(created.status).toBe(303);
+    const [zine] = await t.db.select().from(plans).where(eq(plans.code, "zine-abroad"));
+    const { plan } = await loadPlan(zine.id);
+    const saved = await savePlan(zine.id, { ...plan.values, priceEUR: "2.50", priceUSD: "2.75" });
+    expect(saved.status).toBe(303);
+    expect(
+      await t.db.select().from(planPrices).where(eq(planPrices.planId, zine.id)).orderBy(planPrices.currency),
+    ).toEqual([
+      { planId: zine.id, currency: "EUR", amountMinor: 250 },
+      { planId: zine.id, currency: "USD", amountMinor: 275 },
+    ]);
+    const again = await loadPlan(zine.id);
+    expect(again.plan.values).toMatchObject({ priceEUR: "2.50", priceUSD: "2.75" });
+    const refused = await savePlan(zine.id, { ...again.plan.values, priceUSD: "2.755" });
+    expect(refused.status).toBe(400);
+    expect(await t.db.select().from(planPrices).where(eq(planPrices.planId, zine.id))).toHaveLength(2);
   });
 
   it("a price change with nobody on the plan needs no confirmation", async () => {

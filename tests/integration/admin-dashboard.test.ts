@@ -256,7 +256,11 @@ describe("/admin", () => {
     expect(response.status).toBe(200);
     const data = await response.json();
     expect(data.campaign.slug).toBe(fixtures.campaign.slug);
-    expect(data.campaigns.map((c: { slug: string }) => c.slug)).toEqual([fixtures.campaign.slug, "defence-fund"]);
+    expect(data.campaigns.map((c: { slug: string }) => c.slug)).toEqual([
+      fixtures.campaign.slug,
+      "svobodnye-novosti",
+      "defence-fund",
+    ]);
     expect(data.chart).toHaveLength(12);
     expect(data.failing.subscriptions[0].supporterId).toBe(ledger.failing.supporterId);
 

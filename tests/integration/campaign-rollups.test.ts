@@ -54,14 +54,21 @@ async function fromLedger() {
     .from(payments)
     .groupBy(payments.campaignId, payments.currency, payments.supporterId)
     .orderBy(payments.campaignId, payments.currency, payments.supporterId);
+  // In the home currency (ADR 050): as paid, or at what the provider settled, net in proportion.
+  const inHome = sql`(${payments.currency} = ${campaigns.currency} or coalesce(${payments.settledCurrency} = ${campaigns.currency}, false))`;
+  const home = sql`case when ${payments.currency} = ${campaigns.currency} then ${net} when ${payments.settledCurrency} = ${campaigns.currency} then round(${payments.settledAmountMinor}::numeric * ${net} / ${payments.amountMinor}) else 0 end`;
   const totals = await t.db
     .select({
       campaignId: payments.campaignId,
       currency: payments.currency,
       raisedMinor: sql<number>`sum(${net})::bigint`.mapWith(Number),
       supporters: sql<number>`(count(distinct ${payments.supporterId}) filter (where ${payments.amountMinor} > ${payments.refundedMinor}))::int`,
+      homeMinor: sql<number>`sum(${home})::bigint`.mapWith(Number),
+      unconvertedMinor: sql<number>`coalesce(sum(${net}) filter (where not ${inHome}), 0)::bigint`.mapWith(Number),
+      unconvertedPayments: sql<number>`(count(*) filter (where not ${inHome} and ${net} > 0))::int`,
     })
     .from(payments)
+    .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
     .groupBy(payments.campaignId, payments.currency)
     .orderBy(payments.campaignId, payments.currency);
   return {

@@ -51,6 +51,7 @@ describe("a declined or abandoned gift comes back filled in", () => {
     });
     await completeSimulatedCheckout(t.db, { checkoutId: checkout.id, outcome: "decline" });
     expect(await retryValues(`/?retry=${checkout.id}`, cookies)).toEqual({
+      currency: "AUD",
       frequency: "monthly",
       amount: "custom",
       customAmount: "37.50",
@@ -66,6 +67,7 @@ describe("a declined or abandoned gift comes back filled in", () => {
     const email = uniqueEmail();
     const { checkout, cookies } = await startGift({ email, amount: "5000" });
     expect(await retryValues(`/?retry=${checkout.id}`, cookies)).toEqual({
+      currency: "AUD",
       frequency: "once",
       amount: "5000",
       name: "",

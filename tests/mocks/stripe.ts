@@ -127,6 +127,23 @@ export type MockPrice = {
   type: "one_time" | "recurring";
   unit_amount: number;
   unit_amount_decimal: string;
+  /** Its amounts in other currencies (lower-case codes); listed only when `expand`ed, as Stripe does. */
+  currency_options?: Record<string, { unit_amount: number; tax_behavior: "unspecified" }>;
+};
+
+/** A balance transaction: what a charge became in the account's balance (its currency, after conversion). */
+export type MockBalanceTransaction = {
+  id: string;
+  object: "balance_transaction";
+  amount: number;
+  currency: string;
+  exchange_rate: number | null;
+  fee: number;
+  net: number;
+  source: string | null;
+  status: "pending" | "available";
+  type: "charge";
+  created: number;
 };
 
 export type MockProduct = {
@@ -196,6 +213,7 @@ type Store = {
   subscriptions: Map<string, MockSubscription>;
   customers: Map<string, MockCustomer>;
   paymentMethods: Map<string, MockPaymentMethod>;
+  balanceTransactions: Map<string, MockBalanceTransaction>;
 };
 
 /** A subscription as the store keeps it: the webhook builder's shape, plus what updates change. */
@@ -253,7 +271,17 @@ function sessionFromParams(params: FormParams, store: Store) {
     if (priceId) {
       const price = store.prices.get(priceId);
       if (!price) return { error: resourceMissing("price", priceId, "line_items[0][price]") as Response };
-      amountTotal += price.unit_amount * quantity;
+      // The session's currency picks the price's amount in it, as Stripe does with currency_options.
+      const option = currency && currency !== price.currency ? price.currency_options?.[currency] : undefined;
+      if (currency && currency !== price.currency && !option)
+        return {
+          error: stripeError(400, {
+            type: "invalid_request_error",
+            param: "currency",
+            message: `The price specified (${price.id}) does not support the currency ${currency}.`,
+          }) as Response,
+        };
+      amountTotal += (option?.unit_amount ?? price.unit_amount) * quantity;
       currency ??= price.currency;
     } else {
       const priceData = asRecord(item.price_data);
@@ -313,6 +341,7 @@ export function createStripeMock() {
     subscriptions: new Map(),
     customers: new Map(),
     paymentMethods: new Map(),
+    balanceTransactions: new Map(),
   };
   const requests: RecordedStripeRequest[] = [];
   const failures: Failure[] = [];
@@ -418,6 +447,15 @@ export function createStripeMock() {
       interval: asString(recurring.interval) ?? null,
       metadata: asStringRecord(params.metadata),
     });
+    const options = asRecord(params.currency_options);
+    if (Object.keys(options).length > 0)
+      price.currency_options = Object.fromEntries([
+        [currency, { unit_amount: Number(unitAmount), tax_behavior: "unspecified" as const }],
+        ...Object.entries(options).map(([code, option]) => [
+          code,
+          { unit_amount: Number(asString(asRecord(option).unit_amount)), tax_behavior: "unspecified" as const },
+        ]),
+      ]);
     store.prices.set(price.id, price);
     return ok(price);
   }
@@ -443,8 +481,17 @@ export function createStripeMock() {
         .filter((p) => (product ? p.product === product : true))
         // Newest first, as Stripe lists them.
         .reverse()
-        .slice(0, limit);
+        .slice(0, limit)
+        .map((p) => {
+          if ((Array.isArray(params.expand) ? params.expand : []).includes("data.currency_options")) return p;
+          const { currency_options: _, ...withoutOptions } = p;
+          return withoutOptions;
+        });
       return list("/v1/prices", data);
+    }),
+    route("get", "/v1/balance_transactions/:id", (context) => {
+      const transaction = store.balanceTransactions.get(pathId(context));
+      return transaction ? ok(transaction) : resourceMissing("balance_transaction", pathId(context), "id");
     }),
     route("post", "/v1/prices", ({ params }) => createPrice(params)),
     route("get", "/v1/invoice_payments", ({ params }) => {
@@ -824,6 +871,24 @@ export function createStripeMock() {
      */
     addInvoicePayment(input: MockInvoicePayment) {
       store.invoicePayments.push(input);
+    },
+    /** What Stripe made of a charge in the account's balance: `amount` in `currency`, at `exchangeRate`. */
+    addBalanceTransaction(input: { id?: string; amount: number; currency: string; exchangeRate: number | null }) {
+      const transaction: MockBalanceTransaction = {
+        id: input.id ?? stripeId("txn"),
+        object: "balance_transaction",
+        amount: input.amount,
+        currency: input.currency.toLowerCase(),
+        exchange_rate: input.exchangeRate,
+        fee: Math.round(input.amount * 0.03),
+        net: input.amount - Math.round(input.amount * 0.03),
+        source: null,
+        status: "pending",
+        type: "charge",
+        created: now(),
+      };
+      store.balanceTransactions.set(transaction.id, transaction);
+      return transaction;
     },
     pricesWithLookupKey: (lookupKey: string) => [...store.prices.values()].filter((p) => p.lookup_key === lookupKey),
     /** A subscription that already exists in the account (made by Checkout), as its webhooks describe it. */

@@ -52,6 +52,12 @@ export type OneOffScript = {
   payment: Payment;
   /** Refunds as percentages of the charge; applied as a growing running total. */
   refundPercents: number[];
+  /**
+   * A one-off gift may be in euros to the AUD campaign (ADR 050); Stripe settles it into AUD at
+   * `ratePermille` / 1000, and says so on charge.updated (after a charge.succeeded without it).
+   */
+  currency?: "AUD" | "EUR";
+  ratePermille?: number;
 };
 
 export type MonthScript = {
@@ -97,6 +103,8 @@ const oneOffScript: fc.Arbitrary<OneOffScript> = fc.oneof(
     feeCoverMinor: fc.constantFrom(0, 0, 118, 245),
     payment: fc.constantFrom<Payment>("card", "card", "async_succeeds", "async_fails"),
     refundPercents: fc.array(fc.integer({ min: 1, max: 100 }), { maxLength: 2 }),
+    currency: fc.constantFrom("AUD" as const, "AUD" as const, "EUR" as const),
+    ratePermille: fc.integer({ min: 1500, max: 1800 }),
   }),
   fc.record({
     kind: fc.constant("tier_one_time" as const),
@@ -105,6 +113,8 @@ const oneOffScript: fc.Arbitrary<OneOffScript> = fc.oneof(
     feeCoverMinor: fc.constant(0),
     payment: fc.constantFrom<Payment>("card", "card", "async_succeeds"),
     refundPercents: fc.array(fc.integer({ min: 1, max: 100 }), { maxLength: 1 }),
+    currency: fc.constant("AUD" as const),
+    ratePermille: fc.constant(1000),
   }),
 );
 
@@ -220,7 +230,7 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
       kind: gift.kind,
       amountMinor,
       feeCoverMinor: gift.feeCoverMinor,
-      currency: "AUD",
+      currency: gift.currency ?? "AUD",
       email: who.email,
       name: who.name,
       provider: "stripe",
@@ -240,6 +250,7 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
         metadata,
         mode: "payment",
         amountTotal: total,
+        currency: (gift.currency ?? "AUD").toLowerCase(),
         paymentIntent,
         customer: who.customer,
         email: who.email,
@@ -269,9 +280,38 @@ export function buildHistory(world: WorldScript, context: HistoryContext): Histo
       }
     }
     if (paidAt === null) return;
+    const charge = stripeId("ch");
+    // The charge, then its balance transaction a moment later (asynchronous capture): the
+    // transaction expanded here, as a retrieve would give it.
+    const chargeSeen = {
+      ...chargeObject({
+        id: charge,
+        paymentIntent,
+        amount: total,
+        amountRefunded: 0,
+        currency: (gift.currency ?? "AUD").toLowerCase(),
+        customer: who.customer,
+        metadata,
+      }),
+      balance_transaction: null as unknown,
+    };
+    emit(paidAt, "charge.succeeded", chargeSeen);
+    const converted = (gift.currency ?? "AUD") !== "AUD";
+    const ratePermille = gift.ratePermille ?? 1000;
+    emit(paidAt + 60, "charge.updated", {
+      ...chargeSeen,
+      balance_transaction: {
+        id: stripeId("txn"),
+        object: "balance_transaction",
+        amount: converted ? Math.round((total * ratePermille) / 1000) : total,
+        currency: "aud",
+        exchange_rate: converted ? ratePermille / 1000 : null,
+        created: paidAt + 60,
+      },
+    });
     // A one-off charge carries its PaymentIntent's metadata, so the refund names our checkout.
     emitRefunds({
-      charge: stripeId("ch"),
+      charge,
       paymentIntent,
       amount: total,
       customer: who.customer,
@@ -598,6 +638,8 @@ export async function ledgerSnapshot(db: DB, history: History) {
               feeCoverMinor: p.feeCoverMinor,
               refundedMinor: p.refundedMinor,
               currency: p.currency,
+              settledAmountMinor: p.settledAmountMinor,
+              settledCurrency: p.settledCurrency,
               paidAt: p.paidAt.toISOString(),
               coversUntil: p.coversUntil?.toISOString() ?? null,
               // A print year's editions go to its own address, else the profile's (ADR 027); a
@@ -771,10 +813,14 @@ export function snapshotInvariants(snapshot: LedgerSnapshot) {
   }
   for (const [email, person] of Object.entries(snapshot.supporters))
     if (!person.customerIsTheirs) problems.push(`${email} holds another person's Stripe customer`);
-  const net = Object.values(snapshot.ledger).reduce(
-    (sum, p) => sum + Math.max(p.amountMinor - p.refundedMinor - p.feeCoverMinor, 0),
-    0,
-  );
+  // In the campaign's AUD: a euro gift at what Stripe settled, net in the same proportion (ADR 050).
+  const net = Object.values(snapshot.ledger).reduce((sum, p) => {
+    const paid = Math.max(p.amountMinor - p.refundedMinor - p.feeCoverMinor, 0);
+    if (p.currency === "AUD") return sum + paid;
+    if (p.settledCurrency !== "AUD" || p.settledAmountMinor === null) return sum;
+    // Rounded half up, in integers, as the rollup's numeric round() does for these positive amounts.
+    return sum + Math.floor((2 * p.settledAmountMinor * paid + p.amountMinor) / (2 * p.amountMinor));
+  }, 0);
   if (net !== snapshot.campaign.raisedMinor)
     problems.push(`campaign shows ${snapshot.campaign.raisedMinor}, the ledger adds up to ${net}`);
   return problems;
