@@ -596,6 +596,7 @@ export const en = {
   "pledge.hint": "You'll be taken to our card processor's secure page to pay.",
   "statement.financialYear": "financial year {start}–{end}",
   "account.monthlyGiftTo": "Monthly gift to {campaign}",
+  "receipt.type.subscription": "Supporter subscription (buys an edition; not a donation)",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -541,4 +541,5 @@ export const ru: Record<TranslatedKey, string> = {
   "pledge.hint": "Для оплаты вы перейдёте на защищённую страницу платёжной системы.",
   "statement.financialYear": "финансовый год {start}–{end}",
   "account.monthlyGiftTo": "Ежемесячное пожертвование: {campaign}",
+  "receipt.type.subscription": "Подписка сторонника (оплата издания, а не пожертвование)",
 };
