@@ -202,6 +202,18 @@ export default function App() {
 }
 
 export function ErrorBoundary() {
+  return (
+    <Layout>
+      <ErrorPage />
+    </Layout>
+  );
+}
+
+/**
+ * Inside Layout, so that its words are looked up once the page's messages are in place: in the
+ * browser they come with I18nProvider (ADR 049), which Layout renders.
+ */
+function ErrorPage() {
   const error = useRouteError();
   const notFound = isRouteErrorResponse(error) && error.status === 404;
   // A role refusal (a staff member on an admin-only page) says what it is, not "something went wrong".
@@ -209,30 +221,24 @@ export function ErrorBoundary() {
   const deniedText =
     denied && typeof error.data === "string" && error.data.trim() ? error.data.trim() : t("site.error.deniedDefault");
   return (
-    <Layout>
-      <div className="panel">
-        <h1>
-          {notFound
-            ? t("site.error.notFoundHeading")
-            : denied
-              ? t("site.error.deniedHeading")
-              : t("site.error.heading")}
-        </h1>
-        <p>
-          {notFound
-            ? t("site.error.notFound")
-            : denied
-              ? t("site.error.denied", { reason: deniedText })
-              : t("site.error.body")}
-        </p>
-        <p>
-          {denied ? (
-            <Link to="/admin">{t("site.error.dashboard")}</Link>
-          ) : (
-            <Link to="/">{t("site.error.backToCampaign")}</Link>
-          )}
-        </p>
-      </div>
-    </Layout>
+    <div className="panel">
+      <h1>
+        {notFound ? t("site.error.notFoundHeading") : denied ? t("site.error.deniedHeading") : t("site.error.heading")}
+      </h1>
+      <p>
+        {notFound
+          ? t("site.error.notFound")
+          : denied
+            ? t("site.error.denied", { reason: deniedText })
+            : t("site.error.body")}
+      </p>
+      <p>
+        {denied ? (
+          <Link to="/admin">{t("site.error.dashboard")}</Link>
+        ) : (
+          <Link to="/">{t("site.error.backToCampaign")}</Link>
+        )}
+      </p>
+    </div>
   );
 }

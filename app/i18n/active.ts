@@ -9,7 +9,21 @@ import { DEFAULT_LOCALE, intlLocale } from "./locales";
 export type MessageSource = (requested?: string) => { locale: string; messages: Readonly<Record<string, string>> };
 
 const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
-let source: MessageSource = () => ({ locale: DEFAULT_LOCALE, messages: EMPTY });
+
+type RootData = { locale?: unknown; messages?: unknown };
+/**
+ * In the browser, before React renders: the root loader's data, which Remix's inline script puts
+ * on window before any route module runs, so a message looked up while a module loads is right too.
+ */
+function fromRemixContext(): { locale: string; messages: Readonly<Record<string, string>> } | null {
+  const root = (globalThis as { __remixContext?: { state?: { loaderData?: { root?: RootData } } } }).__remixContext
+    ?.state?.loaderData?.root;
+  if (!root || typeof root.locale !== "string" || typeof root.messages !== "object" || root.messages === null)
+    return null;
+  return { locale: root.locale, messages: root.messages as Record<string, string> };
+}
+
+let source: MessageSource = () => fromRemixContext() ?? { locale: DEFAULT_LOCALE, messages: EMPTY };
 
 export function setMessageSource(next: MessageSource): void {
   source = next;

@@ -665,6 +665,7 @@ export const en = {
     "{count, plural, one {# gift} other {# gifts}} in other currencies {count, plural, one {is} other {are}} not counted yet: waiting for the payment processor to convert {count, plural, one {it} other {them}}.",
   "error.currency.notAccepted": "This campaign doesn't take {currency}. Choose one of: {accepted}.",
   "error.plan.currency": "This option isn't available in {currency}. Choose another currency or option.",
+  "receipt.type.subscription": "Supporter subscription (buys an edition; not a donation)",
 } as const;
 
 export type MessageKey = keyof typeof en;

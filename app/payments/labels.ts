@@ -40,10 +40,14 @@ export function paymentPurpose(kind: GiftKind): PaymentPurpose {
   }
 }
 
-/** How a supporter sees that difference, on receipts and in their account. */
+/** How a supporter sees that difference on a receipt, in the language of the page (ADR 049). */
 export const PAYMENT_PURPOSE_LABELS: Record<PaymentPurpose, string> = {
-  gift: "Donation",
-  subscription: "Supporter subscription (buys an edition; not a donation)",
+  get gift() {
+    return t("account.type.gift");
+  },
+  get subscription() {
+    return t("receipt.type.subscription");
+  },
 };
 
 /** Why staff refunded (ADR 039): Stripe's three reasons, or Other with a note. */

@@ -9,6 +9,7 @@ import { formatMoney } from "~/money";
 import { getReceiptForSupporter } from "~/supporters/account.server";
 import { RowId } from "~/ids";
 import { activeIntlLocale } from "~/i18n/active";
+import { PAYMENT_PURPOSE_LABELS } from "~/payments/labels";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data ? t("receipt.heading", { number: data.receipt.receiptNumber }) : t("account.col.receipt") },
@@ -78,7 +79,7 @@ export default function ReceiptPage() {
         </div>
         <div>
           <dt>{t("account.col.type")}</dt>
-          <dd>{(receipt.purpose ?? purpose) === "gift" ? t("account.type.gift") : t("account.type.subscription")}</dd>
+          <dd>{PAYMENT_PURPOSE_LABELS[receipt.purpose ?? purpose]}</dd>
         </div>
         {/* The gift and the card fees covered on lines of their own, then what was paid (ADR 040). */}
         {receipt.feeCoverMinor > 0 ? (
