@@ -816,4 +816,11 @@ export const enAdmin = {
   "admin.dashboard.byCurrency.settledIn": "Settled in {currency}",
   "admin.dashboard.byCurrency.notSettled": "Not settled yet",
   "admin.dashboard.byCurrency.settledTotal": "Settled total",
+  // Other currencies on the campaign and plan forms (ADR 050)
+  "admin.campaignForm.otherCurrencies": "Other currencies readers may give in",
+  "admin.campaignForm.otherCurrenciesHint":
+    "Fill in suggested amounts for each currency this campaign should also take; leave a currency empty not to take it. The smallest and largest gift apply in every currency. Gifts count toward the target at what the payment processor settles them for in {currency}.",
+  "admin.planForm.otherCurrencies": "Prices in other currencies",
+  "admin.planForm.otherCurrenciesHint":
+    "Readers of a campaign that takes another currency see and pay this price in it. Leave a currency empty not to offer the plan in it. Saving updates the plan's Stripe price.",
 } as const;

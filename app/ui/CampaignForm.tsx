@@ -153,12 +153,8 @@ export function CampaignForm({
       />
       {/* The currencies readers may also pay in, each with its own suggested amounts (ADR 050). */}
       <fieldset>
-        <legend>Other currencies readers may give in</legend>
-        <p className="hint">
-          Fill in suggested amounts for each currency this campaign should also take; leave a currency empty not to take
-          it. The smallest and largest gift apply in every currency. Gifts count toward the target at what the payment
-          processor settles them for in {currency}.
-        </p>
+        <legend>{t("admin.campaignForm.otherCurrencies")}</legend>
+        <p className="hint">{t("admin.campaignForm.otherCurrenciesHint", { currency: currency ?? "" })}</p>
         {currencies
           .filter((c) => c !== currency)
           .map((c) => (

@@ -164,11 +164,8 @@ export function PlanForm({
       />
       {/* Its price in other currencies, for campaigns that take them (ADR 050); empty = not offered in it. */}
       <fieldset>
-        <legend>Prices in other currencies</legend>
-        <p className="hint">
-          Readers of a campaign that takes another currency see and pay this price in it. Leave a currency empty not to
-          offer the plan in it. Saving updates the plan&apos;s Stripe price.
-        </p>
+        <legend>{t("admin.planForm.otherCurrencies")}</legend>
+        <p className="hint">{t("admin.planForm.otherCurrenciesHint")}</p>
         {currencies
           .filter((c) => c !== currency)
           .map((c) => (
