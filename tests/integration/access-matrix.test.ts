@@ -159,6 +159,8 @@ const PUBLIC_AND_ACCOUNT: Record<string, Expectation> = {
   "c.$slug_.progress[.svg]": everyone("/c/defence-fund/progress.svg", 200, () => ({ slug: "defence-fund" })),
   "c.$slug_.progress[.png]": everyone("/c/defence-fund/progress.png", 200, () => ({ slug: "defence-fund" })),
   thanks: { path: () => `/thanks?ref=${ids.A.checkoutId}`, answers: { others: 200 } },
+  // A kept receipt (ADR 051): only for a gift whose reader chose no email; this one's was emailed.
+  "thanks_.receipt[.txt]": everyone(`/thanks/receipt.txt?ref=${"0".repeat(8)}-0000-4000-8000-${"0".repeat(12)}`, 404),
   // The waiting page past the checkout limits (ADR 045): the gift lives only in the browser's own sealed cookie.
   "give.wait": everyone("/give/wait", 410),
   // The language switcher (ADR 049): back to the page it came from, a path on this site.

@@ -125,8 +125,9 @@ describe("signing in by email link", () => {
     // The supporter keeps Russian (ADR 049): a browser with no language chosen takes it on signing in.
     await t.db.update(supporters).set({ locale: "ru" }).where(eq(supporters.id, supporterId));
     await requestLink(email);
+    // The link itself is written in the supporter's language too.
     const [mail] = (await sendQueuedMail(t.db)).filter(
-      (m) => m.to === email && m.subject.startsWith("Your sign-in link"),
+      (m) => m.to === email && m.subject.startsWith("Ваша ссылка для входа"),
     );
     const linkToken = tokenOf(mail.text.match(/http:\/\/localhost:3000\/account\/auth\/[\w-]+/)![0]);
     // A mail scanner opening the link twice does not spend it.

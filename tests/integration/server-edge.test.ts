@@ -102,7 +102,7 @@ describe("production refuses to pretend", () => {
       const html = await response.text();
       expect(response.status, pagePath).toBe(pagePath === "/no-such-page" ? 404 : 200);
       expect(html, pagePath).toMatch(
-        /<p class="demo-banner" role="note">Demo mode: payments are simulated and no money moves\.(<!-- -->)? Emails are not sent\.<\/p>/,
+        /<p class="demo-banner" role="note">Demo mode: payments are simulated and no money moves\.(<!-- -->)? (<!-- -->)?Emails are not sent\.<\/p>/,
       );
       expect(html, pagePath).not.toContain("/dev/mailbox");
     }

@@ -246,7 +246,8 @@ describe("the Xero statement", () => {
     expect(refused.status).toBe(200);
     const body = (await refused.json()) as { errors: Record<string, string>; currencies: string[] };
     expect(body.errors.currency).toMatch(/AUD and NZD/);
-    expect(body.currencies).toEqual(["AUD", "NZD"]);
+    // Every currency the organisation's campaigns take, the seeded euro campaign's included (ADR 050).
+    expect(body.currencies).toEqual(["AUD", "EUR", "NZD"]);
     const bad = await callLoader(
       exportLoader,
       "/admin/exports/statement.csv?account=bank&from=2026-11-01&to=2026-11-30",
