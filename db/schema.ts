@@ -94,6 +94,11 @@ export const campaigns = pgTable(
     discreet: boolean("discreet").notNull().default(false),
     /** The card statement's suffix after the Stripe account's prefix (ADR 051); null: Stripe's default. */
     statementDescriptor: text("statement_descriptor"),
+    /**
+     * The language its pages fall back to when the reader's own choice, cookie and Accept-Language
+     * name none of ours, before English (ADR 049). Its copy (name, headline) is in this language.
+     */
+    locale: text("locale").notNull().default("en"),
     createdAt: createdAt(),
   },
   (t) => [

@@ -72,6 +72,8 @@ export async function seedDemoData(db: DB): Promise<boolean> {
           targetMinor: 3_000_000,
           minGiftMinor: 300,
           presetAmountsMinor: [500, 1000, 2500, 5000],
+          // Its pages open in Russian unless the reader's browser asks for English (ADR 049).
+          locale: "ru",
           startsAt: new Date("2026-09-01T00:00:00Z"),
         },
       ])

@@ -1,3 +1,4 @@
+import { DEFAULT_LOCALE, LOCALES, type Locale } from "~/i18n/locales";
 import { and, asc, desc, eq, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
@@ -88,6 +89,7 @@ export const CAMPAIGN_FIELDS = [
   "isDefault",
   "discreet",
   "statementDescriptor",
+  "locale",
   ...CURRENCIES.map((c) => `presets${c}` as const),
 ] as const;
 
@@ -145,6 +147,8 @@ const CampaignFormSchema = z.object({
   isDefault: Checkbox,
   discreet: Checkbox,
   statementDescriptor: optionalStatementDescriptor,
+  // Absent from forms posted before the field existed: the campaign's language stays English.
+  locale: z.enum(LOCALES, { message: "Choose a language." }).default(DEFAULT_LOCALE),
 });
 
 export type CampaignInput = {
@@ -167,6 +171,8 @@ export type CampaignInput = {
   /** Discreet giving (ADR 051), and its card statement text (required when discreet). */
   discreet: boolean;
   statementDescriptor: string | null;
+  /** The language its pages fall back to before English (ADR 049). */
+  locale: Locale;
 };
 
 const MAX_PRESETS = 6;
@@ -260,6 +266,7 @@ export function parseCampaignForm(
       isDefault: v.isDefault,
       discreet: v.discreet,
       statementDescriptor: v.statementDescriptor,
+      locale: v.locale,
     },
   };
 }
@@ -285,6 +292,7 @@ const campaignVersion = (c: Campaign, others: readonly OtherCurrency[]) =>
     c.endsAt?.toISOString() ?? null,
     c.discreet,
     c.statementDescriptor,
+    c.locale,
   ]);
 
 const dayIn = (date: Date, timeZone: string) => {
@@ -317,6 +325,7 @@ function formValuesOf(c: Campaign, timeZone: string, others: readonly OtherCurre
     ...(c.isDefault ? { isDefault: "on" } : {}),
     ...(c.discreet ? { discreet: "on" } : {}),
     statementDescriptor: c.statementDescriptor ?? "",
+    locale: c.locale,
   };
 }
 
@@ -461,6 +470,7 @@ function rowValues(input: CampaignInput, instants: { startsAt: Date; endsAt: Dat
     isDefault: input.isDefault,
     discreet: input.discreet,
     statementDescriptor: input.statementDescriptor,
+    locale: input.locale,
   };
 }
 

@@ -19,6 +19,12 @@ export async function getCampaignBySlug(db: DB, { slug }: { slug: string }): Pro
   return campaign;
 }
 
+/** The language a campaign's pages fall back to (ADR 049); null when there is no such campaign. */
+export async function campaignLocaleBySlug(db: DB, slug: string): Promise<string | null> {
+  const [row] = await db.select({ locale: campaigns.locale }).from(campaigns).where(eq(campaigns.slug, slug)).limit(1);
+  return row?.locale ?? null;
+}
+
 export type CampaignProgress = {
   raisedMinor: number;
   targetMinor: number;

@@ -7,6 +7,7 @@ import type { DB } from "@db/client.server";
 import { payments, plans, receipts, subscriptions, type Tier } from "@db/schema";
 import { formatDate } from "~/dates";
 import { t } from "~/i18n/t";
+import { giftDescriptionForReader } from "~/payments/apply-event.server";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import { getCheckoutStatus, type CheckoutStatus } from "./checkout.server";
 
@@ -108,7 +109,7 @@ async function keptReceiptOf(
     paidAt: snapshot.paidAt,
     amountMinor: snapshot.amountMinor,
     currency: snapshot.currency,
-    description: snapshot.description,
+    description: giftDescriptionForReader(snapshot),
     organisationName: snapshot.organisation.name,
     timeZone,
   };

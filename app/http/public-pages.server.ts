@@ -3,9 +3,10 @@ import type { AppLoadContext } from "@remix-run/node";
 import { listen } from "@db/client.server";
 import { ensureCsrfCookie } from "~/auth/csrf.server";
 import { getEnv } from "~/env.server";
-import { negotiateLocale } from "~/i18n/request-locale.server";
+import { resolveLocale } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
 import { nameRoute } from "~/observability/request-context.server";
+import { campaignLocaleOf } from "./campaign-locale.server";
 import { cspNonceOf, sendBuffered } from "./response-rules.server";
 import { isPublicPagePath, PUBLIC_PAGES_CHANNEL, PublicPageCache } from "./public-page-cache.server";
 
@@ -53,11 +54,12 @@ export async function startPublicPageCache(render: Render) {
         cookieHeader: csrf.issued?.cookieHeader ?? req.headers.cookie,
         csrfToken: csrf.token,
         nonce,
-        locale: negotiateLocale({
-          url: req.url ?? "",
-          cookieHeader: req.headers.cookie,
-          acceptLanguage: req.headers["accept-language"],
-        }),
+        // The language the page is rendered in, the campaign's fallback included (ADR 049): the
+        // cache keeps one page per resolved language, never one per Accept-Language.
+        locale: await resolveLocale(
+          { url: req.url ?? "", cookieHeader: req.headers.cookie, acceptLanguage: req.headers["accept-language"] },
+          campaignLocaleOf,
+        ),
       });
       if (!page) return false;
       nameRoute("public-page-cache");

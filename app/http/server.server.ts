@@ -11,6 +11,7 @@ import { bindAppUrlToPort, EnvError } from "~/env.server";
 import { markDraining } from "~/health.server";
 import { observeRequests } from "~/observability/observe-requests.server";
 import { localeOfRequest, withRequestLocale, type RequestLocale } from "~/i18n/request-locale.server";
+import { campaignLocaleOf } from "./campaign-locale.server";
 import { startApp } from "~/startup.server";
 import { builtAssets } from "./built-assets.server";
 import { startPublicPageCache } from "./public-pages.server";
@@ -310,11 +311,11 @@ type RemixHandler = ReturnType<typeof createRequestHandler>;
 
 /**
  * Every request Remix answers, the page cache's renders included, runs in its language (ADR 049):
- * the switcher's choice, the saved cookie, then Accept-Language.
+ * the switcher's choice, the saved cookie, Accept-Language, then the campaign's language.
  */
 function inRequestLocale(handle: RemixHandler): RemixHandler {
-  return (request, context) => {
-    const locale = localeOfRequest(request);
+  return async (request, context) => {
+    const locale = await localeOfRequest(request, campaignLocaleOf);
     return withRequestLocale(locale, () => handle(request, { ...context, locale }));
   };
 }

@@ -718,6 +718,9 @@ export const enAdmin = {
   "admin.campaignForm.headline": "Headline",
   "admin.campaignForm.description": "Description",
   "admin.campaignForm.currency": "Currency",
+  "admin.campaignForm.language": "Language",
+  "admin.campaignForm.languageHint":
+    "The language of this campaign's copy. Its pages open in it when the reader's browser asks for none of ours.",
   "admin.campaignForm.target": "Target",
   "admin.campaignForm.smallestGift": "Smallest gift",
   "admin.campaignForm.largestGift": "Largest gift",

@@ -24,14 +24,23 @@ export type LocaleInputs = {
   url: string;
   cookieHeader: string | null | undefined;
   acceptLanguage: string | null | undefined;
+  /** The language of the campaign the page is for (campaigns.locale), when it is a campaign's page. */
+  campaignLocale?: string | null;
 };
 
 /**
  * The language of a request (ADR 049): an explicit `?lang=`, then the reader's saved choice (the
- * cookie), then Accept-Language, then English. The embedded appeal block is cookie-free (ADR 044):
- * only `?lang=` and Accept-Language count there.
+ * cookie), then Accept-Language, then the language of the campaign the page is for, then English.
+ * The embedded appeal block is cookie-free (ADR 044): only `?lang=` and Accept-Language count there.
  */
-export function negotiateLocale({ url, cookieHeader, acceptLanguage }: LocaleInputs): RequestLocale {
+export function negotiateLocale(inputs: LocaleInputs): RequestLocale {
+  const readers = readersLocale(inputs);
+  if (readers) return readers;
+  return isLocale(inputs.campaignLocale) ? inputs.campaignLocale : DEFAULT_LOCALE;
+}
+
+/** The language the reader asked for by the switcher, the cookie or Accept-Language; undefined when none of ours. */
+function readersLocale({ url, cookieHeader, acceptLanguage }: LocaleInputs): RequestLocale | undefined {
   const parsed = new URL(url, "http://x");
   // Staff pages stay English (ADR 049), their money and dates included.
   if (/^\/admin(?:\/|$)/.test(parsed.pathname)) return DEFAULT_LOCALE;
@@ -43,7 +52,31 @@ export function negotiateLocale({ url, cookieHeader, acceptLanguage }: LocaleInp
     if (isLocale(saved)) return saved;
     if (saved === PSEUDO_LOCALE && pseudoAllowed()) return PSEUDO_LOCALE;
   }
-  return fromAcceptLanguage(acceptLanguage);
+  return matchAcceptLanguage(acceptLanguage);
+}
+
+/**
+ * The campaign whose language a request may fall back to (ADR 049): its page (/c/:slug) or its
+ * embedded block (/embed/:slug), when the reader asked for none of our languages. Null when the
+ * reader's own choice decides, or the page is no campaign's.
+ */
+export function campaignSlugForLocale(inputs: LocaleInputs): string | null {
+  const slug = /^\/(?:c|embed)\/([a-z0-9][a-z0-9-]{0,79})$/.exec(new URL(inputs.url, "http://x").pathname)?.[1];
+  if (!slug) return null;
+  return readersLocale(inputs) === undefined ? slug : null;
+}
+
+/**
+ * negotiateLocale with the campaign's language looked up only when it can decide: most requests
+ * (an Accept-Language we speak, a saved choice, a page that is no campaign's) need no query.
+ */
+export async function resolveLocale(
+  inputs: LocaleInputs,
+  campaignLocaleOf: (slug: string) => Promise<string | null>,
+): Promise<RequestLocale> {
+  const slug = campaignSlugForLocale(inputs);
+  const campaignLocale = slug ? await campaignLocaleOf(slug) : null;
+  return negotiateLocale({ ...inputs, campaignLocale });
 }
 
 /** Whether the reader has chosen a language in this browser. */
@@ -51,17 +84,28 @@ export function hasLangCookie(request: Request): boolean {
   return cookieValue(request.headers.get("cookie"), LANG_COOKIE) !== undefined;
 }
 
-export function localeOfRequest(request: Request): RequestLocale {
-  return negotiateLocale({
-    url: request.url,
-    cookieHeader: request.headers.get("cookie"),
-    acceptLanguage: request.headers.get("accept-language"),
-  });
+export function localeOfRequest(
+  request: Request,
+  campaignLocaleOf: (slug: string) => Promise<string | null>,
+): Promise<RequestLocale> {
+  return resolveLocale(
+    {
+      url: request.url,
+      cookieHeader: request.headers.get("cookie"),
+      acceptLanguage: request.headers.get("accept-language"),
+    },
+    campaignLocaleOf,
+  );
 }
 
 /** The best of our languages for an Accept-Language header, by its q-values; English when none fits. */
 export function fromAcceptLanguage(header: string | null | undefined): Locale {
-  if (!header) return DEFAULT_LOCALE;
+  return matchAcceptLanguage(header) ?? DEFAULT_LOCALE;
+}
+
+/** The best of our languages for an Accept-Language header; undefined when it names none of them. */
+function matchAcceptLanguage(header: string | null | undefined): Locale | undefined {
+  if (!header) return undefined;
   const requested = header
     .split(",")
     .slice(0, 20)
@@ -73,12 +117,13 @@ export function fromAcceptLanguage(header: string | null | undefined): Locale {
     .filter((r) => r.tag !== "" && r.tag !== "*" && r.q > 0 && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(r.tag))
     .sort((a, b) => b.q - a.q || a.index - b.index)
     .map((r) => r.tag);
-  if (requested.length === 0) return DEFAULT_LOCALE;
+  if (requested.length === 0) return undefined;
   try {
-    const found = match(requested, [...LOCALES], DEFAULT_LOCALE, { algorithm: "best fit" });
-    return isLocale(found) ? found : DEFAULT_LOCALE;
+    // "und" (undetermined) comes back when nothing fits, so a fit with English is told apart.
+    const found = match(requested, [...LOCALES], "und", { algorithm: "best fit" });
+    return isLocale(found) ? found : undefined;
   } catch {
-    return DEFAULT_LOCALE;
+    return undefined;
   }
 }
 

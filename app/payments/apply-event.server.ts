@@ -1,3 +1,4 @@
+import { t } from "~/i18n/t";
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
@@ -351,6 +352,19 @@ export function describeGift(
     default:
       return assertNever(kind, "payment kind");
   }
+}
+
+/**
+ * A gift's description in the reader's language (ADR 049): the snapshot keeps the English words
+ * staff see; a campaign gift is said again from its frequency and campaign, a plan keeps its name.
+ */
+export function giftDescriptionForReader(
+  snapshot: Pick<ReceiptSnapshot, "description" | "frequency" | "campaignName" | "purpose">,
+): string {
+  if (snapshot.purpose !== "gift" || !snapshot.campaignName) return snapshot.description;
+  if (snapshot.frequency === "once") return t("email.description.oneOff", { campaign: snapshot.campaignName });
+  if (snapshot.frequency === "monthly") return t("email.description.monthly", { campaign: snapshot.campaignName });
+  return snapshot.description;
 }
 
 async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { type: "payment.succeeded" }>) {

@@ -2,6 +2,7 @@ import { and, asc, eq, gte, isNull, lt } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { payments, receipts, supporters, type Currency } from "@db/schema";
 import { t } from "~/i18n/t";
+import { giftDescriptionForReader } from "~/payments/apply-event.server";
 import { formatDate, startOfDayInZone, zonedParts } from "~/dates";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale, type EmailLocale } from "~/email/templates";
@@ -113,7 +114,7 @@ export async function getAnnualStatement(
     paymentId: payment.id,
     receiptNumber: payment.receiptNumber,
     paidAt: payment.paidAt,
-    description: snapshot?.description ?? payment.kind,
+    description: snapshot ? giftDescriptionForReader(snapshot) : payment.kind,
     amountMinor: payment.amountMinor,
     refundedMinor: payment.refundedMinor,
     currency: payment.currency,

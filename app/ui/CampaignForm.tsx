@@ -3,6 +3,7 @@ import { CheckField, FieldError, SelectField, TextAreaField, TextField } from "~
 import { t } from "~/i18n/t";
 import { DISCREET_ONE_OFF_RETENTION_DAYS } from "~/campaigns/discreet";
 import { LIMITS } from "~/validation/fields";
+import { DEFAULT_LOCALE, LOCALE_NAMES } from "~/i18n/locales";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
@@ -22,6 +23,7 @@ export const CAMPAIGN_LABELS = {
   isDefault: t("admin.campaignForm.defaultCampaign"),
   discreet: t("admin.discreet.discreet"),
   statementDescriptor: t("admin.discreet.descriptor"),
+  locale: t("admin.campaignForm.language"),
 } satisfies Record<string, string>;
 
 /**
@@ -112,6 +114,14 @@ export function CampaignForm({
             ? t("admin.campaignForm.thisCampaignAlreadyHasGifts", { currencyLockedTo: String(currencyLockedTo) })
             : null
         }
+        errors={errors}
+      />
+      <SelectField
+        name="locale"
+        label={CAMPAIGN_LABELS.locale}
+        options={LOCALE_NAMES}
+        value={values.locale ?? DEFAULT_LOCALE}
+        hint={t("admin.campaignForm.languageHint")}
         errors={errors}
       />
       <TextField

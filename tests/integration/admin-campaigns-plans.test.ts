@@ -199,6 +199,20 @@ describe("creating a campaign", () => {
     ]);
   });
 
+  it("keeps the campaign's language, English unless staff choose another, edited on the same form (ADR 049)", async () => {
+    const created = await createdCampaign({});
+    expect((await campaignRow(created.id))?.locale).toBe("en");
+    const loaded = await loadCampaign(created.id);
+    expect(loaded.campaign.values.locale).toBe("en");
+    const refused = await saveCampaign(created.id, { ...loaded.campaign.values, locale: "de" });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { errors: Record<string, string> }).errors.locale).toBe("Choose a language.");
+    const saved = await saveCampaign(created.id, { ...loaded.campaign.values, locale: "ru" });
+    expect(saved.status).toBe(303);
+    expect((await campaignRow(created.id))?.locale).toBe("ru");
+    expect((await loadCampaign(created.id)).campaign.values.locale).toBe("ru");
+  });
+
   it("a web address already in use is a field error, not a failure, on create and on edit", async () => {
     const before = { campaigns: await n(campaigns), audit: await n(auditLog) };
     const clash = await post(newCampaign, "/admin/campaigns/new", campaignForm({ slug: "defence-fund" }));

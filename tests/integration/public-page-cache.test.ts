@@ -139,6 +139,22 @@ describe("public pages from memory", () => {
     expect(away.headers.get("Location")).toBe("/");
   });
 
+  it("opens a campaign's page in its language when the reader asks for none of ours, and / in English (ADR 049)", async () => {
+    const html = async (path: string, acceptLanguage?: string) =>
+      (await reader().request(path, acceptLanguage ? { headers: { "Accept-Language": acceptLanguage } } : {})).text();
+    const langOf = (page: string) => /<html lang="([^"]+)"/.exec(page)?.[1];
+    // Twice each: the second answer comes from memory, kept under the language resolved.
+    for (let i = 0; i < 2; i++) {
+      expect(langOf(await html("/c/svobodnye-novosti"))).toBe("ru");
+      expect(langOf(await html("/c/svobodnye-novosti", "de-DE,de;q=0.9"))).toBe("ru");
+      expect(langOf(await html("/c/svobodnye-novosti", "en-GB,en;q=0.9"))).toBe("en");
+      expect(langOf(await html("/"))).toBe("en");
+      expect(langOf(await html("/", "de-DE"))).toBe("en");
+    }
+    expect(await html("/c/svobodnye-novosti")).toMatch(/Собрано /);
+    expect(langOf(await html("/embed/svobodnye-novosti"))).toBe("ru");
+  });
+
   it.skipIf(!process.env.DATABASE_URL)(
     "shows a change another process made (PostgreSQL notifies every app process)",
     async () => {

@@ -4,7 +4,13 @@ import { fileURLToPath } from "node:url";
 import { IntlMessageFormat } from "intl-messageformat";
 import { describe, expect, it } from "vitest";
 import { en } from "~/i18n/en";
-import { fromAcceptLanguage, negotiateLocale, sameOriginPath } from "~/i18n/request-locale.server";
+import {
+  campaignSlugForLocale,
+  fromAcceptLanguage,
+  negotiateLocale,
+  resolveLocale,
+  sameOriginPath,
+} from "~/i18n/request-locale.server";
 import { ru } from "~/i18n/ru";
 import { t } from "~/i18n/t";
 import { clientMessages } from "~/i18n/catalogue.server";
@@ -126,6 +132,34 @@ describe("the request's language (ADR 049)", () => {
     expect(fromAcceptLanguage("uk, ru;q=0.7, en;q=0.3")).toBe("ru");
     expect(fromAcceptLanguage("ru;q=0, en")).toBe("en");
     expect(fromAcceptLanguage("*, garbage;;;")).toBe("en");
+  });
+
+  it("falls back to the campaign's language before English, on its page and its embedded block only", async () => {
+    const on = (url: string, cookieHeader?: string, acceptLanguage?: string) =>
+      negotiateLocale({ url, cookieHeader, acceptLanguage, campaignLocale: "ru" });
+    // The reader's own choice, saved choice and Accept-Language all come first.
+    expect(on("/c/novosti?lang=en", "ff_lang=ru", "ru")).toBe("en");
+    expect(on("/c/novosti", "ff_lang=en", "ru")).toBe("en");
+    expect(on("/c/novosti", undefined, "en-GB,en;q=0.9")).toBe("en");
+    // None of ours asked for (or no header at all): the campaign's language, not English.
+    expect(on("/c/novosti", undefined, "de-DE,de;q=0.9")).toBe("ru");
+    expect(on("/c/novosti", undefined, undefined)).toBe("ru");
+    expect(negotiateLocale({ url: "/c/x", cookieHeader: "", acceptLanguage: "", campaignLocale: "xx" })).toBe("en");
+
+    // The campaign is looked up only for a campaign's page whose reader asked for none of ours.
+    const asked: string[] = [];
+    const lookUp = async (slug: string) => (asked.push(slug), "ru");
+    const resolve = (url: string, cookieHeader?: string, acceptLanguage?: string) =>
+      resolveLocale({ url, cookieHeader, acceptLanguage }, lookUp);
+    expect(await resolve("/c/novosti", undefined, "de")).toBe("ru");
+    expect(await resolve("/embed/novosti", "ff_lang=en", undefined)).toBe("ru");
+    expect(await resolve("/c/novosti", undefined, "en")).toBe("en");
+    expect(await resolve("/c/novosti", "ff_lang=en", undefined)).toBe("en");
+    expect(await resolve("/", undefined, undefined)).toBe("en");
+    expect(await resolve("/support", undefined, "de")).toBe("en");
+    expect(await resolve("/c/novosti/progress.svg", undefined, undefined)).toBe("en");
+    expect(asked).toEqual(["novosti", "novosti"]);
+    expect(campaignSlugForLocale({ url: "/admin/campaigns", cookieHeader: null, acceptLanguage: null })).toBeNull();
   });
 
   it("the embedded appeal ignores the cookie; staff pages stay English", () => {
