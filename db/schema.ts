@@ -18,7 +18,7 @@ import {
   type AnyPgColumn,
 } from "drizzle-orm/pg-core";
 
-import { CURRENCIES, type Currency, type ReceiptSnapshot } from "./types";
+import { CURRENCIES, type Currency, type PlanTranslations, type ReceiptSnapshot } from "./types";
 
 export { CURRENCIES, type Currency } from "./types";
 const currencyCheck = (column: string) => sql.raw(`${column} in (${CURRENCIES.map((c) => `'${c}'`).join(", ")})`);
@@ -149,6 +149,8 @@ export const plans = pgTable(
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     benefits: jsonb("benefits").$type<string[]>().notNull().default([]),
+    /** Its words in other languages (app/campaigns/plan-text.ts), e.g. { ru: { name, description, benefits } }. */
+    translations: jsonb("translations").$type<PlanTranslations>().notNull().default({}),
     amountMinor: minor("amount_minor").notNull(),
     currency: text("currency").$type<Currency>().notNull(),
     lookupKey: text("lookup_key").notNull(),

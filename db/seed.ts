@@ -98,6 +98,13 @@ export async function seedDemoData(db: DB): Promise<boolean> {
           currency: "AUD",
           lookupKey: "ff_digital_monthly_aud",
           sortOrder: 1,
+          translations: {
+            ru: {
+              name: "Цифровая подписка",
+              description: "Цифровое издание каждую неделю.",
+              benefits: ["Еженедельное цифровое издание", "Рассылка для сторонников"],
+            },
+          },
         },
         {
           code: "print-monthly",
@@ -110,6 +117,17 @@ export async function seedDemoData(db: DB): Promise<boolean> {
           currency: "AUD",
           lookupKey: "ff_print_monthly_aud",
           sortOrder: 2,
+          translations: {
+            ru: {
+              name: "Печатная подписка",
+              description: "Печатное издание по почте, а также цифровое.",
+              benefits: [
+                "Печатное издание по почте каждую неделю",
+                "Еженедельное цифровое издание",
+                "Рассылка для сторонников",
+              ],
+            },
+          },
         },
         {
           code: "digital-year",
@@ -122,6 +140,13 @@ export async function seedDemoData(db: DB): Promise<boolean> {
           currency: "AUD",
           lookupKey: "ff_digital_year_aud",
           sortOrder: 3,
+          translations: {
+            ru: {
+              name: "Цифровая подписка на 12 месяцев",
+              description: "Один платёж — год цифрового издания.",
+              benefits: ["Еженедельное цифровое издание в течение 12 месяцев", "Рассылка для сторонников"],
+            },
+          },
         },
         {
           code: "print-year",
@@ -138,6 +163,17 @@ export async function seedDemoData(db: DB): Promise<boolean> {
           currency: "AUD",
           lookupKey: "ff_print_year_aud",
           sortOrder: 4,
+          translations: {
+            ru: {
+              name: "Печатная подписка на 12 месяцев",
+              description: "Один платёж — год печатного издания по почте, а также цифровое.",
+              benefits: [
+                "Печатное издание по почте каждую неделю в течение 12 месяцев",
+                "Еженедельное цифровое издание",
+                "Рассылка для сторонников",
+              ],
+            },
+          },
         },
       ])
       .returning({ id: plans.id, code: plans.code });

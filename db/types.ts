@@ -52,3 +52,8 @@ export type ReceiptSnapshot = {
   /** Monthly support: when the next payment is due, as known at issue (absent on older receipts). */
   nextPaymentAt?: string | null;
 };
+
+/** A supporter plan's words in another language (app/campaigns/plan-text.ts). */
+export type PlanWords = { name: string; description: string; benefits: string[] };
+/** plans.translations: the plan's words by language; English is the plan's own columns. */
+export type PlanTranslations = { ru?: PlanWords };

@@ -2,6 +2,7 @@ import { and, asc, eq, gt, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
+import type { PlanTranslations } from "@db/types";
 import {
   BILLINGS,
   campaigns,
@@ -132,37 +133,54 @@ export const PLAN_FIELDS = [
   "sortOrder",
   "confirmPriceChange",
   ...CURRENCIES.map((c) => `price${c}` as const),
+  // Its words in Russian (app/campaigns/plan-text.ts): empty = readers in Russian see the English.
+  "nameRu",
+  "descriptionRu",
+  "benefitsRu",
 ] as const;
 
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
 
+const Description = z
+  .string()
+  .trim()
+  .max(2000, "Keep the description under 2,000 characters.")
+  .refine(...noControl({ multiline: true }))
+  .default("");
+
+/** One benefit a line, empty lines dropped. */
+const Benefits = z
+  .string()
+  .default("")
+  .transform((text) =>
+    text
+      .split(/\r?\n/)
+      .map((line) => line.trim())
+      .filter((line) => line !== ""),
+  )
+  .pipe(
+    z
+      .array(
+        z
+          .string()
+          .max(200, "Keep each benefit under 200 characters.")
+          .refine(...noControl()),
+      )
+      .max(12, "List at most 12 benefits, one per line."),
+  );
+
 const PlanFormSchema = z.object({
   name: name({ audience: "staff", required: "Enter a name." }),
-  description: z
+  description: Description,
+  benefits: Benefits,
+  nameRu: z
     .string()
     .trim()
-    .max(2000, "Keep the description under 2,000 characters.")
-    .refine(...noControl({ multiline: true }))
+    .max(200, "Keep the name under 200 characters.")
+    .refine(...noControl())
     .default(""),
-  benefits: z
-    .string()
-    .default("")
-    .transform((text) =>
-      text
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== ""),
-    )
-    .pipe(
-      z
-        .array(
-          z
-            .string()
-            .max(200, "Keep each benefit under 200 characters.")
-            .refine(...noControl()),
-        )
-        .max(12, "List at most 12 benefits, one per line."),
-    ),
+  descriptionRu: Description,
+  benefitsRu: Benefits,
   price: z.string({ message: "Enter a price." }),
   currency: z.enum(CURRENCIES, { message: "Choose a currency." }),
   tier: z.enum(TIERS, { message: "Choose digital or print." }),
@@ -189,6 +207,8 @@ export type PlanInput = {
   name: string;
   description: string;
   benefits: string[];
+  /** Left out: the plan's words in other languages stay as they are. */
+  translations?: PlanTranslations;
   amountMinor: number;
   currency: Currency;
   tier: Tier;
@@ -231,14 +251,23 @@ export function parsePlanForm(
     if ("error" in parsedOther) errors[`price${other}`] ??= parsedOther.error;
     else otherPrices.push({ currency: other, amountMinor: parsedOther.amountMinor });
   }
+  if (parsed.success) {
+    const { nameRu, descriptionRu, benefitsRu } = parsed.data;
+    if (!nameRu && (descriptionRu || benefitsRu.length > 0))
+      errors.nameRu ??= "Write the plan's name in Russian too, or leave every Russian field empty.";
+  }
   if (!parsed.success || !price || "error" in price || (code && !code.success) || Object.keys(errors).length > 0)
     return { ok: false, errors, values };
-  const { price: _typed, ...rest } = parsed.data;
+  const { price: _typed, nameRu, descriptionRu, benefitsRu, ...rest } = parsed.data;
+  const translations: PlanTranslations = nameRu
+    ? { ru: { name: nameRu, description: descriptionRu, benefits: benefitsRu } }
+    : {};
   return {
     ok: true,
     values,
     value: {
       ...rest,
+      translations,
       amountMinor: price.amountMinor,
       otherPrices,
       code: code?.data ?? null,
@@ -257,6 +286,7 @@ const planVersion = (p: Plan, others: readonly PlanPrice[]) =>
     p.name,
     p.description,
     p.benefits,
+    p.translations,
     p.amountMinor,
     p.currency,
     p.tier,
@@ -274,6 +304,9 @@ function formValuesOf(p: Plan, others: readonly PlanPrice[]): FormValues {
     name: p.name,
     description: p.description,
     benefits: p.benefits.join("\n"),
+    nameRu: p.translations.ru?.name ?? "",
+    descriptionRu: p.translations.ru?.description ?? "",
+    benefitsRu: (p.translations.ru?.benefits ?? []).join("\n"),
     price: moneyInput(p.amountMinor, p.currency),
     currency: p.currency,
     tier: p.tier,
@@ -379,6 +412,7 @@ const editable = (p: PlanInput): PlanInput => ({
   name: p.name,
   description: p.description,
   benefits: p.benefits,
+  ...(p.translations ? { translations: p.translations } : {}),
   amountMinor: p.amountMinor,
   currency: p.currency,
   tier: p.tier,

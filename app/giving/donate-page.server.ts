@@ -5,6 +5,8 @@ import { issueCsrfToken, isValidCsrf } from "~/auth/csrf.server";
 import { getSupporterSession } from "~/auth/supporter-auth.server";
 import type { PowChallenge } from "~/auth/pow.server";
 import { getCampaignProgress, listActivePlans, type Campaign } from "~/campaigns/campaigns.server";
+import { planInLanguage } from "~/campaigns/plan-text";
+import { activeLocale } from "~/i18n/active";
 import {
   chooseCurrency,
   listCampaignCurrencies,
@@ -61,7 +63,7 @@ export async function loadDonatePage(
 ) {
   const [progress, plans, settings, csrf, retry, offers] = await Promise.all([
     getCampaignProgress(db, campaign),
-    listActivePlans(db),
+    listActivePlans(db).then((all) => all.map((p) => planInLanguage(p, activeLocale()))),
     getOrganisationSettings(db),
     issueCsrfToken(request),
     giftToRetry(db, request, campaign),
@@ -137,7 +139,10 @@ export async function loadSupportPlans(
   campaign: Campaign,
   locale = localeFromAcceptLanguage(request.headers.get("Accept-Language")),
 ) {
-  const [plans, offers] = await Promise.all([listActivePlans(db), listCampaignCurrencies(db, campaign)]);
+  const [plans, offers] = await Promise.all([
+    listActivePlans(db).then((all) => all.map((p) => planInLanguage(p, activeLocale()))),
+    listCampaignCurrencies(db, campaign),
+  ]);
   const prices = await listPlanPrices(
     db,
     plans.map((p) => p.id),

@@ -826,4 +826,11 @@ export const enAdmin = {
   "admin.planForm.otherCurrencies": "Prices in other currencies",
   "admin.planForm.otherCurrenciesHint":
     "Readers of a campaign that takes another currency see and pay this price in it. Leave a currency empty not to offer the plan in it. Saving updates the plan's Stripe price.",
+  // A plan's words in Russian (app/campaigns/plan-text.ts)
+  "admin.planForm.inRussian": "In Russian",
+  "admin.planForm.inRussianHint":
+    "What readers who read the site in Russian see instead of the name, description and benefits above. Leave empty to show them the English.",
+  "admin.planForm.nameRu": "Name in Russian",
+  "admin.planForm.descriptionRu": "Description in Russian",
+  "admin.planForm.benefitsRu": "Benefits in Russian",
 } as const;

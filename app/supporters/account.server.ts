@@ -1,6 +1,7 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import { campaigns, payments, plans, receipts, subscriptions, supporters } from "@db/schema";
+import { activeLocale } from "~/i18n/active";
 import { t } from "~/i18n/t";
 import { paymentPurpose } from "~/payments/labels";
 import { listEntitlements } from "./entitlements.server";
@@ -15,7 +16,13 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
     .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
   if (!supporter) return null;
   const subs = await db
-    .select({ sub: subscriptions, planName: plans.name, tier: plans.tier, campaignName: campaigns.name })
+    .select({
+      sub: subscriptions,
+      planName: plans.name,
+      planRu: sql<string | null>`${plans.translations} -> 'ru' ->> 'name'`,
+      tier: plans.tier,
+      campaignName: campaigns.name,
+    })
     .from(subscriptions)
     .innerJoin(campaigns, eq(campaigns.id, subscriptions.campaignId))
     .leftJoin(plans, eq(plans.id, subscriptions.planId))
@@ -43,26 +50,30 @@ export async function getAccountOverview(db: DB, { supporterId }: { supporterId:
           }
         : null,
     },
-    subscriptions: subs.map(({ sub, planName, tier, campaignName }) => ({
-      /** Ended, and nothing of the same kind for the same campaign runs now: it can be started again. */
-      canStartAgain:
-        sub.status === "canceled" &&
-        !subs.some(
-          (other) =>
-            other.sub.campaignId === sub.campaignId && other.sub.kind === sub.kind && isRunning(other.sub.status),
-        ),
-      id: sub.id,
-      kind: sub.kind,
-      what: planName ?? t("account.monthlyGiftTo", { campaign: campaignName }),
-      tier,
-      amountMinor: sub.amountMinor,
-      currency: sub.currency,
-      status: sub.status,
-      nextPaymentAt: sub.status === "canceled" || sub.cancelAtPeriodEnd ? null : sub.currentPeriodEnd,
-      endsAt: sub.cancelAtPeriodEnd ? sub.currentPeriodEnd : null,
-      pausedUntil: sub.pausedUntil,
-      updating: sub.pendingChange !== null,
-    })),
+    subscriptions: subs.map(({ sub, planName: english, planRu, tier, campaignName }) => {
+      // The plan's name in the reader's language where staff wrote one (app/campaigns/plan-text.ts).
+      const planName = activeLocale() === "ru" && planRu ? planRu : english;
+      return {
+        /** Ended, and nothing of the same kind for the same campaign runs now: it can be started again. */
+        canStartAgain:
+          sub.status === "canceled" &&
+          !subs.some(
+            (other) =>
+              other.sub.campaignId === sub.campaignId && other.sub.kind === sub.kind && isRunning(other.sub.status),
+          ),
+        id: sub.id,
+        kind: sub.kind,
+        what: planName ?? t("account.monthlyGiftTo", { campaign: campaignName }),
+        tier,
+        amountMinor: sub.amountMinor,
+        currency: sub.currency,
+        status: sub.status,
+        nextPaymentAt: sub.status === "canceled" || sub.cancelAtPeriodEnd ? null : sub.currentPeriodEnd,
+        endsAt: sub.cancelAtPeriodEnd ? sub.currentPeriodEnd : null,
+        pausedUntil: sub.pausedUntil,
+        updating: sub.pendingChange !== null,
+      };
+    }),
     entitlements: await listEntitlements(db, { supporterId }),
     payments: paid.map(({ payment, snapshot }) => ({
       id: payment.id,

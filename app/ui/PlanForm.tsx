@@ -17,6 +17,9 @@ export const PLAN_LABELS = {
   active: t("admin.planForm.offered"),
   sortOrder: t("admin.planForm.position"),
   confirmPriceChange: t("admin.planForm.confirmation"),
+  nameRu: t("admin.planForm.nameRu"),
+  descriptionRu: t("admin.planForm.descriptionRu"),
+  benefitsRu: t("admin.planForm.benefitsRu"),
 } satisfies Record<string, string>;
 
 const TIER_LABELS: Record<string, string> = {
@@ -139,6 +142,38 @@ export function PlanForm({
         errors={errors}
         values={values}
       />
+      {/* What readers in Russian see instead (app/campaigns/plan-text.ts); empty: the English. */}
+      <fieldset>
+        <legend>{t("admin.planForm.inRussian")}</legend>
+        <p className="hint">{t("admin.planForm.inRussianHint")}</p>
+        <TextField
+          name="nameRu"
+          label={PLAN_LABELS.nameRu}
+          lang="ru"
+          autoComplete="off"
+          maxLength={LIMITS.name}
+          errors={errors}
+          values={values}
+        />
+        <TextAreaField
+          name="descriptionRu"
+          label={PLAN_LABELS.descriptionRu}
+          lang="ru"
+          rows={2}
+          maxLength={2000}
+          errors={errors}
+          values={values}
+        />
+        <TextAreaField
+          name="benefitsRu"
+          label={PLAN_LABELS.benefitsRu}
+          lang="ru"
+          hint={t("admin.planForm.onePerLineAsSupporters")}
+          rows={4}
+          errors={errors}
+          values={values}
+        />
+      </fieldset>
 
       <Choice
         name="currency"

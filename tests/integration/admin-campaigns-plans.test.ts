@@ -5,6 +5,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { auditLog, campaignCurrencies, campaigns, checkouts, planPrices, plans, subscriptions } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { listActivePlans } from "~/campaigns/campaigns.server";
+import { planInLanguage } from "~/campaigns/plan-text";
+import { activeLocale } from "~/i18n/active";
+import { withRequestLocale } from "~/i18n/request-locale.server";
 import { resetEnvCache } from "~/env.server";
 import { startTierCheckout } from "~/giving/checkout.server";
 import { findPriceByLookupKey, syncPlanToStripe } from "~/payments/stripe.server";
@@ -458,6 +461,43 @@ describe("plans", () => {
     const refused = await savePlan(zine.id, { ...again.plan.values, priceUSD: "2.755" });
     expect(refused.status).toBe(400);
     expect(await t.db.select().from(planPrices).where(eq(planPrices.planId, zine.id))).toHaveLength(2);
+  });
+
+  it("keeps a plan's words in Russian, shown to readers in Russian only (ADR 049)", async () => {
+    const created = await post(newPlan, "/admin/plans/new", {
+      code: "zine-ru",
+      name: "Zine supporter",
+      description: "The zine, monthly.",
+      benefits: "The zine",
+      price: "4.00",
+      currency: "AUD",
+      tier: "digital",
+      billing: "monthly",
+      sortOrder: "11",
+    });
+    expect(created.status).toBe(303);
+    const [zine] = await t.db.select().from(plans).where(eq(plans.code, "zine-ru"));
+    const { plan } = await loadPlan(zine!.id);
+    // A Russian description without a Russian name is refused at the name, and nothing changes.
+    const refused = await savePlan(zine!.id, { ...plan.values, descriptionRu: "Журнал каждый месяц." });
+    expect(refused.status).toBe(400);
+    expect((await t.db.select().from(plans).where(eq(plans.id, zine!.id)))[0]?.translations).toEqual({});
+    const saved = await savePlan(zine!.id, {
+      ...plan.values,
+      nameRu: "Журнальная подписка",
+      descriptionRu: "Журнал каждый месяц.",
+      benefitsRu: "Журнал\n\nРассылка",
+    });
+    expect(saved.status).toBe(303);
+    const [stored] = await t.db.select().from(plans).where(eq(plans.id, zine!.id));
+    expect(stored?.translations).toEqual({
+      ru: { name: "Журнальная подписка", description: "Журнал каждый месяц.", benefits: ["Журнал", "Рассылка"] },
+    });
+    expect((await loadPlan(zine!.id)).plan.values).toMatchObject({ nameRu: "Журнальная подписка" });
+    // Readers: in Russian the Russian words, in English the plan's own.
+    const inRussian = withRequestLocale("ru", () => planInLanguage(stored!, activeLocale()));
+    expect(inRussian).toMatchObject({ name: "Журнальная подписка", benefits: ["Журнал", "Рассылка"] });
+    expect(withRequestLocale("en", () => planInLanguage(stored!, activeLocale())).name).toBe("Zine supporter");
   });
 
   it("a price change with nobody on the plan needs no confirmation", async () => {
