@@ -162,7 +162,9 @@ function moneyFormatter(
     formatter = new Intl.NumberFormat(locale, {
       style: "currency",
       currency,
-      currencyDisplay: "narrowSymbol",
+      // English keeps "$" (the organisation's own dollars; other dollars carry their code where
+      // shown). In Russian "$" means US dollars: other dollars are written A$, NZ$, CA$.
+      currencyDisplay: locale.startsWith("ru") ? "symbol" : "narrowSymbol",
       minimumFractionDigits,
       maximumFractionDigits,
     });

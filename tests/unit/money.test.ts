@@ -109,4 +109,11 @@ describe("formatMoney in the language in use (ADR 049)", () => {
     expect(formatMoney(50000, "RUB", "ru")).toBe("500\u00a0₽");
     expect(formatMoney(2500, "EUR", "en-AU")).toBe("€25");
   });
+
+  it("tells dollars apart in Russian, where a bare $ means US dollars", () => {
+    expect(formatMoney(500, "USD", "ru")).toBe("5\u00a0$");
+    expect(formatMoney(500, "AUD", "ru")).toBe("5\u00a0A$");
+    expect(formatMoney(550, "NZD", "ru")).toBe("5,50\u00a0NZ$");
+    expect(formatMoney(500, "AUD", "en-AU")).toBe("$5");
+  });
 });
