@@ -120,7 +120,7 @@ export async function loadDonatePage(
     /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
     retry,
     /** A frequency and amount chosen by a link, when there is no gift to bring back. */
-    choice: retry ? null : choiceFromQuery(request, campaign),
+    choice: retry ? null : choiceFromQuery(request, offer?.presetAmountsMinor ?? campaign.presetAmountsMinor),
     /** The wall of solidarity: a page of approved messages (`?before=` for older ones). */
     wall,
   };
