@@ -538,12 +538,15 @@ export async function restartSubscription(db: DB, input: Owner): Promise<ChangeO
   if (await runningOfSameKind(db, owned)) return fail("conflict", t("account.sub.error.runningAgain"));
   const email = owned.supporter.email;
   if (!email) return fail("conflict", t("account.sub.error.needsEmail"));
-  const plan = owned.sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
-  if (owned.sub.kind === "tier_monthly" && !plan) return fail("conflict", t("account.sub.error.noRestartPlan"));
+  const restart = owned.sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
+  if (owned.sub.kind === "tier_monthly" && !restart) return fail("conflict", t("account.sub.error.noRestartPlan"));
+  const plan = restart?.plan ?? null;
   return startReplacementCheckout(db, owned, {
     plan,
     kind: owned.sub.kind,
-    amountMinor: plan ? plan.amountMinor : owned.sub.amountMinor,
+    // In the currency it was paid in, as it was (ADR 050).
+    currency: owned.sub.currency,
+    amountMinor: restart ? restart.amountMinor : owned.sub.amountMinor,
     email,
     description: plan ? plan.name : `Monthly gift to ${owned.campaign.name}`,
     replacesSubscriptionId: null,
@@ -573,25 +576,17 @@ async function runningOfSameKind(db: DB, owned: Owned) {
   return row ?? null;
 }
 
-/** The same monthly plan, if still offered; else the current monthly plan of the same tier. */
-async function findRestartPlan(db: DB, owned: Owned) {
+/**
+ * The same monthly plan, if still offered; else the current monthly plan of the same tier; either
+ * at its price in the subscription's currency (ADR 050), and none when it has no price in it.
+ */
+async function findRestartPlan(db: DB, owned: Owned): Promise<PricedPlan | null> {
   if (!owned.plan) return null;
-  if (owned.plan.active && owned.plan.billing === "monthly" && owned.plan.currency === owned.campaign.currency)
-    return owned.plan;
-  const [plan] = await db
-    .select()
-    .from(plans)
-    .where(
-      and(
-        eq(plans.active, true),
-        eq(plans.billing, "monthly"),
-        eq(plans.tier, owned.plan.tier),
-        eq(plans.currency, owned.campaign.currency),
-      ),
-    )
-    .orderBy(asc(plans.sortOrder), asc(plans.id))
-    .limit(1);
-  return plan ?? null;
+  if (owned.plan.active && owned.plan.billing === "monthly") {
+    const amountMinor = await priceInSubscriptionCurrency(db, owned, owned.plan);
+    if (amountMinor !== undefined) return { plan: owned.plan, amountMinor };
+  }
+  return priced(await findPlan(db, owned, { billing: "monthly", otherTier: false }));
 }
 
 async function startReplacementCheckout(
@@ -734,7 +729,7 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
     restart:
       ended && !runningAgain && (sub.kind === "monthly" || restartPlan)
         ? {
-            what: restartPlan?.name ?? `a monthly gift to ${campaign.name}`,
+            what: restartPlan?.plan.name ?? `a monthly gift to ${campaign.name}`,
             amountMinor: restartPlan?.amountMinor ?? sub.amountMinor,
           }
         : null,

@@ -216,6 +216,26 @@ describe("supporter subscription changes (simulated provider)", () => {
     });
   });
 
+  it("support in euros that ended starts again in euros, at the plan's euro price (ADR 050)", async () => {
+    await withEuroPrices({ "digital-monthly": 300 }, async () => {
+      const paid = { currency: "EUR", amountMinor: 300 } as const;
+      const { sub, browser } = await supporterWith({ kind: "tier_monthly", plan: "digital-monthly", paid });
+      await t.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
+      const response = await post(sub.id, browser, { intent: "restart" });
+      expectRedirectTo(response, /^\/simulated-checkout\/[0-9a-f-]{36}$/);
+      const [checkout] = await t.db
+        .select()
+        .from(checkouts)
+        .where(eq(checkouts.id, response.headers.get("Location")!.split("/").pop()!));
+      expect(checkout).toMatchObject({
+        kind: "tier_monthly",
+        planId: fixtures.plan("digital-monthly").id,
+        currency: "EUR",
+        amountMinor: 300,
+      });
+    });
+  });
+
   it("a tier not priced in the subscription's currency is refused, saying so, and nothing changes", async () => {
     await withEuroPrices({ "digital-monthly": 300 }, async () => {
       const paid = { currency: "EUR", amountMinor: 300 } as const;
