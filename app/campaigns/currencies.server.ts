@@ -22,45 +22,16 @@ export async function listCampaignCurrencies(db: DB, campaign: Campaign): Promis
   ];
 }
 
-/** Where a region's readers mostly hold money; regions not here give no preference. */
-const REGION_CURRENCY: Record<string, Currency> = {
-  AU: "AUD",
-  NZ: "NZD",
-  US: "USD",
-  CA: "CAD",
-  GB: "GBP",
-  ...Object.fromEntries(
-    ["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PT"]
-      .concat(["SI", "SK", "BG"])
-      .map((region) => [region, "EUR" as const]),
-  ),
-};
-
-/** The first language tag of an Accept-Language header ("de-DE,de;q=0.9" → "de-DE"), or "". */
-export function localeFromAcceptLanguage(header: string | null): string {
-  const first = (header ?? "").split(",")[0]?.split(";")[0]?.trim() ?? "";
-  return /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(first) ? first : "";
-}
-
 /**
- * The currency a reader sees first: the one they asked for (`?currency=`), if the campaign takes
- * it; else their locale's region's currency, if the campaign takes it; else the home currency.
+ * The currency a reader sees first: the one they asked for (`?currency=`, the "Give in" chooser or
+ * a link that carries it), if the campaign takes it; else the home currency. Never guessed from the
+ * reader's language or region (ADR 050): a public page is cached once per language, without the
+ * reader's headers, and must be the same page as the one rendered for them; a Russian speaker
+ * abroad is also better served by the newsroom's own currency than by a guess at where they are.
  */
-export function chooseCurrency(
-  offers: readonly CurrencyOffer[],
-  { asked, locale }: { asked?: string | null; locale?: string },
-): Currency {
+export function chooseCurrency(offers: readonly CurrencyOffer[], { asked }: { asked?: string | null }): Currency {
   const taken = (c: string | null | undefined) => offers.find((o) => o.currency === c?.toUpperCase())?.currency;
-  const region = locale ? safeRegion(locale) : undefined;
-  return taken(asked) ?? taken(region ? REGION_CURRENCY[region] : undefined) ?? offers[0]?.currency ?? "AUD";
-}
-
-function safeRegion(locale: string): string | undefined {
-  try {
-    return new Intl.Locale(locale).maximize().region;
-  } catch {
-    return undefined;
-  }
+  return taken(asked) ?? offers[0]?.currency ?? "AUD";
 }
 
 export function offerFor(offers: readonly CurrencyOffer[], currency: string | undefined): CurrencyOffer | undefined {

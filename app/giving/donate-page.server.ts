@@ -11,7 +11,6 @@ import {
   chooseCurrency,
   listCampaignCurrencies,
   listPlanPrices,
-  localeFromAcceptLanguage,
   offerFor,
   planPriceIn,
 } from "~/campaigns/currencies.server";
@@ -55,12 +54,7 @@ export type CheckoutRefusal = "csrf" | "bot" | "invalid" | "limited" | "unavaila
  * Everything the campaign page shows; the same for "/" and "/c/<slug>". `csrfHeaders`: the
  * CSRF cookie, for the route to send with the page.
  */
-export async function loadDonatePage(
-  db: DB,
-  request: Request,
-  campaign: Campaign,
-  locale = localeFromAcceptLanguage(request.headers.get("Accept-Language")),
-) {
+export async function loadDonatePage(db: DB, request: Request, campaign: Campaign) {
   const [progress, plans, settings, csrf, retry, offers] = await Promise.all([
     getCampaignProgress(db, campaign),
     listActivePlans(db).then((all) => all.map((p) => planInLanguage(p, activeLocale()))),
@@ -77,10 +71,9 @@ export async function loadDonatePage(
     ),
   ]);
   const fee = { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor };
-  // The currency shown: a gift brought back keeps its own; else ?currency=, the reader's region, the home currency.
+  // The currency shown: a gift brought back keeps its own; else ?currency=, else the home currency.
   const currency = chooseCurrency(offers, {
     asked: retry?.currency ?? new URL(request.url).searchParams.get("currency"),
-    locale,
   });
   const offer = offerFor(offers, currency) ?? offers[0];
   const withFees = (amounts: readonly number[]) =>
@@ -122,7 +115,7 @@ export async function loadDonatePage(
     /** Back from a declined or abandoned payment in this browser: the form as the reader left it. */
     retry,
     /** A frequency and amount chosen by a link, when there is no gift to bring back. */
-    choice: retry ? null : choiceFromQuery(request, campaign),
+    choice: retry ? null : choiceFromQuery(request, offer?.presetAmountsMinor ?? campaign.presetAmountsMinor),
     /** The wall of solidarity: a page of approved messages (`?before=` for older ones). */
     wall,
   };
@@ -130,15 +123,10 @@ export async function loadDonatePage(
 }
 
 /**
- * The supporter tiers as /support offers them (ADR 050): in the currency chosen (`?currency=`, the
- * reader's region, else the campaign's own), only those priced in it.
+ * The supporter tiers as /support offers them (ADR 050): in the currency chosen (`?currency=`, else
+ * the campaign's own), only those priced in it.
  */
-export async function loadSupportPlans(
-  db: DB,
-  request: Request,
-  campaign: Campaign,
-  locale = localeFromAcceptLanguage(request.headers.get("Accept-Language")),
-) {
+export async function loadSupportPlans(db: DB, request: Request, campaign: Campaign) {
   const [plans, offers] = await Promise.all([
     listActivePlans(db).then((all) => all.map((p) => planInLanguage(p, activeLocale()))),
     listCampaignCurrencies(db, campaign),
@@ -147,7 +135,7 @@ export async function loadSupportPlans(
     db,
     plans.map((p) => p.id),
   );
-  const currency = chooseCurrency(offers, { asked: new URL(request.url).searchParams.get("currency"), locale });
+  const currency = chooseCurrency(offers, { asked: new URL(request.url).searchParams.get("currency") });
   return {
     currency,
     currencies: offers.map((o) => o.currency),

@@ -86,15 +86,17 @@ export async function giftToRetry(db: DB, request: Request, campaign: Campaign):
 }
 
 /**
- * A frequency and a preset amount chosen by a link (`?frequency=monthly&amount=2500`: the
- * thank-you page's "every month instead" for another browser). Nothing personal; anything else is ignored.
+ * A frequency and a preset amount chosen by a link (`?frequency=monthly&amount=2500&currency=EUR`:
+ * the thank-you page's "every month instead" for another browser). The amount must be one of the
+ * presets of the currency the form is in (`presetAmountsMinor`; `?currency=` chose it, ADR 050).
+ * Nothing personal; anything else is ignored.
  */
-export function choiceFromQuery(request: Request, campaign: Campaign): FormValues | null {
+export function choiceFromQuery(request: Request, presetAmountsMinor: readonly number[]): FormValues | null {
   const query = new URL(request.url).searchParams;
   const frequency = query.get("frequency");
   const amount = query.get("amount");
   if (frequency !== "once" && frequency !== "monthly") return null;
   const values: FormValues = { frequency };
-  if (amount && campaign.presetAmountsMinor.map(String).includes(amount)) values.amount = amount;
+  if (amount && presetAmountsMinor.map(String).includes(amount)) values.amount = amount;
   return values;
 }

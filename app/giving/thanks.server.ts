@@ -150,7 +150,7 @@ export type AfterGift = {
   monthlyTotalMinor: number;
   currency: string;
   oneStep: boolean;
-  /** The campaign's form with monthly and this amount chosen (for another browser). */
+  /** The campaign's form with monthly, this amount and this currency chosen (for another browser). */
   monthlyPath: string;
   campaignName: string;
   campaignUrl: string;
@@ -176,7 +176,8 @@ export async function getAfterGift(db: DB, request: Request, page: ThanksPage): 
     monthlyTotalMinor: checkout.amountMinor + fee,
     currency: checkout.currency,
     oneStep: (await checkoutOfThisBrowser(request)) === checkout.id,
-    monthlyPath: `/c/${status.campaignSlug}?frequency=monthly&amount=${checkout.amountMinor}`,
+    // In the gift's currency: the form opens in it, with its presets (ADR 050).
+    monthlyPath: `/c/${status.campaignSlug}?frequency=monthly&amount=${checkout.amountMinor}&currency=${checkout.currency}`,
     campaignName: status.campaignName,
     campaignUrl: `${publicOrigin()}/c/${status.campaignSlug}`,
     discreet: status.discreet,

@@ -288,6 +288,8 @@ export const en = {
   "account.sub.error.notPaused": "Payments aren't paused.",
   "account.sub.error.reason": "Keep your reason under 500 characters.",
   "account.sub.error.noYearPlan": "Paying once for 12 months isn't offered for this tier.",
+  "account.sub.error.notPricedIn":
+    "That isn't offered in {currency}, the currency you pay in. Nothing has changed; please write to us if you need it.",
   "account.sub.error.needsEmail":
     "Paying online needs an email address for your receipt: please add one to your details first.",
   "account.sub.error.intent": "Choose one of the changes on this page.",

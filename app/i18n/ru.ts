@@ -299,6 +299,8 @@ export const ru: Record<TranslatedKey, string> = {
   "account.sub.error.notPaused": "Платежи не приостановлены.",
   "account.sub.error.reason": "Причина должна быть короче 500 символов.",
   "account.sub.error.noYearPlan": "Для этого уровня нет оплаты одним платежом за 12 месяцев.",
+  "account.sub.error.notPricedIn":
+    "Это не предлагается в валюте {currency}, в которой вы платите. Ничего не изменилось; напишите нам, если это нужно.",
   "account.sub.error.needsEmail":
     "Для оплаты онлайн нужен адрес почты для квитанции: сначала добавьте его в свои данные.",
   "account.sub.error.intent": "Выберите одно из изменений на этой странице.",

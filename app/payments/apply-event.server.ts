@@ -38,6 +38,7 @@ import type { NormalizedEvent, ProviderDelivery } from "./events";
 import { paymentPurpose, type PaymentPurpose } from "./labels";
 import type { DeliveryAddress } from "@db/schema";
 import { assertNever } from "~/never";
+import { planPriceIn, planPricesOf } from "~/campaigns/currencies.server";
 
 type Checkout = typeof checkouts.$inferSelect;
 
@@ -217,8 +218,16 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
   const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   // A tier switch shows up as the price's lookup key; a price without one (a gift) keeps the plan.
   const [plan] = event.planLookupKey
-    ? await tx.select({ id: plans.id }).from(plans).where(eq(plans.lookupKey, event.planLookupKey))
+    ? await tx.select().from(plans).where(eq(plans.lookupKey, event.planLookupKey))
     : [];
+  // The amount the provider did not say: the plan's price in the subscription's currency (ADR 050),
+  // else what the checkout asked for (a new row) or what the row holds already.
+  const planId = plan?.id ?? checkout.planId;
+  const [current] = planId === null ? [] : await tx.select().from(plans).where(eq(plans.id, planId));
+  const amountMinor =
+    event.amountMinor ??
+    (current ? planPriceIn(current, await planPricesOf(tx, current), event.currency) : undefined) ??
+    null;
   const [applied] = await tx
     .insert(subscriptions)
     .values({
@@ -226,7 +235,7 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
       campaignId: checkout.campaignId,
       planId: plan?.id ?? checkout.planId,
       kind: checkout.kind,
-      amountMinor: event.amountMinor,
+      amountMinor: amountMinor ?? checkout.amountMinor,
       currency: event.currency,
       status: event.status,
       provider: checkout.provider,
@@ -240,7 +249,7 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
       target: subscriptions.providerSubscriptionId,
       set: {
         status: event.status,
-        amountMinor: event.amountMinor,
+        amountMinor: amountMinor ?? sql`${subscriptions.amountMinor}`,
         currency: event.currency,
         currentPeriodEnd: event.currentPeriodEnd,
         cancelAtPeriodEnd: event.cancelAtPeriodEnd,

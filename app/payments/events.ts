@@ -70,7 +70,11 @@ export type NormalizedEvent =
       checkoutId: string;
       providerSubscriptionId: string;
       status: string;
-      amountMinor: number;
+      /**
+       * null: the provider did not say (a Stripe Price with currency options reports its own
+       * currency's amount; the one in the subscription's currency is ours to look up, ADR 050).
+       */
+      amountMinor: number | null;
       currency: Currency;
       currentPeriodEnd: Date | null;
       cancelAtPeriodEnd: boolean;

@@ -117,13 +117,21 @@ const Subscription = z.object({
   cancel_at_period_end: z.boolean(),
   pause_collection: z.object({ resumes_at: z.number().int().nullish() }).nullish(),
   metadata: Metadata,
+  /** What the subscription is billed in; a Price with currency options answers in it (ADR 050). */
+  currency: currency.nullish(),
   items: z.object({
     data: z
       .array(
         z.object({
           current_period_end: z.number().int().nullish(),
           quantity: z.number().int().nullish(),
-          price: z.object({ unit_amount: z.number().int().nullish(), currency, lookup_key: z.string().nullish() }),
+          price: z.object({
+            unit_amount: z.number().int().nullish(),
+            currency,
+            lookup_key: z.string().nullish(),
+            /** Only when expanded: webhook payloads leave it out. */
+            currency_options: z.record(z.string(), z.object({ unit_amount: z.number().int().nullish() })).nullish(),
+          }),
         }),
       )
       .min(1),
@@ -328,14 +336,21 @@ function mapEventObject(type: HandledStripeEvent, object: unknown, created: Date
       // The schema asks for at least one item, so parse has thrown already when there is none.
       const item = subscription.items.data[0];
       if (!item) throw new Error("subscription without items");
+      // A subscription in another currency than its Price's own: the Price's unit amount is in its
+      // own currency, so the amount is the option for the subscription's currency, or unknown here.
+      const billedIn = subscription.currency ?? item.price.currency;
+      const unitAmount =
+        billedIn === item.price.currency
+          ? (item.price.unit_amount ?? 0)
+          : (item.price.currency_options?.[billedIn.toLowerCase()]?.unit_amount ?? null);
       return [
         {
           type: "subscription.changed",
           checkoutId,
           providerSubscriptionId: subscription.id,
           status: type === "customer.subscription.deleted" ? "canceled" : subscription.status,
-          amountMinor: (item.price.unit_amount ?? 0) * (item.quantity ?? 1),
-          currency: item.price.currency,
+          amountMinor: unitAmount === null ? null : unitAmount * (item.quantity ?? 1),
+          currency: billedIn,
           currentPeriodEnd: item.current_period_end ? fromUnix(item.current_period_end) : null,
           cancelAtPeriodEnd: subscription.cancel_at_period_end,
           pausedUntil: subscription.pause_collection?.resumes_at

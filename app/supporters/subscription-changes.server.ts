@@ -3,7 +3,9 @@ import { and, asc, desc, eq, isNull, notInArray, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { DB } from "@db/client.server";
 import { NOT_RUNNING_STATUSES } from "./subscription-status";
-import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
+import { campaigns, checkouts, payments, plans, subscriptions, supporters, type Currency } from "@db/schema";
+import type { Plan } from "~/campaigns/campaigns.server";
+import { planPriceIn, planPricesOf } from "~/campaigns/currencies.server";
 import { recordAudit } from "~/audit/audit.server";
 import { noControl, parseAmount } from "~/validation/fields";
 import { getEnv } from "~/env.server";
@@ -310,7 +312,7 @@ export async function changeGiftAmount(db: DB, input: Owner & { amount: string }
   if (refused) return refused;
   const { sub, campaign } = owned;
   if (sub.kind !== "monthly") return fail("invalid", t("account.sub.error.notGift"));
-  const checked = parseAmount(input.amount, campaign.currency, {
+  const checked = parseAmount(input.amount, sub.currency, {
     min: campaign.minGiftMinor,
     max: campaign.maxGiftMinor,
   });
@@ -331,43 +333,56 @@ export async function changeGiftAmount(db: DB, input: Owner & { amount: string }
   );
 }
 
-/** The monthly plan of the other tier, if the supporter's tier has one. */
-async function findOtherTierPlan(db: DB, owned: Owned, planCode?: string) {
-  if (!owned.plan) return null;
-  const [plan] = await db
-    .select()
-    .from(plans)
-    .where(
-      and(
-        eq(plans.active, true),
-        eq(plans.billing, "monthly"),
-        eq(plans.currency, owned.sub.currency),
-        sql`${plans.tier} <> ${owned.plan.tier}`,
-        ...(planCode ? [eq(plans.code, planCode)] : []),
-      ),
-    )
-    .orderBy(asc(plans.sortOrder), asc(plans.id))
-    .limit(1);
-  return plan ?? null;
+/**
+ * A plan with what it costs in the subscription's own currency (ADR 050): its own amount when it is
+ * priced in that currency, else its price there from `plan_prices`; undefined when it has none.
+ */
+type PricedPlan = { plan: Plan; amountMinor: number };
+
+async function priceInSubscriptionCurrency(db: DB, owned: Owned, plan: Plan): Promise<number | undefined> {
+  if (plan.currency === owned.sub.currency) return plan.amountMinor;
+  return planPriceIn(plan, await planPricesOf(db, plan), owned.sub.currency);
 }
 
-async function findYearPlan(db: DB, owned: Owned) {
+/**
+ * Active plans of one family as the supporter's (the same currency as their plan), priced in the
+ * subscription's currency where they have a price in it: a euro subscription on a dollar plan
+ * moves to the other tier's euro price, never to its dollar amount.
+ */
+async function findPlan(
+  db: DB,
+  owned: Owned,
+  where: { billing: "monthly" | "one_time_year"; otherTier: boolean; planCode?: string },
+): Promise<PricedPlan | "not_priced" | null> {
   if (!owned.plan) return null;
-  const [plan] = await db
+  const candidates = await db
     .select()
     .from(plans)
     .where(
       and(
         eq(plans.active, true),
-        eq(plans.billing, "one_time_year"),
-        eq(plans.tier, owned.plan.tier),
-        eq(plans.currency, owned.sub.currency),
+        eq(plans.billing, where.billing),
+        eq(plans.currency, owned.plan.currency),
+        where.otherTier ? sql`${plans.tier} <> ${owned.plan.tier}` : eq(plans.tier, owned.plan.tier),
+        ...(where.planCode ? [eq(plans.code, where.planCode)] : []),
       ),
     )
-    .orderBy(asc(plans.sortOrder), asc(plans.id))
-    .limit(1);
-  return plan ?? null;
+    .orderBy(asc(plans.sortOrder), asc(plans.id));
+  for (const plan of candidates) {
+    const amountMinor = await priceInSubscriptionCurrency(db, owned, plan);
+    if (amountMinor !== undefined) return { plan, amountMinor };
+  }
+  return candidates.length > 0 ? "not_priced" : null;
 }
+
+/** The monthly plan of the other tier, if the supporter's tier has one. */
+const findOtherTierPlan = (db: DB, owned: Owned, planCode?: string) =>
+  findPlan(db, owned, { billing: "monthly", otherTier: true, planCode });
+
+/** The 12-month plan of the supporter's tier. */
+const findYearPlan = (db: DB, owned: Owned) => findPlan(db, owned, { billing: "one_time_year", otherTier: false });
+
+const priced = (found: PricedPlan | "not_priced" | null) => (found === "not_priced" ? null : found);
 
 /** Digital ↔ print, monthly. Prorated by the provider; print needs somewhere to post it. */
 export async function switchTier(db: DB, input: Owner & { planCode: string }): Promise<ChangeOutcome> {
@@ -377,8 +392,10 @@ export async function switchTier(db: DB, input: Owner & { planCode: string }): P
   if (refused) return refused;
   const { sub, plan: current, supporter } = owned;
   if (sub.kind !== "tier_monthly" || !current) return fail("invalid", t("account.sub.error.notTier"));
-  const target = await findOtherTierPlan(db, owned, input.planCode);
-  if (!target) return invalid("plan", t("account.sub.error.plan"));
+  const found = await findOtherTierPlan(db, owned, input.planCode);
+  if (!found) return invalid("plan", t("account.sub.error.plan"));
+  if (found === "not_priced") return invalid("plan", t("account.sub.error.notPricedIn", { currency: sub.currency }));
+  const { plan: target, amountMinor } = found;
   if (target.tier === "print" && !supporter.addressLine1)
     return invalid("plan", t("account.sub.error.needsAddress"), { needsAddress: true });
   return requestChange(
@@ -387,15 +404,11 @@ export async function switchTier(db: DB, input: Owner & { planCode: string }): P
     {
       kind: "tier",
       from: { planId: current.id, planName: current.name, amountMinor: sub.amountMinor },
-      to: { planId: target.id, planName: target.name, amountMinor: target.amountMinor },
+      to: { planId: target.id, planName: target.name, amountMinor },
     },
+    // Stripe's Price answers in the subscription's currency from its currency options.
     (ref) =>
-      getPaymentProvider().switchTier({
-        ...ref,
-        lookupKey: target.lookupKey,
-        amountMinor: target.amountMinor,
-        currency: target.currency,
-      }),
+      getPaymentProvider().switchTier({ ...ref, lookupKey: target.lookupKey, amountMinor, currency: sub.currency }),
   );
 }
 
@@ -493,16 +506,19 @@ export async function switchToOneTimeYear(db: DB, input: Owner): Promise<ChangeO
   const refused = refusal(owned, new Date());
   if (refused) return refused;
   if (owned.sub.kind !== "tier_monthly") return fail("invalid", t("account.sub.error.notTier"));
-  const yearPlan = await findYearPlan(db, owned);
-  if (!yearPlan || yearPlan.currency !== owned.campaign.currency)
-    return fail("conflict", t("account.sub.error.noYearPlan"));
+  const year = await findYearPlan(db, owned);
+  if (year === "not_priced")
+    return fail("conflict", t("account.sub.error.notPricedIn", { currency: owned.sub.currency }));
+  if (!year) return fail("conflict", t("account.sub.error.noYearPlan"));
+  const { plan: yearPlan, amountMinor } = year;
   // Checkout needs an email address (subscriptions always start with one; staff could remove it).
   const email = owned.supporter.email;
   if (!email) return fail("conflict", t("account.sub.error.needsEmail"));
   return startReplacementCheckout(db, owned, {
     plan: yearPlan,
     kind: "tier_one_time",
-    amountMinor: yearPlan.amountMinor,
+    currency: owned.sub.currency,
+    amountMinor,
     email,
     description: yearPlan.name,
     replacesSubscriptionId: owned.sub.id,
@@ -522,12 +538,15 @@ export async function restartSubscription(db: DB, input: Owner): Promise<ChangeO
   if (await runningOfSameKind(db, owned)) return fail("conflict", t("account.sub.error.runningAgain"));
   const email = owned.supporter.email;
   if (!email) return fail("conflict", t("account.sub.error.needsEmail"));
-  const plan = owned.sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
-  if (owned.sub.kind === "tier_monthly" && !plan) return fail("conflict", t("account.sub.error.noRestartPlan"));
+  const restart = owned.sub.kind === "tier_monthly" ? await findRestartPlan(db, owned) : null;
+  if (owned.sub.kind === "tier_monthly" && !restart) return fail("conflict", t("account.sub.error.noRestartPlan"));
+  const plan = restart?.plan ?? null;
   return startReplacementCheckout(db, owned, {
     plan,
     kind: owned.sub.kind,
-    amountMinor: plan ? plan.amountMinor : owned.sub.amountMinor,
+    // In the currency it was paid in, as it was (ADR 050).
+    currency: owned.sub.currency,
+    amountMinor: restart ? restart.amountMinor : owned.sub.amountMinor,
     email,
     description: plan ? plan.name : `Monthly gift to ${owned.campaign.name}`,
     replacesSubscriptionId: null,
@@ -557,25 +576,17 @@ async function runningOfSameKind(db: DB, owned: Owned) {
   return row ?? null;
 }
 
-/** The same monthly plan, if still offered; else the current monthly plan of the same tier. */
-async function findRestartPlan(db: DB, owned: Owned) {
+/**
+ * The same monthly plan, if still offered; else the current monthly plan of the same tier; either
+ * at its price in the subscription's currency (ADR 050), and none when it has no price in it.
+ */
+async function findRestartPlan(db: DB, owned: Owned): Promise<PricedPlan | null> {
   if (!owned.plan) return null;
-  if (owned.plan.active && owned.plan.billing === "monthly" && owned.plan.currency === owned.campaign.currency)
-    return owned.plan;
-  const [plan] = await db
-    .select()
-    .from(plans)
-    .where(
-      and(
-        eq(plans.active, true),
-        eq(plans.billing, "monthly"),
-        eq(plans.tier, owned.plan.tier),
-        eq(plans.currency, owned.campaign.currency),
-      ),
-    )
-    .orderBy(asc(plans.sortOrder), asc(plans.id))
-    .limit(1);
-  return plan ?? null;
+  if (owned.plan.active && owned.plan.billing === "monthly") {
+    const amountMinor = await priceInSubscriptionCurrency(db, owned, owned.plan);
+    if (amountMinor !== undefined) return { plan: owned.plan, amountMinor };
+  }
+  return priced(await findPlan(db, owned, { billing: "monthly", otherTier: false }));
 }
 
 async function startReplacementCheckout(
@@ -584,6 +595,8 @@ async function startReplacementCheckout(
   input: {
     plan: typeof plans.$inferSelect | null;
     kind: "tier_one_time" | "tier_monthly" | "monthly";
+    /** The currency of the subscription it replaces; the campaign's home currency when not given. */
+    currency?: Currency;
     amountMinor: number;
     email: string;
     description: string;
@@ -597,6 +610,7 @@ async function startReplacementCheckout(
       campaign: owned.campaign,
       plan: input.plan,
       kind: input.kind,
+      currency: input.currency,
       amountMinor: input.amountMinor,
       feeCoverMinor: 0,
       email: input.email,
@@ -660,8 +674,8 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
   const now = new Date();
   const { sub, campaign, plan, supporter } = owned;
   const [otherTier, yearPlan, settings] = await Promise.all([
-    sub.kind === "tier_monthly" ? findOtherTierPlan(db, owned) : null,
-    sub.kind === "tier_monthly" ? findYearPlan(db, owned) : null,
+    sub.kind === "tier_monthly" ? findOtherTierPlan(db, owned).then(priced) : null,
+    sub.kind === "tier_monthly" ? findYearPlan(db, owned).then(priced) : null,
     getOrganisationSettings(db),
   ]);
   const ended = ENDED_STATUSES.includes(sub.status);
@@ -715,18 +729,22 @@ export async function getSubscriptionPage(db: DB, owner: Owner) {
     restart:
       ended && !runningAgain && (sub.kind === "monthly" || restartPlan)
         ? {
-            what: restartPlan?.name ?? `a monthly gift to ${campaign.name}`,
+            what: restartPlan?.plan.name ?? `a monthly gift to ${campaign.name}`,
             amountMinor: restartPlan?.amountMinor ?? sub.amountMinor,
           }
         : null,
     amountBounds: sub.kind === "monthly" ? { minMinor: campaign.minGiftMinor, maxMinor: campaign.maxGiftMinor } : null,
     otherTier: otherTier
-      ? { code: otherTier.code, name: otherTier.name, tier: otherTier.tier, amountMinor: otherTier.amountMinor }
+      ? {
+          code: otherTier.plan.code,
+          name: otherTier.plan.name,
+          tier: otherTier.plan.tier,
+          amountMinor: otherTier.amountMinor,
+        }
       : null,
-    yearPlan:
-      yearPlan && yearPlan.currency === campaign.currency
-        ? { code: yearPlan.code, name: yearPlan.name, amountMinor: yearPlan.amountMinor }
-        : null,
+    yearPlan: yearPlan
+      ? { code: yearPlan.plan.code, name: yearPlan.plan.name, amountMinor: yearPlan.amountMinor }
+      : null,
     hasPostalAddress: Boolean(supporter.addressLine1),
     timeZone: settings.timeZone,
   };

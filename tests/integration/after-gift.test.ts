@@ -3,7 +3,7 @@
 // gave; anyone else with the link gets the campaign's form with monthly and the amount chosen.
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { checkouts, settings } from "@db/schema";
+import { campaignCurrencies, campaigns, checkouts, settings } from "@db/schema";
 import { estimateCardFee } from "~/money";
 import { completeSimulatedCheckout } from "~/payments/simulated.server";
 import { action as indexAction, loader as indexLoader } from "~/routes/_index";
@@ -92,7 +92,7 @@ describe("make it monthly, after a one-off gift", () => {
     const data = await thanks(checkout.id, otherCookie);
     expect(data.afterGift).toMatchObject({
       oneStep: false,
-      monthlyPath: "/c/fighting-fund-2026?frequency=monthly&amount=2500",
+      monthlyPath: "/c/fighting-fund-2026?frequency=monthly&amount=2500&currency=AUD",
     });
     expect(data.csrf).toBeNull();
     const before = (await t.db.select().from(checkouts)).length;
@@ -110,6 +110,24 @@ describe("make it monthly, after a one-off gift", () => {
       })
     ).json()) as { choice: unknown; retry: unknown };
     expect(form).toMatchObject({ choice: { frequency: "monthly", amount: "2500" }, retry: null });
+  });
+
+  it("a gift in another currency: the link for another browser opens the form in that currency, amount chosen (ADR 050)", async () => {
+    const campaignId = (await t.db.select().from(campaigns).where(eq(campaigns.slug, "fighting-fund-2026")))[0]!.id;
+    await t.db.insert(campaignCurrencies).values({ campaignId, currency: "EUR", presetAmountsMinor: [1500, 3000] });
+    try {
+      const { checkout } = await give({ currency: "EUR", amount: "1500" });
+      const { cookie: otherCookie } = await csrfFor(indexLoader, "/");
+      const data = await thanks(checkout.id, otherCookie);
+      const path = "/c/fighting-fund-2026?frequency=monthly&amount=1500&currency=EUR";
+      expect(data.afterGift).toMatchObject({ oneStep: false, monthlyPath: path });
+      const form = (await (
+        await callLoader(campaignLoader, path, { params: { slug: "fighting-fund-2026" } })
+      ).json()) as { campaign: { currency: string }; choice: unknown };
+      expect(form).toMatchObject({ campaign: { currency: "EUR" }, choice: { frequency: "monthly", amount: "1500" } });
+    } finally {
+      await t.db.delete(campaignCurrencies).where(eq(campaignCurrencies.campaignId, campaignId));
+    }
   });
 
   it("no offer after a monthly gift or a declined one", async () => {

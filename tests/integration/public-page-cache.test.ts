@@ -155,6 +155,20 @@ describe("public pages from memory", () => {
     expect(langOf(await html("/embed/svobodnye-novosti"))).toBe("ru");
   });
 
+  it("opens in the campaign's home currency whatever the reader's region, from memory or rendered for them (ADR 050)", async () => {
+    const currencyOf = async (path: string, acceptLanguage: string) => {
+      const html = await (await reader().request(path, { headers: { "Accept-Language": acceptLanguage } })).text();
+      return /data-currency="([A-Z]{3})"/.exec(html)?.[1];
+    };
+    // The EUR campaign also takes USD and GBP. A query string is never served from memory.
+    for (const region of ["en-GB,en;q=0.9", "en-US", "en"]) {
+      expect(await currencyOf("/c/svobodnye-novosti", region)).toBe("EUR");
+      expect(await currencyOf("/c/svobodnye-novosti?from=link", region)).toBe("EUR");
+    }
+    // The reader's own choice is kept.
+    expect(await currencyOf("/c/svobodnye-novosti?currency=GBP", "ru")).toBe("GBP");
+  });
+
   it.skipIf(!process.env.DATABASE_URL)(
     "shows a change another process made (PostgreSQL notifies every app process)",
     async () => {

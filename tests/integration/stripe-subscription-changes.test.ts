@@ -1,7 +1,16 @@
 import { and, count, eq } from "drizzle-orm";
 import { setupServer } from "msw/node";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { auditLog, checkouts, outbox, payments, providerEvents, subscriptions, supporters } from "@db/schema";
+import {
+  auditLog,
+  checkouts,
+  outbox,
+  payments,
+  planPrices,
+  providerEvents,
+  subscriptions,
+  supporters,
+} from "@db/schema";
 import { withRequestLocale } from "~/i18n/request-locale.server";
 import { resetEnvCache } from "~/env.server";
 import { handleStripeWebhook } from "~/http/stripe-webhook.server";
@@ -74,10 +83,13 @@ async function deliverOk(event: unknown) {
 
 /** A supporter whose monthly support Stripe Checkout set up an hour ago, signed in. */
 async function stripeSupporter(
-  options: { kind: "monthly"; amountMinor: number } | { kind: "tier_monthly"; tier: "digital" | "print" },
+  options:
+    | { kind: "monthly"; amountMinor: number }
+    | { kind: "tier_monthly"; tier: "digital" | "print"; paid?: { currency: "EUR"; amountMinor: number } },
 ) {
   const plan = options.kind === "tier_monthly" ? fixtures.plan(`${options.tier}-monthly`) : null;
-  const amount = plan?.amountMinor ?? (options.kind === "monthly" ? options.amountMinor : 0);
+  const paid = options.kind === "tier_monthly" ? options.paid : undefined;
+  const amount = paid?.amountMinor ?? plan?.amountMinor ?? (options.kind === "monthly" ? options.amountMinor : 0);
   const email = uniqueEmail();
   const customer = stripe.addCustomer({ email });
   const card = stripe.addCard({ customer: customer.id, brand: "visa", last4: "1111", expMonth: 3, expYear: 2027 });
@@ -86,6 +98,7 @@ async function stripeSupporter(
     kind: options.kind,
     planId: plan?.id ?? null,
     amountMinor: amount,
+    ...(paid ? { currency: paid.currency } : {}),
     email,
     provider: "stripe",
   });
@@ -101,6 +114,8 @@ async function stripeSupporter(
     customer: customer.id,
     status: "active",
     unitAmount: amount,
+    // In euros on the catalogue Price (in dollars): Stripe reports the Price as it is, in its own currency.
+    ...(paid ? { currency: paid.currency.toLowerCase() } : {}),
     currentPeriodEnd: nowSeconds() + 20 * 86_400,
     priceId: plan ? prices[plan.tier].id : undefined,
     defaultPaymentMethod: card.id,
@@ -109,6 +124,7 @@ async function stripeSupporter(
     metadata,
     mode: "subscription",
     amountTotal: amount,
+    ...(paid ? { currency: paid.currency.toLowerCase() } : {}),
     email,
     subscription: subscription.id,
     customer: customer.id,
@@ -236,6 +252,44 @@ describe("subscription changes through Stripe", () => {
     });
     expect(after).toMatchObject({ planId: fixtures.plan("print-monthly").id, amountMinor: 1000, pendingChange: null });
     expect((await changeEmails(who.supporterId))[0].props.summary).toMatch(/^you are now a Print supporter/);
+  });
+
+  it("a subscription in euros on the catalogue Price switches at the euro price and stays in euros (ADR 050)", async () => {
+    const euro = [fixtures.plan("digital-monthly"), fixtures.plan("print-monthly")];
+    const seededEuro = await t.db.select().from(planPrices).where(eq(planPrices.currency, "EUR"));
+    await t.db.delete(planPrices).where(eq(planPrices.currency, "EUR"));
+    await t.db.insert(planPrices).values([
+      { planId: euro[0]!.id, currency: "EUR", amountMinor: 300 },
+      { planId: euro[1]!.id, currency: "EUR", amountMinor: 700 },
+    ]);
+    try {
+      const who = await stripeSupporter({
+        kind: "tier_monthly",
+        tier: "digital",
+        paid: { currency: "EUR", amountMinor: 300 },
+      });
+      // Stripe said "500 aud" for the Price; the subscription is in euros, at the plan's euro price.
+      expect(who.row).toMatchObject({ currency: "EUR", amountMinor: 300 });
+      await t.db
+        .update(supporters)
+        .set({ addressLine1: "1 Rue Haute", addressCity: "Riga", addressPostalCode: "1050", addressCountry: "LV" })
+        .where(eq(supporters.id, who.supporterId));
+      const { pendingChange, writes, after } = await changeAndConfirm(who, { intent: "tier", plan: "print-monthly" });
+      expect(pendingChange).toMatchObject({ kind: "tier", to: { amountMinor: 700 } });
+      expect(writes[0]?.params).toMatchObject({ items: [{ price: prices.print.id }] });
+      expect(after).toMatchObject({
+        planId: fixtures.plan("print-monthly").id,
+        currency: "EUR",
+        amountMinor: 700,
+        pendingChange: null,
+      });
+      expect((await changeEmails(who.supporterId))[0]?.props.summary).toMatch(
+        /at €7 a month \(was Digital supporter, €3/,
+      );
+    } finally {
+      await t.db.delete(planPrices).where(eq(planPrices.currency, "EUR"));
+      if (seededEuro.length > 0) await t.db.insert(planPrices).values(seededEuro);
+    }
   });
 
   it("pause sends pause_collection void with resumes_at; resume clears it; each confirmed once", async () => {

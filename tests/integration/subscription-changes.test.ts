@@ -1,6 +1,6 @@
 import { and, count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLog, checkouts, outbox, subscriptions, supporters } from "@db/schema";
+import { auditLog, checkouts, outbox, planPrices, subscriptions, supporters } from "@db/schema";
 import { completeSimulatedCheckout } from "~/payments/simulated.server";
 import { action as cardAction } from "~/routes/account.card";
 import { action as simulatedCardAction, loader as simulatedCardLoader } from "~/routes/account.card_.simulated";
@@ -17,14 +17,18 @@ type Browser = Awaited<ReturnType<typeof signInAs>>;
 
 /** A supporter who gave through the simulated checkout, signed in. */
 async function supporterWith(
-  options: { kind: "monthly"; amountMinor: number } | { kind: "tier_monthly"; plan: string; address?: boolean },
+  options:
+    | { kind: "monthly"; amountMinor: number }
+    | { kind: "tier_monthly"; plan: string; address?: boolean; paid?: { currency: "EUR"; amountMinor: number } },
 ) {
   const plan = options.kind === "tier_monthly" ? fixtures.plan(options.plan) : null;
+  const paid = options.kind === "tier_monthly" ? options.paid : undefined;
   const checkout = await createCheckout(t.db, {
     campaignId: fixtures.campaign.id,
     kind: options.kind,
     planId: plan?.id ?? null,
-    amountMinor: plan?.amountMinor ?? (options.kind === "monthly" ? options.amountMinor : 0),
+    ...(paid ? { currency: paid.currency } : {}),
+    amountMinor: paid?.amountMinor ?? plan?.amountMinor ?? (options.kind === "monthly" ? options.amountMinor : 0),
     email: uniqueEmail(),
     provider: "simulated",
   });
@@ -39,6 +43,24 @@ async function supporterWith(
     .where(eq(subscriptions.providerSubscriptionId, `sim_sub_${checkout.id}`));
   const browser = await signInAs(t.db, sub.supporterId);
   return { sub, browser, supporterId: sub.supporterId, checkout };
+}
+
+/** Runs `body` with exactly these euro plan prices (the seed's are put back after). */
+async function withEuroPrices(prices: Record<string, number>, body: () => Promise<void>) {
+  const seeded = await t.db.select().from(planPrices).where(eq(planPrices.currency, "EUR"));
+  await t.db.delete(planPrices).where(eq(planPrices.currency, "EUR"));
+  const rows = Object.entries(prices).map(([code, amountMinor]) => ({
+    planId: fixtures.plan(code).id,
+    currency: "EUR" as const,
+    amountMinor,
+  }));
+  if (rows.length > 0) await t.db.insert(planPrices).values(rows);
+  try {
+    await body();
+  } finally {
+    await t.db.delete(planPrices).where(eq(planPrices.currency, "EUR"));
+    if (seeded.length > 0) await t.db.insert(planPrices).values(seeded);
+  }
 }
 
 const post = (subscriptionId: number, browser: Browser, fields: Record<string, string>) =>
@@ -144,6 +166,99 @@ describe("supporter subscription changes (simulated provider)", () => {
       /^you are now a Print supporter, at \$10 a month \(was Digital supporter, \$5 a month\)/,
     );
     expect((await auditFor(sub.id)).map((a) => a.action)).toEqual(["subscription.tier"]);
+  });
+
+  it("a subscription paid in euros switches tier and goes to 12 months at the euro prices (ADR 050)", async () => {
+    await withEuroPrices({ "digital-monthly": 300, "print-monthly": 700, "digital-year": 3300 }, async () => {
+      const paid = { currency: "EUR", amountMinor: 300 } as const;
+      const { sub, browser, supporterId } = await supporterWith({
+        kind: "tier_monthly",
+        plan: "digital-monthly",
+        paid,
+      });
+      expect(sub).toMatchObject({ currency: "EUR", amountMinor: 300 });
+      const page = await callLoader(loader, `/account/subscriptions/${sub.id}`, {
+        params: { id: String(sub.id) },
+        cookie: browser.cookie,
+      });
+      expect((await page.json()).subscription).toMatchObject({
+        otherTier: { code: "print-monthly", amountMinor: 700 },
+        yearPlan: { code: "digital-year", amountMinor: 3300 },
+      });
+
+      const year = await post(sub.id, browser, { intent: "year" });
+      expectRedirectTo(year, /^\/simulated-checkout\/[0-9a-f-]{36}$/);
+      const [checkout] = await t.db
+        .select()
+        .from(checkouts)
+        .where(eq(checkouts.id, year.headers.get("Location")!.split("/").pop()!));
+      expect(checkout).toMatchObject({ planId: fixtures.plan("digital-year").id, currency: "EUR", amountMinor: 3300 });
+
+      await t.db
+        .update(supporters)
+        .set({ addressLine1: "1 Rue Haute", addressCity: "Riga" })
+        .where(eq(supporters.id, supporterId));
+      expectRedirectTo(
+        await post(sub.id, browser, { intent: "tier", plan: "print-monthly" }),
+        `/account/subscriptions/${sub.id}`,
+      );
+      expect(await subscriptionRow(sub.id)).toMatchObject({
+        planId: fixtures.plan("print-monthly").id,
+        currency: "EUR",
+        amountMinor: 700,
+        pendingChange: null,
+      });
+      const [audit] = (await auditFor(sub.id)).filter((a) => a.action === "subscription.tier");
+      expect(audit?.details).toMatchObject({ from: { amountMinor: 300 }, to: { amountMinor: 700 } });
+      expect(String((await changeEmails(supporterId))[0]?.props.summary)).toMatch(
+        /at €7 a month \(was Digital supporter, €3 a month\)/,
+      );
+    });
+  });
+
+  it("support in euros that ended starts again in euros, at the plan's euro price (ADR 050)", async () => {
+    await withEuroPrices({ "digital-monthly": 300 }, async () => {
+      const paid = { currency: "EUR", amountMinor: 300 } as const;
+      const { sub, browser } = await supporterWith({ kind: "tier_monthly", plan: "digital-monthly", paid });
+      await t.db.update(subscriptions).set({ status: "canceled" }).where(eq(subscriptions.id, sub.id));
+      const response = await post(sub.id, browser, { intent: "restart" });
+      expectRedirectTo(response, /^\/simulated-checkout\/[0-9a-f-]{36}$/);
+      const [checkout] = await t.db
+        .select()
+        .from(checkouts)
+        .where(eq(checkouts.id, response.headers.get("Location")!.split("/").pop()!));
+      expect(checkout).toMatchObject({
+        kind: "tier_monthly",
+        planId: fixtures.plan("digital-monthly").id,
+        currency: "EUR",
+        amountMinor: 300,
+      });
+    });
+  });
+
+  it("a tier not priced in the subscription's currency is refused, saying so, and nothing changes", async () => {
+    await withEuroPrices({ "digital-monthly": 300 }, async () => {
+      const paid = { currency: "EUR", amountMinor: 300 } as const;
+      const { sub, browser, supporterId } = await supporterWith({
+        kind: "tier_monthly",
+        plan: "digital-monthly",
+        paid,
+      });
+      await t.db
+        .update(supporters)
+        .set({ addressLine1: "1 Rue Haute", addressCity: "Riga" })
+        .where(eq(supporters.id, supporterId));
+      const before = await snapshot(sub.id);
+      const response = await post(sub.id, browser, { intent: "tier", plan: "print-monthly" });
+      expect(response.status).toBe(400);
+      expect((await response.json()).errors.plan).toBe(
+        "That isn't offered in EUR, the currency you pay in. Nothing has changed; please write to us if you need it.",
+      );
+      const year = await post(sub.id, browser, { intent: "year" });
+      expect(year.status).toBe(409);
+      expect((await year.json()).formError).toMatch(/isn't offered in EUR/);
+      expect(await snapshot(sub.id)).toEqual(before);
+    });
   });
 
   it("pause for three months, then resume early: each applied and confirmed by its own email", async () => {
