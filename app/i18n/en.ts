@@ -565,6 +565,8 @@ export const en = {
   "receipt.refunded": "{amount} of this payment was later refunded.",
   "statement.noEmail":
     "We don't have an email address for you, so we can't email this statement. You can print it (or save it as a PDF) instead, or add an email address on your details page.",
+  "statement.emailDeclined":
+    "You asked us not to email you about your gifts, so we don't email this statement either. You can print it (or save it as a PDF).",
   "statement.year": "Year",
   "statement.heading": "Your annual statement",
   "statement.nothingToSend": "There are no payments in this year, so there is no statement to send.",
