@@ -26,6 +26,8 @@ import { resendReceipt } from "~/supporters/admin-supporters.server";
 import { settlePendingChange } from "~/supporters/pending-changes.server";
 import { emailAnnualStatement, financialYearOf, getAnnualStatement } from "~/supporters/statement.server";
 import { requestSignInLink } from "~/supporters/sign-in.server";
+import { requestEmailChange } from "~/supporters/profile.server";
+import { startCardUpdate } from "~/supporters/subscription-changes.server";
 import { DonateForm, type DonateFormProps } from "~/ui/DonateForm";
 import { createCheckout, giveGift, uniqueEmail } from "../factories";
 import { resendAccepts, resendRequests, resetResendRequests } from "../mocks/resend";
@@ -513,6 +515,46 @@ describe("what staff send for a discreet campaign", () => {
     expect(await outboxFor(email)).toEqual([
       expect.objectContaining({ template: "pledge-payment-link", discreet: true }),
     ]);
+  });
+});
+
+describe("emails a discreet campaign's reader asks for", () => {
+  it("sends a sign-in link under a neutral subject to anyone who gave to a discreet campaign", async () => {
+    const quiet = await giveDiscreetly({ noEmail: true, noAccountLink: true });
+    const open = await giveGift(t.db, { campaignId: fixtures.campaign.id, email: uniqueEmail("open-sign-in") });
+    await sendQueuedMail(t.db);
+    for (const gift of [quiet, open])
+      await requestSignInLink(t.db, { email: gift.checkout.email, clientAddress: "203.0.113.90" });
+    const mail = await sendQueuedMail(t.db);
+    // Asked for, so sent even to a reader who wanted no email about the gift.
+    expect(mail.find((m) => m.to === quiet.checkout.email)?.subject).toBe("Your sign-in link");
+    expect(mail.find((m) => m.to === open.checkout.email)?.subject).not.toBe("Your sign-in link");
+  });
+
+  it("confirms a new email address under a neutral subject", async () => {
+    const quiet = await giveDiscreetly();
+    const newEmail = uniqueEmail("quiet-new");
+    expect(await requestEmailChange(t.db, { supporterId: quiet.supporterId, newEmail })).toBe("sent");
+    expect(await outboxFor(newEmail)).toEqual([
+      expect.objectContaining({ template: "email-change-confirm", discreet: true }),
+    ]);
+  });
+
+  it("returns from the card page at Stripe to the onion address it was opened from", async () => {
+    const gift = await giveGift(t.db, {
+      campaignId: discreet.id,
+      currency: "EUR",
+      email: uniqueEmail("onion-portal"),
+      name: "",
+      onion: true,
+    });
+    await t.db
+      .update(supporters)
+      .set({ stripeCustomerId: "cus_onion_portal" })
+      .where(eq(supporters.id, gift.supporterId));
+    await withPublicOrigin(ONION, () => startCardUpdate(t.db, { supporterId: gift.supporterId }));
+    const [portal] = stripe.requestsTo("POST", "/v1/billing_portal/sessions");
+    expect(portal?.params).toMatchObject({ return_url: `${ONION}/account/card?returned=1` });
   });
 });
 
