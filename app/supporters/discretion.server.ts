@@ -5,10 +5,10 @@ import { getEnv } from "~/env.server";
 import { withPublicOrigin } from "~/origins.server";
 
 /**
- * What a supporter's gifts, taken together, ask of an email about all of them (a statement, a
- * card-expiry reminder) (ADR 051): a neutral sender and subject if any was to a discreet
- * campaign; no email at all if any gift's reader asked for none (one unsafe mailbox is enough);
- * links at the onion address if any was given there.
+ * What a supporter's gifts, taken together, ask of an email about all of them or about the
+ * supporter (a statement, a sign-in link) (ADR 051): a neutral sender and subject if any was to a
+ * discreet campaign; no email at all if any gift's reader asked for none (one unsafe mailbox is
+ * enough); links at the onion address if any was given there.
  */
 export type Discretion = { discreet: boolean; noEmail: boolean; onion: boolean };
 
