@@ -441,6 +441,27 @@ describe("links in emails queued with no request", () => {
     expect(reminder?.text).not.toContain("localhost:3000");
   });
 
+  it("point to the onion address in the confirmation of a change to a monthly gift given there", async () => {
+    const gift = await onionGift({ kind: "monthly", email: uniqueEmail("onion-change") });
+    await sendQueuedMail(t.db);
+    const keep = {
+      id: `keep-${gift.checkout.id}`,
+      requestedAt: new Date().toISOString(),
+      kind: "keep",
+      from: { cancelAtPeriodEnd: true },
+      to: { cancelAtPeriodEnd: false },
+    };
+    const [row] = await t.db
+      .update(subscriptions)
+      .set({ pendingChange: keep })
+      .where(eq(subscriptions.supporterId, gift.supporterId))
+      .returning();
+    await settlePendingChange(t.db, row!);
+    const [confirmation] = (await sendQueuedMail(t.db)).filter((m) => m.to === gift.checkout.email);
+    expect(confirmation?.text).toContain(`${ONION}/account/auth/`);
+    expect(confirmation?.text).not.toContain("localhost:3000");
+  });
+
   it("point to the onion address in a failed-payment notice without an account link", async () => {
     const checkout = await createCheckout(t.db, {
       campaignId: discreet.id,
