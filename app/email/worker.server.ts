@@ -125,7 +125,7 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
 
   let providerMessageId: string | null;
   try {
-    let { toEmail: to, props } = row;
+    let { toEmail: to, props, discreet } = row;
     if (props.url === SIGN_IN_LINK_INTENT || props.url === ONION_SIGN_IN_LINK_INTENT) {
       const link = await mintRequestedSignInLink(db, {
         outboxId: row.id,
@@ -140,10 +140,11 @@ async function deliver(db: DB, row: OutboxRow, mailer: Mailer, clock: () => Date
         return "skipped";
       }
       ({ to } = link);
+      discreet ||= link.discreet;
       props = { ...props, url: link.url, locale: link.locale };
     }
-    const email = await renderEmail(row.template, props as never, { discreet: row.discreet });
-    ({ providerMessageId } = await mailer.send({ outboxId: row.id, to, discreet: row.discreet, ...email }));
+    const email = await renderEmail(row.template, props as never, { discreet });
+    ({ providerMessageId } = await mailer.send({ outboxId: row.id, to, discreet, ...email }));
   } catch (error) {
     // A render error is a bug a deploy may fix, so it is retried like a provider outage.
     // A link sealed under another SESSION_SECRET will never open: no use retrying.

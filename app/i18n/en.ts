@@ -567,6 +567,8 @@ export const en = {
   "receipt.refunded": "{amount} of this payment was later refunded.",
   "statement.noEmail":
     "We don't have an email address for you, so we can't email this statement. You can print it (or save it as a PDF) instead, or add an email address on your details page.",
+  "statement.emailDeclined":
+    "You asked us not to email you about your gifts, so we don't email this statement either. You can print it (or save it as a PDF).",
   "statement.year": "Year",
   "statement.heading": "Your annual statement",
   "statement.nothingToSend": "There are no payments in this year, so there is no statement to send.",
@@ -641,13 +643,13 @@ export const en = {
   "discreet.privacyEmail":
     "Emails come from a neutral sender name, and their subject lines name neither us nor the campaign.",
   "discreet.privacyNoEmail":
-    "You may choose to receive no email at all: your receipt is then shown, and can be downloaded, only on the page after payment. Or you may choose emails with no link that signs you in to an account.",
+    "You may choose to receive no email at all: your receipt is then shown, and can be downloaded, only on the page after payment. We then send no annual statement by email either (you can still print it). Or you may choose emails with no link that signs you in to an account.",
   "discreet.privacyFields":
     "We ask only for the amount and an email address (the card processor needs one). We never ask for your name, and no message or name appears on our wall.",
   "discreet.privacyRetention":
     "If you give once, your details are erased {days} days after your gift. Only the payment itself stays in our accounts, as the law requires.",
   "discreet.privacyOnion":
-    "You can also reach this site as an onion service in Tor Browser: {onion}. Every page, giving included, works there and without JavaScript.",
+    "You can also reach this site as an onion service in Tor Browser: {onion}. Every page, giving included, works there and without JavaScript. The links in emails about a gift given there point there too.",
   "discreet.privacyNoOnion": "Every page, giving included, works without JavaScript.",
   "admin.discreet.legend": "Discreet giving",
   "admin.discreet.discreet": "Discreet campaign (for readers at risk)",

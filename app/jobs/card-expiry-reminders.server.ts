@@ -5,6 +5,7 @@ import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.serve
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale } from "~/email/templates";
 import { hasEmail } from "~/supporters/supporters.server";
+import { withGiftOrigin } from "~/supporters/discretion.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { queuedKeys } from "./existing-keys.server";
 
@@ -37,6 +38,10 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
       noEmail: sql<boolean>`exists (
         select 1 from payments p join checkouts k on k.id = p.checkout_id
         where p.supporter_id = "supporters"."id" and p.subscription_id is not null and k.no_email)`,
+      // A monthly gift given at the onion address: the link to replace the card points there.
+      onion: sql<boolean>`exists (
+        select 1 from payments p join checkouts k on k.id = p.checkout_id
+        where p.supporter_id = "supporters"."id" and p.subscription_id is not null and k.onion)`,
     })
     .from(supporters)
     .where(
@@ -72,30 +77,31 @@ export async function sendCardExpiryReminders(tx: DB, now: Date): Promise<{ queu
     .filter((d) => !d.noEmail);
   if (todo.length === 0) return { queued: 0 };
   const organisation = organisationDetails(await getOrganisationSettings(tx));
-  for (const card of todo) {
-    const fixUrl = await createLoginLink(tx, {
-      supporterId: card.supporterId,
-      email: card.email,
-      purpose: "manage",
-      ttlMs: MANAGE_LINK_TTL_MS,
-      now,
+  for (const card of todo)
+    await withGiftOrigin(card, async () => {
+      const fixUrl = await createLoginLink(tx, {
+        supporterId: card.supporterId,
+        email: card.email,
+        purpose: "manage",
+        ttlMs: MANAGE_LINK_TTL_MS,
+        now,
+      });
+      await enqueueEmail(tx, {
+        template: "card-expiring",
+        to: card.email,
+        locale: emailLocale(card.locale),
+        discreet: card.discreet,
+        idempotencyKey: key(card),
+        props: {
+          organisation,
+          donorName: card.name || null,
+          cardBrand: card.brand,
+          cardLast4: card.last4,
+          expMonth: card.expMonth!,
+          expYear: card.expYear!,
+          fixUrl,
+        },
+      });
     });
-    await enqueueEmail(tx, {
-      template: "card-expiring",
-      to: card.email,
-      locale: emailLocale(card.locale),
-      discreet: card.discreet,
-      idempotencyKey: key(card),
-      props: {
-        organisation,
-        donorName: card.name || null,
-        cardBrand: card.brand,
-        cardLast4: card.last4,
-        expMonth: card.expMonth!,
-        expYear: card.expYear!,
-        fixUrl,
-      },
-    });
-  }
   return { queued: todo.length };
 }

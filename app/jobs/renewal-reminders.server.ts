@@ -7,7 +7,8 @@ import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale } from "~/email/templates";
 import { t } from "~/i18n/t";
 import { hasEmail } from "~/supporters/supporters.server";
-import { getEnv } from "~/env.server";
+import { publicOrigin } from "~/origins.server";
+import { withGiftOrigin } from "~/supporters/discretion.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { queuedKeys } from "./existing-keys.server";
 
@@ -35,6 +36,8 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
       discreet: campaigns.discreet,
       noEmail: sql<boolean>`coalesce(${checkouts.noEmail}, false)`,
       noAccountLink: sql<boolean>`coalesce(${checkouts.noEmail} or ${checkouts.noAccountLink}, false)`,
+      // Given at the onion address: the reminder's links point there.
+      onion: sql<boolean>`coalesce(${checkouts.onion}, false)`,
     })
     .from(payments)
     .innerJoin(supporters, eq(supporters.id, payments.supporterId))
@@ -71,31 +74,32 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
   const todo = due.filter(hasEmail).filter((d) => !d.noEmail && !queued.has(key(d.paymentId)));
   if (todo.length === 0) return { queued: 0 };
   const organisation = organisationDetails(await getOrganisationSettings(tx));
-  for (const reminder of todo) {
-    const manageUrl = reminder.noAccountLink
-      ? null
-      : await createLoginLink(tx, {
-          supporterId: reminder.supporterId,
-          email: reminder.email,
-          purpose: "manage",
-          ttlMs: MANAGE_LINK_TTL_MS,
-          now,
-        });
-    await enqueueEmail(tx, {
-      template: "renewal-reminder",
-      to: reminder.email,
-      locale: emailLocale(reminder.locale),
-      discreet: reminder.discreet,
-      idempotencyKey: key(reminder.paymentId),
-      props: {
-        organisation,
-        donorName: reminder.name || null,
-        tierName: reminder.planName ?? t("email.renewal.defaultTier", {}, emailLocale(reminder.locale)),
-        coversUntil: reminder.coversUntil!.toISOString(),
-        renewUrl: `${getEnv().appUrl}/support`,
-        manageUrl,
-      },
+  for (const reminder of todo)
+    await withGiftOrigin(reminder, async () => {
+      const manageUrl = reminder.noAccountLink
+        ? null
+        : await createLoginLink(tx, {
+            supporterId: reminder.supporterId,
+            email: reminder.email,
+            purpose: "manage",
+            ttlMs: MANAGE_LINK_TTL_MS,
+            now,
+          });
+      await enqueueEmail(tx, {
+        template: "renewal-reminder",
+        to: reminder.email,
+        locale: emailLocale(reminder.locale),
+        discreet: reminder.discreet,
+        idempotencyKey: key(reminder.paymentId),
+        props: {
+          organisation,
+          donorName: reminder.name || null,
+          tierName: reminder.planName ?? t("email.renewal.defaultTier", {}, emailLocale(reminder.locale)),
+          coversUntil: reminder.coversUntil!.toISOString(),
+          renewUrl: `${publicOrigin()}/support`,
+          manageUrl,
+        },
+      });
     });
-  }
   return { queued: todo.length };
 }

@@ -16,7 +16,7 @@ import {
   supporters,
 } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
-import { withPublicOrigin } from "~/origins.server";
+import { publicOrigin, withPublicOrigin } from "~/origins.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale, type ReceiptSnapshot } from "~/email/templates";
 import { getEnv } from "~/env.server";
@@ -825,7 +825,7 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
       currency: event.currency,
       reason: event.reason,
       nextAttemptAt: event.nextAttemptAt?.toISOString() ?? null,
-      fixUrl: event.fixUrl ?? manageUrl ?? `${getEnv().appUrl}/account/sign-in`,
+      fixUrl: event.fixUrl ?? manageUrl ?? withOriginOf(checkout, () => `${publicOrigin()}/account/sign-in`),
       manageUrl,
     },
   });

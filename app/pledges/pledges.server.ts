@@ -149,7 +149,10 @@ export async function issueLink(tx: DB, pledge: Pledge, { reminder }: { reminder
     "issueLink: the pledge's supporter",
   );
   const campaign = one(
-    await tx.select({ name: campaigns.name }).from(campaigns).where(eq(campaigns.id, pledge.campaignId)),
+    await tx
+      .select({ name: campaigns.name, discreet: campaigns.discreet })
+      .from(campaigns)
+      .where(eq(campaigns.id, pledge.campaignId)),
     "issueLink: the pledge's campaign",
   );
   const [plan] = pledge.planId
@@ -161,6 +164,7 @@ export async function issueLink(tx: DB, pledge: Pledge, { reminder }: { reminder
     template: "pledge-payment-link",
     to: row.supporter.email,
     locale: emailLocale(row.supporter.locale),
+    discreet: campaign.discreet,
     idempotencyKey: `pledge-link:${hashToken(token)}`,
     props: {
       organisation: organisationDetails(await getOrganisationSettings(tx)),

@@ -99,6 +99,8 @@ export async function action({ request }: ActionFunctionArgs) {
     );
   if (outcome === "no_email")
     return json({ errors: {} as Record<string, string>, formError: noEmailMessage() }, { status: 409 });
+  if (outcome === "email_declined")
+    return json({ errors: {} as Record<string, string>, formError: t("statement.emailDeclined") }, { status: 409 });
   return redirect(`/account/statement?year=${year.data}&sent=1`, 303);
 }
 
@@ -250,8 +252,9 @@ export default function Statement() {
               labels={{ year: t("statement.year") }}
             />
             {statement.email ? null : <p>{noEmailMessage()}</p>}
+            {statement.email && statement.emailDeclined ? <p>{t("statement.emailDeclined")}</p> : null}
             <div className="button-row">
-              {statement.email ? (
+              {statement.email && !statement.emailDeclined ? (
                 <button type="submit" className="button-secondary" disabled={busy}>
                   {t("statement.emailMe")}
                 </button>

@@ -7,6 +7,7 @@ import { exactTime, keyset, newestFirstPage, type Keyset, type ListPosition } fr
 import { one } from "@db/rows";
 import {
   campaigns,
+  checkouts,
   outbox,
   payments,
   plans,
@@ -566,10 +567,18 @@ export async function resendReceipt(
 ): Promise<{ ok: true } | StaffFailure> {
   return db.transaction(async (tx) => {
     const [row] = await tx
-      .select({ snapshot: receipts.snapshot, email: supporters.email, locale: supporters.locale })
+      .select({
+        snapshot: receipts.snapshot,
+        email: supporters.email,
+        locale: supporters.locale,
+        discreet: campaigns.discreet,
+        noEmail: sql<boolean>`coalesce(${checkouts.noEmail}, false)`,
+      })
       .from(receipts)
       .innerJoin(payments, eq(payments.id, receipts.paymentId))
       .innerJoin(supporters, eq(supporters.id, payments.supporterId))
+      .innerJoin(campaigns, eq(campaigns.id, payments.campaignId))
+      .leftJoin(checkouts, eq(checkouts.id, payments.checkoutId))
       .where(
         and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId), isNull(supporters.erasedAt)),
       );
@@ -579,11 +588,18 @@ export async function resendReceipt(
         "invalid",
         "This supporter has no email address: print the receipt from the payment page and post it.",
       );
+    // Discreet giving (ADR 051): the reader's choice of no email holds against staff too.
+    if (row.noEmail)
+      return failure(
+        "invalid",
+        "The donor asked for no email about this gift: their receipt is on their thank-you page, or print it and hand it over.",
+      );
     const receipt = row.snapshot;
     await enqueueEmail(tx, {
       template: receipt.frequency === "monthly" ? "recurring-receipt" : "donation-receipt",
       to: row.email,
       locale: emailLocale(row.locale),
+      discreet: row.discreet,
       idempotencyKey: `receipt:${paymentId}:resend:${randomUUID()}`,
       props: { receipt },
     });

@@ -4,6 +4,7 @@ import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
 import { formatEmailDate, formatEmailList } from "@emails/components/format";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
+import { withGiftOrigin } from "./discretion.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale, type EmailLocale } from "~/email/templates";
 import type { MessageKey } from "~/i18n/en";
@@ -188,6 +189,8 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
     .select({
       noEmail: sql<boolean>`bool_or(${checkouts.noEmail})`,
       noAccountLink: sql<boolean>`bool_or(${checkouts.noEmail} or ${checkouts.noAccountLink})`,
+      // Started at the onion address: the link points there, whoever or whatever settles the change.
+      onion: sql<boolean>`coalesce(bool_or(${checkouts.onion}), false)`,
     })
     .from(payments)
     .innerJoin(checkouts, eq(checkouts.id, payments.checkoutId))
@@ -197,12 +200,14 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
   const supporter = { ...owner.supporter, email: owner.supporter.email };
   const manageUrl = choice?.noAccountLink
     ? null
-    : await createLoginLink(tx, {
-        supporterId: supporter.id,
-        email: supporter.email,
-        purpose: "manage",
-        ttlMs: MANAGE_LINK_TTL_MS,
-      });
+    : await withGiftOrigin({ onion: Boolean(choice?.onion) }, () =>
+        createLoginLink(tx, {
+          supporterId: supporter.id,
+          email: supporter.email,
+          purpose: "manage",
+          ttlMs: MANAGE_LINK_TTL_MS,
+        }),
+      );
   const [plan] = row.planId ? await tx.select({ name: plans.name }).from(plans).where(eq(plans.id, row.planId)) : [];
   const locale = emailLocale(supporter.locale);
   await enqueueEmail(tx, {

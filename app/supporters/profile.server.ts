@@ -6,6 +6,7 @@ import { recordAudit } from "~/audit/audit.server";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
 import { createLoginLink, EMAIL_CHANGE_TTL_MS, revokeAllSessions } from "~/auth/supporter-auth.server";
 import { hashToken } from "~/auth/tokens.server";
+import { supporterDiscretion } from "~/supporters/discretion.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale } from "~/email/templates";
 import { formValues, zodFieldErrors, type FormResult } from "~/giving/forms.server";
@@ -163,6 +164,8 @@ export async function requestEmailChange(
       to: newEmail,
       locale: emailLocale(current.locale),
       // The token's hash, never the token: the outbox holds no usable link.
+      // Discreet giving (ADR 051): a neutral subject for anyone who gave to a discreet campaign.
+      discreet: (await supporterDiscretion(tx, supporterId)).discreet,
       idempotencyKey: `email-change:${hashToken(url.slice(url.lastIndexOf("/") + 1))}`,
       props: { organisation: organisationDetails(await getOrganisationSettings(tx)), url, newEmail },
     });

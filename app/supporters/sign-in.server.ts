@@ -9,6 +9,7 @@ import { emailLocale, type EmailLocale } from "~/email/templates";
 import { getEnv } from "~/env.server";
 import { onOnionOrigin, withPublicOrigin } from "~/origins.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+import { supporterDiscretion } from "./discretion.server";
 
 export const SIGN_IN_LIMITS = {
   perEmail: { name: "sign-in-email", limit: 5, windowSeconds: 900 },
@@ -56,7 +57,7 @@ export async function requestSignInLink(
 export async function mintRequestedSignInLink(
   db: DB,
   { outboxId, email, now, onion = false }: { outboxId: string; email: string; now: Date; onion?: boolean },
-): Promise<{ to: string; url: string; locale: EmailLocale } | null> {
+): Promise<{ to: string; url: string; locale: EmailLocale; discreet: boolean } | null> {
   const [supporter] = await db
     .select({ id: supporters.id, email: supporters.email, locale: supporters.locale })
     .from(supporters)
@@ -74,5 +75,9 @@ export async function mintRequestedSignInLink(
       token,
     });
   const url = await (onion && onionOrigin ? withPublicOrigin(onionOrigin, mint) : mint());
-  return { to: supporter.email, url, locale: emailLocale(supporter.locale) };
+  // Discreet giving (ADR 051): neutral for anyone who gave to a discreet campaign or asks at the
+  // onion address. Decided now, as the address is looked up only now (ADR 030). A reader who chose
+  // no email for a gift still gets the link they asked for.
+  const discreet = onion || (await supporterDiscretion(db, supporter.id)).discreet;
+  return { to: supporter.email, url, locale: emailLocale(supporter.locale), discreet };
 }

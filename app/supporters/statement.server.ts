@@ -13,6 +13,7 @@ import {
   type OrganisationSettings,
 } from "~/organisation/settings.server";
 import { paymentPurpose, type PaymentPurpose } from "~/payments/labels";
+import { supporterDiscretion } from "./discretion.server";
 
 export type FinancialYear = { year: number; start: Date; end: Date; label: string; range: string };
 
@@ -69,6 +70,8 @@ export type AnnualStatement = {
   donorName: string | null;
   /** Null for a supporter without an email address: the statement can be printed, not emailed. */
   email: string | null;
+  /** The reader asked for no email about one of their gifts (ADR 051): the statement is not emailed either. */
+  emailDeclined: boolean;
   /** Every payment of the year, in date order. */
   payments: StatementLine[];
   /** Donations, which alone may be presented as giving, and supporter subscriptions, which buy an edition. */
@@ -125,6 +128,7 @@ export async function getAnnualStatement(
     period,
     donorName: supporter.name || null,
     email: supporter.email,
+    emailDeclined: (await supporterDiscretion(db, supporterId)).noEmail,
     payments: lines,
     gifts: partOf(lines, "gift"),
     subscriptions: partOf(lines, "subscription"),
@@ -160,18 +164,22 @@ function emailTaxNote(
 
 /**
  * Queues the statement email: one per currency, since a total only adds up within one. Asking
- * again the same day for the same figures queues nothing new.
+ * again the same day for the same figures queues nothing new. Discreet giving (ADR 051): none for
+ * a reader who asked for no email about any of their gifts, and a neutral sender and subject if
+ * any gift was to a discreet campaign.
  */
 export async function emailAnnualStatement(
   db: DB,
   { supporterId, year, now = new Date() }: { supporterId: number; year: number; now?: Date },
-): Promise<"queued" | "nothing_to_send" | "no_email" | "not_found"> {
+): Promise<"queued" | "nothing_to_send" | "no_email" | "email_declined" | "not_found"> {
   return db.transaction(async (tx) => {
     const statement = await getAnnualStatement(tx, { supporterId, year });
     if (!statement) return "not_found";
     if (statement.payments.length === 0) return "nothing_to_send";
     if (statement.email === null) return "no_email";
+    if (statement.emailDeclined) return "email_declined";
     const to = statement.email;
+    const { discreet } = await supporterDiscretion(tx, supporterId);
     const [reader] = await tx
       .select({ locale: supporters.locale })
       .from(supporters)
@@ -189,6 +197,7 @@ export async function emailAnnualStatement(
         template: "annual-statement",
         to,
         locale,
+        discreet,
         idempotencyKey: `annual-statement:${supporterId}:${year}:${currency}:${giftsMinor}:${subscriptionsMinor}:${lines.length}:${now.toISOString().slice(0, 10)}`,
         props: {
           organisation,

@@ -8,7 +8,7 @@ import type { Plan } from "~/campaigns/campaigns.server";
 import { planPriceIn, planPricesOf } from "~/campaigns/currencies.server";
 import { recordAudit } from "~/audit/audit.server";
 import { noControl, parseAmount } from "~/validation/fields";
-import { getEnv } from "~/env.server";
+import { publicOrigin } from "~/origins.server";
 import { startCheckout } from "~/giving/checkout.server";
 import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
@@ -656,7 +656,8 @@ export async function startCardUpdate(
     const { url } = await getPaymentProvider().startCardUpdate({
       providerCustomerId: supporter.stripeCustomerId,
       supporterId,
-      returnUrl: `${getEnv().appUrl}/account/card?returned=1`,
+      // Back to the address the supporter came from (the onion one too, ADR 051).
+      returnUrl: `${publicOrigin()}/account/card?returned=1`,
     });
     return { ok: true, url };
   } catch (error) {

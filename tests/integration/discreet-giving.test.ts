@@ -4,12 +4,16 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { campaigns, checkouts, outbox, payments, subscriptions, supporters } from "@db/schema";
 import { isCrossSitePost } from "~/auth/csrf.server";
+import { createStaffUser } from "~/auth/staff-auth.server";
 import { linkUrl } from "~/auth/link-seal.server";
 import { parseCampaignForm } from "~/campaigns/admin-campaigns.server";
 import { startDonationCheckout } from "~/giving/checkout.server";
 import { resendMailer } from "~/email/mailer.server";
 import { drainOutbox } from "~/email/worker.server";
 import { resetEnvCache } from "~/env.server";
+import { getOrganisationSettings } from "~/organisation/settings.server";
+import { applyDelivery } from "~/payments/apply-event.server";
+import { createPledge } from "~/pledges/pledges.server";
 import { sendCardExpiryReminders } from "~/jobs/card-expiry-reminders.server";
 import { sendRenewalReminders } from "~/jobs/renewal-reminders.server";
 import { applyRetention } from "~/jobs/retention.server";
@@ -18,10 +22,14 @@ import { cookiesAreSecure, originForHost, withPublicOrigin } from "~/origins.ser
 import { action as campaignAction, loader as campaignLoader } from "~/routes/c.$slug";
 import { loader as thanksLoader } from "~/routes/thanks";
 import { loader as receiptFileLoader } from "~/routes/thanks_.receipt[.txt]";
+import { resendReceipt } from "~/supporters/admin-supporters.server";
 import { settlePendingChange } from "~/supporters/pending-changes.server";
+import { emailAnnualStatement, financialYearOf, getAnnualStatement } from "~/supporters/statement.server";
 import { requestSignInLink } from "~/supporters/sign-in.server";
+import { requestEmailChange } from "~/supporters/profile.server";
+import { startCardUpdate } from "~/supporters/subscription-changes.server";
 import { DonateForm, type DonateFormProps } from "~/ui/DonateForm";
-import { giveGift, uniqueEmail } from "../factories";
+import { createCheckout, giveGift, uniqueEmail } from "../factories";
 import { resendAccepts, resendRequests, resetResendRequests } from "../mocks/resend";
 import { useSeededDatabase } from "../support/database";
 import { sendQueuedMail } from "../support/mail";
@@ -70,7 +78,7 @@ afterEach(() => {
 
 const outboxFor = (email: string) => t.db.select().from(outbox).where(eq(outbox.toEmail, email));
 
-function giveDiscreetly(choice: { noEmail?: boolean; noAccountLink?: boolean } = {}, paidAt?: Date) {
+function giveDiscreetly(choice: { noEmail?: boolean; noAccountLink?: boolean; email?: string } = {}, paidAt?: Date) {
   return giveGift(t.db, {
     campaignId: discreet.id,
     currency: "EUR",
@@ -348,6 +356,226 @@ describe("no email at all", () => {
     const { checkout } = await giveDiscreetly();
     const file = await callLoader(receiptFileLoader, `/thanks/receipt.txt?ref=${checkout.id}`);
     expect(file.status).toBe(404);
+  });
+});
+
+describe("the annual statement", () => {
+  const yearOf = async (paidAt: Date) => financialYearOf(paidAt, await getOrganisationSettings(t.db));
+  const statementsTo = async (email: string) =>
+    (await outboxFor(email)).filter((m) => m.template === "annual-statement");
+
+  it("goes under a neutral sender and subject to a reader whose gifts include a discreet campaign", async () => {
+    const quiet = await giveDiscreetly();
+    const year = await yearOf(quiet.payment.paidAt);
+    expect(await emailAnnualStatement(t.db, { supporterId: quiet.supporterId, year })).toBe("queued");
+    expect(await statementsTo(quiet.checkout.email)).toEqual([expect.objectContaining({ discreet: true })]);
+
+    const ordinary = await giveGift(t.db, { campaignId: fixtures.campaign.id, email: uniqueEmail("open") });
+    await emailAnnualStatement(t.db, { supporterId: ordinary.supporterId, year });
+    expect(await statementsTo(ordinary.checkout.email)).toEqual([expect.objectContaining({ discreet: false })]);
+    const sent = (await sendQueuedMail(t.db)).filter(
+      (m) => m.to === quiet.checkout.email && !/receipt/i.test(m.subject),
+    );
+    expect(sent.map((m) => m.subject)).toEqual(["Your statement"]);
+  });
+
+  it("is not emailed to a reader who asked for no email about any of their gifts, even beside ordinary ones", async () => {
+    const email = uniqueEmail("mixed");
+    const ordinary = await giveGift(t.db, { campaignId: fixtures.campaign.id, email });
+    const silent = await giveDiscreetly({ noEmail: true, noAccountLink: true, email });
+    expect(silent.supporterId).toBe(ordinary.supporterId);
+    const year = await yearOf(silent.payment.paidAt);
+    expect(await getAnnualStatement(t.db, { supporterId: silent.supporterId, year })).toMatchObject({
+      emailDeclined: true,
+    });
+    expect(await emailAnnualStatement(t.db, { supporterId: silent.supporterId, year })).toBe("email_declined");
+    expect(await statementsTo(email)).toEqual([]);
+  });
+});
+
+describe("links in emails queued with no request", () => {
+  const onionGift = (input: { kind?: "monthly"; email: string }) =>
+    giveGift(t.db, {
+      campaignId: discreet.id,
+      currency: "EUR",
+      amountMinor: 1000,
+      name: "",
+      onion: true,
+      ...input,
+    });
+
+  it("point to the onion address in a renewal reminder for a gift given there", async () => {
+    const now = new Date("2032-06-01T00:00:00Z");
+    const year = async (gift: Awaited<ReturnType<typeof giveDiscreetly>>) => {
+      await t.db
+        .update(payments)
+        .set({ kind: "tier_one_time", coversUntil: new Date("2032-06-20T00:00:00Z") })
+        .where(eq(payments.id, gift.payment.id));
+      return gift;
+    };
+    const there = await year(await onionGift({ email: uniqueEmail("onion-year") }));
+    const clearnet = await year(await giveDiscreetly());
+    await sendRenewalReminders(t.db, now);
+    const mail = await sendQueuedMail(t.db);
+    const reminder = (email: string) => mail.find((m) => m.to === email && m.subject !== "Your receipt");
+    expect(reminder(there.checkout.email)?.text).toContain(`${ONION}/support`);
+    expect(reminder(there.checkout.email)?.text).toContain(`${ONION}/account/auth/`);
+    expect(reminder(there.checkout.email)?.text).not.toContain("localhost:3000");
+    expect(reminder(clearnet.checkout.email)?.text).toContain("http://localhost:3000/support");
+  });
+
+  it("point to the onion address in a card-expiry reminder for a monthly gift given there", async () => {
+    const gift = await onionGift({ kind: "monthly", email: uniqueEmail("onion-card") });
+    await t.db
+      .update(supporters)
+      .set({ cardBrand: "Visa", cardLast4: "4242", cardExpMonth: 3, cardExpYear: 2033 })
+      .where(eq(supporters.id, gift.supporterId));
+    await t.db
+      .update(subscriptions)
+      .set({ currentPeriodEnd: new Date("2033-04-10T00:00:00Z") })
+      .where(eq(subscriptions.supporterId, gift.supporterId));
+    await sendQueuedMail(t.db);
+    expect((await sendCardExpiryReminders(t.db, new Date("2033-03-05T00:00:00Z"))).queued).toBeGreaterThan(0);
+    const [reminder] = (await sendQueuedMail(t.db)).filter((m) => m.to === gift.checkout.email);
+    expect(reminder?.text).toContain(`${ONION}/account/auth/`);
+    expect(reminder?.text).not.toContain("localhost:3000");
+  });
+
+  it("point to the onion address in the confirmation of a change to a monthly gift given there", async () => {
+    const gift = await onionGift({ kind: "monthly", email: uniqueEmail("onion-change") });
+    await sendQueuedMail(t.db);
+    const keep = {
+      id: `keep-${gift.checkout.id}`,
+      requestedAt: new Date().toISOString(),
+      kind: "keep",
+      from: { cancelAtPeriodEnd: true },
+      to: { cancelAtPeriodEnd: false },
+    };
+    const [row] = await t.db
+      .update(subscriptions)
+      .set({ pendingChange: keep })
+      .where(eq(subscriptions.supporterId, gift.supporterId))
+      .returning();
+    await settlePendingChange(t.db, row!);
+    const [confirmation] = (await sendQueuedMail(t.db)).filter((m) => m.to === gift.checkout.email);
+    expect(confirmation?.text).toContain(`${ONION}/account/auth/`);
+    expect(confirmation?.text).not.toContain("localhost:3000");
+  });
+
+  it("point to the onion address in a failed-payment notice without an account link", async () => {
+    const checkout = await createCheckout(t.db, {
+      campaignId: discreet.id,
+      currency: "EUR",
+      email: uniqueEmail("onion-failed"),
+      name: "",
+      onion: true,
+      noAccountLink: true,
+    });
+    await applyDelivery(t.db, {
+      eventId: `evt_onion_failed_${checkout.id}`,
+      type: "payment_intent.payment_failed",
+      createdAt: new Date(),
+      events: [
+        {
+          type: "payment.failed",
+          checkoutId: checkout.id,
+          providerPaymentId: `pi_onion_${checkout.id}`,
+          amountMinor: 2500,
+          currency: "EUR",
+          attemptCount: 1,
+          nextAttemptAt: null,
+          reason: null,
+          fixUrl: null,
+        },
+      ],
+    });
+    const [notice] = (await outboxFor(checkout.email)).filter((m) => m.template === "payment-failed");
+    expect(notice?.props).toMatchObject({ fixUrl: `${ONION}/account/sign-in`, manageUrl: null });
+  });
+});
+
+describe("what staff send for a discreet campaign", () => {
+  it("resends a receipt under a neutral subject, and none for a gift whose reader asked for no email", async () => {
+    const staffUserId = await createStaffUser(t.db, {
+      email: uniqueEmail("discreet-staff"),
+      name: "Quiet Clerk",
+      role: "staff",
+      password: null,
+    });
+    const staff = { staffUserId, role: "staff" as const };
+    const told = await giveDiscreetly();
+    await t.db.delete(outbox).where(eq(outbox.toEmail, told.checkout.email));
+    expect(await resendReceipt(t.db, { staff, supporterId: told.supporterId, paymentId: told.payment.id })).toEqual({
+      ok: true,
+    });
+    expect(await outboxFor(told.checkout.email)).toEqual([expect.objectContaining({ discreet: true })]);
+
+    const silent = await giveDiscreetly({ noEmail: true, noAccountLink: true });
+    const refused = await resendReceipt(t.db, { staff, supporterId: silent.supporterId, paymentId: silent.payment.id });
+    expect(refused).toMatchObject({ ok: false });
+    expect(await outboxFor(silent.checkout.email)).toEqual([]);
+  });
+
+  it("sends a phone pledge's payment link under a neutral subject", async () => {
+    const staffUserId = await createStaffUser(t.db, {
+      email: uniqueEmail("discreet-phone"),
+      name: "Quiet Phone",
+      role: "staff",
+      password: null,
+    });
+    const email = uniqueEmail("discreet-caller");
+    const result = await createPledge(t.db, {
+      staff: { staffUserId },
+      supporter: { email, name: "Quiet Caller" },
+      campaignId: discreet.id,
+      kind: "one_off",
+      amountMinor: 4200,
+      payMethod: "link",
+    });
+    expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+    expect(await outboxFor(email)).toEqual([
+      expect.objectContaining({ template: "pledge-payment-link", discreet: true }),
+    ]);
+  });
+});
+
+describe("emails a discreet campaign's reader asks for", () => {
+  it("sends a sign-in link under a neutral subject to anyone who gave to a discreet campaign", async () => {
+    const quiet = await giveDiscreetly({ noEmail: true, noAccountLink: true });
+    const open = await giveGift(t.db, { campaignId: fixtures.campaign.id, email: uniqueEmail("open-sign-in") });
+    await sendQueuedMail(t.db);
+    for (const gift of [quiet, open])
+      await requestSignInLink(t.db, { email: gift.checkout.email, clientAddress: "203.0.113.90" });
+    const mail = await sendQueuedMail(t.db);
+    // Asked for, so sent even to a reader who wanted no email about the gift.
+    expect(mail.find((m) => m.to === quiet.checkout.email)?.subject).toBe("Your sign-in link");
+    expect(mail.find((m) => m.to === open.checkout.email)?.subject).not.toBe("Your sign-in link");
+  });
+
+  it("confirms a new email address under a neutral subject", async () => {
+    const quiet = await giveDiscreetly();
+    const newEmail = uniqueEmail("quiet-new");
+    expect(await requestEmailChange(t.db, { supporterId: quiet.supporterId, newEmail })).toBe("sent");
+    expect(await outboxFor(newEmail)).toEqual([
+      expect.objectContaining({ template: "email-change-confirm", discreet: true }),
+    ]);
+  });
+
+  it("returns from the card page at Stripe to the onion address it was opened from", async () => {
+    const gift = await giveGift(t.db, {
+      campaignId: discreet.id,
+      currency: "EUR",
+      email: uniqueEmail("onion-portal"),
+      name: "",
+      onion: true,
+    });
+    await t.db
+      .update(supporters)
+      .set({ stripeCustomerId: "cus_onion_portal" })
+      .where(eq(supporters.id, gift.supporterId));
+    await withPublicOrigin(ONION, () => startCardUpdate(t.db, { supporterId: gift.supporterId }));
+    const [portal] = stripe.requestsTo("POST", "/v1/billing_portal/sessions");
+    expect(portal?.params).toMatchObject({ return_url: `${ONION}/account/card?returned=1` });
   });
 });
 
