@@ -16,12 +16,12 @@ import {
   supporters,
 } from "@db/schema";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
-import { publicOrigin, withPublicOrigin } from "~/origins.server";
+import { publicOrigin } from "~/origins.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale, type ReceiptSnapshot } from "~/email/templates";
-import { getEnv } from "~/env.server";
 import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
+import { withGiftOrigin } from "~/supporters/discretion.server";
 import { applyCardChanged } from "~/supporters/cards.server";
 import { addMonths } from "~/supporters/billing-dates";
 import { settlePendingChange, settleYearSwitch } from "~/supporters/pending-changes.server";
@@ -546,7 +546,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   // A reader who asked for no email, or for none that signs them in, gets no link (ADR 051).
   const manageUrl =
     supporter.email && !choice.noAccountLink
-      ? await withOriginOf(choice, () =>
+      ? await withGiftOrigin(choice, () =>
           createLoginLink(tx, {
             supporterId: input.supporterId,
             email: supporter.email ?? "",
@@ -695,12 +695,6 @@ async function emailChoiceOf(
   };
 }
 
-/** A gift given at the onion address gets its emails' links there too (ADR 051). */
-function withOriginOf<T>(checkout: { onion: boolean }, work: () => T): T {
-  const { onionOrigin } = getEnv();
-  return checkout.onion && onionOrigin ? withPublicOrigin(onionOrigin, work) : work();
-}
-
 /**
  * When a monthly payment's successor is due, as its receipt says: the subscription's period end
  * when the provider told us already, else a month on (how Stripe Billing anchors a new subscription).
@@ -805,7 +799,7 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
   }
   const manageUrl =
     supporterId !== null && !checkout.noAccountLink
-      ? await withOriginOf(checkout, () =>
+      ? await withGiftOrigin(checkout, () =>
           createLoginLink(tx, { supporterId, email, purpose: "manage", ttlMs: MANAGE_LINK_TTL_MS }),
         )
       : null;
@@ -825,7 +819,7 @@ async function applyPaymentFailed(tx: DB, event: Extract<NormalizedEvent, { type
       currency: event.currency,
       reason: event.reason,
       nextAttemptAt: event.nextAttemptAt?.toISOString() ?? null,
-      fixUrl: event.fixUrl ?? manageUrl ?? withOriginOf(checkout, () => `${publicOrigin()}/account/sign-in`),
+      fixUrl: event.fixUrl ?? manageUrl ?? withGiftOrigin(checkout, () => `${publicOrigin()}/account/sign-in`),
       manageUrl,
     },
   });
