@@ -18,6 +18,8 @@ const files = [
   "app/campaigns/admin-campaigns.server.ts",
   "app/payments/refunds.server.ts",
   "app/campaigns/admin-editing.server.ts",
+  "app/reports/dashboard.server.ts",
+  ...readdirSync(join(root, "app/audit")).map((name) => `app/audit/${name}`),
   ...readdirSync(join(root, "app/auth"))
     .filter((name) => /^staff-.*\.ts$/.test(name))
     .map((name) => `app/auth/${name}`),
@@ -73,7 +75,7 @@ function sentences(path: string): string[] {
 
 describe("domain modules staff pages speak through", () => {
   it("write no sentence as a string literal: each comes from the staff catalogue via t(…)", () => {
-    expect(files.length).toBeGreaterThan(10);
+    expect(files.length).toBeGreaterThan(13);
     const offences = Object.fromEntries(files.map((path) => [path, sentences(path)]).filter(([, s]) => s.length));
     expect(offences).toEqual({});
   });
