@@ -6,6 +6,8 @@
 import { parseArgs } from "node:util";
 import { connect, disconnect, type DB } from "@db/client.server";
 import { EnvError, getEnv, type Env } from "~/env.server";
+// The messages staff read (a refused password, a missing name) come from the catalogue (ADR 049).
+import "~/i18n/catalogue.server";
 import {
   InviteStaffSchema,
   NewStaffSchema,

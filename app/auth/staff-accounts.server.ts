@@ -16,12 +16,13 @@ import {
   StaffPasswordSchema,
   type StaffPasswordPurpose,
 } from "./staff-auth.server";
+import { lazyMessage, t } from "~/i18n/t";
 
 /** Who an admin invites: no password, they choose their own through the emailed link. */
 export const InviteStaffSchema = z.object({
   email,
-  name: name({ audience: "staff", required: "Enter their name." }),
-  role: z.enum(["admin", "staff"], { message: "role must be admin or staff" }),
+  name: name({ audience: "staff", required: t("admin.error.staff.enterTheirName") }),
+  role: z.enum(["admin", "staff"], lazyMessage("admin.error.staff.roleAdminOrStaff")),
 });
 
 /** The CLI's account with a password read from standard input. */

@@ -1,6 +1,7 @@
 import { hash, verify } from "@node-rs/argon2";
 import { and, eq, gt, inArray, isNull } from "drizzle-orm";
 import { z } from "zod";
+import { lazyMessage } from "~/i18n/t";
 import type { DB } from "@db/client.server";
 import { one } from "@db/rows";
 import { sessions, staffPasswordTokens, staffUsers, type StaffRole } from "@db/schema";
@@ -24,16 +25,19 @@ export const STAFF_PASSWORD_LINK_TTL_MS = 72 * 60 * 60_000;
 
 export const StaffPasswordSchema = z
   .string()
-  .min(MIN_PASSWORD_LENGTH, `the password must be at least ${MIN_PASSWORD_LENGTH} characters`)
-  .max(MAX_PASSWORD_LENGTH, `the password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  .min(MIN_PASSWORD_LENGTH, lazyMessage("admin.error.password.tooShort", { min: MIN_PASSWORD_LENGTH }))
+  .max(MAX_PASSWORD_LENGTH, lazyMessage("admin.error.password.tooLong", { max: MAX_PASSWORD_LENGTH }));
 
 /** The set-password form: the new password twice. The confirmation is only compared; its bound keeps absurd input out. */
 export const SetStaffPasswordFormSchema = z
   .object({
     password: StaffPasswordSchema,
-    confirmation: z.string().max(4 * MAX_PASSWORD_LENGTH, "the two passwords don't match"),
+    confirmation: z.string().max(4 * MAX_PASSWORD_LENGTH, lazyMessage("admin.error.password.mismatch")),
   })
-  .refine((v) => v.password === v.confirmation, { path: ["confirmation"], message: "the two passwords don't match" });
+  .refine((v) => v.password === v.confirmation, {
+    path: ["confirmation"],
+    ...lazyMessage("admin.error.password.mismatch"),
+  });
 
 const DAY_SECONDS = 24 * 60 * 60;
 /**

@@ -17,7 +17,7 @@ import {
 import { recordAudit } from "~/audit/audit.server";
 import { formatDate, parseDay, startOfDayTextInZone, zonedParts } from "~/dates";
 import { formValues, zodFieldErrors, type FieldErrors, type FormValues } from "~/giving/forms.server";
-import { t } from "~/i18n/t";
+import { lazyMessage, t } from "~/i18n/t";
 import { name, noControl, optionalPhone, optionalStatementDescriptor, parseAmount } from "~/validation/fields";
 import { formatMoney } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -25,7 +25,7 @@ import { getCampaignProgress, type Campaign } from "./campaigns.server";
 import {
   changedFields,
   Checkbox,
-  CHECK_THE_FORM,
+  checkTheForm,
   failure,
   lockEditing,
   moneyInput,
@@ -109,46 +109,46 @@ const realDay = (text: string) => {
 /** Pasted text can carry control characters: PostgreSQL refuses NUL, and the rest reach the public page. */
 
 const CampaignFormSchema = z.object({
-  name: name({ audience: "staff", required: "Enter a name." }),
+  name: name({ audience: "staff", required: t("admin.error.campaign.enterName") }),
   slug: z
-    .string({ message: "Enter a web address." })
+    .string(lazyMessage("admin.error.campaign.enterWebAddress"))
     .trim()
     .toLowerCase()
-    .min(1, "Enter a web address.")
-    .max(80, "Keep the web address under 80 characters.")
-    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens, like fighting-fund-2026."),
+    .min(1, lazyMessage("admin.error.campaign.enterWebAddress"))
+    .max(80, lazyMessage("admin.error.campaign.keepWebAddressUnder"))
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, lazyMessage("admin.error.campaign.useLowercaseLettersDigits")),
   headline: z
-    .string({ message: "Enter a headline." })
+    .string(lazyMessage("admin.error.campaign.enterHeadline"))
     .trim()
-    .min(1, "Enter a headline.")
-    .max(200, "Keep the headline under 200 characters.")
+    .min(1, lazyMessage("admin.error.campaign.enterHeadline"))
+    .max(200, lazyMessage("admin.error.campaign.keepHeadlineUnder200Chars"))
     .refine(...noControl()),
   description: z
     .string()
     .trim()
-    .max(5000, "Keep the description under 5,000 characters.")
+    .max(5000, lazyMessage("admin.error.campaign.keepDescriptionUnder5000"))
     .refine(...noControl({ multiline: true }))
     .default(""),
-  currency: z.enum(CURRENCIES, { message: "Choose a currency." }),
-  target: z.string({ message: "Enter a target." }),
-  minGift: z.string({ message: "Enter the smallest gift." }),
-  maxGift: z.string({ message: "Enter the largest gift." }),
-  presetAmounts: z.string({ message: "Enter the suggested amounts." }),
+  currency: z.enum(CURRENCIES, lazyMessage("admin.error.campaign.chooseCurrency")),
+  target: z.string(lazyMessage("admin.error.campaign.enterTarget")),
+  minGift: z.string(lazyMessage("admin.error.campaign.enterSmallestGift")),
+  maxGift: z.string(lazyMessage("admin.error.campaign.enterLargestGift")),
+  presetAmounts: z.string(lazyMessage("admin.error.campaign.enterSuggestedAmounts")),
   phone: optionalPhone.transform((v) => v ?? ""),
   startsOn: z
-    .string({ message: "Enter the start date." })
+    .string(lazyMessage("admin.error.campaign.enterStartDate"))
     .trim()
-    .refine(realDay, "Enter the start date as a date, like 2026-01-31."),
+    .refine(realDay, lazyMessage("admin.error.campaign.enterStartDateDate")),
   endsOn: z
     .string()
     .optional()
     .transform((v) => (v ? v.trim() : ""))
-    .refine((v) => v === "" || realDay(v), "Enter the end date as a date, like 2026-12-31, or leave it empty."),
+    .refine((v) => v === "" || realDay(v), lazyMessage("admin.error.campaign.enterEndDateDate")),
   isDefault: Checkbox,
   discreet: Checkbox,
   statementDescriptor: optionalStatementDescriptor,
   // Absent from forms posted before the field existed: the campaign's language stays English.
-  locale: z.enum(LOCALES, { message: "Choose a language." }).default(DEFAULT_LOCALE),
+  locale: z.enum(LOCALES, lazyMessage("admin.error.campaign.chooseLanguage")).default(DEFAULT_LOCALE),
 });
 
 export type CampaignInput = {
@@ -187,18 +187,17 @@ function parsePresets(
     .split(",")
     .map((p) => p.trim())
     .filter((p) => p !== "");
-  if (parts.length === 0) return { error: "Enter at least one suggested amount, like 25, 50, 100." };
-  if (parts.length > MAX_PRESETS) return { error: `Enter at most ${MAX_PRESETS} suggested amounts.` };
+  if (parts.length === 0) return { error: t("admin.error.campaign.enterLeastOneSuggested") };
+  if (parts.length > MAX_PRESETS) return { error: t("admin.error.campaign.tooManyPresets", { max: MAX_PRESETS }) };
   const amounts: number[] = [];
   for (const part of parts) {
     const money = parseAmount(part, currency);
-    if ("error" in money)
-      return { error: `“${part}” is not an amount. Separate amounts with commas, without thousands separators.` };
+    if ("error" in money) return { error: t("admin.error.campaign.presetNotAmount", { part }) };
     if (bounds.min !== undefined && money.amountMinor < bounds.min)
-      return { error: `${part} is below the smallest gift.` };
+      return { error: t("admin.error.campaign.presetBelowMin", { part }) };
     if (bounds.max !== undefined && money.amountMinor > bounds.max)
-      return { error: `${part} is above the largest gift.` };
-    if (amounts.includes(money.amountMinor)) return { error: `${part} is in the list twice.` };
+      return { error: t("admin.error.campaign.presetAboveMax", { part }) };
+    if (amounts.includes(money.amountMinor)) return { error: t("admin.error.campaign.presetTwice", { part }) };
     amounts.push(money.amountMinor);
   }
   return { amounts };
@@ -224,7 +223,7 @@ export function parseCampaignForm(
       else money[field] = result.amountMinor;
     }
     if (money.minGift !== undefined && money.maxGift !== undefined && money.minGift > money.maxGift)
-      errors.maxGift ??= "The largest gift must be at least the smallest gift.";
+      errors.maxGift ??= t("admin.error.campaign.largestGiftMustLeast");
     const result = parsePresets(values.presetAmounts ?? "", currency, { min: money.minGift, max: money.maxGift });
     if ("error" in result) errors.presetAmounts ??= result.error;
     else presets = result.amounts;
@@ -240,7 +239,7 @@ export function parseCampaignForm(
   const startsOn = values.startsOn?.trim() ?? "";
   const endsOn = values.endsOn?.trim() ?? "";
   if (realDay(startsOn) && realDay(endsOn) && endsOn < startsOn)
-    errors.endsOn ??= "The campaign must end on or after the day it starts.";
+    errors.endsOn ??= t("admin.error.campaign.campaignMustEndAfter");
   if (parsed.success && parsed.data.discreet && !parsed.data.statementDescriptor)
     errors.statementDescriptor ??= t("admin.discreet.descriptorError");
   if (!parsed.success || Object.keys(errors).length > 0) return { ok: false, errors, values };
@@ -401,8 +400,7 @@ export async function newCampaignValues(db: DB, now = new Date()): Promise<{ val
 // ---------------------------------------------------------------------------------------------
 // Saving
 
-export const CAMPAIGN_CHANGED_MESSAGE =
-  "Someone else changed this campaign since you opened the page (or made another campaign the default). Nothing was saved: reload to see their changes, then make yours again.";
+export const campaignChangedMessage = (): string => t("admin.error.campaign.someoneElseChangedCampaign");
 
 /**
  * The instants a form's days stand for: the start of the first day and the last second of the
@@ -433,12 +431,12 @@ async function checkAgainstOthers(tx: DB, input: CampaignInput, current?: Campai
     .select({ id: campaigns.id })
     .from(campaigns)
     .where(and(eq(campaigns.slug, input.slug), current ? ne(campaigns.id, current.id) : undefined));
-  if (clash) errors.slug = "Another campaign already uses this web address. Choose another.";
+  if (clash) errors.slug = t("admin.error.campaign.anotherCampaignAlreadyUses");
   if (current && current.currency !== input.currency && (await hasGifts(tx, current.id))) {
-    errors.currency = `This campaign already has gifts in ${current.currency}, so its currency can't change. Start a new campaign for another currency.`;
+    errors.currency = t("admin.error.campaign.currencyHasGifts", { currency: current.currency });
   }
   if (current?.isDefault && !input.isDefault) {
-    errors.isDefault = "There must always be a default campaign: make another campaign the default instead.";
+    errors.isDefault = t("admin.error.campaign.thereMustAlwaysDefault");
   }
   if (input.isDefault && !errors.currency) {
     const [other] = await tx
@@ -447,8 +445,7 @@ async function checkAgainstOthers(tx: DB, input: CampaignInput, current?: Campai
       .where(and(eq(plans.active, true), ne(plans.currency, input.currency)))
       .limit(1);
     // Supporter tiers are paid to the default campaign, in its currency.
-    if (other)
-      errors.currency = `The supporter tiers are priced in ${other.currency}, so the default campaign must be in ${other.currency} too.`;
+    if (other) errors.currency = t("admin.error.campaign.defaultCurrencyTiers", { currency: other.currency });
   }
   return errors;
 }
@@ -488,12 +485,12 @@ export async function createCampaign(
   db: DB,
   { staff, input }: { staff: Staff; input: CampaignInput },
 ): Promise<{ ok: true; campaignId: number } | EditFailure> {
-  if (staff.role !== "admin") return failure("forbidden", "Only an administrator can create a campaign.");
+  if (staff.role !== "admin") return failure("forbidden", t("admin.error.campaign.onlyAdministratorCanCreate"));
   const { timeZone } = await getOrganisationSettings(db);
   return db.transaction(async (tx) => {
     await lockEditing(tx, "campaigns");
     const errors = await checkAgainstOthers(tx, input);
-    if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
+    if (Object.keys(errors).length > 0) return failure("invalid", checkTheForm(), errors);
     const previousDefaultId = input.isDefault ? await takeOverDefault(tx, null) : null;
     const created = one(
       await tx
@@ -531,16 +528,16 @@ export async function updateCampaign(
     input,
   }: { staff: Staff; campaignId: number; version: string | null; input: CampaignInput },
 ): Promise<{ ok: true } | EditFailure> {
-  if (staff.role !== "admin") return failure("forbidden", "Only an administrator can edit a campaign.");
+  if (staff.role !== "admin") return failure("forbidden", t("admin.error.campaign.onlyAdministratorCanEdit"));
   const { timeZone } = await getOrganisationSettings(db);
   return db.transaction(async (tx) => {
     await lockEditing(tx, "campaigns");
     const [current] = await tx.select().from(campaigns).where(eq(campaigns.id, campaignId)).for("update");
-    if (!current) return failure("not_found", "Not found");
+    if (!current) return failure("not_found", t("admin.error.campaign.notFound"));
     const othersBefore = await otherCurrenciesOf(tx, campaignId);
-    if (version !== campaignVersion(current, othersBefore)) return failure("conflict", CAMPAIGN_CHANGED_MESSAGE);
+    if (version !== campaignVersion(current, othersBefore)) return failure("conflict", campaignChangedMessage());
     const errors = await checkAgainstOthers(tx, input, current);
-    if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
+    if (Object.keys(errors).length > 0) return failure("invalid", checkTheForm(), errors);
     const next = rowValues(input, instantsFor(input, timeZone, current));
     const othersChanged =
       JSON.stringify(othersBefore) !==

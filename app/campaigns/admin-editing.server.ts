@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
 import { sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
+import { t } from "~/i18n/t";
 import { currencyExponent } from "~/money";
 
 /** What the campaign and plan editors share: failures, version tokens, money and lines in forms. */
 
 export { failure, staffActor, type Staff, type StaffFailure as EditFailure } from "~/auth/staff-actions.server";
-export const CHECK_THE_FORM = "Please fix the highlighted fields.";
+export const checkTheForm = (): string => t("admin.error.checkTheForm");
 
 /**
  * Campaigns and plans have no updated_at: the form carries a hash of the values it was loaded

@@ -31,7 +31,7 @@ import { planPricesOf, type PlanPrice } from "./currencies.server";
 import {
   changedFields,
   Checkbox,
-  CHECK_THE_FORM,
+  checkTheForm,
   failure,
   lockEditing,
   moneyInput,
@@ -41,6 +41,7 @@ import {
   type EditFailure,
   type Staff,
 } from "./admin-editing.server";
+import { lazyMessage, t } from "~/i18n/t";
 
 /**
  * Admins create and edit supporter tiers. A price change is for new supporters only: every
@@ -144,7 +145,7 @@ export const PLAN_FIELDS = [
 const Description = z
   .string()
   .trim()
-  .max(2000, "Keep the description under 2,000 characters.")
+  .max(2000, lazyMessage("admin.error.plan.keepDescriptionUnder2000"))
   .refine(...noControl({ multiline: true }))
   .default("");
 
@@ -163,45 +164,45 @@ const Benefits = z
       .array(
         z
           .string()
-          .max(200, "Keep each benefit under 200 characters.")
+          .max(200, lazyMessage("admin.error.plan.keepEachBenefitUnder"))
           .refine(...noControl()),
       )
-      .max(12, "List at most 12 benefits, one per line."),
+      .max(12, lazyMessage("admin.error.plan.listAtMost12Benefits")),
   );
 
 const PlanFormSchema = z.object({
-  name: name({ audience: "staff", required: "Enter a name." }),
+  name: name({ audience: "staff", required: t("admin.error.plan.enterName") }),
   description: Description,
   benefits: Benefits,
   nameRu: z
     .string()
     .trim()
-    .max(200, "Keep the name under 200 characters.")
+    .max(200, lazyMessage("admin.error.plan.keepNameRuUnder200"))
     .refine(...noControl())
     .default(""),
   descriptionRu: Description,
   benefitsRu: Benefits,
-  price: z.string({ message: "Enter a price." }),
-  currency: z.enum(CURRENCIES, { message: "Choose a currency." }),
-  tier: z.enum(TIERS, { message: "Choose digital or print." }),
-  billing: z.enum(BILLINGS, { message: "Choose monthly or one payment for 12 months." }),
+  price: z.string(lazyMessage("admin.error.plan.enterPrice")),
+  currency: z.enum(CURRENCIES, lazyMessage("admin.error.plan.chooseCurrency")),
+  tier: z.enum(TIERS, lazyMessage("admin.error.plan.chooseDigitalPrint")),
+  billing: z.enum(BILLINGS, lazyMessage("admin.error.plan.chooseMonthlyOnePayment")),
   active: Checkbox,
   sortOrder: z.coerce
-    .number({ message: "Enter a whole number, like 1." })
-    .int("Enter a whole number, like 1.")
-    .min(0, "Enter 0 or more.")
-    .max(10_000, "Enter a number up to 10,000.")
+    .number(lazyMessage("admin.error.plan.enterWholeNumberLike"))
+    .int(lazyMessage("admin.error.plan.enterWholeNumberLike"))
+    .min(0, lazyMessage("admin.error.plan.enterZeroOrMore"))
+    .max(10_000, lazyMessage("admin.error.plan.enterNumberUpTo10000"))
     .default(0),
   confirmPriceChange: Checkbox,
 });
 
 const CodeSchema = z
-  .string({ message: "Enter a code." })
+  .string(lazyMessage("admin.error.plan.enterCode"))
   .trim()
   .toLowerCase()
-  .min(1, "Enter a code.")
-  .max(60, "Keep the code under 60 characters.")
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters, digits and single hyphens, like digital-monthly.");
+  .min(1, lazyMessage("admin.error.plan.enterCode"))
+  .max(60, lazyMessage("admin.error.plan.keepCodeUnder60Chars"))
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, lazyMessage("admin.error.plan.useLowercaseLettersDigits"));
 
 export type PlanInput = {
   name: string;
@@ -253,8 +254,7 @@ export function parsePlanForm(
   }
   if (parsed.success) {
     const { nameRu, descriptionRu, benefitsRu } = parsed.data;
-    if (!nameRu && (descriptionRu || benefitsRu.length > 0))
-      errors.nameRu ??= "Write the plan's name in Russian too, or leave every Russian field empty.";
+    if (!nameRu && (descriptionRu || benefitsRu.length > 0)) errors.nameRu ??= t("admin.error.plan.nameRuNeeded");
   }
   if (!parsed.success || !price || "error" in price || (code && !code.success) || Object.keys(errors).length > 0)
     return { ok: false, errors, values };
@@ -359,8 +359,7 @@ export async function newPlanValues(db: DB): Promise<FormValues> {
 // ---------------------------------------------------------------------------------------------
 // Saving
 
-export const PLAN_CHANGED_MESSAGE =
-  "Someone else changed this plan since you opened the page. Nothing was saved: reload to see their changes, then make yours again.";
+export const planChangedMessage = (): string => t("admin.error.plan.someoneElseChangedPlan");
 
 /** Thrown inside the saving transaction so that a Stripe refusal rolls our change back too. */
 class StripeSyncFailed extends Error {}
@@ -368,12 +367,9 @@ class StripeSyncFailed extends Error {}
 function stripeFailure(error: unknown): EditFailure {
   const said =
     error instanceof StripeSyncFailed && error.cause instanceof Error && error.cause.message
-      ? ` Stripe said: “${error.cause.message}”`
+      ? t("admin.error.plan.stripeSaid", { message: error.cause.message })
       : "";
-  return failure(
-    "unavailable",
-    `Stripe didn't accept the change, so nothing was saved and the plan is as it was. Please try again in a moment.${said}`,
-  );
+  return failure("unavailable", t("admin.error.plan.stripeRefused", { said }));
 }
 
 /** With Stripe, checkout pays the Price holding the plan's lookup key: make it match first. */
@@ -404,7 +400,7 @@ async function defaultCampaignCurrencyError(tx: DB, input: PlanInput): Promise<s
     .from(campaigns)
     .where(eq(campaigns.isDefault, true));
   if (!current || current.currency === input.currency) return null;
-  return `Supporter tiers are paid to the default campaign, which takes ${current.currency}: price an active plan in ${current.currency}.`;
+  return t("admin.error.plan.defaultCampaignCurrency", { currency: current.currency });
 }
 
 /** Only the columns the form edits, whatever else the caller's object carries. */
@@ -427,7 +423,7 @@ export async function createPlan(
   db: DB,
   { staff, input }: { staff: Staff; input: PlanInput & { code: string; otherPrices?: OtherPrices } },
 ): Promise<{ ok: true; planId: number } | EditFailure> {
-  if (staff.role !== "admin") return failure("forbidden", "Only an administrator can create a plan.");
+  if (staff.role !== "admin") return failure("forbidden", t("admin.error.plan.onlyAdministratorCanCreate"));
   const lookupKey = lookupKeyFor(input.code, input.currency);
   try {
     return await db.transaction(async (tx) => {
@@ -437,10 +433,10 @@ export async function createPlan(
         .select({ id: plans.id })
         .from(plans)
         .where(or(eq(plans.code, input.code), eq(plans.lookupKey, lookupKey)));
-      if (clash) errors.code = "Another plan already uses this code. Choose another.";
+      if (clash) errors.code = t("admin.error.plan.anotherPlanAlreadyUses");
       const currencyError = await defaultCampaignCurrencyError(tx, input);
       if (currencyError) errors.currency = currencyError;
-      if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
+      if (Object.keys(errors).length > 0) return failure("invalid", checkTheForm(), errors);
       const { code } = input;
       const created = one(
         await tx
@@ -495,18 +491,18 @@ export async function updatePlan(
     confirmPriceChange: boolean;
   },
 ): Promise<{ ok: true; currentSupporters: number; priceChanged: boolean } | EditFailure> {
-  if (staff.role !== "admin") return failure("forbidden", "Only an administrator can edit a plan.");
+  if (staff.role !== "admin") return failure("forbidden", t("admin.error.plan.onlyAdministratorCanEdit"));
   try {
     return await db.transaction(async (tx) => {
       await lockEditing(tx, "plans");
       const [current] = await tx.select().from(plans).where(eq(plans.id, planId)).for("update");
-      if (!current) return failure("not_found", "Not found");
+      if (!current) return failure("not_found", t("admin.error.plan.notFound"));
       const othersBefore = await planPricesOf(tx, current);
-      if (version !== planVersion(current, othersBefore)) return failure("conflict", PLAN_CHANGED_MESSAGE);
+      if (version !== planVersion(current, othersBefore)) return failure("conflict", planChangedMessage());
 
       const errors: FieldErrors = {};
       if (await planInUse(tx, planId)) {
-        const fixed = "Supporters have chosen this plan, so this can't change: make a new plan instead.";
+        const fixed = t("admin.error.plan.supportersHaveChosenPlan");
         if (input.tier !== current.tier) errors.tier = fixed;
         if (input.billing !== current.billing) errors.billing = fixed;
         if (input.currency !== current.currency) errors.currency = fixed;
@@ -516,9 +512,12 @@ export async function updatePlan(
       const priceChanged = input.amountMinor !== current.amountMinor;
       const currentSupporters = await countCurrentSupporters(tx, current);
       if (priceChanged && currentSupporters > 0 && !confirmPriceChange) {
-        errors.confirmPriceChange = `Tick the box to confirm that the ${currentSupporters} current supporter${currentSupporters === 1 ? "" : "s"} keep${currentSupporters === 1 ? "s" : ""} ${formatMoney(current.amountMinor, current.currency, "en-AU", { alwaysShowCents: true })} and only new supporters pay the new price.`;
+        errors.confirmPriceChange = t("admin.error.plan.confirmPriceChange", {
+          count: currentSupporters,
+          amount: formatMoney(current.amountMinor, current.currency, "en-AU", { alwaysShowCents: true }),
+        });
       }
-      if (Object.keys(errors).length > 0) return failure("invalid", CHECK_THE_FORM, errors);
+      if (Object.keys(errors).length > 0) return failure("invalid", checkTheForm(), errors);
 
       const next = editable(input);
       const wantedOthers = (input.otherPrices ?? othersBefore)

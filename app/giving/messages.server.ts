@@ -5,7 +5,7 @@ import { exactTime, keyset, pageOf } from "@db/keyset.server";
 import { campaigns, checkouts, payments, staffUsers, supporters, type MessageStatus } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import type { StaffSession } from "~/auth/staff-auth.server";
-import { t } from "~/i18n/t";
+import { lazyMessage, t } from "~/i18n/t";
 
 /**
  * Messages of support: what readers wrote with their gift. Staff read each one before it may
@@ -195,8 +195,11 @@ export async function countMessagesToReview(db: DB): Promise<number> {
 }
 
 export const ModerateMessageSchema = z.object({
-  intent: z.enum(["approve", "hide"], { message: "Choose Approve or Hide." }),
-  paymentId: z.coerce.number({ message: "That message was not found." }).int().positive("That message was not found."),
+  intent: z.enum(["approve", "hide"], lazyMessage("admin.error.message.chooseApproveHide")),
+  paymentId: z.coerce
+    .number(lazyMessage("admin.error.message.messageWasNotFound"))
+    .int()
+    .positive(lazyMessage("admin.error.message.messageWasNotFound")),
 });
 export type ModerateMessageInput = z.infer<typeof ModerateMessageSchema>;
 

@@ -34,3 +34,11 @@ export function t(key: MessageKey, params: MessageParams = {}, locale?: string):
   if (template === undefined) return key;
   return formatMessage(template, params, used);
 }
+
+/**
+ * A zod error parameter (`.min(1, lazyMessage("admin.…"))`) whose message is looked up when the error
+ * is made, not when the schema is built while modules load, before any request's language is known.
+ */
+export function lazyMessage(key: MessageKey, params: MessageParams = {}): { error: () => string } {
+  return { error: () => t(key, params) };
+}

@@ -5,6 +5,7 @@ import { GIFTS_TAX_DEDUCTIBLE, settings } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { formValues, zodFieldErrors, type FormResult } from "~/giving/forms.server";
 import type { OrganisationDetails } from "~/email/templates";
+import { lazyMessage, t } from "~/i18n/t";
 
 export type OrganisationSettings = typeof settings.$inferSelect;
 
@@ -52,16 +53,15 @@ const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
  */
 export function parseEmbedOrigin(text: string): { origin: string } | { error: string } {
   const refused = (why: string) => ({ error: `“${text}” ${why}` });
-  if (!URL.canParse(text)) return refused("is not a web address. Write it like https://news.example.org");
+  if (!URL.canParse(text)) return refused(t("admin.error.settings.notWebAddressWrite"));
   const url = new URL(text);
   const loopback = LOOPBACK_HOSTS.has(url.hostname);
   if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback))
-    return refused("must start with https:// (plain http:// is allowed only for localhost).");
-  if (url.username || url.password) return refused("must not contain a user name or password.");
+    return refused(t("admin.error.settings.mustStartWithHttps"));
+  if (url.username || url.password) return refused(t("admin.error.settings.mustNotContainUser"));
   if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash || /[?#]$/.test(text))
-    return refused("must be just the site's address, with no path: for example https://news.example.org");
-  if (url.hostname.includes("*"))
-    return refused("must name one site: list each site (www. and without) on its own line.");
+    return refused(t("admin.error.settings.mustBeJustTheSite"));
+  if (url.hostname.includes("*")) return refused(t("admin.error.settings.mustNameOneSite"));
   return { origin: url.origin };
 }
 
@@ -70,7 +70,7 @@ const EmbedOriginsSchema = z.preprocess(
   (value) => (typeof value === "string" ? value.split(/[\s,]+/).filter((part) => part !== "") : []),
   z
     .array(z.string())
-    .max(EMBED_ORIGINS_MAX, `List at most ${EMBED_ORIGINS_MAX} sites that may show the appeal block.`)
+    .max(EMBED_ORIGINS_MAX, lazyMessage("admin.error.settings.tooManyOrigins", { max: EMBED_ORIGINS_MAX }))
     .transform((texts, ctx) => {
       const origins: string[] = [];
       for (const text of texts) {
@@ -89,13 +89,13 @@ export const SupporterPageSettingsSchema = z.object({
   firstPrintEditionDays: z.preprocess(
     blankToNull,
     z.coerce
-      .number({ message: "Enter a whole number of days from 0 to 90, or leave it blank." })
-      .int("Enter a whole number of days from 0 to 90, or leave it blank.")
-      .min(0, "Enter a whole number of days from 0 to 90, or leave it blank.")
-      .max(90, "Enter a whole number of days from 0 to 90, or leave it blank.")
+      .number(lazyMessage("admin.error.settings.enterWholeNumberDays"))
+      .int(lazyMessage("admin.error.settings.enterWholeNumberDays"))
+      .min(0, lazyMessage("admin.error.settings.enterWholeNumberDays"))
+      .max(90, lazyMessage("admin.error.settings.enterWholeNumberDays"))
       .nullable(),
   ),
-  giftsTaxDeductible: z.enum(GIFTS_TAX_DEDUCTIBLE, { message: "Choose what statements say about tax." }),
+  giftsTaxDeductible: z.enum(GIFTS_TAX_DEDUCTIBLE, lazyMessage("admin.error.settings.chooseWhatStatementsSay")),
   embedOrigins: EmbedOriginsSchema,
 });
 export type SupporterPageSettings = z.infer<typeof SupporterPageSettingsSchema>;

@@ -222,7 +222,7 @@ export async function confirmRefund(
 ): Promise<RefundOutcome> {
   if (staff.role !== "admin") return failure("forbidden", t("admin.refund.error.adminOnly"));
   const context = await getRefundContext(db, { paymentId });
-  if (!context) return failure("not_found", "Not found");
+  if (!context) return failure("not_found", t("admin.error.refund.notFound"));
   const [existing] = await db.select().from(paymentRefunds).where(eq(paymentRefunds.requestId, requestId));
   if (existing && (existing.paymentId !== paymentId || existing.amountMinor !== request.amountMinor))
     return failure("conflict", t("admin.refund.error.changed"));

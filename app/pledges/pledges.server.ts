@@ -24,6 +24,7 @@ import { getOrganisationSettings, organisationDetails } from "~/organisation/set
 import { describeGift, recordPayment } from "~/payments/apply-event.server";
 import { createSupporterWithoutEmail, ensureSupporter } from "~/supporters/supporters.server";
 import { name, optionalEmail, optionalPhone, optionalText, parseAmount, postalAddress } from "~/validation/fields";
+import { lazyMessage, t } from "~/i18n/t";
 
 export const PLEDGE_LINK_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 export const PLEDGE_REMINDER_AFTER_MS = 3 * 24 * 60 * 60 * 1000;
@@ -41,8 +42,7 @@ const isRowId = (n: number) => Number.isInteger(n) && n > 0 && n <= MAX_ID;
 const PledgeAddressSchema = postalAddress({ audience: "staff", defaultCountry: "AU" });
 
 /** Shown on the payment method when there is no email address to send a link to. */
-export const LINK_NEEDS_EMAIL =
-  "A payment link is sent by email, so it needs an email address. Record a cheque, bank transfer or cash payment instead, or add their email address.";
+export const linkNeedsEmail = (): string => t("admin.error.pledge.paymentLinkSentBy");
 
 /**
  * A new caller: with an email address, or — for callers who have none — with a phone number
@@ -51,7 +51,7 @@ export const LINK_NEEDS_EMAIL =
 const NewSupporterSchema = z
   .object({
     email: optionalEmail,
-    name: name({ audience: "staff", required: "Enter the caller's name." }),
+    name: name({ audience: "staff", required: t("admin.error.pledge.enterCallerName") }),
     phone: optionalPhone,
     address: PledgeAddressSchema.nullish(),
   })
@@ -61,13 +61,13 @@ const NewSupporterSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["phone"],
-        message: "Enter an email address or, if they have none, a phone number.",
+        message: t("admin.error.pledge.enterEmailAddressIf"),
       });
     if (!s.address)
       ctx.addIssue({
         code: "custom",
         path: ["address"],
-        message: "Without an email address the receipt is posted: enter their postal address.",
+        message: t("admin.error.pledge.withoutEmailAddressReceipt"),
       });
   });
 
@@ -75,40 +75,41 @@ export const PledgeInputSchema = z
   .object({
     supporter: z.union([z.object({ existingId: z.number().int().positive().max(MAX_ID) }), NewSupporterSchema]),
     campaignId: z
-      .number({ error: "Choose a campaign." })
+      .number(lazyMessage("admin.error.pledge.chooseCampaign"))
       .int()
-      .positive("Choose a campaign.")
-      .max(MAX_ID, "Choose a campaign."),
-    kind: z.enum(GIFT_KINDS, { error: "Choose what they are pledging." }),
+      .positive(lazyMessage("admin.error.pledge.chooseCampaign"))
+      .max(MAX_ID, lazyMessage("admin.error.pledge.chooseCampaign")),
+    kind: z.enum(GIFT_KINDS, lazyMessage("admin.error.pledge.chooseWhatTheyPledging")),
     planCode: optionalText(100),
     amountMinor: z
-      .number({ error: "Enter an amount." })
+      .number(lazyMessage("admin.error.pledge.enterAmount"))
       .int()
-      .positive("Enter an amount above zero.")
-      .max(100_000_000, "That amount is too large.")
+      .positive(lazyMessage("admin.error.pledge.enterAmountAboveZero"))
+      .max(100_000_000, lazyMessage("admin.error.pledge.amountTooLarge"))
       .optional(),
     notes: optionalText(2000, { multiline: true }),
     /** The caller's wishes for the wall of solidarity: not named publicly unless they say so (ADR 043). */
     anonymous: z.boolean().default(true),
     message: optionalText(500, { multiline: true }),
-    payMethod: z.enum(PLEDGE_PAY_METHODS, { error: "Choose how they will pay." }),
+    payMethod: z.enum(PLEDGE_PAY_METHODS, lazyMessage("admin.error.pledge.chooseHowTheyWill")),
     reference: optionalText(100),
   })
   .superRefine((v, ctx) => {
     const tier = v.kind === "tier_monthly" || v.kind === "tier_one_time";
-    if (tier && !v.planCode) ctx.addIssue({ code: "custom", path: ["planCode"], message: "Choose a tier." });
+    if (tier && !v.planCode)
+      ctx.addIssue({ code: "custom", path: ["planCode"], message: t("admin.error.pledge.chooseTier") });
     if (!tier && v.amountMinor === undefined)
-      ctx.addIssue({ code: "custom", path: ["amount"], message: "Enter an amount." });
+      ctx.addIssue({ code: "custom", path: ["amount"], message: t("admin.error.pledge.enterAmount") });
     const recurring = v.kind === "monthly" || v.kind === "tier_monthly";
     if (recurring && v.payMethod !== "link")
       ctx.addIssue({
         code: "custom",
         path: ["payMethod"],
-        message: "A monthly gift can only be set up through an emailed payment link.",
+        message: t("admin.error.pledge.monthlyGiftCanOnly"),
       });
     const newWithoutEmail = !("existingId" in v.supporter) && !v.supporter.email;
     if (newWithoutEmail && v.payMethod === "link")
-      ctx.addIssue({ code: "custom", path: ["payMethod"], message: LINK_NEEDS_EMAIL });
+      ctx.addIssue({ code: "custom", path: ["payMethod"], message: linkNeedsEmail() });
   });
 export type PledgeInput = z.input<typeof PledgeInputSchema>;
 
@@ -192,7 +193,7 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
   try {
     return await db.transaction(async (tx) => {
       const [campaign] = await tx.select().from(campaigns).where(eq(campaigns.id, v.campaignId));
-      if (!campaign) throw new FieldError({ campaignId: "Choose a campaign." });
+      if (!campaign) throw new FieldError({ campaignId: t("admin.error.pledge.chooseCampaign") });
       const tier = v.kind === "tier_monthly" || v.kind === "tier_one_time";
       const [plan] =
         tier && v.planCode
@@ -204,9 +205,9 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
       if (tier) {
         const billing = v.kind === "tier_monthly" ? "monthly" : "one_time_year";
         if (!plan || plan.billing !== billing)
-          throw new FieldError({ planCode: "Choose a tier that matches what they are pledging." });
+          throw new FieldError({ planCode: t("admin.error.pledge.chooseTierMatchesWhat") });
         if (plan.currency !== campaign.currency)
-          throw new FieldError({ planCode: "That tier is priced in another currency than the campaign." });
+          throw new FieldError({ planCode: t("admin.error.pledge.tierPricedAnotherCurrency") });
       }
       // Tiers are always their plan's price.
       const amountMinor = plan ? plan.amountMinor : v.amountMinor!;
@@ -217,7 +218,7 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
           .select({ id: supporters.id })
           .from(supporters)
           .where(and(eq(supporters.id, v.supporter.existingId), sql`${supporters.erasedAt} is null`));
-        if (!found) throw new FieldError({ supporterId: "That supporter no longer exists: search again." });
+        if (!found) throw new FieldError({ supporterId: t("admin.error.pledge.supporterNoLongerExists") });
         supporterId = found.id;
       } else if (v.supporter.email) {
         const s = v.supporter;
@@ -237,15 +238,14 @@ export async function createPledge(db: DB, input: PledgeInput & { staff: Staff }
         "createPledge: the supporter found or made above",
       );
       if (!supporter.email) {
-        if (v.payMethod === "link") throw new FieldError({ payMethod: LINK_NEEDS_EMAIL });
+        if (v.payMethod === "link") throw new FieldError({ payMethod: linkNeedsEmail() });
         if (!supporter.addressLine1)
           throw new FieldError({
-            addressLine1:
-              "This supporter has no email address, so the receipt is posted: add their postal address on their supporter page first.",
+            addressLine1: t("admin.error.pledge.supporterHasNoEmail"),
           });
       }
       if (plan?.tier === "print" && !supporter.addressLine1)
-        throw new FieldError({ addressLine1: "Print needs a postal address: add one for this supporter." });
+        throw new FieldError({ addressLine1: t("admin.error.pledge.printNeedsPostalAddress") });
 
       const pledge = one(
         await tx
@@ -331,7 +331,7 @@ export async function pledgeInputFromForm(
   const errors: FieldErrors = {};
   const campaignId = Number(form.campaignId);
   const [campaign] = isRowId(campaignId) ? await db.select().from(campaigns).where(eq(campaigns.id, campaignId)) : [];
-  if (!campaign) errors.campaignId = "Choose a campaign.";
+  if (!campaign) errors.campaignId = t("admin.error.pledge.chooseCampaign");
   let amountMinor: number | undefined;
   const tier = form.kind === "tier_monthly" || form.kind === "tier_one_time";
   if (!tier && campaign) {
@@ -340,7 +340,7 @@ export async function pledgeInputFromForm(
     else amountMinor = money.amountMinor;
   }
   const existingId = Number(form.supporterId);
-  if (form.supporterId && !isRowId(existingId)) errors.supporterId = "That supporter no longer exists: search again.";
+  if (form.supporterId && !isRowId(existingId)) errors.supporterId = t("admin.error.pledge.supporterNoLongerExists");
   // Any address field typed means an address was meant: its missing parts get their own errors.
   const hasAddress = ["addressLine1", "addressLine2", "addressCity", "addressState", "addressPostalCode"].some((f) =>
     form[f]?.trim(),

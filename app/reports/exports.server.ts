@@ -13,6 +13,7 @@ import {
 import { z } from "zod";
 import { recordAudit } from "~/audit/audit.server";
 import { safeTimeZone, startOfDayTextInZone } from "~/dates";
+import { lazyMessage } from "~/i18n/t";
 import { currencyExponent } from "~/money";
 import { PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { getOrganisationSettings } from "~/organisation/settings.server";
@@ -558,32 +559,32 @@ export function supportersCsv(
 
 const Day = z
   .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, "a date is required (YYYY-MM-DD)")
+  .regex(/^\d{4}-\d{2}-\d{2}$/, lazyMessage("admin.error.export.dateRequired"))
   .refine(
     (s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s),
-    "not a real date",
+    lazyMessage("admin.error.export.notARealDate"),
   );
 
 export const ExportQuerySchemas = {
   "print-list": z.object({ on: Day }),
   payments: z
     .object({ from: Day, to: Day })
-    .refine((q) => q.from <= q.to, { message: "the end date must not be before the start date", path: ["to"] }),
+    .refine((q) => q.from <= q.to, { ...lazyMessage("admin.error.export.endBeforeStart"), path: ["to"] }),
   supporters: z.object({}),
   // Xero's CSV statement import (ADR 046): one clearing account's money movements.
   statement: z
     .object({
       from: Day,
       to: Day,
-      account: z.enum(["card", "offline"], { message: "choose the account" }),
-      dates: z.enum(["dmy", "mdy"], { message: "choose how Xero writes dates" }).default("dmy"),
+      account: z.enum(["card", "offline"], lazyMessage("admin.error.export.chooseAccount")),
+      dates: z.enum(["dmy", "mdy"], lazyMessage("admin.error.export.chooseDateOrder")).default("dmy"),
       currency: z
         .string()
-        .regex(/^[A-Z]{3}$/, "choose a currency")
+        .regex(/^[A-Z]{3}$/, lazyMessage("admin.error.export.chooseCurrency"))
         .optional()
         .or(z.literal("").transform(() => undefined)),
     })
-    .refine((q) => q.from <= q.to, { message: "the end date must not be before the start date", path: ["to"] }),
+    .refine((q) => q.from <= q.to, { ...lazyMessage("admin.error.export.endBeforeStart"), path: ["to"] }),
 } as const;
 export type ExportKind = keyof typeof ExportQuerySchemas;
 export const EXPORT_KINDS = Object.keys(ExportQuerySchemas) as ExportKind[];

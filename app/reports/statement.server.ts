@@ -2,6 +2,7 @@ import { and, asc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { rowsOf, type DB } from "@db/client.server";
 import { campaigns, payments, plans, supporters, type PaymentMethod } from "@db/schema";
 import { safeTimeZone } from "~/dates";
+import { t } from "~/i18n/t";
 import { currencyExponent } from "~/money";
 import { PAYMENT_METHOD_LABELS } from "~/payments/labels";
 import { csvCell, csvLine, kindInWords } from "./exports.server";
@@ -205,7 +206,7 @@ export async function statementCsv(
     return {
       ok: false,
       field: "currency",
-      message: `These dates hold money in ${[...currencies].sort().join(" and ")}; a Xero bank account holds one currency: choose one.`,
+      message: t("admin.error.statement.oneCurrency", { currencies: [...currencies].sort().join(" and ") }),
     };
 
   const payee = (name: string, supporterId: number) => name.trim() || `Supporter ${supporterId}`;
@@ -246,7 +247,7 @@ export async function statementCsv(
     return {
       ok: false,
       field: "to",
-      message: `More than ${maxLines.toLocaleString("en")} lines for these dates, and Xero imports at most ${maxLines.toLocaleString("en")} per file: choose fewer days.`,
+      message: t("admin.error.statement.tooManyLines", { max: maxLines.toLocaleString("en") }),
     };
   lines.sort((a, b) => a.at.getTime() - b.at.getTime() || a.order - b.order);
   // No byte-order mark: the file is for Xero, which reads UTF-8, and its first heading must be "*Date".

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { getDb } from "@db/client.server";
 import { listAuditEntries } from "~/audit/audit-log.server";
 import { requireStaff } from "~/http/guards.server";
-import { AUDIT_TARGET_LABELS, describeAuditAction } from "~/audit/audit-labels";
+import { AUDIT_TARGET_LABELS, describeAuditAction, describeAuditTarget } from "~/audit/audit-labels";
 import { formatMoney } from "~/money";
 import { REFUND_REASON_LABELS } from "~/payments/labels";
 import { DataTable } from "~/ui/admin";
@@ -70,8 +70,8 @@ export default function AuditLog() {
           {entries.map((e) => {
             const target = AUDIT_TARGET_LABELS[e.targetType];
             const label = e.targetStaff
-              ? `${target?.label ?? e.targetType}: ${e.targetStaff.name || e.targetStaff.email}`
-              : `${target?.label ?? e.targetType}${e.targetId ? ` #${e.targetId}` : ""}`;
+              ? `${describeAuditTarget(e.targetType)}: ${e.targetStaff.name || e.targetStaff.email}`
+              : `${describeAuditTarget(e.targetType)}${e.targetId ? ` #${e.targetId}` : ""}`;
             return (
               <tr key={e.id}>
                 <td>{dateTime(e.createdAt)}</td>

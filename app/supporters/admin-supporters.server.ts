@@ -35,6 +35,7 @@ import { addressOf, differingDetails, formatAddress, formatPostalAddress } from 
  */
 
 import { failure, staffActor, type Staff, type StaffFailure } from "~/auth/staff-actions.server";
+import { lazyMessage, t } from "~/i18n/t";
 export type { StaffFailure };
 
 // ---------------------------------------------------------------------------------------------
@@ -253,7 +254,7 @@ export async function getSupporterForStaff(
       rows: subs.rows.map(({ sub, planName, campaignName }) => ({
         id: sub.id,
         kind: sub.kind,
-        what: planName ?? `Monthly gift to ${campaignName}`,
+        what: planName ?? t("admin.error.supporter.monthlyGiftTo", { campaign: campaignName }),
         amountMinor: sub.amountMinor,
         currency: sub.currency,
         status: sub.status,
@@ -299,8 +300,8 @@ const CONTACT_FIELDS = [
 const ContactSchema = z
   .object({
     expectedUpdatedAt: z
-      .string({ message: "Reload the page and try again." })
-      .min(1, "Reload the page and try again.")
+      .string(lazyMessage("admin.error.supporter.reloadPageTryAgain"))
+      .min(1, lazyMessage("admin.error.supporter.reloadPageTryAgain"))
       .max(40),
     name: name({ audience: "staff" }),
     // Optional: callers of the phone line may have no email address, as long as we have a phone number.
@@ -310,7 +311,7 @@ const ContactSchema = z
   // The database keeps every supporter reachable one way or the other.
   .refine((c) => c.email !== null || c.phone !== null, {
     path: ["email"],
-    message: "Enter an email address or a phone number.",
+    error: () => t("admin.error.supporter.enterEmailAddressPhone"),
   });
 
 const ContactAddressSchema = postalAddress({ audience: "staff" });
@@ -341,8 +342,7 @@ async function hasLiveSubscription(tx: DB, supporterId: number): Promise<boolean
   return live !== undefined;
 }
 
-export const CONCURRENT_EDIT_MESSAGE =
-  "Someone else changed this supporter's details since you opened the page. Nothing was saved: reload to see their changes, then make yours again.";
+export const concurrentEditMessage = (): string => t("admin.error.supporter.someoneElseChangedSupporter");
 
 /**
  * Saves only if nobody saved since the form was loaded (`expectedUpdatedAt` is the page's
@@ -359,20 +359,20 @@ export async function updateSupporterContact(
       .from(supporters)
       .where(and(eq(supporters.id, input.supporterId), isNull(supporters.erasedAt)))
       .for("update");
-    if (!current) return failure("not_found", "Not found");
-    if (current.version !== input.expectedUpdatedAt) return failure("conflict", CONCURRENT_EDIT_MESSAGE);
+    if (!current) return failure("not_found", t("admin.error.supporter.notFound"));
+    if (current.version !== input.expectedUpdatedAt) return failure("conflict", concurrentEditMessage());
     if (input.email) {
       const [taken] = await tx
         .select({ id: supporters.id })
         .from(supporters)
         .where(and(eq(supporters.emailKey, input.email.toLowerCase()), ne(supporters.id, input.supporterId)));
       if (taken)
-        return failure("invalid", "Please check the form.", {
-          email: "Another supporter already has this email address.",
+        return failure("invalid", t("admin.error.supporter.pleaseCheckForm"), {
+          email: t("admin.error.supporter.anotherSupporterAlreadyHas"),
         });
     } else if (current.email && (await hasLiveSubscription(tx, input.supporterId))) {
-      return failure("invalid", "Please check the form.", {
-        email: "This supporter gives by card each month: keep an email address for their receipts and card reminders.",
+      return failure("invalid", t("admin.error.supporter.pleaseCheckForm"), {
+        email: t("admin.error.supporter.supporterGivesByCard"),
       });
     }
     const a = input.address;
@@ -409,8 +409,7 @@ export async function updateSupporterContact(
 // ---------------------------------------------------------------------------------------------
 // Details given at checkout (ADR 027)
 
-export const CHECKOUT_DETAILS_CHANGED_MESSAGE =
-  "The details given at checkout changed since you opened the page. Nothing was saved: look at them again.";
+export const checkoutDetailsChangedMessage = (): string => t("admin.error.supporter.detailsGivenCheckoutChanged");
 
 /**
  * What a checkout by someone else said about this supporter that their profile still does not:
@@ -467,13 +466,13 @@ export async function answerCheckoutDetails(
       .from(supporters)
       .where(and(eq(supporters.id, input.supporterId), isNull(supporters.erasedAt)))
       .for("update");
-    if (!current) return failure("not_found", "Not found");
+    if (!current) return failure("not_found", t("admin.error.supporter.notFound"));
     const given = current.supporter.checkoutDetails;
     if (!given || detailsToken(given) !== input.detailsToken)
-      return failure("conflict", CHECKOUT_DETAILS_CHANGED_MESSAGE);
+      return failure("conflict", checkoutDetailsChangedMessage());
     let fields: string[] = [];
     if (input.answer === "accept") {
-      if (current.version !== input.expectedUpdatedAt) return failure("conflict", CONCURRENT_EDIT_MESSAGE);
+      if (current.version !== input.expectedUpdatedAt) return failure("conflict", concurrentEditMessage());
       const differing = differingDetails(current.supporter, {
         name: given.name,
         phone: given.phone,
@@ -526,10 +525,10 @@ export async function answerCheckoutDetails(
 
 export const NoteSchema = z.object({
   body: z
-    .string({ message: "Write the note." })
+    .string(lazyMessage("admin.error.supporter.writeNote"))
     .trim()
-    .min(1, "Write the note.")
-    .max(5000, "Keep the note under 5,000 characters.")
+    .min(1, lazyMessage("admin.error.supporter.writeNote"))
+    .max(5000, lazyMessage("admin.error.supporter.keepNoteUnder5000"))
     .refine(...noControl({ multiline: true })),
 });
 
@@ -542,7 +541,7 @@ export async function addStaffNote(
       .select({ id: supporters.id })
       .from(supporters)
       .where(and(eq(supporters.id, supporterId), isNull(supporters.erasedAt)));
-    if (!supporter) return failure("not_found", "Not found");
+    if (!supporter) return failure("not_found", t("admin.error.supporter.notFound"));
     const note = one(
       await tx
         .insert(staffNotes)
@@ -582,18 +581,10 @@ export async function resendReceipt(
       .where(
         and(eq(receipts.paymentId, paymentId), eq(payments.supporterId, supporterId), isNull(supporters.erasedAt)),
       );
-    if (!row) return failure("not_found", "This payment has no receipt to send.");
-    if (!row.email)
-      return failure(
-        "invalid",
-        "This supporter has no email address: print the receipt from the payment page and post it.",
-      );
+    if (!row) return failure("not_found", t("admin.error.supporter.paymentHasNoReceipt"));
+    if (!row.email) return failure("invalid", t("admin.error.supporter.supporterHasNoEmail"));
     // Discreet giving (ADR 051): the reader's choice of no email holds against staff too.
-    if (row.noEmail)
-      return failure(
-        "invalid",
-        "The donor asked for no email about this gift: their receipt is on their thank-you page, or print it and hand it over.",
-      );
+    if (row.noEmail) return failure("invalid", t("admin.error.supporter.donorAskedNoEmail"));
     const receipt = row.snapshot;
     await enqueueEmail(tx, {
       template: receipt.frequency === "monthly" ? "recurring-receipt" : "donation-receipt",

@@ -6,7 +6,7 @@ import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import type { ReceiptSnapshot } from "~/email/templates";
 import { sendRenewalReminders } from "~/jobs/renewal-reminders.server";
 import { listReceiptsToPost } from "~/payments/admin-payments.server";
-import { createPledge, LINK_NEEDS_EMAIL } from "~/pledges/pledges.server";
+import { createPledge, linkNeedsEmail } from "~/pledges/pledges.server";
 import { action as newPledgeAction, loader as newPledgeLoader } from "~/routes/admin.pledges.new";
 import { action as supporterAction, loader as supporterLoader } from "~/routes/admin.supporters.$id";
 import { eraseSupporter, exportSupporterData } from "~/supporters/privacy.server";
@@ -132,7 +132,7 @@ describe("a caller without an email address", () => {
     expect(response.status).toBe(400);
     const body = await response.json();
     expect(Object.keys(body.errors)).toEqual(["payMethod"]);
-    expect(body.errors.payMethod).toBe(LINK_NEEDS_EMAIL);
+    expect(body.errors.payMethod).toBe(linkNeedsEmail());
     expect(body.errors.payMethod).toMatch(/needs an email address/);
     expect(body.errors.payMethod).toMatch(/cheque, bank transfer or cash/);
     // What was typed comes back, to fix and resubmit.
@@ -159,7 +159,7 @@ describe("a caller without an email address", () => {
       amountMinor: 1000,
       payMethod: "link",
     });
-    expect(result).toEqual({ ok: false, errors: { payMethod: LINK_NEEDS_EMAIL } });
+    expect(result).toEqual({ ok: false, errors: { payMethod: linkNeedsEmail() } });
     expect(await everything()).toEqual(before);
 
     // A monthly gift needs a link, so it cannot be taken for them at all.

@@ -4,7 +4,7 @@ import { auditLog, supporters } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { action, loader } from "~/routes/admin.supporters.$id";
-import { CONCURRENT_EDIT_MESSAGE } from "~/supporters/admin-supporters.server";
+import { concurrentEditMessage } from "~/supporters/admin-supporters.server";
 import { applyCardChanged } from "~/supporters/cards.server";
 import { createCheckout, uniqueEmail } from "../factories";
 import { checkoutMetadata, checkoutSessionObject, signedWebhookRequest, stripeEvent } from "../mocks/stripe";
@@ -113,7 +113,7 @@ const staffTyped = {
 async function expectRefused(response: Response) {
   expect(response.status).toBe(409);
   const body = (await response.json()) as { formError: string; values: Record<string, string> };
-  expect(body.formError).toBe(CONCURRENT_EDIT_MESSAGE);
+  expect(body.formError).toBe(concurrentEditMessage());
   // What the staff member typed comes back, to make again after reloading.
   expect(body.values).toMatchObject({ name: staffTyped.name, line1: staffTyped.line1 });
 }
