@@ -24,14 +24,17 @@ export async function listCampaignCurrencies(db: DB, campaign: Campaign): Promis
 
 /**
  * The currency a reader sees first: the one they asked for (`?currency=`, the "Give in" chooser or
- * a link that carries it), if the campaign takes it; else the home currency. Never guessed from the
- * reader's language or region (ADR 050): a public page is cached once per language, without the
- * reader's headers, and must be the same page as the one rendered for them; a Russian speaker
- * abroad is also better served by the newsroom's own currency than by a guess at where they are.
+ * a link that carries it), if the campaign takes it; else the currency of the country their
+ * browser names (`region`, from regionCurrency), if the campaign takes it; else the home currency.
+ * The public page cache keeps a page per such currency (public-page-cache.server.ts), so a page
+ * from memory opens in the same currency as one rendered for the reader.
  */
-export function chooseCurrency(offers: readonly CurrencyOffer[], { asked }: { asked?: string | null }): Currency {
+export function chooseCurrency(
+  offers: readonly CurrencyOffer[],
+  { asked, region }: { asked?: string | null; region?: string | null },
+): Currency {
   const taken = (c: string | null | undefined) => offers.find((o) => o.currency === c?.toUpperCase())?.currency;
-  return taken(asked) ?? offers[0]?.currency ?? "AUD";
+  return taken(asked) ?? taken(region) ?? offers[0]?.currency ?? "AUD";
 }
 
 export function offerFor(offers: readonly CurrencyOffer[], currency: string | undefined): CurrencyOffer | undefined {

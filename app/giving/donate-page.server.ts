@@ -6,6 +6,7 @@ import { getSupporterSession } from "~/auth/supporter-auth.server";
 import type { PowChallenge } from "~/auth/pow.server";
 import { getCampaignProgress, listActivePlans, type Campaign } from "~/campaigns/campaigns.server";
 import { planInLanguage } from "~/campaigns/plan-text";
+import { regionCurrency } from "~/campaigns/region-currency";
 import { activeLocale } from "~/i18n/active";
 import {
   chooseCurrency,
@@ -71,9 +72,11 @@ export async function loadDonatePage(db: DB, request: Request, campaign: Campaig
     ),
   ]);
   const fee = { percentBps: settings.feePercentBps, fixedMinor: settings.feeFixedMinor };
-  // The currency shown: a gift brought back keeps its own; else ?currency=, else the home currency.
+  // The currency shown: a gift brought back keeps its own; else ?currency=, else the reader's
+  // country's, else the home currency (chooseCurrency).
   const currency = chooseCurrency(offers, {
     asked: retry?.currency ?? new URL(request.url).searchParams.get("currency"),
+    region: regionCurrency(request.headers.get("Accept-Language")),
   });
   const offer = offerFor(offers, currency) ?? offers[0];
   const withFees = (amounts: readonly number[]) =>
@@ -135,7 +138,10 @@ export async function loadSupportPlans(db: DB, request: Request, campaign: Campa
     db,
     plans.map((p) => p.id),
   );
-  const currency = chooseCurrency(offers, { asked: new URL(request.url).searchParams.get("currency") });
+  const currency = chooseCurrency(offers, {
+    asked: new URL(request.url).searchParams.get("currency"),
+    region: regionCurrency(request.headers.get("Accept-Language")),
+  });
   return {
     currency,
     currencies: offers.map((o) => o.currency),

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
 import { csrfCookieFor } from "~/auth/csrf.server";
+import type { Currency } from "@db/types";
+import { REGION_OF, regionCurrency } from "~/campaigns/region-currency";
 import { LANG_COOKIE } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
 
@@ -34,6 +36,8 @@ export type PublicPageRequest = {
   nonce: string;
   /** The reader's language (ADR 049): a page is kept once per language. */
   locale: string;
+  /** The reader's Accept-Language: only the country it names matters here (regionCurrency). */
+  acceptLanguage?: string | null;
 };
 
 export type PublicPageResponse = { status: number; headers: [string, string][]; body: Buffer };
@@ -113,7 +117,8 @@ export class PublicPageCache {
       this.stats.bypassed += 1;
       return null;
     }
-    const key = `${request.locale} ${request.url}`;
+    // One page per language and per currency the reader's country suggests (chooseCurrency).
+    const key = `${request.locale} ${regionCurrency(request.acceptLanguage) ?? "-"} ${request.url}`;
     let entry = this.entries.get(key);
     const due = entry ? this.renderDue(entry) : "missing";
     const young = (page: Entry | undefined) =>
@@ -163,7 +168,8 @@ export class PublicPageCache {
   }
 
   private async render(key: string): Promise<Entry | null> {
-    const [locale = "en", url = "/"] = key.split(" ");
+    const [locale = "en", currency = "-", url = "/"] = key.split(" ");
+    const region = currency in REGION_OF ? REGION_OF[currency as Currency] : undefined;
     const generation = this.generation;
     const renderedAt = this.now();
     this.stats.renders += 1;
@@ -173,7 +179,12 @@ export class PublicPageCache {
       const cookie = (await csrfCookieFor(this.tokenStandIn)).split(";")[0] ?? "";
       response = await this.options.render(
         new Request(new URL(url, this.options.origin), {
-          headers: { cookie: `${cookie}; ${LANG_COOKIE}=${locale}`, "user-agent": "fighting-fund-page-cache" },
+          headers: {
+            cookie: `${cookie}; ${LANG_COOKIE}=${locale}`,
+            "user-agent": "fighting-fund-page-cache",
+            // The country only (the language cookie decides the language): "und-GB" → GBP.
+            ...(region ? { "accept-language": `und-${region}` } : {}),
+          },
         }),
         {
           clientAddress: "page-cache",

@@ -56,6 +56,7 @@ export async function startPublicPageCache(render: Render) {
         nonce,
         // The language the page is rendered in, the campaign's fallback included (ADR 049): the
         // cache keeps one page per resolved language, never one per Accept-Language.
+        acceptLanguage: req.headers["accept-language"],
         locale: await resolveLocale(
           { url: req.url ?? "", cookieHeader: req.headers.cookie, acceptLanguage: req.headers["accept-language"] },
           campaignLocaleOf,

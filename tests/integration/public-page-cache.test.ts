@@ -155,17 +155,29 @@ describe("public pages from memory", () => {
     expect(langOf(await html("/embed/svobodnye-novosti"))).toBe("ru");
   });
 
-  it("opens in the campaign's home currency whatever the reader's region, from memory or rendered for them (ADR 050)", async () => {
+  it("opens in the currency of the reader's country if the campaign takes it, from memory or rendered for them (ADR 050)", async () => {
     const currencyOf = async (path: string, acceptLanguage: string) => {
       const html = await (await reader().request(path, { headers: { "Accept-Language": acceptLanguage } })).text();
       return /data-currency="([A-Z]{3})"/.exec(html)?.[1];
     };
-    // The EUR campaign also takes USD and GBP. A query string is never served from memory.
-    for (const region of ["en-GB,en;q=0.9", "en-US", "en"]) {
-      expect(await currencyOf("/c/svobodnye-novosti", region)).toBe("EUR");
-      expect(await currencyOf("/c/svobodnye-novosti?from=link", region)).toBe("EUR");
-    }
-    // The reader's own choice is kept.
+    // The EUR campaign also takes USD and GBP; the default campaign only AUD. A query string is
+    // never served from memory: each pair compares a page from memory with one rendered anew.
+    const expected: [acceptLanguage: string, euroCampaign: string][] = [
+      ["en-GB,en;q=0.9", "GBP"],
+      ["en-US", "USD"],
+      ["ru-RU,ru;q=0.9,en-US;q=0.8", "EUR"],
+      ["de-DE", "EUR"],
+      ["en", "EUR"],
+      ["en-AU", "EUR"],
+    ];
+    for (let i = 0; i < 2; i++)
+      for (const [acceptLanguage, currency] of expected) {
+        expect(await currencyOf("/c/svobodnye-novosti", acceptLanguage), acceptLanguage).toBe(currency);
+        expect(await currencyOf("/c/svobodnye-novosti?from=link", acceptLanguage), acceptLanguage).toBe(currency);
+        expect(await currencyOf("/", acceptLanguage), acceptLanguage).toBe("AUD");
+      }
+    // The reader's own choice comes first.
+    expect(await currencyOf("/c/svobodnye-novosti?currency=EUR", "en-GB")).toBe("EUR");
     expect(await currencyOf("/c/svobodnye-novosti?currency=GBP", "ru")).toBe("GBP");
   });
 

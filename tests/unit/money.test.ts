@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { regionCurrency } from "~/campaigns/region-currency";
 import { estimateCardFee, formatMoney, parseAmount, parseMoney } from "~/money";
 
 describe("parseMoney", () => {
@@ -115,5 +116,23 @@ describe("formatMoney in the language in use (ADR 049)", () => {
     expect(formatMoney(500, "AUD", "ru")).toBe("5\u00a0A$");
     expect(formatMoney(550, "NZD", "ru")).toBe("5,50\u00a0NZ$");
     expect(formatMoney(500, "AUD", "en-AU")).toBe("$5");
+  });
+});
+
+describe("the currency of the reader's country (ADR 050)", () => {
+  it.each([
+    ["en-GB,en;q=0.9", "GBP"],
+    ["ru-RU,ru;q=0.9,en-US;q=0.8", null],
+    ["de-AT", "EUR"],
+    ["bg-BG", "EUR"],
+    ["en;q=0.9,fr-CA;q=0.8", "CAD"],
+    ["fr-CH", null],
+    ["en", null],
+    ["ru", null],
+    ["", null],
+    ["en-US;q=0, en-NZ", "NZD"],
+    ["not a tag!!, en-AU", "AUD"],
+  ])("%j → %s", (acceptLanguage, currency) => {
+    expect(regionCurrency(acceptLanguage)).toBe(currency);
   });
 });
