@@ -1,4 +1,4 @@
-import { PassThrough } from "node:stream";
+import { Transform } from "node:stream";
 import type { AppLoadContext, EntryContext } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
@@ -36,7 +36,7 @@ export default function handleRequest(
       nonce,
       [bot ? "onAllReady" : "onShellReady"]() {
         shellRendered = true;
-        const body = new PassThrough();
+        const body = withoutTrailingNuls();
         responseHeaders.set("Content-Type", "text/html; charset=utf-8");
         // A page's language comes from the cookie or Accept-Language (ADR 049).
         responseHeaders.append("Vary", "Accept-Language, Cookie");
@@ -58,6 +58,23 @@ export default function handleRequest(
       },
     });
     setTimeout(abort, ABORT_DELAY);
+  });
+}
+
+/**
+ * React 18's streaming renderer writes into a 2 KB buffer and, when a multi-byte character
+ * (Cyrillic, «», —) does not fit at its end, still flushes the whole buffer: the bytes it did not
+ * write go out as NULs in the middle of the page (facebook/react#26228, fixed in React 19 only).
+ * No page of ours holds a NUL (every form refuses control characters), so NULs that end a chunk
+ * are that, and are dropped.
+ */
+export function withoutTrailingNuls(): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      let end = chunk.length;
+      while (end > 0 && chunk[end - 1] === 0) end -= 1;
+      done(null, end === chunk.length ? chunk : chunk.subarray(0, end));
+    },
   });
 }
 
