@@ -94,7 +94,7 @@ describe("after a one-off gift", () => {
       await confirmed(page);
       expect(await page.getByRole("button", { name: /every month/ }).count()).toBe(0);
       await page.getByRole("link", { name: "Give $100 every month instead" }).click();
-      await page.waitForURL(/\/c\/fighting-fund-2026\?frequency=monthly&amount=10000$/);
+      await page.waitForURL(/\/c\/fighting-fund-2026\?frequency=monthly&amount=10000&currency=AUD$/);
       expect(await page.getByRole("radio", { name: "Monthly", exact: true }).isChecked()).toBe(true);
       expect(await page.getByRole("radio", { name: "$100", exact: true }).isChecked()).toBe(true);
       expect(await page.getByLabel("Email", { exact: true }).inputValue()).toBe("");
