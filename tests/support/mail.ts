@@ -14,7 +14,9 @@ export async function sendQueuedMail(db: DB): Promise<OutgoingEmail[]> {
     },
   };
   for (;;) {
-    const result = await drainOutbox(db, { mailer, batchSize: 50 });
+    // PostgreSQL keeps microseconds and a Date milliseconds: a message queued within the same
+    // millisecond would not be due yet "now" (the worker's next poll sends it; a test would miss it).
+    const result = await drainOutbox(db, { mailer, batchSize: 50, now: new Date(Date.now() + 1) });
     if (result.sent + result.retried + result.failed + (result.skipped ?? 0) === 0) return sent;
   }
 }
