@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
 import { t } from "~/i18n/t";
+import { CurrencyChooser, CurrencyForm } from "./CurrencyChooser";
 import { formatMoney } from "~/money";
 import { enhanceDonateForm } from "./donate-form-enhancements";
 import { DiscreetContactFields } from "./DiscreetContactFields";
@@ -94,19 +95,12 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
         {currencies.length > 1 ? (
           // Belongs to the small GET form after this one (the `form` attribute): choosing reloads
           // the page with that currency's amounts, with or without JavaScript (ADR 050).
-          <div className="field currency-choice">
-            <label htmlFor="currency-choice">{t("currency.legend")}</label>
-            <select id="currency-choice" name="currency" form="currency-form" defaultValue={campaign.currency}>
-              {currencies.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-            <button type="submit" form="currency-form" className="button-secondary">
-              {t("currency.change")}
-            </button>
-          </div>
+          <CurrencyChooser
+            selectId="currency-choice"
+            formId="currency-form"
+            current={campaign.currency}
+            currencies={currencies}
+          />
         ) : null}
         <ErrorSummary formError={actionData?.formError} errors={errors} labels={labels()} />
         {initialValues && !actionData ? (
@@ -281,14 +275,7 @@ export function DonateForm({ action, csrf, campaign, fee, actionData, initialVal
         </p>
         {campaign.taxNote ? <p className="give-trust hint">{campaign.taxNote}</p> : null}
       </form>
-      {currencies.length > 1 ? (
-        <form
-          id="currency-form"
-          method="get"
-          action={action.replace(/\?index$/, "")}
-          aria-label={t("currency.legend")}
-        />
-      ) : null}
+      {currencies.length > 1 ? <CurrencyForm id="currency-form" action={action.replace(/\?index$/, "")} /> : null}
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { t } from "~/i18n/t";
+import { CurrencyChooser, CurrencyForm } from "./CurrencyChooser";
 import { formatMoney } from "~/money";
 import { ContactFields, ErrorSummary, FieldError, Honeypot } from "./fields";
 import { useHydrated } from "./use-hydrated";
@@ -57,19 +58,12 @@ export function TierForm({ csrf, plans, actionData, currency, currencies = [] }:
         {currency ? <input type="hidden" name="currency" value={currency} /> : null}
         {currency && currencies.length > 1 ? (
           // Belongs to the GET form after this one: choosing reloads the tiers in that currency (ADR 050).
-          <div className="field currency-choice">
-            <label htmlFor="tier-currency">{t("currency.legend")}</label>
-            <select id="tier-currency" name="currency" form="tier-currency-form" defaultValue={currency}>
-              {currencies.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-            <button type="submit" form="tier-currency-form" className="button-secondary">
-              {t("currency.change")}
-            </button>
-          </div>
+          <CurrencyChooser
+            selectId="tier-currency"
+            formId="tier-currency-form"
+            current={currency}
+            currencies={currencies}
+          />
         ) : null}
         {/* Until React runs, the form is sent without JavaScript: past the limits, a wait instead of the browser check (ADR 045). */}
         {!hydrated ? <input type="hidden" name="nojs" value="1" /> : null}
@@ -126,9 +120,7 @@ export function TierForm({ csrf, plans, actionData, currency, currencies = [] }:
           <a href="/privacy">{t("donate.privacyLink")}</a>
         </p>
       </Form>
-      {currency && currencies.length > 1 ? (
-        <form id="tier-currency-form" method="get" action="/support" aria-label={t("currency.legend")} />
-      ) : null}
+      {currency && currencies.length > 1 ? <CurrencyForm id="tier-currency-form" action="/support" /> : null}
     </>
   );
 }
