@@ -25,6 +25,7 @@ import { loader as receiptFileLoader } from "~/routes/thanks_.receipt[.txt]";
 import { resendReceipt } from "~/supporters/admin-supporters.server";
 import { settlePendingChange } from "~/supporters/pending-changes.server";
 import { emailAnnualStatement, financialYearOf, getAnnualStatement } from "~/supporters/statement.server";
+import { withRequestLocale } from "~/i18n/request-locale.server";
 import { requestSignInLink } from "~/supporters/sign-in.server";
 import { requestEmailChange } from "~/supporters/profile.server";
 import { startCardUpdate } from "~/supporters/subscription-changes.server";
@@ -156,22 +157,26 @@ describe("the campaign editor", () => {
 });
 
 describe("a discreet campaign at Stripe", () => {
-  it("puts the neutral text on card statements and names neither the organisation nor the campaign", async () => {
-    const { checkoutId } = await startDonationCheckout(t.db, {
-      campaign: discreet,
-      donation: {
-        kind: "one_off",
-        amountMinor: 2500,
-        feeCoverMinor: 0,
-        name: null,
-        email: uniqueEmail(),
-        anonymous: true,
-        message: null,
-      },
-      returnPath: `/c/${SLUG}`,
-    });
+  it("puts the neutral text on card statements, opens in the reader's language, and names neither the organisation nor the campaign", async () => {
+    // A reader reading in Russian (ADR 049): Stripe's page opens in Russian too.
+    const { checkoutId } = await withRequestLocale("ru", () =>
+      startDonationCheckout(t.db, {
+        campaign: discreet,
+        donation: {
+          kind: "one_off",
+          amountMinor: 2500,
+          feeCoverMinor: 0,
+          name: null,
+          email: uniqueEmail(),
+          anonymous: true,
+          message: null,
+        },
+        returnPath: `/c/${SLUG}`,
+      }),
+    );
     const [request] = stripe.requestsTo("POST", "/v1/checkout/sessions");
     expect(request.params).toMatchObject({
+      locale: "ru",
       payment_intent_data: { statement_descriptor_suffix: DESCRIPTOR, metadata: { checkout_id: checkoutId } },
     });
     // Cards refuse a whole statement_descriptor on a PaymentIntent in the pinned API version.
