@@ -150,6 +150,16 @@ export function formatMoney(
   return moneyFormatter(locale, currency, whole ? 0 : exponent, exponent).format(amountMinor / 10 ** exponent);
 }
 
+/**
+ * An amount that names its currency beyond doubt: "$25 AUD" in English, where "$" alone could be
+ * any dollar; "25 A$" or "25 €" in Russian, whose symbols already tell the currencies apart
+ * (moneyFormatter), so a code after them would say it twice.
+ */
+export function formatMoneyNamed(amountMinor: number, currency: string, locale = activeIntlLocale()): string {
+  const amount = formatMoney(amountMinor, currency, locale);
+  return locale.startsWith("ru") ? amount : `${amount} ${currency}`;
+}
+
 function moneyFormatter(
   locale: string,
   currency: string,

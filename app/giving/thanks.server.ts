@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { checkouts } from "@db/schema";
 import { publicOrigin } from "~/origins.server";
-import { estimateCardFee, formatMoney } from "~/money";
+import { estimateCardFee, formatMoneyNamed } from "~/money";
 import { checkoutOfThisBrowser } from "./retry.server";
 import type { DB } from "@db/client.server";
 import { payments, plans, receipts, subscriptions, type Tier } from "@db/schema";
@@ -131,7 +131,7 @@ export async function getKeptReceiptText(
     "",
     `${t("discreet.receiptFrom")}: ${receipt.organisationName}`,
     `${t("discreet.receiptDate")}: ${formatDate(receipt.paidAt, receipt.timeZone)}`,
-    `${t("discreet.receiptAmount")}: ${formatMoney(receipt.amountMinor, receipt.currency)} ${receipt.currency}`,
+    `${t("discreet.receiptAmount")}: ${formatMoneyNamed(receipt.amountMinor, receipt.currency)}`,
     `${t("discreet.receiptFor")}: ${receipt.description}`,
     "",
   ];

@@ -8,7 +8,7 @@ import { requireSupporter } from "~/http/guards.server";
 import { formatDate } from "~/dates";
 import { readFormData } from "~/giving/forms.server";
 import { t } from "~/i18n/t";
-import { formatMoney } from "~/money";
+import { formatMoney, formatMoneyNamed } from "~/money";
 import { getOrganisationSettings } from "~/organisation/settings.server";
 import {
   currentFinancialYear,
@@ -155,7 +155,7 @@ function StatementPartView(props: {
               <td data-label={t("account.col.receipt")}>{p.receiptNumber}</td>
               <td data-label={t("simulated.for")}>{p.description}</td>
               <td data-label={t("donate.amount")}>
-                {formatMoney(p.amountMinor - p.refundedMinor, p.currency)} {p.currency}
+                {formatMoneyNamed(p.amountMinor - p.refundedMinor, p.currency)}
                 {p.refundedMinor
                   ? ` ${t("account.refunded", { amount: formatMoney(p.refundedMinor, p.currency) })}`
                   : ""}
@@ -166,7 +166,7 @@ function StatementPartView(props: {
       </table>
       {part.totals.map((total) => (
         <p key={total.currency}>
-          <strong>{props.totalSentence(`${formatMoney(total.totalMinor, total.currency)} ${total.currency}`)}</strong>
+          <strong>{props.totalSentence(formatMoneyNamed(total.totalMinor, total.currency))}</strong>
         </p>
       ))}
     </>

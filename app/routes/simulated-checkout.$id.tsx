@@ -8,7 +8,7 @@ import { getEnv } from "~/env.server";
 import { readFormData } from "~/giving/forms.server";
 import { retryPath } from "~/giving/retry-path";
 import { t } from "~/i18n/t";
-import { formatMoney } from "~/money";
+import { formatMoney, formatMoneyNamed } from "~/money";
 import { completeSimulatedCheckout, getSimulatedCheckout } from "~/payments/simulated.server";
 import { postalAddress } from "~/validation/fields";
 import { ADDRESS_FIELDS } from "~/ui/address-fields";
@@ -87,15 +87,11 @@ export default function SimulatedCheckout() {
           <>
             <div>
               <dt>{t("giftLines.gift")}</dt>
-              <dd>
-                {formatMoney(checkout.amountMinor, checkout.currency)} {checkout.currency}
-              </dd>
+              <dd>{formatMoneyNamed(checkout.amountMinor, checkout.currency)}</dd>
             </div>
             <div>
               <dt>{t("giftLines.feeCover")}</dt>
-              <dd>
-                {formatMoney(checkout.feeCoverMinor, checkout.currency)} {checkout.currency}
-              </dd>
+              <dd>{formatMoneyNamed(checkout.feeCoverMinor, checkout.currency)}</dd>
             </div>
           </>
         ) : null}

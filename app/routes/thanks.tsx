@@ -11,7 +11,7 @@ import { checkoutFormResponse } from "~/http/checkout-form.server";
 import { getAfterGift, getThanksPage, type AfterGift, type KeptReceipt, type WhatNext } from "~/giving/thanks.server";
 import { ErrorSummary, Honeypot } from "~/ui/fields";
 import { t } from "~/i18n/t";
-import { formatMoney } from "~/money";
+import { formatMoney, formatMoneyNamed } from "~/money";
 import { retryPath } from "~/giving/retry-path";
 
 export const meta: MetaFunction = () => [{ title: t("thanks.title") }, { name: "robots", content: "noindex" }];
@@ -168,9 +168,7 @@ function KeptReceiptPanel({ receipt, refId }: { receipt: KeptReceipt; refId: str
         </div>
         <div>
           <dt>{t("discreet.receiptAmount")}</dt>
-          <dd>
-            {formatMoney(receipt.amountMinor, receipt.currency)} {receipt.currency}
-          </dd>
+          <dd>{formatMoneyNamed(receipt.amountMinor, receipt.currency)}</dd>
         </div>
         <div>
           <dt>{t("discreet.receiptFor")}</dt>

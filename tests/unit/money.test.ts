@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { regionCurrency } from "~/campaigns/region-currency";
-import { estimateCardFee, formatMoney, parseAmount, parseMoney } from "~/money";
+import { estimateCardFee, formatMoney, formatMoneyNamed, parseAmount, parseMoney } from "~/money";
 
 describe("parseMoney", () => {
   it.each([
@@ -134,5 +134,14 @@ describe("the currency of the reader's country (ADR 050)", () => {
     ["not a tag!!, en-AU", "AUD"],
   ])("%j → %s", (acceptLanguage, currency) => {
     expect(regionCurrency(acceptLanguage)).toBe(currency);
+  });
+});
+
+describe("an amount that names its currency (formatMoneyNamed)", () => {
+  it("adds the code in English, where $ could be any dollar, and not in Russian, whose symbols say it", () => {
+    expect(formatMoneyNamed(2500, "AUD", "en-AU")).toBe("$25 AUD");
+    expect(formatMoneyNamed(2500, "EUR", "en-AU")).toBe("€25 EUR");
+    expect(formatMoneyNamed(2500, "EUR", "ru")).toBe("25\u00a0€");
+    expect(formatMoneyNamed(2500, "AUD", "ru")).toBe("25\u00a0A$");
   });
 });
