@@ -3,6 +3,13 @@ import { Hint, TextField } from "./fields";
 
 type Errors = Partial<Record<string, string>> | undefined;
 
+/** What may be sent: the value the form posts, the input's id, its label. */
+const EMAIL_CHOICES = [
+  ["all", "emailAll", "discreet.emailAll"],
+  ["noLink", "noAccountLink", "discreet.noAccountLink"],
+  ["none", "noEmail", "discreet.noEmail"],
+] as const;
+
 /**
  * A discreet campaign's details (ADR 051): an email address only (the card processor asks for one
  * anyway), and what may be sent to it: the receipt, the receipt without a sign-in link, or nothing.
@@ -25,24 +32,12 @@ export function DiscreetContactFields({ errors, values }: { errors: Errors; valu
       <fieldset className="wall-choice email-choice" aria-describedby="email-choice-hint">
         <legend>{t("discreet.emailLegend")}</legend>
         <Hint id="email-choice-hint">{t("discreet.emailChoiceHint")}</Hint>
-        <div className="check">
-          <input type="radio" id="emailAll" name="emailChoice" value="all" defaultChecked={choice === "all"} />
-          <label htmlFor="emailAll">{t("discreet.emailAll")}</label>
-        </div>
-        <div className="check">
-          <input
-            type="radio"
-            id="noAccountLink"
-            name="emailChoice"
-            value="noLink"
-            defaultChecked={choice === "noLink"}
-          />
-          <label htmlFor="noAccountLink">{t("discreet.noAccountLink")}</label>
-        </div>
-        <div className="check">
-          <input type="radio" id="noEmail" name="emailChoice" value="none" defaultChecked={choice === "none"} />
-          <label htmlFor="noEmail">{t("discreet.noEmail")}</label>
-        </div>
+        {EMAIL_CHOICES.map(([value, id, label]) => (
+          <div className="check" key={value}>
+            <input type="radio" id={id} name="emailChoice" value={value} defaultChecked={choice === value} />
+            <label htmlFor={id}>{t(label)}</label>
+          </div>
+        ))}
       </fieldset>
     </>
   );
