@@ -61,9 +61,11 @@ function readersLocale({ url, cookieHeader, acceptLanguage }: LocaleInputs): Req
  * reader's own choice decides, or the page is no campaign's.
  */
 export function campaignSlugForLocale(inputs: LocaleInputs): string | null {
-  const slug = /^\/(?:c|embed)\/([a-z0-9][a-z0-9-]{0,79})$/.exec(new URL(inputs.url, "http://x").pathname)?.[1];
-  if (!slug) return null;
-  return readersLocale(inputs) === undefined ? slug : null;
+  return readersLocale(inputs) === undefined ? campaignSlugOf(inputs.url) : null;
+}
+
+function campaignSlugOf(url: string): string | null {
+  return /^\/(?:c|embed)\/([a-z0-9][a-z0-9-]{0,79})$/.exec(new URL(url, "http://x").pathname)?.[1] ?? null;
 }
 
 /**
@@ -74,9 +76,12 @@ export async function resolveLocale(
   inputs: LocaleInputs,
   campaignLocaleOf: (slug: string) => Promise<string | null>,
 ): Promise<RequestLocale> {
-  const slug = campaignSlugForLocale(inputs);
+  // The reader's own choice is read once: it decides for almost every request, on the hot path.
+  const readers = readersLocale(inputs);
+  if (readers) return readers;
+  const slug = campaignSlugOf(inputs.url);
   const campaignLocale = slug ? await campaignLocaleOf(slug) : null;
-  return negotiateLocale({ ...inputs, campaignLocale });
+  return isLocale(campaignLocale) ? campaignLocale : DEFAULT_LOCALE;
 }
 
 /** Whether the reader has chosen a language in this browser. */
