@@ -15,34 +15,48 @@ const sessionCookie = () => signedCookie("ff_session", { maxAgeMs: SESSION_TTL_M
  * Creates a single-use link token bound to the supporter's current email. Written in the
  * caller's transaction, next to the email that carries it.
  */
-export async function createLoginLink(
-  tx: DB,
-  input: {
-    supporterId: number;
-    email: string;
-    purpose: LoginPurpose;
-    newEmail?: string;
-    ttlMs: number;
-    now?: Date;
-    token?: string;
-  },
-): Promise<string> {
+export async function createLoginLink(tx: DB, input: LoginLinkInput): Promise<string> {
+  const { url, row } = newLoginLink(input);
+  await tx.insert(loginTokens).values(row).onConflictDoNothing({ target: loginTokens.tokenHash });
+  return url;
+}
+
+type LoginLinkInput = {
+  supporterId: number;
+  email: string;
+  purpose: LoginPurpose;
+  newEmail?: string;
+  ttlMs: number;
+  now?: Date;
+  token?: string;
+};
+
+export type LoginTokenRow = {
+  tokenHash: string;
+  supporterId: number;
+  email: string;
+  purpose: LoginPurpose;
+  newEmail: string | null;
+  expiresAt: Date;
+};
+
+/** A sign-in link and the row that makes it valid, for a caller that writes the row itself (createLoginLink). */
+export function newLoginLink(input: LoginLinkInput): { url: string; row: LoginTokenRow } {
   // A given token (the outbox worker's, derived from the message id so a retried send carries the
   // same link) is written once: its first expiry stands.
   const token = input.token ?? newToken();
   const now = input.now ?? new Date();
-  await tx
-    .insert(loginTokens)
-    .values({
+  return {
+    url: linkUrl("supporter", token),
+    row: {
       tokenHash: hashToken(token),
       supporterId: input.supporterId,
       email: input.email.toLowerCase(),
       purpose: input.purpose,
       newEmail: input.newEmail ?? null,
       expiresAt: new Date(now.getTime() + input.ttlMs),
-    })
-    .onConflictDoNothing({ target: loginTokens.tokenHash });
-  return linkUrl("supporter", token);
+    },
+  };
 }
 
 export type LinkState =

@@ -20,30 +20,46 @@ import type { EmailLocale, EmailTemplates, TemplateName } from "./templates";
  * `locale` is the language the message is written in: the supporter's stored choice (stored in
  * the props, so the message reads the same however often it is retried).
  */
-export async function enqueueEmail<T extends TemplateName>(
-  tx: DB,
-  message: {
-    template: T;
-    to: string | null;
-    locale: EmailLocale;
-    props: EmailTemplates[T];
-    idempotencyKey: string;
-    supersedeKey?: string;
-    /** About a discreet campaign's gift: a neutral sender name and subject (ADR 051). */
-    discreet?: boolean;
-  },
-): Promise<boolean> {
-  if (message.to === null) return false;
+export async function enqueueEmail<T extends TemplateName>(tx: DB, message: OutboxMessage<T>): Promise<boolean> {
+  const row = outboxRow(message);
+  if (!row) return false;
   await tx
     .insert(outbox)
     .values({
-      template: message.template,
-      toEmail: message.to,
-      props: sealLinks<EmailTemplates[T]>({ ...message.props, locale: message.locale }) as Record<string, unknown>,
-      idempotencyKey: message.idempotencyKey,
-      discreet: message.discreet ?? false,
+      ...row,
       ...(message.supersedeKey ? { supersedeKey: message.supersedeKey, createdAt: sql`clock_timestamp()` } : {}),
     })
     .onConflictDoNothing({ target: outbox.idempotencyKey });
   return true;
+}
+
+export type OutboxMessage<T extends TemplateName> = {
+  template: T;
+  to: string | null;
+  locale: EmailLocale;
+  props: EmailTemplates[T];
+  idempotencyKey: string;
+  supersedeKey?: string;
+  /** About a discreet campaign's gift: a neutral sender name and subject (ADR 051). */
+  discreet?: boolean;
+};
+
+export type OutboxRow = {
+  template: TemplateName;
+  toEmail: string;
+  props: Record<string, unknown>;
+  idempotencyKey: string;
+  discreet: boolean;
+};
+
+/** The outbox row a message is kept as (its links sealed, its language in its props); null without an address. */
+export function outboxRow<T extends TemplateName>(message: OutboxMessage<T>): OutboxRow | null {
+  if (message.to === null) return null;
+  return {
+    template: message.template,
+    toEmail: message.to,
+    props: sealLinks<EmailTemplates[T]>({ ...message.props, locale: message.locale }) as Record<string, unknown>,
+    idempotencyKey: message.idempotencyKey,
+    discreet: message.discreet ?? false,
+  };
 }

@@ -1,23 +1,28 @@
 import { t } from "~/i18n/t";
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
-import type { DB } from "@db/client.server";
+import { alias } from "drizzle-orm/pg-core";
+import { rowsOf, type DB } from "@db/client.server";
 import { one } from "@db/rows";
 import {
   campaigns,
   checkouts,
   counters,
+  loginTokens,
+  outbox,
   payments,
   plans,
   pledges,
   providerEvents,
   receipts,
+  webhookFailures,
   refundObservations,
+  settings,
   subscriptions,
   supporters,
 } from "@db/schema";
-import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
+import { createLoginLink, MANAGE_LINK_TTL_MS, newLoginLink, type LoginTokenRow } from "~/auth/supporter-auth.server";
 import { publicOrigin } from "~/origins.server";
-import { enqueueEmail } from "~/email/outbox.server";
+import { enqueueEmail, outboxRow, type OutboxRow } from "~/email/outbox.server";
 import { emailLocale, type ReceiptSnapshot } from "~/email/templates";
 import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
@@ -34,7 +39,7 @@ import {
   supporterForCheckout,
   type DetailsGiven,
 } from "~/supporters/supporters.server";
-import type { NormalizedEvent, ProviderDelivery } from "./events";
+import type { CheckoutSessionFacts, NormalizedEvent, ProviderDelivery } from "./events";
 import { paymentPurpose, type PaymentPurpose } from "./labels";
 import type { DeliveryAddress } from "@db/schema";
 import { assertNever } from "~/never";
@@ -48,21 +53,53 @@ type Checkout = typeof checkouts.$inferSelect;
  * provider's retry starts afresh, and a second delivery of the same id changes nothing.
  */
 export async function applyDelivery(db: DB, delivery: ProviderDelivery): Promise<"applied" | "duplicate"> {
-  return db.transaction(async (tx) => {
-    const recorded = await tx
-      .insert(providerEvents)
-      // Processed when this transaction commits, and not at all if it fails.
-      .values({
-        id: delivery.eventId,
-        type: delivery.type,
-        providerCreatedAt: delivery.createdAt,
-        processedAt: new Date(),
-      })
-      .onConflictDoNothing({ target: providerEvents.id })
-      .returning({ id: providerEvents.id });
-    if (recorded.length === 0) return "duplicate";
-    for (const event of delivery.events) await applyEvent(tx, event);
-    return "applied";
+  return db.transaction((tx) => applyDeliveryIn(tx, delivery));
+}
+
+/**
+ * applyDelivery inside the caller's transaction (no savepoint of its own). `resolveFailure`: an
+ * open failure of this event is resolved by the same statement that records the event, before
+ * anything else is locked (ADR 018's order).
+ */
+export async function applyDeliveryIn(
+  tx: DB,
+  delivery: ProviderDelivery,
+  resolveFailure?: "redelivered" | "replayed",
+): Promise<"applied" | "duplicate"> {
+  // Processed when this transaction commits, and not at all if it fails.
+  const now = new Date().toISOString();
+  const recorded = rowsOf<{ id: string }>(
+    await tx.execute(sql`
+      with resolved as (
+        update ${webhookFailures} set resolved_at = ${now}::timestamptz, resolution = ${resolveFailure ?? null}::text
+        where ${resolveFailure ?? null}::text is not null and event_id = ${delivery.eventId} and resolved_at is null
+      )
+      insert into ${providerEvents} (id, type, provider_created_at, processed_at)
+      values (${delivery.eventId}, ${delivery.type}, ${delivery.createdAt.toISOString()}::timestamptz, ${now}::timestamptz)
+      on conflict (id) do nothing
+      returning id`),
+  );
+  if (recorded.length === 0) return "duplicate";
+  for (const event of pairedEvents(delivery.events)) await applyEvent(tx, event);
+  return "applied";
+}
+
+/**
+ * A paid Checkout Session arrives as two events of one checkout: "completed" and its payment.
+ * The payment completes the checkout itself, after the same check that the session is ours, so
+ * the pair is applied once, as the payment carrying its session (the checkout read and updated
+ * once, not twice).
+ */
+function pairedEvents(events: readonly NormalizedEvent[]): NormalizedEvent[] {
+  return events.flatMap((event) => {
+    if (event.type === "checkout.completed" && event.paid)
+      return events.some((e) => e.type === "payment.succeeded" && e.checkoutId === event.checkoutId) ? [] : [event];
+    if (event.type !== "payment.succeeded" || event.session) return [event];
+    const completed = events.find(
+      (e): e is Extract<NormalizedEvent, { type: "checkout.completed" }> =>
+        e.type === "checkout.completed" && e.paid && e.checkoutId === event.checkoutId,
+    );
+    return [completed?.session ? { ...event, session: completed.session } : event];
   });
 }
 
@@ -153,10 +190,7 @@ async function resolveSupporter(
  * A completed session must be the one we created, for the amount we asked: anything else is not
  * applied (the webhook keeps it for staff, ADR 032). The simulated provider makes no sessions.
  */
-export function checkSessionMatches(
-  checkout: Checkout,
-  event: Extract<NormalizedEvent, { type: "checkout.completed" }>,
-) {
+export function checkSessionMatches(checkout: Checkout, event: { session?: CheckoutSessionFacts }) {
   if (!event.session) return;
   const expected = checkout.amountMinor + checkout.feeCoverMinor;
   if (checkout.providerSessionId !== event.session.id)
@@ -302,34 +336,6 @@ async function ensureSubscriptionRow(
 }
 
 /**
- * Takes the next receipt number: one statement that locks the counter row until the transaction
- * ends, which makes receipt numbers gapless and serialises the insert of payments (so the "already
- * recorded?" answer of the insert below cannot race). Every payment waits here for the one before
- * it to commit, so callers take it as late as they can: after every read and every write that does
- * not need the number.
- */
-async function takeReceiptNumber(tx: DB): Promise<number> {
-  for (;;) {
-    const [row] = await tx
-      .update(counters)
-      .set({ value: sql`${counters.value} + 1` })
-      .where(eq(counters.name, "receipt"))
-      .returning({ value: counters.value });
-    if (row) return row.value;
-    // A database that has never issued a receipt: make the counter, then take its first number.
-    await tx.insert(counters).values({ name: "receipt", value: 0 }).onConflictDoNothing();
-  }
-}
-
-/** Gives back the number just taken, which nobody else can have seen: the row lock is still ours. */
-async function returnReceiptNumber(tx: DB, receiptNumber: number) {
-  await tx
-    .update(counters)
-    .set({ value: receiptNumber - 1 })
-    .where(and(eq(counters.name, "receipt"), eq(counters.value, receiptNumber)));
-}
-
-/**
  * A plan's name often says its billing already ("Digital supporter — 12 months"): the billing is
  * added only when the name does not, so no description repeats itself (ADR 035–036).
  */
@@ -379,6 +385,8 @@ export function giftDescriptionForReader(
 async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { type: "payment.succeeded" }>) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout) return;
+  // Paid with its session (pairedEvents): the session must be the one we made, as on its own.
+  checkSessionMatches(checkout, event);
   const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event);
   // An address given at checkout that the profile does not hold (someone else's checkout) is
@@ -395,10 +403,12 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
   }
   // Before the payment, whose receipt number makes other deliveries wait for this one to commit.
   // For a payment recorded already this changes nothing: its checkout was completed with it.
-  await tx
-    .update(checkouts)
-    .set({ status: "completed", completedAt: new Date() })
-    .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
+  // The row is locked (findCheckout): a checkout completed already (every renewal's) is left as it is.
+  if (checkout.status !== "completed")
+    await tx
+      .update(checkouts)
+      .set({ status: "completed", completedAt: new Date() })
+      .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
 
   // A 12-month payment that replaces a monthly subscription starts where the month paid for ends.
   const replaced = await replacedSubscription(tx, checkout, event.paidAt);
@@ -519,35 +529,59 @@ export type RecordedPayment =
  * payments go through here alike. A payment already known by (provider, providerPaymentId)
  * changes nothing.
  *
- * Everything that does not need the receipt number is read or written first; the number is taken
- * last (see takeReceiptNumber), and the insert of the payment, whose rollup triggers lock the
- * campaign's totals, comes right after it. So deliveries queue for those locks during four short
- * statements and their commit, not during the whole delivery (ADR 018).
+ * Two round trips: one statement reads (and key-share locks) everything the receipt needs, the
+ * email and the link are made here, and one statement takes the number and writes the payment,
+ * its receipt and its email (recordWithNextNumber). So deliveries queue for the counter and the
+ * campaign's totals (the payment's rollup triggers) during one statement and the commit (ADR 054).
  */
 export async function recordPayment(tx: DB, input: NewPayment): Promise<RecordedPayment> {
-  // The supporter before the counter (see findCheckout): the payment's foreign key needs this lock
-  // anyway, and taken after the counter it can wait on a delivery that is waiting for the counter.
-  const supporter = one(
-    await tx.select().from(supporters).where(eq(supporters.id, input.supporterId)).for("key share"),
-    "recordPayment: the payment's supporter",
-  );
-  const known = await findRecordedPayment(tx, input);
-  if (known) return known;
-
-  const [campaignRows, [plan], settings] = await Promise.all([
-    tx.select().from(campaigns).where(eq(campaigns.id, input.campaignId)),
-    input.planId ? tx.select().from(plans).where(eq(plans.id, input.planId)) : Promise.resolve([]),
-    getOrganisationSettings(tx),
-  ]);
-  const campaign = one(campaignRows, "recordPayment: the payment's campaign");
-  const organisation = organisationDetails(settings);
-  const choice = await emailChoiceOf(tx, input.checkoutId);
+  // One statement for everything the receipt needs. The supporter's key-share lock comes before
+  // the counter (see findCheckout): the payment's foreign key needs it anyway, and taken after the
+  // counter it could wait on a delivery that is waiting for the counter.
+  const recordedPayment = alias(payments, "recorded");
+  const [context] = await tx
+    .select({
+      supporter: supporters,
+      campaign: campaigns,
+      plan: plans,
+      settings,
+      recorded: { id: recordedPayment.id, stripePaymentIntentId: recordedPayment.stripePaymentIntentId },
+      choice: { noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink, onion: checkouts.onion },
+    })
+    .from(supporters)
+    .innerJoin(campaigns, eq(campaigns.id, input.campaignId))
+    .leftJoin(plans, eq(plans.id, input.planId ?? -1))
+    .leftJoin(settings, sql`true`)
+    .leftJoin(checkouts, sql`${checkouts.id} = ${input.checkoutId}`)
+    .leftJoin(
+      recordedPayment,
+      and(eq(recordedPayment.provider, input.provider), eq(recordedPayment.providerPaymentId, input.providerPaymentId)),
+    )
+    .where(eq(supporters.id, input.supporterId))
+    .for("key share", { of: supporters });
+  if (!context) throw new Error("recordPayment: the payment's supporter or campaign is missing");
+  const { supporter, campaign, plan } = context;
+  if (context.recorded)
+    return {
+      status: "duplicate",
+      paymentId: context.recorded.id,
+      stripePaymentIntentId: context.recorded.stripePaymentIntentId,
+    };
+  if (!context.settings) throw new Error("Organisation settings are missing: the database has not been seeded");
+  const settingsRow = context.settings;
+  const organisation = organisationDetails(settingsRow);
+  // A payment without a checkout: every email.
+  const choice = {
+    noEmail: context.choice?.noEmail ?? false,
+    noAccountLink: Boolean(context.choice?.noEmail || context.choice?.noAccountLink),
+    onion: context.choice?.onion ?? false,
+  };
   // No address, no email: no sign-in link, and the receipt waits in "receipts to post".
   // A reader who asked for no email, or for none that signs them in, gets no link (ADR 051).
-  const manageUrl =
+  const link =
     supporter.email && !choice.noAccountLink
-      ? await withGiftOrigin(choice, () =>
-          createLoginLink(tx, {
+      ? withGiftOrigin(choice, () =>
+          newLoginLink({
             supporterId: input.supporterId,
             email: supporter.email ?? "",
             purpose: "manage",
@@ -555,54 +589,14 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
           }),
         )
       : null;
+  const manageUrl = link?.url ?? null;
   const coversUntil = input.kind === "tier_one_time" ? addMonths(input.coversFrom ?? input.paidAt, 12) : null;
   const feeCoverMinor = input.feeCoverMinor < input.amountMinor ? input.feeCoverMinor : 0;
 
-  const receiptNumber = await takeReceiptNumber(tx);
-  const [payment] = await tx
-    .insert(payments)
-    .values({
-      supporterId: input.supporterId,
-      campaignId: input.campaignId,
-      subscriptionId: input.subscriptionId,
-      planId: input.planId,
-      checkoutId: input.checkoutId,
-      kind: input.kind,
-      method: input.method,
-      provider: input.provider,
-      providerPaymentId: input.providerPaymentId,
-      stripePaymentIntentId: input.stripePaymentIntentId,
-      amountMinor: input.amountMinor,
-      feeCoverMinor,
-      currency: input.currency,
-      anonymous: input.anonymous || supporter.anonymous,
-      message: input.message,
-      receiptNumber,
-      reference: input.reference ?? null,
-      recordedByStaffId: input.recordedByStaffId ?? null,
-      paidAt: input.paidAt,
-      coversUntil,
-      deliveryAddress: input.deliveryAddress ?? null,
-    })
-    .onConflictDoNothing({ target: [payments.provider, payments.providerPaymentId] })
-    .returning({ id: payments.id });
-  if (!payment) {
-    // Recorded by a delivery that committed while this one waited for the counter.
-    await returnReceiptNumber(tx, receiptNumber);
-    const recorded = await findRecordedPayment(tx, input);
-    if (!recorded) throw new Error("payment conflict without a recorded payment");
-    return recorded;
-  }
-  // A payment that went through ends the failure staff were shown.
-  if (input.subscriptionId)
-    await tx
-      .update(subscriptions)
-      .set({ lastFailureReason: null, nextRetryAt: null })
-      .where(eq(subscriptions.id, input.subscriptionId));
-
   const { description, frequency, purpose } = describeGift(input.kind, campaign.name, plan?.name ?? null);
+  // The number is put in by the statement that takes it (recordWithNextNumber).
   const snapshot: ReceiptSnapshot = {
-    receiptNumber,
+    receiptNumber: 0,
     issuedAt: new Date().toISOString(),
     paidAt: input.paidAt.toISOString(),
     amountMinor: input.amountMinor,
@@ -621,18 +615,18 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     nextPaymentAt:
       frequency === "monthly" ? (await nextPaymentAfter(tx, input.subscriptionId, input.paidAt)).toISOString() : null,
   };
-  await tx.insert(receipts).values({ paymentId: payment.id, receiptNumber, snapshot, needsPosting: !supporter.email });
 
-  const idempotencyKey = `receipt:${payment.id}`;
+  const idempotencyKey = "receipt:"; // + the payment's id, put in by recordWithNextNumber
   const discreet = campaign.discreet;
+  const locale = emailLocale(supporter.locale);
+  let email: OutboxRow | null = null;
   if (choice.noEmail) {
     // The receipt is on the thank-you page only, as the reader chose (ADR 051).
-    logger.info({ paymentId: payment.id }, "receipt not emailed: the reader chose no email");
   } else if (plan && (input.kind === "tier_one_time" || input.firstOfSubscription)) {
-    await enqueueEmail(tx, {
+    email = outboxRow({
       template: "supporter-welcome",
       to: supporter.email,
-      locale: emailLocale(supporter.locale),
+      locale,
       idempotencyKey,
       discreet,
       props: {
@@ -648,51 +642,123 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
             : null,
         coversUntil: coversUntil?.toISOString() ?? null,
         firstEditionBy:
-          plan.tier === "print" && settings.firstPrintEditionDays !== null
-            ? addDays(input.paidAt, settings.firstPrintEditionDays).toISOString()
+          plan.tier === "print" && settingsRow.firstPrintEditionDays !== null
+            ? addDays(input.paidAt, settingsRow.firstPrintEditionDays).toISOString()
             : null,
         manageUrl,
       },
     });
-  } else if (input.kind === "one_off" || input.firstOfSubscription) {
-    await enqueueEmail(tx, {
-      template: "donation-receipt",
-      to: supporter.email,
-      locale: emailLocale(supporter.locale),
-      idempotencyKey,
-      discreet,
-      props: { receipt: snapshot, manageUrl },
-    });
   } else {
-    await enqueueEmail(tx, {
-      template: "recurring-receipt",
+    email = outboxRow({
+      template: input.kind === "one_off" || input.firstOfSubscription ? "donation-receipt" : "recurring-receipt",
       to: supporter.email,
-      locale: emailLocale(supporter.locale),
+      locale,
       idempotencyKey,
       discreet,
       props: { receipt: snapshot, manageUrl },
     });
   }
-  logger.info({ paymentId: payment.id, receiptNumber, campaignId: input.campaignId }, "payment recorded");
-  return { status: "recorded", paymentId: payment.id, receiptNumber };
+
+  const recorded = await recordWithNextNumber(tx, {
+    payment: {
+      ...input,
+      feeCoverMinor,
+      anonymous: input.anonymous || supporter.anonymous,
+      coversUntil,
+    },
+    snapshot,
+    needsPosting: !supporter.email,
+    loginToken: link?.row ?? null,
+    email,
+  });
+  if (recorded.status === "duplicate") return recorded;
+  if (choice.noEmail) logger.info({ paymentId: recorded.paymentId }, "receipt not emailed: the reader chose no email");
+  logger.info(
+    { paymentId: recorded.paymentId, receiptNumber: recorded.receiptNumber, campaignId: input.campaignId },
+    "payment recorded",
+  );
+  return recorded;
 }
 
-/** What the reader chose at the checkout about email (ADR 051); a payment without a checkout: every email. */
-async function emailChoiceOf(
+/**
+ * The gapless number taken last, with everything that needs it, in one statement (ADR 054): the
+ * counter row is locked, the payment inserted with the next number (`on conflict do nothing`:
+ * a delivery that committed the same payment while this one waited for the counter), and only if
+ * it was inserted are the counter moved on, the receipt, the sign-in link and the email written
+ * and the subscription's shown failure cleared. The counter's lock is then held for this one
+ * statement and the commit, not for a round trip per row; a duplicate takes no number at all.
+ */
+async function recordWithNextNumber(
   tx: DB,
-  checkoutId: string | null,
-): Promise<{ noEmail: boolean; noAccountLink: boolean; onion: boolean }> {
-  const [row] = checkoutId
-    ? await tx
-        .select({ noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink, onion: checkouts.onion })
-        .from(checkouts)
-        .where(eq(checkouts.id, checkoutId))
-    : [];
-  return {
-    noEmail: row?.noEmail ?? false,
-    noAccountLink: Boolean(row?.noEmail || row?.noAccountLink),
-    onion: row?.onion ?? false,
-  };
+  input: {
+    payment: NewPayment & { feeCoverMinor: number; anonymous: boolean; coversUntil: Date | null };
+    snapshot: ReceiptSnapshot;
+    needsPosting: boolean;
+    loginToken: LoginTokenRow | null;
+    email: OutboxRow | null;
+  },
+): Promise<RecordedPayment> {
+  const p = input.payment;
+  const token = input.loginToken;
+  const email = input.email;
+  const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+  for (let attempt = 0; ; attempt++) {
+    const rows = rowsOf<{ id: number; receipt_number: number }>(
+      await tx.execute(sql`
+        with taken as (
+          select value + 1 as next from ${counters} where name = 'receipt' for update
+        ), paid as (
+          insert into ${payments} (supporter_id, campaign_id, subscription_id, plan_id, checkout_id, kind, method,
+            provider, provider_payment_id, stripe_payment_intent_id, amount_minor, fee_cover_minor, currency,
+            anonymous, message, receipt_number, reference, recorded_by_staff_id, paid_at, covers_until,
+            delivery_address)
+          select ${p.supporterId}::int, ${p.campaignId}::int, ${p.subscriptionId}::int, ${p.planId}::int,
+            ${p.checkoutId}::uuid, ${p.kind}::text, ${p.method}::text, ${p.provider}::text,
+            ${p.providerPaymentId}::text, ${p.stripePaymentIntentId}::text, ${p.amountMinor}::bigint,
+            ${p.feeCoverMinor}::bigint, ${p.currency}::text, ${p.anonymous}::boolean, ${p.message}::text,
+            taken.next, ${p.reference ?? null}::text, ${p.recordedByStaffId ?? null}::int,
+            ${p.paidAt.toISOString()}::timestamptz, ${p.coversUntil?.toISOString() ?? null}::timestamptz,
+            ${json(p.deliveryAddress)}::jsonb
+          from taken
+          on conflict (provider, provider_payment_id) do nothing
+          returning id, receipt_number
+        ), counted as (
+          update ${counters} set value = paid.receipt_number from paid where ${counters}.name = 'receipt'
+        ), receipt as (
+          insert into ${receipts} (payment_id, receipt_number, snapshot, needs_posting)
+          select paid.id, paid.receipt_number,
+            jsonb_set(${json(input.snapshot)}::jsonb, '{receiptNumber}', to_jsonb(paid.receipt_number)),
+            ${input.needsPosting}::boolean
+          from paid
+        ), link as (
+          insert into ${loginTokens} (token_hash, supporter_id, email, purpose, expires_at)
+          select ${token?.tokenHash ?? null}::text, ${token?.supporterId ?? null}::int, ${token?.email ?? null}::text,
+            ${token?.purpose ?? null}::text, ${token?.expiresAt.toISOString() ?? null}::timestamptz
+          from paid where ${token?.tokenHash ?? null}::text is not null
+          on conflict (token_hash) do nothing
+        ), cleared as (
+          update ${subscriptions} set last_failure_reason = null, next_retry_at = null
+          from paid where ${subscriptions}.id = ${p.subscriptionId}::int
+        ), mail as (
+          insert into ${outbox} (template, to_email, props, idempotency_key, discreet)
+          select ${email?.template ?? null}::text, ${email?.toEmail ?? null}::text,
+            jsonb_set(${json(email?.props)}::jsonb, '{receipt,receiptNumber}', to_jsonb(paid.receipt_number)),
+            ${email?.idempotencyKey ?? null}::text || paid.id, ${email?.discreet ?? false}::boolean
+          from paid where ${email?.template ?? null}::text is not null
+          on conflict (idempotency_key) do nothing
+        )
+        select id, receipt_number from paid`),
+    );
+    const [inserted] = rows;
+    if (inserted) return { status: "recorded", paymentId: inserted.id, receiptNumber: inserted.receipt_number };
+    // Recorded by a delivery that committed while this one waited for the counter.
+    const recorded = await findRecordedPayment(tx, p);
+    if (recorded) return recorded;
+    // A database that has never issued a receipt: make the counter (or find it made by a payment
+    // that committed meanwhile), then take its first number.
+    if (attempt > 0) throw new Error("payment conflict without a recorded payment");
+    await tx.insert(counters).values({ name: "receipt", value: 0 }).onConflictDoNothing();
+  }
 }
 
 /**

@@ -29,6 +29,8 @@ export type SettlementFacts = {
   settledAt: Date;
 };
 
+export type CheckoutSessionFacts = { id: string; amountMinor: number | null; currency: Currency | null };
+
 export type NormalizedEvent =
   | {
       type: "checkout.completed";
@@ -36,7 +38,7 @@ export type NormalizedEvent =
       paid: boolean;
       customer: CustomerFacts;
       /** The provider's session as it was paid, checked against the checkout we created; none for the simulated provider. */
-      session?: { id: string; amountMinor: number | null; currency: Currency | null };
+      session?: CheckoutSessionFacts;
     }
   | { type: "checkout.failed"; checkoutId: string }
   | {
@@ -52,6 +54,8 @@ export type NormalizedEvent =
       /** The first payment of a subscription (Stripe: billing_reason subscription_create). */
       firstOfSubscription: boolean;
       customer: CustomerFacts;
+      /** The paid session this payment came with (its "checkout.completed" in the same delivery), checked the same way. */
+      session?: CheckoutSessionFacts;
     }
   | {
       type: "payment.failed";

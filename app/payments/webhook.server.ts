@@ -2,7 +2,7 @@ import type { DB } from "@db/client.server";
 import { recordAudit } from "~/audit/audit.server";
 import { describeError, logger } from "~/log.server";
 import {
-  applyDelivery,
+  applyDeliveryIn,
   CheckoutMismatchError,
   isAppliedEvent,
   isKnownStripePayment,
@@ -14,12 +14,7 @@ import { resolveCardChanges } from "./stripe-cards.server";
 import { MalformedEventError, mapStripeEvent, settlementFacts } from "./stripe-events.server";
 import { describePaymentError } from "./decline-reasons";
 import { findBalanceTransaction, findInvoicePaymentError, findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
-import {
-  findWebhookFailure,
-  recordWebhookFailure,
-  resolveWebhookFailure,
-  type FailureResolution,
-} from "./webhook-failures.server";
+import { findWebhookFailure, recordWebhookFailure, type FailureResolution } from "./webhook-failures.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -123,9 +118,8 @@ async function applyVerifiedDelivery(
   const explained = await explainFailedPayments(db, withCards);
   await endSubscriptionsReplacedBy(db, explained);
   return db.transaction(async (tx) => {
-    // Resolved first: the apply may take the receipt counter, held until commit (ADR 018).
-    await resolveWebhookFailure(tx, { eventId: explained.eventId, resolution });
-    const outcome = await applyDelivery(tx, explained);
+    // Any open failure of the event is resolved by the statement that records it (ADR 018's order).
+    const outcome = await applyDeliveryIn(tx, explained, resolution);
     if (audit) {
       await recordAudit(tx, {
         actor: { type: "staff", id: audit.staffUserId },
