@@ -35,7 +35,7 @@ export const checkoutBench: Bench = {
     ensureBuild();
     const stub = await startStripeStub();
     let server: RunningServer | undefined;
-    let one: Recorded, options: LoadOptions & { method: "POST" }, csrf: string;
+    let one: Recorded, options: Omit<LoadOptions, "url"> & { method: "POST" }, csrf: string;
     let app: LoadResult, stubCalls: string;
     try {
       // Rate limits would (rightly) stop one address sending thousands of checkouts: every request

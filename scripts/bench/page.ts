@@ -11,7 +11,7 @@ const CONNECTIONS = 64;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const GZIP = { "accept-encoding": "gzip" };
 
-const options: LoadOptions = {
+const options: Omit<LoadOptions, "url"> = {
   connections: CONNECTIONS,
   duration: SECONDS,
   warmup: { connections: CONNECTIONS, duration: 3 },
