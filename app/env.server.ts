@@ -61,6 +61,12 @@ const EnvSchema = z.object({
     .transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   OUTBOX_POLL_MS: z.coerce.number().int().min(100).default(2000),
+  // Off: this process only answers requests — no outbox worker, no scheduled jobs. Several
+  // servers behind one proxy can leave the sending to one of them (or to none, in benchmarks).
+  BACKGROUND_JOBS: z
+    .enum(["true", "false", "1", "0", "on", "off"], { message: "must be true or false (or 1/0, on/off)" })
+    .default("true")
+    .transform((v) => v === "true" || v === "1" || v === "on"),
   TRUST_PROXY: optionalText.pipe(z.string().optional()).transform((value, ctx) => parseTrustProxy(value, ctx)),
   // Form posts are read whole before Remix: larger ones get a 413 (ADR 028).
   FORM_BODY_LIMIT_BYTES: z.coerce

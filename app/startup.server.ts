@@ -19,10 +19,11 @@ export type RunningApp = {
 
 /**
  * Everything the server does before it listens: validate the environment, open and migrate
- * the database, seed a demo on an empty one, start the outbox worker and the scheduled jobs.
+ * the database, seed a demo on an empty one, start the outbox worker and the scheduled jobs
+ * (unless BACKGROUND_JOBS is off).
  * No call to Stripe or Resend happens here, so the app starts while they are unreachable.
  */
-export async function startApp(): Promise<RunningApp> {
+export async function startApp({ jobsFirstRunAfterMs }: { jobsFirstRunAfterMs?: number } = {}): Promise<RunningApp> {
   const env = getEnv();
   const handle = await connect({
     url: env.DATABASE_URL,
@@ -37,8 +38,9 @@ export async function startApp(): Promise<RunningApp> {
   // Staff who were there first, or a demo password since changed: then there is nothing to print.
   // Just created, it has the demo password: no second Argon2 run on the first start.
   const showDemoAdmin = demoAdminCreated || (embeddedDemo && (await demoAdminHasDemoPassword(handle.db)));
-  const worker = startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS });
-  const jobs = startScheduledJobs(handle.db);
+  // BACKGROUND_JOBS=false: requests only. Mail queued here waits for a server that sends it.
+  const worker = env.BACKGROUND_JOBS ? startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS }) : null;
+  const jobs = env.BACKGROUND_JOBS ? startScheduledJobs(handle.db, { firstRunAfterMs: jobsFirstRunAfterMs }) : null;
   logger.info(
     {
       driver: handle.driver,
@@ -46,6 +48,7 @@ export async function startApp(): Promise<RunningApp> {
       emailMode: env.emailMode,
       mailer: getMailer(handle.db).name,
       seeded,
+      backgroundJobs: env.BACKGROUND_JOBS,
     },
     "started",
   );
@@ -55,8 +58,8 @@ export async function startApp(): Promise<RunningApp> {
     seeded,
     demoAdmin: showDemoAdmin ? { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password } : null,
     async stop() {
-      await jobs.stop();
-      await worker.stop();
+      await jobs?.stop();
+      await worker?.stop();
       // A Stripe customer push started by a save finishes before the pool closes (ADR 036).
       await settleCustomerSyncKicks();
       await disconnect();

@@ -53,7 +53,7 @@ export const exportsBench: Bench = {
   title: "exports: payments CSV (five years) and print mailing list, rows/s and the server's peak RSS",
   async run({ databaseUrl }) {
     ensureBuild();
-    const server = await startServer({ DATABASE_URL: databaseUrl, OUTBOX_POLL_MS: "3600000", LOG_LEVEL: "warn" });
+    const server = await startServer({ DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" });
     try {
       const cookie = await signInBenchAdmin(server.origin);
       const idleMb = server.rssMb();

@@ -4,18 +4,16 @@
 import postgres from "postgres";
 import { connect, disconnect } from "@db/client.server";
 import { searchSupporters } from "~/supporters/search.server";
-import { misspelt, typedQueries, type Person } from "./admin";
+import { fixedSample } from "./admin";
+import { benchScale } from "./lib/env";
 import { percentile } from "./lib/load";
-import { seededRandom } from "./lib/people";
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error("DATABASE_URL names the benchmark database");
 const sql = postgres(url, { max: 1, onnotice: () => {} });
-const people = await sql<Person[]>`
-  select id, name, email, phone, address_postal_code as postcode from supporters tablesample system (1)
-  where erased_at is null limit 150`;
+// The staff-pages benchmark's own fixed sample (BENCH_SCALE says which scale the database holds).
+const { queries, misspellings: typos } = await fixedSample(sql, benchScale());
 await sql.end();
-const queries = typedQueries(people, seededRandom(4));
 const { db } = await connect({ url, poolSize: 2 });
 try {
   for (const q of queries.slice(0, 30)) await searchSupporters(db, { q, limit: 25 });
@@ -39,7 +37,6 @@ try {
   );
   const near: number[] = [];
   let hit = 0;
-  const typos = misspelt(people, seededRandom(5));
   for (const { q, surname } of typos) {
     const started = performance.now();
     const { rows } = await searchSupporters(db, { q, limit: 25 });

@@ -107,7 +107,7 @@ export const weightBench: Bench = {
   title: "page weight and quality: compressed JS on /, third-party requests, Lighthouse (mobile) on / and /support",
   async run({ databaseUrl }) {
     ensureBuild();
-    const server = await startServer({ DATABASE_URL: databaseUrl, OUTBOX_POLL_MS: "3600000", LOG_LEVEL: "warn" });
+    const server = await startServer({ DATABASE_URL: databaseUrl, LOG_LEVEL: "warn" });
     try {
       const html = await (await fetch(`${server.origin}/`)).text();
       const scripts = scriptUrls(html, server.origin);

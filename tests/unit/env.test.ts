@@ -95,6 +95,13 @@ describe("environment", () => {
     expect(parseEnv({ STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" }).demoBanner).toBe(false);
   });
 
+  it("runs the background work unless BACKGROUND_JOBS says false, 0 or off", () => {
+    expect(parseEnv({}).BACKGROUND_JOBS).toBe(true);
+    for (const on of ["true", "1", "on"]) expect(parseEnv({ BACKGROUND_JOBS: on }).BACKGROUND_JOBS).toBe(true);
+    for (const off of ["false", "0", "off"]) expect(parseEnv({ BACKGROUND_JOBS: off }).BACKGROUND_JOBS).toBe(false);
+    expect(problems({ BACKGROUND_JOBS: "no" })).toEqual(["BACKGROUND_JOBS: must be true or false (or 1/0, on/off)"]);
+  });
+
   it("treats empty variables as unset", () => {
     expect(parseEnv({ STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "" }).paymentsMode).toBe("simulated");
   });

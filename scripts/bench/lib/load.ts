@@ -1,6 +1,7 @@
 // Load generation with autocannon, and a bare Node server to compare the app with.
 import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -35,6 +36,9 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
+/** Per connection or per moment: the bare server sets its own. */
+const SKIPPED_HEADERS = ["date", "connection", "keep-alive", "transfer-encoding", "content-length"];
+
 export type Recorded = { status: number; headers: Record<string, string>; body: Buffer };
 
 /** One response as the app sent it, so a bare server can send the very same bytes. */
@@ -42,10 +46,33 @@ export async function record(url: string, init?: RequestInit): Promise<Recorded>
   const response = await fetch(url, { redirect: "manual", ...init });
   const headers: Record<string, string> = {};
   response.headers.forEach((value, key) => {
-    if (!["date", "connection", "keep-alive", "transfer-encoding", "content-length"].includes(key))
-      headers[key] = value;
+    if (!SKIPPED_HEADERS.includes(key)) headers[key] = value;
   });
   return { status: response.status, headers, body: Buffer.from(await response.arrayBuffer()) };
+}
+
+/**
+ * One GET as the app sent it, byte for byte: fetch would undo a gzip Content-Encoding, so this
+ * reads the raw body with node:http. The recorded headers keep Content-Encoding and Vary.
+ */
+export function recordRaw(url: string, headers: Record<string, string> = {}): Promise<Recorded> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const kept: Record<string, string> = {};
+          for (const [key, value] of Object.entries(response.headers)) {
+            if (value === undefined || SKIPPED_HEADERS.includes(key)) continue;
+            kept[key] = Array.isArray(value) ? value.join(", ") : value;
+          }
+          resolve({ status: response.statusCode ?? 0, headers: kept, body: Buffer.concat(chunks) });
+        });
+        response.on("error", reject);
+      })
+      .on("error", reject);
+  });
 }
 
 /** A plain `http` server in its own process answering every request with the recorded response: the ceiling for this machine. */

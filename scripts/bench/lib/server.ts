@@ -90,6 +90,9 @@ export async function startServer(
       SEED_DEMO: "false",
       // Production refuses to run without Stripe and Resend keys unless it is a demo (ADR 028).
       DEMO_MODE: "true",
+      // No outbox worker, no scheduled jobs: the server does only what is measured. A benchmark
+      // that needs them passes BACKGROUND_JOBS: "true".
+      BACKGROUND_JOBS: "false",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
