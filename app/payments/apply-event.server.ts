@@ -172,12 +172,10 @@ async function resolveSupporter(
   checkout: Checkout,
   customer: Customer,
   providerSubscriptionId?: string | null,
+  known?: KnownSubscription | null,
 ) {
   if (providerSubscriptionId) {
-    const [owned] = await tx
-      .select({ supporterId: subscriptions.supporterId })
-      .from(subscriptions)
-      .where(eq(subscriptions.providerSubscriptionId, providerSubscriptionId));
+    const owned = known === undefined ? await knownSubscription(tx, providerSubscriptionId) : known;
     if (owned) {
       await completeRecordFromItsCheckout(tx, owned.supporterId, identityFromCheckout(checkout, customer));
       return owned.supporterId;
@@ -301,14 +299,31 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
   if (applied) await settlePendingChange(tx, applied);
 }
 
+type KnownSubscription = { id: number; supporterId: number; currentPeriodEnd: Date | null };
+
+/** The subscription row of a provider's subscription id, if there is one yet. */
+async function knownSubscription(tx: DB, providerSubscriptionId: string): Promise<KnownSubscription | null> {
+  const [row] = await tx
+    .select({
+      id: subscriptions.id,
+      supporterId: subscriptions.supporterId,
+      currentPeriodEnd: subscriptions.currentPeriodEnd,
+    })
+    .from(subscriptions)
+    .where(eq(subscriptions.providerSubscriptionId, providerSubscriptionId));
+  return row ?? null;
+}
+
 /** A payment may arrive before the subscription it belongs to: create a placeholder any real event overrides. */
 async function ensureSubscriptionRow(
   tx: DB,
   checkout: Checkout,
   supporterId: number,
   event: Extract<NormalizedEvent, { type: "payment.succeeded" }>,
+  known: KnownSubscription | null,
 ) {
   if (!event.providerSubscriptionId || (checkout.kind !== "monthly" && checkout.kind !== "tier_monthly")) return null;
+  if (known) return known.id;
   await tx
     .insert(subscriptions)
     .values({
@@ -387,8 +402,10 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
   if (!checkout) return;
   // Paid with its session (pairedEvents): the session must be the one we made, as on its own.
   checkSessionMatches(checkout, event);
-  const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
-  const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event);
+  // A renewal's subscription is read once: its owner, its row, and when the next payment is due.
+  const known = event.providerSubscriptionId ? await knownSubscription(tx, event.providerSubscriptionId) : null;
+  const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId, known);
+  const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event, known);
   // An address given at checkout that the profile does not hold (someone else's checkout) is
   // where this subscription's or year's editions go; the same as the profile's, they follow the
   // profile, which its owner and staff keep up to date. The session's event brings it, in
@@ -439,6 +456,7 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     // The checkout's own payment carries what was typed there; a renewal, the supporter's name.
     donorName: event.firstOfSubscription || !subscriptionId ? (given.name ?? null) : undefined,
     deliveryAddress: subscriptionId ? null : deliveryAddress,
+    ...(known && known.id === subscriptionId ? { subscriptionPeriodEnd: known.currentPeriodEnd } : {}),
   });
   // After the payment (and the receipt counter), like a renewal: the subscription's row lock is
   // taken after the counter on every path.
@@ -517,6 +535,8 @@ export type NewPayment = {
   coversFrom?: Date;
   /** One-time print years: where editions go, as given at checkout. */
   deliveryAddress?: DeliveryAddress | null;
+  /** The subscription's period end as the caller read it in this transaction (else it is read here). */
+  subscriptionPeriodEnd?: Date | null;
 };
 
 export type RecordedPayment =
@@ -613,7 +633,9 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
     organisation,
     purpose,
     nextPaymentAt:
-      frequency === "monthly" ? (await nextPaymentAfter(tx, input.subscriptionId, input.paidAt)).toISOString() : null,
+      frequency === "monthly"
+        ? (await nextPaymentAfter(tx, input.subscriptionId, input.paidAt, input.subscriptionPeriodEnd)).toISOString()
+        : null,
   };
 
   const idempotencyKey = "receipt:"; // + the payment's id, put in by recordWithNextNumber
@@ -765,13 +787,21 @@ async function recordWithNextNumber(
  * When a monthly payment's successor is due, as its receipt says: the subscription's period end
  * when the provider told us already, else a month on (how Stripe Billing anchors a new subscription).
  */
-async function nextPaymentAfter(tx: DB, subscriptionId: number | null, paidAt: Date): Promise<Date> {
-  const [row] = subscriptionId
-    ? await tx
-        .select({ end: subscriptions.currentPeriodEnd })
-        .from(subscriptions)
-        .where(eq(subscriptions.id, subscriptionId))
-    : [];
+async function nextPaymentAfter(
+  tx: DB,
+  subscriptionId: number | null,
+  paidAt: Date,
+  periodEnd?: Date | null,
+): Promise<Date> {
+  const [row] =
+    periodEnd !== undefined
+      ? [{ end: periodEnd }]
+      : subscriptionId
+        ? await tx
+            .select({ end: subscriptions.currentPeriodEnd })
+            .from(subscriptions)
+            .where(eq(subscriptions.id, subscriptionId))
+        : [];
   return row?.end && row.end > paidAt ? row.end : addMonths(paidAt, 1);
 }
 

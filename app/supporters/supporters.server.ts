@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { DB } from "@db/client.server";
 import {
   checkouts,
@@ -55,7 +55,13 @@ async function lockSupporterKeys(tx: DB, email: string, stripeCustomerId: string
     `supporter-email:${email.trim().toLowerCase()}`,
     ...(stripeCustomerId ? [`supporter-customer:${stripeCustomerId}`] : []),
   ].sort();
-  for (const key of keys) await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+  // One statement: its target list takes the locks left to right, in the sorted order.
+  await tx.execute(
+    sql`select ${sql.join(
+      keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`),
+      sql`, `,
+    )}`,
+  );
 }
 
 /** What a person typed at checkout (on our form or the provider's page) about themselves. */
@@ -130,12 +136,16 @@ export function addressOf(s: typeof supporters.$inferSelect): PostalAddress | nu
  */
 export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promise<number> {
   await lockSupporterKeys(tx, who.email, who.stripeCustomerId);
-  const [byCustomer] = who.stripeCustomerId
-    ? await tx.select().from(supporters).where(eq(supporters.stripeCustomerId, who.stripeCustomerId))
-    : [];
-  const [existing] = byCustomer
-    ? [byCustomer]
-    : await tx.select().from(supporters).where(eq(supporters.emailKey, who.email.trim().toLowerCase()));
+  // The record the Stripe customer is linked to, else the one with this email: one statement.
+  const emailKey = who.email.trim().toLowerCase();
+  const [existing] = who.stripeCustomerId
+    ? await tx
+        .select()
+        .from(supporters)
+        .where(or(eq(supporters.stripeCustomerId, who.stripeCustomerId), eq(supporters.emailKey, emailKey)))
+        .orderBy(sql`${supporters.stripeCustomerId} = ${who.stripeCustomerId} desc nulls last`)
+        .limit(1)
+    : await tx.select().from(supporters).where(eq(supporters.emailKey, emailKey));
   if (!existing) {
     const [created] = await tx
       .insert(supporters)
