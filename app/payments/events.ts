@@ -54,6 +54,8 @@ export type NormalizedEvent =
       /** The first payment of a subscription (Stripe: billing_reason subscription_create). */
       firstOfSubscription: boolean;
       customer: CustomerFacts;
+      /** The kind our session's metadata names: a hint for work before the transaction only (the checkout row decides). */
+      checkoutKind?: string | null;
       /** The paid session this payment came with (its "checkout.completed" in the same delivery), checked the same way. */
       session?: CheckoutSessionFacts;
     }

@@ -16,7 +16,10 @@ import { getPaymentProvider } from "./provider.server";
  */
 export async function endSubscriptionsReplacedBy(db: DB, delivery: Pick<ProviderDelivery, "events">) {
   for (const event of delivery.events) {
-    if (event.type !== "payment.succeeded") continue;
+    // A 12-month payment is a one-time payment: a subscription's payment, or one whose checkout our
+    // metadata names as another kind, replaces nothing (and asks the database nothing).
+    if (event.type !== "payment.succeeded" || event.providerSubscriptionId) continue;
+    if (event.checkoutKind && event.checkoutKind !== "tier_one_time") continue;
     const [row] = await db
       .select({ sub: subscriptions, checkout: checkouts })
       .from(checkouts)

@@ -256,6 +256,7 @@ function mapCheckoutSession(
       method: "card",
       firstOfSubscription: session.mode === "subscription",
       customer,
+      checkoutKind: session.metadata.kind ?? null,
     });
   }
   return events;
