@@ -28,6 +28,9 @@ import {
 } from "../mocks/stripe";
 import { useSeededDatabase } from "../support/database";
 import { useStripeMode } from "../support/stripe-mode";
+import { sendQueuedMail } from "../support/mail";
+import { callLoader } from "../support/remix";
+import { loader as thanksLoader } from "~/routes/thanks";
 
 const SECRET = "whsec_fighting_fund_webhook_tests";
 
@@ -216,6 +219,31 @@ describe("Stripe webhook: one-off gifts", () => {
       JSON.stringify(results.map((r) => r.body)),
     ).toEqual([200, 200, 200]);
     expect(await paymentsFor(checkout.id)).toHaveLength(1);
+  });
+});
+
+describe("Stripe webhook: receipt numbers (ADR 054)", () => {
+  it("gifts delivered at once each have their number on the thank-you page and in their first email when Stripe is answered", async () => {
+    const gifts = await Promise.all(Array.from({ length: 6 }, () => oneOffCheckout()));
+    const results = await Promise.all(
+      gifts.map((checkout) => deliver(stripeEvent("checkout.session.completed", paidOneOffSession(checkout)))),
+    );
+    expect(results.map((r) => r.body.outcome)).toEqual(gifts.map(() => "applied"));
+    const mail = await sendQueuedMail(t.db);
+    const numbers: number[] = [];
+    for (const checkout of gifts) {
+      const [payment] = await paymentsFor(checkout.id);
+      numbers.push(payment.receiptNumber);
+      const thanks = await (await callLoader(thanksLoader, `/thanks?ref=${checkout.id}`)).json();
+      expect(thanks.status).toMatchObject({ status: "completed", receiptNumber: payment.receiptNumber });
+      const first = mail.filter((m) => m.to === checkout.email);
+      expect(first).toHaveLength(1);
+      expect(first[0].subject).toContain(`receipt ${payment.receiptNumber} from`);
+      expect(first[0].text).toContain(`Receipt ${payment.receiptNumber}`);
+    }
+    // One after another in the order the payments were recorded, with no gap between them.
+    const sorted = [...numbers].sort((a, b) => a - b);
+    expect(sorted).toEqual(sorted.map((_, i) => sorted[0] + i));
   });
 });
 

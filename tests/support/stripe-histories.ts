@@ -768,6 +768,33 @@ export async function ledgerSnapshot(db: DB, history: History) {
       amountMinor: m.amountMinor,
     });
 
+  // Every payment's number is its receipt's, its snapshot's and its receipt email's, and numbers
+  // rise with the order payments were recorded in (their ids): taken in the statement that
+  // inserts the payment, under the counter's lock (ADR 054). Empty when all of that holds.
+  const numbering: string[] = [];
+  const numbered = await db
+    .select({ id: payments.id, number: payments.receiptNumber })
+    .from(payments)
+    .orderBy(payments.id);
+  const receiptOf = new Map(receiptRows.map((r) => [r.paymentId, r]));
+  const mailOf = new Map(
+    mail.filter((m) => m.key.startsWith("receipt:")).map((m) => [Number(m.key.slice("receipt:".length)), m]),
+  );
+  numbered.forEach((payment, i) => {
+    const receipt = receiptOf.get(payment.id);
+    const shown = (receipt?.snapshot as { receiptNumber?: number } | undefined)?.receiptNumber;
+    const emailed = (mailOf.get(payment.id)?.props as { receipt?: { receiptNumber?: number } } | undefined)?.receipt
+      ?.receiptNumber;
+    const name = providerIdOf.get(payment.id) ?? payment.id;
+    if (receipt?.receiptNumber !== payment.number || shown !== payment.number)
+      numbering.push(`payment ${name}: number ${payment.number}, receipt ${receipt?.receiptNumber}, snapshot ${shown}`);
+    if (mailOf.has(payment.id) && emailed !== payment.number)
+      numbering.push(`payment ${name}: number ${payment.number}, its receipt email says ${emailed}`);
+    const before = numbered[i - 1];
+    if (before && before.number > payment.number)
+      numbering.push(`payment ${name} was recorded after number ${before.number} but has ${payment.number}`);
+  });
+
   const progress = await getCampaignProgress(db, campaign);
   const checkoutRows = await db.select({ id: checkouts.id, status: checkouts.status }).from(checkouts);
   const events = await db.select({ id: providerEvents.id }).from(providerEvents);
@@ -776,6 +803,7 @@ export async function ledgerSnapshot(db: DB, history: History) {
     ledger,
     receipts: receiptsByPayment,
     receiptNumbers: receiptRows.map((r) => r.receiptNumber).sort((a, b) => a - b),
+    numbering,
     subscriptions: subscriptionState,
     supporters: people,
     campaign: { raisedMinor: progress.raisedMinor, supporters: progress.supporters },
@@ -801,6 +829,7 @@ export function snapshotInvariants(snapshot: LedgerSnapshot) {
     /^(donation-receipt|recurring-receipt|supporter-welcome) receipt:/.test(m),
   );
   if (receiptMail.length !== n) problems.push(`${receiptMail.length} receipt emails for ${n} payments`);
+  problems.push(...snapshot.numbering);
   for (const [payment, entry] of Object.entries(snapshot.ledger)) {
     const mail = snapshot.refundMail[payment];
     if ((mail?.confirmedMinor ?? 0) !== entry.refundedMinor)
