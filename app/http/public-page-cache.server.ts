@@ -5,6 +5,7 @@ import type { Currency } from "@db/types";
 import { REGION_OF, regionCurrency } from "~/campaigns/region-currency";
 import { LANG_COOKIE } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
+import { type PreparedBody, Template } from "./precompressed-body.server";
 
 /**
  * The public pages (`/`, `/support`, `/c/<slug>`) are the same for every reader of a language (ADR 049) but for two
@@ -40,13 +41,14 @@ export type PublicPageRequest = {
   acceptLanguage?: string | null;
 };
 
-export type PublicPageResponse = { status: number; headers: [string, string][]; body: Buffer };
+/** The body is ready to be sent as it is or gzipped, whichever the reader asked for (ADR 053). */
+export type PublicPageResponse = { status: number; headers: [string, string][]; body: PreparedBody };
 
 type Render = (request: Request, context: AppLoadContext) => Promise<Response>;
 
 type Entry = {
-  /** The page split where the stand-ins were: text, slot, text, slot, …, text. */
-  parts: string[];
+  /** The page split where the stand-ins were: text, slot, text, slot, …, text (and each text compressed). */
+  page: Template;
   slots: ("nonce" | "token")[];
   status: number;
   headers: [string, string][];
@@ -218,7 +220,7 @@ export class PublicPageCache {
     return entry;
   }
 
-  private split(html: string): Pick<Entry, "parts" | "slots"> {
+  private split(html: string): Pick<Entry, "page" | "slots"> {
     const parts: string[] = [];
     const slots: Entry["slots"] = [];
     const standIns = new RegExp(`${this.nonceStandIn}|${this.tokenStandIn}`, "g");
@@ -229,15 +231,10 @@ export class PublicPageCache {
       last = match.index + match[0].length;
     }
     parts.push(html.slice(last));
-    return { parts, slots };
+    return { page: new Template(parts), slots };
   }
 
-  private assemble(entry: Entry, request: PublicPageRequest): Buffer {
-    // parts has one more element than slots: the text before, between and after the slots.
-    let html = entry.parts[0] ?? "";
-    entry.slots.forEach((slot, i) => {
-      html += (slot === "nonce" ? request.nonce : request.csrfToken) + (entry.parts[i + 1] ?? "");
-    });
-    return Buffer.from(html, "utf8");
+  private assemble(entry: Entry, request: PublicPageRequest): PreparedBody {
+    return entry.page.fill(entry.slots.map((slot) => (slot === "nonce" ? request.nonce : request.csrfToken)));
   }
 }
