@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { Template } from "~/http/precompressed-body.server";
+import { randomText } from "~/random-text.server";
 import { beginResponse, cspNonceOf, sendBuffered, yieldToOwnHeaders } from "~/http/response-rules.server";
 
 /**
@@ -62,6 +63,18 @@ describe("response rules", () => {
     expect(answer.headers["content-security-policy"]).toContain(`'nonce-${nonce}'`);
     expect(answer.headers["x-frame-options"]).toBe("DENY");
     expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("every response's nonce and new CSRF token is random bytes of its own, however many are handed out", () => {
+    const seen = new Set<string>();
+    // Enough to empty the pool of random bytes many times over, and sizes that do not divide it.
+    for (let i = 0; i < 2_000; i++) {
+      const bytes = [18, 24, 7][i % 3]!;
+      const text = randomText(bytes, i % 2 ? "base64" : "base64url");
+      expect(Buffer.from(text, i % 2 ? "base64" : "base64url").length).toBe(bytes);
+      seen.add(text);
+    }
+    expect(seen.size).toBe(2_000);
   });
 
   it("a response's own value for a security header replaces the default, once", async () => {
