@@ -11,7 +11,7 @@ const CSRF_COOKIE = "ff_csrf";
 const csrfCookie = () => signedCookie(CSRF_COOKIE);
 
 const isToken = (value: unknown): value is string => typeof value === "string" && value.length >= 32;
-const newCsrfToken = () => randomText(24, "base64url");
+export const newCsrfToken = () => randomText(24, "base64url");
 
 async function readToken(request: Request): Promise<string | null> {
   const value = await csrfCookie().parse(request.headers.get("Cookie"));

@@ -6,10 +6,10 @@ import zlib from "node:zlib";
  * whole page for every reader cost more than everything else the server does for it.
  *
  * Each fixed part is compressed once, as raw DEFLATE by a compressor of its own, ended with a
- * sync flush: its blocks end on a byte boundary and refer to nothing outside the part, so the
- * parts can be put side by side with anything between them. A hole's bytes go between them as
- * stored (uncompressed) blocks, and the last part ends the stream (a final block). The gzip
- * trailer's CRC-32 is the parts' CRCs, computed once, combined with the holes' (crc32Combine):
+ * sync flush: its blocks end on a byte boundary, so the parts can be put side by side with
+ * anything between them (they refer back only to the parts before them: see the constructor).
+ * A hole's bytes go between them as stored (uncompressed) blocks, and the last part ends the
+ * stream (a final block). The gzip trailer's CRC-32 is the parts' CRCs, computed once, combined with the holes' (crc32Combine):
  * per reader nothing is compressed and only the holes' few bytes are read.
  */
 
@@ -23,6 +23,8 @@ export type PreparedBody = {
 
 // An empty gzip header: no name, no time (0), unix (as Node's own gzip writes it).
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]);
+/** DEFLATE's window: how far back a part may refer. */
+const WINDOW = 32 * 1024;
 /** The most bytes a stored block holds. */
 const STORED_MAX = 0xffff;
 /** Pages are compressed once per render (at most once a second each): the smallest output is worth the time. */
@@ -34,23 +36,34 @@ export class Template {
   private readonly parts: Part[];
   private readonly fixedLength: number;
   private readonly fixedDeflatedLength: number;
+  /** Set when the parts refer back across the holes: fills of other lengths are then gzipped whole. */
+  private readonly usualFillLengths: readonly number[] | null;
 
-  /** `parts` has one more element than there are holes: the text before, between and after them. */
-  constructor(parts: readonly string[]) {
+  /**
+   * `parts` has one more element than there are holes: the text before, between and after them.
+   * `usualFillLengths`: the length in bytes each hole's fill usually has (a nonce's, a token's).
+   */
+  constructor(parts: readonly string[], usualFillLengths?: readonly number[]) {
     if (parts.length === 0) throw new Error("Template: at least one part");
-    this.parts = parts.map((part, i) => {
-      const text = Buffer.from(part, "utf8");
-      const last = i === parts.length - 1;
-      return {
-        text,
-        deflated: zlib.deflateRawSync(text, {
-          level: LEVEL,
-          finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
-        }),
-        crc: zlib.crc32(text),
-        lengthOperator: crc32LengthOperator(text.length),
-      };
+    const texts = parts.map((part) => Buffer.from(part, "utf8"));
+    // Given the fills' usual lengths, each part may refer back to the parts before it: it is
+    // compressed with them as its dictionary, zero bytes standing where the holes are. For fills of
+    // those lengths every distance is then right, and no match takes a byte of a hole, since there
+    // is no zero byte in the text (HTML has none) for one to match.
+    const windowed = usualFillLengths?.length === texts.length - 1 && !texts.some((text) => text.includes(0));
+    let before = Buffer.alloc(0);
+    this.parts = texts.map((text, i) => {
+      const last = i === texts.length - 1;
+      const deflated = zlib.deflateRawSync(text, {
+        level: LEVEL,
+        finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH,
+        ...(before.length > 0 ? { dictionary: before } : {}),
+      });
+      if (windowed && !last)
+        before = Buffer.concat([before, text, Buffer.alloc(usualFillLengths[i]!)]).subarray(-WINDOW);
+      return { text, deflated, crc: zlib.crc32(text), lengthOperator: crc32LengthOperator(text.length) };
     });
+    this.usualFillLengths = windowed ? usualFillLengths : null;
     this.fixedLength = this.parts.reduce((sum, part) => sum + part.text.length, 0);
     this.fixedDeflatedLength = this.parts.reduce((sum, part) => sum + part.deflated.length, 0);
   }
@@ -82,6 +95,8 @@ export class Template {
   }
 
   private gzipped(fills: readonly string[], lengths: number[], byteLength: number): Buffer {
+    const usual = this.usualFillLengths;
+    if (usual && lengths.some((length, i) => length !== usual[i])) return zlib.gzipSync(this.plain(fills, byteLength));
     const stored = lengths.reduce((sum, length) => sum + length + 5 * Math.max(1, Math.ceil(length / STORED_MAX)), 0);
     const body = Buffer.allocUnsafe(GZIP_HEADER.length + this.fixedDeflatedLength + stored + 8);
     let at = GZIP_HEADER.copy(body, 0);

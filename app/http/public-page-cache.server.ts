@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
-import { csrfCookieFor } from "~/auth/csrf.server";
+import { csrfCookieFor, newCsrfToken } from "~/auth/csrf.server";
 import type { Currency } from "@db/types";
 import { REGION_OF, regionCurrency } from "~/campaigns/region-currency";
 import { LANG_COOKIE } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
+import { newCspNonce } from "~/security-headers.server";
 import { type PreparedBody, Template } from "./precompressed-body.server";
 
 /**
@@ -75,6 +76,8 @@ export const PUBLIC_PAGES_CHANNEL = "ff_public_pages";
 const CACHED_PATH = /^\/(?:support|c\/[a-z0-9][a-z0-9-]{0,62})?$/;
 /** Headers of the rendered page that are the reader's own or per response. */
 const NOT_REPLAYED = new Set(["set-cookie", "content-length", "date", "content-security-policy"]);
+
+const USUAL_LENGTHS = { nonce: Buffer.byteLength(newCspNonce()), token: Buffer.byteLength(newCsrfToken()) };
 
 export function isPublicPagePath(path: string): boolean {
   return CACHED_PATH.test(path);
@@ -231,7 +234,15 @@ export class PublicPageCache {
       last = match.index + match[0].length;
     }
     parts.push(html.slice(last));
-    return { page: new Template(parts), slots };
+    // The page compresses best with the usual lengths of a nonce and a token (a reader's token of
+    // another length gets the page gzipped whole: precompressed-body.server.ts).
+    return {
+      page: new Template(
+        parts,
+        slots.map((slot) => USUAL_LENGTHS[slot]),
+      ),
+      slots,
+    };
   }
 
   private assemble(entry: Entry, request: PublicPageRequest): PreparedBody {

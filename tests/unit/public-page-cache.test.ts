@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
 import { gunzipSync } from "node:zlib";
 import { PublicPageCache, type PublicPageRequest } from "~/http/public-page-cache.server";
 
@@ -103,9 +104,13 @@ describe("public page cache", () => {
     for (const [n, shape] of shapes.entries()) {
       const { cache, reader } = setUp((_n, token, nonce) => ({ html: shape(token, nonce) }));
       for (let i = 0; i < 25; i++) {
-        // Our nonces and tokens are base64, but whatever a cookie held is put in as it is.
+        // Our nonces and tokens, of their usual lengths, and whatever else a cookie held, put in as it is.
         const ann = reader(
-          i % 5 === 4 ? { nonce: random(i), csrfToken: `${random(i * 3)}-${"t".repeat(i * 3_000)}` } : {},
+          i % 5 === 4
+            ? { nonce: random(i), csrfToken: `${random(i * 3)}-${"t".repeat(i * 3_000)}` }
+            : i % 5 === 3
+              ? {}
+              : { nonce: randomBytes(18).toString("base64"), csrfToken: randomBytes(24).toString("base64url") },
         );
         const body = (await cache.serve(ann))!.body;
         const plain = body.plain();
