@@ -13,12 +13,23 @@ export function allowedOrigins(): string[] {
 
 /** The hosts a form may be posted from, for the CSRF origin check. */
 export function allowedHosts(): string[] {
-  return allowedOrigins().map((origin) => new URL(origin).host);
+  return allowedOrigins().map(hostOf);
+}
+
+// Every request asks for its origin (originForHost): each allowed origin is parsed once.
+const hosts = new Map<string, string>();
+function hostOf(origin: string): string {
+  let host = hosts.get(origin);
+  if (host === undefined) {
+    host = new URL(origin).host;
+    if (hosts.size < 16) hosts.set(origin, host);
+  }
+  return host;
 }
 
 /** The allowed origin whose host this is, else APP_URL: a Host header never makes up a link. */
 export function originForHost(host: string | null | undefined): string {
-  const found = host ? allowedOrigins().find((origin) => new URL(origin).host === host.toLowerCase()) : undefined;
+  const found = host ? allowedOrigins().find((origin) => hostOf(origin) === host.toLowerCase()) : undefined;
   return found ?? getEnv().appUrl;
 }
 

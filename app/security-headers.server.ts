@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import type { Env } from "~/env.server";
+import { randomText } from "~/random-text.server";
 
 /**
  * The headers every response carries (beginResponse in app/http/response-rules.server.ts sets them
@@ -11,7 +11,7 @@ export const STRIPE_FORM_TARGETS = ["https://checkout.stripe.com", "https://bill
 
 /** A fresh nonce per response: Remix's inline scripts carry it, nothing else may run inline. */
 export function newCspNonce(): string {
-  return randomBytes(18).toString("base64");
+  return randomText(18, "base64");
 }
 
 /**
@@ -76,6 +76,15 @@ const PERMISSIONS_DENIED = [
   "browsing-topics",
 ];
 
+const PERMISSIONS_POLICY = PERMISSIONS_DENIED.map((feature) => `${feature}=()`).join(", ");
+
+// The public address is read for every response: parsed once (it is set once, at start-up).
+let parsedAppUrl: { appUrl: string; https: boolean } | undefined;
+function isHttps(appUrl: string): boolean {
+  if (parsedAppUrl?.appUrl !== appUrl) parsedAppUrl = { appUrl, https: new URL(appUrl).protocol === "https:" };
+  return parsedAppUrl.https;
+}
+
 export function securityHeaders({
   nonce,
   env,
@@ -94,10 +103,10 @@ export function securityHeaders({
     // Origin header (with no-referrer browsers would send "Origin: null"), which the CSRF check reads.
     "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": PERMISSIONS_DENIED.map((feature) => `${feature}=()`).join(", "),
+    "Permissions-Policy": PERMISSIONS_POLICY,
   };
   // Only where the public address is https: that is where browsers reach us over TLS. A year, this
   // host only: the organisation's other subdomains are not ours to pin.
-  if (new URL(env.appUrl).protocol === "https:") headers["Strict-Transport-Security"] = "max-age=31536000";
+  if (isHttps(env.appUrl)) headers["Strict-Transport-Security"] = "max-age=31536000";
   return headers;
 }

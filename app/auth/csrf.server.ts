@@ -1,5 +1,6 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { allowedHosts } from "~/origins.server";
+import { randomText } from "~/random-text.server";
 import { signedCookie } from "./tokens.server";
 
 /**
@@ -10,7 +11,7 @@ const CSRF_COOKIE = "ff_csrf";
 const csrfCookie = () => signedCookie(CSRF_COOKIE);
 
 const isToken = (value: unknown): value is string => typeof value === "string" && value.length >= 32;
-const newCsrfToken = () => randomBytes(24).toString("base64url");
+export const newCsrfToken = () => randomText(24, "base64url");
 
 async function readToken(request: Request): Promise<string | null> {
   const value = await csrfCookie().parse(request.headers.get("Cookie"));

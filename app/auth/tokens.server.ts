@@ -1,4 +1,4 @@
-import { createCookie } from "@remix-run/node";
+import { type Cookie, createCookie } from "@remix-run/node";
 import { getEnv } from "~/env.server";
 import { cookiesAreSecure } from "~/origins.server";
 import { createHash, randomBytes } from "node:crypto";
@@ -18,12 +18,22 @@ export function hashToken(token: string): string {
  */
 export function signedCookie(name: string, { maxAgeMs }: { maxAgeMs?: number } = {}) {
   const env = getEnv();
-  return createCookie(name, {
-    httpOnly: true,
-    sameSite: "lax",
-    secure: cookiesAreSecure(),
-    path: "/",
-    ...(maxAgeMs ? { maxAge: maxAgeMs / 1000 } : {}),
-    secrets: [env.sessionSecret],
-  });
+  const secure = cookiesAreSecure();
+  // A cookie object holds nothing of a request's: one per set of options, not one per request.
+  const key = `${name} ${maxAgeMs ?? ""} ${secure} ${env.sessionSecret}`;
+  let cookie = cookies.get(key);
+  if (!cookie) {
+    cookie = createCookie(name, {
+      httpOnly: true,
+      sameSite: "lax",
+      secure,
+      path: "/",
+      ...(maxAgeMs ? { maxAge: maxAgeMs / 1000 } : {}),
+      secrets: [env.sessionSecret],
+    });
+    if (cookies.size < 64) cookies.set(key, cookie);
+  }
+  return cookie;
 }
+
+const cookies = new Map<string, Cookie>();

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
-import { csrfCookieFor } from "~/auth/csrf.server";
+import { csrfCookieFor, newCsrfToken } from "~/auth/csrf.server";
 import type { Currency } from "@db/types";
 import { REGION_OF, regionCurrency } from "~/campaigns/region-currency";
 import { LANG_COOKIE } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
+import { newCspNonce } from "~/security-headers.server";
+import { type PreparedBody, Template } from "./precompressed-body.server";
 
 /**
  * The public pages (`/`, `/support`, `/c/<slug>`) are the same for every reader of a language (ADR 049) but for two
@@ -40,13 +42,14 @@ export type PublicPageRequest = {
   acceptLanguage?: string | null;
 };
 
-export type PublicPageResponse = { status: number; headers: [string, string][]; body: Buffer };
+/** The body is ready to be sent as it is or gzipped, whichever the reader asked for (ADR 053). */
+export type PublicPageResponse = { status: number; headers: [string, string][]; body: PreparedBody };
 
 type Render = (request: Request, context: AppLoadContext) => Promise<Response>;
 
 type Entry = {
-  /** The page split where the stand-ins were: text, slot, text, slot, …, text. */
-  parts: string[];
+  /** The page split where the stand-ins were: text, slot, text, slot, …, text (and each text compressed). */
+  page: Template;
   slots: ("nonce" | "token")[];
   status: number;
   headers: [string, string][];
@@ -73,6 +76,8 @@ export const PUBLIC_PAGES_CHANNEL = "ff_public_pages";
 const CACHED_PATH = /^\/(?:support|c\/[a-z0-9][a-z0-9-]{0,62})?$/;
 /** Headers of the rendered page that are the reader's own or per response. */
 const NOT_REPLAYED = new Set(["set-cookie", "content-length", "date", "content-security-policy"]);
+
+const USUAL_LENGTHS = { nonce: Buffer.byteLength(newCspNonce()), token: Buffer.byteLength(newCsrfToken()) };
 
 export function isPublicPagePath(path: string): boolean {
   return CACHED_PATH.test(path);
@@ -218,7 +223,7 @@ export class PublicPageCache {
     return entry;
   }
 
-  private split(html: string): Pick<Entry, "parts" | "slots"> {
+  private split(html: string): Pick<Entry, "page" | "slots"> {
     const parts: string[] = [];
     const slots: Entry["slots"] = [];
     const standIns = new RegExp(`${this.nonceStandIn}|${this.tokenStandIn}`, "g");
@@ -229,15 +234,18 @@ export class PublicPageCache {
       last = match.index + match[0].length;
     }
     parts.push(html.slice(last));
-    return { parts, slots };
+    // The page compresses best with the usual lengths of a nonce and a token (a reader's token of
+    // another length gets the page gzipped whole: precompressed-body.server.ts).
+    return {
+      page: new Template(
+        parts,
+        slots.map((slot) => USUAL_LENGTHS[slot]),
+      ),
+      slots,
+    };
   }
 
-  private assemble(entry: Entry, request: PublicPageRequest): Buffer {
-    // parts has one more element than slots: the text before, between and after the slots.
-    let html = entry.parts[0] ?? "";
-    entry.slots.forEach((slot, i) => {
-      html += (slot === "nonce" ? request.nonce : request.csrfToken) + (entry.parts[i + 1] ?? "");
-    });
-    return Buffer.from(html, "utf8");
+  private assemble(entry: Entry, request: PublicPageRequest): PreparedBody {
+    return entry.page.fill(entry.slots.map((slot) => (slot === "nonce" ? request.nonce : request.csrfToken)));
   }
 }

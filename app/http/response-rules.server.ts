@@ -4,6 +4,7 @@ import compression from "compression";
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import type { Env } from "~/env.server";
 import { newCspNonce, securityHeaders } from "~/security-headers.server";
+import type { PreparedBody } from "./precompressed-body.server";
 
 /**
  * The rules every response follows, whichever of the three ways in answers it (Stripe's
@@ -109,7 +110,8 @@ export type BufferedAnswer = {
   status: number;
   /** Content-Type first among them; a header named here replaces a default of beginResponse. */
   headers: Iterable<readonly [string, string]>;
-  body: string | Buffer;
+  /** Or one ready both ways (the cached public pages, ADR 053): only the one sent is made. */
+  body: string | Buffer | PreparedBody;
 };
 
 /**
@@ -119,15 +121,21 @@ export type BufferedAnswer = {
 export function sendBuffered(req: IncomingMessage, res: ServerResponse, answer: BufferedAnswer): void {
   res.statusCode = answer.status;
   for (const [name, value] of answer.headers) res.setHeader(name, value);
-  let body = typeof answer.body === "string" ? Buffer.from(answer.body, "utf8") : answer.body;
+  const body = prepare(answer.body);
+  let gzip = false;
   if (shouldCompress(req, res)) {
     const vary = res.getHeader("Vary");
     res.setHeader("Vary", vary ? `${String(vary)}, Accept-Encoding` : "Accept-Encoding");
-    if (body.length >= COMPRESSION_THRESHOLD_BYTES && acceptsGzip(req.headers["accept-encoding"])) {
-      body = gzipSync(body);
-      res.setHeader("Content-Encoding", "gzip");
-    }
+    gzip = body.byteLength >= COMPRESSION_THRESHOLD_BYTES && acceptsGzip(req.headers["accept-encoding"]);
   }
-  res.setHeader("Content-Length", body.length);
-  res.end(body);
+  const sent = gzip ? body.gzipped() : body.plain();
+  if (gzip) res.setHeader("Content-Encoding", "gzip");
+  res.setHeader("Content-Length", sent.length);
+  res.end(sent);
+}
+
+function prepare(body: BufferedAnswer["body"]): PreparedBody {
+  if (typeof body !== "string" && !Buffer.isBuffer(body)) return body;
+  const plain = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  return { byteLength: plain.length, plain: () => plain, gzipped: () => gzipSync(plain) };
 }

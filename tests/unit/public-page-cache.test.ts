@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { randomBytes } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { PublicPageCache, type PublicPageRequest } from "~/http/public-page-cache.server";
 
 /**
@@ -72,10 +74,10 @@ describe("public page cache", () => {
     const first = await cache.serve(ann);
     const second = await cache.serve(bob);
     expect(renders).toHaveLength(1);
-    expect(first!.body.toString()).toBe(
+    expect(first!.body.plain().toString()).toBe(
       `<script nonce="${ann.nonce}">render 1</script><input name="csrf" value="${ann.csrfToken}"><p>${ann.csrfToken}</p>`,
     );
-    expect(second!.body.toString()).toBe(
+    expect(second!.body.plain().toString()).toBe(
       `<script nonce="${bob.nonce}">render 1</script><input name="csrf" value="${bob.csrfToken}"><p>${bob.csrfToken}</p>`,
     );
     // The render's own cookie, length and policy are not replayed to readers.
@@ -84,6 +86,39 @@ describe("public page cache", () => {
       "cache-control": "private, no-store",
     });
     expect(cache.counts()).toMatchObject({ served: 2, renders: 1 });
+  });
+
+  it("serves each reader's page gzipped as the same bytes as the page as it is, nonce and token included (ADR 053)", async () => {
+    // Pages of every shape: slots side by side, at either end, text that is not ASCII, text
+    // longer than a stored block, text a compressor would refer back into across the slots.
+    const random = (n: number) =>
+      Array.from({ length: n }, () => 'aé€<>" \n0z'.charAt(Math.floor(Math.random() * 10))).join("");
+    const repeated = '<div class="campaign">'.repeat(50);
+    const [head, middle, tail] = [random(3_000), random(70_000), random(10)];
+    const shapes = [
+      (token: string, nonce: string) => `${nonce}${token}${token}${nonce}`,
+      (token: string, nonce: string) => `<script nonce="${nonce}">${repeated}</script>${token}${repeated}${token}`,
+      (token: string, nonce: string) => `${head}${nonce}${middle}${token}${tail}`,
+      (token: string) => `<p>${token}</p>`,
+    ];
+    for (const [n, shape] of shapes.entries()) {
+      const { cache, reader } = setUp((_n, token, nonce) => ({ html: shape(token, nonce) }));
+      for (let i = 0; i < 25; i++) {
+        // Our nonces and tokens, of their usual lengths, and whatever else a cookie held, put in as it is.
+        const ann = reader(
+          i % 5 === 4
+            ? { nonce: random(i), csrfToken: `${random(i * 3)}-${"t".repeat(i * 3_000)}` }
+            : i % 5 === 3
+              ? {}
+              : { nonce: randomBytes(18).toString("base64"), csrfToken: randomBytes(24).toString("base64url") },
+        );
+        const body = (await cache.serve(ann))!.body;
+        const plain = body.plain();
+        expect(plain.toString(), `shape ${n}`).toBe(shape(ann.csrfToken, ann.nonce));
+        expect(body.byteLength).toBe(plain.length);
+        expect(gunzipSync(body.gzipped()).equals(plain), `shape ${n}, reader ${i}`).toBe(true);
+      }
+    }
   });
 
   it("keeps one page per language and renders each in its own language (ADR 049)", async () => {
@@ -104,7 +139,7 @@ describe("public page cache", () => {
     releaseRenders();
     const served = await Promise.all(pages);
     expect(renders).toHaveLength(1);
-    expect(served.every((page) => page?.body.toString().includes("render 1"))).toBe(true);
+    expect(served.every((page) => page?.body.plain().toString().includes("render 1"))).toBe(true);
   });
 
   it("shows a change on the first request a second after the last render, and renders once however many changes came", async () => {
@@ -112,13 +147,13 @@ describe("public page cache", () => {
     await cache.serve(reader());
     tick(1_500);
     for (let i = 0; i < 50; i++) cache.invalidate();
-    expect((await cache.serve(reader()))!.body.toString()).toContain("render 2");
+    expect((await cache.serve(reader()))!.body.plain().toString()).toContain("render 2");
     // Changes right after a render wait for the refresh interval: a flood of payments costs one render a second.
     cache.invalidate();
     tick(400);
-    expect((await cache.serve(reader()))!.body.toString()).toContain("render 2");
+    expect((await cache.serve(reader()))!.body.plain().toString()).toContain("render 2");
     tick(600);
-    expect((await cache.serve(reader()))!.body.toString()).toContain("render 3");
+    expect((await cache.serve(reader()))!.body.plain().toString()).toContain("render 3");
     expect(renders).toHaveLength(3);
   });
 
@@ -130,11 +165,11 @@ describe("public page cache", () => {
     await cache.serve(reader());
     failing = true;
     tick(10_000);
-    expect((await cache.serve(reader()))!.body.toString()).toContain("render 1");
+    expect((await cache.serve(reader()))!.body.plain().toString()).toContain("render 1");
     await cache.settled();
     cache.invalidate();
     tick(49_999);
-    expect((await cache.serve(reader()))!.body.toString()).toContain("render 1");
+    expect((await cache.serve(reader()))!.body.plain().toString()).toContain("render 1");
     tick(1);
     expect(await cache.serve(reader())).toBeNull();
     expect(renders.length).toBe(4);
@@ -152,7 +187,7 @@ describe("public page cache", () => {
     const next = cache.serve(reader());
     await new Promise((resolve) => setTimeout(resolve, 5));
     releaseRenders();
-    expect((await next)!.body.toString()).toContain("render 2");
+    expect((await next)!.body.plain().toString()).toContain("render 2");
     expect(renders).toHaveLength(2);
   });
 
@@ -164,9 +199,9 @@ describe("public page cache", () => {
     expect(renders).toHaveLength(1);
     tick(1);
     // The reader who asks first gets the page as it was, and the page is rendered again meanwhile.
-    expect((await cache.serve(reader()))!.body.toString()).toContain("render 1");
+    expect((await cache.serve(reader()))!.body.plain().toString()).toContain("render 1");
     await cache.settled();
-    expect((await cache.serve(reader()))!.body.toString()).toContain("render 2");
+    expect((await cache.serve(reader()))!.body.plain().toString()).toContain("render 2");
   });
 
   it("leaves errors, redirects, failed renders and pages without the token to Remix, and keeps none of them", async () => {

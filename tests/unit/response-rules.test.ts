@@ -2,6 +2,8 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
+import { Template } from "~/http/precompressed-body.server";
+import { randomText } from "~/random-text.server";
 import { beginResponse, cspNonceOf, sendBuffered, yieldToOwnHeaders } from "~/http/response-rules.server";
 
 /**
@@ -63,6 +65,18 @@ describe("response rules", () => {
     expect(answer.headers["x-content-type-options"]).toBe("nosniff");
   });
 
+  it("every response's nonce and new CSRF token is random bytes of its own, however many are handed out", () => {
+    const seen = new Set<string>();
+    // Enough to empty the pool of random bytes many times over, and sizes that do not divide it.
+    for (let i = 0; i < 2_000; i++) {
+      const bytes = [18, 24, 7][i % 3]!;
+      const text = randomText(bytes, i % 2 ? "base64" : "base64url");
+      expect(Buffer.from(text, i % 2 ? "base64" : "base64url").length).toBe(bytes);
+      seen.add(text);
+    }
+    expect(seen.size).toBe(2_000);
+  });
+
   it("a response's own value for a security header replaces the default, once", async () => {
     const own = new Headers({ "X-Frame-Options": "SAMEORIGIN" });
     const answer = await serve((_req, res) => {
@@ -116,5 +130,51 @@ describe("response rules", () => {
     );
     expect(csv.headers["content-encoding"]).toBeUndefined();
     expect(csv.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("a body kept ready gzipped (ADR 053) is sent with the same headers as one gzipped per response, and as it is to whoever did not ask", async () => {
+    const parts = ['<script nonce="', '">start()</script>' + "<p>page</p>".repeat(200) + '<input value="', '">'];
+    const fills = ["nonce-of-this-response", "token-of-this-reader-0123456789ab"];
+    const html = parts[0] + fills[0] + parts[1] + fills[1] + parts[2];
+    const pageHeaders: [string, string][] = [
+      ["content-type", "text/html; charset=utf-8"],
+      ["vary", "Accept-Language, Cookie"],
+      ["cache-control", "private, no-store"],
+    ];
+    const send = (body: "string" | "prepared", headers: Record<string, string>) =>
+      serve(
+        (req, res) =>
+          sendBuffered(req, res, {
+            status: 200,
+            headers: pageHeaders,
+            body: body === "string" ? html : new Template(parts).fill(fills),
+          }),
+        headers,
+      );
+    // What differs between two responses whatever their body: the nonce, the date and the length.
+    const comparable = (answer: Awaited<ReturnType<typeof send>>) =>
+      answer.raw
+        .map((value, i) => (i % 2 === 0 ? value.toLowerCase() : value))
+        .filter((_value, i, raw) => !["content-security-policy", "date", "content-length"].includes(raw[i - (i % 2)]!));
+
+    for (const acceptEncoding of ["gzip, deflate, br", "br;q=1.0, GZIP;q=0.5"]) {
+      const gzipped = await send("prepared", { "Accept-Encoding": acceptEncoding });
+      const usual = await send("string", { "Accept-Encoding": acceptEncoding });
+      expect(comparable(gzipped)).toEqual(comparable(usual));
+      expect(gzipped.headers["content-encoding"]).toBe("gzip");
+      expect(gzipped.headers.vary).toBe("Accept-Language, Cookie, Accept-Encoding");
+      expect(Number(gzipped.headers["content-length"])).toBe(gzipped.body.length);
+      expect(gunzipSync(gzipped.body).toString("utf8")).toBe(html);
+    }
+
+    for (const headers of [{}, { "Accept-Encoding": "gzip;q=0, br" }, { "Accept-Encoding": "identity" }]) {
+      const plain = await send("prepared", headers);
+      const usual = await send("string", headers);
+      expect(comparable(plain)).toEqual(comparable(usual));
+      expect(plain.headers["content-encoding"]).toBeUndefined();
+      expect(plain.headers.vary).toBe("Accept-Language, Cookie, Accept-Encoding");
+      expect(Number(plain.headers["content-length"])).toBe(Buffer.byteLength(html));
+      expect(plain.body.toString("utf8")).toBe(html);
+    }
   });
 });
