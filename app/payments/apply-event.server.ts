@@ -2,6 +2,7 @@ import { t } from "~/i18n/t";
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
+import { builtOnce } from "@db/built-once.server";
 import { one } from "@db/rows";
 import {
   campaigns,
@@ -133,12 +134,20 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
  * "No key update" still lets payments referencing the checkout be inserted meanwhile.
  */
 async function findCheckout(tx: DB, checkoutId: string, eventType: string): Promise<Checkout | undefined> {
-  const [checkout] = await tx.select().from(checkouts).where(eq(checkouts.id, checkoutId)).for("no key update");
+  const [checkout] = await lockedCheckout(tx, { checkoutId });
   // Objects made outside this app (the Stripe dashboard, another integration) carry no
   // checkout of ours: acknowledged and left alone, deliberately.
   if (!checkout) logger.warn({ checkoutId, eventType }, "event for an unknown checkout ignored");
   return checkout;
 }
+
+const lockedCheckout = builtOnce((db) =>
+  db
+    .select()
+    .from(checkouts)
+    .where(eq(checkouts.id, sql.placeholder("checkoutId")))
+    .for("no key update"),
+);
 
 type Customer = Extract<NormalizedEvent, { customer: unknown }>["customer"];
 
@@ -303,16 +312,20 @@ type KnownSubscription = { id: number; supporterId: number; currentPeriodEnd: Da
 
 /** The subscription row of a provider's subscription id, if there is one yet. */
 async function knownSubscription(tx: DB, providerSubscriptionId: string): Promise<KnownSubscription | null> {
-  const [row] = await tx
+  const [row] = await subscriptionByProviderId(tx, { providerSubscriptionId });
+  return row ?? null;
+}
+
+const subscriptionByProviderId = builtOnce((db) =>
+  db
     .select({
       id: subscriptions.id,
       supporterId: subscriptions.supporterId,
       currentPeriodEnd: subscriptions.currentPeriodEnd,
     })
     .from(subscriptions)
-    .where(eq(subscriptions.providerSubscriptionId, providerSubscriptionId));
-  return row ?? null;
-}
+    .where(eq(subscriptions.providerSubscriptionId, sql.placeholder("providerSubscriptionId"))),
+);
 
 /** A payment may arrive before the subscription it belongs to: create a placeholder any real event overrides. */
 async function ensureSubscriptionRow(
@@ -558,27 +571,14 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   // One statement for everything the receipt needs. The supporter's key-share lock comes before
   // the counter (see findCheckout): the payment's foreign key needs it anyway, and taken after the
   // counter it could wait on a delivery that is waiting for the counter.
-  const recordedPayment = alias(payments, "recorded");
-  const [context] = await tx
-    .select({
-      supporter: supporters,
-      campaign: campaigns,
-      plan: plans,
-      settings,
-      recorded: { id: recordedPayment.id, stripePaymentIntentId: recordedPayment.stripePaymentIntentId },
-      choice: { noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink, onion: checkouts.onion },
-    })
-    .from(supporters)
-    .innerJoin(campaigns, eq(campaigns.id, input.campaignId))
-    .leftJoin(plans, eq(plans.id, input.planId ?? -1))
-    .leftJoin(settings, sql`true`)
-    .leftJoin(checkouts, sql`${checkouts.id} = ${input.checkoutId}`)
-    .leftJoin(
-      recordedPayment,
-      and(eq(recordedPayment.provider, input.provider), eq(recordedPayment.providerPaymentId, input.providerPaymentId)),
-    )
-    .where(eq(supporters.id, input.supporterId))
-    .for("key share", { of: supporters });
+  const [context] = await readForReceipt(tx, {
+    supporterId: input.supporterId,
+    campaignId: input.campaignId,
+    planId: input.planId ?? -1,
+    checkoutId: input.checkoutId,
+    provider: input.provider,
+    providerPaymentId: input.providerPaymentId,
+  });
   if (!context) throw new Error("recordPayment: the payment's supporter or campaign is missing");
   const { supporter, campaign, plan } = context;
   if (context.recorded)
@@ -701,6 +701,32 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   );
   return recorded;
 }
+
+/** What recordPayment reads, in one statement built once (builtOnce). */
+const readForReceipt = builtOnce((db) => {
+  const recorded = alias(payments, "recorded");
+  const value = (name: string) => sql.placeholder(name);
+  return db
+    .select({
+      supporter: supporters,
+      campaign: campaigns,
+      plan: plans,
+      settings,
+      recorded: { id: recorded.id, stripePaymentIntentId: recorded.stripePaymentIntentId },
+      choice: { noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink, onion: checkouts.onion },
+    })
+    .from(supporters)
+    .innerJoin(campaigns, eq(campaigns.id, value("campaignId")))
+    .leftJoin(plans, eq(plans.id, value("planId")))
+    .leftJoin(settings, sql`true`)
+    .leftJoin(checkouts, sql`${checkouts.id} = ${value("checkoutId")}`)
+    .leftJoin(
+      recorded,
+      and(eq(recorded.provider, value("provider")), eq(recorded.providerPaymentId, value("providerPaymentId"))),
+    )
+    .where(eq(supporters.id, value("supporterId")))
+    .for("key share", { of: supporters });
+});
 
 /**
  * The gapless number taken last, with everything that needs it, in one statement (ADR 054): the

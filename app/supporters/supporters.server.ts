@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
+import { builtOnce } from "@db/built-once.server";
 import type { DB } from "@db/client.server";
 import {
   checkouts,
@@ -121,6 +122,27 @@ export function addressOf(s: typeof supporters.$inferSelect): PostalAddress | nu
   };
 }
 
+// Built once (builtOnce): every paid checkout asks one of these.
+const supporterByCustomerOrEmail = builtOnce((db) =>
+  db
+    .select()
+    .from(supporters)
+    .where(
+      or(
+        eq(supporters.stripeCustomerId, sql.placeholder("customerId")),
+        eq(supporters.emailKey, sql.placeholder("emailKey")),
+      ),
+    )
+    .orderBy(sql`${supporters.stripeCustomerId} = ${sql.placeholder("customerId")} desc nulls last`)
+    .limit(1),
+);
+const supporterByEmail = builtOnce((db) =>
+  db
+    .select()
+    .from(supporters)
+    .where(eq(supporters.emailKey, sql.placeholder("emailKey"))),
+);
+
 /**
  * The supporter a checkout's payment belongs to, found by Stripe customer id, then by email.
  * Only the owner may change a profile (ADR 027): a checkout started by the signed-in supporter
@@ -139,13 +161,8 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
   // The record the Stripe customer is linked to, else the one with this email: one statement.
   const emailKey = who.email.trim().toLowerCase();
   const [existing] = who.stripeCustomerId
-    ? await tx
-        .select()
-        .from(supporters)
-        .where(or(eq(supporters.stripeCustomerId, who.stripeCustomerId), eq(supporters.emailKey, emailKey)))
-        .orderBy(sql`${supporters.stripeCustomerId} = ${who.stripeCustomerId} desc nulls last`)
-        .limit(1)
-    : await tx.select().from(supporters).where(eq(supporters.emailKey, emailKey));
+    ? await supporterByCustomerOrEmail(tx, { customerId: who.stripeCustomerId, emailKey })
+    : await supporterByEmail(tx, { emailKey });
   if (!existing) {
     const [created] = await tx
       .insert(supporters)
