@@ -2,7 +2,7 @@ import { t } from "~/i18n/t";
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { rowsOf, type DB } from "@db/client.server";
-import { builtOnce } from "@db/built-once.server";
+import { builtOnce, builtOnceStatement, inOrder } from "@db/built-once.server";
 import { one } from "@db/rows";
 import {
   campaigns,
@@ -69,21 +69,71 @@ export async function applyDeliveryIn(
 ): Promise<"applied" | "duplicate"> {
   // Processed when this transaction commits, and not at all if it fails.
   const now = new Date().toISOString();
-  const recorded = rowsOf<{ id: string }>(
-    await tx.execute(sql`
-      with resolved as (
-        update ${webhookFailures} set resolved_at = ${now}::timestamptz, resolution = ${resolveFailure ?? null}::text
-        where ${resolveFailure ?? null}::text is not null and event_id = ${delivery.eventId} and resolved_at is null
-      )
-      insert into ${providerEvents} (id, type, provider_created_at, processed_at)
-      values (${delivery.eventId}, ${delivery.type}, ${delivery.createdAt.toISOString()}::timestamptz, ${now}::timestamptz)
-      on conflict (id) do nothing
-      returning id`),
+  const events = pairedEvents(delivery.events);
+  // The first event's checkout (locked) and subscription are read in the same round trip, after
+  // the event is recorded (inOrder): what its apply would read first anyway.
+  const first = events[0];
+  const checkoutId =
+    first &&
+    (first.type === "checkout.completed" ||
+      first.type === "payment.succeeded" ||
+      first.type === "payment.failed" ||
+      first.type === "subscription.changed")
+      ? first.checkoutId
+      : null;
+  const providerSubscriptionId =
+    first && (first.type === "payment.succeeded" || first.type === "subscription.changed")
+      ? (first.providerSubscriptionId ?? null)
+      : null;
+  const [recorded, checkoutRows, subscriptionRows] = await inOrder(
+    recordEvent(tx, {
+      eventId: delivery.eventId,
+      type: delivery.type,
+      createdAt: delivery.createdAt.toISOString(),
+      now,
+      resolution: resolveFailure ?? null,
+    }),
+    checkoutId ? lockedCheckout(tx, { checkoutId }) : Promise.resolve([]),
+    providerSubscriptionId ? subscriptionByProviderId(tx, { providerSubscriptionId }) : Promise.resolve([]),
   );
   if (recorded.length === 0) return "duplicate";
-  for (const event of pairedEvents(delivery.events)) await applyEvent(tx, event);
+  const ahead: ReadAhead = {
+    checkout: checkoutId ? { id: checkoutId, row: checkoutRows[0] } : undefined,
+    subscription: providerSubscriptionId ? { id: providerSubscriptionId, row: subscriptionRows[0] ?? null } : undefined,
+  };
+  readAhead.set(tx, ahead);
+  try {
+    for (const event of events) await applyEvent(tx, event);
+  } finally {
+    readAhead.delete(tx);
+  }
   return "applied";
 }
+
+const recordEvent = builtOnceStatement<{ id: string }>(
+  () => sql`
+    with resolved as (
+      update ${webhookFailures}
+      set resolved_at = ${sql.placeholder("now")}::timestamptz, resolution = ${sql.placeholder("resolution")}::text
+      where ${sql.placeholder("resolution")}::text is not null and event_id = ${sql.placeholder("eventId")}
+        and resolved_at is null
+    )
+    insert into ${providerEvents} (id, type, provider_created_at, processed_at)
+    values (${sql.placeholder("eventId")}, ${sql.placeholder("type")}, ${sql.placeholder("createdAt")}::timestamptz,
+      ${sql.placeholder("now")}::timestamptz)
+    on conflict (id) do nothing
+    returning id`,
+);
+
+/**
+ * What applyDeliveryIn read with the event's record, for the first look of its apply: each is
+ * used once (a second look, after the apply changed things, reads again).
+ */
+type ReadAhead = {
+  checkout?: { id: string; row: Checkout | undefined };
+  subscription?: { id: string; row: KnownSubscription | null };
+};
+const readAhead = new WeakMap<DB, ReadAhead>();
 
 /**
  * A paid Checkout Session arrives as two events of one checkout: "completed" and its payment.
@@ -134,7 +184,10 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
  * "No key update" still lets payments referencing the checkout be inserted meanwhile.
  */
 async function findCheckout(tx: DB, checkoutId: string, eventType: string): Promise<Checkout | undefined> {
-  const [checkout] = await lockedCheckout(tx, { checkoutId });
+  const ahead = readAhead.get(tx);
+  const read = ahead?.checkout?.id === checkoutId ? ahead.checkout : undefined;
+  if (read) ahead!.checkout = undefined;
+  const [checkout] = read ? [read.row] : await lockedCheckout(tx, { checkoutId });
   // Objects made outside this app (the Stripe dashboard, another integration) carry no
   // checkout of ours: acknowledged and left alone, deliberately.
   if (!checkout) logger.warn({ checkoutId, eventType }, "event for an unknown checkout ignored");
@@ -312,6 +365,12 @@ type KnownSubscription = { id: number; supporterId: number; currentPeriodEnd: Da
 
 /** The subscription row of a provider's subscription id, if there is one yet. */
 async function knownSubscription(tx: DB, providerSubscriptionId: string): Promise<KnownSubscription | null> {
+  const ahead = readAhead.get(tx);
+  const read = ahead?.subscription?.id === providerSubscriptionId ? ahead.subscription : undefined;
+  if (read) {
+    ahead!.subscription = undefined;
+    return read.row;
+  }
   const [row] = await subscriptionByProviderId(tx, { providerSubscriptionId });
   return row ?? null;
 }

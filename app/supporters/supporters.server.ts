@@ -1,5 +1,5 @@
 import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
-import { builtOnce } from "@db/built-once.server";
+import { builtOnce, builtOnceStatement, inOrder } from "@db/built-once.server";
 import type { DB } from "@db/client.server";
 import {
   checkouts,
@@ -51,19 +51,22 @@ function versionBump(update: Partial<typeof supporters.$inferInsert>) {
 }
 
 /** The advisory locks that make parallel events about one person queue instead of colliding. */
-async function lockSupporterKeys(tx: DB, email: string, stripeCustomerId: string | null | undefined) {
-  const keys = [
+function lockSupporterKeys(tx: DB, email: string, stripeCustomerId: string | null | undefined): Promise<unknown> {
+  const [a, b] = [
     `supporter-email:${email.trim().toLowerCase()}`,
     ...(stripeCustomerId ? [`supporter-customer:${stripeCustomerId}`] : []),
   ].sort();
   // One statement: its target list takes the locks left to right, in the sorted order.
-  await tx.execute(
-    sql`select ${sql.join(
-      keys.map((key) => sql`pg_advisory_xact_lock(hashtextextended(${key}, 0))`),
-      sql`, `,
-    )}`,
-  );
+  return b === undefined ? lockOneKey(tx, { a }) : lockTwoKeys(tx, { a, b });
 }
+
+const lockOneKey = builtOnceStatement(
+  () => sql`select pg_advisory_xact_lock(hashtextextended(${sql.placeholder("a")}, 0))`,
+);
+const lockTwoKeys = builtOnceStatement(
+  () =>
+    sql`select pg_advisory_xact_lock(hashtextextended(${sql.placeholder("a")}, 0)), pg_advisory_xact_lock(hashtextextended(${sql.placeholder("b")}, 0))`,
+);
 
 /** What a person typed at checkout (on our form or the provider's page) about themselves. */
 export type DetailsGiven = { name?: string | null; phone?: string | null; address?: PostalAddress | null };
@@ -157,12 +160,15 @@ const supporterByEmail = builtOnce((db) =>
  * event had come first. Callers make a record only once the payment is known.
  */
 export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promise<number> {
-  await lockSupporterKeys(tx, who.email, who.stripeCustomerId);
-  // The record the Stripe customer is linked to, else the one with this email: one statement.
+  // The record the Stripe customer is linked to, else the one with this email: read once the
+  // keys are locked, in the same round trip (inOrder).
   const emailKey = who.email.trim().toLowerCase();
-  const [existing] = who.stripeCustomerId
-    ? await supporterByCustomerOrEmail(tx, { customerId: who.stripeCustomerId, emailKey })
-    : await supporterByEmail(tx, { emailKey });
+  const [, [existing]] = await inOrder(
+    lockSupporterKeys(tx, who.email, who.stripeCustomerId),
+    who.stripeCustomerId
+      ? supporterByCustomerOrEmail(tx, { customerId: who.stripeCustomerId, emailKey })
+      : supporterByEmail(tx, { emailKey }),
+  );
   if (!existing) {
     const [created] = await tx
       .insert(supporters)
@@ -238,13 +244,19 @@ async function fillIn(
  * the record, as it would had it come before the subscription's first event.
  */
 export async function completeRecordFromItsCheckout(tx: DB, supporterId: number, who: CheckoutIdentity) {
-  await lockSupporterKeys(tx, who.email, who.stripeCustomerId);
-  const [current] = await tx
-    .select({ detailsFromCheckoutId: supporters.detailsFromCheckoutId })
-    .from(supporters)
-    .where(eq(supporters.id, supporterId));
+  const [, [current]] = await inOrder(
+    lockSupporterKeys(tx, who.email, who.stripeCustomerId),
+    detailsMaker(tx, { supporterId }),
+  );
   if (current?.detailsFromCheckoutId === who.checkoutId) await fillIn(tx, supporterId, who, {});
 }
+
+const detailsMaker = builtOnce((db) =>
+  db
+    .select({ detailsFromCheckoutId: supporters.detailsFromCheckoutId })
+    .from(supporters)
+    .where(eq(supporters.id, sql.placeholder("supporterId"))),
+);
 
 /** Whether checkout `a` was started before checkout `b` (by when our page made it; ties by id). */
 async function startedBefore(tx: DB, a: string, b: string): Promise<boolean> {

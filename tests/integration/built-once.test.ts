@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { builtOnce } from "@db/built-once.server";
+import { builtOnce, builtOnceStatement, inOrder } from "@db/built-once.server";
 import type { DB } from "@db/client.server";
 import { campaigns, payments, plans, supporters } from "@db/schema";
 import { giveGift } from "../factories";
@@ -47,5 +47,39 @@ describe("builtOnce: a query built once answers as drizzle does", () => {
     expect(row.plan).toBeNull();
     expect(row.payment.amountMinor).toBe(1700);
     expect(row.payment.paidAt).toBeInstanceOf(Date);
+  });
+});
+
+const takeLock = builtOnceStatement(() => sql`select pg_advisory_xact_lock(${sql.placeholder("key")}::bigint)`);
+const heldLocks = builtOnceStatement<{ n: number }>(
+  () =>
+    sql`select count(*)::int as n from pg_locks where locktype = 'advisory' and objid = ${sql.placeholder("key")}::bigint and pid = pg_backend_pid()`,
+);
+const insertSupporter = builtOnceStatement(
+  () => sql`insert into ${supporters} (email, name) values (${sql.placeholder("email")}, 'In Order')`,
+);
+const findSupporter = builtOnce((db) =>
+  db
+    .select({ id: supporters.id })
+    .from(supporters)
+    .where(eq(supporters.email, sql.placeholder("email"))),
+);
+
+describe("inOrder: statements sent together run in the order given", () => {
+  it("a lock is held before the next statement looks, and a row written is seen by the next read", async () => {
+    for (let round = 0; round < 20; round++) {
+      const key = 7_000_000 + round;
+      const email = `in-order-${round}-${Date.now()}@example.net`;
+      const [, [held], , found] = await t.db.transaction((tx) =>
+        inOrder(
+          takeLock(tx, { key }),
+          heldLocks(tx, { key }),
+          insertSupporter(tx, { email }),
+          findSupporter(tx, { email }),
+        ),
+      );
+      expect(held.n).toBe(1);
+      expect(found).toHaveLength(1);
+    }
   });
 });
