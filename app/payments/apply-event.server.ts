@@ -490,15 +490,6 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
       .set({ deliveryAddress })
       .where(and(eq(subscriptions.id, subscriptionId), isNull(subscriptions.deliveryAddress)));
   }
-  // Before the payment, whose receipt number makes other deliveries wait for this one to commit.
-  // For a payment recorded already this changes nothing: its checkout was completed with it.
-  // The row is locked (findCheckout): a checkout completed already (every renewal's) is left as it is.
-  if (checkout.status !== "completed")
-    await tx
-      .update(checkouts)
-      .set({ status: "completed", completedAt: new Date() })
-      .where(and(eq(checkouts.id, checkout.id), inArray(checkouts.status, ["open", "processing", "failed"])));
-
   // A 12-month payment that replaces a monthly subscription starts where the month paid for ends.
   const replaced = await replacedSubscription(tx, checkout, event.paidAt);
 
@@ -529,6 +520,10 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     donorName: event.firstOfSubscription || !subscriptionId ? (given.name ?? null) : undefined,
     deliveryAddress: subscriptionId ? null : deliveryAddress,
     ...(known && known.id === subscriptionId ? { subscriptionPeriodEnd: known.currentPeriodEnd } : {}),
+    // Completed by the statement that records the payment (the row is locked: findCheckout). A
+    // payment recorded already changes nothing: its checkout was completed with it; every
+    // renewal's checkout is completed already.
+    completesCheckout: checkout.status !== "completed",
   });
   // After the payment (and the receipt counter), like a renewal: the subscription's row lock is
   // taken after the counter on every path.
@@ -609,6 +604,8 @@ export type NewPayment = {
   deliveryAddress?: DeliveryAddress | null;
   /** The subscription's period end as the caller read it in this transaction (else it is read here). */
   subscriptionPeriodEnd?: Date | null;
+  /** Mark the payment's checkout completed with it (the caller holds the checkout's row lock). */
+  completesCheckout?: boolean;
 };
 
 export type RecordedPayment =
@@ -843,6 +840,11 @@ async function recordWithNextNumber(
             ${token?.purpose ?? null}::text, ${token?.expiresAt.toISOString() ?? null}::timestamptz
           from paid where ${token?.tokenHash ?? null}::text is not null
           on conflict (token_hash) do nothing
+        ), completed as (
+          update ${checkouts} set status = 'completed', completed_at = now()
+          from paid
+          where ${p.completesCheckout ?? false}::boolean and ${checkouts}.id = ${p.checkoutId}::uuid
+            and ${checkouts}.status in ('open', 'processing', 'failed')
         ), cleared as (
           update ${subscriptions} set last_failure_reason = null, next_retry_at = null
           from paid where ${subscriptions}.id = ${p.subscriptionId}::int
