@@ -1,7 +1,7 @@
 import { t } from "~/i18n/t";
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { rowsOf, type DB } from "@db/client.server";
+import type { DB } from "@db/client.server";
 import { builtOnce, builtOnceStatement, inOrder } from "@db/built-once.server";
 import { one } from "@db/rows";
 import {
@@ -60,7 +60,7 @@ export async function applyDelivery(db: DB, delivery: ProviderDelivery): Promise
 /**
  * applyDelivery inside the caller's transaction (no savepoint of its own). `resolveFailure`: an
  * open failure of this event is resolved by the same statement that records the event, before
- * anything else is locked (ADR 018's order).
+ * anything else is locked (ADR 016's lock order).
  */
 export async function applyDeliveryIn(
   tx: DB,
@@ -806,58 +806,43 @@ async function recordWithNextNumber(
   const token = input.loginToken;
   const email = input.email;
   const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+  const values = {
+    supporterId: p.supporterId,
+    campaignId: p.campaignId,
+    subscriptionId: p.subscriptionId,
+    planId: p.planId,
+    checkoutId: p.checkoutId,
+    kind: p.kind,
+    method: p.method,
+    provider: p.provider,
+    providerPaymentId: p.providerPaymentId,
+    stripePaymentIntentId: p.stripePaymentIntentId,
+    amountMinor: p.amountMinor,
+    feeCoverMinor: p.feeCoverMinor,
+    currency: p.currency,
+    anonymous: p.anonymous,
+    message: p.message,
+    reference: p.reference ?? null,
+    recordedByStaffId: p.recordedByStaffId ?? null,
+    paidAt: p.paidAt.toISOString(),
+    coversUntil: p.coversUntil?.toISOString() ?? null,
+    deliveryAddress: json(p.deliveryAddress),
+    snapshot: json(input.snapshot),
+    needsPosting: input.needsPosting,
+    tokenHash: token?.tokenHash ?? null,
+    tokenSupporterId: token?.supporterId ?? null,
+    tokenEmail: token?.email ?? null,
+    tokenPurpose: token?.purpose ?? null,
+    tokenExpiresAt: token?.expiresAt.toISOString() ?? null,
+    completesCheckout: p.completesCheckout ?? false,
+    template: email?.template ?? null,
+    toEmail: email?.toEmail ?? null,
+    props: json(email?.props),
+    idempotencyKey: email?.idempotencyKey ?? null,
+    discreet: email?.discreet ?? false,
+  };
   for (let attempt = 0; ; attempt++) {
-    const rows = rowsOf<{ id: number; receipt_number: number }>(
-      await tx.execute(sql`
-        with taken as (
-          select value + 1 as next from ${counters} where name = 'receipt' for update
-        ), paid as (
-          insert into ${payments} (supporter_id, campaign_id, subscription_id, plan_id, checkout_id, kind, method,
-            provider, provider_payment_id, stripe_payment_intent_id, amount_minor, fee_cover_minor, currency,
-            anonymous, message, receipt_number, reference, recorded_by_staff_id, paid_at, covers_until,
-            delivery_address)
-          select ${p.supporterId}::int, ${p.campaignId}::int, ${p.subscriptionId}::int, ${p.planId}::int,
-            ${p.checkoutId}::uuid, ${p.kind}::text, ${p.method}::text, ${p.provider}::text,
-            ${p.providerPaymentId}::text, ${p.stripePaymentIntentId}::text, ${p.amountMinor}::bigint,
-            ${p.feeCoverMinor}::bigint, ${p.currency}::text, ${p.anonymous}::boolean, ${p.message}::text,
-            taken.next, ${p.reference ?? null}::text, ${p.recordedByStaffId ?? null}::int,
-            ${p.paidAt.toISOString()}::timestamptz, ${p.coversUntil?.toISOString() ?? null}::timestamptz,
-            ${json(p.deliveryAddress)}::jsonb
-          from taken
-          on conflict (provider, provider_payment_id) do nothing
-          returning id, receipt_number
-        ), counted as (
-          update ${counters} set value = paid.receipt_number from paid where ${counters}.name = 'receipt'
-        ), receipt as (
-          insert into ${receipts} (payment_id, receipt_number, snapshot, needs_posting)
-          select paid.id, paid.receipt_number,
-            jsonb_set(${json(input.snapshot)}::jsonb, '{receiptNumber}', to_jsonb(paid.receipt_number)),
-            ${input.needsPosting}::boolean
-          from paid
-        ), link as (
-          insert into ${loginTokens} (token_hash, supporter_id, email, purpose, expires_at)
-          select ${token?.tokenHash ?? null}::text, ${token?.supporterId ?? null}::int, ${token?.email ?? null}::text,
-            ${token?.purpose ?? null}::text, ${token?.expiresAt.toISOString() ?? null}::timestamptz
-          from paid where ${token?.tokenHash ?? null}::text is not null
-          on conflict (token_hash) do nothing
-        ), completed as (
-          update ${checkouts} set status = 'completed', completed_at = now()
-          from paid
-          where ${p.completesCheckout ?? false}::boolean and ${checkouts}.id = ${p.checkoutId}::uuid
-            and ${checkouts}.status in ('open', 'processing', 'failed')
-        ), cleared as (
-          update ${subscriptions} set last_failure_reason = null, next_retry_at = null
-          from paid where ${subscriptions}.id = ${p.subscriptionId}::int
-        ), mail as (
-          insert into ${outbox} (template, to_email, props, idempotency_key, discreet)
-          select ${email?.template ?? null}::text, ${email?.toEmail ?? null}::text,
-            jsonb_set(${json(email?.props)}::jsonb, '{receipt,receiptNumber}', to_jsonb(paid.receipt_number)),
-            ${email?.idempotencyKey ?? null}::text || paid.id, ${email?.discreet ?? false}::boolean
-          from paid where ${email?.template ?? null}::text is not null
-          on conflict (idempotency_key) do nothing
-        )
-        select id, receipt_number from paid`),
-    );
+    const rows = await paymentWithNextNumber(tx, values);
     const [inserted] = rows;
     if (inserted) return { status: "recorded", paymentId: inserted.id, receiptNumber: inserted.receipt_number };
     // Recorded by a delivery that committed while this one waited for the counter.
@@ -869,6 +854,58 @@ async function recordWithNextNumber(
     await tx.insert(counters).values({ name: "receipt", value: 0 }).onConflictDoNothing();
   }
 }
+
+const paymentWithNextNumber = builtOnceStatement<{ id: number; receipt_number: number }>(() => {
+  const v = (name: string) => sql.placeholder(name);
+  return sql`
+    with taken as (
+      select value + 1 as next from ${counters} where name = 'receipt' for update
+    ), paid as (
+      insert into ${payments} (supporter_id, campaign_id, subscription_id, plan_id, checkout_id, kind, method,
+        provider, provider_payment_id, stripe_payment_intent_id, amount_minor, fee_cover_minor, currency,
+        anonymous, message, receipt_number, reference, recorded_by_staff_id, paid_at, covers_until,
+        delivery_address)
+      select ${v("supporterId")}::int, ${v("campaignId")}::int, ${v("subscriptionId")}::int, ${v("planId")}::int,
+        ${v("checkoutId")}::uuid, ${v("kind")}::text, ${v("method")}::text, ${v("provider")}::text,
+        ${v("providerPaymentId")}::text, ${v("stripePaymentIntentId")}::text, ${v("amountMinor")}::bigint,
+        ${v("feeCoverMinor")}::bigint, ${v("currency")}::text, ${v("anonymous")}::boolean, ${v("message")}::text,
+        taken.next, ${v("reference")}::text, ${v("recordedByStaffId")}::int,
+        ${v("paidAt")}::timestamptz, ${v("coversUntil")}::timestamptz, ${v("deliveryAddress")}::jsonb
+      from taken
+      on conflict (provider, provider_payment_id) do nothing
+      returning id, receipt_number
+    ), counted as (
+      update ${counters} set value = paid.receipt_number from paid where ${counters}.name = 'receipt'
+    ), receipt as (
+      insert into ${receipts} (payment_id, receipt_number, snapshot, needs_posting)
+      select paid.id, paid.receipt_number,
+        jsonb_set(${v("snapshot")}::jsonb, '{receiptNumber}', to_jsonb(paid.receipt_number)),
+        ${v("needsPosting")}::boolean
+      from paid
+    ), link as (
+      insert into ${loginTokens} (token_hash, supporter_id, email, purpose, expires_at)
+      select ${v("tokenHash")}::text, ${v("tokenSupporterId")}::int, ${v("tokenEmail")}::text,
+        ${v("tokenPurpose")}::text, ${v("tokenExpiresAt")}::timestamptz
+      from paid where ${v("tokenHash")}::text is not null
+      on conflict (token_hash) do nothing
+    ), completed as (
+      update ${checkouts} set status = 'completed', completed_at = now()
+      from paid
+      where ${v("completesCheckout")}::boolean and ${checkouts}.id = ${v("checkoutId")}::uuid
+        and ${checkouts}.status in ('open', 'processing', 'failed')
+    ), cleared as (
+      update ${subscriptions} set last_failure_reason = null, next_retry_at = null
+      from paid where ${subscriptions}.id = ${v("subscriptionId")}::int
+    ), mail as (
+      insert into ${outbox} (template, to_email, props, idempotency_key, discreet)
+      select ${v("template")}::text, ${v("toEmail")}::text,
+        jsonb_set(${v("props")}::jsonb, '{receipt,receiptNumber}', to_jsonb(paid.receipt_number)),
+        ${v("idempotencyKey")}::text || paid.id, ${v("discreet")}::boolean
+      from paid where ${v("template")}::text is not null
+      on conflict (idempotency_key) do nothing
+    )
+    select id, receipt_number from paid`;
+});
 
 /**
  * When a monthly payment's successor is due, as its receipt says: the subscription's period end

@@ -118,7 +118,7 @@ async function applyVerifiedDelivery(
   const explained = await explainFailedPayments(db, withCards);
   await endSubscriptionsReplacedBy(db, explained);
   return db.transaction(async (tx) => {
-    // Any open failure of the event is resolved by the statement that records it (ADR 018's order).
+    // Any open failure of the event is resolved by the statement that records it (ADR 016's lock order).
     const outcome = await applyDeliveryIn(tx, explained, resolution);
     if (audit) {
       await recordAudit(tx, {
