@@ -805,7 +805,7 @@ async function recordWithNextNumber(
   const p = input.payment;
   const token = input.loginToken;
   const email = input.email;
-  const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+  const asJson = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
   const values = {
     supporterId: p.supporterId,
     campaignId: p.campaignId,
@@ -826,8 +826,8 @@ async function recordWithNextNumber(
     recordedByStaffId: p.recordedByStaffId ?? null,
     paidAt: p.paidAt.toISOString(),
     coversUntil: p.coversUntil?.toISOString() ?? null,
-    deliveryAddress: json(p.deliveryAddress),
-    snapshot: json(input.snapshot),
+    deliveryAddress: asJson(p.deliveryAddress),
+    snapshot: asJson(input.snapshot),
     needsPosting: input.needsPosting,
     tokenHash: token?.tokenHash ?? null,
     tokenSupporterId: token?.supporterId ?? null,
@@ -837,7 +837,7 @@ async function recordWithNextNumber(
     completesCheckout: p.completesCheckout ?? false,
     template: email?.template ?? null,
     toEmail: email?.toEmail ?? null,
-    props: json(email?.props),
+    props: asJson(email?.props),
     idempotencyKey: email?.idempotencyKey ?? null,
     discreet: email?.discreet ?? false,
   };
