@@ -167,7 +167,11 @@ describe("response rules", () => {
       expect(gunzipSync(gzipped.body).toString("utf8")).toBe(html);
     }
 
-    for (const headers of [{} as Record<string, string>, { "Accept-Encoding": "gzip;q=0, br" }, { "Accept-Encoding": "identity" }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { "Accept-Encoding": "gzip;q=0, br" },
+      { "Accept-Encoding": "identity" },
+    ]) {
       const plain = await send("prepared", headers);
       const usual = await send("string", headers);
       expect(comparable(plain)).toEqual(comparable(usual));
