@@ -26,7 +26,7 @@ export default function DevMailbox() {
         <p>No emails yet. Make a test donation and its receipt will appear here.</p>
       ) : (
         <table>
-          <caption>{`${messages.length} most recent emails, newest first`}</caption>
+          <caption>{`${messages.length === 1 ? "1 email" : `${messages.length} most recent emails`}, newest first`}</caption>
           <thead>
             <tr>
               <th scope="col">To</th>
