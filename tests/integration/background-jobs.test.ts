@@ -1,14 +1,15 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { like } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { counters, outbox } from "@db/schema";
 import { getDb } from "@db/client.server";
 import { PreviewProps as donationReceipt } from "@emails/donation-receipt";
 import { enqueueEmail } from "~/email/outbox.server";
 import { resetEnvCache } from "~/env.server";
 import { startApp } from "~/startup.server";
+import { useProcessEnv } from "../support/process-env";
 
 /**
  * BACKGROUND_JOBS=false: a server that only answers requests. Several servers behind one proxy
@@ -18,21 +19,11 @@ import { startApp } from "~/startup.server";
  */
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "ff-background-jobs-"));
-const KEYS = ["DATABASE_URL", "PGLITE_DATA_DIR", "SEED_DEMO", "OUTBOX_POLL_MS", "BACKGROUND_JOBS"];
-const saved = Object.fromEntries(KEYS.map((key) => [key, process.env[key]]));
-
-beforeAll(() => {
-  for (const key of KEYS) delete process.env[key];
-  // Polled every 100 ms, and the jobs' first run at once: either would show within a second.
-  Object.assign(process.env, { PGLITE_DATA_DIR: dataDir, SEED_DEMO: "false", OUTBOX_POLL_MS: "100" });
-});
-afterAll(() => {
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  resetEnvCache();
-  rmSync(dataDir, { recursive: true, force: true });
+// Polled every 100 ms, and the jobs' first run at once: either would show within a second.
+useProcessEnv({
+  cleared: ["DATABASE_URL", "BACKGROUND_JOBS"],
+  set: { PGLITE_DATA_DIR: dataDir, SEED_DEMO: "false", OUTBOX_POLL_MS: "100" },
+  dataDir,
 });
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

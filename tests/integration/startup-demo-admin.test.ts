@@ -2,13 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { staffUsers } from "@db/schema";
 import { connect, disconnect } from "@db/client.server";
 import { DEMO_ADMIN } from "~/auth/staff-accounts.server";
 import { createStaffUser, hashPassword } from "~/auth/staff-auth.server";
 import { resetEnvCache } from "~/env.server";
 import { startApp } from "~/startup.server";
+import { useProcessEnv } from "../support/process-env";
 
 /**
  * On the embedded database the console prints the demo admin's sign-in — but only while that
@@ -17,33 +18,19 @@ import { startApp } from "~/startup.server";
  */
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "ff-demo-admin-"));
-const KEYS = [
-  "NODE_ENV",
-  "DEMO_MODE",
-  "SESSION_SECRET",
-  "DATABASE_URL",
-  "STRIPE_SECRET_KEY",
-  "STRIPE_WEBHOOK_SECRET",
-  "RESEND_API_KEY",
-  "MAIL_FROM",
-  "SEED_DEMO",
-  "PGLITE_DATA_DIR",
-  "OUTBOX_POLL_MS",
-];
-const saved = Object.fromEntries(KEYS.map((key) => [key, process.env[key]]));
-
-beforeAll(() => {
-  for (const key of KEYS) delete process.env[key];
-  Object.assign(process.env, { NODE_ENV: "development", PGLITE_DATA_DIR: dataDir, OUTBOX_POLL_MS: "60000" });
-  resetEnvCache();
-});
-afterAll(() => {
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
-  resetEnvCache();
-  rmSync(dataDir, { recursive: true, force: true });
+useProcessEnv({
+  cleared: [
+    "DEMO_MODE",
+    "SESSION_SECRET",
+    "DATABASE_URL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "RESEND_API_KEY",
+    "MAIL_FROM",
+    "SEED_DEMO",
+  ],
+  set: { NODE_ENV: "development", PGLITE_DATA_DIR: dataDir, OUTBOX_POLL_MS: "60000" },
+  dataDir,
 });
 
 /** Starts and stops the app on the data directory; what it would print. */
