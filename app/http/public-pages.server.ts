@@ -6,7 +6,7 @@ import { getEnv } from "~/env.server";
 import { resolveLocale } from "~/i18n/request-locale.server";
 import { describeError, logger } from "~/log.server";
 import { nameRoute } from "~/observability/request-context.server";
-import { campaignLocaleOf } from "./campaign-locale.server";
+import { campaignLocaleCache, campaignLocaleOf } from "./campaign-locale.server";
 import { cspNonceOf, sendBuffered } from "./response-rules.server";
 import { isPublicPagePath, PUBLIC_PAGES_CHANNEL, PublicPageCache } from "./public-page-cache.server";
 
@@ -29,8 +29,15 @@ export async function startPublicPageCache(render: Render) {
   try {
     unlisten = await listen(
       PUBLIC_PAGES_CHANNEL,
-      () => cache.invalidate(),
-      () => cache.invalidate(),
+      (table) => {
+        cache.invalidate();
+        // Campaigns' languages are kept while these notifications say when campaigns change.
+        if (table !== "campaign_totals") campaignLocaleCache.forget();
+      },
+      () => {
+        cache.invalidate();
+        campaignLocaleCache.keep();
+      },
     );
   } catch (error) {
     // Without notifications a page would only be as fresh as its ten-second expiry: no cache.

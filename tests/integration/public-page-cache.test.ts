@@ -197,4 +197,35 @@ describe("public pages from memory", () => {
       );
     },
   );
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    "follows a campaign's new language, kept in memory until the database says the campaign changed",
+    async () => {
+      const langFor = async (acceptLanguage: string) =>
+        /<html lang="([^"]+)"/.exec(
+          await (
+            await reader().request("/c/svobodnye-novosti", { headers: { "Accept-Language": acceptLanguage } })
+          ).text(),
+        )?.[1];
+      // Asked for twice: the campaign's language is then kept.
+      expect(await langFor("de-DE")).toBe("ru");
+      expect(await langFor("fr-FR")).toBe("ru");
+      const other = postgres(databaseUrl!, { max: 1, onnotice: () => {} });
+      const setLocale = (locale: string) =>
+        other`update campaigns set locale = ${locale} where slug = 'svobodnye-novosti'`;
+      try {
+        await setLocale("en");
+        const deadline = Date.now() + 5_000;
+        let lang = await langFor("de-DE");
+        while (lang !== "en" && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          lang = await langFor("de-DE");
+        }
+        expect(lang).toBe("en");
+      } finally {
+        await setLocale("ru");
+        await other.end();
+      }
+    },
+  );
 });
