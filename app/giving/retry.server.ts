@@ -5,6 +5,7 @@ import { signedCookie } from "~/auth/tokens.server";
 import type { Campaign } from "~/campaigns/campaigns.server";
 import { currencyExponent } from "~/money";
 import type { FormValues } from "./forms.server";
+import { forbidsAccountLink } from "~/supporters/discretion.server";
 
 /**
  * A gift survives a declined or abandoned payment (ADR 040). The checkout row
@@ -81,7 +82,7 @@ export async function giftToRetry(db: DB, request: Request, campaign: Campaign):
   if (checkout.showAmount) values.showAmount = "on";
   if (checkout.feeCoverMinor > 0) values.coverFees = "on";
   // A reader who asked for no email must not find the form back at "email my receipt" (ADR 051).
-  if (checkout.noEmail || checkout.noAccountLink) values.emailChoice = checkout.noEmail ? "none" : "noLink";
+  if (forbidsAccountLink(checkout)) values.emailChoice = checkout.noEmail ? "none" : "noLink";
   return values;
 }
 

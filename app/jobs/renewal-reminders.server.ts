@@ -8,7 +8,7 @@ import { emailLocale } from "~/email/templates";
 import { t } from "~/i18n/t";
 import { hasEmail } from "~/supporters/supporters.server";
 import { publicOrigin } from "~/origins.server";
-import { withGiftOrigin } from "~/supporters/discretion.server";
+import { noAccountLinkOf, withGiftOrigin } from "~/supporters/discretion.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { queuedKeys } from "./existing-keys.server";
 
@@ -35,7 +35,7 @@ export async function sendRenewalReminders(tx: DB, now: Date): Promise<{ queued:
       // Discreet giving (ADR 051): a neutral sender and subject, and the reader's choice about email.
       discreet: campaigns.discreet,
       noEmail: sql<boolean>`coalesce(${checkouts.noEmail}, false)`,
-      noAccountLink: sql<boolean>`coalesce(${checkouts.noEmail} or ${checkouts.noAccountLink}, false)`,
+      noAccountLink: sql<boolean>`coalesce(${noAccountLinkOf}, false)`,
       // Given at the onion address: the reminder's links point there.
       onion: sql<boolean>`coalesce(${checkouts.onion}, false)`,
     })

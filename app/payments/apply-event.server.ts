@@ -27,7 +27,7 @@ import { enqueueEmail, outboxRow, type OutboxRow } from "~/email/outbox.server";
 import { emailLocale, type ReceiptSnapshot } from "~/email/templates";
 import { logger } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
-import { withGiftOrigin } from "~/supporters/discretion.server";
+import { forbidsAccountLink, withGiftOrigin } from "~/supporters/discretion.server";
 import { applyCardChanged } from "~/supporters/cards.server";
 import { addMonths } from "~/supporters/billing-dates";
 import { settlePendingChange, settleYearSwitch } from "~/supporters/pending-changes.server";
@@ -649,7 +649,7 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   // A payment without a checkout: every email.
   const choice = {
     noEmail: context.choice?.noEmail ?? false,
-    noAccountLink: Boolean(context.choice?.noEmail || context.choice?.noAccountLink),
+    noAccountLink: forbidsAccountLink(context.choice ?? {}),
     onion: context.choice?.onion ?? false,
   };
   // No address, no email: no sign-in link, and the receipt waits in "receipts to post".

@@ -26,6 +26,16 @@ export async function supporterDiscretion(tx: DB, supporterId: number): Promise<
   return { discreet: Boolean(row?.discreet), noEmail: Boolean(row?.noEmail), onion: Boolean(row?.onion) };
 }
 
+/**
+ * A gift's reader chose no link into an account (ADR 051): asked for none, or for no email at all
+ * (no email carries no link either). The one rule, for SQL (a checkout's row, null without one)
+ * and for a checkout's choice read into memory.
+ */
+export const noAccountLinkOf = sql<boolean | null>`(${checkouts.noEmail} or ${checkouts.noAccountLink})`;
+export function forbidsAccountLink(choice: { noEmail?: boolean | null; noAccountLink?: boolean | null }): boolean {
+  return Boolean(choice.noEmail || choice.noAccountLink);
+}
+
 /** Runs `work` with links at the onion address when the gift(s) it is about were given there (ADR 051). */
 export function withGiftOrigin<T>(gift: { onion: boolean }, work: () => T): T {
   const { onionOrigin } = getEnv();

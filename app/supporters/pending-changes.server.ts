@@ -4,7 +4,7 @@ import type { DB } from "@db/client.server";
 import { campaigns, checkouts, payments, plans, subscriptions, supporters } from "@db/schema";
 import { formatEmailDate, formatEmailList } from "@emails/components/format";
 import { createLoginLink, MANAGE_LINK_TTL_MS } from "~/auth/supporter-auth.server";
-import { withGiftOrigin } from "./discretion.server";
+import { noAccountLinkOf, withGiftOrigin } from "./discretion.server";
 import { enqueueEmail } from "~/email/outbox.server";
 import { emailLocale, type EmailLocale } from "~/email/templates";
 import type { MessageKey } from "~/i18n/en";
@@ -188,7 +188,7 @@ async function queueConfirmation(tx: DB, row: Subscription, change: PendingChang
   const [choice] = await tx
     .select({
       noEmail: sql<boolean>`bool_or(${checkouts.noEmail})`,
-      noAccountLink: sql<boolean>`bool_or(${checkouts.noEmail} or ${checkouts.noAccountLink})`,
+      noAccountLink: sql<boolean>`bool_or(${noAccountLinkOf})`,
       // Started at the onion address: the link points there, whoever or whatever settles the change.
       onion: sql<boolean>`coalesce(bool_or(${checkouts.onion}), false)`,
     })
