@@ -1,5 +1,5 @@
 import { AdminForm } from "~/ui/admin";
-import { CheckField, FieldError, SelectField, TextAreaField, TextField } from "~/ui/fields";
+import { CheckField, FieldError, PerCurrencyFields, SelectField, TextAreaField, TextField } from "~/ui/fields";
 import { t } from "~/i18n/t";
 import { DISCREET_ONE_OFF_RETENTION_DAYS } from "~/campaigns/discreet";
 import { LIMITS } from "~/validation/fields";
@@ -162,22 +162,16 @@ export function CampaignForm({
         values={values}
       />
       {/* The currencies readers may also pay in, each with its own suggested amounts (ADR 050). */}
-      <fieldset>
-        <legend>{t("admin.campaignForm.otherCurrencies")}</legend>
-        <p className="hint">{t("admin.campaignForm.otherCurrenciesHint", { currency: currency ?? "" })}</p>
-        {currencies
-          .filter((c) => c !== currency)
-          .map((c) => (
-            <TextField
-              key={c}
-              name={`presets${c}`}
-              label={`${CAMPAIGN_LABELS.presetAmounts} (${c})`}
-              autoComplete="off"
-              errors={errors}
-              values={values}
-            />
-          ))}
-      </fieldset>
+      <PerCurrencyFields
+        legend={t("admin.campaignForm.otherCurrencies")}
+        hint={t("admin.campaignForm.otherCurrenciesHint", { currency: currency ?? "" })}
+        currencies={currencies}
+        home={currency}
+        prefix="presets"
+        label={CAMPAIGN_LABELS.presetAmounts}
+        errors={errors}
+        values={values}
+      />
       <TextField
         name="phone"
         label={CAMPAIGN_LABELS.phone}

@@ -1,5 +1,5 @@
 import { AdminForm } from "~/ui/admin";
-import { CheckField, SelectField, TextAreaField, TextField } from "~/ui/fields";
+import { CheckField, PerCurrencyFields, SelectField, TextAreaField, TextField } from "~/ui/fields";
 import { LIMITS } from "~/validation/fields";
 import { t } from "~/i18n/t";
 
@@ -198,23 +198,17 @@ export function PlanForm({
         values={values}
       />
       {/* Its price in other currencies, for campaigns that take them (ADR 050); empty = not offered in it. */}
-      <fieldset>
-        <legend>{t("admin.planForm.otherCurrencies")}</legend>
-        <p className="hint">{t("admin.planForm.otherCurrenciesHint")}</p>
-        {currencies
-          .filter((c) => c !== currency)
-          .map((c) => (
-            <TextField
-              key={c}
-              name={`price${c}`}
-              label={`${PLAN_LABELS.price} (${c})`}
-              inputMode="decimal"
-              autoComplete="off"
-              errors={errors}
-              values={values}
-            />
-          ))}
-      </fieldset>
+      <PerCurrencyFields
+        legend={t("admin.planForm.otherCurrencies")}
+        hint={t("admin.planForm.otherCurrenciesHint")}
+        currencies={currencies}
+        home={currency}
+        prefix="price"
+        label={PLAN_LABELS.price}
+        inputMode="decimal"
+        errors={errors}
+        values={values}
+      />
       {supporters && supporters.count > 0 ? (
         <div className="panel attention field" id="price-change">
           <p>

@@ -238,3 +238,49 @@ export function ContactFields({ errors, values }: { errors: Errors; values: Reco
     </>
   );
 }
+
+/**
+ * One text field per currency besides the home one (ADR 050): a campaign's suggested amounts, a
+ * plan's price. Each is named `${prefix}${currency}` and labelled with its currency.
+ */
+export function PerCurrencyFields({
+  legend,
+  hint,
+  currencies,
+  home,
+  prefix,
+  label,
+  inputMode,
+  errors,
+  values,
+}: {
+  legend: string;
+  hint: string;
+  currencies: readonly string[];
+  home: string | undefined;
+  prefix: string;
+  label: string;
+  inputMode?: "decimal";
+  errors: Errors;
+  values: Record<string, string>;
+}) {
+  return (
+    <fieldset>
+      <legend>{legend}</legend>
+      <p className="hint">{hint}</p>
+      {currencies
+        .filter((c) => c !== home)
+        .map((c) => (
+          <TextField
+            key={c}
+            name={`${prefix}${c}`}
+            label={`${label} (${c})`}
+            inputMode={inputMode}
+            autoComplete="off"
+            errors={errors}
+            values={values}
+          />
+        ))}
+    </fieldset>
+  );
+}
