@@ -93,6 +93,34 @@ function DateField({
   );
 }
 
+/** A period of days, from and to inclusive, as the payments export and the Xero statement ask for it. */
+function DateRange({
+  form,
+  at,
+}: {
+  form: string;
+  at: { values: Record<string, string>; errors: Record<string, string> };
+}) {
+  return (
+    <div className="field-pair">
+      <DateField
+        form={form}
+        name="from"
+        label={t("admin.exports.from")}
+        value={at.values.from}
+        error={at.errors.from}
+      />
+      <DateField
+        form={form}
+        name="to"
+        label={t("admin.exports.toInclusive")}
+        value={at.values.to}
+        error={at.errors.to}
+      />
+    </div>
+  );
+}
+
 function SelectField({
   name,
   label,
@@ -165,22 +193,7 @@ export default function Exports() {
       <form method="get" action="/admin/exports">
         <input type="hidden" name="kind" value="payments" />
         <p className="hint">{t("admin.exports.forTheAccountantReceiptNumber")}</p>
-        <div className="field-pair">
-          <DateField
-            form="payments"
-            name="from"
-            label={t("admin.exports.from")}
-            value={pay.values.from}
-            error={pay.errors.from}
-          />
-          <DateField
-            form="payments"
-            name="to"
-            label={t("admin.exports.toInclusive")}
-            value={pay.values.to}
-            error={pay.errors.to}
-          />
-        </div>
+        <DateRange form="payments" at={pay} />
         <Button>{t("admin.exports.downloadPayments")}</Button>
       </form>
 
@@ -201,22 +214,7 @@ export default function Exports() {
             ["offline", t("admin.exports.chequesBankTransfersAndCash")],
           ]}
         />
-        <div className="field-pair">
-          <DateField
-            form="statement"
-            name="from"
-            label={t("admin.exports.from")}
-            value={statement.values.from}
-            error={statement.errors.from}
-          />
-          <DateField
-            form="statement"
-            name="to"
-            label={t("admin.exports.toInclusive")}
-            value={statement.values.to}
-            error={statement.errors.to}
-          />
-        </div>
+        <DateRange form="statement" at={statement} />
         <SelectField
           form="statement"
           name="dates"
