@@ -103,20 +103,14 @@ function DateRange({
 }) {
   return (
     <div className="field-pair">
-      <DateField
-        form={form}
-        name="from"
-        label={t("admin.exports.from")}
-        value={at.values.from}
-        error={at.errors.from}
-      />
-      <DateField
-        form={form}
-        name="to"
-        label={t("admin.exports.toInclusive")}
-        value={at.values.to}
-        error={at.errors.to}
-      />
+      {(
+        [
+          ["from", t("admin.exports.from")],
+          ["to", t("admin.exports.toInclusive")],
+        ] as const
+      ).map(([name, label]) => (
+        <DateField key={name} form={form} name={name} label={label} value={at.values[name]} error={at.errors[name]} />
+      ))}
     </div>
   );
 }
