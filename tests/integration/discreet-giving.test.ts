@@ -156,24 +156,36 @@ describe("the campaign editor", () => {
   });
 });
 
+/** The supporter asked to keep a monthly gift they had set to end, and the provider confirmed it: its confirmation is queued. */
+async function keepMonthlyGiftSettled(gift: { checkout: { id: string }; supporterId: number }) {
+  const keep = {
+    id: `keep-${gift.checkout.id}`,
+    requestedAt: new Date().toISOString(),
+    kind: "keep",
+    from: { cancelAtPeriodEnd: true },
+    to: { cancelAtPeriodEnd: false },
+  };
+  const [row] = await t.db
+    .update(subscriptions)
+    .set({ pendingChange: keep })
+    .where(eq(subscriptions.supporterId, gift.supporterId))
+    .returning();
+  await settlePendingChange(t.db, row!);
+}
+
+/** A gift to the discreet campaign started as its donate form starts one: no name, anonymous, a new address. */
+function startDiscreetCheckout(kind: "one_off" | "monthly", amountMinor = 2500) {
+  return startDonationCheckout(t.db, {
+    campaign: discreet,
+    donation: { kind, amountMinor, feeCoverMinor: 0, name: null, email: uniqueEmail(), anonymous: true, message: null },
+    returnPath: `/c/${SLUG}`,
+  });
+}
+
 describe("a discreet campaign at Stripe", () => {
   it("puts the neutral text on card statements, opens in the reader's language, and names neither the organisation nor the campaign", async () => {
     // A reader reading in Russian (ADR 049): Stripe's page opens in Russian too.
-    const { checkoutId } = await withRequestLocale("ru", () =>
-      startDonationCheckout(t.db, {
-        campaign: discreet,
-        donation: {
-          kind: "one_off",
-          amountMinor: 2500,
-          feeCoverMinor: 0,
-          name: null,
-          email: uniqueEmail(),
-          anonymous: true,
-          message: null,
-        },
-        returnPath: `/c/${SLUG}`,
-      }),
-    );
+    const { checkoutId } = await withRequestLocale("ru", () => startDiscreetCheckout("one_off"));
     const [request] = stripe.requestsTo("POST", "/v1/checkout/sessions");
     expect(request.params).toMatchObject({
       locale: "ru",
@@ -187,19 +199,7 @@ describe("a discreet campaign at Stripe", () => {
   });
 
   it("sells a monthly gift as a neutral product whose statement descriptor Stripe puts on each payment", async () => {
-    await startDonationCheckout(t.db, {
-      campaign: discreet,
-      donation: {
-        kind: "monthly",
-        amountMinor: 1000,
-        feeCoverMinor: 0,
-        name: null,
-        email: uniqueEmail(),
-        anonymous: true,
-        message: null,
-      },
-      returnPath: `/c/${SLUG}`,
-    });
+    await startDiscreetCheckout("monthly", 1000);
     const [product] = stripe.requestsTo("POST", "/v1/products");
     expect(product.params).toMatchObject({ statement_descriptor: DESCRIPTOR, name: "Monthly payment" });
     const [session] = stripe.requestsTo("POST", "/v1/checkout/sessions");
@@ -311,19 +311,7 @@ describe("no email at all", () => {
         ...choice,
       });
       await t.db.delete(outbox).where(eq(outbox.toEmail, gift.checkout.email));
-      const keep = {
-        id: `keep-${gift.checkout.id}`,
-        requestedAt: new Date().toISOString(),
-        kind: "keep",
-        from: { cancelAtPeriodEnd: true },
-        to: { cancelAtPeriodEnd: false },
-      };
-      const [row] = await t.db
-        .update(subscriptions)
-        .set({ pendingChange: keep })
-        .where(eq(subscriptions.supporterId, gift.supporterId))
-        .returning();
-      await settlePendingChange(t.db, row!);
+      await keepMonthlyGiftSettled(gift);
       return (await outboxFor(gift.checkout.email)).filter((m) => m.template === "subscription-changed");
     };
     expect(await changed({ noEmail: true, noAccountLink: true })).toEqual([]);
@@ -449,19 +437,7 @@ describe("links in emails queued with no request", () => {
   it("point to the onion address in the confirmation of a change to a monthly gift given there", async () => {
     const gift = await onionGift({ kind: "monthly", email: uniqueEmail("onion-change") });
     await sendQueuedMail(t.db);
-    const keep = {
-      id: `keep-${gift.checkout.id}`,
-      requestedAt: new Date().toISOString(),
-      kind: "keep",
-      from: { cancelAtPeriodEnd: true },
-      to: { cancelAtPeriodEnd: false },
-    };
-    const [row] = await t.db
-      .update(subscriptions)
-      .set({ pendingChange: keep })
-      .where(eq(subscriptions.supporterId, gift.supporterId))
-      .returning();
-    await settlePendingChange(t.db, row!);
+    await keepMonthlyGiftSettled(gift);
     const [confirmation] = (await sendQueuedMail(t.db)).filter((m) => m.to === gift.checkout.email);
     expect(confirmation?.text).toContain(`${ONION}/account/auth/`);
     expect(confirmation?.text).not.toContain("localhost:3000");
@@ -643,21 +619,7 @@ describe("the onion service address", () => {
       `${ONION}/account/auth/${"x".repeat(40)}`,
     );
 
-    const { checkoutId } = await withPublicOrigin(ONION, () =>
-      startDonationCheckout(t.db, {
-        campaign: discreet,
-        donation: {
-          kind: "one_off",
-          amountMinor: 2500,
-          feeCoverMinor: 0,
-          name: null,
-          email: uniqueEmail(),
-          anonymous: true,
-          message: null,
-        },
-        returnPath: `/c/${SLUG}`,
-      }),
-    );
+    const { checkoutId } = await withPublicOrigin(ONION, () => startDiscreetCheckout("one_off"));
     const [session] = stripe.requestsTo("POST", "/v1/checkout/sessions");
     expect(session.params).toMatchObject({
       success_url: `${ONION}/thanks?ref=${checkoutId}`,
