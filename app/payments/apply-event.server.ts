@@ -917,16 +917,17 @@ async function nextPaymentAfter(
   paidAt: Date,
   periodEnd?: Date | null,
 ): Promise<Date> {
-  const [row] =
-    periodEnd !== undefined
-      ? [{ end: periodEnd }]
-      : subscriptionId
-        ? await tx
-            .select({ end: subscriptions.currentPeriodEnd })
-            .from(subscriptions)
-            .where(eq(subscriptions.id, subscriptionId))
-        : [];
-  return row?.end && row.end > paidAt ? row.end : addMonths(paidAt, 1);
+  const end = periodEnd !== undefined ? periodEnd : await periodEndOf(tx, subscriptionId);
+  return end && end > paidAt ? end : addMonths(paidAt, 1);
+}
+
+async function periodEndOf(tx: DB, subscriptionId: number | null): Promise<Date | null> {
+  if (!subscriptionId) return null;
+  const [row] = await tx
+    .select({ end: subscriptions.currentPeriodEnd })
+    .from(subscriptions)
+    .where(eq(subscriptions.id, subscriptionId));
+  return row?.end ?? null;
 }
 
 function addDays(date: Date, days: number): Date {
