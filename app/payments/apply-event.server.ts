@@ -72,19 +72,7 @@ export async function applyDeliveryIn(
   const events = pairedEvents(delivery.events);
   // The first event's checkout (locked) and subscription are read in the same round trip, after
   // the event is recorded (inOrder): what its apply would read first anyway.
-  const first = events[0];
-  const checkoutId =
-    first &&
-    (first.type === "checkout.completed" ||
-      first.type === "payment.succeeded" ||
-      first.type === "payment.failed" ||
-      first.type === "subscription.changed")
-      ? first.checkoutId
-      : null;
-  const providerSubscriptionId =
-    first && (first.type === "payment.succeeded" || first.type === "subscription.changed")
-      ? (first.providerSubscriptionId ?? null)
-      : null;
+  const { checkoutId, providerSubscriptionId } = readFirst(events[0]);
   const [recorded, checkoutRows, subscriptionRows] = await inOrder(
     recordEvent(tx, {
       eventId: delivery.eventId,
@@ -108,6 +96,22 @@ export async function applyDeliveryIn(
     readAhead.delete(tx);
   }
   return "applied";
+}
+
+/** The checkout and subscription an event's apply reads first (findCheckout, knownSubscription). */
+function readFirst(event: NormalizedEvent | undefined) {
+  const withCheckout =
+    event?.type === "checkout.completed" ||
+    event?.type === "payment.succeeded" ||
+    event?.type === "payment.failed" ||
+    event?.type === "subscription.changed";
+  return {
+    checkoutId: withCheckout ? event.checkoutId : null,
+    providerSubscriptionId:
+      event?.type === "payment.succeeded" || event?.type === "subscription.changed"
+        ? (event.providerSubscriptionId ?? null)
+        : null,
+  };
 }
 
 const recordEvent = builtOnceStatement<{ id: string }>(
@@ -134,6 +138,15 @@ type ReadAhead = {
   subscription?: { id: string; row: KnownSubscription | null };
 };
 const readAhead = new WeakMap<DB, ReadAhead>();
+
+/** What was read ahead for this transaction under `key`, if it was for `id`; used up by the taking. */
+function takeReadAhead<K extends keyof ReadAhead>(tx: DB, key: K, id: string): ReadAhead[K] {
+  const ahead = readAhead.get(tx);
+  const read = ahead?.[key];
+  if (!ahead || read?.id !== id) return undefined;
+  ahead[key] = undefined;
+  return read;
+}
 
 /**
  * A paid Checkout Session arrives as two events of one checkout: "completed" and its payment.
@@ -184,9 +197,7 @@ async function applyEvent(tx: DB, event: NormalizedEvent) {
  * "No key update" still lets payments referencing the checkout be inserted meanwhile.
  */
 async function findCheckout(tx: DB, checkoutId: string, eventType: string): Promise<Checkout | undefined> {
-  const ahead = readAhead.get(tx);
-  const read = ahead?.checkout?.id === checkoutId ? ahead.checkout : undefined;
-  if (read) ahead!.checkout = undefined;
+  const read = takeReadAhead(tx, "checkout", checkoutId);
   const [checkout] = read ? [read.row] : await lockedCheckout(tx, { checkoutId });
   // Objects made outside this app (the Stripe dashboard, another integration) carry no
   // checkout of ours: acknowledged and left alone, deliberately.
@@ -365,12 +376,8 @@ type KnownSubscription = { id: number; supporterId: number; currentPeriodEnd: Da
 
 /** The subscription row of a provider's subscription id, if there is one yet. */
 async function knownSubscription(tx: DB, providerSubscriptionId: string): Promise<KnownSubscription | null> {
-  const ahead = readAhead.get(tx);
-  const read = ahead?.subscription?.id === providerSubscriptionId ? ahead.subscription : undefined;
-  if (read) {
-    ahead!.subscription = undefined;
-    return read.row;
-  }
+  const read = takeReadAhead(tx, "subscription", providerSubscriptionId);
+  if (read) return read.row;
   const [row] = await subscriptionByProviderId(tx, { providerSubscriptionId });
   return row ?? null;
 }
