@@ -1,4 +1,5 @@
-import type { DB } from "@db/client.server";
+import { getInboxDb, type DB } from "@db/client.server";
+import { getEnv } from "~/env.server";
 import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
 import { MAX_WEBHOOK_BYTES, receiveStripeDelivery, type WebhookDeliveryResult } from "~/payments/webhook.server";
 import { assertNever } from "~/never";
@@ -29,7 +30,7 @@ export async function answerStripeWebhook(
     countWebhookDelivery("rejected_too_large");
     return { status: 413, body: { error: "payload too large" }, closeConnection: true };
   }
-  const result = await receiveStripeDelivery(db, { rawBody, signature }).catch((error: unknown) => {
+  const result = await receiveStripeDelivery(db, { rawBody, signature }, answerOnceKept()).catch((error: unknown) => {
     countWebhookDelivery("failed");
     throw error;
   });
@@ -38,9 +39,21 @@ export async function answerStripeWebhook(
 }
 
 /**
+ * WEBHOOK_ANSWER (ADR 055): `kept` answers a delivery once it is kept in the inbox and applies it
+ * after; `applied` answers with its result. Only on PostgreSQL, where the inbox has connections
+ * of its own; on the embedded database (one connection, a small campaign) the answer always
+ * waits for the result.
+ */
+function answerOnceKept() {
+  const inbox = getInboxDb();
+  return inbox && getEnv().WEBHOOK_ANSWER === "kept" ? { inbox } : undefined;
+}
+
+/**
  * A delivery told to Stripe: 400 for anything not signed by Stripe or not a Stripe event; 200 for
  * applied, duplicate and deliberately ignored events, and for a session that does not match its
- * checkout (kept for staff; it will not match on a retry either); 500 only when we could not
+ * checkout (kept for staff; it will not match on a retry either) and for a delivery kept in the
+ * inbox to be applied (`queued`, ADR 055); 500 only when we could not
  * persist, so that Stripe retries.
  */
 export async function handleStripeWebhook(
@@ -52,8 +65,8 @@ export async function handleStripeWebhook(
 
 function webhookResponse(result: WebhookDeliveryResult): WebhookResult {
   if (result.ok)
-    return result.outcome === "rejected"
-      ? { status: 200, body: { received: true, outcome: "rejected" } }
+    return result.outcome === "rejected" || result.outcome === "queued"
+      ? { status: 200, body: { received: true, outcome: result.outcome } }
       : { status: 200, body: { received: true, outcome: result.outcome, ignored: result.ignored } };
   switch (result.error) {
     case "too_large":

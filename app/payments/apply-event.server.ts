@@ -16,6 +16,7 @@ import {
   providerEvents,
   receipts,
   webhookFailures,
+  webhookInbox,
   refundObservations,
   settings,
   subscriptions,
@@ -116,7 +117,9 @@ function readFirst(event: NormalizedEvent | undefined) {
 
 const recordEvent = builtOnceStatement<{ id: string }>(
   () => sql`
-    with resolved as (
+    with kept as (
+      delete from ${webhookInbox} where event_id = ${sql.placeholder("eventId")}
+    ), resolved as (
       update ${webhookFailures}
       set resolved_at = ${sql.placeholder("now")}::timestamptz, resolution = ${sql.placeholder("resolution")}::text
       where ${sql.placeholder("resolution")}::text is not null and event_id = ${sql.placeholder("eventId")}

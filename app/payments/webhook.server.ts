@@ -15,6 +15,7 @@ import { MalformedEventError, mapStripeEvent, settlementFacts } from "./stripe-e
 import { describePaymentError } from "./decline-reasons";
 import { findBalanceTransaction, findInvoicePaymentError, findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
 import { findWebhookFailure, recordWebhookFailure, type FailureResolution } from "./webhook-failures.server";
+import { answerOnceKept, forgetDelivery, takeKeptDeliveries } from "./webhook-inbox.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -28,7 +29,16 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 export type WebhookDeliveryResult =
   | { ok: true; outcome: "applied" | "duplicate"; ignored: boolean }
   | { ok: true; outcome: "rejected" }
+  | { ok: true; outcome: "queued" }
   | { ok: false; error: "too_large" | "missing_signature" | "invalid_signature" | "malformed" | "not_persisted" };
+
+/**
+ * Answer a delivery once it is kept (ADR 055): it is written to the inbox (`inbox`: connections
+ * of its own), answered `queued`, and applied. Without it, the answer waits for the result.
+ */
+export type AnswerOnceKept = { inbox: DB };
+
+type StripeEnvelope = ReturnType<typeof verifyWebhook>;
 
 /**
  * Verify → record → apply. Nothing is written for anything not signed by Stripe. A verified event
@@ -38,6 +48,7 @@ export type WebhookDeliveryResult =
 export async function receiveStripeDelivery(
   db: DB,
   { rawBody, signature }: { rawBody: string; signature: string | null },
+  answer?: AnswerOnceKept,
 ): Promise<WebhookDeliveryResult> {
   if (Buffer.byteLength(rawBody) > MAX_WEBHOOK_BYTES) return { ok: false, error: "too_large" };
   if (!signature) return { ok: false, error: "missing_signature" };
@@ -57,6 +68,27 @@ export async function receiveStripeDelivery(
     }
     throw error;
   }
+  if (!answer) return applyReceived(db, event, delivery);
+  return answerOnceKept(() => applyReceived(db, event, delivery), {
+    inbox: answer.inbox,
+    eventId: event.id,
+    body: rawBody,
+    // A rejected session's transaction rolled back with the row in it: it goes now.
+    afterApplied: async (result) => {
+      if (result.ok && result.outcome === "rejected") await forgetDelivery(answer.inbox, event.id);
+    },
+  }).then((result) => (result === "queued" ? { ok: true, outcome: "queued" } : result));
+}
+
+/**
+ * A verified, mapped delivery applied, from Stripe or from the inbox: `not_persisted` (kept in
+ * `webhook_failures` for staff) is the only result worth trying again.
+ */
+async function applyReceived(
+  db: DB,
+  event: StripeEnvelope,
+  delivery: ProviderDelivery,
+): Promise<Exclude<WebhookDeliveryResult, { outcome: "queued" }>> {
   try {
     const outcome = await applyVerifiedDelivery(db, delivery, "redelivered");
     logger.info({ eventId: event.id, type: event.type, outcome, applied: delivery.events.length }, "stripe event");
@@ -88,6 +120,40 @@ export async function receiveStripeDelivery(
     });
     return { ok: false, error: "not_persisted" };
   }
+}
+
+export type KeptDeliveriesReport = { applied: number; failed: number };
+
+/**
+ * The inbox worker's pass (ADR 055): deliveries answered but not applied whose lease has run out
+ * (their process died, or applying failed) are applied now, and their rows deleted; one that
+ * fails again stays for a later pass, and is among the failed events for staff meanwhile.
+ */
+export async function applyKeptDeliveries(
+  db: DB,
+  { limit = 50 }: { limit?: number } = {},
+): Promise<KeptDeliveriesReport> {
+  const report: KeptDeliveriesReport = { applied: 0, failed: 0 };
+  for (const kept of await takeKeptDeliveries(db, { limit })) {
+    // Verified when it arrived, and mapped then: it maps the same now.
+    let event: StripeEnvelope;
+    let delivery: ProviderDelivery;
+    try {
+      event = JSON.parse(kept.body) as StripeEnvelope;
+      delivery = mapStripeEvent(event);
+    } catch (error) {
+      logger.error({ eventId: kept.eventId, err: describeError(error) }, "kept stripe event no longer maps: dropped");
+      await forgetDelivery(db, kept.eventId);
+      report.failed++;
+      continue;
+    }
+    const result = await applyReceived(db, event, delivery);
+    if (result.ok) {
+      await forgetDelivery(db, kept.eventId);
+      report.applied++;
+    } else report.failed++;
+  }
+  return report;
 }
 
 /**
