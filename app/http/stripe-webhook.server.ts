@@ -46,7 +46,8 @@ export async function answerStripeWebhook(
  */
 function answerOnceKept() {
   const inbox = getInboxDb();
-  return inbox && getEnv().WEBHOOK_ANSWER === "kept" ? { inbox } : undefined;
+  const env = getEnv();
+  return inbox && env.WEBHOOK_ANSWER === "kept" ? { inbox, concurrency: env.DATABASE_POOL_SIZE } : undefined;
 }
 
 /**

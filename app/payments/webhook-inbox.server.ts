@@ -128,6 +128,31 @@ export function deliveriesApplied(ms: number): Promise<boolean> {
 }
 
 /**
+ * At most `size` kept deliveries are applied at once, the rest wait their turn here rather than
+ * in the pool's queue: a burst of thousands must not stand between a reader's checkout and a
+ * connection.
+ */
+export class Turns {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = size;
+  }
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+const turns = new WeakMap<DB, Turns>();
+
+/**
  * The answer to a verified delivery (ADR 055): once it is kept in the inbox, `queued`, while
  * `apply` goes on (the statement that records the event deletes its row; `afterApplied` may
  * delete it for an outcome that did not get that far). If the inbox cannot be written, or this
@@ -137,10 +162,18 @@ export async function answerOnceKept<T>(
   apply: () => Promise<T>,
   {
     inbox,
+    concurrency,
     eventId,
     body,
     afterApplied,
-  }: { inbox: DB; eventId: string; body: string; afterApplied: (result: T) => Promise<void> },
+  }: {
+    inbox: DB;
+    /** Kept deliveries applied at once: the pool's size. */
+    concurrency: number;
+    eventId: string;
+    body: string;
+    afterApplied: (result: T) => Promise<void>;
+  },
 ): Promise<T | "queued"> {
   if (unapplied >= MAX_UNAPPLIED) return apply();
   try {
@@ -150,7 +183,10 @@ export async function answerOnceKept<T>(
     return apply();
   }
   unapplied++;
-  void apply()
+  let queue = turns.get(inbox);
+  if (!queue) turns.set(inbox, (queue = new Turns(concurrency)));
+  void queue
+    .run(apply)
     .then(afterApplied)
     .catch((error: unknown) => {
       // The row stays; its lease runs out and the worker applies it.

@@ -36,7 +36,7 @@ export type WebhookDeliveryResult =
  * Answer a delivery once it is kept (ADR 055): it is written to the inbox (`inbox`: connections
  * of its own), answered `queued`, and applied. Without it, the answer waits for the result.
  */
-export type AnswerOnceKept = { inbox: DB };
+export type AnswerOnceKept = { inbox: DB; concurrency: number };
 
 type StripeEnvelope = ReturnType<typeof verifyWebhook>;
 
@@ -71,6 +71,7 @@ export async function receiveStripeDelivery(
   if (!answer) return applyReceived(db, event, delivery);
   return answerOnceKept(() => applyReceived(db, event, delivery), {
     inbox: answer.inbox,
+    concurrency: answer.concurrency,
     eventId: event.id,
     body: rawBody,
     // A rejected session's transaction rolled back with the row in it: it goes now.

@@ -94,7 +94,7 @@ describe("a delivery slow to apply", () => {
     if (unreachable) skip(unreachable);
     const gift = await paidGift(1234);
     const lock = await holdCheckout(gift.checkout.id);
-    const answer = await receiveStripeDelivery(db, gift.request, { inbox });
+    const answer = await receiveStripeDelivery(db, gift.request, { inbox, concurrency: 10 });
     // Answered while the checkout was still locked: nothing applied yet, the delivery kept whole.
     expect(answer).toEqual({ ok: true, outcome: "queued" });
     expect(await paymentsOf(gift.checkout.id)).toEqual([]);
@@ -127,8 +127,14 @@ describe("a delivery slow to apply", () => {
   it("leaves no row once it turns out a duplicate, or a session that is not ours", async ({ skip }) => {
     if (unreachable) skip(unreachable);
     const gift = await paidGift(2468);
-    expect(await receiveStripeDelivery(db, gift.request, { inbox })).toEqual({ ok: true, outcome: "queued" });
-    expect(await receiveStripeDelivery(db, gift.request, { inbox })).toEqual({ ok: true, outcome: "queued" });
+    expect(await receiveStripeDelivery(db, gift.request, { inbox, concurrency: 10 })).toEqual({
+      ok: true,
+      outcome: "queued",
+    });
+    expect(await receiveStripeDelivery(db, gift.request, { inbox, concurrency: 10 })).toEqual({
+      ok: true,
+      outcome: "queued",
+    });
     // Not the amount its checkout asked for: kept for staff among the failed events, never applied.
     const checkout = await createCheckout(db, { campaignId, kind: "one_off", amountMinor: 1000, feeCoverMinor: 0 });
     const wrong = stripeEvent(
@@ -139,7 +145,7 @@ describe("a delivery slow to apply", () => {
         email: checkout.email,
       }),
     );
-    expect(await receiveStripeDelivery(db, signedWebhookRequest(wrong, SECRET), { inbox })).toEqual({
+    expect(await receiveStripeDelivery(db, signedWebhookRequest(wrong, SECRET), { inbox, concurrency: 10 })).toEqual({
       ok: true,
       outcome: "queued",
     });
@@ -156,7 +162,7 @@ describe("the inbox worker", () => {
     if (unreachable) skip(unreachable);
     const gift = await paidGift(3456);
     const lock = await holdCheckout(gift.checkout.id);
-    expect(await receiveStripeDelivery(db, gift.request, { inbox })).toEqual({
+    expect(await receiveStripeDelivery(db, gift.request, { inbox, concurrency: 10 })).toEqual({
       ok: true,
       outcome: "queued",
     });
