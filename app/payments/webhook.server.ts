@@ -39,6 +39,12 @@ export type WebhookDeliveryResult =
 export type AnswerOnceKept = { inbox: DB; concurrency: number };
 
 type StripeEnvelope = ReturnType<typeof verifyWebhook>;
+type Payload = Record<string, unknown>;
+/**
+ * A verified event as applying holds it: a kept delivery may wait its turn a while, and thousands
+ * may wait at once, so the parsed event is not held; its body is parsed again only for a failure.
+ */
+type Received = { id: string; type: string; payload: () => Payload };
 
 /**
  * Verify → record → apply. Nothing is written for anything not signed by Stripe. A verified event
@@ -68,8 +74,10 @@ export async function receiveStripeDelivery(
     }
     throw error;
   }
-  if (!answer) return applyReceived(db, event, delivery);
-  return answerOnceKept(() => applyReceived(db, event, delivery), {
+  // What applying needs of the event: its id and type, and the whole of it only to keep a failure.
+  const received: Received = { id: event.id, type: event.type, payload: () => JSON.parse(rawBody) as Payload };
+  if (!answer) return applyReceived(db, received, delivery);
+  return answerOnceKept(() => applyReceived(db, received, delivery), {
     inbox: answer.inbox,
     concurrency: answer.concurrency,
     eventId: event.id,
@@ -87,7 +95,7 @@ export async function receiveStripeDelivery(
  */
 async function applyReceived(
   db: DB,
-  event: StripeEnvelope,
+  event: Received,
   delivery: ProviderDelivery,
 ): Promise<Exclude<WebhookDeliveryResult, { outcome: "queued" }>> {
   try {
@@ -107,7 +115,7 @@ async function applyReceived(
       await keepFailure(db, {
         eventId: event.id,
         type: event.type,
-        payload: event as unknown as Record<string, unknown>,
+        payload: event.payload(),
         error: error.message,
       });
       return { ok: true, outcome: "rejected" };
@@ -116,7 +124,7 @@ async function applyReceived(
     await keepFailure(db, {
       eventId: event.id,
       type: event.type,
-      payload: event as unknown as Record<string, unknown>,
+      payload: event.payload(),
       error: reason,
     });
     return { ok: false, error: "not_persisted" };
@@ -148,7 +156,11 @@ export async function applyKeptDeliveries(
       report.failed++;
       continue;
     }
-    const result = await applyReceived(db, event, delivery);
+    const result = await applyReceived(
+      db,
+      { id: event.id, type: event.type, payload: () => event as unknown as Payload },
+      delivery,
+    );
     if (result.ok) {
       await forgetDelivery(db, kept.eventId);
       report.applied++;
