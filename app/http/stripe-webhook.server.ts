@@ -2,6 +2,7 @@ import { getInboxDb, type DB } from "@db/client.server";
 import { getEnv } from "~/env.server";
 import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
 import { MAX_WEBHOOK_BYTES, receiveStripeDelivery, type WebhookDeliveryResult } from "~/payments/webhook.server";
+import type { Applier } from "~/payments/webhook-inbox.server";
 import { assertNever } from "~/never";
 
 export { MAX_WEBHOOK_BYTES };
@@ -47,7 +48,16 @@ export async function answerStripeWebhook(
 function answerOnceKept() {
   const inbox = getInboxDb();
   const env = getEnv();
-  return inbox && env.WEBHOOK_ANSWER === "kept" ? { inbox, concurrency: env.DATABASE_POOL_SIZE } : undefined;
+  return inbox && env.WEBHOOK_ANSWER === "kept"
+    ? { inbox, concurrency: env.DATABASE_POOL_SIZE, applier: webhookApplier }
+    : undefined;
+}
+
+let webhookApplier: Applier | undefined;
+
+/** The server's applier thread (ADR 055); without one, kept deliveries are applied in this thread. */
+export function useWebhookApplier(applier: Applier | undefined) {
+  webhookApplier = applier;
 }
 
 /**

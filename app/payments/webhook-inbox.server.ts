@@ -158,7 +158,7 @@ const turns = new WeakMap<DB, Turns>();
  * delete it for an outcome that did not get that far). If the inbox cannot be written, or this
  * process already holds MAX_UNAPPLIED, the answer waits for `apply`'s result as it always did.
  */
-export async function answerOnceKept<T>(
+export async function answerOnceKeptHere<T>(
   apply: () => Promise<T>,
   {
     inbox,
@@ -199,5 +199,33 @@ export async function answerOnceKept<T>(
       settled.clear();
       for (const done of waiting) done();
     });
+  return "queued";
+}
+
+/** Whatever applies kept deliveries handed to it: the server's applier thread (applier.server.ts). */
+export type Applier = {
+  /** Kept deliveries handed over and not yet done with. */
+  unapplied(): number;
+  hand(delivery: { eventId: string; body: string }): void;
+};
+
+/**
+ * The answer to a verified delivery when another thread applies (ADR 055): `queued` once it is
+ * kept and handed over, so this thread's event loop only ever answers. When the inbox cannot be
+ * written, or the applier already holds MAX_UNAPPLIED, `apply-here`: the caller applies it and
+ * answers with the result, as it always did.
+ */
+export async function answerOnceKept(
+  applier: Applier,
+  { inbox, eventId, body }: { inbox: DB; eventId: string; body: string },
+): Promise<"queued" | "apply-here"> {
+  if (applier.unapplied() >= MAX_UNAPPLIED) return "apply-here";
+  try {
+    await keepDelivery(inbox, { eventId, body });
+  } catch (error) {
+    logger.warn({ eventId, err: describeError(error) }, "stripe event not kept in the inbox: answering once applied");
+    return "apply-here";
+  }
+  applier.hand({ eventId, body });
   return "queued";
 }

@@ -15,7 +15,13 @@ import { MalformedEventError, mapStripeEvent, settlementFacts } from "./stripe-e
 import { describePaymentError } from "./decline-reasons";
 import { findBalanceTransaction, findInvoicePaymentError, findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
 import { findWebhookFailure, recordWebhookFailure, type FailureResolution } from "./webhook-failures.server";
-import { answerOnceKept, forgetDelivery, takeKeptDeliveries } from "./webhook-inbox.server";
+import {
+  answerOnceKept,
+  answerOnceKeptHere,
+  forgetDelivery,
+  takeKeptDeliveries,
+  type Applier,
+} from "./webhook-inbox.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -36,7 +42,13 @@ export type WebhookDeliveryResult =
  * Answer a delivery once it is kept (ADR 055): it is written to the inbox (`inbox`: connections
  * of its own), answered `queued`, and applied. Without it, the answer waits for the result.
  */
-export type AnswerOnceKept = { inbox: DB; concurrency: number };
+export type AnswerOnceKept = {
+  inbox: DB;
+  /** Kept deliveries applied at once in this thread: the pool's size. */
+  concurrency: number;
+  /** The server's applier thread (ADR 055): kept deliveries are handed to it instead. */
+  applier?: Applier;
+};
 
 type StripeEnvelope = ReturnType<typeof verifyWebhook>;
 type Payload = Record<string, unknown>;
@@ -77,7 +89,11 @@ export async function receiveStripeDelivery(
   // What applying needs of the event: its id and type, and the whole of it only to keep a failure.
   const received: Received = { id: event.id, type: event.type, payload: () => JSON.parse(rawBody) as Payload };
   if (!answer) return applyReceived(db, received, delivery);
-  return answerOnceKept(() => applyReceived(db, received, delivery), {
+  if (answer.applier) {
+    const handed = await answerOnceKept(answer.applier, { inbox: answer.inbox, eventId: event.id, body: rawBody });
+    return handed === "queued" ? { ok: true, outcome: "queued" } : applyReceived(db, received, delivery);
+  }
+  return answerOnceKeptHere(() => applyReceived(db, received, delivery), {
     inbox: answer.inbox,
     concurrency: answer.concurrency,
     eventId: event.id,
@@ -144,29 +160,41 @@ export async function applyKeptDeliveries(
 ): Promise<KeptDeliveriesReport> {
   const report: KeptDeliveriesReport = { applied: 0, failed: 0 };
   for (const kept of await takeKeptDeliveries(db, { limit })) {
-    // Verified when it arrived, and mapped then: it maps the same now.
-    let event: StripeEnvelope;
-    let delivery: ProviderDelivery;
-    try {
-      event = JSON.parse(kept.body) as StripeEnvelope;
-      delivery = mapStripeEvent(event);
-    } catch (error) {
-      logger.error({ eventId: kept.eventId, err: describeError(error) }, "kept stripe event no longer maps: dropped");
-      await forgetDelivery(db, kept.eventId);
-      report.failed++;
-      continue;
-    }
-    const result = await applyReceived(
-      db,
-      { id: event.id, type: event.type, payload: () => event as unknown as Payload },
-      delivery,
-    );
-    if (result.ok) {
-      await forgetDelivery(db, kept.eventId);
-      report.applied++;
-    } else report.failed++;
+    if (await applyKeptDelivery(db, kept)) report.applied++;
+    else report.failed++;
   }
   return report;
+}
+
+/**
+ * One kept delivery applied (by the inbox worker, or by the applier thread that the answering
+ * thread handed it to): true once it is done with (applied, a duplicate, or kept for staff as
+ * not ours) and its row deleted; false when applying failed and the row stays for a retry.
+ */
+export async function applyKeptDelivery(
+  db: DB,
+  { eventId, body }: { eventId: string; body: string },
+): Promise<boolean> {
+  // Verified when it arrived, and mapped then: it maps the same now.
+  let event: StripeEnvelope;
+  let delivery: ProviderDelivery;
+  try {
+    event = JSON.parse(body) as StripeEnvelope;
+    delivery = mapStripeEvent(event);
+  } catch (error) {
+    logger.error({ eventId, err: describeError(error) }, "kept stripe event no longer maps: dropped");
+    await forgetDelivery(db, eventId);
+    return false;
+  }
+  const result = await applyReceived(
+    db,
+    { id: event.id, type: event.type, payload: () => JSON.parse(body) as Payload },
+    delivery,
+  );
+  if (!result.ok) return false;
+  // The statement that recorded the event deleted the row; a session not ours rolled that back.
+  if (result.outcome === "rejected") await forgetDelivery(db, eventId);
+  return true;
 }
 
 /**
