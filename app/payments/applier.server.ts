@@ -72,7 +72,7 @@ export function startApplierThread(file: string, { appUrl }: { appUrl: string })
   };
 }
 
-/** The thread's side: its own pool, at most a pool's worth of deliveries at once. */
+/** The thread's side: its own pool, at most twice a pool's worth of deliveries at once. */
 export async function runApplier({ appUrl }: { appUrl: string }): Promise<void> {
   const port = parentPort;
   if (!port) throw new Error("runApplier runs in a worker thread");
@@ -90,7 +90,10 @@ export async function runApplier({ appUrl }: { appUrl: string }): Promise<void> 
     dataDir: env.PGLITE_DATA_DIR,
     poolSize: env.DATABASE_POOL_SIZE,
   });
-  const turns = new Turns(env.DATABASE_POOL_SIZE);
+  // Its pool is its own (the pages have the main thread's): twice as many deliveries as connections
+  // are under way, so that a connection freed finds the next transaction ready rather than idling
+  // while Node prepares it.
+  const turns = new Turns(2 * env.DATABASE_POOL_SIZE);
   let running = 0;
   let finished = 0;
   let stopRequested = false;
