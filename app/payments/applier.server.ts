@@ -4,7 +4,7 @@ import { connect, disconnect } from "@db/client.server";
 import { getEnv } from "~/env.server";
 import { describeError, logger } from "~/log.server";
 import { applyKeptDelivery } from "./webhook.server";
-import { Turns, type Applier } from "./webhook-inbox.server";
+import { Turns, type Applier, type HandedDelivery } from "./webhook-inbox.server";
 
 /*
  * The applier thread (ADR 055). With WEBHOOK_ANSWER=kept the server's main thread only verifies
@@ -18,7 +18,7 @@ import { Turns, type Applier } from "./webhook-inbox.server";
 /** The applier thread's nice value: 10 of 19, below the answering thread's 0. */
 export const APPLIER_NICENESS = 10;
 
-type ToApplier = { type: "apply"; eventId: string; body: string } | { type: "stop" };
+type ToApplier = ({ type: "apply" } & HandedDelivery) | { type: "stop" };
 type FromApplier = { type: "done"; n: number } | { type: "stopped" };
 
 export type ApplierThread = Applier & {
@@ -50,9 +50,9 @@ export function startApplierThread(file: string, { appUrl }: { appUrl: string })
 
   return {
     unapplied: () => unapplied,
-    hand({ eventId, body }) {
+    hand(delivery) {
       unapplied++;
-      worker.postMessage({ type: "apply", eventId, body } satisfies ToApplier);
+      worker.postMessage({ type: "apply", ...delivery } satisfies ToApplier);
     },
     async stop(ms) {
       stopping = true;

@@ -2,6 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { rowsOf, type DB } from "@db/client.server";
 import { webhookInbox } from "@db/schema";
 import { describeError, logger } from "~/log.server";
+import type { ProviderDelivery } from "./events";
 
 /*
  * The webhook inbox (ADR 055). Stripe asks for a quick 2xx and retries what gets none; a delivery
@@ -202,11 +203,14 @@ export async function answerOnceKeptHere<T>(
   return "queued";
 }
 
+/** A kept delivery as it is handed over: its body, and its mapping (plain data, cloned across threads). */
+export type HandedDelivery = { eventId: string; body: string; delivery: ProviderDelivery };
+
 /** Whatever applies kept deliveries handed to it: the server's applier thread (applier.server.ts). */
 export type Applier = {
   /** Kept deliveries handed over and not yet done with. */
   unapplied(): number;
-  hand(delivery: { eventId: string; body: string }): void;
+  hand(delivery: HandedDelivery): void;
 };
 
 /**
@@ -217,7 +221,7 @@ export type Applier = {
  */
 export async function answerOnceKept(
   applier: Applier,
-  { inbox, eventId, body }: { inbox: DB; eventId: string; body: string },
+  { inbox, eventId, body, delivery }: { inbox: DB } & HandedDelivery,
 ): Promise<"queued" | "apply-here"> {
   if (applier.unapplied() >= MAX_UNAPPLIED) return "apply-here";
   try {
@@ -226,6 +230,6 @@ export async function answerOnceKept(
     logger.warn({ eventId, err: describeError(error) }, "stripe event not kept in the inbox: answering once applied");
     return "apply-here";
   }
-  applier.hand({ eventId, body });
+  applier.hand({ eventId, body, delivery });
   return "queued";
 }

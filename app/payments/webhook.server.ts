@@ -50,7 +50,6 @@ export type AnswerOnceKept = {
   applier?: Applier;
 };
 
-type StripeEnvelope = ReturnType<typeof verifyWebhook>;
 type Payload = Record<string, unknown>;
 /**
  * A verified event as applying holds it: a kept delivery may wait its turn a while, and thousands
@@ -90,7 +89,12 @@ export async function receiveStripeDelivery(
   const received: Received = { id: event.id, type: event.type, payload: () => JSON.parse(rawBody) as Payload };
   if (!answer) return applyReceived(db, received, delivery);
   if (answer.applier) {
-    const handed = await answerOnceKept(answer.applier, { inbox: answer.inbox, eventId: event.id, body: rawBody });
+    const handed = await answerOnceKept(answer.applier, {
+      inbox: answer.inbox,
+      eventId: event.id,
+      body: rawBody,
+      delivery,
+    });
     return handed === "queued" ? { ok: true, outcome: "queued" } : applyReceived(db, received, delivery);
   }
   return answerOnceKeptHere(() => applyReceived(db, received, delivery), {
@@ -173,14 +177,13 @@ export async function applyKeptDeliveries(
  */
 export async function applyKeptDelivery(
   db: DB,
-  { eventId, body }: { eventId: string; body: string },
+  { eventId, body, delivery: mapped }: { eventId: string; body: string; delivery?: ProviderDelivery },
 ): Promise<boolean> {
-  // Verified when it arrived, and mapped then: it maps the same now.
-  let event: StripeEnvelope;
+  // Verified when it arrived, and mapped then (the applier thread is handed that mapping): it
+  // maps the same now.
   let delivery: ProviderDelivery;
   try {
-    event = JSON.parse(body) as StripeEnvelope;
-    delivery = mapStripeEvent(event);
+    delivery = mapped ?? mapStripeEvent(JSON.parse(body));
   } catch (error) {
     logger.error({ eventId, err: describeError(error) }, "kept stripe event no longer maps: dropped");
     await forgetDelivery(db, eventId);
@@ -188,7 +191,7 @@ export async function applyKeptDelivery(
   }
   const result = await applyReceived(
     db,
-    { id: event.id, type: event.type, payload: () => JSON.parse(body) as Payload },
+    { id: eventId, type: delivery.type, payload: () => JSON.parse(body) as Payload },
     delivery,
   );
   if (!result.ok) return false;
