@@ -292,7 +292,7 @@ function csrfBeforeRemix(req: ExpressRequest, res: ExpressResponse, next: NextFu
     return;
   }
   if (isCookieFreePath(req.path)) return next();
-  ensureCsrfCookie({ path: req.path, cookieHeader: req.headers.cookie }).then((csrf) => {
+  Promise.resolve(ensureCsrfCookie({ path: req.path, cookieHeader: req.headers.cookie })).then((csrf) => {
     if (csrf?.issued) {
       req.headers.cookie = csrf.issued.cookieHeader;
       res.append("Set-Cookie", csrf.issued.setCookie);
