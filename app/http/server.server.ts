@@ -159,10 +159,18 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
     if (stripeWebhook.wants(req)) return void stripeWebhook.serve(req, res);
     if (refuseDeclaredOversize(req, res, env)) return;
     if (!publicPages?.wants(req)) return void server(req, res);
-    publicPages.serve(req, res).then(
-      (served) => served || server(req, res),
-      () => server(req, res),
-    );
+    let served: boolean | Promise<boolean>;
+    try {
+      served = publicPages.serve(req, res);
+    } catch {
+      return void server(req, res);
+    }
+    if (served === false) return void server(req, res);
+    if (served !== true)
+      served.then(
+        (served) => served || server(req, res),
+        () => server(req, res),
+      );
   }
 
   // CONNECT never reaches handleRequest: Node hands it over as a tunnel request.
