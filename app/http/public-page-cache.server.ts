@@ -154,9 +154,12 @@ export class PublicPageCache {
     if (request.method !== "GET" || !isPublicPagePath(request.url)) return false;
     // Anyone signed in (a supporter, staff) gets a page of their own, rendered as usual: the
     // public pages do not differ for them today, but nothing should make that an assumption.
-    const cookies = (request.cookieHeader ?? "").split(";").map((pair) => pair.trim().split("=")[0]);
     // The language cookie only chooses which language's page is served (ADR 049).
-    return cookies.every((name) => name === "" || name === "ff_csrf" || name === LANG_COOKIE);
+    for (const pair of (request.cookieHeader ?? "").split(";")) {
+      const name = pair.trim().split("=")[0];
+      if (name !== "" && name !== "ff_csrf" && name !== LANG_COOKIE) return false;
+    }
+    return true;
   }
 
   /** "changed": something it shows changed (readers wait for the new page); "expired": only time passed (they do not). */

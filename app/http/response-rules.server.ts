@@ -3,7 +3,7 @@ import { gzipSync } from "node:zlib";
 import compression from "compression";
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import type { Env } from "~/env.server";
-import { newCspNonce, securityHeaders } from "~/security-headers.server";
+import { isEmbedPath, newCspNonce, securityHeaders } from "~/security-headers.server";
 import type { PreparedBody } from "./precompressed-body.server";
 
 /**
@@ -31,12 +31,39 @@ const defaultNames = new WeakMap<ServerResponse, string[]>();
 export function beginResponse(res: ServerResponse, env: Pick<Env, "paymentsMode" | "appUrl">, path = "/"): void {
   const nonce = newCspNonce();
   nonces.set(res, nonce);
-  const headers = securityHeaders({ nonce, env, path });
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  defaultNames.set(
-    res,
-    Object.keys(headers).map((name) => name.toLowerCase()),
-  );
+  const layout = securityHeadersLayout(env, path);
+  for (const { name, parts } of layout.headers) res.setHeader(name, parts.length === 1 ? parts[0]! : parts.join(nonce));
+  defaultNames.set(res, layout.lowerCaseNames);
+}
+
+type SecurityHeadersLayout = {
+  /** Each header's value split where the nonce goes (one part: no nonce in it). */
+  headers: { name: string; parts: string[] }[];
+  lowerCaseNames: string[];
+};
+
+const layouts = new Map<string, SecurityHeadersLayout>();
+
+/**
+ * securityHeaders as written for every response, worked out once for each set of what they depend
+ * on (the payments mode, the public address, an embed's path or not) with the nonce's places
+ * marked: per response only the nonce is put in (ADR 053). The same headers in the same order.
+ */
+function securityHeadersLayout(env: Pick<Env, "paymentsMode" | "appUrl">, path: string): SecurityHeadersLayout {
+  const embed = isEmbedPath(path);
+  const key = `${env.paymentsMode} ${embed} ${env.appUrl}`;
+  let layout = layouts.get(key);
+  if (!layout) {
+    const standIn = `\u0000${newCspNonce()}\u0000`;
+    const headers = securityHeaders({ nonce: standIn, env, path: embed ? "/embed/" : "/" });
+    layout = {
+      headers: Object.entries(headers).map(([name, value]) => ({ name, parts: value.split(standIn) })),
+      lowerCaseNames: Object.keys(headers).map((name) => name.toLowerCase()),
+    };
+    if (layouts.size >= 16) layouts.clear();
+    layouts.set(key, layout);
+  }
+  return layout;
 }
 
 /**
@@ -88,22 +115,41 @@ export const COMPRESSION_THRESHOLD_BYTES = 1024;
  * (see socketDrained in server.server.ts) that compression's own buffering would hide.
  */
 export function shouldCompress(req: IncomingMessage, res: ServerResponse): boolean {
+  const type = res.getHeader("Content-Type");
+  // The answer for a type is kept: a response's type is one of a few (the cached pages ask for each).
+  const known = typeof type === "string" ? compressedTypes.get(type) : undefined;
+  if (known !== undefined) return known;
   // compression.filter reads nothing but the response's Content-Type, which Node's own objects have.
-  return (
-    !String(res.getHeader("Content-Type") ?? "").startsWith("text/csv") &&
-    compression.filter(req as ExpressRequest, res as ExpressResponse)
-  );
+  const compress =
+    !String(type ?? "").startsWith("text/csv") && compression.filter(req as ExpressRequest, res as ExpressResponse);
+  if (typeof type === "string") remember(compressedTypes, type, compress);
+  return compress;
+}
+
+const compressedTypes = new Map<string, boolean>();
+const gzipAccepted = new Map<string, boolean>();
+
+/** Kept answers are bounded: the keys come from responses and from requests' headers. */
+function remember(answers: Map<string, boolean>, key: string, answer: boolean) {
+  if (key.length > 256) return;
+  if (answers.size >= 100) answers.clear();
+  answers.set(key, answer);
 }
 
 /** `gzip` listed and not refused with q=0 (every browser lists it). */
 export function acceptsGzip(header: string | string[] | undefined): boolean {
   const value = Array.isArray(header) ? header.join(",") : (header ?? "");
-  return value.split(",").some((entry) => {
+  // Browsers send one of a few values, each on every request.
+  const known = gzipAccepted.get(value);
+  if (known !== undefined) return known;
+  const accepted = value.split(",").some((entry) => {
     const [coding = "", ...params] = entry.trim().toLowerCase().split(";");
     if (coding.trim() !== "gzip") return false;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
     return q === undefined || Number(q.slice(2)) > 0;
   });
+  remember(gzipAccepted, value, accepted);
+  return accepted;
 }
 
 export type BufferedAnswer = {
