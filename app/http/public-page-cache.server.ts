@@ -156,7 +156,9 @@ export class PublicPageCache {
     // public pages do not differ for them today, but nothing should make that an assumption.
     // The language cookie only chooses which language's page is served (ADR 049).
     for (const pair of (request.cookieHeader ?? "").split(";")) {
-      const name = pair.trim().split("=")[0];
+      const trimmed = pair.trim();
+      const equals = trimmed.indexOf("=");
+      const name = equals === -1 ? trimmed : trimmed.slice(0, equals);
       if (name !== "" && name !== "ff_csrf" && name !== LANG_COOKIE) return false;
     }
     return true;

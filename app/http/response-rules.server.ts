@@ -23,17 +23,20 @@ import type { PreparedBody } from "./precompressed-body.server";
  * body limits are app/http/request-limits.
  */
 
-const nonces = new WeakMap<ServerResponse, string>();
-/** The names of the headers beginResponse sets, lower-cased. */
-const defaultNames = new WeakMap<ServerResponse, string[]>();
+// What beginResponse records on a response: its nonce, and the names of the headers it set,
+// lower-cased. Properties of the response under symbols of this module, not WeakMaps: a WeakMap
+// entry per response cost more than the rest of beginResponse (ADR 053).
+const NONCE = Symbol("cspNonce");
+const DEFAULT_NAMES = Symbol("securityHeaderNames");
+type Begun = ServerResponse & { [NONCE]?: string; [DEFAULT_NAMES]?: readonly string[] };
 
 /** The security headers with a fresh nonce, on the response before anyone writes to it. */
 export function beginResponse(res: ServerResponse, env: Pick<Env, "paymentsMode" | "appUrl">, path = "/"): void {
   const nonce = newCspNonce();
-  nonces.set(res, nonce);
+  (res as Begun)[NONCE] = nonce;
   const layout = securityHeadersLayout(env, path);
   for (const { name, parts } of layout.headers) res.setHeader(name, parts.length === 1 ? parts[0]! : parts.join(nonce));
-  defaultNames.set(res, layout.lowerCaseNames);
+  (res as Begun)[DEFAULT_NAMES] = layout.lowerCaseNames;
 }
 
 type SecurityHeadersLayout = {
@@ -51,6 +54,11 @@ const layouts = new Map<string, SecurityHeadersLayout>();
  */
 function securityHeadersLayout(env: Pick<Env, "paymentsMode" | "appUrl">, path: string): SecurityHeadersLayout {
   const embed = isEmbedPath(path);
+  // The server's own env every time: its last layouts are looked at first.
+  if (last?.paymentsMode === env.paymentsMode && last.appUrl === env.appUrl) {
+    const layout = embed ? last.embed : last.other;
+    if (layout) return layout;
+  }
   const key = `${env.paymentsMode} ${embed} ${env.appUrl}`;
   let layout = layouts.get(key);
   if (!layout) {
@@ -63,8 +71,14 @@ function securityHeadersLayout(env: Pick<Env, "paymentsMode" | "appUrl">, path: 
     if (layouts.size >= 16) layouts.clear();
     layouts.set(key, layout);
   }
+  if (last?.paymentsMode !== env.paymentsMode || last.appUrl !== env.appUrl)
+    last = { paymentsMode: env.paymentsMode, appUrl: env.appUrl };
+  last[embed ? "embed" : "other"] = layout;
   return layout;
 }
+
+let last:
+  { paymentsMode: string; appUrl: string; embed?: SecurityHeadersLayout; other?: SecurityHeadersLayout } | undefined;
 
 /**
  * Responses that set no cookie, whoever asks (ADR 044): the appeal block other sites frame and the
@@ -77,7 +91,7 @@ export function isCookieFreePath(path: string): boolean {
 
 /** This response's CSP nonce, as its Content-Security-Policy header names it. */
 export function cspNonceOf(res: ServerResponse): string {
-  const nonce = nonces.get(res);
+  const nonce = (res as Begun)[NONCE];
   if (!nonce) throw new Error("cspNonceOf: beginResponse was not called for this response");
   return nonce;
 }
@@ -89,7 +103,7 @@ export function cspNonceOf(res: ServerResponse): string {
  * with setHeader, which replaces the default already.
  */
 export function yieldToOwnHeaders(res: ServerResponse, own: Headers): void {
-  for (const name of defaultNames.get(res) ?? []) if (own.has(name)) res.removeHeader(name);
+  for (const name of (res as Begun)[DEFAULT_NAMES] ?? []) if (own.has(name)) res.removeHeader(name);
 }
 
 /**
