@@ -207,7 +207,8 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
   function trackInFlight(res: ServerResponse) {
     inFlight.add(res);
     if (draining) res.shouldKeepAlive = false;
-    res.once("close", () => {
+    // "close" comes once per response: on, not once (which wraps and removes the listener).
+    res.on("close", () => {
       inFlight.delete(res);
       // The connection it leaves idle would otherwise stay open for its keep-alive timeout.
       if (draining) setImmediate(() => listener.closeIdleConnections());
