@@ -1,5 +1,6 @@
-import { timingSafeEqual } from "node:crypto";
-import { allowedHosts } from "~/origins.server";
+import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
+import { getEnv } from "~/env.server";
+import { allowedHosts, cookiesAreSecure } from "~/origins.server";
 import { randomText } from "~/random-text.server";
 import { signedCookie } from "./tokens.server";
 
@@ -21,31 +22,74 @@ async function readToken(request: Request): Promise<string | null> {
 /** Machine-to-machine endpoints: no browser, no forms, no cookie. */
 const NO_FORMS = [/^\/webhooks\//, /^\/healthz$/, /^\/readyz$/];
 
+type EnsuredCsrf = { token: string; issued: { cookieHeader: string; setCookie: string } | null };
+
 /**
  * Runs in server.mjs before Remix. Remix hands the layout's and the page's loaders separate
  * Request objects, so without this a first visit would get two different tokens and the form
  * whose cookie was overwritten (Sign out, in the layout) would fail once. A browser without a
  * valid cookie gets one here, on the request every loader reads as well as on the response.
+ *
+ * Answered at once when there is no cookie of the reader's to verify (a first visit, the cached
+ * public pages' usual reader: ADR 053); a promise when Remix's signed cookie must read one.
  */
-export async function ensureCsrfCookie({
+export function ensureCsrfCookie({
   path,
   cookieHeader,
 }: {
   path: string;
   cookieHeader: string | undefined;
-}): Promise<{ token: string; issued: { cookieHeader: string; setCookie: string } | null } | null> {
+}): EnsuredCsrf | null | Promise<EnsuredCsrf | null> {
   if (NO_FORMS.some((pattern) => pattern.test(path))) return null;
-  const cookie = csrfCookie();
-  const existing = await cookie.parse(cookieHeader ?? null);
-  if (isToken(existing)) return { token: existing, issued: null };
+  // Remix's cookie parser finds a cookie only by its name as it is written (it decodes values, not
+  // names): without the name anywhere in the header there is nothing to verify.
+  if (!cookieHeader?.includes(CSRF_COOKIE)) return issueCsrfCookie(cookieHeader);
+  return csrfCookie()
+    .parse(cookieHeader)
+    .then((existing: unknown) =>
+      isToken(existing) ? { token: existing, issued: null } : issueCsrfCookie(cookieHeader),
+    );
+}
+
+/** A new token, its Set-Cookie header, and the reader's Cookie header as the loaders will read it. */
+function issueCsrfCookie(cookieHeader: string | undefined): EnsuredCsrf {
   const token = newCsrfToken();
-  const setCookie = await cookie.serialize(token);
+  const setCookie = csrfSetCookie(token);
   // A stale or forged ff_csrf would be read before ours: replace it.
-  const others = (cookieHeader ?? "")
-    .split(";")
-    .map((pair) => pair.trim())
-    .filter((pair) => pair !== "" && !pair.startsWith(`${CSRF_COOKIE}=`));
-  return { token, issued: { cookieHeader: [...others, setCookie.split(";")[0]].join("; "), setCookie } };
+  const others = cookieHeader
+    ? cookieHeader
+        .split(";")
+        .map((pair) => pair.trim())
+        .filter((pair) => pair !== "" && !pair.startsWith(`${CSRF_COOKIE}=`))
+    : [];
+  const pair = setCookie.slice(0, setCookie.indexOf(";"));
+  return { token, issued: { cookieHeader: others.length > 0 ? [...others, pair].join("; ") : pair, setCookie } };
+}
+
+/**
+ * The Set-Cookie header Remix's signed cookie (signedCookie, createCookie: cookie-signature and
+ * the cookie package) writes for a token, byte for byte, made without it: every first visit to a
+ * public page gets one, and Remix's encoding (JSON, URI escapes undone character by character,
+ * base64, option parsing) cost three times its HMAC (ADR 053). The value is the token as JSON in
+ * base64, a dot, and the HMAC-SHA256 of that base64 under SESSION_SECRET in base64 without its
+ * padding, URI-encoded; then Remix's options for our cookies (Path=/, HttpOnly, Secure as
+ * cookiesAreSecure says, SameSite=Lax). Remix's parse reads and verifies it as its own;
+ * tests/unit/csrf-cookie.test.ts compares the two for random tokens.
+ */
+export function csrfSetCookie(token: string): string {
+  const encoded = Buffer.from(JSON.stringify(token), "utf8").toString("base64");
+  const signature = createHmac("sha256", signingKey()).update(encoded).digest("base64");
+  const end = signature.endsWith("==") ? -2 : signature.endsWith("=") ? -1 : signature.length;
+  const value = encodeURIComponent(`${encoded}.${signature.slice(0, end)}`);
+  return `${CSRF_COOKIE}=${value}; Path=/; HttpOnly${cookiesAreSecure() ? "; Secure" : ""}; SameSite=Lax`;
+}
+
+// The secret as a key object, made once: createHmac with the string would prepare the key each time.
+let key: { secret: string; object: KeyObject } | undefined;
+function signingKey(): KeyObject {
+  const secret = getEnv().sessionSecret;
+  if (key?.secret !== secret) key = { secret, object: createSecretKey(Buffer.from(secret, "utf8")) };
+  return key.object;
 }
 
 /** The Set-Cookie value carrying this token (the public page cache renders with a stand-in one). */

@@ -33,7 +33,8 @@ export const REGION_OF: Readonly<Record<Currency, string>> = {
  * when no language names a country.
  */
 export function regionCurrency(acceptLanguage: string | null | undefined): Currency | null {
-  const ranked = (acceptLanguage ?? "")
+  if (!acceptLanguage) return null;
+  const ranked = acceptLanguage
     .split(",")
     .map((entry, order) => {
       const [tag = "", ...params] = entry.trim().split(";");

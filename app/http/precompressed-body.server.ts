@@ -104,19 +104,25 @@ export class Template {
     at += first.deflated.copy(body, at);
     let crc = first.crc;
     fills.forEach((fill, i) => {
-      const bytes = Buffer.from(fill, "utf8");
+      const byteLength = lengths[i]!;
       // Stored blocks, not final (the last part ends the stream): BFINAL 0, BTYPE 00, then LEN and its complement.
-      let offset = 0;
-      do {
-        const length = Math.min(STORED_MAX, bytes.length - offset);
-        body[at] = 0x00;
-        body.writeUInt16LE(length, at + 1);
-        body.writeUInt16LE(~length & 0xffff, at + 3);
+      if (byteLength <= STORED_MAX) {
+        // A nonce, a token: written straight in, without a buffer of their own.
+        writeStoredHeader(body, at, byteLength);
         at += 5;
-        at += bytes.copy(body, at, offset, offset + length);
-        offset += length;
-      } while (offset < bytes.length);
-      crc = crc32Combine(crc, zlib.crc32(bytes), crc32LengthOperator(bytes.length));
+        at += body.write(fill, at, "utf8");
+      } else {
+        const bytes = Buffer.from(fill, "utf8");
+        let offset = 0;
+        do {
+          const length = Math.min(STORED_MAX, bytes.length - offset);
+          writeStoredHeader(body, at, length);
+          at += 5;
+          at += bytes.copy(body, at, offset, offset + length);
+          offset += length;
+        } while (offset < bytes.length);
+      }
+      crc = crc32Combine(crc, zlib.crc32(fill), crc32LengthOperator(byteLength));
       const part = this.parts[i + 1]!;
       at += part.deflated.copy(body, at);
       crc = crc32Combine(crc, part.crc, part.lengthOperator);
@@ -125,6 +131,13 @@ export class Template {
     body.writeUInt32LE(byteLength >>> 0, at + 4);
     return body;
   }
+}
+
+/** A stored block's header, not final: BFINAL 0, BTYPE 00 (byte-aligned), LEN and its complement. */
+function writeStoredHeader(body: Buffer, at: number, length: number) {
+  body[at] = 0x00;
+  body.writeUInt16LE(length, at + 1);
+  body.writeUInt16LE(~length & 0xffff, at + 3);
 }
 
 // CRC-32 combination, as zlib's crc32_combine: the CRC of A followed by B from the CRCs of A and

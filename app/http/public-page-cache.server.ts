@@ -115,28 +115,32 @@ export class PublicPageCache {
 
   /**
    * The page for this request from memory, rendering it if it is missing or stale; null when the
-   * request is not for a cacheable page (the caller lets Remix answer it as usual).
+   * request is not for a cacheable page (the caller lets Remix answer it as usual). A page that
+   * is in memory is answered at once; a promise only when the reader must wait for a render.
    */
-  async serve(request: PublicPageRequest): Promise<PublicPageResponse | null> {
+  serve(request: PublicPageRequest): PublicPageResponse | null | Promise<PublicPageResponse | null> {
     if (!this.cacheable(request)) {
       this.stats.bypassed += 1;
       return null;
     }
     // One page per language and per currency the reader's country suggests (chooseCurrency).
     const key = `${request.locale} ${regionCurrency(request.acceptLanguage) ?? "-"} ${request.url}`;
-    let entry = this.entries.get(key);
+    const entry = this.entries.get(key);
     const due = entry ? this.renderDue(entry) : "missing";
     const young = (page: Entry | undefined) =>
       page && this.now() - page.renderedAt < this.staleLimitMs ? page : undefined;
-    if (due === "missing") {
-      entry = (await this.fill(key)) ?? undefined;
-    } else if (due === "changed") {
-      entry = (await this.fill(key)) ?? young(entry);
-    } else if (due === "expired") {
+    const answer = (page: Entry | null | undefined) => (page ? this.answer(page, request) : null);
+    if (due === "missing") return this.fill(key).then(answer);
+    if (due === "changed") return this.fill(key).then((page) => answer(page ?? young(entry)));
+    if (due === "expired") {
       const rendering = this.fill(key);
-      entry = young(entry) ?? (await rendering) ?? undefined;
+      const kept = young(entry);
+      return kept ? answer(kept) : rendering.then(answer);
     }
-    if (!entry) return null;
+    return answer(entry);
+  }
+
+  private answer(entry: Entry, request: PublicPageRequest): PublicPageResponse {
     this.stats.served += 1;
     return { status: entry.status, headers: entry.headers, body: this.assemble(entry, request) };
   }
@@ -150,9 +154,14 @@ export class PublicPageCache {
     if (request.method !== "GET" || !isPublicPagePath(request.url)) return false;
     // Anyone signed in (a supporter, staff) gets a page of their own, rendered as usual: the
     // public pages do not differ for them today, but nothing should make that an assumption.
-    const cookies = (request.cookieHeader ?? "").split(";").map((pair) => pair.trim().split("=")[0]);
     // The language cookie only chooses which language's page is served (ADR 049).
-    return cookies.every((name) => name === "" || name === "ff_csrf" || name === LANG_COOKIE);
+    for (const pair of (request.cookieHeader ?? "").split(";")) {
+      const trimmed = pair.trim();
+      const equals = trimmed.indexOf("=");
+      const name = equals === -1 ? trimmed : trimmed.slice(0, equals);
+      if (name !== "" && name !== "ff_csrf" && name !== LANG_COOKIE) return false;
+    }
+    return true;
   }
 
   /** "changed": something it shows changed (readers wait for the new page); "expired": only time passed (they do not). */

@@ -50,35 +50,49 @@ export async function startPublicPageCache(render: Render) {
     wants(req: IncomingMessage): boolean {
       return req.method === "GET" && isPublicPagePath(req.url ?? "");
     },
-    /** Answers the request from the cache; false (nothing written) leaves it to Express. */
-    async serve(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
-      const csrf = await ensureCsrfCookie({ path: req.url ?? "", cookieHeader: req.headers.cookie });
-      if (!csrf) return false;
-      const nonce = cspNonceOf(res);
-      const page = await cache.serve({
-        method: "GET",
-        url: req.url ?? "",
-        cookieHeader: csrf.issued?.cookieHeader ?? req.headers.cookie,
-        csrfToken: csrf.token,
-        nonce,
+    /**
+     * Answers the request from the cache; false (nothing written) leaves it to Express. At once
+     * when nothing needs waiting for (the page is in memory, the reader is new or their language
+     * is known): a promise only for a render, a cookie to verify or a campaign's language (ADR 053).
+     */
+    serve(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
+      const url = req.url ?? "";
+      const cookieHeader = req.headers.cookie;
+      const acceptLanguage = req.headers["accept-language"];
+      return after(ensureCsrfCookie({ path: url, cookieHeader }), (csrf) => {
+        if (!csrf) return false;
         // The language the page is rendered in, the campaign's fallback included (ADR 049): the
         // cache keeps one page per resolved language, never one per Accept-Language.
-        acceptLanguage: req.headers["accept-language"],
-        locale: await resolveLocale(
-          { url: req.url ?? "", cookieHeader: req.headers.cookie, acceptLanguage: req.headers["accept-language"] },
-          campaignLocaleOf,
-        ),
+        const locale = resolveLocale({ url, cookieHeader, acceptLanguage }, campaignLocaleOf);
+        return after(locale, (locale) => {
+          const page = cache.serve({
+            method: "GET",
+            url,
+            cookieHeader: csrf.issued?.cookieHeader ?? cookieHeader,
+            csrfToken: csrf.token,
+            nonce: cspNonceOf(res),
+            acceptLanguage,
+            locale,
+          });
+          return after(page, (page) => {
+            if (!page) return false;
+            nameRoute("public-page-cache");
+            if (csrf.issued) res.setHeader("Set-Cookie", csrf.issued.setCookie);
+            sendBuffered(req, res, { status: page.status, headers: page.headers, body: page.body });
+            return true;
+          });
+        });
       });
-      if (!page) return false;
-      nameRoute("public-page-cache");
-      if (csrf.issued) res.setHeader("Set-Cookie", csrf.issued.setCookie);
-      sendBuffered(req, res, { status: page.status, headers: page.headers, body: page.body });
-      return true;
     },
     async stop() {
       await unlisten?.().catch(() => {});
     },
   };
+}
+
+/** `next(value)`, at once for a value, once it is there for a promise. */
+function after<T, U>(value: T | Promise<T>, next: (value: T) => U | Promise<U>): U | Promise<U> {
+  return value instanceof Promise ? value.then(next) : next(value);
 }
 
 /** Where it always was, for its callers; the rule itself is the pipeline's (response-rules.server.ts). */

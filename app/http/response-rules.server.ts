@@ -3,7 +3,7 @@ import { gzipSync } from "node:zlib";
 import compression from "compression";
 import type { Request as ExpressRequest, Response as ExpressResponse } from "express";
 import type { Env } from "~/env.server";
-import { newCspNonce, securityHeaders } from "~/security-headers.server";
+import { isEmbedPath, newCspNonce, securityHeaders } from "~/security-headers.server";
 import type { PreparedBody } from "./precompressed-body.server";
 
 /**
@@ -23,21 +23,62 @@ import type { PreparedBody } from "./precompressed-body.server";
  * body limits are app/http/request-limits.
  */
 
-const nonces = new WeakMap<ServerResponse, string>();
-/** The names of the headers beginResponse sets, lower-cased. */
-const defaultNames = new WeakMap<ServerResponse, string[]>();
+// What beginResponse records on a response: its nonce, and the names of the headers it set,
+// lower-cased. Properties of the response under symbols of this module, not WeakMaps: a WeakMap
+// entry per response cost more than the rest of beginResponse (ADR 053).
+const NONCE = Symbol("cspNonce");
+const DEFAULT_NAMES = Symbol("securityHeaderNames");
+type Begun = ServerResponse & { [NONCE]?: string; [DEFAULT_NAMES]?: readonly string[] };
 
 /** The security headers with a fresh nonce, on the response before anyone writes to it. */
 export function beginResponse(res: ServerResponse, env: Pick<Env, "paymentsMode" | "appUrl">, path = "/"): void {
   const nonce = newCspNonce();
-  nonces.set(res, nonce);
-  const headers = securityHeaders({ nonce, env, path });
-  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  defaultNames.set(
-    res,
-    Object.keys(headers).map((name) => name.toLowerCase()),
-  );
+  (res as Begun)[NONCE] = nonce;
+  const layout = securityHeadersLayout(env, path);
+  for (const { name, parts } of layout.headers) res.setHeader(name, parts.length === 1 ? parts[0]! : parts.join(nonce));
+  (res as Begun)[DEFAULT_NAMES] = layout.lowerCaseNames;
 }
+
+type SecurityHeadersLayout = {
+  /** Each header's value split where the nonce goes (one part: no nonce in it). */
+  headers: { name: string; parts: string[] }[];
+  lowerCaseNames: string[];
+};
+
+const layouts = new Map<string, SecurityHeadersLayout>();
+
+/**
+ * securityHeaders as written for every response, worked out once for each set of what they depend
+ * on (the payments mode, the public address, an embed's path or not) with the nonce's places
+ * marked: per response only the nonce is put in (ADR 053). The same headers in the same order.
+ */
+function securityHeadersLayout(env: Pick<Env, "paymentsMode" | "appUrl">, path: string): SecurityHeadersLayout {
+  const embed = isEmbedPath(path);
+  // The server's own env every time: its last layouts are looked at first.
+  if (last?.paymentsMode === env.paymentsMode && last.appUrl === env.appUrl) {
+    const layout = embed ? last.embed : last.other;
+    if (layout) return layout;
+  }
+  const key = `${env.paymentsMode} ${embed} ${env.appUrl}`;
+  let layout = layouts.get(key);
+  if (!layout) {
+    const standIn = `\u0000${newCspNonce()}\u0000`;
+    const headers = securityHeaders({ nonce: standIn, env, path: embed ? "/embed/" : "/" });
+    layout = {
+      headers: Object.entries(headers).map(([name, value]) => ({ name, parts: value.split(standIn) })),
+      lowerCaseNames: Object.keys(headers).map((name) => name.toLowerCase()),
+    };
+    if (layouts.size >= 16) layouts.clear();
+    layouts.set(key, layout);
+  }
+  if (last?.paymentsMode !== env.paymentsMode || last.appUrl !== env.appUrl)
+    last = { paymentsMode: env.paymentsMode, appUrl: env.appUrl };
+  last[embed ? "embed" : "other"] = layout;
+  return layout;
+}
+
+let last:
+  { paymentsMode: string; appUrl: string; embed?: SecurityHeadersLayout; other?: SecurityHeadersLayout } | undefined;
 
 /**
  * Responses that set no cookie, whoever asks (ADR 044): the appeal block other sites frame and the
@@ -50,7 +91,7 @@ export function isCookieFreePath(path: string): boolean {
 
 /** This response's CSP nonce, as its Content-Security-Policy header names it. */
 export function cspNonceOf(res: ServerResponse): string {
-  const nonce = nonces.get(res);
+  const nonce = (res as Begun)[NONCE];
   if (!nonce) throw new Error("cspNonceOf: beginResponse was not called for this response");
   return nonce;
 }
@@ -62,7 +103,7 @@ export function cspNonceOf(res: ServerResponse): string {
  * with setHeader, which replaces the default already.
  */
 export function yieldToOwnHeaders(res: ServerResponse, own: Headers): void {
-  for (const name of defaultNames.get(res) ?? []) if (own.has(name)) res.removeHeader(name);
+  for (const name of (res as Begun)[DEFAULT_NAMES] ?? []) if (own.has(name)) res.removeHeader(name);
 }
 
 /**
@@ -88,22 +129,41 @@ export const COMPRESSION_THRESHOLD_BYTES = 1024;
  * (see socketDrained in server.server.ts) that compression's own buffering would hide.
  */
 export function shouldCompress(req: IncomingMessage, res: ServerResponse): boolean {
+  const type = res.getHeader("Content-Type");
+  // The answer for a type is kept: a response's type is one of a few (the cached pages ask for each).
+  const known = typeof type === "string" ? compressedTypes.get(type) : undefined;
+  if (known !== undefined) return known;
   // compression.filter reads nothing but the response's Content-Type, which Node's own objects have.
-  return (
-    !String(res.getHeader("Content-Type") ?? "").startsWith("text/csv") &&
-    compression.filter(req as ExpressRequest, res as ExpressResponse)
-  );
+  const compress =
+    !String(type ?? "").startsWith("text/csv") && compression.filter(req as ExpressRequest, res as ExpressResponse);
+  if (typeof type === "string") remember(compressedTypes, type, compress);
+  return compress;
+}
+
+const compressedTypes = new Map<string, boolean>();
+const gzipAccepted = new Map<string, boolean>();
+
+/** Kept answers are bounded: the keys come from responses and from requests' headers. */
+function remember(answers: Map<string, boolean>, key: string, answer: boolean) {
+  if (key.length > 256) return;
+  if (answers.size >= 100) answers.clear();
+  answers.set(key, answer);
 }
 
 /** `gzip` listed and not refused with q=0 (every browser lists it). */
 export function acceptsGzip(header: string | string[] | undefined): boolean {
   const value = Array.isArray(header) ? header.join(",") : (header ?? "");
-  return value.split(",").some((entry) => {
+  // Browsers send one of a few values, each on every request.
+  const known = gzipAccepted.get(value);
+  if (known !== undefined) return known;
+  const accepted = value.split(",").some((entry) => {
     const [coding = "", ...params] = entry.trim().toLowerCase().split(";");
     if (coding.trim() !== "gzip") return false;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
     return q === undefined || Number(q.slice(2)) > 0;
   });
+  remember(gzipAccepted, value, accepted);
+  return accepted;
 }
 
 export type BufferedAnswer = {

@@ -161,10 +161,18 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
     if (stripeWebhook.wants(req)) return void stripeWebhook.serve(req, res);
     if (refuseDeclaredOversize(req, res, env)) return;
     if (!publicPages?.wants(req)) return void server(req, res);
-    publicPages.serve(req, res).then(
-      (served) => served || server(req, res),
-      () => server(req, res),
-    );
+    let served: boolean | Promise<boolean>;
+    try {
+      served = publicPages.serve(req, res);
+    } catch {
+      return void server(req, res);
+    }
+    if (served === false) return void server(req, res);
+    if (served !== true)
+      served.then(
+        (served) => served || server(req, res),
+        () => server(req, res),
+      );
   }
 
   // CONNECT never reaches handleRequest: Node hands it over as a tunnel request.
@@ -207,7 +215,8 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
   function trackInFlight(res: ServerResponse) {
     inFlight.add(res);
     if (draining) res.shouldKeepAlive = false;
-    res.once("close", () => {
+    // "close" comes once per response: on, not once (which wraps and removes the listener).
+    res.on("close", () => {
       inFlight.delete(res);
       // The connection it leaves idle would otherwise stay open for its keep-alive timeout.
       if (draining) setImmediate(() => listener.closeIdleConnections());
@@ -303,7 +312,7 @@ function csrfBeforeRemix(req: ExpressRequest, res: ExpressResponse, next: NextFu
     return;
   }
   if (isCookieFreePath(req.path)) return next();
-  ensureCsrfCookie({ path: req.path, cookieHeader: req.headers.cookie }).then((csrf) => {
+  Promise.resolve(ensureCsrfCookie({ path: req.path, cookieHeader: req.headers.cookie })).then((csrf) => {
     if (csrf?.issued) {
       req.headers.cookie = csrf.issued.cookieHeader;
       res.append("Set-Cookie", csrf.issued.setCookie);

@@ -41,13 +41,12 @@ export function negotiateLocale(inputs: LocaleInputs): RequestLocale {
 
 /** The language the reader asked for by the switcher, the cookie or Accept-Language; undefined when none of ours. */
 function readersLocale({ url, cookieHeader, acceptLanguage }: LocaleInputs): RequestLocale | undefined {
-  const parsed = new URL(url, "http://x");
+  const { pathname, asked } = pathAndLang(url);
   // Staff pages stay English (ADR 049), their money and dates included.
-  if (/^\/admin(?:\/|$)/.test(parsed.pathname)) return DEFAULT_LOCALE;
-  const asked = parsed.searchParams.get("lang");
+  if (/^\/admin(?:\/|$)/.test(pathname)) return DEFAULT_LOCALE;
   if (isLocale(asked)) return asked;
   if (asked === PSEUDO_LOCALE && pseudoAllowed()) return PSEUDO_LOCALE;
-  if (!parsed.pathname.startsWith("/embed/")) {
+  if (!pathname.startsWith("/embed/")) {
     const saved = cookieValue(cookieHeader, LANG_COOKIE);
     if (isLocale(saved)) return saved;
     if (saved === PSEUDO_LOCALE && pseudoAllowed()) return PSEUDO_LOCALE;
@@ -65,23 +64,34 @@ export function campaignSlugForLocale(inputs: LocaleInputs): string | null {
 }
 
 function campaignSlugOf(url: string): string | null {
-  return /^\/(?:c|embed)\/([a-z0-9][a-z0-9-]{0,79})$/.exec(new URL(url, "http://x").pathname)?.[1] ?? null;
+  return /^\/(?:c|embed)\/([a-z0-9][a-z0-9-]{0,79})$/.exec(pathAndLang(url).pathname)?.[1] ?? null;
+}
+
+/** A path of letters, digits, `-`, `_` and `/` only, not starting `//`: it is its own pathname, with no query. */
+const PLAIN_PATH = /^\/(?!\/)[A-Za-z0-9/_-]*$/;
+
+/** The path and the `?lang=` of a path and query or a whole URL; a plain path (every public page's) is not parsed. */
+function pathAndLang(url: string): { pathname: string; asked: string | null } {
+  if (PLAIN_PATH.test(url)) return { pathname: url, asked: null };
+  const parsed = new URL(url, "http://x");
+  return { pathname: parsed.pathname, asked: parsed.searchParams.get("lang") };
 }
 
 /**
  * negotiateLocale with the campaign's language looked up only when it can decide: most requests
- * (an Accept-Language we speak, a saved choice, a page that is no campaign's) need no query.
+ * (an Accept-Language we speak, a saved choice, a page that is no campaign's) need no query, and
+ * are answered at once, not with a promise (the cached public pages: ADR 053).
  */
-export async function resolveLocale(
+export function resolveLocale(
   inputs: LocaleInputs,
   campaignLocaleOf: (slug: string) => Promise<string | null>,
-): Promise<RequestLocale> {
+): RequestLocale | Promise<RequestLocale> {
   // The reader's own choice is read once: it decides for almost every request, on the hot path.
   const readers = readersLocale(inputs);
   if (readers) return readers;
   const slug = campaignSlugOf(inputs.url);
-  const campaignLocale = slug ? await campaignLocaleOf(slug) : null;
-  return isLocale(campaignLocale) ? campaignLocale : DEFAULT_LOCALE;
+  if (!slug) return DEFAULT_LOCALE;
+  return campaignLocaleOf(slug).then((campaignLocale) => (isLocale(campaignLocale) ? campaignLocale : DEFAULT_LOCALE));
 }
 
 /** Whether the reader has chosen a language in this browser. */
@@ -89,7 +99,7 @@ export function hasLangCookie(request: Request): boolean {
   return cookieValue(request.headers.get("cookie"), LANG_COOKIE) !== undefined;
 }
 
-export function localeOfRequest(
+export async function localeOfRequest(
   request: Request,
   campaignLocaleOf: (slug: string) => Promise<string | null>,
 ): Promise<RequestLocale> {
@@ -133,7 +143,8 @@ function matchAcceptLanguage(header: string | null | undefined): Locale | undefi
 }
 
 function cookieValue(header: string | null | undefined, name: string): string | undefined {
-  for (const pair of (header ?? "").split(";")) {
+  if (!header?.includes(name)) return undefined;
+  for (const pair of header.split(";")) {
     const [key, ...rest] = pair.trim().split("=");
     if (key === name) return rest.join("=");
   }

@@ -35,7 +35,8 @@ export function observeRequests(
       origin: originForHost(req.headers.host),
     };
     res.setHeader(REQUEST_ID_HEADER, context.requestId);
-    res.once("close", () => {
+    // "close" comes once per response: on, not once (which wraps and removes the listener).
+    res.on("close", () => {
       const route = context.route ?? routeName(req.url ?? "/");
       const statusClass = res.writableFinished ? `${Math.floor(res.statusCode / 100)}xx` : "aborted";
       httpRequestDuration.observe(

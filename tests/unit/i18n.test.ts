@@ -159,6 +159,22 @@ describe("the request's language (ADR 049)", () => {
     expect(await resolve("/support", undefined, "de")).toBe("en");
     expect(await resolve("/c/novosti/progress.svg", undefined, undefined)).toBe("en");
     expect(asked).toEqual(["novosti", "novosti"]);
+    // Without a look-up the language is answered at once, not with a promise (the cached pages: ADR 053).
+    expect(resolve("/", undefined, undefined)).toBe("en");
+    expect(resolve("/c/novosti", "ff_lang=ru", undefined)).toBe("ru");
+    expect(resolve("/c/novosti?lang=en", undefined, undefined)).toBe("en");
+    expect(resolve("/c/novosti", undefined, undefined)).toBeInstanceOf(Promise);
+    // A plain path is read as the URL parser would: a query, `//`, dots and escapes are parsed.
+    for (const [url, expected] of [
+      ["/c/novosti?lang=en", "en"],
+      ["/c/novosti/?lang=en", "en"],
+      ["/admin", "en"],
+      ["/admin/", "en"],
+      ["/c/./novosti", "ru"],
+      ["/c/%6eovosti", "en"],
+      ["/c/Novosti", "en"],
+    ] as const)
+      expect(await resolve(url, undefined, undefined), url).toBe(expected);
     expect(campaignSlugForLocale({ url: "/admin/campaigns", cookieHeader: null, acceptLanguage: null })).toBeNull();
   });
 

@@ -88,6 +88,30 @@ describe("public page cache", () => {
     expect(cache.counts()).toMatchObject({ served: 2, renders: 1 });
   });
 
+  it("answers a page it holds at once, not with a promise: only a render is waited for (ADR 053)", async () => {
+    const { cache, reader, tick } = setUp();
+    const missing = cache.serve(reader());
+    expect(missing).toBeInstanceOf(Promise);
+    expect((await missing)!.body.plain().toString()).toContain("render 1");
+    const held = cache.serve(reader());
+    expect(held).not.toBeInstanceOf(Promise);
+    expect(held).not.toBeNull();
+    // Past its age the page as it was is answered at once, while it is rendered again.
+    tick(10_000);
+    const expired = cache.serve(reader());
+    expect(expired).not.toBeInstanceOf(Promise);
+    expect((expired as Exclude<typeof expired, Promise<unknown>>)!.body.plain().toString()).toContain("render 1");
+    await cache.settled();
+    // A change is waited for.
+    cache.invalidate();
+    tick(1_000);
+    const changed = cache.serve(reader());
+    expect(changed).toBeInstanceOf(Promise);
+    expect((await changed)!.body.plain().toString()).toContain("render 3");
+    // Not a page of ours: null, at once.
+    expect(cache.serve(reader({ url: "/admin" }))).toBeNull();
+  });
+
   it("serves each reader's page gzipped as the same bytes as the page as it is, nonce and token included (ADR 053)", async () => {
     // Pages of every shape: slots side by side, at either end, text that is not ASCII, text
     // longer than a stored block, text a compressor would refer back into across the slots.

@@ -4,7 +4,16 @@ import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
 import { Template } from "~/http/precompressed-body.server";
 import { randomText } from "~/random-text.server";
-import { beginResponse, cspNonceOf, sendBuffered, yieldToOwnHeaders } from "~/http/response-rules.server";
+import { Socket } from "node:net";
+import { securityHeaders } from "~/security-headers.server";
+import {
+  acceptsGzip,
+  beginResponse,
+  cspNonceOf,
+  sendBuffered,
+  shouldCompress,
+  yieldToOwnHeaders,
+} from "~/http/response-rules.server";
 
 /**
  * The rules every response follows, whichever way in answers it (ADR 041), on a real listener:
@@ -63,6 +72,46 @@ describe("response rules", () => {
     expect(answer.headers["content-security-policy"]).toContain(`'nonce-${nonce}'`);
     expect(answer.headers["x-frame-options"]).toBe("DENY");
     expect(answer.headers["x-content-type-options"]).toBe("nosniff");
+  });
+
+  it("sets securityHeaders' own headers, in its order, with each response's nonce, for every address and path", () => {
+    const nonces = new Set<string>();
+    for (const appUrl of ["http://127.0.0.1", "https://fund.example"])
+      for (const paymentsMode of ["simulated", "stripe"] as const)
+        for (const path of ["/", "/embed/winter", "/c/winter", "/embed/", "/admin?x=1"])
+          for (let i = 0; i < 3; i++) {
+            const req = new http.IncomingMessage(new Socket());
+            const res = new http.ServerResponse(req);
+            beginResponse(res, { paymentsMode, appUrl }, path);
+            const nonce = cspNonceOf(res);
+            nonces.add(nonce);
+            const expected = securityHeaders({ nonce, env: { paymentsMode, appUrl }, path });
+            expect(Object.entries(res.getHeaders())).toEqual(
+              Object.entries(expected).map(([name, value]) => [name.toLowerCase(), value]),
+            );
+            expect(res.getRawHeaderNames()).toEqual(Object.keys(expected));
+          }
+    expect(nonces.size).toBe(60);
+  });
+
+  it("answers the same about compression however often it is asked", () => {
+    const headers = ["gzip", "gzip;q=0", "br, GZIP;q=0.5", "identity", "", "x".repeat(300) + ", gzip", "deflate"];
+    const expected = [true, false, true, false, false, true, false];
+    for (let round = 0; round < 3; round++)
+      for (const [i, header] of headers.entries()) expect(acceptsGzip(header), header).toBe(expected[i]);
+    const typed = (type: string | undefined) => {
+      const req = new http.IncomingMessage(new Socket());
+      const res = new http.ServerResponse(req);
+      if (type) res.setHeader("Content-Type", type);
+      return shouldCompress(req, res);
+    };
+    for (let round = 0; round < 3; round++) {
+      expect(typed("text/html; charset=utf-8")).toBe(true);
+      expect(typed("application/json")).toBe(true);
+      expect(typed("text/csv; charset=utf-8")).toBe(false);
+      expect(typed("image/png")).toBe(false);
+      expect(typed(undefined)).toBe(false);
+    }
   });
 
   it("every response's nonce and new CSRF token is random bytes of its own, however many are handed out", () => {
