@@ -23,7 +23,6 @@ COPY --from=build /app/build ./build
 COPY --from=build /app/public ./public
 COPY --from=build /app/db ./db
 COPY --from=build /app/server.mjs ./server.mjs
-COPY --from=build /app/applier.mjs ./applier.mjs
 # The image's own unprivileged user; nothing in /app is writable by it.
 USER node
 EXPOSE 3000

@@ -11,8 +11,6 @@ import { NonceProvider } from "~/ui/nonce";
 
 // The production server (server.mjs loads the build and calls it): app/http/server.server.ts.
 export { runServer } from "~/http/server.server";
-// The webhook applier thread (applier.mjs loads the build and calls it, ADR 055).
-export { runApplier } from "~/payments/applier.server";
 
 const ABORT_DELAY = 5_000;
 

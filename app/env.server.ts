@@ -67,9 +67,6 @@ const EnvSchema = z.object({
     .enum(["true", "false", "1", "0", "on", "off"], { message: "must be true or false (or 1/0, on/off)" })
     .default("true")
     .transform((v) => v === "true" || v === "1" || v === "on"),
-  // kept: a Stripe delivery is answered once it is kept in the webhook inbox, then applied
-  // (ADR 055); applied: answered with its result. PostgreSQL only (the embedded database applies first).
-  WEBHOOK_ANSWER: z.enum(["kept", "applied"], { message: "must be kept or applied" }).default("kept"),
   TRUST_PROXY: optionalText.pipe(z.string().optional()).transform((value, ctx) => parseTrustProxy(value, ctx)),
   // Form posts are read whole before Remix: larger ones get a 413 (ADR 028).
   FORM_BODY_LIMIT_BYTES: z.coerce

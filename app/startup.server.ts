@@ -6,8 +6,6 @@ import { getMailer } from "~/email/mailer.server";
 import { startOutboxWorker } from "~/email/worker.server";
 import { startScheduledJobs } from "~/jobs/scheduler.server";
 import { logger } from "~/log.server";
-import { startInboxWorker } from "~/payments/inbox-worker.server";
-import { deliveriesApplied } from "~/payments/webhook-inbox.server";
 import { settleCustomerSyncKicks } from "~/supporters/customer-sync.server";
 
 export type RunningApp = {
@@ -43,8 +41,6 @@ export async function startApp({ jobsFirstRunAfterMs }: { jobsFirstRunAfterMs?: 
   // BACKGROUND_JOBS=false: requests only. Mail queued here waits for a server that sends it.
   const worker = env.BACKGROUND_JOBS ? startOutboxWorker(handle.db, { intervalMs: env.OUTBOX_POLL_MS }) : null;
   const jobs = env.BACKGROUND_JOBS ? startScheduledJobs(handle.db, { firstRunAfterMs: jobsFirstRunAfterMs }) : null;
-  // The webhook inbox exists on PostgreSQL only (ADR 055).
-  const inboxWorker = env.BACKGROUND_JOBS && handle.driver === "postgres" ? startInboxWorker(handle.db) : null;
   logger.info(
     {
       driver: handle.driver,
@@ -62,9 +58,6 @@ export async function startApp({ jobsFirstRunAfterMs }: { jobsFirstRunAfterMs?: 
     seeded,
     demoAdmin: showDemoAdmin ? { email: DEMO_ADMIN.email, password: DEMO_ADMIN.password } : null,
     async stop() {
-      // Deliveries answered early are applied before the pool closes; any left keep their inbox rows.
-      await deliveriesApplied(5_000);
-      await inboxWorker?.stop();
       await jobs?.stop();
       await worker?.stop();
       // A Stripe customer push started by a save finishes before the pool closes (ADR 036).

@@ -37,18 +37,7 @@ export type Listen = (
   onListening: () => void,
 ) => Promise<() => Promise<void>>;
 
-type Handle = {
-  db: DB;
-  driver: "postgres" | "pglite";
-  close: () => Promise<void>;
-  listen: Listen;
-  poolSize: number;
-  /**
-   * PostgreSQL only: two connections of their own for the webhook inbox (ADR 055), so that keeping
-   * a delivery never queues behind the transactions waiting for the pool. Null on PGlite.
-   */
-  inbox: DB | null;
-};
+type Handle = { db: DB; driver: "postgres" | "pglite"; close: () => Promise<void>; listen: Listen; poolSize: number };
 
 /**
  * This process's connections say who they are (`application_name`), so /metrics can count them
@@ -121,15 +110,6 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
       connection: { application_name: APPLICATION_NAME },
     });
     const db = drizzlePostgres(preparingStatements(client), { schema }) as unknown as DB;
-    const inboxClient = postgres(options.url, {
-      max: 2,
-      onnotice: () => {},
-      connect_timeout: 5,
-      idle_timeout: 30,
-      backoff: reconnectDelaySeconds,
-      connection: { application_name: APPLICATION_NAME },
-    });
-    const inbox = drizzlePostgres(preparingStatements(inboxClient), { schema }) as unknown as DB;
     // postgres.js listens on a connection of its own, reconnects it, and calls onlisten each time.
     const listen: Listen = async (channel, onNotify, onListening) => {
       const { unlisten } = await client.listen(channel, onNotify, onListening);
@@ -138,12 +118,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
     return {
       db,
       driver: "postgres",
-      close: async () => {
-        await Promise.all([client.end({ timeout: 5 }), inboxClient.end({ timeout: 5 })]);
-      },
+      close: () => client.end({ timeout: 5 }),
       listen,
       poolSize: options.poolSize ?? 10,
-      inbox,
     };
   }
   // A new database is a copy of one made once per installation (db/pglite.server.mjs); under
@@ -157,7 +134,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Handle> {
     onListening();
     return unsubscribe;
   };
-  return { db: db as unknown as DB, driver: "pglite", close: () => client.close(), listen, poolSize: 1, inbox: null };
+  return { db: db as unknown as DB, driver: "pglite", close: () => client.close(), listen, poolSize: 1 };
 }
 
 let current: Handle | undefined;
@@ -176,11 +153,6 @@ export function connect(options: DatabaseOptions): Promise<Handle> {
 export function getDb(): DB {
   if (!current) throw new Error("Database not connected: call connect() at start-up");
   return current.db;
-}
-
-/** The webhook inbox's own connections (ADR 055), or null where there are none (PGlite, not connected). */
-export function getInboxDb(): DB | null {
-  return current?.inbox ?? null;
 }
 
 /** Subscribes to a notification channel of the open database (see Listen). */

@@ -750,27 +750,6 @@ export const webhookFailures = pgTable(
   ],
 );
 
-/**
- * Verified deliveries answered before they were applied (ADR 055): a delivery that takes longer
- * than WEBHOOK_ANSWER_WITHIN_MS to apply is kept here and Stripe is answered; the row goes once
- * the event is applied (or kept as a failure). A row whose lease has run out (its process died,
- * or applying failed) is applied by the inbox worker. Lives seconds; holds the raw body, so it
- * is kept no longer than that.
- */
-export const webhookInbox = pgTable(
-  "webhook_inbox",
-  {
-    eventId: text("event_id").primaryKey(),
-    /** The verified body, exactly as Stripe sent it. */
-    body: text("body").notNull(),
-    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
-    /** Until then the process that answered it (or the worker that took it) is applying it. */
-    leaseUntil: timestamp("lease_until", { withTimezone: true }).notNull(),
-    attempts: integer("attempts").notNull().default(0),
-  },
-  (t) => [index("webhook_inbox_lease_idx").on(t.leaseUntil)],
-);
-
 /** Mail to send, written in the same transaction as the change that caused it. */
 export const outbox = pgTable(
   "outbox",

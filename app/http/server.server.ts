@@ -7,7 +7,7 @@ import { createRequestHandler, type ServerBuild } from "@remix-run/node";
 import compression from "compression";
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from "express";
 import { CROSS_SITE_POST_MESSAGE, ensureCsrfCookie, isCrossSitePost } from "~/auth/csrf.server";
-import { bindAppUrlToPort, EnvError, getEnv } from "~/env.server";
+import { bindAppUrlToPort, EnvError } from "~/env.server";
 import { markDraining } from "~/health.server";
 import { observeRequests } from "~/observability/observe-requests.server";
 import { localeOfRequest, withRequestLocale, type RequestLocale } from "~/i18n/request-locale.server";
@@ -29,9 +29,7 @@ import {
   shouldCompress,
   yieldToOwnHeaders,
 } from "./response-rules.server";
-import { startApplierThread, type ApplierThread } from "~/payments/applier.server";
 import { stripeWebhookEndpoint } from "./stripe-webhook-endpoint.server";
-import { useWebhookApplier } from "./stripe-webhook.server";
 
 /**
  * The production server (ADR 041): start-up (env, migrations, seed, outbox worker) before
@@ -178,15 +176,9 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
   // CONNECT never reaches handleRequest: Node hands it over as a tunnel request.
   listener.on("connect", refuseTunnel);
 
-  // Stripe's deliveries are answered once kept and applied by a thread of their own (ADR 055).
-  let applier: ApplierThread | undefined;
   listener.listen(env.PORT, env.HOST, () => {
     const port = (listener.address() as AddressInfo).port;
     bindAppUrlToPort(port);
-    if (env.WEBHOOK_ANSWER === "kept" && app.databaseDriver === "postgres") {
-      applier = startApplierThread(path.join(root, "applier.mjs"), { appUrl: getEnv().appUrl });
-      useWebhookApplier(applier);
-    }
     const url = `http://localhost:${port}`;
     console.log(`Fighting Fund is running at ${url}`);
     console.log(
@@ -259,9 +251,6 @@ export async function runServer(build: ServerBuild, { root }: ServerOptions): Pr
       listener.closeAllConnections();
     }
     await publicPages?.stop();
-    // What it was handed is applied before the pools close; anything left stays kept in the inbox.
-    useWebhookApplier(undefined);
-    await applier?.stop(5_000);
     await app.stop().catch(() => {});
     process.exit(0);
   }

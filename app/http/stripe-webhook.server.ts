@@ -1,8 +1,6 @@
-import { getInboxDb, type DB } from "@db/client.server";
-import { getEnv } from "~/env.server";
+import type { DB } from "@db/client.server";
 import { countWebhookDelivery, type WebhookOutcome } from "~/observability/metrics.server";
 import { MAX_WEBHOOK_BYTES, receiveStripeDelivery, type WebhookDeliveryResult } from "~/payments/webhook.server";
-import type { Applier } from "~/payments/webhook-inbox.server";
 import { assertNever } from "~/never";
 
 export { MAX_WEBHOOK_BYTES };
@@ -31,7 +29,7 @@ export async function answerStripeWebhook(
     countWebhookDelivery("rejected_too_large");
     return { status: 413, body: { error: "payload too large" }, closeConnection: true };
   }
-  const result = await receiveStripeDelivery(db, { rawBody, signature }, answerOnceKept()).catch((error: unknown) => {
+  const result = await receiveStripeDelivery(db, { rawBody, signature }).catch((error: unknown) => {
     countWebhookDelivery("failed");
     throw error;
   });
@@ -40,31 +38,9 @@ export async function answerStripeWebhook(
 }
 
 /**
- * WEBHOOK_ANSWER (ADR 055): `kept` answers a delivery once it is kept in the inbox and applies it
- * after; `applied` answers with its result. Only on PostgreSQL, where the inbox has connections
- * of its own; on the embedded database (one connection, a small campaign) the answer always
- * waits for the result.
- */
-function answerOnceKept() {
-  const inbox = getInboxDb();
-  const env = getEnv();
-  return inbox && env.WEBHOOK_ANSWER === "kept"
-    ? { inbox, concurrency: env.DATABASE_POOL_SIZE, applier: webhookApplier }
-    : undefined;
-}
-
-let webhookApplier: Applier | undefined;
-
-/** The server's applier thread (ADR 055); without one, kept deliveries are applied in this thread. */
-export function useWebhookApplier(applier: Applier | undefined) {
-  webhookApplier = applier;
-}
-
-/**
  * A delivery told to Stripe: 400 for anything not signed by Stripe or not a Stripe event; 200 for
  * applied, duplicate and deliberately ignored events, and for a session that does not match its
- * checkout (kept for staff; it will not match on a retry either) and for a delivery kept in the
- * inbox to be applied (`queued`, ADR 055); 500 only when we could not
+ * checkout (kept for staff; it will not match on a retry either); 500 only when we could not
  * persist, so that Stripe retries.
  */
 export async function handleStripeWebhook(
@@ -76,8 +52,8 @@ export async function handleStripeWebhook(
 
 function webhookResponse(result: WebhookDeliveryResult): WebhookResult {
   if (result.ok)
-    return result.outcome === "rejected" || result.outcome === "queued"
-      ? { status: 200, body: { received: true, outcome: result.outcome } }
+    return result.outcome === "rejected"
+      ? { status: 200, body: { received: true, outcome: "rejected" } }
       : { status: 200, body: { received: true, outcome: result.outcome, ignored: result.ignored } };
   switch (result.error) {
     case "too_large":

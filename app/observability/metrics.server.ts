@@ -22,7 +22,6 @@ export const httpRequestDuration = new Histogram({
 export type WebhookOutcome =
   | "applied"
   | "duplicate"
-  | "queued"
   | "failed"
   | "rejected_signature"
   | "rejected_malformed"
@@ -32,7 +31,7 @@ export type WebhookOutcome =
 
 const webhookDeliveries = new Counter({
   name: "ff_webhook_deliveries_total",
-  help: "Stripe webhook deliveries by outcome: applied, duplicate, queued (slow to apply: kept in the inbox and answered, applied after; ADR 055), failed (answered 5xx; Stripe retries), rejected_signature, rejected_malformed, rejected_too_large, rejected_mismatch (a signed session that does not match our checkout; kept for staff); other: a 200 answer with any other outcome.",
+  help: "Stripe webhook deliveries by outcome: applied, duplicate, failed (answered 5xx; Stripe retries), rejected_signature, rejected_malformed, rejected_too_large, rejected_mismatch (a signed session that does not match our checkout; kept for staff); other: a 200 answer with any other outcome.",
   labelNames: ["outcome"] as const,
   registers: [registry],
 });
@@ -73,16 +72,6 @@ const outboxOldestAge = new Gauge({
   help: "Age of the oldest email not yet sent (0 when none), read when scraped.",
   registers: [registry],
 });
-const inboxKept = new Gauge({
-  name: "ff_webhook_inbox_kept",
-  help: "Stripe deliveries answered but not yet applied, kept in the webhook inbox by every process (ADR 055), read when scraped.",
-  registers: [registry],
-});
-const inboxOldestAge = new Gauge({
-  name: "ff_webhook_inbox_oldest_age_seconds",
-  help: "Age of the oldest delivery kept in the webhook inbox (0 when none), read when scraped: above a minute, applying is failing.",
-  registers: [registry],
-});
 const poolSize = new Gauge({
   name: "ff_db_pool_size",
   help: "Database connections this process may open (PGlite: its one in-process connection).",
@@ -111,13 +100,6 @@ async function readDatabaseFigures() {
     );
     outboxUnsent.set(Number(outbox?.unsent ?? 0));
     outboxOldestAge.set(Math.max(0, Number(outbox?.oldest_age ?? 0)));
-    const [inbox] = rowsOf<{ kept: number; oldest_age: number | null }>(
-      await getDb().execute(
-        sql`select count(*)::int as kept, extract(epoch from now() - min(received_at))::float8 as oldest_age from webhook_inbox`,
-      ),
-    );
-    inboxKept.set(Number(inbox?.kept ?? 0));
-    inboxOldestAge.set(Math.max(0, Number(inbox?.oldest_age ?? 0)));
     const pool = await databasePool();
     poolSize.reset();
     poolConnections.reset();

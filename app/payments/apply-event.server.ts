@@ -16,7 +16,6 @@ import {
   providerEvents,
   receipts,
   webhookFailures,
-  webhookInbox,
   refundObservations,
   settings,
   subscriptions,
@@ -117,9 +116,7 @@ function readFirst(event: NormalizedEvent | undefined) {
 
 const recordEvent = builtOnceStatement<{ id: string }>(
   () => sql`
-    with kept as (
-      delete from ${webhookInbox} where event_id = ${sql.placeholder("eventId")}
-    ), resolved as (
+    with resolved as (
       update ${webhookFailures}
       set resolved_at = ${sql.placeholder("now")}::timestamptz, resolution = ${sql.placeholder("resolution")}::text
       where ${sql.placeholder("resolution")}::text is not null and event_id = ${sql.placeholder("eventId")}

@@ -15,13 +15,6 @@ import { MalformedEventError, mapStripeEvent, settlementFacts } from "./stripe-e
 import { describePaymentError } from "./decline-reasons";
 import { findBalanceTransaction, findInvoicePaymentError, findInvoicesPaidBy, verifyWebhook } from "./stripe.server";
 import { findWebhookFailure, recordWebhookFailure, type FailureResolution } from "./webhook-failures.server";
-import {
-  answerOnceKept,
-  answerOnceKeptHere,
-  forgetDelivery,
-  takeKeptDeliveries,
-  type Applier,
-} from "./webhook-inbox.server";
 
 /** Stripe's own payloads are a few KB; anything this large is not from Stripe. */
 export const MAX_WEBHOOK_BYTES = 256 * 1024;
@@ -35,27 +28,7 @@ export const MAX_WEBHOOK_BYTES = 256 * 1024;
 export type WebhookDeliveryResult =
   | { ok: true; outcome: "applied" | "duplicate"; ignored: boolean }
   | { ok: true; outcome: "rejected" }
-  | { ok: true; outcome: "queued" }
   | { ok: false; error: "too_large" | "missing_signature" | "invalid_signature" | "malformed" | "not_persisted" };
-
-/**
- * Answer a delivery once it is kept (ADR 055): it is written to the inbox (`inbox`: connections
- * of its own), answered `queued`, and applied. Without it, the answer waits for the result.
- */
-export type AnswerOnceKept = {
-  inbox: DB;
-  /** Kept deliveries applied at once in this thread: the pool's size. */
-  concurrency: number;
-  /** The server's applier thread (ADR 055): kept deliveries are handed to it instead. */
-  applier?: Applier;
-};
-
-type Payload = Record<string, unknown>;
-/**
- * A verified event as applying holds it: a kept delivery may wait its turn a while, and thousands
- * may wait at once, so the parsed event is not held; its body is parsed again only for a failure.
- */
-type Received = { id: string; type: string; payload: () => Payload };
 
 /**
  * Verify → record → apply. Nothing is written for anything not signed by Stripe. A verified event
@@ -65,7 +38,6 @@ type Received = { id: string; type: string; payload: () => Payload };
 export async function receiveStripeDelivery(
   db: DB,
   { rawBody, signature }: { rawBody: string; signature: string | null },
-  answer?: AnswerOnceKept,
 ): Promise<WebhookDeliveryResult> {
   if (Buffer.byteLength(rawBody) > MAX_WEBHOOK_BYTES) return { ok: false, error: "too_large" };
   if (!signature) return { ok: false, error: "missing_signature" };
@@ -85,39 +57,6 @@ export async function receiveStripeDelivery(
     }
     throw error;
   }
-  // What applying needs of the event: its id and type, and the whole of it only to keep a failure.
-  const received: Received = { id: event.id, type: event.type, payload: () => JSON.parse(rawBody) as Payload };
-  if (!answer) return applyReceived(db, received, delivery);
-  if (answer.applier) {
-    const handed = await answerOnceKept(answer.applier, {
-      inbox: answer.inbox,
-      eventId: event.id,
-      body: rawBody,
-      delivery,
-    });
-    return handed === "queued" ? { ok: true, outcome: "queued" } : applyReceived(db, received, delivery);
-  }
-  return answerOnceKeptHere(() => applyReceived(db, received, delivery), {
-    inbox: answer.inbox,
-    concurrency: answer.concurrency,
-    eventId: event.id,
-    body: rawBody,
-    // A rejected session's transaction rolled back with the row in it: it goes now.
-    afterApplied: async (result) => {
-      if (result.ok && result.outcome === "rejected") await forgetDelivery(answer.inbox, event.id);
-    },
-  }).then((result) => (result === "queued" ? { ok: true, outcome: "queued" } : result));
-}
-
-/**
- * A verified, mapped delivery applied, from Stripe or from the inbox: `not_persisted` (kept in
- * `webhook_failures` for staff) is the only result worth trying again.
- */
-async function applyReceived(
-  db: DB,
-  event: Received,
-  delivery: ProviderDelivery,
-): Promise<Exclude<WebhookDeliveryResult, { outcome: "queued" }>> {
   try {
     const outcome = await applyVerifiedDelivery(db, delivery, "redelivered");
     logger.info({ eventId: event.id, type: event.type, outcome, applied: delivery.events.length }, "stripe event");
@@ -135,7 +74,7 @@ async function applyReceived(
       await keepFailure(db, {
         eventId: event.id,
         type: event.type,
-        payload: event.payload(),
+        payload: event as unknown as Record<string, unknown>,
         error: error.message,
       });
       return { ok: true, outcome: "rejected" };
@@ -144,60 +83,11 @@ async function applyReceived(
     await keepFailure(db, {
       eventId: event.id,
       type: event.type,
-      payload: event.payload(),
+      payload: event as unknown as Record<string, unknown>,
       error: reason,
     });
     return { ok: false, error: "not_persisted" };
   }
-}
-
-export type KeptDeliveriesReport = { applied: number; failed: number };
-
-/**
- * The inbox worker's pass (ADR 055): deliveries answered but not applied whose lease has run out
- * (their process died, or applying failed) are applied now, and their rows deleted; one that
- * fails again stays for a later pass, and is among the failed events for staff meanwhile.
- */
-export async function applyKeptDeliveries(
-  db: DB,
-  { limit = 50 }: { limit?: number } = {},
-): Promise<KeptDeliveriesReport> {
-  const report: KeptDeliveriesReport = { applied: 0, failed: 0 };
-  for (const kept of await takeKeptDeliveries(db, { limit })) {
-    if (await applyKeptDelivery(db, kept)) report.applied++;
-    else report.failed++;
-  }
-  return report;
-}
-
-/**
- * One kept delivery applied (by the inbox worker, or by the applier thread that the answering
- * thread handed it to): true once it is done with (applied, a duplicate, or kept for staff as
- * not ours) and its row deleted; false when applying failed and the row stays for a retry.
- */
-export async function applyKeptDelivery(
-  db: DB,
-  { eventId, body, delivery: mapped }: { eventId: string; body: string; delivery?: ProviderDelivery },
-): Promise<boolean> {
-  // Verified when it arrived, and mapped then (the applier thread is handed that mapping): it
-  // maps the same now.
-  let delivery: ProviderDelivery;
-  try {
-    delivery = mapped ?? mapStripeEvent(JSON.parse(body));
-  } catch (error) {
-    logger.error({ eventId, err: describeError(error) }, "kept stripe event no longer maps: dropped");
-    await forgetDelivery(db, eventId);
-    return false;
-  }
-  const result = await applyReceived(
-    db,
-    { id: eventId, type: delivery.type, payload: () => JSON.parse(body) as Payload },
-    delivery,
-  );
-  if (!result.ok) return false;
-  // The statement that recorded the event deleted the row; a session not ours rolled that back.
-  if (result.outcome === "rejected") await forgetDelivery(db, eventId);
-  return true;
 }
 
 /**

@@ -17,7 +17,6 @@ import {
   subscriptions,
   supporters,
   webhookFailures,
-  webhookInbox,
 } from "@db/schema";
 import { recordAudit, type AuditEntry } from "~/audit/audit.server";
 import { revokeAllSessions } from "~/auth/supporter-auth.server";
@@ -408,10 +407,6 @@ export async function eraseSupporterRecords(
       ),
     );
   const failures = await deleteWebhookFailuresNaming(tx, { addresses, stripeCustomerId: supporter.stripeCustomerId });
-  const keptDeliveries = await deleteKeptDeliveriesNaming(tx, {
-    addresses,
-    stripeCustomerId: supporter.stripeCustomerId,
-  });
   await tx
     .update(subscriptions)
     .set({ cancelReason: null, deliveryAddress: null })
@@ -467,7 +462,6 @@ export async function eraseSupporterRecords(
       checkouts: scrubbedCheckouts.length,
       emails: mail.length,
       webhookFailures: failures,
-      keptDeliveries,
     },
   });
   return true;
@@ -489,25 +483,6 @@ async function deleteWebhookFailuresNaming(
   );
   if (!naming) return 0;
   const deleted = await tx.delete(webhookFailures).where(naming).returning({ eventId: webhookFailures.eventId });
-  return deleted.length;
-}
-
-/**
- * The same for deliveries kept in the webhook inbox and not applied yet (ADR 055): applying one
- * after the erasure would bring the person back. Such a row lives seconds, unless applying it fails.
- */
-async function deleteKeptDeliveriesNaming(
-  tx: DB,
-  { addresses, stripeCustomerId }: { addresses: string[]; stripeCustomerId: string | null },
-): Promise<number> {
-  const naming = or(
-    ...addresses.map(
-      (address) => sql`strpos(lower(${webhookInbox.body}), ${JSON.stringify(address.toLowerCase())}) > 0`,
-    ),
-    stripeCustomerId ? sql`strpos(${webhookInbox.body}, ${JSON.stringify(stripeCustomerId)}) > 0` : undefined,
-  );
-  if (!naming) return 0;
-  const deleted = await tx.delete(webhookInbox).where(naming).returning({ eventId: webhookInbox.eventId });
   return deleted.length;
 }
 

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { auditLog, supporters, webhookFailures, webhookInbox } from "@db/schema";
+import { auditLog, supporters, webhookFailures } from "@db/schema";
 import { createStaffUser } from "~/auth/staff-auth.server";
 import { eraseSupporterRecords } from "~/supporters/privacy.server";
 import { givePhoneOnlyCheque, giveGift, uniqueEmail } from "../factories";
@@ -69,41 +69,6 @@ describe("erasure and stored webhook failures", () => {
       .from(auditLog)
       .where(eq(auditLog.targetId, String(gift.supporterId)));
     expect(audit.details).toMatchObject({ webhookFailures: 2 });
-  });
-
-  it("deletes deliveries kept in the webhook inbox that name the supporter, before they can be applied", async () => {
-    const email = uniqueEmail("erasekept");
-    const gift = await giveGift(t.db, { campaignId: fixtures.campaign.id, email, name: "Kit Kept" });
-    const body = (eventId: string, object: Record<string, unknown>) =>
-      JSON.stringify(failure(eventId, object).payload, null, 2);
-    const leaseUntil = new Date(Date.now() + 60_000);
-    await t.db.insert(webhookInbox).values([
-      { eventId: "evt_k1_by_email", body: body("evt_k1_by_email", { customer_details: { email } }), leaseUntil },
-      {
-        eventId: "evt_k1_longer_address",
-        body: body("evt_k1_longer_address", { customer_details: { email: `x${email}` } }),
-        leaseUntil,
-      },
-      {
-        eventId: "evt_k1_stranger",
-        body: body("evt_k1_stranger", { customer_details: { email: uniqueEmail("other") } }),
-        leaseUntil,
-      },
-    ]);
-    await t.db.transaction((tx) =>
-      eraseSupporterRecords(tx, {
-        supporterId: gift.supporterId,
-        actor: { type: "system", id: null },
-        reason: "request",
-      }),
-    );
-    const left = (await t.db.select({ id: webhookInbox.eventId }).from(webhookInbox)).map((r) => r.id).sort();
-    expect(left).toEqual(["evt_k1_longer_address", "evt_k1_stranger"]);
-    const [audit] = await t.db
-      .select()
-      .from(auditLog)
-      .where(eq(auditLog.targetId, String(gift.supporterId)));
-    expect(audit.details).toMatchObject({ keptDeliveries: 1 });
   });
 
   it("a supporter with no email address and no Stripe customer deletes no failure", async () => {

@@ -2,11 +2,8 @@ import { writeFileSync } from "node:fs";
 import { eq, inArray } from "drizzle-orm";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getInboxDb } from "@db/client.server";
-import { plans, subscriptions, webhookFailures, webhookInbox } from "@db/schema";
+import { plans, subscriptions, webhookFailures } from "@db/schema";
 import { handleStripeWebhook } from "~/http/stripe-webhook.server";
-import { applyKeptDeliveries, receiveStripeDelivery } from "~/payments/webhook.server";
-import { deliveriesApplied } from "~/payments/webhook-inbox.server";
 import { signedWebhookRequest, type StripeEventEnvelope } from "../mocks/stripe";
 import { countAllRows } from "../support/row-counts";
 import { useSeededDatabase } from "../support/database";
@@ -60,10 +57,6 @@ const figures = {
   historiesPassed: 0,
   eventsInHistories: 0,
   inOrderDeliveries: 0,
-  /** Deliveries answered once kept in the webhook inbox, then applied (ADR 055; PostgreSQL only). */
-  keptDeliveries: 0,
-  /** Kept deliveries that failed (a refund ahead of its payment) and were applied by the inbox worker. */
-  keptRetries: 0,
   chaoticDeliveries: 0,
   duplicateDeliveries: 0,
   shuffles: 0,
@@ -236,44 +229,6 @@ async function deliverChaotically(
   return ledgerSnapshot(t.db, history);
 }
 
-/**
- * The same chaos answered once kept (ADR 055, WEBHOOK_ANSWER=kept): every delivery is answered
- * `queued` before it is applied, up to four are applied at once, and what fails (a refund ahead
- * of its payment) stays in the inbox for the worker, which takes it again each time its lease has
- * run out (moved here, as the clock would), until the inbox is empty.
- */
-async function deliverKept(
-  history: History,
-  { seed, maxCopies = 3, maxBatch = 6 }: { seed: number; maxCopies?: number; maxBatch?: number },
-) {
-  const inbox = getInboxDb()!;
-  await freshWorld(history);
-  const random = mulberry32(seed);
-  const copies = history.events.flatMap((event) =>
-    Array.from({ length: 1 + Math.floor(random() * maxCopies) }, () => event),
-  );
-  const queue = shuffle(copies, random);
-  while (queue.length > 0) {
-    const batch = queue.splice(0, 1 + Math.floor(random() * maxBatch));
-    const results = await Promise.all(
-      batch.map((event) => receiveStripeDelivery(t.db, signedWebhookRequest(event, SECRET), { inbox, concurrency: 4 })),
-    );
-    expect(results.filter((result) => !(result.ok && result.outcome === "queued"))).toEqual([]);
-    figures.keptDeliveries += batch.length;
-  }
-  expect(await deliveriesApplied(60_000)).toBe(true);
-  for (let pass = 0; pass < 100; pass++) {
-    await t.db.update(webhookInbox).set({ leaseUntil: new Date(Date.now() - 1000) });
-    const report = await applyKeptDeliveries(t.db, { limit: 1000 });
-    figures.keptRetries += report.applied;
-    if (report.applied + report.failed === 0) break;
-  }
-  expect(await t.db.select({ eventId: webhookInbox.eventId }).from(webhookInbox)).toEqual([]);
-  for (const failure of await t.db.select().from(webhookFailures))
-    expect(failure.resolvedAt, `${failure.type} ${failure.eventId} was never applied`).not.toBeNull();
-  return ledgerSnapshot(t.db, history);
-}
-
 /** How far the first copies of a shuffled queue are from the order Stripe created the events in. */
 function countReordering(history: History, queue: StripeEventEnvelope[]) {
   const created = new Map(history.events.map((event, i) => [event.id, i]));
@@ -314,12 +269,6 @@ describe("exactly-once money: any delivery of a history ends where one ordered d
             const history = await newHistory(world);
             const expected = await deliverInOrder(history);
             expect(snapshotInvariants(expected), describeHistory(history)).toEqual([]);
-            // Answered once kept, then applied (PostgreSQL only: the inbox has connections of its own).
-            if (getInboxDb()) {
-              const kept = await deliverKept(history, { seed: orderSeed ^ 0x2545f491 });
-              expect(snapshotInvariants(kept)).toEqual([]);
-              expect(kept).toEqual(expected);
-            }
             const actual = await deliverChaotically(history, { seed: orderSeed });
             expect(snapshotInvariants(actual)).toEqual([]);
             expect(actual).toEqual(expected);

@@ -51,9 +51,6 @@ export async function spawnServer(env: Record<string, string>, { timeoutMs = 45_
       PORT: "0",
       HOST: "127.0.0.1",
       LOG_LEVEL: "warn",
-      // These tests read a delivery's outcome from its answer: answered once applied, unless a
-      // test asks for the inbox (ADR 055) by setting it.
-      WEBHOOK_ANSWER: "applied",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -95,12 +95,6 @@ describe("environment", () => {
     expect(parseEnv({ STRIPE_SECRET_KEY: "sk_test_1", STRIPE_WEBHOOK_SECRET: "whsec_1" }).demoBanner).toBe(false);
   });
 
-  it("answers Stripe once a delivery is kept unless WEBHOOK_ANSWER says applied (ADR 055)", () => {
-    expect(parseEnv({}).WEBHOOK_ANSWER).toBe("kept");
-    expect(parseEnv({ WEBHOOK_ANSWER: "applied" }).WEBHOOK_ANSWER).toBe("applied");
-    expect(problems({ WEBHOOK_ANSWER: "later" })).toEqual(["WEBHOOK_ANSWER: must be kept or applied"]);
-  });
-
   it("runs the background work unless BACKGROUND_JOBS says false, 0 or off", () => {
     expect(parseEnv({}).BACKGROUND_JOBS).toBe(true);
     for (const on of ["true", "1", "on"]) expect(parseEnv({ BACKGROUND_JOBS: on }).BACKGROUND_JOBS).toBe(true);
