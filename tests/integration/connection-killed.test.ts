@@ -2,33 +2,26 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, rowsOf } from "@db/client.server";
-import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database";
+import { SERVER_ADMIN_URL, scratchOnServer, type ScratchDatabase } from "../support/scratch-database";
 
 /*
  * A PostgreSQL backend ended under a transaction (a failover, a restart, an administrator's
  * pg_terminate_backend) must fail that transaction, not the process. postgres.js 3.4.9 threw
  * from a timer when the transaction's next statement was written to the closed connection
  * (porsager/postgres#1208): patches/postgres+3.4.9.patch settles it as CONNECTION_CLOSED.
- * Needs PostgreSQL: DATABASE_URL's server, or the usual one at 127.0.0.1:5432.
+ * Needs PostgreSQL: DATABASE_URL's server, or the usual one at 127.0.0.1:5432 (scratchOnServer).
  */
 
-const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 let unreachable: string | null = null;
-let scratch: ScratchDatabase | undefined;
+let scratch: ScratchDatabase | null = null;
 let handle: Awaited<ReturnType<typeof openDatabase>> | undefined;
 let killer: postgres.Sql | undefined;
 
 beforeAll(async () => {
-  killer = postgres(ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    await killer`select 1`;
-  } catch (error) {
-    if (process.env.DATABASE_URL) throw error;
-    unreachable = `skipped: PostgreSQL at ${new URL(ADMIN_URL).host} is not reachable (${(error as Error).message})`;
-    return;
-  }
-  scratch = await createScratchDatabase(ADMIN_URL, "ff_test_killed");
+  ({ scratch, unreachable } = await scratchOnServer("ff_test_killed", "connection-killed test"));
+  if (!scratch) return;
   handle = await openDatabase({ url: scratch.url, poolSize: 2 });
+  killer = postgres(SERVER_ADMIN_URL, { max: 1, onnotice: () => {} });
 }, 60_000);
 
 afterAll(async () => {

@@ -1,11 +1,10 @@
 import { and, asc, count, eq, isNull, like, sql } from "drizzle-orm";
-import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { openDatabase, type DB } from "@db/client.server";
 import { campaigns, counters, devMailbox, outbox, payments, providerEvents, receipts } from "@db/schema";
 import { createCheckout } from "../factories";
 import { checkoutMetadata, checkoutSessionObject, signedWebhookRequest, stripeEvent } from "../mocks/stripe";
-import { createScratchDatabase, type ScratchDatabase } from "../support/scratch-database";
+import { scratchOnServer, type ScratchDatabase } from "../support/scratch-database";
 import { spawnServer, type ServerProcess } from "../support/server-process";
 
 /*
@@ -18,7 +17,6 @@ import { spawnServer, type ServerProcess } from "../support/server-process";
  * or the usual one at 127.0.0.1:5432. It makes its own database there and drops it after.
  */
 
-const ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const WEBHOOK_SECRET = "whsec_crash_recovery_tests";
 const DELIVERIES = 60;
 /** The worker's claim: a row claimed by a process that died is free again after this (worker.server.ts). */
@@ -33,33 +31,21 @@ const SERVER_ENV = {
 type Delivery = { checkoutId: string; eventId: string; rawBody: string; signature: string };
 
 let unreachable: string | null = null;
-let admin: postgres.Sql | undefined;
-let scratch: ScratchDatabase | undefined;
+let scratch: ScratchDatabase | null = null;
 let databaseUrl = "";
 let handle: Awaited<ReturnType<typeof openDatabase>> | undefined;
 let server: ServerProcess | undefined;
 const db = (): DB => handle!.db;
 
 beforeAll(async () => {
-  admin = postgres(ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    await admin`select 1`;
-  } catch (error) {
-    // Named by DATABASE_URL (as in CI), it must be there; only the fallback may be missing.
-    if (process.env.DATABASE_URL) throw error;
-    unreachable = `crash-recovery test skipped: PostgreSQL at ${new URL(ADMIN_URL).host} is not reachable (${(error as Error).message}); start it or set DATABASE_URL`;
-    console.warn(unreachable);
-    return;
-  }
-  scratch = await createScratchDatabase(ADMIN_URL, "ff_test_crash");
-  databaseUrl = scratch.url;
+  ({ scratch, unreachable } = await scratchOnServer("ff_test_crash", "crash-recovery test"));
+  if (scratch) databaseUrl = scratch.url;
 }, 60_000);
 
 afterAll(async () => {
   await server?.stop();
   await handle?.close();
   await scratch?.drop();
-  await admin?.end();
 });
 
 async function deliver(origin: string, delivery: Delivery) {

@@ -77,3 +77,30 @@ export async function createScratchDatabase(
     },
   };
 }
+
+/** The server tests that need a PostgreSQL of their own use: DATABASE_URL's, or the usual local one. */
+export const SERVER_ADMIN_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+/**
+ * A scratch database on SERVER_ADMIN_URL's server for a test that needs a real PostgreSQL (an
+ * embedded database belongs to one process), or why there is none: named by DATABASE_URL (as in
+ * CI) the server must answer; only the local fallback may be missing, and the test then skips
+ * with that note.
+ */
+export async function scratchOnServer(
+  prefix: string,
+  what: string,
+): Promise<{ scratch: ScratchDatabase; unreachable: null } | { scratch: null; unreachable: string }> {
+  const admin = postgres(SERVER_ADMIN_URL, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await admin`select 1`;
+  } catch (error) {
+    if (process.env.DATABASE_URL) throw error;
+    const unreachable = `${what} skipped: PostgreSQL at ${new URL(SERVER_ADMIN_URL).host} is not reachable (${(error as Error).message}); start it or set DATABASE_URL`;
+    console.warn(unreachable);
+    return { scratch: null, unreachable };
+  } finally {
+    await admin.end();
+  }
+  return { scratch: await createScratchDatabase(SERVER_ADMIN_URL, prefix), unreachable: null };
+}
