@@ -74,7 +74,8 @@ function issueCsrfCookie(cookieHeader: string | undefined): EnsuredCsrf {
  * base64, a dot, and the HMAC-SHA256 of that base64 under SESSION_SECRET in base64 without its
  * padding, URI-encoded; then Remix's options for our cookies (Path=/, HttpOnly, Secure as
  * cookiesAreSecure says, SameSite=Lax). Remix's parse reads and verifies it as its own;
- * tests/unit/csrf-cookie.test.ts compares the two for random tokens.
+ * tests/unit/csrf-cookie.test.ts compares the two for random tokens. The one writer of the cookie:
+ * first visits, loaders without server.mjs, and the public page cache's stand-in token.
  */
 export function csrfSetCookie(token: string): string {
   const encoded = Buffer.from(JSON.stringify(token), "utf8").toString("base64");
@@ -92,11 +93,6 @@ function signingKey(): KeyObject {
   return key.object;
 }
 
-/** The Set-Cookie value carrying this token (the public page cache renders with a stand-in one). */
-export function csrfCookieFor(token: string): Promise<string> {
-  return csrfCookie().serialize(token);
-}
-
 // Without server.mjs (tests calling loaders directly) a page's loaders may still share one Request:
 // they must then hand out the same new token.
 const issuedFor = new WeakMap<Request, Promise<{ token: string; headers: HeadersInit }>>();
@@ -109,7 +105,7 @@ export function issueCsrfToken(request: Request): Promise<{ token: string; heade
       const existing = await readToken(request);
       if (existing) return { token: existing, headers: {} };
       const token = newCsrfToken();
-      return { token, headers: { "Set-Cookie": await csrfCookie().serialize(token) } };
+      return { token, headers: { "Set-Cookie": csrfSetCookie(token) } };
     })();
     issuedFor.set(request, issued);
   }

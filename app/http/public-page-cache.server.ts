@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AppLoadContext } from "@remix-run/node";
-import { csrfCookieFor, newCsrfToken } from "~/auth/csrf.server";
+import { csrfSetCookie, newCsrfToken } from "~/auth/csrf.server";
 import type { Currency } from "@db/types";
 import { REGION_OF, regionCurrency } from "~/campaigns/region-currency";
 import { LANG_COOKIE } from "~/i18n/request-locale.server";
@@ -190,7 +190,7 @@ export class PublicPageCache {
     let response: Response;
     let html: string;
     try {
-      const cookie = (await csrfCookieFor(this.tokenStandIn)).split(";")[0] ?? "";
+      const cookie = csrfSetCookie(this.tokenStandIn).split(";")[0] ?? "";
       response = await this.options.render(
         new Request(new URL(url, this.options.origin), {
           headers: {

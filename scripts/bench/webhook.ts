@@ -304,12 +304,6 @@ function cpuMs(pids: number[]): number {
   return ticks * 10; // USER_HZ is 100 on Linux
 }
 
-/** A process's peak resident memory so far, in MB (VmHWM). */
-function peakRssMb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
-
 /**
  * PostgreSQL's processes that work for this benchmark: the backends connected to its database and
  * the cluster's own (WAL writer, checkpointer, …), not those of other databases on the machine.
@@ -412,7 +406,7 @@ export const webhookBench: Bench = {
             `${app.failures.length} deliveries failed; first: ${app.failures[0]}\n${server.output().slice(-2000)}`,
           );
         console.log(
-          `  CPU per delivery: server ${fmt(nodeMs, 2)} ms, PostgreSQL ${fmt(postgresMs, 2)} ms; the server's peak RSS so far ${fmt(peakRssMb(server.pid))} MB`,
+          `  CPU per delivery: server ${fmt(nodeMs, 2)} ms, PostgreSQL ${fmt(postgresMs, 2)} ms; the server's peak RSS so far ${fmt(server.peakRssMb())} MB`,
         );
         // Where the tail is: each kind of delivery's own latencies.
         for (const [kind, times] of [...app.byType].sort(([a], [b]) => a.localeCompare(b)))
