@@ -39,6 +39,7 @@ import {
   formatPostalAddress,
   supporterForCheckout,
   type DetailsGiven,
+  type SupporterNow,
 } from "~/supporters/supporters.server";
 import type { CheckoutSessionFacts, NormalizedEvent, ProviderDelivery } from "./events";
 import { paymentPurpose, type PaymentPurpose } from "./labels";
@@ -249,10 +250,7 @@ async function resolveSupporter(
 ) {
   if (providerSubscriptionId) {
     const owned = known === undefined ? await knownSubscription(tx, providerSubscriptionId) : known;
-    if (owned) {
-      await completeRecordFromItsCheckout(tx, owned.supporterId, identityFromCheckout(checkout, customer));
-      return owned.supporterId;
-    }
+    if (owned) return completeRecordFromItsCheckout(tx, owned.supporterId, identityFromCheckout(checkout, customer));
   }
   return supporterForCheckout(tx, identityFromCheckout(checkout, customer));
 }
@@ -320,7 +318,7 @@ const statusRank = (status: string) => SUBSCRIPTION_STATUS_RANK[status] ?? 1;
 async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, { type: "subscription.changed" }>) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout || (checkout.kind !== "monthly" && checkout.kind !== "tier_monthly")) return;
-  const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
+  const { id: supporterId } = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId);
   // A tier switch shows up as the price's lookup key; a price without one (a gift) keeps the plan.
   const [plan] = event.planLookupKey
     ? await tx.select().from(plans).where(eq(plans.lookupKey, event.planLookupKey))
@@ -483,14 +481,20 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
   checkSessionMatches(checkout, event);
   // A renewal's subscription is read once: its owner, its row, and when the next payment is due.
   const known = event.providerSubscriptionId ? await knownSubscription(tx, event.providerSubscriptionId) : null;
-  const supporterId = await resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId, known);
+  const { id: supporterId, profile } = await resolveSupporter(
+    tx,
+    checkout,
+    event.customer,
+    event.providerSubscriptionId,
+    known,
+  );
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event, known);
   // An address given at checkout that the profile does not hold (someone else's checkout) is
   // where this subscription's or year's editions go; the same as the profile's, they follow the
   // profile, which its owner and staff keep up to date. The session's event brings it, in
   // whichever order it arrives; the first one given stays.
   const given = detailsGiven(checkout, event.customer);
-  const deliveryAddress = await ownDeliveryAddress(tx, supporterId, given, checkout.name);
+  const deliveryAddress = await ownDeliveryAddress(tx, supporterId, given, checkout.name, profile);
   if (subscriptionId && deliveryAddress) {
     await tx
       .update(subscriptions)
@@ -941,12 +945,18 @@ function addDays(date: Date, days: number): Date {
   return new Date(date.getTime() + days * 24 * 60 * 60_000);
 }
 
-async function ownDeliveryAddress(tx: DB, supporterId: number, given: DetailsGiven, fallbackName: string) {
+/** `known`: the supporter's record as it now stands, when the caller has it (else it is read). */
+async function ownDeliveryAddress(
+  tx: DB,
+  supporterId: number,
+  given: DetailsGiven,
+  fallbackName: string,
+  known: SupporterNow["profile"],
+) {
   if (!given.address) return null;
-  const profile = one(
-    await tx.select().from(supporters).where(eq(supporters.id, supporterId)),
-    "ownDeliveryAddress: the supporter",
-  );
+  const profile =
+    known ??
+    one(await tx.select().from(supporters).where(eq(supporters.id, supporterId)), "ownDeliveryAddress: the supporter");
   const differing = differingDetails(profile, { name: given.name, address: given.address });
   return differing.name || differing.address ? deliveryAddressFrom(given, fallbackName) : null;
 }

@@ -147,6 +147,13 @@ const supporterByEmail = builtOnce((db) =>
 );
 
 /**
+ * A supporter a payment belongs to, and their record as it now stands in this transaction when
+ * that is known without reading it again (null when it is not): the payment's delivery address
+ * is decided against it (apply-event's ownDeliveryAddress).
+ */
+export type SupporterNow = { id: number; profile: typeof supporters.$inferSelect | null };
+
+/**
  * The supporter a checkout's payment belongs to, found by Stripe customer id, then by email.
  * Only the owner may change a profile (ADR 027): a checkout started by the signed-in supporter
  * fills in their details (never blanking one); a checkout by anyone else with an existing
@@ -159,7 +166,7 @@ const supporterByEmail = builtOnce((db) =>
  * record, a checkout that was started before the one that made it takes its place, as if its
  * event had come first. Callers make a record only once the payment is known.
  */
-export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promise<number> {
+export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promise<SupporterNow> {
   // The record the Stripe customer is linked to, else the one with this email: read once the
   // keys are locked, in the same round trip (inOrder).
   const emailKey = who.email.trim().toLowerCase();
@@ -182,20 +189,20 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
         ...(isLocale(who.locale) ? { locale: who.locale } : {}),
         ...addressColumns(who.details.address),
       })
-      .returning({ id: supporters.id });
-    return created!.id;
+      .returning();
+    return { id: created!.id, profile: created! };
   }
   // Keep the first customer id we learnt: one Stripe customer per supporter.
   const link = who.stripeCustomerId && !existing.stripeCustomerId ? { stripeCustomerId: who.stripeCustomerId } : {};
   const maker = existing.detailsFromCheckoutId !== null && existing.detailsFromCheckoutId === who.checkoutId;
   if (maker || who.ownerId === existing.id) {
-    await fillIn(tx, existing.id, who, { ...link, ...(maker ? {} : { detailsFromCheckoutId: null }) });
-    return existing.id;
+    const filled = await fillIn(tx, existing, who, { ...link, ...(maker ? {} : { detailsFromCheckoutId: null }) });
+    return { id: existing.id, profile: filled };
   }
   if (existing.detailsFromCheckoutId && (await startedBefore(tx, who.checkoutId, existing.detailsFromCheckoutId))) {
     await takeTheMakersPlace(tx, existing, who);
     if (Object.keys(link).length) await tx.update(supporters).set(link).where(eq(supporters.id, existing.id));
-    return existing.id;
+    return { id: existing.id, profile: null };
   }
   const differing = differingDetails(existing, who.details);
   const keep = Object.keys(differing).length
@@ -208,34 +215,44 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
       .update(supporters)
       .set({ ...link, ...(already ? {} : keep) })
       .where(eq(supporters.id, existing.id));
-  return existing.id;
+  // Neither touches the name or the address: those stand as read.
+  return { id: existing.id, profile: existing };
 }
 
 /**
  * The details a checkout gives fill in its owner's record, never blanking a field. `also`: columns
  * set with them (a Stripe customer id learnt; the signed-in owner's own checkout is an edit, after
- * which no earlier checkout takes the record's place).
+ * which no earlier checkout takes the record's place). `current` is the record as read under the
+ * supporter keys' locks: only what differs from it is written, and nothing at all when nothing
+ * does (every renewal of a subscription whose checkout made the record comes this way). Returns
+ * the record as it now stands.
  */
 async function fillIn(
   tx: DB,
-  supporterId: number,
+  current: typeof supporters.$inferSelect,
   who: CheckoutIdentity,
   also: Partial<typeof supporters.$inferInsert>,
-) {
-  const update = {
+): Promise<typeof supporters.$inferSelect> {
+  const differing = <T extends Partial<typeof supporters.$inferInsert>>(values: T): Partial<T> =>
+    Object.fromEntries(
+      Object.entries(values).filter(([key, value]) => current[key as keyof typeof current] !== value),
+    ) as Partial<T>;
+  const update = differing({
     ...(who.details.name?.trim() ? { name: who.details.name.trim() } : {}),
     ...(who.details.phone?.trim() ? { phone: who.details.phone.trim() } : {}),
     // Ticking "don't show my name" turns the preference on; an unticked box never turns it off.
     ...(who.anonymous ? { anonymous: true } : {}),
     ...addressColumns(who.details.address),
-  };
+  });
   // Not a detail that bumps the version: the language their emails are written in.
-  const language = isLocale(who.locale) ? { locale: who.locale } : {};
-  if (Object.keys(update).length || Object.keys(also).length || who.locale)
-    await tx
-      .update(supporters)
-      .set({ ...update, ...versionBump(update), ...also, ...language })
-      .where(eq(supporters.id, supporterId));
+  const rest = differing({ ...also, ...(isLocale(who.locale) ? { locale: who.locale } : {}) });
+  if (!Object.keys(update).length && !Object.keys(rest).length) return current;
+  const [updated] = await tx
+    .update(supporters)
+    .set({ ...update, ...versionBump(update), ...rest })
+    .where(eq(supporters.id, current.id))
+    .returning();
+  return updated ?? current;
 }
 
 /**
@@ -243,17 +260,22 @@ async function fillIn(
  * Stripe's page): if its checkout made the record and nobody has edited it since, it completes
  * the record, as it would had it come before the subscription's first event.
  */
-export async function completeRecordFromItsCheckout(tx: DB, supporterId: number, who: CheckoutIdentity) {
+export async function completeRecordFromItsCheckout(
+  tx: DB,
+  supporterId: number,
+  who: CheckoutIdentity,
+): Promise<SupporterNow> {
   const [, [current]] = await inOrder(
     lockSupporterKeys(tx, who.email, who.stripeCustomerId),
-    detailsMaker(tx, { supporterId }),
+    supporterById(tx, { supporterId }),
   );
-  if (current?.detailsFromCheckoutId === who.checkoutId) await fillIn(tx, supporterId, who, {});
+  if (current?.detailsFromCheckoutId !== who.checkoutId) return { id: supporterId, profile: current ?? null };
+  return { id: supporterId, profile: await fillIn(tx, current, who, {}) };
 }
 
-const detailsMaker = builtOnce((db) =>
+const supporterById = builtOnce((db) =>
   db
-    .select({ detailsFromCheckoutId: supporters.detailsFromCheckoutId })
+    .select()
     .from(supporters)
     .where(eq(supporters.id, sql.placeholder("supporterId"))),
 );
