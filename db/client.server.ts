@@ -12,6 +12,19 @@ import * as schema from "./schema";
 /** The one database type: the same query code runs on PGlite and on PostgreSQL. */
 export type DB = PgDatabase<PgQueryResultHKT, typeof schema>;
 
+/** The SQLSTATE of a database error, wherever it is in the error's cause chain (drizzle wraps it); else null. */
+export function sqlState(error: unknown): string | null {
+  for (
+    let e: unknown = error, depth = 0;
+    e && typeof e === "object" && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return null;
+}
+
 /** The rows of a raw `execute()`: postgres.js answers with the rows, PGlite with `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
@@ -68,25 +81,49 @@ export function reconnectDelaySeconds(failures: number, random: () => number = M
  * and savepoints too, is prepared (ADR 025).
  */
 type Sql = postgres.Sql | postgres.TransactionSql;
-export function preparingStatements<T extends Sql>(client: T): T {
+/** commitWithNextStatement's mark on a transaction's client: a function only at the top level. */
+const COMMIT_WITH_NEXT = Symbol("commit with the next statement");
+export function preparingStatements<T extends Sql>(client: T, topLevel = false): T {
   const inScope =
-    (run: (...args: unknown[]) => unknown) =>
+    (run: (...args: unknown[]) => unknown, scopeIsTopLevel: boolean) =>
     (...args: unknown[]) => {
       const body = args.pop() as (scoped: Sql) => unknown;
-      return run(...args, (scoped: Sql) => body(preparingStatements(scoped)));
+      return run(...args, (scoped: Sql) => body(preparingStatements(scoped, scopeIsTopLevel)));
     };
+  let commitNext = false;
+  const scopes = client as unknown as Record<"begin" | "savepoint", (...args: unknown[]) => unknown>;
   return new Proxy(client, {
     get(target, key) {
       if (key === "unsafe")
-        return (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) =>
-          target.unsafe(text, params as never, { ...options, prepare: true });
-      if (key === "begin" || key === "savepoint")
-        return inScope(
-          (target as unknown as Record<"begin" | "savepoint", (...args: unknown[]) => unknown>)[key].bind(target),
-        );
+        return (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => {
+          // `thenCommit` is read by patches/postgres+3.4.9.patch: COMMIT goes right behind it.
+          const thenCommit = commitNext ? { thenCommit: true } : {};
+          commitNext = false;
+          return target.unsafe(text, params as never, { ...options, prepare: true, ...thenCommit });
+        };
+      if (key === COMMIT_WITH_NEXT) return topLevel ? () => (commitNext = true) : undefined;
+      if (key === "begin") return inScope(scopes.begin.bind(target), true);
+      if (key === "savepoint") return inScope(scopes.savepoint.bind(target), false);
       return Reflect.get(target, key);
     },
   });
+}
+
+/**
+ * Marks the next statement on `tx` as its transaction's last: COMMIT is sent right behind it, in
+ * the same write, so the transaction ends one round trip sooner and its locks (the receipt
+ * counter's) are not held while this process gets round to committing (ADR 056). After it, the
+ * transaction takes no more statements (they fail with TRANSACTION_ENDED); if the statement fails,
+ * its COMMIT rolls everything back and the statement's error is what the transaction throws.
+ * Returns false where this cannot be done (PGlite; inside a savepoint): the transaction then
+ * commits when its callback returns, as usual.
+ */
+export function commitWithNextStatement(tx: DB): boolean {
+  const client = (tx as unknown as { session?: { client?: Record<symbol, unknown> } }).session?.client;
+  const mark = client?.[COMMIT_WITH_NEXT];
+  if (typeof mark !== "function") return false;
+  (mark as () => void)();
+  return true;
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Handle> {

@@ -1,7 +1,7 @@
 import { t } from "~/i18n/t";
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import type { DB } from "@db/client.server";
+import { commitWithNextStatement, sqlState, type DB } from "@db/client.server";
 import { builtOnce, builtOnceStatement, inOrder } from "@db/built-once.server";
 import { one } from "@db/rows";
 import {
@@ -67,6 +67,7 @@ export async function applyDeliveryIn(
   tx: DB,
   delivery: ProviderDelivery,
   resolveFailure?: "redelivered" | "replayed",
+  { commitWithLastPayment = false }: ApplyOptions = {},
 ): Promise<"applied" | "duplicate"> {
   // Processed when this transaction commits, and not at all if it fails.
   const now = new Date().toISOString();
@@ -92,12 +93,24 @@ export async function applyDeliveryIn(
   };
   readAhead.set(tx, ahead);
   try {
-    for (const event of events) await applyEvent(tx, event);
+    for (const [i, event] of events.entries())
+      await applyEvent(tx, event, commitWithLastPayment && i === events.length - 1);
   } finally {
     readAhead.delete(tx);
   }
   return "applied";
 }
+
+export type ApplyOptions = {
+  /**
+   * The caller writes nothing after the delivery: if its last event records a payment with
+   * nothing to write after it, the payment's statement is the transaction's last and COMMIT is
+   * sent with it (ADR 056). Should that statement find the payment recorded meanwhile or the
+   * counter missing, the transaction fails with CommitWithPaymentError, to be run again without
+   * this.
+   */
+  commitWithLastPayment?: boolean;
+};
 
 /** The checkout and subscription an event's apply reads first (findCheckout, knownSubscription). */
 function readFirst(event: NormalizedEvent | undefined) {
@@ -168,14 +181,14 @@ function pairedEvents(events: readonly NormalizedEvent[]): NormalizedEvent[] {
   });
 }
 
-async function applyEvent(tx: DB, event: NormalizedEvent) {
+async function applyEvent(tx: DB, event: NormalizedEvent, last: boolean) {
   switch (event.type) {
     case "checkout.completed":
       return applyCheckoutCompleted(tx, event);
     case "checkout.failed":
       return applyCheckoutFailed(tx, event);
     case "payment.succeeded":
-      return applyPaymentSucceeded(tx, event);
+      return applyPaymentSucceeded(tx, event, last);
     case "payment.failed":
       return applyPaymentFailed(tx, event);
     case "subscription.changed":
@@ -474,20 +487,26 @@ export function giftDescriptionForReader(
   return snapshot.description;
 }
 
-async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { type: "payment.succeeded" }>) {
+async function applyPaymentSucceeded(
+  tx: DB,
+  event: Extract<NormalizedEvent, { type: "payment.succeeded" }>,
+  last: boolean,
+) {
   const checkout = await findCheckout(tx, event.checkoutId, event.type);
   if (!checkout) return;
   // Paid with its session (pairedEvents): the session must be the one we made, as on its own.
   checkSessionMatches(checkout, event);
   // A renewal's subscription is read once: its owner, its row, and when the next payment is due.
   const known = event.providerSubscriptionId ? await knownSubscription(tx, event.providerSubscriptionId) : null;
-  const { id: supporterId, profile } = await resolveSupporter(
-    tx,
-    checkout,
-    event.customer,
-    event.providerSubscriptionId,
-    known,
-  );
+  // The supporter's locks are taken and what the receipt needs is read after them, in one round
+  // trip (receiptFactsAhead is called while resolveSupporter's first statements are being sent).
+  const [{ id: supporterId, profile, created }, ahead] = await Promise.all([
+    resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId, known),
+    receiptFactsAhead(tx, checkout, event, known),
+  ]);
+  // The owner as this transaction left it (a renewal), or the record it made (a new supporter).
+  const supporterNow = known ? (profile ?? ahead?.supporter) : created ? profile : null;
+  const receiptFacts = ahead && supporterNow ? { ...ahead, supporter: supporterNow } : undefined;
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event, known);
   // An address given at checkout that the profile does not hold (someone else's checkout) is
   // where this subscription's or year's editions go; the same as the profile's, they follow the
@@ -535,6 +554,9 @@ async function applyPaymentSucceeded(tx: DB, event: Extract<NormalizedEvent, { t
     // payment recorded already changes nothing: its checkout was completed with it; every
     // renewal's checkout is completed already.
     completesCheckout: checkout.status !== "completed",
+    receiptFacts,
+    // Nothing is written after it: not a year that settles a switch, not a pledge marked paid.
+    commitsTransaction: last && !replaced && checkout.pledgeId === null,
   });
   // After the payment (and the receipt counter), like a renewal: the subscription's row lock is
   // taken after the counter on every path.
@@ -617,6 +639,17 @@ export type NewPayment = {
   subscriptionPeriodEnd?: Date | null;
   /** Mark the payment's checkout completed with it (the caller holds the checkout's row lock). */
   completesCheckout?: boolean;
+  /**
+   * What the receipt needs, when the caller read it in this transaction already, under the same
+   * locks recordPayment's own read takes (receiptFactsAhead); else it is read here.
+   */
+  receiptFacts?: ReceiptFacts;
+  /**
+   * The caller writes nothing after this payment: COMMIT is sent with its statement where the
+   * driver can (commitWithNextStatement). That statement then records the payment or fails (with
+   * CommitWithPaymentError, the transaction rolled back) instead of finding it recorded.
+   */
+  commitsTransaction?: boolean;
 };
 
 export type RecordedPayment =
@@ -638,14 +671,16 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   // One statement for everything the receipt needs. The supporter's key-share lock comes before
   // the counter (see findCheckout): the payment's foreign key needs it anyway, and taken after the
   // counter it could wait on a delivery that is waiting for the counter.
-  const [context] = await readForReceipt(tx, {
-    supporterId: input.supporterId,
-    campaignId: input.campaignId,
-    planId: input.planId ?? -1,
-    checkoutId: input.checkoutId,
-    provider: input.provider,
-    providerPaymentId: input.providerPaymentId,
-  });
+  const [context] = input.receiptFacts
+    ? [input.receiptFacts]
+    : await readForReceipt(tx, {
+        supporterId: input.supporterId,
+        campaignId: input.campaignId,
+        planId: input.planId ?? -1,
+        checkoutId: input.checkoutId,
+        provider: input.provider,
+        providerPaymentId: input.providerPaymentId,
+      });
   if (!context) throw new Error("recordPayment: the payment's supporter or campaign is missing");
   const { supporter, campaign, plan } = context;
   if (context.recorded)
@@ -795,6 +830,60 @@ const readForReceipt = builtOnce((db) => {
     .for("key share", { of: supporters });
 });
 
+type ReceiptFacts = Awaited<ReturnType<typeof readForReceipt>>[number];
+
+/**
+ * What a card payment's receipt needs, read in the round trip that takes its supporter's locks
+ * (sent after them, so run under them; ADR 056), for recordPayment to use instead of its own read:
+ * - a renewal's owner is known before that round trip: everything, the owner's row under its
+ *   key-share lock, as recordPayment would read it;
+ * - otherwise everything but the supporter, used only if the supporter is made by this
+ *   transaction (no other can lock that row); an existing supporter found by email or customer
+ *   id is read by recordPayment, its lock taken there, as before.
+ * Undefined when a part is missing (recordPayment then reads, and says what is missing).
+ */
+async function receiptFactsAhead(
+  tx: DB,
+  checkout: Checkout,
+  event: Extract<NormalizedEvent, { type: "payment.succeeded" }>,
+  known: KnownSubscription | null,
+): Promise<(Omit<ReceiptFacts, "supporter"> & { supporter?: ReceiptFacts["supporter"] }) | undefined> {
+  const keys = {
+    campaignId: checkout.campaignId,
+    planId: checkout.planId ?? -1,
+    checkoutId: checkout.id,
+    provider: checkout.provider,
+    providerPaymentId: event.providerPaymentId,
+  };
+  const [row] = known
+    ? await readForReceipt(tx, { ...keys, supporterId: known.supporterId })
+    : await receiptFactsBesideTheSupporter(tx, keys);
+  return row;
+}
+
+/** readForReceipt without the supporter: for a supporter this transaction made. */
+const receiptFactsBesideTheSupporter = builtOnce((db) => {
+  const recorded = alias(payments, "recorded");
+  const value = (name: string) => sql.placeholder(name);
+  return db
+    .select({
+      campaign: campaigns,
+      plan: plans,
+      settings,
+      recorded: { id: recorded.id, stripePaymentIntentId: recorded.stripePaymentIntentId },
+      choice: { noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink, onion: checkouts.onion },
+    })
+    .from(campaigns)
+    .leftJoin(plans, eq(plans.id, value("planId")))
+    .leftJoin(settings, sql`true`)
+    .leftJoin(checkouts, sql`${checkouts.id} = ${value("checkoutId")}`)
+    .leftJoin(
+      recorded,
+      and(eq(recorded.provider, value("provider")), eq(recorded.providerPaymentId, value("providerPaymentId"))),
+    )
+    .where(eq(campaigns.id, value("campaignId")));
+});
+
 /**
  * The gapless number taken last, with everything that needs it, in one statement (ADR 054): the
  * counter row is locked, the payment inserted with the next number (`on conflict do nothing`:
@@ -852,6 +941,16 @@ async function recordWithNextNumber(
     idempotencyKey: email?.idempotencyKey ?? null,
     discreet: email?.discreet ?? false,
   };
+  if (p.commitsTransaction && commitWithNextStatement(tx)) {
+    // The transaction's last statement, sent with its COMMIT: it must record the payment or fail
+    // (a payment recorded meanwhile or a missing counter would otherwise commit without it).
+    const rows = await paymentWithNextNumberOrFail(tx, values).catch((error: unknown) => {
+      const state = sqlState(error);
+      throw state === "23505" || state === "23502" ? new CommitWithPaymentError(state, error) : error;
+    });
+    const inserted = one(rows, "recordWithNextNumber: the payment recorded with the commit");
+    return { status: "recorded", paymentId: inserted.id, receiptNumber: inserted.receipt_number };
+  }
   for (let attempt = 0; ; attempt++) {
     const rows = await paymentWithNextNumber(tx, values);
     const [inserted] = rows;
@@ -866,8 +965,30 @@ async function recordWithNextNumber(
   }
 }
 
-const paymentWithNextNumber = builtOnceStatement<{ id: number; receipt_number: number }>(() => {
+/**
+ * The payment recorded with the transaction's COMMIT right behind it: the same statement, except
+ * that a payment recorded meanwhile (23505) or a missing counter (23502, the number null) is an
+ * error rather than nothing inserted, so that the COMMIT rolls the transaction back.
+ */
+export class CommitWithPaymentError extends Error {
+  constructor(sqlState: string, cause: unknown) {
+    super(`the payment was not recorded by the transaction's last statement (SQLSTATE ${sqlState})`, { cause });
+    this.name = "CommitWithPaymentError";
+  }
+}
+
+const paymentWithNextNumber = builtOnceStatement<{ id: number; receipt_number: number }>(() =>
+  paymentStatement({ strict: false }),
+);
+const paymentWithNextNumberOrFail = builtOnceStatement<{ id: number; receipt_number: number }>(() =>
+  paymentStatement({ strict: true }),
+);
+
+function paymentStatement({ strict }: { strict: boolean }) {
   const v = (name: string) => sql.placeholder(name);
+  // Strict: the number is a scalar subquery (null, so refused, without a counter) and a conflict
+  // is an error.
+  const next = strict ? sql`(select value + 1 from ${counters} where name = 'receipt' for update)` : sql`taken.next`;
   return sql`
     with taken as (
       select value + 1 as next from ${counters} where name = 'receipt' for update
@@ -880,10 +1001,9 @@ const paymentWithNextNumber = builtOnceStatement<{ id: number; receipt_number: n
         ${v("checkoutId")}::uuid, ${v("kind")}::text, ${v("method")}::text, ${v("provider")}::text,
         ${v("providerPaymentId")}::text, ${v("stripePaymentIntentId")}::text, ${v("amountMinor")}::bigint,
         ${v("feeCoverMinor")}::bigint, ${v("currency")}::text, ${v("anonymous")}::boolean, ${v("message")}::text,
-        taken.next, ${v("reference")}::text, ${v("recordedByStaffId")}::int,
+        ${next}, ${v("reference")}::text, ${v("recordedByStaffId")}::int,
         ${v("paidAt")}::timestamptz, ${v("coversUntil")}::timestamptz, ${v("deliveryAddress")}::jsonb
-      from taken
-      on conflict (provider, provider_payment_id) do nothing
+      ${strict ? sql`` : sql`from taken on conflict (provider, provider_payment_id) do nothing`}
       returning id, receipt_number
     ), counted as (
       update ${counters} set value = paid.receipt_number from paid where ${counters}.name = 'receipt'
@@ -916,7 +1036,7 @@ const paymentWithNextNumber = builtOnceStatement<{ id: number; receipt_number: n
       on conflict (idempotency_key) do nothing
     )
     select id, receipt_number from paid`;
-});
+}
 
 /**
  * When a monthly payment's successor is due, as its receipt says: the subscription's period end

@@ -4,6 +4,7 @@ import { describeError, logger } from "~/log.server";
 import {
   applyDeliveryIn,
   CheckoutMismatchError,
+  CommitWithPaymentError,
   isAppliedEvent,
   isKnownStripePayment,
   isSettledStripePayment,
@@ -117,19 +118,30 @@ async function applyVerifiedDelivery(
   const withCards = await resolveCardChanges(db, traced);
   const explained = await explainFailedPayments(db, withCards);
   await endSubscriptionsReplacedBy(db, explained);
-  return db.transaction(async (tx) => {
-    // Any open failure of the event is resolved by the statement that records it (ADR 016's lock order).
-    const outcome = await applyDeliveryIn(tx, explained, resolution);
-    if (audit) {
-      await recordAudit(tx, {
-        actor: { type: "staff", id: audit.staffUserId },
-        action: "webhook.replay",
-        target: { type: "provider_event", id: delivery.eventId },
-        details: { outcome },
-      });
-    }
-    return outcome;
-  });
+  const apply = (commitWithLastPayment: boolean) =>
+    db.transaction(async (tx) => {
+      // Any open failure of the event is resolved by the statement that records it (ADR 016's lock order).
+      const outcome = await applyDeliveryIn(tx, explained, resolution, { commitWithLastPayment });
+      if (audit) {
+        await recordAudit(tx, {
+          actor: { type: "staff", id: audit.staffUserId },
+          action: "webhook.replay",
+          target: { type: "provider_event", id: delivery.eventId },
+          details: { outcome },
+        });
+      }
+      return outcome;
+    });
+  // A delivery's payment is its transaction's last statement, sent with COMMIT (ADR 056), unless
+  // an audit row follows it. If that statement could not record the payment (another delivery
+  // recorded it meanwhile, or the counter is still to be made), nothing was kept: apply again,
+  // committing as usual, where those cases are handled.
+  try {
+    return await apply(!audit);
+  } catch (error) {
+    if (!(error instanceof CommitWithPaymentError)) throw error;
+    return apply(false);
+  }
 }
 
 /** Recording is best effort: with the database down there is nothing to write to, and Stripe retries anyway. */

@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
-import type { DB } from "@db/client.server";
+import { sqlState, type DB } from "@db/client.server";
 import { loginTokens, payments, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
@@ -179,10 +179,7 @@ export async function requestEmailChange(
 }
 
 function isUniqueViolation(error: unknown): boolean {
-  for (let e: unknown = error; e && typeof e === "object"; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: unknown }).code === "23505") return true;
-  }
-  return false;
+  return sqlState(error) === "23505";
 }
 
 /**

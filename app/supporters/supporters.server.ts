@@ -151,7 +151,12 @@ const supporterByEmail = builtOnce((db) =>
  * that is known without reading it again (null when it is not): the payment's delivery address
  * is decided against it (apply-event's ownDeliveryAddress).
  */
-export type SupporterNow = { id: number; profile: typeof supporters.$inferSelect | null };
+export type SupporterNow = {
+  id: number;
+  profile: typeof supporters.$inferSelect | null;
+  /** Made by this transaction: no other transaction can have locked the row. */
+  created: boolean;
+};
 
 /**
  * The supporter a checkout's payment belongs to, found by Stripe customer id, then by email.
@@ -190,19 +195,19 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
         ...addressColumns(who.details.address),
       })
       .returning();
-    return { id: created!.id, profile: created! };
+    return { id: created!.id, profile: created!, created: true };
   }
   // Keep the first customer id we learnt: one Stripe customer per supporter.
   const link = who.stripeCustomerId && !existing.stripeCustomerId ? { stripeCustomerId: who.stripeCustomerId } : {};
   const maker = existing.detailsFromCheckoutId !== null && existing.detailsFromCheckoutId === who.checkoutId;
   if (maker || who.ownerId === existing.id) {
     const filled = await fillIn(tx, existing, who, { ...link, ...(maker ? {} : { detailsFromCheckoutId: null }) });
-    return { id: existing.id, profile: filled };
+    return { id: existing.id, profile: filled, created: false };
   }
   if (existing.detailsFromCheckoutId && (await startedBefore(tx, who.checkoutId, existing.detailsFromCheckoutId))) {
     await takeTheMakersPlace(tx, existing, who);
     if (Object.keys(link).length) await tx.update(supporters).set(link).where(eq(supporters.id, existing.id));
-    return { id: existing.id, profile: null };
+    return { id: existing.id, profile: null, created: false };
   }
   const differing = differingDetails(existing, who.details);
   const keep = Object.keys(differing).length
@@ -216,7 +221,7 @@ export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promi
       .set({ ...link, ...(already ? {} : keep) })
       .where(eq(supporters.id, existing.id));
   // Neither touches the name or the address: those stand as read.
-  return { id: existing.id, profile: existing };
+  return { id: existing.id, profile: existing, created: false };
 }
 
 /**
@@ -269,8 +274,9 @@ export async function completeRecordFromItsCheckout(
     lockSupporterKeys(tx, who.email, who.stripeCustomerId),
     supporterById(tx, { supporterId }),
   );
-  if (current?.detailsFromCheckoutId !== who.checkoutId) return { id: supporterId, profile: current ?? null };
-  return { id: supporterId, profile: await fillIn(tx, current, who, {}) };
+  if (current?.detailsFromCheckoutId !== who.checkoutId)
+    return { id: supporterId, profile: current ?? null, created: false };
+  return { id: supporterId, profile: await fillIn(tx, current, who, {}), created: false };
 }
 
 const supporterById = builtOnce((db) =>

@@ -1,9 +1,10 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "@db/client.server";
-import { payments, subscriptions } from "@db/schema";
+import { openDatabase, rowsOf } from "@db/client.server";
+import { counters, outbox, payments, subscriptions } from "@db/schema";
 import { handleStripeWebhook } from "~/http/stripe-webhook.server";
-import { createCheckout } from "../factories";
+import { createCheckout, uniqueEmail } from "../factories";
 import {
   checkoutMetadata,
   checkoutSessionObject,
@@ -19,8 +20,11 @@ import { useStripeMode } from "../support/stripe-mode";
 /*
  * How many round trips to PostgreSQL a delivery costs (issue 18, ADR 054 and 056): every one is
  * CPU in the server and in PostgreSQL, and a wait while the transaction holds its locks. Counted
- * as the writes the driver makes through a TCP proxy, on one connection whose statements are
- * already prepared (a statement's first run on a connection costs one more, once).
+ * through a TCP proxy, on one connection whose statements are already prepared (a statement's
+ * first run on a connection costs one more, once). The payment's statement goes out with the
+ * transaction's COMMIT, so the cases where that statement cannot record the payment are here too:
+ * the database's first receipt (no counter yet) and a payment recorded meanwhile by another
+ * delivery. Needs PostgreSQL (PGlite commits as usual).
  */
 const SECRET = "whsec_fighting_fund_round_trips";
 useStripeMode(SECRET);
@@ -40,11 +44,11 @@ describe.skipIf(!onPostgres)("a delivery's round trips to PostgreSQL", () => {
   });
 
   const deliver = async (event: unknown) => {
-    const { result, chunks } = await proxy.during(() =>
+    const { result, roundTrips } = await proxy.during(() =>
       handleStripeWebhook(handle.db, signedWebhookRequest(event, SECRET)),
     );
     expect(result.status, JSON.stringify(result.body)).toBe(200);
-    return chunks.length;
+    return roundTrips.length;
   };
 
   const shipping = {
@@ -67,18 +71,29 @@ describe.skipIf(!onPostgres)("a delivery's round trips to PostgreSQL", () => {
     return { checkout, event: stripeEvent("checkout.session.completed", session) };
   };
 
-  it("a new reader's gift with an address: six, and the record made from it is not read again", async () => {
+  it("a database's first payment (no receipt counter yet) is applied again the usual way, as receipt 1", async () => {
+    expect(await t.db.select().from(counters).where(eq(counters.name, "receipt"))).toEqual([]);
+    const gift = await newGift();
+    await deliver(gift.event);
+    const [paid] = await t.db.select().from(payments).where(eq(payments.checkoutId, gift.checkout.id));
+    expect(paid.receiptNumber).toBe(1);
+    expect(await t.db.select({ value: counters.value }).from(counters).where(eq(counters.name, "receipt"))).toEqual([
+      { value: 1 },
+    ]);
+  });
+
+  it("a new reader's gift with an address: four; the record made is not read again", async () => {
     await deliver((await newGift()).event); // every statement prepared on the connection
     const gift = await newGift();
     // BEGIN with the event's record, the checkout and its subscription; the supporter keys'
-    // locks with the supporter looked up; the supporter made; the receipt's facts; the payment
-    // with its number, receipt and email; COMMIT.
-    expect(await deliver(gift.event)).toBe(6);
+    // locks with the supporter looked up and the rest of the receipt's facts; the supporter made;
+    // the payment with its number, receipt and email, and COMMIT.
+    expect(await deliver(gift.event)).toBe(4);
     const [paid] = await t.db.select().from(payments).where(eq(payments.checkoutId, gift.checkout.id));
     expect(paid).toMatchObject({ amountMinor: 2500, deliveryAddress: null });
   });
 
-  it("a monthly renewal: five, and the record its checkout made is not written again", async () => {
+  it("a monthly renewal: three; the record its checkout made is not written again", async () => {
     const checkout = await createCheckout(t.db, {
       campaignId: fixtures.campaign.id,
       kind: "monthly",
@@ -92,9 +107,9 @@ describe.skipIf(!onPostgres)("a delivery's round trips to PostgreSQL", () => {
     await deliver(stripeEvent("invoice.paid", invoice("subscription_create")));
     await deliver(stripeEvent("invoice.paid", invoice("subscription_cycle"))); // prepared
     // BEGIN with the event's record, the checkout and the subscription; the supporter keys'
-    // locks with the supporter; the receipt's facts; the payment with its number, receipt and
-    // email; COMMIT.
-    expect(await deliver(stripeEvent("invoice.paid", invoice("subscription_cycle")))).toBe(5);
+    // locks with the owner and the receipt's facts; the payment with its number, receipt and
+    // email, and COMMIT.
+    expect(await deliver(stripeEvent("invoice.paid", invoice("subscription_cycle")))).toBe(3);
     const rows = await t.db
       .select({ id: payments.id })
       .from(payments)
@@ -103,3 +118,64 @@ describe.skipIf(!onPostgres)("a delivery's round trips to PostgreSQL", () => {
     expect(rows).toHaveLength(3);
   });
 });
+
+describe.skipIf(!onPostgres)(
+  "a payment recorded by another transaction while the delivery waits for the counter",
+  () => {
+    it("is found recorded: the delivery is applied again the usual way, takes no number and sends no receipt", async () => {
+      const checkout = await createCheckout(t.db, {
+        campaignId: fixtures.campaign.id,
+        kind: "monthly",
+        amountMinor: 1500,
+      });
+      const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "monthly" });
+      const invoice = invoiceObject({ metadata, subscription: stripeId("sub"), amount: 1500, email: checkout.email });
+      const value = async () =>
+        rowsOf<{ value: number }>(
+          await t.db.execute(
+            sql`select coalesce((select value from counters where name = 'receipt'), 0)::int as value`,
+          ),
+        )[0].value;
+      const before = await value();
+      // Another transaction holds the receipt counter; the delivery, having found the payment not
+      // recorded, waits for it with its last statement (and COMMIT) sent. That transaction then
+      // records the same payment and commits: the delivery's statement finds it there.
+      const holder = postgres(t.url!, { max: 2, onnotice: () => {} });
+      const other = await holder.reserve();
+      try {
+        await other`insert into counters (name, value) values ('receipt', ${before}) on conflict (name) do nothing`;
+        // Its payment's supporter, made beforehand: nothing but the counter is held meanwhile.
+        const [{ id: supporterId }] = await other<{ id: number }[]>`
+          insert into supporters (email, name) values (${uniqueEmail()}, 'Another Reader') returning id`;
+        await other`begin`;
+        await other`select value from counters where name = 'receipt' for update`;
+        const delivery = handleStripeWebhook(t.db, signedWebhookRequest(stripeEvent("invoice.paid", invoice), SECRET));
+        for (let waited = 0; ; waited += 20) {
+          const [{ n }] = await holder<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock' and query like '%with taken as%'`;
+          if (n === 1) break;
+          if (waited > 10_000) throw new Error("the delivery never waited for the counter");
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await other`
+        insert into payments (supporter_id, campaign_id, checkout_id, kind, method, provider, provider_payment_id,
+          amount_minor, currency, receipt_number, paid_at)
+        values (${supporterId}, ${fixtures.campaign.id}, ${checkout.id}, 'monthly', 'card', 'stripe', ${invoice.id},
+          1500, 'AUD', ${before + 1}, now())`;
+        await other`update counters set value = ${before + 1} where name = 'receipt'`;
+        await other`commit`;
+        const result = await delivery;
+        expect(result.status, JSON.stringify(result.body)).toBe(200);
+      } finally {
+        other.release();
+        await holder.end();
+      }
+      const rows = await t.db.select().from(payments).where(eq(payments.providerPaymentId, invoice.id));
+      expect(rows.map((r) => r.receiptNumber)).toEqual([before + 1]);
+      // No number taken by the delivery: the series has no gap.
+      expect(await value()).toBe(before + 1);
+      expect(await t.db.select().from(outbox).where(eq(outbox.toEmail, checkout.email))).toEqual([]);
+    });
+  },
+);

@@ -1,14 +1,15 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, rowsOf } from "@db/client.server";
+import { commitWithNextStatement, openDatabase, rowsOf } from "@db/client.server";
 import { countingProxy, type CountingProxy } from "../support/counting-proxy";
 import { scratchOnServer, type ScratchDatabase } from "../support/scratch-database";
 
 /*
  * A transaction's first statement goes out with its BEGIN, in one write, instead of after BEGIN's
- * answer: one round trip less for every transaction (patches/postgres+3.4.9.patch, ADR 056).
- * What the driver writes is watched through a TCP proxy between it and PostgreSQL. Also: a
- * transaction that fails still rolls back, and one whose connection is busy still works.
+ * answer; and a statement marked as the transaction's last goes out with its COMMIT: a round trip
+ * less at each end (patches/postgres+3.4.9.patch, ADR 056). What the driver writes is watched
+ * through a TCP proxy between it and PostgreSQL. Also: transactions that fail still roll back,
+ * and connections go back to the pool in a state fit for the next transaction.
  * Needs PostgreSQL: DATABASE_URL's server, or the usual one at 127.0.0.1:5432 (scratchOnServer).
  */
 
@@ -34,7 +35,7 @@ afterAll(async () => {
 describe("a transaction's BEGIN", () => {
   it("is written together with the transaction's first statement", async ({ skip }) => {
     if (unreachable) skip(unreachable);
-    const { result, chunks: written } = await proxy!.during(() =>
+    const { result, roundTrips: written } = await proxy!.during(() =>
       handle!.db.transaction(async (tx) =>
         rowsOf<{ marker: string }>(await tx.execute(sql`select 'first-statement-marker' as marker`)),
       ),
@@ -115,5 +116,90 @@ describe("a transaction's BEGIN", () => {
       await db.execute(sql`select count(*)::int as n from pipelined_begin_test where n between 10 and 14`),
     );
     expect(rows[0].n).toBe(5);
+  });
+});
+
+describe("a transaction's last statement, marked with commitWithNextStatement", () => {
+  const count = async (from: number, to: number) =>
+    rowsOf<{ n: number }>(
+      await handle!.db.execute(
+        sql`select count(*)::int as n from pipelined_begin_test where n between ${from} and ${to}`,
+      ),
+    )[0].n;
+
+  it("is written together with COMMIT, and its transaction is committed", async ({ skip }) => {
+    if (unreachable) skip(unreachable);
+    const { result, roundTrips } = await proxy!.during(() =>
+      handle!.db.transaction(async (tx) => {
+        await tx.execute(sql`insert into pipelined_begin_test (n) values (100)`);
+        expect(commitWithNextStatement(tx)).toBe(true);
+        return rowsOf<{ n: number }>(
+          await tx.execute(sql`insert into pipelined_begin_test (n) values (101) returning n`),
+        );
+      }),
+    );
+    expect(result).toEqual([{ n: 101 }]);
+    // BEGIN with the first insert, then the last insert with COMMIT (a prepared COMMIT is sent
+    // by name, so its text is not always in the write): two writes, not three.
+    expect(roundTrips).toHaveLength(2);
+    expect(roundTrips[1]).toContain("values (101)");
+    expect(await count(100, 101)).toBe(2);
+  });
+
+  it("rolls the whole transaction back when that statement fails", async ({ skip }) => {
+    if (unreachable) skip(unreachable);
+    const outcome = await handle!.db
+      .transaction(async (tx) => {
+        await tx.execute(sql`insert into pipelined_begin_test (n) values (110)`);
+        commitWithNextStatement(tx);
+        await tx.execute(sql`insert into pipelined_begin_test (n) values (110)`);
+      })
+      .then(
+        () => "committed",
+        (error: Error) => `failed: ${error.message}`,
+      );
+    expect(outcome).toMatch(/^failed: Failed query: insert into/);
+    expect(await count(110, 110)).toBe(0);
+  });
+
+  it("takes no statement after it, and the connection goes on serving other transactions", async ({ skip }) => {
+    if (unreachable) skip(unreachable);
+    const db = handle!.db;
+    const outcome = await db
+      .transaction(async (tx) => {
+        commitWithNextStatement(tx);
+        await tx.execute(sql`insert into pipelined_begin_test (n) values (120)`);
+        await tx.execute(sql`insert into pipelined_begin_test (n) values (121)`);
+      })
+      .then(
+        () => "committed",
+        (error: Error) => `failed: ${error.cause instanceof Error ? error.cause.message : error.message}`,
+      );
+    expect(outcome).toMatch(/committed with its last statement/);
+    // The last statement was committed; the one after it never ran, here or anywhere else.
+    expect(await count(120, 121)).toBe(1);
+    const others = await Promise.all(
+      [122, 123, 124, 125].map((n) =>
+        db.transaction(async (tx) => {
+          await tx.execute(sql`insert into pipelined_begin_test (n) values (${n})`);
+          return rowsOf<{ open: boolean }>(
+            await tx.execute(sql`select txid_current_if_assigned() is not null as open`),
+          );
+        }),
+      ),
+    );
+    expect(others.flat()).toEqual([{ open: true }, { open: true }, { open: true }, { open: true }]);
+    expect(await count(120, 125)).toBe(5);
+  });
+
+  it("cannot be marked outside a transaction or inside a savepoint", async ({ skip }) => {
+    if (unreachable) skip(unreachable);
+    const db = handle!.db;
+    expect(commitWithNextStatement(db)).toBe(false);
+    await db.transaction(async (tx) => {
+      await tx.transaction(async (inner) => {
+        expect(commitWithNextStatement(inner)).toBe(false);
+      });
+    });
   });
 });
