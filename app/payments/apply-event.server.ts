@@ -67,7 +67,7 @@ export async function applyDeliveryIn(
   tx: DB,
   delivery: ProviderDelivery,
   resolveFailure?: "redelivered" | "replayed",
-  { commitWithLastPayment = false }: ApplyOptions = {},
+  { commitWithLastStatement = false }: ApplyOptions = {},
 ): Promise<"applied" | "duplicate"> {
   // Processed when this transaction commits, and not at all if it fails.
   const now = new Date().toISOString();
@@ -94,7 +94,7 @@ export async function applyDeliveryIn(
   readAhead.set(tx, ahead);
   try {
     for (const [i, event] of events.entries())
-      await applyEvent(tx, event, commitWithLastPayment && i === events.length - 1);
+      await applyEvent(tx, event, commitWithLastStatement && i === events.length - 1);
   } finally {
     readAhead.delete(tx);
   }
@@ -103,13 +103,13 @@ export async function applyDeliveryIn(
 
 export type ApplyOptions = {
   /**
-   * The caller writes nothing after the delivery: if its last event records a payment with
-   * nothing to write after it, the payment's statement is the transaction's last and COMMIT is
-   * sent with it (ADR 056). Should that statement find the payment recorded meanwhile or the
+   * The caller writes nothing after the delivery: where the last event's last statement is known
+   * before it is sent (a payment with nothing written after it, a card's details), COMMIT is sent
+   * with it (ADR 056). Should a payment's statement find the payment recorded meanwhile or the
    * counter missing, the transaction fails with CommitWithPaymentError, to be run again without
    * this.
    */
-  commitWithLastPayment?: boolean;
+  commitWithLastStatement?: boolean;
 };
 
 /** The checkout and subscription an event's apply reads first (findCheckout, knownSubscription). */
@@ -198,7 +198,7 @@ async function applyEvent(tx: DB, event: NormalizedEvent, last: boolean) {
     case "payment.settled":
       return applySettlement(tx, event);
     case "card.changed":
-      return applyCardChanged(tx, event);
+      return applyCardChanged(tx, event, { last });
     default:
       return assertNever(event, "event type");
   }
@@ -338,12 +338,13 @@ async function applySubscriptionChanged(tx: DB, event: Extract<NormalizedEvent, 
     : [];
   // The amount the provider did not say: the plan's price in the subscription's currency (ADR 050),
   // else what the checkout asked for (a new row) or what the row holds already.
+  // Read only when the amount is not given (the plan's row and prices are otherwise not needed).
   const planId = plan?.id ?? checkout.planId;
-  const [current] = planId === null ? [] : await tx.select().from(plans).where(eq(plans.id, planId));
-  const amountMinor =
-    event.amountMinor ??
-    (current ? planPriceIn(current, await planPricesOf(tx, current), event.currency) : undefined) ??
-    null;
+  const planPrice = async () => {
+    const [current] = plan ? [plan] : planId === null ? [] : await tx.select().from(plans).where(eq(plans.id, planId));
+    return current ? planPriceIn(current, await planPricesOf(tx, current), event.currency) : undefined;
+  };
+  const amountMinor = event.amountMinor ?? (await planPrice()) ?? null;
   const [applied] = await tx
     .insert(subscriptions)
     .values({

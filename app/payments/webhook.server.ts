@@ -118,10 +118,10 @@ async function applyVerifiedDelivery(
   const withCards = await resolveCardChanges(db, traced);
   const explained = await explainFailedPayments(db, withCards);
   await endSubscriptionsReplacedBy(db, explained);
-  const apply = (commitWithLastPayment: boolean) =>
+  const apply = (commitWithLastStatement: boolean) =>
     db.transaction(async (tx) => {
       // Any open failure of the event is resolved by the statement that records it (ADR 016's lock order).
-      const outcome = await applyDeliveryIn(tx, explained, resolution, { commitWithLastPayment });
+      const outcome = await applyDeliveryIn(tx, explained, resolution, { commitWithLastStatement });
       if (audit) {
         await recordAudit(tx, {
           actor: { type: "staff", id: audit.staffUserId },

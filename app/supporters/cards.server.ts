@@ -1,14 +1,20 @@
 import { and, eq, isNull } from "drizzle-orm";
-import type { DB } from "@db/client.server";
+import { commitWithNextStatement, type DB } from "@db/client.server";
 import { supporters } from "@db/schema";
 import type { NormalizedEvent } from "~/payments/events";
 
 /**
  * Records the card that pays, for expiry reminders: brand, last 4 and expiry, nothing else.
- * Stripe events name the customer; the simulated card page names the supporter.
+ * Stripe events name the customer; the simulated card page names the supporter. `last`: the
+ * caller writes nothing after it in this transaction, so COMMIT goes with it (ADR 056).
  */
-export async function applyCardChanged(tx: DB, event: Extract<NormalizedEvent, { type: "card.changed" }>) {
+export async function applyCardChanged(
+  tx: DB,
+  event: Extract<NormalizedEvent, { type: "card.changed" }>,
+  { last = false }: { last?: boolean } = {},
+) {
   if (!event.card) return;
+  if (last) commitWithNextStatement(tx);
   const owner =
     "supporterId" in event.owner
       ? eq(supporters.id, event.owner.supporterId)

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openDatabase, rowsOf } from "@db/client.server";
-import { counters, outbox, payments, subscriptions } from "@db/schema";
+import { counters, outbox, payments, subscriptions, supporters } from "@db/schema";
 import { handleStripeWebhook } from "~/http/stripe-webhook.server";
 import { createCheckout, uniqueEmail } from "../factories";
 import {
@@ -12,6 +12,7 @@ import {
   signedWebhookRequest,
   stripeEvent,
   stripeId,
+  subscriptionObject,
 } from "../mocks/stripe";
 import { countingProxy, type CountingProxy } from "../support/counting-proxy";
 import { useSeededDatabase } from "../support/database";
@@ -27,7 +28,7 @@ import { useStripeMode } from "../support/stripe-mode";
  * delivery. Needs PostgreSQL (PGlite commits as usual).
  */
 const SECRET = "whsec_fighting_fund_round_trips";
-useStripeMode(SECRET);
+const { stripe } = useStripeMode(SECRET);
 const { t, fixtures } = useSeededDatabase();
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -116,6 +117,59 @@ describe.skipIf(!onPostgres)("a delivery's round trips to PostgreSQL", () => {
       .innerJoin(subscriptions, eq(subscriptions.id, payments.subscriptionId))
       .where(eq(subscriptions.providerSubscriptionId, subscription));
     expect(rows).toHaveLength(3);
+  });
+  it("a tier subscription's update with its amount: four, no plan read; a new card: four", async () => {
+    const plan = fixtures.plan("print-monthly");
+    const checkout = await createCheckout(t.db, {
+      campaignId: fixtures.campaign.id,
+      kind: "tier_monthly",
+      planId: plan.id,
+      amountMinor: 1000,
+    });
+    const metadata = checkoutMetadata({
+      checkoutId: checkout.id,
+      campaignId: fixtures.campaign.id,
+      planId: plan.id,
+      kind: "tier_monthly",
+    });
+    const subscription = stripeId("sub");
+    const customer = stripeId("cus", 14);
+    await deliver(
+      stripeEvent(
+        "invoice.paid",
+        invoiceObject({ metadata, subscription, customer, amount: 1000, email: checkout.email }),
+      ),
+    );
+    const update = (days: number) =>
+      stripeEvent(
+        "customer.subscription.updated",
+        subscriptionObject({
+          id: subscription,
+          metadata,
+          customer,
+          status: "active",
+          unitAmount: 1000,
+          currentPeriodEnd: Math.floor(Date.now() / 1000) + days * 86_400,
+        }),
+        { created: Math.floor(Date.now() / 1000) + days },
+      );
+    await deliver(update(30)); // prepared
+    // BEGIN with the event's record, the checkout and the subscription; the supporter keys'
+    // locks with the owner; the subscription's row; COMMIT.
+    expect(await deliver(update(31))).toBe(4);
+    const [row] = await t.db.select().from(subscriptions).where(eq(subscriptions.providerSubscriptionId, subscription));
+    expect(row.currentPeriodEnd!.getTime()).toBeGreaterThan(Date.now() + 30.5 * 86_400_000);
+
+    // A card attached in the Customer Portal, not made the default: the event's card is recorded.
+    stripe.addCustomer({ id: customer, email: checkout.email });
+    const card = (last4: string) =>
+      stripeEvent("payment_method.attached", stripe.addCard({ customer, last4, expMonth: 11, expYear: 2031 }));
+    await deliver(card("4242")); // prepared
+    // Before the transaction, whether the event was applied already and whose customer it is;
+    // BEGIN with the event's record; the card's details with COMMIT.
+    expect(await deliver(card("1881"))).toBe(4);
+    const [owner] = await t.db.select().from(supporters).where(eq(supporters.stripeCustomerId, customer));
+    expect(owner).toMatchObject({ cardBrand: "visa", cardLast4: "1881", cardExpYear: 2031 });
   });
 });
 
