@@ -11,17 +11,19 @@ import { rowsOf, type DB } from "./client.server";
  * maps them (nested objects, null for a left join that found nothing, columns' own types).
  *
  * Uses what drizzle's own `.prepare()` uses (the session's prepareQuery); unlike `.prepare()`,
- * the built text is not tied to one session, so it also runs inside a transaction.
+ * the built text is not tied to one session, so it also runs inside a transaction. `build` may
+ * also make an insert (`values` of placeholders, `returning`): its rows come back mapped the same.
  */
 export function builtOnce<Q extends PromiseLike<unknown>>(build: (db: DB) => Q) {
   let built: Built | undefined;
   return (db: DB, values: Record<string, unknown>): Promise<Awaited<Q>> => {
     if (!built) {
-      const select = build(db) as unknown as SelectInternals;
+      const query = build(db) as unknown as SelectInternals | InsertInternals;
       built = {
-        query: (db as unknown as DbInternals).dialect.sqlToQuery(select.getSQL()),
-        fields: orderSelectedFields(select.config.fields),
-        joinsNotNullableMap: select.joinsNotNullableMap,
+        query: (db as unknown as DbInternals).dialect.sqlToQuery(query.getSQL()),
+        // A select's fields, or an insert's `returning` (drizzle orders those itself).
+        fields: "fields" in query.config ? orderSelectedFields(query.config.fields) : query.config.returning,
+        joinsNotNullableMap: "joinsNotNullableMap" in query ? query.joinsNotNullableMap : undefined,
       };
     }
     const prepared = (db as unknown as DbInternals).session.prepareQuery(built.query, built.fields, undefined, true);
@@ -60,8 +62,9 @@ export function inOrder<T extends readonly unknown[]>(...started: { [K in keyof 
 
 type Built = { query: Query; fields: unknown; joinsNotNullableMap: unknown };
 
-/** The parts of a drizzle select, and of a database or transaction, that `.prepare()` itself uses. */
+/** The parts of a drizzle select or insert, and of a database or transaction, that `.prepare()` itself uses. */
 type SelectInternals = { getSQL(): unknown; config: { fields: unknown }; joinsNotNullableMap: unknown };
+type InsertInternals = { getSQL(): unknown; config: { returning?: unknown } };
 type DbInternals = {
   dialect: { sqlToQuery(sql: unknown): Query };
   session: {

@@ -987,9 +987,12 @@ const paymentWithNextNumberOrFail = builtOnceStatement<{ id: number; receipt_num
 
 function paymentStatement({ strict }: { strict: boolean }) {
   const v = (name: string) => sql.placeholder(name);
-  // Strict: the number is a scalar subquery (null, so refused, without a counter) and a conflict
-  // is an error.
-  const next = strict ? sql`(select value + 1 from ${counters} where name = 'receipt' for update)` : sql`taken.next`;
+  // Strict: without a counter the number is null (a left join), so the row is refused, and a
+  // conflict is an error. Either way the row is made from `taken`'s, so the payment's id is drawn
+  // once the counter is locked, and ids rise with numbers.
+  const source = strict
+    ? sql`from (values (1)) as one_row (n) left join taken on true`
+    : sql`from taken on conflict (provider, provider_payment_id) do nothing`;
   return sql`
     with taken as (
       select value + 1 as next from ${counters} where name = 'receipt' for update
@@ -1002,9 +1005,9 @@ function paymentStatement({ strict }: { strict: boolean }) {
         ${v("checkoutId")}::uuid, ${v("kind")}::text, ${v("method")}::text, ${v("provider")}::text,
         ${v("providerPaymentId")}::text, ${v("stripePaymentIntentId")}::text, ${v("amountMinor")}::bigint,
         ${v("feeCoverMinor")}::bigint, ${v("currency")}::text, ${v("anonymous")}::boolean, ${v("message")}::text,
-        ${next}, ${v("reference")}::text, ${v("recordedByStaffId")}::int,
+        taken.next, ${v("reference")}::text, ${v("recordedByStaffId")}::int,
         ${v("paidAt")}::timestamptz, ${v("coversUntil")}::timestamptz, ${v("deliveryAddress")}::jsonb
-      ${strict ? sql`` : sql`from taken on conflict (provider, provider_payment_id) do nothing`}
+      ${source}
       returning id, receipt_number
     ), counted as (
       update ${counters} set value = paid.receipt_number from paid where ${counters}.name = 'receipt'

@@ -11,7 +11,7 @@ import {
 } from "@db/schema";
 import { one } from "@db/rows";
 import type { PostalAddress } from "~/payments/events";
-import { isLocale } from "~/i18n/locales";
+import { DEFAULT_LOCALE, isLocale } from "~/i18n/locales";
 
 export type SupporterFacts = {
   email: string;
@@ -139,6 +139,53 @@ const supporterByCustomerOrEmail = builtOnce((db) =>
     .orderBy(sql`${supporters.stripeCustomerId} = ${sql.placeholder("customerId")} desc nulls last`)
     .limit(1),
 );
+/**
+ * A checkout's new record, unless one with its email or Stripe customer exists (either unique
+ * index conflicts: nothing is inserted, nothing returned). Sent after the keys' locks and the
+ * look-up, under the same locks, so it makes a record exactly when the look-up found none.
+ */
+const newSupporterUnlessKnown = builtOnce((db) =>
+  db
+    .insert(supporters)
+    .values({
+      email: sql.placeholder("email"),
+      name: sql.placeholder("name"),
+      phone: sql.placeholder("phone"),
+      anonymous: sql.placeholder("anonymous"),
+      stripeCustomerId: sql.placeholder("stripeCustomerId"),
+      detailsFromCheckoutId: sql.placeholder("detailsFromCheckoutId"),
+      locale: sql.placeholder("locale"),
+      addressLine1: sql.placeholder("addressLine1"),
+      addressLine2: sql.placeholder("addressLine2"),
+      addressCity: sql.placeholder("addressCity"),
+      addressState: sql.placeholder("addressState"),
+      addressPostalCode: sql.placeholder("addressPostalCode"),
+      addressCountry: sql.placeholder("addressCountry"),
+    })
+    .onConflictDoNothing()
+    .returning(),
+);
+
+/** A new record's columns: the details given at its checkout. */
+function newRecordOf(who: CheckoutIdentity) {
+  const address = who.details.address;
+  return {
+    email: who.email.trim(),
+    name: who.details.name?.trim() ?? "",
+    phone: who.details.phone?.trim() || null,
+    anonymous: who.anonymous,
+    stripeCustomerId: who.stripeCustomerId ?? null,
+    detailsFromCheckoutId: who.checkoutId,
+    locale: isLocale(who.locale) ? who.locale : DEFAULT_LOCALE,
+    addressLine1: address?.line1 ?? null,
+    addressLine2: address?.line2 ?? null,
+    addressCity: address?.city ?? null,
+    addressState: address?.state ?? null,
+    addressPostalCode: address?.postalCode ?? null,
+    addressCountry: address?.country ?? null,
+  };
+}
+
 const supporterByEmail = builtOnce((db) =>
   db
     .select()
@@ -173,30 +220,22 @@ export type SupporterNow = {
  */
 export async function supporterForCheckout(tx: DB, who: CheckoutIdentity): Promise<SupporterNow> {
   // The record the Stripe customer is linked to, else the one with this email: read once the
-  // keys are locked, in the same round trip (inOrder).
+  // keys are locked, in the same round trip (inOrder). The new record is made in that round trip
+  // too, after the read, unless one with this email or customer exists: then nothing is made.
   const emailKey = who.email.trim().toLowerCase();
-  const [, [existing]] = await inOrder(
-    lockSupporterKeys(tx, who.email, who.stripeCustomerId),
+  const lookUp = () =>
     who.stripeCustomerId
       ? supporterByCustomerOrEmail(tx, { customerId: who.stripeCustomerId, emailKey })
-      : supporterByEmail(tx, { emailKey }),
+      : supporterByEmail(tx, { emailKey });
+  const [, [found], [made]] = await inOrder(
+    lockSupporterKeys(tx, who.email, who.stripeCustomerId),
+    lookUp(),
+    newSupporterUnlessKnown(tx, newRecordOf(who)),
   );
-  if (!existing) {
-    const [created] = await tx
-      .insert(supporters)
-      .values({
-        email: who.email.trim(),
-        name: who.details.name?.trim() ?? "",
-        phone: who.details.phone?.trim() || null,
-        anonymous: who.anonymous,
-        stripeCustomerId: who.stripeCustomerId ?? null,
-        detailsFromCheckoutId: who.checkoutId,
-        ...(isLocale(who.locale) ? { locale: who.locale } : {}),
-        ...addressColumns(who.details.address),
-      })
-      .returning();
-    return { id: created!.id, profile: created!, created: true };
-  }
+  if (!found && made) return { id: made.id, profile: made, created: true };
+  // Neither found nor made: made meanwhile by something that takes no supporter keys (a staff
+  // member adding them). Read again, it is the record found.
+  const existing = found ?? one(await lookUp(), "supporterForCheckout: the record made meanwhile");
   // Keep the first customer id we learnt: one Stripe customer per supporter.
   const link = who.stripeCustomerId && !existing.stripeCustomerId ? { stripeCustomerId: who.stripeCustomerId } : {};
   const maker = existing.detailsFromCheckoutId !== null && existing.detailsFromCheckoutId === who.checkoutId;
