@@ -669,19 +669,19 @@ export type RecordedPayment =
  * campaign's totals (the payment's rollup triggers) during one statement and the commit (ADR 054).
  */
 export async function recordPayment(tx: DB, input: NewPayment): Promise<RecordedPayment> {
-  // One statement for everything the receipt needs. The supporter's key-share lock comes before
+  // One round trip for everything the receipt needs. The supporter's key-share lock comes before
   // the counter (see findCheckout): the payment's foreign key needs it anyway, and taken after the
   // counter it could wait on a delivery that is waiting for the counter.
-  const [context] = input.receiptFacts
-    ? [input.receiptFacts]
-    : await readForReceipt(tx, {
-        supporterId: input.supporterId,
-        campaignId: input.campaignId,
-        planId: input.planId ?? -1,
-        checkoutId: input.checkoutId,
-        provider: input.provider,
-        providerPaymentId: input.providerPaymentId,
-      });
+  const context =
+    input.receiptFacts ??
+    (await readForReceipt(tx, {
+      supporterId: input.supporterId,
+      campaignId: input.campaignId,
+      planId: input.planId ?? -1,
+      checkoutId: input.checkoutId,
+      provider: input.provider,
+      providerPaymentId: input.providerPaymentId,
+    }));
   if (!context) throw new Error("recordPayment: the payment's supporter or campaign is missing");
   const { supporter, campaign, plan } = context;
   if (context.recorded)
@@ -805,33 +805,36 @@ export async function recordPayment(tx: DB, input: NewPayment): Promise<Recorded
   return recorded;
 }
 
-/** What recordPayment reads, in one statement built once (builtOnce). */
-const readForReceipt = builtOnce((db) => {
-  const recorded = alias(payments, "recorded");
-  const value = (name: string) => sql.placeholder(name);
-  return db
-    .select({
-      supporter: supporters,
-      campaign: campaigns,
-      plan: plans,
-      settings,
-      recorded: { id: recorded.id, stripePaymentIntentId: recorded.stripePaymentIntentId },
-      choice: { noEmail: checkouts.noEmail, noAccountLink: checkouts.noAccountLink, onion: checkouts.onion },
-    })
-    .from(supporters)
-    .innerJoin(campaigns, eq(campaigns.id, value("campaignId")))
-    .leftJoin(plans, eq(plans.id, value("planId")))
-    .leftJoin(settings, sql`true`)
-    .leftJoin(checkouts, sql`${checkouts.id} = ${value("checkoutId")}`)
-    .leftJoin(
-      recorded,
-      and(eq(recorded.provider, value("provider")), eq(recorded.providerPaymentId, value("providerPaymentId"))),
-    )
-    .where(eq(supporters.id, value("supporterId")))
-    .for("key share", { of: supporters });
-});
+/**
+ * What recordPayment reads, in one round trip (inOrder): the supporter, key-share locked, then
+ * the rest of the receipt's facts. Undefined when the supporter or the campaign is missing.
+ */
+async function readForReceipt(tx: DB, keys: ReceiptKeys & { supporterId: number }): Promise<ReceiptFacts | undefined> {
+  const [[supporter], [facts]] = await inOrder(
+    supporterKeyShared(tx, { supporterId: keys.supporterId }),
+    receiptFactsBesideTheSupporter(tx, keys),
+  );
+  return supporter && facts ? { ...facts, supporter } : undefined;
+}
 
-type ReceiptFacts = Awaited<ReturnType<typeof readForReceipt>>[number];
+const supporterKeyShared = builtOnce((db) =>
+  db
+    .select()
+    .from(supporters)
+    .where(eq(supporters.id, sql.placeholder("supporterId")))
+    .for("key share"),
+);
+
+type ReceiptKeys = {
+  campaignId: number;
+  planId: number;
+  checkoutId: string | null;
+  provider: string;
+  providerPaymentId: string;
+};
+type ReceiptFacts = Awaited<ReturnType<typeof receiptFactsBesideTheSupporter>>[number] & {
+  supporter: typeof supporters.$inferSelect;
+};
 
 /**
  * What a card payment's receipt needs, read in the round trip that takes its supporter's locks
@@ -849,20 +852,19 @@ async function receiptFactsAhead(
   event: Extract<NormalizedEvent, { type: "payment.succeeded" }>,
   known: KnownSubscription | null,
 ): Promise<(Omit<ReceiptFacts, "supporter"> & { supporter?: ReceiptFacts["supporter"] }) | undefined> {
-  const keys = {
+  const keys: ReceiptKeys = {
     campaignId: checkout.campaignId,
     planId: checkout.planId ?? -1,
     checkoutId: checkout.id,
     provider: checkout.provider,
     providerPaymentId: event.providerPaymentId,
   };
-  const [row] = known
-    ? await readForReceipt(tx, { ...keys, supporterId: known.supporterId })
-    : await receiptFactsBesideTheSupporter(tx, keys);
-  return row;
+  if (known) return readForReceipt(tx, { ...keys, supporterId: known.supporterId });
+  const [facts] = await receiptFactsBesideTheSupporter(tx, keys);
+  return facts;
 }
 
-/** readForReceipt without the supporter: for a supporter this transaction made. */
+/** Everything a receipt needs but its supporter: the campaign, plan, settings, the checkout's email choice, "recorded already?". */
 const receiptFactsBesideTheSupporter = builtOnce((db) => {
   const recorded = alias(payments, "recorded");
   const value = (name: string) => sql.placeholder(name);

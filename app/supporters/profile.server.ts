@@ -14,6 +14,7 @@ import { getOrganisationSettings, organisationDetails } from "~/organisation/set
 import type { PostalAddress } from "~/payments/events";
 import { kickCustomerSync, markCustomerSyncDue } from "./customer-sync.server";
 import { listEntitlements } from "./entitlements.server";
+import { postalColumns } from "./supporters.server";
 import { addressGiven, ADDRESS_FIELD_NAMES, email, name, postalAddress } from "~/validation/fields";
 
 // Stripe keeps its own copy of the customer's name, email and address: a change saved here marks
@@ -74,17 +75,6 @@ export async function getProfile(db: DB, { supporterId }: { supporterId: number 
   };
 }
 
-function addressColumns(address: PostalAddress | null) {
-  return {
-    addressLine1: address?.line1 ?? null,
-    addressLine2: address?.line2 ?? null,
-    addressCity: address?.city ?? null,
-    addressState: address?.state ?? null,
-    addressPostalCode: address?.postalCode ?? null,
-    addressCountry: address?.country ?? null,
-  };
-}
-
 export type ProfileUpdateOutcome = "saved" | "not_found" | "address_needed";
 
 export async function updateProfileDetails(
@@ -100,7 +90,7 @@ export async function updateProfileDetails(
       (await listEntitlements(tx, { supporterId: input.supporterId })).some((e) => e.tier === "print")
     )
       return "address_needed";
-    const next = { name: input.name, ...addressColumns(input.address) };
+    const next = { name: input.name, ...postalColumns(input.address) };
     const changed = (Object.keys(next) as (keyof typeof next)[]).filter((key) => (current[key] ?? null) !== next[key]);
     if (changed.length === 0) return "saved";
     syncDue = await markCustomerSyncDue(tx, { supporterId: current.id });

@@ -22,14 +22,18 @@ export type SupporterFacts = {
 };
 
 function addressColumns(address: PostalAddress | null | undefined) {
-  if (!address) return {};
+  return address ? postalColumns(address) : {};
+}
+
+/** A record's address columns for `address`: each null where it has none (no address: all null). */
+export function postalColumns(address: PostalAddress | null | undefined) {
   return {
-    addressLine1: address.line1,
-    addressLine2: address.line2 ?? null,
-    addressCity: address.city,
-    addressState: address.state ?? null,
-    addressPostalCode: address.postalCode,
-    addressCountry: address.country,
+    addressLine1: address?.line1 ?? null,
+    addressLine2: address?.line2 ?? null,
+    addressCity: address?.city ?? null,
+    addressState: address?.state ?? null,
+    addressPostalCode: address?.postalCode ?? null,
+    addressCountry: address?.country ?? null,
   };
 }
 
@@ -168,7 +172,6 @@ const newSupporterUnlessKnown = builtOnce((db) =>
 
 /** A new record's columns: the details given at its checkout. */
 function newRecordOf(who: CheckoutIdentity) {
-  const address = who.details.address;
   return {
     email: who.email.trim(),
     name: who.details.name?.trim() ?? "",
@@ -177,12 +180,7 @@ function newRecordOf(who: CheckoutIdentity) {
     stripeCustomerId: who.stripeCustomerId ?? null,
     detailsFromCheckoutId: who.checkoutId,
     locale: isLocale(who.locale) ? who.locale : DEFAULT_LOCALE,
-    addressLine1: address?.line1 ?? null,
-    addressLine2: address?.line2 ?? null,
-    addressCity: address?.city ?? null,
-    addressState: address?.state ?? null,
-    addressPostalCode: address?.postalCode ?? null,
-    addressCountry: address?.country ?? null,
+    ...postalColumns(who.details.address),
   };
 }
 

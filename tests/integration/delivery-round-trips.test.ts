@@ -32,6 +32,13 @@ const { stripe } = useStripeMode(SECRET);
 const { t, fixtures } = useSeededDatabase();
 const onPostgres = Boolean(process.env.DATABASE_URL);
 
+/** A $15 monthly gift's checkout, as the donate form makes it, and the metadata its Stripe objects carry. */
+async function monthlyCheckout() {
+  const checkout = await createCheckout(t.db, { campaignId: fixtures.campaign.id, kind: "monthly", amountMinor: 1500 });
+  const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "monthly" });
+  return { checkout, metadata };
+}
+
 describe.skipIf(!onPostgres)("a delivery's round trips to PostgreSQL", () => {
   let proxy: CountingProxy;
   let handle: Awaited<ReturnType<typeof openDatabase>>;
@@ -95,12 +102,7 @@ describe.skipIf(!onPostgres)("a delivery's round trips to PostgreSQL", () => {
   });
 
   it("a monthly renewal: three; the record its checkout made is not written again", async () => {
-    const checkout = await createCheckout(t.db, {
-      campaignId: fixtures.campaign.id,
-      kind: "monthly",
-      amountMinor: 1500,
-    });
-    const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "monthly" });
+    const { checkout, metadata } = await monthlyCheckout();
     const subscription = stripeId("sub");
     const customer = stripeId("cus", 14);
     const invoice = (billingReason: "subscription_create" | "subscription_cycle") =>
@@ -177,12 +179,7 @@ describe.skipIf(!onPostgres)(
   "a payment recorded by another transaction while the delivery waits for the counter",
   () => {
     it("is found recorded: the delivery is applied again the usual way, takes no number and sends no receipt", async () => {
-      const checkout = await createCheckout(t.db, {
-        campaignId: fixtures.campaign.id,
-        kind: "monthly",
-        amountMinor: 1500,
-      });
-      const metadata = checkoutMetadata({ checkoutId: checkout.id, campaignId: fixtures.campaign.id, kind: "monthly" });
+      const { checkout, metadata } = await monthlyCheckout();
       const invoice = invoiceObject({ metadata, subscription: stripeId("sub"), amount: 1500, email: checkout.email });
       const value = async () =>
         rowsOf<{ value: number }>(
