@@ -61,7 +61,7 @@ describe.skipIf(!onPostgres)("a delivery's round trips to PostgreSQL", () => {
 
   const shipping = {
     name: "Rosa Reader",
-    address: { line1: "1 Press Lane", city: "Carlton", state: "VIC", postalCode: "3053", country: "AU" },
+    address: { line1: "1 Press Lane", city: "Carlton", state: "VIC", postal_code: "3053", country: "AU" },
   };
   /** A paid session of a new reader's one-off gift with a postal address, as Stripe sends it. */
   const newGift = async () => {
