@@ -116,7 +116,8 @@ export function preparingStatements<T extends Sql>(client: T, topLevel = false):
  * transaction takes no more statements (they fail with TRANSACTION_ENDED); if the statement fails,
  * its COMMIT rolls everything back and the statement's error is what the transaction throws.
  * Returns false where this cannot be done (PGlite; inside a savepoint): the transaction then
- * commits when its callback returns, as usual.
+ * commits when its callback returns, as usual. The mark goes to the next statement sent on `tx`:
+ * call it right before that statement, with no other statement of the transaction in flight.
  */
 export function commitWithNextStatement(tx: DB): boolean {
   const client = (tx as unknown as { session?: { client?: Record<symbol, unknown> } }).session?.client;

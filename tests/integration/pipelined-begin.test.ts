@@ -107,11 +107,16 @@ describe("a transaction's BEGIN", () => {
           const [{ xact }] = rowsOf<{ xact: string | null }>(
             await tx.execute(sql`select txid_current_if_assigned()::text as xact`),
           );
-          return { mine, inTransaction: xact !== null };
+          return { mine, xact };
         }),
       ),
     );
-    expect(seen).toEqual(Array.from({ length: 5 }, () => ({ mine: 1, inTransaction: true })));
+    expect(seen.map((s) => s.mine)).toEqual([1, 1, 1, 1, 1]);
+    // Each in a transaction of its own: the three that waited were not begun on one connection
+    // together (one COMMIT would then end all three).
+    const transactions = seen.map((s) => s.xact);
+    expect(transactions.every((xact) => xact !== null)).toBe(true);
+    expect(new Set(transactions).size).toBe(5);
     const rows = rowsOf<{ n: number }>(
       await db.execute(sql`select count(*)::int as n from pipelined_begin_test where n between 10 and 14`),
     );
