@@ -58,7 +58,7 @@ const text = (value: unknown) => (typeof value === "string" && value ? value : n
  */
 export function describeError(error: unknown): string {
   const chain = causes(error);
-  const database = chain.find((e) => typeof e.code === "string" && SQLSTATE.test(e.code) && !text(e.type));
+  const database = databaseError(chain);
   if (database) {
     const constraint = text(database.constraint_name) ?? text(database.constraint);
     const table = text(database.table_name) ?? text(database.table);
@@ -78,6 +78,17 @@ export function describeError(error: unknown): string {
   const first = chain[0];
   if (!first) return clip(String(error));
   return clip(`${text(first.name) ?? "Error"}: ${text(first.message) ?? "no message"}`);
+}
+
+/** The database's error in a cause chain (drizzle wraps postgres.js's and PGlite's), if any. */
+function databaseError(chain: ErrorLike[]) {
+  return chain.find((e) => typeof e.code === "string" && SQLSTATE.test(e.code) && !text(e.type));
+}
+
+/** The SQLSTATE of a database error anywhere in `error`'s cause chain; else null. */
+export function sqlState(error: unknown): string | null {
+  const database = databaseError(causes(error));
+  return database ? String(database.code) : null;
 }
 
 function clip(message: string) {

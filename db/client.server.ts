@@ -12,19 +12,6 @@ import * as schema from "./schema";
 /** The one database type: the same query code runs on PGlite and on PostgreSQL. */
 export type DB = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-/** The SQLSTATE of a database error, wherever it is in the error's cause chain (drizzle wraps it); else null. */
-export function sqlState(error: unknown): string | null {
-  for (
-    let e: unknown = error, depth = 0;
-    e && typeof e === "object" && depth < 5;
-    e = (e as { cause?: unknown }).cause, depth++
-  ) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return null;
-}
-
 /** The rows of a raw `execute()`: postgres.js answers with the rows, PGlite with `{ rows }`. */
 export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;

@@ -1,7 +1,7 @@
 import { t } from "~/i18n/t";
 import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
-import { commitWithNextStatement, sqlState, type DB } from "@db/client.server";
+import { commitWithNextStatement, type DB } from "@db/client.server";
 import { builtOnce, builtOnceStatement, inOrder } from "@db/built-once.server";
 import { one } from "@db/rows";
 import {
@@ -25,7 +25,7 @@ import { createLoginLink, MANAGE_LINK_TTL_MS, newLoginLink, type LoginTokenRow }
 import { publicOrigin } from "~/origins.server";
 import { enqueueEmail, outboxRow, type OutboxRow } from "~/email/outbox.server";
 import { emailLocale, type ReceiptSnapshot } from "~/email/templates";
-import { logger } from "~/log.server";
+import { logger, sqlState } from "~/log.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";
 import { forbidsAccountLink, withGiftOrigin } from "~/supporters/discretion.server";
 import { applyCardChanged } from "~/supporters/cards.server";
@@ -38,6 +38,7 @@ import {
   formatDeliveryAddress,
   formatPostalAddress,
   supporterForCheckout,
+  supporterKeyShared,
   type DetailsGiven,
   type SupporterNow,
 } from "~/supporters/supporters.server";
@@ -503,10 +504,11 @@ async function applyPaymentSucceeded(
   // trip (receiptFactsAhead is called while resolveSupporter's first statements are being sent).
   const [{ id: supporterId, profile, created }, ahead] = await Promise.all([
     resolveSupporter(tx, checkout, event.customer, event.providerSubscriptionId, known),
-    receiptFactsAhead(tx, checkout, event, known),
+    receiptFactsAhead(tx, checkout, event),
   ]);
-  // The owner as this transaction left it (a renewal), or the record it made (a new supporter).
-  const supporterNow = known ? (profile ?? ahead?.supporter) : created ? profile : null;
+  // The receipt's supporter, where recordPayment need not read it: a renewal's owner as read
+  // key-share locked (or as this transaction then left it), or the record this transaction made.
+  const supporterNow = known || created ? profile : null;
   const receiptFacts = ahead && supporterNow ? { ...ahead, supporter: supporterNow } : undefined;
   const subscriptionId = await ensureSubscriptionRow(tx, checkout, supporterId, event, known);
   // An address given at checkout that the profile does not hold (someone else's checkout) is
@@ -817,14 +819,6 @@ async function readForReceipt(tx: DB, keys: ReceiptKeys & { supporterId: number 
   return supporter && facts ? { ...facts, supporter } : undefined;
 }
 
-const supporterKeyShared = builtOnce((db) =>
-  db
-    .select()
-    .from(supporters)
-    .where(eq(supporters.id, sql.placeholder("supporterId")))
-    .for("key share"),
-);
-
 type ReceiptKeys = {
   campaignId: number;
   planId: number;
@@ -837,30 +831,25 @@ type ReceiptFacts = Awaited<ReturnType<typeof receiptFactsBesideTheSupporter>>[n
 };
 
 /**
- * What a card payment's receipt needs, read in the round trip that takes its supporter's locks
- * (sent after them, so run under them; ADR 056), for recordPayment to use instead of its own read:
- * - a renewal's owner is known before that round trip: everything, the owner's row under its
- *   key-share lock, as recordPayment would read it;
- * - otherwise everything but the supporter, used only if the supporter is made by this
- *   transaction (no other can lock that row); an existing supporter found by email or customer
- *   id is read by recordPayment, its lock taken there, as before.
- * Undefined when a part is missing (recordPayment then reads, and says what is missing).
+ * What a card payment's receipt needs beside its supporter, read in the round trip that takes
+ * the supporter's locks (sent after them, so run under them; ADR 056), for recordPayment to use
+ * with the supporter resolveSupporter gave where it can: a renewal's owner (read key-share
+ * locked, supporterKeyShared) or a record this transaction made (no other can lock it). An
+ * existing supporter found by email or customer id is read by recordPayment, its lock taken
+ * there, as before. Undefined when a part is missing (recordPayment then reads, and says what).
  */
 async function receiptFactsAhead(
   tx: DB,
   checkout: Checkout,
   event: Extract<NormalizedEvent, { type: "payment.succeeded" }>,
-  known: KnownSubscription | null,
-): Promise<(Omit<ReceiptFacts, "supporter"> & { supporter?: ReceiptFacts["supporter"] }) | undefined> {
-  const keys: ReceiptKeys = {
+): Promise<Omit<ReceiptFacts, "supporter"> | undefined> {
+  const [facts] = await receiptFactsBesideTheSupporter(tx, {
     campaignId: checkout.campaignId,
     planId: checkout.planId ?? -1,
     checkoutId: checkout.id,
     provider: checkout.provider,
     providerPaymentId: event.providerPaymentId,
-  };
-  if (known) return readForReceipt(tx, { ...keys, supporterId: known.supporterId });
-  const [facts] = await receiptFactsBesideTheSupporter(tx, keys);
+  });
   return facts;
 }
 

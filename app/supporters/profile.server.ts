@@ -1,6 +1,6 @@
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { z } from "zod";
-import { sqlState, type DB } from "@db/client.server";
+import type { DB } from "@db/client.server";
 import { loginTokens, payments, supporters } from "@db/schema";
 import { recordAudit } from "~/audit/audit.server";
 import { hitRateLimit, type RateLimitRule } from "~/auth/rate-limit.server";
@@ -8,6 +8,7 @@ import { createLoginLink, EMAIL_CHANGE_TTL_MS, revokeAllSessions } from "~/auth/
 import { hashToken } from "~/auth/tokens.server";
 import { supporterDiscretion } from "~/supporters/discretion.server";
 import { enqueueEmail } from "~/email/outbox.server";
+import { sqlState } from "~/log.server";
 import { emailLocale } from "~/email/templates";
 import { formValues, zodFieldErrors, type FormResult } from "~/giving/forms.server";
 import { getOrganisationSettings, organisationDetails } from "~/organisation/settings.server";

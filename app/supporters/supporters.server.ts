@@ -309,18 +309,24 @@ export async function completeRecordFromItsCheckout(
 ): Promise<SupporterNow> {
   const [, [current]] = await inOrder(
     lockSupporterKeys(tx, who.email, who.stripeCustomerId),
-    supporterById(tx, { supporterId }),
+    supporterKeyShared(tx, { supporterId }),
   );
   if (current?.detailsFromCheckoutId !== who.checkoutId)
     return { id: supporterId, profile: current ?? null, created: false };
   return { id: supporterId, profile: await fillIn(tx, current, who, {}), created: false };
 }
 
-const supporterById = builtOnce((db) =>
+/**
+ * A supporter's record, key-share locked (kept, with its email and customer id, until the
+ * transaction ends): how a payment's receipt reads its supporter, ahead of the receipt counter
+ * (apply-event's readForReceipt), and how a subscription's later events read its owner.
+ */
+export const supporterKeyShared = builtOnce((db) =>
   db
     .select()
     .from(supporters)
-    .where(eq(supporters.id, sql.placeholder("supporterId"))),
+    .where(eq(supporters.id, sql.placeholder("supporterId")))
+    .for("key share"),
 );
 
 /** Whether checkout `a` was started before checkout `b` (by when our page made it; ties by id). */
