@@ -1,5 +1,6 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from "node:crypto";
 import { getEnv } from "~/env.server";
+import { cookiePairs } from "~/http/cookie-pairs";
 import { allowedHosts, cookiesAreSecure } from "~/origins.server";
 import { randomText } from "~/random-text.server";
 import { signedCookie } from "./tokens.server";
@@ -56,12 +57,9 @@ function issueCsrfCookie(cookieHeader: string | undefined): EnsuredCsrf {
   const token = newCsrfToken();
   const setCookie = csrfSetCookie(token);
   // A stale or forged ff_csrf would be read before ours: replace it.
-  const others = cookieHeader
-    ? cookieHeader
-        .split(";")
-        .map((pair) => pair.trim())
-        .filter((pair) => pair !== "" && !pair.startsWith(`${CSRF_COOKIE}=`))
-    : [];
+  const others = cookiePairs(cookieHeader)
+    .filter(({ name }) => name !== CSRF_COOKIE)
+    .map(({ text }) => text);
   const pair = setCookie.slice(0, setCookie.indexOf(";"));
   return { token, issued: { cookieHeader: others.length > 0 ? [...others, pair].join("; ") : pair, setCookie } };
 }

@@ -4,6 +4,7 @@ import { csrfSetCookie, newCsrfToken } from "~/auth/csrf.server";
 import type { Currency } from "@db/types";
 import { REGION_OF, regionCurrency } from "~/campaigns/region-currency";
 import { LANG_COOKIE } from "~/i18n/request-locale.server";
+import { cookiePairs } from "./cookie-pairs";
 import { describeError, logger } from "~/log.server";
 import { newCspNonce } from "~/security-headers.server";
 import { type PreparedBody, Template } from "./precompressed-body.server";
@@ -155,13 +156,7 @@ export class PublicPageCache {
     // Anyone signed in (a supporter, staff) gets a page of their own, rendered as usual: the
     // public pages do not differ for them today, but nothing should make that an assumption.
     // The language cookie only chooses which language's page is served (ADR 049).
-    for (const pair of (request.cookieHeader ?? "").split(";")) {
-      const trimmed = pair.trim();
-      const equals = trimmed.indexOf("=");
-      const name = equals === -1 ? trimmed : trimmed.slice(0, equals);
-      if (name !== "" && name !== "ff_csrf" && name !== LANG_COOKIE) return false;
-    }
-    return true;
+    return cookiePairs(request.cookieHeader).every(({ name }) => name === "ff_csrf" || name === LANG_COOKIE);
   }
 
   /** "changed": something it shows changed (readers wait for the new page); "expired": only time passed (they do not). */

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { match } from "@formatjs/intl-localematcher";
 import { getEnv } from "~/env.server";
+import { cookieValue } from "~/http/cookie-pairs";
 import { DEFAULT_LOCALE, isLocale, LOCALES, type Locale } from "./locales";
 
 /** The cookie a reader's own choice of language is kept in (ADR 049). */
@@ -140,15 +141,6 @@ function matchAcceptLanguage(header: string | null | undefined): Locale | undefi
   } catch {
     return undefined;
   }
-}
-
-function cookieValue(header: string | null | undefined, name: string): string | undefined {
-  if (!header?.includes(name)) return undefined;
-  for (const pair of header.split(";")) {
-    const [key, ...rest] = pair.trim().split("=");
-    if (key === name) return rest.join("=");
-  }
-  return undefined;
 }
 
 const storage = new AsyncLocalStorage<RequestLocale>();
