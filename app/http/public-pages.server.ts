@@ -56,38 +56,52 @@ export async function startPublicPageCache(render: Render) {
      * is known): a promise only for a render, a cookie to verify or a campaign's language (ADR 053).
      */
     serve(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean> {
-      const url = req.url ?? "";
-      const cookieHeader = req.headers.cookie;
-      const acceptLanguage = req.headers["accept-language"];
-      return after(ensureCsrfCookie({ path: url, cookieHeader }), (csrf) => {
-        if (!csrf) return false;
+      const request = {
+        url: req.url ?? "",
+        cookieHeader: req.headers.cookie,
+        acceptLanguage: req.headers["accept-language"],
+      };
+      return after(ensureCsrfCookie({ path: request.url, cookieHeader: request.cookieHeader }), (csrf) =>
         // The language the page is rendered in, the campaign's fallback included (ADR 049): the
         // cache keeps one page per resolved language, never one per Accept-Language.
-        const locale = resolveLocale({ url, cookieHeader, acceptLanguage }, campaignLocaleOf);
-        return after(locale, (locale) => {
-          const page = cache.serve({
-            method: "GET",
-            url,
-            cookieHeader: csrf.issued?.cookieHeader ?? cookieHeader,
-            csrfToken: csrf.token,
-            nonce: cspNonceOf(res),
-            acceptLanguage,
-            locale,
-          });
-          return after(page, (page) => {
-            if (!page) return false;
-            nameRoute("public-page-cache");
-            if (csrf.issued) res.setHeader("Set-Cookie", csrf.issued.setCookie);
-            sendBuffered(req, res, { status: page.status, headers: page.headers, body: page.body });
-            return true;
-          });
-        });
-      });
+        csrf
+          ? after(resolveLocale(request, campaignLocaleOf), (locale) =>
+              servePage(cache, req, res, request, csrf, locale),
+            )
+          : false,
+      );
     },
     async stop() {
       await unlisten?.().catch(() => {});
     },
   };
+}
+
+/** The reader's page from the cache, with their token and this response's nonce; false if it has none for them. */
+function servePage(
+  cache: PublicPageCache,
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: { url: string; cookieHeader: string | undefined; acceptLanguage: string | undefined },
+  csrf: NonNullable<Awaited<ReturnType<typeof ensureCsrfCookie>>>,
+  locale: Awaited<ReturnType<typeof resolveLocale>>,
+): boolean | Promise<boolean> {
+  const page = cache.serve({
+    method: "GET",
+    url: request.url,
+    cookieHeader: csrf.issued?.cookieHeader ?? request.cookieHeader,
+    csrfToken: csrf.token,
+    nonce: cspNonceOf(res),
+    acceptLanguage: request.acceptLanguage,
+    locale,
+  });
+  return after(page, (page) => {
+    if (!page) return false;
+    nameRoute("public-page-cache");
+    if (csrf.issued) res.setHeader("Set-Cookie", csrf.issued.setCookie);
+    sendBuffered(req, res, { status: page.status, headers: page.headers, body: page.body });
+    return true;
+  });
 }
 
 /** `next(value)`, at once for a value, once it is there for a promise. */

@@ -45,7 +45,8 @@ type SecurityHeadersLayout = {
   lowerCaseNames: string[];
 };
 
-const layouts = new Map<string, SecurityHeadersLayout>();
+/** Per env (the server passes its own, the same object every time): the layout for embeds and for the rest. */
+const layouts = new WeakMap<object, { embed?: SecurityHeadersLayout; other?: SecurityHeadersLayout }>();
 
 /**
  * securityHeaders as written for every response, worked out once for each set of what they depend
@@ -54,31 +55,19 @@ const layouts = new Map<string, SecurityHeadersLayout>();
  */
 function securityHeadersLayout(env: Pick<Env, "paymentsMode" | "appUrl">, path: string): SecurityHeadersLayout {
   const embed = isEmbedPath(path);
-  // The server's own env every time: its last layouts are looked at first.
-  if (last?.paymentsMode === env.paymentsMode && last.appUrl === env.appUrl) {
-    const layout = embed ? last.embed : last.other;
-    if (layout) return layout;
-  }
-  const key = `${env.paymentsMode} ${embed} ${env.appUrl}`;
-  let layout = layouts.get(key);
-  if (!layout) {
-    const standIn = `\u0000${newCspNonce()}\u0000`;
-    const headers = securityHeaders({ nonce: standIn, env, path: embed ? "/embed/" : "/" });
-    layout = {
-      headers: Object.entries(headers).map(([name, value]) => ({ name, parts: value.split(standIn) })),
-      lowerCaseNames: Object.keys(headers).map((name) => name.toLowerCase()),
-    };
-    if (layouts.size >= 16) layouts.clear();
-    layouts.set(key, layout);
-  }
-  if (last?.paymentsMode !== env.paymentsMode || last.appUrl !== env.appUrl)
-    last = { paymentsMode: env.paymentsMode, appUrl: env.appUrl };
-  last[embed ? "embed" : "other"] = layout;
-  return layout;
+  let forEnv = layouts.get(env);
+  if (!forEnv) layouts.set(env, (forEnv = {}));
+  return (forEnv[embed ? "embed" : "other"] ??= layoutOf(env, embed));
 }
 
-let last:
-  { paymentsMode: string; appUrl: string; embed?: SecurityHeadersLayout; other?: SecurityHeadersLayout } | undefined;
+function layoutOf(env: Pick<Env, "paymentsMode" | "appUrl">, embed: boolean): SecurityHeadersLayout {
+  const standIn = `\u0000${newCspNonce()}\u0000`;
+  const headers = securityHeaders({ nonce: standIn, env, path: embed ? "/embed/" : "/" });
+  return {
+    headers: Object.entries(headers).map(([name, value]) => ({ name, parts: value.split(standIn) })),
+    lowerCaseNames: Object.keys(headers).map((name) => name.toLowerCase()),
+  };
+}
 
 /**
  * Responses that set no cookie, whoever asks (ADR 044): the appeal block other sites frame and the
