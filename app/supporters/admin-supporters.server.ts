@@ -27,7 +27,7 @@ import { addressGiven, name, noControl, optionalEmail, optionalPhone, postalAddr
 import { kickCustomerSync, markCustomerSyncDue } from "~/supporters/customer-sync.server";
 import { listEntitlements } from "./entitlements.server";
 import { FINISHED_STATUSES } from "./privacy.server";
-import { addressOf, differingDetails, formatAddress, formatPostalAddress } from "./supporters.server";
+import { addressOf, differingDetails, formatAddress, formatPostalAddress, postalColumns } from "./supporters.server";
 
 /**
  * What staff see of and do for a supporter: search, the supporter page, contact edits, notes,
@@ -375,19 +375,13 @@ export async function updateSupporterContact(
         email: t("admin.error.supporter.supporterGivesByCard"),
       });
     }
-    const a = input.address;
     await tx
       .update(supporters)
       .set({
         name: input.name,
         email: input.email,
         phone: input.phone,
-        addressLine1: a?.line1 ?? null,
-        addressLine2: a?.line2 ?? null,
-        addressCity: a?.city ?? null,
-        addressState: a?.state ?? null,
-        addressPostalCode: a?.postalCode ?? null,
-        addressCountry: a?.country ?? null,
+        ...postalColumns(input.address),
         detailsFromCheckoutId: null,
         updatedAt: sql`greatest(now(), ${supporters.updatedAt} + interval '1 microsecond')`,
       })
@@ -396,7 +390,7 @@ export async function updateSupporterContact(
       actor: staffActor(input.staff),
       action: "supporter.update_contact",
       target: { type: "supporter", id: input.supporterId },
-      details: { emailChanged: current.email !== input.email, hasAddress: a !== null },
+      details: { emailChanged: current.email !== input.email, hasAddress: input.address !== null },
     });
     // The Stripe customer learns the new name, email and address too (after the commit; ADR 036).
     syncDue = await markCustomerSyncDue(tx, { supporterId: input.supporterId });
@@ -479,22 +473,12 @@ export async function answerCheckoutDetails(
         address: given.address,
       });
       fields = Object.keys(differing);
-      const a = differing.address;
       await tx
         .update(supporters)
         .set({
           ...(differing.name ? { name: differing.name } : {}),
           ...(differing.phone ? { phone: differing.phone } : {}),
-          ...(a
-            ? {
-                addressLine1: a.line1,
-                addressLine2: a.line2 ?? null,
-                addressCity: a.city,
-                addressState: a.state ?? null,
-                addressPostalCode: a.postalCode,
-                addressCountry: a.country,
-              }
-            : {}),
+          ...(differing.address ? postalColumns(differing.address) : {}),
           checkoutDetails: null,
           detailsFromCheckoutId: null,
           updatedAt: sql`greatest(now(), ${supporters.updatedAt} + interval '1 microsecond')`,
