@@ -14,6 +14,11 @@ import { weightBench } from "./weight";
 
 const BENCHES: Bench[] = [webhookBench, pageBench, checkoutBench, adminBench, exportsBench, weightBench, startupBench];
 
+/** How the benchmark reached PostgreSQL: through its Unix socket (`?host=/directory`, ADR 057) or TCP. */
+function connectionKind(url: string): string {
+  return new URL(url).searchParams.get("host")?.startsWith("/") ? "over its Unix socket" : "over TCP";
+}
+
 async function main() {
   const args = process.argv.slice(2);
   if (args.includes("--list")) {
@@ -32,7 +37,7 @@ async function main() {
     console.log(`\n▶ ${bench.name}: ${bench.title}`);
     const before = machineNote();
     const results = await bench.run(context);
-    const note = `scale ${context.scale}; ${before} before, ${machineNote()} after`;
+    const note = `scale ${context.scale}; ${before} before, ${machineNote()} after${context.databaseUrl ? `; PostgreSQL ${connectionKind(context.databaseUrl)}` : ""}`;
     printResults(results);
     appendResults(results, note);
     all.push(...results);
