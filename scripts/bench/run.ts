@@ -16,7 +16,8 @@ const BENCHES: Bench[] = [webhookBench, pageBench, checkoutBench, adminBench, ex
 
 /** How the benchmark reached PostgreSQL: through its Unix socket (`?host=/directory`, ADR 057) or TCP. */
 function connectionKind(url: string): string {
-  return new URL(url).searchParams.get("host")?.startsWith("/") ? "over its Unix socket" : "over TCP";
+  // Read from the text: a multi-host URL (h1:5432,h2:5432) is not one that URL parses.
+  return /[?&]host=(\/|%2F)/i.test(url) ? "over its Unix socket" : "over TCP";
 }
 
 async function main() {

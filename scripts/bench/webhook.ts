@@ -447,7 +447,8 @@ export const webhookBench: Bench = {
         agent = new http.Agent({ keepAlive: true, maxSockets: senders });
         const post = poster(server.origin, agent);
         const warm = await drive(deliveriesOf(`warm${senders}`), senders, post);
-        if (warm.failures.length) throw new Error(`the warm-up failed: ${warm.failures[0]}`);
+        if (warm.failures.length)
+          throw new Error(`the warm-up failed: ${warm.failures[0]}\n${server.output().slice(-2000)}`);
         const set = deliveriesOf(`app${senders}`);
         const recordedBefore = await sql<{ n: number }[]>`select count(*)::int as n from provider_events`;
         const {
