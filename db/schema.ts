@@ -208,6 +208,8 @@ export const supporterSearchKeys = {
    * "o brien", "Иванова" is "ivanova".
    */
   words: (term: SQL | string) => sql`ff_search_words(${term})`,
+  /** The search key's words as an array: a misspelling's corrections are looked up as whole words (ADR 058). */
+  wordList: (searchKey: AnyPgColumn) => sql`string_to_array(${searchKey}, ' ')`,
 };
 
 /** A postal address: the one shape every form, event and label uses. */
@@ -310,6 +312,11 @@ export const supporters = pgTable(
     // Any part of a name or town, and near misses of them (pg_trgm: LIKE and word similarity).
     index("supporters_search_key_idx")
       .using("gin", sql`${t.searchKey} gin_trgm_ops`)
+      .where(sql`${t.erasedAt} is null`),
+    // A misspelt word's corrections, whole dictionary words, found by word (ADR 058): one posting
+    // list a word, where the trigram index above intersects several a word.
+    index("supporters_search_words_idx")
+      .using("gin", supporterSearchKeys.wordList(t.searchKey))
       .where(sql`${t.erasedAt} is null`),
     index("supporters_search_phone_idx")
       .on(sql`${supporterSearchKeys.phoneDigits(t.phone)} text_pattern_ops`, t.id, t.phone)

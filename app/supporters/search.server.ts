@@ -63,6 +63,12 @@ const TRIGRAM = 3;
 const CORRECTION_CANDIDATES = 0.15;
 /** Corrections looked for per misspelt word. */
 const CORRECTIONS = 5;
+/**
+ * A word being corrected is also looked for as typed, as a part of words. Up to this many
+ * dictionary words holding it, they are looked up by word with its corrections (ADR 058); more,
+ * and it is looked for as a part of the search key, as the first search does.
+ */
+const HOLDING_WORDS = 50;
 /** Words of a term looked for apart (more are ignored: nobody types a name of nine words). */
 const MAX_PIECES = 8;
 
@@ -295,27 +301,62 @@ export async function searchSupporters(
     rows = await db.transaction(async (tx) => {
       await tx.execute(sql`select set_config('pg_trgm.similarity_threshold', ${String(CORRECTION_CANDIDATES)}, true)`);
       const typedWords = [...new Set(pieces.flatMap((piece) => piece.split(" ")))];
-      const alternatives: string[][] = [];
+      // For each word: how it is matched, and the nearest dictionary word (the word itself when it
+      // is one), which the ranking compares keys with.
+      const alternatives: { matches: SQL; nearest: string; corrected: boolean }[] = [];
+      const asTyped = (word: string) => sql`${key} like ${`%${word}%`}`;
+      const byWord = (words: string[]) =>
+        sql`${keys.wordList(key)} && array[${sql.join(
+          words.map((word) => sql`${word}`),
+          sql`, `,
+        )}]::text[]`;
       for (const word of typedWords) {
         if (word.length < TRIGRAM) {
-          alternatives.push([word]);
+          alternatives.push({ matches: asTyped(word), nearest: word, corrected: false });
           continue;
         }
         const distance = word.length >= 5 ? 2 : 1;
-        const corrections = rowsOf<{ word: string }>(
+        // The dictionary words that hold the word as typed, and those one or two letters away
+        // from it, nearest first.
+        const found = rowsOf<{ word: string; nearness: number | null }>(
           await tx.execute(sql`
-            select ${supporterSearchWords.word} as word from ${supporterSearchWords}
-            where ${supporterSearchWords.word} % ${word} and levenshtein_less_equal(${supporterSearchWords.word}, ${word}, ${distance}) <= ${distance}
-            order by levenshtein(${supporterSearchWords.word}, ${word}), ${supporterSearchWords.word} <-> ${word}
-            limit ${CORRECTIONS}`),
-        ).map((row) => row.word);
-        alternatives.push([...new Set([...corrections, word])]);
+            (select ${supporterSearchWords.word} as word, null::int as nearness from ${supporterSearchWords}
+             where ${supporterSearchWords.word} like ${`%${word}%`} limit ${HOLDING_WORDS + 1})
+            union all
+            (select ${supporterSearchWords.word}, (row_number() over (
+               order by levenshtein(${supporterSearchWords.word}, ${word}), ${supporterSearchWords.word} <-> ${word}))::int
+             from ${supporterSearchWords}
+             where ${supporterSearchWords.word} % ${word} and levenshtein_less_equal(${supporterSearchWords.word}, ${word}, ${distance}) <= ${distance}
+             order by 2 limit ${CORRECTIONS})`),
+        );
+        const holding = found.filter((row) => row.nearness === null).map((row) => row.word);
+        const near = found
+          .filter((row) => row.nearness !== null)
+          .sort((a, b) => a.nearness! - b.nearness!)
+          .map((row) => row.word);
+        const corrections = near.filter((correction) => correction !== word);
+        const nearest = near[0] ?? word;
+        const corrected = corrections.length > 0;
+        if (holding.length > HOLDING_WORDS)
+          // Too many words hold it to name them: as a part of the key, as the first search did.
+          alternatives.push({
+            matches: corrected ? or(asTyped(word), byWord(corrections))! : asTyped(word),
+            nearest,
+            corrected,
+          });
+        else if (holding.length === 0 && !corrected)
+          // Nothing holds it and nothing is near it: no supporter has every word.
+          return [];
+        else
+          // The words holding it as typed (exactly what the key's LIKE finds: the dictionary has
+          // every word of three letters or more of every live key) and its corrections, each as a
+          // whole word of the key: one posting list a word (supporters_search_words_idx), where a
+          // part of the key costs the trigram index a posting list a trigram.
+          alternatives.push({ matches: byWord([...new Set([...holding, ...corrections])]), nearest, corrected });
       }
-      if (alternatives.every((words) => words.length === 1)) return [];
-      const corrected = alternatives.map((words) => words[0]).join(" ");
-      const holdsEach = and(
-        ...alternatives.map((words) => or(...words.map((word) => sql`${key} like ${`%${word}%`}`))),
-      )!;
+      if (!alternatives.some(({ corrected }) => corrected)) return [];
+      const corrected = alternatives.map(({ nearest }) => nearest).join(" ");
+      const holdsEach = and(...alternatives.map(({ matches }) => matches))!;
       return ranked(
         tx as unknown as DB,
         [holdsEach],

@@ -1,0 +1,1 @@
+CREATE INDEX "supporters_search_words_idx" ON "supporters" USING gin (string_to_array("search_key", ' ')) WHERE "supporters"."erased_at" is null;
