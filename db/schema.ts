@@ -312,11 +312,13 @@ export const supporters = pgTable(
     // Any part of a name or town, and near misses of them (pg_trgm: LIKE and word similarity).
     index("supporters_search_key_idx")
       .using("gin", sql`${t.searchKey} gin_trgm_ops`)
+      .with({ fastupdate: false })
       .where(sql`${t.erasedAt} is null`),
     // A misspelt word's corrections, whole dictionary words, found by word (ADR 058): one posting
     // list a word, where the trigram index above intersects several a word.
     index("supporters_search_words_idx")
       .using("gin", supporterSearchKeys.wordList(t.searchKey))
+      .with({ fastupdate: false })
       .where(sql`${t.erasedAt} is null`),
     index("supporters_search_phone_idx")
       .on(sql`${supporterSearchKeys.phoneDigits(t.phone)} text_pattern_ops`, t.id, t.phone)

@@ -227,6 +227,18 @@ describe("staff search finds people the way staff type them", () => {
     expect(plan).toContain("supporters_search_words_idx");
   });
 
+  it("keeps no pending list in its GIN indexes, which every search would scan whole (ADR 058)", async () => {
+    const rows = rowsOf<{ name: string; options: string[] | null }>(
+      await t.db.execute(
+        sql`select relname as name, reloptions as options from pg_class where relname in ('supporters_search_key_idx', 'supporters_search_words_idx') order by relname`,
+      ),
+    );
+    expect(rows).toEqual([
+      { name: "supporters_search_key_idx", options: ["fastupdate=false"] },
+      { name: "supporters_search_words_idx", options: ["fastupdate=false"] },
+    ]);
+  });
+
   it("finds nobody for what nobody is called, and never the erased", async () => {
     expect(await found("zzqxv")).toEqual([]);
     const obriens = await found("Siobhan O'Brien");
