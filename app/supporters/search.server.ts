@@ -184,6 +184,8 @@ export async function searchSupporters(
   const keys = supporterSearchKeys;
   const key = supporters.searchKey;
   const lowered = sql`lower(${term})`;
+  /** The key holds `part` anywhere (pg_trgm's LIKE, answered by the trigram index). */
+  const holdsPart = (part: string) => sql`${key} like ${`%${part}%`}`;
   // The term as the search key holds words ("O'Brien" → "o brien"), and each piece typed apart,
   // folded by the database (one round trip), so that every statement below compares plain values.
   const typed = term
@@ -214,7 +216,7 @@ export async function searchSupporters(
   const matches: SQL[] = [];
   if (trigrams && !mostlyDigits) {
     // Every piece somewhere in the key, in any order ("smith john", "mary fitzroy"): pg_trgm's LIKE.
-    matches.push(and(...pieces.map((piece) => sql`${key} like ${`%${piece}%`}`))!);
+    matches.push(and(...pieces.map(holdsPart))!);
   } else if (!trigrams && !mostlyDigits) {
     // One or two letters: the start of the name, of its second or last word (lower case only).
     matches.push(
@@ -259,7 +261,7 @@ export async function searchSupporters(
     ...(lastEight ? [sql`${phoneDigits} like ('%' || ${digits.slice(-8)})`] : []),
   ];
   const wordsOfKey = sql`(' ' || ${key} || ' ')`;
-  const everyPiece = pieces.length ? and(...pieces.map((piece) => sql`${key} like ${`%${piece}%`}`))! : sql`false`;
+  const everyPiece = pieces.length ? and(...pieces.map(holdsPart))! : sql`false`;
   const tier = sql`greatest(
       case when ${supporters.emailKey} = ${lowered} then 5000 when ${startsWith(sql`${supporters.emailKey}`, lowered)} then 2500 else 0 end,
       ${digits.length >= 4 ? sql`case when ${digits.length >= 6 ? or(...wholePhone) : sql`false`} then 5000 when ${phoneDigits} like ('%' || ${digits} || '%') then 2500 else 0 end,` : sql``}
@@ -304,7 +306,6 @@ export async function searchSupporters(
       // For each word: how it is matched, and the nearest dictionary word (the word itself when it
       // is one), which the ranking compares keys with.
       const alternatives: { matches: SQL; nearest: string; corrected: boolean }[] = [];
-      const asTyped = (word: string) => sql`${key} like ${`%${word}%`}`;
       const byWord = (words: string[]) =>
         sql`${keys.wordList(key)} && array[${sql.join(
           words.map((word) => sql`${word}`),
@@ -312,7 +313,7 @@ export async function searchSupporters(
         )}]::text[]`;
       for (const word of typedWords) {
         if (word.length < TRIGRAM) {
-          alternatives.push({ matches: asTyped(word), nearest: word, corrected: false });
+          alternatives.push({ matches: holdsPart(word), nearest: word, corrected: false });
           continue;
         }
         const distance = word.length >= 5 ? 2 : 1;
@@ -340,7 +341,7 @@ export async function searchSupporters(
         if (holding.length > HOLDING_WORDS)
           // Too many words hold it to name them: as a part of the key, as the first search did.
           alternatives.push({
-            matches: corrected ? or(asTyped(word), byWord(corrections))! : asTyped(word),
+            matches: corrected ? or(holdsPart(word), byWord(corrections))! : holdsPart(word),
             nearest,
             corrected,
           });

@@ -5,7 +5,7 @@
 // PGlite without DATABASE_URL, PostgreSQL with it. And the Supporters page with nothing typed.
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { rowsOf } from "@db/client.server";
+import { rowsOf, type DB } from "@db/client.server";
 import { campaigns, subscriptions, supporters, supporterSearchKeys, supporterSearchWords } from "@db/schema";
 import { createStaffUser, signInStaff } from "~/auth/staff-auth.server";
 import { loader as supportersPage } from "~/routes/admin.supporters._index";
@@ -77,8 +77,20 @@ beforeAll(async () => {
   });
 });
 
-/** Thrown to roll a test's transaction back, carrying what it found. */
-class RolledBack extends Error {}
+/** What `work` finds in a transaction that is then rolled back: the rows it added are gone after. */
+async function rolledBack<T>(work: (tx: DB) => Promise<T>): Promise<T> {
+  const undo = new Error("rolled back on purpose");
+  let found: T | undefined;
+  await t.db
+    .transaction(async (tx) => {
+      found = await work(tx as unknown as DB);
+      throw undo;
+    })
+    .catch((error: unknown) => {
+      if (error !== undo) throw error;
+    });
+  return found as T;
+}
 
 const found = async (q: string) => (await searchSupporters(t.db, { q, limit: 25 })).rows.map((r) => r.id);
 
@@ -203,27 +215,21 @@ describe("staff search finds people the way staff type them", () => {
     // With a few thousand supporters (added, and rolled back, here) and reading the whole table
     // ruled out, the planner chooses the index for a rare word, as it does with a million, if the
     // expression the search uses is the one the index is built on; otherwise it cannot use it.
-    const plan = await t.db
-      .transaction(async (tx) => {
+    const plan = await rolledBack(async (tx) => {
+      await tx.execute(
+        sql`insert into ${supporters} (name, email) select 'Filler ' || n, 'filler' || n || '@example.net' from generate_series(1, 3000) as n`,
+      );
+      await tx.execute(sql`analyze ${supporters}`);
+      // Reading 3,000 rows whole is still cheap; a million are not.
+      await tx.execute(sql`set local enable_seqscan = off`);
+      return rowsOf<Record<string, string>>(
         await tx.execute(
-          sql`insert into ${supporters} (name, email) select 'Filler ' || n, 'filler' || n || '@example.net' from generate_series(1, 3000) as n`,
-        );
-        await tx.execute(sql`analyze ${supporters}`);
-        // Reading 3,000 rows whole is still cheap; a million are not.
-        await tx.execute(sql`set local enable_seqscan = off`);
-        const explained = rowsOf<Record<string, string>>(
-          await tx.execute(
-            sql`explain select id from ${supporters} where ${supporters.erasedAt} is null and ${supporterSearchKeys.wordList(supporters.searchKey)} && array['quarrington']::text[]`,
-          ),
-        )
-          .map((row) => Object.values(row)[0])
-          .join("\n");
-        throw new RolledBack(explained);
-      })
-      .catch((error: unknown) => {
-        if (error instanceof RolledBack) return error.message;
-        throw error;
-      });
+          sql`explain select id from ${supporters} where ${supporters.erasedAt} is null and ${supporterSearchKeys.wordList(supporters.searchKey)} && array['quarrington']::text[]`,
+        ),
+      )
+        .map((row) => Object.values(row)[0])
+        .join("\n");
+    });
     expect(plan).toContain("supporters_search_words_idx");
   });
 
@@ -231,20 +237,15 @@ describe("staff search finds people the way staff type them", () => {
     // 52 words hold "quokk": too many to name, so it is looked for as a part of the key.
     const letters = "abcdefghijklmnopqrstuvwxyz";
     const names = Array.from({ length: 52 }, (_, i) => `Quokka${letters[Math.floor(i / 26)]}${letters[i % 26]} Filler`);
-    const result = await t.db
-      .transaction(async (tx) => {
-        await tx.insert(supporters).values(names.map((name, i) => ({ name, email: `quokka${i}@example.net` })));
-        const [last] = await tx
-          .insert(supporters)
-          .values({ name: "Quokkazz Smith", email: "quokkazz@example.net" })
-          .returning({ id: supporters.id });
-        const rows = (await searchSupporters(tx, { q: "Quokk Smiht", limit: 25 })).rows.map((r) => r.id);
-        throw new RolledBack(JSON.stringify({ id: last.id, rows }));
-      })
-      .catch((error: unknown) => {
-        if (error instanceof RolledBack) return JSON.parse(error.message) as { id: number; rows: number[] };
-        throw error;
-      });
+    const result = await rolledBack(async (tx) => {
+      await tx.insert(supporters).values(names.map((name, i) => ({ name, email: `quokka${i}@example.net` })));
+      const [last] = await tx
+        .insert(supporters)
+        .values({ name: "Quokkazz Smith", email: "quokkazz@example.net" })
+        .returning({ id: supporters.id });
+      const rows = (await searchSupporters(tx, { q: "Quokk Smiht", limit: 25 })).rows.map((r) => r.id);
+      return { id: last.id, rows };
+    });
     expect(result.rows).toEqual([result.id]);
   });
 
